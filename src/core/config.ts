@@ -3,7 +3,11 @@ import { z } from 'zod';
 /** Names accepted for an environment: they end up in resource names, tags and the ECS `startedBy` field. */
 const ENVIRONMENT_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 
-const nonEmpty = (what: string) => z.string({ error: `expected ${what}` }).trim().min(1, { error: `expected ${what}` });
+const nonEmpty = (what: string) =>
+  z
+    .string({ error: `expected ${what}` })
+    .trim()
+    .min(1, { error: `expected ${what}` });
 
 const optionalText = z
   .string()
@@ -44,7 +48,8 @@ export const configSchema = z.object({
   }),
   EVENT_SOURCE: optionalText.transform((v, ctx) => {
     const source = v ?? 'ecs-migrate';
-    if (source.startsWith('aws.')) ctx.addIssue({ code: 'custom', message: 'expected a source that does not start with "aws." (reserved by AWS)' });
+    if (source.startsWith('aws.'))
+      ctx.addIssue({ code: 'custom', message: 'expected a source that does not start with "aws." (reserved by AWS)' });
     return source;
   }),
 });

@@ -1,0 +1,91 @@
+import type { Deployment } from './deployment.js';
+import type { EnvironmentState, NetworkConfig } from './state.js';
+
+/** Everything ECS needs to start the task; pure data, so `explain` can show it. */
+export interface LaunchRequest {
+  cluster: string;
+  /** The migration container's name in the task definition. */
+  container: string;
+  /** Register a revision of `baseTaskDefinitionArn` with this image on `container`… */
+  image?: string;
+  baseTaskDefinitionArn?: string;
+  /** …or run this task definition as it is. */
+  taskDefinitionArn?: string;
+  command: string[];
+  startedBy: string;
+  clientToken: string;
+  tags: Record<string, string>;
+  network?: NetworkConfig;
+  launchType?: string;
+  capacityProviderStrategy?: { capacityProvider: string; weight?: number; base?: number }[];
+  platformVersion?: string;
+}
+
+/**
+ * Where a rollout goes on or stops. Today the controller itself updates the service; a second mode
+ * (ECS deployment lifecycle hooks: continue = CONTINUE, halt = ROLLBACK) adds a variant here.
+ */
+export type RolloutTarget = { mode: 'update-service'; cluster: string; service: string };
+
+export const EMITTED_TYPES = [
+  'Migration Started',
+  'Migration Succeeded',
+  'Migration Failed',
+  'Migration Timed Out',
+  'Migration Superseded',
+  'Rollout Continued',
+  'Rollout Halted',
+  'Command Started',
+  'Command Succeeded',
+  'Command Failed',
+  'Event Rejected',
+] as const;
+export type EmittedType = (typeof EMITTED_TYPES)[number];
+
+export type Action =
+  /**
+   * One atomic, conditional write of the environment record (lock and queue) and deployment records.
+   * It fails as a whole when any record changed since it was read: the shell then reloads and decides again.
+   */
+  | { type: 'commit'; env?: EnvironmentCommit; deployments: DeploymentCommit[] }
+  /** Feeds a `launch-result` input back to the core. */
+  | { type: 'launchTask'; deploymentId: string; request: LaunchRequest }
+  | { type: 'stopTask'; deploymentId: string; cluster: string; taskArn: string; reason: string }
+  | { type: 'continueRollout'; deploymentId: string; target: RolloutTarget; taskDefinitionArn: string }
+  | { type: 'haltRollout'; deploymentId: string; target: RolloutTarget; reason: string }
+  | { type: 'scheduleTimeout'; deploymentId: string; environment: string; at: string }
+  | { type: 'cancelTimeout'; deploymentId: string }
+  | { type: 'putEvent'; detailType: EmittedType; detail: Record<string, unknown> };
+
+export interface EnvironmentCommit {
+  state: EnvironmentState;
+  /** 0: the record must not exist yet. */
+  expectedVersion: number;
+}
+
+export interface DeploymentCommit {
+  deployment: Deployment;
+  /** 0: the record must not exist yet. */
+  expectedRevision: number;
+}
+
+export type DecisionKind = 'launch' | 'queue' | 'continue' | 'halt' | 'record' | 'ignore' | 'reject';
+
+export interface Decision {
+  decision: DecisionKind;
+  /** One sentence, for the log line and for people. */
+  reason: string;
+  deploymentId?: string;
+  actions: Action[];
+}
+
+export function ignore(reason: string, deploymentId?: string): Decision {
+  return deploymentId === undefined
+    ? { decision: 'ignore', reason, actions: [] }
+    : { decision: 'ignore', reason, deploymentId, actions: [] };
+}
+
+/** Exhaustiveness check for `switch` statements over unions. */
+export function assertNever(value: never): never {
+  throw new Error(`unhandled case: ${JSON.stringify(value)}`);
+}

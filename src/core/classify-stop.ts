@@ -1,0 +1,92 @@
+import type { StopReport } from './deployment.js';
+import type { ContainerState } from './inputs.js';
+
+export type StopCause =
+  | 'exit-code'
+  | 'failed-to-start'
+  | 'out-of-memory'
+  | 'stopped-by-user'
+  | 'spot-interruption'
+  | 'container-missing'
+  | 'no-exit-code';
+
+export type StopClassification =
+  | { ok: true; report: StopReport; reason: string }
+  | { ok: false; cause: StopCause; report: StopReport; reason: string };
+
+export interface StoppedTask {
+  stopCode?: string;
+  stoppedReason?: string;
+  containers: ContainerState[];
+}
+
+const OOM_EXIT = 137;
+
+/**
+ * Judges a STOPPED task by the migration container, found by name — never by position, so a sidecar's
+ * exit 0 cannot hide a failed migration. Only exit code 0 of that container is a success.
+ */
+export function classifyStop(task: StoppedTask, containerName: string): StopClassification {
+  const container = task.containers.find((c) => c.name === containerName);
+  const report: StopReport = compact({
+    exitCode: container?.exitCode,
+    stopCode: task.stopCode,
+    stoppedReason: task.stoppedReason,
+    containerReason: container?.reason,
+  });
+  const why = [task.stoppedReason, container?.reason].filter((s): s is string => s !== undefined && s !== '').join('; ');
+  const detail = why === '' ? '' : ` (${why})`;
+
+  if (container === undefined) {
+    const names = task.containers.map((c) => c.name).join(', ') || 'none';
+    return {
+      ok: false,
+      cause: 'container-missing',
+      report,
+      reason: `the task has no container named "${containerName}" (containers: ${names})`,
+    };
+  }
+  if (task.stopCode === 'TaskFailedToStart') {
+    return { ok: false, cause: 'failed-to-start', report, reason: `the task failed to start${detail}` };
+  }
+  if (container.reason?.startsWith('OutOfMemoryError') || (container.exitCode === OOM_EXIT && task.stopCode !== 'UserInitiated')) {
+    return {
+      ok: false,
+      cause: 'out-of-memory',
+      report,
+      reason: `container "${containerName}" ran out of memory (exit code ${container.exitCode ?? 'none'})${detail}`,
+    };
+  }
+  if (task.stopCode === 'UserInitiated') {
+    return {
+      ok: false,
+      cause: 'stopped-by-user',
+      report,
+      reason: `the task was stopped by someone before the migration finished${detail}`,
+    };
+  }
+  if (task.stopCode === 'SpotInterruption' || task.stopCode === 'TerminationNotice') {
+    return {
+      ok: false,
+      cause: 'spot-interruption',
+      report,
+      reason: `the task was interrupted by capacity reclaim (${task.stopCode})${detail}`,
+    };
+  }
+  if (container.exitCode === undefined) {
+    return { ok: false, cause: 'no-exit-code', report, reason: `container "${containerName}" stopped without an exit code${detail}` };
+  }
+  if (container.exitCode !== 0) {
+    return {
+      ok: false,
+      cause: 'exit-code',
+      report,
+      reason: `container "${containerName}" exited with code ${container.exitCode}${detail}`,
+    };
+  }
+  return { ok: true, report, reason: `container "${containerName}" exited with code 0` };
+}
+
+function compact<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

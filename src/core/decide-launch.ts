@@ -1,0 +1,267 @@
+import { type Action, type Decision, ignore } from './actions.js';
+import { type DecideContext, lockExpiresAt } from './context.js';
+import { type Deployment, type DeploymentKind, deploymentIdFor, isFinal, type Trigger, triggerKey, withStatus } from './deployment.js';
+import { eventDetail } from './event-detail.js';
+import type { DeployRequestInput, EcrImageActionInput, RunCommandInput } from './inputs.js';
+import { commit, launchRequest, outcomeEvents, toLaunching } from './lifecycle.js';
+import type { ControllerState, EnvironmentState } from './state.js';
+import { matchesTagPattern } from './tag-pattern.js';
+
+/** What a trigger asks for, once it has passed the configuration's filters. */
+interface Plan {
+  trigger: Trigger;
+  kind: DeploymentKind;
+  image?: string;
+  taskDefinitionArn?: string;
+  command: string[];
+  /** A replay or a rerun request: runs even when the same image has already been migrated. */
+  deliberate: boolean;
+}
+
+export function decideEcrImageAction(input: EcrImageActionInput, state: ControllerState, ctx: DecideContext): Decision {
+  const { config } = ctx;
+  if (input.actionType !== 'PUSH') return ignore(`ECR action "${input.actionType}" is not a push`);
+  if (input.result !== 'SUCCESS') return ignore(`the push of ${input.repository} did not succeed (result ${input.result})`);
+  if (input.repository !== config.REPOSITORY) {
+    return ignore(`repository "${input.repository}" is not the configured REPOSITORY "${config.REPOSITORY}"`);
+  }
+  if (config.TAG_PATTERN !== undefined) {
+    if (input.tag === undefined) return ignore(`a push by digest has no tag to match TAG_PATTERN "${config.TAG_PATTERN}"`);
+    if (!matchesTagPattern(input.tag, config.TAG_PATTERN))
+      return ignore(`tag "${input.tag}" does not match TAG_PATTERN "${config.TAG_PATTERN}"`);
+  }
+  return request(
+    {
+      trigger: input.trigger,
+      kind: 'migration',
+      image: input.image,
+      command: config.MIGRATION_COMMAND,
+      deliberate: input.trigger.replayName !== undefined,
+    },
+    state,
+    ctx,
+  );
+}
+
+export function decideDeployRequest(input: DeployRequestInput, state: ControllerState, ctx: DecideContext): Decision {
+  const { config } = ctx;
+  if (input.environment !== config.ENVIRONMENT)
+    return ignore(`the request is for environment "${input.environment}", this is "${config.ENVIRONMENT}"`);
+  const command = input.command ?? config.MIGRATION_COMMAND;
+  const allowed = [config.MIGRATION_COMMAND[0], ...config.ALLOWED_COMMANDS];
+  if (input.command !== undefined && !allowed.includes(command[0] ?? '')) {
+    return reject(
+      `command "${command[0]}" is neither MIGRATION_COMMAND nor in ALLOWED_COMMANDS (${allowed.join(', ')})`,
+      input.trigger,
+      ctx,
+    );
+  }
+  const plan: Plan = {
+    trigger: input.trigger,
+    kind: 'migration',
+    command,
+    deliberate: input.trigger.replayName !== undefined || input.trigger.rerun === true,
+    ...(input.image !== undefined ? { image: input.image } : {}),
+    ...(input.taskDefinitionArn !== undefined ? { taskDefinitionArn: input.taskDefinitionArn } : {}),
+  };
+  return request(plan, state, ctx);
+}
+
+export function decideRunCommand(input: RunCommandInput, state: ControllerState, ctx: DecideContext): Decision {
+  const { config } = ctx;
+  if (input.environment !== config.ENVIRONMENT)
+    return ignore(`the request is for environment "${input.environment}", this is "${config.ENVIRONMENT}"`);
+  const argv0 = input.command[0] ?? '';
+  if (!config.ALLOWED_COMMANDS.includes(argv0)) {
+    const list = config.ALLOWED_COMMANDS.length > 0 ? config.ALLOWED_COMMANDS.join(', ') : 'empty: no command may run';
+    return reject(`command "${argv0}" is not in ALLOWED_COMMANDS (${list})`, input.trigger, ctx);
+  }
+  const plan: Plan = {
+    trigger: input.trigger,
+    kind: 'command',
+    command: input.command,
+    // A command is run every time it is requested; only a duplicate delivery of one request is dropped.
+    deliberate: true,
+    ...(input.image !== undefined ? { image: input.image } : {}),
+    ...(input.taskDefinitionArn !== undefined ? { taskDefinitionArn: input.taskDefinitionArn } : {}),
+  };
+  return request(plan, state, ctx);
+}
+
+function reject(reason: string, trigger: Trigger, ctx: DecideContext): Decision {
+  const detail = { environment: ctx.config.ENVIRONMENT, reason, trigger };
+  return { decision: 'reject', reason, actions: [{ type: 'putEvent', detailType: 'Event Rejected', detail }] };
+}
+
+/** Launch, queue or ignore a planned deployment, under the one-migration-per-environment rule. */
+function request(plan: Plan, state: ControllerState, ctx: DecideContext): Decision {
+  const { config, now } = ctx;
+  const id = deploymentIdFor(triggerKey(plan.trigger, config.ENVIRONMENT), plan.trigger.at);
+  const existing = state.deployments[id];
+  if (existing !== undefined) {
+    if (existing.status === 'launching' && state.env.active?.deploymentId === id) {
+      // A retried invocation after a failure between the commit and RunTask: the clientToken keeps it to one task.
+      return {
+        decision: 'launch',
+        reason: `resuming the launch of ${id} (retried delivery)`,
+        deploymentId: id,
+        actions: [launchTask(existing, state, ctx)],
+      };
+    }
+    return ignore(`duplicate delivery: deployment ${id} exists already (${existing.status})`, id);
+  }
+
+  const service = state.service;
+  if (service === undefined && plan.taskDefinitionArn === undefined) {
+    // Nothing to start from: record the deployment as failed with what to fix, so it shows in the history.
+    const reason = `the service could not be read: ${state.serviceProblem ?? 'unknown error'}`;
+    const failed = withStatus(
+      {
+        id,
+        revision: 0,
+        environment: config.ENVIRONMENT,
+        kind: plan.kind,
+        status: 'failed',
+        trigger: plan.trigger,
+        command: plan.command,
+        createdAt: now,
+        finishedAt: now,
+        reason,
+        rollout: plan.kind === 'migration' ? 'halted' : 'not-applicable',
+        history: [],
+        ...(plan.image !== undefined ? { image: plan.image } : {}),
+      },
+      'failed',
+      now,
+      reason,
+    );
+    return { decision: 'halt', reason, deploymentId: id, actions: [commit(state, undefined, [failed]), ...outcomeEvents(failed)] };
+  }
+  if (
+    plan.kind === 'migration' &&
+    !plan.deliberate &&
+    service !== undefined &&
+    alreadyDeployed(plan, service.taskDefinitionArn, service.image, state.env)
+  ) {
+    return ignore(
+      `already deployed: the service runs ${plan.image ?? plan.taskDefinitionArn} and its migration succeeded (${state.env.lastSucceeded?.deploymentId}); send a rerun request to run it again`,
+    );
+  }
+
+  const deployment: Deployment = {
+    id,
+    revision: 0,
+    environment: config.ENVIRONMENT,
+    kind: plan.kind,
+    status: 'queued',
+    trigger: plan.trigger,
+    command: plan.command,
+    createdAt: now,
+    history: [],
+    ...(plan.image !== undefined ? { image: plan.image } : {}),
+    ...(plan.taskDefinitionArn !== undefined ? { taskDefinitionArn: plan.taskDefinitionArn } : {}),
+  };
+  if (plan.kind === 'command' && plan.image === undefined && plan.taskDefinitionArn === undefined && service !== undefined) {
+    // A command with no image runs in the task definition the service runs now, as it is.
+    deployment.taskDefinitionArn = service.taskDefinitionArn;
+  }
+
+  const active = state.env.active !== undefined ? state.deployments[state.env.active.deploymentId] : undefined;
+  const lockHeld =
+    state.env.active !== undefined &&
+    Date.parse(state.env.active.lockExpiresAt) > Date.parse(now) &&
+    active !== undefined &&
+    !isFinal(active.status);
+  if (lockHeld && active !== undefined) return enqueue(deployment, plan, active, state, ctx);
+
+  const actions: Action[] = [];
+  let base: ControllerState = state;
+  if (active !== undefined && !isFinal(active.status)) {
+    // The lock expired: the controller lost track of that deployment. End it, so the environment is usable again.
+    const reason = `the environment lock expired at ${state.env.active?.lockExpiresAt} with no result; taken over by ${id}`;
+    if (active.taskArn !== undefined)
+      actions.push({
+        type: 'stopTask',
+        deploymentId: active.id,
+        cluster: config.CLUSTER,
+        taskArn: active.taskArn,
+        reason: `ecs-migrate: ${reason}`,
+      });
+    const abandoned = withStatus(
+      { ...active, reason, rollout: active.kind === 'migration' ? 'halted' : 'not-applicable', finishedAt: now },
+      'failed',
+      now,
+      reason,
+    );
+    actions.push(...outcomeEvents(abandoned));
+    base = { ...state, deployments: { ...state.deployments, [active.id]: abandoned } };
+    const launching = toLaunching(deployment, ctx, 'environment free (expired lock taken over)', service);
+    const env: EnvironmentState = { ...state.env, active: { deploymentId: id, lockExpiresAt: lockExpiresAt(ctx) } };
+    return {
+      decision: 'launch',
+      reason: `launching ${describePlan(plan)}; ${reason}`,
+      deploymentId: id,
+      actions: [commit(state, env, [abandoned, launching]), ...actions, launchTask(launching, base, ctx)],
+    };
+  }
+
+  const launching = toLaunching(deployment, ctx, 'environment free', service);
+  const env: EnvironmentState = { ...state.env, active: { deploymentId: id, lockExpiresAt: lockExpiresAt(ctx) } };
+  return {
+    decision: 'launch',
+    reason: `launching ${describePlan(plan)}`,
+    deploymentId: id,
+    actions: [commit(state, env, [launching]), launchTask(launching, base, ctx)],
+  };
+}
+
+function enqueue(deployment: Deployment, plan: Plan, active: Deployment, state: ControllerState, ctx: DecideContext): Decision {
+  const queued = state.env.queued !== undefined ? state.deployments[state.env.queued] : undefined;
+  if (!plan.deliberate && sameWork(plan, active)) {
+    return ignore(`already in progress: ${active.id} runs the same ${plan.image ?? plan.taskDefinitionArn}`, active.id);
+  }
+  if (!plan.deliberate && queued !== undefined && sameWork(plan, queued)) {
+    return ignore(`already queued: ${queued.id} will run the same ${plan.image ?? plan.taskDefinitionArn}`, queued.id);
+  }
+  const entry = withStatus(deployment, 'queued', ctx.now, `waiting for ${active.id}`);
+  const written = [entry];
+  const events: Action[] = [];
+  let reason = `queued ${describePlan(plan)} behind ${active.id}`;
+  if (queued !== undefined && !isFinal(queued.status)) {
+    const note = `superseded by ${entry.id} before it ran`;
+    const superseded = withStatus({ ...queued, supersededBy: entry.id, reason: note, finishedAt: ctx.now }, 'superseded', ctx.now, note);
+    written.push(superseded);
+    events.push({ type: 'putEvent', detailType: 'Migration Superseded', detail: eventDetail(superseded) });
+    reason += `; it replaces ${queued.id}, which is superseded`;
+  }
+  const env: EnvironmentState = { ...state.env, queued: entry.id };
+  return { decision: 'queue', reason, deploymentId: entry.id, actions: [commit(state, env, written), ...events] };
+}
+
+function launchTask(d: Deployment, state: ControllerState, ctx: DecideContext): Action {
+  return { type: 'launchTask', deploymentId: d.id, request: launchRequest(d, state.service, ctx) };
+}
+
+function sameWork(plan: Plan, d: Deployment): boolean {
+  return (
+    d.kind === plan.kind &&
+    d.image === plan.image &&
+    d.taskDefinitionArn === plan.taskDefinitionArn &&
+    d.command.join('\0') === plan.command.join('\0')
+  );
+}
+
+function alreadyDeployed(plan: Plan, serviceTaskDefinitionArn: string, serviceImage: string | undefined, env: EnvironmentState): boolean {
+  const last = env.lastSucceeded;
+  if (last === undefined) return false;
+  if (plan.image !== undefined) return serviceImage === plan.image && last.image === plan.image;
+  return plan.taskDefinitionArn === serviceTaskDefinitionArn && last.taskDefinitionArn === plan.taskDefinitionArn;
+}
+
+function describePlan(plan: Plan): string {
+  const what = plan.image ?? plan.taskDefinitionArn ?? "the service's task definition";
+  const how = plan.kind === 'command' ? `command "${plan.command.join(' ')}"` : `migration "${plan.command.join(' ')}"`;
+  const why =
+    plan.trigger.replayName !== undefined ? ` (replay ${plan.trigger.replayName})` : plan.trigger.rerun === true ? ' (rerun)' : '';
+  return `${how} with ${what}${why}`;
+}

@@ -1,0 +1,129 @@
+import type { z } from 'zod';
+import type { Trigger, TriggerType } from './deployment.js';
+import {
+  DEPLOY_REQUEST,
+  deployRequestDetail,
+  ECR_DETAIL_TYPE,
+  ECR_SOURCE,
+  ECS_SOURCE,
+  ECS_TASK_DETAIL_TYPE,
+  ecrImageActionDetail,
+  envelope,
+  RUN_COMMAND,
+  runCommandDetail,
+  TIMEOUT_DETAIL_TYPE,
+  TIMEOUT_SOURCE,
+  taskStateDetail,
+  timeoutCheckDetail,
+} from './events.js';
+import type { Input, InvalidInput } from './inputs.js';
+
+export interface ParseOptions {
+  /** The `source` of custom deploy-request / run-command events (EVENT_SOURCE). */
+  requestSource: string;
+}
+
+/**
+ * Turns any value into a typed input. It never throws: what does not validate becomes an `invalid`
+ * input whose reason names the field and what was expected, and deciding on it yields `reject`.
+ */
+export function parseInput(raw: unknown, options: ParseOptions): Input {
+  const env = envelope.safeParse(raw);
+  if (!env.success) return invalid(`not an EventBridge event: ${describe(env.error)}`, raw);
+  const e = env.data;
+  const ids = { eventId: e.id, source: e.source, detailType: e['detail-type'] };
+  const replay = e['replay-name'] !== undefined ? { replayName: e['replay-name'] } : {};
+
+  if (e.source === ECR_SOURCE && e['detail-type'] === ECR_DETAIL_TYPE) {
+    const d = ecrImageActionDetail.safeParse(e.detail);
+    if (!d.success) return invalidDetail(d.error, ids);
+    const tag = d.data['image-tag'] || undefined;
+    const repository = d.data['repository-name'];
+    return {
+      kind: 'ecr-image-action',
+      trigger: { type: 'ecr-push', eventId: e.id, at: e.time, ...replay, ...(tag !== undefined ? { imageTag: tag } : {}) },
+      actionType: d.data['action-type'],
+      result: d.data.result,
+      repository,
+      digest: d.data['image-digest'],
+      ...(tag !== undefined ? { tag } : {}),
+      image: `${e.account}.dkr.ecr.${e.region}.amazonaws.com/${repository}@${d.data['image-digest']}`,
+    };
+  }
+
+  if (e.source === ECS_SOURCE && e['detail-type'] === ECS_TASK_DETAIL_TYPE) {
+    const d = taskStateDetail.safeParse(e.detail);
+    if (!d.success) return invalidDetail(d.error, ids);
+    return { kind: 'task-state', eventId: e.id, ...d.data };
+  }
+
+  if (e.source === TIMEOUT_SOURCE && e['detail-type'] === TIMEOUT_DETAIL_TYPE) {
+    const d = timeoutCheckDetail.safeParse(e.detail);
+    if (!d.success) return invalidDetail(d.error, ids);
+    return { kind: 'timeout-check', eventId: e.id, ...d.data };
+  }
+
+  if (e.source === options.requestSource && (e['detail-type'] === DEPLOY_REQUEST || e['detail-type'] === RUN_COMMAND)) {
+    if (e['detail-type'] === DEPLOY_REQUEST) {
+      const d = deployRequestDetail.safeParse(e.detail);
+      if (!d.success) return invalidDetail(d.error, ids);
+      const { environment, image, taskDefinitionArn, command, rerun } = d.data;
+      return {
+        kind: 'deploy-request',
+        trigger: requestTrigger('deploy-request', e.id, e.time, d.data, replay, rerun === true),
+        environment,
+        ...(image !== undefined ? { image } : {}),
+        ...(taskDefinitionArn !== undefined ? { taskDefinitionArn } : {}),
+        ...(command !== undefined ? { command } : {}),
+      };
+    }
+    const d = runCommandDetail.safeParse(e.detail);
+    if (!d.success) return invalidDetail(d.error, ids);
+    const { environment, image, taskDefinitionArn, command } = d.data;
+    return {
+      kind: 'run-command',
+      trigger: requestTrigger('run-command', e.id, e.time, d.data, replay, false),
+      environment,
+      command,
+      ...(image !== undefined ? { image } : {}),
+      ...(taskDefinitionArn !== undefined ? { taskDefinitionArn } : {}),
+    };
+  }
+
+  return {
+    kind: 'invalid',
+    ...ids,
+    reason: `unsupported event: source "${e.source}" with detail-type "${e['detail-type']}" (expected ${ECR_SOURCE}/${ECR_DETAIL_TYPE}, ${ECS_SOURCE}/${ECS_TASK_DETAIL_TYPE}, ${TIMEOUT_SOURCE}/${TIMEOUT_DETAIL_TYPE}, or ${options.requestSource}/${DEPLOY_REQUEST}|${RUN_COMMAND})`,
+  };
+}
+
+function requestTrigger(
+  type: TriggerType,
+  eventId: string,
+  at: string,
+  d: { requestId: string; requestedBy: string },
+  replay: { replayName?: string },
+  rerun: boolean,
+): Trigger {
+  return { type, eventId, at, requestId: d.requestId, requestedBy: d.requestedBy, ...replay, ...(rerun ? { rerun } : {}) };
+}
+
+function invalidDetail(error: z.ZodError, ids: Omit<InvalidInput, 'kind' | 'reason'>): InvalidInput {
+  return { kind: 'invalid', ...ids, reason: `invalid "${ids.detailType}" event: ${describe(error, 'detail')}` };
+}
+
+function invalid(reason: string, raw: unknown): InvalidInput {
+  const id = typeof raw === 'object' && raw !== null && 'id' in raw && typeof raw.id === 'string' ? { eventId: raw.id } : {};
+  return { kind: 'invalid', reason, ...id };
+}
+
+/** "detail.requestId: expected …; detail.image: …" */
+function describe(error: z.ZodError, prefix?: string): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => {
+      const path = [prefix, ...issue.path.map(String)].filter((p) => p !== undefined && p !== '').join('.');
+      return `${path || '(event)'}: ${issue.message}`;
+    })
+    .join('; ');
+}

@@ -1,0 +1,44 @@
+import type { Config } from './config.js';
+import { deploymentIdFor, deploymentIdFromStartedBy, triggerKey } from './deployment.js';
+import type { Input } from './inputs.js';
+
+/** The deployment an input is about, so the shell can load it before deciding. */
+export function deploymentIdOf(input: Input, config: Config): string | undefined {
+  switch (input.kind) {
+    case 'ecr-image-action':
+    case 'deploy-request':
+    case 'run-command':
+      return deploymentIdFor(triggerKey(input.trigger, config.ENVIRONMENT), input.trigger.at);
+    case 'task-state':
+      return deploymentIdFromStartedBy(input.startedBy);
+    case 'timeout-check':
+    case 'launch-result':
+      return input.deploymentId;
+    case 'invalid':
+      return undefined;
+    default: {
+      const unreachable: never = input;
+      return unreachable;
+    }
+  }
+}
+
+/** Whether deciding on this input needs the service read first. */
+export function needsService(input: Input): boolean {
+  switch (input.kind) {
+    case 'ecr-image-action':
+    case 'deploy-request':
+    case 'run-command':
+    case 'timeout-check':
+      return true;
+    case 'task-state':
+      return input.lastStatus === 'STOPPED';
+    case 'launch-result':
+    case 'invalid':
+      return false;
+    default: {
+      const unreachable: never = input;
+      return unreachable;
+    }
+  }
+}

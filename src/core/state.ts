@@ -1,0 +1,47 @@
+import type { Deployment } from './deployment.js';
+
+/** What the controller knows of the service it gates. */
+export interface ServiceInfo {
+  clusterArn?: string;
+  serviceName: string;
+  taskDefinitionArn: string;
+  /** The migration container's image in that task definition. */
+  image?: string;
+  network?: NetworkConfig;
+  launchType?: string;
+  capacityProviderStrategy?: { capacityProvider: string; weight?: number; base?: number }[];
+  platformVersion?: string;
+}
+
+export interface NetworkConfig {
+  subnets: string[];
+  securityGroups: string[];
+  assignPublicIp: 'ENABLED' | 'DISABLED';
+}
+
+/**
+ * One record per environment, written only with a compare-and-set on `version`:
+ * `active` is the environment lock (one migration at a time), `queued` the next one.
+ */
+export interface EnvironmentState {
+  environment: string;
+  version: number;
+  active?: { deploymentId: string; lockExpiresAt: string };
+  queued?: string;
+  lastSucceeded?: { deploymentId: string; image?: string; taskDefinitionArn?: string; at: string };
+}
+
+/** Everything `decide` may look at, loaded by the shell before each decision. */
+export interface ControllerState {
+  env: EnvironmentState;
+  /** The deployments the input refers to, plus the active and queued ones. */
+  deployments: Record<string, Deployment>;
+  /** Absent when the input does not need it (e.g. a RUNNING task event) or when it could not be read. */
+  service?: ServiceInfo;
+  /** Why the service could not be read (not found, access denied), with what to fix. */
+  serviceProblem?: string;
+}
+
+export function emptyEnvironment(environment: string): EnvironmentState {
+  return { environment, version: 0 };
+}

@@ -1,0 +1,72 @@
+import type { LaunchRequest, RolloutTarget } from './core/actions.js';
+import type { Deployment } from './core/deployment.js';
+import type { ContainerState } from './core/inputs.js';
+import type { EnvironmentState, ServiceInfo } from './core/state.js';
+
+/** The small interfaces the shell drives. One AWS and one local implementation each; our own types in and out. */
+
+export type LaunchOutcome = { ok: true; taskArn: string; taskDefinitionArn: string } | { ok: false; reason: string };
+
+export interface Ecs {
+  /** The service, its task definition, the migration container's image in it, network and launch settings. Throws `ServiceNotFoundError`. */
+  describeService(): Promise<ServiceInfo>;
+  /**
+   * Registers the revision if asked, then RunTask. A refusal that retrying cannot fix (RunTask `failures[]`,
+   * AccessDenied, invalid parameters) comes back as `{ ok: false }`; errors worth retrying are thrown.
+   */
+  launch(request: LaunchRequest): Promise<LaunchOutcome>;
+  stopTask(cluster: string, taskArn: string, reason: string): Promise<void>;
+  updateService(target: RolloutTarget, taskDefinitionArn: string): Promise<void>;
+  /** Container states of a task, when an event lacks the exit code. Undefined once ECS has forgotten the task. */
+  describeContainers(cluster: string, taskArn: string): Promise<ContainerState[] | undefined>;
+}
+
+export interface OutgoingEvent {
+  detailType: string;
+  detail: Record<string, unknown>;
+}
+
+export interface Bus {
+  /** Throws `EventPublishError` when any entry was not accepted. */
+  put(events: OutgoingEvent[]): Promise<void>;
+}
+
+export interface CommitRequest {
+  env?: { state: EnvironmentState; expectedVersion: number };
+  deployments: { deployment: Deployment; expectedRevision: number }[];
+}
+
+export interface Store {
+  loadEnvironment(environment: string): Promise<EnvironmentState>;
+  loadDeployments(ids: string[]): Promise<Record<string, Deployment>>;
+  /** All or nothing. Throws `CommitConflictError` when a record changed since it was read. */
+  commit(request: CommitRequest): Promise<void>;
+  /** Newest first. */
+  listDeployments(environment: string, limit: number): Promise<Deployment[]>;
+}
+
+export interface LogRef {
+  taskArn: string;
+  taskDefinitionArn: string;
+  container: string;
+}
+
+export interface Logs {
+  /** The last lines of the container's log, bounded by count and bytes. */
+  tail(ref: LogRef, limits: { lines: number; bytes: number }): Promise<string[]>;
+}
+
+export interface Scheduler {
+  /** Idempotent: scheduling the same deployment twice keeps one schedule. */
+  scheduleTimeout(deploymentId: string, environment: string, at: string): Promise<void>;
+  /** Idempotent: cancelling a missing schedule is not an error. */
+  cancelTimeout(deploymentId: string): Promise<void>;
+}
+
+export interface Ports {
+  ecs: Ecs;
+  bus: Bus;
+  store: Store;
+  logs: Logs;
+  scheduler: Scheduler;
+}

@@ -1,0 +1,73 @@
+import type { Config } from '../core/config.js';
+import { isFinal } from '../core/deployment.js';
+import type { Input } from '../core/inputs.js';
+import { deploymentIdOf, needsService } from '../core/refs.js';
+import type { ControllerState } from '../core/state.js';
+import { ServiceNotFoundError } from '../errors.js';
+import type { Ports } from '../ports.js';
+import type { Log } from './logger.js';
+
+export const LOG_TAIL = { lines: 50, bytes: 8 * 1024 };
+
+/** Reads what `decide` needs for this input: the environment record, the deployments involved, the service. */
+export async function loadState(input: Input, ports: Ports, config: Config): Promise<ControllerState> {
+  const env = await ports.store.loadEnvironment(config.ENVIRONMENT);
+  const ids = [env.active?.deploymentId, env.queued, deploymentIdOf(input, config)].filter((id): id is string => id !== undefined);
+  const deployments = await ports.store.loadDeployments([...new Set(ids)]);
+  const state: ControllerState = { env, deployments };
+  if (!needsService(input)) return state;
+  try {
+    state.service = await ports.ecs.describeService();
+  } catch (error) {
+    if (!(error instanceof ServiceNotFoundError)) throw error;
+    state.serviceProblem = error.message;
+  }
+  return state;
+}
+
+/**
+ * Adds what the event itself lacks, for a task that has stopped (or timed out) in a known, open deployment:
+ * the migration container's exit code from DescribeTasks when the event has none, and the log tail.
+ */
+export async function enrich(input: Input, state: ControllerState, ports: Ports, config: Config, log: Log): Promise<Input> {
+  const id = deploymentIdOf(input, config);
+  const d = id !== undefined ? state.deployments[id] : undefined;
+  if (d === undefined || isFinal(d.status)) return input;
+
+  if (input.kind === 'task-state' && input.lastStatus === 'STOPPED') {
+    let containers = input.containers;
+    const mine = containers.find((c) => c.name === config.CONTAINER);
+    if (mine !== undefined && mine.exitCode === undefined && input.stopCode !== 'TaskFailedToStart') {
+      const described = await ports.ecs.describeContainers(input.clusterArn, input.taskArn);
+      if (described !== undefined) containers = described;
+    }
+    const logTail = await tail(
+      ports,
+      { taskArn: input.taskArn, taskDefinitionArn: input.taskDefinitionArn, container: config.CONTAINER },
+      log,
+      d.id,
+    );
+    return { ...input, containers, logTail };
+  }
+  if (input.kind === 'timeout-check' && d.taskArn !== undefined && d.taskDefinitionArn !== undefined) {
+    const logTail = await tail(
+      ports,
+      { taskArn: d.taskArn, taskDefinitionArn: d.taskDefinitionArn, container: config.CONTAINER },
+      log,
+      d.id,
+    );
+    return { ...input, logTail };
+  }
+  return input;
+}
+
+/** A missing or unreadable log must not block the decision: say so in the tail instead. */
+async function tail(ports: Ports, ref: Parameters<Ports['logs']['tail']>[0], log: Log, deploymentId: string): Promise<string[]> {
+  try {
+    return await ports.logs.tail(ref, LOG_TAIL);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    log.warn('log tail unavailable', { deploymentId, taskArn: ref.taskArn, error: message });
+    return [`(log tail unavailable: ${message})`];
+  }
+}
