@@ -34,7 +34,7 @@ export function classifyStop(task: StoppedTask, containerName: string): StopClas
     stoppedReason: task.stoppedReason,
     containerReason: container?.reason,
   });
-  const why = [task.stoppedReason, container?.reason].filter((s): s is string => s !== undefined && s !== '').join('; ');
+  const why = [...new Set([task.stoppedReason, container?.reason])].filter((s): s is string => s !== undefined && s !== '').join('; ');
   const detail = why === '' ? '' : ` (${why})`;
 
   if (container === undefined) {

@@ -17,6 +17,8 @@ export interface RunDeps {
   log: Log;
   /** The clock, as an argument so tests and local mode control time. */
   now: () => Date;
+  /** Called with each decision before its actions run (the CLI's live display). */
+  onDecision?: (input: Input, decision: Decision) => void;
 }
 
 export interface StepRecord {
@@ -53,6 +55,7 @@ export async function run(first: Input, deps: RunDeps): Promise<StepRecord[]> {
         actions: decision.actions.map((a) => a.type),
         ...(attempt > 1 ? { attempt } : {}),
       });
+      deps.onDecision?.(enriched, decision);
       let next = current;
       try {
         const feedback = await execute(decision.actions, ports, log, { onCommit: (c) => (next = applyCommit(next, c)) });

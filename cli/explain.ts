@@ -1,0 +1,100 @@
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import type { Decision } from '../src/core/actions.js';
+import { decide } from '../src/core/decide.js';
+import { parseInput } from '../src/core/parse.js';
+import { type ControllerState, emptyEnvironment } from '../src/core/state.js';
+import { CliUsageError, readConfigFile, validConfig } from './local-config.js';
+
+export const EXPLAIN_USAGE = `ecs-migrate explain --config FILE [--state FILE] [--now ISO-TIME] EVENT.json [--json]
+  Dry run: what the controller would do with this event and why, without doing it.
+  --state  a JSON ControllerState ({ env, deployments, service }); default: an idle environment whose
+           service runs "(the service's current task definition)"`;
+
+/** Parse + decide, never execute. Any file content gets an answer; only an unreadable file is an error (exit 2). */
+export async function explainCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { config: { type: 'string' }, state: { type: 'string' }, now: { type: 'string' }, json: { type: 'boolean', default: false } },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.config === undefined || positionals.length !== 1) throw new CliUsageError(EXPLAIN_USAGE);
+  const config = validConfig(await readConfigFile(values.config));
+  const eventPath = positionals[0] as string;
+  const text = await readFile(eventPath, 'utf8').catch((error: Error) => {
+    throw new CliUsageError(`cannot read event file ${eventPath}: ${error.message}`);
+  });
+  const state =
+    values.state !== undefined ? await readState(values.state, config.ENVIRONMENT) : defaultState(config.ENVIRONMENT, config.SERVICE);
+  const now = values.now ?? new Date().toISOString();
+  if (Number.isNaN(Date.parse(now))) throw new CliUsageError(`--now ${now}: expected an ISO-8601 time`);
+
+  let raw: unknown;
+  let decision: Decision;
+  try {
+    raw = JSON.parse(text);
+    decision = decide(parseInput(raw, { requestSource: config.EVENT_SOURCE }), state, { config, now });
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    decision = decide({ kind: 'invalid', reason: `not JSON: ${error.message}` }, state, { config, now });
+  }
+
+  if (values.json) {
+    process.stdout.write(
+      `${JSON.stringify({ decision: decision.decision, reason: decision.reason, deploymentId: decision.deploymentId, actions: decision.actions }, null, 2)}\n`,
+    );
+  } else {
+    process.stdout.write(`${decision.decision}: ${decision.reason}\n`);
+    if (decision.deploymentId !== undefined) process.stdout.write(`deployment: ${decision.deploymentId}\n`);
+    for (const [i, action] of decision.actions.entries()) process.stdout.write(`  ${i + 1}. ${describeAction(action)}\n`);
+  }
+  return 0;
+}
+
+function describeAction(action: Decision['actions'][number]): string {
+  switch (action.type) {
+    case 'commit':
+      return `commit ${[action.env ? `environment v${action.env.expectedVersion}→v${action.env.state.version}` : '', ...action.deployments.map((d) => `${d.deployment.id}=${d.deployment.status}`)].filter(Boolean).join(', ')}`;
+    case 'launchTask':
+      return `launchTask ${action.request.taskDefinitionArn ?? `register ${action.request.baseTaskDefinitionArn} with ${action.request.image}`}, command ${JSON.stringify(action.request.command)}, startedBy ${action.request.startedBy}`;
+    case 'putEvent':
+      return `putEvent "${action.detailType}"`;
+    case 'continueRollout':
+      return `continueRollout ${action.target.service} → ${action.taskDefinitionArn}`;
+    case 'haltRollout':
+      return `haltRollout ${action.target.service} stays on its revision`;
+    case 'stopTask':
+      return `stopTask ${action.taskArn}`;
+    case 'scheduleTimeout':
+      return `scheduleTimeout at ${action.at}`;
+    case 'cancelTimeout':
+      return `cancelTimeout ${action.deploymentId}`;
+    default:
+      return JSON.stringify(action);
+  }
+}
+
+async function readState(path: string, environment: string): Promise<ControllerState> {
+  const text = await readFile(path, 'utf8').catch((error: Error) => {
+    throw new CliUsageError(`cannot read state file ${path}: ${error.message}`);
+  });
+  try {
+    const value = JSON.parse(text) as Partial<ControllerState>;
+    return {
+      env: value.env ?? emptyEnvironment(environment),
+      deployments: value.deployments ?? {},
+      ...(value.service !== undefined ? { service: value.service } : {}),
+    };
+  } catch (error) {
+    throw new CliUsageError(`state file ${path} is not JSON: ${(error as Error).message}`);
+  }
+}
+
+function defaultState(environment: string, service: string): ControllerState {
+  return {
+    env: emptyEnvironment(environment),
+    deployments: {},
+    service: { serviceName: service, taskDefinitionArn: "(the service's current task definition)" },
+  };
+}

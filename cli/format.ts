@@ -1,0 +1,67 @@
+import type { PublishedEvent } from '../src/adapters/local/bus.js';
+import type { Decision } from '../src/core/actions.js';
+import type { Deployment } from '../src/core/deployment.js';
+import { secondsBetween } from '../src/core/event-detail.js';
+
+const useColor = process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
+const paint = (code: number) => (s: string) => (useColor ? `\x1b[${code}m${s}\x1b[0m` : s);
+export const dim = paint(2);
+export const green = paint(32);
+export const red = paint(31);
+export const yellow = paint(33);
+export const bold = paint(1);
+
+export function decisionLine(d: Decision, elapsedMs: number): string {
+  const colour =
+    d.decision === 'halt' || d.decision === 'reject'
+      ? red
+      : d.decision === 'continue'
+        ? green
+        : d.decision === 'ignore'
+          ? yellow
+          : (s: string) => s;
+  return `${dim(`+${(elapsedMs / 1000).toFixed(2)}s`)} ${colour(d.decision.padEnd(8))} ${d.reason}`;
+}
+
+export function eventLine(e: PublishedEvent): string {
+  const failed = /Failed|Halted|Timed Out|Rejected/.test(e.detailType);
+  return `${dim('        event')}  ${failed ? red(e.detailType) : e.detailType}`;
+}
+
+export function deploymentSummary(d: Deployment): string[] {
+  const lines = [
+    `${bold('deployment')} ${d.id}  ${statusText(d)}`,
+    `  kind       ${d.kind}  (${d.trigger.type}${d.trigger.replayName ? `, replay ${d.trigger.replayName}` : ''}${d.trigger.rerun ? ', rerun' : ''})`,
+    `  image      ${d.image ?? '-'}`,
+    `  task def   ${d.taskDefinitionArn ?? '-'}`,
+    `  command    ${d.command.join(' ')}`,
+  ];
+  const took = secondsBetween(d.launchedAt ?? d.createdAt, d.stoppedAt ?? d.finishedAt);
+  if (took !== undefined) lines.push(`  took       ${took} s`);
+  if (d.stop !== undefined) {
+    const s = d.stop;
+    lines.push(`  exit code  ${s.exitCode ?? 'none'}   stop code ${s.stopCode ?? '-'}`);
+  }
+  if (d.reason !== undefined) lines.push(`  reason     ${d.reason}`);
+  if (d.rollout !== undefined) lines.push(`  rollout    ${d.rollout}`);
+  return lines;
+}
+
+export function statusText(d: Deployment): string {
+  switch (d.status) {
+    case 'succeeded':
+      return green('succeeded');
+    case 'failed':
+    case 'timed_out':
+      return red(d.status);
+    case 'superseded':
+      return yellow(d.status);
+    default:
+      return d.status;
+  }
+}
+
+export function logTailLines(d: Deployment): string[] {
+  if (d.logTail === undefined || d.logTail.length === 0) return [];
+  return [`  log tail (last ${d.logTail.length} lines):`, ...d.logTail.map((l) => dim(`    │ ${l}`))];
+}

@@ -1,0 +1,103 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { LocalService } from '../src/adapters/local/ecs.js';
+import { readJson } from '../src/adapters/local/json-file.js';
+import { LocalLayout } from '../src/adapters/local/layout.js';
+import { LocalStore } from '../src/adapters/local/store.js';
+import type { Deployment } from '../src/core/deployment.js';
+import { deploymentSummary, dim, logTailLines, statusText } from './format.js';
+import { CliUsageError } from './local-config.js';
+
+export const INSPECT_USAGE = `ecs-migrate status  [--environment ENV] [--state-dir DIR] [--json]
+ecs-migrate history [--environment ENV] [--state-dir DIR] [--limit N] [--json]
+ecs-migrate logs DEPLOYMENT_ID [--environment ENV] [--state-dir DIR]
+  Inspect local mode's state in ./.ecs-migrate (--environment: needed when several apps ran here).`;
+
+const common = {
+  environment: { type: 'string' },
+  'state-dir': { type: 'string', default: '.ecs-migrate' },
+  json: { type: 'boolean', default: false },
+  limit: { type: 'string', default: '20' },
+} as const;
+
+/** The environment to inspect: --environment, or the only one under the state directory. */
+async function open(values: { environment?: string; 'state-dir': string }) {
+  const root = resolve(values['state-dir']);
+  let environment = values.environment;
+  if (environment === undefined) {
+    const found = (await readdir(root, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory()).map((e) => e.name);
+    if (found.length !== 1) {
+      throw new CliUsageError(
+        found.length === 0
+          ? `no local state under ${root}: run "ecs-migrate local --app DIR" first`
+          : `several environments under ${root} (${found.join(', ')}): choose one with --environment`,
+      );
+    }
+    environment = found[0] as string;
+  }
+  const layout = new LocalLayout(root, environment);
+  return { environment, layout, store: new LocalStore(layout) };
+}
+
+export async function statusCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: common, strict: true });
+  const { environment, layout, store } = await open(values);
+  const env = await store.loadEnvironment(environment);
+  const service = await readJson<LocalService>(layout.serviceFile);
+  const ids = [env.active?.deploymentId, env.queued].filter((id): id is string => id !== undefined);
+  const found = await store.loadDeployments(ids);
+  if (values.json) {
+    process.stdout.write(
+      `${JSON.stringify({ environment: env, service, active: env.active && found[env.active.deploymentId], queued: env.queued && found[env.queued] }, null, 2)}\n`,
+    );
+    return 0;
+  }
+  const line = (label: string, value: string) => process.stdout.write(`${label.padEnd(15)}${value}\n`);
+  line('environment', `${environment} ${dim(`(${layout.envDir})`)}`);
+  line('service', service?.taskDefinitionArn ?? 'not created yet: run "ecs-migrate local --app DIR"');
+  line('running', env.active !== undefined ? `${env.active.deploymentId} ${found[env.active.deploymentId]?.status ?? ''}` : 'nothing');
+  line('queued', env.queued ?? 'nothing');
+  line(
+    'last success',
+    env.lastSucceeded !== undefined
+      ? `${env.lastSucceeded.deploymentId} at ${env.lastSucceeded.at} (${env.lastSucceeded.image ?? env.lastSucceeded.taskDefinitionArn})`
+      : 'none',
+  );
+  return 0;
+}
+
+export async function historyCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: common, strict: true });
+  const limit = Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1) throw new CliUsageError(`--limit ${values.limit}: expected a whole number ≥ 1`);
+  const { environment, store } = await open(values);
+  const list = await store.listDeployments(environment, limit);
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+    return 0;
+  }
+  if (list.length === 0) process.stdout.write('no deployments yet\n');
+  for (const d of list)
+    process.stdout.write(`${d.id}  ${statusText(d).padEnd(10)} ${d.kind.padEnd(9)} ${d.trigger.type.padEnd(14)} ${oneLine(d)}\n`);
+  return 0;
+}
+
+export async function logsCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, options: common, allowPositionals: true, strict: true });
+  const id = positionals[0];
+  if (id === undefined) throw new CliUsageError(INSPECT_USAGE);
+  const { environment, layout, store } = await open(values);
+  const d = (await store.loadDeployments([id]))[id];
+  if (d === undefined) throw new CliUsageError(`no deployment ${id} in environment ${environment}`);
+  for (const line of deploymentSummary(d)) process.stdout.write(`${line}\n`);
+  const taskId = d.taskArn?.split('/').pop();
+  const text = taskId !== undefined ? await readFile(layout.taskLogFile(taskId), 'utf8').catch(() => undefined) : undefined;
+  if (text !== undefined) process.stdout.write(`  task log:\n${text.replace(/^/gm, '    │ ')}\n`);
+  else for (const line of logTailLines(d)) process.stdout.write(`${line}\n`);
+  return 0;
+}
+
+function oneLine(d: Deployment): string {
+  return d.reason ?? d.history.at(-1)?.note ?? '';
+}

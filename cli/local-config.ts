@@ -1,0 +1,54 @@
+import { readFile } from 'node:fs/promises';
+import { type Config, parseConfig } from '../src/core/config.js';
+import { ConfigError } from '../src/errors.js';
+
+/** Local mode's defaults: the same keys as on AWS, filled for one app on this machine. */
+export function localDefaults(app: string): Record<string, string> {
+  return {
+    ENVIRONMENT: localEnvironment(app),
+    CLUSTER: 'local',
+    SERVICE: app,
+    CONTAINER: 'app',
+    REPOSITORY: app,
+    MIGRATION_COMMAND: 'db-migrate',
+    ALLOWED_COMMANDS: 'db-migrate,db-rollback',
+    TIMEOUT_MINUTES: '60',
+    EVENT_SOURCE: 'ecs-migrate',
+  };
+}
+
+/** Each app gets its own local environment, so two apps never share a service, lock or database. */
+export function localEnvironment(app: string): string {
+  const name = `local-${app}`
+    .replace(/[^a-z0-9-]/g, '-')
+    .slice(0, 32)
+    .replace(/-+$/, '');
+  return name;
+}
+
+/** Reads a `--config FILE`: a JSON object with the configuration keys. Unreadable or non-object → CliUsageError. */
+export async function readConfigFile(path: string): Promise<Record<string, unknown>> {
+  const text = await readFile(path, 'utf8').catch((error: Error) => {
+    throw new CliUsageError(`cannot read config file ${path}: ${error.message}`);
+  });
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new CliUsageError(`config file ${path} is not JSON: ${(error as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new CliUsageError(`config file ${path} must hold a JSON object of configuration keys`);
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, typeof v === 'number' ? String(v) : v]));
+}
+
+export function validConfig(values: Record<string, unknown>): Config {
+  const result = parseConfig(values);
+  if (!result.ok) throw new ConfigError(result.problems);
+  return result.config;
+}
+
+/** Wrong arguments, or a file that cannot be read: exit code 2. */
+export class CliUsageError extends Error {
+  override name = 'CliUsageError';
+}

@@ -1,0 +1,302 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { delimiter, dirname, join } from 'node:path';
+import type { LaunchRequest, RolloutTarget } from '../../core/actions.js';
+import type { ContainerState } from '../../core/inputs.js';
+import type { ServiceInfo } from '../../core/state.js';
+import { parseTaskDefinitionArn } from '../../core/task-definition.js';
+import { ServiceNotFoundError } from '../../errors.js';
+import type { Ecs, LaunchOutcome } from '../../ports.js';
+import type { LocalImages } from './images.js';
+import { readJson, writeJson } from './json-file.js';
+import type { LocalLayout } from './layout.js';
+import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalTaskView, taskStateEvent } from './task-event.js';
+
+export interface LocalTaskDefinition {
+  taskDefinitionArn: string;
+  family: string;
+  revision: number;
+  containers: { name: string; image: string }[];
+  tags?: Record<string, string>;
+}
+
+export interface LocalService {
+  serviceName: string;
+  clusterArn: string;
+  taskDefinitionArn: string;
+}
+
+export interface LocalEcsOptions {
+  layout: LocalLayout;
+  images: LocalImages;
+  cluster: string;
+  service: string;
+  /** Where task state change events go (local mode's EventBridge). */
+  emit: (event: Record<string, unknown>) => void;
+  /** Live task output, for the CLI's progress display. */
+  onOutput?: (taskArn: string, line: string) => void;
+  now?: () => Date;
+  /** Grace between SIGTERM and SIGKILL when a task is stopped (ECS's stopTimeout). */
+  stopTimeoutMs?: number;
+}
+
+interface RunningTask {
+  view: LocalTaskView;
+  child?: ChildProcess;
+  stopReason?: string;
+}
+
+/**
+ * ECS on this machine: a task is the app's command run as a child process with the app's `bin/` first on
+ * PATH (as in its image), its output is the task log, and it reports its states as ECS events.
+ */
+export class LocalEcs implements Ecs {
+  private readonly tasks = new Map<string, RunningTask>();
+  private readonly byClientToken = new Map<string, LaunchOutcome>();
+  private readonly now: () => Date;
+
+  constructor(private readonly options: LocalEcsOptions) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  get clusterArn(): string {
+    return `arn:aws:ecs:${LOCAL_REGION}:${LOCAL_ACCOUNT}:cluster/${this.options.cluster}`;
+  }
+
+  taskDefinitionArn(family: string, revision: number): string {
+    return `arn:aws:ecs:${LOCAL_REGION}:${LOCAL_ACCOUNT}:task-definition/${family}:${revision}`;
+  }
+
+  /** Creates the local service with a first task definition, the first time local mode runs. */
+  async ensureService(container: string, initialImage: string): Promise<LocalService> {
+    const existing = await readJson<LocalService>(this.options.layout.serviceFile);
+    if (existing !== undefined) return existing;
+    const family = this.options.service;
+    const td: LocalTaskDefinition = {
+      taskDefinitionArn: this.taskDefinitionArn(family, 1),
+      family,
+      revision: 1,
+      containers: [{ name: container, image: initialImage }],
+    };
+    await writeJson(this.options.layout.taskDefinitionFile(family, 1), td);
+    const service: LocalService = {
+      serviceName: this.options.service,
+      clusterArn: this.clusterArn,
+      taskDefinitionArn: td.taskDefinitionArn,
+    };
+    await writeJson(this.options.layout.serviceFile, service);
+    return service;
+  }
+
+  async describeService(): Promise<ServiceInfo> {
+    const service = await readJson<LocalService>(this.options.layout.serviceFile);
+    if (service === undefined) {
+      throw new ServiceNotFoundError(
+        `no local service "${this.options.service}" under ${this.options.layout.envDir}: run "ecs-migrate local --app DIR" first`,
+      );
+    }
+    const td = await this.readTaskDefinition(service.taskDefinitionArn);
+    return {
+      serviceName: service.serviceName,
+      clusterArn: service.clusterArn,
+      taskDefinitionArn: service.taskDefinitionArn,
+      ...(td?.containers[0] ? { image: td.containers[0].image } : {}),
+    };
+  }
+
+  async launch(request: LaunchRequest): Promise<LaunchOutcome> {
+    const earlier = this.byClientToken.get(request.clientToken);
+    if (earlier !== undefined) return earlier;
+
+    const td =
+      request.taskDefinitionArn !== undefined ? await this.readTaskDefinition(request.taskDefinitionArn) : await this.register(request);
+    if (td === undefined)
+      return { ok: false, reason: `task definition ${request.taskDefinitionArn ?? request.baseTaskDefinitionArn} does not exist locally` };
+    const container = td.containers.find((c) => c.name === request.container);
+    if (container === undefined)
+      return { ok: false, reason: `task definition ${td.taskDefinitionArn} has no container "${request.container}": check CONTAINER` };
+
+    const taskId = randomBytes(16).toString('hex');
+    const at = this.now().toISOString();
+    const view: LocalTaskView = {
+      taskArn: `arn:aws:ecs:${LOCAL_REGION}:${LOCAL_ACCOUNT}:task/${this.options.cluster}/${taskId}`,
+      clusterArn: this.clusterArn,
+      taskDefinitionArn: td.taskDefinitionArn,
+      family: td.family,
+      startedBy: request.startedBy,
+      container: request.container,
+      command: request.command,
+      version: 1,
+      lastStatus: 'PROVISIONING',
+      createdAt: at,
+      containers: td.containers.map((c) => ({ name: c.name, lastStatus: 'PENDING' })),
+    };
+    const outcome: LaunchOutcome = { ok: true, taskArn: view.taskArn, taskDefinitionArn: td.taskDefinitionArn };
+    this.byClientToken.set(request.clientToken, outcome);
+    const task: RunningTask = { view };
+    this.tasks.set(view.taskArn, task);
+    await this.start(task, container.image, taskId);
+    return outcome;
+  }
+
+  async stopTask(_cluster: string, taskArn: string, reason: string): Promise<void> {
+    const task = this.tasks.get(taskArn);
+    if (task?.child === undefined || task.view.lastStatus === 'STOPPED') return;
+    task.stopReason = reason;
+    task.child.kill('SIGTERM');
+    const child = task.child;
+    setTimeout(
+      () => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'),
+      this.options.stopTimeoutMs ?? 5000,
+    ).unref();
+  }
+
+  async updateService(_target: RolloutTarget, taskDefinitionArn: string): Promise<void> {
+    const service = await readJson<LocalService>(this.options.layout.serviceFile);
+    if (service === undefined) throw new ServiceNotFoundError(`no local service "${this.options.service}"`);
+    await writeJson(this.options.layout.serviceFile, { ...service, taskDefinitionArn });
+  }
+
+  async describeContainers(_cluster: string, taskArn: string): Promise<ContainerState[] | undefined> {
+    return this.tasks.get(taskArn)?.view.containers;
+  }
+
+  /** Tasks still running, so the CLI can wait for or stop them. */
+  runningTasks(): string[] {
+    return [...this.tasks.values()].filter((t) => t.view.lastStatus !== 'STOPPED').map((t) => t.view.taskArn);
+  }
+
+  private async register(request: LaunchRequest): Promise<LocalTaskDefinition | undefined> {
+    if (request.baseTaskDefinitionArn === undefined || request.image === undefined) return undefined;
+    const base = await this.readTaskDefinition(request.baseTaskDefinitionArn);
+    if (base === undefined) return undefined;
+    const revision = await this.nextRevision(base.family, base.revision);
+    const td: LocalTaskDefinition = {
+      ...base,
+      taskDefinitionArn: this.taskDefinitionArn(base.family, revision),
+      revision,
+      containers: base.containers.map((c) => (c.name === request.container ? { ...c, image: request.image as string } : c)),
+      tags: request.tags,
+    };
+    await writeJson(this.options.layout.taskDefinitionFile(td.family, revision), td);
+    return td;
+  }
+
+  private async nextRevision(family: string, from: number): Promise<number> {
+    let revision = from + 1;
+    while ((await readJson(this.options.layout.taskDefinitionFile(family, revision))) !== undefined) revision++;
+    return revision;
+  }
+
+  private async readTaskDefinition(arn: string): Promise<LocalTaskDefinition | undefined> {
+    const ref = parseTaskDefinitionArn(arn);
+    return ref === undefined ? undefined : readJson<LocalTaskDefinition>(this.options.layout.taskDefinitionFile(ref.family, ref.revision));
+  }
+
+  private async start(task: RunningTask, image: string, taskId: string): Promise<void> {
+    const logPath = this.options.layout.taskLogFile(taskId);
+    await mkdir(dirname(logPath), { recursive: true });
+    const log = createWriteStream(logPath, { flags: 'a' });
+    const appDir = await this.options.images.resolve(image);
+    const [command, ...args] = task.view.command;
+    if (appDir === undefined || command === undefined) {
+      const reason =
+        appDir === undefined
+          ? `CannotPullContainerError: image ${image} is not known on this machine (build it with "ecs-migrate local --app DIR")`
+          : 'CannotStartContainerError: empty command';
+      log.end(`${reason}\n`, () => this.stopped(task, { stopCode: 'TaskFailedToStart', stoppedReason: reason, containerReason: reason }));
+      return;
+    }
+    const child = spawn(command, args, {
+      cwd: appDir,
+      env: {
+        ...process.env,
+        PATH: [join(appDir, 'bin'), process.env.PATH ?? ''].join(delimiter),
+        PGLITE_DATA_DIR: this.options.layout.databaseDir,
+        ECS_MIGRATE_DEPLOYMENT: task.view.startedBy,
+        ECS_CONTAINER_METADATA_URI_V4: '',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    task.child = child;
+    pipeLines(child, log, (line) => this.options.onOutput?.(task.view.taskArn, line));
+    child.once('spawn', () => {
+      task.view = {
+        ...task.view,
+        lastStatus: 'RUNNING',
+        startedAt: this.now().toISOString(),
+        version: task.view.version + 1,
+        containers: task.view.containers.map((c) => ({ ...c, lastStatus: 'RUNNING' })),
+      };
+      this.options.emit(taskStateEvent(task.view, this.now().toISOString()));
+    });
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      if (task.view.lastStatus === 'STOPPED') return;
+      const reason =
+        error.code === 'ENOENT'
+          ? `CannotStartContainerError: exec: "${command}": executable file not found in $PATH`
+          : `CannotStartContainerError: ${error.message}`;
+      task.view = { ...task.view, lastStatus: 'STOPPED' };
+      log.end(`${reason}\n`, () => this.stopped(task, { stopCode: 'TaskFailedToStart', stoppedReason: reason, containerReason: reason }));
+    });
+    child.once('close', (code, signal) => {
+      if (task.view.lastStatus === 'STOPPED') return;
+      const exitCode = code ?? (signal !== null ? 128 + signalNumber(signal) : undefined);
+      const byUser = task.stopReason !== undefined;
+      // The STOPPED event goes out once the log is on disk, so the watcher's log tail sees every line.
+      log.end(() =>
+        this.stopped(task, {
+          ...(exitCode !== undefined ? { exitCode } : {}),
+          stopCode: byUser ? 'UserInitiated' : 'EssentialContainerExited',
+          stoppedReason: task.stopReason ?? 'Essential container in task exited',
+        }),
+      );
+    });
+  }
+
+  private stopped(task: RunningTask, how: { exitCode?: number; stopCode: string; stoppedReason: string; containerReason?: string }): void {
+    const at = this.now().toISOString();
+    task.view = {
+      ...task.view,
+      lastStatus: 'STOPPED',
+      stoppedAt: at,
+      version: task.view.version + 1,
+      stopCode: how.stopCode,
+      stoppedReason: how.stoppedReason,
+      containers: task.view.containers.map((c) =>
+        c.name === task.view.container
+          ? {
+              name: c.name,
+              lastStatus: 'STOPPED',
+              ...(how.exitCode !== undefined ? { exitCode: how.exitCode } : {}),
+              ...(how.containerReason !== undefined ? { reason: how.containerReason } : {}),
+            }
+          : { ...c, lastStatus: 'STOPPED' },
+      ),
+    };
+    this.options.emit(taskStateEvent(task.view, at));
+  }
+}
+
+function pipeLines(child: ChildProcess, log: WriteStream, onLine: (line: string) => void): void {
+  for (const stream of [child.stdout, child.stderr]) {
+    let rest = '';
+    stream?.setEncoding('utf8');
+    stream?.on('data', (chunk: string) => {
+      log.write(chunk);
+      const lines = (rest + chunk).split('\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) onLine(line);
+    });
+    stream?.on('end', () => {
+      if (rest !== '') onLine(rest);
+    });
+  }
+}
+
+const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
+function signalNumber(signal: NodeJS.Signals): number {
+  return SIGNALS[signal] ?? 15;
+}

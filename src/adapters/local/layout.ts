@@ -1,0 +1,39 @@
+import { join } from 'node:path';
+
+/** Where local mode keeps its state: `.ecs-migrate/` in the working directory, one folder per environment. */
+export class LocalLayout {
+  constructor(
+    readonly root: string,
+    readonly environment: string,
+  ) {}
+  get envDir(): string {
+    return join(this.root, this.environment);
+  }
+  get stateFile(): string {
+    return join(this.envDir, 'environment.json');
+  }
+  get serviceFile(): string {
+    return join(this.envDir, 'service.json');
+  }
+  get eventsFile(): string {
+    return join(this.envDir, 'events.jsonl');
+  }
+  get databaseDir(): string {
+    return join(this.envDir, 'pgdata');
+  }
+  get imagesFile(): string {
+    return join(this.root, 'images.json');
+  }
+  deploymentFile(id: string): string {
+    return join(this.envDir, 'deployments', `${id}.json`);
+  }
+  get deploymentsDir(): string {
+    return join(this.envDir, 'deployments');
+  }
+  taskDefinitionFile(family: string, revision: number): string {
+    return join(this.envDir, 'task-definitions', `${family}-${revision}.json`);
+  }
+  taskLogFile(taskId: string): string {
+    return join(this.envDir, 'logs', `${taskId}.log`);
+  }
+}

@@ -1,0 +1,15 @@
+import { readFile } from 'node:fs/promises';
+import type { LogRef, Logs } from '../../ports.js';
+import { lastLines } from '../../shell/last-lines.js';
+import type { LocalLayout } from './layout.js';
+
+/** The task log of a local task is the file its output was written to. */
+export class LocalLogs implements Logs {
+  constructor(private readonly layout: LocalLayout) {}
+
+  async tail(ref: LogRef, limits: { lines: number; bytes: number }): Promise<string[]> {
+    const taskId = ref.taskArn.split('/').pop() ?? '';
+    const text = await readFile(this.layout.taskLogFile(taskId), 'utf8');
+    return lastLines(text.split('\n'), limits);
+  }
+}

@@ -1,0 +1,92 @@
+import { LocalBus, type PublishedEvent } from '../adapters/local/bus.js';
+import { LocalEcs } from '../adapters/local/ecs.js';
+import { LocalEventLoop } from '../adapters/local/event-loop.js';
+import { LocalImages } from '../adapters/local/images.js';
+import { LocalLayout } from '../adapters/local/layout.js';
+import { LocalLogs } from '../adapters/local/logs.js';
+import { LocalScheduler } from '../adapters/local/scheduler.js';
+import { LocalStore } from '../adapters/local/store.js';
+import type { Config } from '../core/config.js';
+import type { Ports } from '../ports.js';
+import type { Log } from '../shell/logger.js';
+import { handleEvent, type RunDeps, type StepRecord } from '../shell/run.js';
+
+export interface LocalControllerOptions {
+  /** The `.ecs-migrate` directory. */
+  root: string;
+  config: Config;
+  log: Log;
+  onOutput?: (taskArn: string, line: string) => void;
+  onEvent?: (event: PublishedEvent) => void;
+  onSteps?: (event: Record<string, unknown>, steps: StepRecord[]) => void;
+  onDecision?: RunDeps['onDecision'];
+  onError?: (event: Record<string, unknown>, error: unknown) => void;
+  now?: () => Date;
+  stopTimeoutMs?: number;
+}
+
+/** The whole controller on this machine: local adapters behind the same ports, the same runner and core. */
+export function createLocalController(options: LocalControllerOptions) {
+  const now = options.now ?? (() => new Date());
+  const { config } = options;
+  const layout = new LocalLayout(options.root, config.ENVIRONMENT);
+  const images = new LocalImages(layout.imagesFile);
+  const bus = new LocalBus(layout.eventsFile, config.EVENT_SOURCE, now);
+  if (options.onEvent !== undefined) bus.onEvent(options.onEvent);
+
+  const stepListeners: ((event: Record<string, unknown>, steps: StepRecord[]) => void)[] = [];
+  const errorListeners: ((event: Record<string, unknown>, error: unknown) => void)[] = [];
+  if (options.onSteps !== undefined) stepListeners.push(options.onSteps);
+  if (options.onError !== undefined) errorListeners.push(options.onError);
+
+  let loop: LocalEventLoop<StepRecord[]>;
+  const publish = (event: Record<string, unknown>) => loop.publish(event);
+  const ecs = new LocalEcs({
+    layout,
+    images,
+    cluster: config.CLUSTER,
+    service: config.SERVICE,
+    emit: publish,
+    now,
+    ...(options.onOutput !== undefined ? { onOutput: options.onOutput } : {}),
+    ...(options.stopTimeoutMs !== undefined ? { stopTimeoutMs: options.stopTimeoutMs } : {}),
+  });
+  const scheduler = new LocalScheduler(publish, now);
+  const store = new LocalStore(layout);
+  const ports: Ports = { ecs, bus, store, logs: new LocalLogs(layout), scheduler };
+  loop = new LocalEventLoop(
+    (event) =>
+      handleEvent(event, {
+        config,
+        ports,
+        log: options.log,
+        now,
+        ...(options.onDecision !== undefined ? { onDecision: options.onDecision } : {}),
+      }),
+    (event, steps) => {
+      for (const listener of stepListeners) listener(event, steps);
+    },
+    (event, error) => {
+      options.log.error('event failed', { eventId: event.id, error: error instanceof Error ? error.message : String(error) });
+      for (const listener of errorListeners) listener(event, error);
+    },
+  );
+
+  return {
+    config,
+    layout,
+    images,
+    ecs,
+    bus,
+    store,
+    scheduler,
+    ports,
+    publish,
+    idle: () => loop.idle(),
+    onSteps: (listener: (event: Record<string, unknown>, steps: StepRecord[]) => void) => stepListeners.push(listener),
+    onError: (listener: (event: Record<string, unknown>, error: unknown) => void) => errorListeners.push(listener),
+    dispose: () => scheduler.dispose(),
+  };
+}
+
+export type LocalController = ReturnType<typeof createLocalController>;
