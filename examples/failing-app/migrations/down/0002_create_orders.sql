@@ -1,0 +1,2 @@
+DROP VIEW customer_order_totals;
+DROP TABLE orders;
