@@ -1,0 +1,342 @@
+import {
+  type ContainerDefinition,
+  DescribeServicesCommand,
+  type DescribeServicesCommandOutput,
+  DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
+  type DescribeTasksCommandOutput,
+  type ECSClient,
+  type Failure,
+  RegisterTaskDefinitionCommand,
+  type RegisterTaskDefinitionCommandInput,
+  RunTaskCommand,
+  type RunTaskCommandInput,
+  type RunTaskCommandOutput,
+  StopTaskCommand,
+  type Tag,
+  type TaskDefinition,
+  UpdateServiceCommand,
+} from '@aws-sdk/client-ecs';
+import type { LaunchRequest, RolloutTarget } from '../../core/actions.js';
+import type { ContainerState } from '../../core/inputs.js';
+import type { NetworkConfig, ServiceInfo } from '../../core/state.js';
+import { ServiceNotFoundError } from '../../errors.js';
+import type { Ecs, LaunchOutcome } from '../../ports.js';
+import { awsErrorInfo, awsFailure, describeAwsError, isAccessDenied, isTransient } from './aws-error.js';
+
+export interface AwsEcsOptions {
+  cluster: string;
+  service: string;
+  /** The migration container's name in the task definition (CONTAINER). */
+  container: string;
+}
+
+/** Tag on every task definition revision ecs-migrate registers, naming the deployment that made it. */
+export const DEPLOYMENT_TAG = 'ecs-migrate:deployment';
+
+/** ECS caps the StopTask reason at 255 characters. */
+const STOP_REASON_MAX = 255;
+/** ECS allows 50 tags per resource. */
+const TAGS_MAX = 50;
+
+/** What to do about a RunTask `failures[]` reason, by its prefix. */
+const FAILURE_HINTS: [prefix: string, hint: string][] = [
+  ['RESOURCE', 'the cluster has no capacity for the task (cpu, memory or ports): add capacity, or lower the task size'],
+  ['AGENT', 'the ECS agent on the container instance is disconnected: replace or reconnect the instance'],
+  ['ATTRIBUTE', 'no container instance has the attributes the task definition requires: check its placement constraints'],
+  ['MISSING', 'the referenced resource (cluster, task definition or instance) does not exist: check CLUSTER and the task definition'],
+  ['INACTIVE', 'the task definition or cluster is INACTIVE: deploy an active revision'],
+];
+
+/** Fixes for permanent RunTask / RegisterTaskDefinition errors, by error name. */
+const ERROR_HINTS: Record<string, string> = {
+  ClusterNotFoundException: 'the cluster does not exist: check CLUSTER',
+  InvalidParameterException: "ECS rejected a parameter: check the service's network configuration, the task definition and CONTAINER",
+  ClientException: 'ECS rejected the request: check the task definition, its roles and the image reference',
+  PlatformUnknownException: "the service's platform version is unknown to ECS: check the service's platformVersion",
+  PlatformTaskDefinitionIncompatibilityException:
+    "the task definition does not fit the service's platform version: check cpu, memory and features",
+  UnsupportedFeatureException: 'ECS does not support this feature in this region',
+  BlockedException: 'the account is blocked from running tasks: contact AWS Support',
+  ConflictException: 'a conflicting request with the same clientToken is in progress',
+};
+
+/**
+ * The `Ecs` port on the real ECS API. Reads the service once per decision, registers the migration's task
+ * definition revision and runs the task in the service's own network.
+ */
+export class AwsEcs implements Ecs {
+  constructor(
+    private readonly client: ECSClient,
+    private readonly options: AwsEcsOptions,
+  ) {}
+
+  async describeService(): Promise<ServiceInfo> {
+    const { cluster, service, container } = this.options;
+    let described: DescribeServicesCommandOutput;
+    try {
+      described = await this.client.send(new DescribeServicesCommand({ cluster, services: [service] }));
+    } catch (error) {
+      throw this.readFailure(error, 'ecs:DescribeServices');
+    }
+    const found = described.services?.[0];
+    if (found === undefined || found.status === 'INACTIVE') {
+      throw new ServiceNotFoundError(
+        `service "${service}" not found in cluster "${cluster}"${found?.status === 'INACTIVE' ? ' (it is INACTIVE)' : ''}: check SERVICE and CLUSTER`,
+      );
+    }
+    const taskDefinitionArn = found.taskDefinition;
+    if (taskDefinitionArn === undefined) {
+      throw new ServiceNotFoundError(`service "${service}" in cluster "${cluster}" has no task definition: deploy the service once first`);
+    }
+    const definition = await this.readTaskDefinition(taskDefinitionArn);
+    const containerDefinition = definition.containerDefinitions?.find((c) => c.name === container);
+    if (containerDefinition === undefined) {
+      throw new ServiceNotFoundError(
+        `task definition ${taskDefinitionArn} of service "${service}" has no container named "${container}" (it has ${containerNames(definition)}): set CONTAINER to the migration container's name`,
+      );
+    }
+
+    const info: ServiceInfo = { serviceName: found.serviceName ?? service, taskDefinitionArn };
+    if (found.clusterArn !== undefined) info.clusterArn = found.clusterArn;
+    if (containerDefinition.image !== undefined) info.image = containerDefinition.image;
+    const vpc = found.networkConfiguration?.awsvpcConfiguration;
+    if (vpc?.subnets !== undefined) {
+      const network: NetworkConfig = {
+        subnets: vpc.subnets,
+        securityGroups: vpc.securityGroups ?? [],
+        assignPublicIp: vpc.assignPublicIp === 'ENABLED' ? 'ENABLED' : 'DISABLED',
+      };
+      info.network = network;
+    }
+    const strategy = found.capacityProviderStrategy ?? [];
+    if (strategy.length > 0) {
+      info.capacityProviderStrategy = strategy.map((s) => ({
+        capacityProvider: s.capacityProvider ?? '',
+        ...(s.weight !== undefined ? { weight: s.weight } : {}),
+        ...(s.base !== undefined ? { base: s.base } : {}),
+      }));
+    } else if (found.launchType !== undefined) {
+      info.launchType = found.launchType;
+    }
+    if (found.platformVersion !== undefined) info.platformVersion = found.platformVersion;
+    return info;
+  }
+
+  /**
+   * Registers the revision when asked, then runs the task. A refusal that retrying cannot fix comes back as
+   * `{ ok: false, reason }` saying what to fix; throttling and 5xx (after the SDK's retries) are thrown as
+   * `TransientAwsError`, so the event is retried; the deterministic `clientToken` keeps that to one task.
+   */
+  async launch(request: LaunchRequest): Promise<LaunchOutcome> {
+    let taskDefinitionArn = request.taskDefinitionArn;
+    if (taskDefinitionArn === undefined) {
+      const registered = await this.registerRevision(request);
+      if (!registered.ok) return registered;
+      taskDefinitionArn = registered.taskDefinitionArn;
+    }
+
+    const input: RunTaskCommandInput = {
+      cluster: request.cluster,
+      taskDefinition: taskDefinitionArn,
+      count: 1,
+      startedBy: request.startedBy,
+      clientToken: request.clientToken,
+      tags: toTags(request.tags),
+      propagateTags: 'TASK_DEFINITION',
+      overrides: { containerOverrides: [{ name: request.container, command: request.command }] },
+    };
+    if (request.network !== undefined) input.networkConfiguration = { awsvpcConfiguration: request.network };
+    // ECS takes one or the other: a strategy (also the cluster default when neither is given) or a launch type.
+    if (request.capacityProviderStrategy !== undefined && request.capacityProviderStrategy.length > 0) {
+      input.capacityProviderStrategy = request.capacityProviderStrategy;
+    } else if (request.launchType !== undefined) {
+      input.launchType = request.launchType as RunTaskCommandInput['launchType'];
+    }
+    if (request.platformVersion !== undefined) input.platformVersion = request.platformVersion;
+
+    let response: RunTaskCommandOutput;
+    try {
+      response = await this.client.send(new RunTaskCommand(input));
+    } catch (error) {
+      return this.refusal(error, 'ecs:RunTask', `RunTask of ${taskDefinitionArn}`);
+    }
+    const failures = response.failures ?? [];
+    if (failures.length > 0)
+      return { ok: false, reason: `RunTask of ${taskDefinitionArn} refused: ${failures.map(describeFailure).join('; ')}` };
+    const taskArn = response.tasks?.[0]?.taskArn;
+    if (taskArn === undefined) return { ok: false, reason: `RunTask of ${taskDefinitionArn} returned neither a task nor a failure` };
+    return { ok: true, taskArn, taskDefinitionArn };
+  }
+
+  async stopTask(cluster: string, taskArn: string, reason: string): Promise<void> {
+    try {
+      await this.client.send(new StopTaskCommand({ cluster, task: taskArn, reason: reason.slice(0, STOP_REASON_MAX) }));
+    } catch (error) {
+      // The task is gone already (stopped and forgotten): that is what we wanted.
+      if (awsErrorInfo(error).name === 'InvalidParameterException' && /not found/i.test(awsErrorInfo(error).message)) return;
+      throw awsFailure(error, 'ecs:StopTask', `stop task ${taskArn} by hand (aws ecs stop-task --cluster ${cluster} --task ${taskArn})`);
+    }
+  }
+
+  async updateService(target: RolloutTarget, taskDefinitionArn: string): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateServiceCommand({ cluster: target.cluster, service: target.service, taskDefinition: taskDefinitionArn }),
+      );
+    } catch (error) {
+      throw awsFailure(
+        error,
+        'ecs:UpdateService',
+        `check that service "${target.service}" exists in cluster "${target.cluster}", and that the role may pass the task definition's roles (iam:PassRole)`,
+      );
+    }
+  }
+
+  async describeContainers(cluster: string, taskArn: string): Promise<ContainerState[] | undefined> {
+    let response: DescribeTasksCommandOutput;
+    try {
+      response = await this.client.send(new DescribeTasksCommand({ cluster, tasks: [taskArn] }));
+    } catch (error) {
+      throw awsFailure(error, 'ecs:DescribeTasks', `check CLUSTER ("${cluster}")`);
+    }
+    const task = response.tasks?.[0];
+    // Stopped tasks vanish from DescribeTasks after about an hour: the caller keeps what the event said.
+    if (task === undefined) return undefined;
+    return (task.containers ?? []).map((c) => ({
+      name: c.name ?? '',
+      ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}),
+      ...(c.reason !== undefined ? { reason: c.reason } : {}),
+      ...(c.lastStatus !== undefined ? { lastStatus: c.lastStatus } : {}),
+    }));
+  }
+
+  /**
+   * The base definition with only the migration container's image replaced, tagged with the deployment.
+   * A retried launch first looks at the family's latest revision: if this deployment registered it already,
+   * it is reused, so RunTask sees the same parameters as before under the same clientToken.
+   */
+  private async registerRevision(request: LaunchRequest): Promise<{ ok: true; taskDefinitionArn: string } | { ok: false; reason: string }> {
+    const { baseTaskDefinitionArn: base, image, container } = request;
+    if (base === undefined || image === undefined) {
+      return {
+        ok: false,
+        reason: 'no task definition to run: the request has neither a taskDefinitionArn nor a base revision and an image',
+      };
+    }
+    const deploymentId = request.tags[DEPLOYMENT_TAG];
+    let definition: TaskDefinition;
+    let baseTags: Tag[];
+    try {
+      const described = await this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition: base, include: ['TAGS'] }));
+      if (described.taskDefinition === undefined) return { ok: false, reason: `task definition ${base} not found` };
+      definition = described.taskDefinition;
+      baseTags = described.tags ?? [];
+      if (deploymentId !== undefined && definition.family !== undefined) {
+        const latest = await this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition: definition.family, include: ['TAGS'] }));
+        const mine = latest.tags?.some((t) => t.key === DEPLOYMENT_TAG && t.value === deploymentId) === true;
+        const arn = latest.taskDefinition?.taskDefinitionArn;
+        if (mine && arn !== undefined && imageOf(latest.taskDefinition, container) === image) return { ok: true, taskDefinitionArn: arn };
+      }
+    } catch (error) {
+      return this.refusal(error, 'ecs:DescribeTaskDefinition', `reading task definition ${base}`);
+    }
+
+    const containers = definition.containerDefinitions ?? [];
+    if (!containers.some((c) => c.name === container)) {
+      return {
+        ok: false,
+        reason: `task definition ${base} has no container named "${container}" (it has ${containerNames(definition)}): set CONTAINER to the migration container's name`,
+      };
+    }
+    const {
+      taskDefinitionArn: _arn,
+      revision: _revision,
+      status: _status,
+      requiresAttributes: _requiresAttributes,
+      compatibilities: _compatibilities,
+      registeredAt: _registeredAt,
+      registeredBy: _registeredBy,
+      deregisteredAt: _deregisteredAt,
+      deleteRequestedAt: _deleteRequestedAt,
+      ...writable
+    } = definition;
+    const tags = new Map(baseTags.map((t) => [t.key ?? '', t.value ?? '']));
+    for (const [key, value] of Object.entries(request.tags)) tags.set(key, value);
+    const input: RegisterTaskDefinitionCommandInput = {
+      ...writable,
+      family: definition.family,
+      containerDefinitions: containers.map((c): ContainerDefinition => (c.name === container ? { ...c, image } : c)),
+      tags: toTags(Object.fromEntries([...tags].filter(([key]) => key !== '' && !key.startsWith('aws:')))).slice(0, TAGS_MAX),
+    };
+    try {
+      const registered = await this.client.send(new RegisterTaskDefinitionCommand(input));
+      const arn = registered.taskDefinition?.taskDefinitionArn;
+      if (arn === undefined) return { ok: false, reason: `RegisterTaskDefinition for ${definition.family} returned no ARN` };
+      return { ok: true, taskDefinitionArn: arn };
+    } catch (error) {
+      return this.refusal(error, 'ecs:RegisterTaskDefinition', `registering a revision of ${base} with image ${image}`);
+    }
+  }
+
+  private async readTaskDefinition(arn: string): Promise<TaskDefinition> {
+    try {
+      const described = await this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn }));
+      if (described.taskDefinition !== undefined) return described.taskDefinition;
+    } catch (error) {
+      throw this.readFailure(error, 'ecs:DescribeTaskDefinition');
+    }
+    throw new ServiceNotFoundError(`task definition ${arn} of service "${this.options.service}" not found`);
+  }
+
+  /** Reading the service: transient → retry the event; anything else → the service cannot be used, say why. */
+  private readFailure(error: unknown, operation: string): Error {
+    const { cluster, service } = this.options;
+    if (isTransient(error)) return awsFailure(error, operation, '');
+    const info = awsErrorInfo(error);
+    const fix = isAccessDenied(error)
+      ? `grant the function's role ${operation} on service "${service}" in cluster "${cluster}"`
+      : info.name === 'ClusterNotFoundException'
+        ? `cluster "${cluster}" does not exist: check CLUSTER`
+        : 'check CLUSTER and SERVICE';
+    return new ServiceNotFoundError(`cannot read service "${service}" (${operation}: ${describeAwsError(error)}): ${fix}`, {
+      cause: error,
+    });
+  }
+
+  /** Launching: transient → throw so the event is retried; permanent → a reason with what to fix. */
+  private refusal(error: unknown, operation: string, what: string): { ok: false; reason: string } {
+    if (isTransient(error)) throw awsFailure(error, operation, '');
+    const info = awsErrorInfo(error);
+    const fix = isAccessDenied(error)
+      ? `grant the launcher's role ${operation} (and iam:PassRole on the task definition's task and execution roles)`
+      : (ERROR_HINTS[info.name] ?? 'see the message above');
+    return { ok: false, reason: `${what} failed: ${describeAwsError(error)}; ${fix}` };
+  }
+}
+
+function toTags(tags: Record<string, string>): Tag[] {
+  return Object.entries(tags).map(([key, value]) => ({ key, value }));
+}
+
+function imageOf(definition: TaskDefinition | undefined, container: string): string | undefined {
+  return definition?.containerDefinitions?.find((c) => c.name === container)?.image;
+}
+
+function containerNames(definition: TaskDefinition): string {
+  const names = (definition.containerDefinitions ?? []).map((c) => `"${c.name}"`);
+  return names.length > 0 ? names.join(', ') : 'no containers';
+}
+
+/** `RESOURCE:MEMORY (arn:…): the cluster has no capacity …` */
+function describeFailure(failure: Failure): string {
+  const reason = failure.reason ?? 'unknown reason';
+  const hint = FAILURE_HINTS.find(([prefix]) => reason.startsWith(prefix))?.[1];
+  const parts = [
+    reason,
+    failure.detail,
+    failure.arn !== undefined ? `(${failure.arn})` : undefined,
+    hint !== undefined ? `: ${hint}` : undefined,
+  ];
+  return parts.filter((p) => p !== undefined && p !== '').join(' ');
+}

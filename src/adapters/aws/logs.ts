@@ -1,0 +1,71 @@
+import { type CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { DescribeTaskDefinitionCommand, type ECSClient } from '@aws-sdk/client-ecs';
+import type { LogRef, Logs } from '../../ports.js';
+import { lastLines } from '../../shell/last-lines.js';
+import { awsErrorInfo, awsFailure } from './aws-error.js';
+
+export interface CloudWatchLogsOptions {
+  /**
+   * The client for a log group in another region than `logs`' own (awslogs-region). Without it, such a
+   * tail is a line saying where the log is.
+   */
+  logsInRegion?: (region: string) => CloudWatchLogsClient;
+}
+
+/**
+ * The `Logs` port on CloudWatch Logs: the migration container's `awslogs` settings come from its task
+ * definition, its stream is `<prefix>/<container>/<task id>`, and the tail is the last lines of it.
+ */
+export class CloudWatchTaskLogs implements Logs {
+  constructor(
+    private readonly ecs: ECSClient,
+    private readonly logs: CloudWatchLogsClient,
+    private readonly options: CloudWatchLogsOptions = {},
+  ) {}
+
+  async tail(ref: LogRef, limits: { lines: number; bytes: number }): Promise<string[]> {
+    let options: Record<string, string> | undefined;
+    let driver: string | undefined;
+    try {
+      const { taskDefinition } = await this.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: ref.taskDefinitionArn }));
+      const container = taskDefinition?.containerDefinitions?.find((c) => c.name === ref.container);
+      if (container === undefined) return [`(no log tail: task definition ${ref.taskDefinitionArn} has no container "${ref.container}")`];
+      driver = container.logConfiguration?.logDriver;
+      options = container.logConfiguration?.options;
+    } catch (error) {
+      throw awsFailure(error, 'ecs:DescribeTaskDefinition', `check the task definition ${ref.taskDefinitionArn}`);
+    }
+    if (driver !== 'awslogs') {
+      return [
+        `(no log tail: container "${ref.container}" logs with ${driver ?? 'no log driver'}, not awslogs; set its logConfiguration to awslogs to see its output here)`,
+      ];
+    }
+    const group = options?.['awslogs-group'];
+    const prefix = options?.['awslogs-stream-prefix'];
+    if (group === undefined || prefix === undefined) {
+      return [`(no log tail: container "${ref.container}" has no awslogs-group or awslogs-stream-prefix, so its stream name is unknown)`];
+    }
+    const taskId = ref.taskArn.split('/').pop() ?? ref.taskArn;
+    const stream = `${prefix}/${ref.container}/${taskId}`;
+
+    const client = await this.clientFor(options?.['awslogs-region']);
+    if (client === undefined) return [`(no log tail here: the log is in ${options?.['awslogs-region']}, ${group} ${stream})`];
+    try {
+      const { events } = await client.send(
+        new GetLogEventsCommand({ logGroupName: group, logStreamName: stream, startFromHead: false, limit: limits.lines }),
+      );
+      const lines = (events ?? []).flatMap((e) => (e.message ?? '').replace(/\r?\n$/, '').split(/\r?\n/));
+      return lastLines(lines, limits);
+    } catch (error) {
+      if (awsErrorInfo(error).name === 'ResourceNotFoundException') {
+        return [`(no log stream ${stream} in ${group}: the container wrote nothing, or never started)`];
+      }
+      throw awsFailure(error, 'logs:GetLogEvents', `check that the role may read log group ${group}`);
+    }
+  }
+
+  private async clientFor(region: string | undefined): Promise<CloudWatchLogsClient | undefined> {
+    if (region === undefined || region === (await this.logs.config.region())) return this.logs;
+    return this.options.logsInRegion?.(region);
+  }
+}

@@ -1,0 +1,98 @@
+import { CreateScheduleCommand, DeleteScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
+import { TIMEOUT_DETAIL_TYPE, TIMEOUT_SOURCE } from '../../core/events.js';
+import type { Scheduler } from '../../ports.js';
+import { awsErrorInfo, awsFailure } from './aws-error.js';
+
+export interface EventBridgeSchedulerOptions {
+  /** SCHEDULER_GROUP */
+  group: string;
+  /** WATCH_FUNCTION_ARN: the target. Its region and account also go into the delivered event. */
+  targetArn: string;
+  /** SCHEDULER_ROLE_ARN: the role Scheduler assumes to invoke the target. */
+  roleArn: string;
+}
+
+/**
+ * A check that fires a little late is harmless; one that fires a moment before the deployment is due is
+ * ignored ("not due yet") and nothing would check again until the lock expires. So the time is rounded up
+ * to the second (`at()` has no fractions) and given this margin against clock skew.
+ */
+const MARGIN_MS = 60_000;
+
+export function scheduleNameFor(deploymentId: string): string {
+  return `ecs-migrate-${deploymentId}`;
+}
+
+/** `at(2026-11-25T10:16:25)`, in UTC, never before `iso`. */
+export function atExpression(iso: string, marginMs = MARGIN_MS): string {
+  const due = Math.ceil((Date.parse(iso) + marginMs) / 1000) * 1000;
+  return `at(${new Date(due).toISOString().slice(0, 19)})`;
+}
+
+/**
+ * The event the schedule delivers to the watcher: shaped like an EventBridge event (see
+ * events/timeout-check.json) so the watcher parses it with the same envelope as everything else.
+ */
+export function timeoutCheckEvent(deploymentId: string, environment: string, at: string, targetArn: string): Record<string, unknown> {
+  const [, , , region = '', account = ''] = targetArn.split(':');
+  return {
+    version: '0',
+    id: `timeout-${deploymentId}`,
+    'detail-type': TIMEOUT_DETAIL_TYPE,
+    source: TIMEOUT_SOURCE,
+    account,
+    time: new Date(Date.parse(at)).toISOString(),
+    region,
+    resources: [],
+    detail: { environment, deploymentId },
+  };
+}
+
+/** The `Scheduler` port on EventBridge Scheduler: one one-shot schedule per deployment, deleted after it fires. */
+export class EventBridgeScheduler implements Scheduler {
+  constructor(
+    private readonly client: SchedulerClient,
+    private readonly options: EventBridgeSchedulerOptions,
+  ) {}
+
+  async scheduleTimeout(deploymentId: string, environment: string, at: string): Promise<void> {
+    const { group, targetArn, roleArn } = this.options;
+    try {
+      await this.client.send(
+        new CreateScheduleCommand({
+          Name: scheduleNameFor(deploymentId),
+          GroupName: group,
+          ScheduleExpression: atExpression(at),
+          ScheduleExpressionTimezone: 'UTC',
+          FlexibleTimeWindow: { Mode: 'OFF' },
+          ActionAfterCompletion: 'DELETE',
+          Description: `ecs-migrate: timeout check of deployment ${deploymentId} in ${environment}`,
+          Target: {
+            Arn: targetArn,
+            RoleArn: roleArn,
+            Input: JSON.stringify(timeoutCheckEvent(deploymentId, environment, at, targetArn)),
+            RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 3600 },
+          },
+        }),
+      );
+    } catch (error) {
+      // Scheduled already by an earlier attempt of this invocation: same name, same deployment.
+      if (awsErrorInfo(error).name === 'ConflictException') return;
+      throw awsFailure(
+        error,
+        'scheduler:CreateSchedule',
+        `check that schedule group "${group}" (SCHEDULER_GROUP) exists and that the role may pass ${roleArn} (iam:PassRole)`,
+      );
+    }
+  }
+
+  async cancelTimeout(deploymentId: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteScheduleCommand({ Name: scheduleNameFor(deploymentId), GroupName: this.options.group }));
+    } catch (error) {
+      // Fired and deleted already, or never created: nothing left to cancel.
+      if (awsErrorInfo(error).name === 'ResourceNotFoundException') return;
+      throw awsFailure(error, 'scheduler:DeleteSchedule', `check SCHEDULER_GROUP ("${this.options.group}")`);
+    }
+  }
+}

@@ -1,0 +1,185 @@
+import {
+  type AttributeValue,
+  type DynamoDBClient,
+  GetItemCommand,
+  QueryCommand,
+  type QueryCommandOutput,
+  type TransactWriteItem,
+  TransactWriteItemsCommand,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import type { Deployment } from '../../core/deployment.js';
+import { type EnvironmentState, emptyEnvironment } from '../../core/state.js';
+import { CommitConflictError, TransientAwsError } from '../../errors.js';
+import type { CommitRequest, Store } from '../../ports.js';
+import { awsErrorInfo, awsFailure } from './aws-error.js';
+
+/**
+ * Key schema of the deployments table (partition key `pk` String, sort key `sk` String), one partition per environment:
+ *
+ * | item               | pk               | sk             | attributes                                    |
+ * |--------------------|------------------|----------------|-----------------------------------------------|
+ * | environment record | `ENV#<env>`      | `STATE`        | environment, version, active, queued, lastSucceeded |
+ * | deployment         | `ENV#<env>`      | `DEP#<id>`     | every `Deployment` field (revision, status, trigger, image, task, timings, stop, reason, logTail, history) |
+ *
+ * Deployment ids start with their UTC time (`YYYYMMDD-HHMMSS-…`), so a descending Query on `DEP#` lists
+ * an environment's history newest first, and the lock and the history share one partition (one transaction).
+ * No TTL: the history is kept. A deployment with a 50-line, 8 KB log tail is ~12 KB, far below the 400 KB item limit.
+ */
+export const KEYS = {
+  environment: (environment: string) => ({ pk: `ENV#${environment}`, sk: 'STATE' }),
+  deployment: (environment: string, id: string) => ({ pk: `ENV#${environment}`, sk: `${DEPLOYMENT_SK_PREFIX}${id}` }),
+};
+const DEPLOYMENT_SK_PREFIX = 'DEP#';
+
+export interface AwsStoreOptions {
+  table: string;
+  /** The environment this controller serves (ENVIRONMENT): `loadDeployments` reads from its partition. */
+  environment: string;
+}
+
+/** The `Store` port on one DynamoDB table: every write is conditional, every read is strongly consistent. */
+export class DynamoDbStore implements Store {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly options: AwsStoreOptions,
+  ) {}
+
+  async loadEnvironment(environment: string): Promise<EnvironmentState> {
+    const item = await this.get(KEYS.environment(environment));
+    if (item === undefined) return emptyEnvironment(environment);
+    const { pk: _pk, sk: _sk, ...state } = item;
+    // Our own writes: the item has the shape `commit` gave it.
+    return state as unknown as EnvironmentState;
+  }
+
+  async loadDeployments(ids: string[]): Promise<Record<string, Deployment>> {
+    const items = await Promise.all(ids.map((id) => this.get(KEYS.deployment(this.options.environment, id))));
+    const found: Record<string, Deployment> = {};
+    for (const item of items) {
+      if (item === undefined) continue;
+      const d = toDeployment(item);
+      found[d.id] = d;
+    }
+    return found;
+  }
+
+  /**
+   * One `TransactWriteItems`: each record is written only if its version (environment) or revision
+   * (deployment) is still the one that was read; 0 means the record must not exist yet.
+   */
+  async commit(request: CommitRequest): Promise<void> {
+    const items: TransactWriteItem[] = [];
+    if (request.env !== undefined) {
+      const { state, expectedVersion } = request.env;
+      items.push(conditionalPut(this.options.table, { ...state, ...KEYS.environment(state.environment) }, 'version', expectedVersion));
+    }
+    for (const { deployment, expectedRevision } of request.deployments) {
+      const item = { ...deployment, ...KEYS.deployment(deployment.environment, deployment.id) };
+      items.push(conditionalPut(this.options.table, item, 'revision', expectedRevision));
+    }
+    if (items.length === 0) return;
+    try {
+      await this.client.send(new TransactWriteItemsCommand({ TransactItems: items }));
+    } catch (error) {
+      const conflict = conflictOf(error);
+      if (conflict !== undefined) {
+        throw new CommitConflictError(`the environment or a deployment changed since it was read (${conflict})`, { cause: error });
+      }
+      if (isThrottledTransaction(error)) {
+        throw new TransientAwsError(
+          `dynamodb:TransactWriteItems was throttled (${awsErrorInfo(error).message}); the event will be retried`,
+          {
+            cause: error,
+          },
+        );
+      }
+      throw awsFailure(
+        error,
+        'dynamodb:TransactWriteItems',
+        `check DEPLOYMENTS_TABLE ("${this.options.table}") and its key schema (pk, sk: String)`,
+      );
+    }
+  }
+
+  async listDeployments(environment: string, limit: number): Promise<Deployment[]> {
+    const found: Deployment[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      let page: QueryCommandOutput;
+      try {
+        page = await this.client.send(
+          new QueryCommand({
+            TableName: this.options.table,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+            ExpressionAttributeValues: { ':pk': { S: `ENV#${environment}` }, ':prefix': { S: DEPLOYMENT_SK_PREFIX } },
+            ScanIndexForward: false,
+            Limit: limit - found.length,
+            ...(start !== undefined ? { ExclusiveStartKey: start } : {}),
+          }),
+        );
+      } catch (error) {
+        throw awsFailure(error, 'dynamodb:Query', `check DEPLOYMENTS_TABLE ("${this.options.table}")`);
+      }
+      for (const item of page.Items ?? []) found.push(toDeployment(unmarshall(item)));
+      start = page.LastEvaluatedKey;
+    } while (start !== undefined && found.length < limit);
+    return found;
+  }
+
+  private async get(key: { pk: string; sk: string }): Promise<Record<string, unknown> | undefined> {
+    try {
+      const { Item } = await this.client.send(
+        new GetItemCommand({ TableName: this.options.table, Key: marshall(key), ConsistentRead: true }),
+      );
+      return Item !== undefined ? unmarshall(Item) : undefined;
+    } catch (error) {
+      throw awsFailure(error, 'dynamodb:GetItem', `check DEPLOYMENTS_TABLE ("${this.options.table}") and its key schema (pk, sk: String)`);
+    }
+  }
+}
+
+function conditionalPut(table: string, item: object, versionAttribute: string, expected: number): TransactWriteItem {
+  return {
+    Put: {
+      TableName: table,
+      Item: marshall(item, { removeUndefinedValues: true }),
+      ...(expected === 0
+        ? { ConditionExpression: 'attribute_not_exists(pk)' }
+        : {
+            ConditionExpression: '#v = :expected',
+            ExpressionAttributeNames: { '#v': versionAttribute },
+            ExpressionAttributeValues: { ':expected': { N: String(expected) } },
+          }),
+    },
+  };
+}
+
+/**
+ * A lost race: a condition failed, or another transaction was writing the same item. Either way the
+ * caller reloads and decides again. Returns the cancellation codes, or undefined for any other error.
+ */
+function conflictOf(error: unknown): string | undefined {
+  const { name } = awsErrorInfo(error);
+  if (name === 'TransactionConflictException' || name === 'ConditionalCheckFailedException') return name;
+  if (name !== 'TransactionCanceledException') return undefined;
+  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+  const codes = reasons.map((r) => r.Code ?? 'None');
+  if (codes.some((c) => c === 'ConditionalCheckFailed' || c === 'TransactionConflict')) return codes.join(', ');
+  // Without reasons, the message carries them: "Transaction cancelled, please refer cancellation reasons for specific reasons [ConditionalCheckFailed, None]".
+  return /ConditionalCheckFailed|TransactionConflict/.test(awsErrorInfo(error).message) ? awsErrorInfo(error).message : undefined;
+}
+
+/** A cancelled transaction whose reasons are only capacity: retrying later can succeed. */
+function isThrottledTransaction(error: unknown): boolean {
+  if (awsErrorInfo(error).name !== 'TransactionCanceledException') return false;
+  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+  return reasons.some(
+    (r) => r.Code === 'ThrottlingError' || r.Code === 'ProvisionedThroughputExceeded' || r.Code === 'RequestLimitExceeded',
+  );
+}
+
+function toDeployment(item: Record<string, unknown>): Deployment {
+  const { pk: _pk, sk: _sk, ...deployment } = item;
+  return deployment as unknown as Deployment;
+}
