@@ -1,0 +1,39 @@
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import type { Context } from 'aws-lambda';
+import { createLambdaRuntime, type InvocationResult, type LambdaRuntime, runLambdaEvent } from '../src/shell/lambda.js';
+
+/**
+ * The launcher: ECR pushes, deploy-requests and run-commands (and their EventBridge replays) → a migration task.
+ *
+ * Idempotency, deliberately:
+ * - Key: the event `id` plus `replay-name`. A duplicate delivery of one event repeats both, so it returns the
+ *   first result without running again; an archive replay keeps the `id` but adds `replay-name`, and a rerun
+ *   request is a new event, so both are new deployments (the core derives the same distinction for its ids).
+ * - Expiry: 48 h. ECS honours RunTask's `clientToken` for about 24 h and EventBridge retries an event for up
+ *   to 24 h; the record outlives both, so a late duplicate never relies on a token ECS has forgotten.
+ * - In progress: until this invocation's own deadline (Powertools reads the remaining time from the Lambda
+ *   context). A concurrent duplicate fails with IdempotencyAlreadyInProgressError and is retried later, when
+ *   it finds the result; an invocation killed by its timeout blocks the retry no longer than it could have run.
+ * - If the function throws, Powertools deletes the record and the retry runs again: the deterministic
+ *   deployment id and RunTask `clientToken` are what keep that to one task.
+ */
+export const LAUNCH_IDEMPOTENCY_KEY = '[id, "replay-name"]';
+export const LAUNCH_IDEMPOTENCY_EXPIRY_SECONDS = 48 * 60 * 60;
+
+export function createLaunchHandler(runtime: LambdaRuntime): (event: unknown, context: Context) => Promise<InvocationResult> {
+  const persistenceStore = new DynamoDBPersistenceLayer({
+    tableName: runtime.aws.IDEMPOTENCY_TABLE,
+    awsSdkV3Client: runtime.clients.dynamodb,
+  });
+  const config = new IdempotencyConfig({
+    eventKeyJmesPath: LAUNCH_IDEMPOTENCY_KEY,
+    expiresAfterSeconds: LAUNCH_IDEMPOTENCY_EXPIRY_SECONDS,
+  });
+  const launch = (event: unknown, context: Context) => runLambdaEvent(runtime, event, context);
+  // The prefix names the role and environment, so records survive a renamed function and never mix with the watcher's.
+  return makeIdempotent(launch, { persistenceStore, config, keyPrefix: `ecs-migrate.launch.${runtime.config.ENVIRONMENT}` });
+}
+
+/** Built once per cold start: a bad configuration fails the init with a `ConfigError` naming every key. */
+export const handler = createLaunchHandler(createLambdaRuntime());

@@ -1,0 +1,29 @@
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import type { Context } from 'aws-lambda';
+import { createLambdaRuntime, type InvocationResult, type LambdaRuntime, runLambdaEvent } from '../src/shell/lambda.js';
+
+/**
+ * The watcher: ECS `Task State Change` events of tasks ecs-migrate started, and the one-shot timeout checks.
+ *
+ * The core already tolerates repeated and out-of-order task events (it keeps the highest task `version` and
+ * ignores events for ended deployments), so idempotency per event `id` is a cheap first filter: a duplicate
+ * delivery of an event already handled returns the first result without reading the table, the task or its
+ * log again. 24 h covers EventBridge's longest retry window; in progress lasts until this invocation's
+ * deadline, as in the launcher. A failed invocation leaves no record, so its retry runs in full.
+ */
+export const WATCH_IDEMPOTENCY_KEY = 'id';
+export const WATCH_IDEMPOTENCY_EXPIRY_SECONDS = 24 * 60 * 60;
+
+export function createWatchHandler(runtime: LambdaRuntime): (event: unknown, context: Context) => Promise<InvocationResult> {
+  const persistenceStore = new DynamoDBPersistenceLayer({
+    tableName: runtime.aws.IDEMPOTENCY_TABLE,
+    awsSdkV3Client: runtime.clients.dynamodb,
+  });
+  const config = new IdempotencyConfig({ eventKeyJmesPath: WATCH_IDEMPOTENCY_KEY, expiresAfterSeconds: WATCH_IDEMPOTENCY_EXPIRY_SECONDS });
+  const watch = (event: unknown, context: Context) => runLambdaEvent(runtime, event, context);
+  return makeIdempotent(watch, { persistenceStore, config, keyPrefix: `ecs-migrate.watch.${runtime.config.ENVIRONMENT}` });
+}
+
+/** Built once per cold start: a bad configuration fails the init with a `ConfigError` naming every key. */
+export const handler = createWatchHandler(createLambdaRuntime());

@@ -1,0 +1,79 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import type { Context } from 'aws-lambda';
+import { type AwsClients, createAwsPorts } from '../adapters/aws/index.js';
+import type { AwsConfig, Config } from '../core/config.js';
+import type { Ports } from '../ports.js';
+import { type EnvSource, lambdaConfigFromEnv, processEnv } from './config.js';
+import { createLogger } from './logger.js';
+import { handleEvent } from './run.js';
+
+/** What a Lambda handler builds once, at cold start, and reuses for every event. */
+export interface LambdaRuntime {
+  config: Config;
+  aws: AwsConfig;
+  clients: AwsClients;
+  ports: Ports;
+  logger: Logger;
+}
+
+/**
+ * SDK clients with the SDK's own defaults: region, credentials, endpoint (`AWS_ENDPOINT_URL`) and retries
+ * (`AWS_MAX_ATTEMPTS`, standard mode with backoff) all come from the Lambda environment.
+ */
+export function createClients(): AwsClients {
+  const logsByRegion = new Map<string, CloudWatchLogsClient>();
+  return {
+    ecs: new ECSClient({}),
+    dynamodb: new DynamoDBClient({}),
+    eventbridge: new EventBridgeClient({}),
+    logs: new CloudWatchLogsClient({}),
+    scheduler: new SchedulerClient({}),
+    logsInRegion: (region) => {
+      let client = logsByRegion.get(region);
+      if (client === undefined) {
+        client = new CloudWatchLogsClient({ region });
+        logsByRegion.set(region, client);
+      }
+      return client;
+    },
+  };
+}
+
+/** Validates the configuration (throwing `ConfigError` naming every bad key) and builds clients, ports and logger. */
+export function createLambdaRuntime(env: EnvSource = processEnv(), clients: AwsClients = createClients()): LambdaRuntime {
+  const { config, aws } = lambdaConfigFromEnv(env);
+  return { config, aws, clients, ports: createAwsPorts(config, aws, clients), logger: createLogger({ environment: config.ENVIRONMENT }) };
+}
+
+/** What an invocation returns (and the idempotency record keeps): one line per decision taken. */
+export interface InvocationResult {
+  decisions: { input: string; decision: string; reason: string; deploymentId?: string }[];
+}
+
+/**
+ * Runs one event through the controller. Bad input is a `reject` decision and returns normally; errors that
+ * may pass (throttling, 5xx, lost races) are logged and re-thrown, so Lambda retries and the DLQ keeps the event.
+ */
+export async function runLambdaEvent(runtime: LambdaRuntime, event: unknown, context: Context): Promise<InvocationResult> {
+  const { config, ports, logger } = runtime;
+  logger.addContext(context);
+  try {
+    const steps = await handleEvent(event, { config, ports, log: logger, now: () => new Date() });
+    return {
+      decisions: steps.map(({ input, decision }) => ({
+        input,
+        decision: decision.decision,
+        reason: decision.reason,
+        ...(decision.deploymentId !== undefined ? { deploymentId: decision.deploymentId } : {}),
+      })),
+    };
+  } catch (error) {
+    logger.error('invocation failed: the event will be retried', error instanceof Error ? error : String(error));
+    throw error;
+  }
+}
