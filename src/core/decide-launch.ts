@@ -242,13 +242,12 @@ function launchTask(d: Deployment, state: ControllerState, ctx: DecideContext): 
   return { type: 'launchTask', deploymentId: d.id, request: launchRequest(d, state.service, ctx) };
 }
 
+/** Same kind, command and image (or, for a request by task definition, the same task definition). */
 function sameWork(plan: Plan, d: Deployment): boolean {
-  return (
-    d.kind === plan.kind &&
-    d.image === plan.image &&
-    d.taskDefinitionArn === plan.taskDefinitionArn &&
-    d.command.join('\0') === plan.command.join('\0')
-  );
+  // A launched deployment also carries the revision registered for its image, so compare what the plan names.
+  const sameTarget =
+    plan.image !== undefined ? d.image === plan.image : d.image === undefined && d.taskDefinitionArn === plan.taskDefinitionArn;
+  return d.kind === plan.kind && sameTarget && d.command.join('\0') === plan.command.join('\0');
 }
 
 function alreadyDeployed(plan: Plan, serviceTaskDefinitionArn: string, serviceImage: string | undefined, env: EnvironmentState): boolean {

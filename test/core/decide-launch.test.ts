@@ -1,0 +1,275 @@
+import { describe, expect, it } from 'vitest';
+import { clientTokenFor, deploymentIdFor, startedByFor, triggerKey } from '../../src/core/deployment.js';
+import {
+  activeState,
+  committed,
+  ctx,
+  decideOn,
+  eventTypes,
+  idleState,
+  OLD_IMAGE,
+  only,
+  PUSHED_IMAGE,
+  parse,
+  runningDeployment,
+  sample,
+  service,
+  TD,
+} from '../support/fixtures.js';
+
+const pushId = (() => {
+  const input = parse(sample('ecr-push'));
+  if (input.kind !== 'ecr-image-action') throw new Error('sample is not a push');
+  return deploymentIdFor(triggerKey(input.trigger, 'staging'), input.trigger.at);
+})();
+
+describe('ECR push', () => {
+  it('launches the migration with the pushed image pinned by digest, in the service network', () => {
+    const d = decideOn(sample('ecr-push'), idleState());
+    expect(d).toMatchObject({ decision: 'launch', deploymentId: pushId });
+    expect(pushId).toMatch(/^20261125-091458-[0-9a-f]{8}$/);
+
+    const write = only(d, 'commit');
+    expect(write.env).toEqual({
+      expectedVersion: 3,
+      state: { environment: 'staging', version: 4, active: { deploymentId: pushId, lockExpiresAt: '2026-11-25T10:33:00.000Z' } },
+    });
+    expect(write.deployments).toEqual([
+      {
+        expectedRevision: 0,
+        deployment: expect.objectContaining({
+          id: pushId,
+          revision: 1,
+          status: 'launching',
+          kind: 'migration',
+          image: PUSHED_IMAGE,
+          baseTaskDefinitionArn: TD(42),
+          command: ['db-migrate'],
+        }),
+      },
+    ]);
+
+    expect(only(d, 'launchTask').request).toEqual({
+      cluster: 'shop-staging',
+      container: 'app',
+      image: PUSHED_IMAGE,
+      baseTaskDefinitionArn: TD(42),
+      command: ['db-migrate'],
+      startedBy: `ecs-migrate/${pushId}`,
+      clientToken: `ecs-migrate-${pushId}`,
+      tags: { 'ecs-migrate:environment': 'staging', 'ecs-migrate:deployment': pushId, 'ecs-migrate:trigger': 'ecr-push' },
+      network: service.network,
+      launchType: 'FARGATE',
+      platformVersion: 'LATEST',
+    });
+    // The lock is taken before the task starts: the commit comes first.
+    expect(d.actions.map((a) => a.type)).toEqual(['commit', 'launchTask']);
+  });
+
+  it('keeps startedBy and clientToken within what ECS accepts', () => {
+    expect(startedByFor(pushId)).toMatch(/^[A-Za-z0-9/_-]{1,36}$/);
+    expect(clientTokenFor(pushId).length).toBeLessThanOrEqual(64);
+  });
+
+  it('launches a push by digest when no TAG_PATTERN is set', () => {
+    const d = decideOn(sample('ecr-push-by-digest'), idleState(), ctx({ TAG_PATTERN: undefined }));
+    expect(d.decision).toBe('launch');
+    expect(only(d, 'launchTask').request.image).toBe(PUSHED_IMAGE);
+  });
+
+  it.each([
+    ['ecr-push-failure', /did not succeed \(result FAILURE\)/],
+    ['ecr-delete', /ECR action "DELETE" is not a push/],
+    ['ecr-push-other-repository', /repository "billing-worker" is not the configured REPOSITORY "shop-api"/],
+    ['ecr-push-untagged-pattern-miss', /tag "pr-812" does not match TAG_PATTERN "v\*"/],
+    ['ecr-push-by-digest', /a push by digest has no tag to match TAG_PATTERN "v\*"/],
+  ])('ignores %s with the reason', (name, reason) => {
+    const d = decideOn(sample(name), idleState());
+    expect(d.decision).toBe('ignore');
+    expect(d.reason).toMatch(reason);
+    expect(d.actions).toEqual([]);
+  });
+
+  it('ignores a duplicate delivery of the same event', () => {
+    const first = decideOn(sample('ecr-push'), idleState());
+    const launched = committed(first, pushId);
+    const again = decideOn(sample('ecr-push'), activeState({ ...launched, status: 'running' }));
+    expect(again).toMatchObject({
+      decision: 'ignore',
+      reason: expect.stringContaining(`duplicate delivery: deployment ${pushId} exists already (running)`),
+    });
+  });
+
+  it('resumes the launch when a retried invocation finds its own deployment still launching', () => {
+    const launched = committed(decideOn(sample('ecr-push'), idleState()), pushId);
+    const d = decideOn(sample('ecr-push'), activeState(launched));
+    expect(d.decision).toBe('launch');
+    expect(d.actions.map((a) => a.type)).toEqual(['launchTask']);
+    expect(only(d, 'launchTask').request.clientToken).toBe(`ecs-migrate-${pushId}`);
+  });
+
+  it('treats an archive replay as a deliberate rerun: a new deployment, even when already deployed', () => {
+    const deployed = idleState({
+      service: { ...service, image: PUSHED_IMAGE, taskDefinitionArn: TD(43) },
+      env: { environment: 'staging', version: 9, lastSucceeded: { deploymentId: pushId, image: PUSHED_IMAGE, at: '2026-11-25T09:20:00Z' } },
+    });
+    expect(decideOn(sample('ecr-push'), deployed)).toMatchObject({
+      decision: 'ignore',
+      reason: expect.stringMatching(/^already deployed/),
+    });
+    const replay = decideOn(sample('ecr-push-replay'), deployed);
+    expect(replay.decision).toBe('launch');
+    expect(replay.deploymentId).not.toBe(pushId);
+    expect(replay.reason).toContain('(replay rerun-shop-api-v1-4-0)');
+  });
+
+  it('does not call an image deployed when the service runs it but its migration never succeeded', () => {
+    const d = decideOn(sample('ecr-push'), idleState({ service: { ...service, image: PUSHED_IMAGE } }));
+    expect(d.decision).toBe('launch');
+  });
+});
+
+describe('one migration per environment', () => {
+  const active = runningDeployment({ id: '20261125-090000-aaaaaaaa', image: OLD_IMAGE });
+
+  it('queues a new push behind the running migration', () => {
+    const d = decideOn(sample('ecr-push'), activeState(active));
+    expect(d).toMatchObject({ decision: 'queue', deploymentId: pushId, reason: expect.stringContaining(`behind ${active.id}`) });
+    const write = only(d, 'commit');
+    expect(write.env?.state).toMatchObject({ active: { deploymentId: active.id }, queued: pushId, version: 8 });
+    expect(committed(d, pushId).status).toBe('queued');
+    expect(d.actions.some((a) => a.type === 'launchTask')).toBe(false);
+  });
+
+  it('supersedes the queued deployment when a newer one arrives', () => {
+    const queued = {
+      ...runningDeployment({ id: '20261125-091000-bbbbbbbb', status: 'queued', image: OLD_IMAGE }),
+      taskArn: undefined,
+      taskDefinitionArn: undefined,
+    };
+    const state = activeState(active, {
+      env: {
+        environment: 'staging',
+        version: 7,
+        active: { deploymentId: active.id, lockExpiresAt: '2026-11-25T10:30:00.000Z' },
+        queued: queued.id,
+      },
+      deployments: { [active.id]: active, [queued.id]: queued },
+    });
+    const d = decideOn(sample('ecr-push'), state);
+    expect(d.decision).toBe('queue');
+    expect(committed(d, queued.id)).toMatchObject({ status: 'superseded', supersededBy: pushId });
+    expect(only(d, 'commit').env?.state.queued).toBe(pushId);
+    expect(eventTypes(d)).toEqual(['Migration Superseded']);
+  });
+
+  it('ignores a second tag of the image that is already migrating', () => {
+    const same = runningDeployment({ id: '20261125-090000-aaaaaaaa', image: PUSHED_IMAGE });
+    const d = decideOn(sample('ecr-push'), activeState(same));
+    expect(d).toMatchObject({ decision: 'ignore', reason: expect.stringContaining('already in progress') });
+  });
+
+  it('takes over an environment whose lock expired, ending the lost deployment', () => {
+    const state = activeState(active, {
+      env: { environment: 'staging', version: 7, active: { deploymentId: active.id, lockExpiresAt: '2026-11-25T09:00:00.000Z' } },
+    });
+    const d = decideOn(sample('ecr-push'), state);
+    expect(d.decision).toBe('launch');
+    expect(committed(d, active.id)).toMatchObject({ status: 'failed', reason: expect.stringContaining('lock expired') });
+    expect(only(d, 'stopTask').taskArn).toBe(active.taskArn);
+    expect(eventTypes(d)).toEqual(['Migration Failed', 'Rollout Halted']);
+    expect(only(d, 'commit').env?.state.active?.deploymentId).toBe(pushId);
+  });
+});
+
+describe('deploy-request', () => {
+  it('launches with an image like a push', () => {
+    const d = decideOn(sample('deploy-request'), idleState());
+    expect(d.decision).toBe('launch');
+    expect(only(d, 'launchTask').request).toMatchObject({
+      image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api:v1.5.0',
+      baseTaskDefinitionArn: TD(42),
+    });
+    expect(only(d, 'launchTask').request.tags['ecs-migrate:trigger']).toBe('deploy-request');
+  });
+
+  it('runs a given task definition as it is, with the requested command', () => {
+    const d = decideOn(sample('deploy-request-task-definition'), idleState());
+    const request = only(d, 'launchTask').request;
+    expect(request).toMatchObject({ taskDefinitionArn: TD(44), command: ['db-migrate', '--verbose'] });
+    expect(request.image).toBeUndefined();
+  });
+
+  it('ignores a request for another environment', () => {
+    expect(decideOn(sample('deploy-request-other-environment'), idleState())).toMatchObject({
+      decision: 'ignore',
+      reason: 'the request is for environment "production", this is "staging"',
+    });
+  });
+
+  it('rejects a command outside the allowlist', () => {
+    const raw = sample('deploy-request');
+    const d = decideOn({ ...raw, detail: { ...(raw.detail as object), command: ['bash', '-c', 'true'] } }, idleState());
+    expect(d).toMatchObject({
+      decision: 'reject',
+      reason: expect.stringContaining('command "bash" is neither MIGRATION_COMMAND nor in ALLOWED_COMMANDS'),
+    });
+    expect(eventTypes(d)).toEqual(['Event Rejected']);
+  });
+
+  it('reruns what has already been deployed when asked to', () => {
+    const deployed = idleState({
+      service: { ...service, image: PUSHED_IMAGE },
+      env: { environment: 'staging', version: 9, lastSucceeded: { deploymentId: 'x', image: PUSHED_IMAGE, at: '2026-11-25T09:20:00Z' } },
+    });
+    expect(decideOn(sample('deploy-request-rerun'), deployed)).toMatchObject({
+      decision: 'launch',
+      reason: expect.stringContaining('(rerun)'),
+    });
+  });
+
+  it('records a failed deployment saying what to fix when the service cannot be read', () => {
+    const d = decideOn(
+      sample('deploy-request'),
+      idleState({ service: undefined, serviceProblem: 'service shop-api not found in cluster shop-staging: check SERVICE and CLUSTER' }),
+    );
+    expect(d.decision).toBe('halt');
+    expect(committed(d, d.deploymentId as string)).toMatchObject({
+      status: 'failed',
+      reason: expect.stringContaining('check SERVICE and CLUSTER'),
+    });
+    expect(eventTypes(d)).toEqual(['Migration Failed', 'Rollout Halted']);
+  });
+});
+
+describe('run-command', () => {
+  it('runs an allowed command in the service task definition as it is, without touching the service', () => {
+    const d = decideOn(sample('run-command'), idleState());
+    expect(d.decision).toBe('launch');
+    const request = only(d, 'launchTask').request;
+    expect(request).toMatchObject({ taskDefinitionArn: TD(42), command: ['db-rollback', '--to', '20261101120000'] });
+    expect(committed(d, d.deploymentId as string).kind).toBe('command');
+  });
+
+  it('rejects a command outside ALLOWED_COMMANDS', () => {
+    const d = decideOn(sample('run-command-not-allowed'), idleState());
+    expect(d).toMatchObject({ decision: 'reject', reason: 'command "sh" is not in ALLOWED_COMMANDS (db-migrate, db-rollback, db-seed)' });
+    expect(eventTypes(d)).toEqual(['Event Rejected']);
+  });
+
+  it('rejects every command when the allowlist is empty', () => {
+    const d = decideOn(sample('run-command'), idleState(), ctx({ ALLOWED_COMMANDS: '' }));
+    expect(d).toMatchObject({ decision: 'reject', reason: expect.stringContaining('empty: no command may run') });
+  });
+});
+
+describe('invalid input', () => {
+  it('is rejected with the reason and an Event Rejected event, never thrown', () => {
+    const d = decideOn(sample('deploy-request-invalid'), idleState());
+    expect(d.decision).toBe('reject');
+    expect(only(d, 'putEvent')).toMatchObject({
+      detailType: 'Event Rejected',
+      detail: { environment: 'staging', eventId: '7b8c9d0e-1f2a-4b3c-9d4e-5f6a7b8c9d0e', reason: expect.stringContaining('requestId') },
+    });
+  });
+});

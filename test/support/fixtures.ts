@@ -1,0 +1,132 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Action, Decision } from '../../src/core/actions.js';
+import { type Config, parseConfig } from '../../src/core/config.js';
+import type { DecideContext } from '../../src/core/context.js';
+import { decide } from '../../src/core/decide.js';
+import type { Deployment } from '../../src/core/deployment.js';
+import type { Input } from '../../src/core/inputs.js';
+import { parseInput } from '../../src/core/parse.js';
+import type { ControllerState, ServiceInfo } from '../../src/core/state.js';
+
+const eventsDir = join(import.meta.dirname, '..', '..', 'events');
+
+/** A sample event from events/, parsed as JSON (optionally changed by `patch`). */
+export function sample(name: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(eventsDir, `${name}.json`), 'utf8')) as Record<string, unknown>;
+}
+
+export const sampleConfigValues = sample('config') as Record<string, string>;
+
+export function config(overrides: Record<string, string | undefined> = {}): Config {
+  const result = parseConfig({ ...sampleConfigValues, ...overrides });
+  if (!result.ok) throw new Error(result.problems.join('; '));
+  return result.config;
+}
+
+export const ACCOUNT = '123456789012';
+export const REGION = 'eu-west-1';
+export const CLUSTER_ARN = `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/shop-staging`;
+export const TD = (rev: number) => `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/shop-api:${rev}`;
+export const DIGEST = 'sha256:4c1ea0f2b7d93e5a6f80c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2';
+export const PUSHED_IMAGE = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/shop-api@${DIGEST}`;
+export const OLD_IMAGE = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/shop-api@sha256:${'0'.repeat(64)}`;
+/** The deployment the task-* samples belong to (their startedBy). */
+export const SAMPLE_DEPLOYMENT = '20261125-091500-5f2c1a9e';
+export const SAMPLE_TASK = `arn:aws:ecs:${REGION}:${ACCOUNT}:task/shop-staging/9f3c2b1a4d5e46f7a8b9c0d1e2f3a4b5`;
+
+export const service: ServiceInfo = {
+  clusterArn: CLUSTER_ARN,
+  serviceName: 'shop-api',
+  taskDefinitionArn: TD(42),
+  image: OLD_IMAGE,
+  network: {
+    subnets: ['subnet-0a1b2c3d4e5f60718', 'subnet-0f9e8d7c6b5a40312'],
+    securityGroups: ['sg-0123456789abcdef0'],
+    assignPublicIp: 'DISABLED',
+  },
+  launchType: 'FARGATE',
+  platformVersion: 'LATEST',
+};
+
+export function idleState(overrides: Partial<ControllerState> = {}): ControllerState {
+  return { env: { environment: 'staging', version: 3 }, deployments: {}, service, ...overrides };
+}
+
+/** A deployment as the launcher leaves it once its task runs: the one the task-* samples are about. */
+export function runningDeployment(overrides: Partial<Deployment> = {}): Deployment {
+  return {
+    id: SAMPLE_DEPLOYMENT,
+    revision: 2,
+    environment: 'staging',
+    kind: 'migration',
+    status: 'running',
+    trigger: { type: 'ecr-push', eventId: '13cde686-328b-6117-af20-0e5566167482', at: '2026-11-25T09:14:58Z', imageTag: 'v1.4.0' },
+    image: PUSHED_IMAGE,
+    baseTaskDefinitionArn: TD(42),
+    taskDefinitionArn: TD(43),
+    command: ['db-migrate'],
+    taskArn: SAMPLE_TASK,
+    taskVersion: 2,
+    createdAt: '2026-11-25T09:15:00.000Z',
+    launchedAt: '2026-11-25T09:15:01.000Z',
+    history: [],
+    ...overrides,
+  };
+}
+
+/** State in which `d` holds the environment. */
+export function activeState(d: Deployment, overrides: Partial<ControllerState> = {}): ControllerState {
+  return {
+    env: { environment: 'staging', version: 7, active: { deploymentId: d.id, lockExpiresAt: '2026-11-25T10:30:00.000Z' } },
+    deployments: { [d.id]: d },
+    service,
+    ...overrides,
+  };
+}
+
+export const NOW = '2026-11-25T09:18:00.000Z';
+
+export function ctx(overrides: Record<string, string | undefined> = {}, now = NOW): DecideContext {
+  return { config: config(overrides), now };
+}
+
+export function parse(raw: unknown, c: Config = config()): Input {
+  return parseInput(raw, { requestSource: c.EVENT_SOURCE });
+}
+
+/** Parse a sample (or any raw event) and decide on it. */
+export function decideOn(raw: unknown, state: ControllerState, context: DecideContext = ctx()): Decision {
+  return decide(parse(raw, context.config), state, context);
+}
+
+export function actionsOf<T extends Action['type']>(d: Decision, type: T): Extract<Action, { type: T }>[] {
+  return d.actions.filter((a): a is Extract<Action, { type: T }> => a.type === type);
+}
+
+export function only<T extends Action['type']>(d: Decision, type: T): Extract<Action, { type: T }> {
+  const found = actionsOf(d, type);
+  if (found.length !== 1)
+    throw new Error(`expected exactly one ${type} action, got ${found.length}: ${d.actions.map((a) => a.type).join(', ')}`);
+  return found[0] as Extract<Action, { type: T }>;
+}
+
+export function eventTypes(d: Decision): string[] {
+  return actionsOf(d, 'putEvent').map((a) => a.detailType);
+}
+
+/** The committed version of a deployment in a decision. */
+export function committed(d: Decision, id: string): Deployment {
+  const found = actionsOf(d, 'commit')
+    .flatMap((c) => c.deployments)
+    .find((c) => c.deployment.id === id);
+  if (found === undefined) throw new Error(`deployment ${id} not committed`);
+  return found.deployment;
+}
+
+export function withEvent(
+  raw: Record<string, unknown>,
+  patch: { detail?: Record<string, unknown>; top?: Record<string, unknown> },
+): Record<string, unknown> {
+  return { ...raw, ...(patch.top ?? {}), detail: { ...(raw.detail as Record<string, unknown>), ...(patch.detail ?? {}) } };
+}
