@@ -404,7 +404,7 @@ function recordReverted(version) {
 class StepFailed extends Error {}
 
 async function runStep(ctx, db, { verb, file, sql, sourcePath = path.join(ctx.migrationsDir, file), record }) {
-  ctx.stop.throwIfStopped();
+  await ctx.stop.check();
   process.stdout.write(`${verb} ${file} … `);
   const started = performance.now();
   const onNotice = (notice) => {
@@ -418,7 +418,7 @@ async function runStep(ctx, db, { verb, file, sql, sourcePath = path.join(ctx.mi
     phase = 'record';
     await record(db);
     // A stop signal that arrived while the SQL ran: roll this step back instead of committing it.
-    ctx.stop.throwIfStopped();
+    await ctx.stop.check();
     phase = 'commit';
     await db.exec('COMMIT');
   } catch (error) {
@@ -500,7 +500,7 @@ async function withDatabase(ctx, fn) {
       throw new ReportedFailure('cannot open database');
     }
     ctx.debug(`opened PGlite database in ${elapsed(opening)}`);
-    ctx.stop.throwIfStopped();
+    await ctx.stop.check();
     await fn(db);
   } finally {
     try {
@@ -615,7 +615,12 @@ function installSignalHandlers(name) {
   };
   for (const signal of Object.keys(SIGNAL_NUMBERS)) process.on(signal, handler);
   return {
-    throwIfStopped() {
+    /**
+     * Throws Interrupted once a stop signal has arrived. PGlite runs queries on this thread and its promises
+     * settle as microtasks, so first yield to the event loop to let a signal that came in meanwhile be handled.
+     */
+    async check() {
+      await new Promise((resolve) => setImmediate(resolve));
       if (received) throw new Interrupted(received);
     },
     dispose() {
