@@ -1,0 +1,85 @@
+import 'aws-sdk-client-mock-vitest/extend';
+import { EventBridgeClient, EventBridgeServiceException, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { EventBridgeBus } from '../../src/adapters/aws/bus.js';
+import { EventPublishError } from '../../src/errors.js';
+
+describe('EventBridgeBus', () => {
+  const client = new EventBridgeClient({ region: 'eu-west-1' });
+  const events = mockClient(client);
+  const bus = new EventBridgeBus(client, { bus: 'shop-events', source: 'ecs-migrate' });
+
+  beforeEach(() => events.reset());
+
+  it('puts each event with the source, bus, detail-type and JSON detail', async () => {
+    // Prepare
+    events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: '1' }] });
+
+    // Act
+    await bus.put([{ detailType: 'Rollout Continued', detail: { environment: 'staging', deploymentId: 'd1' } }]);
+
+    // Assess
+    expect(events).toHaveReceivedCommandWith(PutEventsCommand, {
+      Entries: [
+        {
+          EventBusName: 'shop-events',
+          Source: 'ecs-migrate',
+          DetailType: 'Rollout Continued',
+          Detail: '{"environment":"staging","deploymentId":"d1"}',
+        },
+      ],
+    });
+  });
+
+  it('sends at most 10 entries per call', async () => {
+    // Prepare
+    events.on(PutEventsCommand).resolves({ FailedEntryCount: 0 });
+    const many = Array.from({ length: 23 }, (_, i) => ({ detailType: 'Migration Superseded', detail: { n: i } }));
+
+    // Act
+    await bus.put(many);
+
+    // Assess
+    const sizes = events.commandCalls(PutEventsCommand).map((c) => c.args[0].input.Entries?.length);
+    expect(sizes).toEqual([10, 10, 3]);
+  });
+
+  it('throws EventPublishError naming the entries EventBridge did not accept, even on HTTP 200', async () => {
+    // Prepare
+    events.on(PutEventsCommand).resolves({
+      FailedEntryCount: 1,
+      Entries: [{ EventId: 'ok-1' }, { ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }],
+    });
+
+    // Act
+    const result = bus.put([
+      { detailType: 'Migration Failed', detail: {} },
+      { detailType: 'Rollout Halted', detail: {} },
+    ]);
+
+    // Assess
+    await expect(result).rejects.toThrow(EventPublishError);
+    await expect(result).rejects.toThrow(
+      /did not accept 1 of 2 events on bus "shop-events": "Rollout Halted" \(InternalFailure: try again\)/,
+    );
+  });
+
+  it('throws EventPublishError naming the permission when access is denied', async () => {
+    // Prepare
+    events.on(PutEventsCommand).rejects(
+      new EventBridgeServiceException({
+        name: 'AccessDeniedException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+        message: 'not authorized',
+      }),
+    );
+
+    // Act
+    const result = bus.put([{ detailType: 'Migration Started', detail: {} }]);
+
+    // Assess
+    await expect(result).rejects.toThrow(/grant the function's role events:PutEvents on bus "shop-events"/);
+  });
+});

@@ -1,0 +1,495 @@
+import 'aws-sdk-client-mock-vitest/extend';
+import {
+  AccessDeniedException,
+  ClientException,
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
+  ECSClient,
+  ECSServiceException,
+  InvalidParameterException,
+  RegisterTaskDefinitionCommand,
+  RunTaskCommand,
+  ServerException,
+  StopTaskCommand,
+  type TaskDefinition,
+  UpdateServiceCommand,
+} from '@aws-sdk/client-ecs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { AwsEcs, DEPLOYMENT_TAG } from '../../src/adapters/aws/ecs.js';
+import type { LaunchRequest } from '../../src/core/actions.js';
+import { ServiceNotFoundError, TransientAwsError } from '../../src/errors.js';
+
+const ACCOUNT = '123456789012';
+const REGION = 'eu-west-1';
+const CLUSTER = 'shop-staging';
+const TD = (rev: number) => `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/shop-api:${rev}`;
+const TASK = `arn:aws:ecs:${REGION}:${ACCOUNT}:task/${CLUSTER}/9f3c2b1a4d5e46f7a8b9c0d1e2f3a4b5`;
+const OLD_IMAGE = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/shop-api:v1.3.0`;
+const NEW_IMAGE = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/shop-api@sha256:${'a'.repeat(64)}`;
+const DEPLOYMENT = '20261125-091458-1a2b3c4d';
+const NETWORK = {
+  subnets: ['subnet-0a1b2c3d4e5f60718', 'subnet-0b1c2d3e4f5a60719'],
+  securityGroups: ['sg-0123456789abcdef0'],
+  assignPublicIp: 'DISABLED' as const,
+};
+
+/** The service's task definition as DescribeTaskDefinition returns it: read-only fields included, the migration container second. */
+const baseDefinition: TaskDefinition = {
+  taskDefinitionArn: TD(42),
+  family: 'shop-api',
+  revision: 42,
+  status: 'ACTIVE',
+  networkMode: 'awsvpc',
+  requiresCompatibilities: ['FARGATE'],
+  compatibilities: ['EC2', 'FARGATE'],
+  requiresAttributes: [{ name: 'com.amazonaws.ecs.capability.logging-driver.awslogs' }],
+  registeredAt: new Date('2026-11-01T10:00:00Z'),
+  registeredBy: `arn:aws:sts::${ACCOUNT}:assumed-role/deploy/ci`,
+  cpu: '512',
+  memory: '1024',
+  executionRoleArn: `arn:aws:iam::${ACCOUNT}:role/shop-api-execution`,
+  taskRoleArn: `arn:aws:iam::${ACCOUNT}:role/shop-api-task`,
+  containerDefinitions: [
+    { name: 'log-router', image: 'public.ecr.aws/aws-observability/aws-for-fluent-bit:stable', essential: false },
+    {
+      name: 'app',
+      image: OLD_IMAGE,
+      essential: true,
+      environment: [{ name: 'DATABASE_HOST', value: 'db.internal' }],
+      logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/ecs/shop-api', 'awslogs-stream-prefix': 'ecs' } },
+    },
+  ],
+};
+
+function request(overrides: Partial<LaunchRequest> = {}): LaunchRequest {
+  return {
+    cluster: CLUSTER,
+    container: 'app',
+    image: NEW_IMAGE,
+    baseTaskDefinitionArn: TD(42),
+    command: ['db-migrate', '--verbose'],
+    startedBy: `ecs-migrate/${DEPLOYMENT}`,
+    clientToken: `ecs-migrate-${DEPLOYMENT}`,
+    tags: { 'ecs-migrate:environment': 'staging', [DEPLOYMENT_TAG]: DEPLOYMENT, 'ecs-migrate:trigger': 'ecr-push' },
+    network: NETWORK,
+    launchType: 'FARGATE',
+    platformVersion: '1.4.0',
+    ...overrides,
+  };
+}
+
+const throttled = () =>
+  new ECSServiceException({ name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Rate exceeded' });
+
+describe('AwsEcs', () => {
+  const client = new ECSClient({ region: REGION });
+  const ecs = mockClient(client);
+  const adapter = new AwsEcs(client, { cluster: CLUSTER, service: 'shop-api', container: 'app' });
+
+  beforeEach(() => {
+    ecs.reset();
+    ecs
+      .on(DescribeTaskDefinitionCommand, { taskDefinition: TD(42) })
+      .resolves({ taskDefinition: baseDefinition, tags: [{ key: 'team', value: 'shop' }] });
+    // The family's latest revision is the base itself: nothing registered for this deployment yet.
+    ecs
+      .on(DescribeTaskDefinitionCommand, { taskDefinition: 'shop-api' })
+      .resolves({ taskDefinition: baseDefinition, tags: [{ key: 'team', value: 'shop' }] });
+    ecs.on(RegisterTaskDefinitionCommand).resolves({ taskDefinition: { ...baseDefinition, taskDefinitionArn: TD(43), revision: 43 } });
+    ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: TASK, taskDefinitionArn: TD(43) }], failures: [] });
+  });
+
+  describe('describeService', () => {
+    it("reads the service's task definition, network, launch settings and the migration container's image", async () => {
+      // Prepare
+      ecs.on(DescribeServicesCommand).resolves({
+        services: [
+          {
+            serviceName: 'shop-api',
+            clusterArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/${CLUSTER}`,
+            status: 'ACTIVE',
+            taskDefinition: TD(42),
+            launchType: 'FARGATE',
+            platformVersion: 'LATEST',
+            networkConfiguration: { awsvpcConfiguration: { ...NETWORK, assignPublicIp: 'DISABLED' } },
+          },
+        ],
+        failures: [],
+      });
+
+      // Act
+      const info = await adapter.describeService();
+
+      // Assess
+      expect(info).toEqual({
+        serviceName: 'shop-api',
+        clusterArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/${CLUSTER}`,
+        taskDefinitionArn: TD(42),
+        image: OLD_IMAGE,
+        network: NETWORK,
+        launchType: 'FARGATE',
+        platformVersion: 'LATEST',
+      });
+      expect(ecs).toHaveReceivedCommandWith(DescribeServicesCommand, { cluster: CLUSTER, services: ['shop-api'] });
+    });
+
+    it('keeps a capacity provider strategy instead of a launch type', async () => {
+      // Prepare
+      const strategy = [
+        { capacityProvider: 'FARGATE_SPOT', weight: 3, base: 0 },
+        { capacityProvider: 'FARGATE', weight: 1, base: 1 },
+      ];
+      ecs.on(DescribeServicesCommand).resolves({
+        services: [{ serviceName: 'shop-api', status: 'ACTIVE', taskDefinition: TD(42), capacityProviderStrategy: strategy }],
+      });
+
+      // Act
+      const info = await adapter.describeService();
+
+      // Assess
+      expect(info.capacityProviderStrategy).toEqual(strategy);
+      expect(info.launchType).toBeUndefined();
+    });
+
+    it('reports a missing service as ServiceNotFoundError saying which settings to check', async () => {
+      // Prepare
+      ecs.on(DescribeServicesCommand).resolves({ services: [], failures: [{ arn: 'shop-api', reason: 'MISSING' }] });
+
+      // Act
+      const result = adapter.describeService();
+
+      // Assess
+      await expect(result).rejects.toThrow(ServiceNotFoundError);
+      await expect(result).rejects.toThrow(/service "shop-api" not found in cluster "shop-staging": check SERVICE and CLUSTER/);
+    });
+
+    it('reports an INACTIVE service as not found', async () => {
+      // Prepare
+      ecs.on(DescribeServicesCommand).resolves({ services: [{ serviceName: 'shop-api', status: 'INACTIVE', taskDefinition: TD(42) }] });
+
+      // Act
+      const result = adapter.describeService();
+
+      // Assess
+      await expect(result).rejects.toThrow(/INACTIVE/);
+    });
+
+    it('reports AccessDenied as ServiceNotFoundError naming the permission to grant', async () => {
+      // Prepare
+      ecs.on(DescribeServicesCommand).rejects(
+        new AccessDeniedException({
+          $metadata: { httpStatusCode: 400 },
+          message: 'User is not authorized to perform: ecs:DescribeServices',
+        }),
+      );
+
+      // Act
+      const result = adapter.describeService();
+
+      // Assess
+      await expect(result).rejects.toThrow(ServiceNotFoundError);
+      await expect(result).rejects.toThrow(/grant the function's role ecs:DescribeServices/);
+    });
+
+    it('reports a task definition without the CONTAINER as a configuration problem', async () => {
+      // Prepare
+      const adapterForWorker = new AwsEcs(client, { cluster: CLUSTER, service: 'shop-api', container: 'worker' });
+      ecs.on(DescribeServicesCommand).resolves({ services: [{ serviceName: 'shop-api', status: 'ACTIVE', taskDefinition: TD(42) }] });
+
+      // Act
+      const result = adapterForWorker.describeService();
+
+      // Assess
+      await expect(result).rejects.toThrow(/no container named "worker" \(it has "log-router", "app"\): set CONTAINER/);
+    });
+
+    it('throws TransientAwsError on throttling, so the event is retried', async () => {
+      // Prepare
+      ecs.on(DescribeServicesCommand).rejects(throttled());
+
+      // Act
+      const result = adapter.describeService();
+
+      // Assess
+      await expect(result).rejects.toThrow(TransientAwsError);
+    });
+  });
+
+  describe('launch', () => {
+    it('registers the base definition with only the container image replaced, read-only fields stripped, tagged with the deployment', async () => {
+      // Act
+      const outcome = await adapter.launch(request());
+
+      // Assess
+      expect(outcome).toEqual({ ok: true, taskArn: TASK, taskDefinitionArn: TD(43) });
+      const registered = ecs.commandCalls(RegisterTaskDefinitionCommand)[0]?.args[0].input;
+      expect(registered).toBeDefined();
+      expect(registered?.family).toBe('shop-api');
+      expect(registered?.containerDefinitions?.map((c) => [c.name, c.image])).toEqual([
+        ['log-router', 'public.ecr.aws/aws-observability/aws-for-fluent-bit:stable'],
+        ['app', NEW_IMAGE],
+      ]);
+      expect(registered?.containerDefinitions?.[1]?.environment).toEqual([{ name: 'DATABASE_HOST', value: 'db.internal' }]);
+      expect(registered).toMatchObject({
+        cpu: '512',
+        memory: '1024',
+        networkMode: 'awsvpc',
+        executionRoleArn: baseDefinition.executionRoleArn,
+      });
+      for (const readOnly of [
+        'taskDefinitionArn',
+        'revision',
+        'status',
+        'requiresAttributes',
+        'compatibilities',
+        'registeredAt',
+        'registeredBy',
+      ]) {
+        expect(registered).not.toHaveProperty(readOnly);
+      }
+      expect(registered?.tags).toEqual(
+        expect.arrayContaining([
+          { key: 'team', value: 'shop' },
+          { key: DEPLOYMENT_TAG, value: DEPLOYMENT },
+          { key: 'ecs-migrate:environment', value: 'staging' },
+        ]),
+      );
+    });
+
+    it("runs the task in the service's network with the command override on the container by name, startedBy, tags and clientToken", async () => {
+      // Act
+      await adapter.launch(request());
+
+      // Assess
+      expect(ecs).toHaveReceivedCommandTimes(RunTaskCommand, 1);
+      expect(ecs).toHaveReceivedCommandWith(RunTaskCommand, {
+        cluster: CLUSTER,
+        taskDefinition: TD(43),
+        count: 1,
+        launchType: 'FARGATE',
+        platformVersion: '1.4.0',
+        networkConfiguration: { awsvpcConfiguration: NETWORK },
+        overrides: { containerOverrides: [{ name: 'app', command: ['db-migrate', '--verbose'] }] },
+        startedBy: `ecs-migrate/${DEPLOYMENT}`,
+        clientToken: `ecs-migrate-${DEPLOYMENT}`,
+        propagateTags: 'TASK_DEFINITION',
+        tags: [
+          { key: 'ecs-migrate:environment', value: 'staging' },
+          { key: DEPLOYMENT_TAG, value: DEPLOYMENT },
+          { key: 'ecs-migrate:trigger', value: 'ecr-push' },
+        ],
+      });
+    });
+
+    it('passes a capacity provider strategy and no launch type when the service uses one', async () => {
+      // Prepare
+      const strategy = [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }];
+
+      // Act
+      await adapter.launch(request({ launchType: undefined, capacityProviderStrategy: strategy }));
+
+      // Assess
+      const input = ecs.commandCalls(RunTaskCommand)[0]?.args[0].input;
+      expect(input?.capacityProviderStrategy).toEqual(strategy);
+      expect(input).not.toHaveProperty('launchType');
+    });
+
+    it('runs a given task definition as it is, registering nothing', async () => {
+      // Act
+      const outcome = await adapter.launch(request({ taskDefinitionArn: TD(40), image: undefined, baseTaskDefinitionArn: undefined }));
+
+      // Assess
+      expect(outcome).toEqual({ ok: true, taskArn: TASK, taskDefinitionArn: TD(40) });
+      expect(ecs).not.toHaveReceivedCommand(RegisterTaskDefinitionCommand);
+      expect(ecs).toHaveReceivedCommandWith(RunTaskCommand, { taskDefinition: TD(40) });
+    });
+
+    it('reuses the revision a previous attempt of the same deployment registered', async () => {
+      // Prepare
+      const mine = {
+        ...baseDefinition,
+        taskDefinitionArn: TD(43),
+        revision: 43,
+        containerDefinitions: baseDefinition.containerDefinitions?.map((c) => (c.name === 'app' ? { ...c, image: NEW_IMAGE } : c)),
+      };
+      ecs
+        .on(DescribeTaskDefinitionCommand, { taskDefinition: 'shop-api' })
+        .resolves({ taskDefinition: mine, tags: [{ key: DEPLOYMENT_TAG, value: DEPLOYMENT }] });
+
+      // Act
+      const outcome = await adapter.launch(request());
+
+      // Assess
+      expect(outcome).toEqual({ ok: true, taskArn: TASK, taskDefinitionArn: TD(43) });
+      expect(ecs).not.toHaveReceivedCommand(RegisterTaskDefinitionCommand);
+    });
+
+    it('turns RunTask failures[] into ok:false with the reason and what to fix', async () => {
+      // Prepare
+      ecs
+        .on(RunTaskCommand)
+        .resolves({ tasks: [], failures: [{ arn: `arn:aws:ecs:${REGION}:${ACCOUNT}:container-instance/abc`, reason: 'RESOURCE:MEMORY' }] });
+
+      // Act
+      const outcome = await adapter.launch(request());
+
+      // Assess
+      expect(outcome.ok).toBe(false);
+      expect(outcome).toMatchObject({ reason: expect.stringContaining('RESOURCE:MEMORY') });
+      expect(outcome).toMatchObject({ reason: expect.stringContaining('the cluster has no capacity') });
+    });
+
+    it('turns AccessDenied on RunTask into ok:false naming the permissions to grant', async () => {
+      // Prepare
+      ecs
+        .on(RunTaskCommand)
+        .rejects(
+          new AccessDeniedException({ $metadata: { httpStatusCode: 400 }, message: 'User is not authorized to perform: ecs:RunTask' }),
+        );
+
+      // Act
+      const outcome = await adapter.launch(request());
+
+      // Assess
+      expect(outcome).toEqual({
+        ok: false,
+        reason: expect.stringMatching(
+          /RunTask of .*shop-api:43 failed: AccessDeniedException: .*grant the launcher's role ecs:RunTask \(and iam:PassRole/,
+        ),
+      });
+    });
+
+    it('turns InvalidParameter and ClientException into ok:false with a hint', async () => {
+      // Prepare
+      ecs
+        .on(RunTaskCommand)
+        .rejects(new InvalidParameterException({ $metadata: { httpStatusCode: 400 }, message: 'subnet-123 does not exist' }));
+      ecs
+        .on(RegisterTaskDefinitionCommand)
+        .rejectsOnce(new ClientException({ $metadata: { httpStatusCode: 400 }, message: 'Invalid image' }))
+        .resolves({ taskDefinition: { ...baseDefinition, taskDefinitionArn: TD(43), revision: 43 } });
+
+      // Act
+      const registerRefused = await adapter.launch(request());
+      const runRefused = await adapter.launch(request());
+
+      // Assess
+      expect(registerRefused).toEqual({
+        ok: false,
+        reason: expect.stringMatching(/registering a revision .* failed: ClientException: Invalid image; ECS rejected/),
+      });
+      expect(runRefused).toEqual({
+        ok: false,
+        reason: expect.stringMatching(/InvalidParameterException: subnet-123 does not exist; ECS rejected a parameter/),
+      });
+    });
+
+    it('throws TransientAwsError (with the cause) on throttling or a 5xx, so the event is retried', async () => {
+      // Prepare
+      const throttling = throttled();
+      ecs
+        .on(RunTaskCommand)
+        .rejectsOnce(throttling)
+        .rejectsOnce(new ServerException({ $metadata: { httpStatusCode: 500 }, message: 'internal' }));
+
+      // Act
+      const first = await adapter.launch(request()).catch((e: unknown) => e);
+      const second = await adapter.launch(request()).catch((e: unknown) => e);
+
+      // Assess
+      expect(first).toBeInstanceOf(TransientAwsError);
+      expect((first as Error).cause).toBe(throttling);
+      expect(second).toBeInstanceOf(TransientAwsError);
+    });
+
+    it('refuses a launch that has no task definition to start from', async () => {
+      // Act
+      const outcome = await adapter.launch(request({ baseTaskDefinitionArn: undefined }));
+
+      // Assess
+      expect(outcome).toEqual({ ok: false, reason: expect.stringContaining('no task definition to run') });
+      expect(ecs).not.toHaveReceivedCommand(RunTaskCommand);
+    });
+  });
+
+  describe('stopTask, updateService, describeContainers', () => {
+    it('stops the task with a reason cut to 255 characters', async () => {
+      // Prepare
+      ecs.on(StopTaskCommand).resolves({});
+
+      // Act
+      await adapter.stopTask(CLUSTER, TASK, `ecs-migrate: timed out ${'x'.repeat(400)}`);
+
+      // Assess
+      const input = ecs.commandCalls(StopTaskCommand)[0]?.args[0].input;
+      expect(input?.task).toBe(TASK);
+      expect(input?.reason).toHaveLength(255);
+    });
+
+    it('treats a task ECS has forgotten as stopped', async () => {
+      // Prepare
+      ecs
+        .on(StopTaskCommand)
+        .rejects(new InvalidParameterException({ $metadata: { httpStatusCode: 400 }, message: 'The referenced task was not found.' }));
+
+      // Act
+      const result = adapter.stopTask(CLUSTER, TASK, 'timeout');
+
+      // Assess
+      await expect(result).resolves.toBeUndefined();
+    });
+
+    it('updates the service to the task definition', async () => {
+      // Prepare
+      ecs.on(UpdateServiceCommand).resolves({});
+
+      // Act
+      await adapter.updateService({ mode: 'update-service', cluster: CLUSTER, service: 'shop-api' }, TD(43));
+
+      // Assess
+      expect(ecs).toHaveReceivedCommandWith(UpdateServiceCommand, { cluster: CLUSTER, service: 'shop-api', taskDefinition: TD(43) });
+    });
+
+    it('throws TransientAwsError when UpdateService is throttled', async () => {
+      // Prepare
+      ecs.on(UpdateServiceCommand).rejects(throttled());
+
+      // Act
+      const result = adapter.updateService({ mode: 'update-service', cluster: CLUSTER, service: 'shop-api' }, TD(43));
+
+      // Assess
+      await expect(result).rejects.toThrow(TransientAwsError);
+    });
+
+    it('reads every container by name, and undefined once ECS has forgotten the task', async () => {
+      // Prepare
+      ecs
+        .on(DescribeTasksCommand)
+        .resolvesOnce({
+          tasks: [
+            {
+              taskArn: TASK,
+              containers: [
+                { name: 'log-router', exitCode: 0, lastStatus: 'STOPPED' },
+                { name: 'app', exitCode: 3, reason: 'migration failed', lastStatus: 'STOPPED' },
+              ],
+            },
+          ],
+        })
+        .resolvesOnce({ tasks: [], failures: [{ arn: TASK, reason: 'MISSING' }] });
+
+      // Act
+      const known = await adapter.describeContainers(CLUSTER, TASK);
+      const forgotten = await adapter.describeContainers(CLUSTER, TASK);
+
+      // Assess
+      expect(known).toEqual([
+        { name: 'log-router', exitCode: 0, lastStatus: 'STOPPED' },
+        { name: 'app', exitCode: 3, reason: 'migration failed', lastStatus: 'STOPPED' },
+      ]);
+      expect(forgotten).toBeUndefined();
+    });
+  });
+});

@@ -1,0 +1,150 @@
+import 'aws-sdk-client-mock-vitest/extend';
+import {
+  CloudWatchLogsClient,
+  GetLogEventsCommand,
+  ResourceNotFoundException,
+  ServiceUnavailableException,
+} from '@aws-sdk/client-cloudwatch-logs';
+import { DescribeTaskDefinitionCommand, ECSClient, type TaskDefinition } from '@aws-sdk/client-ecs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { CloudWatchTaskLogs } from '../../src/adapters/aws/logs.js';
+import { TransientAwsError } from '../../src/errors.js';
+
+const TD = 'arn:aws:ecs:eu-west-1:123456789012:task-definition/shop-api:43';
+const TASK = 'arn:aws:ecs:eu-west-1:123456789012:task/shop-staging/9f3c2b1a4d5e46f7a8b9c0d1e2f3a4b5';
+const ref = { taskArn: TASK, taskDefinitionArn: TD, container: 'app' };
+const LIMITS = { lines: 50, bytes: 8 * 1024 };
+
+function definition(logConfiguration: NonNullable<TaskDefinition['containerDefinitions']>[number]['logConfiguration']): TaskDefinition {
+  return {
+    taskDefinitionArn: TD,
+    containerDefinitions: [
+      { name: 'log-router', image: 'fluent-bit', logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/other' } } },
+      { name: 'app', image: 'shop-api', ...(logConfiguration !== undefined ? { logConfiguration } : {}) },
+    ],
+  };
+}
+
+const awslogs = {
+  logDriver: 'awslogs' as const,
+  options: { 'awslogs-group': '/ecs/shop-api', 'awslogs-region': 'eu-west-1', 'awslogs-stream-prefix': 'ecs' },
+};
+
+describe('CloudWatchTaskLogs', () => {
+  const ecsClient = new ECSClient({ region: 'eu-west-1' });
+  const logsClient = new CloudWatchLogsClient({ region: 'eu-west-1' });
+  const ecs = mockClient(ecsClient);
+  const logs = mockClient(logsClient);
+  const adapter = new CloudWatchTaskLogs(ecsClient, logsClient);
+
+  beforeEach(() => {
+    ecs.reset();
+    logs.reset();
+    ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: definition(awslogs) });
+  });
+
+  it("reads the migration container's stream prefix/container/taskId from its awslogs options, newest lines last", async () => {
+    // Prepare
+    logs.on(GetLogEventsCommand).resolves({
+      events: [
+        { timestamp: 1, message: 'applying 0042_add_orders.sql\n' },
+        { timestamp: 2, message: 'ERROR: relation "orders" already exists' },
+      ],
+    });
+
+    // Act
+    const tail = await adapter.tail(ref, LIMITS);
+
+    // Assess
+    expect(tail).toEqual(['applying 0042_add_orders.sql', 'ERROR: relation "orders" already exists']);
+    expect(logs).toHaveReceivedCommandWith(GetLogEventsCommand, {
+      logGroupName: '/ecs/shop-api',
+      logStreamName: 'ecs/app/9f3c2b1a4d5e46f7a8b9c0d1e2f3a4b5',
+      startFromHead: false,
+      limit: 50,
+    });
+  });
+
+  it('keeps at most the last N lines and at most the byte budget', async () => {
+    // Prepare
+    const events = Array.from({ length: 50 }, (_, i) => ({ timestamp: i, message: `${String(i).padStart(2, '0')} ${'x'.repeat(397)}` }));
+    logs.on(GetLogEventsCommand).resolves({ events });
+
+    // Act
+    const byLines = await adapter.tail(ref, { lines: 5, bytes: 8 * 1024 });
+    const byBytes = await adapter.tail(ref, { lines: 50, bytes: 2 * 1024 });
+
+    // Assess
+    expect(byLines.map((l) => l.slice(0, 2))).toEqual(['45', '46', '47', '48', '49']);
+    expect(byBytes.map((l) => l.slice(0, 2))).toEqual(['45', '46', '47', '48', '49']);
+    expect(Buffer.byteLength(byBytes.join('\n')) + 1).toBeLessThanOrEqual(2 * 1024);
+  });
+
+  it('keeps the end of a single line longer than the budget', async () => {
+    // Prepare
+    logs.on(GetLogEventsCommand).resolves({ events: [{ timestamp: 1, message: `${'a'.repeat(20_000)}THE END` }] });
+
+    // Act
+    const tail = await adapter.tail(ref, LIMITS);
+
+    // Assess
+    expect(tail).toHaveLength(1);
+    expect(tail[0]?.endsWith('THE END')).toBe(true);
+    expect(Buffer.byteLength(tail[0] ?? '')).toBeLessThanOrEqual(8 * 1024);
+  });
+
+  it('says so when the container does not log with awslogs', async () => {
+    // Prepare
+    ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: definition({ logDriver: 'splunk', options: {} }) });
+
+    // Act
+    const tail = await adapter.tail(ref, LIMITS);
+
+    // Assess
+    expect(tail).toEqual([expect.stringContaining('logs with splunk, not awslogs')]);
+    expect(logs).not.toHaveReceivedCommand(GetLogEventsCommand);
+  });
+
+  it('says so when the stream does not exist (the container never started)', async () => {
+    // Prepare
+    logs
+      .on(GetLogEventsCommand)
+      .rejects(new ResourceNotFoundException({ $metadata: { httpStatusCode: 400 }, message: 'The specified log stream does not exist.' }));
+
+    // Act
+    const tail = await adapter.tail(ref, LIMITS);
+
+    // Assess
+    expect(tail).toEqual([expect.stringContaining('no log stream ecs/app/9f3c2b1a4d5e46f7a8b9c0d1e2f3a4b5 in /ecs/shop-api')]);
+  });
+
+  it('uses the client for the log group region when it differs', async () => {
+    // Prepare
+    ecs.on(DescribeTaskDefinitionCommand).resolves({
+      taskDefinition: definition({ ...awslogs, options: { ...awslogs.options, 'awslogs-region': 'us-east-1' } }),
+    });
+    const usEast = new CloudWatchLogsClient({ region: 'us-east-1' });
+    const usEastMock = mockClient(usEast);
+    usEastMock.on(GetLogEventsCommand).resolves({ events: [{ timestamp: 1, message: 'from us-east-1' }] });
+    const crossRegion = new CloudWatchTaskLogs(ecsClient, logsClient, { logsInRegion: () => usEast });
+
+    // Act
+    const tail = await crossRegion.tail(ref, LIMITS);
+
+    // Assess
+    expect(tail).toEqual(['from us-east-1']);
+    expect(logs).not.toHaveReceivedCommand(GetLogEventsCommand);
+  });
+
+  it('throws TransientAwsError when CloudWatch Logs is unavailable', async () => {
+    // Prepare
+    logs.on(GetLogEventsCommand).rejects(new ServiceUnavailableException({ $metadata: { httpStatusCode: 503 }, message: 'unavailable' }));
+
+    // Act
+    const result = adapter.tail(ref, LIMITS);
+
+    // Assess
+    await expect(result).rejects.toThrow(TransientAwsError);
+  });
+});

@@ -1,0 +1,111 @@
+import 'aws-sdk-client-mock-vitest/extend';
+import {
+  ConflictException,
+  CreateScheduleCommand,
+  DeleteScheduleCommand,
+  ResourceNotFoundException,
+  SchedulerClient,
+} from '@aws-sdk/client-scheduler';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { atExpression, EventBridgeScheduler } from '../../src/adapters/aws/scheduler.js';
+import { parseInput } from '../../src/core/parse.js';
+
+const WATCHER = 'arn:aws:lambda:eu-west-1:123456789012:function:ecs-migrate-staging-watch';
+const ROLE = 'arn:aws:iam::123456789012:role/ecs-migrate-staging-scheduler';
+const ID = '20261125-091500-5f2c1a9e';
+
+describe('EventBridgeScheduler', () => {
+  const client = new SchedulerClient({ region: 'eu-west-1' });
+  const scheduler = mockClient(client);
+  const adapter = new EventBridgeScheduler(client, { group: 'ecs-migrate-staging', targetArn: WATCHER, roleArn: ROLE });
+
+  beforeEach(() => scheduler.reset());
+
+  it('creates a one-shot schedule named from the deployment, invoking the watcher with a timeout-check event', async () => {
+    // Prepare
+    scheduler.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn:aws:scheduler:eu-west-1:123456789012:schedule/x/y' });
+
+    // Act
+    await adapter.scheduleTimeout(ID, 'staging', '2026-11-25T10:15:24.250Z');
+
+    // Assess
+    expect(scheduler).toHaveReceivedCommandWith(CreateScheduleCommand, {
+      Name: `ecs-migrate-${ID}`,
+      GroupName: 'ecs-migrate-staging',
+      ScheduleExpression: 'at(2026-11-25T10:16:25)',
+      ScheduleExpressionTimezone: 'UTC',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      ActionAfterCompletion: 'DELETE',
+    });
+    const target = scheduler.commandCalls(CreateScheduleCommand)[0]?.args[0].input.Target;
+    expect(target?.Arn).toBe(WATCHER);
+    expect(target?.RoleArn).toBe(ROLE);
+    const delivered: unknown = JSON.parse(target?.Input ?? '{}');
+    expect(delivered).toMatchObject({
+      source: 'ecs-migrate.scheduler',
+      'detail-type': 'Migration Timeout Check',
+      account: '123456789012',
+      region: 'eu-west-1',
+      detail: { environment: 'staging', deploymentId: ID },
+    });
+    // The watcher reads it like any other event.
+    expect(parseInput(delivered, { requestSource: 'ecs-migrate' })).toMatchObject({
+      kind: 'timeout-check',
+      deploymentId: ID,
+      environment: 'staging',
+    });
+  });
+
+  it('treats an existing schedule of the same name as scheduled (a retried invocation)', async () => {
+    // Prepare
+    scheduler
+      .on(CreateScheduleCommand)
+      .rejects(new ConflictException({ $metadata: { httpStatusCode: 409 }, message: 'Schedule already exists' }));
+
+    // Act
+    const result = adapter.scheduleTimeout(ID, 'staging', '2026-11-25T10:15:24Z');
+
+    // Assess
+    await expect(result).resolves.toBeUndefined();
+    expect(scheduler).toHaveReceivedCommandTimes(CreateScheduleCommand, 1);
+  });
+
+  it('deletes the schedule, and a missing one is not an error', async () => {
+    // Prepare
+    scheduler
+      .on(DeleteScheduleCommand)
+      .resolvesOnce({})
+      .rejectsOnce(new ResourceNotFoundException({ $metadata: { httpStatusCode: 404 }, message: 'Schedule not found' }));
+
+    // Act
+    await adapter.cancelTimeout(ID);
+    const second = adapter.cancelTimeout(ID);
+
+    // Assess
+    await expect(second).resolves.toBeUndefined();
+    expect(scheduler).toHaveReceivedCommandWith(DeleteScheduleCommand, { Name: `ecs-migrate-${ID}`, GroupName: 'ecs-migrate-staging' });
+    expect(scheduler).toHaveReceivedCommandTimes(DeleteScheduleCommand, 2);
+  });
+
+  it('says which group to create when the schedule group is missing', async () => {
+    // Prepare
+    scheduler
+      .on(CreateScheduleCommand)
+      .rejects(new ResourceNotFoundException({ $metadata: { httpStatusCode: 404 }, message: 'Schedule group not found' }));
+
+    // Act
+    const result = adapter.scheduleTimeout(ID, 'staging', '2026-11-25T10:15:24Z');
+
+    // Assess
+    await expect(result).rejects.toThrow(/schedule group "ecs-migrate-staging" \(SCHEDULER_GROUP\) exists/);
+  });
+});
+
+describe('atExpression', () => {
+  it('never fires before the due time: rounds up to the second, plus the margin', () => {
+    expect(atExpression('2026-11-25T10:15:24.000Z', 0)).toBe('at(2026-11-25T10:15:24)');
+    expect(atExpression('2026-11-25T10:15:24.001Z', 0)).toBe('at(2026-11-25T10:15:25)');
+    expect(atExpression('2026-11-25T23:59:30Z')).toBe('at(2026-11-26T00:00:30)');
+  });
+});

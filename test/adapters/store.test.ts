@@ -1,0 +1,199 @@
+import 'aws-sdk-client-mock-vitest/extend';
+import {
+  DynamoDBClient,
+  GetItemCommand,
+  ProvisionedThroughputExceededException,
+  QueryCommand,
+  TransactionCanceledException,
+  TransactWriteItemsCommand,
+} from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { DynamoDbStore } from '../../src/adapters/aws/store.js';
+import type { Deployment } from '../../src/core/deployment.js';
+import type { EnvironmentState } from '../../src/core/state.js';
+import { CommitConflictError, TransientAwsError } from '../../src/errors.js';
+
+const TABLE = 'ecs-migrate-deployments';
+const ID = '20261125-091458-1a2b3c4d';
+
+function deployment(overrides: Partial<Deployment> = {}): Deployment {
+  return {
+    id: ID,
+    revision: 1,
+    environment: 'staging',
+    kind: 'migration',
+    status: 'launching',
+    trigger: { type: 'ecr-push', eventId: '13cde686-328b-6117-af20-0e5566167482', at: '2026-11-25T09:14:58Z', imageTag: 'v1.4.0' },
+    image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api@sha256:4c1e',
+    baseTaskDefinitionArn: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/shop-api:42',
+    command: ['db-migrate'],
+    createdAt: '2026-11-25T09:15:00.000Z',
+    history: [{ at: '2026-11-25T09:15:00.000Z', status: 'launching', note: 'environment free' }],
+    ...overrides,
+  };
+}
+
+const env = (version: number): EnvironmentState => ({
+  environment: 'staging',
+  version,
+  active: { deploymentId: ID, lockExpiresAt: '2026-11-25T10:30:00.000Z' },
+});
+
+describe('DynamoDbStore', () => {
+  const client = new DynamoDBClient({ region: 'eu-west-1' });
+  const ddb = mockClient(client);
+  const store = new DynamoDbStore(client, { table: TABLE, environment: 'staging' });
+
+  beforeEach(() => ddb.reset());
+
+  it('writes the environment and deployments in one transaction, conditional on the versions read', async () => {
+    // Prepare
+    ddb.on(TransactWriteItemsCommand).resolves({});
+
+    // Act
+    await store.commit({
+      env: { state: env(4), expectedVersion: 3 },
+      deployments: [
+        { deployment: deployment(), expectedRevision: 0 },
+        { deployment: deployment({ id: '20261125-080000-00000000', revision: 3 }), expectedRevision: 2 },
+      ],
+    });
+
+    // Assess
+    expect(ddb).toHaveReceivedCommandTimes(TransactWriteItemsCommand, 1);
+    const items = ddb.commandCalls(TransactWriteItemsCommand)[0]?.args[0].input.TransactItems ?? [];
+    expect(items).toHaveLength(3);
+    expect(items[0]?.Put).toMatchObject({
+      TableName: TABLE,
+      ConditionExpression: '#v = :expected',
+      ExpressionAttributeNames: { '#v': 'version' },
+      ExpressionAttributeValues: { ':expected': { N: '3' } },
+    });
+    expect(items[0]?.Put?.Item).toMatchObject({ pk: { S: 'ENV#staging' }, sk: { S: 'STATE' }, version: { N: '4' } });
+    expect(items[1]?.Put).toMatchObject({ ConditionExpression: 'attribute_not_exists(pk)' });
+    expect(items[1]?.Put?.Item).toMatchObject({ pk: { S: 'ENV#staging' }, sk: { S: `DEP#${ID}` }, status: { S: 'launching' } });
+    expect(items[2]?.Put).toMatchObject({ ConditionExpression: '#v = :expected', ExpressionAttributeNames: { '#v': 'revision' } });
+  });
+
+  it('turns a cancelled transaction with ConditionalCheckFailed into CommitConflictError', async () => {
+    // Prepare
+    ddb.on(TransactWriteItemsCommand).rejects(
+      new TransactionCanceledException({
+        $metadata: { httpStatusCode: 400 },
+        message: 'Transaction cancelled, please refer cancellation reasons for specific reasons [ConditionalCheckFailed, None]',
+        CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }],
+      }),
+    );
+
+    // Act
+    const result = store.commit({
+      env: { state: env(1), expectedVersion: 0 },
+      deployments: [{ deployment: deployment(), expectedRevision: 0 }],
+    });
+
+    // Assess
+    await expect(result).rejects.toThrow(CommitConflictError);
+  });
+
+  it('turns a transaction cancelled for throughput into TransientAwsError', async () => {
+    // Prepare
+    ddb.on(TransactWriteItemsCommand).rejects(
+      new TransactionCanceledException({
+        $metadata: { httpStatusCode: 400 },
+        message: 'Transaction cancelled [ThrottlingError]',
+        CancellationReasons: [{ Code: 'ThrottlingError' }],
+      }),
+    );
+
+    // Act
+    const result = store.commit({ deployments: [{ deployment: deployment(), expectedRevision: 1 }] });
+
+    // Assess
+    await expect(result).rejects.toThrow(TransientAwsError);
+  });
+
+  it('fits a deployment with a 50-line, 8 KB log tail well within the 400 KB item limit', async () => {
+    // Prepare
+    ddb.on(TransactWriteItemsCommand).resolves({});
+    const logTail = Array.from({ length: 50 }, (_, i) => `${String(i).padStart(3, '0')} ${'é'.repeat(75)}`);
+    const big = deployment({ logTail, reason: 'x'.repeat(1000), stop: { exitCode: 1, stopCode: 'EssentialContainerExited' } });
+
+    // Act
+    await store.commit({ deployments: [{ deployment: big, expectedRevision: 1 }] });
+
+    // Assess
+    const item = ddb.commandCalls(TransactWriteItemsCommand)[0]?.args[0].input.TransactItems?.[0]?.Put?.Item;
+    expect(item?.logTail?.L).toHaveLength(50);
+    expect(Buffer.byteLength(JSON.stringify(item))).toBeLessThan(400 * 1024);
+  });
+
+  it('reads the environment with a consistent read, and an empty one when there is none', async () => {
+    // Prepare
+    ddb
+      .on(GetItemCommand)
+      .resolvesOnce({ Item: marshall({ pk: 'ENV#staging', sk: 'STATE', ...env(7) }) })
+      .resolvesOnce({});
+
+    // Act
+    const found = await store.loadEnvironment('staging');
+    const missing = await store.loadEnvironment('staging');
+
+    // Assess
+    expect(found).toEqual(env(7));
+    expect(missing).toEqual({ environment: 'staging', version: 0 });
+    expect(ddb).toHaveReceivedCommandWith(GetItemCommand, {
+      TableName: TABLE,
+      Key: { pk: { S: 'ENV#staging' }, sk: { S: 'STATE' } },
+      ConsistentRead: true,
+    });
+  });
+
+  it('loads deployments by id from the environment partition, skipping missing ones', async () => {
+    // Prepare
+    ddb.on(GetItemCommand, { Key: { pk: { S: 'ENV#staging' }, sk: { S: `DEP#${ID}` } } }).resolves({
+      Item: marshall({ pk: 'ENV#staging', sk: `DEP#${ID}`, ...deployment() }, { removeUndefinedValues: true }),
+    });
+    ddb.on(GetItemCommand, { Key: { pk: { S: 'ENV#staging' }, sk: { S: 'DEP#20261125-000000-ffffffff' } } }).resolves({});
+
+    // Act
+    const found = await store.loadDeployments([ID, '20261125-000000-ffffffff']);
+
+    // Assess
+    expect(found).toEqual({ [ID]: deployment() });
+  });
+
+  it('lists deployments newest first with one Query', async () => {
+    // Prepare
+    ddb
+      .on(QueryCommand)
+      .resolves({ Items: [marshall({ pk: 'ENV#staging', sk: `DEP#${ID}`, ...deployment() }, { removeUndefinedValues: true })] });
+
+    // Act
+    const listed = await store.listDeployments('staging', 20);
+
+    // Assess
+    expect(listed.map((d) => d.id)).toEqual([ID]);
+    expect(ddb).toHaveReceivedCommandWith(QueryCommand, {
+      TableName: TABLE,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': { S: 'ENV#staging' }, ':prefix': { S: 'DEP#' } },
+      ScanIndexForward: false,
+      Limit: 20,
+    });
+  });
+
+  it('throws TransientAwsError when reads are throttled', async () => {
+    // Prepare
+    ddb
+      .on(GetItemCommand)
+      .rejects(new ProvisionedThroughputExceededException({ $metadata: { httpStatusCode: 400 }, message: 'slow down' }));
+
+    // Act
+    const result = store.loadEnvironment('staging');
+
+    // Assess
+    await expect(result).rejects.toThrow(TransientAwsError);
+  });
+});
