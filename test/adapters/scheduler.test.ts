@@ -61,7 +61,13 @@ describe('EventBridgeScheduler', () => {
     // Prepare
     scheduler
       .on(CreateScheduleCommand)
-      .rejects(new ConflictException({ $metadata: { httpStatusCode: 409 }, message: 'Schedule already exists' }));
+      .rejects(
+        new ConflictException({
+          $metadata: { httpStatusCode: 409 },
+          message: 'Schedule already exists',
+          Message: 'Schedule already exists',
+        }),
+      );
 
     // Act
     const result = adapter.scheduleTimeout(ID, 'staging', '2026-11-25T10:15:24Z');
@@ -76,7 +82,9 @@ describe('EventBridgeScheduler', () => {
     scheduler
       .on(DeleteScheduleCommand)
       .resolvesOnce({})
-      .rejectsOnce(new ResourceNotFoundException({ $metadata: { httpStatusCode: 404 }, message: 'Schedule not found' }));
+      .rejectsOnce(
+        new ResourceNotFoundException({ $metadata: { httpStatusCode: 404 }, message: 'Schedule not found', Message: 'Schedule not found' }),
+      );
 
     // Act
     await adapter.cancelTimeout(ID);
@@ -92,7 +100,13 @@ describe('EventBridgeScheduler', () => {
     // Prepare
     scheduler
       .on(CreateScheduleCommand)
-      .rejects(new ResourceNotFoundException({ $metadata: { httpStatusCode: 404 }, message: 'Schedule group not found' }));
+      .rejects(
+        new ResourceNotFoundException({
+          $metadata: { httpStatusCode: 404 },
+          message: 'Schedule group not found',
+          Message: 'Schedule group not found',
+        }),
+      );
 
     // Act
     const result = adapter.scheduleTimeout(ID, 'staging', '2026-11-25T10:15:24Z');
