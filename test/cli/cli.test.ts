@@ -1,0 +1,148 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+/** tsx's loader by absolute URL, so the CLI also runs from another working directory. */
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm')).href;
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real CLI from source, as `npm start` does. */
+function cli(args: string[], cwd = ROOT): Promise<Result> {
+  return new Promise((done) => {
+    execFile(
+      process.execPath,
+      ['--import', TSX, join(ROOT, 'cli', 'main.ts'), ...args],
+      { cwd, env: { ...process.env, NO_COLOR: '1' } },
+      (error, stdout, stderr) => {
+        done({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr });
+      },
+    );
+  });
+}
+
+let work: string;
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'ecs-migrate-cli-'));
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('ecs-migrate explain', () => {
+  it('prints the decision, its reason and the actions as JSON, without doing them', async () => {
+    const r = await cli(['explain', '--config', 'events/config.json', '--now', '2026-11-25T09:15:00Z', 'events/ecr-push.json', '--json']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ decision: 'launch', reason: expect.stringContaining('launching migration "db-migrate"') });
+    expect(out.actions.map((a: { type: string }) => a.type)).toEqual(['commit', 'launchTask']);
+  });
+
+  it('answers for any file content, valid JSON or not', async () => {
+    const garbage = join(work, 'garbage.txt');
+    await writeFile(garbage, 'this is not json {');
+    const r = await cli(['explain', '--config', 'events/config.json', garbage, '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ decision: 'reject', reason: expect.stringContaining('not JSON') });
+
+    const invalid = await cli(['explain', '--config', 'events/config.json', 'events/deploy-request-invalid.json']);
+    expect(invalid.code).toBe(0);
+    expect(invalid.stdout).toMatch(/^reject: invalid "deploy-request" event: detail\.requestId/);
+  });
+
+  it('uses a state file: a STOPPED exit 1 for the running deployment halts', async () => {
+    const state = join(work, 'state.json');
+    await writeFile(
+      state,
+      JSON.stringify({
+        env: {
+          environment: 'staging',
+          version: 4,
+          active: { deploymentId: '20261125-091500-5f2c1a9e', lockExpiresAt: '2026-11-25T10:30:00Z' },
+        },
+        deployments: {
+          '20261125-091500-5f2c1a9e': {
+            id: '20261125-091500-5f2c1a9e',
+            revision: 2,
+            environment: 'staging',
+            kind: 'migration',
+            status: 'running',
+            trigger: { type: 'ecr-push', eventId: 'e', at: '2026-11-25T09:14:58Z' },
+            command: ['db-migrate'],
+            taskArn: 'arn:aws:ecs:eu-west-1:123456789012:task/shop-staging/9f3c2b1a4d5e46f7a8b9c0d1e2f3a4b5',
+            taskDefinitionArn: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/shop-api:43',
+            createdAt: '2026-11-25T09:15:00Z',
+            history: [],
+          },
+        },
+        service: { serviceName: 'shop-api', taskDefinitionArn: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/shop-api:42' },
+      }),
+    );
+    const r = await cli(['explain', '--config', 'events/config.json', '--state', state, 'events/task-stopped-exit-1.json', '--json']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ decision: 'halt', reason: expect.stringContaining('exited with code 1') });
+    expect(out.actions.map((a: { type: string }) => a.type)).toEqual(['cancelTimeout', 'haltRollout', 'commit', 'putEvent', 'putEvent']);
+  });
+
+  it('exits 2 for an unreadable file and names a bad configuration key', async () => {
+    const missing = await cli(['explain', '--config', 'events/config.json', join(work, 'nope.json')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/cannot read event file .*nope\.json/);
+
+    const config = join(work, 'bad-config.json');
+    await writeFile(
+      config,
+      JSON.stringify({ ENVIRONMENT: 'staging', CLUSTER: 'c', SERVICE: 's', CONTAINER: 'app', REPOSITORY: 'r', TIMEOUT_MINUTES: 'soon' }),
+    );
+    const bad = await cli(['explain', '--config', config, 'events/ecr-push.json']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('TIMEOUT_MINUTES: expected a number of minutes');
+  });
+});
+
+describe('ecs-migrate local', () => {
+  it('exits 1 with the SQL error when the migration fails, then reports state with status and history', async () => {
+    const r = await cli(['local', '--app', join(ROOT, 'examples', 'failing-app'), '--state-dir', join(work, 'state')], work);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('✘ rollout halted: the service stays on its current revision');
+    expect(r.stdout).toMatch(/log tail \(last \d+ lines\):/);
+    expect(r.stdout).toMatch(/does not exist/);
+
+    const history = await cli(['history', '--state-dir', join(work, 'state')], work);
+    expect(history.code).toBe(0);
+    expect(history.stdout).toMatch(/^\d{8}-\d{6}-[0-9a-f]{8} {2}failed/);
+    const status = await cli(['status', '--state-dir', join(work, 'state')], work);
+    expect(status.stdout).toMatch(/running\s+nothing/);
+  });
+
+  it('prints a JSON summary with --json and exits 0 when the rollout continued', async () => {
+    const r = await cli(['local', '--app', join(ROOT, 'examples', 'app'), '--state-dir', join(work, 'json-state'), '--json'], work);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({
+      outcome: 'continued',
+      decision: 'launch',
+      deployment: { status: 'succeeded' },
+      events: ['Migration Started', 'Migration Succeeded', 'Rollout Continued'],
+    });
+  });
+
+  it('explains its usage errors with exit code 2', async () => {
+    const r = await cli(['local']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--app DIR is required');
+    const unknown = await cli(['deploy-everything']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown command "deploy-everything"');
+  });
+});
