@@ -403,18 +403,29 @@ function recordReverted(version) {
 /** A step failed and was rolled back; the details are already on stderr. */
 class StepFailed extends Error {}
 
+/** The migration's own COMMIT or ROLLBACK ended the transaction the runner opened for it. */
+class TransactionEnded extends Error {}
+
 async function runStep(ctx, db, { verb, file, sql, sourcePath = path.join(ctx.migrationsDir, file), record }) {
   await ctx.stop.check();
   process.stdout.write(`${verb} ${file} … `);
   const started = performance.now();
-  const onNotice = (notice) => {
-    if (notice.severity === 'WARNING') ctx.err(`postgres warning in ${file}: ${notice.message}`);
-    else ctx.debug(`  ${notice.severity ?? 'NOTICE'}: ${notice.message}`);
+  // Postgres notices arrive mid-line; print them after this step's status line.
+  const notices = [];
+  const printNotices = () => {
+    for (const notice of notices) {
+      if (notice.severity === 'WARNING') ctx.err(`postgres warning in ${file}: ${notice.message}`);
+      else ctx.debug(`  ${notice.severity ?? 'NOTICE'}: ${notice.message}`);
+    }
   };
   let phase = 'sql';
   try {
     await db.exec('BEGIN');
-    await db.exec(sql, { onNotice });
+    await db.exec(sql, { onNotice: (notice) => notices.push(notice) });
+    if (!db.isInTransaction()) {
+      // The file ran its own COMMIT or ROLLBACK: whatever came before it is already committed, unrecorded.
+      throw new TransactionEnded('the migration ended the surrounding transaction itself (remove COMMIT/ROLLBACK from the file)');
+    }
     phase = 'record';
     await record(db);
     // A stop signal that arrived while the SQL ran: roll this step back instead of committing it.
@@ -424,16 +435,21 @@ async function runStep(ctx, db, { verb, file, sql, sourcePath = path.join(ctx.mi
   } catch (error) {
     const rollbackError = await rollbackQuietly(db);
     process.stdout.write(`${error instanceof Interrupted ? 'interrupted' : 'FAILED'} (${elapsed(started)})\n`);
+    printNotices();
     if (error instanceof Interrupted) {
       ctx.err(`rolled back ${file}`);
       throw error;
     }
     reportSqlError(ctx, { file, sourcePath, sql: phase === 'sql' ? sql : undefined, error, phase });
     if (rollbackError) ctx.err(`rollback also failed: ${describeError(rollbackError)}`);
-    else ctx.err(`rolled back ${file}; nothing from it was kept`);
+    else if (error instanceof TransactionEnded) {
+      ctx.err(`some of ${file} ran outside the runner's transaction and may be committed; it is not recorded as applied`);
+      ctx.err('check the database by hand before running it again');
+    } else ctx.err(`rolled back ${file}; nothing from it was kept`);
     throw new StepFailed(`${file} failed`);
   }
   process.stdout.write(`ok (${elapsed(started)})\n`);
+  printNotices();
 }
 
 async function rollbackQuietly(db) {
