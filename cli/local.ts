@@ -97,12 +97,20 @@ export async function runLocal(options: LocalOptions): Promise<number> {
 
     const event = triggerEvent(options, config.EVENT_SOURCE, config.ENVIRONMENT, config.REPOSITORY, image, digest);
     const result = await runToEnd(controller, event);
+    await settle(controller);
     const service = await controller.ecs.describeService();
     return report(result, service.taskDefinitionArn, options.json, print, Date.now() - started, controller);
   } finally {
     process.removeListener('SIGINT', interrupt);
     controller.dispose();
   }
+}
+
+/** Lets a stopped task's last events arrive before the summary, so nothing prints after it. */
+async function settle(controller: LocalController, limitMs = 15_000): Promise<void> {
+  const until = Date.now() + limitMs;
+  while (controller.ecs.runningTasks().length > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+  await controller.idle();
 }
 
 function triggerEvent(
