@@ -1,0 +1,272 @@
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand, DescribeTasksCommand, type Task } from '@aws-sdk/client-ecs';
+import { GetScheduleCommand } from '@aws-sdk/client-scheduler';
+import type { Context } from 'aws-lambda';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DynamoDbStore } from '../../src/adapters/aws/store.js';
+import type { InvocationResult } from '../../src/shell/lambda.js';
+import {
+  CLUSTER,
+  CONTAINER,
+  createStack,
+  DEPLOYMENTS_TABLE,
+  type Delivered,
+  drainEvents,
+  ENVIRONMENT,
+  handlerEnv,
+  lambdaContext,
+  pushEvent,
+  REGION,
+  REPOSITORY,
+  resetMoto,
+  SCHEDULER_GROUP,
+  SERVICE,
+  type Stack,
+  type TestClients,
+  taskArns,
+  taskStoppedEvent,
+  testClients,
+  writeTaskLog,
+} from './environment.js';
+
+type Handler = (event: unknown, context: Context) => Promise<InvocationResult>;
+
+const digest = (n: number) => `sha256:${n.toString(16).padStart(64, '0')}`;
+const imageOf = (d: string) => `123456789012.dkr.ecr.${REGION}.amazonaws.com/${REPOSITORY}@${d}`;
+
+describe('launcher and watcher on AWS (moto)', () => {
+  let c: TestClients;
+  let stack: Stack;
+  let launch: Handler;
+  let watch: Handler;
+  const store = () => new DynamoDbStore(c.dynamodb, { table: DEPLOYMENTS_TABLE, environment: ENVIRONMENT });
+
+  beforeAll(async () => {
+    // The handlers read their configuration once, at import (cold start), as on Lambda.
+    Object.assign(process.env, handlerEnv());
+    launch = (await import('../../handlers/launch.js')).handler;
+    watch = (await import('../../handlers/watch.js')).handler;
+    c = testClients();
+  });
+
+  beforeEach(async () => {
+    await resetMoto();
+    stack = await createStack(c);
+  });
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** The one task of the cluster, described with its tags. */
+  async function onlyTask(): Promise<Task> {
+    const arns = await taskArns(c);
+    expect(arns).toHaveLength(1);
+    const { tasks } = await c.ecs.send(new DescribeTasksCommand({ cluster: CLUSTER, tasks: arns, include: ['TAGS'] }));
+    const task = tasks?.[0];
+    if (task === undefined) throw new Error('the task is not described');
+    return task;
+  }
+
+  async function serviceTaskDefinition(): Promise<string | undefined> {
+    const { services } = await c.ecs.send(new DescribeServicesCommand({ cluster: CLUSTER, services: [SERVICE] }));
+    return services?.[0]?.taskDefinition;
+  }
+
+  const named = (events: Delivered[], detailType: string) => events.filter((e) => e['detail-type'] === detailType);
+
+  it("starts one task for a push: the command override on the migration container, the service's network, startedBy, tags", async () => {
+    // Prepare
+    const event = pushEvent({ id: 'a1b2c3d4-0000-4000-8000-000000000001', digest: digest(1), tag: 'v1.4.0' });
+
+    // Act
+    const result = await launch(event, lambdaContext('launch'));
+
+    // Assess
+    expect(result.decisions.map((d) => d.decision)).toEqual(['launch', 'record']);
+    const deploymentId = result.decisions[0]?.deploymentId ?? '';
+    const task = await onlyTask();
+    expect(task.overrides?.containerOverrides).toEqual([{ name: CONTAINER, command: ['db-migrate', '--verbose'] }]);
+    expect(task.startedBy).toBe(`ecs-migrate/${deploymentId}`);
+    expect(task.tags).toEqual(
+      expect.arrayContaining([
+        { key: 'ecs-migrate:environment', value: ENVIRONMENT },
+        { key: 'ecs-migrate:deployment', value: deploymentId },
+        { key: 'ecs-migrate:trigger', value: 'ecr-push' },
+      ]),
+    );
+    const eni = task.attachments?.find((a) => a.type === 'ElasticNetworkInterface');
+    const subnet = eni?.details?.find((d) => d.name === 'subnetId')?.value;
+    expect(stack.subnets).toContain(subnet);
+
+    // The new revision differs from the service's only in the container image.
+    expect(task.taskDefinitionArn).not.toBe(stack.baseTaskDefinitionArn);
+    const { taskDefinition } = await c.ecs.send(
+      new DescribeTaskDefinitionCommand({ taskDefinition: task.taskDefinitionArn, include: ['TAGS'] }),
+    );
+    expect(taskDefinition?.containerDefinitions?.[0]?.image).toBe(imageOf(digest(1)));
+    expect(taskDefinition?.containerDefinitions?.[0]?.command).toEqual(['bin/server']);
+
+    // Recorded, locked, timeout scheduled, announced; the service is untouched until the migration succeeds.
+    const env = await store().loadEnvironment(ENVIRONMENT);
+    expect(env.active?.deploymentId).toBe(deploymentId);
+    const deployment = (await store().loadDeployments([deploymentId]))[deploymentId];
+    expect(deployment).toMatchObject({ status: 'running', taskArn: task.taskArn, image: imageOf(digest(1)) });
+    const schedule = await c.scheduler.send(new GetScheduleCommand({ Name: `ecs-migrate-${deploymentId}`, GroupName: SCHEDULER_GROUP }));
+    expect(schedule.ScheduleExpression).toMatch(/^at\(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\)$/);
+    expect(await serviceTaskDefinition()).toBe(stack.baseTaskDefinitionArn);
+    const events = await drainEvents(c, stack.queueUrl);
+    expect(named(events, 'Migration Started')).toHaveLength(1);
+    expect(named(events, 'Migration Started')[0]?.detail).toMatchObject({ deploymentId, taskArn: task.taskArn, environment: ENVIRONMENT });
+  });
+
+  it('starts one task when the same event is delivered twice', async () => {
+    // Prepare
+    const event = pushEvent({ id: 'a1b2c3d4-0000-4000-8000-000000000002', digest: digest(2), tag: 'v1.5.0' });
+
+    // Act
+    const first = await launch(event, lambdaContext('launch'));
+    const second = await launch(structuredClone(event), lambdaContext('launch'));
+
+    // Assess
+    expect(await taskArns(c)).toHaveLength(1);
+    expect(second).toEqual(first);
+    expect(named(await drainEvents(c, stack.queueUrl), 'Migration Started')).toHaveLength(1);
+  });
+
+  it('continues the rollout on exit 0: the service moves to the new revision and Rollout Continued is published; a replay then runs again', async () => {
+    // Prepare
+    const event = pushEvent({ id: 'a1b2c3d4-0000-4000-8000-000000000003', digest: digest(3), tag: 'v1.6.0' });
+    await launch(event, lambdaContext('launch'));
+    const task = await onlyTask();
+    const deploymentId = task.startedBy?.replace('ecs-migrate/', '') ?? '';
+    const taskRef = { taskArn: task.taskArn ?? '', taskDefinitionArn: task.taskDefinitionArn ?? '', startedBy: task.startedBy ?? '' };
+    await writeTaskLog(c, taskRef.taskArn, ['applying 0042_add_orders.sql', 'done: 1 migration applied']);
+    await drainEvents(c, stack.queueUrl);
+
+    // Act
+    const result = await watch(taskStoppedEvent(taskRef, 0), lambdaContext('watch'));
+
+    // Assess
+    expect(result.decisions.map((d) => d.decision)).toEqual(['continue']);
+    expect(await serviceTaskDefinition()).toBe(taskRef.taskDefinitionArn);
+    const events = await drainEvents(c, stack.queueUrl);
+    expect(named(events, 'Migration Succeeded')).toHaveLength(1);
+    const continued = named(events, 'Rollout Continued');
+    expect(continued).toHaveLength(1);
+    expect(continued[0]?.detail).toMatchObject({
+      deploymentId,
+      exitCode: 0,
+      rollout: 'continued',
+      taskDefinitionArn: taskRef.taskDefinitionArn,
+      logTail: ['applying 0042_add_orders.sql', 'done: 1 migration applied'],
+    });
+    expect((await store().loadEnvironment(ENVIRONMENT)).active).toBeUndefined();
+    await expect(
+      c.scheduler.send(new GetScheduleCommand({ Name: `ecs-migrate-${deploymentId}`, GroupName: SCHEDULER_GROUP })),
+    ).rejects.toThrow(/not found|does not exist/i);
+
+    // Act: an EventBridge archive replay of the same push is a deliberate rerun.
+    const replay = await launch({ ...event, 'replay-name': 'rerun-v1-6-0' }, lambdaContext('launch'));
+
+    // Assess
+    expect(replay.decisions[0]?.decision).toBe('launch');
+    const arns = await taskArns(c);
+    expect(arns).toHaveLength(2);
+    const { tasks } = await c.ecs.send(new DescribeTasksCommand({ cluster: CLUSTER, tasks: arns }));
+    const startedBy = new Set(tasks?.map((t) => t.startedBy));
+    expect(startedBy.size).toBe(2);
+    expect(startedBy).toContain(`ecs-migrate/${replay.decisions[0]?.deploymentId}`);
+  });
+
+  it('halts on exit 1: the service stays on its revision and Migration Failed carries the exit code and the log lines', async () => {
+    // Prepare
+    await launch(pushEvent({ id: 'a1b2c3d4-0000-4000-8000-000000000004', digest: digest(4), tag: 'v1.7.0' }), lambdaContext('launch'));
+    const task = await onlyTask();
+    const taskRef = { taskArn: task.taskArn ?? '', taskDefinitionArn: task.taskDefinitionArn ?? '', startedBy: task.startedBy ?? '' };
+    const lines = ['applying 0043_drop_legacy.sql', 'ERROR: column "legacy_id" is referenced by view "report"', 'migration failed'];
+    await writeTaskLog(c, taskRef.taskArn, lines);
+    await drainEvents(c, stack.queueUrl);
+
+    // Act
+    const result = await watch(taskStoppedEvent(taskRef, 1), lambdaContext('watch'));
+
+    // Assess
+    expect(result.decisions.map((d) => d.decision)).toEqual(['halt']);
+    expect(await serviceTaskDefinition()).toBe(stack.baseTaskDefinitionArn);
+    const events = await drainEvents(c, stack.queueUrl);
+    const failed = named(events, 'Migration Failed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]?.detail).toMatchObject({ exitCode: 1, stopCode: 'EssentialContainerExited', rollout: 'halted', logTail: lines });
+    expect(named(events, 'Rollout Halted')).toHaveLength(1);
+    expect(named(events, 'Rollout Continued')).toHaveLength(0);
+  });
+
+  it('starts one task for ten concurrent pushes to one environment; the others queue or are superseded', async () => {
+    // Prepare
+    const events = Array.from({ length: 10 }, (_, i) =>
+      pushEvent({ id: `a1b2c3d4-0000-4000-8000-00000000010${i}`, digest: digest(100 + i), tag: `v2.0.${i}` }),
+    );
+
+    // Act: all at once; an invocation that keeps losing races fails and is retried, as Lambda retries it.
+    const outcomes = await Promise.allSettled(events.map((e) => launch(e, lambdaContext('launch'))));
+    const retried = await Promise.allSettled(
+      outcomes.map((o, i) => (o.status === 'rejected' ? launch(events[i], lambdaContext('launch')) : Promise.resolve(o.value))),
+    );
+
+    // Assess
+    // Only lost races may fail the first round (ten writers on one record); never an error of the emulator or the code.
+    const firstRoundErrors = outcomes.flatMap((o) => (o.status === 'rejected' ? [(o.reason as Error).name] : []));
+    expect(firstRoundErrors.every((name) => name === 'TooManyConflictsError')).toBe(true);
+    expect(retried.filter((o) => o.status === 'rejected')).toEqual([]);
+    expect(await taskArns(c)).toHaveLength(1);
+    const env = await store().loadEnvironment(ENVIRONMENT);
+    const history = await store().listDeployments(ENVIRONMENT, 20);
+    expect(history).toHaveLength(10);
+    const byStatus = (status: string) => history.filter((d) => d.status === status).map((d) => d.id);
+    expect(byStatus('running')).toEqual([env.active?.deploymentId]);
+    expect(byStatus('queued')).toEqual([env.queued]);
+    expect(byStatus('superseded')).toHaveLength(8);
+  });
+
+  it('stops the task and halts when the timeout check comes past TIMEOUT_MINUTES', async () => {
+    // Prepare
+    await launch(pushEvent({ id: 'a1b2c3d4-0000-4000-8000-000000000005', digest: digest(5), tag: 'v1.8.0' }), lambdaContext('launch'));
+    const task = await onlyTask();
+    const deploymentId = task.startedBy?.replace('ecs-migrate/', '') ?? '';
+    // The very event the schedule would deliver (moto's Scheduler never fires).
+    const schedule = await c.scheduler.send(new GetScheduleCommand({ Name: `ecs-migrate-${deploymentId}`, GroupName: SCHEDULER_GROUP }));
+    const check: unknown = JSON.parse(schedule.Target?.Input ?? '{}');
+    await drainEvents(c, stack.queueUrl);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 61 * 60_000);
+
+    // Act
+    const result = await watch(check, lambdaContext('watch'));
+
+    // Assess
+    vi.useRealTimers();
+    expect(result.decisions.map((d) => d.decision)).toEqual(['halt']);
+    const { tasks } = await c.ecs.send(new DescribeTasksCommand({ cluster: CLUSTER, tasks: [task.taskArn ?? ''] }));
+    expect(tasks?.[0]?.desiredStatus).toBe('STOPPED');
+    expect(tasks?.[0]?.stoppedReason).toMatch(/timed out after 60 minutes/);
+    const events = await drainEvents(c, stack.queueUrl);
+    expect(named(events, 'Migration Timed Out')).toHaveLength(1);
+    expect(named(events, 'Rollout Halted')).toHaveLength(1);
+    expect(await serviceTaskDefinition()).toBe(stack.baseTaskDefinitionArn);
+    expect((await store().loadDeployments([deploymentId]))[deploymentId]?.status).toBe('timed_out');
+  });
+
+  it('rejects an invalid event without failing the invocation, and says so on the bus', async () => {
+    // Prepare
+    const event = pushEvent({ id: 'a1b2c3d4-0000-4000-8000-000000000006', digest: 'sha256:not-a-digest' });
+
+    // Act
+    const result = await launch(event, lambdaContext('launch'));
+
+    // Assess
+    expect(result.decisions.map((d) => d.decision)).toEqual(['reject']);
+    expect(await taskArns(c)).toHaveLength(0);
+    const rejected = named(await drainEvents(c, stack.queueUrl), 'Event Rejected');
+    expect(rejected[0]?.detail).toMatchObject({ environment: ENVIRONMENT, reason: expect.stringContaining('image-digest') });
+  });
+});
