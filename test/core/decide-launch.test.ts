@@ -11,6 +11,8 @@ import {
   only,
   PUSHED_IMAGE,
   parse,
+  queuedDeployment,
+  queueState,
   runningDeployment,
   sample,
   service,
@@ -142,20 +144,8 @@ describe('one migration per environment', () => {
   });
 
   it('supersedes the queued deployment when a newer one arrives', () => {
-    const queued = {
-      ...runningDeployment({ id: '20261125-091000-bbbbbbbb', status: 'queued', image: OLD_IMAGE }),
-      taskArn: undefined,
-      taskDefinitionArn: undefined,
-    };
-    const state = activeState(active, {
-      env: {
-        environment: 'staging',
-        version: 7,
-        active: { deploymentId: active.id, lockExpiresAt: '2026-11-25T10:30:00.000Z' },
-        queued: queued.id,
-      },
-      deployments: { [active.id]: active, [queued.id]: queued },
-    });
+    const queued = queuedDeployment('20261125-091000-bbbbbbbb', OLD_IMAGE);
+    const state = queueState(active, queued);
     const d = decideOn(sample('ecr-push'), state);
     expect(d.decision).toBe('queue');
     expect(committed(d, queued.id)).toMatchObject({ status: 'superseded', supersededBy: pushId });

@@ -11,6 +11,8 @@ import {
   NOW,
   only,
   parse,
+  queuedDeployment,
+  queueState,
   runningDeployment,
   SAMPLE_DEPLOYMENT,
   SAMPLE_TASK,
@@ -81,22 +83,8 @@ describe('task STOPPED, migration container exit 0', () => {
   });
 
   it('launches the queued deployment from the revision just rolled out', () => {
-    const queued: Deployment = {
-      ...runningDeployment({ id: '20261125-091600-cccccccc', status: 'queued', image: 'repo@sha256:next' }),
-      taskArn: undefined,
-      taskDefinitionArn: undefined,
-      baseTaskDefinitionArn: undefined,
-      taskVersion: undefined,
-    };
-    const state = activeState(running, {
-      env: {
-        environment: 'staging',
-        version: 7,
-        active: { deploymentId: running.id, lockExpiresAt: '2026-11-25T10:30:00.000Z' },
-        queued: queued.id,
-      },
-      deployments: { [running.id]: running, [queued.id]: queued },
-    });
+    const queued = queuedDeployment('20261125-091600-cccccccc', 'repo@sha256:next');
+    const state = queueState(running, queued);
     const d = decide(stopped('task-stopped-success'), state, ctx());
     expect(only(d, 'commit').env?.state).toMatchObject({ active: { deploymentId: queued.id }, version: 8 });
     expect(only(d, 'commit').env?.state.queued).toBeUndefined();

@@ -85,6 +85,25 @@ export function activeState(d: Deployment, overrides: Partial<ControllerState> =
   };
 }
 
+/** A deployment waiting in the queue: no task, no registered revision yet. */
+export function queuedDeployment(id: string, image: string): Deployment {
+  const { taskArn, taskDefinitionArn, baseTaskDefinitionArn, taskVersion, launchedAt, ...rest } = runningDeployment({ id, image });
+  return { ...rest, status: 'queued' };
+}
+
+/** State in which `active` holds the environment and `queued` waits behind it. */
+export function queueState(active: Deployment, queued: Deployment): ControllerState {
+  return activeState(active, {
+    env: {
+      environment: 'staging',
+      version: 7,
+      active: { deploymentId: active.id, lockExpiresAt: '2026-11-25T10:30:00.000Z' },
+      queued: queued.id,
+    },
+    deployments: { [active.id]: active, [queued.id]: queued },
+  });
+}
+
 export const NOW = '2026-11-25T09:18:00.000Z';
 
 export function ctx(overrides: Record<string, string | undefined> = {}, now = NOW): DecideContext {
