@@ -59,15 +59,13 @@ describe('EventBridgeScheduler', () => {
 
   it('treats an existing schedule of the same name as scheduled (a retried invocation)', async () => {
     // Prepare
-    scheduler
-      .on(CreateScheduleCommand)
-      .rejects(
-        new ConflictException({
-          $metadata: { httpStatusCode: 409 },
-          message: 'Schedule already exists',
-          Message: 'Schedule already exists',
-        }),
-      );
+    scheduler.on(CreateScheduleCommand).rejects(
+      new ConflictException({
+        $metadata: { httpStatusCode: 409 },
+        message: 'Schedule already exists',
+        Message: 'Schedule already exists',
+      }),
+    );
 
     // Act
     const result = adapter.scheduleTimeout(ID, 'staging', '2026-11-25T10:15:24Z');
@@ -98,15 +96,13 @@ describe('EventBridgeScheduler', () => {
 
   it('says which group to create when the schedule group is missing', async () => {
     // Prepare
-    scheduler
-      .on(CreateScheduleCommand)
-      .rejects(
-        new ResourceNotFoundException({
-          $metadata: { httpStatusCode: 404 },
-          message: 'Schedule group not found',
-          Message: 'Schedule group not found',
-        }),
-      );
+    scheduler.on(CreateScheduleCommand).rejects(
+      new ResourceNotFoundException({
+        $metadata: { httpStatusCode: 404 },
+        message: 'Schedule group not found',
+        Message: 'Schedule group not found',
+      }),
+    );
 
     // Act
     const result = adapter.scheduleTimeout(ID, 'staging', '2026-11-25T10:15:24Z');
