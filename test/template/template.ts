@@ -1,0 +1,202 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+/**
+ * template.yaml as the tests see it: parsed, and translated to plain CloudFormation by aws-sam-translator
+ * (sam_translate.py), with a small evaluator of the intrinsic functions it uses (Ref, Fn::Sub, Fn::If,
+ * Fn::GetAtt, Fn::Join, conditions) so assertions read resolved values for given parameters.
+ */
+
+export const repoRoot = join(import.meta.dirname, '..', '..');
+export const templatePath = join(repoRoot, 'template.yaml');
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+export interface Resource {
+  Type: string;
+  Condition?: string;
+  Properties?: JsonObject;
+  Metadata?: JsonObject;
+}
+export interface CfnTemplate {
+  Parameters: Record<string, { Type: string; Default?: string | number }>;
+  Conditions?: Record<string, Json>;
+  Resources: Record<string, Resource>;
+  Outputs?: Record<string, { Value: Json }>;
+  Globals?: JsonObject;
+}
+
+let translated: { template: CfnTemplate; cloudformation: CfnTemplate } | undefined;
+
+/** The SAM template as written and as CloudFormation after the SAM transform (translated once per test file). */
+export function loadTemplate(): { template: CfnTemplate; cloudformation: CfnTemplate } {
+  if (translated !== undefined) return translated;
+  const run = spawnSync('python3', [join(import.meta.dirname, 'sam_translate.py'), templatePath], {
+    encoding: 'utf8',
+    env: { ...process.env, AWS_DEFAULT_REGION: 'eu-west-1' },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (run.error !== undefined || run.status !== 0) {
+    throw new Error(
+      `translating template.yaml failed (needs python3 with aws-sam-translator: pip install aws-sam-translator): ${run.error?.message ?? run.stderr}`,
+    );
+  }
+  translated = JSON.parse(run.stdout) as { template: CfnTemplate; cloudformation: CfnTemplate };
+  return translated;
+}
+
+/** The account and region of the samples in events/ (and moto's account). */
+export const ACCOUNT = '123456789012';
+export const REGION = 'eu-west-1';
+
+/** Parameter values matching events/config.json. */
+export const sampleParameters: Record<string, string> = {
+  Environment: 'staging',
+  Cluster: 'shop-staging',
+  Service: 'shop-api',
+  Container: 'app',
+  Repository: 'shop-api',
+  TagPattern: 'v*',
+  MigrationCommand: 'db-migrate',
+  AllowedCommands: 'db-migrate,db-rollback,db-seed',
+  TimeoutMinutes: '60',
+  EventSource: 'ecs-migrate',
+  TaskRoleArn: `arn:aws:iam::${ACCOUNT}:role/shop-api-task`,
+  ExecutionRoleArn: `arn:aws:iam::${ACCOUNT}:role/shop-api-execution`,
+  TaskLogGroup: '/ecs/shop-api',
+};
+
+export interface ResolveContext {
+  parameters: Record<string, string>;
+  pseudo: Record<string, string>;
+  conditions: Record<string, Json>;
+}
+
+/** What `{ Ref: AWS::NoValue }` resolves to; removed from objects and arrays. */
+const NO_VALUE = Symbol('AWS::NoValue');
+
+/**
+ * A resolver for `template` with these parameters (defaults filled in). A `Ref` to a resource becomes
+ * `<LogicalId>` and `Fn::GetAtt` becomes `<LogicalId.Attribute>`, so assertions can name them.
+ */
+export function resolver(
+  template: CfnTemplate,
+  parameters: Record<string, string> = sampleParameters,
+  pseudo: Partial<Record<'AWS::AccountId' | 'AWS::Region' | 'AWS::Partition' | 'AWS::StackName', string>> = {},
+): { resolve: (value: Json) => Json; condition: (name: string) => boolean; parameters: Record<string, string> } {
+  const values: Record<string, string> = {};
+  for (const [name, p] of Object.entries(template.Parameters)) {
+    const given = parameters[name] ?? (p.Default === undefined ? undefined : String(p.Default));
+    if (given === undefined) throw new Error(`parameter ${name} has no default: give it a value`);
+    values[name] = given;
+  }
+  const ctx: ResolveContext = {
+    parameters: values,
+    pseudo: {
+      'AWS::AccountId': ACCOUNT,
+      'AWS::Region': REGION,
+      'AWS::Partition': 'aws',
+      'AWS::StackName': 'ecs-migrate-staging',
+      ...pseudo,
+    },
+    conditions: template.Conditions ?? {},
+  };
+  return {
+    resolve: (value) => {
+      const out = evaluate(value, ctx);
+      if (out === NO_VALUE) throw new Error('the value resolves to AWS::NoValue');
+      return out;
+    },
+    condition: (name) => condition(name, ctx),
+    parameters: values,
+  };
+}
+
+function evaluate(value: Json, ctx: ResolveContext): Json | typeof NO_VALUE {
+  if (Array.isArray(value)) return value.map((v) => evaluate(v, ctx)).filter((v): v is Json => v !== NO_VALUE);
+  if (value === null || typeof value !== 'object') return value;
+  const keys = Object.keys(value);
+  if (keys.length === 1) {
+    const [key] = keys as [string];
+    const arg = value[key] as Json;
+    switch (key) {
+      case 'Ref':
+        return ref(String(arg), ctx);
+      case 'Fn::Sub':
+        return sub(arg, ctx);
+      case 'Fn::If': {
+        const [name, then, otherwise] = arg as [string, Json, Json];
+        return evaluate(condition(name, ctx) ? then : otherwise, ctx);
+      }
+      case 'Fn::GetAtt': {
+        const [logicalId, attribute] = (typeof arg === 'string' ? arg.split('.') : arg) as [string, string];
+        return `<${logicalId}.${attribute}>`;
+      }
+      case 'Fn::Join': {
+        const [separator, parts] = arg as [string, Json[]];
+        return (evaluate(parts, ctx) as Json[]).map(String).join(separator);
+      }
+      default:
+        if (key.startsWith('Fn::')) throw new Error(`the test resolver does not know ${key}`);
+    }
+  }
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(value)) {
+    const resolved = evaluate(v as Json, ctx);
+    if (resolved !== NO_VALUE) out[k] = resolved;
+  }
+  return out;
+}
+
+function ref(name: string, ctx: ResolveContext): Json | typeof NO_VALUE {
+  if (name === 'AWS::NoValue') return NO_VALUE;
+  const value = ctx.parameters[name] ?? ctx.pseudo[name];
+  return value ?? `<${name}>`;
+}
+
+function sub(arg: Json, ctx: ResolveContext): string {
+  const [text, vars] = (typeof arg === 'string' ? [arg, {}] : arg) as [string, JsonObject];
+  return text.replace(/\$\{([^}!]+)\}/g, (_, name: string) => {
+    if (name in vars) return String(evaluate(vars[name] as Json, ctx));
+    if (name.includes('.')) return `<${name}>`;
+    return String(ref(name, ctx));
+  });
+}
+
+function condition(name: string, ctx: ResolveContext): boolean {
+  const body = ctx.conditions[name];
+  if (body === undefined) throw new Error(`unknown condition ${name}`);
+  return test(body, ctx);
+}
+
+function test(body: Json, ctx: ResolveContext): boolean {
+  const [[fn, arg]] = Object.entries(body as JsonObject) as [[string, Json]];
+  switch (fn) {
+    case 'Fn::Equals': {
+      const [a, b] = (arg as Json[]).map((v) => String(evaluate(v, ctx)));
+      return a === b;
+    }
+    case 'Fn::Not':
+      return !test((arg as Json[])[0] as Json, ctx);
+    case 'Fn::And':
+      return (arg as Json[]).every((c) => test(c, ctx));
+    case 'Fn::Or':
+      return (arg as Json[]).some((c) => test(c, ctx));
+    case 'Condition':
+      return condition(String(arg), ctx);
+    default:
+      throw new Error(`the test resolver does not know condition function ${fn}`);
+  }
+}
+
+/** The resources of a type, by logical id. */
+export function resourcesOfType(template: CfnTemplate, type: string): [string, Resource][] {
+  return Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+}
+
+export function resource(template: CfnTemplate, logicalId: string): Resource {
+  const found = template.Resources[logicalId];
+  if (found === undefined) throw new Error(`template has no resource ${logicalId}`);
+  return found;
+}
