@@ -11,6 +11,7 @@ import { CreateEventBusCommand, EventBridgeClient, PutRuleCommand, PutTargetsCom
 import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
+import { resetMoto as resetServer } from '../support/moto-server.js';
 
 /**
  * One test environment on the moto server the global setup started: the resources a stack would have
@@ -40,7 +41,9 @@ export const OLD_IMAGE = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/${REPOSITOR
 export function endpoint(): string {
   const url = process.env.AWS_ENDPOINT_URL;
   if (url === undefined || url === '') {
-    throw new Error('AWS_ENDPOINT_URL is not set: run these tests with `npm run test:aws`, whose global setup starts moto_server');
+    throw new Error(
+      'AWS_ENDPOINT_URL is not set: run these tests with `npm run test:aws` (test/support/moto-global-setup.ts starts moto_server)',
+    );
   }
   return url;
 }
@@ -92,9 +95,8 @@ export interface Stack {
 }
 
 /** Forgets everything moto holds, between tests. */
-export async function resetMoto(): Promise<void> {
-  const response = await fetch(`${endpoint()}/moto-api/reset`, { method: 'POST' });
-  if (!response.ok) throw new Error(`moto reset failed: HTTP ${response.status}`);
+export function resetMoto(): Promise<void> {
+  return resetServer(endpoint());
 }
 
 export async function createStack(c: TestClients): Promise<Stack> {
