@@ -84,7 +84,7 @@ export function resolver(
   template: CfnTemplate,
   parameters: Record<string, string> = sampleParameters,
   pseudo: Partial<Record<'AWS::AccountId' | 'AWS::Region' | 'AWS::Partition' | 'AWS::StackName', string>> = {},
-): { resolve: (value: Json) => Json; condition: (name: string) => boolean; parameters: Record<string, string> } {
+): { resolve: <T = Json>(value: unknown) => T; condition: (name: string) => boolean; parameters: Record<string, string> } {
   const values: Record<string, string> = {};
   for (const [name, p] of Object.entries(template.Parameters)) {
     const given = parameters[name] ?? (p.Default === undefined ? undefined : String(p.Default));
@@ -103,10 +103,10 @@ export function resolver(
     conditions: template.Conditions ?? {},
   };
   return {
-    resolve: (value) => {
-      const out = evaluate(value, ctx);
+    resolve: <T = Json>(value: unknown): T => {
+      const out = evaluate(value as Json, ctx);
       if (out === NO_VALUE) throw new Error('the value resolves to AWS::NoValue');
-      return out;
+      return out as T;
     },
     condition: (name) => condition(name, ctx),
     parameters: values,

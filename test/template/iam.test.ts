@@ -1,0 +1,237 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ACCOUNT,
+  type CfnTemplate,
+  type Json,
+  type JsonObject,
+  loadTemplate,
+  REGION,
+  resolver,
+  resource,
+  sampleParameters,
+} from './template.js';
+
+/**
+ * The functions' permissions as CloudFormation will create them (after the SAM transform), resolved for the
+ * sample parameters: least privilege, written out.
+ */
+
+interface Statement {
+  Sid?: string;
+  Effect: 'Allow' | 'Deny';
+  Action: string | string[];
+  Resource: string | string[];
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+/** AWS managed policies a function role may carry, and why. */
+const MANAGED_POLICIES: Record<string, string> = {
+  'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole': "the function's own log group (added by SAM)",
+};
+
+/**
+ * Actions allowed on Resource "*", and why: ECS has no resource-level permissions for these
+ * (Service Authorization Reference: no resource type). Anything else on "*" fails the test.
+ */
+const NO_RESOURCE_LEVEL_PERMISSIONS: Record<string, string> = {
+  'ecs:RegisterTaskDefinition': 'no resource type; the roles it names are limited by iam:PassRole',
+  'ecs:DescribeTaskDefinition': 'no resource type (read-only)',
+};
+
+const arn = {
+  cluster: `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/shop-staging`,
+  service: `arn:aws:ecs:${REGION}:${ACCOUNT}:service/shop-staging/shop-api`,
+  tasks: `arn:aws:ecs:${REGION}:${ACCOUNT}:task/shop-staging/*`,
+  family: (family: string) => `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/${family}:*`,
+  taskLogStreams: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/ecs/shop-api:log-stream:*`,
+  bus: (name: string) => `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/${name}`,
+  schedules: `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/<TimeoutScheduleGroup>/*`,
+  watcher: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:ecs-migrate-staging-watch`,
+};
+
+const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+/** Every statement of a function's role: inline policies and the stack's managed policies it attaches. */
+function functionStatements(cfn: CfnTemplate, functionId: string, parameters = sampleParameters): Statement[] {
+  const { resolve } = resolver(cfn, parameters);
+  const roleRef = resolve(resource(cfn, functionId).Properties?.Role as Json) as string;
+  const roleId = /^<(.+)\.Arn>$/.exec(roleRef)?.[1];
+  if (roleId === undefined) throw new Error(`${functionId}: unexpected Role ${roleRef}`);
+  const role = resolve(resource(cfn, roleId).Properties as Json) as JsonObject;
+
+  const statements: Statement[] = [];
+  for (const policy of (role.Policies ?? []) as unknown as { PolicyDocument: { Statement: Statement[] } }[]) {
+    statements.push(...policy.PolicyDocument.Statement);
+  }
+  for (const managed of (role.ManagedPolicyArns ?? []) as string[]) {
+    const stackPolicy = /^<(.+)>$/.exec(managed)?.[1];
+    if (stackPolicy === undefined) {
+      expect(MANAGED_POLICIES, `${functionId} has AWS managed policy ${managed}`).toHaveProperty([managed]);
+      continue;
+    }
+    const doc = resolve<{ Statement: Statement[] }>(resource(cfn, stackPolicy).Properties?.PolicyDocument);
+    statements.push(...doc.Statement);
+  }
+  return statements;
+}
+
+function grants(statements: Statement[], action: string): Statement[] {
+  return statements.filter((s) => s.Effect === 'Allow' && list(s.Action).includes(action));
+}
+
+/** The resources `action` is allowed on, over all statements. */
+function resourcesOf(statements: Statement[], action: string): string[] {
+  return grants(statements, action)
+    .flatMap((s) => list(s.Resource))
+    .sort();
+}
+
+describe('IAM: least privilege of the functions', () => {
+  const { cloudformation: cfn } = loadTemplate();
+  const launcher = functionStatements(cfn, 'LaunchFunction');
+  const watcher = functionStatements(cfn, 'WatchFunction');
+
+  for (const [name, statements] of [
+    ['launcher', launcher],
+    ['watcher', watcher],
+  ] as const) {
+    describe(name, () => {
+      it('names every action (no wildcards in actions)', () => {
+        for (const s of statements) for (const a of list(s.Action)) expect(a, `${s.Sid}`).not.toContain('*');
+      });
+
+      it('uses Resource "*" only for actions without resource-level permissions', () => {
+        const onStar = statements.filter((s) => list(s.Resource).includes('*')).flatMap((s) => list(s.Action));
+        for (const action of onStar) expect(NO_RESOURCE_LEVEL_PERMISSIONS, `${action} on "*"`).toHaveProperty([action]);
+        // and every ARN names its service, region, account and resource: a "*" only after a named prefix
+        for (const r of statements.flatMap((s) => list(s.Resource)).filter((r) => r.startsWith('arn:'))) {
+          const [, , service, region, account, ...rest] = r.split(':');
+          expect([service, region, account].join(':'), r).not.toContain('*');
+          expect(rest.join(':'), r).toMatch(/^[^*]+/);
+        }
+      });
+
+      it('may run tasks only of the service family, and only in the cluster', () => {
+        const runTask = grants(statements, 'ecs:RunTask');
+        expect(runTask).toHaveLength(1);
+        expect(list(runTask[0]?.Resource)).toEqual([arn.family('shop-api')]);
+        expect(runTask[0]?.Condition).toEqual({ ArnEquals: { 'ecs:cluster': arn.cluster } });
+      });
+
+      it('may tag only what RegisterTaskDefinition and RunTask create', () => {
+        const tag = grants(statements, 'ecs:TagResource');
+        expect(tag).toHaveLength(1);
+        expect(list(tag[0]?.Resource).sort()).toEqual([arn.family('shop-api'), arn.tasks].sort());
+        expect(tag[0]?.Condition).toEqual({ StringEquals: { 'ecs:CreateAction': ['RegisterTaskDefinition', 'RunTask'] } });
+      });
+
+      it('passes the task roles only to ECS tasks, and the scheduler role only to EventBridge Scheduler', () => {
+        const passRole = grants(statements, 'iam:PassRole');
+        for (const s of passRole) expect(s.Condition?.StringEquals?.['iam:PassedToService'], s.Sid).toBeDefined();
+        const passedTo = (service: string) =>
+          passRole
+            .filter((s) => s.Condition?.StringEquals?.['iam:PassedToService'] === service)
+            .flatMap((s) => list(s.Resource))
+            .sort();
+        expect(passedTo('ecs-tasks.amazonaws.com')).toEqual([sampleParameters.ExecutionRoleArn, sampleParameters.TaskRoleArn].sort());
+        expect(passedTo('scheduler.amazonaws.com')).toEqual(['<SchedulerRole.Arn>']);
+        expect(passRole.flatMap((s) => list(s.Resource))).toHaveLength(3);
+      });
+
+      it('reads and stops tasks only in the cluster, reads only the one service', () => {
+        expect(resourcesOf(statements, 'ecs:StopTask')).toEqual([arn.tasks]);
+        expect(resourcesOf(statements, 'ecs:DescribeServices')).toEqual([arn.service]);
+      });
+
+      it('puts events only on the bus, uses only the two tables and its own schedule group', () => {
+        expect(resourcesOf(statements, 'events:PutEvents')).toEqual([arn.bus('default')]);
+        const dynamodb = statements.filter((s) => list(s.Action).some((a) => a.startsWith('dynamodb:')));
+        expect(dynamodb.flatMap((s) => list(s.Resource)).sort()).toEqual(['<DeploymentsTable.Arn>', '<IdempotencyTable.Arn>']);
+        for (const a of dynamodb.flatMap((s) => list(s.Action))) expect(a).not.toMatch(/Scan|Table|Batch|Export|Restore|Backup|Stream/);
+        expect(resourcesOf(statements, 'scheduler:CreateSchedule')).toEqual([arn.schedules]);
+        expect(resourcesOf(statements, 'scheduler:DeleteSchedule')).toEqual([arn.schedules]);
+        const scheduler = statements.flatMap((s) => list(s.Action)).filter((a) => a.startsWith('scheduler:'));
+        expect(new Set(scheduler)).toEqual(new Set(['scheduler:CreateSchedule', 'scheduler:DeleteSchedule']));
+      });
+
+      it('sends failed invocations only to the failed-invocation queue', () => {
+        expect(resourcesOf(statements, 'sqs:SendMessage')).toEqual(['<FailedInvocationQueue.Arn>']);
+      });
+
+      it('has no Deny-less escape hatches: no iam:* besides PassRole, no sts, no lambda', () => {
+        const actions = statements.flatMap((s) => list(s.Action));
+        expect(actions.filter((a) => a.startsWith('iam:') && a !== 'iam:PassRole')).toEqual([]);
+        expect(actions.filter((a) => a.startsWith('sts:') || a.startsWith('lambda:'))).toEqual([]);
+      });
+    });
+  }
+
+  it("grants every call the controller's adapters make (launcher: launch and supersede; watcher: also roll out and read logs)", () => {
+    const shared = [
+      'ecs:DescribeServices',
+      'ecs:DescribeTaskDefinition',
+      'ecs:RegisterTaskDefinition',
+      'ecs:RunTask',
+      'ecs:TagResource',
+      'ecs:StopTask',
+      'iam:PassRole',
+      'events:PutEvents',
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:PutItem', // TransactWriteItems of Put items, Powertools idempotency
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'scheduler:CreateSchedule',
+      'scheduler:DeleteSchedule',
+    ];
+    for (const action of shared) {
+      expect(grants(launcher, action), `launcher: ${action}`).not.toHaveLength(0);
+      expect(grants(watcher, action), `watcher: ${action}`).not.toHaveLength(0);
+    }
+    for (const action of ['ecs:DescribeTasks', 'ecs:UpdateService', 'logs:GetLogEvents']) {
+      expect(grants(watcher, action), `watcher: ${action}`).not.toHaveLength(0);
+      expect(grants(launcher, action), `launcher must not: ${action}`).toHaveLength(0);
+    }
+  });
+
+  it('lets only the watcher update the one service, describe tasks of the cluster and read the task log group', () => {
+    expect(resourcesOf(watcher, 'ecs:UpdateService')).toEqual([arn.service]);
+    expect(resourcesOf(watcher, 'ecs:DescribeTasks')).toEqual([arn.tasks]);
+    expect(resourcesOf(watcher, 'logs:GetLogEvents')).toEqual([arn.taskLogStreams]);
+  });
+
+  it('follows the parameters: TaskFamily, no task role, another bus', () => {
+    const statements = functionStatements(cfn, 'WatchFunction', {
+      ...sampleParameters,
+      TaskFamily: 'shop-api-migrate',
+      TaskRoleArn: '',
+      EventBus: 'shop-events',
+    });
+    expect(resourcesOf(statements, 'ecs:RunTask')).toEqual([arn.family('shop-api-migrate')]);
+    expect(
+      grants(statements, 'iam:PassRole')
+        .filter((s) => s.Condition?.StringEquals?.['iam:PassedToService'] === 'ecs-tasks.amazonaws.com')
+        .flatMap((s) => list(s.Resource)),
+    ).toEqual([sampleParameters.ExecutionRoleArn]);
+    expect(resourcesOf(statements, 'events:PutEvents')).toEqual([arn.bus('shop-events')]);
+  });
+
+  it('the scheduler role may only invoke the watcher, and only EventBridge Scheduler of this account may assume it', () => {
+    const { resolve } = resolver(cfn);
+    const role = resolve<{
+      AssumeRolePolicyDocument: { Statement: (Statement & { Principal: Json })[] };
+      Policies: { PolicyDocument: { Statement: Statement[] } }[];
+      ManagedPolicyArns?: string[];
+    }>(resource(cfn, 'SchedulerRole').Properties);
+    expect(role.ManagedPolicyArns).toBeUndefined();
+    const statements = role.Policies.flatMap((p) => p.PolicyDocument.Statement);
+    expect(statements).toEqual([{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: arn.watcher }]);
+    const trust = role.AssumeRolePolicyDocument.Statement;
+    expect(trust).toHaveLength(1);
+    expect(trust[0]?.Principal).toEqual({ Service: 'scheduler.amazonaws.com' });
+    expect(trust[0]?.Condition).toEqual({
+      StringEquals: { 'aws:SourceAccount': ACCOUNT },
+      ArnLike: { 'aws:SourceArn': `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule-group/ecs-migrate-staging` },
+    });
+  });
+});

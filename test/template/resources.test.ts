@@ -1,0 +1,265 @@
+import { describe, expect, it } from 'vitest';
+import { awsConfigSchema, configSchema } from '../../src/core/config.js';
+import { type Json, type JsonObject, loadTemplate, resolver, resource, resourcesOfType, sampleParameters } from './template.js';
+
+/** The translated template's resources, resolved for the sample parameters unless a test says otherwise. */
+const { cloudformation: cfn } = loadTemplate();
+const { resolve } = resolver(cfn);
+const props = (logicalId: string): JsonObject => resolve(resource(cfn, logicalId).Properties as Json) as JsonObject;
+
+const FUNCTIONS = { LaunchFunction: 'launch', WatchFunction: 'watch' } as const;
+
+describe('functions', () => {
+  for (const [id, name] of Object.entries(FUNCTIONS)) {
+    it(`${id}: Node.js 22 on arm64, handlers/${name}.handler, named for the environment, its own log group`, () => {
+      const p = props(id);
+      expect(p).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        Handler: `handlers/${name}.handler`,
+        FunctionName: `ecs-migrate-staging-${name}`,
+        ReservedConcurrentExecutions: '2', // parameters resolve to strings, as in CloudFormation
+        LoggingConfig: { LogGroup: `<${name === 'launch' ? 'Launch' : 'Watch'}LogGroup>` },
+      });
+      const logGroup = props(`${name === 'launch' ? 'Launch' : 'Watch'}LogGroup`);
+      expect(logGroup).toEqual({ LogGroupName: `/aws/lambda/ecs-migrate-staging-${name}`, RetentionInDays: '30' });
+    });
+
+    it(`${id}: gets every key of the configuration contract`, () => {
+      const variables = (props(id).Environment as { Variables: Record<string, string> }).Variables;
+      const contract = [
+        ...Object.keys(configSchema.shape),
+        ...Object.keys(awsConfigSchema.shape),
+        'POWERTOOLS_SERVICE_NAME',
+        'POWERTOOLS_LOG_LEVEL',
+      ];
+      expect(Object.keys(variables).sort()).toEqual(contract.sort());
+      expect(variables).toEqual({
+        ENVIRONMENT: 'staging',
+        CLUSTER: 'shop-staging',
+        SERVICE: 'shop-api',
+        CONTAINER: 'app',
+        REPOSITORY: 'shop-api',
+        TAG_PATTERN: 'v*',
+        MIGRATION_COMMAND: 'db-migrate',
+        ALLOWED_COMMANDS: 'db-migrate,db-rollback,db-seed',
+        TIMEOUT_MINUTES: '60',
+        EVENT_SOURCE: 'ecs-migrate',
+        DEPLOYMENTS_TABLE: '<DeploymentsTable>',
+        IDEMPOTENCY_TABLE: '<IdempotencyTable>',
+        EVENT_BUS: 'default',
+        SCHEDULER_GROUP: '<TimeoutScheduleGroup>',
+        SCHEDULER_ROLE_ARN: '<SchedulerRole.Arn>',
+        WATCH_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:ecs-migrate-staging-watch',
+        POWERTOOLS_SERVICE_NAME: 'ecs-migrate',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+      });
+    });
+
+    it(`${id}: failed asynchronous invocations go to the failed-invocation queue after Lambda's retries`, () => {
+      const [config] = resourcesOfType(cfn, 'AWS::Lambda::EventInvokeConfig').filter(([, r]) => {
+        return (resolve(r.Properties as Json) as JsonObject).FunctionName === `<${id}>`;
+      });
+      expect(config).toBeDefined();
+      expect(resolve(config?.[1].Properties as Json)).toMatchObject({
+        MaximumRetryAttempts: 2,
+        MaximumEventAgeInSeconds: 21600,
+        DestinationConfig: { OnFailure: { Destination: '<FailedInvocationQueue.Arn>' } },
+      });
+    });
+  }
+
+  it('WATCH_FUNCTION_ARN is the ARN of the function named by WatchFunction (the schedules invoke it)', () => {
+    const variables = (props('LaunchFunction').Environment as { Variables: Record<string, string> }).Variables;
+    expect(variables.WATCH_FUNCTION_ARN?.endsWith(`:function:${String(props('WatchFunction').FunctionName)}`)).toBe(true);
+  });
+
+  it('ReservedConcurrency 0 leaves the functions unreserved (0 would throttle everything)', () => {
+    const unreserved = resolver(cfn, { ...sampleParameters, ReservedConcurrency: '0' });
+    for (const id of Object.keys(FUNCTIONS)) {
+      expect(unreserved.resolve(resource(cfn, id).Properties as Json)).not.toHaveProperty('ReservedConcurrentExecutions');
+    }
+  });
+});
+
+describe('rules: retries and dead letters on every target', () => {
+  const rules = resourcesOfType(cfn, 'AWS::Events::Rule');
+
+  it('has the three trigger rules and the halted-migration rule', () => {
+    expect(rules.map(([id]) => id).sort()).toEqual([
+      'LaunchFunctionDeployRequest',
+      'LaunchFunctionEcrPush',
+      'MigrationHaltedRule',
+      'WatchFunctionMigrationTaskStateChange',
+    ]);
+  });
+
+  for (const [id, rule] of rules) {
+    it(`${id}: every target has a RetryPolicy and the dead-letter queue`, () => {
+      const targets = (resolve(rule.Properties as Json) as { Targets: JsonObject[] }).Targets;
+      expect(targets.length).toBeGreaterThan(0);
+      for (const target of targets) {
+        expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 });
+        expect(target.DeadLetterConfig).toEqual({ Arn: '<DeadLetterQueue.Arn>' });
+      }
+    });
+  }
+
+  it('the dead-letter queue accepts messages from exactly these rules, over TLS', () => {
+    const policy = props('DeadLetterQueuePolicy') as { PolicyDocument: { Statement: JsonObject[] } };
+    const [allow, deny] = policy.PolicyDocument.Statement;
+    expect(allow).toMatchObject({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage' });
+    const condition = allow?.Condition as { ArnEquals: { 'aws:SourceArn': string[] } } | undefined;
+    expect([...(condition?.ArnEquals['aws:SourceArn'] ?? [])].sort()).toEqual(rules.map(([id]) => `<${id}.Arn>`).sort());
+    expect(deny).toMatchObject({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
+  });
+
+  it('trigger rules listen on the default bus (where AWS services and CI send events); the halted rule on EVENT_BUS', () => {
+    for (const [id] of rules) {
+      expect(props(id).EventBusName, id).toBe('default');
+    }
+    const other = resolver(cfn, { ...sampleParameters, EventBus: 'shop-events' });
+    expect(other.resolve(resource(cfn, 'MigrationHaltedRule').Properties as Json)).toMatchObject({ EventBusName: 'shop-events' });
+    expect(other.resolve(resource(cfn, 'LaunchFunctionDeployRequest').Properties as Json)).toMatchObject({ EventBusName: 'default' });
+  });
+});
+
+describe('archive', () => {
+  it('keeps the trigger events of this environment (ECR pushes of the repository, deploy-requests) on the default bus', () => {
+    expect(props('TriggerArchive')).toEqual({
+      ArchiveName: 'ecs-migrate-staging',
+      Description: 'ecs-migrate staging: ECR pushes and deploy-requests, for replay',
+      SourceArn: 'arn:aws:events:eu-west-1:123456789012:event-bus/default',
+      RetentionDays: '90',
+      EventPattern: {
+        $or: [
+          {
+            source: ['aws.ecr'],
+            'detail-type': ['ECR Image Action'],
+            detail: { 'action-type': ['PUSH'], result: ['SUCCESS'], 'repository-name': ['shop-api'], 'image-tag': [{ wildcard: 'v*' }] },
+          },
+          { source: ['ecs-migrate'], 'detail-type': ['deploy-request'], account: ['123456789012'], detail: { environment: ['staging'] } },
+        ],
+      },
+    });
+  });
+
+  it('archives the same ECR pushes the launcher rule accepts', () => {
+    const archived = (props('TriggerArchive').EventPattern as { $or: Json[] }).$or[0];
+    expect(archived).toEqual(props('LaunchFunctionEcrPush').EventPattern);
+  });
+});
+
+describe('tables', () => {
+  it('deployments: pk/sk strings, on demand, point-in-time recovery, encrypted', () => {
+    expect(props('DeploymentsTable')).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+    });
+    expect(props('DeploymentsTable')).not.toHaveProperty('GlobalSecondaryIndexes');
+  });
+
+  it("idempotency: Powertools' default schema (id, TTL on expiration), on demand, PITR, encrypted", () => {
+    expect(props('IdempotencyTable')).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+    });
+  });
+
+  it.each([
+    ['staging', 'auto', false],
+    ['production', 'auto', true],
+    ['prod', 'auto', true],
+    ['staging', 'true', true],
+    ['production', 'false', false],
+  ])('Environment %s with DeletionProtection %s: deletion protection %s', (environment, setting, expected) => {
+    const r = resolver(cfn, { ...sampleParameters, Environment: environment, DeletionProtection: setting });
+    for (const table of ['DeploymentsTable', 'IdempotencyTable']) {
+      expect(r.resolve(resource(cfn, table).Properties as Json)).toMatchObject({ DeletionProtectionEnabled: expected });
+    }
+  });
+});
+
+describe('alarms', () => {
+  const alarms = resourcesOfType(cfn, 'AWS::CloudWatch::Alarm').map(([id]) => id);
+
+  it('watch the dead letters, the failed invocations, the halted migrations and both functions’ errors', () => {
+    expect(alarms.sort()).toEqual([
+      'DeadLetterAlarm',
+      'FailedInvocationAlarm',
+      'LaunchErrorsAlarm',
+      'MigrationHaltedAlarm',
+      'WatchErrorsAlarm',
+    ]);
+    const queueOf = (id: string) => (props(id).Dimensions as JsonObject[])[0]?.Value;
+    expect(queueOf('DeadLetterAlarm')).toBe('<DeadLetterQueue.QueueName>');
+    expect(queueOf('FailedInvocationAlarm')).toBe('<FailedInvocationQueue.QueueName>');
+    expect(queueOf('MigrationHaltedAlarm')).toBe('<HaltedMigrationsQueue.QueueName>');
+    expect(queueOf('LaunchErrorsAlarm')).toBe('<LaunchFunction>');
+    expect(queueOf('WatchErrorsAlarm')).toBe('<WatchFunction>');
+    for (const id of alarms) expect(props(id), id).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+  });
+
+  it('notify the SNS topic when one is given, and have no actions otherwise', () => {
+    const topic = 'arn:aws:sns:eu-west-1:123456789012:ops';
+    const withTopic = resolver(cfn, { ...sampleParameters, AlarmTopicArn: topic });
+    for (const id of alarms) {
+      expect(withTopic.resolve(resource(cfn, id).Properties as Json), id).toMatchObject({ AlarmActions: [topic] });
+      expect(props(id), id).not.toHaveProperty('AlarmActions');
+      expect(props(id), id).not.toHaveProperty('OKActions');
+    }
+  });
+
+  it('the halted rule puts Rollout Halted events of this environment into the halted-migrations queue', () => {
+    expect(props('MigrationHaltedRule')).toMatchObject({
+      EventPattern: { source: ['ecs-migrate'], 'detail-type': ['Rollout Halted'], detail: { environment: ['staging'] } },
+      Targets: [{ Id: 'halted-migrations', Arn: '<HaltedMigrationsQueue.Arn>' }],
+    });
+    const policy = props('HaltedMigrationsQueuePolicy') as { PolicyDocument: { Statement: JsonObject[] } };
+    expect(policy.PolicyDocument.Statement[0]?.Condition).toEqual({ ArnEquals: { 'aws:SourceArn': '<MigrationHaltedRule.Arn>' } });
+  });
+
+  it('every queue is encrypted and keeps messages 14 days', () => {
+    for (const [id] of resourcesOfType(cfn, 'AWS::SQS::Queue')) {
+      expect(props(id), id).toEqual({ MessageRetentionPeriod: 1209600, SqsManagedSseEnabled: true });
+    }
+  });
+});
+
+describe('schedules and outputs', () => {
+  it('the schedule group is named for the environment (the scheduler role trusts only it)', () => {
+    expect(props('TimeoutScheduleGroup')).toEqual({ Name: 'ecs-migrate-staging' });
+  });
+
+  it('outputs what the CLI and users need', () => {
+    const outputs = Object.keys(cfn.Outputs ?? {});
+    for (const name of [
+      'LaunchFunctionName',
+      'WatchFunctionName',
+      'DeploymentsTableName',
+      'IdempotencyTableName',
+      'ArchiveName',
+      'EventBusName',
+      'EventSource',
+      'ScheduleGroupName',
+      'DeadLetterQueueUrl',
+      'FailedInvocationQueueUrl',
+      'HaltedMigrationsQueueUrl',
+    ]) {
+      expect(outputs).toContain(name);
+    }
+  });
+});
