@@ -1,0 +1,295 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  CreateArchiveCommand,
+  DescribeArchiveCommand,
+  DescribeReplayCommand,
+  EventBridgeClient,
+  PutEventsCommand,
+  PutRuleCommand,
+  PutTargetsCommand,
+  StartReplayCommand,
+} from '@aws-sdk/client-eventbridge';
+import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { resetMoto } from '../support/moto-server.js';
+import {
+  type CfnTemplate,
+  type Json,
+  type JsonObject,
+  loadTemplate,
+  REGION,
+  repoRoot,
+  resolver,
+  resource,
+  sampleParameters,
+} from './template.js';
+
+/**
+ * The event patterns of template.yaml, read from the template itself (after the SAM transform, parameters
+ * resolved) and run by a real matcher: each rule is created on moto's EventBridge with its own SQS queue as
+ * target, each sample of events/ is put on the bus, and the queues say which rules it reached. (moto's
+ * TestEventPattern is a no-op, but its rules filter deliveries to SQS targets; a Lambda target would 500.)
+ */
+
+const endpoint = inject('motoEndpoint');
+const clientOptions = { endpoint, region: REGION, maxAttempts: 1, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
+const events = new EventBridgeClient(clientOptions);
+const sqs = new SQSClient(clientOptions);
+
+const { cloudformation: cfn } = loadTemplate();
+
+type Rule = 'ecrPush' | 'deployRequest' | 'taskState' | 'halted';
+const RULES: Record<Rule, string> = {
+  ecrPush: 'LaunchFunctionEcrPush',
+  deployRequest: 'LaunchFunctionDeployRequest',
+  taskState: 'WatchFunctionMigrationTaskStateChange',
+  halted: 'MigrationHaltedRule',
+};
+
+type Sample = JsonObject & { source: string; 'detail-type': string; detail: JsonObject; resources?: string[] };
+
+function sample(name: string): Sample {
+  return JSON.parse(readFileSync(join(repoRoot, 'events', `${name}.json`), 'utf8')) as Sample;
+}
+
+function changed(name: string, change: (event: Sample) => void): Sample {
+  const event = sample(name);
+  change(event);
+  return event;
+}
+
+/** A rule's EventPattern from the translated template, resolved for these parameters and pseudo parameters. */
+function patternOf(template: CfnTemplate, logicalId: string, parameters: Record<string, string>, account?: string): Json {
+  const { resolve } = resolver(template, parameters, account === undefined ? {} : { 'AWS::AccountId': account });
+  return resolve<JsonObject>(resource(template, logicalId).Properties).EventPattern as Json;
+}
+
+interface Bus {
+  queues: Record<Rule, string>;
+}
+
+/** The template's rules on moto's default bus, each with its own queue. */
+async function createRules(parameters: Record<string, string>, account?: string): Promise<Bus> {
+  const queues = {} as Record<Rule, string>;
+  for (const [rule, logicalId] of Object.entries(RULES) as [Rule, string][]) {
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `pattern-${rule}` }));
+    const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+    const pattern = patternOf(cfn, logicalId, parameters, account);
+    await events.send(new PutRuleCommand({ Name: logicalId, EventPattern: JSON.stringify(pattern) }));
+    await events.send(new PutTargetsCommand({ Rule: logicalId, Targets: [{ Id: 'queue', Arn: attributes.Attributes?.QueueArn }] }));
+    queues[rule] = QueueUrl ?? '';
+  }
+  return { queues };
+}
+
+/** Takes every message from every queue: the rules each delivered event reached, with the events. */
+async function drain(bus: Bus): Promise<Partial<Record<Rule, JsonObject[]>>> {
+  const reached: Partial<Record<Rule, JsonObject[]>> = {};
+  for (const [rule, url] of Object.entries(bus.queues) as [Rule, string][]) {
+    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+    for (const m of Messages) await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: m.ReceiptHandle }));
+    if (Messages.length > 0) reached[rule] = Messages.map((m) => JSON.parse(m.Body ?? '{}') as JsonObject);
+  }
+  return reached;
+}
+
+/** Puts one event on the default bus (as AWS or CI would) and returns the rules it reached. moto delivers synchronously. */
+async function deliver(bus: Bus, event: Sample): Promise<Rule[]> {
+  const put = await events.send(
+    new PutEventsCommand({
+      Entries: [
+        {
+          Source: event.source,
+          DetailType: event['detail-type'],
+          Detail: JSON.stringify(event.detail),
+          Resources: event.resources ?? [],
+          Time: new Date(String(event.time ?? new Date().toISOString())),
+        },
+      ],
+    }),
+  );
+  expect(put.FailedEntryCount).toBe(0);
+  const reached = await drain(bus);
+  for (const delivered of Object.values(reached).flat()) {
+    // Each rule got the event itself, once.
+    expect(delivered.detail).toEqual(event.detail);
+  }
+  for (const [rule, delivered] of Object.entries(reached)) expect(delivered, rule).toHaveLength(1);
+  return (Object.keys(reached) as Rule[]).sort();
+}
+
+/** [case, event, rules it must reach] */
+type Case = [string, () => Sample, Rule[]];
+
+const withTagPattern: Case[] = [
+  ['ecr-push (tag v1.4.0 matches v*)', () => sample('ecr-push'), ['ecrPush']],
+  ['ecr-push-by-digest (no tag, a tag pattern is set)', () => sample('ecr-push-by-digest'), []],
+  ['ecr-push-untagged-pattern-miss (tag pr-812)', () => sample('ecr-push-untagged-pattern-miss'), []],
+  ['ecr-push-failure', () => sample('ecr-push-failure'), []],
+  ['ecr-push-other-repository', () => sample('ecr-push-other-repository'), []],
+  ['ecr-delete', () => sample('ecr-delete'), []],
+  [
+    'an ECR push whose tag only contains the pattern (release-v1)',
+    () => changed('ecr-push', (e) => (e.detail['image-tag'] = 'release-v1')),
+    [],
+  ],
+  ['deploy-request', () => sample('deploy-request'), ['deployRequest']],
+  ['deploy-request-task-definition', () => sample('deploy-request-task-definition'), ['deployRequest']],
+  ['deploy-request-rerun', () => sample('deploy-request-rerun'), ['deployRequest']],
+  // The rule filters who and where; what is in the request is the launcher's to judge (it emits Event Rejected).
+  ['deploy-request-invalid (reaches the launcher, which rejects it)', () => sample('deploy-request-invalid'), ['deployRequest']],
+  ['deploy-request-other-environment', () => sample('deploy-request-other-environment'), []],
+  ['run-command', () => sample('run-command'), ['deployRequest']],
+  ['run-command-not-allowed (reaches the launcher, which rejects it)', () => sample('run-command-not-allowed'), ['deployRequest']],
+  ['a deploy-request from a foreign source', () => changed('deploy-request', (e) => (e.source = 'someone-else')), []],
+  ['a deploy-request with source aws.ecr', () => changed('deploy-request', (e) => (e.source = 'aws.ecr')), []],
+  ['another detail-type from the right source', () => changed('deploy-request', (e) => (e['detail-type'] = 'deploy')), []],
+  ['task-running', () => sample('task-running'), ['taskState']],
+  ['task-stopped-success', () => sample('task-stopped-success'), ['taskState']],
+  ['task-stopped-exit-1', () => sample('task-stopped-exit-1'), ['taskState']],
+  ['task-stopped-failed-to-start', () => sample('task-stopped-failed-to-start'), ['taskState']],
+  ['task-stopped-no-exit-code', () => sample('task-stopped-no-exit-code'), ['taskState']],
+  ['task-stopped-oom', () => sample('task-stopped-oom'), ['taskState']],
+  ['task-stopped-sidecar-first', () => sample('task-stopped-sidecar-first'), ['taskState']],
+  ['task-stopped-by-user', () => sample('task-stopped-by-user'), ['taskState']],
+  ['task-stopped-not-ours (startedBy ecs-svc/...)', () => sample('task-stopped-not-ours'), []],
+  [
+    'a task of ecs-migrate in another cluster',
+    () => changed('task-stopped-success', (e) => (e.detail.clusterArn = 'arn:aws:ecs:eu-west-1:123456789012:cluster/shop-production')),
+    [],
+  ],
+  ['a task with no startedBy', () => changed('task-stopped-success', (e) => delete e.detail.startedBy), []],
+  [
+    'a task startedBy "ecs-migrate:" (colon, not slash)',
+    () => changed('task-stopped-success', (e) => (e.detail.startedBy = 'ecs-migrate:x')),
+    [],
+  ],
+  ['a task of ours still PROVISIONING', () => changed('task-running', (e) => (e.detail.lastStatus = 'PROVISIONING')), []],
+  ['a task of ours DEPROVISIONING', () => changed('task-stopped-success', (e) => (e.detail.lastStatus = 'DEPROVISIONING')), []],
+  ['a task event from a foreign source', () => changed('task-stopped-success', (e) => (e.source = 'my.ecs')), []],
+  ['timeout-check (Scheduler invokes the watcher directly; no rule takes it)', () => sample('timeout-check'), []],
+  ...emitted(),
+];
+
+/** What ecs-migrate emits must never trigger it again; only Rollout Halted of this environment reaches the halted queue. */
+function emitted(): Case[] {
+  const types = [
+    'Migration Started',
+    'Migration Succeeded',
+    'Migration Failed',
+    'Migration Timed Out',
+    'Migration Superseded',
+    'Rollout Continued',
+    'Rollout Halted',
+    'Command Started',
+    'Command Succeeded',
+    'Command Failed',
+    'Event Rejected',
+  ];
+  const event = (detailType: string, environment: string): Sample => ({
+    source: 'ecs-migrate',
+    'detail-type': detailType,
+    detail: { environment, deploymentId: '20261125-091500-5f2c1a9e', reason: 'exit code 1' },
+  });
+  return [
+    ...types.map((t): Case => [`emitted: ${t}`, () => event(t, 'staging'), t === 'Rollout Halted' ? ['halted'] : []]),
+    ['emitted: Rollout Halted of another environment', () => event('Rollout Halted', 'production'), []],
+  ];
+}
+
+const withoutTagPattern: Case[] = [
+  ['ecr-push', () => sample('ecr-push'), ['ecrPush']],
+  ['ecr-push-by-digest (no tag filter at all)', () => sample('ecr-push-by-digest'), ['ecrPush']],
+  ['ecr-push-untagged-pattern-miss (pr-812)', () => sample('ecr-push-untagged-pattern-miss'), ['ecrPush']],
+  ['ecr-push-failure', () => sample('ecr-push-failure'), []],
+  ['ecr-push-other-repository', () => sample('ecr-push-other-repository'), []],
+  ['ecr-delete', () => sample('ecr-delete'), []],
+];
+
+describe('rule patterns of template.yaml against events/ (sample config: staging, shop-staging, shop-api, v*)', () => {
+  let bus: Bus;
+  beforeAll(async () => {
+    await resetMoto(endpoint);
+    bus = await createRules(sampleParameters);
+  });
+
+  it.each(withTagPattern)('%s', async (_, event, expected) => {
+    expect(await deliver(bus, event())).toEqual(expected);
+  });
+});
+
+describe('rule patterns without a TagPattern', () => {
+  let bus: Bus;
+  beforeAll(async () => {
+    await resetMoto(endpoint);
+    bus = await createRules({ ...sampleParameters, TagPattern: '' });
+  });
+
+  it.each(withoutTagPattern)('%s', async (_, event, expected) => {
+    expect(await deliver(bus, event())).toEqual(expected);
+  });
+});
+
+describe('the account filter of deploy-requests', () => {
+  beforeEach(() => resetMoto(endpoint));
+
+  it("takes requests put by the stack's own account only", async () => {
+    // moto puts every event as account 123456789012: a stack in another account must not take them.
+    const foreign = await createRules(sampleParameters, '210987654321');
+    expect(await deliver(foreign, sample('deploy-request'))).toEqual([]);
+    expect(await deliver(foreign, sample('run-command'))).toEqual([]);
+    // ECR and ECS events are the account's own by construction (default bus): only their cluster ARN names it.
+    expect(await deliver(foreign, sample('ecr-push'))).toEqual(['ecrPush']);
+  });
+});
+
+describe('the archive', () => {
+  beforeEach(() => resetMoto(endpoint));
+
+  it('keeps ECR pushes and deploy-requests of this environment, and a replay reaches the launcher with replay-name', async () => {
+    const bus = await createRules(sampleParameters);
+    const archive = resolver(cfn).resolve<JsonObject>(resource(cfn, 'TriggerArchive').Properties);
+    const busArn = `arn:aws:events:${REGION}:123456789012:event-bus/default`;
+    expect(archive.SourceArn).toBe(busArn);
+    await events.send(
+      new CreateArchiveCommand({
+        ArchiveName: String(archive.ArchiveName),
+        EventSourceArn: busArn,
+        EventPattern: JSON.stringify(archive.EventPattern),
+        RetentionDays: Number(archive.RetentionDays),
+      }),
+    );
+
+    const archived = ['ecr-push', 'deploy-request', 'deploy-request-task-definition'];
+    const notArchived = [
+      'ecr-push-failure',
+      'ecr-push-other-repository',
+      'deploy-request-other-environment',
+      'run-command',
+      'task-stopped-success',
+    ];
+    for (const name of [...archived, ...notArchived]) await deliver(bus, sample(name));
+    const described = await events.send(new DescribeArchiveCommand({ ArchiveName: String(archive.ArchiveName) }));
+    expect(described.EventCount).toBe(archived.length);
+
+    const now = Date.now();
+    await events.send(
+      new StartReplayCommand({
+        ReplayName: 'rerun-test',
+        EventSourceArn: described.ArchiveArn,
+        EventStartTime: new Date(now - 24 * 60 * 60 * 1000),
+        EventEndTime: new Date(now + 60 * 60 * 1000),
+        Destination: { Arn: busArn },
+      }),
+    );
+    expect((await events.send(new DescribeReplayCommand({ ReplayName: 'rerun-test' }))).State).toBe('COMPLETED');
+    const replayed = await drain(bus);
+    expect(Object.keys(replayed).sort()).toEqual(['deployRequest', 'ecrPush']);
+    expect(replayed.ecrPush?.map((e) => e['replay-name'])).toEqual(['rerun-test']);
+    expect(replayed.deployRequest?.map((e) => [e['replay-name'], (e.detail as JsonObject).requestId])).toEqual([
+      ['rerun-test', 'gh-run-9812-1'],
+      ['rerun-test', 'gh-run-9813-1'],
+    ]);
+  });
+});
