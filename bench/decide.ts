@@ -1,0 +1,154 @@
+/**
+ * Decision cost: the pure core's `decide` (and `parseInput` before it) on a mix of real-shaped events from
+ * events/, each paired with the state it would meet (an idle environment for triggers, a running migration
+ * for task and timeout events, a running migration for a push that gets queued).
+ *
+ * Run: node --import tsx bench/decide.ts [total] [batches]. Prints one JSON line: µs per event for each batch,
+ * with parse included and excluded, and how often each decision came out.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Config, parseConfig } from '../src/core/config.js';
+import type { DecideContext } from '../src/core/context.js';
+import { decide } from '../src/core/decide.js';
+import type { Deployment } from '../src/core/deployment.js';
+import type { Input } from '../src/core/inputs.js';
+import { parseInput } from '../src/core/parse.js';
+import type { ControllerState, ServiceInfo } from '../src/core/state.js';
+
+const root = join(import.meta.dirname, '..');
+const sample = (name: string): Record<string, unknown> => JSON.parse(readFileSync(join(root, 'events', `${name}.json`), 'utf8'));
+
+/** A push of another image while a migration runs: it waits in the queue. */
+function newerPush(): Record<string, unknown> {
+  const raw = sample('ecr-push');
+  const detail = { ...(raw.detail as Record<string, unknown>), 'image-digest': `sha256:${'7'.repeat(64)}`, 'image-tag': 'v1.4.1' };
+  return { ...raw, id: '5e1d9a4c-0b7f-4a3e-9c2d-8f6b1e0a7c35', detail };
+}
+
+const configResult = parseConfig(sample('config') as Record<string, unknown>);
+if (!configResult.ok) throw new Error(configResult.problems.join('; '));
+const config: Config = configResult.config;
+const ctx: DecideContext = { config, now: '2026-11-25T09:18:00.000Z' };
+
+const TD = (rev: number) => `arn:aws:ecs:eu-west-1:123456789012:task-definition/shop-api:${rev}`;
+const service: ServiceInfo = {
+  clusterArn: 'arn:aws:ecs:eu-west-1:123456789012:cluster/shop-staging',
+  serviceName: 'shop-api',
+  taskDefinitionArn: TD(42),
+  image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api@sha256:${'0'.repeat(64)}`,
+  network: {
+    subnets: ['subnet-0a1b2c3d4e5f60718', 'subnet-0f9e8d7c6b5a40312'],
+    securityGroups: ['sg-0123456789abcdef0'],
+    assignPublicIp: 'DISABLED',
+  },
+  launchType: 'FARGATE',
+  platformVersion: 'LATEST',
+};
+
+/** The deployment the task-* and timeout-check samples belong to (their startedBy / deploymentId). */
+const running: Deployment = {
+  id: '20261125-091500-5f2c1a9e',
+  revision: 2,
+  environment: 'staging',
+  kind: 'migration',
+  status: 'running',
+  trigger: { type: 'ecr-push', eventId: '13cde686-328b-6117-af20-0e5566167482', at: '2026-11-25T09:14:58Z', imageTag: 'v1.4.0' },
+  image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api@sha256:4c1ea0f2b7d93e5a6f80c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2',
+  baseTaskDefinitionArn: TD(42),
+  taskDefinitionArn: TD(43),
+  command: ['db-migrate'],
+  taskArn: 'arn:aws:ecs:eu-west-1:123456789012:task/shop-staging/9f3c2b1a4d5e46f7a8b9c0d1e2f3a4b5',
+  taskVersion: 2,
+  createdAt: '2026-11-25T09:15:00.000Z',
+  launchedAt: '2026-11-25T09:15:01.000Z',
+  history: [],
+};
+const idle: ControllerState = { env: { environment: 'staging', version: 3 }, deployments: {}, service };
+const busy: ControllerState = {
+  env: { environment: 'staging', version: 7, active: { deploymentId: running.id, lockExpiresAt: '2026-11-25T10:30:00.000Z' } },
+  deployments: { [running.id]: running },
+  service,
+};
+
+/** Weighted like a real week: mostly pushes and the task events of their migrations, some requests and noise. */
+const mix: [event: string, state: ControllerState, weight: number][] = [
+  ['ecr-push', idle, 4],
+  ['ecr-push', busy, 1],
+  ['ecr-push (newer image)', busy, 1],
+  ['ecr-push-by-digest', idle, 1],
+  ['ecr-push-replay', idle, 1],
+  ['ecr-push-failure', idle, 1],
+  ['ecr-push-other-repository', idle, 1],
+  ['ecr-push-untagged-pattern-miss', idle, 1],
+  ['ecr-delete', idle, 1],
+  ['deploy-request', idle, 2],
+  ['deploy-request-rerun', idle, 1],
+  ['deploy-request-task-definition', idle, 1],
+  ['deploy-request-other-environment', idle, 1],
+  ['deploy-request-invalid', idle, 1],
+  ['run-command', idle, 1],
+  ['run-command-not-allowed', idle, 1],
+  ['task-running', busy, 4],
+  ['task-stopped-success', busy, 4],
+  ['task-stopped-exit-1', busy, 1],
+  ['task-stopped-oom', busy, 1],
+  ['task-stopped-by-user', busy, 1],
+  ['task-stopped-failed-to-start', busy, 1],
+  ['task-stopped-no-exit-code', busy, 1],
+  ['task-stopped-sidecar-first', busy, 1],
+  ['task-stopped-not-ours', busy, 1],
+  ['timeout-check', busy, 1],
+];
+
+interface Case {
+  event: string;
+  raw: unknown;
+  input: Input;
+  state: ControllerState;
+}
+const cases: Case[] = mix.flatMap(([event, state, weight]) => {
+  const raw = event === 'ecr-push (newer image)' ? newerPush() : sample(event);
+  const input = parseInput(raw, { requestSource: config.EVENT_SOURCE });
+  return Array.from({ length: weight }, () => ({ event, raw, input, state }));
+});
+
+const total = Number(process.argv[2] ?? 100_000);
+const batches = Number(process.argv[3] ?? 20);
+const perBatch = Math.floor(total / batches);
+
+/** Keeps results alive so the JIT cannot drop the work. */
+let sink = 0;
+
+function withParse(i: number): void {
+  const c = cases[i % cases.length] as Case;
+  const input = parseInput(c.raw, { requestSource: config.EVENT_SOURCE });
+  sink += decide(input, c.state, ctx).actions.length;
+}
+function decideOnly(i: number): void {
+  const c = cases[i % cases.length] as Case;
+  sink += decide(c.input, c.state, ctx).actions.length;
+}
+
+function measure(fn: (i: number) => void): number[] {
+  for (let i = 0; i < 5_000; i++) fn(i); // warm-up, not counted
+  const usPerEvent: number[] = [];
+  for (let b = 0; b < batches; b++) {
+    const start = performance.now();
+    for (let i = 0; i < perBatch; i++) fn(b * perBatch + i);
+    usPerEvent.push(((performance.now() - start) * 1000) / perBatch);
+  }
+  return usPerEvent;
+}
+
+const decisions: Record<string, number> = {};
+for (const c of cases) {
+  const d = decide(c.input, c.state, ctx).decision;
+  decisions[d] = (decisions[d] ?? 0) + 1;
+}
+
+const parseAndDecide = measure(withParse);
+const decideAlone = measure(decideOnly);
+process.stdout.write(
+  `${JSON.stringify({ total: perBatch * batches, batches, perBatch, kinds: mix.length, cases: cases.length, decisions, parseAndDecide, decideAlone, sink })}\n`,
+);
