@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// The `ecs-migrate` command: the bundled CLI when `npm run build` has made it, else the TypeScript source through tsx.
+// The `ecs-migrate` command. In a checkout it runs the TypeScript source through tsx, so it is never older
+// than the code; a packaged install, which ships only the bundle from `npm run build`, runs dist/cli/index.mjs.
 import { existsSync } from 'node:fs';
 
-const built = new URL('../dist/cli/index.mjs', import.meta.url);
-if (existsSync(built)) {
-  await import(built.href);
-} else {
+const source = new URL('../cli/main.ts', import.meta.url);
+if (existsSync(source)) {
   const { register } = await import('tsx/esm/api');
   register();
-  await import(new URL('../cli/main.ts', import.meta.url).href);
+  await import(source.href);
+} else {
+  await import(new URL('../dist/cli/index.mjs', import.meta.url).href);
 }

@@ -5,11 +5,7 @@ import { decide } from '../src/core/decide.js';
 import { parseInput } from '../src/core/parse.js';
 import { type ControllerState, emptyEnvironment } from '../src/core/state.js';
 import { CliUsageError, readConfigFile, validConfig } from './local-config.js';
-
-export const EXPLAIN_USAGE = `ecs-migrate explain --config FILE [--state FILE] [--now ISO-TIME] EVENT.json [--json]
-  Dry run: what the controller would do with this event and why, without doing it.
-  --state  a JSON ControllerState ({ env, deployments, service }); default: an idle environment whose
-           service runs "(the service's current task definition)"`;
+import { EXPLAIN_USAGE } from './usage.js';
 
 /** Parse + decide, never execute. Any file content gets an answer; only an unreadable file is an error (exit 2). */
 export async function explainCommand(argv: string[]): Promise<number> {

@@ -1,28 +1,39 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDbStore } from '../src/adapters/aws/store.js';
 import type { LocalService } from '../src/adapters/local/ecs.js';
 import { readJson } from '../src/adapters/local/json-file.js';
 import { LocalLayout } from '../src/adapters/local/layout.js';
 import { LocalStore } from '../src/adapters/local/store.js';
 import type { Deployment } from '../src/core/deployment.js';
+import type { Store } from '../src/ports.js';
 import { deploymentSummary, dim, logTailLines, statusText } from './format.js';
 import { CliUsageError } from './local-config.js';
-
-export const INSPECT_USAGE = `ecs-migrate status  [--environment ENV] [--state-dir DIR] [--json]
-ecs-migrate history [--environment ENV] [--state-dir DIR] [--limit N] [--json]
-ecs-migrate logs DEPLOYMENT_ID [--environment ENV] [--state-dir DIR]
-  Inspect local mode's state in ./.ecs-migrate (--environment: needed when several apps ran here).`;
+import { INSPECT_USAGE } from './usage.js';
 
 const common = {
   environment: { type: 'string' },
   'state-dir': { type: 'string', default: '.ecs-migrate' },
   json: { type: 'boolean', default: false },
   limit: { type: 'string', default: '20' },
+  table: { type: 'string' },
 } as const;
 
-/** The environment to inspect: --environment, or the only one under the state directory. */
-async function open(values: { environment?: string; 'state-dir': string }) {
+/** The environment to inspect: --environment, or the only one under the state directory; on AWS with --table. */
+async function open(values: {
+  environment?: string;
+  'state-dir': string;
+  table?: string;
+}): Promise<{ environment: string; store: Store; layout?: LocalLayout }> {
+  if (values.table !== undefined) {
+    if (values.environment === undefined) throw new CliUsageError('--table needs --environment');
+    return {
+      environment: values.environment,
+      store: new DynamoDbStore(new DynamoDBClient({}), { table: values.table, environment: values.environment }),
+    };
+  }
   const root = resolve(values['state-dir']);
   let environment = values.environment;
   if (environment === undefined) {
@@ -44,7 +55,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: common, strict: true });
   const { environment, layout, store } = await open(values);
   const env = await store.loadEnvironment(environment);
-  const service = await readJson<LocalService>(layout.serviceFile);
+  const service = layout !== undefined ? await readJson<LocalService>(layout.serviceFile) : undefined;
   const ids = [env.active?.deploymentId, env.queued].filter((id): id is string => id !== undefined);
   const found = await store.loadDeployments(ids);
   if (values.json) {
@@ -54,8 +65,8 @@ export async function statusCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const line = (label: string, value: string) => process.stdout.write(`${label.padEnd(15)}${value}\n`);
-  line('environment', `${environment} ${dim(`(${layout.envDir})`)}`);
-  line('service', service?.taskDefinitionArn ?? 'not created yet: run "ecs-migrate local --app DIR"');
+  line('environment', `${environment} ${dim(`(${layout?.envDir ?? values.table})`)}`);
+  if (layout !== undefined) line('service', service?.taskDefinitionArn ?? 'not created yet: run "ecs-migrate local --app DIR"');
   line('running', env.active !== undefined ? `${env.active.deploymentId} ${found[env.active.deploymentId]?.status ?? ''}` : 'nothing');
   line('queued', env.queued ?? 'nothing');
   line(
@@ -92,7 +103,8 @@ export async function logsCommand(argv: string[]): Promise<number> {
   if (d === undefined) throw new CliUsageError(`no deployment ${id} in environment ${environment}`);
   for (const line of deploymentSummary(d)) process.stdout.write(`${line}\n`);
   const taskId = d.taskArn?.split('/').pop();
-  const text = taskId !== undefined ? await readFile(layout.taskLogFile(taskId), 'utf8').catch(() => undefined) : undefined;
+  const text =
+    taskId !== undefined && layout !== undefined ? await readFile(layout.taskLogFile(taskId), 'utf8').catch(() => undefined) : undefined;
   if (text !== undefined) process.stdout.write(`  task log:\n${text.replace(/^/gm, '    │ ')}\n`);
   else for (const line of logTailLines(d)) process.stdout.write(`${line}\n`);
   return 0;

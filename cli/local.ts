@@ -11,15 +11,7 @@ import { type LocalRun, recoverInterrupted, runToEnd } from '../src/local/run-to
 import { silentLog } from '../src/shell/logger.js';
 import { bold, decisionLine, deploymentSummary, dim, eventLine, green, logTailLines, red } from './format.js';
 import { CliUsageError, localDefaults, readConfigFile, validConfig } from './local-config.js';
-
-export const LOCAL_USAGE = `ecs-migrate local --app DIR [--tag TAG] [--command "CMD ARGS"] [--rerun] [--run "CMD ARGS"]
-                   [--timeout-minutes N] [--config FILE] [--state-dir DIR] [--json]
-  Runs the whole flow on this machine: an ECR push of the app enters, the launcher decides, the app's
-  db-migrate runs as a local "task" against an embedded Postgres, the watcher decides, the local service
-  moves to the new image or stays. Exit code 0 when the rollout continued, 1 when it was halted.
-  --command  the migration command for this deployment (a deploy-request with "command")
-  --rerun    run again even if this image has already been migrated (a rerun request)
-  --run      run a command from ALLOWED_COMMANDS (run-command), e.g. --run "db-rollback --to 0002"`;
+import { LOCAL_USAGE } from './usage.js';
 
 export interface LocalOptions {
   app: string;

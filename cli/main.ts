@@ -1,9 +1,7 @@
 #!/usr/bin/env node
 import { ConfigError } from '../src/errors.js';
-import { EXPLAIN_USAGE, explainCommand } from './explain.js';
-import { historyCommand, INSPECT_USAGE, logsCommand, statusCommand } from './inspect.js';
-import { LOCAL_USAGE, localCommand } from './local.js';
 import { CliUsageError } from './local-config.js';
+import { EXPLAIN_USAGE, INSPECT_USAGE, LOCAL_USAGE, REPLAY_USAGE, REQUEST_USAGE } from './usage.js';
 
 const USAGE = `ecs-migrate — run database migrations as an ECS task; roll the service out only when they succeed.
 
@@ -13,14 +11,21 @@ ${EXPLAIN_USAGE}
 
 ${INSPECT_USAGE}
 
+${REQUEST_USAGE}
+
+${REPLAY_USAGE}
+
 Exit codes: 0 done (rollout continued), 1 rollout halted or command failed, 2 usage or unreadable input.`;
 
+/** Each command is loaded when it is used: `local` and `explain` never load the AWS SDK. */
 const commands: Record<string, (argv: string[]) => Promise<number>> = {
-  local: localCommand,
-  explain: explainCommand,
-  status: statusCommand,
-  history: historyCommand,
-  logs: logsCommand,
+  local: async (argv) => (await import('./local.js')).localCommand(argv),
+  explain: async (argv) => (await import('./explain.js')).explainCommand(argv),
+  status: async (argv) => (await import('./inspect.js')).statusCommand(argv),
+  history: async (argv) => (await import('./inspect.js')).historyCommand(argv),
+  logs: async (argv) => (await import('./inspect.js')).logsCommand(argv),
+  request: async (argv) => (await import('./request.js')).requestCommand(argv),
+  replay: async (argv) => (await import('./replay.js')).replayCommand(argv),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { splitCommand } from '../src/core/config.js';
+import { DEPLOY_REQUEST, RUN_COMMAND } from '../src/core/events.js';
+import { parseInput } from '../src/core/parse.js';
+import { CliUsageError } from './local-config.js';
+import { REQUEST_USAGE } from './usage.js';
+
+export interface RequestOptions {
+  kind: 'deploy' | 'run-command';
+  environment: string;
+  image?: string;
+  taskDefinitionArn?: string;
+  command?: string[];
+  rerun: boolean;
+  source: string;
+  requestId: string;
+  requestedBy: string;
+}
+
+/**
+ * The request as an EventBridge entry. It is checked with the controller's own parser first, so the CLI never
+ * sends what the controller would reject for its shape (the allowlist is the stack's to judge).
+ */
+export function requestEntry(o: RequestOptions): { Source: string; DetailType: string; Detail: string } {
+  const detailType = o.kind === 'deploy' ? DEPLOY_REQUEST : RUN_COMMAND;
+  const detail = {
+    environment: o.environment,
+    requestId: o.requestId,
+    requestedBy: o.requestedBy,
+    ...(o.image !== undefined ? { image: o.image } : {}),
+    ...(o.taskDefinitionArn !== undefined ? { taskDefinitionArn: o.taskDefinitionArn } : {}),
+    ...(o.command !== undefined ? { command: o.command } : {}),
+    ...(o.rerun ? { rerun: true } : {}),
+  };
+  const envelope = {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': detailType,
+    source: o.source,
+    account: '000000000000',
+    time: new Date().toISOString(),
+    region: 'local',
+    resources: [],
+    detail,
+  };
+  const parsed = parseInput(envelope, { requestSource: o.source });
+  if (parsed.kind === 'invalid') throw new CliUsageError(parsed.reason);
+  return { Source: o.source, DetailType: detailType, Detail: JSON.stringify(detail) };
+}
+
+export async function requestCommand(argv: string[], client: EventBridgeClient = new EventBridgeClient({})): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      environment: { type: 'string' },
+      image: { type: 'string' },
+      'task-definition': { type: 'string' },
+      command: { type: 'string' },
+      rerun: { type: 'boolean', default: false },
+      source: { type: 'string', default: 'ecs-migrate' },
+      bus: { type: 'string', default: 'default' },
+      'request-id': { type: 'string' },
+      'requested-by': { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  const kind = positionals[0];
+  if ((kind !== 'deploy' && kind !== 'run-command') || values.environment === undefined) throw new CliUsageError(REQUEST_USAGE);
+  if (kind === 'run-command' && values.rerun) throw new CliUsageError('--rerun goes with "request deploy"');
+  if (kind === 'run-command' && values.command === undefined) throw new CliUsageError('request run-command needs --command "CMD ARGS"');
+  const entry = requestEntry({
+    kind,
+    environment: values.environment,
+    rerun: values.rerun,
+    source: values.source,
+    requestId: values['request-id'] ?? `cli-${randomUUID()}`,
+    requestedBy: values['requested-by'] ?? `${process.env.USER ?? 'someone'}@ecs-migrate-cli`,
+    ...(values.image !== undefined ? { image: values.image } : {}),
+    ...(values['task-definition'] !== undefined ? { taskDefinitionArn: values['task-definition'] } : {}),
+    ...(values.command !== undefined ? { command: splitCommand(values.command) } : {}),
+  });
+  if (values['dry-run']) {
+    process.stdout.write(`${JSON.stringify({ ...entry, EventBusName: values.bus }, null, 2)}\n`);
+    return 0;
+  }
+  const result = await client.send(new PutEventsCommand({ Entries: [{ ...entry, EventBusName: values.bus }] }));
+  const failed = result.Entries?.find((e) => e.ErrorCode !== undefined);
+  if ((result.FailedEntryCount ?? 0) > 0 || failed !== undefined) {
+    process.stderr.write(
+      `ecs-migrate: the bus did not accept the request: ${failed?.ErrorCode ?? 'unknown'} ${failed?.ErrorMessage ?? ''}\n`,
+    );
+    return 1;
+  }
+  const requestId = (JSON.parse(entry.Detail) as { requestId: string }).requestId;
+  process.stdout.write(`sent ${entry.DetailType} ${requestId} (event ${result.Entries?.[0]?.EventId ?? '?'}) to bus ${values.bus}\n`);
+  return 0;
+}

@@ -1,0 +1,121 @@
+import { DescribeArchiveCommand, EventBridgeClient, PutEventsCommand, StartReplayCommand } from '@aws-sdk/client-eventbridge';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { replayCommand } from '../../cli/replay.js';
+import { requestCommand, requestEntry } from '../../cli/request.js';
+import { parseInput } from '../../src/core/parse.js';
+
+const events = mockClient(EventBridgeClient);
+let out: string[];
+beforeEach(() => {
+  events.reset();
+  out = [];
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => out.push(String(chunk)) > 0);
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => out.push(String(chunk)) > 0);
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('ecs-migrate request', () => {
+  it('builds a deploy-request the controller parses as one', () => {
+    const entry = requestEntry({
+      kind: 'deploy',
+      environment: 'staging',
+      image: 'repo:v2',
+      rerun: true,
+      source: 'ecs-migrate',
+      requestId: 'r-1',
+      requestedBy: 'ci',
+      command: ['db-migrate', '--verbose'],
+    });
+    expect(entry).toMatchObject({ Source: 'ecs-migrate', DetailType: 'deploy-request' });
+    const raw = {
+      version: '0',
+      id: 'x',
+      source: entry.Source,
+      'detail-type': entry.DetailType,
+      account: '1',
+      region: 'r',
+      time: '2026-11-25T10:00:00Z',
+      resources: [],
+      detail: JSON.parse(entry.Detail),
+    };
+    expect(parseInput(raw, { requestSource: 'ecs-migrate' })).toMatchObject({
+      kind: 'deploy-request',
+      environment: 'staging',
+      image: 'repo:v2',
+      command: ['db-migrate', '--verbose'],
+      trigger: { requestId: 'r-1', requestedBy: 'ci', rerun: true },
+    });
+  });
+
+  it('sends it to the bus with PutEvents', async () => {
+    events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'ev-1' }] });
+    const code = await requestCommand(
+      ['run-command', '--environment', 'staging', '--command', 'db-rollback --to 0002', '--bus', 'shop', '--request-id', 'rb-1'],
+      new EventBridgeClient({ region: 'eu-west-1' }),
+    );
+    expect(code).toBe(0);
+    const sent = events.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries?.[0];
+    expect(sent).toMatchObject({ EventBusName: 'shop', Source: 'ecs-migrate', DetailType: 'run-command' });
+    expect(JSON.parse(sent?.Detail ?? '{}')).toMatchObject({
+      environment: 'staging',
+      command: ['db-rollback', '--to', '0002'],
+      requestId: 'rb-1',
+    });
+    expect(out.join('')).toContain('sent run-command rb-1 (event ev-1) to bus shop');
+  });
+
+  it('exits 1 and says why when the bus refuses the entry', async () => {
+    events
+      .on(PutEventsCommand)
+      .resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'AccessDeniedException', ErrorMessage: 'not authorized' }] });
+    const code = await requestCommand(
+      ['deploy', '--environment', 'staging', '--image', 'repo:v2'],
+      new EventBridgeClient({ region: 'eu-west-1' }),
+    );
+    expect(code).toBe(1);
+    expect(out.join('')).toContain('AccessDeniedException not authorized');
+  });
+
+  it('refuses a request the controller would reject for its shape, before sending', async () => {
+    await expect(requestCommand(['deploy', '--environment', 'staging'], new EventBridgeClient({ region: 'eu-west-1' }))).rejects.toThrow(
+      /exactly one of "image" or "taskDefinitionArn"/,
+    );
+    await expect(
+      requestCommand(['run-command', '--environment', 'staging'], new EventBridgeClient({ region: 'eu-west-1' })),
+    ).rejects.toThrow(/needs --command/);
+    expect(events.commandCalls(PutEventsCommand)).toHaveLength(0);
+  });
+});
+
+describe('ecs-migrate replay', () => {
+  it('replays the archive window onto the bus it came from', async () => {
+    events
+      .on(DescribeArchiveCommand)
+      .resolves({
+        ArchiveArn: 'arn:aws:events:eu-west-1:1:archive/triggers',
+        EventSourceArn: 'arn:aws:events:eu-west-1:1:event-bus/default',
+      });
+    events.on(StartReplayCommand).resolves({ State: 'STARTING' });
+    const code = await replayCommand(
+      ['--archive', 'triggers', '--from', '2026-11-25T09:00:00Z', '--to', '2026-11-25T10:00:00Z', '--name', 'rerun-1'],
+      new EventBridgeClient({ region: 'eu-west-1' }),
+    );
+    expect(code).toBe(0);
+    expect(events.commandCalls(StartReplayCommand)[0]?.args[0].input).toEqual({
+      ReplayName: 'rerun-1',
+      EventSourceArn: 'arn:aws:events:eu-west-1:1:archive/triggers',
+      Destination: { Arn: 'arn:aws:events:eu-west-1:1:event-bus/default' },
+      EventStartTime: new Date('2026-11-25T09:00:00Z'),
+      EventEndTime: new Date('2026-11-25T10:00:00Z'),
+    });
+  });
+
+  it('refuses an empty or reversed window', async () => {
+    await expect(replayCommand(['--archive', 'a', '--from', '2026-11-25T10:00:00Z', '--to', '2026-11-25T09:00:00Z'])).rejects.toThrow(
+      /--from before --to/,
+    );
+  });
+});
