@@ -92,12 +92,10 @@ describe('ecs-migrate request', () => {
 
 describe('ecs-migrate replay', () => {
   it('replays the archive window onto the bus it came from', async () => {
-    events
-      .on(DescribeArchiveCommand)
-      .resolves({
-        ArchiveArn: 'arn:aws:events:eu-west-1:1:archive/triggers',
-        EventSourceArn: 'arn:aws:events:eu-west-1:1:event-bus/default',
-      });
+    events.on(DescribeArchiveCommand).resolves({
+      ArchiveArn: 'arn:aws:events:eu-west-1:1:archive/triggers',
+      EventSourceArn: 'arn:aws:events:eu-west-1:1:event-bus/default',
+    });
     events.on(StartReplayCommand).resolves({ State: 'STARTING' });
     const code = await replayCommand(
       ['--archive', 'triggers', '--from', '2026-11-25T09:00:00Z', '--to', '2026-11-25T10:00:00Z', '--name', 'rerun-1'],
