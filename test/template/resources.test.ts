@@ -114,6 +114,13 @@ describe('rules: retries and dead letters on every target', () => {
     expect(deny).toMatchObject({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
   });
 
+  it('TriggerOnPush=false disables the ECR rule only (deploy-requests still migrate)', () => {
+    expect(props('LaunchFunctionEcrPush').State).toBe('ENABLED');
+    const off = resolver(cfn, { ...sampleParameters, TriggerOnPush: 'false' });
+    expect(off.resolve<JsonObject>(resource(cfn, 'LaunchFunctionEcrPush').Properties).State).toBe('DISABLED');
+    expect(off.resolve<JsonObject>(resource(cfn, 'LaunchFunctionDeployRequest').Properties).State).toBeUndefined();
+  });
+
   it('trigger rules listen on the default bus (where AWS services and CI send events); the halted rule on EVENT_BUS', () => {
     for (const [id] of rules) {
       expect(props(id).EventBusName, id).toBe('default');
