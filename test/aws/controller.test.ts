@@ -2,7 +2,9 @@ import { DescribeServicesCommand, DescribeTaskDefinitionCommand, DescribeTasksCo
 import { GetScheduleCommand } from '@aws-sdk/client-scheduler';
 import type { Context } from 'aws-lambda';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type * as LaunchModule from '../../handlers/launch.js';
 import { DynamoDbStore } from '../../src/adapters/aws/store.js';
+import type * as LambdaModule from '../../src/shell/lambda.js';
 import type { InvocationResult } from '../../src/shell/lambda.js';
 import {
   CLUSTER,
@@ -21,6 +23,7 @@ import {
   SCHEDULER_GROUP,
   SERVICE,
   type Stack,
+  sendOneAtATime,
   type TestClients,
   taskArns,
   taskStoppedEvent,
@@ -38,12 +41,18 @@ describe('launcher and watcher on AWS (moto)', () => {
   let stack: Stack;
   let launch: Handler;
   let watch: Handler;
+  let createLaunchHandler: typeof LaunchModule.createLaunchHandler;
+  let createClients: typeof LambdaModule.createClients;
+  let createLambdaRuntime: typeof LambdaModule.createLambdaRuntime;
   const store = () => new DynamoDbStore(c.dynamodb, { table: DEPLOYMENTS_TABLE, environment: ENVIRONMENT });
 
   beforeAll(async () => {
     // The handlers read their configuration once, at import (cold start), as on Lambda.
     Object.assign(process.env, handlerEnv());
-    launch = (await import('../../handlers/launch.js')).handler;
+    const launchModule = await import('../../handlers/launch.js');
+    launch = launchModule.handler;
+    createLaunchHandler = launchModule.createLaunchHandler;
+    ({ createClients, createLambdaRuntime } = await import('../../src/shell/lambda.js'));
     watch = (await import('../../handlers/watch.js')).handler;
     c = testClients();
   });
@@ -206,11 +215,19 @@ describe('launcher and watcher on AWS (moto)', () => {
     const events = Array.from({ length: 10 }, (_, i) =>
       pushEvent({ id: `a1b2c3d4-0000-4000-8000-00000000010${i}`, digest: digest(100 + i), tag: `v2.0.${i}` }),
     );
+    // moto workaround: moto's DynamoDB has no isolation between concurrent requests. Measured here: a 500
+    // (RuntimeError: dictionary changed size during iteration) and, worse, a committed deployment item lost
+    // while another transaction failed at the same moment. DynamoDB serializes transactions; this client does
+    // the same for moto by sending one DynamoDB request at a time. The ten invocations still interleave
+    // between requests: each reads, decides and commits against the others' writes.
+    const clients = createClients();
+    sendOneAtATime(clients.dynamodb);
+    const concurrentLaunch = createLaunchHandler(createLambdaRuntime(process.env, clients));
 
     // Act: all at once; an invocation that keeps losing races fails and is retried, as Lambda retries it.
-    const outcomes = await Promise.allSettled(events.map((e) => launch(e, lambdaContext('launch'))));
+    const outcomes = await Promise.allSettled(events.map((e) => concurrentLaunch(e, lambdaContext('launch'))));
     const retried = await Promise.allSettled(
-      outcomes.map((o, i) => (o.status === 'rejected' ? launch(events[i], lambdaContext('launch')) : Promise.resolve(o.value))),
+      outcomes.map((o, i) => (o.status === 'rejected' ? concurrentLaunch(events[i], lambdaContext('launch')) : Promise.resolve(o.value))),
     );
 
     // Assess

@@ -94,6 +94,22 @@ export interface Stack {
   queueUrl: string;
 }
 
+/**
+ * Makes a client send one request at a time, in call order: a stand-in for the isolation DynamoDB gives
+ * concurrent transactions and moto's server does not (see the concurrency test).
+ */
+export function sendOneAtATime(client: DynamoDBClient): void {
+  let queue: Promise<unknown> = Promise.resolve();
+  client.middlewareStack.add(
+    (next) => (args) => {
+      const turn = queue.then(() => next(args));
+      queue = turn.catch(() => undefined);
+      return turn;
+    },
+    { step: 'initialize', name: 'sendOneAtATimeForMoto' },
+  );
+}
+
 /** Forgets everything moto holds, between tests. */
 export function resetMoto(): Promise<void> {
   return resetServer(endpoint());
