@@ -11,7 +11,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderMarkdown } from './lib/report.mjs';
-import { failureReason, lastJsonLine, machine, run, summary } from './lib/stats.mjs';
+import { failureReason, lastJsonLine, loadNow, machine, run, summary } from './lib/stats.mjs';
 
 const root = join(import.meta.dirname, '..');
 const workDir = join(import.meta.dirname, '.work');
@@ -182,6 +182,7 @@ results.decide = await section('decision cost', decideSection);
 results.awsCalls = await section('AWS calls per migration (moto)', awsCallsSection);
 results.reaction = await section('reaction latency (local mode)', reactionSection);
 results.demo = await section('local demo wall time', demoSection);
+results.machine.loadAverageAtEnd = loadNow();
 results.machine.benchSeconds = Math.round((performance.now() - started) / 100) / 10;
 
 await writeFile(join(import.meta.dirname, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);

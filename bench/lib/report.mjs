@@ -272,7 +272,7 @@ export function renderMarkdown(r) {
   const lines = [
     '# Benchmarks',
     '',
-    `Measured by \`npm run bench\` on ${m.date.slice(0, 10)}: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB memory, Node ${m.node} (${m.platform}); the whole run took ${m.benchSeconds} s. Every ecs-migrate number sits next to a floor measured in the same run. Timings are min / **median** / max of repeated runs in fresh processes. Regenerate with \`npm run bench\` (writes this file and \`bench/results.json\`).`,
+    `Measured by \`npm run bench\` on ${m.date.slice(0, 10)}: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB memory, Node ${m.node} (${m.platform}); the whole run took ${m.benchSeconds} s, with a 1-minute load average of ${m.loadAverageAtStart.toFixed(1)} at the start and ${m.loadAverageAtEnd.toFixed(1)} at the end (other work on the machine widens the min–max spread). Every ecs-migrate number sits next to a floor measured in the same run. Timings are min / **median** / max of repeated runs in fresh processes. Regenerate with \`npm run bench\` (writes this file and \`bench/results.json\`).`,
     '',
     '| measure | ecs-migrate | floor / reference | ratio | target | result |',
     '|---|---|---|---|---|---|',

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 
 /** min / median / max of a list of numbers (median of an even count: the mean of the two middle values). */
 export function summary(values) {
@@ -20,6 +20,7 @@ export function machine() {
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
     date: new Date().toISOString(),
+    loadAverageAtStart: loadavg()[0],
   };
 }
 
@@ -70,4 +71,9 @@ export function failureReason(result) {
   const text = `${result.stderr}\n${result.stdout}`.trim().split('\n').filter(Boolean);
   const line = text.find((l) => /error|Error|not found|ENOENT/.test(l)) ?? text.at(-1) ?? `exit code ${result.code}`;
   return line.trim().slice(0, 200);
+}
+
+/** The 1-minute load average now (other work on the machine shows in the spread of the timings). */
+export function loadNow() {
+  return loadavg()[0];
 }
