@@ -36,8 +36,8 @@ describe('samconfig.toml', () => {
         (deploy?.parameter_overrides ?? []).map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]),
       );
       expect(values.Environment).toBe(environment);
-    // SAM CLI cannot parse "Key=" (an empty value): leave such a parameter out so its default applies.
-    for (const [name, value] of Object.entries(values)) expect(value, name).not.toBe('');
+      // SAM CLI cannot parse "Key=" (an empty value): leave such a parameter out so its default applies.
+      for (const [name, value] of Object.entries(values)) expect(value, name).not.toBe('');
       for (const name of Object.keys(values)) expect(template.Parameters, name).toHaveProperty([name]);
       for (const [name, p] of Object.entries(template.Parameters)) {
         if (p.Default === undefined) expect(values, `${environment} must set ${name}`).toHaveProperty([name]);
