@@ -1,55 +1,56 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import './zod-messages.js';
 
 /** Names accepted for an environment: they end up in resource names, tags and the ECS `startedBy` field. */
 const ENVIRONMENT_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 
-const nonEmpty = (what: string) =>
-  z
-    .string({ error: `expected ${what}` })
-    .trim()
-    .min(1, { error: `expected ${what}` });
+const nonEmpty = (what: string) => z.string({ error: `expected ${what}` }).check(z.trim(), z.minLength(1, { error: `expected ${what}` }));
 
-const optionalText = z
-  .string()
-  .trim()
-  .optional()
-  .transform((v) => (v === undefined || v === '' ? undefined : v));
+const optionalText = z.pipe(
+  z.optional(z.string().check(z.trim())),
+  z.transform((v: string | undefined) => (v === undefined || v === '' ? undefined : v)),
+);
+
+/** An optional key turned into its typed value; `fail` reports a problem with the value given. */
+function optionalValue<T>(parse: (value: string | undefined, fail: (message: string) => void) => T) {
+  return z.pipe(
+    optionalText,
+    z.transform((v: string | undefined, ctx) => parse(v, (message) => ctx.issues.push({ code: 'custom', message, input: v }))),
+  );
+}
 
 /**
  * One configuration contract for Lambda environment variables, `explain --config FILE` and local mode.
  * Keys are the environment variable names. Values are strings, as in `process.env`.
  */
 export const configSchema = z.object({
-  ENVIRONMENT: nonEmpty('an environment name such as "staging"').regex(ENVIRONMENT_NAME, {
-    error: 'expected lower-case letters, digits and "-", starting with a letter, at most 32 characters',
-  }),
+  ENVIRONMENT: nonEmpty('an environment name such as "staging"').check(
+    z.regex(ENVIRONMENT_NAME, { error: 'expected lower-case letters, digits and "-", starting with a letter, at most 32 characters' }),
+  ),
   CLUSTER: nonEmpty('the ECS cluster name or ARN'),
   SERVICE: nonEmpty('the ECS service name'),
   CONTAINER: nonEmpty('the name of the container in the task definition that runs the migration'),
   REPOSITORY: nonEmpty('the ECR repository name whose pushes trigger a migration'),
   TAG_PATTERN: optionalText,
-  MIGRATION_COMMAND: optionalText.transform((v, ctx) => {
+  MIGRATION_COMMAND: optionalValue((v, fail) => {
     const argv = splitCommand(v ?? 'db-migrate');
-    if (argv.length === 0) ctx.addIssue({ code: 'custom', message: 'expected a command such as "db-migrate"' });
+    if (argv.length === 0) fail('expected a command such as "db-migrate"');
     return argv;
   }),
-  ALLOWED_COMMANDS: optionalText.transform((v) =>
+  ALLOWED_COMMANDS: optionalValue((v) =>
     (v ?? '')
       .split(',')
       .map((s) => s.trim())
       .filter((s) => s !== ''),
   ),
-  TIMEOUT_MINUTES: optionalText.transform((v, ctx) => {
+  TIMEOUT_MINUTES: optionalValue((v, fail) => {
     const n = Number(v ?? '60');
-    if (!Number.isFinite(n) || n <= 0 || n > 24 * 60) {
-      ctx.addIssue({ code: 'custom', message: 'expected a number of minutes between 0 and 1440 (default 60)' });
-    }
+    if (!Number.isFinite(n) || n <= 0 || n > 24 * 60) fail('expected a number of minutes between 0 and 1440 (default 60)');
     return n;
   }),
-  EVENT_SOURCE: optionalText.transform((v, ctx) => {
+  EVENT_SOURCE: optionalValue((v, fail) => {
     const source = v ?? 'ecs-migrate';
-    if (source.startsWith('aws.'))
-      ctx.addIssue({ code: 'custom', message: 'expected a source that does not start with "aws." (reserved by AWS)' });
+    if (source.startsWith('aws.')) fail('expected a source that does not start with "aws." (reserved by AWS)');
     return source;
   }),
 });
@@ -79,7 +80,7 @@ export function parseAwsConfig(values: Record<string, unknown>): ConfigResult<Aw
   return validate(awsConfigSchema, values);
 }
 
-function validate<S extends z.ZodType>(schema: S, values: Record<string, unknown>): ConfigResult<z.output<S>> {
+function validate<S extends z.ZodMiniType>(schema: S, values: Record<string, unknown>): ConfigResult<z.output<S>> {
   const result = schema.safeParse(values);
   if (result.success) return { ok: true, config: result.data };
   return {

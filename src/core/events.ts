@@ -1,5 +1,5 @@
-import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import './zod-messages.js';
 
 /** Schemas of every event the controller reads, in the shapes AWS documents (extra fields are allowed). */
 
@@ -12,64 +12,66 @@ export const TIMEOUT_DETAIL_TYPE = 'Migration Timeout Check';
 export const DEPLOY_REQUEST = 'deploy-request';
 export const RUN_COMMAND = 'run-command';
 
-const text = z.string().min(1);
-const argv = z.array(z.string().min(1)).min(1).max(64);
+const text = z.string().check(z.minLength(1));
+const optionalText = z.optional(z.string());
+const argv = z.array(z.string().check(z.minLength(1))).check(z.minLength(1), z.maxLength(64));
 
 export const ecrImageActionDetail = z.object({
   'action-type': text,
   result: text,
   'repository-name': text,
-  'image-digest': z.string().regex(/^sha256:[0-9a-f]{64}$/, { error: 'expected "sha256:" and 64 hex digits' }),
-  'image-tag': z.string().optional(),
+  'image-digest': z.string().check(z.regex(/^sha256:[0-9a-f]{64}$/, { error: 'expected "sha256:" and 64 hex digits' })),
+  'image-tag': optionalText,
 });
 
 const requestFields = {
   environment: text,
-  requestId: z.string().regex(/^[A-Za-z0-9._:/@-]{1,128}$/, { error: 'expected 1–128 letters, digits or . _ : / @ -' }),
-  requestedBy: text.max(256),
-  image: text.max(512).optional(),
-  taskDefinitionArn: z
-    .string()
-    .regex(/^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/[A-Za-z0-9_-]+:\d+$/, {
-      error: 'expected a task definition ARN with a revision (arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>)',
-    })
-    .optional(),
+  requestId: z.string().check(z.regex(/^[A-Za-z0-9._:/@-]{1,128}$/, { error: 'expected 1–128 letters, digits or . _ : / @ -' })),
+  requestedBy: text.check(z.maxLength(256)),
+  image: z.optional(text.check(z.maxLength(512))),
+  taskDefinitionArn: z.optional(
+    z.string().check(
+      z.regex(/^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/[A-Za-z0-9_-]+:\d+$/, {
+        error: 'expected a task definition ARN with a revision (arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>)',
+      }),
+    ),
+  ),
 };
 
-export const deployRequestDetail = z
-  .object({ ...requestFields, command: argv.optional(), rerun: z.boolean().optional() })
-  .refine((d) => (d.image === undefined) !== (d.taskDefinitionArn === undefined), {
+export const deployRequestDetail = z.object({ ...requestFields, command: z.optional(argv), rerun: z.optional(z.boolean()) }).check(
+  z.refine((d) => (d.image === undefined) !== (d.taskDefinitionArn === undefined), {
     error: 'expected exactly one of "image" or "taskDefinitionArn"',
     path: ['image'],
-  });
+  }),
+);
 
-export const runCommandDetail = z
-  .object({ ...requestFields, command: argv })
-  .refine((d) => d.image === undefined || d.taskDefinitionArn === undefined, {
+export const runCommandDetail = z.object({ ...requestFields, command: argv }).check(
+  z.refine((d) => d.image === undefined || d.taskDefinitionArn === undefined, {
     error: 'expected at most one of "image" or "taskDefinitionArn"',
     path: ['image'],
-  });
+  }),
+);
 
 const container = z.object({
   name: text,
-  exitCode: z.number().int().optional(),
-  reason: z.string().optional(),
-  lastStatus: z.string().optional(),
+  exitCode: z.optional(z.int()),
+  reason: optionalText,
+  lastStatus: optionalText,
 });
 
 export const taskStateDetail = z.object({
   clusterArn: text,
   taskArn: text,
   taskDefinitionArn: text,
-  startedBy: z.string().optional(),
+  startedBy: optionalText,
   lastStatus: text,
   desiredStatus: text,
-  stopCode: z.string().optional(),
-  stoppedReason: z.string().optional(),
-  version: z.number().int().nonnegative(),
-  createdAt: z.string().optional(),
-  startedAt: z.string().optional(),
-  stoppedAt: z.string().optional(),
+  stopCode: optionalText,
+  stoppedReason: optionalText,
+  version: z.int().check(z.gte(0)),
+  createdAt: optionalText,
+  startedAt: optionalText,
+  stoppedAt: optionalText,
   containers: z.array(container),
 });
 
@@ -78,5 +80,19 @@ export const timeoutCheckDetail = z.object({
   deploymentId: text,
 });
 
-/** The EventBridge envelope, from Powertools' parser. */
-export const envelope = EventBridgeSchema;
+/**
+ * The EventBridge envelope, the same fields as Powertools' `EventBridgeSchema`. Declared here rather than
+ * imported because that module uses zod's classic API, which keeps all of zod in the Lambda bundles (BENCHMARKS.md).
+ */
+export const envelope = z.object({
+  version: z.string(),
+  id: z.string(),
+  source: z.string(),
+  account: z.string(),
+  time: z.iso.datetime(),
+  region: z.string(),
+  resources: z.array(z.string()),
+  'detail-type': z.string(),
+  detail: z.unknown(),
+  'replay-name': optionalText,
+});

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type { $ZodError } from 'zod/v4/core';
 import type { Trigger, TriggerType } from './deployment.js';
 import {
   DEPLOY_REQUEST,
@@ -108,7 +108,7 @@ function requestTrigger(
   return { type, eventId, at, requestId: d.requestId, requestedBy: d.requestedBy, ...replay, ...(rerun ? { rerun } : {}) };
 }
 
-function invalidDetail(error: z.ZodError, ids: Omit<InvalidInput, 'kind' | 'reason'>): InvalidInput {
+function invalidDetail(error: $ZodError, ids: Omit<InvalidInput, 'kind' | 'reason'>): InvalidInput {
   return { kind: 'invalid', ...ids, reason: `invalid "${ids.detailType}" event: ${describe(error, 'detail')}` };
 }
 
@@ -118,7 +118,7 @@ function invalid(reason: string, raw: unknown): InvalidInput {
 }
 
 /** "detail.requestId: expected …; detail.image: …" */
-function describe(error: z.ZodError, prefix?: string): string {
+function describe(error: $ZodError, prefix?: string): string {
   return error.issues
     .slice(0, 5)
     .map((issue) => {
