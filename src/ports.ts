@@ -8,8 +8,12 @@ import type { EnvironmentState, ServiceInfo } from './core/state.js';
 export type LaunchOutcome = { ok: true; taskArn: string; taskDefinitionArn: string } | { ok: false; reason: string };
 
 export interface Ecs {
-  /** The service, its task definition, the migration container's image in it, network and launch settings. Throws `ServiceNotFoundError`. */
-  describeService(): Promise<ServiceInfo>;
+  /**
+   * The service, its task definition, the migration container's image in it, network and launch settings.
+   * `{ image: false }` skips reading the image (the task definition), which only a launch request needs.
+   * Throws `ServiceNotFoundError`.
+   */
+  describeService(options?: { image?: boolean }): Promise<ServiceInfo>;
   /**
    * Registers the revision if asked, then RunTask. A refusal that retrying cannot fix (RunTask `failures[]`,
    * AccessDenied, invalid parameters) comes back as `{ ok: false }`; errors worth retrying are thrown.

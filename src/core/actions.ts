@@ -14,6 +14,8 @@ export interface LaunchRequest {
   command: string[];
   startedBy: string;
   clientToken: string;
+  /** Set when a retried invocation resumes this launch: the revision may have been registered already. */
+  resumed?: boolean;
   tags: Record<string, string>;
   network?: NetworkConfig;
   launchType?: string;

@@ -105,7 +105,7 @@ function request(plan: Plan, state: ControllerState, ctx: DecideContext): Decisi
         decision: 'launch',
         reason: `resuming the launch of ${id} (retried delivery)`,
         deploymentId: id,
-        actions: [launchTask(existing, state, ctx)],
+        actions: [{ type: 'launchTask', deploymentId: id, request: { ...launchRequest(existing, state.service, ctx), resumed: true } }],
       };
     }
     return ignore(`duplicate delivery: deployment ${id} exists already (${existing.status})`, id);

@@ -17,7 +17,8 @@ export async function loadState(input: Input, ports: Ports, config: Config): Pro
   const state: ControllerState = { env, deployments };
   if (!needsService(input)) return state;
   try {
-    state.service = await ports.ecs.describeService();
+    // Only a request compares the service's image with the one asked for ("already deployed").
+    state.service = await ports.ecs.describeService({ image: input.kind !== 'task-state' && input.kind !== 'timeout-check' });
   } catch (error) {
     if (!(error instanceof ServiceNotFoundError)) throw error;
     state.serviceProblem = error.message;

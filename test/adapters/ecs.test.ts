@@ -86,9 +86,11 @@ const throttled = () =>
 describe('AwsEcs', () => {
   const client = new ECSClient({ region: REGION });
   const ecs = mockClient(client);
-  const adapter = new AwsEcs(client, { cluster: CLUSTER, service: 'shop-api', container: 'app' });
+  // A fresh adapter per test: it caches task definition revisions, as a warm function does.
+  let adapter: AwsEcs;
 
   beforeEach(() => {
+    adapter = new AwsEcs(client, { cluster: CLUSTER, service: 'shop-api', container: 'app' });
     ecs.reset();
     ecs
       .on(DescribeTaskDefinitionCommand, { taskDefinition: TD(42) })
@@ -133,6 +135,18 @@ describe('AwsEcs', () => {
         platformVersion: 'LATEST',
       });
       expect(ecs).toHaveReceivedCommandWith(DescribeServicesCommand, { cluster: CLUSTER, services: ['shop-api'] });
+    });
+
+    it('does not read the task definition when the image is not needed (a task event)', async () => {
+      // Prepare
+      ecs.on(DescribeServicesCommand).resolves({ services: [{ serviceName: 'shop-api', status: 'ACTIVE', taskDefinition: TD(42) }] });
+
+      // Act
+      const info = await adapter.describeService({ image: false });
+
+      // Assess
+      expect(info).toEqual({ serviceName: 'shop-api', taskDefinitionArn: TD(42) });
+      expect(ecs).not.toHaveReceivedCommand(DescribeTaskDefinitionCommand);
     });
 
     it('keeps a capacity provider strategy instead of a launch type', async () => {
@@ -306,7 +320,7 @@ describe('AwsEcs', () => {
       expect(ecs).toHaveReceivedCommandWith(RunTaskCommand, { taskDefinition: TD(40) });
     });
 
-    it('reuses the revision a previous attempt of the same deployment registered', async () => {
+    it('reuses, on a resumed launch, the revision a previous attempt of the same deployment registered', async () => {
       // Prepare
       const mine = {
         ...baseDefinition,
@@ -319,11 +333,23 @@ describe('AwsEcs', () => {
         .resolves({ taskDefinition: mine, tags: [{ key: DEPLOYMENT_TAG, value: DEPLOYMENT }] });
 
       // Act
-      const outcome = await adapter.launch(request());
+      const outcome = await adapter.launch({ ...request(), resumed: true });
 
       // Assess
       expect(outcome).toEqual({ ok: true, taskArn: TASK, taskDefinitionArn: TD(43) });
       expect(ecs).not.toHaveReceivedCommand(RegisterTaskDefinitionCommand);
+    });
+
+    it('registers without looking up the family on a first launch, and reads a revision once per warm function', async () => {
+      // Act
+      const first = await adapter.launch(request());
+      const second = await adapter.launch(request());
+
+      // Assess
+      expect(first.ok && second.ok).toBe(true);
+      expect(ecs).not.toHaveReceivedCommandWith(DescribeTaskDefinitionCommand, { taskDefinition: 'shop-api' });
+      expect(ecs).toHaveReceivedCommandTimes(DescribeTaskDefinitionCommand, 1);
+      expect(ecs).toHaveReceivedCommandTimes(RegisterTaskDefinitionCommand, 2);
     });
 
     it('turns RunTask failures[] into ok:false with the reason and what to fix', async () => {

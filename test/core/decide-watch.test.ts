@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/core/decide.js';
-import type { Deployment } from '../../src/core/deployment.js';
 import type { TaskStateInput } from '../../src/core/inputs.js';
 import {
   activeState,

@@ -66,12 +66,18 @@ const ERROR_HINTS: Record<string, string> = {
  * definition revision and runs the task in the service's own network.
  */
 export class AwsEcs implements Ecs {
+  /**
+   * Task definitions by ARN with revision: a revision never changes, so a warm function reads each once, and
+   * the service's definition read by `describeService` is the base `launch` registers from (one call, not two).
+   */
+  private readonly definitions = new Map<string, { taskDefinition: TaskDefinition; tags: Tag[] }>();
+
   constructor(
     private readonly client: ECSClient,
     private readonly options: AwsEcsOptions,
   ) {}
 
-  async describeService(): Promise<ServiceInfo> {
+  async describeService(options: { image?: boolean } = {}): Promise<ServiceInfo> {
     const { cluster, service, container } = this.options;
     let described: DescribeServicesCommandOutput;
     try {
@@ -89,17 +95,18 @@ export class AwsEcs implements Ecs {
     if (taskDefinitionArn === undefined) {
       throw new ServiceNotFoundError(`service "${service}" in cluster "${cluster}" has no task definition: deploy the service once first`);
     }
-    const definition = await this.readTaskDefinition(taskDefinitionArn);
-    const containerDefinition = definition.containerDefinitions?.find((c) => c.name === container);
-    if (containerDefinition === undefined) {
-      throw new ServiceNotFoundError(
-        `task definition ${taskDefinitionArn} of service "${service}" has no container named "${container}" (it has ${containerNames(definition)}): set CONTAINER to the migration container's name`,
-      );
-    }
-
     const info: ServiceInfo = { serviceName: found.serviceName ?? service, taskDefinitionArn };
+    if (options.image !== false) {
+      const definition = await this.readTaskDefinition(taskDefinitionArn);
+      const containerDefinition = definition.containerDefinitions?.find((c) => c.name === container);
+      if (containerDefinition === undefined) {
+        throw new ServiceNotFoundError(
+          `task definition ${taskDefinitionArn} of service "${service}" has no container named "${container}" (it has ${containerNames(definition)}): set CONTAINER to the migration container's name`,
+        );
+      }
+      if (containerDefinition.image !== undefined) info.image = containerDefinition.image;
+    }
     if (found.clusterArn !== undefined) info.clusterArn = found.clusterArn;
-    if (containerDefinition.image !== undefined) info.image = containerDefinition.image;
     const vpc = found.networkConfiguration?.awsvpcConfiguration;
     if (vpc?.subnets !== undefined) {
       const network: NetworkConfig = {
@@ -228,11 +235,12 @@ export class AwsEcs implements Ecs {
     let definition: TaskDefinition;
     let baseTags: Tag[];
     try {
-      const described = await this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition: base, include: ['TAGS'] }));
-      if (described.taskDefinition === undefined) return { ok: false, reason: `task definition ${base} not found` };
+      const described = await this.describeTaskDefinition(base);
+      if (described === undefined) return { ok: false, reason: `task definition ${base} not found` };
       definition = described.taskDefinition;
-      baseTags = described.tags ?? [];
-      if (deploymentId !== undefined && definition.family !== undefined) {
+      baseTags = described.tags;
+      // Only a resumed launch can have registered its revision already (the invocation died after it).
+      if (request.resumed === true && deploymentId !== undefined && definition.family !== undefined) {
         const latest = await this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition: definition.family, include: ['TAGS'] }));
         const mine = latest.tags?.some((t) => t.key === DEPLOYMENT_TAG && t.value === deploymentId) === true;
         const arn = latest.taskDefinition?.taskDefinitionArn;
@@ -280,13 +288,25 @@ export class AwsEcs implements Ecs {
   }
 
   private async readTaskDefinition(arn: string): Promise<TaskDefinition> {
+    let described: { taskDefinition: TaskDefinition } | undefined;
     try {
-      const described = await this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn }));
-      if (described.taskDefinition !== undefined) return described.taskDefinition;
+      described = await this.describeTaskDefinition(arn);
     } catch (error) {
       throw this.readFailure(error, 'ecs:DescribeTaskDefinition');
     }
+    if (described !== undefined) return described.taskDefinition;
     throw new ServiceNotFoundError(`task definition ${arn} of service "${this.options.service}" not found`);
+  }
+
+  /** DescribeTaskDefinition with tags, cached when `arn` names a revision (which never changes). */
+  private async describeTaskDefinition(arn: string): Promise<{ taskDefinition: TaskDefinition; tags: Tag[] } | undefined> {
+    const cached = this.definitions.get(arn);
+    if (cached !== undefined) return cached;
+    const described = await this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ['TAGS'] }));
+    if (described.taskDefinition === undefined) return undefined;
+    const found = { taskDefinition: described.taskDefinition, tags: described.tags ?? [] };
+    if (/:\d+$/.test(arn)) this.definitions.set(arn, found);
+    return found;
   }
 
   /** Reading the service: transient → retry the event; anything else → the service cannot be used, say why. */
