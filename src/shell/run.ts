@@ -19,6 +19,8 @@ export interface RunDeps {
   now: () => Date;
   /** Called with each decision before its actions run (the CLI's live display). */
   onDecision?: (input: Input, decision: Decision) => void;
+  /** Waits between conflicting attempts; tests pass one that records instead of waiting. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface StepRecord {
@@ -28,6 +30,17 @@ export interface StepRecord {
 
 /** Attempts per input when conditional writes keep losing races (each attempt reloads the state). */
 const MAX_ATTEMPTS = 5;
+const BACKOFF = { baseMs: 40, capMs: 1000 };
+
+/**
+ * "Full jitter" backoff after the `attempt`-th conflicting write: a random wait up to 40, 80, 160… ms (at most 1 s).
+ * Without it, invocations racing for one environment (a burst of pushes) reload and collide again in lockstep.
+ */
+export function conflictBackoffMs(attempt: number, random: () => number = Math.random): number {
+  return Math.floor(random() * Math.min(BACKOFF.capMs, BACKOFF.baseMs * 2 ** attempt));
+}
+
+const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Handles one raw event end to end: parse, load, decide, execute, and follow the results it asked for. */
 export async function handleEvent(raw: unknown, deps: RunDeps): Promise<StepRecord[]> {
@@ -70,7 +83,14 @@ export async function run(first: Input, deps: RunDeps): Promise<StepRecord[]> {
             cause: error,
           });
         }
-        log.warn('conflicting write: reloading and deciding again', { deploymentId: decision.deploymentId, attempt, error: error.message });
+        const delayMs = conflictBackoffMs(attempt);
+        log.warn('conflicting write: reloading and deciding again', {
+          deploymentId: decision.deploymentId,
+          attempt,
+          delayMs,
+          error: error.message,
+        });
+        await (deps.sleep ?? wait)(delayMs);
         state = undefined;
       }
     }

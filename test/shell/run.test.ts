@@ -5,10 +5,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalLayout } from '../../src/adapters/local/layout.js';
 import { LocalStore } from '../../src/adapters/local/store.js';
 import type { LaunchRequest } from '../../src/core/actions.js';
-import { TransientAwsError } from '../../src/errors.js';
+import { CommitConflictError, TooManyConflictsError, TransientAwsError } from '../../src/errors.js';
 import type { CommitRequest, Ecs, LaunchOutcome, OutgoingEvent, Ports } from '../../src/ports.js';
 import { silentLog } from '../../src/shell/logger.js';
-import { handleEvent } from '../../src/shell/run.js';
+import { conflictBackoffMs, handleEvent } from '../../src/shell/run.js';
 import { config, sample, service, TD, withEvent } from '../support/fixtures.js';
 
 let dir: string;
@@ -102,6 +102,30 @@ describe('the runner', () => {
     const steps = await handleEvent(sample('ecr-push'), h.deps);
     expect(steps[0]?.decision).toMatchObject({ decision: 'launch', reason: expect.stringContaining('resuming the launch') });
     expect(h.launched.map((r) => r.clientToken)).toEqual([h.launched[0]?.clientToken, h.launched[0]?.clientToken]);
+    // Only the resumed launch may find its revision registered already, so only it asks the adapter to look.
+    expect(h.launched.map((r) => r.resumed === true)).toEqual([false, true]);
+  });
+
+  it('waits a jittered, growing delay between conflicting writes and gives up after five attempts', async () => {
+    const h = harness();
+    h.ports.store.commit = async () => {
+      throw new CommitConflictError('environment staging changed since it was read');
+    };
+    const waits: number[] = [];
+    const sleep = async (ms: number) => void waits.push(ms);
+    await expect(handleEvent(sample('ecr-push'), { ...h.deps, sleep })).rejects.toThrow(TooManyConflictsError);
+    expect(waits).toHaveLength(4);
+    waits.forEach((ms, i) => {
+      expect(ms).toBeGreaterThanOrEqual(0);
+      expect(ms).toBeLessThan(40 * 2 ** (i + 1));
+    });
+    expect(h.launched).toHaveLength(0);
+  });
+
+  it('bounds the backoff: the full range at each attempt, never above one second', () => {
+    expect([1, 2, 3].map((attempt) => conflictBackoffMs(attempt, () => 0.999))).toEqual([79, 159, 319]);
+    expect(conflictBackoffMs(10, () => 0.999)).toBe(999);
+    expect(conflictBackoffMs(3, () => 0)).toBe(0);
   });
 
   it('logs and returns normally on invalid input, publishing Event Rejected', async () => {
