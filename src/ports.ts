@@ -43,6 +43,8 @@ export interface CommitRequest {
 export interface Store {
   loadEnvironment(environment: string): Promise<EnvironmentState>;
   loadDeployments(ids: string[]): Promise<Record<string, Deployment>>;
+  /** The environment record and these deployments, in one read where the store can (missing ones are left out). */
+  loadEnvironmentWith(environment: string, ids: string[]): Promise<{ env: EnvironmentState; deployments: Record<string, Deployment> }>;
   /** All or nothing. Throws `CommitConflictError` when a record changed since it was read. */
   commit(request: CommitRequest): Promise<void>;
   /** Newest first. */

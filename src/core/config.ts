@@ -66,6 +66,8 @@ export const awsConfigSchema = z.object({
   SCHEDULER_GROUP: nonEmpty('the EventBridge Scheduler schedule group for timeout checks'),
   SCHEDULER_ROLE_ARN: nonEmpty('the IAM role ARN EventBridge Scheduler assumes to invoke the watcher'),
   WATCH_FUNCTION_ARN: nonEmpty('the ARN of the watcher Lambda function'),
+  /** Where EventBridge Scheduler puts a timeout check it could not deliver (optional; without it, it is dropped). */
+  SCHEDULER_DLQ_ARN: optionalText,
 });
 export type AwsConfig = z.output<typeof awsConfigSchema>;
 

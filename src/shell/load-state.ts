@@ -11,9 +11,12 @@ export const LOG_TAIL = { lines: 50, bytes: 8 * 1024 };
 
 /** Reads what `decide` needs for this input: the environment record, the deployments involved, the service. */
 export async function loadState(input: Input, ports: Ports, config: Config): Promise<ControllerState> {
-  const env = await ports.store.loadEnvironment(config.ENVIRONMENT);
-  const ids = [env.active?.deploymentId, env.queued, deploymentIdOf(input, config)].filter((id): id is string => id !== undefined);
-  const deployments = await ports.store.loadDeployments([...new Set(ids)]);
+  // The input's own deployment comes with the environment record; the one holding the lock or queued, when it
+  // is another, in a second read (most events concern the active deployment or find the environment idle).
+  const own = deploymentIdOf(input, config);
+  const { env, deployments } = await ports.store.loadEnvironmentWith(config.ENVIRONMENT, own !== undefined ? [own] : []);
+  const others = [env.active?.deploymentId, env.queued].filter((id): id is string => id !== undefined && id !== own);
+  if (others.length > 0) Object.assign(deployments, await ports.store.loadDeployments([...new Set(others)]));
   const state: ControllerState = { env, deployments };
   if (!needsService(input)) return state;
   try {

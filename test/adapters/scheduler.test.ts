@@ -41,6 +41,7 @@ describe('EventBridgeScheduler', () => {
     const target = scheduler.commandCalls(CreateScheduleCommand)[0]?.args[0].input.Target;
     expect(target?.Arn).toBe(WATCHER);
     expect(target?.RoleArn).toBe(ROLE);
+    expect(target?.DeadLetterConfig).toBeUndefined();
     const delivered: unknown = JSON.parse(target?.Input ?? '{}');
     expect(delivered).toMatchObject({
       source: 'ecs-migrate.scheduler',
@@ -55,6 +56,25 @@ describe('EventBridgeScheduler', () => {
       deploymentId: ID,
       environment: 'staging',
     });
+  });
+
+  it('gives the schedule a dead-letter queue when one is configured (SCHEDULER_DLQ_ARN)', async () => {
+    // Prepare
+    const queue = 'arn:aws:sqs:eu-west-1:123456789012:ecs-migrate-staging-failed';
+    const withQueue = new EventBridgeScheduler(client, {
+      group: 'ecs-migrate-staging',
+      targetArn: WATCHER,
+      roleArn: ROLE,
+      deadLetterArn: queue,
+    });
+    scheduler.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn:aws:scheduler:eu-west-1:123456789012:schedule/x/y' });
+
+    // Act
+    await withQueue.scheduleTimeout(ID, 'staging', '2026-11-25T10:15:24.250Z');
+
+    // Assess
+    const target = scheduler.commandCalls(CreateScheduleCommand)[0]?.args[0].input.Target;
+    expect(target?.DeadLetterConfig).toEqual({ Arn: queue });
   });
 
   it('treats an existing schedule of the same name as scheduled (a retried invocation)', async () => {

@@ -1,5 +1,6 @@
 import 'aws-sdk-client-mock-vitest/extend';
 import {
+  BatchGetItemCommand,
   DynamoDBClient,
   GetItemCommand,
   ProvisionedThroughputExceededException,
@@ -162,6 +163,56 @@ describe('DynamoDbStore', () => {
 
     // Assess
     expect(found).toEqual({ [ID]: deployment() });
+  });
+
+  it('reads the environment record and deployments in one consistent BatchGetItem', async () => {
+    // Prepare
+    ddb.on(BatchGetItemCommand).resolves({
+      Responses: {
+        [TABLE]: [
+          marshall({ pk: 'ENV#staging', sk: `DEP#${ID}`, ...deployment() }, { removeUndefinedValues: true }),
+          marshall({ pk: 'ENV#staging', sk: 'STATE', ...env(7) }),
+        ],
+      },
+    });
+
+    // Act
+    const found = await store.loadEnvironmentWith('staging', [ID, '20261125-000000-ffffffff']);
+
+    // Assess
+    expect(found).toEqual({ env: env(7), deployments: { [ID]: deployment() } });
+    expect(ddb).toHaveReceivedCommandTimes(BatchGetItemCommand, 1);
+    expect(ddb).toHaveReceivedCommandWith(BatchGetItemCommand, {
+      RequestItems: {
+        [TABLE]: {
+          ConsistentRead: true,
+          Keys: [
+            { pk: { S: 'ENV#staging' }, sk: { S: 'STATE' } },
+            { pk: { S: 'ENV#staging' }, sk: { S: `DEP#${ID}` } },
+            { pk: { S: 'ENV#staging' }, sk: { S: 'DEP#20261125-000000-ffffffff' } },
+          ],
+        },
+      },
+    });
+  });
+
+  it('asks again for keys BatchGetItem left unprocessed, and gives up with a retryable error', async () => {
+    // Prepare
+    const stateKey = { pk: { S: 'ENV#staging' }, sk: { S: 'STATE' } };
+    ddb
+      .on(BatchGetItemCommand)
+      .resolvesOnce({ Responses: { [TABLE]: [] }, UnprocessedKeys: { [TABLE]: { Keys: [stateKey] } } })
+      .resolvesOnce({ Responses: { [TABLE]: [marshall({ pk: 'ENV#staging', sk: 'STATE', ...env(7) })] } });
+
+    // Act
+    const found = await store.loadEnvironmentWith('staging', [ID]);
+    ddb.on(BatchGetItemCommand).resolves({ UnprocessedKeys: { [TABLE]: { Keys: [stateKey] } } });
+    const stuck = store.loadEnvironmentWith('staging', [ID]);
+
+    // Assess
+    expect(found).toEqual({ env: env(7), deployments: {} });
+    expect(ddb.commandCalls(BatchGetItemCommand)[1]?.args[0].input.RequestItems?.[TABLE]?.Keys).toEqual([stateKey]);
+    await expect(stuck).rejects.toThrow(TransientAwsError);
   });
 
   it('lists deployments newest first with one Query', async () => {

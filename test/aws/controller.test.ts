@@ -20,6 +20,7 @@ import {
   REGION,
   REPOSITORY,
   resetMoto,
+  SCHEDULER_DLQ_ARN,
   SCHEDULER_GROUP,
   SERVICE,
   type Stack,
@@ -122,6 +123,7 @@ describe('launcher and watcher on AWS (moto)', () => {
     expect(deployment).toMatchObject({ status: 'running', taskArn: task.taskArn, image: imageOf(digest(1)) });
     const schedule = await c.scheduler.send(new GetScheduleCommand({ Name: `ecs-migrate-${deploymentId}`, GroupName: SCHEDULER_GROUP }));
     expect(schedule.ScheduleExpression).toMatch(/^at\(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\)$/);
+    expect(schedule.Target?.DeadLetterConfig?.Arn).toBe(SCHEDULER_DLQ_ARN);
     expect(await serviceTaskDefinition()).toBe(stack.baseTaskDefinitionArn);
     const events = await drainEvents(c, stack.queueUrl);
     expect(named(events, 'Migration Started')).toHaveLength(1);

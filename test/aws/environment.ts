@@ -36,6 +36,7 @@ export const IDEMPOTENCY_TABLE = 'ecs-migrate-idempotency';
 export const SCHEDULER_GROUP = 'ecs-migrate-staging';
 export const WATCH_FUNCTION_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:ecs-migrate-staging-watch`;
 export const SCHEDULER_ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/ecs-migrate-staging-scheduler`;
+export const SCHEDULER_DLQ_ARN = `arn:aws:sqs:${REGION}:${ACCOUNT}:ecs-migrate-staging-failed`;
 export const OLD_IMAGE = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/${REPOSITORY}:v1.3.0`;
 
 export function endpoint(): string {
@@ -65,6 +66,7 @@ export function handlerEnv(overrides: Record<string, string> = {}): Record<strin
     EVENT_BUS,
     SCHEDULER_GROUP,
     SCHEDULER_ROLE_ARN,
+    SCHEDULER_DLQ_ARN,
     WATCH_FUNCTION_ARN,
     // One attempt: an emulator error shows at once instead of after the SDK's backoff.
     AWS_MAX_ATTEMPTS: '1',

@@ -147,7 +147,9 @@ describe('IAM: least privilege of the functions', () => {
         expect(resourcesOf(statements, 'events:PutEvents')).toEqual([arn.bus('default')]);
         const dynamodb = statements.filter((s) => list(s.Action).some((a) => a.startsWith('dynamodb:')));
         expect(dynamodb.flatMap((s) => list(s.Resource)).sort()).toEqual(['<DeploymentsTable.Arn>', '<IdempotencyTable.Arn>']);
-        for (const a of dynamodb.flatMap((s) => list(s.Action))) expect(a).not.toMatch(/Scan|Table|Batch|Export|Restore|Backup|Stream/);
+        // Reads by key only (BatchGetItem included: the environment record and a deployment in one read), no bulk writes.
+        for (const a of dynamodb.flatMap((s) => list(s.Action)))
+          expect(a).not.toMatch(/Scan|Table|BatchWrite|Export|Restore|Backup|Stream/);
         expect(resourcesOf(statements, 'scheduler:CreateSchedule')).toEqual([arn.schedules]);
         expect(resourcesOf(statements, 'scheduler:DeleteSchedule')).toEqual([arn.schedules]);
         const scheduler = statements.flatMap((s) => list(s.Action)).filter((a) => a.startsWith('scheduler:'));
@@ -177,6 +179,7 @@ describe('IAM: least privilege of the functions', () => {
       'iam:PassRole',
       'events:PutEvents',
       'dynamodb:GetItem',
+      'dynamodb:BatchGetItem', // the environment record and a deployment in one read
       'dynamodb:Query',
       'dynamodb:PutItem', // TransactWriteItems of Put items, Powertools idempotency
       'dynamodb:UpdateItem',
@@ -216,7 +219,7 @@ describe('IAM: least privilege of the functions', () => {
     expect(resourcesOf(statements, 'events:PutEvents')).toEqual([arn.bus('shop-events')]);
   });
 
-  it('the scheduler role may only invoke the watcher, and only EventBridge Scheduler of this account may assume it', () => {
+  it('the scheduler role may only invoke the watcher and dead-letter to the failed-invocation queue; only Scheduler of this account may assume it', () => {
     const { resolve } = resolver(cfn);
     const role = resolve<{
       AssumeRolePolicyDocument: { Statement: (Statement & { Principal: Json })[] };
@@ -225,7 +228,10 @@ describe('IAM: least privilege of the functions', () => {
     }>(resource(cfn, 'SchedulerRole').Properties);
     expect(role.ManagedPolicyArns).toBeUndefined();
     const statements = role.Policies.flatMap((p) => p.PolicyDocument.Statement);
-    expect(statements).toEqual([{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: arn.watcher }]);
+    expect(statements).toEqual([
+      { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: arn.watcher },
+      { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: '<FailedInvocationQueue.Arn>' },
+    ]);
     const trust = role.AssumeRolePolicyDocument.Statement;
     expect(trust).toHaveLength(1);
     expect(trust[0]?.Principal).toEqual({ Service: 'scheduler.amazonaws.com' });

@@ -50,6 +50,7 @@ describe('functions', () => {
         EVENT_BUS: 'default',
         SCHEDULER_GROUP: '<TimeoutScheduleGroup>',
         SCHEDULER_ROLE_ARN: '<SchedulerRole.Arn>',
+        SCHEDULER_DLQ_ARN: '<FailedInvocationQueue.Arn>',
         WATCH_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:ecs-migrate-staging-watch',
         POWERTOOLS_SERVICE_NAME: 'ecs-migrate',
         POWERTOOLS_LOG_LEVEL: 'INFO',

@@ -37,6 +37,7 @@ export function createAwsPorts(config: Config, awsConfig: AwsConfig, clients: Aw
       group: awsConfig.SCHEDULER_GROUP,
       targetArn: awsConfig.WATCH_FUNCTION_ARN,
       roleArn: awsConfig.SCHEDULER_ROLE_ARN,
+      ...(awsConfig.SCHEDULER_DLQ_ARN !== undefined ? { deadLetterArn: awsConfig.SCHEDULER_DLQ_ARN } : {}),
     }),
   };
 }

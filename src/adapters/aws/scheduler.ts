@@ -10,6 +10,8 @@ export interface EventBridgeSchedulerOptions {
   targetArn: string;
   /** SCHEDULER_ROLE_ARN: the role Scheduler assumes to invoke the target. */
   roleArn: string;
+  /** SCHEDULER_DLQ_ARN: an SQS queue for checks Scheduler could not deliver; the role needs sqs:SendMessage on it. */
+  deadLetterArn?: string;
 }
 
 /**
@@ -56,7 +58,7 @@ export class EventBridgeScheduler implements Scheduler {
   ) {}
 
   async scheduleTimeout(deploymentId: string, environment: string, at: string): Promise<void> {
-    const { group, targetArn, roleArn } = this.options;
+    const { group, targetArn, roleArn, deadLetterArn } = this.options;
     try {
       await this.client.send(
         new CreateScheduleCommand({
@@ -72,6 +74,8 @@ export class EventBridgeScheduler implements Scheduler {
             RoleArn: roleArn,
             Input: JSON.stringify(timeoutCheckEvent(deploymentId, environment, at, targetArn)),
             RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 3600 },
+            // A check Scheduler could not deliver is kept (and alarmed on) rather than dropped.
+            ...(deadLetterArn !== undefined ? { DeadLetterConfig: { Arn: deadLetterArn } } : {}),
           },
         }),
       );

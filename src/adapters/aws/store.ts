@@ -1,5 +1,6 @@
 import {
   type AttributeValue,
+  BatchGetItemCommand,
   type DynamoDBClient,
   GetItemCommand,
   QueryCommand,
@@ -46,11 +47,25 @@ export class DynamoDbStore implements Store {
   ) {}
 
   async loadEnvironment(environment: string): Promise<EnvironmentState> {
-    const item = await this.get(KEYS.environment(environment));
-    if (item === undefined) return emptyEnvironment(environment);
-    const { pk: _pk, sk: _sk, ...state } = item;
-    // Our own writes: the item has the shape `commit` gave it.
-    return state as unknown as EnvironmentState;
+    return toEnvironment(environment, await this.get(KEYS.environment(environment)));
+  }
+
+  /** One strongly consistent BatchGetItem for the environment record and the deployments (a GetItem when there are none). */
+  async loadEnvironmentWith(
+    environment: string,
+    ids: string[],
+  ): Promise<{ env: EnvironmentState; deployments: Record<string, Deployment> }> {
+    if (ids.length === 0) return { env: await this.loadEnvironment(environment), deployments: {} };
+    const keys = [KEYS.environment(environment), ...ids.map((id) => KEYS.deployment(this.options.environment, id))];
+    const items = await this.batchGet(keys);
+    const stateItem = items.find((item) => item.sk === 'STATE');
+    const deployments: Record<string, Deployment> = {};
+    for (const item of items) {
+      if (item.sk === 'STATE') continue;
+      const d = toDeployment(item);
+      deployments[d.id] = d;
+    }
+    return { env: toEnvironment(environment, stateItem), deployments };
   }
 
   async loadDeployments(ids: string[]): Promise<Record<string, Deployment>> {
@@ -127,6 +142,29 @@ export class DynamoDbStore implements Store {
     return found;
   }
 
+  /** BatchGetItem (≤ 100 keys), asking again for what DynamoDB left unprocessed, a few times with a short wait. */
+  private async batchGet(keys: { pk: string; sk: string }[]): Promise<Record<string, unknown>[]> {
+    const { table } = this.options;
+    const found: Record<string, unknown>[] = [];
+    let pending: Record<string, AttributeValue>[] = keys.map((key) => marshall(key));
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      if (attempt > BATCH_ATTEMPTS) {
+        throw new TransientAwsError(
+          `dynamodb:BatchGetItem left ${pending.length} keys unprocessed after ${BATCH_ATTEMPTS} attempts; the event will be retried`,
+        );
+      }
+      if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
+      try {
+        const out = await this.client.send(new BatchGetItemCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: true } } }));
+        found.push(...(out.Responses?.[table] ?? []).map((item) => unmarshall(item)));
+        pending = out.UnprocessedKeys?.[table]?.Keys ?? [];
+      } catch (error) {
+        throw awsFailure(error, 'dynamodb:BatchGetItem', `check DEPLOYMENTS_TABLE ("${table}") and its key schema (pk, sk: String)`);
+      }
+    }
+    return found;
+  }
+
   private async get(key: { pk: string; sk: string }): Promise<Record<string, unknown> | undefined> {
     try {
       const { Item } = await this.client.send(
@@ -137,6 +175,15 @@ export class DynamoDbStore implements Store {
       throw awsFailure(error, 'dynamodb:GetItem', `check DEPLOYMENTS_TABLE ("${this.options.table}") and its key schema (pk, sk: String)`);
     }
   }
+}
+
+const BATCH_ATTEMPTS = 4;
+
+function toEnvironment(environment: string, item: Record<string, unknown> | undefined): EnvironmentState {
+  if (item === undefined) return emptyEnvironment(environment);
+  const { pk: _pk, sk: _sk, ...state } = item;
+  // Our own writes: the item has the shape `commit` gave it.
+  return state as unknown as EnvironmentState;
 }
 
 function conditionalPut(table: string, item: object, versionAttribute: string, expected: number): TransactWriteItem {

@@ -28,6 +28,10 @@ export class LocalStore implements Store {
     return found;
   }
 
+  async loadEnvironmentWith(environment: string, ids: string[]) {
+    return { env: await this.loadEnvironment(environment), deployments: await this.loadDeployments(ids) };
+  }
+
   commit(request: CommitRequest): Promise<void> {
     const result = this.queue.then(() => this.commitNow(request));
     this.queue = result.catch(() => undefined);
