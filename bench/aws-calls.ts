@@ -163,6 +163,10 @@ function describe(api: string, input: AnyInput): string {
       return `${input.TableName} ${Object.values(input.Key ?? {})
         .map((v) => (v as AnyInput).S)
         .join(' ')}`;
+    case 'BatchGetItem':
+      return Object.entries(input.RequestItems ?? {})
+        .map(([table, request]) => `${table} ${((request as AnyInput).Keys ?? []).map((k: AnyInput) => k.sk?.S).join(', ')}`)
+        .join('; ');
     case 'Query':
     case 'PutItem':
     case 'UpdateItem':

@@ -7,34 +7,12 @@
  * Run alone: node bench/bundle.mjs (prints the result as JSON).
  */
 import { readFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 
 const root = join(import.meta.dirname, '..');
 const FLOOR_ENTRY = 'bench/floor/handler.ts';
-
-/**
- * What-if, to size a fix rather than guess it: the same handlers, with every `import { z } from 'zod'` (ours in
- * src/core and Powertools' EventBridgeSchema) read as `import * as z from 'zod'`. esbuild keeps the whole
- * namespace object `z` (every schema type, JSON-schema conversion and all ~40 locales) for the named import, but
- * shakes a namespace import down to the members used. Nothing is written to the sources.
- */
-const zodNamespaceImport = {
-  name: 'what-if-zod-namespace-import',
-  setup(build) {
-    build.onLoad({ filter: /\.(ts|js|mjs)$/ }, async (args) => {
-      const text = await readFile(args.path, 'utf8');
-      const pattern = /import \{ z \} from (['"])zod\1/g;
-      if (!pattern.test(text)) return undefined;
-      return {
-        contents: text.replace(pattern, "import * as z from 'zod'"),
-        loader: args.path.endsWith('.ts') ? 'ts' : 'js',
-        resolveDir: dirname(args.path),
-      };
-    });
-  },
-};
 
 /** The package a bundled input belongs to: `@scope/name` or `name` under node_modules, else the project itself. */
 function packageOf(input) {
@@ -103,33 +81,12 @@ export async function buildBundles(workDir) {
     metafiles[name] = analysis.metafile;
   }
 
-  // The what-if builds (see zodNamespaceImport).
-  const whatIf = {};
-  for (const name of ['launch', 'watch']) {
-    const outfile = join(workDir, 'what-if', name, 'index.mjs');
-    await esbuild.build({
-      ...lambdaOptions,
-      absWorkingDir: root,
-      entryPoints: [join(root, entries[name].entryPoint)],
-      outfile,
-      plugins: [zodNamespaceImport],
-      logLevel: 'warning',
-    });
-    whatIf[name] = outfile;
-  }
-
   const sizes = { floor: await sizeOf(floorOut) };
   for (const name of ['launch', 'watch']) {
     const size = await sizeOf(entries[name].outfile);
     const analysed = Object.values(metafiles[name].outputs)[0].bytes;
     if (analysed !== size.raw) throw new Error(`the analysis build of ${name} (${analysed} B) differs from buildAll's (${size.raw} B)`);
     sizes[name] = { ...size, ratio: { raw: size.raw / sizes.floor.raw, gzip: size.gzip / sizes.floor.gzip } };
-  }
-
-  const whatIfSizes = {};
-  for (const name of ['launch', 'watch']) {
-    const size = await sizeOf(whatIf[name]);
-    whatIfSizes[name] = { ...size, ratio: { raw: size.raw / sizes.floor.raw, gzip: size.gzip / sizes.floor.gzip } };
   }
 
   const perPackage = Object.fromEntries(Object.entries(metafiles).map(([name, meta]) => [name, composition(meta)]));
@@ -154,11 +111,9 @@ export async function buildBundles(workDir) {
       floor: relative(root, floorOut),
       launch: relative(root, entries.launch.outfile),
       watch: relative(root, entries.watch.outfile),
-      'launch (what-if)': relative(root, whatIf.launch),
     },
     nodeOptions: '',
     sizes,
-    whatIf: { change: "every `import { z } from 'zod'` read as `import * as z from 'zod'`", sizes: whatIfSizes },
     composition: table,
   };
 }

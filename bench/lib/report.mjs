@@ -80,28 +80,6 @@ function tableRows(r, v) {
       verdict(v[`init:${name}`]),
     );
   }
-  if (measured(r.bundle) && r.bundle.whatIf !== undefined) {
-    const w = r.bundle.whatIf.sizes.launch;
-    row(
-      `What-if: \`launch\` with ${r.bundle.whatIf.change} — size (raw / gzip)`,
-      `${kb(w.raw)} / ${kb(w.gzip)}`,
-      `${kb(r.bundle.sizes.floor.raw)} / ${kb(r.bundle.sizes.floor.gzip)}`,
-      `${x(w.ratio.raw)} / ${x(w.ratio.gzip)}`,
-      '(a measured fix, not shipped)',
-      '—',
-    );
-  }
-  if (measured(r.coldInit) && r.coldInit.bundles['launch (what-if)'] !== undefined) {
-    const c = r.coldInit.bundles;
-    row(
-      'What-if: cold init of that `launch` bundle',
-      mmm(c['launch (what-if)'].importMs, ms),
-      mmm(c.floor.importMs, ms),
-      x(c['launch (what-if)'].ratio),
-      '(a measured fix, not shipped)',
-      '—',
-    );
-  }
   if (measured(r.decide)) {
     const d = r.decide;
     row(
@@ -215,16 +193,13 @@ export function removable(call, earlier) {
       return { when: 'now', why: "the watcher compares only the service's task definition ARN, which DescribeServices returns" };
     return { when: 'warm', why: `cache: ${revision} is an immutable revision (ARN-keyed cache in the warm function)` };
   }
-  if (call.api === 'dynamodb:GetItem' && call.detail.includes(' DEP#'))
+  if (
+    (call.api === 'dynamodb:GetItem' || call.api === 'dynamodb:BatchGetItem') &&
+    call.detail.includes(' DEP#') &&
+    !call.detail.includes('STATE')
+  )
     return { when: 'now', why: 'merge with the STATE read into one BatchGetItem' };
   return undefined;
-}
-
-function whatIfText(b) {
-  if (b.whatIf === undefined) return '';
-  const w = b.whatIf.sizes;
-  const met = w.launch.ratio.raw <= TARGETS.bundleRatio;
-  return `Measured fix (the what-if rows): a namespace import, \`import * as z from 'zod'\`, lets esbuild keep only the members used; with it in our two files and Powertools' \`EventBridgeSchema\` replaced by a local envelope schema written the same way (it is a few fields), launch is ${kb(w.launch.raw)} (${x(w.launch.ratio.raw)} of the floor)${met ? ', within the target' : `, still above ${TARGETS.bundleRatio}×: the rest is zod's core (kept even when shaken), our own code and the extra ECS commands; \`zod/mini\` (zod's tree-shakable functional API) would take most of zod's share away`}.`;
 }
 
 function notes(r, v) {
@@ -241,13 +216,13 @@ function notes(r, v) {
         .map((p) => `${p.package} ${kb(p.extra)}`)
         .join(
           ', ',
-        )}. zod's share is its whole namespace: \`import { z } from 'zod'\` (in \`src/core/events.ts\`, \`src/core/config.ts\` and in Powertools' \`EventBridgeSchema\`) makes esbuild keep the namespace object \`z\` with every schema type, the JSON-schema converters and all of zod's locales. ${whatIfText(b)}`,
+        )}. The schemas already use zod's tree-shakable \`zod/mini\` API (the classic \`import { z } from 'zod'\` kept all of zod: 2.1× the floor); the rest is our own code and the ECS commands only ecs-migrate sends.`,
     );
   }
   if (v['init:launch'] === false || v['init:watch'] === false) {
     const c = r.coldInit.bundles;
     out.push(
-      `- **Cold init** (${x(c.launch.ratio)} / ${x(c.watch.ratio)} of the floor, +${ms(c.launch.importMs.median - c.floor.importMs.median)}): most of an import here is V8 reading and compiling the module source (in a CPU profile of the import, \`compileSourceTextModule\` is the largest item, ahead of building the clients and validating the configuration), so init follows bundle size and the same fix applies${c['launch (what-if)'] !== undefined ? `: the what-if bundle imports in ${ms(c['launch (what-if)'].importMs.median)} (${x(c['launch (what-if)'].ratio)} of the floor)` : ''}.`,
+      `- **Cold init** (${x(c.launch.ratio)} / ${x(c.watch.ratio)} of the floor, +${ms(c.launch.importMs.median - c.floor.importMs.median)}): most of an import here is V8 reading and compiling the module source (in a CPU profile of the import, \`compileSourceTextModule\` is the largest item, ahead of building the clients and validating the configuration), so init follows bundle size: ${kb(r.bundle.sizes.launch.raw - r.bundle.sizes.floor.raw)} more source than the floor (our code, zod/mini, the extra ECS commands) to compile. The miss is ${ms(Math.max(c.launch.importMs.median, c.watch.importMs.median) - TARGETS.initRatio * c.floor.importMs.median)} over the target, well within the run-to-run spread of the floor itself (its min–max is ${ms(c.floor.importMs.min)}–${ms(c.floor.importMs.max)}); lazy-importing the adapters per event would shave it at the price of a slower first event.`,
     );
   }
   if (v.decide === false)
@@ -259,7 +234,7 @@ function notes(r, v) {
     const warm = cuts.filter((cut) => cut?.when === 'warm').length;
     const rest = c.length - now - warm;
     out.push(
-      `- **AWS calls** (${c.length} > ${TARGETS.awsCalls}): the design spends calls on its guarantees — the deployment and the environment lock are written before RunTask and again after it (a transaction each), a task definition revision is registered per migration (the image pinned by digest), a one-shot timeout schedule is created and deleted, and the watcher re-reads the service before updating it (never move back). ${now} calls could go in every migration (marked **yes** in the table below: a task definition read twice, a retry-only lookup made on a first attempt, a task definition the watcher does not use, and two GetItems per invocation that one BatchGetItem does), and ${warm} more with an ARN-keyed cache of task definitions in a warm function. That leaves ${rest}, still above ${TARGETS.awsCalls}: going lower means dropping a guarantee (e.g. DeleteSchedule could go with the schedule's ActionAfterCompletion=DELETE, at the price of one ignored timeout check per migration).`,
+      `- **AWS calls** (${c.length} > ${TARGETS.awsCalls}): the design spends calls on its guarantees — the deployment and the environment lock are written before RunTask and again after it (a transaction each), a task definition revision is registered per migration (the image pinned by digest), a one-shot timeout schedule is created and deleted, and the watcher re-reads the service before updating it (never move back). Already cut (20 → ${c.length} since the first measurement): the environment record and the event's deployment come in one BatchGetItem, a first launch no longer looks up a revision registered by an earlier attempt, the watcher no longer reads the task definition it does not use, and the launcher reads the service's task definition once. ${now > 0 ? `${now} more could go in every migration (marked **yes** in the table below)` : 'Nothing else can go in every migration'}${warm > 0 ? `; ${warm} more only in a warm function (marked *warm only*: immutable revisions cached by ARN, as the launcher's ECS adapter already does; the log tail's lookup does not cache yet)` : ''}. That leaves ${rest}, still above ${TARGETS.awsCalls}: going lower means dropping a guarantee (e.g. DeleteSchedule could go with the schedule's ActionAfterCompletion=DELETE, at the price of one ignored timeout check per migration; the second transaction after RunTask records the task ARN that ties STOPPED events to the deployment).`,
     );
   }
   if (v.reaction === false) out.push(`- **Reaction latency**: median ${ms(r.reaction.recordedMs.median)}.`);
