@@ -10,7 +10,6 @@
  *
  * Run: node --import tsx bench/reaction.ts <work dir> [migrations]. Prints one JSON line (milliseconds).
  */
-import { randomUUID } from 'node:crypto';
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { localDefaults, validConfig } from '../cli/local-config.js';
@@ -18,6 +17,7 @@ import { appName } from '../src/adapters/local/images.js';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from '../src/adapters/local/task-event.js';
 import { createLocalController } from '../src/local/controller.js';
 import { runToEnd } from '../src/local/run-to-end.js';
+import { localPushEvent } from '../src/local/trigger-events.js';
 import { silentLog } from '../src/shell/logger.js';
 
 const workDir = resolve(process.argv[2] ?? join(import.meta.dirname, '.work'));
@@ -71,23 +71,7 @@ async function oneMigration(app: string, stateDir: string): Promise<{ decidedMs:
       config.CONTAINER,
       `${LOCAL_ACCOUNT}.dkr.ecr.${LOCAL_REGION}.amazonaws.com/${config.REPOSITORY}:initial`,
     );
-    const push = {
-      version: '0',
-      id: randomUUID(),
-      'detail-type': 'ECR Image Action',
-      source: 'aws.ecr',
-      account: LOCAL_ACCOUNT,
-      time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      region: LOCAL_REGION,
-      resources: [],
-      detail: {
-        result: 'SUCCESS',
-        'repository-name': config.REPOSITORY,
-        'image-digest': digest,
-        'action-type': 'PUSH',
-        'image-tag': 'latest',
-      },
-    };
+    const push = localPushEvent({ repository: config.REPOSITORY, digest, tag: 'latest' });
     const run = await runToEnd(controller, push);
     await controller.idle();
     const outcome = run.deployment?.rollout ?? run.decision.decision;

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -8,6 +7,7 @@ import { splitCommand } from '../src/core/config.js';
 import type { Deployment } from '../src/core/deployment.js';
 import { createLocalController, type LocalController } from '../src/local/controller.js';
 import { type LocalRun, recoverInterrupted, runToEnd } from '../src/local/run-to-end.js';
+import { localEnvelope, localPushEvent } from '../src/local/trigger-events.js';
 import { silentLog } from '../src/shell/logger.js';
 import { bold, decisionLine, deploymentSummary, dim, eventLine, green, logTailLines, red } from './format.js';
 import { CliUsageError, localDefaults, readConfigFile, validConfig } from './local-config.js';
@@ -113,14 +113,7 @@ function triggerEvent(
   image: string,
   digest: string,
 ): Record<string, unknown> {
-  const base = {
-    version: '0',
-    id: randomUUID(),
-    account: LOCAL_ACCOUNT,
-    time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    region: LOCAL_REGION,
-    resources: [],
-  };
+  const base = localEnvelope();
   const requestedBy = `${process.env.USER ?? 'someone'}@local`;
   if (options.run !== undefined) {
     return {
@@ -145,12 +138,7 @@ function triggerEvent(
       },
     };
   }
-  return {
-    ...base,
-    source: 'aws.ecr',
-    'detail-type': 'ECR Image Action',
-    detail: { result: 'SUCCESS', 'repository-name': repository, 'image-digest': digest, 'action-type': 'PUSH', 'image-tag': options.tag },
-  };
+  return localPushEvent({ repository, digest, tag: options.tag, id: base.id });
 }
 
 function report(

@@ -7,6 +7,7 @@ import { appName } from '../../src/adapters/local/images.js';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from '../../src/adapters/local/task-event.js';
 import { createLocalController, type LocalController } from '../../src/local/controller.js';
 import { recoverInterrupted, runToEnd } from '../../src/local/run-to-end.js';
+import { localPushEvent } from '../../src/local/trigger-events.js';
 import { silentLog } from '../../src/shell/logger.js';
 
 const EXAMPLES = resolve(import.meta.dirname, '..', '..', 'examples');
@@ -33,16 +34,8 @@ async function setUp(appDir: string, overrides: Record<string, string> = {}, tag
     `${LOCAL_ACCOUNT}.dkr.ecr.${LOCAL_REGION}.amazonaws.com/${config.REPOSITORY}:initial`,
   );
   const push = (id: string, extra: Record<string, unknown> = {}) => ({
-    version: '0',
-    id,
-    'detail-type': 'ECR Image Action',
-    source: 'aws.ecr',
-    account: LOCAL_ACCOUNT,
-    time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    region: LOCAL_REGION,
-    resources: [],
+    ...localPushEvent({ repository: config.REPOSITORY, digest, tag, id }),
     ...extra,
-    detail: { result: 'SUCCESS', 'repository-name': config.REPOSITORY, 'image-digest': digest, 'action-type': 'PUSH', 'image-tag': tag },
   });
   return { controller, config, push };
 }

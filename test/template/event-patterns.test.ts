@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { EMITTED_TYPES } from '../../src/core/actions.js';
 import { resetMoto } from '../support/moto-server.js';
 import {
   type CfnTemplate,
@@ -174,19 +175,8 @@ const withTagPattern: Case[] = [
 
 /** What ecs-migrate emits must never trigger it again; only Rollout Halted of this environment reaches the halted queue. */
 function emitted(): Case[] {
-  const types = [
-    'Migration Started',
-    'Migration Succeeded',
-    'Migration Failed',
-    'Migration Timed Out',
-    'Migration Superseded',
-    'Rollout Continued',
-    'Rollout Halted',
-    'Command Started',
-    'Command Succeeded',
-    'Command Failed',
-    'Event Rejected',
-  ];
+  // Every type the core can emit, so a new one is covered the day it is added.
+  const types = [...EMITTED_TYPES];
   const event = (detailType: string, environment: string): Sample => ({
     source: 'ecs-migrate',
     'detail-type': detailType,
