@@ -6,18 +6,21 @@
  * Run: node --import tsx bench/decide.ts [total] [batches]. Prints one JSON line: µs per event for each batch,
  * with parse included and excluded, and how often each decision came out.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { type Config, parseConfig } from '../src/core/config.js';
+import type { Config } from '../src/core/config.js';
 import type { DecideContext } from '../src/core/context.js';
 import { decide } from '../src/core/decide.js';
-import type { Deployment } from '../src/core/deployment.js';
 import type { Input } from '../src/core/inputs.js';
 import { parseInput } from '../src/core/parse.js';
-import type { ControllerState, ServiceInfo } from '../src/core/state.js';
-
-const root = join(import.meta.dirname, '..');
-const sample = (name: string): Record<string, unknown> => JSON.parse(readFileSync(join(root, 'events', `${name}.json`), 'utf8'));
+import type { ControllerState } from '../src/core/state.js';
+// The unit tests' world: events/ samples, their configuration, the service, the deployment they belong to.
+import {
+  activeState,
+  idleState,
+  runningDeployment,
+  sample,
+  config as sampleConfig,
+  ctx as sampleContext,
+} from '../test/support/fixtures.js';
 
 /** A push of another image while a migration runs: it waits in the queue. */
 function newerPush(): Record<string, unknown> {
@@ -26,50 +29,11 @@ function newerPush(): Record<string, unknown> {
   return { ...raw, id: '5e1d9a4c-0b7f-4a3e-9c2d-8f6b1e0a7c35', detail };
 }
 
-const configResult = parseConfig(sample('config') as Record<string, unknown>);
-if (!configResult.ok) throw new Error(configResult.problems.join('; '));
-const config: Config = configResult.config;
-const ctx: DecideContext = { config, now: '2026-11-25T09:18:00.000Z' };
-
-const TD = (rev: number) => `arn:aws:ecs:eu-west-1:123456789012:task-definition/shop-api:${rev}`;
-const service: ServiceInfo = {
-  clusterArn: 'arn:aws:ecs:eu-west-1:123456789012:cluster/shop-staging',
-  serviceName: 'shop-api',
-  taskDefinitionArn: TD(42),
-  image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api@sha256:${'0'.repeat(64)}`,
-  network: {
-    subnets: ['subnet-0a1b2c3d4e5f60718', 'subnet-0f9e8d7c6b5a40312'],
-    securityGroups: ['sg-0123456789abcdef0'],
-    assignPublicIp: 'DISABLED',
-  },
-  launchType: 'FARGATE',
-  platformVersion: 'LATEST',
-};
-
-/** The deployment the task-* and timeout-check samples belong to (their startedBy / deploymentId). */
-const running: Deployment = {
-  id: '20261125-091500-5f2c1a9e',
-  revision: 2,
-  environment: 'staging',
-  kind: 'migration',
-  status: 'running',
-  trigger: { type: 'ecr-push', eventId: '13cde686-328b-6117-af20-0e5566167482', at: '2026-11-25T09:14:58Z', imageTag: 'v1.4.0' },
-  image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api@sha256:4c1ea0f2b7d93e5a6f80c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2',
-  baseTaskDefinitionArn: TD(42),
-  taskDefinitionArn: TD(43),
-  command: ['db-migrate'],
-  taskArn: 'arn:aws:ecs:eu-west-1:123456789012:task/shop-staging/9f3c2b1a4d5e46f7a8b9c0d1e2f3a4b5',
-  taskVersion: 2,
-  createdAt: '2026-11-25T09:15:00.000Z',
-  launchedAt: '2026-11-25T09:15:01.000Z',
-  history: [],
-};
-const idle: ControllerState = { env: { environment: 'staging', version: 3 }, deployments: {}, service };
-const busy: ControllerState = {
-  env: { environment: 'staging', version: 7, active: { deploymentId: running.id, lockExpiresAt: '2026-11-25T10:30:00.000Z' } },
-  deployments: { [running.id]: running },
-  service,
-};
+const config: Config = sampleConfig();
+const ctx: DecideContext = sampleContext();
+const idle: ControllerState = idleState();
+/** The task-* and timeout-check samples belong to this running migration (their startedBy / deploymentId). */
+const busy: ControllerState = activeState(runningDeployment());
 
 /** Weighted like a real week: mostly pushes and the task events of their migrations, some requests and noise. */
 const mix: [event: string, state: ControllerState, weight: number][] = [
