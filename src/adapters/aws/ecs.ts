@@ -305,7 +305,11 @@ export class AwsEcs implements Ecs {
     const described = await this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ['TAGS'] }));
     if (described.taskDefinition === undefined) return undefined;
     const found = { taskDefinition: described.taskDefinition, tags: described.tags ?? [] };
-    if (/:\d+$/.test(arn)) this.definitions.set(arn, found);
+    if (/:\d+$/.test(arn)) {
+      // Bounded: a long-lived function sees a few revisions per migration.
+      if (this.definitions.size >= 64) this.definitions.clear();
+      this.definitions.set(arn, found);
+    }
     return found;
   }
 
