@@ -47,12 +47,9 @@ export function decideTaskState(input: TaskStateInput, state: ControllerState, c
     ...(input.stoppedAt !== undefined ? { stoppedAt: input.stoppedAt } : {}),
     ...(input.logTail !== undefined ? { logTail: input.logTail } : {}),
   };
-  const target = rolloutTarget(ctx);
   const cancel: Action = { type: 'cancelTimeout', deploymentId: id };
 
   if (!verdict.ok) {
-    const halt: Action[] = d.kind === 'migration' ? [{ type: 'haltRollout', deploymentId: id, target, reason: verdict.reason }] : [];
-    const rollout: RolloutOutcome = d.kind === 'migration' ? 'halted' : 'not-applicable';
     const reason =
       d.kind === 'migration'
         ? `${verdict.reason}: rollout halted, service left on its current revision`
@@ -61,7 +58,7 @@ export function decideTaskState(input: TaskStateInput, state: ControllerState, c
       decision: 'halt',
       reason,
       deploymentId: id,
-      actions: [cancel, ...halt, ...finish(state, ctx, { deployment: seen, status: 'failed', reason, rollout, ...stopped })],
+      actions: [cancel, ...finish(state, ctx, { deployment: seen, status: 'failed', reason, haltReason: verdict.reason, ...stopped })],
     };
   }
 
@@ -77,12 +74,11 @@ export function decideTaskState(input: TaskStateInput, state: ControllerState, c
 
   if (state.service === undefined) {
     const reason = `${verdict.reason}, but the service could not be read (${state.serviceProblem ?? 'unknown error'}): rollout halted`;
-    const halt: Action = { type: 'haltRollout', deploymentId: id, target, reason };
     return {
       decision: 'halt',
       reason,
       deploymentId: id,
-      actions: [cancel, halt, ...finish(state, ctx, { deployment: seen, status: 'failed', reason, rollout: 'halted', ...stopped })],
+      actions: [cancel, ...finish(state, ctx, { deployment: seen, status: 'failed', reason, haltReason: reason, ...stopped })],
     };
   }
   const wanted = seen.taskDefinitionArn ?? input.taskDefinitionArn;
@@ -98,7 +94,7 @@ export function decideTaskState(input: TaskStateInput, state: ControllerState, c
     rollout = 'moved-on';
     how = `service ${ctx.config.SERVICE} has moved on to ${current} meanwhile; not moved back to ${wanted}`;
   } else {
-    rolloutActions.push({ type: 'continueRollout', deploymentId: id, target, taskDefinitionArn: wanted });
+    rolloutActions.push({ type: 'continueRollout', deploymentId: id, target: rolloutTarget(ctx), taskDefinitionArn: wanted });
   }
   const serviceAfter = rollout === 'moved-on' ? current : wanted;
   const reason = `${verdict.reason}: ${how}`;
@@ -143,13 +139,12 @@ export function decideTimeoutCheck(input: TimeoutCheckInput, state: ControllerSt
       reason: `ecs-migrate: timed out after ${minutes} minutes`,
     });
   }
-  if (d.kind === 'migration') actions.push({ type: 'haltRollout', deploymentId: d.id, target: rolloutTarget(ctx), reason: what });
   actions.push(
     ...finish(state, ctx, {
       deployment: d,
       status: 'timed_out',
       reason,
-      rollout: d.kind === 'migration' ? 'halted' : 'not-applicable',
+      haltReason: what,
       ...(input.logTail !== undefined ? { logTail: input.logTail } : {}),
     }),
   );
@@ -167,14 +162,11 @@ export function decideLaunchResult(input: LaunchResultInput, state: ControllerSt
       d.kind === 'migration'
         ? `the task could not be started: ${input.reason}; rollout halted`
         : `the task could not be started: ${input.reason}`;
-    const rollout: RolloutOutcome = d.kind === 'migration' ? 'halted' : 'not-applicable';
-    const halt: Action[] =
-      d.kind === 'migration' ? [{ type: 'haltRollout', deploymentId: d.id, target: rolloutTarget(ctx), reason: input.reason }] : [];
     return {
       decision: 'halt',
       reason,
       deploymentId: d.id,
-      actions: [...halt, ...finish(state, ctx, { deployment: d, status: 'failed', reason, rollout })],
+      actions: finish(state, ctx, { deployment: d, status: 'failed', reason, haltReason: input.reason }),
     };
   }
 

@@ -3,7 +3,7 @@ import { type DecideContext, lockExpiresAt } from './context.js';
 import {
   clientTokenFor,
   type Deployment,
-  type DeploymentStatus,
+  type DeploymentKind,
   type RolloutOutcome,
   type StopReport,
   startedByFor,
@@ -65,29 +65,47 @@ export function toLaunching(d: Deployment, ctx: DecideContext, note: string, ser
   return withStatus({ ...d, ...base }, 'launching', ctx.now, note);
 }
 
-export interface Ending {
+/** How a deployment that did not succeed leaves the rollout: a migration halts it; a command never touched it. */
+export function rolloutWhenHalted(kind: DeploymentKind): RolloutOutcome {
+  return kind === 'migration' ? 'halted' : 'not-applicable';
+}
+
+export type Ending = {
   deployment: Deployment;
-  status: Extract<DeploymentStatus, 'succeeded' | 'failed' | 'timed_out'>;
   reason: string;
   stop?: StopReport;
   logTail?: string[];
   stoppedAt?: string;
-  rollout: RolloutOutcome;
-  /** The task definition the service runs once this deployment has ended (the base of the next one). */
-  serviceTaskDefinitionArn?: string;
-}
+} & (
+  | {
+      status: 'succeeded';
+      rollout: RolloutOutcome;
+      /** The task definition the service runs once this deployment has ended (the base of the next one). */
+      serviceTaskDefinitionArn?: string;
+    }
+  | {
+      status: 'failed' | 'timed_out';
+      /** Why a migration's rollout halts (the `haltRollout` action's reason); the rollout is derived. */
+      haltReason: string;
+    }
+);
 
 /**
- * Ends the active deployment: one commit records the outcome, frees the environment and hands it to the
- * queued deployment if there is one; then the outcome events, then that deployment's launch.
+ * Ends the active deployment: a migration that did not succeed halts its rollout first; then one commit records
+ * the outcome, frees the environment and hands it to the queued deployment if there is one; then the outcome
+ * events, then that deployment's launch.
  */
 export function finish(state: ControllerState, ctx: DecideContext, end: Ending): Action[] {
   const d = end.deployment;
+  const halt: Action[] =
+    end.status !== 'succeeded' && d.kind === 'migration'
+      ? [{ type: 'haltRollout', deploymentId: d.id, target: rolloutTarget(ctx), reason: end.haltReason }]
+      : [];
   const final: Deployment = withStatus(
     {
       ...d,
       reason: end.reason,
-      rollout: end.rollout,
+      rollout: end.status === 'succeeded' ? end.rollout : rolloutWhenHalted(d.kind),
       finishedAt: ctx.now,
       ...(end.stop !== undefined ? { stop: end.stop } : {}),
       ...(end.logTail !== undefined && end.logTail.length > 0 ? { logTail: end.logTail } : {}),
@@ -115,12 +133,12 @@ export function finish(state: ControllerState, ctx: DecideContext, end: Ending):
   if (next !== undefined) {
     delete env.queued;
     env.active = { deploymentId: next.id, lockExpiresAt: lockExpiresAt(ctx) };
-    const service = nextService(state.service, end.serviceTaskDefinitionArn);
+    const service = nextService(state.service, end.status === 'succeeded' ? end.serviceTaskDefinitionArn : undefined);
     const launching = toLaunching(next, ctx, `environment freed by ${d.id}`, service);
     written.push(launching);
     after.push({ type: 'launchTask', deploymentId: next.id, request: launchRequest(launching, service, ctx) });
   }
-  return [commit(state, env, written), ...after];
+  return [...halt, commit(state, env, written), ...after];
 }
 
 function nextService(service: ServiceInfo | undefined, taskDefinitionArn: string | undefined): ServiceInfo | undefined {
