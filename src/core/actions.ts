@@ -87,6 +87,11 @@ export function ignore(reason: string, deploymentId?: string): Decision {
     : { decision: 'ignore', reason, deploymentId, actions: [] };
 }
 
+/** Refuses an input, and says so on the bus (`Event Rejected`) with `detail`. */
+export function reject(reason: string, detail: Record<string, unknown>): Decision {
+  return { decision: 'reject', reason, actions: [{ type: 'putEvent', detailType: 'Event Rejected', detail }] };
+}
+
 /** Exhaustiveness check for `switch` statements over unions. */
 export function assertNever(value: never): never {
   throw new Error(`unhandled case: ${JSON.stringify(value)}`);

@@ -1,3 +1,4 @@
+import { definedFields } from './defined-fields.js';
 import type { StopReport } from './deployment.js';
 import type { ContainerState } from './inputs.js';
 
@@ -28,7 +29,7 @@ const OOM_EXIT = 137;
  */
 export function classifyStop(task: StoppedTask, containerName: string): StopClassification {
   const container = task.containers.find((c) => c.name === containerName);
-  const report: StopReport = compact({
+  const report: StopReport = definedFields({
     exitCode: container?.exitCode,
     stopCode: task.stopCode,
     stoppedReason: task.stoppedReason,
@@ -85,8 +86,4 @@ export function classifyStop(task: StoppedTask, containerName: string): StopClas
     };
   }
   return { ok: true, report, reason: `container "${containerName}" exited with code 0` };
-}
-
-function compact<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }

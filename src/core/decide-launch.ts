@@ -1,10 +1,10 @@
-import { type Action, type Decision, ignore } from './actions.js';
+import { type Action, type Decision, ignore, reject } from './actions.js';
 import { type DecideContext, lockExpiresAt } from './context.js';
-import { type Deployment, type DeploymentKind, deploymentIdFor, isFinal, type Trigger, triggerKey, withStatus } from './deployment.js';
+import { type Deployment, type DeploymentKind, deploymentIdOfTrigger, isFinal, type Trigger, withStatus } from './deployment.js';
 import { eventDetail } from './event-detail.js';
 import type { DeployRequestInput, EcrImageActionInput, RunCommandInput } from './inputs.js';
-import { commit, launchRequest, outcomeEvents, toLaunching } from './lifecycle.js';
-import type { ControllerState, EnvironmentState } from './state.js';
+import { commit, launchRequest, outcomeEvents, rolloutWhenHalted, toLaunching } from './lifecycle.js';
+import type { ControllerState, EnvironmentState, ServiceInfo } from './state.js';
 import { matchesTagPattern } from './tag-pattern.js';
 
 /** What a trigger asks for, once it has passed the configuration's filters. */
@@ -50,7 +50,7 @@ export function decideDeployRequest(input: DeployRequestInput, state: Controller
   const command = input.command ?? config.MIGRATION_COMMAND;
   const allowed = [config.MIGRATION_COMMAND[0], ...config.ALLOWED_COMMANDS];
   if (input.command !== undefined && !allowed.includes(command[0] ?? '')) {
-    return reject(
+    return rejectRequest(
       `command "${command[0]}" is neither MIGRATION_COMMAND nor in ALLOWED_COMMANDS (${allowed.join(', ')})`,
       input.trigger,
       ctx,
@@ -74,7 +74,7 @@ export function decideRunCommand(input: RunCommandInput, state: ControllerState,
   const argv0 = input.command[0] ?? '';
   if (!config.ALLOWED_COMMANDS.includes(argv0)) {
     const list = config.ALLOWED_COMMANDS.length > 0 ? config.ALLOWED_COMMANDS.join(', ') : 'empty: no command may run';
-    return reject(`command "${argv0}" is not in ALLOWED_COMMANDS (${list})`, input.trigger, ctx);
+    return rejectRequest(`command "${argv0}" is not in ALLOWED_COMMANDS (${list})`, input.trigger, ctx);
   }
   const plan: Plan = {
     trigger: input.trigger,
@@ -88,15 +88,14 @@ export function decideRunCommand(input: RunCommandInput, state: ControllerState,
   return request(plan, state, ctx);
 }
 
-function reject(reason: string, trigger: Trigger, ctx: DecideContext): Decision {
-  const detail = { environment: ctx.config.ENVIRONMENT, reason, trigger };
-  return { decision: 'reject', reason, actions: [{ type: 'putEvent', detailType: 'Event Rejected', detail }] };
+function rejectRequest(reason: string, trigger: Trigger, ctx: DecideContext): Decision {
+  return reject(reason, { environment: ctx.config.ENVIRONMENT, reason, trigger });
 }
 
 /** Launch, queue or ignore a planned deployment, under the one-migration-per-environment rule. */
 function request(plan: Plan, state: ControllerState, ctx: DecideContext): Decision {
   const { config, now } = ctx;
-  const id = deploymentIdFor(triggerKey(plan.trigger, config.ENVIRONMENT), plan.trigger.at);
+  const id = deploymentIdOfTrigger(plan.trigger, config.ENVIRONMENT);
   const existing = state.deployments[id];
   if (existing !== undefined) {
     if (existing.status === 'launching' && state.env.active?.deploymentId === id) {
@@ -105,7 +104,7 @@ function request(plan: Plan, state: ControllerState, ctx: DecideContext): Decisi
         decision: 'launch',
         reason: `resuming the launch of ${id} (retried delivery)`,
         deploymentId: id,
-        actions: [{ type: 'launchTask', deploymentId: id, request: { ...launchRequest(existing, state.service, ctx), resumed: true } }],
+        actions: [launchTask(existing, state.service, ctx, { resumed: true })],
       };
     }
     return ignore(`duplicate delivery: deployment ${id} exists already (${existing.status})`, id);
@@ -127,7 +126,7 @@ function request(plan: Plan, state: ControllerState, ctx: DecideContext): Decisi
         createdAt: now,
         finishedAt: now,
         reason,
-        rollout: plan.kind === 'migration' ? 'halted' : 'not-applicable',
+        rollout: rolloutWhenHalted(plan.kind),
         history: [],
         ...(plan.image !== undefined ? { image: plan.image } : {}),
       },
@@ -174,45 +173,45 @@ function request(plan: Plan, state: ControllerState, ctx: DecideContext): Decisi
     !isFinal(active.status);
   if (lockHeld && active !== undefined) return enqueue(deployment, plan, active, state, ctx);
 
-  const actions: Action[] = [];
-  let base: ControllerState = state;
-  if (active !== undefined && !isFinal(active.status)) {
-    // The lock expired: the controller lost track of that deployment. End it, so the environment is usable again.
-    const reason = `the environment lock expired at ${state.env.active?.lockExpiresAt} with no result; taken over by ${id}`;
-    if (active.taskArn !== undefined)
-      actions.push({
-        type: 'stopTask',
-        deploymentId: active.id,
-        cluster: config.CLUSTER,
-        taskArn: active.taskArn,
-        reason: `ecs-migrate: ${reason}`,
-      });
-    const abandoned = withStatus(
-      { ...active, reason, rollout: active.kind === 'migration' ? 'halted' : 'not-applicable', finishedAt: now },
-      'failed',
-      now,
-      reason,
-    );
-    actions.push(...outcomeEvents(abandoned));
-    base = { ...state, deployments: { ...state.deployments, [active.id]: abandoned } };
-    const launching = toLaunching(deployment, ctx, 'environment free (expired lock taken over)', service);
-    const env: EnvironmentState = { ...state.env, active: { deploymentId: id, lockExpiresAt: lockExpiresAt(ctx) } };
-    return {
-      decision: 'launch',
-      reason: `launching ${describePlan(plan)}; ${reason}`,
-      deploymentId: id,
-      actions: [commit(state, env, [abandoned, launching]), ...actions, launchTask(launching, base, ctx)],
-    };
-  }
-
-  const launching = toLaunching(deployment, ctx, 'environment free', service);
+  // An open deployment whose lock expired: the controller lost track of it. It ends, so the environment is usable again.
+  const takeover = active !== undefined && !isFinal(active.status) ? abandon(active, id, state, ctx) : undefined;
+  const launching = toLaunching(
+    deployment,
+    ctx,
+    takeover === undefined ? 'environment free' : 'environment free (expired lock taken over)',
+    service,
+  );
   const env: EnvironmentState = { ...state.env, active: { deploymentId: id, lockExpiresAt: lockExpiresAt(ctx) } };
   return {
     decision: 'launch',
-    reason: `launching ${describePlan(plan)}`,
+    reason: takeover === undefined ? `launching ${describePlan(plan)}` : `launching ${describePlan(plan)}; ${takeover.reason}`,
     deploymentId: id,
-    actions: [commit(state, env, [launching]), launchTask(launching, base, ctx)],
+    actions: [
+      commit(state, env, takeover === undefined ? [launching] : [takeover.abandoned, launching]),
+      ...(takeover?.actions ?? []),
+      launchTask(launching, service, ctx),
+    ],
   };
+}
+
+/** Ends a deployment whose lock expired with no result: its task (if any) is stopped, and it is recorded as failed. */
+function abandon(active: Deployment, takenOverBy: string, state: ControllerState, ctx: DecideContext) {
+  const { now } = ctx;
+  const reason = `the environment lock expired at ${state.env.active?.lockExpiresAt} with no result; taken over by ${takenOverBy}`;
+  const abandoned = withStatus({ ...active, reason, rollout: rolloutWhenHalted(active.kind), finishedAt: now }, 'failed', now, reason);
+  const stop: Action[] =
+    active.taskArn === undefined
+      ? []
+      : [
+          {
+            type: 'stopTask',
+            deploymentId: active.id,
+            cluster: ctx.config.CLUSTER,
+            taskArn: active.taskArn,
+            reason: `ecs-migrate: ${reason}`,
+          },
+        ];
+  return { reason, abandoned, actions: [...stop, ...outcomeEvents(abandoned)] };
 }
 
 function enqueue(deployment: Deployment, plan: Plan, active: Deployment, state: ControllerState, ctx: DecideContext): Decision {
@@ -238,8 +237,8 @@ function enqueue(deployment: Deployment, plan: Plan, active: Deployment, state: 
   return { decision: 'queue', reason, deploymentId: entry.id, actions: [commit(state, env, written), ...events] };
 }
 
-function launchTask(d: Deployment, state: ControllerState, ctx: DecideContext): Action {
-  return { type: 'launchTask', deploymentId: d.id, request: launchRequest(d, state.service, ctx) };
+function launchTask(d: Deployment, service: ServiceInfo | undefined, ctx: DecideContext, resume: { resumed?: true } = {}): Action {
+  return { type: 'launchTask', deploymentId: d.id, request: { ...launchRequest(d, service, ctx), ...resume } };
 }
 
 /** Same kind, command and image (or, for a request by task definition, the same task definition). */

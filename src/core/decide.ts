@@ -1,4 +1,4 @@
-import { assertNever, type Decision } from './actions.js';
+import { assertNever, type Decision, reject } from './actions.js';
 import type { DecideContext } from './context.js';
 import { decideDeployRequest, decideEcrImageAction, decideRunCommand } from './decide-launch.js';
 import { decideLaunchResult, decideTaskState, decideTimeoutCheck } from './decide-watch.js';
@@ -24,14 +24,8 @@ export function decide(input: Input, state: ControllerState, ctx: DecideContext)
     case 'launch-result':
       return decideLaunchResult(input, state, ctx);
     case 'invalid': {
-      const detail = {
-        environment: ctx.config.ENVIRONMENT,
-        reason: input.reason,
-        eventId: input.eventId,
-        source: input.source,
-        detailType: input.detailType,
-      };
-      return { decision: 'reject', reason: input.reason, actions: [{ type: 'putEvent', detailType: 'Event Rejected', detail }] };
+      const { reason, eventId, source, detailType } = input;
+      return reject(reason, { environment: ctx.config.ENVIRONMENT, reason, eventId, source, detailType });
     }
     default:
       return assertNever(input);

@@ -114,6 +114,11 @@ export function deploymentIdFor(triggerKey: string, at: string): string {
   return `${stamp}-${hash}`;
 }
 
+/** The id of the deployment a trigger asks for, in an environment: the same for every delivery of that trigger. */
+export function deploymentIdOfTrigger(trigger: Trigger, environment: string): string {
+  return deploymentIdFor(triggerKey(trigger, environment), trigger.at);
+}
+
 /** Idempotency key of a trigger: duplicates of one delivery share it; replays and new requests do not. */
 export function triggerKey(trigger: Trigger, environment: string): string {
   const base = trigger.requestId !== undefined ? `request:${trigger.requestId}` : `event:${trigger.eventId}`;

@@ -1,3 +1,4 @@
+import { definedFields } from './defined-fields.js';
 import type { Deployment } from './deployment.js';
 
 /** Seconds between two ISO times, or undefined when either is missing. */
@@ -8,7 +9,7 @@ export function secondsBetween(from: string | undefined, to: string | undefined)
 
 /** The detail of every event ecs-migrate emits about a deployment: enough to act on without looking anything up. */
 export function eventDetail(d: Deployment): Record<string, unknown> {
-  const detail: Record<string, unknown> = {
+  return definedFields<Record<string, unknown>>({
     environment: d.environment,
     deploymentId: d.id,
     kind: d.kind,
@@ -32,6 +33,5 @@ export function eventDetail(d: Deployment): Record<string, unknown> {
     rollout: d.rollout,
     supersededBy: d.supersededBy,
     logTail: d.logTail,
-  };
-  return Object.fromEntries(Object.entries(detail).filter(([, v]) => v !== undefined));
+  });
 }

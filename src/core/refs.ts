@@ -1,5 +1,6 @@
+import { assertNever } from './actions.js';
 import type { Config } from './config.js';
-import { deploymentIdFor, deploymentIdFromStartedBy, triggerKey } from './deployment.js';
+import { deploymentIdFromStartedBy, deploymentIdOfTrigger } from './deployment.js';
 import type { Input } from './inputs.js';
 
 /** The deployment an input is about, so the shell can load it before deciding. */
@@ -8,7 +9,7 @@ export function deploymentIdOf(input: Input, config: Config): string | undefined
     case 'ecr-image-action':
     case 'deploy-request':
     case 'run-command':
-      return deploymentIdFor(triggerKey(input.trigger, config.ENVIRONMENT), input.trigger.at);
+      return deploymentIdOfTrigger(input.trigger, config.ENVIRONMENT);
     case 'task-state':
       return deploymentIdFromStartedBy(input.startedBy);
     case 'timeout-check':
@@ -16,10 +17,8 @@ export function deploymentIdOf(input: Input, config: Config): string | undefined
       return input.deploymentId;
     case 'invalid':
       return undefined;
-    default: {
-      const unreachable: never = input;
-      return unreachable;
-    }
+    default:
+      return assertNever(input);
   }
 }
 
@@ -36,9 +35,7 @@ export function needsService(input: Input): boolean {
     case 'launch-result':
     case 'invalid':
       return false;
-    default: {
-      const unreachable: never = input;
-      return unreachable;
-    }
+    default:
+      return assertNever(input);
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientTokenFor, deploymentIdFor, startedByFor, triggerKey } from '../../src/core/deployment.js';
+import { clientTokenFor, deploymentIdOfTrigger, startedByFor } from '../../src/core/deployment.js';
 import {
   activeState,
   committed,
@@ -22,7 +22,7 @@ import {
 const pushId = (() => {
   const input = parse(sample('ecr-push'));
   if (input.kind !== 'ecr-image-action') throw new Error('sample is not a push');
-  return deploymentIdFor(triggerKey(input.trigger, 'staging'), input.trigger.at);
+  return deploymentIdOfTrigger(input.trigger, 'staging');
 })();
 
 describe('ECR push', () => {
