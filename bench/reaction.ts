@@ -14,7 +14,6 @@ import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { localDefaults, validConfig } from '../cli/local-config.js';
 import { appName } from '../src/adapters/local/images.js';
-import { LOCAL_ACCOUNT, LOCAL_REGION } from '../src/adapters/local/task-event.js';
 import { createLocalController } from '../src/local/controller.js';
 import { runToEnd } from '../src/local/run-to-end.js';
 import { localPushEvent } from '../src/local/trigger-events.js';
@@ -66,11 +65,7 @@ async function oneMigration(app: string, stateDir: string): Promise<{ decidedMs:
     },
   });
   try {
-    const { digest } = await controller.images.build(app, config.REPOSITORY);
-    await controller.ecs.ensureService(
-      config.CONTAINER,
-      `${LOCAL_ACCOUNT}.dkr.ecr.${LOCAL_REGION}.amazonaws.com/${config.REPOSITORY}:initial`,
-    );
+    const { digest } = await controller.prepare(app);
     const push = localPushEvent({ repository: config.REPOSITORY, digest, tag: 'latest' });
     const run = await runToEnd(controller, push);
     await controller.idle();

@@ -1,13 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { appName } from '../src/adapters/local/images.js';
-import { LOCAL_ACCOUNT, LOCAL_REGION } from '../src/adapters/local/task-event.js';
+import { localEnvelope } from '../src/adapters/local/task-event.js';
 import { splitCommand } from '../src/core/config.js';
 import type { Deployment } from '../src/core/deployment.js';
 import { createLocalController, type LocalController } from '../src/local/controller.js';
 import { type LocalRun, recoverInterrupted, runToEnd } from '../src/local/run-to-end.js';
-import { localEnvelope, localPushEvent } from '../src/local/trigger-events.js';
+import { localPushEvent } from '../src/local/trigger-events.js';
 import { silentLog } from '../src/shell/logger.js';
 import { bold, decisionLine, deploymentSummary, dim, eventLine, green, logTailLines, red } from './format.js';
 import { CliUsageError, localDefaults, readConfigFile, validConfig } from './local-config.js';
@@ -78,11 +79,7 @@ export async function runLocal(options: LocalOptions): Promise<number> {
   process.once('SIGINT', interrupt);
   try {
     print(bold(`ecs-migrate local · environment ${config.ENVIRONMENT} · app ${options.app}`));
-    const { image, digest } = await controller.images.build(options.app, config.REPOSITORY);
-    await controller.ecs.ensureService(
-      config.CONTAINER,
-      `${LOCAL_ACCOUNT}.dkr.ecr.${LOCAL_REGION}.amazonaws.com/${config.REPOSITORY}:initial`,
-    );
+    const { image, digest } = await controller.prepare(options.app);
     const interrupted = await recoverInterrupted(controller);
     if (interrupted !== undefined) print(red(`a previous run was interrupted: deployment ${interrupted.id} ended as failed`));
     print(dim(`image ${image} (tag ${options.tag})`));
@@ -113,7 +110,7 @@ function triggerEvent(
   image: string,
   digest: string,
 ): Record<string, unknown> {
-  const base = localEnvelope();
+  const base = localEnvelope(randomUUID());
   const requestedBy = `${process.env.USER ?? 'someone'}@local`;
   if (options.run !== undefined) {
     return {

@@ -6,6 +6,7 @@ import { LocalLayout } from '../adapters/local/layout.js';
 import { LocalLogs } from '../adapters/local/logs.js';
 import { LocalScheduler } from '../adapters/local/scheduler.js';
 import { LocalStore } from '../adapters/local/store.js';
+import { localImage } from '../adapters/local/task-event.js';
 import type { Config } from '../core/config.js';
 import type { Ports } from '../ports.js';
 import type { Log } from '../shell/logger.js';
@@ -82,6 +83,12 @@ export function createLocalController(options: LocalControllerOptions) {
     scheduler,
     ports,
     publish,
+    /** Builds the app's image and, the first time, creates the local service on a placeholder `:initial` image. */
+    prepare: async (appDir: string) => {
+      const built = await images.build(appDir, config.REPOSITORY);
+      await ecs.ensureService(config.CONTAINER, localImage(config.REPOSITORY, ':initial'));
+      return built;
+    },
     idle: () => loop.idle(),
     onSteps: (listener: (event: Record<string, unknown>, steps: StepRecord[]) => void) => stepListeners.push(listener),
     onError: (listener: (event: Record<string, unknown>, error: unknown) => void) => errorListeners.push(listener),

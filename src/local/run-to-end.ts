@@ -1,6 +1,8 @@
 import type { PublishedEvent } from '../adapters/local/bus.js';
+import { localEnvelope } from '../adapters/local/task-event.js';
 import type { Decision } from '../core/actions.js';
 import { type Deployment, isFinal, startedByFor } from '../core/deployment.js';
+import { ECS_SOURCE, ECS_TASK_DETAIL_TYPE } from '../core/events.js';
 import type { LocalController } from './controller.js';
 
 export interface LocalRun {
@@ -61,17 +63,11 @@ export async function recoverInterrupted(controller: LocalController): Promise<D
   if (d === undefined || isFinal(d.status)) return undefined;
   const taskArn = d.taskArn ?? `${controller.ecs.clusterArn.replace(':cluster/', ':task/')}/interrupted-${d.id}`;
   const reason = 'the local task ended with the ecs-migrate process that ran it (interrupted)';
-  const time = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
   const recovered = new Promise<void>((resolve) => controller.onSteps((handled) => handled.id === `recover-${d.id}` && resolve()));
   controller.publish({
-    version: '0',
-    id: `recover-${d.id}`,
-    'detail-type': 'ECS Task State Change',
-    source: 'aws.ecs',
-    account: '000000000000',
-    time,
-    region: 'local',
-    resources: [taskArn],
+    ...localEnvelope(`recover-${d.id}`, new Date(), [taskArn]),
+    'detail-type': ECS_TASK_DETAIL_TYPE,
+    source: ECS_SOURCE,
     detail: {
       clusterArn: controller.ecs.clusterArn,
       taskArn,

@@ -1,17 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { LOCAL_ACCOUNT, LOCAL_REGION } from '../adapters/local/task-event.js';
-
-/** The EventBridge envelope of an event local mode makes up, in the shape AWS delivers (time to the second). */
-export function localEnvelope(id: string = randomUUID(), now: Date = new Date()) {
-  return {
-    version: '0',
-    id,
-    account: LOCAL_ACCOUNT,
-    time: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    region: LOCAL_REGION,
-    resources: [] as string[],
-  };
-}
+import { localEnvelope } from '../adapters/local/task-event.js';
+import { ECR_DETAIL_TYPE, ECR_SOURCE } from '../core/events.js';
 
 /** An ECR `Image Action` PUSH/SUCCESS of a local image, as EventBridge delivers it for a real push. */
 export function localPushEvent(push: {
@@ -21,9 +10,9 @@ export function localPushEvent(push: {
   id?: string;
 }): Record<string, unknown> {
   return {
-    ...localEnvelope(push.id),
-    source: 'aws.ecr',
-    'detail-type': 'ECR Image Action',
+    ...localEnvelope(push.id ?? randomUUID()),
+    source: ECR_SOURCE,
+    'detail-type': ECR_DETAIL_TYPE,
     detail: {
       result: 'SUCCESS',
       'repository-name': push.repository,

@@ -8,13 +8,6 @@ export function processEnv(): EnvSource {
   return process.env;
 }
 
-/** The controller's configuration from environment variables; every problem of every key in one `ConfigError`. */
-export function configFromEnv(env: EnvSource = processEnv()): Config {
-  const result = parseConfig(env);
-  if (!result.ok) throw new ConfigError(result.problems);
-  return result.config;
-}
-
 /** The controller's configuration plus the AWS resource settings, validated together so one error names every key. */
 export function lambdaConfigFromEnv(env: EnvSource = processEnv()): { config: Config; aws: AwsConfig } {
   const core = parseConfig(env);

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { localDefaults, validConfig } from '../../cli/local-config.js';
 import { appName } from '../../src/adapters/local/images.js';
-import { LOCAL_ACCOUNT, LOCAL_REGION } from '../../src/adapters/local/task-event.js';
+import { localEnvelope } from '../../src/adapters/local/task-event.js';
 import { createLocalController, type LocalController } from '../../src/local/controller.js';
 import { recoverInterrupted, runToEnd } from '../../src/local/run-to-end.js';
 import { localPushEvent } from '../../src/local/trigger-events.js';
@@ -28,11 +28,7 @@ afterEach(async () => {
 async function setUp(appDir: string, overrides: Record<string, string> = {}, tag = 'v1') {
   const config = validConfig({ ...localDefaults(appName(appDir)), ...overrides });
   controller = createLocalController({ root: join(root, '.ecs-migrate'), config, log: silentLog, stopTimeoutMs: 1000 });
-  const { digest } = await controller.images.build(appDir, config.REPOSITORY);
-  await controller.ecs.ensureService(
-    config.CONTAINER,
-    `${LOCAL_ACCOUNT}.dkr.ecr.${LOCAL_REGION}.amazonaws.com/${config.REPOSITORY}:initial`,
-  );
+  const { digest } = await controller.prepare(appDir);
   const push = (id: string, extra: Record<string, unknown> = {}) => ({
     ...localPushEvent({ repository: config.REPOSITORY, digest, tag, id }),
     ...extra,
@@ -126,14 +122,9 @@ describe('local mode', () => {
     await runToEnd(controller, push('push-1'));
     const service = await controller.ecs.describeService();
     const run = await runToEnd(controller, {
-      version: '0',
-      id: 'rollback-1',
+      ...localEnvelope('rollback-1'),
       'detail-type': 'run-command',
       source: config.EVENT_SOURCE,
-      account: LOCAL_ACCOUNT,
-      time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      region: LOCAL_REGION,
-      resources: [],
       detail: { environment: config.ENVIRONMENT, command: ['db-rollback'], requestId: 'rollback-1', requestedBy: 'test' },
     });
     expect(run.deployment).toMatchObject({

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
 import { readJson, writeJson } from './json-file.js';
-import { LOCAL_ACCOUNT, LOCAL_REGION } from './task-event.js';
+import { localImage } from './task-event.js';
 
 /**
  * Local mode's container registry: an "image" is an app directory, and its digest is the hash of the
@@ -20,7 +20,7 @@ export class LocalImages {
       hash.update(await readFile(file)).update('\0');
     }
     const digest = `sha256:${hash.digest('hex')}`;
-    const image = `${LOCAL_ACCOUNT}.dkr.ecr.${LOCAL_REGION}.amazonaws.com/${repository}@${digest}`;
+    const image = localImage(repository, `@${digest}`);
     const known = (await readJson<Record<string, string>>(this.file)) ?? {};
     known[image] = dir;
     await writeJson(this.file, known);

@@ -1,5 +1,6 @@
+import { TIMEOUT_DETAIL_TYPE, TIMEOUT_SOURCE } from '../../core/events.js';
 import type { Scheduler } from '../../ports.js';
-import { LOCAL_ACCOUNT, LOCAL_REGION } from './task-event.js';
+import { localEnvelope } from './task-event.js';
 
 /** One-shot timers in this process, firing the same timeout-check event EventBridge Scheduler sends on AWS. */
 export class LocalScheduler implements Scheduler {
@@ -16,16 +17,9 @@ export class LocalScheduler implements Scheduler {
     const timer = setTimeout(() => {
       this.timers.delete(deploymentId);
       this.emit({
-        version: '0',
-        id: `timeout-${deploymentId}`,
-        'detail-type': 'Migration Timeout Check',
-        source: 'ecs-migrate.scheduler',
-        account: LOCAL_ACCOUNT,
-        time: this.now()
-          .toISOString()
-          .replace(/\.\d{3}Z$/, 'Z'),
-        region: LOCAL_REGION,
-        resources: [],
+        ...localEnvelope(`timeout-${deploymentId}`, this.now()),
+        'detail-type': TIMEOUT_DETAIL_TYPE,
+        source: TIMEOUT_SOURCE,
         detail: { environment, deploymentId },
       });
     }, delay);

@@ -1,7 +1,19 @@
+import { ECS_SOURCE, ECS_TASK_DETAIL_TYPE } from '../../core/events.js';
 import type { ContainerState } from '../../core/inputs.js';
 
 export const LOCAL_ACCOUNT = '000000000000';
 export const LOCAL_REGION = 'local';
+
+/** A local image reference: the repository's registry address and `@sha256:…` or `:tag`. */
+export function localImage(repository: string, ref: string): string {
+  return `${LOCAL_ACCOUNT}.dkr.ecr.${LOCAL_REGION}.amazonaws.com/${repository}${ref}`;
+}
+
+/** The envelope of an event local mode makes, as EventBridge delivers it (this account and region, time to the second). */
+export function localEnvelope(id: string, at: Date | string = new Date(), resources: string[] = []) {
+  const time = (typeof at === 'string' ? at : at.toISOString()).replace(/\.\d{3}Z$/, 'Z');
+  return { version: '0', id, account: LOCAL_ACCOUNT, time, region: LOCAL_REGION, resources };
+}
 
 export interface LocalTaskView {
   taskArn: string;
@@ -43,14 +55,9 @@ export function taskStateEvent(task: LocalTaskView, now: string): Record<string,
     ...(task.stoppedReason !== undefined ? { stoppedReason: task.stoppedReason } : {}),
   };
   return {
-    version: '0',
-    id: `local-${task.taskArn.split('/').pop()}-${task.version}`,
-    'detail-type': 'ECS Task State Change',
-    source: 'aws.ecs',
-    account: LOCAL_ACCOUNT,
-    time: now.replace(/\.\d{3}Z$/, 'Z'),
-    region: LOCAL_REGION,
-    resources: [task.taskArn],
+    ...localEnvelope(`local-${task.taskArn.split('/').pop()}-${task.version}`, now, [task.taskArn]),
+    'detail-type': ECS_TASK_DETAIL_TYPE,
+    source: ECS_SOURCE,
     detail,
   };
 }
