@@ -1,7 +1,4 @@
-import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import type { Context } from 'aws-lambda';
-import { createLambdaRuntime, type InvocationResult, type LambdaRuntime, runLambdaEvent } from '../src/shell/lambda.js';
+import { createLambdaRuntime, idempotentHandler, type LambdaHandler, type LambdaRuntime } from '../src/shell/lambda.js';
 
 /**
  * The launcher: ECR pushes, deploy-requests and run-commands (and their EventBridge replays) → a migration task.
@@ -21,18 +18,8 @@ import { createLambdaRuntime, type InvocationResult, type LambdaRuntime, runLamb
 export const LAUNCH_IDEMPOTENCY_KEY = '[id, "replay-name"]';
 export const LAUNCH_IDEMPOTENCY_EXPIRY_SECONDS = 48 * 60 * 60;
 
-export function createLaunchHandler(runtime: LambdaRuntime): (event: unknown, context: Context) => Promise<InvocationResult> {
-  const persistenceStore = new DynamoDBPersistenceLayer({
-    tableName: runtime.aws.IDEMPOTENCY_TABLE,
-    awsSdkV3Client: runtime.clients.dynamodb,
-  });
-  const config = new IdempotencyConfig({
-    eventKeyJmesPath: LAUNCH_IDEMPOTENCY_KEY,
-    expiresAfterSeconds: LAUNCH_IDEMPOTENCY_EXPIRY_SECONDS,
-  });
-  const launch = (event: unknown, context: Context) => runLambdaEvent(runtime, event, context);
-  // The prefix names the role and environment, so records survive a renamed function and never mix with the watcher's.
-  return makeIdempotent(launch, { persistenceStore, config, keyPrefix: `ecs-migrate.launch.${runtime.config.ENVIRONMENT}` });
+export function createLaunchHandler(runtime: LambdaRuntime): LambdaHandler {
+  return idempotentHandler(runtime, 'launch', { key: LAUNCH_IDEMPOTENCY_KEY, expiresAfterSeconds: LAUNCH_IDEMPOTENCY_EXPIRY_SECONDS });
 }
 
 /** Built once per cold start: a bad configuration fails the init with a `ConfigError` naming every key. */

@@ -1,7 +1,4 @@
-import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import type { Context } from 'aws-lambda';
-import { createLambdaRuntime, type InvocationResult, type LambdaRuntime, runLambdaEvent } from '../src/shell/lambda.js';
+import { createLambdaRuntime, idempotentHandler, type LambdaHandler, type LambdaRuntime } from '../src/shell/lambda.js';
 
 /**
  * The watcher: ECS `Task State Change` events of tasks ecs-migrate started, and the one-shot timeout checks.
@@ -15,14 +12,8 @@ import { createLambdaRuntime, type InvocationResult, type LambdaRuntime, runLamb
 export const WATCH_IDEMPOTENCY_KEY = 'id';
 export const WATCH_IDEMPOTENCY_EXPIRY_SECONDS = 24 * 60 * 60;
 
-export function createWatchHandler(runtime: LambdaRuntime): (event: unknown, context: Context) => Promise<InvocationResult> {
-  const persistenceStore = new DynamoDBPersistenceLayer({
-    tableName: runtime.aws.IDEMPOTENCY_TABLE,
-    awsSdkV3Client: runtime.clients.dynamodb,
-  });
-  const config = new IdempotencyConfig({ eventKeyJmesPath: WATCH_IDEMPOTENCY_KEY, expiresAfterSeconds: WATCH_IDEMPOTENCY_EXPIRY_SECONDS });
-  const watch = (event: unknown, context: Context) => runLambdaEvent(runtime, event, context);
-  return makeIdempotent(watch, { persistenceStore, config, keyPrefix: `ecs-migrate.watch.${runtime.config.ENVIRONMENT}` });
+export function createWatchHandler(runtime: LambdaRuntime): LambdaHandler {
+  return idempotentHandler(runtime, 'watch', { key: WATCH_IDEMPOTENCY_KEY, expiresAfterSeconds: WATCH_IDEMPOTENCY_EXPIRY_SECONDS });
 }
 
 /** Built once per cold start: a bad configuration fails the init with a `ConfigError` naming every key. */

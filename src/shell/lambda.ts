@@ -1,3 +1,5 @@
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -76,4 +78,25 @@ export async function runLambdaEvent(runtime: LambdaRuntime, event: unknown, con
     logger.error('invocation failed: the event will be retried', error instanceof Error ? error : String(error));
     throw error;
   }
+}
+
+export type LambdaHandler = (event: unknown, context: Context) => Promise<InvocationResult>;
+
+/**
+ * `runLambdaEvent` behind Powertools Idempotency on IDEMPOTENCY_TABLE: a repeated event (same `key`, a JMESPath
+ * into the event) returns the first result for `expiresAfterSeconds`. Records are prefixed with the role and
+ * environment, so they survive a renamed function and the launcher's never mix with the watcher's.
+ */
+export function idempotentHandler(
+  runtime: LambdaRuntime,
+  role: 'launch' | 'watch',
+  idempotency: { key: string; expiresAfterSeconds: number },
+): LambdaHandler {
+  const persistenceStore = new DynamoDBPersistenceLayer({
+    tableName: runtime.aws.IDEMPOTENCY_TABLE,
+    awsSdkV3Client: runtime.clients.dynamodb,
+  });
+  const config = new IdempotencyConfig({ eventKeyJmesPath: idempotency.key, expiresAfterSeconds: idempotency.expiresAfterSeconds });
+  const run: LambdaHandler = (event, context) => runLambdaEvent(runtime, event, context);
+  return makeIdempotent(run, { persistenceStore, config, keyPrefix: `ecs-migrate.${role}.${runtime.config.ENVIRONMENT}` });
 }
