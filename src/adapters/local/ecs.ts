@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { constants } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import type { LaunchRequest, RolloutTarget } from '../../core/actions.js';
 import type { ContainerState } from '../../core/inputs.js';
@@ -296,7 +297,6 @@ function pipeLines(child: ChildProcess, log: WriteStream, onLine: (line: string)
   }
 }
 
-const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
 function signalNumber(signal: NodeJS.Signals): number {
-  return SIGNALS[signal] ?? 15;
+  return constants.signals[signal] ?? constants.signals.SIGTERM;
 }
