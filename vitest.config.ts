@@ -15,7 +15,7 @@ export default defineConfig({
         test: {
           name: 'aws',
           include: ['test/aws/**/*.test.ts', 'test/template/**/*.test.ts'],
-          globalSetup: ['test/support/moto-global-setup.ts'],
+          globalSetup: ['test/support/moto-global-setup.ts', 'test/template/translate-global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
           // One moto server per run; the files share it and reset it between tests, so run them one at a time.

@@ -1,30 +1,18 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   CreateArchiveCommand,
   DescribeArchiveCommand,
   DescribeReplayCommand,
-  EventBridgeClient,
   PutEventsCommand,
   PutRuleCommand,
   PutTargetsCommand,
   StartReplayCommand,
 } from '@aws-sdk/client-eventbridge';
-import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EMITTED_TYPES } from '../../src/core/actions.js';
-import { resetMoto } from '../support/moto-server.js';
-import {
-  type CfnTemplate,
-  type Json,
-  type JsonObject,
-  loadTemplate,
-  REGION,
-  repoRoot,
-  resolver,
-  resource,
-  sampleParameters,
-} from './template.js';
+import { drainEvents, resetMoto, testClients } from '../aws/environment.js';
+import { sample as sampleJson } from '../support/fixtures.js';
+import { type CfnTemplate, type Json, type JsonObject, loadTemplate, REGION, resolver, resource, sampleParameters } from './template.js';
 
 /**
  * The event patterns of template.yaml, read from the template itself (after the SAM transform, parameters
@@ -33,10 +21,8 @@ import {
  * TestEventPattern is a no-op, but its rules filter deliveries to SQS targets; a Lambda target would 500.)
  */
 
-const endpoint = inject('motoEndpoint');
-const clientOptions = { endpoint, region: REGION, maxAttempts: 1, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
-const events = new EventBridgeClient(clientOptions);
-const sqs = new SQSClient(clientOptions);
+const clients = testClients();
+const { eventbridge: events, sqs } = clients;
 
 const { cloudformation: cfn } = loadTemplate();
 
@@ -51,7 +37,7 @@ const RULES: Record<Rule, string> = {
 type Sample = JsonObject & { source: string; 'detail-type': string; detail: JsonObject; resources?: string[] };
 
 function sample(name: string): Sample {
-  return JSON.parse(readFileSync(join(repoRoot, 'events', `${name}.json`), 'utf8')) as Sample;
+  return sampleJson(name) as Sample;
 }
 
 function changed(name: string, change: (event: Sample) => void): Sample {
@@ -88,9 +74,8 @@ async function createRules(parameters: Record<string, string>, account?: string)
 async function drain(bus: Bus): Promise<Partial<Record<Rule, JsonObject[]>>> {
   const reached: Partial<Record<Rule, JsonObject[]>> = {};
   for (const [rule, url] of Object.entries(bus.queues) as [Rule, string][]) {
-    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
-    for (const m of Messages) await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: m.ReceiptHandle }));
-    if (Messages.length > 0) reached[rule] = Messages.map((m) => JSON.parse(m.Body ?? '{}') as JsonObject);
+    const delivered = await drainEvents(clients, url);
+    if (delivered.length > 0) reached[rule] = delivered as unknown as JsonObject[];
   }
   return reached;
 }
@@ -200,7 +185,7 @@ const withoutTagPattern: Case[] = [
 describe('rule patterns of template.yaml against events/ (sample config: staging, shop-staging, shop-api, v*)', () => {
   let bus: Bus;
   beforeAll(async () => {
-    await resetMoto(endpoint);
+    await resetMoto();
     bus = await createRules(sampleParameters);
   });
 
@@ -212,7 +197,7 @@ describe('rule patterns of template.yaml against events/ (sample config: staging
 describe('rule patterns without a TagPattern', () => {
   let bus: Bus;
   beforeAll(async () => {
-    await resetMoto(endpoint);
+    await resetMoto();
     bus = await createRules({ ...sampleParameters, TagPattern: '' });
   });
 
@@ -222,7 +207,7 @@ describe('rule patterns without a TagPattern', () => {
 });
 
 describe('the account filter of deploy-requests', () => {
-  beforeEach(() => resetMoto(endpoint));
+  beforeEach(() => resetMoto());
 
   it("takes requests put by the stack's own account only", async () => {
     // moto puts every event as account 123456789012: a stack in another account must not take them.
@@ -235,7 +220,7 @@ describe('the account filter of deploy-requests', () => {
 });
 
 describe('the archive', () => {
-  beforeEach(() => resetMoto(endpoint));
+  beforeEach(() => resetMoto());
 
   it('keeps ECR pushes and deploy-requests of this environment, and a replay reaches the launcher with replay-name', async () => {
     const bus = await createRules(sampleParameters);

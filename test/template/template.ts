@@ -1,5 +1,6 @@
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { inject } from 'vitest';
+import type { TranslatedTemplate } from './sam-translate.js';
 
 /**
  * template.yaml as the tests see it: parsed, and translated to plain CloudFormation by aws-sam-translator
@@ -8,7 +9,6 @@ import { join } from 'node:path';
  */
 
 export const repoRoot = join(import.meta.dirname, '..', '..');
-export const templatePath = join(repoRoot, 'template.yaml');
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -27,23 +27,9 @@ export interface CfnTemplate {
   Globals?: JsonObject;
 }
 
-let translated: { template: CfnTemplate; cloudformation: CfnTemplate } | undefined;
-
-/** The SAM template as written and as CloudFormation after the SAM transform (translated once per test file). */
-export function loadTemplate(): { template: CfnTemplate; cloudformation: CfnTemplate } {
-  if (translated !== undefined) return translated;
-  const run = spawnSync('python3', [join(import.meta.dirname, 'sam_translate.py'), templatePath], {
-    encoding: 'utf8',
-    env: { ...process.env, AWS_DEFAULT_REGION: 'eu-west-1' },
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  if (run.error !== undefined || run.status !== 0) {
-    throw new Error(
-      `translating template.yaml failed (needs python3 with aws-sam-translator: pip install aws-sam-translator): ${run.error?.message ?? run.stderr}`,
-    );
-  }
-  translated = JSON.parse(run.stdout) as { template: CfnTemplate; cloudformation: CfnTemplate };
-  return translated;
+/** The SAM template as written and as CloudFormation after the SAM transform, translated once per run (translate-global-setup.ts). */
+export function loadTemplate(): TranslatedTemplate {
+  return inject('samTemplate');
 }
 
 /** The account and region of the samples in events/ (and moto's account). */
