@@ -20,12 +20,10 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { AwsEcs, DEPLOYMENT_TAG } from '../../src/adapters/aws/ecs.js';
 import type { LaunchRequest } from '../../src/core/actions.js';
 import { ServiceNotFoundError, TransientAwsError } from '../../src/errors.js';
+import { ACCOUNT, REGION, SAMPLE_TASK, TD } from '../support/fixtures.js';
 
-const ACCOUNT = '123456789012';
-const REGION = 'eu-west-1';
 const CLUSTER = 'shop-staging';
-const TD = (rev: number) => `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/shop-api:${rev}`;
-const TASK = `arn:aws:ecs:${REGION}:${ACCOUNT}:task/${CLUSTER}/9f3c2b1a4d5e46f7a8b9c0d1e2f3a4b5`;
+const TASK = SAMPLE_TASK;
 const OLD_IMAGE = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/shop-api:v1.3.0`;
 const NEW_IMAGE = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/shop-api@sha256:${'a'.repeat(64)}`;
 const DEPLOYMENT = '20261125-091458-1a2b3c4d';

@@ -10,15 +10,14 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CloudWatchTaskLogs } from '../../src/adapters/aws/logs.js';
 import { TransientAwsError } from '../../src/errors.js';
+import { SAMPLE_TASK, TD } from '../support/fixtures.js';
 
-const TD = 'arn:aws:ecs:eu-west-1:123456789012:task-definition/shop-api:43';
-const TASK = 'arn:aws:ecs:eu-west-1:123456789012:task/shop-staging/9f3c2b1a4d5e46f7a8b9c0d1e2f3a4b5';
-const ref = { taskArn: TASK, taskDefinitionArn: TD, container: 'app' };
+const ref = { taskArn: SAMPLE_TASK, taskDefinitionArn: TD(43), container: 'app' };
 const LIMITS = { lines: 50, bytes: 8 * 1024 };
 
 function definition(logConfiguration: NonNullable<TaskDefinition['containerDefinitions']>[number]['logConfiguration']): TaskDefinition {
   return {
-    taskDefinitionArn: TD,
+    taskDefinitionArn: TD(43),
     containerDefinitions: [
       { name: 'log-router', image: 'fluent-bit', logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/other' } } },
       { name: 'app', image: 'shop-api', ...(logConfiguration !== undefined ? { logConfiguration } : {}) },

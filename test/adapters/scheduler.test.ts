@@ -10,10 +10,11 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { atExpression, EventBridgeScheduler } from '../../src/adapters/aws/scheduler.js';
 import { parseInput } from '../../src/core/parse.js';
+import { SAMPLE_DEPLOYMENT } from '../support/fixtures.js';
 
 const WATCHER = 'arn:aws:lambda:eu-west-1:123456789012:function:ecs-migrate-staging-watch';
 const ROLE = 'arn:aws:iam::123456789012:role/ecs-migrate-staging-scheduler';
-const ID = '20261125-091500-5f2c1a9e';
+const ID = SAMPLE_DEPLOYMENT;
 
 describe('EventBridgeScheduler', () => {
   const client = new SchedulerClient({ region: 'eu-west-1' });

@@ -17,6 +17,7 @@ import {
   sample,
   service,
   TD,
+  withEvent,
 } from '../support/fixtures.js';
 
 const pushId = (() => {
@@ -198,8 +199,7 @@ describe('deploy-request', () => {
   });
 
   it('rejects a command outside the allowlist', () => {
-    const raw = sample('deploy-request');
-    const d = decideOn({ ...raw, detail: { ...(raw.detail as object), command: ['bash', '-c', 'true'] } }, idleState());
+    const d = decideOn(withEvent(sample('deploy-request'), { detail: { command: ['bash', '-c', 'true'] } }), idleState());
     expect(d).toMatchObject({
       decision: 'reject',
       reason: expect.stringContaining('command "bash" is neither MIGRATION_COMMAND nor in ALLOWED_COMMANDS'),

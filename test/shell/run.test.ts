@@ -19,14 +19,15 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** RunTask started the task. */
+const launchOk = async (r: LaunchRequest): Promise<LaunchOutcome> => ({
+  ok: true,
+  taskArn: `arn:aws:ecs:eu-west-1:123456789012:task/shop-staging/${r.clientToken.slice(-8)}`,
+  taskDefinitionArn: TD(43),
+});
+
 /** Real local store; recording ECS, bus and scheduler. */
-function harness(
-  launch: (r: LaunchRequest) => Promise<LaunchOutcome> = async (r) => ({
-    ok: true,
-    taskArn: `arn:aws:ecs:eu-west-1:123456789012:task/shop-staging/${r.clientToken.slice(-8)}`,
-    taskDefinitionArn: TD(43),
-  }),
-) {
+function harness(launch: (r: LaunchRequest) => Promise<LaunchOutcome> = launchOk) {
   const store = new LocalStore(new LocalLayout(dir, 'staging'));
   const launched: LaunchRequest[] = [];
   const events: OutgoingEvent[] = [];
@@ -89,11 +90,7 @@ describe('the runner', () => {
     let fail = true;
     const h = harness(async (r) => {
       if (fail) throw new TransientAwsError('RunTask throttled');
-      return {
-        ok: true,
-        taskArn: `arn:aws:ecs:eu-west-1:123456789012:task/shop-staging/${r.clientToken.slice(-8)}`,
-        taskDefinitionArn: TD(43),
-      };
+      return launchOk(r);
     });
     await expect(handleEvent(sample('ecr-push'), h.deps)).rejects.toThrow(TransientAwsError);
     const env = await h.store.loadEnvironment('staging');

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildAll } from '../../infra/build.mjs';
 import { cliBuild, lambdaFunctions, samBuildProperties } from '../../infra/esbuild-settings.mjs';
-import { loadTemplate, resource } from './template.js';
+import { loadTemplate, resource, resourcesOfType } from './template.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'ecs-migrate-build-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -13,8 +13,7 @@ describe('build settings: one place for sam build and npm run build', () => {
   const { template } = loadTemplate();
 
   it('lists exactly the functions of template.yaml', () => {
-    const functions = Object.entries(template.Resources)
-      .filter(([, r]) => r.Type === 'AWS::Serverless::Function')
+    const functions = resourcesOfType(template, 'AWS::Serverless::Function')
       .map(([id]) => id)
       .sort();
     expect(lambdaFunctions.map((f) => f.logicalId).sort()).toEqual(functions);
