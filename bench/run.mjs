@@ -70,7 +70,8 @@ async function bundleSection() {
 /** Imports each bundle in a fresh Node process, interleaved so drift on the machine hits every bundle alike. */
 async function coldInitSection(bundles) {
   if (bundles?.files === undefined) throw new Error(`no bundles to import (${bundles?.notMeasured ?? 'bundle section failed'})`);
-  const env = { ...process.env, ...HANDLER_ENV, NODE_OPTIONS: bundles.nodeOptions ?? '' };
+  // No inherited NODE_OPTIONS (e.g. --enable-source-maps): the bundles start as Lambda starts them.
+  const env = { ...process.env, ...HANDLER_ENV, NODE_OPTIONS: '' };
   const names = Object.keys(bundles.files);
   const times = Object.fromEntries(names.map((n) => [n, { importMs: [], processMs: [] }]));
   for (let i = -1; i < COLD_INIT_RUNS; i++) {

@@ -16,7 +16,7 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
  * @param {{ root?: string, outDir?: string, strict?: boolean, log?: (line: string) => void }} [options]
  *   root: the repository (default: this one); outDir: where `dist/...` paths are placed (default: root);
  *   strict: a missing entry point is an error instead of a warning.
- * @returns {Promise<{ entryPoint: string, outfile: string, exports: string[] }[]>} what was built
+ * @returns {Promise<{ entryPoint: string, outfile: string, exports: string[], metafile: esbuild.Metafile }[]>} what was built
  */
 export async function buildAll({ root = repoRoot, outDir = root, strict = false, log = (line) => console.log(line) } = {}) {
   const jobs = [
@@ -43,7 +43,7 @@ export async function buildAll({ root = repoRoot, outDir = root, strict = false,
     });
     const output = result.metafile.outputs[relative(root, outfile).split('\\').join('/')];
     const exports = output?.exports ?? [];
-    built.push({ entryPoint: job.entryPoint, outfile, exports });
+    built.push({ entryPoint: job.entryPoint, outfile, exports, metafile: result.metafile });
     log(`built ${job.entryPoint} -> ${relative(process.cwd(), outfile) || outfile} (${Math.round((output?.bytes ?? 0) / 1024)} KiB)`);
   }
   if (strict && missing.length > 0) throw new Error(`missing entry points: ${missing.join(', ')}`);
