@@ -4,6 +4,7 @@ import type { Context } from 'aws-lambda';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type * as LaunchModule from '../../handlers/launch.js';
 import { DynamoDbStore } from '../../src/adapters/aws/store.js';
+import { deploymentIdFromStartedBy } from '../../src/core/deployment.js';
 import type * as LambdaModule from '../../src/shell/lambda.js';
 import type { InvocationResult } from '../../src/shell/lambda.js';
 import {
@@ -67,14 +68,19 @@ describe('launcher and watcher on AWS (moto)', () => {
     vi.useRealTimers();
   });
 
-  /** The one task of the cluster, described with its tags. */
-  async function onlyTask(): Promise<Task> {
+  /** The one task of the cluster, described with its tags; `ref` for its task events, and its deployment. */
+  async function onlyTask(): Promise<{
+    task: Task;
+    ref: { taskArn: string; taskDefinitionArn: string; startedBy: string };
+    deploymentId: string;
+  }> {
     const arns = await taskArns(c);
     expect(arns).toHaveLength(1);
     const { tasks } = await c.ecs.send(new DescribeTasksCommand({ cluster: CLUSTER, tasks: arns, include: ['TAGS'] }));
     const task = tasks?.[0];
     if (task === undefined) throw new Error('the task is not described');
-    return task;
+    const ref = { taskArn: task.taskArn ?? '', taskDefinitionArn: task.taskDefinitionArn ?? '', startedBy: task.startedBy ?? '' };
+    return { task, ref, deploymentId: deploymentIdFromStartedBy(task.startedBy) ?? '' };
   }
 
   async function serviceTaskDefinition(): Promise<string | undefined> {
@@ -94,7 +100,7 @@ describe('launcher and watcher on AWS (moto)', () => {
     // Assess
     expect(result.decisions.map((d) => d.decision)).toEqual(['launch', 'record']);
     const deploymentId = result.decisions[0]?.deploymentId ?? '';
-    const task = await onlyTask();
+    const { task } = await onlyTask();
     expect(task.overrides?.containerOverrides).toEqual([{ name: CONTAINER, command: ['db-migrate', '--verbose'] }]);
     expect(task.startedBy).toBe(`ecs-migrate/${deploymentId}`);
     expect(task.tags).toEqual(
@@ -148,9 +154,7 @@ describe('launcher and watcher on AWS (moto)', () => {
     // Prepare
     const event = pushEvent({ id: 'a1b2c3d4-0000-4000-8000-000000000003', digest: digest(3), tag: 'v1.6.0' });
     await launch(event, lambdaContext('launch'));
-    const task = await onlyTask();
-    const deploymentId = task.startedBy?.replace('ecs-migrate/', '') ?? '';
-    const taskRef = { taskArn: task.taskArn ?? '', taskDefinitionArn: task.taskDefinitionArn ?? '', startedBy: task.startedBy ?? '' };
+    const { ref: taskRef, deploymentId } = await onlyTask();
     await writeTaskLog(c, taskRef.taskArn, ['applying 0042_add_orders.sql', 'done: 1 migration applied']);
     await drainEvents(c, stack.queueUrl);
 
@@ -192,8 +196,7 @@ describe('launcher and watcher on AWS (moto)', () => {
   it('halts on exit 1: the service stays on its revision and Migration Failed carries the exit code and the log lines', async () => {
     // Prepare
     await launch(pushEvent({ id: 'a1b2c3d4-0000-4000-8000-000000000004', digest: digest(4), tag: 'v1.7.0' }), lambdaContext('launch'));
-    const task = await onlyTask();
-    const taskRef = { taskArn: task.taskArn ?? '', taskDefinitionArn: task.taskDefinitionArn ?? '', startedBy: task.startedBy ?? '' };
+    const { ref: taskRef } = await onlyTask();
     const lines = ['applying 0043_drop_legacy.sql', 'ERROR: column "legacy_id" is referenced by view "report"', 'migration failed'];
     await writeTaskLog(c, taskRef.taskArn, lines);
     await drainEvents(c, stack.queueUrl);
@@ -250,8 +253,7 @@ describe('launcher and watcher on AWS (moto)', () => {
   it('stops the task and halts when the timeout check comes past TIMEOUT_MINUTES', async () => {
     // Prepare
     await launch(pushEvent({ id: 'a1b2c3d4-0000-4000-8000-000000000005', digest: digest(5), tag: 'v1.8.0' }), lambdaContext('launch'));
-    const task = await onlyTask();
-    const deploymentId = task.startedBy?.replace('ecs-migrate/', '') ?? '';
+    const { task, deploymentId } = await onlyTask();
     // The very event the schedule would deliver (moto's Scheduler never fires).
     const schedule = await c.scheduler.send(new GetScheduleCommand({ Name: `ecs-migrate-${deploymentId}`, GroupName: SCHEDULER_GROUP }));
     const check: unknown = JSON.parse(schedule.Target?.Input ?? '{}');
