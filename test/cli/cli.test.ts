@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { activeState, runningDeployment } from '../support/fixtures.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 /** tsx's loader by absolute URL, so the CLI also runs from another working directory. */
@@ -61,32 +62,8 @@ describe('ecs-migrate explain', () => {
 
   it('uses a state file: a STOPPED exit 1 for the running deployment halts', async () => {
     const state = join(work, 'state.json');
-    await writeFile(
-      state,
-      JSON.stringify({
-        env: {
-          environment: 'staging',
-          version: 4,
-          active: { deploymentId: '20261125-091500-5f2c1a9e', lockExpiresAt: '2026-11-25T10:30:00Z' },
-        },
-        deployments: {
-          '20261125-091500-5f2c1a9e': {
-            id: '20261125-091500-5f2c1a9e',
-            revision: 2,
-            environment: 'staging',
-            kind: 'migration',
-            status: 'running',
-            trigger: { type: 'ecr-push', eventId: 'e', at: '2026-11-25T09:14:58Z' },
-            command: ['db-migrate'],
-            taskArn: 'arn:aws:ecs:eu-west-1:123456789012:task/shop-staging/9f3c2b1a4d5e46f7a8b9c0d1e2f3a4b5',
-            taskDefinitionArn: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/shop-api:43',
-            createdAt: '2026-11-25T09:15:00Z',
-            history: [],
-          },
-        },
-        service: { serviceName: 'shop-api', taskDefinitionArn: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/shop-api:42' },
-      }),
-    );
+    // The deployment the task-* samples belong to, running and holding the environment.
+    await writeFile(state, JSON.stringify(activeState(runningDeployment())));
     const r = await cli(['explain', '--config', 'events/config.json', '--state', state, 'events/task-stopped-exit-1.json', '--json']);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
