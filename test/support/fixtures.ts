@@ -93,15 +93,8 @@ export function queuedDeployment(id: string, image: string): Deployment {
 
 /** State in which `active` holds the environment and `queued` waits behind it. */
 export function queueState(active: Deployment, queued: Deployment): ControllerState {
-  return activeState(active, {
-    env: {
-      environment: 'staging',
-      version: 7,
-      active: { deploymentId: active.id, lockExpiresAt: '2026-11-25T10:30:00.000Z' },
-      queued: queued.id,
-    },
-    deployments: { [active.id]: active, [queued.id]: queued },
-  });
+  const state = activeState(active);
+  return { ...state, env: { ...state.env, queued: queued.id }, deployments: { ...state.deployments, [queued.id]: queued } };
 }
 
 export const NOW = '2026-11-25T09:18:00.000Z';

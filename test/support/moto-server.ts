@@ -40,8 +40,6 @@ export class MotoNotInstalledError extends Error {
   }
 }
 
-export { MOTO_INSTALL_HINT };
-
 /** Starts moto_server on a free local port and resolves once it answers. */
 export async function startMotoServer(options: StartMotoOptions = {}): Promise<MotoServer> {
   const command = options.command ?? findOnPath(MOTO_COMMAND);

@@ -70,7 +70,7 @@ export function resolver(
   template: CfnTemplate,
   parameters: Record<string, string> = sampleParameters,
   pseudo: Partial<Record<'AWS::AccountId' | 'AWS::Region' | 'AWS::Partition' | 'AWS::StackName', string>> = {},
-): { resolve: <T = Json>(value: unknown) => T; condition: (name: string) => boolean; parameters: Record<string, string> } {
+): { resolve: <T = Json>(value: unknown) => T } {
   const values: Record<string, string> = {};
   for (const [name, p] of Object.entries(template.Parameters)) {
     const given = parameters[name] ?? (p.Default === undefined ? undefined : String(p.Default));
@@ -94,8 +94,6 @@ export function resolver(
       if (out === NO_VALUE) throw new Error('the value resolves to AWS::NoValue');
       return out as T;
     },
-    condition: (name) => condition(name, ctx),
-    parameters: values,
   };
 }
 
