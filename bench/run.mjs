@@ -94,18 +94,21 @@ async function coldInitSection(bundles) {
   return out;
 }
 
+/** Runs a bench script (TypeScript, with tsx) in a child process; its last stdout line is its JSON result. */
+async function runScript(script, args = []) {
+  const result = await run(process.execPath, [...tsx, join(import.meta.dirname, script), ...args], { cwd: root, timeoutMs: 120_000 });
+  const out = lastJsonLine(result.stdout);
+  if (result.code !== 0 || out === undefined) throw new Error(`bench/${script} failed: ${failureReason(result)}`);
+  return out;
+}
+
 async function decideSection() {
   const withParse = [];
   const decideOnly = [];
   const perProcess = [];
   let info;
   for (let p = 0; p < DECIDE_PROCESSES; p++) {
-    const result = await run(process.execPath, [...tsx, join(import.meta.dirname, 'decide.ts'), String(DECIDE_EVENTS), '20'], {
-      cwd: root,
-      timeoutMs: 120_000,
-    });
-    const out = lastJsonLine(result.stdout);
-    if (result.code !== 0 || out === undefined) throw new Error(`bench/decide.ts failed: ${failureReason(result)}`);
+    const out = await runScript('decide.ts', [String(DECIDE_EVENTS), '20']);
     withParse.push(...out.parseAndDecide);
     decideOnly.push(...out.decideAlone);
     perProcess.push({ parseAndDecide: summary(out.parseAndDecide).median, decideAlone: summary(out.decideAlone).median });
@@ -115,22 +118,14 @@ async function decideSection() {
 }
 
 async function awsCallsSection() {
-  const result = await run(process.execPath, [...tsx, join(import.meta.dirname, 'aws-calls.ts')], { cwd: root, timeoutMs: 120_000 });
-  const out = lastJsonLine(result.stdout);
-  if (result.code !== 0 || out === undefined) throw new Error(`bench/aws-calls.ts failed: ${failureReason(result)}`);
-  return out;
+  return runScript('aws-calls.ts');
 }
 
 async function reactionSection() {
   const decided = [];
   const recorded = [];
   for (let p = 0; p < REACTION_PROCESSES; p++) {
-    const result = await run(process.execPath, [...tsx, join(import.meta.dirname, 'reaction.ts'), workDir, String(REACTION_MIGRATIONS)], {
-      cwd: root,
-      timeoutMs: 120_000,
-    });
-    const out = lastJsonLine(result.stdout);
-    if (result.code !== 0 || out === undefined) throw new Error(`bench/reaction.ts failed: ${failureReason(result)}`);
+    const out = await runScript('reaction.ts', [workDir, String(REACTION_MIGRATIONS)]);
     for (const s of out.samples) {
       decided.push(s.decidedMs);
       recorded.push(s.recordedMs);
