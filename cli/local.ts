@@ -3,12 +3,11 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { appName } from '../src/adapters/local/images.js';
-import { localEnvelope } from '../src/adapters/local/task-event.js';
 import { splitCommand } from '../src/core/config.js';
 import type { Deployment } from '../src/core/deployment.js';
 import { createLocalController, type LocalController } from '../src/local/controller.js';
 import { type LocalRun, recoverInterrupted, runToEnd } from '../src/local/run-to-end.js';
-import { localPushEvent } from '../src/local/trigger-events.js';
+import { defaultRequestedBy, localPushEvent, requestEvent } from '../src/local/trigger-events.js';
 import { silentLog } from '../src/shell/logger.js';
 import { bold, decisionLine, deploymentSummary, dim, eventLine, green, logTailLines, red } from './format.js';
 import { CliUsageError, localDefaults, readConfigFile, validConfig } from './local-config.js';
@@ -110,32 +109,19 @@ function triggerEvent(
   image: string,
   digest: string,
 ): Record<string, unknown> {
-  const base = localEnvelope(randomUUID());
-  const requestedBy = `${process.env.USER ?? 'someone'}@local`;
-  if (options.run !== undefined) {
-    return {
-      ...base,
-      source,
-      'detail-type': 'run-command',
-      detail: { environment, command: options.run, requestId: base.id, requestedBy },
-    };
-  }
+  const id = randomUUID();
+  const request = { source, id, environment, requestId: id, requestedBy: defaultRequestedBy('local') };
+  if (options.run !== undefined) return requestEvent({ ...request, kind: 'run-command', command: options.run });
   if (options.command !== undefined || options.rerun) {
-    return {
-      ...base,
-      source,
-      'detail-type': 'deploy-request',
-      detail: {
-        environment,
-        image,
-        requestId: base.id,
-        requestedBy,
-        ...(options.command !== undefined ? { command: options.command } : {}),
-        ...(options.rerun ? { rerun: true } : {}),
-      },
-    };
+    return requestEvent({
+      ...request,
+      kind: 'deploy',
+      image,
+      rerun: options.rerun,
+      ...(options.command !== undefined ? { command: options.command } : {}),
+    });
   }
-  return localPushEvent({ repository, digest, tag: options.tag, id: base.id });
+  return localPushEvent({ repository, digest, tag: options.tag, id });
 }
 
 function report(

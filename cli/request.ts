@@ -2,52 +2,22 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { splitCommand } from '../src/core/config.js';
-import { DEPLOY_REQUEST, RUN_COMMAND } from '../src/core/events.js';
 import { parseInput } from '../src/core/parse.js';
+import { defaultRequestedBy, type RequestFields, requestEvent } from '../src/local/trigger-events.js';
 import { CliUsageError } from './local-config.js';
 import { REQUEST_USAGE } from './usage.js';
 
-export interface RequestOptions {
-  kind: 'deploy' | 'run-command';
-  environment: string;
-  image?: string;
-  taskDefinitionArn?: string;
-  command?: string[];
-  rerun: boolean;
-  source: string;
-  requestId: string;
-  requestedBy: string;
-}
+export type RequestOptions = RequestFields & { source: string };
 
 /**
  * The request as an EventBridge entry. It is checked with the controller's own parser first, so the CLI never
  * sends what the controller would reject for its shape (the allowlist is the stack's to judge).
  */
 export function requestEntry(o: RequestOptions): { Source: string; DetailType: string; Detail: string } {
-  const detailType = o.kind === 'deploy' ? DEPLOY_REQUEST : RUN_COMMAND;
-  const detail = {
-    environment: o.environment,
-    requestId: o.requestId,
-    requestedBy: o.requestedBy,
-    ...(o.image !== undefined ? { image: o.image } : {}),
-    ...(o.taskDefinitionArn !== undefined ? { taskDefinitionArn: o.taskDefinitionArn } : {}),
-    ...(o.command !== undefined ? { command: o.command } : {}),
-    ...(o.rerun ? { rerun: true } : {}),
-  };
-  const envelope = {
-    version: '0',
-    id: randomUUID(),
-    'detail-type': detailType,
-    source: o.source,
-    account: '000000000000',
-    time: new Date().toISOString(),
-    region: 'local',
-    resources: [],
-    detail,
-  };
-  const parsed = parseInput(envelope, { requestSource: o.source });
+  const event = requestEvent(o);
+  const parsed = parseInput(event, { requestSource: o.source });
   if (parsed.kind === 'invalid') throw new CliUsageError(parsed.reason);
-  return { Source: o.source, DetailType: detailType, Detail: JSON.stringify(detail) };
+  return { Source: o.source, DetailType: String(event['detail-type']), Detail: JSON.stringify(event.detail) };
 }
 
 export async function requestCommand(argv: string[], client: EventBridgeClient = new EventBridgeClient({})): Promise<number> {
@@ -72,13 +42,14 @@ export async function requestCommand(argv: string[], client: EventBridgeClient =
   if ((kind !== 'deploy' && kind !== 'run-command') || values.environment === undefined) throw new CliUsageError(REQUEST_USAGE);
   if (kind === 'run-command' && values.rerun) throw new CliUsageError('--rerun goes with "request deploy"');
   if (kind === 'run-command' && values.command === undefined) throw new CliUsageError('request run-command needs --command "CMD ARGS"');
+  const requestId = values['request-id'] ?? `cli-${randomUUID()}`;
   const entry = requestEntry({
     kind,
     environment: values.environment,
     rerun: values.rerun,
     source: values.source,
-    requestId: values['request-id'] ?? `cli-${randomUUID()}`,
-    requestedBy: values['requested-by'] ?? `${process.env.USER ?? 'someone'}@ecs-migrate-cli`,
+    requestId,
+    requestedBy: values['requested-by'] ?? defaultRequestedBy('ecs-migrate-cli'),
     ...(values.image !== undefined ? { image: values.image } : {}),
     ...(values['task-definition'] !== undefined ? { taskDefinitionArn: values['task-definition'] } : {}),
     ...(values.command !== undefined ? { command: splitCommand(values.command) } : {}),
@@ -95,7 +66,6 @@ export async function requestCommand(argv: string[], client: EventBridgeClient =
     );
     return 1;
   }
-  const requestId = (JSON.parse(entry.Detail) as { requestId: string }).requestId;
   process.stdout.write(`sent ${entry.DetailType} ${requestId} (event ${result.Entries?.[0]?.EventId ?? '?'}) to bus ${values.bus}\n`);
   return 0;
 }
