@@ -1,10 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { Decision } from '../src/core/actions.js';
 import { decide } from '../src/core/decide.js';
 import { parseInput } from '../src/core/parse.js';
 import { type ControllerState, emptyEnvironment } from '../src/core/state.js';
-import { CliUsageError, readConfigFile, validConfig } from './local-config.js';
+import { CliUsageError, readConfigFile, readJsonFile, readTextFile, validConfig } from './local-config.js';
 import { EXPLAIN_USAGE } from './usage.js';
 
 /** Parse + decide, never execute. Any file content gets an answer; only an unreadable file is an error (exit 2). */
@@ -18,9 +17,7 @@ export async function explainCommand(argv: string[]): Promise<number> {
   if (values.config === undefined || positionals.length !== 1) throw new CliUsageError(EXPLAIN_USAGE);
   const config = validConfig(await readConfigFile(values.config));
   const eventPath = positionals[0] as string;
-  const text = await readFile(eventPath, 'utf8').catch((error: Error) => {
-    throw new CliUsageError(`cannot read event file ${eventPath}: ${error.message}`);
-  });
+  const text = await readTextFile(eventPath, 'event file');
   const state =
     values.state !== undefined ? await readState(values.state, config.ENVIRONMENT) : defaultState(config.ENVIRONMENT, config.SERVICE);
   const now = values.now ?? new Date().toISOString();
@@ -72,19 +69,12 @@ function describeAction(action: Decision['actions'][number]): string {
 }
 
 async function readState(path: string, environment: string): Promise<ControllerState> {
-  const text = await readFile(path, 'utf8').catch((error: Error) => {
-    throw new CliUsageError(`cannot read state file ${path}: ${error.message}`);
-  });
-  try {
-    const value = JSON.parse(text) as Partial<ControllerState>;
-    return {
-      env: value.env ?? emptyEnvironment(environment),
-      deployments: value.deployments ?? {},
-      ...(value.service !== undefined ? { service: value.service } : {}),
-    };
-  } catch (error) {
-    throw new CliUsageError(`state file ${path} is not JSON: ${(error as Error).message}`);
-  }
+  const value = (await readJsonFile(path, 'state file')) as Partial<ControllerState>;
+  return {
+    env: value.env ?? emptyEnvironment(environment),
+    deployments: value.deployments ?? {},
+    ...(value.service !== undefined ? { service: value.service } : {}),
+  };
 }
 
 function defaultState(environment: string, service: string): ControllerState {

@@ -1,8 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDbStore } from '../src/adapters/aws/store.js';
 import type { LocalService } from '../src/adapters/local/ecs.js';
 import { readJson } from '../src/adapters/local/json-file.js';
 import { LocalLayout } from '../src/adapters/local/layout.js';
@@ -29,6 +27,11 @@ async function open(values: {
 }): Promise<{ environment: string; store: Store; layout?: LocalLayout }> {
   if (values.table !== undefined) {
     if (values.environment === undefined) throw new CliUsageError('--table needs --environment');
+    // Loaded only here: inspecting local state never loads the AWS SDK.
+    const [{ DynamoDBClient }, { DynamoDbStore }] = await Promise.all([
+      import('@aws-sdk/client-dynamodb'),
+      import('../src/adapters/aws/store.js'),
+    ]);
     return {
       environment: values.environment,
       store: new DynamoDbStore(new DynamoDBClient({}), { table: values.table, environment: values.environment }),

@@ -18,25 +18,33 @@ export function localDefaults(app: string): Record<string, string> {
 }
 
 /** Each app gets its own local environment, so two apps never share a service, lock or database. */
-export function localEnvironment(app: string): string {
-  const name = `local-${app}`
+function localEnvironment(app: string): string {
+  return `local-${app}`
     .replace(/[^a-z0-9-]/g, '-')
     .slice(0, 32)
     .replace(/-+$/, '');
-  return name;
+}
+
+/** A file's text; an unreadable file is a CliUsageError saying which `what` ("event file") it was. */
+export async function readTextFile(path: string, what: string): Promise<string> {
+  return readFile(path, 'utf8').catch((error: Error) => {
+    throw new CliUsageError(`cannot read ${what} ${path}: ${error.message}`);
+  });
+}
+
+/** A file's JSON; unreadable or not JSON is a CliUsageError saying which `what` ("state file") it was. */
+export async function readJsonFile(path: string, what: string): Promise<unknown> {
+  const text = await readTextFile(path, what);
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new CliUsageError(`${what} ${path} is not JSON: ${(error as Error).message}`);
+  }
 }
 
 /** Reads a `--config FILE`: a JSON object with the configuration keys. Unreadable or non-object → CliUsageError. */
 export async function readConfigFile(path: string): Promise<Record<string, unknown>> {
-  const text = await readFile(path, 'utf8').catch((error: Error) => {
-    throw new CliUsageError(`cannot read config file ${path}: ${error.message}`);
-  });
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new CliUsageError(`config file ${path} is not JSON: ${(error as Error).message}`);
-  }
+  const value = await readJsonFile(path, 'config file');
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw new CliUsageError(`config file ${path} must hold a JSON object of configuration keys`);
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, typeof v === 'number' ? String(v) : v]));

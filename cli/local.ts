@@ -13,7 +13,7 @@ import { bold, decisionLine, deploymentSummary, dim, eventLine, green, logTailLi
 import { CliUsageError, localDefaults, readConfigFile, validConfig } from './local-config.js';
 import { LOCAL_USAGE } from './usage.js';
 
-export interface LocalOptions {
+interface LocalOptions {
   app: string;
   tag: string;
   command?: string[];
@@ -57,7 +57,7 @@ export async function localCommand(argv: string[]): Promise<number> {
   });
 }
 
-export async function runLocal(options: LocalOptions): Promise<number> {
+async function runLocal(options: LocalOptions): Promise<number> {
   const app = appName(options.app);
   const config = validConfig({ ...localDefaults(app), ...options.overrides });
   const started = Date.now();
@@ -133,8 +133,7 @@ function report(
   controller: LocalController,
 ): number {
   const d: Deployment | undefined = run.deployment;
-  const ok =
-    d === undefined ? run.decision.decision === 'ignore' : d.status === 'succeeded' && (d.rollout === undefined || d.rollout !== 'halted');
+  const ok = d === undefined ? run.decision.decision === 'ignore' : d.status === 'succeeded' && d.rollout !== 'halted';
   const code = ok ? 0 : 1;
   if (json) {
     const summary = {

@@ -15,8 +15,8 @@ import { createLambdaRuntime, idempotentHandler, type LambdaHandler, type Lambda
  * - If the function throws, Powertools deletes the record and the retry runs again: the deterministic
  *   deployment id and RunTask `clientToken` are what keep that to one task.
  */
-export const LAUNCH_IDEMPOTENCY_KEY = '[id, "replay-name"]';
-export const LAUNCH_IDEMPOTENCY_EXPIRY_SECONDS = 48 * 60 * 60;
+const LAUNCH_IDEMPOTENCY_KEY = '[id, "replay-name"]';
+const LAUNCH_IDEMPOTENCY_EXPIRY_SECONDS = 48 * 60 * 60;
 
 export function createLaunchHandler(runtime: LambdaRuntime): LambdaHandler {
   return idempotentHandler(runtime, 'launch', { key: LAUNCH_IDEMPOTENCY_KEY, expiresAfterSeconds: LAUNCH_IDEMPOTENCY_EXPIRY_SECONDS });

@@ -9,8 +9,8 @@ import { createLambdaRuntime, idempotentHandler, type LambdaHandler, type Lambda
  * log again. 24 h covers EventBridge's longest retry window; in progress lasts until this invocation's
  * deadline, as in the launcher. A failed invocation leaves no record, so its retry runs in full.
  */
-export const WATCH_IDEMPOTENCY_KEY = 'id';
-export const WATCH_IDEMPOTENCY_EXPIRY_SECONDS = 24 * 60 * 60;
+const WATCH_IDEMPOTENCY_KEY = 'id';
+const WATCH_IDEMPOTENCY_EXPIRY_SECONDS = 24 * 60 * 60;
 
 export function createWatchHandler(runtime: LambdaRuntime): LambdaHandler {
   return idempotentHandler(runtime, 'watch', { key: WATCH_IDEMPOTENCY_KEY, expiresAfterSeconds: WATCH_IDEMPOTENCY_EXPIRY_SECONDS });

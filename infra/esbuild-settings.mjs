@@ -9,7 +9,7 @@
  * The AWS SDK v3 and some of its dependencies call `require()` for Node built-ins; an ESM bundle has no
  * `require`, so the bundle defines one first.
  */
-export const ESM_REQUIRE_BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+const ESM_REQUIRE_BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 
 /**
  * esbuild options of the Lambda bundles: one self-contained ES module per function, the AWS SDK included

@@ -9,16 +9,18 @@
 
 import { existsSync, unlinkSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, unlink } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-export const EXIT_OK = 0;
-export const EXIT_FAILED = 1;
-export const EXIT_USAGE = 2;
+const EXIT_OK = 0;
+const EXIT_FAILED = 1;
+const EXIT_USAGE = 2;
 
-const SIGNAL_NUMBERS = { SIGINT: 2, SIGTERM: 15 };
+/** Signals that stop a run; it exits 128 + the signal's number, as a shell reports it. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM'];
 /** After a stop signal, give the in-flight migration this long to roll back before exiting anyway. */
 const FORCE_EXIT_AFTER_MS = 10_000;
 const LOCK_FILE = '.db-migrate.lock';
@@ -164,7 +166,7 @@ async function main(spec, { argv, env, scriptDir, stop }) {
     }
     if (error instanceof Interrupted) {
       err(`stopped: ${error.message}`);
-      return 128 + SIGNAL_NUMBERS[error.signal];
+      return 128 + os.constants.signals[error.signal];
     }
     if (error instanceof ReportedFailure) return error.exitCode;
     err(`error: ${describeError(error)}`);
@@ -204,7 +206,7 @@ async function migrate(ctx) {
   if (ctx.dryRun && !isInitialised(ctx.dataDir)) {
     // Do not create a database just to report that everything is pending.
     debug('database does not exist yet; every migration is pending');
-    reportPending(ctx, files, []);
+    reportPending(ctx, files, []); // nothing applied: every file is pending
     return;
   }
 
@@ -225,7 +227,7 @@ async function migrate(ctx) {
     }
 
     if (ctx.dryRun) {
-      reportPending(ctx, files, applied);
+      reportPending(ctx, pending, applied);
       return;
     }
     if (pending.length === 0) {
@@ -261,9 +263,7 @@ async function migrate(ctx) {
   });
 }
 
-function reportPending(ctx, files, applied) {
-  const appliedSet = new Set(applied);
-  const pending = files.filter((file) => !appliedSet.has(versionOf(file)));
+function reportPending(ctx, pending, applied) {
   if (pending.length === 0) {
     ctx.out(`dry run: database is up to date (${applied.length} migration${plural(applied.length)} applied${latest(applied)})`);
     return;
@@ -484,7 +484,7 @@ function reportSqlError(ctx, { file, sourcePath, sql, error, phase }) {
  * Converts a Postgres error position (1-based, in characters, into the whole query string) to a 1-based line
  * and column in the migration file, plus that line's text (tabs expanded to keep the caret aligned).
  */
-export function locate(sql, position) {
+function locate(sql, position) {
   if (!Number.isInteger(position) || position < 1) return undefined;
   const chars = Array.from(sql);
   if (position > chars.length + 1) return undefined;
@@ -616,7 +616,7 @@ function installSignalHandlers(name) {
   let received;
   let timer;
   const handler = (signal) => {
-    const code = 128 + SIGNAL_NUMBERS[signal];
+    const code = 128 + os.constants.signals[signal];
     if (received) {
       process.stderr.write(`${name}: received ${signal} again; exiting now\n`);
       process.exit(code);
@@ -629,7 +629,7 @@ function installSignalHandlers(name) {
     }, FORCE_EXIT_AFTER_MS);
     timer.unref();
   };
-  for (const signal of Object.keys(SIGNAL_NUMBERS)) process.on(signal, handler);
+  for (const signal of STOP_SIGNALS) process.on(signal, handler);
   return {
     /**
      * Throws Interrupted once a stop signal has arrived. PGlite runs queries on this thread and its promises
@@ -640,7 +640,7 @@ function installSignalHandlers(name) {
       if (received) throw new Interrupted(received);
     },
     dispose() {
-      for (const signal of Object.keys(SIGNAL_NUMBERS)) process.removeListener(signal, handler);
+      for (const signal of STOP_SIGNALS) process.removeListener(signal, handler);
       if (timer) clearTimeout(timer);
     },
   };
