@@ -1,5 +1,5 @@
 import type { Deployment } from './deployment.js';
-import type { EnvironmentState, NetworkConfig } from './state.js';
+import type { EnvironmentState, NetworkConfig, ServiceInfo } from './state.js';
 
 /** Everything ECS needs to start the task; pure data, so `explain` can show it. */
 export interface LaunchRequest {
@@ -19,7 +19,7 @@ export interface LaunchRequest {
   tags: Record<string, string>;
   network?: NetworkConfig;
   launchType?: string;
-  capacityProviderStrategy?: { capacityProvider: string; weight?: number; base?: number }[];
+  capacityProviderStrategy?: ServiceInfo['capacityProviderStrategy'];
   platformVersion?: string;
 }
 

@@ -59,24 +59,12 @@ export class DynamoDbStore implements Store {
     const keys = [KEYS.environment(environment), ...ids.map((id) => KEYS.deployment(this.options.environment, id))];
     const items = await this.batchGet(keys);
     const stateItem = items.find((item) => item.sk === 'STATE');
-    const deployments: Record<string, Deployment> = {};
-    for (const item of items) {
-      if (item.sk === 'STATE') continue;
-      const d = toDeployment(item);
-      deployments[d.id] = d;
-    }
-    return { env: toEnvironment(environment, stateItem), deployments };
+    return { env: toEnvironment(environment, stateItem), deployments: byId(items.filter((item) => item !== stateItem)) };
   }
 
   async loadDeployments(ids: string[]): Promise<Record<string, Deployment>> {
     const items = await Promise.all(ids.map((id) => this.get(KEYS.deployment(this.options.environment, id))));
-    const found: Record<string, Deployment> = {};
-    for (const item of items) {
-      if (item === undefined) continue;
-      const d = toDeployment(item);
-      found[d.id] = d;
-    }
-    return found;
+    return byId(items.filter((item) => item !== undefined));
   }
 
   /**
@@ -109,11 +97,7 @@ export class DynamoDbStore implements Store {
           },
         );
       }
-      throw awsFailure(
-        error,
-        'dynamodb:TransactWriteItems',
-        `check DEPLOYMENTS_TABLE ("${this.options.table}") and its key schema (pk, sk: String)`,
-      );
+      throw awsFailure(error, 'dynamodb:TransactWriteItems', this.tableHint());
     }
   }
 
@@ -142,6 +126,10 @@ export class DynamoDbStore implements Store {
     return found;
   }
 
+  private tableHint(): string {
+    return `check DEPLOYMENTS_TABLE ("${this.options.table}") and its key schema (pk, sk: String)`;
+  }
+
   /** BatchGetItem (≤ 100 keys), asking again for what DynamoDB left unprocessed, a few times with a short wait. */
   private async batchGet(keys: { pk: string; sk: string }[]): Promise<Record<string, unknown>[]> {
     const { table } = this.options;
@@ -159,7 +147,7 @@ export class DynamoDbStore implements Store {
         found.push(...(out.Responses?.[table] ?? []).map((item) => unmarshall(item)));
         pending = out.UnprocessedKeys?.[table]?.Keys ?? [];
       } catch (error) {
-        throw awsFailure(error, 'dynamodb:BatchGetItem', `check DEPLOYMENTS_TABLE ("${table}") and its key schema (pk, sk: String)`);
+        throw awsFailure(error, 'dynamodb:BatchGetItem', this.tableHint());
       }
     }
     return found;
@@ -172,7 +160,7 @@ export class DynamoDbStore implements Store {
       );
       return Item !== undefined ? unmarshall(Item) : undefined;
     } catch (error) {
-      throw awsFailure(error, 'dynamodb:GetItem', `check DEPLOYMENTS_TABLE ("${this.options.table}") and its key schema (pk, sk: String)`);
+      throw awsFailure(error, 'dynamodb:GetItem', this.tableHint());
     }
   }
 }
@@ -229,4 +217,8 @@ function isThrottledTransaction(error: unknown): boolean {
 function toDeployment(item: Record<string, unknown>): Deployment {
   const { pk: _pk, sk: _sk, ...deployment } = item;
   return deployment as unknown as Deployment;
+}
+
+function byId(items: Record<string, unknown>[]): Record<string, Deployment> {
+  return Object.fromEntries(items.map(toDeployment).map((d) => [d.id, d]));
 }
