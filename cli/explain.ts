@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import type { Decision } from '../src/core/actions.js';
+import { assertNever, type Decision } from '../src/core/actions.js';
+import { statusOf } from '../src/core/deployment.js';
 import { decide } from '../src/core/decide.js';
 import { parseInput } from '../src/core/parse.js';
 import { type ControllerState, emptyEnvironment } from '../src/core/state.js';
@@ -48,7 +49,7 @@ export async function explainCommand(argv: string[]): Promise<number> {
 function describeAction(action: Decision['actions'][number]): string {
   switch (action.type) {
     case 'commit':
-      return `commit ${[action.env ? `environment v${action.env.expectedVersion}→v${action.env.state.version}` : '', ...action.deployments.map((d) => `${d.deployment.id}=${d.deployment.status}`)].filter(Boolean).join(', ')}`;
+      return `commit ${[action.env ? `environment v${action.env.expectedVersion}→v${action.env.state.version}` : '', ...action.deployments.map((d) => `${d.deployment.id}=${statusOf(d.deployment)}`)].filter(Boolean).join(', ')}`;
     case 'launchTask':
       return `launchTask ${action.request.taskDefinitionArn ?? `register ${action.request.baseTaskDefinitionArn} with ${action.request.image}`}, command ${JSON.stringify(action.request.command)}, startedBy ${action.request.startedBy}`;
     case 'putEvent':
@@ -61,10 +62,10 @@ function describeAction(action: Decision['actions'][number]): string {
       return `stopTask ${action.taskArn}`;
     case 'scheduleTimeout':
       return `scheduleTimeout at ${action.at}`;
-    case 'cancelTimeout':
-      return `cancelTimeout ${action.deploymentId}`;
+    case 'publish':
+      return `publish ${action.events.map((e) => `"${e.detailType}"`).join(', ')}`;
     default:
-      return JSON.stringify(action);
+      return assertNever(action);
   }
 }
 

@@ -1,6 +1,6 @@
 import type { PublishedEvent } from '../src/adapters/local/bus.js';
-import type { Decision } from '../src/core/actions.js';
-import type { Deployment } from '../src/core/deployment.js';
+import { assertNever, type Decision } from '../src/core/actions.js';
+import { type Deployment, imageOf, taskDefinitionOf } from '../src/core/deployment.js';
 import { secondsBetween } from '../src/core/event-detail.js';
 
 const useColor = process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
@@ -32,36 +32,39 @@ export function deploymentSummary(d: Deployment): string[] {
   const lines = [
     `${bold('deployment')} ${d.id}  ${statusText(d)}`,
     `  kind       ${d.kind}  (${d.trigger.type}${d.trigger.replayName ? `, replay ${d.trigger.replayName}` : ''}${d.trigger.rerun ? ', rerun' : ''})`,
-    `  image      ${d.image ?? '-'}`,
-    `  task def   ${d.taskDefinitionArn ?? '-'}`,
+    `  image      ${imageOf(d) ?? '-'}`,
+    `  task def   ${taskDefinitionOf(d) ?? '-'}`,
     `  command    ${d.command.join(' ')}`,
   ];
+  if (d.status !== 'ended') return lines;
   const took = secondsBetween(d.launchedAt ?? d.createdAt, d.stoppedAt ?? d.finishedAt);
   if (took !== undefined) lines.push(`  took       ${took} s`);
   if (d.stop !== undefined) {
     const s = d.stop;
     lines.push(`  exit code  ${s.exitCode ?? 'none'}   stop code ${s.stopCode ?? '-'}`);
   }
-  if (d.reason !== undefined) lines.push(`  reason     ${d.reason}`);
-  if (d.rollout !== undefined) lines.push(`  rollout    ${d.rollout}`);
+  lines.push(`  reason     ${d.reason}`);
+  lines.push(`  rollout    ${d.rollout}`);
   return lines;
 }
 
 export function statusText(d: Deployment): string {
-  switch (d.status) {
+  if (d.status !== 'ended') return d.status;
+  switch (d.outcome) {
     case 'succeeded':
       return green('succeeded');
     case 'failed':
     case 'timed_out':
-      return red(d.status);
+    case 'cancelled':
+      return red(d.outcome);
     case 'superseded':
-      return yellow(d.status);
+      return yellow(d.outcome);
     default:
-      return d.status;
+      return assertNever(d.outcome);
   }
 }
 
 export function logTailLines(d: Deployment): string[] {
-  if (d.logTail === undefined || d.logTail.length === 0) return [];
+  if (d.status !== 'ended' || d.logTail === undefined || d.logTail.length === 0) return [];
   return [`  log tail (last ${d.logTail.length} lines):`, ...d.logTail.map((l) => dim(`    │ ${l}`))];
 }

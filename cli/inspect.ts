@@ -5,7 +5,7 @@ import type { LocalService } from '../src/adapters/local/ecs.js';
 import { readJson } from '../src/adapters/local/json-file.js';
 import { LocalLayout } from '../src/adapters/local/layout.js';
 import { LocalStore } from '../src/adapters/local/store.js';
-import type { Deployment } from '../src/core/deployment.js';
+import { type Deployment, statusOf, taskOf } from '../src/core/deployment.js';
 import type { Store } from '../src/ports.js';
 import { deploymentSummary, dim, logTailLines, statusText } from './format.js';
 import { CliUsageError } from './local-config.js';
@@ -70,7 +70,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
   const line = (label: string, value: string) => process.stdout.write(`${label.padEnd(15)}${value}\n`);
   line('environment', `${environment} ${dim(`(${layout?.envDir ?? values.table})`)}`);
   if (layout !== undefined) line('service', service?.taskDefinitionArn ?? 'not created yet: run "ecs-migrate local --app DIR"');
-  line('running', env.active !== undefined ? `${env.active.deploymentId} ${found[env.active.deploymentId]?.status ?? ''}` : 'nothing');
+  line('running', env.active !== undefined ? `${env.active.deploymentId} ${found[env.active.deploymentId] !== undefined ? statusOf(found[env.active.deploymentId] as Deployment) : ''}` : 'nothing');
   line('queued', env.queued ?? 'nothing');
   line(
     'last success',
@@ -105,7 +105,7 @@ export async function logsCommand(argv: string[]): Promise<number> {
   const d = (await store.loadDeployments([id]))[id];
   if (d === undefined) throw new CliUsageError(`no deployment ${id} in environment ${environment}`);
   for (const line of deploymentSummary(d)) process.stdout.write(`${line}\n`);
-  const taskId = d.taskArn?.split('/').pop();
+  const taskId = taskOf(d)?.split('/').pop();
   const text =
     taskId !== undefined && layout !== undefined ? await readFile(layout.taskLogFile(taskId), 'utf8').catch(() => undefined) : undefined;
   if (text !== undefined) process.stdout.write(`  task log:\n${text.replace(/^/gm, '    │ ')}\n`);
@@ -114,5 +114,5 @@ export async function logsCommand(argv: string[]): Promise<number> {
 }
 
 function oneLine(d: Deployment): string {
-  return d.reason ?? d.history.at(-1)?.note ?? '';
+  return (d.status === 'ended' ? d.reason : undefined) ?? d.history.at(-1)?.note ?? '';
 }

@@ -133,13 +133,14 @@ function report(
   controller: LocalController,
 ): number {
   const d: Deployment | undefined = run.deployment;
-  const ok = d === undefined ? run.decision.decision === 'ignore' : d.status === 'succeeded' && d.rollout !== 'halted';
+  const ended = d?.status === 'ended' ? d : undefined;
+  const ok = ended === undefined ? run.decision.decision === 'ignore' : ended.outcome === 'succeeded' && ended.rollout !== 'halted';
   const code = ok ? 0 : 1;
   if (json) {
     const summary = {
-      outcome: d === undefined ? run.decision.decision : d.kind === 'command' ? d.status : d.rollout === 'halted' ? 'halted' : 'continued',
+      outcome: ended === undefined ? run.decision.decision : ended.kind === 'command' ? ended.outcome : ended.rollout === 'halted' ? 'halted' : 'continued',
       decision: run.decision.decision,
-      reason: d?.reason ?? run.decision.reason,
+      reason: ended?.reason ?? run.decision.reason,
       deployment: d,
       service: { taskDefinitionArn: serviceTaskDefinition },
       events: run.events.map((e) => e.detailType),
@@ -163,7 +164,7 @@ function report(
         ? green('✔ command succeeded')
         : red('✘ command failed')
       : ok
-        ? green(d.rollout === 'continued' ? '✔ rollout continued' : `✔ migration succeeded; rollout ${d.rollout}`)
+        ? green(ended?.rollout === 'continued' ? '✔ rollout continued' : `✔ migration succeeded; rollout ${ended?.rollout}`)
         : red('✘ rollout halted: the service stays on its current revision');
   print(`${verdict} ${dim(`in ${(elapsedMs / 1000).toFixed(1)} s · state in ${controller.layout.envDir}`)}`);
   return code;

@@ -1,7 +1,8 @@
-import { createLambdaRuntime, idempotentHandler, type LambdaHandler, type LambdaRuntime } from '../src/shell/lambda.js';
+import { withIdempotency } from '../src/shell/idempotency.js';
+import { controllerFor, createLambdaRuntime, invoke, type LambdaHandler, type LambdaRuntime } from '../src/shell/lambda.js';
 
 /**
- * The launcher: ECR pushes, deploy-requests and run-commands (and their EventBridge replays) → a migration task.
+ * The launcher: ECR pushes, deploy-requests, run-commands and operator requests (and their EventBridge replays).
  *
  * Idempotency, deliberately:
  * - Key: the event `id` plus `replay-name`. A duplicate delivery of one event repeats both, so it returns the
@@ -10,17 +11,15 @@ import { createLambdaRuntime, idempotentHandler, type LambdaHandler, type Lambda
  * - Expiry: 48 h. ECS honours RunTask's `clientToken` for about 24 h and EventBridge retries an event for up
  *   to 24 h; the record outlives both, so a late duplicate never relies on a token ECS has forgotten.
  * - In progress: until this invocation's own deadline (Powertools reads the remaining time from the Lambda
- *   context). A concurrent duplicate fails with IdempotencyAlreadyInProgressError and is retried later, when
- *   it finds the result; an invocation killed by its timeout blocks the retry no longer than it could have run.
+ *   context). A concurrent duplicate fails with IdempotencyAlreadyInProgressError and is retried later.
  * - If the function throws, Powertools deletes the record and the retry runs again: the deterministic
  *   deployment id and RunTask `clientToken` are what keep that to one task.
  */
-const LAUNCH_IDEMPOTENCY_KEY = '[id, "replay-name"]';
-const LAUNCH_IDEMPOTENCY_EXPIRY_SECONDS = 48 * 60 * 60;
+const IDEMPOTENCY = { key: '[id, "replay-name"]', expiresAfterSeconds: 48 * 60 * 60 };
 
 export function createLaunchHandler(runtime: LambdaRuntime): LambdaHandler {
-  return idempotentHandler(runtime, 'launch', { key: LAUNCH_IDEMPOTENCY_KEY, expiresAfterSeconds: LAUNCH_IDEMPOTENCY_EXPIRY_SECONDS });
+  return withIdempotency(runtime, 'launch', invoke(runtime, controllerFor(runtime, 'launch')), IDEMPOTENCY);
 }
 
-/** Built once per cold start: a bad configuration fails the init with a `ConfigError` naming every key. */
+/** Configuration → ports → idempotency → controller, built once per cold start (a bad configuration fails the init naming every key). */
 export const handler = createLaunchHandler(createLambdaRuntime());

@@ -1,20 +1,16 @@
-import { createLambdaRuntime, idempotentHandler, type LambdaHandler, type LambdaRuntime } from '../src/shell/lambda.js';
+import { controllerFor, createLambdaRuntime, invoke, type LambdaHandler, type LambdaRuntime } from '../src/shell/lambda.js';
 
 /**
  * The watcher: ECS `Task State Change` events of tasks ecs-migrate started, and the one-shot timeout checks.
  *
- * The core already tolerates repeated and out-of-order task events (it keeps the highest task `version` and
- * ignores events for ended deployments), so idempotency per event `id` is a cheap first filter: a duplicate
- * delivery of an event already handled returns the first result without reading the table, the task or its
- * log again. 24 h covers EventBridge's longest retry window; in progress lasts until this invocation's
- * deadline, as in the launcher. A failed invocation leaves no record, so its retry runs in full.
+ * No idempotency records: its decisions drop duplicates themselves (an ended deployment ignores every later
+ * event; a task event counts only for the recorded task and only when its `version` is newer), so a record per
+ * event would add two DynamoDB writes between the task's exit and the rollout and guard nothing
+ * (test/aws/controller.test.ts delivers every watcher event twice and checks one rollout).
  */
-const WATCH_IDEMPOTENCY_KEY = 'id';
-const WATCH_IDEMPOTENCY_EXPIRY_SECONDS = 24 * 60 * 60;
-
 export function createWatchHandler(runtime: LambdaRuntime): LambdaHandler {
-  return idempotentHandler(runtime, 'watch', { key: WATCH_IDEMPOTENCY_KEY, expiresAfterSeconds: WATCH_IDEMPOTENCY_EXPIRY_SECONDS });
+  return invoke(runtime, controllerFor(runtime, 'watch'));
 }
 
-/** Built once per cold start: a bad configuration fails the init with a `ConfigError` naming every key. */
+/** Configuration → ports → controller, built once per cold start (a bad configuration fails the init naming every key). */
 export const handler = createWatchHandler(createLambdaRuntime());

@@ -38,3 +38,14 @@ export class TransientAwsError extends EcsMigrateError {
 export class TooManyConflictsError extends EcsMigrateError {
   override name = 'TooManyConflictsError';
 }
+
+/** A stored record does not validate: it names the record's key and the field, and is never cast. */
+export class InvalidRecordError extends EcsMigrateError {
+  override name = 'InvalidRecordError';
+  constructor(
+    readonly key: string,
+    readonly problem: string,
+  ) {
+    super(`stored record ${key} does not validate (${problem}): fix or delete the record; nothing was changed`);
+  }
+}

@@ -1,11 +1,13 @@
 import type { LaunchRequest, RolloutTarget } from './core/actions.js';
-import type { Deployment } from './core/deployment.js';
+import type { Deployment, LogLocation } from './core/deployment.js';
 import type { ContainerState } from './core/inputs.js';
 import type { EnvironmentState, ServiceInfo } from './core/state.js';
 
 /** The small interfaces the shell drives. One AWS and one local implementation each; our own types in and out. */
 
-export type LaunchOutcome = { ok: true; taskArn: string; taskDefinitionArn: string } | { ok: false; reason: string };
+export type LaunchOutcome =
+  | { ok: true; taskArn: string; taskDefinitionArn: string; log?: LogLocation }
+  | { ok: false; reason: string };
 
 export interface Ecs {
   /**
@@ -47,6 +49,11 @@ export interface Store {
   loadEnvironmentWith(environment: string, ids: string[]): Promise<{ env: EnvironmentState; deployments: Record<string, Deployment> }>;
   /** All or nothing. Throws `CommitConflictError` when a record changed since it was read. */
   commit(request: CommitRequest): Promise<void>;
+  /**
+   * Empties a deployment's outbox once its events are published, if the record is still at `revision` (a newer
+   * write carries its own outbox, and a later reader publishes what is left). Idempotent.
+   */
+  clearOutbox(deploymentId: string, revision: number): Promise<void>;
   /** Newest first. */
   listDeployments(environment: string, limit: number): Promise<Deployment[]>;
 }
@@ -63,10 +70,11 @@ export interface Logs {
 }
 
 export interface Scheduler {
-  /** Idempotent: scheduling the same deployment twice keeps one schedule. */
+  /**
+   * Idempotent: scheduling the same deployment twice keeps one schedule. The schedule runs once and deletes
+   * itself; a check that comes after the deployment ended is ignored, so nothing cancels it.
+   */
   scheduleTimeout(deploymentId: string, environment: string, at: string): Promise<void>;
-  /** Idempotent: cancelling a missing schedule is not an error. */
-  cancelTimeout(deploymentId: string): Promise<void>;
 }
 
 export interface Ports {

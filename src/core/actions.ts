@@ -1,4 +1,4 @@
-import type { Deployment } from './deployment.js';
+import type { Deployment, PendingEvent } from './deployment.js';
 import type { EnvironmentState, NetworkConfig, ServiceInfo } from './state.js';
 
 /** Everything ECS needs to start the task; pure data, so `explain` can show it. */
@@ -25,7 +25,7 @@ export interface LaunchRequest {
 
 /**
  * Where a rollout goes on or stops. Today the controller itself updates the service; a second mode
- * (ECS deployment lifecycle hooks: continue = CONTINUE, halt = ROLLBACK) adds a variant here.
+ * (ECS deployment lifecycle hooks: continue = CONTINUE, halt = ROLLBACK) adds a variant here and in the ECS adapter.
  */
 export type RolloutTarget = { mode: 'update-service'; cluster: string; service: string };
 
@@ -35,11 +35,13 @@ export const EMITTED_TYPES = [
   'Migration Failed',
   'Migration Timed Out',
   'Migration Superseded',
+  'Migration Cancelled',
   'Rollout Continued',
   'Rollout Halted',
   'Command Started',
   'Command Succeeded',
   'Command Failed',
+  'Environment Unlocked',
   'Event Rejected',
 ] as const;
 export type EmittedType = (typeof EMITTED_TYPES)[number];
@@ -50,13 +52,19 @@ export type Action =
    * It fails as a whole when any record changed since it was read: the shell then reloads and decides again.
    */
   | { type: 'commit'; env?: EnvironmentCommit; deployments: DeploymentCommit[] }
+  /**
+   * Publishes the events a commit stored in a deployment's outbox, then clears the outbox (if the record is still at
+   * `revision`). Published at least once: a failure leaves them in the outbox for the next invocation that reads it.
+   */
+  | { type: 'publish'; deploymentId: string; revision: number; events: PendingEvent[] }
   /** Feeds a `launch-result` input back to the core. */
   | { type: 'launchTask'; deploymentId: string; request: LaunchRequest }
   | { type: 'stopTask'; deploymentId: string; cluster: string; taskArn: string; reason: string }
   | { type: 'continueRollout'; deploymentId: string; target: RolloutTarget; taskDefinitionArn: string }
   | { type: 'haltRollout'; deploymentId: string; target: RolloutTarget; reason: string }
+  /** A one-shot schedule that deletes itself once it has run; a check that comes after the end is ignored. */
   | { type: 'scheduleTimeout'; deploymentId: string; environment: string; at: string }
-  | { type: 'cancelTimeout'; deploymentId: string }
+  /** An event no commit implies (`Event Rejected`). */
   | { type: 'putEvent'; detailType: EmittedType; detail: Record<string, unknown> };
 
 export interface EnvironmentCommit {

@@ -1,18 +1,21 @@
-import { type Action, type Decision, ignore, reject } from './actions.js';
-import { type DecideContext, lockExpiresAt } from './context.js';
-import { type Deployment, type DeploymentKind, deploymentIdOfTrigger, isFinal, type Trigger, withStatus } from './deployment.js';
-import { eventDetail } from './event-detail.js';
+import { type Decision, ignore, reject } from './actions.js';
+import { describeWork, enqueue, launchNow, lockHolder } from './admission.js';
+import type { DecideContext } from './context.js';
+import { type Deployment, type DeploymentKind, deploymentIdOfTrigger, type Trigger, type Work } from './deployment.js';
 import type { DeployRequestInput, EcrImageActionInput, RunCommandInput } from './inputs.js';
-import { commit, launchRequest, outcomeEvents, rolloutWhenHalted, toLaunching } from './lifecycle.js';
-import type { ControllerState, EnvironmentState, ServiceInfo } from './state.js';
+import { launchRequest } from './launch-request.js';
+import { resumeHandover } from './resume.js';
+import { settle } from './settle.js';
+import type { ControllerState } from './state.js';
 import { matchesTagPattern } from './tag-pattern.js';
+import { create } from './transitions.js';
 
 /** What a trigger asks for, once it has passed the configuration's filters. */
 interface Plan {
   trigger: Trigger;
   kind: DeploymentKind;
-  image?: string;
-  taskDefinitionArn?: string;
+  /** Absent for a command that runs in the service's task definition as it is. */
+  work?: Work;
   command: string[];
   /** A replay or a rerun request: runs even when the same image has already been migrated. */
   deliberate: boolean;
@@ -30,236 +33,108 @@ export function decideEcrImageAction(input: EcrImageActionInput, state: Controll
     if (!matchesTagPattern(input.tag, config.TAG_PATTERN))
       return ignore(`tag "${input.tag}" does not match TAG_PATTERN "${config.TAG_PATTERN}"`);
   }
-  return request(
-    {
-      trigger: input.trigger,
-      kind: 'migration',
-      image: input.image,
-      command: config.MIGRATION_COMMAND,
-      deliberate: input.trigger.replayName !== undefined,
-    },
-    state,
-    ctx,
-  );
+  const plan: Plan = {
+    trigger: input.trigger,
+    kind: 'migration',
+    work: { type: 'image', image: input.image },
+    command: config.MIGRATION_COMMAND,
+    deliberate: input.trigger.replayName !== undefined,
+  };
+  return admit(plan, state, ctx);
 }
 
 export function decideDeployRequest(input: DeployRequestInput, state: ControllerState, ctx: DecideContext): Decision {
   const { config } = ctx;
-  if (input.environment !== config.ENVIRONMENT)
-    return ignore(`the request is for environment "${input.environment}", this is "${config.ENVIRONMENT}"`);
+  if (input.environment !== config.ENVIRONMENT) return otherEnvironment(input.environment, ctx);
   const command = input.command ?? config.MIGRATION_COMMAND;
   const allowed = [config.MIGRATION_COMMAND[0], ...config.ALLOWED_COMMANDS];
   if (input.command !== undefined && !allowed.includes(command[0] ?? '')) {
-    return rejectRequest(
-      `command "${command[0]}" is neither MIGRATION_COMMAND nor in ALLOWED_COMMANDS (${allowed.join(', ')})`,
-      input.trigger,
-      ctx,
-    );
+    const reason = `command "${command[0]}" is neither MIGRATION_COMMAND nor in ALLOWED_COMMANDS (${allowed.join(', ')})`;
+    return rejectRequest(reason, input.trigger, ctx);
   }
   const plan: Plan = {
     trigger: input.trigger,
     kind: 'migration',
     command,
     deliberate: input.trigger.replayName !== undefined || input.trigger.rerun === true,
-    ...(input.image !== undefined ? { image: input.image } : {}),
-    ...(input.taskDefinitionArn !== undefined ? { taskDefinitionArn: input.taskDefinitionArn } : {}),
+    work: input.work,
   };
-  return request(plan, state, ctx);
+  return admit(plan, state, ctx);
 }
 
 export function decideRunCommand(input: RunCommandInput, state: ControllerState, ctx: DecideContext): Decision {
   const { config } = ctx;
-  if (input.environment !== config.ENVIRONMENT)
-    return ignore(`the request is for environment "${input.environment}", this is "${config.ENVIRONMENT}"`);
+  if (input.environment !== config.ENVIRONMENT) return otherEnvironment(input.environment, ctx);
   const argv0 = input.command[0] ?? '';
   if (!config.ALLOWED_COMMANDS.includes(argv0)) {
     const list = config.ALLOWED_COMMANDS.length > 0 ? config.ALLOWED_COMMANDS.join(', ') : 'empty: no command may run';
     return rejectRequest(`command "${argv0}" is not in ALLOWED_COMMANDS (${list})`, input.trigger, ctx);
   }
-  const plan: Plan = {
-    trigger: input.trigger,
-    kind: 'command',
-    command: input.command,
-    // A command is run every time it is requested; only a duplicate delivery of one request is dropped.
-    deliberate: true,
-    ...(input.image !== undefined ? { image: input.image } : {}),
-    ...(input.taskDefinitionArn !== undefined ? { taskDefinitionArn: input.taskDefinitionArn } : {}),
-  };
-  return request(plan, state, ctx);
+  const work = input.work;
+  // A command is run every time it is requested; only a duplicate delivery of one request is dropped.
+  const plan: Plan = { trigger: input.trigger, kind: 'command', command: input.command, deliberate: true, ...(work !== undefined ? { work } : {}) };
+  return admit(plan, state, ctx);
+}
+
+function otherEnvironment(environment: string, ctx: DecideContext): Decision {
+  return ignore(`the request is for environment "${environment}", this is "${ctx.config.ENVIRONMENT}"`);
 }
 
 function rejectRequest(reason: string, trigger: Trigger, ctx: DecideContext): Decision {
   return reject(reason, { environment: ctx.config.ENVIRONMENT, reason, trigger });
 }
 
+/** What a command meant to run in the service's task definition records when the service could not be read. */
+const UNKNOWN_WORK: Work = { type: 'task-definition', taskDefinitionArn: "(the service's task definition: unreadable)" };
+
 /** Launch, queue or ignore a planned deployment, under the one-migration-per-environment rule. */
-function request(plan: Plan, state: ControllerState, ctx: DecideContext): Decision {
-  const { config, now } = ctx;
-  const id = deploymentIdOfTrigger(plan.trigger, config.ENVIRONMENT);
+function admit(plan: Plan, state: ControllerState, ctx: DecideContext): Decision {
+  const id = deploymentIdOfTrigger(plan.trigger, ctx.config.ENVIRONMENT);
   const existing = state.deployments[id];
-  if (existing !== undefined) {
-    if (existing.status === 'launching' && state.env.active?.deploymentId === id) {
-      // A retried invocation after a failure between the commit and RunTask: the clientToken keeps it to one task.
-      return {
-        decision: 'launch',
-        reason: `resuming the launch of ${id} (retried delivery)`,
-        deploymentId: id,
-        actions: [launchTask(existing, state.service, ctx, { resumed: true })],
-      };
-    }
-    return ignore(`duplicate delivery: deployment ${id} exists already (${existing.status})`, id);
-  }
+  if (existing !== undefined) return revisit(existing, state, ctx);
 
-  const service = state.service;
-  if (service === undefined && plan.taskDefinitionArn === undefined) {
-    // Nothing to start from: record the deployment as failed with what to fix, so it shows in the history.
+  // A command with no image or task definition runs in the task definition the service runs now, as it is.
+  const work = plan.work ?? (state.service !== undefined ? { type: 'task-definition', taskDefinitionArn: state.service.taskDefinitionArn } : undefined);
+  const spec = { id, environment: ctx.config.ENVIRONMENT, kind: plan.kind, trigger: plan.trigger, command: plan.command };
+  if (work === undefined || (work.type === 'image' && state.service === undefined)) {
+    // Nothing to start from: the deployment is recorded as failed with what to fix, so it shows in the history.
     const reason = `the service could not be read: ${state.serviceProblem ?? 'unknown error'}`;
-    const failed = withStatus(
-      {
-        id,
-        revision: 0,
-        environment: config.ENVIRONMENT,
-        kind: plan.kind,
-        status: 'failed',
-        trigger: plan.trigger,
-        command: plan.command,
-        createdAt: now,
-        finishedAt: now,
-        reason,
-        rollout: rolloutWhenHalted(plan.kind),
-        history: [],
-        ...(plan.image !== undefined ? { image: plan.image } : {}),
-      },
-      'failed',
-      now,
-      reason,
-    );
-    return { decision: 'halt', reason, deploymentId: id, actions: [commit(state, undefined, [failed]), ...outcomeEvents(failed)] };
+    const failed = create({ ...spec, work: work ?? UNKNOWN_WORK }, ctx.now, 'requested');
+    return { decision: 'halt', reason, deploymentId: id, actions: settle(state, ctx, failed, { outcome: 'failed', reason }) };
   }
-  if (
-    plan.kind === 'migration' &&
-    !plan.deliberate &&
-    service !== undefined &&
-    alreadyDeployed(plan, service.taskDefinitionArn, service.image, state.env)
-  ) {
+  if (plan.kind === 'migration' && !plan.deliberate && alreadyDeployed(work, state)) {
     return ignore(
-      `already deployed: the service runs ${plan.image ?? plan.taskDefinitionArn} and its migration succeeded (${state.env.lastSucceeded?.deploymentId}); send a rerun request to run it again`,
+      `already deployed: the service runs ${describeWork(work)} and its migration succeeded (${state.env.lastSucceeded?.deploymentId}); send a rerun request to run it again`,
     );
   }
+  const what = describePlan(plan, work);
+  const holder = lockHolder(state, ctx.now);
+  if (holder !== undefined) return enqueue(create({ ...spec, work }, ctx.now, `waiting for ${holder.id}`), plan.deliberate, holder, state, ctx, what);
+  return launchNow(create({ ...spec, work }, ctx.now, 'requested'), state, ctx, what);
+}
 
-  const deployment: Deployment = {
-    id,
-    revision: 0,
-    environment: config.ENVIRONMENT,
-    kind: plan.kind,
-    status: 'queued',
-    trigger: plan.trigger,
-    command: plan.command,
-    createdAt: now,
-    history: [],
-    ...(plan.image !== undefined ? { image: plan.image } : {}),
-    ...(plan.taskDefinitionArn !== undefined ? { taskDefinitionArn: plan.taskDefinitionArn } : {}),
-  };
-  if (plan.kind === 'command' && plan.image === undefined && plan.taskDefinitionArn === undefined && service !== undefined) {
-    // A command with no image runs in the task definition the service runs now, as it is.
-    deployment.taskDefinitionArn = service.taskDefinitionArn;
+/** A trigger whose deployment exists: a retried launch resumes (the clientToken keeps it to one task); a duplicate is dropped. */
+function revisit(existing: Deployment, state: ControllerState, ctx: DecideContext): Decision {
+  if (existing.status === 'launching' && state.env.active?.deploymentId === existing.id) {
+    return {
+      decision: 'launch',
+      reason: `resuming the launch of ${existing.id} (retried delivery)`,
+      deploymentId: existing.id,
+      actions: [{ type: 'launchTask', deploymentId: existing.id, request: launchRequest(existing, state.service, ctx, true) }],
+    };
   }
-
-  const active = state.env.active !== undefined ? state.deployments[state.env.active.deploymentId] : undefined;
-  const lockHeld =
-    state.env.active !== undefined &&
-    Date.parse(state.env.active.lockExpiresAt) > Date.parse(now) &&
-    active !== undefined &&
-    !isFinal(active.status);
-  if (lockHeld && active !== undefined) return enqueue(deployment, plan, active, state, ctx);
-
-  // An open deployment whose lock expired: the controller lost track of it. It ends, so the environment is usable again.
-  const takeover = active !== undefined && !isFinal(active.status) ? abandon(active, id, state, ctx) : undefined;
-  const launching = toLaunching(
-    deployment,
-    ctx,
-    takeover === undefined ? 'environment free' : 'environment free (expired lock taken over)',
-    service,
-  );
-  const env: EnvironmentState = { ...state.env, active: { deploymentId: id, lockExpiresAt: lockExpiresAt(ctx) } };
-  return {
-    decision: 'launch',
-    reason: takeover === undefined ? `launching ${describePlan(plan)}` : `launching ${describePlan(plan)}; ${takeover.reason}`,
-    deploymentId: id,
-    actions: [
-      commit(state, env, takeover === undefined ? [launching] : [takeover.abandoned, launching]),
-      ...(takeover?.actions ?? []),
-      launchTask(launching, service, ctx),
-    ],
-  };
+  return resumeHandover(state, ctx, existing.id) ?? ignore(`duplicate delivery: deployment ${existing.id} exists already (${existing.status === 'ended' ? existing.outcome : existing.status})`, existing.id);
 }
 
-/** Ends a deployment whose lock expired with no result: its task (if any) is stopped, and it is recorded as failed. */
-function abandon(active: Deployment, takenOverBy: string, state: ControllerState, ctx: DecideContext) {
-  const { now } = ctx;
-  const reason = `the environment lock expired at ${state.env.active?.lockExpiresAt} with no result; taken over by ${takenOverBy}`;
-  const abandoned = withStatus({ ...active, reason, rollout: rolloutWhenHalted(active.kind), finishedAt: now }, 'failed', now, reason);
-  const stop: Action[] =
-    active.taskArn === undefined
-      ? []
-      : [
-          {
-            type: 'stopTask',
-            deploymentId: active.id,
-            cluster: ctx.config.CLUSTER,
-            taskArn: active.taskArn,
-            reason: `ecs-migrate: ${reason}`,
-          },
-        ];
-  return { reason, abandoned, actions: [...stop, ...outcomeEvents(abandoned)] };
+function alreadyDeployed(work: Work, state: ControllerState): boolean {
+  const last = state.env.lastSucceeded;
+  if (last === undefined || state.service === undefined) return false;
+  if (work.type === 'image') return state.service.image === work.image && last.image === work.image;
+  return work.taskDefinitionArn === state.service.taskDefinitionArn && last.taskDefinitionArn === work.taskDefinitionArn;
 }
 
-function enqueue(deployment: Deployment, plan: Plan, active: Deployment, state: ControllerState, ctx: DecideContext): Decision {
-  const queued = state.env.queued !== undefined ? state.deployments[state.env.queued] : undefined;
-  if (!plan.deliberate && sameWork(plan, active)) {
-    return ignore(`already in progress: ${active.id} runs the same ${plan.image ?? plan.taskDefinitionArn}`, active.id);
-  }
-  if (!plan.deliberate && queued !== undefined && sameWork(plan, queued)) {
-    return ignore(`already queued: ${queued.id} will run the same ${plan.image ?? plan.taskDefinitionArn}`, queued.id);
-  }
-  const entry = withStatus(deployment, 'queued', ctx.now, `waiting for ${active.id}`);
-  const written = [entry];
-  const events: Action[] = [];
-  let reason = `queued ${describePlan(plan)} behind ${active.id}`;
-  if (queued !== undefined && !isFinal(queued.status)) {
-    const note = `superseded by ${entry.id} before it ran`;
-    const superseded = withStatus({ ...queued, supersededBy: entry.id, reason: note, finishedAt: ctx.now }, 'superseded', ctx.now, note);
-    written.push(superseded);
-    events.push({ type: 'putEvent', detailType: 'Migration Superseded', detail: eventDetail(superseded) });
-    reason += `; it replaces ${queued.id}, which is superseded`;
-  }
-  const env: EnvironmentState = { ...state.env, queued: entry.id };
-  return { decision: 'queue', reason, deploymentId: entry.id, actions: [commit(state, env, written), ...events] };
-}
-
-function launchTask(d: Deployment, service: ServiceInfo | undefined, ctx: DecideContext, resume: { resumed?: true } = {}): Action {
-  return { type: 'launchTask', deploymentId: d.id, request: { ...launchRequest(d, service, ctx), ...resume } };
-}
-
-/** Same kind, command and image (or, for a request by task definition, the same task definition). */
-function sameWork(plan: Plan, d: Deployment): boolean {
-  // A launched deployment also carries the revision registered for its image, so compare what the plan names.
-  const sameTarget =
-    plan.image !== undefined ? d.image === plan.image : d.image === undefined && d.taskDefinitionArn === plan.taskDefinitionArn;
-  return d.kind === plan.kind && sameTarget && d.command.join('\0') === plan.command.join('\0');
-}
-
-function alreadyDeployed(plan: Plan, serviceTaskDefinitionArn: string, serviceImage: string | undefined, env: EnvironmentState): boolean {
-  const last = env.lastSucceeded;
-  if (last === undefined) return false;
-  if (plan.image !== undefined) return serviceImage === plan.image && last.image === plan.image;
-  return plan.taskDefinitionArn === serviceTaskDefinitionArn && last.taskDefinitionArn === plan.taskDefinitionArn;
-}
-
-function describePlan(plan: Plan): string {
-  const what = plan.image ?? plan.taskDefinitionArn ?? "the service's task definition";
+function describePlan(plan: Plan, work: Work): string {
   const how = plan.kind === 'command' ? `command "${plan.command.join(' ')}"` : `migration "${plan.command.join(' ')}"`;
-  const why =
-    plan.trigger.replayName !== undefined ? ` (replay ${plan.trigger.replayName})` : plan.trigger.rerun === true ? ' (rerun)' : '';
-  return `${how} with ${what}${why}`;
+  const why = plan.trigger.replayName !== undefined ? ` (replay ${plan.trigger.replayName})` : plan.trigger.rerun === true ? ' (rerun)' : '';
+  return `${how} with ${describeWork(work)}${why}`;
 }

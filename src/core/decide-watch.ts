@@ -1,182 +1,150 @@
 import { type Action, type Decision, ignore } from './actions.js';
 import { classifyStop } from './classify-stop.js';
+import { commitActions } from './commit.js';
+import { definedFields } from './defined-fields.js';
 import { addMinutes, type DecideContext } from './context.js';
-import { type Deployment, deploymentIdFromStartedBy, isFinal, type RolloutOutcome, withStatus } from './deployment.js';
-import { eventDetail } from './event-detail.js';
+import { deploymentIdFromStartedBy, type Launching, type PendingEvent, type RolloutOutcome, type Running, type TaskObservation } from './deployment.js';
 import type { LaunchResultInput, TaskStateInput, TimeoutCheckInput } from './inputs.js';
-import { commit, finish, rolloutTarget } from './lifecycle.js';
+import { rolloutTarget, stopTaskOf } from './launch-request.js';
+import { resumeHandover } from './resume.js';
+import { settle } from './settle.js';
 import type { ControllerState } from './state.js';
 import { compareRevisions } from './task-definition.js';
+import { keepEarlyTaskEvent, observeTask, recordTask, shortTask } from './transitions.js';
 
-/** ECS `Task State Change`: record progress, and on STOPPED continue or halt the rollout. */
+/**
+ * ECS `Task State Change`. An event counts only for the task the deployment recorded as its own (RunTask's
+ * answer): before that answer it is kept and judged later; for a queued deployment it is never acted on.
+ */
 export function decideTaskState(input: TaskStateInput, state: ControllerState, ctx: DecideContext): Decision {
   const id = deploymentIdFromStartedBy(input.startedBy);
   if (id === undefined) return ignore(`task ${input.taskArn} was not started by ecs-migrate (startedBy "${input.startedBy ?? ''}")`);
   const d = state.deployments[id];
-  if (d === undefined)
-    return ignore(`no deployment ${id} in environment ${ctx.config.ENVIRONMENT} (another environment's task, or purged)`, id);
-  if (isFinal(d.status)) return ignore(`deployment ${id} has already ended (${d.status}): duplicate or late event`, id);
-  if (d.taskArn !== undefined && d.taskArn !== input.taskArn)
-    return ignore(`task ${input.taskArn} is not the deployment's task ${d.taskArn}`, id);
+  if (d === undefined) return ignore(`no deployment ${id} in environment ${ctx.config.ENVIRONMENT} (another environment's task, or purged)`, id);
+  switch (d.status) {
+    case 'ended':
+      return resumeHandover(state, ctx, d.id) ?? ignore(`deployment ${id} has already ended (${d.outcome}): duplicate or late event`, id);
+    case 'queued':
+      return ignore(`deployment ${id} is queued and has launched no task: task ${input.taskArn} is not its own`, id);
+    case 'launching':
+      return keepEarly(d, observationOf(input), state, ctx);
+    case 'running':
+      return onOwnTask(d, input, state, ctx);
+  }
+}
+
+/** A task event before RunTask's answer: kept, and judged once the answer names the same task. */
+function keepEarly(d: Launching, observation: TaskObservation, state: ControllerState, ctx: DecideContext): Decision {
+  const kept = keepEarlyTaskEvent(d, observation);
+  if (kept === d) return ignore(`stale event: task version ${observation.version} is not newer than the one kept for ${d.id}`, d.id);
+  return {
+    decision: 'record',
+    reason: `task ${shortTask(observation.taskArn)} is ${observation.lastStatus} before RunTask's answer was recorded: kept until it is`,
+    deploymentId: d.id,
+    actions: commitActions(state, undefined, [kept]),
+  };
+}
+
+function onOwnTask(d: Running, input: TaskStateInput, state: ControllerState, ctx: DecideContext): Decision {
+  if (input.taskArn !== d.taskArn) return ignore(`task ${input.taskArn} is not the deployment's task ${d.taskArn}`, d.id);
   if (d.taskVersion !== undefined && input.version <= d.taskVersion) {
-    return ignore(`stale event: task version ${input.version} is not newer than ${d.taskVersion} already seen`, id);
+    return ignore(`stale event: task version ${input.version} is not newer than ${d.taskVersion} already seen`, d.id);
   }
-
-  const seen: Deployment = {
-    ...d,
-    taskArn: input.taskArn,
-    taskVersion: input.version,
-    ...(d.taskDefinitionArn === undefined ? { taskDefinitionArn: input.taskDefinitionArn } : {}),
-    ...(input.startedAt !== undefined ? { startedAt: input.startedAt } : {}),
+  const observation = observationOf(input);
+  if (input.lastStatus === 'STOPPED') return judge(d, observation, input.logTail, [], state, ctx);
+  return {
+    decision: 'record',
+    reason: `task ${shortTask(input.taskArn)} is ${input.lastStatus}`,
+    deploymentId: d.id,
+    actions: commitActions(state, undefined, [observeTask(d, observation, ctx.now)]),
   };
+}
 
-  if (input.lastStatus !== 'STOPPED') {
-    const note = `task ${input.lastStatus}`;
-    const recorded = d.status === 'launching' ? withStatus(seen, 'running', ctx.now, note) : seen;
-    return {
-      decision: 'record',
-      reason: `task ${shortTask(input.taskArn)} is ${input.lastStatus}`,
-      deploymentId: id,
-      actions: [commit(state, undefined, [recorded])],
-    };
-  }
-
-  const verdict = classifyStop(input, ctx.config.CONTAINER);
-  const stopped = {
-    stop: verdict.report,
-    ...(input.stoppedAt !== undefined ? { stoppedAt: input.stoppedAt } : {}),
-    ...(input.logTail !== undefined ? { logTail: input.logTail } : {}),
-  };
-  const cancel: Action = { type: 'cancelTimeout', deploymentId: id };
-
-  if (!verdict.ok) {
-    const reason =
-      d.kind === 'migration'
-        ? `${verdict.reason}: rollout halted, service left on its current revision`
-        : `${verdict.reason}: command failed`;
-    return {
-      decision: 'halt',
-      reason,
-      deploymentId: id,
-      actions: [cancel, ...finish(state, ctx, { deployment: seen, status: 'failed', reason, haltReason: verdict.reason, ...stopped })],
-    };
-  }
-
+/** The task stopped: exit 0 of the migration container continues the rollout to the deployment's own revision; anything else halts it. */
+function judge(d: Running, task: TaskObservation, logTail: string[] | undefined, prior: PendingEvent[], state: ControllerState, ctx: DecideContext): Decision {
+  const verdict = classifyStop(task, ctx.config.CONTAINER);
+  const stopped = { stop: verdict.report, ...(task.stoppedAt !== undefined ? { stoppedAt: task.stoppedAt } : {}), ...(logTail !== undefined ? { logTail } : {}) };
+  const seen = observeTask(d, task, ctx.now);
+  const halt = (reason: string): Decision => ({
+    decision: 'halt',
+    reason,
+    deploymentId: d.id,
+    actions: settle(state, ctx, seen, { outcome: 'failed', reason, ...stopped }, { prior }),
+  });
+  if (!verdict.ok) return halt(d.kind === 'migration' ? `${verdict.reason}: rollout halted, service left on its current revision` : `${verdict.reason}: command failed`);
   if (d.kind === 'command') {
     const reason = `${verdict.reason}: command succeeded`;
-    return {
-      decision: 'continue',
-      reason,
-      deploymentId: id,
-      actions: [cancel, ...finish(state, ctx, { deployment: seen, status: 'succeeded', reason, rollout: 'not-applicable', ...stopped })],
-    };
+    return { decision: 'continue', reason, deploymentId: d.id, actions: settle(state, ctx, seen, { outcome: 'succeeded', reason, ...stopped }, { prior }) };
   }
-
   if (state.service === undefined) {
-    const reason = `${verdict.reason}, but the service could not be read (${state.serviceProblem ?? 'unknown error'}): rollout halted`;
-    return {
-      decision: 'halt',
-      reason,
-      deploymentId: id,
-      actions: [cancel, ...finish(state, ctx, { deployment: seen, status: 'failed', reason, haltReason: reason, ...stopped })],
-    };
+    return halt(`${verdict.reason}, but the service could not be read (${state.serviceProblem ?? 'unknown error'}): rollout halted`);
   }
-  const wanted = seen.taskDefinitionArn ?? input.taskDefinitionArn;
-  const current = state.service.taskDefinitionArn;
-  const order = compareRevisions(current, wanted);
-  let rollout: RolloutOutcome = 'continued';
-  let how = `service ${ctx.config.SERVICE} updated to ${wanted}`;
-  const rolloutActions: Action[] = [];
-  if (order === 'same') {
-    rollout = 'already-current';
-    how = `service ${ctx.config.SERVICE} already runs ${wanted}`;
-  } else if (order === 'newer') {
-    rollout = 'moved-on';
-    how = `service ${ctx.config.SERVICE} has moved on to ${current} meanwhile; not moved back to ${wanted}`;
-  } else {
-    rolloutActions.push({ type: 'continueRollout', deploymentId: id, target: rolloutTarget(ctx), taskDefinitionArn: wanted });
-  }
-  const serviceAfter = rollout === 'moved-on' ? current : wanted;
-  const reason = `${verdict.reason}: ${how}`;
+  const rollout = rolloutOf(d.id, d.taskDefinitionArn, state.service.taskDefinitionArn, ctx);
+  const reason = `${verdict.reason}: ${rollout.how}`;
   return {
     decision: 'continue',
     reason,
-    deploymentId: id,
+    deploymentId: d.id,
     // The service update comes before the commit: if this invocation dies in between, the retry finds the
     // deployment still open and updates again (idempotent) instead of finding it ended and skipping the rollout.
-    actions: [
-      cancel,
-      ...rolloutActions,
-      ...finish(state, ctx, { deployment: seen, status: 'succeeded', reason, rollout, ...stopped, serviceTaskDefinitionArn: serviceAfter }),
-    ],
+    actions: settle(
+      state,
+      ctx,
+      seen,
+      { outcome: 'succeeded', reason, rollout: rollout.outcome, ...stopped },
+      { before: rollout.actions, prior, serviceTaskDefinitionArn: rollout.serviceAfter },
+    ),
   };
+}
+
+/** Where the service goes: to the deployment's recorded revision, unless it runs that or a newer one already. */
+function rolloutOf(deploymentId: string, wanted: string, current: string, ctx: DecideContext) {
+  const service = ctx.config.SERVICE;
+  const order = compareRevisions(current, wanted);
+  if (order === 'same') return { outcome: 'already-current' as RolloutOutcome, how: `service ${service} already runs ${wanted}`, actions: [], serviceAfter: wanted };
+  if (order === 'newer') {
+    return {
+      outcome: 'moved-on' as RolloutOutcome,
+      how: `service ${service} has moved on to ${current} meanwhile; not moved back to ${wanted}`,
+      actions: [],
+      serviceAfter: current,
+    };
+  }
+  const update: Action = { type: 'continueRollout', deploymentId, target: rolloutTarget(ctx), taskDefinitionArn: wanted };
+  return { outcome: 'continued' as RolloutOutcome, how: `service ${service} updated to ${wanted}`, actions: [update], serviceAfter: wanted };
 }
 
 /** The one-shot schedule set at launch: past TIMEOUT_MINUTES, stop the task and halt. */
 export function decideTimeoutCheck(input: TimeoutCheckInput, state: ControllerState, ctx: DecideContext): Decision {
+  if (input.environment !== ctx.config.ENVIRONMENT) return ignore(`timeout check for environment "${input.environment}", this is "${ctx.config.ENVIRONMENT}"`);
   const d = state.deployments[input.deploymentId];
-  if (input.environment !== ctx.config.ENVIRONMENT)
-    return ignore(`timeout check for environment "${input.environment}", this is "${ctx.config.ENVIRONMENT}"`);
   if (d === undefined) return ignore(`no deployment ${input.deploymentId}`, input.deploymentId);
-  if (isFinal(d.status)) return ignore(`deployment ${d.id} has already ended (${d.status})`, d.id);
-  const due = addMinutes(d.launchedAt ?? d.createdAt, ctx.config.TIMEOUT_MINUTES);
+  if (d.status === 'ended') return resumeHandover(state, ctx, d.id) ?? ignore(`deployment ${d.id} has already ended (${d.outcome})`, d.id);
+  if (d.status === 'queued') return ignore(`deployment ${d.id} is queued: it has no timeout yet`, d.id);
+  const minutes = ctx.config.TIMEOUT_MINUTES;
+  const due = addMinutes(d.status === 'running' ? d.launchedAt : d.launchStartedAt, minutes);
   if (Date.parse(ctx.now) < Date.parse(due)) return ignore(`deployment ${d.id} is not due to time out until ${due}`, d.id);
 
-  const minutes = ctx.config.TIMEOUT_MINUTES;
-  const started = d.taskArn !== undefined;
-  const what = started
-    ? `still running after ${minutes} minutes (TIMEOUT_MINUTES)`
-    : `no task started within ${minutes} minutes (TIMEOUT_MINUTES)`;
-  const reason =
-    d.kind === 'migration' ? `${what}: task stopped, rollout halted, service left on its current revision` : `${what}: task stopped`;
-  const actions: Action[] = [];
-  if (d.taskArn !== undefined) {
-    actions.push({
-      type: 'stopTask',
-      deploymentId: d.id,
-      cluster: ctx.config.CLUSTER,
-      taskArn: d.taskArn,
-      reason: `ecs-migrate: timed out after ${minutes} minutes`,
-    });
-  }
-  actions.push(
-    ...finish(state, ctx, {
-      deployment: d,
-      status: 'timed_out',
-      reason,
-      haltReason: what,
-      ...(input.logTail !== undefined ? { logTail: input.logTail } : {}),
-    }),
-  );
-  return { decision: 'halt', reason, deploymentId: d.id, actions };
+  const what = d.status === 'running' ? `still running after ${minutes} minutes (TIMEOUT_MINUTES)` : `no task started within ${minutes} minutes (TIMEOUT_MINUTES)`;
+  const reason = d.kind === 'migration' ? `${what}: task stopped, rollout halted, service left on its current revision` : `${what}: task stopped`;
+  const before = stopTaskOf(d, ctx, `timed out after ${minutes} minutes`);
+  const ending = { outcome: 'timed_out' as const, reason, ...(input.logTail !== undefined ? { logTail: input.logTail } : {}) };
+  return { decision: 'halt', reason, deploymentId: d.id, actions: settle(state, ctx, d, ending, { before }) };
 }
 
-/** What RunTask said: record the task and start its timeout clock, or end the deployment with the reason. */
+/** What RunTask said: record the task as the deployment's own and start its timeout clock, or end the deployment. */
 export function decideLaunchResult(input: LaunchResultInput, state: ControllerState, ctx: DecideContext): Decision {
   const d = state.deployments[input.deploymentId];
   if (d === undefined) return ignore(`no deployment ${input.deploymentId}`, input.deploymentId);
-  if (d.status !== 'launching') return ignore(`deployment ${d.id} is ${d.status} already (its task events came first)`, d.id);
-
+  if (d.status !== 'launching') return ignore(`deployment ${d.id} is ${d.status === 'ended' ? d.outcome : d.status} already`, d.id);
   if (!input.ok) {
-    const reason =
-      d.kind === 'migration'
-        ? `the task could not be started: ${input.reason}; rollout halted`
-        : `the task could not be started: ${input.reason}`;
-    return {
-      decision: 'halt',
-      reason,
-      deploymentId: d.id,
-      actions: finish(state, ctx, { deployment: d, status: 'failed', reason, haltReason: input.reason }),
-    };
+    const reason = d.kind === 'migration' ? `the task could not be started: ${input.reason}; rollout halted` : `the task could not be started: ${input.reason}`;
+    return { decision: 'halt', reason, deploymentId: d.id, actions: settle(state, ctx, d, { outcome: 'failed', reason }) };
   }
-
-  const running = withStatus(
-    { ...d, taskArn: input.taskArn, taskDefinitionArn: input.taskDefinitionArn, launchedAt: ctx.now },
-    'running',
-    ctx.now,
-    `task ${shortTask(input.taskArn)} started`,
-  );
-  const started = d.kind === 'migration' ? 'Migration Started' : 'Command Started';
+  const recorded = recordTask(d, input, ctx.now);
+  const early = d.earlyTaskEvent?.taskArn === input.taskArn ? d.earlyTaskEvent : undefined;
+  if (early?.lastStatus === 'STOPPED') return judge(recorded.deployment, early, undefined, recorded.events, state, ctx);
+  const running = early !== undefined ? observeTask(recorded.deployment, early, ctx.now) : recorded.deployment;
   return {
     decision: 'record',
     reason: `task ${shortTask(input.taskArn)} started with ${input.taskDefinitionArn}`,
@@ -184,12 +152,13 @@ export function decideLaunchResult(input: LaunchResultInput, state: ControllerSt
     actions: [
       // The schedule comes first: should this invocation die after it, the retry sets it again (same name).
       { type: 'scheduleTimeout', deploymentId: d.id, environment: d.environment, at: addMinutes(ctx.now, ctx.config.TIMEOUT_MINUTES) },
-      commit(state, undefined, [running]),
-      { type: 'putEvent', detailType: started, detail: eventDetail(running) },
+      ...commitActions(state, undefined, [{ deployment: running, events: recorded.events }]),
     ],
   };
 }
 
-function shortTask(taskArn: string): string {
-  return taskArn.split('/').pop() ?? taskArn;
+function observationOf(input: TaskStateInput): TaskObservation {
+  const { taskArn, version, lastStatus, stopCode, stoppedReason, startedAt, stoppedAt } = input;
+  const containers = input.containers.map(({ name, exitCode, reason }) => definedFields({ name, exitCode, reason }));
+  return definedFields({ taskArn, version, lastStatus, stopCode, stoppedReason, startedAt, stoppedAt, containers });
 }

@@ -1,6 +1,7 @@
 import { assertNever, type Decision, reject } from './actions.js';
 import type { DecideContext } from './context.js';
 import { decideDeployRequest, decideEcrImageAction, decideRunCommand } from './decide-launch.js';
+import { decideCancel, decideUnlock } from './decide-operator.js';
 import { decideLaunchResult, decideTaskState, decideTimeoutCheck } from './decide-watch.js';
 import type { Input } from './inputs.js';
 import type { ControllerState } from './state.js';
@@ -17,6 +18,10 @@ export function decide(input: Input, state: ControllerState, ctx: DecideContext)
       return decideDeployRequest(input, state, ctx);
     case 'run-command':
       return decideRunCommand(input, state, ctx);
+    case 'cancel-request':
+      return decideCancel(input, state, ctx);
+    case 'unlock-request':
+      return decideUnlock(input, state, ctx);
     case 'task-state':
       return decideTaskState(input, state, ctx);
     case 'timeout-check':

@@ -3,17 +3,6 @@ import { createHash } from 'node:crypto';
 /** What a deployment runs: a migration gates the rollout; a command (run-command) never touches the service. */
 export type DeploymentKind = 'migration' | 'command';
 
-export type DeploymentStatus =
-  | 'queued' // waiting for the environment to be free
-  | 'launching' // recorded and holding the environment; the task is being started
-  | 'running' // the task exists in ECS
-  | 'succeeded'
-  | 'failed'
-  | 'timed_out'
-  | 'superseded'; // replaced in the queue by a newer request before it ran
-
-export const FINAL_STATUSES: readonly DeploymentStatus[] = ['succeeded', 'failed', 'timed_out', 'superseded'];
-
 export type TriggerType = 'ecr-push' | 'deploy-request' | 'run-command';
 
 export interface Trigger {
@@ -30,6 +19,12 @@ export interface Trigger {
   imageTag?: string;
 }
 
+/**
+ * What the task runs: an image on a new revision of the service's task definition (the base is known once the
+ * deployment launches), or a task definition as it is.
+ */
+export type Work = { type: 'image'; image: string; baseTaskDefinitionArn?: string } | { type: 'task-definition'; taskDefinitionArn: string };
+
 /** What the migration container reported when the task stopped. */
 export interface StopReport {
   exitCode?: number;
@@ -38,53 +33,139 @@ export interface StopReport {
   containerReason?: string;
 }
 
+/** How an ended deployment ended; also the spelling stored and emitted as its `status`. */
+export type Outcome = 'succeeded' | 'failed' | 'timed_out' | 'superseded' | 'cancelled';
+
 export type RolloutOutcome =
   | 'continued' // the service was moved to the deployment's task definition
   | 'already-current' // the service already ran it
   | 'moved-on' // the service runs a newer revision: left alone
   | 'halted' // migration did not succeed: service left on its revision
-  | 'not-applicable'; // a run-command
+  | 'not-applicable'; // a run-command, or a deployment superseded before it ran
 
-export interface Deployment {
+/** A task event seen before RunTask's answer was recorded: judged once the task ARN is known to be ours. */
+export interface TaskObservation {
+  taskArn: string;
+  version: number;
+  lastStatus: string;
+  stopCode?: string;
+  stoppedReason?: string;
+  startedAt?: string;
+  stoppedAt?: string;
+  containers: { name: string; exitCode?: number; reason?: string }[];
+}
+
+/** An event a committed transition implies, kept in the record until it is known to be published (the outbox). */
+export interface PendingEvent {
+  detailType: string;
+  detail: Record<string, unknown>;
+}
+
+export interface HistoryEntry {
+  at: string;
+  /** The deployment's status after this step (`statusOf`). */
+  status: string;
+  note: string;
+}
+
+interface Common {
   id: string;
   /** Incremented by every write; writes are conditional on it. */
   revision: number;
   environment: string;
   kind: DeploymentKind;
-  status: DeploymentStatus;
   trigger: Trigger;
-  /** Image pinned by digest when known; the container image to run. */
-  image?: string;
-  /** The task definition the service ran when the deployment was created (the base for the new revision). */
-  baseTaskDefinitionArn?: string;
-  /** Given by a deploy-request, or registered by the launcher. */
-  taskDefinitionArn?: string;
+  work: Work;
   command: string[];
-  taskArn?: string;
+  createdAt: string;
+  history: HistoryEntry[];
+  /** Events of committed transitions not yet known to be on the bus; published (again) by whoever reads them. */
+  outbox?: PendingEvent[];
+}
+
+/** Waiting for the environment to be free. */
+export interface Queued extends Common {
+  status: 'queued';
+}
+
+/** Holding the environment; the task is being started. */
+export interface Launching extends Common {
+  status: 'launching';
+  launchStartedAt: string;
+  /** The deployment whose end handed the environment to this one: its retried events resume this launch. */
+  handedOverBy?: string;
+  /** A task event that came before RunTask's answer was recorded. */
+  earlyTaskEvent?: TaskObservation;
+}
+
+/** The task exists in ECS. */
+export interface Running extends Common {
+  status: 'running';
+  taskArn: string;
+  /** The task definition the task runs (a registered revision, or the one given): the rollout target. */
+  taskDefinitionArn: string;
+  launchedAt: string;
+  startedAt?: string;
   /** Highest ECS task event `version` seen, to drop stale, out-of-order events. */
   taskVersion?: number;
-  createdAt: string;
+  /** Where the task's log goes, when the task definition says so (for `logs` and `deploy --wait`). */
+  log?: LogLocation;
+}
+
+export interface LogLocation {
+  group: string;
+  stream: string;
+  region?: string;
+}
+
+export interface Ended extends Common {
+  status: 'ended';
+  outcome: Outcome;
+  /** One line saying why the deployment ended as it did. */
+  reason: string;
+  finishedAt: string;
+  rollout: RolloutOutcome;
+  taskArn?: string;
+  taskDefinitionArn?: string;
   launchedAt?: string;
   startedAt?: string;
   stoppedAt?: string;
-  finishedAt?: string;
+  log?: LogLocation;
+  /** The migration container's report, when there was a task. */
   stop?: StopReport;
-  /** One line saying why the deployment ended as it did. */
-  reason?: string;
   logTail?: string[];
-  rollout?: RolloutOutcome;
   supersededBy?: string;
-  history: HistoryEntry[];
+  /** Who asked to cancel it (a cancel-request). */
+  cancelledBy?: string;
 }
 
-export interface HistoryEntry {
-  at: string;
-  status: DeploymentStatus;
-  note: string;
+export type Deployment = Queued | Launching | Running | Ended;
+export type OpenDeployment = Queued | Launching | Running;
+export type DeploymentStatus = Deployment['status'];
+
+export function isEnded(d: Deployment): d is Ended {
+  return d.status === 'ended';
 }
 
-export function isFinal(status: DeploymentStatus): boolean {
-  return FINAL_STATUSES.includes(status);
+/** The status people and events see: the outcome once ended (`succeeded`, `failed`, …), the state before. */
+export function statusOf(d: Deployment): string {
+  return d.status === 'ended' ? d.outcome : d.status;
+}
+
+/** The image a deployment runs, when it names one. */
+export function imageOf(d: Deployment): string | undefined {
+  return d.work.type === 'image' ? d.work.image : undefined;
+}
+
+/** The task definition a deployment runs or ran, once known. */
+export function taskDefinitionOf(d: Deployment): string | undefined {
+  if (d.status === 'running' || (d.status === 'ended' && d.taskDefinitionArn !== undefined)) return d.taskDefinitionArn;
+  return d.work.type === 'task-definition' ? d.work.taskDefinitionArn : undefined;
+}
+
+/** The task a deployment recorded as its own (RunTask's answer), if any. */
+export function taskOf(d: Deployment): string | undefined {
+  return d.status === 'running' || d.status === 'ended' ? d.taskArn : undefined;
 }
 
 /** The `startedBy` prefix of every ECS task ecs-migrate starts. ECS allows only letters, digits, `-`, `/` and `_` there. */
@@ -128,8 +209,4 @@ export function triggerKey(trigger: Trigger, environment: string): string {
 /** RunTask's clientToken (≤ 64 characters, ASCII 33–126). ECS honours it for about 24 hours. */
 export function clientTokenFor(deploymentId: string): string {
   return `ecs-migrate-${deploymentId}`;
-}
-
-export function withStatus(d: Deployment, status: DeploymentStatus, at: string, note: string): Deployment {
-  return { ...d, status, history: [...d.history, { at, status, note }] };
 }

@@ -1,5 +1,5 @@
 import { definedFields } from './defined-fields.js';
-import type { Deployment } from './deployment.js';
+import { type Deployment, imageOf, statusOf, taskDefinitionOf } from './deployment.js';
 
 /** Seconds between two ISO times, or undefined when either is missing. */
 export function secondsBetween(from: string | undefined, to: string | undefined): number | undefined {
@@ -9,29 +9,32 @@ export function secondsBetween(from: string | undefined, to: string | undefined)
 
 /** The detail of every event ecs-migrate emits about a deployment: enough to act on without looking anything up. */
 export function eventDetail(d: Deployment): Record<string, unknown> {
+  const task = d.status === 'running' || d.status === 'ended' ? d : undefined;
+  const ended = d.status === 'ended' ? d : undefined;
   return definedFields<Record<string, unknown>>({
     environment: d.environment,
     deploymentId: d.id,
     kind: d.kind,
-    status: d.status,
-    image: d.image,
-    taskDefinitionArn: d.taskDefinitionArn,
-    taskArn: d.taskArn,
+    status: statusOf(d),
+    image: imageOf(d),
+    taskDefinitionArn: taskDefinitionOf(d),
+    taskArn: task?.taskArn,
     command: d.command,
     trigger: d.trigger,
     createdAt: d.createdAt,
-    launchedAt: d.launchedAt,
-    startedAt: d.startedAt,
-    stoppedAt: d.stoppedAt,
-    finishedAt: d.finishedAt,
-    durationSeconds: secondsBetween(d.launchedAt ?? d.createdAt, d.stoppedAt ?? d.finishedAt),
-    exitCode: d.stop?.exitCode,
-    stopCode: d.stop?.stopCode,
-    stoppedReason: d.stop?.stoppedReason,
-    containerReason: d.stop?.containerReason,
-    reason: d.reason,
-    rollout: d.rollout,
-    supersededBy: d.supersededBy,
-    logTail: d.logTail,
+    launchedAt: task?.launchedAt,
+    startedAt: task?.startedAt,
+    stoppedAt: ended?.stoppedAt,
+    finishedAt: ended?.finishedAt,
+    durationSeconds: secondsBetween(task?.launchedAt ?? d.createdAt, ended?.stoppedAt ?? ended?.finishedAt),
+    exitCode: ended?.stop?.exitCode,
+    stopCode: ended?.stop?.stopCode,
+    stoppedReason: ended?.stop?.stoppedReason,
+    containerReason: ended?.stop?.containerReason,
+    reason: ended?.reason,
+    rollout: ended?.rollout,
+    supersededBy: ended?.supersededBy,
+    cancelledBy: ended?.cancelledBy,
+    logTail: ended?.logTail,
   });
 }

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { DEPLOYMENT_ID } from './deployment.js';
 import './zod-messages.js';
 
 /** Schemas of every event the controller reads, in the shapes AWS documents (extra fields are allowed). */
@@ -11,6 +12,8 @@ export const TIMEOUT_SOURCE = 'ecs-migrate.scheduler';
 export const TIMEOUT_DETAIL_TYPE = 'Migration Timeout Check';
 export const DEPLOY_REQUEST = 'deploy-request';
 export const RUN_COMMAND = 'run-command';
+export const CANCEL_REQUEST = 'cancel-request';
+export const UNLOCK_REQUEST = 'unlock-request';
 
 const text = z.string().check(z.minLength(1));
 const optionalText = z.optional(z.string());
@@ -51,6 +54,21 @@ export const runCommandDetail = z.object({ ...requestFields, command: argv }).ch
     path: ['image'],
   }),
 );
+
+/** Operator requests: who asks is part of the record, as for deploy requests. */
+const operatorFields = {
+  environment: text,
+  requestId: requestFields.requestId,
+  requestedBy: requestFields.requestedBy,
+};
+
+export const cancelRequestDetail = z.object({
+  ...operatorFields,
+  deploymentId: z.optional(z.string().check(z.regex(DEPLOYMENT_ID, { error: 'expected a deployment id (YYYYMMDD-HHMMSS-xxxxxxxx)' }))),
+  reason: z.optional(text.check(z.maxLength(512))),
+});
+
+export const unlockRequestDetail = z.object({ ...operatorFields, reason: text.check(z.maxLength(512)) });
 
 const container = z.object({
   name: text,

@@ -1,4 +1,4 @@
-import type { Trigger } from './deployment.js';
+import type { LogLocation, Trigger, Work } from './deployment.js';
 
 /** An ECR `ECR Image Action` event, validated but not yet judged against the configuration. */
 export interface EcrImageActionInput {
@@ -17,8 +17,7 @@ export interface DeployRequestInput {
   kind: 'deploy-request';
   trigger: Trigger;
   environment: string;
-  image?: string;
-  taskDefinitionArn?: string;
+  work: Work;
   command?: string[];
 }
 
@@ -27,8 +26,8 @@ export interface RunCommandInput {
   trigger: Trigger;
   environment: string;
   command: string[];
-  image?: string;
-  taskDefinitionArn?: string;
+  /** Absent: the task definition the service runs now, as it is. */
+  work?: Work;
 }
 
 export interface ContainerState {
@@ -69,6 +68,27 @@ export interface TimeoutCheckInput {
   logTail?: string[];
 }
 
+/** An operator's request to stop a deployment (the active one when no id is given). */
+export interface CancelRequestInput {
+  kind: 'cancel-request';
+  eventId: string;
+  environment: string;
+  requestId: string;
+  requestedBy: string;
+  deploymentId?: string;
+  reason?: string;
+}
+
+/** An operator's request to release a lock whose deployment is lost. */
+export interface UnlockRequestInput {
+  kind: 'unlock-request';
+  eventId: string;
+  environment: string;
+  requestId: string;
+  requestedBy: string;
+  reason: string;
+}
+
 /** Input that failed validation; deciding on it yields `reject`. */
 export interface InvalidInput {
   kind: 'invalid';
@@ -80,9 +100,11 @@ export interface InvalidInput {
 
 /** The result of a `launchTask` action, fed back to the core. */
 export type LaunchResultInput =
-  | { kind: 'launch-result'; deploymentId: string; ok: true; taskArn: string; taskDefinitionArn: string }
+  | { kind: 'launch-result'; deploymentId: string; ok: true; taskArn: string; taskDefinitionArn: string; log?: LogLocation }
   | { kind: 'launch-result'; deploymentId: string; ok: false; reason: string };
 
 export type TriggerInput = EcrImageActionInput | DeployRequestInput | RunCommandInput;
 
-export type Input = TriggerInput | TaskStateInput | TimeoutCheckInput | InvalidInput | LaunchResultInput;
+export type OperatorInput = CancelRequestInput | UnlockRequestInput;
+
+export type Input = TriggerInput | OperatorInput | TaskStateInput | TimeoutCheckInput | InvalidInput | LaunchResultInput;

@@ -1,6 +1,8 @@
 import type { $ZodError } from 'zod/v4/core';
-import type { Trigger, TriggerType } from './deployment.js';
+import type { Trigger, TriggerType, Work } from './deployment.js';
 import {
+  CANCEL_REQUEST,
+  cancelRequestDetail,
   DEPLOY_REQUEST,
   deployRequestDetail,
   ECR_DETAIL_TYPE,
@@ -15,6 +17,8 @@ import {
   TIMEOUT_SOURCE,
   taskStateDetail,
   timeoutCheckDetail,
+  UNLOCK_REQUEST,
+  unlockRequestDetail,
 } from './events.js';
 import type { Input, InvalidInput } from './inputs.js';
 
@@ -63,17 +67,30 @@ export function parseInput(raw: unknown, options: ParseOptions): Input {
     return { kind: 'timeout-check', eventId: e.id, ...d.data };
   }
 
+  if (e.source === options.requestSource && e['detail-type'] === CANCEL_REQUEST) {
+    const d = cancelRequestDetail.safeParse(e.detail);
+    if (!d.success) return invalidDetail(d.error, ids);
+    return { kind: 'cancel-request', eventId: e.id, ...d.data };
+  }
+
+  if (e.source === options.requestSource && e['detail-type'] === UNLOCK_REQUEST) {
+    const d = unlockRequestDetail.safeParse(e.detail);
+    if (!d.success) return invalidDetail(d.error, ids);
+    return { kind: 'unlock-request', eventId: e.id, ...d.data };
+  }
+
   if (e.source === options.requestSource && (e['detail-type'] === DEPLOY_REQUEST || e['detail-type'] === RUN_COMMAND)) {
     if (e['detail-type'] === DEPLOY_REQUEST) {
       const d = deployRequestDetail.safeParse(e.detail);
       if (!d.success) return invalidDetail(d.error, ids);
       const { environment, image, taskDefinitionArn, command, rerun } = d.data;
+      const work = workOf(image, taskDefinitionArn);
+      if (work === undefined) return { kind: 'invalid', ...ids, reason: 'invalid "deploy-request" event: detail.image: expected exactly one of "image" or "taskDefinitionArn"' };
       return {
         kind: 'deploy-request',
         trigger: requestTrigger('deploy-request', e.id, e.time, d.data, replay, rerun === true),
         environment,
-        ...(image !== undefined ? { image } : {}),
-        ...(taskDefinitionArn !== undefined ? { taskDefinitionArn } : {}),
+        work,
         ...(command !== undefined ? { command } : {}),
       };
     }
@@ -85,16 +102,25 @@ export function parseInput(raw: unknown, options: ParseOptions): Input {
       trigger: requestTrigger('run-command', e.id, e.time, d.data, replay, false),
       environment,
       command,
-      ...(image !== undefined ? { image } : {}),
-      ...(taskDefinitionArn !== undefined ? { taskDefinitionArn } : {}),
+      ...optional('work', workOf(image, taskDefinitionArn)),
     };
   }
 
   return {
     kind: 'invalid',
     ...ids,
-    reason: `unsupported event: source "${e.source}" with detail-type "${e['detail-type']}" (expected ${ECR_SOURCE}/${ECR_DETAIL_TYPE}, ${ECS_SOURCE}/${ECS_TASK_DETAIL_TYPE}, ${TIMEOUT_SOURCE}/${TIMEOUT_DETAIL_TYPE}, or ${options.requestSource}/${DEPLOY_REQUEST}|${RUN_COMMAND})`,
+    reason: `unsupported event: source "${e.source}" with detail-type "${e['detail-type']}" (expected ${ECR_SOURCE}/${ECR_DETAIL_TYPE}, ${ECS_SOURCE}/${ECS_TASK_DETAIL_TYPE}, ${TIMEOUT_SOURCE}/${TIMEOUT_DETAIL_TYPE}, or ${options.requestSource}/${DEPLOY_REQUEST}|${RUN_COMMAND}|${CANCEL_REQUEST}|${UNLOCK_REQUEST})`,
   };
+}
+
+function workOf(image: string | undefined, taskDefinitionArn: string | undefined): Work | undefined {
+  if (image !== undefined) return { type: 'image', image };
+  if (taskDefinitionArn !== undefined) return { type: 'task-definition', taskDefinitionArn };
+  return undefined;
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
 function requestTrigger(

@@ -29,6 +29,8 @@ export interface EnvironmentState {
   active?: { deploymentId: string; lockExpiresAt: string };
   queued?: string;
   lastSucceeded?: { deploymentId: string; image?: string; taskDefinitionArn?: string; at: string };
+  /** The last operator unlock: who, when and why. */
+  lastUnlock?: { by: string; at: string; reason: string; deploymentId?: string };
 }
 
 /** Everything `decide` may look at, loaded by the shell before each decision. */

@@ -10,7 +10,7 @@ import { localImage } from '../adapters/local/task-event.js';
 import type { Config } from '../core/config.js';
 import type { Ports } from '../ports.js';
 import type { Log } from '../shell/logger.js';
-import { handleEvent, type RunDeps, type StepRecord } from '../shell/run.js';
+import { type ControllerDeps, createController, type StepRecord } from '../shell/controller.js';
 
 export interface LocalControllerOptions {
   /** The `.ecs-migrate` directory. */
@@ -20,7 +20,7 @@ export interface LocalControllerOptions {
   onOutput?: (taskArn: string, line: string) => void;
   onEvent?: (event: PublishedEvent) => void;
   onSteps?: (event: Record<string, unknown>, steps: StepRecord[]) => void;
-  onDecision?: RunDeps['onDecision'];
+  onDecision?: ControllerDeps['onDecision'];
   onError?: (event: Record<string, unknown>, error: unknown) => void;
   now?: () => Date;
   stopTimeoutMs?: number;
@@ -55,15 +55,16 @@ export function createLocalController(options: LocalControllerOptions) {
   const scheduler = new LocalScheduler(publish, now);
   const store = new LocalStore(layout);
   const ports: Ports = { ecs, bus, store, logs: new LocalLogs(layout), scheduler };
+  const controller = createController({
+    config,
+    ports,
+    log: options.log,
+    now,
+    ...(options.onDecision !== undefined ? { onDecision: options.onDecision } : {}),
+  });
   loop = new LocalEventLoop(
     (event) =>
-      handleEvent(event, {
-        config,
-        ports,
-        log: options.log,
-        now,
-        ...(options.onDecision !== undefined ? { onDecision: options.onDecision } : {}),
-      }),
+      controller.handle(event),
     (event, steps) => {
       for (const listener of stepListeners) listener(event, steps);
     },

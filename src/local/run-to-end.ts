@@ -1,8 +1,8 @@
 import type { PublishedEvent } from '../adapters/local/bus.js';
 import { localEnvelope } from '../adapters/local/task-event.js';
 import type { Decision } from '../core/actions.js';
-import { type Deployment, isFinal, startedByFor } from '../core/deployment.js';
-import { ECS_SOURCE, ECS_TASK_DETAIL_TYPE } from '../core/events.js';
+import type { Deployment } from '../core/deployment.js';
+import { UNLOCK_REQUEST } from '../core/events.js';
 import type { LocalController } from './controller.js';
 
 export interface LocalRun {
@@ -46,39 +46,32 @@ export function runToEnd(controller: LocalController, event: Record<string, unkn
       if (first?.deploymentId === undefined || first.decision === 'ignore') return;
       const found = await controller.store.loadDeployments([first.deploymentId]);
       const d = found[first.deploymentId];
-      if (d !== undefined && isFinal(d.status)) finish({ decision: first, deployment: d, events });
+      if (d !== undefined && d.status === 'ended') finish({ decision: first, deployment: d, events });
     });
     controller.publish(event);
   });
 }
 
 /**
- * A task of the previous local run cannot outlive the process that ran it. Before a new run, report such a
- * task as stopped (as ECS would have), so the core ends its deployment and frees the environment.
+ * A task of the previous local run cannot outlive the process that ran it. Before a new run, such a deployment
+ * is ended the way an operator would on AWS: an unlock request, which ends it as failed and frees the environment.
  */
 export async function recoverInterrupted(controller: LocalController): Promise<Deployment | undefined> {
   const env = await controller.store.loadEnvironment(controller.config.ENVIRONMENT);
   if (env.active === undefined) return undefined;
   const d = (await controller.store.loadDeployments([env.active.deploymentId]))[env.active.deploymentId];
-  if (d === undefined || isFinal(d.status)) return undefined;
-  const taskArn = d.taskArn ?? `${controller.ecs.clusterArn.replace(':cluster/', ':task/')}/interrupted-${d.id}`;
-  const reason = 'the local task ended with the ecs-migrate process that ran it (interrupted)';
-  const recovered = new Promise<void>((resolve) => controller.onSteps((handled) => handled.id === `recover-${d.id}` && resolve()));
+  if (d === undefined || d.status === 'ended') return undefined;
+  const id = `recover-${d.id}`;
+  const recovered = new Promise<void>((resolve) => controller.onSteps((handled) => handled.id === id && resolve()));
   controller.publish({
-    ...localEnvelope(`recover-${d.id}`, new Date(), [taskArn]),
-    'detail-type': ECS_TASK_DETAIL_TYPE,
-    source: ECS_SOURCE,
+    ...localEnvelope(id, new Date()),
+    'detail-type': UNLOCK_REQUEST,
+    source: controller.config.EVENT_SOURCE,
     detail: {
-      clusterArn: controller.ecs.clusterArn,
-      taskArn,
-      taskDefinitionArn: d.taskDefinitionArn ?? d.baseTaskDefinitionArn ?? 'unknown',
-      startedBy: startedByFor(d.id),
-      lastStatus: 'STOPPED',
-      desiredStatus: 'STOPPED',
-      stopCode: d.taskArn === undefined ? 'TaskFailedToStart' : 'EssentialContainerExited',
-      stoppedReason: reason,
-      version: (d.taskVersion ?? 0) + 1,
-      containers: [{ name: controller.config.CONTAINER, lastStatus: 'STOPPED' }],
+      environment: controller.config.ENVIRONMENT,
+      requestId: id,
+      requestedBy: 'ecs-migrate local',
+      reason: 'the local task ended with the ecs-migrate process that ran it (interrupted)',
     },
   });
   await recovered;

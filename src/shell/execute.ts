@@ -1,18 +1,21 @@
 import { type Action, assertNever } from '../core/actions.js';
+import { evolve, published } from '../core/evolve.js';
 import type { LaunchResultInput } from '../core/inputs.js';
+import type { ControllerState } from '../core/state.js';
 import type { OutgoingEvent, Ports } from '../ports.js';
 import type { Log } from './logger.js';
 
-export interface ExecuteHooks {
-  /** Called after each successful commit, with the request as written. */
-  onCommit(action: Extract<Action, { type: 'commit' }>): void;
+/** What carrying out a decision produced: the state as the commits left it, and the results the core asked to hear. */
+export interface Executed {
+  state: ControllerState;
+  feedback: LaunchResultInput[];
 }
 
 /**
- * Carries out a decision's actions in order, one case per action. Consecutive events go out in one
- * PutEvents call. Returns the results the core asked to hear about (`launch-result`).
+ * Carries out a decision's actions in order, one case per action. Consecutive events go out in one PutEvents call.
  */
-export async function execute(actions: Action[], ports: Ports, log: Log, hooks: ExecuteHooks): Promise<LaunchResultInput[]> {
+export async function execute(actions: Action[], start: ControllerState, ports: Ports, log: Log): Promise<Executed> {
+  let state = start;
   const feedback: LaunchResultInput[] = [];
   let events: OutgoingEvent[] = [];
   const flush = async () => {
@@ -26,10 +29,12 @@ export async function execute(actions: Action[], ports: Ports, log: Log, hooks: 
     if (action.type !== 'putEvent') await flush();
     switch (action.type) {
       case 'commit':
-        await ports.store.commit(
-          action.env !== undefined ? { env: action.env, deployments: action.deployments } : { deployments: action.deployments },
-        );
-        hooks.onCommit(action);
+        await ports.store.commit(action.env !== undefined ? { env: action.env, deployments: action.deployments } : { deployments: action.deployments });
+        state = evolve(state, action);
+        break;
+      case 'publish':
+        await publishOutbox(ports, action.deploymentId, action.revision, action.events);
+        state = published(state, action.deploymentId, action.revision);
         break;
       case 'launchTask': {
         const outcome = await ports.ecs.launch(action.request);
@@ -54,9 +59,6 @@ export async function execute(actions: Action[], ports: Ports, log: Log, hooks: 
       case 'scheduleTimeout':
         await ports.scheduler.scheduleTimeout(action.deploymentId, action.environment, action.at);
         break;
-      case 'cancelTimeout':
-        await ports.scheduler.cancelTimeout(action.deploymentId);
-        break;
       case 'putEvent':
         events.push({ detailType: action.detailType, detail: action.detail });
         break;
@@ -65,5 +67,11 @@ export async function execute(actions: Action[], ports: Ports, log: Log, hooks: 
     }
   }
   await flush();
-  return feedback;
+  return { state, feedback };
+}
+
+/** Publishes an outbox, then clears it. A failure to clear only means the events may be published once more. */
+export async function publishOutbox(ports: Ports, deploymentId: string, revision: number, events: OutgoingEvent[]): Promise<void> {
+  await ports.bus.put(events);
+  await ports.store.clearOutbox(deploymentId, revision);
 }

@@ -1,5 +1,3 @@
-import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -9,10 +7,11 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { Context } from 'aws-lambda';
 import { type AwsClients, createAwsPorts } from '../adapters/aws/index.js';
 import type { AwsConfig, Config } from '../core/config.js';
+import type { Role } from '../core/route.js';
 import type { Ports } from '../ports.js';
 import { type EnvSource, lambdaConfigFromEnv, processEnv } from './config.js';
 import { createLogger } from './logger.js';
-import { handleEvent } from './run.js';
+import { type Controller, createController } from './controller.js';
 
 /** What a Lambda handler builds once, at cold start, and reuses for every event. */
 export interface LambdaRuntime {
@@ -57,46 +56,35 @@ export interface InvocationResult {
   decisions: { input: string; decision: string; reason: string; deploymentId?: string }[];
 }
 
-/**
- * Runs one event through the controller. Bad input is a `reject` decision and returns normally; errors that
- * may pass (throttling, 5xx, lost races) are logged and re-thrown, so Lambda retries and the DLQ keeps the event.
- */
-export async function runLambdaEvent(runtime: LambdaRuntime, event: unknown, context: Context): Promise<InvocationResult> {
-  const { config, ports, logger } = runtime;
-  logger.addContext(context);
-  try {
-    const steps = await handleEvent(event, { config, ports, log: logger, now: () => new Date() });
-    return {
-      decisions: steps.map(({ input, decision }) => ({
-        input,
-        decision: decision.decision,
-        reason: decision.reason,
-        ...(decision.deploymentId !== undefined ? { deploymentId: decision.deploymentId } : {}),
-      })),
-    };
-  } catch (error) {
-    logger.error('invocation failed: the event will be retried', error instanceof Error ? error : String(error));
-    throw error;
-  }
-}
-
 export type LambdaHandler = (event: unknown, context: Context) => Promise<InvocationResult>;
 
+/** The controller of one function: it refuses the other function's inputs. */
+export function controllerFor(runtime: LambdaRuntime, role: Role): Controller {
+  const { config, ports, logger } = runtime;
+  return createController({ config, ports, log: logger, now: () => new Date(), role });
+}
+
 /**
- * `runLambdaEvent` behind Powertools Idempotency on IDEMPOTENCY_TABLE: a repeated event (same `key`, a JMESPath
- * into the event) returns the first result for `expiresAfterSeconds`. Records are prefixed with the role and
- * environment, so they survive a renamed function and the launcher's never mix with the watcher's.
+ * Runs each event through the controller. Bad input is a `reject` decision and returns normally; errors that
+ * may pass (throttling, 5xx, lost races) are logged and re-thrown, so Lambda retries and the DLQ keeps the event.
  */
-export function idempotentHandler(
-  runtime: LambdaRuntime,
-  role: 'launch' | 'watch',
-  idempotency: { key: string; expiresAfterSeconds: number },
-): LambdaHandler {
-  const persistenceStore = new DynamoDBPersistenceLayer({
-    tableName: runtime.aws.IDEMPOTENCY_TABLE,
-    awsSdkV3Client: runtime.clients.dynamodb,
-  });
-  const config = new IdempotencyConfig({ eventKeyJmesPath: idempotency.key, expiresAfterSeconds: idempotency.expiresAfterSeconds });
-  const run: LambdaHandler = (event, context) => runLambdaEvent(runtime, event, context);
-  return makeIdempotent(run, { persistenceStore, config, keyPrefix: `ecs-migrate.${role}.${runtime.config.ENVIRONMENT}` });
+export function invoke(runtime: LambdaRuntime, controller: Controller): LambdaHandler {
+  const { logger } = runtime;
+  return async (event, context) => {
+    logger.addContext(context);
+    try {
+      const steps = await controller.handle(event);
+      return {
+        decisions: steps.map(({ input, decision }) => ({
+          input,
+          decision: decision.decision,
+          reason: decision.reason,
+          ...(decision.deploymentId !== undefined ? { deploymentId: decision.deploymentId } : {}),
+        })),
+      };
+    } catch (error) {
+      logger.error('invocation failed: the event will be retried', error instanceof Error ? error : String(error));
+      throw error;
+    }
+  };
 }

@@ -1,27 +1,35 @@
 import type { Config } from '../core/config.js';
-import { isFinal } from '../core/deployment.js';
+import { published } from '../core/evolve.js';
 import type { Input } from '../core/inputs.js';
-import { deploymentIdOf, needsService } from '../core/refs.js';
+import { containersToDescribe, type LoadPlan, logTailToRead } from '../core/load-plan.js';
 import type { ControllerState } from '../core/state.js';
 import { ServiceNotFoundError } from '../errors.js';
 import type { Ports } from '../ports.js';
+import { publishOutbox } from './execute.js';
 import type { Log } from './logger.js';
 
 export const LOG_TAIL = { lines: 50, bytes: 8 * 1024 };
 
-/** Reads what `decide` needs for this input: the environment record, the deployments involved, the service. */
-export async function loadState(input: Input, ports: Ports, config: Config): Promise<ControllerState> {
-  // The input's own deployment comes with the environment record; the one holding the lock or queued, when it
-  // is another, in a second read (most events concern the active deployment or find the environment idle).
-  const own = deploymentIdOf(input, config);
+/**
+ * Reads what the core's load plan names: the environment record with the input's deployment, the active and
+ * queued ones, and the service when asked. Events an earlier invocation committed but did not publish are
+ * published first (the outbox), so nothing a committed state implies is lost.
+ */
+export async function loadState(plan: LoadPlan, ports: Ports, config: Config, log: Log): Promise<ControllerState> {
+  const own = plan.deploymentId;
   const { env, deployments } = await ports.store.loadEnvironmentWith(config.ENVIRONMENT, own !== undefined ? [own] : []);
   const others = [env.active?.deploymentId, env.queued].filter((id): id is string => id !== undefined && id !== own);
   if (others.length > 0) Object.assign(deployments, await ports.store.loadDeployments([...new Set(others)]));
-  const state: ControllerState = { env, deployments };
-  if (!needsService(input)) return state;
+  let state: ControllerState = { env, deployments };
+  for (const d of Object.values(deployments)) {
+    if (d.outbox === undefined) continue;
+    log.warn('publishing events an earlier invocation committed but did not publish', { deploymentId: d.id, events: d.outbox.map((e) => e.detailType) });
+    await publishOutbox(ports, d.id, d.revision, d.outbox);
+    state = published(state, d.id, d.revision);
+  }
+  if (plan.service === undefined) return state;
   try {
-    // Only a request compares the service's image with the one asked for ("already deployed").
-    state.service = await ports.ecs.describeService({ image: input.kind !== 'task-state' && input.kind !== 'timeout-check' });
+    state.service = await ports.ecs.describeService(plan.service);
   } catch (error) {
     if (!(error instanceof ServiceNotFoundError)) throw error;
     state.serviceProblem = error.message;
@@ -29,49 +37,26 @@ export async function loadState(input: Input, ports: Ports, config: Config): Pro
   return state;
 }
 
-/**
- * Adds what the event itself lacks, for a task that has stopped (or timed out) in a known, open deployment:
- * the migration container's exit code from DescribeTasks when the event has none, and the log tail.
- */
+/** Adds what the event itself lacks: the migration container's exit code from DescribeTasks, and the log tail of a failure. */
 export async function enrich(input: Input, state: ControllerState, ports: Ports, config: Config, log: Log): Promise<Input> {
-  const id = deploymentIdOf(input, config);
-  const d = id !== undefined ? state.deployments[id] : undefined;
-  if (d === undefined || isFinal(d.status)) return input;
-
-  if (input.kind === 'task-state' && input.lastStatus === 'STOPPED') {
-    let containers = input.containers;
-    const mine = containers.find((c) => c.name === config.CONTAINER);
-    if (mine !== undefined && mine.exitCode === undefined && input.stopCode !== 'TaskFailedToStart') {
-      const described = await ports.ecs.describeContainers(input.clusterArn, input.taskArn);
-      if (described !== undefined) containers = described;
-    }
-    const logTail = await tail(
-      ports,
-      { taskArn: input.taskArn, taskDefinitionArn: input.taskDefinitionArn, container: config.CONTAINER },
-      log,
-      d.id,
-    );
-    return { ...input, containers, logTail };
+  let enriched = input;
+  const describe = containersToDescribe(input, state, config);
+  if (describe !== undefined && enriched.kind === 'task-state') {
+    const described = await ports.ecs.describeContainers(describe.cluster, describe.taskArn);
+    if (described !== undefined) enriched = { ...enriched, containers: described };
   }
-  if (input.kind === 'timeout-check' && d.taskArn !== undefined && d.taskDefinitionArn !== undefined) {
-    const logTail = await tail(
-      ports,
-      { taskArn: d.taskArn, taskDefinitionArn: d.taskDefinitionArn, container: config.CONTAINER },
-      log,
-      d.id,
-    );
-    return { ...input, logTail };
-  }
-  return input;
+  const ref = logTailToRead(enriched, state, config);
+  if (ref === undefined || (enriched.kind !== 'task-state' && enriched.kind !== 'timeout-check')) return enriched;
+  return { ...enriched, logTail: await tail(ports, { ...ref, container: config.CONTAINER }, log) };
 }
 
 /** A missing or unreadable log must not block the decision: say so in the tail instead. */
-async function tail(ports: Ports, ref: Parameters<Ports['logs']['tail']>[0], log: Log, deploymentId: string): Promise<string[]> {
+async function tail(ports: Ports, ref: Parameters<Ports['logs']['tail']>[0], log: Log): Promise<string[]> {
   try {
     return await ports.logs.tail(ref, LOG_TAIL);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    log.warn('log tail unavailable', { deploymentId, taskArn: ref.taskArn, error: message });
+    log.warn('log tail unavailable', { taskArn: ref.taskArn, error: message });
     return [`(log tail unavailable: ${message})`];
   }
 }

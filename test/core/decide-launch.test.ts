@@ -45,8 +45,7 @@ describe('ECR push', () => {
           revision: 1,
           status: 'launching',
           kind: 'migration',
-          image: PUSHED_IMAGE,
-          baseTaskDefinitionArn: TD(42),
+          work: { type: 'image', image: PUSHED_IMAGE, baseTaskDefinitionArn: TD(42) },
           command: ['db-migrate'],
         }),
       },
@@ -96,7 +95,7 @@ describe('ECR push', () => {
   it('ignores a duplicate delivery of the same event', () => {
     const first = decideOn(sample('ecr-push'), idleState());
     const launched = committed(first, pushId);
-    const again = decideOn(sample('ecr-push'), activeState({ ...launched, status: 'running' }));
+    const again = decideOn(sample('ecr-push'), activeState(runningDeployment({ id: launched.id })));
     expect(again).toMatchObject({
       decision: 'ignore',
       reason: expect.stringContaining(`duplicate delivery: deployment ${pushId} exists already (running)`),
@@ -133,14 +132,14 @@ describe('ECR push', () => {
 });
 
 describe('one migration per environment', () => {
-  const active = runningDeployment({ id: '20261125-090000-aaaaaaaa', image: OLD_IMAGE });
+  const active = runningDeployment({ id: '20261125-090000-aaaaaaaa', work: { type: 'image', image: OLD_IMAGE } });
 
   it('queues a new push behind the running migration', () => {
     const d = decideOn(sample('ecr-push'), activeState(active));
     expect(d).toMatchObject({ decision: 'queue', deploymentId: pushId, reason: expect.stringContaining(`behind ${active.id}`) });
     const write = only(d, 'commit');
     expect(write.env?.state).toMatchObject({ active: { deploymentId: active.id }, queued: pushId, version: 8 });
-    expect(committed(d, pushId).status).toBe('queued');
+    expect(committed(d, pushId)).toMatchObject({ status: 'queued', history: [{ note: `waiting for ${active.id}` }] });
     expect(d.actions.some((a) => a.type === 'launchTask')).toBe(false);
   });
 
@@ -149,13 +148,13 @@ describe('one migration per environment', () => {
     const state = queueState(active, queued);
     const d = decideOn(sample('ecr-push'), state);
     expect(d.decision).toBe('queue');
-    expect(committed(d, queued.id)).toMatchObject({ status: 'superseded', supersededBy: pushId });
+    expect(committed(d, queued.id)).toMatchObject({ status: 'ended', outcome: 'superseded', supersededBy: pushId });
     expect(only(d, 'commit').env?.state.queued).toBe(pushId);
     expect(eventTypes(d)).toEqual(['Migration Superseded']);
   });
 
   it('ignores a second tag of the image that is already migrating', () => {
-    const same = runningDeployment({ id: '20261125-090000-aaaaaaaa', image: PUSHED_IMAGE });
+    const same = runningDeployment({ id: '20261125-090000-aaaaaaaa' });
     const d = decideOn(sample('ecr-push'), activeState(same));
     expect(d).toMatchObject({ decision: 'ignore', reason: expect.stringContaining('already in progress') });
   });
@@ -166,7 +165,7 @@ describe('one migration per environment', () => {
     });
     const d = decideOn(sample('ecr-push'), state);
     expect(d.decision).toBe('launch');
-    expect(committed(d, active.id)).toMatchObject({ status: 'failed', reason: expect.stringContaining('lock expired') });
+    expect(committed(d, active.id)).toMatchObject({ status: 'ended', outcome: 'failed', reason: expect.stringContaining('lock expired') });
     expect(only(d, 'stopTask').taskArn).toBe(active.taskArn);
     expect(eventTypes(d)).toEqual(['Migration Failed', 'Rollout Halted']);
     expect(only(d, 'commit').env?.state.active?.deploymentId).toBe(pushId);
@@ -225,7 +224,8 @@ describe('deploy-request', () => {
     );
     expect(d.decision).toBe('halt');
     expect(committed(d, d.deploymentId as string)).toMatchObject({
-      status: 'failed',
+      status: 'ended',
+      outcome: 'failed',
       reason: expect.stringContaining('check SERVICE and CLUSTER'),
     });
     expect(eventTypes(d)).toEqual(['Migration Failed', 'Rollout Halted']);

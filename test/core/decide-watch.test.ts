@@ -1,14 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { decide } from '../../src/core/decide.js';
 import type { TaskStateInput } from '../../src/core/inputs.js';
 import {
   activeState,
   committed,
   ctx,
-  decideOn,
-  eventTypes,
+  emitted,
+  endedDeployment,
+  given,
+  launchingDeployment,
   NOW,
   only,
+  PUSHED_IMAGE,
   parse,
   queuedDeployment,
   queueState,
@@ -31,16 +33,19 @@ function stopped(name: string, logTail: string[] = TAIL): TaskStateInput {
 }
 
 const running = runningDeployment();
+const launchResult = { kind: 'launch-result', deploymentId: SAMPLE_DEPLOYMENT, ok: true, taskArn: SAMPLE_TASK, taskDefinitionArn: TD(43) } as const;
 
 describe('task STOPPED, migration container exit 0', () => {
   it('continues the rollout to the deployment task definition, then records and frees the environment', () => {
-    const d = decide(stopped('task-stopped-success', ['done: 2 applied']), activeState(running), ctx());
-    expect(d).toMatchObject({
-      decision: 'continue',
-      deploymentId: SAMPLE_DEPLOYMENT,
-      reason: `container "app" exited with code 0: service shop-api updated to ${TD(43)}`,
-    });
-    expect(d.actions.map((a) => a.type)).toEqual(['cancelTimeout', 'continueRollout', 'commit', 'putEvent', 'putEvent']);
+    const d = given(activeState(running))
+      .when(stopped('task-stopped-success', ['done: 2 applied']))
+      .then({
+        decision: 'continue',
+        deploymentId: SAMPLE_DEPLOYMENT,
+        reason: `container "app" exited with code 0: service shop-api updated to ${TD(43)}`,
+        actions: ['continueRollout', 'commit', 'publish'],
+        events: ['Migration Succeeded', 'Rollout Continued'],
+      });
     expect(only(d, 'continueRollout')).toEqual({
       type: 'continueRollout',
       deploymentId: SAMPLE_DEPLOYMENT,
@@ -52,56 +57,59 @@ describe('task STOPPED, migration container exit 0', () => {
       state: {
         environment: 'staging',
         version: 8,
-        lastSucceeded: { deploymentId: SAMPLE_DEPLOYMENT, image: running.image, taskDefinitionArn: TD(43), at: NOW },
+        lastSucceeded: { deploymentId: SAMPLE_DEPLOYMENT, image: PUSHED_IMAGE, taskDefinitionArn: TD(43), at: NOW },
       },
     });
     expect(committed(d, SAMPLE_DEPLOYMENT)).toMatchObject({
-      status: 'succeeded',
+      status: 'ended',
+      outcome: 'succeeded',
       rollout: 'continued',
       revision: 3,
       stop: { exitCode: 0, stopCode: 'EssentialContainerExited' },
       stoppedAt: '2026-11-25T09:17:58.771Z',
       logTail: ['done: 2 applied'],
+      outbox: [{ detailType: 'Migration Succeeded' }, { detailType: 'Rollout Continued' }],
     });
-    expect(eventTypes(d)).toEqual(['Migration Succeeded', 'Rollout Continued']);
+    expect(only(d, 'publish')).toMatchObject({ deploymentId: SAMPLE_DEPLOYMENT, revision: 3 });
     expect(only(d, 'commit').deployments[0]?.expectedRevision).toBe(2);
   });
 
+  it('rolls out the revision the deployment recorded, never the one the event names', () => {
+    const event = withEvent(sample('task-stopped-success'), { detail: { taskDefinitionArn: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/evil:1' } });
+    const d = given(activeState(running)).when(event).then({ decision: 'continue' });
+    expect(only(d, 'continueRollout').taskDefinitionArn).toBe(TD(43));
+  });
+
   it('does not move the service back when it has moved on to a newer revision', () => {
-    const d = decide(stopped('task-stopped-success'), activeState(running, { service: { ...service, taskDefinitionArn: TD(45) } }), ctx());
-    expect(d.decision).toBe('continue');
-    expect(d.reason).toContain(`has moved on to ${TD(45)} meanwhile; not moved back to ${TD(43)}`);
-    expect(d.actions.some((a) => a.type === 'continueRollout')).toBe(false);
-    expect(committed(d, SAMPLE_DEPLOYMENT).rollout).toBe('moved-on');
+    const d = given(activeState(running, { service: { ...service, taskDefinitionArn: TD(45) } }))
+      .when(stopped('task-stopped-success'))
+      .then({ decision: 'continue', reason: new RegExp(`has moved on to ${TD(45)} meanwhile; not moved back to ${TD(43)}`), actions: ['commit', 'publish'] });
+    expect(committed(d, SAMPLE_DEPLOYMENT)).toMatchObject({ rollout: 'moved-on' });
   });
 
   it('says so when the service already runs the revision', () => {
-    const d = decide(stopped('task-stopped-success'), activeState(running, { service: { ...service, taskDefinitionArn: TD(43) } }), ctx());
-    expect(committed(d, SAMPLE_DEPLOYMENT).rollout).toBe('already-current');
-    expect(d.actions.some((a) => a.type === 'continueRollout')).toBe(false);
+    const d = given(activeState(running, { service: { ...service, taskDefinitionArn: TD(43) } }))
+      .when(stopped('task-stopped-success'))
+      .then({ actions: ['commit', 'publish'] });
+    expect(committed(d, SAMPLE_DEPLOYMENT)).toMatchObject({ rollout: 'already-current' });
   });
 
   it('launches the queued deployment from the revision just rolled out', () => {
     const queued = queuedDeployment('20261125-091600-cccccccc', 'repo@sha256:next');
-    const state = queueState(running, queued);
-    const d = decide(stopped('task-stopped-success'), state, ctx());
+    const d = given(queueState(running, queued))
+      .when(stopped('task-stopped-success'))
+      .then({ actions: ['continueRollout', 'commit', 'publish', 'launchTask'] });
     expect(only(d, 'commit').env?.state).toMatchObject({ active: { deploymentId: queued.id }, version: 8 });
     expect(only(d, 'commit').env?.state.queued).toBeUndefined();
-    expect(committed(d, queued.id).status).toBe('launching');
-    expect(only(d, 'launchTask').request).toMatchObject({
-      image: 'repo@sha256:next',
-      baseTaskDefinitionArn: TD(43),
-      startedBy: `ecs-migrate/${queued.id}`,
-    });
-    expect(d.actions.at(-1)?.type).toBe('launchTask');
+    expect(committed(d, queued.id)).toMatchObject({ status: 'launching', handedOverBy: SAMPLE_DEPLOYMENT });
+    expect(only(d, 'launchTask').request).toMatchObject({ image: 'repo@sha256:next', baseTaskDefinitionArn: TD(43), startedBy: `ecs-migrate/${queued.id}` });
   });
 
   it('succeeds a command without touching the service', () => {
     const command = runningDeployment({ kind: 'command', command: ['db-rollback'] });
-    const d = decide(stopped('task-stopped-success'), activeState(command), ctx());
-    expect(d.decision).toBe('continue');
-    expect(d.actions.some((a) => a.type === 'continueRollout' || a.type === 'haltRollout')).toBe(false);
-    expect(eventTypes(d)).toEqual(['Command Succeeded']);
+    const d = given(activeState(command))
+      .when(stopped('task-stopped-success'))
+      .then({ decision: 'continue', actions: ['commit', 'publish'], events: ['Command Succeeded'] });
     expect(only(d, 'commit').env?.state.lastSucceeded).toBeUndefined();
   });
 });
@@ -116,192 +124,132 @@ describe('task STOPPED, anything else halts', () => {
       { exitCode: 137, containerReason: expect.stringContaining('OutOfMemoryError') },
     ],
     ['task-stopped-failed-to-start', /the task failed to start \(CannotPullContainerError/, { stopCode: 'TaskFailedToStart' }],
-    [
-      'task-stopped-by-user',
-      /stopped by someone before the migration finished \(Task stopped by user\)/,
-      { stopCode: 'UserInitiated', exitCode: 143 },
-    ],
+    ['task-stopped-by-user', /stopped by someone before the migration finished \(Task stopped by user\)/, { stopCode: 'UserInitiated', exitCode: 143 }],
     ['task-stopped-no-exit-code', /container "app" stopped without an exit code/, { stopCode: 'EssentialContainerExited' }],
   ])('%s: service untouched, failure recorded with exit code, stop code, reason and log tail', (name, reason, stop) => {
-    const d = decide(stopped(name), activeState(running), ctx());
-    expect(d.decision).toBe('halt');
-    expect(d.reason).toMatch(reason);
+    const d = given(activeState(running))
+      .when(stopped(name))
+      .then({ decision: 'halt', reason, actions: ['haltRollout', 'commit', 'publish'], events: ['Migration Failed', 'Rollout Halted'] });
     expect(d.reason).toContain('rollout halted, service left on its current revision');
-    expect(d.actions.some((a) => a.type === 'continueRollout')).toBe(false);
     expect(only(d, 'haltRollout').target).toEqual({ mode: 'update-service', cluster: 'shop-staging', service: 'shop-api' });
-    const failed = committed(d, SAMPLE_DEPLOYMENT);
-    expect(failed).toMatchObject({ status: 'failed', rollout: 'halted', logTail: TAIL, stop: expect.objectContaining(stop) });
-    expect(eventTypes(d)).toEqual(['Migration Failed', 'Rollout Halted']);
+    expect(committed(d, SAMPLE_DEPLOYMENT)).toMatchObject({ status: 'ended', outcome: 'failed', rollout: 'halted', logTail: TAIL, stop: expect.objectContaining(stop) });
     expect(only(d, 'commit').env?.state.active).toBeUndefined();
-    const event = d.actions.find((a) => a.type === 'putEvent' && a.detailType === 'Migration Failed');
-    expect(event).toMatchObject({
-      detail: {
-        deploymentId: SAMPLE_DEPLOYMENT,
-        environment: 'staging',
-        taskArn: SAMPLE_TASK,
-        logTail: TAIL,
-        reason: expect.stringMatching(reason),
-      },
+    expect(emitted(d).find((e) => e.detailType === 'Migration Failed')).toMatchObject({
+      detail: { deploymentId: SAMPLE_DEPLOYMENT, environment: 'staging', status: 'failed', taskArn: SAMPLE_TASK, logTail: TAIL, reason: expect.stringMatching(reason) },
     });
   });
 
   it('never reads the first container as the migration', () => {
-    const d = decide(stopped('task-stopped-sidecar-first'), activeState(running), ctx());
-    expect(committed(d, SAMPLE_DEPLOYMENT).stop?.exitCode).toBe(3);
+    const d = given(activeState(running)).when(stopped('task-stopped-sidecar-first')).then({ decision: 'halt' });
+    expect(committed(d, SAMPLE_DEPLOYMENT)).toMatchObject({ stop: { exitCode: 3 } });
   });
 
   it('halts when the migration container is missing from the task', () => {
-    const d = decide(stopped('task-stopped-success'), activeState(running), ctx({ CONTAINER: 'migrator' }));
-    expect(d).toMatchObject({
-      decision: 'halt',
-      reason: expect.stringContaining('no container named "migrator" (containers: app, log-router)'),
-    });
+    given(activeState(running), ctx({ CONTAINER: 'migrator' }))
+      .when(stopped('task-stopped-success'))
+      .then({ decision: 'halt', reason: /no container named "migrator" \(containers: app, log-router\)/ });
   });
 
   it('halts a successful migration whose service cannot be read', () => {
-    const d = decide(
-      stopped('task-stopped-success'),
-      activeState(running, { service: undefined, serviceProblem: 'AccessDenied on ecs:DescribeServices' }),
-      ctx(),
-    );
-    expect(d).toMatchObject({ decision: 'halt', reason: expect.stringContaining('AccessDenied on ecs:DescribeServices') });
-    expect(d.actions.some((a) => a.type === 'continueRollout')).toBe(false);
+    given(activeState(running, { service: undefined, serviceProblem: 'AccessDenied on ecs:DescribeServices' }))
+      .when(stopped('task-stopped-success'))
+      .then({ decision: 'halt', reason: /AccessDenied on ecs:DescribeServices/, actions: ['haltRollout', 'commit', 'publish'] });
   });
 });
 
-describe('task events that change nothing', () => {
-  it('records RUNNING', () => {
-    const launching = runningDeployment({ status: 'launching', taskArn: undefined, taskVersion: undefined });
-    const d = decideOn(sample('task-running'), activeState(launching));
-    expect(d.decision).toBe('record');
-    expect(committed(d, SAMPLE_DEPLOYMENT)).toMatchObject({
-      status: 'running',
-      taskArn: SAMPLE_TASK,
-      taskVersion: 3,
-      startedAt: '2026-11-25T09:15:24.010Z',
-    });
+describe('a task event counts only for the task the deployment recorded', () => {
+  it('records progress of its own task', () => {
+    const d = given(activeState(runningDeployment({ taskVersion: 1, startedAt: undefined })))
+      .when(sample('task-running'))
+      .then({ decision: 'record', actions: ['commit'] });
+    expect(committed(d, SAMPLE_DEPLOYMENT)).toMatchObject({ status: 'running', taskVersion: 3, startedAt: '2026-11-25T09:15:24.010Z' });
     expect(only(d, 'commit').env).toBeUndefined();
   });
 
+  it('keeps an event that comes before RunTask answered, and judges it when the answer names that task', () => {
+    const early = given(activeState(launchingDeployment()))
+      .when(stopped('task-stopped-exit-1'))
+      .then({ decision: 'record', reason: /before RunTask's answer was recorded/, actions: ['commit'] });
+    const kept = committed(early, SAMPLE_DEPLOYMENT);
+    expect(kept).toMatchObject({ status: 'launching', earlyTaskEvent: { taskArn: SAMPLE_TASK, lastStatus: 'STOPPED' } });
+    const d = given(activeState(kept))
+      .when(launchResult)
+      .then({ decision: 'halt', reason: /exited with code 1/, events: ['Migration Started', 'Migration Failed', 'Rollout Halted'] });
+    expect(committed(d, SAMPLE_DEPLOYMENT)).toMatchObject({ status: 'ended', outcome: 'failed', taskArn: SAMPLE_TASK });
+  });
+
+  it('does not judge an early event of another task once RunTask names its own', () => {
+    const other = withEvent(sample('task-stopped-success'), { detail: { taskArn: 'arn:aws:ecs:eu-west-1:123456789012:task/shop-staging/spoofed' } });
+    const kept = committed(given(activeState(launchingDeployment())).when(other).then({ decision: 'record' }), SAMPLE_DEPLOYMENT);
+    given(activeState(kept)).when(launchResult).then({ decision: 'record', actions: ['scheduleTimeout', 'commit', 'publish'], events: ['Migration Started'] });
+  });
+
   it.each([
-    [
-      'a task not started by ecs-migrate',
-      'task-stopped-not-ours',
-      activeState(running),
-      /was not started by ecs-migrate \(startedBy "ecs-svc\/4417621356821956811"\)/,
-    ],
-    [
-      'an unknown deployment',
-      'task-stopped-success',
-      activeState(runningDeployment({ id: '20261125-000000-00000000' })),
-      /no deployment 20261125-091500-5f2c1a9e in environment staging/,
-    ],
-    [
-      'a duplicate STOPPED',
-      'task-stopped-success',
-      activeState(runningDeployment({ status: 'succeeded' })),
-      /has already ended \(succeeded\): duplicate or late event/,
-    ],
-    [
-      'an older version',
-      'task-running',
-      activeState(runningDeployment({ taskVersion: 6 })),
-      /stale event: task version 3 is not newer than 6/,
-    ],
+    ['a task not started by ecs-migrate', 'task-stopped-not-ours', activeState(running), /was not started by ecs-migrate \(startedBy "ecs-svc\/4417621356821956811"\)/],
+    ['an unknown deployment', 'task-stopped-success', activeState(runningDeployment({ id: '20261125-000000-00000000' })), /no deployment 20261125-091500-5f2c1a9e in environment staging/],
+    ['a duplicate STOPPED', 'task-stopped-success', activeState(endedDeployment('succeeded')), /has already ended \(succeeded\): duplicate or late event/],
+    ['an older version', 'task-running', activeState(runningDeployment({ taskVersion: 6 })), /stale event: task version 3 is not newer than 6/],
     [
       'another task of the deployment',
       'task-stopped-success',
       activeState(runningDeployment({ taskArn: 'arn:aws:ecs:eu-west-1:123456789012:task/shop-staging/other' })),
       /is not the deployment's task/,
     ],
+    ['a task for a deployment still queued', 'task-stopped-success', activeState(queuedDeployment(SAMPLE_DEPLOYMENT, PUSHED_IMAGE)), /is queued and has launched no task/],
   ])('ignores %s', (_what, name, state, reason) => {
-    const d = decideOn(sample(name), state);
-    expect(d.decision).toBe('ignore');
-    expect(d.reason).toMatch(reason);
-    expect(d.actions).toEqual([]);
+    given(state).when(sample(name)).then({ decision: 'ignore', reason, actions: [] });
   });
 
   it('ignores a STOPPED that arrives after a newer event', () => {
-    const d = decideOn(withEvent(sample('task-stopped-exit-1'), { detail: { version: 2 } }), activeState(running));
-    expect(d).toMatchObject({ decision: 'ignore', reason: expect.stringContaining('stale event') });
+    given(activeState(running))
+      .when(withEvent(sample('task-stopped-exit-1'), { detail: { version: 2 } }))
+      .then({ decision: 'ignore', reason: /stale event/ });
   });
 });
 
 describe('timeout check', () => {
   it('is ignored before TIMEOUT_MINUTES have passed', () => {
-    const d = decideOn(sample('timeout-check'), activeState(running), ctx({}, '2026-11-25T10:00:00.000Z'));
-    expect(d).toMatchObject({
-      decision: 'ignore',
-      reason: `deployment ${SAMPLE_DEPLOYMENT} is not due to time out until 2026-11-25T10:15:01.000Z`,
-    });
+    given(activeState(running), ctx({}, '2026-11-25T10:00:00.000Z'))
+      .when(sample('timeout-check'))
+      .then({ decision: 'ignore', reason: `deployment ${SAMPLE_DEPLOYMENT} is not due to time out until 2026-11-25T10:15:01.000Z` });
   });
 
   it('stops the task, records timed_out and halts once due', () => {
-    const d = decide(
-      {
-        ...(parse(sample('timeout-check')) as Extract<ReturnType<typeof parse>, { kind: 'timeout-check' }>),
-        logTail: ['still waiting for lock'],
-      },
-      activeState(running),
-      ctx({}, '2026-11-25T10:15:24.000Z'),
-    );
-    expect(d.decision).toBe('halt');
+    const input = parse(sample('timeout-check'));
+    if (input.kind !== 'timeout-check') throw new Error('not a timeout check');
+    const d = given(activeState(running), ctx({}, '2026-11-25T10:15:24.000Z'))
+      .when({ ...input, logTail: ['still waiting for lock'] })
+      .then({ decision: 'halt', actions: ['stopTask', 'haltRollout', 'commit', 'publish'], events: ['Migration Timed Out', 'Rollout Halted'] });
     expect(only(d, 'stopTask')).toMatchObject({ taskArn: SAMPLE_TASK, reason: 'ecs-migrate: timed out after 60 minutes' });
-    expect(committed(d, SAMPLE_DEPLOYMENT)).toMatchObject({ status: 'timed_out', rollout: 'halted', logTail: ['still waiting for lock'] });
-    expect(eventTypes(d)).toEqual(['Migration Timed Out', 'Rollout Halted']);
-    expect(d.actions[0]?.type).toBe('stopTask');
+    expect(committed(d, SAMPLE_DEPLOYMENT)).toMatchObject({ outcome: 'timed_out', rollout: 'halted', logTail: ['still waiting for lock'] });
   });
 
   it('is ignored for a deployment that has ended', () => {
-    expect(
-      decideOn(sample('timeout-check'), activeState(runningDeployment({ status: 'failed' })), ctx({}, '2026-11-25T11:00:00.000Z')).decision,
-    ).toBe('ignore');
+    given(activeState(endedDeployment('failed')), ctx({}, '2026-11-25T11:00:00.000Z')).when(sample('timeout-check')).then({ decision: 'ignore' });
   });
 });
 
 describe('launch result', () => {
-  const launching = runningDeployment({
-    status: 'launching',
-    taskArn: undefined,
-    taskDefinitionArn: undefined,
-    launchedAt: undefined,
-    taskVersion: undefined,
-  });
-
   it('records the task, schedules the timeout check and announces the start', () => {
-    const d = decide(
-      { kind: 'launch-result', deploymentId: SAMPLE_DEPLOYMENT, ok: true, taskArn: SAMPLE_TASK, taskDefinitionArn: TD(43) },
-      activeState(launching),
-      ctx(),
-    );
-    expect(d.actions.map((a) => a.type)).toEqual(['scheduleTimeout', 'commit', 'putEvent']);
+    const d = given(activeState(launchingDeployment()))
+      .when(launchResult)
+      .then({ decision: 'record', actions: ['scheduleTimeout', 'commit', 'publish'], events: ['Migration Started'] });
     expect(only(d, 'scheduleTimeout')).toMatchObject({ at: '2026-11-25T10:18:00.000Z', environment: 'staging' });
-    expect(committed(d, SAMPLE_DEPLOYMENT)).toMatchObject({
-      status: 'running',
-      taskArn: SAMPLE_TASK,
-      taskDefinitionArn: TD(43),
-      launchedAt: NOW,
-    });
-    expect(eventTypes(d)).toEqual(['Migration Started']);
+    expect(committed(d, SAMPLE_DEPLOYMENT)).toMatchObject({ status: 'running', taskArn: SAMPLE_TASK, taskDefinitionArn: TD(43), launchedAt: NOW });
   });
 
   it('ends the deployment and frees the environment when the task could not start', () => {
-    const d = decide(
-      { kind: 'launch-result', deploymentId: SAMPLE_DEPLOYMENT, ok: false, reason: 'RunTask failed: RESOURCE:MEMORY' },
-      activeState(launching),
-      ctx(),
-    );
-    expect(d).toMatchObject({ decision: 'halt', reason: 'the task could not be started: RunTask failed: RESOURCE:MEMORY; rollout halted' });
+    const d = given(activeState(launchingDeployment()))
+      .when({ kind: 'launch-result', deploymentId: SAMPLE_DEPLOYMENT, ok: false, reason: 'RunTask failed: RESOURCE:MEMORY' })
+      .then({
+        decision: 'halt',
+        reason: 'the task could not be started: RunTask failed: RESOURCE:MEMORY; rollout halted',
+        events: ['Migration Failed', 'Rollout Halted'],
+      });
     expect(only(d, 'commit').env?.state.active).toBeUndefined();
-    expect(eventTypes(d)).toEqual(['Migration Failed', 'Rollout Halted']);
   });
 
-  it('is ignored when the task events got there first', () => {
-    const d = decide(
-      { kind: 'launch-result', deploymentId: SAMPLE_DEPLOYMENT, ok: true, taskArn: SAMPLE_TASK, taskDefinitionArn: TD(43) },
-      activeState(runningDeployment({ status: 'failed' })),
-      ctx(),
-    );
-    expect(d).toMatchObject({ decision: 'ignore', reason: expect.stringContaining('is failed already') });
+  it('is ignored when the deployment has ended meanwhile', () => {
+    given(activeState(endedDeployment('failed'))).when(launchResult).then({ decision: 'ignore', reason: /is failed already/ });
   });
 });

@@ -4,7 +4,7 @@ import type { Action, Decision } from '../../src/core/actions.js';
 import { type Config, parseConfig } from '../../src/core/config.js';
 import type { DecideContext } from '../../src/core/context.js';
 import { decide } from '../../src/core/decide.js';
-import type { Deployment } from '../../src/core/deployment.js';
+import type { Deployment, Ended, Launching, Outcome, Queued, Running } from '../../src/core/deployment.js';
 import type { Input } from '../../src/core/inputs.js';
 import { parseInput } from '../../src/core/parse.js';
 import type { ControllerState, ServiceInfo } from '../../src/core/state.js';
@@ -54,7 +54,7 @@ export function idleState(overrides: Partial<ControllerState> = {}): ControllerS
 }
 
 /** A deployment as the launcher leaves it once its task runs: the one the task-* samples are about. */
-export function runningDeployment(overrides: Partial<Deployment> = {}): Deployment {
+export function runningDeployment(overrides: Partial<Running> = {}): Running {
   return {
     id: SAMPLE_DEPLOYMENT,
     revision: 2,
@@ -62,8 +62,7 @@ export function runningDeployment(overrides: Partial<Deployment> = {}): Deployme
     kind: 'migration',
     status: 'running',
     trigger: { type: 'ecr-push', eventId: '13cde686-328b-6117-af20-0e5566167482', at: '2026-11-25T09:14:58Z', imageTag: 'v1.4.0' },
-    image: PUSHED_IMAGE,
-    baseTaskDefinitionArn: TD(42),
+    work: { type: 'image', image: PUSHED_IMAGE, baseTaskDefinitionArn: TD(42) },
     taskDefinitionArn: TD(43),
     command: ['db-migrate'],
     taskArn: SAMPLE_TASK,
@@ -73,6 +72,19 @@ export function runningDeployment(overrides: Partial<Deployment> = {}): Deployme
     history: [],
     ...overrides,
   };
+}
+
+/** The same deployment before RunTask answered: no task of its own yet. */
+export function launchingDeployment(overrides: Partial<Launching> = {}): Launching {
+  const { taskArn: _t, taskDefinitionArn: _d, launchedAt: _l, taskVersion: _v, status: _s, ...rest } = runningDeployment();
+  return { ...rest, status: 'launching', launchStartedAt: '2026-11-25T09:15:00.500Z', ...overrides };
+}
+
+/** The same deployment once it has ended with `outcome`. */
+export function endedDeployment(outcome: Outcome, overrides: Partial<Ended> = {}): Ended {
+  const { taskVersion: _v, status: _s, ...rest } = runningDeployment();
+  const rollout = outcome === 'succeeded' ? 'continued' : outcome === 'superseded' ? 'not-applicable' : 'halted';
+  return { ...rest, status: 'ended', outcome, reason: `it ended: ${outcome}`, finishedAt: '2026-11-25T09:17:59.000Z', rollout, ...overrides };
 }
 
 /** State in which `d` holds the environment. */
@@ -86,9 +98,9 @@ export function activeState(d: Deployment, overrides: Partial<ControllerState> =
 }
 
 /** A deployment waiting in the queue: no task, no registered revision yet. */
-export function queuedDeployment(id: string, image: string): Deployment {
-  const { taskArn, taskDefinitionArn, baseTaskDefinitionArn, taskVersion, launchedAt, ...rest } = runningDeployment({ id, image });
-  return { ...rest, status: 'queued' };
+export function queuedDeployment(id: string, image: string): Queued {
+  const { taskArn, taskDefinitionArn, taskVersion, launchedAt, status, ...rest } = runningDeployment({ id });
+  return { ...rest, work: { type: 'image', image }, status: 'queued' };
 }
 
 /** State in which `active` holds the environment and `queued` waits behind it. */
@@ -123,8 +135,56 @@ export function only<T extends Action['type']>(d: Decision, type: T): Extract<Ac
   return found[0] as Extract<Action, { type: T }>;
 }
 
+/** Every event a decision sends: those a commit stores in an outbox (published after it), and plain ones. */
+export function emitted(d: Decision): { detailType: string; detail: Record<string, unknown> }[] {
+  return d.actions.flatMap((a) => (a.type === 'putEvent' ? [a] : a.type === 'publish' ? a.events : []));
+}
+
 export function eventTypes(d: Decision): string[] {
-  return actionsOf(d, 'putEvent').map((a) => a.detailType);
+  return emitted(d).map((e) => e.detailType);
+}
+
+/** What a core test expects of a decision: its fields, the order of its action types and the events it sends. */
+export interface Expected {
+  decision?: Decision['decision'];
+  reason?: string | RegExp;
+  deploymentId?: string;
+  actions?: Action['type'][];
+  events?: string[];
+}
+
+/**
+ * A core test as a specification: `given(state).when(input).then({ decision, reason, actions, events })`.
+ * `then` returns the decision for checks the expectation does not cover.
+ */
+export function given(state: ControllerState, context: DecideContext = ctx()) {
+  return {
+    when(input: Input | Record<string, unknown>) {
+      const parsed = typeof input.kind === 'string' ? (input as Input) : parse(input, context.config);
+      const decision = decide(parsed, state, context);
+      return {
+        then(expected: Expected): Decision {
+          const { actions, events, ...fields } = expected;
+          expectMatch(decision, fields);
+          if (actions !== undefined) expectEqual(decision.actions.map((a) => a.type), actions, 'action types');
+          if (events !== undefined) expectEqual(eventTypes(decision), events, 'events');
+          return decision;
+        },
+      };
+    },
+  };
+}
+
+function expectMatch(decision: Decision, fields: Record<string, unknown>): void {
+  for (const [key, want] of Object.entries(fields)) {
+    const got = (decision as unknown as Record<string, unknown>)[key];
+    const ok = want instanceof RegExp ? typeof got === 'string' && want.test(got) : got === want;
+    if (!ok) throw new Error(`expected decision.${key} to ${want instanceof RegExp ? 'match' : 'be'} ${String(want)}, got ${JSON.stringify(got)}`);
+  }
+}
+
+function expectEqual(got: string[], want: string[], what: string): void {
+  if (JSON.stringify(got) !== JSON.stringify(want)) throw new Error(`expected ${what} ${JSON.stringify(want)}, got ${JSON.stringify(got)}`);
 }
 
 /** The committed version of a deployment in a decision. */

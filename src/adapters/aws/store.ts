@@ -4,14 +4,16 @@ import {
   type DynamoDBClient,
   GetItemCommand,
   QueryCommand,
+  UpdateItemCommand,
   type QueryCommandOutput,
   type TransactWriteItem,
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Deployment } from '../../core/deployment.js';
+import { decodeDeployment, decodeEnvironment, encodeDeployment, encodeEnvironment, type RecordProblem } from '../../core/records.js';
 import { type EnvironmentState, emptyEnvironment } from '../../core/state.js';
-import { CommitConflictError, TransientAwsError } from '../../errors.js';
+import { CommitConflictError, InvalidRecordError, TransientAwsError } from '../../errors.js';
 import type { CommitRequest, Store } from '../../ports.js';
 import { awsErrorInfo, awsFailure } from './aws-error.js';
 
@@ -37,6 +39,8 @@ export interface AwsStoreOptions {
   table: string;
   /** The environment this controller serves (ENVIRONMENT): `loadDeployments` reads from its partition. */
   environment: string;
+  /** Told of each record `listDeployments` skips because it does not validate. */
+  onInvalid?: (problem: RecordProblem) => void;
 }
 
 /** The `Store` port on one DynamoDB table: every write is conditional, every read is strongly consistent. */
@@ -75,10 +79,10 @@ export class DynamoDbStore implements Store {
     const items: TransactWriteItem[] = [];
     if (request.env !== undefined) {
       const { state, expectedVersion } = request.env;
-      items.push(conditionalPut(this.options.table, { ...state, ...KEYS.environment(state.environment) }, 'version', expectedVersion));
+      items.push(conditionalPut(this.options.table, { ...encodeEnvironment(state), ...KEYS.environment(state.environment) }, 'version', expectedVersion));
     }
     for (const { deployment, expectedRevision } of request.deployments) {
-      const item = { ...deployment, ...KEYS.deployment(deployment.environment, deployment.id) };
+      const item = { ...encodeDeployment(deployment), ...KEYS.deployment(deployment.environment, deployment.id) };
       items.push(conditionalPut(this.options.table, item, 'revision', expectedRevision));
     }
     if (items.length === 0) return;
@@ -120,10 +124,33 @@ export class DynamoDbStore implements Store {
       } catch (error) {
         throw awsFailure(error, 'dynamodb:Query', `check DEPLOYMENTS_TABLE ("${this.options.table}")`);
       }
-      for (const item of page.Items ?? []) found.push(toDeployment(unmarshall(item)));
+      for (const item of page.Items ?? []) {
+        const read = readDeployment(unmarshall(item));
+        if (read.ok) found.push(read.value);
+        else this.options.onInvalid?.(read.problem);
+      }
       start = page.LastEvaluatedKey;
     } while (start !== undefined && found.length < limit);
     return found;
+  }
+
+  async clearOutbox(deploymentId: string, revision: number): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.options.table,
+          Key: marshall(KEYS.deployment(this.options.environment, deploymentId)),
+          UpdateExpression: 'REMOVE outbox',
+          ConditionExpression: '#r = :r',
+          ExpressionAttributeNames: { '#r': 'revision' },
+          ExpressionAttributeValues: { ':r': { N: String(revision) } },
+        }),
+      );
+    } catch (error) {
+      // A newer write replaced the record (and its outbox): nothing of ours is left to clear.
+      if (awsErrorInfo(error).name === 'ConditionalCheckFailedException') return;
+      throw awsFailure(error, 'dynamodb:UpdateItem', this.tableHint());
+    }
   }
 
   private tableHint(): string {
@@ -169,9 +196,10 @@ const BATCH_ATTEMPTS = 4;
 
 function toEnvironment(environment: string, item: Record<string, unknown> | undefined): EnvironmentState {
   if (item === undefined) return emptyEnvironment(environment);
-  const { pk: _pk, sk: _sk, ...state } = item;
-  // Our own writes: the item has the shape `commit` gave it.
-  return state as unknown as EnvironmentState;
+  const { pk, sk, ...record } = item;
+  const read = decodeEnvironment(record);
+  if (!read.ok) throw new InvalidRecordError(`${String(pk)}/${String(sk)}`, read.problem);
+  return read.value;
 }
 
 function conditionalPut(table: string, item: object, versionAttribute: string, expected: number): TransactWriteItem {
@@ -214,11 +242,19 @@ function isThrottledTransaction(error: unknown): boolean {
   );
 }
 
-function toDeployment(item: Record<string, unknown>): Deployment {
-  const { pk: _pk, sk: _sk, ...deployment } = item;
-  return deployment as unknown as Deployment;
+function readDeployment(item: Record<string, unknown>): { ok: true; value: Deployment } | { ok: false; problem: RecordProblem } {
+  const { pk, sk, ...record } = item;
+  const read = decodeDeployment(record);
+  return read.ok ? read : { ok: false, problem: { key: `${String(pk)}/${String(sk)}`, problem: read.problem } };
 }
 
+/** Deployments by id; one that does not validate stops the decision with its key and field. */
 function byId(items: Record<string, unknown>[]): Record<string, Deployment> {
-  return Object.fromEntries(items.map(toDeployment).map((d) => [d.id, d]));
+  const found: Record<string, Deployment> = {};
+  for (const item of items) {
+    const read = readDeployment(item);
+    if (!read.ok) throw new InvalidRecordError(read.problem.key, read.problem.problem);
+    found[read.value.id] = read.value;
+  }
+  return found;
 }

@@ -1,7 +1,8 @@
 import { readdir } from 'node:fs/promises';
 import type { Deployment } from '../../core/deployment.js';
+import { decodeDeployment, decodeEnvironment, encodeDeployment, encodeEnvironment, type RecordProblem } from '../../core/records.js';
 import { type EnvironmentState, emptyEnvironment } from '../../core/state.js';
-import { CommitConflictError } from '../../errors.js';
+import { CommitConflictError, InvalidRecordError } from '../../errors.js';
 import type { CommitRequest, Store } from '../../ports.js';
 import { readJson, writeJson } from './json-file.js';
 import type { LocalLayout } from './layout.js';
@@ -13,19 +14,48 @@ import type { LocalLayout } from './layout.js';
 export class LocalStore implements Store {
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly layout: LocalLayout) {}
+  constructor(
+    private readonly layout: LocalLayout,
+    /** Told of each record `listDeployments` skips because it does not validate. */
+    private readonly onInvalid?: (problem: RecordProblem) => void,
+  ) {}
 
   async loadEnvironment(environment: string): Promise<EnvironmentState> {
-    return (await readJson<EnvironmentState>(this.layout.stateFile)) ?? emptyEnvironment(environment);
+    const item = await readJson<Record<string, unknown>>(this.layout.stateFile);
+    if (item === undefined) return emptyEnvironment(environment);
+    const read = decodeEnvironment(item);
+    if (!read.ok) throw new InvalidRecordError(this.layout.stateFile, read.problem);
+    return read.value;
   }
 
   async loadDeployments(ids: string[]): Promise<Record<string, Deployment>> {
     const found: Record<string, Deployment> = {};
     for (const id of ids) {
-      const d = await readJson<Deployment>(this.layout.deploymentFile(id));
-      if (d !== undefined) found[id] = d;
+      const d = await this.read(id);
+      if (d === undefined) continue;
+      if (!d.ok) throw new InvalidRecordError(d.problem.key, d.problem.problem);
+      found[id] = d.value;
     }
     return found;
+  }
+
+  async clearOutbox(deploymentId: string, revision: number): Promise<void> {
+    const result = this.queue.then(async () => {
+      const item = await readJson<Record<string, unknown>>(this.layout.deploymentFile(deploymentId));
+      if (item === undefined || item.revision !== revision || item.outbox === undefined) return;
+      const { outbox: _published, ...rest } = item;
+      await writeJson(this.layout.deploymentFile(deploymentId), rest);
+    });
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private async read(id: string): Promise<{ ok: true; value: Deployment } | { ok: false; problem: RecordProblem } | undefined> {
+    const file = this.layout.deploymentFile(id);
+    const item = await readJson<Record<string, unknown>>(file);
+    if (item === undefined) return undefined;
+    const read = decodeDeployment(item);
+    return read.ok ? read : { ok: false, problem: { key: file, problem: read.problem } };
   }
 
   async loadEnvironmentWith(environment: string, ids: string[]) {
@@ -48,13 +78,13 @@ export class LocalStore implements Store {
       }
     }
     for (const { deployment, expectedRevision } of request.deployments) {
-      const current = await readJson<Deployment>(this.layout.deploymentFile(deployment.id));
+      const current = await readJson<{ revision?: unknown }>(this.layout.deploymentFile(deployment.id));
       if ((current?.revision ?? 0) !== expectedRevision) {
-        throw new CommitConflictError(`deployment ${deployment.id} is at revision ${current?.revision ?? 0}, expected ${expectedRevision}`);
+        throw new CommitConflictError(`deployment ${deployment.id} is at revision ${String(current?.revision ?? 0)}, expected ${expectedRevision}`);
       }
     }
-    for (const { deployment } of request.deployments) await writeJson(this.layout.deploymentFile(deployment.id), deployment);
-    if (request.env !== undefined) await writeJson(this.layout.stateFile, request.env.state);
+    for (const { deployment } of request.deployments) await writeJson(this.layout.deploymentFile(deployment.id), encodeDeployment(deployment));
+    if (request.env !== undefined) await writeJson(this.layout.stateFile, encodeEnvironment(request.env.state));
   }
 
   async listDeployments(_environment: string, limit: number): Promise<Deployment[]> {
@@ -70,7 +100,12 @@ export class LocalStore implements Store {
       .sort()
       .reverse()
       .slice(0, limit);
-    const found = await this.loadDeployments(ids);
-    return ids.map((id) => found[id]).filter((d): d is Deployment => d !== undefined);
+    const found: Deployment[] = [];
+    for (const id of ids) {
+      const read = await this.read(id);
+      if (read?.ok === true) found.push(read.value);
+      else if (read !== undefined) this.onInvalid?.(read.problem);
+    }
+    return found;
   }
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -8,7 +8,8 @@ import type { LaunchRequest } from '../../src/core/actions.js';
 import { CommitConflictError, TooManyConflictsError, TransientAwsError } from '../../src/errors.js';
 import type { CommitRequest, Ecs, LaunchOutcome, OutgoingEvent, Ports } from '../../src/ports.js';
 import { silentLog } from '../../src/shell/logger.js';
-import { conflictBackoffMs, handleEvent } from '../../src/shell/run.js';
+import { conflictBackoffMs } from '../../src/shell/conflict-retry.js';
+import { type ControllerDeps, createController } from '../../src/shell/controller.js';
 import { config, sample, service, TD, withEvent } from '../support/fixtures.js';
 
 let dir: string;
@@ -47,13 +48,16 @@ function harness(launch: (r: LaunchRequest) => Promise<LaunchOutcome> = launchOk
     store,
     bus: { put: async (e) => void events.push(...e) },
     logs: { tail: async () => [] },
-    scheduler: { scheduleTimeout: async (id) => void schedules.push(id), cancelTimeout: async () => {} },
+    scheduler: { scheduleTimeout: async (id) => void schedules.push(id) },
   };
-  const deps = { config: config(), ports, log: silentLog, now: () => new Date('2026-11-25T09:15:00Z') };
+  const deps: ControllerDeps = { config: config(), ports, log: silentLog, now: () => new Date('2026-11-25T09:15:00Z') };
   return { store, ports, deps, launched, events, schedules };
 }
 
-describe('the runner', () => {
+/** One raw event through a controller built from `deps`. */
+const handleEvent = (raw: unknown, deps: ControllerDeps) => createController(deps).handle(raw);
+
+describe('the controller', () => {
   it('follows a launch through RunTask to the recorded task, its timeout and the start event', async () => {
     const h = harness();
     const steps = await handleEvent(sample('ecr-push'), h.deps);
@@ -62,7 +66,10 @@ describe('the runner', () => {
     expect(h.events.map((e) => e.detailType)).toEqual(['Migration Started']);
     const id = steps[0]?.decision.deploymentId as string;
     expect(h.schedules).toEqual([id]);
-    expect((await h.store.loadDeployments([id]))[id]).toMatchObject({ status: 'running', revision: 2, taskDefinitionArn: TD(43) });
+    const stored = (await h.store.loadDeployments([id]))[id];
+    expect(stored).toMatchObject({ status: 'running', revision: 2, taskDefinitionArn: TD(43) });
+    // Published, so the outbox the commit stored it in is empty again.
+    expect(stored?.outbox).toBeUndefined();
   });
 
   it('reloads and decides again when a concurrent invocation wins the environment', async () => {
@@ -132,5 +139,67 @@ describe('the runner', () => {
     expect(h.events).toEqual([
       { detailType: 'Event Rejected', detail: expect.objectContaining({ reason: expect.stringContaining('not an EventBridge event') }) },
     ]);
+  });
+
+  it('publishes the events of a commit whose PutEvents failed, at the next invocation that reads it (outbox)', async () => {
+    const h = harness();
+    const put = h.ports.bus.put;
+    h.ports.bus.put = async () => {
+      throw new TransientAwsError('PutEvents: 500');
+    };
+    await expect(handleEvent(sample('ecr-push'), h.deps)).rejects.toThrow(TransientAwsError);
+    const env = await h.store.loadEnvironment('staging');
+    const id = env.active?.deploymentId as string;
+    expect((await h.store.loadDeployments([id]))[id]).toMatchObject({ status: 'running', outbox: [{ detailType: 'Migration Started' }] });
+
+    // The retry finds the deployment running: it decides nothing new, but publishes what the commit implied.
+    h.ports.bus.put = put;
+    const steps = await handleEvent(sample('ecr-push'), h.deps);
+    expect(steps.map((s) => s.decision.decision)).toEqual(['ignore']);
+    expect(h.events.map((e) => e.detailType)).toEqual(['Migration Started']);
+    expect((await h.store.loadDeployments([id]))[id]?.outbox).toBeUndefined();
+  });
+
+  it("resumes the queued deployment's launch when the invocation that handed it the environment failed after its commit", async () => {
+    const h = harness();
+    const first = await handleEvent(sample('ecr-push'), h.deps);
+    const activeId = first[0]?.decision.deploymentId as string;
+    const second = withEvent(sample('ecr-push'), { top: { id: 'second-push' }, detail: { 'image-digest': `sha256:${'2'.repeat(64)}` } });
+    const queuedId = (await handleEvent(second, h.deps))[0]?.decision.deploymentId as string;
+
+    const taskArn = `arn:aws:ecs:eu-west-1:123456789012:task/shop-staging/${activeId.slice(-8)}`;
+    const done = withEvent(sample('task-stopped-success'), { detail: { startedBy: `ecs-migrate/${activeId}`, taskArn, version: 9 } });
+    const launch = h.ports.ecs.launch;
+    h.ports.ecs.launch = async () => {
+      throw new TransientAwsError('RunTask throttled');
+    };
+    await expect(handleEvent(done, h.deps)).rejects.toThrow(TransientAwsError);
+    expect((await h.store.loadDeployments([queuedId]))[queuedId]).toMatchObject({ status: 'launching', handedOverBy: activeId });
+
+    // The retried task event finds its deployment ended: it resumes the launch it handed over, same clientToken.
+    h.ports.ecs.launch = launch;
+    const retry = await handleEvent(done, h.deps);
+    expect(retry.map((s) => s.decision.decision)).toEqual(['launch', 'record']);
+    expect((await h.store.loadDeployments([queuedId]))[queuedId]).toMatchObject({ status: 'running' });
+    expect(h.launched.filter((r) => r.startedBy.endsWith(queuedId))).toEqual([
+      expect.objectContaining({ clientToken: `ecs-migrate-${queuedId}`, resumed: true }),
+    ]);
+  });
+
+  it("refuses an event routed to the other function, naming the function that should get it", async () => {
+    const h = harness();
+    const steps = await handleEvent(sample('task-stopped-success'), { ...h.deps, role: 'launch' });
+    expect(steps[0]?.decision).toMatchObject({ decision: 'reject', reason: expect.stringContaining('belongs to the watch function, not the launch function') });
+    expect(h.events.map((e) => e.detailType)).toEqual(['Event Rejected']);
+  });
+
+  it('refuses, with its key and field, an input whose stored record does not validate', async () => {
+    const h = harness();
+    const layout = new LocalLayout(dir, 'staging');
+    await mkdir(layout.envDir, { recursive: true });
+    await writeFile(layout.stateFile, JSON.stringify({ environment: 'staging', version: 'three' }));
+    const steps = await handleEvent(sample('ecr-push'), h.deps);
+    expect(steps[0]?.decision).toMatchObject({ decision: 'reject', reason: expect.stringMatching(/environment\.json does not validate \(version: /) });
+    expect(h.launched).toHaveLength(0);
   });
 });

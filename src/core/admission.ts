@@ -1,0 +1,74 @@
+import { type Action, type Decision, ignore } from './actions.js';
+import { commitActions } from './commit.js';
+import { type DecideContext, lockExpiresAt } from './context.js';
+import { type Deployment, imageOf, type OpenDeployment, type Queued, type Work } from './deployment.js';
+import { haltOf, launchRequest, stopTaskOf } from './launch-request.js';
+import type { ControllerState, EnvironmentState } from './state.js';
+import { end, startLaunch, supersede, type Transition } from './transitions.js';
+
+/** The open deployment holding the environment, while its lock has not expired. */
+export function lockHolder(state: ControllerState, now: string): OpenDeployment | undefined {
+  const active = state.env.active;
+  const d = active !== undefined ? state.deployments[active.deploymentId] : undefined;
+  if (active === undefined || d === undefined || d.status === 'ended') return undefined;
+  return Date.parse(active.lockExpiresAt) > Date.parse(now) ? d : undefined;
+}
+
+/** Same kind, command and work (what the request names, not the revision registered for it). */
+export function sameWork(a: Pick<Deployment, 'kind' | 'command' | 'work'>, b: Deployment): boolean {
+  const sameTarget =
+    a.work.type === 'image' ? imageOf(b) === a.work.image : b.work.type === 'task-definition' && b.work.taskDefinitionArn === a.work.taskDefinitionArn;
+  return a.kind === b.kind && sameTarget && a.command.join('\0') === b.command.join('\0');
+}
+
+/** A new deployment waits behind the one holding the environment; it supersedes the one already waiting. */
+export function enqueue(queued: Queued, deliberate: boolean, holder: OpenDeployment, state: ControllerState, ctx: DecideContext, what: string): Decision {
+  const waiting = state.env.queued !== undefined ? state.deployments[state.env.queued] : undefined;
+  if (!deliberate && sameWork(queued, holder)) return ignore(`already in progress: ${holder.id} runs the same ${describeWork(queued.work)}`, holder.id);
+  if (!deliberate && waiting !== undefined && sameWork(queued, waiting)) {
+    return ignore(`already queued: ${waiting.id} will run the same ${describeWork(queued.work)}`, waiting.id);
+  }
+  const changes: (Transition | Deployment)[] = [queued];
+  let reason = `queued ${what} behind ${holder.id}`;
+  if (waiting !== undefined && waiting.status === 'queued') {
+    changes.push(supersede(waiting, queued.id, ctx.now));
+    reason += `; it replaces ${waiting.id}, which is superseded`;
+  }
+  const env: EnvironmentState = { ...state.env, queued: queued.id };
+  return { decision: 'queue', reason, deploymentId: queued.id, actions: commitActions(state, env, changes) };
+}
+
+/**
+ * The environment is free (or its lock expired with no result): the deployment takes it and launches. An open
+ * deployment whose lock expired is ended as failed, its task stopped and its rollout halted.
+ */
+export function launchNow(queued: Queued, state: ControllerState, ctx: DecideContext, what: string): Decision {
+  const active = state.env.active !== undefined ? state.deployments[state.env.active.deploymentId] : undefined;
+  const expired = active !== undefined && active.status !== 'ended' ? active : undefined;
+  const launching = startLaunch(
+    queued,
+    ctx.now,
+    expired === undefined ? 'environment free' : 'environment free (expired lock taken over)',
+    state.service?.taskDefinitionArn,
+  );
+  const env: EnvironmentState = { ...state.env, active: { deploymentId: queued.id, lockExpiresAt: lockExpiresAt(ctx) } };
+  const changes: (Transition | Deployment)[] = [launching];
+  const before: Action[] = [];
+  let reason = `launching ${what}`;
+  if (expired !== undefined) {
+    const why = `the environment lock expired at ${state.env.active?.lockExpiresAt} with no result; taken over by ${queued.id}`;
+    changes.unshift(end(expired, { outcome: 'failed', reason: why }, ctx.now));
+    before.push(...stopTaskOf(expired, ctx, why), ...haltOf(expired, ctx, why));
+    reason += `; ${why}`;
+  }
+  return {
+    decision: 'launch',
+    reason,
+    deploymentId: queued.id,
+    actions: [...before, ...commitActions(state, env, changes), { type: 'launchTask', deploymentId: queued.id, request: launchRequest(launching, state.service, ctx) }],
+  };
+}
+
+export function describeWork(work: Work): string {
+  return work.type === 'image' ? work.image : work.taskDefinitionArn;
+}

@@ -1,0 +1,55 @@
+import { type Decision, ignore, reject } from './actions.js';
+import type { DecideContext } from './context.js';
+import { stopTaskOf } from './launch-request.js';
+import { handOver, settle } from './settle.js';
+import type { ControllerState, EnvironmentState } from './state.js';
+import { commitActions } from './commit.js';
+import type { CancelRequestInput, UnlockRequestInput } from './inputs.js';
+
+/** An operator stops a deployment: its task is stopped, it ends as `cancelled` and a migration's rollout halts. */
+export function decideCancel(input: CancelRequestInput, state: ControllerState, ctx: DecideContext): Decision {
+  if (input.environment !== ctx.config.ENVIRONMENT) return ignore(`the request is for environment "${input.environment}", this is "${ctx.config.ENVIRONMENT}"`);
+  const id = input.deploymentId ?? state.env.active?.deploymentId;
+  if (id === undefined) return refuse(`nothing to cancel: no deployment holds environment ${ctx.config.ENVIRONMENT}`, input, ctx);
+  const d = state.deployments[id];
+  if (d === undefined) return refuse(`no deployment ${id} in environment ${ctx.config.ENVIRONMENT}`, input, ctx);
+  if (d.status === 'ended') return ignore(`deployment ${id} has already ended (${d.outcome})`, id);
+  const reason = `cancelled by ${input.requestedBy}${input.reason !== undefined ? `: ${input.reason}` : ''}`;
+  return {
+    decision: 'halt',
+    reason,
+    deploymentId: id,
+    actions: settle(state, ctx, d, { outcome: 'cancelled', reason, cancelledBy: input.requestedBy }, { before: stopTaskOf(d, ctx, reason) }),
+  };
+}
+
+/**
+ * An operator releases the environment lock. Its deployment, if still open, ends as failed (its task stopped);
+ * the queued deployment, if any, launches. Recorded on the environment record and announced with `Environment Unlocked`.
+ */
+export function decideUnlock(input: UnlockRequestInput, state: ControllerState, ctx: DecideContext): Decision {
+  if (input.environment !== ctx.config.ENVIRONMENT) return ignore(`the request is for environment "${input.environment}", this is "${ctx.config.ENVIRONMENT}"`);
+  const active = state.env.active;
+  if (active === undefined) return refuse(`environment ${ctx.config.ENVIRONMENT} is not locked`, input, ctx);
+  const lastUnlock = { by: input.requestedBy, at: ctx.now, reason: input.reason, deploymentId: active.deploymentId };
+  const reason = `environment ${ctx.config.ENVIRONMENT} unlocked by ${input.requestedBy}: ${input.reason}`;
+  const announce = { detailType: 'Environment Unlocked', detail: { environment: ctx.config.ENVIRONMENT, ...lastUnlock } };
+  const d = state.deployments[active.deploymentId];
+  if (d !== undefined && d.status !== 'ended') {
+    const ending = { outcome: 'failed' as const, reason: `${reason} (the deployment held the lock)` };
+    return { decision: 'record', reason, deploymentId: d.id, actions: settle(state, ctx, d, ending, { before: stopTaskOf(d, ctx, reason), prior: [announce], env: { lastUnlock } }) };
+  }
+  const env: EnvironmentState = { ...state.env, lastUnlock };
+  delete env.active;
+  const next = handOver(state, env, ctx, undefined);
+  return {
+    decision: 'record',
+    reason,
+    deploymentId: active.deploymentId,
+    actions: [...commitActions(state, env, next.changes), { type: 'putEvent', detailType: 'Environment Unlocked', detail: announce.detail }, ...next.after],
+  };
+}
+
+function refuse(reason: string, input: { requestId: string; requestedBy: string }, ctx: DecideContext): Decision {
+  return reject(reason, { environment: ctx.config.ENVIRONMENT, reason, requestId: input.requestId, requestedBy: input.requestedBy });
+}

@@ -1,0 +1,66 @@
+import { assertNever } from './actions.js';
+import { classifyStop } from './classify-stop.js';
+import type { Config } from './config.js';
+import { deploymentIdFromStartedBy, deploymentIdOfTrigger, type Running } from './deployment.js';
+import type { Input, TaskStateInput } from './inputs.js';
+import type { ControllerState } from './state.js';
+
+/** What the shell reads before deciding on an input: decided here, carried out by the shell. */
+export interface LoadPlan {
+  /** The deployment the input is about (the active and queued ones are read with the environment record). */
+  deploymentId?: string;
+  /** Read the service; `image` also reads the migration container's image (only a trigger compares it). */
+  service?: { image: boolean };
+}
+
+export function loadPlan(input: Input, config: Config): LoadPlan {
+  switch (input.kind) {
+    case 'ecr-image-action':
+    case 'deploy-request':
+    case 'run-command':
+      return { deploymentId: deploymentIdOfTrigger(input.trigger, config.ENVIRONMENT), service: { image: true } };
+    case 'cancel-request':
+      return { ...(input.deploymentId !== undefined ? { deploymentId: input.deploymentId } : {}), service: { image: false } };
+    case 'unlock-request':
+      return { service: { image: false } };
+    case 'task-state': {
+      const id = deploymentIdFromStartedBy(input.startedBy);
+      return { ...(id !== undefined ? { deploymentId: id } : {}), ...(input.lastStatus === 'STOPPED' ? { service: { image: false } } : {}) };
+    }
+    case 'timeout-check':
+      return { deploymentId: input.deploymentId, service: { image: false } };
+    case 'launch-result':
+      return { deploymentId: input.deploymentId };
+    case 'invalid':
+      return {};
+    default:
+      return assertNever(input);
+  }
+}
+
+/** A stopped task of the deployment whose event has no exit code for the migration container: read it with DescribeTasks. */
+export function containersToDescribe(input: Input, state: ControllerState, config: Config): { cluster: string; taskArn: string } | undefined {
+  if (input.kind !== 'task-state' || input.lastStatus !== 'STOPPED' || ownTask(input, state) === undefined) return undefined;
+  const mine = input.containers.find((c) => c.name === config.CONTAINER);
+  if (mine === undefined || mine.exitCode !== undefined || input.stopCode === 'TaskFailedToStart') return undefined;
+  return { cluster: input.clusterArn, taskArn: input.taskArn };
+}
+
+/** The log tail to read: only for a task that did not succeed or timed out (a success needs no evidence). */
+export function logTailToRead(input: Input, state: ControllerState, config: Config): { taskArn: string; taskDefinitionArn: string } | undefined {
+  if (input.kind === 'task-state' && input.lastStatus === 'STOPPED') {
+    const d = ownTask(input, state);
+    if (d === undefined || classifyStop(input, config.CONTAINER).ok) return undefined;
+    return { taskArn: d.taskArn, taskDefinitionArn: d.taskDefinitionArn };
+  }
+  if (input.kind === 'timeout-check') {
+    const d = state.deployments[input.deploymentId];
+    if (d?.status === 'running') return { taskArn: d.taskArn, taskDefinitionArn: d.taskDefinitionArn };
+  }
+  return undefined;
+}
+
+function ownTask(input: TaskStateInput, state: ControllerState): Running | undefined {
+  const d = state.deployments[deploymentIdFromStartedBy(input.startedBy) ?? ''];
+  return d?.status === 'running' && d.taskArn === input.taskArn ? d : undefined;
+}

@@ -1,0 +1,69 @@
+import type { Action } from './actions.js';
+import { commitActions } from './commit.js';
+import { type DecideContext, lockExpiresAt } from './context.js';
+import { type Deployment, imageOf, type OpenDeployment, type PendingEvent, taskDefinitionOf } from './deployment.js';
+import { haltOf, launchRequest } from './launch-request.js';
+import type { ControllerState, EnvironmentState } from './state.js';
+import { type Ending, end, startLaunch, type Transition } from './transitions.js';
+
+export interface SettleOptions {
+  /** Actions that must come before the commit (a rollout update, stopping the task). */
+  before?: Action[];
+  /** Events of an earlier transition in the same decision (the task was recorded and ended at once). */
+  prior?: PendingEvent[];
+  /** The task definition the service runs once this deployment has ended: the base of the next one. */
+  serviceTaskDefinitionArn?: string;
+  /** Other changes to the environment record made with this end (an operator's unlock). */
+  env?: Partial<EnvironmentState>;
+}
+
+/**
+ * The one way a deployment ends. A migration that did not succeed halts its rollout first; then one commit
+ * records the end, frees the environment and hands it to the queued deployment; then the outcome events are
+ * published; then the next deployment launches.
+ */
+export function settle(state: ControllerState, ctx: DecideContext, d: OpenDeployment, ending: Ending, options: SettleOptions = {}): Action[] {
+  const ended = end(d, ending, ctx.now);
+  const change: Transition = { deployment: ended.deployment, events: [...(options.prior ?? []), ...ended.events] };
+  const before = [...(options.before ?? []), ...(ending.outcome !== 'succeeded' ? haltOf(d, ctx, ending.reason) : [])];
+  const succeeded = ending.outcome === 'succeeded' && d.kind === 'migration';
+  const holds = state.env.active?.deploymentId === d.id || state.env.queued === d.id;
+  if (!holds && !succeeded && options.env === undefined) return [...before, ...commitActions(state, undefined, [change])];
+
+  const env: EnvironmentState = { ...state.env, ...options.env };
+  if (env.active?.deploymentId === d.id) delete env.active;
+  if (env.queued === d.id) delete env.queued;
+  if (succeeded) {
+    const image = imageOf(d);
+    const taskDefinitionArn = taskDefinitionOf(ended.deployment);
+    env.lastSucceeded = {
+      deploymentId: d.id,
+      at: ctx.now,
+      ...(image !== undefined ? { image } : {}),
+      ...(taskDefinitionArn !== undefined ? { taskDefinitionArn } : {}),
+    };
+  }
+  const next = handOver(state, env, ctx, d.id, options.serviceTaskDefinitionArn);
+  return [...before, ...commitActions(state, env, [change, ...next.changes]), ...next.after];
+}
+
+/**
+ * Gives a freed environment (`env`, changed in place) to the queued deployment: it starts launching on the
+ * revision the service runs now. Returns the record to write and the launch that follows the commit.
+ */
+export function handOver(
+  state: ControllerState,
+  env: EnvironmentState,
+  ctx: DecideContext,
+  fromId: string | undefined,
+  serviceTaskDefinitionArn?: string,
+): { changes: Deployment[]; after: Action[] } {
+  const next = env.active === undefined && env.queued !== undefined ? state.deployments[env.queued] : undefined;
+  if (next === undefined || next.status !== 'queued') return { changes: [], after: [] };
+  delete env.queued;
+  env.active = { deploymentId: next.id, lockExpiresAt: lockExpiresAt(ctx) };
+  const base = serviceTaskDefinitionArn ?? state.service?.taskDefinitionArn;
+  const launching = startLaunch(next, ctx.now, fromId !== undefined ? `environment freed by ${fromId}` : 'environment unlocked', base, fromId);
+  const service = state.service !== undefined && base !== undefined ? { ...state.service, taskDefinitionArn: base } : state.service;
+  return { changes: [launching], after: [{ type: 'launchTask', deploymentId: next.id, request: launchRequest(launching, service, ctx) }] };
+}

@@ -1,0 +1,199 @@
+import { assertNever, type EmittedType } from './actions.js';
+import {
+  type Deployment,
+  type DeploymentKind,
+  type Ended,
+  type Launching,
+  type LogLocation,
+  type OpenDeployment,
+  type Outcome,
+  type PendingEvent,
+  type Queued,
+  type RolloutOutcome,
+  type Running,
+  type StopReport,
+  statusOf,
+  type TaskObservation,
+  type Trigger,
+  type Work,
+} from './deployment.js';
+import { definedFields } from './defined-fields.js';
+import { eventDetail } from './event-detail.js';
+
+/**
+ * Every change of a deployment's state, and the events each implies. Nothing else in the core builds a
+ * deployment record: the decide functions only choose which transition an input calls for.
+ */
+export interface Transition<D extends Deployment = Deployment> {
+  deployment: D;
+  /** Stored in the record's outbox with the commit, then published. */
+  events: PendingEvent[];
+}
+
+export interface NewDeployment {
+  id: string;
+  environment: string;
+  kind: DeploymentKind;
+  trigger: Trigger;
+  work: Work;
+  command: string[];
+}
+
+/** A new deployment, waiting for the environment. */
+export function create(spec: NewDeployment, now: string, note: string): Queued {
+  return { ...spec, revision: 0, status: 'queued', createdAt: now, history: [{ at: now, status: 'queued', note }] };
+}
+
+/** The deployment takes the environment; its task is being started. An image runs on a revision of `base`. */
+export function startLaunch(d: Queued, now: string, note: string, base: string | undefined, handedOverBy?: string): Launching {
+  const work: Work = d.work.type === 'image' && base !== undefined ? { ...d.work, baseTaskDefinitionArn: base } : d.work;
+  const { status: _status, ...rest } = d;
+  return step(
+    { ...rest, work, status: 'launching', launchStartedAt: now, ...(handedOverBy !== undefined ? { handedOverBy } : {}) },
+    now,
+    note,
+  );
+}
+
+/** RunTask answered: the task is the deployment's own from now on. */
+export function recordTask(
+  d: Launching,
+  task: { taskArn: string; taskDefinitionArn: string; log?: LogLocation },
+  now: string,
+): Transition<Running> {
+  const { status: _s, launchStartedAt: _l, handedOverBy: _h, earlyTaskEvent: _e, ...rest } = d;
+  const running = step<Running>(
+    {
+      ...rest,
+      status: 'running',
+      taskArn: task.taskArn,
+      taskDefinitionArn: task.taskDefinitionArn,
+      launchedAt: now,
+      ...(task.log !== undefined ? { log: task.log } : {}),
+    },
+    now,
+    `task ${shortTask(task.taskArn)} started`,
+  );
+  return { deployment: running, events: [event(d.kind === 'migration' ? 'Migration Started' : 'Command Started', running)] };
+}
+
+/** Keeps a task event that came before RunTask's answer, to judge it once the task is known to be ours. */
+export function keepEarlyTaskEvent(d: Launching, observation: TaskObservation): Launching {
+  if (d.earlyTaskEvent !== undefined && d.earlyTaskEvent.version >= observation.version) return d;
+  return { ...d, earlyTaskEvent: observation };
+}
+
+/** A newer task event of the running task: progress only. */
+export function observeTask(d: Running, observation: TaskObservation, now: string): Running {
+  const seen: Running = {
+    ...d,
+    taskVersion: observation.version,
+    ...(observation.startedAt !== undefined ? { startedAt: observation.startedAt } : {}),
+  };
+  return d.startedAt === undefined && observation.startedAt !== undefined ? step(seen, now, `task ${observation.lastStatus}`) : seen;
+}
+
+export interface Ending {
+  outcome: Exclude<Outcome, 'superseded'>;
+  reason: string;
+  /** How the rollout went on, for a migration that succeeded; every other ending derives it. */
+  rollout?: RolloutOutcome;
+  stop?: StopReport;
+  logTail?: string[];
+  stoppedAt?: string;
+  cancelledBy?: string;
+}
+
+/** The deployment ends, with the outcome events it implies. */
+export function end(d: OpenDeployment, ending: Ending, now: string): Transition<Ended> {
+  const ended = step<Ended>(
+    definedFields({
+      ...openFields(d),
+      status: 'ended',
+      outcome: ending.outcome,
+      reason: ending.reason,
+      finishedAt: now,
+      rollout: rolloutOf(d.kind, ending.outcome, ending.rollout),
+      stop: ending.stop,
+      logTail: ending.logTail !== undefined && ending.logTail.length > 0 ? ending.logTail : undefined,
+      stoppedAt: ending.stoppedAt,
+      cancelledBy: ending.cancelledBy,
+    }),
+    now,
+    ending.reason,
+  );
+  return { deployment: ended, events: outcomeEvents(ended) };
+}
+
+/** A queued deployment replaced by a newer one before it ran. */
+export function supersede(d: Queued, by: string, now: string, note = `superseded by ${by} before it ran`): Transition<Ended> {
+  const ended = step<Ended>(
+    { ...openFields(d), status: 'ended', outcome: 'superseded', reason: note, finishedAt: now, rollout: 'not-applicable', supersededBy: by },
+    now,
+    note,
+  );
+  return { deployment: ended, events: outcomeEvents(ended) };
+}
+
+/** The events that say how a deployment ended: exhaustive over the outcome. */
+export function outcomeEvents(d: Ended): PendingEvent[] {
+  const types = (migration: EmittedType[], command: EmittedType[]) => (d.kind === 'migration' ? migration : command);
+  let emitted: EmittedType[];
+  switch (d.outcome) {
+    case 'succeeded':
+      emitted = types(['Migration Succeeded', 'Rollout Continued'], ['Command Succeeded']);
+      break;
+    case 'failed':
+      emitted = types(['Migration Failed', 'Rollout Halted'], ['Command Failed']);
+      break;
+    case 'timed_out':
+      emitted = types(['Migration Timed Out', 'Rollout Halted'], ['Command Failed']);
+      break;
+    case 'cancelled':
+      emitted = types(['Migration Cancelled', 'Rollout Halted'], ['Command Failed']);
+      break;
+    case 'superseded':
+      emitted = types(['Migration Superseded'], []);
+      break;
+    default:
+      return assertNever(d.outcome);
+  }
+  return emitted.map((type) => event(type, d));
+}
+
+/** How an ending leaves the rollout: only a succeeded migration moves it; a failed one halts it; a command never touches it. */
+function rolloutOf(kind: DeploymentKind, outcome: Ending['outcome'], given: RolloutOutcome | undefined): RolloutOutcome {
+  if (kind === 'command') return 'not-applicable';
+  return outcome === 'succeeded' ? (given ?? 'continued') : 'halted';
+}
+
+/** The fields an open deployment carries into its end (its task, timings and log, when it had them). */
+function openFields(d: OpenDeployment) {
+  const { status: _status, ...common } = d;
+  switch (d.status) {
+    case 'queued':
+      return common;
+    case 'launching': {
+      const { launchStartedAt: _l, handedOverBy: _h, earlyTaskEvent: _e, ...rest } = common as Omit<Launching, 'status'>;
+      return rest;
+    }
+    case 'running': {
+      const { taskVersion: _v, ...rest } = common as Omit<Running, 'status'>;
+      return rest;
+    }
+    default:
+      return assertNever(d);
+  }
+}
+
+function event(detailType: EmittedType, d: Deployment): PendingEvent {
+  return { detailType, detail: eventDetail(d) };
+}
+
+function step<D extends Deployment>(d: D, at: string, note: string): D {
+  return { ...d, history: [...d.history, { at, status: statusOf(d), note }] };
+}
+
+export function shortTask(taskArn: string): string {
+  return taskArn.split('/').pop() ?? taskArn;
+}

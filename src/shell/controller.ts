@@ -1,0 +1,98 @@
+import { type Decision, reject } from '../core/actions.js';
+import type { Config } from '../core/config.js';
+import { decide } from '../core/decide.js';
+import type { Input } from '../core/inputs.js';
+import { loadPlan } from '../core/load-plan.js';
+import { parseInput } from '../core/parse.js';
+import { misrouted, type Role } from '../core/route.js';
+import { type ControllerState, emptyEnvironment } from '../core/state.js';
+import { InvalidRecordError } from '../errors.js';
+import type { Ports } from '../ports.js';
+import { retryOnConflict } from './conflict-retry.js';
+import { type Executed, execute } from './execute.js';
+import { enrich, loadState } from './load-state.js';
+import type { Log } from './logger.js';
+
+export interface ControllerDeps {
+  config: Config;
+  ports: Ports;
+  log: Log;
+  /** The clock, as an argument so tests and local mode control time. */
+  now: () => Date;
+  /** The function this controller runs as: inputs of the other one are refused. Local mode and tests take every input. */
+  role?: Role;
+  /** Called with each decision before its actions run (the CLI's live display). */
+  onDecision?: (input: Input, decision: Decision) => void;
+  /** Waits between conflicting attempts; tests pass one that records instead of waiting. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface StepRecord {
+  input: Input['kind'];
+  decision: Decision;
+}
+
+export interface Controller {
+  /** One raw event end to end: parse → load → decide → log → execute, then the results it asked to hear. */
+  handle(raw: unknown): Promise<StepRecord[]>;
+  /** The same for an input already parsed. */
+  run(input: Input): Promise<StepRecord[]>;
+}
+
+export function createController(deps: ControllerDeps): Controller {
+  const run = async (first: Input): Promise<StepRecord[]> => {
+    const steps: StepRecord[] = [];
+    const pending: Input[] = [first];
+    // Feedback continues from the state this invocation's commits left; a conflict forces a fresh read.
+    let state: ControllerState | undefined;
+    while (pending.length > 0) {
+      const input = pending.shift() as Input;
+      const done = await retryOnConflict(
+        input.kind,
+        async (attempt) => {
+          const result = await step(input, attempt === 1 ? state : undefined, deps);
+          steps.push({ input: input.kind, decision: result.decision });
+          return result;
+        },
+        deps.log,
+        deps.sleep,
+      );
+      state = done.state;
+      pending.push(...done.feedback);
+    }
+    return steps;
+  };
+  return { run, handle: (raw) => run(parseInput(raw, { requestSource: deps.config.EVENT_SOURCE })) };
+}
+
+/** One decision: load (unless the state is known), decide, log one line, execute. */
+async function step(input: Input, known: ControllerState | undefined, deps: ControllerDeps): Promise<Executed & { decision: Decision }> {
+  const { config, ports, log } = deps;
+  const refused = deps.role !== undefined ? misrouted(input, deps.role, config.ENVIRONMENT) : undefined;
+  if (refused !== undefined) return carryOut(input, refused, known ?? { env: emptyEnvironment(config.ENVIRONMENT), deployments: {} }, deps);
+  let state = known;
+  if (state === undefined) {
+    try {
+      state = await loadState(loadPlan(input, config), ports, config, log);
+    } catch (error) {
+      // A stored record that does not validate: refused with its key and field, not retried into a crash loop.
+      if (!(error instanceof InvalidRecordError)) throw error;
+      const refusal = reject(error.message, { environment: config.ENVIRONMENT, reason: error.message, record: error.key });
+      return carryOut(input, refusal, { env: emptyEnvironment(config.ENVIRONMENT), deployments: {} }, deps);
+    }
+  }
+  const enriched = await enrich(input, state, ports, config, log);
+  return carryOut(enriched, decide(enriched, state, { config, now: deps.now().toISOString() }), state, deps);
+}
+
+async function carryOut(input: Input, decision: Decision, state: ControllerState, deps: ControllerDeps): Promise<Executed & { decision: Decision }> {
+  deps.log.info(`decision: ${decision.decision}`, {
+    deploymentId: decision.deploymentId,
+    input: input.kind,
+    decision: decision.decision,
+    reason: decision.reason,
+    actions: decision.actions.map((a) => a.type),
+  });
+  deps.onDecision?.(input, decision);
+  return { decision, ...(await execute(decision.actions, state, deps.ports, deps.log)) };
+}
