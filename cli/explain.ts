@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { assertNever, type Decision } from '../src/core/actions.js';
-import { statusOf } from '../src/core/deployment.js';
 import { decide } from '../src/core/decide.js';
+import { statusOf } from '../src/core/deployment.js';
 import { parseInput } from '../src/core/parse.js';
 import { type ControllerState, emptyEnvironment } from '../src/core/state.js';
 import { CliUsageError, readConfigFile, readJsonFile, readTextFile, validConfig } from './local-config.js';

@@ -70,7 +70,12 @@ export async function statusCommand(argv: string[]): Promise<number> {
   const line = (label: string, value: string) => process.stdout.write(`${label.padEnd(15)}${value}\n`);
   line('environment', `${environment} ${dim(`(${layout?.envDir ?? values.table})`)}`);
   if (layout !== undefined) line('service', service?.taskDefinitionArn ?? 'not created yet: run "ecs-migrate local --app DIR"');
-  line('running', env.active !== undefined ? `${env.active.deploymentId} ${found[env.active.deploymentId] !== undefined ? statusOf(found[env.active.deploymentId] as Deployment) : ''}` : 'nothing');
+  line(
+    'running',
+    env.active !== undefined
+      ? `${env.active.deploymentId} ${found[env.active.deploymentId] !== undefined ? statusOf(found[env.active.deploymentId] as Deployment) : ''}`
+      : 'nothing',
+  );
   line('queued', env.queued ?? 'nothing');
   line(
     'last success',

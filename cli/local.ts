@@ -138,7 +138,14 @@ function report(
   const code = ok ? 0 : 1;
   if (json) {
     const summary = {
-      outcome: ended === undefined ? run.decision.decision : ended.kind === 'command' ? ended.outcome : ended.rollout === 'halted' ? 'halted' : 'continued',
+      outcome:
+        ended === undefined
+          ? run.decision.decision
+          : ended.kind === 'command'
+            ? ended.outcome
+            : ended.rollout === 'halted'
+              ? 'halted'
+              : 'continued',
       decision: run.decision.decision,
       reason: ended?.reason ?? run.decision.reason,
       deployment: d,

@@ -5,9 +5,7 @@ import type { EnvironmentState, ServiceInfo } from './core/state.js';
 
 /** The small interfaces the shell drives. One AWS and one local implementation each; our own types in and out. */
 
-export type LaunchOutcome =
-  | { ok: true; taskArn: string; taskDefinitionArn: string; log?: LogLocation }
-  | { ok: false; reason: string };
+export type LaunchOutcome = { ok: true; taskArn: string; taskDefinitionArn: string; log?: LogLocation } | { ok: false; reason: string };
 
 export interface Ecs {
   /**

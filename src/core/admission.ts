@@ -17,14 +17,24 @@ export function lockHolder(state: ControllerState, now: string): OpenDeployment 
 /** Same kind, command and work (what the request names, not the revision registered for it). */
 export function sameWork(a: Pick<Deployment, 'kind' | 'command' | 'work'>, b: Deployment): boolean {
   const sameTarget =
-    a.work.type === 'image' ? imageOf(b) === a.work.image : b.work.type === 'task-definition' && b.work.taskDefinitionArn === a.work.taskDefinitionArn;
+    a.work.type === 'image'
+      ? imageOf(b) === a.work.image
+      : b.work.type === 'task-definition' && b.work.taskDefinitionArn === a.work.taskDefinitionArn;
   return a.kind === b.kind && sameTarget && a.command.join('\0') === b.command.join('\0');
 }
 
 /** A new deployment waits behind the one holding the environment; it supersedes the one already waiting. */
-export function enqueue(queued: Queued, deliberate: boolean, holder: OpenDeployment, state: ControllerState, ctx: DecideContext, what: string): Decision {
+export function enqueue(
+  queued: Queued,
+  deliberate: boolean,
+  holder: OpenDeployment,
+  state: ControllerState,
+  ctx: DecideContext,
+  what: string,
+): Decision {
   const waiting = state.env.queued !== undefined ? state.deployments[state.env.queued] : undefined;
-  if (!deliberate && sameWork(queued, holder)) return ignore(`already in progress: ${holder.id} runs the same ${describeWork(queued.work)}`, holder.id);
+  if (!deliberate && sameWork(queued, holder))
+    return ignore(`already in progress: ${holder.id} runs the same ${describeWork(queued.work)}`, holder.id);
   if (!deliberate && waiting !== undefined && sameWork(queued, waiting)) {
     return ignore(`already queued: ${waiting.id} will run the same ${describeWork(queued.work)}`, waiting.id);
   }
@@ -65,7 +75,11 @@ export function launchNow(queued: Queued, state: ControllerState, ctx: DecideCon
     decision: 'launch',
     reason,
     deploymentId: queued.id,
-    actions: [...before, ...commitActions(state, env, changes), { type: 'launchTask', deploymentId: queued.id, request: launchRequest(launching, state.service, ctx) }],
+    actions: [
+      ...before,
+      ...commitActions(state, env, changes),
+      { type: 'launchTask', deploymentId: queued.id, request: launchRequest(launching, state.service, ctx) },
+    ],
   };
 }
 

@@ -72,7 +72,13 @@ export function decideRunCommand(input: RunCommandInput, state: ControllerState,
   }
   const work = input.work;
   // A command is run every time it is requested; only a duplicate delivery of one request is dropped.
-  const plan: Plan = { trigger: input.trigger, kind: 'command', command: input.command, deliberate: true, ...(work !== undefined ? { work } : {}) };
+  const plan: Plan = {
+    trigger: input.trigger,
+    kind: 'command',
+    command: input.command,
+    deliberate: true,
+    ...(work !== undefined ? { work } : {}),
+  };
   return admit(plan, state, ctx);
 }
 
@@ -94,7 +100,9 @@ function admit(plan: Plan, state: ControllerState, ctx: DecideContext): Decision
   if (existing !== undefined) return revisit(existing, state, ctx);
 
   // A command with no image or task definition runs in the task definition the service runs now, as it is.
-  const work = plan.work ?? (state.service !== undefined ? { type: 'task-definition', taskDefinitionArn: state.service.taskDefinitionArn } : undefined);
+  const work =
+    plan.work ??
+    (state.service !== undefined ? { type: 'task-definition', taskDefinitionArn: state.service.taskDefinitionArn } : undefined);
   const spec = { id, environment: ctx.config.ENVIRONMENT, kind: plan.kind, trigger: plan.trigger, command: plan.command };
   if (work === undefined || (work.type === 'image' && state.service === undefined)) {
     // Nothing to start from: the deployment is recorded as failed with what to fix, so it shows in the history.
@@ -109,7 +117,8 @@ function admit(plan: Plan, state: ControllerState, ctx: DecideContext): Decision
   }
   const what = describePlan(plan, work);
   const holder = lockHolder(state, ctx.now);
-  if (holder !== undefined) return enqueue(create({ ...spec, work }, ctx.now, `waiting for ${holder.id}`), plan.deliberate, holder, state, ctx, what);
+  if (holder !== undefined)
+    return enqueue(create({ ...spec, work }, ctx.now, `waiting for ${holder.id}`), plan.deliberate, holder, state, ctx, what);
   return launchNow(create({ ...spec, work }, ctx.now, 'requested'), state, ctx, what);
 }
 
@@ -123,7 +132,13 @@ function revisit(existing: Deployment, state: ControllerState, ctx: DecideContex
       actions: [{ type: 'launchTask', deploymentId: existing.id, request: launchRequest(existing, state.service, ctx, true) }],
     };
   }
-  return resumeHandover(state, ctx, existing.id) ?? ignore(`duplicate delivery: deployment ${existing.id} exists already (${existing.status === 'ended' ? existing.outcome : existing.status})`, existing.id);
+  return (
+    resumeHandover(state, ctx, existing.id) ??
+    ignore(
+      `duplicate delivery: deployment ${existing.id} exists already (${existing.status === 'ended' ? existing.outcome : existing.status})`,
+      existing.id,
+    )
+  );
 }
 
 function alreadyDeployed(work: Work, state: ControllerState): boolean {
@@ -135,6 +150,7 @@ function alreadyDeployed(work: Work, state: ControllerState): boolean {
 
 function describePlan(plan: Plan, work: Work): string {
   const how = plan.kind === 'command' ? `command "${plan.command.join(' ')}"` : `migration "${plan.command.join(' ')}"`;
-  const why = plan.trigger.replayName !== undefined ? ` (replay ${plan.trigger.replayName})` : plan.trigger.rerun === true ? ' (rerun)' : '';
+  const why =
+    plan.trigger.replayName !== undefined ? ` (replay ${plan.trigger.replayName})` : plan.trigger.rerun === true ? ' (rerun)' : '';
   return `${how} with ${describeWork(work)}${why}`;
 }

@@ -1,14 +1,15 @@
 import { type Decision, ignore, reject } from './actions.js';
+import { commitActions } from './commit.js';
 import type { DecideContext } from './context.js';
+import type { CancelRequestInput, UnlockRequestInput } from './inputs.js';
 import { stopTaskOf } from './launch-request.js';
 import { handOver, settle } from './settle.js';
 import type { ControllerState, EnvironmentState } from './state.js';
-import { commitActions } from './commit.js';
-import type { CancelRequestInput, UnlockRequestInput } from './inputs.js';
 
 /** An operator stops a deployment: its task is stopped, it ends as `cancelled` and a migration's rollout halts. */
 export function decideCancel(input: CancelRequestInput, state: ControllerState, ctx: DecideContext): Decision {
-  if (input.environment !== ctx.config.ENVIRONMENT) return ignore(`the request is for environment "${input.environment}", this is "${ctx.config.ENVIRONMENT}"`);
+  if (input.environment !== ctx.config.ENVIRONMENT)
+    return ignore(`the request is for environment "${input.environment}", this is "${ctx.config.ENVIRONMENT}"`);
   const id = input.deploymentId ?? state.env.active?.deploymentId;
   if (id === undefined) return refuse(`nothing to cancel: no deployment holds environment ${ctx.config.ENVIRONMENT}`, input, ctx);
   const d = state.deployments[id];
@@ -19,7 +20,13 @@ export function decideCancel(input: CancelRequestInput, state: ControllerState, 
     decision: 'halt',
     reason,
     deploymentId: id,
-    actions: settle(state, ctx, d, { outcome: 'cancelled', reason, cancelledBy: input.requestedBy }, { before: stopTaskOf(d, ctx, reason) }),
+    actions: settle(
+      state,
+      ctx,
+      d,
+      { outcome: 'cancelled', reason, cancelledBy: input.requestedBy },
+      { before: stopTaskOf(d, ctx, reason) },
+    ),
   };
 }
 
@@ -28,7 +35,8 @@ export function decideCancel(input: CancelRequestInput, state: ControllerState, 
  * the queued deployment, if any, launches. Recorded on the environment record and announced with `Environment Unlocked`.
  */
 export function decideUnlock(input: UnlockRequestInput, state: ControllerState, ctx: DecideContext): Decision {
-  if (input.environment !== ctx.config.ENVIRONMENT) return ignore(`the request is for environment "${input.environment}", this is "${ctx.config.ENVIRONMENT}"`);
+  if (input.environment !== ctx.config.ENVIRONMENT)
+    return ignore(`the request is for environment "${input.environment}", this is "${ctx.config.ENVIRONMENT}"`);
   const active = state.env.active;
   if (active === undefined) return refuse(`environment ${ctx.config.ENVIRONMENT} is not locked`, input, ctx);
   const lastUnlock = { by: input.requestedBy, at: ctx.now, reason: input.reason, deploymentId: active.deploymentId };
@@ -37,7 +45,12 @@ export function decideUnlock(input: UnlockRequestInput, state: ControllerState, 
   const d = state.deployments[active.deploymentId];
   if (d !== undefined && d.status !== 'ended') {
     const ending = { outcome: 'failed' as const, reason: `${reason} (the deployment held the lock)` };
-    return { decision: 'record', reason, deploymentId: d.id, actions: settle(state, ctx, d, ending, { before: stopTaskOf(d, ctx, reason), prior: [announce], env: { lastUnlock } }) };
+    return {
+      decision: 'record',
+      reason,
+      deploymentId: d.id,
+      actions: settle(state, ctx, d, ending, { before: stopTaskOf(d, ctx, reason), prior: [announce], env: { lastUnlock } }),
+    };
   }
   const env: EnvironmentState = { ...state.env, lastUnlock };
   delete env.active;
@@ -46,7 +59,11 @@ export function decideUnlock(input: UnlockRequestInput, state: ControllerState, 
     decision: 'record',
     reason,
     deploymentId: active.deploymentId,
-    actions: [...commitActions(state, env, next.changes), { type: 'putEvent', detailType: 'Environment Unlocked', detail: announce.detail }, ...next.after],
+    actions: [
+      ...commitActions(state, env, next.changes),
+      { type: 'putEvent', detailType: 'Environment Unlocked', detail: announce.detail },
+      ...next.after,
+    ],
   };
 }
 

@@ -1,9 +1,16 @@
 import { type Action, type Decision, ignore } from './actions.js';
 import { classifyStop } from './classify-stop.js';
 import { commitActions } from './commit.js';
-import { definedFields } from './defined-fields.js';
 import { addMinutes, type DecideContext } from './context.js';
-import { deploymentIdFromStartedBy, type Launching, type PendingEvent, type RolloutOutcome, type Running, type TaskObservation } from './deployment.js';
+import { definedFields } from './defined-fields.js';
+import {
+  deploymentIdFromStartedBy,
+  type Launching,
+  type PendingEvent,
+  type RolloutOutcome,
+  type Running,
+  type TaskObservation,
+} from './deployment.js';
 import type { LaunchResultInput, TaskStateInput, TimeoutCheckInput } from './inputs.js';
 import { rolloutTarget, stopTaskOf } from './launch-request.js';
 import { resumeHandover } from './resume.js';
@@ -20,7 +27,8 @@ export function decideTaskState(input: TaskStateInput, state: ControllerState, c
   const id = deploymentIdFromStartedBy(input.startedBy);
   if (id === undefined) return ignore(`task ${input.taskArn} was not started by ecs-migrate (startedBy "${input.startedBy ?? ''}")`);
   const d = state.deployments[id];
-  if (d === undefined) return ignore(`no deployment ${id} in environment ${ctx.config.ENVIRONMENT} (another environment's task, or purged)`, id);
+  if (d === undefined)
+    return ignore(`no deployment ${id} in environment ${ctx.config.ENVIRONMENT} (another environment's task, or purged)`, id);
   switch (d.status) {
     case 'ended':
       return resumeHandover(state, ctx, d.id) ?? ignore(`deployment ${id} has already ended (${d.outcome}): duplicate or late event`, id);
@@ -61,9 +69,20 @@ function onOwnTask(d: Running, input: TaskStateInput, state: ControllerState, ct
 }
 
 /** The task stopped: exit 0 of the migration container continues the rollout to the deployment's own revision; anything else halts it. */
-function judge(d: Running, task: TaskObservation, logTail: string[] | undefined, prior: PendingEvent[], state: ControllerState, ctx: DecideContext): Decision {
+function judge(
+  d: Running,
+  task: TaskObservation,
+  logTail: string[] | undefined,
+  prior: PendingEvent[],
+  state: ControllerState,
+  ctx: DecideContext,
+): Decision {
   const verdict = classifyStop(task, ctx.config.CONTAINER);
-  const stopped = { stop: verdict.report, ...(task.stoppedAt !== undefined ? { stoppedAt: task.stoppedAt } : {}), ...(logTail !== undefined ? { logTail } : {}) };
+  const stopped = {
+    stop: verdict.report,
+    ...(task.stoppedAt !== undefined ? { stoppedAt: task.stoppedAt } : {}),
+    ...(logTail !== undefined ? { logTail } : {}),
+  };
   const seen = observeTask(d, task, ctx.now);
   const halt = (reason: string): Decision => ({
     decision: 'halt',
@@ -71,10 +90,20 @@ function judge(d: Running, task: TaskObservation, logTail: string[] | undefined,
     deploymentId: d.id,
     actions: settle(state, ctx, seen, { outcome: 'failed', reason, ...stopped }, { prior }),
   });
-  if (!verdict.ok) return halt(d.kind === 'migration' ? `${verdict.reason}: rollout halted, service left on its current revision` : `${verdict.reason}: command failed`);
+  if (!verdict.ok)
+    return halt(
+      d.kind === 'migration'
+        ? `${verdict.reason}: rollout halted, service left on its current revision`
+        : `${verdict.reason}: command failed`,
+    );
   if (d.kind === 'command') {
     const reason = `${verdict.reason}: command succeeded`;
-    return { decision: 'continue', reason, deploymentId: d.id, actions: settle(state, ctx, seen, { outcome: 'succeeded', reason, ...stopped }, { prior }) };
+    return {
+      decision: 'continue',
+      reason,
+      deploymentId: d.id,
+      actions: settle(state, ctx, seen, { outcome: 'succeeded', reason, ...stopped }, { prior }),
+    };
   }
   if (state.service === undefined) {
     return halt(`${verdict.reason}, but the service could not be read (${state.serviceProblem ?? 'unknown error'}): rollout halted`);
@@ -101,7 +130,13 @@ function judge(d: Running, task: TaskObservation, logTail: string[] | undefined,
 function rolloutOf(deploymentId: string, wanted: string, current: string, ctx: DecideContext) {
   const service = ctx.config.SERVICE;
   const order = compareRevisions(current, wanted);
-  if (order === 'same') return { outcome: 'already-current' as RolloutOutcome, how: `service ${service} already runs ${wanted}`, actions: [], serviceAfter: wanted };
+  if (order === 'same')
+    return {
+      outcome: 'already-current' as RolloutOutcome,
+      how: `service ${service} already runs ${wanted}`,
+      actions: [],
+      serviceAfter: wanted,
+    };
   if (order === 'newer') {
     return {
       outcome: 'moved-on' as RolloutOutcome,
@@ -111,12 +146,18 @@ function rolloutOf(deploymentId: string, wanted: string, current: string, ctx: D
     };
   }
   const update: Action = { type: 'continueRollout', deploymentId, target: rolloutTarget(ctx), taskDefinitionArn: wanted };
-  return { outcome: 'continued' as RolloutOutcome, how: `service ${service} updated to ${wanted}`, actions: [update], serviceAfter: wanted };
+  return {
+    outcome: 'continued' as RolloutOutcome,
+    how: `service ${service} updated to ${wanted}`,
+    actions: [update],
+    serviceAfter: wanted,
+  };
 }
 
 /** The one-shot schedule set at launch: past TIMEOUT_MINUTES, stop the task and halt. */
 export function decideTimeoutCheck(input: TimeoutCheckInput, state: ControllerState, ctx: DecideContext): Decision {
-  if (input.environment !== ctx.config.ENVIRONMENT) return ignore(`timeout check for environment "${input.environment}", this is "${ctx.config.ENVIRONMENT}"`);
+  if (input.environment !== ctx.config.ENVIRONMENT)
+    return ignore(`timeout check for environment "${input.environment}", this is "${ctx.config.ENVIRONMENT}"`);
   const d = state.deployments[input.deploymentId];
   if (d === undefined) return ignore(`no deployment ${input.deploymentId}`, input.deploymentId);
   if (d.status === 'ended') return resumeHandover(state, ctx, d.id) ?? ignore(`deployment ${d.id} has already ended (${d.outcome})`, d.id);
@@ -125,8 +166,12 @@ export function decideTimeoutCheck(input: TimeoutCheckInput, state: ControllerSt
   const due = addMinutes(d.status === 'running' ? d.launchedAt : d.launchStartedAt, minutes);
   if (Date.parse(ctx.now) < Date.parse(due)) return ignore(`deployment ${d.id} is not due to time out until ${due}`, d.id);
 
-  const what = d.status === 'running' ? `still running after ${minutes} minutes (TIMEOUT_MINUTES)` : `no task started within ${minutes} minutes (TIMEOUT_MINUTES)`;
-  const reason = d.kind === 'migration' ? `${what}: task stopped, rollout halted, service left on its current revision` : `${what}: task stopped`;
+  const what =
+    d.status === 'running'
+      ? `still running after ${minutes} minutes (TIMEOUT_MINUTES)`
+      : `no task started within ${minutes} minutes (TIMEOUT_MINUTES)`;
+  const reason =
+    d.kind === 'migration' ? `${what}: task stopped, rollout halted, service left on its current revision` : `${what}: task stopped`;
   const before = stopTaskOf(d, ctx, `timed out after ${minutes} minutes`);
   const ending = { outcome: 'timed_out' as const, reason, ...(input.logTail !== undefined ? { logTail: input.logTail } : {}) };
   return { decision: 'halt', reason, deploymentId: d.id, actions: settle(state, ctx, d, ending, { before }) };
@@ -138,7 +183,10 @@ export function decideLaunchResult(input: LaunchResultInput, state: ControllerSt
   if (d === undefined) return ignore(`no deployment ${input.deploymentId}`, input.deploymentId);
   if (d.status !== 'launching') return ignore(`deployment ${d.id} is ${d.status === 'ended' ? d.outcome : d.status} already`, d.id);
   if (!input.ok) {
-    const reason = d.kind === 'migration' ? `the task could not be started: ${input.reason}; rollout halted` : `the task could not be started: ${input.reason}`;
+    const reason =
+      d.kind === 'migration'
+        ? `the task could not be started: ${input.reason}; rollout halted`
+        : `the task could not be started: ${input.reason}`;
     return { decision: 'halt', reason, deploymentId: d.id, actions: settle(state, ctx, d, { outcome: 'failed', reason }) };
   }
   const recorded = recordTask(d, input, ctx.now);

@@ -23,7 +23,9 @@ export interface Trigger {
  * What the task runs: an image on a new revision of the service's task definition (the base is known once the
  * deployment launches), or a task definition as it is.
  */
-export type Work = { type: 'image'; image: string; baseTaskDefinitionArn?: string } | { type: 'task-definition'; taskDefinitionArn: string };
+export type Work =
+  | { type: 'image'; image: string; baseTaskDefinitionArn?: string }
+  | { type: 'task-definition'; taskDefinitionArn: string };
 
 /** What the migration container reported when the task stopped. */
 export interface StopReport {

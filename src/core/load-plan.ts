@@ -25,7 +25,10 @@ export function loadPlan(input: Input, config: Config): LoadPlan {
       return { service: { image: false } };
     case 'task-state': {
       const id = deploymentIdFromStartedBy(input.startedBy);
-      return { ...(id !== undefined ? { deploymentId: id } : {}), ...(input.lastStatus === 'STOPPED' ? { service: { image: false } } : {}) };
+      return {
+        ...(id !== undefined ? { deploymentId: id } : {}),
+        ...(input.lastStatus === 'STOPPED' ? { service: { image: false } } : {}),
+      };
     }
     case 'timeout-check':
       return { deploymentId: input.deploymentId, service: { image: false } };
@@ -39,7 +42,11 @@ export function loadPlan(input: Input, config: Config): LoadPlan {
 }
 
 /** A stopped task of the deployment whose event has no exit code for the migration container: read it with DescribeTasks. */
-export function containersToDescribe(input: Input, state: ControllerState, config: Config): { cluster: string; taskArn: string } | undefined {
+export function containersToDescribe(
+  input: Input,
+  state: ControllerState,
+  config: Config,
+): { cluster: string; taskArn: string } | undefined {
   if (input.kind !== 'task-state' || input.lastStatus !== 'STOPPED' || ownTask(input, state) === undefined) return undefined;
   const mine = input.containers.find((c) => c.name === config.CONTAINER);
   if (mine === undefined || mine.exitCode !== undefined || input.stopCode === 'TaskFailedToStart') return undefined;
@@ -47,7 +54,11 @@ export function containersToDescribe(input: Input, state: ControllerState, confi
 }
 
 /** The log tail to read: only for a task that did not succeed or timed out (a success needs no evidence). */
-export function logTailToRead(input: Input, state: ControllerState, config: Config): { taskArn: string; taskDefinitionArn: string } | undefined {
+export function logTailToRead(
+  input: Input,
+  state: ControllerState,
+  config: Config,
+): { taskArn: string; taskDefinitionArn: string } | undefined {
   if (input.kind === 'task-state' && input.lastStatus === 'STOPPED') {
     const d = ownTask(input, state);
     if (d === undefined || classifyStop(input, config.CONTAINER).ok) return undefined;

@@ -85,7 +85,12 @@ export function parseInput(raw: unknown, options: ParseOptions): Input {
       if (!d.success) return invalidDetail(d.error, ids);
       const { environment, image, taskDefinitionArn, command, rerun } = d.data;
       const work = workOf(image, taskDefinitionArn);
-      if (work === undefined) return { kind: 'invalid', ...ids, reason: 'invalid "deploy-request" event: detail.image: expected exactly one of "image" or "taskDefinitionArn"' };
+      if (work === undefined)
+        return {
+          kind: 'invalid',
+          ...ids,
+          reason: 'invalid "deploy-request" event: detail.image: expected exactly one of "image" or "taskDefinitionArn"',
+        };
       return {
         kind: 'deploy-request',
         trigger: requestTrigger('deploy-request', e.id, e.time, d.data, replay, rerun === true),

@@ -30,7 +30,8 @@ export function encodeEnvironment(env: EnvironmentState): Record<string, unknown
 
 export function decodeDeployment(item: Record<string, unknown>): Decoded<Deployment> {
   const upgraded = item.schemaVersion === undefined ? upgradeV1(item) : item;
-  if (upgraded.schemaVersion !== SCHEMA_VERSION) return { ok: false, problem: `schemaVersion: expected ${SCHEMA_VERSION}, got ${String(upgraded.schemaVersion)}` };
+  if (upgraded.schemaVersion !== SCHEMA_VERSION)
+    return { ok: false, problem: `schemaVersion: expected ${SCHEMA_VERSION}, got ${String(upgraded.schemaVersion)}` };
   const result = schemas().deployment.safeParse(upgraded);
   if (!result.success) return { ok: false, problem: describe(result.error) };
   const { schemaVersion: _v, ...record } = upgraded;
@@ -40,7 +41,8 @@ export function decodeDeployment(item: Record<string, unknown>): Decoded<Deploym
 
 export function decodeEnvironment(item: Record<string, unknown>): Decoded<EnvironmentState> {
   const version = item.schemaVersion ?? 1;
-  if (version !== 1 && version !== SCHEMA_VERSION) return { ok: false, problem: `schemaVersion: expected ${SCHEMA_VERSION}, got ${String(version)}` };
+  if (version !== 1 && version !== SCHEMA_VERSION)
+    return { ok: false, problem: `schemaVersion: expected ${SCHEMA_VERSION}, got ${String(version)}` };
   const result = schemas().environment.safeParse(item);
   if (!result.success) return { ok: false, problem: describe(result.error) };
   const { schemaVersion: _v, ...record } = item;
@@ -62,7 +64,13 @@ function upgradeV1(item: Record<string, unknown>): Record<string, unknown> {
   const when = (launchedAt ?? item.createdAt) as string;
   if (typeof status === 'string' && FINAL_V1.includes(status)) {
     const migration = item.kind === 'migration';
-    const derived: RolloutOutcome = !migration ? 'not-applicable' : status === 'succeeded' ? 'continued' : status === 'superseded' ? 'not-applicable' : 'halted';
+    const derived: RolloutOutcome = !migration
+      ? 'not-applicable'
+      : status === 'succeeded'
+        ? 'continued'
+        : status === 'superseded'
+          ? 'not-applicable'
+          : 'halted';
     return {
       ...common,
       status: 'ended',

@@ -22,7 +22,13 @@ export interface SettleOptions {
  * records the end, frees the environment and hands it to the queued deployment; then the outcome events are
  * published; then the next deployment launches.
  */
-export function settle(state: ControllerState, ctx: DecideContext, d: OpenDeployment, ending: Ending, options: SettleOptions = {}): Action[] {
+export function settle(
+  state: ControllerState,
+  ctx: DecideContext,
+  d: OpenDeployment,
+  ending: Ending,
+  options: SettleOptions = {},
+): Action[] {
   const ended = end(d, ending, ctx.now);
   const change: Transition = { deployment: ended.deployment, events: [...(options.prior ?? []), ...ended.events] };
   const before = [...(options.before ?? []), ...(ending.outcome !== 'succeeded' ? haltOf(d, ctx, ending.reason) : [])];
@@ -63,7 +69,13 @@ export function handOver(
   delete env.queued;
   env.active = { deploymentId: next.id, lockExpiresAt: lockExpiresAt(ctx) };
   const base = serviceTaskDefinitionArn ?? state.service?.taskDefinitionArn;
-  const launching = startLaunch(next, ctx.now, fromId !== undefined ? `environment freed by ${fromId}` : 'environment unlocked', base, fromId);
+  const launching = startLaunch(
+    next,
+    ctx.now,
+    fromId !== undefined ? `environment freed by ${fromId}` : 'environment unlocked',
+    base,
+    fromId,
+  );
   const service = state.service !== undefined && base !== undefined ? { ...state.service, taskDefinitionArn: base } : state.service;
   return { changes: [launching], after: [{ type: 'launchTask', deploymentId: next.id, request: launchRequest(launching, service, ctx) }] };
 }

@@ -1,4 +1,5 @@
 import { assertNever, type EmittedType } from './actions.js';
+import { definedFields } from './defined-fields.js';
 import {
   type Deployment,
   type DeploymentKind,
@@ -17,7 +18,6 @@ import {
   type Trigger,
   type Work,
 } from './deployment.js';
-import { definedFields } from './defined-fields.js';
 import { eventDetail } from './event-detail.js';
 
 /**
@@ -128,7 +128,15 @@ export function end(d: OpenDeployment, ending: Ending, now: string): Transition<
 /** A queued deployment replaced by a newer one before it ran. */
 export function supersede(d: Queued, by: string, now: string, note = `superseded by ${by} before it ran`): Transition<Ended> {
   const ended = step<Ended>(
-    { ...openFields(d), status: 'ended', outcome: 'superseded', reason: note, finishedAt: now, rollout: 'not-applicable', supersededBy: by },
+    {
+      ...openFields(d),
+      status: 'ended',
+      outcome: 'superseded',
+      reason: note,
+      finishedAt: now,
+      rollout: 'not-applicable',
+      supersededBy: by,
+    },
     now,
     note,
   );

@@ -9,8 +9,8 @@ import { LocalStore } from '../adapters/local/store.js';
 import { localImage } from '../adapters/local/task-event.js';
 import type { Config } from '../core/config.js';
 import type { Ports } from '../ports.js';
-import type { Log } from '../shell/logger.js';
 import { type ControllerDeps, createController, type StepRecord } from '../shell/controller.js';
+import type { Log } from '../shell/logger.js';
 
 export interface LocalControllerOptions {
   /** The `.ecs-migrate` directory. */
@@ -63,8 +63,7 @@ export function createLocalController(options: LocalControllerOptions) {
     ...(options.onDecision !== undefined ? { onDecision: options.onDecision } : {}),
   });
   loop = new LocalEventLoop(
-    (event) =>
-      controller.handle(event),
+    (event) => controller.handle(event),
     (event, steps) => {
       for (const listener of stepListeners) listener(event, steps);
     },

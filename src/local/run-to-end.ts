@@ -1,7 +1,7 @@
 import type { PublishedEvent } from '../adapters/local/bus.js';
 import { localEnvelope } from '../adapters/local/task-event.js';
 import type { Decision } from '../core/actions.js';
-import type { Deployment } from '../core/deployment.js';
+import type { Deployment, Ended } from '../core/deployment.js';
 import { UNLOCK_REQUEST } from '../core/events.js';
 import type { LocalController } from './controller.js';
 
@@ -9,7 +9,7 @@ export interface LocalRun {
   /** The first decision on the triggering event. */
   decision: Decision;
   /** The deployment it created, as it ended (absent when the event was ignored or rejected). */
-  deployment?: Deployment;
+  deployment?: Ended;
   events: PublishedEvent[];
 }
 
@@ -46,7 +46,7 @@ export function runToEnd(controller: LocalController, event: Record<string, unkn
       if (first?.deploymentId === undefined || first.decision === 'ignore') return;
       const found = await controller.store.loadDeployments([first.deploymentId]);
       const d = found[first.deploymentId];
-      if (d !== undefined && d.status === 'ended') finish({ decision: first, deployment: d, events });
+      if (d?.status === 'ended') finish({ decision: first, deployment: d, events });
     });
     controller.publish(event);
   });

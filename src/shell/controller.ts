@@ -85,7 +85,12 @@ async function step(input: Input, known: ControllerState | undefined, deps: Cont
   return carryOut(enriched, decide(enriched, state, { config, now: deps.now().toISOString() }), state, deps);
 }
 
-async function carryOut(input: Input, decision: Decision, state: ControllerState, deps: ControllerDeps): Promise<Executed & { decision: Decision }> {
+async function carryOut(
+  input: Input,
+  decision: Decision,
+  state: ControllerState,
+  deps: ControllerDeps,
+): Promise<Executed & { decision: Decision }> {
   deps.log.info(`decision: ${decision.decision}`, {
     deploymentId: decision.deploymentId,
     input: input.kind,

@@ -29,7 +29,9 @@ export async function execute(actions: Action[], start: ControllerState, ports: 
     if (action.type !== 'putEvent') await flush();
     switch (action.type) {
       case 'commit':
-        await ports.store.commit(action.env !== undefined ? { env: action.env, deployments: action.deployments } : { deployments: action.deployments });
+        await ports.store.commit(
+          action.env !== undefined ? { env: action.env, deployments: action.deployments } : { deployments: action.deployments },
+        );
         state = evolve(state, action);
         break;
       case 'publish':

@@ -14,7 +14,10 @@ export function withIdempotency(
   handler: LambdaHandler,
   idempotency: { key: string; expiresAfterSeconds: number },
 ): LambdaHandler {
-  const persistenceStore = new DynamoDBPersistenceLayer({ tableName: runtime.aws.IDEMPOTENCY_TABLE, awsSdkV3Client: runtime.clients.dynamodb });
+  const persistenceStore = new DynamoDBPersistenceLayer({
+    tableName: runtime.aws.IDEMPOTENCY_TABLE,
+    awsSdkV3Client: runtime.clients.dynamodb,
+  });
   const config = new IdempotencyConfig({ eventKeyJmesPath: idempotency.key, expiresAfterSeconds: idempotency.expiresAfterSeconds });
   return makeIdempotent(handler, { persistenceStore, config, keyPrefix: `ecs-migrate.${role}.${runtime.config.ENVIRONMENT}` });
 }

@@ -10,8 +10,8 @@ import type { AwsConfig, Config } from '../core/config.js';
 import type { Role } from '../core/route.js';
 import type { Ports } from '../ports.js';
 import { type EnvSource, lambdaConfigFromEnv, processEnv } from './config.js';
-import { createLogger } from './logger.js';
 import { type Controller, createController } from './controller.js';
+import { createLogger } from './logger.js';
 
 /** What a Lambda handler builds once, at cold start, and reuses for every event. */
 export interface LambdaRuntime {

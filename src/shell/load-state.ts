@@ -23,7 +23,10 @@ export async function loadState(plan: LoadPlan, ports: Ports, config: Config, lo
   let state: ControllerState = { env, deployments };
   for (const d of Object.values(deployments)) {
     if (d.outbox === undefined) continue;
-    log.warn('publishing events an earlier invocation committed but did not publish', { deploymentId: d.id, events: d.outbox.map((e) => e.detailType) });
+    log.warn('publishing events an earlier invocation committed but did not publish', {
+      deploymentId: d.id,
+      events: d.outbox.map((e) => e.detailType),
+    });
     await publishOutbox(ports, d.id, d.revision, d.outbox);
     state = published(state, d.id, d.revision);
   }

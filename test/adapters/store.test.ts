@@ -12,14 +12,15 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbStore } from '../../src/adapters/aws/store.js';
-import type { Deployment } from '../../src/core/deployment.js';
+import type { Deployment, Launching } from '../../src/core/deployment.js';
+import { encodeDeployment } from '../../src/core/records.js';
 import type { EnvironmentState } from '../../src/core/state.js';
 import { CommitConflictError, TransientAwsError } from '../../src/errors.js';
 
 const TABLE = 'ecs-migrate-deployments';
 const ID = '20261125-091458-1a2b3c4d';
 
-function deployment(overrides: Partial<Deployment> = {}): Deployment {
+function deployment(overrides: Partial<Launching> = {}): Launching {
   return {
     id: ID,
     revision: 1,
@@ -27,8 +28,12 @@ function deployment(overrides: Partial<Deployment> = {}): Deployment {
     kind: 'migration',
     status: 'launching',
     trigger: { type: 'ecr-push', eventId: '13cde686-328b-6117-af20-0e5566167482', at: '2026-11-25T09:14:58Z', imageTag: 'v1.4.0' },
-    image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api@sha256:4c1e',
-    baseTaskDefinitionArn: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/shop-api:42',
+    work: {
+      type: 'image',
+      image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api@sha256:4c1e',
+      baseTaskDefinitionArn: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/shop-api:42',
+    },
+    launchStartedAt: '2026-11-25T09:15:00.000Z',
     command: ['db-migrate'],
     createdAt: '2026-11-25T09:15:00.000Z',
     history: [{ at: '2026-11-25T09:15:00.000Z', status: 'launching', note: 'environment free' }],
@@ -119,7 +124,17 @@ describe('DynamoDbStore', () => {
     // Prepare
     ddb.on(TransactWriteItemsCommand).resolves({});
     const logTail = Array.from({ length: 50 }, (_, i) => `${String(i).padStart(3, '0')} ${'é'.repeat(75)}`);
-    const big = deployment({ logTail, reason: 'x'.repeat(1000), stop: { exitCode: 1, stopCode: 'EssentialContainerExited' } });
+    const { launchStartedAt: _l, ...rest } = deployment();
+    const big: Deployment = {
+      ...rest,
+      status: 'ended',
+      outcome: 'failed',
+      finishedAt: '2026-11-25T09:20:00.000Z',
+      rollout: 'halted',
+      logTail,
+      reason: 'x'.repeat(1000),
+      stop: { exitCode: 1, stopCode: 'EssentialContainerExited' },
+    };
 
     // Act
     await store.commit({ deployments: [{ deployment: big, expectedRevision: 1 }] });
@@ -154,7 +169,7 @@ describe('DynamoDbStore', () => {
   it('loads deployments by id from the environment partition, skipping missing ones', async () => {
     // Prepare
     ddb.on(GetItemCommand, { Key: { pk: { S: 'ENV#staging' }, sk: { S: `DEP#${ID}` } } }).resolves({
-      Item: marshall({ pk: 'ENV#staging', sk: `DEP#${ID}`, ...deployment() }, { removeUndefinedValues: true }),
+      Item: marshall({ pk: 'ENV#staging', sk: `DEP#${ID}`, ...encodeDeployment(deployment()) }, { removeUndefinedValues: true }),
     });
     ddb.on(GetItemCommand, { Key: { pk: { S: 'ENV#staging' }, sk: { S: 'DEP#20261125-000000-ffffffff' } } }).resolves({});
 
@@ -170,7 +185,7 @@ describe('DynamoDbStore', () => {
     ddb.on(BatchGetItemCommand).resolves({
       Responses: {
         [TABLE]: [
-          marshall({ pk: 'ENV#staging', sk: `DEP#${ID}`, ...deployment() }, { removeUndefinedValues: true }),
+          marshall({ pk: 'ENV#staging', sk: `DEP#${ID}`, ...encodeDeployment(deployment()) }, { removeUndefinedValues: true }),
           marshall({ pk: 'ENV#staging', sk: 'STATE', ...env(7) }),
         ],
       },
@@ -217,9 +232,9 @@ describe('DynamoDbStore', () => {
 
   it('lists deployments newest first with one Query', async () => {
     // Prepare
-    ddb
-      .on(QueryCommand)
-      .resolves({ Items: [marshall({ pk: 'ENV#staging', sk: `DEP#${ID}`, ...deployment() }, { removeUndefinedValues: true })] });
+    ddb.on(QueryCommand).resolves({
+      Items: [marshall({ pk: 'ENV#staging', sk: `DEP#${ID}`, ...encodeDeployment(deployment()) }, { removeUndefinedValues: true })],
+    });
 
     // Act
     const listed = await store.listDeployments('staging', 20);

@@ -68,7 +68,7 @@ describe('ecs-migrate explain', () => {
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out).toMatchObject({ decision: 'halt', reason: expect.stringContaining('exited with code 1') });
-    expect(out.actions.map((a: { type: string }) => a.type)).toEqual(['cancelTimeout', 'haltRollout', 'commit', 'putEvent', 'putEvent']);
+    expect(out.actions.map((a: { type: string }) => a.type)).toEqual(['haltRollout', 'commit', 'publish']);
   });
 
   it('exits 2 for an unreadable file and names a bad configuration key', async () => {
@@ -109,7 +109,7 @@ describe('ecs-migrate local', () => {
     expect(out).toMatchObject({
       outcome: 'continued',
       decision: 'launch',
-      deployment: { status: 'succeeded' },
+      deployment: { status: 'ended', outcome: 'succeeded' },
       events: ['Migration Started', 'Migration Succeeded', 'Rollout Continued'],
     });
   });

@@ -44,7 +44,7 @@ describe('ecs-migrate request', () => {
     expect(parseInput(raw, { requestSource: 'ecs-migrate' })).toMatchObject({
       kind: 'deploy-request',
       environment: 'staging',
-      image: 'repo:v2',
+      work: { type: 'image', image: 'repo:v2' },
       command: ['db-migrate', '--verbose'],
       trigger: { requestId: 'r-1', requestedBy: 'ci', rerun: true },
     });

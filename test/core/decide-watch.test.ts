@@ -33,7 +33,13 @@ function stopped(name: string, logTail: string[] = TAIL): TaskStateInput {
 }
 
 const running = runningDeployment();
-const launchResult = { kind: 'launch-result', deploymentId: SAMPLE_DEPLOYMENT, ok: true, taskArn: SAMPLE_TASK, taskDefinitionArn: TD(43) } as const;
+const launchResult = {
+  kind: 'launch-result',
+  deploymentId: SAMPLE_DEPLOYMENT,
+  ok: true,
+  taskArn: SAMPLE_TASK,
+  taskDefinitionArn: TD(43),
+} as const;
 
 describe('task STOPPED, migration container exit 0', () => {
   it('continues the rollout to the deployment task definition, then records and frees the environment', () => {
@@ -75,7 +81,9 @@ describe('task STOPPED, migration container exit 0', () => {
   });
 
   it('rolls out the revision the deployment recorded, never the one the event names', () => {
-    const event = withEvent(sample('task-stopped-success'), { detail: { taskDefinitionArn: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/evil:1' } });
+    const event = withEvent(sample('task-stopped-success'), {
+      detail: { taskDefinitionArn: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/evil:1' },
+    });
     const d = given(activeState(running)).when(event).then({ decision: 'continue' });
     expect(only(d, 'continueRollout').taskDefinitionArn).toBe(TD(43));
   });
@@ -83,7 +91,11 @@ describe('task STOPPED, migration container exit 0', () => {
   it('does not move the service back when it has moved on to a newer revision', () => {
     const d = given(activeState(running, { service: { ...service, taskDefinitionArn: TD(45) } }))
       .when(stopped('task-stopped-success'))
-      .then({ decision: 'continue', reason: new RegExp(`has moved on to ${TD(45)} meanwhile; not moved back to ${TD(43)}`), actions: ['commit', 'publish'] });
+      .then({
+        decision: 'continue',
+        reason: new RegExp(`has moved on to ${TD(45)} meanwhile; not moved back to ${TD(43)}`),
+        actions: ['commit', 'publish'],
+      });
     expect(committed(d, SAMPLE_DEPLOYMENT)).toMatchObject({ rollout: 'moved-on' });
   });
 
@@ -102,7 +114,11 @@ describe('task STOPPED, migration container exit 0', () => {
     expect(only(d, 'commit').env?.state).toMatchObject({ active: { deploymentId: queued.id }, version: 8 });
     expect(only(d, 'commit').env?.state.queued).toBeUndefined();
     expect(committed(d, queued.id)).toMatchObject({ status: 'launching', handedOverBy: SAMPLE_DEPLOYMENT });
-    expect(only(d, 'launchTask').request).toMatchObject({ image: 'repo@sha256:next', baseTaskDefinitionArn: TD(43), startedBy: `ecs-migrate/${queued.id}` });
+    expect(only(d, 'launchTask').request).toMatchObject({
+      image: 'repo@sha256:next',
+      baseTaskDefinitionArn: TD(43),
+      startedBy: `ecs-migrate/${queued.id}`,
+    });
   });
 
   it('succeeds a command without touching the service', () => {
@@ -124,7 +140,11 @@ describe('task STOPPED, anything else halts', () => {
       { exitCode: 137, containerReason: expect.stringContaining('OutOfMemoryError') },
     ],
     ['task-stopped-failed-to-start', /the task failed to start \(CannotPullContainerError/, { stopCode: 'TaskFailedToStart' }],
-    ['task-stopped-by-user', /stopped by someone before the migration finished \(Task stopped by user\)/, { stopCode: 'UserInitiated', exitCode: 143 }],
+    [
+      'task-stopped-by-user',
+      /stopped by someone before the migration finished \(Task stopped by user\)/,
+      { stopCode: 'UserInitiated', exitCode: 143 },
+    ],
     ['task-stopped-no-exit-code', /container "app" stopped without an exit code/, { stopCode: 'EssentialContainerExited' }],
   ])('%s: service untouched, failure recorded with exit code, stop code, reason and log tail', (name, reason, stop) => {
     const d = given(activeState(running))
@@ -132,10 +152,23 @@ describe('task STOPPED, anything else halts', () => {
       .then({ decision: 'halt', reason, actions: ['haltRollout', 'commit', 'publish'], events: ['Migration Failed', 'Rollout Halted'] });
     expect(d.reason).toContain('rollout halted, service left on its current revision');
     expect(only(d, 'haltRollout').target).toEqual({ mode: 'update-service', cluster: 'shop-staging', service: 'shop-api' });
-    expect(committed(d, SAMPLE_DEPLOYMENT)).toMatchObject({ status: 'ended', outcome: 'failed', rollout: 'halted', logTail: TAIL, stop: expect.objectContaining(stop) });
+    expect(committed(d, SAMPLE_DEPLOYMENT)).toMatchObject({
+      status: 'ended',
+      outcome: 'failed',
+      rollout: 'halted',
+      logTail: TAIL,
+      stop: expect.objectContaining(stop),
+    });
     expect(only(d, 'commit').env?.state.active).toBeUndefined();
     expect(emitted(d).find((e) => e.detailType === 'Migration Failed')).toMatchObject({
-      detail: { deploymentId: SAMPLE_DEPLOYMENT, environment: 'staging', status: 'failed', taskArn: SAMPLE_TASK, logTail: TAIL, reason: expect.stringMatching(reason) },
+      detail: {
+        deploymentId: SAMPLE_DEPLOYMENT,
+        environment: 'staging',
+        status: 'failed',
+        taskArn: SAMPLE_TASK,
+        logTail: TAIL,
+        reason: expect.stringMatching(reason),
+      },
     });
   });
 
@@ -179,23 +212,52 @@ describe('a task event counts only for the task the deployment recorded', () => 
   });
 
   it('does not judge an early event of another task once RunTask names its own', () => {
-    const other = withEvent(sample('task-stopped-success'), { detail: { taskArn: 'arn:aws:ecs:eu-west-1:123456789012:task/shop-staging/spoofed' } });
+    const other = withEvent(sample('task-stopped-success'), {
+      detail: { taskArn: 'arn:aws:ecs:eu-west-1:123456789012:task/shop-staging/spoofed' },
+    });
     const kept = committed(given(activeState(launchingDeployment())).when(other).then({ decision: 'record' }), SAMPLE_DEPLOYMENT);
-    given(activeState(kept)).when(launchResult).then({ decision: 'record', actions: ['scheduleTimeout', 'commit', 'publish'], events: ['Migration Started'] });
+    given(activeState(kept))
+      .when(launchResult)
+      .then({ decision: 'record', actions: ['scheduleTimeout', 'commit', 'publish'], events: ['Migration Started'] });
   });
 
   it.each([
-    ['a task not started by ecs-migrate', 'task-stopped-not-ours', activeState(running), /was not started by ecs-migrate \(startedBy "ecs-svc\/4417621356821956811"\)/],
-    ['an unknown deployment', 'task-stopped-success', activeState(runningDeployment({ id: '20261125-000000-00000000' })), /no deployment 20261125-091500-5f2c1a9e in environment staging/],
-    ['a duplicate STOPPED', 'task-stopped-success', activeState(endedDeployment('succeeded')), /has already ended \(succeeded\): duplicate or late event/],
-    ['an older version', 'task-running', activeState(runningDeployment({ taskVersion: 6 })), /stale event: task version 3 is not newer than 6/],
+    [
+      'a task not started by ecs-migrate',
+      'task-stopped-not-ours',
+      activeState(running),
+      /was not started by ecs-migrate \(startedBy "ecs-svc\/4417621356821956811"\)/,
+    ],
+    [
+      'an unknown deployment',
+      'task-stopped-success',
+      activeState(runningDeployment({ id: '20261125-000000-00000000' })),
+      /no deployment 20261125-091500-5f2c1a9e in environment staging/,
+    ],
+    [
+      'a duplicate STOPPED',
+      'task-stopped-success',
+      activeState(endedDeployment('succeeded')),
+      /has already ended \(succeeded\): duplicate or late event/,
+    ],
+    [
+      'an older version',
+      'task-running',
+      activeState(runningDeployment({ taskVersion: 6 })),
+      /stale event: task version 3 is not newer than 6/,
+    ],
     [
       'another task of the deployment',
       'task-stopped-success',
       activeState(runningDeployment({ taskArn: 'arn:aws:ecs:eu-west-1:123456789012:task/shop-staging/other' })),
       /is not the deployment's task/,
     ],
-    ['a task for a deployment still queued', 'task-stopped-success', activeState(queuedDeployment(SAMPLE_DEPLOYMENT, PUSHED_IMAGE)), /is queued and has launched no task/],
+    [
+      'a task for a deployment still queued',
+      'task-stopped-success',
+      activeState(queuedDeployment(SAMPLE_DEPLOYMENT, PUSHED_IMAGE)),
+      /is queued and has launched no task/,
+    ],
   ])('ignores %s', (_what, name, state, reason) => {
     given(state).when(sample(name)).then({ decision: 'ignore', reason, actions: [] });
   });
@@ -219,13 +281,19 @@ describe('timeout check', () => {
     if (input.kind !== 'timeout-check') throw new Error('not a timeout check');
     const d = given(activeState(running), ctx({}, '2026-11-25T10:15:24.000Z'))
       .when({ ...input, logTail: ['still waiting for lock'] })
-      .then({ decision: 'halt', actions: ['stopTask', 'haltRollout', 'commit', 'publish'], events: ['Migration Timed Out', 'Rollout Halted'] });
+      .then({
+        decision: 'halt',
+        actions: ['stopTask', 'haltRollout', 'commit', 'publish'],
+        events: ['Migration Timed Out', 'Rollout Halted'],
+      });
     expect(only(d, 'stopTask')).toMatchObject({ taskArn: SAMPLE_TASK, reason: 'ecs-migrate: timed out after 60 minutes' });
     expect(committed(d, SAMPLE_DEPLOYMENT)).toMatchObject({ outcome: 'timed_out', rollout: 'halted', logTail: ['still waiting for lock'] });
   });
 
   it('is ignored for a deployment that has ended', () => {
-    given(activeState(endedDeployment('failed')), ctx({}, '2026-11-25T11:00:00.000Z')).when(sample('timeout-check')).then({ decision: 'ignore' });
+    given(activeState(endedDeployment('failed')), ctx({}, '2026-11-25T11:00:00.000Z'))
+      .when(sample('timeout-check'))
+      .then({ decision: 'ignore' });
   });
 });
 
@@ -235,7 +303,12 @@ describe('launch result', () => {
       .when(launchResult)
       .then({ decision: 'record', actions: ['scheduleTimeout', 'commit', 'publish'], events: ['Migration Started'] });
     expect(only(d, 'scheduleTimeout')).toMatchObject({ at: '2026-11-25T10:18:00.000Z', environment: 'staging' });
-    expect(committed(d, SAMPLE_DEPLOYMENT)).toMatchObject({ status: 'running', taskArn: SAMPLE_TASK, taskDefinitionArn: TD(43), launchedAt: NOW });
+    expect(committed(d, SAMPLE_DEPLOYMENT)).toMatchObject({
+      status: 'running',
+      taskArn: SAMPLE_TASK,
+      taskDefinitionArn: TD(43),
+      launchedAt: NOW,
+    });
   });
 
   it('ends the deployment and frees the environment when the task could not start', () => {
@@ -250,6 +323,8 @@ describe('launch result', () => {
   });
 
   it('is ignored when the deployment has ended meanwhile', () => {
-    given(activeState(endedDeployment('failed'))).when(launchResult).then({ decision: 'ignore', reason: /is failed already/ });
+    given(activeState(endedDeployment('failed')))
+      .when(launchResult)
+      .then({ decision: 'ignore', reason: /is failed already/ });
   });
 });

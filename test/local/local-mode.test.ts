@@ -52,11 +52,11 @@ describe('local mode', () => {
     const run = await runToEnd(controller, push('push-1'));
 
     expect(run.decision.decision).toBe('launch');
-    expect(run.deployment).toMatchObject({ status: 'succeeded', rollout: 'continued', stop: { exitCode: 0 } });
+    expect(run.deployment).toMatchObject({ outcome: 'succeeded', rollout: 'continued', stop: { exitCode: 0 } });
     expect(run.events.map((e) => e.detailType)).toEqual(['Migration Started', 'Migration Succeeded', 'Rollout Continued']);
     const service = await controller.ecs.describeService();
     expect(service.taskDefinitionArn).toBe(run.deployment?.taskDefinitionArn);
-    expect(service.image).toBe(run.deployment?.image);
+    expect(service.image).toBe(run.deployment?.work.type === 'image' ? run.deployment.work.image : undefined);
     const applied = await query('select version from schema_migrations order by version');
     expect(applied).toEqual([
       { version: '0001_create_customers' },
@@ -76,7 +76,7 @@ describe('local mode', () => {
     expect(again.deployment).toBeUndefined();
 
     const replay = await runToEnd(second.controller, second.push('push-2', { 'replay-name': 'again' }));
-    expect(replay.deployment).toMatchObject({ status: 'succeeded', trigger: { replayName: 'again' } });
+    expect(replay.deployment).toMatchObject({ outcome: 'succeeded', trigger: { replayName: 'again' } });
   });
 
   it('halts on a failing migration: service untouched, SQL error in the log tail', async () => {
@@ -85,7 +85,7 @@ describe('local mode', () => {
     const run = await runToEnd(controller, push('push-1'));
 
     expect(run.deployment).toMatchObject({
-      status: 'failed',
+      outcome: 'failed',
       rollout: 'halted',
       stop: { exitCode: 1, stopCode: 'EssentialContainerExited' },
     });
@@ -102,14 +102,14 @@ describe('local mode', () => {
     await mkdir(join(app, 'bin'), { recursive: true });
     const { controller, push } = await setUp(app);
     const run = await runToEnd(controller, push('push-1'));
-    expect(run.deployment).toMatchObject({ status: 'failed', rollout: 'halted', stop: { stopCode: 'TaskFailedToStart' } });
+    expect(run.deployment).toMatchObject({ outcome: 'failed', rollout: 'halted', stop: { stopCode: 'TaskFailedToStart' } });
     expect(run.deployment?.reason).toContain('executable file not found in $PATH');
   });
 
   it('stops a migration that outlives TIMEOUT_MINUTES and halts', async () => {
     const { controller, push } = await setUp(join(EXAMPLES, 'slow-app'), { TIMEOUT_MINUTES: '0.03' });
     const run = await runToEnd(controller, push('push-1'));
-    expect(run.deployment).toMatchObject({ status: 'timed_out', rollout: 'halted' });
+    expect(run.deployment).toMatchObject({ outcome: 'timed_out', rollout: 'halted' });
     expect(run.deployment?.reason).toMatch(/still running after 0.03 minutes \(TIMEOUT_MINUTES\)/);
     expect(run.events.map((e) => e.detailType)).toEqual(['Migration Started', 'Migration Timed Out', 'Rollout Halted']);
     await controller.idle();
@@ -129,7 +129,7 @@ describe('local mode', () => {
     });
     expect(run.deployment).toMatchObject({
       kind: 'command',
-      status: 'succeeded',
+      outcome: 'succeeded',
       rollout: 'not-applicable',
       taskDefinitionArn: service.taskDefinitionArn,
     });
@@ -155,7 +155,7 @@ describe('local mode', () => {
     const ended = await recoverInterrupted(second.controller);
     expect(ended).toBeDefined();
     const d = (await second.controller.store.loadDeployments([ended?.id as string]))[ended?.id as string];
-    expect(d).toMatchObject({ status: 'failed', reason: expect.stringContaining('interrupted') });
+    expect(d).toMatchObject({ outcome: 'failed', reason: expect.stringContaining('interrupted') });
     expect((await second.controller.store.loadEnvironment('local-hung-app')).active).toBeUndefined();
     const log = await readFile(join(root, '.ecs-migrate', 'local-hung-app', 'events.jsonl'), 'utf8');
     expect(log).toContain('"detailType":"Rollout Halted"');

@@ -7,9 +7,9 @@ import { LocalStore } from '../../src/adapters/local/store.js';
 import type { LaunchRequest } from '../../src/core/actions.js';
 import { CommitConflictError, TooManyConflictsError, TransientAwsError } from '../../src/errors.js';
 import type { CommitRequest, Ecs, LaunchOutcome, OutgoingEvent, Ports } from '../../src/ports.js';
-import { silentLog } from '../../src/shell/logger.js';
 import { conflictBackoffMs } from '../../src/shell/conflict-retry.js';
 import { type ControllerDeps, createController } from '../../src/shell/controller.js';
+import { silentLog } from '../../src/shell/logger.js';
 import { config, sample, service, TD, withEvent } from '../support/fixtures.js';
 
 let dir: string;
@@ -186,10 +186,13 @@ describe('the controller', () => {
     ]);
   });
 
-  it("refuses an event routed to the other function, naming the function that should get it", async () => {
+  it('refuses an event routed to the other function, naming the function that should get it', async () => {
     const h = harness();
     const steps = await handleEvent(sample('task-stopped-success'), { ...h.deps, role: 'launch' });
-    expect(steps[0]?.decision).toMatchObject({ decision: 'reject', reason: expect.stringContaining('belongs to the watch function, not the launch function') });
+    expect(steps[0]?.decision).toMatchObject({
+      decision: 'reject',
+      reason: expect.stringContaining('belongs to the watch function, not the launch function'),
+    });
     expect(h.events.map((e) => e.detailType)).toEqual(['Event Rejected']);
   });
 
@@ -199,7 +202,10 @@ describe('the controller', () => {
     await mkdir(layout.envDir, { recursive: true });
     await writeFile(layout.stateFile, JSON.stringify({ environment: 'staging', version: 'three' }));
     const steps = await handleEvent(sample('ecr-push'), h.deps);
-    expect(steps[0]?.decision).toMatchObject({ decision: 'reject', reason: expect.stringMatching(/environment\.json does not validate \(version: /) });
+    expect(steps[0]?.decision).toMatchObject({
+      decision: 'reject',
+      reason: expect.stringMatching(/environment\.json does not validate \(version: /),
+    });
     expect(h.launched).toHaveLength(0);
   });
 });

@@ -84,7 +84,15 @@ export function launchingDeployment(overrides: Partial<Launching> = {}): Launchi
 export function endedDeployment(outcome: Outcome, overrides: Partial<Ended> = {}): Ended {
   const { taskVersion: _v, status: _s, ...rest } = runningDeployment();
   const rollout = outcome === 'succeeded' ? 'continued' : outcome === 'superseded' ? 'not-applicable' : 'halted';
-  return { ...rest, status: 'ended', outcome, reason: `it ended: ${outcome}`, finishedAt: '2026-11-25T09:17:59.000Z', rollout, ...overrides };
+  return {
+    ...rest,
+    status: 'ended',
+    outcome,
+    reason: `it ended: ${outcome}`,
+    finishedAt: '2026-11-25T09:17:59.000Z',
+    rollout,
+    ...overrides,
+  };
 }
 
 /** State in which `d` holds the environment. */
@@ -163,10 +171,16 @@ export function given(state: ControllerState, context: DecideContext = ctx()) {
       const parsed = typeof input.kind === 'string' ? (input as Input) : parse(input, context.config);
       const decision = decide(parsed, state, context);
       return {
+        // biome-ignore lint/suspicious/noThenProperty: the given/when/then spelling of a specification; never awaited.
         then(expected: Expected): Decision {
           const { actions, events, ...fields } = expected;
           expectMatch(decision, fields);
-          if (actions !== undefined) expectEqual(decision.actions.map((a) => a.type), actions, 'action types');
+          if (actions !== undefined)
+            expectEqual(
+              decision.actions.map((a) => a.type),
+              actions,
+              'action types',
+            );
           if (events !== undefined) expectEqual(eventTypes(decision), events, 'events');
           return decision;
         },
@@ -179,7 +193,8 @@ function expectMatch(decision: Decision, fields: Record<string, unknown>): void 
   for (const [key, want] of Object.entries(fields)) {
     const got = (decision as unknown as Record<string, unknown>)[key];
     const ok = want instanceof RegExp ? typeof got === 'string' && want.test(got) : got === want;
-    if (!ok) throw new Error(`expected decision.${key} to ${want instanceof RegExp ? 'match' : 'be'} ${String(want)}, got ${JSON.stringify(got)}`);
+    if (!ok)
+      throw new Error(`expected decision.${key} to ${want instanceof RegExp ? 'match' : 'be'} ${String(want)}, got ${JSON.stringify(got)}`);
   }
 }
 

@@ -4,10 +4,10 @@ import {
   type DynamoDBClient,
   GetItemCommand,
   QueryCommand,
-  UpdateItemCommand,
   type QueryCommandOutput,
   type TransactWriteItem,
   TransactWriteItemsCommand,
+  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Deployment } from '../../core/deployment.js';
@@ -79,7 +79,14 @@ export class DynamoDbStore implements Store {
     const items: TransactWriteItem[] = [];
     if (request.env !== undefined) {
       const { state, expectedVersion } = request.env;
-      items.push(conditionalPut(this.options.table, { ...encodeEnvironment(state), ...KEYS.environment(state.environment) }, 'version', expectedVersion));
+      items.push(
+        conditionalPut(
+          this.options.table,
+          { ...encodeEnvironment(state), ...KEYS.environment(state.environment) },
+          'version',
+          expectedVersion,
+        ),
+      );
     }
     for (const { deployment, expectedRevision } of request.deployments) {
       const item = { ...encodeDeployment(deployment), ...KEYS.deployment(deployment.environment, deployment.id) };

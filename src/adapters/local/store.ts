@@ -80,10 +80,13 @@ export class LocalStore implements Store {
     for (const { deployment, expectedRevision } of request.deployments) {
       const current = await readJson<{ revision?: unknown }>(this.layout.deploymentFile(deployment.id));
       if ((current?.revision ?? 0) !== expectedRevision) {
-        throw new CommitConflictError(`deployment ${deployment.id} is at revision ${String(current?.revision ?? 0)}, expected ${expectedRevision}`);
+        throw new CommitConflictError(
+          `deployment ${deployment.id} is at revision ${String(current?.revision ?? 0)}, expected ${expectedRevision}`,
+        );
       }
     }
-    for (const { deployment } of request.deployments) await writeJson(this.layout.deploymentFile(deployment.id), encodeDeployment(deployment));
+    for (const { deployment } of request.deployments)
+      await writeJson(this.layout.deploymentFile(deployment.id), encodeDeployment(deployment));
     if (request.env !== undefined) await writeJson(this.layout.stateFile, encodeEnvironment(request.env.state));
   }
 

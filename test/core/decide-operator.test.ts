@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import {
+  activeState,
+  committed,
+  endedDeployment,
+  given,
+  idleState,
+  launchingDeployment,
+  only,
+  queuedDeployment,
+  queueState,
+  runningDeployment,
+  SAMPLE_DEPLOYMENT,
+  SAMPLE_TASK,
+} from '../support/fixtures.js';
+
+const request = (kind: 'cancel-request' | 'unlock-request', fields: Record<string, unknown> = {}) => ({
+  version: '0',
+  id: `${kind}-1`,
+  source: 'ecs-migrate',
+  account: '123456789012',
+  time: '2026-11-25T09:18:00Z',
+  region: 'eu-west-1',
+  resources: [],
+  'detail-type': kind,
+  detail: { environment: 'staging', requestId: 'op-1', requestedBy: 'arn:aws:iam::123456789012:user/ana', ...fields },
+});
+
+describe('cancel-request', () => {
+  it('stops the running task, ends the deployment as cancelled and halts the rollout', () => {
+    const d = given(activeState(runningDeployment()))
+      .when(request('cancel-request', { reason: 'wrong image' }))
+      .then({
+        decision: 'halt',
+        deploymentId: SAMPLE_DEPLOYMENT,
+        reason: 'cancelled by arn:aws:iam::123456789012:user/ana: wrong image',
+        actions: ['stopTask', 'haltRollout', 'commit', 'publish'],
+        events: ['Migration Cancelled', 'Rollout Halted'],
+      });
+    expect(only(d, 'stopTask').taskArn).toBe(SAMPLE_TASK);
+    expect(committed(d, SAMPLE_DEPLOYMENT)).toMatchObject({
+      status: 'ended',
+      outcome: 'cancelled',
+      cancelledBy: 'arn:aws:iam::123456789012:user/ana',
+    });
+    expect(only(d, 'commit').env?.state.active).toBeUndefined();
+  });
+
+  it('cancels a launch whose task is not known yet without stopping anything', () => {
+    given(activeState(launchingDeployment()))
+      .when(request('cancel-request'))
+      .then({ decision: 'halt', actions: ['haltRollout', 'commit', 'publish'] });
+  });
+
+  it('hands the environment to the queued deployment', () => {
+    const queued = queuedDeployment('20261125-091600-cccccccc', 'repo@sha256:next');
+    given(queueState(runningDeployment(), queued))
+      .when(request('cancel-request'))
+      .then({ actions: ['stopTask', 'haltRollout', 'commit', 'publish', 'launchTask'] });
+  });
+
+  it('takes a queued deployment out of the queue', () => {
+    const queued = queuedDeployment('20261125-091600-cccccccc', 'repo@sha256:next');
+    const d = given(queueState(runningDeployment(), queued))
+      .when(request('cancel-request', { deploymentId: queued.id }))
+      .then({ decision: 'halt', actions: ['haltRollout', 'commit', 'publish'] });
+    expect(only(d, 'commit').env?.state).toMatchObject({ active: { deploymentId: SAMPLE_DEPLOYMENT } });
+    expect(only(d, 'commit').env?.state.queued).toBeUndefined();
+  });
+
+  it('ignores a deployment that has ended, and refuses when there is nothing to cancel', () => {
+    given(activeState(endedDeployment('succeeded')))
+      .when(request('cancel-request', { deploymentId: SAMPLE_DEPLOYMENT }))
+      .then({ decision: 'ignore' });
+    given(idleState())
+      .when(request('cancel-request'))
+      .then({ decision: 'reject', reason: /nothing to cancel/, events: ['Event Rejected'] });
+  });
+});
+
+describe('unlock-request', () => {
+  it('ends the deployment holding the lock, frees the environment and says who and why', () => {
+    const d = given(activeState(runningDeployment()))
+      .when(request('unlock-request', { reason: 'task lost in a region outage' }))
+      .then({
+        decision: 'record',
+        actions: ['stopTask', 'haltRollout', 'commit', 'publish'],
+        events: ['Environment Unlocked', 'Migration Failed', 'Rollout Halted'],
+      });
+    expect(only(d, 'commit').env?.state).toMatchObject({
+      lastUnlock: { by: 'arn:aws:iam::123456789012:user/ana', reason: 'task lost in a region outage', deploymentId: SAMPLE_DEPLOYMENT },
+    });
+    expect(only(d, 'commit').env?.state.active).toBeUndefined();
+  });
+
+  it('releases a lock whose deployment record is lost', () => {
+    const state = activeState(runningDeployment(), { deployments: {} });
+    const d = given(state)
+      .when(request('unlock-request', { reason: 'record deleted' }))
+      .then({ decision: 'record', actions: ['commit', 'putEvent'], events: ['Environment Unlocked'] });
+    expect(only(d, 'commit').env?.state.active).toBeUndefined();
+  });
+
+  it('refuses when the environment is not locked', () => {
+    given(idleState())
+      .when(request('unlock-request', { reason: 'x' }))
+      .then({ decision: 'reject', reason: /is not locked/ });
+  });
+});

@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { decodeDeployment, decodeEnvironment, encodeDeployment, encodeEnvironment, SCHEMA_VERSION } from '../../src/core/records.js';
+import { endedDeployment, launchingDeployment, queuedDeployment, runningDeployment, SAMPLE_DEPLOYMENT } from '../support/fixtures.js';
+
+const v1 = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'records-v1.json'), 'utf8')) as {
+  environment: Record<string, unknown>;
+  deployments: Record<string, unknown>[];
+};
+
+describe('the record codec', () => {
+  it.each([
+    ['queued', queuedDeployment(SAMPLE_DEPLOYMENT, 'repo@sha256:x')],
+    ['launching', launchingDeployment()],
+    ['running', runningDeployment()],
+    ['ended', endedDeployment('failed', { stop: { exitCode: 1 }, logTail: ['boom'] })],
+  ])('reads back a %s deployment as it was written, with a schema version', (_state, d) => {
+    const stored = encodeDeployment({ ...d, revision: 1 });
+    expect(stored.schemaVersion).toBe(SCHEMA_VERSION);
+    expect(decodeDeployment(JSON.parse(JSON.stringify(stored)))).toEqual({ ok: true, value: { ...d, revision: 1 } });
+  });
+
+  it('reads every record release 0.1.0 wrote, in the state each one was in', () => {
+    const read = v1.deployments.map((item) => decodeDeployment(item));
+    expect(read.every((r) => r.ok)).toBe(true);
+    const values = read.flatMap((r) => (r.ok ? [r.value] : []));
+    expect(values.map((d) => (d.status === 'ended' ? `ended:${d.outcome}` : d.status))).toEqual([
+      'running',
+      'queued',
+      'launching',
+      'ended:failed',
+      'ended:superseded',
+      'ended:succeeded',
+    ]);
+    expect(values[0]).toMatchObject({
+      work: { type: 'image', baseTaskDefinitionArn: expect.stringContaining(':42') },
+      taskDefinitionArn: expect.stringContaining(':43'),
+    });
+    expect(values[3]).toMatchObject({
+      reason: expect.stringContaining('exited with code 1'),
+      rollout: 'halted',
+      stop: { exitCode: 1 },
+      logTail: [expect.any(String)],
+    });
+    expect(values[5]).toMatchObject({ kind: 'command', work: { type: 'task-definition' }, rollout: 'not-applicable' });
+    expect(decodeEnvironment(v1.environment)).toMatchObject({ ok: true, value: { version: 12, queued: '20261125-091600-cccccccc' } });
+  });
+
+  it('reads an environment record written now', () => {
+    const env = {
+      environment: 'staging',
+      version: 3,
+      active: { deploymentId: SAMPLE_DEPLOYMENT, lockExpiresAt: '2026-11-25T10:30:00.000Z' },
+    };
+    expect(decodeEnvironment(encodeEnvironment(env))).toEqual({ ok: true, value: env });
+  });
+
+  it.each([
+    [{ ...encodeDeployment(runningDeployment()), taskArn: undefined }, /taskArn/],
+    [{ ...encodeDeployment(endedDeployment('failed')), outcome: 'exploded' }, /outcome/],
+    [{ ...encodeDeployment(runningDeployment()), schemaVersion: 99 }, /schemaVersion: expected 2, got 99/],
+    [{ ...encodeDeployment(runningDeployment()), work: { type: 'image' } }, /work/],
+  ])('names the field of a record that does not validate, never casting it', (item, field) => {
+    const read = decodeDeployment(JSON.parse(JSON.stringify(item)));
+    expect(read.ok).toBe(false);
+    if (!read.ok) expect(read.problem).toMatch(field);
+  });
+});
