@@ -3,7 +3,7 @@ import { isFinal } from '../core/deployment.js';
 import type { Input } from '../core/inputs.js';
 import { deploymentIdOf, needsService } from '../core/refs.js';
 import type { ControllerState } from '../core/state.js';
-import { ServiceNotFoundError } from '../errors.js';
+import { isServiceProblem } from '../errors.js';
 import type { Ports } from '../ports.js';
 import type { Log } from './logger.js';
 
@@ -23,7 +23,7 @@ export async function loadState(input: Input, ports: Ports, config: Config): Pro
     // Only a request compares the service's image with the one asked for ("already deployed").
     state.service = await ports.ecs.describeService({ image: input.kind !== 'task-state' && input.kind !== 'timeout-check' });
   } catch (error) {
-    if (!(error instanceof ServiceNotFoundError)) throw error;
+    if (!isServiceProblem(error)) throw error;
     state.serviceProblem = error.message;
   }
   return state;
