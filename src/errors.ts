@@ -19,7 +19,7 @@ export class CommitConflictError extends EcsMigrateError {
   override name = 'CommitConflictError';
 }
 
-/** The configured ECS service does not exist or cannot be read. */
+/** The configured ECS service (or its cluster, or its task definition) does not exist or is INACTIVE. */
 export class ServiceNotFoundError extends EcsMigrateError {
   override name = 'ServiceNotFoundError';
 }
@@ -48,4 +48,47 @@ export class InvalidRecordError extends EcsMigrateError {
   ) {
     super(`stored record ${key} does not validate (${problem}): fix or delete the record; nothing was changed`);
   }
+}
+
+/**
+ * An AWS call failed in a way retrying will not fix (the service answered with a client error). Carries the
+ * operation (`ecs:UpdateService`) and the fix; `cause` keeps the SDK error.
+ */
+export class PermanentAwsError extends EcsMigrateError {
+  override name = 'PermanentAwsError';
+  constructor(
+    readonly operation: string,
+    readonly fix: string,
+    /** What the service said: `InvalidParameterException: …`. */
+    detail: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${operation} failed: ${detail}; ${fix}`, options);
+  }
+}
+
+/** The role may not make this call: `grant` says which role needs which permission on what. */
+export class AccessDeniedError extends PermanentAwsError {
+  override name = 'AccessDeniedError';
+  constructor(
+    operation: string,
+    readonly grant: string,
+    detail: string,
+    options?: ErrorOptions,
+  ) {
+    super(operation, `grant ${grant}`, detail, options);
+  }
+}
+
+/** The service's task definition has no container named CONTAINER. */
+export class ContainerNotFoundError extends EcsMigrateError {
+  override name = 'ContainerNotFoundError';
+}
+
+/**
+ * What `Ecs.describeService` throws when the service cannot be used as configured (missing, unreadable, no
+ * such container): the request is refused with the message instead of being retried.
+ */
+export function isServiceProblem(error: unknown): error is EcsMigrateError {
+  return error instanceof ServiceNotFoundError || error instanceof ContainerNotFoundError || error instanceof PermanentAwsError;
 }

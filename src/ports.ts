@@ -11,7 +11,8 @@ export interface Ecs {
   /**
    * The service, its task definition, the migration container's image in it, network and launch settings.
    * `{ image: false }` skips reading the image (the task definition), which only a launch request needs.
-   * Throws `ServiceNotFoundError`.
+   * Throws `ServiceNotFoundError`, `ContainerNotFoundError` or `PermanentAwsError` (see `isServiceProblem`) when the
+   * service cannot be used as configured; `TransientAwsError` when reading it may succeed later.
    */
   describeService(options?: { image?: boolean }): Promise<ServiceInfo>;
   /**

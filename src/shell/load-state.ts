@@ -3,7 +3,7 @@ import { published } from '../core/evolve.js';
 import type { Input } from '../core/inputs.js';
 import { containersToDescribe, type LoadPlan, logTailToRead } from '../core/load-plan.js';
 import type { ControllerState } from '../core/state.js';
-import { ServiceNotFoundError } from '../errors.js';
+import { isServiceProblem } from '../errors.js';
 import type { Ports } from '../ports.js';
 import { publishOutbox } from './execute.js';
 import type { Log } from './logger.js';
@@ -34,7 +34,7 @@ export async function loadState(plan: LoadPlan, ports: Ports, config: Config, lo
   try {
     state.service = await ports.ecs.describeService(plan.service);
   } catch (error) {
-    if (!(error instanceof ServiceNotFoundError)) throw error;
+    if (!isServiceProblem(error)) throw error;
     state.serviceProblem = error.message;
   }
   return state;

@@ -3,7 +3,7 @@ import { EventBridgeClient, EventBridgeServiceException, PutEventsCommand } from
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { EventBridgeBus } from '../../src/adapters/aws/bus.js';
-import { EventPublishError } from '../../src/errors.js';
+import { AccessDeniedError, EventPublishError, TransientAwsError } from '../../src/errors.js';
 
 describe('EventBridgeBus', () => {
   const client = new EventBridgeClient({ region: 'eu-west-1' });
@@ -65,7 +65,7 @@ describe('EventBridgeBus', () => {
     );
   });
 
-  it('throws EventPublishError naming the permission when access is denied', async () => {
+  it('throws AccessDeniedError naming the operation and the permission when access is denied', async () => {
     // Prepare
     events.on(PutEventsCommand).rejects(
       new EventBridgeServiceException({
@@ -80,6 +80,38 @@ describe('EventBridgeBus', () => {
     const result = bus.put([{ detailType: 'Migration Started', detail: {} }]);
 
     // Assess
+    await expect(result).rejects.toThrow(AccessDeniedError);
+    await expect(result).rejects.toMatchObject({ operation: 'events:PutEvents' });
     await expect(result).rejects.toThrow(/grant the function's role events:PutEvents on bus "shop-events"/);
+  });
+
+  it('throws TransientAwsError when EventBridge is unavailable, so the event is retried', async () => {
+    // Prepare
+    events.on(PutEventsCommand).rejects(
+      new EventBridgeServiceException({
+        name: 'InternalException',
+        $fault: 'server',
+        $metadata: { httpStatusCode: 500 },
+        message: 'oops',
+      }),
+    );
+
+    // Act
+    const result = bus.put([{ detailType: 'Migration Started', detail: {} }]);
+
+    // Assess
+    await expect(result).rejects.toThrow(TransientAwsError);
+  });
+
+  it('re-throws an error that is not an AWS error untouched (a bug)', async () => {
+    // Prepare
+    const bug = new TypeError('Converting circular structure to JSON');
+    events.on(PutEventsCommand).rejects(bug);
+
+    // Act
+    const thrown = await bus.put([{ detailType: 'Migration Started', detail: {} }]).catch((e: unknown) => e);
+
+    // Assess
+    expect(thrown).toBe(bug);
   });
 });

@@ -2,6 +2,7 @@ import 'aws-sdk-client-mock-vitest/extend';
 import {
   AccessDeniedException,
   ClientException,
+  ClusterNotFoundException,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
@@ -19,7 +20,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AwsEcs, DEPLOYMENT_TAG } from '../../src/adapters/aws/ecs.js';
 import type { LaunchRequest } from '../../src/core/actions.js';
-import { ServiceNotFoundError, TransientAwsError } from '../../src/errors.js';
+import { AccessDeniedError, ContainerNotFoundError, PermanentAwsError, ServiceNotFoundError, TransientAwsError } from '../../src/errors.js';
 import { ACCOUNT, REGION, SAMPLE_TASK, TD } from '../support/fixtures.js';
 
 const CLUSTER = 'shop-staging';
@@ -188,7 +189,7 @@ describe('AwsEcs', () => {
       await expect(result).rejects.toThrow(/INACTIVE/);
     });
 
-    it('reports AccessDenied as ServiceNotFoundError naming the permission to grant', async () => {
+    it('reports AccessDenied as AccessDeniedError naming the operation and the permission to grant', async () => {
       // Prepare
       ecs.on(DescribeServicesCommand).rejects(
         new AccessDeniedException({
@@ -201,8 +202,52 @@ describe('AwsEcs', () => {
       const result = adapter.describeService();
 
       // Assess
-      await expect(result).rejects.toThrow(ServiceNotFoundError);
+      await expect(result).rejects.toThrow(AccessDeniedError);
+      await expect(result).rejects.toMatchObject({
+        operation: 'ecs:DescribeServices',
+        grant: `the function's role ecs:DescribeServices on service "shop-api" in cluster "${CLUSTER}"`,
+      });
       await expect(result).rejects.toThrow(/grant the function's role ecs:DescribeServices/);
+    });
+
+    it('reports a missing cluster as ServiceNotFoundError', async () => {
+      // Prepare
+      ecs
+        .on(DescribeServicesCommand)
+        .rejects(new ClusterNotFoundException({ $metadata: { httpStatusCode: 400 }, message: 'Cluster not found.' }));
+
+      // Act
+      const result = adapter.describeService();
+
+      // Assess
+      await expect(result).rejects.toThrow(ServiceNotFoundError);
+      await expect(result).rejects.toThrow(/cluster "shop-staging" does not exist: check CLUSTER/);
+    });
+
+    it('reports any other refusal as PermanentAwsError with the operation and the settings to check', async () => {
+      // Prepare
+      ecs
+        .on(DescribeServicesCommand)
+        .rejects(new InvalidParameterException({ $metadata: { httpStatusCode: 400 }, message: 'bad cluster name' }));
+
+      // Act
+      const result = adapter.describeService();
+
+      // Assess
+      await expect(result).rejects.toThrow(PermanentAwsError);
+      await expect(result).rejects.toMatchObject({ operation: 'ecs:DescribeServices', fix: 'check CLUSTER and SERVICE' });
+    });
+
+    it('re-throws an error that is not an AWS error untouched (a bug), not as transient', async () => {
+      // Prepare
+      const bug = new TypeError("Cannot read properties of undefined (reading 'services')");
+      ecs.on(DescribeServicesCommand).rejects(bug);
+
+      // Act
+      const thrown = await adapter.describeService().catch((e: unknown) => e);
+
+      // Assess
+      expect(thrown).toBe(bug);
     });
 
     it('reports a task definition without the CONTAINER as a configuration problem', async () => {
@@ -214,6 +259,7 @@ describe('AwsEcs', () => {
       const result = adapterForWorker.describeService();
 
       // Assess
+      await expect(result).rejects.toThrow(ContainerNotFoundError);
       await expect(result).rejects.toThrow(/no container named "worker" \(it has "log-router", "app"\): set CONTAINER/);
     });
 
@@ -428,6 +474,35 @@ describe('AwsEcs', () => {
       expect(second).toBeInstanceOf(TransientAwsError);
     });
 
+    it('re-throws an error that is not an AWS error untouched (a bug), neither transient nor a refusal', async () => {
+      // Prepare
+      const bug = new TypeError("Cannot read properties of undefined (reading 'tasks')");
+      ecs.on(RunTaskCommand).rejects(bug);
+
+      // Act
+      const thrown = await adapter.launch(request()).catch((e: unknown) => e);
+
+      // Assess
+      expect(thrown).toBe(bug);
+    });
+
+    it('throws TransientAwsError when the connection is reset or times out', async () => {
+      // Prepare
+      const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET', $metadata: { attempts: 3 } });
+      const timeout = Object.assign(new Error('Connection timed out after 1000 ms'), { name: 'TimeoutError', $metadata: { attempts: 3 } });
+      ecs.on(RunTaskCommand).rejectsOnce(reset).rejectsOnce(timeout);
+
+      // Act
+      const first = await adapter.launch(request()).catch((e: unknown) => e);
+      const second = await adapter.launch(request()).catch((e: unknown) => e);
+
+      // Assess
+      expect(first).toBeInstanceOf(TransientAwsError);
+      expect((first as Error).cause).toBe(reset);
+      expect(second).toBeInstanceOf(TransientAwsError);
+      expect((second as Error).cause).toBe(timeout);
+    });
+
     it('refuses a launch that has no task definition to start from', async () => {
       // Act
       const outcome = await adapter.launch(request({ baseTaskDefinitionArn: undefined }));
@@ -485,6 +560,20 @@ describe('AwsEcs', () => {
 
       // Assess
       await expect(result).rejects.toThrow(TransientAwsError);
+    });
+
+    it('throws PermanentAwsError when ECS refuses UpdateService, naming the operation and what to check', async () => {
+      // Prepare
+      ecs
+        .on(UpdateServiceCommand)
+        .rejects(new InvalidParameterException({ $metadata: { httpStatusCode: 400 }, message: 'service not active' }));
+
+      // Act
+      const result = adapter.updateService({ mode: 'update-service', cluster: CLUSTER, service: 'shop-api' }, TD(43));
+
+      // Assess
+      await expect(result).rejects.toThrow(PermanentAwsError);
+      await expect(result).rejects.toMatchObject({ operation: 'ecs:UpdateService', fix: expect.stringContaining('iam:PassRole') });
     });
 
     it('reads every container by name, and undefined once ECS has forgotten the task', async () => {

@@ -1,58 +1,43 @@
-import { EcsMigrateError, TransientAwsError } from '../../errors.js';
+import { ServiceException } from '@smithy/core/client';
+import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
+import { AccessDeniedError, EcsMigrateError, PermanentAwsError, TransientAwsError } from '../../errors.js';
 
 /** What the adapters need to know of an SDK v3 error, read without trusting its shape. */
 export interface AwsErrorInfo {
+  /** The service's error code (`ThrottlingException`), or a socket error's code (`ECONNRESET`). */
   name: string;
   message: string;
-  /** HTTP status, when the service answered. */
-  status?: number;
-  /** The SDK's own verdict: `server` for 5xx. */
-  fault?: string;
-}
-
-const THROTTLING = new Set([
-  'ThrottlingException',
-  'Throttling',
-  'ThrottledException',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'RequestThrottled',
-  'RequestThrottledException',
-  'ProvisionedThroughputExceededException',
-  'SlowDown',
-]);
-
-/** Network-level failures (no answer from the service): worth retrying. */
-const NETWORK = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT']);
-
-const ACCESS_DENIED = new Set(['AccessDeniedException', 'AccessDenied', 'UnauthorizedOperation', 'UnrecognizedClientException']);
-
-export function awsErrorInfo(error: unknown): AwsErrorInfo {
-  if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
-  const info: AwsErrorInfo = { name: error.name, message: error.message };
-  const metadata = (error as { $metadata?: { httpStatusCode?: unknown } }).$metadata;
-  if (typeof metadata?.httpStatusCode === 'number') info.status = metadata.httpStatusCode;
-  const fault = (error as { $fault?: unknown }).$fault;
-  if (typeof fault === 'string') info.fault = fault;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' && NETWORK.has(code)) info.name = code;
-  return info;
 }
 
 /**
- * Whether a failure may go away by itself: throttling, a 5xx, or no answer at all. The SDK has already
- * retried these; the caller re-throws them so Lambda and EventBridge retry the whole event later.
+ * How a failed call is handled:
+ * - `transient`: throttling, a 5xx, or a known network failure (the SDK's own classification): retry the event;
+ * - `access-denied`, `permanent`: the service answered with a client error; retrying will not help;
+ * - `unknown`: not an error the SDK produced (a bug in our code, or one of our own errors): re-thrown as it is.
  */
-export function isTransient(error: unknown): boolean {
-  const info = awsErrorInfo(error);
-  if (THROTTLING.has(info.name) || NETWORK.has(info.name)) return true;
-  if (info.fault === 'server' || (info.status !== undefined && info.status >= 500)) return true;
-  // An error without an HTTP answer and without a known client error name: the request never completed.
-  return info.status === undefined && info.fault === undefined && !(error instanceof EcsMigrateError);
+export type AwsErrorKind = 'transient' | 'access-denied' | 'permanent' | 'unknown';
+
+/** Error codes meaning the role lacks a permission (not in `@smithy/core`'s classification, which has none). */
+const ACCESS_DENIED = new Set(['AccessDeniedException', 'AccessDenied', 'UnauthorizedOperation']);
+
+type SdkError = Parameters<typeof isTransientError>[0];
+
+export function classifyAwsError(error: unknown): AwsErrorKind {
+  if (!(error instanceof Error) || error instanceof EcsMigrateError) return 'unknown';
+  const sdkError = error as SdkError;
+  const isService = ServiceException.isInstance(error);
+  if (isThrottlingError(sdkError) || isTransientError(sdkError) || isServerError(sdkError)) return 'transient';
+  if (!isService) return 'unknown';
+  if (error.$fault === 'server') return 'transient';
+  return ACCESS_DENIED.has(error.name) ? 'access-denied' : 'permanent';
 }
 
-export function isAccessDenied(error: unknown): boolean {
-  return ACCESS_DENIED.has(awsErrorInfo(error).name);
+export function awsErrorInfo(error: unknown): AwsErrorInfo {
+  if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
+  const code = (error as { code?: unknown }).code;
+  // Socket errors are plain `Error`s whose code says what happened.
+  const name = error.name === 'Error' && typeof code === 'string' ? code : error.name;
+  return { name, message: error.message };
 }
 
 /** `ThrottlingException: Rate exceeded` */
@@ -62,12 +47,23 @@ export function describeAwsError(error: unknown): string {
 }
 
 /**
- * The error to throw for a failed call: `TransientAwsError` when retrying may help, otherwise an error whose
- * message says which call failed and what to fix. Both keep the SDK error as `cause`.
+ * The error to throw for a failed call to `operation` (`ecs:UpdateService`): `TransientAwsError` when retrying
+ * may help, `AccessDeniedError` saying what to `grant`, `PermanentAwsError` with the `fix`, each keeping the
+ * SDK error as `cause`; anything the SDK did not produce is returned untouched, so a bug fails loudly (and
+ * its event lands in the DLQ) instead of being retried as if AWS had hiccuped.
  */
-export function awsFailure(error: unknown, operation: string, fix: string): Error {
-  const what = `${operation} failed: ${describeAwsError(error)}`;
-  if (isTransient(error)) return new TransientAwsError(`${what} (after the SDK's retries; the event will be retried)`, { cause: error });
-  if (isAccessDenied(error)) return new EcsMigrateError(`${what}; grant the function's role permission for ${operation}`, { cause: error });
-  return new EcsMigrateError(`${what}; ${fix}`, { cause: error });
+export function awsFailure(error: unknown, operation: string, fix: string, grant = `the function's role ${operation}`): unknown {
+  const kind = classifyAwsError(error);
+  switch (kind) {
+    case 'transient':
+      return new TransientAwsError(`${operation} failed: ${describeAwsError(error)} (after the SDK's retries; the event will be retried)`, {
+        cause: error,
+      });
+    case 'access-denied':
+      return new AccessDeniedError(operation, grant, describeAwsError(error), { cause: error });
+    case 'permanent':
+      return new PermanentAwsError(operation, fix, describeAwsError(error), { cause: error });
+    case 'unknown':
+      return error;
+  }
 }

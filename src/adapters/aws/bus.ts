@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { EventPublishError } from '../../errors.js';
 import type { Bus, OutgoingEvent } from '../../ports.js';
-import { describeAwsError, isAccessDenied, isTransient } from './aws-error.js';
+import { awsFailure } from './aws-error.js';
 
 export interface EventBridgeBusOptions {
   /** Bus name or ARN (EVENT_BUS). */
@@ -36,17 +36,12 @@ export class EventBridgeBus implements Bus {
       DetailType: e.detailType,
       Detail: JSON.stringify(e.detail),
     }));
-    const names = events.map((e) => `"${e.detailType}"`).join(', ');
+    const { bus } = this.options;
     let response: PutEventsCommandOutput;
     try {
       response = await this.send(entries);
     } catch (error) {
-      const fix = isTransient(error)
-        ? "after the SDK's retries; the event will be retried"
-        : isAccessDenied(error)
-          ? `grant the function's role events:PutEvents on bus "${this.options.bus}"`
-          : `check EVENT_BUS ("${this.options.bus}")`;
-      throw new EventPublishError(`PutEvents of ${names} failed: ${describeAwsError(error)}; ${fix}`, { cause: error });
+      throw awsFailure(error, 'events:PutEvents', `check EVENT_BUS ("${bus}")`, `the function's role events:PutEvents on bus "${bus}"`);
     }
     if ((response.FailedEntryCount ?? 0) === 0) return;
     const failed = (response.Entries ?? [])

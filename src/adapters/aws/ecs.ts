@@ -20,9 +20,9 @@ import {
 import type { LaunchRequest, RolloutTarget } from '../../core/actions.js';
 import type { ContainerState } from '../../core/inputs.js';
 import type { NetworkConfig, ServiceInfo } from '../../core/state.js';
-import { ServiceNotFoundError } from '../../errors.js';
+import { ContainerNotFoundError, PermanentAwsError, ServiceNotFoundError } from '../../errors.js';
 import type { Ecs, LaunchOutcome } from '../../ports.js';
-import { awsErrorInfo, awsFailure, describeAwsError, isAccessDenied, isTransient } from './aws-error.js';
+import { awsErrorInfo, awsFailure, classifyAwsError, describeAwsError } from './aws-error.js';
 
 export interface AwsEcsOptions {
   cluster: string;
@@ -100,7 +100,7 @@ export class AwsEcs implements Ecs {
       const definition = await this.readTaskDefinition(taskDefinitionArn);
       const containerDefinition = definition.containerDefinitions?.find((c) => c.name === container);
       if (containerDefinition === undefined) {
-        throw new ServiceNotFoundError(
+        throw new ContainerNotFoundError(
           `task definition ${taskDefinitionArn} of service "${service}" has no container named "${container}" (it has ${containerNames(definition)}): set CONTAINER to the migration container's name`,
         );
       }
@@ -132,8 +132,9 @@ export class AwsEcs implements Ecs {
 
   /**
    * Registers the revision when asked, then runs the task. A refusal that retrying cannot fix comes back as
-   * `{ ok: false, reason }` saying what to fix; throttling and 5xx (after the SDK's retries) are thrown as
-   * `TransientAwsError`, so the event is retried; the deterministic `clientToken` keeps that to one task.
+   * `{ ok: false, reason }` saying what to fix; throttling, 5xx and network failures (after the SDK's retries) are
+   * thrown as `TransientAwsError`, so the event is retried; the deterministic `clientToken` keeps that to one task.
+   * An error the SDK did not produce (a bug) is thrown as it is.
    */
   async launch(request: LaunchRequest): Promise<LaunchOutcome> {
     let taskDefinitionArn = request.taskDefinitionArn;
@@ -313,29 +314,35 @@ export class AwsEcs implements Ecs {
     return found;
   }
 
-  /** Reading the service: transient → retry the event; anything else → the service cannot be used, say why. */
-  private readFailure(error: unknown, operation: string): Error {
+  /**
+   * Reading the service: transient → retry the event; a missing cluster → `ServiceNotFoundError`; denied →
+   * `AccessDeniedError`; any other refusal → `PermanentAwsError`; not an AWS error → itself.
+   */
+  private readFailure(error: unknown, operation: string): unknown {
     const { cluster, service } = this.options;
-    if (isTransient(error)) return awsFailure(error, operation, '');
-    const info = awsErrorInfo(error);
-    const fix = isAccessDenied(error)
-      ? `grant the function's role ${operation} on service "${service}" in cluster "${cluster}"`
-      : info.name === 'ClusterNotFoundException'
-        ? `cluster "${cluster}" does not exist: check CLUSTER`
-        : 'check CLUSTER and SERVICE';
-    return new ServiceNotFoundError(`cannot read service "${service}" (${operation}: ${describeAwsError(error)}): ${fix}`, {
-      cause: error,
-    });
+    if (classifyAwsError(error) === 'permanent' && awsErrorInfo(error).name === 'ClusterNotFoundException') {
+      return new ServiceNotFoundError(`cluster "${cluster}" does not exist: check CLUSTER (${operation}: ${describeAwsError(error)})`, {
+        cause: error,
+      });
+    }
+    return awsFailure(
+      error,
+      operation,
+      'check CLUSTER and SERVICE',
+      `the function's role ${operation} on service "${service}" in cluster "${cluster}"`,
+    );
   }
 
-  /** Launching: transient → throw so the event is retried; permanent → a reason with what to fix. */
+  /** Launching: a refusal (denied, invalid) → a reason with what to fix; anything else (transient, a bug) is thrown. */
   private refusal(error: unknown, operation: string, what: string): { ok: false; reason: string } {
-    if (isTransient(error)) throw awsFailure(error, operation, '');
-    const info = awsErrorInfo(error);
-    const fix = isAccessDenied(error)
-      ? `grant the launcher's role ${operation} (and iam:PassRole on the task definition's task and execution roles)`
-      : (ERROR_HINTS[info.name] ?? 'see the message above');
-    return { ok: false, reason: `${what} failed: ${describeAwsError(error)}; ${fix}` };
+    const failure = awsFailure(
+      error,
+      operation,
+      ERROR_HINTS[awsErrorInfo(error).name] ?? 'see the message above',
+      `the launcher's role ${operation} (and iam:PassRole on the task definition's task and execution roles)`,
+    );
+    if (!(failure instanceof PermanentAwsError)) throw failure;
+    return { ok: false, reason: `${what} failed: ${describeAwsError(error)}; ${failure.fix}` };
   }
 }
 

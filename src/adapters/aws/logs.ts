@@ -1,7 +1,7 @@
 import { type CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeTaskDefinitionCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import type { LogRef, Logs } from '../../ports.js';
-import { lastLines } from '../../shell/last-lines.js';
+import { lastLines } from '../last-lines.js';
 import { awsErrorInfo, awsFailure } from './aws-error.js';
 
 export interface CloudWatchLogsOptions {

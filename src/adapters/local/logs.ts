@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { LogRef, Logs } from '../../ports.js';
-import { lastLines } from '../../shell/last-lines.js';
+import { lastLines } from '../last-lines.js';
 import type { LocalLayout } from './layout.js';
 
 /** The task log of a local task is the file its output was written to. */
