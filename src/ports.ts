@@ -61,6 +61,8 @@ export interface LogRef {
   taskArn: string;
   taskDefinitionArn: string;
   container: string;
+  /** Where the log is, when the deployment recorded it: no task definition read. */
+  log?: LogLocation;
 }
 
 export interface Logs {

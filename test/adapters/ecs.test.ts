@@ -280,8 +280,13 @@ describe('AwsEcs', () => {
       // Act
       const outcome = await adapter.launch(request());
 
-      // Assess
-      expect(outcome).toEqual({ ok: true, taskArn: TASK, taskDefinitionArn: TD(43) });
+      // Assess: the outcome says where the task's log goes, from the definition it registered (no extra call).
+      expect(outcome).toEqual({
+        ok: true,
+        taskArn: TASK,
+        taskDefinitionArn: TD(43),
+        log: { group: '/ecs/shop-api', stream: `ecs/app/${TASK.split('/').pop()}` },
+      });
       const registered = ecs.commandCalls(RegisterTaskDefinitionCommand)[0]?.args[0].input;
       expect(registered).toBeDefined();
       expect(registered?.family).toBe('shop-api');

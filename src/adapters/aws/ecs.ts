@@ -23,6 +23,7 @@ import type { NetworkConfig, ServiceInfo } from '../../core/state.js';
 import { ContainerNotFoundError, PermanentAwsError, ServiceNotFoundError } from '../../errors.js';
 import type { Ecs, LaunchOutcome } from '../../ports.js';
 import { awsErrorInfo, awsFailure, classifyAwsError, describeAwsError } from './aws-error.js';
+import { awslogsLocation } from './awslogs.js';
 
 export interface AwsEcsOptions {
   cluster: string;
@@ -174,7 +175,11 @@ export class AwsEcs implements Ecs {
       return { ok: false, reason: `RunTask of ${taskDefinitionArn} refused: ${failures.map(describeFailure).join('; ')}` };
     const taskArn = response.tasks?.[0]?.taskArn;
     if (taskArn === undefined) return { ok: false, reason: `RunTask of ${taskDefinitionArn} returned neither a task nor a failure` };
-    return { ok: true, taskArn, taskDefinitionArn };
+    // Where the task's log goes, when the definition is known already (registered or read here): no extra call.
+    const definition = this.definitions.get(taskDefinitionArn)?.taskDefinition;
+    const container = definition?.containerDefinitions?.find((c) => c.name === request.container);
+    const log = definition !== undefined ? awslogsLocation(container, request.container, taskArn) : undefined;
+    return { ok: true, taskArn, taskDefinitionArn, ...(log !== undefined && !('none' in log) ? { log } : {}) };
   }
 
   async stopTask(cluster: string, taskArn: string, reason: string): Promise<void> {
@@ -281,7 +286,10 @@ export class AwsEcs implements Ecs {
     try {
       const registered = await this.client.send(new RegisterTaskDefinitionCommand(input));
       const arn = registered.taskDefinition?.taskDefinitionArn;
-      if (arn === undefined) return { ok: false, reason: `RegisterTaskDefinition for ${definition.family} returned no ARN` };
+      if (arn === undefined || registered.taskDefinition === undefined) {
+        return { ok: false, reason: `RegisterTaskDefinition for ${definition.family} returned no ARN` };
+      }
+      this.remember(arn, { taskDefinition: registered.taskDefinition, tags: registered.tags ?? [] });
       return { ok: true, taskDefinitionArn: arn };
     } catch (error) {
       return this.refusal(error, 'ecs:RegisterTaskDefinition', `registering a revision of ${base} with image ${image}`);
@@ -306,12 +314,14 @@ export class AwsEcs implements Ecs {
     const described = await this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ['TAGS'] }));
     if (described.taskDefinition === undefined) return undefined;
     const found = { taskDefinition: described.taskDefinition, tags: described.tags ?? [] };
-    if (/:\d+$/.test(arn)) {
-      // Bounded: a long-lived function sees a few revisions per migration.
-      if (this.definitions.size >= 64) this.definitions.clear();
-      this.definitions.set(arn, found);
-    }
+    if (/:\d+$/.test(arn)) this.remember(arn, found);
     return found;
+  }
+
+  /** Bounded: a long-lived function sees a few revisions per migration. */
+  private remember(arn: string, found: { taskDefinition: TaskDefinition; tags: Tag[] }): void {
+    if (this.definitions.size >= 64) this.definitions.clear();
+    this.definitions.set(arn, found);
   }
 
   /**

@@ -1,8 +1,10 @@
 import { type CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeTaskDefinitionCommand, type ECSClient } from '@aws-sdk/client-ecs';
+import type { LogLocation } from '../../core/deployment.js';
 import type { LogRef, Logs } from '../../ports.js';
 import { lastLines } from '../last-lines.js';
 import { awsErrorInfo, awsFailure } from './aws-error.js';
+import { awslogsLocation } from './awslogs.js';
 
 export interface CloudWatchLogsOptions {
   /**
@@ -24,32 +26,11 @@ export class CloudWatchTaskLogs implements Logs {
   ) {}
 
   async tail(ref: LogRef, limits: { lines: number; bytes: number }): Promise<string[]> {
-    let options: Record<string, string> | undefined;
-    let driver: string | undefined;
-    try {
-      const { taskDefinition } = await this.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: ref.taskDefinitionArn }));
-      const container = taskDefinition?.containerDefinitions?.find((c) => c.name === ref.container);
-      if (container === undefined) return [`(no log tail: task definition ${ref.taskDefinitionArn} has no container "${ref.container}")`];
-      driver = container.logConfiguration?.logDriver;
-      options = container.logConfiguration?.options;
-    } catch (error) {
-      throw awsFailure(error, 'ecs:DescribeTaskDefinition', `check the task definition ${ref.taskDefinitionArn}`);
-    }
-    if (driver !== 'awslogs') {
-      return [
-        `(no log tail: container "${ref.container}" logs with ${driver ?? 'no log driver'}, not awslogs; set its logConfiguration to awslogs to see its output here)`,
-      ];
-    }
-    const group = options?.['awslogs-group'];
-    const prefix = options?.['awslogs-stream-prefix'];
-    if (group === undefined || prefix === undefined) {
-      return [`(no log tail: container "${ref.container}" has no awslogs-group or awslogs-stream-prefix, so its stream name is unknown)`];
-    }
-    const taskId = ref.taskArn.split('/').pop() ?? ref.taskArn;
-    const stream = `${prefix}/${ref.container}/${taskId}`;
-
-    const client = await this.clientFor(options?.['awslogs-region']);
-    if (client === undefined) return [`(no log tail here: the log is in ${options?.['awslogs-region']}, ${group} ${stream})`];
+    const where = ref.log ?? (await this.locate(ref));
+    if ('none' in where) return [`(no log tail: ${where.none})`];
+    const { group, stream } = where;
+    const client = await this.clientFor(where.region);
+    if (client === undefined) return [`(no log tail here: the log is in ${where.region}, ${group} ${stream})`];
     try {
       const { events } = await client.send(
         new GetLogEventsCommand({ logGroupName: group, logStreamName: stream, startFromHead: false, limit: limits.lines }),
@@ -61,6 +42,18 @@ export class CloudWatchTaskLogs implements Logs {
         return [`(no log stream ${stream} in ${group}: the container wrote nothing, or never started)`];
       }
       throw awsFailure(error, 'logs:GetLogEvents', `check that the role may read log group ${group}`);
+    }
+  }
+
+  /** The container's `awslogs` settings, from its task definition (when the deployment did not record where its log goes). */
+  private async locate(ref: LogRef): Promise<LogLocation | { none: string }> {
+    try {
+      const { taskDefinition } = await this.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: ref.taskDefinitionArn }));
+      const container = taskDefinition?.containerDefinitions?.find((c) => c.name === ref.container);
+      if (container === undefined) return { none: `task definition ${ref.taskDefinitionArn} has no container "${ref.container}"` };
+      return awslogsLocation(container, ref.container, ref.taskArn);
+    } catch (error) {
+      throw awsFailure(error, 'ecs:DescribeTaskDefinition', `check the task definition ${ref.taskDefinitionArn}`);
     }
   }
 
