@@ -1,7 +1,7 @@
 import { type Action, type Decision, ignore } from './actions.js';
 import { commitActions } from './commit.js';
 import { type DecideContext, lockExpiresAt } from './context.js';
-import { type Deployment, imageOf, type OpenDeployment, type Queued, type Work } from './deployment.js';
+import { type Deployment, imageOf, type OpenDeployment, pushedAtOf, pushedBefore, type Queued, type Work } from './deployment.js';
 import { haltOf, launchRequest, stopTaskOf } from './launch-request.js';
 import type { ControllerState, EnvironmentState } from './state.js';
 import { end, startLaunch, supersede, type Transition } from './transitions.js';
@@ -23,7 +23,11 @@ export function sameWork(a: Pick<Deployment, 'kind' | 'command' | 'work'>, b: De
   return a.kind === b.kind && sameTarget && a.command.join('\0') === b.command.join('\0');
 }
 
-/** A new deployment waits behind the one holding the environment; it supersedes the one already waiting. */
+/**
+ * A new deployment waits behind the one holding the environment. The one-slot queue keeps the newest image:
+ * the new deployment supersedes the one waiting, unless its image was pushed before the waiting or running
+ * one's, whatever the order the events came in — then it is superseded on arrival.
+ */
 export function enqueue(
   queued: Queued,
   deliberate: boolean,
@@ -38,6 +42,16 @@ export function enqueue(
   if (!deliberate && waiting !== undefined && sameWork(queued, waiting)) {
     return ignore(`already queued: ${waiting.id} will run the same ${describeWork(queued.work)}`, waiting.id);
   }
+  const newer = [holder, waiting].find((d) => d !== undefined && d.status !== 'ended' && !deliberate && newerImage(d, queued));
+  if (newer !== undefined) {
+    const note = `superseded on arrival: ${newer.id} runs an image pushed later (${pushedAtOf(newer)})`;
+    return {
+      decision: 'record',
+      reason: `${what}: ${note}`,
+      deploymentId: queued.id,
+      actions: commitActions(state, undefined, [supersede(queued, newer.id, ctx.now, note)]),
+    };
+  }
   const changes: (Transition | Deployment)[] = [queued];
   let reason = `queued ${what} behind ${holder.id}`;
   if (waiting !== undefined && waiting.status === 'queued') {
@@ -48,25 +62,41 @@ export function enqueue(
   return { decision: 'queue', reason, deploymentId: queued.id, actions: commitActions(state, env, changes) };
 }
 
+/** Whether `d` is a migration of an image pushed after `than`'s image. */
+function newerImage(d: Deployment, than: Queued): boolean {
+  return d.kind === 'migration' && than.kind === 'migration' && pushedBefore(pushedAtOf(than), pushedAtOf(d));
+}
+
 /**
  * The environment is free (or its lock expired with no result): the deployment takes it and launches. An open
- * deployment whose lock expired is ended as failed, its task stopped and its rollout halted.
+ * deployment whose lock expired is ended as failed, its task stopped and its rollout halted. A deployment still
+ * waiting in the queue is superseded by the new one, unless its image is the newer: then it launches instead.
  */
-export function launchNow(queued: Queued, state: ControllerState, ctx: DecideContext, what: string): Decision {
+export function launchNow(queued: Queued, deliberate: boolean, state: ControllerState, ctx: DecideContext, what: string): Decision {
   const active = state.env.active !== undefined ? state.deployments[state.env.active.deploymentId] : undefined;
   const expired = active !== undefined && active.status !== 'ended' ? active : undefined;
+  const waiting = state.env.queued !== undefined ? state.deployments[state.env.queued] : undefined;
+  const [next, passed] =
+    waiting?.status === 'queued' && !deliberate && newerImage(waiting, queued)
+      ? [waiting, queued]
+      : [queued, waiting?.status === 'queued' ? waiting : undefined];
   const launching = startLaunch(
-    queued,
+    next,
     ctx.now,
     expired === undefined ? 'environment free' : 'environment free (expired lock taken over)',
     state.service?.taskDefinitionArn,
   );
-  const env: EnvironmentState = { ...state.env, active: { deploymentId: queued.id, lockExpiresAt: lockExpiresAt(ctx) } };
+  const env: EnvironmentState = { ...state.env, active: { deploymentId: next.id, lockExpiresAt: lockExpiresAt(ctx) } };
+  delete env.queued;
   const changes: (Transition | Deployment)[] = [launching];
   const before: Action[] = [];
-  let reason = `launching ${what}`;
+  let reason = next === queued ? `launching ${what}` : `launching ${next.id}, whose image was pushed after ${what}`;
+  if (passed !== undefined) {
+    changes.push(supersede(passed, next.id, ctx.now));
+    reason += `; ${passed.id} is superseded`;
+  }
   if (expired !== undefined) {
-    const why = `the environment lock expired at ${state.env.active?.lockExpiresAt} with no result; taken over by ${queued.id}`;
+    const why = `the environment lock expired at ${state.env.active?.lockExpiresAt} with no result; taken over by ${next.id}`;
     changes.unshift(end(expired, { outcome: 'failed', reason: why }, ctx.now));
     before.push(...stopTaskOf(expired, ctx, why), ...haltOf(expired, ctx, why));
     reason += `; ${why}`;
@@ -74,11 +104,11 @@ export function launchNow(queued: Queued, state: ControllerState, ctx: DecideCon
   return {
     decision: 'launch',
     reason,
-    deploymentId: queued.id,
+    deploymentId: next.id,
     actions: [
       ...before,
       ...commitActions(state, env, changes),
-      { type: 'launchTask', deploymentId: queued.id, request: launchRequest(launching, state.service, ctx) },
+      { type: 'launchTask', deploymentId: next.id, request: launchRequest(launching, state.service, ctx) },
     ],
   };
 }

@@ -1,7 +1,7 @@
 import { type Decision, ignore, reject } from './actions.js';
 import { describeWork, enqueue, launchNow, lockHolder } from './admission.js';
 import type { DecideContext } from './context.js';
-import { type Deployment, type DeploymentKind, deploymentIdOfTrigger, type Trigger, type Work } from './deployment.js';
+import { type Deployment, type DeploymentKind, deploymentIdOfTrigger, pushedBefore, type Trigger, type Work } from './deployment.js';
 import type { DeployRequestInput, EcrImageActionInput, RunCommandInput } from './inputs.js';
 import { launchRequest } from './launch-request.js';
 import { resumeHandover } from './resume.js';
@@ -36,7 +36,8 @@ export function decideEcrImageAction(input: EcrImageActionInput, state: Controll
   const plan: Plan = {
     trigger: input.trigger,
     kind: 'migration',
-    work: { type: 'image', image: input.image },
+    // A push event's time is the image's push time: it orders the queue.
+    work: { type: 'image', image: input.image, pushedAt: input.trigger.at },
     command: config.MIGRATION_COMMAND,
     deliberate: input.trigger.replayName !== undefined,
   };
@@ -115,11 +116,16 @@ function admit(plan: Plan, state: ControllerState, ctx: DecideContext): Decision
       `already deployed: the service runs ${describeWork(work)} and its migration succeeded (${state.env.lastSucceeded?.deploymentId}); send a rerun request to run it again`,
     );
   }
-  const what = describePlan(plan, work);
+  const older = plan.kind === 'migration' ? olderThanRolledOut(work, state) : undefined;
+  if (older !== undefined && !plan.deliberate) {
+    const reason = `${describeWork(work)} was pushed before ${older}, which is rolled out already; send it with "rerun": true to roll back to it deliberately`;
+    return plan.trigger.type === 'ecr-push' ? ignore(reason) : rejectRequest(reason, plan.trigger, ctx);
+  }
+  const what = describePlan(plan, work) + (older !== undefined ? `: a deliberate roll back to an image pushed before ${older}` : '');
   const holder = lockHolder(state, ctx.now);
   if (holder !== undefined)
     return enqueue(create({ ...spec, work }, ctx.now, `waiting for ${holder.id}`), plan.deliberate, holder, state, ctx, what);
-  return launchNow(create({ ...spec, work }, ctx.now, 'requested'), state, ctx, what);
+  return launchNow(create({ ...spec, work }, ctx.now, 'requested'), plan.deliberate, state, ctx, what);
 }
 
 /** A trigger whose deployment exists: a retried launch resumes (the clientToken keeps it to one task); a duplicate is dropped. */
@@ -139,6 +145,13 @@ function revisit(existing: Deployment, state: ControllerState, ctx: DecideContex
       existing.id,
     )
   );
+}
+
+/** The image rolled out last, when `work` is an image pushed before it. */
+function olderThanRolledOut(work: Work, state: ControllerState): string | undefined {
+  const last = state.env.lastSucceeded;
+  if (work.type !== 'image' || last === undefined || !pushedBefore(work.pushedAt, last.pushedAt)) return undefined;
+  return `${last.image ?? last.deploymentId} (pushed ${last.pushedAt})`;
 }
 
 function alreadyDeployed(work: Work, state: ControllerState): boolean {

@@ -24,7 +24,13 @@ export interface Trigger {
  * deployment launches), or a task definition as it is.
  */
 export type Work =
-  | { type: 'image'; image: string; baseTaskDefinitionArn?: string }
+  | {
+      type: 'image';
+      image: string;
+      baseTaskDefinitionArn?: string;
+      /** When the image was pushed (the push event's time, or ECR's `imagePushedAt`): its age, which orders the queue. */
+      pushedAt?: string;
+    }
   | { type: 'task-definition'; taskDefinitionArn: string };
 
 /** What the migration container reported when the task stopped. */
@@ -157,6 +163,16 @@ export function statusOf(d: Deployment): string {
 /** The image a deployment runs, when it names one. */
 export function imageOf(d: Deployment): string | undefined {
   return d.work.type === 'image' ? d.work.image : undefined;
+}
+
+/** When a deployment's image was pushed, if known. */
+export function pushedAtOf(d: Pick<Deployment, 'work'>): string | undefined {
+  return d.work.type === 'image' ? d.work.pushedAt : undefined;
+}
+
+/** Whether push time `a` is before `b` (false when either is unknown). */
+export function pushedBefore(a: string | undefined, b: string | undefined): boolean {
+  return a !== undefined && b !== undefined && Date.parse(a) < Date.parse(b);
 }
 
 /** The task definition a deployment runs or ran, once known. */

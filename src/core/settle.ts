@@ -1,7 +1,8 @@
 import type { Action } from './actions.js';
 import { commitActions } from './commit.js';
 import { type DecideContext, lockExpiresAt } from './context.js';
-import { type Deployment, imageOf, type OpenDeployment, type PendingEvent, taskDefinitionOf } from './deployment.js';
+import { definedFields } from './defined-fields.js';
+import { type Deployment, imageOf, type OpenDeployment, type PendingEvent, pushedAtOf, taskDefinitionOf } from './deployment.js';
 import { haltOf, launchRequest } from './launch-request.js';
 import type { ControllerState, EnvironmentState } from './state.js';
 import { type Ending, end, startLaunch, type Transition } from './transitions.js';
@@ -40,14 +41,13 @@ export function settle(
   if (env.active?.deploymentId === d.id) delete env.active;
   if (env.queued === d.id) delete env.queued;
   if (succeeded) {
-    const image = imageOf(d);
-    const taskDefinitionArn = taskDefinitionOf(ended.deployment);
-    env.lastSucceeded = {
+    env.lastSucceeded = definedFields({
       deploymentId: d.id,
       at: ctx.now,
-      ...(image !== undefined ? { image } : {}),
-      ...(taskDefinitionArn !== undefined ? { taskDefinitionArn } : {}),
-    };
+      image: imageOf(d),
+      taskDefinitionArn: taskDefinitionOf(ended.deployment),
+      pushedAt: pushedAtOf(d),
+    });
   }
   const next = handOver(state, env, ctx, d.id, options.serviceTaskDefinitionArn);
   return [...before, ...commitActions(state, env, [change, ...next.changes]), ...next.after];

@@ -28,7 +28,7 @@ export interface EnvironmentState {
   version: number;
   active?: { deploymentId: string; lockExpiresAt: string };
   queued?: string;
-  lastSucceeded?: { deploymentId: string; image?: string; taskDefinitionArn?: string; at: string };
+  lastSucceeded?: { deploymentId: string; image?: string; taskDefinitionArn?: string; at: string; pushedAt?: string };
   /** The last operator unlock: who, when and why. */
   lastUnlock?: { by: string; at: string; reason: string; deploymentId?: string };
 }

@@ -6,6 +6,7 @@ import {
   ctx,
   decideOn,
   eventTypes,
+  given,
   idleState,
   OLD_IMAGE,
   only,
@@ -45,7 +46,7 @@ describe('ECR push', () => {
           revision: 1,
           status: 'launching',
           kind: 'migration',
-          work: { type: 'image', image: PUSHED_IMAGE, baseTaskDefinitionArn: TD(42) },
+          work: { type: 'image', image: PUSHED_IMAGE, baseTaskDefinitionArn: TD(42), pushedAt: '2026-11-25T09:14:58Z' },
           command: ['db-migrate'],
         }),
       },
@@ -261,5 +262,81 @@ describe('invalid input', () => {
       detailType: 'Event Rejected',
       detail: { environment: 'staging', eventId: '7b8c9d0e-1f2a-4b3c-9d4e-5f6a7b8c9d0e', reason: expect.stringContaining('requestId') },
     });
+  });
+});
+
+describe('the queue keeps the newest image, whatever order the pushes arrive in', () => {
+  const pushAt = (time: string, n: number) =>
+    withEvent(sample('ecr-push'), {
+      top: { id: `push-${n}`, time },
+      detail: { 'image-digest': `sha256:${String(n).repeat(64)}`, 'image-tag': `v5.${n}.0` },
+    });
+  const imageN = (n: number) => `123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api@sha256:${String(n).repeat(64)}`;
+  const newer = runningDeployment({
+    id: '20261125-091000-22222222',
+    work: { type: 'image', image: imageN(2), pushedAt: '2026-11-25T09:10:00Z' },
+  });
+
+  it('supersedes on arrival a push older than the running one (it would roll the service back afterwards)', () => {
+    const d = given(activeState(newer))
+      .when(pushAt('2026-11-25T09:05:00Z', 1))
+      .then({
+        decision: 'record',
+        reason: /superseded on arrival: 20261125-091000-22222222 runs an image pushed later/,
+        actions: ['commit', 'publish'],
+        events: ['Migration Superseded'],
+      });
+    expect(only(d, 'commit').env).toBeUndefined();
+  });
+
+  it('supersedes on arrival a push older than the one waiting, and keeps the waiting one', () => {
+    const waiting = {
+      ...queuedDeployment('20261125-091100-33333333', imageN(3)),
+      work: { type: 'image' as const, image: imageN(3), pushedAt: '2026-11-25T09:11:00Z' },
+    };
+    const old = runningDeployment({
+      id: '20261125-090000-aaaaaaaa',
+      work: { type: 'image', image: OLD_IMAGE, pushedAt: '2026-11-25T09:00:00Z' },
+    });
+    given(queueState(old, waiting))
+      .when(pushAt('2026-11-25T09:10:30Z', 1))
+      .then({ decision: 'record', reason: /runs an image pushed later/ });
+    // A newer push replaces the waiting one, as before.
+    const d = given(queueState(old, waiting)).when(pushAt('2026-11-25T09:12:00Z', 4)).then({ decision: 'queue' });
+    expect(committed(d, waiting.id)).toMatchObject({ outcome: 'superseded' });
+  });
+
+  it('after a lock expiry launches the newer of the new push and the waiting one, and supersedes the other', () => {
+    const lost = runningDeployment({
+      id: '20261125-090000-aaaaaaaa',
+      work: { type: 'image', image: OLD_IMAGE, pushedAt: '2026-11-25T09:00:00Z' },
+    });
+    const waiting = {
+      ...queuedDeployment('20261125-091100-33333333', imageN(3)),
+      work: { type: 'image' as const, image: imageN(3), pushedAt: '2026-11-25T09:11:00Z' },
+    };
+    const expired = { ...queueState(lost, waiting) };
+    expired.env = { ...expired.env, active: { deploymentId: lost.id, lockExpiresAt: '2026-11-25T09:01:00.000Z' } };
+    const older = given(expired).when(pushAt('2026-11-25T09:05:00Z', 1)).then({ decision: 'launch', deploymentId: waiting.id });
+    expect(only(older, 'commit').env?.state.queued).toBeUndefined();
+    expect(committed(older, lost.id)).toMatchObject({ outcome: 'failed' });
+    const newerPush = given(expired).when(pushAt('2026-11-25T09:15:00Z', 5)).then({ decision: 'launch' });
+    expect(committed(newerPush, waiting.id)).toMatchObject({ outcome: 'superseded' });
+  });
+
+  it('refuses a request for an image older than the one rolled out, unless it is a deliberate rerun', () => {
+    const deployed = idleState({
+      env: {
+        environment: 'staging',
+        version: 9,
+        lastSucceeded: { deploymentId: 'x', image: imageN(2), pushedAt: '2026-11-25T09:10:00Z', at: '2026-11-25T09:12:00Z' },
+      },
+    });
+    given(deployed)
+      .when(pushAt('2026-11-25T09:05:00Z', 1))
+      .then({ decision: 'ignore', reason: /was pushed before .* rolled out already/ });
+    given(deployed)
+      .when(withEvent(pushAt('2026-11-25T09:05:00Z', 1), { top: { 'replay-name': 'roll-back' } }))
+      .then({ decision: 'launch', reason: /a deliberate roll back to an image pushed before/ });
   });
 });
