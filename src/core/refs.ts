@@ -16,6 +16,10 @@ export function deploymentIdOf(input: Input, config: Config): string | undefined
     case 'launch-result':
       return input.deploymentId;
     case 'invalid':
+    // Not known from the event: a pause-hook deployment is keyed by the target revision's image digest, and a
+    // deployment state change names the service's ecs-svc/… deployment (decisions for both: issue 11).
+    case 'hook-state':
+    case 'deployment-state':
       return undefined;
     default:
       return assertNever(input);
@@ -34,6 +38,8 @@ export function needsService(input: Input): boolean {
       return input.lastStatus === 'STOPPED';
     case 'launch-result':
     case 'invalid':
+    case 'hook-state':
+    case 'deployment-state':
       return false;
     default:
       return assertNever(input);

@@ -58,6 +58,9 @@ _lock = threading.Lock()
 
 
 class ServiceDeploymentNotFoundException(ECSException):
+    # moto finds an error's service model by the exception's module ("moto.<service>....").
+    __module__ = "moto.ecs.exceptions"
+
     def __init__(self, arn: str) -> None:
         super().__init__("ServiceDeploymentNotFoundException", f"The service deployment {arn} does not exist.")
 
