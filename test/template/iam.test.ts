@@ -294,7 +294,9 @@ describe('IAM: rollout modes and several services (issue 11)', () => {
 
   it('one Service in pause-hook mode: everything scoped to it; TaskFamily lists the families when they differ from the names', () => {
     const one = functionStatements(cfn, 'WatchFunction', { ...sampleParameters, RolloutMode: 'pause-hook' });
-    expect(resourcesOf(one, 'ecs:ContinueServiceDeployment')).toEqual([arn.service, cluster('service-deployment', 'shop-api', '/*')].sort());
+    expect(resourcesOf(one, 'ecs:ContinueServiceDeployment')).toEqual(
+      [arn.service, cluster('service-deployment', 'shop-api', '/*')].sort(),
+    );
     const families = functionStatements(cfn, 'LaunchFunction', { ...pauseHook, TaskFamily: 'web-app,worker-app' });
     expect(resourcesOf(families, 'ecs:RunTask')).toEqual([arn.family('web-app'), arn.family('worker-app')]);
   });
