@@ -2,7 +2,7 @@
 
 moto 5.2.1 raises NotImplementedError for ListServiceDeployments, DescribeServiceDeployments,
 DescribeServiceRevisions and ContinueServiceDeployment, and CreateService/UpdateService drop
-`deploymentConfiguration`. `apply()` adds them to moto's ECS backend and response class, in memory.
+`deploymentConfiguration`. `PATCHES` add them to moto's ECS backend and response class, in memory, when moto loads them.
 
 Nothing in moto makes a deployment pause, so the tests drive the owner's side through control endpoints
 (POST, JSON body, JSON answer; region defaults to eu-west-1, account to moto's 123456789012):
@@ -34,11 +34,8 @@ import threading
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from moto.core.responses import ActionResult
-from moto.ecs import models as ecs_models
-from moto.ecs import responses as ecs_responses
-from moto.ecs.exceptions import ECSException, InvalidParameterException
-from moto.moto_api._internal import mock_random
+# moto is imported inside the functions: loading moto's ECS backend costs about a second, and moto itself loads it
+# on the first ECS request only. test/support/moto_server.py applies PATCHES right after moto imports each module.
 
 DEFAULT_REGION = "eu-west-1"
 DEFAULT_ACCOUNT = "123456789012"
@@ -57,12 +54,27 @@ NEXT_STAGE = {
 _lock = threading.Lock()
 
 
-class ServiceDeploymentNotFoundException(ECSException):
-    # moto finds an error's service model by the exception's module ("moto.<service>....").
-    __module__ = "moto.ecs.exceptions"
+def _not_found(arn: str) -> Exception:
+    """ServiceDeploymentNotFoundException, an error of the ECS model moto serializes like its own."""
+    from moto.ecs.exceptions import ECSException
 
-    def __init__(self, arn: str) -> None:
-        super().__init__("ServiceDeploymentNotFoundException", f"The service deployment {arn} does not exist.")
+    class ServiceDeploymentNotFoundException(ECSException):
+        # moto finds an error's service model by the exception's module ("moto.<service>....").
+        __module__ = "moto.ecs.exceptions"
+
+    return ServiceDeploymentNotFoundException("ServiceDeploymentNotFoundException", f"The service deployment {arn} does not exist.")
+
+
+def _invalid(message: str) -> Exception:
+    from moto.ecs.exceptions import InvalidParameterException
+
+    return InvalidParameterException(message)
+
+
+def _random() -> Any:
+    from moto.moto_api._internal import mock_random
+
+    return mock_random
 
 
 class ControlError(Exception):
@@ -89,7 +101,7 @@ def _store(backend: Any) -> dict[str, dict[str, Any]]:
 def _deployment(backend: Any, arn: str) -> dict[str, Any]:
     found = _store(backend)["deployments"].get(arn)
     if found is None:
-        raise ServiceDeploymentNotFoundException(arn)
+        raise _not_found(arn)
     return found
 
 
@@ -127,18 +139,18 @@ def describe_service_revisions(self: Any, arns: list[str]) -> tuple[list[dict[st
 def continue_service_deployment(self: Any, arn: str, hook_id: str, action: str | None) -> str:
     action = action or "CONTINUE"
     if action not in ("CONTINUE", "ROLLBACK"):
-        raise InvalidParameterException(f"action must be CONTINUE or ROLLBACK, not {action}.")
+        raise _invalid(f"action must be CONTINUE or ROLLBACK, not {action}.")
     with _lock:
         deployment = _deployment(self, arn)
         hook = next((h for h in deployment["lifecycleHookDetails"] if h["hookId"] == hook_id), None)
         if hook is None:
-            raise InvalidParameterException(f"The lifecycle hook {hook_id} does not exist in service deployment {arn}.")
+            raise _invalid(f"The lifecycle hook {hook_id} does not exist in service deployment {arn}.")
         # AWS: "the hook must be in AWAITING_ACTION status; the deployment must be IN_PROGRESS". The error for a
         # late answer is not documented: InvalidParameterException is this emulator's guess.
         if hook["status"] != "AWAITING_ACTION":
-            raise InvalidParameterException(f"The lifecycle hook {hook_id} is {hook['status']}, not AWAITING_ACTION.")
+            raise _invalid(f"The lifecycle hook {hook_id} is {hook['status']}, not AWAITING_ACTION.")
         if deployment["status"] != "IN_PROGRESS":
-            raise InvalidParameterException(f"The service deployment {arn} is {deployment['status']}, not IN_PROGRESS.")
+            raise _invalid(f"The service deployment {arn} is {deployment['status']}, not IN_PROGRESS.")
         hook["status"] = "SUCCEEDED" if action == "CONTINUE" else "FAILED"
         deployment["updatedAt"] = _now()
         if action == "CONTINUE":
@@ -168,21 +180,21 @@ def _validate_hooks(configuration: dict[str, Any] | None) -> None:
         if hook.get("targetType") != "PAUSE":
             continue
         if hook.get("hookTargetArn") or hook.get("roleArn"):
-            raise InvalidParameterException("PAUSE lifecycle hooks do not take hookTargetArn or roleArn.")
+            raise _invalid("PAUSE lifecycle hooks do not take hookTargetArn or roleArn.")
         bad = NOT_PAUSABLE.intersection(hook.get("lifecycleStages") or [])
         if bad:
-            raise InvalidParameterException(f"PAUSE lifecycle hooks cannot be configured at {', '.join(sorted(bad))}.")
+            raise _invalid(f"PAUSE lifecycle hooks cannot be configured at {', '.join(sorted(bad))}.")
         minutes = (hook.get("timeoutConfiguration") or {}).get("timeoutInMinutes")
         if minutes is not None and not 1 <= int(minutes) <= 20160:
-            raise InvalidParameterException("timeoutInMinutes must be between 1 and 20160.")
+            raise _invalid("timeoutInMinutes must be between 1 and 20160.")
 
 
-def _patch_service_calls() -> None:
+def _patch_service_calls(ecs_responses: Any) -> None:
     response_cls = ecs_responses.EC2ContainerServiceResponse
     original_create = response_cls.create_service
     original_update = response_cls.update_service
 
-    def create_service(self: Any) -> ActionResult:
+    def create_service(self: Any) -> Any:
         configuration = self._get_param("deploymentConfiguration")
         _validate_hooks(configuration)
         result = original_create(self)
@@ -190,7 +202,7 @@ def _patch_service_calls() -> None:
             result.result["service"].deployment_configuration = configuration
         return result
 
-    def update_service(self: Any) -> ActionResult:
+    def update_service(self: Any) -> Any:
         configuration = self._get_param("deploymentConfiguration")
         _validate_hooks(configuration)
         # moto's update_service sets every parameter as a snake_case attribute, which is what DescribeServices reads.
@@ -208,26 +220,32 @@ def _pause_hooks(service: Any) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------- response methods (the JSON API)
 
 
-def _r_list_service_deployments(self: Any) -> ActionResult:
+def _result(value: dict[str, Any]) -> Any:
+    from moto.core.responses import ActionResult
+
+    return ActionResult(value)
+
+
+def _r_list_service_deployments(self: Any) -> Any:
     found = self.ecs_backend.list_service_deployments(self._get_param("cluster"), self._get_param("service"), self._get_param("status"))
-    return ActionResult({"serviceDeployments": found})
+    return _result({"serviceDeployments": found})
 
 
-def _r_describe_service_deployments(self: Any) -> ActionResult:
+def _r_describe_service_deployments(self: Any) -> Any:
     found, failures = self.ecs_backend.describe_service_deployments(self._get_param("serviceDeploymentArns") or [])
-    return ActionResult({"serviceDeployments": found, "failures": failures})
+    return _result({"serviceDeployments": found, "failures": failures})
 
 
-def _r_describe_service_revisions(self: Any) -> ActionResult:
+def _r_describe_service_revisions(self: Any) -> Any:
     found, failures = self.ecs_backend.describe_service_revisions(self._get_param("serviceRevisionArns") or [])
-    return ActionResult({"serviceRevisions": found, "failures": failures})
+    return _result({"serviceRevisions": found, "failures": failures})
 
 
-def _r_continue_service_deployment(self: Any) -> ActionResult:
+def _r_continue_service_deployment(self: Any) -> Any:
     arn = self.ecs_backend.continue_service_deployment(
         self._get_param("serviceDeploymentArn"), self._get_param("hookId"), self._get_param("action")
     )
-    return ActionResult({"serviceDeploymentArn": arn})
+    return _result({"serviceDeploymentArn": arn})
 
 
 # ---------------------------------------------------------------- events
@@ -278,6 +296,9 @@ def _digest(image: str) -> str:
 
 
 def _backend(body: dict[str, Any]) -> Any:
+    import moto.ecs.responses  # noqa: F401  (loads moto's ECS backend, and with it these patches)
+    from moto.ecs import models as ecs_models
+
     return ecs_models.ecs_backends[body.get("account", DEFAULT_ACCOUNT)][body.get("region", DEFAULT_REGION)]
 
 
@@ -288,7 +309,7 @@ def _revision(backend: Any, service: Any, task_definition_arn: str, digests: dic
         for c in definition.container_definitions
     ]
     revision: dict[str, Any] = {
-        "serviceRevisionArn": _arn(backend, "service-revision", service.cluster_name, service.name, str(mock_random.randint(10**18, 10**19 - 1))),
+        "serviceRevisionArn": _arn(backend, "service-revision", service.cluster_name, service.name, str(_random().randint(10**18, 10**19 - 1))),
         "serviceArn": service.arn,
         "clusterArn": service.cluster_arn,
         "taskDefinition": definition.arn,
@@ -324,9 +345,9 @@ def pause_deployment(body: dict[str, Any]) -> dict[str, Any]:
     with _lock:
         source = _revision(backend, service, service.task_definition, {}) if service.task_definition else None
         target = _revision(backend, service, body.get("taskDefinition") or service.task_definition, body.get("digests") or {})
-        arn = _arn(backend, "service-deployment", service.cluster_name, service.name, mock_random.get_random_string(20))
+        arn = _arn(backend, "service-deployment", service.cluster_name, service.name, _random().get_random_string(20))
         hook = {
-            "hookId": f"ecs-pause-{mock_random.get_random_hex(32)}",
+            "hookId": f"ecs-pause-{_random().get_random_hex(32)}",
             "targetType": "PAUSE",
             "status": "AWAITING_ACTION",
             "expiresAt": now + timedelta(minutes=int(timeout.get("timeoutInMinutes", 1440))),
@@ -355,7 +376,7 @@ def pause_deployment(body: dict[str, Any]) -> dict[str, Any]:
         service.deployments.insert(
             0,
             {
-                "id": f"ecs-svc/{mock_random.randint(0, 10**19)}",
+                "id": f"ecs-svc/{_random().randint(0, 10**19)}",
                 "status": "PRIMARY",
                 "taskDefinition": target["taskDefinition"],
                 "desiredCount": service.desired_count,
@@ -444,7 +465,7 @@ def _control(handler: Any) -> Any:
         try:
             raw = request.get_data(as_text=True)  # not request.data: a form content type leaves that empty
             return 200, {"Content-Type": "application/json"}, json.dumps(handler(json.loads(raw or "{}")))
-        except (ControlError, KeyError, ECSException) as error:
+        except Exception as error:  # a bad request (ControlError, KeyError, an ECS error): 400 with the reason
             message = getattr(error, "message", None) or str(error)
             return 400, {"Content-Type": "application/json"}, json.dumps({"error": f"{type(error).__name__}: {message}"})
 
@@ -452,7 +473,10 @@ def _control(handler: Any) -> Any:
     return view
 
 
-def apply() -> None:
+def apply_ecs(ecs_responses: Any) -> None:
+    """After moto.ecs.responses is imported (moto.ecs.models with it): the new actions and CreateService/UpdateService."""
+    from moto.ecs import models as ecs_models
+
     backend_cls = ecs_models.EC2ContainerServiceBackend
     backend_cls.list_service_deployments = list_service_deployments
     backend_cls.describe_service_deployments = describe_service_deployments
@@ -463,9 +487,14 @@ def apply() -> None:
     response_cls.describe_service_deployments = _r_describe_service_deployments
     response_cls.describe_service_revisions = _r_describe_service_revisions
     response_cls.continue_service_deployment = _r_continue_service_deployment
-    _patch_service_calls()
+    _patch_service_calls(ecs_responses)
 
-    from moto.moto_api._internal import urls as moto_api_urls
 
+def apply_moto_api(moto_api_urls: Any) -> None:
+    """After moto.moto_api._internal.urls is imported: the control endpoints beside /moto-api/reset."""
     for name, handler in (("pause-deployment", pause_deployment), ("time-out-hook", time_out_hook), ("deployment-state", deployment_state)):
         moto_api_urls.url_paths["{0}/moto-api/x-ecs-migrate/" + name] = _control(handler)
+
+
+# module name → the patch to apply right after moto imports it
+PATCHES = {"moto.ecs.responses": apply_ecs, "moto.moto_api._internal.urls": apply_moto_api}
