@@ -121,6 +121,19 @@ describe('moto pause-hook extension', () => {
     await expect(refused).rejects.toBeInstanceOf(InvalidParameterException);
   });
 
+  it('UpdateService replaces the hooks (and refuses a PAUSE hook with a target ARN)', async () => {
+    const moved = { ...PAUSE_HOOK, lifecycleStages: ['POST_SCALE_UP' as const] };
+    await c.ecs.send(new UpdateServiceCommand({ cluster: CLUSTER, service: WEB, deploymentConfiguration: { lifecycleHooks: [moved] } }));
+    const { services } = await c.ecs.send(new DescribeServicesCommand({ cluster: CLUSTER, services: [WEB] }));
+    expect(services?.[0]?.deploymentConfiguration?.lifecycleHooks).toEqual([moved]);
+
+    const withTarget = { ...PAUSE_HOOK, hookTargetArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:hook` };
+    const refused = c.ecs.send(
+      new UpdateServiceCommand({ cluster: CLUSTER, service: WEB, deploymentConfiguration: { lifecycleHooks: [withTarget] } }),
+    );
+    await expect(refused).rejects.toBeInstanceOf(InvalidParameterException);
+  });
+
   it('pauses a deployment the adapter reads: IN_PROGRESS, hook AWAITING_ACTION, target revision with digests; the event parses', async () => {
     // Act
     const paused = await pauseDeployment(endpoint(), {
