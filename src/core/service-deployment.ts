@@ -1,3 +1,4 @@
+import { isImageOfRepository, parseImageRef } from './image-ref.js';
 import type { NetworkConfig, ServiceInfo } from './state.js';
 
 /**
@@ -104,3 +105,52 @@ export type ServiceRolloutResult =
       ecsDeploymentId?: string;
     }
   | { service: string; ok: false; reason: string };
+
+export type RepositoryImage =
+  | {
+      ok: true;
+      /** The digest ECS resolved the REPOSITORY image to: what a pause-hook deployment is keyed by. */
+      digest: string;
+      /** `<registry>/<repository>@<digest>`: the image pinned by that digest. */
+      image: string;
+      /** The revision's containers that run it. */
+      containers: string[];
+    }
+  | { ok: false; reason: string };
+
+/**
+ * The `repository` image of a service revision, by the digest ECS resolved it to. Refused when no container
+ * runs an image of `repository`, when ECS gave no digest, or when containers run different digests of it.
+ */
+export function repositoryImageOf(revision: ServiceRevisionInfo, repository: string): RepositoryImage {
+  const matching = revision.containerImages.filter((c) => isImageOfRepository(c.image, repository));
+  if (matching.length === 0) {
+    const all = revision.containerImages.map((c) => `${c.containerName}=${c.image}`).join(', ') || 'no container images';
+    return {
+      ok: false,
+      reason: `service revision ${revision.serviceRevisionArn} runs no image of repository "${repository}" (${all}): check REPOSITORY`,
+    };
+  }
+  const undigested = matching.filter((c) => c.imageDigest === undefined).map((c) => c.containerName);
+  if (undigested.length > 0) {
+    return {
+      ok: false,
+      reason: `service revision ${revision.serviceRevisionArn} has no image digest for container ${undigested.join(', ')}`,
+    };
+  }
+  const digests = [...new Set(matching.map((c) => c.imageDigest as string))];
+  if (digests.length > 1) {
+    return {
+      ok: false,
+      reason: `service revision ${revision.serviceRevisionArn} runs ${digests.length} different digests of repository "${repository}" (${matching.map((c) => `${c.containerName}=${c.imageDigest}`).join(', ')}): one migration cannot cover them`,
+    };
+  }
+  const digest = digests[0] as string;
+  const registry = parseImageRef(matching[0]?.image ?? '')?.registry;
+  return {
+    ok: true,
+    digest,
+    image: `${registry !== undefined ? `${registry}/` : ''}${repository}@${digest}`,
+    containers: matching.map((c) => c.containerName),
+  };
+}
