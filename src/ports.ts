@@ -1,6 +1,14 @@
 import type { LaunchRequest, RolloutTarget } from './core/actions.js';
 import type { Deployment, LogLocation } from './core/deployment.js';
 import type { ContainerState } from './core/inputs.js';
+import type {
+  HookAnswer,
+  HookAnswerOutcome,
+  ImageRollout,
+  ServiceDeploymentInfo,
+  ServiceRevisionInfo,
+  ServiceRolloutResult,
+} from './core/service-deployment.js';
 import type { EnvironmentState, ServiceInfo } from './core/state.js';
 
 /** The small interfaces the shell drives. One AWS and one local implementation each; our own types in and out. */
@@ -24,6 +32,14 @@ export interface Ecs {
   updateService(target: RolloutTarget, taskDefinitionArn: string): Promise<void>;
   /** Container states of a task, when an event lacks the exit code. Undefined once ECS has forgotten the task. */
   describeContainers(cluster: string, taskArn: string): Promise<ContainerState[] | undefined>;
+  /** A service deployment: status, target revision, lifecycle hooks. Undefined when ECS does not know it. */
+  describeServiceDeployment(serviceDeploymentArn: string): Promise<ServiceDeploymentInfo | undefined>;
+  /** What a service revision runs: task definition, network, capacity, images with digests. Undefined when unknown. */
+  describeServiceRevision(serviceRevisionArn: string): Promise<ServiceRevisionInfo | undefined>;
+  /** ContinueServiceDeployment CONTINUE | ROLLBACK. A refusal (the hook moved on) is `{ ok: false }`, not an error. */
+  answerHook(answer: HookAnswer): Promise<HookAnswerOutcome>;
+  /** update-service mode, several services: every container whose image is in the repository gets the image. */
+  rollOutImage(request: ImageRollout): Promise<ServiceRolloutResult[]>;
 }
 
 export interface OutgoingEvent {

@@ -19,16 +19,14 @@ function optionalValue<T>(parse: (value: string | undefined, fail: (message: str
   );
 }
 
-/**
- * One configuration contract for Lambda environment variables, `explain --config FILE` and local mode.
- * Keys are the environment variable names. Values are strings, as in `process.env`.
- */
-export const configSchema = z.object({
+/** The keys of the configuration; `configSchema` adds the checks across keys (SERVICE / SERVICES). */
+const configFields = z.object({
   ENVIRONMENT: nonEmpty('an environment name such as "staging"').check(
     z.regex(ENVIRONMENT_NAME, { error: 'expected lower-case letters, digits and "-", starting with a letter, at most 32 characters' }),
   ),
   CLUSTER: nonEmpty('the ECS cluster name or ARN'),
-  SERVICE: nonEmpty('the ECS service name'),
+  /** The one gated service; SERVICES names several. Exactly one of the two is set. */
+  SERVICE: optionalText,
   CONTAINER: nonEmpty('the name of the container in the task definition that runs the migration'),
   REPOSITORY: nonEmpty('the ECR repository name whose pushes trigger a migration'),
   TAG_PATTERN: optionalText,
@@ -53,9 +51,50 @@ export const configSchema = z.object({
     if (source.startsWith('aws.')) fail('expected a source that does not start with "aws." (reserved by AWS)');
     return source;
   }),
+  ...rolloutKeys(),
 });
 
+/**
+ * One configuration contract for Lambda environment variables, `explain --config FILE` and local mode.
+ * Keys are the environment variable names. Values are strings, as in `process.env`. In the output, `SERVICES`
+ * lists every gated service (SERVICE alone gives one) and `SERVICE` is the first of them.
+ */
+export const configSchema = z.pipe(
+  configFields.check(
+    z.superRefine(
+      (c, ctx) => {
+        const one = typeof c.SERVICE === 'string';
+        const several = Array.isArray(c.SERVICES);
+        if (one && several) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['SERVICES'],
+            input: c.SERVICES,
+            message: 'set SERVICE (one service) or SERVICES (several), not both',
+          });
+        } else if (!one && !several) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['SERVICE'],
+            input: undefined,
+            message: 'missing; expected the ECS service name (or SERVICES: comma-separated service names)',
+          });
+        }
+      },
+      // Also when other keys are invalid, so every problem is named at once.
+      { when: () => true },
+    ),
+  ),
+  z.transform(({ SERVICE, SERVICES, ...rest }) => {
+    const services = SERVICES ?? (SERVICE !== undefined ? [SERVICE] : []);
+    return { ...rest, SERVICE: services[0] ?? '', SERVICES: services };
+  }),
+);
+
 export type Config = z.output<typeof configSchema>;
+
+/** Every key of the configuration contract (what a stack sets on its functions). */
+export const CONFIG_KEYS = Object.keys(configFields.shape) as (keyof z.input<typeof configFields>)[];
 export type ConfigInput = z.input<typeof configSchema>;
 
 /** Settings only the AWS adapters need; validated by the handlers at cold start. */
@@ -80,6 +119,62 @@ export function parseConfig(values: Record<string, unknown>): ConfigResult<Confi
 
 export function parseAwsConfig(values: Record<string, unknown>): ConfigResult<AwsConfig> {
   return validate(awsConfigSchema, values);
+}
+
+/** ECS deployment lifecycle stages where a PAUSE hook may wait (not TEST_ or PRODUCTION_TRAFFIC_SHIFT). */
+export const PAUSE_STAGES = [
+  'RECONCILE_SERVICE',
+  'PRE_SCALE_UP',
+  'POST_SCALE_UP',
+  'POST_TEST_TRAFFIC_SHIFT',
+  'PRE_PRODUCTION_TRAFFIC_SHIFT',
+  'POST_PRODUCTION_TRAFFIC_SHIFT',
+] as const;
+export type PauseStage = (typeof PAUSE_STAGES)[number];
+
+export const ROLLOUT_MODES = ['update-service', 'pause-hook'] as const;
+export type RolloutMode = (typeof ROLLOUT_MODES)[number];
+
+/** Issue 11: how the rollout is gated, which services, and how long a rollout is followed. */
+function rolloutKeys() {
+  return {
+    /** `update-service` (default): ecs-migrate updates the services itself. `pause-hook`: the owner's deployment pauses at HOOK_STAGE and waits. */
+    ROLLOUT_MODE: optionalValue((v, fail): RolloutMode => {
+      const mode = v ?? 'update-service';
+      if (!(ROLLOUT_MODES as readonly string[]).includes(mode)) fail('expected update-service (default) or pause-hook');
+      return mode as RolloutMode;
+    }),
+    /** The stage of the services' PAUSE lifecycle hook (pause-hook mode). */
+    HOOK_STAGE: optionalValue((v, fail): PauseStage => {
+      const stage = v ?? 'PRE_SCALE_UP';
+      if (stage === 'TEST_TRAFFIC_SHIFT' || stage === 'PRODUCTION_TRAFFIC_SHIFT') {
+        fail(`ECS does not allow PAUSE hooks at ${stage} (it is also run during rollback); expected one of ${PAUSE_STAGES.join(', ')}`);
+      } else if (!(PAUSE_STAGES as readonly string[]).includes(stage)) {
+        fail(`expected one of ${PAUSE_STAGES.join(', ')} (default PRE_SCALE_UP)`);
+      }
+      return stage as PauseStage;
+    }),
+    /** Several gated services, comma-separated (web and worker on one database). */
+    SERVICES: optionalValue((v, fail) => {
+      if (v === undefined) return undefined;
+      const services = v
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
+      if (services.length === 0) fail('expected comma-separated ECS service names');
+      const twice = services.filter((s, i) => services.indexOf(s) !== i);
+      if (twice.length > 0) fail(`expected each service once (${[...new Set(twice)].join(', ')} more than once)`);
+      const bad = services.filter((s) => !/^[A-Za-z0-9_-]{1,255}$/.test(s));
+      if (bad.length > 0) fail(`expected service names of letters, digits, "-" and "_" (not ${bad.map((b) => `"${b}"`).join(', ')})`);
+      return services;
+    }),
+    /** Minutes a rollout is followed for an `ECS Deployment State Change` verdict before it is recorded as unconfirmed. */
+    ROLLOUT_WATCH_MINUTES: optionalValue((v, fail) => {
+      const n = Number(v ?? '30');
+      if (!Number.isFinite(n) || n <= 0 || n > 24 * 60) fail('expected a number of minutes between 0 and 1440 (default 30)');
+      return n;
+    }),
+  };
 }
 
 function validate<S extends z.ZodMiniType>(schema: S, values: Record<string, unknown>): ConfigResult<z.output<S>> {

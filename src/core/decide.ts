@@ -1,4 +1,4 @@
-import { assertNever, type Decision, reject } from './actions.js';
+import { assertNever, type Decision, ignore, reject } from './actions.js';
 import type { DecideContext } from './context.js';
 import { decideDeployRequest, decideEcrImageAction, decideRunCommand } from './decide-launch.js';
 import { decideCancel, decideUnlock } from './decide-operator.js';
@@ -32,6 +32,11 @@ export function decide(input: Input, state: ControllerState, ctx: DecideContext)
       const { reason, eventId, source, detailType } = input;
       return reject(reason, { environment: ctx.config.ENVIRONMENT, reason, eventId, source, detailType });
     }
+    // Placeholders that keep this switch exhaustive until the pause-hook and rollout decisions exist (issue 11).
+    case 'hook-state':
+      return ignore(`ECS Hook State Change ${input.eventName} (hook ${input.hookId}) is not handled yet`);
+    case 'deployment-state':
+      return ignore(`ECS Deployment State Change ${input.eventName} (${input.deploymentId}) is not handled yet`);
     default:
       return assertNever(input);
   }

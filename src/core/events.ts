@@ -114,3 +114,46 @@ export const envelope = z.object({
   detail: z.unknown(),
   'replay-name': optionalText,
 });
+
+// ---------------------------------------------------------------- ECS service deployments (pause-hook mode, rollouts)
+
+export const ECS_HOOK_DETAIL_TYPE = 'ECS Hook State Change';
+export const ECS_DEPLOYMENT_DETAIL_TYPE = 'ECS Deployment State Change';
+
+/** `detail.eventName` of `ECS Hook State Change`: HOOK_SUCCEEDED follows a CONTINUE, HOOK_FAILED a ROLLBACK. */
+export const HOOK_EVENT_NAMES = ['HOOK_IN_PROGRESS', 'HOOK_AWAITING_ACTION', 'HOOK_SUCCEEDED', 'HOOK_FAILED', 'HOOK_TIMED_OUT'] as const;
+/** `detail.eventName` of `ECS Deployment State Change`. */
+export const DEPLOYMENT_EVENT_NAMES = [
+  'SERVICE_DEPLOYMENT_IN_PROGRESS',
+  'SERVICE_DEPLOYMENT_COMPLETED',
+  'SERVICE_DEPLOYMENT_FAILED',
+] as const;
+
+const ecsArn = (kind: string) =>
+  z.string().check(z.regex(new RegExp(`^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\\d{12}:${kind}/`), { error: `expected an ECS ${kind} ARN` }));
+
+/**
+ * A lifecycle hook's state change. It carries no task definition and no `version`: the deployment and its
+ * target revision are read with DescribeServiceDeployments / DescribeServiceRevisions.
+ */
+export const hookStateDetail = z.object({
+  eventType: optionalText,
+  eventName: z.enum(HOOK_EVENT_NAMES),
+  hookId: text,
+  hookType: text,
+  lifecycleStage: text,
+  clusterArn: ecsArn('cluster'),
+  serviceArn: ecsArn('service'),
+  serviceDeploymentArn: ecsArn('service-deployment'),
+  expiresAt: z.optional(z.iso.datetime({ offset: true })),
+  updatedAt: optionalText,
+});
+
+/** A service deployment's state change; the service is the event's `resources[0]`, the deployment an `ecs-svc/…` id. */
+export const deploymentStateDetail = z.object({
+  eventType: text,
+  eventName: z.enum(DEPLOYMENT_EVENT_NAMES),
+  deploymentId: text,
+  updatedAt: text,
+  reason: optionalText,
+});

@@ -107,4 +107,54 @@ export type TriggerInput = EcrImageActionInput | DeployRequestInput | RunCommand
 
 export type OperatorInput = CancelRequestInput | UnlockRequestInput;
 
-export type Input = TriggerInput | OperatorInput | TaskStateInput | TimeoutCheckInput | InvalidInput | LaunchResultInput;
+export type Input =
+  | TriggerInput
+  | OperatorInput
+  | TaskStateInput
+  | TimeoutCheckInput
+  | InvalidInput
+  | LaunchResultInput
+  | EcsDeploymentInput;
+
+/** An ECS `Hook State Change` event (lifecycle hooks; pause-hook mode acts on PAUSE hooks). */
+export interface HookStateInput {
+  kind: 'hook-state';
+  eventId: string;
+  /** The event's time. */
+  at: string;
+  replayName?: string;
+  eventName: 'HOOK_IN_PROGRESS' | 'HOOK_AWAITING_ACTION' | 'HOOK_SUCCEEDED' | 'HOOK_FAILED' | 'HOOK_TIMED_OUT';
+  hookId: string;
+  /** `PAUSE` (or `AWS_LAMBDA` for a Lambda hook). */
+  hookType: string;
+  lifecycleStage: string;
+  clusterArn: string;
+  serviceArn: string;
+  serviceDeploymentArn: string;
+  /** When ECS applies the hook's timeout action by itself. */
+  expiresAt?: string;
+  updatedAt?: string;
+}
+
+/** An ECS `Deployment State Change` event: how a service rollout ended (or is going). */
+export interface DeploymentStateInput {
+  kind: 'deployment-state';
+  eventId: string;
+  at: string;
+  eventName: 'SERVICE_DEPLOYMENT_IN_PROGRESS' | 'SERVICE_DEPLOYMENT_COMPLETED' | 'SERVICE_DEPLOYMENT_FAILED';
+  /** INFO, WARN or ERROR. */
+  eventType: string;
+  /** The event's `resources[0]`. */
+  serviceArn: string;
+  /** The `ecs-svc/…` deployment of the service. */
+  deploymentId: string;
+  updatedAt: string;
+  reason?: string;
+  /**
+   * ECS reports a circuit-breaker rollback as SERVICE_DEPLOYMENT_IN_PROGRESS whose reason says it is rolling back
+   * ("ECS deployment circuit breaker: rolling back to deploymentId …"); true for those.
+   */
+  rollingBack: boolean;
+}
+
+export type EcsDeploymentInput = HookStateInput | DeploymentStateInput;

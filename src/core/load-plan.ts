@@ -34,6 +34,8 @@ export function loadPlan(input: Input, config: Config): LoadPlan {
       return { deploymentId: input.deploymentId, service: { image: false } };
     case 'launch-result':
       return { deploymentId: input.deploymentId };
+    case 'hook-state':
+    case 'deployment-state':
     case 'invalid':
       return {};
     default:

@@ -4,13 +4,17 @@ import {
   CANCEL_REQUEST,
   cancelRequestDetail,
   DEPLOY_REQUEST,
+  deploymentStateDetail,
   deployRequestDetail,
   ECR_DETAIL_TYPE,
   ECR_SOURCE,
+  ECS_DEPLOYMENT_DETAIL_TYPE,
+  ECS_HOOK_DETAIL_TYPE,
   ECS_SOURCE,
   ECS_TASK_DETAIL_TYPE,
   ecrImageActionDetail,
   envelope,
+  hookStateDetail,
   RUN_COMMAND,
   runCommandDetail,
   TIMEOUT_DETAIL_TYPE,
@@ -111,10 +115,52 @@ export function parseInput(raw: unknown, options: ParseOptions): Input {
     };
   }
 
+  if (e.source === ECS_SOURCE && (e['detail-type'] === ECS_HOOK_DETAIL_TYPE || e['detail-type'] === ECS_DEPLOYMENT_DETAIL_TYPE)) {
+    return parseEcsDeploymentEvent(e, ids, replay);
+  }
+
   return {
     kind: 'invalid',
     ...ids,
-    reason: `unsupported event: source "${e.source}" with detail-type "${e['detail-type']}" (expected ${ECR_SOURCE}/${ECR_DETAIL_TYPE}, ${ECS_SOURCE}/${ECS_TASK_DETAIL_TYPE}, ${TIMEOUT_SOURCE}/${TIMEOUT_DETAIL_TYPE}, or ${options.requestSource}/${DEPLOY_REQUEST}|${RUN_COMMAND}|${CANCEL_REQUEST}|${UNLOCK_REQUEST})`,
+    reason: `unsupported event: source "${e.source}" with detail-type "${e['detail-type']}" (expected ${ECR_SOURCE}/${ECR_DETAIL_TYPE}, ${ECS_SOURCE}/${ECS_TASK_DETAIL_TYPE}|${ECS_HOOK_DETAIL_TYPE}|${ECS_DEPLOYMENT_DETAIL_TYPE}, ${TIMEOUT_SOURCE}/${TIMEOUT_DETAIL_TYPE}, or ${options.requestSource}/${DEPLOY_REQUEST}|${RUN_COMMAND}|${CANCEL_REQUEST}|${UNLOCK_REQUEST})`,
+  };
+}
+
+/** `ECS Hook State Change` and `ECS Deployment State Change`. */
+function parseEcsDeploymentEvent(
+  e: { id: string; time: string; resources: string[]; 'detail-type': string; detail: unknown },
+  ids: Omit<InvalidInput, 'kind' | 'reason'>,
+  replay: { replayName?: string },
+): Input {
+  if (e['detail-type'] === ECS_HOOK_DETAIL_TYPE) {
+    const d = hookStateDetail.safeParse(e.detail);
+    if (!d.success) return invalidDetail(d.error, ids);
+    const { eventType: _eventType, expiresAt, updatedAt, ...rest } = d.data;
+    return {
+      kind: 'hook-state',
+      eventId: e.id,
+      at: e.time,
+      ...replay,
+      ...rest,
+      ...(expiresAt !== undefined ? { expiresAt } : {}),
+      ...(updatedAt !== undefined ? { updatedAt } : {}),
+    };
+  }
+  const d = deploymentStateDetail.safeParse(e.detail);
+  if (!d.success) return invalidDetail(d.error, ids);
+  const serviceArn = e.resources.find((r) => /^arn:aws[a-z-]*:ecs:[^:]+:\d{12}:service\//.test(r));
+  if (serviceArn === undefined) {
+    return { kind: 'invalid', ...ids, reason: `invalid "${ids.detailType}" event: resources: expected the service ARN` };
+  }
+  const { reason, ...rest } = d.data;
+  return {
+    kind: 'deployment-state',
+    eventId: e.id,
+    at: e.time,
+    serviceArn,
+    ...rest,
+    ...(reason !== undefined ? { reason } : {}),
+    rollingBack: rest.eventName === 'SERVICE_DEPLOYMENT_IN_PROGRESS' && /\broll(ing)? ?back\b/i.test(reason ?? ''),
   };
 }
 

@@ -12,9 +12,11 @@ export function roleOf(input: Input): Role | undefined {
     case 'run-command':
     case 'cancel-request':
     case 'unlock-request':
+    case 'hook-state':
       return 'launch';
     case 'task-state':
     case 'timeout-check':
+    case 'deployment-state':
       return 'watch';
     case 'launch-result':
     case 'invalid':

@@ -27,11 +27,12 @@ describe('configuration contract', () => {
     const result = parseConfig({ ENVIRONMENT: 'staging' });
     expect(result.ok).toBe(false);
     if (result.ok) return;
+    // SERVICE is checked with SERVICES, after the single keys.
     expect(result.problems).toEqual([
       expect.stringMatching(/^CLUSTER: missing; expected the ECS cluster/),
-      expect.stringMatching(/^SERVICE: missing; expected the ECS service/),
       expect.stringMatching(/^CONTAINER: missing; expected the name of the container/),
       expect.stringMatching(/^REPOSITORY: missing; expected the ECR repository/),
+      expect.stringMatching(/^SERVICE: missing; expected the ECS service/),
     ]);
   });
 

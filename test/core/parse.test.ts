@@ -27,6 +27,14 @@ const expectedKinds: Record<string, string> = {
   'task-stopped-no-exit-code': 'task-state',
   'task-stopped-not-ours': 'task-state',
   'timeout-check': 'timeout-check',
+  'hook-in-progress': 'hook-state',
+  'hook-awaiting-action': 'hook-state',
+  'hook-succeeded': 'hook-state',
+  'hook-failed': 'hook-state',
+  'hook-timed-out': 'hook-state',
+  'deployment-completed': 'deployment-state',
+  'deployment-failed': 'deployment-state',
+  'deployment-rolling-back': 'deployment-state',
 };
 
 describe('parseInput', () => {

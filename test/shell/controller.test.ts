@@ -42,6 +42,10 @@ function harness(launch: (r: LaunchRequest) => Promise<LaunchOutcome> = launchOk
     stopTask: async () => {},
     updateService: async () => {},
     describeContainers: async () => undefined,
+    describeServiceDeployment: async () => undefined,
+    describeServiceRevision: async () => undefined,
+    answerHook: async () => ({ ok: true }),
+    rollOutImage: async () => [],
   };
   const ports: Ports = {
     ecs,

@@ -1,14 +1,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { findOnPath, MOTO_COMMAND, MOTO_INSTALL_HINT } from '../../infra/require-moto.mjs';
 
 /**
- * A plain `moto_server` (moto 5.x) on a free port of 127.0.0.1, for integration tests.
+ * moto (5.x) on a free port of 127.0.0.1, for integration tests, started as `python3 moto_server.py` (beside this
+ * file): moto's own server with the tests' extensions applied in memory (ECS pause hooks, see moto_pause_hooks.py).
  *
  * Start one per test run (vitest's globalSetup, test/support/moto-global-setup.ts, does) and call
  * `resetMoto(endpoint)` between tests: starting moto takes about 2 s, a reset a few milliseconds.
- * No patches are applied: everything these tests need works on plain moto 5.2.1 (rules filter deliveries to
- * SQS targets; see ../shared/notes/moto-5.2.1.md for what does not, e.g. TestEventPattern and Lambda targets).
+ * Everything else is plain moto 5.2.1 (rules filter deliveries to SQS targets; see ../shared/notes/moto-5.2.1.md for
+ * what does not work, e.g. TestEventPattern and Lambda targets).
  *
  *   const moto = await startMotoServer();
  *   // ... clients with { endpoint: moto.endpoint, region: 'eu-west-1', maxAttempts: 1 }
@@ -26,7 +28,7 @@ export interface MotoServer {
 }
 
 export interface StartMotoOptions {
-  /** The executable (default: moto_server found on PATH). */
+  /** The Python interpreter that has moto installed (default: python3 found on PATH). */
   command?: string;
   /** How long to wait for the server to answer (default 30 s). */
   timeoutMs?: number;
@@ -40,9 +42,14 @@ export class MotoNotInstalledError extends Error {
   }
 }
 
-/** Starts moto_server on a free local port and resolves once it answers. */
+/** The server entry: imports moto, applies the tests' extensions, then runs `moto.server.main(argv)`. */
+export const MOTO_ENTRY = join(import.meta.dirname, 'moto_server.py');
+
+/** Starts moto on a free local port and resolves once it answers. */
 export async function startMotoServer(options: StartMotoOptions = {}): Promise<MotoServer> {
-  const command = options.command ?? findOnPath(MOTO_COMMAND);
+  // moto_server on PATH is how an installed moto is recognised (its install hint applies); the entry runs in python3.
+  if (options.command === undefined && findOnPath(MOTO_COMMAND) === undefined) throw new MotoNotInstalledError();
+  const command = options.command ?? findOnPath('python3');
   if (command === undefined) throw new MotoNotInstalledError();
   const timeoutMs = options.timeoutMs ?? 30_000;
 
@@ -66,7 +73,7 @@ export async function resetMoto(endpoint: string): Promise<void> {
 }
 
 async function launch(command: string, port: number, timeoutMs: number): Promise<MotoServer> {
-  const child = spawn(command, ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(command, [MOTO_ENTRY, '-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => {

@@ -26,12 +26,15 @@ const { eventbridge: events, sqs } = clients;
 
 const { cloudformation: cfn } = loadTemplate();
 
-type Rule = 'ecrPush' | 'deployRequest' | 'taskState' | 'halted';
+type Rule = 'ecrPush' | 'deployRequest' | 'taskState' | 'halted' | 'hookState' | 'deploymentState';
 const RULES: Record<Rule, string> = {
   ecrPush: 'LaunchFunctionEcrPush',
   deployRequest: 'LaunchFunctionDeployRequest',
   taskState: 'WatchFunctionMigrationTaskStateChange',
   halted: 'MigrationHaltedRule',
+  // The hook rule exists in pause-hook mode only (Condition IsPauseHook); its pattern is tested in both.
+  hookState: 'HookStateRule',
+  deploymentState: 'WatchFunctionDeploymentStateChange',
 };
 
 type Sample = JsonObject & { source: string; 'detail-type': string; detail: JsonObject; resources?: string[] };
@@ -155,8 +158,33 @@ const withTagPattern: Case[] = [
   ['a task of ours DEPROVISIONING', () => changed('task-stopped-success', (e) => (e.detail.lastStatus = 'DEPROVISIONING')), []],
   ['a task event from a foreign source', () => changed('task-stopped-success', (e) => (e.source = 'my.ecs')), []],
   ['timeout-check (Scheduler invokes the watcher directly; no rule takes it)', () => sample('timeout-check'), []],
+  ...ecsDeploymentCases(),
   ...emitted(),
 ];
+
+/** ECS Hook State Change (pause-hook mode) and ECS Deployment State Change of the gated service (shop-api, PRE_SCALE_UP). */
+function ecsDeploymentCases(): Case[] {
+  const otherService = 'arn:aws:ecs:eu-west-1:123456789012:service/shop-staging/shop-admin';
+  return [
+    ['hook-awaiting-action', () => sample('hook-awaiting-action'), ['hookState']],
+    ['hook-succeeded (history)', () => sample('hook-succeeded'), ['hookState']],
+    ['hook-failed (history)', () => sample('hook-failed'), ['hookState']],
+    ['hook-timed-out (history)', () => sample('hook-timed-out'), ['hookState']],
+    ['hook-in-progress (says nothing new)', () => sample('hook-in-progress'), []],
+    ['a hook at another stage', () => changed('hook-awaiting-action', (e) => (e.detail.lifecycleStage = 'POST_SCALE_UP')), []],
+    ['a hook of another service', () => changed('hook-awaiting-action', (e) => (e.detail.serviceArn = otherService)), []],
+    [
+      'a hook of the service in another cluster',
+      () => changed('hook-awaiting-action', (e) => (e.detail.clusterArn = 'arn:aws:ecs:eu-west-1:123456789012:cluster/shop-production')),
+      [],
+    ],
+    ['a Lambda hook', () => changed('hook-awaiting-action', (e) => (e.detail.hookType = 'AWS_LAMBDA')), []],
+    ['deployment-completed', () => sample('deployment-completed'), ['deploymentState']],
+    ['deployment-failed', () => sample('deployment-failed'), ['deploymentState']],
+    ['deployment-rolling-back', () => sample('deployment-rolling-back'), ['deploymentState']],
+    ['a deployment of another service', () => changed('deployment-completed', (e) => (e.resources = [otherService])), []],
+  ];
+}
 
 /** What ecs-migrate emits must never trigger it again; only Rollout Halted of this environment reaches the halted queue. */
 function emitted(): Case[] {
@@ -266,5 +294,37 @@ describe('the archive', () => {
       ['rerun-test', 'gh-run-9812-1'],
       ['rerun-test', 'gh-run-9813-1'],
     ]);
+  });
+});
+
+describe('pause-hook rules with Services and another HookStage', () => {
+  let bus: Bus;
+  beforeAll(async () => {
+    await resetMoto();
+    bus = await createRules({
+      ...sampleParameters,
+      RolloutMode: 'pause-hook',
+      Service: '',
+      Services: 'shop-api,shop-worker',
+      HookStage: 'POST_SCALE_UP',
+    });
+  });
+  const worker = 'arn:aws:ecs:eu-west-1:123456789012:service/shop-staging/shop-worker';
+
+  it.each<Case>([
+    [
+      'a hook of the second service at HookStage',
+      () => changed('hook-awaiting-action', (e) => Object.assign(e.detail, { serviceArn: worker, lifecycleStage: 'POST_SCALE_UP' })),
+      ['hookState'],
+    ],
+    [
+      'a hook of the first service at HookStage',
+      () => changed('hook-awaiting-action', (e) => (e.detail.lifecycleStage = 'POST_SCALE_UP')),
+      ['hookState'],
+    ],
+    ['a hook at PRE_SCALE_UP (not HookStage)', () => sample('hook-awaiting-action'), []],
+    ['a deployment of the second service', () => changed('deployment-failed', (e) => (e.resources = [worker])), ['deploymentState']],
+  ])('%s', async (_, event, expected) => {
+    expect(await deliver(bus, event())).toEqual(expected);
   });
 });

@@ -241,3 +241,70 @@ describe('IAM: least privilege of the functions', () => {
     });
   });
 });
+
+describe('IAM: rollout modes and several services (issue 11)', () => {
+  const { cloudformation: cfn } = loadTemplate();
+  const cluster = (kind: string, name: string, tail = '') => `arn:aws:ecs:${REGION}:${ACCOUNT}:${kind}/shop-staging/${name}${tail}`;
+  const services = ['shop-web', 'shop-worker'];
+  const several = { ...sampleParameters, Service: '', Services: services.join(',') };
+  const pauseHook = { ...several, RolloutMode: 'pause-hook' };
+  const both = (parameters: Record<string, string>) => ({
+    launcher: functionStatements(cfn, 'LaunchFunction', parameters),
+    watcher: functionStatements(cfn, 'WatchFunction', parameters),
+  });
+
+  it('update-service mode with Services: reads and updates every listed service, runs tasks of their families', () => {
+    const { launcher, watcher } = both(several);
+    expect(resourcesOf(watcher, 'ecs:UpdateService')).toEqual(services.map((s) => cluster('service', s)));
+    for (const statements of [launcher, watcher]) {
+      expect(resourcesOf(statements, 'ecs:DescribeServices')).toEqual(services.map((s) => cluster('service', s)));
+      expect(resourcesOf(statements, 'ecs:RunTask')).toEqual(services.map((s) => arn.family(s)));
+      expect(grants(statements, 'ecs:RegisterTaskDefinition')).not.toHaveLength(0);
+      for (const action of ['ecs:ContinueServiceDeployment', 'ecs:DescribeServiceDeployments', 'ecs:DescribeServiceRevisions']) {
+        expect(grants(statements, action), action).toHaveLength(0);
+      }
+    }
+  });
+
+  it('pause-hook mode: no UpdateService and no RegisterTaskDefinition; tags only what RunTask creates', () => {
+    const { launcher, watcher } = both(pauseHook);
+    for (const statements of [launcher, watcher]) {
+      expect(grants(statements, 'ecs:UpdateService')).toHaveLength(0);
+      expect(grants(statements, 'ecs:RegisterTaskDefinition')).toHaveLength(0);
+      expect(grants(statements, 'ecs:DescribeTaskDefinition')).not.toHaveLength(0);
+      expect(grants(statements, 'ecs:TagResource')[0]?.Condition).toEqual({ StringEquals: { 'ecs:CreateAction': ['RunTask'] } });
+    }
+  });
+
+  it('pause-hook mode: answers and reads deployments on service and service-deployment, revisions on service and service-revision, per service', () => {
+    const { launcher, watcher } = both(pauseHook);
+    for (const statements of [launcher, watcher]) {
+      const serviceArns = services.map((s) => cluster('service', s));
+      for (const action of ['ecs:ContinueServiceDeployment', 'ecs:DescribeServiceDeployments']) {
+        expect(resourcesOf(statements, action), action).toEqual(
+          [...serviceArns, ...services.map((s) => cluster('service-deployment', s, '/*'))].sort(),
+        );
+      }
+      expect(resourcesOf(statements, 'ecs:DescribeServiceRevisions')).toEqual(
+        [...serviceArns, ...services.map((s) => cluster('service-revision', s, '/*'))].sort(),
+      );
+      expect(resourcesOf(statements, 'ecs:RunTask')).toEqual(services.map((s) => arn.family(s)));
+    }
+  });
+
+  it('one Service in pause-hook mode: everything scoped to it; TaskFamily lists the families when they differ from the names', () => {
+    const one = functionStatements(cfn, 'WatchFunction', { ...sampleParameters, RolloutMode: 'pause-hook' });
+    expect(resourcesOf(one, 'ecs:ContinueServiceDeployment')).toEqual(
+      [arn.service, cluster('service-deployment', 'shop-api', '/*')].sort(),
+    );
+    const families = functionStatements(cfn, 'LaunchFunction', { ...pauseHook, TaskFamily: 'web-app,worker-app' });
+    expect(resourcesOf(families, 'ecs:RunTask')).toEqual([arn.family('web-app'), arn.family('worker-app')]);
+  });
+
+  it('five services at most, each granted once', () => {
+    const five = ['a', 'b', 'c', 'd', 'e'];
+    const statements = functionStatements(cfn, 'LaunchFunction', { ...pauseHook, Services: five.join(',') });
+    expect(resourcesOf(statements, 'ecs:DescribeServices')).toEqual(five.map((s) => cluster('service', s)));
+    expect(resourcesOf(statements, 'ecs:DescribeServiceRevisions')).toHaveLength(10);
+  });
+});

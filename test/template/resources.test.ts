@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { awsConfigSchema, configSchema } from '../../src/core/config.js';
+import { awsConfigSchema, CONFIG_KEYS } from '../../src/core/config.js';
 import { type Json, type JsonObject, loadTemplate, resolver, resource, resourcesOfType, sampleParameters } from './template.js';
 
 /** The translated template's resources, resolved for the sample parameters unless a test says otherwise. */
@@ -27,17 +27,16 @@ describe('functions', () => {
 
     it(`${id}: gets every key of the configuration contract`, () => {
       const variables = (props(id).Environment as { Variables: Record<string, string> }).Variables;
-      const contract = [
-        ...Object.keys(configSchema.shape),
-        ...Object.keys(awsConfigSchema.shape),
-        'POWERTOOLS_SERVICE_NAME',
-        'POWERTOOLS_LOG_LEVEL',
-      ];
+      const contract = [...CONFIG_KEYS, ...Object.keys(awsConfigSchema.shape), 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_LOG_LEVEL'];
       expect(Object.keys(variables).sort()).toEqual(contract.sort());
       expect(variables).toEqual({
         ENVIRONMENT: 'staging',
         CLUSTER: 'shop-staging',
         SERVICE: 'shop-api',
+        SERVICES: '',
+        ROLLOUT_MODE: 'update-service',
+        HOOK_STAGE: 'PRE_SCALE_UP',
+        ROLLOUT_WATCH_MINUTES: '30',
         CONTAINER: 'app',
         REPOSITORY: 'shop-api',
         TAG_PATTERN: 'v*',
@@ -86,12 +85,14 @@ describe('functions', () => {
 describe('rules: retries and dead letters on every target', () => {
   const rules = resourcesOfType(cfn, 'AWS::Events::Rule');
 
-  it('has the three trigger rules and the halted-migration rule', () => {
-    expect(rules.map(([id]) => id).sort()).toEqual([
-      'LaunchFunctionDeployRequest',
-      'LaunchFunctionEcrPush',
-      'MigrationHaltedRule',
-      'WatchFunctionMigrationTaskStateChange',
+  it('has the trigger rules, the deployment-state rule, the halted-migration rule, and the hook rule in pause-hook mode', () => {
+    expect(rules.map(([id, r]) => [id, r.Condition ?? 'always']).sort()).toEqual([
+      ['HookStateRule', 'IsPauseHook'],
+      ['LaunchFunctionDeployRequest', 'always'],
+      ['LaunchFunctionEcrPush', 'always'],
+      ['MigrationHaltedRule', 'always'],
+      ['WatchFunctionDeploymentStateChange', 'always'],
+      ['WatchFunctionMigrationTaskStateChange', 'always'],
     ]);
   });
 
@@ -111,8 +112,14 @@ describe('rules: retries and dead letters on every target', () => {
     const [allow, deny] = policy.PolicyDocument.Statement;
     expect(allow).toMatchObject({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage' });
     const condition = allow?.Condition as { ArnEquals: { 'aws:SourceArn': string[] } } | undefined;
-    expect([...(condition?.ArnEquals['aws:SourceArn'] ?? [])].sort()).toEqual(rules.map(([id]) => `<${id}.Arn>`).sort());
+    const always = rules.filter(([, r]) => r.Condition === undefined);
+    expect([...(condition?.ArnEquals['aws:SourceArn'] ?? [])].sort()).toEqual(always.map(([id]) => `<${id}.Arn>`).sort());
     expect(deny).toMatchObject({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
+    // pause-hook mode adds the hook rule.
+    const hooks = resolver(cfn, { ...sampleParameters, RolloutMode: 'pause-hook' });
+    const allowed = hooks.resolve<{ PolicyDocument: { Statement: JsonObject[] } }>(resource(cfn, 'DeadLetterQueuePolicy').Properties)
+      .PolicyDocument.Statement[0]?.Condition as { ArnEquals: { 'aws:SourceArn': string[] } };
+    expect([...allowed.ArnEquals['aws:SourceArn']].sort()).toEqual(rules.map(([id]) => `<${id}.Arn>`).sort());
   });
 
   it('TriggerOnPush=false disables the ECR rule only (deploy-requests still migrate)', () => {

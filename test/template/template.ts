@@ -5,7 +5,7 @@ import type { TranslatedTemplate } from './sam-translate.js';
 /**
  * template.yaml as the tests see it: parsed, and translated to plain CloudFormation by aws-sam-translator
  * (sam_translate.py), with a small evaluator of the intrinsic functions it uses (Ref, Fn::Sub, Fn::If,
- * Fn::GetAtt, Fn::Join, conditions) so assertions read resolved values for given parameters.
+ * Fn::GetAtt, Fn::Join, Fn::Split, Fn::Select, conditions) so assertions read resolved values for given parameters.
  */
 
 export const repoRoot = join(import.meta.dirname, '..', '..');
@@ -120,6 +120,16 @@ function evaluate(value: Json, ctx: ResolveContext): Json | typeof NO_VALUE {
       case 'Fn::Join': {
         const [separator, parts] = arg as [string, Json[]];
         return (evaluate(parts, ctx) as Json[]).map(String).join(separator);
+      }
+      case 'Fn::Split': {
+        const [separator, text] = arg as [string, Json];
+        return String(evaluate(text, ctx)).split(separator);
+      }
+      case 'Fn::Select': {
+        const [index, items] = arg as [Json, Json];
+        const picked = (evaluate(items, ctx) as Json[])[Number(evaluate(index, ctx))];
+        if (picked === undefined) throw new Error(`Fn::Select: index ${String(index)} is out of range (CloudFormation fails the stack)`);
+        return picked;
       }
       default:
         if (key.startsWith('Fn::')) throw new Error(`the test resolver does not know ${key}`);

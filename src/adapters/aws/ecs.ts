@@ -19,11 +19,20 @@ import {
 } from '@aws-sdk/client-ecs';
 import type { LaunchRequest, RolloutTarget } from '../../core/actions.js';
 import type { ContainerState } from '../../core/inputs.js';
+import type {
+  HookAnswer,
+  HookAnswerOutcome,
+  ImageRollout,
+  ServiceDeploymentInfo,
+  ServiceRevisionInfo,
+  ServiceRolloutResult,
+} from '../../core/service-deployment.js';
 import type { NetworkConfig, ServiceInfo } from '../../core/state.js';
 import { ContainerNotFoundError, PermanentAwsError, ServiceNotFoundError } from '../../errors.js';
 import type { Ecs, LaunchOutcome } from '../../ports.js';
 import { awsErrorInfo, awsFailure, classifyAwsError, describeAwsError } from './aws-error.js';
 import { awslogsLocation } from './awslogs.js';
+import { answerHook, describeServiceDeployment, describeServiceRevision, rollOutImage } from './ecs-deployments.js';
 
 export interface AwsEcsOptions {
   cluster: string;
@@ -222,6 +231,22 @@ export class AwsEcs implements Ecs {
       ...(c.reason !== undefined ? { reason: c.reason } : {}),
       ...(c.lastStatus !== undefined ? { lastStatus: c.lastStatus } : {}),
     }));
+  }
+
+  describeServiceDeployment(serviceDeploymentArn: string): Promise<ServiceDeploymentInfo | undefined> {
+    return describeServiceDeployment(this.client, serviceDeploymentArn);
+  }
+
+  describeServiceRevision(serviceRevisionArn: string): Promise<ServiceRevisionInfo | undefined> {
+    return describeServiceRevision(this.client, serviceRevisionArn);
+  }
+
+  answerHook(answer: HookAnswer): Promise<HookAnswerOutcome> {
+    return answerHook(this.client, answer);
+  }
+
+  rollOutImage(request: ImageRollout): Promise<ServiceRolloutResult[]> {
+    return rollOutImage(this.client, request);
   }
 
   /**

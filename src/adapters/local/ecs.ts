@@ -6,6 +6,14 @@ import { constants } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import type { LaunchRequest, RolloutTarget } from '../../core/actions.js';
 import type { ContainerState } from '../../core/inputs.js';
+import type {
+  HookAnswer,
+  HookAnswerOutcome,
+  ImageRollout,
+  ServiceDeploymentInfo,
+  ServiceRevisionInfo,
+  ServiceRolloutResult,
+} from '../../core/service-deployment.js';
 import type { ServiceInfo } from '../../core/state.js';
 import { parseTaskDefinitionArn } from '../../core/task-definition.js';
 import { ServiceNotFoundError } from '../../errors.js';
@@ -162,6 +170,28 @@ export class LocalEcs implements Ecs {
 
   async describeContainers(_cluster: string, taskArn: string): Promise<ContainerState[] | undefined> {
     return this.tasks.get(taskArn)?.view.containers;
+  }
+
+  /** Local mode has no service deployments of its own (the local runtime simulates the owner's paused one). */
+  async describeServiceDeployment(_serviceDeploymentArn: string): Promise<ServiceDeploymentInfo | undefined> {
+    return undefined;
+  }
+
+  async describeServiceRevision(_serviceRevisionArn: string): Promise<ServiceRevisionInfo | undefined> {
+    return undefined;
+  }
+
+  async answerHook(answer: HookAnswer): Promise<HookAnswerOutcome> {
+    return { ok: false, cause: 'not-found', reason: `local mode has no service deployment ${answer.serviceDeploymentArn}` };
+  }
+
+  /** Refused: local mode has one service and moves it with `updateService`. */
+  async rollOutImage(request: ImageRollout): Promise<ServiceRolloutResult[]> {
+    return request.services.map((service) => ({
+      service,
+      ok: false,
+      reason: `local mode runs one service ("${this.options.service}"); update-service with SERVICES is not simulated`,
+    }));
   }
 
   /** Tasks still running, so the CLI can wait for or stop them. */

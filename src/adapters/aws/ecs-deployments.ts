@@ -1,0 +1,294 @@
+import {
+  type ContainerDefinition,
+  ContinueServiceDeploymentCommand,
+  DescribeServiceDeploymentsCommand,
+  DescribeServiceRevisionsCommand,
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  type ECSClient,
+  RegisterTaskDefinitionCommand,
+  type RegisterTaskDefinitionCommandInput,
+  type Service,
+  type ServiceDeployment,
+  type ServiceRevision,
+  type Tag,
+  type TaskDefinition,
+  UpdateServiceCommand,
+} from '@aws-sdk/client-ecs';
+import { isImageOfRepository } from '../../core/image-ref.js';
+import type {
+  HookAnswer,
+  HookAnswerOutcome,
+  ImageRollout,
+  ServiceDeploymentInfo,
+  ServiceRevisionInfo,
+  ServiceRolloutResult,
+} from '../../core/service-deployment.js';
+import { EcsMigrateError } from '../../errors.js';
+import { awsErrorInfo, awsFailure, classifyAwsError, describeAwsError } from './aws-error.js';
+
+/**
+ * ECS service deployments, service revisions and PAUSE hooks (pause-hook mode), and the several-service
+ * rollout of update-service mode. Plain functions over an `ECSClient`; `AwsEcs` exposes them as the `Ecs` port.
+ */
+
+/** ECS allows 50 tags per resource; DescribeServices takes 10 services per call. */
+const TAGS_MAX = 50;
+const SERVICES_PER_CALL = 10;
+
+/** DescribeServiceDeployments of one deployment; undefined when ECS reports it MISSING. */
+export async function describeServiceDeployment(client: ECSClient, arn: string): Promise<ServiceDeploymentInfo | undefined> {
+  let found: ServiceDeployment | undefined;
+  try {
+    const response = await client.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [arn] }));
+    found = response.serviceDeployments?.find((d) => d.serviceDeploymentArn === arn) ?? response.serviceDeployments?.[0];
+  } catch (error) {
+    throw awsFailure(
+      error,
+      'ecs:DescribeServiceDeployments',
+      `check ${arn}`,
+      "the function's role ecs:DescribeServiceDeployments on both the service and service-deployment/<cluster>/<service>/*",
+    );
+  }
+  if (found === undefined) return undefined;
+  const { serviceArn, clusterArn, status } = found;
+  if (serviceArn === undefined || clusterArn === undefined || status === undefined) {
+    throw new EcsMigrateError(`ecs:DescribeServiceDeployments returned ${arn} without serviceArn, clusterArn or status`);
+  }
+  const info: ServiceDeploymentInfo = {
+    serviceDeploymentArn: found.serviceDeploymentArn ?? arn,
+    serviceArn,
+    clusterArn,
+    status,
+    sourceServiceRevisionArns: (found.sourceServiceRevisions ?? []).flatMap((r) => (r.arn !== undefined ? [r.arn] : [])),
+    hooks: (found.lifecycleHookDetails ?? []).flatMap((h) =>
+      h.hookId !== undefined && h.status !== undefined
+        ? [
+            {
+              hookId: h.hookId,
+              status: h.status,
+              ...(h.targetType !== undefined ? { targetType: h.targetType } : {}),
+              ...(h.expiresAt !== undefined ? { expiresAt: h.expiresAt.toISOString() } : {}),
+              ...(h.timeoutAction !== undefined ? { timeoutAction: h.timeoutAction } : {}),
+            },
+          ]
+        : [],
+    ),
+  };
+  if (found.statusReason !== undefined) info.statusReason = found.statusReason;
+  if (found.lifecycleStage !== undefined) info.lifecycleStage = found.lifecycleStage;
+  if (found.targetServiceRevision?.arn !== undefined) info.targetServiceRevisionArn = found.targetServiceRevision.arn;
+  if (found.rollback !== undefined) {
+    info.rollback = {
+      ...(found.rollback.reason !== undefined ? { reason: found.rollback.reason } : {}),
+      ...(found.rollback.serviceRevisionArn !== undefined ? { serviceRevisionArn: found.rollback.serviceRevisionArn } : {}),
+    };
+  }
+  return info;
+}
+
+/** DescribeServiceRevisions of one revision; undefined when ECS reports it MISSING. */
+export async function describeServiceRevision(client: ECSClient, arn: string): Promise<ServiceRevisionInfo | undefined> {
+  let found: ServiceRevision | undefined;
+  try {
+    const response = await client.send(new DescribeServiceRevisionsCommand({ serviceRevisionArns: [arn] }));
+    found = response.serviceRevisions?.find((r) => r.serviceRevisionArn === arn) ?? response.serviceRevisions?.[0];
+  } catch (error) {
+    throw awsFailure(
+      error,
+      'ecs:DescribeServiceRevisions',
+      `check ${arn}; the role needs ecs:DescribeServiceRevisions on both the service and service-revision/<cluster>/<service>/*`,
+    );
+  }
+  if (found === undefined) return undefined;
+  const { serviceArn, clusterArn, taskDefinition } = found;
+  if (serviceArn === undefined || clusterArn === undefined || taskDefinition === undefined) {
+    throw new EcsMigrateError(`ecs:DescribeServiceRevisions returned ${arn} without serviceArn, clusterArn or taskDefinition`);
+  }
+  const info: ServiceRevisionInfo = {
+    serviceRevisionArn: found.serviceRevisionArn ?? arn,
+    serviceArn,
+    clusterArn,
+    taskDefinitionArn: taskDefinition,
+    containerImages: (found.containerImages ?? []).map((c) => ({
+      containerName: c.containerName ?? '',
+      image: c.image ?? '',
+      ...(c.imageDigest !== undefined ? { imageDigest: c.imageDigest } : {}),
+    })),
+  };
+  const vpc = found.networkConfiguration?.awsvpcConfiguration;
+  if (vpc?.subnets !== undefined) {
+    info.network = {
+      subnets: vpc.subnets,
+      securityGroups: vpc.securityGroups ?? [],
+      assignPublicIp: vpc.assignPublicIp === 'ENABLED' ? 'ENABLED' : 'DISABLED',
+    };
+  }
+  const strategy = found.capacityProviderStrategy ?? [];
+  if (strategy.length > 0) {
+    info.capacityProviderStrategy = strategy.map((s) => ({
+      capacityProvider: s.capacityProvider ?? '',
+      ...(s.weight !== undefined ? { weight: s.weight } : {}),
+      ...(s.base !== undefined ? { base: s.base } : {}),
+    }));
+  } else if (found.launchType !== undefined) {
+    info.launchType = found.launchType;
+  }
+  if (found.platformVersion !== undefined) info.platformVersion = found.platformVersion;
+  return info;
+}
+
+/**
+ * ContinueServiceDeployment. ECS refusing the answer (the hook is not AWAITING_ACTION or the deployment not
+ * IN_PROGRESS any more: assumed to be InvalidParameterException, which AWS does not document) and an unknown
+ * deployment come back as `{ ok: false }`; throttling and 5xx are thrown as `TransientAwsError`, access denied
+ * as an `EcsMigrateError` naming the permission.
+ */
+export async function answerHook(client: ECSClient, answer: HookAnswer): Promise<HookAnswerOutcome> {
+  const { serviceDeploymentArn, hookId, action } = answer;
+  try {
+    await client.send(new ContinueServiceDeploymentCommand({ serviceDeploymentArn, hookId, action }));
+    return { ok: true };
+  } catch (error) {
+    const name = awsErrorInfo(error).name;
+    if (name === 'InvalidParameterException') {
+      return { ok: false, cause: 'refused', reason: `ECS refused ${action} for hook ${hookId}: ${describeAwsError(error)}` };
+    }
+    if (name === 'ServiceDeploymentNotFoundException') {
+      return { ok: false, cause: 'not-found', reason: `service deployment ${serviceDeploymentArn} not found: ${describeAwsError(error)}` };
+    }
+    throw awsFailure(
+      error,
+      'ecs:ContinueServiceDeployment',
+      `answer hook ${hookId} by hand (aws ecs continue-service-deployment --service-deployment-arn ${serviceDeploymentArn} --hook-id ${hookId} --action ${action}); the role needs ecs:ContinueServiceDeployment on both the service and service-deployment/<cluster>/<service>/*`,
+    );
+  }
+}
+
+/**
+ * For every service: a revision of its current task definition in which every container whose image is in
+ * `repository` runs `image`, then UpdateService with it. Services sharing a task definition share the revision.
+ * A service already on the image is left alone (`unchanged`). What retrying cannot fix is reported per service
+ * (`ok: false`, with what to fix); throttling and 5xx are thrown, so the whole event is retried.
+ */
+export async function rollOutImage(client: ECSClient, request: ImageRollout): Promise<ServiceRolloutResult[]> {
+  const { cluster, services, repository, image } = request;
+  const found = new Map<string, Service>();
+  for (let i = 0; i < services.length; i += SERVICES_PER_CALL) {
+    const batch = services.slice(i, i + SERVICES_PER_CALL);
+    try {
+      const described = await client.send(new DescribeServicesCommand({ cluster, services: batch }));
+      for (const s of described.services ?? []) if (s.serviceName !== undefined && s.status !== 'INACTIVE') found.set(s.serviceName, s);
+    } catch (error) {
+      throw awsFailure(error, 'ecs:DescribeServices', `check CLUSTER ("${cluster}") and SERVICES (${batch.join(', ')})`);
+    }
+  }
+  const registered = new Map<string, { taskDefinitionArn: string; containers: string[]; unchanged: boolean }>();
+  const results: ServiceRolloutResult[] = [];
+  for (const service of services) {
+    const current = found.get(service)?.taskDefinition;
+    if (current === undefined) {
+      results.push({ service, ok: false, reason: `service "${service}" not found in cluster "${cluster}" (or INACTIVE): check SERVICES` });
+      continue;
+    }
+    try {
+      let revision = registered.get(current);
+      if (revision === undefined) {
+        revision = await registerWithImage(client, current, repository, image, request.tags);
+        registered.set(current, revision);
+      }
+      if (revision.unchanged) {
+        results.push({ service, ok: true, taskDefinitionArn: current, containers: revision.containers, unchanged: true });
+        continue;
+      }
+      const updated = await client.send(new UpdateServiceCommand({ cluster, service, taskDefinition: revision.taskDefinitionArn }));
+      const primary = updated.service?.deployments?.find((d) => d.status === 'PRIMARY')?.id;
+      results.push({
+        service,
+        ok: true,
+        taskDefinitionArn: revision.taskDefinitionArn,
+        containers: revision.containers,
+        unchanged: false,
+        ...(primary !== undefined ? { ecsDeploymentId: primary } : {}),
+      });
+    } catch (error) {
+      if (error instanceof RolloutRefusal) {
+        results.push({ service, ok: false, reason: error.message });
+        continue;
+      }
+      // Transient errors are retried with the event; a bug (not an AWS error) fails loudly.
+      const kind = classifyAwsError(error);
+      if (kind === 'transient') throw awsFailure(error, 'ecs:UpdateService', '');
+      if (kind === 'unknown') throw error;
+      results.push({
+        service,
+        ok: false,
+        reason: `rolling out ${image} to service "${service}" failed: ${describeAwsError(error)}; check that the role may call ecs:RegisterTaskDefinition, ecs:UpdateService on the service and iam:PassRole on its task definition's roles`,
+      });
+    }
+  }
+  return results;
+}
+
+class RolloutRefusal extends EcsMigrateError {
+  override name = 'RolloutRefusal';
+}
+
+async function registerWithImage(
+  client: ECSClient,
+  base: string,
+  repository: string,
+  image: string,
+  extraTags: Record<string, string>,
+): Promise<{ taskDefinitionArn: string; containers: string[]; unchanged: boolean }> {
+  const described = await client.send(new DescribeTaskDefinitionCommand({ taskDefinition: base, include: ['TAGS'] }));
+  const definition = described.taskDefinition;
+  if (definition === undefined) throw new RolloutRefusal(`task definition ${base} not found`);
+  const containers = (definition.containerDefinitions ?? []).filter(
+    (c) => c.image !== undefined && isImageOfRepository(c.image, repository),
+  );
+  const names = containers.map((c) => c.name ?? '');
+  if (containers.length === 0) {
+    const all = (definition.containerDefinitions ?? []).map((c) => `${c.name}=${c.image}`).join(', ');
+    throw new RolloutRefusal(
+      `task definition ${base} has no container with an image in repository "${repository}" (it has ${all || 'no containers'}): check REPOSITORY`,
+    );
+  }
+  if (containers.every((c) => c.image === image)) return { taskDefinitionArn: base, containers: names, unchanged: true };
+  const tags = new Map((described.tags ?? []).map((t) => [t.key ?? '', t.value ?? '']));
+  for (const [key, value] of Object.entries(extraTags)) tags.set(key, value);
+  const input: RegisterTaskDefinitionCommandInput = {
+    ...writable(definition),
+    family: definition.family,
+    containerDefinitions: (definition.containerDefinitions ?? []).map(
+      (c): ContainerDefinition => (c.image !== undefined && isImageOfRepository(c.image, repository) ? { ...c, image } : c),
+    ),
+    tags: [...tags]
+      .filter(([key]) => key !== '' && !key.startsWith('aws:'))
+      .map(([key, value]): Tag => ({ key, value }))
+      .slice(0, TAGS_MAX),
+  };
+  const registered = await client.send(new RegisterTaskDefinitionCommand(input));
+  const arn = registered.taskDefinition?.taskDefinitionArn;
+  if (arn === undefined) throw new RolloutRefusal(`RegisterTaskDefinition for ${definition.family} returned no ARN`);
+  return { taskDefinitionArn: arn, containers: names, unchanged: false };
+}
+
+/** A described task definition without the fields RegisterTaskDefinition does not take. */
+function writable(definition: TaskDefinition): Omit<RegisterTaskDefinitionCommandInput, 'family' | 'containerDefinitions'> {
+  const {
+    taskDefinitionArn: _arn,
+    revision: _revision,
+    status: _status,
+    requiresAttributes: _requiresAttributes,
+    compatibilities: _compatibilities,
+    registeredAt: _registeredAt,
+    registeredBy: _registeredBy,
+    deregisteredAt: _deregisteredAt,
+    deleteRequestedAt: _deleteRequestedAt,
+    family: _family,
+    containerDefinitions: _containers,
+    ...rest
+  } = definition;
+  return rest;
+}
