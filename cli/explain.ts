@@ -55,9 +55,13 @@ function describeAction(action: Decision['actions'][number]): string {
     case 'putEvent':
       return `putEvent "${action.detailType}"`;
     case 'continueRollout':
-      return `continueRollout ${action.target.service} → ${action.taskDefinitionArn}`;
+      return action.target.mode === 'pause-hook'
+        ? `continueRollout CONTINUE ${action.target.waiters.map((w) => `${w.service} (${w.hookId})`).join(', ')}`
+        : `continueRollout ${action.target.services?.join(', ') ?? action.target.service} → ${action.target.services !== undefined ? action.image : action.taskDefinitionArn}`;
     case 'haltRollout':
-      return `haltRollout ${action.target.service} stays on its revision`;
+      return action.target.mode === 'pause-hook'
+        ? `haltRollout ROLLBACK ${action.target.waiters.map((w) => `${w.service} (${w.hookId})`).join(', ')}`
+        : `haltRollout ${action.target.service} stays on its revision`;
     case 'stopTask':
       return `stopTask ${action.taskArn}`;
     case 'scheduleTimeout':

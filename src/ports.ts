@@ -1,4 +1,4 @@
-import type { LaunchRequest, RolloutTarget } from './core/actions.js';
+import type { LaunchRequest, ServiceUpdateTarget } from './core/actions.js';
 import type { Deployment, LogLocation } from './core/deployment.js';
 import type { ContainerState } from './core/inputs.js';
 import type {
@@ -29,7 +29,8 @@ export interface Ecs {
    */
   launch(request: LaunchRequest): Promise<LaunchOutcome>;
   stopTask(cluster: string, taskArn: string, reason: string): Promise<void>;
-  updateService(target: RolloutTarget, taskDefinitionArn: string): Promise<void>;
+  /** UpdateService; returns the deployment it started (`ecs-svc/…`) when ECS says which, to follow it to its end. */
+  updateService(target: ServiceUpdateTarget, taskDefinitionArn: string): Promise<{ ecsDeploymentId?: string }>;
   /** Container states of a task, when an event lacks the exit code. Undefined once ECS has forgotten the task. */
   describeContainers(cluster: string, taskArn: string): Promise<ContainerState[] | undefined>;
   /** A service deployment: status, target revision, lifecycle hooks. Undefined when ECS does not know it. */

@@ -1,4 +1,4 @@
-import type { Deployment, PendingEvent } from './deployment.js';
+import type { Deployment, PendingEvent, Waiter } from './deployment.js';
 import type { EnvironmentState, NetworkConfig, ServiceInfo } from './state.js';
 
 /** Everything ECS needs to start the task; pure data, so `explain` can show it. */
@@ -24,10 +24,16 @@ export interface LaunchRequest {
 }
 
 /**
- * Where a rollout goes on or stops. Today the controller itself updates the service; a second mode
- * (ECS deployment lifecycle hooks: continue = CONTINUE, halt = ROLLBACK) adds a variant here and in the ECS adapter.
+ * Where a rollout goes on or stops — the one seam between the decisions and the rollout modes.
+ * `update-service`: continue = UpdateService to the migrated revision (and, with several services, every container
+ * of REPOSITORY in each of them moves to the migrated image); halt = the services are left alone.
+ * `pause-hook`: continue = CONTINUE to every paused deployment waiting for the migration; halt = ROLLBACK.
  */
-export type RolloutTarget = { mode: 'update-service'; cluster: string; service: string };
+export type RolloutTarget =
+  | { mode: 'update-service'; cluster: string; service: string; services?: string[] }
+  | { mode: 'pause-hook'; waiters: Waiter[] };
+
+export type ServiceUpdateTarget = Extract<RolloutTarget, { mode: 'update-service' }>;
 
 export const EMITTED_TYPES = [
   'Migration Started',
@@ -41,6 +47,8 @@ export const EMITTED_TYPES = [
   'Command Started',
   'Command Succeeded',
   'Command Failed',
+  'Rollout Completed',
+  'Rollout Failed',
   'Environment Unlocked',
   'Event Rejected',
 ] as const;
@@ -60,7 +68,9 @@ export type Action =
   /** Feeds a `launch-result` input back to the core. */
   | { type: 'launchTask'; deploymentId: string; request: LaunchRequest }
   | { type: 'stopTask'; deploymentId: string; cluster: string; taskArn: string; reason: string }
-  | { type: 'continueRollout'; deploymentId: string; target: RolloutTarget; taskDefinitionArn: string }
+  /** Feeds a `rollout-result` input back to the core (what each service's update or answer did). */
+  | { type: 'continueRollout'; deploymentId: string; target: RolloutTarget; taskDefinitionArn: string; image?: string }
+  /** In pause-hook mode answers ROLLBACK and feeds a `rollout-result` back; in update-service mode only logs. */
   | { type: 'haltRollout'; deploymentId: string; target: RolloutTarget; reason: string }
   /** A one-shot schedule that deletes itself once it has run; a check that comes after the end is ignored. */
   | { type: 'scheduleTimeout'; deploymentId: string; environment: string; at: string }

@@ -2,9 +2,11 @@ import { type Action, type Decision, ignore } from './actions.js';
 import { classifyStop } from './classify-stop.js';
 import { commitActions } from './commit.js';
 import { addMinutes, type DecideContext } from './context.js';
+import { HOOK_MARGIN_MINUTES, migrationDeadline } from './deadline.js';
 import { definedFields } from './defined-fields.js';
 import {
   deploymentIdFromStartedBy,
+  imageOf,
   type Launching,
   type PendingEvent,
   type RolloutOutcome,
@@ -105,10 +107,10 @@ function judge(
       actions: settle(state, ctx, seen, { outcome: 'succeeded', reason, ...stopped }, { prior }),
     };
   }
-  if (state.service === undefined) {
+  if (state.service === undefined && d.waiters === undefined) {
     return halt(`${verdict.reason}, but the service could not be read (${state.serviceProblem ?? 'unknown error'}): rollout halted`);
   }
-  const rollout = rolloutOf(d.id, d.taskDefinitionArn, state.service.taskDefinitionArn, ctx);
+  const rollout = rolloutOf(d, state.service?.taskDefinitionArn, ctx);
   const reason = `${verdict.reason}: ${rollout.how}`;
   return {
     decision: 'continue',
@@ -126,10 +128,32 @@ function judge(
   };
 }
 
-/** Where the service goes: to the deployment's recorded revision, unless it runs that or a newer one already. */
-function rolloutOf(deploymentId: string, wanted: string, current: string, ctx: DecideContext) {
-  const service = ctx.config.SERVICE;
-  const order = compareRevisions(current, wanted);
+/**
+ * How the rollout goes on. pause-hook: CONTINUE to every paused deployment waiting. update-service: to the
+ * deployment's recorded revision, unless the service runs that or a newer one already.
+ */
+function rolloutOf(d: Running, current: string | undefined, ctx: DecideContext) {
+  const target = rolloutTarget(d, ctx);
+  const wanted = d.taskDefinitionArn;
+  const image = imageOf(d);
+  const update: Action = {
+    type: 'continueRollout',
+    deploymentId: d.id,
+    target,
+    taskDefinitionArn: wanted,
+    ...(image !== undefined ? { image } : {}),
+  };
+  if (target.mode === 'pause-hook') {
+    const services = target.waiters.map((w) => w.service).join(', ');
+    return {
+      outcome: 'continued' as RolloutOutcome,
+      how: `CONTINUE to the paused deployments of ${services}`,
+      actions: [update],
+      serviceAfter: current,
+    };
+  }
+  const service = target.services?.join(', ') ?? target.service;
+  const order = current === undefined ? 'older' : compareRevisions(current, wanted);
   if (order === 'same')
     return {
       outcome: 'already-current' as RolloutOutcome,
@@ -145,10 +169,9 @@ function rolloutOf(deploymentId: string, wanted: string, current: string, ctx: D
       serviceAfter: current,
     };
   }
-  const update: Action = { type: 'continueRollout', deploymentId, target: rolloutTarget(ctx), taskDefinitionArn: wanted };
   return {
     outcome: 'continued' as RolloutOutcome,
-    how: `service ${service} updated to ${wanted}`,
+    how: `service ${service} updated to ${target.services !== undefined ? image : wanted}`,
     actions: [update],
     serviceAfter: wanted,
   };
@@ -163,13 +186,14 @@ export function decideTimeoutCheck(input: TimeoutCheckInput, state: ControllerSt
   if (d.status === 'ended') return resumeHandover(state, ctx, d.id) ?? ignore(`deployment ${d.id} has already ended (${d.outcome})`, d.id);
   if (d.status === 'queued') return ignore(`deployment ${d.id} is queued: it has no timeout yet`, d.id);
   const minutes = ctx.config.TIMEOUT_MINUTES;
-  const due = addMinutes(d.status === 'running' ? d.launchedAt : d.launchStartedAt, minutes);
+  const due = migrationDeadline(d.status === 'running' ? d.launchedAt : d.launchStartedAt, d, ctx);
   if (Date.parse(ctx.now) < Date.parse(due)) return ignore(`deployment ${d.id} is not due to time out until ${due}`, d.id);
 
-  const what =
-    d.status === 'running'
-      ? `still running after ${minutes} minutes (TIMEOUT_MINUTES)`
-      : `no task started within ${minutes} minutes (TIMEOUT_MINUTES)`;
+  const limit =
+    due === addMinutes(d.status === 'running' ? d.launchedAt : d.launchStartedAt, minutes)
+      ? `${minutes} minutes (TIMEOUT_MINUTES)`
+      : `the paused deployment's timeout less ${HOOK_MARGIN_MINUTES} minutes`;
+  const what = d.status === 'running' ? `still running after ${limit}` : `no task started within ${limit}`;
   const reason =
     d.kind === 'migration' ? `${what}: task stopped, rollout halted, service left on its current revision` : `${what}: task stopped`;
   const before = stopTaskOf(d, ctx, `timed out after ${minutes} minutes`);
@@ -199,7 +223,7 @@ export function decideLaunchResult(input: LaunchResultInput, state: ControllerSt
     deploymentId: d.id,
     actions: [
       // The schedule comes first: should this invocation die after it, the retry sets it again (same name).
-      { type: 'scheduleTimeout', deploymentId: d.id, environment: d.environment, at: addMinutes(ctx.now, ctx.config.TIMEOUT_MINUTES) },
+      { type: 'scheduleTimeout', deploymentId: d.id, environment: d.environment, at: migrationDeadline(ctx.now, d, ctx) },
       ...commitActions(state, undefined, [{ deployment: running, events: recorded.events }]),
     ],
   };

@@ -1,7 +1,8 @@
-import { assertNever, type Decision, ignore, reject } from './actions.js';
+import { assertNever, type Decision, reject } from './actions.js';
 import type { DecideContext } from './context.js';
 import { decideDeployRequest, decideEcrImageAction, decideRunCommand } from './decide-launch.js';
 import { decideCancel, decideUnlock } from './decide-operator.js';
+import { decideDeploymentState, decideHookState, decideRolloutResult } from './decide-rollout.js';
 import { decideLaunchResult, decideTaskState, decideTimeoutCheck } from './decide-watch.js';
 import type { Input } from './inputs.js';
 import type { ControllerState } from './state.js';
@@ -32,11 +33,12 @@ export function decide(input: Input, state: ControllerState, ctx: DecideContext)
       const { reason, eventId, source, detailType } = input;
       return reject(reason, { environment: ctx.config.ENVIRONMENT, reason, eventId, source, detailType });
     }
-    // Placeholders that keep this switch exhaustive until the pause-hook and rollout decisions exist (issue 11).
     case 'hook-state':
-      return ignore(`ECS Hook State Change ${input.eventName} (hook ${input.hookId}) is not handled yet`);
+      return decideHookState(input, state, ctx);
     case 'deployment-state':
-      return ignore(`ECS Deployment State Change ${input.eventName} (${input.deploymentId}) is not handled yet`);
+      return decideDeploymentState(input, state, ctx);
+    case 'rollout-result':
+      return decideRolloutResult(input, state, ctx);
     default:
       return assertNever(input);
   }

@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 /** What a deployment runs: a migration gates the rollout; a command (run-command) never touches the service. */
 export type DeploymentKind = 'migration' | 'command';
 
-export type TriggerType = 'ecr-push' | 'deploy-request' | 'run-command';
+/** `pause-hook`: a service owner's deployment paused at HOOK_STAGE (ECS Hook State Change). */
+export type TriggerType = 'ecr-push' | 'deploy-request' | 'run-command' | 'pause-hook';
 
 export interface Trigger {
   type: TriggerType;
@@ -31,7 +32,41 @@ export type Work =
       /** When the image was pushed (the push event's time, or ECR's `imagePushedAt`): its age, which orders the queue. */
       pushedAt?: string;
     }
-  | { type: 'task-definition'; taskDefinitionArn: string };
+  | { type: 'task-definition'; taskDefinitionArn: string }
+  /**
+   * pause-hook mode: the target revision of the owner's paused deployment, run as it is (its images are the ones
+   * ECS will deploy); keyed by `image`, the REPOSITORY image pinned by digest, which every waiting hook shares.
+   */
+  | { type: 'revision'; taskDefinitionArn: string; image: string; launch: LaunchSettings };
+
+/** Where a task runs: the service's (or its new revision's) own network, launch type or capacity, and platform. */
+export interface LaunchSettings {
+  network?: { subnets: string[]; securityGroups: string[]; assignPublicIp: 'ENABLED' | 'DISABLED' };
+  launchType?: string;
+  capacityProviderStrategy?: { capacityProvider: string; weight?: number; base?: number }[];
+  platformVersion?: string;
+}
+
+/** A paused ECS deployment (pause-hook mode) waiting for this deployment's migration: answered when it ends. */
+export interface Waiter {
+  service: string;
+  serviceDeploymentArn: string;
+  hookId: string;
+  /** When ECS applies the hook's timeout action by itself. */
+  expiresAt?: string;
+}
+
+/** What happened to one gated service when the deployment ended, and, once ECS says so, how its rollout ended. */
+export interface ServiceRollout {
+  service: string;
+  result: 'continued' | 'unchanged' | 'rolled-back' | 'moved-on' | 'failed';
+  reason?: string;
+  /** The service deployment the answer or update started (`ecs-svc/…`, or the paused deployment's ARN). */
+  ecsDeploymentId?: string;
+  /** From `ECS Deployment State Change`: the rollout followed to its end. */
+  completion?: 'completed' | 'failed';
+  completionReason?: string;
+}
 
 /** What the migration container reported when the task stopped. */
 export interface StopReport {
@@ -89,6 +124,8 @@ interface Common {
   history: HistoryEntry[];
   /** Events of committed transitions not yet known to be on the bus; published (again) by whoever reads them. */
   outbox?: PendingEvent[];
+  /** pause-hook mode: the paused deployments of the gated services that wait for this migration. */
+  waiters?: Waiter[];
 }
 
 /** Waiting for the environment to be free. */
@@ -145,6 +182,8 @@ export interface Ended extends Common {
   supersededBy?: string;
   /** Who asked to cancel it (a cancel-request). */
   cancelledBy?: string;
+  /** Each gated service: what the end did to it, and how its rollout ended. */
+  services?: ServiceRollout[];
 }
 
 export type Deployment = Queued | Launching | Running | Ended;
@@ -161,8 +200,8 @@ export function statusOf(d: Deployment): string {
 }
 
 /** The image a deployment runs, when it names one. */
-export function imageOf(d: Deployment): string | undefined {
-  return d.work.type === 'image' ? d.work.image : undefined;
+export function imageOf(d: Pick<Deployment, 'work'>): string | undefined {
+  return d.work.type === 'task-definition' ? undefined : d.work.image;
 }
 
 /** When a deployment's image was pushed, if known. */
@@ -178,7 +217,7 @@ export function pushedBefore(a: string | undefined, b: string | undefined): bool
 /** The task definition a deployment runs or ran, once known. */
 export function taskDefinitionOf(d: Deployment): string | undefined {
   if (d.status === 'running' || (d.status === 'ended' && d.taskDefinitionArn !== undefined)) return d.taskDefinitionArn;
-  return d.work.type === 'task-definition' ? d.work.taskDefinitionArn : undefined;
+  return d.work.type === 'image' ? undefined : d.work.taskDefinitionArn;
 }
 
 /** The task a deployment recorded as its own (RunTask's answer), if any. */

@@ -1,4 +1,4 @@
-import type { LogLocation, Trigger, Work } from './deployment.js';
+import type { LogLocation, ServiceRollout, Trigger, Work } from './deployment.js';
 
 /** An ECR `ECR Image Action` event, validated but not yet judged against the configuration. */
 export interface EcrImageActionInput {
@@ -105,6 +105,13 @@ export type LaunchResultInput =
 
 export type TriggerInput = EcrImageActionInput | DeployRequestInput | RunCommandInput;
 
+/** What continuing or halting a rollout did to each service (UpdateService, or the answer to a paused deployment), fed back to the core. */
+export interface RolloutResultInput {
+  kind: 'rollout-result';
+  deploymentId: string;
+  services: ServiceRollout[];
+}
+
 export type OperatorInput = CancelRequestInput | UnlockRequestInput;
 
 export type Input =
@@ -114,6 +121,7 @@ export type Input =
   | TimeoutCheckInput
   | InvalidInput
   | LaunchResultInput
+  | RolloutResultInput
   | EcsDeploymentInput;
 
 /** An ECS `Hook State Change` event (lifecycle hooks; pause-hook mode acts on PAUSE hooks). */

@@ -3,8 +3,11 @@ import type { DecideContext } from './context.js';
 import { clientTokenFor, type Deployment, type Launching, startedByFor, taskOf } from './deployment.js';
 import type { ServiceInfo } from './state.js';
 
-export function rolloutTarget(ctx: DecideContext): RolloutTarget {
-  return { mode: 'update-service', cluster: ctx.config.CLUSTER, service: ctx.config.SERVICE };
+/** Where a deployment's rollout goes on or stops: the paused deployments waiting for it, or the services to update. */
+export function rolloutTarget(d: Pick<Deployment, 'waiters'>, ctx: DecideContext): RolloutTarget {
+  if (d.waiters !== undefined) return { mode: 'pause-hook', waiters: d.waiters };
+  const { CLUSTER: cluster, SERVICE: service, SERVICES: services } = ctx.config;
+  return services.length > 1 ? { mode: 'update-service', cluster, service, services } : { mode: 'update-service', cluster, service };
 }
 
 /** RunTask parameters for a deployment: the service's own network, launch type and platform; tags tie the task to the deployment. */
@@ -22,16 +25,17 @@ export function launchRequest(d: Launching, service: ServiceInfo | undefined, ct
     },
     ...(resumed ? { resumed } : {}),
   };
-  if (d.work.type === 'task-definition') request.taskDefinitionArn = d.work.taskDefinitionArn;
-  else {
+  if (d.work.type === 'image') {
     request.image = d.work.image;
     const base = d.work.baseTaskDefinitionArn ?? service?.taskDefinitionArn;
     if (base !== undefined) request.baseTaskDefinitionArn = base;
-  }
-  if (service?.network !== undefined) request.network = service.network;
-  if (service?.launchType !== undefined) request.launchType = service.launchType;
-  if (service?.capacityProviderStrategy !== undefined) request.capacityProviderStrategy = service.capacityProviderStrategy;
-  if (service?.platformVersion !== undefined) request.platformVersion = service.platformVersion;
+  } else request.taskDefinitionArn = d.work.taskDefinitionArn;
+  // A paused deployment's revision says where its tasks will run; otherwise the service does.
+  const where = d.work.type === 'revision' ? d.work.launch : service;
+  if (where?.network !== undefined) request.network = where.network;
+  if (where?.launchType !== undefined) request.launchType = where.launchType;
+  if (where?.capacityProviderStrategy !== undefined) request.capacityProviderStrategy = where.capacityProviderStrategy;
+  if (where?.platformVersion !== undefined) request.platformVersion = where.platformVersion;
   return request;
 }
 
@@ -44,5 +48,5 @@ export function stopTaskOf(d: Deployment, ctx: DecideContext, reason: string): A
 
 /** A migration that did not succeed halts its rollout; a command never touched it. */
 export function haltOf(d: Deployment, ctx: DecideContext, reason: string): Action[] {
-  return d.kind === 'migration' ? [{ type: 'haltRollout', deploymentId: d.id, target: rolloutTarget(ctx), reason }] : [];
+  return d.kind === 'migration' ? [{ type: 'haltRollout', deploymentId: d.id, target: rolloutTarget(d, ctx), reason }] : [];
 }

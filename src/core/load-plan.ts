@@ -1,6 +1,7 @@
 import { assertNever } from './actions.js';
 import { classifyStop } from './classify-stop.js';
 import type { Config } from './config.js';
+import { hookDeploymentId } from './decide-rollout.js';
 import { deploymentIdFromStartedBy, deploymentIdOfTrigger, type LogLocation, type Running } from './deployment.js';
 import type { Input, TaskStateInput } from './inputs.js';
 import type { ControllerState } from './state.js';
@@ -11,6 +12,10 @@ export interface LoadPlan {
   deploymentId?: string;
   /** Read the service; `image` also reads the migration container's image (only a trigger compares it). */
   service?: { image: boolean };
+  /** pause-hook mode: read this service deployment and the revision it deploys. */
+  serviceDeployment?: string;
+  /** Also read the deployment that succeeded last (its image, and the rollouts it started). */
+  lastSucceeded?: boolean;
 }
 
 export function loadPlan(input: Input, config: Config): LoadPlan {
@@ -33,9 +38,20 @@ export function loadPlan(input: Input, config: Config): LoadPlan {
     case 'timeout-check':
       return { deploymentId: input.deploymentId, service: { image: false } };
     case 'launch-result':
+    case 'rollout-result':
       return { deploymentId: input.deploymentId };
     case 'hook-state':
+      if (config.ROLLOUT_MODE !== 'pause-hook') return {};
+      return input.eventName === 'HOOK_AWAITING_ACTION'
+        ? {
+            deploymentId: hookDeploymentId(input, config.ENVIRONMENT),
+            serviceDeployment: input.serviceDeploymentArn,
+            lastSucceeded: true,
+            service: { image: false },
+          }
+        : { lastSucceeded: true };
     case 'deployment-state':
+      return { lastSucceeded: true };
     case 'invalid':
       return {};
     default:

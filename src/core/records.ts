@@ -116,6 +116,7 @@ function buildSchemas() {
   const work = z.discriminatedUnion('type', [
     z.looseObject({ type: z.literal('image'), image: text, baseTaskDefinitionArn: z.optional(text) }),
     z.looseObject({ type: z.literal('task-definition'), taskDefinitionArn: text }),
+    z.looseObject({ type: z.literal('revision'), taskDefinitionArn: text, image: text, launch: z.looseObject({}) }),
   ]);
   const common = {
     schemaVersion: z.literal(SCHEMA_VERSION),
@@ -123,7 +124,8 @@ function buildSchemas() {
     revision: z.int().check(z.gte(1)),
     environment: text,
     kind: z.enum(['migration', 'command']),
-    trigger: z.looseObject({ type: z.enum(['ecr-push', 'deploy-request', 'run-command']), eventId: z.string(), at: time }),
+    trigger: z.looseObject({ type: z.enum(['ecr-push', 'deploy-request', 'run-command', 'pause-hook']), eventId: z.string(), at: time }),
+    waiters: z.optional(z.array(z.looseObject({ service: text, serviceDeploymentArn: text, hookId: text }))),
     work,
     command: z.array(z.string()),
     createdAt: time,

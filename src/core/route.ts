@@ -19,6 +19,7 @@ export function roleOf(input: Input): Role | undefined {
     case 'deployment-state':
       return 'watch';
     case 'launch-result':
+    case 'rollout-result':
     case 'invalid':
       return undefined;
     default:

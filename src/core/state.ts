@@ -1,22 +1,21 @@
-import type { Deployment } from './deployment.js';
+import type { Deployment, LaunchSettings } from './deployment.js';
+import type { ServiceDeploymentInfo, ServiceRevisionInfo } from './service-deployment.js';
 
-/** What the controller knows of the service it gates. */
-export interface ServiceInfo {
+/** What the controller knows of the service it gates: its task definition and where its tasks run. */
+export interface ServiceInfo extends LaunchSettings {
   clusterArn?: string;
   serviceName: string;
   taskDefinitionArn: string;
   /** The migration container's image in that task definition. */
   image?: string;
-  network?: NetworkConfig;
-  launchType?: string;
-  capacityProviderStrategy?: { capacityProvider: string; weight?: number; base?: number }[];
-  platformVersion?: string;
 }
 
-export interface NetworkConfig {
-  subnets: string[];
-  securityGroups: string[];
-  assignPublicIp: 'ENABLED' | 'DISABLED';
+export type NetworkConfig = NonNullable<LaunchSettings['network']>;
+
+/** pause-hook mode: the owner's paused deployment a hook event is about, and the revision it deploys. */
+export interface HookContext {
+  deployment: ServiceDeploymentInfo;
+  revision?: ServiceRevisionInfo;
 }
 
 /**
@@ -42,6 +41,8 @@ export interface ControllerState {
   service?: ServiceInfo;
   /** Why the service could not be read (not found, access denied), with what to fix. */
   serviceProblem?: string;
+  /** Read for a hook event (pause-hook mode); absent when ECS does not know the deployment. */
+  hook?: HookContext;
 }
 
 export function emptyEnvironment(environment: string): EnvironmentState {

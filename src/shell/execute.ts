@@ -1,6 +1,7 @@
 import { type Action, assertNever } from '../core/actions.js';
+import type { ServiceRollout, Waiter } from '../core/deployment.js';
 import { evolve, published } from '../core/evolve.js';
-import type { LaunchResultInput } from '../core/inputs.js';
+import type { LaunchResultInput, RolloutResultInput } from '../core/inputs.js';
 import type { ControllerState } from '../core/state.js';
 import type { OutgoingEvent, Ports } from '../ports.js';
 import type { Log } from './logger.js';
@@ -8,7 +9,7 @@ import type { Log } from './logger.js';
 /** What carrying out a decision produced: the state as the commits left it, and the results the core asked to hear. */
 export interface Executed {
   state: ControllerState;
-  feedback: LaunchResultInput[];
+  feedback: (LaunchResultInput | RolloutResultInput)[];
 }
 
 /**
@@ -16,7 +17,7 @@ export interface Executed {
  */
 export async function execute(actions: Action[], start: ControllerState, ports: Ports, log: Log): Promise<Executed> {
   let state = start;
-  const feedback: LaunchResultInput[] = [];
+  const feedback: Executed['feedback'] = [];
   let events: OutgoingEvent[] = [];
   const flush = async () => {
     if (events.length === 0) return;
@@ -48,15 +49,20 @@ export async function execute(actions: Action[], start: ControllerState, ports: 
         await ports.ecs.stopTask(action.cluster, action.taskArn, action.reason);
         break;
       case 'continueRollout':
-        await ports.ecs.updateService(action.target, action.taskDefinitionArn);
+        feedback.push({ kind: 'rollout-result', deploymentId: action.deploymentId, services: await continueRollout(action, ports) });
         break;
       case 'haltRollout':
-        // In update-service mode halting means leaving the service alone; the hook mode will answer ROLLBACK here.
-        log.info('rollout halted: service left on its current revision', {
-          deploymentId: action.deploymentId,
-          service: action.target.service,
-          reason: action.reason,
-        });
+        if (action.target.mode === 'pause-hook') {
+          const services = await answerWaiters(action.target.waiters, 'ROLLBACK', ports);
+          feedback.push({ kind: 'rollout-result', deploymentId: action.deploymentId, services });
+        } else {
+          // update-service mode: halting means leaving the services alone.
+          log.info('rollout halted: service left on its current revision', {
+            deploymentId: action.deploymentId,
+            service: action.target.service,
+            reason: action.reason,
+          });
+        }
         break;
       case 'scheduleTimeout':
         await ports.scheduler.scheduleTimeout(action.deploymentId, action.environment, action.at);
@@ -76,4 +82,58 @@ export async function execute(actions: Action[], start: ControllerState, ports: 
 export async function publishOutbox(ports: Ports, deploymentId: string, revision: number, events: OutgoingEvent[]): Promise<void> {
   await ports.bus.put(events);
   await ports.store.clearOutbox(deploymentId, revision);
+}
+
+/**
+ * update-service: UpdateService of the first service to the migrated revision, then, with several services, every
+ * container of REPOSITORY in the others moves to the migrated image. pause-hook: CONTINUE to each waiter.
+ */
+async function continueRollout(action: Extract<Action, { type: 'continueRollout' }>, ports: Ports): Promise<ServiceRollout[]> {
+  const { target } = action;
+  if (target.mode === 'pause-hook') return answerWaiters(target.waiters, 'CONTINUE', ports);
+  const updated = await ports.ecs.updateService(target, action.taskDefinitionArn);
+  const first: ServiceRollout = { service: target.service, result: 'continued', ...updated };
+  const others = (target.services ?? []).filter((s) => s !== target.service);
+  if (others.length === 0 || action.image === undefined) return [first];
+  const results = await ports.ecs.rollOutImage({
+    cluster: target.cluster,
+    services: others,
+    image: action.image,
+    repository: repositoryOf(action.image),
+    tags: { 'ecs-migrate:deployment': action.deploymentId },
+  });
+  return [
+    first,
+    ...results.map(
+      (r): ServiceRollout =>
+        r.ok
+          ? {
+              service: r.service,
+              result: r.unchanged ? 'unchanged' : 'continued',
+              ...(r.ecsDeploymentId !== undefined ? { ecsDeploymentId: r.ecsDeploymentId } : {}),
+            }
+          : { service: r.service, result: 'failed', reason: r.reason },
+    ),
+  ];
+}
+
+/** Answers every paused deployment; one whose hook has moved on (timed out, answered by a person) is recorded, not an error. */
+async function answerWaiters(waiters: Waiter[], action: 'CONTINUE' | 'ROLLBACK', ports: Ports): Promise<ServiceRollout[]> {
+  const results: ServiceRollout[] = [];
+  for (const w of waiters) {
+    const answered = await ports.ecs.answerHook({ serviceDeploymentArn: w.serviceDeploymentArn, hookId: w.hookId, action });
+    const base = { service: w.service, ecsDeploymentId: w.serviceDeploymentArn };
+    results.push(
+      answered.ok
+        ? { ...base, result: action === 'CONTINUE' ? 'continued' : 'rolled-back' }
+        : { ...base, result: 'moved-on', reason: answered.reason },
+    );
+  }
+  return results;
+}
+
+/** `<registry>/<repository>@sha256:…` → `<repository>`. */
+function repositoryOf(image: string): string {
+  const path = image.split('@')[0] ?? image;
+  return path.slice(path.indexOf('/') + 1);
 }

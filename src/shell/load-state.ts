@@ -18,7 +18,9 @@ export const LOG_TAIL = { lines: 50, bytes: 8 * 1024 };
 export async function loadState(plan: LoadPlan, ports: Ports, config: Config, log: Log): Promise<ControllerState> {
   const own = plan.deploymentId;
   const { env, deployments } = await ports.store.loadEnvironmentWith(config.ENVIRONMENT, own !== undefined ? [own] : []);
-  const others = [env.active?.deploymentId, env.queued].filter((id): id is string => id !== undefined && id !== own);
+  const others = [env.active?.deploymentId, env.queued, plan.lastSucceeded === true ? env.lastSucceeded?.deploymentId : undefined].filter(
+    (id): id is string => id !== undefined && id !== own,
+  );
   if (others.length > 0) Object.assign(deployments, await ports.store.loadDeployments([...new Set(others)]));
   let state: ControllerState = { env, deployments };
   for (const d of Object.values(deployments)) {
@@ -29,6 +31,12 @@ export async function loadState(plan: LoadPlan, ports: Ports, config: Config, lo
     });
     await publishOutbox(ports, d.id, d.revision, d.outbox);
     state = published(state, d.id, d.revision);
+  }
+  if (plan.serviceDeployment !== undefined) {
+    const deployment = await ports.ecs.describeServiceDeployment(plan.serviceDeployment);
+    const revisionArn = deployment?.targetServiceRevisionArn;
+    const revision = revisionArn !== undefined ? await ports.ecs.describeServiceRevision(revisionArn) : undefined;
+    if (deployment !== undefined) state.hook = { deployment, ...(revision !== undefined ? { revision } : {}) };
   }
   if (plan.service === undefined) return state;
   try {

@@ -57,6 +57,7 @@ describe('task STOPPED, migration container exit 0', () => {
       deploymentId: SAMPLE_DEPLOYMENT,
       target: { mode: 'update-service', cluster: 'shop-staging', service: 'shop-api' },
       taskDefinitionArn: TD(43),
+      image: PUSHED_IMAGE,
     });
     expect(only(d, 'commit').env).toEqual({
       expectedVersion: 7,

@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decide } from '../../src/core/decide.js';
-import { emptyEnvironment } from '../../src/core/state.js';
-import { ctx, parse, sample, withEvent } from '../support/fixtures.js';
+import { parse, sample, withEvent } from '../support/fixtures.js';
 
 const SD = 'arn:aws:ecs:eu-west-1:123456789012:service-deployment/shop-staging/shop-api/NCWGC2ZR-taawPAYrIaU5';
 const SERVICE = 'arn:aws:ecs:eu-west-1:123456789012:service/shop-staging/shop-api';
@@ -87,12 +85,5 @@ describe('parsing ECS Deployment State Change', () => {
       kind: 'invalid',
       reason: 'invalid "ECS Deployment State Change" event: resources: expected the service ARN',
     });
-  });
-});
-
-describe('deciding on ECS service deployment events (placeholder until the pause-hook decisions exist)', () => {
-  it.each(['hook-awaiting-action', 'hook-timed-out', 'deployment-completed'])('%s is ignored as not handled yet', (name) => {
-    const decision = decide(parse(sample(name)), { env: emptyEnvironment('staging'), deployments: {} }, ctx());
-    expect(decision).toEqual({ decision: 'ignore', reason: expect.stringMatching(/is not handled yet$/), actions: [] });
   });
 });

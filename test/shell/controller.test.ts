@@ -40,7 +40,7 @@ function harness(launch: (r: LaunchRequest) => Promise<LaunchOutcome> = launchOk
       return launch(r);
     },
     stopTask: async () => {},
-    updateService: async () => {},
+    updateService: async () => ({}),
     describeContainers: async () => undefined,
     describeServiceDeployment: async () => undefined,
     describeServiceRevision: async () => undefined,

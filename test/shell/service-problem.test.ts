@@ -32,7 +32,7 @@ function controllerWhereDescribeServiceThrows(failure: unknown) {
         return { ok: false, reason: 'not expected' };
       },
       stopTask: async () => {},
-      updateService: async () => {},
+      updateService: async () => ({}),
       describeContainers: async () => undefined,
       describeServiceDeployment: async () => undefined,
       describeServiceRevision: async () => undefined,

@@ -17,7 +17,7 @@ import {
   type TaskDefinition,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
-import type { LaunchRequest, RolloutTarget } from '../../core/actions.js';
+import type { LaunchRequest, ServiceUpdateTarget } from '../../core/actions.js';
 import type { ContainerState } from '../../core/inputs.js';
 import type {
   HookAnswer,
@@ -201,11 +201,14 @@ export class AwsEcs implements Ecs {
     }
   }
 
-  async updateService(target: RolloutTarget, taskDefinitionArn: string): Promise<void> {
+  async updateService(target: ServiceUpdateTarget, taskDefinitionArn: string): Promise<{ ecsDeploymentId?: string }> {
     try {
-      await this.client.send(
+      const { service } = await this.client.send(
         new UpdateServiceCommand({ cluster: target.cluster, service: target.service, taskDefinition: taskDefinitionArn }),
       );
+      // The PRIMARY deployment is the one this update started: its `ECS Deployment State Change` events say how it ends.
+      const primary = service?.deployments?.find((d) => d.status === 'PRIMARY')?.id;
+      return primary !== undefined ? { ecsDeploymentId: primary } : {};
     } catch (error) {
       throw awsFailure(
         error,

@@ -4,7 +4,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
-import type { LaunchRequest, RolloutTarget } from '../../core/actions.js';
+import type { LaunchRequest, ServiceUpdateTarget } from '../../core/actions.js';
 import type { ContainerState } from '../../core/inputs.js';
 import type {
   HookAnswer,
@@ -162,10 +162,11 @@ export class LocalEcs implements Ecs {
     ).unref();
   }
 
-  async updateService(_target: RolloutTarget, taskDefinitionArn: string): Promise<void> {
+  async updateService(_target: ServiceUpdateTarget, taskDefinitionArn: string): Promise<{ ecsDeploymentId?: string }> {
     const service = await readJson<LocalService>(this.options.layout.serviceFile);
     if (service === undefined) throw new ServiceNotFoundError(`no local service "${this.options.service}"`);
     await writeJson(this.options.layout.serviceFile, { ...service, taskDefinitionArn });
+    return {};
   }
 
   async describeContainers(_cluster: string, taskArn: string): Promise<ContainerState[] | undefined> {

@@ -1,0 +1,15 @@
+import { addMinutes, type DecideContext } from './context.js';
+import type { Deployment } from './deployment.js';
+
+/** How long before a paused deployment's own timeout the migration is stopped, so there is time to answer. */
+export const HOOK_MARGIN_MINUTES = 5;
+
+/**
+ * When a migration launched at `from` times out: TIMEOUT_MINUTES, or earlier when a paused deployment waiting for
+ * it would time out first (its expiry less a margin), so the answer is ours, not ECS's default.
+ */
+export function migrationDeadline(from: string, d: Pick<Deployment, 'waiters'>, ctx: DecideContext): string {
+  const candidates = [addMinutes(from, ctx.config.TIMEOUT_MINUTES)];
+  for (const w of d.waiters ?? []) if (w.expiresAt !== undefined) candidates.push(addMinutes(w.expiresAt, -HOOK_MARGIN_MINUTES));
+  return candidates.reduce((a, b) => (Date.parse(b) < Date.parse(a) ? b : a));
+}

@@ -1,0 +1,216 @@
+import { type Action, type Decision, ignore } from './actions.js';
+import { enqueue, launchNow, lockHolder } from './admission.js';
+import { commitActions } from './commit.js';
+import type { DecideContext } from './context.js';
+import { type Deployment, deploymentIdFor, type Ended, imageOf, type ServiceRollout, type Waiter } from './deployment.js';
+import { eventDetail } from './event-detail.js';
+import type { DeploymentStateInput, HookStateInput, RolloutResultInput } from './inputs.js';
+import { repositoryImageOf } from './service-deployment.js';
+import type { ControllerState } from './state.js';
+import { create } from './transitions.js';
+
+/** The deployment id of a paused deployment's hook: every delivery of one hook event finds the same one. */
+export function hookDeploymentId(input: HookStateInput, environment: string): string {
+  return deploymentIdFor(`${environment}|pause-hook|${input.hookId}|${input.replayName ?? ''}`, input.at);
+}
+
+/**
+ * pause-hook mode: a gated service's deployment paused at HOOK_STAGE. It waits for the migration of the REPOSITORY
+ * image its target revision runs (by digest): CONTINUE at once when that image was migrated already, a waiter of the
+ * open deployment of that image, or a new deployment that runs the target revision's task definition as it is.
+ */
+export function decideHookState(input: HookStateInput, state: ControllerState, ctx: DecideContext): Decision {
+  const { config } = ctx;
+  if (config.ROLLOUT_MODE !== 'pause-hook') return ignore(`ROLLOUT_MODE is ${config.ROLLOUT_MODE}: hook events are not acted on`);
+  const service = input.serviceArn.split('/').pop() ?? input.serviceArn;
+  if (!config.SERVICES.includes(service)) return ignore(`service ${service} is not gated here (SERVICES: ${config.SERVICES.join(', ')})`);
+  if (input.eventName !== 'HOOK_AWAITING_ACTION') return recordHookEvent(input, state, ctx);
+  if (input.hookType !== 'PAUSE' || input.lifecycleStage !== config.HOOK_STAGE) {
+    return ignore(`a ${input.hookType} hook at ${input.lifecycleStage}; this stack answers PAUSE hooks at HOOK_STAGE ${config.HOOK_STAGE}`);
+  }
+  const why = stillWaiting(input, state);
+  if (why !== undefined) return ignore(why);
+  const revision = state.hook?.revision;
+  if (revision === undefined) return ignore(`the target revision of ${input.serviceDeploymentArn} could not be read`);
+  const waiter: Waiter = {
+    service,
+    serviceDeploymentArn: input.serviceDeploymentArn,
+    hookId: input.hookId,
+    ...(input.expiresAt !== undefined ? { expiresAt: input.expiresAt } : {}),
+  };
+  const id = hookDeploymentId(input, config.ENVIRONMENT);
+  const image = repositoryImageOf(revision, config.REPOSITORY);
+  if (!image.ok) {
+    const reason = `${image.reason}: ROLLBACK of ${service}'s paused deployment`;
+    return {
+      decision: 'halt',
+      reason,
+      actions: [{ type: 'haltRollout', deploymentId: id, target: { mode: 'pause-hook', waiters: [waiter] }, reason }],
+    };
+  }
+  if (state.deployments[id] !== undefined) return ignore(`duplicate delivery: hook ${input.hookId} waits on ${id} already`, id);
+  return joinOrCreate(id, waiter, image.image, revision, input, state, ctx);
+}
+
+/** Whether ECS still waits for an answer: the deployment IN_PROGRESS and this hook AWAITING_ACTION (else why not). */
+function stillWaiting(input: HookStateInput, state: ControllerState): string | undefined {
+  const deployment = state.hook?.deployment;
+  if (deployment === undefined) return `ECS does not know service deployment ${input.serviceDeploymentArn}`;
+  if (deployment.status !== 'IN_PROGRESS')
+    return `service deployment ${input.serviceDeploymentArn} is ${deployment.status}, not IN_PROGRESS`;
+  const hook = deployment.hooks.find((h) => h.hookId === input.hookId);
+  if (hook?.status !== 'AWAITING_ACTION') return `hook ${input.hookId} is ${hook?.status ?? 'unknown'}, not AWAITING_ACTION`;
+  return undefined;
+}
+
+function joinOrCreate(
+  id: string,
+  waiter: Waiter,
+  image: string,
+  revision: NonNullable<NonNullable<ControllerState['hook']>['revision']>,
+  input: HookStateInput,
+  state: ControllerState,
+  ctx: DecideContext,
+): Decision {
+  const last = state.env.lastSucceeded;
+  if (last?.image === image) {
+    const reason = `${image} was migrated already (${last.deploymentId}): CONTINUE to ${waiter.service}'s paused deployment, no second task`;
+    return {
+      decision: 'continue',
+      reason,
+      deploymentId: last.deploymentId,
+      actions: [continueWaiter(last.deploymentId, waiter, revision.taskDefinitionArn)],
+    };
+  }
+  const open = [state.env.active?.deploymentId, state.env.queued]
+    .map((d) => (d !== undefined ? state.deployments[d] : undefined))
+    .find((d): d is Deployment => d !== undefined && d.status !== 'ended' && imageOf(d) === image);
+  if (open !== undefined) {
+    if (open.waiters?.some((w) => w.hookId === waiter.hookId)) return ignore(`hook ${waiter.hookId} waits on ${open.id} already`, open.id);
+    const joined = {
+      ...open,
+      waiters: [...(open.waiters ?? []), waiter],
+      history: [...open.history, { at: ctx.now, status: open.status, note: `${waiter.service}'s paused deployment waits for it too` }],
+    };
+    return {
+      decision: 'record',
+      reason: `${waiter.service}'s paused deployment waits for ${open.id}, which migrates ${image}`,
+      deploymentId: open.id,
+      actions: commitActions(state, undefined, [joined]),
+    };
+  }
+  const { network, launchType, capacityProviderStrategy, platformVersion } = revision;
+  const launch = {
+    ...(network !== undefined ? { network } : {}),
+    ...(launchType !== undefined ? { launchType } : {}),
+    ...(capacityProviderStrategy !== undefined ? { capacityProviderStrategy } : {}),
+    ...(platformVersion !== undefined ? { platformVersion } : {}),
+  };
+  const spec = {
+    id,
+    environment: ctx.config.ENVIRONMENT,
+    kind: 'migration' as const,
+    trigger: {
+      type: 'pause-hook' as const,
+      eventId: input.eventId,
+      at: input.at,
+      ...(input.replayName !== undefined ? { replayName: input.replayName } : {}),
+    },
+    work: { type: 'revision' as const, taskDefinitionArn: revision.taskDefinitionArn, image, launch },
+    command: ctx.config.MIGRATION_COMMAND,
+  };
+  const what = `migration of ${image} for ${waiter.service}'s paused deployment`;
+  const holder = lockHolder(state, ctx.now);
+  const created = { ...create(spec, ctx.now, holder !== undefined ? `waiting for ${holder.id}` : 'requested'), waiters: [waiter] };
+  return holder !== undefined ? enqueue(created, false, holder, state, ctx, what) : launchNow(created, false, state, ctx, what);
+}
+
+function continueWaiter(deploymentId: string, waiter: Waiter, taskDefinitionArn: string): Action {
+  return { type: 'continueRollout', deploymentId, target: { mode: 'pause-hook', waiters: [waiter] }, taskDefinitionArn };
+}
+
+/** HOOK_SUCCEEDED, HOOK_FAILED, HOOK_TIMED_OUT, HOOK_IN_PROGRESS: recorded in the history of the deployment the hook waits on. */
+function recordHookEvent(input: HookStateInput, state: ControllerState, ctx: DecideContext): Decision {
+  const d = Object.values(state.deployments).find((x) => x.waiters?.some((w) => w.hookId === input.hookId));
+  if (d === undefined) return ignore(`${input.eventName}: no deployment here waits on hook ${input.hookId}`);
+  const note = `${input.eventName} for ${input.serviceArn.split('/').pop()}'s paused deployment (hook ${input.hookId})`;
+  if (d.history.some((h) => h.note === note)) return ignore(`duplicate: ${note} is recorded already`, d.id);
+  const recorded = { ...d, history: [...d.history, { at: ctx.now, status: d.status === 'ended' ? d.outcome : d.status, note }] };
+  return { decision: 'record', reason: note, deploymentId: d.id, actions: commitActions(state, undefined, [recorded]) };
+}
+
+/** What the rollout did to each service, recorded in the ended deployment; a service that could not be moved is announced. */
+export function decideRolloutResult(input: RolloutResultInput, state: ControllerState, ctx: DecideContext): Decision {
+  const d = state.deployments[input.deploymentId];
+  if (d === undefined || d.status !== 'ended')
+    return ignore(`no ended deployment ${input.deploymentId} to record the rollout in`, input.deploymentId);
+  const services = mergeServices(d.services ?? [], input.services);
+  const summary = input.services.map((s) => `${s.service} ${s.result}${s.reason !== undefined ? ` (${s.reason})` : ''}`).join('; ');
+  const allMovedOn = input.services.length > 0 && input.services.every((s) => s.result === 'moved-on');
+  const recorded: Ended = {
+    ...d,
+    services,
+    ...(allMovedOn && d.outcome === 'succeeded' ? { rollout: 'moved-on' as const } : {}),
+    history: [...d.history, { at: ctx.now, status: d.outcome, note: `rollout: ${summary}` }],
+  };
+  const failed = input.services.filter((s) => s.result === 'failed');
+  const events =
+    failed.length > 0 ? [{ detailType: 'Rollout Failed', detail: { ...eventDetail(recorded), reason: `rollout: ${summary}` } }] : [];
+  return {
+    decision: 'record',
+    reason: `rollout: ${summary}`,
+    deploymentId: d.id,
+    actions: commitActions(state, undefined, [{ deployment: recorded, events }]),
+  };
+}
+
+/**
+ * ECS Deployment State Change of a gated service: how the rollout a deployment started ended. Completed → `Rollout
+ * Completed`; failed, or rolling back (circuit breaker) → `Rollout Failed`.
+ */
+export function decideDeploymentState(input: DeploymentStateInput, state: ControllerState, ctx: DecideContext): Decision {
+  const completion: ServiceRollout['completion'] =
+    input.eventName === 'SERVICE_DEPLOYMENT_COMPLETED'
+      ? 'completed'
+      : input.eventName === 'SERVICE_DEPLOYMENT_FAILED' || input.rollingBack
+        ? 'failed'
+        : undefined;
+  if (completion === undefined) return ignore(`${input.eventName} of ${input.deploymentId}: still in progress`);
+  const found = Object.values(state.deployments).flatMap((d) =>
+    d.status === 'ended' ? (d.services ?? []).filter((s) => sameEcsDeployment(s, input.deploymentId)).map((s) => ({ d, s })) : [],
+  );
+  const match = found[0];
+  if (match === undefined) return ignore(`${input.eventName}: ${input.deploymentId} is not a rollout a deployment here started`);
+  if (match.s.completion !== undefined)
+    return ignore(`the rollout of ${match.s.service} by ${match.d.id} is recorded as ${match.s.completion} already`, match.d.id);
+  const reason = `rollout of ${match.s.service} by ${match.d.id} ${completion}${input.reason !== undefined ? `: ${input.reason}` : ''}`;
+  const services = (match.d.services ?? []).map((s) =>
+    s === match.s ? { ...s, completion, ...(input.reason !== undefined ? { completionReason: input.reason } : {}) } : s,
+  );
+  const recorded: Ended = { ...match.d, services, history: [...match.d.history, { at: ctx.now, status: match.d.outcome, note: reason }] };
+  const event = {
+    detailType: completion === 'completed' ? 'Rollout Completed' : 'Rollout Failed',
+    detail: { ...eventDetail(recorded), service: match.s.service, reason },
+  };
+  return {
+    decision: 'record',
+    reason,
+    deploymentId: match.d.id,
+    actions: commitActions(state, undefined, [{ deployment: recorded, events: [event] }]),
+  };
+}
+
+/**
+ * The event names the `ecs-svc/…` deployment; a pause-hook waiter recorded the service deployment ARN, which ends
+ * with the same id (an assumption not verified against AWS: both spellings are matched).
+ */
+function sameEcsDeployment(s: ServiceRollout, deploymentId: string): boolean {
+  if (s.ecsDeploymentId === undefined) return false;
+  return s.ecsDeploymentId === deploymentId || s.ecsDeploymentId.split('/').pop() === deploymentId.split('/').pop();
+}
+
+function mergeServices(before: ServiceRollout[], now: ServiceRollout[]): ServiceRollout[] {
+  const byService = new Map(before.map((s) => [s.service, s]));
+  for (const s of now) byService.set(s.service, s);
+  return [...byService.values()];
+}

@@ -1,0 +1,251 @@
+import { describe, expect, it } from 'vitest';
+import type { Running, Waiter } from '../../src/core/deployment.js';
+import type { ServiceDeploymentInfo, ServiceRevisionInfo } from '../../src/core/service-deployment.js';
+import type { ControllerState } from '../../src/core/state.js';
+import {
+  activeState,
+  committed,
+  ctx,
+  DIGEST,
+  endedDeployment,
+  given,
+  idleState,
+  only,
+  parse,
+  runningDeployment,
+  SAMPLE_DEPLOYMENT,
+  sample,
+  service,
+  TD,
+  withEvent,
+} from '../support/fixtures.js';
+
+const SD = 'arn:aws:ecs:eu-west-1:123456789012:service-deployment/shop-staging/shop-api/NCWGC2ZR-taawPAYrIaU5';
+const HOOK = 'ecs-pause-7f3e9a1c2b4d4e5f8a6b7c8d9e0f1a2b';
+const REV = 'arn:aws:ecs:eu-west-1:123456789012:service-revision/shop-staging/shop-api/4980306466373577095';
+const APP_IMAGE = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api@${DIGEST}`;
+const hookMode = () => ctx({ ROLLOUT_MODE: 'pause-hook', SERVICE: undefined, SERVICES: 'shop-api,shop-worker' });
+
+const paused = (overrides: Partial<ServiceDeploymentInfo> = {}): ServiceDeploymentInfo => ({
+  serviceDeploymentArn: SD,
+  serviceArn: 'arn:aws:ecs:eu-west-1:123456789012:service/shop-staging/shop-api',
+  clusterArn: 'arn:aws:ecs:eu-west-1:123456789012:cluster/shop-staging',
+  status: 'IN_PROGRESS',
+  lifecycleStage: 'PRE_SCALE_UP',
+  targetServiceRevisionArn: REV,
+  sourceServiceRevisionArns: [],
+  hooks: [{ hookId: HOOK, targetType: 'PAUSE', status: 'AWAITING_ACTION', expiresAt: '2026-11-26T09:20:02Z', timeoutAction: 'ROLLBACK' }],
+  ...overrides,
+});
+
+const revision: ServiceRevisionInfo = {
+  serviceRevisionArn: REV,
+  serviceArn: paused().serviceArn,
+  clusterArn: paused().clusterArn,
+  taskDefinitionArn: TD(43),
+  network: { subnets: ['subnet-rev'], securityGroups: ['sg-rev'], assignPublicIp: 'DISABLED' },
+  capacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1 }],
+  containerImages: [
+    { containerName: 'app', image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api:v1.5.0', imageDigest: DIGEST },
+    {
+      containerName: 'log-router',
+      image: 'public.ecr.aws/aws-observability/aws-for-fluent-bit:stable',
+      imageDigest: `sha256:${'f'.repeat(64)}`,
+    },
+  ],
+};
+
+const withHook = (state: ControllerState, deployment = paused()): ControllerState => ({ ...state, hook: { deployment, revision } });
+const waiter: Waiter = { service: 'shop-api', serviceDeploymentArn: SD, hookId: HOOK, expiresAt: '2026-11-26T09:20:02Z' };
+const hookRunning = (): Running =>
+  runningDeployment({ work: { type: 'revision', taskDefinitionArn: TD(43), image: APP_IMAGE, launch: {} }, waiters: [waiter] });
+
+describe('pause-hook mode: a gated service paused at HOOK_STAGE', () => {
+  it('runs the migration with the target revision as it is, in its network, keyed by the image digest', () => {
+    const d = given(withHook(idleState()), hookMode())
+      .when(sample('hook-awaiting-action'))
+      .then({ decision: 'launch', actions: ['commit', 'launchTask'] });
+    const request = only(d, 'launchTask').request;
+    expect(request).toMatchObject({
+      taskDefinitionArn: TD(43),
+      network: revision.network,
+      capacityProviderStrategy: revision.capacityProviderStrategy,
+    });
+    expect(request.image).toBeUndefined();
+    expect(committed(d, d.deploymentId as string)).toMatchObject({
+      status: 'launching',
+      trigger: { type: 'pause-hook' },
+      work: { type: 'revision', image: APP_IMAGE },
+      waiters: [waiter],
+    });
+  });
+
+  it('adds the hook of a second service deploying the same digest as a waiter: one task for both', () => {
+    const workerPaused = paused({ hooks: [{ hookId: 'ecs-pause-worker', status: 'AWAITING_ACTION' }] });
+    const d = given(withHook(activeState(hookRunning()), workerPaused), hookMode())
+      .when(
+        withEvent(sample('hook-awaiting-action'), {
+          top: { id: 'worker-hook' },
+          detail: { hookId: 'ecs-pause-worker', serviceArn: 'arn:aws:ecs:eu-west-1:123456789012:service/shop-staging/shop-worker' },
+        }),
+      )
+      .then({ decision: 'record', actions: ['commit'] });
+    expect(committed(d, SAMPLE_DEPLOYMENT).waiters?.map((w) => w.service)).toEqual(['shop-api', 'shop-worker']);
+  });
+
+  it('answers CONTINUE at once when the digest was migrated already: no second task', () => {
+    const deployed = withHook(
+      idleState({
+        env: {
+          environment: 'staging',
+          version: 4,
+          lastSucceeded: { deploymentId: SAMPLE_DEPLOYMENT, image: APP_IMAGE, at: '2026-11-25T09:00:00Z' },
+        },
+      }),
+    );
+    const d = given(deployed, hookMode())
+      .when(sample('hook-awaiting-action'))
+      .then({ decision: 'continue', actions: ['continueRollout'] });
+    expect(only(d, 'continueRollout').target).toEqual({ mode: 'pause-hook', waiters: [waiter] });
+  });
+
+  it('drops a duplicate delivery of the hook event', () => {
+    const first = given(withHook(idleState()), hookMode()).when(sample('hook-awaiting-action')).then({ decision: 'launch' });
+    const created = committed(first, first.deploymentId as string);
+    given(withHook(activeState(created)), hookMode())
+      .when(sample('hook-awaiting-action'))
+      .then({ decision: 'ignore', reason: /duplicate delivery/ });
+  });
+
+  it.each([
+    ['the deployment is no longer IN_PROGRESS', paused({ status: 'ROLLBACK_IN_PROGRESS' }), /is ROLLBACK_IN_PROGRESS, not IN_PROGRESS/],
+    ['the hook was answered meanwhile', paused({ hooks: [{ hookId: HOOK, status: 'SUCCEEDED' }] }), /is SUCCEEDED, not AWAITING_ACTION/],
+  ])('ignores the event when %s', (_what, deployment, reason) => {
+    given(withHook(idleState(), deployment), hookMode())
+      .when(sample('hook-awaiting-action'))
+      .then({ decision: 'ignore', reason, actions: [] });
+  });
+
+  it('ignores hooks of other stages, of services it does not gate, and every hook in update-service mode', () => {
+    given(withHook(idleState()), hookMode())
+      .when(withEvent(sample('hook-awaiting-action'), { detail: { lifecycleStage: 'POST_SCALE_UP' } }))
+      .then({ decision: 'ignore' });
+    given(withHook(idleState()), hookMode())
+      .when(
+        withEvent(sample('hook-awaiting-action'), {
+          detail: { serviceArn: 'arn:aws:ecs:eu-west-1:123456789012:service/shop-staging/billing' },
+        }),
+      )
+      .then({ decision: 'ignore', reason: /not gated here/ });
+    given(withHook(idleState()))
+      .when(sample('hook-awaiting-action'))
+      .then({ decision: 'ignore', reason: /ROLLOUT_MODE is update-service/ });
+  });
+
+  it('records HOOK_TIMED_OUT in the history of the deployment the hook waits on', () => {
+    const d = given(activeState(hookRunning()), hookMode())
+      .when(sample('hook-timed-out'))
+      .then({ decision: 'record', actions: ['commit'] });
+    expect(committed(d, SAMPLE_DEPLOYMENT).history.at(-1)?.note).toMatch(/HOOK_TIMED_OUT for shop-api/);
+  });
+});
+
+describe('pause-hook mode: the watcher answers every waiter', () => {
+  const stoppedWith = (name: string) => {
+    const input = parse(sample(name));
+    if (input.kind !== 'task-state') throw new Error('not a task event');
+    return { ...input, logTail: ['x'] };
+  };
+
+  it('CONTINUE on exit 0 of the migration container, without comparing task definitions', () => {
+    const d = given(activeState(hookRunning(), { service: { ...service, taskDefinitionArn: TD(45) } }), hookMode())
+      .when(stoppedWith('task-stopped-success'))
+      .then({
+        decision: 'continue',
+        actions: ['continueRollout', 'commit', 'publish'],
+        events: ['Migration Succeeded', 'Rollout Continued'],
+      });
+    expect(only(d, 'continueRollout').target).toEqual({ mode: 'pause-hook', waiters: [waiter] });
+  });
+
+  it('ROLLBACK on anything else', () => {
+    const d = given(activeState(hookRunning()), hookMode())
+      .when(stoppedWith('task-stopped-exit-1'))
+      .then({ decision: 'halt', actions: ['haltRollout', 'commit', 'publish'] });
+    expect(only(d, 'haltRollout').target).toEqual({ mode: 'pause-hook', waiters: [waiter] });
+  });
+
+  it('times the migration out before the paused deployment would (its expiry less a margin)', () => {
+    const soon = { ...waiter, expiresAt: '2026-11-25T09:30:00Z' };
+    const d = given(activeState({ ...hookRunning(), waiters: [soon] }), { ...hookMode(), now: '2026-11-25T09:25:30.000Z' })
+      .when(sample('timeout-check'))
+      .then({
+        decision: 'halt',
+        reason: /the paused deployment's timeout less 5 minutes/,
+        actions: ['stopTask', 'haltRollout', 'commit', 'publish'],
+      });
+    expect(only(d, 'haltRollout').target).toEqual({ mode: 'pause-hook', waiters: [soon] });
+  });
+
+  it('records a waiter whose hook moved on (timed out, answered by a person) without failing', () => {
+    const ended = { ...endedDeployment('succeeded'), waiters: [waiter] };
+    const d = given(activeState(ended), hookMode())
+      .when({
+        kind: 'rollout-result',
+        deploymentId: SAMPLE_DEPLOYMENT,
+        services: [{ service: 'shop-api', result: 'moved-on', reason: 'hook is TIMED_OUT' }],
+      })
+      .then({ decision: 'record', actions: ['commit'] });
+    expect(committed(d, SAMPLE_DEPLOYMENT)).toMatchObject({
+      outcome: 'succeeded',
+      rollout: 'moved-on',
+      services: [{ service: 'shop-api', result: 'moved-on' }],
+    });
+  });
+});
+
+describe('rollouts followed to completion', () => {
+  const rolledOut = endedDeployment('succeeded', {
+    services: [{ service: 'shop-api', result: 'continued', ecsDeploymentId: 'ecs-svc/5169280574093855189' }],
+  });
+  const state = idleState({
+    env: { environment: 'staging', version: 5, lastSucceeded: { deploymentId: SAMPLE_DEPLOYMENT, at: '2026-11-25T09:18:00Z' } },
+    deployments: { [SAMPLE_DEPLOYMENT]: rolledOut },
+  });
+
+  it('ECS says the deployment completed: Rollout Completed', () => {
+    const d = given(state)
+      .when(sample('deployment-completed'))
+      .then({ decision: 'record', events: ['Rollout Completed'] });
+    expect(committed(d, SAMPLE_DEPLOYMENT)).toMatchObject({
+      services: [expect.objectContaining({ service: 'shop-api', completion: 'completed' })],
+    });
+  });
+
+  it.each(['deployment-failed', 'deployment-rolling-back'])('%s: Rollout Failed, with the reason ECS gives', (name) => {
+    const deploymentId = (sample(name).detail as { deploymentId: string }).deploymentId;
+    const matching = {
+      ...state,
+      deployments: {
+        [SAMPLE_DEPLOYMENT]: {
+          ...rolledOut,
+          services: [{ service: 'shop-api', result: 'continued' as const, ecsDeploymentId: deploymentId }],
+        },
+      },
+    };
+    const d = given(matching)
+      .when(sample(name))
+      .then({ decision: 'record', events: ['Rollout Failed'] });
+    expect(committed(d, SAMPLE_DEPLOYMENT)).toMatchObject({ services: [{ completion: 'failed', completionReason: expect.any(String) }] });
+  });
+
+  it('a service that could not be moved is announced as Rollout Failed', () => {
+    given(activeState(endedDeployment('succeeded')))
+      .when({
+        kind: 'rollout-result',
+        deploymentId: SAMPLE_DEPLOYMENT,
+        services: [{ service: 'shop-worker', result: 'failed', reason: 'AccessDenied' }],
+      })
+      .then({ decision: 'record', events: ['Rollout Failed'] });
+  });
+});
