@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { splitCommand } from '../src/core/config.js';
+import { LOCAL_REGISTRY, splitCommand } from '../src/core/config.js';
 import { parseInput } from '../src/core/parse.js';
 import { defaultRequestedBy, type RequestFields, requestEvent } from '../src/local/trigger-events.js';
 import { CliUsageError } from './local-config.js';
@@ -15,7 +15,8 @@ export type RequestOptions = RequestFields & { source: string };
  */
 export function requestEntry(o: RequestOptions): { Source: string; DetailType: string; Detail: string } {
   const event = requestEvent(o);
-  const parsed = parseInput(event, { requestSource: o.source });
+  // `registry` matters only for ECR pushes, never for a request's shape.
+  const parsed = parseInput(event, { requestSource: o.source, registry: LOCAL_REGISTRY });
   if (parsed.kind === 'invalid') throw new CliUsageError(parsed.reason);
   return { Source: o.source, DetailType: String(event['detail-type']), Detail: JSON.stringify(event.detail) };
 }

@@ -38,3 +38,8 @@ export class TransientAwsError extends EcsMigrateError {
 export class TooManyConflictsError extends EcsMigrateError {
   override name = 'TooManyConflictsError';
 }
+
+/** The registry has no image with this tag (or no such repository): a request naming it is rejected, not retried. */
+export class ImageNotFoundError extends EcsMigrateError {
+  override name = 'ImageNotFoundError';
+}

@@ -4,6 +4,7 @@ import { type Deployment, type DeploymentKind, deploymentIdOfTrigger, isFinal, t
 import { eventDetail } from './event-detail.js';
 import type { DeployRequestInput, EcrImageActionInput, RunCommandInput } from './inputs.js';
 import { commit, launchRequest, outcomeEvents, rolloutWhenHalted, toLaunching } from './lifecycle.js';
+import { refuseRequest } from './request-policy.js';
 import type { ControllerState, EnvironmentState, ServiceInfo } from './state.js';
 import { matchesTagPattern } from './tag-pattern.js';
 
@@ -47,15 +48,9 @@ export function decideDeployRequest(input: DeployRequestInput, state: Controller
   const { config } = ctx;
   if (input.environment !== config.ENVIRONMENT)
     return ignore(`the request is for environment "${input.environment}", this is "${config.ENVIRONMENT}"`);
+  const refused = refuseRequest(input, state.service, config);
+  if (refused !== undefined) return rejectRequest(refused, input.trigger, ctx);
   const command = input.command ?? config.MIGRATION_COMMAND;
-  const allowed = [config.MIGRATION_COMMAND[0], ...config.ALLOWED_COMMANDS];
-  if (input.command !== undefined && !allowed.includes(command[0] ?? '')) {
-    return rejectRequest(
-      `command "${command[0]}" is neither MIGRATION_COMMAND nor in ALLOWED_COMMANDS (${allowed.join(', ')})`,
-      input.trigger,
-      ctx,
-    );
-  }
   const plan: Plan = {
     trigger: input.trigger,
     kind: 'migration',
@@ -71,11 +66,8 @@ export function decideRunCommand(input: RunCommandInput, state: ControllerState,
   const { config } = ctx;
   if (input.environment !== config.ENVIRONMENT)
     return ignore(`the request is for environment "${input.environment}", this is "${config.ENVIRONMENT}"`);
-  const argv0 = input.command[0] ?? '';
-  if (!config.ALLOWED_COMMANDS.includes(argv0)) {
-    const list = config.ALLOWED_COMMANDS.length > 0 ? config.ALLOWED_COMMANDS.join(', ') : 'empty: no command may run';
-    return rejectRequest(`command "${argv0}" is not in ALLOWED_COMMANDS (${list})`, input.trigger, ctx);
-  }
+  const refused = refuseRequest(input, state.service, config);
+  if (refused !== undefined) return rejectRequest(refused, input.trigger, ctx);
   const plan: Plan = {
     trigger: input.trigger,
     kind: 'command',

@@ -18,6 +18,8 @@ export interface DeployRequestInput {
   trigger: Trigger;
   environment: string;
   image?: string;
+  /** Added by the shell when it resolved the image's tag to its digest: when that image was pushed (its age). */
+  imagePushedAt?: string;
   taskDefinitionArn?: string;
   command?: string[];
 }
@@ -28,6 +30,8 @@ export interface RunCommandInput {
   environment: string;
   command: string[];
   image?: string;
+  /** Added by the shell when it resolved the image's tag to its digest. */
+  imagePushedAt?: string;
   taskDefinitionArn?: string;
 }
 

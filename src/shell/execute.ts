@@ -1,6 +1,7 @@
 import { type Action, assertNever } from '../core/actions.js';
+import { boundDetail, boundJson, LIMITS } from '../core/bounds.js';
 import type { LaunchResultInput } from '../core/inputs.js';
-import type { OutgoingEvent, Ports } from '../ports.js';
+import type { CommitRequest, OutgoingEvent, Ports } from '../ports.js';
 import type { Log } from './logger.js';
 
 export interface ExecuteHooks {
@@ -26,9 +27,7 @@ export async function execute(actions: Action[], ports: Ports, log: Log, hooks: 
     if (action.type !== 'putEvent') await flush();
     switch (action.type) {
       case 'commit':
-        await ports.store.commit(
-          action.env !== undefined ? { env: action.env, deployments: action.deployments } : { deployments: action.deployments },
-        );
+        await ports.store.commit(boundCommit(action));
         hooks.onCommit(action);
         break;
       case 'launchTask': {
@@ -58,7 +57,7 @@ export async function execute(actions: Action[], ports: Ports, log: Log, hooks: 
         await ports.scheduler.cancelTimeout(action.deploymentId);
         break;
       case 'putEvent':
-        events.push({ detailType: action.detailType, detail: action.detail });
+        events.push({ detailType: action.detailType, detail: boundDetail(action.detail) });
         break;
       default:
         assertNever(action);
@@ -66,4 +65,10 @@ export async function execute(actions: Action[], ports: Ports, log: Log, hooks: 
   }
   await flush();
   return feedback;
+}
+
+/** The last guard before the store: no record over the DynamoDB item limit, every string well-formed (bounds.ts). */
+function boundCommit(action: Extract<Action, { type: 'commit' }>): CommitRequest {
+  const deployments = action.deployments.map((c) => ({ ...c, deployment: boundJson(c.deployment, LIMITS.recordBytes) }));
+  return action.env !== undefined ? { env: action.env, deployments } : { deployments };
 }

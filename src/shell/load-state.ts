@@ -1,11 +1,13 @@
 import type { Config } from '../core/config.js';
 import { isFinal } from '../core/deployment.js';
 import type { Input } from '../core/inputs.js';
+import { redactor } from '../core/redact.js';
 import { deploymentIdOf, needsService } from '../core/refs.js';
 import type { ControllerState } from '../core/state.js';
 import { ServiceNotFoundError } from '../errors.js';
 import type { Ports } from '../ports.js';
 import type { Log } from './logger.js';
+import { resolveRequestImage } from './resolve-image.js';
 
 export const LOG_TAIL = { lines: 50, bytes: 8 * 1024 };
 
@@ -34,6 +36,7 @@ export async function loadState(input: Input, ports: Ports, config: Config): Pro
  * the migration container's exit code from DescribeTasks when the event has none, and the log tail.
  */
 export async function enrich(input: Input, state: ControllerState, ports: Ports, config: Config, log: Log): Promise<Input> {
+  if (input.kind === 'deploy-request' || input.kind === 'run-command') return resolveRequestImage(input, ports.registry, config);
   const id = deploymentIdOf(input, config);
   const d = id !== undefined ? state.deployments[id] : undefined;
   if (d === undefined || isFinal(d.status)) return input;
@@ -50,6 +53,7 @@ export async function enrich(input: Input, state: ControllerState, ports: Ports,
       { taskArn: input.taskArn, taskDefinitionArn: input.taskDefinitionArn, container: config.CONTAINER },
       log,
       d.id,
+      config,
     );
     return { ...input, containers, logTail };
   }
@@ -59,19 +63,30 @@ export async function enrich(input: Input, state: ControllerState, ports: Ports,
       { taskArn: d.taskArn, taskDefinitionArn: d.taskDefinitionArn, container: config.CONTAINER },
       log,
       d.id,
+      config,
     );
     return { ...input, logTail };
   }
   return input;
 }
 
-/** A missing or unreadable log must not block the decision: say so in the tail instead. */
-async function tail(ports: Ports, ref: Parameters<Ports['logs']['tail']>[0], log: Log, deploymentId: string): Promise<string[]> {
+/**
+ * A missing or unreadable log must not block the decision: say so in the tail instead. The tail is redacted
+ * here, before it reaches the decision, so no secret a migration printed is stored or emitted (redact.ts).
+ */
+async function tail(
+  ports: Ports,
+  ref: Parameters<Ports['logs']['tail']>[0],
+  log: Log,
+  deploymentId: string,
+  config: Config,
+): Promise<string[]> {
+  const redact = redactor(config.REDACT_PATTERNS);
   try {
-    return await ports.logs.tail(ref, LOG_TAIL);
+    return (await ports.logs.tail(ref, LOG_TAIL)).map(redact);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     log.warn('log tail unavailable', { deploymentId, taskArn: ref.taskArn, error: message });
-    return [`(log tail unavailable: ${message})`];
+    return [redact(`(log tail unavailable: ${message})`)];
   }
 }

@@ -44,7 +44,7 @@ const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(
 
 /** Handles one raw event end to end: parse, load, decide, execute, and follow the results it asked for. */
 export async function handleEvent(raw: unknown, deps: RunDeps): Promise<StepRecord[]> {
-  return run(parseInput(raw, { requestSource: deps.config.EVENT_SOURCE }), deps);
+  return run(parseInput(raw, { requestSource: deps.config.EVENT_SOURCE, registry: deps.config.REGISTRY }), deps);
 }
 
 export async function run(first: Input, deps: RunDeps): Promise<StepRecord[]> {

@@ -41,7 +41,7 @@ describe('ecs-migrate request', () => {
       resources: [],
       detail: JSON.parse(entry.Detail),
     };
-    expect(parseInput(raw, { requestSource: 'ecs-migrate' })).toMatchObject({
+    expect(parseInput(raw, { requestSource: 'ecs-migrate', registry: '123456789012.dkr.ecr.eu-west-1.amazonaws.com' })).toMatchObject({
       kind: 'deploy-request',
       environment: 'staging',
       image: 'repo:v2',
