@@ -44,7 +44,8 @@ export function wellFormedCopy(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return value.toWellFormed();
   if (typeof value !== 'object' || value === null) return value;
   if (depth >= LIMITS.depth) return null;
-  if (Array.isArray(value)) return value.map((v) => wellFormedCopy(v, depth + 1));
+  // Array.from, not map: an array of foreign origin may carry an own `constructor` that map would call.
+  if (Array.isArray(value)) return Array.from(value, (v) => wellFormedCopy(v, depth + 1));
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k.toWellFormed(), wellFormedCopy(v, depth + 1)]));
 }
 
