@@ -55,6 +55,15 @@ describe('images only from REGISTRY/REPOSITORY (defect 1)', () => {
   });
 });
 
+describe('the image of an ECR push (defect 3)', () => {
+  it("is built from REGISTRY, not from the event's account and region", () => {
+    const push = withEvent(sample('ecr-push'), { top: { account: '210987654321', region: 'us-east-1' } });
+    const d = decideOn(push, idleState());
+    expect(d.decision).toBe('launch');
+    expect(only(d, 'launchTask').request.image).toMatch(new RegExp(`^${REGISTRY.replaceAll('.', '\\.')}/shop-api@sha256:`));
+  });
+});
+
 describe('a taskDefinitionArn only of the service family, account and region (defect 1)', () => {
   const request = (taskDefinitionArn: string) =>
     decideOn(withEvent(sample('deploy-request-task-definition'), { detail: { taskDefinitionArn } }), idleState());
