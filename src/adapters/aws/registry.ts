@@ -7,7 +7,8 @@ const NOT_FOUND = new Set(['ImageNotFoundException', 'RepositoryNotFoundExceptio
 
 /**
  * The ECR registry named by REGISTRY: a tag → its digest and push time (DescribeImages, which the stack grants on
- * REPOSITORY only). The client is made on first use, so a function that never resolves a tag never builds it.
+ * REPOSITORY only). The client is made on first use, so a function that never resolves a tag never builds it. (A
+ * dynamic import of the SDK module would defer its evaluation too, but defeats tree-shaking: +58 KiB per bundle.)
  */
 export class EcrRegistry implements Registry {
   private client: ECRClient | undefined;
