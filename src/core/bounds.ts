@@ -36,6 +36,28 @@ export function quote(value: unknown): string {
 }
 
 /**
+ * `value` itself when every string and key in it is well-formed and it is no deeper than `LIMITS.depth` (the
+ * common case, checked without copying), otherwise `wellFormedCopy(value)`.
+ */
+export function wellFormed(value: unknown): unknown {
+  return isClean(value, 0) ? value : wellFormedCopy(value);
+}
+
+function isClean(value: unknown, depth: number): boolean {
+  if (typeof value === 'string') return value.isWellFormed();
+  if (typeof value !== 'object' || value === null) return true;
+  if (depth >= LIMITS.depth) return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!isClean(value[i], depth + 1)) return false;
+    return true;
+  }
+  for (const key of Object.keys(value)) {
+    if (!key.isWellFormed() || !isClean((value as Record<string, unknown>)[key], depth + 1)) return false;
+  }
+  return true;
+}
+
+/**
  * A deep copy of JSON-like input in which every string (and key) is well-formed. Objects are rebuilt with
  * `Object.fromEntries`, so a `__proto__` key stays an own data property and never changes a prototype.
  * Values nested deeper than `LIMITS.depth` become null.

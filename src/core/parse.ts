@@ -1,5 +1,5 @@
 import type { $ZodError } from 'zod/v4/core';
-import { clip, LIMITS, quote, wellFormedCopy } from './bounds.js';
+import { clip, LIMITS, quote, wellFormed } from './bounds.js';
 import type { Trigger, TriggerType } from './deployment.js';
 import {
   DEPLOY_REQUEST,
@@ -33,7 +33,7 @@ export interface ParseOptions {
  */
 export function parseInput(untrusted: unknown, options: ParseOptions): Input {
   // Lone surrogates become U+FFFD before anything is read, so whatever is echoed, stored or emitted is well-formed.
-  const raw = wellFormedCopy(untrusted);
+  const raw = wellFormed(untrusted);
   const env = envelope.safeParse(raw);
   if (!env.success) return invalid(`not an EventBridge event: ${describe(env.error)}`, raw);
   const e = env.data;
