@@ -32,7 +32,15 @@ export function clip(s: string, max: number = LIMITS.echoChars): string {
 
 /** A value of input as it appears in a reason: quoted, bounded, well-formed. */
 export function quote(value: unknown): string {
-  return `"${clip(typeof value === 'string' ? value : String(JSON.stringify(value) ?? value))}"`;
+  return `"${clip(typeof value === 'string' ? value : show(value))}"`;
+}
+
+function show(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return Object.prototype.toString.call(value); // a BigInt or a cycle
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { boundDetail, boundJson, clip, jsonBytes, LIMITS, quote, wellFormedCopy } from '../../src/core/bounds.js';
+import { boundDetail, boundJson, clip, jsonBytes, LIMITS, quote, wellFormed, wellFormedCopy } from '../../src/core/bounds.js';
 
 describe('clip', () => {
   it('keeps short text and cuts long text, saying how much', () => {
@@ -18,6 +18,7 @@ describe('clip', () => {
   it('quotes any value bounded', () => {
     expect(quote('x'.repeat(1_000_000)).length).toBeLessThan(LIMITS.echoChars + 50);
     expect(quote({ a: 1 })).toBe('"{"a":1}"');
+    expect(quote(10n)).toBe('"[object BigInt]"');
   });
 });
 
@@ -35,6 +36,16 @@ describe('wellFormedCopy', () => {
     let deep: unknown = 'bottom';
     for (let i = 0; i < 100; i++) deep = [deep];
     expect(JSON.stringify(wellFormedCopy(deep))).toContain('null');
+  });
+});
+
+describe('wellFormed', () => {
+  it('returns clean input itself, without copying, and a repaired copy otherwise', () => {
+    const clean = { a: ['b', { c: 1 }] };
+    expect(wellFormed(clean)).toBe(clean);
+    const dirty = { a: ['b', { c: 'x\uD800' }] };
+    expect(wellFormed(dirty)).toEqual({ a: ['b', { c: 'x\uFFFD' }] });
+    expect(dirty.a[1]).toEqual({ c: 'x\uD800' });
   });
 });
 
