@@ -8,14 +8,23 @@ import type { Registry } from '../ports.js';
 /**
  * A request that names an image of REGISTRY/REPOSITORY by tag gets the digest the tag points to now, before
  * anything is decided: the deployment records, migrates and rolls out that digest, byte for byte, even when the
- * tag moves meanwhile. An image the core will refuse, or one already pinned by digest, is left as it is (no
- * registry call for an image of another repository). A tag the registry does not have makes the request invalid.
+ * tag moves meanwhile. An image the core will refuse is left as it is for the core to reject (no
+ * registry call for an image of another repository); one pinned by digest is written as `REGISTRY/REPOSITORY@digest`.
+ * A tag the registry does not have makes the request invalid.
  */
 export async function resolveRequestImage(input: DeployRequestInput | RunCommandInput, registry: Registry, config: Config): Promise<Input> {
   if (input.image === undefined) return input;
   const checked = checkImage(input.image, { registry: config.REGISTRY, repository: config.REPOSITORY });
-  if (!checked.ok || checked.value.digest !== undefined || checked.value.tag === undefined) return input;
-  const tag = checked.value.tag;
+  if (!checked.ok) return input;
+  const { tag, digest: given } = checked.value;
+  if (given !== undefined) {
+    // Pinned already: written in one form (`REGISTRY/REPOSITORY@digest`), a tag given with it kept as information.
+    const image = imageByDigest(config.REGISTRY, config.REPOSITORY, given);
+    return image === input.image && tag === undefined
+      ? input
+      : { ...input, image, trigger: { ...input.trigger, ...(tag !== undefined ? { imageTag: tag } : {}) } };
+  }
+  if (tag === undefined) return input;
   try {
     const { digest, pushedAt } = await registry.resolveDigest(config.REPOSITORY, tag);
     return {

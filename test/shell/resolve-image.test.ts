@@ -47,6 +47,13 @@ describe('resolveRequestImage', () => {
     expect(r.asked).toEqual([]);
   });
 
+  it('writes an image pinned by digest in one form, keeping a tag given with it as information', async () => {
+    const r = registry(async () => ({ digest: DIGEST, pushedAt: '2026-11-25T08:00:00.000Z' }));
+    const resolved = await resolveRequestImage(requestFor(`${REGISTRY.toUpperCase()}/shop-api:v1.5.0@${DIGEST}`), r.port, config());
+    expect(resolved).toMatchObject({ image: `${REGISTRY}/shop-api@${DIGEST}`, trigger: { imageTag: 'v1.5.0' } });
+    expect(r.asked).toEqual([]);
+  });
+
   it('makes a request for a tag the registry does not have invalid, and lets a transient failure through', async () => {
     const missing = registry(async () => {
       throw new ImageNotFoundError('shop-api:v9 does not exist');
