@@ -6,10 +6,13 @@ import { deploymentIdOf, needsService } from '../core/refs.js';
 import type { ControllerState } from '../core/state.js';
 import { ServiceNotFoundError } from '../errors.js';
 import type { Ports } from '../ports.js';
+import { lastLines } from './last-lines.js';
 import type { Log } from './logger.js';
 import { resolveRequestImage } from './resolve-image.js';
 
 export const LOG_TAIL = { lines: 50, bytes: 8 * 1024 };
+/** The tail is read this many times larger than it is kept, then redacted, then cut to LOG_TAIL. */
+const REDACT_MARGIN = 8;
 
 /** Reads what `decide` needs for this input: the environment record, the deployments involved, the service. */
 export async function loadState(input: Input, ports: Ports, config: Config): Promise<ControllerState> {
@@ -83,7 +86,9 @@ async function tail(
 ): Promise<string[]> {
   const redact = redactor(config.REDACT_PATTERNS);
   try {
-    return (await ports.logs.tail(ref, LOG_TAIL)).map(redact);
+    // Read more than is kept and redact before cutting, so a long line is never cut through a secret.
+    const lines = await ports.logs.tail(ref, { lines: LOG_TAIL.lines, bytes: LOG_TAIL.bytes * REDACT_MARGIN });
+    return lastLines(lines.map(redact), LOG_TAIL);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     log.warn('log tail unavailable', { deploymentId, taskArn: ref.taskArn, error: message });

@@ -6,6 +6,7 @@ import { LocalLayout } from '../../src/adapters/local/layout.js';
 import { LocalStore } from '../../src/adapters/local/store.js';
 import type { Deployment } from '../../src/core/deployment.js';
 import type { Ecs, OutgoingEvent, Ports } from '../../src/ports.js';
+import { lastLines } from '../../src/shell/last-lines.js';
 import { silentLog } from '../../src/shell/logger.js';
 import { handleEvent } from '../../src/shell/run.js';
 import { config, runningDeployment, SAMPLE_DEPLOYMENT, sample, service, withEvent } from '../support/fixtures.js';
@@ -52,7 +53,8 @@ async function harness(logTail: string[], overrides: Record<string, string> = {}
     ecs,
     store,
     bus: { put: async (e) => void events.push(...e) },
-    logs: { tail: async () => logTail },
+    // As the real adapters do: at most `limits`, a long line cut from its start.
+    logs: { tail: async (_ref, limits) => lastLines(logTail, limits) },
     scheduler: { scheduleTimeout: async () => {}, cancelTimeout: async () => {} },
     registry: { resolveDigest: async () => ({ digest: `sha256:${'c'.repeat(64)}`, pushedAt: '2026-11-25T09:00:00.000Z' }) },
   };
@@ -145,5 +147,17 @@ describe('oversized input (defect 11)', () => {
     await handleEvent(withEvent(sample('deploy-request'), { top: { source: 'evil\uDC00' } }), h.deps);
     expect(h.events.map((e) => e.detailType)).toEqual(['Event Rejected']);
     for (const e of h.events) expect(illFormedStrings(e.detail)).toEqual([]);
+  });
+});
+
+describe('a secret in a line longer than the kept tail (defect 5)', () => {
+  it('is redacted before the line is cut, so no part of it remains', async () => {
+    // Cut to the kept 8 KB, this line would keep the last 10 characters of the password without its key.
+    const line = `${'x'.repeat(4 * 1024)} password=${DB_PASSWORD}${'y'.repeat(8 * 1024 - 4 - 10)}`;
+    const h = await harness([line]);
+    await handleEvent(sample('task-stopped-exit-1'), h.deps);
+    expect(h.events.map((e) => e.detailType)).toEqual(['Migration Failed', 'Rollout Halted']);
+    expect(JSON.stringify(h.events)).not.toContain(DB_PASSWORD.slice(-10));
+    expect(await h.storedText()).not.toContain(DB_PASSWORD.slice(-10));
   });
 });
