@@ -73,7 +73,7 @@ interface Case {
 }
 const cases: Case[] = mix.flatMap(([event, state, weight]) => {
   const raw = event === 'ecr-push (newer image)' ? newerPush() : sample(event);
-  const input = parseInput(raw, { requestSource: config.EVENT_SOURCE });
+  const input = parseInput(raw, { requestSource: config.EVENT_SOURCE, registry: config.REGISTRY });
   return Array.from({ length: weight }, () => ({ event, raw, input, state }));
 });
 
@@ -86,7 +86,7 @@ let sink = 0;
 
 function withParse(i: number): void {
   const c = cases[i % cases.length] as Case;
-  const input = parseInput(c.raw, { requestSource: config.EVENT_SOURCE });
+  const input = parseInput(c.raw, { requestSource: config.EVENT_SOURCE, registry: config.REGISTRY });
   sink += decide(input, c.state, ctx).actions.length;
 }
 function decideOnly(i: number): void {

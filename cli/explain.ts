@@ -28,7 +28,7 @@ export async function explainCommand(argv: string[]): Promise<number> {
   let decision: Decision;
   try {
     raw = JSON.parse(text);
-    decision = decide(parseInput(raw, { requestSource: config.EVENT_SOURCE }), state, { config, now });
+    decision = decide(parseInput(raw, { requestSource: config.EVENT_SOURCE, registry: config.REGISTRY }), state, { config, now });
   } catch (error) {
     if (!(error instanceof SyntaxError)) throw error;
     decision = decide({ kind: 'invalid', reason: `not JSON: ${error.message}` }, state, { config, now });

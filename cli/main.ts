@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { ConfigError } from '../src/errors.js';
+import { endQuietlyOnClosedPipe } from './epipe.js';
 import { CliUsageError } from './local-config.js';
 import { EXPLAIN_USAGE, INSPECT_USAGE, LOCAL_USAGE, REPLAY_USAGE, REQUEST_USAGE } from './usage.js';
 
@@ -39,6 +40,7 @@ async function main(argv: string[]): Promise<number> {
   return command(rest);
 }
 
+endQuietlyOnClosedPipe();
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

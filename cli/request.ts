@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { splitCommand } from '../src/core/config.js';
+import { LOCAL_REGISTRY, splitCommand } from '../src/core/config.js';
 import { parseInput } from '../src/core/parse.js';
 import { defaultRequestedBy, type RequestFields, requestEvent } from '../src/local/trigger-events.js';
 import { CliUsageError } from './local-config.js';
@@ -15,7 +15,8 @@ export type RequestOptions = RequestFields & { source: string };
  */
 export function requestEntry(o: RequestOptions): { Source: string; DetailType: string; Detail: string } {
   const event = requestEvent(o);
-  const parsed = parseInput(event, { requestSource: o.source });
+  // `registry` matters only for ECR pushes, never for a request's shape.
+  const parsed = parseInput(event, { requestSource: o.source, registry: LOCAL_REGISTRY });
   if (parsed.kind === 'invalid') throw new CliUsageError(parsed.reason);
   return { Source: o.source, DetailType: String(event['detail-type']), Detail: JSON.stringify(event.detail) };
 }
@@ -30,7 +31,7 @@ export async function requestCommand(argv: string[], client: EventBridgeClient =
       command: { type: 'string' },
       rerun: { type: 'boolean', default: false },
       source: { type: 'string', default: 'ecs-migrate' },
-      bus: { type: 'string', default: 'default' },
+      bus: { type: 'string' },
       'request-id': { type: 'string' },
       'requested-by': { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
@@ -43,6 +44,8 @@ export async function requestCommand(argv: string[], client: EventBridgeClient =
   if (kind === 'run-command' && values.rerun) throw new CliUsageError('--rerun goes with "request deploy"');
   if (kind === 'run-command' && values.command === undefined) throw new CliUsageError('request run-command needs --command "CMD ARGS"');
   const requestId = values['request-id'] ?? `cli-${randomUUID()}`;
+  // The stack's request bus (output RequestBusName): the only bus its launcher takes requests from.
+  const bus = values.bus ?? `ecs-migrate-${values.environment}-requests`;
   const entry = requestEntry({
     kind,
     environment: values.environment,
@@ -55,10 +58,10 @@ export async function requestCommand(argv: string[], client: EventBridgeClient =
     ...(values.command !== undefined ? { command: splitCommand(values.command) } : {}),
   });
   if (values['dry-run']) {
-    process.stdout.write(`${JSON.stringify({ ...entry, EventBusName: values.bus }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ ...entry, EventBusName: bus }, null, 2)}\n`);
     return 0;
   }
-  const result = await client.send(new PutEventsCommand({ Entries: [{ ...entry, EventBusName: values.bus }] }));
+  const result = await client.send(new PutEventsCommand({ Entries: [{ ...entry, EventBusName: bus }] }));
   const failed = result.Entries?.find((e) => e.ErrorCode !== undefined);
   if ((result.FailedEntryCount ?? 0) > 0 || failed !== undefined) {
     process.stderr.write(
@@ -66,6 +69,6 @@ export async function requestCommand(argv: string[], client: EventBridgeClient =
     );
     return 1;
   }
-  process.stdout.write(`sent ${entry.DetailType} ${requestId} (event ${result.Entries?.[0]?.EventId ?? '?'}) to bus ${values.bus}\n`);
+  process.stdout.write(`sent ${entry.DetailType} ${requestId} (event ${result.Entries?.[0]?.EventId ?? '?'}) to bus ${bus}\n`);
   return 0;
 }

@@ -24,10 +24,11 @@ export const REQUEST_USAGE = `ecs-migrate request deploy --environment ENV (--im
 ecs-migrate request run-command --environment ENV --command "CMD ARGS" [--image URI | --task-definition ARN]
     [--source SOURCE] [--bus BUS] [--request-id ID] [--requested-by WHO] [--dry-run]
   Sends a deploy-request or run-command event to a deployed stack (EventBridge PutEvents, the CLI's AWS
-  credentials and region). --source is the stack's EventSource (default ecs-migrate); --bus the bus its
-  rules listen on (default "default"). --dry-run prints the event instead of sending it.`;
+  credentials and region). --source is the stack's EventSource (default ecs-migrate); --bus the stack's request bus
+  (stack output RequestBusName; default ecs-migrate-ENV-requests). --dry-run prints the event instead of sending it.`;
 
 export const REPLAY_USAGE = `ecs-migrate replay --archive NAME --from ISO-TIME --to ISO-TIME [--name REPLAY_NAME]
   Replays the stack's archived trigger events (ECR pushes, deploy-requests) of that window onto the bus they
   came from. Each replayed event carries "replay-name", so the controller runs it again as a deliberate rerun,
-  even for an image it has already migrated. The archive name is the stack output ArchiveName.`;
+  even for an image it has already migrated. The archive is either stack output: PushArchiveName (pushes, default bus) or RequestArchiveName
+  (deploy-requests, request bus).`;

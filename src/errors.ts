@@ -92,3 +92,8 @@ export class ContainerNotFoundError extends EcsMigrateError {
 export function isServiceProblem(error: unknown): error is EcsMigrateError {
   return error instanceof ServiceNotFoundError || error instanceof ContainerNotFoundError || error instanceof PermanentAwsError;
 }
+
+/** The registry has no image with this tag (or no such repository): a request naming it is rejected, not retried. */
+export class ImageNotFoundError extends EcsMigrateError {
+  override name = 'ImageNotFoundError';
+}

@@ -95,10 +95,28 @@ export interface Scheduler {
   scheduleTimeout(deploymentId: string, environment: string, at: string): Promise<void>;
 }
 
+/** An image as the registry has it now. */
+export interface ResolvedImage {
+  /** `sha256:…` */
+  digest: string;
+  /** ISO-8601 time the image was pushed (ECR `imagePushedAt`). */
+  pushedAt: string;
+}
+
+export interface Registry {
+  /**
+   * The digest `tag` points to in `repository` of the configured registry, and when that image was pushed.
+   * Read-only, so safe to repeat. Throws `ImageNotFoundError` when there is no such tag or repository,
+   * `TransientAwsError` when retrying may help.
+   */
+  resolveDigest(repository: string, tag: string): Promise<ResolvedImage>;
+}
+
 export interface Ports {
   ecs: Ecs;
   bus: Bus;
   store: Store;
   logs: Logs;
   scheduler: Scheduler;
+  registry: Registry;
 }

@@ -1,3 +1,4 @@
+import { boundDetail, clip, LIMITS } from './bounds.js';
 import type { Deployment, PendingEvent, Waiter } from './deployment.js';
 import type { EnvironmentState, NetworkConfig, ServiceInfo } from './state.js';
 
@@ -105,9 +106,13 @@ export function ignore(reason: string, deploymentId?: string): Decision {
     : { decision: 'ignore', reason, deploymentId, actions: [] };
 }
 
-/** Refuses an input, and says so on the bus (`Event Rejected`) with `detail`. */
+/** Refuses an input, and says so on the bus (`Event Rejected`) with `detail`; both bounded (they echo input). */
 export function reject(reason: string, detail: Record<string, unknown>): Decision {
-  return { decision: 'reject', reason, actions: [{ type: 'putEvent', detailType: 'Event Rejected', detail }] };
+  return {
+    decision: 'reject',
+    reason: clip(reason, LIMITS.reasonChars),
+    actions: [{ type: 'putEvent', detailType: 'Event Rejected', detail: boundDetail(detail) }],
+  };
 }
 
 /** Exhaustiveness check for `switch` statements over unions. */

@@ -1,4 +1,5 @@
 import type { Action } from './actions.js';
+import { boundDetail, boundJson, LIMITS } from './bounds.js';
 import type { Deployment } from './deployment.js';
 import type { ControllerState, EnvironmentState } from './state.js';
 import type { Transition } from './transitions.js';
@@ -12,7 +13,12 @@ export function commitActions(state: ControllerState, env: EnvironmentState | un
     const { deployment, events } = 'deployment' in change ? change : { deployment: change, events: [] };
     const expectedRevision = state.deployments[deployment.id]?.revision ?? 0;
     const { outbox: _published, ...rest } = deployment;
-    const record: Deployment = { ...rest, revision: expectedRevision + 1, ...(events.length > 0 ? { outbox: events } : {}) };
+    // Bounded here, so no event goes over EventBridge's 256 KB and no record over DynamoDB's 400 KB (bounds.ts).
+    const outbox = events.map((e) => ({ ...e, detail: boundDetail(e.detail) }));
+    const record: Deployment = boundJson(
+      { ...rest, revision: expectedRevision + 1, ...(outbox.length > 0 ? { outbox } : {}) },
+      LIMITS.recordBytes,
+    );
     return { deployment: record, expectedRevision };
   });
   const commit: Action =

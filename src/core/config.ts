@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { checkRedactPattern } from './redact.js';
 import './zod-messages.js';
 
 /** Names accepted for an environment: they end up in resource names, tags and the ECS `startedBy` field. */
@@ -51,6 +52,38 @@ const configFields = z.object({
     if (source.startsWith('aws.')) fail('expected a source that does not start with "aws." (reserved by AWS)');
     return source;
   }),
+  /**
+   * The registry images come from (host[:port]). The stack passes `<account>.dkr.ecr.<region>.amazonaws.com`;
+   * without it (local mode, `explain`), local mode's registry, so a request naming any real registry is refused.
+   */
+  REGISTRY: optionalValue((v, fail) => {
+    const registry = (v ?? LOCAL_REGISTRY).toLowerCase();
+    if (!/^[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?(?::\d{1,5})?$/.test(registry))
+      fail('expected a registry host such as "123456789012.dkr.ecr.eu-west-1.amazonaws.com" (no scheme, no path)');
+    return registry;
+  }),
+  /** Extra regular expressions whose matches are redacted: a JSON array of strings, or one pattern. */
+  REDACT_PATTERNS: optionalValue((v, fail) => {
+    if (v === undefined) return [];
+    let patterns: unknown = [v];
+    if (v.startsWith('[')) {
+      try {
+        patterns = JSON.parse(v);
+      } catch {
+        fail('expected a JSON array of regular expressions, e.g. ["shop_live_[0-9a-f]{32}"], or one regular expression');
+        return [];
+      }
+    }
+    if (!Array.isArray(patterns) || !patterns.every((p): p is string => typeof p === 'string')) {
+      fail('expected a JSON array of strings');
+      return [];
+    }
+    for (const p of patterns) {
+      const problem = checkRedactPattern(p);
+      if (problem !== undefined) fail(`pattern ${JSON.stringify(p)}: ${problem}`);
+    }
+    return patterns;
+  }),
   ...rolloutKeys(),
 });
 
@@ -90,6 +123,9 @@ export const configSchema = z.pipe(
     return { ...rest, SERVICE: services[0] ?? '', SERVICES: services };
   }),
 );
+
+/** Local mode's registry (the images it builds); the default REGISTRY outside a stack. */
+export const LOCAL_REGISTRY = '000000000000.dkr.ecr.local.amazonaws.com';
 
 export type Config = z.output<typeof configSchema>;
 

@@ -4,6 +4,7 @@ import type { DecideContext } from './context.js';
 import { type Deployment, type DeploymentKind, deploymentIdOfTrigger, pushedBefore, type Trigger, type Work } from './deployment.js';
 import type { DeployRequestInput, EcrImageActionInput, RunCommandInput } from './inputs.js';
 import { launchRequest } from './launch-request.js';
+import { refuseRequest } from './request-policy.js';
 import { resumeHandover } from './resume.js';
 import { settle } from './settle.js';
 import type { ControllerState } from './state.js';
@@ -47,12 +48,9 @@ export function decideEcrImageAction(input: EcrImageActionInput, state: Controll
 export function decideDeployRequest(input: DeployRequestInput, state: ControllerState, ctx: DecideContext): Decision {
   const { config } = ctx;
   if (input.environment !== config.ENVIRONMENT) return otherEnvironment(input.environment, ctx);
+  const refused = refuseRequest(input, state.service, config);
+  if (refused !== undefined) return rejectRequest(refused, input.trigger, ctx);
   const command = input.command ?? config.MIGRATION_COMMAND;
-  const allowed = [config.MIGRATION_COMMAND[0], ...config.ALLOWED_COMMANDS];
-  if (input.command !== undefined && !allowed.includes(command[0] ?? '')) {
-    const reason = `command "${command[0]}" is neither MIGRATION_COMMAND nor in ALLOWED_COMMANDS (${allowed.join(', ')})`;
-    return rejectRequest(reason, input.trigger, ctx);
-  }
   const plan: Plan = {
     trigger: input.trigger,
     kind: 'migration',
@@ -66,11 +64,8 @@ export function decideDeployRequest(input: DeployRequestInput, state: Controller
 export function decideRunCommand(input: RunCommandInput, state: ControllerState, ctx: DecideContext): Decision {
   const { config } = ctx;
   if (input.environment !== config.ENVIRONMENT) return otherEnvironment(input.environment, ctx);
-  const argv0 = input.command[0] ?? '';
-  if (!config.ALLOWED_COMMANDS.includes(argv0)) {
-    const list = config.ALLOWED_COMMANDS.length > 0 ? config.ALLOWED_COMMANDS.join(', ') : 'empty: no command may run';
-    return rejectRequest(`command "${argv0}" is not in ALLOWED_COMMANDS (${list})`, input.trigger, ctx);
-  }
+  const refused = refuseRequest(input, state.service, config);
+  if (refused !== undefined) return rejectRequest(refused, input.trigger, ctx);
   const work = input.work;
   // A command is run every time it is requested; only a duplicate delivery of one request is dropped.
   const plan: Plan = {

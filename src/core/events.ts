@@ -17,23 +17,30 @@ export const UNLOCK_REQUEST = 'unlock-request';
 
 const text = z.string().check(z.minLength(1));
 const optionalText = z.optional(z.string());
-const argv = z.array(z.string().check(z.minLength(1))).check(z.minLength(1), z.maxLength(64));
+/**
+ * Identifiers are bounded (a longer one is invalid input, rejected with a bounded reason): ECS and ECR names and
+ * ARNs are far shorter. Free text (stopped reasons) is not bounded here; the parser clips it.
+ */
+const id = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
+const optionalId = (max: number) => z.optional(z.string().check(z.maxLength(max)));
+const argv = z.array(z.string().check(z.minLength(1), z.maxLength(4096))).check(z.minLength(1), z.maxLength(64));
 
 export const ecrImageActionDetail = z.object({
-  'action-type': text,
-  result: text,
-  'repository-name': text,
+  'action-type': id(64),
+  result: id(64),
+  'repository-name': id(256),
   'image-digest': z.string().check(z.regex(/^sha256:[0-9a-f]{64}$/, { error: 'expected "sha256:" and 64 hex digits' })),
-  'image-tag': optionalText,
+  'image-tag': optionalId(300),
 });
 
 const requestFields = {
-  environment: text,
+  environment: id(128),
   requestId: z.string().check(z.regex(/^[A-Za-z0-9._:/@-]{1,128}$/, { error: 'expected 1–128 letters, digits or . _ : / @ -' })),
   requestedBy: text.check(z.maxLength(256)),
   image: z.optional(text.check(z.maxLength(512))),
   taskDefinitionArn: z.optional(
     z.string().check(
+      z.maxLength(2048),
       z.regex(/^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/[A-Za-z0-9_-]+:\d+$/, {
         error: 'expected a task definition ARN with a revision (arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>)',
       }),
@@ -71,31 +78,31 @@ export const cancelRequestDetail = z.object({
 export const unlockRequestDetail = z.object({ ...operatorFields, reason: text.check(z.maxLength(512)) });
 
 const container = z.object({
-  name: text,
+  name: id(255),
   exitCode: z.optional(z.int()),
   reason: optionalText,
-  lastStatus: optionalText,
+  lastStatus: optionalId(64),
 });
 
 export const taskStateDetail = z.object({
-  clusterArn: text,
-  taskArn: text,
-  taskDefinitionArn: text,
-  startedBy: optionalText,
-  lastStatus: text,
-  desiredStatus: text,
-  stopCode: optionalText,
+  clusterArn: id(2048),
+  taskArn: id(2048),
+  taskDefinitionArn: id(2048),
+  startedBy: optionalId(256),
+  lastStatus: id(64),
+  desiredStatus: id(64),
+  stopCode: optionalId(128),
   stoppedReason: optionalText,
   version: z.int().check(z.gte(0)),
-  createdAt: optionalText,
-  startedAt: optionalText,
-  stoppedAt: optionalText,
-  containers: z.array(container),
+  createdAt: optionalId(64),
+  startedAt: optionalId(64),
+  stoppedAt: optionalId(64),
+  containers: z.array(container).check(z.maxLength(100)),
 });
 
 export const timeoutCheckDetail = z.object({
-  environment: text,
-  deploymentId: text,
+  environment: id(128),
+  deploymentId: id(256),
 });
 
 /**
@@ -103,16 +110,16 @@ export const timeoutCheckDetail = z.object({
  * imported because that module uses zod's classic API, which keeps all of zod in the Lambda bundles (BENCHMARKS.md).
  */
 export const envelope = z.object({
-  version: z.string(),
-  id: z.string(),
-  source: z.string(),
-  account: z.string(),
+  version: z.string().check(z.maxLength(64)),
+  id: z.string().check(z.maxLength(256)),
+  source: z.string().check(z.maxLength(256)),
+  account: z.string().check(z.maxLength(64)),
   time: z.iso.datetime(),
-  region: z.string(),
+  region: z.string().check(z.maxLength(64)),
   resources: z.array(z.string()),
-  'detail-type': z.string(),
+  'detail-type': z.string().check(z.maxLength(128)),
   detail: z.unknown(),
-  'replay-name': optionalText,
+  'replay-name': optionalId(256),
 });
 
 // ---------------------------------------------------------------- ECS service deployments (pause-hook mode, rollouts)

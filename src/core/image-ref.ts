@@ -1,46 +1,126 @@
+import { quote } from './bounds.js';
+
 /**
- * Container image references: `[registry/]repository[:tag][@sha256:digest]`. The repository is the path after
- * the registry host (a first part with a "." or ":", or "localhost"), as in ECR's
- * `<account>.dkr.ecr.<region>.amazonaws.com/<repository>`. Undefined for what is not an image reference.
+ * Container image references and task definition ARNs a request may name: only the configured registry and
+ * repository (by tag or digest), only the service's own task definition family in its account and region.
  */
+
 export interface ImageRef {
-  registry?: string;
+  /** Host, and port if any, lower-cased: `123456789012.dkr.ecr.eu-west-1.amazonaws.com`. */
+  registry: string;
   repository: string;
   tag?: string;
   digest?: string;
 }
 
-export function parseImageRef(image: string): ImageRef | undefined {
-  let rest = image.trim();
-  let digest: string | undefined;
-  const at = rest.indexOf('@');
-  if (at >= 0) {
-    digest = rest.slice(at + 1);
-    rest = rest.slice(0, at);
-    if (!/^sha256:[0-9a-f]{64}$/.test(digest)) return undefined;
+export type Checked<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+const HOST = /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(?::\d{1,5})?$/;
+const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+
+/** `registry/repository[:tag][@sha256:…]`, the Docker reference grammar with the registry required. */
+export function parseImageRef(image: string): Checked<ImageRef> {
+  if (image.length > 512) return { ok: false, reason: `image ${quote(image)} is longer than 512 characters` };
+  const at = image.indexOf('@');
+  const named = at === -1 ? image : image.slice(0, at);
+  const digest = at === -1 ? undefined : image.slice(at + 1);
+  if (digest !== undefined && !DIGEST.test(digest)) {
+    return { ok: false, reason: `image ${quote(image)} has a malformed digest (expected "sha256:" and 64 hex digits)` };
   }
+  const slash = named.indexOf('/');
+  if (slash === -1) return { ok: false, reason: `image ${quote(image)} names no registry (expected <registry>/<repository>)` };
+  const registry = named.slice(0, slash);
+  let path = named.slice(slash + 1);
   let tag: string | undefined;
-  const colon = rest.lastIndexOf(':');
-  if (colon > rest.lastIndexOf('/')) {
-    tag = rest.slice(colon + 1);
-    rest = rest.slice(0, colon);
-    if (!/^\w[\w.-]{0,127}$/.test(tag)) return undefined;
+  const colon = path.lastIndexOf(':');
+  if (colon !== -1) {
+    tag = path.slice(colon + 1);
+    path = path.slice(0, colon);
+    if (!TAG.test(tag)) return { ok: false, reason: `image ${quote(image)} has a malformed tag ${quote(tag)}` };
   }
-  const slash = rest.indexOf('/');
-  const first = slash >= 0 ? rest.slice(0, slash) : undefined;
-  // "team/app" has no registry: a first part without "." or ":" (and not localhost) belongs to the repository.
-  const registry = first !== undefined && (/[.:]/.test(first) || first === 'localhost') ? first : undefined;
-  const repository = registry !== undefined ? rest.slice(slash + 1) : rest;
-  if (!/^[a-z0-9]+(?:[._/-][a-z0-9]+)*$/.test(repository)) return undefined;
+  if (!HOST.test(registry)) return { ok: false, reason: `image ${quote(image)} has a malformed registry ${quote(registry)}` };
+  if (path === '' || !path.split('/').every((c) => PATH_COMPONENT.test(c))) {
+    return { ok: false, reason: `image ${quote(image)} has a malformed repository ${quote(path)}` };
+  }
   return {
-    repository,
-    ...(registry !== undefined ? { registry } : {}),
-    ...(tag !== undefined ? { tag } : {}),
-    ...(digest !== undefined ? { digest } : {}),
+    ok: true,
+    value: {
+      registry: registry.toLowerCase(),
+      repository: path,
+      ...(tag !== undefined ? { tag } : {}),
+      ...(digest !== undefined ? { digest } : {}),
+    },
   };
 }
 
-/** Whether `image` is an image of `repository` (any registry, tag or digest). */
+/** An image a request may run: in `registry`/`repository`, pinned by a tag or a digest. */
+export function checkImage(image: string, allowed: { registry: string; repository: string }): Checked<ImageRef> {
+  const parsed = parseImageRef(image);
+  const expected = `${allowed.registry}/${allowed.repository}:<tag> or ${allowed.registry}/${allowed.repository}@sha256:<digest> (REGISTRY/REPOSITORY)`;
+  if (!parsed.ok) return { ok: false, reason: `${parsed.reason}; expected ${expected}` };
+  const ref = parsed.value;
+  if (ref.registry !== allowed.registry.toLowerCase() || ref.repository !== allowed.repository) {
+    return { ok: false, reason: `image ${quote(image)} is not in the configured repository: expected ${expected}` };
+  }
+  if (ref.tag === undefined && ref.digest === undefined) {
+    return { ok: false, reason: `image ${quote(image)} has neither a tag nor a digest: expected ${expected}` };
+  }
+  return parsed;
+}
+
+/** `registry/repository@digest`: what is stored, launched and rolled out. */
+export function imageByDigest(registry: string, repository: string, digest: string): string {
+  return `${registry}/${repository}@${digest}`;
+}
+
+interface TaskDefinitionArn {
+  partition: string;
+  region: string;
+  account: string;
+  family: string;
+  revision: number;
+}
+
+const TASK_DEFINITION_ARN = /^arn:(aws[a-z-]*):ecs:([a-z0-9-]+):(\d{12}):task-definition\/([A-Za-z0-9_-]{1,255}):(\d{1,10})$/;
+
+function parseTaskDefinitionArnFully(arn: string): TaskDefinitionArn | undefined {
+  const m = TASK_DEFINITION_ARN.exec(arn);
+  if (m === null) return undefined;
+  const [, partition, region, account, family, revision] = m as unknown as [string, string, string, string, string, string];
+  return { partition, region, account, family, revision: Number(revision) };
+}
+
+/**
+ * A task definition a request may run: a revision of the family the service runs, in the service's account and
+ * region (both read from the service's current task definition ARN). Unknown service: refused.
+ */
+export function checkTaskDefinition(arn: string, serviceTaskDefinitionArn: string | undefined): Checked<string> {
+  const wanted = parseTaskDefinitionArnFully(arn);
+  if (wanted === undefined) {
+    return { ok: false, reason: `taskDefinitionArn ${quote(arn)} is not a task definition ARN with a revision` };
+  }
+  const own = serviceTaskDefinitionArn === undefined ? undefined : parseTaskDefinitionArnFully(serviceTaskDefinitionArn);
+  if (own === undefined) {
+    return {
+      ok: false,
+      reason: `taskDefinitionArn ${quote(arn)} cannot be checked: the service's task definition (and so its family, account and region) is unknown`,
+    };
+  }
+  const same =
+    own.partition === wanted.partition && own.region === wanted.region && own.account === wanted.account && own.family === wanted.family;
+  if (!same) {
+    return {
+      ok: false,
+      reason: `taskDefinitionArn ${quote(arn)} is not a revision of the service's family: expected arn:${own.partition}:ecs:${own.region}:${own.account}:task-definition/${own.family}:<revision>`,
+    };
+  }
+  return { ok: true, value: arn };
+}
+
+/** Whether `image` is an image of `repository` (in any registry, by tag or digest). */
 export function isImageOfRepository(image: string, repository: string): boolean {
-  return parseImageRef(image)?.repository === repository;
+  const ref = parseImageRef(image);
+  return ref.ok && ref.value.repository === repository;
 }

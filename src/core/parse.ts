@@ -1,4 +1,5 @@
 import type { $ZodError } from 'zod/v4/core';
+import { clip, LIMITS, quote, wellFormed } from './bounds.js';
 import type { Trigger, TriggerType, Work } from './deployment.js';
 import {
   CANCEL_REQUEST,
@@ -24,22 +25,27 @@ import {
   UNLOCK_REQUEST,
   unlockRequestDetail,
 } from './events.js';
+import { imageByDigest } from './image-ref.js';
 import type { Input, InvalidInput } from './inputs.js';
 
 export interface ParseOptions {
   /** The `source` of custom deploy-request / run-command events (EVENT_SOURCE). */
   requestSource: string;
+  /** REGISTRY: an ECR push names an image of this registry (never one built from the event's account and region). */
+  registry: string;
 }
 
 /**
  * Turns any value into a typed input. It never throws: what does not validate becomes an `invalid`
  * input whose reason names the field and what was expected, and deciding on it yields `reject`.
  */
-export function parseInput(raw: unknown, options: ParseOptions): Input {
+export function parseInput(untrusted: unknown, options: ParseOptions): Input {
+  // Lone surrogates become U+FFFD before anything is read, so whatever is echoed, stored or emitted is well-formed.
+  const raw = wellFormed(untrusted);
   const env = envelope.safeParse(raw);
   if (!env.success) return invalid(`not an EventBridge event: ${describe(env.error)}`, raw);
   const e = env.data;
-  const ids = { eventId: e.id, source: e.source, detailType: e['detail-type'] };
+  const ids = { eventId: clip(e.id), source: clip(e.source), detailType: clip(e['detail-type']) };
   const replay = e['replay-name'] !== undefined ? { replayName: e['replay-name'] } : {};
 
   if (e.source === ECR_SOURCE && e['detail-type'] === ECR_DETAIL_TYPE) {
@@ -55,14 +61,22 @@ export function parseInput(raw: unknown, options: ParseOptions): Input {
       repository,
       digest: d.data['image-digest'],
       ...(tag !== undefined ? { tag } : {}),
-      image: `${e.account}.dkr.ecr.${e.region}.amazonaws.com/${repository}@${d.data['image-digest']}`,
+      image: imageByDigest(options.registry, repository, d.data['image-digest']),
     };
   }
 
   if (e.source === ECS_SOURCE && e['detail-type'] === ECS_TASK_DETAIL_TYPE) {
     const d = taskStateDetail.safeParse(e.detail);
     if (!d.success) return invalidDetail(d.error, ids);
-    return { kind: 'task-state', eventId: e.id, ...d.data };
+    // Free text ECS writes is kept, bounded; identifiers are bounded by the schema (longer ones are invalid).
+    const { stoppedReason, containers } = d.data;
+    return {
+      kind: 'task-state',
+      eventId: e.id,
+      ...d.data,
+      ...(stoppedReason !== undefined ? { stoppedReason: clip(stoppedReason, LIMITS.textChars) } : {}),
+      containers: containers.map((c) => (c.reason !== undefined ? { ...c, reason: clip(c.reason, LIMITS.textChars) } : c)),
+    };
   }
 
   if (e.source === TIMEOUT_SOURCE && e['detail-type'] === TIMEOUT_DETAIL_TYPE) {
@@ -122,7 +136,7 @@ export function parseInput(raw: unknown, options: ParseOptions): Input {
   return {
     kind: 'invalid',
     ...ids,
-    reason: `unsupported event: source "${e.source}" with detail-type "${e['detail-type']}" (expected ${ECR_SOURCE}/${ECR_DETAIL_TYPE}, ${ECS_SOURCE}/${ECS_TASK_DETAIL_TYPE}|${ECS_HOOK_DETAIL_TYPE}|${ECS_DEPLOYMENT_DETAIL_TYPE}, ${TIMEOUT_SOURCE}/${TIMEOUT_DETAIL_TYPE}, or ${options.requestSource}/${DEPLOY_REQUEST}|${RUN_COMMAND}|${CANCEL_REQUEST}|${UNLOCK_REQUEST})`,
+    reason: `unsupported event: source ${quote(e.source)} with detail-type ${quote(e['detail-type'])} (expected ${ECR_SOURCE}/${ECR_DETAIL_TYPE}, ${ECS_SOURCE}/${ECS_TASK_DETAIL_TYPE}|${ECS_HOOK_DETAIL_TYPE}|${ECS_DEPLOYMENT_DETAIL_TYPE}, ${TIMEOUT_SOURCE}/${TIMEOUT_DETAIL_TYPE}, or ${options.requestSource}/${DEPLOY_REQUEST}|${RUN_COMMAND}|${CANCEL_REQUEST}|${UNLOCK_REQUEST})`,
   };
 }
 
@@ -186,12 +200,16 @@ function requestTrigger(
 }
 
 function invalidDetail(error: $ZodError, ids: Omit<InvalidInput, 'kind' | 'reason'>): InvalidInput {
-  return { kind: 'invalid', ...ids, reason: `invalid "${ids.detailType}" event: ${describe(error, 'detail')}` };
+  return {
+    kind: 'invalid',
+    ...ids,
+    reason: clip(`invalid ${quote(ids.detailType)} event: ${describe(error, 'detail')}`, LIMITS.reasonChars),
+  };
 }
 
 function invalid(reason: string, raw: unknown): InvalidInput {
-  const id = typeof raw === 'object' && raw !== null && 'id' in raw && typeof raw.id === 'string' ? { eventId: raw.id } : {};
-  return { kind: 'invalid', reason, ...id };
+  const id = typeof raw === 'object' && raw !== null && 'id' in raw && typeof raw.id === 'string' ? { eventId: clip(raw.id) } : {};
+  return { kind: 'invalid', reason: clip(reason, LIMITS.reasonChars), ...id };
 }
 
 /** "detail.requestId: expected …; detail.image: …" */
@@ -200,7 +218,7 @@ function describe(error: $ZodError, prefix?: string): string {
     .slice(0, 5)
     .map((issue) => {
       const path = [prefix, ...issue.path.map(String)].filter((p) => p !== undefined && p !== '').join('.');
-      return `${path || '(event)'}: ${issue.message}`;
+      return `${clip(path, LIMITS.echoChars) || '(event)'}: ${clip(issue.message, LIMITS.echoChars)}`;
     })
     .join('; ');
 }

@@ -146,7 +146,8 @@ export function repositoryImageOf(revision: ServiceRevisionInfo, repository: str
     };
   }
   const digest = digests[0] as string;
-  const registry = parseImageRef(matching[0]?.image ?? '')?.registry;
+  const parsed = parseImageRef(matching[0]?.image ?? '');
+  const registry = parsed.ok ? parsed.value.registry : undefined;
   return {
     ok: true,
     digest,

@@ -4,6 +4,7 @@ import { LocalEventLoop } from '../adapters/local/event-loop.js';
 import { LocalImages } from '../adapters/local/images.js';
 import { LocalLayout } from '../adapters/local/layout.js';
 import { LocalLogs } from '../adapters/local/logs.js';
+import { LocalRegistry } from '../adapters/local/registry.js';
 import { LocalScheduler } from '../adapters/local/scheduler.js';
 import { LocalStore } from '../adapters/local/store.js';
 import { localImage } from '../adapters/local/task-event.js';
@@ -54,7 +55,8 @@ export function createLocalController(options: LocalControllerOptions) {
   });
   const scheduler = new LocalScheduler(publish, now);
   const store = new LocalStore(layout);
-  const ports: Ports = { ecs, bus, store, logs: new LocalLogs(layout), scheduler };
+  const registry = new LocalRegistry(layout.tagsFile);
+  const ports: Ports = { ecs, bus, store, logs: new LocalLogs(layout), scheduler, registry };
   const controller = createController({
     config,
     ports,

@@ -62,7 +62,7 @@ export function createController(deps: ControllerDeps): Controller {
     }
     return steps;
   };
-  return { run, handle: (raw) => run(parseInput(raw, { requestSource: deps.config.EVENT_SOURCE })) };
+  return { run, handle: (raw) => run(parseInput(raw, { requestSource: deps.config.EVENT_SOURCE, registry: deps.config.REGISTRY })) };
 }
 
 /** One decision: load (unless the state is known), decide, log one line, execute. */

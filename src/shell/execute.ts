@@ -1,4 +1,5 @@
 import { type Action, assertNever } from '../core/actions.js';
+import { boundDetail } from '../core/bounds.js';
 import type { ServiceRollout, Waiter } from '../core/deployment.js';
 import { evolve, published } from '../core/evolve.js';
 import type { LaunchResultInput, RolloutResultInput } from '../core/inputs.js';
@@ -68,7 +69,7 @@ export async function execute(actions: Action[], start: ControllerState, ports: 
         await ports.scheduler.scheduleTimeout(action.deploymentId, action.environment, action.at);
         break;
       case 'putEvent':
-        events.push({ detailType: action.detailType, detail: action.detail });
+        events.push({ detailType: action.detailType, detail: boundDetail(action.detail) });
         break;
       default:
         assertNever(action);
@@ -137,3 +138,5 @@ function repositoryOf(image: string): string {
   const path = image.split('@')[0] ?? image;
   return path.slice(path.indexOf('/') + 1);
 }
+
+/** The last guard before the store: no record over the DynamoDB item limit, every string well-formed (bounds.ts). */

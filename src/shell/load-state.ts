@@ -1,14 +1,19 @@
+import { lastLines } from '../adapters/last-lines.js';
 import type { Config } from '../core/config.js';
 import { published } from '../core/evolve.js';
 import type { Input } from '../core/inputs.js';
 import { containersToDescribe, type LoadPlan, logTailToRead } from '../core/load-plan.js';
+import { redactor } from '../core/redact.js';
 import type { ControllerState } from '../core/state.js';
 import { isServiceProblem } from '../errors.js';
 import type { Ports } from '../ports.js';
 import { publishOutbox } from './execute.js';
 import type { Log } from './logger.js';
+import { resolveRequestImage } from './resolve-image.js';
 
 export const LOG_TAIL = { lines: 50, bytes: 8 * 1024 };
+/** The tail is read this many times larger than it is kept, then redacted, then cut to LOG_TAIL. */
+const REDACT_MARGIN = 8;
 
 /**
  * Reads what the core's load plan names: the environment record with the input's deployment, the active and
@@ -50,6 +55,7 @@ export async function loadState(plan: LoadPlan, ports: Ports, config: Config, lo
 
 /** Adds what the event itself lacks: the migration container's exit code from DescribeTasks, and the log tail of a failure. */
 export async function enrich(input: Input, state: ControllerState, ports: Ports, config: Config, log: Log): Promise<Input> {
+  if (input.kind === 'deploy-request' || input.kind === 'run-command') return resolveRequestImage(input, ports.registry, config);
   let enriched = input;
   const describe = containersToDescribe(input, state, config);
   if (describe !== undefined && enriched.kind === 'task-state') {
@@ -58,16 +64,22 @@ export async function enrich(input: Input, state: ControllerState, ports: Ports,
   }
   const ref = logTailToRead(enriched, state, config);
   if (ref === undefined || (enriched.kind !== 'task-state' && enriched.kind !== 'timeout-check')) return enriched;
-  return { ...enriched, logTail: await tail(ports, { ...ref, container: config.CONTAINER }, log) };
+  return { ...enriched, logTail: await tail(ports, { ...ref, container: config.CONTAINER }, log, config) };
 }
 
-/** A missing or unreadable log must not block the decision: say so in the tail instead. */
-async function tail(ports: Ports, ref: Parameters<Ports['logs']['tail']>[0], log: Log): Promise<string[]> {
+/**
+ * A missing or unreadable log must not block the decision: say so in the tail instead. The tail is redacted
+ * here, before it reaches the decision, so no secret a migration printed is stored or emitted (redact.ts).
+ */
+async function tail(ports: Ports, ref: Parameters<Ports['logs']['tail']>[0], log: Log, config: Config): Promise<string[]> {
+  const redact = redactor(config.REDACT_PATTERNS);
   try {
-    return await ports.logs.tail(ref, LOG_TAIL);
+    // Read more than is kept and redact before cutting, so a long line is never cut through a secret.
+    const lines = await ports.logs.tail(ref, { lines: LOG_TAIL.lines, bytes: LOG_TAIL.bytes * REDACT_MARGIN });
+    return lastLines(lines.map(redact), LOG_TAIL);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     log.warn('log tail unavailable', { taskArn: ref.taskArn, error: message });
-    return [`(log tail unavailable: ${message})`];
+    return [redact(`(log tail unavailable: ${message})`)];
   }
 }

@@ -52,11 +52,13 @@ describe('EventBridgeScheduler', () => {
       detail: { environment: 'staging', deploymentId: ID },
     });
     // The watcher reads it like any other event.
-    expect(parseInput(delivered, { requestSource: 'ecs-migrate' })).toMatchObject({
-      kind: 'timeout-check',
-      deploymentId: ID,
-      environment: 'staging',
-    });
+    expect(parseInput(delivered, { requestSource: 'ecs-migrate', registry: '123456789012.dkr.ecr.eu-west-1.amazonaws.com' })).toMatchObject(
+      {
+        kind: 'timeout-check',
+        deploymentId: ID,
+        environment: 'staging',
+      },
+    );
   });
 
   it('gives the schedule a dead-letter queue when one is configured (SCHEDULER_DLQ_ARN)', async () => {

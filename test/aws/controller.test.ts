@@ -163,7 +163,8 @@ describe('launcher and watcher on AWS (moto)', () => {
     const duplicate = await watch(taskStoppedEvent(taskRef, 0), lambdaContext('watch'));
 
     // Assess
-    expect(result.decisions.map((d) => d.decision)).toEqual(['continue']);
+    // The rollout's result (the service deployment UpdateService started) is recorded after the verdict.
+    expect(result.decisions.map((d) => d.decision)).toEqual(['continue', 'record']);
     expect(duplicate.decisions).toEqual([
       expect.objectContaining({ decision: 'ignore', reason: expect.stringContaining('has already ended (succeeded)') }),
     ]);

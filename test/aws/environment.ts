@@ -61,6 +61,7 @@ export function handlerEnv(overrides: Record<string, string> = {}): Record<strin
     ALLOWED_COMMANDS: 'db-seed',
     TIMEOUT_MINUTES: '60',
     EVENT_SOURCE: 'ecs-migrate',
+    REGISTRY: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com`,
     DEPLOYMENTS_TABLE,
     IDEMPOTENCY_TABLE,
     EVENT_BUS,

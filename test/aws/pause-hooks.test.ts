@@ -185,7 +185,9 @@ describe('moto pause-hook extension', () => {
     const delivered = await drainEvents(c, hookQueue);
     expect(delivered).toEqual([expect.objectContaining({ 'detail-type': 'ECS Hook State Change', detail: paused.event?.detail })]);
     expect(paused.event?.detail).toMatchObject({ eventName: 'HOOK_AWAITING_ACTION', hookType: 'PAUSE', lifecycleStage: 'PRE_SCALE_UP' });
-    expect(parseInput({ ...paused.event, id: 'e1' }, { requestSource: 'ecs-migrate' })).toMatchObject({
+    expect(
+      parseInput({ ...paused.event, id: 'e1' }, { requestSource: 'ecs-migrate', registry: '123456789012.dkr.ecr.eu-west-1.amazonaws.com' }),
+    ).toMatchObject({
       kind: 'hook-state',
       eventName: 'HOOK_AWAITING_ACTION',
       hookId: paused.hookId,
@@ -280,7 +282,12 @@ describe('moto pause-hook extension', () => {
       ['ECS Deployment State Change', 'SERVICE_DEPLOYMENT_COMPLETED'],
       ['ECS Deployment State Change', 'SERVICE_DEPLOYMENT_IN_PROGRESS'],
     ]);
-    expect(parseInput({ ...rolling.event, id: 'e2' }, { requestSource: 'ecs-migrate' })).toMatchObject({
+    expect(
+      parseInput(
+        { ...rolling.event, id: 'e2' },
+        { requestSource: 'ecs-migrate', registry: '123456789012.dkr.ecr.eu-west-1.amazonaws.com' },
+      ),
+    ).toMatchObject({
       kind: 'deployment-state',
       eventName: 'SERVICE_DEPLOYMENT_IN_PROGRESS',
       serviceArn: serviceArn(WORKER),

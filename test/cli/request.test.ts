@@ -41,7 +41,7 @@ describe('ecs-migrate request', () => {
       resources: [],
       detail: JSON.parse(entry.Detail),
     };
-    expect(parseInput(raw, { requestSource: 'ecs-migrate' })).toMatchObject({
+    expect(parseInput(raw, { requestSource: 'ecs-migrate', registry: '123456789012.dkr.ecr.eu-west-1.amazonaws.com' })).toMatchObject({
       kind: 'deploy-request',
       environment: 'staging',
       work: { type: 'image', image: 'repo:v2' },
@@ -65,6 +65,16 @@ describe('ecs-migrate request', () => {
       requestId: 'rb-1',
     });
     expect(out.join('')).toContain('sent run-command rb-1 (event ev-1) to bus shop');
+  });
+
+  it("sends to the stack's request bus unless told otherwise (requests on the default bus are ignored)", async () => {
+    events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'ev-2' }] });
+    const code = await requestCommand(
+      ['deploy', '--environment', 'production', '--image', '123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api:v2'],
+      new EventBridgeClient({ region: 'eu-west-1' }),
+    );
+    expect(code).toBe(0);
+    expect(events.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries?.[0]?.EventBusName).toBe('ecs-migrate-production-requests');
   });
 
   it('exits 1 and says why when the bus refuses the entry', async () => {

@@ -124,7 +124,7 @@ export function ctx(overrides: Record<string, string | undefined> = {}, now = NO
 }
 
 export function parse(raw: unknown, c: Config = config()): Input {
-  return parseInput(raw, { requestSource: c.EVENT_SOURCE });
+  return parseInput(raw, { requestSource: c.EVENT_SOURCE, registry: c.REGISTRY });
 }
 
 /** Parse a sample (or any raw event) and decide on it. */

@@ -1,5 +1,6 @@
 import {
   CreateArchiveCommand,
+  CreateEventBusCommand,
   DescribeArchiveCommand,
   DescribeReplayCommand,
   PutEventsCommand,
@@ -59,15 +60,29 @@ interface Bus {
   queues: Record<Rule, string>;
 }
 
-/** The template's rules on moto's default bus, each with its own queue. */
+/** The stack's request bus on moto (RequestBus: the bus policy is the template's; moto does not enforce bus policies). */
+const REQUEST_BUS = 'ecs-migrate-staging-requests';
+const REQUEST_TYPES = ['deploy-request', 'run-command', 'cancel-request', 'unlock-request'];
+
+/** Where an event is put: requests of our source on the request bus (as `ecs-migrate request` does), the rest on the default bus. */
+function busFor(event: Sample): string {
+  return event.source === 'ecs-migrate' && REQUEST_TYPES.includes(event['detail-type']) ? REQUEST_BUS : 'default';
+}
+
+/** The template's rules on moto, each on the bus the template names and with its own queue. */
 async function createRules(parameters: Record<string, string>, account?: string): Promise<Bus> {
   const queues = {} as Record<Rule, string>;
+  await events.send(new CreateEventBusCommand({ Name: REQUEST_BUS }));
   for (const [rule, logicalId] of Object.entries(RULES) as [Rule, string][]) {
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `pattern-${rule}` }));
     const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
     const pattern = patternOf(cfn, logicalId, parameters, account);
-    await events.send(new PutRuleCommand({ Name: logicalId, EventPattern: JSON.stringify(pattern) }));
-    await events.send(new PutTargetsCommand({ Rule: logicalId, Targets: [{ Id: 'queue', Arn: attributes.Attributes?.QueueArn }] }));
+    const named = String(resolver(cfn, parameters).resolve<JsonObject>(resource(cfn, logicalId).Properties).EventBusName);
+    const EventBusName = named === '<RequestBus>' ? REQUEST_BUS : named;
+    await events.send(new PutRuleCommand({ Name: logicalId, EventBusName, EventPattern: JSON.stringify(pattern) }));
+    await events.send(
+      new PutTargetsCommand({ Rule: logicalId, EventBusName, Targets: [{ Id: 'queue', Arn: attributes.Attributes?.QueueArn }] }),
+    );
     queues[rule] = QueueUrl ?? '';
   }
   return { queues };
@@ -83,12 +98,13 @@ async function drain(bus: Bus): Promise<Partial<Record<Rule, JsonObject[]>>> {
   return reached;
 }
 
-/** Puts one event on the default bus (as AWS or CI would) and returns the rules it reached. moto delivers synchronously. */
-async function deliver(bus: Bus, event: Sample): Promise<Rule[]> {
+/** Puts one event on its bus (as AWS or CI would) and returns the rules it reached. moto delivers synchronously. */
+async function deliver(bus: Bus, event: Sample, eventBus: string = busFor(event)): Promise<Rule[]> {
   const put = await events.send(
     new PutEventsCommand({
       Entries: [
         {
+          EventBusName: eventBus,
           Source: event.source,
           DetailType: event['detail-type'],
           Detail: JSON.stringify(event.detail),
@@ -234,6 +250,44 @@ describe('rule patterns without a TagPattern', () => {
   });
 });
 
+describe('the request bus', () => {
+  beforeEach(() => resetMoto());
+
+  it('is the only bus requests are taken from: a request on the default bus reaches nothing', async () => {
+    const bus = await createRules(sampleParameters);
+    for (const name of ['deploy-request', 'deploy-request-task-definition', 'run-command']) {
+      expect(await deliver(bus, sample(name), 'default'), name).toEqual([]);
+      expect(await deliver(bus, sample(name), REQUEST_BUS), name).toEqual(['deployRequest']);
+    }
+    for (const type of ['cancel-request', 'unlock-request']) {
+      expect(
+        await deliver(
+          bus,
+          changed('deploy-request', (e) => (e['detail-type'] = type)),
+          REQUEST_BUS,
+        ),
+        type,
+      ).toEqual(['deployRequest']);
+    }
+  });
+
+  it('takes no AWS service events: a push or a task event put there reaches nothing', async () => {
+    const bus = await createRules(sampleParameters);
+    expect(await deliver(bus, sample('ecr-push'), REQUEST_BUS)).toEqual([]);
+    expect(await deliver(bus, sample('task-stopped-success'), REQUEST_BUS)).toEqual([]);
+  });
+});
+
+describe('the registry account filter of pushes', () => {
+  beforeEach(() => resetMoto());
+
+  it('takes pushes of the registry account only', async () => {
+    // moto puts every event as account 123456789012: a stack whose registry is another account must not take them.
+    const elsewhere = await createRules({ ...sampleParameters, RegistryAccount: '210987654321' });
+    expect(await deliver(elsewhere, sample('ecr-push'))).toEqual([]);
+  });
+});
+
 describe('the account filter of deploy-requests', () => {
   beforeEach(() => resetMoto());
 
@@ -242,27 +296,50 @@ describe('the account filter of deploy-requests', () => {
     const foreign = await createRules(sampleParameters, '210987654321');
     expect(await deliver(foreign, sample('deploy-request'))).toEqual([]);
     expect(await deliver(foreign, sample('run-command'))).toEqual([]);
-    // ECR and ECS events are the account's own by construction (default bus): only their cluster ARN names it.
-    expect(await deliver(foreign, sample('ecr-push'))).toEqual(['ecrPush']);
+    // Pushes count only from the registry account (this account by default), whatever the stack's account.
+    expect(await deliver(foreign, sample('ecr-push'))).toEqual([]);
   });
 });
 
-describe('the archive', () => {
+describe('the archives', () => {
   beforeEach(() => resetMoto());
 
-  it('keeps ECR pushes and deploy-requests of this environment, and a replay reaches the launcher with replay-name', async () => {
-    const bus = await createRules(sampleParameters);
-    const archive = resolver(cfn).resolve<JsonObject>(resource(cfn, 'TriggerArchive').Properties);
-    const busArn = `arn:aws:events:${REGION}:123456789012:event-bus/default`;
-    expect(archive.SourceArn).toBe(busArn);
+  /** Creates the template's archive on moto; returns it as described. */
+  async function createArchive(logicalId: string, sourceArn: string) {
+    const archive = resolver(cfn).resolve<JsonObject>(resource(cfn, logicalId).Properties);
     await events.send(
       new CreateArchiveCommand({
         ArchiveName: String(archive.ArchiveName),
-        EventSourceArn: busArn,
+        EventSourceArn: sourceArn,
         EventPattern: JSON.stringify(archive.EventPattern),
         RetentionDays: Number(archive.RetentionDays),
       }),
     );
+    return String(archive.ArchiveName);
+  }
+
+  async function replay(name: string, archiveName: string, destination: string): Promise<void> {
+    const described = await events.send(new DescribeArchiveCommand({ ArchiveName: archiveName }));
+    const now = Date.now();
+    await events.send(
+      new StartReplayCommand({
+        ReplayName: name,
+        EventSourceArn: described.ArchiveArn,
+        EventStartTime: new Date(now - 24 * 60 * 60 * 1000),
+        EventEndTime: new Date(now + 60 * 60 * 1000),
+        Destination: { Arn: destination },
+      }),
+    );
+    expect((await events.send(new DescribeReplayCommand({ ReplayName: name }))).State).toBe('COMPLETED');
+  }
+
+  it('keep ECR pushes on the default bus and deploy-requests on the request bus; a replay of either reaches the launcher with replay-name', async () => {
+    const bus = await createRules(sampleParameters);
+    const defaultBus = `arn:aws:events:${REGION}:123456789012:event-bus/default`;
+    const requestBus = `arn:aws:events:${REGION}:123456789012:event-bus/${REQUEST_BUS}`;
+    expect(resolver(cfn).resolve<JsonObject>(resource(cfn, 'PushArchive').Properties).SourceArn).toBe(defaultBus);
+    const pushes = await createArchive('PushArchive', defaultBus);
+    const requests = await createArchive('RequestArchive', requestBus);
 
     const archived = ['ecr-push', 'deploy-request', 'deploy-request-task-definition'];
     const notArchived = [
@@ -273,26 +350,17 @@ describe('the archive', () => {
       'task-stopped-success',
     ];
     for (const name of [...archived, ...notArchived]) await deliver(bus, sample(name));
-    const described = await events.send(new DescribeArchiveCommand({ ArchiveName: String(archive.ArchiveName) }));
-    expect(described.EventCount).toBe(archived.length);
+    const count = async (name: string) => (await events.send(new DescribeArchiveCommand({ ArchiveName: name }))).EventCount;
+    expect([await count(pushes), await count(requests)]).toEqual([1, 2]);
 
-    const now = Date.now();
-    await events.send(
-      new StartReplayCommand({
-        ReplayName: 'rerun-test',
-        EventSourceArn: described.ArchiveArn,
-        EventStartTime: new Date(now - 24 * 60 * 60 * 1000),
-        EventEndTime: new Date(now + 60 * 60 * 1000),
-        Destination: { Arn: busArn },
-      }),
-    );
-    expect((await events.send(new DescribeReplayCommand({ ReplayName: 'rerun-test' }))).State).toBe('COMPLETED');
+    await replay('rerun-pushes', pushes, defaultBus);
+    await replay('rerun-requests', requests, requestBus);
     const replayed = await drain(bus);
     expect(Object.keys(replayed).sort()).toEqual(['deployRequest', 'ecrPush']);
-    expect(replayed.ecrPush?.map((e) => e['replay-name'])).toEqual(['rerun-test']);
+    expect(replayed.ecrPush?.map((e) => e['replay-name'])).toEqual(['rerun-pushes']);
     expect(replayed.deployRequest?.map((e) => [e['replay-name'], (e.detail as JsonObject).requestId])).toEqual([
-      ['rerun-test', 'gh-run-9812-1'],
-      ['rerun-test', 'gh-run-9813-1'],
+      ['rerun-requests', 'gh-run-9812-1'],
+      ['rerun-requests', 'gh-run-9813-1'],
     ]);
   });
 });

@@ -47,6 +47,7 @@ const arn = {
   bus: (name: string) => `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/${name}`,
   schedules: `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/<TimeoutScheduleGroup>/*`,
   watcher: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:ecs-migrate-staging-watch`,
+  repository: (account: string) => `arn:aws:ecr:${REGION}:${account}:repository/shop-api`,
 };
 
 const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
@@ -143,6 +144,12 @@ describe('IAM: least privilege of the functions', () => {
         expect(resourcesOf(statements, 'ecs:DescribeServices')).toEqual([arn.service]);
       });
 
+      it('stops only tasks ecs-migrate launched for this environment (the tag the launcher puts on them)', () => {
+        const stop = grants(statements, 'ecs:StopTask');
+        expect(stop).toHaveLength(1);
+        expect(stop[0]?.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/ecs-migrate:environment': 'staging' } });
+      });
+
       it('puts events only on the bus, uses only the two tables and its own schedule group', () => {
         expect(resourcesOf(statements, 'events:PutEvents')).toEqual([arn.bus('default')]);
         const dynamodb = statements.filter((s) => list(s.Action).some((a) => a.startsWith('dynamodb:')));
@@ -195,6 +202,16 @@ describe('IAM: least privilege of the functions', () => {
       expect(grants(watcher, action), `watcher: ${action}`).not.toHaveLength(0);
       expect(grants(launcher, action), `launcher must not: ${action}`).toHaveLength(0);
     }
+    // Only requests name an image by tag, and only the launcher takes requests.
+    expect(resourcesOf(launcher, 'ecr:DescribeImages')).toEqual([arn.repository(ACCOUNT)]);
+    expect(grants(watcher, 'ecr:DescribeImages')).toHaveLength(0);
+  });
+
+  it('reads image tags of the repository in the registry account only', () => {
+    const other = functionStatements(cfn, 'LaunchFunction', { ...sampleParameters, RegistryAccount: '210987654321' });
+    expect(resourcesOf(other, 'ecr:DescribeImages')).toEqual([arn.repository('210987654321')]);
+    const ecr = launcher.flatMap((s) => list(s.Action)).filter((a) => a.startsWith('ecr:'));
+    expect(ecr).toEqual(['ecr:DescribeImages']);
   });
 
   it('lets only the watcher update the one service, describe tasks of the cluster and read the task log group', () => {

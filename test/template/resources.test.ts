@@ -44,6 +44,8 @@ describe('functions', () => {
         ALLOWED_COMMANDS: 'db-migrate,db-rollback,db-seed',
         TIMEOUT_MINUTES: '60',
         EVENT_SOURCE: 'ecs-migrate',
+        REGISTRY: '123456789012.dkr.ecr.eu-west-1.amazonaws.com',
+        REDACT_PATTERNS: '',
         DEPLOYMENTS_TABLE: '<DeploymentsTable>',
         IDEMPOTENCY_TABLE: '<IdempotencyTable>',
         EVENT_BUS: 'default',
@@ -129,39 +131,55 @@ describe('rules: retries and dead letters on every target', () => {
     expect(off.resolve<JsonObject>(resource(cfn, 'LaunchFunctionDeployRequest').Properties).State).toBeUndefined();
   });
 
-  it('trigger rules listen on the default bus (where AWS services and CI send events); the halted rule on EVENT_BUS', () => {
-    for (const [id] of rules) {
-      expect(props(id).EventBusName, id).toBe('default');
-    }
+  it('AWS service events on the default bus, requests on the request bus, the halted rule on EVENT_BUS', () => {
+    const buses = Object.fromEntries(rules.map(([id]) => [id, props(id).EventBusName]));
+    expect(buses).toEqual({
+      LaunchFunctionEcrPush: 'default',
+      LaunchFunctionDeployRequest: '<RequestBus>',
+      WatchFunctionMigrationTaskStateChange: 'default',
+      WatchFunctionDeploymentStateChange: 'default',
+      HookStateRule: 'default',
+      MigrationHaltedRule: 'default',
+    });
     const other = resolver(cfn, { ...sampleParameters, EventBus: 'shop-events' });
     expect(other.resolve(resource(cfn, 'MigrationHaltedRule').Properties as Json)).toMatchObject({ EventBusName: 'shop-events' });
-    expect(other.resolve(resource(cfn, 'LaunchFunctionDeployRequest').Properties as Json)).toMatchObject({ EventBusName: 'default' });
+    expect(other.resolve(resource(cfn, 'LaunchFunctionDeployRequest').Properties as Json)).toMatchObject({ EventBusName: '<RequestBus>' });
   });
 });
 
-describe('archive', () => {
-  it('keeps the trigger events of this environment (ECR pushes of the repository, deploy-requests) on the default bus', () => {
-    expect(props('TriggerArchive')).toEqual({
-      ArchiveName: 'ecs-migrate-staging',
-      Description: 'ecs-migrate staging: ECR pushes and deploy-requests, for replay',
+describe('archives', () => {
+  it('keep the ECR pushes of the repository on the default bus', () => {
+    expect(props('PushArchive')).toEqual({
+      ArchiveName: 'ecs-migrate-staging-pushes',
+      Description: 'ecs-migrate staging: ECR pushes of the repository, for replay',
       SourceArn: 'arn:aws:events:eu-west-1:123456789012:event-bus/default',
       RetentionDays: '90',
       EventPattern: {
-        $or: [
-          {
-            source: ['aws.ecr'],
-            'detail-type': ['ECR Image Action'],
-            detail: { 'action-type': ['PUSH'], result: ['SUCCESS'], 'repository-name': ['shop-api'], 'image-tag': [{ wildcard: 'v*' }] },
-          },
-          { source: ['ecs-migrate'], 'detail-type': ['deploy-request'], account: ['123456789012'], detail: { environment: ['staging'] } },
-        ],
+        source: ['aws.ecr'],
+        'detail-type': ['ECR Image Action'],
+        account: ['123456789012'],
+        detail: { 'action-type': ['PUSH'], result: ['SUCCESS'], 'repository-name': ['shop-api'], 'image-tag': [{ wildcard: 'v*' }] },
       },
     });
   });
 
-  it('archives the same ECR pushes the launcher rule accepts', () => {
-    const archived = (props('TriggerArchive').EventPattern as { $or: Json[] }).$or[0];
-    expect(archived).toEqual(props('LaunchFunctionEcrPush').EventPattern);
+  it('keep the deploy-requests of this environment on the request bus', () => {
+    expect(props('RequestArchive')).toEqual({
+      ArchiveName: 'ecs-migrate-staging-requests',
+      Description: 'ecs-migrate staging: deploy-requests, for replay',
+      SourceArn: '<RequestBus.Arn>',
+      RetentionDays: '90',
+      EventPattern: {
+        source: ['ecs-migrate'],
+        'detail-type': ['deploy-request'],
+        account: ['123456789012'],
+        detail: { environment: ['staging'] },
+      },
+    });
+  });
+
+  it('archive the same ECR pushes the launcher rule accepts', () => {
+    expect(props('PushArchive').EventPattern).toEqual(props('LaunchFunctionEcrPush').EventPattern);
   });
 });
 
@@ -266,7 +284,9 @@ describe('schedules and outputs', () => {
       'WatchFunctionName',
       'DeploymentsTableName',
       'IdempotencyTableName',
-      'ArchiveName',
+      'PushArchiveName',
+      'RequestArchiveName',
+      'RequestBusName',
       'EventBusName',
       'EventSource',
       'ScheduleGroupName',

@@ -55,6 +55,8 @@ export const sampleParameters: Record<string, string> = {
 
 export interface ResolveContext {
   parameters: Record<string, string>;
+  /** Parameters of type CommaDelimitedList: `Ref` gives the list. */
+  lists?: Record<string, string[]>;
   pseudo: Record<string, string>;
   conditions: Record<string, Json>;
 }
@@ -72,13 +74,16 @@ export function resolver(
   pseudo: Partial<Record<'AWS::AccountId' | 'AWS::Region' | 'AWS::Partition' | 'AWS::StackName', string>> = {},
 ): { resolve: <T = Json>(value: unknown) => T } {
   const values: Record<string, string> = {};
+  const lists: Record<string, string[]> = {};
   for (const [name, p] of Object.entries(template.Parameters)) {
     const given = parameters[name] ?? (p.Default === undefined ? undefined : String(p.Default));
     if (given === undefined) throw new Error(`parameter ${name} has no default: give it a value`);
     values[name] = given;
+    if (p.Type === 'CommaDelimitedList') lists[name] = given.split(',');
   }
   const ctx: ResolveContext = {
     parameters: values,
+    lists,
     pseudo: {
       'AWS::AccountId': ACCOUNT,
       'AWS::Region': REGION,
@@ -145,6 +150,8 @@ function evaluate(value: Json, ctx: ResolveContext): Json | typeof NO_VALUE {
 
 function ref(name: string, ctx: ResolveContext): Json | typeof NO_VALUE {
   if (name === 'AWS::NoValue') return NO_VALUE;
+  const list = ctx.lists?.[name];
+  if (list !== undefined) return list;
   const value = ctx.parameters[name] ?? ctx.pseudo[name];
   return value ?? `<${name}>`;
 }

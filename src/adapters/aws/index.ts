@@ -1,5 +1,6 @@
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { ECRClient } from '@aws-sdk/client-ecr';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
@@ -8,6 +9,7 @@ import type { Ports } from '../../ports.js';
 import { EventBridgeBus } from './bus.js';
 import { AwsEcs } from './ecs.js';
 import { CloudWatchTaskLogs } from './logs.js';
+import { EcrRegistry } from './registry.js';
 import { EventBridgeScheduler } from './scheduler.js';
 import { DynamoDbStore } from './store.js';
 
@@ -18,6 +20,8 @@ export interface AwsClients {
   eventbridge: EventBridgeClient;
   logs: CloudWatchLogsClient;
   scheduler: SchedulerClient;
+  /** ECR, for resolving a requested tag to its digest; made on first use when absent (only requests need it). */
+  ecr?: ECRClient;
   /** A logs client for a log group in another region (awslogs-region); optional. */
   logsInRegion?: (region: string) => CloudWatchLogsClient;
 }
@@ -39,5 +43,6 @@ export function createAwsPorts(config: Config, awsConfig: AwsConfig, clients: Aw
       roleArn: awsConfig.SCHEDULER_ROLE_ARN,
       ...(awsConfig.SCHEDULER_DLQ_ARN !== undefined ? { deadLetterArn: awsConfig.SCHEDULER_DLQ_ARN } : {}),
     }),
+    registry: new EcrRegistry({ registry: config.REGISTRY, ...(clients.ecr !== undefined ? { client: clients.ecr } : {}) }),
   };
 }

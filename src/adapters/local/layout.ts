@@ -24,6 +24,10 @@ export class LocalLayout {
   get imagesFile(): string {
     return join(this.root, 'images.json');
   }
+  /** Tags of local images (LocalRegistry). */
+  get tagsFile(): string {
+    return join(this.root, 'tags.json');
+  }
   deploymentFile(id: string): string {
     return join(this.envDir, 'deployments', `${id}.json`);
   }

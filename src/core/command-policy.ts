@@ -1,0 +1,78 @@
+import { quote } from './bounds.js';
+import { splitCommand } from './config.js';
+import type { Redactor } from './redact.js';
+
+/**
+ * Which argv a request may run. An ALLOWED_COMMANDS entry is either a bare command (`db-seed`: any arguments
+ * of the safe character set) or a pattern (`db-rollback --to *`: exactly these words, where `*` in a word
+ * stands for a run of safe characters). A word of a pattern without `*` must be given literally.
+ */
+
+/** Letters, digits and `_ . , : = + -`: no shell syntax, no paths, no URLs, no quotes, no white space. */
+export const SAFE_ARGUMENT = /^[A-Za-z0-9_.,:=+-]{1,256}$/;
+const SAFE_RUN = '[A-Za-z0-9_.,:=+-]*';
+
+export type CommandCheck = { ok: true } | { ok: false; reason: string };
+
+export interface CommandRules {
+  /** ALLOWED_COMMANDS entries. */
+  allowed: readonly string[];
+  /** MIGRATION_COMMAND: allowed exactly as configured, and its argv[0] like a bare entry. */
+  migrationCommand?: readonly string[];
+  /** The configured redactor: an argument it would change looks like a secret. */
+  redact: Redactor;
+}
+
+/** Whether `argv` may run under `rules`; the reason names the first offending word, quoted and bounded. */
+export function checkCommand(argv: readonly string[], rules: CommandRules): CommandCheck {
+  const secret = argv.findIndex((word) => rules.redact(word) !== word);
+  if (secret !== -1) {
+    return {
+      ok: false,
+      reason: `argument ${secret} of the command looks like a secret (${quote(rules.redact(argv[secret] ?? ''))}): pass secrets to the task through the task definition's "secrets", never in a command, which is stored and emitted`,
+    };
+  }
+  const migration = rules.migrationCommand;
+  if (migration !== undefined && sameArgv(argv, migration)) return { ok: true };
+  const entries = [...(migration?.[0] !== undefined ? [migration[0]] : []), ...rules.allowed].map((e) => splitCommand(e));
+  const candidates = entries.filter((words) => words[0] === argv[0]);
+  if (candidates.length === 0) return { ok: false, reason: notListed(argv[0] ?? '', rules) };
+
+  const problems = candidates.map((words) => matchEntry(argv, words));
+  if (problems.some((p) => p === undefined)) return { ok: true };
+  return { ok: false, reason: `command ${quote(argv.join(' '))} is not allowed: ${problems.join('; or ')}` };
+}
+
+/** Why argv does not fit one entry, or undefined when it does. */
+function matchEntry(argv: readonly string[], words: readonly string[]): string | undefined {
+  const args = argv.slice(1);
+  if (words.length === 1) {
+    const bad = args.findIndex((a) => !SAFE_ARGUMENT.test(a));
+    return bad === -1 ? undefined : `argument ${quote(args[bad])} has characters outside the safe set (letters, digits and _ . , : = + -)`;
+  }
+  const pattern = words.join(' ');
+  if (args.length !== words.length - 1) return `expected the form ${quote(pattern)}`;
+  for (const [i, word] of words.slice(1).entries()) {
+    const arg = args[i] ?? '';
+    const re = new RegExp(`^${word.split('*').map(escapeRegExp).join(SAFE_RUN)}$`);
+    if (arg.length > 256 || !re.test(arg)) return `argument ${quote(arg)} does not fit ${quote(word)} of ${quote(pattern)}`;
+  }
+  return undefined;
+}
+
+function notListed(argv0: string, rules: CommandRules): string {
+  if (rules.migrationCommand !== undefined) {
+    const listed = [rules.migrationCommand[0], ...rules.allowed].join(', ');
+    return `command ${quote(argv0)} is neither MIGRATION_COMMAND nor in ALLOWED_COMMANDS (${listed})`;
+  }
+  const listed = rules.allowed.length > 0 ? rules.allowed.join(', ') : 'empty: no command may run';
+  return `command ${quote(argv0)} is not in ALLOWED_COMMANDS (${listed})`;
+}
+
+function sameArgv(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((w, i) => w === b[i]);
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,0 +1,68 @@
+/**
+ * Redaction of secrets in text the controller stores or emits (a migration's log tail, a command). It errs on
+ * the side of hiding: a false positive costs a `[REDACTED]` in a log line, a false negative leaks a credential
+ * into events, the deployment history and the halted-migrations queue.
+ */
+
+export const REDACTED = '[REDACTED]';
+
+export type Redactor = (text: string) => string;
+
+interface Rule {
+  pattern: RegExp;
+  replace: string | ((match: string, ...groups: string[]) => string);
+}
+
+/** Key names whose value is a secret: `password=…`, `DB_PASSWORD: …`, `"secretAccessKey":"…"`, `--token=…`. */
+const SECRET_KEY = String.raw`[\w.-]*(?:passw(?:or)?d|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?|auth(?:orization)?)[\w.-]*`;
+
+const BUILT_IN: readonly Rule[] = [
+  // scheme://user:password@host — the password only; user and host stay readable.
+  { pattern: /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)([^\s@]+)@/gi, replace: `$1${REDACTED}@` },
+  // AWS access key ids (long-term AKIA…, temporary ASIA…, and the other documented prefixes).
+  { pattern: /\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA|ASCA)[A-Z0-9]{16}\b/g, replace: REDACTED },
+  // Authorization headers.
+  { pattern: /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g, replace: `$1 ${REDACTED}` },
+  // key=value, key: value, "key": "value" with a secret-looking key.
+  {
+    pattern: new RegExp(String.raw`(["']?${SECRET_KEY}["']?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s,;&"'}\]]+)`, 'gi'),
+    replace: (_m, key: string, value: string) =>
+      `${key}${value.startsWith('"') ? `"${REDACTED}"` : value.startsWith("'") ? `'${REDACTED}'` : REDACTED}`,
+  },
+  // A bare AWS secret access key: 40 characters of base64 with both cases (not a hex hash, not a word).
+  {
+    pattern: /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g,
+    replace: (m: string) => (/[a-z]/.test(m) && /[A-Z]/.test(m) && /[0-9/+]/.test(m) ? REDACTED : m),
+  },
+];
+
+/**
+ * A redactor with the built-in rules plus `extra` patterns (REDACT_PATTERNS: regular expressions whose
+ * matches are replaced by `[REDACTED]`). The patterns are checked by the configuration (`checkRedactPattern`).
+ */
+export function redactor(extra: readonly string[] = []): Redactor {
+  const rules: Rule[] = [...extra.map((p) => ({ pattern: new RegExp(p, 'g'), replace: REDACTED })), ...BUILT_IN];
+  return (text) => {
+    let out = text;
+    for (const rule of rules) {
+      rule.pattern.lastIndex = 0;
+      out = typeof rule.replace === 'string' ? out.replace(rule.pattern, rule.replace) : out.replace(rule.pattern, rule.replace);
+    }
+    return out;
+  };
+}
+
+/** Redacts with the built-in rules only. */
+export const redact: Redactor = redactor();
+
+/** What is wrong with a REDACT_PATTERNS entry, or undefined when it can be used. */
+export function checkRedactPattern(pattern: string): string | undefined {
+  let re: RegExp;
+  try {
+    re = new RegExp(pattern);
+  } catch (error) {
+    return `not a regular expression (${error instanceof Error ? error.message : String(error)})`;
+  }
+  if (re.test('')) return 'it matches the empty string, so it would redact nothing useful and insert [REDACTED] everywhere';
+  return undefined;
+}

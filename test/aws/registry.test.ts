@@ -1,0 +1,119 @@
+import { CreateRepositoryCommand, ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
+import { DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import type { Context } from 'aws-lambda';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { EcrRegistry } from '../../src/adapters/aws/registry.js';
+import { DynamoDbStore } from '../../src/adapters/aws/store.js';
+import { taskDefinitionOf } from '../../src/core/deployment.js';
+import { ImageNotFoundError } from '../../src/errors.js';
+import type { InvocationResult } from '../../src/shell/lambda.js';
+import {
+  ACCOUNT,
+  createStack,
+  DEPLOYMENTS_TABLE,
+  drainEvents,
+  ENVIRONMENT,
+  handlerEnv,
+  lambdaContext,
+  REGION,
+  REPOSITORY,
+  resetMoto,
+  type Stack,
+  type TestClients,
+  taskArns,
+  testClients,
+} from './environment.js';
+
+/**
+ * Issue 10, defect 1 on the emulator: the ECR adapter resolves a tag to its digest (moto 5.2.1 emulates
+ * CreateRepository, PutImage and DescribeImages with imagePushedAt and the not-found errors; see
+ * docs/RELIABILITY.md), and the launcher migrates what the tag pointed to, pinned by digest.
+ */
+
+const REGISTRY = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com`;
+type Handler = (event: unknown, context: Context) => Promise<InvocationResult>;
+
+/** Pushes an image (a manifest with one layer of its own) with `tag`; returns its digest as ECR computed it. */
+async function push(ecr: ECRClient, tag: string, layer: string): Promise<string> {
+  const manifest = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+    config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: 1, digest: `sha256:${layer.repeat(64)}` },
+    layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', size: 5, digest: `sha256:${layer.repeat(64)}` }],
+  });
+  const out = await ecr.send(new PutImageCommand({ repositoryName: REPOSITORY, imageManifest: manifest, imageTag: tag }));
+  return out.image?.imageId?.imageDigest ?? '';
+}
+
+function request(image: string, requestId: string): Record<string, unknown> {
+  return {
+    version: '0',
+    id: `0000${requestId}`,
+    'detail-type': 'deploy-request',
+    source: 'ecs-migrate',
+    account: ACCOUNT,
+    time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region: REGION,
+    resources: [],
+    detail: { environment: ENVIRONMENT, image, requestId, requestedBy: 'ci' },
+  };
+}
+
+describe('Registry on AWS (moto)', () => {
+  let c: TestClients;
+  let ecr: ECRClient;
+  let stack: Stack;
+  let launch: Handler;
+
+  beforeAll(async () => {
+    Object.assign(process.env, handlerEnv());
+    launch = (await import('../../handlers/launch.js')).handler;
+    c = testClients();
+    ecr = new ECRClient({ region: REGION, maxAttempts: 1 });
+  });
+
+  beforeEach(async () => {
+    await resetMoto();
+    stack = await createStack(c);
+    await ecr.send(new CreateRepositoryCommand({ repositoryName: REPOSITORY }));
+  });
+
+  it('resolves a tag to the digest and push time ECR reports', async () => {
+    const digest = await push(ecr, 'v2.0.0', 'a');
+    const registry = new EcrRegistry({ registry: REGISTRY, client: ecr });
+    const resolved = await registry.resolveDigest(REPOSITORY, 'v2.0.0');
+    expect(resolved.digest).toBe(digest);
+    expect(Date.parse(resolved.pushedAt)).toBeGreaterThan(Date.parse('2020-01-01T00:00:00Z'));
+  });
+
+  it('says a missing tag or repository is not found (not a transient failure)', async () => {
+    const registry = new EcrRegistry({ registry: REGISTRY, client: ecr });
+    await expect(registry.resolveDigest(REPOSITORY, 'nope')).rejects.toThrow(ImageNotFoundError);
+    await expect(registry.resolveDigest('other-repository', 'v1')).rejects.toThrow(ImageNotFoundError);
+  });
+
+  it('launches a deploy-request by tag with the digest the tag points to, and records that digest', async () => {
+    const digest = await push(ecr, 'v2.0.0', 'b');
+    const result = await launch(request(`${REGISTRY}/${REPOSITORY}:v2.0.0`, 'by-tag-1'), lambdaContext('launch'));
+    expect(result.decisions.map((d) => d.decision)).toEqual(['launch', 'record']);
+    const id = result.decisions[0]?.deploymentId ?? '';
+    const store = new DynamoDbStore(c.dynamodb, { table: DEPLOYMENTS_TABLE, environment: ENVIRONMENT });
+    const deployment = (await store.loadDeployments([id]))[id];
+    expect(deployment?.work).toMatchObject({ type: 'image', image: `${REGISTRY}/${REPOSITORY}@${digest}`, pushedAt: expect.any(String) });
+    expect(deployment?.trigger.imageTag).toBe('v2.0.0');
+    const { taskDefinition } = await c.ecs.send(
+      new DescribeTaskDefinitionCommand({ taskDefinition: deployment !== undefined ? taskDefinitionOf(deployment) : undefined }),
+    );
+    expect(taskDefinition?.containerDefinitions?.[0]?.image).toBe(`${REGISTRY}/${REPOSITORY}@${digest}`);
+  });
+
+  it('rejects a tag the repository does not have, and an image of another registry, starting no task', async () => {
+    const missing = await launch(request(`${REGISTRY}/${REPOSITORY}:v9.9.9`, 'missing-1'), lambdaContext('launch'));
+    const evil = await launch(request('evil.example.com/backdoor:latest', 'evil-1'), lambdaContext('launch'));
+    expect([...missing.decisions, ...evil.decisions].map((d) => d.decision)).toEqual(['reject', 'reject']);
+    expect(missing.decisions[0]?.reason).toContain('cannot be resolved to a digest');
+    expect(await taskArns(c)).toEqual([]);
+    const rejected = (await drainEvents(c, stack.queueUrl)).filter((e) => e['detail-type'] === 'Event Rejected');
+    expect(rejected).toHaveLength(2);
+  });
+});

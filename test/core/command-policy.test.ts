@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { checkCommand } from '../../src/core/command-policy.js';
+import { redact } from '../../src/core/redact.js';
+
+const rules = (allowed: string[], migrationCommand?: string[]) => ({ allowed, redact, ...(migrationCommand ? { migrationCommand } : {}) });
+
+describe('checkCommand', () => {
+  it('takes a bare entry as "this command, with safe arguments"', () => {
+    expect(checkCommand(['db-seed', '--count=10', '-v', 'users', '2026-11-01T12:00:00'], rules(['db-seed']))).toEqual({ ok: true });
+    expect(checkCommand(['db-seed', 'a b'], rules(['db-seed']))).toMatchObject({ ok: false, reason: expect.stringContaining('"a b"') });
+    expect(checkCommand(['db-seed', '../etc/passwd'], rules(['db-seed'])).ok).toBe(false);
+    expect(checkCommand(['db-seed', 'x'.repeat(257)], rules(['db-seed'])).ok).toBe(false);
+  });
+
+  it('holds a pattern entry to its words; * is a run of safe characters', () => {
+    const r = rules(['db-rollback --to *', 'db-rollback --steps=*']);
+    expect(checkCommand(['db-rollback', '--to', '0042'], r).ok).toBe(true);
+    expect(checkCommand(['db-rollback', '--steps=3'], r).ok).toBe(true);
+    expect(checkCommand(['db-rollback', '--to', '0042', '--force'], r).ok).toBe(false);
+    expect(checkCommand(['db-rollback', '--from', '0042'], r).ok).toBe(false);
+    expect(checkCommand(['db-rollback', '--steps=3;id'], r).ok).toBe(false);
+    expect(checkCommand(['db-rollback', '--to', '$(id)'], r)).toEqual({
+      ok: false,
+      reason:
+        'command "db-rollback --to $(id)" is not allowed: argument "$(id)" does not fit "*" of "db-rollback --to *"; or expected the form "db-rollback --steps=*"',
+    });
+  });
+
+  it('treats regular-expression characters of an entry literally', () => {
+    expect(checkCommand(['db-seed', '--only', 'a.b'], rules(['db-seed --only a.b'])).ok).toBe(true);
+    expect(checkCommand(['db-seed', '--only', 'axb'], rules(['db-seed --only a.b'])).ok).toBe(false);
+  });
+
+  it('allows MIGRATION_COMMAND as configured, and its argv[0] like a bare entry', () => {
+    const r = rules([], ['db-migrate', '--dir', '/app/migrations']);
+    expect(checkCommand(['db-migrate', '--dir', '/app/migrations'], r).ok).toBe(true);
+    expect(checkCommand(['db-migrate', '--verbose'], r).ok).toBe(true);
+    expect(checkCommand(['db-migrate', '--dir', '/tmp/evil'], r).ok).toBe(false);
+  });
+
+  it('names the allowlist when argv[0] is not in it', () => {
+    expect(checkCommand(['sh', '-c', 'id'], rules(['db-seed']))).toEqual({
+      ok: false,
+      reason: 'command "sh" is not in ALLOWED_COMMANDS (db-seed)',
+    });
+    expect(checkCommand(['sh'], rules([]))).toEqual({
+      ok: false,
+      reason: 'command "sh" is not in ALLOWED_COMMANDS (empty: no command may run)',
+    });
+    expect(checkCommand(['sh'], rules(['db-seed'], ['db-migrate']))).toEqual({
+      ok: false,
+      reason: 'command "sh" is neither MIGRATION_COMMAND nor in ALLOWED_COMMANDS (db-migrate, db-seed)',
+    });
+  });
+
+  it('refuses an argument that looks like a secret, echoing it redacted', () => {
+    const result = checkCommand(['db-seed', 'password=hunter2'], rules(['db-seed']));
+    expect(result).toMatchObject({ ok: false, reason: expect.stringContaining('"password=[REDACTED]"') });
+    if (!result.ok) expect(result.reason).not.toContain('hunter2');
+  });
+});

