@@ -13,8 +13,8 @@
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { localDefaults, validConfig } from '../cli/local-config.js';
-import { appName } from '../src/adapters/local/images.js';
 import { createLocalController } from '../src/local/controller.js';
+import { appName } from '../src/local/images.js';
 import { runToEnd } from '../src/local/run-to-end.js';
 import { localPushEvent } from '../src/local/trigger-events.js';
 import { silentLog } from '../src/shell/logger.js';

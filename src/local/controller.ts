@@ -1,16 +1,16 @@
 import { LocalBus, type PublishedEvent } from '../adapters/local/bus.js';
 import { LocalEcs } from '../adapters/local/ecs.js';
-import { LocalEventLoop } from '../adapters/local/event-loop.js';
-import { LocalImages } from '../adapters/local/images.js';
-import { LocalLayout } from '../adapters/local/layout.js';
 import { LocalLogs } from '../adapters/local/logs.js';
 import { LocalScheduler } from '../adapters/local/scheduler.js';
 import { LocalStore } from '../adapters/local/store.js';
-import { localImage } from '../adapters/local/task-event.js';
 import type { Config } from '../core/config.js';
 import type { Ports } from '../ports.js';
 import type { Log } from '../shell/logger.js';
 import { handleEvent, type RunDeps, type StepRecord } from '../shell/run.js';
+import { LocalEventLoop } from './event-loop.js';
+import { LocalImages } from './images.js';
+import { LocalLayout } from './layout.js';
+import { localImage } from './task-event.js';
 
 export interface LocalControllerOptions {
   /** The `.ecs-migrate` directory. */

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { localDefaults, validConfig } from '../../cli/local-config.js';
-import { appName } from '../../src/adapters/local/images.js';
-import { localEnvelope } from '../../src/adapters/local/task-event.js';
 import { createLocalController, type LocalController } from '../../src/local/controller.js';
+import { appName } from '../../src/local/images.js';
 import { recoverInterrupted, runToEnd } from '../../src/local/run-to-end.js';
+import { localEnvelope } from '../../src/local/task-event.js';
 import { localPushEvent } from '../../src/local/trigger-events.js';
 import { silentLog } from '../../src/shell/logger.js';
 

@@ -9,11 +9,11 @@ import type { ContainerState } from '../../core/inputs.js';
 import type { ServiceInfo } from '../../core/state.js';
 import { parseTaskDefinitionArn } from '../../core/task-definition.js';
 import { ServiceNotFoundError } from '../../errors.js';
+import type { LocalImages } from '../../local/images.js';
+import type { LocalLayout } from '../../local/layout.js';
+import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalTaskView, taskStateEvent } from '../../local/task-event.js';
 import type { Ecs, LaunchOutcome } from '../../ports.js';
-import type { LocalImages } from './images.js';
 import { readJson, writeJson } from './json-file.js';
-import type { LocalLayout } from './layout.js';
-import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalTaskView, taskStateEvent } from './task-event.js';
 
 export interface LocalTaskDefinition {
   taskDefinitionArn: string;

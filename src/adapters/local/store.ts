@@ -2,9 +2,9 @@ import { readdir } from 'node:fs/promises';
 import type { Deployment } from '../../core/deployment.js';
 import { type EnvironmentState, emptyEnvironment } from '../../core/state.js';
 import { CommitConflictError } from '../../errors.js';
+import type { LocalLayout } from '../../local/layout.js';
 import type { CommitRequest, Store } from '../../ports.js';
 import { readJson, writeJson } from './json-file.js';
-import type { LocalLayout } from './layout.js';
 
 /**
  * Deployments and the environment record as JSON files. Commits are checked against the versions on disk

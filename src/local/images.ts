@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
-import { readJson, writeJson } from './json-file.js';
+import { readJson, writeJson } from '../adapters/local/json-file.js';
 import { localImage } from './task-event.js';
 
 /**
