@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
-import { constants, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { constants } from 'node:os';
+import { resolve } from 'node:path';
 import { parseArgs, parseEnv } from 'node:util';
 import { splitCommand } from '../src/core/config.js';
 import type { Deployment } from '../src/core/deployment.js';
@@ -15,6 +15,7 @@ import { defaultRequestedBy, localPushEvent, requestEvent } from '../src/local/t
 import { silentLog } from '../src/shell/logger.js';
 import { bold, decisionLine, deploymentSummary, dim, eventLine, green, logTailLines, red, yellow } from './format.js';
 import { CliUsageError, localDefaults, readConfigFile, readTextFile, validConfig } from './local-config.js';
+import { templateCacheDir } from './local-template.js';
 import { LOCAL_USAGE } from './usage.js';
 
 interface LocalOptions {
@@ -94,10 +95,9 @@ async function declaredEnvironment(files: string[], pairs: string[]): Promise<Re
 /** The CLI is the one place that reads its own environment: what a task gets of it is handed down from here. */
 function hostEnvironment(): { host: HostEnvironment; cacheDir: string } {
   const home = process.env.HOME;
-  const cacheRoot = process.env.XDG_CACHE_HOME ?? (home !== undefined ? join(home, '.cache') : tmpdir());
   return {
     host: { PATH: process.env.PATH ?? '', ...(home !== undefined ? { HOME: home } : {}) },
-    cacheDir: join(cacheRoot, 'ecs-migrate'),
+    cacheDir: templateCacheDir(process.env),
   };
 }
 

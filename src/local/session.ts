@@ -56,6 +56,8 @@ export interface LocalSession {
  */
 export async function openLocalSession(o: LocalSessionOptions): Promise<LocalSession> {
   const layout = new LocalLayout(o.root, o.config.ENVIRONMENT);
+  // Loading PGlite takes a while: start it now, it is needed once the environment is ours.
+  const preload = o.databaseUrl === undefined ? import('@electric-sql/pglite').catch(() => undefined) : undefined;
   const lock = await EnvironmentLock.acquire(layout.lockFile, {
     environment: o.config.ENVIRONMENT,
     what: `ecs-migrate local --app ${o.appDir}`,
@@ -67,29 +69,14 @@ export async function openLocalSession(o: LocalSessionOptions): Promise<LocalSes
   let endpoint: PostgresEndpoint | undefined;
   let controller: LocalController | undefined;
   try {
-    const started = Date.now();
-    if (o.databaseUrl === undefined) {
-      o.onProgress?.('starting the local Postgres …');
-      endpoint = await startPostgres({
-        dataDir: layout.databaseDir,
-        templateCacheDir: o.templateCacheDir,
-        ...(o.onProgress !== undefined ? { onProgress: o.onProgress } : {}),
-      });
-      o.onProgress?.(`Postgres ready at ${endpoint.url} (${Date.now() - started} ms)`);
-    }
-    const databaseUrl = o.databaseUrl ?? (endpoint as PostgresEndpoint).url;
-    const envInput = {
-      host: o.host,
-      environment: o.config.ENVIRONMENT,
-      database: postgresEnvironment(databaseUrl),
-      declared: o.declaredEnv,
-    };
+    let database: Record<string, string> = {};
     const ctl = createLocalController({
       root: o.root,
       config: o.config,
       log: o.log,
       stopTimeoutMs: o.stopTimeoutMs,
-      taskEnvironment: (appDir, task) => taskEnvironment(envInput, appDir, task),
+      taskEnvironment: (appDir, task) =>
+        taskEnvironment({ host: o.host, environment: o.config.ENVIRONMENT, database, declared: o.declaredEnv }, appDir, task),
       onTaskProcess: (pid) => void lock.setTask(pid).catch(() => undefined),
       ...(o.onOutput !== undefined ? { onOutput: o.onOutput } : {}),
       ...(o.onEvent !== undefined ? { onEvent: o.onEvent } : {}),
@@ -97,7 +84,21 @@ export async function openLocalSession(o: LocalSessionOptions): Promise<LocalSes
       ...(o.now !== undefined ? { now: o.now } : {}),
     });
     controller = ctl;
-    const { image, digest } = await ctl.prepare(o.appDir);
+    const startDatabase = async (): Promise<string> => {
+      if (o.databaseUrl !== undefined) return o.databaseUrl;
+      const started = Date.now();
+      o.onProgress?.('starting the local Postgres …');
+      await preload;
+      endpoint = await startPostgres({
+        dataDir: layout.databaseDir,
+        templateCacheDir: o.templateCacheDir,
+        ...(o.onProgress !== undefined ? { onProgress: o.onProgress } : {}),
+      });
+      o.onProgress?.(`Postgres ready at ${endpoint.url} (${Date.now() - started} ms)`);
+      return endpoint.url;
+    };
+    const [databaseUrl, { image, digest }] = await Promise.all([startDatabase(), ctl.prepare(o.appDir)]);
+    database = postgresEnvironment(databaseUrl);
     const interrupted = await recoverInterrupted(ctl);
     let closed: Promise<void> | undefined;
     return {

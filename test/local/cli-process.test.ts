@@ -58,6 +58,24 @@ describe.each([
   });
 });
 
+describe('ecs-migrate local, the task environment', () => {
+  it('is --env-file then --env over the database variables and ids, with nothing else of the CLI environment', async () => {
+    const app = await scriptApp(join(work, 'env-app'), 'env | sort | sed "s/^/ENV /"');
+    await writeFile(join(work, 'task.env'), '# the app settings\nLOG_LEVEL=debug\nFEATURE="on"\n');
+    const r = await cli(
+      ['local', '--app', app, '--state-dir', join(work, 'state'), '--env-file', join(work, 'task.env'), '--env', 'LOG_LEVEL=info'],
+      work,
+      { AWS_SECRET_ACCESS_KEY: 'host-secret', SOME_HOST_SETTING: 'x' },
+    );
+    expect(r.code).toBe(0);
+    const env = Object.fromEntries([...r.stdout.matchAll(/│ ENV ([A-Z_0-9]+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
+    expect(env).toMatchObject({ LOG_LEVEL: 'info', FEATURE: 'on', PGSSLMODE: 'disable', ECS_MIGRATE_ENVIRONMENT: 'local-env-app' });
+    expect(env.DATABASE_URL).toMatch(/^postgresql:\/\/postgres:postgres@127\.0\.0\.1:\d+\/postgres\?sslmode=disable$/);
+    expect(Object.keys(env)).not.toContain('AWS_SECRET_ACCESS_KEY');
+    expect(Object.keys(env)).not.toContain('SOME_HOST_SETTING');
+  });
+});
+
 describe('ecs-migrate local, one environment at a time', () => {
   it('runs a second run for the same app after the first, records both, and --no-wait fails at once', async () => {
     const app = await scriptApp(join(work, 'steady'), 'echo "migrating as $ECS_MIGRATE_DEPLOYMENT_ID"; sleep 2; echo done');

@@ -96,12 +96,16 @@ export function startCli(args: string[], cwd: string) {
   };
 }
 
-export function cli(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+export function cli(
+  args: string[],
+  cwd: string,
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
     execFile(
       process.execPath,
       ['--import', TSX, join(ROOT, 'cli', 'main.ts'), ...args],
-      { cwd, env: { ...process.env, NO_COLOR: '1' } },
+      { cwd, env: { ...process.env, NO_COLOR: '1', ...env } },
       (error, stdout, stderr) => done({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr }),
     );
   });

@@ -7,7 +7,7 @@ import { ensureTemplate } from '../../src/local/db-template.js';
 import { startPostgres } from '../../src/local/postgres.js';
 import { runToEnd } from '../../src/local/run-to-end.js';
 import { localEnvelope } from '../../src/local/task-event.js';
-import { copyExample, EXAMPLES, openSession, scriptApp, TEMPLATE_CACHE } from './helpers.js';
+import { copyExample, openSession, scriptApp, TEMPLATE_CACHE } from './helpers.js';
 
 let root: string;
 const sessions: { close(): Promise<void> }[] = [];
