@@ -144,6 +144,8 @@ describe('local mode', () => {
     expect(run.events.map((e) => e.detailType)).toEqual(['Migration Started', 'Migration Failed', 'Rollout Halted']);
     expect((await s.controller.ecs.describeService()).taskDefinitionArn).toBe(before.taskDefinitionArn);
     expect((await s.controller.store.loadEnvironment('local-failing-app')).active).toBeUndefined();
+    // node-pg-migrate runs the pending migrations in one transaction: 0001 is not applied either.
+    expect(await query(s.databaseUrl, "select to_regclass('customers') as t")).toEqual([{ t: null }]);
   });
 
   it('reports a command that is not in the image as a task that failed to start', async () => {
