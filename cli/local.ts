@@ -109,7 +109,7 @@ async function runLocal(options: LocalOptions): Promise<number> {
   const progress = options.json ? () => {} : (line: string) => process.stderr.write(`${dim(line)}\n`);
   const { host, cacheDir } = hostEnvironment();
 
-  // Ctrl-C / SIGTERM: stop the task the way ECS stops one (SIGTERM to its process group, SIGKILL after
+  // Ctrl-C / SIGTERM / SIGHUP: stop the task the way ECS stops one (SIGTERM to its process group, SIGKILL after
   // --stop-timeout), let the watcher record it, print the verdict, release the environment, exit 128+n.
   // Again: SIGKILL the task now. A third time: exit at once (the 'exit' hook still kills the group).
   const abort = new AbortController();
@@ -131,8 +131,8 @@ async function runLocal(options: LocalOptions): Promise<number> {
     }
   };
   const onExit = () => session?.emergencyStop();
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const stopSignals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const signal of stopSignals) process.on(signal, onSignal);
   process.on('exit', onExit);
   try {
     print(bold(`ecs-migrate local · environment ${config.ENVIRONMENT} · app ${options.app}`));
@@ -182,8 +182,7 @@ async function runLocal(options: LocalOptions): Promise<number> {
     return interruptedBy !== undefined ? 128 + signalNumber(interruptedBy) : code;
   } finally {
     await session?.close();
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
+    for (const signal of stopSignals) process.removeListener(signal, onSignal);
     process.removeListener('exit', onExit);
     // The verdict is out and everything is closed: nothing (a stray socket, a timer) may keep the CLI alive.
     setTimeout(() => process.exit(), 2000).unref();
