@@ -12,9 +12,16 @@ export async function ensureDataDir(
   dataDir: string,
   cacheDir: string,
   onProgress: (line: string) => void = () => {},
-): Promise<'existing' | 'copied'> {
+): Promise<'existing' | 'copied' | 'initdb'> {
   if (await exists(join(dataDir, 'PG_VERSION'))) return 'existing';
-  const template = await ensureTemplate(cacheDir, onProgress);
+  let template: string;
+  try {
+    template = await ensureTemplate(cacheDir, onProgress);
+  } catch (error) {
+    // No usable cache (read-only, full): PGlite initialises the data directory itself when it opens it.
+    onProgress(`no database template (${(error as Error).message}); initialising the database (initdb)`);
+    return 'initdb';
+  }
   onProgress('creating the local database from the template');
   const tmp = `${dataDir}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   await copyTree(template, tmp);

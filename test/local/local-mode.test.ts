@@ -62,6 +62,15 @@ describe('local mode', () => {
     expect(again.decision).toMatchObject({ decision: 'ignore', reason: expect.stringMatching(/^already deployed/) });
     const replay = await runToEnd(second.controller, second.push('push-2', { 'replay-name': 'again' }));
     expect(replay.deployment).toMatchObject({ status: 'succeeded', trigger: { replayName: 'again' } });
+    await second.close();
+
+    // Any changed file is a new image, so a new deployment (here: the README, nothing under migrations/).
+    await appendFile(join(app, 'README.md'), '\nA line of documentation.\n');
+    const third = await open(root, app);
+    expect(third.digest).not.toBe(second.digest);
+    const changed = await runToEnd(third.controller, third.push('push-3'));
+    expect(changed.deployment).toMatchObject({ status: 'succeeded', image: third.image });
+    expect(changed.deployment?.logTail?.join('\n')).toMatch(/No migrations to run!/);
   });
 
   it('makes a new image of any changed file, except what .dockerignore excludes and the state directory', async () => {
