@@ -2,9 +2,10 @@ import type { Config } from '../core/config.js';
 import type { Deployment } from '../core/deployment.js';
 import type { Log } from '../shell/logger.js';
 import { createLocalController, type LocalController, type LocalControllerOptions } from './controller.js';
+import { ensureTemplate } from './db-template.js';
 import { EnvironmentLock, type LockOwner } from './env-lock.js';
 import { LocalLayout } from './layout.js';
-import { type PostgresEndpoint, startPostgres } from './postgres.js';
+import { openPostgres, type PostgresEndpoint } from './postgres.js';
 import { recoverInterrupted } from './run-to-end.js';
 import { type HostEnvironment, postgresEnvironment, taskEnvironment } from './task-env.js';
 
@@ -41,6 +42,8 @@ export interface LocalSession {
   image: string;
   digest: string;
   databaseUrl: string;
+  /** Settles when the database accepts queries (at once for `--database-url`); rejects if it did not start. */
+  databaseReady: Promise<void>;
   /** The deployment a dead earlier run left active, now ended as failed. */
   interrupted?: Deployment;
   /** Stops the database and releases the environment. Tasks must have ended (see `killTasks`). */
@@ -84,18 +87,26 @@ export async function openLocalSession(o: LocalSessionOptions): Promise<LocalSes
       ...(o.now !== undefined ? { now: o.now } : {}),
     });
     controller = ctl;
+    // The endpoint's address is there at once; the database starts behind it while the app is hashed and the
+    // task launched, and the task's connections wait for it.
     const startDatabase = async (): Promise<string> => {
       if (o.databaseUrl !== undefined) return o.databaseUrl;
       const started = Date.now();
       o.onProgress?.('starting the local Postgres …');
-      await preload;
-      endpoint = await startPostgres({
+      // Building the template (initdb, seconds) is done before the task may connect, so a tool's connect
+      // timeout only ever waits for a copy and a start.
+      await Promise.all([preload, ensureTemplate(o.templateCacheDir, o.onProgress).catch(() => undefined)]);
+      const opened = await openPostgres({
         dataDir: layout.databaseDir,
         templateCacheDir: o.templateCacheDir,
         ...(o.onProgress !== undefined ? { onProgress: o.onProgress } : {}),
       });
-      o.onProgress?.(`Postgres ready at ${endpoint.url} (${Date.now() - started} ms)`);
-      return endpoint.url;
+      endpoint = opened;
+      opened.ready.then(
+        () => o.onProgress?.(`Postgres ready at ${opened.url} (${Date.now() - started} ms)`),
+        (error: Error) => o.onProgress?.(`the local Postgres did not start: ${error.message}`),
+      );
+      return opened.url;
     };
     const [databaseUrl, { image, digest }] = await Promise.all([startDatabase(), ctl.prepare(o.appDir)]);
     database = postgresEnvironment(databaseUrl);
@@ -106,6 +117,7 @@ export async function openLocalSession(o: LocalSessionOptions): Promise<LocalSes
       image,
       digest,
       databaseUrl,
+      databaseReady: endpoint?.ready ?? Promise.resolve(),
       ...(interrupted !== undefined ? { interrupted } : {}),
       close: () => {
         closed ??= (async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ensureTemplate } from '../../src/local/db-template.js';
-import { startPostgres } from '../../src/local/postgres.js';
+import { openPostgres, startPostgres } from '../../src/local/postgres.js';
 import { runToEnd } from '../../src/local/run-to-end.js';
 import { localEnvelope } from '../../src/local/task-event.js';
 import { copyExample, openSession, scriptApp, TEMPLATE_CACHE } from './helpers.js';
@@ -207,6 +207,28 @@ describe('local mode', () => {
 });
 
 describe('the local Postgres endpoint', () => {
+  it('has its address at once: a connection made while the database starts waits for it', async () => {
+    const db = await openPostgres({ dataDir: join(root, 'db'), templateCacheDir: TEMPLATE_CACHE });
+    sessions.push(db);
+    let ready = false;
+    void db.ready.then(() => {
+      ready = true;
+    });
+    const early = query(db.url, 'select 42 as answer');
+    expect(ready).toBe(false);
+    expect(await early).toEqual([{ answer: 42 }]);
+    expect(ready).toBe(true);
+  });
+
+  it('closes the waiting connections when the database cannot start', async () => {
+    await writeFile(join(root, 'not-a-dir'), 'x');
+    const db = await openPostgres({ dataDir: join(root, 'not-a-dir', 'db'), templateCacheDir: TEMPLATE_CACHE });
+    sessions.push(db);
+    const early = query(db.url, 'select 1');
+    await expect(db.ready).rejects.toThrow(/ENOTDIR/);
+    await expect(early).rejects.toThrow();
+  });
+
   it('serves a pool: concurrent parameterised queries and transactions on several connections', async () => {
     const db = await startPostgres({ dataDir: join(root, 'db'), templateCacheDir: TEMPLATE_CACHE });
     sessions.push(db);
