@@ -58,8 +58,9 @@ interface RunningTask {
 }
 
 /**
- * ECS on this machine: a task is the app's command run as a child process with the app's `bin/` first on
- * PATH (as in its image), its output is the task log, and it reports its states as ECS events.
+ * ECS on this machine: a task is the app's command run from the app directory in its own process group
+ * (`TaskProcess`), with the environment `taskEnvironment` gives it and nothing else; its output is the task
+ * log, stopping it is SIGTERM then SIGKILL to the group, and it reports its states as ECS events.
  */
 export class LocalEcs implements Ecs {
   private readonly tasks = new Map<string, RunningTask>();
