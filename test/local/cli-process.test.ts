@@ -58,6 +58,22 @@ describe.each([
   });
 });
 
+describe('ecs-migrate local, on a timeout', () => {
+  it('stops a task group that ignores SIGTERM and exits after its verdict', async () => {
+    const app = await scriptApp(join(work, 'stubborn'), STUBBORN);
+    const state = join(work, 'state');
+    const run = startCli(['local', '--app', app, '--state-dir', state, '--timeout-minutes', '0.02', '--stop-timeout', '1'], work);
+    const [, leader, child] = (await run.waitFor(/pids (\d+) (\d+)/)).map(Number) as [number, number, number];
+    const exit = await run.exited;
+    expect(exit.code).toBe(1);
+    expect(run.stdout()).toMatch(/still running after 0.02 minutes \(TIMEOUT_MINUTES\)/);
+    expect(run.stdout()).toMatch(/✘ rollout halted/);
+    expect(isAlive(leader)).toBe(false);
+    expect(isAlive(child)).toBe(false);
+    expect(await absent(lockFile(state, 'local-stubborn'))).toBe(true);
+  });
+});
+
 describe('ecs-migrate local, the task environment', () => {
   it('is --env-file then --env over the database variables and ids, with nothing else of the CLI environment', async () => {
     const app = await scriptApp(join(work, 'env-app'), 'env | sort | sed "s/^/ENV /"');
