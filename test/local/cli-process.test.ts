@@ -62,11 +62,11 @@ describe('ecs-migrate local, on a timeout', () => {
   it('stops a task group that ignores SIGTERM and exits after its verdict', async () => {
     const app = await scriptApp(join(work, 'stubborn'), STUBBORN);
     const state = join(work, 'state');
-    const run = startCli(['local', '--app', app, '--state-dir', state, '--timeout-minutes', '0.02', '--stop-timeout', '1'], work);
+    const run = startCli(['local', '--app', app, '--state-dir', state, '--timeout-minutes', '0.05', '--stop-timeout', '1'], work);
     const [, leader, child] = (await run.waitFor(/pids (\d+) (\d+)/)).map(Number) as [number, number, number];
     const exit = await run.exited;
     expect(exit.code).toBe(1);
-    expect(run.stdout()).toMatch(/still running after 0.02 minutes \(TIMEOUT_MINUTES\)/);
+    expect(run.stdout()).toMatch(/still running after 0.05 minutes \(TIMEOUT_MINUTES\)/);
     expect(run.stdout()).toMatch(/✘ rollout halted/);
     expect(isAlive(leader)).toBe(false);
     expect(isAlive(child)).toBe(false);
@@ -94,7 +94,12 @@ describe('ecs-migrate local, the task environment', () => {
 
 describe('ecs-migrate local, one environment at a time', () => {
   it('runs a second run for the same app after the first, records both, and --no-wait fails at once', async () => {
-    const app = await scriptApp(join(work, 'steady'), 'echo "migrating as $ECS_MIGRATE_DEPLOYMENT_ID"; sleep 2; echo done');
+    // The migration runs until the test opens the gate, so the second run surely finds the first one running.
+    const gate = join(work, 'gate');
+    const app = await scriptApp(
+      join(work, 'steady'),
+      `echo "migrating as $ECS_MIGRATE_DEPLOYMENT_ID"; while [ ! -e ${gate} ]; do sleep 0.1; done`,
+    );
     const state = join(work, 'state');
     const first = startCli(['local', '--app', app, '--state-dir', state], work);
     await first.waitFor(/migrating as/);
@@ -103,6 +108,8 @@ describe('ecs-migrate local, one environment at a time', () => {
     const busy = await cli(['local', '--app', app, '--state-dir', state, '--no-wait'], work);
     expect(busy.code).toBe(1);
     expect(busy.stderr).toMatch(/environment busy: local-steady is held by pid \d+/);
+    expect(second.stdout()).not.toMatch(/migrating as/);
+    await writeFile(gate, '');
 
     const [a, b] = await Promise.all([first.exited, second.exited]);
     expect(a.code).toBe(0);
