@@ -213,7 +213,7 @@ function triggerEvent(
   digest: string,
 ): Record<string, unknown> {
   const id = randomUUID();
-  const request = { source, id, environment, requestId: id, requestedBy: defaultRequestedBy('local') };
+  const request = { source, id, environment, requestId: id, requestedBy: defaultRequestedBy('local', process.env.USER) };
   if (options.run !== undefined) return requestEvent({ ...request, kind: 'run-command', command: options.run });
   if (options.command !== undefined || options.rerun) {
     return requestEvent({

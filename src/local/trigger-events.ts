@@ -54,7 +54,7 @@ export function requestEvent(
   };
 }
 
-/** Who a request is from when it does not say: the user, and where it was sent from. */
-export function defaultRequestedBy(from: string): string {
-  return `${process.env.USER ?? 'someone'}@${from}`;
+/** Who a request is from when it does not say: the user (the CLI's `$USER`), and where it was sent from. */
+export function defaultRequestedBy(from: string, user: string | undefined): string {
+  return `${user ?? 'someone'}@${from}`;
 }
