@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { copyFile, mkdir, readdir, readFile, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 
@@ -49,18 +50,35 @@ export async function ensureTemplate(cacheDir: string, onProgress: (line: string
   return dir;
 }
 
-/** Copies a directory tree, every file at once (the copy is bound by writes, which the thread pool overlaps). */
+/**
+ * Copies a directory tree, every file at once (the copy is bound by writes, which the thread pool overlaps).
+ * A file system that can clone files (APFS, btrfs, XFS) clones them; elsewhere a file's trailing zeros (most
+ * of the preallocated WAL segment) are left as a hole, which reads as the same zeros, instead of written.
+ */
 async function copyTree(from: string, to: string): Promise<void> {
   const entries = await readdir(from, { recursive: true, withFileTypes: true });
   await mkdir(to, { recursive: true });
   const dirs = entries.filter((e) => e.isDirectory()).map((e) => relative(from, join(e.parentPath, e.name)));
   for (const dir of dirs.sort()) await mkdir(join(to, dir), { recursive: true });
-  await Promise.all(
-    entries
-      .filter((e) => e.isFile())
-      .map((e) => relative(from, join(e.parentPath, e.name)))
-      .map((file) => copyFile(join(from, file), join(to, file))),
+  const files = entries.filter((e) => e.isFile()).map((e) => relative(from, join(e.parentPath, e.name)));
+  const [first, ...rest] = files;
+  if (first === undefined) return;
+  const cloned = await copyFile(join(from, first), join(to, first), constants.COPYFILE_FICLONE_FORCE).then(
+    () => true,
+    () => false,
   );
+  const copy = cloned
+    ? (file: string) => copyFile(join(from, file), join(to, file), constants.COPYFILE_FICLONE_FORCE)
+    : (file: string) => copySparse(join(from, file), join(to, file));
+  await Promise.all((cloned ? rest : files).map(copy));
+}
+
+async function copySparse(from: string, to: string): Promise<void> {
+  const bytes = await readFile(from);
+  let end = bytes.length;
+  while (end > 0 && bytes[end - 1] === 0) end--;
+  await writeFile(to, bytes.subarray(0, end));
+  if (end < bytes.length) await truncate(to, bytes.length);
 }
 
 let version: Promise<string> | undefined;
