@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, unlinkSync } from 'node:fs';
+import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
@@ -95,14 +95,17 @@ export class EnvironmentLock {
     }
   }
 
-  /** Records the task process group this run started (or that it ended), so a successor can stop an orphan. */
-  async setTask(pid: number | undefined): Promise<void> {
+  /**
+   * Records the task process group this run started (or that it ended), so a successor can stop an orphan.
+   * Synchronous, like `release()`, so a release can never come between its check and its write.
+   */
+  setTask(pid: number | undefined): void {
     if (this.released) return;
     const { task: _, ...rest } = this.owner;
     this.owner = pid === undefined ? rest : { ...rest, task: { pid, ...optional('startTime', processStartTime(pid)) } };
     const tmp = `${this.file}.${process.pid}.${randomBytes(4).toString('hex')}`;
-    await writeFile(tmp, JSON.stringify(this.owner));
-    await rename(tmp, this.file);
+    writeFileSync(tmp, JSON.stringify(this.owner));
+    renameSync(tmp, this.file);
   }
 
   /** Removes the lock if it is still this process's. Synchronous, so it also runs in a process 'exit' handler. */

@@ -80,7 +80,13 @@ export async function openLocalSession(o: LocalSessionOptions): Promise<LocalSes
       stopTimeoutMs: o.stopTimeoutMs,
       taskEnvironment: (appDir, task) =>
         taskEnvironment({ host: o.host, environment: o.config.ENVIRONMENT, database, declared: o.declaredEnv }, appDir, task),
-      onTaskProcess: (pid) => void lock.setTask(pid).catch(() => undefined),
+      onTaskProcess: (pid) => {
+        try {
+          lock.setTask(pid);
+        } catch {
+          // Only an orphan's cleanup by a later run depends on it: not worth failing the task over.
+        }
+      },
       ...(o.onOutput !== undefined ? { onOutput: o.onOutput } : {}),
       ...(o.onEvent !== undefined ? { onEvent: o.onEvent } : {}),
       ...(o.onDecision !== undefined ? { onDecision: o.onDecision } : {}),

@@ -64,6 +64,15 @@ describe('the environment lock', () => {
     (await acquire({ wait: false })).release();
   });
 
+  it('records the task group, and a task that ends after the release does not bring the lock back', async () => {
+    const lock = await acquire();
+    lock.setTask(process.pid);
+    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ pid: process.pid, task: { pid: process.pid } });
+    lock.release();
+    lock.setTask(undefined);
+    await expect(readFile(file, 'utf8')).rejects.toThrow(/ENOENT/);
+  });
+
   it('does not remove a lock that another run holds now', async () => {
     const lock = await acquire();
     await writeFile(file, JSON.stringify({ pid: process.pid, host: hostname(), since: 'later', what: 'someone else' }));
