@@ -13,9 +13,10 @@
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { localDefaults, validConfig } from '../cli/local-config.js';
-import { appName } from '../src/adapters/local/images.js';
 import { createLocalController } from '../src/local/controller.js';
+import { appName } from '../src/local/images.js';
 import { runToEnd } from '../src/local/run-to-end.js';
+import { taskEnvironment } from '../src/local/task-env.js';
 import { localPushEvent } from '../src/local/trigger-events.js';
 import { silentLog } from '../src/shell/logger.js';
 
@@ -51,6 +52,12 @@ async function oneMigration(app: string, stateDir: string): Promise<{ decidedMs:
     root: stateDir,
     config,
     log: silentLog,
+    taskEnvironment: (appDir, task) =>
+      taskEnvironment(
+        { host: { PATH: process.env.PATH ?? '' }, environment: config.ENVIRONMENT, database: {}, declared: {} },
+        appDir,
+        task,
+      ),
     onOutput: (_task, line) => {
       const match = /^EXIT_AT (\d+(\.\d+)?)$/.exec(line);
       if (match !== null) exitAt = Number(match[1]);

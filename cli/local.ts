@@ -1,16 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
+import { constants } from 'node:os';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { appName } from '../src/adapters/local/images.js';
+import { parseArgs, parseEnv } from 'node:util';
 import { splitCommand } from '../src/core/config.js';
 import type { Deployment } from '../src/core/deployment.js';
-import { createLocalController, type LocalController } from '../src/local/controller.js';
-import { type LocalRun, recoverInterrupted, runToEnd } from '../src/local/run-to-end.js';
+import type { LocalController } from '../src/local/controller.js';
+import { describeOwner, EnvironmentBusyError, LockWaitAbortedError } from '../src/local/env-lock.js';
+import { appName } from '../src/local/images.js';
+import { type LocalRun, runToEnd } from '../src/local/run-to-end.js';
+import { type LocalSession, openLocalSession } from '../src/local/session.js';
+import type { HostEnvironment } from '../src/local/task-env.js';
 import { defaultRequestedBy, localPushEvent, requestEvent } from '../src/local/trigger-events.js';
 import { silentLog } from '../src/shell/logger.js';
-import { bold, decisionLine, deploymentSummary, dim, eventLine, green, logTailLines, red } from './format.js';
-import { CliUsageError, localDefaults, readConfigFile, validConfig } from './local-config.js';
+import { bold, decisionLine, deploymentSummary, dim, eventLine, green, logTailLines, red, yellow } from './format.js';
+import { CliUsageError, localDefaults, readConfigFile, readTextFile, validConfig } from './local-config.js';
+import { templateCacheDir } from './local-template.js';
 import { LOCAL_USAGE } from './usage.js';
 
 interface LocalOptions {
@@ -22,6 +27,10 @@ interface LocalOptions {
   json: boolean;
   stateDir: string;
   overrides: Record<string, unknown>;
+  stopTimeoutSeconds: number;
+  wait: boolean;
+  databaseUrl?: string;
+  declaredEnv: Record<string, string>;
 }
 
 export async function localCommand(argv: string[]): Promise<number> {
@@ -34,6 +43,11 @@ export async function localCommand(argv: string[]): Promise<number> {
       run: { type: 'string' },
       rerun: { type: 'boolean', default: false },
       'timeout-minutes': { type: 'string' },
+      'stop-timeout': { type: 'string', default: '30' },
+      'no-wait': { type: 'boolean', default: false },
+      'database-url': { type: 'string' },
+      'env-file': { type: 'string', multiple: true, default: [] },
+      env: { type: 'string', multiple: true, default: [] },
       config: { type: 'string' },
       'state-dir': { type: 'string', default: '.ecs-migrate' },
       json: { type: 'boolean', default: false },
@@ -45,6 +59,11 @@ export async function localCommand(argv: string[]): Promise<number> {
   if (info?.isDirectory() !== true) throw new CliUsageError(`--app ${values.app}: not a directory`);
   const overrides: Record<string, unknown> = values.config !== undefined ? await readConfigFile(values.config) : {};
   if (values['timeout-minutes'] !== undefined) overrides.TIMEOUT_MINUTES = values['timeout-minutes'];
+  const stopTimeoutSeconds = Number(values['stop-timeout']);
+  if (!Number.isFinite(stopTimeoutSeconds) || stopTimeoutSeconds < 0)
+    throw new CliUsageError(`--stop-timeout ${values['stop-timeout']}: expected a number of seconds (SIGTERM, then SIGKILL after it)`);
+  if (values['database-url'] !== undefined && !/^postgres(ql)?:\/\//.test(values['database-url']))
+    throw new CliUsageError(`--database-url ${values['database-url']}: expected postgres://USER:PASSWORD@HOST:PORT/DATABASE`);
   return runLocal({
     app: values.app,
     tag: values.tag,
@@ -52,9 +71,34 @@ export async function localCommand(argv: string[]): Promise<number> {
     json: values.json,
     stateDir: values['state-dir'],
     overrides,
+    stopTimeoutSeconds,
+    wait: !values['no-wait'],
+    declaredEnv: await declaredEnvironment(values['env-file'], values.env),
+    ...(values['database-url'] !== undefined ? { databaseUrl: values['database-url'] } : {}),
     ...(values.command !== undefined ? { command: splitCommand(values.command) } : {}),
     ...(values.run !== undefined ? { run: splitCommand(values.run) } : {}),
   });
+}
+
+/** `--env-file` files in order (dotenv syntax), then `--env K=V`: later ones win, as in a task definition. */
+async function declaredEnvironment(files: string[], pairs: string[]): Promise<Record<string, string>> {
+  const env: Record<string, string> = {};
+  for (const file of files) Object.assign(env, parseEnv(await readTextFile(file, 'env file')));
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new CliUsageError(`--env ${pair}: expected NAME=VALUE`);
+    env[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return env;
+}
+
+/** The CLI is the one place that reads its own environment: what a task gets of it is handed down from here. */
+function hostEnvironment(): { host: HostEnvironment; cacheDir: string } {
+  const home = process.env.HOME;
+  return {
+    host: { PATH: process.env.PATH ?? '', ...(home !== undefined ? { HOME: home } : {}) },
+    cacheDir: templateCacheDir(process.env),
+  };
 }
 
 async function runLocal(options: LocalOptions): Promise<number> {
@@ -62,36 +106,95 @@ async function runLocal(options: LocalOptions): Promise<number> {
   const config = validConfig({ ...localDefaults(app), ...options.overrides });
   const started = Date.now();
   const print = options.json ? () => {} : (line: string) => process.stdout.write(`${line}\n`);
-  const controller = createLocalController({
-    root: resolve(options.stateDir),
-    config,
-    log: silentLog,
-    onOutput: (_task, line) => print(dim(`        │ ${line}`)),
-    onEvent: (e) => print(eventLine(e)),
-    onDecision: (_input, decision) => print(decisionLine(decision, Date.now() - started)),
-  });
-  const interrupt = () => {
-    print(red('interrupted: stopping the running task'));
-    for (const taskArn of controller.ecs.runningTasks())
-      void controller.ecs.stopTask(config.CLUSTER, taskArn, 'ecs-migrate local: interrupted (Ctrl-C)');
+  const progress = options.json ? () => {} : (line: string) => process.stderr.write(`${dim(line)}\n`);
+  const { host, cacheDir } = hostEnvironment();
+
+  // Ctrl-C / SIGTERM / SIGHUP: stop the task the way ECS stops one (SIGTERM to its process group, SIGKILL after
+  // --stop-timeout), let the watcher record it, print the verdict, release the environment, exit 128+n.
+  // Again: SIGKILL the task now. A third time: exit at once (the 'exit' hook still kills the group).
+  const abort = new AbortController();
+  let session: LocalSession | undefined;
+  let interruptedBy: NodeJS.Signals | undefined;
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals === 1) {
+      interruptedBy = signal;
+      abort.abort();
+      print(red(`${signal}: stopping the task (SIGTERM, SIGKILL after ${options.stopTimeoutSeconds} s); again to kill it now`));
+      session?.controller.ecs.stopAll(`ecs-migrate local: interrupted (${signal})`);
+    } else if (signals === 2) {
+      print(red(`${signal} again: killing the task now`));
+      session?.controller.ecs.killAll();
+    } else {
+      process.exit(128 + signalNumber(signal));
+    }
   };
-  process.once('SIGINT', interrupt);
+  const onExit = () => session?.emergencyStop();
+  const stopSignals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const signal of stopSignals) process.on(signal, onSignal);
+  process.on('exit', onExit);
   try {
     print(bold(`ecs-migrate local · environment ${config.ENVIRONMENT} · app ${options.app}`));
-    const { image, digest } = await controller.prepare(options.app);
-    const interrupted = await recoverInterrupted(controller);
-    if (interrupted !== undefined) print(red(`a previous run was interrupted: deployment ${interrupted.id} ended as failed`));
-    print(dim(`image ${image} (tag ${options.tag})`));
+    try {
+      session = await openLocalSession({
+        root: resolve(options.stateDir),
+        appDir: options.app,
+        config,
+        host,
+        templateCacheDir: cacheDir,
+        declaredEnv: options.declaredEnv,
+        stopTimeoutMs: options.stopTimeoutSeconds * 1000,
+        wait: options.wait,
+        signal: abort.signal,
+        log: silentLog,
+        onProgress: progress,
+        onWait: (owner) => print(yellow(`waiting for environment ${config.ENVIRONMENT}: it is busy with ${describeOwner(owner)}`)),
+        onStale: (owner, killed) =>
+          print(
+            red(
+              `taking over environment ${config.ENVIRONMENT} from ${describeOwner(owner)}, which is gone${killed ? '; its task was still running and is killed' : ''}`,
+            ),
+          ),
+        onOutput: (_task, line) => print(dim(`        │ ${line}`)),
+        onEvent: (e) => print(eventLine(e)),
+        onDecision: (_input, decision) => print(decisionLine(decision, Date.now() - started)),
+        ...(options.databaseUrl !== undefined ? { databaseUrl: options.databaseUrl } : {}),
+      });
+    } catch (error) {
+      if (error instanceof EnvironmentBusyError) {
+        process.stderr.write(`ecs-migrate: ${error.message}\n`);
+        return 1;
+      }
+      if (error instanceof LockWaitAbortedError) return 128 + signalNumber(interruptedBy ?? 'SIGINT');
+      throw error;
+    }
+    if (session.interrupted !== undefined)
+      print(red(`a previous run was interrupted: deployment ${session.interrupted.id} ended as failed`));
+    if (interruptedBy !== undefined) return 128 + signalNumber(interruptedBy);
+    print(dim(`image ${session.image} (tag ${options.tag}) · database ${redactPassword(session.databaseUrl)}`));
 
-    const event = triggerEvent(options, config.EVENT_SOURCE, config.ENVIRONMENT, config.REPOSITORY, image, digest);
-    const result = await runToEnd(controller, event);
-    await settle(controller);
-    const service = await controller.ecs.describeService();
-    return report(result, service.taskDefinitionArn, options.json, print, Date.now() - started, controller);
+    const event = triggerEvent(options, config.EVENT_SOURCE, config.ENVIRONMENT, config.REPOSITORY, session.image, session.digest);
+    const result = await runToEnd(session.controller, event);
+    await settle(session.controller);
+    const service = await session.controller.ecs.describeService();
+    const code = report(result, service.taskDefinitionArn, options.json, print, Date.now() - started, session.controller);
+    return interruptedBy !== undefined ? 128 + signalNumber(interruptedBy) : code;
   } finally {
-    process.removeListener('SIGINT', interrupt);
-    controller.dispose();
+    await session?.close();
+    for (const signal of stopSignals) process.removeListener(signal, onSignal);
+    process.removeListener('exit', onExit);
+    // The verdict is out and everything is closed: nothing (a stray socket, a timer) may keep the CLI alive.
+    setTimeout(() => process.exit(), 2000).unref();
   }
+}
+
+function signalNumber(signal: NodeJS.Signals): number {
+  return constants.signals[signal] ?? constants.signals.SIGTERM;
+}
+
+function redactPassword(url: string): string {
+  return url.replace(/^(postgres(?:ql)?:\/\/[^:/@]*:)[^@]*@/, '$1***@');
 }
 
 /** Lets a stopped task's last events arrive before the summary, so nothing prints after it. */
@@ -110,7 +213,7 @@ function triggerEvent(
   digest: string,
 ): Record<string, unknown> {
   const id = randomUUID();
-  const request = { source, id, environment, requestId: id, requestedBy: defaultRequestedBy('local') };
+  const request = { source, id, environment, requestId: id, requestedBy: defaultRequestedBy('local', process.env.USER) };
   if (options.run !== undefined) return requestEvent({ ...request, kind: 'run-command', command: options.run });
   if (options.command !== undefined || options.rerun) {
     return requestEvent({

@@ -52,7 +52,7 @@ export async function requestCommand(argv: string[], client: EventBridgeClient =
     rerun: values.rerun,
     source: values.source,
     requestId,
-    requestedBy: values['requested-by'] ?? defaultRequestedBy('ecs-migrate-cli'),
+    requestedBy: values['requested-by'] ?? defaultRequestedBy('ecs-migrate-cli', process.env.USER),
     ...(values.image !== undefined ? { image: values.image } : {}),
     ...(values['task-definition'] !== undefined ? { taskDefinitionArn: values['task-definition'] } : {}),
     ...(values.command !== undefined ? { command: splitCommand(values.command) } : {}),

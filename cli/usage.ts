@@ -1,13 +1,20 @@
 /** Usage texts, apart from the commands so `help` loads no command (and no AWS SDK). */
 
 export const LOCAL_USAGE = `ecs-migrate local --app DIR [--tag TAG] [--command "CMD ARGS"] [--rerun] [--run "CMD ARGS"]
-                   [--timeout-minutes N] [--config FILE] [--state-dir DIR] [--json]
+                   [--timeout-minutes N] [--stop-timeout SECONDS] [--env-file FILE] [--env NAME=VALUE]
+                   [--database-url URL] [--no-wait] [--config FILE] [--state-dir DIR] [--json]
   Runs the whole flow on this machine: an ECR push of the app enters, the launcher decides, the app's
-  db-migrate runs as a local "task" against an embedded Postgres, the watcher decides, the local service
-  moves to the new image or stays. Exit code 0 when the rollout continued, 1 when it was halted.
-  --command  the migration command for this deployment (a deploy-request with "command")
-  --rerun    run again even if this image has already been migrated (a rerun request)
-  --run      run a command from ALLOWED_COMMANDS (run-command), e.g. --run "db-rollback --to 0002"`;
+  bin/db-migrate runs as a local "task" (its own process group) against DATABASE_URL, the watcher decides,
+  the local service moves to the new image or stays. Exit code 0 when the rollout continued, 1 when it was
+  halted, 128+N when interrupted by signal N (the task is stopped first).
+  --command       the migration command for this deployment (a deploy-request with "command")
+  --rerun         run again even if this image has already been migrated (a rerun request)
+  --run           run a command from ALLOWED_COMMANDS (run-command), e.g. --run db-rollback
+  --stop-timeout  seconds between SIGTERM and SIGKILL when the task is stopped (default 30)
+  --env-file      the task's variables from a dotenv file (repeatable); --env NAME=VALUE after them
+  --database-url  the task migrates this Postgres; default: the environment's embedded database, served on
+                  a free loopback port
+  --no-wait       exit 1 ("environment busy") instead of waiting while another run holds the environment`;
 
 export const EXPLAIN_USAGE = `ecs-migrate explain --config FILE [--state FILE] [--now ISO-TIME] EVENT.json [--json]
   Dry run: what the controller would do with this event and why, without doing it.

@@ -1,17 +1,17 @@
 import { LocalBus, type PublishedEvent } from '../adapters/local/bus.js';
-import { LocalEcs } from '../adapters/local/ecs.js';
-import { LocalEventLoop } from '../adapters/local/event-loop.js';
-import { LocalImages } from '../adapters/local/images.js';
-import { LocalLayout } from '../adapters/local/layout.js';
+import { LocalEcs, type LocalEcsOptions } from '../adapters/local/ecs.js';
 import { LocalLogs } from '../adapters/local/logs.js';
 import { LocalRegistry } from '../adapters/local/registry.js';
 import { LocalScheduler } from '../adapters/local/scheduler.js';
 import { LocalStore } from '../adapters/local/store.js';
-import { localImage } from '../adapters/local/task-event.js';
 import type { Config } from '../core/config.js';
 import type { Ports } from '../ports.js';
 import { type ControllerDeps, createController, type StepRecord } from '../shell/controller.js';
 import type { Log } from '../shell/logger.js';
+import { LocalEventLoop } from './event-loop.js';
+import { LocalImages } from './images.js';
+import { LocalLayout } from './layout.js';
+import { localImage } from './task-event.js';
 
 export interface LocalControllerOptions {
   /** The `.ecs-migrate` directory. */
@@ -24,7 +24,11 @@ export interface LocalControllerOptions {
   onDecision?: ControllerDeps['onDecision'];
   onError?: (event: Record<string, unknown>, error: unknown) => void;
   now?: () => Date;
+  /** Grace between SIGTERM and SIGKILL when a task is stopped (ECS's stopTimeout); default 30 s. */
   stopTimeoutMs?: number;
+  /** The whole environment of a task started from `appDir` (see `taskEnvironment()`). */
+  taskEnvironment: LocalEcsOptions['taskEnvironment'];
+  onTaskProcess?: LocalEcsOptions['onTaskProcess'];
 }
 
 /** The whole controller on this machine: local adapters behind the same ports, the same runner and core. */
@@ -50,6 +54,8 @@ export function createLocalController(options: LocalControllerOptions) {
     service: config.SERVICE,
     emit: publish,
     now,
+    taskEnvironment: options.taskEnvironment,
+    ...(options.onTaskProcess !== undefined ? { onTaskProcess: options.onTaskProcess } : {}),
     ...(options.onOutput !== undefined ? { onOutput: options.onOutput } : {}),
     ...(options.stopTimeoutMs !== undefined ? { stopTimeoutMs: options.stopTimeoutMs } : {}),
   });
@@ -87,7 +93,7 @@ export function createLocalController(options: LocalControllerOptions) {
     publish,
     /** Builds the app's image and, the first time, creates the local service on a placeholder `:initial` image. */
     prepare: async (appDir: string) => {
-      const built = await images.build(appDir, config.REPOSITORY);
+      const built = await images.build(appDir, config.REPOSITORY, [layout.root]);
       await ecs.ensureService(config.CONTAINER, localImage(config.REPOSITORY, ':initial'));
       return built;
     },

@@ -1,9 +1,9 @@
 import type { PublishedEvent } from '../adapters/local/bus.js';
-import { localEnvelope } from '../adapters/local/task-event.js';
 import type { Decision } from '../core/actions.js';
 import type { Deployment, Ended } from '../core/deployment.js';
 import { UNLOCK_REQUEST } from '../core/events.js';
 import type { LocalController } from './controller.js';
+import { localEnvelope } from './task-event.js';
 
 export interface LocalRun {
   /** The first decision on the triggering event. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { localEnvelope } from '../adapters/local/task-event.js';
 import { DEPLOY_REQUEST, ECR_DETAIL_TYPE, ECR_SOURCE, RUN_COMMAND } from '../core/events.js';
+import { localEnvelope } from './task-event.js';
 
 /** An ECR `Image Action` PUSH/SUCCESS of a local image, as EventBridge delivers it for a real push. */
 export function localPushEvent(push: {
@@ -54,7 +54,7 @@ export function requestEvent(
   };
 }
 
-/** Who a request is from when it does not say: the user, and where it was sent from. */
-export function defaultRequestedBy(from: string): string {
-  return `${process.env.USER ?? 'someone'}@${from}`;
+/** Who a request is from when it does not say: the user (the CLI's `$USER`), and where it was sent from. */
+export function defaultRequestedBy(from: string, user: string | undefined): string {
+  return `${user ?? 'someone'}@${from}`;
 }

@@ -1,163 +1,269 @@
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { localDefaults, validConfig } from '../../cli/local-config.js';
-import { appName } from '../../src/adapters/local/images.js';
-import { localEnvelope } from '../../src/adapters/local/task-event.js';
-import { createLocalController, type LocalController } from '../../src/local/controller.js';
-import { recoverInterrupted, runToEnd } from '../../src/local/run-to-end.js';
-import { localPushEvent } from '../../src/local/trigger-events.js';
-import { silentLog } from '../../src/shell/logger.js';
-
-const EXAMPLES = resolve(import.meta.dirname, '..', '..', 'examples');
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ensureTemplate } from '../../src/local/db-template.js';
+import { openPostgres, startPostgres } from '../../src/local/postgres.js';
+import { runToEnd } from '../../src/local/run-to-end.js';
+import { localEnvelope } from '../../src/local/task-event.js';
+import { copyExample, openSession, scriptApp, TEMPLATE_CACHE } from './helpers.js';
 
 let root: string;
-let controller: LocalController | undefined;
+const sessions: { close(): Promise<void> }[] = [];
 
+beforeAll(async () => {
+  await ensureTemplate(TEMPLATE_CACHE);
+}, 120_000);
 beforeEach(async () => {
   root = await mkdtemp(join(tmpdir(), 'ecs-migrate-local-'));
 });
 afterEach(async () => {
-  controller?.dispose();
-  controller = undefined;
+  for (const s of sessions.splice(0)) await s.close();
   await rm(root, { recursive: true, force: true });
 });
 
-/** A local controller for an app, bootstrapped as `ecs-migrate local` does, and the push event of its image. */
-async function setUp(appDir: string, overrides: Record<string, string> = {}, tag = 'v1') {
-  const config = validConfig({ ...localDefaults(appName(appDir)), ...overrides });
-  controller = createLocalController({ root: join(root, '.ecs-migrate'), config, log: silentLog, stopTimeoutMs: 1000 });
-  const { digest } = await controller.prepare(appDir);
-  const push = (id: string, extra: Record<string, unknown> = {}) => ({
-    ...localPushEvent({ repository: config.REPOSITORY, digest, tag, id }),
-    ...extra,
-  });
-  return { controller, config, push };
+async function open(...args: Parameters<typeof openSession>) {
+  const session = await openSession(...args);
+  sessions.push(session);
+  return session;
 }
 
-async function query(sql: string): Promise<unknown[]> {
-  const { PGlite } = await import('@electric-sql/pglite');
-  const db = await PGlite.create(join(root, '.ecs-migrate', 'local-app', 'pgdata'));
+async function query(url: string, sql: string): Promise<unknown[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
   try {
-    return (await db.query(sql)).rows;
+    return (await client.query(sql)).rows;
   } finally {
-    await db.close();
+    await client.end();
   }
 }
 
 describe('local mode', () => {
-  it('migrates a real database and moves the service to the new image', async () => {
-    const { controller, push } = await setUp(join(EXAMPLES, 'app'));
-    const run = await runToEnd(controller, push('push-1'));
+  it('migrates with node-pg-migrate over DATABASE_URL, moves the service, and the same app is then already deployed', async () => {
+    const app = await copyExample('app', join(root, 'shop'));
+    const first = await open(root, app);
+    const run = await runToEnd(first.controller, first.push('push-1'));
 
     expect(run.decision.decision).toBe('launch');
     expect(run.deployment).toMatchObject({ outcome: 'succeeded', rollout: 'continued', stop: { exitCode: 0 } });
     expect(run.events.map((e) => e.detailType)).toEqual(['Migration Started', 'Migration Succeeded', 'Rollout Continued']);
-    const service = await controller.ecs.describeService();
-    expect(service.taskDefinitionArn).toBe(run.deployment?.taskDefinitionArn);
-    expect(service.image).toBe(run.deployment?.work.type === 'image' ? run.deployment.work.image : undefined);
-    const applied = await query('select version from schema_migrations order by version');
-    expect(applied).toEqual([
-      { version: '0001_create_customers' },
-      { version: '0002_create_orders' },
-      { version: '0003_add_orders_status_index' },
+    const service = await first.controller.ecs.describeService();
+    expect(service).toMatchObject({
+      taskDefinitionArn: run.deployment?.taskDefinitionArn,
+      image: run.deployment?.work.type === 'image' ? run.deployment.work.image : undefined,
+    });
+    expect(await query(first.databaseUrl, 'select name from pgmigrations order by id')).toEqual([
+      { name: '0001_create_customers' },
+      { name: '0002_create_orders' },
+      { name: '0003_add_orders_status_index' },
     ]);
-  });
+    await first.close();
 
-  it('remembers across runs: the same image is already deployed, a rerun runs it again', async () => {
-    const first = await setUp(join(EXAMPLES, 'app'));
-    await runToEnd(first.controller, first.push('push-1'));
-    first.controller.dispose();
-
-    const second = await setUp(join(EXAMPLES, 'app'));
+    const second = await open(root, app);
     const again = await runToEnd(second.controller, second.push('push-2'));
     expect(again.decision).toMatchObject({ decision: 'ignore', reason: expect.stringMatching(/^already deployed/) });
-    expect(again.deployment).toBeUndefined();
-
     const replay = await runToEnd(second.controller, second.push('push-2', { 'replay-name': 'again' }));
     expect(replay.deployment).toMatchObject({ outcome: 'succeeded', trigger: { replayName: 'again' } });
+    await second.close();
+
+    // Any changed file is a new image, so a new deployment (here: the README, nothing under migrations/).
+    await appendFile(join(app, 'README.md'), '\nA line of documentation.\n');
+    const third = await open(root, app);
+    expect(third.digest).not.toBe(second.digest);
+    const changed = await runToEnd(third.controller, third.push('push-3'));
+    expect(changed.deployment).toMatchObject({ outcome: 'succeeded', work: { image: third.image } });
+    // A success keeps no log tail in the record (it needs no evidence); the task's log has the tool's output.
+    const taskId = changed.deployment?.taskArn?.split('/').pop() ?? '';
+    expect(await readFile(third.controller.layout.taskLogFile(taskId), 'utf8')).toMatch(/No migrations to run!/);
   });
 
-  it('halts on a failing migration: service untouched, SQL error in the log tail', async () => {
-    const { controller, push } = await setUp(join(EXAMPLES, 'failing-app'));
-    const before = await controller.ecs.describeService();
-    const run = await runToEnd(controller, push('push-1'));
+  it('makes a new image of any changed file, except what .dockerignore excludes and the state directory', async () => {
+    const app = await scriptApp(join(root, 'app'), 'exit 0');
+    await mkdir(join(app, 'db', 'migrations'), { recursive: true });
+    await writeFile(join(app, 'db', 'migrations', '001.sql'), 'select 1;\n');
+    const digest = async () => {
+      const s = await openSession(root, app);
+      await s.close();
+      return s.digest;
+    };
+    const before = await digest();
+    await writeFile(join(app, 'db', 'migrations', '002.sql'), 'select 2;\n');
+    const added = await digest();
+    expect(added).not.toBe(before);
+    await appendFile(join(app, 'README.md'), 'docs change\n');
+    const readme = await digest();
+    expect(readme).not.toBe(added);
+
+    await writeFile(join(app, '.dockerignore'), 'tmp\n*.log\n');
+    const withIgnore = await digest();
+    await mkdir(join(app, 'tmp'));
+    await writeFile(join(app, 'tmp', 'scratch.txt'), 'x');
+    await writeFile(join(app, 'debug.log'), 'x');
+    await mkdir(join(app, 'node_modules', 'dep'), { recursive: true });
+    await writeFile(join(app, 'node_modules', 'dep', 'index.js'), 'x');
+    expect(await digest()).toBe(withIgnore);
+    // The state directory lives inside the app here (root/app/.ecs-migrate when run from the app): not hashed.
+    const inside = await openSession(app, app);
+    await inside.close();
+    expect(inside.digest).toBe(withIgnore);
+  });
+
+  it('hands the task only PATH, HOME, the database variables, its ids and what was declared', async () => {
+    const app = await scriptApp(join(root, 'env-app'), 'env | sort');
+    const s = await open(root, app, { declaredEnv: { FROM_FILE: '1', OVERRIDDEN: 'flag', EXTRA: 'x=y' } });
+    process.env.AWS_SECRET_ACCESS_KEY = 'must-not-leak';
+    const lines: string[] = [];
+    const run = await runToEnd(s.controller, s.push('push-1'));
+    delete process.env.AWS_SECRET_ACCESS_KEY;
+    expect(run.deployment?.outcome).toBe('succeeded');
+    const taskId = run.deployment?.taskArn?.split('/').pop() as string;
+    for (const line of (await readFile(join(root, '.ecs-migrate', 'local-env-app', 'logs', `${taskId}.log`), 'utf8')).split('\n'))
+      if (line !== '') lines.push(line);
+    const env = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    const url = new URL(s.databaseUrl);
+    expect(env).toMatchObject({
+      DATABASE_URL: s.databaseUrl,
+      PGHOST: '127.0.0.1',
+      PGPORT: url.port,
+      PGUSER: 'postgres',
+      PGPASSWORD: 'postgres',
+      PGDATABASE: 'postgres',
+      PGSSLMODE: 'disable',
+      ECS_MIGRATE_DEPLOYMENT_ID: run.deployment?.id,
+      ECS_MIGRATE_ENVIRONMENT: 'local-env-app',
+      FROM_FILE: '1',
+      OVERRIDDEN: 'flag',
+      EXTRA: 'x=y',
+    });
+    expect(env.PATH?.split(':')[0]).toBe(join(app, 'bin'));
+    // sh itself adds PWD (and SHLVL); nothing else of the host's environment reaches the task.
+    const expected = ['PATH', 'HOME', 'DATABASE_URL', 'PGHOST', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'PGDATABASE', 'PGSSLMODE'];
+    expected.push('ECS_MIGRATE_DEPLOYMENT_ID', 'ECS_MIGRATE_ENVIRONMENT', 'FROM_FILE', 'OVERRIDDEN', 'EXTRA', 'PWD', 'SHLVL', '_');
+    expect(Object.keys(env).filter((k) => !expected.includes(k))).toEqual([]);
+  });
+
+  it('halts on a failing migration: service untouched, the SQL error in the log tail', async () => {
+    const app = await copyExample('failing-app', join(root, 'failing-app'));
+    const s = await open(root, app);
+    const before = await s.controller.ecs.describeService();
+    const run = await runToEnd(s.controller, s.push('push-1'));
 
     expect(run.deployment).toMatchObject({
       outcome: 'failed',
       rollout: 'halted',
       stop: { exitCode: 1, stopCode: 'EssentialContainerExited' },
     });
-    expect(run.deployment?.reason).toContain('container "app" exited with code 1');
-    expect(run.deployment?.logTail?.join('\n')).toMatch(/0002_.*\.sql/);
-    expect(run.deployment?.logTail?.join('\n')).toMatch(/does not exist/);
+    expect(run.deployment?.logTail?.join('\n')).toMatch(/column o\.customer_uuid does not exist/);
     expect(run.events.map((e) => e.detailType)).toEqual(['Migration Started', 'Migration Failed', 'Rollout Halted']);
-    expect((await controller.ecs.describeService()).taskDefinitionArn).toBe(before.taskDefinitionArn);
-    expect((await controller.store.loadEnvironment('local-failing-app')).active).toBeUndefined();
+    expect((await s.controller.ecs.describeService()).taskDefinitionArn).toBe(before.taskDefinitionArn);
+    expect((await s.controller.store.loadEnvironment('local-failing-app')).active).toBeUndefined();
+    // node-pg-migrate runs the pending migrations in one transaction: 0001 is not applied either.
+    expect(await query(s.databaseUrl, "select to_regclass('customers') as t")).toEqual([{ t: null }]);
   });
 
   it('reports a command that is not in the image as a task that failed to start', async () => {
     const app = join(root, 'empty-app');
     await mkdir(join(app, 'bin'), { recursive: true });
-    const { controller, push } = await setUp(app);
-    const run = await runToEnd(controller, push('push-1'));
+    const s = await open(root, app);
+    const run = await runToEnd(s.controller, s.push('push-1'));
     expect(run.deployment).toMatchObject({ outcome: 'failed', rollout: 'halted', stop: { stopCode: 'TaskFailedToStart' } });
     expect(run.deployment?.reason).toContain('executable file not found in $PATH');
   });
 
   it('stops a migration that outlives TIMEOUT_MINUTES and halts', async () => {
-    const { controller, push } = await setUp(join(EXAMPLES, 'slow-app'), { TIMEOUT_MINUTES: '0.03' });
-    const run = await runToEnd(controller, push('push-1'));
+    const app = await copyExample('slow-app', join(root, 'slow-app'));
+    const s = await open(root, app, { overrides: { TIMEOUT_MINUTES: '0.1' }, declaredEnv: { SLOW_MIGRATION_SECONDS: '60' } });
+    const run = await runToEnd(s.controller, s.push('push-1'));
     expect(run.deployment).toMatchObject({ outcome: 'timed_out', rollout: 'halted' });
-    expect(run.deployment?.reason).toMatch(/still running after 0.03 minutes \(TIMEOUT_MINUTES\)/);
-    expect(run.events.map((e) => e.detailType)).toEqual(['Migration Started', 'Migration Timed Out', 'Rollout Halted']);
-    await controller.idle();
-    // The task is really stopped: its STOPPED event arrives and is ignored as late.
-    await expect.poll(() => controller.ecs.runningTasks(), { timeout: 5000 }).toEqual([]);
+    expect(run.deployment?.logTail?.join('\n')).toMatch(/0001_slow_backfill/);
+    await expect.poll(() => s.controller.ecs.runningTasks(), { timeout: 5000 }).toEqual([]);
+    // Nothing of the backfill was committed.
+    expect(await query(s.databaseUrl, "select to_regclass('backfill_progress') as t")).toEqual([{ t: null }]);
   });
 
-  it('runs an allowed command without touching the service', async () => {
-    const { controller, config, push } = await setUp(join(EXAMPLES, 'app'));
-    await runToEnd(controller, push('push-1'));
-    const service = await controller.ecs.describeService();
-    const run = await runToEnd(controller, {
+  it('runs an allowed command (db-rollback) without touching the service', async () => {
+    const app = await copyExample('app', join(root, 'app'));
+    const s = await open(root, app);
+    await runToEnd(s.controller, s.push('push-1'));
+    const service = await s.controller.ecs.describeService();
+    const run = await runToEnd(s.controller, {
       ...localEnvelope('rollback-1'),
       'detail-type': 'run-command',
-      source: config.EVENT_SOURCE,
-      detail: { environment: config.ENVIRONMENT, command: ['db-rollback'], requestId: 'rollback-1', requestedBy: 'test' },
+      source: s.controller.config.EVENT_SOURCE,
+      detail: { environment: s.controller.config.ENVIRONMENT, command: ['db-rollback'], requestId: 'rollback-1', requestedBy: 'test' },
     });
-    expect(run.deployment).toMatchObject({
-      kind: 'command',
-      outcome: 'succeeded',
-      rollout: 'not-applicable',
-      taskDefinitionArn: service.taskDefinitionArn,
-    });
-    expect(run.events.map((e) => e.detailType)).toEqual(['Command Started', 'Command Succeeded']);
-    expect((await controller.ecs.describeService()).taskDefinitionArn).toBe(service.taskDefinitionArn);
-    expect(await query('select version from schema_migrations order by version')).toHaveLength(2);
+    expect(run.deployment).toMatchObject({ kind: 'command', outcome: 'succeeded', taskDefinitionArn: service.taskDefinitionArn });
+    expect((await s.controller.ecs.describeService()).taskDefinitionArn).toBe(service.taskDefinitionArn);
+    expect(await query(s.databaseUrl, 'select name from pgmigrations order by id')).toHaveLength(2);
   });
 
-  it('frees an environment left locked by an interrupted run', async () => {
-    const app = join(root, 'hung-app');
-    await mkdir(join(app, 'bin'), { recursive: true });
-    await writeFile(join(app, 'bin', 'db-migrate'), '#!/bin/sh\nsleep 30\n');
-    await chmod(join(app, 'bin', 'db-migrate'), 0o755);
-    const first = await setUp(app);
-    first.controller.publish(first.push('push-1'));
-    await expect.poll(async () => (await first.controller.store.loadEnvironment('local-hung-app')).active, { timeout: 5000 }).toBeDefined();
-    await expect.poll(() => first.controller.ecs.runningTasks().length, { timeout: 5000 }).toBe(1);
-    // Simulate the process dying: a new controller knows nothing of that task.
-    for (const task of first.controller.ecs.runningTasks()) await first.controller.ecs.stopTask('local', task, 'test cleanup');
-    first.controller.dispose();
+  it('with a database URL migrates that database and starts no embedded one', async () => {
+    const other = await startPostgres({ dataDir: join(root, 'other-db'), templateCacheDir: TEMPLATE_CACHE });
+    sessions.push(other);
+    const app = await copyExample('app', join(root, 'app'));
+    const s = await open(root, app, { databaseUrl: other.url });
+    expect(s.databaseUrl).toBe(other.url);
+    const run = await runToEnd(s.controller, s.push('push-1'));
+    expect(run.deployment?.outcome).toBe('succeeded');
+    expect(await query(other.url, 'select count(*)::int as n from pgmigrations')).toEqual([{ n: 3 }]);
+    await expect(stat(join(root, '.ecs-migrate', 'local-app', 'pgdata'))).rejects.toThrow(/ENOENT/);
+  });
+});
 
-    const second = await setUp(app);
-    const ended = await recoverInterrupted(second.controller);
-    expect(ended).toBeDefined();
-    const d = (await second.controller.store.loadDeployments([ended?.id as string]))[ended?.id as string];
-    expect(d).toMatchObject({ outcome: 'failed', reason: expect.stringContaining('interrupted') });
-    expect((await second.controller.store.loadEnvironment('local-hung-app')).active).toBeUndefined();
-    const log = await readFile(join(root, '.ecs-migrate', 'local-hung-app', 'events.jsonl'), 'utf8');
-    expect(log).toContain('"detailType":"Rollout Halted"');
+describe('the local Postgres endpoint', () => {
+  it('has its address at once: a connection made while the database starts waits for it', async () => {
+    const db = await openPostgres({ dataDir: join(root, 'db'), templateCacheDir: TEMPLATE_CACHE });
+    sessions.push(db);
+    let ready = false;
+    void db.ready.then(() => {
+      ready = true;
+    });
+    const early = query(db.url, 'select 42 as answer');
+    expect(ready).toBe(false);
+    expect(await early).toEqual([{ answer: 42 }]);
+    expect(ready).toBe(true);
+  });
+
+  it('closes the waiting connections when the database cannot start', async () => {
+    await writeFile(join(root, 'not-a-dir'), 'x');
+    const db = await openPostgres({ dataDir: join(root, 'not-a-dir', 'db'), templateCacheDir: TEMPLATE_CACHE });
+    sessions.push(db);
+    const early = query(db.url, 'select 1');
+    await expect(db.ready).rejects.toThrow(/ENOTDIR/);
+    await expect(early).rejects.toThrow();
+  });
+
+  it('serves a pool: concurrent parameterised queries and transactions on several connections', async () => {
+    const db = await startPostgres({ dataDir: join(root, 'db'), templateCacheDir: TEMPLATE_CACHE });
+    sessions.push(db);
+    const pool = new pg.Pool({ connectionString: db.url, max: 8 });
+    try {
+      await pool.query('create table accounts (id int primary key, balance int not null)');
+      const answers = await Promise.all(
+        Array.from({ length: 60 }, (_, i) =>
+          pool.query<{ n: number; s: string }>('select $1::int as n, $2::text as s', [i, `v${i}`]).then((r) => r.rows[0]),
+        ),
+      );
+      expect(answers).toEqual(Array.from({ length: 60 }, (_, i) => ({ n: i, s: `v${i}` })));
+      await Promise.all(
+        Array.from({ length: 8 }, async (_, i) => {
+          const client = await pool.connect();
+          try {
+            await client.query('begin');
+            await client.query('insert into accounts values ($1, 100)', [i]);
+            await new Promise((r) => setTimeout(r, 10));
+            if (i % 2 === 0) await client.query('commit');
+            else await client.query('rollback');
+          } finally {
+            client.release();
+          }
+        }),
+      );
+      expect(pool.totalCount).toBeGreaterThan(1);
+      expect((await pool.query('select array_agg(id order by id) as ids from accounts')).rows[0]).toEqual({ ids: [0, 2, 4, 6] });
+    } finally {
+      await pool.end();
+    }
   });
 });

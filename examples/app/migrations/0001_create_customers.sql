@@ -1,3 +1,4 @@
+-- Up Migration
 -- Customers of the shop. Emails are unique regardless of case.
 CREATE TABLE customers (
   id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -8,3 +9,6 @@ CREATE TABLE customers (
 );
 
 CREATE UNIQUE INDEX customers_email_key ON customers (lower(email));
+
+-- Down Migration
+DROP TABLE customers;

@@ -1,3 +1,4 @@
+-- Up Migration
 -- Orders placed by customers. Amounts are stored in minor units (cents) to avoid rounding.
 CREATE TABLE orders (
   id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -10,3 +11,6 @@ CREATE TABLE orders (
 );
 
 CREATE INDEX orders_customer_id_idx ON orders (customer_id);
+
+-- Down Migration
+DROP TABLE orders;

@@ -1,3 +1,4 @@
+-- Up Migration
 -- Deliberately broken: the view joins on orders.customer_uuid, but the column is called customer_id.
 -- Postgres rejects the statement, so the whole migration (the table included) is rolled back.
 CREATE TABLE orders (
@@ -12,3 +13,7 @@ SELECT c.id AS customer_id, c.email, sum(o.total_cents) AS total_cents
 FROM customers c
 JOIN orders o ON o.customer_uuid = c.id
 GROUP BY c.id, c.email;
+
+-- Down Migration
+DROP VIEW customer_order_totals;
+DROP TABLE orders;

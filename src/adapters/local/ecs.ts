@@ -1,10 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { constants } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import type { LaunchRequest, ServiceUpdateTarget } from '../../core/actions.js';
+import { deploymentIdFromStartedBy } from '../../core/deployment.js';
 import type { ContainerState } from '../../core/inputs.js';
 import type {
   HookAnswer,
@@ -17,11 +17,12 @@ import type {
 import type { ServiceInfo } from '../../core/state.js';
 import { parseTaskDefinitionArn } from '../../core/task-definition.js';
 import { ServiceNotFoundError } from '../../errors.js';
+import type { LocalImages } from '../../local/images.js';
+import type { LocalLayout } from '../../local/layout.js';
+import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalTaskView, taskStateEvent } from '../../local/task-event.js';
+import { TaskProcess } from '../../local/task-process.js';
 import type { Ecs, LaunchOutcome } from '../../ports.js';
-import type { LocalImages } from './images.js';
 import { readJson, writeJson } from './json-file.js';
-import type { LocalLayout } from './layout.js';
-import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalTaskView, taskStateEvent } from './task-event.js';
 
 export interface LocalTaskDefinition {
   taskDefinitionArn: string;
@@ -49,22 +50,32 @@ export interface LocalEcsOptions {
   now?: () => Date;
   /** Grace between SIGTERM and SIGKILL when a task is stopped (ECS's stopTimeout). */
   stopTimeoutMs?: number;
+  /**
+   * The environment of a task started from `appDir` (PATH, database, declared variables): the whole of it,
+   * nothing is inherited. `deploymentId` is undefined for a task not started by the controller.
+   */
+  taskEnvironment: (appDir: string, task: { deploymentId: string | undefined }) => Record<string, string>;
+  /** Told when a task's process group starts and ends (the environment lock records it). */
+  onTaskProcess?: (pid: number | undefined) => void;
 }
 
 interface RunningTask {
   view: LocalTaskView;
-  child?: ChildProcess;
+  process?: TaskProcess;
   stopReason?: string;
 }
 
 /**
- * ECS on this machine: a task is the app's command run as a child process with the app's `bin/` first on
- * PATH (as in its image), its output is the task log, and it reports its states as ECS events.
+ * ECS on this machine: a task is the app's command run from the app directory in its own process group
+ * (`TaskProcess`), with the environment `taskEnvironment` gives it and nothing else; its output is the task
+ * log, stopping it is SIGTERM then SIGKILL to the group, and it reports its states as ECS events.
  */
 export class LocalEcs implements Ecs {
   private readonly tasks = new Map<string, RunningTask>();
   private readonly byClientToken = new Map<string, LaunchOutcome>();
   private readonly now: () => Date;
+  /** Set once the CLI is interrupted: tasks launched from then on are stopped as soon as they start. */
+  private stopAllReason: string | undefined;
 
   constructor(private readonly options: LocalEcsOptions) {
     this.now = options.now ?? (() => new Date());
@@ -152,14 +163,20 @@ export class LocalEcs implements Ecs {
 
   async stopTask(_cluster: string, taskArn: string, reason: string): Promise<void> {
     const task = this.tasks.get(taskArn);
-    if (task?.child === undefined || task.view.lastStatus === 'STOPPED') return;
-    task.stopReason = reason;
-    task.child.kill('SIGTERM');
-    const child = task.child;
-    setTimeout(
-      () => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'),
-      this.options.stopTimeoutMs ?? 5000,
-    ).unref();
+    if (task === undefined || task.view.lastStatus === 'STOPPED') return;
+    task.stopReason ??= reason;
+    task.process?.stop(this.options.stopTimeoutMs ?? 30_000);
+  }
+
+  /** Stops every task, now and any launched later (ECS's StopTask for the whole cluster, when the CLI is interrupted). */
+  stopAll(reason: string): void {
+    this.stopAllReason ??= reason;
+    for (const taskArn of this.runningTasks()) void this.stopTask(this.options.cluster, taskArn, reason);
+  }
+
+  /** SIGKILL to every task's process group, synchronously (a second Ctrl-C, or the CLI process exiting). */
+  killAll(): void {
+    for (const task of this.tasks.values()) task.process?.kill();
   }
 
   async updateService(_target: ServiceUpdateTarget, taskDefinitionArn: string): Promise<{ ecsDeploymentId?: string }> {
@@ -241,51 +258,52 @@ export class LocalEcs implements Ecs {
       log.end(`${reason}\n`, () => this.stopped(task, { stopCode: 'TaskFailedToStart', stoppedReason: reason, containerReason: reason }));
       return;
     }
-    const child = spawn(command, args, {
+    const env = this.options.taskEnvironment(appDir, { deploymentId: deploymentIdFromStartedBy(task.view.startedBy) });
+    const child = new TaskProcess({
+      command,
+      args,
       cwd: appDir,
-      env: {
-        ...process.env,
-        PATH: [join(appDir, 'bin'), process.env.PATH ?? ''].join(delimiter),
-        PGLITE_DATA_DIR: this.options.layout.databaseDir,
-        ECS_MIGRATE_DEPLOYMENT: task.view.startedBy,
-        ECS_CONTAINER_METADATA_URI_V4: '',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      env,
+      log,
+      onLine: (line) => this.options.onOutput?.(task.view.taskArn, line),
     });
-    task.child = child;
-    pipeLines(child, log, (line) => this.options.onOutput?.(task.view.taskArn, line));
-    child.once('spawn', () => {
-      task.view = {
-        ...task.view,
-        lastStatus: 'RUNNING',
-        startedAt: this.now().toISOString(),
-        version: task.view.version + 1,
-        containers: task.view.containers.map((c) => ({ ...c, lastStatus: 'RUNNING' })),
-      };
-      this.options.emit(taskStateEvent(task.view, this.now().toISOString()));
-    });
-    child.once('error', (error: NodeJS.ErrnoException) => {
-      if (task.view.lastStatus === 'STOPPED') return;
+    task.process = child;
+    const started = await child.started;
+    if (!started.ok) {
       const reason =
-        error.code === 'ENOENT'
+        started.error.code === 'ENOENT'
           ? `CannotStartContainerError: exec: "${command}": executable file not found in $PATH`
-          : `CannotStartContainerError: ${error.message}`;
+          : `CannotStartContainerError: ${started.error.message}`;
       task.view = { ...task.view, lastStatus: 'STOPPED' };
       log.end(`${reason}\n`, () => this.stopped(task, { stopCode: 'TaskFailedToStart', stoppedReason: reason, containerReason: reason }));
-    });
-    child.once('close', (code, signal) => {
-      if (task.view.lastStatus === 'STOPPED') return;
-      const exitCode = code ?? (signal !== null ? 128 + signalNumber(signal) : undefined);
-      const byUser = task.stopReason !== undefined;
-      // The STOPPED event goes out once the log is on disk, so the watcher's log tail sees every line.
-      log.end(() =>
-        this.stopped(task, {
-          ...(exitCode !== undefined ? { exitCode } : {}),
-          stopCode: byUser ? 'UserInitiated' : 'EssentialContainerExited',
-          stoppedReason: task.stopReason ?? 'Essential container in task exited',
-        }),
-      );
-    });
+      return;
+    }
+    this.options.onTaskProcess?.(started.pid);
+    task.view = {
+      ...task.view,
+      lastStatus: 'RUNNING',
+      startedAt: this.now().toISOString(),
+      version: task.view.version + 1,
+      containers: task.view.containers.map((c) => ({ ...c, lastStatus: 'RUNNING' })),
+    };
+    this.options.emit(taskStateEvent(task.view, this.now().toISOString()));
+    if (this.stopAllReason !== undefined) task.stopReason ??= this.stopAllReason;
+    if (task.stopReason !== undefined) child.stop(this.options.stopTimeoutMs ?? 30_000);
+    void child.exited.then(({ code, signal }) => this.exited(task, log, code, signal));
+  }
+
+  private exited(task: RunningTask, log: WriteStream, code: number | null, signal: NodeJS.Signals | null): void {
+    this.options.onTaskProcess?.(undefined);
+    const exitCode = code ?? (signal !== null ? 128 + signalNumber(signal) : undefined);
+    const byUser = task.stopReason !== undefined;
+    // The STOPPED event goes out once the log is on disk, so the watcher's log tail sees every line.
+    log.end(() =>
+      this.stopped(task, {
+        ...(exitCode !== undefined ? { exitCode } : {}),
+        stopCode: byUser ? 'UserInitiated' : 'EssentialContainerExited',
+        stoppedReason: task.stopReason ?? 'Essential container in task exited',
+      }),
+    );
   }
 
   private stopped(task: RunningTask, how: { exitCode?: number; stopCode: string; stoppedReason: string; containerReason?: string }): void {
@@ -309,22 +327,6 @@ export class LocalEcs implements Ecs {
       ),
     };
     this.options.emit(taskStateEvent(task.view, at));
-  }
-}
-
-function pipeLines(child: ChildProcess, log: WriteStream, onLine: (line: string) => void): void {
-  for (const stream of [child.stdout, child.stderr]) {
-    let rest = '';
-    stream?.setEncoding('utf8');
-    stream?.on('data', (chunk: string) => {
-      log.write(chunk);
-      const lines = (rest + chunk).split('\n');
-      rest = lines.pop() ?? '';
-      for (const line of lines) onLine(line);
-    });
-    stream?.on('end', () => {
-      if (rest !== '') onLine(rest);
-    });
   }
 }
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
+import type { LocalLayout } from '../../local/layout.js';
 import type { LogRef, Logs } from '../../ports.js';
 import { lastLines } from '../last-lines.js';
-import type { LocalLayout } from './layout.js';
 
 /** The task log of a local task is the file its output was written to. */
 export class LocalLogs implements Logs {

@@ -1,6 +1,6 @@
 import { TIMEOUT_DETAIL_TYPE, TIMEOUT_SOURCE } from '../../core/events.js';
+import { localEnvelope } from '../../local/task-event.js';
 import type { Scheduler } from '../../ports.js';
-import { localEnvelope } from './task-event.js';
 
 /** One-shot timers in this process, firing the same timeout-check event EventBridge Scheduler sends on AWS. */
 export class LocalScheduler implements Scheduler {

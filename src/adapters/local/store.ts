@@ -3,9 +3,9 @@ import type { Deployment } from '../../core/deployment.js';
 import { decodeDeployment, decodeEnvironment, encodeDeployment, encodeEnvironment, type RecordProblem } from '../../core/records.js';
 import { type EnvironmentState, emptyEnvironment } from '../../core/state.js';
 import { CommitConflictError, InvalidRecordError } from '../../errors.js';
+import type { LocalLayout } from '../../local/layout.js';
 import type { CommitRequest, Store } from '../../ports.js';
 import { readJson, writeJson } from './json-file.js';
-import type { LocalLayout } from './layout.js';
 
 /**
  * Deployments and the environment record as JSON files. Commits are checked against the versions on disk

@@ -1,5 +1,5 @@
-import { ECS_SOURCE, ECS_TASK_DETAIL_TYPE } from '../../core/events.js';
-import type { ContainerState } from '../../core/inputs.js';
+import { ECS_SOURCE, ECS_TASK_DETAIL_TYPE } from '../core/events.js';
+import type { ContainerState } from '../core/inputs.js';
 
 export const LOCAL_ACCOUNT = '000000000000';
 export const LOCAL_REGION = 'local';

@@ -21,6 +21,10 @@ export class LocalLayout {
   get databaseDir(): string {
     return join(this.envDir, 'pgdata');
   }
+  /** Held by the `ecs-migrate local` process that runs this environment (see EnvironmentLock). */
+  get lockFile(): string {
+    return join(this.envDir, 'lock.json');
+  }
   get imagesFile(): string {
     return join(this.root, 'images.json');
   }

@@ -1,1 +1,0 @@
-DROP INDEX orders_open_by_placed_at_idx;

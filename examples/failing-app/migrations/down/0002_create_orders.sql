@@ -1,2 +1,0 @@
-DROP VIEW customer_order_totals;
-DROP TABLE orders;

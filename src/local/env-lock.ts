@@ -1,0 +1,213 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { dirname } from 'node:path';
+
+/** Who holds an environment: a live `ecs-migrate local` process, and the task process group it runs, if any. */
+export interface LockOwner {
+  pid: number;
+  /** The process's start time as the kernel tells it (Linux), so a reused pid is not taken for the owner. */
+  startTime?: string;
+  host: string;
+  since: string;
+  /** What it is doing, for the message a waiting run prints. */
+  what: string;
+  task?: { pid: number; startTime?: string };
+}
+
+export class EnvironmentBusyError extends Error {
+  override name = 'EnvironmentBusyError';
+  constructor(
+    readonly environment: string,
+    readonly owner: LockOwner,
+  ) {
+    super(`environment busy: ${environment} is held by ${describeOwner(owner)}; try again when it has finished`);
+  }
+}
+
+export class LockWaitAbortedError extends Error {
+  override name = 'LockWaitAbortedError';
+}
+
+export function describeOwner(owner: LockOwner): string {
+  return `pid ${owner.pid}${owner.host !== hostname() ? ` on ${owner.host}` : ''} (${owner.what}, since ${owner.since})`;
+}
+
+export interface AcquireOptions {
+  environment: string;
+  what: string;
+  /** false: throw EnvironmentBusyError instead of waiting (`--no-wait`). */
+  wait: boolean;
+  /** Told once when the run has to wait, and whenever the owner changes. */
+  onWait?: (owner: LockOwner) => void;
+  /** Told when a stale lock is taken over; `killedTask` when its orphaned task group was still running. */
+  onStale?: (owner: LockOwner, killedTask: boolean) => void;
+  signal?: AbortSignal;
+  pollMs?: number;
+  now?: () => Date;
+}
+
+/**
+ * One environment, one migration: a lock file held by a live `ecs-migrate local` process. A second run waits
+ * for it (or fails with `EnvironmentBusyError`); a lock whose owner is gone is taken over, and the owner's task
+ * group, if it outlived the owner (SIGKILL of the CLI), is killed first, so two migrations never overlap.
+ */
+export class EnvironmentLock {
+  private owner: LockOwner;
+  private released = false;
+
+  private constructor(
+    readonly file: string,
+    owner: LockOwner,
+  ) {
+    this.owner = owner;
+  }
+
+  static async acquire(file: string, options: AcquireOptions): Promise<EnvironmentLock> {
+    const now = options.now ?? (() => new Date());
+    await mkdir(dirname(file), { recursive: true });
+    let lastWaitedFor: string | undefined;
+    for (;;) {
+      if (options.signal?.aborted) throw new LockWaitAbortedError(`stopped while waiting for environment ${options.environment}`);
+      const mine: LockOwner = {
+        pid: process.pid,
+        ...optional('startTime', processStartTime(process.pid)),
+        host: hostname(),
+        since: now().toISOString(),
+        what: options.what,
+      };
+      if (await createExclusive(file, mine)) return new EnvironmentLock(file, mine);
+      const owner = await readOwner(file);
+      if (owner === undefined) continue; // released meanwhile, or still being written: try again
+      if (!isAlive(owner)) {
+        if (await takeOverStale(file, owner)) {
+          const killedTask = owner.task !== undefined && isAlive({ ...owner.task, host: owner.host }) && killGroup(owner.task.pid);
+          options.onStale?.(owner, killedTask);
+        }
+        continue;
+      }
+      if (!options.wait) throw new EnvironmentBusyError(options.environment, owner);
+      const key = `${owner.pid}/${owner.since}`;
+      if (key !== lastWaitedFor) options.onWait?.(owner);
+      lastWaitedFor = key;
+      await sleep(options.pollMs ?? 200, options.signal);
+    }
+  }
+
+  /**
+   * Records the task process group this run started (or that it ended), so a successor can stop an orphan.
+   * Synchronous, like `release()`, so a release can never come between its check and its write.
+   */
+  setTask(pid: number | undefined): void {
+    if (this.released) return;
+    const { task: _, ...rest } = this.owner;
+    this.owner = pid === undefined ? rest : { ...rest, task: { pid, ...optional('startTime', processStartTime(pid)) } };
+    const tmp = `${this.file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    writeFileSync(tmp, JSON.stringify(this.owner));
+    renameSync(tmp, this.file);
+  }
+
+  /** Removes the lock if it is still this process's. Synchronous, so it also runs in a process 'exit' handler. */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    try {
+      const current = JSON.parse(readFileSync(this.file, 'utf8')) as LockOwner;
+      if (current.pid === this.owner.pid && current.since === this.owner.since) unlinkSync(this.file);
+    } catch {
+      // Gone already, or not ours any more: nothing to release.
+    }
+  }
+}
+
+/** Writes the owner to a temporary file and links it into place: the lock appears whole, or not at all. */
+async function createExclusive(file: string, owner: LockOwner): Promise<boolean> {
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  await writeFile(tmp, JSON.stringify(owner));
+  try {
+    await link(tmp, file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    await unlink(tmp).catch(() => undefined);
+  }
+}
+
+async function readOwner(file: string): Promise<LockOwner | undefined> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as LockOwner;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Moves a stale lock aside. Of several runs taking over the same stale lock only one moves it; one that moved
+ * a fresh lock instead (taken by a faster run meanwhile) puts it back.
+ */
+async function takeOverStale(file: string, stale: LockOwner): Promise<boolean> {
+  const aside = `${file}.stale.${process.pid}.${randomBytes(4).toString('hex')}`;
+  try {
+    await rename(file, aside);
+  } catch {
+    return false;
+  }
+  const moved = await readOwner(aside);
+  if (moved !== undefined && (moved.pid !== stale.pid || moved.since !== stale.since)) {
+    await link(aside, file).catch(() => undefined);
+    await unlink(aside).catch(() => undefined);
+    return false;
+  }
+  await unlink(aside).catch(() => undefined);
+  return true;
+}
+
+/** Whether the process still runs: a lock from another host is taken as alive (it cannot be checked from here). */
+function isAlive(owner: { pid: number; startTime?: string; host: string }): boolean {
+  if (owner.host !== hostname()) return true;
+  try {
+    process.kill(owner.pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  const startTime = processStartTime(owner.pid);
+  return owner.startTime === undefined || startTime === undefined || startTime === owner.startTime;
+}
+
+function killGroup(pid: number): boolean {
+  try {
+    process.kill(-pid, 'SIGKILL');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A process's start time in clock ticks since boot (field 22 of /proc/PID/stat); undefined where there is no /proc. */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [k in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [k in K]?: V };
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,45 @@
+import { createHash } from 'node:crypto';
+import { basename, resolve } from 'node:path';
+import { readJson, writeJson } from '../adapters/local/json-file.js';
+import { appFiles } from './app-files.js';
+import { localImage } from './task-event.js';
+
+/**
+ * Local mode's container registry: an "image" is an app directory, and its digest is the hash of every file a
+ * container image built from it would hold (see `appFiles()`), so any changed file is a new image and an
+ * unchanged app has an unchanged digest.
+ */
+export class LocalImages {
+  constructor(private readonly file: string) {}
+
+  /** Hashes the app and records where its image lives. Returns the image pinned by digest. */
+  async build(appDir: string, repository: string, excludeDirs: string[] = []): Promise<{ image: string; digest: string }> {
+    const dir = resolve(appDir);
+    const hash = createHash('sha256');
+    for (const file of await appFiles(dir, excludeDirs)) {
+      hash.update(file.path).update(file.executable ? '\0x\0' : '\0-\0');
+      hash.update(file.content).update('\0');
+    }
+    const digest = `sha256:${hash.digest('hex')}`;
+    const image = localImage(repository, `@${digest}`);
+    const known = (await readJson<Record<string, string>>(this.file)) ?? {};
+    known[image] = dir;
+    await writeJson(this.file, known);
+    return { image, digest };
+  }
+
+  /** The app directory of an image, or undefined if it was never built here. */
+  async resolve(image: string): Promise<string | undefined> {
+    const known = (await readJson<Record<string, string>>(this.file)) ?? {};
+    return known[image];
+  }
+}
+
+/** A repository/family name from an app directory name. */
+export function appName(appDir: string): string {
+  const name = basename(resolve(appDir))
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  return name === '' ? 'app' : name;
+}

@@ -1,0 +1,148 @@
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ensureTemplate } from '../../src/local/db-template.js';
+import { cli, isAlive, scriptApp, startCli, TEMPLATE_CACHE } from './helpers.js';
+
+/**
+ * The CLI as a process: signals, the environment lock, concurrent runs. Each test starts real CLI processes
+ * (tsx, the embedded Postgres), so they are few and share one app shape.
+ */
+let work: string;
+beforeAll(async () => {
+  await ensureTemplate(TEMPLATE_CACHE);
+}, 120_000);
+beforeEach(async () => {
+  work = await mkdtemp(join(tmpdir(), 'ecs-migrate-cli-process-'));
+});
+afterEach(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+/** A migration whose process and its child both ignore SIGTERM; it prints both pids, then runs forever. */
+const STUBBORN = `trap '' TERM
+sh -c 'trap "" TERM; while :; do sleep 0.2; done' &
+echo "pids $$ $!"
+while :; do sleep 0.2; done`;
+
+const lockFile = (state: string, env: string) => join(state, env, 'lock.json');
+const absent = (path: string) =>
+  stat(path).then(
+    () => false,
+    () => true,
+  );
+
+describe.each([
+  ['SIGTERM', 143],
+  ['SIGINT', 130],
+] as const)('ecs-migrate local, on %s', (signal, code) => {
+  it('stops the task group (SIGKILL after --stop-timeout), prints its verdict, releases the environment and exits', async () => {
+    const app = await scriptApp(join(work, 'stubborn'), STUBBORN);
+    const state = join(work, 'state');
+    const run = startCli(['local', '--app', app, '--state-dir', state, '--stop-timeout', '1'], work);
+    const [, leader, child] = (await run.waitFor(/pids (\d+) (\d+)/)).map(Number) as [number, number, number];
+    expect(isAlive(leader) && isAlive(child)).toBe(true);
+    run.child.kill(signal);
+    const exit = await run.exited;
+
+    expect(exit.code).toBe(code);
+    expect(run.stdout()).toContain(`${signal}: stopping the task`);
+    expect(run.stdout()).toMatch(/✘ rollout halted/);
+    expect(run.stdout()).toContain(`interrupted (${signal})`);
+    expect(isAlive(leader)).toBe(false);
+    expect(isAlive(child)).toBe(false);
+    expect(await absent(lockFile(state, 'local-stubborn'))).toBe(true);
+    const history = await cli(['history', '--state-dir', state, '--json'], work);
+    expect(JSON.parse(history.stdout)[0]).toMatchObject({ status: 'ended', outcome: 'failed' });
+  });
+});
+
+describe('ecs-migrate local, on a timeout', () => {
+  it('stops a task group that ignores SIGTERM and exits after its verdict', async () => {
+    const app = await scriptApp(join(work, 'stubborn'), STUBBORN);
+    const state = join(work, 'state');
+    const run = startCli(['local', '--app', app, '--state-dir', state, '--timeout-minutes', '0.05', '--stop-timeout', '1'], work);
+    const [, leader, child] = (await run.waitFor(/pids (\d+) (\d+)/)).map(Number) as [number, number, number];
+    const exit = await run.exited;
+    expect(exit.code).toBe(1);
+    expect(run.stdout()).toMatch(/still running after 0.05 minutes \(TIMEOUT_MINUTES\)/);
+    expect(run.stdout()).toMatch(/✘ rollout halted/);
+    expect(isAlive(leader)).toBe(false);
+    expect(isAlive(child)).toBe(false);
+    expect(await absent(lockFile(state, 'local-stubborn'))).toBe(true);
+  });
+});
+
+describe('ecs-migrate local, the task environment', () => {
+  it('is --env-file then --env over the database variables and ids, with nothing else of the CLI environment', async () => {
+    const app = await scriptApp(join(work, 'env-app'), 'env | sort | sed "s/^/ENV /"');
+    await writeFile(join(work, 'task.env'), '# the app settings\nLOG_LEVEL=debug\nFEATURE="on"\n');
+    const r = await cli(
+      ['local', '--app', app, '--state-dir', join(work, 'state'), '--env-file', join(work, 'task.env'), '--env', 'LOG_LEVEL=info'],
+      work,
+      { AWS_SECRET_ACCESS_KEY: 'host-secret', SOME_HOST_SETTING: 'x' },
+    );
+    expect(r.code).toBe(0);
+    const env = Object.fromEntries([...r.stdout.matchAll(/│ ENV ([A-Z_0-9]+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
+    expect(env).toMatchObject({ LOG_LEVEL: 'info', FEATURE: 'on', PGSSLMODE: 'disable', ECS_MIGRATE_ENVIRONMENT: 'local-env-app' });
+    expect(env.DATABASE_URL).toMatch(/^postgresql:\/\/postgres:postgres@127\.0\.0\.1:\d+\/postgres\?sslmode=disable$/);
+    expect(Object.keys(env)).not.toContain('AWS_SECRET_ACCESS_KEY');
+    expect(Object.keys(env)).not.toContain('SOME_HOST_SETTING');
+  });
+});
+
+describe('ecs-migrate local, one environment at a time', () => {
+  it('runs a second run for the same app after the first, records both, and --no-wait fails at once', async () => {
+    // The migration runs until the test opens the gate, so the second run surely finds the first one running.
+    const gate = join(work, 'gate');
+    const app = await scriptApp(
+      join(work, 'steady'),
+      `echo "migrating as $ECS_MIGRATE_DEPLOYMENT_ID"; while [ ! -e ${gate} ]; do sleep 0.1; done`,
+    );
+    const state = join(work, 'state');
+    const first = startCli(['local', '--app', app, '--state-dir', state], work);
+    await first.waitFor(/migrating as/);
+    const second = startCli(['local', '--app', app, '--state-dir', state, '--rerun'], work);
+    await second.waitFor(/waiting for environment local-steady: it is busy with pid \d+/);
+    const busy = await cli(['local', '--app', app, '--state-dir', state, '--no-wait'], work);
+    expect(busy.code).toBe(1);
+    expect(busy.stderr).toMatch(/environment busy: local-steady is held by pid \d+/);
+    expect(second.stdout()).not.toMatch(/migrating as/);
+    await writeFile(gate, '');
+
+    const [a, b] = await Promise.all([first.exited, second.exited]);
+    expect(a.code).toBe(0);
+    expect(b.code).toBe(0);
+    const history = JSON.parse((await cli(['history', '--state-dir', state, '--json'], work)).stdout) as {
+      status: string;
+      outcome: string;
+      createdAt: string;
+      finishedAt: string;
+    }[];
+    expect(history.map((d) => `${d.status}:${d.outcome}`)).toEqual(['ended:succeeded', 'ended:succeeded']);
+    const [later, earlier] = history as [(typeof history)[0], (typeof history)[0]];
+    expect(Date.parse(later.createdAt)).toBeGreaterThanOrEqual(Date.parse(earlier.finishedAt));
+    expect(await absent(lockFile(state, 'local-steady'))).toBe(true);
+  });
+
+  it('after a run was SIGKILLed, kills its orphaned task, takes the lock over and ends the deployment as interrupted', async () => {
+    const app = await scriptApp(join(work, 'orphan'), STUBBORN);
+    const state = join(work, 'state');
+    const first = startCli(['local', '--app', app, '--state-dir', state], work);
+    const [, leader] = (await first.waitFor(/pids (\d+) (\d+)/)).map(Number) as [number, number];
+    first.child.kill('SIGKILL');
+    await first.exited;
+    expect(isAlive(leader)).toBe(true);
+
+    await writeFile(join(app, 'bin', 'db-migrate'), '#!/bin/sh\necho fixed\n');
+    const second = await cli(['local', '--app', app, '--state-dir', state], work);
+    expect(second.stdout).toMatch(
+      /taking over environment local-orphan from pid \d+ .*which is gone; its task was still running and is killed/,
+    );
+    expect(second.stdout).toMatch(/a previous run was interrupted: deployment \S+ ended as failed/);
+    expect(second.code).toBe(0);
+    await expect.poll(() => isAlive(leader)).toBe(false);
+    expect(await readFile(join(state, 'local-orphan', 'events.jsonl'), 'utf8')).toContain('"detailType":"Rollout Halted"');
+  });
+});

@@ -1,0 +1,82 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EnvironmentBusyError, EnvironmentLock, type LockOwner, LockWaitAbortedError } from '../../src/local/env-lock.js';
+
+let dir: string;
+let file: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ecs-migrate-lock-'));
+  file = join(dir, 'lock.json');
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const acquire = (options: Partial<Parameters<typeof EnvironmentLock.acquire>[1]> = {}) =>
+  EnvironmentLock.acquire(file, { environment: 'local-app', what: 'test', wait: true, pollMs: 20, ...options });
+
+describe('the environment lock', () => {
+  it('records its owner, refuses a second holder with --no-wait, and is free once released', async () => {
+    const lock = await acquire();
+    const owner = JSON.parse(await readFile(file, 'utf8')) as LockOwner;
+    expect(owner).toMatchObject({ pid: process.pid, host: hostname(), what: 'test' });
+    expect(owner.startTime).toMatch(/^\d+$/);
+    await expect(acquire({ wait: false })).rejects.toThrow(EnvironmentBusyError);
+    await expect(acquire({ wait: false })).rejects.toThrow(/^environment busy: local-app is held by pid \d+ \(test, since /);
+    lock.release();
+    (await acquire({ wait: false })).release();
+  });
+
+  it('makes a second run wait, telling it once who it waits for, until the first releases', async () => {
+    const first = await acquire();
+    const waited: LockOwner[] = [];
+    const second = acquire({ onWait: (o) => waited.push(o) });
+    await new Promise((r) => setTimeout(r, 150));
+    expect(waited).toHaveLength(1);
+    first.release();
+    const lock = await second;
+    expect(waited).toHaveLength(1);
+    lock.release();
+  });
+
+  it('stops waiting when aborted', async () => {
+    const first = await acquire();
+    const abort = new AbortController();
+    const second = acquire({ signal: abort.signal });
+    abort.abort();
+    await expect(second).rejects.toThrow(LockWaitAbortedError);
+    first.release();
+  });
+
+  it('takes over a lock whose owner is gone, or whose pid now belongs to another process', async () => {
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    const stale: LockOwner[] = [];
+    await writeFile(file, JSON.stringify({ pid: Number(dead.stdout), host: hostname(), since: 'then', what: 'dead run' }));
+    const lock = await acquire({ wait: false, onStale: (o) => stale.push(o) });
+    expect(stale.map((o) => o.what)).toEqual(['dead run']);
+    lock.release();
+
+    // This process's pid, but another start time: a reused pid, not the owner.
+    await writeFile(file, JSON.stringify({ pid: process.pid, startTime: '1', host: hostname(), since: 'then', what: 'reused pid' }));
+    (await acquire({ wait: false })).release();
+  });
+
+  it('records the task group, and a task that ends after the release does not bring the lock back', async () => {
+    const lock = await acquire();
+    lock.setTask(process.pid);
+    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ pid: process.pid, task: { pid: process.pid } });
+    lock.release();
+    lock.setTask(undefined);
+    await expect(readFile(file, 'utf8')).rejects.toThrow(/ENOENT/);
+  });
+
+  it('does not remove a lock that another run holds now', async () => {
+    const lock = await acquire();
+    await writeFile(file, JSON.stringify({ pid: process.pid, host: hostname(), since: 'later', what: 'someone else' }));
+    lock.release();
+    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ what: 'someone else' });
+  });
+});
