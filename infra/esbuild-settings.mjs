@@ -1,4 +1,6 @@
 // The one place that holds how ecs-migrate is bundled.
+import { readFileSync } from 'node:fs';
+
 //
 // - `npm run build` (infra/build.mjs) bundles with these options.
 // - `sam build` bundles with Metadata.BuildProperties of each function in template.yaml, which must be
@@ -49,6 +51,10 @@ export const cliBuild = Object.freeze({
     target: 'node20',
     packages: 'external',
     sourcemap: false,
+    // `ecs-migrate --version` (cli/version.ts); from source it reads package.json instead.
+    define: {
+      __ECS_MIGRATE_VERSION__: JSON.stringify(JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version),
+    },
   }),
 });
 

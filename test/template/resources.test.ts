@@ -86,8 +86,9 @@ describe('functions', () => {
 describe('rules: retries and dead letters on every target', () => {
   const rules = resourcesOfType(cfn, 'AWS::Events::Rule');
 
-  it('has the three trigger rules and the halted-migration rule', () => {
+  it('has the three trigger rules, the halted-migration rule and the notification rule', () => {
     expect(rules.map(([id]) => id).sort()).toEqual([
+      'DeploymentFailedRule',
       'LaunchFunctionDeployRequest',
       'LaunchFunctionEcrPush',
       'MigrationHaltedRule',
@@ -215,7 +216,7 @@ describe('alarms', () => {
     const queueOf = (id: string) => (props(id).Dimensions as JsonObject[])[0]?.Value;
     expect(queueOf('DeadLetterAlarm')).toBe('<DeadLetterQueue.QueueName>');
     expect(queueOf('FailedInvocationAlarm')).toBe('<FailedInvocationQueue.QueueName>');
-    expect(queueOf('MigrationHaltedAlarm')).toBe('<HaltedMigrationsQueue.QueueName>');
+    expect(queueOf('MigrationHaltedAlarm')).toBe('<DeploymentFailedRule>');
     expect(queueOf('LaunchErrorsAlarm')).toBe('<LaunchFunction>');
     expect(queueOf('WatchErrorsAlarm')).toBe('<WatchFunction>');
     for (const id of alarms) expect(props(id), id).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
@@ -240,10 +241,77 @@ describe('alarms', () => {
     expect(policy.PolicyDocument.Statement[0]?.Condition).toEqual({ ArnEquals: { 'aws:SourceArn': '<MigrationHaltedRule.Arn>' } });
   });
 
+  it('the halted-migrations alarm counts the notification rule’s matches per 5 minutes, so it clears by itself', () => {
+    expect(props('MigrationHaltedAlarm')).toMatchObject({
+      Namespace: 'AWS/Events',
+      MetricName: 'MatchedEvents',
+      Dimensions: [{ Name: 'RuleName', Value: '<DeploymentFailedRule>' }],
+      Statistic: 'Sum',
+      Period: 300,
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
   it('every queue is encrypted and keeps messages 14 days', () => {
     for (const [id] of resourcesOfType(cfn, 'AWS::SQS::Queue')) {
       expect(props(id), id).toEqual({ MessageRetentionPeriod: 1209600, SqsManagedSseEnabled: true });
     }
+  });
+});
+
+describe('notifications', () => {
+  it('a deployment that ended badly (halted rollout, failed command) of this environment goes to the topic', () => {
+    const rule = props('DeploymentFailedRule') as { EventPattern: Json; Targets: JsonObject[] };
+    expect(rule.EventPattern).toEqual({
+      source: ['ecs-migrate'],
+      'detail-type': ['Rollout Halted', 'Command Failed'],
+      detail: { environment: ['staging'] },
+    });
+    expect(rule.Targets).toHaveLength(1);
+    expect(rule.Targets[0]).toMatchObject({ Id: 'notification-topic', Arn: '<NotificationTopic>' });
+  });
+
+  it('the message is short text: environment, image, exit code, reason, first log lines and the command to see it all', () => {
+    const target = (
+      props('DeploymentFailedRule') as { Targets: { InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: string } }[] }
+    ).Targets[0];
+    const transformer = target?.InputTransformer;
+    expect(transformer?.InputPathsMap).toMatchObject({
+      environment: '$.detail.environment',
+      image: '$.detail.image',
+      exitCode: '$.detail.exitCode',
+      reason: '$.detail.reason',
+      log1: '$.detail.logTail[0]',
+    });
+    const template = transformer?.InputTemplate ?? '';
+    // Every placeholder is one of the paths (EventBridge rejects an unknown one at deploy time).
+    const used = [...template.matchAll(/<([A-Za-z0-9]+)>/g)].map((m) => m[1]);
+    expect(new Set(used)).toEqual(new Set(Object.keys(transformer?.InputPathsMap ?? {})));
+    // One quoted string per line: EventBridge sends multi-line text to SNS this way.
+    for (const line of template.split('\n')) expect(line).toMatch(/^".*"$/);
+    expect(template).toContain('ecs-migrate logs <deploymentId> --stack ');
+  });
+
+  it('the topic takes messages from that rule only, encrypted; the e-mail subscription exists only when an address is given', () => {
+    expect(props('NotificationTopic')).toMatchObject({ KmsMasterKeyId: 'alias/aws/sns' });
+    const statement = (props('NotificationTopicPolicy') as { PolicyDocument: { Statement: JsonObject[] } }).PolicyDocument.Statement;
+    expect(statement).toEqual([
+      expect.objectContaining({
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sns:Publish',
+        Condition: { ArnEquals: { 'aws:SourceArn': '<DeploymentFailedRule.Arn>' } },
+      }),
+    ]);
+    expect(resource(cfn, 'NotificationEmailSubscription').Condition).toBe('HasNotificationEmail');
+    const withEmail = resolver(cfn, { ...sampleParameters, NotificationEmail: 'ops@example.com' });
+    const hasEmail = { 'Fn::If': ['HasNotificationEmail', true, false] };
+    expect(withEmail.resolve(hasEmail)).toBe(true);
+    expect(resolve(hasEmail)).toBe(false);
+    expect(withEmail.resolve(resource(cfn, 'NotificationEmailSubscription').Properties as Json)).toEqual({
+      TopicArn: '<NotificationTopic>',
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+    });
   });
 });
 
@@ -266,6 +334,16 @@ describe('schedules and outputs', () => {
       'DeadLetterQueueUrl',
       'FailedInvocationQueueUrl',
       'HaltedMigrationsQueueUrl',
+      // read by the CLI's --stack (cli/stack.ts)
+      'Environment',
+      'TriggerBusName',
+      'TaskLogGroup',
+      'Cluster',
+      'Service',
+      'Container',
+      'RepositoryUri',
+      'AllowedCommands',
+      'NotificationTopicArn',
     ]) {
       expect(outputs).toContain(name);
     }

@@ -1,0 +1,105 @@
+import type { Store } from '../src/ports.js';
+import { type DeploymentView, type LogLocation, viewOf } from './deployment-view.js';
+import { formatDuration } from './durations.js';
+import type { LogLine } from './task-logs.js';
+
+/** How `--wait` reads: the deployment records only (never ECS), plus the task's log once it is known. */
+export interface FollowDeps {
+  store: Store;
+  environment: string;
+  /** The request's id: its deployment is the one whose trigger carries it. */
+  requestId: string;
+  pollMs: number;
+  /** Epoch ms after which waiting stops (exit 124); the deployment goes on. */
+  deadline: number;
+  now: () => number;
+  /** Progress lines (queued behind …, launching, running for …). */
+  print: (line: string) => void;
+  /** Starts streaming the task's log; returns the function that stops it (after a last read). */
+  followLog?: (view: DeploymentView, onLine: (line: LogLine) => void) => Promise<(() => Promise<void>) | undefined>;
+  onLogLine?: (line: LogLine) => void;
+  /** How often a still-running deployment says so. */
+  heartbeatMs?: number;
+}
+
+export type FollowResult = { kind: 'ended'; view: DeploymentView; logLines: number } | { kind: 'timeout'; view?: DeploymentView };
+
+/** Deployments looked at when searching the one a request created: newest first. */
+const SEARCH_DEPTH = 25;
+
+/** Follows the request's deployment from the records the controller writes, until it ends or the deadline. */
+export async function followRequest(deps: FollowDeps): Promise<FollowResult> {
+  let id: string | undefined;
+  let last: DeploymentView | undefined;
+  let lastSaid = '';
+  let lastHeartbeat = deps.now();
+  let stopLog: (() => Promise<void>) | undefined;
+  let logLines = 0;
+  /** Says a line once per state (queued behind X, launching, running), not once per poll. */
+  const say = (key: string, line: string) => {
+    if (key === lastSaid) return;
+    lastSaid = key;
+    deps.print(line);
+  };
+  try {
+    for (;;) {
+      const view = id === undefined ? await findByRequest(deps) : await load(deps, id);
+      if (view !== undefined) {
+        id = view.id;
+        last = view;
+        if (view.status === 'ended') {
+          await stopLog?.();
+          stopLog = undefined;
+          return { kind: 'ended', view, logLines };
+        }
+        say(`${view.status} ${view.queuedBehind ?? ''}`, progressLine(view, deps.now()));
+        if (view.status === 'running' && stopLog === undefined && deps.followLog !== undefined) {
+          stopLog = await deps.followLog(view, (line) => {
+            logLines++;
+            deps.onLogLine?.(line);
+          });
+        }
+        if (view.status === 'running' && deps.now() - lastHeartbeat >= (deps.heartbeatMs ?? 60_000)) {
+          lastHeartbeat = deps.now();
+          deps.print(`still running (${formatDuration(deps.now() - Date.parse(view.startedAt ?? view.launchedAt ?? view.createdAt))})`);
+        }
+      } else {
+        say('unrecorded', `waiting for the controller to record request ${deps.requestId}`);
+      }
+      if (deps.now() >= deps.deadline) return last === undefined ? { kind: 'timeout' } : { kind: 'timeout', view: last };
+      await new Promise((r) => setTimeout(r, Math.min(deps.pollMs, Math.max(0, deps.deadline - deps.now()))));
+    }
+  } finally {
+    await stopLog?.();
+  }
+}
+
+async function findByRequest(deps: FollowDeps): Promise<DeploymentView | undefined> {
+  const [env, list] = await Promise.all([
+    deps.store.loadEnvironment(deps.environment),
+    deps.store.listDeployments(deps.environment, SEARCH_DEPTH),
+  ]);
+  const record = list.map((d) => viewOf(d, env)).find((v) => v.trigger.requestId === deps.requestId);
+  return record;
+}
+
+async function load(deps: FollowDeps, id: string): Promise<DeploymentView | undefined> {
+  const { env, deployments } = await deps.store.loadEnvironmentWith(deps.environment, [id]);
+  const record = deployments[id];
+  return record === undefined ? undefined : viewOf(record, env);
+}
+
+function progressLine(view: DeploymentView, now: number): string {
+  switch (view.status) {
+    case 'queued':
+      return view.queuedBehind !== undefined ? `${view.id} queued behind ${view.queuedBehind}` : `${view.id} queued`;
+    case 'launching':
+      return `${view.id} launching the task`;
+    case 'running':
+      return `${view.id} running task ${view.taskArn?.split('/').pop() ?? '?'} (for ${formatDuration(now - Date.parse(view.startedAt ?? view.launchedAt ?? view.createdAt))})`;
+    case 'ended':
+      return `${view.id} ended: ${view.outcome ?? '?'}`;
+  }
+}
+
+export type { LogLocation };
