@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The AWS SDK warns on every run under Node 20 that its 2027 releases will need Node 22: noise in a CLI's
-// output (and in CI logs). Set before any client exists; a user who sets the variable decides.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+// output (and in CI logs). Set before any client exists; a user who sets the variable (to anything) decides.
+if (!process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED) process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 import { describeFailure, EXIT } from './failure.js';
 import { CliUsageError } from './local-config.js';
@@ -87,6 +87,12 @@ async function main(argv: string[]): Promise<number> {
   }
   return command.run(rest);
 }
+
+// `ecs-migrate history | head`: a closed pipe ends the output, not the process with a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
 
 const args = process.argv.slice(2);
 const debugAt = args.indexOf('--debug');

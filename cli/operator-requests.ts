@@ -26,7 +26,7 @@ const OPTIONS = {
 const DEPLOYMENT_ID = /^\d{8}-\d{6}-[0-9a-f]{8}$/;
 
 /** `cancel [ID]`: a cancel-request for that deployment (default: the environment's active one). */
-export function cancelCommand(argv: string[], clients?: AwsClients): Promise<number> {
+export async function cancelCommand(argv: string[], clients?: AwsClients): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   const id = positionals[0];
   if (positionals.length > 1) throw new CliUsageError(`cancel takes one deployment id, not ${positionals.join(' ')}`);
@@ -36,7 +36,7 @@ export function cancelCommand(argv: string[], clients?: AwsClients): Promise<num
 }
 
 /** `unlock --reason TEXT`: an unlock-request; the reason is kept in the history. */
-export function unlockCommand(argv: string[], clients?: AwsClients): Promise<number> {
+export async function unlockCommand(argv: string[], clients?: AwsClients): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   if (positionals.length > 0) throw new CliUsageError(`unexpected arguments: ${positionals.join(' ')}\n${UNLOCK_USAGE}`);
   if (values.reason === undefined || values.reason.trim() === '')
