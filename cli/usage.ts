@@ -72,7 +72,8 @@ export const UNLOCK_USAGE = `ecs-migrate unlock --reason TEXT (--stack NAME | --
   unlock-request event; needs only events:PutEvents. The reason is kept in the history.
 ${STACK_OPTIONS}`;
 
-export const REPLAY_USAGE = `ecs-migrate replay --archive NAME --from ISO-TIME --to ISO-TIME [--name REPLAY_NAME]
+export const REPLAY_USAGE = `ecs-migrate replay (--stack NAME | --archive NAME) --from ISO-TIME --to ISO-TIME [--name REPLAY_NAME] [--json]
   Replays the stack's archived trigger events (ECR pushes, deploy-requests) of that window onto the bus they
   came from. Each replayed event carries "replay-name", so the controller runs it again as a deliberate rerun,
-  even for an image it has already migrated. The archive name is the stack output ArchiveName.`;
+  even for an image it has already migrated. The archive is the stack output ArchiveName.
+  --profile, --region  as for the AWS CLI (or AWS_PROFILE, AWS_REGION)`;

@@ -126,6 +126,15 @@ describe('ecs-migrate on a deployed stack (moto)', () => {
     throw new Error('the CLI sent no request');
   }
 
+  async function describedTasks() {
+    const { tasks } = await c.ecs.send(new DescribeTasksCommand({ cluster: CLUSTER, tasks: await taskArns(c) }));
+    return (tasks ?? []).map((t) => ({
+      taskArn: t.taskArn ?? '',
+      taskDefinitionArn: t.taskDefinitionArn ?? '',
+      startedBy: t.startedBy ?? '',
+    }));
+  }
+
   async function onlyTask() {
     const arns = await taskArns(c);
     expect(arns).toHaveLength(1);
@@ -182,6 +191,28 @@ describe('ecs-migrate on a deployed stack (moto)', () => {
     expect(text).toMatch(/reason {4}.*exited with code 1/);
     expect(text).toContain('rollout   halted');
     expect(text).toContain('✘ failed');
+  });
+
+  it('deploy --wait behind another deployment: says which one it is queued behind, then follows its own', async () => {
+    // Prepare: a first deployment holds the environment.
+    expect(await deployCommand(['--stack', STACK, '--tag', 'v1.8.0'], FAST)).toBe(0);
+    const first = await launch(await nextRequest(), lambdaContext('launch'));
+    const firstId = first.decisions[0]?.deploymentId ?? '';
+    const firstTask = await onlyTask();
+
+    // Act
+    const waiting = deployCommand(['--stack', STACK, '--tag', 'v1.9.0', '--wait'], FAST);
+    const queued = await launch(await nextRequest(), lambdaContext('launch'));
+    expect(queued.decisions[0]?.decision).toBe('queue');
+    await until('the queued line', () => printed().includes(`queued behind ${firstId}`));
+    await watch(taskStoppedEvent(firstTask, 0), lambdaContext('watch'));
+    const second = (await describedTasks()).find((t) => t.taskArn !== firstTask.taskArn);
+    if (second === undefined) throw new Error('the queued deployment was not launched');
+    await watch(taskStoppedEvent(second, 0), lambdaContext('watch'));
+
+    // Assess
+    expect(await waiting).toBe(0);
+    expect(printed()).toMatch(/queued behind \d{8}-\d{6}-[0-9a-f]{8}[\s\S]*running task[\s\S]*✔ migration succeeded/);
   });
 
   it('deploy --wait --timeout: exits 124 and says the deployment goes on', async () => {
