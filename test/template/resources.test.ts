@@ -267,8 +267,24 @@ describe('notifications', () => {
       'detail-type': ['Rollout Halted', 'Command Failed'],
       detail: { environment: ['staging'] },
     });
-    expect(rule.Targets).toHaveLength(1);
-    expect(rule.Targets[0]).toMatchObject({ Id: 'notification-topic', Arn: '<NotificationTopic>' });
+    expect(rule.Targets.map((t) => [t.Id, t.Arn])).toEqual([
+      ['notification-topic', '<NotificationTopic>'],
+      ['chat-notification-topic', '<ChatNotificationTopic>'],
+    ]);
+  });
+
+  it('the chat topic gets the same message in AWS Chatbot’s custom-notification JSON (Chatbot drops plain text)', () => {
+    const targets = (
+      props('DeploymentFailedRule') as { Targets: { InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: string } }[] }
+    ).Targets;
+    const [text, chat] = targets.map((t) => t.InputTransformer);
+    expect(chat?.InputPathsMap).toEqual(text?.InputPathsMap);
+    // Valid JSON once EventBridge has put the values in.
+    const message = JSON.parse((chat?.InputTemplate ?? '').replace(/<([A-Za-z0-9]+)>/g, 'value-of-$1'));
+    expect(message).toMatchObject({ version: '1.0', source: 'custom', content: { textType: 'client-markdown' } });
+    expect(message.content.title).toBe(':x: ecs-migrate value-of-environment: value-of-detailType (value-of-status)');
+    expect(message.content.description).toContain('*exit code* value-of-exitCode');
+    expect(message.content.description).toContain('ecs-migrate logs value-of-deploymentId --stack ecs-migrate-staging');
   });
 
   it('the message is short text: environment, image, exit code, reason, first log lines and the command to see it all', () => {
@@ -294,11 +310,14 @@ describe('notifications', () => {
 
   it('the topic takes messages from that rule only, encrypted; the e-mail subscription exists only when an address is given', () => {
     expect(props('NotificationTopic')).toMatchObject({ KmsMasterKeyId: 'alias/aws/sns' });
-    const statement = (props('NotificationTopicPolicy') as { PolicyDocument: { Statement: JsonObject[] } }).PolicyDocument.Statement;
-    expect(statement).toEqual([
+    expect(props('ChatNotificationTopic')).toMatchObject({ KmsMasterKeyId: 'alias/aws/sns' });
+    const policy = props('NotificationTopicPolicy') as { Topics: string[]; PolicyDocument: { Statement: JsonObject[] } };
+    expect(policy.Topics).toEqual(['<NotificationTopic>', '<ChatNotificationTopic>']);
+    expect(policy.PolicyDocument.Statement).toEqual([
       expect.objectContaining({
         Principal: { Service: 'events.amazonaws.com' },
         Action: 'sns:Publish',
+        Resource: ['<NotificationTopic>', '<ChatNotificationTopic>'],
         Condition: { ArnEquals: { 'aws:SourceArn': '<DeploymentFailedRule.Arn>' } },
       }),
     ]);
@@ -344,6 +363,7 @@ describe('schedules and outputs', () => {
       'RepositoryUri',
       'AllowedCommands',
       'NotificationTopicArn',
+      'ChatNotificationTopicArn',
     ]) {
       expect(outputs).toContain(name);
     }
