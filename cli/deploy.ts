@@ -234,7 +234,7 @@ async function followTaskLog(
       : {}),
     onLine,
     onFallback: (reason) => {
-      if (process.env.ECS_MIGRATE_DEBUG !== undefined) print(dim(`(live tail unavailable, polling FilterLogEvents: ${reason})`));
+      if (process.env.ECS_MIGRATE_DEBUG === '1') print(dim(`(live tail unavailable, polling FilterLogEvents: ${reason})`));
     },
   });
   follower.start();

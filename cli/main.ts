@@ -98,6 +98,8 @@ const args = process.argv.slice(2);
 const debugAt = args.indexOf('--debug');
 const debug = (debugAt !== -1 && (args.indexOf('--') === -1 || debugAt < args.indexOf('--'))) || process.env.ECS_MIGRATE_DEBUG === '1';
 if (debugAt !== -1 && debug) args.splice(debugAt, 1);
+// Commands print their own diagnostics (e.g. why live tail fell back to polling) under --debug.
+if (debug) process.env.ECS_MIGRATE_DEBUG = '1';
 
 main(args).then(
   (code) => {
