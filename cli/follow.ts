@@ -20,6 +20,8 @@ export interface FollowDeps {
   onLogLine?: (line: LogLine) => void;
   /** How often a still-running deployment says so. */
   heartbeatMs?: number;
+  /** Consecutive failed reads of the records before giving up (default 5). */
+  readAttempts?: number;
 }
 
 export type FollowResult = { kind: 'ended'; view: DeploymentView; logLines: number } | { kind: 'timeout'; view?: DeploymentView };
@@ -42,8 +44,17 @@ export async function followRequest(deps: FollowDeps): Promise<FollowResult> {
     deps.print(line);
   };
   try {
+    let failures = 0;
     for (;;) {
-      const view = id === undefined ? await findByRequest(deps) : await load(deps, id);
+      let view: DeploymentView | undefined;
+      try {
+        view = id === undefined ? await findByRequest(deps) : await load(deps, id);
+        failures = 0;
+      } catch (error) {
+        // A long wait outlives a network blip or a throttled read: a few failed reads in a row are retried.
+        if (++failures >= (deps.readAttempts ?? 5)) throw error;
+        view = last;
+      }
       if (view !== undefined) {
         id = view.id;
         last = view;

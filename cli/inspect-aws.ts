@@ -90,7 +90,7 @@ export async function stackHistory(values: Values, limit: number): Promise<numbe
   return 0;
 }
 
-export async function stackLogs(values: Values, id: string): Promise<number> {
+export async function stackLogs(values: Values, id: string, pollMs = 2000): Promise<number> {
   const { target, store, clients } = await open(values);
   const load = async () => {
     const { env, deployments } = await store.loadEnvironmentWith(target.environment, [id]);
@@ -121,10 +121,10 @@ export async function stackLogs(values: Values, id: string): Promise<number> {
     for await (const line of filterEvents(logs, location)) out(`  │ ${line.message}`);
     return 0;
   }
-  const follower = new TaskLogFollower(logs, location, { startTime: 0, pollMs: 2000, onLine: (l) => out(`  │ ${l.message}`) });
+  const follower = new TaskLogFollower(logs, location, { startTime: 0, pollMs, onLine: (l) => out(`  │ ${l.message}`) });
   follower.start();
   while (view.status !== 'ended') {
-    await new Promise((r) => setTimeout(r, 2000));
+    await new Promise((r) => setTimeout(r, pollMs));
     view = await load();
   }
   await follower.stop();

@@ -93,11 +93,12 @@ export async function historyCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
-export async function logsCommand(argv: string[]): Promise<number> {
+/** `deps.pollMs`: how often `--follow` reads (tests make it short). */
+export async function logsCommand(argv: string[], deps: { pollMs?: number } = {}): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options: common, allowPositionals: true, strict: true });
   const id = positionals[0];
   if (id === undefined) throw new CliUsageError(LOGS_USAGE);
-  if (onAws(values)) return (await import('./inspect-aws.js')).stackLogs(values, id);
+  if (onAws(values)) return (await import('./inspect-aws.js')).stackLogs(values, id, deps.pollMs);
   const { environment, layout, store } = await open(values);
   const d = (await store.loadDeployments([id]))[id];
   if (d === undefined) throw new CliUsageError(`no deployment ${id} in environment ${environment}`);

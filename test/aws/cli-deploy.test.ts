@@ -1,4 +1,5 @@
 import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
+import { PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeServicesCommand, DescribeTasksCommand } from '@aws-sdk/client-ecs';
 import { PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
@@ -286,6 +287,48 @@ describe('ecs-migrate on a deployed stack (moto)', () => {
     expect(await logsCommand([id ?? '', '--stack', STACK])).toBe(0);
     expect(printed()).toContain('│ line 1\n');
     expect(printed()).toContain('│ line 60\n');
+  });
+
+  it('logs --follow prints the lines as the task writes them, until the deployment ends', async () => {
+    expect(await deployCommand(['--stack', STACK, '--tag', 'v2.1.0'], FAST)).toBe(0);
+    const launched = await launch(await nextRequest(), lambdaContext('launch'));
+    const id = launched.decisions[0]?.deploymentId ?? '';
+    const task = await onlyTask();
+    await writeTaskLog(c, task.taskArn, ['backfilling totals']);
+    out.length = 0;
+
+    const following = logsCommand([id, '--stack', STACK, '--follow'], { pollMs: 100 });
+    await until('the first line', () => printed().includes('│ backfilling totals'));
+    await c.logs.send(
+      new PutLogEventsCommand({
+        logGroupName: LOG_GROUP,
+        logStreamName: `ecs/${CONTAINER}/${task.taskArn.split('/').pop()}`,
+        logEvents: [{ timestamp: Date.now(), message: 'backfilled 1200 rows' }],
+      }),
+    );
+    await until('the later line', () => printed().includes('│ backfilled 1200 rows'));
+    await watch(taskStoppedEvent(task, 0), lambdaContext('watch'));
+
+    expect(await following).toBe(0);
+    expect(printed()).toMatch(/│ backfilled 1200 rows\n[\s\S]*succeeded — /);
+  });
+
+  it('status and history --json are JSON documents', async () => {
+    expect(await deployCommand(['--stack', STACK, '--tag', 'v2.2.0'], FAST)).toBe(0);
+    await launch(await nextRequest(), lambdaContext('launch'));
+    out.length = 0;
+    expect(await statusCommand(['--stack', STACK, '--json'])).toBe(0);
+    expect(JSON.parse(printed())).toMatchObject({
+      environment: ENVIRONMENT,
+      stack: STACK,
+      services: [{ service: SERVICE, taskDefinition: expect.stringContaining(':task-definition/') }],
+      active: { status: 'running', image: `${REPOSITORY_URI}:v2.2.0` },
+    });
+    out.length = 0;
+    expect(await historyCommand(['--stack', STACK, '--json', '--limit', '1'])).toBe(0);
+    expect(JSON.parse(printed())).toEqual([
+      expect.objectContaining({ status: 'running', trigger: expect.objectContaining({ type: 'deploy-request' }) }),
+    ]);
   });
 
   it('cancel and unlock send operator requests the launcher rule takes (events:PutEvents only)', async () => {
