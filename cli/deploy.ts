@@ -1,20 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { splitCommand } from '../src/core/config.js';
 import { type AwsClients, awsClients } from './aws-clients.js';
 import { AWS_OPTIONS, clientConfig } from './aws-context.js';
-import { type DeploymentView, logLocationOf, succeeded } from './deployment-view.js';
-import { formatDuration, parseDuration } from './durations.js';
+import { callerArn } from './caller.js';
+import { parseDuration } from './durations.js';
 import { CliError, EXIT } from './failure.js';
-import { followRequest } from './follow.js';
-import { bold, dim, green, red, yellow } from './format.js';
 import { CliUsageError } from './local-config.js';
 import { requestEntry } from './request-entry.js';
 import { resolveTarget, TARGET_OPTIONS, type Target, tableOf } from './stack.js';
-import { TaskLogFollower } from './task-logs.js';
 import { DEPLOY_USAGE, RUN_COMMAND_USAGE } from './usage.js';
+import { type WaitDeps, waitForVerdict } from './wait.js';
 
 const REQUEST_OPTIONS = {
   ...TARGET_OPTIONS,
@@ -33,10 +30,7 @@ const REQUEST_OPTIONS = {
 } as const;
 
 /** What tests change: how often records are read, the clock, the clients. */
-export interface RequestDeps {
-  pollMs: number;
-  heartbeatMs: number;
-  now: () => number;
+export interface RequestDeps extends WaitDeps {
   clients?: AwsClients;
 }
 
@@ -124,124 +118,9 @@ async function request(kind: 'deploy' | 'run-command', argv: string[], deps: Req
     if (values.json) process.stdout.write(`${JSON.stringify({ requestId, environment: target.environment, sent: true }, null, 2)}\n`);
     return EXIT.ok;
   }
-  return wait({ kind, requestId, target, table, timeoutMs, json: values.json, print, clients, deps });
+  return waitForVerdict({ kind, requestId, target, table, timeoutMs, json: values.json, print, clients, deps });
 }
 
-async function wait(o: {
-  kind: 'deploy' | 'run-command';
-  requestId: string;
-  target: Target;
-  table: string;
-  timeoutMs: number;
-  json: boolean;
-  print: (line: string) => void;
-  clients: AwsClients;
-  deps: RequestDeps;
-}): Promise<number> {
-  const { DynamoDbStore } = await import('../src/adapters/aws/store.js');
-  const store = new DynamoDbStore(await o.clients.dynamodb(), { table: o.table, environment: o.target.environment });
-  const started = o.deps.now();
-  const result = await followRequest({
-    store,
-    environment: o.target.environment,
-    requestId: o.requestId,
-    pollMs: o.deps.pollMs,
-    heartbeatMs: o.deps.heartbeatMs,
-    deadline: started + o.timeoutMs,
-    now: o.deps.now,
-    print: (line) => o.print(dim(line)),
-    onLogLine: (line) => o.print(`  │ ${line.message}`),
-    followLog: (view, onLine) => followTaskLog(view, onLine, o.target, o.clients, o.deps.pollMs, o.print),
-  });
-  if (result.kind === 'timeout') {
-    const where = o.target.stack !== undefined ? `--stack ${o.target.stack}` : `--environment ${o.target.environment} --table ${o.table}`;
-    const state =
-      result.view !== undefined
-        ? `deployment ${result.view.id} is still ${result.view.status}`
-        : `request ${o.requestId} is not recorded yet`;
-    if (o.json)
-      process.stdout.write(`${JSON.stringify({ requestId: o.requestId, result: 'timeout', deployment: result.view }, null, 2)}\n`);
-    process.stderr.write(
-      `ecs-migrate: stopped waiting after ${formatDuration(o.timeoutMs)}: ${state}; it goes on (see: ecs-migrate status ${where})\n`,
-    );
-    return EXIT.timeout;
-  }
-  const view = result.view;
-  const ok = succeeded(view);
-  if (o.json) {
-    process.stdout.write(`${JSON.stringify({ requestId: o.requestId, result: ok ? 'succeeded' : 'failed', deployment: view }, null, 2)}\n`);
-    return ok ? EXIT.ok : EXIT.failed;
-  }
-  if (result.logLines === 0 && view.logTail.length > 0) {
-    o.print(`  log tail (last ${view.logTail.length} lines, from the record):`);
-    for (const line of view.logTail) o.print(`  │ ${line}`);
-  }
-  for (const line of verdictLines(view)) o.print(line);
-  return ok ? EXIT.ok : EXIT.failed;
-}
-
-/** The verdict: outcome, exit code, stop code, reason and rollout of an ended deployment. */
-export function verdictLines(view: DeploymentView): string[] {
-  const ok = succeeded(view);
-  const took =
-    view.endedAt !== undefined
-      ? ` in ${formatDuration(Date.parse(view.endedAt) - Date.parse(view.startedAt ?? view.launchedAt ?? view.createdAt))}`
-      : '';
-  const lines: string[] = [];
-  if (view.exitCode !== undefined || view.kind === 'command') lines.push(`exit code ${view.exitCode ?? 'none'}`);
-  if (view.stopCode !== undefined) lines.push(`stop code ${view.stopCode}`);
-  if (view.reason !== undefined) lines.push(`reason    ${view.reason}`);
-  if (view.kind === 'migration' && view.rollout !== undefined) lines.push(`rollout   ${view.rollout}`);
-  const headline =
-    view.kind === 'command'
-      ? ok
-        ? green(`✔ command succeeded${took}`)
-        : red(`✘ command ${view.outcome === 'succeeded' ? 'failed' : (view.outcome ?? 'failed')}${took}`)
-      : ok
-        ? green(`✔ migration succeeded${took}; rollout ${view.rollout ?? 'continued'}`)
-        : view.outcome === 'superseded'
-          ? yellow(`✘ superseded by ${view.supersededBy ?? 'a newer request'} before it ran`)
-          : red(`✘ ${view.outcome ?? 'failed'}${took}: rollout halted, the service stays on its revision`);
-  return [`${bold('deployment')} ${view.id}`, ...lines, headline];
-}
-
-async function followTaskLog(
-  view: DeploymentView,
-  onLine: (line: { timestamp: number; message: string }) => void,
-  target: Target,
-  clients: AwsClients,
-  pollMs: number,
-  print: (line: string) => void,
-): Promise<(() => Promise<void>) | undefined> {
-  const ecs = await clients.ecs();
-  const { DescribeTaskDefinitionCommand } = await import('@aws-sdk/client-ecs');
-  const location = await logLocationOf(view, target.container, (input) => ecs.send(new DescribeTaskDefinitionCommand(input))).catch(
-    () => undefined,
-  );
-  if (location === undefined) {
-    print(dim('(the task log location is unknown: the verdict will show the log tail the controller kept)'));
-    return undefined;
-  }
-  const logs = await clients.logs();
-  const identity = await callerIdentity(clients).catch(() => undefined);
-  const region = location.region ?? (await clients.region());
-  const partition = identity?.Arn?.split(':')[1] ?? 'aws';
-  const follower = new TaskLogFollower(logs, location, {
-    startTime: Date.parse(view.startedAt ?? view.launchedAt ?? view.createdAt) - 60_000,
-    pollMs,
-    ...(identity?.Account !== undefined
-      ? { logGroupArn: `arn:${partition}:logs:${region}:${identity.Account}:log-group:${location.group}` }
-      : {}),
-    onLine,
-    onFallback: (reason) => {
-      if (process.env.ECS_MIGRATE_DEBUG === '1') print(dim(`(live tail unavailable, polling FilterLogEvents: ${reason})`));
-    },
-  });
-  follower.start();
-  return () => follower.stop();
-}
-
-/** `--tag TAG`: the stack's repository (output RepositoryUri) at that tag. */
 function imageOfTag(target: Target, tag: string): string {
   if (target.repositoryUri === undefined)
     throw new CliUsageError('--tag needs --stack NAME (its RepositoryUri output); or pass --image URI');
@@ -254,22 +133,4 @@ function commandOf(line: string | undefined, positionals: string[], usage: strin
   const argv = line !== undefined ? splitCommand(line) : positionals;
   if (argv.length === 0) throw new CliUsageError(`run-command needs a command: run-command [options] -- CMD ARGS…\n${usage}`);
   return argv;
-}
-
-const identities = new WeakMap<AwsClients, Promise<{ Account?: string | undefined; Arn?: string | undefined }>>();
-
-function callerIdentity(clients: AwsClients): Promise<{ Account?: string | undefined; Arn?: string | undefined }> {
-  let found = identities.get(clients);
-  if (found === undefined) {
-    found = clients.sts().then((sts) => sts.send(new GetCallerIdentityCommand({})));
-    identities.set(clients, found);
-  }
-  return found;
-}
-
-/** requestedBy: the caller's ARN (STS GetCallerIdentity), so the history says who asked. */
-async function callerArn(clients: AwsClients): Promise<string> {
-  const { Arn } = await callerIdentity(clients);
-  if (Arn === undefined) throw new CliError('STS GetCallerIdentity returned no ARN: pass --requested-by WHO');
-  return Arn.slice(0, 256);
 }

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { type AwsClients, awsClients } from './aws-clients.js';
 import { AWS_OPTIONS, clientConfig } from './aws-context.js';
+import { callerArn } from './caller.js';
 import { CliError, EXIT } from './failure.js';
 import { CliUsageError } from './local-config.js';
 import { resolveTarget, TARGET_OPTIONS } from './stack.js';
@@ -80,10 +80,4 @@ async function send(
       `sent ${detailType} ${requestId} for ${target.environment}${extra.deploymentId !== undefined ? ` (deployment ${extra.deploymentId})` : ''}; the controller records the result in the history ("ecs-migrate history")\n`,
     );
   return EXIT.ok;
-}
-
-async function callerArn(clients: AwsClients): Promise<string> {
-  const { Arn } = await (await clients.sts()).send(new GetCallerIdentityCommand({}));
-  if (Arn === undefined) throw new CliError('STS GetCallerIdentity returned no ARN: pass --requested-by WHO');
-  return Arn.slice(0, 256);
 }
