@@ -22,15 +22,22 @@ export interface FollowDeps {
   heartbeatMs?: number;
   /** Consecutive failed reads of the records before giving up (default 5). */
   readAttempts?: number;
+  /** How long a request may stay unrecorded before waiting stops (default 5 minutes; the launcher records in seconds). */
+  unrecordedAfterMs?: number;
 }
 
-export type FollowResult = { kind: 'ended'; view: DeploymentView; logLines: number } | { kind: 'timeout'; view?: DeploymentView };
+export type FollowResult =
+  | { kind: 'ended'; view: DeploymentView; logLines: number }
+  | { kind: 'timeout'; view?: DeploymentView }
+  /** No deployment carries the request id after `unrecordedAfterMs`: the controller rejected or never got it. */
+  | { kind: 'unrecorded'; afterMs: number };
 
 /** Deployments looked at when searching the one a request created: newest first. */
 const SEARCH_DEPTH = 25;
 
 /** Follows the request's deployment from the records the controller writes, until it ends or the deadline. */
 export async function followRequest(deps: FollowDeps): Promise<FollowResult> {
+  const started = deps.now();
   let id: string | undefined;
   let last: DeploymentView | undefined;
   let lastSaid = '';
@@ -78,6 +85,8 @@ export async function followRequest(deps: FollowDeps): Promise<FollowResult> {
         say('unrecorded', `waiting for the controller to record request ${deps.requestId}`);
       }
       if (deps.now() >= deps.deadline) return last === undefined ? { kind: 'timeout' } : { kind: 'timeout', view: last };
+      const unrecordedAfterMs = deps.unrecordedAfterMs ?? 5 * 60_000;
+      if (last === undefined && deps.now() - started >= unrecordedAfterMs) return { kind: 'unrecorded', afterMs: unrecordedAfterMs };
       await new Promise((r) => setTimeout(r, Math.min(deps.pollMs, Math.max(0, deps.deadline - deps.now()))));
     }
   } finally {

@@ -13,6 +13,8 @@ export interface WaitDeps {
   pollMs: number;
   heartbeatMs: number;
   now: () => number;
+  /** How long a request may stay unrecorded (default 5 minutes). */
+  unrecordedAfterMs?: number;
 }
 
 /**
@@ -39,12 +41,20 @@ export async function waitForVerdict(o: {
     requestId: o.requestId,
     pollMs: o.deps.pollMs,
     heartbeatMs: o.deps.heartbeatMs,
+    ...(o.deps.unrecordedAfterMs !== undefined ? { unrecordedAfterMs: o.deps.unrecordedAfterMs } : {}),
     deadline: started + o.timeoutMs,
     now: o.deps.now,
     print: (line) => o.print(dim(line)),
     onLogLine: (line) => o.print(`  │ ${line.message}`),
     followLog: (view, onLine) => followTaskLog(view, onLine, o.target, o.clients, o.deps.pollMs, o.print),
   });
+  if (result.kind === 'unrecorded') {
+    if (o.json) process.stdout.write(`${JSON.stringify({ requestId: o.requestId, result: 'unrecorded' }, null, 2)}\n`);
+    process.stderr.write(
+      `ecs-migrate: no deployment recorded request ${o.requestId} within ${formatDuration(result.afterMs)}: the controller rejected it (an "Event Rejected" event on the stack's bus says why) or has not received it (see the launcher's log group /aws/lambda/ecs-migrate-${o.target.environment}-launch)\n`,
+    );
+    return EXIT.failed;
+  }
   if (result.kind === 'timeout') {
     const where = o.target.stack !== undefined ? `--stack ${o.target.stack}` : `--environment ${o.target.environment} --table ${o.table}`;
     const state =

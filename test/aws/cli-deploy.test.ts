@@ -254,6 +254,18 @@ describe('ecs-migrate on a deployed stack (moto)', () => {
     expect(printed()).toContain('✘ command failed');
   });
 
+  it('deploy --wait: a request the controller rejects is never recorded; waiting stops with the reason where to look', async () => {
+    const waiting = deployCommand(['--stack', STACK, '--tag', 'v3.0.0', '--command', 'db-drop-everything', '--wait'], {
+      ...FAST,
+      unrecordedAfterMs: 1500,
+    });
+    const rejected = await launch(await nextRequest(), lambdaContext('launch'));
+    expect(rejected.decisions[0]?.decision).toBe('reject');
+
+    expect(await waiting).toBe(1);
+    expect(err.join('')).toMatch(/no deployment recorded request cli-[0-9a-f-]+ within 2s: the controller rejected it/);
+  });
+
   it('refuses before sending: an environment the stack does not serve, a command outside AllowedCommands', async () => {
     await expect(deployCommand(['--stack', STACK, '--environment', 'stagign', '--tag', 'v1', '--wait'], FAST)).rejects.toThrow(
       'stack ecs-migrate-staging serves environment "staging", not "stagign"',

@@ -71,6 +71,13 @@ describe('followRequest', () => {
     await expect(followRequest({ ...base, store: broken, print: () => {} })).rejects.toThrow('socket hang up');
   });
 
+  it('stops when no deployment records the request in time (rejected, or never delivered)', async () => {
+    let t = 0;
+    const store = scriptedStore([{ env, deployments: [] }]);
+    const result = await followRequest({ ...base, store, unrecordedAfterMs: 3, now: () => t++, print: () => {} });
+    expect(result).toEqual({ kind: 'unrecorded', afterMs: 3 });
+  });
+
   it('returns at the deadline with what it last saw', async () => {
     let t = 0;
     const store = scriptedStore([{ env, deployments: [running] }]);
