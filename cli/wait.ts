@@ -35,6 +35,12 @@ export async function waitForVerdict(o: {
   const { DynamoDbStore } = await import('../src/adapters/aws/store.js');
   const store = new DynamoDbStore(await o.clients.dynamodb(), { table: o.table, environment: o.target.environment });
   const started = o.deps.now();
+  // Ctrl-C stops the waiting, not the deployment: say so, with the exit code of an interrupted command.
+  const interrupted = () => {
+    process.stderr.write(`\necs-migrate: stopped waiting; request ${o.requestId} goes on (see: ecs-migrate status)\n`);
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted);
   const result = await followRequest({
     store,
     environment: o.target.environment,
@@ -47,7 +53,7 @@ export async function waitForVerdict(o: {
     print: (line) => o.print(dim(line)),
     onLogLine: (line) => o.print(`  │ ${line.message}`),
     followLog: (view, onLine) => followTaskLog(view, onLine, o.target, o.clients, o.deps.pollMs, o.print),
-  });
+  }).finally(() => process.removeListener('SIGINT', interrupted));
   if (result.kind === 'unrecorded') {
     if (o.json) process.stdout.write(`${JSON.stringify({ requestId: o.requestId, result: 'unrecorded' }, null, 2)}\n`);
     process.stderr.write(
