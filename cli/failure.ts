@@ -44,6 +44,10 @@ export function describeFailure(error: unknown): { line: string; exitCode: numbe
   if (/AccessDenied|not authorized/i.test(text)) {
     return { line: `${firstLine(text)}: the caller's role lacks this permission (docs/deploy.md lists what the CLI needs)`, exitCode: 1 };
   }
+  const table = /DEPLOYMENTS_TABLE \("([^"]+)"\)/.exec(error instanceof Error ? error.message : '')?.[1];
+  if (table !== undefined && root instanceof Error && root.name === 'ResourceNotFoundException') {
+    return { line: `no deployments table "${table}" in this account and region: check --stack (or --table) and --region`, exitCode: 1 };
+  }
   if (error instanceof EcsMigrateError) {
     return {
       line: firstLine(error.message.replace(/ \(after the SDK's retries; the event will be retried\)|; the event will be retried/, '')),

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { logLocationOf, succeeded, viewOf } from '../../cli/deployment-view.js';
 import { formatDuration, parseDuration } from '../../cli/durations.js';
 import { describeFailure } from '../../cli/failure.js';
-import { TransientAwsError } from '../../src/errors.js';
+import { EcsMigrateError, TransientAwsError } from '../../src/errors.js';
 import { queuedDeployment, queueState, runningDeployment, SAMPLE_TASK, TD } from '../support/fixtures.js';
 
 describe('viewOf: the one reading of a deployment record', () => {
@@ -96,5 +96,14 @@ describe('durations and failures', () => {
       "dynamodb:Query failed: ThrottlingException: Rate exceeded (after the SDK's retries; the event will be retried)",
     );
     expect(describeFailure(throttled)).toEqual({ line: 'dynamodb:Query failed: ThrottlingException: Rate exceeded', exitCode: 1 });
+    const missing = Object.assign(new Error('Requested resource not found'), { name: 'ResourceNotFoundException' });
+    const noTable = new EcsMigrateError(
+      'dynamodb:GetItem failed: ResourceNotFoundException: Requested resource not found; check DEPLOYMENTS_TABLE ("nope") and its key schema',
+      { cause: missing },
+    );
+    expect(describeFailure(noTable)).toEqual({
+      line: 'no deployments table "nope" in this account and region: check --stack (or --table) and --region',
+      exitCode: 1,
+    });
   });
 });
