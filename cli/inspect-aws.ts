@@ -121,7 +121,12 @@ export async function stackLogs(values: Values, id: string, pollMs = 2000): Prom
     for await (const line of filterEvents(logs, location)) out(`  │ ${line.message}`);
     return 0;
   }
-  const follower = new TaskLogFollower(logs, location, { startTime: 0, pollMs, onLine: (l) => out(`  │ ${l.message}`) });
+  const follower = new TaskLogFollower(logs, location, {
+    startTime: 0,
+    pollMs,
+    onLine: (l) => out(`  │ ${l.message}`),
+    onReadError: (reason) => out(dim(`  (cannot read the log: ${reason})`)),
+  });
   follower.start();
   while (view.status !== 'ended') {
     await new Promise((r) => setTimeout(r, pollMs));

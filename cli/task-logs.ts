@@ -21,6 +21,8 @@ export interface FollowOptions {
   onLine: (line: LogLine) => void;
   /** Once, when live tail failed and polling took over (the reason). */
   onFallback?: (reason: string) => void;
+  /** Once per distinct reason, when the log cannot be read (e.g. no logs:FilterLogEvents permission). */
+  onReadError?: (reason: string) => void;
 }
 
 /**
@@ -52,14 +54,18 @@ export class TaskLogFollower {
     this.stopped = true;
     this.abort.abort();
     await this.loop;
-    await this.catchUp().catch(() => undefined);
+    await this.catchUp().catch((error: unknown) => this.readError(error));
   }
 
   private async run(): Promise<void> {
-    await this.catchUp().catch(() => undefined);
+    await this.catchUp().catch((error: unknown) => this.readError(error));
     if (this.options.logGroupArn !== undefined) {
       try {
-        while (!this.stopped) await this.liveTail(this.options.logGroupArn);
+        while (!this.stopped) {
+          await this.liveTail(this.options.logGroupArn);
+          // A session that ended: a new one after a pause, so a session closed at once never spins.
+          await sleep(this.options.pollMs, this.abort.signal);
+        }
         return;
       } catch (error) {
         if (this.stopped) return;
@@ -67,9 +73,18 @@ export class TaskLogFollower {
       }
     }
     while (!this.stopped) {
-      await this.catchUp().catch(() => undefined);
+      await this.catchUp().catch((error: unknown) => this.readError(error));
       await sleep(this.options.pollMs, this.abort.signal);
     }
+  }
+
+  private readonly reported = new Set<string>();
+
+  private readError(error: unknown): void {
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    if (this.reported.has(reason)) return;
+    this.reported.add(reason);
+    this.options.onReadError?.(reason);
   }
 
   /** One live-tail session, until it ends (returns) or fails (throws). */

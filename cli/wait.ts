@@ -141,6 +141,7 @@ async function followTaskLog(
       ? { logGroupArn: `arn:${partition}:logs:${region}:${identity.Account}:log-group:${location.group}` }
       : {}),
     onLine,
+    onReadError: (reason) => print(dim(`(cannot read the task log ${location.group} ${location.stream}: ${reason})`)),
     onFallback: (reason) => {
       if (process.env.ECS_MIGRATE_DEBUG === '1') print(dim(`(live tail unavailable, polling FilterLogEvents: ${reason})`));
     },
