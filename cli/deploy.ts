@@ -10,7 +10,6 @@ import { CliError, EXIT } from './failure.js';
 import { CliUsageError } from './local-config.js';
 import { requestEntry } from './request-entry.js';
 import { resolveTarget, TARGET_OPTIONS, type Target, tableOf } from './stack.js';
-import { DEPLOY_USAGE, RUN_COMMAND_USAGE } from './usage.js';
 import { type WaitDeps, waitForVerdict } from './wait.js';
 
 const REQUEST_OPTIONS = {
@@ -48,18 +47,18 @@ export function runCommandCommand(argv: string[], deps: Partial<RequestDeps> = {
 
 async function request(kind: 'deploy' | 'run-command', argv: string[], deps: RequestDeps): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options: REQUEST_OPTIONS, allowPositionals: true, strict: true });
-  const usage = kind === 'deploy' ? DEPLOY_USAGE : RUN_COMMAND_USAGE;
   const timeoutMs = parseDuration(values.timeout, '--timeout');
   const sources = [values.image, values.tag, values['task-definition']].filter((v) => v !== undefined);
   if (kind === 'deploy' && sources.length !== 1)
-    throw new CliUsageError(`deploy needs exactly one of --image, --tag or --task-definition\n${usage}`);
+    throw new CliUsageError(`deploy needs exactly one of --image, --tag or --task-definition (see ecs-migrate ${kind} --help)`);
   if (kind === 'run-command' && sources.length > 1)
     throw new CliUsageError('run-command takes at most one of --image, --tag or --task-definition');
   if (kind === 'run-command' && values.rerun) throw new CliUsageError('--rerun goes with deploy');
-  if (kind === 'deploy' && positionals.length > 0) throw new CliUsageError(`unexpected arguments: ${positionals.join(' ')}\n${usage}`);
+  if (kind === 'deploy' && positionals.length > 0)
+    throw new CliUsageError(`unexpected arguments: ${positionals.join(' ')} (see ecs-migrate ${kind} --help)`);
   const command =
     kind === 'run-command'
-      ? commandOf(values.command, positionals, usage)
+      ? commandOf(values.command, positionals)
       : values.command !== undefined
         ? splitCommand(values.command)
         : undefined;
@@ -128,9 +127,10 @@ function imageOfTag(target: Target, tag: string): string {
   return `${target.repositoryUri}:${tag}`;
 }
 
-function commandOf(line: string | undefined, positionals: string[], usage: string): string[] {
+function commandOf(line: string | undefined, positionals: string[]): string[] {
   if (line !== undefined && positionals.length > 0) throw new CliUsageError('give the command either after -- or with --command, not both');
   const argv = line !== undefined ? splitCommand(line) : positionals;
-  if (argv.length === 0) throw new CliUsageError(`run-command needs a command: run-command [options] -- CMD ARGS…\n${usage}`);
+  if (argv.length === 0)
+    throw new CliUsageError('run-command needs a command: ecs-migrate run-command [options] -- CMD ARGS… (see --help)');
   return argv;
 }

@@ -11,7 +11,6 @@ import { AWS_OPTIONS } from './aws-context.js';
 import { deploymentSummary, dim, logTailLines, statusText } from './format.js';
 import { CliUsageError } from './local-config.js';
 import { TARGET_OPTIONS } from './stack.js';
-import { LOGS_USAGE } from './usage.js';
 
 const common = {
   ...TARGET_OPTIONS,
@@ -97,7 +96,7 @@ export async function historyCommand(argv: string[]): Promise<number> {
 export async function logsCommand(argv: string[], deps: { pollMs?: number } = {}): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options: common, allowPositionals: true, strict: true });
   const id = positionals[0];
-  if (id === undefined) throw new CliUsageError(LOGS_USAGE);
+  if (id === undefined) throw new CliUsageError('logs needs a DEPLOYMENT_ID (see ecs-migrate history, and ecs-migrate logs --help)');
   if (onAws(values)) return (await import('./inspect-aws.js')).stackLogs(values, id, deps.pollMs);
   const { environment, layout, store } = await open(values);
   const d = (await store.loadDeployments([id]))[id];

@@ -7,7 +7,6 @@ import { callerArn } from './caller.js';
 import { CliError, EXIT } from './failure.js';
 import { CliUsageError } from './local-config.js';
 import { resolveTarget, TARGET_OPTIONS } from './stack.js';
-import { UNLOCK_USAGE } from './usage.js';
 
 /** Detail-types of the operator requests; the launcher's request rule matches them (template.yaml). */
 export const CANCEL_REQUEST = 'cancel-request';
@@ -38,9 +37,9 @@ export async function cancelCommand(argv: string[], clients?: AwsClients): Promi
 /** `unlock --reason TEXT`: an unlock-request; the reason is kept in the history. */
 export async function unlockCommand(argv: string[], clients?: AwsClients): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-  if (positionals.length > 0) throw new CliUsageError(`unexpected arguments: ${positionals.join(' ')}\n${UNLOCK_USAGE}`);
+  if (positionals.length > 0) throw new CliUsageError(`unexpected arguments: ${positionals.join(' ')} (see ecs-migrate unlock --help)`);
   if (values.reason === undefined || values.reason.trim() === '')
-    throw new CliUsageError(`unlock needs --reason TEXT (kept in the history)\n${UNLOCK_USAGE}`);
+    throw new CliUsageError('unlock needs --reason TEXT (kept in the history; see ecs-migrate unlock --help)');
   return send(UNLOCK_REQUEST, values, {}, clients);
 }
 

@@ -4,7 +4,6 @@ import { awsClients } from './aws-clients.js';
 import { AWS_OPTIONS, clientConfig } from './aws-context.js';
 import { CliUsageError } from './local-config.js';
 import { stackOutputs } from './stack.js';
-import { REPLAY_USAGE } from './usage.js';
 
 export async function replayCommand(argv: string[], given?: EventBridgeClient): Promise<number> {
   const { values } = parseArgs({
@@ -21,7 +20,7 @@ export async function replayCommand(argv: string[], given?: EventBridgeClient): 
     strict: true,
   });
   if ((values.archive === undefined && values.stack === undefined) || values.from === undefined || values.to === undefined)
-    throw new CliUsageError(REPLAY_USAGE);
+    throw new CliUsageError('replay needs --stack NAME (or --archive NAME), --from and --to (see ecs-migrate replay --help)');
   const from = new Date(values.from);
   const to = new Date(values.to);
   if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()) || from >= to)

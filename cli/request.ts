@@ -1,6 +1,5 @@
 import { deployCommand, type RequestDeps, runCommandCommand } from './deploy.js';
 import { CliUsageError } from './local-config.js';
-import { REQUEST_USAGE } from './usage.js';
 
 export { requestEntry } from './request-entry.js';
 
@@ -9,5 +8,5 @@ export function requestCommand(argv: string[], deps: Partial<RequestDeps> = {}):
   const [kind, ...rest] = argv;
   if (kind === 'deploy') return deployCommand(rest, deps);
   if (kind === 'run-command') return runCommandCommand(rest, deps);
-  throw new CliUsageError(REQUEST_USAGE);
+  throw new CliUsageError('request needs deploy or run-command: ecs-migrate request deploy … (see ecs-migrate deploy --help)');
 }
