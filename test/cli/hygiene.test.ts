@@ -79,6 +79,15 @@ describe('CLI hygiene', () => {
     expect(r.stderr).toBe(
       "ecs-migrate: Unknown option '--imgae'. To specify a positional argument starting with a '-', place it at the end of the command after '--', as in '-- \"--imgae\"; see --help\n",
     );
+    const results = await Promise.all([cli(['explain']), cli(['deploy', '--environment', 'staging']), cli(['logs', '--stack', 'x'])]);
+    expect(results.map((x) => [x.code, x.stderr.split('\n').length])).toEqual([
+      [2, 2],
+      [2, 2],
+      [2, 2],
+    ]);
+    expect(results[1]?.stderr).toBe(
+      'ecs-migrate: deploy needs exactly one of --image, --tag or --task-definition (see ecs-migrate deploy --help)\n',
+    );
     const timeout = await cli(['deploy', '--environment', 'staging', '--image', 'x:1', '--timeout', 'soon']);
     expect(timeout).toMatchObject({ code: 2, stderr: 'ecs-migrate: --timeout soon: expected a duration such as 45m, 2h or 90s\n' });
   });
