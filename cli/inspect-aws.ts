@@ -82,7 +82,7 @@ export async function stackHistory(values: Values, limit: number): Promise<numbe
   }
   if (list.length === 0) out(`no deployments yet in ${target.environment}`);
   for (const v of list) {
-    const who = v.trigger.requestedBy !== undefined ? ` by ${v.trigger.requestedBy.split('/').pop()}` : '';
+    const who = v.trigger.requestedBy !== undefined ? ` by ${shortWho(v.trigger.requestedBy)}` : '';
     out(
       `${v.id}  ${outcomeText(v).padEnd(10)} ${v.kind.padEnd(9)} ${v.trigger.type.padEnd(14)}${who}  ${v.reason ?? v.history.at(-1)?.note ?? ''}`,
     );
@@ -189,4 +189,16 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const all: T[] = [];
   for await (const item of items) all.push(item);
   return all;
+}
+
+/**
+ * Who asked, short enough for one history line: `role/session` of an assumed-role ARN, the user of an IAM
+ * user ARN, anything else as given (cut at 40 characters).
+ */
+export function shortWho(requestedBy: string): string {
+  const assumed = /^arn:aws[a-z-]*:sts::\d{12}:assumed-role\/(.+)$/.exec(requestedBy)?.[1];
+  if (assumed !== undefined) return assumed;
+  const user = /^arn:aws[a-z-]*:(?:iam|sts)::\d{12}:user\/(?:.*\/)?([^/]+)$/.exec(requestedBy)?.[1];
+  if (user !== undefined) return user;
+  return requestedBy.length > 40 ? `${requestedBy.slice(0, 39)}…` : requestedBy;
 }

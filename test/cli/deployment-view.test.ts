@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { logLocationOf, succeeded, viewOf } from '../../cli/deployment-view.js';
 import { formatDuration, parseDuration } from '../../cli/durations.js';
 import { describeFailure } from '../../cli/failure.js';
+import { shortWho } from '../../cli/inspect-aws.js';
 import { EcsMigrateError, TransientAwsError } from '../../src/errors.js';
 import { queuedDeployment, queueState, runningDeployment, SAMPLE_TASK, TD } from '../support/fixtures.js';
 
@@ -68,6 +69,15 @@ describe('viewOf: the one reading of a deployment record', () => {
     // A recorded location wins, and ECS is not asked.
     const recorded = { ...view, log: { group: 'g', stream: 's' } };
     expect(await logLocationOf(recorded, 'app', () => Promise.reject(new Error('not called')))).toEqual({ group: 'g', stream: 's' });
+  });
+});
+
+describe('history lines', () => {
+  it('say who asked in short: role/session, the IAM user, or the text given', () => {
+    expect(shortWho('arn:aws:sts::123456789012:assumed-role/shop-api-deploy/gh-9812')).toBe('shop-api-deploy/gh-9812');
+    expect(shortWho('arn:aws:iam::123456789012:user/ops/alice')).toBe('alice');
+    expect(shortWho('alice@laptop')).toBe('alice@laptop');
+    expect(shortWho(`github-actions/${'x'.repeat(60)}`)).toHaveLength(40);
   });
 });
 
