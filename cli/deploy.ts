@@ -117,7 +117,9 @@ async function request(kind: 'deploy' | 'run-command', argv: string[], deps: Req
     if (values.json) process.stdout.write(`${JSON.stringify({ requestId, environment: target.environment, sent: true }, null, 2)}\n`);
     return EXIT.ok;
   }
-  return waitForVerdict({ kind, requestId, target, table, timeoutMs, json: values.json, print, clients, deps });
+  // A repeat is recognised by image for the stack's own migration command only (a --command or --rerun is new work).
+  const repeatable = kind === 'deploy' && !values.rerun && values.command === undefined ? image : undefined;
+  return waitForVerdict({ kind, requestId, image: repeatable, target, table, timeoutMs, json: values.json, print, clients, deps });
 }
 
 function imageOfTag(target: Target, tag: string): string {

@@ -24,13 +24,23 @@ export interface FollowDeps {
   readAttempts?: number;
   /** How long a request may stay unrecorded before waiting stops (default 5 minutes; the launcher records in seconds). */
   unrecordedAfterMs?: number;
+  /**
+   * The image a deploy-request asks for. The controller records no deployment for a request that repeats work
+   * in progress or already done (it "ignores" it): a deployment of the same image that is active or queued is
+   * followed instead, and an image the last successful deployment deployed ends the wait as already deployed.
+   */
+  image?: string;
+  /** How long an unrecorded request waits before it is taken as a repeat of work in progress or done (default 30 s). */
+  repeatAfterMs?: number;
 }
 
 export type FollowResult =
   | { kind: 'ended'; view: DeploymentView; logLines: number }
   | { kind: 'timeout'; view?: DeploymentView }
   /** No deployment carries the request id after `unrecordedAfterMs`: the controller rejected or never got it. */
-  | { kind: 'unrecorded'; afterMs: number };
+  | { kind: 'unrecorded'; afterMs: number }
+  /** The image is the one the last successful deployment deployed: the controller had nothing to do. */
+  | { kind: 'already-deployed'; deploymentId: string; at: string };
 
 /** Deployments looked at when searching the one a request created: newest first. */
 const SEARCH_DEPTH = 25;
@@ -55,7 +65,18 @@ export async function followRequest(deps: FollowDeps): Promise<FollowResult> {
     for (;;) {
       let view: DeploymentView | undefined;
       try {
-        view = id === undefined ? await findByRequest(deps) : await load(deps, id);
+        if (id === undefined) {
+          const found = await findByRequest(deps);
+          view = found.view;
+          // Unrecorded for a while although the launcher records within seconds: a repeat it ignored.
+          const repeat = view === undefined && deps.now() - started >= (deps.repeatAfterMs ?? 30_000);
+          if (repeat && found.sameImage !== undefined) {
+            view = found.sameImage;
+            deps.print(`${deps.image} is already being deployed by ${view.id} (a repeated request is not recorded): following it`);
+          } else if (repeat && found.lastSucceeded !== undefined) {
+            return { kind: 'already-deployed', ...found.lastSucceeded };
+          }
+        } else view = await load(deps, id);
         failures = 0;
       } catch (error) {
         // A long wait outlives a network blip or a throttled read: a few failed reads in a row are retried.
@@ -94,13 +115,22 @@ export async function followRequest(deps: FollowDeps): Promise<FollowResult> {
   }
 }
 
-async function findByRequest(deps: FollowDeps): Promise<DeploymentView | undefined> {
+async function findByRequest(deps: FollowDeps): Promise<{
+  view?: DeploymentView;
+  sameImage?: DeploymentView;
+  lastSucceeded?: { deploymentId: string; at: string };
+}> {
   const [env, list] = await Promise.all([
     deps.store.loadEnvironment(deps.environment),
     deps.store.listDeployments(deps.environment, SEARCH_DEPTH),
   ]);
-  const record = list.map((d) => viewOf(d, env)).find((v) => v.trigger.requestId === deps.requestId);
-  return record;
+  const views = list.map((d) => viewOf(d, env));
+  const view = views.find((v) => v.trigger.requestId === deps.requestId);
+  if (view !== undefined || deps.image === undefined) return view !== undefined ? { view } : {};
+  const sameImage = views.find((v) => v.kind === 'migration' && v.status !== 'ended' && v.image === deps.image);
+  if (sameImage !== undefined) return { sameImage };
+  const last = env.lastSucceeded;
+  return last !== undefined && last.image === deps.image ? { lastSucceeded: { deploymentId: last.deploymentId, at: last.at } } : {};
 }
 
 async function load(deps: FollowDeps, id: string): Promise<DeploymentView | undefined> {

@@ -40,7 +40,9 @@ export const INSPECT_USAGE = `${STATUS_USAGE}\n\n${HISTORY_USAGE}\n\n${LOGS_USAG
 const WAIT_OPTIONS = `  --wait             follow the request to its end: queued behind which deployment, launching, running (with
                      the task's log), then the verdict. Exit 0 when the rollout continued (run-command: the
                      command exited 0), 1 when halted or failed, 124 when --timeout passed (the deployment goes on).
-                     A request no deployment records within 5 minutes (the controller rejected it) ends with 1;
+                     A repeat of a deployment in progress follows that one; a repeat of the deployed image ends
+                     with 0 (already deployed). A request no deployment records within 5 minutes (the
+                     controller rejected it) ends with 1;
                      Ctrl-C stops waiting (130), not the deployment
   --timeout DURATION how long --wait waits (default 45m; e.g. 90s, 45m, 2h)
   --request-id ID    default cli-<uuid>;  --requested-by WHO  default: the caller's ARN (STS GetCallerIdentity)

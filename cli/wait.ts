@@ -15,6 +15,8 @@ export interface WaitDeps {
   now: () => number;
   /** How long a request may stay unrecorded (default 5 minutes). */
   unrecordedAfterMs?: number;
+  /** How long an unrecorded request waits before it is taken as a repeat of work in progress or done (default 30 s). */
+  repeatAfterMs?: number;
 }
 
 /**
@@ -24,6 +26,8 @@ export interface WaitDeps {
 export async function waitForVerdict(o: {
   kind: 'deploy' | 'run-command';
   requestId: string;
+  /** The image of a deploy-request (not a rerun): a repeat of work in progress or done is recognised. */
+  image?: string | undefined;
   target: Target;
   table: string;
   timeoutMs: number;
@@ -48,12 +52,26 @@ export async function waitForVerdict(o: {
     pollMs: o.deps.pollMs,
     heartbeatMs: o.deps.heartbeatMs,
     ...(o.deps.unrecordedAfterMs !== undefined ? { unrecordedAfterMs: o.deps.unrecordedAfterMs } : {}),
+    ...(o.deps.repeatAfterMs !== undefined ? { repeatAfterMs: o.deps.repeatAfterMs } : {}),
+    ...(o.image !== undefined ? { image: o.image } : {}),
     deadline: started + o.timeoutMs,
     now: o.deps.now,
     print: (line) => o.print(dim(line)),
     onLogLine: (line) => o.print(`  │ ${line.message}`),
     followLog: (view, onLine) => followTaskLog(view, onLine, o.target, o.clients, o.deps.pollMs, o.print),
   }).finally(() => process.removeListener('SIGINT', interrupted));
+  if (result.kind === 'already-deployed') {
+    if (o.json)
+      process.stdout.write(
+        `${JSON.stringify({ requestId: o.requestId, result: 'already-deployed', deploymentId: result.deploymentId }, null, 2)}\n`,
+      );
+    o.print(
+      green(
+        `✔ already deployed: ${result.deploymentId} migrated and rolled out this image at ${result.at}; nothing to do (--rerun runs it again)`,
+      ),
+    );
+    return EXIT.ok;
+  }
   if (result.kind === 'unrecorded') {
     if (o.json) process.stdout.write(`${JSON.stringify({ requestId: o.requestId, result: 'unrecorded' }, null, 2)}\n`);
     process.stderr.write(

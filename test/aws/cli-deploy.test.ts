@@ -216,6 +216,35 @@ describe('ecs-migrate on a deployed stack (moto)', () => {
     expect(printed()).toMatch(/queued behind \d{8}-\d{6}-[0-9a-f]{8}[\s\S]*running task[\s\S]*✔ migration succeeded/);
   });
 
+  it('deploy --wait of an image in progress follows that deployment; of the deployed image, ends as already deployed', async () => {
+    // Prepare: a deployment of v1.8.0 is running.
+    expect(await deployCommand(['--stack', STACK, '--tag', 'v1.8.0'], FAST)).toBe(0);
+    const first = await launch(await nextRequest(), lambdaContext('launch'));
+    const firstId = first.decisions[0]?.deploymentId ?? '';
+    const task = await onlyTask();
+
+    // Act: the same image again (a re-run CI job). The controller ignores the repeat and records nothing for it.
+    const again = deployCommand(['--stack', STACK, '--tag', 'v1.8.0', '--wait'], { ...FAST, repeatAfterMs: 500 });
+    const ignored = await launch(await nextRequest(), lambdaContext('launch'));
+    expect(ignored.decisions[0]).toMatchObject({ decision: 'ignore', reason: expect.stringContaining('already in progress') });
+    await until('following the running deployment', () => printed().includes(`is already being deployed by ${firstId}`));
+    await watch(taskStoppedEvent(task, 0), lambdaContext('watch'));
+
+    // Assess
+    expect(await again).toBe(0);
+    expect(printed()).toContain('✔ migration succeeded');
+
+    // Act: once more, now that it is deployed.
+    out.length = 0;
+    const done = deployCommand(['--stack', STACK, '--tag', 'v1.8.0', '--wait'], { ...FAST, repeatAfterMs: 500 });
+    const nothing = await launch(await nextRequest(), lambdaContext('launch'));
+    expect(nothing.decisions[0]).toMatchObject({ decision: 'ignore', reason: expect.stringContaining('already deployed') });
+
+    // Assess
+    expect(await done).toBe(0);
+    expect(printed()).toContain(`✔ already deployed: ${firstId} migrated and rolled out this image`);
+  });
+
   it('deploy --wait --timeout: exits 124 and says the deployment goes on', async () => {
     const waiting = deployCommand(['--stack', STACK, '--tag', 'v1.5.0', '--wait', '--timeout', '2s'], FAST);
     await launch(await nextRequest(), lambdaContext('launch'));
