@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The `ecs-migrate` command. In a checkout it runs the TypeScript source through tsx, so it is never older
-// than the code; a packaged install, which ships only the bundle from `npm run build`, runs dist/cli/index.mjs.
+// `./bin/ecs-migrate.mjs` in a checkout: runs the TypeScript source through tsx (a dev dependency), so it is
+// never older than the code. The installed command is the bundle (package.json "bin": dist/cli/index.mjs,
+// built by `npm run build` and by `npm pack`'s prepack), which needs no tsx.
 import { existsSync } from 'node:fs';
 
 const source = new URL('../cli/main.ts', import.meta.url);

@@ -5,7 +5,6 @@ import { statusOf } from '../src/core/deployment.js';
 import { parseInput } from '../src/core/parse.js';
 import { type ControllerState, emptyEnvironment } from '../src/core/state.js';
 import { CliUsageError, readConfigFile, readJsonFile, readTextFile, validConfig } from './local-config.js';
-import { EXPLAIN_USAGE } from './usage.js';
 
 /** Parse + decide, never execute. Any file content gets an answer; only an unreadable file is an error (exit 2). */
 export async function explainCommand(argv: string[]): Promise<number> {
@@ -15,7 +14,8 @@ export async function explainCommand(argv: string[]): Promise<number> {
     allowPositionals: true,
     strict: true,
   });
-  if (values.config === undefined || positionals.length !== 1) throw new CliUsageError(EXPLAIN_USAGE);
+  if (values.config === undefined || positionals.length !== 1)
+    throw new CliUsageError('explain needs --config FILE and one EVENT.json (see ecs-migrate explain --help)');
   const config = validConfig(await readConfigFile(values.config));
   const eventPath = positionals[0] as string;
   const text = await readTextFile(eventPath, 'event file');

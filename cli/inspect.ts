@@ -7,36 +7,29 @@ import { LocalStore } from '../src/adapters/local/store.js';
 import { type Deployment, statusOf, taskOf } from '../src/core/deployment.js';
 import { LocalLayout } from '../src/local/layout.js';
 import type { Store } from '../src/ports.js';
+import { AWS_OPTIONS } from './aws-context.js';
 import { deploymentSummary, dim, logTailLines, statusText } from './format.js';
 import { CliUsageError } from './local-config.js';
-import { INSPECT_USAGE } from './usage.js';
+import { TARGET_OPTIONS } from './stack.js';
 
 const common = {
-  environment: { type: 'string' },
+  ...TARGET_OPTIONS,
+  ...AWS_OPTIONS,
   'state-dir': { type: 'string', default: '.ecs-migrate' },
   json: { type: 'boolean', default: false },
   limit: { type: 'string', default: '20' },
-  table: { type: 'string' },
+  follow: { type: 'boolean', default: false },
 } as const;
 
-/** The environment to inspect: --environment, or the only one under the state directory; on AWS with --table. */
+/** A deployed stack (--stack or --table), else local mode's state directory. */
+const onAws = (values: { stack?: string | undefined; table?: string | undefined }) =>
+  values.stack !== undefined || values.table !== undefined;
+
+/** The local environment to inspect: --environment, or the only one under the state directory. */
 async function open(values: {
-  environment?: string;
+  environment?: string | undefined;
   'state-dir': string;
-  table?: string;
-}): Promise<{ environment: string; store: Store; layout?: LocalLayout }> {
-  if (values.table !== undefined) {
-    if (values.environment === undefined) throw new CliUsageError('--table needs --environment');
-    // Loaded only here: inspecting local state never loads the AWS SDK.
-    const [{ DynamoDBClient }, { DynamoDbStore }] = await Promise.all([
-      import('@aws-sdk/client-dynamodb'),
-      import('../src/adapters/aws/store.js'),
-    ]);
-    return {
-      environment: values.environment,
-      store: new DynamoDbStore(new DynamoDBClient({}), { table: values.table, environment: values.environment }),
-    };
-  }
+}): Promise<{ environment: string; store: Store; layout: LocalLayout }> {
   const root = resolve(values['state-dir']);
   let environment = values.environment;
   if (environment === undefined) {
@@ -56,9 +49,10 @@ async function open(values: {
 
 export async function statusCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: common, strict: true });
+  if (onAws(values)) return (await import('./inspect-aws.js')).stackStatus(values);
   const { environment, layout, store } = await open(values);
   const env = await store.loadEnvironment(environment);
-  const service = layout !== undefined ? await readJson<LocalService>(layout.serviceFile) : undefined;
+  const service = await readJson<LocalService>(layout.serviceFile);
   const ids = [env.active?.deploymentId, env.queued].filter((id): id is string => id !== undefined);
   const found = await store.loadDeployments(ids);
   if (values.json) {
@@ -68,8 +62,8 @@ export async function statusCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const line = (label: string, value: string) => process.stdout.write(`${label.padEnd(15)}${value}\n`);
-  line('environment', `${environment} ${dim(`(${layout?.envDir ?? values.table})`)}`);
-  if (layout !== undefined) line('service', service?.taskDefinitionArn ?? 'not created yet: run "ecs-migrate local --app DIR"');
+  line('environment', `${environment} ${dim(`(${layout.envDir})`)}`);
+  line('service', service?.taskDefinitionArn ?? 'not created yet: run "ecs-migrate local --app DIR"');
   line(
     'running',
     env.active !== undefined
@@ -90,6 +84,7 @@ export async function historyCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: common, strict: true });
   const limit = Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1) throw new CliUsageError(`--limit ${values.limit}: expected a whole number ≥ 1`);
+  if (onAws(values)) return (await import('./inspect-aws.js')).stackHistory(values, limit);
   const { environment, store } = await open(values);
   const list = await store.listDeployments(environment, limit);
   if (values.json) {
@@ -102,17 +97,18 @@ export async function historyCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
-export async function logsCommand(argv: string[]): Promise<number> {
+/** `deps.pollMs`: how often `--follow` reads (tests make it short). */
+export async function logsCommand(argv: string[], deps: { pollMs?: number } = {}): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options: common, allowPositionals: true, strict: true });
   const id = positionals[0];
-  if (id === undefined) throw new CliUsageError(INSPECT_USAGE);
+  if (id === undefined) throw new CliUsageError('logs needs a DEPLOYMENT_ID (see ecs-migrate history, and ecs-migrate logs --help)');
+  if (onAws(values)) return (await import('./inspect-aws.js')).stackLogs(values, id, deps.pollMs);
   const { environment, layout, store } = await open(values);
   const d = (await store.loadDeployments([id]))[id];
   if (d === undefined) throw new CliUsageError(`no deployment ${id} in environment ${environment}`);
   for (const line of deploymentSummary(d)) process.stdout.write(`${line}\n`);
   const taskId = taskOf(d)?.split('/').pop();
-  const text =
-    taskId !== undefined && layout !== undefined ? await readFile(layout.taskLogFile(taskId), 'utf8').catch(() => undefined) : undefined;
+  const text = taskId !== undefined ? await readFile(layout.taskLogFile(taskId), 'utf8').catch(() => undefined) : undefined;
   if (text !== undefined) process.stdout.write(`  task log:\n${text.replace(/^/gm, '    │ ')}\n`);
   else for (const line of logTailLines(d)) process.stdout.write(`${line}\n`);
   return 0;

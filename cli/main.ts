@@ -1,61 +1,115 @@
 #!/usr/bin/env node
-import { ConfigError } from '../src/errors.js';
-import { endQuietlyOnClosedPipe } from './epipe.js';
+// The AWS SDK warns on every run under Node 20 that its 2027 releases will need Node 22: noise in a CLI's
+// output (and in CI logs). Set before any client exists; a user who sets the variable (to anything) decides.
+if (!process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED) process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+import { describeFailure, EXIT } from './failure.js';
 import { CliUsageError } from './local-config.js';
-import { EXPLAIN_USAGE, INSPECT_USAGE, LOCAL_USAGE, REPLAY_USAGE, REQUEST_USAGE } from './usage.js';
+import {
+  CANCEL_USAGE,
+  DEPLOY_USAGE,
+  EXPLAIN_USAGE,
+  HISTORY_USAGE,
+  LOCAL_USAGE,
+  LOGS_USAGE,
+  REPLAY_USAGE,
+  REQUEST_USAGE,
+  RUN_COMMAND_USAGE,
+  STATUS_USAGE,
+  UNLOCK_USAGE,
+} from './usage.js';
+import { VERSION } from './version.js';
 
-const USAGE = `ecs-migrate — run database migrations as an ECS task; roll the service out only when they succeed.
+interface Command {
+  usage: string;
+  run: (argv: string[]) => Promise<number>;
+}
 
-${LOCAL_USAGE}
-
-${EXPLAIN_USAGE}
-
-${INSPECT_USAGE}
-
-${REQUEST_USAGE}
-
-${REPLAY_USAGE}
-
-Exit codes: 0 done (rollout continued), 1 rollout halted or command failed, 2 usage or unreadable input.`;
-
-/** Each command is loaded when it is used: `local` and `explain` never load the AWS SDK. */
-const commands: Record<string, (argv: string[]) => Promise<number>> = {
-  local: async (argv) => (await import('./local.js')).localCommand(argv),
-  explain: async (argv) => (await import('./explain.js')).explainCommand(argv),
-  status: async (argv) => (await import('./inspect.js')).statusCommand(argv),
-  history: async (argv) => (await import('./inspect.js')).historyCommand(argv),
-  logs: async (argv) => (await import('./inspect.js')).logsCommand(argv),
-  request: async (argv) => (await import('./request.js')).requestCommand(argv),
-  replay: async (argv) => (await import('./replay.js')).replayCommand(argv),
+/** Each command is loaded when it is used: `local`, `explain` and `--help` never load the AWS SDK. */
+const commands: Record<string, Command> = {
+  deploy: { usage: DEPLOY_USAGE, run: async (argv) => (await import('./deploy.js')).deployCommand(argv) },
+  'run-command': { usage: RUN_COMMAND_USAGE, run: async (argv) => (await import('./deploy.js')).runCommandCommand(argv) },
+  status: { usage: STATUS_USAGE, run: async (argv) => (await import('./inspect.js')).statusCommand(argv) },
+  history: { usage: HISTORY_USAGE, run: async (argv) => (await import('./inspect.js')).historyCommand(argv) },
+  logs: { usage: LOGS_USAGE, run: async (argv) => (await import('./inspect.js')).logsCommand(argv) },
+  cancel: { usage: CANCEL_USAGE, run: async (argv) => (await import('./operator-requests.js')).cancelCommand(argv) },
+  unlock: { usage: UNLOCK_USAGE, run: async (argv) => (await import('./operator-requests.js')).unlockCommand(argv) },
+  local: { usage: LOCAL_USAGE, run: async (argv) => (await import('./local.js')).localCommand(argv) },
+  explain: { usage: EXPLAIN_USAGE, run: async (argv) => (await import('./explain.js')).explainCommand(argv) },
+  replay: { usage: REPLAY_USAGE, run: async (argv) => (await import('./replay.js')).replayCommand(argv) },
+  request: { usage: REQUEST_USAGE, run: async (argv) => (await import('./request.js')).requestCommand(argv) },
 };
+
+const USAGE = `ecs-migrate ${VERSION} — run database migrations as an ECS task; roll the service out only when they succeed.
+
+Usage: ecs-migrate COMMAND [options]     ecs-migrate COMMAND --help     ecs-migrate --version
+
+On a deployed stack:
+  deploy       send a deploy-request; --wait follows it to the verdict with the task's log
+  run-command  run an allowed command as a task; --wait prints its log and exit code
+  status       the environment: services, active and queued deployment, last result
+  history      the environment's deployments, newest first
+  logs         a deployment and the full log of its task (--follow)
+  cancel       ask the controller to cancel a deployment
+  unlock       ask the controller to release a lock whose deployment is lost
+  replay       replay archived trigger events
+On this machine:
+  local        run the whole flow locally against an embedded Postgres
+  explain      what the controller would do with an event, and why (dry run)
+
+Global options: --help, --version, --debug (stack traces on errors).
+Exit codes: 0 done (rollout continued; the command exited 0), 1 rollout halted, command failed or an AWS call
+failed, 2 usage or unreadable input, 124 --timeout reached while waiting (the deployment goes on).`;
+
+/** `--help`/`-h` before a `--` asks for help: the command's own options stay free to use anything after it. */
+function wantsHelp(argv: string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h');
+}
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V' || name === 'version') {
+    process.stdout.write(`ecs-migrate ${VERSION}\n`);
+    return EXIT.ok;
+  }
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
-    process.stdout.write(`${USAGE}\n`);
-    return name === undefined ? 2 : 0;
+    const topic = name === 'help' && rest[0] !== undefined ? commands[rest[0]] : undefined;
+    process.stdout.write(`${topic?.usage ?? USAGE}\n`);
+    return name === undefined ? EXIT.usage : EXIT.ok;
   }
   const command = commands[name];
-  if (command === undefined) throw new CliUsageError(`unknown command "${name}"; commands: ${Object.keys(commands).join(', ')}`);
-  return command(rest);
+  if (command === undefined)
+    throw new CliUsageError(`unknown command "${name}"; commands: ${Object.keys(commands).join(', ')} (see --help)`);
+  if (wantsHelp(rest)) {
+    process.stdout.write(`${command.usage}\n`);
+    return EXIT.ok;
+  }
+  return command.run(rest);
 }
 
-endQuietlyOnClosedPipe();
-main(process.argv.slice(2)).then(
+// `ecs-migrate history | head`: a closed pipe ends the output, not the process with a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
+const args = process.argv.slice(2);
+const debugAt = args.indexOf('--debug');
+const debug = (debugAt !== -1 && (args.indexOf('--') === -1 || debugAt < args.indexOf('--'))) || process.env.ECS_MIGRATE_DEBUG === '1';
+if (debugAt !== -1 && debug) args.splice(debugAt, 1);
+// Commands print their own diagnostics (e.g. why live tail fell back to polling) under --debug.
+if (debug) process.env.ECS_MIGRATE_DEBUG = '1';
+
+main(args).then(
   (code) => {
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (
-      error instanceof CliUsageError ||
-      error instanceof ConfigError ||
-      (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))
-    ) {
-      process.stderr.write(`ecs-migrate: ${error.message}\n`);
-      process.exitCode = 2;
-      return;
-    }
-    process.stderr.write(`ecs-migrate: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = 1;
+    const { line, exitCode } = describeFailure(error);
+    process.stderr.write(`ecs-migrate: ${line}\n`);
+    if (debug && error instanceof Error)
+      process.stderr.write(`${error.stack ?? ''}\n${error.cause instanceof Error ? `cause: ${error.cause.stack}\n` : ''}`);
+    process.exitCode = exitCode;
   },
 );

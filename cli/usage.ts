@@ -21,21 +21,71 @@ export const EXPLAIN_USAGE = `ecs-migrate explain --config FILE [--state FILE] [
   --state  a JSON ControllerState ({ env, deployments, service }); default: an idle environment whose
            service runs "(the service's current task definition)"`;
 
-export const INSPECT_USAGE = `ecs-migrate status  [--environment ENV] [--state-dir DIR | --table TABLE] [--json]
-ecs-migrate history [--environment ENV] [--state-dir DIR | --table TABLE] [--limit N] [--json]
-ecs-migrate logs DEPLOYMENT_ID [--environment ENV] [--state-dir DIR | --table TABLE]
-  Inspect local mode's state in ./.ecs-migrate (--environment: needed when several apps ran here), or with
-  --table a deployed stack's deployments table (stack output DeploymentsTableName; --environment required).`;
+const STACK_OPTIONS = `  --stack NAME       the ecs-migrate stack of the environment: its CloudFormation outputs name the table, bus,
+                     source, log group and environment (or give --environment, --table, --bus, --source)
+  --profile, --region  as for the AWS CLI (or AWS_PROFILE, AWS_REGION)
+  --json             machine-readable output`;
 
-export const REQUEST_USAGE = `ecs-migrate request deploy --environment ENV (--image URI | --task-definition ARN) [--command "CMD ARGS"] [--rerun]
-ecs-migrate request run-command --environment ENV --command "CMD ARGS" [--image URI | --task-definition ARN]
-    [--source SOURCE] [--bus BUS] [--request-id ID] [--requested-by WHO] [--dry-run]
-  Sends a deploy-request or run-command event to a deployed stack (EventBridge PutEvents, the CLI's AWS
-  credentials and region). --source is the stack's EventSource (default ecs-migrate); --bus the stack's request bus
-  (stack output RequestBusName; default ecs-migrate-ENV-requests). --dry-run prints the event instead of sending it.`;
+export const STATUS_USAGE = `ecs-migrate status  (--stack NAME | --environment ENV --table TABLE) [--json]
+ecs-migrate status  [--environment ENV] [--state-dir DIR] [--json]          (local mode)
+  The environment: gated services, active and queued deployment, the last result.
+${STACK_OPTIONS}`;
 
-export const REPLAY_USAGE = `ecs-migrate replay --archive NAME --from ISO-TIME --to ISO-TIME [--name REPLAY_NAME]
+export const HISTORY_USAGE = `ecs-migrate history (--stack NAME | --environment ENV --table TABLE) [--limit N] [--json]
+ecs-migrate history [--environment ENV] [--state-dir DIR] [--limit N] [--json]  (local mode)
+  The environment's deployments, newest first (default 20).
+${STACK_OPTIONS}`;
+
+export const LOGS_USAGE = `ecs-migrate logs DEPLOYMENT_ID (--stack NAME | --environment ENV --table TABLE) [--follow] [--json]
+ecs-migrate logs DEPLOYMENT_ID [--environment ENV] [--state-dir DIR]        (local mode)
+  The deployment and the full CloudWatch log of its task (not only the stored tail); --follow keeps
+  printing new lines until the deployment ends.
+${STACK_OPTIONS}`;
+
+export const INSPECT_USAGE = `${STATUS_USAGE}\n\n${HISTORY_USAGE}\n\n${LOGS_USAGE}`;
+
+const WAIT_OPTIONS = `  --wait             follow the request to its end: queued behind which deployment, launching, running (with
+                     the task's log), then the verdict. Exit 0 when the rollout continued (run-command: the
+                     command exited 0), 1 when halted or failed, 124 when --timeout passed (the deployment goes on).
+                     A repeat of a deployment in progress follows that one; a repeat of the deployed image ends
+                     with 0 (already deployed). A request no deployment records within 5 minutes (the
+                     controller rejected it) ends with 1;
+                     Ctrl-C stops waiting (130), not the deployment
+  --timeout DURATION how long --wait waits (default 45m; e.g. 90s, 45m, 2h)
+  --request-id ID    default cli-<uuid>;  --requested-by WHO  default: the caller's ARN (STS GetCallerIdentity)
+  --dry-run          print the event instead of sending it`;
+
+export const DEPLOY_USAGE = `ecs-migrate deploy (--image URI | --tag TAG | --task-definition ARN) (--stack NAME | --environment ENV)
+    [--command "CMD ARGS"] [--rerun] [--wait] [--timeout 45m] [--json]
+  Sends a deploy-request (EventBridge PutEvents) to the stack: migrate, then roll the service out.
+  --tag TAG          the stack's repository (output RepositoryUri) at TAG
+  --rerun            run again even if this image has already been migrated
+${WAIT_OPTIONS}
+${STACK_OPTIONS}`;
+
+export const RUN_COMMAND_USAGE = `ecs-migrate run-command (--stack NAME | --environment ENV) [--wait] [--timeout 45m] [--image URI | --tag TAG] -- CMD ARGS…
+  Sends a run-command request: runs CMD (one of the stack's AllowedCommands) as a task; never touches the
+  service. With --wait it prints the task's log and "exit code N", and exits 0 only when the command exited 0.
+  A command outside AllowedCommands is refused before anything is sent.
+${WAIT_OPTIONS}
+${STACK_OPTIONS}`;
+
+export const REQUEST_USAGE = `ecs-migrate request deploy …        same as "ecs-migrate deploy …"
+ecs-migrate request run-command …   same as "ecs-migrate run-command …" (also: --command "CMD ARGS")`;
+
+export const CANCEL_USAGE = `ecs-migrate cancel [DEPLOYMENT_ID] (--stack NAME | --environment ENV) [--reason TEXT] [--json]
+  Asks the controller to cancel a deployment (default: the active one): it stops the task and ends the
+  deployment as cancelled, the rollout halted. Sends a cancel-request event; needs only events:PutEvents.
+${STACK_OPTIONS}`;
+
+export const UNLOCK_USAGE = `ecs-migrate unlock --reason TEXT (--stack NAME | --environment ENV) [--json]
+  Asks the controller to release the environment lock held by a deployment that is lost. Sends an
+  unlock-request event; needs only events:PutEvents. The reason is kept in the history.
+${STACK_OPTIONS}`;
+
+export const REPLAY_USAGE = `ecs-migrate replay (--stack NAME | --archive NAME) --from ISO-TIME --to ISO-TIME [--name REPLAY_NAME] [--json]
   Replays the stack's archived trigger events (ECR pushes, deploy-requests) of that window onto the bus they
   came from. Each replayed event carries "replay-name", so the controller runs it again as a deliberate rerun,
-  even for an image it has already migrated. The archive is either stack output: PushArchiveName (pushes, default bus) or RequestArchiveName
-  (deploy-requests, request bus).`;
+  even for an image it has already migrated. The archive is either stack output: PushArchiveName (pushes, default bus) or
+  RequestArchiveName (deploy-requests, request bus).
+  --profile, --region  as for the AWS CLI (or AWS_PROFILE, AWS_REGION)`;

@@ -3,8 +3,8 @@
 //
 // An entry point whose source file does not exist yet is skipped with a warning, so the build works while
 // a part of the code base is still being written; `--strict` (or buildAll({ strict: true })) makes it an error.
-import { existsSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
+import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
 import { cliBuild, lambdaFunctions, lambdaOptions } from './esbuild-settings.mjs';
@@ -33,11 +33,15 @@ export async function buildAll({ root = repoRoot, outDir = root, strict = false,
       continue;
     }
     const outfile = join(outDir, job.outfile);
+    // A bundle split into chunks is placed by directory: the entry keeps the name of `outfile`.
+    const placement = job.options.splitting ? { outdir: dirname(outfile), entryNames: basename(outfile, extname(outfile)) } : { outfile };
+    // Chunk names carry content hashes: without a clean directory, `npm pack` would ship stale ones.
+    if (job.options.splitting) rmSync(dirname(outfile), { recursive: true, force: true });
     const result = await esbuild.build({
       ...job.options,
       absWorkingDir: root,
       entryPoints: [source],
-      outfile,
+      ...placement,
       metafile: true,
       logLevel: 'warning',
     });

@@ -1,4 +1,6 @@
 // The one place that holds how ecs-migrate is bundled.
+import { readFileSync } from 'node:fs';
+
 //
 // - `npm run build` (infra/build.mjs) bundles with these options.
 // - `sam build` bundles with Metadata.BuildProperties of each function in template.yaml, which must be
@@ -37,6 +39,8 @@ export const lambdaFunctions = Object.freeze([
 /**
  * The CLI bundle: ESM for the Node.js that runs it (package.json engines: >= 20.11). Dependencies stay in
  * node_modules (`packages: 'external'`): PGlite loads its WebAssembly and data files from its own package.
+ * `splitting`: each command stays a chunk of its own (dist/cli/chunks/), loaded when the command runs, so
+ * `--help`, `local` and `explain` do not load the AWS SDK (one file would hoist every import to the top).
  * @type {{ entryPoint: string, outfile: string, options: import('esbuild').BuildOptions }}
  */
 export const cliBuild = Object.freeze({
@@ -49,6 +53,13 @@ export const cliBuild = Object.freeze({
     target: 'node20',
     packages: 'external',
     sourcemap: false,
+    splitting: true,
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'chunks/[name]-[hash]',
+    // `ecs-migrate --version` (cli/version.ts); from source it reads package.json instead.
+    define: {
+      __ECS_MIGRATE_VERSION__: JSON.stringify(JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version),
+    },
   }),
 });
 

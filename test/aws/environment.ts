@@ -1,5 +1,6 @@
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { type ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
 import {
   CreateClusterCommand,
   CreateServiceCommand,
@@ -364,4 +365,16 @@ export function lambdaContext(name: string): Context {
     fail: () => undefined,
     succeed: () => undefined,
   };
+}
+
+/** Pushes a one-layer image with `tag` to the test repository in moto's ECR; its digest (moto's, not the manifest hash). */
+export async function pushImage(ecr: ECRClient, tag: string, layer: string): Promise<string> {
+  const manifest = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+    config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: 1, digest: `sha256:${layer.repeat(64)}` },
+    layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', size: 5, digest: `sha256:${layer.repeat(64)}` }],
+  });
+  const out = await ecr.send(new PutImageCommand({ repositoryName: REPOSITORY, imageManifest: manifest, imageTag: tag }));
+  return out.image?.imageId?.imageDigest ?? '';
 }

@@ -1,4 +1,4 @@
-import { CreateRepositoryCommand, ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
+import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import type { Context } from 'aws-lambda';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import {
   ENVIRONMENT,
   handlerEnv,
   lambdaContext,
+  pushImage,
   REGION,
   REPOSITORY,
   resetMoto,
@@ -34,16 +35,6 @@ const REGISTRY = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com`;
 type Handler = (event: unknown, context: Context) => Promise<InvocationResult>;
 
 /** Pushes an image (a manifest with one layer of its own) with `tag`; returns its digest as ECR computed it. */
-async function push(ecr: ECRClient, tag: string, layer: string): Promise<string> {
-  const manifest = JSON.stringify({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
-    config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: 1, digest: `sha256:${layer.repeat(64)}` },
-    layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', size: 5, digest: `sha256:${layer.repeat(64)}` }],
-  });
-  const out = await ecr.send(new PutImageCommand({ repositoryName: REPOSITORY, imageManifest: manifest, imageTag: tag }));
-  return out.image?.imageId?.imageDigest ?? '';
-}
 
 function request(image: string, requestId: string): Record<string, unknown> {
   return {
@@ -79,7 +70,7 @@ describe('Registry on AWS (moto)', () => {
   });
 
   it('resolves a tag to the digest and push time ECR reports', async () => {
-    const digest = await push(ecr, 'v2.0.0', 'a');
+    const digest = await pushImage(ecr, 'v2.0.0', 'a');
     const registry = new EcrRegistry({ registry: REGISTRY, client: ecr });
     const resolved = await registry.resolveDigest(REPOSITORY, 'v2.0.0');
     expect(resolved.digest).toBe(digest);
@@ -93,7 +84,7 @@ describe('Registry on AWS (moto)', () => {
   });
 
   it('launches a deploy-request by tag with the digest the tag points to, and records that digest', async () => {
-    const digest = await push(ecr, 'v2.0.0', 'b');
+    const digest = await pushImage(ecr, 'v2.0.0', 'b');
     const result = await launch(request(`${REGISTRY}/${REPOSITORY}:v2.0.0`, 'by-tag-1'), lambdaContext('launch'));
     expect(result.decisions.map((d) => d.decision)).toEqual(['launch', 'record']);
     const id = result.decisions[0]?.deploymentId ?? '';

@@ -1,4 +1,5 @@
 import { DescribeArchiveCommand, EventBridgeClient, PutEventsCommand, StartReplayCommand } from '@aws-sdk/client-eventbridge';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { replayCommand } from '../../cli/replay.js';
@@ -6,9 +7,12 @@ import { requestCommand, requestEntry } from '../../cli/request.js';
 import { parseInput } from '../../src/core/parse.js';
 
 const events = mockClient(EventBridgeClient);
+const sts = mockClient(STSClient);
 let out: string[];
 beforeEach(() => {
   events.reset();
+  sts.reset();
+  sts.on(GetCallerIdentityCommand).resolves({ Account: '123456789012', Arn: 'arn:aws:iam::123456789012:user/ci' });
   out = [];
   vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => out.push(String(chunk)) > 0);
   vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => out.push(String(chunk)) > 0);
@@ -52,10 +56,19 @@ describe('ecs-migrate request', () => {
 
   it('sends it to the bus with PutEvents', async () => {
     events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'ev-1' }] });
-    const code = await requestCommand(
-      ['run-command', '--environment', 'staging', '--command', 'db-rollback --to 0002', '--bus', 'shop', '--request-id', 'rb-1'],
-      new EventBridgeClient({ region: 'eu-west-1' }),
-    );
+    const code = await requestCommand([
+      'run-command',
+      '--region',
+      'eu-west-1',
+      '--environment',
+      'staging',
+      '--command',
+      'db-rollback --to 0002',
+      '--bus',
+      'shop',
+      '--request-id',
+      'rb-1',
+    ]);
     expect(code).toBe(0);
     const sent = events.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries?.[0];
     expect(sent).toMatchObject({ EventBusName: 'shop', Source: 'ecs-migrate', DetailType: 'run-command' });
@@ -64,15 +77,23 @@ describe('ecs-migrate request', () => {
       command: ['db-rollback', '--to', '0002'],
       requestId: 'rb-1',
     });
-    expect(out.join('')).toContain('sent run-command rb-1 (event ev-1) to bus shop');
+    expect(JSON.parse(sent?.Detail ?? '{}').requestedBy).toBe('arn:aws:iam::123456789012:user/ci');
+    expect(out.join('')).toContain('sent run-command rb-1 for staging (event ev-1) to bus shop');
   });
 
   it("sends to the stack's request bus unless told otherwise (requests on the default bus are ignored)", async () => {
     events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'ev-2' }] });
-    const code = await requestCommand(
-      ['deploy', '--environment', 'production', '--image', '123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api:v2'],
-      new EventBridgeClient({ region: 'eu-west-1' }),
-    );
+    const code = await requestCommand([
+      'deploy',
+      '--region',
+      'eu-west-1',
+      '--environment',
+      'production',
+      '--requested-by',
+      'ci',
+      '--image',
+      '123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api:v2',
+    ]);
     expect(code).toBe(0);
     expect(events.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries?.[0]?.EventBusName).toBe('ecs-migrate-production-requests');
   });
@@ -81,21 +102,19 @@ describe('ecs-migrate request', () => {
     events
       .on(PutEventsCommand)
       .resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'AccessDeniedException', ErrorMessage: 'not authorized' }] });
-    const code = await requestCommand(
-      ['deploy', '--environment', 'staging', '--image', 'repo:v2'],
-      new EventBridgeClient({ region: 'eu-west-1' }),
+    await expect(requestCommand(['deploy', '--region', 'eu-west-1', '--environment', 'staging', '--image', 'repo:v2'])).rejects.toThrow(
+      'the bus ecs-migrate-staging-requests did not accept the request: AccessDeniedException not authorized',
     );
-    expect(code).toBe(1);
-    expect(out.join('')).toContain('AccessDeniedException not authorized');
   });
 
   it('refuses a request the controller would reject for its shape, before sending', async () => {
-    await expect(requestCommand(['deploy', '--environment', 'staging'], new EventBridgeClient({ region: 'eu-west-1' }))).rejects.toThrow(
-      /exactly one of "image" or "taskDefinitionArn"/,
+    await expect(requestCommand(['deploy', '--region', 'eu-west-1', '--environment', 'staging'])).rejects.toThrow(
+      /exactly one of --image, --tag or --task-definition/,
     );
+    await expect(requestCommand(['run-command', '--region', 'eu-west-1', '--environment', 'staging'])).rejects.toThrow(/needs a command/);
     await expect(
-      requestCommand(['run-command', '--environment', 'staging'], new EventBridgeClient({ region: 'eu-west-1' })),
-    ).rejects.toThrow(/needs --command/);
+      requestCommand(['deploy', '--region', 'eu-west-1', '--environment', 'staging', '--image', 'repo:v2', '--command', '']),
+    ).rejects.toThrow(/detail\.command/);
     expect(events.commandCalls(PutEventsCommand)).toHaveLength(0);
   });
 });

@@ -27,7 +27,7 @@ const { eventbridge: events, sqs } = clients;
 
 const { cloudformation: cfn } = loadTemplate();
 
-type Rule = 'ecrPush' | 'deployRequest' | 'taskState' | 'halted' | 'hookState' | 'deploymentState';
+type Rule = 'ecrPush' | 'deployRequest' | 'taskState' | 'halted' | 'hookState' | 'deploymentState' | 'notify';
 const RULES: Record<Rule, string> = {
   ecrPush: 'LaunchFunctionEcrPush',
   deployRequest: 'LaunchFunctionDeployRequest',
@@ -36,6 +36,7 @@ const RULES: Record<Rule, string> = {
   // The hook rule exists in pause-hook mode only (Condition IsPauseHook); its pattern is tested in both.
   hookState: 'HookStateRule',
   deploymentState: 'WatchFunctionDeploymentStateChange',
+  notify: 'DeploymentFailedRule',
 };
 
 type Sample = JsonObject & { source: string; 'detail-type': string; detail: JsonObject; resources?: string[] };
@@ -124,6 +125,15 @@ async function deliver(bus: Bus, event: Sample, eventBus: string = busFor(event)
   return (Object.keys(reached) as Rule[]).sort();
 }
 
+/** An operator request as `ecs-migrate cancel` / `unlock` puts it (cli/operator-requests.ts). */
+function operatorRequest(detailType: string, detail: Record<string, string>): Sample {
+  return {
+    ...sample('deploy-request'),
+    'detail-type': detailType,
+    detail: { environment: 'staging', requestId: 'cli-1', requestedBy: 'arn:aws:iam::123456789012:user/ops', ...detail },
+  };
+}
+
 /** [case, event, rules it must reach] */
 type Case = [string, () => Sample, Rule[]];
 
@@ -147,6 +157,21 @@ const withTagPattern: Case[] = [
   ['deploy-request-other-environment', () => sample('deploy-request-other-environment'), []],
   ['run-command', () => sample('run-command'), ['deployRequest']],
   ['run-command-not-allowed (reaches the launcher, which rejects it)', () => sample('run-command-not-allowed'), ['deployRequest']],
+  [
+    'cancel-request (ecs-migrate cancel)',
+    () => operatorRequest('cancel-request', { deploymentId: '20261125-091500-5f2c1a9e' }),
+    ['deployRequest'],
+  ],
+  [
+    'unlock-request (ecs-migrate unlock)',
+    () => operatorRequest('unlock-request', { reason: 'task lost in an AZ outage' }),
+    ['deployRequest'],
+  ],
+  [
+    'an unlock-request for another environment',
+    () => changed('deploy-request', (e) => Object.assign(e, operatorRequest('unlock-request', { environment: 'production', reason: 'x' }))),
+    [],
+  ],
   ['a deploy-request from a foreign source', () => changed('deploy-request', (e) => (e.source = 'someone-else')), []],
   ['a deploy-request with source aws.ecr', () => changed('deploy-request', (e) => (e.source = 'aws.ecr')), []],
   ['another detail-type from the right source', () => changed('deploy-request', (e) => (e['detail-type'] = 'deploy')), []],
@@ -212,7 +237,15 @@ function emitted(): Case[] {
     detail: { environment, deploymentId: '20261125-091500-5f2c1a9e', reason: 'exit code 1' },
   });
   return [
-    ...types.map((t): Case => [`emitted: ${t}`, () => event(t, 'staging'), t === 'Rollout Halted' ? ['halted'] : []]),
+    // The notification rule takes every deployment that ended badly: a halted rollout or a failed command.
+    ...types.map(
+      (t): Case => [
+        `emitted: ${t}`,
+        () => event(t, 'staging'),
+        t === 'Rollout Halted' ? ['halted', 'notify'] : t === 'Command Failed' ? ['notify'] : [],
+      ],
+    ),
+    ['emitted: Command Failed of another environment', () => event('Command Failed', 'production'), []],
     ['emitted: Rollout Halted of another environment', () => event('Rollout Halted', 'production'), []],
   ];
 }

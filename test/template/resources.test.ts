@@ -87,8 +87,9 @@ describe('functions', () => {
 describe('rules: retries and dead letters on every target', () => {
   const rules = resourcesOfType(cfn, 'AWS::Events::Rule');
 
-  it('has the trigger rules, the deployment-state rule, the halted-migration rule, and the hook rule in pause-hook mode', () => {
+  it('has the trigger rules, the deployment-state rule, the halted-migration and notification rules, and the hook rule in pause-hook mode', () => {
     expect(rules.map(([id, r]) => [id, r.Condition ?? 'always']).sort()).toEqual([
+      ['DeploymentFailedRule', 'always'],
       ['HookStateRule', 'IsPauseHook'],
       ['LaunchFunctionDeployRequest', 'always'],
       ['LaunchFunctionEcrPush', 'always'],
@@ -140,6 +141,7 @@ describe('rules: retries and dead letters on every target', () => {
       WatchFunctionDeploymentStateChange: 'default',
       HookStateRule: 'default',
       MigrationHaltedRule: 'default',
+      DeploymentFailedRule: 'default',
     });
     const other = resolver(cfn, { ...sampleParameters, EventBus: 'shop-events' });
     expect(other.resolve(resource(cfn, 'MigrationHaltedRule').Properties as Json)).toMatchObject({ EventBusName: 'shop-events' });
@@ -240,7 +242,7 @@ describe('alarms', () => {
     const queueOf = (id: string) => (props(id).Dimensions as JsonObject[])[0]?.Value;
     expect(queueOf('DeadLetterAlarm')).toBe('<DeadLetterQueue.QueueName>');
     expect(queueOf('FailedInvocationAlarm')).toBe('<FailedInvocationQueue.QueueName>');
-    expect(queueOf('MigrationHaltedAlarm')).toBe('<HaltedMigrationsQueue.QueueName>');
+    expect(queueOf('MigrationHaltedAlarm')).toBe('<DeploymentFailedRule>');
     expect(queueOf('LaunchErrorsAlarm')).toBe('<LaunchFunction>');
     expect(queueOf('WatchErrorsAlarm')).toBe('<WatchFunction>');
     for (const id of alarms) expect(props(id), id).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
@@ -265,10 +267,96 @@ describe('alarms', () => {
     expect(policy.PolicyDocument.Statement[0]?.Condition).toEqual({ ArnEquals: { 'aws:SourceArn': '<MigrationHaltedRule.Arn>' } });
   });
 
+  it('the halted-migrations alarm counts the notification rule’s matches per 5 minutes, so it clears by itself', () => {
+    expect(props('MigrationHaltedAlarm')).toMatchObject({
+      Namespace: 'AWS/Events',
+      MetricName: 'MatchedEvents',
+      Dimensions: [{ Name: 'RuleName', Value: '<DeploymentFailedRule>' }],
+      Statistic: 'Sum',
+      Period: 300,
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
   it('every queue is encrypted and keeps messages 14 days', () => {
     for (const [id] of resourcesOfType(cfn, 'AWS::SQS::Queue')) {
       expect(props(id), id).toEqual({ MessageRetentionPeriod: 1209600, SqsManagedSseEnabled: true });
     }
+  });
+});
+
+describe('notifications', () => {
+  it('a deployment that ended badly (halted rollout, failed command) of this environment goes to the topic', () => {
+    const rule = props('DeploymentFailedRule') as { EventPattern: Json; Targets: JsonObject[] };
+    expect(rule.EventPattern).toEqual({
+      source: ['ecs-migrate'],
+      'detail-type': ['Rollout Halted', 'Command Failed'],
+      detail: { environment: ['staging'] },
+    });
+    expect(rule.Targets.map((t) => [t.Id, t.Arn])).toEqual([
+      ['notification-topic', '<NotificationTopic>'],
+      ['chat-notification-topic', '<ChatNotificationTopic>'],
+    ]);
+  });
+
+  it('the chat topic gets the same message in AWS Chatbot’s custom-notification JSON (Chatbot drops plain text)', () => {
+    const targets = (
+      props('DeploymentFailedRule') as { Targets: { InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: string } }[] }
+    ).Targets;
+    const [text, chat] = targets.map((t) => t.InputTransformer);
+    expect(chat?.InputPathsMap).toEqual(text?.InputPathsMap);
+    // Valid JSON once EventBridge has put the values in.
+    const message = JSON.parse((chat?.InputTemplate ?? '').replace(/<([A-Za-z0-9]+)>/g, 'value-of-$1'));
+    expect(message).toMatchObject({ version: '1.0', source: 'custom', content: { textType: 'client-markdown' } });
+    expect(message.content.title).toBe(':x: ecs-migrate value-of-environment: value-of-detailType (value-of-status)');
+    expect(message.content.description).toContain('*exit code* value-of-exitCode');
+    expect(message.content.description).toContain('ecs-migrate logs value-of-deploymentId --stack ecs-migrate-staging');
+  });
+
+  it('the message is short text: environment, image, exit code, reason, first log lines and the command to see it all', () => {
+    const target = (
+      props('DeploymentFailedRule') as { Targets: { InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: string } }[] }
+    ).Targets[0];
+    const transformer = target?.InputTransformer;
+    expect(transformer?.InputPathsMap).toMatchObject({
+      environment: '$.detail.environment',
+      image: '$.detail.image',
+      exitCode: '$.detail.exitCode',
+      reason: '$.detail.reason',
+      log1: '$.detail.logTail[0]',
+    });
+    const template = transformer?.InputTemplate ?? '';
+    // Every placeholder is one of the paths (EventBridge rejects an unknown one at deploy time).
+    const used = [...template.matchAll(/<([A-Za-z0-9]+)>/g)].map((m) => m[1]);
+    expect(new Set(used)).toEqual(new Set(Object.keys(transformer?.InputPathsMap ?? {})));
+    // One quoted string per line: EventBridge sends multi-line text to SNS this way.
+    for (const line of template.split('\n')) expect(line).toMatch(/^".*"$/);
+    expect(template).toContain('ecs-migrate logs <deploymentId> --stack ');
+  });
+
+  it('the topics take messages from that rule only; the e-mail subscription exists only when an address is given', () => {
+    // EventBridge cannot publish to a topic encrypted with the AWS-managed key alias/aws/sns.
+    for (const id of ['NotificationTopic', 'ChatNotificationTopic']) expect(props(id), id).not.toHaveProperty('KmsMasterKeyId');
+    const policy = props('NotificationTopicPolicy') as { Topics: string[]; PolicyDocument: { Statement: JsonObject[] } };
+    expect(policy.Topics).toEqual(['<NotificationTopic>', '<ChatNotificationTopic>']);
+    expect(policy.PolicyDocument.Statement).toEqual([
+      expect.objectContaining({
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: ['<NotificationTopic>', '<ChatNotificationTopic>'],
+        Condition: { ArnEquals: { 'aws:SourceArn': '<DeploymentFailedRule.Arn>' } },
+      }),
+    ]);
+    expect(resource(cfn, 'NotificationEmailSubscription').Condition).toBe('HasNotificationEmail');
+    const withEmail = resolver(cfn, { ...sampleParameters, NotificationEmail: 'ops@example.com' });
+    const hasEmail = { 'Fn::If': ['HasNotificationEmail', true, false] };
+    expect(withEmail.resolve(hasEmail)).toBe(true);
+    expect(resolve(hasEmail)).toBe(false);
+    expect(withEmail.resolve(resource(cfn, 'NotificationEmailSubscription').Properties as Json)).toEqual({
+      TopicArn: '<NotificationTopic>',
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+    });
   });
 });
 
@@ -293,6 +381,16 @@ describe('schedules and outputs', () => {
       'DeadLetterQueueUrl',
       'FailedInvocationQueueUrl',
       'HaltedMigrationsQueueUrl',
+      // read by the CLI's --stack (cli/stack.ts)
+      'Environment',
+      'TaskLogGroup',
+      'Cluster',
+      'Services',
+      'Container',
+      'RepositoryUri',
+      'AllowedCommands',
+      'NotificationTopicArn',
+      'ChatNotificationTopicArn',
     ]) {
       expect(outputs).toContain(name);
     }

@@ -1,0 +1,138 @@
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { splitCommand } from '../src/core/config.js';
+import { type AwsClients, awsClients } from './aws-clients.js';
+import { AWS_OPTIONS, clientConfig } from './aws-context.js';
+import { callerArn } from './caller.js';
+import { parseDuration } from './durations.js';
+import { CliError, EXIT } from './failure.js';
+import { CliUsageError } from './local-config.js';
+import { requestEntry } from './request-entry.js';
+import { resolveTarget, TARGET_OPTIONS, type Target, tableOf } from './stack.js';
+import { type WaitDeps, waitForVerdict } from './wait.js';
+
+const REQUEST_OPTIONS = {
+  ...TARGET_OPTIONS,
+  ...AWS_OPTIONS,
+  image: { type: 'string' },
+  tag: { type: 'string' },
+  'task-definition': { type: 'string' },
+  command: { type: 'string' },
+  rerun: { type: 'boolean', default: false },
+  wait: { type: 'boolean', default: false },
+  timeout: { type: 'string', default: '45m' },
+  'request-id': { type: 'string' },
+  'requested-by': { type: 'string' },
+  'dry-run': { type: 'boolean', default: false },
+  json: { type: 'boolean', default: false },
+} as const;
+
+/** What tests change: how often records are read, the clock, the clients. */
+export interface RequestDeps extends WaitDeps {
+  clients?: AwsClients;
+}
+
+const DEFAULTS: RequestDeps = { pollMs: 2000, heartbeatMs: 60_000, now: Date.now };
+
+/** `deploy (--image URI | --tag TAG | --task-definition ARN) [--wait] [--timeout 45m]` */
+export function deployCommand(argv: string[], deps: Partial<RequestDeps> = {}): Promise<number> {
+  return request('deploy', argv, { ...DEFAULTS, ...deps });
+}
+
+/** `run-command [--wait] -- ARGV…` (or `--command "CMD ARGS"`) */
+export function runCommandCommand(argv: string[], deps: Partial<RequestDeps> = {}): Promise<number> {
+  return request('run-command', argv, { ...DEFAULTS, ...deps });
+}
+
+async function request(kind: 'deploy' | 'run-command', argv: string[], deps: RequestDeps): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, options: REQUEST_OPTIONS, allowPositionals: true, strict: true });
+  const timeoutMs = parseDuration(values.timeout, '--timeout');
+  const sources = [values.image, values.tag, values['task-definition']].filter((v) => v !== undefined);
+  if (kind === 'deploy' && sources.length !== 1)
+    throw new CliUsageError(`deploy needs exactly one of --image, --tag or --task-definition (see ecs-migrate ${kind} --help)`);
+  if (kind === 'run-command' && sources.length > 1)
+    throw new CliUsageError('run-command takes at most one of --image, --tag or --task-definition');
+  if (kind === 'run-command' && values.rerun) throw new CliUsageError('--rerun goes with deploy');
+  if (kind === 'deploy' && positionals.length > 0)
+    throw new CliUsageError(`unexpected arguments: ${positionals.join(' ')} (see ecs-migrate ${kind} --help)`);
+  const command =
+    kind === 'run-command'
+      ? commandOf(values.command, positionals)
+      : values.command !== undefined
+        ? splitCommand(values.command)
+        : undefined;
+
+  const clients = deps.clients ?? awsClients(clientConfig(values));
+  const offline = values['dry-run'] && values.stack === undefined;
+  if (!offline) await clients.region();
+  const target = await resolveTarget(values, () => clients.cloudFormation());
+  if (
+    command !== undefined &&
+    kind === 'run-command' &&
+    target.allowedCommands !== undefined &&
+    !target.allowedCommands.includes(command[0] ?? '')
+  ) {
+    throw new CliError(
+      `"${command[0]}" is not in the stack's AllowedCommands (${target.allowedCommands.join(', ') || 'none'}): the controller would refuse it; nothing was sent`,
+      EXIT.usage,
+    );
+  }
+  const image = values.tag !== undefined ? imageOfTag(target, values.tag) : values.image;
+  const requestId = values['request-id'] ?? `cli-${randomUUID()}`;
+  const requestedBy = values['requested-by'] ?? (offline ? 'ecs-migrate-cli' : await callerArn(clients));
+  const entry = {
+    ...requestEntry({
+      kind,
+      environment: target.environment,
+      rerun: values.rerun,
+      source: target.source,
+      requestId,
+      requestedBy,
+      ...(image !== undefined ? { image } : {}),
+      ...(values['task-definition'] !== undefined ? { taskDefinitionArn: values['task-definition'] } : {}),
+      ...(command !== undefined ? { command } : {}),
+    }),
+    EventBusName: target.requestBus,
+  };
+  if (values['dry-run']) {
+    process.stdout.write(`${JSON.stringify(entry, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  // The table is checked before sending, so --wait never sends a request it cannot follow.
+  const table = values.wait ? tableOf(target) : undefined;
+  const events = await clients.eventBridge();
+  const result = await events.send(new PutEventsCommand({ Entries: [entry] }));
+  const failed = result.Entries?.find((e) => e.ErrorCode !== undefined);
+  if ((result.FailedEntryCount ?? 0) > 0 || failed !== undefined) {
+    throw new CliError(
+      `the bus ${target.requestBus} did not accept the request: ${failed?.ErrorCode ?? 'unknown'} ${failed?.ErrorMessage ?? ''}`.trim(),
+    );
+  }
+  const print = values.json ? () => {} : (line: string) => process.stdout.write(`${line}\n`);
+  print(
+    `sent ${entry.DetailType} ${requestId} for ${target.environment} (event ${result.Entries?.[0]?.EventId ?? '?'}) to bus ${target.requestBus}`,
+  );
+  if (table === undefined) {
+    if (values.json) process.stdout.write(`${JSON.stringify({ requestId, environment: target.environment, sent: true }, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  // A repeat is recognised by image for the stack's own migration command only (a --command or --rerun is new work).
+  const repeatable = kind === 'deploy' && !values.rerun && values.command === undefined ? image : undefined;
+  return waitForVerdict({ kind, requestId, image: repeatable, target, table, timeoutMs, json: values.json, print, clients, deps });
+}
+
+function imageOfTag(target: Target, tag: string): string {
+  if (target.repositoryUri === undefined)
+    throw new CliUsageError('--tag needs --stack NAME (its RepositoryUri output); or pass --image URI');
+  if (!/^[\w][\w.-]{0,127}$/.test(tag)) throw new CliUsageError(`--tag ${tag}: not a valid image tag`);
+  return `${target.repositoryUri}:${tag}`;
+}
+
+function commandOf(line: string | undefined, positionals: string[]): string[] {
+  if (line !== undefined && positionals.length > 0) throw new CliUsageError('give the command either after -- or with --command, not both');
+  const argv = line !== undefined ? splitCommand(line) : positionals;
+  if (argv.length === 0)
+    throw new CliUsageError('run-command needs a command: ecs-migrate run-command [options] -- CMD ARGS… (see --help)');
+  return argv;
+}

@@ -1,0 +1,68 @@
+import { ConfigError, EcsMigrateError } from '../src/errors.js';
+import { CliUsageError } from './local-config.js';
+
+/**
+ * Documented exit codes: 0 done (rollout continued, command exited 0), 1 halted or failed (or an AWS call
+ * failed), 2 usage or unreadable input, 124 `--timeout` reached while waiting (the deployment goes on).
+ */
+export const EXIT = { ok: 0, failed: 1, usage: 2, timeout: 124 } as const;
+
+/** A failure of the CLI itself, with the one line to print: what happened and what to do. */
+export class CliError extends Error {
+  override name = 'CliError';
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT.failed,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * The one line (and exit code) a failure prints. AWS SDK errors are turned into what the operator can fix
+ * (region, credentials, permissions); adapters' errors lose their Lambda wording ("the event will be retried").
+ */
+export function describeFailure(error: unknown): { line: string; exitCode: number } {
+  if (error instanceof CliError) return { line: error.message, exitCode: error.exitCode };
+  if (error instanceof ConfigError) return { line: error.problems.join('; '), exitCode: EXIT.usage };
+  if (error instanceof CliUsageError) return { line: error.message, exitCode: EXIT.usage };
+  if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
+    return { line: `${error.message}; see --help`, exitCode: EXIT.usage };
+  }
+  const root = rootCause(error);
+  const text = root instanceof Error ? `${root.name}: ${root.message}` : String(root);
+  if (/Region is missing/i.test(text)) {
+    return { line: 'no AWS region: pass --region REGION, or set AWS_REGION (or a region in the --profile)', exitCode: EXIT.usage };
+  }
+  if (/Could not load credentials|CredentialsProviderError|ExpiredToken|InvalidClientTokenId|UnrecognizedClient/i.test(text)) {
+    return {
+      line: `no usable AWS credentials (${firstLine(text)}): pass --profile NAME, set AWS_PROFILE, or log in (aws sso login)`,
+      exitCode: EXIT.failed,
+    };
+  }
+  if (/AccessDenied|not authorized/i.test(text)) {
+    return { line: `${firstLine(text)}: the caller's role lacks this permission (docs/deploy.md lists what the CLI needs)`, exitCode: 1 };
+  }
+  const table = /DEPLOYMENTS_TABLE \("([^"]+)"\)/.exec(error instanceof Error ? error.message : '')?.[1];
+  if (table !== undefined && root instanceof Error && root.name === 'ResourceNotFoundException') {
+    return { line: `no deployments table "${table}" in this account and region: check --stack (or --table) and --region`, exitCode: 1 };
+  }
+  if (error instanceof EcsMigrateError) {
+    return {
+      line: firstLine(error.message.replace(/ \(after the SDK's retries; the event will be retried\)|; the event will be retried/, '')),
+      exitCode: 1,
+    };
+  }
+  return { line: firstLine(error instanceof Error ? error.message || error.name : String(error)), exitCode: EXIT.failed };
+}
+
+function rootCause(error: unknown): unknown {
+  let e = error;
+  for (let i = 0; i < 5 && e instanceof Error && e.cause !== undefined; i++) e = e.cause;
+  return e;
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0] ?? text;
+}

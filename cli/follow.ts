@@ -1,0 +1,170 @@
+import type { Store } from '../src/ports.js';
+import { type DeploymentView, type LogLocation, viewOf } from './deployment-view.js';
+import { formatDuration } from './durations.js';
+import type { LogLine } from './task-logs.js';
+
+/** How `--wait` reads: the deployment records only (never ECS), plus the task's log once it is known. */
+export interface FollowDeps {
+  store: Store;
+  environment: string;
+  /** The request's id: its deployment is the one whose trigger carries it. */
+  requestId: string;
+  pollMs: number;
+  /** Epoch ms after which waiting stops (exit 124); the deployment goes on. */
+  deadline: number;
+  now: () => number;
+  /** Progress lines (queued behind …, launching, running for …). */
+  print: (line: string) => void;
+  /** Starts streaming the task's log; returns the function that stops it (after a last read). */
+  followLog?: (view: DeploymentView, onLine: (line: LogLine) => void) => Promise<(() => Promise<void>) | undefined>;
+  onLogLine?: (line: LogLine) => void;
+  /** How often a still-running deployment says so. */
+  heartbeatMs?: number;
+  /** Consecutive failed reads of the records before giving up (default 5). */
+  readAttempts?: number;
+  /** How long a request may stay unrecorded before waiting stops (default 5 minutes; the launcher records in seconds). */
+  unrecordedAfterMs?: number;
+  /**
+   * The image a deploy-request asks for. The controller records no deployment for a request that repeats work
+   * in progress or already done (it "ignores" it): a deployment of the same image that is active or queued is
+   * followed instead, and an image the last successful deployment deployed ends the wait as already deployed.
+   */
+  image?: string;
+  /** How long an unrecorded request waits before it is taken as a repeat of work in progress or done (default 30 s). */
+  repeatAfterMs?: number;
+}
+
+export type FollowResult =
+  | { kind: 'ended'; view: DeploymentView; logLines: number }
+  | { kind: 'timeout'; view?: DeploymentView }
+  /** No deployment carries the request id after `unrecordedAfterMs`: the controller rejected or never got it. */
+  | { kind: 'unrecorded'; afterMs: number }
+  /** The image is the one the last successful deployment deployed: the controller had nothing to do. */
+  | { kind: 'already-deployed'; deploymentId: string; at: string };
+
+/** Deployments looked at when searching the one a request created: newest first. */
+const SEARCH_DEPTH = 25;
+
+/** Follows the request's deployment from the records the controller writes, until it ends or the deadline. */
+export async function followRequest(deps: FollowDeps): Promise<FollowResult> {
+  const started = deps.now();
+  let id: string | undefined;
+  let last: DeploymentView | undefined;
+  let lastSaid = '';
+  let lastHeartbeat = deps.now();
+  let stopLog: (() => Promise<void>) | undefined;
+  let logLines = 0;
+  /** Says a line once per state (queued behind X, launching, running), not once per poll. */
+  const say = (key: string, line: string) => {
+    if (key === lastSaid) return;
+    lastSaid = key;
+    deps.print(line);
+  };
+  try {
+    let failures = 0;
+    for (;;) {
+      let view: DeploymentView | undefined;
+      try {
+        if (id === undefined) {
+          const found = await findByRequest(deps);
+          view = found.view;
+          // Unrecorded for a while although the launcher records within seconds: a repeat it ignored.
+          const repeat = view === undefined && deps.now() - started >= (deps.repeatAfterMs ?? 30_000);
+          if (repeat && found.sameImage !== undefined) {
+            view = found.sameImage;
+            deps.print(`${deps.image} is already being deployed by ${view.id} (a repeated request is not recorded): following it`);
+          } else if (repeat && found.lastSucceeded !== undefined) {
+            return { kind: 'already-deployed', ...found.lastSucceeded };
+          }
+        } else view = await load(deps, id);
+        failures = 0;
+      } catch (error) {
+        // A long wait outlives a network blip or a throttled read: a few failed reads in a row are retried.
+        if (++failures >= (deps.readAttempts ?? 5)) throw error;
+        view = last;
+      }
+      if (view !== undefined) {
+        id = view.id;
+        last = view;
+        if (view.status === 'ended') {
+          await stopLog?.();
+          stopLog = undefined;
+          return { kind: 'ended', view, logLines };
+        }
+        say(`${view.status} ${view.queuedBehind ?? ''}`, progressLine(view, deps.now()));
+        if (view.status === 'running' && stopLog === undefined && deps.followLog !== undefined) {
+          stopLog = await deps.followLog(view, (line) => {
+            logLines++;
+            deps.onLogLine?.(line);
+          });
+        }
+        if (view.status === 'running' && deps.now() - lastHeartbeat >= (deps.heartbeatMs ?? 60_000)) {
+          lastHeartbeat = deps.now();
+          deps.print(`still running (${formatDuration(deps.now() - Date.parse(view.startedAt ?? view.launchedAt ?? view.createdAt))})`);
+        }
+      } else {
+        say('unrecorded', `waiting for the controller to record request ${deps.requestId}`);
+      }
+      if (deps.now() >= deps.deadline) return last === undefined ? { kind: 'timeout' } : { kind: 'timeout', view: last };
+      const unrecordedAfterMs = deps.unrecordedAfterMs ?? 5 * 60_000;
+      if (last === undefined && deps.now() - started >= unrecordedAfterMs) return { kind: 'unrecorded', afterMs: unrecordedAfterMs };
+      await new Promise((r) => setTimeout(r, Math.min(deps.pollMs, Math.max(0, deps.deadline - deps.now()))));
+    }
+  } finally {
+    await stopLog?.();
+  }
+}
+
+async function findByRequest(deps: FollowDeps): Promise<{
+  view?: DeploymentView;
+  sameImage?: DeploymentView;
+  lastSucceeded?: { deploymentId: string; at: string };
+}> {
+  const [env, list] = await Promise.all([
+    deps.store.loadEnvironment(deps.environment),
+    deps.store.listDeployments(deps.environment, SEARCH_DEPTH),
+  ]);
+  const views = list.map((d) => viewOf(d, env));
+  const view = views.find((v) => v.trigger.requestId === deps.requestId);
+  if (view !== undefined || deps.image === undefined) return view !== undefined ? { view } : {};
+  const image = deps.image;
+  const sameImage = views.find((v) => v.kind === 'migration' && v.status !== 'ended' && isSameImage(v, image));
+  if (sameImage !== undefined) return { sameImage };
+  const last = env.lastSucceeded;
+  const lastView = views.find((v) => v.id === last?.deploymentId);
+  const deployed = last !== undefined && (last.image === image || (lastView !== undefined && isSameImage(lastView, image)));
+  return deployed ? { lastSucceeded: { deploymentId: last.deploymentId, at: last.at } } : {};
+}
+
+/**
+ * Whether a deployment runs the requested image: the same reference, or the digest the controller resolved the
+ * requested tag to (it records `repository@digest` and keeps the tag in the trigger).
+ */
+function isSameImage(view: DeploymentView, requested: string): boolean {
+  if (view.image === requested) return true;
+  const colon = requested.lastIndexOf(':');
+  if (colon <= requested.lastIndexOf('/')) return false;
+  const repository = requested.slice(0, colon);
+  return view.image?.startsWith(`${repository}@`) === true && view.trigger.imageTag === requested.slice(colon + 1);
+}
+
+async function load(deps: FollowDeps, id: string): Promise<DeploymentView | undefined> {
+  const { env, deployments } = await deps.store.loadEnvironmentWith(deps.environment, [id]);
+  const record = deployments[id];
+  return record === undefined ? undefined : viewOf(record, env);
+}
+
+function progressLine(view: DeploymentView, now: number): string {
+  switch (view.status) {
+    case 'queued':
+      return view.queuedBehind !== undefined ? `${view.id} queued behind ${view.queuedBehind}` : `${view.id} queued`;
+    case 'launching':
+      return `${view.id} launching the task`;
+    case 'running':
+      return `${view.id} running task ${view.taskArn?.split('/').pop() ?? '?'} (for ${formatDuration(now - Date.parse(view.startedAt ?? view.launchedAt ?? view.createdAt))})`;
+    case 'ended':
+      return `${view.id} ended: ${view.outcome ?? '?'}`;
+  }
+}
+
+export type { LogLocation };

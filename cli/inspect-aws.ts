@@ -1,0 +1,204 @@
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import { DynamoDbStore } from '../src/adapters/aws/store.js';
+import { type AwsClients, awsClients } from './aws-clients.js';
+import { clientConfig } from './aws-context.js';
+import { type DeploymentView, logLocationOf, viewOf } from './deployment-view.js';
+import { formatDuration } from './durations.js';
+import { bold, dim, green, red, yellow } from './format.js';
+import { CliUsageError } from './local-config.js';
+import { resolveTarget, type Target, type TargetValues, tableOf } from './stack.js';
+import { filterEvents, TaskLogFollower } from './task-logs.js';
+
+/** status, history and logs of a deployed stack: the deployments table, and the task's CloudWatch log. */
+
+type Values = TargetValues & { profile?: string | undefined; region?: string | undefined; json: boolean; follow: boolean };
+
+async function open(values: Values): Promise<{ target: Target; store: DynamoDbStore; clients: AwsClients }> {
+  const clients = awsClients(clientConfig(values));
+  await clients.region();
+  const target = await resolveTarget(values, () => clients.cloudFormation());
+  const store = new DynamoDbStore(await clients.dynamodb(), { table: tableOf(target), environment: target.environment });
+  return { target, store, clients };
+}
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+const json = (value: unknown) => out(JSON.stringify(value, null, 2));
+
+export async function stackStatus(values: Values): Promise<number> {
+  const { target, store, clients } = await open(values);
+  const env = await store.loadEnvironment(target.environment);
+  const ids = [env.active?.deploymentId, env.queued].filter((id): id is string => id !== undefined);
+  const found = ids.length > 0 ? await store.loadDeployments(ids) : {};
+  const view = (id: string | undefined) => (id !== undefined && found[id] !== undefined ? viewOf(found[id], env) : undefined);
+  const active = view(env.active?.deploymentId);
+  const queued = view(env.queued);
+  const last = (await store.listDeployments(target.environment, 20)).map((d) => viewOf(d, env)).find((v) => v.status === 'ended');
+  const services = await serviceRevisions(target, clients);
+  if (values.json) {
+    json({
+      environment: target.environment,
+      stack: target.stack,
+      services,
+      active,
+      queued,
+      lock: env.active,
+      last,
+      lastSucceeded: env.lastSucceeded,
+    });
+    return 0;
+  }
+  const line = (label: string, value: string) => out(`${label.padEnd(15)}${value}`);
+  line('environment', `${target.environment}${target.stack !== undefined ? dim(` (stack ${target.stack})`) : ''}`);
+  for (const s of services) line('service', `${s.service} ${s.taskDefinition ?? dim(`(${s.problem ?? 'unknown'})`)}`);
+  line(
+    'running',
+    active !== undefined
+      ? `${active.id} ${active.status}${active.taskArn !== undefined ? ` task ${active.taskArn.split('/').pop()}` : ''}`
+      : env.active !== undefined
+        ? `${env.active.deploymentId} (record missing; the lock expires ${env.active.lockExpiresAt})`
+        : 'nothing',
+  );
+  line('queued', queued !== undefined ? `${queued.id}${queued.image !== undefined ? ` ${queued.image}` : ''}` : 'nothing');
+  line(
+    'last result',
+    last !== undefined ? `${last.id} ${outcomeText(last)}${last.reason !== undefined ? ` — ${last.reason}` : ''}` : 'none',
+  );
+  line(
+    'last success',
+    env.lastSucceeded !== undefined
+      ? `${env.lastSucceeded.deploymentId} at ${env.lastSucceeded.at} (${env.lastSucceeded.image ?? env.lastSucceeded.taskDefinitionArn})`
+      : 'none',
+  );
+  return 0;
+}
+
+export async function stackHistory(values: Values, limit: number): Promise<number> {
+  const { target, store } = await open(values);
+  const env = await store.loadEnvironment(target.environment);
+  const list = (await store.listDeployments(target.environment, limit)).map((d) => viewOf(d, env));
+  if (values.json) {
+    json(list);
+    return 0;
+  }
+  if (list.length === 0) out(`no deployments yet in ${target.environment}`);
+  for (const v of list) {
+    const who = v.trigger.requestedBy !== undefined ? ` by ${shortWho(v.trigger.requestedBy)}` : '';
+    out(
+      `${v.id}  ${outcomeText(v).padEnd(10)} ${v.kind.padEnd(9)} ${v.trigger.type.padEnd(14)}${who}  ${v.reason ?? v.history.at(-1)?.note ?? ''}`,
+    );
+  }
+  return 0;
+}
+
+export async function stackLogs(values: Values, id: string, pollMs = 2000): Promise<number> {
+  const { target, store, clients } = await open(values);
+  const load = async () => {
+    const { env, deployments } = await store.loadEnvironmentWith(target.environment, [id]);
+    const record = deployments[id];
+    if (record === undefined)
+      throw new CliUsageError(`no deployment ${id} in environment ${target.environment}: see "ecs-migrate history"`);
+    return viewOf(record, env);
+  };
+  let view = await load();
+  const ecs = await clients.ecs();
+  const location = await logLocationOf(view, target.container, (input) => ecs.send(new DescribeTaskDefinitionCommand(input))).catch(
+    () => undefined,
+  );
+  const logs = await clients.logs();
+  if (values.json) {
+    const lines = location !== undefined ? await collect(filterEvents(logs, location)) : [];
+    json({ deployment: view, log: location, lines: lines.map((l) => ({ at: new Date(l.timestamp).toISOString(), message: l.message })) });
+    return 0;
+  }
+  for (const line of summary(view)) out(line);
+  if (location === undefined) {
+    out(dim('  (the task log location is unknown; the log tail the controller kept:)'));
+    for (const line of view.logTail) out(`  │ ${line}`);
+    return 0;
+  }
+  out(dim(`  log ${location.group} ${location.stream}`));
+  if (!values.follow || view.status === 'ended') {
+    for await (const line of filterEvents(logs, location)) out(`  │ ${line.message}`);
+    return 0;
+  }
+  const follower = new TaskLogFollower(logs, location, {
+    startTime: 0,
+    pollMs,
+    onLine: (l) => out(`  │ ${l.message}`),
+    onReadError: (reason) => out(dim(`  (cannot read the log: ${reason})`)),
+  });
+  follower.start();
+  while (view.status !== 'ended') {
+    await new Promise((r) => setTimeout(r, pollMs));
+    view = await load();
+  }
+  await follower.stop();
+  out(`${outcomeText(view)}${view.reason !== undefined ? ` — ${view.reason}` : ''}`);
+  return 0;
+}
+
+async function serviceRevisions(
+  target: Target,
+  clients: AwsClients,
+): Promise<{ service: string; taskDefinition?: string; problem?: string }[]> {
+  if (target.services.length === 0 || target.cluster === undefined) return [];
+  try {
+    const ecs = await clients.ecs();
+    const { services } = await ecs.send(new DescribeServicesCommand({ cluster: target.cluster, services: target.services }));
+    return target.services.map((name) => {
+      const s = services?.find((x) => x.serviceName === name);
+      return s?.taskDefinition !== undefined
+        ? { service: name, taskDefinition: s.taskDefinition }
+        : { service: name, problem: 'not found' };
+    });
+  } catch (error) {
+    return target.services.map((service) => ({ service, problem: `cannot read: ${error instanceof Error ? error.name : String(error)}` }));
+  }
+}
+
+function summary(v: DeploymentView): string[] {
+  const lines = [
+    `${bold('deployment')} ${v.id}  ${outcomeText(v)}`,
+    `  kind       ${v.kind}  (${v.trigger.type}${v.trigger.requestedBy !== undefined ? ` by ${v.trigger.requestedBy}` : ''})`,
+    `  image      ${v.image ?? '-'}`,
+    `  command    ${v.command.join(' ')}`,
+  ];
+  if (v.endedAt !== undefined)
+    lines.push(`  took       ${formatDuration(Date.parse(v.endedAt) - Date.parse(v.startedAt ?? v.launchedAt ?? v.createdAt))}`);
+  if (v.exitCode !== undefined || v.stopCode !== undefined)
+    lines.push(`  exit code  ${v.exitCode ?? 'none'}   stop code ${v.stopCode ?? '-'}`);
+  if (v.reason !== undefined) lines.push(`  reason     ${v.reason}`);
+  if (v.rollout !== undefined) lines.push(`  rollout    ${v.rollout}`);
+  return lines;
+}
+
+function outcomeText(v: DeploymentView): string {
+  if (v.status !== 'ended') return v.status;
+  switch (v.outcome) {
+    case 'succeeded':
+      return green('succeeded');
+    case 'superseded':
+    case 'cancelled':
+      return yellow(v.outcome);
+    default:
+      return red(v.outcome ?? 'ended');
+  }
+}
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of items) all.push(item);
+  return all;
+}
+
+/**
+ * Who asked, short enough for one history line: `role/session` of an assumed-role ARN, the user of an IAM
+ * user ARN, anything else as given (cut at 40 characters).
+ */
+export function shortWho(requestedBy: string): string {
+  const assumed = /^arn:aws[a-z-]*:sts::\d{12}:assumed-role\/(.+)$/.exec(requestedBy)?.[1];
+  if (assumed !== undefined) return assumed;
+  const user = /^arn:aws[a-z-]*:(?:iam|sts)::\d{12}:user\/(?:.*\/)?([^/]+)$/.exec(requestedBy)?.[1];
+  if (user !== undefined) return user;
+  return requestedBy.length > 40 ? `${requestedBy.slice(0, 39)}…` : requestedBy;
+}

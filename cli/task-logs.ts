@@ -1,0 +1,151 @@
+import {
+  type CloudWatchLogsClient,
+  FilterLogEventsCommand,
+  type FilterLogEventsCommandOutput,
+  StartLiveTailCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
+import type { LogLocation } from './deployment-view.js';
+
+export interface LogLine {
+  timestamp: number;
+  message: string;
+}
+
+export interface FollowOptions {
+  /** Epoch ms to read from: the task's start, so nothing it wrote is missed. */
+  startTime: number;
+  /** Between FilterLogEvents polls when live tail is not available. */
+  pollMs: number;
+  /** The log group's ARN, needed by StartLiveTail; without it only FilterLogEvents is used. */
+  logGroupArn?: string;
+  onLine: (line: LogLine) => void;
+  /** Once, when live tail failed and polling took over (the reason). */
+  onFallback?: (reason: string) => void;
+  /** Once per distinct reason, when the log cannot be read (e.g. no logs:FilterLogEvents permission). */
+  onReadError?: (reason: string) => void;
+}
+
+/**
+ * Streams one task's CloudWatch log: FilterLogEvents from the task's start first (nothing is missed), then
+ * StartLiveTail, a new session whenever one ends (sessions last at most three hours), and FilterLogEvents
+ * polling from the first live-tail error on. `stop()` reads once more, so the lines written just before the
+ * task stopped are printed too. Each line is printed once: a line is known by its timestamp and text.
+ */
+export class TaskLogFollower {
+  private readonly seen = new Set<string>();
+  private from: number;
+  private stopped = false;
+  private readonly abort = new AbortController();
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly client: CloudWatchLogsClient,
+    private readonly location: LogLocation,
+    private readonly options: FollowOptions,
+  ) {
+    this.from = options.startTime;
+  }
+
+  start(): void {
+    this.loop ??= this.run().catch(() => undefined);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.abort.abort();
+    await this.loop;
+    await this.catchUp().catch((error: unknown) => this.readError(error));
+  }
+
+  private async run(): Promise<void> {
+    await this.catchUp().catch((error: unknown) => this.readError(error));
+    if (this.options.logGroupArn !== undefined) {
+      try {
+        while (!this.stopped) {
+          await this.liveTail(this.options.logGroupArn);
+          // A session that ended: a new one after a pause, so a session closed at once never spins.
+          await sleep(this.options.pollMs, this.abort.signal);
+        }
+        return;
+      } catch (error) {
+        if (this.stopped) return;
+        this.options.onFallback?.(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+      }
+    }
+    while (!this.stopped) {
+      await this.catchUp().catch((error: unknown) => this.readError(error));
+      await sleep(this.options.pollMs, this.abort.signal);
+    }
+  }
+
+  private readonly reported = new Set<string>();
+
+  private readError(error: unknown): void {
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    if (this.reported.has(reason)) return;
+    this.reported.add(reason);
+    this.options.onReadError?.(reason);
+  }
+
+  /** One live-tail session, until it ends (returns) or fails (throws). */
+  private async liveTail(logGroupArn: string): Promise<void> {
+    const { responseStream } = await this.client.send(
+      new StartLiveTailCommand({ logGroupIdentifiers: [logGroupArn], logStreamNames: [this.location.stream] }),
+      { abortSignal: this.abort.signal },
+    );
+    if (responseStream === undefined) throw new Error('StartLiveTail returned no stream');
+    for await (const event of responseStream) {
+      if (event.SessionStreamingException !== undefined)
+        throw new Error(event.SessionStreamingException.message ?? 'SessionStreamingException');
+      if (event.SessionTimeoutException !== undefined) return;
+      for (const e of event.sessionUpdate?.sessionResults ?? []) this.emit(e.timestamp ?? 0, e.message ?? '');
+    }
+  }
+
+  /** FilterLogEvents from the newest line seen, every page. A stream that does not exist yet has no lines. */
+  async catchUp(): Promise<void> {
+    for await (const e of filterEvents(this.client, this.location, this.from)) this.emit(e.timestamp, e.message);
+  }
+
+  private emit(timestamp: number, message: string): void {
+    const key = `${timestamp} ${message}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    if (timestamp > this.from) this.from = timestamp;
+    this.options.onLine({ timestamp, message: message.replace(/\r?\n$/, '') });
+  }
+}
+
+/** Every line of one stream from `startTime` on, oldest first: `logs ID` prints the whole log with it. */
+export async function* filterEvents(client: CloudWatchLogsClient, location: LogLocation, startTime = 0): AsyncGenerator<LogLine> {
+  let nextToken: string | undefined;
+  do {
+    let page: FilterLogEventsCommandOutput;
+    try {
+      page = await client.send(
+        new FilterLogEventsCommand({
+          logGroupName: location.group,
+          logStreamNames: [location.stream],
+          startTime,
+          ...(nextToken !== undefined ? { nextToken } : {}),
+        }),
+      );
+    } catch (error) {
+      if (error instanceof Error && error.name === 'ResourceNotFoundException') return;
+      throw error;
+    }
+    for (const e of page.events ?? []) yield { timestamp: e.timestamp ?? 0, message: (e.message ?? '').replace(/\r?\n$/, '') };
+    nextToken = page.nextToken;
+  } while (nextToken !== undefined);
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

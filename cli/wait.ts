@@ -1,0 +1,171 @@
+import type { AwsClients } from './aws-clients.js';
+import { callerIdentity } from './caller.js';
+import { type DeploymentView, logLocationOf, succeeded } from './deployment-view.js';
+import { formatDuration } from './durations.js';
+import { EXIT } from './failure.js';
+import { followRequest } from './follow.js';
+import { bold, dim, green, red, yellow } from './format.js';
+import type { Target } from './stack.js';
+import { TaskLogFollower } from './task-logs.js';
+
+/** `--wait`: how often records are read, how often a running deployment says so, the clock. */
+export interface WaitDeps {
+  pollMs: number;
+  heartbeatMs: number;
+  now: () => number;
+  /** How long a request may stay unrecorded (default 5 minutes). */
+  unrecordedAfterMs?: number;
+  /** How long an unrecorded request waits before it is taken as a repeat of work in progress or done (default 30 s). */
+  repeatAfterMs?: number;
+}
+
+/**
+ * Follows a sent request to its verdict and returns the exit code: 0 when it succeeded (rollout continued;
+ * a command exited 0), 1 otherwise, 124 when the timeout passed first.
+ */
+export async function waitForVerdict(o: {
+  kind: 'deploy' | 'run-command';
+  requestId: string;
+  /** The image of a deploy-request (not a rerun): a repeat of work in progress or done is recognised. */
+  image?: string | undefined;
+  target: Target;
+  table: string;
+  timeoutMs: number;
+  json: boolean;
+  print: (line: string) => void;
+  clients: AwsClients;
+  deps: WaitDeps;
+}): Promise<number> {
+  const { DynamoDbStore } = await import('../src/adapters/aws/store.js');
+  const store = new DynamoDbStore(await o.clients.dynamodb(), { table: o.table, environment: o.target.environment });
+  const started = o.deps.now();
+  // Ctrl-C stops the waiting, not the deployment: say so, with the exit code of an interrupted command.
+  const interrupted = () => {
+    process.stderr.write(`\necs-migrate: stopped waiting; request ${o.requestId} goes on (see: ecs-migrate status)\n`);
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted);
+  const result = await followRequest({
+    store,
+    environment: o.target.environment,
+    requestId: o.requestId,
+    pollMs: o.deps.pollMs,
+    heartbeatMs: o.deps.heartbeatMs,
+    ...(o.deps.unrecordedAfterMs !== undefined ? { unrecordedAfterMs: o.deps.unrecordedAfterMs } : {}),
+    ...(o.deps.repeatAfterMs !== undefined ? { repeatAfterMs: o.deps.repeatAfterMs } : {}),
+    ...(o.image !== undefined ? { image: o.image } : {}),
+    deadline: started + o.timeoutMs,
+    now: o.deps.now,
+    print: (line) => o.print(dim(line)),
+    onLogLine: (line) => o.print(`  │ ${line.message}`),
+    followLog: (view, onLine) => followTaskLog(view, onLine, o.target, o.clients, o.deps.pollMs, o.print),
+  }).finally(() => process.removeListener('SIGINT', interrupted));
+  if (result.kind === 'already-deployed') {
+    if (o.json)
+      process.stdout.write(
+        `${JSON.stringify({ requestId: o.requestId, result: 'already-deployed', deploymentId: result.deploymentId }, null, 2)}\n`,
+      );
+    o.print(
+      green(
+        `✔ already deployed: ${result.deploymentId} migrated and rolled out this image at ${result.at}; nothing to do (--rerun runs it again)`,
+      ),
+    );
+    return EXIT.ok;
+  }
+  if (result.kind === 'unrecorded') {
+    if (o.json) process.stdout.write(`${JSON.stringify({ requestId: o.requestId, result: 'unrecorded' }, null, 2)}\n`);
+    process.stderr.write(
+      `ecs-migrate: no deployment recorded request ${o.requestId} within ${formatDuration(result.afterMs)}: the controller rejected it (an "Event Rejected" event on the stack's bus says why) or has not received it (see the launcher's log group /aws/lambda/ecs-migrate-${o.target.environment}-launch)\n`,
+    );
+    return EXIT.failed;
+  }
+  if (result.kind === 'timeout') {
+    const where = o.target.stack !== undefined ? `--stack ${o.target.stack}` : `--environment ${o.target.environment} --table ${o.table}`;
+    const state =
+      result.view !== undefined
+        ? `deployment ${result.view.id} is still ${result.view.status}`
+        : `request ${o.requestId} is not recorded yet`;
+    if (o.json)
+      process.stdout.write(`${JSON.stringify({ requestId: o.requestId, result: 'timeout', deployment: result.view }, null, 2)}\n`);
+    process.stderr.write(
+      `ecs-migrate: stopped waiting after ${formatDuration(o.timeoutMs)}: ${state}; it goes on (see: ecs-migrate status ${where})\n`,
+    );
+    return EXIT.timeout;
+  }
+  const view = result.view;
+  const ok = succeeded(view);
+  if (o.json) {
+    process.stdout.write(`${JSON.stringify({ requestId: o.requestId, result: ok ? 'succeeded' : 'failed', deployment: view }, null, 2)}\n`);
+    return ok ? EXIT.ok : EXIT.failed;
+  }
+  if (result.logLines === 0 && view.logTail.length > 0) {
+    o.print(`  log tail (last ${view.logTail.length} lines, from the record):`);
+    for (const line of view.logTail) o.print(`  │ ${line}`);
+  }
+  for (const line of verdictLines(view)) o.print(line);
+  return ok ? EXIT.ok : EXIT.failed;
+}
+
+/** The verdict: outcome, exit code, stop code, reason and rollout of an ended deployment. */
+export function verdictLines(view: DeploymentView): string[] {
+  const ok = succeeded(view);
+  const took =
+    view.endedAt !== undefined
+      ? ` in ${formatDuration(Date.parse(view.endedAt) - Date.parse(view.startedAt ?? view.launchedAt ?? view.createdAt))}`
+      : '';
+  const lines: string[] = [];
+  if (view.exitCode !== undefined || view.kind === 'command') lines.push(`exit code ${view.exitCode ?? 'none'}`);
+  if (view.stopCode !== undefined) lines.push(`stop code ${view.stopCode}`);
+  if (view.reason !== undefined) lines.push(`reason    ${view.reason}`);
+  if (view.kind === 'migration' && view.rollout !== undefined) lines.push(`rollout   ${view.rollout}`);
+  const headline =
+    view.kind === 'command'
+      ? ok
+        ? green(`✔ command succeeded${took}`)
+        : red(`✘ command ${view.outcome === 'succeeded' ? 'failed' : (view.outcome ?? 'failed')}${took}`)
+      : ok
+        ? green(`✔ migration succeeded${took}; rollout ${view.rollout ?? 'continued'}`)
+        : view.outcome === 'superseded'
+          ? yellow(`✘ superseded by ${view.supersededBy ?? 'a newer request'} before it ran`)
+          : red(`✘ ${view.outcome ?? 'failed'}${took}: rollout halted, the service stays on its revision`);
+  return [`${bold('deployment')} ${view.id}`, ...lines, headline];
+}
+
+async function followTaskLog(
+  view: DeploymentView,
+  onLine: (line: { timestamp: number; message: string }) => void,
+  target: Target,
+  clients: AwsClients,
+  pollMs: number,
+  print: (line: string) => void,
+): Promise<(() => Promise<void>) | undefined> {
+  const ecs = await clients.ecs();
+  const { DescribeTaskDefinitionCommand } = await import('@aws-sdk/client-ecs');
+  const location = await logLocationOf(view, target.container, (input) => ecs.send(new DescribeTaskDefinitionCommand(input))).catch(
+    () => undefined,
+  );
+  if (location === undefined) {
+    print(dim('(the task log location is unknown: the verdict will show the log tail the controller kept)'));
+    return undefined;
+  }
+  const logs = await clients.logs();
+  const identity = await callerIdentity(clients).catch(() => undefined);
+  const region = location.region ?? (await clients.region());
+  const partition = identity?.Arn?.split(':')[1] ?? 'aws';
+  const follower = new TaskLogFollower(logs, location, {
+    startTime: Date.parse(view.startedAt ?? view.launchedAt ?? view.createdAt) - 60_000,
+    pollMs,
+    ...(identity?.Account !== undefined
+      ? { logGroupArn: `arn:${partition}:logs:${region}:${identity.Account}:log-group:${location.group}` }
+      : {}),
+    onLine,
+    onReadError: (reason) => print(dim(`(cannot read the task log ${location.group} ${location.stream}: ${reason})`)),
+    onFallback: (reason) => {
+      if (process.env.ECS_MIGRATE_DEBUG === '1') print(dim(`(live tail unavailable, polling FilterLogEvents: ${reason})`));
+    },
+  });
+  follower.start();
+  return () => follower.stop();
+}
+
+/** `--tag TAG`: the stack's repository (output RepositoryUri) at that tag. */

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { followRequest } from '../../cli/follow.js';
+import type { Deployment } from '../../src/core/deployment.js';
+import { type EnvironmentState, emptyEnvironment } from '../../src/core/state.js';
+import type { Store } from '../../src/ports.js';
+import { endedDeployment, runningDeployment } from '../support/fixtures.js';
+
+/**
+ * A store whose reads answer from a script: each poll (loadEnvironment, or loadEnvironmentWith) takes the next
+ * step, an error or the records at that time; listDeployments, read with loadEnvironment, answers from the same step.
+ */
+function scriptedStore(steps: (Error | { env: EnvironmentState; deployments: Deployment[] })[]): Store & { reads: number } {
+  let i = 0;
+  const next = () => {
+    const step = steps[Math.min(i++, steps.length - 1)];
+    if (step instanceof Error) throw step;
+    return step as { env: EnvironmentState; deployments: Deployment[] };
+  };
+  const store = {
+    reads: 0,
+    async loadEnvironment() {
+      store.reads++;
+      return next().env;
+    },
+    async listDeployments() {
+      const step = steps[Math.min(i - 1, steps.length - 1)];
+      if (step instanceof Error) throw step;
+      return step?.deployments ?? [];
+    },
+    async loadEnvironmentWith(_environment: string, ids: string[]) {
+      store.reads++;
+      const step = next();
+      return { env: step.env, deployments: Object.fromEntries(step.deployments.filter((d) => ids.includes(d.id)).map((d) => [d.id, d])) };
+    },
+    async loadDeployments() {
+      return {};
+    },
+    async commit() {},
+    async clearOutbox() {},
+  };
+  return store;
+}
+
+const env = emptyEnvironment('staging');
+const running = runningDeployment({ trigger: { type: 'deploy-request', eventId: 'e', at: '2026-11-25T09:15:00Z', requestId: 'r-1' } });
+const ended = endedDeployment('succeeded', { trigger: running.trigger, stop: { exitCode: 0 }, rollout: 'continued' });
+const base = { environment: 'staging', requestId: 'r-1', pollMs: 1, deadline: Number.POSITIVE_INFINITY, now: Date.now };
+
+describe('followRequest', () => {
+  it('finds the deployment by its request id and follows it to its end', async () => {
+    const lines: string[] = [];
+    const store = scriptedStore([
+      { env, deployments: [] },
+      { env, deployments: [running] },
+      { env, deployments: [running] },
+      { env, deployments: [ended] },
+    ]);
+    const result = await followRequest({ ...base, store, print: (l) => lines.push(l) });
+    expect(result).toMatchObject({ kind: 'ended', view: { id: running.id, outcome: 'succeeded', exitCode: 0 } });
+    expect(lines).toEqual([
+      'waiting for the controller to record request r-1',
+      expect.stringMatching(new RegExp(`^${running.id} running task `)),
+    ]);
+  });
+
+  it('rides out a few failed reads (a network blip in a long wait), and gives up after five in a row', async () => {
+    const blip = new Error('socket hang up');
+    const recovering = scriptedStore([{ env, deployments: [running] }, blip, blip, { env, deployments: [ended] }]);
+    expect(await followRequest({ ...base, store: recovering, print: () => {} })).toMatchObject({ kind: 'ended' });
+
+    const broken = scriptedStore([{ env, deployments: [running] }, blip]);
+    await expect(followRequest({ ...base, store: broken, print: () => {} })).rejects.toThrow('socket hang up');
+  });
+
+  it('stops when no deployment records the request in time (rejected, or never delivered)', async () => {
+    let t = 0;
+    const store = scriptedStore([{ env, deployments: [] }]);
+    const result = await followRequest({ ...base, store, unrecordedAfterMs: 3, now: () => t++, print: () => {} });
+    expect(result).toEqual({ kind: 'unrecorded', afterMs: 3 });
+  });
+
+  it('returns at the deadline with what it last saw', async () => {
+    let t = 0;
+    const store = scriptedStore([{ env, deployments: [running] }]);
+    const result = await followRequest({ ...base, store, deadline: 3, now: () => t++, print: () => {} });
+    expect(result).toMatchObject({ kind: 'timeout', view: { id: running.id, status: 'running' } });
+  });
+});

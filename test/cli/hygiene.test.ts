@@ -1,0 +1,94 @@
+import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm')).href;
+const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+
+/** No region and no credentials from anywhere: what a fresh CI runner without AWS setup looks like. */
+const NO_AWS = {
+  AWS_REGION: '',
+  AWS_DEFAULT_REGION: '',
+  AWS_PROFILE: '',
+  AWS_ACCESS_KEY_ID: '',
+  AWS_SECRET_ACCESS_KEY: '',
+  AWS_CONFIG_FILE: join(ROOT, 'no-such-aws-config'),
+  AWS_SHARED_CREDENTIALS_FILE: join(ROOT, 'no-such-aws-credentials'),
+  AWS_EC2_METADATA_DISABLED: 'true',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: '',
+};
+
+function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(
+      process.execPath,
+      ['--import', TSX, join(ROOT, 'cli', 'main.ts'), ...args],
+      { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...env } },
+      (error, stdout, stderr) => done({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr }),
+    );
+  });
+}
+
+const COMMANDS = ['deploy', 'run-command', 'status', 'history', 'logs', 'cancel', 'unlock', 'local', 'explain', 'replay', 'request'];
+
+describe('CLI hygiene', () => {
+  it('--help on every command prints its usage and exits 0 (even next to other options)', async () => {
+    const results = await Promise.all(COMMANDS.map((c) => cli([c, '--stack', 'x', '--help'])));
+    for (const [i, r] of results.entries()) {
+      expect(r.code, COMMANDS[i]).toBe(0);
+      expect(r.stdout, COMMANDS[i]).toContain(`ecs-migrate ${COMMANDS[i] === 'request' ? 'request deploy' : COMMANDS[i]}`);
+      expect(r.stderr, COMMANDS[i]).toBe('');
+    }
+  });
+
+  it('--version prints the package version; --help lists the commands and the exit codes', async () => {
+    const [version, help] = await Promise.all([cli(['--version']), cli(['--help'])]);
+    expect(version).toEqual({ code: 0, stdout: `ecs-migrate ${VERSION}\n`, stderr: '' });
+    expect(help.code).toBe(0);
+    for (const c of COMMANDS.filter((c) => c !== 'request')) expect(help.stdout).toMatch(new RegExp(`^  ${c} `, 'm'));
+    expect(help.stdout).toMatch(/124 --timeout/);
+  });
+
+  it('a missing region is one line naming the fix, exit 2: no Lambda wording, no stack trace, no SDK warning', async () => {
+    const r = await cli(['history', '--stack', 'ecs-migrate-staging'], NO_AWS);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('ecs-migrate: no AWS region: pass --region REGION, or set AWS_REGION (or a region in the --profile)\n');
+  });
+
+  it('an AWS failure is one line (exit 1); --debug adds the stack trace', async () => {
+    const r = await cli(['status', '--stack', 'ecs-migrate-staging', '--region', 'eu-west-1'], NO_AWS);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^ecs-migrate: no usable AWS credentials \(.*\): pass --profile NAME, set AWS_PROFILE, or log in \(aws sso login\)\n$/,
+    );
+    expect(r.stderr).not.toMatch(/NodeVersionSupportWarning|retried/);
+
+    const debug = await cli(['status', '--stack', 'ecs-migrate-staging', '--region', 'eu-west-1', '--debug'], NO_AWS);
+    expect(debug.code).toBe(1);
+    expect(debug.stderr.split('\n').length).toBeGreaterThan(3);
+    expect(debug.stderr).toMatch(/\n\s+at /);
+  });
+
+  it('wrong options are a one-line usage error, exit 2', async () => {
+    const r = await cli(['deploy', '--imgae', 'x']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      "ecs-migrate: Unknown option '--imgae'. To specify a positional argument starting with a '-', place it at the end of the command after '--', as in '-- \"--imgae\"; see --help\n",
+    );
+    const results = await Promise.all([cli(['explain']), cli(['deploy', '--environment', 'staging']), cli(['logs', '--stack', 'x'])]);
+    expect(results.map((x) => [x.code, x.stderr.split('\n').length])).toEqual([
+      [2, 2],
+      [2, 2],
+      [2, 2],
+    ]);
+    expect(results[1]?.stderr).toBe(
+      'ecs-migrate: deploy needs exactly one of --image, --tag or --task-definition (see ecs-migrate deploy --help)\n',
+    );
+    const timeout = await cli(['deploy', '--environment', 'staging', '--image', 'x:1', '--timeout', 'soon']);
+    expect(timeout).toMatchObject({ code: 2, stderr: 'ecs-migrate: --timeout soon: expected a duration such as 45m, 2h or 90s\n' });
+  });
+});

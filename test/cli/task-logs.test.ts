@@ -1,0 +1,129 @@
+import {
+  CloudWatchLogsClient,
+  FilterLogEventsCommand,
+  StartLiveTailCommand,
+  type StartLiveTailResponseStream,
+} from '@aws-sdk/client-cloudwatch-logs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { TaskLogFollower } from '../../cli/task-logs.js';
+
+const logs = mockClient(CloudWatchLogsClient);
+const location = { group: '/ecs/shop-api', stream: 'ecs/app/abc' };
+const ARN = 'arn:aws:logs:eu-west-1:123456789012:log-group:/ecs/shop-api';
+
+async function* session(events: StartLiveTailResponseStream[]): AsyncIterable<StartLiveTailResponseStream> {
+  for (const e of events) yield e;
+}
+const update = (...lines: [number, string][]): StartLiveTailResponseStream => ({
+  sessionUpdate: { sessionResults: lines.map(([timestamp, message]) => ({ timestamp, message, logStreamName: location.stream })) },
+});
+const until = async (check: () => boolean) => {
+  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
+};
+
+beforeEach(() => logs.reset());
+
+describe('TaskLogFollower', () => {
+  it('reads from the task start, then live-tails, starting a new session when one times out; each line once', async () => {
+    logs.on(FilterLogEventsCommand).resolves({ events: [{ timestamp: 1, message: 'starting\n' }] });
+    logs
+      .on(StartLiveTailCommand)
+      .resolvesOnce({
+        responseStream: session([
+          { sessionStart: {} },
+          update([1, 'starting'], [2, 'applying 0042']),
+          { SessionTimeoutException: { name: 'SessionTimeoutException', message: '3 hours', $fault: 'client', $metadata: {} } as never },
+        ]),
+      })
+      .resolves({ responseStream: session([update([3, 'done'])]) });
+    const lines: string[] = [];
+    const follower = new TaskLogFollower(new CloudWatchLogsClient({ region: 'eu-west-1' }), location, {
+      startTime: 0,
+      pollMs: 5,
+      logGroupArn: ARN,
+      onLine: (l) => lines.push(l.message),
+    });
+    follower.start();
+    await until(() => lines.includes('done'));
+    await follower.stop();
+
+    expect(lines).toEqual(['starting', 'applying 0042', 'done']);
+    expect(logs.commandCalls(StartLiveTailCommand).length).toBeGreaterThanOrEqual(2);
+    expect(logs.commandCalls(StartLiveTailCommand)[0]?.args[0].input).toEqual({
+      logGroupIdentifiers: [ARN],
+      logStreamNames: [location.stream],
+    });
+    expect(logs.commandCalls(FilterLogEventsCommand)[0]?.args[0].input).toMatchObject({
+      logGroupName: location.group,
+      logStreamNames: [location.stream],
+      startTime: 0,
+    });
+  });
+
+  it('falls back to FilterLogEvents polling on a live-tail error, from the newest line seen', async () => {
+    let polls = 0;
+    logs.on(FilterLogEventsCommand).callsFake(() => {
+      polls++;
+      return polls === 1
+        ? { events: [{ timestamp: 10, message: 'one' }] }
+        : {
+            events: [
+              { timestamp: 10, message: 'one' },
+              { timestamp: 11, message: 'two' },
+            ],
+          };
+    });
+    logs
+      .on(StartLiveTailCommand)
+      .rejects(Object.assign(new Error('not authorized to perform logs:StartLiveTail'), { name: 'AccessDeniedException' }));
+    const lines: string[] = [];
+    const fallbacks: string[] = [];
+    const follower = new TaskLogFollower(new CloudWatchLogsClient({ region: 'eu-west-1' }), location, {
+      startTime: 5,
+      pollMs: 5,
+      logGroupArn: ARN,
+      onLine: (l) => lines.push(l.message),
+      onFallback: (reason) => fallbacks.push(reason),
+    });
+    follower.start();
+    await until(() => lines.includes('two'));
+    await follower.stop();
+
+    expect(lines).toEqual(['one', 'two']);
+    expect(fallbacks).toEqual(['AccessDeniedException: not authorized to perform logs:StartLiveTail']);
+    // After the first line, polls start from its timestamp: nothing already printed is fetched from the start again.
+    expect(logs.commandCalls(FilterLogEventsCommand).at(-1)?.args[0].input.startTime).toBe(11);
+  });
+
+  it('says once why the log cannot be read (a missing permission), and keeps trying', async () => {
+    logs
+      .on(FilterLogEventsCommand)
+      .rejects(Object.assign(new Error('not authorized to perform logs:FilterLogEvents'), { name: 'AccessDeniedException' }));
+    const problems: string[] = [];
+    const follower = new TaskLogFollower(new CloudWatchLogsClient({ region: 'eu-west-1' }), location, {
+      startTime: 0,
+      pollMs: 5,
+      onLine: () => {},
+      onReadError: (reason) => problems.push(reason),
+    });
+    follower.start();
+    await until(() => logs.commandCalls(FilterLogEventsCommand).length >= 3);
+    await follower.stop();
+    expect(problems).toEqual(['AccessDeniedException: not authorized to perform logs:FilterLogEvents']);
+  });
+
+  it('a stream that does not exist yet has no lines (the task has not written)', async () => {
+    logs
+      .on(FilterLogEventsCommand)
+      .rejects(Object.assign(new Error('The specified log stream does not exist.'), { name: 'ResourceNotFoundException' }));
+    const lines: string[] = [];
+    const follower = new TaskLogFollower(new CloudWatchLogsClient({ region: 'eu-west-1' }), location, {
+      startTime: 0,
+      pollMs: 5,
+      onLine: (l) => lines.push(l.message),
+    });
+    await follower.catchUp();
+    expect(lines).toEqual([]);
+  });
+});
