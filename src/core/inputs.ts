@@ -1,4 +1,5 @@
 import type { LogLocation, Trigger, Work } from './deployment.js';
+import type { LaunchFailure } from './launch-failure.js';
 
 /** An ECR `ECR Image Action` event, validated but not yet judged against the configuration. */
 export interface EcrImageActionInput {
@@ -101,7 +102,7 @@ export interface InvalidInput {
 /** The result of a `launchTask` action, fed back to the core. */
 export type LaunchResultInput =
   | { kind: 'launch-result'; deploymentId: string; ok: true; taskArn: string; taskDefinitionArn: string; log?: LogLocation }
-  | { kind: 'launch-result'; deploymentId: string; ok: false; reason: string };
+  | { kind: 'launch-result'; deploymentId: string; ok: false; reason: string; failure?: LaunchFailure };
 
 export type TriggerInput = EcrImageActionInput | DeployRequestInput | RunCommandInput;
 
