@@ -98,7 +98,16 @@ export interface Scheduler {
    * Idempotent: scheduling the same deployment twice keeps one schedule. The schedule runs once and deletes
    * itself; a check that comes after the deployment ended is ignored, so nothing cancels it.
    */
-  scheduleTimeout(deploymentId: string, environment: string, at: string): Promise<void>;
+  scheduleTimeout(deploymentId: string, environment: string, at: string, check?: ScheduledCheck): Promise<void>;
+}
+
+/**
+ * Which check a schedule delivers, when it is not the first attempt's timeout: the timeout of a later launch attempt,
+ * or (`retry`) the moment a retried launch attempt is due. Each has its own schedule, so none hides another.
+ */
+export interface ScheduledCheck {
+  attempt: number;
+  purpose: 'timeout' | 'retry';
 }
 
 export interface Ports {

@@ -43,6 +43,7 @@ export const EMITTED_TYPES = [
   'Command Failed',
   'Environment Unlocked',
   'Event Rejected',
+  'Launch Retry Scheduled',
 ] as const;
 export type EmittedType = (typeof EMITTED_TYPES)[number];
 
@@ -62,8 +63,11 @@ export type Action =
   | { type: 'stopTask'; deploymentId: string; cluster: string; taskArn: string; reason: string }
   | { type: 'continueRollout'; deploymentId: string; target: RolloutTarget; taskDefinitionArn: string }
   | { type: 'haltRollout'; deploymentId: string; target: RolloutTarget; reason: string }
-  /** A one-shot schedule that deletes itself once it has run; a check that comes after the end is ignored. */
-  | { type: 'scheduleTimeout'; deploymentId: string; environment: string; at: string }
+  /**
+   * A one-shot schedule that deletes itself once it has run; a check that comes after the end is ignored. One per
+   * deployment, attempt (absent: 1) and purpose (`retry`: launch the attempt then; absent: its timeout).
+   */
+  | { type: 'scheduleTimeout'; deploymentId: string; environment: string; at: string; attempt?: number; purpose?: 'retry' }
   /** An event no commit implies (`Event Rejected`). */
   | { type: 'putEvent'; detailType: EmittedType; detail: Record<string, unknown> };
 

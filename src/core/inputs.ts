@@ -65,6 +65,10 @@ export interface TimeoutCheckInput {
   eventId: string;
   environment: string;
   deploymentId: string;
+  /** The launch attempt it checks (absent: the first). */
+  attempt?: number;
+  /** `retry`: a scheduled retry of the launch (`attempt`) is due; `timeout` (absent): past TIMEOUT_MINUTES. */
+  purpose?: 'timeout' | 'retry';
   /** Added by the shell: the task's last log lines. */
   logTail?: string[];
 }
