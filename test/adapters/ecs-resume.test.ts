@@ -1,37 +1,16 @@
 import 'aws-sdk-client-mock-vitest/extend';
-import {
-  ConflictException,
-  DescribeTaskDefinitionCommand,
-  ECSClient,
-  ListTaskDefinitionsCommand,
-  RegisterTaskDefinitionCommand,
-  type RegisterTaskDefinitionCommandInput,
-  RunTaskCommand,
-  type RunTaskCommandInput,
-  type Tag,
-  type TaskDefinition,
-} from '@aws-sdk/client-ecs';
+import { ECSClient, ListTaskDefinitionsCommand, RegisterTaskDefinitionCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AwsEcs, DEPLOYMENT_TAG } from '../../src/adapters/aws/ecs.js';
 import type { LaunchRequest } from '../../src/core/actions.js';
+import { EcsModel, serveModel } from '../support/ecs-model.js';
 import { ACCOUNT, REGION, TD } from '../support/fixtures.js';
 
 const CLUSTER = 'shop-staging';
 const DEPLOYMENT = '20261125-091458-1a2b3c4d';
 const IMAGE = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/shop-api@sha256:${'a'.repeat(64)}`;
 const CI_IMAGE = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/shop-api@sha256:${'c'.repeat(64)}`;
-
-const base: TaskDefinition = {
-  taskDefinitionArn: TD(42),
-  family: 'shop-api',
-  revision: 42,
-  status: 'ACTIVE',
-  networkMode: 'awsvpc',
-  cpu: '256',
-  memory: '512',
-  containerDefinitions: [{ name: 'app', image: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/shop-api:v1.3.0`, essential: true }],
-};
 
 function request(overrides: Partial<LaunchRequest> = {}): LaunchRequest {
   return {
@@ -49,46 +28,6 @@ function request(overrides: Partial<LaunchRequest> = {}): LaunchRequest {
   };
 }
 
-/**
- * The tests' own model of ECS, because moto ignores `clientToken`: a family of revisions, and RunTask answering a
- * reused token with the first answer when the parameters are the same, and ConflictException when they differ.
- */
-class EcsModel {
-  readonly revisions = new Map<string, { taskDefinition: TaskDefinition; tags: Tag[] }>([[TD(42), { taskDefinition: base, tags: [] }]]);
-  readonly tokens = new Map<string, { parameters: string; taskArn: string }>();
-  readonly runs: RunTaskCommandInput[] = [];
-  private tasks = 0;
-
-  register(input: RegisterTaskDefinitionCommandInput): TaskDefinition {
-    const revision = Math.max(...[...this.revisions.values()].map((r) => r.taskDefinition.revision ?? 0)) + 1;
-    const taskDefinition = { ...input, tags: undefined, taskDefinitionArn: TD(revision), revision, status: 'ACTIVE' } as TaskDefinition;
-    this.revisions.set(TD(revision), { taskDefinition, tags: input.tags ?? [] });
-    return taskDefinition;
-  }
-
-  run(input: RunTaskCommandInput): string {
-    this.runs.push(input);
-    const { clientToken, ...rest } = input;
-    const parameters = JSON.stringify(rest);
-    const earlier = this.tokens.get(clientToken ?? '');
-    if (earlier !== undefined) {
-      if (earlier.parameters === parameters) return earlier.taskArn;
-      throw new ConflictException({ $metadata: { httpStatusCode: 400 }, message: 'The specified clientToken is already in use' });
-    }
-    this.tasks += 1;
-    const taskArn = `arn:aws:ecs:${REGION}:${ACCOUNT}:task/${CLUSTER}/${String(this.tasks).padStart(32, '0')}`;
-    this.tokens.set(clientToken ?? '', { parameters, taskArn });
-    return taskArn;
-  }
-
-  /** Newest first, as ListTaskDefinitions with sort DESC. */
-  arns(): string[] {
-    return [...this.revisions.values()]
-      .sort((a, b) => (b.taskDefinition.revision ?? 0) - (a.taskDefinition.revision ?? 0))
-      .map((r) => r.taskDefinition.taskDefinitionArn ?? '');
-  }
-}
-
 describe('AwsEcs: a resumed launch (defect 10)', () => {
   const client = new ECSClient({ region: REGION });
   const ecs = mockClient(client);
@@ -99,15 +38,7 @@ describe('AwsEcs: a resumed launch (defect 10)', () => {
   beforeEach(() => {
     model = new EcsModel();
     ecs.reset();
-    ecs.on(DescribeTaskDefinitionCommand).callsFake((input: { taskDefinition: string }) => {
-      const found = model.revisions.get(input.taskDefinition) ?? model.revisions.get(model.arns()[0] ?? '');
-      return { taskDefinition: found?.taskDefinition, tags: found?.tags };
-    });
-    ecs.on(ListTaskDefinitionsCommand).callsFake(() => ({ taskDefinitionArns: model.arns() }));
-    ecs
-      .on(RegisterTaskDefinitionCommand)
-      .callsFake((input: RegisterTaskDefinitionCommandInput) => ({ taskDefinition: model.register(input), tags: input.tags }));
-    ecs.on(RunTaskCommand).callsFake((input: RunTaskCommandInput) => ({ tasks: [{ taskArn: model.run(input) }], failures: [] }));
+    serveModel(ecs, model);
   });
 
   it('sends RunTask the same parameters as the first attempt when another revision was registered in between', async () => {
