@@ -10,7 +10,8 @@ import type { StoppedTask } from './classify-stop.js';
  */
 export type StartFailure = 'transient' | 'permanent' | 'ran';
 
-const MISSING_IMAGE = /not found|manifest unknown|does not exist/i;
+/** A missing image (ECR and Docker Hub spell it these ways; local mode says "is not known on this machine"). */
+const MISSING_IMAGE = /not found|manifest unknown|does not exist|is not known/i;
 
 export function startFailure(task: StoppedTask, containerName: string): StartFailure | undefined {
   const migration = task.containers.find((c) => c.name === containerName);

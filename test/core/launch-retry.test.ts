@@ -284,3 +284,27 @@ describe('RunTask refuses our clientToken (ConflictException): a task of this la
       });
   });
 });
+
+describe('startFailure: which stopped tasks never started for a reason that can pass', () => {
+  const task = (stopCode: string | undefined, reason: string, exitCode?: number) => ({
+    ...(stopCode !== undefined ? { stopCode } : {}),
+    stoppedReason: reason,
+    containers: [{ name: 'log-router' }, { name: 'app', reason, ...(exitCode !== undefined ? { exitCode } : {}) }],
+  });
+
+  it.each([
+    ['TaskFailedToStart', RESOURCE_INIT, undefined, 'transient'],
+    ['TaskFailedToStart', PULL_TIMEOUT, undefined, 'transient'],
+    ['TaskFailedToStart', 'CannotPullContainerError: toomanyrequests: Rate exceeded', undefined, 'transient'],
+    ['TaskFailedToStart', 'Capacity is unavailable at this time. Please try again later', undefined, 'transient'],
+    ['TaskFailedToStart', MISSING_IMAGE, undefined, 'permanent'],
+    ['TaskFailedToStart', MANIFEST_UNKNOWN, undefined, 'permanent'],
+    ['TaskFailedToStart', 'CannotPullContainerError: image shop-api:v9 is not known on this machine', undefined, 'permanent'],
+    ['TaskFailedToStart', 'CannotStartContainerError: exec: "db-migrate": executable file not found in $PATH', undefined, 'permanent'],
+    ['TaskFailedToStart', RESOURCE_INIT, 1, 'ran'],
+    ['EssentialContainerExited', 'Essential container in task exited', 0, 'ran'],
+    ['UserInitiated', 'stopped by someone', undefined, undefined],
+  ])('%s "%s" (exit code %s): %s', (stopCode, reason, exitCode, expected) => {
+    expect(startFailure(task(stopCode, reason, exitCode), 'app')).toBe(expected);
+  });
+});
