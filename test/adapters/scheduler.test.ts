@@ -23,7 +23,7 @@ describe('EventBridgeScheduler', () => {
 
   beforeEach(() => scheduler.reset());
 
-  it('names a schedule per attempt and purpose, so a retry and each attempt\'s timeout never hide one another', async () => {
+  it("names a schedule per attempt and purpose, so a retry and each attempt's timeout never hide one another", async () => {
     // Prepare
     scheduler.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn:aws:scheduler:eu-west-1:123456789012:schedule/x/y' });
 
@@ -37,7 +37,10 @@ describe('EventBridgeScheduler', () => {
     expect(calls.map((c) => c.Name)).toEqual([`ecs-migrate-${ID}-retry-2`, `ecs-migrate-${ID}-timeout-2`, `ecs-migrate-${ID}`]);
     expect(calls.every((c) => (c.Name ?? '').length <= 64)).toBe(true);
     const retry: unknown = JSON.parse(calls[0]?.Target?.Input ?? '{}');
-    expect(retry).toMatchObject({ id: `retry-${ID}-2`, detail: { environment: 'staging', deploymentId: ID, attempt: 2, purpose: 'retry' } });
+    expect(retry).toMatchObject({
+      id: `retry-${ID}-2`,
+      detail: { environment: 'staging', deploymentId: ID, attempt: 2, purpose: 'retry' },
+    });
     expect(parseInput(retry, { requestSource: 'ecs-migrate' })).toMatchObject({
       kind: 'timeout-check',
       deploymentId: ID,
