@@ -171,6 +171,18 @@ describe('a launch that never started for a reason that can pass is retried', ()
       .then({ decision: 'ignore', reason: /duplicate or late/, actions: [] });
   });
 
+  it('fails the deployment, with no task to stop, when the service cannot be read as the retry is due', () => {
+    const state = { ...activeState(waitingForRetry()), service: undefined, serviceProblem: 'service "shop-api" not found' };
+    given(state, ctx({}, '2026-11-25T09:20:00.000Z'))
+      .when(retryCheck(2))
+      .then({
+        decision: 'halt',
+        reason: /attempt 2 could not be launched: the service could not be read \(service "shop-api" not found\)/,
+        actions: ['haltRollout', 'commit', 'publish'],
+        events: ['Migration Failed', 'Rollout Halted'],
+      });
+  });
+
   it('resumes, with the same clientToken, an attempt a lost invocation committed as launching', () => {
     const d = given(activeState(waitingForRetry({ retryAt: undefined })), ctx({}, '2026-11-25T09:20:00.000Z'))
       .when(retryCheck(2))
@@ -271,6 +283,13 @@ describe('RunTask refuses our clientToken (ConflictException): a task of this la
     expect(only(d, 'commit').env).toBeUndefined();
     expect(only(d, 'scheduleTimeout')).toMatchObject({ at: '2026-11-25T10:15:00.500Z' });
     expect(only(d, 'scheduleTimeout')).not.toHaveProperty('purpose');
+  });
+
+  it("schedules a later attempt's check under that attempt, so it neither hides nor is hidden by another", () => {
+    const d = given(activeState(waitingForRetry({ retryAt: undefined })))
+      .when({ ...capacity, failure: 'token-conflict', reason: 'ConflictException' })
+      .then({ decision: 'record', actions: ['scheduleTimeout', 'commit'] });
+    expect(only(d, 'scheduleTimeout')).toMatchObject({ attempt: 2, at: '2026-11-25T10:18:00.000Z' });
   });
 
   it('times it out at TIMEOUT_MINUTES, stopping the task whose event was kept', () => {
