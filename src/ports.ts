@@ -1,6 +1,7 @@
 import type { LaunchRequest, ServiceUpdateTarget } from './core/actions.js';
 import type { Deployment, LogLocation } from './core/deployment.js';
 import type { ContainerState } from './core/inputs.js';
+import type { LaunchFailure } from './core/launch-failure.js';
 import type {
   HookAnswer,
   HookAnswerOutcome,
@@ -13,7 +14,10 @@ import type { EnvironmentState, ServiceInfo } from './core/state.js';
 
 /** The small interfaces the shell drives. One AWS and one local implementation each; our own types in and out. */
 
-export type LaunchOutcome = { ok: true; taskArn: string; taskDefinitionArn: string; log?: LogLocation } | { ok: false; reason: string };
+export type LaunchOutcome =
+  | { ok: true; taskArn: string; taskDefinitionArn: string; log?: LogLocation }
+  /** `failure` absent: `refused` (see `LaunchFailure`). */
+  | { ok: false; reason: string; failure?: LaunchFailure };
 
 export interface Ecs {
   /**
@@ -25,7 +29,10 @@ export interface Ecs {
   describeService(options?: { image?: boolean }): Promise<ServiceInfo>;
   /**
    * Registers the revision if asked, then RunTask. A refusal that retrying cannot fix (RunTask `failures[]`,
-   * AccessDenied, invalid parameters) comes back as `{ ok: false }`; errors worth retrying are thrown.
+   * AccessDenied, invalid parameters) comes back as `{ ok: false }`; errors worth retrying are thrown. No capacity
+   * comes back as `failure: 'capacity'`, a ConflictException on the clientToken as `failure: 'token-conflict'`.
+   * A `resumed` launch reuses the revision an earlier attempt registered (found by the deployment tag), so RunTask
+   * gets the same parameters under the same clientToken.
    */
   launch(request: LaunchRequest): Promise<LaunchOutcome>;
   stopTask(cluster: string, taskArn: string, reason: string): Promise<void>;
@@ -92,7 +99,16 @@ export interface Scheduler {
    * Idempotent: scheduling the same deployment twice keeps one schedule. The schedule runs once and deletes
    * itself; a check that comes after the deployment ended is ignored, so nothing cancels it.
    */
-  scheduleTimeout(deploymentId: string, environment: string, at: string): Promise<void>;
+  scheduleTimeout(deploymentId: string, environment: string, at: string, check?: ScheduledCheck): Promise<void>;
+}
+
+/**
+ * Which check a schedule delivers, when it is not the first attempt's timeout: the timeout of a later launch attempt,
+ * or (`retry`) the moment a retried launch attempt is due. Each has its own schedule, so none hides another.
+ */
+export interface ScheduledCheck {
+  attempt: number;
+  purpose: 'timeout' | 'retry';
 }
 
 /** An image as the registry has it now. */

@@ -52,6 +52,7 @@ export const EMITTED_TYPES = [
   'Rollout Failed',
   'Environment Unlocked',
   'Event Rejected',
+  'Launch Retry Scheduled',
 ] as const;
 export type EmittedType = (typeof EMITTED_TYPES)[number];
 
@@ -73,8 +74,11 @@ export type Action =
   | { type: 'continueRollout'; deploymentId: string; target: RolloutTarget; taskDefinitionArn: string; image?: string }
   /** In pause-hook mode answers ROLLBACK and feeds a `rollout-result` back; in update-service mode only logs. */
   | { type: 'haltRollout'; deploymentId: string; target: RolloutTarget; reason: string }
-  /** A one-shot schedule that deletes itself once it has run; a check that comes after the end is ignored. */
-  | { type: 'scheduleTimeout'; deploymentId: string; environment: string; at: string }
+  /**
+   * A one-shot schedule that deletes itself once it has run; a check that comes after the end is ignored. One per
+   * deployment, attempt (absent: 1) and purpose (`retry`: launch the attempt then; absent: its timeout).
+   */
+  | { type: 'scheduleTimeout'; deploymentId: string; environment: string; at: string; attempt?: number; purpose?: 'retry' }
   /** An event no commit implies (`Event Rejected`). */
   | { type: 'putEvent'; detailType: EmittedType; detail: Record<string, unknown> };
 

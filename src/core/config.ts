@@ -84,6 +84,12 @@ const configFields = z.object({
     }
     return patterns;
   }),
+  /** Launches retried when the task never started for a reason that can pass (no capacity, image pull, resource init). */
+  LAUNCH_RETRIES: optionalValue((v, fail) => {
+    const n = Number(v ?? '2');
+    if (!Number.isInteger(n) || n < 0 || n > 5) fail('expected a whole number of retries between 0 and 5 (default 2)');
+    return n;
+  }),
   ...rolloutKeys(),
 });
 

@@ -4,6 +4,7 @@ import type { DecideContext } from './context.js';
 import { type Deployment, type DeploymentKind, deploymentIdOfTrigger, pushedBefore, type Trigger, type Work } from './deployment.js';
 import type { DeployRequestInput, EcrImageActionInput, RunCommandInput } from './inputs.js';
 import { launchRequest } from './launch-request.js';
+import { awaitingRetry } from './launch-retry.js';
 import { refuseRequest } from './request-policy.js';
 import { resumeHandover } from './resume.js';
 import { settle } from './settle.js';
@@ -125,7 +126,7 @@ function admit(plan: Plan, state: ControllerState, ctx: DecideContext): Decision
 
 /** A trigger whose deployment exists: a retried launch resumes (the clientToken keeps it to one task); a duplicate is dropped. */
 function revisit(existing: Deployment, state: ControllerState, ctx: DecideContext): Decision {
-  if (existing.status === 'launching' && state.env.active?.deploymentId === existing.id) {
+  if (existing.status === 'launching' && state.env.active?.deploymentId === existing.id && !awaitingRetry(existing)) {
     return {
       decision: 'launch',
       reason: `resuming the launch of ${existing.id} (retried delivery)`,

@@ -15,6 +15,7 @@ import {
 } from './deployment.js';
 import type { LaunchResultInput, TaskStateInput, TimeoutCheckInput } from './inputs.js';
 import { rolloutTarget, stopTaskOf } from './launch-request.js';
+import { attemptField, earlierAttemptTask, onLaunchRefused, onScheduledCheck, onStartFailure } from './launch-retry.js';
 import { resumeHandover } from './resume.js';
 import { settle } from './settle.js';
 import type { ControllerState } from './state.js';
@@ -37,7 +38,7 @@ export function decideTaskState(input: TaskStateInput, state: ControllerState, c
     case 'queued':
       return ignore(`deployment ${id} is queued and has launched no task: task ${input.taskArn} is not its own`, id);
     case 'launching':
-      return keepEarly(d, observationOf(input), state, ctx);
+      return earlierAttemptTask(d, input.taskArn) ?? keepEarly(d, observationOf(input), state, ctx);
     case 'running':
       return onOwnTask(d, input, state, ctx);
   }
@@ -86,6 +87,8 @@ function judge(
     ...(logTail !== undefined ? { logTail } : {}),
   };
   const seen = observeTask(d, task, ctx.now);
+  const retry = verdict.ok ? undefined : onStartFailure(d, task, { reason: verdict.reason, stop: verdict.report }, prior, state, ctx);
+  if (retry !== undefined) return retry;
   const halt = (reason: string): Decision => ({
     decision: 'halt',
     reason,
@@ -181,6 +184,8 @@ function rolloutOf(d: Running, current: string | undefined, ctx: DecideContext) 
 export function decideTimeoutCheck(input: TimeoutCheckInput, state: ControllerState, ctx: DecideContext): Decision {
   if (input.environment !== ctx.config.ENVIRONMENT)
     return ignore(`timeout check for environment "${input.environment}", this is "${ctx.config.ENVIRONMENT}"`);
+  const scheduled = onScheduledCheck(input, state, ctx);
+  if (scheduled !== undefined) return scheduled;
   const d = state.deployments[input.deploymentId];
   if (d === undefined) return ignore(`no deployment ${input.deploymentId}`, input.deploymentId);
   if (d.status === 'ended') return resumeHandover(state, ctx, d.id) ?? ignore(`deployment ${d.id} has already ended (${d.outcome})`, d.id);
@@ -207,6 +212,8 @@ export function decideLaunchResult(input: LaunchResultInput, state: ControllerSt
   if (d === undefined) return ignore(`no deployment ${input.deploymentId}`, input.deploymentId);
   if (d.status !== 'launching') return ignore(`deployment ${d.id} is ${d.status === 'ended' ? d.outcome : d.status} already`, d.id);
   if (!input.ok) {
+    const retried = onLaunchRefused(d, input, state, ctx);
+    if (retried !== undefined) return retried;
     const reason =
       d.kind === 'migration'
         ? `the task could not be started: ${input.reason}; rollout halted`
@@ -223,7 +230,13 @@ export function decideLaunchResult(input: LaunchResultInput, state: ControllerSt
     deploymentId: d.id,
     actions: [
       // The schedule comes first: should this invocation die after it, the retry sets it again (same name).
-      { type: 'scheduleTimeout', deploymentId: d.id, environment: d.environment, at: migrationDeadline(ctx.now, d, ctx) },
+      {
+        type: 'scheduleTimeout',
+        deploymentId: d.id,
+        environment: d.environment,
+        at: migrationDeadline(ctx.now, d, ctx),
+        ...attemptField(d),
+      },
       ...commitActions(state, undefined, [{ deployment: running, events: recorded.events }]),
     ],
   };

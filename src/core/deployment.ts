@@ -126,6 +126,20 @@ interface Common {
   outbox?: PendingEvent[];
   /** pause-hook mode: the paused deployments of the gated services that wait for this migration. */
   waiters?: Waiter[];
+  /** The launch attempt (absent: 1). A launch whose task never started for a reason that can pass is retried (LAUNCH_RETRIES). */
+  attempt?: number;
+  /** The earlier attempts, oldest first: each with its own task (if it got one) and why it failed. */
+  attempts?: LaunchAttempt[];
+}
+
+/** A launch attempt that started no migration: its task never started, or RunTask had no capacity. */
+export interface LaunchAttempt {
+  attempt: number;
+  failedAt: string;
+  reason: string;
+  taskArn?: string;
+  taskDefinitionArn?: string;
+  stop?: StopReport;
 }
 
 /** Waiting for the environment to be free. */
@@ -141,6 +155,8 @@ export interface Launching extends Common {
   handedOverBy?: string;
   /** A task event that came before RunTask's answer was recorded. */
   earlyTaskEvent?: TaskObservation;
+  /** Set while waiting to launch `attempt` again (a retry): no RunTask has been sent for it yet. */
+  retryAt?: string;
 }
 
 /** The task exists in ECS. */
@@ -263,7 +279,15 @@ export function triggerKey(trigger: Trigger, environment: string): string {
   return [environment, trigger.type, base, trigger.replayName ? `replay:${trigger.replayName}` : ''].join('|');
 }
 
-/** RunTask's clientToken (≤ 64 characters, ASCII 33–126). ECS honours it for about 24 hours. */
-export function clientTokenFor(deploymentId: string): string {
-  return `ecs-migrate-${deploymentId}`;
+/**
+ * RunTask's clientToken (≤ 64 characters, ASCII 33–126). ECS honours it for about 24 hours and answers a reused
+ * token with the first result, so each launch attempt has its own: `ecs-migrate-<id>`, then `ecs-migrate-<id>-<attempt>`.
+ */
+export function clientTokenFor(deploymentId: string, attempt = 1): string {
+  return attempt > 1 ? `ecs-migrate-${deploymentId}-${attempt}` : `ecs-migrate-${deploymentId}`;
+}
+
+/** The launch attempt a deployment is at. */
+export function attemptOf(d: Pick<Deployment, 'attempt'>): number {
+  return d.attempt ?? 1;
 }

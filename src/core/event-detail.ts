@@ -35,6 +35,7 @@ export function eventDetail(d: Deployment): Record<string, unknown> {
     rollout: ended?.rollout,
     supersededBy: ended?.supersededBy,
     cancelledBy: ended?.cancelledBy,
+    attempt: d.attempt,
     logTail: ended?.logTail,
   });
 }

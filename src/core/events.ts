@@ -103,6 +103,10 @@ export const taskStateDetail = z.object({
 export const timeoutCheckDetail = z.object({
   environment: id(128),
   deploymentId: id(256),
+  /** The launch attempt it checks (absent: the first). */
+  attempt: z.optional(z.int().check(z.gte(1), z.lte(10))),
+  /** `retry`: launch the attempt, due now; `timeout` (absent): stop its task past TIMEOUT_MINUTES. */
+  purpose: z.optional(z.enum(['timeout', 'retry'])),
 });
 
 /**

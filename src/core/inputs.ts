@@ -1,4 +1,5 @@
 import type { LogLocation, ServiceRollout, Trigger, Work } from './deployment.js';
+import type { LaunchFailure } from './launch-failure.js';
 
 /** An ECR `ECR Image Action` event, validated but not yet judged against the configuration. */
 export interface EcrImageActionInput {
@@ -64,6 +65,10 @@ export interface TimeoutCheckInput {
   eventId: string;
   environment: string;
   deploymentId: string;
+  /** The launch attempt it checks (absent: the first). */
+  attempt?: number;
+  /** `retry`: a scheduled retry of the launch (`attempt`) is due; `timeout` (absent): past TIMEOUT_MINUTES. */
+  purpose?: 'timeout' | 'retry';
   /** Added by the shell: the task's last log lines. */
   logTail?: string[];
 }
@@ -101,7 +106,7 @@ export interface InvalidInput {
 /** The result of a `launchTask` action, fed back to the core. */
 export type LaunchResultInput =
   | { kind: 'launch-result'; deploymentId: string; ok: true; taskArn: string; taskDefinitionArn: string; log?: LogLocation }
-  | { kind: 'launch-result'; deploymentId: string; ok: false; reason: string };
+  | { kind: 'launch-result'; deploymentId: string; ok: false; reason: string; failure?: LaunchFailure };
 
 export type TriggerInput = EcrImageActionInput | DeployRequestInput | RunCommandInput;
 

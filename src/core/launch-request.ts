@@ -17,7 +17,7 @@ export function launchRequest(d: Launching, service: ServiceInfo | undefined, ct
     container: ctx.config.CONTAINER,
     command: d.command,
     startedBy: startedByFor(d.id),
-    clientToken: clientTokenFor(d.id),
+    clientToken: clientTokenFor(d.id, d.attempt),
     tags: {
       'ecs-migrate:environment': d.environment,
       'ecs-migrate:deployment': d.id,

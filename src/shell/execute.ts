@@ -4,7 +4,7 @@ import type { ServiceRollout, Waiter } from '../core/deployment.js';
 import { evolve, published } from '../core/evolve.js';
 import type { LaunchResultInput, RolloutResultInput } from '../core/inputs.js';
 import type { ControllerState } from '../core/state.js';
-import type { OutgoingEvent, Ports } from '../ports.js';
+import type { OutgoingEvent, Ports, ScheduledCheck } from '../ports.js';
 import type { Log } from './logger.js';
 
 /** What carrying out a decision produced: the state as the commits left it, and the results the core asked to hear. */
@@ -66,7 +66,7 @@ export async function execute(actions: Action[], start: ControllerState, ports: 
         }
         break;
       case 'scheduleTimeout':
-        await ports.scheduler.scheduleTimeout(action.deploymentId, action.environment, action.at);
+        await ports.scheduler.scheduleTimeout(action.deploymentId, action.environment, action.at, checkOf(action));
         break;
       case 'putEvent':
         events.push({ detailType: action.detailType, detail: boundDetail(action.detail) });
@@ -77,6 +77,12 @@ export async function execute(actions: Action[], start: ControllerState, ports: 
   }
   await flush();
   return { state, feedback };
+}
+
+/** The check a schedule action asks for, when it is not the first attempt's timeout. */
+function checkOf(action: Extract<Action, { type: 'scheduleTimeout' }>): ScheduledCheck | undefined {
+  if (action.attempt === undefined && action.purpose === undefined) return undefined;
+  return { attempt: action.attempt ?? 1, purpose: action.purpose ?? 'timeout' };
 }
 
 /** Publishes an outbox, then clears it. A failure to clear only means the events may be published once more. */

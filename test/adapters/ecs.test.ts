@@ -9,6 +9,7 @@ import {
   ECSClient,
   ECSServiceException,
   InvalidParameterException,
+  ListTaskDefinitionsCommand,
   RegisterTaskDefinitionCommand,
   RunTaskCommand,
   ServerException,
@@ -377,15 +378,21 @@ describe('AwsEcs', () => {
         revision: 43,
         containerDefinitions: baseDefinition.containerDefinitions?.map((c) => (c.name === 'app' ? { ...c, image: NEW_IMAGE } : c)),
       };
+      ecs.on(ListTaskDefinitionsCommand).resolves({ taskDefinitionArns: [TD(43), TD(42)] });
       ecs
-        .on(DescribeTaskDefinitionCommand, { taskDefinition: 'shop-api' })
+        .on(DescribeTaskDefinitionCommand, { taskDefinition: TD(43) })
         .resolves({ taskDefinition: mine, tags: [{ key: DEPLOYMENT_TAG, value: DEPLOYMENT }] });
 
       // Act
       const outcome = await adapter.launch({ ...request(), resumed: true });
 
-      // Assess
-      expect(outcome).toEqual({ ok: true, taskArn: TASK, taskDefinitionArn: TD(43) });
+      // Assess: the revision found is read already, so the outcome says where the log goes.
+      expect(outcome).toEqual({
+        ok: true,
+        taskArn: TASK,
+        taskDefinitionArn: TD(43),
+        log: { group: '/ecs/shop-api', stream: `ecs/app/${TASK.split('/').pop()}` },
+      });
       expect(ecs).not.toHaveReceivedCommand(RegisterTaskDefinitionCommand);
     });
 
@@ -396,7 +403,7 @@ describe('AwsEcs', () => {
 
       // Assess
       expect(first.ok && second.ok).toBe(true);
-      expect(ecs).not.toHaveReceivedCommandWith(DescribeTaskDefinitionCommand, { taskDefinition: 'shop-api' });
+      expect(ecs).not.toHaveReceivedCommand(ListTaskDefinitionsCommand);
       expect(ecs).toHaveReceivedCommandTimes(DescribeTaskDefinitionCommand, 1);
       expect(ecs).toHaveReceivedCommandTimes(RegisterTaskDefinitionCommand, 2);
     });

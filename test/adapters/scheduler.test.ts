@@ -23,6 +23,33 @@ describe('EventBridgeScheduler', () => {
 
   beforeEach(() => scheduler.reset());
 
+  it("names a schedule per attempt and purpose, so a retry and each attempt's timeout never hide one another", async () => {
+    // Prepare
+    scheduler.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn:aws:scheduler:eu-west-1:123456789012:schedule/x/y' });
+
+    // Act
+    await adapter.scheduleTimeout(ID, 'staging', '2026-11-25T09:19:00Z', { attempt: 2, purpose: 'retry' });
+    await adapter.scheduleTimeout(ID, 'staging', '2026-11-25T10:19:00Z', { attempt: 2, purpose: 'timeout' });
+    await adapter.scheduleTimeout(ID, 'staging', '2026-11-25T10:15:00Z', { attempt: 1, purpose: 'timeout' });
+
+    // Assess
+    const calls = scheduler.commandCalls(CreateScheduleCommand).map((c) => c.args[0].input);
+    expect(calls.map((c) => c.Name)).toEqual([`ecs-migrate-${ID}-retry-2`, `ecs-migrate-${ID}-timeout-2`, `ecs-migrate-${ID}`]);
+    expect(calls.every((c) => (c.Name ?? '').length <= 64)).toBe(true);
+    const retry: unknown = JSON.parse(calls[0]?.Target?.Input ?? '{}');
+    expect(retry).toMatchObject({
+      id: `retry-${ID}-2`,
+      detail: { environment: 'staging', deploymentId: ID, attempt: 2, purpose: 'retry' },
+    });
+    expect(parseInput(retry, { requestSource: 'ecs-migrate', registry: '123456789012.dkr.ecr.eu-west-1.amazonaws.com' })).toMatchObject({
+      kind: 'timeout-check',
+      deploymentId: ID,
+      attempt: 2,
+      purpose: 'retry',
+    });
+    expect(calls[0]?.Description).toBe(`ecs-migrate: launch attempt 2 of deployment ${ID} in staging`);
+  });
+
   it('creates a one-shot schedule named from the deployment, invoking the watcher with a timeout-check event', async () => {
     // Prepare
     scheduler.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn:aws:scheduler:eu-west-1:123456789012:schedule/x/y' });

@@ -19,6 +19,7 @@ describe('configuration contract', () => {
         TIMEOUT_MINUTES: 60,
         EVENT_SOURCE: 'ecs-migrate',
         TAG_PATTERN: 'v*',
+        LAUNCH_RETRIES: 2,
       }),
     });
   });
@@ -38,6 +39,8 @@ describe('configuration contract', () => {
 
   it.each([
     ['TIMEOUT_MINUTES', 'soon', /TIMEOUT_MINUTES: expected a number of minutes/],
+    ['LAUNCH_RETRIES', '1.5', /LAUNCH_RETRIES: expected a whole number of retries between 0 and 5/],
+    ['LAUNCH_RETRIES', '6', /LAUNCH_RETRIES: expected a whole number of retries between 0 and 5/],
     ['TIMEOUT_MINUTES', '0', /TIMEOUT_MINUTES: expected a number of minutes/],
     ['ENVIRONMENT', 'Prod_EU', /ENVIRONMENT: expected lower-case letters/],
     ['EVENT_SOURCE', 'aws.ecs', /EVENT_SOURCE: expected a source that does not start with "aws."/],

@@ -36,6 +36,7 @@ const MANAGED_POLICIES: Record<string, string> = {
 const NO_RESOURCE_LEVEL_PERMISSIONS: Record<string, string> = {
   'ecs:RegisterTaskDefinition': 'no resource type; the roles it names are limited by iam:PassRole',
   'ecs:DescribeTaskDefinition': 'no resource type (read-only)',
+  'ecs:ListTaskDefinitions': 'no resource type (read-only): a resumed launch finds its revision by tag',
 };
 
 const arn = {
@@ -180,6 +181,7 @@ describe('IAM: least privilege of the functions', () => {
       'ecs:DescribeServices',
       'ecs:DescribeTaskDefinition',
       'ecs:RegisterTaskDefinition',
+      'ecs:ListTaskDefinitions',
       'ecs:RunTask',
       'ecs:TagResource',
       'ecs:StopTask',

@@ -43,6 +43,7 @@ describe('functions', () => {
         MIGRATION_COMMAND: 'db-migrate',
         ALLOWED_COMMANDS: 'db-migrate,db-rollback,db-seed',
         TIMEOUT_MINUTES: '60',
+        LAUNCH_RETRIES: '2',
         EVENT_SOURCE: 'ecs-migrate',
         REGISTRY: '123456789012.dkr.ecr.eu-west-1.amazonaws.com',
         REDACT_PATTERNS: '',

@@ -19,6 +19,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import type { LaunchRequest, ServiceUpdateTarget } from '../../core/actions.js';
 import type { ContainerState } from '../../core/inputs.js';
+import { isCapacityReason } from '../../core/launch-failure.js';
 import type {
   HookAnswer,
   HookAnswerOutcome,
@@ -33,6 +34,7 @@ import type { Ecs, LaunchOutcome } from '../../ports.js';
 import { awsErrorInfo, awsFailure, classifyAwsError, describeAwsError } from './aws-error.js';
 import { awslogsLocation } from './awslogs.js';
 import { answerHook, describeServiceDeployment, describeServiceRevision, rollOutImage } from './ecs-deployments.js';
+import { findTaggedRevision } from './tagged-revision.js';
 
 export interface AwsEcsOptions {
   cluster: string;
@@ -68,7 +70,8 @@ const ERROR_HINTS: Record<string, string> = {
     "the task definition does not fit the service's platform version: check cpu, memory and features",
   UnsupportedFeatureException: 'ECS does not support this feature in this region',
   BlockedException: 'the account is blocked from running tasks: contact AWS Support',
-  ConflictException: 'a conflicting request with the same clientToken is in progress',
+  ConflictException:
+    'ECS holds a RunTask request with the same clientToken and other parameters: an earlier attempt of this launch may have started its task',
 };
 
 /**
@@ -177,11 +180,17 @@ export class AwsEcs implements Ecs {
     try {
       response = await this.client.send(new RunTaskCommand(input));
     } catch (error) {
-      return this.refusal(error, 'ecs:RunTask', `RunTask of ${taskDefinitionArn}`);
+      const refused = this.refusal(error, 'ecs:RunTask', `RunTask of ${taskDefinitionArn}`);
+      // Our clientToken with other parameters: an earlier attempt of this launch got through, its task may run.
+      if (awsErrorInfo(error).name === 'ConflictException') return { ...refused, failure: 'token-conflict' };
+      return isCapacityReason(awsErrorInfo(error).message) ? { ...refused, failure: 'capacity' } : refused;
     }
     const failures = response.failures ?? [];
-    if (failures.length > 0)
-      return { ok: false, reason: `RunTask of ${taskDefinitionArn} refused: ${failures.map(describeFailure).join('; ')}` };
+    if (failures.length > 0) {
+      const reason = `RunTask of ${taskDefinitionArn} refused: ${failures.map(describeFailure).join('; ')}`;
+      const capacity = failures.every((f) => isCapacityReason(`${f.reason ?? ''} ${f.detail ?? ''}`.trim()));
+      return capacity ? { ok: false, reason, failure: 'capacity' } : { ok: false, reason };
+    }
     const taskArn = response.tasks?.[0]?.taskArn;
     if (taskArn === undefined) return { ok: false, reason: `RunTask of ${taskDefinitionArn} returned neither a task nor a failure` };
     // Where the task's log goes, when the definition is known already (registered or read here): no extra call.
@@ -273,15 +282,18 @@ export class AwsEcs implements Ecs {
       if (described === undefined) return { ok: false, reason: `task definition ${base} not found` };
       definition = described.taskDefinition;
       baseTags = described.tags;
-      // Only a resumed launch can have registered its revision already (the invocation died after it).
+      // Only a resumed launch can have registered its revision already (the invocation died after it): it is found
+      // by the deployment's tag among the family's newest revisions, so RunTask gets the same parameters again.
       if (request.resumed === true && deploymentId !== undefined && definition.family !== undefined) {
-        const latest = await this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition: definition.family, include: ['TAGS'] }));
-        const mine = latest.tags?.some((t) => t.key === DEPLOYMENT_TAG && t.value === deploymentId) === true;
-        const arn = latest.taskDefinition?.taskDefinitionArn;
-        if (mine && arn !== undefined && imageOf(latest.taskDefinition, container) === image) return { ok: true, taskDefinitionArn: arn };
+        const tag = { key: DEPLOYMENT_TAG, value: deploymentId };
+        const mine = await findTaggedRevision(this.client, definition.family, tag, container, image);
+        if (mine !== undefined) {
+          this.remember(mine.taskDefinitionArn, mine);
+          return { ok: true, taskDefinitionArn: mine.taskDefinitionArn };
+        }
       }
     } catch (error) {
-      return this.refusal(error, 'ecs:DescribeTaskDefinition', `reading task definition ${base}`);
+      return this.refusal(error, 'ecs:DescribeTaskDefinition', `reading task definition ${base} (or finding this deployment's revision)`);
     }
 
     const containers = definition.containerDefinitions ?? [];
@@ -386,10 +398,6 @@ export class AwsEcs implements Ecs {
 
 function toTags(tags: Record<string, string>): Tag[] {
   return Object.entries(tags).map(([key, value]) => ({ key, value }));
-}
-
-function imageOf(definition: TaskDefinition | undefined, container: string): string | undefined {
-  return definition?.containerDefinitions?.find((c) => c.name === container)?.image;
 }
 
 function containerNames(definition: TaskDefinition): string {

@@ -1,6 +1,6 @@
 import { CreateScheduleCommand, DeleteScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
 import { TIMEOUT_DETAIL_TYPE, TIMEOUT_SOURCE } from '../../core/events.js';
-import type { Scheduler } from '../../ports.js';
+import type { ScheduledCheck, Scheduler } from '../../ports.js';
 import { awsErrorInfo, awsFailure } from './aws-error.js';
 
 export interface EventBridgeSchedulerOptions {
@@ -21,8 +21,10 @@ export interface EventBridgeSchedulerOptions {
  */
 const MARGIN_MS = 60_000;
 
-export function scheduleNameFor(deploymentId: string): string {
-  return `ecs-migrate-${deploymentId}`;
+/** `ecs-migrate-<id>` for the first attempt's timeout; `ecs-migrate-<id>-<purpose>-<attempt>` for every other check. */
+export function scheduleNameFor(deploymentId: string, check?: ScheduledCheck): string {
+  if (check === undefined || (check.purpose === 'timeout' && check.attempt === 1)) return `ecs-migrate-${deploymentId}`;
+  return `ecs-migrate-${deploymentId}-${check.purpose}-${check.attempt}`;
 }
 
 /** `at(2026-11-25T10:16:25)`, in UTC, never before `iso`. */
@@ -35,18 +37,24 @@ export function atExpression(iso: string, marginMs = MARGIN_MS): string {
  * The event the schedule delivers to the watcher: shaped like an EventBridge event (see
  * events/timeout-check.json) so the watcher parses it with the same envelope as everything else.
  */
-export function timeoutCheckEvent(deploymentId: string, environment: string, at: string, targetArn: string): Record<string, unknown> {
+export function timeoutCheckEvent(
+  deploymentId: string,
+  environment: string,
+  at: string,
+  targetArn: string,
+  check?: ScheduledCheck,
+): Record<string, unknown> {
   const [, , , region = '', account = ''] = targetArn.split(':');
   return {
     version: '0',
-    id: `timeout-${deploymentId}`,
+    id: check === undefined ? `timeout-${deploymentId}` : `${check.purpose}-${deploymentId}-${check.attempt}`,
     'detail-type': TIMEOUT_DETAIL_TYPE,
     source: TIMEOUT_SOURCE,
     account,
     time: new Date(Date.parse(at)).toISOString(),
     region,
     resources: [],
-    detail: { environment, deploymentId },
+    detail: { environment, deploymentId, ...(check !== undefined ? { attempt: check.attempt, purpose: check.purpose } : {}) },
   };
 }
 
@@ -57,22 +65,25 @@ export class EventBridgeScheduler implements Scheduler {
     private readonly options: EventBridgeSchedulerOptions,
   ) {}
 
-  async scheduleTimeout(deploymentId: string, environment: string, at: string): Promise<void> {
+  async scheduleTimeout(deploymentId: string, environment: string, at: string, check?: ScheduledCheck): Promise<void> {
     const { group, targetArn, roleArn, deadLetterArn } = this.options;
     try {
       await this.client.send(
         new CreateScheduleCommand({
-          Name: scheduleNameFor(deploymentId),
+          Name: scheduleNameFor(deploymentId, check),
           GroupName: group,
           ScheduleExpression: atExpression(at),
           ScheduleExpressionTimezone: 'UTC',
           FlexibleTimeWindow: { Mode: 'OFF' },
           ActionAfterCompletion: 'DELETE',
-          Description: `ecs-migrate: timeout check of deployment ${deploymentId} in ${environment}`,
+          Description:
+            check?.purpose === 'retry'
+              ? `ecs-migrate: launch attempt ${check.attempt} of deployment ${deploymentId} in ${environment}`
+              : `ecs-migrate: timeout check of deployment ${deploymentId} in ${environment}`,
           Target: {
             Arn: targetArn,
             RoleArn: roleArn,
-            Input: JSON.stringify(timeoutCheckEvent(deploymentId, environment, at, targetArn)),
+            Input: JSON.stringify(timeoutCheckEvent(deploymentId, environment, at, targetArn, check)),
             RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 3600 },
             // A check Scheduler could not deliver is kept (and alarmed on) rather than dropped.
             ...(deadLetterArn !== undefined ? { DeadLetterConfig: { Arn: deadLetterArn } } : {}),

@@ -1,0 +1,52 @@
+import {
+  DescribeTaskDefinitionCommand,
+  type ECSClient,
+  ListTaskDefinitionsCommand,
+  type Tag,
+  type TaskDefinition,
+} from '@aws-sdk/client-ecs';
+
+/** How many of the family's newest revisions a resumed launch looks through for the one its deployment registered. */
+export const REVISION_LOOKBACK = 10;
+
+export interface TaggedRevision {
+  taskDefinitionArn: string;
+  taskDefinition: TaskDefinition;
+  tags: Tag[];
+}
+
+/**
+ * The revision of `family` that an earlier attempt of a launch registered: tagged `tagKey` = `tagValue`, with
+ * `image` on `container`, among the family's `REVISION_LOOKBACK` newest active revisions (newest first).
+ *
+ * Not only the latest: a revision registered by anyone else in between (CI, another deployment) would otherwise
+ * hide ours, the retry would register a new one and send RunTask other parameters under the same clientToken,
+ * which ECS refuses (ConflictException) while the first attempt's task may run. Errors are the caller's to classify.
+ */
+export async function findTaggedRevision(
+  client: ECSClient,
+  family: string,
+  tag: { key: string; value: string },
+  container: string,
+  image: string,
+): Promise<TaggedRevision | undefined> {
+  const listed = await client.send(
+    new ListTaskDefinitionsCommand({ familyPrefix: family, status: 'ACTIVE', sort: 'DESC', maxResults: REVISION_LOOKBACK }),
+  );
+  // `familyPrefix` names the full family; the check keeps it so should ECS ever match by prefix.
+  const arns = (listed.taskDefinitionArns ?? []).filter((arn) => familyOf(arn) === family).slice(0, REVISION_LOOKBACK);
+  for (const arn of arns) {
+    const described = await client.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ['TAGS'] }));
+    const definition = described.taskDefinition;
+    const tags = described.tags ?? [];
+    const mine = tags.some((t) => t.key === tag.key && t.value === tag.value);
+    const runs = definition?.containerDefinitions?.find((c) => c.name === container)?.image;
+    if (mine && definition !== undefined && runs === image) return { taskDefinitionArn: arn, taskDefinition: definition, tags };
+  }
+  return undefined;
+}
+
+/** `arn:aws:ecs:…:task-definition/shop-api:43` → `shop-api`. */
+function familyOf(arn: string): string | undefined {
+  return /:task-definition\/([^:]+):\d+$/.exec(arn)?.[1];
+}

@@ -1,0 +1,186 @@
+import { assertNever, type Decision, ignore } from './actions.js';
+import { commitActions } from './commit.js';
+import { addMinutes, type DecideContext, LOCK_GRACE_MINUTES, lockExpiresAt } from './context.js';
+import {
+  attemptOf,
+  type Deployment,
+  type Launching,
+  type PendingEvent,
+  type Running,
+  type StopReport,
+  type TaskObservation,
+} from './deployment.js';
+import type { LaunchResultInput, TimeoutCheckInput } from './inputs.js';
+import { launchRequest } from './launch-request.js';
+import { launchRetry, noteLaunching, scheduleRetry } from './retry-transitions.js';
+import { settle } from './settle.js';
+import { type StartFailure, startFailure } from './start-failure.js';
+import type { ControllerState, EnvironmentState } from './state.js';
+
+/**
+ * Automatic launch retries (the failure taxonomy). A launch whose task never started for a reason that can pass
+ * (no capacity, a transient image pull failure, a resource initialisation error) is launched again, up to
+ * LAUNCH_RETRIES more times, through a scheduled check; each attempt has its own clientToken and task. A missing
+ * image, or a migration that ran (its container has an exit code), is never retried; after the last attempt the
+ * usual failure rule applies. Each function returns undefined when the input is not its business, so the usual
+ * decision follows.
+ */
+
+/** Minutes before retry `n` (1-based): 1, then 4, then 16 at most. */
+export function retryDelayMinutes(retry: number): number {
+  return Math.min(4 ** (retry - 1), 16);
+}
+
+export function maxAttempts(ctx: DecideContext): number {
+  return 1 + ctx.config.LAUNCH_RETRIES;
+}
+
+/** RunTask did not start a task: no capacity is retried; our clientToken in conflict means a task of this launch may run. */
+export function onLaunchRefused(
+  d: Launching,
+  input: Extract<LaunchResultInput, { ok: false }>,
+  state: ControllerState,
+  ctx: DecideContext,
+): Decision | undefined {
+  switch (input.failure) {
+    case 'token-conflict':
+      return keepLaunching(d, input.reason, state, ctx);
+    case 'capacity':
+      return retryLater(d, { reason: `the task could not be started: ${input.reason}` }, [], state, ctx);
+    case 'refused':
+    case undefined:
+      return undefined;
+    default:
+      return assertNever(input.failure);
+  }
+}
+
+/** The deployment's task stopped: retried when it never started for a reason that can pass. */
+export function onStartFailure(
+  d: Running,
+  task: TaskObservation,
+  failure: { reason: string; stop: StopReport },
+  prior: PendingEvent[],
+  state: ControllerState,
+  ctx: DecideContext,
+): Decision | undefined {
+  const kind: StartFailure | undefined = startFailure(task, ctx.config.CONTAINER);
+  if (kind !== 'transient') return undefined;
+  return retryLater(d, failure, prior, state, ctx);
+}
+
+/**
+ * A scheduled check: a due retry launches its attempt; a timeout check of an earlier attempt is stale (that task is
+ * gone and the current attempt has its own). Anything else is the timeout check's to decide.
+ */
+export function onScheduledCheck(input: TimeoutCheckInput, state: ControllerState, ctx: DecideContext): Decision | undefined {
+  const d = input.environment === ctx.config.ENVIRONMENT ? state.deployments[input.deploymentId] : undefined;
+  if (d === undefined || d.status === 'ended') return undefined;
+  const checked = input.attempt ?? 1;
+  const current = attemptOf(d);
+  if (input.purpose !== 'retry') {
+    return checked === current ? undefined : ignore(`timeout check of attempt ${checked}; ${d.id} is at attempt ${current}`, d.id);
+  }
+  if (d.status !== 'launching' || checked !== current) {
+    return ignore(`retry check of attempt ${checked}; ${d.id} is ${d.status} at attempt ${current}: duplicate or late`, d.id);
+  }
+  if (d.retryAt !== undefined && Date.parse(ctx.now) < Date.parse(d.retryAt)) {
+    return ignore(`attempt ${current} of ${d.id} is not due until ${d.retryAt}`, d.id);
+  }
+  if (state.env.active?.deploymentId !== d.id) return ignore(`${d.id} no longer holds environment ${d.environment}`, d.id);
+  if (d.retryAt === undefined) {
+    // Committed as launching by an earlier delivery of this check, whose RunTask may have been sent: same clientToken.
+    return {
+      decision: 'launch',
+      reason: `resuming attempt ${current} of ${d.id} (retried delivery)`,
+      deploymentId: d.id,
+      actions: [{ type: 'launchTask', deploymentId: d.id, request: launchRequest(d, state.service, ctx, true) }],
+    };
+  }
+  if (state.service === undefined) {
+    const reason = `attempt ${current} could not be launched: the service could not be read (${state.serviceProblem ?? 'unknown error'})`;
+    return { decision: 'halt', reason, deploymentId: d.id, actions: settle(state, ctx, d, { outcome: 'failed', reason }) };
+  }
+  const launching = launchRetry(d, ctx.now);
+  const env: EnvironmentState = { ...state.env, active: { deploymentId: d.id, lockExpiresAt: lockExpiresAt(ctx) } };
+  return {
+    decision: 'launch',
+    reason: `launching attempt ${current} of ${maxAttempts(ctx)} of ${d.id}`,
+    deploymentId: d.id,
+    actions: [
+      ...commitActions(state, env, [launching]),
+      // Resumed: the revision an earlier attempt registered is found by the deployment's tag and run again.
+      { type: 'launchTask', deploymentId: d.id, request: launchRequest(launching, state.service, ctx, true) },
+    ],
+  };
+}
+
+/** A task event of an earlier attempt's task, seen while a later attempt launches: that task is not the one judged. */
+export function earlierAttemptTask(d: Launching, taskArn: string): Decision | undefined {
+  const earlier = d.attempts?.find((a) => a.taskArn === taskArn);
+  if (earlier === undefined) return undefined;
+  return ignore(`task ${taskArn} belongs to attempt ${earlier.attempt} of ${d.id}, which has failed already`, d.id);
+}
+
+/** The attempt a timeout schedule is for, when it is not the first (each attempt's schedule has its own name). */
+export function attemptField(d: Deployment): { attempt?: number } {
+  return attemptOf(d) > 1 ? { attempt: attemptOf(d) } : {};
+}
+
+/** Waiting for a scheduled retry: a retried trigger must not launch it early. */
+export function awaitingRetry(d: Deployment): boolean {
+  return d.status === 'launching' && d.retryAt !== undefined;
+}
+
+/**
+ * Another attempt, later, when one remains and the deployment still holds the environment: the retry is scheduled
+ * before the commit (a retried delivery schedules it again under the same name), and the lock is kept long enough
+ * for the retry to run its course.
+ */
+function retryLater(
+  d: Launching | Running,
+  failure: { reason: string; stop?: StopReport },
+  prior: PendingEvent[],
+  state: ControllerState,
+  ctx: DecideContext,
+): Decision | undefined {
+  const attempt = attemptOf(d);
+  const max = maxAttempts(ctx);
+  const active = state.env.active;
+  if (attempt >= max || active?.deploymentId !== d.id) return undefined;
+  const retryAt = addMinutes(ctx.now, retryDelayMinutes(attempt));
+  const change = scheduleRetry(d, failure, ctx.now, retryAt, max);
+  const holdUntil = addMinutes(retryAt, ctx.config.TIMEOUT_MINUTES + LOCK_GRACE_MINUTES);
+  const lockExpires = Date.parse(holdUntil) > Date.parse(active.lockExpiresAt) ? holdUntil : active.lockExpiresAt;
+  const env: EnvironmentState = { ...state.env, active: { deploymentId: d.id, lockExpiresAt: lockExpires } };
+  return {
+    decision: 'record',
+    reason: `attempt ${attempt} of ${max} failed before the migration ran (${failure.reason}); attempt ${attempt + 1} at ${retryAt}`,
+    deploymentId: d.id,
+    actions: [
+      { type: 'scheduleTimeout', deploymentId: d.id, environment: d.environment, at: retryAt, attempt: attempt + 1, purpose: 'retry' },
+      ...commitActions(state, env, [{ deployment: change.deployment, events: [...prior, ...change.events] }]),
+    ],
+  };
+}
+
+/**
+ * ECS refused RunTask under our clientToken because it holds a request with other parameters: an earlier attempt of
+ * this launch reached RunTask, and its task may run. Recording a task found by its `startedBy` instead would trust
+ * what anyone allowed RunTask can forge (a task counts only as RunTask's answer), and failing the deployment would
+ * free the environment while that task migrates. So it stays `launching`, holding the environment; its task events
+ * are kept, and a scheduled check times it out (stopping that task if one was seen) at TIMEOUT_MINUTES.
+ */
+function keepLaunching(d: Launching, reason: string, state: ControllerState, ctx: DecideContext): Decision {
+  const due = addMinutes(d.launchStartedAt, ctx.config.TIMEOUT_MINUTES);
+  const note = `RunTask refused this launch's clientToken (${reason}): a task of an earlier try may run, so the deployment is not failed; it is timed out at ${due} unless its task is recorded`;
+  return {
+    decision: 'record',
+    reason: note,
+    deploymentId: d.id,
+    actions: [
+      { type: 'scheduleTimeout', deploymentId: d.id, environment: d.environment, at: due, ...attemptField(d) },
+      ...commitActions(state, undefined, [noteLaunching(d, ctx.now, note)]),
+    ],
+  };
+}

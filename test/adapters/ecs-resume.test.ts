@@ -1,0 +1,102 @@
+import 'aws-sdk-client-mock-vitest/extend';
+import { ECSClient, ListTaskDefinitionsCommand, RegisterTaskDefinitionCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { AwsEcs, DEPLOYMENT_TAG } from '../../src/adapters/aws/ecs.js';
+import type { LaunchRequest } from '../../src/core/actions.js';
+import { EcsModel, serveModel } from '../support/ecs-model.js';
+import { ACCOUNT, REGION, TD } from '../support/fixtures.js';
+
+const CLUSTER = 'shop-staging';
+const DEPLOYMENT = '20261125-091458-1a2b3c4d';
+const IMAGE = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/shop-api@sha256:${'a'.repeat(64)}`;
+const CI_IMAGE = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/shop-api@sha256:${'c'.repeat(64)}`;
+
+function request(overrides: Partial<LaunchRequest> = {}): LaunchRequest {
+  return {
+    cluster: CLUSTER,
+    container: 'app',
+    image: IMAGE,
+    baseTaskDefinitionArn: TD(42),
+    command: ['db-migrate'],
+    startedBy: `ecs-migrate/${DEPLOYMENT}`,
+    clientToken: `ecs-migrate-${DEPLOYMENT}`,
+    tags: { 'ecs-migrate:environment': 'staging', [DEPLOYMENT_TAG]: DEPLOYMENT, 'ecs-migrate:trigger': 'ecr-push' },
+    network: { subnets: ['subnet-0a1b2c3d4e5f60718'], securityGroups: ['sg-0123456789abcdef0'], assignPublicIp: 'DISABLED' },
+    launchType: 'FARGATE',
+    ...overrides,
+  };
+}
+
+describe('AwsEcs: a resumed launch (defect 10)', () => {
+  const client = new ECSClient({ region: REGION });
+  const ecs = mockClient(client);
+  let model: EcsModel;
+  // A cold function per attempt: the retry knows nothing of the first attempt but what ECS says.
+  const fresh = () => new AwsEcs(client, { cluster: CLUSTER, service: 'shop-api', container: 'app' });
+
+  beforeEach(() => {
+    model = new EcsModel();
+    ecs.reset();
+    serveModel(ecs, model);
+  });
+
+  it('sends RunTask the same parameters as the first attempt when another revision was registered in between', async () => {
+    // Prepare: the first attempt registers its revision and starts its task, then its invocation dies.
+    const first = await fresh().launch(request());
+    model.register({ family: 'shop-api', containerDefinitions: [{ name: 'app', image: CI_IMAGE }], tags: [{ key: 'team', value: 'ci' }] });
+
+    // Act
+    const retry = await fresh().launch(request({ resumed: true }));
+
+    // Assess: one revision of ours, one task, and byte-identical RunTask parameters.
+    expect(first).toMatchObject({ ok: true, taskDefinitionArn: TD(43) });
+    expect(retry).toEqual({ ok: true, taskArn: first.ok ? first.taskArn : '', taskDefinitionArn: TD(43) });
+    expect(model.runs).toHaveLength(2);
+    expect(JSON.stringify(model.runs[1])).toBe(JSON.stringify(model.runs[0]));
+    expect(ecs).toHaveReceivedCommandTimes(RegisterTaskDefinitionCommand, 1);
+  });
+
+  it('looks through a bounded number of revisions, newest first, and registers anew when none is the deployment’s', async () => {
+    // Act
+    const outcome = await fresh().launch(request({ resumed: true }));
+
+    // Assess
+    expect(outcome).toMatchObject({ ok: true, taskDefinitionArn: TD(43) });
+    expect(ecs).toHaveReceivedCommandWith(ListTaskDefinitionsCommand, { familyPrefix: 'shop-api', sort: 'DESC', maxResults: 10 });
+    expect(ecs).toHaveReceivedCommandTimes(RegisterTaskDefinitionCommand, 1);
+  });
+
+  it('reports a ConflictException on our clientToken as "a task of this launch may run", not as a refusal', async () => {
+    // Prepare: the first attempt's task runs under the token; the retry's parameters differ (the service's network changed).
+    await fresh().launch(request());
+
+    // Act
+    const retry = await fresh().launch(
+      request({ resumed: true, network: { subnets: ['subnet-0ffffffffffffffff'], securityGroups: [], assignPublicIp: 'DISABLED' } }),
+    );
+
+    // Assess
+    expect(retry).toEqual({ ok: false, failure: 'token-conflict', reason: expect.stringContaining('ConflictException') });
+  });
+
+  it.each([
+    { reason: 'RESOURCE:MEMORY', failure: 'capacity' },
+    { reason: 'RESOURCE:ENI', failure: 'capacity' },
+    { reason: 'Capacity is unavailable at this time. Please try again later or in a different availability zone', failure: 'capacity' },
+    { reason: 'MISSING', failure: undefined },
+    { reason: 'ATTRIBUTE', detail: 'requires ecs.capability.secrets', failure: undefined },
+  ])('classifies RunTask failure "$reason" as $failure', async ({ reason, detail, failure }) => {
+    // Prepare
+    ecs.on(RunTaskCommand).resolves({ tasks: [], failures: [{ arn: TD(43), reason, ...(detail !== undefined ? { detail } : {}) }] });
+
+    // Act
+    const outcome = await fresh().launch(request());
+
+    // Assess
+    expect(outcome.ok).toBe(false);
+    expect(outcome).toEqual(
+      failure !== undefined ? expect.objectContaining({ failure }) : expect.not.objectContaining({ failure: expect.anything() }),
+    );
+  });
+});
