@@ -41,7 +41,8 @@ export function enqueue(
   const changes: (Transition | Deployment)[] = [queued];
   let reason = `queued ${what} behind ${holder.id}`;
   if (waiting !== undefined && waiting.status === 'queued') {
-    changes.push(supersede(waiting, queued.id, ctx.now));
+    const superseded = supersede(waiting, queued.id, ctx.now);
+    changes.splice(0, 1, carrying(queued, superseded), superseded.deployment);
     reason += `; it replaces ${waiting.id}, which is superseded`;
   }
   const env: EnvironmentState = { ...state.env, queued: queued.id };
@@ -67,7 +68,8 @@ export function launchNow(queued: Queued, state: ControllerState, ctx: DecideCon
   let reason = `launching ${what}`;
   if (expired !== undefined) {
     const why = `the environment lock expired at ${state.env.active?.lockExpiresAt} with no result; taken over by ${queued.id}`;
-    changes.unshift(end(expired, { outcome: 'failed', reason: why }, ctx.now));
+    const ended = end(expired, { outcome: 'failed', reason: why }, ctx.now);
+    changes.splice(0, 1, ended.deployment, carrying(launching, ended));
     before.push(...stopTaskOf(expired, ctx, why), ...haltOf(expired, ctx, why));
     reason += `; ${why}`;
   }
@@ -81,6 +83,15 @@ export function launchNow(queued: Queued, state: ControllerState, ctx: DecideCon
       { type: 'launchTask', deploymentId: queued.id, request: launchRequest(launching, state.service, ctx) },
     ],
   };
+}
+
+/**
+ * A new deployment's record carries the outcome events of the one it ends in the same commit (superseded, or
+ * taken over): a retried delivery of the new trigger reads the new record (and the environment's active and
+ * queued ones), never the ended one, so events stored there would stay unpublished if the first PutEvents failed.
+ */
+function carrying(d: Deployment, ended: Transition): Transition {
+  return { deployment: d, events: ended.events };
 }
 
 export function describeWork(work: Work): string {
