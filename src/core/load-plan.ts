@@ -24,11 +24,11 @@ export function loadPlan(input: Input, config: Config): LoadPlan {
     case 'unlock-request':
       return { service: { image: false } };
     case 'task-state': {
+      // Every task event reads the service: any of them may resume a launch handed over by its ended deployment
+      // (`resumeHandover`), and a resumed RunTask must send the service's network and launch settings again,
+      // byte for byte, or ECS refuses the reused clientToken (ConflictException) while the first task runs.
       const id = deploymentIdFromStartedBy(input.startedBy);
-      return {
-        ...(id !== undefined ? { deploymentId: id } : {}),
-        ...(input.lastStatus === 'STOPPED' ? { service: { image: false } } : {}),
-      };
+      return { ...(id !== undefined ? { deploymentId: id } : {}), service: { image: false } };
     }
     case 'timeout-check':
       return { deploymentId: input.deploymentId, service: { image: false } };
