@@ -3,6 +3,7 @@ import { commitActions } from './commit.js';
 import type { DecideContext } from './context.js';
 import type { CancelRequestInput, UnlockRequestInput } from './inputs.js';
 import { stopTaskOf } from './launch-request.js';
+import { resumeHandover } from './resume.js';
 import { handOver, settle } from './settle.js';
 import type { ControllerState, EnvironmentState } from './state.js';
 
@@ -14,7 +15,8 @@ export function decideCancel(input: CancelRequestInput, state: ControllerState, 
   if (id === undefined) return refuse(`nothing to cancel: no deployment holds environment ${ctx.config.ENVIRONMENT}`, input, ctx);
   const d = state.deployments[id];
   if (d === undefined) return refuse(`no deployment ${id} in environment ${ctx.config.ENVIRONMENT}`, input, ctx);
-  if (d.status === 'ended') return ignore(`deployment ${id} has already ended (${d.outcome})`, id);
+  // A retried cancel whose first delivery ended the deployment and handed the environment over, then died.
+  if (d.status === 'ended') return resumeHandover(state, ctx, id) ?? ignore(`deployment ${id} has already ended (${d.outcome})`, id);
   const reason = `cancelled by ${input.requestedBy}${input.reason !== undefined ? `: ${input.reason}` : ''}`;
   return {
     decision: 'halt',
