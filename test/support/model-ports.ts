@@ -1,5 +1,5 @@
 import type { LaunchRequest, RolloutTarget } from '../../src/core/actions.js';
-import { deploymentIdFromStartedBy, type Deployment, type PendingEvent } from '../../src/core/deployment.js';
+import { type Deployment, deploymentIdFromStartedBy, type PendingEvent } from '../../src/core/deployment.js';
 import type { ContainerState } from '../../src/core/inputs.js';
 import { decodeDeployment, decodeEnvironment, encodeDeployment, encodeEnvironment } from '../../src/core/records.js';
 import { type EnvironmentState, emptyEnvironment, type ServiceInfo } from '../../src/core/state.js';
@@ -24,8 +24,6 @@ export interface Fault {
 export class FaultPlan {
   private calls = 0;
   private faults: Fault[] = [];
-  /** Every port call, in order, with `!` for an injected failure (shown in a counterexample). */
-  readonly trace: string[] = [];
 
   arm(faults: Fault[]): void {
     this.calls = 0;
@@ -40,15 +38,10 @@ export class FaultPlan {
     this.calls += 1;
     const fault = this.faults.find((f) => f.call === this.calls);
     if (fault !== undefined && !fault.after) {
-      this.trace.push(`${name}!before`);
       throw new TransientAwsError(`injected: ${name} failed before its effect`);
     }
     const result = await effect();
-    if (fault !== undefined && fault.after) {
-      this.trace.push(`${name}!after`);
-      throw new TransientAwsError(`injected: ${name} took effect, then the invocation died`);
-    }
-    this.trace.push(name);
+    if (fault?.after === true) throw new TransientAwsError(`injected: ${name} took effect, then the invocation died`);
     return result;
   }
 }
@@ -286,7 +279,9 @@ export function taskEvent(task: ModelTask): Record<string, unknown> {
       desiredStatus: task.lastStatus === 'PENDING' ? 'RUNNING' : task.lastStatus,
       version: task.version,
       ...(task.lastStatus !== 'PENDING' ? { startedAt: '2026-11-25T09:15:10.000Z' } : {}),
-      ...(stopped ? { stoppedAt: '2026-11-25T09:16:00.000Z', stopCode: task.stopCode, stoppedReason: 'Essential container in task exited' } : {}),
+      ...(stopped
+        ? { stoppedAt: '2026-11-25T09:16:00.000Z', stopCode: task.stopCode, stoppedReason: 'Essential container in task exited' }
+        : {}),
       containers: containersOf(task),
     },
   };
@@ -327,7 +322,7 @@ export function modelPorts(faults: FaultPlan) {
     ecs: {
       describeService: () => f('describeService', () => ecs.describeService()),
       launch: (r) => f('launch', () => ecs.launch(r)),
-      stopTask: (c, t, why) => f('stopTask', () => ecs.stopTask(c, t)),
+      stopTask: (c, t) => f('stopTask', () => ecs.stopTask(c, t)),
       updateService: (t, td) => f('updateService', () => ecs.updateService(t, td)),
       describeContainers: (c, t) => f('describeContainers', () => ecs.describeContainers(c, t)),
     },
