@@ -389,6 +389,25 @@ describe('AwsEcs', () => {
       expect(ecs).not.toHaveReceivedCommand(RegisterTaskDefinitionCommand);
     });
 
+    it('finds, on a resumed launch, the revision it registered even when another one was registered after it', async () => {
+      // Prepare: 43 is this deployment's; 44 came from the app's own pipeline meanwhile.
+      const withImage = (image: string) => baseDefinition.containerDefinitions?.map((c) => (c.name === 'app' ? { ...c, image } : c));
+      const mine = { ...baseDefinition, taskDefinitionArn: TD(43), revision: 43, containerDefinitions: withImage(NEW_IMAGE) };
+      const theirs = { ...baseDefinition, taskDefinitionArn: TD(44), revision: 44, containerDefinitions: withImage(OLD_IMAGE) };
+      ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: 'shop-api' }).resolves({ taskDefinition: theirs, tags: [] });
+      ecs
+        .on(DescribeTaskDefinitionCommand, { taskDefinition: 'shop-api:43' })
+        .resolves({ taskDefinition: mine, tags: [{ key: DEPLOYMENT_TAG, value: DEPLOYMENT }] });
+
+      // Act
+      const outcome = await adapter.launch({ ...request(), resumed: true });
+
+      // Assess: the same RunTask parameters as the first attempt (TD 43), nothing registered
+      expect(outcome).toMatchObject({ ok: true, taskDefinitionArn: TD(43) });
+      expect(ecs).not.toHaveReceivedCommand(RegisterTaskDefinitionCommand);
+      expect(ecs).toHaveReceivedCommandWith(RunTaskCommand, { taskDefinition: TD(43) });
+    });
+
     it('registers without looking up the family on a first launch, and reads a revision once per warm function', async () => {
       // Act
       const first = await adapter.launch(request());

@@ -1,4 +1,4 @@
-import { DescribeServicesCommand, DescribeTasksCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
+import { DescribeServicesCommand, DescribeTasksCommand, RegisterTaskDefinitionCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
 import type { Context } from 'aws-lambda';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbStore } from '../../src/adapters/aws/store.js';
@@ -14,6 +14,7 @@ import {
   type Delivered,
   drainEvents,
   ENVIRONMENT,
+  FAMILY,
   handlerEnv,
   lambdaContext,
   pushEvent,
@@ -259,6 +260,36 @@ describe('faults injected into the AWS calls of the handlers (moto)', () => {
       expect(again.tasks?.[0]?.taskArn).toBe(first.tasks?.[0]?.taskArn);
       expect(await taskArns(c)).toHaveLength(1);
       expect(token.conflicts).toEqual(['ecs-migrate-model-check']);
+    });
+
+    it('a launch resumed after another revision of the family was registered meanwhile keeps its RunTask parameters', async () => {
+      // Defect 10. Until the adapter looked further back than the family's latest revision, the retry registered a
+      // second revision, sent RunTask another taskDefinition under the same clientToken, got ConflictException and
+      // ended the deployment as failed while its first task ran (this test failed on main at 1fe9de1).
+      // Prepare: RunTask started the task, the answer was lost; then the app's own pipeline registers a revision.
+      const push = pushEvent({ id: 'f0000000-0000-4000-8000-000000000004', digest: digest(4), tag: 'v2.3.0' });
+      const faulty = handlers({ ecs: [{ command: 'RunTaskCommand', nth: 1, when: 'after' }] });
+      await expect(faulty.launch(push, lambdaContext('launch'))).rejects.toThrow(/RunTask|Throttling|Rate exceeded/);
+      await c.ecs.send(
+        new RegisterTaskDefinitionCommand({
+          family: FAMILY,
+          networkMode: 'awsvpc',
+          requiresCompatibilities: ['FARGATE'],
+          cpu: '256',
+          memory: '512',
+          containerDefinitions: [{ name: 'app', image: 'registry.example/app:next', memory: 512, essential: true }],
+        }),
+      );
+
+      // Act
+      const retry = await faulty.launch(structuredClone(push), lambdaContext('launch'));
+
+      // Assess
+      expect(faulty.token.conflicts).toEqual([]);
+      expect(retry.decisions.map((d) => d.decision)).toEqual(['launch', 'record']);
+      const [task] = await tasks();
+      const id = retry.decisions[0]?.deploymentId ?? '';
+      expect((await store().loadDeployments([id]))[id]).toMatchObject({ status: 'running', taskArn: task?.taskArn });
     });
   });
 });

@@ -37,6 +37,9 @@ export const DEPLOYMENT_TAG = 'ecs-migrate:deployment';
 
 /** ECS caps the StopTask reason at 255 characters. */
 const STOP_REASON_MAX = 255;
+/** Revisions a resumed launch looks through for the one its deployment registered (newest first). */
+const REGISTERED_LOOKBACK = 10;
+
 /** ECS allows 50 tags per resource. */
 const TAGS_MAX = 50;
 
@@ -247,10 +250,8 @@ export class AwsEcs implements Ecs {
       baseTags = described.tags;
       // Only a resumed launch can have registered its revision already (the invocation died after it).
       if (request.resumed === true && deploymentId !== undefined && definition.family !== undefined) {
-        const latest = await this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition: definition.family, include: ['TAGS'] }));
-        const mine = latest.tags?.some((t) => t.key === DEPLOYMENT_TAG && t.value === deploymentId) === true;
-        const arn = latest.taskDefinition?.taskDefinitionArn;
-        if (mine && arn !== undefined && imageOf(latest.taskDefinition, container) === image) return { ok: true, taskDefinitionArn: arn };
+        const registered = await this.findRegistered(definition.family, definition.revision ?? 0, deploymentId, container, image);
+        if (registered !== undefined) return { ok: true, taskDefinitionArn: registered };
       }
     } catch (error) {
       return this.refusal(error, 'ecs:DescribeTaskDefinition', `reading task definition ${base}`);
@@ -293,6 +294,42 @@ export class AwsEcs implements Ecs {
       return { ok: true, taskDefinitionArn: arn };
     } catch (error) {
       return this.refusal(error, 'ecs:RegisterTaskDefinition', `registering a revision of ${base} with image ${image}`);
+    }
+  }
+
+  /**
+   * The revision of `family` an earlier attempt of this deployment registered, found by its deployment tag and
+   * image: the latest revision first, then older ones down to the base's (at most `REGISTERED_LOOKBACK`). Not only
+   * the latest: another revision registered meanwhile (the app's own pipeline) must not make a retry register a
+   * second one, whose ARN would change RunTask's parameters under the same clientToken (ConflictException) while
+   * the first task runs.
+   */
+  private async findRegistered(
+    family: string,
+    baseRevision: number,
+    deploymentId: string,
+    container: string,
+    image: string,
+  ): Promise<string | undefined> {
+    const latest = await this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition: family, include: ['TAGS'] }));
+    const top = latest.taskDefinition?.revision ?? 0;
+    for (let revision = top; revision > baseRevision && revision > top - REGISTERED_LOOKBACK; revision--) {
+      const found =
+        revision === top ? { taskDefinition: latest.taskDefinition, tags: latest.tags } : await this.revisionIfAny(`${family}:${revision}`);
+      const mine = found?.tags?.some((t) => t.key === DEPLOYMENT_TAG && t.value === deploymentId) === true;
+      const arn = found?.taskDefinition?.taskDefinitionArn;
+      if (mine && arn !== undefined && imageOf(found?.taskDefinition, container) === image) return arn;
+    }
+    return undefined;
+  }
+
+  /** A revision with its tags; undefined when ECS no longer has it (deleted), which a client error says. */
+  private async revisionIfAny(ref: string): Promise<{ taskDefinition?: TaskDefinition; tags?: Tag[] } | undefined> {
+    try {
+      return await this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition: ref, include: ['TAGS'] }));
+    } catch (error) {
+      if (classifyAwsError(error) === 'permanent') return undefined;
+      throw error;
     }
   }
 
