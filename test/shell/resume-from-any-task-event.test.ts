@@ -15,7 +15,12 @@ describe('a launch handed over and resumed by a late, non-STOPPED task event', (
   it('sends the same RunTask parameters and records the first task', async () => {
     const plan = new FaultPlan();
     const world = modelPorts(plan);
-    const controller = createController({ config: config(), ports: world.ports, log: silentLog, now: () => new Date('2026-11-25T09:20:00Z') });
+    const controller = createController({
+      config: config(),
+      ports: world.ports,
+      log: silentLog,
+      now: () => new Date('2026-11-25T09:20:00Z'),
+    });
     const push = (n: number) =>
       withEvent(sample('ecr-push'), { top: { id: `push-${n}` }, detail: { 'image-digest': `sha256:${String(n).repeat(64)}` } });
 
