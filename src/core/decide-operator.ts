@@ -11,7 +11,9 @@ import type { ControllerState, EnvironmentState } from './state.js';
 export function decideCancel(input: CancelRequestInput, state: ControllerState, ctx: DecideContext): Decision {
   if (input.environment !== ctx.config.ENVIRONMENT)
     return ignore(`the request is for environment "${input.environment}", this is "${ctx.config.ENVIRONMENT}"`);
-  const id = input.deploymentId ?? state.env.active?.deploymentId;
+  // A request that names no deployment cancels the one holding the environment; once only, however often delivered.
+  const cancelledBefore = state.env.lastCancel?.requestId === input.requestId ? state.env.lastCancel.deploymentId : undefined;
+  const id = input.deploymentId ?? cancelledBefore ?? state.env.active?.deploymentId;
   if (id === undefined) return refuse(`nothing to cancel: no deployment holds environment ${ctx.config.ENVIRONMENT}`, input, ctx);
   const d = state.deployments[id];
   if (d === undefined) return refuse(`no deployment ${id} in environment ${ctx.config.ENVIRONMENT}`, input, ctx);
@@ -27,7 +29,7 @@ export function decideCancel(input: CancelRequestInput, state: ControllerState, 
       ctx,
       d,
       { outcome: 'cancelled', reason, cancelledBy: input.requestedBy },
-      { before: stopTaskOf(d, ctx, reason) },
+      { before: stopTaskOf(d, ctx, reason), env: { lastCancel: { requestId: input.requestId, deploymentId: id, at: ctx.now } } },
     ),
   };
 }

@@ -1,10 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { endedDeployment, given, launchingDeployment, only, SAMPLE_DEPLOYMENT } from '../support/fixtures.js';
+import {
+  activeState,
+  endedDeployment,
+  given,
+  launchingDeployment,
+  NOW,
+  only,
+  runningDeployment,
+  SAMPLE_DEPLOYMENT,
+} from '../support/fixtures.js';
 
 /**
  * Found by the property test (test/properties): a cancel ends the active deployment and hands the environment to
  * the queued one in one commit; if the invocation dies before that RunTask, the retried cancel found the
  * deployment ended and ignored it, so the handed-over deployment stayed `launching` until its lock expired.
+ * A retried cancel that named no deployment cancelled the handed-over one as well: one request, two cancelled.
  */
 describe('a retried cancel-request', () => {
   const cancel = {
@@ -25,8 +35,35 @@ describe('a retried cancel-request', () => {
       env: { environment: 'staging', version: 9, active: { deploymentId: next.id, lockExpiresAt: '2026-11-25T10:30:00.000Z' } },
       deployments: { [SAMPLE_DEPLOYMENT]: endedDeployment('cancelled'), [next.id]: next },
     };
-    const d = given(state).when(cancel).then({ decision: 'launch', deploymentId: next.id, actions: ['launchTask'] });
+    const d = given(state)
+      .when(cancel)
+      .then({ decision: 'launch', deploymentId: next.id, actions: ['launchTask'] });
     expect(only(d, 'launchTask').request).toMatchObject({ clientToken: `ecs-migrate-${next.id}`, resumed: true });
+  });
+
+  it('that named no deployment resumes the launch it handed over instead of cancelling that deployment too', () => {
+    const next = launchingDeployment({ id: '20261125-091600-cccccccc', handedOverBy: SAMPLE_DEPLOYMENT });
+    const state = {
+      env: {
+        environment: 'staging',
+        version: 9,
+        active: { deploymentId: next.id, lockExpiresAt: '2026-11-25T10:30:00.000Z' },
+        lastCancel: { requestId: 'op-1', deploymentId: SAMPLE_DEPLOYMENT, at: '2026-11-25T09:17:00.000Z' },
+      },
+      deployments: { [SAMPLE_DEPLOYMENT]: endedDeployment('cancelled'), [next.id]: next },
+    };
+    const { deploymentId: _named, ...detail } = cancel.detail;
+    given(state)
+      .when({ ...cancel, detail })
+      .then({ decision: 'launch', deploymentId: next.id, actions: ['launchTask'] });
+  });
+
+  it('records which deployment a cancel ended, for its retries', () => {
+    const { deploymentId: _named, ...detail } = cancel.detail;
+    const d = given(activeState(runningDeployment()))
+      .when({ ...cancel, detail })
+      .then({ decision: 'halt' });
+    expect(only(d, 'commit').env?.state.lastCancel).toEqual({ requestId: 'op-1', deploymentId: SAMPLE_DEPLOYMENT, at: NOW });
   });
 
   it('is ignored when its deployment handed nothing over', () => {
