@@ -6,7 +6,7 @@ import { TooManyConflictsError, TransientAwsError } from '../../src/errors.js';
 import { createController } from '../../src/shell/controller.js';
 import { silentLog } from '../../src/shell/logger.js';
 import { ACCOUNT, config, REGION, sample, withEvent } from '../support/fixtures.js';
-import { type Fault, FaultPlan, modelPorts } from '../support/model-ports.js';
+import { type Fault, FaultPlan, type ModelTask, modelPorts } from '../support/model-ports.js';
 
 /**
  * Model-based property test of the real controller (src/shell/controller.ts) against the model ports: random
@@ -34,7 +34,9 @@ type Command =
   | { type: 'redeliver'; pick: number; faults: Fault[] }
   | { type: 'retry'; pick: number; faults: Fault[] }
   | { type: 'timeout'; pick: number; faults: Fault[] }
-  | { type: 'clock'; minutes: number };
+  | { type: 'clock'; minutes: number }
+  | { type: 'spoof'; pick: number }
+  | { type: 'burst'; count: number };
 
 const faults = fc.array(fc.record({ call: fc.integer({ min: 1, max: 14 }), after: fc.boolean() }), { maxLength: 2 });
 const pick = fc.nat({ max: 20 });
@@ -52,6 +54,8 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ type: fc.constant('retry' as const), pick, faults }) },
   { weight: 1, arbitrary: fc.record({ type: fc.constant('timeout' as const), pick, faults }) },
   { weight: 1, arbitrary: fc.record({ type: fc.constant('clock' as const), minutes: fc.constantFrom(1, 30, 90) }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('spoof' as const), pick }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('burst' as const), count: fc.integer({ min: 2, max: 3 }) }) },
 );
 
 const OUTCOMES: readonly string[] = ['succeeded', 'failed', 'timed_out', 'superseded', 'cancelled'] satisfies Outcome[];
@@ -106,6 +110,7 @@ class Run {
       const owner = this.world.store.all().find((d) => d.id === task?.deploymentId);
       if (task === undefined || owner === undefined || owner.kind !== 'migration')
         this.violations.push(`service moved to ${taskDefinitionArn}, which no migration's task ran`);
+      else if (task.spoofed === true) this.violations.push(`service moved to ${taskDefinitionArn} of a task ecs-migrate did not start`);
       else if (task.lastStatus !== 'STOPPED' || task.exitCode !== 0 || task.stopCode !== 'EssentialContainerExited')
         this.violations.push(`service moved to ${taskDefinitionArn} of ${owner.id}, whose task ${task.taskArn} did not exit 0`);
       else if (owner.status === 'ended' || owner.status === 'queued' || (owner.status === 'running' && owner.taskArn !== task.taskArn))
@@ -130,6 +135,14 @@ class Run {
       resources: [],
       detail,
     };
+  }
+
+  private push(): Record<string, unknown> {
+    const n = ++this.pushes;
+    return withEvent(sample('ecr-push'), {
+      top: { id: `push-${n}`, time: this.time() },
+      detail: { 'image-digest': digest(n), 'image-tag': `v1.${n}.0` },
+    });
   }
 
   /** One Lambda invocation of `raw`; a transient failure queues it for a retry. */
@@ -163,13 +176,20 @@ class Run {
     this.now += 1000;
     const { ecs } = this.world;
     switch (c.type) {
-      case 'push': {
-        const n = ++this.pushes;
-        const raw = withEvent(sample('ecr-push'), {
-          top: { id: `push-${n}`, time: this.time() },
-          detail: { 'image-digest': digest(n), 'image-tag': `v1.${n}.0` },
-        });
-        return this.invoke(raw, c.faults);
+      case 'push':
+        return this.invoke(this.push(), c.faults);
+      case 'burst': {
+        // Concurrent invocations, interleaved at every await: their commits race and the losers decide again.
+        const pushes = Array.from({ length: c.count }, () => this.push());
+        await Promise.all(pushes.map((raw) => this.invoke(raw, [])));
+        return;
+      }
+      case 'spoof': {
+        const ids = this.world.store.all().map((d) => d.id);
+        const target = ids[c.pick % Math.max(1, ids.length)];
+        if (target !== undefined) ecs.spoof(target);
+        this.collectTaskEvents();
+        return;
       }
       case 'request': {
         const n = ++this.requests;
@@ -273,7 +293,8 @@ class Run {
     if (running.length > 1)
       this.violations.push(`more than one task running: ${running.map((t) => `${t.taskArn} (${t.deploymentId})`).join(', ')}`);
     const perDeployment = new Map<string, number>();
-    for (const t of this.world.ecs.tasks) perDeployment.set(t.deploymentId ?? '', (perDeployment.get(t.deploymentId ?? '') ?? 0) + 1);
+    for (const t of this.world.ecs.tasks.filter((x) => x.spoofed !== true))
+      perDeployment.set(t.deploymentId ?? '', (perDeployment.get(t.deploymentId ?? '') ?? 0) + 1);
     for (const [id, n] of perDeployment) if (n > 1) this.violations.push(`deployment ${id} started ${n} tasks`);
     if (this.world.ecs.conflicts.length > 0)
       this.violations.push(`RunTask refused a reused clientToken: ${this.world.ecs.conflicts.join(', ')}`);
@@ -289,12 +310,24 @@ class Run {
       } else if (this.undelivered.length > 0) {
         const index = this.undelivered.shift() as number;
         await this.invoke(this.world.ecs.emitted[index] as Record<string, unknown>, []);
-      } else {
-        const task = this.world.ecs.running()[0];
-        if (task === undefined) return;
+      } else if (this.world.ecs.running().length > 0) {
+        const task = this.world.ecs.running()[0] as ModelTask;
         this.world.ecs.start(task);
         this.world.ecs.stop(task, 0);
         this.collectTaskEvents();
+      } else {
+        // Nothing left but the schedules: the timeout check of a deployment still open fires, as the scheduler would.
+        const open = this.world.store.all().find((d) => d.status === 'running' || d.status === 'launching');
+        const schedule = open !== undefined ? this.world.scheduler.schedules.get(open.id) : undefined;
+        if (open === undefined || schedule === undefined) return;
+        this.now = Math.max(this.now, Date.parse(schedule.at) + 1000);
+        const raw = this.operatorEvent(
+          'Migration Timeout Check',
+          `timeout-${open.id}`,
+          { environment: schedule.environment, deploymentId: open.id },
+          'ecs-migrate.scheduler',
+        );
+        await this.invoke(raw, []);
       }
       this.checkStep();
     }

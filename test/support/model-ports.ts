@@ -139,6 +139,8 @@ export interface ModelTask {
   version: number;
   stopCode?: string;
   exitCode?: number;
+  /** Started by someone else with RunTask rights, claiming to be a deployment's task (`startedBy`). */
+  spoofed?: true;
 }
 
 export interface RegisteredRevision {
@@ -237,8 +239,32 @@ export class ModelEcs implements Ecs {
     this.emit(task);
   }
 
+  /** ecs-migrate's own tasks that have not stopped. */
   running(): ModelTask[] {
-    return this.tasks.filter((t) => t.lastStatus !== 'STOPPED');
+    return this.tasks.filter((t) => t.lastStatus !== 'STOPPED' && t.spoofed !== true);
+  }
+
+  /**
+   * A task someone else started with `startedBy` of a deployment, on a task definition of their own (another
+   * family), which runs and exits 0: its events must never move the service.
+   */
+  spoof(deploymentId: string): ModelTask {
+    const taskArn = `arn:aws:ecs:${REGION}:${ACCOUNT}:task/shop-staging/${(this.tasks.length + 1).toString(16).padStart(32, 'e')}`;
+    const task: ModelTask = {
+      taskArn,
+      deploymentId,
+      taskDefinitionArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/backdoor:${this.tasks.length + 1}`,
+      startedBy: `ecs-migrate/${deploymentId}`,
+      lastStatus: 'PENDING',
+      // Its own state changes, more of them than ours had: higher versions than our task's events.
+      version: 3,
+      spoofed: true,
+    };
+    this.tasks.push(task);
+    this.emit(task);
+    this.start(task);
+    this.stop(task, 0);
+    return task;
   }
 
   serviceRevision(): string {
