@@ -192,6 +192,27 @@ describe('faults injected into the AWS calls of the handlers (moto)', () => {
       expect(named(await drainEvents(c, stack.queueUrl), 'Migration Started')).toHaveLength(1);
     });
 
+    it("records the queued deployment's first task when its RunTask started it but the answer was lost", async () => {
+      // Prepare
+      const { first, queuedId } = await runningWithQueued();
+      const faulty = handlers({ ecs: [{ command: 'RunTaskCommand', nth: 1, when: 'after' }] });
+      const stopped = taskStoppedEvent(first, 0);
+
+      // Act
+      await expect(faulty.watch(stopped, lambdaContext('watch'))).rejects.toThrow(/RunTask|Throttling|Rate exceeded/);
+      const retry = await faulty.watch(structuredClone(stopped), lambdaContext('watch'));
+
+      // Assess: the same clientToken and parameters answered the first task; no second one was started
+      expect(retry.decisions.map((d) => d.decision)).toEqual(['launch', 'record']);
+      const all = await tasks();
+      expect(all.filter((t) => t.deploymentId === queuedId)).toHaveLength(1);
+      expect(faulty.token.conflicts).toEqual([]);
+      expect((await store().loadDeployments([queuedId]))[queuedId]).toMatchObject({
+        status: 'running',
+        taskArn: all.find((t) => t.deploymentId === queuedId)?.taskArn,
+      });
+    });
+
     it('publishes the ended deployment’s events and resumes the launch when PutEvents failed after the final commit', async () => {
       // Prepare
       const { first, queuedId } = await runningWithQueued();
