@@ -1,6 +1,7 @@
 import { boundDetail, clip, LIMITS } from './bounds.js';
-import type { Deployment, PendingEvent, Waiter } from './deployment.js';
+import type { Deployment, PendingEvent, Running, Waiter } from './deployment.js';
 import type { EnvironmentState, NetworkConfig, ServiceInfo } from './state.js';
+import type { Ending } from './transitions.js';
 
 /** Everything ECS needs to start the task; pure data, so `explain` can show it. */
 export interface LaunchRequest {
@@ -33,6 +34,15 @@ export interface LaunchRequest {
 export type RolloutTarget =
   | { mode: 'update-service'; cluster: string; service: string; services?: string[] }
   | { mode: 'pause-hook'; waiters: Waiter[] };
+
+/** The end a rollout's result completes: the migration's verdict, the events already implied, the service's revision after. */
+export interface RolloutCompletion {
+  /** The deployment as the verdict saw it (its task observed; not committed yet when RunTask's answer came last). */
+  deployment: Running;
+  ending: Ending;
+  prior: PendingEvent[];
+  serviceTaskDefinitionArn?: string;
+}
 
 export type ServiceUpdateTarget = Extract<RolloutTarget, { mode: 'update-service' }>;
 
@@ -70,8 +80,18 @@ export type Action =
   /** Feeds a `launch-result` input back to the core. */
   | { type: 'launchTask'; deploymentId: string; request: LaunchRequest }
   | { type: 'stopTask'; deploymentId: string; cluster: string; taskArn: string; reason: string }
-  /** Feeds a `rollout-result` input back to the core (what each service's update or answer did). */
-  | { type: 'continueRollout'; deploymentId: string; target: RolloutTarget; taskDefinitionArn: string; image?: string }
+  /**
+   * Feeds a `rollout-result` input back to the core (what each service's update or answer did), with `completion`: how
+   * the deployment ends once the rollout went on, committed with the result (one write, after the rollout).
+   */
+  | {
+      type: 'continueRollout';
+      deploymentId: string;
+      target: RolloutTarget;
+      taskDefinitionArn: string;
+      image?: string;
+      completion?: RolloutCompletion;
+    }
   /** In pause-hook mode answers ROLLBACK and feeds a `rollout-result` back; in update-service mode only logs. */
   | { type: 'haltRollout'; deploymentId: string; target: RolloutTarget; reason: string }
   /**

@@ -1,7 +1,16 @@
 import { type Action, type Decision, ignore } from './actions.js';
 import { commitActions } from './commit.js';
 import { type DecideContext, lockExpiresAt } from './context.js';
-import { type Deployment, imageOf, type OpenDeployment, pushedAtOf, pushedBefore, type Queued, type Work } from './deployment.js';
+import {
+  type Deployment,
+  imageOf,
+  type OpenDeployment,
+  type PendingEvent,
+  pushedAtOf,
+  pushedBefore,
+  type Queued,
+  type Work,
+} from './deployment.js';
 import { haltOf, launchRequest, stopTaskOf } from './launch-request.js';
 import type { ControllerState, EnvironmentState } from './state.js';
 import { end, startLaunch, supersede, type Transition } from './transitions.js';
@@ -55,7 +64,8 @@ export function enqueue(
   const changes: (Transition | Deployment)[] = [queued];
   let reason = `queued ${what} behind ${holder.id}`;
   if (waiting !== undefined && waiting.status === 'queued') {
-    changes.push(supersede(waiting, queued.id, ctx.now));
+    const superseded = supersede(waiting, queued.id, ctx.now);
+    changes.splice(0, 1, carrying(queued, superseded), superseded.deployment);
     reason += `; it replaces ${waiting.id}, which is superseded`;
   }
   const env: EnvironmentState = { ...state.env, queued: queued.id };
@@ -88,19 +98,26 @@ export function launchNow(queued: Queued, deliberate: boolean, state: Controller
   );
   const env: EnvironmentState = { ...state.env, active: { deploymentId: next.id, lockExpiresAt: lockExpiresAt(ctx) } };
   delete env.queued;
-  const changes: (Transition | Deployment)[] = [launching];
+  const changes: (Transition | Deployment)[] = [];
+  // The launching record carries the events of those it ends in the same commit (see `carrying`).
+  const carried: PendingEvent[] = [];
   const before: Action[] = [];
   let reason = next === queued ? `launching ${what}` : `launching ${next.id}, whose image was pushed after ${what}`;
   if (passed !== undefined) {
-    changes.push(supersede(passed, next.id, ctx.now));
+    const superseded = supersede(passed, next.id, ctx.now);
+    changes.push(superseded.deployment);
+    carried.push(...superseded.events);
     reason += `; ${passed.id} is superseded`;
   }
   if (expired !== undefined) {
     const why = `the environment lock expired at ${state.env.active?.lockExpiresAt} with no result; taken over by ${next.id}`;
-    changes.unshift(end(expired, { outcome: 'failed', reason: why }, ctx.now));
+    const ended = end(expired, { outcome: 'failed', reason: why }, ctx.now);
+    changes.unshift(ended.deployment);
+    carried.push(...ended.events);
     before.push(...stopTaskOf(expired, ctx, why), ...haltOf(expired, ctx, why));
     reason += `; ${why}`;
   }
+  changes.push({ deployment: launching, events: carried });
   return {
     decision: 'launch',
     reason,
@@ -111,6 +128,15 @@ export function launchNow(queued: Queued, deliberate: boolean, state: Controller
       { type: 'launchTask', deploymentId: next.id, request: launchRequest(launching, state.service, ctx) },
     ],
   };
+}
+
+/**
+ * A new deployment's record carries the outcome events of the one it ends in the same commit (superseded, or
+ * taken over): a retried delivery of the new trigger reads the new record (and the environment's active and
+ * queued ones), never the ended one, so events stored there would stay unpublished if the first PutEvents failed.
+ */
+function carrying(d: Deployment, ended: Transition): Transition {
+  return { deployment: d, events: ended.events };
 }
 
 export function describeWork(work: Work): string {

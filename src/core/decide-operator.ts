@@ -3,6 +3,7 @@ import { commitActions } from './commit.js';
 import type { DecideContext } from './context.js';
 import type { CancelRequestInput, UnlockRequestInput } from './inputs.js';
 import { stopTaskOf } from './launch-request.js';
+import { resumeHandover } from './resume.js';
 import { handOver, settle } from './settle.js';
 import type { ControllerState, EnvironmentState } from './state.js';
 
@@ -10,11 +11,14 @@ import type { ControllerState, EnvironmentState } from './state.js';
 export function decideCancel(input: CancelRequestInput, state: ControllerState, ctx: DecideContext): Decision {
   if (input.environment !== ctx.config.ENVIRONMENT)
     return ignore(`the request is for environment "${input.environment}", this is "${ctx.config.ENVIRONMENT}"`);
-  const id = input.deploymentId ?? state.env.active?.deploymentId;
+  // A request that names no deployment cancels the one holding the environment; once only, however often delivered.
+  const cancelledBefore = state.env.lastCancel?.requestId === input.requestId ? state.env.lastCancel.deploymentId : undefined;
+  const id = input.deploymentId ?? cancelledBefore ?? state.env.active?.deploymentId;
   if (id === undefined) return refuse(`nothing to cancel: no deployment holds environment ${ctx.config.ENVIRONMENT}`, input, ctx);
   const d = state.deployments[id];
   if (d === undefined) return refuse(`no deployment ${id} in environment ${ctx.config.ENVIRONMENT}`, input, ctx);
-  if (d.status === 'ended') return ignore(`deployment ${id} has already ended (${d.outcome})`, id);
+  // A retried cancel whose first delivery ended the deployment and handed the environment over, then died.
+  if (d.status === 'ended') return resumeHandover(state, ctx, id) ?? ignore(`deployment ${id} has already ended (${d.outcome})`, id);
   const reason = `cancelled by ${input.requestedBy}${input.reason !== undefined ? `: ${input.reason}` : ''}`;
   return {
     decision: 'halt',
@@ -25,7 +29,7 @@ export function decideCancel(input: CancelRequestInput, state: ControllerState, 
       ctx,
       d,
       { outcome: 'cancelled', reason, cancelledBy: input.requestedBy },
-      { before: stopTaskOf(d, ctx, reason) },
+      { before: stopTaskOf(d, ctx, reason), env: { lastCancel: { requestId: input.requestId, deploymentId: id, at: ctx.now } } },
     ),
   };
 }

@@ -6,6 +6,7 @@ import { type Deployment, deploymentIdFor, type Ended, imageOf, type ServiceRoll
 import { eventDetail } from './event-detail.js';
 import type { DeploymentStateInput, HookStateInput, RolloutResultInput } from './inputs.js';
 import { repositoryImageOf } from './service-deployment.js';
+import { settle } from './settle.js';
 import type { ControllerState } from './state.js';
 import { create } from './transitions.js';
 
@@ -139,28 +140,42 @@ function recordHookEvent(input: HookStateInput, state: ControllerState, ctx: Dec
   return { decision: 'record', reason: note, deploymentId: d.id, actions: commitActions(state, undefined, [recorded]) };
 }
 
-/** What the rollout did to each service, recorded in the ended deployment; a service that could not be moved is announced. */
+/**
+ * What the rollout did to each service. Right after a migration succeeded (`completion`), it ends the deployment with
+ * it in one commit; otherwise (an answer to a paused deployment after the end) it is recorded in the ended
+ * deployment. A service that could not be moved is announced with `Rollout Failed`.
+ */
 export function decideRolloutResult(input: RolloutResultInput, state: ControllerState, ctx: DecideContext): Decision {
   const d = state.deployments[input.deploymentId];
+  const summary = summaryOf(input.services);
+  const failedEvents = (record: Deployment) =>
+    input.services.some((s) => s.result === 'failed')
+      ? [{ detailType: 'Rollout Failed', detail: { ...eventDetail(record), reason: `rollout: ${summary}` } }]
+      : [];
+  const allMovedOn = input.services.length > 0 && input.services.every((s) => s.result === 'moved-on');
+  if (input.completion !== undefined && d !== undefined && d.status !== 'ended') {
+    const { deployment, ending, prior, serviceTaskDefinitionArn } = input.completion;
+    const reason = `${ending.reason}; rollout: ${summary}`;
+    const end = { ...ending, reason, services: input.services, ...(allMovedOn ? { rollout: 'moved-on' as const } : {}) };
+    const options = {
+      prior: [...prior, ...failedEvents(d)],
+      ...(serviceTaskDefinitionArn !== undefined ? { serviceTaskDefinitionArn } : {}),
+    };
+    return { decision: 'record', reason, deploymentId: d.id, actions: settle(state, ctx, deployment, end, options) };
+  }
   if (d === undefined || d.status !== 'ended')
     return ignore(`no ended deployment ${input.deploymentId} to record the rollout in`, input.deploymentId);
-  const services = mergeServices(d.services ?? [], input.services);
-  const summary = input.services.map((s) => `${s.service} ${s.result}${s.reason !== undefined ? ` (${s.reason})` : ''}`).join('; ');
-  const allMovedOn = input.services.length > 0 && input.services.every((s) => s.result === 'moved-on');
   const recorded: Ended = {
     ...d,
-    services,
+    services: mergeServices(d.services ?? [], input.services),
     ...(allMovedOn && d.outcome === 'succeeded' ? { rollout: 'moved-on' as const } : {}),
     history: [...d.history, { at: ctx.now, status: d.outcome, note: `rollout: ${summary}` }],
   };
-  const failed = input.services.filter((s) => s.result === 'failed');
-  const events =
-    failed.length > 0 ? [{ detailType: 'Rollout Failed', detail: { ...eventDetail(recorded), reason: `rollout: ${summary}` } }] : [];
   return {
     decision: 'record',
     reason: `rollout: ${summary}`,
     deploymentId: d.id,
-    actions: commitActions(state, undefined, [{ deployment: recorded, events }]),
+    actions: commitActions(state, undefined, [{ deployment: recorded, events: failedEvents(recorded) }]),
   };
 }
 
@@ -213,4 +228,8 @@ function mergeServices(before: ServiceRollout[], now: ServiceRollout[]): Service
   const byService = new Map(before.map((s) => [s.service, s]));
   for (const s of now) byService.set(s.service, s);
   return [...byService.values()];
+}
+
+function summaryOf(services: ServiceRollout[]): string {
+  return services.map((s) => `${s.service} ${s.result}${s.reason !== undefined ? ` (${s.reason})` : ''}`).join('; ');
 }

@@ -115,19 +115,19 @@ function judge(
   }
   const rollout = rolloutOf(d, state.service?.taskDefinitionArn, ctx);
   const reason = `${verdict.reason}: ${rollout.how}`;
+  const ending = { outcome: 'succeeded' as const, reason, rollout: rollout.outcome, ...stopped };
+  const serviceAfter = rollout.serviceAfter !== undefined ? { serviceTaskDefinitionArn: rollout.serviceAfter } : {};
+  if (rollout.update === undefined) {
+    return { decision: 'continue', reason, deploymentId: d.id, actions: settle(state, ctx, seen, ending, { prior, ...serviceAfter }) };
+  }
+  // The rollout goes on first; its result comes back and is committed with the end (decideRolloutResult). If this
+  // invocation dies in between, the retry finds the deployment still open and goes on again (idempotent) instead
+  // of finding it ended and skipping the rollout.
   return {
     decision: 'continue',
     reason,
     deploymentId: d.id,
-    // The service update comes before the commit: if this invocation dies in between, the retry finds the
-    // deployment still open and updates again (idempotent) instead of finding it ended and skipping the rollout.
-    actions: settle(
-      state,
-      ctx,
-      seen,
-      { outcome: 'succeeded', reason, rollout: rollout.outcome, ...stopped },
-      { before: rollout.actions, prior, serviceTaskDefinitionArn: rollout.serviceAfter },
-    ),
+    actions: [{ ...rollout.update, completion: { deployment: seen, ending, prior, ...serviceAfter } }],
   };
 }
 
@@ -135,11 +135,19 @@ function judge(
  * How the rollout goes on. pause-hook: CONTINUE to every paused deployment waiting. update-service: to the
  * deployment's recorded revision, unless the service runs that or a newer one already.
  */
-function rolloutOf(d: Running, current: string | undefined, ctx: DecideContext) {
+interface RolloutPlan {
+  outcome: RolloutOutcome;
+  how: string;
+  /** The update or answer to make; none when the service runs this revision, or a newer one, already. */
+  update?: Extract<Action, { type: 'continueRollout' }>;
+  serviceAfter?: string;
+}
+
+function rolloutOf(d: Running, current: string | undefined, ctx: DecideContext): RolloutPlan {
   const target = rolloutTarget(d, ctx);
   const wanted = d.taskDefinitionArn;
   const image = imageOf(d);
-  const update: Action = {
+  const update: Extract<Action, { type: 'continueRollout' }> = {
     type: 'continueRollout',
     deploymentId: d.id,
     target,
@@ -149,33 +157,26 @@ function rolloutOf(d: Running, current: string | undefined, ctx: DecideContext) 
   if (target.mode === 'pause-hook') {
     const services = target.waiters.map((w) => w.service).join(', ');
     return {
-      outcome: 'continued' as RolloutOutcome,
+      outcome: 'continued',
       how: `CONTINUE to the paused deployments of ${services}`,
-      actions: [update],
-      serviceAfter: current,
+      update,
+      ...(current !== undefined ? { serviceAfter: current } : {}),
     };
   }
   const service = target.services?.join(', ') ?? target.service;
   const order = current === undefined ? 'older' : compareRevisions(current, wanted);
-  if (order === 'same')
+  if (order === 'same') return { outcome: 'already-current', how: `service ${service} already runs ${wanted}`, serviceAfter: wanted };
+  if (order === 'newer' && current !== undefined) {
     return {
-      outcome: 'already-current' as RolloutOutcome,
-      how: `service ${service} already runs ${wanted}`,
-      actions: [],
-      serviceAfter: wanted,
-    };
-  if (order === 'newer') {
-    return {
-      outcome: 'moved-on' as RolloutOutcome,
+      outcome: 'moved-on',
       how: `service ${service} has moved on to ${current} meanwhile; not moved back to ${wanted}`,
-      actions: [],
       serviceAfter: current,
     };
   }
   return {
-    outcome: 'continued' as RolloutOutcome,
+    outcome: 'continued',
     how: `service ${service} updated to ${target.services !== undefined ? image : wanted}`,
-    actions: [update],
+    update,
     serviceAfter: wanted,
   };
 }

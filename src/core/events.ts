@@ -141,7 +141,12 @@ export const DEPLOYMENT_EVENT_NAMES = [
 ] as const;
 
 const ecsArn = (kind: string) =>
-  z.string().check(z.regex(new RegExp(`^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\\d{12}:${kind}/`), { error: `expected an ECS ${kind} ARN` }));
+  z
+    .string()
+    .check(
+      z.maxLength(1024),
+      z.regex(new RegExp(`^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\\d{12}:${kind}/`), { error: `expected an ECS ${kind} ARN` }),
+    );
 
 /**
  * A lifecycle hook's state change. It carries no task definition and no `version`: the deployment and its
@@ -150,9 +155,9 @@ const ecsArn = (kind: string) =>
 export const hookStateDetail = z.object({
   eventType: optionalText,
   eventName: z.enum(HOOK_EVENT_NAMES),
-  hookId: text,
-  hookType: text,
-  lifecycleStage: text,
+  hookId: id(256),
+  hookType: id(64),
+  lifecycleStage: id(64),
   clusterArn: ecsArn('cluster'),
   serviceArn: ecsArn('service'),
   serviceDeploymentArn: ecsArn('service-deployment'),
@@ -162,9 +167,9 @@ export const hookStateDetail = z.object({
 
 /** A service deployment's state change; the service is the event's `resources[0]`, the deployment an `ecs-svc/…` id. */
 export const deploymentStateDetail = z.object({
-  eventType: text,
+  eventType: id(64),
   eventName: z.enum(DEPLOYMENT_EVENT_NAMES),
-  deploymentId: text,
-  updatedAt: text,
-  reason: optionalText,
+  deploymentId: id(256),
+  updatedAt: id(64),
+  reason: z.optional(id(2048)),
 });

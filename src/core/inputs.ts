@@ -1,3 +1,4 @@
+import type { RolloutCompletion } from './actions.js';
 import type { LogLocation, ServiceRollout, Trigger, Work } from './deployment.js';
 import type { LaunchFailure } from './launch-failure.js';
 
@@ -115,6 +116,8 @@ export interface RolloutResultInput {
   kind: 'rollout-result';
   deploymentId: string;
   services: ServiceRollout[];
+  /** How the deployment ends now that its rollout went on (the `continueRollout` action's `completion`). */
+  completion?: RolloutCompletion;
 }
 
 export type OperatorInput = CancelRequestInput | UnlockRequestInput;

@@ -10,6 +10,11 @@ import type { ControllerState } from './state.js';
 export interface LoadPlan {
   /** The deployment the input is about (the active and queued ones are read with the environment record). */
   deploymentId?: string;
+  /**
+   * Also read the deployments the last operator requests ended (`lastCancel`, `lastUnlock`): a retried request
+   * that names no deployment finds its target there, and publishes what its first delivery committed.
+   */
+  lastOperated?: true;
   /** Read the service; `image` also reads the migration container's image (only a trigger compares it). */
   service?: { image: boolean };
   /** pause-hook mode: read this service deployment and the revision it deploys. */
@@ -25,15 +30,17 @@ export function loadPlan(input: Input, config: Config): LoadPlan {
     case 'run-command':
       return { deploymentId: deploymentIdOfTrigger(input.trigger, config.ENVIRONMENT), service: { image: true } };
     case 'cancel-request':
-      return { ...(input.deploymentId !== undefined ? { deploymentId: input.deploymentId } : {}), service: { image: false } };
+      return input.deploymentId !== undefined
+        ? { deploymentId: input.deploymentId, service: { image: false } }
+        : { lastOperated: true, service: { image: false } };
     case 'unlock-request':
-      return { service: { image: false } };
+      return { lastOperated: true, service: { image: false } };
     case 'task-state': {
+      // Every task event reads the service: any of them may resume a launch handed over by its ended deployment
+      // (`resumeHandover`), and a resumed RunTask must send the service's network and launch settings again,
+      // byte for byte, or ECS refuses the reused clientToken (ConflictException) while the first task runs.
       const id = deploymentIdFromStartedBy(input.startedBy);
-      return {
-        ...(id !== undefined ? { deploymentId: id } : {}),
-        ...(input.lastStatus === 'STOPPED' ? { service: { image: false } } : {}),
-      };
+      return { ...(id !== undefined ? { deploymentId: id } : {}), service: { image: false } };
     }
     case 'timeout-check':
       return { deploymentId: input.deploymentId, service: { image: false } };

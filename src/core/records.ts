@@ -152,6 +152,7 @@ function buildSchemas() {
     active: z.optional(lock),
     queued: z.optional(text),
     lastSucceeded: z.optional(z.looseObject({ deploymentId: text, at: time })),
+    lastCancel: z.optional(z.looseObject({ requestId: text, deploymentId: text, at: time })),
   });
   return { deployment, environment };
 }

@@ -28,6 +28,11 @@ export interface EnvironmentState {
   active?: { deploymentId: string; lockExpiresAt: string };
   queued?: string;
   lastSucceeded?: { deploymentId: string; image?: string; taskDefinitionArn?: string; at: string; pushedAt?: string };
+  /**
+   * The last cancel-request that ended a deployment. A retried delivery of a request that named no deployment
+   * finds its target here, instead of cancelling whichever deployment holds the environment by then.
+   */
+  lastCancel?: { requestId: string; deploymentId: string; at: string };
   /** The last operator unlock: who, when and why. */
   lastUnlock?: { by: string; at: string; reason: string; deploymentId?: string };
 }

@@ -12,6 +12,7 @@ import {
   type Queued,
   type RolloutOutcome,
   type Running,
+  type ServiceRollout,
   type StopReport,
   statusOf,
   type TaskObservation,
@@ -102,6 +103,8 @@ export interface Ending {
   logTail?: string[];
   stoppedAt?: string;
   cancelledBy?: string;
+  /** What the rollout did to each gated service (recorded with the end when it is known by then). */
+  services?: ServiceRollout[];
 }
 
 /** The deployment ends, with the outcome events it implies. */
@@ -118,6 +121,7 @@ export function end(d: OpenDeployment, ending: Ending, now: string): Transition<
       logTail: ending.logTail !== undefined && ending.logTail.length > 0 ? ending.logTail : undefined,
       stoppedAt: ending.stoppedAt,
       cancelledBy: ending.cancelledBy,
+      services: ending.services,
     }),
     now,
     ending.reason,

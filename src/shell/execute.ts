@@ -50,7 +50,12 @@ export async function execute(actions: Action[], start: ControllerState, ports: 
         await ports.ecs.stopTask(action.cluster, action.taskArn, action.reason);
         break;
       case 'continueRollout':
-        feedback.push({ kind: 'rollout-result', deploymentId: action.deploymentId, services: await continueRollout(action, ports) });
+        feedback.push({
+          kind: 'rollout-result',
+          deploymentId: action.deploymentId,
+          services: await continueRollout(action, ports),
+          ...(action.completion !== undefined ? { completion: action.completion } : {}),
+        });
         break;
       case 'haltRollout':
         if (action.target.mode === 'pause-hook') {

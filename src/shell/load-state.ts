@@ -23,9 +23,9 @@ const REDACT_MARGIN = 8;
 export async function loadState(plan: LoadPlan, ports: Ports, config: Config, log: Log): Promise<ControllerState> {
   const own = plan.deploymentId;
   const { env, deployments } = await ports.store.loadEnvironmentWith(config.ENVIRONMENT, own !== undefined ? [own] : []);
-  const others = [env.active?.deploymentId, env.queued, plan.lastSucceeded === true ? env.lastSucceeded?.deploymentId : undefined].filter(
-    (id): id is string => id !== undefined && id !== own,
-  );
+  const operated = plan.lastOperated === true ? [env.lastCancel?.deploymentId, env.lastUnlock?.deploymentId] : [];
+  const last = plan.lastSucceeded === true ? [env.lastSucceeded?.deploymentId] : [];
+  const others = [env.active?.deploymentId, env.queued, ...operated, ...last].filter((id): id is string => id !== undefined && id !== own);
   if (others.length > 0) Object.assign(deployments, await ports.store.loadDeployments([...new Set(others)]));
   let state: ControllerState = { env, deployments };
   for (const d of Object.values(deployments)) {

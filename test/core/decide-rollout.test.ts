@@ -158,14 +158,23 @@ describe('pause-hook mode: the watcher answers every waiter', () => {
   };
 
   it('CONTINUE on exit 0 of the migration container, without comparing task definitions', () => {
-    const d = given(activeState(hookRunning(), { service: { ...service, taskDefinitionArn: TD(45) } }), hookMode())
+    const state = activeState(hookRunning(), { service: { ...service, taskDefinitionArn: TD(45) } });
+    const d = given(state, hookMode())
       .when(stoppedWith('task-stopped-success'))
-      .then({
-        decision: 'continue',
-        actions: ['continueRollout', 'commit', 'publish'],
-        events: ['Migration Succeeded', 'Rollout Continued'],
-      });
-    expect(only(d, 'continueRollout').target).toEqual({ mode: 'pause-hook', waiters: [waiter] });
+      .then({ decision: 'continue', actions: ['continueRollout'] });
+    const update = only(d, 'continueRollout');
+    expect(update.target).toEqual({ mode: 'pause-hook', waiters: [waiter] });
+    // The answers come back and end the deployment with them; a waiter whose hook moved on is recorded, not failed.
+    const services = [{ service: 'shop-api', result: 'moved-on' as const, reason: 'hook is TIMED_OUT' }];
+    const r = given(state, hookMode())
+      .when({
+        kind: 'rollout-result',
+        deploymentId: SAMPLE_DEPLOYMENT,
+        services,
+        ...(update.completion !== undefined ? { completion: update.completion } : {}),
+      })
+      .then({ decision: 'record', actions: ['commit', 'publish'], events: ['Migration Succeeded', 'Rollout Continued'] });
+    expect(committed(r, SAMPLE_DEPLOYMENT)).toMatchObject({ outcome: 'succeeded', rollout: 'moved-on', services });
   });
 
   it('ROLLBACK on anything else', () => {

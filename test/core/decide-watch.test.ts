@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { Decision } from '../../src/core/actions.js';
+import type { ServiceRollout } from '../../src/core/deployment.js';
 import type { TaskStateInput } from '../../src/core/inputs.js';
 import {
   activeState,
@@ -33,6 +35,17 @@ function stopped(name: string, logTail: string[] = TAIL): TaskStateInput {
 }
 
 const running = runningDeployment();
+
+/** The rollout a `continue` decision started comes back with what it did to each service. */
+function rolledOut(state: ReturnType<typeof activeState>, verdict: Decision, services: ServiceRollout[]) {
+  const update = only(verdict, 'continueRollout');
+  return given(state).when({
+    kind: 'rollout-result',
+    deploymentId: update.deploymentId,
+    services,
+    ...(update.completion !== undefined ? { completion: update.completion } : {}),
+  });
+}
 const launchResult = {
   kind: 'launch-result',
   deploymentId: SAMPLE_DEPLOYMENT,
@@ -42,24 +55,30 @@ const launchResult = {
 } as const;
 
 describe('task STOPPED, migration container exit 0', () => {
-  it('continues the rollout to the deployment task definition, then records and frees the environment', () => {
-    const d = given(activeState(running))
+  it('continues the rollout to the deployment task definition, then records it and frees the environment in one commit', () => {
+    const state = activeState(running);
+    const d = given(state)
       .when(stopped('task-stopped-success', ['done: 2 applied']))
       .then({
         decision: 'continue',
         deploymentId: SAMPLE_DEPLOYMENT,
         reason: `container "app" exited with code 0: service shop-api updated to ${TD(43)}`,
-        actions: ['continueRollout', 'commit', 'publish'],
-        events: ['Migration Succeeded', 'Rollout Continued'],
+        actions: ['continueRollout'],
       });
-    expect(only(d, 'continueRollout')).toEqual({
+    expect(only(d, 'continueRollout')).toMatchObject({
       type: 'continueRollout',
       deploymentId: SAMPLE_DEPLOYMENT,
       target: { mode: 'update-service', cluster: 'shop-staging', service: 'shop-api' },
       taskDefinitionArn: TD(43),
       image: PUSHED_IMAGE,
     });
-    expect(only(d, 'commit').env).toEqual({
+    // What the update did comes back, and the end is committed with it.
+    const r = rolledOut(state, d, [{ service: 'shop-api', result: 'continued', ecsDeploymentId: 'ecs-svc/1' }]).then({
+      decision: 'record',
+      actions: ['commit', 'publish'],
+      events: ['Migration Succeeded', 'Rollout Continued'],
+    });
+    expect(only(r, 'commit').env).toEqual({
       expectedVersion: 7,
       state: {
         environment: 'staging',
@@ -67,7 +86,7 @@ describe('task STOPPED, migration container exit 0', () => {
         lastSucceeded: { deploymentId: SAMPLE_DEPLOYMENT, image: PUSHED_IMAGE, taskDefinitionArn: TD(43), at: NOW },
       },
     });
-    expect(committed(d, SAMPLE_DEPLOYMENT)).toMatchObject({
+    expect(committed(r, SAMPLE_DEPLOYMENT)).toMatchObject({
       status: 'ended',
       outcome: 'succeeded',
       rollout: 'continued',
@@ -75,10 +94,11 @@ describe('task STOPPED, migration container exit 0', () => {
       stop: { exitCode: 0, stopCode: 'EssentialContainerExited' },
       stoppedAt: '2026-11-25T09:17:58.771Z',
       logTail: ['done: 2 applied'],
+      services: [{ service: 'shop-api', result: 'continued', ecsDeploymentId: 'ecs-svc/1' }],
       outbox: [{ detailType: 'Migration Succeeded' }, { detailType: 'Rollout Continued' }],
     });
-    expect(only(d, 'publish')).toMatchObject({ deploymentId: SAMPLE_DEPLOYMENT, revision: 3 });
-    expect(only(d, 'commit').deployments[0]?.expectedRevision).toBe(2);
+    expect(only(r, 'publish')).toMatchObject({ deploymentId: SAMPLE_DEPLOYMENT, revision: 3 });
+    expect(only(r, 'commit').deployments[0]?.expectedRevision).toBe(2);
   });
 
   it('rolls out the revision the deployment recorded, never the one the event names', () => {
@@ -109,9 +129,13 @@ describe('task STOPPED, migration container exit 0', () => {
 
   it('launches the queued deployment from the revision just rolled out', () => {
     const queued = queuedDeployment('20261125-091600-cccccccc', 'repo@sha256:next');
-    const d = given(queueState(running, queued))
+    const state = queueState(running, queued);
+    const verdict = given(state)
       .when(stopped('task-stopped-success'))
-      .then({ actions: ['continueRollout', 'commit', 'publish', 'launchTask'] });
+      .then({ actions: ['continueRollout'] });
+    const d = rolledOut(state, verdict, [{ service: 'shop-api', result: 'continued' }]).then({
+      actions: ['commit', 'publish', 'launchTask'],
+    });
     expect(only(d, 'commit').env?.state).toMatchObject({ active: { deploymentId: queued.id }, version: 8 });
     expect(only(d, 'commit').env?.state.queued).toBeUndefined();
     expect(committed(d, queued.id)).toMatchObject({ status: 'launching', handedOverBy: SAMPLE_DEPLOYMENT });

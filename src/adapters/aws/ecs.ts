@@ -48,6 +48,8 @@ export const DEPLOYMENT_TAG = 'ecs-migrate:deployment';
 
 /** ECS caps the StopTask reason at 255 characters. */
 const STOP_REASON_MAX = 255;
+/** Revisions a resumed launch looks through for the one its deployment registered (newest first). */
+
 /** ECS allows 50 tags per resource. */
 const TAGS_MAX = 50;
 
