@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { lazy, lazyObject } from './lazy.js';
 import './zod-messages.js';
 
 /** Names accepted for an environment: they end up in resource names, tags and the ECS `startedBy` field. */
@@ -6,9 +7,11 @@ const ENVIRONMENT_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 
 const nonEmpty = (what: string) => z.string({ error: `expected ${what}` }).check(z.trim(), z.minLength(1, { error: `expected ${what}` }));
 
-const optionalText = z.pipe(
-  z.optional(z.string().check(z.trim())),
-  z.transform((v: string | undefined) => (v === undefined || v === '' ? undefined : v)),
+const optionalText = lazy(() =>
+  z.pipe(
+    z.optional(z.string().check(z.trim())),
+    z.transform((v: string | undefined) => (v === undefined || v === '' ? undefined : v)),
+  ),
 );
 
 /** An optional key turned into its typed value; `fail` reports a problem with the value given. */
@@ -23,7 +26,7 @@ function optionalValue<T>(parse: (value: string | undefined, fail: (message: str
  * One configuration contract for Lambda environment variables, `explain --config FILE` and local mode.
  * Keys are the environment variable names. Values are strings, as in `process.env`.
  */
-export const configSchema = z.object({
+export const configSchema = lazyObject(() => ({
   ENVIRONMENT: nonEmpty('an environment name such as "staging"').check(
     z.regex(ENVIRONMENT_NAME, { error: 'expected lower-case letters, digits and "-", starting with a letter, at most 32 characters' }),
   ),
@@ -53,13 +56,13 @@ export const configSchema = z.object({
     if (source.startsWith('aws.')) fail('expected a source that does not start with "aws." (reserved by AWS)');
     return source;
   }),
-});
+}));
 
 export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 
 /** Settings only the AWS adapters need; validated by the handlers at cold start. */
-export const awsConfigSchema = z.object({
+export const awsConfigSchema = lazyObject(() => ({
   DEPLOYMENTS_TABLE: nonEmpty('the DynamoDB table of deployments, history and the environment lock'),
   IDEMPOTENCY_TABLE: nonEmpty('the DynamoDB table of Powertools idempotency records'),
   EVENT_BUS: nonEmpty('the EventBridge bus name or ARN that outcome events go to'),
@@ -68,7 +71,7 @@ export const awsConfigSchema = z.object({
   WATCH_FUNCTION_ARN: nonEmpty('the ARN of the watcher Lambda function'),
   /** Where EventBridge Scheduler puts a timeout check it could not deliver (optional; without it, it is dropped). */
   SCHEDULER_DLQ_ARN: optionalText,
-});
+}));
 export type AwsConfig = z.output<typeof awsConfigSchema>;
 
 export type ConfigResult<T> = { ok: true; config: T } | { ok: false; problems: string[] };
