@@ -1,16 +1,17 @@
 /**
- * Reaction latency in local mode: from the migration process exiting to the rollout decision.
+ * Reaction latency in local mode, with the example app `npm start` runs (its `--app`, from package.json):
+ * from the migration's last output line to the rollout decision recorded. The span includes everything the
+ * migration process does after its last line (closing its database, exiting), the controller noticing the
+ * exit, the STOPPED task event, the decision and its actions (deployment and environment written, service
+ * updated, outcome events published). A fresh state directory per migration, as a first `npm start`.
  *
- * A tiny app whose bin/db-migrate prints the wall-clock time and exits 0 at once is pushed through the real
- * local controller (src/local/controller.ts, run to its end with src/local/run-to-end.ts), on a fresh state
- * directory per migration. Two moments are taken for the STOPPED task event that follows the exit:
- * - decided: `onDecision` (the core has decided `continue`; the log tail was read before it);
- * - recorded: the runner finished that event (deployment and environment written, service updated, outcome
- *   events published).
+ * Two moments are taken for the STOPPED event, both from the last output line:
+ * - decided: `onDecision` returned `continue` (before its actions ran);
+ * - recorded: the runner finished the event.
  *
- * Run: node --import tsx bench/reaction.ts <work dir> [migrations]. Prints one JSON line (milliseconds).
+ * Run: npx tsx bench/reaction.ts <work dir> [migrations]. Prints one JSON line (milliseconds).
  */
-import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { localDefaults, validConfig } from '../cli/local-config.js';
 import { appName } from '../src/adapters/local/images.js';
@@ -18,42 +19,37 @@ import { createLocalController } from '../src/local/controller.js';
 import { runToEnd } from '../src/local/run-to-end.js';
 import { localPushEvent } from '../src/local/trigger-events.js';
 import { silentLog } from '../src/shell/logger.js';
+import { wallClock } from './lib/stats.js';
 
-const workDir = resolve(process.argv[2] ?? join(import.meta.dirname, '.work'));
-const migrations = Number(process.argv[3] ?? 5);
-const wallClock = () => performance.timeOrigin + performance.now();
+const root = join(import.meta.dirname, '..');
 
-/** The app: its migration prints when it is about to exit, then exits 0. */
-async function tinyApp(): Promise<string> {
-  const dir = join(workDir, 'tiny-app');
-  await mkdir(join(dir, 'bin'), { recursive: true });
-  await mkdir(join(dir, 'migrations'), { recursive: true });
-  const script = join(dir, 'bin', 'db-migrate');
-  await writeFile(
-    script,
-    [
-      '#!/usr/bin/env node',
-      "process.stdout.write('EXIT_AT ' + (performance.timeOrigin + performance.now()) + '\\n', () => process.exit(0));",
-      '',
-    ].join('\n'),
-  );
-  await chmod(script, 0o755);
-  await writeFile(join(dir, 'migrations', '0001_noop.sql'), 'select 1;\n');
-  return dir;
+/** The app `npm start` runs: the `--app` of package.json's start script. */
+export async function startApp(): Promise<string> {
+  const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+  const app = /--app[= ](\S+)/.exec(pkg.scripts?.start ?? '')?.[1];
+  if (app === undefined) throw new Error(`package.json's start script names no --app: ${pkg.scripts?.start}`);
+  return app;
 }
 
-async function oneMigration(app: string, stateDir: string): Promise<{ decidedMs: number; recordedMs: number; outcome: string }> {
+export interface ReactionSample {
+  decidedMs: number;
+  recordedMs: number;
+  outputLines: number;
+}
+
+async function oneMigration(app: string, stateDir: string): Promise<ReactionSample> {
   const config = validConfig(localDefaults(appName(app)));
-  let exitAt: number | undefined;
+  let lastLineAt: number | undefined;
+  let outputLines = 0;
   let decidedAt: number | undefined;
   let recordedAt: number | undefined;
   const controller = createLocalController({
     root: stateDir,
     config,
     log: silentLog,
-    onOutput: (_task, line) => {
-      const match = /^EXIT_AT (\d+(\.\d+)?)$/.exec(line);
-      if (match !== null) exitAt = Number(match[1]);
+    onOutput: () => {
+      lastLineAt = wallClock();
+      outputLines++;
     },
     onDecision: (input, decision) => {
       if (input.kind === 'task-state' && input.lastStatus === 'STOPPED' && decision.decision === 'continue') decidedAt = wallClock();
@@ -66,26 +62,28 @@ async function oneMigration(app: string, stateDir: string): Promise<{ decidedMs:
   });
   try {
     const { digest } = await controller.prepare(app);
-    const push = localPushEvent({ repository: config.REPOSITORY, digest, tag: 'latest' });
-    const run = await runToEnd(controller, push);
+    const run = await runToEnd(controller, localPushEvent({ repository: config.REPOSITORY, digest, tag: 'latest' }));
     await controller.idle();
-    const outcome = run.deployment?.rollout ?? run.decision.decision;
-    if (exitAt === undefined || decidedAt === undefined || recordedAt === undefined)
+    if (lastLineAt === undefined || decidedAt === undefined || recordedAt === undefined)
       throw new Error(
-        `migration did not end in a recorded continue (outcome ${outcome}, reason: ${run.deployment?.reason ?? run.decision.reason})`,
+        `the migration of ${app} did not end in a recorded continue after some output (${run.deployment?.reason ?? run.decision.reason})`,
       );
-    return { decidedMs: decidedAt - exitAt, recordedMs: recordedAt - exitAt, outcome };
+    return { decidedMs: decidedAt - lastLineAt, recordedMs: recordedAt - lastLineAt, outputLines };
   } finally {
     controller.dispose();
   }
 }
 
-const app = await tinyApp();
-const samples = [];
-for (let i = 0; i < migrations; i++) {
-  const stateDir = join(workDir, `reaction-${process.pid}-${i}`);
-  await rm(stateDir, { recursive: true, force: true });
-  samples.push(await oneMigration(app, stateDir));
-  await rm(stateDir, { recursive: true, force: true });
+if (process.argv[1] !== undefined && import.meta.filename === resolve(process.argv[1])) {
+  const workDir = resolve(process.argv[2] ?? join(import.meta.dirname, '.work'));
+  const migrations = Number(process.argv[3] ?? 5);
+  const app = await startApp();
+  const samples: ReactionSample[] = [];
+  for (let i = 0; i < migrations; i++) {
+    const stateDir = join(workDir, `reaction-${process.pid}-${i}`);
+    await rm(stateDir, { recursive: true, force: true });
+    samples.push(await oneMigration(join(root, app), stateDir));
+    await rm(stateDir, { recursive: true, force: true });
+  }
+  process.stdout.write(`${JSON.stringify({ app, samples })}\n`);
 }
-process.stdout.write(`${JSON.stringify({ samples })}\n`);
