@@ -1,4 +1,6 @@
-import { createLambdaRuntime, idempotentHandler, type LambdaHandler, type LambdaRuntime } from '../src/shell/lambda.js';
+import { cloudWatchLogTail } from '../src/adapters/aws/logs.js';
+import { processEnv } from '../src/shell/config.js';
+import { createClients, createLambdaRuntime, idempotentHandler, type LambdaHandler, type LambdaRuntime } from '../src/shell/lambda.js';
 
 /**
  * The watcher: ECS `Task State Change` events of tasks ecs-migrate started, and the one-shot timeout checks.
@@ -17,4 +19,4 @@ export function createWatchHandler(runtime: LambdaRuntime): LambdaHandler {
 }
 
 /** Built once per cold start: a bad configuration fails the init with a `ConfigError` naming every key. */
-export const handler = createWatchHandler(createLambdaRuntime());
+export const handler = createWatchHandler(createLambdaRuntime(processEnv(), createClients(), cloudWatchLogTail));

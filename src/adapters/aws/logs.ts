@@ -1,4 +1,4 @@
-import { type CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeTaskDefinitionCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import type { LogRef, Logs } from '../../ports.js';
 import { lastLines } from '../../shell/last-lines.js';
@@ -68,4 +68,22 @@ export class CloudWatchTaskLogs implements Logs {
     if (region === undefined || region === (await this.logs.config.region())) return this.logs;
     return this.options.logsInRegion?.(region);
   }
+}
+
+/**
+ * The watcher's log tail: a CloudWatch Logs client with the SDK's defaults (region, credentials, endpoint and
+ * retries from the Lambda environment), one more per other region a log group is in, and the ECS client that
+ * reads the task definition's awslogs settings.
+ */
+export function cloudWatchLogTail(clients: { ecs: ECSClient }): Logs {
+  const byRegion = new Map<string, CloudWatchLogsClient>();
+  const logsInRegion = (region: string) => {
+    let client = byRegion.get(region);
+    if (client === undefined) {
+      client = new CloudWatchLogsClient({ region });
+      byRegion.set(region, client);
+    }
+    return client;
+  };
+  return new CloudWatchTaskLogs(clients.ecs, new CloudWatchLogsClient({}), { logsInRegion });
 }
