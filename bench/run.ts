@@ -11,7 +11,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
 import type { AwsCallsResult } from './aws-calls.js';
-import { type BundleName, type BundleResult, buildBundles, HANDLERS } from './bundle.js';
+import { type BundleResult, buildBundles, HANDLERS, type TimedBundle } from './bundle.js';
 import { HANDLER_ENV } from './fixtures/world.js';
 import {
   type ColdInitResult,
@@ -78,7 +78,7 @@ async function coldInit(bundles: BundleResult): Promise<ColdInitResult> {
   });
   // No inherited NODE_OPTIONS (e.g. --enable-source-maps): the bundles start as Lambda starts them.
   const env = { ...process.env, ...HANDLER_ENV, POWERTOOLS_LOG_LEVEL: 'WARN', NODE_OPTIONS: '' };
-  const names: BundleName[] = ['floor', ...HANDLERS];
+  const names: TimedBundle[] = ['floor', 'floorWithValidation', ...HANDLERS];
   const times = Object.fromEntries(names.map((n) => [n, { importMs: [] as number[], cpuMs: [] as number[], processMs: [] as number[] }]));
   for (let i = -1; i < COLD_INIT_RUNS; i++) {
     for (const name of names) {
@@ -91,11 +91,19 @@ async function coldInit(bundles: BundleResult): Promise<ColdInitResult> {
       times[name]?.processMs.push(result.ms);
     }
   }
-  const summarise = (n: BundleName) => {
+  const summarise = (n: TimedBundle) => {
     const t = times[n] ?? { importMs: [], cpuMs: [], processMs: [] };
     return { importMs: summary(t.importMs), cpuMs: summary(t.cpuMs), processMs: summary(t.processMs) };
   };
-  return { runs: COLD_INIT_RUNS, bundles: { floor: summarise('floor'), launch: summarise('launch'), watch: summarise('watch') } };
+  return {
+    runs: COLD_INIT_RUNS,
+    bundles: {
+      floor: summarise('floor'),
+      floorWithValidation: summarise('floorWithValidation'),
+      launch: summarise('launch'),
+      watch: summarise('watch'),
+    },
+  };
 }
 
 async function decideSection(): Promise<DecideResult> {

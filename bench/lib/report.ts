@@ -4,7 +4,7 @@
  * about the numbers is computed from the results of the same run; the rest only says how they were taken.
  */
 import type { AwsCallsResult } from '../aws-calls.js';
-import type { BundleResult, HandlerName } from '../bundle.js';
+import type { BundleResult, TimedBundle } from '../bundle.js';
 import { HANDLERS } from '../bundle.js';
 import type { Machine, Summary } from './stats.js';
 
@@ -26,7 +26,7 @@ type Section<T> = T | NotMeasured | undefined;
 
 export interface ColdInitResult {
   runs: number;
-  bundles: Record<HandlerName | 'floor', { importMs: Summary; cpuMs: Summary; processMs: Summary }>;
+  bundles: Record<TimedBundle, { importMs: Summary; cpuMs: Summary; processMs: Summary }>;
 }
 export interface DecideResult {
   processes: number;
@@ -118,6 +118,15 @@ function tableRows(r: Results): Row[] {
         verdict(median <= TARGETS.initRatio && min <= TARGETS.initRatio),
       ]);
     }
+    const v = c.bundles.floorWithValidation.importMs;
+    rows.push([
+      'Cold init: the floor plus the configuration check and the event schemas (`bench/floor/with-validation.ts`), same runs',
+      mmm(v, ms),
+      mmm(floor, ms),
+      `median ${x(v.median / floor.median)}, min ${x(v.min / floor.min)}`,
+      '(informative)',
+      '—',
+    ]);
     for (const name of HANDLERS) {
       const t = c.bundles[name].cpuMs;
       const f = c.bundles.floor.cpuMs;
@@ -235,8 +244,10 @@ function notes(r: Results): string[] {
         t.importMs.min - TARGETS.initRatio * floor.importMs.min,
       );
       if (over <= 0) continue;
+      const gap = t.importMs.median - floor.importMs.median;
+      const validation = c.bundles.floorWithValidation.importMs.median - floor.importMs.median;
       out.push(
-        `- **Cold init \`${name}\`**: +${ms(t.importMs.median - floor.importMs.median)} over the floor's median import (${ms(over)} over the target); its CPU time is +${ms(t.cpuMs.median - floor.cpuMs.median)} over the floor's. For scale, the floor's own imports spread over ${ms(floor.importMs.max - floor.importMs.min)} (min to max) in this run.`,
+        `- **Cold init \`${name}\`**: +${ms(gap)} over the floor's median import (${ms(over)} over the target); its CPU time is +${ms(t.cpuMs.median - floor.cpuMs.median)} over the floor's. The floor plus the configuration check and the event schemas is ${validation >= 0 ? '+' : ''}${ms(validation)} over the floor, which leaves ${ms(gap - validation)} to the rest of the handler's code (differences of medians). For scale, the floor's own imports spread over ${ms(floor.importMs.max - floor.importMs.min)} (min to max) in this run.`,
       );
     }
   }
