@@ -78,7 +78,7 @@ async function coldInit(bundles: BundleResult): Promise<ColdInitResult> {
   });
   // No inherited NODE_OPTIONS (e.g. --enable-source-maps): the bundles start as Lambda starts them.
   const env = { ...process.env, ...HANDLER_ENV, POWERTOOLS_LOG_LEVEL: 'WARN', NODE_OPTIONS: '' };
-  const names: TimedBundle[] = ['floor', 'floorWithValidation', ...HANDLERS];
+  const names: TimedBundle[] = ['floor', 'floorWithParser', 'floorWithValidation', ...HANDLERS];
   const times = Object.fromEntries(names.map((n) => [n, { importMs: [] as number[], cpuMs: [] as number[], processMs: [] as number[] }]));
   for (let i = -1; i < COLD_INIT_RUNS; i++) {
     for (const name of names) {
@@ -99,6 +99,7 @@ async function coldInit(bundles: BundleResult): Promise<ColdInitResult> {
     runs: COLD_INIT_RUNS,
     bundles: {
       floor: summarise('floor'),
+      floorWithParser: summarise('floorWithParser'),
       floorWithValidation: summarise('floorWithValidation'),
       launch: summarise('launch'),
       watch: summarise('watch'),

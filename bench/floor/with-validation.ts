@@ -4,13 +4,9 @@
  * the bundle. Against the floor, it shows what validation costs at init; against a handler, what the rest of
  * its code costs. Bundled with the same settings as the floor (see bench/bundle.ts).
  */
-import { parseInput } from '../../src/core/parse.js';
 import { lambdaConfigFromEnv } from '../../src/shell/config.js';
-import { handler as floor } from './handler.js';
+import { handler as withParser } from './with-parser.js';
 
 lambdaConfigFromEnv();
 
-export const handler = (event: unknown) => {
-  parseInput(event, { requestSource: 'ecs-migrate' });
-  return floor(event);
-};
+export const handler = withParser;
