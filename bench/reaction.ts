@@ -5,14 +5,22 @@
  * exit, the STOPPED task event, the decision and its actions (deployment and environment written, service
  * updated, outcome events published). A fresh state directory per migration, as a first `npm start`.
  *
- * Two moments are taken for the STOPPED event, both from the last output line:
- * - decided: `onDecision` returned `continue` (before its actions ran);
+ * Three moments are taken, each from the last output line:
+ * - exited: the migration process's `exit` event (a preload given to it through NODE_OPTIONS writes the time
+ *   to a file; it does not change the app or its output), so the span splits into its teardown and ours;
+ * - decided: `onDecision` returned `continue` for the STOPPED event (before its actions ran);
  * - recorded: the runner finished the event.
+ *
+ * The reference (the floor of this measure): the same migration command of the same app, spawned directly as
+ * the local ECS adapter spawns it (cwd the app, its bin/ first on PATH, a fresh PGLITE_DATA_DIR), from its last
+ * output line to its process closing: what the app itself takes to end, with no controller at all.
  *
  * Run: npx tsx bench/reaction.ts <work dir> [migrations]. Prints one JSON line (milliseconds).
  */
-import { readFile, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+
+import { spawn } from 'node:child_process';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { delimiter, join, resolve } from 'node:path';
 import { localDefaults, validConfig } from '../cli/local-config.js';
 import { appName } from '../src/adapters/local/images.js';
 import { createLocalController } from '../src/local/controller.js';
@@ -32,12 +40,58 @@ export async function startApp(): Promise<string> {
 }
 
 export interface ReactionSample {
+  /** The app's own teardown: its last output line → its process's `exit` event. */
+  exitedMs: number;
+  /** The reference: the migration process run alone, last output line → its process closed. */
+  aloneClosedMs: number;
   decidedMs: number;
   recordedMs: number;
   outputLines: number;
 }
 
-async function oneMigration(app: string, stateDir: string): Promise<ReactionSample> {
+/**
+ * A preload for the migration process: on `exit`, appends the wall-clock time to $BENCH_EXIT_FILE. The local
+ * ECS adapter passes the controller's environment to the task, NODE_OPTIONS included.
+ */
+async function exitHook(workDir: string): Promise<string> {
+  const file = join(workDir, 'exit-hook.mjs');
+  await mkdir(workDir, { recursive: true });
+  await writeFile(
+    file,
+    [
+      "import { appendFileSync } from 'node:fs';",
+      "process.on('exit', () => appendFileSync(process.env.BENCH_EXIT_FILE, String(performance.timeOrigin + performance.now()) + '\\n'));",
+      '',
+    ].join('\n'),
+  );
+  return file;
+}
+
+/** The app's migration command run directly: from its last output line to its process closing (ms). */
+function alone(appDir: string, command: string[], dataDir: string): Promise<number> {
+  const [file = 'db-migrate', ...args] = command;
+  return new Promise((done, fail) => {
+    const child = spawn(file, args, {
+      cwd: appDir,
+      env: { ...process.env, PATH: [join(appDir, 'bin'), process.env.PATH ?? ''].join(delimiter), PGLITE_DATA_DIR: dataDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let lastLineAt: number | undefined;
+    child.stdout.on('data', () => {
+      lastLineAt = wallClock();
+    });
+    child.stderr.resume();
+    child.once('error', fail);
+    child.once('close', (code) => {
+      if (code !== 0 || lastLineAt === undefined) fail(new Error(`${command.join(' ')} in ${appDir} exited with ${code}`));
+      else done(wallClock() - lastLineAt);
+    });
+  });
+}
+
+async function oneMigration(app: string, stateDir: string): Promise<Omit<ReactionSample, 'aloneClosedMs'>> {
+  const exitFile = join(stateDir, 'exit-times');
+  process.env.BENCH_EXIT_FILE = exitFile;
   const config = validConfig(localDefaults(appName(app)));
   let lastLineAt: number | undefined;
   let outputLines = 0;
@@ -64,11 +118,13 @@ async function oneMigration(app: string, stateDir: string): Promise<ReactionSamp
     const { digest } = await controller.prepare(app);
     const run = await runToEnd(controller, localPushEvent({ repository: config.REPOSITORY, digest, tag: 'latest' }));
     await controller.idle();
-    if (lastLineAt === undefined || decidedAt === undefined || recordedAt === undefined)
+    const exits = (await readFile(exitFile, 'utf8').catch(() => '')).trim().split('\n').filter(Boolean).map(Number);
+    const exitedAt = exits.at(-1);
+    if (lastLineAt === undefined || decidedAt === undefined || recordedAt === undefined || exitedAt === undefined)
       throw new Error(
         `the migration of ${app} did not end in a recorded continue after some output (${run.deployment?.reason ?? run.decision.reason})`,
       );
-    return { decidedMs: decidedAt - lastLineAt, recordedMs: recordedAt - lastLineAt, outputLines };
+    return { exitedMs: exitedAt - lastLineAt, decidedMs: decidedAt - lastLineAt, recordedMs: recordedAt - lastLineAt, outputLines };
   } finally {
     controller.dispose();
   }
@@ -78,11 +134,15 @@ if (process.argv[1] !== undefined && import.meta.filename === resolve(process.ar
   const workDir = resolve(process.argv[2] ?? join(import.meta.dirname, '.work'));
   const migrations = Number(process.argv[3] ?? 5);
   const app = await startApp();
+  process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import=${await exitHook(workDir)}`.trim();
   const samples: ReactionSample[] = [];
   for (let i = 0; i < migrations; i++) {
     const stateDir = join(workDir, `reaction-${process.pid}-${i}`);
     await rm(stateDir, { recursive: true, force: true });
-    samples.push(await oneMigration(join(root, app), stateDir));
+    const appDir = join(root, app);
+    const measured = await oneMigration(appDir, stateDir);
+    const command = validConfig(localDefaults(appName(appDir))).MIGRATION_COMMAND;
+    samples.push({ ...measured, aloneClosedMs: await alone(appDir, command, join(stateDir, 'alone-db')) });
     await rm(stateDir, { recursive: true, force: true });
   }
   process.stdout.write(`${JSON.stringify({ app, samples })}\n`);

@@ -33,7 +33,7 @@ const COLD_INIT_RUNS = 30;
 const DECIDE_PROCESSES = 3;
 const DECIDE_EVENTS = 100_000;
 const REACTION_PROCESSES = 2;
-const REACTION_MIGRATIONS = 4;
+const REACTION_MIGRATIONS = 3;
 const DEMO_RUNS = 3;
 
 function log(line: string): void {
@@ -136,6 +136,8 @@ async function decideSection(): Promise<DecideResult> {
 async function reactionSection(): Promise<ReactionResult> {
   const decided: number[] = [];
   const recorded: number[] = [];
+  const exited: number[] = [];
+  const alone: number[] = [];
   let app = '';
   for (let p = 0; p < REACTION_PROCESSES; p++) {
     const out = await runScript<{ app: string; samples: ReactionSample[] }>('reaction.ts', [workDir, String(REACTION_MIGRATIONS)]);
@@ -143,6 +145,8 @@ async function reactionSection(): Promise<ReactionResult> {
     for (const sample of out.samples) {
       decided.push(sample.decidedMs);
       recorded.push(sample.recordedMs);
+      exited.push(sample.exitedMs);
+      alone.push(sample.aloneClosedMs);
     }
   }
   return {
@@ -151,6 +155,8 @@ async function reactionSection(): Promise<ReactionResult> {
     migrationsPerProcess: REACTION_MIGRATIONS,
     decidedMs: summary(decided),
     recordedMs: summary(recorded),
+    exitedMs: summary(exited),
+    aloneClosedMs: summary(alone),
   };
 }
 
