@@ -123,7 +123,8 @@ const PURPOSES: Record<string, string> = {
   '*:dynamodb:BatchGetItem': 'read the environment record and the deployment(s) the event concerns',
   '*:dynamodb:GetItem': 'read a record of the deployments table',
   '*:dynamodb:Query': 'list deployments',
-  '*:dynamodb:TransactWriteItems': 'commit: deployment and environment lock written together, conditional on their versions',
+  '*:dynamodb:TransactWriteItems':
+    'commit: the records under "about" (environment STATE, deployments DEP#…), in one transaction, each conditional on its version',
   '*:dynamodb:PutItem': 'write a record of the deployments table',
   '*:dynamodb:UpdateItem': 'update a record of the deployments table',
   '*:ecs:DescribeServices': 'read the service: its task definition, network and capacity settings',
