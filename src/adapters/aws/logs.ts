@@ -73,9 +73,11 @@ export class CloudWatchTaskLogs implements Logs {
 /**
  * The watcher's log tail: a CloudWatch Logs client with the SDK's defaults (region, credentials, endpoint and
  * retries from the Lambda environment), one more per other region a log group is in, and the ECS client that
- * reads the task definition's awslogs settings.
+ * reads the task definition's awslogs settings. The clients are built on the first tail, not at cold start: an
+ * invocation that reads no log does not pay for them.
  */
 export function cloudWatchLogTail(clients: { ecs: ECSClient }): Logs {
+  let logs: CloudWatchTaskLogs | undefined;
   const byRegion = new Map<string, CloudWatchLogsClient>();
   const logsInRegion = (region: string) => {
     let client = byRegion.get(region);
@@ -85,5 +87,10 @@ export function cloudWatchLogTail(clients: { ecs: ECSClient }): Logs {
     }
     return client;
   };
-  return new CloudWatchTaskLogs(clients.ecs, new CloudWatchLogsClient({}), { logsInRegion });
+  return {
+    tail: (ref, limits) => {
+      logs ??= new CloudWatchTaskLogs(clients.ecs, new CloudWatchLogsClient({}), { logsInRegion });
+      return logs.tail(ref, limits);
+    },
+  };
 }
