@@ -3,7 +3,7 @@
  * events/, each paired with the state it would meet (an idle environment for triggers, a running migration
  * for task and timeout events, a running migration for a push that gets queued).
  *
- * Run: node --import tsx bench/decide.ts [total] [batches]. Prints one JSON line: µs per event for each batch,
+ * Run: npx tsx bench/decide.ts [total] [batches]. Prints one JSON line: µs per event for each batch,
  * with parse included and excluded, and how often each decision came out.
  */
 import type { Config } from '../src/core/config.js';
@@ -12,15 +12,7 @@ import { decide } from '../src/core/decide.js';
 import type { Input } from '../src/core/inputs.js';
 import { parseInput } from '../src/core/parse.js';
 import type { ControllerState } from '../src/core/state.js';
-// The unit tests' world: events/ samples, their configuration, the service, the deployment they belong to.
-import {
-  activeState,
-  idleState,
-  runningDeployment,
-  sample,
-  config as sampleConfig,
-  ctx as sampleContext,
-} from '../test/support/fixtures.js';
+import { busyState, idleState, NOW, sample, sampleConfig } from './fixtures/states.js';
 
 /** A push of another image while a migration runs: it waits in the queue. */
 function newerPush(): Record<string, unknown> {
@@ -30,10 +22,10 @@ function newerPush(): Record<string, unknown> {
 }
 
 const config: Config = sampleConfig();
-const ctx: DecideContext = sampleContext();
+const ctx: DecideContext = { config, now: NOW };
 const idle: ControllerState = idleState();
 /** The task-* and timeout-check samples belong to this running migration (their startedBy / deploymentId). */
-const busy: ControllerState = activeState(runningDeployment());
+const busy: ControllerState = busyState();
 
 /** Weighted like a real week: mostly pushes and the task events of their migrations, some requests and noise. */
 const mix: [event: string, state: ControllerState, weight: number][] = [

@@ -1,17 +1,26 @@
 /**
- * Reaction latency in local mode: from the migration process exiting to the rollout decision.
+ * Reaction latency in local mode, with the example app `npm start` runs (its `--app`, from package.json):
+ * from the migration's last output line to the rollout decision recorded. The span includes everything the
+ * migration process does after its last line (closing its database, exiting), the controller noticing the
+ * exit, the STOPPED task event, the decision and its actions (deployment and environment written, service
+ * updated, outcome events published). A fresh state directory per migration, as a first `npm start`.
  *
- * A tiny app whose bin/db-migrate prints the wall-clock time and exits 0 at once is pushed through the real
- * local controller (src/local/controller.ts, run to its end with src/local/run-to-end.ts), on a fresh state
- * directory per migration. Two moments are taken for the STOPPED task event that follows the exit:
- * - decided: `onDecision` (the core has decided `continue`; the log tail was read before it);
- * - recorded: the runner finished that event (deployment and environment written, service updated, outcome
- *   events published).
+ * Three moments are taken, each from the last output line:
+ * - exited: the migration process's `exit` event (a preload given to it through NODE_OPTIONS writes the time
+ *   to a file; it does not change the app or its output), so the span splits into its teardown and ours;
+ * - decided: `onDecision` returned `continue` for the STOPPED event (before its actions ran);
+ * - recorded: the runner finished the event.
  *
- * Run: node --import tsx bench/reaction.ts <work dir> [migrations]. Prints one JSON line (milliseconds).
+ * The reference (the floor of this measure): the same migration command of the same app, spawned directly as
+ * the local ECS adapter spawns it (cwd the app, its bin/ first on PATH, a fresh PGLITE_DATA_DIR), from its last
+ * output line to its process closing: what the app itself takes to end, with no controller at all.
+ *
+ * Run: npx tsx bench/reaction.ts <work dir> [migrations]. Prints one JSON line (milliseconds).
  */
-import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+
+import { spawn } from 'node:child_process';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { delimiter, join, resolve } from 'node:path';
 import { localDefaults, validConfig } from '../cli/local-config.js';
 import { createLocalController } from '../src/local/controller.js';
 import { appName } from '../src/local/images.js';
@@ -19,33 +28,74 @@ import { runToEnd } from '../src/local/run-to-end.js';
 import { taskEnvironment } from '../src/local/task-env.js';
 import { localPushEvent } from '../src/local/trigger-events.js';
 import { silentLog } from '../src/shell/logger.js';
+import { wallClock } from './lib/stats.js';
 
-const workDir = resolve(process.argv[2] ?? join(import.meta.dirname, '.work'));
-const migrations = Number(process.argv[3] ?? 5);
-const wallClock = () => performance.timeOrigin + performance.now();
+const root = join(import.meta.dirname, '..');
 
-/** The app: its migration prints when it is about to exit, then exits 0. */
-async function tinyApp(): Promise<string> {
-  const dir = join(workDir, 'tiny-app');
-  await mkdir(join(dir, 'bin'), { recursive: true });
-  await mkdir(join(dir, 'migrations'), { recursive: true });
-  const script = join(dir, 'bin', 'db-migrate');
+/** The app `npm start` runs: the `--app` of package.json's start script. */
+export async function startApp(): Promise<string> {
+  const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+  const app = /--app[= ](\S+)/.exec(pkg.scripts?.start ?? '')?.[1];
+  if (app === undefined) throw new Error(`package.json's start script names no --app: ${pkg.scripts?.start}`);
+  return app;
+}
+
+export interface ReactionSample {
+  /** The app's own teardown: its last output line → its process's `exit` event. */
+  exitedMs: number;
+  /** The reference: the migration process run alone, last output line → its process closed. */
+  aloneClosedMs: number;
+  decidedMs: number;
+  recordedMs: number;
+  outputLines: number;
+}
+
+/**
+ * A preload for the migration process: on `exit`, appends the wall-clock time to $BENCH_EXIT_FILE. The local
+ * ECS adapter passes the controller's environment to the task, NODE_OPTIONS included.
+ */
+async function exitHook(workDir: string): Promise<string> {
+  const file = join(workDir, 'exit-hook.mjs');
+  await mkdir(workDir, { recursive: true });
   await writeFile(
-    script,
+    file,
     [
-      '#!/usr/bin/env node',
-      "process.stdout.write('EXIT_AT ' + (performance.timeOrigin + performance.now()) + '\\n', () => process.exit(0));",
+      "import { appendFileSync } from 'node:fs';",
+      "process.on('exit', () => appendFileSync(process.env.BENCH_EXIT_FILE, String(performance.timeOrigin + performance.now()) + '\\n'));",
       '',
     ].join('\n'),
   );
-  await chmod(script, 0o755);
-  await writeFile(join(dir, 'migrations', '0001_noop.sql'), 'select 1;\n');
-  return dir;
+  return file;
 }
 
-async function oneMigration(app: string, stateDir: string): Promise<{ decidedMs: number; recordedMs: number; outcome: string }> {
+/** The app's migration command run directly: from its last output line to its process closing (ms). */
+function alone(appDir: string, command: string[], dataDir: string): Promise<number> {
+  const [file = 'db-migrate', ...args] = command;
+  return new Promise((done, fail) => {
+    const child = spawn(file, args, {
+      cwd: appDir,
+      env: { ...process.env, PATH: [join(appDir, 'bin'), process.env.PATH ?? ''].join(delimiter), PGLITE_DATA_DIR: dataDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let lastLineAt: number | undefined;
+    child.stdout.on('data', () => {
+      lastLineAt = wallClock();
+    });
+    child.stderr.resume();
+    child.once('error', fail);
+    child.once('close', (code) => {
+      if (code !== 0 || lastLineAt === undefined) fail(new Error(`${command.join(' ')} in ${appDir} exited with ${code}`));
+      else done(wallClock() - lastLineAt);
+    });
+  });
+}
+
+async function oneMigration(app: string, stateDir: string): Promise<Omit<ReactionSample, 'aloneClosedMs'>> {
+  const exitFile = join(stateDir, 'exit-times');
+  process.env.BENCH_EXIT_FILE = exitFile;
   const config = validConfig(localDefaults(appName(app)));
-  let exitAt: number | undefined;
+  let lastLineAt: number | undefined;
+  let outputLines = 0;
   let decidedAt: number | undefined;
   let recordedAt: number | undefined;
   const controller = createLocalController({
@@ -58,9 +108,9 @@ async function oneMigration(app: string, stateDir: string): Promise<{ decidedMs:
         appDir,
         task,
       ),
-    onOutput: (_task, line) => {
-      const match = /^EXIT_AT (\d+(\.\d+)?)$/.exec(line);
-      if (match !== null) exitAt = Number(match[1]);
+    onOutput: () => {
+      lastLineAt = wallClock();
+      outputLines++;
     },
     onDecision: (input, decision) => {
       if (input.kind === 'task-state' && input.lastStatus === 'STOPPED' && decision.decision === 'continue') decidedAt = wallClock();
@@ -73,26 +123,34 @@ async function oneMigration(app: string, stateDir: string): Promise<{ decidedMs:
   });
   try {
     const { digest } = await controller.prepare(app);
-    const push = localPushEvent({ repository: config.REPOSITORY, digest, tag: 'latest' });
-    const run = await runToEnd(controller, push);
+    const run = await runToEnd(controller, localPushEvent({ repository: config.REPOSITORY, digest, tag: 'latest' }));
     await controller.idle();
-    const outcome = run.deployment?.rollout ?? run.decision.decision;
-    if (exitAt === undefined || decidedAt === undefined || recordedAt === undefined)
+    const exits = (await readFile(exitFile, 'utf8').catch(() => '')).trim().split('\n').filter(Boolean).map(Number);
+    const exitedAt = exits.at(-1);
+    if (lastLineAt === undefined || decidedAt === undefined || recordedAt === undefined || exitedAt === undefined)
       throw new Error(
-        `migration did not end in a recorded continue (outcome ${outcome}, reason: ${run.deployment?.reason ?? run.decision.reason})`,
+        `the migration of ${app} did not end in a recorded continue after some output (${run.deployment?.reason ?? run.decision.reason})`,
       );
-    return { decidedMs: decidedAt - exitAt, recordedMs: recordedAt - exitAt, outcome };
+    return { exitedMs: exitedAt - lastLineAt, decidedMs: decidedAt - lastLineAt, recordedMs: recordedAt - lastLineAt, outputLines };
   } finally {
     controller.dispose();
   }
 }
 
-const app = await tinyApp();
-const samples = [];
-for (let i = 0; i < migrations; i++) {
-  const stateDir = join(workDir, `reaction-${process.pid}-${i}`);
-  await rm(stateDir, { recursive: true, force: true });
-  samples.push(await oneMigration(app, stateDir));
-  await rm(stateDir, { recursive: true, force: true });
+if (process.argv[1] !== undefined && import.meta.filename === resolve(process.argv[1])) {
+  const workDir = resolve(process.argv[2] ?? join(import.meta.dirname, '.work'));
+  const migrations = Number(process.argv[3] ?? 5);
+  const app = await startApp();
+  process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import=${await exitHook(workDir)}`.trim();
+  const samples: ReactionSample[] = [];
+  for (let i = 0; i < migrations; i++) {
+    const stateDir = join(workDir, `reaction-${process.pid}-${i}`);
+    await rm(stateDir, { recursive: true, force: true });
+    const appDir = join(root, app);
+    const measured = await oneMigration(appDir, stateDir);
+    const command = validConfig(localDefaults(appName(appDir))).MIGRATION_COMMAND;
+    samples.push({ ...measured, aloneClosedMs: await alone(appDir, command, join(stateDir, 'alone-db')) });
+    await rm(stateDir, { recursive: true, force: true });
+  }
+  process.stdout.write(`${JSON.stringify({ app, samples })}\n`);
 }
-process.stdout.write(`${JSON.stringify({ samples })}\n`);

@@ -1,4 +1,6 @@
-import { controllerFor, createLambdaRuntime, invoke, type LambdaHandler, type LambdaRuntime } from '../src/shell/lambda.js';
+import { cloudWatchLogTail } from '../src/adapters/aws/logs.js';
+import { processEnv } from '../src/shell/config.js';
+import { controllerFor, createClients, createLambdaRuntime, invoke, type LambdaHandler, type LambdaRuntime } from '../src/shell/lambda.js';
 
 /**
  * The watcher: ECS `Task State Change` events of tasks ecs-migrate started, and the one-shot timeout checks.
@@ -13,4 +15,4 @@ export function createWatchHandler(runtime: LambdaRuntime): LambdaHandler {
 }
 
 /** Configuration → ports → controller, built once per cold start (a bad configuration fails the init naming every key). */
-export const handler = createWatchHandler(createLambdaRuntime());
+export const handler = createWatchHandler(createLambdaRuntime(processEnv(), createClients(), cloudWatchLogTail));

@@ -1,5 +1,4 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -8,7 +7,7 @@ import type { Context } from 'aws-lambda';
 import { type AwsClients, createAwsPorts } from '../adapters/aws/index.js';
 import type { AwsConfig, Config } from '../core/config.js';
 import type { Role } from '../core/route.js';
-import type { Ports } from '../ports.js';
+import type { Logs, Ports } from '../ports.js';
 import { type EnvSource, lambdaConfigFromEnv, processEnv } from './config.js';
 import { type Controller, createController } from './controller.js';
 import { createLogger } from './logger.js';
@@ -27,28 +26,39 @@ export interface LambdaRuntime {
  * (`AWS_MAX_ATTEMPTS`, standard mode with backoff) all come from the Lambda environment.
  */
 export function createClients(): AwsClients {
-  const logsByRegion = new Map<string, CloudWatchLogsClient>();
   return {
     ecs: new ECSClient({}),
     dynamodb: new DynamoDBClient({}),
     eventbridge: new EventBridgeClient({}),
-    logs: new CloudWatchLogsClient({}),
     scheduler: new SchedulerClient({}),
-    logsInRegion: (region) => {
-      let client = logsByRegion.get(region);
-      if (client === undefined) {
-        client = new CloudWatchLogsClient({ region });
-        logsByRegion.set(region, client);
-      }
-      return client;
-    },
   };
 }
 
-/** Validates the configuration (throwing `ConfigError` naming every bad key) and builds clients, ports and logger. */
-export function createLambdaRuntime(env: EnvSource = processEnv(), clients: AwsClients = createClients()): LambdaRuntime {
+/**
+ * The launcher's `Logs` port: it starts tasks and never reads their logs (the watcher does, with
+ * `cloudWatchLogTail`), so its bundle carries no CloudWatch Logs client. Asked anyway, the tail says why it is empty.
+ */
+export const NO_LOG_TAIL: Logs = {
+  tail: () => Promise.reject(new Error('this function reads no task logs: task events belong to the watcher')),
+};
+
+/**
+ * Validates the configuration (throwing `ConfigError` naming every bad key) and builds clients, ports and logger.
+ * `logs` builds the log tail (the watcher passes `cloudWatchLogTail`; the launcher reads no logs).
+ */
+export function createLambdaRuntime(
+  env: EnvSource = processEnv(),
+  clients: AwsClients = createClients(),
+  logs: (clients: AwsClients) => Logs = () => NO_LOG_TAIL,
+): LambdaRuntime {
   const { config, aws } = lambdaConfigFromEnv(env);
-  return { config, aws, clients, ports: createAwsPorts(config, aws, clients), logger: createLogger({ environment: config.ENVIRONMENT }) };
+  return {
+    config,
+    aws,
+    clients,
+    ports: createAwsPorts(config, aws, clients, logs(clients)),
+    logger: createLogger({ environment: config.ENVIRONMENT }),
+  };
 }
 
 /** What an invocation returns (and the idempotency record keeps): one line per decision taken. */

@@ -7,8 +7,8 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeTaskDefinitionCommand, ECSClient, type TaskDefinition } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { CloudWatchTaskLogs } from '../../src/adapters/aws/logs.js';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { CloudWatchTaskLogs, cloudWatchLogTail } from '../../src/adapters/aws/logs.js';
 import { TransientAwsError } from '../../src/errors.js';
 import { SAMPLE_TASK, TD } from '../support/fixtures.js';
 
@@ -145,5 +145,30 @@ describe('CloudWatchTaskLogs', () => {
 
     // Assess
     await expect(result).rejects.toThrow(TransientAwsError);
+  });
+});
+
+describe('cloudWatchLogTail (the watcher’s Logs port)', () => {
+  it('reads the tail through a CloudWatch Logs client it builds on the first tail, in the region of the log group', async () => {
+    vi.stubEnv('AWS_REGION', 'us-east-1');
+    const logs = mockClient(CloudWatchLogsClient);
+    const ecsClient = new ECSClient({ region: 'eu-west-1' });
+    const ecs = mockClient(ecsClient);
+    try {
+      ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: definition(awslogs) });
+      logs.on(GetLogEventsCommand).resolves({ events: [{ message: 'applying 0042_add_orders.sql' }, { message: 'done' }] });
+      const tail = cloudWatchLogTail({ ecs: ecsClient });
+
+      expect(await tail.tail(ref, LIMITS)).toEqual(['applying 0042_add_orders.sql', 'done']);
+      expect(logs).toHaveReceivedCommandWith(GetLogEventsCommand, {
+        logGroupName: '/ecs/shop-api',
+        logStreamName: `ecs/app/${SAMPLE_TASK.split('/').pop()}`,
+      });
+      expect(await (logs.call(0).thisValue as CloudWatchLogsClient).config.region()).toBe('eu-west-1');
+    } finally {
+      logs.restore();
+      ecs.restore();
+      vi.unstubAllEnvs();
+    }
   });
 });

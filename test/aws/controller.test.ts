@@ -130,6 +130,8 @@ describe('launcher and watcher on AWS (moto)', () => {
     const schedule = await c.scheduler.send(new GetScheduleCommand({ Name: `ecs-migrate-${deploymentId}`, GroupName: SCHEDULER_GROUP }));
     expect(schedule.ScheduleExpression).toMatch(/^at\(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\)$/);
     expect(schedule.Target?.DeadLetterConfig?.Arn).toBe(SCHEDULER_DLQ_ARN);
+    // One-shot: the schedule deletes itself after it runs, so success needs no DeleteSchedule to clean up.
+    expect(schedule.ActionAfterCompletion).toBe('DELETE');
     expect(await serviceTaskDefinition()).toBe(stack.baseTaskDefinitionArn);
     const events = await drainEvents(c, stack.queueUrl);
     expect(named(events, 'Migration Started')).toHaveLength(1);

@@ -1,14 +1,12 @@
-import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ECRClient } from '@aws-sdk/client-ecr';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { AwsConfig, Config } from '../../core/config.js';
-import type { Ports } from '../../ports.js';
+import type { Logs, Ports } from '../../ports.js';
 import { EventBridgeBus } from './bus.js';
 import { AwsEcs } from './ecs.js';
-import { CloudWatchTaskLogs } from './logs.js';
 import { EcrRegistry } from './registry.js';
 import { EventBridgeScheduler } from './scheduler.js';
 import { DynamoDbStore } from './store.js';
@@ -18,25 +16,21 @@ export interface AwsClients {
   ecs: ECSClient;
   dynamodb: DynamoDBClient;
   eventbridge: EventBridgeClient;
-  logs: CloudWatchLogsClient;
   scheduler: SchedulerClient;
   /** ECR, for resolving a requested tag to its digest; made on first use when absent (only requests need it). */
   ecr?: ECRClient;
-  /** A logs client for a log group in another region (awslogs-region); optional. */
-  logsInRegion?: (region: string) => CloudWatchLogsClient;
 }
 
-/** Every port on AWS, for one environment. */
-export function createAwsPorts(config: Config, awsConfig: AwsConfig, clients: AwsClients): Ports {
+/**
+ * Every port on AWS, for one environment. The log tail is given, not built here: only the watcher reads task
+ * logs, so only its bundle carries the CloudWatch Logs client (`cloudWatchLogTail` in ./logs.ts).
+ */
+export function createAwsPorts(config: Config, awsConfig: AwsConfig, clients: AwsClients, logs: Logs): Ports {
   return {
     ecs: new AwsEcs(clients.ecs, { cluster: config.CLUSTER, service: config.SERVICE, container: config.CONTAINER }),
     bus: new EventBridgeBus(clients.eventbridge, { bus: awsConfig.EVENT_BUS, source: config.EVENT_SOURCE }),
     store: new DynamoDbStore(clients.dynamodb, { table: awsConfig.DEPLOYMENTS_TABLE, environment: config.ENVIRONMENT }),
-    logs: new CloudWatchTaskLogs(
-      clients.ecs,
-      clients.logs,
-      clients.logsInRegion !== undefined ? { logsInRegion: clients.logsInRegion } : {},
-    ),
+    logs,
     scheduler: new EventBridgeScheduler(clients.scheduler, {
       group: awsConfig.SCHEDULER_GROUP,
       targetArn: awsConfig.WATCH_FUNCTION_ARN,

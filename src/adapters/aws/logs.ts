@@ -1,4 +1,4 @@
-import { type CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeTaskDefinitionCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import type { LogLocation } from '../../core/deployment.js';
 import type { LogRef, Logs } from '../../ports.js';
@@ -61,4 +61,29 @@ export class CloudWatchTaskLogs implements Logs {
     if (region === undefined || region === (await this.logs.config.region())) return this.logs;
     return this.options.logsInRegion?.(region);
   }
+}
+
+/**
+ * The watcher's log tail: a CloudWatch Logs client with the SDK's defaults (region, credentials, endpoint and
+ * retries from the Lambda environment), one more per other region a log group is in, and the ECS client that
+ * reads the task definition's awslogs settings. The clients are built on the first tail, not at cold start: an
+ * invocation that reads no log does not pay for them.
+ */
+export function cloudWatchLogTail(clients: { ecs: ECSClient }): Logs {
+  let logs: CloudWatchTaskLogs | undefined;
+  const byRegion = new Map<string, CloudWatchLogsClient>();
+  const logsInRegion = (region: string) => {
+    let client = byRegion.get(region);
+    if (client === undefined) {
+      client = new CloudWatchLogsClient({ region });
+      byRegion.set(region, client);
+    }
+    return client;
+  };
+  return {
+    tail: (ref, limits) => {
+      logs ??= new CloudWatchTaskLogs(clients.ecs, new CloudWatchLogsClient({}), { logsInRegion });
+      return logs.tail(ref, limits);
+    },
+  };
 }

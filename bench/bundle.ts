@@ -1,0 +1,135 @@
+/**
+ * Bundle size: the handlers as `npm run build` makes them (infra/build.mjs's buildAll, into bench/.work/ so the
+ * shared dist/ is left alone; byte for byte dist/launch/index.mjs and dist/watch/index.mjs) against a floor
+ * handler (bench/floor/handler.ts) bundled in the same run with the same options (infra/esbuild-settings.mjs
+ * `lambdaOptions`). The esbuild metafile of each says which packages the bytes come from.
+ *
+ * Run alone: npx tsx bench/bundle.ts (prints the result as JSON).
+ */
+import { readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import * as esbuild from 'esbuild';
+import { buildAll } from '../infra/build.mjs';
+import { lambdaFunctions, lambdaOptions } from '../infra/esbuild-settings.mjs';
+
+const root = join(import.meta.dirname, '..');
+const FLOOR_ENTRY = 'bench/floor/handler.ts';
+/** The floor plus the event parser, then plus the configuration check too: only timed, for the init breakdown. */
+const FLOOR_WITH_PARSER_ENTRY = 'bench/floor/with-parser.ts';
+const FLOOR_WITH_VALIDATION_ENTRY = 'bench/floor/with-validation.ts';
+
+export const HANDLERS = ['launch', 'watch'] as const;
+export type HandlerName = (typeof HANDLERS)[number];
+export type BundleName = HandlerName | 'floor';
+/** Every bundle the cold-init section imports. */
+export type TimedBundle = BundleName | 'floorWithParser' | 'floorWithValidation';
+
+export interface Size {
+  raw: number;
+  gzip: number;
+}
+export interface PackageBytes {
+  package: string;
+  floor: number;
+  launch: number;
+  watch: number;
+}
+export interface BundleResult {
+  settingsFrom: string;
+  settingsSummary: string;
+  /** Paths relative to the repository. */
+  files: Record<TimedBundle, string>;
+  sizes: Record<BundleName, Size>;
+  composition: PackageBytes[];
+}
+
+/** The package a bundled input belongs to: `@scope/name` or `name` under node_modules, else the project itself. */
+function packageOf(input: string): string {
+  const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
+  return match?.[1] ?? 'ecs-migrate (src, handlers)';
+}
+
+/** Bytes in the output per package, from an esbuild metafile with one output. */
+function composition(metafile: esbuild.Metafile): Record<string, number> {
+  const bytes: Record<string, number> = {};
+  for (const output of Object.values(metafile.outputs))
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const name = packageOf(input);
+      bytes[name] = (bytes[name] ?? 0) + bytesInOutput;
+    }
+  return bytes;
+}
+
+async function sizeOf(file: string): Promise<Size> {
+  const content = await readFile(file);
+  return { raw: content.length, gzip: gzipSync(content).length };
+}
+
+export async function buildBundles(workDir: string): Promise<BundleResult> {
+  // The real bundles, exactly as `npm run build` makes them, under <workDir>/dist/.
+  const built = await buildAll({ root, outDir: workDir, strict: true, log: () => {} });
+  const outputs = {} as Record<BundleName, { file: string; metafile: esbuild.Metafile }>;
+  for (const name of HANDLERS) {
+    const fn = lambdaFunctions.find((f) => f.outfile === `dist/${name}/index.mjs`);
+    // buildAll returns each build's metafile too (infra/build.mjs); its .d.mts declares only what the tests use.
+    const entry = built.find((b) => b.entryPoint === fn?.entryPoint) as { outfile: string; metafile?: esbuild.Metafile } | undefined;
+    if (entry?.metafile === undefined) throw new Error(`infra/build.mjs built no dist/${name}/index.mjs (with a metafile)`);
+    outputs[name] = { file: entry.outfile, metafile: entry.metafile };
+  }
+
+  // The floors, with the same options, in the same way.
+  const bundleFloor = async (entry: string, dir: string) => {
+    const file = join(workDir, dir, 'index.mjs');
+    const built = await esbuild.build({
+      ...lambdaOptions,
+      absWorkingDir: root,
+      entryPoints: [join(root, entry)],
+      outfile: file,
+      metafile: true,
+      logLevel: 'warning',
+    });
+    return { file, metafile: built.metafile };
+  };
+  outputs.floor = await bundleFloor(FLOOR_ENTRY, 'floor');
+  const withParser = await bundleFloor(FLOOR_WITH_PARSER_ENTRY, 'floor-with-parser');
+  const withValidation = await bundleFloor(FLOOR_WITH_VALIDATION_ENTRY, 'floor-with-validation');
+
+  const names: BundleName[] = ['floor', ...HANDLERS];
+  const sizes = {} as Record<BundleName, Size>;
+  const files = { floorWithParser: relative(root, withParser.file), floorWithValidation: relative(root, withValidation.file) } as Record<
+    TimedBundle,
+    string
+  >;
+  const perPackage = {} as Record<BundleName, Record<string, number>>;
+  for (const name of names) {
+    sizes[name] = await sizeOf(outputs[name].file);
+    files[name] = relative(root, outputs[name].file);
+    perPackage[name] = composition(outputs[name].metafile);
+  }
+  const packages = new Set(names.flatMap((n) => Object.keys(perPackage[n])));
+  const table = [...packages]
+    .map((name) => ({
+      package: name,
+      floor: perPackage.floor[name] ?? 0,
+      launch: perPackage.launch[name] ?? 0,
+      watch: perPackage.watch[name] ?? 0,
+    }))
+    .sort((a, b) => Math.max(b.launch, b.watch, b.floor) - Math.max(a.launch, a.watch, a.floor));
+
+  const { entryPoints: _e, outfile: _o, banner: _b, ...shown } = lambdaOptions;
+  return {
+    settingsFrom: 'infra/esbuild-settings.mjs lambdaOptions',
+    settingsSummary: Object.entries(shown)
+      .map(([key, value]) => `${key}: ${JSON.stringify(value)}`)
+      .join(', '),
+    files,
+    sizes,
+    composition: table,
+  };
+}
+
+if (process.argv[1] !== undefined && import.meta.filename === process.argv[1]) {
+  const result = await buildBundles(join(import.meta.dirname, '.work'));
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+}

@@ -1,0 +1,360 @@
+/**
+ * Renders bench/results.json as BENCHMARKS.md: one table with every measure next to its floor, target and
+ * verdict, then the details (AWS calls one by one, bundle composition). Every sentence that says something
+ * about the numbers is computed from the results of the same run; the rest only says how they were taken.
+ */
+import type { AwsCallsResult } from '../aws-calls.js';
+import type { BundleResult, TimedBundle } from '../bundle.js';
+import { HANDLERS } from '../bundle.js';
+import type { Machine, Summary } from './stats.js';
+
+export const TARGETS = {
+  /** Each handler's bundle, raw bytes, against the floor's. */
+  bundleRatio: 1.2,
+  /** Each handler's import, median and minimum, against the floor's. */
+  initRatio: 1.08,
+  decideUs: 50,
+  awsCallsTotal: 16,
+  awsCallsWatcher: 6,
+  reactionMs: 50,
+};
+
+export interface NotMeasured {
+  notMeasured: string;
+}
+type Section<T> = T | NotMeasured | undefined;
+
+export interface ColdInitResult {
+  runs: number;
+  bundles: Record<TimedBundle, { importMs: Summary; cpuMs: Summary; processMs: Summary }>;
+}
+export interface DecideResult {
+  processes: number;
+  events: number;
+  kinds: number;
+  decisions: Record<string, number>;
+  parseAndDecideUs: Summary;
+  decideAloneUs: Summary;
+}
+export interface ReactionResult {
+  app: string;
+  processes: number;
+  migrationsPerProcess: number;
+  decidedMs: Summary;
+  recordedMs: Summary;
+  /** Last output line → the migration process's `exit` event. */
+  exitedMs: Summary;
+  /** The reference: the migration process alone, last output line → process closed. */
+  aloneClosedMs: Summary;
+}
+export interface DemoResult {
+  runs: number;
+  command: string;
+  wallMs: Summary;
+  firstMigrationLineMs: Summary;
+}
+export interface Results {
+  machine: Machine;
+  bundle?: Section<BundleResult>;
+  coldInit?: Section<ColdInitResult>;
+  decide?: Section<DecideResult>;
+  awsCalls?: Section<AwsCallsResult>;
+  reaction?: Section<ReactionResult>;
+  demo?: Section<DemoResult>;
+}
+
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+const ms = (v: number) => `${v.toFixed(v < 10 ? 2 : 1)} ms`;
+const s = (v: number) => `${(v / 1000).toFixed(1)} s`;
+const us = (v: number) => `${v.toFixed(2)} µs`;
+const x = (v: number) => `${v.toFixed(2)}×`;
+const mmm = (v: Summary, fmt: (n: number) => string) => `${fmt(v.min)} / **${fmt(v.median)}** / ${fmt(v.max)}`;
+const verdict = (ok: boolean) => (ok ? '✅ met' : '❌ missed');
+
+function measured<T>(section: Section<T>): section is T {
+  return section !== undefined && (section as NotMeasured).notMeasured === undefined;
+}
+const why = (section: Section<unknown>) =>
+  `not measured: ${(section as NotMeasured | undefined)?.notMeasured?.replaceAll('|', '\\|') ?? 'the section did not run'}`;
+
+/** A handler's ratios to the floor that the target bounds: of the medians and of the minimums. */
+function initRatios(t: Summary, floor: Summary): number[] {
+  return [t.median / floor.median, t.min / floor.min];
+}
+
+/** The calls of one role, and how many of them are Powertools idempotency records. */
+function callsOf(a: AwsCallsResult, role: string) {
+  const calls = a.calls.filter((c) => c.role === role);
+  return {
+    calls,
+    idempotency: calls.filter((c) => c.idempotency).length,
+    logTail: calls.filter((c) => c.purpose.startsWith('log tail')).length,
+  };
+}
+
+type Row = [measure: string, value: string, floor: string, ratio: string, target: string, result: string];
+
+function tableRows(r: Results): Row[] {
+  const rows: Row[] = [];
+  const b = r.bundle;
+  if (measured(b)) {
+    for (const name of HANDLERS) {
+      const ratio = b.sizes[name].raw / b.sizes.floor.raw;
+      rows.push([
+        `Bundle size, \`dist/${name}/index.mjs\` (raw / gzip)`,
+        `${kb(b.sizes[name].raw)} / ${kb(b.sizes[name].gzip)}`,
+        `${kb(b.sizes.floor.raw)} / ${kb(b.sizes.floor.gzip)}`,
+        `${x(ratio)} / ${x(b.sizes[name].gzip / b.sizes.floor.gzip)}`,
+        `≤ ${TARGETS.bundleRatio}× floor (raw)`,
+        verdict(ratio <= TARGETS.bundleRatio),
+      ]);
+    }
+  } else rows.push(['Bundle size', why(b), '', '', `≤ ${TARGETS.bundleRatio}× floor`, '—']);
+
+  const c = r.coldInit;
+  if (measured(c)) {
+    const measures = [
+      ['importMs', 'import (wall time)'],
+      ['cpuMs', 'CPU time of the import (user + system; time spent waiting for a core excluded)'],
+    ] as const;
+    for (const [measure, what] of measures) {
+      const floor = c.bundles.floor[measure];
+      for (const name of HANDLERS) {
+        const t = c.bundles[name][measure];
+        const ok = initRatios(t, floor).every((ratio) => ratio <= TARGETS.initRatio);
+        rows.push([
+          `Cold init of \`dist/${name}\` in a fresh process: ${what}, ${t.n} runs (min / median / max)`,
+          mmm(t, ms),
+          mmm(floor, ms),
+          `median ${x(t.median / floor.median)}, min ${x(t.min / floor.min)}`,
+          `≤ ${TARGETS.initRatio}× floor (median and min)`,
+          verdict(ok),
+        ]);
+      }
+      const variants = [
+        ['floorWithParser', 'the floor plus the event parser (`bench/floor/with-parser.ts`)'],
+        ['floorWithValidation', 'that plus the configuration check at import (`bench/floor/with-validation.ts`)'],
+      ] as const;
+      for (const [variant, label] of variants) {
+        const v = c.bundles[variant][measure];
+        rows.push([
+          `Cold init of ${label}: ${what.split(' (')[0]}`,
+          mmm(v, ms),
+          mmm(floor, ms),
+          `median ${x(v.median / floor.median)}, min ${x(v.min / floor.min)}`,
+          '(informative)',
+          '—',
+        ]);
+      }
+    }
+  } else rows.push(['Cold init', why(c), '', '', `≤ ${TARGETS.initRatio}× floor`, '—']);
+
+  const d = r.decide;
+  if (measured(d)) {
+    rows.push([
+      `Decision cost: \`parseInput\` + \`decide\`, ${d.events.toLocaleString('en')} events × ${d.processes} processes, µs per event (min / median / max of batches)`,
+      mmm(d.parseAndDecideUs, us),
+      '—',
+      '—',
+      `< ${TARGETS.decideUs} µs`,
+      verdict(d.parseAndDecideUs.median < TARGETS.decideUs),
+    ]);
+    rows.push(['Decision cost: `decide` alone (input parsed beforehand)', mmm(d.decideAloneUs, us), '—', '—', '(informative)', '—']);
+  } else rows.push(['Decision cost', why(d), '', '', `< ${TARGETS.decideUs} µs`, '—']);
+
+  const a = r.awsCalls;
+  if (measured(a)) {
+    const launcher = callsOf(a, 'launcher');
+    const watcher = callsOf(a, 'watcher');
+    const total = a.calls.length;
+    const parts = (p: ReturnType<typeof callsOf>) => `${p.idempotency} idempotency, ${p.logTail} log tail`;
+    rows.push([
+      `AWS requests per successful migration (HTTP, against moto): launcher + watcher${a.rolledOut ? '' : ' — **the service was not rolled out**'}`,
+      `${total} (launcher ${launcher.calls.length} + watcher ${watcher.calls.length})`,
+      '—',
+      '—',
+      `≤ ${TARGETS.awsCallsTotal}`,
+      verdict(total <= TARGETS.awsCallsTotal && a.rolledOut),
+    ]);
+    rows.push([
+      "AWS requests on the watcher's path (task exit → rollout)",
+      `${watcher.calls.length} (of which ${parts(watcher)})`,
+      '—',
+      '—',
+      `≤ ${TARGETS.awsCallsWatcher}`,
+      verdict(watcher.calls.length <= TARGETS.awsCallsWatcher && a.rolledOut),
+    ]);
+    rows.push(['AWS requests of the launcher', `${launcher.calls.length} (of which ${parts(launcher)})`, '—', '—', '(informative)', '—']);
+  } else rows.push(['AWS requests per successful migration', why(a), '', '', `≤ ${TARGETS.awsCallsTotal}`, '—']);
+
+  const re = r.reaction;
+  if (measured(re)) {
+    rows.push([
+      `Reaction latency, local mode, \`${re.app}\`: the migration's last output line → rollout decision recorded (its process's teardown included), ${re.recordedMs.n} migrations (min / median / max)`,
+      mmm(re.recordedMs, ms),
+      mmm(re.aloneClosedMs, ms),
+      `median ${x(re.recordedMs.median / re.aloneClosedMs.median)}`,
+      `median < ${TARGETS.reactionMs} ms`,
+      verdict(re.recordedMs.median < TARGETS.reactionMs),
+    ]);
+    rows.push([
+      'Reaction latency: last output line → `decide` returned (before its actions ran)',
+      mmm(re.decidedMs, ms),
+      '—',
+      '—',
+      '(informative)',
+      '—',
+    ]);
+    rows.push([
+      "Reaction latency: last output line → the migration process's `exit` event",
+      mmm(re.exitedMs, ms),
+      '—',
+      '—',
+      '(informative)',
+      '—',
+    ]);
+  } else rows.push(['Reaction latency, local mode', why(re), '', '', `median < ${TARGETS.reactionMs} ms`, '—']);
+
+  const dm = r.demo;
+  if (measured(dm)) {
+    rows.push([
+      `\`npm start\`, fresh state directory: start → first migration output line, ${dm.runs} runs (min / median / max)`,
+      mmm(dm.firstMigrationLineMs, s),
+      '—',
+      '—',
+      '(no target)',
+      '—',
+    ]);
+    rows.push(['`npm start`, fresh state directory: wall time to exit', mmm(dm.wallMs, s), '—', '—', '(no target)', '—']);
+  } else rows.push(['`npm start`, fresh state directory', why(dm), '', '', '(no target)', '—']);
+  return rows;
+}
+
+/** Computed observations on the targets missed. */
+function notes(r: Results): string[] {
+  const out: string[] = [];
+  const b = r.bundle;
+  if (measured(b)) {
+    for (const name of HANDLERS) {
+      const ratio = b.sizes[name].raw / b.sizes.floor.raw;
+      if (ratio <= TARGETS.bundleRatio) continue;
+      const extra = b.composition
+        .map((p) => ({ name: p.package, extra: p[name] - p.floor }))
+        .filter((p) => p.extra > 512)
+        .sort((p, q) => q.extra - p.extra);
+      out.push(
+        `- **Bundle \`${name}\`** is ${x(ratio)} the floor: ${kb(b.sizes[name].raw - b.sizes.floor.raw)} more, of which ${extra
+          .slice(0, 5)
+          .map((p) => `${p.name} ${kb(p.extra)}`)
+          .join(', ')}; ${kb(b.sizes[name].raw - TARGETS.bundleRatio * b.sizes.floor.raw)} over the target.`,
+      );
+    }
+  }
+  const c = r.coldInit;
+  if (measured(c)) {
+    const floor = c.bundles.floor;
+    const signed = (v: number) => `${v >= 0 ? '+' : '−'}${ms(Math.abs(v))}`;
+    for (const name of HANDLERS) {
+      const t = c.bundles[name];
+      const missed = (['importMs', 'cpuMs'] as const).some((m) => initRatios(t[m], floor[m]).some((ratio) => ratio > TARGETS.initRatio));
+      if (!missed) continue;
+      const cpuGap = t.cpuMs.median - floor.cpuMs.median;
+      const parser = c.bundles.floorWithParser.cpuMs.median - floor.cpuMs.median;
+      const validation = c.bundles.floorWithValidation.cpuMs.median - floor.cpuMs.median;
+      out.push(
+        `- **Cold init \`${name}\`**: the median import differs from the floor's by ${signed(t.importMs.median - floor.importMs.median)} of wall time and ${signed(cpuGap)} of CPU time; within ${x(TARGETS.initRatio)} would be ${ms(TARGETS.initRatio * floor.importMs.median)} and ${ms(TARGETS.initRatio * floor.cpuMs.median)}. In CPU time (differences of medians), loading the event parser (zod/mini, the schemas, \`parseInput\`) adds ${signed(parser)} to the floor, checking the configuration at import ${signed(validation - parser)} more, which leaves ${signed(cpuGap - validation)} to the rest of the handler's code. The floor's own wall-time imports spread over ${ms(floor.importMs.max - floor.importMs.min)} (min to max) in this run, its CPU times over ${ms(floor.cpuMs.max - floor.cpuMs.min)}.`,
+      );
+    }
+  }
+  const a = r.awsCalls;
+  if (measured(a)) {
+    const watcher = callsOf(a, 'watcher');
+    if (a.calls.length > TARGETS.awsCallsTotal || watcher.calls.length > TARGETS.awsCallsWatcher) {
+      const byPurpose = (calls: AwsCallsResult['calls']) => {
+        const counts = new Map<string, number>();
+        for (const call of calls) counts.set(call.api, (counts.get(call.api) ?? 0) + 1);
+        return [...counts].map(([api, n]) => (n > 1 ? `${api} ×${n}` : api)).join(', ');
+      };
+      out.push(
+        `- **AWS requests**: ${a.calls.length} in total (${a.calls.length - TARGETS.awsCallsTotal > 0 ? `${a.calls.length - TARGETS.awsCallsTotal} over` : 'within'} the target), ${watcher.calls.length} on the watcher's path (${watcher.calls.length - TARGETS.awsCallsWatcher > 0 ? `${watcher.calls.length - TARGETS.awsCallsWatcher} over` : 'within'} the target). The watcher sends: ${byPurpose(watcher.calls)}.`,
+      );
+    }
+    if (!a.rolledOut)
+      out.push('- **AWS requests**: the watcher did not roll the service out, so these counts are not those of a successful migration.');
+  }
+  const re = r.reaction;
+  if (measured(re) && re.recordedMs.median >= TARGETS.reactionMs)
+    out.push(
+      `- **Reaction latency**: median ${ms(re.recordedMs.median)} from the migration's last output line to the decision recorded. The migration process fires its \`exit\` event ${ms(re.exitedMs.median)} after its last line (median); run alone, with no controller, it closes ${ms(re.aloneClosedMs.median)} after its last line (median, the floor column). The decision's actions take ${ms(re.recordedMs.median - re.decidedMs.median)} (difference of the medians of recorded and decided).`,
+    );
+  return out;
+}
+
+function awsDetails(r: Results): string[] {
+  const a = r.awsCalls;
+  if (!measured(a)) return [];
+  const decisions = (list: string[]) => (list.length > 0 ? list.join(' → ') : 'not reported');
+  const lines = [
+    '## AWS requests of one successful migration',
+    '',
+    `One ECR push through the launcher (decisions: ${decisions(a.decisions.launcher)}), then the STOPPED exit-0 event of its task through the watcher (${decisions(a.decisions.watcher)}); service moved to the new revision: ${a.rolledOut ? 'yes' : '**no**'}. Requests while the bundles were imported: ${a.initRequests}. Every HTTP request the handlers sent, in order:`,
+    '',
+    '| # | handler | API | about | purpose | HTTP status |',
+    '|---:|---|---|---|---|---:|',
+  ];
+  a.calls.forEach((c, i) => {
+    lines.push(`| ${i + 1} | ${c.role} | ${c.api} | ${c.detail} | ${c.purpose} | ${c.status} |`);
+  });
+  lines.push('');
+  return lines;
+}
+
+function bundleDetails(r: Results): string[] {
+  const b = r.bundle;
+  if (!measured(b)) return [];
+  const lines = [
+    '## Bundle composition',
+    '',
+    `Settings (the same for the floor and the handlers, from \`${b.settingsFrom}\`): ${b.settingsSummary}. Bytes each package contributes to the output (esbuild metafile), the largest first:`,
+    '',
+    '| package | floor | launch | watch | launch − floor | watch − floor |',
+    '|---|---:|---:|---:|---:|---:|',
+  ];
+  for (const p of b.composition.slice(0, 16))
+    lines.push(
+      `| ${p.package} | ${kb(p.floor)} | ${kb(p.launch)} | ${kb(p.watch)} | ${kb(p.launch - p.floor)} | ${kb(p.watch - p.floor)} |`,
+    );
+  lines.push('');
+  return lines;
+}
+
+export function renderMarkdown(r: Results): string {
+  const m = r.machine;
+  const lines = [
+    '# Benchmarks',
+    '',
+    `Measured by \`npm run bench\` on ${m.date.slice(0, 10)}: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB memory, Node ${m.node} (${m.platform}); the run took ${m.benchSeconds ?? '?'} s, with a 1-minute load average of ${m.loadAverageAtStart.toFixed(1)} at the start and ${(m.loadAverageAtEnd ?? 0).toFixed(1)} at the end. Timings are min / **median** / max of repeated runs in fresh processes; every ratio is to a floor measured in the same run. Regenerate with \`npm run bench\` (writes this file and \`bench/results.json\`).`,
+    '',
+    '| measure | ecs-migrate | floor | ratio | target | result |',
+    '|---|---|---|---|---|---|',
+    ...tableRows(r).map((row) => `| ${row.join(' | ')} |`),
+    '',
+    '**Floor** (`bench/floor/handler.ts`): a handler that imports and constructs the same SDK clients and Powertools utilities as the handlers (ECS, EventBridge, DynamoDB, CloudWatch Logs and Scheduler clients, Logger, Idempotency with `DynamoDBPersistenceLayer` and `makeIdempotent`) and does nothing, bundled with the same esbuild settings.',
+    '',
+  ];
+  const n = notes(r);
+  if (n.length > 0) lines.push('## Missed targets, in numbers of this run', '', ...n, '');
+  lines.push(...awsDetails(r), ...bundleDetails(r));
+  lines.push(
+    '## How each number is taken',
+    '',
+    "- **Bundle size**: the handlers are built by `buildAll` of `infra/build.mjs` (what `npm run build` runs) into `bench/.work/dist/`, the floor in the same run with the same `lambdaOptions`; gzip is Node's zlib at its default level.",
+    "- **Cold init**: a fresh `node` process (no `NODE_OPTIONS`, no TypeScript loader: `bench/lib/import-once.ts` is compiled to JavaScript first) imports one bundle and reports the wall time and the CPU time of that `import()`, i.e. module evaluation, with the handlers' configuration in the environment. The floor, the floor with the event parser in its bundle (`bench/floor/with-parser.ts`), that plus the handlers' configuration check at import (`bench/floor/with-validation.ts`) and the handlers take turns, after one uncounted round.",
+    '- **Decision cost**: `bench/decide.ts` cycles through a weighted mix of the samples in `events/`, each against the state it would meet (`bench/fixtures/states.ts`); 20 batches per process after a warm-up.',
+    '- **AWS requests**: `bench/aws-calls.ts` starts `moto_server` and a counting HTTP proxy in front of it (`bench/lib/counting-proxy.ts`), sets up one environment directly on moto (`bench/fixtures/world.ts`, not counted), then imports the built bundles with `AWS_ENDPOINT_URL` pointing at the proxy and runs one push through the launcher and the STOPPED exit-0 event through the watcher. Each request is identified by its SigV4 service and `X-Amz-Target` (or REST route); its purpose comes from the catalogue in `bench/lib/aws-requests.ts`.',
+    "- **Reaction latency**: `bench/reaction.ts` runs the local controller in-process on the app of `npm start` (its `--app` in package.json), on a fresh state directory per migration, and takes the time from the migration's last output line (as the controller receives it) to the end of the STOPPED event's handling. A preload given to the migration process through `NODE_OPTIONS` records its `exit` event. The floor: the same migration command spawned directly as the local ECS adapter spawns it (fresh database), from its last output line to its process closing.",
+    "- **`npm start`**: `npm start -- --state-dir <fresh dir>` in a child process; the first migration output line is the first line of the CLI's task-output prefix (`│`).",
+    '',
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,217 @@
+/**
+ * `npm run bench`: measures ecs-migrate on this machine, each number next to a floor measured in the same run,
+ * and writes bench/results.json and BENCHMARKS.md. It reports and never fails: a section that cannot run here
+ * says "not measured" and why, and the exit code is 0 even when a target is missed.
+ *
+ * Sections (each also runnable alone, see the files): bundle size (bench/bundle.ts), cold init
+ * (bench/lib/import-once.ts in fresh processes), decision cost (bench/decide.ts), AWS requests per migration
+ * against moto (bench/aws-calls.ts), reaction latency in local mode (bench/reaction.ts), `npm start`.
+ */
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as esbuild from 'esbuild';
+import type { AwsCallsResult } from './aws-calls.js';
+import { type BundleResult, buildBundles, HANDLERS, type TimedBundle } from './bundle.js';
+import { HANDLER_ENV } from './fixtures/world.js';
+import {
+  type ColdInitResult,
+  type DecideResult,
+  type DemoResult,
+  type NotMeasured,
+  type ReactionResult,
+  type Results,
+  renderMarkdown,
+} from './lib/report.js';
+import { failureReason, lastJsonLine, loadNow, machine, messageOf, run, summary, wallClock } from './lib/stats.js';
+import type { ReactionSample } from './reaction.js';
+
+const root = join(import.meta.dirname, '..');
+const workDir = join(import.meta.dirname, '.work');
+const tsx = ['--no-warnings', '--import', 'tsx'];
+
+const COLD_INIT_RUNS = 30;
+const DECIDE_PROCESSES = 3;
+const DECIDE_EVENTS = 100_000;
+const REACTION_PROCESSES = 2;
+const REACTION_MIGRATIONS = 3;
+const DEMO_RUNS = 3;
+
+function log(line: string): void {
+  process.stderr.write(`[bench] ${line}\n`);
+}
+
+/** Runs one section; whatever goes wrong becomes "not measured: why". */
+async function section<T>(name: string, fn: () => Promise<T>): Promise<T | NotMeasured> {
+  const started = performance.now();
+  log(`${name}…`);
+  try {
+    const result = await fn();
+    log(`${name}: done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    return result;
+  } catch (error) {
+    const why = messageOf(error);
+    log(`${name}: not measured: ${why}`);
+    return { notMeasured: (why.split('\n')[0] ?? why).slice(0, 300) };
+  }
+}
+
+const isMeasured = <T>(s: T | NotMeasured | undefined): s is T => s !== undefined && (s as NotMeasured).notMeasured === undefined;
+
+/** Runs a bench script with tsx in a child process; its last stdout line is its JSON result. */
+async function runScript<T>(script: string, args: string[] = []): Promise<T> {
+  const result = await run(process.execPath, [...tsx, join(import.meta.dirname, script), ...args], { cwd: root, timeoutMs: 300_000 });
+  const out = lastJsonLine(result.stdout);
+  if (result.code !== 0 || out === undefined) throw new Error(`bench/${script} failed: ${failureReason(result)}`);
+  return out as T;
+}
+
+/** Imports each bundle in a fresh Node process, interleaved so drift on the machine hits every bundle alike. */
+async function coldInit(bundles: BundleResult): Promise<ColdInitResult> {
+  // The child as plain JavaScript: no TypeScript loader in the measured process.
+  const child = join(workDir, 'import-once.mjs');
+  await esbuild.build({
+    entryPoints: [join(import.meta.dirname, 'lib', 'import-once.ts')],
+    outfile: child,
+    platform: 'node',
+    format: 'esm',
+    logLevel: 'warning',
+  });
+  // No inherited NODE_OPTIONS (e.g. --enable-source-maps): the bundles start as Lambda starts them.
+  const env = { ...process.env, ...HANDLER_ENV, POWERTOOLS_LOG_LEVEL: 'WARN', NODE_OPTIONS: '' };
+  const names: TimedBundle[] = ['floor', 'floorWithParser', 'floorWithValidation', ...HANDLERS];
+  const times = Object.fromEntries(names.map((n) => [n, { importMs: [] as number[], cpuMs: [] as number[], processMs: [] as number[] }]));
+  for (let i = -1; i < COLD_INIT_RUNS; i++) {
+    for (const name of names) {
+      const result = await run(process.execPath, [child, join(root, bundles.files[name])], { env, timeoutMs: 30_000 });
+      const out = lastJsonLine(result.stdout) as { importMs: number; cpuMs: number } | undefined;
+      if (result.code !== 0 || out === undefined) throw new Error(`importing ${name} failed: ${failureReason(result)}`);
+      if (i < 0) continue; // the first round warms the file cache
+      times[name]?.importMs.push(out.importMs);
+      times[name]?.cpuMs.push(out.cpuMs);
+      times[name]?.processMs.push(result.ms);
+    }
+  }
+  const summarise = (n: TimedBundle) => {
+    const t = times[n] ?? { importMs: [], cpuMs: [], processMs: [] };
+    return { importMs: summary(t.importMs), cpuMs: summary(t.cpuMs), processMs: summary(t.processMs) };
+  };
+  return {
+    runs: COLD_INIT_RUNS,
+    bundles: {
+      floor: summarise('floor'),
+      floorWithParser: summarise('floorWithParser'),
+      floorWithValidation: summarise('floorWithValidation'),
+      launch: summarise('launch'),
+      watch: summarise('watch'),
+    },
+  };
+}
+
+async function decideSection(): Promise<DecideResult> {
+  const withParse: number[] = [];
+  const decideOnly: number[] = [];
+  let info = { total: 0, kinds: 0, decisions: {} as Record<string, number> };
+  for (let p = 0; p < DECIDE_PROCESSES; p++) {
+    const out = await runScript<{
+      total: number;
+      kinds: number;
+      decisions: Record<string, number>;
+      parseAndDecide: number[];
+      decideAlone: number[];
+    }>('decide.ts', [String(DECIDE_EVENTS), '20']);
+    withParse.push(...out.parseAndDecide);
+    decideOnly.push(...out.decideAlone);
+    info = out;
+  }
+  return {
+    processes: DECIDE_PROCESSES,
+    events: info.total,
+    kinds: info.kinds,
+    decisions: info.decisions,
+    parseAndDecideUs: summary(withParse),
+    decideAloneUs: summary(decideOnly),
+  };
+}
+
+async function reactionSection(): Promise<ReactionResult> {
+  const decided: number[] = [];
+  const recorded: number[] = [];
+  const exited: number[] = [];
+  const alone: number[] = [];
+  let app = '';
+  for (let p = 0; p < REACTION_PROCESSES; p++) {
+    const out = await runScript<{ app: string; samples: ReactionSample[] }>('reaction.ts', [workDir, String(REACTION_MIGRATIONS)]);
+    app = out.app;
+    for (const sample of out.samples) {
+      decided.push(sample.decidedMs);
+      recorded.push(sample.recordedMs);
+      exited.push(sample.exitedMs);
+      alone.push(sample.aloneClosedMs);
+    }
+  }
+  return {
+    app,
+    processes: REACTION_PROCESSES,
+    migrationsPerProcess: REACTION_MIGRATIONS,
+    decidedMs: summary(decided),
+    recordedMs: summary(recorded),
+    exitedMs: summary(exited),
+    aloneClosedMs: summary(alone),
+  };
+}
+
+/** `npm start` as the README runs it, on a fresh state directory each time. */
+async function demoSection(): Promise<DemoResult> {
+  const npm = process.env.npm_execpath;
+  const [command, prefix] = npm?.endsWith('.js') ? [process.execPath, [npm]] : ['npm', []];
+  const wall: number[] = [];
+  const firstLine: number[] = [];
+  for (let i = 0; i < DEMO_RUNS; i++) {
+    const stateDir = join(workDir, `demo-${i}`);
+    await rm(stateDir, { recursive: true, force: true });
+    let first: number | undefined;
+    const started = wallClock();
+    const result = await run(command, [...prefix, 'start', '--silent', '--', '--state-dir', stateDir], {
+      cwd: root,
+      timeoutMs: 180_000,
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+      onLine: (line, at) => {
+        if (first === undefined && line.includes('│')) first = at - started;
+      },
+    });
+    await rm(stateDir, { recursive: true, force: true });
+    if (result.code !== 0) throw new Error(`npm start run ${i + 1} exited with ${result.code}: ${failureReason(result)}`);
+    if (first === undefined) throw new Error('npm start printed no migration output line (none with the task-output prefix "│")');
+    wall.push(result.ms);
+    firstLine.push(first);
+  }
+  return {
+    runs: DEMO_RUNS,
+    command: 'npm start -- --state-dir <fresh dir>',
+    wallMs: summary(wall),
+    firstMigrationLineMs: summary(firstLine),
+  };
+}
+
+const started = performance.now();
+await mkdir(workDir, { recursive: true });
+const results: Results = { machine: machine() };
+const bundle = await section('bundle size', () => buildBundles(workDir));
+results.bundle = bundle;
+results.coldInit = await section('cold init', () => {
+  if (!isMeasured(bundle)) throw new Error('no bundles to import (the bundle section failed)');
+  return coldInit(bundle);
+});
+results.decide = await section('decision cost', decideSection);
+results.awsCalls = await section('AWS requests per migration (moto)', () => {
+  if (!isMeasured(bundle)) throw new Error('no bundles to run (the bundle section failed)');
+  return runScript<AwsCallsResult>('aws-calls.ts', [join(root, bundle.files.launch), join(root, bundle.files.watch)]);
+});
+results.reaction = await section('reaction latency (local mode)', reactionSection);
+results.demo = await section('npm start', demoSection);
+results.machine.loadAverageAtEnd = loadNow();
+results.machine.benchSeconds = Math.round((performance.now() - started) / 100) / 10;
+
+await writeFile(join(import.meta.dirname, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+await writeFile(join(root, 'BENCHMARKS.md'), renderMarkdown(results));
+log(`wrote bench/results.json and BENCHMARKS.md in ${results.machine.benchSeconds} s`);
