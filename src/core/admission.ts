@@ -90,11 +90,13 @@ export function launchNow(queued: Queued, deliberate: boolean, state: Controller
     waiting?.status === 'queued' && !deliberate && newerImage(waiting, queued)
       ? [waiting, queued]
       : [queued, waiting?.status === 'queued' ? waiting : undefined];
+  // When the waiting deployment launches instead, a retry of this trigger must resume it (resumeHandover).
   const launching = startLaunch(
     next,
     ctx.now,
     expired === undefined ? 'environment free' : 'environment free (expired lock taken over)',
     state.service?.taskDefinitionArn,
+    next === queued ? undefined : queued.id,
   );
   const env: EnvironmentState = { ...state.env, active: { deploymentId: next.id, lockExpiresAt: lockExpiresAt(ctx) } };
   delete env.queued;

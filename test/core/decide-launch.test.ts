@@ -320,6 +320,18 @@ describe('the queue keeps the newest image, whatever order the pushes arrive in'
     const older = given(expired).when(pushAt('2026-11-25T09:05:00Z', 1)).then({ decision: 'launch', deploymentId: waiting.id });
     expect(only(older, 'commit').env?.state.queued).toBeUndefined();
     expect(committed(older, lost.id)).toMatchObject({ outcome: 'failed' });
+    // Its commit names the older push's deployment as the one that handed over: a retry of that push resumes it.
+    const handed = committed(older, waiting.id);
+    expect(handed).toMatchObject({ status: 'launching', handedOverBy: older.actions.length > 0 ? expect.any(String) : undefined });
+    const retried = {
+      ...expired,
+      env: only(older, 'commit').env?.state ?? expired.env,
+      deployments: { ...expired.deployments, [waiting.id]: handed },
+    };
+    for (const c of only(older, 'commit').deployments) retried.deployments[c.deployment.id] = c.deployment;
+    given(retried)
+      .when(pushAt('2026-11-25T09:05:00Z', 1))
+      .then({ decision: 'launch', reason: /resuming the launch of 20261125-091100-33333333/ });
     const newerPush = given(expired).when(pushAt('2026-11-25T09:15:00Z', 5)).then({ decision: 'launch' });
     expect(committed(newerPush, waiting.id)).toMatchObject({ outcome: 'superseded' });
   });
