@@ -67,7 +67,7 @@ function describeAction(action: Decision['actions'][number]): string {
     case 'scheduleTimeout':
       return `scheduleTimeout at ${action.at}`;
     case 'publish':
-      return `publish ${action.events.map((e) => `"${e.detailType}"`).join(', ')}`;
+      return `publish ${action.events.map((e) => `"${e.detailType}"`).join(', ')} (outbox of the ${action.outbox.record} record)`;
     default:
       return assertNever(action);
   }

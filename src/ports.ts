@@ -1,4 +1,4 @@
-import type { LaunchRequest, ServiceUpdateTarget } from './core/actions.js';
+import type { LaunchRequest, OutboxRef, ServiceUpdateTarget } from './core/actions.js';
 import type { Deployment, LogLocation } from './core/deployment.js';
 import type { ContainerState } from './core/inputs.js';
 import type { LaunchFailure } from './core/launch-failure.js';
@@ -73,10 +73,10 @@ export interface Store {
   /** All or nothing. Throws `CommitConflictError` when a record changed since it was read. */
   commit(request: CommitRequest): Promise<void>;
   /**
-   * Empties a deployment's outbox once its events are published, if the record is still at `revision` (a newer
-   * write carries its own outbox, and a later reader publishes what is left). Idempotent.
+   * Empties an outbox (the environment record's or a deployment's) once its events are published, if the record is
+   * still at the version or revision written (a newer write carries its own outbox). Idempotent.
    */
-  clearOutbox(deploymentId: string, revision: number): Promise<void>;
+  clearOutbox(ref: OutboxRef): Promise<void>;
   /** Newest first. */
   listDeployments(environment: string, limit: number): Promise<Deployment[]>;
 }

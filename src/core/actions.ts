@@ -44,6 +44,15 @@ export interface RolloutCompletion {
   serviceTaskDefinitionArn?: string;
 }
 
+/**
+ * Where a commit stored the events it implies: the environment record when the commit writes it (every invocation
+ * reads that record first, so they are published even if no later event concerns the deployment), else the record
+ * of the deployment. Cleared only at the version or revision written, so a newer write's events are never lost.
+ */
+export type OutboxRef =
+  | { record: 'environment'; environment: string; version: number }
+  | { record: 'deployment'; deploymentId: string; revision: number };
+
 export type ServiceUpdateTarget = Extract<RolloutTarget, { mode: 'update-service' }>;
 
 export const EMITTED_TYPES = [
@@ -76,7 +85,7 @@ export type Action =
    * Publishes the events a commit stored in a deployment's outbox, then clears the outbox (if the record is still at
    * `revision`). Published at least once: a failure leaves them in the outbox for the next invocation that reads it.
    */
-  | { type: 'publish'; deploymentId: string; revision: number; events: PendingEvent[] }
+  | { type: 'publish'; outbox: OutboxRef; events: PendingEvent[] }
   /** Feeds a `launch-result` input back to the core. */
   | { type: 'launchTask'; deploymentId: string; request: LaunchRequest }
   | { type: 'stopTask'; deploymentId: string; cluster: string; taskArn: string; reason: string }

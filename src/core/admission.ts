@@ -64,8 +64,7 @@ export function enqueue(
   const changes: (Transition | Deployment)[] = [queued];
   let reason = `queued ${what} behind ${holder.id}`;
   if (waiting !== undefined && waiting.status === 'queued') {
-    const superseded = supersede(waiting, queued.id, ctx.now);
-    changes.splice(0, 1, carrying(queued, superseded), superseded.deployment);
+    changes.push(supersede(waiting, queued.id, ctx.now));
     reason += `; it replaces ${waiting.id}, which is superseded`;
   }
   const env: EnvironmentState = { ...state.env, queued: queued.id };
@@ -100,26 +99,19 @@ export function launchNow(queued: Queued, deliberate: boolean, state: Controller
   );
   const env: EnvironmentState = { ...state.env, active: { deploymentId: next.id, lockExpiresAt: lockExpiresAt(ctx) } };
   delete env.queued;
-  const changes: (Transition | Deployment)[] = [];
-  // The launching record carries the events of those it ends in the same commit (see `carrying`).
-  const carried: PendingEvent[] = [];
+  const changes: (Transition | Deployment)[] = [launching];
   const before: Action[] = [];
   let reason = next === queued ? `launching ${what}` : `launching ${next.id}, whose image was pushed after ${what}`;
   if (passed !== undefined) {
-    const superseded = supersede(passed, next.id, ctx.now);
-    changes.push(superseded.deployment);
-    carried.push(...superseded.events);
+    changes.push(supersede(passed, next.id, ctx.now));
     reason += `; ${passed.id} is superseded`;
   }
   if (expired !== undefined) {
     const why = `the environment lock expired at ${state.env.active?.lockExpiresAt} with no result; taken over by ${next.id}`;
-    const ended = end(expired, { outcome: 'failed', reason: why }, ctx.now);
-    changes.unshift(ended.deployment);
-    carried.push(...ended.events);
+    changes.unshift(end(expired, { outcome: 'failed', reason: why }, ctx.now));
     before.push(...stopTaskOf(expired, ctx, why), ...haltOf(expired, ctx, why));
     reason += `; ${why}`;
   }
-  changes.push({ deployment: launching, events: carried });
   return {
     decision: 'launch',
     reason,
@@ -130,15 +122,6 @@ export function launchNow(queued: Queued, deliberate: boolean, state: Controller
       { type: 'launchTask', deploymentId: next.id, request: launchRequest(launching, state.service, ctx) },
     ],
   };
-}
-
-/**
- * A new deployment's record carries the outcome events of the one it ends in the same commit (superseded, or
- * taken over): a retried delivery of the new trigger reads the new record (and the environment's active and
- * queued ones), never the ended one, so events stored there would stay unpublished if the first PutEvents failed.
- */
-function carrying(d: Deployment, ended: Transition): Transition {
-  return { deployment: d, events: ended.events };
 }
 
 export function describeWork(work: Work): string {

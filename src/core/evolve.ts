@@ -1,4 +1,4 @@
-import type { Action } from './actions.js';
+import type { Action, OutboxRef } from './actions.js';
 import type { ControllerState } from './state.js';
 
 /** The state as it is after a successful commit, so feedback decisions need no reload. */
@@ -8,10 +8,15 @@ export function evolve(state: ControllerState, commit: Extract<Action, { type: '
   return { ...state, deployments, env: commit.env?.state ?? state.env };
 }
 
-/** The state once a deployment's outbox is published and cleared. */
-export function published(state: ControllerState, deploymentId: string, revision: number): ControllerState {
-  const d = state.deployments[deploymentId];
-  if (d === undefined || d.revision !== revision || d.outbox === undefined) return state;
+/** The state once an outbox is published and cleared. */
+export function published(state: ControllerState, ref: OutboxRef): ControllerState {
+  if (ref.record === 'environment') {
+    if (state.env.version !== ref.version || state.env.outbox === undefined) return state;
+    const { outbox: _done, ...env } = state.env;
+    return { ...state, env };
+  }
+  const d = state.deployments[ref.deploymentId];
+  if (d === undefined || d.revision !== ref.revision || d.outbox === undefined) return state;
   const { outbox: _done, ...rest } = d;
-  return { ...state, deployments: { ...state.deployments, [deploymentId]: rest } };
+  return { ...state, deployments: { ...state.deployments, [ref.deploymentId]: rest } };
 }

@@ -1,4 +1,4 @@
-import type { Deployment, LaunchSettings } from './deployment.js';
+import type { Deployment, LaunchSettings, PendingEvent } from './deployment.js';
 import type { ServiceDeploymentInfo, ServiceRevisionInfo } from './service-deployment.js';
 
 /** What the controller knows of the service it gates: its task definition and where its tasks run. */
@@ -33,6 +33,8 @@ export interface EnvironmentState {
    * finds its target here, instead of cancelling whichever deployment holds the environment by then.
    */
   lastCancel?: { requestId: string; deploymentId: string; at: string };
+  /** Events a commit of this record implies and that are not yet known to be published (see `OutboxRef`). */
+  outbox?: PendingEvent[];
   /** The last operator unlock: who, when and why. */
   lastUnlock?: { by: string; at: string; reason: string; deploymentId?: string };
 }

@@ -1,4 +1,4 @@
-import { type Action, assertNever } from '../core/actions.js';
+import { type Action, assertNever, type OutboxRef } from '../core/actions.js';
 import { boundDetail } from '../core/bounds.js';
 import type { ServiceRollout, Waiter } from '../core/deployment.js';
 import { evolve, published } from '../core/evolve.js';
@@ -37,8 +37,8 @@ export async function execute(actions: Action[], start: ControllerState, ports: 
         state = evolve(state, action);
         break;
       case 'publish':
-        await publishOutbox(ports, action.deploymentId, action.revision, action.events);
-        state = published(state, action.deploymentId, action.revision);
+        await publishOutbox(ports, action.outbox, action.events);
+        state = published(state, action.outbox);
         break;
       case 'launchTask': {
         const outcome = await ports.ecs.launch(action.request);
@@ -91,9 +91,9 @@ function checkOf(action: Extract<Action, { type: 'scheduleTimeout' }>): Schedule
 }
 
 /** Publishes an outbox, then clears it. A failure to clear only means the events may be published once more. */
-export async function publishOutbox(ports: Ports, deploymentId: string, revision: number, events: OutgoingEvent[]): Promise<void> {
+export async function publishOutbox(ports: Ports, ref: OutboxRef, events: OutgoingEvent[]): Promise<void> {
   await ports.bus.put(events);
-  await ports.store.clearOutbox(deploymentId, revision);
+  await ports.store.clearOutbox(ref);
 }
 
 /**

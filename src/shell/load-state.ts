@@ -28,14 +28,21 @@ export async function loadState(plan: LoadPlan, ports: Ports, config: Config, lo
   const others = [env.active?.deploymentId, env.queued, ...operated, ...last].filter((id): id is string => id !== undefined && id !== own);
   if (others.length > 0) Object.assign(deployments, await ports.store.loadDeployments([...new Set(others)]));
   let state: ControllerState = { env, deployments };
+  if (env.outbox !== undefined) {
+    log.warn('publishing events an earlier invocation committed but did not publish', { events: env.outbox.map((e) => e.detailType) });
+    const ref = { record: 'environment' as const, environment: env.environment, version: env.version };
+    await publishOutbox(ports, ref, env.outbox);
+    state = published(state, ref);
+  }
   for (const d of Object.values(deployments)) {
     if (d.outbox === undefined) continue;
     log.warn('publishing events an earlier invocation committed but did not publish', {
       deploymentId: d.id,
       events: d.outbox.map((e) => e.detailType),
     });
-    await publishOutbox(ports, d.id, d.revision, d.outbox);
-    state = published(state, d.id, d.revision);
+    const ref = { record: 'deployment' as const, deploymentId: d.id, revision: d.revision };
+    await publishOutbox(ports, ref, d.outbox);
+    state = published(state, ref);
   }
   if (plan.serviceDeployment !== undefined) {
     const deployment = await ports.ecs.describeServiceDeployment(plan.serviceDeployment);

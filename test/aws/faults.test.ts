@@ -145,6 +145,8 @@ describe('faults injected into the AWS calls of the handlers (moto)', () => {
       // Act
       await expect(faulty.watch(stopped, lambdaContext('watch'))).rejects.toThrow(/PutEvents/);
       const stored = (await store().loadDeployments([task.deploymentId]))[task.deploymentId];
+      // The end wrote the environment record too: the events wait in its outbox, which every invocation reads first.
+      const env = await store().loadEnvironment(ENVIRONMENT);
       const retry = await faulty.watch(structuredClone(stopped), lambdaContext('watch'));
 
       // Assess
@@ -152,7 +154,8 @@ describe('faults injected into the AWS calls of the handlers (moto)', () => {
       expect(retry.decisions.map((d) => d.decision)).toEqual(['ignore']);
       const events = await drainEvents(c, stack.queueUrl);
       expect(events.map((e) => e['detail-type'])).toEqual(['Migration Failed', 'Rollout Halted']);
-      expect(events.map((e) => [e['detail-type'], e.detail])).toEqual(stored?.outbox?.map((e) => [e.detailType, e.detail]));
+      expect(events.map((e) => [e['detail-type'], e.detail])).toEqual(env.outbox?.map((e) => [e.detailType, e.detail]));
+      expect((await store().loadEnvironment(ENVIRONMENT)).outbox).toBeUndefined();
       expect(await serviceTaskDefinition()).toBe(stack.baseTaskDefinitionArn);
     });
   });

@@ -5,6 +5,7 @@ import {
   committed,
   decideOn,
   OLD_IMAGE,
+  only,
   parse,
   queuedDeployment,
   queueState,
@@ -14,9 +15,9 @@ import {
 
 /**
  * Found by the property test (test/properties): a deployment ended by a newer trigger (superseded, or its expired
- * lock taken over) had its outcome events in its own outbox. When PutEvents failed, the retried delivery of the
- * newer trigger read only the newer record and the environment's active and queued ones, so those events were
- * never published. They now ride in the outbox of the newer deployment's record, which every retry reads.
+ * lock taken over) had its outcome events in its own outbox; a retried delivery of the newer trigger never read
+ * that record, so the events were never published when PutEvents failed. Since then, a commit that writes the
+ * environment record stores every event in that record's outbox, which every invocation reads first.
  */
 const pushId = (() => {
   const input = parse(sample('ecr-push'));
@@ -27,22 +28,24 @@ const pushId = (() => {
 const active = runningDeployment({ id: '20261125-090000-aaaaaaaa', work: { type: 'image', image: OLD_IMAGE } });
 
 describe('events of a deployment ended by a newer one', () => {
-  it('are stored in the outbox of the newer, queued deployment when it supersedes the waiting one', () => {
+  it('are stored in the environment record written with it, when the newer deployment supersedes the waiting one', () => {
     const waiting = queuedDeployment('20261125-091000-bbbbbbbb', OLD_IMAGE);
     const d = decideOn(sample('ecr-push'), queueState(active, waiting));
-    expect(committed(d, pushId).outbox).toEqual([
+    expect(only(d, 'commit').env?.state.outbox).toEqual([
       { detailType: 'Migration Superseded', detail: expect.objectContaining({ deploymentId: waiting.id, status: 'superseded' }) },
     ]);
+    expect(only(d, 'publish').outbox).toEqual({ record: 'environment', environment: 'staging', version: 8 });
     expect(committed(d, waiting.id)).toMatchObject({ status: 'ended', outcome: 'superseded' });
     expect(committed(d, waiting.id).outbox).toBeUndefined();
+    expect(committed(d, pushId).outbox).toBeUndefined();
   });
 
-  it('are stored in the outbox of the deployment that takes over an expired lock', () => {
+  it('are stored in the environment record when a deployment takes over an expired lock', () => {
     const state = activeState(active, {
       env: { environment: 'staging', version: 7, active: { deploymentId: active.id, lockExpiresAt: '2026-11-25T09:00:00.000Z' } },
     });
     const d = decideOn(sample('ecr-push'), state);
-    expect(committed(d, pushId).outbox?.map((e) => [e.detailType, e.detail.deploymentId])).toEqual([
+    expect(only(d, 'commit').env?.state.outbox?.map((e) => [e.detailType, e.detail.deploymentId])).toEqual([
       ['Migration Failed', active.id],
       ['Rollout Halted', active.id],
     ]);

@@ -370,7 +370,7 @@ class Run {
     const published = new Set(this.world.bus.published.map(canonical));
     for (const box of this.world.store.outboxes)
       for (const e of box.events)
-        if (!published.has(canonical(e))) problems.push(`${e.detailType} of ${box.deploymentId} r${box.revision} was never published`);
+        if (!published.has(canonical(e))) problems.push(`${e.detailType} of ${box.record} r${box.revision} was never published`);
     const stored = new Set(this.world.store.outboxes.flatMap((b) => b.events.map(canonical)));
     for (const e of this.world.bus.published) {
       if (!(EMITTED_TYPES as readonly string[]).includes(e.detailType)) problems.push(`unknown event type ${e.detailType}`);

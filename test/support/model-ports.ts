@@ -1,4 +1,4 @@
-import type { LaunchRequest, ServiceUpdateTarget } from '../../src/core/actions.js';
+import type { LaunchRequest, OutboxRef, ServiceUpdateTarget } from '../../src/core/actions.js';
 import { type Deployment, deploymentIdFromStartedBy, type PendingEvent } from '../../src/core/deployment.js';
 import type { ContainerState } from '../../src/core/inputs.js';
 import { decodeDeployment, decodeEnvironment, encodeDeployment, encodeEnvironment } from '../../src/core/records.js';
@@ -46,9 +46,9 @@ export class FaultPlan {
   }
 }
 
-/** One committed outbox: the events a commit stored with a deployment's record. */
+/** One committed outbox: the events a commit stored with the environment record or a deployment's record. */
 export interface StoredOutbox {
-  deploymentId: string;
+  record: string;
   revision: number;
   events: PendingEvent[];
 }
@@ -100,14 +100,21 @@ export class ModelStore {
     for (const { deployment } of request.deployments) {
       this.records.set(deployment.id, structuredClone(encodeDeployment(deployment)));
       if (deployment.outbox !== undefined)
-        this.outboxes.push({ deploymentId: deployment.id, revision: deployment.revision, events: structuredClone(deployment.outbox) });
+        this.outboxes.push({ record: deployment.id, revision: deployment.revision, events: structuredClone(deployment.outbox) });
     }
-    if (request.env !== undefined) this.env = structuredClone(encodeEnvironment(request.env.state));
+    if (request.env !== undefined) {
+      this.env = structuredClone(encodeEnvironment(request.env.state));
+      const { outbox, version } = request.env.state;
+      if (outbox !== undefined) this.outboxes.push({ record: 'environment', revision: version, events: structuredClone(outbox) });
+    }
   }
 
-  async clearOutbox(deploymentId: string, revision: number): Promise<void> {
-    const item = this.records.get(deploymentId);
-    if (item === undefined || item.revision !== revision) return;
+  async clearOutbox(ref: OutboxRef): Promise<void> {
+    const [item, at] =
+      ref.record === 'environment'
+        ? [this.env, { version: ref.version }]
+        : [this.records.get(ref.deploymentId), { revision: ref.revision }];
+    if (item === undefined || Object.entries(at).some(([k, v]) => item[k] !== v)) return;
     delete item.outbox;
   }
 
@@ -360,7 +367,7 @@ export function modelPorts(faults: FaultPlan) {
       loadDeployments: (ids) => f('loadDeployments', () => store.loadDeployments(ids)),
       loadEnvironmentWith: (e, ids) => f('loadEnvironmentWith', () => store.loadEnvironmentWith(e, ids)),
       commit: (r) => f('commit', () => store.commit(r)),
-      clearOutbox: (id, rev) => f('clearOutbox', () => store.clearOutbox(id, rev)),
+      clearOutbox: (ref) => f('clearOutbox', () => store.clearOutbox(ref)),
       listDeployments: (e, n) => f('listDeployments', () => store.listDeployments(e, n)),
     },
     ecs: {

@@ -10,6 +10,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import type { OutboxRef } from '../../core/actions.js';
 import type { Deployment } from '../../core/deployment.js';
 import { decodeDeployment, decodeEnvironment, encodeDeployment, encodeEnvironment, type RecordProblem } from '../../core/records.js';
 import { type EnvironmentState, emptyEnvironment } from '../../core/state.js';
@@ -141,16 +142,20 @@ export class DynamoDbStore implements Store {
     return found;
   }
 
-  async clearOutbox(deploymentId: string, revision: number): Promise<void> {
+  async clearOutbox(ref: OutboxRef): Promise<void> {
+    const [key, attribute, expected] =
+      ref.record === 'environment'
+        ? [KEYS.environment(ref.environment), 'version', ref.version]
+        : [KEYS.deployment(this.options.environment, ref.deploymentId), 'revision', ref.revision];
     try {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.options.table,
-          Key: marshall(KEYS.deployment(this.options.environment, deploymentId)),
+          Key: marshall(key),
           UpdateExpression: 'REMOVE outbox',
-          ConditionExpression: '#r = :r',
-          ExpressionAttributeNames: { '#r': 'revision' },
-          ExpressionAttributeValues: { ':r': { N: String(revision) } },
+          ConditionExpression: '#v = :v',
+          ExpressionAttributeNames: { '#v': attribute },
+          ExpressionAttributeValues: { ':v': { N: String(expected) } },
         }),
       );
     } catch (error) {

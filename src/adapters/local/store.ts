@@ -1,4 +1,5 @@
 import { readdir } from 'node:fs/promises';
+import type { OutboxRef } from '../../core/actions.js';
 import type { Deployment } from '../../core/deployment.js';
 import { decodeDeployment, decodeEnvironment, encodeDeployment, encodeEnvironment, type RecordProblem } from '../../core/records.js';
 import { type EnvironmentState, emptyEnvironment } from '../../core/state.js';
@@ -39,12 +40,16 @@ export class LocalStore implements Store {
     return found;
   }
 
-  async clearOutbox(deploymentId: string, revision: number): Promise<void> {
+  async clearOutbox(ref: OutboxRef): Promise<void> {
+    const [file, attribute, expected] =
+      ref.record === 'environment'
+        ? [this.layout.stateFile, 'version', ref.version]
+        : [this.layout.deploymentFile(ref.deploymentId), 'revision', ref.revision];
     const result = this.queue.then(async () => {
-      const item = await readJson<Record<string, unknown>>(this.layout.deploymentFile(deploymentId));
-      if (item === undefined || item.revision !== revision || item.outbox === undefined) return;
+      const item = await readJson<Record<string, unknown>>(file);
+      if (item === undefined || item[attribute] !== expected || item.outbox === undefined) return;
       const { outbox: _published, ...rest } = item;
-      await writeJson(this.layout.deploymentFile(deploymentId), rest);
+      await writeJson(file, rest);
     });
     this.queue = result.catch(() => undefined);
     return result;
