@@ -48,9 +48,8 @@ export function decideEcrImageAction(input: EcrImageActionInput, state: Controll
 
 export function decideDeployRequest(input: DeployRequestInput, state: ControllerState, ctx: DecideContext): Decision {
   const { config } = ctx;
-  if (input.environment !== config.ENVIRONMENT) return otherEnvironment(input.environment, ctx);
-  const refused = refuseRequest(input, state.service, config);
-  if (refused !== undefined) return rejectRequest(refused, input.trigger, ctx);
+  const refused = refusal(input, state, ctx);
+  if (refused !== undefined) return refused;
   const command = input.command ?? config.MIGRATION_COMMAND;
   const plan: Plan = {
     trigger: input.trigger,
@@ -63,10 +62,8 @@ export function decideDeployRequest(input: DeployRequestInput, state: Controller
 }
 
 export function decideRunCommand(input: RunCommandInput, state: ControllerState, ctx: DecideContext): Decision {
-  const { config } = ctx;
-  if (input.environment !== config.ENVIRONMENT) return otherEnvironment(input.environment, ctx);
-  const refused = refuseRequest(input, state.service, config);
-  if (refused !== undefined) return rejectRequest(refused, input.trigger, ctx);
+  const refused = refusal(input, state, ctx);
+  if (refused !== undefined) return refused;
   const work = input.work;
   // A command is run every time it is requested; only a duplicate delivery of one request is dropped.
   const plan: Plan = {
@@ -79,8 +76,13 @@ export function decideRunCommand(input: RunCommandInput, state: ControllerState,
   return admit(plan, state, ctx);
 }
 
-function otherEnvironment(environment: string, ctx: DecideContext): Decision {
-  return ignore(`the request is for environment "${environment}", this is "${ctx.config.ENVIRONMENT}"`);
+/** A request for another environment is ignored; one outside the trust boundary is rejected (request-policy.ts). */
+function refusal(input: DeployRequestInput | RunCommandInput, state: ControllerState, ctx: DecideContext): Decision | undefined {
+  if (input.environment !== ctx.config.ENVIRONMENT) {
+    return ignore(`the request is for environment "${input.environment}", this is "${ctx.config.ENVIRONMENT}"`);
+  }
+  const refused = refuseRequest(input, state.service, ctx.config);
+  return refused !== undefined ? rejectRequest(refused, input.trigger, ctx) : undefined;
 }
 
 function rejectRequest(reason: string, trigger: Trigger, ctx: DecideContext): Decision {
