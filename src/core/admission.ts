@@ -1,16 +1,7 @@
 import { type Action, type Decision, ignore } from './actions.js';
 import { commitActions } from './commit.js';
 import { type DecideContext, lockExpiresAt } from './context.js';
-import {
-  type Deployment,
-  imageOf,
-  type OpenDeployment,
-  type PendingEvent,
-  pushedAtOf,
-  pushedBefore,
-  type Queued,
-  type Work,
-} from './deployment.js';
+import { type Deployment, imageOf, type OpenDeployment, pushedAtOf, pushedBefore, type Queued, type Work } from './deployment.js';
 import { haltOf, launchRequest, stopTaskOf } from './launch-request.js';
 import type { ControllerState, EnvironmentState } from './state.js';
 import { end, startLaunch, supersede, type Transition } from './transitions.js';

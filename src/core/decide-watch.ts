@@ -38,14 +38,14 @@ export function decideTaskState(input: TaskStateInput, state: ControllerState, c
     case 'queued':
       return ignore(`deployment ${id} is queued and has launched no task: task ${input.taskArn} is not its own`, id);
     case 'launching':
-      return earlierAttemptTask(d, input.taskArn) ?? keepEarly(d, observationOf(input), state, ctx);
+      return earlierAttemptTask(d, input.taskArn) ?? keepEarly(d, observationOf(input), state);
     case 'running':
       return onOwnTask(d, input, state, ctx);
   }
 }
 
 /** A task event before RunTask's answer: kept, and judged once the answer names the same task. */
-function keepEarly(d: Launching, observation: TaskObservation, state: ControllerState, ctx: DecideContext): Decision {
+function keepEarly(d: Launching, observation: TaskObservation, state: ControllerState): Decision {
   const kept = keepEarlyTaskEvent(d, observation);
   if (kept === d) return ignore(`stale event: task version ${observation.version} is not newer than the one kept for ${d.id}`, d.id);
   return {

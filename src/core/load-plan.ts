@@ -2,7 +2,7 @@ import { assertNever } from './actions.js';
 import { classifyStop } from './classify-stop.js';
 import type { Config } from './config.js';
 import { hookDeploymentId } from './decide-rollout.js';
-import { deploymentIdFromStartedBy, deploymentIdOfTrigger, type LogLocation, type Running } from './deployment.js';
+import { deploymentIdFromStartedBy, deploymentIdOfTrigger, type Running } from './deployment.js';
 import type { Input, TaskStateInput } from './inputs.js';
 import type { ControllerState } from './state.js';
 

@@ -11,9 +11,9 @@ import { type ControllerDeps, createController } from '../../src/shell/controlle
 import { silentLog } from '../../src/shell/logger.js';
 import { fakeEcs } from '../support/fake-ecs.js';
 
-const handleEvent = (raw: unknown, deps: ControllerDeps) => createController(deps).handle(raw);
-
 import { activeState, config, ctx, idleState, NOW, parse, runningDeployment, sample, service } from '../support/fixtures.js';
+
+const handleEvent = (raw: unknown, deps: ControllerDeps) => createController(deps).handle(raw);
 
 /**
  * Issue 10, defect 11: mutated real-shaped events (every sample in events/) with fields replaced by values of

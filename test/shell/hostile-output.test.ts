@@ -11,9 +11,9 @@ import { type ControllerDeps, createController } from '../../src/shell/controlle
 import { silentLog } from '../../src/shell/logger.js';
 import { fakeEcs } from '../support/fake-ecs.js';
 
-const handleEvent = (raw: unknown, deps: ControllerDeps) => createController(deps).handle(raw);
+import { config, runningDeployment, SAMPLE_DEPLOYMENT, sample, withEvent } from '../support/fixtures.js';
 
-import { config, runningDeployment, SAMPLE_DEPLOYMENT, sample, service, withEvent } from '../support/fixtures.js';
+const handleEvent = (raw: unknown, deps: ControllerDeps) => createController(deps).handle(raw);
 
 /**
  * Issue 10, defects 5 and 11, through the runner with a real local store and recording ports: what a migration
