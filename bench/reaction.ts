@@ -22,9 +22,10 @@ import { spawn } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { delimiter, join, resolve } from 'node:path';
 import { localDefaults, validConfig } from '../cli/local-config.js';
-import { createLocalController } from '../src/local/controller.js';
 import { appName } from '../src/local/images.js';
+import { startPostgres } from '../src/local/postgres.js';
 import { runToEnd } from '../src/local/run-to-end.js';
+import { openLocalSession } from '../src/local/session.js';
 import { taskEnvironment } from '../src/local/task-env.js';
 import { localPushEvent } from '../src/local/trigger-events.js';
 import { silentLog } from '../src/shell/logger.js';
@@ -68,13 +69,22 @@ async function exitHook(workDir: string): Promise<string> {
   return file;
 }
 
-/** The app's migration command run directly: from its last output line to its process closing (ms). */
-function alone(appDir: string, command: string[], dataDir: string): Promise<number> {
+/** The app's migration command run directly against a fresh local database: from its last output line to its process closing (ms). */
+async function alone(appDir: string, command: string[], stateDir: string): Promise<number> {
+  const database = await startPostgres({ dataDir: join(stateDir, 'alone-db'), templateCacheDir: join(stateDir, 'template-cache') });
+  try {
+    return await aloneOn(appDir, command, database.url);
+  } finally {
+    await database.close();
+  }
+}
+
+function aloneOn(appDir: string, command: string[], databaseUrl: string): Promise<number> {
   const [file = 'db-migrate', ...args] = command;
   return new Promise((done, fail) => {
     const child = spawn(file, args, {
       cwd: appDir,
-      env: { ...process.env, PATH: [join(appDir, 'bin'), process.env.PATH ?? ''].join(delimiter), PGLITE_DATA_DIR: dataDir },
+      env: { ...process.env, PATH: [join(appDir, 'bin'), process.env.PATH ?? ''].join(delimiter), DATABASE_URL: databaseUrl },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let lastLineAt: number | undefined;
@@ -98,16 +108,18 @@ async function oneMigration(app: string, stateDir: string): Promise<Omit<Reactio
   let outputLines = 0;
   let decidedAt: number | undefined;
   let recordedAt: number | undefined;
-  const controller = createLocalController({
+  // The session `npm start` opens: the environment lock, the app's image and its database endpoint (DATABASE_URL).
+  const session = await openLocalSession({
     root: stateDir,
+    appDir: app,
     config,
+    host: { PATH: process.env.PATH ?? '', ...(process.env.HOME !== undefined ? { HOME: process.env.HOME } : {}) },
+    templateCacheDir: join(stateDir, 'template-cache'),
+    // The exit hook (a preload through NODE_OPTIONS) and its file, as a task definition would declare them.
+    declaredEnv: { NODE_OPTIONS: process.env.NODE_OPTIONS ?? '', BENCH_EXIT_FILE: exitFile },
+    stopTimeoutMs: 30_000,
+    wait: false,
     log: silentLog,
-    taskEnvironment: (appDir, task) =>
-      taskEnvironment(
-        { host: { PATH: process.env.PATH ?? '' }, environment: config.ENVIRONMENT, database: {}, declared: {} },
-        appDir,
-        task,
-      ),
     onOutput: () => {
       lastLineAt = wallClock();
       outputLines++;
@@ -115,15 +127,16 @@ async function oneMigration(app: string, stateDir: string): Promise<Omit<Reactio
     onDecision: (input, decision) => {
       if (input.kind === 'task-state' && input.lastStatus === 'STOPPED' && decision.decision === 'continue') decidedAt = wallClock();
     },
-    onSteps: (event, steps) => {
-      const detail = event.detail as { lastStatus?: string } | undefined;
-      if (event.source === 'aws.ecs' && detail?.lastStatus === 'STOPPED' && steps.some((s) => s.decision.decision === 'continue'))
-        recordedAt = wallClock();
-    },
+  });
+  const { controller } = session;
+  controller.onSteps((event, steps) => {
+    const detail = event.detail as { lastStatus?: string } | undefined;
+    if (event.source === 'aws.ecs' && detail?.lastStatus === 'STOPPED' && steps.some((s) => s.decision.decision === 'continue'))
+      recordedAt = wallClock();
   });
   try {
-    const { digest } = await controller.prepare(app);
-    const run = await runToEnd(controller, localPushEvent({ repository: config.REPOSITORY, digest, tag: 'latest' }));
+    await session.databaseReady;
+    const run = await runToEnd(controller, localPushEvent({ repository: config.REPOSITORY, digest: session.digest, tag: 'latest' }));
     await controller.idle();
     const exits = (await readFile(exitFile, 'utf8').catch(() => '')).trim().split('\n').filter(Boolean).map(Number);
     const exitedAt = exits.at(-1);
@@ -133,7 +146,7 @@ async function oneMigration(app: string, stateDir: string): Promise<Omit<Reactio
       );
     return { exitedMs: exitedAt - lastLineAt, decidedMs: decidedAt - lastLineAt, recordedMs: recordedAt - lastLineAt, outputLines };
   } finally {
-    controller.dispose();
+    await session.close();
   }
 }
 
@@ -149,7 +162,7 @@ if (process.argv[1] !== undefined && import.meta.filename === resolve(process.ar
     const appDir = join(root, app);
     const measured = await oneMigration(appDir, stateDir);
     const command = validConfig(localDefaults(appName(appDir))).MIGRATION_COMMAND;
-    samples.push({ ...measured, aloneClosedMs: await alone(appDir, command, join(stateDir, 'alone-db')) });
+    samples.push({ ...measured, aloneClosedMs: await alone(appDir, command, stateDir) });
     await rm(stateDir, { recursive: true, force: true });
   }
   process.stdout.write(`${JSON.stringify({ app, samples })}\n`);
