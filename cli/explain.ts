@@ -64,6 +64,8 @@ function describeAction(action: Decision['actions'][number]): string {
         : `haltRollout ${action.target.service} stays on its revision`;
     case 'stopTask':
       return `stopTask ${action.taskArn}`;
+    case 'stopTasksStartedBy':
+      return `stopTasksStartedBy ${action.startedBy}`;
     case 'scheduleTimeout':
       return `scheduleTimeout at ${action.at}`;
     case 'publish':

@@ -36,6 +36,8 @@ export interface Ecs {
    */
   launch(request: LaunchRequest): Promise<LaunchOutcome>;
   stopTask(cluster: string, taskArn: string, reason: string): Promise<void>;
+  /** Stops every running task of the cluster started with `startedBy` (ListTasks, then StopTask each). Idempotent. */
+  stopTasksStartedBy(cluster: string, startedBy: string, reason: string): Promise<void>;
   /** UpdateService; returns the deployment it started (`ecs-svc/…`) when ECS says which, to follow it to its end. */
   updateService(target: ServiceUpdateTarget, taskDefinitionArn: string): Promise<{ ecsDeploymentId?: string }>;
   /** Container states of a task, when an event lacks the exit code. Undefined once ECS has forgotten the task. */

@@ -90,6 +90,11 @@ export type Action =
   | { type: 'launchTask'; deploymentId: string; request: LaunchRequest }
   | { type: 'stopTask'; deploymentId: string; cluster: string; taskArn: string; reason: string }
   /**
+   * A launch whose RunTask answer was never recorded may still have started its task: stop every running task
+   * started for the deployment (`startedBy`) before it ends. Stopping is all this trusts `startedBy` for.
+   */
+  | { type: 'stopTasksStartedBy'; deploymentId: string; cluster: string; startedBy: string; reason: string }
+  /**
    * Feeds a `rollout-result` input back to the core (what each service's update or answer did), with `completion`: how
    * the deployment ends once the rollout went on, committed with the result (one write, after the rollout).
    */

@@ -41,9 +41,15 @@ export function launchRequest(d: Launching, service: ServiceInfo | undefined, ct
 
 /** Stops a deployment's task, if it has one (or one was seen before RunTask answered). */
 export function stopTaskOf(d: Deployment, ctx: DecideContext, reason: string): Action[] {
-  const taskArn = taskOf(d) ?? (d.status === 'launching' ? d.earlyTaskEvent?.taskArn : undefined);
+  const why = `ecs-migrate: ${reason}`.slice(0, 1024);
+  if (d.status === 'launching') {
+    // RunTask may have started a task whose answer was lost (an early event may even be someone else's): stop every
+    // task started for the deployment, never end it while one may run.
+    return [{ type: 'stopTasksStartedBy', deploymentId: d.id, cluster: ctx.config.CLUSTER, startedBy: startedByFor(d.id), reason: why }];
+  }
+  const taskArn = taskOf(d);
   if (taskArn === undefined) return [];
-  return [{ type: 'stopTask', deploymentId: d.id, cluster: ctx.config.CLUSTER, taskArn, reason: `ecs-migrate: ${reason}`.slice(0, 1024) }];
+  return [{ type: 'stopTask', deploymentId: d.id, cluster: ctx.config.CLUSTER, taskArn, reason: why }];
 }
 
 /** A migration that did not succeed halts its rollout; a command never touched it. */

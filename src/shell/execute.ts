@@ -49,6 +49,9 @@ export async function execute(actions: Action[], start: ControllerState, ports: 
       case 'stopTask':
         await ports.ecs.stopTask(action.cluster, action.taskArn, action.reason);
         break;
+      case 'stopTasksStartedBy':
+        await ports.ecs.stopTasksStartedBy(action.cluster, action.startedBy, action.reason);
+        break;
       case 'continueRollout':
         feedback.push({
           kind: 'rollout-result',

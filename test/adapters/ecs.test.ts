@@ -10,6 +10,7 @@ import {
   ECSServiceException,
   InvalidParameterException,
   ListTaskDefinitionsCommand,
+  ListTasksCommand,
   RegisterTaskDefinitionCommand,
   RunTaskCommand,
   ServerException,
@@ -537,6 +538,24 @@ describe('AwsEcs', () => {
       const input = ecs.commandCalls(StopTaskCommand)[0]?.args[0].input;
       expect(input?.task).toBe(TASK);
       expect(input?.reason).toHaveLength(255);
+    });
+
+    it('stops every running task started for a deployment, found by startedBy in the cluster', async () => {
+      // Prepare
+      const other = `${TASK.slice(0, -4)}beef`;
+      ecs.on(ListTasksCommand).resolves({ taskArns: [TASK, other] });
+      ecs.on(StopTaskCommand).resolves({});
+
+      // Act
+      await adapter.stopTasksStartedBy(CLUSTER, 'ecs-migrate/20261125-091500-5f2c1a9e', 'ecs-migrate: cancelled');
+
+      // Assess
+      expect(ecs.commandCalls(ListTasksCommand)[0]?.args[0].input).toEqual({
+        cluster: CLUSTER,
+        startedBy: 'ecs-migrate/20261125-091500-5f2c1a9e',
+        desiredStatus: 'RUNNING',
+      });
+      expect(ecs.commandCalls(StopTaskCommand).map((c) => c.args[0].input.task)).toEqual([TASK, other]);
     });
 
     it('treats a task ECS has forgotten as stopped', async () => {

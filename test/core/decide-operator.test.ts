@@ -46,10 +46,11 @@ describe('cancel-request', () => {
     expect(only(d, 'commit').env?.state.active).toBeUndefined();
   });
 
-  it('cancels a launch whose task is not known yet without stopping anything', () => {
-    given(activeState(launchingDeployment()))
+  it('cancels a launch whose task is not known yet by stopping every task started for it (RunTask answer may be lost)', () => {
+    const d = given(activeState(launchingDeployment()))
       .when(request('cancel-request'))
-      .then({ decision: 'halt', actions: ['haltRollout', 'commit', 'publish'] });
+      .then({ decision: 'halt', actions: ['stopTasksStartedBy', 'haltRollout', 'commit', 'publish'] });
+    expect(only(d, 'stopTasksStartedBy')).toMatchObject({ cluster: 'shop-staging', startedBy: `ecs-migrate/${SAMPLE_DEPLOYMENT}` });
   });
 
   it('hands the environment to the queued deployment', () => {

@@ -292,13 +292,13 @@ describe('RunTask refuses our clientToken (ConflictException): a task of this la
     expect(only(d, 'scheduleTimeout')).toMatchObject({ attempt: 2, at: '2026-11-25T10:18:00.000Z' });
   });
 
-  it('times it out at TIMEOUT_MINUTES, stopping the task whose event was kept', () => {
+  it("times it out at TIMEOUT_MINUTES, stopping every task started for it (the kept event may be someone else's)", () => {
     const early = { taskArn: SAMPLE_TASK, version: 2, lastStatus: 'RUNNING', containers: [{ name: 'app' }] };
     given(activeState(launchingDeployment({ earlyTaskEvent: early })), ctx({}, '2026-11-25T10:16:00.000Z'))
       .when(sample('timeout-check'))
       .then({
         decision: 'halt',
-        actions: ['stopTask', 'haltRollout', 'commit', 'publish'],
+        actions: ['stopTasksStartedBy', 'haltRollout', 'commit', 'publish'],
         events: ['Migration Timed Out', 'Rollout Halted'],
       });
   });

@@ -40,6 +40,7 @@ function harness(launch: (r: LaunchRequest) => Promise<LaunchOutcome> = launchOk
       return launch(r);
     },
     stopTask: async () => {},
+    stopTasksStartedBy: async () => {},
     updateService: async () => ({}),
     describeContainers: async () => undefined,
     describeServiceDeployment: async () => undefined,

@@ -32,6 +32,7 @@ function controllerWhereDescribeServiceThrows(failure: unknown) {
         return { ok: false, reason: 'not expected' };
       },
       stopTask: async () => {},
+      stopTasksStartedBy: async () => {},
       updateService: async () => ({}),
       describeContainers: async () => undefined,
       describeServiceDeployment: async () => undefined,

@@ -7,6 +7,7 @@ export function fakeEcs(overrides: Partial<Ecs> = {}): Ecs {
     describeService: async () => service,
     launch: async () => ({ ok: false, reason: 'not expected in this test' }),
     stopTask: async () => {},
+    stopTasksStartedBy: async () => {},
     updateService: async () => ({}),
     describeContainers: async () => undefined,
     describeServiceDeployment: async () => undefined,

@@ -218,6 +218,11 @@ export class ModelEcs implements Ecs {
     this.stop(task, task.lastStatus === 'RUNNING' ? 143 : undefined, 'UserInitiated');
   }
 
+  /** Only the controller's own tasks: a spoofed one is not tagged, and the controller's role may stop only tagged tasks. */
+  async stopTasksStartedBy(cluster: string, startedBy: string): Promise<void> {
+    for (const task of this.tasks.filter((t) => t.startedBy === startedBy && !t.spoofed)) await this.stopTask(cluster, task.taskArn);
+  }
+
   async updateService(_target: ServiceUpdateTarget, taskDefinitionArn: string): Promise<{ ecsDeploymentId?: string }> {
     this.onRollout(taskDefinitionArn);
     this.rollouts.push(taskDefinitionArn);
@@ -374,6 +379,7 @@ export function modelPorts(faults: FaultPlan) {
       describeService: () => f('describeService', () => ecs.describeService()),
       launch: (r) => f('launch', () => ecs.launch(r)),
       stopTask: (c, t) => f('stopTask', () => ecs.stopTask(c, t)),
+      stopTasksStartedBy: (c, sb) => f('stopTasksStartedBy', () => ecs.stopTasksStartedBy(c, sb)),
       updateService: (t, td) => f('updateService', () => ecs.updateService(t, td)),
       describeContainers: (c, t) => f('describeContainers', () => ecs.describeContainers(c, t)),
       describeServiceDeployment: () => ecs.describeServiceDeployment(),

@@ -37,6 +37,8 @@ const NO_RESOURCE_LEVEL_PERMISSIONS: Record<string, string> = {
   'ecs:RegisterTaskDefinition': 'no resource type; the roles it names are limited by iam:PassRole',
   'ecs:DescribeTaskDefinition': 'no resource type (read-only)',
   'ecs:ListTaskDefinitions': 'no resource type (read-only): a resumed launch finds its revision by tag',
+  // Its resource type is the container instance, which Fargate tasks have none of: the cluster condition scopes it.
+  'ecs:ListTasks': 'read-only, limited to the cluster by the ecs:cluster condition',
 };
 
 const arn = {
@@ -145,6 +147,12 @@ describe('IAM: least privilege of the functions', () => {
         expect(resourcesOf(statements, 'ecs:DescribeServices')).toEqual([arn.service]);
       });
 
+      it('lists tasks only in the cluster (to stop those of a launch whose RunTask answer was lost)', () => {
+        const list = grants(statements, 'ecs:ListTasks');
+        expect(list).toHaveLength(1);
+        expect(list[0]?.Condition).toMatchObject({ ArnEquals: { 'ecs:cluster': expect.stringContaining(':cluster/') } });
+      });
+
       it('stops only tasks ecs-migrate launched for this environment (the tag the launcher puts on them)', () => {
         const stop = grants(statements, 'ecs:StopTask');
         expect(stop).toHaveLength(1);
@@ -185,6 +193,7 @@ describe('IAM: least privilege of the functions', () => {
       'ecs:RunTask',
       'ecs:TagResource',
       'ecs:StopTask',
+      'ecs:ListTasks', // tasks of a launch whose RunTask answer was lost, by startedBy
       'iam:PassRole',
       'events:PutEvents',
       'dynamodb:GetItem',

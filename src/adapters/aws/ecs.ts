@@ -7,6 +7,7 @@ import {
   type DescribeTasksCommandOutput,
   type ECSClient,
   type Failure,
+  ListTasksCommand,
   RegisterTaskDefinitionCommand,
   type RegisterTaskDefinitionCommandInput,
   RunTaskCommand,
@@ -210,6 +211,17 @@ export class AwsEcs implements Ecs {
       if (awsErrorInfo(error).name === 'InvalidParameterException' && /not found/i.test(awsErrorInfo(error).message)) return;
       throw awsFailure(error, 'ecs:StopTask', `stop task ${taskArn} by hand (aws ecs stop-task --cluster ${cluster} --task ${taskArn})`);
     }
+  }
+
+  async stopTasksStartedBy(cluster: string, startedBy: string, reason: string): Promise<void> {
+    let taskArns: string[];
+    try {
+      const listed = await this.client.send(new ListTasksCommand({ cluster, startedBy, desiredStatus: 'RUNNING' }));
+      taskArns = listed.taskArns ?? [];
+    } catch (error) {
+      throw awsFailure(error, 'ecs:ListTasks', `check CLUSTER ("${cluster}")`);
+    }
+    for (const taskArn of taskArns) await this.stopTask(cluster, taskArn, reason);
   }
 
   async updateService(target: ServiceUpdateTarget, taskDefinitionArn: string): Promise<{ ecsDeploymentId?: string }> {

@@ -161,6 +161,11 @@ export class LocalEcs implements Ecs {
     return outcome;
   }
 
+  async stopTasksStartedBy(cluster: string, startedBy: string, reason: string): Promise<void> {
+    for (const [taskArn, task] of this.tasks)
+      if (task.view.startedBy === startedBy && task.view.lastStatus !== 'STOPPED') await this.stopTask(cluster, taskArn, reason);
+  }
+
   async stopTask(_cluster: string, taskArn: string, reason: string): Promise<void> {
     const task = this.tasks.get(taskArn);
     if (task === undefined || task.view.lastStatus === 'STOPPED') return;
