@@ -5,7 +5,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ensureTemplate } from '../../src/local/db-template.js';
 import { hookStateEvent } from '../../src/local/hook-event.js';
 import { runToEnd } from '../../src/local/run-to-end.js';
-import { copyExample, openSession, TEMPLATE_CACHE } from './helpers.js';
+import { cli, copyExample, openSession, TEMPLATE_CACHE } from './helpers.js';
 
 let root: string;
 const sessions: { close(): Promise<void> }[] = [];
@@ -91,5 +91,38 @@ describe('local mode, pause-hook', () => {
       cause: 'not-found',
     });
     expect(await session.controller.ecs.describeServiceDeployment(other)).toBeUndefined();
+  }, 60_000);
+});
+
+describe('ecs-migrate local --mode pause-hook (the CLI as a process)', () => {
+  it("examples/app: the owner's deployment pauses, the migration runs, CONTINUE is answered and the service moves", async () => {
+    const app = await copyExample('app', join(root, 'app'));
+    const state = join(root, 'state');
+    const run = await cli(['local', '--app', app, '--mode', 'pause-hook', '--state-dir', state], root);
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/the service owner's deployment \S+ paused at PRE_SCALE_UP/);
+    expect(run.stdout).toContain("HOOK_SUCCEEDED for app's paused deployment");
+    expect(run.stdout).toContain('service    arn:aws:ecs:local:000000000000:task-definition/app:2');
+    expect(run.stdout).toContain('✔ CONTINUE answered: app moves to the migrated revision');
+  }, 90_000);
+
+  it('examples/failing-app: the migration fails, ROLLBACK is answered and the service stays', async () => {
+    const app = await copyExample('failing-app', join(root, 'failing-app'));
+    const state = join(root, 'state');
+    const run = await cli(['local', '--app', app, '--mode', 'pause-hook', '--state-dir', state], root);
+
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('column o.customer_uuid does not exist');
+    expect(run.stdout).toContain('service    arn:aws:ecs:local:000000000000:task-definition/failing-app:1');
+    expect(run.stdout).toContain('✘ ROLLBACK answered: failing-app stays on its current revision');
+  }, 90_000);
+
+  it('refuses an unknown mode and a request trigger in pause-hook mode (exit 2)', async () => {
+    const app = await copyExample('app', join(root, 'app'));
+    const unknown = await cli(['local', '--app', app, '--mode', 'blue-green'], root);
+    expect(unknown).toMatchObject({ code: 2, stderr: expect.stringContaining('--mode blue-green: expected update-service or pause-hook') });
+    const withRun = await cli(['local', '--app', app, '--mode', 'pause-hook', '--run', 'db-rollback'], root);
+    expect(withRun).toMatchObject({ code: 2, stderr: expect.stringContaining('without --run, --command or --rerun') });
   }, 60_000);
 });
