@@ -3,10 +3,11 @@ import { stat } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs, parseEnv } from 'node:util';
-import { splitCommand } from '../src/core/config.js';
-import type { Deployment } from '../src/core/deployment.js';
+import { ROLLOUT_MODES, splitCommand } from '../src/core/config.js';
+import type { Deployment, Ended } from '../src/core/deployment.js';
 import type { LocalController } from '../src/local/controller.js';
 import { describeOwner, EnvironmentBusyError, LockWaitAbortedError } from '../src/local/env-lock.js';
+import { hookStateEvent } from '../src/local/hook-event.js';
 import { appName } from '../src/local/images.js';
 import { type LocalRun, runToEnd } from '../src/local/run-to-end.js';
 import { type LocalSession, openLocalSession } from '../src/local/session.js';
@@ -51,6 +52,7 @@ export async function localCommand(argv: string[]): Promise<number> {
       config: { type: 'string' },
       'state-dir': { type: 'string', default: '.ecs-migrate' },
       json: { type: 'boolean', default: false },
+      mode: { type: 'string' },
     },
     strict: true,
   });
@@ -64,6 +66,12 @@ export async function localCommand(argv: string[]): Promise<number> {
     throw new CliUsageError(`--stop-timeout ${values['stop-timeout']}: expected a number of seconds (SIGTERM, then SIGKILL after it)`);
   if (values['database-url'] !== undefined && !/^postgres(ql)?:\/\//.test(values['database-url']))
     throw new CliUsageError(`--database-url ${values['database-url']}: expected postgres://USER:PASSWORD@HOST:PORT/DATABASE`);
+  if (values.mode !== undefined) {
+    if (!(ROLLOUT_MODES as readonly string[]).includes(values.mode))
+      throw new CliUsageError(`--mode ${values.mode}: expected ${ROLLOUT_MODES.join(' or ')}`);
+    // The config file may set ROLLOUT_MODE too; --mode says it on the command line and wins.
+    overrides.ROLLOUT_MODE = values.mode;
+  }
   return runLocal({
     app: values.app,
     tag: values.tag,
@@ -104,6 +112,10 @@ function hostEnvironment(): { host: HostEnvironment; cacheDir: string } {
 async function runLocal(options: LocalOptions): Promise<number> {
   const app = appName(options.app);
   const config = validConfig({ ...localDefaults(app), ...options.overrides });
+  if (config.ROLLOUT_MODE === 'pause-hook' && (options.run !== undefined || options.command !== undefined || options.rerun))
+    throw new CliUsageError(
+      "pause-hook mode simulates the service owner's deployment of the app's image: run it without --run, --command or --rerun",
+    );
   const started = Date.now();
   const print = options.json ? () => {} : (line: string) => process.stdout.write(`${line}\n`);
   const progress = options.json ? () => {} : (line: string) => process.stderr.write(`${dim(line)}\n`);
@@ -174,7 +186,10 @@ async function runLocal(options: LocalOptions): Promise<number> {
     if (interruptedBy !== undefined) return 128 + signalNumber(interruptedBy);
     print(dim(`image ${session.image} (tag ${options.tag}) · database ${redactPassword(session.databaseUrl)}`));
 
-    const event = triggerEvent(options, config.EVENT_SOURCE, config.ENVIRONMENT, config.REPOSITORY, session.image, session.digest);
+    const event =
+      config.ROLLOUT_MODE === 'pause-hook'
+        ? await pausedDeploymentEvent(session, config.CONTAINER, config.HOOK_STAGE, print)
+        : triggerEvent(options, config.EVENT_SOURCE, config.ENVIRONMENT, config.REPOSITORY, session.image, session.digest);
     const result = await runToEnd(session.controller, event);
     await settle(session.controller);
     const service = await session.controller.ecs.describeService();
@@ -202,6 +217,25 @@ async function settle(controller: LocalController, limitMs = 15_000): Promise<vo
   const until = Date.now() + limitMs;
   while (controller.ecs.runningTasks().length > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
   await controller.idle();
+}
+
+/**
+ * pause-hook mode: the service owner deploys the app's image with a PAUSE hook at `stage` (simulated by the local
+ * ECS); the hook's HOOK_AWAITING_ACTION event is what the controller acts on, as on AWS.
+ */
+async function pausedDeploymentEvent(
+  session: LocalSession,
+  container: string,
+  stage: string,
+  print: (line: string) => void,
+): Promise<Record<string, unknown>> {
+  const paused = await session.controller.ecs.startPausedDeployment(container, session.image, stage);
+  const event = hookStateEvent(paused, 'HOOK_AWAITING_ACTION', new Date());
+  if (event === undefined) throw new Error(`the simulated deployment ${paused.serviceDeploymentArn} has no PAUSE hook`);
+  print(
+    yellow(`the service owner's deployment ${paused.serviceDeploymentArn.split('/').pop()} paused at ${stage}: waiting for the migration`),
+  );
+  return event;
 }
 
 function triggerEvent(
@@ -273,9 +307,29 @@ function report(
       ? ok
         ? green('✔ command succeeded')
         : red('✘ command failed')
-      : ok
-        ? green(ended?.rollout === 'continued' ? '✔ rollout continued' : `✔ migration succeeded; rollout ${ended?.rollout}`)
-        : red('✘ rollout halted: the service stays on its current revision');
+      : d.trigger.type === 'pause-hook'
+        ? hookVerdict(ended, ok)
+        : ok
+          ? green(ended?.rollout === 'continued' ? '✔ rollout continued' : `✔ migration succeeded; rollout ${ended?.rollout}`)
+          : red('✘ rollout halted: the service stays on its current revision');
   print(`${verdict} ${dim(`in ${(elapsedMs / 1000).toFixed(1)} s · state in ${controller.layout.envDir}`)}`);
   return code;
+}
+
+/** pause-hook mode: which answer the paused deployment got, and what that did to the service. */
+function hookVerdict(ended: Ended | undefined, ok: boolean): string {
+  const services = ended?.services ?? [];
+  const answered = (result: string) => services.filter((s) => s.result === result).map((s) => s.service);
+  const continued = answered('continued');
+  const rolledBack = answered('rolled-back');
+  const unanswered = services
+    .filter((s) => s.result === 'moved-on')
+    .map((s) => `${s.service} (${s.reason ?? 'the hook no longer waited'})`);
+  const parts = [
+    ...(continued.length > 0 ? [`CONTINUE answered: ${continued.join(', ')} moves to the migrated revision`] : []),
+    ...(rolledBack.length > 0 ? [`ROLLBACK answered: ${rolledBack.join(', ')} stays on its current revision`] : []),
+    ...(unanswered.length > 0 ? [`not answered: ${unanswered.join(', ')}`] : []),
+  ];
+  const text = parts.length > 0 ? parts.join('; ') : `migration ${ended?.outcome ?? 'not ended'}; no paused deployment was answered`;
+  return ok ? green(`✔ ${text}`) : red(`✘ ${text}`);
 }

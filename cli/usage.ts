@@ -3,6 +3,7 @@
 export const LOCAL_USAGE = `ecs-migrate local --app DIR [--tag TAG] [--command "CMD ARGS"] [--rerun] [--run "CMD ARGS"]
                    [--timeout-minutes N] [--stop-timeout SECONDS] [--env-file FILE] [--env NAME=VALUE]
                    [--database-url URL] [--no-wait] [--config FILE] [--state-dir DIR] [--json]
+                   [--mode update-service|pause-hook]
   Runs the whole flow on this machine: an ECR push of the app enters, the launcher decides, the app's
   bin/db-migrate runs as a local "task" (its own process group) against DATABASE_URL, the watcher decides,
   the local service moves to the new image or stays. Exit code 0 when the rollout continued, 1 when it was
@@ -14,7 +15,10 @@ export const LOCAL_USAGE = `ecs-migrate local --app DIR [--tag TAG] [--command "
   --env-file      the task's variables from a dotenv file (repeatable); --env NAME=VALUE after them
   --database-url  the task migrates this Postgres; default: the environment's embedded database, served on
                   a free loopback port
-  --no-wait       exit 1 ("environment busy") instead of waiting while another run holds the environment`;
+  --no-wait       exit 1 ("environment busy") instead of waiting while another run holds the environment
+  --mode          pause-hook: instead of the push, the service owner's deployment of the app's image pauses
+                  at HOOK_STAGE; the migration runs and the watcher answers CONTINUE (the service moves) or
+                  ROLLBACK (it stays). Default update-service: ecs-migrate updates the service itself`;
 
 export const EXPLAIN_USAGE = `ecs-migrate explain --config FILE [--state FILE] [--now ISO-TIME] EVENT.json [--json]
   Dry run: what the controller would do with this event and why, without doing it.

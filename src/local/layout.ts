@@ -41,6 +41,10 @@ export class LocalLayout {
   taskDefinitionFile(family: string, revision: number): string {
     return join(this.envDir, 'task-definitions', `${family}-${revision}.json`);
   }
+  /** A simulated service deployment of the owner's (pause-hook mode) and its target revision, by id. */
+  serviceDeploymentFile(id: string): string {
+    return join(this.envDir, 'service-deployments', `${id}.json`);
+  }
   taskLogFile(taskId: string): string {
     return join(this.envDir, 'logs', `${taskId}.log`);
   }

@@ -17,12 +17,14 @@ import type {
 import type { ServiceInfo } from '../../core/state.js';
 import { parseTaskDefinitionArn } from '../../core/task-definition.js';
 import { ServiceNotFoundError } from '../../errors.js';
+import { hookStateEvent } from '../../local/hook-event.js';
 import type { LocalImages } from '../../local/images.js';
 import type { LocalLayout } from '../../local/layout.js';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalTaskView, taskStateEvent } from '../../local/task-event.js';
 import { TaskProcess } from '../../local/task-process.js';
 import type { Ecs, LaunchOutcome } from '../../ports.js';
 import { readJson, writeJson } from './json-file.js';
+import { answer as answerPausedHook, type LocalServiceDeployment, localDeploymentId, pausedDeployment } from './service-deployments.js';
 
 export interface LocalTaskDefinition {
   taskDefinitionArn: string;
@@ -195,17 +197,80 @@ export class LocalEcs implements Ecs {
     return this.tasks.get(taskArn)?.view.containers;
   }
 
-  /** Local mode has no service deployments of its own (the local runtime simulates the owner's paused one). */
-  async describeServiceDeployment(_serviceDeploymentArn: string): Promise<ServiceDeploymentInfo | undefined> {
-    return undefined;
+  /**
+   * pause-hook mode: simulates the service owner's deployment of `image` (UpdateService with a PAUSE lifecycle
+   * hook at `stage`): registers a revision of the service's task definition with CONTAINER on `image`, and keeps a
+   * deployment IN_PROGRESS whose hook is AWAITING_ACTION. The service moves only when the hook is answered CONTINUE.
+   */
+  async startPausedDeployment(container: string, image: string, stage: string): Promise<ServiceDeploymentInfo> {
+    const service = await readJson<LocalService>(this.options.layout.serviceFile);
+    const base = service !== undefined ? await this.readTaskDefinition(service.taskDefinitionArn) : undefined;
+    if (service === undefined || base === undefined)
+      throw new ServiceNotFoundError(`no local service "${this.options.service}" under ${this.options.layout.envDir}`);
+    if (!base.containers.some((c) => c.name === container))
+      throw new ServiceNotFoundError(`task definition ${base.taskDefinitionArn} has no container "${container}": check CONTAINER`);
+    const revision = await this.nextRevision(base.family, base.revision);
+    const { tags: _ownersHaveNone, ...untagged } = base;
+    const td: LocalTaskDefinition = {
+      ...untagged,
+      taskDefinitionArn: this.taskDefinitionArn(base.family, revision),
+      revision,
+      containers: base.containers.map((c) => (c.name === container ? { ...c, image } : c)),
+    };
+    await writeJson(this.options.layout.taskDefinitionFile(td.family, revision), td);
+    const record = pausedDeployment({
+      id: randomBytes(12).toString('base64url'),
+      region: LOCAL_REGION,
+      account: LOCAL_ACCOUNT,
+      cluster: this.options.cluster,
+      service: this.options.service,
+      stage,
+      now: this.now(),
+      sourceTaskDefinitionArn: service.taskDefinitionArn,
+      targetTaskDefinitionArn: td.taskDefinitionArn,
+      containers: td.containers,
+    });
+    await this.writeServiceDeployment(record);
+    return record.deployment;
   }
 
-  async describeServiceRevision(_serviceRevisionArn: string): Promise<ServiceRevisionInfo | undefined> {
-    return undefined;
+  async describeServiceDeployment(serviceDeploymentArn: string): Promise<ServiceDeploymentInfo | undefined> {
+    const record = await this.readServiceDeployment(serviceDeploymentArn);
+    return record?.deployment.serviceDeploymentArn === serviceDeploymentArn ? record.deployment : undefined;
   }
 
+  async describeServiceRevision(serviceRevisionArn: string): Promise<ServiceRevisionInfo | undefined> {
+    const record = await this.readServiceDeployment(serviceRevisionArn);
+    return record?.target.serviceRevisionArn === serviceRevisionArn ? record.target : undefined;
+  }
+
+  /**
+   * ContinueServiceDeployment: CONTINUE moves the local service to the deployment's revision, ROLLBACK leaves it on
+   * the one it ran. ECS's HOOK_SUCCEEDED / HOOK_FAILED event follows, as on AWS.
+   */
   async answerHook(answer: HookAnswer): Promise<HookAnswerOutcome> {
-    return { ok: false, cause: 'not-found', reason: `local mode has no service deployment ${answer.serviceDeploymentArn}` };
+    const record = await this.readServiceDeployment(answer.serviceDeploymentArn);
+    if (record?.deployment.serviceDeploymentArn !== answer.serviceDeploymentArn)
+      return { ok: false, cause: 'not-found', reason: `local mode has no service deployment ${answer.serviceDeploymentArn}` };
+    const result = answerPausedHook(record, answer.hookId, answer.action, this.now());
+    if (!result.ok) return result.outcome;
+    const service = await readJson<LocalService>(this.options.layout.serviceFile);
+    if (service === undefined) throw new ServiceNotFoundError(`no local service "${this.options.service}"`);
+    await writeJson(this.options.layout.serviceFile, { ...service, taskDefinitionArn: result.serviceTaskDefinitionArn });
+    await this.writeServiceDeployment(result.record);
+    const event = hookStateEvent(result.record.deployment, answer.action === 'CONTINUE' ? 'HOOK_SUCCEEDED' : 'HOOK_FAILED', this.now());
+    if (event !== undefined) this.options.emit(event);
+    return { ok: true };
+  }
+
+  private async readServiceDeployment(arn: string): Promise<LocalServiceDeployment | undefined> {
+    const id = localDeploymentId(arn);
+    return id === undefined ? undefined : readJson<LocalServiceDeployment>(this.options.layout.serviceDeploymentFile(id));
+  }
+
+  private async writeServiceDeployment(record: LocalServiceDeployment): Promise<void> {
+    const id = localDeploymentId(record.deployment.serviceDeploymentArn) as string;
+    await writeJson(this.options.layout.serviceDeploymentFile(id), record);
   }
 
   /** Refused: local mode has one service and moves it with `updateService`. */
