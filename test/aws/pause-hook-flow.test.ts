@@ -1,6 +1,6 @@
 import { CreateServiceCommand, DescribeTasksCommand, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import type { Context } from 'aws-lambda';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AwsEcs } from '../../src/adapters/aws/ecs.js';
 import { DynamoDbStore } from '../../src/adapters/aws/store.js';
 import type { InvocationResult } from '../../src/shell/lambda.js';
@@ -57,6 +57,7 @@ describe('pause-hook mode: launcher and watcher on AWS (moto)', () => {
   /** The revision the owner deploys: the new image of REPOSITORY, otherwise the service's definition. */
   let target: string;
   const store = () => new DynamoDbStore(c.dynamodb, { table: DEPLOYMENTS_TABLE, environment: ENVIRONMENT });
+  const saved = { ...process.env };
 
   beforeAll(async () => {
     // The handlers read their configuration once, at import (cold start), as on Lambda.
@@ -67,6 +68,13 @@ describe('pause-hook mode: launcher and watcher on AWS (moto)', () => {
     watch = (await import('../../handlers/watch.js')).handler;
     c = testClients();
     ecs = new AwsEcs(c.ecs, { cluster: CLUSTER, service: WEB, container: CONTAINER });
+  });
+
+  afterAll(() => {
+    // SERVICES with a SERVICE another file sets would be refused: leave the environment as it was.
+    delete process.env.SERVICES;
+    delete process.env.ROLLOUT_MODE;
+    Object.assign(process.env, saved);
   });
 
   beforeEach(async () => {
