@@ -79,7 +79,8 @@ export interface HookAnswer {
  * deployment no longer IN_PROGRESS (timed out, answered by a person, superseded). AWS does not document the
  * error for that case; InvalidParameterException is assumed. `not-found`: ECS does not know the deployment.
  */
-export type HookAnswerOutcome = { ok: true } | { ok: false; cause: 'refused' | 'not-found'; reason: string };
+/** A CONTINUE answered: `ecsDeploymentId` is the service's PRIMARY `ecs-svc/…` deployment, when it could be read. */
+export type HookAnswerOutcome = { ok: true; ecsDeploymentId?: string } | { ok: false; cause: 'refused' | 'not-found'; reason: string };
 
 /** update-service mode with several services: every container whose image is in `repository` moves to `image`. */
 export interface ImageRollout {

@@ -137,7 +137,9 @@ async function answerWaiters(waiters: Waiter[], action: 'CONTINUE' | 'ROLLBACK',
   const results: ServiceRollout[] = [];
   for (const w of waiters) {
     const answered = await ports.ecs.answerHook({ serviceDeploymentArn: w.serviceDeploymentArn, hookId: w.hookId, action });
-    const base = { service: w.service, ecsDeploymentId: w.serviceDeploymentArn };
+    // The `ecs-svc/…` id when ECS gave it: `ECS Deployment State Change` names that, not the service deployment ARN.
+    const ecsDeploymentId = answered.ok && answered.ecsDeploymentId !== undefined ? answered.ecsDeploymentId : w.serviceDeploymentArn;
+    const base = { service: w.service, ecsDeploymentId };
     results.push(
       answered.ok
         ? { ...base, result: action === 'CONTINUE' ? 'continued' : 'rolled-back' }

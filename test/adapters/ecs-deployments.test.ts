@@ -270,6 +270,42 @@ describe('AwsEcs service deployments (pause-hook mode)', () => {
       expect(ecs).toHaveReceivedCommandWith(ContinueServiceDeploymentCommand, { serviceDeploymentArn: SD_ARN, hookId: HOOK, action });
     });
 
+    it("after CONTINUE, reads the service's PRIMARY ecs-svc deployment (what ECS Deployment State Change names)", async () => {
+      // Prepare
+      ecs.on(ContinueServiceDeploymentCommand).resolves({ serviceDeploymentArn: SD_ARN });
+      ecs.on(DescribeServicesCommand, { cluster: CLUSTER, services: ['shop-api'] }).resolves({
+        services: [
+          {
+            deployments: [
+              { id: 'ecs-svc/0000', status: 'ACTIVE' },
+              { id: 'ecs-svc/4980306466373577095', status: 'PRIMARY' },
+            ],
+          },
+        ],
+      });
+
+      // Act
+      const outcome = await adapter.answerHook({ serviceDeploymentArn: SD_ARN, hookId: HOOK, action: 'CONTINUE' });
+
+      // Assess
+      expect(outcome).toEqual({ ok: true, ecsDeploymentId: 'ecs-svc/4980306466373577095' });
+    });
+
+    it('a failed read after CONTINUE still reports the answer (no id), and ROLLBACK reads nothing', async () => {
+      // Prepare
+      ecs.on(ContinueServiceDeploymentCommand).resolves({ serviceDeploymentArn: SD_ARN });
+      ecs.on(DescribeServicesCommand).rejects(denied('ecs:DescribeServices'));
+
+      // Act
+      const continued = await adapter.answerHook({ serviceDeploymentArn: SD_ARN, hookId: HOOK, action: 'CONTINUE' });
+      const rolledBack = await adapter.answerHook({ serviceDeploymentArn: SD_ARN, hookId: HOOK, action: 'ROLLBACK' });
+
+      // Assess
+      expect(continued).toEqual({ ok: true });
+      expect(rolledBack).toEqual({ ok: true });
+      expect(ecs).toHaveReceivedCommandTimes(DescribeServicesCommand, 1);
+    });
+
     it('reports a refused answer (the hook is no longer AWAITING_ACTION) as refused, not as an error', async () => {
       // Prepare
       ecs

@@ -278,6 +278,33 @@ describe('AwsEcs', () => {
   });
 
   describe('launch', () => {
+    it('gives the new image to every container of REPOSITORY (web server and jobs), not only CONTAINER; other images stay', async () => {
+      // Prepare: a second app container from the same image (tag form), next to the sidecar.
+      const twoApps: TaskDefinition = {
+        ...baseDefinition,
+        taskDefinitionArn: TD(50),
+        containerDefinitions: [
+          ...(baseDefinition.containerDefinitions ?? []),
+          { name: 'jobs', image: OLD_IMAGE, essential: false, command: ['bin/jobs'] },
+        ],
+      };
+      ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: TD(50) }).resolves({ taskDefinition: twoApps, tags: [] });
+      const withRepository = new AwsEcs(client, { cluster: CLUSTER, service: 'shop-api', container: 'app', repository: 'shop-api' });
+
+      // Act
+      const outcome = await withRepository.launch(request({ baseTaskDefinitionArn: TD(50) }));
+
+      // Assess
+      expect(outcome).toMatchObject({ ok: true, taskDefinitionArn: TD(43) });
+      const registered = ecs.commandCalls(RegisterTaskDefinitionCommand)[0]?.args[0].input;
+      expect(registered?.containerDefinitions?.map((c) => [c.name, c.image])).toEqual([
+        ['log-router', 'public.ecr.aws/aws-observability/aws-for-fluent-bit:stable'],
+        ['app', NEW_IMAGE],
+        ['jobs', NEW_IMAGE],
+      ]);
+      expect(registered?.containerDefinitions?.[2]?.command).toEqual(['bin/jobs']);
+    });
+
     it('registers the base definition with only the container image replaced, read-only fields stripped, tagged with the deployment', async () => {
       // Act
       const outcome = await adapter.launch(request());

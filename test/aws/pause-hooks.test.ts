@@ -203,6 +203,7 @@ describe('moto pause-hook extension', () => {
       adapter.answerHook({ serviceDeploymentArn: paused.serviceDeploymentArn, hookId: paused.hookId, action: 'CONTINUE' }),
     ).resolves.toEqual({
       ok: true,
+      ecsDeploymentId: paused.ecsDeploymentId,
     });
     await expect(adapter.describeServiceDeployment(paused.serviceDeploymentArn)).resolves.toMatchObject({
       status: 'IN_PROGRESS',

@@ -148,7 +148,6 @@ export async function answerHook(client: ECSClient, answer: HookAnswer): Promise
   const { serviceDeploymentArn, hookId, action } = answer;
   try {
     await client.send(new ContinueServiceDeploymentCommand({ serviceDeploymentArn, hookId, action }));
-    return { ok: true };
   } catch (error) {
     const name = awsErrorInfo(error).name;
     if (name === 'InvalidParameterException') {
@@ -162,6 +161,28 @@ export async function answerHook(client: ECSClient, answer: HookAnswer): Promise
       'ecs:ContinueServiceDeployment',
       `answer hook ${hookId} by hand (aws ecs continue-service-deployment --service-deployment-arn ${serviceDeploymentArn} --hook-id ${hookId} --action ${action}); the role needs ecs:ContinueServiceDeployment on both the service and service-deployment/<cluster>/<service>/*`,
     );
+  }
+  if (action !== 'CONTINUE') return { ok: true };
+  const primary = await primaryDeploymentOf(client, serviceDeploymentArn);
+  return primary !== undefined ? { ok: true, ecsDeploymentId: primary } : { ok: true };
+}
+
+/**
+ * The `ecs-svc/…` id of the service's PRIMARY deployment, which `ECS Deployment State Change` names: the service
+ * deployment ARN ends with another id, so without it the rollout's end would match no deployment. Read right after
+ * CONTINUE, while the paused deployment is still the PRIMARY one. Best effort: the hook is answered already, so a
+ * failure here (denied, throttled) only loses the `Rollout Completed`/`Failed` event and must not retry the answer.
+ */
+async function primaryDeploymentOf(client: ECSClient, serviceDeploymentArn: string): Promise<string | undefined> {
+  // arn:aws:ecs:<region>:<account>:service-deployment/<cluster>/<service>/<id>
+  const match = /:service-deployment\/([^/]+)\/([^/]+)\/[^/]+$/.exec(serviceDeploymentArn);
+  if (match === null) return undefined;
+  const [, cluster, service] = match;
+  try {
+    const { services } = await client.send(new DescribeServicesCommand({ cluster, services: [service ?? ''] }));
+    return services?.[0]?.deployments?.find((d) => d.status === 'PRIMARY')?.id;
+  } catch {
+    return undefined;
   }
 }
 

@@ -19,6 +19,7 @@ import {
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import type { LaunchRequest, ServiceUpdateTarget } from '../../core/actions.js';
+import { isImageOfRepository } from '../../core/image-ref.js';
 import type { ContainerState } from '../../core/inputs.js';
 import { isCapacityReason } from '../../core/launch-failure.js';
 import type {
@@ -42,6 +43,11 @@ export interface AwsEcsOptions {
   service: string;
   /** The migration container's name in the task definition (CONTAINER). */
   container: string;
+  /**
+   * The app's ECR repository (REPOSITORY): the migration's revision gives the new image to every container whose
+   * image is in it (web server and jobs from one image), not only CONTAINER. Without it, only CONTAINER moves.
+   */
+  repository?: string;
 }
 
 /** Tag on every task definition revision ecs-migrate registers, naming the deployment that made it. */
@@ -276,7 +282,9 @@ export class AwsEcs implements Ecs {
   }
 
   /**
-   * The base definition with only the migration container's image replaced, tagged with the deployment.
+   * The base definition with the image replaced in the migration container and in every other container whose image
+   * is in `repository` (the service moves to this revision: an app container left on the old image would run code
+   * the migrated schema was not made for), tagged with the deployment.
    * A retried launch first looks at the family's latest revision: if this deployment registered it already,
    * it is reused, so RunTask sees the same parameters as before under the same clientToken.
    */
@@ -334,7 +342,7 @@ export class AwsEcs implements Ecs {
     const input: RegisterTaskDefinitionCommandInput = {
       ...writable,
       family: definition.family,
-      containerDefinitions: containers.map((c): ContainerDefinition => (c.name === container ? { ...c, image } : c)),
+      containerDefinitions: containers.map((c): ContainerDefinition => (this.moves(c, container) ? { ...c, image } : c)),
       tags: toTags(Object.fromEntries([...tags].filter(([key]) => key !== '' && !key.startsWith('aws:')))).slice(0, TAGS_MAX),
     };
     try {
@@ -348,6 +356,13 @@ export class AwsEcs implements Ecs {
     } catch (error) {
       return this.refusal(error, 'ecs:RegisterTaskDefinition', `registering a revision of ${base} with image ${image}`);
     }
+  }
+
+  /** Whether a container of the base definition gets the new image: the migration container, and every app container. */
+  private moves(definition: ContainerDefinition, container: string): boolean {
+    if (definition.name === container) return true;
+    const { repository } = this.options;
+    return repository !== undefined && definition.image !== undefined && isImageOfRepository(definition.image, repository);
   }
 
   private async readTaskDefinition(arn: string): Promise<TaskDefinition> {

@@ -27,7 +27,12 @@ export interface AwsClients {
  */
 export function createAwsPorts(config: Config, awsConfig: AwsConfig, clients: AwsClients, logs: Logs): Ports {
   return {
-    ecs: new AwsEcs(clients.ecs, { cluster: config.CLUSTER, service: config.SERVICE, container: config.CONTAINER }),
+    ecs: new AwsEcs(clients.ecs, {
+      cluster: config.CLUSTER,
+      service: config.SERVICE,
+      container: config.CONTAINER,
+      repository: config.REPOSITORY,
+    }),
     bus: new EventBridgeBus(clients.eventbridge, { bus: awsConfig.EVENT_BUS, source: config.EVENT_SOURCE }),
     store: new DynamoDbStore(clients.dynamodb, { table: awsConfig.DEPLOYMENTS_TABLE, environment: config.ENVIRONMENT }),
     logs,
