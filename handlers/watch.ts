@@ -1,6 +1,14 @@
 import { cloudWatchLogTail } from '../src/adapters/aws/logs.js';
 import { processEnv } from '../src/shell/config.js';
-import { controllerFor, createClients, createLambdaRuntime, invoke, type LambdaHandler, type LambdaRuntime } from '../src/shell/lambda.js';
+import {
+  buildLambdaRuntime,
+  controllerFor,
+  createClients,
+  invoke,
+  type LambdaHandler,
+  type LambdaRuntime,
+  NO_REGISTRY,
+} from '../src/shell/lambda.js';
 
 /**
  * The watcher: ECS `Task State Change` events of tasks ecs-migrate started, and the one-shot timeout checks.
@@ -15,4 +23,6 @@ export function createWatchHandler(runtime: LambdaRuntime): LambdaHandler {
 }
 
 /** Configuration → ports → controller, built once per cold start (a bad configuration fails the init naming every key). */
-export const handler = createWatchHandler(createLambdaRuntime(processEnv(), createClients(), cloudWatchLogTail));
+export const handler = createWatchHandler(
+  buildLambdaRuntime(processEnv(), createClients(), { logs: cloudWatchLogTail, registry: () => NO_REGISTRY }),
+);

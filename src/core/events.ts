@@ -1,8 +1,12 @@
 import * as z from 'zod/mini';
 import { DEPLOYMENT_ID } from './deployment.js';
+import { lazy } from './lazy.js';
 import './zod-messages.js';
 
-/** Schemas of every event the controller reads, in the shapes AWS documents (extra fields are allowed). */
+/**
+ * Schemas of every event the controller reads, in the shapes AWS documents (extra fields are allowed). Each is
+ * built on its first use (`lazy`), so a cold start pays only for the schemas its first event needs.
+ */
 
 export const ECR_SOURCE = 'aws.ecr';
 export const ECR_DETAIL_TYPE = 'ECR Image Action';
@@ -15,29 +19,31 @@ export const RUN_COMMAND = 'run-command';
 export const CANCEL_REQUEST = 'cancel-request';
 export const UNLOCK_REQUEST = 'unlock-request';
 
-const text = z.string().check(z.minLength(1));
-const optionalText = z.optional(z.string());
+const text = () => z.string().check(z.minLength(1));
+const optionalText = () => z.optional(z.string());
 /**
  * Identifiers are bounded (a longer one is invalid input, rejected with a bounded reason): ECS and ECR names and
  * ARNs are far shorter. Free text (stopped reasons) is not bounded here; the parser clips it.
  */
 const id = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
 const optionalId = (max: number) => z.optional(z.string().check(z.maxLength(max)));
-const argv = z.array(z.string().check(z.minLength(1), z.maxLength(4096))).check(z.minLength(1), z.maxLength(64));
+const argv = () => z.array(z.string().check(z.minLength(1), z.maxLength(4096))).check(z.minLength(1), z.maxLength(64));
 
-export const ecrImageActionDetail = z.object({
-  'action-type': id(64),
-  result: id(64),
-  'repository-name': id(256),
-  'image-digest': z.string().check(z.regex(/^sha256:[0-9a-f]{64}$/, { error: 'expected "sha256:" and 64 hex digits' })),
-  'image-tag': optionalId(300),
-});
+export const ecrImageActionDetail = lazy(() =>
+  z.object({
+    'action-type': id(64),
+    result: id(64),
+    'repository-name': id(256),
+    'image-digest': z.string().check(z.regex(/^sha256:[0-9a-f]{64}$/, { error: 'expected "sha256:" and 64 hex digits' })),
+    'image-tag': optionalId(300),
+  }),
+);
 
-const requestFields = {
+const requestFields = () => ({
   environment: id(128),
   requestId: z.string().check(z.regex(/^[A-Za-z0-9._:/@-]{1,128}$/, { error: 'expected 1–128 letters, digits or . _ : / @ -' })),
-  requestedBy: text.check(z.maxLength(256)),
-  image: z.optional(text.check(z.maxLength(512))),
+  requestedBy: text().check(z.maxLength(256)),
+  image: z.optional(text().check(z.maxLength(512))),
   taskDefinitionArn: z.optional(
     z.string().check(
       z.maxLength(2048),
@@ -46,85 +52,97 @@ const requestFields = {
       }),
     ),
   ),
-};
+});
 
-export const deployRequestDetail = z.object({ ...requestFields, command: z.optional(argv), rerun: z.optional(z.boolean()) }).check(
-  z.refine((d) => (d.image === undefined) !== (d.taskDefinitionArn === undefined), {
-    error: 'expected exactly one of "image" or "taskDefinitionArn"',
-    path: ['image'],
-  }),
+export const deployRequestDetail = lazy(() =>
+  z.object({ ...requestFields(), command: z.optional(argv()), rerun: z.optional(z.boolean()) }).check(
+    z.refine((d) => (d.image === undefined) !== (d.taskDefinitionArn === undefined), {
+      error: 'expected exactly one of "image" or "taskDefinitionArn"',
+      path: ['image'],
+    }),
+  ),
 );
 
-export const runCommandDetail = z.object({ ...requestFields, command: argv }).check(
-  z.refine((d) => d.image === undefined || d.taskDefinitionArn === undefined, {
-    error: 'expected at most one of "image" or "taskDefinitionArn"',
-    path: ['image'],
-  }),
+export const runCommandDetail = lazy(() =>
+  z.object({ ...requestFields(), command: argv() }).check(
+    z.refine((d) => d.image === undefined || d.taskDefinitionArn === undefined, {
+      error: 'expected at most one of "image" or "taskDefinitionArn"',
+      path: ['image'],
+    }),
+  ),
 );
 
 /** Operator requests: who asks is part of the record, as for deploy requests. */
-const operatorFields = {
-  environment: text,
-  requestId: requestFields.requestId,
-  requestedBy: requestFields.requestedBy,
+const operatorFields = () => {
+  const { requestId, requestedBy } = requestFields();
+  return { environment: text(), requestId, requestedBy };
 };
 
-export const cancelRequestDetail = z.object({
-  ...operatorFields,
-  deploymentId: z.optional(z.string().check(z.regex(DEPLOYMENT_ID, { error: 'expected a deployment id (YYYYMMDD-HHMMSS-xxxxxxxx)' }))),
-  reason: z.optional(text.check(z.maxLength(512))),
-});
+export const cancelRequestDetail = lazy(() =>
+  z.object({
+    ...operatorFields(),
+    deploymentId: z.optional(z.string().check(z.regex(DEPLOYMENT_ID, { error: 'expected a deployment id (YYYYMMDD-HHMMSS-xxxxxxxx)' }))),
+    reason: z.optional(text().check(z.maxLength(512))),
+  }),
+);
 
-export const unlockRequestDetail = z.object({ ...operatorFields, reason: text.check(z.maxLength(512)) });
+export const unlockRequestDetail = lazy(() => z.object({ ...operatorFields(), reason: text().check(z.maxLength(512)) }));
 
-const container = z.object({
-  name: id(255),
-  exitCode: z.optional(z.int()),
-  reason: optionalText,
-  lastStatus: optionalId(64),
-});
+const container = () =>
+  z.object({
+    name: id(255),
+    exitCode: z.optional(z.int()),
+    reason: optionalText(),
+    lastStatus: optionalId(64),
+  });
 
-export const taskStateDetail = z.object({
-  clusterArn: id(2048),
-  taskArn: id(2048),
-  taskDefinitionArn: id(2048),
-  startedBy: optionalId(256),
-  lastStatus: id(64),
-  desiredStatus: id(64),
-  stopCode: optionalId(128),
-  stoppedReason: optionalText,
-  version: z.int().check(z.gte(0)),
-  createdAt: optionalId(64),
-  startedAt: optionalId(64),
-  stoppedAt: optionalId(64),
-  containers: z.array(container).check(z.maxLength(100)),
-});
+export const taskStateDetail = lazy(() =>
+  z.object({
+    clusterArn: id(2048),
+    taskArn: id(2048),
+    taskDefinitionArn: id(2048),
+    startedBy: optionalId(256),
+    lastStatus: id(64),
+    desiredStatus: id(64),
+    stopCode: optionalId(128),
+    stoppedReason: optionalText(),
+    version: z.int().check(z.gte(0)),
+    createdAt: optionalId(64),
+    startedAt: optionalId(64),
+    stoppedAt: optionalId(64),
+    containers: z.array(container()).check(z.maxLength(100)),
+  }),
+);
 
-export const timeoutCheckDetail = z.object({
-  environment: id(128),
-  deploymentId: id(256),
-  /** The launch attempt it checks (absent: the first). */
-  attempt: z.optional(z.int().check(z.gte(1), z.lte(10))),
-  /** `retry`: launch the attempt, due now; `timeout` (absent): stop its task past TIMEOUT_MINUTES. */
-  purpose: z.optional(z.enum(['timeout', 'retry'])),
-});
+export const timeoutCheckDetail = lazy(() =>
+  z.object({
+    environment: id(128),
+    deploymentId: id(256),
+    /** The launch attempt it checks (absent: the first). */
+    attempt: z.optional(z.int().check(z.gte(1), z.lte(10))),
+    /** `retry`: launch the attempt, due now; `timeout` (absent): stop its task past TIMEOUT_MINUTES. */
+    purpose: z.optional(z.enum(['timeout', 'retry'])),
+  }),
+);
 
 /**
  * The EventBridge envelope, the same fields as Powertools' `EventBridgeSchema`. Declared here rather than
  * imported because that module uses zod's classic API, which keeps all of zod in the Lambda bundles (BENCHMARKS.md).
  */
-export const envelope = z.object({
-  version: z.string().check(z.maxLength(64)),
-  id: z.string().check(z.maxLength(256)),
-  source: z.string().check(z.maxLength(256)),
-  account: z.string().check(z.maxLength(64)),
-  time: z.iso.datetime(),
-  region: z.string().check(z.maxLength(64)),
-  resources: z.array(z.string()),
-  'detail-type': z.string().check(z.maxLength(128)),
-  detail: z.unknown(),
-  'replay-name': optionalId(256),
-});
+export const envelope = lazy(() =>
+  z.object({
+    version: z.string().check(z.maxLength(64)),
+    id: z.string().check(z.maxLength(256)),
+    source: z.string().check(z.maxLength(256)),
+    account: z.string().check(z.maxLength(64)),
+    time: z.iso.datetime(),
+    region: z.string().check(z.maxLength(64)),
+    resources: z.array(z.string()),
+    'detail-type': z.string().check(z.maxLength(128)),
+    detail: z.unknown(),
+    'replay-name': optionalId(256),
+  }),
+);
 
 // ---------------------------------------------------------------- ECS service deployments (pause-hook mode, rollouts)
 
@@ -152,24 +170,28 @@ const ecsArn = (kind: string) =>
  * A lifecycle hook's state change. It carries no task definition and no `version`: the deployment and its
  * target revision are read with DescribeServiceDeployments / DescribeServiceRevisions.
  */
-export const hookStateDetail = z.object({
-  eventType: optionalText,
-  eventName: z.enum(HOOK_EVENT_NAMES),
-  hookId: id(256),
-  hookType: id(64),
-  lifecycleStage: id(64),
-  clusterArn: ecsArn('cluster'),
-  serviceArn: ecsArn('service'),
-  serviceDeploymentArn: ecsArn('service-deployment'),
-  expiresAt: z.optional(z.iso.datetime({ offset: true })),
-  updatedAt: optionalText,
-});
+export const hookStateDetail = lazy(() =>
+  z.object({
+    eventType: optionalText(),
+    eventName: z.enum(HOOK_EVENT_NAMES),
+    hookId: id(256),
+    hookType: id(64),
+    lifecycleStage: id(64),
+    clusterArn: ecsArn('cluster'),
+    serviceArn: ecsArn('service'),
+    serviceDeploymentArn: ecsArn('service-deployment'),
+    expiresAt: z.optional(z.iso.datetime({ offset: true })),
+    updatedAt: optionalText(),
+  }),
+);
 
 /** A service deployment's state change; the service is the event's `resources[0]`, the deployment an `ecs-svc/…` id. */
-export const deploymentStateDetail = z.object({
-  eventType: id(64),
-  eventName: z.enum(DEPLOYMENT_EVENT_NAMES),
-  deploymentId: id(256),
-  updatedAt: id(64),
-  reason: z.optional(id(2048)),
-});
+export const deploymentStateDetail = lazy(() =>
+  z.object({
+    eventType: id(64),
+    eventName: z.enum(DEPLOYMENT_EVENT_NAMES),
+    deploymentId: id(256),
+    updatedAt: id(64),
+    reason: z.optional(id(2048)),
+  }),
+);

@@ -5,9 +5,10 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { Context } from 'aws-lambda';
 import { type AwsClients, createAwsPorts } from '../adapters/aws/index.js';
+import { ecrRegistry } from '../adapters/aws/registry.js';
 import type { AwsConfig, Config } from '../core/config.js';
 import type { Role } from '../core/route.js';
-import type { Logs, Ports } from '../ports.js';
+import type { Logs, Ports, Registry } from '../ports.js';
 import { type EnvSource, lambdaConfigFromEnv, processEnv } from './config.js';
 import { type Controller, createController } from './controller.js';
 import { createLogger } from './logger.js';
@@ -43,22 +44,44 @@ export const NO_LOG_TAIL: Logs = {
 };
 
 /**
- * Validates the configuration (throwing `ConfigError` naming every bad key) and builds clients, ports and logger.
- * `logs` builds the log tail (the watcher passes `cloudWatchLogTail`; the launcher reads no logs).
+ * The watcher's `Registry` port: tags are resolved by the launcher (requests are its inputs), so the watcher's
+ * bundle carries no ECR client. Asked anyway, it says why.
+ */
+export const NO_REGISTRY: Registry = {
+  resolveDigest: () => Promise.reject(new Error('this function resolves no image tags: requests belong to the launcher')),
+};
+
+/** The ports that differ between the two functions, each built from the clients (so each bundle carries only its own SDK clients). */
+export interface RuntimeAdapters {
+  logs: (clients: AwsClients) => Logs;
+  registry: (config: Config, clients: AwsClients) => Registry;
+}
+
+/**
+ * Validates the configuration (throwing `ConfigError` naming every bad key) and builds clients, ports and logger,
+ * with the log tail and the registry given (the watcher: `cloudWatchLogTail` and `NO_REGISTRY`).
+ */
+export function buildLambdaRuntime(env: EnvSource, clients: AwsClients, adapters: RuntimeAdapters): LambdaRuntime {
+  const { config, aws } = lambdaConfigFromEnv(env);
+  return {
+    config,
+    aws,
+    clients,
+    ports: createAwsPorts(config, aws, clients, adapters.logs(clients), adapters.registry(config, clients)),
+    logger: createLogger({ environment: config.ENVIRONMENT }),
+  };
+}
+
+/**
+ * The launcher's runtime by default: the ECR registry and no log tail (`logs` may give one, as tests do).
+ * The watcher calls `buildLambdaRuntime` instead, so this function, and the ECR client it names, stay out of its bundle.
  */
 export function createLambdaRuntime(
   env: EnvSource = processEnv(),
   clients: AwsClients = createClients(),
   logs: (clients: AwsClients) => Logs = () => NO_LOG_TAIL,
 ): LambdaRuntime {
-  const { config, aws } = lambdaConfigFromEnv(env);
-  return {
-    config,
-    aws,
-    clients,
-    ports: createAwsPorts(config, aws, clients, logs(clients)),
-    logger: createLogger({ environment: config.ENVIRONMENT }),
-  };
+  return buildLambdaRuntime(env, clients, { logs, registry: ecrRegistry });
 }
 
 /** What an invocation returns (and the idempotency record keeps): one line per decision taken. */

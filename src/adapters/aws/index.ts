@@ -4,10 +4,9 @@ import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { AwsConfig, Config } from '../../core/config.js';
-import type { Logs, Ports } from '../../ports.js';
+import type { Logs, Ports, Registry } from '../../ports.js';
 import { EventBridgeBus } from './bus.js';
 import { AwsEcs } from './ecs.js';
-import { EcrRegistry } from './registry.js';
 import { EventBridgeScheduler } from './scheduler.js';
 import { DynamoDbStore } from './store.js';
 
@@ -22,10 +21,11 @@ export interface AwsClients {
 }
 
 /**
- * Every port on AWS, for one environment. The log tail is given, not built here: only the watcher reads task
- * logs, so only its bundle carries the CloudWatch Logs client (`cloudWatchLogTail` in ./logs.ts).
+ * Every port on AWS, for one environment. The log tail and the registry are given, not built here: only the
+ * watcher reads task logs and only the launcher resolves tags, so each bundle carries only its own client
+ * (CloudWatch Logs: `cloudWatchLogTail` in ./logs.ts; ECR: `ecrRegistry` in ./registry.ts).
  */
-export function createAwsPorts(config: Config, awsConfig: AwsConfig, clients: AwsClients, logs: Logs): Ports {
+export function createAwsPorts(config: Config, awsConfig: AwsConfig, clients: AwsClients, logs: Logs, registry: Registry): Ports {
   return {
     ecs: new AwsEcs(clients.ecs, {
       cluster: config.CLUSTER,
@@ -42,6 +42,6 @@ export function createAwsPorts(config: Config, awsConfig: AwsConfig, clients: Aw
       roleArn: awsConfig.SCHEDULER_ROLE_ARN,
       ...(awsConfig.SCHEDULER_DLQ_ARN !== undefined ? { deadLetterArn: awsConfig.SCHEDULER_DLQ_ARN } : {}),
     }),
-    registry: new EcrRegistry({ registry: config.REGISTRY, ...(clients.ecr !== undefined ? { client: clients.ecr } : {}) }),
+    registry,
   };
 }

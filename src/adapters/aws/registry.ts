@@ -1,7 +1,9 @@
 import { DescribeImagesCommand, type DescribeImagesCommandOutput, ECRClient } from '@aws-sdk/client-ecr';
+import type { Config } from '../../core/config.js';
 import { ImageNotFoundError } from '../../errors.js';
 import type { Registry, ResolvedImage } from '../../ports.js';
 import { awsErrorInfo, awsFailure } from './aws-error.js';
+import type { AwsClients } from './index.js';
 
 const NOT_FOUND = new Set(['ImageNotFoundException', 'RepositoryNotFoundException']);
 
@@ -50,4 +52,9 @@ export class EcrRegistry implements Registry {
 /** The account id of an ECR registry host (`<account>.dkr.ecr.<region>.amazonaws.com`), or undefined for another registry. */
 export function ecrRegistryId(registry: string): string | undefined {
   return /^(\d{12})\.dkr\.ecr(?:-fips)?\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?$/.exec(registry)?.[1];
+}
+
+/** The launcher's `Registry` port: ECR at REGISTRY, on `clients.ecr` when given (else made on first use). */
+export function ecrRegistry(config: Config, clients: AwsClients): Registry {
+  return new EcrRegistry({ registry: config.REGISTRY, ...(clients.ecr !== undefined ? { client: clients.ecr } : {}) });
 }
