@@ -2,6 +2,7 @@ import { type Action, type Decision, ignore } from './actions.js';
 import { enqueue, launchNow, lockHolder } from './admission.js';
 import { commitActions } from './commit.js';
 import type { DecideContext } from './context.js';
+import { definedFields } from './defined-fields.js';
 import { type Deployment, deploymentIdFor, type Ended, imageOf, type ServiceRollout, type Waiter } from './deployment.js';
 import { eventDetail } from './event-detail.js';
 import type { DeploymentStateInput, HookStateInput, RolloutResultInput } from './inputs.js';
@@ -100,24 +101,29 @@ function joinOrCreate(
       actions: commitActions(state, undefined, [joined]),
     };
   }
+  return createHookDeployment(id, waiter, image, revision, input, state, ctx);
+}
+
+/** A new deployment for a paused deployment's image: the target revision run as it is, where that revision runs. */
+function createHookDeployment(
+  id: string,
+  waiter: Waiter,
+  image: string,
+  revision: NonNullable<NonNullable<ControllerState['hook']>['revision']>,
+  input: HookStateInput,
+  state: ControllerState,
+  ctx: DecideContext,
+): Decision {
   const { network, launchType, capacityProviderStrategy, platformVersion } = revision;
-  const launch = {
-    ...(network !== undefined ? { network } : {}),
-    ...(launchType !== undefined ? { launchType } : {}),
-    ...(capacityProviderStrategy !== undefined ? { capacityProviderStrategy } : {}),
-    ...(platformVersion !== undefined ? { platformVersion } : {}),
-  };
+  const launch = definedFields({ network, launchType, capacityProviderStrategy, platformVersion });
+  const trigger = definedFields({ type: 'pause-hook' as const, eventId: input.eventId, at: input.at, replayName: input.replayName });
+  const work = { type: 'revision' as const, taskDefinitionArn: revision.taskDefinitionArn, image, launch };
   const spec = {
     id,
     environment: ctx.config.ENVIRONMENT,
     kind: 'migration' as const,
-    trigger: {
-      type: 'pause-hook' as const,
-      eventId: input.eventId,
-      at: input.at,
-      ...(input.replayName !== undefined ? { replayName: input.replayName } : {}),
-    },
-    work: { type: 'revision' as const, taskDefinitionArn: revision.taskDefinitionArn, image, launch },
+    trigger,
+    work,
     command: ctx.config.MIGRATION_COMMAND,
   };
   const what = `migration of ${image} for ${waiter.service}'s paused deployment`;

@@ -20,7 +20,7 @@ import { resumeHandover } from './resume.js';
 import { settle } from './settle.js';
 import type { ControllerState } from './state.js';
 import { compareRevisions } from './task-definition.js';
-import { keepEarlyTaskEvent, observeTask, recordTask, shortTask } from './transitions.js';
+import { type Ending, keepEarlyTaskEvent, observeTask, recordTask, shortTask } from './transitions.js';
 
 /**
  * ECS `Task State Change`. An event counts only for the task the deployment recorded as its own (RunTask's
@@ -81,7 +81,7 @@ function judge(
   ctx: DecideContext,
 ): Decision {
   const verdict = classifyStop(task, ctx.config.CONTAINER);
-  const stopped = {
+  const stopped: Stopped = {
     stop: verdict.report,
     ...(task.stoppedAt !== undefined ? { stoppedAt: task.stoppedAt } : {}),
     ...(logTail !== undefined ? { logTail } : {}),
@@ -113,22 +113,33 @@ function judge(
   if (state.service === undefined && d.waiters === undefined) {
     return halt(`${verdict.reason}, but the service could not be read (${state.serviceProblem ?? 'unknown error'}): rollout halted`);
   }
-  const rollout = rolloutOf(d, state.service?.taskDefinitionArn, ctx);
-  const reason = `${verdict.reason}: ${rollout.how}`;
+  return continueRollout(seen, `${verdict.reason}`, stopped, prior, state, ctx);
+}
+
+type Stopped = Pick<Ending, 'stop' | 'stoppedAt' | 'logTail'>;
+
+/**
+ * A migration succeeded: the rollout goes on first, and its result comes back and is committed with the end
+ * (decideRolloutResult). If this invocation dies in between, the retry finds the deployment still open and goes
+ * on again (idempotent) instead of finding it ended and skipping the rollout.
+ */
+function continueRollout(
+  seen: Running,
+  verdict: string,
+  stopped: Stopped,
+  prior: PendingEvent[],
+  state: ControllerState,
+  ctx: DecideContext,
+): Decision {
+  const rollout = rolloutOf(seen, state.service?.taskDefinitionArn, ctx);
+  const reason = `${verdict}: ${rollout.how}`;
   const ending = { outcome: 'succeeded' as const, reason, rollout: rollout.outcome, ...stopped };
   const serviceAfter = rollout.serviceAfter !== undefined ? { serviceTaskDefinitionArn: rollout.serviceAfter } : {};
-  if (rollout.update === undefined) {
-    return { decision: 'continue', reason, deploymentId: d.id, actions: settle(state, ctx, seen, ending, { prior, ...serviceAfter }) };
-  }
-  // The rollout goes on first; its result comes back and is committed with the end (decideRolloutResult). If this
-  // invocation dies in between, the retry finds the deployment still open and goes on again (idempotent) instead
-  // of finding it ended and skipping the rollout.
-  return {
-    decision: 'continue',
-    reason,
-    deploymentId: d.id,
-    actions: [{ ...rollout.update, completion: { deployment: seen, ending, prior, ...serviceAfter } }],
-  };
+  const actions: Action[] =
+    rollout.update === undefined
+      ? settle(state, ctx, seen, ending, { prior, ...serviceAfter })
+      : [{ ...rollout.update, completion: { deployment: seen, ending, prior, ...serviceAfter } }];
+  return { decision: 'continue', reason, deploymentId: seen.id, actions };
 }
 
 /**
