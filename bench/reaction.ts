@@ -26,7 +26,6 @@ import { appName } from '../src/local/images.js';
 import { startPostgres } from '../src/local/postgres.js';
 import { runToEnd } from '../src/local/run-to-end.js';
 import { openLocalSession } from '../src/local/session.js';
-import { taskEnvironment } from '../src/local/task-env.js';
 import { localPushEvent } from '../src/local/trigger-events.js';
 import { silentLog } from '../src/shell/logger.js';
 import { wallClock } from './lib/stats.js';

@@ -45,6 +45,12 @@ export function deploymentSummary(d: Deployment): string[] {
   }
   lines.push(`  reason     ${d.reason}`);
   lines.push(`  rollout    ${d.rollout}`);
+  // Each gated service: what the end did to it and, once ECS said so, how its rollout ended.
+  for (const s of d.services ?? []) {
+    const completion =
+      s.completion !== undefined ? `, rollout ${s.completion}${s.completionReason !== undefined ? ` (${s.completionReason})` : ''}` : '';
+    lines.push(`  service    ${s.service}: ${s.result}${s.reason !== undefined ? ` (${s.reason})` : ''}${completion}`);
+  }
   return lines;
 }
 

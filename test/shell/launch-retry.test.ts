@@ -15,7 +15,7 @@ import { createController } from '../../src/shell/controller.js';
 import { silentLog } from '../../src/shell/logger.js';
 import { EcsModel, serveModel } from '../support/ecs-model.js';
 import { fakeEcs } from '../support/fake-ecs.js';
-import { config, sample, service, TD, withEvent } from '../support/fixtures.js';
+import { config, sample, TD, withEvent } from '../support/fixtures.js';
 
 const WATCHER = 'arn:aws:lambda:eu-west-1:123456789012:function:ecs-migrate-staging-watch';
 const RESOURCE_INIT = 'ResourceInitializationError: unable to pull secrets or registry auth: dial tcp 10.0.0.1:443: i/o timeout';
