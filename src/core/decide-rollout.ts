@@ -51,7 +51,7 @@ export function decideHookState(input: HookStateInput, state: ControllerState, c
     };
   }
   if (state.deployments[id] !== undefined) return ignore(`duplicate delivery: hook ${input.hookId} waits on ${id} already`, id);
-  return joinOrCreate(id, waiter, image.image, revision, input, state, ctx);
+  return joinOrCreate({ id, waiter, image: image.image, revision, input }, state, ctx);
 }
 
 /** Whether ECS still waits for an answer: the deployment IN_PROGRESS and this hook AWAITING_ACTION (else why not). */
@@ -65,15 +65,17 @@ function stillWaiting(input: HookStateInput, state: ControllerState): string | u
   return undefined;
 }
 
-function joinOrCreate(
-  id: string,
-  waiter: Waiter,
-  image: string,
-  revision: NonNullable<NonNullable<ControllerState['hook']>['revision']>,
-  input: HookStateInput,
-  state: ControllerState,
-  ctx: DecideContext,
-): Decision {
+/** A paused deployment waiting for the migration of `image` (the REPOSITORY image of its target `revision`). */
+interface Paused {
+  id: string;
+  waiter: Waiter;
+  image: string;
+  revision: NonNullable<NonNullable<ControllerState['hook']>['revision']>;
+  input: HookStateInput;
+}
+
+function joinOrCreate(paused: Paused, state: ControllerState, ctx: DecideContext): Decision {
+  const { waiter, image, revision } = paused;
   const last = state.env.lastSucceeded;
   if (last?.image === image) {
     const reason = `${image} was migrated already (${last.deploymentId}): CONTINUE to ${waiter.service}'s paused deployment, no second task`;
@@ -101,19 +103,11 @@ function joinOrCreate(
       actions: commitActions(state, undefined, [joined]),
     };
   }
-  return createHookDeployment(id, waiter, image, revision, input, state, ctx);
+  return createHookDeployment(paused, state, ctx);
 }
 
 /** A new deployment for a paused deployment's image: the target revision run as it is, where that revision runs. */
-function createHookDeployment(
-  id: string,
-  waiter: Waiter,
-  image: string,
-  revision: NonNullable<NonNullable<ControllerState['hook']>['revision']>,
-  input: HookStateInput,
-  state: ControllerState,
-  ctx: DecideContext,
-): Decision {
+function createHookDeployment({ id, waiter, image, revision, input }: Paused, state: ControllerState, ctx: DecideContext): Decision {
   const { network, launchType, capacityProviderStrategy, platformVersion } = revision;
   const launch = definedFields({ network, launchType, capacityProviderStrategy, platformVersion });
   const trigger = definedFields({ type: 'pause-hook' as const, eventId: input.eventId, at: input.at, replayName: input.replayName });
