@@ -110,7 +110,7 @@ export interface Scheduler {
  */
 export interface ScheduledCheck {
   attempt: number;
-  purpose: 'timeout' | 'retry';
+  purpose: 'timeout' | 'retry' | 'rollout-watch';
 }
 
 /** An image as the registry has it now. */

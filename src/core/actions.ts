@@ -112,7 +112,14 @@ export type Action =
    * A one-shot schedule that deletes itself once it has run; a check that comes after the end is ignored. One per
    * deployment, attempt (absent: 1) and purpose (`retry`: launch the attempt then; absent: its timeout).
    */
-  | { type: 'scheduleTimeout'; deploymentId: string; environment: string; at: string; attempt?: number; purpose?: 'retry' }
+  | {
+      type: 'scheduleTimeout';
+      deploymentId: string;
+      environment: string;
+      at: string;
+      attempt?: number;
+      purpose?: 'retry' | 'rollout-watch';
+    }
   /** An event no commit implies (`Event Rejected`). */
   | { type: 'putEvent'; detailType: EmittedType; detail: Record<string, unknown> };
 

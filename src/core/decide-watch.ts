@@ -6,6 +6,7 @@ import { HOOK_MARGIN_MINUTES, migrationDeadline } from './deadline.js';
 import { definedFields } from './defined-fields.js';
 import {
   deploymentIdFromStartedBy,
+  type Ended,
   imageOf,
   type Launching,
   type PendingEvent,
@@ -200,7 +201,12 @@ export function decideTimeoutCheck(input: TimeoutCheckInput, state: ControllerSt
   if (scheduled !== undefined) return scheduled;
   const d = state.deployments[input.deploymentId];
   if (d === undefined) return ignore(`no deployment ${input.deploymentId}`, input.deploymentId);
-  if (d.status === 'ended') return resumeHandover(state, ctx, d.id) ?? ignore(`deployment ${d.id} has already ended (${d.outcome})`, d.id);
+  if (d.status === 'ended')
+    return (
+      resumeHandover(state, ctx, d.id) ??
+      watchRollouts(d, state, ctx) ??
+      ignore(`deployment ${d.id} has already ended (${d.outcome})`, d.id)
+    );
   if (d.status === 'queued') return ignore(`deployment ${d.id} is queued: it has no timeout yet`, d.id);
   const minutes = ctx.config.TIMEOUT_MINUTES;
   const due = migrationDeadline(d.status === 'running' ? d.launchedAt : d.launchStartedAt, d, ctx);
@@ -258,4 +264,31 @@ function observationOf(input: TaskStateInput): TaskObservation {
   const { taskArn, version, lastStatus, stopCode, stoppedReason, startedAt, stoppedAt } = input;
   const containers = input.containers.map(({ name, exitCode, reason }) => definedFields({ name, exitCode, reason }));
   return definedFields({ taskArn, version, lastStatus, stopCode, stoppedReason, startedAt, stoppedAt, containers });
+}
+
+/**
+ * The deployment's own scheduled check after its end follows its rollouts: a service ECS gave no verdict for
+ * within ROLLOUT_WATCH_MINUTES of the end is recorded as `unconfirmed` (ECS sends FAILED only with the circuit
+ * breaker on). Checked again at that time when the check comes earlier (a migration that ran long).
+ */
+function watchRollouts(d: Ended, state: ControllerState, ctx: DecideContext): Decision | undefined {
+  const open = (d.services ?? []).filter((s) => s.ecsDeploymentId !== undefined && s.completion === undefined);
+  if (open.length === 0) return undefined;
+  const due = addMinutes(d.finishedAt, ctx.config.ROLLOUT_WATCH_MINUTES);
+  if (Date.parse(ctx.now) < Date.parse(due)) {
+    const check: Action = {
+      type: 'scheduleTimeout',
+      deploymentId: d.id,
+      environment: d.environment,
+      at: due,
+      attempt: 1,
+      purpose: 'rollout-watch',
+    };
+    return { decision: 'record', reason: `rollouts of ${d.id} followed until ${due}`, deploymentId: d.id, actions: [check] };
+  }
+  const names = open.map((s) => s.service).join(', ');
+  const note = `no rollout verdict from ECS for ${names} within ROLLOUT_WATCH_MINUTES (${ctx.config.ROLLOUT_WATCH_MINUTES}) of the end: unconfirmed`;
+  const services = (d.services ?? []).map((s) => (open.includes(s) ? { ...s, completion: 'unconfirmed' as const } : s));
+  const recorded: Ended = { ...d, services, history: [...d.history, { at: ctx.now, status: d.outcome, note }] };
+  return { decision: 'record', reason: note, deploymentId: d.id, actions: commitActions(state, undefined, [recorded]) };
 }

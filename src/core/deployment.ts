@@ -64,7 +64,8 @@ export interface ServiceRollout {
   /** The service deployment the answer or update started (`ecs-svc/…`, or the paused deployment's ARN). */
   ecsDeploymentId?: string;
   /** From `ECS Deployment State Change`: the rollout followed to its end. */
-  completion?: 'completed' | 'failed';
+  /** `unconfirmed`: no verdict from ECS within ROLLOUT_WATCH_MINUTES of the end (FAILED comes only with the circuit breaker). */
+  completion?: 'completed' | 'failed' | 'unconfirmed';
   completionReason?: string;
 }
 

@@ -121,7 +121,7 @@ export const timeoutCheckDetail = lazy(() =>
     /** The launch attempt it checks (absent: the first). */
     attempt: z.optional(z.int().check(z.gte(1), z.lte(10))),
     /** `retry`: launch the attempt, due now; `timeout` (absent): stop its task past TIMEOUT_MINUTES. */
-    purpose: z.optional(z.enum(['timeout', 'retry'])),
+    purpose: z.optional(z.enum(['timeout', 'retry', 'rollout-watch'])),
   }),
 );
 

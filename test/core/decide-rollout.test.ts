@@ -248,6 +248,31 @@ describe('rollouts followed to completion', () => {
     expect(committed(d, SAMPLE_DEPLOYMENT)).toMatchObject({ services: [{ completion: 'failed', completionReason: expect.any(String) }] });
   });
 
+  it("no verdict within ROLLOUT_WATCH_MINUTES of the end: recorded as unconfirmed by the deployment's own scheduled check", () => {
+    // The launch's timeout check comes after the end; before ROLLOUT_WATCH_MINUTES it schedules a check at that time.
+    const early = given(state, ctx({}, '2026-11-25T09:40:00.000Z'))
+      .when(sample('timeout-check'))
+      .then({ decision: 'record', actions: ['scheduleTimeout'] });
+    expect(only(early, 'scheduleTimeout')).toMatchObject({ at: '2026-11-25T09:47:59.000Z', purpose: 'rollout-watch' });
+    const d = given(state, ctx({}, '2026-11-25T09:48:00.000Z'))
+      .when(withEvent(sample('timeout-check'), { detail: { attempt: 1, purpose: 'rollout-watch' } }))
+      .then({ decision: 'record', reason: /no rollout verdict from ECS for shop-api .*: unconfirmed/, actions: ['commit'] });
+    expect(committed(d, SAMPLE_DEPLOYMENT)).toMatchObject({ services: [{ service: 'shop-api', completion: 'unconfirmed' }] });
+  });
+
+  it('a rollout ECS gave a verdict for is not watched any more', () => {
+    const done = {
+      ...state,
+      deployments: {
+        [SAMPLE_DEPLOYMENT]: {
+          ...rolledOut,
+          services: [{ service: 'shop-api', result: 'continued' as const, ecsDeploymentId: 'x', completion: 'completed' as const }],
+        },
+      },
+    };
+    given(done, ctx({}, '2026-11-25T10:18:00.000Z')).when(sample('timeout-check')).then({ decision: 'ignore' });
+  });
+
   it('a service that could not be moved is announced as Rollout Failed', () => {
     given(activeState(endedDeployment('succeeded')))
       .when({

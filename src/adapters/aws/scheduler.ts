@@ -79,7 +79,9 @@ export class EventBridgeScheduler implements Scheduler {
           Description:
             check?.purpose === 'retry'
               ? `ecs-migrate: launch attempt ${check.attempt} of deployment ${deploymentId} in ${environment}`
-              : `ecs-migrate: timeout check of deployment ${deploymentId} in ${environment}`,
+              : check?.purpose === 'rollout-watch'
+                ? `ecs-migrate: rollout watch of deployment ${deploymentId} in ${environment}`
+                : `ecs-migrate: timeout check of deployment ${deploymentId} in ${environment}`,
           Target: {
             Arn: targetArn,
             RoleArn: roleArn,
