@@ -4,7 +4,7 @@
  * union of the core redesign), only `viewOf` changes.
  */
 import type { DescribeTaskDefinitionCommand, DescribeTaskDefinitionCommandOutput } from '@aws-sdk/client-ecs';
-import { type Deployment, imageOf, taskDefinitionOf } from '../src/core/deployment.js';
+import { type Deployment, imageOf, type ServiceRollout, taskDefinitionOf } from '../src/core/deployment.js';
 import type { EnvironmentState } from '../src/core/state.js';
 
 export type ViewStatus = 'queued' | 'launching' | 'running' | 'ended';
@@ -43,6 +43,8 @@ export interface DeploymentView {
   rollout?: string;
   supersededBy?: string;
   logTail: string[];
+  /** Each gated service: what the end did to it and how its rollout ended (pause-hook answers, UpdateService). */
+  services: ServiceRollout[];
   history: { at: string; status: string; note: string }[];
 }
 
@@ -68,6 +70,7 @@ export function viewOf(record: Deployment, env?: EnvironmentState): DeploymentVi
     command: record.command,
     createdAt: record.createdAt,
     logTail: ended?.logTail ?? [],
+    services: ended?.services ?? [],
     history: record.history,
     ...defined({
       outcome: ended?.outcome,

@@ -1,6 +1,6 @@
 import type { PublishedEvent } from '../src/adapters/local/bus.js';
 import { assertNever, type Decision } from '../src/core/actions.js';
-import { type Deployment, imageOf, taskDefinitionOf } from '../src/core/deployment.js';
+import { type Deployment, imageOf, type ServiceRollout, taskDefinitionOf } from '../src/core/deployment.js';
 import { secondsBetween } from '../src/core/event-detail.js';
 
 const useColor = process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
@@ -45,13 +45,15 @@ export function deploymentSummary(d: Deployment): string[] {
   }
   lines.push(`  reason     ${d.reason}`);
   lines.push(`  rollout    ${d.rollout}`);
-  // Each gated service: what the end did to it and, once ECS said so, how its rollout ended.
-  for (const s of d.services ?? []) {
-    const completion =
-      s.completion !== undefined ? `, rollout ${s.completion}${s.completionReason !== undefined ? ` (${s.completionReason})` : ''}` : '';
-    lines.push(`  service    ${s.service}: ${s.result}${s.reason !== undefined ? ` (${s.reason})` : ''}${completion}`);
-  }
+  for (const s of d.services ?? []) lines.push(serviceLine(s));
   return lines;
+}
+
+/** A gated service: what the end did to it and, once ECS said so, how its rollout ended. */
+export function serviceLine(s: ServiceRollout): string {
+  const completion =
+    s.completion !== undefined ? `, rollout ${s.completion}${s.completionReason !== undefined ? ` (${s.completionReason})` : ''}` : '';
+  return `  service    ${s.service}: ${s.result}${s.reason !== undefined ? ` (${s.reason})` : ''}${completion}`;
 }
 
 export function statusText(d: Deployment): string {

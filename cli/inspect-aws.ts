@@ -4,7 +4,7 @@ import { type AwsClients, awsClients } from './aws-clients.js';
 import { clientConfig } from './aws-context.js';
 import { type DeploymentView, logLocationOf, viewOf } from './deployment-view.js';
 import { formatDuration } from './durations.js';
-import { bold, dim, green, red, yellow } from './format.js';
+import { bold, dim, green, red, serviceLine, yellow } from './format.js';
 import { CliUsageError } from './local-config.js';
 import { resolveTarget, type Target, type TargetValues, tableOf } from './stack.js';
 import { filterEvents, TaskLogFollower } from './task-logs.js';
@@ -169,6 +169,7 @@ function summary(v: DeploymentView): string[] {
     lines.push(`  exit code  ${v.exitCode ?? 'none'}   stop code ${v.stopCode ?? '-'}`);
   if (v.reason !== undefined) lines.push(`  reason     ${v.reason}`);
   if (v.rollout !== undefined) lines.push(`  rollout    ${v.rollout}`);
+  for (const s of v.services) lines.push(serviceLine(s));
   return lines;
 }
 
