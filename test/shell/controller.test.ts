@@ -10,7 +10,8 @@ import type { CommitRequest, Ecs, LaunchOutcome, OutgoingEvent, Ports } from '..
 import { conflictBackoffMs } from '../../src/shell/conflict-retry.js';
 import { type ControllerDeps, createController } from '../../src/shell/controller.js';
 import { silentLog } from '../../src/shell/logger.js';
-import { config, sample, service, TD, withEvent } from '../support/fixtures.js';
+import { fakeEcs } from '../support/fake-ecs.js';
+import { config, sample, TD, withEvent } from '../support/fixtures.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -33,21 +34,12 @@ function harness(launch: (r: LaunchRequest) => Promise<LaunchOutcome> = launchOk
   const launched: LaunchRequest[] = [];
   const events: OutgoingEvent[] = [];
   const schedules: string[] = [];
-  const ecs: Ecs = {
-    describeService: async () => service,
+  const ecs: Ecs = fakeEcs({
     launch: async (r) => {
       launched.push(r);
       return launch(r);
     },
-    stopTask: async () => {},
-    stopTasksStartedBy: async () => {},
-    updateService: async () => ({}),
-    describeContainers: async () => undefined,
-    describeServiceDeployment: async () => undefined,
-    describeServiceRevision: async () => undefined,
-    answerHook: async () => ({ ok: true }),
-    rollOutImage: async () => [],
-  };
+  });
   const ports: Ports = {
     ecs,
     store,
