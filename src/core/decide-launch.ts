@@ -3,10 +3,9 @@ import { describeWork, enqueue, launchNow, lockHolder } from './admission.js';
 import type { DecideContext } from './context.js';
 import { type Deployment, type DeploymentKind, deploymentIdOfTrigger, pushedBefore, type Trigger, type Work } from './deployment.js';
 import type { DeployRequestInput, EcrImageActionInput, RunCommandInput } from './inputs.js';
-import { launchRequest } from './launch-request.js';
 import { awaitingRetry } from './launch-retry.js';
 import { refuseRequest } from './request-policy.js';
-import { resumeHandover } from './resume.js';
+import { resumeHandover, resumeLaunch } from './resume.js';
 import { settle } from './settle.js';
 import type { ControllerState } from './state.js';
 import { matchesTagPattern } from './tag-pattern.js';
@@ -129,12 +128,7 @@ function admit(plan: Plan, state: ControllerState, ctx: DecideContext): Decision
 /** A trigger whose deployment exists: a retried launch resumes (the clientToken keeps it to one task); a duplicate is dropped. */
 function revisit(existing: Deployment, state: ControllerState, ctx: DecideContext): Decision {
   if (existing.status === 'launching' && state.env.active?.deploymentId === existing.id && !awaitingRetry(existing)) {
-    return {
-      decision: 'launch',
-      reason: `resuming the launch of ${existing.id} (retried delivery)`,
-      deploymentId: existing.id,
-      actions: [{ type: 'launchTask', deploymentId: existing.id, request: launchRequest(existing, state.service, ctx, true) }],
-    };
+    return resumeLaunch(existing, state, ctx, `resuming the launch of ${existing.id} (retried delivery)`);
   }
   return (
     resumeHandover(state, ctx, existing.id) ??

@@ -12,6 +12,7 @@ import {
 } from './deployment.js';
 import type { LaunchResultInput, TimeoutCheckInput } from './inputs.js';
 import { launchRequest } from './launch-request.js';
+import { resumeLaunch } from './resume.js';
 import { launchRetry, noteLaunching, scheduleRetry } from './retry-transitions.js';
 import { settle } from './settle.js';
 import { type StartFailure, startFailure } from './start-failure.js';
@@ -90,12 +91,7 @@ export function onScheduledCheck(input: TimeoutCheckInput, state: ControllerStat
   if (state.env.active?.deploymentId !== d.id) return ignore(`${d.id} no longer holds environment ${d.environment}`, d.id);
   if (d.retryAt === undefined) {
     // Committed as launching by an earlier delivery of this check, whose RunTask may have been sent: same clientToken.
-    return {
-      decision: 'launch',
-      reason: `resuming attempt ${current} of ${d.id} (retried delivery)`,
-      deploymentId: d.id,
-      actions: [{ type: 'launchTask', deploymentId: d.id, request: launchRequest(d, state.service, ctx, true) }],
-    };
+    return resumeLaunch(d, state, ctx, `resuming attempt ${current} of ${d.id} (retried delivery)`);
   }
   if (state.service === undefined) {
     const reason = `attempt ${current} could not be launched: the service could not be read (${state.serviceProblem ?? 'unknown error'})`;

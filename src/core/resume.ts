@@ -1,7 +1,21 @@
 import type { Decision } from './actions.js';
 import type { DecideContext } from './context.js';
+import type { Launching } from './deployment.js';
 import { launchRequest } from './launch-request.js';
 import type { ControllerState } from './state.js';
+
+/**
+ * Launches `d` again as it was committed, with the same RunTask `clientToken`: ECS answers with the task an earlier
+ * invocation may have started (and a resumed launch finds the revision it registered), never a second one.
+ */
+export function resumeLaunch(d: Launching, state: ControllerState, ctx: DecideContext, reason: string): Decision {
+  return {
+    decision: 'launch',
+    reason,
+    deploymentId: d.id,
+    actions: [{ type: 'launchTask', deploymentId: d.id, request: launchRequest(d, state.service, ctx, true) }],
+  };
+}
 
 /**
  * A retried event of a deployment that has ended, whose end handed the environment to the queued deployment:
@@ -12,10 +26,5 @@ export function resumeHandover(state: ControllerState, ctx: DecideContext, ended
   const active = state.env.active;
   const next = active !== undefined ? state.deployments[active.deploymentId] : undefined;
   if (next?.status !== 'launching' || next.handedOverBy !== endedId) return undefined;
-  return {
-    decision: 'launch',
-    reason: `resuming the launch of ${next.id}, handed the environment by ${endedId} (retried delivery)`,
-    deploymentId: next.id,
-    actions: [{ type: 'launchTask', deploymentId: next.id, request: launchRequest(next, state.service, ctx, true) }],
-  };
+  return resumeLaunch(next, state, ctx, `resuming the launch of ${next.id}, handed the environment by ${endedId} (retried delivery)`);
 }

@@ -1,5 +1,7 @@
 import { lastLines } from '../adapters/last-lines.js';
+import type { OutboxRef } from '../core/actions.js';
 import type { Config } from '../core/config.js';
+import type { PendingEvent } from '../core/deployment.js';
 import { published } from '../core/evolve.js';
 import type { Input } from '../core/inputs.js';
 import { containersToDescribe, type LoadPlan, logTailToRead } from '../core/load-plan.js';
@@ -28,20 +30,22 @@ export async function loadState(plan: LoadPlan, ports: Ports, config: Config, lo
   const others = [env.active?.deploymentId, env.queued, ...operated, ...last].filter((id): id is string => id !== undefined && id !== own);
   if (others.length > 0) Object.assign(deployments, await ports.store.loadDeployments([...new Set(others)]));
   let state: ControllerState = { env, deployments };
-  if (env.outbox !== undefined) {
-    log.warn('publishing events an earlier invocation committed but did not publish', { events: env.outbox.map((e) => e.detailType) });
-    const ref = { record: 'environment' as const, environment: env.environment, version: env.version };
-    await publishOutbox(ports, ref, env.outbox);
-    state = published(state, ref);
-  }
-  for (const d of Object.values(deployments)) {
-    if (d.outbox === undefined) continue;
+  const outboxes: { ref: OutboxRef; events: PendingEvent[] }[] = [
+    ...(env.outbox !== undefined
+      ? [{ ref: { record: 'environment' as const, environment: env.environment, version: env.version }, events: env.outbox }]
+      : []),
+    ...Object.values(deployments).flatMap((d) =>
+      d.outbox !== undefined
+        ? [{ ref: { record: 'deployment' as const, deploymentId: d.id, revision: d.revision }, events: d.outbox }]
+        : [],
+    ),
+  ];
+  for (const { ref, events } of outboxes) {
     log.warn('publishing events an earlier invocation committed but did not publish', {
-      deploymentId: d.id,
-      events: d.outbox.map((e) => e.detailType),
+      outbox: ref,
+      events: events.map((e) => e.detailType),
     });
-    const ref = { record: 'deployment' as const, deploymentId: d.id, revision: d.revision };
-    await publishOutbox(ports, ref, d.outbox);
+    await publishOutbox(ports, ref, events);
     state = published(state, ref);
   }
   if (plan.serviceDeployment !== undefined) {
