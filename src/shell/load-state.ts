@@ -42,7 +42,7 @@ export async function loadState(plan: LoadPlan, ports: Ports, config: Config, lo
   ];
   for (const { ref, events } of outboxes) {
     log.warn('publishing events an earlier invocation committed but did not publish', {
-      outbox: ref,
+      ...(ref.record === 'deployment' ? { deploymentId: ref.deploymentId } : { environment: ref.environment }),
       events: events.map((e) => e.detailType),
     });
     await publishOutbox(ports, ref, events);
