@@ -1,35 +1,61 @@
-import * as z from 'zod/mini';
 import { checkRedactPattern } from './redact.js';
-import './zod-messages.js';
+
+/*
+ * The configuration is checked by a table of plain functions, not zod: it is checked once, at cold start, where
+ * building a schema costs more than the check itself (BENCHMARKS.md, cold init). Events and records use zod/mini.
+ */
 
 /** Names accepted for an environment: they end up in resource names, tags and the ECS `startedBy` field. */
 const ENVIRONMENT_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 
-const nonEmpty = (what: string) => z.string({ error: `expected ${what}` }).check(z.trim(), z.minLength(1, { error: `expected ${what}` }));
+/** One key: its raw value (a string, or undefined when unset) → its typed value; `fail` names a problem with it. */
+type Field<T> = (raw: unknown, fail: (message: string) => void) => T;
 
-const optionalText = z.pipe(
-  z.optional(z.string().check(z.trim())),
-  z.transform((v: string | undefined) => (v === undefined || v === '' ? undefined : v)),
-);
-
-/** An optional key turned into its typed value; `fail` reports a problem with the value given. */
-function optionalValue<T>(parse: (value: string | undefined, fail: (message: string) => void) => T) {
-  return z.pipe(
-    optionalText,
-    z.transform((v: string | undefined, ctx) => parse(v, (message) => ctx.issues.push({ code: 'custom', message, input: v }))),
-  );
+/** A key that must be set: trimmed, non-empty, then `check`ed. */
+function required(what: string, check?: (value: string, fail: (message: string) => void) => void): Field<string> {
+  return (raw, fail) => {
+    const value = typeof raw === 'string' ? raw.trim() : '';
+    if (raw === undefined) fail(`missing; expected ${what}`);
+    else if (value === '') fail(`expected ${what}`);
+    else check?.(value, fail);
+    return value;
+  };
 }
 
-/** The keys of the configuration; `configSchema` adds the checks across keys (SERVICE / SERVICES). */
-const configFields = z.object({
-  ENVIRONMENT: nonEmpty('an environment name such as "staging"').check(
-    z.regex(ENVIRONMENT_NAME, { error: 'expected lower-case letters, digits and "-", starting with a letter, at most 32 characters' }),
-  ),
-  CLUSTER: nonEmpty('the ECS cluster name or ARN'),
+/** An optional key, trimmed; blank is unset. */
+const optionalText: Field<string | undefined> = (raw, fail) => {
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string') {
+    fail(`expected text, received ${raw === null ? 'null' : typeof raw}`);
+    return undefined;
+  }
+  const value = raw.trim();
+  return value === '' ? undefined : value;
+};
+
+/** An optional key turned into its typed value; `parse` reports a problem with the value given through `fail`. */
+function optionalValue<T>(parse: (value: string | undefined, fail: (message: string) => void) => T): Field<T> {
+  return (raw, fail) => {
+    let wrongType = false;
+    const text = optionalText(raw, (message) => {
+      wrongType = true;
+      fail(message);
+    });
+    // A value of the wrong type is reported once; the default stands in for it.
+    return parse(text, wrongType ? () => {} : fail);
+  };
+}
+
+/** The keys of the configuration; `parseConfig` adds the check across keys (SERVICE / SERVICES). */
+const configFields = {
+  ENVIRONMENT: required('an environment name such as "staging"', (v, fail) => {
+    if (!ENVIRONMENT_NAME.test(v)) fail('expected lower-case letters, digits and "-", starting with a letter, at most 32 characters');
+  }),
+  CLUSTER: required('the ECS cluster name or ARN'),
   /** The one gated service; SERVICES names several. Exactly one of the two is set. */
   SERVICE: optionalText,
-  CONTAINER: nonEmpty('the name of the container in the task definition that runs the migration'),
-  REPOSITORY: nonEmpty('the ECR repository name whose pushes trigger a migration'),
+  CONTAINER: required('the name of the container in the task definition that runs the migration'),
+  REPOSITORY: required('the ECR repository name whose pushes trigger a migration'),
   TAG_PATTERN: optionalText,
   MIGRATION_COMMAND: optionalValue((v, fail) => {
     const argv = splitCommand(v ?? 'db-migrate');
@@ -91,76 +117,65 @@ const configFields = z.object({
     return n;
   }),
   ...rolloutKeys(),
-});
+} satisfies Record<string, Field<unknown>>;
+
+type Values<F> = { [K in keyof F]: F[K] extends Field<infer T> ? T : never };
 
 /**
- * One configuration contract for Lambda environment variables, `explain --config FILE` and local mode.
- * Keys are the environment variable names. Values are strings, as in `process.env`. In the output, `SERVICES`
- * lists every gated service (SERVICE alone gives one) and `SERVICE` is the first of them.
+ * One configuration contract for Lambda environment variables, `explain --config FILE` and local mode. Keys are
+ * the environment variable names; values are strings, as in `process.env`. `SERVICES` lists every gated service
+ * (SERVICE alone gives one) and `SERVICE` is the first of them.
  */
-export const configSchema = z.pipe(
-  configFields.check(
-    z.superRefine(
-      (c, ctx) => {
-        const one = typeof c.SERVICE === 'string';
-        const several = Array.isArray(c.SERVICES);
-        if (one && several) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['SERVICES'],
-            input: c.SERVICES,
-            message: 'set SERVICE (one service) or SERVICES (several), not both',
-          });
-        } else if (!one && !several) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['SERVICE'],
-            input: undefined,
-            message: 'missing; expected the ECS service name (or SERVICES: comma-separated service names)',
-          });
-        }
-      },
-      // Also when other keys are invalid, so every problem is named at once.
-      { when: () => true },
-    ),
-  ),
-  z.transform(({ SERVICE, SERVICES, ...rest }) => {
-    const services = SERVICES ?? (SERVICE !== undefined ? [SERVICE] : []);
-    return { ...rest, SERVICE: services[0] ?? '', SERVICES: services };
-  }),
-);
+export type Config = Omit<Values<typeof configFields>, 'SERVICE' | 'SERVICES'> & { SERVICE: string; SERVICES: string[] };
 
 /** Local mode's registry (the images it builds); the default REGISTRY outside a stack. */
 export const LOCAL_REGISTRY = '000000000000.dkr.ecr.local.amazonaws.com';
 
-export type Config = z.output<typeof configSchema>;
-
 /** Every key of the configuration contract (what a stack sets on its functions). */
-export const CONFIG_KEYS = Object.keys(configFields.shape) as (keyof z.input<typeof configFields>)[];
-export type ConfigInput = z.input<typeof configSchema>;
+export const CONFIG_KEYS = Object.keys(configFields) as (keyof typeof configFields)[];
 
 /** Settings only the AWS adapters need; validated by the handlers at cold start. */
-export const awsConfigSchema = z.object({
-  DEPLOYMENTS_TABLE: nonEmpty('the DynamoDB table of deployments, history and the environment lock'),
-  IDEMPOTENCY_TABLE: nonEmpty('the DynamoDB table of Powertools idempotency records'),
-  EVENT_BUS: nonEmpty('the EventBridge bus name or ARN that outcome events go to'),
-  SCHEDULER_GROUP: nonEmpty('the EventBridge Scheduler schedule group for timeout checks'),
-  SCHEDULER_ROLE_ARN: nonEmpty('the IAM role ARN EventBridge Scheduler assumes to invoke the watcher'),
-  WATCH_FUNCTION_ARN: nonEmpty('the ARN of the watcher Lambda function'),
+const awsConfigFields = {
+  DEPLOYMENTS_TABLE: required('the DynamoDB table of deployments, history and the environment lock'),
+  IDEMPOTENCY_TABLE: required('the DynamoDB table of Powertools idempotency records'),
+  EVENT_BUS: required('the EventBridge bus name or ARN that outcome events go to'),
+  SCHEDULER_GROUP: required('the EventBridge Scheduler schedule group for timeout checks'),
+  SCHEDULER_ROLE_ARN: required('the IAM role ARN EventBridge Scheduler assumes to invoke the watcher'),
+  WATCH_FUNCTION_ARN: required('the ARN of the watcher Lambda function'),
   /** Where EventBridge Scheduler puts a timeout check it could not deliver (optional; without it, it is dropped). */
   SCHEDULER_DLQ_ARN: optionalText,
-});
-export type AwsConfig = z.output<typeof awsConfigSchema>;
+} satisfies Record<string, Field<unknown>>;
+export type AwsConfig = Values<typeof awsConfigFields>;
+
+/** Every key the AWS adapters read. */
+export const AWS_CONFIG_KEYS = Object.keys(awsConfigFields) as (keyof AwsConfig)[];
 
 export type ConfigResult<T> = { ok: true; config: T } | { ok: false; problems: string[] };
 
 /** Validates a key/value record; every problem names the key and what it expects. */
 export function parseConfig(values: Record<string, unknown>): ConfigResult<Config> {
-  return validate(configSchema, values);
+  const problems: string[] = [];
+  const { SERVICE, SERVICES, ...rest } = check(configFields, values, problems);
+  // Also when other keys are invalid, so every problem is named at once.
+  if (SERVICE !== undefined && SERVICES !== undefined) problems.push('SERVICES: set SERVICE (one service) or SERVICES (several), not both');
+  else if (SERVICE === undefined && SERVICES === undefined)
+    problems.push('SERVICE: missing; expected the ECS service name (or SERVICES: comma-separated service names)');
+  if (problems.length > 0) return { ok: false, problems };
+  const services = SERVICES ?? (SERVICE !== undefined ? [SERVICE] : []);
+  return { ok: true, config: { ...rest, SERVICE: services[0] ?? '', SERVICES: services } };
 }
 
 export function parseAwsConfig(values: Record<string, unknown>): ConfigResult<AwsConfig> {
-  return validate(awsConfigSchema, values);
+  const problems: string[] = [];
+  const config = check(awsConfigFields, values, problems);
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
+}
+
+/** Runs every field on its key; each problem is `KEY: message`, in the order of the table. */
+function check<F extends Record<string, Field<unknown>>>(fields: F, values: Record<string, unknown>, problems: string[]): Values<F> {
+  const out: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(fields)) out[key] = field(values[key], (message) => problems.push(`${key}: ${message}`));
+  return out as Values<F>;
 }
 
 /** ECS deployment lifecycle stages where a PAUSE hook may wait (not TEST_ or PRODUCTION_TRAFFIC_SHIFT). */
@@ -215,19 +230,6 @@ function rolloutKeys() {
       const n = Number(v ?? '30');
       if (!Number.isFinite(n) || n <= 0 || n > 24 * 60) fail('expected a number of minutes between 0 and 1440 (default 30)');
       return n;
-    }),
-  };
-}
-
-function validate<S extends z.ZodMiniType>(schema: S, values: Record<string, unknown>): ConfigResult<z.output<S>> {
-  const result = schema.safeParse(values);
-  if (result.success) return { ok: true, config: result.data };
-  return {
-    ok: false,
-    problems: result.error.issues.map((issue) => {
-      const key = issue.path.join('.') || '(config)';
-      const message = issue.code === 'invalid_type' && values[key] === undefined ? `missing; ${issue.message}` : issue.message;
-      return `${key}: ${message}`;
     }),
   };
 }

@@ -60,3 +60,17 @@ describe('configuration contract', () => {
     expect(splitCommand('["bundle","exec","rake","db:migrate"]')).toEqual(['bundle', 'exec', 'rake', 'db:migrate']);
   });
 });
+
+describe('configuration values that are not text (a JSON config file)', () => {
+  it('names the key and the type it got, once, and keeps checking the others', () => {
+    const result = parseConfig({ ...sampleConfigValues, TAG_PATTERN: true, TIMEOUT_MINUTES: null, CLUSTER: 7 });
+    expect(result).toEqual({
+      ok: false,
+      problems: [
+        'CLUSTER: expected the ECS cluster name or ARN',
+        'TAG_PATTERN: expected text, received boolean',
+        'TIMEOUT_MINUTES: expected text, received null',
+      ],
+    });
+  });
+});

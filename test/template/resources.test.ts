@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { awsConfigSchema, CONFIG_KEYS } from '../../src/core/config.js';
+import { AWS_CONFIG_KEYS, CONFIG_KEYS } from '../../src/core/config.js';
 import { type Json, type JsonObject, loadTemplate, resolver, resource, resourcesOfType, sampleParameters } from './template.js';
 
 /** The translated template's resources, resolved for the sample parameters unless a test says otherwise. */
@@ -27,7 +27,7 @@ describe('functions', () => {
 
     it(`${id}: gets every key of the configuration contract`, () => {
       const variables = (props(id).Environment as { Variables: Record<string, string> }).Variables;
-      const contract = [...CONFIG_KEYS, ...Object.keys(awsConfigSchema.shape), 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_LOG_LEVEL'];
+      const contract = [...CONFIG_KEYS, ...AWS_CONFIG_KEYS, 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_LOG_LEVEL'];
       expect(Object.keys(variables).sort()).toEqual(contract.sort());
       expect(variables).toEqual({
         ENVIRONMENT: 'staging',
