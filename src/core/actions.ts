@@ -79,8 +79,11 @@ export type Action =
   /**
    * One atomic, conditional write of the environment record (lock and queue) and deployment records.
    * It fails as a whole when any record changed since it was read: the shell then reloads and decides again.
+   * `reportFirst`: its events report what AWS already did (RunTask answered; the rollout was carried out). They are
+   * published before the commit, which then stores no outbox; only if publishing fails are they stored with it and
+   * published after it, as other events are.
    */
-  | { type: 'commit'; env?: EnvironmentCommit; deployments: DeploymentCommit[] }
+  | { type: 'commit'; env?: EnvironmentCommit; deployments: DeploymentCommit[]; reportFirst?: true }
   /**
    * Publishes the events a commit stored in a deployment's outbox, then clears the outbox (if the record is still at
    * `revision`). Published at least once: a failure leaves them in the outbox for the next invocation that reads it.

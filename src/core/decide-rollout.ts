@@ -160,6 +160,8 @@ export function decideRolloutResult(input: RolloutResultInput, state: Controller
     const options = {
       prior: [...prior, ...failedEvents(d)],
       ...(serviceTaskDefinitionArn !== undefined ? { serviceTaskDefinitionArn } : {}),
+      // The verdict and what the rollout did are facts by now: they go out before the commit records them.
+      reportFirst: true,
     };
     return { decision: 'record', reason, deploymentId: d.id, actions: settle(state, ctx, deployment, end, options) };
   }

@@ -255,7 +255,8 @@ export function decideLaunchResult(input: LaunchResultInput, state: ControllerSt
         at: migrationDeadline(ctx.now, d, ctx),
         ...attemptField(d),
       },
-      ...commitActions(state, undefined, [{ deployment: running, events: recorded.events }]),
+      // `Migration Started` reports RunTask's answer: it goes out before the commit records the task.
+      ...commitActions(state, undefined, [{ deployment: running, events: recorded.events }], { reportFirst: true }),
     ],
   };
 }

@@ -20,3 +20,10 @@ export function published(state: ControllerState, ref: OutboxRef): ControllerSta
   const { outbox: _done, ...rest } = d;
   return { ...state, deployments: { ...state.deployments, [ref.deploymentId]: rest } };
 }
+
+/** Whether the record an outbox reference names still holds that outbox (not when its events were reported before the commit). */
+export function hasOutbox(state: ControllerState, ref: OutboxRef): boolean {
+  if (ref.record === 'environment') return state.env.version === ref.version && state.env.outbox !== undefined;
+  const d = state.deployments[ref.deploymentId];
+  return d !== undefined && d.revision === ref.revision && d.outbox !== undefined;
+}

@@ -16,6 +16,8 @@ export interface SettleOptions {
   serviceTaskDefinitionArn?: string;
   /** Other changes to the environment record made with this end (an operator's unlock). */
   env?: Partial<EnvironmentState>;
+  /** The end's events report a rollout already carried out: published before the commit (`commit.reportFirst`). */
+  reportFirst?: boolean;
 }
 
 /**
@@ -35,7 +37,8 @@ export function settle(
   const before = [...(options.before ?? []), ...(ending.outcome !== 'succeeded' ? haltOf(d, ctx, ending.reason) : [])];
   const succeeded = ending.outcome === 'succeeded' && d.kind === 'migration';
   const holds = state.env.active?.deploymentId === d.id || state.env.queued === d.id;
-  if (!holds && !succeeded && options.env === undefined) return [...before, ...commitActions(state, undefined, [change])];
+  const commitOptions = { reportFirst: options.reportFirst === true };
+  if (!holds && !succeeded && options.env === undefined) return [...before, ...commitActions(state, undefined, [change], commitOptions)];
 
   const env: EnvironmentState = { ...state.env, ...options.env };
   if (env.active?.deploymentId === d.id) delete env.active;
@@ -50,7 +53,7 @@ export function settle(
     });
   }
   const next = handOver(state, env, ctx, d.id, options.serviceTaskDefinitionArn);
-  return [...before, ...commitActions(state, env, [change, ...next.changes]), ...next.after];
+  return [...before, ...commitActions(state, env, [change, ...next.changes], commitOptions), ...next.after];
 }
 
 /**

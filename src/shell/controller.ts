@@ -43,6 +43,8 @@ export function createController(deps: ControllerDeps): Controller {
   const run = async (first: Input): Promise<StepRecord[]> => {
     const steps: StepRecord[] = [];
     const pending: Input[] = [first];
+    // Events this invocation reported before their commit: a decision taken again after a lost race skips them.
+    const reported = new Set<string>();
     // Feedback continues from the state this invocation's commits left; a conflict forces a fresh read.
     let state: ControllerState | undefined;
     while (pending.length > 0) {
@@ -50,7 +52,7 @@ export function createController(deps: ControllerDeps): Controller {
       const done = await retryOnConflict(
         input.kind,
         async (attempt) => {
-          const result = await step(input, attempt === 1 ? state : undefined, deps);
+          const result = await step(input, attempt === 1 ? state : undefined, deps, reported);
           steps.push({ input: input.kind, decision: result.decision });
           return result;
         },
@@ -66,10 +68,15 @@ export function createController(deps: ControllerDeps): Controller {
 }
 
 /** One decision: load (unless the state is known), decide, log one line, execute. */
-async function step(input: Input, known: ControllerState | undefined, deps: ControllerDeps): Promise<Executed & { decision: Decision }> {
+async function step(
+  input: Input,
+  known: ControllerState | undefined,
+  deps: ControllerDeps,
+  reported: Set<string>,
+): Promise<Executed & { decision: Decision }> {
   const { config, ports, log } = deps;
   const refused = deps.role !== undefined ? misrouted(input, deps.role, config.ENVIRONMENT) : undefined;
-  if (refused !== undefined) return carryOut(input, refused, known ?? { env: emptyEnvironment(config.ENVIRONMENT), deployments: {} }, deps);
+  if (refused !== undefined) return carryOut(input, refused, known ?? { env: emptyEnvironment(config.ENVIRONMENT), deployments: {} }, deps, reported);
   let state = known;
   if (state === undefined) {
     try {
@@ -78,11 +85,11 @@ async function step(input: Input, known: ControllerState | undefined, deps: Cont
       // A stored record that does not validate: refused with its key and field, not retried into a crash loop.
       if (!(error instanceof InvalidRecordError)) throw error;
       const refusal = reject(error.message, { environment: config.ENVIRONMENT, reason: error.message, record: error.key });
-      return carryOut(input, refusal, { env: emptyEnvironment(config.ENVIRONMENT), deployments: {} }, deps);
+      return carryOut(input, refusal, { env: emptyEnvironment(config.ENVIRONMENT), deployments: {} }, deps, reported);
     }
   }
   const enriched = await enrich(input, state, ports, config, log);
-  return carryOut(enriched, decide(enriched, state, { config, now: deps.now().toISOString() }), state, deps);
+  return carryOut(enriched, decide(enriched, state, { config, now: deps.now().toISOString() }), state, deps, reported);
 }
 
 async function carryOut(
@@ -90,6 +97,7 @@ async function carryOut(
   decision: Decision,
   state: ControllerState,
   deps: ControllerDeps,
+  reported: Set<string>,
 ): Promise<Executed & { decision: Decision }> {
   deps.log.info(`decision: ${decision.decision}`, {
     deploymentId: decision.deploymentId,
@@ -99,5 +107,5 @@ async function carryOut(
     actions: decision.actions.map((a) => a.type),
   });
   deps.onDecision?.(input, decision);
-  return { decision, ...(await execute(decision.actions, state, deps.ports, deps.log)) };
+  return { decision, ...(await execute(decision.actions, state, deps.ports, deps.log, reported)) };
 }

@@ -1,7 +1,8 @@
 import { type Action, assertNever, type OutboxRef } from '../core/actions.js';
 import { boundDetail } from '../core/bounds.js';
-import type { ServiceRollout, Waiter } from '../core/deployment.js';
-import { evolve, published } from '../core/evolve.js';
+import { outboxEvents, withoutOutbox } from '../core/commit.js';
+import type { PendingEvent, ServiceRollout, Waiter } from '../core/deployment.js';
+import { evolve, hasOutbox, published } from '../core/evolve.js';
 import type { LaunchResultInput, RolloutResultInput } from '../core/inputs.js';
 import type { ControllerState } from '../core/state.js';
 import type { OutgoingEvent, Ports, ScheduledCheck } from '../ports.js';
@@ -15,8 +16,16 @@ export interface Executed {
 
 /**
  * Carries out a decision's actions in order, one case per action. Consecutive events go out in one PutEvents call.
+ * `reported`: the events this invocation reported before their commit (`commit.reportFirst`), by type and
+ * deployment, so a decision taken again after a lost race does not report them twice.
  */
-export async function execute(actions: Action[], start: ControllerState, ports: Ports, log: Log): Promise<Executed> {
+export async function execute(
+  actions: Action[],
+  start: ControllerState,
+  ports: Ports,
+  log: Log,
+  reported: Set<string> = new Set(),
+): Promise<Executed> {
   let state = start;
   const feedback: Executed['feedback'] = [];
   let events: OutgoingEvent[] = [];
@@ -30,13 +39,18 @@ export async function execute(actions: Action[], start: ControllerState, ports: 
   for (const action of actions) {
     if (action.type !== 'putEvent') await flush();
     switch (action.type) {
-      case 'commit':
+      case 'commit': {
+        const written =
+          action.reportFirst === true && (await report(outboxEvents(action), reported, ports, log)) ? withoutOutbox(action) : action;
         await ports.store.commit(
-          action.env !== undefined ? { env: action.env, deployments: action.deployments } : { deployments: action.deployments },
+          written.env !== undefined ? { env: written.env, deployments: written.deployments } : { deployments: written.deployments },
         );
-        state = evolve(state, action);
+        state = evolve(state, written);
         break;
+      }
       case 'publish':
+        // Reported before its commit, which then stored no outbox.
+        if (!hasOutbox(state, action.outbox)) break;
         await publishOutbox(ports, action.outbox, action.events);
         state = published(state, action.outbox);
         break;
@@ -85,6 +99,30 @@ export async function execute(actions: Action[], start: ControllerState, ports: 
   }
   await flush();
   return { state, feedback };
+}
+
+/**
+ * Publishes events that report what AWS already did, before the commit that records them. True when they are out
+ * (or were already, earlier in this invocation); false when publishing failed: the commit then stores them in its
+ * outbox and the `publish` after it tries again, so a failure here loses nothing.
+ */
+async function report(events: PendingEvent[], reported: Set<string>, ports: Ports, log: Log): Promise<boolean> {
+  const key = (e: PendingEvent) => `${e.detailType}\u0000${String(e.detail.deploymentId)}`;
+  const fresh = events.filter((e) => !reported.has(key(e)));
+  if (fresh.length > 0) {
+    try {
+      await ports.bus.put(fresh.map((e) => ({ detailType: e.detailType, detail: e.detail })));
+    } catch (error) {
+      log.warn('events not published before their commit: stored with it and published after it', {
+        deploymentId: fresh[0]?.detail.deploymentId,
+        events: fresh.map((e) => e.detailType),
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return false;
+    }
+  }
+  for (const e of fresh) reported.add(key(e));
+  return true;
 }
 
 /** The check a schedule action asks for, when it is not the first attempt's timeout. */

@@ -106,11 +106,17 @@ describe('faults injected into the AWS calls of the handlers (moto)', () => {
     // On release 0.1.0 (d4221c6) the events were plain putEvent actions after the commit, stored nowhere: the
     // retried push found its deployment running and was ignored ("duplicate delivery"), the retried task event found
     // its deployment ended and was ignored ("already ended"), so Migration Started / Rollout Halted never went out.
+    // Migration Started reports RunTask's answer, so it is published before the commit (1st PutEvents); failing,
+    // it is stored with the commit and published after it (2nd).
+    const putEventsFailsTwice = [
+      { command: 'PutEventsCommand', nth: 1, when: 'before', kind: 'server-error' },
+      { command: 'PutEventsCommand', nth: 2, when: 'before', kind: 'server-error' },
+    ] as const;
 
     it('publishes Migration Started, as stored with the commit, when the launch is retried', async () => {
       // Prepare
       const push = pushEvent({ id: 'f0000000-0000-4000-8000-000000000001', digest: digest(1), tag: 'v2.0.0' });
-      const faulty = handlers({ eventbridge: [{ command: 'PutEventsCommand', nth: 1, when: 'before', kind: 'server-error' }] });
+      const faulty = handlers({ eventbridge: [...putEventsFailsTwice] });
 
       // Act
       await expect(faulty.launch(push, lambdaContext('launch'))).rejects.toThrow(/PutEvents/);
@@ -217,9 +223,15 @@ describe('faults injected into the AWS calls of the handlers (moto)', () => {
     });
 
     it('publishes the ended deployment’s events and resumes the launch when PutEvents failed after the final commit', async () => {
-      // Prepare
+      // Prepare: the success is reported before the final commit (1st PutEvents), then stored with it and published
+      // after it (2nd): both fail.
       const { first, queuedId } = await runningWithQueued();
-      const faulty = handlers({ eventbridge: [{ command: 'PutEventsCommand', nth: 1, when: 'before', kind: 'server-error' }] });
+      const faulty = handlers({
+        eventbridge: [
+          { command: 'PutEventsCommand', nth: 1, when: 'before', kind: 'server-error' },
+          { command: 'PutEventsCommand', nth: 2, when: 'before', kind: 'server-error' },
+        ],
+      });
       const stopped = taskStoppedEvent(first, 0);
 
       // Act
