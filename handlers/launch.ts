@@ -1,3 +1,4 @@
+import { LAUNCHER } from '../src/core/launcher.js';
 import { withIdempotency } from '../src/shell/idempotency.js';
 import { controllerFor, createLambdaRuntime, invoke, type LambdaHandler, type LambdaRuntime } from '../src/shell/lambda.js';
 
@@ -18,7 +19,7 @@ import { controllerFor, createLambdaRuntime, invoke, type LambdaHandler, type La
 const IDEMPOTENCY = { key: '[id, "replay-name"]', expiresAfterSeconds: 48 * 60 * 60 };
 
 export function createLaunchHandler(runtime: LambdaRuntime): LambdaHandler {
-  return withIdempotency(runtime, 'launch', invoke(runtime, controllerFor(runtime, 'launch')), IDEMPOTENCY);
+  return withIdempotency(runtime, 'launch', invoke(runtime, controllerFor(runtime, LAUNCHER)), IDEMPOTENCY);
 }
 
 /** Configuration → ports → idempotency → controller, built once per cold start (a bad configuration fails the init naming every key). */

@@ -1,4 +1,5 @@
 import { cloudWatchLogTail } from '../src/adapters/aws/logs.js';
+import { WATCHER } from '../src/core/watcher.js';
 import { processEnv } from '../src/shell/config.js';
 import {
   buildLambdaRuntime,
@@ -19,7 +20,7 @@ import {
  * (test/aws/controller.test.ts delivers every watcher event twice and checks one rollout).
  */
 export function createWatchHandler(runtime: LambdaRuntime): LambdaHandler {
-  return invoke(runtime, controllerFor(runtime, 'watch'));
+  return invoke(runtime, controllerFor(runtime, WATCHER));
 }
 
 /** Configuration → ports → controller, built once per cold start (a bad configuration fails the init naming every key). */

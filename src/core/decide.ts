@@ -1,45 +1,27 @@
-import { assertNever, type Decision, reject } from './actions.js';
+import { assertNever, type Decision } from './actions.js';
 import type { DecideContext } from './context.js';
-import { decideDeployRequest, decideEcrImageAction, decideRunCommand } from './decide-launch.js';
-import { decideCancel, decideUnlock } from './decide-operator.js';
-import { decideDeploymentState, decideHookState, decideRolloutResult } from './decide-rollout.js';
-import { decideLaunchResult, decideTaskState, decideTimeoutCheck } from './decide-watch.js';
+import { decideCommonInput } from './decide-common.js';
+import { decideLaunchInput } from './decide-launcher.js';
+import { decideWatchInput } from './decide-watcher.js';
 import type { Input } from './inputs.js';
+import { route } from './route.js';
 import type { ControllerState } from './state.js';
 
 /**
  * The controller's whole judgement: an input and what is known now → a decision, its reason, and the
  * actions that carry it out, as plain data. Pure: the same arguments always give the same decision.
+ * Every input is taken (local mode, `explain`); each Lambda function decides only its own (launcher.ts, watcher.ts).
  */
 export function decide(input: Input, state: ControllerState, ctx: DecideContext): Decision {
-  switch (input.kind) {
-    case 'ecr-image-action':
-      return decideEcrImageAction(input, state, ctx);
-    case 'deploy-request':
-      return decideDeployRequest(input, state, ctx);
-    case 'run-command':
-      return decideRunCommand(input, state, ctx);
-    case 'cancel-request':
-      return decideCancel(input, state, ctx);
-    case 'unlock-request':
-      return decideUnlock(input, state, ctx);
-    case 'task-state':
-      return decideTaskState(input, state, ctx);
-    case 'timeout-check':
-      return decideTimeoutCheck(input, state, ctx);
-    case 'launch-result':
-      return decideLaunchResult(input, state, ctx);
-    case 'invalid': {
-      const { reason, eventId, source, detailType } = input;
-      return reject(reason, { environment: ctx.config.ENVIRONMENT, reason, eventId, source, detailType });
-    }
-    case 'hook-state':
-      return decideHookState(input, state, ctx);
-    case 'deployment-state':
-      return decideDeploymentState(input, state, ctx);
-    case 'rollout-result':
-      return decideRolloutResult(input, state, ctx);
+  const routed = route(input);
+  switch (routed.role) {
+    case 'launch':
+      return decideLaunchInput(routed.input, state, ctx);
+    case 'watch':
+      return decideWatchInput(routed.input, state, ctx);
+    case undefined:
+      return decideCommonInput(routed.input, state, ctx);
     default:
-      return assertNever(input);
+      return assertNever(routed);
   }
 }

@@ -5,7 +5,9 @@ import './zod-messages.js';
 
 /**
  * Schemas of every event the controller reads, in the shapes AWS documents (extra fields are allowed). Each is
- * built on its first use (`lazy`), so a cold start pays only for the schemas its first event needs.
+ * built on its first use (`lazy`), so a cold start pays only for the schemas its first event needs. Each `lazy`
+ * call is marked `@__PURE__`, so a bundle that never reads a schema drops it: a Lambda function carries only the
+ * schemas of its own events (launcher.ts, watcher.ts).
  */
 
 export const ECR_SOURCE = 'aws.ecr';
@@ -29,7 +31,7 @@ const id = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
 const optionalId = (max: number) => z.optional(z.string().check(z.maxLength(max)));
 const argv = () => z.array(z.string().check(z.minLength(1), z.maxLength(4096))).check(z.minLength(1), z.maxLength(64));
 
-export const ecrImageActionDetail = lazy(() =>
+export const ecrImageActionDetail = /* @__PURE__ */ lazy(() =>
   z.object({
     'action-type': id(64),
     result: id(64),
@@ -54,7 +56,7 @@ const requestFields = () => ({
   ),
 });
 
-export const deployRequestDetail = lazy(() =>
+export const deployRequestDetail = /* @__PURE__ */ lazy(() =>
   z.object({ ...requestFields(), command: z.optional(argv()), rerun: z.optional(z.boolean()) }).check(
     z.refine((d) => (d.image === undefined) !== (d.taskDefinitionArn === undefined), {
       error: 'expected exactly one of "image" or "taskDefinitionArn"',
@@ -63,7 +65,7 @@ export const deployRequestDetail = lazy(() =>
   ),
 );
 
-export const runCommandDetail = lazy(() =>
+export const runCommandDetail = /* @__PURE__ */ lazy(() =>
   z.object({ ...requestFields(), command: argv() }).check(
     z.refine((d) => d.image === undefined || d.taskDefinitionArn === undefined, {
       error: 'expected at most one of "image" or "taskDefinitionArn"',
@@ -78,7 +80,7 @@ const operatorFields = () => {
   return { environment: text(), requestId, requestedBy };
 };
 
-export const cancelRequestDetail = lazy(() =>
+export const cancelRequestDetail = /* @__PURE__ */ lazy(() =>
   z.object({
     ...operatorFields(),
     deploymentId: z.optional(z.string().check(z.regex(DEPLOYMENT_ID, { error: 'expected a deployment id (YYYYMMDD-HHMMSS-xxxxxxxx)' }))),
@@ -86,7 +88,7 @@ export const cancelRequestDetail = lazy(() =>
   }),
 );
 
-export const unlockRequestDetail = lazy(() => z.object({ ...operatorFields(), reason: text().check(z.maxLength(512)) }));
+export const unlockRequestDetail = /* @__PURE__ */ lazy(() => z.object({ ...operatorFields(), reason: text().check(z.maxLength(512)) }));
 
 const container = () =>
   z.object({
@@ -96,7 +98,7 @@ const container = () =>
     lastStatus: optionalId(64),
   });
 
-export const taskStateDetail = lazy(() =>
+export const taskStateDetail = /* @__PURE__ */ lazy(() =>
   z.object({
     clusterArn: id(2048),
     taskArn: id(2048),
@@ -114,7 +116,7 @@ export const taskStateDetail = lazy(() =>
   }),
 );
 
-export const timeoutCheckDetail = lazy(() =>
+export const timeoutCheckDetail = /* @__PURE__ */ lazy(() =>
   z.object({
     environment: id(128),
     deploymentId: id(256),
@@ -129,7 +131,7 @@ export const timeoutCheckDetail = lazy(() =>
  * The EventBridge envelope, the same fields as Powertools' `EventBridgeSchema`. Declared here rather than
  * imported because that module uses zod's classic API, which keeps all of zod in the Lambda bundles (BENCHMARKS.md).
  */
-export const envelope = lazy(() =>
+export const envelope = /* @__PURE__ */ lazy(() =>
   z.object({
     version: z.string().check(z.maxLength(64)),
     id: z.string().check(z.maxLength(256)),
@@ -170,7 +172,7 @@ const ecsArn = (kind: string) =>
  * A lifecycle hook's state change. It carries no task definition and no `version`: the deployment and its
  * target revision are read with DescribeServiceDeployments / DescribeServiceRevisions.
  */
-export const hookStateDetail = lazy(() =>
+export const hookStateDetail = /* @__PURE__ */ lazy(() =>
   z.object({
     eventType: optionalText(),
     eventName: z.enum(HOOK_EVENT_NAMES),
@@ -186,7 +188,7 @@ export const hookStateDetail = lazy(() =>
 );
 
 /** A service deployment's state change; the service is the event's `resources[0]`, the deployment an `ecs-svc/…` id. */
-export const deploymentStateDetail = lazy(() =>
+export const deploymentStateDetail = /* @__PURE__ */ lazy(() =>
   z.object({
     eventType: id(64),
     eventName: z.enum(DEPLOYMENT_EVENT_NAMES),

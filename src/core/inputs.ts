@@ -122,15 +122,26 @@ export interface RolloutResultInput {
 
 export type OperatorInput = CancelRequestInput | UnlockRequestInput;
 
-export type Input =
-  | TriggerInput
-  | OperatorInput
-  | TaskStateInput
-  | TimeoutCheckInput
-  | InvalidInput
-  | LaunchResultInput
-  | RolloutResultInput
-  | EcsDeploymentInput;
+/** The inputs only the launcher takes (route.ts): what starts, stops or pauses a deployment. */
+export type LaunchInput = TriggerInput | OperatorInput | HookStateInput;
+
+/** The inputs only the watcher takes (route.ts): what a task or a rollout did, and the checks the launcher scheduled. */
+export type WatchInput = TaskStateInput | TimeoutCheckInput | DeploymentStateInput;
+
+/** What either function may see: the feedback it feeds itself, input that does not validate, and the other's events. */
+export type CommonInput = LaunchResultInput | RolloutResultInput | InvalidInput | MisroutedInput;
+
+export type Input = LaunchInput | WatchInput | CommonInput;
+
+/**
+ * An event of the other function, recognised by its source and detail-type alone. A function's parser builds only its
+ * own detail schemas (launcher.ts, watcher.ts), so it cannot read the other's events; it keeps what they are instead,
+ * and deciding on this refuses it exactly as the parsed event is refused (route.ts `misrouted`): same decision, same
+ * reason, same `Event Rejected` detail.
+ */
+export type MisroutedInput =
+  | { kind: 'misrouted'; eventId: string; event: WatchInput['kind']; owner: 'watch'; receiver: 'launch' }
+  | { kind: 'misrouted'; eventId: string; event: LaunchInput['kind']; owner: 'launch'; receiver: 'watch' };
 
 /** An ECS `Hook State Change` event (lifecycle hooks; pause-hook mode acts on PAUSE hooks). */
 export interface HookStateInput {

@@ -60,6 +60,7 @@ export function loadPlan(input: Input, config: Config): LoadPlan {
     case 'deployment-state':
       return { lastSucceeded: true };
     case 'invalid':
+    case 'misrouted':
       return {};
     default:
       return assertNever(input);

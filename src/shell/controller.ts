@@ -4,7 +4,7 @@ import { decide } from '../core/decide.js';
 import type { Input } from '../core/inputs.js';
 import { loadPlan } from '../core/load-plan.js';
 import { parseInput } from '../core/parse.js';
-import { misrouted, type Role } from '../core/route.js';
+import { type Judgement, misrouted, type Role, type RoleCore } from '../core/route.js';
 import { type ControllerState, emptyEnvironment } from '../core/state.js';
 import { InvalidRecordError } from '../errors.js';
 import type { Ports } from '../ports.js';
@@ -39,7 +39,24 @@ export interface Controller {
   run(input: Input): Promise<StepRecord[]>;
 }
 
+/** A controller's dependencies with the parser and decider it runs. */
+type Wired = ControllerDeps & { core: Judgement };
+
+/** A controller that takes every input (local mode, tests): the full `parseInput` and `decide`. */
 export function createController(deps: ControllerDeps): Controller {
+  return wire({ ...deps, core: { parse: parseInput, decide } });
+}
+
+/**
+ * A Lambda function's controller: it parses and decides with that function's core only (`LAUNCHER`, `WATCHER`) and
+ * refuses the other's inputs. A function of its own rather than a default parameter of `createController`, which
+ * would name the full `decide` and `parseInput` and keep every schema and decider in both bundles.
+ */
+export function createRoleController(deps: Omit<ControllerDeps, 'role'>, core: RoleCore): Controller {
+  return wire({ ...deps, role: core.role, core });
+}
+
+function wire(deps: Wired): Controller {
   const run = async (first: Input): Promise<StepRecord[]> => {
     const steps: StepRecord[] = [];
     const pending: Input[] = [first];
@@ -64,19 +81,20 @@ export function createController(deps: ControllerDeps): Controller {
     }
     return steps;
   };
-  return { run, handle: (raw) => run(parseInput(raw, { requestSource: deps.config.EVENT_SOURCE, registry: deps.config.REGISTRY })) };
+  return { run, handle: (raw) => run(deps.core.parse(raw, { requestSource: deps.config.EVENT_SOURCE, registry: deps.config.REGISTRY })) };
 }
 
 /** One decision: load (unless the state is known), decide, log one line, execute. */
 async function step(
   input: Input,
   known: ControllerState | undefined,
-  deps: ControllerDeps,
+  deps: Wired,
   reported: Set<string>,
 ): Promise<Executed & { decision: Decision }> {
   const { config, ports, log } = deps;
   const refused = deps.role !== undefined ? misrouted(input, deps.role, config.ENVIRONMENT) : undefined;
-  if (refused !== undefined) return carryOut(input, refused, known ?? { env: emptyEnvironment(config.ENVIRONMENT), deployments: {} }, deps, reported);
+  if (refused !== undefined)
+    return carryOut(input, refused, known ?? { env: emptyEnvironment(config.ENVIRONMENT), deployments: {} }, deps, reported);
   let state = known;
   if (state === undefined) {
     try {
@@ -89,7 +107,7 @@ async function step(
     }
   }
   const enriched = await enrich(input, state, ports, config, log);
-  return carryOut(enriched, decide(enriched, state, { config, now: deps.now().toISOString() }), state, deps, reported);
+  return carryOut(enriched, deps.core.decide(enriched, state, { config, now: deps.now().toISOString() }), state, deps, reported);
 }
 
 async function carryOut(

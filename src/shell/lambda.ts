@@ -7,10 +7,10 @@ import type { Context } from 'aws-lambda';
 import { type AwsClients, createAwsPorts } from '../adapters/aws/index.js';
 import { ecrRegistry } from '../adapters/aws/registry.js';
 import type { AwsConfig, Config } from '../core/config.js';
-import type { Role } from '../core/route.js';
+import type { RoleCore } from '../core/route.js';
 import type { Logs, Ports, Registry } from '../ports.js';
 import { type EnvSource, lambdaConfigFromEnv, processEnv } from './config.js';
-import { type Controller, createController } from './controller.js';
+import { type Controller, createRoleController } from './controller.js';
 import { createLogger } from './logger.js';
 
 /** What a Lambda handler builds once, at cold start, and reuses for every event. */
@@ -91,10 +91,13 @@ export interface InvocationResult {
 
 export type LambdaHandler = (event: unknown, context: Context) => Promise<InvocationResult>;
 
-/** The controller of one function: it refuses the other function's inputs. */
-export function controllerFor(runtime: LambdaRuntime, role: Role): Controller {
+/**
+ * The controller of one function, with its own parser and decider only (`LAUNCHER` or `WATCHER`): it refuses the
+ * other function's inputs, and its bundle holds none of their schemas and deciders.
+ */
+export function controllerFor(runtime: LambdaRuntime, core: RoleCore): Controller {
   const { config, ports, logger } = runtime;
-  return createController({ config, ports, log: logger, now: () => new Date(), role });
+  return createRoleController({ config, ports, log: logger, now: () => new Date() }, core);
 }
 
 /**

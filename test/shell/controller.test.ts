@@ -4,11 +4,14 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalStore } from '../../src/adapters/local/store.js';
 import type { LaunchRequest } from '../../src/core/actions.js';
+import { LAUNCHER } from '../../src/core/launcher.js';
+import type { RoleCore } from '../../src/core/route.js';
+import { WATCHER } from '../../src/core/watcher.js';
 import { CommitConflictError, TooManyConflictsError, TransientAwsError } from '../../src/errors.js';
 import { LocalLayout } from '../../src/local/layout.js';
 import type { CommitRequest, Ecs, LaunchOutcome, OutgoingEvent, Ports } from '../../src/ports.js';
 import { conflictBackoffMs } from '../../src/shell/conflict-retry.js';
-import { type ControllerDeps, createController } from '../../src/shell/controller.js';
+import { type ControllerDeps, createController, createRoleController } from '../../src/shell/controller.js';
 import { silentLog } from '../../src/shell/logger.js';
 import { fakeEcs } from '../support/fake-ecs.js';
 import { config, sample, TD, withEvent } from '../support/fixtures.js';
@@ -192,6 +195,38 @@ describe('the controller', () => {
       reason: expect.stringContaining('belongs to the watch function, not the launch function'),
     });
     expect(h.events.map((e) => e.detailType)).toEqual(['Event Rejected']);
+  });
+
+  it.each<[string, RoleCore, string, string]>([
+    ['task-stopped-success', LAUNCHER, 'task-state', 'watch'],
+    ['ecr-push', WATCHER, 'ecr-image-action', 'launch'],
+  ])("refuses %s with the receiving function's own core as when it parses every event", async (name, core, kind, owner) => {
+    const full = harness();
+    const fullSteps = await handleEvent(sample(name), { ...full.deps, role: core.role });
+    const h = harness();
+    const steps = await createRoleController(h.deps, core).handle(sample(name));
+
+    const reason = `a "${kind}" event belongs to the ${owner} function, not the ${core.role} function: check the EventBridge rules that target it`;
+    expect(steps.map((s) => s.decision)).toEqual([
+      { decision: 'reject', reason, actions: [expect.objectContaining({ detailType: 'Event Rejected' })] },
+    ]);
+    expect(steps.map((s) => s.decision)).toEqual(fullSteps.map((s) => s.decision));
+    expect(h.events).toEqual([{ detailType: 'Event Rejected', detail: { environment: 'staging', reason, input: kind } }]);
+    expect(h.events).toEqual(full.events);
+    // Refused before anything is read or started.
+    expect(h.launched).toHaveLength(0);
+    expect(await h.store.loadEnvironmentWith('staging', [])).toMatchObject({ env: { version: 0 } });
+  });
+
+  it("takes its own events with the function's own parser and decider", async () => {
+    const h = harness();
+    const launched = await createRoleController(h.deps, LAUNCHER).handle(sample('ecr-push'));
+    expect(launched.map((s) => `${s.input}:${s.decision.decision}`)).toEqual(['ecr-image-action:launch', 'launch-result:record']);
+    const id = launched[0]?.decision.deploymentId as string;
+    const taskArn = `arn:aws:ecs:eu-west-1:123456789012:task/shop-staging/${id.slice(-8)}`;
+    const done = withEvent(sample('task-stopped-success'), { detail: { startedBy: `ecs-migrate/${id}`, taskArn, version: 9 } });
+    const watched = await createRoleController(h.deps, WATCHER).handle(done);
+    expect(watched[0]).toMatchObject({ input: 'task-state', decision: { decision: 'continue' } });
   });
 
   it('refuses, with its key and field, an input whose stored record does not validate', async () => {

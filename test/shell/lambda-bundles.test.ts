@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { lambdaOptions } from '../../infra/esbuild-settings.mjs';
 import { NO_LOG_TAIL, NO_REGISTRY } from '../../src/shell/lambda.js';
 
@@ -26,6 +26,79 @@ async function packagesIn(entryPoint: string): Promise<Set<string>> {
   return new Set(contributing.flatMap((input) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1] ?? []));
 }
 
+/**
+ * The `src/core` modules a handler's bundle holds (those with bytes in the output) and its text. Built with the Lambda
+ * settings but identifiers kept, so the test can name the functions and schemas a module keeps: tree shaking is the
+ * same whatever the identifiers, and a module the other function also uses (decide-watch.ts) is kept only in part.
+ */
+async function coreOf(entryPoint: string): Promise<{ modules: Set<string>; text: string }> {
+  const { metafile, outputFiles } = await esbuild.build({
+    ...lambdaOptions,
+    minify: false,
+    minifyWhitespace: true,
+    minifySyntax: true,
+    absWorkingDir: root,
+    entryPoints: [entryPoint],
+    write: false,
+    outdir: 'out',
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const contributing = Object.values(metafile.outputs).flatMap((output) =>
+    Object.entries(output.inputs).flatMap(([input, { bytesInOutput }]) => (bytesInOutput > 0 ? [input] : [])),
+  );
+  const modules = new Set(contributing.flatMap((input) => /^src\/core\/([a-z-]+)\.ts$/.exec(input)?.[1] ?? []));
+  return { modules, text: outputFiles.map((f) => f.text).join('\n') };
+}
+
+/** The names (functions, schemas) of `names` that `text` declares: `function name(` or `name =` (esbuild may add a digit). */
+function declared(text: string, names: string[]): string[] {
+  return names.filter((name) => new RegExp(`function ${name}\\d*\\(|\\b${name}\\d*=`).test(text));
+}
+
+const LAUNCH_ONLY = {
+  modules: [
+    'launcher',
+    'decide-launcher',
+    'decide-launch',
+    'decide-operator',
+    'request-policy',
+    'command-policy',
+    'admission',
+    'tag-pattern',
+  ],
+  names: [
+    'decideEcrImageAction',
+    'decideDeployRequest',
+    'decideRunCommand',
+    'decideCancel',
+    'decideUnlock',
+    'decideHookState',
+    'parseLaunchEvent',
+    'ecrImageActionDetail',
+    'deployRequestDetail',
+    'runCommandDetail',
+    'cancelRequestDetail',
+    'unlockRequestDetail',
+    'hookStateDetail',
+    'checkCommand',
+  ],
+};
+const WATCH_ONLY = {
+  modules: ['watcher', 'decide-watcher'],
+  names: [
+    'decideTaskState',
+    'decideTimeoutCheck',
+    'decideDeploymentState',
+    'parseWatchEvent',
+    'taskStateDetail',
+    'timeoutCheckDetail',
+    'deploymentStateDetail',
+  ],
+};
+/** Both need these: the feedback each feeds itself (launch-result, rollout-result), and the envelope. */
+const COMMON = { modules: ['decide-common', 'parse-event', 'route'], names: ['decideLaunchResult', 'decideRolloutResult', 'envelope'] };
+
 describe('what each handler bundle carries', () => {
   it('the launcher reads no task logs, so its bundle has no CloudWatch Logs client; the watcher has one', async () => {
     expect(await packagesIn('handlers/launch.ts')).not.toContain('@aws-sdk/client-cloudwatch-logs');
@@ -45,5 +118,38 @@ describe('what each handler bundle carries', () => {
 
   it("the watcher's registry, if asked, says why it resolves nothing", async () => {
     await expect(NO_REGISTRY.resolveDigest('repo', 'v1')).rejects.toThrow(/resolves no image tags/);
+  });
+});
+
+describe("each handler bundle holds only its own function's parsing and deciding", () => {
+  let launcher: Promise<{ modules: Set<string>; text: string }>;
+  let watcher: Promise<{ modules: Set<string>; text: string }>;
+  beforeAll(() => {
+    launcher = coreOf('handlers/launch.ts');
+    watcher = coreOf('handlers/watch.ts');
+  });
+
+  it('neither holds the full parser and decider, which name every event and every decider', async () => {
+    for (const bundle of [await launcher, await watcher]) {
+      expect(bundle.modules).not.toContain('decide');
+      expect(bundle.modules).not.toContain('parse');
+      expect(declared(bundle.text, ['decide', 'parseInput'])).toEqual([]);
+    }
+  });
+
+  it("the launcher has its own deciders and schemas, none of the watcher's", async () => {
+    const { modules, text } = await launcher;
+    expect([...modules]).toEqual(expect.arrayContaining([...LAUNCH_ONLY.modules, ...COMMON.modules]));
+    expect(declared(text, [...LAUNCH_ONLY.names, ...COMMON.names])).toEqual([...LAUNCH_ONLY.names, ...COMMON.names]);
+    expect(WATCH_ONLY.modules.filter((m) => modules.has(m))).toEqual([]);
+    expect(declared(text, WATCH_ONLY.names)).toEqual([]);
+  });
+
+  it("the watcher has its own deciders and schemas, none of the launcher's (nor its request and command policies)", async () => {
+    const { modules, text } = await watcher;
+    expect([...modules]).toEqual(expect.arrayContaining([...WATCH_ONLY.modules, ...COMMON.modules]));
+    expect(declared(text, [...WATCH_ONLY.names, ...COMMON.names])).toEqual([...WATCH_ONLY.names, ...COMMON.names]);
+    expect(LAUNCH_ONLY.modules.filter((m) => modules.has(m))).toEqual([]);
+    expect(declared(text, LAUNCH_ONLY.names)).toEqual([]);
   });
 });
