@@ -126,7 +126,7 @@ const PURPOSES: Record<string, string> = {
   '*:dynamodb:TransactWriteItems':
     'commit: the records under "about" (environment STATE, deployments DEP#…), in one transaction, each conditional on its version',
   '*:dynamodb:PutItem': 'write a record of the deployments table',
-  '*:dynamodb:UpdateItem': 'update a record of the deployments table',
+  '*:dynamodb:UpdateItem': 'update a record of the deployments table (e.g. clear an outbox once its events are out)',
   '*:ecs:DescribeServices': 'read the service: its task definition, network and capacity settings',
   'launcher:ecs:DescribeTaskDefinition': "read the service's task definition, the base of the migration's revision",
   'watcher:ecs:DescribeTaskDefinition': "log tail: find the task's awslogs group and stream prefix",
@@ -137,7 +137,8 @@ const PURPOSES: Record<string, string> = {
   '*:ecs:StopTask': 'stop the migration task',
   '*:scheduler:CreateSchedule': 'one-shot timeout check for the migration (deletes itself after it runs)',
   '*:scheduler:DeleteSchedule': 'cancel the timeout check',
-  '*:events:PutEvents': 'publish the outcome events',
+  '*:events:PutEvents':
+    'publish the outcome events (those reporting what AWS did go out just before the commit that records them, so no outbox is left to clear)',
   '*:logs:GetLogEvents': 'log tail: the last lines of the migration',
   '*:logs:FilterLogEvents': 'log tail: the last lines of the migration',
 };
