@@ -1,6 +1,6 @@
-import { LAUNCHER } from '../src/core/launcher.js';
 import { withIdempotency } from '../src/shell/idempotency.js';
 import { controllerFor, createLambdaRuntime, invoke, type LambdaHandler, type LambdaRuntime } from '../src/shell/lambda.js';
+import { LAUNCH_FUNCTION } from '../src/shell/launch-function.js';
 
 /**
  * The launcher: ECR pushes, deploy-requests, run-commands and operator requests (and their EventBridge replays).
@@ -19,7 +19,7 @@ import { controllerFor, createLambdaRuntime, invoke, type LambdaHandler, type La
 const IDEMPOTENCY = { key: '[id, "replay-name"]', expiresAfterSeconds: 48 * 60 * 60 };
 
 export function createLaunchHandler(runtime: LambdaRuntime): LambdaHandler {
-  return withIdempotency(runtime, 'launch', invoke(runtime, controllerFor(runtime, LAUNCHER)), IDEMPOTENCY);
+  return withIdempotency(runtime, 'launch', invoke(runtime, controllerFor(runtime, LAUNCH_FUNCTION)), IDEMPOTENCY);
 }
 
 /** Configuration → ports → idempotency → controller, built once per cold start (a bad configuration fails the init naming every key). */

@@ -1,5 +1,4 @@
 import { cloudWatchLogTail } from '../src/adapters/aws/logs.js';
-import { WATCHER } from '../src/core/watcher.js';
 import { processEnv } from '../src/shell/config.js';
 import {
   buildLambdaRuntime,
@@ -10,6 +9,7 @@ import {
   type LambdaRuntime,
   NO_REGISTRY,
 } from '../src/shell/lambda.js';
+import { WATCH_FUNCTION } from '../src/shell/watch-function.js';
 
 /**
  * The watcher: ECS `Task State Change` events of tasks ecs-migrate started, and the one-shot timeout checks.
@@ -20,7 +20,7 @@ import {
  * (test/aws/controller.test.ts delivers every watcher event twice and checks one rollout).
  */
 export function createWatchHandler(runtime: LambdaRuntime): LambdaHandler {
-  return invoke(runtime, controllerFor(runtime, WATCHER));
+  return invoke(runtime, controllerFor(runtime, WATCH_FUNCTION));
 }
 
 /** Configuration → ports → controller, built once per cold start (a bad configuration fails the init naming every key). */

@@ -10,7 +10,7 @@ import { InvalidRecordError } from '../errors.js';
 import type { Ports } from '../ports.js';
 import { retryOnConflict } from './conflict-retry.js';
 import { type Executed, execute } from './execute.js';
-import { enrich, loadState } from './load-state.js';
+import { type Enrich, enrich, loadState } from './load-state.js';
 import type { Log } from './logger.js';
 
 export interface ControllerDeps {
@@ -39,21 +39,31 @@ export interface Controller {
   run(input: Input): Promise<StepRecord[]>;
 }
 
-/** A controller's dependencies with the parser and decider it runs. */
-type Wired = ControllerDeps & { core: Judgement };
+/**
+ * What one Lambda function runs (`LAUNCH_FUNCTION` in launch-function.ts, `WATCH_FUNCTION` in watch-function.ts):
+ * its core (parser and decider) and how it completes its inputs from AWS. Each in a file of its own, so a bundle
+ * holds only its function's.
+ */
+export interface LambdaFunction {
+  core: RoleCore;
+  enrich: Enrich;
+}
+
+/** A controller's dependencies with the parser and decider it runs, and how it completes an input from AWS. */
+type Wired = ControllerDeps & { core: Judgement; enrich: Enrich };
 
 /** A controller that takes every input (local mode, tests): the full `parseInput` and `decide`. */
 export function createController(deps: ControllerDeps): Controller {
-  return wire({ ...deps, core: { parse: parseInput, decide } });
+  return wire({ ...deps, core: { parse: parseInput, decide }, enrich });
 }
 
 /**
- * A Lambda function's controller: it parses and decides with that function's core only (`LAUNCHER`, `WATCHER`) and
- * refuses the other's inputs. A function of its own rather than a default parameter of `createController`, which
+ * A Lambda function's controller: it parses, completes and decides with that function's code only (`LAUNCH_FUNCTION`,
+ * `WATCH_FUNCTION`) and refuses the other's inputs. A function of its own rather than a default parameter of `createController`, which
  * would name the full `decide` and `parseInput` and keep every schema and decider in both bundles.
  */
-export function createRoleController(deps: Omit<ControllerDeps, 'role'>, core: RoleCore): Controller {
-  return wire({ ...deps, role: core.role, core });
+export function createRoleController(deps: Omit<ControllerDeps, 'role'>, fn: LambdaFunction): Controller {
+  return wire({ ...deps, role: fn.core.role, core: fn.core, enrich: fn.enrich });
 }
 
 function wire(deps: Wired): Controller {
@@ -106,7 +116,7 @@ async function step(
       return carryOut(input, refusal, { env: emptyEnvironment(config.ENVIRONMENT), deployments: {} }, deps, reported);
     }
   }
-  const enriched = await enrich(input, state, ports, config, log);
+  const enriched = await deps.enrich(input, state, ports, config, log);
   return carryOut(enriched, deps.core.decide(enriched, state, { config, now: deps.now().toISOString() }), state, deps, reported);
 }
 

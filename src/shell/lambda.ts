@@ -4,13 +4,14 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { Context } from 'aws-lambda';
+import type { ServiceDeploymentReads } from '../adapters/aws/ecs.js';
+import { serviceDeploymentReads } from '../adapters/aws/ecs-deployments.js';
 import { type AwsClients, createAwsPorts } from '../adapters/aws/index.js';
 import { ecrRegistry } from '../adapters/aws/registry.js';
 import type { AwsConfig, Config } from '../core/config.js';
-import type { RoleCore } from '../core/route.js';
 import type { Logs, Ports, Registry } from '../ports.js';
 import { type EnvSource, lambdaConfigFromEnv, processEnv } from './config.js';
-import { type Controller, createRoleController } from './controller.js';
+import { type Controller, createRoleController, type LambdaFunction } from './controller.js';
 import { createLogger } from './logger.js';
 
 /** What a Lambda handler builds once, at cold start, and reuses for every event. */
@@ -55,6 +56,8 @@ export const NO_REGISTRY: Registry = {
 export interface RuntimeAdapters {
   logs: (clients: AwsClients) => Logs;
   registry: (config: Config, clients: AwsClients) => Registry;
+  /** The launcher's reads of paused deployments (pause-hook mode); the watcher has none. */
+  serviceDeployments?: (clients: AwsClients) => ServiceDeploymentReads;
 }
 
 /**
@@ -67,13 +70,17 @@ export function buildLambdaRuntime(env: EnvSource, clients: AwsClients, adapters
     config,
     aws,
     clients,
-    ports: createAwsPorts(config, aws, clients, adapters.logs(clients), adapters.registry(config, clients)),
+    ports: createAwsPorts(config, aws, clients, {
+      logs: adapters.logs(clients),
+      registry: adapters.registry(config, clients),
+      ...(adapters.serviceDeployments !== undefined ? { serviceDeployments: adapters.serviceDeployments(clients) } : {}),
+    }),
     logger: createLogger({ environment: config.ENVIRONMENT }),
   };
 }
 
 /**
- * The launcher's runtime by default: the ECR registry and no log tail (`logs` may give one, as tests do).
+ * The launcher's runtime by default: the ECR registry, the service-deployment reads and no log tail (`logs` may give one, as tests do).
  * The watcher calls `buildLambdaRuntime` instead, so this function, and the ECR client it names, stay out of its bundle.
  */
 export function createLambdaRuntime(
@@ -81,7 +88,7 @@ export function createLambdaRuntime(
   clients: AwsClients = createClients(),
   logs: (clients: AwsClients) => Logs = () => NO_LOG_TAIL,
 ): LambdaRuntime {
-  return buildLambdaRuntime(env, clients, { logs, registry: ecrRegistry });
+  return buildLambdaRuntime(env, clients, { logs, registry: ecrRegistry, serviceDeployments: (c) => serviceDeploymentReads(c.ecs) });
 }
 
 /** What an invocation returns (and the idempotency record keeps): one line per decision taken. */
@@ -92,12 +99,12 @@ export interface InvocationResult {
 export type LambdaHandler = (event: unknown, context: Context) => Promise<InvocationResult>;
 
 /**
- * The controller of one function, with its own parser and decider only (`LAUNCHER` or `WATCHER`): it refuses the
+ * The controller of one function, with its own code only (`LAUNCH_FUNCTION` or `WATCH_FUNCTION`): it refuses the
  * other function's inputs, and its bundle holds none of their schemas and deciders.
  */
-export function controllerFor(runtime: LambdaRuntime, core: RoleCore): Controller {
+export function controllerFor(runtime: LambdaRuntime, fn: LambdaFunction): Controller {
   const { config, ports, logger } = runtime;
-  return createRoleController({ config, ports, log: logger, now: () => new Date() }, core);
+  return createRoleController({ config, ports, log: logger, now: () => new Date() }, fn);
 }
 
 /**

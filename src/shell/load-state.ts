@@ -64,9 +64,21 @@ export async function loadState(plan: LoadPlan, ports: Ports, config: Config, lo
   return state;
 }
 
-/** Adds what the event itself lacks: the migration container's exit code from DescribeTasks, and the log tail of a failure. */
-export async function enrich(input: Input, state: ControllerState, ports: Ports, config: Config, log: Log): Promise<Input> {
-  if (input.kind === 'deploy-request' || input.kind === 'run-command') return resolveRequestImage(input, ports.registry, config);
+/** Adds to an input what the event itself lacks, from AWS: one per function (`enrichLaunchInput`, `enrichWatchInput`). */
+export type Enrich = (input: Input, state: ControllerState, ports: Ports, config: Config, log: Log) => Promise<Input>;
+
+/** Any function's input (local mode, tests). */
+export const enrich: Enrich = (input, state, ports, config, log) =>
+  input.kind === 'deploy-request' || input.kind === 'run-command'
+    ? enrichLaunchInput(input, state, ports, config, log)
+    : enrichWatchInput(input, state, ports, config, log);
+
+/** The launcher's inputs: a request's image tag resolved to its digest and push time. */
+export const enrichLaunchInput: Enrich = async (input, _state, ports, config) =>
+  input.kind === 'deploy-request' || input.kind === 'run-command' ? resolveRequestImage(input, ports.registry, config) : input;
+
+/** The watcher's inputs: the migration container's exit code from DescribeTasks, and the log tail of a failure. */
+export const enrichWatchInput: Enrich = async (input, state, ports, config, log) => {
   let enriched = input;
   const describe = containersToDescribe(input, state, config);
   if (describe !== undefined && enriched.kind === 'task-state') {
@@ -76,7 +88,7 @@ export async function enrich(input: Input, state: ControllerState, ports: Ports,
   const ref = logTailToRead(enriched, state, config);
   if (ref === undefined || (enriched.kind !== 'task-state' && enriched.kind !== 'timeout-check')) return enriched;
   return { ...enriched, logTail: await tail(ports, { ...ref, container: config.CONTAINER }, log, config) };
-}
+};
 
 /**
  * A missing or unreadable log must not block the decision: say so in the tail instead. The tail is redacted

@@ -18,6 +18,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AwsEcs, DEPLOYMENT_TAG } from '../../src/adapters/aws/ecs.js';
+import { serviceDeploymentReads } from '../../src/adapters/aws/ecs-deployments.js';
 import { EcsMigrateError, TransientAwsError } from '../../src/errors.js';
 import { ACCOUNT, REGION, TD } from '../support/fixtures.js';
 
@@ -67,7 +68,12 @@ describe('AwsEcs service deployments (pause-hook mode)', () => {
   let adapter: AwsEcs;
 
   beforeEach(() => {
-    adapter = new AwsEcs(client, { cluster: CLUSTER, service: 'shop-api', container: 'app' });
+    adapter = new AwsEcs(client, {
+      cluster: CLUSTER,
+      service: 'shop-api',
+      container: 'app',
+      serviceDeployments: serviceDeploymentReads(client),
+    });
     ecs.reset();
   });
 

@@ -2,6 +2,7 @@ import { CreateServiceCommand, DescribeTasksCommand, RegisterTaskDefinitionComma
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AwsEcs } from '../../src/adapters/aws/ecs.js';
+import { serviceDeploymentReads } from '../../src/adapters/aws/ecs-deployments.js';
 import { DynamoDbStore } from '../../src/adapters/aws/store.js';
 import type { InvocationResult } from '../../src/shell/lambda.js';
 import { type EmulatedEvent, emitDeploymentState, type PausedDeployment, pauseDeployment, timeOutHook } from '../support/pause-hooks.js';
@@ -67,7 +68,7 @@ describe('pause-hook mode: launcher and watcher on AWS (moto)', () => {
     launch = (await import('../../handlers/launch.js')).handler;
     watch = (await import('../../handlers/watch.js')).handler;
     c = testClients();
-    ecs = new AwsEcs(c.ecs, { cluster: CLUSTER, service: WEB, container: CONTAINER });
+    ecs = new AwsEcs(c.ecs, { cluster: CLUSTER, service: WEB, container: CONTAINER, serviceDeployments: serviceDeploymentReads(c.ecs) });
   });
 
   afterAll(() => {

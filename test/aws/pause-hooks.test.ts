@@ -11,6 +11,7 @@ import { PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AwsEcs } from '../../src/adapters/aws/ecs.js';
+import { serviceDeploymentReads } from '../../src/adapters/aws/ecs-deployments.js';
 import { parseInput } from '../../src/core/parse.js';
 import { emitDeploymentState, pauseDeployment, timeOutHook } from '../support/pause-hooks.js';
 import {
@@ -59,7 +60,12 @@ describe('moto pause-hook extension', () => {
     await resetMoto();
     c = testClients();
     stack = await createStack(c);
-    adapter = new AwsEcs(c.ecs, { cluster: CLUSTER, service: WEB, container: CONTAINER });
+    adapter = new AwsEcs(c.ecs, {
+      cluster: CLUSTER,
+      service: WEB,
+      container: CONTAINER,
+      serviceDeployments: serviceDeploymentReads(c.ecs),
+    });
     const registered = await c.ecs.send(
       new RegisterTaskDefinitionCommand({
         family: FAMILY,

@@ -4,15 +4,14 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalStore } from '../../src/adapters/local/store.js';
 import type { LaunchRequest } from '../../src/core/actions.js';
-import { LAUNCHER } from '../../src/core/launcher.js';
-import type { RoleCore } from '../../src/core/route.js';
-import { WATCHER } from '../../src/core/watcher.js';
 import { CommitConflictError, TooManyConflictsError, TransientAwsError } from '../../src/errors.js';
 import { LocalLayout } from '../../src/local/layout.js';
 import type { CommitRequest, Ecs, LaunchOutcome, OutgoingEvent, Ports } from '../../src/ports.js';
 import { conflictBackoffMs } from '../../src/shell/conflict-retry.js';
-import { type ControllerDeps, createController, createRoleController } from '../../src/shell/controller.js';
+import { type ControllerDeps, createController, createRoleController, type LambdaFunction } from '../../src/shell/controller.js';
+import { LAUNCH_FUNCTION } from '../../src/shell/launch-function.js';
 import { silentLog } from '../../src/shell/logger.js';
+import { WATCH_FUNCTION } from '../../src/shell/watch-function.js';
 import { fakeEcs } from '../support/fake-ecs.js';
 import { config, sample, TD, withEvent } from '../support/fixtures.js';
 
@@ -197,16 +196,16 @@ describe('the controller', () => {
     expect(h.events.map((e) => e.detailType)).toEqual(['Event Rejected']);
   });
 
-  it.each<[string, RoleCore, string, string]>([
-    ['task-stopped-success', LAUNCHER, 'task-state', 'watch'],
-    ['ecr-push', WATCHER, 'ecr-image-action', 'launch'],
-  ])("refuses %s with the receiving function's own core as when it parses every event", async (name, core, kind, owner) => {
+  it.each<[string, LambdaFunction, string, string]>([
+    ['task-stopped-success', LAUNCH_FUNCTION, 'task-state', 'watch'],
+    ['ecr-push', WATCH_FUNCTION, 'ecr-image-action', 'launch'],
+  ])("refuses %s with the receiving function's own core as when it parses every event", async (name, fn, kind, owner) => {
     const full = harness();
-    const fullSteps = await handleEvent(sample(name), { ...full.deps, role: core.role });
+    const fullSteps = await handleEvent(sample(name), { ...full.deps, role: fn.core.role });
     const h = harness();
-    const steps = await createRoleController(h.deps, core).handle(sample(name));
+    const steps = await createRoleController(h.deps, fn).handle(sample(name));
 
-    const reason = `a "${kind}" event belongs to the ${owner} function, not the ${core.role} function: check the EventBridge rules that target it`;
+    const reason = `a "${kind}" event belongs to the ${owner} function, not the ${fn.core.role} function: check the EventBridge rules that target it`;
     expect(steps.map((s) => s.decision)).toEqual([
       { decision: 'reject', reason, actions: [expect.objectContaining({ detailType: 'Event Rejected' })] },
     ]);
@@ -220,12 +219,12 @@ describe('the controller', () => {
 
   it("takes its own events with the function's own parser and decider", async () => {
     const h = harness();
-    const launched = await createRoleController(h.deps, LAUNCHER).handle(sample('ecr-push'));
+    const launched = await createRoleController(h.deps, LAUNCH_FUNCTION).handle(sample('ecr-push'));
     expect(launched.map((s) => `${s.input}:${s.decision.decision}`)).toEqual(['ecr-image-action:launch', 'launch-result:record']);
     const id = launched[0]?.decision.deploymentId as string;
     const taskArn = `arn:aws:ecs:eu-west-1:123456789012:task/shop-staging/${id.slice(-8)}`;
     const done = withEvent(sample('task-stopped-success'), { detail: { startedBy: `ecs-migrate/${id}`, taskArn, version: 9 } });
-    const watched = await createRoleController(h.deps, WATCHER).handle(done);
+    const watched = await createRoleController(h.deps, WATCH_FUNCTION).handle(done);
     expect(watched[0]).toMatchObject({ input: 'task-state', decision: { decision: 'continue' } });
   });
 

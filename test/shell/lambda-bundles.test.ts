@@ -1,7 +1,9 @@
 import { join } from 'node:path';
+import { ECSClient } from '@aws-sdk/client-ecs';
 import * as esbuild from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { lambdaOptions } from '../../infra/esbuild-settings.mjs';
+import { AwsEcs } from '../../src/adapters/aws/ecs.js';
 import { NO_LOG_TAIL, NO_REGISTRY } from '../../src/shell/lambda.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -82,6 +84,8 @@ const LAUNCH_ONLY = {
     'unlockRequestDetail',
     'hookStateDetail',
     'checkCommand',
+    // Completing a request: its image tag resolved (src/shell/load-state.ts enrichLaunchInput).
+    'resolveRequestImage',
   ],
 };
 const WATCH_ONLY = {
@@ -94,6 +98,9 @@ const WATCH_ONLY = {
     'taskStateDetail',
     'timeoutCheckDetail',
     'deploymentStateDetail',
+    // Completing a task event: DescribeTasks and the log tail (src/shell/load-state.ts enrichWatchInput).
+    'containersToDescribe',
+    'logTailToRead',
   ],
 };
 /** Both need these: the feedback each feeds itself (launch-result, rollout-result), and the envelope. */
@@ -151,5 +158,17 @@ describe("each handler bundle holds only its own function's parsing and deciding
     expect(declared(text, [...WATCH_ONLY.names, ...COMMON.names])).toEqual([...WATCH_ONLY.names, ...COMMON.names]);
     expect(LAUNCH_ONLY.modules.filter((m) => modules.has(m))).toEqual([]);
     expect(declared(text, LAUNCH_ONLY.names)).toEqual([]);
+  });
+
+  it('only the launcher reads paused service deployments (hook events): the watcher has no such request or shape', async () => {
+    expect((await launcher).text).toMatch(/DescribeServiceDeployments/);
+    expect((await launcher).text).toMatch(/DescribeServiceRevisions/);
+    expect((await watcher).text).not.toMatch(/DescribeServiceDeployments|DescribeServiceRevisions/);
+  });
+
+  it("the watcher's ECS adapter, asked for a service deployment anyway, says whose reads they are", async () => {
+    const ecs = new AwsEcs(new ECSClient({ region: 'eu-west-1' }), { cluster: 'c', service: 's', container: 'app' });
+    await expect(ecs.describeServiceDeployment('arn:sd')).rejects.toThrow(/hook events belong to the launcher/);
+    await expect(ecs.describeServiceRevision('arn:sr')).rejects.toThrow(/hook events belong to the launcher/);
   });
 });

@@ -26,6 +26,7 @@ import type {
 } from '../../core/service-deployment.js';
 import { EcsMigrateError } from '../../errors.js';
 import { awsErrorInfo, awsFailure, classifyAwsError, describeAwsError } from './aws-error.js';
+import type { ServiceDeploymentReads } from './ecs.js';
 
 /**
  * ECS service deployments, service revisions and PAUSE hooks (pause-hook mode), and the several-service
@@ -35,6 +36,14 @@ import { awsErrorInfo, awsFailure, classifyAwsError, describeAwsError } from './
 /** ECS allows 50 tags per resource; DescribeServices takes 10 services per call. */
 const TAGS_MAX = 50;
 const SERVICES_PER_CALL = 10;
+
+/** The reads of service deployments and revisions the launcher gives its `AwsEcs` (pause-hook mode's hook events). */
+export function serviceDeploymentReads(client: ECSClient): ServiceDeploymentReads {
+  return {
+    describeServiceDeployment: (arn) => describeServiceDeployment(client, arn),
+    describeServiceRevision: (arn) => describeServiceRevision(client, arn),
+  };
+}
 
 /** DescribeServiceDeployments of one deployment; undefined when ECS reports it MISSING. */
 export async function describeServiceDeployment(client: ECSClient, arn: string): Promise<ServiceDeploymentInfo | undefined> {

@@ -35,7 +35,7 @@ import { ContainerNotFoundError, PermanentAwsError, ServiceNotFoundError } from 
 import type { Ecs, LaunchOutcome } from '../../ports.js';
 import { awsErrorInfo, awsFailure, classifyAwsError, describeAwsError } from './aws-error.js';
 import { awslogsLocation } from './awslogs.js';
-import { answerHook, describeServiceDeployment, describeServiceRevision, rollOutImage } from './ecs-deployments.js';
+import { answerHook, rollOutImage } from './ecs-deployments.js';
 import { findTaggedRevision } from './tagged-revision.js';
 
 export interface AwsEcsOptions {
@@ -48,7 +48,23 @@ export interface AwsEcsOptions {
    * image is in it (web server and jobs from one image), not only CONTAINER. Without it, only CONTAINER moves.
    */
   repository?: string;
+  /**
+   * Reads of a paused ECS deployment and its target revision (pause-hook mode): only the launcher hears hook
+   * events, so only it is given them (`serviceDeploymentReads`); without them those reads say whose they are.
+   * Kept out of the watcher's bundle, with their SDK shapes.
+   */
+  serviceDeployments?: ServiceDeploymentReads;
 }
+
+/** The `Ecs` port's reads of service deployments and revisions. */
+export type ServiceDeploymentReads = Pick<Ecs, 'describeServiceDeployment' | 'describeServiceRevision'>;
+
+/** For a function that hears no hook events (the watcher): asked anyway, the reads say why they fail. */
+const NO_SERVICE_DEPLOYMENT_READS: ServiceDeploymentReads = {
+  describeServiceDeployment: () =>
+    Promise.reject(new Error('this function reads no service deployments: hook events belong to the launcher')),
+  describeServiceRevision: () => Promise.reject(new Error('this function reads no service revisions: hook events belong to the launcher')),
+};
 
 /** Tag on every task definition revision ecs-migrate registers, naming the deployment that made it. */
 export const DEPLOYMENT_TAG = 'ecs-migrate:deployment';
@@ -266,11 +282,11 @@ export class AwsEcs implements Ecs {
   }
 
   describeServiceDeployment(serviceDeploymentArn: string): Promise<ServiceDeploymentInfo | undefined> {
-    return describeServiceDeployment(this.client, serviceDeploymentArn);
+    return (this.options.serviceDeployments ?? NO_SERVICE_DEPLOYMENT_READS).describeServiceDeployment(serviceDeploymentArn);
   }
 
   describeServiceRevision(serviceRevisionArn: string): Promise<ServiceRevisionInfo | undefined> {
-    return describeServiceRevision(this.client, serviceRevisionArn);
+    return (this.options.serviceDeployments ?? NO_SERVICE_DEPLOYMENT_READS).describeServiceRevision(serviceRevisionArn);
   }
 
   answerHook(answer: HookAnswer): Promise<HookAnswerOutcome> {

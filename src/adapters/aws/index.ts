@@ -6,7 +6,7 @@ import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { AwsConfig, Config } from '../../core/config.js';
 import type { Logs, Ports, Registry } from '../../ports.js';
 import { EventBridgeBus } from './bus.js';
-import { AwsEcs } from './ecs.js';
+import { AwsEcs, type ServiceDeploymentReads } from './ecs.js';
 import { EventBridgeScheduler } from './scheduler.js';
 import { DynamoDbStore } from './store.js';
 
@@ -20,18 +20,29 @@ export interface AwsClients {
   ecr?: ECRClient;
 }
 
+/** What only one of the two functions uses, built by that function's handler (see `createAwsPorts`). */
+export interface FunctionAdapters {
+  logs: Logs;
+  registry: Registry;
+  /** The launcher's reads of paused deployments (`serviceDeploymentReads` in ./ecs-deployments.ts). */
+  serviceDeployments?: ServiceDeploymentReads;
+}
+
 /**
- * Every port on AWS, for one environment. The log tail and the registry are given, not built here: only the
- * watcher reads task logs and only the launcher resolves tags, so each bundle carries only its own client
- * (CloudWatch Logs: `cloudWatchLogTail` in ./logs.ts; ECR: `ecrRegistry` in ./registry.ts).
+ * Every port on AWS, for one environment. The log tail, the registry and the service-deployment reads are given,
+ * not built here: only the watcher reads task logs, only the launcher resolves tags and hears hook events, so each
+ * bundle carries only its own client and SDK shapes (CloudWatch Logs: `cloudWatchLogTail` in ./logs.ts; ECR:
+ * `ecrRegistry` in ./registry.ts; DescribeServiceDeployments/Revisions: `serviceDeploymentReads`).
  */
-export function createAwsPorts(config: Config, awsConfig: AwsConfig, clients: AwsClients, logs: Logs, registry: Registry): Ports {
+export function createAwsPorts(config: Config, awsConfig: AwsConfig, clients: AwsClients, own: FunctionAdapters): Ports {
+  const { logs, registry, serviceDeployments } = own;
   return {
     ecs: new AwsEcs(clients.ecs, {
       cluster: config.CLUSTER,
       service: config.SERVICE,
       container: config.CONTAINER,
       repository: config.REPOSITORY,
+      ...(serviceDeployments !== undefined ? { serviceDeployments } : {}),
     }),
     bus: new EventBridgeBus(clients.eventbridge, { bus: awsConfig.EVENT_BUS, source: config.EVENT_SOURCE }),
     store: new DynamoDbStore(clients.dynamodb, { table: awsConfig.DEPLOYMENTS_TABLE, environment: config.ENVIRONMENT }),
