@@ -1,11 +1,11 @@
-import type { Store } from '../src/ports.js';
+import type { DeploymentHistory } from '../src/ports.js';
 import { type DeploymentView, type LogLocation, viewOf } from './deployment-view.js';
 import { formatDuration } from './durations.js';
 import type { LogLine } from './task-logs.js';
 
 /** How `--wait` reads: the deployment records only (never ECS), plus the task's log once it is known. */
 export interface FollowDeps {
-  store: Store;
+  store: DeploymentHistory;
   environment: string;
   /** The request's id: its deployment is the one whose trigger carries it. */
   requestId: string;

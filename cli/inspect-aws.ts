@@ -1,5 +1,5 @@
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
-import { DynamoDbStore } from '../src/adapters/aws/store.js';
+import { DynamoDbHistoryStore } from '../src/adapters/aws/history-store.js';
 import { type AwsClients, awsClients } from './aws-clients.js';
 import { clientConfig } from './aws-context.js';
 import { type DeploymentView, logLocationOf, viewOf } from './deployment-view.js';
@@ -13,11 +13,11 @@ import { filterEvents, TaskLogFollower } from './task-logs.js';
 
 type Values = TargetValues & { profile?: string | undefined; region?: string | undefined; json: boolean; follow: boolean };
 
-async function open(values: Values): Promise<{ target: Target; store: DynamoDbStore; clients: AwsClients }> {
+async function open(values: Values): Promise<{ target: Target; store: DynamoDbHistoryStore; clients: AwsClients }> {
   const clients = awsClients(clientConfig(values));
   await clients.region();
   const target = await resolveTarget(values, () => clients.cloudFormation());
-  const store = new DynamoDbStore(await clients.dynamodb(), { table: tableOf(target), environment: target.environment });
+  const store = new DynamoDbHistoryStore(await clients.dynamodb(), { table: tableOf(target), environment: target.environment });
   return { target, store, clients };
 }
 

@@ -6,7 +6,7 @@ import { readJson } from '../src/adapters/local/json-file.js';
 import { LocalStore } from '../src/adapters/local/store.js';
 import { type Deployment, statusOf, taskOf } from '../src/core/deployment.js';
 import { LocalLayout } from '../src/local/layout.js';
-import type { Store } from '../src/ports.js';
+import type { DeploymentHistory } from '../src/ports.js';
 import { AWS_OPTIONS } from './aws-context.js';
 import { deploymentSummary, dim, logTailLines, statusText } from './format.js';
 import { CliUsageError } from './local-config.js';
@@ -29,7 +29,7 @@ const onAws = (values: { stack?: string | undefined; table?: string | undefined 
 async function open(values: {
   environment?: string | undefined;
   'state-dir': string;
-}): Promise<{ environment: string; store: Store; layout: LocalLayout }> {
+}): Promise<{ environment: string; store: DeploymentHistory; layout: LocalLayout }> {
   const root = resolve(values['state-dir']);
   let environment = values.environment;
   if (environment === undefined) {

@@ -36,8 +36,8 @@ export async function waitForVerdict(o: {
   clients: AwsClients;
   deps: WaitDeps;
 }): Promise<number> {
-  const { DynamoDbStore } = await import('../src/adapters/aws/store.js');
-  const store = new DynamoDbStore(await o.clients.dynamodb(), { table: o.table, environment: o.target.environment });
+  const { DynamoDbHistoryStore } = await import('../src/adapters/aws/history-store.js');
+  const store = new DynamoDbHistoryStore(await o.clients.dynamodb(), { table: o.table, environment: o.target.environment });
   const started = o.deps.now();
   // Ctrl-C stops the waiting, not the deployment: say so, with the exit code of an interrupted command.
   const interrupted = () => {

@@ -79,7 +79,15 @@ export interface Store {
    * still at the version or revision written (a newer write carries its own outbox). Idempotent.
    */
   clearOutbox(ref: OutboxRef): Promise<void>;
-  /** Newest first. */
+}
+
+/**
+ * The CLI's store (status, history, `--wait`): the controller's store plus the history listing. The Lambda
+ * functions never list history, so `Ports` holds a `Store` and their bundles carry neither the method nor the
+ * DynamoDB Query command's shapes.
+ */
+export interface DeploymentHistory extends Store {
+  /** Newest first, at most `limit`. */
   listDeployments(environment: string, limit: number): Promise<Deployment[]>;
 }
 

@@ -11,14 +11,19 @@ import {
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { DynamoDbHistoryStore } from '../../src/adapters/aws/history-store.js';
 import { DynamoDbStore } from '../../src/adapters/aws/store.js';
 import type { Deployment, Launching } from '../../src/core/deployment.js';
 import { encodeDeployment } from '../../src/core/records.js';
 import type { EnvironmentState } from '../../src/core/state.js';
-import { CommitConflictError, TransientAwsError } from '../../src/errors.js';
+import { CommitConflictError, InvalidRecordError, TransientAwsError } from '../../src/errors.js';
 
 const TABLE = 'ecs-migrate-deployments';
 const ID = '20261125-091458-1a2b3c4d';
+const STATE_KEY = { pk: { S: 'ENV#staging' }, sk: { S: 'STATE' } };
+const depKey = (id: string) => ({ pk: { S: 'ENV#staging' }, sk: { S: `DEP#${id}` } });
+const depItem = (d: Deployment) =>
+  marshall({ pk: 'ENV#staging', sk: `DEP#${d.id}`, ...encodeDeployment(d) }, { removeUndefinedValues: true });
 
 function deployment(overrides: Partial<Launching> = {}): Launching {
   return {
@@ -145,49 +150,84 @@ describe('DynamoDbStore', () => {
     expect(Buffer.byteLength(JSON.stringify(item))).toBeLessThan(400 * 1024);
   });
 
-  it('reads the environment with a consistent read, and an empty one when there is none', async () => {
+  it('reads the environment (alone or with no deployments) with one consistent BatchGetItem, an empty one when there is none', async () => {
     // Prepare
+    const stateItem = marshall({ pk: 'ENV#staging', sk: 'STATE', ...env(7) });
     ddb
-      .on(GetItemCommand)
-      .resolvesOnce({ Item: marshall({ pk: 'ENV#staging', sk: 'STATE', ...env(7) }) })
-      .resolvesOnce({});
+      .on(BatchGetItemCommand)
+      .resolvesOnce({ Responses: { [TABLE]: [stateItem] } })
+      .resolvesOnce({ Responses: { [TABLE]: [] } })
+      .resolvesOnce({ Responses: { [TABLE]: [stateItem] } });
 
     // Act
     const found = await store.loadEnvironment('staging');
     const missing = await store.loadEnvironment('staging');
+    const withNone = await store.loadEnvironmentWith('staging', []);
 
     // Assess
     expect(found).toEqual(env(7));
     expect(missing).toEqual({ environment: 'staging', version: 0 });
-    expect(ddb).toHaveReceivedCommandWith(GetItemCommand, {
-      TableName: TABLE,
-      Key: { pk: { S: 'ENV#staging' }, sk: { S: 'STATE' } },
-      ConsistentRead: true,
-    });
+    expect(withNone).toEqual({ env: env(7), deployments: {} });
+    const asked = ddb.commandCalls(BatchGetItemCommand).map((call) => call.args[0].input.RequestItems?.[TABLE]);
+    expect(asked).toEqual([1, 2, 3].map(() => ({ Keys: [STATE_KEY], ConsistentRead: true })));
+    expect(ddb).not.toHaveReceivedCommand(GetItemCommand);
   });
 
-  it('loads deployments by id from the environment partition, skipping missing ones', async () => {
+  it('loads several deployments with one consistent BatchGetItem, skipping missing ones', async () => {
     // Prepare
-    ddb.on(GetItemCommand, { Key: { pk: { S: 'ENV#staging' }, sk: { S: `DEP#${ID}` } } }).resolves({
-      Item: marshall({ pk: 'ENV#staging', sk: `DEP#${ID}`, ...encodeDeployment(deployment()) }, { removeUndefinedValues: true }),
-    });
-    ddb.on(GetItemCommand, { Key: { pk: { S: 'ENV#staging' }, sk: { S: 'DEP#20261125-000000-ffffffff' } } }).resolves({});
+    const other = deployment({ id: '20261125-080000-00000000' });
+    ddb.on(BatchGetItemCommand).resolves({ Responses: { [TABLE]: [depItem(other), depItem(deployment())] } });
 
     // Act
-    const found = await store.loadDeployments([ID, '20261125-000000-ffffffff']);
+    const found = await store.loadDeployments([ID, other.id, '20261125-000000-ffffffff']);
 
     // Assess
-    expect(found).toEqual({ [ID]: deployment() });
+    expect(found).toEqual({ [ID]: deployment(), [other.id]: other });
+    expect(ddb).toHaveReceivedCommandTimes(BatchGetItemCommand, 1);
+    expect(ddb).toHaveReceivedCommandWith(BatchGetItemCommand, {
+      RequestItems: { [TABLE]: { ConsistentRead: true, Keys: [depKey(ID), depKey(other.id), depKey('20261125-000000-ffffffff')] } },
+    });
+    expect(ddb).not.toHaveReceivedCommand(GetItemCommand);
+  });
+
+  it('asks for each deployment once, and sends nothing for no ids', async () => {
+    // Prepare
+    ddb.on(BatchGetItemCommand).resolves({ Responses: { [TABLE]: [depItem(deployment())] } });
+
+    // Act
+    const none = await store.loadDeployments([]);
+    const repeated = await store.loadDeployments([ID, ID]);
+
+    // Assess
+    expect(none).toEqual({});
+    expect(repeated).toEqual({ [ID]: deployment() });
+    expect(ddb).toHaveReceivedCommandTimes(BatchGetItemCommand, 1);
+    expect(ddb.commandCalls(BatchGetItemCommand)[0]?.args[0].input.RequestItems?.[TABLE]?.Keys).toEqual([depKey(ID)]);
+  });
+
+  it('refuses a deployment or environment record that does not validate, naming its key and field', async () => {
+    // Prepare
+    const bad = { ...depItem(deployment()), revision: { S: 'one' } };
+    ddb
+      .on(BatchGetItemCommand)
+      .resolvesOnce({ Responses: { [TABLE]: [bad] } })
+      .resolvesOnce({ Responses: { [TABLE]: [marshall({ pk: 'ENV#staging', sk: 'STATE', ...env(7), version: 'seven' })] } });
+
+    // Act
+    const deployments = store.loadDeployments([ID]);
+    const environment = store.loadEnvironment('staging');
+
+    // Assess
+    await expect(deployments).rejects.toThrow(InvalidRecordError);
+    await expect(deployments).rejects.toMatchObject({ key: `ENV#staging/DEP#${ID}`, problem: expect.stringContaining('revision') });
+    await expect(environment).rejects.toMatchObject({ key: 'ENV#staging/STATE', problem: expect.stringContaining('version') });
   });
 
   it('reads the environment record and deployments in one consistent BatchGetItem', async () => {
     // Prepare
     ddb.on(BatchGetItemCommand).resolves({
       Responses: {
-        [TABLE]: [
-          marshall({ pk: 'ENV#staging', sk: `DEP#${ID}`, ...encodeDeployment(deployment()) }, { removeUndefinedValues: true }),
-          marshall({ pk: 'ENV#staging', sk: 'STATE', ...env(7) }),
-        ],
+        [TABLE]: [depItem(deployment()), marshall({ pk: 'ENV#staging', sk: 'STATE', ...env(7) })],
       },
     });
 
@@ -201,11 +241,7 @@ describe('DynamoDbStore', () => {
       RequestItems: {
         [TABLE]: {
           ConsistentRead: true,
-          Keys: [
-            { pk: { S: 'ENV#staging' }, sk: { S: 'STATE' } },
-            { pk: { S: 'ENV#staging' }, sk: { S: `DEP#${ID}` } },
-            { pk: { S: 'ENV#staging' }, sk: { S: 'DEP#20261125-000000-ffffffff' } },
-          ],
+          Keys: [STATE_KEY, depKey(ID), depKey('20261125-000000-ffffffff')],
         },
       },
     });
@@ -213,31 +249,29 @@ describe('DynamoDbStore', () => {
 
   it('asks again for keys BatchGetItem left unprocessed, and gives up with a retryable error', async () => {
     // Prepare
-    const stateKey = { pk: { S: 'ENV#staging' }, sk: { S: 'STATE' } };
     ddb
       .on(BatchGetItemCommand)
-      .resolvesOnce({ Responses: { [TABLE]: [] }, UnprocessedKeys: { [TABLE]: { Keys: [stateKey] } } })
+      .resolvesOnce({ Responses: { [TABLE]: [] }, UnprocessedKeys: { [TABLE]: { Keys: [STATE_KEY] } } })
       .resolvesOnce({ Responses: { [TABLE]: [marshall({ pk: 'ENV#staging', sk: 'STATE', ...env(7) })] } });
 
     // Act
     const found = await store.loadEnvironmentWith('staging', [ID]);
-    ddb.on(BatchGetItemCommand).resolves({ UnprocessedKeys: { [TABLE]: { Keys: [stateKey] } } });
+    ddb.on(BatchGetItemCommand).resolves({ UnprocessedKeys: { [TABLE]: { Keys: [STATE_KEY] } } });
     const stuck = store.loadEnvironmentWith('staging', [ID]);
 
     // Assess
     expect(found).toEqual({ env: env(7), deployments: {} });
-    expect(ddb.commandCalls(BatchGetItemCommand)[1]?.args[0].input.RequestItems?.[TABLE]?.Keys).toEqual([stateKey]);
+    expect(ddb.commandCalls(BatchGetItemCommand)[1]?.args[0].input.RequestItems?.[TABLE]?.Keys).toEqual([STATE_KEY]);
     await expect(stuck).rejects.toThrow(TransientAwsError);
   });
 
-  it('lists deployments newest first with one Query', async () => {
+  it("lists deployments newest first with one Query (the CLI's history store)", async () => {
     // Prepare
-    ddb.on(QueryCommand).resolves({
-      Items: [marshall({ pk: 'ENV#staging', sk: `DEP#${ID}`, ...encodeDeployment(deployment()) }, { removeUndefinedValues: true })],
-    });
+    ddb.on(QueryCommand).resolves({ Items: [depItem(deployment())] });
+    const history = new DynamoDbHistoryStore(client, { table: TABLE, environment: 'staging' });
 
     // Act
-    const listed = await store.listDeployments('staging', 20);
+    const listed = await history.listDeployments('staging', 20);
 
     // Assess
     expect(listed.map((d) => d.id)).toEqual([ID]);
@@ -253,7 +287,7 @@ describe('DynamoDbStore', () => {
   it('throws TransientAwsError when reads are throttled', async () => {
     // Prepare
     ddb
-      .on(GetItemCommand)
+      .on(BatchGetItemCommand)
       .rejects(new ProvisionedThroughputExceededException({ $metadata: { httpStatusCode: 400 }, message: 'slow down' }));
 
     // Act

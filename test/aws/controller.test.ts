@@ -3,6 +3,7 @@ import { GetScheduleCommand } from '@aws-sdk/client-scheduler';
 import type { Context } from 'aws-lambda';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type * as LaunchModule from '../../handlers/launch.js';
+import { DynamoDbHistoryStore } from '../../src/adapters/aws/history-store.js';
 import { DynamoDbStore } from '../../src/adapters/aws/store.js';
 import { deploymentIdFromStartedBy, statusOf } from '../../src/core/deployment.js';
 import type * as LambdaModule from '../../src/shell/lambda.js';
@@ -47,6 +48,8 @@ describe('launcher and watcher on AWS (moto)', () => {
   let createClients: typeof LambdaModule.createClients;
   let createLambdaRuntime: typeof LambdaModule.createLambdaRuntime;
   const store = () => new DynamoDbStore(c.dynamodb, { table: DEPLOYMENTS_TABLE, environment: ENVIRONMENT });
+  /** The CLI's store, for the history the Lambda functions never list. */
+  const historyStore = () => new DynamoDbHistoryStore(c.dynamodb, { table: DEPLOYMENTS_TABLE, environment: ENVIRONMENT });
 
   beforeAll(async () => {
     // The handlers read their configuration once, at import (cold start), as on Lambda.
@@ -247,7 +250,7 @@ describe('launcher and watcher on AWS (moto)', () => {
     expect(retried.filter((o) => o.status === 'rejected')).toEqual([]);
     expect(await taskArns(c)).toHaveLength(1);
     const env = await store().loadEnvironment(ENVIRONMENT);
-    const history = await store().listDeployments(ENVIRONMENT, 20);
+    const history = await historyStore().listDeployments(ENVIRONMENT, 20);
     expect(history).toHaveLength(10);
     const byStatus = (status: string) => history.filter((d) => statusOf(d) === status).map((d) => d.id);
     expect(byStatus('running')).toEqual([env.active?.deploymentId]);

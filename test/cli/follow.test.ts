@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { followRequest } from '../../cli/follow.js';
 import type { Deployment } from '../../src/core/deployment.js';
 import { type EnvironmentState, emptyEnvironment } from '../../src/core/state.js';
-import type { Store } from '../../src/ports.js';
+import type { DeploymentHistory } from '../../src/ports.js';
 import { endedDeployment, runningDeployment } from '../support/fixtures.js';
 
 /**
  * A store whose reads answer from a script: each poll (loadEnvironment, or loadEnvironmentWith) takes the next
  * step, an error or the records at that time; listDeployments, read with loadEnvironment, answers from the same step.
  */
-function scriptedStore(steps: (Error | { env: EnvironmentState; deployments: Deployment[] })[]): Store & { reads: number } {
+function scriptedStore(steps: (Error | { env: EnvironmentState; deployments: Deployment[] })[]): DeploymentHistory & { reads: number } {
   let i = 0;
   const next = () => {
     const step = steps[Math.min(i++, steps.length - 1)];

@@ -194,7 +194,6 @@ describe(`fuzz: parse and decide on mutated real events (FUZZ_SEED=${SEED})`, ()
               deployments: ids.includes(running.id) ? { [running.id]: running } : {},
             }),
             commit: async (request) => void commits.push(request),
-            listDeployments: async () => [],
             clearOutbox: async () => {},
           },
           bus: { put: async (e) => void events.push(...e) },

@@ -166,6 +166,15 @@ describe("each handler bundle holds only its own function's parsing and deciding
     expect((await watcher).text).not.toMatch(/DescribeServiceDeployments|DescribeServiceRevisions/);
   });
 
+  it("neither lists deployment history (the CLI's DynamoDbHistoryStore) nor reads with GetItem or Query: BatchGetItem only", async () => {
+    const named = (text: string, pattern: RegExp) => [...new Set(text.match(pattern))];
+    for (const { text } of [await launcher, await watcher]) {
+      expect(named(text, /DynamoDbHistoryStore|listDeployments|\bQueryCommand\b|"dynamodb:(?:Query|GetItem)"/g)).toEqual([]);
+    }
+    // The launcher's Powertools idempotency records still use GetItem (IDEMPOTENCY_TABLE); the watcher has none.
+    expect(named((await watcher).text, /\bGetItemCommand\b/g)).toEqual([]);
+  });
+
   it("the watcher's ECS adapter, asked for a service deployment anyway, says whose reads they are", async () => {
     const ecs = new AwsEcs(new ECSClient({ region: 'eu-west-1' }), { cluster: 'c', service: 's', container: 'app' });
     await expect(ecs.describeServiceDeployment('arn:sd')).rejects.toThrow(/hook events belong to the launcher/);

@@ -118,11 +118,6 @@ export class ModelStore {
     delete item.outbox;
   }
 
-  async listDeployments(_environment: string, limit: number): Promise<Deployment[]> {
-    const ids = [...this.records.keys()].sort().reverse().slice(0, limit);
-    return Object.values(await this.loadDeployments(ids));
-  }
-
   /** Every stored deployment, for the invariants. */
   all(): Deployment[] {
     return [...this.records.values()].map((item) => {
@@ -373,7 +368,6 @@ export function modelPorts(faults: FaultPlan) {
       loadEnvironmentWith: (e, ids) => f('loadEnvironmentWith', () => store.loadEnvironmentWith(e, ids)),
       commit: (r) => f('commit', () => store.commit(r)),
       clearOutbox: (ref) => f('clearOutbox', () => store.clearOutbox(ref)),
-      listDeployments: (e, n) => f('listDeployments', () => store.listDeployments(e, n)),
     },
     ecs: {
       describeService: () => f('describeService', () => ecs.describeService()),

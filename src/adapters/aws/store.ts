@@ -2,9 +2,6 @@ import {
   type AttributeValue,
   BatchGetItemCommand,
   type DynamoDBClient,
-  GetItemCommand,
-  QueryCommand,
-  type QueryCommandOutput,
   type TransactWriteItem,
   TransactWriteItemsCommand,
   UpdateItemCommand,
@@ -34,42 +31,50 @@ export const KEYS = {
   environment: (environment: string) => ({ pk: `ENV#${environment}`, sk: 'STATE' }),
   deployment: (environment: string, id: string) => ({ pk: `ENV#${environment}`, sk: `${DEPLOYMENT_SK_PREFIX}${id}` }),
 };
-const DEPLOYMENT_SK_PREFIX = 'DEP#';
+/** The sort key prefix of deployment items (`DEP#<id>`); `DynamoDbHistoryStore` queries on it. */
+export const DEPLOYMENT_SK_PREFIX = 'DEP#';
 
 export interface AwsStoreOptions {
   table: string;
   /** The environment this controller serves (ENVIRONMENT): `loadDeployments` reads from its partition. */
   environment: string;
-  /** Told of each record `listDeployments` skips because it does not validate. */
+  /**
+   * Told of each record `DynamoDbHistoryStore.listDeployments` skips because it does not validate (a history
+   * listing shows what it can). The controller's reads refuse such a record instead (`InvalidRecordError`).
+   */
   onInvalid?: (problem: RecordProblem) => void;
 }
 
-/** The `Store` port on one DynamoDB table: every write is conditional, every read is strongly consistent. */
+/**
+ * The `Store` port on one DynamoDB table: every write is conditional, every read is strongly consistent. Every read
+ * is one BatchGetItem, however many records; the CLI's history listing (a Query) is `DynamoDbHistoryStore`'s, so the
+ * Lambda bundles, which import only this class, carry neither the listing nor the Query command.
+ */
 export class DynamoDbStore implements Store {
   constructor(
-    private readonly client: DynamoDBClient,
-    private readonly options: AwsStoreOptions,
+    protected readonly client: DynamoDBClient,
+    protected readonly options: AwsStoreOptions,
   ) {}
 
   async loadEnvironment(environment: string): Promise<EnvironmentState> {
-    return toEnvironment(environment, await this.get(KEYS.environment(environment)));
+    const [item] = await this.batchGet([KEYS.environment(environment)]);
+    return toEnvironment(environment, item);
   }
 
-  /** One strongly consistent BatchGetItem for the environment record and the deployments (a GetItem when there are none). */
+  /** One strongly consistent BatchGetItem for the environment record and the deployments. */
   async loadEnvironmentWith(
     environment: string,
     ids: string[],
   ): Promise<{ env: EnvironmentState; deployments: Record<string, Deployment> }> {
-    if (ids.length === 0) return { env: await this.loadEnvironment(environment), deployments: {} };
-    const keys = [KEYS.environment(environment), ...ids.map((id) => KEYS.deployment(this.options.environment, id))];
-    const items = await this.batchGet(keys);
+    const items = await this.batchGet([KEYS.environment(environment), ...this.deploymentKeys(ids)]);
     const stateItem = items.find((item) => item.sk === 'STATE');
     return { env: toEnvironment(environment, stateItem), deployments: byId(items.filter((item) => item !== stateItem)) };
   }
 
+  /** One strongly consistent BatchGetItem for all of them (≤ 100 ids; none for no ids); missing ones are left out. */
   async loadDeployments(ids: string[]): Promise<Record<string, Deployment>> {
-    const items = await Promise.all(ids.map((id) => this.get(KEYS.deployment(this.options.environment, id))));
-    return byId(items.filter((item) => item !== undefined));
+    if (ids.length === 0) return {};
+    return byId(await this.batchGet(this.deploymentKeys(ids)));
   }
 
   /**
@@ -113,35 +118,6 @@ export class DynamoDbStore implements Store {
     }
   }
 
-  async listDeployments(environment: string, limit: number): Promise<Deployment[]> {
-    const found: Deployment[] = [];
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      let page: QueryCommandOutput;
-      try {
-        page = await this.client.send(
-          new QueryCommand({
-            TableName: this.options.table,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-            ExpressionAttributeValues: { ':pk': { S: `ENV#${environment}` }, ':prefix': { S: DEPLOYMENT_SK_PREFIX } },
-            ScanIndexForward: false,
-            Limit: limit - found.length,
-            ...(start !== undefined ? { ExclusiveStartKey: start } : {}),
-          }),
-        );
-      } catch (error) {
-        throw awsFailure(error, 'dynamodb:Query', `check DEPLOYMENTS_TABLE ("${this.options.table}")`);
-      }
-      for (const item of page.Items ?? []) {
-        const read = readDeployment(unmarshall(item));
-        if (read.ok) found.push(read.value);
-        else this.options.onInvalid?.(read.problem);
-      }
-      start = page.LastEvaluatedKey;
-    } while (start !== undefined && found.length < limit);
-    return found;
-  }
-
   async clearOutbox(ref: OutboxRef): Promise<void> {
     const [key, attribute, expected] =
       ref.record === 'environment'
@@ -163,6 +139,11 @@ export class DynamoDbStore implements Store {
       if (awsErrorInfo(error).name === 'ConditionalCheckFailedException') return;
       throw awsFailure(error, 'dynamodb:UpdateItem', this.tableHint());
     }
+  }
+
+  /** Keys of the deployments in this environment's partition, each once (BatchGetItem refuses a repeated key). */
+  private deploymentKeys(ids: string[]): { pk: string; sk: string }[] {
+    return [...new Set(ids)].map((id) => KEYS.deployment(this.options.environment, id));
   }
 
   private tableHint(): string {
@@ -190,17 +171,6 @@ export class DynamoDbStore implements Store {
       }
     }
     return found;
-  }
-
-  private async get(key: { pk: string; sk: string }): Promise<Record<string, unknown> | undefined> {
-    try {
-      const { Item } = await this.client.send(
-        new GetItemCommand({ TableName: this.options.table, Key: marshall(key), ConsistentRead: true }),
-      );
-      return Item !== undefined ? unmarshall(Item) : undefined;
-    } catch (error) {
-      throw awsFailure(error, 'dynamodb:GetItem', this.tableHint());
-    }
   }
 }
 
@@ -254,7 +224,8 @@ function isThrottledTransaction(error: unknown): boolean {
   );
 }
 
-function readDeployment(item: Record<string, unknown>): { ok: true; value: Deployment } | { ok: false; problem: RecordProblem } {
+/** A deployment item decoded, or the problem that names its key and field. */
+export function readDeployment(item: Record<string, unknown>): { ok: true; value: Deployment } | { ok: false; problem: RecordProblem } {
   const { pk, sk, ...record } = item;
   const read = decodeDeployment(record);
   return read.ok ? read : { ok: false, problem: { key: `${String(pk)}/${String(sk)}`, problem: read.problem } };

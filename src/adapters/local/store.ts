@@ -5,14 +5,14 @@ import { decodeDeployment, decodeEnvironment, encodeDeployment, encodeEnvironmen
 import { type EnvironmentState, emptyEnvironment } from '../../core/state.js';
 import { CommitConflictError, InvalidRecordError } from '../../errors.js';
 import type { LocalLayout } from '../../local/layout.js';
-import type { CommitRequest, Store } from '../../ports.js';
+import type { CommitRequest, DeploymentHistory } from '../../ports.js';
 import { readJson, writeJson } from './json-file.js';
 
 /**
  * Deployments and the environment record as JSON files. Commits are checked against the versions on disk
  * and serialised within the process, which is all local mode needs (one controller process at a time).
  */
-export class LocalStore implements Store {
+export class LocalStore implements DeploymentHistory {
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
