@@ -166,6 +166,14 @@ describe('IAM: least privilege of the functions', () => {
         // Reads by key only (BatchGetItem included: the environment record and a deployment in one read), no bulk writes.
         for (const a of dynamodb.flatMap((s) => list(s.Action)))
           expect(a).not.toMatch(/Scan|Table|BatchWrite|Export|Restore|Backup|Stream/);
+        // The deployments table: BatchGetItem, the commit's Puts and the outbox's UpdateItem; no Query (only the CLI
+        // lists history), no GetItem (Powertools reads its own table with it), no ConditionCheckItem (no commit uses one).
+        expect(
+          statements
+            .filter((s) => list(s.Resource).includes('<DeploymentsTable.Arn>'))
+            .flatMap((s) => list(s.Action))
+            .sort(),
+        ).toEqual(['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
         expect(resourcesOf(statements, 'scheduler:CreateSchedule')).toEqual([arn.schedules]);
         expect(resourcesOf(statements, 'scheduler:DeleteSchedule')).toEqual([arn.schedules]);
         const scheduler = statements.flatMap((s) => list(s.Action)).filter((a) => a.startsWith('scheduler:'));
@@ -196,9 +204,7 @@ describe('IAM: least privilege of the functions', () => {
       'ecs:ListTasks', // tasks of a launch whose RunTask answer was lost, by startedBy
       'iam:PassRole',
       'events:PutEvents',
-      'dynamodb:GetItem',
-      'dynamodb:BatchGetItem', // the environment record and a deployment in one read
-      'dynamodb:Query',
+      'dynamodb:BatchGetItem', // the environment record and the deployments in one read
       'dynamodb:PutItem', // TransactWriteItems of Put items, Powertools idempotency
       'dynamodb:UpdateItem',
       'dynamodb:DeleteItem',
