@@ -9,36 +9,15 @@ import { NO_LOG_TAIL, NO_REGISTRY } from '../../src/shell/lambda.js';
 const root = join(import.meta.dirname, '..', '..');
 
 /**
- * The packages a handler's bundle holds, from esbuild's metafile (built in memory with the Lambda settings): those
- * with bytes in the output (a module imported but tree-shaken away is listed in `inputs` yet contributes nothing).
+ * A handler's bundle, built in memory with the Lambda settings: the inputs with bytes in the output (a module imported
+ * but tree-shaken away is listed in the metafile's `inputs` yet contributes nothing) and its text. `keepNames`: the
+ * same settings but identifiers kept, so a test can name the functions and schemas a module keeps (tree shaking is the
+ * same whatever the identifiers; a module the other function also uses, decide-watch.ts, is kept only in part).
  */
-async function packagesIn(entryPoint: string): Promise<Set<string>> {
-  const { metafile } = await esbuild.build({
-    ...lambdaOptions,
-    absWorkingDir: root,
-    entryPoints: [entryPoint],
-    write: false,
-    outdir: 'out',
-    metafile: true,
-    logLevel: 'silent',
-  });
-  const contributing = Object.values(metafile.outputs).flatMap((output) =>
-    Object.entries(output.inputs).flatMap(([input, { bytesInOutput }]) => (bytesInOutput > 0 ? [input] : [])),
-  );
-  return new Set(contributing.flatMap((input) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1] ?? []));
-}
-
-/**
- * The `src/core` modules a handler's bundle holds (those with bytes in the output) and its text. Built with the Lambda
- * settings but identifiers kept, so the test can name the functions and schemas a module keeps: tree shaking is the
- * same whatever the identifiers, and a module the other function also uses (decide-watch.ts) is kept only in part.
- */
-async function coreOf(entryPoint: string): Promise<{ modules: Set<string>; text: string }> {
+async function bundleOf(entryPoint: string, keepNames = false): Promise<{ inputs: string[]; text: string }> {
   const { metafile, outputFiles } = await esbuild.build({
     ...lambdaOptions,
-    minify: false,
-    minifyWhitespace: true,
-    minifySyntax: true,
+    ...(keepNames ? { minify: false, minifyWhitespace: true, minifySyntax: true } : {}),
     absWorkingDir: root,
     entryPoints: [entryPoint],
     write: false,
@@ -46,11 +25,22 @@ async function coreOf(entryPoint: string): Promise<{ modules: Set<string>; text:
     metafile: true,
     logLevel: 'silent',
   });
-  const contributing = Object.values(metafile.outputs).flatMap((output) =>
+  const inputs = Object.values(metafile.outputs).flatMap((output) =>
     Object.entries(output.inputs).flatMap(([input, { bytesInOutput }]) => (bytesInOutput > 0 ? [input] : [])),
   );
-  const modules = new Set(contributing.flatMap((input) => /^src\/core\/([a-z-]+)\.ts$/.exec(input)?.[1] ?? []));
-  return { modules, text: outputFiles.map((f) => f.text).join('\n') };
+  return { inputs, text: outputFiles.map((f) => f.text).join('\n') };
+}
+
+/** The packages a handler's bundle holds. */
+async function packagesIn(entryPoint: string): Promise<Set<string>> {
+  const { inputs } = await bundleOf(entryPoint);
+  return new Set(inputs.flatMap((input) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1] ?? []));
+}
+
+/** The `src/core` modules a handler's bundle holds, and its text with identifiers kept. */
+async function coreOf(entryPoint: string): Promise<{ modules: Set<string>; text: string }> {
+  const { inputs, text } = await bundleOf(entryPoint, true);
+  return { modules: new Set(inputs.flatMap((input) => /^src\/core\/([a-z-]+)\.ts$/.exec(input)?.[1] ?? [])), text };
 }
 
 /** The names (functions, schemas) of `names` that `text` declares: `function name(` or `name =` (esbuild may add a digit). */
