@@ -138,6 +138,30 @@ describe('faults injected into the AWS calls of the handlers (moto)', () => {
       expect(await taskArns(c)).toHaveLength(1);
     });
 
+    it('a report that fails once is stored with the commit and published after it, in the same invocation', async () => {
+      // Prepare: only the report of the watcher's success (1st PutEvents) fails.
+      const { launch } = handlers();
+      await launch(pushEvent({ id: 'f0000000-0000-4000-8000-000000000004', digest: digest(4), tag: 'v2.3.0' }), lambdaContext('launch'));
+      const [task] = await tasks();
+      if (task === undefined) throw new Error('no task');
+      await drainEvents(c, stack.queueUrl);
+      const faulty = handlers({ eventbridge: [{ command: 'PutEventsCommand', nth: 1, when: 'before', kind: 'server-error' }] });
+
+      // Act
+      const done = await faulty.watch(taskStoppedEvent(task, 0), lambdaContext('watch'));
+
+      // Assess: rolled out, ended, the events out once, and no outbox left behind
+      expect(done.decisions.map((d) => d.decision)).toEqual(['continue', 'record']);
+      expect(await serviceTaskDefinition()).toBe(task.taskDefinitionArn);
+      expect((await store().loadDeployments([task.deploymentId]))[task.deploymentId]).toMatchObject({
+        status: 'ended',
+        outcome: 'succeeded',
+      });
+      expect((await store().loadEnvironment(ENVIRONMENT)).outbox).toBeUndefined();
+      const events = await drainEvents(c, stack.queueUrl);
+      expect(events.map((e) => e['detail-type'])).toEqual(['Migration Succeeded', 'Rollout Continued']);
+    });
+
     it('publishes Migration Failed and Rollout Halted, as stored, when the task event is retried', async () => {
       // Prepare
       const { launch } = handlers();
