@@ -130,7 +130,9 @@ function buildSchemas() {
     command: z.array(z.string()),
     createdAt: time,
     history: z.array(z.looseObject({ at: time, status: z.string(), note: z.string() })),
-    outbox: z.optional(z.array(z.looseObject({ detailType: text, detail: z.record(z.string(), z.unknown()) }))),
+    // A detail is an object of any keys: z.looseObject({}) checks that as z.record(z.string(), z.unknown()) would,
+    // without a schema type of its own in the Lambda bundles (2.8 KB each).
+    outbox: z.optional(z.array(z.looseObject({ detailType: text, detail: z.looseObject({}) }))),
   };
   const deployment = z.discriminatedUnion('status', [
     z.looseObject({ ...common, status: z.literal('queued') }),

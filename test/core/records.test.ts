@@ -47,6 +47,12 @@ describe('the record codec', () => {
     expect(decodeEnvironment(v1.environment)).toMatchObject({ ok: true, value: { version: 12, queued: '20261125-091600-cccccccc' } });
   });
 
+  it('keeps every key of an outbox event detail', () => {
+    const detail = { deploymentId: SAMPLE_DEPLOYMENT, nested: { a: [1, 'b'] }, n: null };
+    const stored = encodeDeployment({ ...runningDeployment(), outbox: [{ detailType: 'Migration Started', detail }] });
+    expect(decodeDeployment(JSON.parse(JSON.stringify(stored)))).toMatchObject({ ok: true, value: { outbox: [{ detail }] } });
+  });
+
   it('reads an environment record written now', () => {
     const env = {
       environment: 'staging',
@@ -61,6 +67,9 @@ describe('the record codec', () => {
     [{ ...encodeDeployment(endedDeployment('failed')), outcome: 'exploded' }, /outcome/],
     [{ ...encodeDeployment(runningDeployment()), schemaVersion: 99 }, /schemaVersion: expected 2, got 99/],
     [{ ...encodeDeployment(runningDeployment()), work: { type: 'image' } }, /work/],
+    // An outbox event's detail is an object of any keys (what PutEvents sends), never an array or text.
+    [{ ...encodeDeployment(runningDeployment()), outbox: [{ detailType: 'Migration Started', detail: ['x'] }] }, /outbox\.0\.detail/],
+    [{ ...encodeDeployment(runningDeployment()), outbox: [{ detailType: 'Migration Started', detail: 'x' }] }, /outbox\.0\.detail/],
   ])('names the field of a record that does not validate, never casting it', (item, field) => {
     const read = decodeDeployment(JSON.parse(JSON.stringify(item)));
     expect(read.ok).toBe(false);
