@@ -87,6 +87,17 @@ describe('faults injected into the AWS calls of the handlers (moto)', () => {
     return services?.[0]?.taskDefinition;
   }
 
+  /** One push (`n`: its event id and digest) launched by a fault-free launcher: its task; the bus drained. */
+  async function launched(n: number, tag: string) {
+    const { launch } = handlers();
+    const id = `f0000000-0000-4000-8000-${n.toString().padStart(12, '0')}`;
+    await launch(pushEvent({ id, digest: digest(n), tag }), lambdaContext('launch'));
+    const [task] = await tasks();
+    if (task === undefined) throw new Error('no task');
+    await drainEvents(c, stack.queueUrl);
+    return task;
+  }
+
   /** A running migration A and a queued B behind it; A's task, and the id of B. */
   async function runningWithQueued() {
     const { launch } = handlers();
@@ -140,11 +151,7 @@ describe('faults injected into the AWS calls of the handlers (moto)', () => {
 
     it('a report that fails once is stored with the commit and published after it, in the same invocation', async () => {
       // Prepare: only the report of the watcher's success (1st PutEvents) fails.
-      const { launch } = handlers();
-      await launch(pushEvent({ id: 'f0000000-0000-4000-8000-000000000004', digest: digest(4), tag: 'v2.3.0' }), lambdaContext('launch'));
-      const [task] = await tasks();
-      if (task === undefined) throw new Error('no task');
-      await drainEvents(c, stack.queueUrl);
+      const task = await launched(4, 'v2.3.0');
       const faulty = handlers({ eventbridge: [{ command: 'PutEventsCommand', nth: 1, when: 'before', kind: 'server-error' }] });
 
       // Act
@@ -164,11 +171,7 @@ describe('faults injected into the AWS calls of the handlers (moto)', () => {
 
     it('publishes Migration Failed and Rollout Halted, as stored, when the task event is retried', async () => {
       // Prepare
-      const { launch } = handlers();
-      await launch(pushEvent({ id: 'f0000000-0000-4000-8000-000000000002', digest: digest(2), tag: 'v2.1.0' }), lambdaContext('launch'));
-      const [task] = await tasks();
-      if (task === undefined) throw new Error('no task');
-      await drainEvents(c, stack.queueUrl);
+      const task = await launched(2, 'v2.1.0');
       const faulty = handlers({ eventbridge: [{ command: 'PutEventsCommand', nth: 1, when: 'before', kind: 'server-error' }] });
       const stopped = taskStoppedEvent(task, 1);
 
