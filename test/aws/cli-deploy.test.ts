@@ -1,33 +1,35 @@
 import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import { PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
-import { DescribeServicesCommand, DescribeTasksCommand } from '@aws-sdk/client-ecs';
-import { CreateEventBusCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import type { Context } from 'aws-lambda';
+import { CreateEventBusCommand } from '@aws-sdk/client-eventbridge';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { deployCommand, runCommandCommand } from '../../cli/deploy.js';
 import { historyCommand, logsCommand, statusCommand } from '../../cli/inspect.js';
 import { cancelCommand, unlockCommand } from '../../cli/operator-requests.js';
-import type { InvocationResult } from '../../src/shell/lambda.js';
 import {
   ACCOUNT,
   CLUSTER,
   CONTAINER,
-  createStack,
   DEPLOYMENTS_TABLE,
   drainEvents,
   ENVIRONMENT,
+  freshStack,
+  type Handler,
   handlerEnv,
+  importHandlers,
   LOG_GROUP,
   lambdaContext,
+  onlyTask,
   pushImage,
   REGION,
   REPOSITORY,
-  resetMoto,
+  REPOSITORY_URI,
+  ruleQueue,
   SERVICE,
+  serviceTaskDefinition,
   type TestClients,
   taskArns,
+  taskRefs,
   taskStoppedEvent,
   testClients,
   writeTaskLog,
@@ -41,11 +43,8 @@ import {
  * task's STOPPED event (moto's ECS emits none) to the watcher, while the CLI waits.
  */
 
-type Handler = (event: unknown, context: Context) => Promise<InvocationResult>;
-
 const STACK = 'ecs-migrate-staging';
 const REQUEST_BUS = 'ecs-migrate-staging-requests';
-const REPOSITORY_URI = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/${REPOSITORY}`;
 const FAST = { pollMs: 100, heartbeatMs: 3_600_000 };
 
 describe('ecs-migrate on a deployed stack (moto)', () => {
@@ -59,14 +58,12 @@ describe('ecs-migrate on a deployed stack (moto)', () => {
 
   beforeAll(async () => {
     Object.assign(process.env, handlerEnv());
-    launch = (await import('../../handlers/launch.js')).handler;
-    watch = (await import('../../handlers/watch.js')).handler;
+    ({ launch, watch } = await importHandlers());
     c = testClients();
   });
 
   beforeEach(async () => {
-    await resetMoto();
-    await createStack(c);
+    await freshStack(c);
     await createCloudFormationStack();
     requestsUrl = await requestQueue();
     // The tags the tests deploy: the launcher resolves each to its digest in ECR (moto's).
@@ -109,24 +106,17 @@ describe('ecs-migrate on a deployed stack (moto)', () => {
 
   /** The launcher's request rule (template.yaml) on the stack's request bus, with a queue as its target. */
   async function requestQueue(): Promise<string> {
-    const { QueueUrl } = await c.sqs.send(new CreateQueueCommand({ QueueName: 'launcher-requests' }));
-    const { Attributes } = await c.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
     await c.eventbridge.send(new CreateEventBusCommand({ Name: REQUEST_BUS }));
-    await c.eventbridge.send(
-      new PutRuleCommand({
-        Name: 'launcher-requests',
-        EventBusName: REQUEST_BUS,
-        EventPattern: JSON.stringify({
-          source: ['ecs-migrate'],
-          'detail-type': ['deploy-request', 'run-command', 'cancel-request', 'unlock-request'],
-          detail: { environment: [ENVIRONMENT] },
-        }),
-      }),
-    );
-    await c.eventbridge.send(
-      new PutTargetsCommand({ Rule: 'launcher-requests', EventBusName: REQUEST_BUS, Targets: [{ Id: 'q', Arn: Attributes?.QueueArn }] }),
-    );
-    return QueueUrl ?? '';
+    return ruleQueue(c, {
+      queue: 'launcher-requests',
+      rule: 'launcher-requests',
+      bus: REQUEST_BUS,
+      pattern: {
+        source: ['ecs-migrate'],
+        'detail-type': ['deploy-request', 'run-command', 'cancel-request', 'unlock-request'],
+        detail: { environment: [ENVIRONMENT] },
+      },
+    });
   }
 
   /** The next request the CLI sent, as EventBridge delivers it (moto leaves out `account`). */
@@ -137,23 +127,6 @@ describe('ecs-migrate on a deployed stack (moto)', () => {
       await sleep(50);
     }
     throw new Error('the CLI sent no request');
-  }
-
-  async function describedTasks() {
-    const { tasks } = await c.ecs.send(new DescribeTasksCommand({ cluster: CLUSTER, tasks: await taskArns(c) }));
-    return (tasks ?? []).map((t) => ({
-      taskArn: t.taskArn ?? '',
-      taskDefinitionArn: t.taskDefinitionArn ?? '',
-      startedBy: t.startedBy ?? '',
-    }));
-  }
-
-  async function onlyTask() {
-    const arns = await taskArns(c);
-    expect(arns).toHaveLength(1);
-    const { tasks } = await c.ecs.send(new DescribeTasksCommand({ cluster: CLUSTER, tasks: arns }));
-    const task = tasks?.[0];
-    return { taskArn: task?.taskArn ?? '', taskDefinitionArn: task?.taskDefinitionArn ?? '', startedBy: task?.startedBy ?? '' };
   }
 
   async function until(what: string, check: () => boolean): Promise<void> {
@@ -168,7 +141,7 @@ describe('ecs-migrate on a deployed stack (moto)', () => {
   async function runTask(lines: string[], exitCode: number): Promise<void> {
     const launched = await launch(await nextRequest(), lambdaContext('launch'));
     expect(launched.decisions[0]?.decision).toBe('launch');
-    const task = await onlyTask();
+    const task = await onlyTask(c);
     await writeTaskLog(c, task.taskArn, lines);
     // The CLI streams the log while the task runs: the last line shows before the task stops.
     await until('the streamed log', () => printed().includes(lines.at(-1) ?? ''));
@@ -188,8 +161,7 @@ describe('ecs-migrate on a deployed stack (moto)', () => {
     expect(text).toContain('✔ migration succeeded');
     expect(text).toContain('rollout continued');
     // The image came from the stack's RepositoryUri, and the service moved to it.
-    const { services } = await c.ecs.send(new DescribeServicesCommand({ cluster: CLUSTER, services: [SERVICE] }));
-    expect(services?.[0]?.taskDefinition).toBe((await onlyTask()).taskDefinitionArn);
+    expect(await serviceTaskDefinition(c)).toBe((await onlyTask(c)).taskDefinitionArn);
   });
 
   it('deploy --wait: a failed migration exits 1 with the exit code, the reason and the log lines', async () => {
@@ -211,7 +183,7 @@ describe('ecs-migrate on a deployed stack (moto)', () => {
     expect(await deployCommand(['--stack', STACK, '--tag', 'v1.8.0'], FAST)).toBe(0);
     const first = await launch(await nextRequest(), lambdaContext('launch'));
     const firstId = first.decisions[0]?.deploymentId ?? '';
-    const firstTask = await onlyTask();
+    const firstTask = await onlyTask(c);
 
     // Act
     const waiting = deployCommand(['--stack', STACK, '--tag', 'v1.9.0', '--wait'], FAST);
@@ -219,7 +191,7 @@ describe('ecs-migrate on a deployed stack (moto)', () => {
     expect(queued.decisions[0]?.decision).toBe('queue');
     await until('the queued line', () => printed().includes(`queued behind ${firstId}`));
     await watch(taskStoppedEvent(firstTask, 0), lambdaContext('watch'));
-    const second = (await describedTasks()).find((t) => t.taskArn !== firstTask.taskArn);
+    const second = (await taskRefs(c)).find((t) => t.taskArn !== firstTask.taskArn);
     if (second === undefined) throw new Error('the queued deployment was not launched');
     await watch(taskStoppedEvent(second, 0), lambdaContext('watch'));
 
@@ -233,7 +205,7 @@ describe('ecs-migrate on a deployed stack (moto)', () => {
     expect(await deployCommand(['--stack', STACK, '--tag', 'v1.8.0'], FAST)).toBe(0);
     const first = await launch(await nextRequest(), lambdaContext('launch'));
     const firstId = first.decisions[0]?.deploymentId ?? '';
-    const task = await onlyTask();
+    const task = await onlyTask(c);
 
     // Act: the same image again (a re-run CI job). The controller ignores the repeat and records nothing for it.
     const again = deployCommand(['--stack', STACK, '--tag', 'v1.8.0', '--wait'], { ...FAST, repeatAfterMs: 500 });
@@ -270,7 +242,7 @@ describe('ecs-migrate on a deployed stack (moto)', () => {
     const waiting = deployCommand(['--stack', STACK, '--tag', 'v1.6.0', '--wait', '--json'], FAST);
     const launched = await launch(await nextRequest(), lambdaContext('launch'));
     expect(launched.decisions[0]?.decision).toBe('launch');
-    await watch(taskStoppedEvent(await onlyTask(), 0), lambdaContext('watch'));
+    await watch(taskStoppedEvent(await onlyTask(c), 0), lambdaContext('watch'));
 
     expect(await waiting).toBe(0);
     expect(JSON.parse(printed())).toMatchObject({
@@ -291,7 +263,7 @@ describe('ecs-migrate on a deployed stack (moto)', () => {
     expect(request.detail).toMatchObject({ command: ['db-seed', '--count', '3'], requestedBy: expect.stringMatching(/^arn:aws:/) });
     const launched = await launch(request, lambdaContext('launch'));
     expect(launched.decisions[0]?.decision).toBe('launch');
-    const task = await onlyTask();
+    const task = await onlyTask(c);
     await writeTaskLog(c, task.taskArn, ['seeding 3 rows', 'ERROR: duplicate key']);
     await until('the streamed log', () => printed().includes('duplicate key'));
     await watch(taskStoppedEvent(task, 3), lambdaContext('watch'));
@@ -352,7 +324,7 @@ describe('ecs-migrate on a deployed stack (moto)', () => {
     expect(await deployCommand(['--stack', STACK, '--tag', 'v2.1.0'], FAST)).toBe(0);
     const launched = await launch(await nextRequest(), lambdaContext('launch'));
     const id = launched.decisions[0]?.deploymentId ?? '';
-    const task = await onlyTask();
+    const task = await onlyTask(c);
     await writeTaskLog(c, task.taskArn, ['backfilling totals']);
     out.length = 0;
 

@@ -1,32 +1,29 @@
-import { DescribeServicesCommand, DescribeTaskDefinitionCommand, DescribeTasksCommand, type Task } from '@aws-sdk/client-ecs';
+import { DescribeTaskDefinitionCommand, DescribeTasksCommand, type Task } from '@aws-sdk/client-ecs';
 import { GetScheduleCommand } from '@aws-sdk/client-scheduler';
-import type { Context } from 'aws-lambda';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type * as LaunchModule from '../../handlers/launch.js';
 import { DynamoDbHistoryStore } from '../../src/adapters/aws/history-store.js';
-import { DynamoDbStore } from '../../src/adapters/aws/store.js';
 import { deploymentIdFromStartedBy, statusOf } from '../../src/core/deployment.js';
 import type * as LambdaModule from '../../src/shell/lambda.js';
-import type { InvocationResult } from '../../src/shell/lambda.js';
 import {
   CLUSTER,
   CONTAINER,
-  createStack,
   DEPLOYMENTS_TABLE,
-  type Delivered,
+  deploymentsStore,
   drainEvents,
   ENVIRONMENT,
+  freshStack,
+  type Handler,
   handlerEnv,
+  imageOf,
   lambdaContext,
+  named,
   pushEvent,
-  REGION,
-  REPOSITORY,
-  resetMoto,
   SCHEDULER_DLQ_ARN,
   SCHEDULER_GROUP,
-  SERVICE,
   type Stack,
   sendOneAtATime,
+  serviceTaskDefinition,
   type TestClients,
   taskArns,
   taskStoppedEvent,
@@ -34,10 +31,7 @@ import {
   writeTaskLog,
 } from './environment.js';
 
-type Handler = (event: unknown, context: Context) => Promise<InvocationResult>;
-
 const digest = (n: number) => `sha256:${n.toString(16).padStart(64, '0')}`;
-const imageOf = (d: string) => `123456789012.dkr.ecr.${REGION}.amazonaws.com/${REPOSITORY}@${d}`;
 
 describe('launcher and watcher on AWS (moto)', () => {
   let c: TestClients;
@@ -47,7 +41,7 @@ describe('launcher and watcher on AWS (moto)', () => {
   let createLaunchHandler: typeof LaunchModule.createLaunchHandler;
   let createClients: typeof LambdaModule.createClients;
   let createLambdaRuntime: typeof LambdaModule.createLambdaRuntime;
-  const store = () => new DynamoDbStore(c.dynamodb, { table: DEPLOYMENTS_TABLE, environment: ENVIRONMENT });
+  const store = () => deploymentsStore(c);
   /** The CLI's store, for the history the Lambda functions never list. */
   const historyStore = () => new DynamoDbHistoryStore(c.dynamodb, { table: DEPLOYMENTS_TABLE, environment: ENVIRONMENT });
 
@@ -63,8 +57,7 @@ describe('launcher and watcher on AWS (moto)', () => {
   });
 
   beforeEach(async () => {
-    await resetMoto();
-    stack = await createStack(c);
+    stack = await freshStack(c);
   });
 
   afterEach(() => {
@@ -85,13 +78,6 @@ describe('launcher and watcher on AWS (moto)', () => {
     const ref = { taskArn: task.taskArn ?? '', taskDefinitionArn: task.taskDefinitionArn ?? '', startedBy: task.startedBy ?? '' };
     return { task, ref, deploymentId: deploymentIdFromStartedBy(task.startedBy) ?? '' };
   }
-
-  async function serviceTaskDefinition(): Promise<string | undefined> {
-    const { services } = await c.ecs.send(new DescribeServicesCommand({ cluster: CLUSTER, services: [SERVICE] }));
-    return services?.[0]?.taskDefinition;
-  }
-
-  const named = (events: Delivered[], detailType: string) => events.filter((e) => e['detail-type'] === detailType);
 
   it("starts one task for a push: the command override on the migration container, the service's network, startedBy, tags", async () => {
     // Prepare
@@ -135,7 +121,7 @@ describe('launcher and watcher on AWS (moto)', () => {
     expect(schedule.Target?.DeadLetterConfig?.Arn).toBe(SCHEDULER_DLQ_ARN);
     // One-shot: the schedule deletes itself after it runs, so success needs no DeleteSchedule to clean up.
     expect(schedule.ActionAfterCompletion).toBe('DELETE');
-    expect(await serviceTaskDefinition()).toBe(stack.baseTaskDefinitionArn);
+    expect(await serviceTaskDefinition(c)).toBe(stack.baseTaskDefinitionArn);
     const events = await drainEvents(c, stack.queueUrl);
     expect(named(events, 'Migration Started')).toHaveLength(1);
     expect(named(events, 'Migration Started')[0]?.detail).toMatchObject({ deploymentId, taskArn: task.taskArn, environment: ENVIRONMENT });
@@ -173,7 +159,7 @@ describe('launcher and watcher on AWS (moto)', () => {
     expect(duplicate.decisions).toEqual([
       expect.objectContaining({ decision: 'ignore', reason: expect.stringContaining('has already ended (succeeded)') }),
     ]);
-    expect(await serviceTaskDefinition()).toBe(taskRef.taskDefinitionArn);
+    expect(await serviceTaskDefinition(c)).toBe(taskRef.taskDefinitionArn);
     const events = await drainEvents(c, stack.queueUrl);
     expect(named(events, 'Migration Succeeded')).toHaveLength(1);
     const continued = named(events, 'Rollout Continued');
@@ -214,7 +200,7 @@ describe('launcher and watcher on AWS (moto)', () => {
 
     // Assess
     expect(result.decisions.map((d) => d.decision)).toEqual(['halt']);
-    expect(await serviceTaskDefinition()).toBe(stack.baseTaskDefinitionArn);
+    expect(await serviceTaskDefinition(c)).toBe(stack.baseTaskDefinitionArn);
     const events = await drainEvents(c, stack.queueUrl);
     const failed = named(events, 'Migration Failed');
     expect(failed).toHaveLength(1);
@@ -281,7 +267,7 @@ describe('launcher and watcher on AWS (moto)', () => {
     const events = await drainEvents(c, stack.queueUrl);
     expect(named(events, 'Migration Timed Out')).toHaveLength(1);
     expect(named(events, 'Rollout Halted')).toHaveLength(1);
-    expect(await serviceTaskDefinition()).toBe(stack.baseTaskDefinitionArn);
+    expect(await serviceTaskDefinition(c)).toBe(stack.baseTaskDefinitionArn);
     expect((await store().loadDeployments([deploymentId]))[deploymentId]).toMatchObject({ status: 'ended', outcome: 'timed_out' });
   });
 

@@ -2,16 +2,25 @@ import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, Pu
 import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { type ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
 import {
+  type ContainerDefinition,
   CreateClusterCommand,
   CreateServiceCommand,
+  type CreateServiceCommandInput,
+  DescribeServicesCommand,
+  DescribeTasksCommand,
   ECSClient,
   ListTasksCommand,
   RegisterTaskDefinitionCommand,
+  type RegisterTaskDefinitionCommandInput,
+  type Task,
 } from '@aws-sdk/client-ecs';
 import { CreateEventBusCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
+import { expect } from 'vitest';
+import { DynamoDbStore } from '../../src/adapters/aws/store.js';
+import type { InvocationResult } from '../../src/shell/lambda.js';
 import { resetMoto as resetServer } from '../support/moto-server.js';
 
 /**
@@ -26,6 +35,9 @@ export const ACCOUNT = '123456789012';
 export const ENVIRONMENT = 'staging';
 export const CLUSTER = 'shop-staging';
 export const SERVICE = 'shop-api';
+/** The two services of the tests that gate several (SERVICES=shop-web,shop-worker). */
+export const WEB = 'shop-web';
+export const WORKER = 'shop-worker';
 export const CONTAINER = 'app';
 export const REPOSITORY = 'shop-api';
 export const FAMILY = 'shop-api';
@@ -38,7 +50,12 @@ export const SCHEDULER_GROUP = 'ecs-migrate-staging';
 export const WATCH_FUNCTION_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:ecs-migrate-staging-watch`;
 export const SCHEDULER_ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/ecs-migrate-staging-scheduler`;
 export const SCHEDULER_DLQ_ARN = `arn:aws:sqs:${REGION}:${ACCOUNT}:ecs-migrate-staging-failed`;
-export const OLD_IMAGE = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/${REPOSITORY}:v1.3.0`;
+export const REGISTRY = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com`;
+export const REPOSITORY_URI = `${REGISTRY}/${REPOSITORY}`;
+export const OLD_IMAGE = `${REPOSITORY_URI}:v1.3.0`;
+
+/** The test repository's image pinned by `digest`. */
+export const imageOf = (digest: string): string => `${REPOSITORY_URI}@${digest}`;
 
 export function endpoint(): string {
   const url = process.env.AWS_ENDPOINT_URL;
@@ -62,7 +79,7 @@ export function handlerEnv(overrides: Record<string, string> = {}): Record<strin
     ALLOWED_COMMANDS: 'db-seed',
     TIMEOUT_MINUTES: '60',
     EVENT_SOURCE: 'ecs-migrate',
-    REGISTRY: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com`,
+    REGISTRY,
     DEPLOYMENTS_TABLE,
     IDEMPOTENCY_TABLE,
     EVENT_BUS,
@@ -75,6 +92,32 @@ export function handlerEnv(overrides: Record<string, string> = {}): Record<strin
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     ...overrides,
   };
+}
+
+/**
+ * Sets process.env to the handlers' configuration with `overrides` for several services (SERVICES, so no SERVICE);
+ * returns what puts the environment back as it was.
+ */
+export function setServicesEnv(overrides: Record<string, string>): () => void {
+  const saved = { ...process.env };
+  const { SERVICE: _one, ...env } = handlerEnv(overrides);
+  delete process.env.SERVICE;
+  Object.assign(process.env, env);
+  return () => {
+    // SERVICES with a SERVICE another file sets would be refused: leave the environment as it was.
+    for (const name of Object.keys(overrides)) delete process.env[name];
+    Object.assign(process.env, saved);
+  };
+}
+
+/** A Lambda function's handler, called in process. */
+export type Handler = (event: unknown, context: Context) => Promise<InvocationResult>;
+
+/** Imports the launcher's and watcher's handlers, which read process.env once, at import (cold start), as on Lambda. */
+export async function importHandlers(): Promise<{ launch: Handler; watch: Handler }> {
+  const launch = (await import('../../handlers/launch.js')).handler;
+  const watch = (await import('../../handlers/watch.js')).handler;
+  return { launch, watch };
 }
 
 /** Test clients: one attempt each, so an emulator error shows at once. */
@@ -119,37 +162,21 @@ export function resetMoto(): Promise<void> {
   return resetServer(endpoint());
 }
 
+/** Forgets everything moto holds and creates the stack anew: the state every test starts from. */
+export async function freshStack(c: TestClients): Promise<Stack> {
+  await resetMoto();
+  return createStack(c);
+}
+
 export async function createStack(c: TestClients): Promise<Stack> {
   // moto workaround: its own default VPC's subnets. A VPC created here would need DNS hostnames enabled,
   // or RunTask fails with a 500 (ENI has no private_dns_name); the default VPC has them.
   const { subnets, securityGroup } = await defaultNetwork();
 
   await c.ecs.send(new CreateClusterCommand({ clusterName: CLUSTER }));
-  const registered = await c.ecs.send(
-    new RegisterTaskDefinitionCommand({
-      family: FAMILY,
-      networkMode: 'awsvpc',
-      requiresCompatibilities: ['FARGATE'],
-      cpu: '256',
-      memory: '512',
-      executionRoleArn: `arn:aws:iam::${ACCOUNT}:role/shop-api-execution`,
-      containerDefinitions: [
-        {
-          name: CONTAINER,
-          image: OLD_IMAGE,
-          essential: true,
-          // moto workaround: container-level memory; without it RunTask fails with a 500 (it sums container memory).
-          memory: 512,
-          command: ['bin/server'],
-          logConfiguration: {
-            logDriver: 'awslogs',
-            options: { 'awslogs-group': LOG_GROUP, 'awslogs-region': REGION, 'awslogs-stream-prefix': LOG_PREFIX },
-          },
-        },
-      ],
-    }),
-  );
-  const baseTaskDefinitionArn = registered.taskDefinition?.taskDefinitionArn ?? '';
+  const baseTaskDefinitionArn = await registerTaskDefinition(c, [appContainer(OLD_IMAGE)], {
+    executionRoleArn: `arn:aws:iam::${ACCOUNT}:role/shop-api-execution`,
+  });
   await c.ecs.send(
     new CreateServiceCommand({
       cluster: CLUSTER,
@@ -196,21 +223,86 @@ export async function createStack(c: TestClients): Promise<Stack> {
 
   // moto workaround: an SQS target. A Lambda target would make PutEvents fail with a 500 in moto.
   await c.eventbridge.send(new CreateEventBusCommand({ Name: EVENT_BUS }));
-  const queue = await c.sqs.send(new CreateQueueCommand({ QueueName: 'ecs-migrate-emitted' }));
-  const queueUrl = queue.QueueUrl ?? '';
-  const attributes = await c.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
-  await c.eventbridge.send(
-    new PutRuleCommand({ Name: 'emitted', EventBusName: EVENT_BUS, EventPattern: JSON.stringify({ source: ['ecs-migrate'] }) }),
-  );
-  await c.eventbridge.send(
-    new PutTargetsCommand({
-      Rule: 'emitted',
-      EventBusName: EVENT_BUS,
-      Targets: [{ Id: 'queue', Arn: attributes.Attributes?.QueueArn ?? '' }],
-    }),
-  );
+  const queueUrl = await ruleQueue(c, {
+    queue: 'ecs-migrate-emitted',
+    rule: 'emitted',
+    bus: EVENT_BUS,
+    pattern: { source: ['ecs-migrate'] },
+  });
 
   return { subnets, securityGroup, baseTaskDefinitionArn, queueUrl };
+}
+
+/** The migration container (CONTAINER) running the app's server from `image`, logging through awslogs to LOG_GROUP. */
+export function appContainer(image: string, memory = 512): ContainerDefinition {
+  return {
+    name: CONTAINER,
+    image,
+    essential: true,
+    // moto workaround: container-level memory; without it RunTask fails with a 500 (it sums container memory).
+    memory,
+    command: ['bin/server'],
+    logConfiguration: {
+      logDriver: 'awslogs',
+      options: { 'awslogs-group': LOG_GROUP, 'awslogs-region': REGION, 'awslogs-stream-prefix': LOG_PREFIX },
+    },
+  };
+}
+
+/** Registers a FARGATE revision of FAMILY (256 CPU units, 512 MiB) with `containerDefinitions`; returns its ARN. */
+export async function registerTaskDefinition(
+  c: TestClients,
+  containerDefinitions: ContainerDefinition[],
+  input: Partial<RegisterTaskDefinitionCommandInput> = {},
+): Promise<string> {
+  const registered = await c.ecs.send(
+    new RegisterTaskDefinitionCommand({
+      family: FAMILY,
+      networkMode: 'awsvpc',
+      requiresCompatibilities: ['FARGATE'],
+      cpu: '256',
+      memory: '512',
+      containerDefinitions,
+      ...input,
+    }),
+  );
+  return registered.taskDefinition?.taskDefinitionArn ?? '';
+}
+
+/** Creates a service per name on the stack's cluster and network: one FARGATE task of the base revision, unless `input` differs. */
+export async function createServices(
+  c: TestClients,
+  stack: Stack,
+  names: readonly string[],
+  input: Partial<CreateServiceCommandInput> = {},
+): Promise<void> {
+  for (const serviceName of names) {
+    await c.ecs.send(
+      new CreateServiceCommand({
+        cluster: CLUSTER,
+        serviceName,
+        taskDefinition: stack.baseTaskDefinitionArn,
+        desiredCount: 1,
+        launchType: 'FARGATE',
+        networkConfiguration: { awsvpcConfiguration: { subnets: stack.subnets, securityGroups: [stack.securityGroup] } },
+        ...input,
+      }),
+    );
+  }
+}
+
+/** Creates an SQS queue that a new rule on `bus` (default: the default bus) fills with the events matching `pattern`; returns its URL. */
+export async function ruleQueue(c: TestClients, options: { queue: string; rule: string; bus?: string; pattern: object }): Promise<string> {
+  const { QueueUrl } = await c.sqs.send(new CreateQueueCommand({ QueueName: options.queue }));
+  const queueUrl = QueueUrl ?? '';
+  const { Attributes } = await c.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+  await c.eventbridge.send(
+    new PutRuleCommand({ Name: options.rule, EventBusName: options.bus, EventPattern: JSON.stringify(options.pattern) }),
+  );
+  await c.eventbridge.send(
+    new PutTargetsCommand({ Rule: options.rule, EventBusName: options.bus, Targets: [{ Id: 'queue', Arn: Attributes?.QueueArn ?? '' }] }),
+  );
+  return queueUrl;
 }
 
 /** moto's default VPC: its subnets, and a security group created in it for the service. */
@@ -261,9 +353,52 @@ export async function drainEvents(c: TestClients, queueUrl: string): Promise<Del
   }
 }
 
+/** The events of one detail-type. */
+export const named = (events: Delivered[], detailType: string): Delivered[] => events.filter((e) => e['detail-type'] === detailType);
+
+/** The controller's store of deployments, on the test table and environment. */
+export function deploymentsStore(c: TestClients): DynamoDbStore {
+  return new DynamoDbStore(c.dynamodb, { table: DEPLOYMENTS_TABLE, environment: ENVIRONMENT });
+}
+
+/** The task definition SERVICE runs now. */
+export async function serviceTaskDefinition(c: TestClients): Promise<string | undefined> {
+  const { services } = await c.ecs.send(new DescribeServicesCommand({ cluster: CLUSTER, services: [SERVICE] }));
+  return services?.[0]?.taskDefinition;
+}
+
 export async function taskArns(c: TestClients): Promise<string[]> {
   const { taskArns } = await c.ecs.send(new ListTasksCommand({ cluster: CLUSTER }));
   return taskArns ?? [];
+}
+
+/** A task as its task events name it. */
+export interface TaskRef {
+  taskArn: string;
+  taskDefinitionArn: string;
+  startedBy: string;
+}
+
+const refOf = (task: Task | undefined): TaskRef => ({
+  taskArn: task?.taskArn ?? '',
+  taskDefinitionArn: task?.taskDefinitionArn ?? '',
+  startedBy: task?.startedBy ?? '',
+});
+
+/** The cluster's tasks, described, as their task events name them. */
+export async function taskRefs(c: TestClients): Promise<TaskRef[]> {
+  const arns = await taskArns(c);
+  if (arns.length === 0) return [];
+  const { tasks } = await c.ecs.send(new DescribeTasksCommand({ cluster: CLUSTER, tasks: arns }));
+  return (tasks ?? []).map(refOf);
+}
+
+/** The cluster's one task (it expects exactly one), as its task events name it. */
+export async function onlyTask(c: TestClients): Promise<TaskRef> {
+  const arns = await taskArns(c);
+  expect(arns).toHaveLength(1);
+  const { tasks } = await c.ecs.send(new DescribeTasksCommand({ cluster: CLUSTER, tasks: arns }));
+  return refOf(tasks?.[0]);
 }
 
 /** Lines the migration "wrote": put on the stream the awslogs driver would use for this task. */
@@ -312,10 +447,7 @@ export function pushEvent(options: {
  * The `ECS Task State Change` event ECS would send when the task stops. moto never emits it, so the test
  * builds it in the documented shape (see events/task-stopped-exit-1.json).
  */
-export function taskStoppedEvent(
-  task: { taskArn: string; taskDefinitionArn: string; startedBy: string },
-  exitCode: number,
-): Record<string, unknown> {
+export function taskStoppedEvent(task: TaskRef, exitCode: number): Record<string, unknown> {
   const now = new Date();
   const at = (secondsAgo: number) => new Date(now.getTime() - secondsAgo * 1000).toISOString();
   return {

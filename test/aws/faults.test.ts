@@ -1,28 +1,26 @@
-import { DescribeServicesCommand, DescribeTasksCommand, RegisterTaskDefinitionCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
-import type { Context } from 'aws-lambda';
+import { RunTaskCommand } from '@aws-sdk/client-ecs';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DynamoDbStore } from '../../src/adapters/aws/store.js';
 import { deploymentIdFromStartedBy } from '../../src/core/deployment.js';
-import type { InvocationResult } from '../../src/shell/lambda.js';
 import * as LambdaModule from '../../src/shell/lambda.js';
 import { type ClientTokenModel, modelClientToken } from '../support/client-token.js';
 import { type FaultSpec, injectFaults } from '../support/faults.js';
 import {
   CLUSTER,
-  createStack,
-  DEPLOYMENTS_TABLE,
-  type Delivered,
+  deploymentsStore,
   drainEvents,
   ENVIRONMENT,
-  FAMILY,
+  freshStack,
+  type Handler,
   handlerEnv,
   lambdaContext,
+  named,
   pushEvent,
-  resetMoto,
-  SERVICE,
+  registerTaskDefinition,
   type Stack,
+  serviceTaskDefinition,
   type TestClients,
   taskArns,
+  taskRefs,
   taskStoppedEvent,
   testClients,
 } from './environment.js';
@@ -33,17 +31,14 @@ import {
  * invocation that dies at one call, then delivers the same event again, as Lambda's async retries do.
  */
 
-type Handler = (event: unknown, context: Context) => Promise<InvocationResult>;
-
 const digest = (n: number) => `sha256:${n.toString(16).padStart(64, 'f')}`;
-const named = (events: Delivered[], detailType: string) => events.filter((e) => e['detail-type'] === detailType);
 
 describe('faults injected into the AWS calls of the handlers (moto)', () => {
   let c: TestClients;
   let stack: Stack;
   let createLaunchHandler: (runtime: LambdaModule.LambdaRuntime) => Handler;
   let createWatchHandler: (runtime: LambdaModule.LambdaRuntime) => Handler;
-  const store = () => new DynamoDbStore(c.dynamodb, { table: DEPLOYMENTS_TABLE, environment: ENVIRONMENT });
+  const store = () => deploymentsStore(c);
 
   beforeAll(async () => {
     Object.assign(process.env, handlerEnv());
@@ -53,8 +48,7 @@ describe('faults injected into the AWS calls of the handlers (moto)', () => {
   });
 
   beforeEach(async () => {
-    await resetMoto();
-    stack = await createStack(c);
+    stack = await freshStack(c);
   });
 
   /**
@@ -71,20 +65,7 @@ describe('faults injected into the AWS calls of the handlers (moto)', () => {
   }
 
   async function tasks() {
-    const arns = await taskArns(c);
-    if (arns.length === 0) return [];
-    const { tasks: described } = await c.ecs.send(new DescribeTasksCommand({ cluster: CLUSTER, tasks: arns }));
-    return (described ?? []).map((t) => ({
-      taskArn: t.taskArn ?? '',
-      taskDefinitionArn: t.taskDefinitionArn ?? '',
-      startedBy: t.startedBy ?? '',
-      deploymentId: deploymentIdFromStartedBy(t.startedBy) ?? '',
-    }));
-  }
-
-  async function serviceTaskDefinition(): Promise<string | undefined> {
-    const { services } = await c.ecs.send(new DescribeServicesCommand({ cluster: CLUSTER, services: [SERVICE] }));
-    return services?.[0]?.taskDefinition;
+    return (await taskRefs(c)).map((t) => ({ ...t, deploymentId: deploymentIdFromStartedBy(t.startedBy) ?? '' }));
   }
 
   /** One push (`n`: its event id and digest) launched by a fault-free launcher: its task; the bus drained. */
@@ -159,7 +140,7 @@ describe('faults injected into the AWS calls of the handlers (moto)', () => {
 
       // Assess: rolled out, ended, the events out once, and no outbox left behind
       expect(done.decisions.map((d) => d.decision)).toEqual(['continue', 'record']);
-      expect(await serviceTaskDefinition()).toBe(task.taskDefinitionArn);
+      expect(await serviceTaskDefinition(c)).toBe(task.taskDefinitionArn);
       expect((await store().loadDeployments([task.deploymentId]))[task.deploymentId]).toMatchObject({
         status: 'ended',
         outcome: 'succeeded',
@@ -189,7 +170,7 @@ describe('faults injected into the AWS calls of the handlers (moto)', () => {
       expect(events.map((e) => e['detail-type'])).toEqual(['Migration Failed', 'Rollout Halted']);
       expect(events.map((e) => [e['detail-type'], e.detail])).toEqual(env.outbox?.map((e) => [e.detailType, e.detail]));
       expect((await store().loadEnvironment(ENVIRONMENT)).outbox).toBeUndefined();
-      expect(await serviceTaskDefinition()).toBe(stack.baseTaskDefinitionArn);
+      expect(await serviceTaskDefinition(c)).toBe(stack.baseTaskDefinitionArn);
     });
   });
 
@@ -208,7 +189,7 @@ describe('faults injected into the AWS calls of the handlers (moto)', () => {
       await expect(faulty.watch(stopped, lambdaContext('watch'))).rejects.toThrow(/RunTask|Throttling|Rate exceeded/);
 
       // Assess: the first ended and rolled out; the queued one holds the environment, with no task yet
-      expect(await serviceTaskDefinition()).toBe(first.taskDefinitionArn);
+      expect(await serviceTaskDefinition(c)).toBe(first.taskDefinitionArn);
       expect((await store().loadDeployments([queuedId]))[queuedId]).toMatchObject({
         status: 'launching',
         handedOverBy: first.deploymentId,
@@ -333,16 +314,7 @@ describe('faults injected into the AWS calls of the handlers (moto)', () => {
       const push = pushEvent({ id: 'f0000000-0000-4000-8000-000000000004', digest: digest(4), tag: 'v2.3.0' });
       const faulty = handlers({ ecs: [{ command: 'RunTaskCommand', nth: 1, when: 'after' }] });
       await expect(faulty.launch(push, lambdaContext('launch'))).rejects.toThrow(/RunTask|Throttling|Rate exceeded/);
-      await c.ecs.send(
-        new RegisterTaskDefinitionCommand({
-          family: FAMILY,
-          networkMode: 'awsvpc',
-          requiresCompatibilities: ['FARGATE'],
-          cpu: '256',
-          memory: '512',
-          containerDefinitions: [{ name: 'app', image: 'registry.example/app:next', memory: 512, essential: true }],
-        }),
-      );
+      await registerTaskDefinition(c, [{ name: 'app', image: 'registry.example/app:next', memory: 512, essential: true }]);
 
       // Act
       const retry = await faulty.launch(structuredClone(push), lambdaContext('launch'));

@@ -1,34 +1,39 @@
-import { CreateServiceCommand, DescribeTasksCommand, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
-import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AwsEcs } from '../../src/adapters/aws/ecs.js';
 import { serviceDeploymentReads } from '../../src/adapters/aws/ecs-deployments.js';
-import { DynamoDbStore } from '../../src/adapters/aws/store.js';
-import type { InvocationResult } from '../../src/shell/lambda.js';
-import { type EmulatedEvent, emitDeploymentState, type PausedDeployment, pauseDeployment, timeOutHook } from '../support/pause-hooks.js';
 import {
-  ACCOUNT,
+  type EmulatedEvent,
+  emitDeploymentState,
+  PAUSE_HOOK,
+  type PausedDeployment,
+  pauseDeployment,
+  timeOutHook,
+} from '../support/pause-hooks.js';
+import {
+  appContainer,
   CLUSTER,
   CONTAINER,
-  createStack,
-  DEPLOYMENTS_TABLE,
-  type Delivered,
+  createServices,
+  deploymentsStore,
   drainEvents,
-  ENVIRONMENT,
   endpoint,
-  FAMILY,
-  handlerEnv,
-  LOG_GROUP,
-  LOG_PREFIX,
+  freshStack,
+  type Handler,
+  imageOf,
+  importHandlers,
   lambdaContext,
+  named,
+  onlyTask,
   REGION,
-  REPOSITORY,
-  resetMoto,
+  registerTaskDefinition,
   type Stack,
+  setServicesEnv,
   type TestClients,
   taskArns,
   taskStoppedEvent,
   testClients,
+  WEB,
+  WORKER,
 } from './environment.js';
 
 /**
@@ -37,17 +42,8 @@ import {
  * which runs the target revision's task definition as it is; the task's exit answers the hook.
  */
 
-type Handler = (event: unknown, context: Context) => Promise<InvocationResult>;
-
-const WEB = 'shop-web';
-const WORKER = 'shop-worker';
 const DIGEST = `sha256:${'a'.repeat(64)}`;
-const NEW_IMAGE = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/${REPOSITORY}@${DIGEST}`;
-const PAUSE_HOOK = {
-  targetType: 'PAUSE' as const,
-  lifecycleStages: ['PRE_SCALE_UP' as const],
-  timeoutConfiguration: { timeoutInMinutes: 30, action: 'ROLLBACK' as const },
-};
+const NEW_IMAGE = imageOf(DIGEST);
 
 describe('pause-hook mode: launcher and watcher on AWS (moto)', () => {
   let c: TestClients;
@@ -55,69 +51,29 @@ describe('pause-hook mode: launcher and watcher on AWS (moto)', () => {
   let launch: Handler;
   let watch: Handler;
   let ecs: AwsEcs;
+  let restoreEnv: () => void;
   /** The revision the owner deploys: the new image of REPOSITORY, otherwise the service's definition. */
   let target: string;
-  const store = () => new DynamoDbStore(c.dynamodb, { table: DEPLOYMENTS_TABLE, environment: ENVIRONMENT });
-  const saved = { ...process.env };
+  const store = () => deploymentsStore(c);
 
   beforeAll(async () => {
     // The handlers read their configuration once, at import (cold start), as on Lambda.
-    const { SERVICE: _one, ...env } = handlerEnv({ ROLLOUT_MODE: 'pause-hook', SERVICES: `${WEB},${WORKER}` });
-    delete process.env.SERVICE;
-    Object.assign(process.env, env);
-    launch = (await import('../../handlers/launch.js')).handler;
-    watch = (await import('../../handlers/watch.js')).handler;
+    restoreEnv = setServicesEnv({ ROLLOUT_MODE: 'pause-hook', SERVICES: `${WEB},${WORKER}` });
+    ({ launch, watch } = await importHandlers());
     c = testClients();
     ecs = new AwsEcs(c.ecs, { cluster: CLUSTER, service: WEB, container: CONTAINER, serviceDeployments: serviceDeploymentReads(c.ecs) });
   });
 
-  afterAll(() => {
-    // SERVICES with a SERVICE another file sets would be refused: leave the environment as it was.
-    delete process.env.SERVICES;
-    delete process.env.ROLLOUT_MODE;
-    Object.assign(process.env, saved);
-  });
+  afterAll(() => restoreEnv());
+
+  /** Creates the named services, each with the owner's PAUSE hook, on the current stack. */
+  const createHookedServices = (names: string[]) =>
+    createServices(c, stack, names, { platformVersion: '1.4.0', deploymentConfiguration: { lifecycleHooks: [PAUSE_HOOK] } });
 
   beforeEach(async () => {
-    await resetMoto();
-    stack = await createStack(c);
-    const registered = await c.ecs.send(
-      new RegisterTaskDefinitionCommand({
-        family: FAMILY,
-        networkMode: 'awsvpc',
-        requiresCompatibilities: ['FARGATE'],
-        cpu: '256',
-        memory: '512',
-        containerDefinitions: [
-          {
-            name: CONTAINER,
-            image: NEW_IMAGE,
-            essential: true,
-            memory: 512,
-            command: ['bin/server'],
-            logConfiguration: {
-              logDriver: 'awslogs',
-              options: { 'awslogs-group': LOG_GROUP, 'awslogs-region': REGION, 'awslogs-stream-prefix': LOG_PREFIX },
-            },
-          },
-        ],
-      }),
-    );
-    target = registered.taskDefinition?.taskDefinitionArn ?? '';
-    for (const name of [WEB, WORKER]) {
-      await c.ecs.send(
-        new CreateServiceCommand({
-          cluster: CLUSTER,
-          serviceName: name,
-          taskDefinition: stack.baseTaskDefinitionArn,
-          desiredCount: 1,
-          launchType: 'FARGATE',
-          platformVersion: '1.4.0',
-          networkConfiguration: { awsvpcConfiguration: { subnets: stack.subnets, securityGroups: [stack.securityGroup] } },
-          deploymentConfiguration: { lifecycleHooks: [PAUSE_HOOK] },
-        }),
-      );
-    }
+    stack = await freshStack(c);
+    target = await registerTaskDefinition(c, [appContainer(NEW_IMAGE)]);
+    await createHookedServices([WEB, WORKER]);
   });
 
   const pause = (service: string) =>
@@ -131,18 +87,15 @@ describe('pause-hook mode: launcher and watcher on AWS (moto)', () => {
 
   const hookEvent = (paused: PausedDeployment, id: string) => delivered(paused.event, id);
 
-  async function onlyTask(): Promise<{ taskArn: string; taskDefinitionArn: string; startedBy: string }> {
-    const arns = await taskArns(c);
-    expect(arns).toHaveLength(1);
-    const { tasks } = await c.ecs.send(new DescribeTasksCommand({ cluster: CLUSTER, tasks: arns }));
-    const task = tasks?.[0];
-    return { taskArn: task?.taskArn ?? '', taskDefinitionArn: task?.taskDefinitionArn ?? '', startedBy: task?.startedBy ?? '' };
-  }
-
   const hookStatus = async (paused: PausedDeployment) =>
     (await ecs.describeServiceDeployment(paused.serviceDeploymentArn))?.hooks.find((h) => h.hookId === paused.hookId)?.status;
 
-  const named = (events: Delivered[], detailType: string) => events.filter((e) => e['detail-type'] === detailType);
+  /** The hook's event launches its migration, the task exits 0, and the bus is drained. */
+  async function migrated(paused: PausedDeployment, id: string): Promise<void> {
+    await launch(hookEvent(paused, id), lambdaContext('launch'));
+    await watch(taskStoppedEvent(await onlyTask(c), 0), lambdaContext('watch'));
+    await drainEvents(c, stack.queueUrl);
+  }
 
   it('hook event → one task of the target revision as it is → exit 0 → CONTINUE (the hook SUCCEEDED)', async () => {
     // Prepare
@@ -153,7 +106,7 @@ describe('pause-hook mode: launcher and watcher on AWS (moto)', () => {
 
     // Assess: one task, of the owner's revision itself (no revision registered), the migration command on CONTAINER.
     expect(launched.decisions.map((d) => d.decision)).toContain('launch');
-    const task = await onlyTask();
+    const task = await onlyTask(c);
     expect(task.taskDefinitionArn).toBe(target);
     expect(await hookStatus(paused)).toBe('AWAITING_ACTION');
 
@@ -174,7 +127,7 @@ describe('pause-hook mode: launcher and watcher on AWS (moto)', () => {
   it('exit 1 → ROLLBACK: the hook FAILED and the service deployment rolls back', async () => {
     const paused = await pause(WEB);
     await launch(hookEvent(paused, 'hook-2'), lambdaContext('launch'));
-    const task = await onlyTask();
+    const task = await onlyTask(c);
 
     const watched = await watch(taskStoppedEvent(task, 1), lambdaContext('watch'));
 
@@ -205,7 +158,7 @@ describe('pause-hook mode: launcher and watcher on AWS (moto)', () => {
 
     await launch(hookEvent(web, 'hook-web'), lambdaContext('launch'));
     await launch(hookEvent(worker, 'hook-worker'), lambdaContext('launch'));
-    const task = await onlyTask();
+    const task = await onlyTask(c);
     await watch(taskStoppedEvent(task, 0), lambdaContext('watch'));
 
     expect(await hookStatus(web)).toBe('SUCCEEDED');
@@ -217,7 +170,7 @@ describe('pause-hook mode: launcher and watcher on AWS (moto)', () => {
     const paused = await pause(WEB);
     const launched = await launch(hookEvent(paused, 'hook-4'), lambdaContext('launch'));
     const deploymentId = launched.decisions.find((d) => d.decision === 'launch')?.deploymentId ?? '';
-    const task = await onlyTask();
+    const task = await onlyTask(c);
 
     // ECS times the hook out (ROLLBACK); its event reaches the launcher too.
     const timedOut = await timeOutHook(endpoint(), { serviceDeploymentArn: paused.serviceDeploymentArn, region: REGION });
@@ -238,9 +191,7 @@ describe('pause-hook mode: launcher and watcher on AWS (moto)', () => {
   it('ECS Deployment State Change: COMPLETED of the continued rollout → Rollout Completed; a circuit-breaker rollback → Rollout Failed', async () => {
     // Prepare: web's and worker's deployments, each continued by its own migration (two digests).
     const web = await pause(WEB);
-    await launch(hookEvent(web, 'hook-5'), lambdaContext('launch'));
-    await watch(taskStoppedEvent(await onlyTask(), 0), lambdaContext('watch'));
-    await drainEvents(c, stack.queueUrl);
+    await migrated(web, 'hook-5');
 
     // Act: ECS says the continued rollout completed.
     const completed = await emitDeploymentState(endpoint(), {
@@ -258,29 +209,15 @@ describe('pause-hook mode: launcher and watcher on AWS (moto)', () => {
     ]);
 
     // Act: the circuit breaker rolls the same service's next continued deployment back.
-    await resetMoto();
-    stack = await createStack(c);
-    await c.ecs.send(
-      new CreateServiceCommand({
-        cluster: CLUSTER,
-        serviceName: WEB,
-        taskDefinition: stack.baseTaskDefinitionArn,
-        desiredCount: 1,
-        launchType: 'FARGATE',
-        platformVersion: '1.4.0',
-        networkConfiguration: { awsvpcConfiguration: { subnets: stack.subnets, securityGroups: [stack.securityGroup] } },
-        deploymentConfiguration: { lifecycleHooks: [PAUSE_HOOK] },
-      }),
-    );
+    stack = await freshStack(c);
+    await createHookedServices([WEB]);
     const again = await pauseDeployment(endpoint(), {
       cluster: CLUSTER,
       service: WEB,
       digests: { [CONTAINER]: `sha256:${'b'.repeat(64)}` },
       region: REGION,
     });
-    await launch(hookEvent(again, 'hook-6'), lambdaContext('launch'));
-    await watch(taskStoppedEvent(await onlyTask(), 0), lambdaContext('watch'));
-    await drainEvents(c, stack.queueUrl);
+    await migrated(again, 'hook-6');
     const rolling = await emitDeploymentState(endpoint(), {
       serviceDeploymentArn: again.serviceDeploymentArn,
       eventName: 'SERVICE_DEPLOYMENT_IN_PROGRESS',

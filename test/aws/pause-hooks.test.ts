@@ -4,31 +4,32 @@ import {
   DescribeTaskDefinitionCommand,
   InvalidParameterException,
   ListServiceDeploymentsCommand,
-  RegisterTaskDefinitionCommand,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
-import { PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AwsEcs } from '../../src/adapters/aws/ecs.js';
 import { serviceDeploymentReads } from '../../src/adapters/aws/ecs-deployments.js';
 import { parseInput } from '../../src/core/parse.js';
-import { emitDeploymentState, pauseDeployment, timeOutHook } from '../support/pause-hooks.js';
+import { emitDeploymentState, PAUSE_HOOK, pauseDeployment, timeOutHook } from '../support/pause-hooks.js';
 import {
   ACCOUNT,
   CLUSTER,
   CONTAINER,
-  createStack,
+  createServices,
   drainEvents,
   endpoint,
-  FAMILY,
+  freshStack,
+  imageOf,
   OLD_IMAGE,
   REGION,
   REPOSITORY,
-  resetMoto,
+  registerTaskDefinition,
+  ruleQueue,
   type Stack,
   type TestClients,
   testClients,
+  WEB,
+  WORKER,
 } from './environment.js';
 
 /**
@@ -36,15 +37,8 @@ import {
  * adapter: the API shapes of SDK 3.1164, the hook events on the default bus, and the refusal of a late answer.
  */
 
-const WEB = 'shop-web';
-const WORKER = 'shop-worker';
 const DIGEST = `sha256:${'e'.repeat(64)}`;
-const NEW_IMAGE = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/${REPOSITORY}@${DIGEST}`;
-const PAUSE_HOOK = {
-  targetType: 'PAUSE' as const,
-  lifecycleStages: ['PRE_SCALE_UP' as const],
-  timeoutConfiguration: { timeoutInMinutes: 30, action: 'ROLLBACK' as const },
-};
+const NEW_IMAGE = imageOf(DIGEST);
 const clusterArn = `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/${CLUSTER}`;
 const serviceArn = (name: string) => `arn:aws:ecs:${REGION}:${ACCOUNT}:service/${CLUSTER}/${name}`;
 
@@ -57,58 +51,30 @@ describe('moto pause-hook extension', () => {
   let twoAppContainers: string;
 
   beforeEach(async () => {
-    await resetMoto();
     c = testClients();
-    stack = await createStack(c);
+    stack = await freshStack(c);
     adapter = new AwsEcs(c.ecs, {
       cluster: CLUSTER,
       service: WEB,
       container: CONTAINER,
       serviceDeployments: serviceDeploymentReads(c.ecs),
     });
-    const registered = await c.ecs.send(
-      new RegisterTaskDefinitionCommand({
-        family: FAMILY,
-        networkMode: 'awsvpc',
-        requiresCompatibilities: ['FARGATE'],
-        cpu: '256',
-        memory: '512',
-        containerDefinitions: [
-          { name: CONTAINER, image: OLD_IMAGE, memory: 256, essential: true },
-          { name: 'jobs', image: OLD_IMAGE, memory: 128, essential: false, command: ['bin/jobs'] },
-          { name: 'proxy', image: 'public.ecr.aws/nginx/nginx:1.27', memory: 128, essential: false },
-        ],
-      }),
-    );
-    twoAppContainers = registered.taskDefinition?.taskDefinitionArn ?? '';
-    for (const name of [WEB, WORKER]) {
-      await c.ecs.send(
-        new CreateServiceCommand({
-          cluster: CLUSTER,
-          serviceName: name,
-          taskDefinition: stack.baseTaskDefinitionArn,
-          desiredCount: 1,
-          launchType: 'FARGATE',
-          networkConfiguration: { awsvpcConfiguration: { subnets: stack.subnets, securityGroups: [stack.securityGroup] } },
-          deploymentConfiguration: { lifecycleHooks: [PAUSE_HOOK] },
-        }),
-      );
-    }
+    twoAppContainers = await registerTaskDefinition(c, [
+      { name: CONTAINER, image: OLD_IMAGE, memory: 256, essential: true },
+      { name: 'jobs', image: OLD_IMAGE, memory: 128, essential: false, command: ['bin/jobs'] },
+      { name: 'proxy', image: 'public.ecr.aws/nginx/nginx:1.27', memory: 128, essential: false },
+    ]);
+    await createServices(c, stack, [WEB, WORKER], { deploymentConfiguration: { lifecycleHooks: [PAUSE_HOOK] } });
     // The stack's hook rule (template.yaml), with an SQS target instead of the launcher.
-    const queue = await c.sqs.send(new CreateQueueCommand({ QueueName: 'hook-events' }));
-    hookQueue = queue.QueueUrl ?? '';
-    const { Attributes } = await c.sqs.send(new GetQueueAttributesCommand({ QueueUrl: hookQueue, AttributeNames: ['QueueArn'] }));
-    await c.eventbridge.send(
-      new PutRuleCommand({
-        Name: 'hooks',
-        EventPattern: JSON.stringify({
-          source: ['aws.ecs'],
-          'detail-type': ['ECS Hook State Change', 'ECS Deployment State Change'],
-          resources: [{ prefix: `arn:aws:ecs:${REGION}:${ACCOUNT}:service` }],
-        }),
-      }),
-    );
-    await c.eventbridge.send(new PutTargetsCommand({ Rule: 'hooks', Targets: [{ Id: 'q', Arn: Attributes?.QueueArn ?? '' }] }));
+    hookQueue = await ruleQueue(c, {
+      queue: 'hook-events',
+      rule: 'hooks',
+      pattern: {
+        source: ['aws.ecs'],
+        'detail-type': ['ECS Hook State Change', 'ECS Deployment State Change'],
+        resources: [{ prefix: `arn:aws:ecs:${REGION}:${ACCOUNT}:service` }],
+      },
+    });
   });
 
   it('CreateService keeps the PAUSE hook and refuses one at a traffic-shift stage', async () => {

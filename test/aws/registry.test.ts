@@ -1,24 +1,23 @@
 import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
-import type { Context } from 'aws-lambda';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EcrRegistry } from '../../src/adapters/aws/registry.js';
-import { DynamoDbStore } from '../../src/adapters/aws/store.js';
 import { taskDefinitionOf } from '../../src/core/deployment.js';
 import { ImageNotFoundError } from '../../src/errors.js';
-import type { InvocationResult } from '../../src/shell/lambda.js';
 import {
   ACCOUNT,
-  createStack,
-  DEPLOYMENTS_TABLE,
+  deploymentsStore,
   drainEvents,
   ENVIRONMENT,
+  freshStack,
+  type Handler,
   handlerEnv,
   lambdaContext,
+  named,
   pushImage,
   REGION,
+  REGISTRY,
   REPOSITORY,
-  resetMoto,
   type Stack,
   type TestClients,
   taskArns,
@@ -30,9 +29,6 @@ import {
  * CreateRepository, PutImage and DescribeImages with imagePushedAt and the not-found errors; see
  * docs/RELIABILITY.md), and the launcher migrates what the tag pointed to, pinned by digest.
  */
-
-const REGISTRY = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com`;
-type Handler = (event: unknown, context: Context) => Promise<InvocationResult>;
 
 /** Pushes an image (a manifest with one layer of its own) with `tag`; returns its digest as ECR computed it. */
 
@@ -64,8 +60,7 @@ describe('Registry on AWS (moto)', () => {
   });
 
   beforeEach(async () => {
-    await resetMoto();
-    stack = await createStack(c);
+    stack = await freshStack(c);
     await ecr.send(new CreateRepositoryCommand({ repositoryName: REPOSITORY }));
   });
 
@@ -88,8 +83,7 @@ describe('Registry on AWS (moto)', () => {
     const result = await launch(request(`${REGISTRY}/${REPOSITORY}:v2.0.0`, 'by-tag-1'), lambdaContext('launch'));
     expect(result.decisions.map((d) => d.decision)).toEqual(['launch', 'record']);
     const id = result.decisions[0]?.deploymentId ?? '';
-    const store = new DynamoDbStore(c.dynamodb, { table: DEPLOYMENTS_TABLE, environment: ENVIRONMENT });
-    const deployment = (await store.loadDeployments([id]))[id];
+    const deployment = (await deploymentsStore(c).loadDeployments([id]))[id];
     expect(deployment?.work).toMatchObject({ type: 'image', image: `${REGISTRY}/${REPOSITORY}@${digest}`, pushedAt: expect.any(String) });
     expect(deployment?.trigger.imageTag).toBe('v2.0.0');
     const { taskDefinition } = await c.ecs.send(
@@ -104,7 +98,7 @@ describe('Registry on AWS (moto)', () => {
     expect([...missing.decisions, ...evil.decisions].map((d) => d.decision)).toEqual(['reject', 'reject']);
     expect(missing.decisions[0]?.reason).toContain('cannot be resolved to a digest');
     expect(await taskArns(c)).toEqual([]);
-    const rejected = (await drainEvents(c, stack.queueUrl)).filter((e) => e['detail-type'] === 'Event Rejected');
+    const rejected = named(await drainEvents(c, stack.queueUrl), 'Event Rejected');
     expect(rejected).toHaveLength(2);
   });
 });

@@ -3,6 +3,13 @@
  * ECS do, driven through its control endpoints. See that module for what each one emulates and what is a guess.
  */
 
+/** The PAUSE hook the service's owner configures: before scale-up, rolled back when unanswered for 30 minutes. */
+export const PAUSE_HOOK = {
+  targetType: 'PAUSE' as const,
+  lifecycleStages: ['PRE_SCALE_UP' as const],
+  timeoutConfiguration: { timeoutInMinutes: 30, action: 'ROLLBACK' as const },
+};
+
 /** An EventBridge event as the extension put it on the default bus (moto's delivered copy lacks `account`). */
 export interface EmulatedEvent {
   version: string;
