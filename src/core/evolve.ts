@@ -10,13 +10,13 @@ export function evolve(state: ControllerState, commit: Extract<Action, { type: '
 
 /** The state once an outbox is published and cleared. */
 export function published(state: ControllerState, ref: OutboxRef): ControllerState {
+  if (!hasOutbox(state, ref)) return state;
   if (ref.record === 'environment') {
-    if (state.env.version !== ref.version || state.env.outbox === undefined) return state;
     const { outbox: _done, ...env } = state.env;
     return { ...state, env };
   }
   const d = state.deployments[ref.deploymentId];
-  if (d === undefined || d.revision !== ref.revision || d.outbox === undefined) return state;
+  if (d === undefined) return state;
   const { outbox: _done, ...rest } = d;
   return { ...state, deployments: { ...state.deployments, [ref.deploymentId]: rest } };
 }

@@ -111,7 +111,7 @@ async function report(events: PendingEvent[], reported: Set<string>, ports: Port
   const fresh = events.filter((e) => !reported.has(key(e)));
   if (fresh.length > 0) {
     try {
-      await ports.bus.put(fresh.map((e) => ({ detailType: e.detailType, detail: e.detail })));
+      await ports.bus.put(fresh);
     } catch (error) {
       log.warn('events not published before their commit: stored with it and published after it', {
         deploymentId: fresh[0]?.detail.deploymentId,

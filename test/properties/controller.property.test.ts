@@ -331,10 +331,6 @@ class Run {
     throw new Error(`the run did not settle\n${this.log.join('\n')}`);
   }
 
-  private untrueReport(e: { detailType: string; detail: Record<string, unknown> }): string | undefined {
-    return untrueReportIn(this, e);
-  }
-
   /** The invariants of a run that has settled. */
   checkEnd(): void {
     const records = this.world.store.all();
@@ -373,7 +369,7 @@ class Run {
     for (const e of this.world.bus.published) {
       if (!(EMITTED_TYPES as readonly string[]).includes(e.detailType)) problems.push(`unknown event type ${e.detailType}`);
       if (DIRECT.includes(e.detailType) || stored.has(canonical(e))) continue;
-      const untrue = this.untrueReport(e);
+      const untrue = untrueReportIn(this, e);
       if (untrue !== undefined) problems.push(`${e.detailType} published but never stored, and ${untrue}`);
     }
     if (problems.length > 0) throw new Error(`${problems.join('\n')}\n--- log:\n${this.log.join('\n')}`);
