@@ -67,11 +67,9 @@ export async function loadState(plan: LoadPlan, ports: Ports, config: Config, lo
 /** Adds to an input what the event itself lacks, from AWS: one per function (`enrichLaunchInput`, `enrichWatchInput`). */
 export type Enrich = (input: Input, state: ControllerState, ports: Ports, config: Config, log: Log) => Promise<Input>;
 
-/** Any function's input (local mode, tests). */
-export const enrich: Enrich = (input, state, ports, config, log) =>
-  input.kind === 'deploy-request' || input.kind === 'run-command'
-    ? enrichLaunchInput(input, state, ports, config, log)
-    : enrichWatchInput(input, state, ports, config, log);
+/** Any function's input (local mode, tests): each function's step leaves the other's inputs as they are. */
+export const enrich: Enrich = async (input, state, ports, config, log) =>
+  enrichWatchInput(await enrichLaunchInput(input, state, ports, config, log), state, ports, config, log);
 
 /** The launcher's inputs: a request's image tag resolved to its digest and push time. */
 export const enrichLaunchInput: Enrich = async (input, _state, ports, config) =>
