@@ -2,6 +2,7 @@ import type { PublishedEvent } from '../src/adapters/local/bus.js';
 import { assertNever, type Decision } from '../src/core/actions.js';
 import { type Deployment, imageOf, type ServiceRollout, taskDefinitionOf } from '../src/core/deployment.js';
 import { secondsBetween } from '../src/core/event-detail.js';
+import type { EnvironmentState } from '../src/core/state.js';
 
 const useColor = process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
 const paint = (code: number) => (s: string) => (useColor ? `\x1b[${code}m${s}\x1b[0m` : s);
@@ -75,4 +76,10 @@ export function statusText(d: Deployment): string {
 export function logTailLines(d: Deployment): string[] {
   if (d.status !== 'ended' || d.logTail === undefined || d.logTail.length === 0) return [];
   return [`  log tail (last ${d.logTail.length} lines):`, ...d.logTail.map((l) => dim(`    │ ${l}`))];
+}
+
+/** The environment's last successful deployment for `status`, locally and on a stack. */
+export function lastSuccessText(env: EnvironmentState): string {
+  const last = env.lastSucceeded;
+  return last !== undefined ? `${last.deploymentId} at ${last.at} (${last.image ?? last.taskDefinitionArn})` : 'none';
 }

@@ -4,7 +4,7 @@ import { type AwsClients, awsClients } from './aws-clients.js';
 import { clientConfig } from './aws-context.js';
 import { type DeploymentView, logLocationOf, viewOf } from './deployment-view.js';
 import { formatDuration } from './durations.js';
-import { bold, dim, green, red, serviceLine, yellow } from './format.js';
+import { bold, dim, green, lastSuccessText, red, serviceLine, yellow } from './format.js';
 import { CliUsageError } from './local-config.js';
 import { resolveTarget, type Target, type TargetValues, tableOf } from './stack.js';
 import { filterEvents, TaskLogFollower } from './task-logs.js';
@@ -63,12 +63,7 @@ export async function stackStatus(values: Values): Promise<number> {
     'last result',
     last !== undefined ? `${last.id} ${outcomeText(last)}${last.reason !== undefined ? ` — ${last.reason}` : ''}` : 'none',
   );
-  line(
-    'last success',
-    env.lastSucceeded !== undefined
-      ? `${env.lastSucceeded.deploymentId} at ${env.lastSucceeded.at} (${env.lastSucceeded.image ?? env.lastSucceeded.taskDefinitionArn})`
-      : 'none',
-  );
+  line('last success', lastSuccessText(env));
   return 0;
 }
 

@@ -8,7 +8,7 @@ import { type Deployment, statusOf, taskOf } from '../src/core/deployment.js';
 import { LocalLayout } from '../src/local/layout.js';
 import type { DeploymentHistory } from '../src/ports.js';
 import { AWS_OPTIONS } from './aws-context.js';
-import { deploymentSummary, dim, logTailLines, statusText } from './format.js';
+import { deploymentSummary, dim, lastSuccessText, logTailLines, statusText } from './format.js';
 import { CliUsageError } from './local-config.js';
 import { TARGET_OPTIONS } from './stack.js';
 
@@ -71,12 +71,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
       : 'nothing',
   );
   line('queued', env.queued ?? 'nothing');
-  line(
-    'last success',
-    env.lastSucceeded !== undefined
-      ? `${env.lastSucceeded.deploymentId} at ${env.lastSucceeded.at} (${env.lastSucceeded.image ?? env.lastSucceeded.taskDefinitionArn})`
-      : 'none',
-  );
+  line('last success', lastSuccessText(env));
   return 0;
 }
 
