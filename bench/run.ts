@@ -7,12 +7,14 @@
  * (bench/lib/import-once.ts in fresh processes), decision cost (bench/decide.ts), AWS requests per migration
  * against moto (bench/aws-calls.ts), reaction latency in local mode (bench/reaction.ts), `npm start`.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
 import type { AwsCallsResult } from './aws-calls.js';
-import { type BundleResult, buildBundles, HANDLERS, type TimedBundle } from './bundle.js';
+import { type BundleName, type BundleResult, buildBundles, HANDLERS, type TimedBundle } from './bundle.js';
 import { HANDLER_ENV } from './fixtures/world.js';
+import { type CpuProfile, IMPORT_PARTS, type ImportPart, importParts } from './lib/cpu-profile.js';
 import {
   type ColdInitResult,
   type DecideResult,
@@ -22,7 +24,7 @@ import {
   type Results,
   renderMarkdown,
 } from './lib/report.js';
-import { failureReason, lastJsonLine, loadNow, machine, messageOf, run, summary, wallClock } from './lib/stats.js';
+import { failureReason, lastJsonLine, loadNow, machine, messageOf, run, type Summary, summary, wallClock } from './lib/stats.js';
 import type { ReactionSample } from './reaction.js';
 
 const root = join(import.meta.dirname, '..');
@@ -30,6 +32,9 @@ const workDir = join(import.meta.dirname, '.work');
 const tsx = ['--no-warnings', '--import', 'tsx'];
 
 const COLD_INIT_RUNS = 30;
+/** Profiled imports per bundle, and V8's sampling interval for them (µs). */
+const PROFILE_RUNS = 12;
+const PROFILE_INTERVAL_US = 100;
 const DECIDE_PROCESSES = 3;
 const DECIDE_EVENTS = 100_000;
 const REACTION_PROCESSES = 2;
@@ -91,6 +96,7 @@ async function coldInit(bundles: BundleResult): Promise<ColdInitResult> {
       times[name]?.processMs.push(result.ms);
     }
   }
+  const profile = await profileImports(child, bundles, env);
   const summarise = (n: TimedBundle) => {
     const t = times[n] ?? { importMs: [], cpuMs: [], processMs: [] };
     return { importMs: summary(t.importMs), cpuMs: summary(t.cpuMs), processMs: summary(t.processMs) };
@@ -104,6 +110,40 @@ async function coldInit(bundles: BundleResult): Promise<ColdInitResult> {
       launch: summarise('launch'),
       watch: summarise('watch'),
     },
+    profile,
+  };
+}
+
+/**
+ * Imports the floor and each handler under `node --cpu-prof`, interleaved, and splits each import's CPU time into
+ * compiling the module, running the bundle's code, GC and the rest (bench/lib/cpu-profile.ts). Apart from the
+ * timed imports: sampling slows a process down.
+ */
+async function profileImports(child: string, bundles: BundleResult, env: NodeJS.ProcessEnv): Promise<ColdInitResult['profile']> {
+  const dir = join(workDir, 'profiles');
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  const names: BundleName[] = ['floor', ...HANDLERS];
+  const parts = Object.fromEntries(names.map((n) => [n, Object.fromEntries(IMPORT_PARTS.map((p) => [p, [] as number[]]))]));
+  for (let i = 0; i < PROFILE_RUNS; i++) {
+    for (const name of names) {
+      const file = join(root, bundles.files[name]);
+      const profileName = `${name}-${i}.cpuprofile`;
+      const flags = ['--cpu-prof', `--cpu-prof-interval=${PROFILE_INTERVAL_US}`, `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${profileName}`];
+      const result = await run(process.execPath, [...flags, child, file], { env, timeoutMs: 30_000 });
+      if (result.code !== 0) throw new Error(`profiling the import of ${name} failed: ${failureReason(result)}`);
+      const profile = JSON.parse(await readFile(join(dir, profileName), 'utf8')) as CpuProfile;
+      const split = importParts(profile, pathToFileURL(file).href);
+      for (const part of IMPORT_PARTS) parts[name]?.[part]?.push(split[part]);
+    }
+  }
+  await rm(dir, { recursive: true, force: true });
+  const summarise = (name: BundleName) =>
+    Object.fromEntries(IMPORT_PARTS.map((part) => [part, summary(parts[name]?.[part] ?? [])])) as Record<ImportPart, Summary>;
+  return {
+    runs: PROFILE_RUNS,
+    intervalUs: PROFILE_INTERVAL_US,
+    bundles: { floor: summarise('floor'), launch: summarise('launch'), watch: summarise('watch') },
   };
 }
 

@@ -4,8 +4,9 @@
  * about the numbers is computed from the results of the same run; the rest only says how they were taken.
  */
 import type { AwsCallsResult } from '../aws-calls.js';
-import type { BundleResult, TimedBundle } from '../bundle.js';
+import type { BundleName, BundleResult, TimedBundle } from '../bundle.js';
 import { HANDLERS } from '../bundle.js';
+import { IMPORT_PARTS, type ImportPart } from './cpu-profile.js';
 import type { Machine, Summary } from './stats.js';
 
 export const TARGETS = {
@@ -27,6 +28,8 @@ type Section<T> = T | NotMeasured | undefined;
 export interface ColdInitResult {
   runs: number;
   bundles: Record<TimedBundle, { importMs: Summary; cpuMs: Summary; processMs: Summary }>;
+  /** Profiled imports (bench/lib/cpu-profile.ts): milliseconds of each part of the process, per bundle. */
+  profile?: { runs: number; intervalUs: number; bundles: Record<BundleName, Record<ImportPart, Summary>> };
 }
 export interface DecideResult {
   processes: number;
@@ -235,6 +238,20 @@ function tableRows(r: Results): Row[] {
   return rows;
 }
 
+const signedMs = (v: number) => `${v >= 0 ? '+' : '−'}${ms(Math.abs(v))}`;
+
+/** What the profiled imports say about a handler's difference from the floor: compiling against running. */
+function profileNote(c: ColdInitResult, b: Section<BundleResult>, name: (typeof HANDLERS)[number]): string {
+  const p = c.profile;
+  if (p === undefined) return '';
+  const [t, floor] = [p.bundles[name], p.bundles.floor];
+  const compileGap = t.compile.median - floor.compile.median;
+  const perKb = measured(b)
+    ? ` (${us((compileGap * 1000) / ((b.sizes[name].raw - b.sizes.floor.raw) / 1024))} per KB the bundle has over the floor's; the floor's module compiles at ${us((floor.compile.median * 1000) / (b.sizes.floor.raw / 1024))} per KB)`
+    : '';
+  return `In CPU profiles of ${p.runs} imports each (medians), compiling the module takes ${ms(t.compile.median)} against the floor's ${ms(floor.compile.median)}: ${signedMs(compileGap)}${perKb}; running the bundle's code takes ${ms(t.run.median)} against ${ms(floor.run.median)}: ${signedMs(t.run.median - floor.run.median)}. `;
+}
+
 /** Computed observations on the targets missed. */
 function notes(r: Results): string[] {
   const out: string[] = [];
@@ -263,7 +280,6 @@ function notes(r: Results): string[] {
       : '';
   if (measured(c)) {
     const floor = c.bundles.floor;
-    const signed = (v: number) => `${v >= 0 ? '+' : '−'}${ms(Math.abs(v))}`;
     for (const name of HANDLERS) {
       const t = c.bundles[name];
       const missed = (['importMs', 'cpuMs'] as const).some((m) => initRatios(t[m], floor[m]).some((ratio) => ratio > TARGETS.initRatio));
@@ -272,7 +288,7 @@ function notes(r: Results): string[] {
       const parser = c.bundles.floorWithParser.cpuMs.median - floor.cpuMs.median;
       const validation = c.bundles.floorWithValidation.cpuMs.median - floor.cpuMs.median;
       out.push(
-        `- **Cold init \`${name}\`**: the median import differs from the floor's by ${signed(t.importMs.median - floor.importMs.median)} of wall time and ${signed(cpuGap)} of CPU time; within ${x(TARGETS.initRatio)} would be ${ms(TARGETS.initRatio * floor.importMs.median)} and ${ms(TARGETS.initRatio * floor.cpuMs.median)}. ${sizeNote(name)}In CPU time (differences of medians), loading the event parser of both functions (zod/mini, every event schema, \`parseInput\`; each handler carries only its own part) adds ${signed(parser)} to the floor, checking the configuration at import ${signed(validation - parser)} more, which leaves ${signed(cpuGap - validation)} to the rest of the handler's code. The floor's own wall-time imports spread over ${ms(floor.importMs.max - floor.importMs.min)} (min to max) in this run, its CPU times over ${ms(floor.cpuMs.max - floor.cpuMs.min)}.`,
+        `- **Cold init \`${name}\`**: the median import differs from the floor's by ${signedMs(t.importMs.median - floor.importMs.median)} of wall time and ${signedMs(cpuGap)} of CPU time; within ${x(TARGETS.initRatio)} would be ${ms(TARGETS.initRatio * floor.importMs.median)} and ${ms(TARGETS.initRatio * floor.cpuMs.median)}. ${sizeNote(name)}In CPU time (differences of medians), loading the event parser of both functions (zod/mini, every event schema, \`parseInput\`; each handler carries only its own part) adds ${signedMs(parser)} to the floor, checking the configuration at import ${signedMs(validation - parser)} more, which leaves ${signedMs(cpuGap - validation)} to the rest of the handler's code. ${profileNote(c, b, name)}The floor's own wall-time imports spread over ${ms(floor.importMs.max - floor.importMs.min)} (min to max) in this run, its CPU times over ${ms(floor.cpuMs.max - floor.cpuMs.min)}.`,
       );
     }
   }
@@ -319,6 +335,33 @@ function awsDetails(r: Results): string[] {
   return lines;
 }
 
+const PART_LABELS: Record<ImportPart, string> = {
+  compile: 'compiling the module (`compileSourceTextModule`)',
+  run: "running the bundle's code (its module body and the functions it calls at import)",
+  gc: 'garbage collection',
+  rest: 'Node.js itself (bootstrap, module loader) and unattributed time',
+};
+
+function profileDetails(r: Results): string[] {
+  const c = r.coldInit;
+  if (!measured(c) || c.profile === undefined) return [];
+  const p = c.profile.bundles;
+  const lines = [
+    "## Where an import's CPU time goes",
+    '',
+    `\`node --cpu-prof\` (sampling every ${c.profile.intervalUs} µs) on ${c.profile.runs} more imports of each bundle, apart from the timed ones above because sampling slows a process down; median milliseconds of self time per part of the process, from start to the end of the import:`,
+    '',
+    '| part | floor | launch | watch | launch − floor | watch − floor |',
+    '|---|---:|---:|---:|---:|---:|',
+  ];
+  for (const part of IMPORT_PARTS)
+    lines.push(
+      `| ${PART_LABELS[part]} | ${ms(p.floor[part].median)} | ${ms(p.launch[part].median)} | ${ms(p.watch[part].median)} | ${signedMs(p.launch[part].median - p.floor[part].median)} | ${signedMs(p.watch[part].median - p.floor[part].median)} |`,
+    );
+  lines.push('');
+  return lines;
+}
+
 function bundleDetails(r: Results): string[] {
   const b = r.bundle;
   if (!measured(b)) return [];
@@ -354,12 +397,12 @@ export function renderMarkdown(r: Results): string {
   ];
   const n = notes(r);
   if (n.length > 0) lines.push('## Missed targets, in numbers of this run', '', ...n, '');
-  lines.push(...awsDetails(r), ...bundleDetails(r));
+  lines.push(...awsDetails(r), ...profileDetails(r), ...bundleDetails(r));
   lines.push(
     '## How each number is taken',
     '',
     "- **Bundle size**: the handlers are built by `buildAll` of `infra/build.mjs` (what `npm run build` runs) into `bench/.work/dist/`, the floor in the same run with the same `lambdaOptions`; gzip is Node's zlib at its default level.",
-    "- **Cold init**: a fresh `node` process (no `NODE_OPTIONS`, no TypeScript loader: `bench/lib/import-once.ts` is compiled to JavaScript first) imports one bundle and reports the wall time and the CPU time of that `import()`, i.e. module evaluation, with the handlers' configuration in the environment. The floor, the floor with the event parser in its bundle (`bench/floor/with-parser.ts`), that plus the handlers' configuration check at import (`bench/floor/with-validation.ts`) and the handlers take turns, after one uncounted round.",
+    "- **Cold init**: a fresh `node` process (no `NODE_OPTIONS`, no TypeScript loader: `bench/lib/import-once.ts` is compiled to JavaScript first) imports one bundle and reports the wall time and the CPU time of that `import()`, i.e. module evaluation, with the handlers' configuration in the environment. The floor, the floor with the event parser in its bundle (`bench/floor/with-parser.ts`), that plus the handlers' configuration check at import (`bench/floor/with-validation.ts`) and the handlers take turns, after one uncounted round. Then the floor and the handlers take turns again under `node --cpu-prof` for the profile table (`bench/lib/cpu-profile.ts` splits each profile's self time).",
     '- **Decision cost**: `bench/decide.ts` cycles through a weighted mix of the samples in `events/`, each against the state it would meet (`bench/fixtures/states.ts`); 20 batches per process after a warm-up.',
     '- **AWS requests**: `bench/aws-calls.ts` starts `moto_server` and a counting HTTP proxy in front of it (`bench/lib/counting-proxy.ts`), sets up one environment directly on moto (`bench/fixtures/world.ts`, not counted), then imports the built bundles with `AWS_ENDPOINT_URL` pointing at the proxy and runs one push through the launcher and the STOPPED exit-0 event through the watcher. Each request is identified by its SigV4 service and `X-Amz-Target` (or REST route); its purpose comes from the catalogue in `bench/lib/aws-requests.ts`.',
     "- **Reaction latency**: `bench/reaction.ts` runs the local controller in-process on the app of `npm start` (its `--app` in package.json), on a fresh state directory per migration, and takes the time from the migration's last output line (as the controller receives it) to the end of the STOPPED event's handling. A preload given to the migration process through `NODE_OPTIONS` records its `exit` event. The floor: the same migration command spawned directly as the local ECS adapter spawns it (fresh database), from its last output line to its process closing.",

@@ -63,3 +63,49 @@ describe('BENCHMARKS.md from results', () => {
     expect(row(renderMarkdown(results), 'Reaction latency')).toContain('not measured: moto_server is not on PATH');
   });
 });
+
+describe('BENCHMARKS.md: where the import time goes', () => {
+  const summary = (median: number) => ({ n: 12, min: median, median, max: median });
+  const timed = (cpu: number) => ({ importMs: summary(cpu), cpuMs: summary(cpu), processMs: summary(cpu + 30) });
+  const parts = (compile: number, run: number) => ({ compile: summary(compile), run: summary(run), gc: summary(2), rest: summary(25) });
+  const results: Results = {
+    machine,
+    bundle: {
+      settingsFrom: 'infra/esbuild-settings.mjs',
+      settingsSummary: 'minify: true',
+      files: { floor: 'f', floorWithParser: 'p', floorWithValidation: 'v', launch: 'l', watch: 'w' },
+      sizes: { floor: { raw: 400 * 1024, gzip: 1 }, launch: { raw: 500 * 1024, gzip: 1 }, watch: { raw: 440 * 1024, gzip: 1 } },
+      composition: [],
+    },
+    coldInit: {
+      runs: 30,
+      bundles: { floor: timed(40), floorWithParser: timed(41), floorWithValidation: timed(42), launch: timed(48), watch: timed(42) },
+      profile: { runs: 12, intervalUs: 100, bundles: { floor: parts(16, 17), launch: parts(20, 18.5), watch: parts(17.6, 17.2) } },
+    },
+  };
+
+  it('tables the parts of each import against the floor', () => {
+    const md = renderMarkdown(results);
+    expect(row(md, 'compiling the module')).toBe(
+      '| compiling the module (`compileSourceTextModule`) | 16.0 ms | 20.0 ms | 17.6 ms | +4.00 ms | +1.60 ms |',
+    );
+    expect(row(md, "running the bundle's code")).toContain('| +1.50 ms | +0.20 ms |');
+  });
+
+  it('puts a missed cold-init target in numbers: the extra compile time per extra KB', () => {
+    const md = renderMarkdown(results);
+    const launch = md.split('\n').find((line) => line.startsWith('- **Cold init `launch`**')) ?? '';
+    // 4 ms for 100 KB more than the floor; the floor: 16 ms for 400 KB.
+    expect(launch).toContain("compiling the module takes 20.0 ms against the floor's 16.0 ms: +4.00 ms (40.00 µs per KB");
+    expect(launch).toContain("the floor's module compiles at 40.00 µs per KB");
+    // The watcher meets its target (42 / 40 = 1.05): no note.
+    expect(md).not.toContain('- **Cold init `watch`**');
+  });
+
+  it('renders results written before the profile existed', () => {
+    const { profile: _, ...withoutProfile } = results.coldInit as NonNullable<ColdInit>;
+    expect(renderMarkdown({ ...results, coldInit: withoutProfile })).not.toContain("## Where an import's CPU time goes");
+  });
+});
+
+type ColdInit = Exclude<Results['coldInit'], { notMeasured: string }>;
