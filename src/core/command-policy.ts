@@ -23,13 +23,23 @@ export interface CommandRules {
   redact: Redactor;
 }
 
+const SECRETS_ADVICE = `pass secrets to the task through the task definition's "secrets", never in a command, which is stored and emitted`;
+
 /** Whether `argv` may run under `rules`; the reason names the first offending word, quoted and bounded. */
 export function checkCommand(argv: readonly string[], rules: CommandRules): CommandCheck {
   const secret = argv.findIndex((word) => rules.redact(word) !== word);
   if (secret !== -1) {
     return {
       ok: false,
-      reason: `argument ${secret} of the command looks like a secret (${quote(rules.redact(argv[secret] ?? ''))}): pass secrets to the task through the task definition's "secrets", never in a command, which is stored and emitted`,
+      reason: `argument ${secret} of the command looks like a secret (${quote(rules.redact(argv[secret] ?? ''))}): ${SECRETS_ADVICE}`,
+    };
+  }
+  // A secret can span words ("Bearer" "<token>", "--password=" "<value>"): the command as stored and echoed is checked too.
+  const line = argv.join(' ');
+  if (rules.redact(line) !== line) {
+    return {
+      ok: false,
+      reason: `the command looks like it carries a secret across its words (${quote(rules.redact(line))}): ${SECRETS_ADVICE}`,
     };
   }
   const migration = rules.migrationCommand;

@@ -74,10 +74,10 @@ export const runCommandDetail = /* @__PURE__ */ lazy(() =>
   ),
 );
 
-/** Operator requests: who asks is part of the record, as for deploy requests. */
+/** Operator requests: who asks is part of the record, and every field is bounded, as for deploy requests. */
 const operatorFields = () => {
-  const { requestId, requestedBy } = requestFields();
-  return { environment: text(), requestId, requestedBy };
+  const { environment, requestId, requestedBy } = requestFields();
+  return { environment, requestId, requestedBy };
 };
 
 export const cancelRequestDetail = /* @__PURE__ */ lazy(() =>

@@ -58,4 +58,15 @@ describe('checkCommand', () => {
     expect(result).toMatchObject({ ok: false, reason: expect.stringContaining('"password=[REDACTED]"') });
     if (!result.ok) expect(result.reason).not.toContain('hunter2');
   });
+
+  it.each([
+    ['a bearer token', ['db-seed', 'Bearer', 'eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXBheWxvYWQ'], 'eyJhbGciOiJIUzI1NiJ9'],
+    ['"password:" then its value', ['db-seed', 'password:', 'hunter2hunter2'], 'hunter2'],
+    ['"--password=" then its value', ['db-seed', '--password=', 'hunter2hunter2', 'a b'], 'hunter2'],
+  ])('refuses a secret spread over two words (%s), echoing the command redacted', (_what, argv, secret) => {
+    // Each word alone is harmless; the command as stored and emitted is not.
+    const result = checkCommand(argv, rules(['db-seed']));
+    expect(result).toMatchObject({ ok: false, reason: expect.stringContaining('carries a secret across its words') });
+    if (!result.ok) expect(result.reason).not.toContain(secret);
+  });
 });

@@ -108,3 +108,16 @@ describe('unlock-request', () => {
       .then({ decision: 'reject', reason: /is not locked/ });
   });
 });
+
+describe('operator requests are bounded like deploy requests', () => {
+  it.each(['cancel-request', 'unlock-request'] as const)(
+    '%s: an environment name over 128 characters is invalid, echoed clipped',
+    (kind) => {
+      const d = given(idleState())
+        .when(request(kind, { environment: 'x'.repeat(100_000), reason: 'lost task' }))
+        .then({ decision: 'reject', reason: /environment/ });
+      expect(d.reason.length).toBeLessThan(1_000);
+      expect(d.reason).not.toContain('x'.repeat(201));
+    },
+  );
+});
