@@ -5,6 +5,7 @@ import { addMinutes, type DecideContext } from './context.js';
 import { HOOK_MARGIN_MINUTES, migrationDeadline } from './deadline.js';
 import { definedFields } from './defined-fields.js';
 import {
+  type Deployment,
   deploymentIdFromStartedBy,
   type Ended,
   imageOf,
@@ -13,6 +14,7 @@ import {
   type RolloutOutcome,
   type Running,
   type TaskObservation,
+  taskOf,
 } from './deployment.js';
 import type { LaunchResultInput, TaskStateInput, TimeoutCheckInput } from './inputs.js';
 import { rolloutTarget, stopTaskOf } from './launch-request.js';
@@ -228,7 +230,7 @@ export function decideTimeoutCheck(input: TimeoutCheckInput, state: ControllerSt
 export function decideLaunchResult(input: LaunchResultInput, state: ControllerState, ctx: DecideContext): Decision {
   const d = state.deployments[input.deploymentId];
   if (d === undefined) return ignore(`no deployment ${input.deploymentId}`, input.deploymentId);
-  if (d.status !== 'launching') return ignore(`deployment ${d.id} is ${d.status === 'ended' ? d.outcome : d.status} already`, d.id);
+  if (d.status !== 'launching') return lateLaunchResult(d, input, ctx);
   if (!input.ok) {
     const retried = onLaunchRefused(d, input, state, ctx);
     if (retried !== undefined) return retried;
@@ -259,6 +261,25 @@ export function decideLaunchResult(input: LaunchResultInput, state: ControllerSt
       ...commitActions(state, undefined, [{ deployment: running, events: recorded.events }], { reportFirst: true }),
     ],
   };
+}
+
+/**
+ * RunTask answered after its deployment moved on: a cancel, unlock or timeout ended it while the call was in flight,
+ * when no task could be found by its `startedBy` yet. RunTask's answer proves the task is ours, and no deployment
+ * watches it, so it is stopped; a repeated answer naming the task the deployment recorded changes nothing.
+ */
+function lateLaunchResult(d: Exclude<Deployment, Launching>, input: LaunchResultInput, ctx: DecideContext): Decision {
+  const already = `deployment ${d.id} is ${d.status === 'ended' ? d.outcome : d.status} already`;
+  if (!input.ok || d.status === 'queued' || input.taskArn === taskOf(d)) return ignore(already, d.id);
+  const reason = `${already}: its task ${shortTask(input.taskArn)}, started meanwhile, is stopped`;
+  const stop: Action = {
+    type: 'stopTask',
+    deploymentId: d.id,
+    cluster: ctx.config.CLUSTER,
+    taskArn: input.taskArn,
+    reason: `ecs-migrate: deployment ${d.id} ended before RunTask answered`,
+  };
+  return { decision: 'record', reason, deploymentId: d.id, actions: [stop] };
 }
 
 function observationOf(input: TaskStateInput): TaskObservation {

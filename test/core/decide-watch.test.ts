@@ -9,6 +9,7 @@ import {
   emitted,
   endedDeployment,
   given,
+  idleState,
   launchingDeployment,
   NOW,
   only,
@@ -351,9 +352,27 @@ describe('launch result', () => {
     expect(only(d, 'commit').env?.state.active).toBeUndefined();
   });
 
-  it('is ignored when the deployment has ended meanwhile', () => {
+  it('is ignored when the deployment has ended meanwhile with the task it names', () => {
     given(activeState(endedDeployment('failed')))
       .when(launchResult)
       .then({ decision: 'ignore', reason: /is failed already/ });
+  });
+
+  it('stops the task it names when the deployment ended before RunTask answered (a cancel while RunTask was in flight)', () => {
+    const { taskArn: _t, taskDefinitionArn: _d, launchedAt: _l, ...cancelled } = endedDeployment('cancelled');
+    const d = given(idleState({ deployments: { [SAMPLE_DEPLOYMENT]: cancelled } }))
+      .when(launchResult)
+      .then({ decision: 'record', reason: /is cancelled already: its task .* is stopped/, actions: ['stopTask'] });
+    expect(only(d, 'stopTask').taskArn).toBe(SAMPLE_TASK);
+  });
+
+  it('stops a task RunTask started for a deployment that already runs another one, and keeps that one', () => {
+    const d = given(activeState(running))
+      .when({ ...launchResult, taskArn: `${SAMPLE_TASK}0` })
+      .then({ decision: 'record', actions: ['stopTask'] });
+    expect(only(d, 'stopTask').taskArn).toBe(`${SAMPLE_TASK}0`);
+    given(activeState(running))
+      .when(launchResult)
+      .then({ decision: 'ignore', reason: /is running already/ });
   });
 });

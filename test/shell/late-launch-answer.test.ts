@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { createController } from '../../src/shell/controller.js';
+import { silentLog } from '../../src/shell/logger.js';
+import { config, sample } from '../support/fixtures.js';
+import { FaultPlan, modelPorts } from '../support/model-ports.js';
+
+describe('a RunTask answer that arrives after its deployment was ended', () => {
+  it('stops the task it names: a cancel while RunTask is in flight leaves no migration running', async () => {
+    const world = modelPorts(new FaultPlan());
+    const now = () => new Date('2026-11-25T09:15:00Z');
+    const cfg = config();
+    // The operator's cancel runs in another invocation while the launcher's RunTask is on the wire: it reads the
+    // deployment `launching`, finds no task by its startedBy yet (ECS has not created it), and ends it.
+    const operator = createController({ config: cfg, ports: world.ports, log: silentLog, now, sleep: async () => {} });
+    const cancel = {
+      version: '0',
+      id: 'cancel-1',
+      'detail-type': 'cancel-request',
+      source: 'ecs-migrate',
+      account: '123456789012',
+      time: '2026-11-25T09:15:00Z',
+      region: 'eu-west-1',
+      resources: [],
+      detail: { environment: 'staging', requestId: 'cancel-1', requestedBy: 'ops@example.com' },
+    };
+    let first = true;
+    const launcher = createController({
+      config: cfg,
+      ports: {
+        ...world.ports,
+        ecs: {
+          ...world.ports.ecs,
+          launch: async (request) => {
+            if (first) {
+              first = false;
+              await operator.handle(cancel);
+            }
+            return world.ports.ecs.launch(request);
+          },
+        },
+      },
+      log: silentLog,
+      now,
+      sleep: async () => {},
+    });
+
+    await launcher.handle(sample('ecr-push'));
+
+    const [d] = world.store.all();
+    expect(d?.status === 'ended' ? d.outcome : d?.status).toBe('cancelled');
+    // RunTask's answer names the task it started for that deployment (authoritative, unlike a forgeable startedBy):
+    // the task is stopped, so no migration runs on after its deployment was cancelled and the environment freed.
+    expect(world.ecs.running().map((t) => t.deploymentId)).toEqual([]);
+  });
+});
