@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { checkCommand } from '../src/core/command-policy.js';
 import { splitCommand } from '../src/core/config.js';
+import { redact } from '../src/core/redact.js';
 import { type AwsClients, awsClients } from './aws-clients.js';
 import { AWS_OPTIONS, clientConfig } from './aws-context.js';
 import { callerArn } from './caller.js';
@@ -67,17 +69,8 @@ async function request(kind: 'deploy' | 'run-command', argv: string[], deps: Req
   const offline = values['dry-run'] && values.stack === undefined;
   if (!offline) await clients.region();
   const target = await resolveTarget(values, () => clients.cloudFormation());
-  if (
-    command !== undefined &&
-    kind === 'run-command' &&
-    target.allowedCommands !== undefined &&
-    !target.allowedCommands.includes(command[0] ?? '')
-  ) {
-    throw new CliError(
-      `"${command[0]}" is not in the stack's AllowedCommands (${target.allowedCommands.join(', ') || 'none'}): the controller would refuse it; nothing was sent`,
-      EXIT.usage,
-    );
-  }
+  const refused = command !== undefined ? refusal(kind, command, target) : undefined;
+  if (refused !== undefined) throw new CliError(`${refused}: the controller would refuse it; nothing was sent`, EXIT.usage);
   const image = values.tag !== undefined ? imageOfTag(target, values.tag) : values.image;
   const requestId = values['request-id'] ?? `cli-${randomUUID()}`;
   const requestedBy = values['requested-by'] ?? (offline ? 'ecs-migrate-cli' : await callerArn(clients));
@@ -120,6 +113,25 @@ async function request(kind: 'deploy' | 'run-command', argv: string[], deps: Req
   // A repeat is recognised by image for the stack's own migration command only (a --command or --rerun is new work).
   const repeatable = kind === 'deploy' && !values.rerun && values.command === undefined ? image : undefined;
   return waitForVerdict({ kind, requestId, image: repeatable, target, table, timeoutMs, json: values.json, print, clients, deps });
+}
+
+/**
+ * Why the controller would refuse `command`, by its own policy (`checkCommand`) on what the stack says, or undefined
+ * to send it. As the controller does, a run-command's command is checked against AllowedCommands alone, a deploy's
+ * also against MigrationCommand (checked only when the stack names it: without it the controller's default applies).
+ * The stack does not say its RedactPatterns: the built-in redaction rules, which the controller also applies, stand
+ * in, so nothing the controller would accept is refused here.
+ */
+function refusal(kind: 'deploy' | 'run-command', command: string[], target: Target): string | undefined {
+  if (target.allowedCommands === undefined) return undefined;
+  const migrationCommand = kind === 'deploy' ? target.migrationCommand : undefined;
+  if (kind === 'deploy' && migrationCommand === undefined) return undefined;
+  const check = checkCommand(command, {
+    allowed: target.allowedCommands,
+    redact,
+    ...(migrationCommand !== undefined ? { migrationCommand } : {}),
+  });
+  return check.ok ? undefined : check.reason;
 }
 
 function imageOfTag(target: Target, tag: string): string {

@@ -40,7 +40,7 @@ export interface Target {
   container?: string;
   repositoryUri?: string;
   archive?: string;
-  /** AllowedCommands, when the stack says: a run-command outside it is refused before sending. */
+  /** AllowedCommands (its trimmed entries, as the controller reads ALLOWED_COMMANDS), when the stack says: a command the controller would refuse is refused before sending. */
   allowedCommands?: string[];
   migrationCommand?: string[];
 }
@@ -101,7 +101,12 @@ export async function resolveTarget(values: TargetValues, cloudFormation: () => 
   }
   // The stack says "none" for an empty allowlist (a CloudFormation output cannot be empty).
   if (outputs.AllowedCommands !== undefined)
-    target.allowedCommands = outputs.AllowedCommands === 'none' ? [] : outputs.AllowedCommands.split(',').filter((c) => c !== '');
+    target.allowedCommands =
+      outputs.AllowedCommands === 'none'
+        ? []
+        : outputs.AllowedCommands.split(',')
+            .map((c) => c.trim())
+            .filter((c) => c !== '');
   if (nonEmpty(outputs.MigrationCommand) !== undefined) target.migrationCommand = splitCommand(outputs.MigrationCommand ?? '');
   return target;
 }

@@ -68,9 +68,10 @@ ${WAIT_OPTIONS}
 ${STACK_OPTIONS}`;
 
 export const RUN_COMMAND_USAGE = `ecs-migrate run-command (--stack NAME | --environment ENV) [--wait] [--timeout 45m] [--image URI | --tag TAG] -- CMD ARGS…
-  Sends a run-command request: runs CMD (one of the stack's AllowedCommands) as a task; never touches the
-  service. With --wait it prints the task's log and "exit code N", and exits 0 only when the command exited 0.
-  A command outside AllowedCommands is refused before anything is sent.
+  Sends a run-command request: runs CMD as a task when the stack's AllowedCommands allow it (a bare entry
+  such as db-seed, or a pattern such as "db-rollback --to *"); never touches the service. With --wait it
+  prints the task's log and "exit code N", and exits 0 only when the command exited 0. A command the
+  controller would refuse is refused before anything is sent, with the controller's reason (exit 2).
 ${WAIT_OPTIONS}
 ${STACK_OPTIONS}`;
 

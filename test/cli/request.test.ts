@@ -1,7 +1,10 @@
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeArchiveCommand, EventBridgeClient, PutEventsCommand, StartReplayCommand } from '@aws-sdk/client-eventbridge';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { deployCommand, runCommandCommand } from '../../cli/deploy.js';
+import { describeFailure } from '../../cli/failure.js';
 import { replayCommand } from '../../cli/replay.js';
 import { requestCommand, requestEntry } from '../../cli/request.js';
 import { parseInput } from '../../src/core/parse.js';
@@ -116,6 +119,83 @@ describe('ecs-migrate request', () => {
       requestCommand(['deploy', '--region', 'eu-west-1', '--environment', 'staging', '--image', 'repo:v2', '--command', '']),
     ).rejects.toThrow(/detail\.command/);
     expect(events.commandCalls(PutEventsCommand)).toHaveLength(0);
+  });
+});
+
+describe("run-command and deploy --command refuse before sending what the stack's controller would refuse", () => {
+  const cloudFormation = mockClient(CloudFormationClient);
+  /** A stack whose outputs say these AllowedCommands (and MigrationCommand, when given). */
+  function stack(allowed: string, migrationCommand?: string): void {
+    cloudFormation.reset();
+    cloudFormation.on(DescribeStacksCommand).resolves({
+      Stacks: [
+        {
+          StackName: 'ecs-migrate-staging',
+          CreationTime: new Date(),
+          StackStatus: 'CREATE_COMPLETE',
+          Outputs: [
+            { OutputKey: 'Environment', OutputValue: 'staging' },
+            { OutputKey: 'RequestBusName', OutputValue: 'ecs-migrate-staging-requests' },
+            { OutputKey: 'AllowedCommands', OutputValue: allowed },
+            ...(migrationCommand !== undefined ? [{ OutputKey: 'MigrationCommand', OutputValue: migrationCommand }] : []),
+          ],
+        },
+      ],
+    });
+  }
+  const STACK = ['--stack', 'ecs-migrate-staging', '--region', 'eu-west-1'];
+  const failureOf = (p: Promise<unknown>) =>
+    p.then(
+      () => undefined,
+      (e: unknown) => describeFailure(e),
+    );
+  beforeEach(() => events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'ev-1' }] }));
+
+  it('sends a command a pattern entry allows (db-rollback --to *), as README documents', async () => {
+    stack('db-rollback --to *,db-seed');
+    expect(await runCommandCommand([...STACK, '--', 'db-rollback', '--to', '0042'])).toBe(0);
+    expect(await runCommandCommand([...STACK, '--command', 'db-seed --count 10'])).toBe(0);
+    const sent = events.commandCalls(PutEventsCommand).map((c) => JSON.parse(c.args[0].input.Entries?.[0]?.Detail ?? '{}').command);
+    expect(sent).toEqual([
+      ['db-rollback', '--to', '0042'],
+      ['db-seed', '--count', '10'],
+    ]);
+  });
+
+  it("reads the stack's entries trimmed, as the controller reads ALLOWED_COMMANDS", async () => {
+    stack('db-seed, db-rollback --to *');
+    expect(await runCommandCommand([...STACK, '--', 'db-rollback', '--to', '0042'])).toBe(0);
+    expect(events.commandCalls(PutEventsCommand)).toHaveLength(1);
+  });
+
+  it("refuses what the controller would, with the controller's reason, and sends nothing (exit 2)", async () => {
+    stack('db-rollback --to *,db-seed');
+    const unlisted = await failureOf(runCommandCommand([...STACK, '--', 'db-drop-everything']));
+    expect(unlisted).toEqual({
+      line: 'command "db-drop-everything" is not in ALLOWED_COMMANDS (db-rollback --to *, db-seed): the controller would refuse it; nothing was sent',
+      exitCode: 2,
+    });
+    const unfit = await failureOf(runCommandCommand([...STACK, '--', 'db-rollback', '--to', '0042', '--force']));
+    expect(unfit?.line).toMatch(/^command "db-rollback --to 0042 --force" is not allowed: expected the form "db-rollback --to \*"/);
+    const secret = await failureOf(runCommandCommand([...STACK, '--', 'db-seed', 'password=hunter2hunter2']));
+    expect(secret?.line).toMatch(/looks like a secret/);
+    stack('none');
+    expect((await failureOf(runCommandCommand([...STACK, '--', 'db-seed'])))?.line).toMatch(
+      /^command "db-seed" is not in ALLOWED_COMMANDS \(empty: no command may run\)/,
+    );
+    expect(events.commandCalls(PutEventsCommand)).toHaveLength(0);
+  });
+
+  it("checks a deploy's --command also against the stack's MigrationCommand, as the controller does", async () => {
+    stack('db-seed', 'db-migrate --all');
+    const image = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api:v2';
+    expect(await deployCommand([...STACK, '--requested-by', 'ci', '--image', image, '--command', 'db-migrate --all'])).toBe(0);
+    expect(await deployCommand([...STACK, '--requested-by', 'ci', '--image', image, '--command', 'db-migrate --verbose'])).toBe(0);
+    const refused = await failureOf(deployCommand([...STACK, '--requested-by', 'ci', '--image', image, '--command', 'db-drop']));
+    expect(refused?.line).toMatch(/^command "db-drop" is neither MIGRATION_COMMAND nor in ALLOWED_COMMANDS \(db-migrate, db-seed\)/);
+    // A run-command is not allowed MIGRATION_COMMAND by the controller: nor here.
+    expect((await failureOf(runCommandCommand([...STACK, '--', 'db-migrate', '--all'])))?.exitCode).toBe(2);
+    expect(events.commandCalls(PutEventsCommand)).toHaveLength(2);
   });
 });
 
