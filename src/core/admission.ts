@@ -43,23 +43,53 @@ export function enqueue(
     return ignore(`already queued: ${waiting.id} will run the same ${describeWork(queued.work)}`, waiting.id);
   }
   const newer = [holder, waiting].find((d) => d !== undefined && d.status !== 'ended' && !deliberate && newerImage(d, queued));
-  if (newer !== undefined) {
-    const note = `superseded on arrival: ${newer.id} runs an image pushed later (${pushedAtOf(newer)})`;
+  const note =
+    newer !== undefined
+      ? `superseded on arrival: ${newer.id} runs an image pushed later (${pushedAtOf(newer)})`
+      : waiting?.status === 'queued' && !mayReplace(queued, waiting)
+        ? commandGivesWay(waiting.id)
+        : undefined;
+  if (note !== undefined) {
+    const superseded = supersedeQueued(queued, (newer ?? waiting ?? holder).id, ctx, note);
     return {
       decision: 'record',
       reason: `${what}: ${note}`,
       deploymentId: queued.id,
-      actions: commitActions(state, undefined, [supersede(queued, newer.id, ctx.now, note)]),
+      actions: [...superseded.before, ...commitActions(state, undefined, [superseded.change])],
     };
   }
   const changes: (Transition | Deployment)[] = [queued];
+  const before: Action[] = [];
   let reason = `queued ${what} behind ${holder.id}`;
   if (waiting !== undefined && waiting.status === 'queued') {
-    changes.push(supersede(waiting, queued.id, ctx.now));
+    const superseded = supersedeQueued(waiting, queued.id, ctx);
+    changes.push(superseded.change);
+    before.push(...superseded.before);
     reason += `; it replaces ${waiting.id}, which is superseded`;
   }
   const env: EnvironmentState = { ...state.env, queued: queued.id };
-  return { decision: 'queue', reason, deploymentId: queued.id, actions: commitActions(state, env, changes) };
+  return { decision: 'queue', reason, deploymentId: queued.id, actions: [...before, ...commitActions(state, env, changes)] };
+}
+
+/**
+ * Whether `newcomer` may take `waiting`'s place in the queue: a command never takes a migration's, whose image would
+ * then never be migrated nor rolled out; a migration takes a command's, and the command's requester hears it
+ * (`Command Failed`).
+ */
+function mayReplace(newcomer: Queued, waiting: Queued): boolean {
+  return newcomer.kind === 'migration' || waiting.kind === 'command';
+}
+
+const commandGivesWay = (migrationId: string) =>
+  `superseded on arrival: migration ${migrationId} waits for the environment, and a command never takes a migration's place; send the command again once it ran`;
+
+/**
+ * Ends a deployment that will not run. Paused deployments waiting for its migration (pause-hook mode) are answered
+ * ROLLBACK first: nothing else would answer them, and ECS would apply the hook's own timeout action a day later.
+ */
+function supersedeQueued(d: Queued, by: string, ctx: DecideContext, note?: string): { change: Transition; before: Action[] } {
+  const change = supersede(d, by, ctx.now, note);
+  return { change, before: (d.waiters?.length ?? 0) > 0 ? haltOf(d, ctx, change.deployment.reason) : [] };
 }
 
 /** Whether `d` is a migration of an image pushed after `than`'s image. */
@@ -76,10 +106,8 @@ export function launchNow(queued: Queued, deliberate: boolean, state: Controller
   const active = state.env.active !== undefined ? state.deployments[state.env.active.deploymentId] : undefined;
   const expired = active !== undefined && active.status !== 'ended' ? active : undefined;
   const waiting = state.env.queued !== undefined ? state.deployments[state.env.queued] : undefined;
-  const [next, passed] =
-    waiting?.status === 'queued' && !deliberate && newerImage(waiting, queued)
-      ? [waiting, queued]
-      : [queued, waiting?.status === 'queued' ? waiting : undefined];
+  const waitingFirst = waiting?.status === 'queued' && ((!deliberate && newerImage(waiting, queued)) || !mayReplace(queued, waiting));
+  const [next, passed] = waitingFirst ? [waiting, queued] : [queued, waiting?.status === 'queued' ? waiting : undefined];
   // When the waiting deployment launches instead, a retry of this trigger must resume it (resumeHandover).
   const launching = startLaunch(
     next,
@@ -92,9 +120,17 @@ export function launchNow(queued: Queued, deliberate: boolean, state: Controller
   delete env.queued;
   const changes: (Transition | Deployment)[] = [launching];
   const before: Action[] = [];
-  let reason = next === queued ? `launching ${what}` : `launching ${next.id}, whose image was pushed after ${what}`;
+  const commandPassed = next !== queued && queued.kind === 'command';
+  let reason =
+    next === queued
+      ? `launching ${what}`
+      : commandPassed
+        ? `launching ${next.id}, the migration that waited, not ${what}`
+        : `launching ${next.id}, whose image was pushed after ${what}`;
   if (passed !== undefined) {
-    changes.push(supersede(passed, next.id, ctx.now));
+    const superseded = supersedeQueued(passed, next.id, ctx, commandPassed ? commandGivesWay(next.id) : undefined);
+    changes.push(superseded.change);
+    before.push(...superseded.before);
     reason += `; ${passed.id} is superseded`;
   }
   if (expired !== undefined) {

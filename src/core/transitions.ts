@@ -165,7 +165,8 @@ export function outcomeEvents(d: Ended): PendingEvent[] {
       emitted = types(['Migration Cancelled', 'Rollout Halted'], ['Command Failed']);
       break;
     case 'superseded':
-      emitted = types(['Migration Superseded'], []);
+      // A command that gave way never ran: its requester hears it as a failure (and the notification topic says so).
+      emitted = types(['Migration Superseded'], ['Command Failed']);
       break;
     default:
       return assertNever(d.outcome);

@@ -154,6 +154,22 @@ describe('one migration per environment', () => {
     expect(eventTypes(d)).toEqual(['Migration Superseded']);
   });
 
+  it('answers ROLLBACK to the paused deployments waiting for a deployment it supersedes (pause-hook mode)', () => {
+    const hookMode = ctx({ ROLLOUT_MODE: 'pause-hook', SERVICE: undefined, SERVICES: 'shop-api,shop-worker' });
+    const waiter = {
+      service: 'shop-worker',
+      serviceDeploymentArn: 'arn:aws:ecs:eu-west-1:123456789012:service-deployment/shop-staging/shop-worker/B',
+      hookId: 'hook-b',
+    };
+    const queued = { ...queuedDeployment('20261125-091000-bbbbbbbb', OLD_IMAGE), waiters: [waiter] };
+    const d = given(queueState(active, queued), hookMode)
+      .when(sample('deploy-request'))
+      .then({ decision: 'queue', actions: ['haltRollout', 'commit', 'publish'], events: ['Migration Superseded'] });
+    // Nothing else would answer it: its owner's deployment would stay paused until the hook's own timeout.
+    expect(only(d, 'haltRollout').target).toEqual({ mode: 'pause-hook', waiters: [waiter] });
+    expect(committed(d, queued.id)).toMatchObject({ status: 'ended', outcome: 'superseded' });
+  });
+
   it('ignores a second tag of the image that is already migrating', () => {
     const same = runningDeployment({ id: '20261125-090000-aaaaaaaa' });
     const d = decideOn(sample('ecr-push'), activeState(same));
@@ -246,6 +262,44 @@ describe('run-command', () => {
     const d = decideOn(sample('run-command-not-allowed'), idleState());
     expect(d).toMatchObject({ decision: 'reject', reason: 'command "sh" is not in ALLOWED_COMMANDS (db-migrate, db-rollback, db-seed)' });
     expect(eventTypes(d)).toEqual(['Event Rejected']);
+  });
+
+  it('never takes the place of a migration waiting in the queue: the command gives way, and its requester hears it', () => {
+    const holder = runningDeployment({ id: '20261125-090000-aaaaaaaa', work: { type: 'image', image: OLD_IMAGE } });
+    const waiting = queuedDeployment('20261125-091000-bbbbbbbb', PUSHED_IMAGE);
+    const d = given(queueState(holder, waiting))
+      .when(sample('run-command'))
+      .then({
+        decision: 'record',
+        reason:
+          /superseded on arrival: migration 20261125-091000-bbbbbbbb waits for the environment, and a command never takes a migration's place/,
+        actions: ['commit', 'publish'],
+        events: ['Command Failed'],
+      });
+    expect(only(d, 'commit').env).toBeUndefined();
+    expect(committed(d, d.deploymentId as string)).toMatchObject({ kind: 'command', status: 'ended', outcome: 'superseded' });
+  });
+
+  it('gives way to a migration arriving while it waits, and says so (Command Failed)', () => {
+    const holder = runningDeployment({ id: '20261125-090000-aaaaaaaa', work: { type: 'image', image: OLD_IMAGE } });
+    const command = { ...queuedDeployment('20261125-091000-cccccccc', OLD_IMAGE), kind: 'command' as const, command: ['db-seed'] };
+    const d = given(queueState(holder, command))
+      .when(sample('ecr-push'))
+      .then({ decision: 'queue', events: ['Command Failed'] });
+    expect(committed(d, command.id)).toMatchObject({ status: 'ended', outcome: 'superseded', supersededBy: pushId });
+    expect(only(d, 'commit').env?.state.queued).toBe(pushId);
+  });
+
+  it('lets the waiting migration launch first when it takes over an expired lock', () => {
+    const lost = runningDeployment({ id: '20261125-080000-aaaaaaaa', work: { type: 'image', image: OLD_IMAGE } });
+    const waiting = queuedDeployment('20261125-081000-bbbbbbbb', PUSHED_IMAGE);
+    const state = queueState(lost, waiting);
+    const expired = { ...state, env: { ...state.env, active: { deploymentId: lost.id, lockExpiresAt: '2026-11-25T09:00:00Z' } } };
+    const d = given(expired)
+      .when(sample('run-command'))
+      .then({ decision: 'launch', deploymentId: waiting.id, reason: /the migration that waited, not/ });
+    const superseded = only(d, 'commit').deployments.find((w) => w.deployment.kind === 'command')?.deployment;
+    expect(superseded).toMatchObject({ status: 'ended', outcome: 'superseded', reason: /a command never takes a migration's place/ });
   });
 
   it('rejects every command when the allowlist is empty', () => {
