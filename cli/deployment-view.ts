@@ -94,10 +94,26 @@ export function viewOf(record: Deployment, env?: EnvironmentState): DeploymentVi
   return view;
 }
 
-/** Whether the deployment ended as its requester wanted: exit 0 for `deploy --wait` / `run-command --wait`. */
+/**
+ * Whether the deployment ended as its requester wanted: exit 0 for `deploy --wait` / `run-command --wait`. A
+ * migration whose rollout could not move a gated service (`services[].result` 'failed', announced with `Rollout
+ * Failed`) did not: that service still runs its previous revision.
+ */
 export function succeeded(view: DeploymentView): boolean {
   if (view.outcome !== 'succeeded') return false;
-  return view.kind === 'command' ? view.exitCode === 0 : view.rollout !== 'halted';
+  return view.kind === 'command' ? view.exitCode === 0 : view.rollout !== 'halted' && failedServices(view).length === 0;
+}
+
+/** The gated services the rollout could not move (they stay on their revision). */
+export function failedServices(view: Pick<DeploymentView, 'services'>): ServiceRollout[] {
+  return view.services.filter((s) => s.result === 'failed');
+}
+
+/** The services the rollout could not move, each with its reason: `shop-worker (AccessDenied)`. */
+export function failedServicesText(view: Pick<DeploymentView, 'services'>): string {
+  return failedServices(view)
+    .map((s) => (s.reason !== undefined ? `${s.service} (${s.reason})` : s.service))
+    .join(', ');
 }
 
 /**

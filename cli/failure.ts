@@ -2,8 +2,8 @@ import { ConfigError, EcsMigrateError } from '../src/errors.js';
 import { CliUsageError } from './local-config.js';
 
 /**
- * Documented exit codes: 0 done (rollout continued, command exited 0), 1 halted or failed (or an AWS call
- * failed), 2 usage or unreadable input, 124 `--timeout` reached while waiting (the deployment goes on).
+ * Documented exit codes: 0 done (rollout continued, command exited 0), 1 halted or failed (a gated service not
+ * moved included; or an AWS call failed), 2 usage or unreadable input, 124 `--timeout` reached while waiting (the deployment goes on).
  */
 export const EXIT = { ok: 0, failed: 1, usage: 2, timeout: 124 } as const;
 

@@ -1,5 +1,5 @@
 import type { DeploymentHistory } from '../src/ports.js';
-import { type DeploymentView, type LogLocation, viewOf } from './deployment-view.js';
+import { type DeploymentView, failedServices, failedServicesText, type LogLocation, viewOf } from './deployment-view.js';
 import { formatDuration } from './durations.js';
 import type { LogLine } from './task-logs.js';
 
@@ -39,8 +39,11 @@ export type FollowResult =
   | { kind: 'timeout'; view?: DeploymentView }
   /** No deployment carries the request id after `unrecordedAfterMs`: the controller rejected or never got it. */
   | { kind: 'unrecorded'; afterMs: number }
-  /** The image is the one the last successful deployment deployed: the controller had nothing to do. */
-  | { kind: 'already-deployed'; deploymentId: string; at: string };
+  /**
+   * The image is the one the last successful deployment deployed: the controller had nothing to do. `notMoved`:
+   * the gated services that deployment's rollout could not move (`shop-worker (AccessDenied)`), when there were.
+   */
+  | { kind: 'already-deployed'; deploymentId: string; at: string; notMoved?: string };
 
 /** Deployments looked at when searching the one a request created: newest first. */
 const SEARCH_DEPTH = 25;
@@ -118,7 +121,7 @@ export async function followRequest(deps: FollowDeps): Promise<FollowResult> {
 async function findByRequest(deps: FollowDeps): Promise<{
   view?: DeploymentView;
   sameImage?: DeploymentView;
-  lastSucceeded?: { deploymentId: string; at: string };
+  lastSucceeded?: { deploymentId: string; at: string; notMoved?: string };
 }> {
   const [env, list] = await Promise.all([
     deps.store.loadEnvironment(deps.environment),
@@ -133,7 +136,9 @@ async function findByRequest(deps: FollowDeps): Promise<{
   const last = env.lastSucceeded;
   const lastView = views.find((v) => v.id === last?.deploymentId);
   const deployed = last !== undefined && (last.image === image || (lastView !== undefined && isSameImage(lastView, image)));
-  return deployed ? { lastSucceeded: { deploymentId: last.deploymentId, at: last.at } } : {};
+  if (!deployed) return {};
+  const notMoved = lastView !== undefined && failedServices(lastView).length > 0 ? failedServicesText(lastView) : undefined;
+  return { lastSucceeded: { deploymentId: last.deploymentId, at: last.at, ...(notMoved !== undefined ? { notMoved } : {}) } };
 }
 
 /**

@@ -2,7 +2,7 @@ import { DescribeServicesCommand, DescribeTaskDefinitionCommand } from '@aws-sdk
 import { DynamoDbHistoryStore } from '../src/adapters/aws/history-store.js';
 import { type AwsClients, awsClients } from './aws-clients.js';
 import { clientConfig } from './aws-context.js';
-import { type DeploymentView, logLocationOf, viewOf } from './deployment-view.js';
+import { type DeploymentView, failedServices, logLocationOf, viewOf } from './deployment-view.js';
 import { formatDuration } from './durations.js';
 import { bold, dim, green, lastSuccessText, red, serviceLine, yellow } from './format.js';
 import { CliUsageError } from './local-config.js';
@@ -168,11 +168,12 @@ function summary(v: DeploymentView): string[] {
   return lines;
 }
 
-function outcomeText(v: DeploymentView): string {
+/** The outcome, as `deploy --wait` judges it: a migration that could not move a gated service is not a success. */
+export function outcomeText(v: DeploymentView): string {
   if (v.status !== 'ended') return v.status;
   switch (v.outcome) {
     case 'succeeded':
-      return green('succeeded');
+      return v.kind === 'migration' && failedServices(v).length > 0 ? red('rollout failed') : green('succeeded');
     case 'superseded':
     case 'cancelled':
       return yellow(v.outcome);

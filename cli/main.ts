@@ -58,8 +58,8 @@ On this machine:
   explain      what the controller would do with an event, and why (dry run)
 
 Global options: --help, --version, --debug (stack traces on errors).
-Exit codes: 0 done (rollout continued; the command exited 0), 1 rollout halted, command failed or an AWS call
-failed, 2 usage or unreadable input, 124 --timeout reached while waiting (the deployment goes on).`;
+Exit codes: 0 done (rollout continued; the command exited 0), 1 rollout halted or a gated service not moved,
+command failed or an AWS call failed, 2 usage or unreadable input, 124 --timeout reached while waiting (the deployment goes on).`;
 
 /** `--help`/`-h` before a `--` asks for help: the command's own options stay free to use anything after it. */
 function wantsHelp(argv: string[]): boolean {

@@ -50,9 +50,10 @@ export const INSPECT_USAGE = `${STATUS_USAGE}\n\n${HISTORY_USAGE}\n\n${LOGS_USAG
 
 const WAIT_OPTIONS = `  --wait             follow the request to its end: queued behind which deployment, launching, running (with
                      the task's log), then the verdict. Exit 0 when the rollout continued (run-command: the
-                     command exited 0), 1 when halted or failed, 124 when --timeout passed (the deployment goes on).
+                     command exited 0), 1 when halted or failed (also when a gated service could not be moved:
+                     the verdict names it), 124 when --timeout passed (the deployment goes on).
                      A repeat of a deployment in progress follows that one; a repeat of the deployed image ends
-                     with 0 (already deployed). A request no deployment records within 5 minutes (the
+                     with 0 (already deployed), or 1 when that rollout left a gated service unmoved. A request no deployment records within 5 minutes (the
                      controller rejected it) ends with 1;
                      Ctrl-C stops waiting (130), not the deployment
   --timeout DURATION how long --wait waits (default 45m; e.g. 90s, 45m, 2h)

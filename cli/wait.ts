@@ -1,6 +1,6 @@
 import type { AwsClients } from './aws-clients.js';
 import { callerIdentity } from './caller.js';
-import { type DeploymentView, logLocationOf, succeeded } from './deployment-view.js';
+import { type DeploymentView, failedServices, failedServicesText, logLocationOf, succeeded } from './deployment-view.js';
 import { formatDuration } from './durations.js';
 import { EXIT } from './failure.js';
 import { followRequest } from './follow.js';
@@ -60,6 +60,19 @@ export async function waitForVerdict(o: {
     onLogLine: (line) => o.print(`  │ ${line.message}`),
     followLog: (view, onLine) => followTaskLog(view, onLine, o.target, o.clients, o.deps.pollMs, o.print),
   }).finally(() => process.removeListener('SIGINT', interrupted));
+  if (result.kind === 'already-deployed' && result.notMoved !== undefined) {
+    // The controller ignores the repeat, but the rollout of this image left a gated service behind: not a success.
+    if (o.json)
+      process.stdout.write(
+        `${JSON.stringify({ requestId: o.requestId, result: 'failed', deploymentId: result.deploymentId, notMoved: result.notMoved }, null, 2)}\n`,
+      );
+    o.print(
+      red(
+        `✘ already deployed by ${result.deploymentId} at ${result.at}, but its rollout failed: ${result.notMoved} not moved (--rerun runs it again)`,
+      ),
+    );
+    return EXIT.failed;
+  }
   if (result.kind === 'already-deployed') {
     if (o.json)
       process.stdout.write(
@@ -125,9 +138,13 @@ export function verdictLines(view: DeploymentView): string[] {
         : red(`✘ command ${view.outcome === 'succeeded' ? 'failed' : (view.outcome ?? 'failed')}${took}`)
       : ok
         ? green(`✔ migration succeeded${took}; rollout ${view.rollout ?? 'continued'}`)
-        : view.outcome === 'superseded'
-          ? yellow(`✘ superseded by ${view.supersededBy ?? 'a newer request'} before it ran`)
-          : red(`✘ ${view.outcome ?? 'failed'}${took}: rollout halted, the service stays on its revision`);
+        : view.outcome === 'succeeded' && failedServices(view).length > 0
+          ? red(
+              `✘ migration succeeded${took}, but the rollout failed: ${failedServicesText(view)} not moved, still on ${failedServices(view).length === 1 ? 'its' : 'their'} previous revision`,
+            )
+          : view.outcome === 'superseded'
+            ? yellow(`✘ superseded by ${view.supersededBy ?? 'a newer request'} before it ran`)
+            : red(`✘ ${view.outcome ?? 'failed'}${took}: rollout halted, the service stays on its revision`);
   return [`${bold('deployment')} ${view.id}`, ...lines, headline];
 }
 

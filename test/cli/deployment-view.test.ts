@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { logLocationOf, succeeded, viewOf } from '../../cli/deployment-view.js';
 import { formatDuration, parseDuration } from '../../cli/durations.js';
 import { describeFailure } from '../../cli/failure.js';
-import { shortWho } from '../../cli/inspect-aws.js';
+import { outcomeText, shortWho } from '../../cli/inspect-aws.js';
+import { verdictLines } from '../../cli/wait.js';
 import { EcsMigrateError, TransientAwsError } from '../../src/errors.js';
 import { endedDeployment, queuedDeployment, queueState, runningDeployment, SAMPLE_TASK, TD } from '../support/fixtures.js';
 
@@ -39,6 +40,37 @@ describe('viewOf: the one reading of a deployment record', () => {
     expect(succeeded(viewOf({ ...failed, kind: 'command', outcome: 'succeeded', stop: { exitCode: 0 }, rollout: 'not-applicable' }))).toBe(
       true,
     );
+  });
+
+  it('a migration whose rollout could not move a gated service is not a success: deploy --wait exits 1 naming it', () => {
+    // SERVICES=shop-api,shop-worker: shop-api moved, moving shop-worker failed (the controller emitted Rollout Failed).
+    const record = endedDeployment('succeeded', {
+      stop: { exitCode: 0, stopCode: 'EssentialContainerExited' },
+      reason: 'container "app" exited with code 0: rollout: shop-api continued; shop-worker failed (AccessDenied)',
+      rollout: 'continued',
+      services: [
+        { service: 'shop-api', result: 'continued' },
+        { service: 'shop-worker', result: 'failed', reason: 'AccessDenied' },
+      ],
+    });
+    const view = viewOf(record);
+    expect(succeeded(view)).toBe(false);
+    const headline = verdictLines(view).at(-1) ?? '';
+    expect(headline).toMatch(/^✘ migration succeeded in .*, but the rollout failed: shop-worker \(AccessDenied\) not moved/);
+    expect(headline).not.toContain('shop-api');
+    // status and history show the same record as not a success.
+    expect(outcomeText(view)).toBe('rollout failed');
+    // A service left as it was (unchanged) or on a newer revision (moved-on) is no failure.
+    const fine = viewOf({
+      ...record,
+      services: [
+        { service: 'shop-api', result: 'continued' },
+        { service: 'shop-worker', result: 'unchanged' },
+      ],
+    });
+    expect(succeeded(fine)).toBe(true);
+    expect(verdictLines(fine).at(-1)).toMatch(/^✔ migration succeeded in .*; rollout continued$/);
+    expect(outcomeText(fine)).toBe('succeeded');
   });
 
   it('log location of a record without one: the awslogs settings of the migration container in the task definition', async () => {

@@ -79,6 +79,33 @@ describe('followRequest', () => {
     expect(result).toEqual({ kind: 'unrecorded', afterMs: 3 });
   });
 
+  it('a repeat of an image whose last rollout left a gated service unmoved is not "already deployed" as a success', async () => {
+    let t = 0;
+    const image = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api:v1.4.0';
+    const done = endedDeployment('succeeded', {
+      work: { type: 'image', image },
+      rollout: 'continued',
+      services: [
+        { service: 'shop-api', result: 'continued' },
+        { service: 'shop-worker', result: 'failed', reason: 'AccessDenied' },
+      ],
+    });
+    const last = { ...env, lastSucceeded: { deploymentId: done.id, at: done.finishedAt, image } };
+    const repeat = { ...base, requestId: 'r-2', image, repeatAfterMs: 1, now: () => t++, print: () => {} };
+    const result = await followRequest({ ...repeat, store: scriptedStore([{ env: last, deployments: [done] }]) });
+    expect(result).toEqual({
+      kind: 'already-deployed',
+      deploymentId: done.id,
+      at: done.finishedAt,
+      notMoved: 'shop-worker (AccessDenied)',
+    });
+    // All services moved: a plain "already deployed".
+    const moved = { ...done, services: [{ service: 'shop-api', result: 'continued' as const }] };
+    t = 0;
+    const ok = await followRequest({ ...repeat, store: scriptedStore([{ env: last, deployments: [moved] }]) });
+    expect(ok).toEqual({ kind: 'already-deployed', deploymentId: done.id, at: done.finishedAt });
+  });
+
   it('returns at the deadline with what it last saw', async () => {
     let t = 0;
     const store = scriptedStore([{ env, deployments: [running] }]);
