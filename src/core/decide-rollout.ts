@@ -19,7 +19,8 @@ export function hookDeploymentId(input: HookStateInput, environment: string): st
 /**
  * pause-hook mode: a gated service's deployment paused at HOOK_STAGE. It waits for the migration of the REPOSITORY
  * image its target revision runs (by digest): CONTINUE at once when that image was migrated already, a waiter of the
- * open deployment of that image, or a new deployment that runs the target revision's task definition as it is.
+ * open migration of that image (never of a command that runs it), or a new deployment that runs the target
+ * revision's task definition as it is.
  */
 export function decideHookState(input: HookStateInput, state: ControllerState, ctx: DecideContext): Decision {
   const { config } = ctx;
@@ -86,9 +87,10 @@ function joinOrCreate(paused: Paused, state: ControllerState, ctx: DecideContext
       actions: [continueWaiter(last.deploymentId, waiter, revision.taskDefinitionArn)],
     };
   }
+  // Only a migration answers its waiters: a command (run-command) of the same image ends without touching a rollout.
   const open = [state.env.active?.deploymentId, state.env.queued]
     .map((d) => (d !== undefined ? state.deployments[d] : undefined))
-    .find((d): d is Deployment => d !== undefined && d.status !== 'ended' && imageOf(d) === image);
+    .find((d): d is Deployment => d !== undefined && d.kind === 'migration' && d.status !== 'ended' && imageOf(d) === image);
   if (open !== undefined) {
     if (open.waiters?.some((w) => w.hookId === waiter.hookId)) return ignore(`hook ${waiter.hookId} waits on ${open.id} already`, open.id);
     const joined = {

@@ -3,6 +3,7 @@ import type { Running, Waiter } from '../../src/core/deployment.js';
 import type { ServiceDeploymentInfo, ServiceRevisionInfo } from '../../src/core/service-deployment.js';
 import type { ControllerState } from '../../src/core/state.js';
 import {
+  actionsOf,
   activeState,
   committed,
   ctx,
@@ -91,6 +92,27 @@ describe('pause-hook mode: a gated service paused at HOOK_STAGE', () => {
       )
       .then({ decision: 'record', actions: ['commit'] });
     expect(committed(d, SAMPLE_DEPLOYMENT).waiters?.map((w) => w.service)).toEqual(['shop-api', 'shop-worker']);
+  });
+
+  it('never makes a paused deployment wait on a run-command of the same digest: its own migration is queued', () => {
+    // A command's end neither continues nor halts a rollout: as its waiter the hook would never be answered.
+    const command = runningDeployment({
+      kind: 'command',
+      trigger: { type: 'run-command', eventId: 'e-cmd', at: '2026-11-25T09:14:58Z', requestId: 'seed-1', requestedBy: 'bob' },
+      work: { type: 'image', image: APP_IMAGE, baseTaskDefinitionArn: TD(42) },
+      command: ['db-seed'],
+    });
+    const d = given(withHook(activeState(command)), hookMode())
+      .when(sample('hook-awaiting-action'))
+      .then({ decision: 'queue', actions: ['commit'] });
+    expect(d.deploymentId).not.toBe(command.id);
+    expect(actionsOf(d, 'commit').flatMap((c) => c.deployments.map((w) => w.deployment.id))).not.toContain(command.id);
+    expect(committed(d, d.deploymentId as string)).toMatchObject({
+      status: 'queued',
+      kind: 'migration',
+      work: { type: 'revision', image: APP_IMAGE },
+      waiters: [waiter],
+    });
   });
 
   it('answers CONTINUE at once when the digest was migrated already: no second task', () => {
