@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util';
 import { assertNever, type Decision } from '../src/core/actions.js';
 import { decide } from '../src/core/decide.js';
-import { statusOf } from '../src/core/deployment.js';
+import { type Deployment, statusOf } from '../src/core/deployment.js';
 import { parseInput } from '../src/core/parse.js';
-import { type ControllerState, emptyEnvironment } from '../src/core/state.js';
+import { decodeDeployment, decodeEnvironment, SCHEMA_VERSION } from '../src/core/records.js';
+import { type ControllerState, emptyEnvironment, type ServiceInfo } from '../src/core/state.js';
 import { CliUsageError, readConfigFile, readJsonFile, readTextFile, validConfig } from './local-config.js';
 
 /** Parse + decide, never execute. Any file content gets an answer; only an unreadable file is an error (exit 2). */
@@ -75,13 +76,56 @@ function describeAction(action: Decision['actions'][number]): string {
   }
 }
 
+/**
+ * A `--state FILE`: a JSON object `{ env, deployments, service }` whose environment and deployment records are
+ * read through the stores' codec (src/core/records.ts), so a state the controller could not have is a usage
+ * error naming the file and the key, never a crash inside decide. A deployment without `schemaVersion` is taken
+ * in today's shape (a ControllerState as the controller holds it); one copied from a store keeps its own.
+ */
 async function readState(path: string, environment: string): Promise<ControllerState> {
-  const value = (await readJsonFile(path, 'state file')) as Partial<ControllerState>;
+  const value = await readJsonFile(path, 'state file');
+  const bad = (key: string, problem: string) => new CliUsageError(`state file ${path}: ${key}: ${problem}`);
+  if (!isObject(value))
+    throw new CliUsageError(`state file ${path}: expected a JSON object { env, deployments, service }, got ${kindOf(value)}`);
+  let env = emptyEnvironment(environment);
+  if (value.env !== undefined) {
+    if (!isObject(value.env)) throw bad('env', `expected an environment record (an object), got ${kindOf(value.env)}`);
+    const decoded = decodeEnvironment(value.env);
+    if (!decoded.ok) throw bad('env', decoded.problem);
+    env = decoded.value;
+  }
+  const deployments: Record<string, Deployment> = {};
+  if (value.deployments !== undefined) {
+    if (!isObject(value.deployments))
+      throw bad('deployments', `expected an object of deployment records by id, got ${kindOf(value.deployments)}`);
+    for (const [id, item] of Object.entries(value.deployments)) {
+      const key = `deployments.${id}`;
+      if (!isObject(item)) throw bad(key, `expected a deployment record (an object), got ${kindOf(item)}`);
+      const decoded = decodeDeployment({ schemaVersion: SCHEMA_VERSION, ...item });
+      if (!decoded.ok) throw bad(key, decoded.problem);
+      if (decoded.value.id !== id) throw bad(key, `the record's id is "${decoded.value.id}", not its key`);
+      deployments[id] = decoded.value;
+    }
+  }
+  const service = value.service;
+  if (service !== undefined) {
+    if (!isObject(service)) throw bad('service', `expected { serviceName, taskDefinitionArn }, got ${kindOf(service)}`);
+    for (const field of ['serviceName', 'taskDefinitionArn'])
+      if (typeof service[field] !== 'string' || service[field] === '') throw bad(`service.${field}`, 'expected a non-empty string');
+  }
   return {
-    env: value.env ?? emptyEnvironment(environment),
-    deployments: value.deployments ?? {},
-    ...(value.service !== undefined ? { service: value.service } : {}),
+    env,
+    deployments,
+    ...(service !== undefined ? { service: service as unknown as ServiceInfo } : {}),
   };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function kindOf(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
 }
 
 function defaultState(environment: string, service: string): ControllerState {

@@ -71,6 +71,38 @@ describe('ecs-migrate explain', () => {
     expect(out.actions.map((a: { type: string }) => a.type)).toEqual(['haltRollout', 'commit', 'publish']);
   });
 
+  it('exits 2 for a state file that is not a ControllerState, naming the file and the bad key', async () => {
+    const at = async (name: string, content: string) => {
+      const path = join(work, name);
+      await writeFile(path, content);
+      return path;
+    };
+    const run = (state: string) => cli(['explain', '--config', 'events/config.json', '--state', state, 'events/task-stopped-success.json']);
+
+    const empty = await at('null-state.json', 'null');
+    const none = await run(empty);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toBe(`ecs-migrate: state file ${empty}: expected a JSON object { env, deployments, service }, got null\n`);
+
+    const envNull = await run(await at('env-null.json', JSON.stringify({ env: null })));
+    expect(envNull.code).toBe(2);
+    expect(envNull.stderr).toMatch(/state file .*env-null\.json: env: expected an environment record \(an object\), got null/);
+
+    // A deployment record the stores' codec refuses: the key and the field it names.
+    const { deployments, ...rest } = activeState(runningDeployment());
+    const [id, record] = Object.entries(deployments)[0] ?? [];
+    const broken = await run(
+      await at('bad-deployment.json', JSON.stringify({ ...rest, deployments: { [id ?? '']: { ...record, taskArn: 7 } } })),
+    );
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toContain(`state file ${join(work, 'bad-deployment.json')}: deployments.${id}: taskArn:`);
+
+    const badEnv = await run(await at('bad-env.json', JSON.stringify({ ...rest, env: { environment: 'staging', version: -1 } })));
+    expect(badEnv.code).toBe(2);
+    expect(badEnv.stderr).toMatch(/: env: version: /);
+    expect(badEnv.stderr).not.toMatch(/Cannot read properties/);
+  });
+
   it('exits 2 for an unreadable file and names a bad configuration key', async () => {
     const missing = await cli(['explain', '--config', 'events/config.json', join(work, 'nope.json')]);
     expect(missing.code).toBe(2);
