@@ -1,5 +1,5 @@
 import { boundDetail, clip, LIMITS } from './bounds.js';
-import type { Deployment, PendingEvent, Running, Waiter } from './deployment.js';
+import type { Deployment, PendingEvent, Running, ServiceRollout, Waiter } from './deployment.js';
 import type { EnvironmentState, NetworkConfig, ServiceInfo } from './state.js';
 import type { Ending } from './transitions.js';
 
@@ -106,7 +106,14 @@ export type Action =
       deploymentId: string;
       target: RolloutTarget;
       taskDefinitionArn: string;
+      /** update-service, several services: the image the others move to; absent (a task definition run as it is): the one its migration container runs. */
       image?: string;
+      /**
+       * update-service, several services: the first service runs `taskDefinitionArn` or a newer revision already (a
+       * retried event after a partial rollout, or it moved on): no UpdateService for it, this is what it did; the
+       * others are rolled out still.
+       */
+      firstService?: ServiceRollout;
       completion?: RolloutCompletion;
     }
   /** In pause-hook mode answers ROLLBACK and feeds a `rollout-result` back; in update-service mode only logs. */

@@ -177,8 +177,10 @@ function rolloutOf(d: Running, current: string | undefined, ctx: DecideContext):
       ...(current !== undefined ? { serviceAfter: current } : {}),
     };
   }
-  const service = target.services?.join(', ') ?? target.service;
   const order = current === undefined ? 'older' : compareRevisions(current, wanted);
+  const others = (target.services ?? []).filter((s) => s !== target.service);
+  if (others.length > 0) return severalServices(target.service, others, order, current, update, ctx);
+  const service = target.service;
   if (order === 'same') return { outcome: 'already-current', how: `service ${service} already runs ${wanted}`, serviceAfter: wanted };
   if (order === 'newer' && current !== undefined) {
     return {
@@ -187,12 +189,45 @@ function rolloutOf(d: Running, current: string | undefined, ctx: DecideContext):
       serviceAfter: current,
     };
   }
-  return {
-    outcome: 'continued',
-    how: `service ${service} updated to ${target.services !== undefined ? image : wanted}`,
-    update,
-    serviceAfter: wanted,
-  };
+  return { outcome: 'continued', how: `service ${service} updated to ${wanted}`, update, serviceAfter: wanted };
+}
+
+/**
+ * update-service, several services: the first service's re-read decides only for it (never moved back; not
+ * updated again when it runs the revision already, as after a retried event whose first try moved it and was
+ * throttled on the others); the others are always rolled out, each one left alone when it runs the image already.
+ * A task definition run as it is names no image: the others move to the one its migration container runs.
+ */
+function severalServices(
+  first: string,
+  others: string[],
+  order: ReturnType<typeof compareRevisions>,
+  current: string | undefined,
+  update: NonNullable<RolloutPlan['update']>,
+  ctx: DecideContext,
+): RolloutPlan {
+  const wanted = update.taskDefinitionArn;
+  const image = update.image ?? `the image container "${ctx.config.CONTAINER}" runs in ${wanted}`;
+  const rest = `${others.join(', ')} updated to ${image}`;
+  if (order === 'same') {
+    return {
+      outcome: 'continued',
+      how: `service ${first} already runs ${wanted}; ${rest}`,
+      update: { ...update, firstService: { service: first, result: 'unchanged' } },
+      serviceAfter: wanted,
+    };
+  }
+  if (order === 'newer' && current !== undefined) {
+    const reason = `has moved on to ${current} meanwhile; not moved back to ${wanted}`;
+    return {
+      outcome: 'continued',
+      how: `service ${first} ${reason}; ${rest}`,
+      update: { ...update, firstService: { service: first, result: 'moved-on', reason } },
+      serviceAfter: current,
+    };
+  }
+  const how = update.image !== undefined ? `service ${first}, ${rest}` : `service ${first} updated to ${wanted}, ${rest}`;
+  return { outcome: 'continued', how, update, serviceAfter: wanted };
 }
 
 /** The one-shot schedule set at launch: past TIMEOUT_MINUTES, stop the task and halt. */

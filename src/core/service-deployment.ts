@@ -82,13 +82,23 @@ export interface HookAnswer {
 /** A CONTINUE answered: `ecsDeploymentId` is the service's PRIMARY `ecs-svc/…` deployment, when it could be read. */
 export type HookAnswerOutcome = { ok: true; ecsDeploymentId?: string } | { ok: false; cause: 'refused' | 'not-found'; reason: string };
 
-/** update-service mode with several services: every container whose image is in `repository` moves to `image`. */
-export interface ImageRollout {
+/**
+ * update-service mode with several services: every container whose image is in `repository` moves to `image`. A
+ * deployment that ran a task definition as it is names no image: `imageOf` is that task definition instead, and the
+ * image is the one its migration container (CONTAINER) runs, when that is an image of REPOSITORY (`migrationImageOf`).
+ */
+export type ImageRollout = ImageRolloutScope & ({ repository: string; image: string } | { imageOf: string });
+
+/** An `ImageRollout` whose image is known. */
+export type ResolvedImageRollout = ImageRolloutScope & {
+  repository: string;
+  /** `<registry>/<repository>@sha256:…` (or by tag, as the task definition named it) */
+  image: string;
+};
+
+interface ImageRolloutScope {
   cluster: string;
   services: string[];
-  repository: string;
-  /** `<registry>/<repository>@sha256:…` */
-  image: string;
   /** Tags on the registered revisions (the deployment tag). */
   tags: Record<string, string>;
 }
@@ -155,4 +165,34 @@ export function repositoryImageOf(revision: ServiceRevisionInfo, repository: str
     image: `${registry !== undefined ? `${registry}/` : ''}${repository}@${digest}`,
     containers: matching.map((c) => c.containerName),
   };
+}
+
+/**
+ * update-service mode, several services, a deployment that ran a task definition as it is (it names no image): the
+ * other services move to the image its migration container (`container`) runs, when that is an image of
+ * `repository` (REPOSITORY; without one, the image's own repository). Refused, saying why, otherwise: the other
+ * services are then reported as not moved.
+ */
+export function migrationImageOf(
+  taskDefinitionArn: string,
+  containers: { name?: string | undefined; image?: string | undefined }[],
+  container: string,
+  repository: string | undefined,
+): { ok: true; image: string; repository: string } | { ok: false; reason: string } {
+  const image = containers.find((c) => c.name === container)?.image;
+  if (image === undefined) {
+    return {
+      ok: false,
+      reason: `task definition ${taskDefinitionArn} has no image for container "${container}" (CONTAINER): no image to roll out to this service`,
+    };
+  }
+  const parsed = parseImageRef(image);
+  const own = parsed.ok ? parsed.value.repository : undefined;
+  if (own === undefined || (repository !== undefined && own !== repository)) {
+    return {
+      ok: false,
+      reason: `container "${container}" of task definition ${taskDefinitionArn} runs ${image}, not an image of repository "${repository ?? 'REPOSITORY'}": no image to roll out to this service; move it by hand`,
+    };
+  }
+  return { ok: true, image, repository: own };
 }

@@ -138,23 +138,28 @@ export async function publishOutbox(ports: Ports, ref: OutboxRef, events: Outgoi
 }
 
 /**
- * update-service: UpdateService of the first service to the migrated revision, then, with several services, every
- * container of REPOSITORY in the others moves to the migrated image. pause-hook: CONTINUE to each waiter.
+ * update-service: UpdateService of the first service to the migrated revision (unless the core found it there
+ * already, or on a newer one: `firstService`), then, with several services, every container of REPOSITORY in the
+ * others moves to the migrated image: the deployment's own, or, for a task definition run as it is, the one its
+ * migration container runs (read by the adapter; each service it cannot move is reported `failed`, saying why).
+ * pause-hook: CONTINUE to each waiter.
  */
 async function continueRollout(action: Extract<Action, { type: 'continueRollout' }>, ports: Ports): Promise<ServiceRollout[]> {
   const { target } = action;
   if (target.mode === 'pause-hook') return answerWaiters(target.waiters, 'CONTINUE', ports);
-  const updated = await ports.ecs.updateService(target, action.taskDefinitionArn);
-  const first: ServiceRollout = { service: target.service, result: 'continued', ...updated };
+  const first: ServiceRollout = action.firstService ?? {
+    service: target.service,
+    result: 'continued',
+    ...(await ports.ecs.updateService(target, action.taskDefinitionArn)),
+  };
   const others = (target.services ?? []).filter((s) => s !== target.service);
-  if (others.length === 0 || action.image === undefined) return [first];
-  const results = await ports.ecs.rollOutImage({
-    cluster: target.cluster,
-    services: others,
-    image: action.image,
-    repository: repositoryOf(action.image),
-    tags: { 'ecs-migrate:deployment': action.deploymentId },
-  });
+  if (others.length === 0) return [first];
+  const scope = { cluster: target.cluster, services: others, tags: { 'ecs-migrate:deployment': action.deploymentId } };
+  const results = await ports.ecs.rollOutImage(
+    action.image !== undefined
+      ? { ...scope, image: action.image, repository: repositoryOf(action.image) }
+      : { ...scope, imageOf: action.taskDefinitionArn },
+  );
   return [
     first,
     ...results.map(

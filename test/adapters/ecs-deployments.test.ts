@@ -476,6 +476,65 @@ describe('AwsEcs service deployments (pause-hook mode)', () => {
       await expect(adapter.rollOutImage(rollout(['shop-api']))).rejects.toBeInstanceOf(TransientAwsError);
     });
 
+    describe('of a task definition run as it is (a deployment that names no image)', () => {
+      const ran = TD(44);
+      const ofTaskDefinition = (services: string[]) => ({ cluster: CLUSTER, services, imageOf: ran, tags });
+      const withRepository = () => new AwsEcs(client, { cluster: CLUSTER, service: 'shop-api', container: 'app', repository: 'shop-api' });
+      const ranWith = (image: string) =>
+        ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: ran }).resolves({
+          taskDefinition: { ...webDefinition, taskDefinitionArn: ran, revision: 44, containerDefinitions: [{ name: 'app', image }] },
+        });
+
+      it('moves the services to the image its migration container runs', async () => {
+        // Prepare
+        ranWith(NEW_IMAGE);
+        ecs.on(DescribeServicesCommand).resolves({ services: [{ serviceName: 'shop-worker', status: 'ACTIVE', taskDefinition: TD(42) }] });
+
+        // Act
+        const results = await withRepository().rollOutImage(ofTaskDefinition(['shop-worker']));
+
+        // Assess
+        expect(results).toEqual([
+          expect.objectContaining({ service: 'shop-worker', ok: true, containers: ['app', 'jobs'], unchanged: false }),
+        ]);
+        const input = ecs.commandCalls(RegisterTaskDefinitionCommand)[0]?.args[0].input;
+        expect(input?.containerDefinitions?.map((c) => [c.name, c.image])).toEqual([
+          ['log-router', 'public.ecr.aws/aws-observability/aws-for-fluent-bit:stable'],
+          ['app', NEW_IMAGE],
+          ['jobs', NEW_IMAGE],
+          ['other-app', `${REGISTRY}/shop-api-admin:v1`],
+        ]);
+        expect(ecs).toHaveReceivedCommandWith(UpdateServiceCommand, { service: 'shop-worker', taskDefinition: TD(43) });
+      });
+
+      it('reports every service not moved, saying why, when that image is not in REPOSITORY or cannot be read', async () => {
+        // Prepare
+        ranWith(`${REGISTRY}/shop-api-admin:v1`);
+
+        // Act
+        const results = await withRepository().rollOutImage(ofTaskDefinition(['shop-worker', 'shop-jobs']));
+
+        // Assess
+        const reason = expect.stringMatching(
+          new RegExp(`container "app" of task definition ${ran} runs ${REGISTRY}/shop-api-admin:v1, not an image of repository "shop-api"`),
+        );
+        expect(results).toEqual([
+          { service: 'shop-worker', ok: false, reason },
+          { service: 'shop-jobs', ok: false, reason },
+        ]);
+        expect(ecs).not.toHaveReceivedCommand(RegisterTaskDefinitionCommand);
+        expect(ecs).not.toHaveReceivedCommand(UpdateServiceCommand);
+
+        // A refused read is reported the same way; a throttled one is retried with the event.
+        ecs.reset();
+        ecs.on(DescribeTaskDefinitionCommand).rejectsOnce(denied('ecs:DescribeTaskDefinition')).rejectsOnce(throttled());
+        await expect(withRepository().rollOutImage(ofTaskDefinition(['shop-worker']))).resolves.toEqual([
+          { service: 'shop-worker', ok: false, reason: expect.stringMatching(/reading task definition .*ecs:DescribeTaskDefinition/) },
+        ]);
+        await expect(withRepository().rollOutImage(ofTaskDefinition(['shop-worker']))).rejects.toBeInstanceOf(TransientAwsError);
+      });
+    });
+
     it('describes the services ten at a time', async () => {
       // Prepare
       const services = Array.from({ length: 12 }, (_, i) => `svc-${i}`);

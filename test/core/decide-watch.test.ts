@@ -160,6 +160,78 @@ describe('task STOPPED, migration container exit 0', () => {
   });
 });
 
+describe('task STOPPED, exit 0, several services (SERVICES) in update-service mode', () => {
+  const two = () => ctx({ SERVICE: undefined, SERVICES: 'shop-api,shop-worker' });
+  const stoppedOk = () => parse(sample('task-stopped-success'), two().config);
+
+  it('rolls every service out to the migrated image, the first to the deployment revision', () => {
+    const d = given(activeState(running), two())
+      .when(stoppedOk())
+      .then({
+        decision: 'continue',
+        reason: `container "app" exited with code 0: service shop-api, shop-worker updated to ${PUSHED_IMAGE}`,
+        actions: ['continueRollout'],
+      });
+    const rollout = only(d, 'continueRollout');
+    expect(rollout).toMatchObject({ target: { service: 'shop-api', services: ['shop-api', 'shop-worker'] }, image: PUSHED_IMAGE });
+    expect(rollout.firstService).toBeUndefined();
+  });
+
+  it('a task definition run as it is: rolls every service out, the others to the image its migration container runs', () => {
+    // deploy --task-definition: the deployment names no image; what it ran is its task definition.
+    const ran = runningDeployment({ work: { type: 'task-definition', taskDefinitionArn: TD(43) } });
+    const d = given(activeState(ran), two())
+      .when(stoppedOk())
+      .then({
+        decision: 'continue',
+        reason: `container "app" exited with code 0: service shop-api updated to ${TD(43)}, shop-worker updated to the image container "app" runs in ${TD(43)}`,
+        actions: ['continueRollout'],
+      });
+    const rollout = only(d, 'continueRollout');
+    expect(rollout).toMatchObject({ target: { services: ['shop-api', 'shop-worker'] }, taskDefinitionArn: TD(43) });
+    expect(rollout.image).toBeUndefined();
+    expect(d.reason).not.toMatch(/undefined/);
+  });
+
+  it('a retried event that finds the first service on the revision already still rolls out the others', () => {
+    // The first try moved shop-api, then moving shop-worker was throttled and the event came again.
+    const state = activeState(running, { service: { ...service, taskDefinitionArn: TD(43) } });
+    const d = given(state, two())
+      .when(stoppedOk())
+      .then({
+        decision: 'continue',
+        reason: `container "app" exited with code 0: service shop-api already runs ${TD(43)}; shop-worker updated to ${PUSHED_IMAGE}`,
+        actions: ['continueRollout'],
+      });
+    const rollout = only(d, 'continueRollout');
+    expect(rollout).toMatchObject({
+      target: { services: ['shop-api', 'shop-worker'] },
+      firstService: { service: 'shop-api', result: 'unchanged' },
+    });
+    const services: ServiceRollout[] = [
+      { service: 'shop-api', result: 'unchanged' },
+      { service: 'shop-worker', result: 'continued', ecsDeploymentId: 'ecs-svc/2' },
+    ];
+    const r = rolledOut(state, d, services).then({ decision: 'record', events: ['Migration Succeeded', 'Rollout Continued'] });
+    expect(committed(r, SAMPLE_DEPLOYMENT)).toMatchObject({ outcome: 'succeeded', rollout: 'continued', services });
+  });
+
+  it('never moves the first service back when it has moved on, and still rolls out the others', () => {
+    const d = given(activeState(running, { service: { ...service, taskDefinitionArn: TD(45) } }), two())
+      .when(stoppedOk())
+      .then({
+        decision: 'continue',
+        reason: new RegExp(`service shop-api has moved on to ${TD(45)} meanwhile; not moved back to ${TD(43)}; shop-worker updated to`),
+        actions: ['continueRollout'],
+      });
+    expect(only(d, 'continueRollout').firstService).toEqual({
+      service: 'shop-api',
+      result: 'moved-on',
+      reason: `has moved on to ${TD(45)} meanwhile; not moved back to ${TD(43)}`,
+    });
+  });
+});
+
 describe('task STOPPED, anything else halts', () => {
   it.each([
     ['task-stopped-exit-1', /container "app" exited with code 1/, { exitCode: 1, stopCode: 'EssentialContainerExited' }],

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalStore } from '../../src/adapters/local/store.js';
 import type { LaunchRequest } from '../../src/core/actions.js';
+import type { Running } from '../../src/core/deployment.js';
+import type { ImageRollout, ServiceRolloutResult } from '../../src/core/service-deployment.js';
 import { CommitConflictError, TooManyConflictsError, TransientAwsError } from '../../src/errors.js';
 import { LocalLayout } from '../../src/local/layout.js';
 import type { CommitRequest, Ecs, LaunchOutcome, OutgoingEvent, Ports } from '../../src/ports.js';
@@ -13,7 +15,7 @@ import { LAUNCH_FUNCTION } from '../../src/shell/launch-function.js';
 import { silentLog } from '../../src/shell/logger.js';
 import { WATCH_FUNCTION } from '../../src/shell/watch-function.js';
 import { fakeEcs } from '../support/fake-ecs.js';
-import { config, sample, TD, withEvent } from '../support/fixtures.js';
+import { activeState, config, runningDeployment, SAMPLE_DEPLOYMENT, sample, service, TD, withEvent } from '../support/fixtures.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -239,5 +241,103 @@ describe('the controller', () => {
       reason: expect.stringMatching(/environment\.json does not validate \(version: /),
     });
     expect(h.launched).toHaveLength(0);
+  });
+});
+
+describe('several services (SERVICES) in update-service mode: the rollout reaches every gated service', () => {
+  const twoServices = () => config({ SERVICE: undefined, SERVICES: 'shop-api,shop-worker' });
+
+  /** The local store holding `running` as the active deployment; ECS records the updates and image rollouts it is asked for. */
+  async function seeded(running: Running, rollOutImage: Ecs['rollOutImage']) {
+    const h = harness();
+    const state = activeState(running);
+    await h.store.commit({ env: { state: state.env, expectedVersion: 0 }, deployments: [{ deployment: running, expectedRevision: 0 }] });
+    let serviceTaskDefinition = TD(42);
+    const updated: string[] = [];
+    const rolledOut: ImageRollout[] = [];
+    h.ports.ecs = fakeEcs({
+      describeService: async () => ({ ...service, taskDefinitionArn: serviceTaskDefinition }),
+      updateService: async (target, taskDefinitionArn) => {
+        updated.push(`${target.service}→${taskDefinitionArn}`);
+        serviceTaskDefinition = taskDefinitionArn;
+        return { ecsDeploymentId: 'ecs-svc/1' };
+      },
+      rollOutImage: async (request) => {
+        rolledOut.push(request);
+        return rollOutImage(request);
+      },
+    });
+    return { ...h, deps: { ...h.deps, config: twoServices(), ports: h.ports }, updated, rolledOut };
+  }
+
+  const movedOk = async (request: ImageRollout): Promise<ServiceRolloutResult[]> =>
+    request.services.map((s) => ({ service: s, ok: true, taskDefinitionArn: TD(60), containers: ['app'], unchanged: false }));
+
+  it('a task definition run as it is: the first service moves to it, the others to the image its migration container runs', async () => {
+    // deploy --task-definition with SERVICES: the deployment names no image, only the task definition it ran.
+    const running = runningDeployment({ work: { type: 'task-definition', taskDefinitionArn: TD(43) } });
+    const h = await seeded(running, movedOk);
+
+    const steps = await handleEvent(sample('task-stopped-success'), h.deps);
+
+    expect(steps.map((s) => s.decision.decision)).toEqual(['continue', 'record']);
+    expect(steps[0]?.decision.reason).not.toMatch(/undefined/);
+    expect(h.updated).toEqual([`shop-api→${TD(43)}`]);
+    // The adapter reads the image from the task definition the deployment ran.
+    expect(h.rolledOut).toEqual([expect.objectContaining({ services: ['shop-worker'], imageOf: TD(43) })]);
+    expect((await h.store.loadDeployments([running.id]))[running.id]).toMatchObject({
+      status: 'ended',
+      outcome: 'succeeded',
+      services: [
+        { service: 'shop-api', result: 'continued' },
+        { service: 'shop-worker', result: 'continued' },
+      ],
+    });
+  });
+
+  it('a task definition whose image cannot be rolled out: each service not moved is recorded failed and announced (Rollout Failed)', async () => {
+    const running = runningDeployment({ work: { type: 'task-definition', taskDefinitionArn: TD(43) } });
+    const reason = `container "app" of task definition ${TD(43)} runs nginx:1.27, not an image of repository "shop-api"`;
+    const h = await seeded(running, async (request) => request.services.map((s) => ({ service: s, ok: false as const, reason })));
+
+    await handleEvent(sample('task-stopped-success'), h.deps);
+
+    expect((await h.store.loadDeployments([running.id]))[running.id]).toMatchObject({
+      outcome: 'succeeded',
+      services: [
+        { service: 'shop-api', result: 'continued' },
+        { service: 'shop-worker', result: 'failed', reason },
+      ],
+    });
+    const failed = h.events.find((e) => e.detailType === 'Rollout Failed');
+    expect(failed?.detail.reason).toEqual(expect.stringContaining('shop-worker failed'));
+  });
+
+  it('a retried event after a partial rollout (first service moved, the others throttled) moves the others', async () => {
+    let throttle = true;
+    const h = await seeded(runningDeployment(), async (request) => {
+      if (throttle) throw new TransientAwsError('ecs:DescribeServices failed: ThrottlingException');
+      return movedOk(request);
+    });
+
+    // First try: UpdateService(shop-api) goes through, then the other service is throttled: the event is retried.
+    await expect(handleEvent(sample('task-stopped-success'), h.deps)).rejects.toThrow(TransientAwsError);
+    expect(h.updated).toEqual([`shop-api→${TD(43)}`]);
+    throttle = false;
+
+    // The retry reads shop-api on the revision already: it is left as it is, and shop-worker still moves.
+    const steps = await handleEvent(sample('task-stopped-success'), h.deps);
+
+    expect(steps.map((s) => s.decision.decision)).toEqual(['continue', 'record']);
+    expect(h.updated).toEqual([`shop-api→${TD(43)}`]);
+    expect(h.rolledOut.map((r) => r.services)).toEqual([['shop-worker'], ['shop-worker']]);
+    expect((await h.store.loadDeployments([SAMPLE_DEPLOYMENT]))[SAMPLE_DEPLOYMENT]).toMatchObject({
+      status: 'ended',
+      outcome: 'succeeded',
+      services: [
+        { service: 'shop-api', result: 'unchanged' },
+        { service: 'shop-worker', result: 'continued' },
+      ],
+    });
   });
 });

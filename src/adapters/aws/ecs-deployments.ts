@@ -19,7 +19,7 @@ import { isImageOfRepository } from '../../core/image-ref.js';
 import type {
   HookAnswer,
   HookAnswerOutcome,
-  ImageRollout,
+  ResolvedImageRollout,
   ServiceDeploymentInfo,
   ServiceRevisionInfo,
   ServiceRolloutResult,
@@ -201,7 +201,7 @@ async function primaryDeploymentOf(client: ECSClient, serviceDeploymentArn: stri
  * A service already on the image is left alone (`unchanged`). What retrying cannot fix is reported per service
  * (`ok: false`, with what to fix); throttling and 5xx are thrown, so the whole event is retried.
  */
-export async function rollOutImage(client: ECSClient, request: ImageRollout): Promise<ServiceRolloutResult[]> {
+export async function rollOutImage(client: ECSClient, request: ResolvedImageRollout): Promise<ServiceRolloutResult[]> {
   const { cluster, services, repository, image } = request;
   const found = new Map<string, Service>();
   for (let i = 0; i < services.length; i += SERVICES_PER_CALL) {

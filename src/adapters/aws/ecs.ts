@@ -22,13 +22,14 @@ import type { LaunchRequest, ServiceUpdateTarget } from '../../core/actions.js';
 import { isImageOfRepository } from '../../core/image-ref.js';
 import type { ContainerState } from '../../core/inputs.js';
 import { isCapacityReason } from '../../core/launch-failure.js';
-import type {
-  HookAnswer,
-  HookAnswerOutcome,
-  ImageRollout,
-  ServiceDeploymentInfo,
-  ServiceRevisionInfo,
-  ServiceRolloutResult,
+import {
+  type HookAnswer,
+  type HookAnswerOutcome,
+  type ImageRollout,
+  migrationImageOf,
+  type ServiceDeploymentInfo,
+  type ServiceRevisionInfo,
+  type ServiceRolloutResult,
 } from '../../core/service-deployment.js';
 import type { NetworkConfig, ServiceInfo } from '../../core/state.js';
 import { ContainerNotFoundError, PermanentAwsError, ServiceNotFoundError } from '../../errors.js';
@@ -293,8 +294,26 @@ export class AwsEcs implements Ecs {
     return answerHook(this.client, answer);
   }
 
-  rollOutImage(request: ImageRollout): Promise<ServiceRolloutResult[]> {
-    return rollOutImage(this.client, request);
+  /**
+   * A deployment that ran a task definition as it is names no image (`imageOf`): the services move to the image its
+   * migration container runs, when that is an image of REPOSITORY; otherwise each is reported as not moved, saying why.
+   */
+  async rollOutImage(request: ImageRollout): Promise<ServiceRolloutResult[]> {
+    if ('image' in request) return rollOutImage(this.client, request);
+    const { imageOf: arn, ...scope } = request;
+    const notMoved = (reason: string) => request.services.map((service): ServiceRolloutResult => ({ service, ok: false, reason }));
+    let definition: TaskDefinition | undefined;
+    try {
+      definition = (await this.describeTaskDefinition(arn))?.taskDefinition;
+    } catch (error) {
+      const failure = awsFailure(error, 'ecs:DescribeTaskDefinition', `check task definition ${arn}`);
+      if (!(failure instanceof PermanentAwsError)) throw failure;
+      return notMoved(`reading task definition ${arn} (the image to roll out) failed: ${describeAwsError(error)}; ${failure.fix}`);
+    }
+    if (definition === undefined) return notMoved(`task definition ${arn} not found: no image to roll out to this service`);
+    const found = migrationImageOf(arn, definition.containerDefinitions ?? [], this.options.container, this.options.repository);
+    if (!found.ok) return notMoved(found.reason);
+    return rollOutImage(this.client, { ...scope, image: found.image, repository: found.repository });
   }
 
   /**
