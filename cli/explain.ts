@@ -47,7 +47,8 @@ export async function explainCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
-function describeAction(action: Decision['actions'][number]): string {
+/** One line per action, as `explain` prints it. */
+export function describeAction(action: Decision['actions'][number]): string {
   switch (action.type) {
     case 'commit':
       return `commit ${[action.env ? `environment v${action.env.expectedVersion}→v${action.env.state.version}` : '', ...action.deployments.map((d) => `${d.deployment.id}=${statusOf(d.deployment)}`)].filter(Boolean).join(', ')}`;
@@ -58,7 +59,7 @@ function describeAction(action: Decision['actions'][number]): string {
     case 'continueRollout':
       return action.target.mode === 'pause-hook'
         ? `continueRollout CONTINUE ${action.target.waiters.map((w) => `${w.service} (${w.hookId})`).join(', ')}`
-        : `continueRollout ${action.target.services?.join(', ') ?? action.target.service} → ${action.target.services !== undefined ? action.image : action.taskDefinitionArn}`;
+        : `continueRollout ${action.target.services?.join(', ') ?? action.target.service} → ${action.target.services === undefined ? action.taskDefinitionArn : (action.image ?? `${action.taskDefinitionArn} (the others: the image its migration container runs)`)}`;
     case 'haltRollout':
       return action.target.mode === 'pause-hook'
         ? `haltRollout ROLLBACK ${action.target.waiters.map((w) => `${w.service} (${w.hookId})`).join(', ')}`

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { activeState, runningDeployment } from '../support/fixtures.js';
+import { describeAction } from '../../cli/explain.js';
+import { activeState, runningDeployment, TD } from '../support/fixtures.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 /** tsx's loader by absolute URL, so the CLI also runs from another working directory. */
@@ -153,5 +154,18 @@ describe('ecs-migrate local', () => {
     const unknown = await cli(['deploy-everything']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('unknown command "deploy-everything"');
+  });
+});
+
+describe('explain: the actions, one line each', () => {
+  it('names what every gated service moves to, also for a task definition run as it is (never "undefined")', () => {
+    const target = { mode: 'update-service' as const, cluster: 'shop-staging', service: 'shop-api', services: ['shop-api', 'shop-worker'] };
+    const rollout = { type: 'continueRollout' as const, deploymentId: 'd', target, taskDefinitionArn: TD(43) };
+    expect(describeAction({ ...rollout, image: 'registry/shop-api@sha256:1' })).toBe(
+      'continueRollout shop-api, shop-worker → registry/shop-api@sha256:1',
+    );
+    expect(describeAction(rollout)).toBe(
+      `continueRollout shop-api, shop-worker → ${TD(43)} (the others: the image its migration container runs)`,
+    );
   });
 });
