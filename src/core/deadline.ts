@@ -1,5 +1,5 @@
 import { addMinutes, type DecideContext } from './context.js';
-import type { Deployment } from './deployment.js';
+import type { Deployment, Launching, Running } from './deployment.js';
 
 /** How long before a paused deployment's own timeout the migration is stopped, so there is time to answer. */
 export const HOOK_MARGIN_MINUTES = 5;
@@ -12,4 +12,9 @@ export function migrationDeadline(from: string, d: Pick<Deployment, 'waiters'>, 
   const candidates = [addMinutes(from, ctx.config.TIMEOUT_MINUTES)];
   for (const w of d.waiters ?? []) if (w.expiresAt !== undefined) candidates.push(addMinutes(w.expiresAt, -HOOK_MARGIN_MINUTES));
   return candidates.reduce((a, b) => (Date.parse(b) < Date.parse(a) ? b : a));
+}
+
+/** When the current launch attempt of an open deployment started: the time its timeout counts from. */
+export function timeoutFrom(d: Launching | Running): string {
+  return d.status === 'running' ? d.launchedAt : d.launchStartedAt;
 }

@@ -2,8 +2,9 @@ import { type Action, type Decision, ignore } from './actions.js';
 import { enqueue, launchNow, lockHolder } from './admission.js';
 import { commitActions } from './commit.js';
 import type { DecideContext } from './context.js';
+import { HOOK_MARGIN_MINUTES, migrationDeadline, timeoutFrom } from './deadline.js';
 import { definedFields } from './defined-fields.js';
-import { type Deployment, deploymentIdFor, type Ended, imageOf, type ServiceRollout, type Waiter } from './deployment.js';
+import { attemptOf, type Deployment, deploymentIdFor, type Ended, imageOf, type ServiceRollout, type Waiter } from './deployment.js';
 import { eventDetail } from './event-detail.js';
 import type { DeploymentStateInput, HookStateInput, RolloutResultInput } from './inputs.js';
 import { repositoryImageOf } from './service-deployment.js';
@@ -93,19 +94,60 @@ function joinOrCreate(paused: Paused, state: ControllerState, ctx: DecideContext
     .find((d): d is Deployment => d !== undefined && d.kind === 'migration' && d.status !== 'ended' && imageOf(d) === image);
   if (open !== undefined) {
     if (open.waiters?.some((w) => w.hookId === waiter.hookId)) return ignore(`hook ${waiter.hookId} waits on ${open.id} already`, open.id);
+    const check = earlierCheck(open, { waiters: [...(open.waiters ?? []), waiter] }, ctx);
+    const timeout =
+      check !== undefined
+        ? `; its timeout check comes forward to ${check.at}: the hook expires at ${waiter.expiresAt} (less a margin of ${HOOK_MARGIN_MINUTES} minutes)`
+        : '';
+    const note = `${waiter.service}'s paused deployment waits for it too${timeout}`;
     const joined = {
       ...open,
       waiters: [...(open.waiters ?? []), waiter],
-      history: [...open.history, { at: ctx.now, status: open.status, note: `${waiter.service}'s paused deployment waits for it too` }],
+      history: [...open.history, { at: ctx.now, status: open.status, note }],
     };
     return {
       decision: 'record',
-      reason: `${waiter.service}'s paused deployment waits for ${open.id}, which migrates ${image}`,
+      reason: `${waiter.service}'s paused deployment waits for ${open.id}, which migrates ${image}${timeout}`,
       deploymentId: open.id,
-      actions: commitActions(state, undefined, [joined]),
+      // The schedule comes first: should this invocation die after it, the retried hook event finds the waiter
+      // committed and ignores it, so a schedule after the commit could be lost.
+      actions: [...(check !== undefined ? [check] : []), ...commitActions(state, undefined, [joined])],
     };
   }
   return createHookDeployment(paused, state, ctx);
+}
+
+/**
+ * A joining hook that expires before the open migration would time out brings its timeout check forward: the answer
+ * must be ours (ROLLBACK to every waiter), not the hook's own timeout action while the others are CONTINUEd later. A
+ * queued deployment has no check yet: its launch schedules one from all its waiters. The check recomputes when it
+ * is due from all the waiters, so one that comes early changes nothing.
+ *
+ * The check set at launch keeps its schedule's name, and a scheduler keeps the first schedule of a name (a second
+ * with that name is taken for a retried one), so this one has a name of its own: `purpose: rollout-watch`, which the
+ * watcher takes as the attempt's timeout check while the deployment is open (and, after its end, follows the
+ * rollouts, as it does for the launch's check).
+ */
+function earlierCheck(
+  open: Deployment,
+  joined: Pick<Deployment, 'waiters'>,
+  ctx: DecideContext,
+): Extract<Action, { type: 'scheduleTimeout' }> | undefined {
+  if (open.status !== 'launching' && open.status !== 'running') return undefined;
+  const from = timeoutFrom(open);
+  const before = migrationDeadline(from, open, ctx);
+  const after = migrationDeadline(from, joined, ctx);
+  if (Date.parse(after) >= Date.parse(before)) return undefined;
+  // A hook about to expire: the check comes at once.
+  const at = Date.parse(after) > Date.parse(ctx.now) ? after : ctx.now;
+  return {
+    type: 'scheduleTimeout',
+    deploymentId: open.id,
+    environment: open.environment,
+    at,
+    attempt: attemptOf(open),
+    purpose: 'rollout-watch',
+  };
 }
 
 /** A new deployment for a paused deployment's image: the target revision run as it is, where that revision runs. */

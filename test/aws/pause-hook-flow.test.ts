@@ -1,3 +1,5 @@
+import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { GetScheduleCommand } from '@aws-sdk/client-scheduler';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AwsEcs } from '../../src/adapters/aws/ecs.js';
 import { serviceDeploymentReads } from '../../src/adapters/aws/ecs-deployments.js';
@@ -26,6 +28,7 @@ import {
   onlyTask,
   REGION,
   registerTaskDefinition,
+  SCHEDULER_GROUP,
   type Stack,
   setServicesEnv,
   type TestClients,
@@ -164,6 +167,39 @@ describe('pause-hook mode: launcher and watcher on AWS (moto)', () => {
     expect(await hookStatus(web)).toBe('SUCCEEDED');
     expect(await hookStatus(worker)).toBe('SUCCEEDED');
     expect(await taskArns(c)).toHaveLength(1);
+  });
+
+  it('a hook that joins the running migration and expires first brings the timeout check forward (a schedule of its own)', async () => {
+    // Prepare: web's hook (30 minutes) launches the migration; its check is set at web's expiry less the margin.
+    const web = await pause(WEB);
+    const launched = await launch(hookEvent(web, 'hook-web-early'), lambdaContext('launch'));
+    const deploymentId = launched.decisions.find((d) => d.decision === 'launch')?.deploymentId ?? '';
+    const schedule = (name: string) => c.scheduler.send(new GetScheduleCommand({ Name: name, GroupName: SCHEDULER_GROUP }));
+    const atOf = (expression: string | undefined) => Date.parse(`${/^at\((.+)\)$/.exec(expression ?? '')?.[1] ?? ''}Z`);
+    const launchCheck = atOf((await schedule(`ecs-migrate-${deploymentId}`)).ScheduleExpression);
+    // worker's owner gives its hook 10 minutes only, and deploys the same digest.
+    const short = { ...PAUSE_HOOK, timeoutConfiguration: { timeoutInMinutes: 10, action: 'ROLLBACK' as const } };
+    await c.ecs.send(new UpdateServiceCommand({ cluster: CLUSTER, service: WORKER, deploymentConfiguration: { lifecycleHooks: [short] } }));
+    const worker = await pause(WORKER);
+
+    // Act
+    const joined = await launch(hookEvent(worker, 'hook-worker-early'), lambdaContext('launch'));
+
+    // Assess: one task for both; a check before worker's hook expires (less the margin; the adapter adds 1 minute
+    // against clock skew), under a name of its own: the launch's check is still there, unchanged.
+    expect(joined.decisions.map((d) => d.decision)).toEqual(['record']);
+    expect(await taskArns(c)).toHaveLength(1);
+    const early = await schedule(`ecs-migrate-${deploymentId}-rollout-watch-1`);
+    const due = Date.parse(worker.expiresAt) - 5 * 60_000;
+    expect(atOf(early.ScheduleExpression)).toBeLessThanOrEqual(due + 61_000);
+    expect(atOf(early.ScheduleExpression)).toBeLessThan(launchCheck);
+    expect(JSON.parse(early.Target?.Input ?? '{}').detail).toEqual({
+      environment: 'staging',
+      deploymentId,
+      attempt: 1,
+      purpose: 'rollout-watch',
+    });
+    expect(atOf((await schedule(`ecs-migrate-${deploymentId}`)).ScheduleExpression)).toBe(launchCheck);
   });
 
   it('the hook timed out before the migration ended → recorded as moved-on, no crash', async () => {

@@ -11,8 +11,12 @@ import {
   endedDeployment,
   given,
   idleState,
+  launchingDeployment,
+  OLD_IMAGE,
   only,
   parse,
+  queuedDeployment,
+  queueState,
   runningDeployment,
   SAMPLE_DEPLOYMENT,
   sample,
@@ -169,6 +173,69 @@ describe('pause-hook mode: a gated service paused at HOOK_STAGE', () => {
       .when(sample('hook-timed-out'))
       .then({ decision: 'record', actions: ['commit'] });
     expect(committed(d, SAMPLE_DEPLOYMENT).history.at(-1)?.note).toMatch(/HOOK_TIMED_OUT for shop-api/);
+  });
+});
+
+describe('pause-hook mode: a hook that joins an open migration and expires first brings its timeout forward', () => {
+  const WORKER_HOOK = 'ecs-pause-worker';
+  const workerJoins = (state: ControllerState, expiresAt: string) =>
+    given(withHook(state, paused({ hooks: [{ hookId: WORKER_HOOK, status: 'AWAITING_ACTION', expiresAt }] })), hookMode()).when(
+      withEvent(sample('hook-awaiting-action'), {
+        top: { id: 'worker-hook' },
+        detail: { hookId: WORKER_HOOK, serviceArn: 'arn:aws:ecs:eu-west-1:123456789012:service/shop-staging/shop-worker', expiresAt },
+      }),
+    );
+
+  it("schedules a check at the joining hook's expiry less the margin, before the commit; that check answers ROLLBACK to every waiter", () => {
+    // shop-api's hook expires in a day: the check set at launch is at TIMEOUT_MINUTES (10:15:01). shop-worker's
+    // owner deployment of the same digest pauses with 20 minutes left and joins.
+    const d = workerJoins(activeState(hookRunning()), '2026-11-25T09:38:00.000Z').then({
+      decision: 'record',
+      reason: /timeout check comes forward to 2026-11-25T09:33:00.000Z/,
+      actions: ['scheduleTimeout', 'commit'],
+    });
+    // A schedule of its own (the launch's keeps its name): one the watcher takes as this attempt's timeout check.
+    expect(only(d, 'scheduleTimeout')).toEqual({
+      type: 'scheduleTimeout',
+      deploymentId: SAMPLE_DEPLOYMENT,
+      environment: 'staging',
+      at: '2026-11-25T09:33:00.000Z',
+      attempt: 1,
+      purpose: 'rollout-watch',
+    });
+    const joined = committed(d, SAMPLE_DEPLOYMENT);
+    expect(joined.waiters?.map((w) => w.hookId)).toEqual([HOOK, WORKER_HOOK]);
+
+    // The check comes: the migration still runs, so it is stopped and both paused deployments are rolled back by us.
+    const check = given(activeState(joined), { ...hookMode(), now: '2026-11-25T09:33:00.000Z' })
+      .when(withEvent(sample('timeout-check'), { detail: { attempt: 1, purpose: 'rollout-watch' } }))
+      .then({
+        decision: 'halt',
+        reason: /the paused deployment's timeout less 5 minutes/,
+        actions: ['stopTask', 'haltRollout', 'commit', 'publish'],
+      });
+    expect(only(check, 'haltRollout').target).toEqual({ mode: 'pause-hook', waiters: joined.waiters });
+  });
+
+  it('of a launching attempt, counts from its launch and names that attempt', () => {
+    const retrying = launchingDeployment({
+      work: { type: 'revision', taskDefinitionArn: TD(43), image: APP_IMAGE, launch: {} },
+      waiters: [waiter],
+      attempt: 2,
+      launchStartedAt: '2026-11-25T09:17:00.000Z',
+      retryAt: '2026-11-25T09:21:00.000Z',
+    });
+    const d = workerJoins(activeState(retrying), '2026-11-25T09:38:00.000Z').then({ actions: ['scheduleTimeout', 'commit'] });
+    expect(only(d, 'scheduleTimeout')).toMatchObject({ at: '2026-11-25T09:33:00.000Z', attempt: 2, purpose: 'rollout-watch' });
+  });
+
+  it('schedules nothing when the hook expires after the check already set, or the migration is only queued', () => {
+    workerJoins(activeState(hookRunning()), '2026-11-25T11:00:00.000Z').then({ decision: 'record', actions: ['commit'] });
+    // Queued: no check yet; its launch sets one from all its waiters.
+    const queued = { ...queuedDeployment('20261125-091700-0badc0de', APP_IMAGE), waiters: [waiter] };
+    const state = queueState(runningDeployment({ work: { type: 'image', image: OLD_IMAGE } }), queued);
+    const d = workerJoins(state, '2026-11-25T09:38:00.000Z').then({ decision: 'record', actions: ['commit'] });
+    expect(committed(d, queued.id).waiters?.map((w) => w.hookId)).toEqual([HOOK, WORKER_HOOK]);
   });
 });
 
