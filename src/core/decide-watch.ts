@@ -23,7 +23,7 @@ import { resumeHandover } from './resume.js';
 import { settle } from './settle.js';
 import type { ControllerState } from './state.js';
 import { compareRevisions } from './task-definition.js';
-import { type Ending, keepEarlyTaskEvent, observeTask, recordTask, shortTask } from './transitions.js';
+import { EARLY_TASKS_KEPT, type Ending, keepEarlyTaskEvent, observeTask, recordTask, shortTask } from './transitions.js';
 
 /**
  * ECS `Task State Change`. An event counts only for the task the deployment recorded as its own (RunTask's
@@ -50,7 +50,15 @@ export function decideTaskState(input: TaskStateInput, state: ControllerState, c
 /** A task event before RunTask's answer: kept, and judged once the answer names the same task. */
 function keepEarly(d: Launching, observation: TaskObservation, state: ControllerState): Decision {
   const kept = keepEarlyTaskEvent(d, observation);
-  if (kept === d) return ignore(`stale event: task version ${observation.version} is not newer than the one kept for ${d.id}`, d.id);
+  if (kept === d) {
+    const known = d.earlyTaskEvents?.some((e) => e.taskArn === observation.taskArn) === true;
+    return ignore(
+      known
+        ? `stale event: task version ${observation.version} is not newer than the one kept for ${d.id}`
+        : `task ${shortTask(observation.taskArn)} is not kept: ${d.id} keeps early events of ${EARLY_TASKS_KEPT} tasks already`,
+      d.id,
+    );
+  }
   return {
     decision: 'record',
     reason: `task ${shortTask(observation.taskArn)} is ${observation.lastStatus} before RunTask's answer was recorded: kept until it is`,
@@ -276,7 +284,7 @@ export function decideLaunchResult(input: LaunchResultInput, state: ControllerSt
     return { decision: 'halt', reason, deploymentId: d.id, actions: settle(state, ctx, d, { outcome: 'failed', reason }) };
   }
   const recorded = recordTask(d, input, ctx.now);
-  const early = d.earlyTaskEvent?.taskArn === input.taskArn ? d.earlyTaskEvent : undefined;
+  const early = d.earlyTaskEvents?.find((e) => e.taskArn === input.taskArn);
   if (early?.lastStatus === 'STOPPED') return judge(recorded.deployment, early, undefined, recorded.events, state, ctx);
   const running = early !== undefined ? observeTask(recorded.deployment, early, ctx.now) : recorded.deployment;
   return {

@@ -154,8 +154,11 @@ export interface Launching extends Common {
   launchStartedAt: string;
   /** The deployment whose end handed the environment to this one: its retried events resume this launch. */
   handedOverBy?: string;
-  /** A task event that came before RunTask's answer was recorded. */
-  earlyTaskEvent?: TaskObservation;
+  /**
+   * Task events that came before RunTask's answer was recorded: the newest of each task, for at most
+   * `EARLY_TASKS_KEPT` tasks. Per task, because a task someone else started with our `startedBy` must not hide ours.
+   */
+  earlyTaskEvents?: TaskObservation[];
   /** Set while waiting to launch `attempt` again (a retry): no RunTask has been sent for it yet. */
   retryAt?: string;
 }

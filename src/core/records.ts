@@ -34,7 +34,9 @@ export function decodeDeployment(item: Record<string, unknown>): Decoded<Deploym
     return { ok: false, problem: `schemaVersion: expected ${SCHEMA_VERSION}, got ${String(upgraded.schemaVersion)}` };
   const result = schemas().deployment.safeParse(upgraded);
   if (!result.success) return { ok: false, problem: describe(result.error) };
-  const { schemaVersion: _v, ...record } = upgraded;
+  const { schemaVersion: _v, earlyTaskEvent, ...record } = upgraded;
+  // A launching record written before early task events were kept per task holds one, as `earlyTaskEvent`.
+  if (earlyTaskEvent !== undefined && record.earlyTaskEvents === undefined) record.earlyTaskEvents = [earlyTaskEvent];
   // Validated above against the union's schema: the fields each state requires are there.
   return { ok: true, value: record as unknown as Deployment };
 }

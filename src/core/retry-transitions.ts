@@ -70,7 +70,7 @@ export function noteLaunching(d: Launching, now: string, note: string): Launchin
 /** The fields every state shares: what carries over into the next attempt. */
 function commonOf(d: Launching | Running) {
   if (d.status === 'launching') {
-    const { status: _s, launchStartedAt: _l, handedOverBy: _h, earlyTaskEvent: _e, retryAt: _r, ...common } = d;
+    const { status: _s, launchStartedAt: _l, handedOverBy: _h, earlyTaskEvents: _e, retryAt: _r, ...common } = d;
     return common;
   }
   const { status: _s, taskArn: _t, taskDefinitionArn: _d, launchedAt: _l, startedAt: _st, taskVersion: _v, log: _g, ...common } = d;

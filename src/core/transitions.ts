@@ -62,7 +62,7 @@ export function recordTask(
   task: { taskArn: string; taskDefinitionArn: string; log?: LogLocation },
   now: string,
 ): Transition<Running> {
-  const { status: _s, launchStartedAt: _l, handedOverBy: _h, earlyTaskEvent: _e, ...rest } = d;
+  const { status: _s, launchStartedAt: _l, handedOverBy: _h, earlyTaskEvents: _e, ...rest } = d;
   const running = step<Running>(
     {
       ...rest,
@@ -78,10 +78,20 @@ export function recordTask(
   return { deployment: running, events: [event(d.kind === 'migration' ? 'Migration Started' : 'Command Started', running)] };
 }
 
-/** Keeps a task event that came before RunTask's answer, to judge it once the task is known to be ours. */
+/** How many tasks' early events a launching deployment keeps: RunTask starts one; the others are forged or stray. */
+export const EARLY_TASKS_KEPT = 4;
+
+/**
+ * Keeps a task event that came before RunTask's answer, to judge it once the task is known to be ours: the newest
+ * event of each task, versions compared within a task only. Returns `d` itself when nothing is kept (a stale event,
+ * or a further task once `EARLY_TASKS_KEPT` are kept).
+ */
 export function keepEarlyTaskEvent(d: Launching, observation: TaskObservation): Launching {
-  if (d.earlyTaskEvent !== undefined && d.earlyTaskEvent.version >= observation.version) return d;
-  return { ...d, earlyTaskEvent: observation };
+  const kept = d.earlyTaskEvents ?? [];
+  const same = kept.findIndex((e) => e.taskArn === observation.taskArn);
+  if (same === -1) return kept.length < EARLY_TASKS_KEPT ? { ...d, earlyTaskEvents: [...kept, observation] } : d;
+  if ((kept[same]?.version ?? 0) >= observation.version) return d;
+  return { ...d, earlyTaskEvents: kept.map((e, i) => (i === same ? observation : e)) };
 }
 
 /** A newer task event of the running task: progress only. */
@@ -187,7 +197,7 @@ function openFields(d: OpenDeployment) {
     case 'queued':
       return common;
     case 'launching': {
-      const { launchStartedAt: _l, handedOverBy: _h, earlyTaskEvent: _e, ...rest } = common as Omit<Launching, 'status'>;
+      const { launchStartedAt: _l, handedOverBy: _h, earlyTaskEvents: _e, ...rest } = common as Omit<Launching, 'status'>;
       return rest;
     }
     case 'running': {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Decision } from '../../src/core/actions.js';
-import type { ServiceRollout } from '../../src/core/deployment.js';
+import type { Launching, ServiceRollout } from '../../src/core/deployment.js';
 import type { TaskStateInput } from '../../src/core/inputs.js';
 import {
   activeState,
@@ -306,11 +306,35 @@ describe('a task event counts only for the task the deployment recorded', () => 
       .when(stopped('task-stopped-exit-1'))
       .then({ decision: 'record', reason: /before RunTask's answer was recorded/, actions: ['commit'] });
     const kept = committed(early, SAMPLE_DEPLOYMENT);
-    expect(kept).toMatchObject({ status: 'launching', earlyTaskEvent: { taskArn: SAMPLE_TASK, lastStatus: 'STOPPED' } });
+    expect(kept).toMatchObject({ status: 'launching', earlyTaskEvents: [{ taskArn: SAMPLE_TASK, lastStatus: 'STOPPED' }] });
     const d = given(activeState(kept))
       .when(launchResult)
       .then({ decision: 'halt', reason: /exited with code 1/, events: ['Migration Started', 'Migration Failed', 'Rollout Halted'] });
     expect(committed(d, SAMPLE_DEPLOYMENT)).toMatchObject({ status: 'ended', outcome: 'failed', taskArn: SAMPLE_TASK });
+  });
+
+  it("judges its own task's early STOPPED even when a task someone else started with our startedBy sent a higher version", () => {
+    const forged = withEvent(sample('task-stopped-exit-1'), {
+      detail: { taskArn: 'arn:aws:ecs:eu-west-1:123456789012:task/shop-staging/forged', version: 9 },
+    });
+    const first = committed(given(activeState(launchingDeployment())).when(forged).then({ decision: 'record' }), SAMPLE_DEPLOYMENT);
+    // Versions are compared within a task: ours (version 2 or so) is kept next to the forged one.
+    const both = committed(given(activeState(first)).when(stopped('task-stopped-success')).then({ decision: 'record' }), SAMPLE_DEPLOYMENT);
+    expect(both).toMatchObject({ earlyTaskEvents: [{ taskArn: expect.stringContaining('forged') }, { taskArn: SAMPLE_TASK }] });
+    given(activeState(both)).when(launchResult).then({ decision: 'continue' });
+  });
+
+  it('keeps early events of a few tasks only, the first ones seen', () => {
+    let d: Launching = launchingDeployment();
+    for (const n of [1, 2, 3, 4, 5]) {
+      const event = withEvent(sample('task-stopped-exit-1'), {
+        detail: { taskArn: `arn:aws:ecs:eu-west-1:123456789012:task/shop-staging/t${n}` },
+      });
+      const decision = given(activeState(d)).when(event).then({});
+      if (n <= 4) d = committed(decision, SAMPLE_DEPLOYMENT) as Launching;
+      else expect(decision).toMatchObject({ decision: 'ignore', reason: /keeps early events of 4 tasks already/ });
+    }
+    expect(d.earlyTaskEvents).toHaveLength(4);
   });
 
   it('does not judge an early event of another task once RunTask names its own', () => {

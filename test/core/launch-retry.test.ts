@@ -294,7 +294,7 @@ describe('RunTask refuses our clientToken (ConflictException): a task of this la
 
   it("times it out at TIMEOUT_MINUTES, stopping every task started for it (the kept event may be someone else's)", () => {
     const early = { taskArn: SAMPLE_TASK, version: 2, lastStatus: 'RUNNING', containers: [{ name: 'app' }] };
-    given(activeState(launchingDeployment({ earlyTaskEvent: early })), ctx({}, '2026-11-25T10:16:00.000Z'))
+    given(activeState(launchingDeployment({ earlyTaskEvents: [early] })), ctx({}, '2026-11-25T10:16:00.000Z'))
       .when(sample('timeout-check'))
       .then({
         decision: 'halt',

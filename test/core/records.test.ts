@@ -47,6 +47,15 @@ describe('the record codec', () => {
     expect(decodeEnvironment(v1.environment)).toMatchObject({ ok: true, value: { version: 12, queued: '20261125-091600-cccccccc' } });
   });
 
+  it('reads the one early task event a launching record kept before they were kept per task', () => {
+    const early = { taskArn: 'arn:aws:ecs:eu-west-1:123456789012:task/shop-staging/t1', version: 2, lastStatus: 'STOPPED', containers: [] };
+    const stored = { ...encodeDeployment({ ...launchingDeployment(), revision: 1 }), earlyTaskEvent: early };
+    expect(decodeDeployment(JSON.parse(JSON.stringify(stored)))).toEqual({
+      ok: true,
+      value: { ...launchingDeployment(), revision: 1, earlyTaskEvents: [early] },
+    });
+  });
+
   it('keeps every key of an outbox event detail', () => {
     const detail = { deploymentId: SAMPLE_DEPLOYMENT, nested: { a: [1, 'b'] }, n: null };
     const stored = encodeDeployment({ ...runningDeployment(), outbox: [{ detailType: 'Migration Started', detail }] });
