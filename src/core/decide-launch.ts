@@ -97,10 +97,12 @@ function admit(plan: Plan, state: ControllerState, ctx: DecideContext): Decision
   const existing = state.deployments[id];
   if (existing !== undefined) return revisit(existing, state, ctx);
 
-  // A command with no image or task definition runs in the task definition the service runs now, as it is.
-  const work =
+  // A command with no image or task definition runs in the task definition the service runs when it launches, as it is.
+  const work: Work | undefined =
     plan.work ??
-    (state.service !== undefined ? { type: 'task-definition', taskDefinitionArn: state.service.taskDefinitionArn } : undefined);
+    (state.service !== undefined
+      ? { type: 'task-definition', taskDefinitionArn: state.service.taskDefinitionArn, ofService: true }
+      : undefined);
   const spec = { id, environment: ctx.config.ENVIRONMENT, kind: plan.kind, trigger: plan.trigger, command: plan.command };
   if (work === undefined || (work.type === 'image' && state.service === undefined)) {
     // Nothing to start from: the deployment is recorded as failed with what to fix, so it shows in the history.

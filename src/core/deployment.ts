@@ -32,7 +32,15 @@ export type Work =
       /** When the image was pushed (the push event's time, or ECR's `imagePushedAt`): its age, which orders the queue. */
       pushedAt?: string;
     }
-  | { type: 'task-definition'; taskDefinitionArn: string }
+  | {
+      type: 'task-definition';
+      taskDefinitionArn: string;
+      /**
+       * A command that named neither image nor task definition: it runs the task definition the service runs when
+       * it launches, so one queued behind a migration runs the code that migration rolled out.
+       */
+      ofService?: true;
+    }
   /**
    * pause-hook mode: the target revision of the owner's paused deployment, run as it is (its images are the ones
    * ECS will deploy); keyed by `image`, the REPOSITORY image pinned by digest, which every waiting hook shares.

@@ -47,7 +47,14 @@ export function create(spec: NewDeployment, now: string, note: string): Queued {
 
 /** The deployment takes the environment; its task is being started. An image runs on a revision of `base`. */
 export function startLaunch(d: Queued, now: string, note: string, base: string | undefined, handedOverBy?: string): Launching {
-  const work: Work = d.work.type === 'image' && base !== undefined ? { ...d.work, baseTaskDefinitionArn: base } : d.work;
+  const work: Work =
+    base === undefined
+      ? d.work
+      : d.work.type === 'image'
+        ? { ...d.work, baseTaskDefinitionArn: base }
+        : d.work.type === 'task-definition' && d.work.ofService === true
+          ? { ...d.work, taskDefinitionArn: base }
+          : d.work;
   const { status: _status, ...rest } = d;
   return step(
     { ...rest, work, status: 'launching', launchStartedAt: now, ...(handedOverBy !== undefined ? { handedOverBy } : {}) },

@@ -12,6 +12,8 @@ import {
   runningDeployment,
   SAMPLE_DEPLOYMENT,
   SAMPLE_TASK,
+  service,
+  TD,
 } from '../support/fixtures.js';
 
 const request = (kind: 'cancel-request' | 'unlock-request', fields: Record<string, unknown> = {}) => ({
@@ -58,6 +60,27 @@ describe('cancel-request', () => {
     given(queueState(runningDeployment(), queued))
       .when(request('cancel-request'))
       .then({ actions: ['stopTask', 'haltRollout', 'commit', 'publish', 'launchTask'] });
+  });
+
+  it('launches a queued command that named no task definition in the one the service runs now', () => {
+    // Queued when the service ran revision 42; by its launch the service runs 44 (rolled out meanwhile).
+    const command = {
+      ...queuedDeployment('20261125-091600-cccccccc', 'repo@sha256:next'),
+      kind: 'command' as const,
+      command: ['db-seed'],
+      work: { type: 'task-definition' as const, taskDefinitionArn: TD(42), ofService: true as const },
+    };
+    const state = { ...queueState(runningDeployment(), command), service: { ...service, taskDefinitionArn: TD(44) } };
+    const d = given(state)
+      .when(request('cancel-request'))
+      .then({ actions: ['stopTask', 'haltRollout', 'commit', 'publish', 'launchTask'] });
+    expect(only(d, 'launchTask').request).toMatchObject({ taskDefinitionArn: TD(44), command: ['db-seed'] });
+    // One that named its task definition runs that one.
+    const named = { ...command, work: { type: 'task-definition' as const, taskDefinitionArn: TD(42) } };
+    const e = given({ ...state, deployments: { ...state.deployments, [named.id]: named } })
+      .when(request('cancel-request'))
+      .then({ decision: 'halt' });
+    expect(only(e, 'launchTask').request.taskDefinitionArn).toBe(TD(42));
   });
 
   it('takes a queued deployment out of the queue', () => {
