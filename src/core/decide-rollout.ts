@@ -1,10 +1,20 @@
-import { type Action, type Decision, ignore } from './actions.js';
+import { type Action, type Decision, ignore, type RolloutCompletion } from './actions.js';
 import { enqueue, launchNow, lockHolder } from './admission.js';
 import { commitActions } from './commit.js';
 import type { DecideContext } from './context.js';
 import { HOOK_MARGIN_MINUTES, migrationDeadline, timeoutFrom } from './deadline.js';
 import { definedFields } from './defined-fields.js';
-import { attemptOf, type Deployment, deploymentIdFor, type Ended, imageOf, type ServiceRollout, type Waiter } from './deployment.js';
+import {
+  attemptOf,
+  type Deployment,
+  deploymentIdFor,
+  type Ended,
+  imageOf,
+  type OpenDeployment,
+  type Running,
+  type ServiceRollout,
+  type Waiter,
+} from './deployment.js';
 import { eventDetail } from './event-detail.js';
 import type { DeploymentStateInput, HookStateInput, RolloutResultInput } from './inputs.js';
 import { repositoryImageOf } from './service-deployment.js';
@@ -188,19 +198,30 @@ function recordHookEvent(input: HookStateInput, state: ControllerState, ctx: Dec
  * What the rollout did to each service. Right after a migration succeeded (`completion`), it ends the deployment with
  * it in one commit; otherwise (an answer to a paused deployment after the end) it is recorded in the ended
  * deployment. A service that could not be moved is announced with `Rollout Failed`.
+ *
+ * The end is written from the deployment as committed now, not as the verdict saw it: when the commit lost a race and
+ * this is decided again, a paused deployment may have joined meanwhile. Its hook is answered CONTINUE first (a further
+ * rollout, whose result comes back here with the answers so far in its completion), then the end records every
+ * answer. Each further rollout answers only waiters no earlier one did, so this ends once no more join.
  */
 export function decideRolloutResult(input: RolloutResultInput, state: ControllerState, ctx: DecideContext): Decision {
   const d = state.deployments[input.deploymentId];
-  const summary = summaryOf(input.services);
+  // The answers of earlier rollouts of this end (to waiters that joined while one was in flight), then this one's.
+  const services = [...(input.completion?.ending.services ?? []), ...input.services];
+  const summary = summaryOf(services);
   const failedEvents = (record: Deployment) =>
-    input.services.some((s) => s.result === 'failed')
+    services.some((s) => s.result === 'failed')
       ? [{ detailType: 'Rollout Failed', detail: { ...eventDetail(record), reason: `rollout: ${summary}` } }]
       : [];
-  const allMovedOn = input.services.length > 0 && input.services.every((s) => s.result === 'moved-on');
+  const allMovedOn = services.length > 0 && services.every((s) => s.result === 'moved-on');
   if (input.completion !== undefined && d !== undefined && d.status !== 'ended') {
-    const { deployment, ending, prior, serviceTaskDefinitionArn } = input.completion;
+    const { ending, prior, serviceTaskDefinitionArn } = input.completion;
+    const deployment = upToDate(input.completion.deployment, d);
+    const answered = input.completion.deployment.waiters ?? [];
+    const joined = (deployment.waiters ?? []).filter((w) => !answered.some((a) => a.hookId === w.hookId));
+    if (joined.length > 0) return continueJoined({ ...input.completion, deployment, ending: { ...ending, services } }, joined);
     const reason = `${ending.reason}; rollout: ${summary}`;
-    const end = { ...ending, reason, services: input.services, ...(allMovedOn ? { rollout: 'moved-on' as const } : {}) };
+    const end = { ...ending, reason, services, ...(allMovedOn ? { rollout: 'moved-on' as const } : {}) };
     const options = {
       prior: [...prior, ...failedEvents(d)],
       ...(serviceTaskDefinitionArn !== undefined ? { serviceTaskDefinitionArn } : {}),
@@ -211,9 +232,11 @@ export function decideRolloutResult(input: RolloutResultInput, state: Controller
   }
   if (d === undefined || d.status !== 'ended')
     return ignore(`no ended deployment ${input.deploymentId} to record the rollout in`, input.deploymentId);
+  if (services.length > 0 && services.every((s) => recordedAlready(d, s)))
+    return ignore(`duplicate: rollout ${summary} is recorded in ${d.id} already`, d.id);
   const recorded: Ended = {
     ...d,
-    services: mergeServices(d.services ?? [], input.services),
+    services: mergeServices(d.services ?? [], services),
     ...(allMovedOn && d.outcome === 'succeeded' ? { rollout: 'moved-on' as const } : {}),
     history: [...d.history, { at: ctx.now, status: d.outcome, note: `rollout: ${summary}` }],
   };
@@ -223,6 +246,42 @@ export function decideRolloutResult(input: RolloutResultInput, state: Controller
     deploymentId: d.id,
     actions: commitActions(state, undefined, [{ deployment: recorded, events: failedEvents(recorded) }]),
   };
+}
+
+/**
+ * The deployment as the verdict saw it (its task observed), brought up to what was committed since: waiters that
+ * joined and notes written meanwhile. The same object when nothing was.
+ */
+function upToDate(seen: Running, now: OpenDeployment): Running {
+  if (now.revision === seen.revision) return seen;
+  const known = seen.waiters ?? [];
+  const waiters = [...known, ...(now.waiters ?? []).filter((w) => !known.some((k) => k.hookId === w.hookId))];
+  const added = now.history.filter((h) => !seen.history.some((s) => s.at === h.at && s.status === h.status && s.note === h.note));
+  return { ...seen, revision: now.revision, ...(waiters.length > 0 ? { waiters } : {}), history: [...seen.history, ...added] };
+}
+
+/** The migration succeeded and these paused deployments joined it after its rollout went out: CONTINUE to them too. */
+function continueJoined(completion: RolloutCompletion, joined: Waiter[]): Decision {
+  const d = completion.deployment;
+  const image = imageOf(d);
+  const names = joined.map((w) => `${w.service}'s paused deployment`).join(', ');
+  const reason = `${names} joined ${d.id} while its rollout was in flight: CONTINUE to ${joined.length > 1 ? 'them' : 'it'} too`;
+  const action: Action = {
+    type: 'continueRollout',
+    deploymentId: d.id,
+    target: { mode: 'pause-hook', waiters: joined },
+    taskDefinitionArn: d.taskDefinitionArn,
+    ...(image !== undefined ? { image } : {}),
+    completion,
+  };
+  return { decision: 'continue', reason, deploymentId: d.id, actions: [action] };
+}
+
+/** Whether the ended deployment records this result already (a duplicate of the same result). */
+function recordedAlready(d: Ended, s: ServiceRollout): boolean {
+  return (d.services ?? []).some(
+    (r) => r.service === s.service && r.result === s.result && r.ecsDeploymentId === s.ecsDeploymentId && r.reason === s.reason,
+  );
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Running, Waiter } from '../../src/core/deployment.js';
+import type { Ended, Running, ServiceRollout, Waiter } from '../../src/core/deployment.js';
 import type { ServiceDeploymentInfo, ServiceRevisionInfo } from '../../src/core/service-deployment.js';
 import type { ControllerState } from '../../src/core/state.js';
 import {
@@ -19,6 +19,7 @@ import {
   queueState,
   runningDeployment,
   SAMPLE_DEPLOYMENT,
+  SAMPLE_TASK,
   sample,
   service,
   TD,
@@ -264,6 +265,103 @@ describe('pause-hook mode: the watcher answers every waiter', () => {
       })
       .then({ decision: 'record', actions: ['commit', 'publish'], events: ['Migration Succeeded', 'Rollout Continued'] });
     expect(committed(r, SAMPLE_DEPLOYMENT)).toMatchObject({ outcome: 'succeeded', rollout: 'moved-on', services });
+  });
+
+  it('a result decided again after a lost race answers the waiter that joined meanwhile, then ends with every answer', () => {
+    // The watcher judged exit 0 on revision 2 (one waiter) and answered it; before its commit the launcher committed
+    // revision 3: shop-worker's paused deployment joined. The commit loses, the record is reloaded, the result decided again.
+    const state = activeState(hookRunning());
+    const update = only(
+      given(state, hookMode()).when(stoppedWith('task-stopped-success')).then({ decision: 'continue' }),
+      'continueRollout',
+    );
+    const worker: Waiter = { service: 'shop-worker', serviceDeploymentArn: `${SD}-worker`, hookId: 'ecs-pause-worker' };
+    const joinNote = { at: '2026-11-25T09:17:30.000Z', status: 'running', note: "shop-worker's paused deployment waits for it too" };
+    const fresh: Running = { ...hookRunning(), revision: 3, waiters: [waiter, worker], history: [joinNote] };
+    const reloaded = activeState(fresh);
+    const result = (services: ServiceRollout[], completion = update.completion) =>
+      ({ kind: 'rollout-result', deploymentId: SAMPLE_DEPLOYMENT, services, ...(completion !== undefined ? { completion } : {}) }) as const;
+    const apiAnswered = result([{ service: 'shop-api', result: 'continued', ecsDeploymentId: SD }]);
+
+    // Only the waiter no answer went to yet is answered, with the answers so far carried along; nothing is committed.
+    const again = given(reloaded, hookMode())
+      .when(apiAnswered)
+      .then({ decision: 'continue', actions: ['continueRollout'] });
+    const more = only(again, 'continueRollout');
+    expect(more.target).toEqual({ mode: 'pause-hook', waiters: [worker] });
+    expect(more.completion?.ending.services).toEqual(apiAnswered.services);
+    // Deciding the same result again decides the same (pure): one answer per waiter, no loop.
+    expect(given(reloaded, hookMode()).when(apiAnswered).then({})).toEqual(again);
+
+    // Its answer comes back: the end is committed on revision 3 with both waiters and both answers.
+    const workerAnswered = result(
+      [{ service: 'shop-worker', result: 'continued', ecsDeploymentId: worker.serviceDeploymentArn }],
+      more.completion,
+    );
+    const ended = given(reloaded, hookMode())
+      .when(workerAnswered)
+      .then({ decision: 'record', actions: ['commit', 'publish'], events: ['Migration Succeeded', 'Rollout Continued'] });
+    const commit = only(ended, 'commit').deployments.find((w) => w.deployment.id === SAMPLE_DEPLOYMENT);
+    expect(commit?.expectedRevision).toBe(3);
+    expect(commit?.deployment).toMatchObject({
+      status: 'ended',
+      outcome: 'succeeded',
+      waiters: [waiter, worker],
+      services: [...apiAnswered.services, ...workerAnswered.services],
+      reason: /rollout: shop-api continued; shop-worker continued$/,
+    });
+    expect(commit?.deployment.history.map((h) => h.note)).toContain(joinNote.note);
+
+    // A duplicate of either result after the end changes nothing.
+    const after = activeState(commit?.deployment as Ended);
+    given(after, hookMode())
+      .when(workerAnswered)
+      .then({ decision: 'ignore', reason: /duplicate/ });
+    given(after, hookMode())
+      .when(apiAnswered)
+      .then({ decision: 'ignore', reason: /duplicate/ });
+  });
+
+  it('when RunTask answered last, a waiter that joined the launching record meanwhile is answered, then the task recorded with the end', () => {
+    // The launcher judged a STOPPED event kept before RunTask answered: the verdict saw the task, no commit had it.
+    const seen: Running = { ...hookRunning(), revision: 2 };
+    const worker: Waiter = { service: 'shop-worker', serviceDeploymentArn: `${SD}-worker`, hookId: 'ecs-pause-worker' };
+    const { taskArn: _t, taskDefinitionArn: _d, launchedAt: _l, taskVersion: _v, status: _s, ...rest } = seen;
+    const fresh = {
+      ...rest,
+      status: 'launching' as const,
+      launchStartedAt: '2026-11-25T09:15:00.500Z',
+      revision: 3,
+      waiters: [waiter, worker],
+    };
+    const reloaded = activeState(fresh);
+    const ending = { outcome: 'succeeded' as const, reason: 'container "app" exited with code 0', rollout: 'continued' as const };
+    const first = {
+      kind: 'rollout-result',
+      deploymentId: SAMPLE_DEPLOYMENT,
+      services: [{ service: 'shop-api', result: 'continued' }],
+    } as const;
+    const more = only(
+      given(reloaded, hookMode())
+        .when({ ...first, completion: { deployment: seen, ending, prior: [] } })
+        .then({ decision: 'continue' }),
+      'continueRollout',
+    );
+    expect(more.target).toEqual({ mode: 'pause-hook', waiters: [worker] });
+    const ended = given(reloaded, hookMode())
+      .when({
+        ...first,
+        services: [{ service: 'shop-worker', result: 'continued' }],
+        ...(more.completion ? { completion: more.completion } : {}),
+      })
+      .then({ decision: 'record' });
+    expect(committed(ended, SAMPLE_DEPLOYMENT)).toMatchObject({
+      status: 'ended',
+      outcome: 'succeeded',
+      taskArn: SAMPLE_TASK,
+      waiters: [waiter, worker],
+      services: [{ service: 'shop-api' }, { service: 'shop-worker' }],
+    });
   });
 
   it('ROLLBACK on anything else', () => {
