@@ -114,11 +114,13 @@ export interface Scheduler {
 
 /**
  * Which check a schedule delivers, when it is not the first attempt's timeout: the timeout of a later launch attempt,
- * or (`retry`) the moment a retried launch attempt is due. Each has its own schedule, so none hides another.
+ * (`retry`) the moment a retried launch attempt is due, (`deadline`) a timeout check brought forward by a paused
+ * deployment that joined and expires first, or (`rollout-watch`) the follow-up of the rollouts after the end. Each
+ * has its own schedule (a `deadline` one per time), so none hides another.
  */
 export interface ScheduledCheck {
   attempt: number;
-  purpose: 'timeout' | 'retry' | 'rollout-watch';
+  purpose: 'timeout' | 'retry' | 'deadline' | 'rollout-watch';
 }
 
 /** An image as the registry has it now. */

@@ -128,7 +128,7 @@ export type Action =
       environment: string;
       at: string;
       attempt?: number;
-      purpose?: 'retry' | 'rollout-watch';
+      purpose?: 'retry' | 'deadline' | 'rollout-watch';
     }
   /** An event no commit implies (`Event Rejected`). */
   | { type: 'putEvent'; detailType: EmittedType; detail: Record<string, unknown> };

@@ -134,9 +134,8 @@ function joinOrCreate(paused: Paused, state: ControllerState, ctx: DecideContext
  * is due from all the waiters, so one that comes early changes nothing.
  *
  * The check set at launch keeps its schedule's name, and a scheduler keeps the first schedule of a name (a second
- * with that name is taken for a retried one), so this one has a name of its own: `purpose: rollout-watch`, which the
- * watcher takes as the attempt's timeout check while the deployment is open (and, after its end, follows the
- * rollouts, as it does for the launch's check).
+ * with that name is taken for a retried one), so this one is a `deadline` check: a schedule of its own per time,
+ * which the watcher takes as the attempt's timeout check.
  */
 function earlierCheck(
   open: Deployment,
@@ -156,7 +155,7 @@ function earlierCheck(
     environment: open.environment,
     at,
     attempt: attemptOf(open),
-    purpose: 'rollout-watch',
+    purpose: 'deadline',
   };
 }
 

@@ -123,7 +123,7 @@ export const timeoutCheckDetail = /* @__PURE__ */ lazy(() =>
     /** The launch attempt it checks (absent: the first). */
     attempt: z.optional(z.int().check(z.gte(1), z.lte(10))),
     /** `retry`: launch the attempt, due now; `timeout` (absent): stop its task past TIMEOUT_MINUTES. */
-    purpose: z.optional(z.enum(['timeout', 'retry', 'rollout-watch'])),
+    purpose: z.optional(z.enum(['timeout', 'retry', 'deadline', 'rollout-watch'])),
   }),
 );
 

@@ -69,7 +69,7 @@ export interface TimeoutCheckInput {
   /** The launch attempt it checks (absent: the first). */
   attempt?: number;
   /** `retry`: a scheduled retry of the launch (`attempt`) is due; `timeout` (absent): past TIMEOUT_MINUTES. */
-  purpose?: 'timeout' | 'retry' | 'rollout-watch';
+  purpose?: 'timeout' | 'retry' | 'deadline' | 'rollout-watch';
   /** Added by the shell: the task's last log lines. */
   logTail?: string[];
 }

@@ -48,6 +48,21 @@ describe('EventBridgeScheduler', () => {
       purpose: 'retry',
     });
     expect(calls[0]?.Description).toBe(`ecs-migrate: launch attempt 2 of deployment ${ID} in staging`);
+
+    // A timeout check brought forward: one schedule per time, so a second paused deployment expiring earlier still
+    // gets its own (a name already taken is kept as it is).
+    await adapter.scheduleTimeout(ID, 'staging', '2026-11-25T09:33:00.000Z', { attempt: 12, purpose: 'deadline' });
+    await adapter.scheduleTimeout(ID, 'staging', '2026-11-25T09:27:00.000Z', { attempt: 12, purpose: 'deadline' });
+    const deadlines = scheduler
+      .commandCalls(CreateScheduleCommand)
+      .slice(3)
+      .map((c) => c.args[0].input);
+    expect(deadlines.map((c) => c.Name)).toEqual([
+      `ecs-migrate-${ID}-deadline-12-202611250933`,
+      `ecs-migrate-${ID}-deadline-12-202611250927`,
+    ]);
+    expect(deadlines.every((c) => (c.Name ?? '').length <= 64)).toBe(true);
+    expect(JSON.parse(deadlines[0]?.Target?.Input ?? '{}')).toMatchObject({ detail: { attempt: 12, purpose: 'deadline' } });
   });
 
   it('creates a one-shot schedule named from the deployment, invoking the watcher with a timeout-check event', async () => {

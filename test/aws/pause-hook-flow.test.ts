@@ -1,5 +1,5 @@
 import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { GetScheduleCommand } from '@aws-sdk/client-scheduler';
+import { GetScheduleCommand, ListSchedulesCommand } from '@aws-sdk/client-scheduler';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AwsEcs } from '../../src/adapters/aws/ecs.js';
 import { serviceDeploymentReads } from '../../src/adapters/aws/ecs-deployments.js';
@@ -175,6 +175,13 @@ describe('pause-hook mode: launcher and watcher on AWS (moto)', () => {
     const launched = await launch(hookEvent(web, 'hook-web-early'), lambdaContext('launch'));
     const deploymentId = launched.decisions.find((d) => d.decision === 'launch')?.deploymentId ?? '';
     const schedule = (name: string) => c.scheduler.send(new GetScheduleCommand({ Name: name, GroupName: SCHEDULER_GROUP }));
+    /** The one schedule of the group whose name matches. */
+    const onlySchedule = async (name: RegExp) => {
+      const listed = await c.scheduler.send(new ListSchedulesCommand({ GroupName: SCHEDULER_GROUP }));
+      const names = (listed.Schedules ?? []).flatMap((s) => (s.Name !== undefined && name.test(s.Name) ? [s.Name] : []));
+      expect(names).toHaveLength(1);
+      return schedule(names[0] ?? '');
+    };
     const atOf = (expression: string | undefined) => Date.parse(`${/^at\((.+)\)$/.exec(expression ?? '')?.[1] ?? ''}Z`);
     const launchCheck = atOf((await schedule(`ecs-migrate-${deploymentId}`)).ScheduleExpression);
     // worker's owner gives its hook 10 minutes only, and deploys the same digest.
@@ -189,7 +196,7 @@ describe('pause-hook mode: launcher and watcher on AWS (moto)', () => {
     // against clock skew), under a name of its own: the launch's check is still there, unchanged.
     expect(joined.decisions.map((d) => d.decision)).toEqual(['record']);
     expect(await taskArns(c)).toHaveLength(1);
-    const early = await schedule(`ecs-migrate-${deploymentId}-rollout-watch-1`);
+    const early = await onlySchedule(new RegExp(`^ecs-migrate-${deploymentId}-deadline-1-\\d{12}$`));
     const due = Date.parse(worker.expiresAt) - 5 * 60_000;
     expect(atOf(early.ScheduleExpression)).toBeLessThanOrEqual(due + 61_000);
     expect(atOf(early.ScheduleExpression)).toBeLessThan(launchCheck);
@@ -197,7 +204,7 @@ describe('pause-hook mode: launcher and watcher on AWS (moto)', () => {
       environment: 'staging',
       deploymentId,
       attempt: 1,
-      purpose: 'rollout-watch',
+      purpose: 'deadline',
     });
     expect(atOf((await schedule(`ecs-migrate-${deploymentId}`)).ScheduleExpression)).toBe(launchCheck);
   });

@@ -202,14 +202,14 @@ describe('pause-hook mode: a hook that joins an open migration and expires first
       environment: 'staging',
       at: '2026-11-25T09:33:00.000Z',
       attempt: 1,
-      purpose: 'rollout-watch',
+      purpose: 'deadline',
     });
     const joined = committed(d, SAMPLE_DEPLOYMENT);
     expect(joined.waiters?.map((w) => w.hookId)).toEqual([HOOK, WORKER_HOOK]);
 
     // The check comes: the migration still runs, so it is stopped and both paused deployments are rolled back by us.
     const check = given(activeState(joined), { ...hookMode(), now: '2026-11-25T09:33:00.000Z' })
-      .when(withEvent(sample('timeout-check'), { detail: { attempt: 1, purpose: 'rollout-watch' } }))
+      .when(withEvent(sample('timeout-check'), { detail: { attempt: 1, purpose: 'deadline' } }))
       .then({
         decision: 'halt',
         reason: /the paused deployment's timeout less 5 minutes/,
@@ -227,7 +227,7 @@ describe('pause-hook mode: a hook that joins an open migration and expires first
       retryAt: '2026-11-25T09:21:00.000Z',
     });
     const d = workerJoins(activeState(retrying), '2026-11-25T09:38:00.000Z').then({ actions: ['scheduleTimeout', 'commit'] });
-    expect(only(d, 'scheduleTimeout')).toMatchObject({ at: '2026-11-25T09:33:00.000Z', attempt: 2, purpose: 'rollout-watch' });
+    expect(only(d, 'scheduleTimeout')).toMatchObject({ at: '2026-11-25T09:33:00.000Z', attempt: 2, purpose: 'deadline' });
   });
 
   it('schedules nothing when the hook expires after the check already set, or the migration is only queued', () => {

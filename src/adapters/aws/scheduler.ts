@@ -1,6 +1,7 @@
 import { CreateScheduleCommand, DeleteScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
 import { TIMEOUT_DETAIL_TYPE, TIMEOUT_SOURCE } from '../../core/events.js';
 import type { ScheduledCheck, Scheduler } from '../../ports.js';
+import { scheduleNameFor } from '../schedule-name.js';
 import { awsErrorInfo, awsFailure } from './aws-error.js';
 
 export interface EventBridgeSchedulerOptions {
@@ -20,12 +21,6 @@ export interface EventBridgeSchedulerOptions {
  * to the second (`at()` has no fractions) and given this margin against clock skew.
  */
 const MARGIN_MS = 60_000;
-
-/** `ecs-migrate-<id>` for the first attempt's timeout; `ecs-migrate-<id>-<purpose>-<attempt>` for every other check. */
-export function scheduleNameFor(deploymentId: string, check?: ScheduledCheck): string {
-  if (check === undefined || (check.purpose === 'timeout' && check.attempt === 1)) return `ecs-migrate-${deploymentId}`;
-  return `ecs-migrate-${deploymentId}-${check.purpose}-${check.attempt}`;
-}
 
 /** `at(2026-11-25T10:16:25)`, in UTC, never before `iso`. */
 export function atExpression(iso: string, marginMs = MARGIN_MS): string {
@@ -70,7 +65,7 @@ export class EventBridgeScheduler implements Scheduler {
     try {
       await this.client.send(
         new CreateScheduleCommand({
-          Name: scheduleNameFor(deploymentId, check),
+          Name: scheduleNameFor(deploymentId, check, at),
           GroupName: group,
           ScheduleExpression: atExpression(at),
           ScheduleExpressionTimezone: 'UTC',
@@ -81,7 +76,9 @@ export class EventBridgeScheduler implements Scheduler {
               ? `ecs-migrate: launch attempt ${check.attempt} of deployment ${deploymentId} in ${environment}`
               : check?.purpose === 'rollout-watch'
                 ? `ecs-migrate: rollout watch of deployment ${deploymentId} in ${environment}`
-                : `ecs-migrate: timeout check of deployment ${deploymentId} in ${environment}`,
+                : check?.purpose === 'deadline'
+                  ? `ecs-migrate: timeout check of deployment ${deploymentId} in ${environment}, brought forward by a paused deployment`
+                  : `ecs-migrate: timeout check of deployment ${deploymentId} in ${environment}`,
           Target: {
             Arn: targetArn,
             RoleArn: roleArn,
