@@ -1,5 +1,6 @@
 import { boundDetail, clip, LIMITS } from './bounds.js';
 import type { Deployment, PendingEvent, Running, ServiceRollout, Waiter } from './deployment.js';
+import { type Redactor, redactStrings } from './redact.js';
 import type { EnvironmentState, NetworkConfig, ServiceInfo } from './state.js';
 import type { Ending } from './transitions.js';
 
@@ -161,12 +162,17 @@ export function ignore(reason: string, deploymentId?: string): Decision {
     : { decision: 'ignore', reason, deploymentId, actions: [] };
 }
 
-/** Refuses an input, and says so on the bus (`Event Rejected`) with `detail`; both bounded (they echo input). */
-export function reject(reason: string, detail: Record<string, unknown>): Decision {
+/**
+ * Refuses an input, and says so on the bus (`Event Rejected`) with `detail`; both redacted and bounded: they echo
+ * input, which may carry a secret anywhere (an event id, a field that does not validate).
+ */
+export function reject(reason: string, detail: Record<string, unknown>, redact: Redactor): Decision {
   return {
     decision: 'reject',
-    reason: clip(reason, LIMITS.reasonChars),
-    actions: [{ type: 'putEvent', detailType: 'Event Rejected', detail: boundDetail(detail) }],
+    reason: clip(redact(reason), LIMITS.reasonChars),
+    actions: [
+      { type: 'putEvent', detailType: 'Event Rejected', detail: boundDetail(redactStrings(detail, redact) as Record<string, unknown>) },
+    ],
   };
 }
 

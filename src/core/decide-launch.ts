@@ -4,6 +4,7 @@ import type { DecideContext } from './context.js';
 import { type Deployment, type DeploymentKind, deploymentIdOfTrigger, pushedBefore, type Trigger, type Work } from './deployment.js';
 import type { DeployRequestInput, EcrImageActionInput, RunCommandInput } from './inputs.js';
 import { awaitingRetry } from './launch-retry.js';
+import { redactor } from './redact.js';
 import { refuseRequest } from './request-policy.js';
 import { resumeHandover, resumeLaunch } from './resume.js';
 import { settle } from './settle.js';
@@ -85,7 +86,7 @@ function refusal(input: DeployRequestInput | RunCommandInput, state: ControllerS
 }
 
 function rejectRequest(reason: string, trigger: Trigger, ctx: DecideContext): Decision {
-  return reject(reason, { environment: ctx.config.ENVIRONMENT, reason, trigger });
+  return reject(reason, { environment: ctx.config.ENVIRONMENT, reason, trigger }, redactor(ctx.config.REDACT_PATTERNS));
 }
 
 /** What a command meant to run in the service's task definition records when the service could not be read. */

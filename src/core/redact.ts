@@ -55,6 +55,18 @@ export function redactor(extra: readonly string[] = []): Redactor {
 /** Redacts with the built-in rules only. */
 export const redact: Redactor = redactor();
 
+/** `value` (JSON-like) with every string in it redacted: for what echoes input, such as a rejection's detail. */
+export function redactStrings(value: unknown, redact: Redactor): unknown {
+  if (typeof value === 'string') return redact(value);
+  if (Array.isArray(value)) return value.map((v) => redactStrings(v, redact));
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  // defineProperty, not assignment: a "__proto__" key stays a plain property.
+  for (const [k, v] of Object.entries(value))
+    Object.defineProperty(out, k, { value: redactStrings(v, redact), enumerable: true, writable: true, configurable: true });
+  return out;
+}
+
 /** What is wrong with a REDACT_PATTERNS entry, or undefined when it can be used. */
 export function checkRedactPattern(pattern: string): string | undefined {
   let re: RegExp;

@@ -2,6 +2,7 @@ import { assertNever, type Decision, reject } from './actions.js';
 import type { DecideContext } from './context.js';
 import type { CommonInput, Input, LaunchInput, WatchInput } from './inputs.js';
 import type { ParseOptions } from './parse-event.js';
+import { redact } from './redact.js';
 import type { ControllerState } from './state.js';
 
 /** The two functions: the launcher starts deployments, the watcher follows their tasks. */
@@ -60,7 +61,8 @@ export function misrouted(input: Input, role: Role, environment: string): Decisi
 /** The refusal of a `kind` event that `receiver` got but `owner` takes: one text, whether the event was parsed or only recognised. */
 export function refuseMisrouted(kind: Input['kind'], owner: Role, receiver: Role, environment: string): Decision {
   const reason = `a "${kind}" event belongs to the ${owner} function, not the ${receiver} function: check the EventBridge rules that target it`;
-  return reject(reason, { environment, reason, input: kind });
+  // Nothing here echoes input: the built-in rules are enough.
+  return reject(reason, { environment, reason, input: kind }, redact);
 }
 
 /** Raw event → input, never throwing (what does not validate is an `invalid` input). */

@@ -4,6 +4,7 @@ import { decide } from '../core/decide.js';
 import type { Input } from '../core/inputs.js';
 import { loadPlan } from '../core/load-plan.js';
 import { parseInput } from '../core/parse.js';
+import { redactor } from '../core/redact.js';
 import { type Judgement, misrouted, type Role, type RoleCore } from '../core/route.js';
 import { type ControllerState, emptyEnvironment } from '../core/state.js';
 import { InvalidRecordError } from '../errors.js';
@@ -112,7 +113,8 @@ async function step(
     } catch (error) {
       // A stored record that does not validate: refused with its key and field, not retried into a crash loop.
       if (!(error instanceof InvalidRecordError)) throw error;
-      const refusal = reject(error.message, { environment: config.ENVIRONMENT, reason: error.message, record: error.key });
+      const detail = { environment: config.ENVIRONMENT, reason: error.message, record: error.key };
+      const refusal = reject(error.message, detail, redactor(config.REDACT_PATTERNS));
       return carryOut(input, refusal, { env: emptyEnvironment(config.ENVIRONMENT), deployments: {} }, deps, reported);
     }
   }

@@ -317,6 +317,20 @@ describe('invalid input', () => {
       detail: { environment: 'staging', eventId: '7b8c9d0e-1f2a-4b3c-9d4e-5f6a7b8c9d0e', reason: expect.stringContaining('requestId') },
     });
   });
+
+  it('echoes what it refuses redacted: a secret in the event id or a field is not put on the bus (found by the fuzz test)', () => {
+    const invalid = { ...sample('deploy-request-invalid'), id: 'password=hunter2 ' };
+    const { version: _v, ...envelope } = invalid;
+    for (const event of [invalid, envelope]) {
+      const d = decideOn(event, idleState());
+      expect(d.decision).toBe('reject');
+      expect(JSON.stringify(d)).not.toContain('hunter2');
+      expect(only(d, 'putEvent').detail).toMatchObject({ eventId: 'password=[REDACTED] ' });
+    }
+    // REDACT_PATTERNS apply too.
+    const custom = decideOn({ ...invalid, id: 'ticket internal-4711' }, idleState(), ctx({ REDACT_PATTERNS: 'internal-[0-9]+' }));
+    expect(only(custom, 'putEvent').detail).toMatchObject({ eventId: 'ticket [REDACTED]' });
+  });
 });
 
 describe('the queue keeps the newest image, whatever order the pushes arrive in', () => {
