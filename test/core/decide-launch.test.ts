@@ -319,7 +319,7 @@ describe('invalid input', () => {
   });
 
   it('echoes what it refuses redacted: a secret in the event id or a field is not put on the bus (found by the fuzz test)', () => {
-    const invalid = { ...sample('deploy-request-invalid'), id: 'password=hunter2 ' };
+    const invalid: Record<string, unknown> = { ...sample('deploy-request-invalid'), id: 'password=hunter2 ' };
     const { version: _v, ...envelope } = invalid;
     for (const event of [invalid, envelope]) {
       const d = decideOn(event, idleState());
