@@ -233,6 +233,25 @@ export async function createStack(c: TestClients): Promise<Stack> {
   return { subnets, securityGroup, baseTaskDefinitionArn, queueUrl };
 }
 
+/** A `deploy-request` of ENVIRONMENT as the request bus delivers it: `target` names the image or the task definition. */
+export function deployRequestEvent(
+  id: string,
+  requestId: string,
+  target: { image: string } | { taskDefinitionArn: string },
+): Record<string, unknown> {
+  return {
+    version: '0',
+    id,
+    'detail-type': 'deploy-request',
+    source: 'ecs-migrate',
+    account: ACCOUNT,
+    time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region: REGION,
+    resources: [],
+    detail: { environment: ENVIRONMENT, ...target, requestId, requestedBy: 'ci' },
+  };
+}
+
 /** The migration container (CONTAINER) running the app's server from `image`, logging through awslogs to LOG_GROUP. */
 export function appContainer(image: string, memory = 512): ContainerDefinition {
   return {

@@ -5,10 +5,9 @@ import { EcrRegistry } from '../../src/adapters/aws/registry.js';
 import { taskDefinitionOf } from '../../src/core/deployment.js';
 import { ImageNotFoundError } from '../../src/errors.js';
 import {
-  ACCOUNT,
   deploymentsStore,
+  deployRequestEvent,
   drainEvents,
-  ENVIRONMENT,
   freshStack,
   type Handler,
   handlerEnv,
@@ -33,17 +32,7 @@ import {
 /** Pushes an image (a manifest with one layer of its own) with `tag`; returns its digest as ECR computed it. */
 
 function request(image: string, requestId: string): Record<string, unknown> {
-  return {
-    version: '0',
-    id: `0000${requestId}`,
-    'detail-type': 'deploy-request',
-    source: 'ecs-migrate',
-    account: ACCOUNT,
-    time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    region: REGION,
-    resources: [],
-    detail: { environment: ENVIRONMENT, image, requestId, requestedBy: 'ci' },
-  };
+  return deployRequestEvent(`0000${requestId}`, requestId, { image });
 }
 
 describe('Registry on AWS (moto)', () => {

@@ -1,13 +1,12 @@
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
-  ACCOUNT,
   appContainer,
   CLUSTER,
   CONTAINER,
   createServices,
   deploymentsStore,
-  ENVIRONMENT,
+  deployRequestEvent,
   freshStack,
   type Handler,
   imageOf,
@@ -16,7 +15,6 @@ import {
   OLD_IMAGE,
   onlyTask,
   pushEvent,
-  REGION,
   registerTaskDefinition,
   type Stack,
   setServicesEnv,
@@ -79,26 +77,7 @@ describe('update-service mode, two services, two app containers (moto)', () => {
     expect(watched.decisions.map((d) => d.decision)).toContain('continue');
     const { services } = await c.ecs.send(new DescribeServicesCommand({ cluster: CLUSTER, services: [WEB, WORKER] }));
     expect(services?.map((s) => s.serviceName)).toEqual([WEB, WORKER]);
-    for (const service of services ?? []) {
-      const { taskDefinition } = await c.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: service.taskDefinition }));
-      expect([service.serviceName, taskDefinition?.containerDefinitions?.map((d) => [d.name, d.image])]).toEqual([
-        service.serviceName,
-        [
-          [CONTAINER, NEW_IMAGE],
-          ['jobs', NEW_IMAGE],
-          ['proxy', SIDECAR],
-        ],
-      ]);
-    }
-    const recorded = (await deploymentsStore(c).loadDeployments([deploymentId]))[deploymentId];
-    expect(recorded).toMatchObject({
-      status: 'ended',
-      outcome: 'succeeded',
-      services: [
-        { service: WEB, result: 'continued' },
-        { service: WORKER, result: 'continued' },
-      ],
-    });
+    await expectBothMoved(c, services ?? [], deploymentId);
   });
 
   it('deploy-request of a task definition → exit 0: the first service runs it, the other the image its migration container runs', async () => {
@@ -108,17 +87,7 @@ describe('update-service mode, two services, two app containers (moto)', () => {
       { name: 'jobs', image: NEW_IMAGE, essential: false, memory: 128, command: ['bin/jobs'] },
       { name: 'proxy', image: SIDECAR, essential: false, memory: 128 },
     ]);
-    const request = {
-      version: '0',
-      id: 'b1b2c3d4-0000-4000-8000-000000000002',
-      'detail-type': 'deploy-request',
-      source: 'ecs-migrate',
-      account: ACCOUNT,
-      time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      region: REGION,
-      resources: [],
-      detail: { environment: ENVIRONMENT, taskDefinitionArn: migrated, requestId: 'td-request-1', requestedBy: 'ci' },
-    };
+    const request = deployRequestEvent('b1b2c3d4-0000-4000-8000-000000000002', 'td-request-1', { taskDefinitionArn: migrated });
     const launched = await launch(request, lambdaContext('launch'));
     const deploymentId = launched.decisions.find((d) => d.decision === 'launch')?.deploymentId ?? '';
     const task = await onlyTask(c);
@@ -131,25 +100,34 @@ describe('update-service mode, two services, two app containers (moto)', () => {
     expect(watched.decisions.find((d) => d.decision === 'continue')?.reason).not.toMatch(/undefined/);
     const { services } = await c.ecs.send(new DescribeServicesCommand({ cluster: CLUSTER, services: [WEB, WORKER] }));
     expect(services?.find((s) => s.serviceName === WEB)?.taskDefinition).toBe(migrated);
-    for (const service of services ?? []) {
-      const { taskDefinition } = await c.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: service.taskDefinition }));
-      expect([service.serviceName, taskDefinition?.containerDefinitions?.map((d) => [d.name, d.image])]).toEqual([
-        service.serviceName,
-        [
-          [CONTAINER, NEW_IMAGE],
-          ['jobs', NEW_IMAGE],
-          ['proxy', SIDECAR],
-        ],
-      ]);
-    }
-    const recorded = (await deploymentsStore(c).loadDeployments([deploymentId]))[deploymentId];
-    expect(recorded).toMatchObject({
-      status: 'ended',
-      outcome: 'succeeded',
-      services: [
-        { service: WEB, result: 'continued' },
-        { service: WORKER, result: 'continued' },
-      ],
-    });
+    await expectBothMoved(c, services ?? [], deploymentId);
   });
 });
+
+/** Both services run the new image in every container of REPOSITORY (the sidecar untouched), and the deployment says so. */
+async function expectBothMoved(
+  c: TestClients,
+  services: { serviceName?: string; taskDefinition?: string }[],
+  deploymentId: string,
+): Promise<void> {
+  for (const service of services) {
+    const { taskDefinition } = await c.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: service.taskDefinition }));
+    expect([service.serviceName, taskDefinition?.containerDefinitions?.map((d) => [d.name, d.image])]).toEqual([
+      service.serviceName,
+      [
+        [CONTAINER, NEW_IMAGE],
+        ['jobs', NEW_IMAGE],
+        ['proxy', SIDECAR],
+      ],
+    ]);
+  }
+  const recorded = (await deploymentsStore(c).loadDeployments([deploymentId]))[deploymentId];
+  expect(recorded).toMatchObject({
+    status: 'ended',
+    outcome: 'succeeded',
+    services: [
+      { service: WEB, result: 'continued' },
+      { service: WORKER, result: 'continued' },
+    ],
+  });
+}
