@@ -419,9 +419,10 @@ describe('AwsEcs service deployments (pause-hook mode)', () => {
       ]);
       expect(input).not.toHaveProperty('revision');
       expect(input).not.toHaveProperty('registeredAt');
+      // ecs-migrate's tag first: it is never the one cut at ECS's limit of 50.
       expect(input?.tags).toEqual([
-        { key: 'team', value: 'shop' },
         { key: DEPLOYMENT_TAG, value: '20261130-040000-1a2b3c4d' },
+        { key: 'team', value: 'shop' },
       ]);
       expect(ecs).toHaveReceivedCommandWith(UpdateServiceCommand, { cluster: CLUSTER, service: 'shop-api', taskDefinition: TD(43) });
       expect(ecs).toHaveReceivedCommandWith(UpdateServiceCommand, { cluster: CLUSTER, service: 'shop-worker', taskDefinition: TD(43) });

@@ -350,6 +350,25 @@ describe('AwsEcs', () => {
       );
     });
 
+    it("keeps ecs-migrate's tags on a revision of a base that carries the 50 tags ECS allows: the deployment tag finds it again", async () => {
+      // Prepare: the service's revision has 50 user tags (and an aws: one, which is never copied), none of ecs-migrate's yet.
+      const fifty = [
+        ...Array.from({ length: 50 }, (_, i) => ({ key: `cost:${i}`, value: 'x' })),
+        { key: 'aws:cloudformation:stack-name', value: 's' },
+      ];
+      ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: TD(42) }).resolves({ taskDefinition: baseDefinition, tags: fifty });
+
+      // Act
+      await adapter.launch(request());
+
+      // Assess: ours first, then the base's up to 50; a resumed launch finds the revision by the deployment tag.
+      const tags = ecs.commandCalls(RegisterTaskDefinitionCommand)[0]?.args[0].input.tags ?? [];
+      expect(tags).toHaveLength(50);
+      expect(tags.slice(0, 3).map((t) => t.key)).toEqual(['ecs-migrate:environment', DEPLOYMENT_TAG, 'ecs-migrate:trigger']);
+      expect(tags).toContainEqual({ key: DEPLOYMENT_TAG, value: DEPLOYMENT });
+      expect(tags.some((t) => t.key?.startsWith('aws:'))).toBe(false);
+    });
+
     it("runs the task in the service's network with the command override on the container by name, startedBy, tags and clientToken", async () => {
       // Act
       await adapter.launch(request());

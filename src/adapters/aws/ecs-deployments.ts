@@ -11,7 +11,6 @@ import {
   type Service,
   type ServiceDeployment,
   type ServiceRevision,
-  type Tag,
   type TaskDefinition,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
@@ -27,14 +26,14 @@ import type {
 import { EcsMigrateError } from '../../errors.js';
 import { awsErrorInfo, awsFailure, classifyAwsError, describeAwsError } from './aws-error.js';
 import type { ServiceDeploymentReads } from './ecs.js';
+import { revisionTags } from './tagged-revision.js';
 
 /**
  * ECS service deployments, service revisions and PAUSE hooks (pause-hook mode), and the several-service
  * rollout of update-service mode. Plain functions over an `ECSClient`; `AwsEcs` exposes them as the `Ecs` port.
  */
 
-/** ECS allows 50 tags per resource; DescribeServices takes 10 services per call. */
-const TAGS_MAX = 50;
+/** DescribeServices takes 10 services per call. */
 const SERVICES_PER_CALL = 10;
 
 /** The reads of service deployments and revisions the launcher gives its `AwsEcs` (pause-hook mode's hook events). */
@@ -285,18 +284,13 @@ async function registerWithImage(
     );
   }
   if (containers.every((c) => c.image === image)) return { taskDefinitionArn: base, containers: names, unchanged: true };
-  const tags = new Map((described.tags ?? []).map((t) => [t.key ?? '', t.value ?? '']));
-  for (const [key, value] of Object.entries(extraTags)) tags.set(key, value);
   const input: RegisterTaskDefinitionCommandInput = {
     ...writable(definition),
     family: definition.family,
     containerDefinitions: (definition.containerDefinitions ?? []).map(
       (c): ContainerDefinition => (c.image !== undefined && isImageOfRepository(c.image, repository) ? { ...c, image } : c),
     ),
-    tags: [...tags]
-      .filter(([key]) => key !== '' && !key.startsWith('aws:'))
-      .map(([key, value]): Tag => ({ key, value }))
-      .slice(0, TAGS_MAX),
+    tags: revisionTags(described.tags ?? [], extraTags),
   };
   const registered = await client.send(new RegisterTaskDefinitionCommand(input));
   const arn = registered.taskDefinition?.taskDefinitionArn;

@@ -37,7 +37,7 @@ import type { Ecs, LaunchOutcome } from '../../ports.js';
 import { awsErrorInfo, awsFailure, classifyAwsError, describeAwsError } from './aws-error.js';
 import { awslogsLocation } from './awslogs.js';
 import { answerHook, rollOutImage } from './ecs-deployments.js';
-import { findTaggedRevision } from './tagged-revision.js';
+import { findTaggedRevision, revisionTags } from './tagged-revision.js';
 
 export interface AwsEcsOptions {
   cluster: string;
@@ -72,10 +72,6 @@ export const DEPLOYMENT_TAG = 'ecs-migrate:deployment';
 
 /** ECS caps the StopTask reason at 255 characters. */
 const STOP_REASON_MAX = 255;
-/** Revisions a resumed launch looks through for the one its deployment registered (newest first). */
-
-/** ECS allows 50 tags per resource. */
-const TAGS_MAX = 50;
 
 /** What to do about a RunTask `failures[]` reason, by its prefix. */
 const FAILURE_HINTS: [prefix: string, hint: string][] = [
@@ -372,13 +368,11 @@ export class AwsEcs implements Ecs {
       deleteRequestedAt: _deleteRequestedAt,
       ...writable
     } = definition;
-    const tags = new Map(baseTags.map((t) => [t.key ?? '', t.value ?? '']));
-    for (const [key, value] of Object.entries(request.tags)) tags.set(key, value);
     const input: RegisterTaskDefinitionCommandInput = {
       ...writable,
       family: definition.family,
       containerDefinitions: containers.map((c): ContainerDefinition => (this.moves(c, container) ? { ...c, image } : c)),
-      tags: toTags(Object.fromEntries([...tags].filter(([key]) => key !== '' && !key.startsWith('aws:')))).slice(0, TAGS_MAX),
+      tags: revisionTags(baseTags, request.tags),
     };
     try {
       const registered = await this.client.send(new RegisterTaskDefinitionCommand(input));

@@ -9,6 +9,21 @@ import {
 /** How many of the family's newest revisions a resumed launch looks through for the one its deployment registered. */
 export const REVISION_LOOKBACK = 10;
 
+/** ECS's limit of user tags on a task definition (`aws:` tags do not count and cannot be set). */
+const TAGS_MAX = 50;
+
+/**
+ * The tags of a revision registered from `base`: ecs-migrate's own first (`own`: the deployment tag a resumed launch
+ * finds its revision by, which must never be the one cut), then the base's, up to ECS's limit of 50.
+ */
+export function revisionTags(base: readonly Tag[], own: Record<string, string>): Tag[] {
+  const inherited = base.filter((t) => t.key !== undefined && t.key !== '' && !t.key.startsWith('aws:') && !(t.key in own));
+  return [
+    ...Object.entries(own).map(([key, value]): Tag => ({ key, value })),
+    ...inherited.map(({ key, value }) => ({ key, value: value ?? '' })),
+  ].slice(0, TAGS_MAX);
+}
+
 export interface TaggedRevision {
   taskDefinitionArn: string;
   taskDefinition: TaskDefinition;
