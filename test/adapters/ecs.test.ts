@@ -586,22 +586,47 @@ describe('AwsEcs', () => {
       expect(input?.reason).toHaveLength(255);
     });
 
-    it('stops every running task started for a deployment, found by startedBy in the cluster', async () => {
-      // Prepare
+    it('stops every running task started for a deployment, found by startedBy in the cluster and tagged as its own', async () => {
+      // Prepare: two tasks RunTask started for the deployment, and one someone else started with its startedBy.
+      const id = '20261125-091500-5f2c1a9e';
+      const own = [
+        { key: 'ecs-migrate:environment', value: 'staging' },
+        { key: DEPLOYMENT_TAG, value: id },
+      ];
       const other = `${TASK.slice(0, -4)}beef`;
-      ecs.on(ListTasksCommand).resolves({ taskArns: [TASK, other] });
+      const forged = `${TASK.slice(0, -4)}f0f0`;
+      ecs.on(ListTasksCommand).resolves({ taskArns: [TASK, other, forged] });
+      ecs.on(DescribeTasksCommand).resolves({
+        tasks: [
+          { taskArn: TASK, tags: own },
+          { taskArn: other, tags: own },
+          { taskArn: forged, tags: [{ key: DEPLOYMENT_TAG, value: id }] },
+        ],
+      });
       ecs.on(StopTaskCommand).resolves({});
+      const scoped = new AwsEcs(client, { cluster: CLUSTER, environment: 'staging', service: 'shop-api', container: 'app' });
 
       // Act
-      await adapter.stopTasksStartedBy(CLUSTER, 'ecs-migrate/20261125-091500-5f2c1a9e', 'ecs-migrate: cancelled');
+      await scoped.stopTasksStartedBy(CLUSTER, `ecs-migrate/${id}`, 'ecs-migrate: cancelled');
 
-      // Assess
+      // Assess: the forged one (not tagged with this environment: the role may not stop it) is left alone, no error.
       expect(ecs.commandCalls(ListTasksCommand)[0]?.args[0].input).toEqual({
         cluster: CLUSTER,
-        startedBy: 'ecs-migrate/20261125-091500-5f2c1a9e',
+        startedBy: `ecs-migrate/${id}`,
         desiredStatus: 'RUNNING',
       });
+      expect(ecs.commandCalls(DescribeTasksCommand)[0]?.args[0].input).toEqual({
+        cluster: CLUSTER,
+        tasks: [TASK, other, forged],
+        include: ['TAGS'],
+      });
       expect(ecs.commandCalls(StopTaskCommand).map((c) => c.args[0].input.task)).toEqual([TASK, other]);
+    });
+
+    it('sends no DescribeTasks when no task runs for the deployment', async () => {
+      ecs.on(ListTasksCommand).resolves({ taskArns: [] });
+      await adapter.stopTasksStartedBy(CLUSTER, 'ecs-migrate/20261125-091500-5f2c1a9e', 'ecs-migrate: cancelled');
+      expect(ecs).toHaveReceivedCommandTimes(DescribeTasksCommand, 0);
     });
 
     it('treats a task ECS has forgotten as stopped', async () => {

@@ -1,4 +1,4 @@
-import { RunTaskCommand } from '@aws-sdk/client-ecs';
+import { DescribeTasksCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { deploymentIdFromStartedBy } from '../../src/core/deployment.js';
 import * as LambdaModule from '../../src/shell/lambda.js';
@@ -93,6 +93,52 @@ describe('faults injected into the AWS calls of the handlers (moto)', () => {
     await drainEvents(c, stack.queueUrl);
     return { first, queuedId: queued.decisions[0]?.deploymentId ?? '' };
   }
+
+  describe('a task someone else started with our startedBy', () => {
+    it('is left alone when a cancel stops the tasks of a launch whose RunTask answer was lost; ours is stopped', async () => {
+      // Prepare: RunTask started our task but its answer was lost; someone allowed ecs:RunTask then starts one with
+      // the deployment's startedBy and none of its tags (the role may not stop it: StopTask is scoped by that tag).
+      const faulty = handlers({ ecs: [{ command: 'RunTaskCommand', nth: 1, when: 'after' }] });
+      const push = pushEvent({ id: 'f0000000-0000-4000-8000-0000000000c1', digest: digest(20), tag: 'v4.0.0' });
+      await expect(faulty.launch(push, lambdaContext('launch'))).rejects.toThrow();
+      const [ours] = await tasks();
+      if (ours === undefined) throw new Error('no task');
+      const forged = await c.ecs.send(
+        new RunTaskCommand({
+          cluster: CLUSTER,
+          taskDefinition: stack.baseTaskDefinitionArn,
+          startedBy: ours.startedBy,
+          launchType: 'FARGATE',
+          networkConfiguration: { awsvpcConfiguration: { subnets: stack.subnets, securityGroups: [stack.securityGroup] } },
+        }),
+      );
+      const cancel = {
+        version: '0',
+        id: 'c0000000-0000-4000-8000-0000000000c1',
+        'detail-type': 'cancel-request',
+        source: 'ecs-migrate',
+        account: '123456789012',
+        time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        region: process.env.AWS_REGION ?? 'us-east-1',
+        resources: [],
+        detail: { environment: ENVIRONMENT, requestId: 'cancel-c1', requestedBy: 'ops', reason: 'wrong image' },
+      };
+
+      // Act
+      const cancelled = await handlers().launch(cancel, lambdaContext('launch'));
+
+      // Assess
+      expect(cancelled.decisions.map((d) => d.decision)).toEqual(['halt']);
+      const { tasks: described } = await c.ecs.send(
+        new DescribeTasksCommand({ cluster: CLUSTER, tasks: [ours.taskArn, forged.tasks?.[0]?.taskArn ?? ''] }),
+      );
+      expect(described?.map((t) => t.desiredStatus)).toEqual(['STOPPED', 'RUNNING']);
+      expect((await store().loadDeployments([ours.deploymentId]))[ours.deploymentId]).toMatchObject({
+        status: 'ended',
+        outcome: 'cancelled',
+      });
+    });
+  });
 
   describe('defect 8: outcome events are not lost when PutEvents fails after the commit', () => {
     // On release 0.1.0 (d4221c6) the events were plain putEvent actions after the commit, stored nowhere: the

@@ -19,6 +19,7 @@ import {
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import type { LaunchRequest, ServiceUpdateTarget } from '../../core/actions.js';
+import { STARTED_BY_PREFIX } from '../../core/deployment.js';
 import { isImageOfRepository } from '../../core/image-ref.js';
 import type { ContainerState } from '../../core/inputs.js';
 import { isCapacityReason } from '../../core/launch-failure.js';
@@ -41,6 +42,8 @@ import { findTaggedRevision, revisionTags } from './tagged-revision.js';
 
 export interface AwsEcsOptions {
   cluster: string;
+  /** ENVIRONMENT: the `ecs-migrate:environment` tag of the tasks this environment starts, which alone it may stop. */
+  environment?: string;
   service: string;
   /** The migration container's name in the task definition (CONTAINER). */
   container: string;
@@ -69,6 +72,7 @@ const NO_SERVICE_DEPLOYMENT_READS: ServiceDeploymentReads = {
 
 /** Tag on every task definition revision ecs-migrate registers, naming the deployment that made it. */
 export const DEPLOYMENT_TAG = 'ecs-migrate:deployment';
+const ENVIRONMENT_TAG = 'ecs-migrate:environment';
 
 /** ECS caps the StopTask reason at 255 characters. */
 const STOP_REASON_MAX = 255;
@@ -232,6 +236,11 @@ export class AwsEcs implements Ecs {
     }
   }
 
+  /**
+   * Stops the running tasks RunTask started for a deployment: those with its `startedBy` that carry its tags. Anyone
+   * allowed ecs:RunTask can start a task with our `startedBy`; such a task is not ours to stop (the role may stop only
+   * tasks tagged with this environment), and refusing to end the deployment over it would block the environment.
+   */
   async stopTasksStartedBy(cluster: string, startedBy: string, reason: string): Promise<void> {
     let taskArns: string[];
     try {
@@ -240,7 +249,20 @@ export class AwsEcs implements Ecs {
     } catch (error) {
       throw awsFailure(error, 'ecs:ListTasks', `check CLUSTER ("${cluster}")`);
     }
-    for (const taskArn of taskArns) await this.stopTask(cluster, taskArn, reason);
+    if (taskArns.length === 0) return;
+    let described: DescribeTasksCommandOutput;
+    try {
+      described = await this.client.send(new DescribeTasksCommand({ cluster, tasks: taskArns, include: ['TAGS'] }));
+    } catch (error) {
+      throw awsFailure(error, 'ecs:DescribeTasks', `check CLUSTER ("${cluster}")`);
+    }
+    const deploymentId = startedBy.slice(STARTED_BY_PREFIX.length);
+    const tagged = (tags: Tag[] | undefined, key: string, value: string | undefined) =>
+      value === undefined || (tags ?? []).some((t) => t.key === key && t.value === value);
+    for (const task of described.tasks ?? []) {
+      const ours = tagged(task.tags, DEPLOYMENT_TAG, deploymentId) && tagged(task.tags, ENVIRONMENT_TAG, this.options.environment);
+      if (ours && task.taskArn !== undefined) await this.stopTask(cluster, task.taskArn, reason);
+    }
   }
 
   async updateService(target: ServiceUpdateTarget, taskDefinitionArn: string): Promise<{ ecsDeploymentId?: string }> {

@@ -39,6 +39,7 @@ export function createAwsPorts(config: Config, awsConfig: AwsConfig, clients: Aw
   return {
     ecs: new AwsEcs(clients.ecs, {
       cluster: config.CLUSTER,
+      environment: config.ENVIRONMENT,
       service: config.SERVICE,
       container: config.CONTAINER,
       repository: config.REPOSITORY,
