@@ -27,6 +27,15 @@ describe('awsFailure', () => {
     ['ECONNREFUSED', networkError('ECONNREFUSED')],
     ['ENOTFOUND', networkError('ENOTFOUND')],
     ['TimeoutError', Object.assign(new Error('Connection timed out after 1000 ms'), { name: 'TimeoutError' })],
+    [
+      "ECS's registration race (ClientException: Too many concurrent attempts)",
+      new ECSServiceException({
+        name: 'ClientException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+        message: 'Too many concurrent attempts to create a new revision of the specified family.',
+      }),
+    ],
   ])('classifies %s as transient, keeping the cause', (_, error) => {
     // Act
     const failure = awsFailure(error, OPERATION, FIX);
@@ -96,5 +105,13 @@ describe('awsFailure', () => {
     expect(failure).not.toBeInstanceOf(TransientAwsError);
     expect(failure).toMatchObject({ operation: OPERATION, fix: FIX, cause: invalid });
     expect((failure as Error).message).toBe('ecs:UpdateService failed: InvalidParameterException: service not active; check SERVICE');
+    // Any other ClientException stays permanent.
+    const client = new ECSServiceException({
+      name: 'ClientException',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 400 },
+      message: 'bad image',
+    });
+    expect(awsFailure(client, OPERATION, FIX)).toBeInstanceOf(PermanentAwsError);
   });
 });

@@ -20,6 +20,13 @@ export type AwsErrorKind = 'transient' | 'access-denied' | 'permanent' | 'unknow
 /** Error codes meaning the role lacks a permission (not in `@smithy/core`'s classification, which has none). */
 const ACCESS_DENIED = new Set(['AccessDeniedException', 'AccessDenied', 'UnauthorizedOperation']);
 
+/**
+ * Client errors that pass when tried again, which the SDK does not know: ECS refuses a RegisterTaskDefinition that
+ * races another registration of the family ("Too many concurrent attempts to create a new revision of the
+ * specified family", a 400 ClientException).
+ */
+const PASSING_CLIENT_ERRORS: readonly [name: string, message: RegExp][] = [['ClientException', /too many concurrent attempts/i]];
+
 type SdkError = Parameters<typeof isTransientError>[0];
 
 export function classifyAwsError(error: unknown): AwsErrorKind {
@@ -29,6 +36,7 @@ export function classifyAwsError(error: unknown): AwsErrorKind {
   if (isThrottlingError(sdkError) || isTransientError(sdkError) || isServerError(sdkError)) return 'transient';
   if (!isService) return 'unknown';
   if (error.$fault === 'server') return 'transient';
+  if (PASSING_CLIENT_ERRORS.some(([name, message]) => error.name === name && message.test(error.message))) return 'transient';
   return ACCESS_DENIED.has(error.name) ? 'access-denied' : 'permanent';
 }
 
