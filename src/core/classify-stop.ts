@@ -21,11 +21,28 @@ export interface StoppedTask {
   containers: ContainerState[];
 }
 
+/**
+ * Why a task event carries the migration's verdict: the task STOPPED, or the migration container exited (it has
+ * an exit code) while other containers keep the task running — a non-essential migration container that an
+ * essential one depends on. While the task runs, only an exit code is a verdict: a container that stopped without
+ * one is judged when the task stops (or times out).
+ */
+export type VerdictDue = 'task-stopped' | 'container-exited';
+
+export function verdictDue(
+  task: { lastStatus: string; containers: readonly { name: string; exitCode?: number }[] },
+  containerName: string,
+): VerdictDue | undefined {
+  if (task.lastStatus === 'STOPPED') return 'task-stopped';
+  return task.containers.some((c) => c.name === containerName && c.exitCode !== undefined) ? 'container-exited' : undefined;
+}
+
 const OOM_EXIT = 137;
 
 /**
- * Judges a STOPPED task by the migration container, found by name — never by position, so a sidecar's
- * exit 0 cannot hide a failed migration. Only exit code 0 of that container is a success.
+ * Judges a task by the migration container, found by name — never by position, so a sidecar's exit 0 cannot hide
+ * a failed migration. Only exit code 0 of that container is a success. The task is STOPPED, or still running with
+ * the migration container exited (`verdictDue`): then it has no stop code, and the report claims none.
  */
 export function classifyStop(task: StoppedTask, containerName: string): StopClassification {
   const container = task.containers.find((c) => c.name === containerName);

@@ -1,5 +1,5 @@
 import { type Action, type Decision, ignore } from './actions.js';
-import { classifyStop } from './classify-stop.js';
+import { classifyStop, verdictDue } from './classify-stop.js';
 import { commitActions } from './commit.js';
 import { addMinutes, type DecideContext } from './context.js';
 import { HOOK_MARGIN_MINUTES, migrationDeadline } from './deadline.js';
@@ -27,7 +27,9 @@ import { EARLY_TASKS_KEPT, type Ending, keepEarlyTaskEvent, observeTask, recordT
 
 /**
  * ECS `Task State Change`. An event counts only for the task the deployment recorded as its own (RunTask's
- * answer): before that answer it is kept and judged later; for a queued deployment it is never acted on.
+ * answer): before that answer it is kept and judged later; for a queued deployment it is never acted on. The
+ * migration is judged when the task stops, or as soon as an event shows the migration container exited while the
+ * rest of the task runs on (`verdictDue`).
  */
 export function decideTaskState(input: TaskStateInput, state: ControllerState, ctx: DecideContext): Decision {
   const id = deploymentIdFromStartedBy(input.startedBy);
@@ -73,7 +75,7 @@ function onOwnTask(d: Running, input: TaskStateInput, state: ControllerState, ct
     return ignore(`stale event: task version ${input.version} is not newer than ${d.taskVersion} already seen`, d.id);
   }
   const observation = observationOf(input);
-  if (input.lastStatus === 'STOPPED') return judge(d, observation, input.logTail, [], state, ctx);
+  if (verdictDue(observation, ctx.config.CONTAINER) !== undefined) return judge(d, observation, input.logTail, [], state, ctx);
   return {
     decision: 'record',
     reason: `task ${shortTask(input.taskArn)} is ${input.lastStatus}`,
@@ -82,7 +84,12 @@ function onOwnTask(d: Running, input: TaskStateInput, state: ControllerState, ct
   };
 }
 
-/** The task stopped: exit 0 of the migration container continues the rollout to the deployment's own revision; anything else halts it. */
+/**
+ * The task stopped, or its migration container exited: exit 0 of the migration container continues the rollout to
+ * the deployment's own revision; anything else halts it. A task that still runs (an essential container that depended
+ * on the migration serves on) is stopped before the commit, so no stray copy of the app runs on; its STOPPED event
+ * then finds the deployment ended.
+ */
 function judge(
   d: Running,
   task: TaskObservation,
@@ -100,11 +107,15 @@ function judge(
   const seen = observeTask(d, task, ctx.now);
   const retry = verdict.ok ? undefined : onStartFailure(d, task, { reason: verdict.reason, stop: verdict.report }, prior, state, ctx);
   if (retry !== undefined) return retry;
+  const leftover =
+    verdictDue(task, ctx.config.CONTAINER) === 'container-exited'
+      ? stopTaskOf(seen, ctx, 'the migration container exited; the rest of the task is not needed')
+      : [];
   const halt = (reason: string): Decision => ({
     decision: 'halt',
     reason,
     deploymentId: d.id,
-    actions: settle(state, ctx, seen, { outcome: 'failed', reason, ...stopped }, { prior }),
+    actions: settle(state, ctx, seen, { outcome: 'failed', reason, ...stopped }, { prior, before: leftover }),
   });
   if (!verdict.ok)
     return halt(
@@ -118,13 +129,13 @@ function judge(
       decision: 'continue',
       reason,
       deploymentId: d.id,
-      actions: settle(state, ctx, seen, { outcome: 'succeeded', reason, ...stopped }, { prior }),
+      actions: settle(state, ctx, seen, { outcome: 'succeeded', reason, ...stopped }, { prior, before: leftover }),
     };
   }
   if (state.service === undefined && d.waiters === undefined) {
     return halt(`${verdict.reason}, but the service could not be read (${state.serviceProblem ?? 'unknown error'}): rollout halted`);
   }
-  return continueRollout(seen, `${verdict.reason}`, stopped, prior, state, ctx);
+  return continueRollout(seen, `${verdict.reason}`, stopped, { prior, leftover }, state, ctx);
 }
 
 type Stopped = Pick<Ending, 'stop' | 'stoppedAt' | 'logTail'>;
@@ -132,13 +143,16 @@ type Stopped = Pick<Ending, 'stop' | 'stoppedAt' | 'logTail'>;
 /**
  * A migration succeeded: the rollout goes on first, and its result comes back and is committed with the end
  * (decideRolloutResult). If this invocation dies in between, the retry finds the deployment still open and goes
- * on again (idempotent) instead of finding it ended and skipping the rollout.
+ * on again (idempotent) instead of finding it ended and skipping the rollout. A task still running (`leftover`) is
+ * stopped after the rollout and before that commit: should the invocation die before the stop, the retried event
+ * judges again; and the window in which the stopped task's STOPPED event (`UserInitiated`, judged a failure) could
+ * find the deployment still open is as short as it can be.
  */
 function continueRollout(
   seen: Running,
   verdict: string,
   stopped: Stopped,
-  prior: PendingEvent[],
+  { prior, leftover }: { prior: PendingEvent[]; leftover: Action[] },
   state: ControllerState,
   ctx: DecideContext,
 ): Decision {
@@ -148,8 +162,8 @@ function continueRollout(
   const serviceAfter = rollout.serviceAfter !== undefined ? { serviceTaskDefinitionArn: rollout.serviceAfter } : {};
   const actions: Action[] =
     rollout.update === undefined
-      ? settle(state, ctx, seen, ending, { prior, ...serviceAfter })
-      : [{ ...rollout.update, completion: { deployment: seen, ending, prior, ...serviceAfter } }];
+      ? settle(state, ctx, seen, ending, { prior, before: leftover, ...serviceAfter })
+      : [{ ...rollout.update, completion: { deployment: seen, ending, prior, ...serviceAfter } }, ...leftover];
   return { decision: 'continue', reason, deploymentId: seen.id, actions };
 }
 
@@ -285,7 +299,8 @@ export function decideLaunchResult(input: LaunchResultInput, state: ControllerSt
   }
   const recorded = recordTask(d, input, ctx.now);
   const early = d.earlyTaskEvents?.find((e) => e.taskArn === input.taskArn);
-  if (early?.lastStatus === 'STOPPED') return judge(recorded.deployment, early, undefined, recorded.events, state, ctx);
+  if (early !== undefined && verdictDue(early, ctx.config.CONTAINER) !== undefined)
+    return judge(recorded.deployment, early, undefined, recorded.events, state, ctx);
   const running = early !== undefined ? observeTask(recorded.deployment, early, ctx.now) : recorded.deployment;
   return {
     decision: 'record',

@@ -1,5 +1,5 @@
 import { assertNever } from './actions.js';
-import { classifyStop } from './classify-stop.js';
+import { classifyStop, verdictDue } from './classify-stop.js';
 import type { Config } from './config.js';
 import { hookDeploymentId } from './decide-rollout.js';
 import { deploymentIdFromStartedBy, deploymentIdOfTrigger, type Running } from './deployment.js';
@@ -67,25 +67,32 @@ export function loadPlan(input: Input, config: Config): LoadPlan {
   }
 }
 
-/** A stopped task of the deployment whose event has no exit code for the migration container: read it with DescribeTasks. */
+/**
+ * The deployment's own task, stopped or with its migration container stopped while the task runs on, whose event has
+ * no exit code for the migration container: read it with DescribeTasks (ECS events may leave the exit code out).
+ */
 export function containersToDescribe(
   input: Input,
   state: ControllerState,
   config: Config,
 ): { cluster: string; taskArn: string } | undefined {
-  if (input.kind !== 'task-state' || input.lastStatus !== 'STOPPED' || ownTask(input, state) === undefined) return undefined;
+  if (input.kind !== 'task-state' || ownTask(input, state) === undefined) return undefined;
   const mine = input.containers.find((c) => c.name === config.CONTAINER);
   if (mine === undefined || mine.exitCode !== undefined || input.stopCode === 'TaskFailedToStart') return undefined;
+  if (input.lastStatus !== 'STOPPED' && mine.lastStatus !== 'STOPPED') return undefined;
   return { cluster: input.clusterArn, taskArn: input.taskArn };
 }
 
-/** The log tail to read: only for a task that did not succeed or timed out (a success needs no evidence). */
+/**
+ * The log tail to read: only for a task whose migration is judged now (the task stopped, or its migration container
+ * exited while the task runs on) and did not succeed, or that timed out (a success needs no evidence).
+ */
 export function logTailToRead(
   input: Input,
   state: ControllerState,
   config: Config,
 ): { taskArn: string; taskDefinitionArn: string } | undefined {
-  if (input.kind === 'task-state' && input.lastStatus === 'STOPPED') {
+  if (input.kind === 'task-state' && verdictDue(input, config.CONTAINER) !== undefined) {
     const d = ownTask(input, state);
     if (d === undefined || classifyStop(input, config.CONTAINER).ok) return undefined;
     return { taskArn: d.taskArn, taskDefinitionArn: d.taskDefinitionArn };

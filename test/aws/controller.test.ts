@@ -209,6 +209,82 @@ describe('launcher and watcher on AWS (moto)', () => {
     expect(named(events, 'Rollout Continued')).toHaveLength(0);
   });
 
+  /**
+   * The task event ECS sends when the migration container (non-essential; an essential `web` container depends on it
+   * with condition SUCCESS) exits while `web` keeps the task RUNNING: no stop code, no stoppedAt.
+   */
+  function migrationExitedEvent(taskRef: { taskArn: string; taskDefinitionArn: string; startedBy: string }, exitCode: number) {
+    const stopped = taskStoppedEvent(taskRef, exitCode);
+    const { stopCode: _c, stoppedReason: _r, stoppingAt: _s, stoppedAt: _a, ...detail } = stopped.detail as Record<string, unknown>;
+    return {
+      ...stopped,
+      id: `migration-exited-${taskRef.taskArn.split('/').pop()}`,
+      detail: {
+        ...detail,
+        lastStatus: 'RUNNING',
+        desiredStatus: 'RUNNING',
+        version: 4,
+        containers: [
+          { name: CONTAINER, lastStatus: 'STOPPED', exitCode, taskArn: taskRef.taskArn },
+          { name: 'web', lastStatus: 'RUNNING', taskArn: taskRef.taskArn },
+        ],
+      },
+    };
+  }
+
+  it.each([
+    [0, 'Rollout Continued'],
+    [1, 'Rollout Halted'],
+  ])(
+    'judges exit %s as soon as the migration container exits while another container keeps the task RUNNING, and stops the task',
+    async (exitCode, outcome) => {
+      // Prepare
+      await launch(
+        pushEvent({ id: `a1b2c3d4-0000-4000-8000-00000000005${exitCode}`, digest: digest(50 + exitCode), tag: `v1.8.${exitCode}` }),
+        lambdaContext('launch'),
+      );
+      const { ref: taskRef } = await onlyTask();
+      const lines = [
+        'applying 0044_add_index.sql',
+        exitCode === 0 ? 'done: 1 migration applied' : 'ERROR: relation "orders" does not exist',
+      ];
+      await writeTaskLog(c, taskRef.taskArn, lines);
+      await drainEvents(c, stack.queueUrl);
+
+      // Act
+      const result = await watch(migrationExitedEvent(taskRef, exitCode), lambdaContext('watch'));
+
+      // Assess
+      expect(result.decisions[0]?.decision).toBe(exitCode === 0 ? 'continue' : 'halt');
+      expect(await serviceTaskDefinition(c)).toBe(exitCode === 0 ? taskRef.taskDefinitionArn : stack.baseTaskDefinitionArn);
+      const { tasks } = await c.ecs.send(new DescribeTasksCommand({ cluster: CLUSTER, tasks: [taskRef.taskArn] }));
+      expect(tasks?.[0]).toMatchObject({
+        desiredStatus: 'STOPPED',
+        stoppedReason: 'ecs-migrate: the migration container exited; the rest of the task is not needed',
+      });
+      const events = await drainEvents(c, stack.queueUrl);
+      expect(named(events, outcome)).toHaveLength(1);
+      const ended = named(events, exitCode === 0 ? 'Migration Succeeded' : 'Migration Failed')[0]?.detail;
+      expect(ended).toMatchObject({ exitCode });
+      expect(ended?.stopCode).toBeUndefined();
+      // The evidence of a failure is read as for a stopped task; a success needs none.
+      expect(ended?.logTail).toEqual(exitCode === 0 ? undefined : lines);
+      expect((await store().loadEnvironment(ENVIRONMENT)).active).toBeUndefined();
+
+      // Act: the STOPPED event our StopTask causes.
+      const later = await watch(
+        withStopped(taskStoppedEvent(taskRef, exitCode), 'ecs-migrate: the migration container exited; the rest of the task is not needed'),
+        lambdaContext('watch'),
+      );
+
+      // Assess: the deployment has ended; nothing more happens.
+      expect(later.decisions).toEqual([
+        expect.objectContaining({ decision: 'ignore', reason: expect.stringContaining('has already ended') }),
+      ]);
+      expect(await drainEvents(c, stack.queueUrl)).toEqual([]);
+    },
+  );
+
   it('starts one task for ten concurrent pushes to one environment; the others queue or are superseded', async () => {
     // Prepare
     const events = Array.from({ length: 10 }, (_, i) =>
@@ -285,3 +361,11 @@ describe('launcher and watcher on AWS (moto)', () => {
     expect(rejected[0]?.detail).toMatchObject({ environment: ENVIRONMENT, reason: expect.stringContaining('image-digest') });
   });
 });
+
+/** A task's STOPPED event after a StopTask with `reason`. */
+function withStopped(event: Record<string, unknown>, reason: string): Record<string, unknown> {
+  return {
+    ...event,
+    detail: { ...(event.detail as Record<string, unknown>), version: 7, stopCode: 'UserInitiated', stoppedReason: reason },
+  };
+}

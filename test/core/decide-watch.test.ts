@@ -292,6 +292,160 @@ describe('task STOPPED, anything else halts', () => {
   });
 });
 
+describe('the migration container exited while the rest of the task runs on (an essential container depends on it)', () => {
+  const STOP_REASON = 'ecs-migrate: the migration container exited; the rest of the task is not needed';
+
+  /** events/task-running-migration-exited.json (task RUNNING, container "app" STOPPED, "web" serving) with `exitCode`. */
+  function exited(exitCode: number | undefined, containerReason?: string, logTail: string[] = TAIL): TaskStateInput {
+    const input = parse(sample('task-running-migration-exited'));
+    if (input.kind !== 'task-state') throw new Error('not a task event');
+    const containers = input.containers.map((c) => {
+      if (c.name !== 'app') return c;
+      const { exitCode: _e, ...rest } = c;
+      return {
+        ...rest,
+        ...(exitCode !== undefined ? { exitCode } : {}),
+        ...(containerReason !== undefined ? { reason: containerReason } : {}),
+      };
+    });
+    return { ...input, containers, logTail };
+  }
+
+  /** What ECS sends once the stopped task is gone: the STOPPED event of our own StopTask. */
+  const stoppedByUs = withEvent(sample('task-stopped-success'), {
+    detail: { version: 7, stopCode: 'UserInitiated', stoppedReason: STOP_REASON },
+  });
+
+  it('judges exit 0 at once: rolls out, stops the leftover task before the commit, and records no stop code', () => {
+    const state = activeState(running);
+    const d = given(state)
+      .when(exited(0, undefined, []))
+      .then({
+        decision: 'continue',
+        deploymentId: SAMPLE_DEPLOYMENT,
+        reason: `container "app" exited with code 0: service shop-api updated to ${TD(43)}`,
+        // The rollout first, then the stop; the end is committed when the rollout's result comes back.
+        actions: ['continueRollout', 'stopTask'],
+      });
+    expect(only(d, 'stopTask')).toEqual({
+      type: 'stopTask',
+      deploymentId: SAMPLE_DEPLOYMENT,
+      cluster: 'shop-staging',
+      taskArn: SAMPLE_TASK,
+      reason: STOP_REASON,
+    });
+    const r = rolledOut(state, d, [{ service: 'shop-api', result: 'continued', ecsDeploymentId: 'ecs-svc/1' }]).then({
+      decision: 'record',
+      actions: ['commit', 'publish'],
+      events: ['Migration Succeeded', 'Rollout Continued'],
+    });
+    const ended = committed(r, SAMPLE_DEPLOYMENT);
+    expect(ended).toMatchObject({ status: 'ended', outcome: 'succeeded', rollout: 'continued' });
+    // The task has no stop code (it was running): the report claims none.
+    expect(ended).toMatchObject({ stop: { exitCode: 0 } });
+    expect(ended.status === 'ended' && ended.stop).toEqual({ exitCode: 0 });
+    expect(ended).not.toHaveProperty('stoppedAt');
+    expect(emitted(r).find((e) => e.detailType === 'Migration Succeeded')?.detail).not.toHaveProperty('stopCode');
+
+    // The task's STOPPED event that our StopTask causes finds the deployment ended.
+    given(activeState(ended, { env: only(r, 'commit').env?.state ?? state.env }))
+      .when(stoppedByUs)
+      .then({ decision: 'ignore', reason: /has already ended \(succeeded\): duplicate or late event/, actions: [] });
+  });
+
+  it.each([
+    [1, undefined, /^container "app" exited with code 1: rollout halted, service left on its current revision$/, { exitCode: 1 }],
+    [
+      137,
+      'OutOfMemoryError: Container killed due to memory usage',
+      /container "app" ran out of memory \(exit code 137\) \(OutOfMemoryError/,
+      { exitCode: 137, containerReason: 'OutOfMemoryError: Container killed due to memory usage' },
+    ],
+  ])('halts on exit %s at once, stops the task, keeps the log tail, and claims no stop code', (code, containerReason, reason, stop) => {
+    const d = given(activeState(running))
+      .when(exited(code, containerReason))
+      .then({
+        decision: 'halt',
+        reason,
+        actions: ['stopTask', 'haltRollout', 'commit', 'publish'],
+        events: ['Migration Failed', 'Rollout Halted'],
+      });
+    expect(d.reason).not.toMatch(/stop code|stopped by someone|failed to start/);
+    expect(only(d, 'stopTask')).toMatchObject({ taskArn: SAMPLE_TASK, reason: STOP_REASON });
+    const ended = committed(d, SAMPLE_DEPLOYMENT);
+    expect(ended).toMatchObject({ status: 'ended', outcome: 'failed', rollout: 'halted', logTail: TAIL });
+    expect(ended.status === 'ended' && ended.stop).toEqual(stop);
+    expect(only(d, 'commit').env?.state.active).toBeUndefined();
+    expect(emitted(d).find((e) => e.detailType === 'Migration Failed')?.detail).toMatchObject({ exitCode: code, logTail: TAIL });
+  });
+
+  it('stops the task of a succeeded command, and of a migration whose service already runs the revision, before the commit', () => {
+    const command = runningDeployment({ kind: 'command', command: ['db-rollback'] });
+    given(activeState(command))
+      .when(exited(0))
+      .then({ decision: 'continue', actions: ['stopTask', 'commit', 'publish'], events: ['Command Succeeded'] });
+    const d = given(activeState(running, { service: { ...service, taskDefinitionArn: TD(43) } }))
+      .when(exited(0))
+      .then({ decision: 'continue', actions: ['stopTask', 'commit', 'publish'] });
+    expect(committed(d, SAMPLE_DEPLOYMENT)).toMatchObject({ rollout: 'already-current' });
+  });
+
+  it('halts a successful migration whose service cannot be read, and stops the task', () => {
+    given(activeState(running, { service: undefined, serviceProblem: 'AccessDenied on ecs:DescribeServices' }))
+      .when(exited(0))
+      .then({
+        decision: 'halt',
+        reason: /AccessDenied on ecs:DescribeServices/,
+        actions: ['stopTask', 'haltRollout', 'commit', 'publish'],
+      });
+  });
+
+  it('is no verdict while the task runs when the migration container has no exit code (a reason alone): progress only', () => {
+    const d = given(activeState(running))
+      .when(exited(undefined, 'CannotStartContainerError: dependency failed'))
+      .then({ decision: 'record', reason: /is RUNNING$/, actions: ['commit'] });
+    expect(committed(d, SAMPLE_DEPLOYMENT)).toMatchObject({ status: 'running', taskVersion: 4 });
+  });
+
+  it('is judged only for its own task, and only when newer than the version seen', () => {
+    given(activeState(runningDeployment({ taskVersion: 4 })))
+      .when(exited(0))
+      .then({ decision: 'ignore', reason: /stale event: task version 4 is not newer than 4/, actions: [] });
+    given(activeState(runningDeployment({ taskArn: 'arn:aws:ecs:eu-west-1:123456789012:task/shop-staging/other' })))
+      .when(exited(0))
+      .then({ decision: 'ignore', reason: /is not the deployment's task/, actions: [] });
+    given(activeState(endedDeployment('failed')))
+      .when(exited(0))
+      .then({ decision: 'ignore', reason: /has already ended \(failed\)/, actions: [] });
+  });
+
+  it('keeps such an event that comes before RunTask answered, and judges it (and stops the task) when the answer names that task', () => {
+    const early = given(activeState(launchingDeployment()))
+      .when(sample('task-running-migration-exited'))
+      .then({ decision: 'record', reason: /is RUNNING before RunTask's answer was recorded/, actions: ['commit'] });
+    const kept = committed(early, SAMPLE_DEPLOYMENT);
+    expect(kept).toMatchObject({ earlyTaskEvents: [{ taskArn: SAMPLE_TASK, lastStatus: 'RUNNING', version: 4 }] });
+    const d = given(activeState(kept))
+      .when(launchResult)
+      .then({ decision: 'continue', reason: /container "app" exited with code 0/, actions: ['continueRollout', 'stopTask'] });
+    expect(only(d, 'stopTask')).toMatchObject({ taskArn: SAMPLE_TASK, reason: STOP_REASON });
+
+    // Exit 1 kept the same way halts once the answer comes, and stops the task as well.
+    const keptFailure = committed(
+      given(activeState(launchingDeployment())).when(exited(1)).then({ decision: 'record' }),
+      SAMPLE_DEPLOYMENT,
+    );
+    given(activeState(keptFailure))
+      .when(launchResult)
+      .then({
+        decision: 'halt',
+        reason: /container "app" exited with code 1: rollout halted/,
+        actions: ['stopTask', 'haltRollout', 'commit', 'publish'],
+        events: ['Migration Started', 'Migration Failed', 'Rollout Halted'],
+      });
+  });
+});
+
 describe('a task event counts only for the task the deployment recorded', () => {
   it('records progress of its own task', () => {
     const d = given(activeState(runningDeployment({ taskVersion: 1, startedAt: undefined })))

@@ -18,6 +18,7 @@ const expectedKinds: Record<string, string> = {
   'run-command': 'run-command',
   'run-command-not-allowed': 'run-command',
   'task-running': 'task-state',
+  'task-running-migration-exited': 'task-state',
   'task-stopped-success': 'task-state',
   'task-stopped-exit-1': 'task-state',
   'task-stopped-sidecar-first': 'task-state',

@@ -1,0 +1,158 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LocalStore } from '../../src/adapters/local/store.js';
+import type { ContainerState } from '../../src/core/inputs.js';
+import { LocalLayout } from '../../src/local/layout.js';
+import type { OutgoingEvent, Ports } from '../../src/ports.js';
+import { createRoleController } from '../../src/shell/controller.js';
+import { silentLog } from '../../src/shell/logger.js';
+import { WATCH_FUNCTION } from '../../src/shell/watch-function.js';
+import { fakeEcs } from '../support/fake-ecs.js';
+import {
+  activeState,
+  config,
+  runningDeployment,
+  SAMPLE_DEPLOYMENT,
+  SAMPLE_TASK,
+  sample,
+  service,
+  TD,
+  withEvent,
+} from '../support/fixtures.js';
+
+/**
+ * The migration container is not essential: an essential `web` container depends on it (condition SUCCESS) and
+ * serves on once it exited, so the task keeps RUNNING. The watcher reads what a verdict needs from that event.
+ */
+
+const STOP_REASON = 'ecs-migrate: the migration container exited; the rest of the task is not needed';
+const LOG = ['applying 0002_add_orders.sql', 'ERROR:  column "customer" does not exist'];
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ecs-migrate-exited-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** events/task-running-migration-exited.json with the migration container ("app") as given. */
+function exitedEvent(app: Record<string, unknown>): Record<string, unknown> {
+  const raw = sample('task-running-migration-exited');
+  const containers = ((raw.detail as { containers: Record<string, unknown>[] }).containers ?? []).map((c) => {
+    if (c.name !== 'app') return c;
+    const { exitCode: _e, ...rest } = c;
+    return { ...rest, ...app };
+  });
+  return withEvent(raw, { detail: { containers } });
+}
+
+/** The local store holding the running deployment; ECS, logs and bus record what they are asked. */
+async function harness(described?: ContainerState[]) {
+  const store = new LocalStore(new LocalLayout(dir, 'staging'));
+  const running = runningDeployment();
+  const state = activeState(running);
+  await store.commit({ env: { state: state.env, expectedVersion: 0 }, deployments: [{ deployment: running, expectedRevision: 0 }] });
+  const calls: string[] = [];
+  const events: OutgoingEvent[] = [];
+  const tails: unknown[] = [];
+  const ports: Ports = {
+    ecs: fakeEcs({
+      describeService: async () => service,
+      updateService: async (target, taskDefinitionArn) => {
+        calls.push(`updateService ${target.service} ${taskDefinitionArn}`);
+        return { ecsDeploymentId: 'ecs-svc/1' };
+      },
+      stopTask: async (cluster, taskArn, reason) => void calls.push(`stopTask ${cluster} ${taskArn} ${reason}`),
+      describeContainers: async (_cluster, taskArn) => {
+        calls.push(`describeContainers ${taskArn}`);
+        return described;
+      },
+    }),
+    store,
+    bus: { put: async (e) => void events.push(...e) },
+    logs: {
+      tail: async (ref) => {
+        tails.push(ref);
+        return LOG;
+      },
+    },
+    scheduler: { scheduleTimeout: async () => {} },
+    registry: { resolveDigest: async () => ({ digest: `sha256:${'c'.repeat(64)}`, pushedAt: '2026-11-25T09:00:00.000Z' }) },
+  };
+  const watch = createRoleController(
+    { config: config(), ports, log: silentLog, now: () => new Date('2026-11-25T09:18:00Z') },
+    WATCH_FUNCTION,
+  );
+  const stored = async () => (await store.loadDeployments([SAMPLE_DEPLOYMENT]))[SAMPLE_DEPLOYMENT];
+  return { watch, calls, events, tails, stored };
+}
+
+/** The STOPPED event our StopTask causes, as ECS sends it. */
+const stoppedByUs = withEvent(sample('task-stopped-success'), {
+  detail: { version: 7, stopCode: 'UserInitiated', stoppedReason: STOP_REASON },
+});
+
+describe('the watcher, when the migration container exited and the task runs on', () => {
+  it('exit 1: reads the log tail, stops the task, halts; the later STOPPED event is ignored', async () => {
+    const h = await harness();
+
+    const steps = await h.watch.handle(exitedEvent({ lastStatus: 'STOPPED', exitCode: 1 }));
+
+    expect(steps.map((s) => s.decision.decision)).toEqual(['halt']);
+    expect(h.tails).toEqual([expect.objectContaining({ taskArn: SAMPLE_TASK, container: 'app', taskDefinitionArn: TD(43) })]);
+    expect(h.calls).toEqual([`stopTask shop-staging ${SAMPLE_TASK} ${STOP_REASON}`]);
+    expect(await h.stored()).toMatchObject({ status: 'ended', outcome: 'failed', logTail: LOG, stop: { exitCode: 1 } });
+    const failed = h.events.find((e) => e.detailType === 'Migration Failed');
+    expect(failed?.detail).toMatchObject({ exitCode: 1, logTail: LOG, rollout: 'halted' });
+    expect(failed?.detail).not.toHaveProperty('stopCode');
+
+    const later = await h.watch.handle(stoppedByUs);
+    expect(later.map((s) => s.decision)).toEqual([
+      expect.objectContaining({ decision: 'ignore', reason: expect.stringContaining('has already ended (failed)') }),
+    ]);
+    expect(h.calls).toHaveLength(1);
+  });
+
+  it('exit 0: rolls the service out, then stops the task before the end is committed; no log tail is read', async () => {
+    const h = await harness();
+
+    const steps = await h.watch.handle(exitedEvent({ lastStatus: 'STOPPED', exitCode: 0 }));
+
+    expect(steps.map((s) => s.decision.decision)).toEqual(['continue', 'record']);
+    expect(h.tails).toEqual([]);
+    expect(h.calls).toEqual([`updateService shop-api ${TD(43)}`, `stopTask shop-staging ${SAMPLE_TASK} ${STOP_REASON}`]);
+    expect(await h.stored()).toMatchObject({ status: 'ended', outcome: 'succeeded', rollout: 'continued', stop: { exitCode: 0 } });
+    expect(h.events.map((e) => e.detailType)).toEqual(['Migration Succeeded', 'Rollout Continued']);
+
+    const later = await h.watch.handle(stoppedByUs);
+    expect(later.map((s) => s.decision.decision)).toEqual(['ignore']);
+    expect(await h.stored()).toMatchObject({ outcome: 'succeeded' });
+  });
+
+  it('reads the exit code with DescribeTasks when the event shows the migration container STOPPED without one', async () => {
+    const h = await harness([
+      { name: 'app', lastStatus: 'STOPPED', exitCode: 0 },
+      { name: 'web', lastStatus: 'RUNNING' },
+    ]);
+
+    const steps = await h.watch.handle(exitedEvent({ lastStatus: 'STOPPED' }));
+
+    expect(steps.map((s) => s.decision.decision)).toEqual(['continue', 'record']);
+    expect(h.calls[0]).toBe(`describeContainers ${SAMPLE_TASK}`);
+    expect(h.calls).toContain(`stopTask shop-staging ${SAMPLE_TASK} ${STOP_REASON}`);
+  });
+
+  it('no exit code anywhere while the task runs: progress only, nothing read, nothing stopped', async () => {
+    const h = await harness([{ name: 'app', lastStatus: 'STOPPED', reason: 'CannotStartContainerError' }]);
+
+    const steps = await h.watch.handle(exitedEvent({ lastStatus: 'STOPPED', reason: 'CannotStartContainerError' }));
+
+    expect(steps.map((s) => s.decision.decision)).toEqual(['record']);
+    expect(h.calls).toEqual([`describeContainers ${SAMPLE_TASK}`]);
+    expect(h.tails).toEqual([]);
+    expect(await h.stored()).toMatchObject({ status: 'running', taskVersion: 4 });
+  });
+});
