@@ -1,10 +1,11 @@
-import { type Action, assertNever, type OutboxRef } from '../core/actions.js';
-import { boundDetail } from '../core/bounds.js';
+import { type Action, assertNever, type OutboxRef, type ServiceUpdateTarget } from '../core/actions.js';
+import { boundDetail, clip, LIMITS } from '../core/bounds.js';
 import { outboxEvents, withoutOutbox } from '../core/commit.js';
 import type { PendingEvent, ServiceRollout, Waiter } from '../core/deployment.js';
 import { evolve, hasOutbox, published } from '../core/evolve.js';
 import type { LaunchResultInput, RolloutResultInput } from '../core/inputs.js';
 import type { ControllerState } from '../core/state.js';
+import { PermanentAwsError } from '../errors.js';
 import type { OutgoingEvent, Ports, ScheduledCheck } from '../ports.js';
 import type { Log } from './logger.js';
 
@@ -147,11 +148,7 @@ export async function publishOutbox(ports: Ports, ref: OutboxRef, events: Outgoi
 async function continueRollout(action: Extract<Action, { type: 'continueRollout' }>, ports: Ports): Promise<ServiceRollout[]> {
   const { target } = action;
   if (target.mode === 'pause-hook') return answerWaiters(target.waiters, 'CONTINUE', ports);
-  const first: ServiceRollout = action.firstService ?? {
-    service: target.service,
-    result: 'continued',
-    ...(await ports.ecs.updateService(target, action.taskDefinitionArn)),
-  };
+  const first: ServiceRollout = action.firstService ?? (await updateFirst(target, action.taskDefinitionArn, ports));
   const others = (target.services ?? []).filter((s) => s !== target.service);
   if (others.length === 0) return [first];
   const scope = { cluster: target.cluster, services: others, tags: { 'ecs-migrate:deployment': action.deploymentId } };
@@ -173,6 +170,20 @@ async function continueRollout(action: Extract<Action, { type: 'continueRollout'
           : { service: r.service, result: 'failed', reason: r.reason },
     ),
   ];
+}
+
+/**
+ * UpdateService of the first gated service. A refusal that trying again will not change (the service is not active,
+ * the role may not pass the task definition's roles) is what the update did, recorded `failed` with its reason and
+ * announced with `Rollout Failed`, as for the other services; a transient error is thrown, so the event is retried.
+ */
+async function updateFirst(target: ServiceUpdateTarget, taskDefinitionArn: string, ports: Ports): Promise<ServiceRollout> {
+  try {
+    return { service: target.service, result: 'continued', ...(await ports.ecs.updateService(target, taskDefinitionArn)) };
+  } catch (error) {
+    if (!(error instanceof PermanentAwsError)) throw error;
+    return { service: target.service, result: 'failed', reason: clip(error.message, LIMITS.textChars) };
+  }
 }
 
 /** Answers every paused deployment; one whose hook has moved on (timed out, answered by a person) is recorded, not an error. */

@@ -6,7 +6,7 @@ import { LocalStore } from '../../src/adapters/local/store.js';
 import type { LaunchRequest } from '../../src/core/actions.js';
 import type { Running } from '../../src/core/deployment.js';
 import type { ImageRollout, ServiceRolloutResult } from '../../src/core/service-deployment.js';
-import { CommitConflictError, TooManyConflictsError, TransientAwsError } from '../../src/errors.js';
+import { CommitConflictError, PermanentAwsError, TooManyConflictsError, TransientAwsError } from '../../src/errors.js';
 import { LocalLayout } from '../../src/local/layout.js';
 import type { CommitRequest, Ecs, LaunchOutcome, OutgoingEvent, Ports } from '../../src/ports.js';
 import { conflictBackoffMs } from '../../src/shell/conflict-retry.js';
@@ -311,6 +311,41 @@ describe('several services (SERVICES) in update-service mode: the rollout reache
     });
     const failed = h.events.find((e) => e.detailType === 'Rollout Failed');
     expect(failed?.detail.reason).toEqual(expect.stringContaining('shop-worker failed'));
+  });
+
+  it.each([
+    ['several services', twoServices(), ['shop-worker']],
+    ['one service', config(), []],
+  ])('%s: an UpdateService refused for good is recorded failed and announced, never a crash loop', async (_what, cfg, others) => {
+    const h = await seeded(runningDeployment(), movedOk);
+    const refused = new PermanentAwsError(
+      'ecs:UpdateService',
+      'check that service "shop-api" is active',
+      'InvalidParameterException: service not active',
+    );
+    const refusal = refused.message;
+    h.ports.ecs = { ...h.ports.ecs, updateService: async () => Promise.reject(refused) };
+
+    const steps = await handleEvent(sample('task-stopped-success'), { ...h.deps, config: cfg, ports: h.ports });
+
+    expect(steps.map((s) => s.decision.decision)).toEqual(['continue', 'record']);
+    expect((await h.store.loadDeployments([SAMPLE_DEPLOYMENT]))[SAMPLE_DEPLOYMENT]).toMatchObject({
+      outcome: 'succeeded',
+      services: [
+        { service: 'shop-api', result: 'failed', reason: refusal },
+        ...others.map((service) => ({ service, result: 'continued' })),
+      ],
+    });
+    expect(h.events.find((e) => e.detailType === 'Rollout Failed')?.detail.reason).toEqual(expect.stringContaining('shop-api failed'));
+  });
+
+  it('an UpdateService that fails for now is thrown: the event is retried', async () => {
+    const h = await seeded(runningDeployment(), movedOk);
+    h.ports.ecs = {
+      ...h.ports.ecs,
+      updateService: async () => Promise.reject(new TransientAwsError('ecs:UpdateService failed: Throttling')),
+    };
+    await expect(handleEvent(sample('task-stopped-success'), h.deps)).rejects.toThrow(TransientAwsError);
   });
 
   it('a retried event after a partial rollout (first service moved, the others throttled) moves the others', async () => {
