@@ -56,7 +56,10 @@ export interface TaskStateInput {
   startedAt?: string;
   stoppedAt?: string;
   containers: ContainerState[];
-  /** Added by the shell before deciding, for a failed verdict of a known deployment (a STOPPED task, or a running one whose migration container exited): its last log lines. */
+  /**
+   * Added by the shell before deciding, for a failed verdict of a known deployment (a STOPPED task, or a running one
+   * whose migration container exited): the migration container's last log lines.
+   */
   logTail?: string[];
 }
 
