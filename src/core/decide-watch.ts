@@ -5,6 +5,7 @@ import { addMinutes, type DecideContext } from './context.js';
 import { HOOK_MARGIN_MINUTES, migrationDeadline } from './deadline.js';
 import { definedFields } from './defined-fields.js';
 import {
+  attemptOf,
   type Deployment,
   deploymentIdFromStartedBy,
   type Ended,
@@ -269,7 +270,7 @@ export function decideTimeoutCheck(input: TimeoutCheckInput, state: ControllerSt
   if (d.status === 'queued') return ignore(`deployment ${d.id} is queued: it has no timeout yet`, d.id);
   const minutes = ctx.config.TIMEOUT_MINUTES;
   const due = migrationDeadline(d.status === 'running' ? d.launchedAt : d.launchStartedAt, d, ctx);
-  if (Date.parse(ctx.now) < Date.parse(due)) return ignore(`deployment ${d.id} is not due to time out until ${due}`, d.id);
+  if (Date.parse(ctx.now) < Date.parse(due)) return notDueYet(d, due);
 
   const limit =
     due === addMinutes(d.status === 'running' ? d.launchedAt : d.launchStartedAt, minutes)
@@ -281,6 +282,27 @@ export function decideTimeoutCheck(input: TimeoutCheckInput, state: ControllerSt
   const before = stopTaskOf(d, ctx, `timed out after ${minutes} minutes`);
   const ending = { outcome: 'timed_out' as const, reason, ...(input.logTail !== undefined ? { logTail: input.logTail } : {}) };
   return { decision: 'halt', reason, deploymentId: d.id, actions: settle(state, ctx, d, ending, { before }) };
+}
+
+/**
+ * A timeout check that came before the deployment is due: a retried launch counts its timeout from its own answer,
+ * but its first try's schedule (same name) is the one kept. Checked again when due, on a schedule of its own per time.
+ */
+function notDueYet(d: Launching | Running, due: string): Decision {
+  const check: Action = {
+    type: 'scheduleTimeout',
+    deploymentId: d.id,
+    environment: d.environment,
+    at: due,
+    attempt: attemptOf(d),
+    purpose: 'deadline',
+  };
+  return {
+    decision: 'record',
+    reason: `deployment ${d.id} is not due to time out until ${due}: checked again then`,
+    deploymentId: d.id,
+    actions: [check],
+  };
 }
 
 /** What RunTask said: record the task as the deployment's own and start its timeout clock, or end the deployment. */

@@ -550,10 +550,17 @@ describe('a task event counts only for the task the deployment recorded', () => 
 });
 
 describe('timeout check', () => {
-  it('is ignored before TIMEOUT_MINUTES have passed', () => {
-    given(activeState(running), ctx({}, '2026-11-25T10:00:00.000Z'))
+  it('comes again when due if it came before TIMEOUT_MINUTES have passed (a retried launch counts from its own answer)', () => {
+    // The launch's first try set the check, then died before its commit; the retry's answer is later, and its
+    // schedule of the same name was refused as taken: this check is early, and one at the due time follows.
+    const d = given(activeState(running), ctx({}, '2026-11-25T10:00:00.000Z'))
       .when(sample('timeout-check'))
-      .then({ decision: 'ignore', reason: `deployment ${SAMPLE_DEPLOYMENT} is not due to time out until 2026-11-25T10:15:01.000Z` });
+      .then({
+        decision: 'record',
+        reason: `deployment ${SAMPLE_DEPLOYMENT} is not due to time out until 2026-11-25T10:15:01.000Z: checked again then`,
+        actions: ['scheduleTimeout'],
+      });
+    expect(only(d, 'scheduleTimeout')).toMatchObject({ at: '2026-11-25T10:15:01.000Z', attempt: 1, purpose: 'deadline' });
   });
 
   it('stops the task, records timed_out and halts once due', () => {
