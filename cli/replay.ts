@@ -36,8 +36,9 @@ export async function replayCommand(argv: string[], given?: EventBridgeClient): 
   const clients = awsClients(clientConfig(values));
   const client = given ?? new EventBridgeClient(clients.config);
   if (given === undefined) await clients.region();
-  const archiveName = values.archive ?? (await stackOutputs(values.stack ?? '', await clients.cloudFormation())).ArchiveName;
-  if (archiveName === undefined) throw new CliUsageError(`stack ${values.stack} has no ArchiveName output: pass --archive NAME`);
+  // --stack replays the archived ECR pushes (output PushArchiveName); the deploy-requests' archive needs --archive.
+  const archiveName = values.archive ?? (await stackOutputs(values.stack ?? '', await clients.cloudFormation())).PushArchiveName;
+  if (archiveName === undefined) throw new CliUsageError(`stack ${values.stack} has no PushArchiveName output: pass --archive NAME`);
   const archive = await client.send(new DescribeArchiveCommand({ ArchiveName: archiveName }));
   if (archive.ArchiveArn === undefined || archive.EventSourceArn === undefined)
     throw new CliUsageError(`archive ${archiveName} has no ARN or source bus`);

@@ -220,6 +220,42 @@ describe('ecs-migrate replay', () => {
     });
   });
 
+  it("--stack replays the stack's push archive (its PushArchiveName output, as template.yaml names it)", async () => {
+    const cloudFormation = mockClient(CloudFormationClient);
+    cloudFormation.on(DescribeStacksCommand).resolves({
+      Stacks: [
+        {
+          StackName: 'ecs-migrate-staging',
+          CreationTime: new Date(),
+          StackStatus: 'CREATE_COMPLETE',
+          Outputs: [
+            { OutputKey: 'Environment', OutputValue: 'staging' },
+            { OutputKey: 'PushArchiveName', OutputValue: 'ecs-migrate-staging-pushes' },
+            { OutputKey: 'RequestArchiveName', OutputValue: 'ecs-migrate-staging-requests' },
+          ],
+        },
+      ],
+    });
+    events.on(DescribeArchiveCommand).resolves({
+      ArchiveArn: 'arn:aws:events:eu-west-1:123456789012:archive/ecs-migrate-staging-pushes',
+      EventSourceArn: 'arn:aws:events:eu-west-1:123456789012:event-bus/default',
+    });
+    events.on(StartReplayCommand).resolves({ State: 'STARTING' });
+    try {
+      const code = await replayCommand(
+        ['--stack', 'ecs-migrate-staging', '--region', 'eu-west-1', '--from', '2026-11-25T09:00:00Z', '--to', '2026-11-25T10:00:00Z'],
+        new EventBridgeClient({ region: 'eu-west-1' }),
+      );
+      expect(code).toBe(0);
+      expect(events.commandCalls(DescribeArchiveCommand)[0]?.args[0].input).toEqual({ ArchiveName: 'ecs-migrate-staging-pushes' });
+      expect(events.commandCalls(StartReplayCommand)[0]?.args[0].input.Destination).toEqual({
+        Arn: 'arn:aws:events:eu-west-1:123456789012:event-bus/default',
+      });
+    } finally {
+      cloudFormation.restore();
+    }
+  });
+
   it('refuses an empty or reversed window', async () => {
     await expect(replayCommand(['--archive', 'a', '--from', '2026-11-25T10:00:00Z', '--to', '2026-11-25T09:00:00Z'])).rejects.toThrow(
       /--from before --to/,
