@@ -1,6 +1,9 @@
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
+import { resolveTarget } from '../../cli/stack.js';
 import { AWS_CONFIG_KEYS, CONFIG_KEYS } from '../../src/core/config.js';
-import { type Json, type JsonObject, loadTemplate, resolver, resource, resourcesOfType, sampleParameters } from './template.js';
+import { type Json, type JsonObject, loadTemplate, REGION, resolver, resource, resourcesOfType, sampleParameters } from './template.js';
 
 /** The translated template's resources, resolved for the sample parameters unless a test says otherwise. */
 const { cloudformation: cfn } = loadTemplate();
@@ -390,10 +393,41 @@ describe('schedules and outputs', () => {
       'Container',
       'RepositoryUri',
       'AllowedCommands',
+      'MigrationCommand',
       'NotificationTopicArn',
       'ChatNotificationTopicArn',
     ]) {
       expect(outputs).toContain(name);
+    }
+    // deploy --command is checked against it before sending (cli/stack.ts reads the MigrationCommand output).
+    expect(resolve(cfn.Outputs?.MigrationCommand?.Value)).toBe('db-migrate');
+  });
+
+  it('gives --stack every output cli/stack.ts reads (a missing one silently skips a check before sending)', async () => {
+    const Outputs = Object.entries(cfn.Outputs ?? {}).map(([OutputKey, o]) => ({ OutputKey, OutputValue: String(resolve(o.Value)) }));
+    const cloudFormation = mockClient(CloudFormationClient);
+    cloudFormation
+      .on(DescribeStacksCommand)
+      .resolves({ Stacks: [{ StackName: 'ecs-migrate-staging', CreationTime: new Date(), StackStatus: 'CREATE_COMPLETE', Outputs }] });
+    try {
+      const target = await resolveTarget({ stack: 'ecs-migrate-staging' }, async () => new CloudFormationClient({ region: REGION }));
+      expect(target).toEqual({
+        stack: 'ecs-migrate-staging',
+        environment: 'staging',
+        requestBus: '<RequestBus>',
+        source: 'ecs-migrate',
+        services: ['shop-api'],
+        table: '<DeploymentsTable>',
+        logGroup: '/ecs/shop-api',
+        cluster: 'shop-staging',
+        container: 'app',
+        repositoryUri: '123456789012.dkr.ecr.eu-west-1.<AWS::URLSuffix>/shop-api',
+        archive: '<PushArchive>',
+        allowedCommands: ['db-migrate', 'db-rollback', 'db-seed'],
+        migrationCommand: ['db-migrate'],
+      });
+    } finally {
+      cloudFormation.restore();
     }
   });
 });
