@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   ACCOUNT,
@@ -5,6 +7,7 @@ import {
   type JsonObject,
   loadTemplate,
   REGION,
+  repoRoot,
   resolver,
   resource,
   resourcesOfType,
@@ -97,6 +100,37 @@ describe('pushes and the registry (defects 1 and 3)', () => {
     });
     const outputs = resolver(cfn).resolve<Record<string, { Value: Json }>>(cfn.Outputs);
     expect([outputs.PushArchiveName?.Value, outputs.RequestArchiveName?.Value]).toEqual(['<PushArchive>', '<RequestArchive>']);
+  });
+});
+
+describe('docs/deploy.md: the identity policies of request senders', () => {
+  const doc = readFileSync(join(repoRoot, 'docs', 'deploy.md'), 'utf8');
+  interface Statement {
+    Sid?: string;
+    Effect: string;
+    Action: string | string[];
+    Resource: string | string[];
+  }
+  const statements = [...doc.matchAll(/```json\n([\s\S]*?)```/g)].flatMap((m) => {
+    try {
+      const policy = JSON.parse(m[1] ?? '') as { Statement?: Statement[] };
+      return policy.Statement ?? [];
+    } catch {
+      return [];
+    }
+  });
+  const list = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
+  const requestBusArn = `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/${String(props('RequestBus').Name)}`;
+
+  it('grant PutEvents on the request bus only, where the CLI sends requests (the deploy --wait CI role included)', () => {
+    const sends = statements.filter((s) => s.Effect === 'Allow' && list(s.Action).includes('events:PutEvents'));
+    expect(sends.map((s) => s.Sid)).toContain('SendDeployRequests');
+    for (const send of sends) expect(list(send.Resource), send.Sid).toEqual([requestBusArn]);
+  });
+
+  it('say the deploy --wait role must also be listed in RequestPrincipalArns', () => {
+    const section = doc.slice(doc.indexOf('### CI that waits for the verdict'), doc.indexOf('### Following the outcome'));
+    expect(section).toMatch(/RequestPrincipalArns/);
   });
 });
 
