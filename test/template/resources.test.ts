@@ -1,12 +1,25 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { resolveTarget } from '../../cli/stack.js';
 import { AWS_CONFIG_KEYS, CONFIG_KEYS } from '../../src/core/config.js';
-import { type Json, type JsonObject, loadTemplate, REGION, resolver, resource, resourcesOfType, sampleParameters } from './template.js';
+import {
+  type Json,
+  type JsonObject,
+  loadTemplate,
+  REGION,
+  repoRoot,
+  resolver,
+  resource,
+  resourcesOfType,
+  sampleParameters,
+  templateAccepts,
+} from './template.js';
 
 /** The translated template's resources, resolved for the sample parameters unless a test says otherwise. */
-const { cloudformation: cfn } = loadTemplate();
+const { template: sam, cloudformation: cfn } = loadTemplate();
 const { resolve } = resolver(cfn);
 const props = (logicalId: string): JsonObject => resolve(resource(cfn, logicalId).Properties as Json) as JsonObject;
 
@@ -186,6 +199,37 @@ describe('archives', () => {
 
   it('archive the same ECR pushes the launcher rule accepts', () => {
     expect(props('PushArchive').EventPattern).toEqual(props('LaunchFunctionEcrPush').EventPattern);
+  });
+
+  it('the longest Environment the template accepts fits every name built from it (archive names: 48 characters)', () => {
+    const names = (environment: string) => {
+      const { resolve: named } = resolver(cfn, { ...sampleParameters, Environment: environment });
+      const name = (id: string, property: string) => String(named(resource(cfn, id).Properties?.[property] as Json));
+      return {
+        // EventBridge: ArchiveName 1-48 characters. Renaming an archive replaces it and loses its events.
+        archives: [name('PushArchive', 'ArchiveName'), name('RequestArchive', 'ArchiveName')],
+        // Lambda function names, the schedule group and the bus: 64 characters (a bus 256).
+        others: [name('LaunchFunction', 'FunctionName'), name('WatchFunction', 'FunctionName'), name('TimeoutScheduleGroup', 'Name')],
+        bus: name('RequestBus', 'Name'),
+      };
+    };
+    const longest = Array.from({ length: 64 }, (_, i) => `e${'x'.repeat(63 - i)}`).find((e) => templateAccepts(sam, 'Environment', e));
+    const { archives, others, bus } = names(longest ?? '');
+    for (const archive of archives) expect(archive.length, archive).toBeLessThanOrEqual(48);
+    expect(longest?.length).toBe(27);
+    expect(archives).toContain(`ecs-migrate-${longest}-requests`);
+    for (const other of others) expect(other.length, other).toBeLessThanOrEqual(64);
+    expect(bus.length).toBeLessThanOrEqual(256);
+    expect(templateAccepts(sam, 'Environment', `e${'x'.repeat(27)}`)).toBe(false);
+    const parameter = sam.Parameters.Environment as unknown as JsonObject;
+    expect(parameter.ConstraintDescription).toMatch(/at most 27 characters/);
+  });
+
+  it("docs/deploy.md and README say a stack's environment name is at most 27 characters", () => {
+    const deploy = readFileSync(join(repoRoot, 'docs', 'deploy.md'), 'utf8');
+    expect(deploy.split('\n').find((l) => l.startsWith('| `Environment`'))).toMatch(/≤ 27 chars/);
+    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+    expect(readme.split('\n').find((l) => l.startsWith('| `ENVIRONMENT`'))).toMatch(/27/);
   });
 });
 

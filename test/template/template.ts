@@ -191,6 +191,26 @@ function test(body: Json, ctx: ResolveContext): boolean {
   }
 }
 
+/**
+ * Whether CloudFormation accepts `value` for parameter `name` of `template`: its AllowedValues, AllowedPattern (as
+ * the JavaScript engine reads it; cfn-lint checks the pattern too), Min/MaxValue of a Number and Min/MaxLength.
+ */
+export function templateAccepts(template: CfnTemplate, name: string, value: string): boolean {
+  const p = template.Parameters[name] as JsonObject | undefined;
+  if (p === undefined) throw new Error(`template has no parameter ${name}`);
+  if (p.AllowedValues !== undefined && !(p.AllowedValues as Json[]).map(String).includes(value)) return false;
+  if (p.AllowedPattern !== undefined && !new RegExp(String(p.AllowedPattern)).test(value)) return false;
+  if (p.Type === 'Number') {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n)) return false;
+    if (p.MinValue !== undefined && n < Number(p.MinValue)) return false;
+    if (p.MaxValue !== undefined && n > Number(p.MaxValue)) return false;
+  }
+  if (p.MinLength !== undefined && value.length < Number(p.MinLength)) return false;
+  if (p.MaxLength !== undefined && value.length > Number(p.MaxLength)) return false;
+  return true;
+}
+
 /** The resources of a type, by logical id. */
 export function resourcesOfType(template: CfnTemplate, type: string): [string, Resource][] {
   return Object.entries(template.Resources).filter(([, r]) => r.Type === type);
