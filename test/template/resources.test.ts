@@ -326,6 +326,38 @@ describe('alarms', () => {
     });
   });
 
+  it('an alarm on a rule names the metric EventBridge publishes for it, also when EventBus is a custom bus', () => {
+    /** Each rule's Ref as CloudFormation gives it: its name on the default bus, "<bus>|<name>" on a custom bus. */
+    const dimensions = (alarm: string, eventBus: string): JsonObject[] => {
+      let text = JSON.stringify(cfn);
+      for (const [rule, r] of resourcesOfType(cfn, 'AWS::Events::Rule')) {
+        const bus = String(resolver(cfn, { ...sampleParameters, EventBus: eventBus }).resolve(r.Properties?.EventBusName ?? 'default'));
+        const name = `ecs-migrate-staging-${rule}-ABC123`;
+        text = text.replaceAll(`{"Ref":"${rule}"}`, JSON.stringify(bus === 'default' ? name : `${bus}|${name}`));
+      }
+      const withRuleIds = JSON.parse(text) as typeof cfn;
+      return resolver(withRuleIds, { ...sampleParameters, EventBus: eventBus }).resolve<JsonObject[]>(
+        resource(withRuleIds, alarm).Properties?.Dimensions,
+      );
+    };
+    // Every alarm on a rule's metrics: with a custom bus, the bus and a plain rule name.
+    const onRules = alarms.filter((id) => props(id).Namespace === 'AWS/Events');
+    expect(onRules).toContain('MigrationHaltedAlarm');
+    for (const id of onRules) {
+      const named = Object.fromEntries(dimensions(id, 'shop-events').map((d) => [d.Name, d.Value]));
+      expect(named, id).toMatchObject({ EventBusName: 'shop-events', RuleName: expect.not.stringContaining('|') });
+    }
+    const rule = 'ecs-migrate-staging-DeploymentFailedRule-ABC123';
+    // The default bus: MatchedEvents has the RuleName dimension only.
+    expect(dimensions('MigrationHaltedAlarm', 'default')).toEqual([{ Name: 'RuleName', Value: rule }]);
+    // A custom bus: EventBusName and RuleName, the rule's name (Ref's "<bus>|<name>" names no metric: the alarm
+    // would stay OK through every halted deployment).
+    expect(dimensions('MigrationHaltedAlarm', 'shop-events')).toEqual([
+      { Name: 'EventBusName', Value: 'shop-events' },
+      { Name: 'RuleName', Value: rule },
+    ]);
+  });
+
   it('every queue is encrypted and keeps messages 14 days', () => {
     for (const [id] of resourcesOfType(cfn, 'AWS::SQS::Queue')) {
       expect(props(id), id).toEqual({ MessageRetentionPeriod: 1209600, SqsManagedSseEnabled: true });
