@@ -154,22 +154,6 @@ describe('one migration per environment', () => {
     expect(eventTypes(d)).toEqual(['Migration Superseded']);
   });
 
-  it('answers ROLLBACK to the paused deployments waiting for a deployment it supersedes (pause-hook mode)', () => {
-    const hookMode = ctx({ ROLLOUT_MODE: 'pause-hook', SERVICE: undefined, SERVICES: 'shop-api,shop-worker' });
-    const waiter = {
-      service: 'shop-worker',
-      serviceDeploymentArn: 'arn:aws:ecs:eu-west-1:123456789012:service-deployment/shop-staging/shop-worker/B',
-      hookId: 'hook-b',
-    };
-    const queued = { ...queuedDeployment('20261125-091000-bbbbbbbb', OLD_IMAGE), waiters: [waiter] };
-    const d = given(queueState(active, queued), hookMode)
-      .when(sample('deploy-request'))
-      .then({ decision: 'queue', actions: ['haltRollout', 'commit', 'publish'], events: ['Migration Superseded'] });
-    // Nothing else would answer it: its owner's deployment would stay paused until the hook's own timeout.
-    expect(only(d, 'haltRollout').target).toEqual({ mode: 'pause-hook', waiters: [waiter] });
-    expect(committed(d, queued.id)).toMatchObject({ status: 'ended', outcome: 'superseded' });
-  });
-
   it('ignores a second tag of the image that is already migrating', () => {
     const same = runningDeployment({ id: '20261125-090000-aaaaaaaa' });
     const d = decideOn(sample('ecr-push'), activeState(same));

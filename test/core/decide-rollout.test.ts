@@ -120,6 +120,24 @@ describe('pause-hook mode: a gated service paused at HOOK_STAGE', () => {
     });
   });
 
+  it('supersedes the queued migration of another image, answering ROLLBACK to the paused deployments waiting for it', () => {
+    // (A deploy-request cannot supersede it in this mode: it is refused, request-policy.test.ts.)
+    const worker: Waiter = {
+      service: 'shop-worker',
+      serviceDeploymentArn: 'arn:aws:ecs:eu-west-1:123456789012:service-deployment/shop-staging/shop-worker/B',
+      hookId: 'hook-b',
+    };
+    const active = runningDeployment({ id: '20261125-090000-aaaaaaaa', work: { type: 'image', image: OLD_IMAGE } });
+    const queued = { ...queuedDeployment('20261125-091000-bbbbbbbb', OLD_IMAGE), waiters: [worker] };
+    const d = given(withHook(queueState(active, queued)), hookMode())
+      .when(sample('hook-awaiting-action'))
+      .then({ decision: 'queue', actions: ['haltRollout', 'commit', 'publish'], events: ['Migration Superseded'] });
+    // Nothing else would answer it: its owner's deployment would stay paused until the hook's own timeout.
+    expect(only(d, 'haltRollout').target).toEqual({ mode: 'pause-hook', waiters: [worker] });
+    expect(committed(d, queued.id)).toMatchObject({ status: 'ended', outcome: 'superseded' });
+    expect(committed(d, d.deploymentId as string)).toMatchObject({ status: 'queued', waiters: [waiter] });
+  });
+
   it('answers CONTINUE at once when the digest was migrated already: no second task', () => {
     const deployed = withHook(
       idleState({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ctx, decideOn, eventTypes, idleState, only, sample, service, TD, withEvent } from '../support/fixtures.js';
+import { actionsOf, ctx, decideOn, eventTypes, idleState, only, sample, service, TD, withEvent } from '../support/fixtures.js';
 
 /**
  * Issue 10, defects 1 and 4: what a deploy-request or run-command may name. Each case here was accepted
@@ -131,5 +131,49 @@ describe('command arguments (defect 4)', () => {
     expect(d.decision).toBe('reject');
     expect(JSON.stringify(only(d, 'putEvent'))).not.toContain('hunter2hunter2');
     expect(d.reason).not.toContain('hunter2hunter2');
+  });
+});
+
+describe('pause-hook mode: requests that would register a revision or update a service', () => {
+  // The stack has neither ecs:RegisterTaskDefinition nor ecs:UpdateService in this mode: the services' owner deploys.
+  const hookMode = { ROLLOUT_MODE: 'pause-hook' };
+  const inHookMode = (raw: Record<string, unknown>) => decideOn(raw, idleState(), ctx(hookMode));
+  const OWNER_DEPLOYS =
+    "in pause-hook mode the services' owner deploys; ecs-migrate answers their paused deployments: deploy the service instead";
+
+  it.each([
+    ['of an image', sample('deploy-request')],
+    ['of a task definition', sample('deploy-request-task-definition')],
+    ['that reruns an image', sample('deploy-request-rerun')],
+  ])('refuses a deploy-request %s, saying to deploy the service instead', (_what, raw) => {
+    const d = inHookMode(raw);
+    expect(d).toMatchObject({ decision: 'reject', reason: OWNER_DEPLOYS });
+    expect(eventTypes(d)).toEqual(['Event Rejected']);
+    expect(actionsOf(d, 'launchTask')).toHaveLength(0);
+  });
+
+  it('refuses a run-command that names an image (it would register a revision for it)', () => {
+    const image = `${REGISTRY}/shop-api:v1.5.0`;
+    const d = inHookMode(withEvent(sample('run-command'), { detail: { image } }));
+    expect(d.decision).toBe('reject');
+    expect(d.reason).toMatch(/^in pause-hook mode a run-command cannot name an image/);
+    expect(d.reason).toContain(image);
+    expect(eventTypes(d)).toEqual(['Event Rejected']);
+  });
+
+  it('runs a run-command with no image, or with a taskDefinitionArn, as it is (nothing registered)', () => {
+    const asItIs = inHookMode(sample('run-command'));
+    expect(asItIs.decision).toBe('launch');
+    expect(only(asItIs, 'launchTask').request).toMatchObject({ taskDefinitionArn: service.taskDefinitionArn });
+    expect(only(asItIs, 'launchTask').request.image).toBeUndefined();
+    const named = inHookMode(withEvent(sample('run-command'), { detail: { taskDefinitionArn: TD(44) } }));
+    expect(named.decision).toBe('launch');
+    expect(only(named, 'launchTask').request).toMatchObject({ taskDefinitionArn: TD(44) });
+    expect(only(named, 'launchTask').request.image).toBeUndefined();
+  });
+
+  it('leaves update-service mode alone: the same requests launch there', () => {
+    for (const raw of [sample('deploy-request'), withEvent(sample('run-command'), { detail: { image: `${REGISTRY}/shop-api:v1.5.0` } })])
+      expect(decideOn(raw, idleState()).decision).toBe('launch');
   });
 });

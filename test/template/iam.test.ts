@@ -311,6 +311,22 @@ describe('IAM: rollout modes and several services (issue 11)', () => {
     }
   });
 
+  it('the ECR push rule is enabled only where a push can be acted on: never in pause-hook mode (no RegisterTaskDefinition, no UpdateService)', () => {
+    for (const RolloutMode of ['update-service', 'pause-hook']) {
+      for (const TriggerOnPush of ['true', 'false']) {
+        const parameters = { ...sampleParameters, RolloutMode, TriggerOnPush };
+        const state = resolver(cfn, parameters).resolve<JsonObject>(resource(cfn, 'LaunchFunctionEcrPush').Properties).State;
+        const acted = TriggerOnPush === 'true' && RolloutMode === 'update-service';
+        expect(state, `${RolloutMode}, TriggerOnPush=${TriggerOnPush}`).toBe(acted ? 'ENABLED' : 'DISABLED');
+        if (state !== 'ENABLED') continue;
+        // A push registers a revision with the image (launcher) and rolls it out with UpdateService (watcher).
+        const { launcher, watcher } = both(parameters);
+        expect(grants(launcher, 'ecs:RegisterTaskDefinition'), RolloutMode).not.toHaveLength(0);
+        expect(grants(watcher, 'ecs:UpdateService'), RolloutMode).not.toHaveLength(0);
+      }
+    }
+  });
+
   it('pause-hook mode: answers and reads deployments on service and service-deployment, revisions on service and service-revision, per service', () => {
     const { launcher, watcher } = both(pauseHook);
     for (const statements of [launcher, watcher]) {
