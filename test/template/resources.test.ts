@@ -4,7 +4,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { resolveTarget } from '../../cli/stack.js';
-import { AWS_CONFIG_KEYS, CONFIG_KEYS } from '../../src/core/config.js';
+import { AWS_CONFIG_KEYS, CONFIG_KEYS, parseConfig } from '../../src/core/config.js';
 import {
   type Json,
   type JsonObject,
@@ -437,6 +437,36 @@ describe('notifications', () => {
       Protocol: 'email',
       Endpoint: 'ops@example.com',
     });
+  });
+});
+
+describe('parameters the configuration checks again at cold start', () => {
+  /** Whether the functions start with `parameter` = `value` (config.ts; the functions fail every cold start otherwise). */
+  const starts = (key: string, value: string, base: Record<string, string>) =>
+    parseConfig({ ENVIRONMENT: 'staging', CLUSTER: 'c', CONTAINER: 'app', REPOSITORY: 'r', ...base, [key]: value }).ok;
+
+  it('LaunchRetries: the template takes exactly the whole numbers of retries the configuration takes (0 to 5)', () => {
+    for (const value of ['0', '1', '2', '3', '4', '5', '-1', '6', '1.5', '0.5', '4.99', '1e0', 'two', '']) {
+      const deploys = templateAccepts(sam, 'LaunchRetries', value);
+      if (deploys)
+        expect(starts('LAUNCH_RETRIES', value, { SERVICE: 's' }), `LaunchRetries=${value} deploys, then every cold start fails`).toBe(true);
+    }
+    for (const value of ['0', '1', '2', '3', '4', '5']) expect(templateAccepts(sam, 'LaunchRetries', value), value).toBe(true);
+    expect(templateAccepts(sam, 'LaunchRetries', String(sam.Parameters.LaunchRetries?.Default))).toBe(true);
+  });
+
+  it('Services: the template refuses a service named twice, as the configuration does, and takes distinct names', () => {
+    const twice = ['web,web', 'api,web,api', 'a,b,c,d,a', 'a,b,a,b', 'worker,web,worker'];
+    const distinct = ['', 'web', 'web,worker', 'web,webx', 'xweb,web', 'ab,b', 'b,ab', 'a,b,c,d,e', 'Web,web', 'w-1,w_1'];
+    for (const value of twice) {
+      expect(templateAccepts(sam, 'Services', value), `Services=${value}`).toBe(false);
+      expect(starts('SERVICES', value, {}), value).toBe(false);
+    }
+    for (const value of distinct) {
+      expect(templateAccepts(sam, 'Services', value), `Services=${value}`).toBe(true);
+      if (value !== '') expect(starts('SERVICES', value, {}), value).toBe(true);
+    }
+    expect(templateAccepts(sam, 'Services', 'a,b,c,d,e,f')).toBe(false); // at most 5
   });
 });
 
