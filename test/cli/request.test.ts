@@ -127,20 +127,10 @@ describe("run-command and deploy --command refuse before sending what the stack'
   /** A stack whose outputs say these AllowedCommands (and MigrationCommand, when given). */
   function stack(allowed: string, migrationCommand?: string): void {
     cloudFormation.reset();
-    cloudFormation.on(DescribeStacksCommand).resolves({
-      Stacks: [
-        {
-          StackName: 'ecs-migrate-staging',
-          CreationTime: new Date(),
-          StackStatus: 'CREATE_COMPLETE',
-          Outputs: [
-            { OutputKey: 'Environment', OutputValue: 'staging' },
-            { OutputKey: 'RequestBusName', OutputValue: 'ecs-migrate-staging-requests' },
-            { OutputKey: 'AllowedCommands', OutputValue: allowed },
-            ...(migrationCommand !== undefined ? [{ OutputKey: 'MigrationCommand', OutputValue: migrationCommand }] : []),
-          ],
-        },
-      ],
+    stagingStackWith(cloudFormation, {
+      RequestBusName: 'ecs-migrate-staging-requests',
+      AllowedCommands: allowed,
+      ...(migrationCommand !== undefined ? { MigrationCommand: migrationCommand } : {}),
     });
   }
   const STACK = ['--stack', 'ecs-migrate-staging', '--region', 'eu-west-1'];
@@ -222,19 +212,9 @@ describe('ecs-migrate replay', () => {
 
   it("--stack replays the stack's push archive (its PushArchiveName output, as template.yaml names it)", async () => {
     const cloudFormation = mockClient(CloudFormationClient);
-    cloudFormation.on(DescribeStacksCommand).resolves({
-      Stacks: [
-        {
-          StackName: 'ecs-migrate-staging',
-          CreationTime: new Date(),
-          StackStatus: 'CREATE_COMPLETE',
-          Outputs: [
-            { OutputKey: 'Environment', OutputValue: 'staging' },
-            { OutputKey: 'PushArchiveName', OutputValue: 'ecs-migrate-staging-pushes' },
-            { OutputKey: 'RequestArchiveName', OutputValue: 'ecs-migrate-staging-requests' },
-          ],
-        },
-      ],
+    stagingStackWith(cloudFormation, {
+      PushArchiveName: 'ecs-migrate-staging-pushes',
+      RequestArchiveName: 'ecs-migrate-staging-requests',
     });
     events.on(DescribeArchiveCommand).resolves({
       ArchiveArn: 'arn:aws:events:eu-west-1:123456789012:archive/ecs-migrate-staging-pushes',
@@ -262,3 +242,17 @@ describe('ecs-migrate replay', () => {
     );
   });
 });
+
+/** DescribeStacks answers stack ecs-migrate-staging (environment staging) with these outputs. */
+function stagingStackWith(cloudFormation: ReturnType<typeof mockClient>, outputs: Record<string, string>): void {
+  cloudFormation.on(DescribeStacksCommand).resolves({
+    Stacks: [
+      {
+        StackName: 'ecs-migrate-staging',
+        CreationTime: new Date(),
+        StackStatus: 'CREATE_COMPLETE',
+        Outputs: Object.entries({ Environment: 'staging', ...outputs }).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })),
+      },
+    ],
+  });
+}
