@@ -111,7 +111,7 @@ function admit(plan: Plan, state: ControllerState, ctx: DecideContext): Decision
     const failed = create({ ...spec, work: work ?? UNKNOWN_WORK }, ctx.now, 'requested');
     return { decision: 'halt', reason, deploymentId: id, actions: settle(state, ctx, failed, { outcome: 'failed', reason }) };
   }
-  if (plan.kind === 'migration' && !plan.deliberate && alreadyDeployed(work, state)) {
+  if (plan.kind === 'migration' && !plan.deliberate && alreadyDeployed(work, plan.command, state, ctx)) {
     return ignore(
       `already deployed: the service runs ${describeWork(work)} and its migration succeeded (${state.env.lastSucceeded?.deploymentId}); send a rerun request to run it again`,
     );
@@ -149,9 +149,11 @@ function olderThanRolledOut(work: Work, state: ControllerState): string | undefi
   return `${last.image ?? last.deploymentId} (pushed ${last.pushedAt})`;
 }
 
-function alreadyDeployed(work: Work, state: ControllerState): boolean {
+/** The service runs `work` and its migration with `command` succeeded: a different command (`--command`) is new work. */
+function alreadyDeployed(work: Work, command: readonly string[], state: ControllerState, ctx: DecideContext): boolean {
   const last = state.env.lastSucceeded;
   if (last === undefined || state.service === undefined) return false;
+  if ((last.command ?? ctx.config.MIGRATION_COMMAND).join('\0') !== command.join('\0')) return false;
   if (work.type === 'image') return state.service.image === work.image && last.image === work.image;
   return work.taskDefinitionArn === state.service.taskDefinitionArn && last.taskDefinitionArn === work.taskDefinitionArn;
 }

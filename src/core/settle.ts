@@ -49,6 +49,7 @@ export function settle(
       at: ctx.now,
       image: imageOf(d),
       taskDefinitionArn: taskDefinitionOf(ended.deployment),
+      command: d.command,
       pushedAt: pushedAtOf(d),
     });
   }

@@ -27,7 +27,8 @@ export interface EnvironmentState {
   version: number;
   active?: { deploymentId: string; lockExpiresAt: string };
   queued?: string;
-  lastSucceeded?: { deploymentId: string; image?: string; taskDefinitionArn?: string; at: string; pushedAt?: string };
+  /** The migration that succeeded last; `command` absent (records written before it was kept): MIGRATION_COMMAND. */
+  lastSucceeded?: { deploymentId: string; image?: string; taskDefinitionArn?: string; command?: string[]; at: string; pushedAt?: string };
   /**
    * The last cancel-request that ended a deployment. A retried delivery of a request that named no deployment
    * finds its target here, instead of cancelling whichever deployment holds the environment by then.

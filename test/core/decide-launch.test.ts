@@ -126,6 +126,25 @@ describe('ECR push', () => {
     expect(replay.reason).toContain('(replay rerun-shop-api-v1-4-0)');
   });
 
+  it('does not call an image deployed for a deploy-request with another command (deploy --command is new work)', () => {
+    const image = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api@sha256:${'a'.repeat(64)}`;
+    const request = (command?: string[]) =>
+      withEvent(sample('deploy-request'), { detail: { image, ...(command !== undefined ? { command } : {}) } });
+    // Migrated with MIGRATION_COMMAND (recorded; a record from before the command was kept counts as that too).
+    for (const command of [['db-migrate'], undefined]) {
+      const deployed = idleState({
+        service: { ...service, image, taskDefinitionArn: TD(43) },
+        env: {
+          environment: 'staging',
+          version: 9,
+          lastSucceeded: { deploymentId: pushId, image, at: '2026-11-25T09:20:00Z', ...(command !== undefined ? { command } : {}) },
+        },
+      });
+      expect(decideOn(request(), deployed)).toMatchObject({ decision: 'ignore', reason: expect.stringMatching(/^already deployed/) });
+      expect(decideOn(request(['db-migrate', '--verbose']), deployed).decision).toBe('launch');
+    }
+  });
+
   it('does not call an image deployed when the service runs it but its migration never succeeded', () => {
     const d = decideOn(sample('ecr-push'), idleState({ service: { ...service, image: PUSHED_IMAGE } }));
     expect(d.decision).toBe('launch');
