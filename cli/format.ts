@@ -2,6 +2,7 @@ import type { PublishedEvent } from '../src/adapters/local/bus.js';
 import { assertNever, type Decision } from '../src/core/actions.js';
 import { type Deployment, imageOf, type ServiceRollout, taskDefinitionOf } from '../src/core/deployment.js';
 import { secondsBetween } from '../src/core/event-detail.js';
+import type { RecordProblem } from '../src/core/records.js';
 import type { EnvironmentState } from '../src/core/state.js';
 
 const useColor = process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
@@ -82,4 +83,9 @@ export function logTailLines(d: Deployment): string[] {
 export function lastSuccessText(env: EnvironmentState): string {
   const last = env.lastSucceeded;
   return last !== undefined ? `${last.deploymentId} at ${last.at} (${last.image ?? last.taskDefinitionArn})` : 'none';
+}
+
+/** Told of a stored record that `history`/`status` skip because it does not validate: never skipped silently. */
+export function warnSkipped(problem: RecordProblem): void {
+  process.stderr.write(`ecs-migrate: skipped record ${problem.key}, which does not validate: ${problem.problem}\n`);
 }

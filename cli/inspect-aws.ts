@@ -4,7 +4,7 @@ import { type AwsClients, awsClients } from './aws-clients.js';
 import { clientConfig } from './aws-context.js';
 import { type DeploymentView, failedServices, logLocationOf, viewOf } from './deployment-view.js';
 import { formatDuration } from './durations.js';
-import { bold, dim, green, lastSuccessText, red, serviceLine, yellow } from './format.js';
+import { bold, dim, green, lastSuccessText, red, serviceLine, warnSkipped, yellow } from './format.js';
 import { CliUsageError } from './local-config.js';
 import { resolveTarget, type Target, type TargetValues, tableOf } from './stack.js';
 import { filterEvents, TaskLogFollower } from './task-logs.js';
@@ -17,7 +17,11 @@ async function open(values: Values): Promise<{ target: Target; store: DynamoDbHi
   const clients = awsClients(clientConfig(values));
   await clients.region();
   const target = await resolveTarget(values, () => clients.cloudFormation());
-  const store = new DynamoDbHistoryStore(await clients.dynamodb(), { table: tableOf(target), environment: target.environment });
+  const store = new DynamoDbHistoryStore(await clients.dynamodb(), {
+    table: tableOf(target),
+    environment: target.environment,
+    onInvalid: warnSkipped,
+  });
   return { target, store, clients };
 }
 

@@ -8,7 +8,7 @@ import { type Deployment, statusOf, taskOf } from '../src/core/deployment.js';
 import { LocalLayout } from '../src/local/layout.js';
 import type { DeploymentHistory } from '../src/ports.js';
 import { AWS_OPTIONS } from './aws-context.js';
-import { deploymentSummary, dim, lastSuccessText, logTailLines, statusText } from './format.js';
+import { deploymentSummary, dim, lastSuccessText, logTailLines, statusText, warnSkipped } from './format.js';
 import { CliUsageError } from './local-config.js';
 import { TARGET_OPTIONS } from './stack.js';
 
@@ -44,7 +44,7 @@ async function open(values: {
     environment = found[0] as string;
   }
   const layout = new LocalLayout(root, environment);
-  return { environment, layout, store: new LocalStore(layout) };
+  return { environment, layout, store: new LocalStore(layout, warnSkipped) };
 }
 
 export async function statusCommand(argv: string[]): Promise<number> {

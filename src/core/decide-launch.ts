@@ -1,7 +1,15 @@
 import { type Decision, ignore, reject } from './actions.js';
 import { describeWork, enqueue, launchNow, lockHolder } from './admission.js';
 import type { DecideContext } from './context.js';
-import { type Deployment, type DeploymentKind, deploymentIdOfTrigger, pushedBefore, type Trigger, type Work } from './deployment.js';
+import {
+  type Deployment,
+  type DeploymentKind,
+  deploymentIdOfTrigger,
+  pushedBefore,
+  type Trigger,
+  UNKNOWN_WORK,
+  type Work,
+} from './deployment.js';
 import type { DeployRequestInput, EcrImageActionInput, RunCommandInput } from './inputs.js';
 import { awaitingRetry } from './launch-retry.js';
 import { redactor } from './redact.js';
@@ -90,7 +98,6 @@ function rejectRequest(reason: string, trigger: Trigger, ctx: DecideContext): De
 }
 
 /** What a command meant to run in the service's task definition records when the service could not be read. */
-const UNKNOWN_WORK: Work = { type: 'task-definition', taskDefinitionArn: "(the service's task definition: unreadable)" };
 
 /** Launch, queue or ignore a planned deployment, under the one-migration-per-environment rule. */
 function admit(plan: Plan, state: ControllerState, ctx: DecideContext): Decision {

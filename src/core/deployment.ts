@@ -24,6 +24,9 @@ export interface Trigger {
  * What the task runs: an image on a new revision of the service's task definition (the base is known once the
  * deployment launches), or a task definition as it is.
  */
+/** The work of a deployment recorded as failed before it knew what it would run (the service could not be read). */
+export const UNKNOWN_WORK: Work = { type: 'task-definition', taskDefinitionArn: "(the service's task definition: unreadable)" };
+
 export type Work =
   | {
       type: 'image';

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import type { $ZodError } from 'zod/v4/core';
-import type { Deployment, Outcome, RolloutOutcome, Work } from './deployment.js';
+import { type Deployment, type Outcome, type RolloutOutcome, UNKNOWN_WORK, type Work } from './deployment.js';
 import type { EnvironmentState } from './state.js';
 import './zod-messages.js';
 
@@ -61,7 +61,8 @@ function upgradeV1(item: Record<string, unknown>): Record<string, unknown> {
       ? { type: 'image', image, ...(typeof baseTaskDefinitionArn === 'string' ? { baseTaskDefinitionArn } : {}) }
       : typeof taskDefinitionArn === 'string'
         ? { type: 'task-definition', taskDefinitionArn }
-        : undefined;
+        : // Release 0.1.0 recorded a command that failed before the service could be read with neither.
+          UNKNOWN_WORK;
   const common = { ...rest, schemaVersion: SCHEMA_VERSION, work };
   const when = (launchedAt ?? item.createdAt) as string;
   if (typeof status === 'string' && FINAL_V1.includes(status)) {

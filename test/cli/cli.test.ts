@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -133,6 +133,14 @@ describe('ecs-migrate local', () => {
     expect(history.stdout).toMatch(/^\d{8}-\d{6}-[0-9a-f]{8} {2}failed/);
     const status = await cli(['status', '--state-dir', join(work, 'state')], work);
     expect(status.stdout).toMatch(/running\s+nothing/);
+
+    // A stored record that does not validate is skipped by history, never silently.
+    const envDir = (await readdir(join(work, 'state'), { withFileTypes: true })).find((e) => e.isDirectory())?.name;
+    await writeFile(join(work, 'state', envDir ?? '', 'deployments', '20261125-000000-00000000.json'), '{"id":"20261125-000000-00000000"}');
+    const skipped = await cli(['history', '--state-dir', join(work, 'state')], work);
+    expect(skipped.code).toBe(0);
+    expect(skipped.stderr).toMatch(/skipped record .*20261125-000000-00000000.*, which does not validate: /);
+    expect(skipped.stdout).toMatch(/^\d{8}-\d{6}-[0-9a-f]{8} {2}failed/);
   });
 
   it('prints a JSON summary with --json and exits 0 when the rollout continued', async () => {

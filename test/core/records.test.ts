@@ -56,6 +56,26 @@ describe('the record codec', () => {
     });
   });
 
+  it('reads a version-1 failed command that failed before it knew what it would run (no image, no task definition)', () => {
+    const v1Failed = {
+      id: '20261125-100211-8c9c2fb2',
+      revision: 1,
+      environment: 'staging',
+      kind: 'command',
+      status: 'failed',
+      reason: 'the service could not be read: ServiceNotFoundException',
+      trigger: { type: 'run-command', eventId: 'e1', at: '2026-11-25T10:02:11Z' },
+      command: ['db-seed'],
+      createdAt: '2026-11-25T10:02:11Z',
+      finishedAt: '2026-11-25T10:02:11Z',
+      history: [{ at: '2026-11-25T10:02:11Z', status: 'failed', note: 'the service could not be read' }],
+    };
+    expect(decodeDeployment(v1Failed)).toMatchObject({
+      ok: true,
+      value: { status: 'ended', outcome: 'failed', kind: 'command', work: { type: 'task-definition' } },
+    });
+  });
+
   it('keeps every key of an outbox event detail', () => {
     const detail = { deploymentId: SAMPLE_DEPLOYMENT, nested: { a: [1, 'b'] }, n: null };
     const stored = encodeDeployment({ ...runningDeployment(), outbox: [{ detailType: 'Migration Started', detail }] });
