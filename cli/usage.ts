@@ -38,7 +38,7 @@ ${STACK_OPTIONS}`;
 
 export const HISTORY_USAGE = `ecs-migrate history (--stack NAME | --environment ENV --table TABLE) [--limit N] [--json]
 ecs-migrate history [--environment ENV] [--state-dir DIR] [--limit N] [--json]  (local mode)
-  The environment's deployments, newest first (default 20).
+  The environment's deployments, newest trigger first (default 20; a replay is listed at the time of the event it replays).
 ${STACK_OPTIONS}`;
 
 export const LOGS_USAGE = `ecs-migrate logs DEPLOYMENT_ID (--stack NAME | --environment ENV --table TABLE) [--follow] [--json]
