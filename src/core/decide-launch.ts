@@ -43,11 +43,13 @@ export function decideEcrImageAction(input: EcrImageActionInput, state: Controll
     if (!matchesTagPattern(input.tag, config.TAG_PATTERN))
       return ignore(`tag "${input.tag}" does not match TAG_PATTERN "${config.TAG_PATTERN}"`);
   }
+  // A push event's time is the image's push time, which orders the queue; but ECR also sends a push when a tag is
+  // added to an image it has, so an image seen before keeps the time it was first seen.
+  const pushedAt = state.env.seenImages?.find((s) => s.image === input.image)?.pushedAt ?? input.trigger.at;
   const plan: Plan = {
     trigger: input.trigger,
     kind: 'migration',
-    // A push event's time is the image's push time: it orders the queue.
-    work: { type: 'image', image: input.image, pushedAt: input.trigger.at },
+    work: { type: 'image', image: input.image, pushedAt },
     command: config.MIGRATION_COMMAND,
     deliberate: input.trigger.replayName !== undefined,
   };

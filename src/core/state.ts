@@ -1,4 +1,4 @@
-import type { Deployment, LaunchSettings, PendingEvent } from './deployment.js';
+import type { Deployment, LaunchSettings, PendingEvent, Work } from './deployment.js';
 import type { ServiceDeploymentInfo, ServiceRevisionInfo } from './service-deployment.js';
 
 /** What the controller knows of the service it gates: its task definition and where its tasks run. */
@@ -38,6 +38,23 @@ export interface EnvironmentState {
   outbox?: PendingEvent[];
   /** The last operator unlock: who, when and why. */
   lastUnlock?: { by: string; at: string; reason: string; deploymentId?: string };
+  /**
+   * The images (pinned by digest) of the last `SEEN_IMAGES_KEPT` deployments admitted, with their push time when first
+   * seen: ECR sends a push event when a tag is added to an image it has, and that event's time is the tag's, not the
+   * image's, so an old image tagged again keeps its age (it is never taken for a newer one).
+   */
+  seenImages?: { image: string; pushedAt: string }[];
+}
+
+/** How many images `EnvironmentState.seenImages` keeps. */
+export const SEEN_IMAGES_KEPT = 20;
+
+/** `env` knowing `work`'s image and push time, kept as first seen. */
+export function withSeenImage(env: EnvironmentState, work: Work): EnvironmentState {
+  if (work.type !== 'image' || work.pushedAt === undefined) return env;
+  const seen = env.seenImages ?? [];
+  if (seen.some((s) => s.image === work.image)) return env;
+  return { ...env, seenImages: [...seen, { image: work.image, pushedAt: work.pushedAt }].slice(-SEEN_IMAGES_KEPT) };
 }
 
 /** Everything `decide` may look at, loaded by the shell before each decision. */

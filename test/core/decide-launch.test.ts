@@ -36,7 +36,13 @@ describe('ECR push', () => {
     const write = only(d, 'commit');
     expect(write.env).toEqual({
       expectedVersion: 3,
-      state: { environment: 'staging', version: 4, active: { deploymentId: pushId, lockExpiresAt: '2026-11-25T10:33:00.000Z' } },
+      state: {
+        environment: 'staging',
+        version: 4,
+        active: { deploymentId: pushId, lockExpiresAt: '2026-11-25T10:33:00.000Z' },
+        // The image and its push time as first seen: a tag added to it later does not make it newer.
+        seenImages: [{ image: PUSHED_IMAGE, pushedAt: '2026-11-25T09:14:58Z' }],
+      },
     });
     expect(write.deployments).toEqual([
       {
@@ -143,6 +149,36 @@ describe('ECR push', () => {
       expect(decideOn(request(), deployed)).toMatchObject({ decision: 'ignore', reason: expect.stringMatching(/^already deployed/) });
       expect(decideOn(request(['db-migrate', '--verbose']), deployed).decision).toBe('launch');
     }
+  });
+
+  it('takes an image tagged again (ECR sends a push) as old as when it was first seen: never a rollback', () => {
+    // Image A was seen at 08:00, B pushed at 09:00 is rolled out; at 09:30 a tag matching TAG_PATTERN is added to A.
+    const A = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api@sha256:${'a'.repeat(64)}`;
+    const B = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api@sha256:${'b'.repeat(64)}`;
+    const retag = withEvent(sample('ecr-push'), {
+      top: { id: 'retag-a', time: '2026-11-25T09:30:00Z' },
+      detail: { 'image-digest': `sha256:${'a'.repeat(64)}`, 'image-tag': 'v1.4.0-lts' },
+    });
+    const state = idleState({
+      service: { ...service, image: B, taskDefinitionArn: TD(43) },
+      env: {
+        environment: 'staging',
+        version: 9,
+        lastSucceeded: { deploymentId: pushId, image: B, at: '2026-11-25T09:05:00Z', pushedAt: '2026-11-25T09:00:00Z' },
+        seenImages: [
+          { image: A, pushedAt: '2026-11-25T08:00:00Z' },
+          { image: B, pushedAt: '2026-11-25T09:00:00Z' },
+        ],
+      },
+    });
+    given(state)
+      .when(retag)
+      .then({ decision: 'ignore', reason: /was pushed before .*, which is rolled out already/ });
+    // An image never seen before is as old as its push event.
+    const { seenImages: _s, ...forgetting } = state.env;
+    given({ ...state, env: forgetting })
+      .when(retag)
+      .then({ decision: 'launch' });
   });
 
   it('does not call an image deployed when the service runs it but its migration never succeeded', () => {
