@@ -6,11 +6,20 @@ import { type EnvironmentState, emptyEnvironment } from '../../core/state.js';
 import { CommitConflictError, InvalidRecordError } from '../../errors.js';
 import type { LocalLayout } from '../../local/layout.js';
 import type { CommitRequest, DeploymentHistory } from '../../ports.js';
+import {
+  applyRecords,
+  type JournalRecord,
+  readJournal,
+  removeJournal,
+  writeJournal,
+  writtenByAnotherLiveProcess,
+} from './commit-journal.js';
 import { readJson, writeJson } from './json-file.js';
 
 /**
  * Deployments and the environment record as JSON files. Commits are checked against the versions on disk
- * and serialised within the process, which is all local mode needs (one controller process at a time).
+ * and serialised within the process, which is all local mode needs (one controller process at a time), and are
+ * all or nothing: each is written to a journal first (see commit-journal.ts).
  */
 export class LocalStore implements DeploymentHistory {
   private queue: Promise<unknown> = Promise.resolve();
@@ -21,15 +30,72 @@ export class LocalStore implements DeploymentHistory {
     private readonly onInvalid?: (problem: RecordProblem) => void,
   ) {}
 
-  async loadEnvironment(environment: string): Promise<EnvironmentState> {
-    const item = await readJson<Record<string, unknown>>(this.layout.stateFile);
+  loadEnvironment(environment: string): Promise<EnvironmentState> {
+    return this.serial('read', () => this.readEnvironment(environment));
+  }
+
+  loadDeployments(ids: string[]): Promise<Record<string, Deployment>> {
+    return this.serial('read', () => this.readDeployments(ids));
+  }
+
+  loadEnvironmentWith(environment: string, ids: string[]) {
+    return this.serial('read', async () => ({
+      env: await this.readEnvironment(environment),
+      deployments: await this.readDeployments(ids),
+    }));
+  }
+
+  clearOutbox(ref: OutboxRef): Promise<void> {
+    const [file, attribute, expected] =
+      ref.record === 'environment'
+        ? [this.layout.stateFile, 'version', ref.version]
+        : [this.layout.deploymentFile(ref.deploymentId), 'revision', ref.revision];
+    return this.serial('write', async () => {
+      const item = await readJson<Record<string, unknown>>(file);
+      if (item === undefined || item[attribute] !== expected || item.outbox === undefined) return;
+      const { outbox: _published, ...rest } = item;
+      await writeJson(file, rest);
+    });
+  }
+
+  commit(request: CommitRequest): Promise<void> {
+    return this.serial('write', () => this.commitNow(request));
+  }
+
+  /**
+   * Runs after the operations before it, once a commit journal left on disk (a commit interrupted between its
+   * files, by a crash or a failed write) is applied again: every load sees a commit whole or not at all. A read
+   * leaves alone the journal of a commit another live process is making (`status` while `ecs-migrate local` runs);
+   * a write (one controller process per environment, see EnvironmentLock) applies any journal first.
+   */
+  private serial<T>(mode: 'read' | 'write', work: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(async () => {
+      await this.recover(mode);
+      return work();
+    });
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private async recover(mode: 'read' | 'write'): Promise<void> {
+    const journal = await readJournal(this.layout);
+    if (journal === undefined || (mode === 'read' && writtenByAnotherLiveProcess(journal))) return;
+    await applyRecords(journal.records);
+    await removeJournal(this.layout);
+  }
+
+  private async readEnvironment(environment: string): Promise<EnvironmentState> {
+    return this.decodeEnvironment(environment, await readJson<Record<string, unknown>>(this.layout.stateFile));
+  }
+
+  private decodeEnvironment(environment: string, item: Record<string, unknown> | undefined): EnvironmentState {
     if (item === undefined) return emptyEnvironment(environment);
     const read = decodeEnvironment(item);
     if (!read.ok) throw new InvalidRecordError(this.layout.stateFile, read.problem);
     return read.value;
   }
 
-  async loadDeployments(ids: string[]): Promise<Record<string, Deployment>> {
+  private async readDeployments(ids: string[]): Promise<Record<string, Deployment>> {
     const found: Record<string, Deployment> = {};
     for (const id of ids) {
       const d = await this.read(id);
@@ -40,21 +106,6 @@ export class LocalStore implements DeploymentHistory {
     return found;
   }
 
-  async clearOutbox(ref: OutboxRef): Promise<void> {
-    const [file, attribute, expected] =
-      ref.record === 'environment'
-        ? [this.layout.stateFile, 'version', ref.version]
-        : [this.layout.deploymentFile(ref.deploymentId), 'revision', ref.revision];
-    const result = this.queue.then(async () => {
-      const item = await readJson<Record<string, unknown>>(file);
-      if (item === undefined || item[attribute] !== expected || item.outbox === undefined) return;
-      const { outbox: _published, ...rest } = item;
-      await writeJson(file, rest);
-    });
-    this.queue = result.catch(() => undefined);
-    return result;
-  }
-
   private async read(id: string): Promise<{ ok: true; value: Deployment } | { ok: false; problem: RecordProblem } | undefined> {
     const file = this.layout.deploymentFile(id);
     const item = await readJson<Record<string, unknown>>(file);
@@ -63,39 +114,68 @@ export class LocalStore implements DeploymentHistory {
     return read.ok ? read : { ok: false, problem: { key: file, problem: read.problem } };
   }
 
-  async loadEnvironmentWith(environment: string, ids: string[]) {
-    return { env: await this.loadEnvironment(environment), deployments: await this.loadDeployments(ids) };
-  }
-
-  commit(request: CommitRequest): Promise<void> {
-    const result = this.queue.then(() => this.commitNow(request));
-    this.queue = result.catch(() => undefined);
-    return result;
-  }
-
+  /**
+   * Checks every expected version, then writes the journal (the whole commit, flushed), then the record files, then
+   * removes the journal. A crash after the journal is written leaves a commit the next load completes; a write that
+   * fails part way is undone here (through a rollback journal, so a crash while undoing is completed the same way).
+   */
   private async commitNow(request: CommitRequest): Promise<void> {
+    const before = new Map<string, Record<string, unknown> | null>();
     if (request.env !== undefined) {
-      const current = await this.loadEnvironment(request.env.state.environment);
+      const item = await readJson<Record<string, unknown>>(this.layout.stateFile);
+      const current = this.decodeEnvironment(request.env.state.environment, item);
       if (current.version !== request.env.expectedVersion) {
         throw new CommitConflictError(
           `environment ${current.environment} is at version ${current.version}, expected ${request.env.expectedVersion}`,
         );
       }
+      before.set(this.layout.stateFile, item ?? null);
     }
     for (const { deployment, expectedRevision } of request.deployments) {
-      const current = await readJson<{ revision?: unknown }>(this.layout.deploymentFile(deployment.id));
+      const file = this.layout.deploymentFile(deployment.id);
+      const current = await readJson<Record<string, unknown>>(file);
       if ((current?.revision ?? 0) !== expectedRevision) {
         throw new CommitConflictError(
           `deployment ${deployment.id} is at revision ${String(current?.revision ?? 0)}, expected ${expectedRevision}`,
         );
       }
+      if (!before.has(file)) before.set(file, current ?? null);
     }
-    for (const { deployment } of request.deployments)
-      await writeJson(this.layout.deploymentFile(deployment.id), encodeDeployment(deployment));
-    if (request.env !== undefined) await writeJson(this.layout.stateFile, encodeEnvironment(request.env.state));
+    const records: JournalRecord[] = request.deployments.map(({ deployment }) => ({
+      file: this.layout.deploymentFile(deployment.id),
+      item: encodeDeployment(deployment),
+    }));
+    if (request.env !== undefined) records.push({ file: this.layout.stateFile, item: encodeEnvironment(request.env.state) });
+    const written: string[] = [];
+    try {
+      await writeJournal(this.layout, { kind: 'commit', records });
+      await applyRecords(records, (file) => written.push(file));
+    } catch (error) {
+      await this.undo(written, before).catch(() => undefined);
+      throw error;
+    }
+    // The commit is on disk; a journal that cannot be removed is applied again (to the same effect) by the next load.
+    await removeJournal(this.layout).catch(() => undefined);
   }
 
-  async listDeployments(_environment: string, limit: number): Promise<Deployment[]> {
+  /**
+   * Puts back what the files a failed commit wrote (or was writing) held before. If this fails too, the journal on
+   * disk (the commit's, or the rollback's once written) is applied whole by the next load.
+   */
+  private async undo(written: string[], before: Map<string, Record<string, unknown> | null>): Promise<void> {
+    const records = [...new Set(written)].map((file) => ({ file, item: before.get(file) ?? null }));
+    if (records.length > 0) {
+      await writeJournal(this.layout, { kind: 'rollback', records });
+      await applyRecords(records);
+    }
+    await removeJournal(this.layout);
+  }
+
+  listDeployments(_environment: string, limit: number): Promise<Deployment[]> {
+    return this.serial('read', () => this.list(limit));
+  }
+
+  private async list(limit: number): Promise<Deployment[]> {
     let names: string[];
     try {
       names = await readdir(this.layout.deploymentsDir);
