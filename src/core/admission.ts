@@ -3,7 +3,7 @@ import { commitActions } from './commit.js';
 import { type DecideContext, lockExpiresAt } from './context.js';
 import { type Deployment, imageOf, type OpenDeployment, pushedAtOf, pushedBefore, type Queued, type Work } from './deployment.js';
 import { haltOf, launchRequest, stopTaskOf } from './launch-request.js';
-import { type ControllerState, type EnvironmentState, withSeenImage } from './state.js';
+import { type ControllerState, type EnvironmentState, withAdmitted } from './state.js';
 import { end, startLaunch, supersede, type Transition } from './transitions.js';
 
 /** The open deployment holding the environment, while its lock has not expired. */
@@ -67,7 +67,7 @@ export function enqueue(
     before.push(...superseded.before);
     reason += `; it replaces ${waiting.id}, which is superseded`;
   }
-  const env: EnvironmentState = withSeenImage({ ...state.env, queued: queued.id }, queued.work);
+  const env: EnvironmentState = withAdmitted({ ...state.env, queued: queued.id }, queued);
   return { decision: 'queue', reason, deploymentId: queued.id, actions: [...before, ...commitActions(state, env, changes)] };
 }
 
@@ -116,9 +116,9 @@ export function launchNow(queued: Queued, deliberate: boolean, state: Controller
     state.service?.taskDefinitionArn,
     next === queued ? undefined : queued.id,
   );
-  const env: EnvironmentState = withSeenImage(
+  const env: EnvironmentState = withAdmitted(
     { ...state.env, active: { deploymentId: next.id, lockExpiresAt: lockExpiresAt(ctx) } },
-    queued.work,
+    queued,
   );
   delete env.queued;
   const changes: (Transition | Deployment)[] = [launching];

@@ -106,6 +106,17 @@ function admit(plan: Plan, state: ControllerState, ctx: DecideContext): Decision
   const id = deploymentIdOfTrigger(plan.trigger, ctx.config.ENVIRONMENT);
   const existing = state.deployments[id];
   if (existing !== undefined) return revisit(existing, state, ctx);
+  const { requestId } = plan.trigger;
+  const sent =
+    requestId !== undefined && plan.trigger.replayName === undefined
+      ? state.env.seenRequests?.find((r) => r.requestId === requestId)
+      : undefined;
+  if (sent !== undefined) {
+    return ignore(
+      `duplicate request: ${requestId} created deployment ${sent.deploymentId} already (it was put on the bus again)`,
+      sent.deploymentId,
+    );
+  }
 
   // A command with no image or task definition runs in the task definition the service runs when it launches, as it is.
   const work: Work | undefined =

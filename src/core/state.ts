@@ -1,4 +1,4 @@
-import type { Deployment, LaunchSettings, PendingEvent, Work } from './deployment.js';
+import type { Deployment, LaunchSettings, PendingEvent } from './deployment.js';
 import type { ServiceDeploymentInfo, ServiceRevisionInfo } from './service-deployment.js';
 
 /** What the controller knows of the service it gates: its task definition and where its tasks run. */
@@ -44,17 +44,30 @@ export interface EnvironmentState {
    * image's, so an old image tagged again keeps its age (it is never taken for a newer one).
    */
   seenImages?: { image: string; pushedAt: string }[];
+  /**
+   * The requests of the last `SEEN_REQUESTS_KEPT` request deployments admitted, and the deployment each created: a
+   * request put on the bus again (a PutEvents retried after its answer was lost) is a new event with a new time, so
+   * a new deployment id; this catches it as the duplicate it is.
+   */
+  seenRequests?: { requestId: string; deploymentId: string }[];
 }
 
-/** How many images `EnvironmentState.seenImages` keeps. */
+/** How many images `EnvironmentState.seenImages`, and requests `seenRequests`, keep. */
 export const SEEN_IMAGES_KEPT = 20;
+export const SEEN_REQUESTS_KEPT = 20;
 
-/** `env` knowing `work`'s image and push time, kept as first seen. */
-export function withSeenImage(env: EnvironmentState, work: Work): EnvironmentState {
-  if (work.type !== 'image' || work.pushedAt === undefined) return env;
-  const seen = env.seenImages ?? [];
-  if (seen.some((s) => s.image === work.image)) return env;
-  return { ...env, seenImages: [...seen, { image: work.image, pushedAt: work.pushedAt }].slice(-SEEN_IMAGES_KEPT) };
+/** `env` knowing a deployment it admits: its image and push time as first seen, the request that created it. */
+export function withAdmitted(env: EnvironmentState, d: Pick<Deployment, 'id' | 'work' | 'trigger'>): EnvironmentState {
+  const { work, trigger } = d;
+  let out = env;
+  if (work.type === 'image' && work.pushedAt !== undefined && !(env.seenImages ?? []).some((s) => s.image === work.image)) {
+    out = { ...out, seenImages: [...(env.seenImages ?? []), { image: work.image, pushedAt: work.pushedAt }].slice(-SEEN_IMAGES_KEPT) };
+  }
+  if (trigger.requestId !== undefined && trigger.replayName === undefined) {
+    const others = (env.seenRequests ?? []).filter((r) => r.requestId !== trigger.requestId);
+    out = { ...out, seenRequests: [...others, { requestId: trigger.requestId, deploymentId: d.id }].slice(-SEEN_REQUESTS_KEPT) };
+  }
+  return out;
 }
 
 /** Everything `decide` may look at, loaded by the shell before each decision. */

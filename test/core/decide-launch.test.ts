@@ -303,6 +303,18 @@ describe('run-command', () => {
     expect(eventTypes(d)).toEqual(['Event Rejected']);
   });
 
+  it('runs once when the same request is put on the bus again, seconds later, as a new event', () => {
+    const first = given(idleState()).when(sample('run-command')).then({ decision: 'launch' });
+    const write = only(first, 'commit');
+    expect(write.env?.state.seenRequests).toEqual([{ requestId: expect.any(String), deploymentId: first.deploymentId }]);
+    // The same request (same requestId), sent again: a new event id and time, so another deployment id.
+    const again = withEvent(sample('run-command'), { top: { id: 'resent-1', time: '2026-11-25T10:02:14Z' } });
+    const state = { ...activeState(committed(first, first.deploymentId as string)), env: { ...(write.env?.state ?? idleState().env) } };
+    given(state)
+      .when(again)
+      .then({ decision: 'ignore', deploymentId: first.deploymentId, reason: /^duplicate request: .* created deployment .* already/ });
+  });
+
   it('never takes the place of a migration waiting in the queue: the command gives way, and its requester hears it', () => {
     const holder = runningDeployment({ id: '20261125-090000-aaaaaaaa', work: { type: 'image', image: OLD_IMAGE } });
     const waiting = queuedDeployment('20261125-091000-bbbbbbbb', PUSHED_IMAGE);
