@@ -84,7 +84,13 @@ describe('task STOPPED, migration container exit 0', () => {
       state: {
         environment: 'staging',
         version: 8,
-        lastSucceeded: { deploymentId: SAMPLE_DEPLOYMENT, image: PUSHED_IMAGE, taskDefinitionArn: TD(43), command: ['db-migrate'], at: NOW },
+        lastSucceeded: {
+          deploymentId: SAMPLE_DEPLOYMENT,
+          image: PUSHED_IMAGE,
+          taskDefinitionArn: TD(43),
+          command: ['db-migrate'],
+          at: NOW,
+        },
         // The events go out with the environment record this commit writes (the outbox every invocation reads).
         outbox: [
           expect.objectContaining({ detailType: 'Migration Succeeded' }),
