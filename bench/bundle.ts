@@ -44,10 +44,13 @@ export interface BundleResult {
   composition: PackageBytes[];
 }
 
+/** The name the composition gives the project's own code. */
+export const OWN_CODE = 'ecs-migrate (src, handlers)';
+
 /** The package a bundled input belongs to: `@scope/name` or `name` under node_modules, else the project itself. */
 function packageOf(input: string): string {
   const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
-  return match?.[1] ?? 'ecs-migrate (src, handlers)';
+  return match?.[1] ?? OWN_CODE;
 }
 
 /** Bytes in the output per package, from an esbuild metafile with one output. */

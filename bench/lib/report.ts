@@ -5,7 +5,7 @@
  */
 import type { AwsCallsResult } from '../aws-calls.js';
 import type { BundleName, BundleResult, TimedBundle } from '../bundle.js';
-import { HANDLERS } from '../bundle.js';
+import { HANDLERS, OWN_CODE } from '../bundle.js';
 import { IMPORT_PARTS, type ImportPart } from './cpu-profile.js';
 import type { Machine, Summary } from './stats.js';
 
@@ -252,6 +252,15 @@ function profileNote(c: ColdInitResult, b: Section<BundleResult>, name: (typeof 
   return `In CPU profiles of ${p.runs} imports each (medians), compiling the module takes ${ms(t.compile.median)} against the floor's ${ms(floor.compile.median)}: ${signedMs(compileGap)}${perKb}; running the bundle's code takes ${ms(t.run.median)} against ${ms(floor.run.median)}: ${signedMs(t.run.median - floor.run.median)}. `;
 }
 
+/** The project's own bytes in a bundle (its source and handlers), against what the target leaves for them. */
+function ownCodeNote(b: BundleResult, name: (typeof HANDLERS)[number]): string {
+  const own = b.composition.find((p) => p.package === OWN_CODE)?.[name];
+  if (own === undefined) return '';
+  const rest = b.sizes[name].raw - own;
+  const budget = TARGETS.bundleRatio * b.sizes.floor.raw - rest;
+  return ` Without ecs-migrate's own code (${kb(own)}) it would be ${kb(rest)}, ${x(rest / b.sizes.floor.raw)} the floor, so the target leaves ${budget > 0 ? kb(budget) : 'nothing'} for that code.`;
+}
+
 /** Computed observations on the targets missed. */
 function notes(r: Results): string[] {
   const out: string[] = [];
@@ -268,7 +277,7 @@ function notes(r: Results): string[] {
         `- **Bundle \`${name}\`** is ${x(ratio)} the floor: ${kb(b.sizes[name].raw - b.sizes.floor.raw)} more, of which ${extra
           .slice(0, 5)
           .map((p) => `${p.name} ${kb(p.extra)}`)
-          .join(', ')}; ${kb(b.sizes[name].raw - TARGETS.bundleRatio * b.sizes.floor.raw)} over the target.`,
+          .join(', ')}; ${kb(b.sizes[name].raw - TARGETS.bundleRatio * b.sizes.floor.raw)} over the target.${ownCodeNote(b, name)}`,
       );
     }
   }
