@@ -6,15 +6,20 @@ import { stopTaskOf } from './launch-request.js';
 import { redactor } from './redact.js';
 import { resumeHandover } from './resume.js';
 import { handOver, settle } from './settle.js';
-import type { ControllerState, EnvironmentState } from './state.js';
+import { type ControllerState, type EnvironmentState, operatedBefore, withOperatorRequest } from './state.js';
 
 /** An operator stops a deployment: its task is stopped, it ends as `cancelled` and a migration's rollout halts. */
 export function decideCancel(input: CancelRequestInput, state: ControllerState, ctx: DecideContext): Decision {
   if (input.environment !== ctx.config.ENVIRONMENT)
     return ignore(`the request is for environment "${input.environment}", this is "${ctx.config.ENVIRONMENT}"`);
-  // A request that names no deployment cancels the one holding the environment; once only, however often delivered.
-  const cancelledBefore = state.env.lastCancel?.requestId === input.requestId ? state.env.lastCancel.deploymentId : undefined;
-  const id = input.deploymentId ?? cancelledBefore ?? state.env.active?.deploymentId;
+  // A request acts once, however often delivered: a retried delivery whose first one ended a deployment and handed the
+  // environment over, then died, resumes that launch; otherwise it is done.
+  const before = operatedBefore(state.env, input.requestId);
+  if (before !== undefined) {
+    return resumeHandover(state, ctx, before) ?? ignore(`cancel ${input.requestId} ended deployment ${before} already`, before);
+  }
+  // A request that names no deployment cancels the one holding the environment.
+  const id = input.deploymentId ?? state.env.active?.deploymentId;
   if (id === undefined) return refuse(`nothing to cancel: no deployment holds environment ${ctx.config.ENVIRONMENT}`, input, ctx);
   const d = state.deployments[id];
   if (d === undefined) return refuse(`no deployment ${id} in environment ${ctx.config.ENVIRONMENT}`, input, ctx);
@@ -30,7 +35,13 @@ export function decideCancel(input: CancelRequestInput, state: ControllerState, 
       ctx,
       d,
       { outcome: 'cancelled', reason, cancelledBy: input.requestedBy },
-      { before: stopTaskOf(d, ctx, reason), env: { lastCancel: { requestId: input.requestId, deploymentId: id, at: ctx.now } } },
+      {
+        before: stopTaskOf(d, ctx, reason),
+        env: {
+          lastCancel: { requestId: input.requestId, deploymentId: id, at: ctx.now },
+          operatorRequests: withOperatorRequest(state.env, input.requestId, id),
+        },
+      },
     ),
   };
 }
@@ -42,9 +53,20 @@ export function decideCancel(input: CancelRequestInput, state: ControllerState, 
 export function decideUnlock(input: UnlockRequestInput, state: ControllerState, ctx: DecideContext): Decision {
   if (input.environment !== ctx.config.ENVIRONMENT)
     return ignore(`the request is for environment "${input.environment}", this is "${ctx.config.ENVIRONMENT}"`);
+  const before = operatedBefore(state.env, input.requestId);
+  if (before !== undefined) {
+    return resumeHandover(state, ctx, before) ?? ignore(`unlock ${input.requestId} released deployment ${before} already`, before);
+  }
   const active = state.env.active;
   if (active === undefined) return refuse(`environment ${ctx.config.ENVIRONMENT} is not locked`, input, ctx);
-  const lastUnlock = { by: input.requestedBy, at: ctx.now, reason: input.reason, deploymentId: active.deploymentId };
+  const lastUnlock = {
+    by: input.requestedBy,
+    at: ctx.now,
+    reason: input.reason,
+    deploymentId: active.deploymentId,
+    requestId: input.requestId,
+  };
+  const operatorRequests = withOperatorRequest(state.env, input.requestId, active.deploymentId);
   const reason = `environment ${ctx.config.ENVIRONMENT} unlocked by ${input.requestedBy}: ${input.reason}`;
   const announce = { detailType: 'Environment Unlocked', detail: { environment: ctx.config.ENVIRONMENT, ...lastUnlock } };
   const d = state.deployments[active.deploymentId];
@@ -54,12 +76,17 @@ export function decideUnlock(input: UnlockRequestInput, state: ControllerState, 
       decision: 'record',
       reason,
       deploymentId: d.id,
-      actions: settle(state, ctx, d, ending, { before: stopTaskOf(d, ctx, reason), prior: [announce], env: { lastUnlock } }),
+      actions: settle(state, ctx, d, ending, {
+        before: stopTaskOf(d, ctx, reason),
+        prior: [announce],
+        env: { lastUnlock, operatorRequests },
+      }),
     };
   }
-  const env: EnvironmentState = { ...state.env, lastUnlock };
+  const env: EnvironmentState = { ...state.env, lastUnlock, operatorRequests };
   delete env.active;
-  const next = handOver(state, env, ctx, undefined);
+  // Handed over by the released deployment's id, so a retried delivery finds and resumes this launch.
+  const next = handOver(state, env, ctx, active.deploymentId);
   return {
     decision: 'record',
     reason,

@@ -37,7 +37,13 @@ export interface EnvironmentState {
   /** Events a commit of this record implies and that are not yet known to be published (see `OutboxRef`). */
   outbox?: PendingEvent[];
   /** The last operator unlock: who, when and why. */
-  lastUnlock?: { by: string; at: string; reason: string; deploymentId?: string };
+  lastUnlock?: { by: string; at: string; reason: string; deploymentId?: string; requestId?: string };
+  /**
+   * The last `SEEN_REQUESTS_KEPT` operator requests (cancel, unlock) that ended or released a deployment: a retried
+   * delivery of one finds what it did here and resumes the launch it handed the environment to, instead of acting on
+   * whichever deployment holds the environment by then (`lastCancel` alone remembered only the last cancel).
+   */
+  operatorRequests?: { requestId: string; deploymentId: string }[];
   /**
    * The images (pinned by digest) of the last `SEEN_IMAGES_KEPT` deployments admitted, with their push time when first
    * seen: ECR sends a push event when a tag is added to an image it has, and that event's time is the tag's, not the
@@ -55,6 +61,18 @@ export interface EnvironmentState {
 /** How many images `EnvironmentState.seenImages`, and requests `seenRequests`, keep. */
 export const SEEN_IMAGES_KEPT = 20;
 export const SEEN_REQUESTS_KEPT = 20;
+
+/** The deployment an earlier delivery of operator request `requestId` ended or released, if it did. */
+export function operatedBefore(env: EnvironmentState, requestId: string): string | undefined {
+  const found = env.operatorRequests?.find((r) => r.requestId === requestId)?.deploymentId;
+  return found ?? (env.lastCancel?.requestId === requestId ? env.lastCancel.deploymentId : undefined);
+}
+
+/** The `operatorRequests` of `env` with `requestId` having ended or released `deploymentId`. */
+export function withOperatorRequest(env: EnvironmentState, requestId: string, deploymentId: string): EnvironmentState['operatorRequests'] {
+  const others = (env.operatorRequests ?? []).filter((r) => r.requestId !== requestId);
+  return [...others, { requestId, deploymentId }].slice(-SEEN_REQUESTS_KEPT);
+}
 
 /** `env` knowing a deployment it admits: its image and push time as first seen, the request that created it. */
 export function withAdmitted(env: EnvironmentState, d: Pick<Deployment, 'id' | 'work' | 'trigger'>): EnvironmentState {

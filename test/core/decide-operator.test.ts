@@ -144,3 +144,60 @@ describe('operator requests are bounded like deploy requests', () => {
     },
   );
 });
+
+describe('an operator request acts once, however often delivered', () => {
+  const A = '20261125-090000-aaaaaaaa';
+  const B = '20261125-091000-bbbbbbbb';
+  const C = '20261125-091200-cccccccc';
+  /** A ended by operator request op-1 (its first delivery), B launching: op-1 handed it the environment, then died. */
+  const handedOver = (operatorRequests: { requestId: string; deploymentId: string }[]) => {
+    const ended = endedDeployment('failed', { id: A });
+    const next = launchingDeployment({ id: B, handedOverBy: A });
+    return {
+      ...activeState(next),
+      env: { ...activeState(next).env, operatorRequests },
+      deployments: { [A]: ended, [B]: next },
+    };
+  };
+
+  it('a retried unlock resumes the launch its first delivery handed over, instead of failing that deployment too', () => {
+    const d = given(handedOver([{ requestId: 'op-1', deploymentId: A }]))
+      .when(request('unlock-request', { requestId: 'op-1', reason: 'task lost' }))
+      .then({ decision: 'launch', deploymentId: B, actions: ['launchTask'] });
+    expect(only(d, 'launchTask').request.clientToken).toBe(`ecs-migrate-${B}`);
+  });
+
+  it('a retried unlock of a deployment whose record was lost resumes the launch it handed over too', () => {
+    const queued = queuedDeployment(B, 'repo@sha256:next');
+    const lost = { ...queueState(runningDeployment({ id: A }), queued) };
+    const first = given({ ...lost, deployments: { [B]: queued } })
+      .when(request('unlock-request', { requestId: 'op-1', reason: 'record deleted' }))
+      .then({ decision: 'record', actions: ['commit', 'putEvent', 'launchTask'] });
+    const launching = committed(first, B);
+    expect(launching).toMatchObject({ status: 'launching', handedOverBy: A });
+    const env = only(first, 'commit').env?.state ?? lost.env;
+    given({ ...lost, env, deployments: { [B]: launching } })
+      .when(request('unlock-request', { requestId: 'op-1', reason: 'record deleted' }))
+      .then({ decision: 'launch', deploymentId: B });
+  });
+
+  it('a retried cancel that named no deployment does nothing once a second cancel moved the environment on', () => {
+    // op-1 ended A and handed over to B, then died; op-2 ended B and handed over to C; op-1 is delivered again.
+    const state = handedOver([
+      { requestId: 'op-1', deploymentId: A },
+      { requestId: 'op-2', deploymentId: B },
+    ]);
+    const moved = {
+      ...state,
+      env: { ...state.env, active: { deploymentId: C, lockExpiresAt: '2026-11-25T10:30:00.000Z' } },
+      deployments: {
+        ...state.deployments,
+        [B]: endedDeployment('cancelled', { id: B }),
+        [C]: launchingDeployment({ id: C, handedOverBy: B }),
+      },
+    };
+    given(moved)
+      .when(request('cancel-request', { requestId: 'op-1' }))
+      .then({ decision: 'ignore', reason: /cancel op-1 ended deployment 20261125-090000-aaaaaaaa already/ });
+  });
+});
