@@ -21,8 +21,9 @@ const BUILT_IN: readonly Rule[] = [
   { pattern: /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)([^\s@]+)@/gi, replace: `$1${REDACTED}@` },
   // AWS access key ids (long-term AKIA…, temporary ASIA…, and the other documented prefixes).
   { pattern: /\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA|ASCA)[A-Z0-9]{16}\b/g, replace: REDACTED },
-  // Authorization headers.
-  { pattern: /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g, replace: `$1 ${REDACTED}` },
+  // Authorization headers; the scheme in any case for Bearer (RFC 7235), Basic only as written in headers (the word
+  // "basic" is common in logs).
+  { pattern: /\b([Bb][Ee][Aa][Rr][Ee][Rr]|Basic|BASIC)\s+[A-Za-z0-9._~+/=-]{8,}/g, replace: `$1 ${REDACTED}` },
   // key=value, key: value, "key": "value" with a secret-looking key.
   {
     pattern: new RegExp(String.raw`(["']?${SECRET_KEY}["']?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s,;&"'}\]]+)`, 'gi'),

@@ -17,6 +17,9 @@ describe('redact', () => {
     ['a single-quoted value', "api_key='k-123'", `api_key='${REDACTED}'`],
     ['a bearer token', 'Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.x.y', `Authorization: ${REDACTED} ${REDACTED}`],
     ['a bearer token without the header name', 'curl -H "Bearer eyJhbGciOiJIUzI1NiJ9"', `curl -H "Bearer ${REDACTED}"`],
+    // RFC 7235: the scheme is case-insensitive.
+    ['a bearer token, the scheme in capitals', 'curl -H "BEARER eyJhbGciOiJIUzI1NiJ9"', `curl -H "BEARER ${REDACTED}"`],
+    ['a bearer token, the scheme in lower case', 'auth header: bearer eyJhbGciOiJIUzI1NiJ9', `auth header: bearer ${REDACTED}`],
   ])('hides %s', (_what, text, expected) => {
     expect(redact(text)).toBe(expected);
   });
