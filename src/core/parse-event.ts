@@ -17,12 +17,16 @@ import {
   UNLOCK_REQUEST,
 } from './events.js';
 import type { Input, InvalidInput } from './inputs.js';
+import { lazy } from './lazy.js';
+import { type Redactor, redact } from './redact.js';
 
 export interface ParseOptions {
   /** The `source` of custom deploy-request / run-command events (EVENT_SOURCE). */
   requestSource: string;
   /** REGISTRY: an ECR push names an image of this registry (never one built from the event's account and region). */
   registry: string;
+  /** The configured redactor (REDACT_PATTERNS); the built-in rules without it. Applied to what is echoed, before it is cut. */
+  redact?: Redactor;
 }
 
 /** A validated EventBridge envelope; its `detail` is not read yet. */
@@ -43,11 +47,21 @@ export function parseEvent(untrusted: unknown, options: ParseOptions, read: Read
   // Lone surrogates become U+FFFD before anything is read, so whatever is echoed, stored or emitted is well-formed.
   const raw = wellFormed(untrusted);
   const env = envelope.safeParse(raw);
-  if (!env.success) return invalid(`not an EventBridge event: ${describe(env.error)}`, raw);
+  if (!env.success) return invalid(`not an EventBridge event: ${describe(env.error)}`, raw, echoOf(options.redact ?? redact));
   const e = env.data;
-  const ids = { eventId: clip(e.id), source: clip(e.source), detailType: clip(e['detail-type']) };
-  return read(e, ids, options) ?? unsupported(e, ids, options);
+  const echo = echoOf(options.redact ?? redact);
+  const ids: EventIds = lazy(() => ({ eventId: echo(e.id), source: echo(e.source), detailType: echo(e['detail-type']) }));
+  return read(e, ids, options) ?? unsupported(ids, options);
 }
+
+/**
+ * How a value of the event is echoed: redacted, then cut to `LIMITS.echoChars` (a cut can split a secret from its key,
+ * which the redactor then no longer sees). Cut to a window first, so the redactor's patterns never scan a huge value.
+ */
+function echoOf(redact: Redactor): (s: string) => string {
+  return (s) => clip(redact(s.slice(0, ECHO_WINDOW)));
+}
+const ECHO_WINDOW = LIMITS.echoChars * 4;
 
 /** The `replay-name` of an EventBridge archive replay, as the trigger keeps it. */
 export function replayOf(e: Envelope): { replayName?: string } {
@@ -55,11 +69,11 @@ export function replayOf(e: Envelope): { replayName?: string } {
 }
 
 /** An event neither function takes: the reason lists every event the controller reads. */
-function unsupported(e: Envelope, ids: EventIds, options: ParseOptions): InvalidInput {
+function unsupported(ids: EventIds, options: ParseOptions): InvalidInput {
   return {
     kind: 'invalid',
     ...ids,
-    reason: `unsupported event: source ${quote(e.source)} with detail-type ${quote(e['detail-type'])} (expected ${ECR_SOURCE}/${ECR_DETAIL_TYPE}, ${ECS_SOURCE}/${ECS_TASK_DETAIL_TYPE}|${ECS_HOOK_DETAIL_TYPE}|${ECS_DEPLOYMENT_DETAIL_TYPE}, ${TIMEOUT_SOURCE}/${TIMEOUT_DETAIL_TYPE}, or ${options.requestSource}/${DEPLOY_REQUEST}|${RUN_COMMAND}|${CANCEL_REQUEST}|${UNLOCK_REQUEST})`,
+    reason: `unsupported event: source "${ids.source}" with detail-type "${ids.detailType}" (expected ${ECR_SOURCE}/${ECR_DETAIL_TYPE}, ${ECS_SOURCE}/${ECS_TASK_DETAIL_TYPE}|${ECS_HOOK_DETAIL_TYPE}|${ECS_DEPLOYMENT_DETAIL_TYPE}, ${TIMEOUT_SOURCE}/${TIMEOUT_DETAIL_TYPE}, or ${options.requestSource}/${DEPLOY_REQUEST}|${RUN_COMMAND}|${CANCEL_REQUEST}|${UNLOCK_REQUEST})`,
   };
 }
 
@@ -71,8 +85,8 @@ export function invalidDetail(error: $ZodError, ids: EventIds): InvalidInput {
   };
 }
 
-function invalid(reason: string, raw: unknown): InvalidInput {
-  const id = typeof raw === 'object' && raw !== null && 'id' in raw && typeof raw.id === 'string' ? { eventId: clip(raw.id) } : {};
+function invalid(reason: string, raw: unknown, echo: (s: string) => string): InvalidInput {
+  const id = typeof raw === 'object' && raw !== null && 'id' in raw && typeof raw.id === 'string' ? { eventId: echo(raw.id) } : {};
   return { kind: 'invalid', reason: clip(reason, LIMITS.reasonChars), ...id };
 }
 

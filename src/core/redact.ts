@@ -26,7 +26,8 @@ const BUILT_IN: readonly Rule[] = [
   { pattern: /\b([Bb][Ee][Aa][Rr][Ee][Rr]|Basic|BASIC)\s+[A-Za-z0-9._~+/=-]{8,}/g, replace: `$1 ${REDACTED}` },
   // key=value, key: value, "key": "value" with a secret-looking key.
   {
-    pattern: new RegExp(String.raw`(["']?${SECRET_KEY}["']?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s,;&"'}\]]+)`, 'gi'),
+    // Not a value redacted already: redacting twice (an echo, then its event) changes nothing.
+    pattern: new RegExp(String.raw`(["']?${SECRET_KEY}["']?\s*[:=]\s*)(?!\[REDACTED\])("[^"]*"|'[^']*'|[^\s,;&"'}\]]+)`, 'gi'),
     replace: (_m, key: string, value: string) =>
       `${key}${value.startsWith('"') ? `"${REDACTED}"` : value.startsWith("'") ? `'${REDACTED}'` : REDACTED}`,
   },

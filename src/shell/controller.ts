@@ -4,7 +4,7 @@ import { decide } from '../core/decide.js';
 import type { Input } from '../core/inputs.js';
 import { loadPlan } from '../core/load-plan.js';
 import { parseInput } from '../core/parse.js';
-import { redactor } from '../core/redact.js';
+import { type Redactor, redactor } from '../core/redact.js';
 import { type Judgement, misrouted, type Role, type RoleCore } from '../core/route.js';
 import { type ControllerState, emptyEnvironment } from '../core/state.js';
 import { InvalidRecordError } from '../errors.js';
@@ -51,11 +51,12 @@ export interface LambdaFunction {
 }
 
 /** A controller's dependencies with the parser and decider it runs, and how it completes an input from AWS. */
-type Wired = ControllerDeps & { core: Judgement; enrich: Enrich };
+/** The configured redactor (REDACT_PATTERNS), built once per controller. */
+type Wired = ControllerDeps & { core: Judgement; enrich: Enrich; redact: Redactor };
 
 /** A controller that takes every input (local mode, tests): the full `parseInput` and `decide`. */
 export function createController(deps: ControllerDeps): Controller {
-  return wire({ ...deps, core: { parse: parseInput, decide }, enrich });
+  return wire({ ...deps, core: { parse: parseInput, decide }, enrich, redact: redactor(deps.config.REDACT_PATTERNS) });
 }
 
 /**
@@ -64,7 +65,7 @@ export function createController(deps: ControllerDeps): Controller {
  * would name the full `decide` and `parseInput` and keep every schema and decider in both bundles.
  */
 export function createRoleController(deps: Omit<ControllerDeps, 'role'>, fn: LambdaFunction): Controller {
-  return wire({ ...deps, role: fn.core.role, core: fn.core, enrich: fn.enrich });
+  return wire({ ...deps, role: fn.core.role, core: fn.core, enrich: fn.enrich, redact: redactor(deps.config.REDACT_PATTERNS) });
 }
 
 function wire(deps: Wired): Controller {
@@ -92,7 +93,8 @@ function wire(deps: Wired): Controller {
     }
     return steps;
   };
-  return { run, handle: (raw) => run(deps.core.parse(raw, { requestSource: deps.config.EVENT_SOURCE, registry: deps.config.REGISTRY })) };
+  const options = { requestSource: deps.config.EVENT_SOURCE, registry: deps.config.REGISTRY, redact: deps.redact };
+  return { run, handle: (raw) => run(deps.core.parse(raw, options)) };
 }
 
 /** One decision: load (unless the state is known), decide, log one line, execute. */
@@ -126,16 +128,18 @@ async function carryOut(
   input: Input,
   decision: Decision,
   state: ControllerState,
-  deps: ControllerDeps,
+  deps: Wired,
   reported: Set<string>,
 ): Promise<Executed & { decision: Decision }> {
-  deps.log.info(`decision: ${decision.decision}`, {
-    deploymentId: decision.deploymentId,
+  // The reason may echo input (an ignored request's fields): redacted before it is logged or returned.
+  const told: Decision = { ...decision, reason: deps.redact(decision.reason) };
+  deps.log.info(`decision: ${told.decision}`, {
+    deploymentId: told.deploymentId,
     input: input.kind,
-    decision: decision.decision,
-    reason: decision.reason,
-    actions: decision.actions.map((a) => a.type),
+    decision: told.decision,
+    reason: told.reason,
+    actions: told.actions.map((a) => a.type),
   });
-  deps.onDecision?.(input, decision);
-  return { decision, ...(await execute(decision.actions, state, deps.ports, deps.log, reported)) };
+  deps.onDecision?.(input, told);
+  return { decision: told, ...(await execute(told.actions, state, deps.ports, deps.log, reported)) };
 }

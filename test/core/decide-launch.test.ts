@@ -378,6 +378,16 @@ describe('invalid input', () => {
       expect(JSON.stringify(d)).not.toContain('hunter2');
       expect(only(d, 'putEvent').detail).toMatchObject({ eventId: 'password=[REDACTED] ' });
     }
+    // Redacted before it is cut to 200 characters: a cut through the password would hide it from the redactor.
+    const long = `${'x'.repeat(165)}postgres://app:Sup3rS3cretPassw0rd!@db.internal/app`;
+    for (const event of [
+      { ...invalid, id: long },
+      { ...invalid, source: long },
+    ]) {
+      const d = decideOn(event, idleState());
+      expect(d.decision).toBe('reject');
+      expect(JSON.stringify(d)).not.toContain('Sup3rS3cret');
+    }
     // REDACT_PATTERNS apply too.
     const custom = decideOn({ ...invalid, id: 'ticket internal-4711' }, idleState(), ctx({ REDACT_PATTERNS: 'internal-[0-9]+' }));
     expect(only(custom, 'putEvent').detail).toMatchObject({ eventId: 'ticket [REDACTED]' });

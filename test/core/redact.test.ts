@@ -22,6 +22,8 @@ describe('redact', () => {
     ['a bearer token, the scheme in lower case', 'auth header: bearer eyJhbGciOiJIUzI1NiJ9', `auth header: bearer ${REDACTED}`],
   ])('hides %s', (_what, text, expected) => {
     expect(redact(text)).toBe(expected);
+    // Redacting again changes nothing (a rejection's echo is redacted, then the event that carries it).
+    expect(redact(expected)).toBe(expected);
   });
 
   it.each([

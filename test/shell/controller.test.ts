@@ -60,6 +60,16 @@ function harness(launch: (r: LaunchRequest) => Promise<LaunchOutcome> = launchOk
 const handleEvent = (raw: unknown, deps: ControllerDeps) => createController(deps).handle(raw);
 
 describe('the controller', () => {
+  it("logs and returns a decision's reason redacted: an ignored request's fields are echoed in it", async () => {
+    const h = harness();
+    const lines: unknown[] = [];
+    const log = { ...silentLog, info: (_message: string, fields?: unknown) => void lines.push(fields) };
+    const other = withEvent(sample('deploy-request'), { detail: { environment: 'prod password=hunter2' } });
+    const steps = await handleEvent(other, { ...h.deps, log });
+    expect(steps[0]?.decision).toMatchObject({ decision: 'ignore', reason: expect.stringContaining('password=[REDACTED]') });
+    expect(JSON.stringify([steps, lines])).not.toContain('hunter2');
+  });
+
   it('follows a launch through RunTask to the recorded task, its timeout and the start event', async () => {
     const h = harness();
     const steps = await handleEvent(sample('ecr-push'), h.deps);
