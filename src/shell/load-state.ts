@@ -5,7 +5,7 @@ import type { PendingEvent } from '../core/deployment.js';
 import { published } from '../core/evolve.js';
 import type { Input } from '../core/inputs.js';
 import { containersToDescribe, type LoadPlan, logTailToRead } from '../core/load-plan.js';
-import { redactor } from '../core/redact.js';
+import { type Redactor, redactor } from '../core/redact.js';
 import type { ControllerState } from '../core/state.js';
 import { isServiceProblem } from '../errors.js';
 import type { Ports } from '../ports.js';
@@ -75,18 +75,34 @@ export const enrich: Enrich = async (input, state, ports, config, log) =>
 export const enrichLaunchInput: Enrich = async (input, _state, ports, config) =>
   input.kind === 'deploy-request' || input.kind === 'run-command' ? resolveRequestImage(input, ports.registry, config) : input;
 
-/** The watcher's inputs: the migration container's exit code from DescribeTasks, and the log tail of a failure. */
+/**
+ * The watcher's inputs: the migration container's exit code from DescribeTasks, and the log tail of a failure. ECS's
+ * free text (a task's stopped reason, its containers' reasons, a rollout's reason) can echo a command line or a
+ * connection string: redacted here like the tail, before it reaches the decision, the record or an event.
+ */
 export const enrichWatchInput: Enrich = async (input, state, ports, config, log) => {
-  let enriched = input;
+  const redact = redactor(config.REDACT_PATTERNS);
+  let enriched = redactEcsText(input, redact);
   const describe = containersToDescribe(input, state, config);
   if (describe !== undefined && enriched.kind === 'task-state') {
     const described = await ports.ecs.describeContainers(describe.cluster, describe.taskArn);
-    if (described !== undefined) enriched = { ...enriched, containers: described };
+    if (described !== undefined) enriched = redactEcsText({ ...enriched, containers: described }, redact);
   }
   const ref = logTailToRead(enriched, state, config);
   if (ref === undefined || (enriched.kind !== 'task-state' && enriched.kind !== 'timeout-check')) return enriched;
   return { ...enriched, logTail: await tail(ports, { ...ref, container: config.CONTAINER }, log, config) };
 };
+
+/** The input with ECS's free text redacted: a task's stopped reason and its containers' reasons, a rollout's reason. */
+function redactEcsText(input: Input, redact: Redactor): Input {
+  if (input.kind === 'deployment-state') return input.reason !== undefined ? { ...input, reason: redact(input.reason) } : input;
+  if (input.kind !== 'task-state') return input;
+  return {
+    ...input,
+    ...(input.stoppedReason !== undefined ? { stoppedReason: redact(input.stoppedReason) } : {}),
+    containers: input.containers.map((c) => (c.reason !== undefined ? { ...c, reason: redact(c.reason) } : c)),
+  };
+}
 
 /**
  * A missing or unreadable log must not block the decision: say so in the tail instead. The tail is redacted

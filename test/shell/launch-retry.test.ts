@@ -8,6 +8,7 @@ import { AwsEcs } from '../../src/adapters/aws/ecs.js';
 import { timeoutCheckEvent } from '../../src/adapters/aws/scheduler.js';
 import { LocalStore } from '../../src/adapters/local/store.js';
 import type { LaunchRequest } from '../../src/core/actions.js';
+import { redact } from '../../src/core/redact.js';
 import { TransientAwsError } from '../../src/errors.js';
 import { LocalLayout } from '../../src/local/layout.js';
 import type { Ecs, LaunchOutcome, OutgoingEvent, Ports, ScheduledCheck } from '../../src/ports.js';
@@ -93,7 +94,9 @@ describe('launch retries through the controller', () => {
     const retry = h.schedules.at(-1);
     expect(retry).toEqual({ deploymentId: id, at: '2026-11-25T09:17:00.000Z', check: { attempt: 2, purpose: 'retry' } });
     expect(h.events.map((e) => e.detailType)).toEqual(['Migration Started', 'Launch Retry Scheduled']);
-    expect(h.events[1]?.detail).toMatchObject({ failedAttempt: 1, attempt: 2, stoppedReason: RESOURCE_INIT });
+    // ECS's text is redacted before it is stored or emitted ("auth: <value>" looks like a secret); the retry is decided
+    // on what the failure is (ResourceInitializationError), which redaction leaves.
+    expect(h.events[1]?.detail).toMatchObject({ failedAttempt: 1, attempt: 2, stoppedReason: redact(RESOURCE_INIT) });
 
     // The scheduled check comes (as EventBridge Scheduler delivers it): attempt 2 launches with its own token.
     h.clock.now = new Date('2026-11-25T09:18:00Z');

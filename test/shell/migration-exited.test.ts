@@ -156,3 +156,22 @@ describe('the watcher, when the migration container exited and the task runs on'
     expect(await h.stored()).toMatchObject({ status: 'running', taskVersion: 4 });
   });
 });
+
+describe("the watcher redacts ECS's free text before it decides", () => {
+  it('a password in the migration container reason or the stopped reason reaches neither the events nor the record', async () => {
+    const h = await harness();
+    const exec =
+      'CannotStartContainerError: exec: "db-migrate --url postgres://app:Sup3rS3cretPassw0rd!@db.internal/app": permission denied';
+    const failed = withEvent(sample('task-stopped-exit-1'), {
+      detail: { stoppedReason: `Essential container exited: token=Sup3rS3cretT0ken` },
+    });
+    const raw = failed.detail as { containers: Record<string, unknown>[] };
+    const event = withEvent(failed, { detail: { containers: raw.containers.map((c) => (c.name === 'app' ? { ...c, reason: exec } : c)) } });
+
+    const steps = await h.watch.handle(event);
+
+    expect(steps[0]?.decision.decision).toBe('halt');
+    expect(JSON.stringify([h.events, await h.stored(), steps])).not.toMatch(/Sup3rS3cret/);
+    expect(JSON.stringify(await h.stored())).toContain('postgres://app:[REDACTED]@db.internal/app');
+  });
+});
