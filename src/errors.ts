@@ -97,3 +97,20 @@ export function isServiceProblem(error: unknown): error is EcsMigrateError {
 export class ImageNotFoundError extends EcsMigrateError {
   override name = 'ImageNotFoundError';
 }
+
+/**
+ * Names the deployment whose decision an error interrupted, so the lines that report it (a conflicting write, a
+ * failed invocation) carry its id as every line about a deployment does. The first name given is kept.
+ */
+export function aboutDeployment(error: unknown, deploymentId: string | undefined): unknown {
+  if (error instanceof Error && deploymentId !== undefined && deploymentOf(error) === undefined) {
+    Object.defineProperty(error, 'deploymentId', { value: deploymentId, enumerable: false, configurable: true });
+  }
+  return error;
+}
+
+/** The deployment `aboutDeployment` named on an error, if any. */
+export function deploymentOf(error: unknown): string | undefined {
+  const id = error instanceof Error ? (error as Error & { deploymentId?: unknown }).deploymentId : undefined;
+  return typeof id === 'string' ? id : undefined;
+}

@@ -1,4 +1,4 @@
-import { CommitConflictError, TooManyConflictsError } from '../errors.js';
+import { CommitConflictError, deploymentOf, TooManyConflictsError } from '../errors.js';
 import type { Log } from './logger.js';
 
 /** Attempts per input when conditional writes keep losing races (each attempt reloads the state). */
@@ -34,7 +34,14 @@ export async function retryOnConflict<T>(
         throw new TooManyConflictsError(`gave up after ${n} conflicting writes for ${what}; the event will be retried`, { cause: error });
       }
       const delayMs = conflictBackoffMs(n);
-      log.warn('conflicting write: reloading and deciding again', { input: what, attempt: n, delayMs, error: error.message });
+      const deploymentId = deploymentOf(error);
+      log.warn('conflicting write: reloading and deciding again', {
+        ...(deploymentId !== undefined ? { deploymentId } : {}),
+        input: what,
+        attempt: n,
+        delayMs,
+        error: error.message,
+      });
       await sleep(delayMs);
     }
   }

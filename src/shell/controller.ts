@@ -7,7 +7,7 @@ import { parseInput } from '../core/parse.js';
 import { type Redactor, redactor } from '../core/redact.js';
 import { type Judgement, misrouted, type Role, type RoleCore } from '../core/route.js';
 import { type ControllerState, emptyEnvironment } from '../core/state.js';
-import { InvalidRecordError } from '../errors.js';
+import { aboutDeployment, InvalidRecordError } from '../errors.js';
 import type { Ports } from '../ports.js';
 import { retryOnConflict } from './conflict-retry.js';
 import { type Executed, execute } from './execute.js';
@@ -141,5 +141,9 @@ async function carryOut(
     actions: told.actions.map((a) => a.type),
   });
   deps.onDecision?.(input, told);
-  return { decision: told, ...(await execute(told.actions, state, deps.ports, deps.log, reported)) };
+  try {
+    return { decision: told, ...(await execute(told.actions, state, deps.ports, deps.log, reported)) };
+  } catch (error) {
+    throw aboutDeployment(error, told.deploymentId);
+  }
 }

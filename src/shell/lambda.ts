@@ -9,6 +9,7 @@ import { serviceDeploymentReads } from '../adapters/aws/ecs-deployments.js';
 import { type AwsClients, createAwsPorts } from '../adapters/aws/index.js';
 import { ecrRegistry } from '../adapters/aws/registry.js';
 import type { AwsConfig, Config } from '../core/config.js';
+import { deploymentOf } from '../errors.js';
 import type { Logs, Ports, Registry } from '../ports.js';
 import { type EnvSource, lambdaConfigFromEnv, processEnv } from './config.js';
 import { type Controller, createRoleController, type LambdaFunction } from './controller.js';
@@ -126,7 +127,11 @@ export function invoke(runtime: LambdaRuntime, controller: Controller): LambdaHa
         })),
       };
     } catch (error) {
-      logger.error('invocation failed: the event will be retried', error instanceof Error ? error : String(error));
+      const deploymentId = deploymentOf(error);
+      logger.error('invocation failed: the event will be retried', {
+        ...(deploymentId !== undefined ? { deploymentId } : {}),
+        error: error instanceof Error ? error : String(error),
+      });
       throw error;
     }
   };

@@ -2,6 +2,7 @@ import { lastLines } from '../adapters/last-lines.js';
 import type { OutboxRef } from '../core/actions.js';
 import type { Config } from '../core/config.js';
 import type { PendingEvent } from '../core/deployment.js';
+import { deploymentIdFromStartedBy } from '../core/deployment.js';
 import { published } from '../core/evolve.js';
 import type { Input } from '../core/inputs.js';
 import { containersToDescribe, type LoadPlan, logTailToRead } from '../core/load-plan.js';
@@ -90,7 +91,8 @@ export const enrichWatchInput: Enrich = async (input, state, ports, config, log)
   }
   const ref = logTailToRead(enriched, state, config);
   if (ref === undefined || (enriched.kind !== 'task-state' && enriched.kind !== 'timeout-check')) return enriched;
-  return { ...enriched, logTail: await tail(ports, { ...ref, container: config.CONTAINER }, log, config) };
+  const deploymentId = enriched.kind === 'timeout-check' ? enriched.deploymentId : deploymentIdFromStartedBy(enriched.startedBy);
+  return { ...enriched, logTail: await tail(ports, { ...ref, container: config.CONTAINER }, log, config, deploymentId) };
 };
 
 /** The input with ECS's free text redacted: a task's stopped reason and its containers' reasons, a rollout's reason. */
@@ -108,7 +110,13 @@ function redactEcsText(input: Input, redact: Redactor): Input {
  * A missing or unreadable log must not block the decision: say so in the tail instead. The tail is redacted
  * here, before it reaches the decision, so no secret a migration printed is stored or emitted (redact.ts).
  */
-async function tail(ports: Ports, ref: Parameters<Ports['logs']['tail']>[0], log: Log, config: Config): Promise<string[]> {
+async function tail(
+  ports: Ports,
+  ref: Parameters<Ports['logs']['tail']>[0],
+  log: Log,
+  config: Config,
+  deploymentId: string | undefined,
+): Promise<string[]> {
   const redact = redactor(config.REDACT_PATTERNS);
   try {
     // Read more than is kept and redact before cutting, so a long line is never cut through a secret.
@@ -116,7 +124,11 @@ async function tail(ports: Ports, ref: Parameters<Ports['logs']['tail']>[0], log
     return lastLines(lines.map(redact), LOG_TAIL);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    log.warn('log tail unavailable', { taskArn: ref.taskArn, error: message });
+    log.warn('log tail unavailable', {
+      ...(deploymentId !== undefined ? { deploymentId } : {}),
+      taskArn: ref.taskArn,
+      error: redact(message),
+    });
     return [redact(`(log tail unavailable: ${message})`)];
   }
 }

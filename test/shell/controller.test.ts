@@ -11,6 +11,7 @@ import { LocalLayout } from '../../src/local/layout.js';
 import type { CommitRequest, Ecs, LaunchOutcome, OutgoingEvent, Ports } from '../../src/ports.js';
 import { conflictBackoffMs } from '../../src/shell/conflict-retry.js';
 import { type ControllerDeps, createController, createRoleController, type LambdaFunction } from '../../src/shell/controller.js';
+import { invoke, type LambdaRuntime } from '../../src/shell/lambda.js';
 import { LAUNCH_FUNCTION } from '../../src/shell/launch-function.js';
 import { silentLog } from '../../src/shell/logger.js';
 import { WATCH_FUNCTION } from '../../src/shell/watch-function.js';
@@ -97,12 +98,29 @@ describe('the controller', () => {
       }
       return commit(request);
     };
-    const steps = await handleEvent(sample('ecr-push'), h.deps);
+    const warnings: { message: string; fields?: Record<string, unknown> }[] = [];
+    const log = { ...silentLog, warn: (message: string, fields?: Record<string, unknown>) => void warnings.push({ message, fields }) };
+    const steps = await handleEvent(sample('ecr-push'), { ...h.deps, log });
     expect(steps.map((s) => s.decision.decision)).toEqual(['queue']);
     expect(h.launched).toHaveLength(1);
+    // The line about the lost race names the deployment whose commit lost it, as every line about a deployment does.
+    const lost = warnings.find((w) => w.message.startsWith('conflicting write'));
+    expect(lost?.fields).toMatchObject({ deploymentId: steps[0]?.decision.deploymentId, input: 'ecr-image-action' });
     const env = await h.store.loadEnvironment('staging');
     expect(env.queued).toBe(steps[0]?.decision.deploymentId);
     expect(env.active?.deploymentId).not.toBe(env.queued);
+  });
+
+  it("the line of an invocation that failed carrying out a decision names that decision's deployment", async () => {
+    const h = harness(async () => {
+      throw new TransientAwsError('ecs:RunTask failed: ThrottlingException: Rate exceeded');
+    });
+    const errors: Record<string, unknown>[] = [];
+    const logger = { ...silentLog, addContext: () => {}, error: (_m: string, fields: Record<string, unknown>) => void errors.push(fields) };
+    const controller = createController(h.deps);
+    await expect(invoke({ logger } as unknown as LambdaRuntime, controller)(sample('ecr-push'), {} as never)).rejects.toThrow(/RunTask/);
+    const launched = (await h.store.listDeployments('staging', 1))[0]?.id;
+    expect(errors).toEqual([expect.objectContaining({ deploymentId: launched })]);
   });
 
   it('rethrows a transient failure and resumes the same launch, same clientToken, on retry', async () => {

@@ -87,7 +87,7 @@ async function harness(described?: ContainerState[]) {
     WATCH_FUNCTION,
   );
   const stored = async () => (await store.loadDeployments([SAMPLE_DEPLOYMENT]))[SAMPLE_DEPLOYMENT];
-  return { watch, calls, events, tails, stored };
+  return { watch, calls, events, tails, stored, ports };
 }
 
 /** The STOPPED event our StopTask causes, as ECS sends it. */
@@ -173,5 +173,28 @@ describe("the watcher redacts ECS's free text before it decides", () => {
     expect(steps[0]?.decision.decision).toBe('halt');
     expect(JSON.stringify([h.events, await h.stored(), steps])).not.toMatch(/Sup3rS3cret/);
     expect(JSON.stringify(await h.stored())).toContain('postgres://app:[REDACTED]@db.internal/app');
+  });
+});
+
+describe('the log tail of a failure', () => {
+  it('when it cannot be read, the line saying so names the deployment, and the error is redacted', async () => {
+    const h = await harness();
+    const warnings: { message: string; fields?: Record<string, unknown> }[] = [];
+    const log = { ...silentLog, warn: (message: string, fields?: Record<string, unknown>) => void warnings.push({ message, fields }) };
+    const watch = createRoleController(
+      {
+        config: config(),
+        ports: { ...h.ports, logs: { tail: async () => Promise.reject(new Error('denied for token=Sup3rS3cretT0ken')) } },
+        log,
+        now: () => new Date('2026-11-25T09:18:00Z'),
+      },
+      WATCH_FUNCTION,
+    );
+
+    await watch.handle(sample('task-stopped-exit-1'));
+
+    const line = warnings.find((w) => w.message === 'log tail unavailable');
+    expect(line?.fields).toMatchObject({ deploymentId: SAMPLE_DEPLOYMENT, taskArn: SAMPLE_TASK });
+    expect(JSON.stringify(warnings)).not.toContain('Sup3rS3cret');
   });
 });
