@@ -142,14 +142,14 @@ describe('LocalStore: a commit is all or nothing', () => {
     await rm(blocker, { recursive: true });
 
     // Assess: the files it had written are put back at once; the next load shows the commit not made at all, by this
-    // store or by another process's (the CLI's), and no journal is left.
+    // store or by another process's (the CLI's, which reads a rollback journal left behind and writes nothing).
     expect(undone).toEqual({ version: 1, d: 'running', q: 'queued' });
     expect(await seen(new LocalStore(layout))).toEqual(BEFORE);
     expect(await seen(store)).toEqual(BEFORE);
-    expect(await readJson(journal())).toBeUndefined();
-    // ... and the same commit, retried, is made whole.
+    // ... and the same commit, retried, is made whole (applying any journal left first), leaving no journal.
     await store.commit(handover);
     expect(await seen(store)).toEqual(AFTER);
+    expect(await readJson(journal())).toBeUndefined();
   });
 
   it('a commit interrupted between its files (deployments written, environment file not) is completed whole by the next load', async () => {
@@ -164,12 +164,14 @@ describe('LocalStore: a commit is all or nothing', () => {
     stop.target = undefined;
     const history = await new LocalStore(layout).listDeployments('staging', 10);
 
-    // Assess: half of the commit was on disk; the next read (here `history`'s) completes it, so every reader sees it
-    // whole: Q launching and holding the environment, D ended.
+    // Assess: half of the commit was on disk; a read (here `history`'s) sees it whole from its journal, writing nothing;
+    // the next write completes it on disk: Q launching and holding the environment, D ended.
     expect(interrupted).toEqual({ version: 1, d: 'ended', q: 'launching' });
     expect(Object.fromEntries(history.map((d) => [d.id, d.status]))).toEqual({ [SAMPLE_DEPLOYMENT]: 'ended', [QUEUED]: 'launching' });
-    expect(await onDisk()).toEqual({ version: 2, d: 'ended', q: 'launching' });
     expect(await seen(new LocalStore(layout))).toEqual(AFTER);
+    expect(await onDisk()).toEqual({ version: 1, d: 'ended', q: 'launching' });
+    await new LocalStore(layout).commit({ deployments: [] });
+    expect(await onDisk()).toEqual({ version: 2, d: 'ended', q: 'launching' });
     expect(await readJson(journal())).toBeUndefined();
   });
 
@@ -184,7 +186,7 @@ describe('LocalStore: a commit is all or nothing', () => {
     await writeJson(layout.deploymentFile(SAMPLE_DEPLOYMENT), records[0]?.item);
   }
 
-  it('a journal left by a process that has died is applied whole by the next read (`status` reads it so)', async () => {
+  it('a journal left by a process that has died is seen whole by a read (`status`), which writes nothing', async () => {
     // Prepare
     await prepare(new LocalStore(layout));
     const gone = spawnSync(process.execPath, ['-e', '']).pid;
@@ -197,11 +199,12 @@ describe('LocalStore: a commit is all or nothing', () => {
     // Assess
     expect(interrupted).toEqual({ version: 1, d: 'ended', q: 'queued' });
     expect(env.active?.deploymentId).toBe(QUEUED);
-    expect(await onDisk()).toEqual({ version: 2, d: 'ended', q: 'launching' });
-    expect(await readJson(journal())).toBeUndefined();
+    // A reader never writes: it cannot race the controller completing that commit, then making a newer one.
+    expect(await onDisk()).toEqual(interrupted);
+    expect(await readJson(journal())).toBeDefined();
   });
 
-  it('a read leaves alone the journal of a commit another live process is making; the next commit applies it first', async () => {
+  it('a read sees a commit another live process is making whole, and leaves it alone; the next commit applies it first', async () => {
     // Prepare: the journal of a process that runs (this one's parent), half applied.
     const store = new LocalStore(layout);
     await prepare(store);
@@ -213,8 +216,8 @@ describe('LocalStore: a commit is all or nothing', () => {
     const untouched = await onDisk();
     await store.commit({ deployments: [] });
 
-    // Assess: the read wrote nothing (the commit is that process's to finish); a commit completes it first.
-    expect(read.version).toBe(1);
+    // Assess: the read saw the commit whole and wrote nothing (it is that process's to finish); a commit completes it first.
+    expect(read).toEqual(AFTER);
     expect(untouched).toEqual({ version: 1, d: 'ended', q: 'queued' });
     expect(await seen(store)).toEqual(AFTER);
     expect(await readJson(journal())).toBeUndefined();

@@ -74,25 +74,6 @@ export async function readJournal(layout: LocalLayout): Promise<Journal | undefi
   };
 }
 
-/**
- * Whether another process that is still running wrote the journal: its commit is in progress there, and that
- * process completes it or undoes it (a reader applying it too could race it). A journal of another host is taken as
- * live, as the environment lock does; one of this process is not (its store runs one operation at a time).
- */
-export function writtenByAnotherLiveProcess(journal: Journal): boolean {
-  const writer = journal.writer;
-  if (writer === undefined) return false;
-  if (writer.host !== hostname()) return true;
-  if (writer.pid === process.pid) return false;
-  try {
-    process.kill(writer.pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  const startTime = processStartTime(writer.pid);
-  return writer.startTime === undefined || startTime === undefined || startTime === writer.startTime;
-}
-
 /** Writes each record file whole (or removes it): idempotent, so applying a journal again is safe. */
 export async function applyRecords(records: JournalRecord[], onWrite?: (file: string) => void): Promise<void> {
   for (const { file, item } of records) {

@@ -1,4 +1,5 @@
 import { readdir } from 'node:fs/promises';
+import { basename } from 'node:path';
 import type { OutboxRef } from '../../core/actions.js';
 import type { Deployment } from '../../core/deployment.js';
 import { decodeDeployment, decodeEnvironment, encodeDeployment, encodeEnvironment, type RecordProblem } from '../../core/records.js';
@@ -6,14 +7,7 @@ import { type EnvironmentState, emptyEnvironment } from '../../core/state.js';
 import { CommitConflictError, InvalidRecordError } from '../../errors.js';
 import type { LocalLayout } from '../../local/layout.js';
 import type { CommitRequest, DeploymentHistory } from '../../ports.js';
-import {
-  applyRecords,
-  type JournalRecord,
-  readJournal,
-  removeJournal,
-  writeJournal,
-  writtenByAnotherLiveProcess,
-} from './commit-journal.js';
+import { applyRecords, type JournalRecord, readJournal, removeJournal, writeJournal } from './commit-journal.js';
 import { readJson, writeJson } from './json-file.js';
 
 /**
@@ -23,6 +17,8 @@ import { readJson, writeJson } from './json-file.js';
  */
 export class LocalStore implements DeploymentHistory {
   private queue: Promise<unknown> = Promise.resolve();
+  /** A read's view of a commit journal left on disk: its records, read in place of their files (never written). */
+  private overlay: Map<string, Record<string, unknown> | null> | undefined;
 
   constructor(
     private readonly layout: LocalLayout,
@@ -63,10 +59,11 @@ export class LocalStore implements DeploymentHistory {
   }
 
   /**
-   * Runs after the operations before it, once a commit journal left on disk (a commit interrupted between its
-   * files, by a crash or a failed write) is applied again: every load sees a commit whole or not at all. A read
-   * leaves alone the journal of a commit another live process is making (`status` while `ecs-migrate local` runs);
-   * a write (one controller process per environment, see EnvironmentLock) applies any journal first.
+   * Runs after the operations before it, with a commit journal left on disk (a commit interrupted between its
+   * files, by a crash or a failed write) taken into account: every load sees a commit whole or not at all. A write
+   * (one controller process per environment, see EnvironmentLock) applies the journal first; a read (`status`,
+   * `history`, also while `ecs-migrate local` runs) never writes: it reads the journal's records in place of their
+   * files, so it cannot race the controller completing that commit and then making a newer one.
    */
   private serial<T>(mode: 'read' | 'write', work: () => Promise<T>): Promise<T> {
     const result = this.queue.then(async () => {
@@ -78,14 +75,26 @@ export class LocalStore implements DeploymentHistory {
   }
 
   private async recover(mode: 'read' | 'write'): Promise<void> {
+    this.overlay = undefined;
     const journal = await readJournal(this.layout);
-    if (journal === undefined || (mode === 'read' && writtenByAnotherLiveProcess(journal))) return;
+    if (journal === undefined) return;
+    if (mode === 'read') {
+      this.overlay = new Map(journal.records.map((r) => [r.file, r.item]));
+      return;
+    }
     await applyRecords(journal.records);
     await removeJournal(this.layout);
   }
 
+  /** A record file as a read sees it: the journal's record when one is on disk, else the file. */
+  private async readRecord(file: string): Promise<Record<string, unknown> | undefined> {
+    const journaled = this.overlay?.get(file);
+    if (journaled !== undefined || this.overlay?.has(file) === true) return journaled ?? undefined;
+    return readJson<Record<string, unknown>>(file);
+  }
+
   private async readEnvironment(environment: string): Promise<EnvironmentState> {
-    return this.decodeEnvironment(environment, await readJson<Record<string, unknown>>(this.layout.stateFile));
+    return this.decodeEnvironment(environment, await this.readRecord(this.layout.stateFile));
   }
 
   private decodeEnvironment(environment: string, item: Record<string, unknown> | undefined): EnvironmentState {
@@ -108,7 +117,7 @@ export class LocalStore implements DeploymentHistory {
 
   private async read(id: string): Promise<{ ok: true; value: Deployment } | { ok: false; problem: RecordProblem } | undefined> {
     const file = this.layout.deploymentFile(id);
-    const item = await readJson<Record<string, unknown>>(file);
+    const item = await this.readRecord(file);
     if (item === undefined) return undefined;
     const read = decodeDeployment(item);
     return read.ok ? read : { ok: false, problem: { key: file, problem: read.problem } };
@@ -182,7 +191,9 @@ export class LocalStore implements DeploymentHistory {
     } catch {
       return [];
     }
-    const ids = names
+    // A journal's deployment files are listed too, written yet or not.
+    const journaled = [...(this.overlay?.keys() ?? [])].filter((f) => f !== this.layout.stateFile).map((f) => basename(f));
+    const ids = [...new Set([...names, ...journaled])]
       .filter((n) => n.endsWith('.json'))
       .map((n) => n.slice(0, -'.json'.length))
       .sort()
