@@ -58,11 +58,12 @@ export function serviceLine(s: ServiceRollout): string {
   return `  service    ${s.service}: ${s.result}${s.reason !== undefined ? ` (${s.reason})` : ''}${completion}`;
 }
 
+/** A deployment's outcome as status and history show it: a migration that left a gated service unmoved is no success. */
 export function statusText(d: Deployment): string {
   if (d.status !== 'ended') return d.status;
   switch (d.outcome) {
     case 'succeeded':
-      return green('succeeded');
+      return d.kind === 'migration' && (d.services ?? []).some((s) => s.result === 'failed') ? red('rollout failed') : green('succeeded');
     case 'failed':
     case 'timed_out':
     case 'cancelled':

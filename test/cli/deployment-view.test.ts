@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { logLocationOf, succeeded, viewOf } from '../../cli/deployment-view.js';
 import { formatDuration, parseDuration } from '../../cli/durations.js';
 import { describeFailure } from '../../cli/failure.js';
+import { statusText } from '../../cli/format.js';
 import { outcomeText, shortWho } from '../../cli/inspect-aws.js';
 import { verdictLines } from '../../cli/wait.js';
 import { EcsMigrateError, TransientAwsError } from '../../src/errors.js';
@@ -104,6 +105,18 @@ describe('viewOf: the one reading of a deployment record', () => {
 });
 
 describe('history lines', () => {
+  it('of local state show a migration that left a gated service unmoved as "rollout failed", as on a stack', () => {
+    const moved = endedDeployment('succeeded', { services: [{ service: 'shop-api', result: 'continued' }] });
+    const unmoved = endedDeployment('succeeded', {
+      services: [
+        { service: 'shop-api', result: 'continued' },
+        { service: 'shop-worker', result: 'failed', reason: 'AccessDenied' },
+      ],
+    });
+    expect(statusText(moved)).toContain('succeeded');
+    expect(statusText(unmoved)).toContain('rollout failed');
+  });
+
   it('say who asked in short: role/session, the IAM user, or the text given', () => {
     expect(shortWho('arn:aws:sts::123456789012:assumed-role/shop-api-deploy/gh-9812')).toBe('shop-api-deploy/gh-9812');
     expect(shortWho('arn:aws:iam::123456789012:user/ops/alice')).toBe('alice');
