@@ -51,11 +51,13 @@ export function enqueue(
         : undefined;
   if (note !== undefined) {
     const superseded = supersedeQueued(queued, (newer ?? waiting ?? holder).id, ctx, note);
+    // Remembered as admitted all the same: a request sent again is a duplicate of this one, not new work.
+    const admitted = withAdmitted(state.env, queued);
     return {
       decision: 'record',
       reason: `${what}: ${note}`,
       deploymentId: queued.id,
-      actions: [...superseded.before, ...commitActions(state, undefined, [superseded.change])],
+      actions: [...superseded.before, ...commitActions(state, admitted !== state.env ? admitted : undefined, [superseded.change])],
     };
   }
   const changes: (Transition | Deployment)[] = [queued];

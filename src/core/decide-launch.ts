@@ -17,6 +17,7 @@ import { refuseRequest } from './request-policy.js';
 import { resumeHandover, resumeLaunch } from './resume.js';
 import { settle } from './settle.js';
 import type { ControllerState } from './state.js';
+import { withAdmitted } from './state.js';
 import { matchesTagPattern } from './tag-pattern.js';
 import { create } from './transitions.js';
 
@@ -129,7 +130,10 @@ function admit(plan: Plan, state: ControllerState, ctx: DecideContext): Decision
     // Nothing to start from: the deployment is recorded as failed with what to fix, so it shows in the history.
     const reason = `the service could not be read: ${state.serviceProblem ?? 'unknown error'}`;
     const failed = create({ ...spec, work: work ?? UNKNOWN_WORK }, ctx.now, 'requested');
-    return { decision: 'halt', reason, deploymentId: id, actions: settle(state, ctx, failed, { outcome: 'failed', reason }) };
+    // Remembered as admitted: a request sent again is a duplicate of this one.
+    const env = withAdmitted(state.env, failed);
+    const options = env !== state.env ? { env } : {};
+    return { decision: 'halt', reason, deploymentId: id, actions: settle(state, ctx, failed, { outcome: 'failed', reason }, options) };
   }
   if (plan.kind === 'migration' && !plan.deliberate && alreadyDeployed(work, plan.command, state, ctx)) {
     return ignore(

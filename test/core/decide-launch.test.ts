@@ -303,6 +303,18 @@ describe('run-command', () => {
     expect(eventTypes(d)).toEqual(['Event Rejected']);
   });
 
+  it('remembers a request it refused to take the place of a waiting migration: sent again, it is a duplicate', () => {
+    const holder = runningDeployment({ id: '20261125-090000-aaaaaaaa', work: { type: 'image', image: OLD_IMAGE } });
+    const waiting = queuedDeployment('20261125-091000-bbbbbbbb', PUSHED_IMAGE);
+    const gaveWay = given(queueState(holder, waiting)).when(sample('run-command')).then({ decision: 'record' });
+    const env = only(gaveWay, 'commit').env?.state ?? idleState().env;
+    const { active: _a, queued: _q, ...free } = env;
+    const again = withEvent(sample('run-command'), { top: { id: 'resent-2', time: '2026-11-25T11:00:00Z' } });
+    given(idleState({ env: free }))
+      .when(again)
+      .then({ decision: 'ignore', reason: /^duplicate request/ });
+  });
+
   it('runs once when the same request is put on the bus again, seconds later, as a new event', () => {
     const first = given(idleState()).when(sample('run-command')).then({ decision: 'launch' });
     const write = only(first, 'commit');
@@ -327,7 +339,10 @@ describe('run-command', () => {
         actions: ['commit', 'publish'],
         events: ['Command Failed'],
       });
-    expect(only(d, 'commit').env).toBeUndefined();
+    // The environment record only remembers the request (sent again, it is a duplicate): lock and queue unchanged.
+    const env = only(d, 'commit').env?.state;
+    expect(env).toMatchObject({ active: { deploymentId: holder.id }, queued: waiting.id });
+    expect(env?.seenRequests).toEqual([{ requestId: expect.any(String), deploymentId: d.deploymentId }]);
     expect(committed(d, d.deploymentId as string)).toMatchObject({ kind: 'command', status: 'ended', outcome: 'superseded' });
   });
 
@@ -415,7 +430,10 @@ describe('the queue keeps the newest image, whatever order the pushes arrive in'
         actions: ['commit', 'publish'],
         events: ['Migration Superseded'],
       });
-    expect(only(d, 'commit').env).toBeUndefined();
+    // The environment record only remembers the image and its age: the lock stays with the newer one.
+    const env = only(d, 'commit').env?.state;
+    expect(env?.active?.deploymentId).toBe(newer.id);
+    expect(env?.seenImages).toEqual([{ image: imageN(1), pushedAt: '2026-11-25T09:05:00Z' }]);
   });
 
   it('supersedes on arrival a push older than the one waiting, and keeps the waiting one', () => {
