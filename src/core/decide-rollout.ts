@@ -220,10 +220,15 @@ export function decideRolloutResult(input: RolloutResultInput, state: Controller
     const joined = (deployment.waiters ?? []).filter((w) => !answered.some((a) => a.hookId === w.hookId));
     if (joined.length > 0) return continueJoined({ ...input.completion, deployment, ending: { ...ending, services } }, joined);
     const reason = `${ending.reason}; rollout: ${summary}`;
-    const end = { ...ending, reason, services, ...(allMovedOn ? { rollout: 'moved-on' as const } : {}) };
+    // No service moved (an update refused for good): the migration succeeded, its rollout did not continue.
+    const noneMoved = services.length > 0 && services.every((s) => s.result === 'failed');
+    const rollout = allMovedOn ? { rollout: 'moved-on' as const } : noneMoved ? { rollout: 'halted' as const } : {};
+    const end = { ...ending, reason, services, ...rollout };
+    // The next deployment starts from the revision the first service runs: not the wanted one if its update was refused.
+    const moved = services[0]?.result !== 'failed';
     const options = {
       prior: [...prior, ...failedEvents(d)],
-      ...(serviceTaskDefinitionArn !== undefined ? { serviceTaskDefinitionArn } : {}),
+      ...(serviceTaskDefinitionArn !== undefined && moved ? { serviceTaskDefinitionArn } : {}),
       // The verdict and what the rollout did are facts by now: they go out before the commit records them.
       reportFirst: true,
     };

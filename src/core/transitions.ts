@@ -170,7 +170,10 @@ export function outcomeEvents(d: Ended): PendingEvent[] {
   let emitted: EmittedType[];
   switch (d.outcome) {
     case 'succeeded':
-      emitted = types(['Migration Succeeded', 'Rollout Continued'], ['Command Succeeded']);
+      // A rollout that moved no service (every update refused) did not continue: its services say why (Rollout Failed).
+      emitted = types(d.rollout === 'halted' ? ['Migration Succeeded'] : ['Migration Succeeded', 'Rollout Continued'], [
+        'Command Succeeded',
+      ]);
       break;
     case 'failed':
       emitted = types(['Migration Failed', 'Rollout Halted'], ['Command Failed']);

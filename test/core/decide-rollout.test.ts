@@ -285,6 +285,30 @@ describe('pause-hook mode: the watcher answers every waiter', () => {
     expect(committed(r, SAMPLE_DEPLOYMENT)).toMatchObject({ outcome: 'succeeded', rollout: 'moved-on', services });
   });
 
+  it('an update of the service refused for good: no Rollout Continued, and the queued command starts from the revision it still runs', () => {
+    // update-service mode, one service: exit 0, then UpdateService refused for good (recorded failed by the shell).
+    const queuedCommand = {
+      ...queuedDeployment('20261125-091600-cccccccc', 'repo@sha256:next'),
+      kind: 'command' as const,
+      command: ['db-seed'],
+      work: { type: 'task-definition' as const, taskDefinitionArn: TD(42), ofService: true as const },
+    };
+    const state = queueState(runningDeployment(), queuedCommand);
+    const update = only(given(state).when(stoppedWith('task-stopped-success')).then({ decision: 'continue' }), 'continueRollout');
+    const refused = [{ service: 'shop-api', result: 'failed' as const, reason: 'ecs:UpdateService failed: service not active' }];
+    const r = given(state)
+      .when({
+        kind: 'rollout-result',
+        deploymentId: SAMPLE_DEPLOYMENT,
+        services: refused,
+        ...(update.completion ? { completion: update.completion } : {}),
+      })
+      .then({ decision: 'record', events: ['Rollout Failed', 'Migration Succeeded'] });
+    expect(committed(r, SAMPLE_DEPLOYMENT)).toMatchObject({ outcome: 'succeeded', rollout: 'halted', services: refused });
+    // The service still runs revision 42 (state.service): the command is launched there, not on the refused 43.
+    expect(only(r, 'launchTask').request.taskDefinitionArn).toBe(TD(42));
+  });
+
   it('a result decided again after a lost race answers the waiter that joined meanwhile, then ends with every answer', () => {
     // The watcher judged exit 0 on revision 2 (one waiter) and answered it; before its commit the launcher committed
     // revision 3: shop-worker's paused deployment joined. The commit loses, the record is reloaded, the result decided again.

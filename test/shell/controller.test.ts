@@ -365,6 +365,12 @@ describe('several services (SERVICES) in update-service mode: the rollout reache
       ],
     });
     expect(h.events.find((e) => e.detailType === 'Rollout Failed')?.detail.reason).toEqual(expect.stringContaining('shop-api failed'));
+    // With no service moved, the rollout did not continue: no Rollout Continued, and the record says halted.
+    const moved = others.length > 0;
+    expect(h.events.some((e) => e.detailType === 'Rollout Continued')).toBe(moved);
+    expect((await h.store.loadDeployments([SAMPLE_DEPLOYMENT]))[SAMPLE_DEPLOYMENT]).toMatchObject({
+      rollout: moved ? 'continued' : 'halted',
+    });
   });
 
   it('an UpdateService that fails for now is thrown: the event is retried', async () => {
