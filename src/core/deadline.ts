@@ -1,5 +1,6 @@
+import type { Action } from './actions.js';
 import { addMinutes, type DecideContext } from './context.js';
-import type { Deployment, Launching, Running } from './deployment.js';
+import { attemptOf, type Deployment, type Launching, type Running } from './deployment.js';
 
 /** How long before a paused deployment's own timeout the migration is stopped, so there is time to answer. */
 export const HOOK_MARGIN_MINUTES = 5;
@@ -17,4 +18,12 @@ export function migrationDeadline(from: string, d: Pick<Deployment, 'waiters'>, 
 /** When the current launch attempt of an open deployment started: the time its timeout counts from. */
 export function timeoutFrom(d: Launching | Running): string {
   return d.status === 'running' ? d.launchedAt : d.launchStartedAt;
+}
+
+/**
+ * A timeout check of the current attempt at `at` other than the one set at launch (brought forward by a paused
+ * deployment, or set again at the due time): a `deadline` schedule, named with its time so the launch's does not hide it.
+ */
+export function deadlineCheck(d: Launching | Running, at: string): Extract<Action, { type: 'scheduleTimeout' }> {
+  return { type: 'scheduleTimeout', deploymentId: d.id, environment: d.environment, at, attempt: attemptOf(d), purpose: 'deadline' };
 }

@@ -2,10 +2,9 @@ import { type Action, type Decision, ignore, type RolloutCompletion } from './ac
 import { enqueue, launchNow, lockHolder } from './admission.js';
 import { commitActions } from './commit.js';
 import type { DecideContext } from './context.js';
-import { HOOK_MARGIN_MINUTES, migrationDeadline, timeoutFrom } from './deadline.js';
+import { deadlineCheck, HOOK_MARGIN_MINUTES, migrationDeadline, timeoutFrom } from './deadline.js';
 import { definedFields } from './defined-fields.js';
 import {
-  attemptOf,
   type Deployment,
   deploymentIdFor,
   type Ended,
@@ -149,14 +148,7 @@ function earlierCheck(
   if (Date.parse(after) >= Date.parse(before)) return undefined;
   // A hook about to expire: the check comes at once.
   const at = Date.parse(after) > Date.parse(ctx.now) ? after : ctx.now;
-  return {
-    type: 'scheduleTimeout',
-    deploymentId: open.id,
-    environment: open.environment,
-    at,
-    attempt: attemptOf(open),
-    purpose: 'deadline',
-  };
+  return deadlineCheck(open, at);
 }
 
 /** A new deployment for a paused deployment's image: the target revision run as it is, where that revision runs. */

@@ -2,10 +2,9 @@ import { type Action, type Decision, ignore } from './actions.js';
 import { classifyStop, verdictDue } from './classify-stop.js';
 import { commitActions } from './commit.js';
 import { addMinutes, type DecideContext } from './context.js';
-import { HOOK_MARGIN_MINUTES, migrationDeadline } from './deadline.js';
+import { deadlineCheck, HOOK_MARGIN_MINUTES, migrationDeadline, timeoutFrom } from './deadline.js';
 import { definedFields } from './defined-fields.js';
 import {
-  attemptOf,
   type Deployment,
   deploymentIdFromStartedBy,
   type Ended,
@@ -269,11 +268,12 @@ export function decideTimeoutCheck(input: TimeoutCheckInput, state: ControllerSt
     );
   if (d.status === 'queued') return ignore(`deployment ${d.id} is queued: it has no timeout yet`, d.id);
   const minutes = ctx.config.TIMEOUT_MINUTES;
-  const due = migrationDeadline(d.status === 'running' ? d.launchedAt : d.launchStartedAt, d, ctx);
+  const from = timeoutFrom(d);
+  const due = migrationDeadline(from, d, ctx);
   if (Date.parse(ctx.now) < Date.parse(due)) return notDueYet(d, due);
 
   const limit =
-    due === addMinutes(d.status === 'running' ? d.launchedAt : d.launchStartedAt, minutes)
+    due === addMinutes(from, minutes)
       ? `${minutes} minutes (TIMEOUT_MINUTES)`
       : `the paused deployment's timeout less ${HOOK_MARGIN_MINUTES} minutes`;
   const what = d.status === 'running' ? `still running after ${limit}` : `no task started within ${limit}`;
@@ -289,14 +289,7 @@ export function decideTimeoutCheck(input: TimeoutCheckInput, state: ControllerSt
  * but its first try's schedule (same name) is the one kept. Checked again when due, on a schedule of its own per time.
  */
 function notDueYet(d: Launching | Running, due: string): Decision {
-  const check: Action = {
-    type: 'scheduleTimeout',
-    deploymentId: d.id,
-    environment: d.environment,
-    at: due,
-    attempt: attemptOf(d),
-    purpose: 'deadline',
-  };
+  const check = deadlineCheck(d, due);
   return {
     decision: 'record',
     reason: `deployment ${d.id} is not due to time out until ${due}: checked again then`,
