@@ -105,8 +105,8 @@ export function succeeded(view: DeploymentView): boolean {
 }
 
 /** The gated services the rollout could not move (they stay on their revision). */
-export function failedServices(view: Pick<DeploymentView, 'services'>): ServiceRollout[] {
-  return view.services.filter((s) => s.result === 'failed');
+export function failedServices(view: { services?: readonly ServiceRollout[] | undefined }): ServiceRollout[] {
+  return (view.services ?? []).filter((s) => s.result === 'failed');
 }
 
 /** The services the rollout could not move, each with its reason: `shop-worker (AccessDenied)`. */

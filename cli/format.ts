@@ -4,6 +4,7 @@ import { type Deployment, imageOf, type ServiceRollout, taskDefinitionOf } from 
 import { secondsBetween } from '../src/core/event-detail.js';
 import type { RecordProblem } from '../src/core/records.js';
 import type { EnvironmentState } from '../src/core/state.js';
+import { failedServices } from './deployment-view.js';
 
 const useColor = process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
 const paint = (code: number) => (s: string) => (useColor ? `\x1b[${code}m${s}\x1b[0m` : s);
@@ -63,7 +64,7 @@ export function statusText(d: Deployment): string {
   if (d.status !== 'ended') return d.status;
   switch (d.outcome) {
     case 'succeeded':
-      return d.kind === 'migration' && (d.services ?? []).some((s) => s.result === 'failed') ? red('rollout failed') : green('succeeded');
+      return d.kind === 'migration' && failedServices(d).length > 0 ? red('rollout failed') : green('succeeded');
     case 'failed':
     case 'timed_out':
     case 'cancelled':
