@@ -91,15 +91,15 @@ export function logTailToRead(
   input: Input,
   state: ControllerState,
   config: Config,
-): { taskArn: string; taskDefinitionArn: string } | undefined {
+): { deploymentId: string; taskArn: string; taskDefinitionArn: string } | undefined {
   if (input.kind === 'task-state' && verdictDue(input, config.CONTAINER) !== undefined) {
     const d = ownTask(input, state);
     if (d === undefined || classifyStop(input, config.CONTAINER).ok) return undefined;
-    return { taskArn: d.taskArn, taskDefinitionArn: d.taskDefinitionArn };
+    return { deploymentId: d.id, taskArn: d.taskArn, taskDefinitionArn: d.taskDefinitionArn };
   }
   if (input.kind === 'timeout-check') {
     const d = state.deployments[input.deploymentId];
-    if (d?.status === 'running') return { taskArn: d.taskArn, taskDefinitionArn: d.taskDefinitionArn };
+    if (d?.status === 'running') return { deploymentId: d.id, taskArn: d.taskArn, taskDefinitionArn: d.taskDefinitionArn };
   }
   return undefined;
 }

@@ -2,7 +2,6 @@ import { lastLines } from '../adapters/last-lines.js';
 import type { OutboxRef } from '../core/actions.js';
 import type { Config } from '../core/config.js';
 import type { PendingEvent } from '../core/deployment.js';
-import { deploymentIdFromStartedBy } from '../core/deployment.js';
 import { published } from '../core/evolve.js';
 import type { Input } from '../core/inputs.js';
 import { containersToDescribe, type LoadPlan, logTailToRead } from '../core/load-plan.js';
@@ -89,10 +88,10 @@ export const enrichWatchInput: Enrich = async (input, state, ports, config, log)
     const described = await ports.ecs.describeContainers(describe.cluster, describe.taskArn);
     if (described !== undefined) enriched = redactEcsText({ ...enriched, containers: described }, redact);
   }
-  const ref = logTailToRead(enriched, state, config);
-  if (ref === undefined || (enriched.kind !== 'task-state' && enriched.kind !== 'timeout-check')) return enriched;
-  const deploymentId = enriched.kind === 'timeout-check' ? enriched.deploymentId : deploymentIdFromStartedBy(enriched.startedBy);
-  return { ...enriched, logTail: await tail(ports, { ...ref, container: config.CONTAINER }, log, config, deploymentId) };
+  const read = logTailToRead(enriched, state, config);
+  if (read === undefined || (enriched.kind !== 'task-state' && enriched.kind !== 'timeout-check')) return enriched;
+  const { deploymentId, ...ref } = read;
+  return { ...enriched, logTail: await tail(ports, { ...ref, container: config.CONTAINER }, log, redact, deploymentId) };
 };
 
 /** The input with ECS's free text redacted: a task's stopped reason and its containers' reasons, a rollout's reason. */
@@ -114,21 +113,16 @@ async function tail(
   ports: Ports,
   ref: Parameters<Ports['logs']['tail']>[0],
   log: Log,
-  config: Config,
-  deploymentId: string | undefined,
+  redact: Redactor,
+  deploymentId: string,
 ): Promise<string[]> {
-  const redact = redactor(config.REDACT_PATTERNS);
   try {
     // Read more than is kept and redact before cutting, so a long line is never cut through a secret.
     const lines = await ports.logs.tail(ref, { lines: LOG_TAIL.lines, bytes: LOG_TAIL.bytes * REDACT_MARGIN });
     return lastLines(lines.map(redact), LOG_TAIL);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    log.warn('log tail unavailable', {
-      ...(deploymentId !== undefined ? { deploymentId } : {}),
-      taskArn: ref.taskArn,
-      error: redact(message),
-    });
+    log.warn('log tail unavailable', { deploymentId, taskArn: ref.taskArn, error: redact(message) });
     return [redact(`(log tail unavailable: ${message})`)];
   }
 }

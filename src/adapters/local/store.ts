@@ -88,8 +88,7 @@ export class LocalStore implements DeploymentHistory {
 
   /** A record file as a read sees it: the journal's record when one is on disk, else the file. */
   private async readRecord(file: string): Promise<Record<string, unknown> | undefined> {
-    const journaled = this.overlay?.get(file);
-    if (journaled !== undefined || this.overlay?.has(file) === true) return journaled ?? undefined;
+    if (this.overlay?.has(file) === true) return this.overlay.get(file) ?? undefined;
     return readJson<Record<string, unknown>>(file);
   }
 
