@@ -18,6 +18,12 @@ export interface HookContext {
   revision?: ServiceRevisionInfo;
 }
 
+/** A request, and the deployment it created, ended or released. */
+export interface RequestSeen {
+  requestId: string;
+  deploymentId: string;
+}
+
 /**
  * One record per environment, written only with a compare-and-set on `version`:
  * `active` is the environment lock (one migration at a time), `queued` the next one.
@@ -43,7 +49,7 @@ export interface EnvironmentState {
    * delivery of one finds what it did here and resumes the launch it handed the environment to, instead of acting on
    * whichever deployment holds the environment by then (`lastCancel` alone remembered only the last cancel).
    */
-  operatorRequests?: { requestId: string; deploymentId: string }[];
+  operatorRequests?: RequestSeen[];
   /**
    * The images (pinned by digest) of the last `SEEN_IMAGES_KEPT` deployments admitted, with their push time when first
    * seen: ECR sends a push event when a tag is added to an image it has, and that event's time is the tag's, not the
@@ -55,7 +61,7 @@ export interface EnvironmentState {
    * request put on the bus again (a PutEvents retried after its answer was lost) is a new event with a new time, so
    * a new deployment id; this catches it as the duplicate it is.
    */
-  seenRequests?: { requestId: string; deploymentId: string }[];
+  seenRequests?: RequestSeen[];
 }
 
 /** How many images `EnvironmentState.seenImages`, and requests `seenRequests`, keep. */
@@ -68,10 +74,14 @@ export function operatedBefore(env: EnvironmentState, requestId: string): string
   return found ?? (env.lastCancel?.requestId === requestId ? env.lastCancel.deploymentId : undefined);
 }
 
+/** `list` (requests and what each did) with `requestId` having done it to `deploymentId`, as its newest; the last few kept. */
+function rememberRequest(list: RequestSeen[] | undefined, requestId: string, deploymentId: string): RequestSeen[] {
+  return [...(list ?? []).filter((r) => r.requestId !== requestId), { requestId, deploymentId }].slice(-SEEN_REQUESTS_KEPT);
+}
+
 /** The `operatorRequests` of `env` with `requestId` having ended or released `deploymentId`. */
 export function withOperatorRequest(env: EnvironmentState, requestId: string, deploymentId: string): EnvironmentState['operatorRequests'] {
-  const others = (env.operatorRequests ?? []).filter((r) => r.requestId !== requestId);
-  return [...others, { requestId, deploymentId }].slice(-SEEN_REQUESTS_KEPT);
+  return rememberRequest(env.operatorRequests, requestId, deploymentId);
 }
 
 /** `env` knowing a deployment it admits: its image and push time as first seen, the request that created it. */
@@ -82,8 +92,7 @@ export function withAdmitted(env: EnvironmentState, d: Pick<Deployment, 'id' | '
     out = { ...out, seenImages: [...(env.seenImages ?? []), { image: work.image, pushedAt: work.pushedAt }].slice(-SEEN_IMAGES_KEPT) };
   }
   if (trigger.requestId !== undefined && trigger.replayName === undefined) {
-    const others = (env.seenRequests ?? []).filter((r) => r.requestId !== trigger.requestId);
-    out = { ...out, seenRequests: [...others, { requestId: trigger.requestId, deploymentId: d.id }].slice(-SEEN_REQUESTS_KEPT) };
+    out = { ...out, seenRequests: rememberRequest(env.seenRequests, trigger.requestId, d.id) };
   }
   return out;
 }
