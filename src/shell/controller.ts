@@ -116,7 +116,7 @@ async function step(
       // A stored record that does not validate: refused with its key and field, not retried into a crash loop.
       if (!(error instanceof InvalidRecordError)) throw error;
       const detail = { environment: config.ENVIRONMENT, reason: error.message, record: error.key };
-      const refusal = reject(error.message, detail, redactor(config.REDACT_PATTERNS));
+      const refusal = reject(error.message, detail, deps.redact);
       return carryOut(input, refusal, { env: emptyEnvironment(config.ENVIRONMENT), deployments: {} }, deps, reported);
     }
   }
