@@ -119,7 +119,8 @@ export const taskStateDetail = /* @__PURE__ */ lazy(() =>
 export const timeoutCheckDetail = /* @__PURE__ */ lazy(() =>
   z.object({
     environment: id(128),
-    deploymentId: id(256),
+    // A deployment id, never any string: it is looked up among the loaded records ("__proto__" is not one).
+    deploymentId: z.string().check(z.regex(DEPLOYMENT_ID, { error: 'expected a deployment id (YYYYMMDD-HHMMSS-xxxxxxxx)' })),
     /** The launch attempt it checks (absent: the first). */
     attempt: z.optional(z.int().check(z.gte(1), z.lte(10))),
     /** `retry`: launch the attempt, due now; `timeout` (absent): stop its task past TIMEOUT_MINUTES. */

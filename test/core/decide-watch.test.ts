@@ -556,6 +556,14 @@ describe('a task event counts only for the task the deployment recorded', () => 
 });
 
 describe('timeout check', () => {
+  it('refuses a deploymentId that is not a deployment id ("__proto__" once crashed the decision: found by the fuzz test)', () => {
+    for (const deploymentId of ['__proto__', 'constructor', 'x'.repeat(30)]) {
+      given(activeState(running))
+        .when(withEvent(sample('timeout-check'), { detail: { deploymentId } }))
+        .then({ decision: 'reject', reason: /detail\.deploymentId: expected a deployment id/ });
+    }
+  });
+
   it('comes again when due if it came before TIMEOUT_MINUTES have passed (a retried launch counts from its own answer)', () => {
     // The launch's first try set the check, then died before its commit; the retry's answer is later, and its
     // schedule of the same name was refused as taken: this check is early, and one at the due time follows.
