@@ -7,7 +7,7 @@
  * with parse included and excluded, and how often each decision came out.
  */
 import type { Config } from '../src/core/config.js';
-import type { DecideContext } from '../src/core/context.js';
+import { type DecideContext, decideContext } from '../src/core/context.js';
 import { decide } from '../src/core/decide.js';
 import type { Input } from '../src/core/inputs.js';
 import { parseInput } from '../src/core/parse.js';
@@ -22,7 +22,7 @@ function newerPush(): Record<string, unknown> {
 }
 
 const config: Config = sampleConfig();
-const ctx: DecideContext = { config, now: NOW };
+const ctx: DecideContext = decideContext(config, NOW);
 const idle: ControllerState = idleState();
 /** The task-* and timeout-check samples belong to this running migration (their startedBy / deploymentId). */
 const busy: ControllerState = busyState();

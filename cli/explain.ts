@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { assertNever, type Decision } from '../src/core/actions.js';
+import { decideContext } from '../src/core/context.js';
 import { decide } from '../src/core/decide.js';
 import { type Deployment, statusOf } from '../src/core/deployment.js';
 import { parseInput } from '../src/core/parse.js';
@@ -29,10 +30,14 @@ export async function explainCommand(argv: string[]): Promise<number> {
   let decision: Decision;
   try {
     raw = JSON.parse(text);
-    decision = decide(parseInput(raw, { requestSource: config.EVENT_SOURCE, registry: config.REGISTRY }), state, { config, now });
+    decision = decide(
+      parseInput(raw, { requestSource: config.EVENT_SOURCE, registry: config.REGISTRY }),
+      state,
+      decideContext(config, now),
+    );
   } catch (error) {
     if (!(error instanceof SyntaxError)) throw error;
-    decision = decide({ kind: 'invalid', reason: `not JSON: ${error.message}` }, state, { config, now });
+    decision = decide({ kind: 'invalid', reason: `not JSON: ${error.message}` }, state, decideContext(config, now));
   }
 
   if (values.json) {

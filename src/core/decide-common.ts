@@ -3,7 +3,6 @@ import type { DecideContext } from './context.js';
 import { decideRolloutResult } from './decide-rollout.js';
 import { decideLaunchResult } from './decide-watch.js';
 import type { CommonInput } from './inputs.js';
-import { redactor } from './redact.js';
 import { refuseMisrouted } from './route.js';
 import type { ControllerState } from './state.js';
 
@@ -16,11 +15,7 @@ export function decideCommonInput(input: CommonInput, state: ControllerState, ct
       return decideRolloutResult(input, state, ctx);
     case 'invalid': {
       const { reason, eventId, source, detailType } = input;
-      return reject(
-        reason,
-        { environment: ctx.config.ENVIRONMENT, reason, eventId, source, detailType },
-        redactor(ctx.config.REDACT_PATTERNS),
-      );
+      return reject(reason, { environment: ctx.config.ENVIRONMENT, reason, eventId, source, detailType }, ctx.redact);
     }
     case 'misrouted':
       return refuseMisrouted(input.event, input.owner, input.receiver, ctx.config.ENVIRONMENT);

@@ -12,7 +12,6 @@ import {
 } from './deployment.js';
 import type { DeployRequestInput, EcrImageActionInput, RunCommandInput } from './inputs.js';
 import { awaitingRetry } from './launch-retry.js';
-import { redactor } from './redact.js';
 import { refuseRequest } from './request-policy.js';
 import { resumeHandover, resumeLaunch } from './resume.js';
 import { settle } from './settle.js';
@@ -92,12 +91,12 @@ function refusal(input: DeployRequestInput | RunCommandInput, state: ControllerS
   if (input.environment !== ctx.config.ENVIRONMENT) {
     return ignore(`the request is for environment "${input.environment}", this is "${ctx.config.ENVIRONMENT}"`);
   }
-  const refused = refuseRequest(input, state.service, ctx.config);
+  const refused = refuseRequest(input, state.service, ctx.config, ctx.redact);
   return refused !== undefined ? rejectRequest(refused, input.trigger, ctx) : undefined;
 }
 
 function rejectRequest(reason: string, trigger: Trigger, ctx: DecideContext): Decision {
-  return reject(reason, { environment: ctx.config.ENVIRONMENT, reason, trigger }, redactor(ctx.config.REDACT_PATTERNS));
+  return reject(reason, { environment: ctx.config.ENVIRONMENT, reason, trigger }, ctx.redact);
 }
 
 /** What a command meant to run in the service's task definition records when the service could not be read. */

@@ -3,7 +3,6 @@ import { commitActions } from './commit.js';
 import type { DecideContext } from './context.js';
 import type { CancelRequestInput, UnlockRequestInput } from './inputs.js';
 import { stopTaskOf } from './launch-request.js';
-import { redactor } from './redact.js';
 import { resumeHandover } from './resume.js';
 import { handOver, settle } from './settle.js';
 import { type ControllerState, type EnvironmentState, operatedBefore, withOperatorRequest } from './state.js';
@@ -101,5 +100,5 @@ export function decideUnlock(input: UnlockRequestInput, state: ControllerState, 
 
 function refuse(reason: string, input: { requestId: string; requestedBy: string }, ctx: DecideContext): Decision {
   const detail = { environment: ctx.config.ENVIRONMENT, reason, requestId: input.requestId, requestedBy: input.requestedBy };
-  return reject(reason, detail, redactor(ctx.config.REDACT_PATTERNS));
+  return reject(reason, detail, ctx.redact);
 }

@@ -3,7 +3,7 @@ import { checkCommand } from './command-policy.js';
 import type { Config } from './config.js';
 import { checkImage, checkTaskDefinition } from './image-ref.js';
 import type { DeployRequestInput, RunCommandInput } from './inputs.js';
-import { redactor } from './redact.js';
+import type { Redactor } from './redact.js';
 import type { ServiceInfo } from './state.js';
 
 /**
@@ -17,6 +17,7 @@ export function refuseRequest(
   input: DeployRequestInput | RunCommandInput,
   service: ServiceInfo | undefined,
   config: Config,
+  redact: Redactor,
 ): string | undefined {
   const work = input.work;
   if (config.ROLLOUT_MODE === 'pause-hook') {
@@ -34,7 +35,7 @@ export function refuseRequest(
   if (input.command !== undefined) {
     const rules = {
       allowed: config.ALLOWED_COMMANDS,
-      redact: redactor(config.REDACT_PATTERNS),
+      redact,
       ...(input.kind === 'deploy-request' ? { migrationCommand: config.MIGRATION_COMMAND } : {}),
     };
     const command = checkCommand(input.command, rules);

@@ -1,5 +1,6 @@
 import { type Decision, reject } from '../core/actions.js';
 import type { Config } from '../core/config.js';
+import { decideContext } from '../core/context.js';
 import { decide } from '../core/decide.js';
 import type { Input } from '../core/inputs.js';
 import { loadPlan } from '../core/load-plan.js';
@@ -50,8 +51,10 @@ export interface LambdaFunction {
   enrich: Enrich;
 }
 
-/** A controller's dependencies with the parser and decider it runs, and how it completes an input from AWS. */
-/** The configured redactor (REDACT_PATTERNS), built once per controller. */
+/**
+ * A controller's dependencies with the parser and decider it runs, how it completes an input from AWS, and the
+ * configured redactor (REDACT_PATTERNS), built once per controller.
+ */
 type Wired = ControllerDeps & { core: Judgement; enrich: Enrich; redact: Redactor };
 
 /** A controller that takes every input (local mode, tests): the full `parseInput` and `decide`. */
@@ -120,8 +123,14 @@ async function step(
       return carryOut(input, refusal, { env: emptyEnvironment(config.ENVIRONMENT), deployments: {} }, deps, reported);
     }
   }
-  const enriched = await deps.enrich(input, state, ports, config, log);
-  return carryOut(enriched, deps.core.decide(enriched, state, { config, now: deps.now().toISOString() }), state, deps, reported);
+  const enriched = await deps.enrich(input, state, ports, config, log, deps.redact);
+  return carryOut(
+    enriched,
+    deps.core.decide(enriched, state, decideContext(config, deps.now().toISOString(), deps.redact)),
+    state,
+    deps,
+    reported,
+  );
 }
 
 async function carryOut(

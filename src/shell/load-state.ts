@@ -5,7 +5,7 @@ import type { PendingEvent } from '../core/deployment.js';
 import { published } from '../core/evolve.js';
 import type { Input } from '../core/inputs.js';
 import { containersToDescribe, type LoadPlan, logTailToRead } from '../core/load-plan.js';
-import { type Redactor, redactor } from '../core/redact.js';
+import type { Redactor } from '../core/redact.js';
 import type { ControllerState } from '../core/state.js';
 import { isServiceProblem } from '../errors.js';
 import type { Ports } from '../ports.js';
@@ -65,11 +65,12 @@ export async function loadState(plan: LoadPlan, ports: Ports, config: Config, lo
 }
 
 /** Adds to an input what the event itself lacks, from AWS: one per function (`enrichLaunchInput`, `enrichWatchInput`). */
-export type Enrich = (input: Input, state: ControllerState, ports: Ports, config: Config, log: Log) => Promise<Input>;
+/** Completes an input from AWS before the decision; `redact` is the controller's configured redactor (REDACT_PATTERNS). */
+export type Enrich = (input: Input, state: ControllerState, ports: Ports, config: Config, log: Log, redact: Redactor) => Promise<Input>;
 
 /** Any function's input (local mode, tests): each function's step leaves the other's inputs as they are. */
-export const enrich: Enrich = async (input, state, ports, config, log) =>
-  enrichWatchInput(await enrichLaunchInput(input, state, ports, config, log), state, ports, config, log);
+export const enrich: Enrich = async (input, state, ports, config, log, redact) =>
+  enrichWatchInput(await enrichLaunchInput(input, state, ports, config, log, redact), state, ports, config, log, redact);
 
 /** The launcher's inputs: a request's image tag resolved to its digest and push time. */
 export const enrichLaunchInput: Enrich = async (input, _state, ports, config) =>
@@ -80,8 +81,7 @@ export const enrichLaunchInput: Enrich = async (input, _state, ports, config) =>
  * free text (a task's stopped reason, its containers' reasons, a rollout's reason) can echo a command line or a
  * connection string: redacted here like the tail, before it reaches the decision, the record or an event.
  */
-export const enrichWatchInput: Enrich = async (input, state, ports, config, log) => {
-  const redact = redactor(config.REDACT_PATTERNS);
+export const enrichWatchInput: Enrich = async (input, state, ports, config, log, redact) => {
   let enriched = redactEcsText(input, redact);
   const describe = containersToDescribe(input, state, config);
   if (describe !== undefined && enriched.kind === 'task-state') {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Action, Decision } from '../../src/core/actions.js';
 import { type Config, parseConfig } from '../../src/core/config.js';
-import type { DecideContext } from '../../src/core/context.js';
+import { type DecideContext, decideContext } from '../../src/core/context.js';
 import { decide } from '../../src/core/decide.js';
 import type { Deployment, Ended, Launching, Outcome, Queued, Running } from '../../src/core/deployment.js';
 import type { Input } from '../../src/core/inputs.js';
@@ -120,7 +120,7 @@ export function queueState(active: Deployment, queued: Deployment): ControllerSt
 export const NOW = '2026-11-25T09:18:00.000Z';
 
 export function ctx(overrides: Record<string, string | undefined> = {}, now = NOW): DecideContext {
-  return { config: config(overrides), now };
+  return decideContext(config(overrides), now);
 }
 
 export function parse(raw: unknown, c: Config = config()): Input {
