@@ -7,11 +7,9 @@ import {
   DescribeTaskDefinitionCommand,
   type ECSClient,
   RegisterTaskDefinitionCommand,
-  type RegisterTaskDefinitionCommandInput,
   type Service,
   type ServiceDeployment,
   type ServiceRevision,
-  type TaskDefinition,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import { isImageOfRepository } from '../../core/image-ref.js';
@@ -26,7 +24,7 @@ import type {
 import { EcsMigrateError } from '../../errors.js';
 import { awsErrorInfo, awsFailure, classifyAwsError, describeAwsError } from './aws-error.js';
 import type { ServiceDeploymentReads } from './ecs.js';
-import { revisionTags } from './tagged-revision.js';
+import { registrationOf, revisionTags } from './tagged-revision.js';
 
 /**
  * ECS service deployments, service revisions and PAUSE hooks (pause-hook mode), and the several-service
@@ -284,35 +282,15 @@ async function registerWithImage(
     );
   }
   if (containers.every((c) => c.image === image)) return { taskDefinitionArn: base, containers: names, unchanged: true };
-  const input: RegisterTaskDefinitionCommandInput = {
-    ...writable(definition),
-    family: definition.family,
-    containerDefinitions: (definition.containerDefinitions ?? []).map(
+  const input = registrationOf(
+    definition,
+    (definition.containerDefinitions ?? []).map(
       (c): ContainerDefinition => (c.image !== undefined && isImageOfRepository(c.image, repository) ? { ...c, image } : c),
     ),
-    tags: revisionTags(described.tags ?? [], extraTags),
-  };
+    revisionTags(described.tags ?? [], extraTags),
+  );
   const registered = await client.send(new RegisterTaskDefinitionCommand(input));
   const arn = registered.taskDefinition?.taskDefinitionArn;
   if (arn === undefined) throw new RolloutRefusal(`RegisterTaskDefinition for ${definition.family} returned no ARN`);
   return { taskDefinitionArn: arn, containers: names, unchanged: false };
-}
-
-/** A described task definition without the fields RegisterTaskDefinition does not take. */
-function writable(definition: TaskDefinition): Omit<RegisterTaskDefinitionCommandInput, 'family' | 'containerDefinitions'> {
-  const {
-    taskDefinitionArn: _arn,
-    revision: _revision,
-    status: _status,
-    requiresAttributes: _requiresAttributes,
-    compatibilities: _compatibilities,
-    registeredAt: _registeredAt,
-    registeredBy: _registeredBy,
-    deregisteredAt: _deregisteredAt,
-    deleteRequestedAt: _deleteRequestedAt,
-    family: _family,
-    containerDefinitions: _containers,
-    ...rest
-  } = definition;
-  return rest;
 }

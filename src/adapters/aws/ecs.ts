@@ -9,7 +9,6 @@ import {
   type Failure,
   ListTasksCommand,
   RegisterTaskDefinitionCommand,
-  type RegisterTaskDefinitionCommandInput,
   RunTaskCommand,
   type RunTaskCommandInput,
   type RunTaskCommandOutput,
@@ -38,7 +37,7 @@ import type { Ecs, LaunchOutcome } from '../../ports.js';
 import { awsErrorInfo, awsFailure, classifyAwsError, describeAwsError } from './aws-error.js';
 import { awslogsLocation } from './awslogs.js';
 import { answerHook, rollOutImage } from './ecs-deployments.js';
-import { findTaggedRevision, revisionTags } from './tagged-revision.js';
+import { findTaggedRevision, registrationOf, revisionTags } from './tagged-revision.js';
 
 export interface AwsEcsOptions {
   cluster: string;
@@ -378,24 +377,11 @@ export class AwsEcs implements Ecs {
         reason: `task definition ${base} has no container named "${container}" (it has ${containerNames(definition)}): set CONTAINER to the migration container's name`,
       };
     }
-    const {
-      taskDefinitionArn: _arn,
-      revision: _revision,
-      status: _status,
-      requiresAttributes: _requiresAttributes,
-      compatibilities: _compatibilities,
-      registeredAt: _registeredAt,
-      registeredBy: _registeredBy,
-      deregisteredAt: _deregisteredAt,
-      deleteRequestedAt: _deleteRequestedAt,
-      ...writable
-    } = definition;
-    const input: RegisterTaskDefinitionCommandInput = {
-      ...writable,
-      family: definition.family,
-      containerDefinitions: containers.map((c): ContainerDefinition => (this.moves(c, container) ? { ...c, image } : c)),
-      tags: revisionTags(baseTags, request.tags),
-    };
+    const input = registrationOf(
+      definition,
+      containers.map((c): ContainerDefinition => (this.moves(c, container) ? { ...c, image } : c)),
+      revisionTags(baseTags, request.tags),
+    );
     try {
       const registered = await this.client.send(new RegisterTaskDefinitionCommand(input));
       const arn = registered.taskDefinition?.taskDefinitionArn;

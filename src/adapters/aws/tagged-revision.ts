@@ -1,7 +1,9 @@
 import {
+  type ContainerDefinition,
   DescribeTaskDefinitionCommand,
   type ECSClient,
   ListTaskDefinitionsCommand,
+  type RegisterTaskDefinitionCommandInput,
   type Tag,
   type TaskDefinition,
 } from '@aws-sdk/client-ecs';
@@ -22,6 +24,30 @@ export function revisionTags(base: readonly Tag[], own: Record<string, string>):
     ...Object.entries(own).map(([key, value]): Tag => ({ key, value })),
     ...inherited.map(({ key, value }) => ({ key, value: value ?? '' })),
   ].slice(0, TAGS_MAX);
+}
+
+/**
+ * RegisterTaskDefinition's input for a new revision of `definition` (a described one) with `containers` and `tags`:
+ * every field it can register kept, without those ECS sets itself (ARN, revision, status, registration times…).
+ */
+export function registrationOf(
+  definition: TaskDefinition,
+  containers: ContainerDefinition[],
+  tags: Tag[],
+): RegisterTaskDefinitionCommandInput {
+  const {
+    taskDefinitionArn: _arn,
+    revision: _revision,
+    status: _status,
+    requiresAttributes: _requiresAttributes,
+    compatibilities: _compatibilities,
+    registeredAt: _registeredAt,
+    registeredBy: _registeredBy,
+    deregisteredAt: _deregisteredAt,
+    deleteRequestedAt: _deleteRequestedAt,
+    ...writable
+  } = definition;
+  return { ...writable, family: definition.family, containerDefinitions: containers, tags };
 }
 
 export interface TaggedRevision {
