@@ -3,7 +3,9 @@ import { parseArgs } from 'node:util';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { checkCommand } from '../src/core/command-policy.js';
 import { splitCommand } from '../src/core/config.js';
+import type { Work } from '../src/core/deployment.js';
 import { redact } from '../src/core/redact.js';
+import { refuseInPauseHookMode } from '../src/core/request-policy.js';
 import { type AwsClients, awsClients } from './aws-clients.js';
 import { AWS_OPTIONS, clientConfig } from './aws-context.js';
 import { callerArn } from './caller.js';
@@ -69,9 +71,17 @@ async function request(kind: 'deploy' | 'run-command', argv: string[], deps: Req
   const offline = values['dry-run'] && values.stack === undefined;
   if (!offline) await clients.region();
   const target = await resolveTarget(values, () => clients.cloudFormation());
+  const image = values.tag !== undefined ? imageOfTag(target, values.tag) : values.image;
+  const work: Work | undefined =
+    image !== undefined
+      ? { type: 'image', image }
+      : values['task-definition'] !== undefined
+        ? { type: 'task-definition', taskDefinitionArn: values['task-definition'] }
+        : undefined;
+  const modeRefused = pauseHookRefusal(kind, work, target);
+  if (modeRefused !== undefined) throw new CliError(modeRefused, EXIT.usage);
   const refused = command !== undefined ? refusal(kind, command, target) : undefined;
   if (refused !== undefined) throw new CliError(`${refused}: the controller would refuse it; nothing was sent`, EXIT.usage);
-  const image = values.tag !== undefined ? imageOfTag(target, values.tag) : values.image;
   const requestId = values['request-id'] ?? `cli-${randomUUID()}`;
   const requestedBy = values['requested-by'] ?? (offline ? 'ecs-migrate-cli' : await callerArn(clients));
   const entry = {
@@ -132,6 +142,22 @@ function refusal(kind: 'deploy' | 'run-command', command: string[], target: Targ
     ...(migrationCommand !== undefined ? { migrationCommand } : {}),
   });
   return check.ok ? undefined : check.reason;
+}
+
+/**
+ * Why a stack whose RolloutMode output says pause-hook would refuse this request, by the controller's own rule
+ * (`refuseInPauseHookMode`): a deploy, and a run-command naming an image, would register a revision. Undefined to
+ * send it, and always for a stack that does not say its mode (one older than the output).
+ */
+function pauseHookRefusal(kind: 'deploy' | 'run-command', work: Work | undefined, target: Target): string | undefined {
+  if (target.rolloutMode !== 'pause-hook') return undefined;
+  const reason = refuseInPauseHookMode({ kind: kind === 'deploy' ? 'deploy-request' : 'run-command', work });
+  if (reason === undefined) return undefined;
+  const instead =
+    kind === 'deploy'
+      ? "the service's own ECS deployment starts the migration when it pauses at its hook"
+      : 'pass --task-definition ARN, or neither --image nor --tag to run the task definition the service runs';
+  return `${reason}: the controller would refuse it; nothing was sent (the stack's RolloutMode is pause-hook: ${instead})`;
 }
 
 function imageOfTag(target: Target, tag: string): string {

@@ -1,5 +1,5 @@
 import { type CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
-import { splitCommand } from '../src/core/config.js';
+import { ROLLOUT_MODES, type RolloutMode, splitCommand } from '../src/core/config.js';
 import { regionOf } from './aws-context.js';
 import { CliError, EXIT } from './failure.js';
 
@@ -43,6 +43,8 @@ export interface Target {
   /** AllowedCommands (its trimmed entries, as the controller reads ALLOWED_COMMANDS), when the stack says: a command the controller would refuse is refused before sending. */
   allowedCommands?: string[];
   migrationCommand?: string[];
+  /** RolloutMode, when the stack says (an older stack does not): a request pause-hook mode would refuse is refused before sending. */
+  rolloutMode?: RolloutMode;
 }
 
 /** A stack's outputs as a record, read with DescribeStacks. */
@@ -108,6 +110,9 @@ export async function resolveTarget(values: TargetValues, cloudFormation: () => 
             .map((c) => c.trim())
             .filter((c) => c !== '');
   if (nonEmpty(outputs.MigrationCommand) !== undefined) target.migrationCommand = splitCommand(outputs.MigrationCommand ?? '');
+  // A mode this CLI does not know (a newer stack's) refuses nothing: the controller judges.
+  const mode = ROLLOUT_MODES.find((m) => m === outputs.RolloutMode);
+  if (mode !== undefined) target.rolloutMode = mode;
   return target;
 }
 

@@ -64,6 +64,8 @@ const WAIT_OPTIONS = `  --wait             follow the request to its end: queued
 export const DEPLOY_USAGE = `ecs-migrate deploy (--image URI | --tag TAG | --task-definition ARN) (--stack NAME | --environment ENV)
     [--command "CMD ARGS"] [--rerun] [--wait] [--timeout 45m] [--json]
   Sends a deploy-request (EventBridge PutEvents) to the stack: migrate, then roll the service out.
+  Refused before sending (exit 2) when the stack's RolloutMode is pause-hook, whose controller refuses
+  every deploy-request: there the service's own ECS deployment starts the migration.
   --tag TAG          the stack's repository (output RepositoryUri) at TAG
   --rerun            run again even if this image has already been migrated
 ${WAIT_OPTIONS}
@@ -73,7 +75,8 @@ export const RUN_COMMAND_USAGE = `ecs-migrate run-command (--stack NAME | --envi
   Sends a run-command request: runs CMD as a task when the stack's AllowedCommands allow it (a bare entry
   such as db-seed, or a pattern such as "db-rollback --to *"); never touches the service. With --wait it
   prints the task's log and "exit code N", and exits 0 only when the command exited 0. A command the
-  controller would refuse is refused before anything is sent, with the controller's reason (exit 2).
+  controller would refuse is refused before anything is sent, with the controller's reason (exit 2), as is
+  --image or --tag when the stack's RolloutMode is pause-hook (it would register a revision).
 ${WAIT_OPTIONS}
 ${STACK_OPTIONS}`;
 

@@ -48,8 +48,9 @@ export function refuseRequest(
  * pause-hook mode: the services' owner deploys, and the stack may neither register a task definition revision nor
  * update a service. A deploy-request would do both; a run-command that names an image registers a revision for it.
  * A run-command with no image, or with a taskDefinitionArn, runs a task definition as it is and may go on.
+ * Also the CLI's check before sending to a stack whose RolloutMode output says pause-hook (cli/deploy.ts).
  */
-function refuseInPauseHookMode(input: DeployRequestInput | RunCommandInput): string | undefined {
+export function refuseInPauseHookMode(input: Pick<DeployRequestInput | RunCommandInput, 'kind' | 'work'>): string | undefined {
   if (input.kind === 'deploy-request')
     return "in pause-hook mode the services' owner deploys; ecs-migrate answers their paused deployments: deploy the service instead";
   if (input.work?.type === 'image')

@@ -189,6 +189,83 @@ describe("run-command and deploy --command refuse before sending what the stack'
   });
 });
 
+describe("deploy and run-command refuse before sending what a pause-hook stack's controller would refuse", () => {
+  const cloudFormation = mockClient(CloudFormationClient);
+  /** A stack whose RolloutMode output says `mode` (no such output when undefined: a stack older than it). */
+  function stack(mode: string | undefined): void {
+    cloudFormation.reset();
+    stagingStackWith(cloudFormation, {
+      RequestBusName: 'ecs-migrate-staging-requests',
+      RepositoryUri: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api',
+      AllowedCommands: 'db-seed',
+      ...(mode !== undefined ? { RolloutMode: mode } : {}),
+    });
+  }
+  const STACK = ['--stack', 'ecs-migrate-staging', '--region', 'eu-west-1', '--requested-by', 'ci'];
+  const IMAGE = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api:v2';
+  const TD = 'arn:aws:ecs:eu-west-1:123456789012:task-definition/shop-api:7';
+  const failureOf = (p: Promise<unknown>) =>
+    p.then(
+      () => undefined,
+      (e: unknown) => describeFailure(e),
+    );
+  beforeEach(() => events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'ev-1' }] }));
+
+  it("refuses every deploy, with the controller's reason and what to do instead, and sends nothing (exit 2)", async () => {
+    stack('pause-hook');
+    for (const source of [
+      ['--tag', 'v2'],
+      ['--image', IMAGE],
+      ['--task-definition', TD],
+      ['--tag', 'v2', '--rerun'],
+    ]) {
+      const refused = await failureOf(deployCommand([...STACK, ...source]));
+      expect(refused, source.join(' ')).toEqual({
+        line: "in pause-hook mode the services' owner deploys; ecs-migrate answers their paused deployments: deploy the service instead: the controller would refuse it; nothing was sent (the stack's RolloutMode is pause-hook: the service's own ECS deployment starts the migration when it pauses at its hook)",
+        exitCode: 2,
+      });
+    }
+    // --dry-run with --stack is refused as a disallowed command is.
+    expect((await failureOf(deployCommand([...STACK, '--tag', 'v2', '--dry-run'])))?.exitCode).toBe(2);
+    expect(events.commandCalls(PutEventsCommand)).toHaveLength(0);
+  });
+
+  it('refuses a run-command naming an image (it would register a revision), and sends nothing (exit 2)', async () => {
+    stack('pause-hook');
+    for (const source of [
+      ['--tag', 'v2'],
+      ['--image', IMAGE],
+    ]) {
+      const refused = await failureOf(runCommandCommand([...STACK, ...source, '--', 'db-seed']));
+      expect(refused?.exitCode, source.join(' ')).toBe(2);
+      expect(refused?.line).toMatch(
+        /^in pause-hook mode a run-command cannot name an image \(".*shop-api:v2"\): .*: the controller would refuse it; nothing was sent/,
+      );
+      expect(refused?.line).toMatch(
+        /pass --task-definition ARN, or neither --image nor --tag to run the task definition the service runs\)$/,
+      );
+    }
+    expect(events.commandCalls(PutEventsCommand)).toHaveLength(0);
+  });
+
+  it('sends what the controller accepts in pause-hook mode: a run-command with no image, or with a task definition', async () => {
+    stack('pause-hook');
+    expect(await runCommandCommand([...STACK, '--', 'db-seed'])).toBe(0);
+    expect(await runCommandCommand([...STACK, '--task-definition', TD, '--', 'db-seed'])).toBe(0);
+    const sent = events.commandCalls(PutEventsCommand).map((c) => JSON.parse(c.args[0].input.Entries?.[0]?.Detail ?? '{}'));
+    expect(sent.map((d) => d.taskDefinitionArn)).toEqual([undefined, TD]);
+  });
+
+  it('sends a deploy to an update-service stack, to a stack without the RolloutMode output (older stacks), and to one of a mode it does not know', async () => {
+    for (const mode of ['update-service', undefined, 'some-later-mode']) {
+      stack(mode);
+      expect(await deployCommand([...STACK, '--tag', 'v2']), String(mode)).toBe(0);
+      expect(await runCommandCommand([...STACK, '--tag', 'v2', '--', 'db-seed']), String(mode)).toBe(0);
+    }
+    expect(events.commandCalls(PutEventsCommand)).toHaveLength(6);
+  });
+});
+
 describe('ecs-migrate replay', () => {
   it('replays the archive window onto the bus it came from', async () => {
     events.on(DescribeArchiveCommand).resolves({

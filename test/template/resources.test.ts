@@ -500,6 +500,7 @@ describe('schedules and outputs', () => {
       'RepositoryUri',
       'AllowedCommands',
       'MigrationCommand',
+      'RolloutMode',
       'NotificationTopicArn',
       'ChatNotificationTopicArn',
     ]) {
@@ -531,7 +532,29 @@ describe('schedules and outputs', () => {
         archive: '<PushArchive>',
         allowedCommands: ['db-migrate', 'db-rollback', 'db-seed'],
         migrationCommand: ['db-migrate'],
+        rolloutMode: 'update-service',
       });
+    } finally {
+      cloudFormation.restore();
+    }
+  });
+
+  it("says the stack's RolloutMode, the functions' ROLLOUT_MODE (deploy refuses before sending what pause-hook mode would)", async () => {
+    const output = cfn.Outputs?.RolloutMode?.Value;
+    expect(output).toEqual({ Ref: 'RolloutMode' });
+    for (const id of Object.keys(FUNCTIONS)) {
+      const environment = resource(cfn, id).Properties?.Environment as { Variables: Record<string, Json> };
+      expect(environment.Variables.ROLLOUT_MODE, id).toEqual(output);
+    }
+    const hook = resolver(cfn, { ...sampleParameters, RolloutMode: 'pause-hook' }).resolve;
+    const Outputs = Object.entries(cfn.Outputs ?? {}).map(([OutputKey, o]) => ({ OutputKey, OutputValue: String(hook(o.Value)) }));
+    const cloudFormation = mockClient(CloudFormationClient);
+    cloudFormation
+      .on(DescribeStacksCommand)
+      .resolves({ Stacks: [{ StackName: 'ecs-migrate-staging', CreationTime: new Date(), StackStatus: 'CREATE_COMPLETE', Outputs }] });
+    try {
+      const target = await resolveTarget({ stack: 'ecs-migrate-staging' }, async () => new CloudFormationClient({ region: REGION }));
+      expect(target.rolloutMode).toBe('pause-hook');
     } finally {
       cloudFormation.restore();
     }
