@@ -43,7 +43,7 @@ export function decideTaskState(input: TaskStateInput, state: ControllerState, c
     case 'queued':
       return ignore(`deployment ${id} is queued and has launched no task: task ${input.taskArn} is not its own`, id);
     case 'launching':
-      return earlierAttemptTask(d, input.taskArn) ?? keepEarly(d, observationOf(input), state);
+      return earlierAttemptTask(d, input.taskArn) ?? keepEarly(d, earlyObservationOf(input), state);
     case 'running':
       return onOwnTask(d, input, state, ctx);
   }
@@ -315,7 +315,7 @@ export function decideLaunchResult(input: LaunchResultInput, state: ControllerSt
   const recorded = recordTask(d, input, ctx.now);
   const early = d.earlyTaskEvents?.find((e) => e.taskArn === input.taskArn);
   if (early !== undefined && verdictDue(early, ctx.config.CONTAINER) !== undefined)
-    return judge(recorded.deployment, early, undefined, recorded.events, state, ctx);
+    return judge(recorded.deployment, early, early.logTail, recorded.events, state, ctx);
   const running = early !== undefined ? observeTask(recorded.deployment, early, ctx.now) : recorded.deployment;
   return {
     decision: 'record',
@@ -353,6 +353,12 @@ function lateLaunchResult(d: Exclude<Deployment, Launching>, input: LaunchResult
     reason: `ecs-migrate: deployment ${d.id} ended before RunTask answered`,
   };
   return { decision: 'record', reason, deploymentId: d.id, actions: [stop] };
+}
+
+/** An event kept before RunTask's answer, with what the shell read for it (the log tail of a failure). */
+function earlyObservationOf(input: TaskStateInput): TaskObservation {
+  const observation = observationOf(input);
+  return input.logTail !== undefined ? { ...observation, logTail: input.logTail } : observation;
 }
 
 function observationOf(input: TaskStateInput): TaskObservation {

@@ -108,6 +108,8 @@ export interface TaskObservation {
   startedAt?: string;
   stoppedAt?: string;
   containers: { name: string; exitCode?: number; reason?: string }[];
+  /** The migration's log tail, read when a failed task's event is kept before RunTask's answer (judged later). */
+  logTail?: string[];
 }
 
 /** An event a committed transition implies, kept in the record until it is known to be published (the outbox). */

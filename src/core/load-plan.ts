@@ -2,9 +2,10 @@ import { assertNever } from './actions.js';
 import { classifyStop, verdictDue } from './classify-stop.js';
 import type { Config } from './config.js';
 import { hookDeploymentId } from './decide-rollout.js';
-import { deploymentIdFromStartedBy, deploymentIdOfTrigger, type Running } from './deployment.js';
+import { deploymentIdFromStartedBy, deploymentIdOfTrigger } from './deployment.js';
 import type { Input, TaskStateInput } from './inputs.js';
 import type { ControllerState } from './state.js';
+import { keepsEarlyTaskEvent } from './transitions.js';
 
 /** What the shell reads before deciding on an input: decided here, carried out by the shell. */
 export interface LoadPlan {
@@ -45,6 +46,9 @@ export function loadPlan(input: Input, config: Config): LoadPlan {
     case 'timeout-check':
       return { deploymentId: input.deploymentId, service: { image: false } };
     case 'launch-result':
+      // Read again only after a lost race (feedback first decides on the state its invocation committed, which has
+      // the service): an early STOPPED event the answer judges may continue the rollout, which needs the service.
+      return { deploymentId: input.deploymentId, service: { image: false } };
     case 'rollout-result':
       return { deploymentId: input.deploymentId };
     case 'hook-state':
@@ -76,7 +80,7 @@ export function containersToDescribe(
   state: ControllerState,
   config: Config,
 ): { cluster: string; taskArn: string } | undefined {
-  if (input.kind !== 'task-state' || ownTask(input, state) === undefined) return undefined;
+  if (input.kind !== 'task-state' || taskToJudge(input, state) === undefined) return undefined;
   const mine = input.containers.find((c) => c.name === config.CONTAINER);
   if (mine === undefined || mine.exitCode !== undefined || input.stopCode === 'TaskFailedToStart') return undefined;
   if (input.lastStatus !== 'STOPPED' && mine.lastStatus !== 'STOPPED') return undefined;
@@ -93,9 +97,9 @@ export function logTailToRead(
   config: Config,
 ): { deploymentId: string; taskArn: string; taskDefinitionArn: string } | undefined {
   if (input.kind === 'task-state' && verdictDue(input, config.CONTAINER) !== undefined) {
-    const d = ownTask(input, state);
-    if (d === undefined || classifyStop(input, config.CONTAINER).ok) return undefined;
-    return { deploymentId: d.id, taskArn: d.taskArn, taskDefinitionArn: d.taskDefinitionArn };
+    const task = taskToJudge(input, state);
+    if (task === undefined || classifyStop(input, config.CONTAINER).ok) return undefined;
+    return task;
   }
   if (input.kind === 'timeout-check') {
     const d = state.deployments[input.deploymentId];
@@ -104,7 +108,18 @@ export function logTailToRead(
   return undefined;
 }
 
-function ownTask(input: TaskStateInput, state: ControllerState): Running | undefined {
+/**
+ * The task of an event a verdict may be taken on: the deployment's own, or one its launching deployment keeps until
+ * RunTask's answer names it (`keepEarlyTaskEvent`), which is then judged on what is read now, as the event arrives.
+ */
+function taskToJudge(
+  input: TaskStateInput,
+  state: ControllerState,
+): { deploymentId: string; taskArn: string; taskDefinitionArn: string } | undefined {
   const d = state.deployments[deploymentIdFromStartedBy(input.startedBy) ?? ''];
-  return d?.status === 'running' && d.taskArn === input.taskArn ? d : undefined;
+  if (d?.status === 'running' && d.taskArn === input.taskArn)
+    return { deploymentId: d.id, taskArn: d.taskArn, taskDefinitionArn: d.taskDefinitionArn };
+  if (d?.status === 'launching' && !d.attempts?.some((a) => a.taskArn === input.taskArn) && keepsEarlyTaskEvent(d, input))
+    return { deploymentId: d.id, taskArn: input.taskArn, taskDefinitionArn: input.taskDefinitionArn };
+  return undefined;
 }

@@ -94,11 +94,18 @@ export const EARLY_TASKS_KEPT = 4;
  * or a further task once `EARLY_TASKS_KEPT` are kept).
  */
 export function keepEarlyTaskEvent(d: Launching, observation: TaskObservation): Launching {
+  if (!keepsEarlyTaskEvent(d, observation)) return d;
   const kept = d.earlyTaskEvents ?? [];
   const same = kept.findIndex((e) => e.taskArn === observation.taskArn);
-  if (same === -1) return kept.length < EARLY_TASKS_KEPT ? { ...d, earlyTaskEvents: [...kept, observation] } : d;
-  if ((kept[same]?.version ?? 0) >= observation.version) return d;
+  if (same === -1) return { ...d, earlyTaskEvents: [...kept, observation] };
   return { ...d, earlyTaskEvents: kept.map((e, i) => (i === same ? observation : e)) };
+}
+
+/** Whether `keepEarlyTaskEvent` keeps an event of this task and version (the shell reads what a kept one needs). */
+export function keepsEarlyTaskEvent(d: Launching, event: { taskArn: string; version: number }): boolean {
+  const kept = d.earlyTaskEvents ?? [];
+  const same = kept.find((e) => e.taskArn === event.taskArn);
+  return same === undefined ? kept.length < EARLY_TASKS_KEPT : same.version < event.version;
 }
 
 /** A newer task event of the running task: progress only. */
