@@ -237,12 +237,13 @@ function emitted(): Case[] {
     detail: { environment, deploymentId: '20261125-091500-5f2c1a9e', reason: 'exit code 1' },
   });
   return [
-    // The notification rule takes every deployment that ended badly: a halted rollout or a failed command.
+    // The notification rule takes every deployment that ended badly: a halted rollout, a service that could not be
+    // rolled out (a refused update, a failed or rolled-back ECS deployment), a failed command.
     ...types.map(
       (t): Case => [
         `emitted: ${t}`,
         () => event(t, 'staging'),
-        t === 'Rollout Halted' ? ['halted', 'notify'] : t === 'Command Failed' ? ['notify'] : [],
+        t === 'Rollout Halted' ? ['halted', 'notify'] : t === 'Command Failed' || t === 'Rollout Failed' ? ['notify'] : [],
       ],
     ),
     ['emitted: Command Failed of another environment', () => event('Command Failed', 'production'), []],

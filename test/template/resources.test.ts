@@ -366,11 +366,11 @@ describe('alarms', () => {
 });
 
 describe('notifications', () => {
-  it('a deployment that ended badly (halted rollout, failed command) of this environment goes to the topic', () => {
+  it('a deployment that ended badly (halted rollout, a service not rolled out, failed command) of this environment goes to the topic', () => {
     const rule = props('DeploymentFailedRule') as { EventPattern: Json; Targets: JsonObject[] };
     expect(rule.EventPattern).toEqual({
       source: ['ecs-migrate'],
-      'detail-type': ['Rollout Halted', 'Command Failed'],
+      'detail-type': ['Rollout Halted', 'Rollout Failed', 'Command Failed'],
       detail: { environment: ['staging'] },
     });
     expect(rule.Targets.map((t) => [t.Id, t.Arn])).toEqual([
