@@ -37,7 +37,7 @@ export const lambdaFunctions = Object.freeze([
 ]);
 
 /**
- * The CLI bundle: ESM for the Node.js that runs it (package.json engines: >= 20.11). Dependencies stay in
+ * The CLI bundle: ESM for the Node.js that runs it (package.json engines: >= 20.12). Dependencies stay in
  * node_modules (`packages: 'external'`): PGlite loads its WebAssembly and data files from its own package.
  * `splitting`: each command stays a chunk of its own (dist/cli/chunks/), loaded when the command runs, so
  * `--help`, `local` and `explain` do not load the AWS SDK (one file would hoist every import to the top).

@@ -1,0 +1,41 @@
+/** Facts the docs state that the code decides: checked, so the two cannot drift apart. */
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { EMITTED_TYPES } from '../../src/core/actions.js';
+
+/** Whoever routes ecs-migrate's events reads their detail-types in the docs: every type the core emits is listed there. */
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** The paragraph of `file` that begins with `opening`, up to the next blank line. */
+async function paragraph(file: string, opening: string): Promise<string> {
+  const text = await readFile(join(ROOT, file), 'utf8');
+  const start = text.indexOf(opening);
+  expect(start, `${file} has a paragraph beginning "${opening}"`).toBeGreaterThanOrEqual(0);
+  const end = text.indexOf('\n\n', start);
+  return text.slice(start, end === -1 ? undefined : end);
+}
+
+describe('the emitted events are documented', () => {
+  it.each([
+    ['README.md', 'Emitted, on `EVENT_BUS`'],
+    ['docs/deploy.md', 'The stack puts '],
+  ])('%s lists every detail-type the core emits', async (file, opening) => {
+    const listed = await paragraph(file, opening);
+    expect(EMITTED_TYPES.filter((t) => !listed.includes(`\`${t}\``))).toEqual([]);
+  });
+});
+
+describe('the Node.js version the docs ask for', () => {
+  it("is package.json's engines.node", async () => {
+    const { engines } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string } };
+    const required = engines.node.replace(/^>=\s*/, '');
+    for (const file of ['README.md', 'docs/deploy.md']) {
+      const text = await readFile(join(ROOT, file), 'utf8');
+      const stated = [...text.matchAll(/Node\.js ≥ ([\d.]+)/g)].map((m) => m[1]);
+      expect(stated.length, `${file} states a Node.js version`).toBeGreaterThan(0);
+      expect(stated, file).toEqual(stated.map(() => required));
+    }
+  });
+});
