@@ -55,9 +55,12 @@ export async function statusCommand(argv: string[]): Promise<number> {
   const service = await readJson<LocalService>(layout.serviceFile);
   const ids = [env.active?.deploymentId, env.queued].filter((id): id is string => id !== undefined);
   const found = await store.loadDeployments(ids);
+  // As the stack's status: the newest deployment that ended, among the last 20.
+  const last = (await store.listDeployments(environment, 20)).find((d) => d.status === 'ended');
   if (values.json) {
+    const active = env.active && found[env.active.deploymentId];
     process.stdout.write(
-      `${JSON.stringify({ environment: env, service, active: env.active && found[env.active.deploymentId], queued: env.queued && found[env.queued] }, null, 2)}\n`,
+      `${JSON.stringify({ environment: env, service, active, queued: env.queued && found[env.queued], last }, null, 2)}\n`,
     );
     return 0;
   }
@@ -71,6 +74,10 @@ export async function statusCommand(argv: string[]): Promise<number> {
       : 'nothing',
   );
   line('queued', env.queued ?? 'nothing');
+  line(
+    'last result',
+    last !== undefined ? `${last.id} ${statusText(last)}${last.reason !== undefined ? ` — ${last.reason}` : ''}` : 'none',
+  );
   line('last success', lastSuccessText(env));
   return 0;
 }

@@ -133,6 +133,8 @@ describe('ecs-migrate local', () => {
     expect(history.stdout).toMatch(/^\d{8}-\d{6}-[0-9a-f]{8} {2}failed/);
     const status = await cli(['status', '--state-dir', join(work, 'state')], work);
     expect(status.stdout).toMatch(/running\s+nothing/);
+    // As the stack's status does: the last deployment that ended, and how.
+    expect(status.stdout).toMatch(/last result\s+\d{8}-\d{6}-[0-9a-f]{8} failed — container "app" exited with code 1/);
 
     // A stored record that does not validate is skipped by history, never silently.
     const envDir = (await readdir(join(work, 'state'), { withFileTypes: true })).find((e) => e.isDirectory())?.name;
