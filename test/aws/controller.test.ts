@@ -1,3 +1,4 @@
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeTaskDefinitionCommand, DescribeTasksCommand, type Task } from '@aws-sdk/client-ecs';
 import { GetScheduleCommand } from '@aws-sdk/client-scheduler';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -15,6 +16,7 @@ import {
   freshStack,
   type Handler,
   handlerEnv,
+  IDEMPOTENCY_TABLE,
   imageOf,
   lambdaContext,
   named,
@@ -139,6 +141,12 @@ describe('launcher and watcher on AWS (moto)', () => {
     expect(await taskArns(c)).toHaveLength(1);
     expect(second).toEqual(first);
     expect(named(await drainEvents(c, stack.queueUrl), 'Migration Started')).toHaveLength(1);
+    // One Powertools record for the event, kept 48 h: longer than ECS honours the clientToken and EventBridge retries.
+    const records = (await c.dynamodb.send(new ScanCommand({ TableName: IDEMPOTENCY_TABLE }))).Items ?? [];
+    expect(records.map((r) => r.status?.S)).toEqual(['COMPLETED']);
+    const expiresIn = Number(records[0]?.expiration?.N) - Date.now() / 1000;
+    expect(expiresIn).toBeGreaterThan(48 * 3600 - 300);
+    expect(expiresIn).toBeLessThan(48 * 3600 + 5);
   });
 
   it('continues the rollout on exit 0: the service moves to the new revision and Rollout Continued is published; a replay then runs again', async () => {
