@@ -46,11 +46,11 @@ export function loadPlan(input: Input, config: Config): LoadPlan {
     case 'timeout-check':
       return { deploymentId: input.deploymentId, service: { image: false } };
     case 'launch-result':
-      // Read again only after a lost race (feedback first decides on the state its invocation committed, which has
-      // the service): an early STOPPED event the answer judges may continue the rollout, which needs the service.
-      return { deploymentId: input.deploymentId, service: { image: false } };
     case 'rollout-result':
-      return { deploymentId: input.deploymentId };
+      // Read only after a lost race (feedback first decides on the state its invocation committed, which has the
+      // service): the end may hand the environment to the queued deployment, whose RunTask takes the service's
+      // network; and an early STOPPED event that a launch result judges may continue the rollout.
+      return { deploymentId: input.deploymentId, service: { image: false } };
     case 'hook-state':
       if (config.ROLLOUT_MODE !== 'pause-hook') return {};
       return input.eventName === 'HOOK_AWAITING_ACTION'
