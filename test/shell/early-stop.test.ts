@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Ended } from '../../src/core/deployment.js';
-import { createController } from '../../src/shell/controller.js';
-import { silentLog } from '../../src/shell/logger.js';
-import { config, sample } from '../support/fixtures.js';
+import { config, NOW, sample } from '../support/fixtures.js';
 import { FaultPlan, type ModelTask, modelPorts } from '../support/model-ports.js';
+import { controllerOn } from '../support/race.js';
 
 /**
  * A task that stopped before RunTask's answer was recorded (here: while RunTask was on the wire; in production also
@@ -13,35 +12,26 @@ import { FaultPlan, type ModelTask, modelPorts } from '../support/model-ports.js
  * out of the event (DescribeTasks), with the log tail of a failure, and with the service to roll out.
  */
 
-/** The launcher, whose RunTask lets `during` happen to the new task (and the watcher hear it) before it answers. */
-function race(during: (task: ModelTask, event: (e: Record<string, unknown>) => Record<string, unknown>) => void) {
+/** The launcher, whose RunTask lets the new task run and exit with `exitCode` (and the watcher hear it) before it answers. */
+function race(exitCode: number) {
   const world = modelPorts(new FaultPlan());
-  const now = () => new Date('2026-11-25T09:15:00Z');
-  const cfg = config();
-  const watcher = createController({ config: cfg, ports: world.ports, log: silentLog, now, sleep: async () => {} });
+  const watcher = controllerOn(world.ports, config(), NOW);
   const heard: string[] = [];
-  const launcher = createController({
-    config: cfg,
-    ports: {
-      ...world.ports,
-      ecs: {
-        ...world.ports.ecs,
-        launch: async (request) => {
-          const outcome = await world.ports.ecs.launch(request);
-          const task = world.ecs.tasks.at(-1) as ModelTask;
-          const before = world.ecs.emitted.length;
-          during(task, (e) => e);
-          for (const raw of world.ecs.emitted.slice(before)) {
-            const steps = await watcher.handle(strip(raw));
-            heard.push(...steps.map((s) => s.decision.reason));
-          }
-          return outcome;
-        },
+  const launcher = controllerOn(world.ports, config(), NOW, {
+    ecs: {
+      launch: async (request) => {
+        const outcome = await world.ports.ecs.launch(request);
+        const task = world.ecs.tasks.at(-1) as ModelTask;
+        const before = world.ecs.emitted.length;
+        world.ecs.start(task);
+        world.ecs.stop(task, exitCode);
+        for (const raw of world.ecs.emitted.slice(before)) {
+          const steps = await watcher.handle(strip(raw));
+          heard.push(...steps.map((s) => s.decision.reason));
+        }
+        return outcome;
       },
     },
-    log: silentLog,
-    now,
-    sleep: async () => {},
   });
   let strip = (e: Record<string, unknown>) => e;
   return {
@@ -60,10 +50,7 @@ function race(during: (task: ModelTask, event: (e: Record<string, unknown>) => R
 
 describe('a STOPPED event that came before RunTask answered', () => {
   it('with no exit code in the event: read with DescribeTasks, so an exit 0 rolls the service out', async () => {
-    const r = race((task) => {
-      r.world.ecs.start(task);
-      r.world.ecs.stop(task, 0);
-    });
+    const r = race(0);
     r.withoutExitCodes();
 
     await r.push();
@@ -75,10 +62,7 @@ describe('a STOPPED event that came before RunTask answered', () => {
   });
 
   it('that failed: the log tail is read and kept in the record and the events', async () => {
-    const r = race((task) => {
-      r.world.ecs.start(task);
-      r.world.ecs.stop(task, 1);
-    });
+    const r = race(1);
 
     await r.push();
 
@@ -91,10 +75,7 @@ describe('a STOPPED event that came before RunTask answered', () => {
   });
 
   it('that succeeded, with its exit code in the event: the service rolls out', async () => {
-    const r = race((task) => {
-      r.world.ecs.start(task);
-      r.world.ecs.stop(task, 0);
-    });
+    const r = race(0);
 
     await r.push();
 

@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { createController } from '../../src/shell/controller.js';
-import { silentLog } from '../../src/shell/logger.js';
 import { config, sample } from '../support/fixtures.js';
 import { FaultPlan, modelPorts } from '../support/model-ports.js';
+import { controllerOn } from '../support/race.js';
+
+const AT = '2026-11-25T09:15:00Z';
 
 describe('a RunTask answer that arrives after its deployment was ended', () => {
   it('stops the task it names: a cancel while RunTask is in flight leaves no migration running', async () => {
     const world = modelPorts(new FaultPlan());
-    const now = () => new Date('2026-11-25T09:15:00Z');
     const cfg = config();
     // The operator's cancel runs in another invocation while the launcher's RunTask is on the wire: it reads the
     // deployment `launching`, finds no task by its startedBy yet (ECS has not created it), and ends it.
-    const operator = createController({ config: cfg, ports: world.ports, log: silentLog, now, sleep: async () => {} });
+    const operator = controllerOn(world.ports, cfg, AT);
     const cancel = {
       version: '0',
       id: 'cancel-1',
@@ -24,24 +24,16 @@ describe('a RunTask answer that arrives after its deployment was ended', () => {
       detail: { environment: 'staging', requestId: 'cancel-1', requestedBy: 'ops@example.com' },
     };
     let first = true;
-    const launcher = createController({
-      config: cfg,
-      ports: {
-        ...world.ports,
-        ecs: {
-          ...world.ports.ecs,
-          launch: async (request) => {
-            if (first) {
-              first = false;
-              await operator.handle(cancel);
-            }
-            return world.ports.ecs.launch(request);
-          },
+    const launcher = controllerOn(world.ports, cfg, AT, {
+      ecs: {
+        launch: async (request) => {
+          if (first) {
+            first = false;
+            await operator.handle(cancel);
+          }
+          return world.ports.ecs.launch(request);
         },
       },
-      log: silentLog,
-      now,
-      sleep: async () => {},
     });
 
     await launcher.handle(sample('ecr-push'));

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { LaunchRequest } from '../../src/core/actions.js';
-import { createController } from '../../src/shell/controller.js';
-import { silentLog } from '../../src/shell/logger.js';
-import { config, sample, withEvent } from '../support/fixtures.js';
+import { config, NOW, sample, withEvent } from '../support/fixtures.js';
 import { FaultPlan, type ModelTask, modelPorts, taskEvent } from '../support/model-ports.js';
+import { controllerOn } from '../support/race.js';
 
 /**
  * Feedback (RunTask's answer, what a rollout did) is first decided on the state its own invocation committed, which
@@ -14,40 +13,30 @@ import { FaultPlan, type ModelTask, modelPorts, taskEvent } from '../support/mod
 describe('a rollout result decided again after a lost race', () => {
   it('hands the environment to the queued deployment with the service network, as the first decision would', async () => {
     const world = modelPorts(new FaultPlan());
-    const now = () => new Date('2026-11-25T09:15:00Z');
-    const cfg = config();
-    const launcher = createController({ config: cfg, ports: world.ports, log: silentLog, now, sleep: async () => {} });
+    const launcher = controllerOn(world.ports, config(), NOW);
     const launches: LaunchRequest[] = [];
     let pushedMeanwhile = false;
-    const watcher = createController({
-      config: cfg,
-      ports: {
-        ...world.ports,
-        ecs: {
-          ...world.ports.ecs,
-          launch: async (request) => {
-            launches.push(request);
-            return world.ports.ecs.launch(request);
-          },
-          // While the watcher rolls the service out, the next image is pushed: it queues behind the migration,
-          // which changes the environment record the watcher's commit of the end expects.
-          updateService: async (target, arn) => {
-            const moved = await world.ports.ecs.updateService(target, arn);
-            if (!pushedMeanwhile) {
-              pushedMeanwhile = true;
-              const next = withEvent(sample('ecr-push'), {
-                top: { id: 'b7e4c1f0-0000-4000-8000-000000000099', time: '2026-11-25T09:14:59Z' },
-                detail: { 'image-digest': `sha256:${'d'.repeat(64)}`, 'image-tag': 'v1.5.0' },
-              });
-              await launcher.handle(next);
-            }
-            return moved;
-          },
+    const watcher = controllerOn(world.ports, config(), NOW, {
+      ecs: {
+        launch: async (request) => {
+          launches.push(request);
+          return world.ports.ecs.launch(request);
+        },
+        // While the watcher rolls the service out, the next image is pushed: it queues behind the migration,
+        // which changes the environment record the watcher's commit of the end expects.
+        updateService: async (target, arn) => {
+          const moved = await world.ports.ecs.updateService(target, arn);
+          if (!pushedMeanwhile) {
+            pushedMeanwhile = true;
+            const next = withEvent(sample('ecr-push'), {
+              top: { id: 'b7e4c1f0-0000-4000-8000-000000000099', time: '2026-11-25T09:14:59Z' },
+              detail: { 'image-digest': `sha256:${'d'.repeat(64)}`, 'image-tag': 'v1.5.0' },
+            });
+            await launcher.handle(next);
+          }
+          return moved;
         },
       },
-      log: silentLog,
-      now,
-      sleep: async () => {},
     });
 
     await launcher.handle(sample('ecr-push'));

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Ended, Running, Waiter } from '../../src/core/deployment.js';
 import type { HookAnswer } from '../../src/core/service-deployment.js';
-import { createController } from '../../src/shell/controller.js';
-import { silentLog } from '../../src/shell/logger.js';
 import { config, DIGEST, NOW, runningDeployment, SAMPLE_DEPLOYMENT, sample, TD } from '../support/fixtures.js';
 import { FaultPlan, modelPorts } from '../support/model-ports.js';
+import { controllerOn } from '../support/race.js';
 
 const sd = (service: string, id: string) => `arn:aws:ecs:eu-west-1:123456789012:service-deployment/shop-staging/${service}/${id}`;
 const api: Waiter = { service: 'shop-api', serviceDeploymentArn: sd('shop-api', 'AAAA'), hookId: 'ecs-pause-api' };
@@ -32,38 +31,29 @@ describe('pause-hook mode: a paused deployment that joins while the watcher answ
     });
     const answers: HookAnswer[] = [];
     let raced = false;
-    const watcher = createController({
-      config: cfg,
-      ports: {
-        ...world.ports,
-        ecs: {
-          ...world.ports.ecs,
-          answerHook: async (answer) => {
-            answers.push(answer);
-            return { ok: true };
-          },
-        },
-        store: {
-          ...world.ports.store,
-          // The launcher commits first: shop-worker's owner deployment of the same digest paused and joined.
-          commit: async (request) => {
-            if (!raced) {
-              raced = true;
-              const [seen] = world.store.all();
-              if (seen?.status !== 'running') throw new Error('expected the running deployment');
-              await world.store.commit({
-                deployments: [
-                  { deployment: { ...seen, revision: seen.revision + 1, waiters: [api, worker] }, expectedRevision: seen.revision },
-                ],
-              });
-            }
-            return world.ports.store.commit(request);
-          },
+    const watcher = controllerOn(world.ports, cfg, NOW, {
+      ecs: {
+        answerHook: async (answer) => {
+          answers.push(answer);
+          return { ok: true };
         },
       },
-      log: silentLog,
-      now: () => new Date(NOW),
-      sleep: async () => {},
+      store: {
+        // The launcher commits first: shop-worker's owner deployment of the same digest paused and joined.
+        commit: async (request) => {
+          if (!raced) {
+            raced = true;
+            const [seen] = world.store.all();
+            if (seen?.status !== 'running') throw new Error('expected the running deployment');
+            await world.store.commit({
+              deployments: [
+                { deployment: { ...seen, revision: seen.revision + 1, waiters: [api, worker] }, expectedRevision: seen.revision },
+              ],
+            });
+          }
+          return world.ports.store.commit(request);
+        },
+      },
     });
 
     const steps = await watcher.handle(sample('task-stopped-success'));

@@ -1,0 +1,23 @@
+import type { Config } from '../../src/core/config.js';
+import type { Ecs, Ports, Store } from '../../src/ports.js';
+import { type Controller, createController } from '../../src/shell/controller.js';
+import { silentLog } from '../../src/shell/logger.js';
+
+/**
+ * A controller on `ports` (the model world's) with some calls replaced: how a test runs another invocation in the
+ * middle of one (a push while the watcher updates the service, a task event while RunTask is on the wire).
+ */
+export function controllerOn(
+  ports: Ports,
+  cfg: Config,
+  now: string,
+  replaced: { ecs?: Partial<Ecs>; store?: Partial<Store> } = {},
+): Controller {
+  return createController({
+    config: cfg,
+    ports: { ...ports, ecs: { ...ports.ecs, ...replaced.ecs }, store: { ...ports.store, ...replaced.store } },
+    log: silentLog,
+    now: () => new Date(now),
+    sleep: async () => {},
+  });
+}
