@@ -26,6 +26,23 @@ export class EnvironmentBusyError extends Error {
   }
 }
 
+/**
+ * The lock file holds no owner this code could have written (every write is whole: a link or a rename), so who
+ * holds the environment cannot be told: the run stops and says how to free it, rather than wait forever.
+ */
+export class UnreadableLockError extends Error {
+  override name = 'UnreadableLockError';
+  constructor(
+    readonly environment: string,
+    readonly file: string,
+    problem: string,
+  ) {
+    super(
+      `environment ${environment}: its lock file ${file} is unreadable (${problem}); if no "ecs-migrate local" runs for this environment, delete the file and run again`,
+    );
+  }
+}
+
 export class LockWaitAbortedError extends Error {
   override name = 'LockWaitAbortedError';
 }
@@ -78,8 +95,10 @@ export class EnvironmentLock {
         what: options.what,
       };
       if (await createExclusive(file, mine)) return new EnvironmentLock(file, mine);
-      const owner = await readOwner(file);
-      if (owner === undefined) continue; // released meanwhile, or still being written: try again
+      const read = await readLock(file);
+      if (read === undefined) continue; // released meanwhile: try again
+      if (typeof read === 'string') throw new UnreadableLockError(options.environment, file, read);
+      const owner = read;
       if (!isAlive(owner)) {
         if (await takeOverStale(file, owner)) {
           const killedTask = owner.task !== undefined && isAlive({ ...owner.task, host: owner.host }) && killGroup(owner.task.pid);
@@ -137,11 +156,45 @@ async function createExclusive(file: string, owner: LockOwner): Promise<boolean>
 }
 
 async function readOwner(file: string): Promise<LockOwner | undefined> {
+  const read = await readLock(file);
+  return typeof read === 'string' ? undefined : read;
+}
+
+/**
+ * The owner in a lock file; undefined when there is no file; what is wrong with it when it holds no owner (a lock
+ * file appears whole, so that is never a write in progress).
+ */
+async function readLock(file: string): Promise<LockOwner | undefined | string> {
+  let text: string;
   try {
-    return JSON.parse(await readFile(file, 'utf8')) as LockOwner;
-  } catch {
-    return undefined;
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    return (error as Error).message;
   }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return `not JSON: ${(error as Error).message.replace(/\s+/g, ' ')}`;
+  }
+  return isOwner(value) ? value : 'not a lock owner { pid, host, since, what }';
+}
+
+function isOwner(value: unknown): value is LockOwner {
+  if (typeof value !== 'object' || value === null) return false;
+  const o = value as Record<string, unknown>;
+  const task = o.task as Record<string, unknown> | undefined;
+  return (
+    Number.isInteger(o.pid) &&
+    (o.pid as number) > 0 &&
+    typeof o.host === 'string' &&
+    typeof o.since === 'string' &&
+    typeof o.what === 'string' &&
+    (o.startTime === undefined || typeof o.startTime === 'string') &&
+    // A task's group is killed by -pid: 0 and 1 would be this process's group and every process.
+    (task === undefined || (typeof task === 'object' && task !== null && Number.isInteger(task.pid) && (task.pid as number) > 1))
+  );
 }
 
 /**

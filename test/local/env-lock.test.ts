@@ -1,9 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EnvironmentBusyError, EnvironmentLock, type LockOwner, LockWaitAbortedError } from '../../src/local/env-lock.js';
+import {
+  EnvironmentBusyError,
+  EnvironmentLock,
+  type LockOwner,
+  LockWaitAbortedError,
+  UnreadableLockError,
+} from '../../src/local/env-lock.js';
 
 let dir: string;
 let file: string;
@@ -78,5 +84,38 @@ describe('the environment lock', () => {
     await writeFile(file, JSON.stringify({ pid: process.pid, host: hostname(), since: 'later', what: 'someone else' }));
     lock.release();
     expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ what: 'someone else' });
+  });
+
+  it('refuses a lock file it cannot read, naming it and the way out, instead of spinning or crashing', async () => {
+    for (const content of [
+      '',
+      'garbage\n',
+      'null',
+      '[]',
+      '{}',
+      '{"pid":"1","host":"h","since":"s","what":"w"}',
+      // A task group of 1 would be killed as -1: every process.
+      '{"pid":5,"host":"elsewhere","since":"s","what":"w","task":{"pid":1}}',
+    ]) {
+      await writeFile(file, content);
+      const result = await Promise.race([
+        acquire({ wait: false }).then(
+          (lock) => {
+            lock.release();
+            return 'acquired';
+          },
+          (error: unknown) => error,
+        ),
+        new Promise((r) => setTimeout(() => r('still trying after 2 s'), 2000)),
+      ]);
+      expect(result, JSON.stringify(content)).toBeInstanceOf(UnreadableLockError);
+      expect(String(result)).toContain(file);
+      expect(String(result)).toMatch(/delete the file and run again$/);
+      expect(String(result)).not.toContain('\n');
+      expect(await readFile(file, 'utf8')).toBe(content);
+    }
+    await rm(file);
+    await mkdir(file);
+    await expect(acquire({ wait: true })).rejects.toBeInstanceOf(UnreadableLockError);
   });
 });
