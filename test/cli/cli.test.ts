@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -144,6 +144,42 @@ describe('ecs-migrate local', () => {
     expect(skipped.stderr).toMatch(/skipped record .*20261125-000000-00000000.*, which does not validate: /);
     expect(skipped.stdout).toMatch(/^\d{8}-\d{6}-[0-9a-f]{8} {2}failed/);
   });
+
+  it('names a state file that is not a JSON object (a truncated write, a stray edit) and what to do, instead of a bare parse error', async () => {
+    const state = join(work, 'damaged-state');
+    const envDir = join(state, 'local-app');
+    expect((await cli(['local', '--app', join(ROOT, 'examples', 'app'), '--state-dir', state], work)).code).toBe(0);
+    const [deployment] = await readdir(join(envDir, 'deployments'));
+
+    // history skips a deployment file that is not JSON, as it skips one that does not validate.
+    await writeFile(join(envDir, 'deployments', deployment ?? ''), '{"id": "2026');
+    const history = await cli(['history', '--state-dir', state], work);
+    expect(history.code).toBe(0);
+    expect(history.stderr).toMatch(/skipped record .*deployments.*\.json, which does not validate: not JSON/);
+
+    const named = (file: string) =>
+      new RegExp(
+        `^ecs-migrate: stored record ${file.replace(/[.]/g, '\\.')} does not validate \\((not JSON|expected a JSON object).*: fix or delete the record; nothing was changed$`,
+      );
+    for (const [file, content, command] of [
+      [join(envDir, 'environment.json'), '', 'status'],
+      [join(envDir, 'environment.json'), 'null', 'local'],
+      [join(envDir, 'service.json'), '{"serviceName": ', 'status'],
+      [join(envDir, 'service.json'), 'null', 'local'],
+      [join(state, 'images.json'), '{', 'local'],
+    ] as const) {
+      const before = await readFile(file, 'utf8');
+      await writeFile(file, content);
+      const args =
+        command === 'local' ? ['local', '--app', join(ROOT, 'examples', 'app'), '--state-dir', state] : [command, '--state-dir', state];
+      const r = await cli(args, work);
+      expect(r.code, `${command} with ${file}: ${JSON.stringify(content)}`).toBe(1);
+      const lines = r.stderr.split('\n').filter((l) => l.startsWith('ecs-migrate:'));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(named(file));
+      await writeFile(file, before);
+    }
+  }, 60_000);
 
   it('prints a JSON summary with --json and exits 0 when the rollout continued', async () => {
     const r = await cli(['local', '--app', join(ROOT, 'examples', 'app'), '--state-dir', join(work, 'json-state'), '--json'], work);

@@ -48,7 +48,7 @@ export async function writeJournal(layout: LocalLayout, journal: Journal): Promi
 /** The journal on disk, if any, with its files as paths; it names only the environment file and deployment files. */
 export async function readJournal(layout: LocalLayout): Promise<Journal | undefined> {
   const path = journalFile(layout);
-  const raw = await readJson<unknown>(path);
+  const raw: unknown = await readJson<object>(path);
   if (raw === undefined) return undefined;
   const invalid = (problem: string) => new InvalidRecordError(path, `not a commit journal: ${problem}`);
   if (typeof raw !== 'object' || raw === null) throw invalid('not an object');

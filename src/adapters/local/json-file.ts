@@ -1,14 +1,32 @@
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { InvalidRecordError } from '../../errors.js';
 
-/** Reads a JSON file, or returns undefined when it does not exist. */
-export async function readJson<T>(path: string): Promise<T | undefined> {
+/**
+ * Reads a JSON file, or returns undefined when it does not exist. Every file local mode keeps holds a JSON object:
+ * one that is not JSON, or holds something else (a truncated write, a stray edit), is an InvalidRecordError naming
+ * the file, never a bare parse error or a `null` read as a record.
+ */
+export async function readJson<T extends object>(path: string): Promise<T | undefined> {
+  let text: string;
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as T;
+    text = await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new InvalidRecordError(path, `not JSON: ${(error as Error).message.replace(/\s+/g, ' ')}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new InvalidRecordError(
+      path,
+      `expected a JSON object, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`,
+    );
+  return value as T;
 }
 
 /**

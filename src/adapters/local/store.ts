@@ -116,7 +116,13 @@ export class LocalStore implements DeploymentHistory {
 
   private async read(id: string): Promise<{ ok: true; value: Deployment } | { ok: false; problem: RecordProblem } | undefined> {
     const file = this.layout.deploymentFile(id);
-    const item = await this.readRecord(file);
+    let item: Record<string, unknown> | undefined;
+    try {
+      item = await this.readRecord(file);
+    } catch (error) {
+      if (error instanceof InvalidRecordError) return { ok: false, problem: { key: file, problem: error.problem } };
+      throw error;
+    }
     if (item === undefined) return undefined;
     const read = decodeDeployment(item);
     return read.ok ? read : { ok: false, problem: { key: file, problem: read.problem } };
