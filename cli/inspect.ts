@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import type { LocalService } from '../src/adapters/local/ecs.js';
 import { readJson } from '../src/adapters/local/json-file.js';
 import { LocalStore } from '../src/adapters/local/store.js';
-import { type Deployment, statusOf, taskOf } from '../src/core/deployment.js';
+import { DEPLOYMENT_ID, type Deployment, statusOf, taskOf } from '../src/core/deployment.js';
 import { LocalLayout } from '../src/local/layout.js';
 import type { DeploymentHistory } from '../src/ports.js';
 import { AWS_OPTIONS } from './aws-context.js';
@@ -31,17 +31,18 @@ async function open(values: {
   'state-dir': string;
 }): Promise<{ environment: string; store: DeploymentHistory; layout: LocalLayout }> {
   const root = resolve(values['state-dir']);
+  const found = (await readdir(root, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory()).map((e) => e.name);
+  if (found.length === 0) throw new CliUsageError(`no local state under ${root}: run "ecs-migrate local --app DIR" first`);
   let environment = values.environment;
   if (environment === undefined) {
-    const found = (await readdir(root, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory()).map((e) => e.name);
-    if (found.length !== 1) {
-      throw new CliUsageError(
-        found.length === 0
-          ? `no local state under ${root}: run "ecs-migrate local --app DIR" first`
-          : `several environments under ${root} (${found.join(', ')}): choose one with --environment`,
-      );
-    }
+    if (found.length !== 1)
+      throw new CliUsageError(`several environments under ${root} (${found.join(', ')}): choose one with --environment`);
     environment = found[0] as string;
+  } else if (!found.includes(environment)) {
+    // Only a directory the state directory lists: never a path out of it, nor an empty one reading as "no deployments".
+    throw new CliUsageError(
+      `no local environment "${shorten(environment)}" under ${root} (there is: ${found.join(', ')}); see --environment`,
+    );
   }
   const layout = new LocalLayout(root, environment);
   return { environment, layout, store: new LocalStore(layout, warnSkipped) };
@@ -104,6 +105,9 @@ export async function logsCommand(argv: string[], deps: { pollMs?: number } = {}
   const { values, positionals } = parseArgs({ args: argv, options: common, allowPositionals: true, strict: true });
   const id = positionals[0];
   if (id === undefined) throw new CliUsageError('logs needs a DEPLOYMENT_ID (see ecs-migrate history, and ecs-migrate logs --help)');
+  // Also a file name in local mode: anything else could name another file of the state directory.
+  if (!DEPLOYMENT_ID.test(id))
+    throw new CliUsageError(`logs "${shorten(id)}": not a deployment id (YYYYMMDD-HHMMSS-xxxxxxxx, as "ecs-migrate history" lists them)`);
   if (onAws(values)) return (await import('./inspect-aws.js')).stackLogs(values, id, deps.pollMs);
   const { environment, layout, store } = await open(values);
   const d = (await store.loadDeployments([id]))[id];
@@ -118,4 +122,10 @@ export async function logsCommand(argv: string[], deps: { pollMs?: number } = {}
 
 function oneLine(d: Deployment): string {
   return (d.status === 'ended' ? d.reason : undefined) ?? d.history.at(-1)?.note ?? '';
+}
+
+/** A value as an error line quotes it: at most 80 characters, on one line. */
+function shorten(text: string): string {
+  const line = text.replace(/\s+/g, ' ');
+  return line.length > 80 ? `${line.slice(0, 77)}...` : line;
 }

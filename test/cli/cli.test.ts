@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -180,6 +180,31 @@ describe('ecs-migrate local', () => {
       await writeFile(file, before);
     }
   }, 60_000);
+
+  it('refuses an --environment that is not under the state directory, and a DEPLOYMENT_ID that is not one, with exit 2', async () => {
+    const state = join(work, 'one-env');
+    await mkdir(join(state, 'local-app', 'deployments'), { recursive: true });
+    await writeFile(
+      join(state, 'local-app', 'environment.json'),
+      JSON.stringify({ schemaVersion: 2, environment: 'local-app', version: 1 }),
+    );
+    for (const environment of ['local-ap', '../one-env/local-app', '', 'x'.repeat(100_000)]) {
+      for (const command of ['status', 'history']) {
+        const r = await cli([command, '--state-dir', state, '--environment', environment]);
+        expect(r.code, `${command} --environment ${environment.slice(0, 30)}`).toBe(2);
+        expect(r.stderr).toMatch(
+          /^ecs-migrate: no local environment ".{0,80}" under .*one-env \(there is: local-app\); see --environment\n$/,
+        );
+      }
+    }
+    for (const id of ['../environment', '../../one-env/local-app/environment', 'e'.repeat(300), '']) {
+      const r = await cli(['logs', id, '--state-dir', state]);
+      expect(r.code, `logs ${id.slice(0, 30)}`).toBe(2);
+      expect(r.stderr).toMatch(
+        /^ecs-migrate: logs ".{0,80}": not a deployment id \(YYYYMMDD-HHMMSS-xxxxxxxx, as "ecs-migrate history" lists them\)\n$/,
+      );
+    }
+  });
 
   it('prints a JSON summary with --json and exits 0 when the rollout continued', async () => {
     const r = await cli(['local', '--app', join(ROOT, 'examples', 'app'), '--state-dir', join(work, 'json-state'), '--json'], work);
