@@ -62,8 +62,11 @@ export async function localCommand(argv: string[]): Promise<number> {
   const overrides: Record<string, unknown> = values.config !== undefined ? await readConfigFile(values.config) : {};
   if (values['timeout-minutes'] !== undefined) overrides.TIMEOUT_MINUTES = values['timeout-minutes'];
   const stopTimeoutSeconds = Number(values['stop-timeout']);
-  if (!Number.isFinite(stopTimeoutSeconds) || stopTimeoutSeconds < 0)
-    throw new CliUsageError(`--stop-timeout ${values['stop-timeout']}: expected a number of seconds (SIGTERM, then SIGKILL after it)`);
+  // A day at most: a timer longer than 2^31 ms fires at once, which would SIGKILL the task without its SIGTERM grace.
+  if (!Number.isFinite(stopTimeoutSeconds) || stopTimeoutSeconds < 0 || stopTimeoutSeconds > 86_400)
+    throw new CliUsageError(
+      `--stop-timeout ${values['stop-timeout']}: expected a number of seconds from 0 to 86400 (SIGTERM, then SIGKILL after it)`,
+    );
   if (values['database-url'] !== undefined && !/^postgres(ql)?:\/\//.test(values['database-url']))
     throw new CliUsageError(`--database-url ${values['database-url']}: expected postgres://USER:PASSWORD@HOST:PORT/DATABASE`);
   if (values.mode !== undefined) {

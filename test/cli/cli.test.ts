@@ -218,6 +218,24 @@ describe('ecs-migrate local', () => {
     });
   });
 
+  it('refuses a --stop-timeout a timer cannot hold (it would kill the task at once), with exit 2', async () => {
+    for (const value of ['1e308', '2147484', '86401']) {
+      const r = await cli([
+        'local',
+        '--app',
+        join(ROOT, 'examples', 'failing-app'),
+        '--state-dir',
+        join(work, 'stop-state'),
+        '--stop-timeout',
+        value,
+      ]);
+      expect(r.code, value).toBe(2);
+      expect(r.stderr).toBe(
+        `ecs-migrate: --stop-timeout ${value}: expected a number of seconds from 0 to 86400 (SIGTERM, then SIGKILL after it)\n`,
+      );
+    }
+  });
+
   it('explains its usage errors with exit code 2', async () => {
     const r = await cli(['local']);
     expect(r.code).toBe(2);
