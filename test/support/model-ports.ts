@@ -182,7 +182,8 @@ export class ModelEcs implements Ecs {
     const deploymentId = deploymentIdFromStartedBy(request.startedBy);
     let taskDefinitionArn = request.taskDefinitionArn;
     if (request.image !== undefined) {
-      const kept = request.resumed === true ? this.revisions.find((r) => r.deploymentId === deploymentId) : undefined;
+      // As the adapter does (findTaggedRevision): the newest revision tagged with the deployment.
+      const kept = request.resumed === true ? this.revisions.findLast((r) => r.deploymentId === deploymentId) : undefined;
       if (kept !== undefined) taskDefinitionArn = kept.taskDefinitionArn;
       else {
         taskDefinitionArn = `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/shop-api:${this.nextRevision++}`;
@@ -196,7 +197,12 @@ export class ModelEcs implements Ecs {
     if (earlier !== undefined) {
       if (earlier.parameters === parameters) return earlier.outcome;
       this.conflicts.push(clientToken);
-      return { ok: false, reason: `ConflictException: clientToken ${clientToken} was used with other parameters` };
+      // As the adapter reports a ConflictException on the clientToken (src/adapters/aws/ecs.ts).
+      return {
+        ok: false,
+        reason: `ConflictException: clientToken ${clientToken} was used with other parameters`,
+        failure: 'token-conflict',
+      };
     }
     const taskArn = `arn:aws:ecs:${REGION}:${ACCOUNT}:task/shop-staging/${(this.tasks.length + 1).toString(16).padStart(32, '0')}`;
     const task: ModelTask = { taskArn, deploymentId, taskDefinitionArn, startedBy: request.startedBy, lastStatus: 'PENDING', version: 0 };
