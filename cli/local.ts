@@ -75,6 +75,11 @@ export async function localCommand(argv: string[]): Promise<number> {
     // The config file may set ROLLOUT_MODE too; --mode says it on the command line and wins.
     overrides.ROLLOUT_MODE = values.mode;
   }
+  const command = values.command !== undefined ? commandOf('--command', values.command, 'db-migrate --verbose') : undefined;
+  const run = values.run !== undefined ? commandOf('--run', values.run, 'db-rollback') : undefined;
+  // The tag a push names, as ECR allows it (and as `deploy --tag` checks it).
+  if (!/^[\w][\w.-]{0,127}$/.test(values.tag))
+    throw new CliUsageError(`--tag "${shorten(values.tag)}": not a valid image tag (letters, digits, "_", "." and "-", at most 128)`);
   return runLocal({
     app: values.app,
     tag: values.tag,
@@ -86,9 +91,22 @@ export async function localCommand(argv: string[]): Promise<number> {
     wait: !values['no-wait'],
     declaredEnv: await declaredEnvironment(values['env-file'], values.env),
     ...(values['database-url'] !== undefined ? { databaseUrl: values['database-url'] } : {}),
-    ...(values.command !== undefined ? { command: splitCommand(values.command) } : {}),
-    ...(values.run !== undefined ? { run: splitCommand(values.run) } : {}),
+    ...(command !== undefined ? { command } : {}),
+    ...(run !== undefined ? { run } : {}),
   });
+}
+
+/** `--command` / `--run` as argv; an empty one is a usage error, not an event the controller rejects. */
+function commandOf(flag: string, line: string, example: string): string[] {
+  const argv = splitCommand(line);
+  if (argv.length === 0 || argv[0] === '') throw new CliUsageError(`${flag} "${shorten(line)}": expected a command such as "${example}"`);
+  return argv;
+}
+
+/** A value as an error line quotes it: at most 80 characters, on one line. */
+function shorten(text: string): string {
+  const line = text.replace(/\s+/g, ' ');
+  return line.length > 80 ? `${line.slice(0, 77)}...` : line;
 }
 
 /** `--env-file` files in order (dotenv syntax), then `--env K=V`: later ones win, as in a task definition. */

@@ -236,6 +236,21 @@ describe('ecs-migrate local', () => {
     }
   });
 
+  it('refuses an empty --command or --run and a --tag no registry takes as usage errors (exit 2), before anything runs', async () => {
+    const app = join(ROOT, 'examples', 'app');
+    for (const [flag, value, message] of [
+      ['--command', '', '--command "": expected a command such as "db-migrate --verbose"'],
+      ['--run', '  ', '--run " ": expected a command such as "db-rollback"'],
+      ['--tag', '', '--tag "": not a valid image tag (letters, digits, "_", "." and "-", at most 128)'],
+      ['--tag', 'a b', '--tag "a b": not a valid image tag (letters, digits, "_", "." and "-", at most 128)'],
+    ] as const) {
+      const r = await cli(['local', '--app', app, '--state-dir', join(work, 'flag-state'), flag, value]);
+      expect(r.code, `${flag} ${value}`).toBe(2);
+      expect(r.stderr).toBe(`ecs-migrate: ${message}\n`);
+    }
+    expect(await readdir(work)).not.toContain('flag-state');
+  });
+
   it('explains its usage errors with exit code 2', async () => {
     const r = await cli(['local']);
     expect(r.code).toBe(2);
