@@ -23,8 +23,7 @@ export async function explainCommand(argv: string[]): Promise<number> {
   const text = await readTextFile(eventPath, 'event file');
   const state =
     values.state !== undefined ? await readState(values.state, config.ENVIRONMENT) : defaultState(config.ENVIRONMENT, config.SERVICE);
-  const now = values.now ?? new Date().toISOString();
-  if (Number.isNaN(Date.parse(now))) throw new CliUsageError(`--now ${now}: expected an ISO-8601 time`);
+  const now = values.now !== undefined ? isoTime(values.now) : new Date().toISOString();
 
   let raw: unknown;
   let decision: Decision;
@@ -124,6 +123,14 @@ async function readState(path: string, environment: string): Promise<ControllerS
     deployments,
     ...(service !== undefined ? { service: service as unknown as ServiceInfo } : {}),
   };
+}
+
+/** `--now` as the controller's clock gives it (`toISOString()`): what it says is written into the records shown. */
+function isoTime(text: string): string {
+  const iso = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/;
+  const ms = iso.test(text) ? Date.parse(text) : Number.NaN;
+  if (Number.isNaN(ms)) throw new CliUsageError(`--now ${text.slice(0, 80)}: expected an ISO-8601 time such as 2026-11-25T09:15:00Z`);
+  return new Date(ms).toISOString();
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -104,6 +104,25 @@ describe('ecs-migrate explain', () => {
     expect(badEnv.stderr).not.toMatch(/Cannot read properties/);
   });
 
+  it('takes --now only as an ISO-8601 time, never a number or a year past 9999 written into the records', async () => {
+    for (const now of ['0', '1700000000000', '99999-01-01', 'yesterday']) {
+      const r = await cli(['explain', '--config', 'events/config.json', '--now', now, 'events/ecr-push.json']);
+      expect(r.code, now).toBe(2);
+      expect(r.stderr).toBe(`ecs-migrate: --now ${now}: expected an ISO-8601 time such as 2026-11-25T09:15:00Z\n`);
+    }
+    const r = await cli([
+      'explain',
+      '--config',
+      'events/config.json',
+      '--now',
+      '2026-11-25T10:15:00+01:00',
+      'events/ecr-push.json',
+      '--json',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('"2026-11-25T09:15:00.000Z"');
+  });
+
   it('exits 2 for an unreadable file and names a bad configuration key', async () => {
     const missing = await cli(['explain', '--config', 'events/config.json', join(work, 'nope.json')]);
     expect(missing.code).toBe(2);
