@@ -17,7 +17,7 @@ import {
   taskOf,
 } from './deployment.js';
 import type { LaunchResultInput, TaskStateInput, TimeoutCheckInput } from './inputs.js';
-import { rolloutTarget, stopTaskOf } from './launch-request.js';
+import { rolloutTarget, stopTaskOf, stopTasksOf } from './launch-request.js';
 import { attemptField, earlierAttemptTask, onLaunchRefused, onScheduledCheck, onStartFailure } from './launch-retry.js';
 import { resumeHandover } from './resume.js';
 import { settle } from './settle.js';
@@ -39,7 +39,10 @@ export function decideTaskState(input: TaskStateInput, state: ControllerState, c
     return ignore(`no deployment ${id} in environment ${ctx.config.ENVIRONMENT} (another environment's task, or purged)`, id);
   switch (d.status) {
     case 'ended':
-      return resumeHandover(state, ctx, d.id) ?? ignore(`deployment ${id} has already ended (${d.outcome}): duplicate or late event`, id);
+      return (
+        strayTask(d, input, ctx, resumeHandover(state, ctx, d.id)) ??
+        ignore(`deployment ${id} has already ended (${d.outcome}): duplicate or late event`, id)
+      );
     case 'queued':
       return ignore(`deployment ${id} is queued and has launched no task: task ${input.taskArn} is not its own`, id);
     case 'launching':
@@ -47,6 +50,20 @@ export function decideTaskState(input: TaskStateInput, state: ControllerState, c
     case 'running':
       return onOwnTask(d, input, state, ctx);
   }
+}
+
+/**
+ * A task of a deployment that has ended, not stopped: started after the end (RunTask was in flight when a cancel,
+ * a timeout or a takeover ended the deployment, and the answer, which would have stopped it, was lost with its
+ * invocation), or one whose stop has not happened yet. No task of an ended deployment may run on: it is stopped by
+ * the deployment's startedBy, with `decided` (a handover resumed by the same event) if any.
+ */
+function strayTask(d: Ended, input: TaskStateInput, ctx: DecideContext, decided: Decision | undefined): Decision | undefined {
+  if (input.lastStatus === 'STOPPED' || input.desiredStatus === 'STOPPED') return decided;
+  const reason = `deployment ${d.id} has ended (${d.outcome}); task ${shortTask(input.taskArn)} is ${input.lastStatus}`;
+  const stop = stopTasksOf(d, ctx, `${reason}: no task of it may run`);
+  if (decided !== undefined) return { ...decided, actions: [stop, ...decided.actions] };
+  return { decision: 'halt', reason: `${reason}: stopped`, deploymentId: d.id, actions: [stop] };
 }
 
 /** A task event before RunTask's answer: kept, and judged once the answer names the same task. */

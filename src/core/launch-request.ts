@@ -41,15 +41,27 @@ export function launchRequest(d: Launching, service: ServiceInfo | undefined, ct
 
 /** Stops a deployment's task, if it has one (or one was seen before RunTask answered). */
 export function stopTaskOf(d: Deployment, ctx: DecideContext, reason: string): Action[] {
-  const why = `ecs-migrate: ${reason}`.slice(0, 1024);
-  if (d.status === 'launching') {
-    // RunTask may have started a task whose answer was lost (an early event may even be someone else's): stop every
-    // task started for the deployment, never end it while one may run.
-    return [{ type: 'stopTasksStartedBy', deploymentId: d.id, cluster: ctx.config.CLUSTER, startedBy: startedByFor(d.id), reason: why }];
-  }
+  // RunTask may have started a task whose answer was lost (an early event may even be someone else's): stop every
+  // task started for the deployment, never end it while one may run.
+  if (d.status === 'launching') return [stopTasksOf(d, ctx, reason)];
   const taskArn = taskOf(d);
   if (taskArn === undefined) return [];
-  return [{ type: 'stopTask', deploymentId: d.id, cluster: ctx.config.CLUSTER, taskArn, reason: why }];
+  return [{ type: 'stopTask', deploymentId: d.id, cluster: ctx.config.CLUSTER, taskArn, reason: stopReason(reason) }];
+}
+
+/** Stops every task started for the deployment (by its startedBy; the adapter stops only those tagged for this environment). */
+export function stopTasksOf(d: Deployment, ctx: DecideContext, reason: string): Action {
+  return {
+    type: 'stopTasksStartedBy',
+    deploymentId: d.id,
+    cluster: ctx.config.CLUSTER,
+    startedBy: startedByFor(d.id),
+    reason: stopReason(reason),
+  };
+}
+
+function stopReason(reason: string): string {
+  return `ecs-migrate: ${reason}`.slice(0, 1024);
 }
 
 /** A migration that did not succeed halts its rollout; a command never touched it. */

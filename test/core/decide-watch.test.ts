@@ -421,8 +421,19 @@ describe('the migration container exited while the rest of the task runs on (an 
       .when(exited(0))
       .then({ decision: 'ignore', reason: /is not the deployment's task/, actions: [] });
     given(activeState(endedDeployment('failed')))
-      .when(exited(0))
+      .when(stopped('task-stopped-success'))
       .then({ decision: 'ignore', reason: /has already ended \(failed\)/, actions: [] });
+  });
+
+  it('stops a task of an ended deployment that still runs: none may run on (RunTask answered after a cancel, the answer lost)', () => {
+    const d = given(activeState(endedDeployment('cancelled')))
+      .when(exited(0))
+      .then({ decision: 'halt', reason: /has ended \(cancelled\); task \w+ is RUNNING: stopped/, actions: ['stopTasksStartedBy'] });
+    expect(only(d, 'stopTasksStartedBy')).toMatchObject({ startedBy: `ecs-migrate/${SAMPLE_DEPLOYMENT}`, cluster: 'shop-staging' });
+    // One already being stopped asks for nothing more.
+    given(activeState(endedDeployment('cancelled')))
+      .when({ ...exited(0), desiredStatus: 'STOPPED' })
+      .then({ decision: 'ignore', reason: /has already ended \(cancelled\)/, actions: [] });
   });
 
   it('keeps such an event that comes before RunTask answered, and judges it (and stops the task) when the answer names that task', () => {

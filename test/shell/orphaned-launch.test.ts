@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { TransientAwsError } from '../../src/errors.js';
+import { createController } from '../../src/shell/controller.js';
+import { silentLog } from '../../src/shell/logger.js';
+import { ACCOUNT, config, REGION, sample, withEvent } from '../support/fixtures.js';
+import { FaultPlan, type ModelTask, modelPorts } from '../support/model-ports.js';
+
+/**
+ * Found by test/properties/concurrency.property.test.ts. The launcher has committed `launching` and sends RunTask; a
+ * cancel runs while RunTask is in flight (before ECS lists the task: its `stopTasksStartedBy` finds none) and ends
+ * the deployment. RunTask then starts the task, and the launcher dies before it hears the answer
+ * (`lateLaunchResult` would have stopped the task). Its retried event finds the deployment ended and ignores it;
+ * the task's own events find it ended and are ignored: nothing ever stops that task, which migrates the database
+ * unwatched, and the next deployment launches while it runs.
+ */
+/** A cancel-request for `deploymentId` from the request bus. */
+function cancel(deploymentId: string): Record<string, unknown> {
+  const detail = { environment: 'staging', deploymentId, requestId: 'cancel-1', requestedBy: 'ops@example.com' };
+  const envelope = { version: '0', id: 'cancel-1', source: 'ecs-migrate', account: ACCOUNT, region: REGION, resources: [] };
+  return { ...envelope, 'detail-type': 'cancel-request', time: '2026-11-25T09:15:00Z', detail };
+}
+
+describe('a launch whose deployment was cancelled while RunTask was in flight, and whose answer was lost', () => {
+  it('leaves no task of the cancelled deployment running', async () => {
+    const world = modelPorts(new FaultPlan());
+    let now = Date.parse('2026-11-25T09:15:00Z');
+    const cfg = config();
+    const deps = { config: cfg, log: silentLog, now: () => new Date(now), sleep: async () => {} };
+    const other = createController({ ...deps, ports: world.ports });
+    let dies = true;
+    const launcher = createController({
+      ...deps,
+      ports: {
+        ...world.ports,
+        ecs: {
+          ...world.ports.ecs,
+          launch: async (request) => {
+            if (!dies) return world.ports.ecs.launch(request);
+            dies = false;
+            // While RunTask is on the wire: the operator's cancel, handled to its end.
+            await other.handle(cancel(request.startedBy.slice('ecs-migrate/'.length)));
+            await world.ports.ecs.launch(request);
+            throw new TransientAwsError('the invocation timed out before RunTask answered');
+          },
+        },
+      },
+    });
+    const push = sample('ecr-push');
+
+    await expect(launcher.handle(push)).rejects.toThrow(TransientAwsError);
+    const [cancelled] = world.store.all();
+    expect(cancelled).toMatchObject({ status: 'ended', outcome: 'cancelled' });
+    expect(world.ecs.running()).toHaveLength(1); // started after the cancel looked for it
+
+    // Lambda retries the push; ECS sends the task's events; the task runs on, then a new image is pushed.
+    await launcher.handle(push);
+    for (const raw of world.ecs.emitted) await other.handle(raw);
+    now += 60_000;
+    await launcher.handle(
+      withEvent(sample('ecr-push'), {
+        top: { id: 'push-2', time: '2026-11-25T09:16:00Z' },
+        detail: { 'image-tag': 'v1.5.0', 'image-digest': `sha256:${'d'.repeat(64)}` },
+      }),
+    );
+
+    const running = world.ecs.running().map((t: ModelTask) => `${t.taskArn} of ${t.deploymentId}`);
+    expect(running.filter((t) => t.endsWith(`of ${cancelled?.id}`))).toEqual([]);
+    // One migration per environment: the next deployment's task is the only one running.
+    expect(running.length).toBeLessThanOrEqual(1);
+  });
+});
