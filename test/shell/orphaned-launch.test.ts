@@ -10,8 +10,8 @@ import { FaultPlan, type ModelTask, modelPorts } from '../support/model-ports.js
  * cancel runs while RunTask is in flight (before ECS lists the task: its `stopTasksStartedBy` finds none) and ends
  * the deployment. RunTask then starts the task, and the launcher dies before it hears the answer
  * (`lateLaunchResult` would have stopped the task). Its retried event finds the deployment ended and ignores it;
- * the task's own events find it ended and are ignored: nothing ever stops that task, which migrates the database
- * unwatched, and the next deployment launches while it runs.
+ * the task's own events found it ended and were ignored: nothing ever stopped that task, which migrated the database
+ * unwatched while the next deployment launched. Now the task's first event finds its deployment ended and stops it.
  */
 /** A cancel-request for `deploymentId` from the request bus. */
 function cancel(deploymentId: string): Record<string, unknown> {

@@ -196,6 +196,14 @@ export class ModelEcs implements Ecs {
     const earlier = this.tokens.get(clientToken);
     if (earlier !== undefined) {
       if (earlier.parameters === parameters) return earlier.outcome;
+      // As the adapter does on a ConflictException for an image: the deployment's other revisions, newest first.
+      if (request.image !== undefined) {
+        const others = this.revisions.filter((r) => r.deploymentId === deploymentId && r.taskDefinitionArn !== taskDefinitionArn);
+        const matching = others
+          .reverse()
+          .find((r) => JSON.stringify({ ...rest, taskDefinitionArn: r.taskDefinitionArn }) === earlier.parameters);
+        if (matching !== undefined) return earlier.outcome;
+      }
       this.conflicts.push(clientToken);
       // As the adapter reports a ConflictException on the clientToken (src/adapters/aws/ecs.ts).
       return {

@@ -37,7 +37,7 @@ import type { Ecs, LaunchOutcome } from '../../ports.js';
 import { awsErrorInfo, awsFailure, classifyAwsError, describeAwsError } from './aws-error.js';
 import { awslogsLocation } from './awslogs.js';
 import { answerHook, rollOutImage } from './ecs-deployments.js';
-import { findTaggedRevision, registrationOf, revisionTags } from './tagged-revision.js';
+import { familyOf, findTaggedRevision, registrationOf, revisionTags, type TaggedRevision } from './tagged-revision.js';
 
 export interface AwsEcsOptions {
   cluster: string;
@@ -200,7 +200,42 @@ export class AwsEcs implements Ecs {
       input.launchType = request.launchType as RunTaskCommandInput['launchType'];
     }
     if (request.platformVersion !== undefined) input.platformVersion = request.platformVersion;
+    const outcome = await this.runTask(input, request.container);
+    if (outcome.ok || outcome.failure !== 'token-conflict' || request.taskDefinitionArn !== undefined) return outcome;
+    return this.runOnOtherRevisions(request, input, outcome);
+  }
 
+  /**
+   * A launch of an image that ECS refused for its clientToken: two launches of the deployment overlapped (a
+   * duplicate event resumed it while the first was between its commit and RunTask), each registered a revision, and
+   * the task runs on the other one. Each other revision tagged with the deployment is tried under the same token,
+   * newest first: ECS answers the one whose parameters match with the task it started. None matching (the service's
+   * network changed in between): the first refusal, and the deployment waits as before.
+   */
+  private async runOnOtherRevisions(request: LaunchRequest, input: RunTaskCommandInput, refused: LaunchOutcome): Promise<LaunchOutcome> {
+    const family = familyOf(input.taskDefinition ?? '');
+    const deploymentId = request.tags[DEPLOYMENT_TAG];
+    if (family === undefined || deploymentId === undefined || request.image === undefined) return refused;
+    const tried = new Set([input.taskDefinition ?? '']);
+    for (;;) {
+      let other: TaggedRevision | undefined;
+      try {
+        const tag = { key: DEPLOYMENT_TAG, value: deploymentId };
+        other = await findTaggedRevision(this.client, family, tag, request.container, request.image, tried);
+      } catch (error) {
+        return this.refusal(error, 'ecs:DescribeTaskDefinition', `finding the other revisions of deployment ${deploymentId}`);
+      }
+      if (other === undefined) return refused;
+      tried.add(other.taskDefinitionArn);
+      this.remember(other.taskDefinitionArn, other);
+      const outcome = await this.runTask({ ...input, taskDefinition: other.taskDefinitionArn }, request.container);
+      if (outcome.ok || outcome.failure !== 'token-conflict') return outcome;
+    }
+  }
+
+  /** RunTask, its answer as a launch outcome (a refusal says what to fix; a transient failure is thrown). */
+  private async runTask(input: RunTaskCommandInput, container: string): Promise<LaunchOutcome> {
+    const taskDefinitionArn = input.taskDefinition ?? '';
     let response: RunTaskCommandOutput;
     try {
       response = await this.client.send(new RunTaskCommand(input));
@@ -220,8 +255,8 @@ export class AwsEcs implements Ecs {
     if (taskArn === undefined) return { ok: false, reason: `RunTask of ${taskDefinitionArn} returned neither a task nor a failure` };
     // Where the task's log goes, when the definition is known already (registered or read here): no extra call.
     const definition = this.definitions.get(taskDefinitionArn)?.taskDefinition;
-    const container = definition?.containerDefinitions?.find((c) => c.name === request.container);
-    const log = definition !== undefined ? awslogsLocation(container, request.container, taskArn) : undefined;
+    const found = definition?.containerDefinitions?.find((c) => c.name === container);
+    const log = definition !== undefined ? awslogsLocation(found, container, taskArn) : undefined;
     return { ok: true, taskArn, taskDefinitionArn, ...(log !== undefined && !('none' in log) ? { log } : {}) };
   }
 

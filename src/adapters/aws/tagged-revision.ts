@@ -58,7 +58,8 @@ export interface TaggedRevision {
 
 /**
  * The revision of `family` that an earlier attempt of a launch registered: tagged `tagKey` = `tagValue`, with
- * `image` on `container`, among the family's `REVISION_LOOKBACK` newest active revisions (newest first).
+ * `image` on `container`, among the family's `REVISION_LOOKBACK` newest active revisions (newest first), other than
+ * those in `skip` (two overlapping launches of one deployment may each have registered one).
  *
  * Not only the latest: a revision registered by anyone else in between (CI, another deployment) would otherwise
  * hide ours, the retry would register a new one and send RunTask other parameters under the same clientToken,
@@ -70,12 +71,16 @@ export async function findTaggedRevision(
   tag: { key: string; value: string },
   container: string,
   image: string,
+  skip: ReadonlySet<string> = new Set(),
 ): Promise<TaggedRevision | undefined> {
   const listed = await client.send(
     new ListTaskDefinitionsCommand({ familyPrefix: family, status: 'ACTIVE', sort: 'DESC', maxResults: REVISION_LOOKBACK }),
   );
   // `familyPrefix` names the full family; the check keeps it so should ECS ever match by prefix.
-  const arns = (listed.taskDefinitionArns ?? []).filter((arn) => familyOf(arn) === family).slice(0, REVISION_LOOKBACK);
+  const arns = (listed.taskDefinitionArns ?? [])
+    .filter((arn) => familyOf(arn) === family)
+    .slice(0, REVISION_LOOKBACK)
+    .filter((arn) => !skip.has(arn));
   for (const arn of arns) {
     const described = await client.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ['TAGS'] }));
     const definition = described.taskDefinition;
@@ -88,6 +93,6 @@ export async function findTaggedRevision(
 }
 
 /** `arn:aws:ecs:…:task-definition/shop-api:43` → `shop-api`. */
-function familyOf(arn: string): string | undefined {
+export function familyOf(arn: string): string | undefined {
   return /:task-definition\/([^:]+):\d+$/.exec(arn)?.[1];
 }

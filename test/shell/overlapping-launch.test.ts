@@ -1,0 +1,143 @@
+import 'aws-sdk-client-mock-vitest/extend';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { describe, expect, it } from 'vitest';
+import { AwsEcs, DEPLOYMENT_TAG } from '../../src/adapters/aws/ecs.js';
+import type { LaunchRequest } from '../../src/core/actions.js';
+import type { Deployment } from '../../src/core/deployment.js';
+import { TransientAwsError } from '../../src/errors.js';
+import { createController } from '../../src/shell/controller.js';
+import { silentLog } from '../../src/shell/logger.js';
+import { EcsModel, serveModel } from '../support/ecs-model.js';
+import { ACCOUNT, config, REGION, sample, TD, withEvent } from '../support/fixtures.js';
+import { FaultPlan, type ModelTask, modelPorts, taskEvent } from '../support/model-ports.js';
+
+/**
+ * Found by test/properties/concurrency.property.test.ts. Two launches of one deployment overlap: a first launch (the
+ * handover after the previous deployment ended, or the first delivery of a trigger) is between its commit of
+ * `launching` and its RunTask when another invocation resumes the same launch (a duplicate task event of the
+ * ended deployment: `resumeHandover`; a duplicate trigger: `revisit`). Each registers a revision tagged with the
+ * deployment: the resumed one finds none yet, registers one, starts the task under the clientToken, and its
+ * invocation dies before recording it; the first one registers another. ECS refuses that one's RunTask
+ * (ConflictException: the token with other parameters). Each launch refused that way tries the deployment's other
+ * tagged revisions under the same token: ECS answers the matching one with the task that runs, so it is recorded
+ * and judged. Before, the retried resume took the newest tagged revision (the refused launch's), was refused every
+ * time, and the deployment timed out while its migration had run.
+ */
+
+const CLUSTER = 'shop-staging';
+const DEPLOYMENT = '20261125-091458-1a2b3c4d';
+const IMAGE = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/shop-api@sha256:${'a'.repeat(64)}`;
+
+function request(overrides: Partial<LaunchRequest> = {}): LaunchRequest {
+  return {
+    cluster: CLUSTER,
+    container: 'app',
+    image: IMAGE,
+    baseTaskDefinitionArn: TD(42),
+    command: ['db-migrate'],
+    startedBy: `ecs-migrate/${DEPLOYMENT}`,
+    clientToken: `ecs-migrate-${DEPLOYMENT}`,
+    tags: { 'ecs-migrate:environment': 'staging', [DEPLOYMENT_TAG]: DEPLOYMENT, 'ecs-migrate:trigger': 'ecr-push' },
+    network: { subnets: ['subnet-0a1b2c3d4e5f60718'], securityGroups: ['sg-0123456789abcdef0'], assignPublicIp: 'DISABLED' },
+    launchType: 'FARGATE',
+    ...overrides,
+  };
+}
+
+describe('two launches of one deployment that overlap', () => {
+  it('AwsEcs: each of two overlapping launches, refused on its own revision, answers with the task that runs on the other', async () => {
+    const client = new ECSClient({ region: REGION });
+    const ecs = mockClient(client);
+    const model = new EcsModel();
+    serveModel(ecs, model);
+    const fresh = () => new AwsEcs(client, { cluster: CLUSTER, service: 'shop-api', container: 'app' });
+
+    // The resumed launch registers the deployment's revision and starts the task; its invocation then dies.
+    const resumed = await fresh().launch(request({ resumed: true }));
+    // The first launch, which was in flight, registers another revision: ECS refuses the token (the task runs).
+    const first = await fresh().launch(request());
+    // The resumed launch, retried.
+    const retried = await fresh().launch(request({ resumed: true }));
+
+    expect(resumed).toMatchObject({ ok: true, taskDefinitionArn: TD(43) });
+    // Refused on its own revision, the first launch finds the one the task runs on.
+    expect(first).toEqual(resumed);
+    expect(retried).toEqual(resumed);
+  });
+
+  it('controller: the handover launch and a duplicate event of the ended deployment resuming it; the migration that ran rolls out', async () => {
+    const world = modelPorts(new FaultPlan());
+    let now = Date.parse('2026-11-25T09:15:00Z');
+    const deps = { config: config(), log: silentLog, now: () => new Date(now), sleep: async () => {} };
+    const plain = createController({ ...deps, ports: world.ports });
+    // The duplicate event's invocation: it dies once RunTask took effect, before it hears the answer.
+    const dying = createController({
+      ...deps,
+      ports: {
+        ...world.ports,
+        ecs: {
+          ...world.ports.ecs,
+          launch: async (r) => {
+            await world.ports.ecs.launch(r);
+            throw new TransientAwsError('the invocation timed out before RunTask answered');
+          },
+        },
+      },
+    });
+    let stoppedEvent: Record<string, unknown> = {};
+    let overlapped = false;
+    // The watcher ending the first deployment: while it hands over, the same STOPPED event is delivered again.
+    const watcher = createController({
+      ...deps,
+      ports: {
+        ...world.ports,
+        ecs: {
+          ...world.ports.ecs,
+          launch: async (r) => {
+            if (!overlapped) {
+              overlapped = true;
+              await expect(dying.handle(stoppedEvent)).rejects.toThrow(TransientAwsError);
+            }
+            return world.ports.ecs.launch(r);
+          },
+        },
+      },
+    });
+    const push = (n: number) =>
+      withEvent(sample('ecr-push'), {
+        top: { id: `push-${n}`, time: `2026-11-25T09:1${n}:00Z` },
+        detail: { 'image-tag': `v1.${n}.0`, 'image-digest': `sha256:${String(n).repeat(64)}` },
+      });
+
+    await plain.handle(push(1));
+    await plain.handle(push(2)); // queued behind the first
+    const first = world.ecs.tasks[0] as ModelTask;
+    world.ecs.start(first);
+    world.ecs.stop(first, 0);
+    stoppedEvent = taskEvent(first);
+    await watcher.handle(stoppedEvent); // first succeeds, rolls out, hands over to the second and launches it
+    await plain.handle(stoppedEvent); // the duplicate's invocation, retried by Lambda
+
+    // The second deployment's task (started by the duplicate's resumed launch) migrates and exits 0.
+    const second = world.ecs.tasks[1] as ModelTask;
+    world.ecs.start(second);
+    world.ecs.stop(second, 0);
+    for (const raw of world.ecs.emitted.slice(3)) await plain.handle(raw);
+    // Its timeout check comes, if it is still open.
+    const open = world.store.all().find((d: Deployment) => d.status === 'launching' || d.status === 'running');
+    const schedule = open !== undefined ? world.scheduler.schedules.get(open.id) : undefined;
+    if (open !== undefined && schedule !== undefined) {
+      now = Date.parse(schedule.at) + 1000;
+      await plain.handle({
+        ...withEvent(sample('timeout-check'), { detail: { deploymentId: open.id, environment: 'staging' } }),
+        time: new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      });
+    }
+
+    expect(world.ecs.tasks.filter((t) => t.deploymentId === second.deploymentId)).toHaveLength(1);
+    const ended = world.store.all().find((d: Deployment) => d.id === second.deploymentId);
+    expect(ended).toMatchObject({ status: 'ended', outcome: 'succeeded', taskArn: second.taskArn });
+    expect(world.ecs.serviceRevision()).toBe(second.taskDefinitionArn);
+  });
+});
