@@ -66,6 +66,25 @@ describe('two launches of one deployment that overlap', () => {
     expect(retried).toEqual(resumed);
   });
 
+  it('AwsEcs: a launch whose parameters differ on every revision (the network changed) is refused once each, then says so', async () => {
+    const client = new ECSClient({ region: REGION });
+    const ecs = mockClient(client);
+    const model = new EcsModel();
+    serveModel(ecs, model);
+    const fresh = () => new AwsEcs(client, { cluster: CLUSTER, service: 'shop-api', container: 'app' });
+    await fresh().launch(request({ resumed: true }));
+    await fresh().launch(request());
+    const runs = model.runs.length;
+
+    const moved = await fresh().launch(
+      request({ resumed: true, network: { subnets: ['subnet-0new'], securityGroups: [], assignPublicIp: 'DISABLED' } }),
+    );
+
+    expect(moved).toMatchObject({ ok: false, failure: 'token-conflict' });
+    // Its own revision, then the other one: each tried once.
+    expect(model.runs.length - runs).toBe(2);
+  });
+
   it('controller: the handover launch and a duplicate event of the ended deployment resuming it; the migration that ran rolls out', async () => {
     const world = modelPorts(new FaultPlan());
     let now = Date.parse('2026-11-25T09:15:00Z');
