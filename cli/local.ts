@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { stat } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import { access, mkdir, stat } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs, parseEnv } from 'node:util';
@@ -109,6 +110,17 @@ function shorten(text: string): string {
   return line.length > 80 ? `${line.slice(0, 77)}...` : line;
 }
 
+/** The state directory, created if need be; one this user cannot write is a usage error, before anything runs. */
+async function writableStateDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+    await access(dir, fsConstants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+    throw new CliUsageError(`--state-dir ${dir}: not a directory this user can write (${code}); pass a writable --state-dir`);
+  }
+}
+
 /** `--env-file` files in order (dotenv syntax), then `--env K=V`: later ones win, as in a task definition. */
 async function declaredEnvironment(files: string[], pairs: string[]): Promise<Record<string, string>> {
   const env: Record<string, string> = {};
@@ -167,6 +179,7 @@ async function runLocal(options: LocalOptions): Promise<number> {
   const stopSignals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
   for (const signal of stopSignals) process.on(signal, onSignal);
   process.on('exit', onExit);
+  await writableStateDir(options.stateDir);
   try {
     print(bold(`ecs-migrate local · environment ${config.ENVIRONMENT} · app ${options.app}`));
     try {

@@ -278,6 +278,18 @@ describe('ecs-migrate local', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('unknown command "deploy-everything"');
   });
+
+  it('refuses a --state-dir it cannot write, saying so, with exit 2 and before anything runs', async () => {
+    const file = join(work, 'not-a-dir');
+    await writeFile(file, 'x');
+
+    const r = await cli(['local', '--app', join(ROOT, 'examples', 'app'), '--state-dir', join(file, 'state')], work);
+
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--state-dir .*not-a-dir\/state: not a directory this user can write \(E\w+/);
+    expect(r.stderr).toContain('pass a writable --state-dir');
+    expect(r.stdout).not.toContain('│');
+  });
 });
 
 describe('explain: the actions, one line each', () => {
