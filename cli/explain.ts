@@ -22,7 +22,9 @@ export async function explainCommand(argv: string[]): Promise<number> {
   const eventPath = positionals[0] as string;
   const text = await readTextFile(eventPath, 'event file');
   const state =
-    values.state !== undefined ? await readState(values.state, config.ENVIRONMENT) : defaultState(config.ENVIRONMENT, config.SERVICE);
+    values.state !== undefined
+      ? await readState(values.state, config.ENVIRONMENT, config.SERVICE)
+      : defaultState(config.ENVIRONMENT, config.SERVICE);
   const now = values.now !== undefined ? isoTime(values.now) : new Date().toISOString();
 
   let raw: unknown;
@@ -87,7 +89,7 @@ export function describeAction(action: Decision['actions'][number]): string {
  * error naming the file and the key, never a crash inside decide. A deployment without `schemaVersion` is taken
  * in today's shape (a ControllerState as the controller holds it); one copied from a store keeps its own.
  */
-async function readState(path: string, environment: string): Promise<ControllerState> {
+async function readState(path: string, environment: string, serviceName: string): Promise<ControllerState> {
   const value = await readJsonFile(path, 'state file');
   const bad = (key: string, problem: string) => new CliUsageError(`state file ${path}: ${key}: ${problem}`);
   if (!isObject(value))
@@ -112,17 +114,14 @@ async function readState(path: string, environment: string): Promise<ControllerS
       deployments[id] = decoded.value;
     }
   }
+  // No service: the default one, as without --state; `null`: a service that could not be read (DescribeServices failed).
   const service = value.service;
-  if (service !== undefined) {
-    if (!isObject(service)) throw bad('service', `expected { serviceName, taskDefinitionArn }, got ${kindOf(service)}`);
-    for (const field of ['serviceName', 'taskDefinitionArn'])
-      if (typeof service[field] !== 'string' || service[field] === '') throw bad(`service.${field}`, 'expected a non-empty string');
-  }
-  return {
-    env,
-    deployments,
-    ...(service !== undefined ? { service: service as unknown as ServiceInfo } : {}),
-  };
+  if (service === undefined) return { env, deployments, service: defaultService(serviceName) };
+  if (service === null) return { env, deployments };
+  if (!isObject(service)) throw bad('service', `expected { serviceName, taskDefinitionArn } or null, got ${kindOf(service)}`);
+  for (const field of ['serviceName', 'taskDefinitionArn'])
+    if (typeof service[field] !== 'string' || service[field] === '') throw bad(`service.${field}`, 'expected a non-empty string');
+  return { env, deployments, service: service as unknown as ServiceInfo };
 }
 
 /** `--now` as the controller's clock gives it (`toISOString()`): what it says is written into the records shown. */
@@ -142,9 +141,9 @@ function kindOf(value: unknown): string {
 }
 
 function defaultState(environment: string, service: string): ControllerState {
-  return {
-    env: emptyEnvironment(environment),
-    deployments: {},
-    service: { serviceName: service, taskDefinitionArn: "(the service's current task definition)" },
-  };
+  return { env: emptyEnvironment(environment), deployments: {}, service: defaultService(service) };
+}
+
+function defaultService(serviceName: string): ServiceInfo {
+  return { serviceName, taskDefinitionArn: "(the service's current task definition)" };
 }

@@ -25,7 +25,8 @@ export const EXPLAIN_USAGE = `ecs-migrate explain --config FILE [--state FILE] [
   Dry run: what the controller would do with this event and why, without doing it.
   --state  a JSON ControllerState ({ env, deployments, service }), its records checked as the stores read
            them (a bad one: exit 2, naming the key); default: an idle environment whose service runs
-           "(the service's current task definition)"`;
+           "(the service's current task definition)", also the service of a state without one
+           ("service": null: a service that could not be read)`;
 
 const STACK_OPTIONS = `  --stack NAME       the ecs-migrate stack of the environment: its CloudFormation outputs name the table, bus,
                      source, log group and environment (or give --environment, --table, --bus, --source)

@@ -72,6 +72,19 @@ describe('ecs-migrate explain', () => {
     expect(out.actions.map((a: { type: string }) => a.type)).toEqual(['haltRollout', 'commit', 'publish']);
   });
 
+  it('takes the default service when the state file names none, and an unreadable one for "service": null', async () => {
+    const { service: _s, ...noService } = activeState(runningDeployment());
+    const write = async (name: string, value: unknown) => {
+      await writeFile(join(work, name), JSON.stringify(value));
+      return join(work, name);
+    };
+    const run = async (state: string) =>
+      (await cli(['explain', '--config', 'events/config.json', '--state', state, 'events/task-stopped-success.json'])).stdout;
+
+    expect(await run(await write('no-service.json', noService))).toMatch(/^continue: container "app" exited with code 0/);
+    expect(await run(await write('null-service.json', { ...noService, service: null }))).toMatch(/^halt: .*the service could not be read/);
+  });
+
   it('exits 2 for a state file that is not a ControllerState, naming the file and the bad key', async () => {
     const at = async (name: string, content: string) => {
       const path = join(work, name);
