@@ -99,4 +99,33 @@ describe('AwsEcs: a resumed launch (defect 10)', () => {
       failure !== undefined ? expect.objectContaining({ failure }) : expect.not.objectContaining({ failure: expect.anything() }),
     );
   });
+
+  // Two launches of one deployment that overlapped, each with its own revision (test/shell/overlapping-launch.test.ts).
+  it('each of two overlapping launches, refused on its own revision, answers with the task that runs on the other', async () => {
+    // The resumed launch registers the deployment's revision and starts the task; its invocation then dies.
+    const resumed = await fresh().launch(request({ resumed: true }));
+    // The first launch, which was in flight, registers another revision: ECS refuses the token (the task runs).
+    const first = await fresh().launch(request());
+    // The resumed launch, retried.
+    const retried = await fresh().launch(request({ resumed: true }));
+
+    expect(resumed).toMatchObject({ ok: true, taskDefinitionArn: TD(43) });
+    // Refused on its own revision, the first launch finds the one the task runs on.
+    expect(first).toEqual(resumed);
+    expect(retried).toEqual(resumed);
+  });
+
+  it('a launch whose parameters differ on every revision (the network changed) is refused once each, then says so', async () => {
+    await fresh().launch(request({ resumed: true }));
+    await fresh().launch(request());
+    const runs = model.runs.length;
+
+    const moved = await fresh().launch(
+      request({ resumed: true, network: { subnets: ['subnet-0new'], securityGroups: [], assignPublicIp: 'DISABLED' } }),
+    );
+
+    expect(moved).toMatchObject({ ok: false, failure: 'token-conflict' });
+    // Its own revision, then the other one: each tried once.
+    expect(model.runs.length - runs).toBe(2);
+  });
 });

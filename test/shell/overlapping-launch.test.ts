@@ -1,15 +1,9 @@
-import 'aws-sdk-client-mock-vitest/extend';
-import { ECSClient } from '@aws-sdk/client-ecs';
-import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
-import { AwsEcs, DEPLOYMENT_TAG } from '../../src/adapters/aws/ecs.js';
-import type { LaunchRequest } from '../../src/core/actions.js';
 import type { Deployment } from '../../src/core/deployment.js';
 import { TransientAwsError } from '../../src/errors.js';
 import { createController } from '../../src/shell/controller.js';
 import { silentLog } from '../../src/shell/logger.js';
-import { EcsModel, serveModel } from '../support/ecs-model.js';
-import { ACCOUNT, config, REGION, sample, TD, withEvent } from '../support/fixtures.js';
+import { config, sample, withEvent } from '../support/fixtures.js';
 import { FaultPlan, type ModelTask, modelPorts, taskEvent } from '../support/model-ports.js';
 
 /**
@@ -25,66 +19,7 @@ import { FaultPlan, type ModelTask, modelPorts, taskEvent } from '../support/mod
  * time, and the deployment timed out while its migration had run.
  */
 
-const CLUSTER = 'shop-staging';
-const DEPLOYMENT = '20261125-091458-1a2b3c4d';
-const IMAGE = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/shop-api@sha256:${'a'.repeat(64)}`;
-
-function request(overrides: Partial<LaunchRequest> = {}): LaunchRequest {
-  return {
-    cluster: CLUSTER,
-    container: 'app',
-    image: IMAGE,
-    baseTaskDefinitionArn: TD(42),
-    command: ['db-migrate'],
-    startedBy: `ecs-migrate/${DEPLOYMENT}`,
-    clientToken: `ecs-migrate-${DEPLOYMENT}`,
-    tags: { 'ecs-migrate:environment': 'staging', [DEPLOYMENT_TAG]: DEPLOYMENT, 'ecs-migrate:trigger': 'ecr-push' },
-    network: { subnets: ['subnet-0a1b2c3d4e5f60718'], securityGroups: ['sg-0123456789abcdef0'], assignPublicIp: 'DISABLED' },
-    launchType: 'FARGATE',
-    ...overrides,
-  };
-}
-
-describe('two launches of one deployment that overlap', () => {
-  it('AwsEcs: each of two overlapping launches, refused on its own revision, answers with the task that runs on the other', async () => {
-    const client = new ECSClient({ region: REGION });
-    const ecs = mockClient(client);
-    const model = new EcsModel();
-    serveModel(ecs, model);
-    const fresh = () => new AwsEcs(client, { cluster: CLUSTER, service: 'shop-api', container: 'app' });
-
-    // The resumed launch registers the deployment's revision and starts the task; its invocation then dies.
-    const resumed = await fresh().launch(request({ resumed: true }));
-    // The first launch, which was in flight, registers another revision: ECS refuses the token (the task runs).
-    const first = await fresh().launch(request());
-    // The resumed launch, retried.
-    const retried = await fresh().launch(request({ resumed: true }));
-
-    expect(resumed).toMatchObject({ ok: true, taskDefinitionArn: TD(43) });
-    // Refused on its own revision, the first launch finds the one the task runs on.
-    expect(first).toEqual(resumed);
-    expect(retried).toEqual(resumed);
-  });
-
-  it('AwsEcs: a launch whose parameters differ on every revision (the network changed) is refused once each, then says so', async () => {
-    const client = new ECSClient({ region: REGION });
-    const ecs = mockClient(client);
-    const model = new EcsModel();
-    serveModel(ecs, model);
-    const fresh = () => new AwsEcs(client, { cluster: CLUSTER, service: 'shop-api', container: 'app' });
-    await fresh().launch(request({ resumed: true }));
-    await fresh().launch(request());
-    const runs = model.runs.length;
-
-    const moved = await fresh().launch(
-      request({ resumed: true, network: { subnets: ['subnet-0new'], securityGroups: [], assignPublicIp: 'DISABLED' } }),
-    );
-
-    expect(moved).toMatchObject({ ok: false, failure: 'token-conflict' });
-    // Its own revision, then the other one: each tried once.
-    expect(model.runs.length - runs).toBe(2);
-  });
-
+describe('two launches of one deployment that overlap (the adapter: test/adapters/ecs-resume.test.ts)', () => {
   it('controller: the handover launch and a duplicate event of the ended deployment resuming it; the migration that ran rolls out', async () => {
     const world = modelPorts(new FaultPlan());
     let now = Date.parse('2026-11-25T09:15:00Z');
