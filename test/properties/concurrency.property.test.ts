@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EMITTED_TYPES } from '../../src/core/actions.js';
@@ -7,7 +6,14 @@ import { TooManyConflictsError, TransientAwsError } from '../../src/errors.js';
 import { createController } from '../../src/shell/controller.js';
 import type { Log } from '../../src/shell/logger.js';
 import { ACCOUNT, config, REGION, sample, withEvent } from '../support/fixtures.js';
-import { type Fault, FaultPlan, type ModelTask, modelPorts } from '../support/model-ports.js';
+import {
+  current,
+  type Invocation as GenericInvocation,
+  type Preempt as GenericPreempt,
+  Interleaving,
+  invocation,
+} from '../support/interleaving.js';
+import { type Fault, type ModelTask, modelPorts } from '../support/model-ports.js';
 
 /**
  * Model-based property test of the real controller under *overlapping* invocations, the sibling of
@@ -60,16 +66,7 @@ const PORT_NAMES = [
 ] as const;
 type PortName = (typeof PORT_NAMES)[number];
 
-/**
- * Before (`after: false`) or after the `nth` call of port `at` by the invocation (`at` a number: its `at`-th port call
- * of any port, `nth` ignored), the `meanwhile` steps run to completion.
- */
-interface Preempt {
-  at: PortName | number;
-  nth: number;
-  after: boolean;
-  meanwhile: Step[];
-}
+type Preempt = GenericPreempt<Step> & { at: PortName | number };
 
 type Invoking = { faults: Fault[]; preempt?: Preempt };
 
@@ -178,53 +175,7 @@ function withoutExitCode(raw: Record<string, unknown>): Record<string, unknown> 
   return { ...raw, detail: { ...detail, containers: detail.containers.map((c) => (c.name === 'app' ? strip(c) : c)) } };
 }
 
-/** One Lambda invocation in flight: its port calls, its injected failure and its preemption. */
-interface Invocation {
-  raw: Record<string, unknown>;
-  label: string;
-  faults: Fault[];
-  preempt?: Preempt;
-  fired: boolean;
-  calls: number;
-  byName: Map<string, number>;
-}
-
-const current = new AsyncLocalStorage<Invocation>();
-
-/**
- * The fault plan of overlapping invocations: each invocation counts its own port calls (AsyncLocalStorage, so
- * concurrent and nested invocations do not share a counter), may fail at one of them (as `FaultPlan`), and may be
- * preempted before or after one of them while `interrupt` runs other steps to completion.
- */
-class Interleaving extends FaultPlan {
-  constructor(private readonly interrupt: (inv: Invocation, where: string) => Promise<void>) {
-    super();
-  }
-
-  override async around<T>(name: string, effect: () => Promise<T>): Promise<T> {
-    const inv = current.getStore();
-    if (inv === undefined) return effect();
-    inv.calls += 1;
-    const nth = (inv.byName.get(name) ?? 0) + 1;
-    inv.byName.set(name, nth);
-    const fault = inv.faults.find((f) => f.call === inv.calls);
-    const at = inv.preempt?.at;
-    const due = typeof at === 'number' ? at === inv.calls : at === name && inv.preempt?.nth === nth;
-    const preempt = !inv.fired && due ? inv.preempt : undefined;
-    if (preempt !== undefined && !preempt.after) {
-      inv.fired = true;
-      await this.interrupt(inv, `before ${name}#${nth}`);
-    }
-    if (fault !== undefined && !fault.after) throw new TransientAwsError(`injected: ${name} failed before its effect`);
-    const result = await effect();
-    if (preempt?.after === true) {
-      inv.fired = true;
-      await this.interrupt(inv, `after ${name}#${nth}`);
-    }
-    if (fault?.after === true) throw new TransientAwsError(`injected: ${name} took effect, then the invocation died`);
-    return result;
-  }
-}
+type Invocation = GenericInvocation<Step>;
 
 const stats = {
   runs: 0,
@@ -243,7 +194,7 @@ const stats = {
 
 /** One run: the world, the controller, and what the invariants need to know. */
 class Run {
-  readonly plan = new Interleaving((inv, where) => this.interrupted(inv, where));
+  readonly plan = new Interleaving<Step>((inv, where) => this.interrupted(inv, where));
   readonly world = modelPorts(this.plan);
   now = START;
   /** Raw events whose invocation failed: Lambda/EventBridge retries them later. */
@@ -359,7 +310,7 @@ class Run {
   /** One Lambda invocation of `raw`; a transient failure queues it for a retry. */
   async invoke(raw: Record<string, unknown>, faults: Fault[], preempt?: Preempt): Promise<void> {
     const label = `${'  '.repeat(this.depth)}${String(raw.id)}`;
-    const inv: Invocation = { raw, label, faults, fired: false, calls: 0, byName: new Map(), ...(preempt ? { preempt } : {}) };
+    const inv: Invocation = invocation(raw, label, faults, preempt);
     if (preempt !== undefined) stats.planned += 1;
     try {
       const steps = await current.run(inv, () => this.controller.handle(raw));

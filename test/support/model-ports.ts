@@ -310,6 +310,12 @@ export class ModelEcs implements Ecs {
     return this.serviceTaskDefinitionArn;
   }
 
+  /** The service moves to a revision someone else deployed (pause-hook mode: its owner's deployment, CONTINUEd). */
+  moveService(taskDefinitionArn: string, image: string): void {
+    this.serviceTaskDefinitionArn = taskDefinitionArn;
+    this.serviceImage = image;
+  }
+
   private emit(task: ModelTask): void {
     task.version += 1;
     this.emitted.push(taskEvent(task));
