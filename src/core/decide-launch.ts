@@ -1,19 +1,10 @@
 import { type Decision, ignore, reject } from './actions.js';
 import { describeWork, enqueue, launchNow, lockHolder } from './admission.js';
 import type { DecideContext } from './context.js';
-import {
-  type Deployment,
-  type DeploymentKind,
-  deploymentIdOfTrigger,
-  pushedBefore,
-  type Trigger,
-  UNKNOWN_WORK,
-  type Work,
-} from './deployment.js';
+import { type DeploymentKind, deploymentIdOfTrigger, pushedBefore, type Trigger, UNKNOWN_WORK, type Work } from './deployment.js';
 import type { DeployRequestInput, EcrImageActionInput, RunCommandInput } from './inputs.js';
-import { awaitingRetry } from './launch-retry.js';
 import { refuseRequest } from './request-policy.js';
-import { resumeHandover, resumeLaunch } from './resume.js';
+import { revisit } from './resume.js';
 import { settle } from './settle.js';
 import type { ControllerState } from './state.js';
 import { withAdmitted } from './state.js';
@@ -149,20 +140,6 @@ function admit(plan: Plan, state: ControllerState, ctx: DecideContext): Decision
   if (holder !== undefined)
     return enqueue(create({ ...spec, work }, ctx.now, `waiting for ${holder.id}`), plan.deliberate, holder, state, ctx, what);
   return launchNow(create({ ...spec, work }, ctx.now, 'requested'), plan.deliberate, state, ctx, what);
-}
-
-/** A trigger whose deployment exists: a retried launch resumes (the clientToken keeps it to one task); a duplicate is dropped. */
-function revisit(existing: Deployment, state: ControllerState, ctx: DecideContext): Decision {
-  if (existing.status === 'launching' && state.env.active?.deploymentId === existing.id && !awaitingRetry(existing)) {
-    return resumeLaunch(existing, state, ctx, `resuming the launch of ${existing.id} (retried delivery)`);
-  }
-  return (
-    resumeHandover(state, ctx, existing.id) ??
-    ignore(
-      `duplicate delivery: deployment ${existing.id} exists already (${existing.status === 'ended' ? existing.outcome : existing.status})`,
-      existing.id,
-    )
-  );
 }
 
 /** The image rolled out last, when `work` is an image pushed before it. */

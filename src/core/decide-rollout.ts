@@ -16,6 +16,7 @@ import {
 } from './deployment.js';
 import { eventDetail } from './event-detail.js';
 import type { DeploymentStateInput, HookStateInput, RolloutResultInput } from './inputs.js';
+import { revisit } from './resume.js';
 import { repositoryImageOf } from './service-deployment.js';
 import { settle } from './settle.js';
 import type { ControllerState } from './state.js';
@@ -41,6 +42,11 @@ export function decideHookState(input: HookStateInput, state: ControllerState, c
   if (input.hookType !== 'PAUSE' || input.lifecycleStage !== config.HOOK_STAGE) {
     return ignore(`a ${input.hookType} hook at ${input.lifecycleStage}; this stack answers PAUSE hooks at HOOK_STAGE ${config.HOOK_STAGE}`);
   }
+  const id = hookDeploymentId(input, config.ENVIRONMENT);
+  // A retried delivery of the hook event that created it: its launch resumes (the invocation may have died between its
+  // commit and RunTask's answer), even once ECS no longer waits; any other delivery is a duplicate.
+  const existing = state.deployments[id];
+  if (existing !== undefined) return revisit(existing, state, ctx);
   const why = stillWaiting(input, state);
   if (why !== undefined) return ignore(why);
   const revision = state.hook?.revision;
@@ -51,7 +57,6 @@ export function decideHookState(input: HookStateInput, state: ControllerState, c
     hookId: input.hookId,
     ...(input.expiresAt !== undefined ? { expiresAt: input.expiresAt } : {}),
   };
-  const id = hookDeploymentId(input, config.ENVIRONMENT);
   const image = repositoryImageOf(revision, config.REPOSITORY);
   if (!image.ok) {
     const reason = `${image.reason}: ROLLBACK of ${service}'s paused deployment`;
@@ -61,7 +66,6 @@ export function decideHookState(input: HookStateInput, state: ControllerState, c
       actions: [{ type: 'haltRollout', deploymentId: id, target: { mode: 'pause-hook', waiters: [waiter] }, reason }],
     };
   }
-  if (state.deployments[id] !== undefined) return ignore(`duplicate delivery: hook ${input.hookId} waits on ${id} already`, id);
   return joinOrCreate({ id, waiter, image: image.image, revision, input }, state, ctx);
 }
 

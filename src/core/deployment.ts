@@ -308,3 +308,8 @@ export function clientTokenFor(deploymentId: string, attempt = 1): string {
 export function attemptOf(d: Pick<Deployment, 'attempt'>): number {
   return d.attempt ?? 1;
 }
+
+/** Waiting for a scheduled retry: a retried trigger must not launch it early. */
+export function awaitingRetry(d: Deployment): boolean {
+  return d.status === 'launching' && d.retryAt !== undefined;
+}

@@ -123,11 +123,6 @@ export function attemptField(d: Deployment): { attempt?: number } {
   return attemptOf(d) > 1 ? { attempt: attemptOf(d) } : {};
 }
 
-/** Waiting for a scheduled retry: a retried trigger must not launch it early. */
-export function awaitingRetry(d: Deployment): boolean {
-  return d.status === 'launching' && d.retryAt !== undefined;
-}
-
 /**
  * Another attempt, later, when one remains and the deployment still holds the environment: the retry is scheduled
  * before the commit (a retried delivery schedules it again under the same name), and the lock is kept long enough

@@ -1,6 +1,6 @@
-import type { Decision } from './actions.js';
+import { type Decision, ignore } from './actions.js';
 import type { DecideContext } from './context.js';
-import type { Launching } from './deployment.js';
+import { awaitingRetry, type Deployment, type Launching } from './deployment.js';
 import { launchRequest } from './launch-request.js';
 import type { ControllerState } from './state.js';
 
@@ -27,4 +27,21 @@ export function resumeHandover(state: ControllerState, ctx: DecideContext, ended
   const next = active !== undefined ? state.deployments[active.deploymentId] : undefined;
   if (next?.status !== 'launching' || next.handedOverBy !== endedId) return undefined;
   return resumeLaunch(next, state, ctx, `resuming the launch of ${next.id}, handed the environment by ${endedId} (retried delivery)`);
+}
+
+/**
+ * A trigger whose deployment exists (a push, a request, a paused deployment's hook event): a retried launch resumes
+ * (the clientToken keeps it to one task); a duplicate is dropped.
+ */
+export function revisit(existing: Deployment, state: ControllerState, ctx: DecideContext): Decision {
+  if (existing.status === 'launching' && state.env.active?.deploymentId === existing.id && !awaitingRetry(existing)) {
+    return resumeLaunch(existing, state, ctx, `resuming the launch of ${existing.id} (retried delivery)`);
+  }
+  return (
+    resumeHandover(state, ctx, existing.id) ??
+    ignore(
+      `duplicate delivery: deployment ${existing.id} exists already (${existing.status === 'ended' ? existing.outcome : existing.status})`,
+      existing.id,
+    )
+  );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Ended, Running, ServiceRollout, Waiter } from '../../src/core/deployment.js';
+import type { Ended, Launching, Running, ServiceRollout, Waiter } from '../../src/core/deployment.js';
 import type { ServiceDeploymentInfo, ServiceRevisionInfo } from '../../src/core/service-deployment.js';
 import type { ControllerState } from '../../src/core/state.js';
 import {
@@ -12,6 +12,7 @@ import {
   given,
   idleState,
   launchingDeployment,
+  NOW,
   OLD_IMAGE,
   only,
   parse,
@@ -154,10 +155,20 @@ describe('pause-hook mode: a gated service paused at HOOK_STAGE', () => {
     expect(only(d, 'continueRollout').target).toEqual({ mode: 'pause-hook', waiters: [waiter] });
   });
 
-  it('drops a duplicate delivery of the hook event', () => {
+  it('resumes the launch on a retried delivery of the hook event (same clientToken), and drops one once the task is known', () => {
     const first = given(withHook(idleState()), hookMode()).when(sample('hook-awaiting-action')).then({ decision: 'launch' });
     const created = committed(first, first.deploymentId as string);
-    given(withHook(activeState(created)), hookMode())
+    const resumed = given(withHook(activeState(created)), hookMode())
+      .when(sample('hook-awaiting-action'))
+      .then({ decision: 'launch', reason: /resuming the launch .* \(retried delivery\)/, actions: ['launchTask'] });
+    expect(only(resumed, 'launchTask').request).toMatchObject({
+      resumed: true,
+      clientToken: only(first, 'launchTask').request.clientToken,
+    });
+    const { launchStartedAt: _l, ...rest } = created as Launching;
+    const running: Running = { ...rest, status: 'running', taskArn: SAMPLE_TASK, taskDefinitionArn: TD(43), launchedAt: NOW };
+    // Also once ECS no longer waits (the hook expired): the deployment exists, so the event is a duplicate.
+    given(withHook(activeState(running), paused({ status: 'ROLLBACK_IN_PROGRESS' })), hookMode())
       .when(sample('hook-awaiting-action'))
       .then({ decision: 'ignore', reason: /duplicate delivery/ });
   });

@@ -624,7 +624,6 @@ class Run {
             ]);
         }
         const next = [...this.schedules.schedules.entries()].sort(([, a], [, b]) => Date.parse(a.at) - Date.parse(b.at))[0];
-        if (next === undefined && this.knownBugTolerated && this.strandedByHookRetry()) continue;
         if (next === undefined) return;
         const raw = this.timeoutCheck(next[0]);
         if (raw !== undefined) await this.invoke(raw, []);
@@ -632,37 +631,6 @@ class Run {
       this.checkStep();
     }
     this.fail(['the run did not settle']);
-  }
-
-  /**
-   * KNOWN DEFECT (test/shell/hook-launch-retry.test.ts): a hook event retried after its invocation committed the
-   * deployment `launching` and died before RunTask's answer was recorded is ignored (as a duplicate delivery, or because
-   * the hook is no longer waiting) instead of resuming the launch, so the deployment stays `launching` with no timeout
-   * check and holds the environment until its lock expires. Tolerated for such a deployment only (triggered by a hook,
-   * launching, not handed over, no schedule), once nothing else is left: the clock moves past its lock expiry and the
-   * next paused deployment (of a new image) takes the environment over, as it would in the world; every invariant
-   * still holds for what follows. True when it did so.
-   */
-  private strandedByHookRetry(): boolean {
-    const env = this.world.store.environment();
-    const scheduled = new Set([...this.schedules.schedules.values()].map((x) => x.deploymentId));
-    const stuck = this.world.store
-      .all()
-      .find(
-        (d) =>
-          d.status === 'launching' &&
-          d.trigger.type === 'pause-hook' &&
-          d.handedOverBy === undefined &&
-          !scheduled.has(d.id) &&
-          env?.active?.deploymentId === d.id,
-      );
-    if (stuck === undefined || env?.active === undefined) return false;
-    stats.tolerated += 1;
-    this.log.push(`KNOWN DEFECT: ${stuck.id} stays launching; the clock passes its lock expiry and a new paused deployment takes over`);
-    const expiry = Date.parse(env.active.lockExpiresAt) + 1000;
-    if (expiry > this.now) this.tick(expiry - this.now);
-    this.pauseOwner(1, 0, 1440);
-    return true;
   }
 
   /** The invariants of a run that has settled. */
