@@ -9,9 +9,9 @@ import { controllerOn } from '../support/race.js';
  * Found by test/properties/pause-hook-concurrency.property.test.ts (FC_SEED=1 and FC_SEED=3, FC_RUNS=100): a hook
  * event whose invocation committed its deployment `launching` and died before RunTask (or before its answer was
  * recorded) is retried by Lambda/EventBridge; the retry must resume the launch with the same clientToken, as a
- * retried push or request does (decide-launch.ts `revisit`). It is ignored as a duplicate delivery instead, so the
- * deployment stays `launching` with no task and no timeout check, holding the environment until its lock expires, and
- * the paused deployment is left for ECS's own timeout action.
+ * retried push or request does (`revisit` in src/core/resume.ts). It was ignored as a duplicate delivery, so the
+ * deployment stayed `launching` with no task and no timeout check, holding the environment until its lock expired,
+ * and the paused deployment was left for ECS's own timeout action.
  */
 describe('pause-hook mode: a hook event retried after its invocation died between the commit and RunTask', () => {
   it('resumes the launch: one task, the deployment running, its timeout check scheduled', async () => {
