@@ -329,10 +329,21 @@ function sameEcsDeployment(s: ServiceRollout, deploymentId: string): boolean {
   return s.ecsDeploymentId === deploymentId || s.ecsDeploymentId.split('/').pop() === deploymentId.split('/').pop();
 }
 
+/**
+ * What a rollout did, merged into what the deployment recorded: a service's entry is replaced by its newer one (a
+ * retried update), unless both name different service deployments (two paused deployments of one service, each
+ * answered): each is kept, so the state change of either finds its own.
+ */
 function mergeServices(before: ServiceRollout[], now: ServiceRollout[]): ServiceRollout[] {
-  const byService = new Map(before.map((s) => [s.service, s]));
-  for (const s of now) byService.set(s.service, s);
-  return [...byService.values()];
+  const merged = [...before];
+  for (const s of now) {
+    const other = (r: ServiceRollout) =>
+      r.ecsDeploymentId !== undefined && s.ecsDeploymentId !== undefined && r.ecsDeploymentId !== s.ecsDeploymentId;
+    const same = merged.findIndex((r) => r.service === s.service && !other(r));
+    if (same === -1) merged.push(s);
+    else merged[same] = s;
+  }
+  return merged;
 }
 
 function summaryOf(services: ServiceRollout[]): string {
