@@ -390,7 +390,8 @@ function observationOf(input: TaskStateInput): TaskObservation {
  * breaker on). Checked again at that time when the check comes earlier (a migration that ran long).
  */
 function watchRollouts(d: Ended, state: ControllerState, ctx: DecideContext): Decision | undefined {
-  const open = (d.services ?? []).filter((s) => s.ecsDeploymentId !== undefined && s.completion === undefined);
+  // Only rollouts that went on are followed: a ROLLBACK answered is not a rollout of this deployment's revision.
+  const open = (d.services ?? []).filter((s) => s.result === 'continued' && s.ecsDeploymentId !== undefined && s.completion === undefined);
   if (open.length === 0) return undefined;
   const due = addMinutes(d.finishedAt, ctx.config.ROLLOUT_WATCH_MINUTES);
   if (Date.parse(ctx.now) < Date.parse(due)) {

@@ -145,12 +145,23 @@ export function end(d: OpenDeployment, ending: Ending, now: string): Transition<
       logTail: ending.logTail !== undefined && ending.logTail.length > 0 ? ending.logTail : undefined,
       stoppedAt: ending.stoppedAt,
       cancelledBy: ending.cancelledBy,
-      services: ending.services,
+      services: ending.services ?? (ending.outcome !== 'succeeded' ? rolledBack(d) : undefined),
     }),
     now,
     ending.reason,
   );
   return { deployment: ended, events: outcomeEvents(ended) };
+}
+
+/**
+ * The paused deployments waiting for a migration that ends without success: every such end answers them ROLLBACK
+ * before its commit (`haltOf`), so the commit records it. What ECS said comes back after (`rollout-result`) and
+ * replaces an entry only when it differs (the hook had moved on): an invocation that dies in between leaves the
+ * answer recorded all the same.
+ */
+function rolledBack(d: OpenDeployment): ServiceRollout[] | undefined {
+  if (d.kind !== 'migration' || d.waiters === undefined || d.waiters.length === 0) return undefined;
+  return d.waiters.map((w): ServiceRollout => ({ service: w.service, result: 'rolled-back', ecsDeploymentId: w.serviceDeploymentArn }));
 }
 
 /** A queued deployment replaced by a newer one before it ran. */
@@ -164,6 +175,7 @@ export function supersede(d: Queued, by: string, now: string, note = `superseded
       finishedAt: now,
       rollout: 'not-applicable',
       supersededBy: by,
+      ...(rolledBack(d) !== undefined ? { services: rolledBack(d) } : {}),
     },
     now,
     note,

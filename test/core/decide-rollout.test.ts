@@ -135,7 +135,12 @@ describe('pause-hook mode: a gated service paused at HOOK_STAGE', () => {
       .then({ decision: 'queue', actions: ['haltRollout', 'commit', 'publish'], events: ['Migration Superseded'] });
     // Nothing else would answer it: its owner's deployment would stay paused until the hook's own timeout.
     expect(only(d, 'haltRollout').target).toEqual({ mode: 'pause-hook', waiters: [worker] });
-    expect(committed(d, queued.id)).toMatchObject({ status: 'ended', outcome: 'superseded' });
+    expect(committed(d, queued.id)).toMatchObject({
+      status: 'ended',
+      outcome: 'superseded',
+      // The ROLLBACK goes out before this commit, which records it (an invocation dying after it loses nothing).
+      services: [{ service: 'shop-worker', result: 'rolled-back', ecsDeploymentId: worker.serviceDeploymentArn }],
+    });
     expect(committed(d, d.deploymentId as string)).toMatchObject({ status: 'queued', waiters: [waiter] });
   });
 
@@ -417,11 +422,24 @@ describe('pause-hook mode: the watcher answers every waiter', () => {
     });
   });
 
-  it('ROLLBACK on anything else', () => {
+  it('ROLLBACK on anything else, recorded by the commit that ends the deployment, which comes after it', () => {
     const d = given(activeState(hookRunning()), hookMode())
       .when(stoppedWith('task-stopped-exit-1'))
       .then({ decision: 'halt', actions: ['haltRollout', 'commit', 'publish'] });
     expect(only(d, 'haltRollout').target).toEqual({ mode: 'pause-hook', waiters: [waiter] });
+    const ended = committed(d, SAMPLE_DEPLOYMENT) as Ended;
+    expect(ended.services).toEqual([{ service: 'shop-api', result: 'rolled-back', ecsDeploymentId: waiter.serviceDeploymentArn }]);
+    // What ECS said, fed back: the same answer is recorded already (no second write); a hook that moved on replaces it.
+    const same = { kind: 'rollout-result', deploymentId: ended.id, services: ended.services ?? [] } as const;
+    given(activeState(ended), hookMode())
+      .when(same)
+      .then({ decision: 'ignore', reason: /recorded in .* already/ });
+    const movedOn = {
+      ...same,
+      services: [{ service: 'shop-api', result: 'moved-on' as const, ecsDeploymentId: waiter.serviceDeploymentArn, reason: 'expired' }],
+    };
+    const after = committed(given(activeState(ended), hookMode()).when(movedOn).then({ decision: 'record' }), ended.id) as Ended;
+    expect(after.services).toEqual(movedOn.services);
   });
 
   it('times the migration out before the paused deployment would (its expiry less a margin)', () => {
@@ -498,6 +516,16 @@ describe('rollouts followed to completion', () => {
       .when(withEvent(sample('timeout-check'), { detail: { attempt: 1, purpose: 'rollout-watch' } }))
       .then({ decision: 'record', reason: /no rollout verdict from ECS for shop-api .*: unconfirmed/, actions: ['commit'] });
     expect(committed(d, SAMPLE_DEPLOYMENT)).toMatchObject({ services: [{ service: 'shop-api', completion: 'unconfirmed' }] });
+  });
+
+  it('a ROLLBACK answered is no rollout to watch: never recorded as unconfirmed', () => {
+    const halted = endedDeployment('failed', {
+      waiters: [waiter],
+      services: [{ service: 'shop-api', result: 'rolled-back', ecsDeploymentId: waiter.serviceDeploymentArn }],
+    });
+    given(activeState(halted), ctx({}, '2026-11-25T09:48:00.000Z'))
+      .when(withEvent(sample('timeout-check'), { detail: { attempt: 1, purpose: 'rollout-watch' } }))
+      .then({ decision: 'ignore' });
   });
 
   it('a rollout ECS gave a verdict for is not watched any more', () => {
