@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Ended } from '../../src/core/deployment.js';
 import { TransientAwsError } from '../../src/errors.js';
 import type { Ports } from '../../src/ports.js';
-import { config } from '../support/fixtures.js';
+import { cancelRequest, config } from '../support/fixtures.js';
 import { FaultPlan, modelPorts } from '../support/model-ports.js';
 import { ModelServiceDeployments } from '../support/model-service-deployments.js';
 import { controllerOn } from '../support/race.js';
@@ -34,17 +34,7 @@ describe('pause-hook mode: a cancel whose invocation dies after the end was comm
     await controllerOn(world.ports, cfg, '2026-11-25T09:00:01.000Z', { ecs }).handle(events[0]);
     expect(world.store.all().map((d) => d.status)).toEqual(['running']);
 
-    const cancel = {
-      version: '0',
-      id: 'cancel-1',
-      'detail-type': 'cancel-request',
-      source: 'ecs-migrate',
-      account: '123456789012',
-      time: '2026-11-25T09:05:00Z',
-      region: 'eu-west-1',
-      resources: [],
-      detail: { environment: 'staging', requestId: 'cancel-1', requestedBy: 'ops@example.com' },
-    };
+    const cancel = cancelRequest('2026-11-25T09:05:00Z');
     let throttled = false;
     const dying = controllerOn(
       {

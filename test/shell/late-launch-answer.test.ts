@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { config, sample } from '../support/fixtures.js';
+import { cancelRequest, config, sample } from '../support/fixtures.js';
 import { FaultPlan, modelPorts } from '../support/model-ports.js';
 import { controllerOn } from '../support/race.js';
 
@@ -12,17 +12,7 @@ describe('a RunTask answer that arrives after its deployment was ended', () => {
     // The operator's cancel runs in another invocation while the launcher's RunTask is on the wire: it reads the
     // deployment `launching`, finds no task by its startedBy yet (ECS has not created it), and ends it.
     const operator = controllerOn(world.ports, cfg, AT);
-    const cancel = {
-      version: '0',
-      id: 'cancel-1',
-      'detail-type': 'cancel-request',
-      source: 'ecs-migrate',
-      account: '123456789012',
-      time: '2026-11-25T09:15:00Z',
-      region: 'eu-west-1',
-      resources: [],
-      detail: { environment: 'staging', requestId: 'cancel-1', requestedBy: 'ops@example.com' },
-    };
+    const cancel = cancelRequest(AT);
     let first = true;
     const launcher = controllerOn(world.ports, cfg, AT, {
       ecs: {

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { TransientAwsError } from '../../src/errors.js';
-import { createController } from '../../src/shell/controller.js';
-import { silentLog } from '../../src/shell/logger.js';
-import { ACCOUNT, config, REGION, sample, withEvent } from '../support/fixtures.js';
+import { cancelRequest, config, sample, withEvent } from '../support/fixtures.js';
 import { FaultPlan, type ModelTask, modelPorts } from '../support/model-ports.js';
+import { controllerOn } from '../support/race.js';
 
 /**
  * Found by test/properties/concurrency.property.test.ts. The launcher has committed `launching` and sends RunTask; a
@@ -13,35 +12,24 @@ import { FaultPlan, type ModelTask, modelPorts } from '../support/model-ports.js
  * the task's own events found it ended and were ignored: nothing ever stopped that task, which migrated the database
  * unwatched while the next deployment launched. Now the task's first event finds its deployment ended and stops it.
  */
-/** A cancel-request for `deploymentId` from the request bus. */
-function cancel(deploymentId: string): Record<string, unknown> {
-  const detail = { environment: 'staging', deploymentId, requestId: 'cancel-1', requestedBy: 'ops@example.com' };
-  const envelope = { version: '0', id: 'cancel-1', source: 'ecs-migrate', account: ACCOUNT, region: REGION, resources: [] };
-  return { ...envelope, 'detail-type': 'cancel-request', time: '2026-11-25T09:15:00Z', detail };
-}
-
 describe('a launch whose deployment was cancelled while RunTask was in flight, and whose answer was lost', () => {
   it('leaves no task of the cancelled deployment running', async () => {
     const world = modelPorts(new FaultPlan());
     let now = Date.parse('2026-11-25T09:15:00Z');
+    const clock = () => now;
     const cfg = config();
-    const deps = { config: cfg, log: silentLog, now: () => new Date(now), sleep: async () => {} };
-    const other = createController({ ...deps, ports: world.ports });
+    const other = controllerOn(world.ports, cfg, clock);
     let dies = true;
-    const launcher = createController({
-      ...deps,
-      ports: {
-        ...world.ports,
-        ecs: {
-          ...world.ports.ecs,
-          launch: async (request) => {
-            if (!dies) return world.ports.ecs.launch(request);
-            dies = false;
-            // While RunTask is on the wire: the operator's cancel, handled to its end.
-            await other.handle(cancel(request.startedBy.slice('ecs-migrate/'.length)));
-            await world.ports.ecs.launch(request);
-            throw new TransientAwsError('the invocation timed out before RunTask answered');
-          },
+    const launcher = controllerOn(world.ports, cfg, clock, {
+      ecs: {
+        launch: async (request) => {
+          if (!dies) return world.ports.ecs.launch(request);
+          dies = false;
+          // While RunTask is on the wire: the operator's cancel, handled to its end.
+          const deploymentId = request.startedBy.slice('ecs-migrate/'.length);
+          await other.handle(cancelRequest('2026-11-25T09:15:00Z', { deploymentId }));
+          await world.ports.ecs.launch(request);
+          throw new TransientAwsError('the invocation timed out before RunTask answered');
         },
       },
     });

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Deployment } from '../../src/core/deployment.js';
 import { TransientAwsError } from '../../src/errors.js';
-import { createController } from '../../src/shell/controller.js';
-import { silentLog } from '../../src/shell/logger.js';
 import { config, sample, withEvent } from '../support/fixtures.js';
 import { FaultPlan, type ModelTask, modelPorts, taskEvent } from '../support/model-ports.js';
+import { controllerOn } from '../support/race.js';
 
 /**
  * Found by test/properties/concurrency.property.test.ts. Two launches of one deployment overlap: a first launch (the
@@ -23,38 +22,29 @@ describe('two launches of one deployment that overlap (the adapter: test/adapter
   it('controller: the handover launch and a duplicate event of the ended deployment resuming it; the migration that ran rolls out', async () => {
     const world = modelPorts(new FaultPlan());
     let now = Date.parse('2026-11-25T09:15:00Z');
-    const deps = { config: config(), log: silentLog, now: () => new Date(now), sleep: async () => {} };
-    const plain = createController({ ...deps, ports: world.ports });
+    const clock = () => now;
+    const cfg = config();
+    const plain = controllerOn(world.ports, cfg, clock);
     // The duplicate event's invocation: it dies once RunTask took effect, before it hears the answer.
-    const dying = createController({
-      ...deps,
-      ports: {
-        ...world.ports,
-        ecs: {
-          ...world.ports.ecs,
-          launch: async (r) => {
-            await world.ports.ecs.launch(r);
-            throw new TransientAwsError('the invocation timed out before RunTask answered');
-          },
+    const dying = controllerOn(world.ports, cfg, clock, {
+      ecs: {
+        launch: async (r) => {
+          await world.ports.ecs.launch(r);
+          throw new TransientAwsError('the invocation timed out before RunTask answered');
         },
       },
     });
     let stoppedEvent: Record<string, unknown> = {};
     let overlapped = false;
     // The watcher ending the first deployment: while it hands over, the same STOPPED event is delivered again.
-    const watcher = createController({
-      ...deps,
-      ports: {
-        ...world.ports,
-        ecs: {
-          ...world.ports.ecs,
-          launch: async (r) => {
-            if (!overlapped) {
-              overlapped = true;
-              await expect(dying.handle(stoppedEvent)).rejects.toThrow(TransientAwsError);
-            }
-            return world.ports.ecs.launch(r);
-          },
+    const watcher = controllerOn(world.ports, cfg, clock, {
+      ecs: {
+        launch: async (r) => {
+          if (!overlapped) {
+            overlapped = true;
+            await expect(dying.handle(stoppedEvent)).rejects.toThrow(TransientAwsError);
+          }
+          return world.ports.ecs.launch(r);
         },
       },
     });

@@ -217,3 +217,25 @@ export function withEvent(
 ): Record<string, unknown> {
   return { ...raw, ...(patch.top ?? {}), detail: { ...(raw.detail as Record<string, unknown>), ...(patch.detail ?? {}) } };
 }
+
+/** An event of the request bus (an operator's request), or of the scheduler with `source` 'ecs-migrate.scheduler'. */
+export function operatorEvent(
+  detailType: string,
+  id: string,
+  time: string,
+  detail: Record<string, unknown>,
+  source = 'ecs-migrate',
+): Record<string, unknown> {
+  return { version: '0', id, 'detail-type': detailType, source, account: ACCOUNT, time, region: REGION, resources: [], detail };
+}
+
+/** An operator's cancel-request in staging, of `deploymentId` when given (else of the deployment holding the lock). */
+export function cancelRequest(time: string, options: { id?: string; deploymentId?: string | undefined } = {}): Record<string, unknown> {
+  const id = options.id ?? 'cancel-1';
+  return operatorEvent('cancel-request', id, time, {
+    environment: 'staging',
+    requestId: id,
+    requestedBy: 'ops@example.com',
+    ...(options.deploymentId !== undefined ? { deploymentId: options.deploymentId } : {}),
+  });
+}

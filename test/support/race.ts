@@ -5,19 +5,20 @@ import { silentLog } from '../../src/shell/logger.js';
 
 /**
  * A controller on `ports` (the model world's) with some calls replaced: how a test runs another invocation in the
- * middle of one (a push while the watcher updates the service, a task event while RunTask is on the wire).
+ * middle of one (a push while the watcher updates the service, a task event while RunTask is on the wire). `now`: a
+ * fixed time, or the test's clock read at each call.
  */
 export function controllerOn(
   ports: Ports,
   cfg: Config,
-  now: string,
+  now: string | (() => number),
   replaced: { ecs?: Partial<Ecs>; store?: Partial<Store> } = {},
 ): Controller {
   return createController({
     config: cfg,
     ports: { ...ports, ecs: { ...ports.ecs, ...replaced.ecs }, store: { ...ports.store, ...replaced.store } },
     log: silentLog,
-    now: () => new Date(now),
+    now: typeof now === 'string' ? () => new Date(now) : () => new Date(now()),
     sleep: async () => {},
   });
 }
