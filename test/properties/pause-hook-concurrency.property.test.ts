@@ -1,21 +1,26 @@
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
-import { EMITTED_TYPES } from '../../src/core/actions.js';
-import { type Deployment, deploymentIdFromStartedBy, type Ended, imageOf, type Outcome } from '../../src/core/deployment.js';
-import { TooManyConflictsError, TransientAwsError } from '../../src/errors.js';
+import { type Deployment, type Ended, imageOf, type Outcome } from '../../src/core/deployment.js';
 import type { CommitRequest, Ports } from '../../src/ports.js';
-import { createController } from '../../src/shell/controller.js';
-import type { Log } from '../../src/shell/logger.js';
-import { ACCOUNT, config, REGION } from '../support/fixtures.js';
-import {
-  current,
-  type Invocation as GenericInvocation,
-  type Preempt as GenericPreempt,
-  Interleaving,
-  invocation,
-} from '../support/interleaving.js';
-import { type Fault, type ModelTask, modelPorts } from '../support/model-ports.js';
+import { createController, type StepRecord } from '../../src/shell/controller.js';
+import { config, operatorEvent } from '../support/fixtures.js';
+import { current, type Preempt as GenericPreempt, MODEL_PORT_CALLS } from '../support/interleaving.js';
+import type { Fault, ModelTask } from '../support/model-ports.js';
+import { ENVIRONMENT, endedOnce, InterleavedRun, LOCK_MINUTES, LOCK_TAKEN_OVER, TIMEOUT_MINUTES } from '../support/model-run.js';
 import { imageRef, iso, ModelSchedules, ModelServiceDeployments, type OwnerDeployment } from '../support/model-service-deployments.js';
+import {
+  assertProperty,
+  clockStep,
+  faultsOf,
+  invoking,
+  pick,
+  preemptions,
+  runsOr,
+  STATS,
+  spoofStep,
+  startStep,
+  stopStep,
+} from '../support/property-run.js';
 
 /**
  * The sibling of concurrency.property.test.ts for ROLLOUT_MODE=pause-hook with two gated services (shop-api and
@@ -44,31 +49,10 @@ import { imageRef, iso, ModelSchedules, ModelServiceDeployments, type OwnerDeplo
  * `FC_RUNS` (default 150); `FC_STATS=1` prints what the runs covered.
  */
 
-const ENVIRONMENT = 'staging';
-const START = Date.parse('2026-11-25T09:00:00Z');
-const TIMEOUT_MINUTES = 60;
-/** The lock expires TIMEOUT_MINUTES + 15 after it was taken. */
-const LOCK_MINUTES = TIMEOUT_MINUTES + 15;
 const SERVICES = ['shop-api', 'shop-worker'] as const;
 
 /** The port calls an invocation can be preempted at, weighted toward the racy ones. */
-const PORT_NAMES = [
-  'launch',
-  'commit',
-  'answerHook',
-  'describeServiceDeployment',
-  'describeServiceRevision',
-  'describeService',
-  'putEvents',
-  'loadEnvironmentWith',
-  'loadDeployments',
-  'describeContainers',
-  'scheduleTimeout',
-  'stopTask',
-  'stopTasksStartedBy',
-  'tail',
-  'clearOutbox',
-] as const;
+const PORT_NAMES = ['launch', 'commit', 'answerHook', 'describeServiceDeployment', 'describeServiceRevision', ...MODEL_PORT_CALLS] as const;
 type PortName = (typeof PORT_NAMES)[number];
 
 type Preempt = GenericPreempt<Step> & { at: PortName | number };
@@ -100,8 +84,6 @@ type Step =
   /** Pending events delivered at once (`fresh`: both services first deploy one new image), their invocations interleaved. */
   | { type: 'burst'; count: number; fresh: boolean };
 
-const faults = fc.array(fc.record({ call: fc.integer({ min: 1, max: 14 }), after: fc.boolean() }), { maxLength: 1 });
-const pick = fc.nat({ max: 20 });
 const portName: fc.Arbitrary<PortName> = fc.oneof(
   { weight: 5, arbitrary: fc.constant('answerHook' as const) },
   { weight: 4, arbitrary: fc.constant('commit' as const) },
@@ -112,8 +94,7 @@ const portName: fc.Arbitrary<PortName> = fc.oneof(
 );
 
 function steps(preempt: fc.Arbitrary<Preempt | undefined>, nested: boolean): fc.Arbitrary<Step> {
-  const inv = <T extends object>(fields: { [K in keyof T]: fc.Arbitrary<T[K]> }) =>
-    fc.record({ ...fields, faults, preempt }).map(({ preempt: p, ...rest }) => (p === undefined ? rest : { ...rest, preempt: p }));
+  const inv = invoking(faultsOf(1), preempt);
   const arbitraries: fc.WeightedArbitrary<Step>[] = [
     {
       weight: 5,
@@ -137,14 +118,11 @@ function steps(preempt: fc.Arbitrary<Preempt | undefined>, nested: boolean): fc.
     },
     { weight: 1, arbitrary: inv({ type: fc.constant('redeliver' as const), pick, strip: fc.boolean() }) as fc.Arbitrary<Step> },
     { weight: 1, arbitrary: fc.record({ type: fc.constant('reemit' as const), pick }) },
-    { weight: 2, arbitrary: fc.record({ type: fc.constant('start' as const), pick }) },
-    {
-      weight: 3,
-      arbitrary: fc.record({ type: fc.constant('stop' as const), pick, exitCode: fc.constantFrom(0, 0, 0, 1, 137, undefined) }),
-    },
+    { weight: 2, arbitrary: startStep },
+    { weight: 3, arbitrary: stopStep },
     { weight: 2, arbitrary: inv({ type: fc.constant('retry' as const), pick }) as fc.Arbitrary<Step> },
     { weight: 1, arbitrary: inv({ type: fc.constant('timeout' as const), pick }) as fc.Arbitrary<Step> },
-    { weight: 1, arbitrary: fc.record({ type: fc.constant('clock' as const), minutes: fc.constantFrom(1, 30, 90) }) },
+    { weight: 1, arbitrary: clockStep },
     { weight: 1, arbitrary: fc.record({ type: fc.constant('expire' as const), pick }) },
     { weight: 1, arbitrary: inv({ type: fc.constant('cancel' as const), pick }) as fc.Arbitrary<Step> },
     { weight: 1, arbitrary: inv({ type: fc.constant('unlock' as const) }) as fc.Arbitrary<Step> },
@@ -153,7 +131,7 @@ function steps(preempt: fc.Arbitrary<Preempt | undefined>, nested: boolean): fc.
   if (nested) arbitraries.push({ weight: 2, arbitrary: inv({ type: fc.constant('again' as const) }) as fc.Arbitrary<Step> });
   else
     arbitraries.push(
-      { weight: 1, arbitrary: fc.record({ type: fc.constant('spoof' as const), pick }) },
+      { weight: 1, arbitrary: spoofStep },
       {
         weight: 1,
         arbitrary: fc.record({ type: fc.constant('burst' as const), count: fc.integer({ min: 2, max: 3 }), fresh: fc.boolean() }),
@@ -162,41 +140,10 @@ function steps(preempt: fc.Arbitrary<Preempt | undefined>, nested: boolean): fc.
   return fc.oneof(...arbitraries);
 }
 
-const nestedStep = steps(fc.constant(undefined), true);
-const preemptArb: fc.Arbitrary<Preempt | undefined> = fc.option(
-  fc.record({
-    at: fc.oneof(portName, fc.integer({ min: 1, max: 8 })),
-    nth: fc.constantFrom(1, 1, 2),
-    after: fc.boolean(),
-    meanwhile: fc.array(nestedStep, { minLength: 1, maxLength: 3 }),
-  }),
-  { freq: 2, nil: undefined },
-);
-const command = steps(preemptArb, false);
+const command = steps(preemptions(portName, 8, steps(fc.constant(undefined), true)), false);
 
-const OUTCOMES: readonly string[] = ['succeeded', 'failed', 'timed_out', 'superseded', 'cancelled'] satisfies Outcome[];
 const NOT_SUCCEEDED: readonly string[] = ['failed', 'timed_out', 'superseded', 'cancelled'] satisfies Outcome[];
-/** Events no commit implies: sent directly, never through an outbox. */
-const DIRECT: readonly string[] = ['Event Rejected', 'Environment Unlocked'];
-const LOCK_TAKEN_OVER = /the environment lock expired .* taken over by/;
 const UNLOCKED = /^environment \S+ unlocked by /;
-
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
-      : v,
-  );
-}
-
-/** A raw task event with the migration container's exit code left out, as ECS sometimes sends it. */
-function withoutExitCode(raw: Record<string, unknown>): Record<string, unknown> {
-  const detail = raw.detail as { containers: Record<string, unknown>[] };
-  const strip = ({ exitCode: _e, ...c }: Record<string, unknown>) => c;
-  return { ...raw, detail: { ...detail, containers: detail.containers.map((c) => (c.name === 'app' ? strip(c) : c)) } };
-}
-
-type Invocation = GenericInvocation<Step>;
 
 const stats = {
   runs: 0,
@@ -220,46 +167,19 @@ interface AnswerSeen {
   by?: object;
 }
 
-class Run {
-  readonly plan = new Interleaving<Step>((inv, where) => this.interrupted(inv, where));
-  readonly world = modelPorts(this.plan);
+class Run extends InterleavedRun<Step> {
   readonly owners = new ModelServiceDeployments((raw) => this.world.ecs.emitted.push(raw));
   readonly schedules = new ModelSchedules();
-  now = START;
-  readonly retries: Record<string, unknown>[] = [];
-  readonly undelivered: number[] = [];
-  readonly delivered: number[] = [];
-  private seenEmitted = 0;
   private images: number[] = [];
   private nextImage = 0;
   private requests = 0;
   private fired = 0;
-  private depth = 0;
-  readonly violations: string[] = [];
-  readonly accepted = new Set<string>();
-  readonly log: string[] = [];
   readonly answers: AnswerSeen[] = [];
-  conflicts = 0;
-  /** Tasks RunTask started after their deployment ended while it was `launching` (see concurrency.property.test.ts). */
-  readonly orphans = new Set<string>();
   readonly tokenConflicts: string[] = [];
-  /** Invocations that failed (and whose event is retried). */
-  private readonly died = new WeakSet<object>();
-  /** Invocations that lost a commit race (and decided again). */
-  private readonly lostRace = new WeakSet<object>();
-  private readonly controllerLog: Log = {
-    info() {},
-    error() {},
-    warn: (message) => {
-      if (!message.startsWith('conflicting write')) return;
-      this.conflicts += 1;
-      const inv = current.getStore();
-      if (inv !== undefined) this.lostRace.add(inv);
-    },
-  };
   readonly controller;
 
   constructor(private readonly knownBugTolerated = true) {
+    super();
     const { world, owners, schedules } = this;
     const around = <T>(name: string, effect: () => Promise<T>) => this.plan.around(name, effect);
     const ports: Ports = {
@@ -275,18 +195,7 @@ class Run {
       },
       ecs: {
         ...world.ports.ecs,
-        launch: async (request) => {
-          const tasks = world.ecs.tasks.length;
-          const refusals = world.ecs.conflicts.length;
-          try {
-            return await world.ports.ecs.launch(request);
-          } finally {
-            const owner = world.store.all().find((d) => d.id === deploymentIdFromStartedBy(request.startedBy));
-            for (const t of world.ecs.tasks.slice(tasks))
-              if (owner?.status === 'ended' && owner.taskArn === undefined) this.orphans.add(t.taskArn);
-            this.tokenConflicts.push(...world.ecs.conflicts.slice(refusals));
-          }
-        },
+        launch: this.watchedLaunch((clientToken) => this.tokenConflicts.push(clientToken)),
         describeServiceDeployment: (arn) => around('describeServiceDeployment', () => owners.describeServiceDeployment(arn)),
         describeServiceRevision: (arn) => around('describeServiceRevision', () => owners.describeServiceRevision(arn)),
         answerHook: (answer) => around('answerHook', () => owners.answerHook(answer, this.now)),
@@ -347,63 +256,9 @@ class Run {
     }
   }
 
-  private operatorEvent(detailType: string, id: string, detail: Record<string, unknown>, source = 'ecs-migrate') {
-    return {
-      version: '0',
-      id,
-      'detail-type': detailType,
-      source,
-      account: ACCOUNT,
-      time: iso(this.now),
-      region: REGION,
-      resources: [],
-      detail,
-    };
-  }
-
-  async invoke(raw: Record<string, unknown>, faults: Fault[], preempt?: Preempt): Promise<void> {
-    const label = `${'  '.repeat(this.depth)}${String(raw.id)}`;
-    const inv: Invocation = invocation(raw, label, faults, preempt);
-    try {
-      const steps = await current.run(inv, () => this.controller.handle(raw));
-      for (const s of steps) {
-        if ((s.decision.decision === 'launch' || s.decision.decision === 'queue') && s.decision.deploymentId !== undefined)
-          this.accepted.add(s.decision.deploymentId);
-        if (/waits for it too|paused deployment waits for/.test(s.decision.reason)) stats.joined += 1;
-      }
-      this.log.push(`${label}: ${steps.map((s) => `${s.input}→${s.decision.decision} (${s.decision.reason})`).join('; ')}`);
-    } catch (error) {
-      if (!(error instanceof TransientAwsError || error instanceof TooManyConflictsError)) throw error;
-      this.died.add(inv);
-      this.log.push(`${label}: failed (${error.message}), will be retried`);
-      this.retries.push(raw);
-    } finally {
-      this.collect();
-    }
-  }
-
-  private async interrupted(inv: Invocation, where: string): Promise<void> {
-    stats.preemptions += 1;
-    this.log.push(`${inv.label}: preempted ${where}`);
-    this.collect();
-    this.depth += 1;
-    try {
-      for (const s of inv.preempt?.meanwhile ?? []) await current.exit(() => this.apply(s, inv.raw));
-    } finally {
-      this.depth -= 1;
-    }
-    this.log.push(`${inv.label}: resumes ${where}`);
-  }
-
-  private collect(): void {
-    for (; this.seenEmitted < this.world.ecs.emitted.length; this.seenEmitted++) this.undelivered.push(this.seenEmitted);
-  }
-
-  private event(index: number, strip: boolean): Record<string, unknown> {
-    const raw = this.world.ecs.emitted[index] as Record<string, unknown>;
-    const detail = raw.detail as { containers?: { name: string; exitCode?: number }[] };
-    if (!strip || !detail.containers?.some((c) => c.name === 'app' && c.exitCode !== undefined)) return raw;
-    return withoutExitCode(raw);
+  /** What an invocation decided: how often a paused deployment joined a migration under way. */
+  protected override decided(steps: StepRecord[]): void {
+    for (const s of steps) if (/waits for it too|paused deployment waits for/.test(s.decision.reason)) stats.joined += 1;
   }
 
   /** The clock moves; ECS times out the hooks that expired. */
@@ -423,9 +278,10 @@ class Run {
     this.schedules.schedules.delete(name);
     if (Date.parse(s.at) + 1000 > this.now) this.tick(Date.parse(s.at) + 1000 - this.now);
     const check = s.check !== undefined ? { attempt: s.check.attempt, purpose: s.check.purpose } : {};
-    return this.operatorEvent(
+    return operatorEvent(
       'Migration Timeout Check',
       `${name}#${++this.fired}`,
+      iso(this.now),
       { environment: s.environment, deploymentId: s.deploymentId, ...check },
       'ecs-migrate.scheduler',
     );
@@ -447,7 +303,6 @@ class Run {
 
   async apply(c: Step, preempted?: Record<string, unknown>): Promise<void> {
     this.tick(1000);
-    const { ecs } = this.world;
     const preempt = 'preempt' in c ? c.preempt : undefined;
     switch (c.type) {
       case 'deploy': {
@@ -471,13 +326,8 @@ class Run {
         await Promise.all(indexes.map((i) => this.invoke(this.event(i, false), [])));
         return;
       }
-      case 'spoof': {
-        const ids = this.world.store.all().map((d) => d.id);
-        const target = ids[c.pick % Math.max(1, ids.length)];
-        if (target !== undefined) ecs.spoof(target);
-        this.collect();
-        return;
-      }
+      case 'spoof':
+        return this.spoofTask(c.pick);
       case 'reemit': {
         const waiting = this.awaiting();
         const o = waiting[c.pick % Math.max(1, waiting.length)];
@@ -485,62 +335,33 @@ class Run {
         this.collect();
         return;
       }
-      case 'cancel': {
-        const ids = this.world.store.all().map((d) => d.id);
-        const target = ids.length > 0 ? ids[c.pick % ids.length] : undefined;
-        const n = ++this.requests;
-        const detail = {
-          environment: ENVIRONMENT,
-          requestId: `cancel-${n}`,
-          requestedBy: 'ops@example.com',
-          ...(target !== undefined ? { deploymentId: target } : {}),
-        };
-        return this.invoke(this.operatorEvent('cancel-request', `cancel-${n}`, detail), c.faults, preempt);
-      }
+      case 'cancel':
+        return this.invoke(this.cancelOf(c.pick, ++this.requests), c.faults, preempt);
       case 'unlock': {
         const n = ++this.requests;
         const detail = { environment: ENVIRONMENT, requestId: `unlock-${n}`, requestedBy: 'ops@example.com', reason: 'stuck' };
-        return this.invoke(this.operatorEvent('unlock-request', `unlock-${n}`, detail), c.faults, preempt);
+        return this.invoke(operatorEvent('unlock-request', `unlock-${n}`, iso(this.now), detail), c.faults, preempt);
       }
       case 'command': {
         const n = ++this.requests;
         const detail = { environment: ENVIRONMENT, command: ['db-seed'], requestId: `seed-${n}`, requestedBy: 'ops@example.com' };
-        return this.invoke(this.operatorEvent('run-command', `seed-${n}`, detail), c.faults, preempt);
+        return this.invoke(operatorEvent('run-command', `seed-${n}`, iso(this.now), detail), c.faults, preempt);
       }
-      case 'start': {
-        const running = ecs.running();
-        const task = running[c.pick % Math.max(1, running.length)];
-        if (task !== undefined) ecs.start(task);
-        this.collect();
-        return;
-      }
-      case 'stop': {
-        const running = ecs.running();
-        const task = running[c.pick % Math.max(1, running.length)];
-        if (task !== undefined) {
-          ecs.start(task);
-          ecs.stop(task, c.exitCode);
-        }
-        this.collect();
-        return;
-      }
+      case 'start':
+        return this.startTask(c.pick);
+      case 'stop':
+        return this.stopTask(c.pick, c.exitCode);
       case 'deliver': {
-        if (this.undelivered.length === 0) return;
-        const at = c.latest ? this.undelivered.length - 1 : c.pick % this.undelivered.length;
-        const index = this.undelivered[at] as number;
-        if (!c.keep) this.undelivered.splice(at, 1);
-        this.delivered.push(index);
-        return this.invoke(this.event(index, c.strip), c.faults, preempt);
+        const index = this.toDeliver(c.pick, c.latest, c.keep);
+        return index === undefined ? undefined : this.invoke(this.event(index, c.strip), c.faults, preempt);
       }
       case 'redeliver': {
-        if (this.delivered.length === 0) return;
-        const index = this.delivered[c.pick % this.delivered.length] as number;
-        return this.invoke(this.event(index, c.strip), c.faults, preempt);
+        const index = this.toRedeliver(c.pick);
+        return index === undefined ? undefined : this.invoke(this.event(index, c.strip), c.faults, preempt);
       }
       case 'retry': {
-        if (this.retries.length === 0) return;
-        const [raw] = this.retries.splice(c.pick % this.retries.length, 1);
-        return this.invoke(raw as Record<string, unknown>, c.faults, preempt);
+        const raw = this.toRetry(c.pick);
+        return raw === undefined ? undefined : this.invoke(raw, c.faults, preempt);
       }
       case 'timeout': {
         const names = [...this.schedules.schedules.keys()];
@@ -560,17 +381,10 @@ class Run {
     }
   }
 
-  private fail(problems: string[]): never {
-    throw new Error(`${problems.join('\n')}\n--- log:\n${this.log.join('\n')}`);
-  }
-
   /** The invariants that hold after every top-level step. */
   checkStep(): void {
     const all = this.world.store.all();
-    const open = all.filter((d) => d.status === 'launching' || d.status === 'running');
-    if (open.length > 1) this.violations.push(`more than one active deployment: ${open.map((d) => `${d.id} ${d.status}`).join(', ')}`);
-    const active = this.world.store.environment()?.active?.deploymentId;
-    for (const d of open) if (d.id !== active) this.violations.push(`${d.id} is ${d.status} but does not hold the environment (${active})`);
+    this.violations.push(...this.activeProblems(all));
     // One migration per image: paused deployments of one image, of any service, wait for one migration.
     const byImage = new Map<string, string[]>();
     for (const d of all)
@@ -581,18 +395,7 @@ class Run {
       if (d.kind === 'command' && ((d.waiters?.length ?? 0) > 0 || (d.status === 'ended' && (d.services?.length ?? 0) > 0)))
         this.violations.push(`command ${d.id} has paused deployments waiting for it, or answered them`);
     const running = this.world.ecs.running().filter((t) => !this.orphans.has(t.taskArn));
-    for (const d of all) {
-      if (d.status !== 'ended') continue;
-      const alive = running.filter((t) => t.deploymentId === d.id);
-      if (alive.length > 0)
-        this.violations.push(`${d.id} ended (${d.outcome}) while its task ${alive.map((t) => t.taskArn).join(', ')} still runs`);
-    }
-    if (running.length > 1)
-      this.violations.push(`more than one task running: ${running.map((t) => `${t.taskArn} (${t.deploymentId})`).join(', ')}`);
-    const perDeployment = new Map<string, number>();
-    for (const t of this.world.ecs.tasks.filter((x) => x.spoofed !== true))
-      perDeployment.set(t.deploymentId ?? '', (perDeployment.get(t.deploymentId ?? '') ?? 0) + 1);
-    for (const [id, n] of perDeployment) if (n > 1) this.violations.push(`deployment ${id} started ${n} tasks`);
+    this.violations.push(...this.taskProblems(all, running));
     if (this.tokenConflicts.length > 0) this.violations.push(`RunTask refused a launch's clientToken: ${this.tokenConflicts.join(', ')}`);
     if (this.violations.length > 0) this.fail(this.violations);
   }
@@ -600,20 +403,7 @@ class Run {
   /** Lets the world run to the end with no more failures: every retry and event delivered, every task stopped, every schedule fired. */
   async drain(): Promise<void> {
     for (let round = 0; round < 150; round++) {
-      const retry = this.retries.shift();
-      if (retry !== undefined) {
-        await this.invoke(retry, []);
-      } else if (this.undelivered.length > 0) {
-        await this.invoke(this.event(this.undelivered.shift() as number, false), []);
-      } else if (this.world.ecs.running().length > 0) {
-        const task = this.world.ecs.running()[0] as ModelTask;
-        const owner = this.world.store.all().find((d) => d.id === task.deploymentId);
-        if (owner?.status === 'ended')
-          this.fail([`${task.taskArn} of ${owner.id}, ended (${owner.outcome}), still runs once all its events were delivered`]);
-        this.world.ecs.start(task);
-        this.world.ecs.stop(task, 0);
-        this.collect();
-      } else {
+      if (!(await this.settleOne(true, false))) {
         // Every event was delivered: a hook still waiting must be waited on by an open deployment, or nothing answers it.
         const records = this.world.store.all();
         for (const o of this.awaiting()) {
@@ -636,34 +426,29 @@ class Run {
   /** The invariants of a run that has settled. */
   checkEnd(): void {
     const records = this.world.store.all();
-    const problems: string[] = [];
-    for (const id of this.accepted) if (!records.some((d) => d.id === id)) problems.push(`accepted ${id} has no record`);
-    for (const d of records) {
-      if (d.status !== 'ended') {
-        problems.push(`${d.id} is still ${d.status}`);
-        continue;
-      }
-      const ends = d.history.filter((h, i) => OUTCOMES.includes(h.status) && !OUTCOMES.includes(d.history[i - 1]?.status ?? ''));
-      const outcomes = [...new Set(d.history.filter((h) => OUTCOMES.includes(h.status)).map((h) => h.status))];
-      if (ends.length !== 1 || outcomes.length !== 1 || outcomes[0] !== d.outcome)
-        problems.push(`${d.id} ended ${ends.length} times: ${d.history.map((h) => h.status).join(', ')}`);
-      problems.push(...this.outcomeProblems(d));
-    }
+    const problems = this.settledProblems(records, (d) => [
+      ...endedOnce(d),
+      // An operator's unlock ends the deployment holding the lock as failed, whatever its task did meanwhile.
+      ...this.outcomeProblems(
+        d,
+        (x) =>
+          this.continuedFor(x) ? undefined : `${x.id} succeeded (rollout ${x.rollout}), but no paused deployment was CONTINUEd for it`,
+        [LOCK_TAKEN_OVER, UNLOCKED],
+      ),
+    ]);
     problems.push(...this.answerProblems(records));
-    const env = this.world.store.environment();
-    if (env?.active !== undefined || env?.queued !== undefined) problems.push(`environment still held: ${JSON.stringify(env)}`);
-
-    const published = new Set(this.world.bus.published.map(canonical));
-    for (const box of this.world.store.outboxes)
-      for (const e of box.events)
-        if (!published.has(canonical(e))) problems.push(`${e.detailType} of ${box.record} r${box.revision} was never published`);
-    const stored = new Set(this.world.store.outboxes.flatMap((b) => b.events.map(canonical)));
-    for (const e of this.world.bus.published) {
-      if (!(EMITTED_TYPES as readonly string[]).includes(e.detailType)) problems.push(`unknown event type ${e.detailType}`);
-      if (DIRECT.includes(e.detailType) || stored.has(canonical(e))) continue;
-      const untrue = this.untrueReport(e);
-      if (untrue !== undefined) problems.push(`${e.detailType} published but never stored, and ${untrue}`);
-    }
+    problems.push(
+      ...this.freedAndPublishedProblems((e) =>
+        this.untrueReport(
+          e,
+          (id) => {
+            const record = this.world.store.all().find((d) => d.id === id);
+            return record !== undefined && this.continuedFor(record) ? undefined : `no paused deployment was CONTINUEd for ${String(id)}`;
+          },
+          false,
+        ),
+      ),
+    );
     if (problems.length > 0) this.fail(problems);
   }
 
@@ -737,59 +522,13 @@ class Run {
     return problems;
   }
 
-  private outcomeProblems(d: Ended): string[] {
-    const task =
-      d.taskArn !== undefined
-        ? this.world.ecs.tasks.find((t) => t.taskArn === d.taskArn && t.deploymentId === d.id && t.spoofed !== true)
-        : undefined;
-    const problems: string[] = [];
-    if (d.taskArn !== undefined && task === undefined) problems.push(`${d.id} recorded ${d.taskArn}, which ECS never started for it`);
-    if (d.stop?.exitCode !== undefined && task !== undefined && d.stop.exitCode !== task.exitCode)
-      problems.push(`${d.id} recorded exit code ${d.stop.exitCode}, its task ${d.taskArn} exited ${String(task.exitCode)}`);
-    if (/ConflictException/.test(d.reason)) problems.push(`${d.id} ended ${d.outcome} for a refused clientToken: "${d.reason}"`);
-    if (d.outcome === 'succeeded') {
-      if (task?.exitCode !== 0) problems.push(`${d.id} succeeded, but its task ${String(d.taskArn)} exited ${String(task?.exitCode)}`);
-      const continued = (d.waiters ?? []).some((w) =>
-        this.answers.some((a) => a.action === 'CONTINUE' && this.ownerOf(w.hookId)?.id === a.owner),
-      );
-      if (d.kind === 'migration' && d.rollout !== 'moved-on' && !continued)
-        problems.push(`${d.id} succeeded (rollout ${d.rollout}), but no paused deployment was CONTINUEd for it`);
-    }
-    const exited0 = task?.lastStatus === 'STOPPED' && task.exitCode === 0 && task.stopCode === 'EssentialContainerExited';
-    // An operator's unlock ends the deployment holding the lock as failed, whatever its task did meanwhile.
-    if (exited0 && d.outcome === 'failed' && !LOCK_TAKEN_OVER.test(d.reason) && !UNLOCKED.test(d.reason))
-      problems.push(`${d.id} failed ("${d.reason}"), but its task ${d.taskArn} exited 0`);
-    return problems;
-  }
-
   private ownerOf(hookId: string): OwnerDeployment | undefined {
     return this.owners.owners.find((o) => o.hookId === hookId);
   }
 
-  /** Why an event published before its commit is not a true report of the world, or undefined when it is. */
-  private untrueReport(e: { detailType: string; detail: Record<string, unknown> }): string | undefined {
-    const { deploymentId, taskArn } = e.detail;
-    const task = this.world.ecs.tasks.find((t) => t.taskArn === taskArn && t.deploymentId === deploymentId && t.spoofed !== true);
-    const record = this.world.store.all().find((d) => d.id === deploymentId);
-    switch (e.detailType) {
-      case 'Migration Started':
-      case 'Command Started':
-        return task === undefined ? `no task ${String(taskArn)} was started for ${String(deploymentId)}` : undefined;
-      case 'Migration Succeeded':
-        return task?.exitCode === 0 ? undefined : `task ${String(taskArn)} of ${String(deploymentId)} did not exit 0`;
-      case 'Rollout Continued': {
-        const continued = (record?.waiters ?? []).some((w) =>
-          this.answers.some((a) => a.action === 'CONTINUE' && this.ownerOf(w.hookId)?.id === a.owner),
-        );
-        return continued ? undefined : `no paused deployment was CONTINUEd for ${String(deploymentId)}`;
-      }
-      case 'Rollout Failed':
-        return record?.status === 'ended' && (record.services ?? []).some((s) => s.result === 'failed')
-          ? undefined
-          : `no service of ${String(deploymentId)} failed to move`;
-      default:
-        return 'it is no report of what AWS did';
-    }
+  /** Whether a paused deployment that waited for `d` was CONTINUEd. */
+  private continuedFor(d: Deployment): boolean {
+    return (d.waiters ?? []).some((w) => this.answers.some((a) => a.action === 'CONTINUE' && this.ownerOf(w.hookId)?.id === a.owner));
   }
 
   /** Once the clock is past any lock's expiry, a new paused deployment's migration launches at once. */
@@ -798,46 +537,28 @@ class Run {
     const o = this.owners.pause(SERVICES[1], 4000, this.now, 1440);
     this.collect();
     const index = this.undelivered.pop() as number;
-    const raw = this.event(index, false);
-    const steps = await this.controller.handle(raw);
-    this.log.push(
-      `${String(raw.id)} (after the lock expiry): ${steps.map((s) => `${s.input}→${s.decision.decision} (${s.decision.reason})`).join('; ')}`,
-    );
-    if (steps[0]?.decision.decision !== 'launch') this.fail([`${o.id}'s hook after every lock expired did not launch its migration`]);
-    this.collect();
-    await this.drain();
-    this.checkEnd();
+    await this.launchesAtOnce(this.event(index, false), `${o.id}'s hook after every lock expired did not launch its migration`);
   }
 }
 
-const seed = process.env.FC_SEED !== undefined ? Number(process.env.FC_SEED) : undefined;
-const path = process.env.FC_PATH;
-const numRuns = Number(process.env.FC_RUNS ?? 150);
+const numRuns = runsOr(150);
 
-async function runAll(commands: Step[], knownBugTolerated = true): Promise<Run> {
-  const run = new Run(knownBugTolerated);
-  for (const c of commands) {
-    await run.apply(c);
-    run.checkStep();
-  }
-  await run.drain();
-  run.checkEnd();
-  await run.checkLive();
-  return run;
-}
+const runAll = (commands: Step[], knownBugTolerated = true): Promise<Run> => new Run(knownBugTolerated).runLive(commands);
 
 describe('pause-hook mode with two services and invocations that overlap', () => {
   it(
     'answers every paused deployment once and rightly, runs one migration per image and per environment, and frees the environment',
     async () => {
-      await fc.assert(
-        fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 40, size: 'large' }), async (commands) => {
+      await assertProperty(
+        fc.array(command, { minLength: 1, maxLength: 40, size: 'large' }),
+        async (commands) => {
           const run = await runAll(commands);
-          if (process.env.FC_STATS) {
+          if (STATS) {
             const ended = run.world.store.all();
             stats.runs++;
             stats.deployments += ended.length;
             stats.owners += run.owners.owners.length;
+            stats.preemptions += run.preemptions;
             stats.conflicts += run.conflicts;
             stats.retries += run.log.filter((l) => l.includes('will be retried')).length;
             for (const d of ended) {
@@ -849,20 +570,10 @@ describe('pause-hook mode with two services and invocations that overlap', () =>
               stats.answers[k] = (stats.answers[k] ?? 0) + 1;
             }
           }
-        }),
-        {
-          numRuns,
-          ...(seed !== undefined ? { seed } : {}),
-          ...(path !== undefined ? { path } : {}),
-          reporter: (details) => {
-            if (details.failed)
-              throw new Error(
-                `property failed; reproduce with FC_SEED=${details.seed}${details.counterexamplePath ? ` FC_PATH=${details.counterexamplePath}` : ''}\n${fc.defaultReportMessage(details)}\n${details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance)}`,
-              );
-          },
         },
+        numRuns,
       );
-      if (process.env.FC_STATS) console.log(JSON.stringify(stats));
+      if (STATS) console.log(JSON.stringify(stats));
     },
     30_000 + numRuns * 200,
   );

@@ -73,3 +73,17 @@ export class Interleaving<Step> extends FaultPlan {
     return result;
   }
 }
+
+/** The calls of model-ports' ports (`modelPorts`) an invocation may be preempted at, but for the racy ones a test names first. */
+export const MODEL_PORT_CALLS = [
+  'describeService',
+  'putEvents',
+  'loadEnvironmentWith',
+  'loadDeployments',
+  'describeContainers',
+  'scheduleTimeout',
+  'stopTask',
+  'stopTasksStartedBy',
+  'tail',
+  'clearOutbox',
+] as const;
