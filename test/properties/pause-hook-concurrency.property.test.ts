@@ -501,15 +501,14 @@ class Run extends InterleavedRun<Step> {
             d.status === 'ended' &&
             (d.services ?? []).some((s) => s.service === o.service && ids.includes(s.ecsDeploymentId ?? '') && results.includes(s.result)),
         );
-        // KNOWN DEFECT (test/shell/hook-rollback-record.test.ts): a halt answers ROLLBACK before the commit that ends
-        // the deployment and records the answers in a later decision; an invocation that dies in between is retried,
-        // finds the deployment ended and records nothing.
-        // The same when the answer is a CONTINUE at once to an image migrated already: it is recorded only by the
-        // decision fed back after it, and when the invocation loses the race to commit the end and decides again (the
-        // answer's result is dropped with the lost attempt; the winner's own answer was refused and is recorded only by
-        // its own later decision). Tolerated when the invocation whose answer ECS took failed or lost a race afterwards.
+        // KNOWN DEFECT (docs/RELIABILITY.md, known gaps): a CONTINUE given at once to an image migrated already is
+        // recorded only by the decision fed back after it, so an invocation that dies in between, or loses the race to
+        // commit and decides again (the answer's result is dropped with the lost attempt), leaves it unrecorded.
+        // Tolerated for CONTINUE when the invocation whose answer ECS took failed or lost a race afterwards. (A ROLLBACK
+        // is recorded by the commit that ends the deployment: test/shell/hook-rollback-record.test.ts.)
         const lost = of.some(
           (a) =>
+            answer === 'CONTINUE' &&
             a.hookWas === 'AWAITING_ACTION' &&
             a.action === answer &&
             a.by !== undefined &&

@@ -11,15 +11,13 @@ import { controllerOn } from '../support/race.js';
  * Found by test/properties/pause-hook-concurrency.property.test.ts (FC_SEED=2 and FC_SEED=4, FC_RUNS=100, after the
  * two defects before it were tolerated): a halt (cancel, unlock, timeout, lock takeover, supersede) answers ROLLBACK to
  * the paused deployments before the commit that ends the deployment, but records what the answers did only in a
- * second decision fed back after that commit (`haltRollout` → `rollout-result`). An invocation that dies in between
- * (PutEvents of the end's outbox throttled, say) is retried; the retry finds the deployment ended and does nothing,
- * so the ROLLBACK is recorded nowhere: the record says cancelled, with no service rolled back.
- *
- * KNOWN DEFECT, not fixed yet (docs/RELIABILITY.md, "Proof by random interleavings", known gaps): ECS has the answer and
- * acts on it; only the record lacks it. `it.fails` until the fix: it then passes, fails here, and becomes a plain `it`.
+ * second decision fed back after that commit (`haltRollout` → `rollout-result`). An invocation that died in between
+ * (PutEvents of the end's outbox throttled, say) was retried; the retry found the deployment ended and did nothing,
+ * so the ROLLBACK was recorded nowhere. The commit that ends the deployment records the ROLLBACK now (`rolledBack` in
+ * src/core/transitions.ts).
  */
-describe('pause-hook mode: a cancel whose invocation dies after the end was committed (KNOWN DEFECT)', () => {
-  it.fails('records the ROLLBACK it answered once the cancel is retried', async () => {
+describe('pause-hook mode: a cancel whose invocation dies after the end was committed', () => {
+  it('records the ROLLBACK it answered once the cancel is retried', async () => {
     const world = modelPorts(new FaultPlan());
     const events: Record<string, unknown>[] = [];
     const clock = Date.parse('2026-11-25T09:00:00Z');
