@@ -63,7 +63,7 @@ function strayTask(d: Ended, input: TaskStateInput, ctx: DecideContext, decided:
   const reason = `deployment ${d.id} has ended (${d.outcome}); task ${shortTask(input.taskArn)} is ${input.lastStatus}`;
   const stop = stopTasksOf(d, ctx, `${reason}: no task of it may run`);
   if (decided !== undefined) return { ...decided, actions: [stop, ...decided.actions] };
-  return { decision: 'halt', reason: `${reason}: stopped`, deploymentId: d.id, actions: [stop] };
+  return { decision: 'halt', reason: `${reason}: its tasks still running are stopped`, deploymentId: d.id, actions: [stop] };
 }
 
 /** A task event before RunTask's answer: kept, and judged once the answer names the same task. */

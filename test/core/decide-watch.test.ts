@@ -428,7 +428,11 @@ describe('the migration container exited while the rest of the task runs on (an 
   it('stops a task of an ended deployment that still runs: none may run on (RunTask answered after a cancel, the answer lost)', () => {
     const d = given(activeState(endedDeployment('cancelled')))
       .when(exited(0))
-      .then({ decision: 'halt', reason: /has ended \(cancelled\); task \w+ is RUNNING: stopped/, actions: ['stopTasksStartedBy'] });
+      .then({
+        decision: 'halt',
+        reason: /has ended \(cancelled\); task \w+ is RUNNING: its tasks still running are stopped/,
+        actions: ['stopTasksStartedBy'],
+      });
     expect(only(d, 'stopTasksStartedBy')).toMatchObject({ startedBy: `ecs-migrate/${SAMPLE_DEPLOYMENT}`, cluster: 'shop-staging' });
     // One already being stopped asks for nothing more.
     given(activeState(endedDeployment('cancelled')))
