@@ -1,5 +1,11 @@
 import 'aws-sdk-client-mock-vitest/extend';
-import { ECSClient, ListTaskDefinitionsCommand, RegisterTaskDefinitionCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
+import {
+  AccessDeniedException,
+  ECSClient,
+  ListTaskDefinitionsCommand,
+  RegisterTaskDefinitionCommand,
+  RunTaskCommand,
+} from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AwsEcs, DEPLOYMENT_TAG } from '../../src/adapters/aws/ecs.js';
@@ -127,5 +133,16 @@ describe('AwsEcs: a resumed launch (defect 10)', () => {
     expect(moved).toMatchObject({ ok: false, failure: 'token-conflict' });
     // Its own revision, then the other one: each tried once.
     expect(model.runs.length - runs).toBe(2);
+  });
+
+  it('stays a token conflict when the search for the other revision is refused: the deployment is never ended while its task runs', async () => {
+    await fresh().launch(request({ resumed: true }));
+    ecs
+      .on(ListTaskDefinitionsCommand)
+      .rejects(new AccessDeniedException({ $metadata: { httpStatusCode: 400 }, message: 'denied by an SCP' }));
+
+    const first = await fresh().launch(request());
+
+    expect(first).toMatchObject({ ok: false, failure: 'token-conflict' });
   });
 });

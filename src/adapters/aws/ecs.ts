@@ -210,7 +210,9 @@ export class AwsEcs implements Ecs {
    * duplicate event resumed it while the first was between its commit and RunTask), each registered a revision, and
    * the task runs on the other one. Each other revision tagged with the deployment is tried under the same token,
    * newest first: ECS answers the one whose parameters match with the task it started. None matching (the service's
-   * network changed in between): the first refusal, and the deployment waits as before.
+   * network changed in between), or the search refused (denied, a revision deleted meanwhile): the first refusal, a
+   * token conflict, so the deployment waits as before and is never ended while that task may run. Transient
+   * failures are thrown, as everywhere.
    */
   private async runOnOtherRevisions(request: LaunchRequest, input: RunTaskCommandInput, refused: LaunchOutcome): Promise<LaunchOutcome> {
     const family = familyOf(input.taskDefinition ?? '');
@@ -223,13 +225,15 @@ export class AwsEcs implements Ecs {
         const tag = { key: DEPLOYMENT_TAG, value: deploymentId };
         other = await findTaggedRevision(this.client, family, tag, request.container, request.image, tried);
       } catch (error) {
-        return this.refusal(error, 'ecs:DescribeTaskDefinition', `finding the other revisions of deployment ${deploymentId}`);
+        // Thrown when it can pass; a refusal leaves the conflict as it was.
+        this.refusal(error, 'ecs:ListTaskDefinitions', `finding the other revisions of deployment ${deploymentId}`);
+        return refused;
       }
       if (other === undefined) return refused;
       tried.add(other.taskDefinitionArn);
       this.remember(other.taskDefinitionArn, other);
       const outcome = await this.runTask({ ...input, taskDefinition: other.taskDefinitionArn }, request.container);
-      if (outcome.ok || outcome.failure !== 'token-conflict') return outcome;
+      if (outcome.ok) return outcome;
     }
   }
 
