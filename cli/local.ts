@@ -153,6 +153,7 @@ async function runLocal(options: LocalOptions): Promise<number> {
   const print = options.json ? () => {} : (line: string) => process.stdout.write(`${line}\n`);
   const progress = options.json ? () => {} : (line: string) => process.stderr.write(`${dim(line)}\n`);
   const { host, cacheDir } = hostEnvironment();
+  await writableStateDir(options.stateDir);
 
   // Ctrl-C / SIGTERM / SIGHUP: stop the task the way ECS stops one (SIGTERM to its process group, SIGKILL after
   // --stop-timeout), let the watcher record it, print the verdict, release the environment, exit 128+n.
@@ -179,7 +180,6 @@ async function runLocal(options: LocalOptions): Promise<number> {
   const stopSignals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
   for (const signal of stopSignals) process.on(signal, onSignal);
   process.on('exit', onExit);
-  await writableStateDir(options.stateDir);
   try {
     print(bold(`ecs-migrate local · environment ${config.ENVIRONMENT} · app ${options.app}`));
     try {

@@ -330,9 +330,15 @@ function sameEcsDeployment(s: ServiceRollout, deploymentId: string): boolean {
 }
 
 /**
+ * How many rollouts a deployment records: each paused deployment answered CONTINUE at once for its image (an owner
+ * redeploying a migrated image) adds one to the deployment that migrated it; the oldest go first.
+ */
+const ROLLOUTS_KEPT = 20;
+
+/**
  * What a rollout did, merged into what the deployment recorded: a service's entry is replaced by its newer one (a
  * retried update), unless both name different service deployments (two paused deployments of one service, each
- * answered): each is kept, so the state change of either finds its own.
+ * answered): each is kept, so the state change of either finds its own; the last `ROLLOUTS_KEPT` of them.
  */
 function mergeServices(before: ServiceRollout[], now: ServiceRollout[]): ServiceRollout[] {
   const merged = [...before];
@@ -343,7 +349,7 @@ function mergeServices(before: ServiceRollout[], now: ServiceRollout[]): Service
     if (same === -1) merged.push(s);
     else merged[same] = s;
   }
-  return merged;
+  return merged.slice(-ROLLOUTS_KEPT);
 }
 
 function summaryOf(services: ServiceRollout[]): string {

@@ -53,13 +53,15 @@ export function decideTaskState(input: TaskStateInput, state: ControllerState, c
 }
 
 /**
- * A task of a deployment that has ended, not stopped: started after the end (RunTask was in flight when a cancel,
- * a timeout or a takeover ended the deployment, and the answer, which would have stopped it, was lost with its
- * invocation), or one whose stop has not happened yet. No task of an ended deployment may run on: it is stopped by
- * the deployment's startedBy, with `decided` (a handover resumed by the same event) if any.
+ * A task of a deployment that has ended, not stopped, and not one the deployment recorded (its own task, or an
+ * earlier attempt's, was stopped or judged stopped by the end: a late or repeated event of it is stale): started
+ * after the end (RunTask was in flight when a cancel, a timeout or a takeover ended the deployment, and the answer,
+ * which would have stopped it, was lost with its invocation). No task of an ended deployment may run on: it is
+ * stopped by the deployment's startedBy, with `decided` (a handover resumed by the same event) if any.
  */
 function strayTask(d: Ended, input: TaskStateInput, ctx: DecideContext, decided: Decision | undefined): Decision | undefined {
   if (input.lastStatus === 'STOPPED' || input.desiredStatus === 'STOPPED') return decided;
+  if (taskOf(d) === input.taskArn || d.attempts?.some((a) => a.taskArn === input.taskArn) === true) return decided;
   const reason = `deployment ${d.id} has ended (${d.outcome}); task ${shortTask(input.taskArn)} is ${input.lastStatus}`;
   const stop = stopTasksOf(d, ctx, `${reason}: no task of it may run`);
   if (decided !== undefined) return { ...decided, actions: [stop, ...decided.actions] };

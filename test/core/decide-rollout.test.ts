@@ -469,6 +469,16 @@ describe('pause-hook mode: the watcher answers every waiter', () => {
       services: [{ service: 'shop-api', result: 'moved-on' }],
     });
   });
+
+  it('keeps one entry per paused deployment answered, the last 20 (an owner redeploying a migrated image adds one each time)', () => {
+    const answered = (n: number) => ({ service: 'shop-api', result: 'continued' as const, ecsDeploymentId: `ecs-svc/${n}` });
+    const ended = { ...endedDeployment('succeeded'), services: Array.from({ length: 20 }, (_, n) => answered(n)) };
+    const d = given(activeState(ended), hookMode())
+      .when({ kind: 'rollout-result', deploymentId: SAMPLE_DEPLOYMENT, services: [answered(20)] })
+      .then({ decision: 'record', actions: ['commit'] });
+    const services = (committed(d, SAMPLE_DEPLOYMENT) as Ended).services ?? [];
+    expect(services.map((s) => s.ecsDeploymentId)).toEqual(Array.from({ length: 20 }, (_, n) => `ecs-svc/${n + 1}`));
+  });
 });
 
 describe('rollouts followed to completion', () => {

@@ -426,7 +426,9 @@ describe('the migration container exited while the rest of the task runs on (an 
   });
 
   it('stops a task of an ended deployment that still runs: none may run on (RunTask answered after a cancel, the answer lost)', () => {
-    const d = given(activeState(endedDeployment('cancelled')))
+    // Cancelled while launching: no task recorded.
+    const { taskArn: _t, ...cancelledLaunching } = endedDeployment('cancelled');
+    const d = given(activeState(cancelledLaunching))
       .when(exited(0))
       .then({
         decision: 'halt',
@@ -435,9 +437,13 @@ describe('the migration container exited while the rest of the task runs on (an 
       });
     expect(only(d, 'stopTasksStartedBy')).toMatchObject({ startedBy: `ecs-migrate/${SAMPLE_DEPLOYMENT}`, cluster: 'shop-staging' });
     // One already being stopped asks for nothing more.
-    given(activeState(endedDeployment('cancelled')))
+    given(activeState(cancelledLaunching))
       .when({ ...exited(0), desiredStatus: 'STOPPED' })
       .then({ decision: 'ignore', reason: /has already ended \(cancelled\)/, actions: [] });
+    // A late or repeated event of the task the deployment recorded (stopped by its end) is stale: nothing to stop.
+    given(activeState(endedDeployment('succeeded')))
+      .when(sample('task-running'))
+      .then({ decision: 'ignore', reason: /has already ended \(succeeded\)/, actions: [] });
   });
 
   it('keeps such an event that comes before RunTask answered, and judges it (and stops the task) when the answer names that task', () => {
