@@ -40,7 +40,7 @@ export function decideTaskState(input: TaskStateInput, state: ControllerState, c
   switch (d.status) {
     case 'ended':
       return (
-        strayTask(d, input, ctx, resumeHandover(state, ctx, d.id)) ??
+        strayTask(d, input, state, ctx, resumeHandover(state, ctx, d.id)) ??
         ignore(`deployment ${id} has already ended (${d.outcome}): duplicate or late event`, id)
       );
     case 'queued':
@@ -57,15 +57,41 @@ export function decideTaskState(input: TaskStateInput, state: ControllerState, c
  * earlier attempt's, was stopped or judged stopped by the end: a late or repeated event of it is stale): started
  * after the end (RunTask was in flight when a cancel, a timeout or a takeover ended the deployment, and the answer,
  * which would have stopped it, was lost with its invocation). No task of an ended deployment may run on: it is
- * stopped by the deployment's startedBy, with `decided` (a handover resumed by the same event) if any.
+ * stopped by the deployment's startedBy, with `decided` (a handover resumed by the same event) if any. One that
+ * stopped is noted in the deployment's history (`lateTaskNote`).
  */
-function strayTask(d: Ended, input: TaskStateInput, ctx: DecideContext, decided: Decision | undefined): Decision | undefined {
-  if (input.lastStatus === 'STOPPED' || input.desiredStatus === 'STOPPED') return decided;
+function strayTask(
+  d: Ended,
+  input: TaskStateInput,
+  state: ControllerState,
+  ctx: DecideContext,
+  decided: Decision | undefined,
+): Decision | undefined {
   if (taskOf(d) === input.taskArn || d.attempts?.some((a) => a.taskArn === input.taskArn) === true) return decided;
+  if (input.lastStatus === 'STOPPED') return decided ?? lateTaskNote(d, input, state, ctx);
+  if (input.desiredStatus === 'STOPPED') return decided;
   const reason = `deployment ${d.id} has ended (${d.outcome}); task ${shortTask(input.taskArn)} is ${input.lastStatus}`;
   const stop = stopTasksOf(d, ctx, `${reason}: no task of it may run`);
   if (decided !== undefined) return { ...decided, actions: [stop, ...decided.actions] };
   return { decision: 'halt', reason: `${reason}: its tasks still running are stopped`, deploymentId: d.id, actions: [stop] };
+}
+
+/** How many tasks started after its end a deployment's history notes: one is RunTask's lost answer; more are forged. */
+const LATE_TASKS_NOTED = 4;
+
+/**
+ * A task started after the deployment ended that stopped, perhaps before any of its events was handled (so never
+ * stopped by `strayTask`): it may have run the migration command, so the deployment's history says how it ended, once
+ * per task, for at most `LATE_TASKS_NOTED` tasks.
+ */
+function lateTaskNote(d: Ended, input: TaskStateInput, state: ControllerState, ctx: DecideContext): Decision | undefined {
+  const marker = `task ${shortTask(input.taskArn)} started after the end`;
+  const noted = d.history.filter((h) => h.note.includes('started after the end'));
+  if (noted.some((h) => h.note.startsWith(marker)) || noted.length >= LATE_TASKS_NOTED) return undefined;
+  const verdict = classifyStop(observationOf(input), ctx.config.CONTAINER);
+  const note = `${marker} stopped: ${verdict.reason}; it may have changed the database`;
+  const recorded: Ended = { ...d, history: [...d.history, { at: ctx.now, status: d.outcome, note }] };
+  return { decision: 'record', reason: note, deploymentId: d.id, actions: commitActions(state, undefined, [recorded]) };
 }
 
 /** A task event before RunTask's answer: kept, and judged once the answer names the same task. */

@@ -440,6 +440,17 @@ describe('the migration container exited while the rest of the task runs on (an 
     given(activeState(cancelledLaunching))
       .when({ ...exited(0), desiredStatus: 'STOPPED' })
       .then({ decision: 'ignore', reason: /has already ended \(cancelled\)/, actions: [] });
+    // One that ran to its end before any of its events was handled: noted in the history once, for it may have migrated.
+    const noted = given(activeState(cancelledLaunching))
+      .when(stopped('task-stopped-success'))
+      .then({
+        decision: 'record',
+        reason: /task \w+ started after the end stopped: container "app" exited with code 0; it may have changed the database/,
+        actions: ['commit'],
+      });
+    given(activeState(committed(noted, SAMPLE_DEPLOYMENT)))
+      .when(stopped('task-stopped-success'))
+      .then({ decision: 'ignore', reason: /has already ended \(cancelled\)/, actions: [] });
     // A late or repeated event of the task the deployment recorded (stopped by its end) is stale: nothing to stop.
     given(activeState(endedDeployment('succeeded')))
       .when(sample('task-running'))
