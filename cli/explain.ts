@@ -3,6 +3,7 @@ import { assertNever, type Decision } from '../src/core/actions.js';
 import { decideContext } from '../src/core/context.js';
 import { decide } from '../src/core/decide.js';
 import { type Deployment, statusOf } from '../src/core/deployment.js';
+import { isJsonObject, jsonKind } from '../src/core/json-value.js';
 import { parseInput } from '../src/core/parse.js';
 import { decodeDeployment, decodeEnvironment, SCHEMA_VERSION } from '../src/core/records.js';
 import { type ControllerState, emptyEnvironment, type ServiceInfo } from '../src/core/state.js';
@@ -92,22 +93,22 @@ export function describeAction(action: Decision['actions'][number]): string {
 async function readState(path: string, environment: string, serviceName: string): Promise<ControllerState> {
   const value = await readJsonFile(path, 'state file');
   const bad = (key: string, problem: string) => new CliUsageError(`state file ${path}: ${key}: ${problem}`);
-  if (!isObject(value))
-    throw new CliUsageError(`state file ${path}: expected a JSON object { env, deployments, service }, got ${kindOf(value)}`);
+  if (!isJsonObject(value))
+    throw new CliUsageError(`state file ${path}: expected a JSON object { env, deployments, service }, got ${jsonKind(value)}`);
   let env = emptyEnvironment(environment);
   if (value.env !== undefined) {
-    if (!isObject(value.env)) throw bad('env', `expected an environment record (an object), got ${kindOf(value.env)}`);
+    if (!isJsonObject(value.env)) throw bad('env', `expected an environment record (an object), got ${jsonKind(value.env)}`);
     const decoded = decodeEnvironment(value.env);
     if (!decoded.ok) throw bad('env', decoded.problem);
     env = decoded.value;
   }
   const deployments: Record<string, Deployment> = {};
   if (value.deployments !== undefined) {
-    if (!isObject(value.deployments))
-      throw bad('deployments', `expected an object of deployment records by id, got ${kindOf(value.deployments)}`);
+    if (!isJsonObject(value.deployments))
+      throw bad('deployments', `expected an object of deployment records by id, got ${jsonKind(value.deployments)}`);
     for (const [id, item] of Object.entries(value.deployments)) {
       const key = `deployments.${id}`;
-      if (!isObject(item)) throw bad(key, `expected a deployment record (an object), got ${kindOf(item)}`);
+      if (!isJsonObject(item)) throw bad(key, `expected a deployment record (an object), got ${jsonKind(item)}`);
       const decoded = decodeDeployment({ schemaVersion: SCHEMA_VERSION, ...item });
       if (!decoded.ok) throw bad(key, decoded.problem);
       if (decoded.value.id !== id) throw bad(key, `the record's id is "${decoded.value.id}", not its key`);
@@ -118,7 +119,7 @@ async function readState(path: string, environment: string, serviceName: string)
   const service = value.service;
   if (service === undefined) return { env, deployments, service: defaultService(serviceName) };
   if (service === null) return { env, deployments };
-  if (!isObject(service)) throw bad('service', `expected { serviceName, taskDefinitionArn } or null, got ${kindOf(service)}`);
+  if (!isJsonObject(service)) throw bad('service', `expected { serviceName, taskDefinitionArn } or null, got ${jsonKind(service)}`);
   for (const field of ['serviceName', 'taskDefinitionArn'])
     if (typeof service[field] !== 'string' || service[field] === '') throw bad(`service.${field}`, 'expected a non-empty string');
   return { env, deployments, service: service as unknown as ServiceInfo };
@@ -130,14 +131,6 @@ function isoTime(text: string): string {
   const ms = iso.test(text) ? Date.parse(text) : Number.NaN;
   if (Number.isNaN(ms)) throw new CliUsageError(`--now ${text.slice(0, 80)}: expected an ISO-8601 time such as 2026-11-25T09:15:00Z`);
   return new Date(ms).toISOString();
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function kindOf(value: unknown): string {
-  return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
 }
 
 function defaultState(environment: string, service: string): ControllerState {

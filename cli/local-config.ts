@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { type Config, parseConfig } from '../src/core/config.js';
+import { isJsonObject } from '../src/core/json-value.js';
 import { ConfigError } from '../src/errors.js';
 
 /** Local mode's defaults: the same keys as on AWS, filled for one app on this machine. */
@@ -45,8 +46,7 @@ export async function readJsonFile(path: string, what: string): Promise<unknown>
 /** Reads a `--config FILE`: a JSON object with the configuration keys. Unreadable or non-object → CliUsageError. */
 export async function readConfigFile(path: string): Promise<Record<string, unknown>> {
   const value = await readJsonFile(path, 'config file');
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw new CliUsageError(`config file ${path} must hold a JSON object of configuration keys`);
+  if (!isJsonObject(value)) throw new CliUsageError(`config file ${path} must hold a JSON object of configuration keys`);
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, typeof v === 'number' ? String(v) : v]));
 }
 

@@ -1,5 +1,6 @@
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { isJsonObject, jsonKind } from '../../core/json-value.js';
 import { InvalidRecordError } from '../../errors.js';
 
 /**
@@ -21,11 +22,7 @@ export async function readJson<T extends object>(path: string): Promise<T | unde
   } catch (error) {
     throw new InvalidRecordError(path, `not JSON: ${(error as Error).message.replace(/\s+/g, ' ')}`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw new InvalidRecordError(
-      path,
-      `expected a JSON object, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`,
-    );
+  if (!isJsonObject(value)) throw new InvalidRecordError(path, `expected a JSON object, got ${jsonKind(value)}`);
   return value as T;
 }
 
