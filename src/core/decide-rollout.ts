@@ -98,7 +98,7 @@ function joinOrCreate(paused: Paused, state: ControllerState, ctx: DecideContext
       decision: 'continue',
       reason,
       deploymentId: last.deploymentId,
-      actions: [continueWaiter(last.deploymentId, waiter, revision.taskDefinitionArn)],
+      actions: [continueWaiters(last.deploymentId, [waiter], revision.taskDefinitionArn)],
     };
   }
   // Only a migration answers its waiters: a command (run-command) of the same image ends without touching a rollout.
@@ -175,8 +175,9 @@ function createHookDeployment({ id, waiter, image, revision, input }: Paused, st
   return holder !== undefined ? enqueue(created, false, holder, state, ctx, what) : launchNow(created, false, state, ctx, what);
 }
 
-function continueWaiter(deploymentId: string, waiter: Waiter, taskDefinitionArn: string): Action {
-  return { type: 'continueRollout', deploymentId, target: { mode: 'pause-hook', waiters: [waiter] }, taskDefinitionArn };
+/** CONTINUE to paused deployments waiting for the migration `deploymentId` (of `taskDefinitionArn`). */
+function continueWaiters(deploymentId: string, waiters: Waiter[], taskDefinitionArn: string): Extract<Action, { type: 'continueRollout' }> {
+  return { type: 'continueRollout', deploymentId, target: { mode: 'pause-hook', waiters }, taskDefinitionArn };
 }
 
 /** HOOK_SUCCEEDED, HOOK_FAILED, HOOK_TIMED_OUT, HOOK_IN_PROGRESS: recorded in the history of the deployment the hook waits on. */
@@ -266,14 +267,7 @@ function continueJoined(completion: RolloutCompletion, joined: Waiter[]): Decisi
   const image = imageOf(d);
   const names = joined.map((w) => `${w.service}'s paused deployment`).join(', ');
   const reason = `${names} joined ${d.id} while its rollout was in flight: CONTINUE to ${joined.length > 1 ? 'them' : 'it'} too`;
-  const action: Action = {
-    type: 'continueRollout',
-    deploymentId: d.id,
-    target: { mode: 'pause-hook', waiters: joined },
-    taskDefinitionArn: d.taskDefinitionArn,
-    ...(image !== undefined ? { image } : {}),
-    completion,
-  };
+  const action: Action = { ...continueWaiters(d.id, joined, d.taskDefinitionArn), ...(image !== undefined ? { image } : {}), completion };
   return { decision: 'continue', reason, deploymentId: d.id, actions: [action] };
 }
 

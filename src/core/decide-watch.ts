@@ -17,7 +17,7 @@ import {
   taskOf,
 } from './deployment.js';
 import type { LaunchResultInput, TaskStateInput, TimeoutCheckInput } from './inputs.js';
-import { rolloutTarget, stopTaskOf, stopTasksOf } from './launch-request.js';
+import { rolloutTarget, stopTaskNamed, stopTaskOf, stopTasksOf } from './launch-request.js';
 import { attemptField, earlierAttemptTask, onLaunchRefused, onScheduledCheck, onStartFailure } from './launch-retry.js';
 import { resumeHandover } from './resume.js';
 import { settle } from './settle.js';
@@ -390,13 +390,7 @@ function lateLaunchResult(d: Exclude<Deployment, Launching>, input: LaunchResult
   const already = `deployment ${d.id} is ${d.status === 'ended' ? d.outcome : d.status} already`;
   if (!input.ok || d.status === 'queued' || input.taskArn === taskOf(d)) return ignore(already, d.id);
   const reason = `${already}: its task ${shortTask(input.taskArn)}, started meanwhile, is stopped`;
-  const stop: Action = {
-    type: 'stopTask',
-    deploymentId: d.id,
-    cluster: ctx.config.CLUSTER,
-    taskArn: input.taskArn,
-    reason: `ecs-migrate: deployment ${d.id} ended before RunTask answered`,
-  };
+  const stop = stopTaskNamed(d, input.taskArn, ctx, `deployment ${d.id} ended before RunTask answered`);
   return { decision: 'record', reason, deploymentId: d.id, actions: [stop] };
 }
 

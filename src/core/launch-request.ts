@@ -45,8 +45,12 @@ export function stopTaskOf(d: Deployment, ctx: DecideContext, reason: string): A
   // task started for the deployment, never end it while one may run.
   if (d.status === 'launching') return [stopTasksOf(d, ctx, reason)];
   const taskArn = taskOf(d);
-  if (taskArn === undefined) return [];
-  return [{ type: 'stopTask', deploymentId: d.id, cluster: ctx.config.CLUSTER, taskArn, reason: stopReason(reason) }];
+  return taskArn !== undefined ? [stopTaskNamed(d, taskArn, ctx, reason)] : [];
+}
+
+/** Stops one task of the deployment, named by RunTask's answer or by the deployment's record. */
+export function stopTaskNamed(d: Deployment, taskArn: string, ctx: DecideContext, reason: string): Action {
+  return { type: 'stopTask', deploymentId: d.id, cluster: ctx.config.CLUSTER, taskArn, reason: stopReason(reason) };
 }
 
 /** Stops every task started for the deployment (by its startedBy; the adapter stops only those tagged for this environment). */
