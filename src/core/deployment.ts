@@ -24,9 +24,6 @@ export interface Trigger {
  * What the task runs: an image on a new revision of the service's task definition (the base is known once the
  * deployment launches), or a task definition as it is.
  */
-/** The work of a deployment recorded as failed before it knew what it would run (the service could not be read). */
-export const UNKNOWN_WORK: Work = { type: 'task-definition', taskDefinitionArn: "(the service's task definition: unreadable)" };
-
 export type Work =
   | {
       type: 'image';
@@ -49,6 +46,9 @@ export type Work =
    * ECS will deploy); keyed by `image`, the REPOSITORY image pinned by digest, which every waiting hook shares.
    */
   | { type: 'revision'; taskDefinitionArn: string; image: string; launch: LaunchSettings };
+
+/** The work of a deployment recorded as failed before it knew what it would run (the service could not be read). */
+export const UNKNOWN_WORK: Work = { type: 'task-definition', taskDefinitionArn: "(the service's task definition: unreadable)" };
 
 /** Where a task runs: the service's (or its new revision's) own network, launch type or capacity, and platform. */
 export interface LaunchSettings {

@@ -166,6 +166,7 @@ function rolledBack(d: OpenDeployment): ServiceRollout[] | undefined {
 
 /** A queued deployment replaced by a newer one before it ran. */
 export function supersede(d: Queued, by: string, now: string, note = `superseded by ${by} before it ran`): Transition<Ended> {
+  const services = rolledBack(d);
   const ended = step<Ended>(
     {
       ...openFields(d),
@@ -175,7 +176,7 @@ export function supersede(d: Queued, by: string, now: string, note = `superseded
       finishedAt: now,
       rollout: 'not-applicable',
       supersededBy: by,
-      ...(rolledBack(d) !== undefined ? { services: rolledBack(d) } : {}),
+      ...(services !== undefined ? { services } : {}),
     },
     now,
     note,

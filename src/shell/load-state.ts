@@ -64,8 +64,10 @@ export async function loadState(plan: LoadPlan, ports: Ports, config: Config, lo
   return state;
 }
 
-/** Adds to an input what the event itself lacks, from AWS: one per function (`enrichLaunchInput`, `enrichWatchInput`). */
-/** Completes an input from AWS before the decision; `redact` is the controller's configured redactor (REDACT_PATTERNS). */
+/**
+ * Adds to an input what the event itself lacks, from AWS, before the decision: one per function (`enrichLaunchInput`,
+ * `enrichWatchInput`); `redact` is the controller's configured redactor (REDACT_PATTERNS).
+ */
 export type Enrich = (input: Input, state: ControllerState, ports: Ports, config: Config, log: Log, redact: Redactor) => Promise<Input>;
 
 /** Any function's input (local mode, tests): each function's step leaves the other's inputs as they are. */
