@@ -510,33 +510,37 @@ describe('schedules and outputs', () => {
     expect(resolve(cfn.Outputs?.MigrationCommand?.Value)).toBe('db-migrate');
   });
 
-  it('gives --stack every output cli/stack.ts reads (a missing one silently skips a check before sending)', async () => {
-    const Outputs = Object.entries(cfn.Outputs ?? {}).map(([OutputKey, o]) => ({ OutputKey, OutputValue: String(resolve(o.Value)) }));
+  /** What `--stack` reads of the stack whose outputs the template gives, their values resolved by `resolveValue`. */
+  async function targetOfStack(resolveValue: (value: Json | undefined) => unknown) {
+    const Outputs = Object.entries(cfn.Outputs ?? {}).map(([OutputKey, o]) => ({ OutputKey, OutputValue: String(resolveValue(o.Value)) }));
     const cloudFormation = mockClient(CloudFormationClient);
     cloudFormation
       .on(DescribeStacksCommand)
       .resolves({ Stacks: [{ StackName: 'ecs-migrate-staging', CreationTime: new Date(), StackStatus: 'CREATE_COMPLETE', Outputs }] });
     try {
-      const target = await resolveTarget({ stack: 'ecs-migrate-staging' }, async () => new CloudFormationClient({ region: REGION }));
-      expect(target).toEqual({
-        stack: 'ecs-migrate-staging',
-        environment: 'staging',
-        requestBus: '<RequestBus>',
-        source: 'ecs-migrate',
-        services: ['shop-api'],
-        table: '<DeploymentsTable>',
-        logGroup: '/ecs/shop-api',
-        cluster: 'shop-staging',
-        container: 'app',
-        repositoryUri: '123456789012.dkr.ecr.eu-west-1.<AWS::URLSuffix>/shop-api',
-        archive: '<PushArchive>',
-        allowedCommands: ['db-migrate', 'db-rollback', 'db-seed'],
-        migrationCommand: ['db-migrate'],
-        rolloutMode: 'update-service',
-      });
+      return await resolveTarget({ stack: 'ecs-migrate-staging' }, async () => new CloudFormationClient({ region: REGION }));
     } finally {
       cloudFormation.restore();
     }
+  }
+
+  it('gives --stack every output cli/stack.ts reads (a missing one silently skips a check before sending)', async () => {
+    expect(await targetOfStack(resolve)).toEqual({
+      stack: 'ecs-migrate-staging',
+      environment: 'staging',
+      requestBus: '<RequestBus>',
+      source: 'ecs-migrate',
+      services: ['shop-api'],
+      table: '<DeploymentsTable>',
+      logGroup: '/ecs/shop-api',
+      cluster: 'shop-staging',
+      container: 'app',
+      repositoryUri: '123456789012.dkr.ecr.eu-west-1.<AWS::URLSuffix>/shop-api',
+      archive: '<PushArchive>',
+      allowedCommands: ['db-migrate', 'db-rollback', 'db-seed'],
+      migrationCommand: ['db-migrate'],
+      rolloutMode: 'update-service',
+    });
   });
 
   it("says the stack's RolloutMode, the functions' ROLLOUT_MODE (deploy refuses before sending what pause-hook mode would)", async () => {
@@ -547,16 +551,6 @@ describe('schedules and outputs', () => {
       expect(environment.Variables.ROLLOUT_MODE, id).toEqual(output);
     }
     const hook = resolver(cfn, { ...sampleParameters, RolloutMode: 'pause-hook' }).resolve;
-    const Outputs = Object.entries(cfn.Outputs ?? {}).map(([OutputKey, o]) => ({ OutputKey, OutputValue: String(hook(o.Value)) }));
-    const cloudFormation = mockClient(CloudFormationClient);
-    cloudFormation
-      .on(DescribeStacksCommand)
-      .resolves({ Stacks: [{ StackName: 'ecs-migrate-staging', CreationTime: new Date(), StackStatus: 'CREATE_COMPLETE', Outputs }] });
-    try {
-      const target = await resolveTarget({ stack: 'ecs-migrate-staging' }, async () => new CloudFormationClient({ region: REGION }));
-      expect(target.rolloutMode).toBe('pause-hook');
-    } finally {
-      cloudFormation.restore();
-    }
+    expect((await targetOfStack(hook)).rolloutMode).toBe('pause-hook');
   });
 });
