@@ -1,6 +1,6 @@
 import type { LaunchRequest, OutboxRef, ServiceUpdateTarget } from './core/actions.js';
 import type { Deployment, LogLocation } from './core/deployment.js';
-import type { ContainerState } from './core/inputs.js';
+import type { TaskSnapshot } from './core/inputs.js';
 import type { LaunchFailure } from './core/launch-failure.js';
 import type {
   HookAnswer,
@@ -40,8 +40,8 @@ export interface Ecs {
   stopTasksStartedBy(cluster: string, startedBy: string, reason: string): Promise<void>;
   /** UpdateService; returns the deployment it started (`ecs-svc/…`) when ECS says which, to follow it to its end. */
   updateService(target: ServiceUpdateTarget, taskDefinitionArn: string): Promise<{ ecsDeploymentId?: string }>;
-  /** Container states of a task, when an event lacks the exit code. Undefined once ECS has forgotten the task. */
-  describeContainers(cluster: string, taskArn: string): Promise<ContainerState[] | undefined>;
+  /** A task as ECS describes it now (an event without the exit code, a timeout check). Undefined once ECS has forgotten it. */
+  describeTask(cluster: string, taskArn: string): Promise<TaskSnapshot | undefined>;
   /** A service deployment: status, target revision, lifecycle hooks. Undefined when ECS does not know it. */
   describeServiceDeployment(serviceDeploymentArn: string): Promise<ServiceDeploymentInfo | undefined>;
   /** What a service revision runs: task definition, network, capacity, images with digests. Undefined when unknown. */

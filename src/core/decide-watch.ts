@@ -312,6 +312,8 @@ export function decideTimeoutCheck(input: TimeoutCheckInput, state: ControllerSt
       ignore(`deployment ${d.id} has already ended (${d.outcome})`, d.id)
     );
   if (d.status === 'queued') return ignore(`deployment ${d.id} is queued: it has no timeout yet`, d.id);
+  const stopped = d.status === 'running' ? stoppedUnseen(d, input, state, ctx) : undefined;
+  if (stopped !== undefined) return stopped;
   const minutes = ctx.config.TIMEOUT_MINUTES;
   const from = timeoutFrom(d);
   const due = migrationDeadline(from, d, ctx);
@@ -327,6 +329,23 @@ export function decideTimeoutCheck(input: TimeoutCheckInput, state: ControllerSt
   const before = stopTaskOf(d, ctx, `timed out after ${minutes} minutes`);
   const ending = { outcome: 'timed_out' as const, reason, ...(input.logTail !== undefined ? { logTail: input.logTail } : {}) };
   return { decision: 'halt', reason, deploymentId: d.id, actions: settle(state, ctx, d, ending, { before }) };
+}
+
+/**
+ * The check found the deployment's task stopped (or its migration container exited) with no event of it handled:
+ * the event was lost, or the invocation handling it died before its commit and its retries ran out. The task is
+ * judged on what ECS says of it now, as its event would have been, whether or not the timeout is due: a migration
+ * that succeeded rolls out, one that failed halts with its exit code, never "still running".
+ */
+function stoppedUnseen(d: Running, input: TimeoutCheckInput, state: ControllerState, ctx: DecideContext): Decision | undefined {
+  const task = input.task;
+  if (task === undefined || verdictDue(task, ctx.config.CONTAINER) === undefined) return undefined;
+  const { lastStatus, stopCode, stoppedReason, startedAt, stoppedAt } = task;
+  const version = task.version ?? d.taskVersion ?? 0;
+  const containers = task.containers.map(({ name, exitCode, reason }) => definedFields({ name, exitCode, reason }));
+  const observation = definedFields({ taskArn: d.taskArn, version, lastStatus, stopCode, stoppedReason, startedAt, stoppedAt, containers });
+  const judged = judge(d, observation, input.logTail, [], state, ctx);
+  return { ...judged, reason: `${judged.reason} (task ${shortTask(d.taskArn)} found ${lastStatus} by the timeout check)` };
 }
 
 /**

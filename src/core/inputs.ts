@@ -39,6 +39,18 @@ export interface ContainerState {
   lastStatus?: string;
 }
 
+/** What ECS says of a task now (DescribeTasks), as against what an event said of it then. */
+export interface TaskSnapshot {
+  lastStatus: string;
+  stopCode?: string;
+  stoppedReason?: string;
+  startedAt?: string;
+  stoppedAt?: string;
+  /** The task's version counter, when ECS gives it. */
+  version?: number;
+  containers: ContainerState[];
+}
+
 /** An ECS `Task State Change` event. */
 export interface TaskStateInput {
   kind: 'task-state';
@@ -75,6 +87,11 @@ export interface TimeoutCheckInput {
   purpose?: 'timeout' | 'retry' | 'deadline' | 'rollout-watch';
   /** Added by the shell: the task's last log lines. */
   logTail?: string[];
+  /**
+   * Added by the shell for a running deployment: its task as ECS describes it now. A task that stopped is judged as
+   * its own STOPPED event would have been (that event was lost, or its handling died before its commit).
+   */
+  task?: TaskSnapshot;
 }
 
 /** An operator's request to stop a deployment (the active one when no id is given). */

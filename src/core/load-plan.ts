@@ -87,6 +87,13 @@ export function containersToDescribe(
   return { cluster: input.clusterArn, taskArn: input.taskArn };
 }
 
+/** A timeout check of a running deployment reads its task: one that stopped unseen is judged, not timed out. */
+export function taskToCheck(input: Input, state: ControllerState, config: Config): { cluster: string; taskArn: string } | undefined {
+  if (input.kind !== 'timeout-check') return undefined;
+  const d = state.deployments[input.deploymentId];
+  return d?.status === 'running' ? { cluster: config.CLUSTER, taskArn: d.taskArn } : undefined;
+}
+
 /**
  * The log tail to read: only for a task whose migration is judged now (the task stopped, or its migration container
  * exited while the task runs on) and did not succeed, or that timed out (a success needs no evidence).
@@ -103,6 +110,9 @@ export function logTailToRead(
   }
   if (input.kind === 'timeout-check') {
     const d = state.deployments[input.deploymentId];
+    // A task found stopped is judged: a success needs no evidence; still running, the tail says where it stood.
+    if (input.task !== undefined && verdictDue(input.task, config.CONTAINER) !== undefined && classifyStop(input.task, config.CONTAINER).ok)
+      return undefined;
     if (d?.status === 'running') return { deploymentId: d.id, taskArn: d.taskArn, taskDefinitionArn: d.taskDefinitionArn };
   }
   return undefined;

@@ -3,11 +3,11 @@ import type { OutboxRef } from '../core/actions.js';
 import type { Config } from '../core/config.js';
 import type { PendingEvent } from '../core/deployment.js';
 import { published } from '../core/evolve.js';
-import type { Input } from '../core/inputs.js';
-import { containersToDescribe, type LoadPlan, logTailToRead } from '../core/load-plan.js';
+import type { ContainerState, Input, TaskSnapshot } from '../core/inputs.js';
+import { containersToDescribe, type LoadPlan, logTailToRead, taskToCheck } from '../core/load-plan.js';
 import type { Redactor } from '../core/redact.js';
 import type { ControllerState } from '../core/state.js';
-import { isServiceProblem } from '../errors.js';
+import { isServiceProblem, PermanentAwsError } from '../errors.js';
 import type { Ports } from '../ports.js';
 import { publishOutbox } from './execute.js';
 import type { Log } from './logger.js';
@@ -87,8 +87,13 @@ export const enrichWatchInput: Enrich = async (input, state, ports, config, log,
   let enriched = redactEcsText(input, redact);
   const describe = containersToDescribe(input, state, config);
   if (describe !== undefined && enriched.kind === 'task-state') {
-    const described = await ports.ecs.describeContainers(describe.cluster, describe.taskArn);
-    if (described !== undefined) enriched = redactEcsText({ ...enriched, containers: described }, redact);
+    const described = await ports.ecs.describeTask(describe.cluster, describe.taskArn);
+    if (described !== undefined) enriched = redactEcsText({ ...enriched, containers: described.containers }, redact);
+  }
+  const check = taskToCheck(enriched, state, config);
+  if (check !== undefined && enriched.kind === 'timeout-check') {
+    const task = await describeForCheck(ports, check, log, enriched.deploymentId);
+    if (task !== undefined) enriched = redactEcsText({ ...enriched, task }, redact);
   }
   const read = logTailToRead(enriched, state, config);
   if (read === undefined || (enriched.kind !== 'task-state' && enriched.kind !== 'timeout-check')) return enriched;
@@ -96,14 +101,37 @@ export const enrichWatchInput: Enrich = async (input, state, ports, config, log,
   return { ...enriched, logTail: await tail(ports, { ...ref, container: config.CONTAINER }, log, redact, deploymentId) };
 };
 
-/** The input with ECS's free text redacted: a task's stopped reason and its containers' reasons, a rollout's reason. */
+/**
+ * The running deployment's task for its timeout check. A refusal (DescribeTasks denied) must not keep the check
+ * failing: the check goes on without it, as a timeout; a failure that can pass is thrown, so the check is retried.
+ */
+async function describeForCheck(
+  ports: Ports,
+  { cluster, taskArn }: { cluster: string; taskArn: string },
+  log: Log,
+  deploymentId: string,
+): Promise<TaskSnapshot | undefined> {
+  try {
+    return await ports.ecs.describeTask(cluster, taskArn);
+  } catch (error) {
+    if (!(error instanceof PermanentAwsError)) throw error;
+    log.warn('task unreadable for the timeout check: judged as still running', { deploymentId, taskArn, error: error.message });
+    return undefined;
+  }
+}
+
+/** ECS's free text redacted: a task's stopped reason and its containers' reasons (in an event or read for a check), a rollout's reason. */
 function redactEcsText(input: Input, redact: Redactor): Input {
   if (input.kind === 'deployment-state') return input.reason !== undefined ? { ...input, reason: redact(input.reason) } : input;
-  if (input.kind !== 'task-state') return input;
+  if (input.kind === 'timeout-check') return input.task !== undefined ? { ...input, task: redactTask(input.task, redact) } : input;
+  return input.kind === 'task-state' ? redactTask(input, redact) : input;
+}
+
+function redactTask<T extends { stoppedReason?: string; containers: ContainerState[] }>(task: T, redact: Redactor): T {
   return {
-    ...input,
-    ...(input.stoppedReason !== undefined ? { stoppedReason: redact(input.stoppedReason) } : {}),
-    containers: input.containers.map((c) => (c.reason !== undefined ? { ...c, reason: redact(c.reason) } : c)),
+    ...task,
+    ...(task.stoppedReason !== undefined ? { stoppedReason: redact(task.stoppedReason) } : {}),
+    containers: task.containers.map((c) => (c.reason !== undefined ? { ...c, reason: redact(c.reason) } : c)),
   };
 }
 

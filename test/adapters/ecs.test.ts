@@ -572,7 +572,7 @@ describe('AwsEcs', () => {
     });
   });
 
-  describe('stopTask, updateService, describeContainers', () => {
+  describe('stopTask, updateService, describeTask', () => {
     it('stops the task with a reason cut to 255 characters', async () => {
       // Prepare
       ecs.on(StopTaskCommand).resolves({});
@@ -678,7 +678,7 @@ describe('AwsEcs', () => {
       await expect(result).rejects.toMatchObject({ operation: 'ecs:UpdateService', fix: expect.stringContaining('iam:PassRole') });
     });
 
-    it('reads every container by name, and undefined once ECS has forgotten the task', async () => {
+    it('reads the task and every container by name, and undefined once ECS has forgotten the task', async () => {
       // Prepare
       ecs
         .on(DescribeTasksCommand)
@@ -686,6 +686,11 @@ describe('AwsEcs', () => {
           tasks: [
             {
               taskArn: TASK,
+              lastStatus: 'STOPPED',
+              stopCode: 'EssentialContainerExited',
+              stoppedReason: 'Essential container in task exited',
+              stoppedAt: new Date('2026-11-30T10:00:00Z'),
+              version: 5,
               containers: [
                 { name: 'log-router', exitCode: 0, lastStatus: 'STOPPED' },
                 { name: 'app', exitCode: 3, reason: 'migration failed', lastStatus: 'STOPPED' },
@@ -696,14 +701,21 @@ describe('AwsEcs', () => {
         .resolvesOnce({ tasks: [], failures: [{ arn: TASK, reason: 'MISSING' }] });
 
       // Act
-      const known = await adapter.describeContainers(CLUSTER, TASK);
-      const forgotten = await adapter.describeContainers(CLUSTER, TASK);
+      const known = await adapter.describeTask(CLUSTER, TASK);
+      const forgotten = await adapter.describeTask(CLUSTER, TASK);
 
       // Assess
-      expect(known).toEqual([
-        { name: 'log-router', exitCode: 0, lastStatus: 'STOPPED' },
-        { name: 'app', exitCode: 3, reason: 'migration failed', lastStatus: 'STOPPED' },
-      ]);
+      expect(known).toEqual({
+        lastStatus: 'STOPPED',
+        stopCode: 'EssentialContainerExited',
+        stoppedReason: 'Essential container in task exited',
+        stoppedAt: '2026-11-30T10:00:00.000Z',
+        version: 5,
+        containers: [
+          { name: 'log-router', exitCode: 0, lastStatus: 'STOPPED' },
+          { name: 'app', exitCode: 3, reason: 'migration failed', lastStatus: 'STOPPED' },
+        ],
+      });
       expect(forgotten).toBeUndefined();
     });
   });

@@ -6,6 +6,7 @@ import type * as LaunchModule from '../../handlers/launch.js';
 import { DynamoDbHistoryStore } from '../../src/adapters/aws/history-store.js';
 import { deploymentIdFromStartedBy, statusOf } from '../../src/core/deployment.js';
 import type * as LambdaModule from '../../src/shell/lambda.js';
+import { taskExited } from '../support/moto-control.js';
 import {
   CLUSTER,
   CONTAINER,
@@ -13,6 +14,7 @@ import {
   deploymentsStore,
   drainEvents,
   ENVIRONMENT,
+  endpoint,
   freshStack,
   type Handler,
   handlerEnv,
@@ -354,6 +356,43 @@ describe('launcher and watcher on AWS (moto)', () => {
     expect(await serviceTaskDefinition(c)).toBe(stack.baseTaskDefinitionArn);
     expect((await store().loadDeployments([deploymentId]))[deploymentId]).toMatchObject({ status: 'ended', outcome: 'timed_out' });
   });
+
+  it.each([
+    [0, 'succeeded', 'Rollout Continued'],
+    [3, 'failed', 'Rollout Halted'],
+  ] as const)(
+    'a timeout check that finds the task stopped with exit %i, its STOPPED event never handled, judges it instead of timing it out',
+    async (exitCode, outcome, rollout) => {
+      // Prepare: the task ran and exited; its ECS event never reached the watcher (the moto extension stops it).
+      await launch(
+        pushEvent({ id: `a1b2c3d4-0000-4000-8000-00000000006${exitCode}`, digest: digest(60 + exitCode), tag: `v1.9.${exitCode}` }),
+        lambdaContext('launch'),
+      );
+      const { task, ref, deploymentId } = await onlyTask();
+      await writeTaskLog(c, ref.taskArn, ['applying 0043_orders_index.sql', exitCode === 0 ? 'done' : 'ERROR: lock timeout']);
+      await taskExited(endpoint(), { cluster: CLUSTER, taskArn: task.taskArn ?? '', exitCode });
+      const schedule = await c.scheduler.send(new GetScheduleCommand({ Name: `ecs-migrate-${deploymentId}`, GroupName: SCHEDULER_GROUP }));
+      const check: unknown = JSON.parse(schedule.Target?.Input ?? '{}');
+      await drainEvents(c, stack.queueUrl);
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(Date.now() + 61 * 60_000);
+
+      // Act
+      const result = await watch(check, lambdaContext('watch'));
+
+      // Assess
+      vi.useRealTimers();
+      expect(result.decisions[0]?.reason).toContain('found STOPPED by the timeout check');
+      const events = await drainEvents(c, stack.queueUrl);
+      expect(named(events, 'Migration Timed Out')).toHaveLength(0);
+      expect(named(events, rollout)[0]?.detail).toMatchObject({ deploymentId, exitCode });
+      expect(await serviceTaskDefinition(c)).toBe(exitCode === 0 ? ref.taskDefinitionArn : stack.baseTaskDefinitionArn);
+      expect((await store().loadDeployments([deploymentId]))[deploymentId]).toMatchObject({ status: 'ended', outcome, stop: { exitCode } });
+      // The event that comes after all is a duplicate.
+      const late = await watch(taskStoppedEvent(ref, exitCode), lambdaContext('watch'));
+      expect(late.decisions.map((d) => d.decision)).toEqual(['ignore']);
+    },
+  );
 
   it('rejects an invalid event without failing the invocation, and says so on the bus', async () => {
     // Prepare

@@ -40,7 +40,7 @@ import {
  * conflict in A, which reloads (`loadPlan`) and decides again: the reload path is exercised by construction.
  *
  * ECS task events may also leave the migration container's exit code out (as real ECS does) while DescribeTasks
- * (`describeContainers`) knows it.
+ * (`describeTask`) knows it.
  *
  * Checked after every top-level step: one active deployment, one task at a time, at most one task per deployment
  * (a duplicate never starts a second task for one attempt), no ended deployment with a running task, and at every

@@ -239,6 +239,21 @@ describe('known defects (the property tolerates them; these replay them strictly
     ]);
   });
 
+  it('a timeout check that finds the task stopped, its STOPPED event never handled, judges it instead of timing it out', async () => {
+    // The STOPPED (exit 0) event's invocation updates the service and reports it (4th call), then its commit fails
+    // (5th); the timeout check fires before the retry. It reads the task (STOPPED, exit 0) and records the success:
+    // the service runs the revision already, so it is not updated again.
+    const run = new Run(false);
+    await run.runThrough([
+      { type: 'push', faults: [] },
+      { type: 'stop', pick: 0, exitCode: 0 },
+      { type: 'deliver', pick: 2, keep: false, faults: [{ call: 5, after: false }] },
+      { type: 'timeout', pick: 0, faults: [] },
+    ]);
+    expect(run.world.store.all()).toEqual([expect.objectContaining({ status: 'ended', outcome: 'succeeded' })]);
+    expect(run.world.ecs.rollouts).toHaveLength(1);
+  });
+
   it('KNOWN DEFECT: a migration whose rollout was done but not yet committed can end cancelled, saying the rollout halted', async () => {
     // The STOPPED (exit 0) event's invocation updates the service and reports it (4th call), then its commit fails
     // (5th). Before the retry a cancel ends the deployment as cancelled with "Rollout Halted", while the service

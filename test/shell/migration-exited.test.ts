@@ -66,9 +66,9 @@ async function harness(described?: ContainerState[]) {
         return { ecsDeploymentId: 'ecs-svc/1' };
       },
       stopTask: async (cluster, taskArn, reason) => void calls.push(`stopTask ${cluster} ${taskArn} ${reason}`),
-      describeContainers: async (_cluster, taskArn) => {
-        calls.push(`describeContainers ${taskArn}`);
-        return described;
+      describeTask: async (_cluster, taskArn) => {
+        calls.push(`describeTask ${taskArn}`);
+        return described !== undefined ? { lastStatus: 'STOPPED', containers: described } : undefined;
       },
     }),
     store,
@@ -141,7 +141,7 @@ describe('the watcher, when the migration container exited and the task runs on'
     const steps = await h.watch.handle(exitedEvent({ lastStatus: 'STOPPED' }));
 
     expect(steps.map((s) => s.decision.decision)).toEqual(['continue', 'record']);
-    expect(h.calls[0]).toBe(`describeContainers ${SAMPLE_TASK}`);
+    expect(h.calls[0]).toBe(`describeTask ${SAMPLE_TASK}`);
     expect(h.calls).toContain(`stopTask shop-staging ${SAMPLE_TASK} ${STOP_REASON}`);
   });
 
@@ -151,7 +151,7 @@ describe('the watcher, when the migration container exited and the task runs on'
     const steps = await h.watch.handle(exitedEvent({ lastStatus: 'STOPPED', reason: 'CannotStartContainerError' }));
 
     expect(steps.map((s) => s.decision.decision)).toEqual(['record']);
-    expect(h.calls).toEqual([`describeContainers ${SAMPLE_TASK}`]);
+    expect(h.calls).toEqual([`describeTask ${SAMPLE_TASK}`]);
     expect(h.tails).toEqual([]);
     expect(await h.stored()).toMatchObject({ status: 'running', taskVersion: 4 });
   });

@@ -34,7 +34,7 @@ function controllerWhereDescribeServiceThrows(failure: unknown) {
       stopTask: async () => {},
       stopTasksStartedBy: async () => {},
       updateService: async () => ({}),
-      describeContainers: async () => undefined,
+      describeTask: async () => undefined,
       describeServiceDeployment: async () => undefined,
       describeServiceRevision: async () => undefined,
       answerHook: async () => ({ ok: false, cause: 'not-found', reason: 'not expected' }),

@@ -80,7 +80,7 @@ export const MODEL_PORT_CALLS = [
   'putEvents',
   'loadEnvironmentWith',
   'loadDeployments',
-  'describeContainers',
+  'describeTask',
   'scheduleTimeout',
   'stopTask',
   'stopTasksStartedBy',

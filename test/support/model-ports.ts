@@ -1,6 +1,6 @@
 import type { LaunchRequest, OutboxRef, ServiceUpdateTarget } from '../../src/core/actions.js';
 import { type Deployment, deploymentIdFromStartedBy, type PendingEvent } from '../../src/core/deployment.js';
-import type { ContainerState } from '../../src/core/inputs.js';
+import type { ContainerState, TaskSnapshot } from '../../src/core/inputs.js';
 import { decodeDeployment, decodeEnvironment, encodeDeployment, encodeEnvironment } from '../../src/core/records.js';
 import { type EnvironmentState, emptyEnvironment, type ServiceInfo } from '../../src/core/state.js';
 import { CommitConflictError, TransientAwsError } from '../../src/errors.js';
@@ -240,9 +240,15 @@ export class ModelEcs implements Ecs {
     return {};
   }
 
-  async describeContainers(_cluster: string, taskArn: string): Promise<ContainerState[] | undefined> {
+  async describeTask(_cluster: string, taskArn: string): Promise<TaskSnapshot | undefined> {
     const task = this.tasks.find((t) => t.taskArn === taskArn);
-    return task === undefined ? undefined : containersOf(task);
+    if (task === undefined) return undefined;
+    return {
+      lastStatus: task.lastStatus,
+      version: task.version,
+      ...(task.stopCode !== undefined ? { stopCode: task.stopCode } : {}),
+      containers: containersOf(task),
+    };
   }
 
   // pause-hook mode and several services are not part of this model (update-service, one service).
@@ -395,7 +401,7 @@ export function modelPorts(faults: FaultPlan) {
       stopTask: (c, t) => f('stopTask', () => ecs.stopTask(c, t)),
       stopTasksStartedBy: (c, sb) => f('stopTasksStartedBy', () => ecs.stopTasksStartedBy(c, sb)),
       updateService: (t, td) => f('updateService', () => ecs.updateService(t, td)),
-      describeContainers: (c, t) => f('describeContainers', () => ecs.describeContainers(c, t)),
+      describeTask: (c, t) => f('describeTask', () => ecs.describeTask(c, t)),
       describeServiceDeployment: () => ecs.describeServiceDeployment(),
       describeServiceRevision: () => ecs.describeServiceRevision(),
       answerHook: () => ecs.answerHook(),

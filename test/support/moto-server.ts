@@ -5,7 +5,8 @@ import { findOnPath, MOTO_COMMAND, MOTO_INSTALL_HINT } from '../../infra/require
 
 /**
  * moto (5.x) on a free port of 127.0.0.1, for integration tests, started as `python3 moto_server.py` (beside this
- * file): moto's own server with the tests' extensions applied in memory (ECS pause hooks, see moto_pause_hooks.py).
+ * file): moto's own server with the tests' extensions applied in memory (ECS pause hooks, moto_pause_hooks.py; task
+ * states as ECS reports them, moto_ecs_tasks.py).
  *
  * Start one per test run (vitest's globalSetup, test/support/moto-global-setup.ts, does) and call
  * `resetMoto(endpoint)` between tests: starting moto takes about 2 s, a reset a few milliseconds.

@@ -456,7 +456,7 @@ def deployment_state(body: dict[str, Any]) -> dict[str, Any]:
     return {"event": _put_event(backend, "ECS Deployment State Change", detail, [deployment["serviceArn"]]), "status": deployment["status"]}
 
 
-def _control(handler: Any) -> Any:
+def control(handler: Any) -> Any:
     """A moto-api view: POST with a JSON body → 200 with the JSON answer; a bad request → 400 with the reason."""
 
     def view(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str, str], str]:
@@ -493,7 +493,7 @@ def apply_ecs(ecs_responses: Any) -> None:
 def apply_moto_api(moto_api_urls: Any) -> None:
     """After moto.moto_api._internal.urls is imported: the control endpoints beside /moto-api/reset."""
     for name, handler in (("pause-deployment", pause_deployment), ("time-out-hook", time_out_hook), ("deployment-state", deployment_state)):
-        moto_api_urls.url_paths["{0}/moto-api/x-ecs-migrate/" + name] = _control(handler)
+        moto_api_urls.url_paths["{0}/moto-api/x-ecs-migrate/" + name] = control(handler)
 
 
 # module name → the patch to apply right after moto imports it

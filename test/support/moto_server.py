@@ -9,6 +9,8 @@ Each patch says why it exists:
   NotImplementedError for ListServiceDeployments, DescribeServiceDeployments, DescribeServiceRevisions and
   ContinueServiceDeployment, and drops deploymentConfiguration), with control endpoints that pause a deployment
   and put its ECS events on the default bus.
+- moto_ecs_tasks: task states as ECS reports them (moto 5.2.1 moves a task one state further on every DescribeTasks
+  and reports exit code 0 before a container ran), with a control endpoint that makes a task's container exit.
 """
 
 from __future__ import annotations
@@ -23,18 +25,19 @@ from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import moto_pause_hooks  # noqa: E402  (after the path above; imports nothing of moto)
+import moto_ecs_tasks  # noqa: E402  (after the path above; imports nothing of moto)
+import moto_pause_hooks  # noqa: E402
 
 
 class AfterImport(importlib.abc.MetaPathFinder):
-    """Runs `patches[name](module)` once moto has imported `name` (and before anything uses it)."""
+    """Runs each of `patches[name]` on the module once moto has imported `name` (and before anything uses it)."""
 
-    def __init__(self, patches: dict[str, Callable[[ModuleType], None]]) -> None:
+    def __init__(self, patches: dict[str, list[Callable[[ModuleType], None]]]) -> None:
         self.patches = dict(patches)
 
     def find_spec(self, name: str, path: Sequence[str] | None, target: ModuleType | None = None) -> Any:
-        patch = self.patches.pop(name, None)
-        if patch is None:
+        patches = self.patches.pop(name, None)
+        if patches is None:
             return None
         spec = importlib.machinery.PathFinder.find_spec(name, path)
         if spec is None or spec.loader is None:
@@ -43,13 +46,18 @@ class AfterImport(importlib.abc.MetaPathFinder):
 
         def exec_module(module: ModuleType) -> None:
             execute(module)
-            patch(module)
+            for patch in patches:
+                patch(module)
 
         spec.loader.exec_module = exec_module  # type: ignore[method-assign]
         return spec
 
 
-sys.meta_path.insert(0, AfterImport(moto_pause_hooks.PATCHES))
+patches: dict[str, list[Callable[[ModuleType], None]]] = {}
+for extension in (moto_pause_hooks, moto_ecs_tasks):
+    for module_name, patch in extension.PATCHES.items():
+        patches.setdefault(module_name, []).append(patch)
+sys.meta_path.insert(0, AfterImport(patches))
 
 try:
     import moto.server

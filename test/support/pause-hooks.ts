@@ -1,3 +1,5 @@
+import { motoControl } from './moto-control.js';
+
 /**
  * The tests' side of the moto pause-hook extension (test/support/moto_pause_hooks.py): what the service's owner and
  * ECS do, driven through its control endpoints. See that module for what each one emulates and what is a guess.
@@ -48,7 +50,7 @@ export interface PauseOptions {
 
 /** The owner's deployment pauses at its PAUSE hook (needs `deploymentConfiguration.lifecycleHooks` on the service). */
 export function pauseDeployment(endpoint: string, options: PauseOptions): Promise<PausedDeployment> {
-  return control(endpoint, 'pause-deployment', options);
+  return motoControl(endpoint, 'pause-deployment', options);
 }
 
 /** ECS times the hook out and applies its timeout action; puts HOOK_TIMED_OUT. */
@@ -56,7 +58,7 @@ export function timeOutHook(
   endpoint: string,
   options: { serviceDeploymentArn: string; hookId?: string; region?: string },
 ): Promise<{ event: EmulatedEvent; status: string }> {
-  return control(endpoint, 'time-out-hook', options);
+  return motoControl(endpoint, 'time-out-hook', options);
 }
 
 export type DeploymentEventName = 'SERVICE_DEPLOYMENT_COMPLETED' | 'SERVICE_DEPLOYMENT_FAILED' | 'SERVICE_DEPLOYMENT_IN_PROGRESS';
@@ -66,16 +68,5 @@ export function emitDeploymentState(
   endpoint: string,
   options: { serviceDeploymentArn: string; eventName: DeploymentEventName; reason?: string; region?: string },
 ): Promise<{ event: EmulatedEvent; status: string }> {
-  return control(endpoint, 'deployment-state', options);
-}
-
-async function control<T>(endpoint: string, name: string, body: object): Promise<T> {
-  const response = await fetch(`${endpoint}/moto-api/x-ecs-migrate/${name}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ region: process.env.AWS_REGION ?? 'eu-west-1', ...body }),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`moto ${name}: HTTP ${response.status} ${text.slice(0, 500)}`);
-  return JSON.parse(text) as T;
+  return motoControl(endpoint, 'deployment-state', options);
 }

@@ -18,9 +18,10 @@ import {
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import type { LaunchRequest, ServiceUpdateTarget } from '../../core/actions.js';
+import { definedFields } from '../../core/defined-fields.js';
 import { STARTED_BY_PREFIX } from '../../core/deployment.js';
 import { isImageOfRepository } from '../../core/image-ref.js';
-import type { ContainerState } from '../../core/inputs.js';
+import type { TaskSnapshot } from '../../core/inputs.js';
 import { isCapacityReason } from '../../core/launch-failure.js';
 import {
   type HookAnswer,
@@ -320,7 +321,7 @@ export class AwsEcs implements Ecs {
     }
   }
 
-  async describeContainers(cluster: string, taskArn: string): Promise<ContainerState[] | undefined> {
+  async describeTask(cluster: string, taskArn: string): Promise<TaskSnapshot | undefined> {
     let response: DescribeTasksCommandOutput;
     try {
       response = await this.client.send(new DescribeTasksCommand({ cluster, tasks: [taskArn] }));
@@ -328,14 +329,19 @@ export class AwsEcs implements Ecs {
       throw awsFailure(error, 'ecs:DescribeTasks', `check CLUSTER ("${cluster}")`);
     }
     const task = response.tasks?.[0];
-    // Stopped tasks vanish from DescribeTasks after about an hour: the caller keeps what the event said.
+    // Stopped tasks vanish from DescribeTasks after about an hour: the caller keeps what it knew.
     if (task === undefined) return undefined;
-    return (task.containers ?? []).map((c) => ({
-      name: c.name ?? '',
-      ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}),
-      ...(c.reason !== undefined ? { reason: c.reason } : {}),
-      ...(c.lastStatus !== undefined ? { lastStatus: c.lastStatus } : {}),
-    }));
+    return definedFields({
+      lastStatus: task.lastStatus ?? 'UNKNOWN',
+      stopCode: task.stopCode,
+      stoppedReason: task.stoppedReason,
+      startedAt: task.startedAt?.toISOString(),
+      stoppedAt: task.stoppedAt?.toISOString(),
+      version: task.version,
+      containers: (task.containers ?? []).map((c) =>
+        definedFields({ name: c.name ?? '', exitCode: c.exitCode, reason: c.reason, lastStatus: c.lastStatus }),
+      ),
+    });
   }
 
   describeServiceDeployment(serviceDeploymentArn: string): Promise<ServiceDeploymentInfo | undefined> {

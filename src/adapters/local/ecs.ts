@@ -4,8 +4,9 @@ import { mkdir } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { dirname } from 'node:path';
 import type { LaunchRequest, ServiceUpdateTarget } from '../../core/actions.js';
+import { definedFields } from '../../core/defined-fields.js';
 import { deploymentIdFromStartedBy } from '../../core/deployment.js';
-import type { ContainerState } from '../../core/inputs.js';
+import type { TaskSnapshot } from '../../core/inputs.js';
 import type {
   HookAnswer,
   HookAnswerOutcome,
@@ -193,8 +194,11 @@ export class LocalEcs implements Ecs {
     return {};
   }
 
-  async describeContainers(_cluster: string, taskArn: string): Promise<ContainerState[] | undefined> {
-    return this.tasks.get(taskArn)?.view.containers;
+  async describeTask(_cluster: string, taskArn: string): Promise<TaskSnapshot | undefined> {
+    const view = this.tasks.get(taskArn)?.view;
+    if (view === undefined) return undefined;
+    const { lastStatus, stopCode, stoppedReason, startedAt, stoppedAt, version, containers } = view;
+    return definedFields({ lastStatus, stopCode, stoppedReason, startedAt, stoppedAt, version, containers });
   }
 
   /**
