@@ -3,6 +3,8 @@ import { commitActions } from './commit.js';
 import { type DecideContext, lockExpiresAt } from './context.js';
 import { type Deployment, imageOf, type OpenDeployment, pushedAtOf, pushedBefore, type Queued, type Work } from './deployment.js';
 import { haltOf, launchRequest, stopTaskOf } from './launch-request.js';
+import { rolledOutUnrecorded } from './rolled-out.js';
+import { lastSucceededOf } from './settle.js';
 import { type ControllerState, type EnvironmentState, withAdmitted } from './state.js';
 import { end, startLaunch, supersede, type Transition } from './transitions.js';
 
@@ -138,7 +140,15 @@ export function launchNow(queued: Queued, deliberate: boolean, state: Controller
     before.push(...superseded.before);
     reason += `; ${passed.id} is superseded`;
   }
-  if (expired !== undefined) {
+  if (expired !== undefined && rolledOutUnrecorded(expired, state.service)) {
+    // Its rollout happened: recorded as the success the service shows, not as a halt it contradicts.
+    const why = `the environment lock expired at ${state.env.active?.lockExpiresAt} with no recorded result, but service ${state.service?.serviceName} runs its revision ${expired.taskDefinitionArn}: its migration succeeded (its task's end was never recorded); taken over by ${next.id}`;
+    const ended = end(expired, { outcome: 'succeeded', reason: why, rollout: 'continued' }, ctx.now);
+    changes.unshift(ended);
+    env.lastSucceeded = lastSucceededOf(expired, ended.deployment, ctx);
+    before.push(...stopTaskOf(expired, ctx, why));
+    reason += `; ${why}`;
+  } else if (expired !== undefined) {
     const why = `the environment lock expired at ${state.env.active?.lockExpiresAt} with no result; taken over by ${next.id}`;
     changes.unshift(end(expired, { outcome: 'failed', reason: why }, ctx.now));
     before.push(...stopTaskOf(expired, ctx, why), ...haltOf(expired, ctx, why));

@@ -41,6 +41,7 @@ export function decideTaskState(input: TaskStateInput, state: ControllerState, c
     case 'ended':
       return (
         strayTask(d, input, state, ctx, resumeHandover(state, ctx, d.id)) ??
+        movedAfterEnd(d, input, state, ctx) ??
         ignore(`deployment ${id} has already ended (${d.outcome}): duplicate or late event`, id)
       );
     case 'queued':
@@ -74,6 +75,27 @@ function strayTask(
   const stop = stopTasksOf(d, ctx, `${reason}: no task of it may run`);
   if (decided !== undefined) return { ...decided, actions: [stop, ...decided.actions] };
   return { decision: 'halt', reason: `${reason}: its tasks still running are stopped`, deploymentId: d.id, actions: [stop] };
+}
+
+/**
+ * A migration that an operator's cancel or unlock ended while the watcher, its task exited 0, was between reading the
+ * service and UpdateService: the update went through after the end, and the watcher died before recording it. The
+ * end's outcome stands (a deployment ends once), but the first event of its task that finds the service on the
+ * deployment's own revision (registered for it: only the watcher moves a service there, after exit 0) records that
+ * rollout in it (`services`, a history note), so the record says what the service runs.
+ */
+function movedAfterEnd(d: Ended, input: TaskStateInput, state: ControllerState, ctx: DecideContext): Decision | undefined {
+  const service = state.service;
+  if (d.kind !== 'migration' || d.outcome === 'succeeded' || d.work.type !== 'image' || taskOf(d) !== input.taskArn) return undefined;
+  if (service === undefined || d.taskDefinitionArn === undefined || service.taskDefinitionArn !== d.taskDefinitionArn) return undefined;
+  if ((d.services ?? []).some((s) => s.service === service.serviceName && s.result === 'continued')) return undefined;
+  const note = `service ${service.serviceName} runs this deployment's revision ${d.taskDefinitionArn}: updated by the watcher before the end (${d.outcome}) was known`;
+  const recorded: Ended = {
+    ...d,
+    services: [...(d.services ?? []), { service: service.serviceName, result: 'continued', reason: 'updated before the end was known' }],
+    history: [...d.history, { at: ctx.now, status: d.outcome, note }],
+  };
+  return { decision: 'record', reason: note, deploymentId: d.id, actions: commitActions(state, undefined, [recorded]) };
 }
 
 /** How many tasks started after its end a deployment's history notes: one is RunTask's lost answer; more are forged. */

@@ -43,18 +43,21 @@ export function settle(
   const env: EnvironmentState = { ...state.env, ...options.env };
   if (env.active?.deploymentId === d.id) delete env.active;
   if (env.queued === d.id) delete env.queued;
-  if (succeeded) {
-    env.lastSucceeded = definedFields({
-      deploymentId: d.id,
-      at: ctx.now,
-      image: imageOf(d),
-      taskDefinitionArn: taskDefinitionOf(ended.deployment),
-      command: d.command,
-      pushedAt: pushedAtOf(d),
-    });
-  }
+  if (succeeded) env.lastSucceeded = lastSucceededOf(d, ended.deployment, ctx);
   const next = handOver(state, env, ctx, d.id, options.serviceTaskDefinitionArn);
   return [...before, ...commitActions(state, env, [change, ...next.changes], commitOptions), ...next.after];
+}
+
+/** The environment record's `lastSucceeded` for a migration that ended succeeded now. */
+export function lastSucceededOf(d: OpenDeployment, ended: Deployment, ctx: DecideContext): NonNullable<EnvironmentState['lastSucceeded']> {
+  return definedFields({
+    deploymentId: d.id,
+    at: ctx.now,
+    image: imageOf(d),
+    taskDefinitionArn: taskDefinitionOf(ended),
+    command: d.command,
+    pushedAt: pushedAtOf(d),
+  });
 }
 
 /**

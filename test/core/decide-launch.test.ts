@@ -226,6 +226,24 @@ describe('one migration per environment', () => {
     expect(eventTypes(d)).toEqual(['Migration Failed', 'Rollout Halted']);
     expect(only(d, 'commit').env?.state.active?.deploymentId).toBe(pushId);
   });
+
+  it("records the lost deployment's success instead when the service runs its own revision (its end was never recorded)", () => {
+    const state = activeState(active, {
+      env: { environment: 'staging', version: 7, active: { deploymentId: active.id, lockExpiresAt: '2026-11-25T09:00:00.000Z' } },
+      service: { ...service, taskDefinitionArn: active.taskDefinitionArn },
+    });
+    const d = decideOn(sample('ecr-push'), state);
+    expect(d.decision).toBe('launch');
+    expect(committed(d, active.id)).toMatchObject({
+      status: 'ended',
+      outcome: 'succeeded',
+      rollout: 'continued',
+      reason: expect.stringMatching(/lock expired .* runs its revision .*: its migration succeeded/),
+    });
+    expect(d.actions.map((a) => a.type)).not.toContain('haltRollout');
+    expect(eventTypes(d)).toEqual(['Migration Succeeded', 'Rollout Continued']);
+    expect(only(d, 'commit').env?.state.lastSucceeded).toMatchObject({ deploymentId: active.id, taskDefinitionArn: active.taskDefinitionArn });
+  });
 });
 
 describe('deploy-request', () => {

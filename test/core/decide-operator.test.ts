@@ -102,6 +102,38 @@ describe('cancel-request', () => {
   });
 });
 
+/**
+ * The watcher moved the service to the migration's revision (exit 0) and died before recording it: the deployment is
+ * still `running` while the service runs its revision. An operator request must not record a halted rollout then.
+ */
+describe('operator requests while the service runs a migration revision not recorded yet', () => {
+  const movedOn = activeState(runningDeployment(), { service: { ...service, taskDefinitionArn: TD(43) } });
+
+  it('a cancel is refused, the deployment left to the watcher', () => {
+    given(movedOn)
+      .when(request('cancel-request'))
+      .then({
+        decision: 'reject',
+        reason: /too late to cancel deployment .*: its migration succeeded and service shop-api runs its revision .*:43 already/,
+        actions: ['putEvent'],
+        events: ['Event Rejected'],
+      });
+  });
+
+  it('an unlock is refused too: the watcher frees the environment', () => {
+    given(movedOn)
+      .when(request('unlock-request', { reason: 'stuck?' }))
+      .then({ decision: 'reject', reason: /not unlocked: deployment .* its migration succeeded/, events: ['Event Rejected'] });
+  });
+
+  it('a migration of a task definition run as it is (the service may run it before any rollout) is cancelled as before', () => {
+    const asItIs = runningDeployment({ work: { type: 'task-definition', taskDefinitionArn: TD(43) } });
+    given(activeState(asItIs, { service: { ...service, taskDefinitionArn: TD(43) } }))
+      .when(request('cancel-request'))
+      .then({ decision: 'halt', events: ['Migration Cancelled', 'Rollout Halted'] });
+  });
+});
+
 describe('unlock-request', () => {
   it('ends the deployment holding the lock, frees the environment and says who and why', () => {
     const d = given(activeState(runningDeployment()))

@@ -484,6 +484,38 @@ describe('the migration container exited while the rest of the task runs on (an 
   });
 });
 
+describe("an operator's end raced with the watcher's rollout", () => {
+  // The cancel ran while the watcher (exit 0) was between its read of the service and UpdateService; the watcher
+  // moved the service, then died before recording it. The service runs the cancelled deployment's own revision.
+  const cancelled = endedDeployment('cancelled', { reason: 'cancelled by ana' });
+  const onItsRevision = { ...service, taskDefinitionArn: TD(43) };
+
+  it('the next event of its task records the rollout in it, once: the outcome stands, the record says what the service runs', () => {
+    const d = given(activeState(cancelled, { service: onItsRevision }))
+      .when(stopped('task-stopped-success'))
+      .then({
+        decision: 'record',
+        reason: /service shop-api runs this deployment's revision .*:43: updated by the watcher before the end \(cancelled\)/,
+        actions: ['commit'],
+      });
+    const recorded = committed(d, SAMPLE_DEPLOYMENT);
+    expect(recorded).toMatchObject({ status: 'ended', outcome: 'cancelled', services: [{ service: 'shop-api', result: 'continued' }] });
+    given(activeState(recorded, { service: onItsRevision }))
+      .when(stopped('task-stopped-success'))
+      .then({ decision: 'ignore', reason: /has already ended \(cancelled\)/ });
+  });
+
+  it('nothing is noted when the service does not run its revision, or for a task definition run as it is', () => {
+    given(activeState(cancelled))
+      .when(stopped('task-stopped-success'))
+      .then({ decision: 'ignore', reason: /has already ended \(cancelled\)/ });
+    const asItIs = endedDeployment('cancelled', { work: { type: 'task-definition', taskDefinitionArn: TD(43) } });
+    given(activeState(asItIs, { service: onItsRevision }))
+      .when(stopped('task-stopped-success'))
+      .then({ decision: 'ignore', reason: /has already ended \(cancelled\)/ });
+  });
+});
+
 describe('a task event counts only for the task the deployment recorded', () => {
   it('records progress of its own task', () => {
     const d = given(activeState(runningDeployment({ taskVersion: 1, startedAt: undefined })))

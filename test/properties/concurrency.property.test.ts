@@ -272,11 +272,14 @@ class Run extends InterleavedRun<Step> {
     ]);
     problems.push(
       ...this.rolloutProblems(records, (d) => {
-        // KNOWN DEFECT (controller.property.test.ts, "a migration whose rollout was done but not yet committed can
-        // end cancelled"): the invocation that moved the service had not committed yet when a cancel, a timeout check
-        // or a lock takeover ended the deployment; here that other invocation runs while it is preempted, not only
-        // between its failure and its retry. Tolerated for those three endings only.
-        const known = d.outcome === 'cancelled' || d.outcome === 'timed_out' || LOCK_TAKEN_OVER.test(d.reason);
+        // KNOWN RACE: an operator's cancel or unlock (or a takeover of an expired lock) ran while the invocation
+        // that moved the service was between its read of the service and UpdateService (not after it: then the
+        // service shows the rollout, and the request is refused, the takeover records the success). It ends the
+        // deployment, and the first event of its task after the update records the rollout in it (`services`, a
+        // history note): the record holds the truth, but its outcome says halted. Unless it ended while still
+        // `launching`: no revision of its own is recorded to find the service on (controller.property.test.ts).
+        const ended = d.outcome === 'cancelled' || d.reason.includes(' unlocked by ') || LOCK_TAKEN_OVER.test(d.reason);
+        const known = ended && ((d.services ?? []).some((s) => s.result === 'continued') || d.taskArn === undefined);
         if (!known || !this.knownBugTolerated) return false;
         stats.tolerated += 1;
         return true;
