@@ -140,12 +140,13 @@ export function launchNow(queued: Queued, deliberate: boolean, state: Controller
     before.push(...superseded.before);
     reason += `; ${passed.id} is superseded`;
   }
-  if (expired !== undefined && rolledOutUnrecorded(expired, state.service)) {
+  const shown = expired !== undefined && rolledOutUnrecorded(expired, state.service) ? state.service : undefined;
+  if (expired !== undefined && shown !== undefined) {
     // Its rollout happened: recorded as the success the service shows, not as a halt it contradicts.
-    const why = `the environment lock expired at ${state.env.active?.lockExpiresAt} with no recorded result, but service ${state.service?.serviceName} runs its revision ${expired.taskDefinitionArn}: its migration succeeded (its task's end was never recorded); taken over by ${next.id}`;
+    const why = `the environment lock expired at ${state.env.active?.lockExpiresAt} with no recorded result, but service ${shown.serviceName} runs its revision ${shown.taskDefinitionArn}: its migration succeeded (its task's end was never recorded); taken over by ${next.id}`;
     const ended = end(expired, { outcome: 'succeeded', reason: why, rollout: 'continued' }, ctx.now);
     changes.unshift(ended);
-    env.lastSucceeded = lastSucceededOf(expired, ended.deployment, ctx);
+    env.lastSucceeded = { ...lastSucceededOf(expired, ended.deployment, ctx), taskDefinitionArn: shown.taskDefinitionArn };
     before.push(...stopTaskOf(expired, ctx, why));
     reason += `; ${why}`;
   } else if (expired !== undefined) {

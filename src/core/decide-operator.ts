@@ -108,7 +108,7 @@ export function decideUnlock(input: UnlockRequestInput, state: ControllerState, 
 /** Why an operator request leaves `d` to the watcher (`rolledOutUnrecorded`), or undefined. */
 function leftToWatcher(d: Deployment, state: ControllerState): string | undefined {
   if (!rolledOutUnrecorded(d, state.service)) return undefined;
-  return `its migration succeeded and service ${state.service?.serviceName} runs its revision ${d.taskDefinitionArn} already; the watcher records the result (from the task's STOPPED event, at the latest from its timeout check) and frees the environment`;
+  return `its migration succeeded and service ${state.service?.serviceName} runs its revision ${state.service?.taskDefinitionArn} already; the watcher records the result (from the task's STOPPED event, at the latest from its timeout check) and frees the environment`;
 }
 
 function refuse(reason: string, input: { requestId: string; requestedBy: string }, ctx: DecideContext): Decision {

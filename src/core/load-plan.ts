@@ -16,7 +16,10 @@ export interface LoadPlan {
    * that names no deployment finds its target there, and publishes what its first delivery committed.
    */
   lastOperated?: true;
-  /** Read the service; `image` also reads the migration container's image (only a trigger compares it). */
+  /**
+   * Read the service; `image` also reads its task definition: the migration container's image (a trigger compares it)
+   * and the deployment the revision was registered for (`migratedBy`).
+   */
   service?: { image: boolean };
   /** pause-hook mode: read this service deployment and the revision it deploys. */
   serviceDeployment?: string;
@@ -30,12 +33,13 @@ export function loadPlan(input: Input, config: Config): LoadPlan {
     case 'deploy-request':
     case 'run-command':
       return { deploymentId: deploymentIdOfTrigger(input.trigger, config.ENVIRONMENT), service: { image: true } };
+    // The service's revision with its tags: a rollout the watcher did but did not record shows there (rolled-out.ts).
     case 'cancel-request':
       return input.deploymentId !== undefined
-        ? { deploymentId: input.deploymentId, service: { image: false } }
-        : { lastOperated: true, service: { image: false } };
+        ? { deploymentId: input.deploymentId, service: { image: true } }
+        : { lastOperated: true, service: { image: true } };
     case 'unlock-request':
-      return { lastOperated: true, service: { image: false } };
+      return { lastOperated: true, service: { image: true } };
     case 'task-state': {
       // Every task event reads the service: any of them may resume a launch handed over by its ended deployment
       // (`resumeHandover`), and a resumed RunTask must send the service's network and launch settings again,

@@ -8,6 +8,11 @@ export interface ServiceInfo extends LaunchSettings {
   taskDefinitionArn: string;
   /** The migration container's image in that task definition. */
   image?: string;
+  /**
+   * The deployment whose migration revision that task definition is (its `ecs-migrate:deployment` tag), read with
+   * the image: only the watcher moves a service to such a revision, after its migration exited 0.
+   */
+  migratedBy?: string;
 }
 
 export type NetworkConfig = NonNullable<LaunchSettings['network']>;

@@ -150,6 +150,24 @@ describe('AwsEcs', () => {
       expect(ecs).not.toHaveReceivedCommand(DescribeTaskDefinitionCommand);
     });
 
+    it('names the deployment whose migration revision the service runs, from its ecs-migrate:deployment tag', async () => {
+      // Prepare: the service runs a revision the controller registered for a deployment (the watcher moved it there).
+      ecs.on(DescribeServicesCommand).resolves({ services: [{ serviceName: 'shop-api', status: 'ACTIVE', taskDefinition: TD(43) }] });
+      ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: TD(43) }).resolves({
+        taskDefinition: { ...baseDefinition, taskDefinitionArn: TD(43), revision: 43 },
+        tags: [
+          { key: 'ecs-migrate:environment', value: 'staging' },
+          { key: 'ecs-migrate:deployment', value: '20261125-091500-5f2c1a9e' },
+        ],
+      });
+
+      // Act
+      const info = await adapter.describeService();
+
+      // Assess
+      expect(info).toMatchObject({ taskDefinitionArn: TD(43), migratedBy: '20261125-091500-5f2c1a9e' });
+    });
+
     it('keeps a capacity provider strategy instead of a launch type', async () => {
       // Prepare
       const strategy = [

@@ -242,7 +242,10 @@ describe('one migration per environment', () => {
     });
     expect(d.actions.map((a) => a.type)).not.toContain('haltRollout');
     expect(eventTypes(d)).toEqual(['Migration Succeeded', 'Rollout Continued']);
-    expect(only(d, 'commit').env?.state.lastSucceeded).toMatchObject({ deploymentId: active.id, taskDefinitionArn: active.taskDefinitionArn });
+    expect(only(d, 'commit').env?.state.lastSucceeded).toMatchObject({
+      deploymentId: active.id,
+      taskDefinitionArn: active.taskDefinitionArn,
+    });
   });
 });
 

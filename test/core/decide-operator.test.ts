@@ -126,6 +126,17 @@ describe('operator requests while the service runs a migration revision not reco
       .then({ decision: 'reject', reason: /not unlocked: deployment .* its migration succeeded/, events: ['Event Rejected'] });
   });
 
+  it('a launching deployment (its task recorded nowhere yet) is known by the deployment tag of the revision the service runs', () => {
+    const launching = launchingDeployment();
+    given(activeState(launching, { service: { ...service, taskDefinitionArn: TD(43), migratedBy: launching.id } }))
+      .when(request('cancel-request'))
+      .then({ decision: 'reject', reason: /too late to cancel/, events: ['Event Rejected'] });
+    // Another deployment's revision says nothing of this one.
+    given(activeState(launching, { service: { ...service, taskDefinitionArn: TD(43), migratedBy: '20261125-090000-aaaaaaaa' } }))
+      .when(request('cancel-request'))
+      .then({ decision: 'halt', events: ['Migration Cancelled', 'Rollout Halted'] });
+  });
+
   it('a migration of a task definition run as it is (the service may run it before any rollout) is cancelled as before', () => {
     const asItIs = runningDeployment({ work: { type: 'task-definition', taskDefinitionArn: TD(43) } });
     given(activeState(asItIs, { service: { ...service, taskDefinitionArn: TD(43) } }))

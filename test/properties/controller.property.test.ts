@@ -74,7 +74,7 @@ class Run extends ModelRun<Command> {
     sleep: async () => {},
   });
 
-  constructor(private readonly knownBugTolerated = true) {
+  constructor() {
     super(() => new FaultPlan());
     // The service moves only to a deployment whose own task's migration container exited 0: the one task RunTask
     // started for it (at most one, checked below), which it has recorded or records in the commit that follows.
@@ -159,29 +159,13 @@ class Run extends ModelRun<Command> {
     const records = this.world.store.all();
     // Ended once; later notes (a task started after the end) keep the outcome.
     const problems = this.settledProblems(records, endedOnce);
-    problems.push(
-      ...this.rolloutProblems(records, (d) => {
-        // KNOWN INCONSISTENCY: the invocation that moved the service died before its commit while the deployment was
-        // still `launching` (RunTask's answer judged a STOPPED event kept before it, and that commit was lost), and a
-        // cancel or unlock ended it before the retry: no revision of its own is recorded to find the service on, so
-        // the record and events say the rollout halted while the service runs its revision. Counted. While it is
-        // `running`, a cancel or unlock is refused, a timeout check judges the task and a takeover records the
-        // success (tests below).
-        const launching = d.taskArn === undefined && (d.outcome === 'cancelled' || d.reason.includes(' unlocked by '));
-        if (!this.knownBugTolerated || !launching) return false;
-        known.haltedAfterRollout += 1;
-        return true;
-      }),
-    );
+    problems.push(...this.rolloutProblems(records, () => false));
     // A start names a task RunTask started for that deployment; a success names that deployment's task, which
     // exited 0, and a rollout continued only when the service was moved for it.
     problems.push(...this.freedAndPublishedProblems((e) => this.untrueReport(e, (id) => this.notMovedFor(id), true)));
     if (problems.length > 0) this.fail(problems);
   }
 }
-
-/** Runs that hit a known bug, counted: a rollout done but not committed while launching, ended as halted (haltedAfterRollout). */
-const known = { haltedAfterRollout: 0 };
 
 const stats = { runs: 0, deployments: 0, rollouts: 0, retries: 0, outcomes: [] as string[] };
 const numRuns = runsOr(250);
@@ -206,24 +190,23 @@ describe('the controller under random interleavings, duplicates, reordering and 
         },
         numRuns,
       );
-      if (STATS) console.log(JSON.stringify({ ...stats, outcomes: countOf(stats.outcomes), known }));
+      if (STATS) console.log(JSON.stringify({ ...stats, outcomes: countOf(stats.outcomes) }));
     },
     30_000 + numRuns * 100,
   );
 });
 
 /**
- * Defects the property found, replayed deterministically with every invariant strict. A fixed one is a plain "holds"
- * test; a KNOWN DEFECT test expects the violation it names (the property tolerates it): when it is fixed that test
- * fails, and it becomes a "holds" test and the tolerance in `Run` goes.
+ * Defects the property found, replayed deterministically, each fixed: the run must hold every invariant. (A defect
+ * found and not fixed yet is replayed as a KNOWN DEFECT test expecting its violation, and tolerated by the property.)
  */
 describe('defects the property found, replayed strictly', () => {
-  const replay = (commands: Command[]) => new Run(false).runThrough(commands);
+  const replay = (commands: Command[]) => new Run().runThrough(commands);
 
   it('defect 9: the queue keeps the newest push by push time, not the last to arrive', async () => {
     // v1.1.0 runs; v1.3.0 (pushed at 09:00:30) arrives, then v1.2.0 (pushed earlier, at 09:00:20) arrives after it:
     // EventBridge does not order events. The older image is superseded on arrival; the newest rolls out last.
-    const run = new Run(false);
+    const run = new Run();
     await run.apply({ type: 'push', faults: [] });
     await run.invoke(pushOf(103, '2026-11-25T09:00:30Z'), []);
     await run.invoke(pushOf(102, '2026-11-25T09:00:20Z'), []);
@@ -247,7 +230,7 @@ describe('defects the property found, replayed strictly', () => {
     // The STOPPED (exit 0) event's invocation updates the service and reports it (4th call), then its commit fails
     // (5th). The cancel that comes before the retry finds the service on the deployment's revision: too late to
     // cancel, the deployment is left to the retried event, which records the success.
-    const run = new Run(false);
+    const run = new Run();
     await run.runThrough([
       { type: 'push', faults: [] },
       { type: 'stop', pick: 0, exitCode: 0 },
@@ -261,7 +244,7 @@ describe('defects the property found, replayed strictly', () => {
   it('a timeout check that finds the task stopped, its STOPPED event never handled, judges it instead of timing it out', async () => {
     // The same dead invocation; the timeout check fires before the retry. It reads the task (STOPPED, exit 0) and
     // records the success: the service runs the revision already, so it is not updated again.
-    const run = new Run(false);
+    const run = new Run();
     await run.runThrough([
       { type: 'push', faults: [] },
       { type: 'stop', pick: 0, exitCode: 0 },
@@ -272,27 +255,28 @@ describe('defects the property found, replayed strictly', () => {
     expect(run.world.ecs.rollouts).toHaveLength(1);
   });
 
-  it('KNOWN DEFECT: a rollout done but not committed while the deployment was still launching ends cancelled, saying halted', async () => {
+  it("a cancel while a launching deployment's rollout is done but not committed is refused: the service's revision is tagged with it", async () => {
     // The push's invocation dies after RunTask took effect (4th call): `launching`, no task recorded. The task's
     // STOPPED (exit 0) event is kept. The retried push resumes the launch, RunTask's answer judges the kept event and
-    // moves the service, then the invocation dies (5th call) before the commit. The cancel finds it `launching`.
-    await expect(
-      replay([
-        { type: 'push', faults: [{ call: 4, after: true }] },
-        { type: 'stop', pick: 0, exitCode: 0 },
-        { type: 'deliver', pick: 11, keep: false, faults: [] },
-        { type: 'push', faults: [] },
-        { type: 'retry', pick: 0, faults: [{ call: 5, after: true }] },
-        { type: 'cancel', pick: 0, faults: [] },
-        { type: 'deliver', pick: 0, keep: false, faults: [] },
-      ]),
-    ).rejects.toThrow(/the service was moved for .*, which ended cancelled/);
+    // moves the service, then the invocation dies (5th call) before the commit. The cancel finds it `launching`, and
+    // the service on the revision registered for it (its deployment tag): refused; the retry records the success.
+    const run = new Run();
+    await run.runThrough([
+      { type: 'push', faults: [{ call: 4, after: true }] },
+      { type: 'stop', pick: 0, exitCode: 0 },
+      { type: 'deliver', pick: 11, keep: false, faults: [] },
+      { type: 'push', faults: [] },
+      { type: 'retry', pick: 0, faults: [{ call: 5, after: true }] },
+      { type: 'cancel', pick: 0, faults: [] },
+      { type: 'deliver', pick: 0, keep: false, faults: [] },
+    ]);
+    expect(run.world.store.all()[0]).toMatchObject({ status: 'ended', outcome: 'succeeded' });
   });
 
   it('with the timeout check lost as well, a push that takes the expired lock over records the success the service shows', async () => {
     // The same dead invocation; no retry, no timeout check until the lock has expired (TIMEOUT_MINUTES + 15): the
     // next push takes the environment over, and finds the service on the deployment's own revision.
-    const run = new Run(false);
+    const run = new Run();
     await run.runThrough([
       { type: 'push', faults: [] },
       { type: 'stop', pick: 0, exitCode: 0 },

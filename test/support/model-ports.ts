@@ -174,8 +174,17 @@ export class ModelEcs implements Ecs {
   /** Called before each effect of the service (rollout), so invariants can look at the world as it is then. */
   onRollout: (taskDefinitionArn: string) => void = () => {};
 
-  async describeService(): Promise<ServiceInfo> {
-    return { ...sampleService, taskDefinitionArn: this.serviceTaskDefinitionArn, image: this.serviceImage };
+  /** As the adapter: the image and the revision's deployment tag (`migratedBy`) only when asked for the image. */
+  async describeService(options: { image?: boolean } = {}): Promise<ServiceInfo> {
+    const { image: _sample, ...service } = sampleService;
+    if (options.image === false) return { ...service, taskDefinitionArn: this.serviceTaskDefinitionArn };
+    const migratedBy = this.revisions.find((r) => r.taskDefinitionArn === this.serviceTaskDefinitionArn)?.deploymentId;
+    return {
+      ...service,
+      taskDefinitionArn: this.serviceTaskDefinitionArn,
+      image: this.serviceImage,
+      ...(migratedBy !== undefined && migratedBy !== '' ? { migratedBy } : {}),
+    };
   }
 
   async launch(request: LaunchRequest): Promise<LaunchOutcome> {
@@ -396,7 +405,7 @@ export function modelPorts(faults: FaultPlan) {
       clearOutbox: (ref) => f('clearOutbox', () => store.clearOutbox(ref)),
     },
     ecs: {
-      describeService: () => f('describeService', () => ecs.describeService()),
+      describeService: (o) => f('describeService', () => ecs.describeService(o)),
       launch: (r) => f('launch', () => ecs.launch(r)),
       stopTask: (c, t) => f('stopTask', () => ecs.stopTask(c, t)),
       stopTasksStartedBy: (c, sb) => f('stopTasksStartedBy', () => ecs.stopTasksStartedBy(c, sb)),

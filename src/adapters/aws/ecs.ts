@@ -136,7 +136,9 @@ export class AwsEcs implements Ecs {
     }
     const info: ServiceInfo = { serviceName: found.serviceName ?? service, taskDefinitionArn };
     if (options.image !== false) {
-      const definition = await this.readTaskDefinition(taskDefinitionArn);
+      const { taskDefinition: definition, tags } = await this.readTaskDefinition(taskDefinitionArn);
+      const migratedBy = tags.find((t) => t.key === DEPLOYMENT_TAG)?.value;
+      if (migratedBy !== undefined) info.migratedBy = migratedBy;
       const containerDefinition = definition.containerDefinitions?.find((c) => c.name === container);
       if (containerDefinition === undefined) {
         throw new ContainerNotFoundError(
@@ -447,14 +449,14 @@ export class AwsEcs implements Ecs {
     return repository !== undefined && definition.image !== undefined && isImageOfRepository(definition.image, repository);
   }
 
-  private async readTaskDefinition(arn: string): Promise<TaskDefinition> {
-    let described: { taskDefinition: TaskDefinition } | undefined;
+  private async readTaskDefinition(arn: string): Promise<{ taskDefinition: TaskDefinition; tags: Tag[] }> {
+    let described: { taskDefinition: TaskDefinition; tags: Tag[] } | undefined;
     try {
       described = await this.describeTaskDefinition(arn);
     } catch (error) {
       throw this.readFailure(error, 'ecs:DescribeTaskDefinition');
     }
-    if (described !== undefined) return described.taskDefinition;
+    if (described !== undefined) return described;
     throw new ServiceNotFoundError(`task definition ${arn} of service "${this.options.service}" not found`);
   }
 

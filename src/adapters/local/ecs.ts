@@ -126,6 +126,7 @@ export class LocalEcs implements Ecs {
       clusterArn: service.clusterArn,
       taskDefinitionArn: service.taskDefinitionArn,
       ...(td?.containers[0] ? { image: td.containers[0].image } : {}),
+      ...(td?.tags?.['ecs-migrate:deployment'] !== undefined ? { migratedBy: td.tags['ecs-migrate:deployment'] } : {}),
     };
   }
 
