@@ -48,7 +48,7 @@ export function decideHookState(input: HookStateInput, state: ControllerState, c
   const existing = state.deployments[id];
   if (existing !== undefined) return revisit(existing, state, ctx);
   const why = stillWaiting(input, state);
-  if (why !== undefined) return ignore(why);
+  if (why !== undefined) return passedUnrecorded(input, service, state, ctx) ?? ignore(why);
   const revision = state.hook?.revision;
   if (revision === undefined) return ignore(`the target revision of ${input.serviceDeploymentArn} could not be read`);
   const waiter: Waiter = {
@@ -78,6 +78,33 @@ function stillWaiting(input: HookStateInput, state: ControllerState): string | u
   const hook = deployment.hooks.find((h) => h.hookId === input.hookId);
   if (hook?.status !== 'AWAITING_ACTION') return `hook ${input.hookId} is ${hook?.status ?? 'unknown'}, not AWAITING_ACTION`;
   return undefined;
+}
+
+/**
+ * A retried delivery of a hook event whose first one answered CONTINUE at once (its image was migrated already) and
+ * died before recording the answer: ECS shows the hook SUCCEEDED, no deployment here waits on it, and its image is
+ * still the one migrated last, whose deployment does not name this paused deployment. Recorded there as the answer
+ * would have been, as `moved-on` (ECS does not say who answered), so every rollout of the image is on record.
+ */
+function passedUnrecorded(input: HookStateInput, service: string, state: ControllerState, ctx: DecideContext): Decision | undefined {
+  const hook = state.hook?.deployment.hooks.find((h) => h.hookId === input.hookId);
+  const revision = state.hook?.revision;
+  const last = state.env.lastSucceeded;
+  const d = last !== undefined ? state.deployments[last.deploymentId] : undefined;
+  if (hook?.status !== 'SUCCEEDED' || revision === undefined || d?.status !== 'ended') return undefined;
+  const image = repositoryImageOf(revision, ctx.config.REPOSITORY);
+  if (!image.ok || image.image !== last?.image) return undefined;
+  if (Object.values(state.deployments).some((x) => x.waiters?.some((w) => w.hookId === input.hookId))) return undefined;
+  const arn = input.serviceDeploymentArn;
+  if ((d.services ?? []).some((s) => s.service === service && (s.ecsDeploymentId === arn || s.serviceDeploymentArn === arn)))
+    return undefined;
+  const entry: ServiceRollout = {
+    service,
+    result: 'moved-on',
+    ecsDeploymentId: input.serviceDeploymentArn,
+    reason: `hook ${input.hookId} SUCCEEDED before this delivery of its event: answered CONTINUE, recorded on a retry`,
+  };
+  return decideRolloutResult({ kind: 'rollout-result', deploymentId: d.id, services: [entry] }, state, ctx);
 }
 
 /** A paused deployment waiting for the migration of `image` (the REPOSITORY image of its target `revision`). */

@@ -74,8 +74,12 @@ export interface ServiceRollout {
   reason?: string;
   /** The service deployment the answer or update started (`ecs-svc/…`, or the paused deployment's ARN). */
   ecsDeploymentId?: string;
-  /** From `ECS Deployment State Change`: the rollout followed to its end. */
-  /** `unconfirmed`: no verdict from ECS within ROLLOUT_WATCH_MINUTES of the end (FAILED comes only with the circuit breaker). */
+  /** pause-hook: the paused deployment answered, when `ecsDeploymentId` is its `ecs-svc/…` id instead. */
+  serviceDeploymentArn?: string;
+  /**
+   * From `ECS Deployment State Change`: the rollout followed to its end. `unconfirmed`: no verdict from ECS within
+   * ROLLOUT_WATCH_MINUTES of the end (FAILED comes only with the circuit breaker).
+   */
   completion?: 'completed' | 'failed' | 'unconfirmed';
   completionReason?: string;
 }

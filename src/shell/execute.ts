@@ -193,7 +193,11 @@ async function answerWaiters(waiters: Waiter[], action: 'CONTINUE' | 'ROLLBACK',
     const answered = await ports.ecs.answerHook({ serviceDeploymentArn: w.serviceDeploymentArn, hookId: w.hookId, action });
     // The `ecs-svc/…` id when ECS gave it: `ECS Deployment State Change` names that, not the service deployment ARN.
     const ecsDeploymentId = answered.ok && answered.ecsDeploymentId !== undefined ? answered.ecsDeploymentId : w.serviceDeploymentArn;
-    const base = { service: w.service, ecsDeploymentId };
+    const base = {
+      service: w.service,
+      ecsDeploymentId,
+      ...(ecsDeploymentId !== w.serviceDeploymentArn ? { serviceDeploymentArn: w.serviceDeploymentArn } : {}),
+    };
     results.push(
       answered.ok
         ? { ...base, result: action === 'CONTINUE' ? 'continued' : 'rolled-back' }
