@@ -102,7 +102,7 @@ function passedUnrecorded(input: HookStateInput, service: string, state: Control
     service,
     result: 'moved-on',
     ecsDeploymentId: input.serviceDeploymentArn,
-    reason: `hook ${input.hookId} SUCCEEDED before this delivery of its event: answered CONTINUE, recorded on a retry`,
+    reason: `hook ${input.hookId} had SUCCEEDED when this delivery of its event came: answered CONTINUE (by an earlier delivery that died before recording it, or by someone else)`,
   };
   return decideRolloutResult({ kind: 'rollout-result', deploymentId: d.id, services: [entry] }, state, ctx);
 }
