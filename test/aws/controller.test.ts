@@ -83,6 +83,19 @@ describe('launcher and watcher on AWS (moto)', () => {
     return { task, ref, deploymentId: deploymentIdFromStartedBy(task.startedBy) ?? '' };
   }
 
+  /**
+   * The very event the deployment's one-shot schedule delivers (moto's Scheduler never fires), with the clock moved
+   * past TIMEOUT_MINUTES; the events so far are drained.
+   */
+  async function dueTimeoutCheck(deploymentId: string): Promise<unknown> {
+    const schedule = await c.scheduler.send(new GetScheduleCommand({ Name: `ecs-migrate-${deploymentId}`, GroupName: SCHEDULER_GROUP }));
+    const check: unknown = JSON.parse(schedule.Target?.Input ?? '{}');
+    await drainEvents(c, stack.queueUrl);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 61 * 60_000);
+    return check;
+  }
+
   it("starts one task for a push: the command override on the migration container, the service's network, startedBy, tags", async () => {
     // Prepare
     const event = pushEvent({ id: 'a1b2c3d4-0000-4000-8000-000000000001', digest: digest(1), tag: 'v1.4.0' });
@@ -334,12 +347,7 @@ describe('launcher and watcher on AWS (moto)', () => {
     // Prepare
     await launch(pushEvent({ id: 'a1b2c3d4-0000-4000-8000-000000000005', digest: digest(5), tag: 'v1.8.0' }), lambdaContext('launch'));
     const { task, deploymentId } = await onlyTask();
-    // The very event the schedule would deliver (moto's Scheduler never fires).
-    const schedule = await c.scheduler.send(new GetScheduleCommand({ Name: `ecs-migrate-${deploymentId}`, GroupName: SCHEDULER_GROUP }));
-    const check: unknown = JSON.parse(schedule.Target?.Input ?? '{}');
-    await drainEvents(c, stack.queueUrl);
-    vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(Date.now() + 61 * 60_000);
+    const check = await dueTimeoutCheck(deploymentId);
 
     // Act
     const result = await watch(check, lambdaContext('watch'));
@@ -371,11 +379,7 @@ describe('launcher and watcher on AWS (moto)', () => {
       const { task, ref, deploymentId } = await onlyTask();
       await writeTaskLog(c, ref.taskArn, ['applying 0043_orders_index.sql', exitCode === 0 ? 'done' : 'ERROR: lock timeout']);
       await taskExited(endpoint(), { cluster: CLUSTER, taskArn: task.taskArn ?? '', exitCode });
-      const schedule = await c.scheduler.send(new GetScheduleCommand({ Name: `ecs-migrate-${deploymentId}`, GroupName: SCHEDULER_GROUP }));
-      const check: unknown = JSON.parse(schedule.Target?.Input ?? '{}');
-      await drainEvents(c, stack.queueUrl);
-      vi.useFakeTimers({ toFake: ['Date'] });
-      vi.setSystemTime(Date.now() + 61 * 60_000);
+      const check = await dueTimeoutCheck(deploymentId);
 
       // Act
       const result = await watch(check, lambdaContext('watch'));

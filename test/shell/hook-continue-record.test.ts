@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Ended } from '../../src/core/deployment.js';
 import { TransientAwsError } from '../../src/errors.js';
-import type { Store } from '../../src/ports.js';
-import { config } from '../support/fixtures.js';
-import { FaultPlan, modelPorts } from '../support/model-ports.js';
-import { ModelServiceDeployments } from '../support/model-service-deployments.js';
-import { controllerOn } from '../support/race.js';
+import { pauseHookWorld } from '../support/pause-hook-world.js';
 
 /**
  * Tolerated until now by test/properties/pause-hook-concurrency.property.test.ts: a paused deployment of an image
@@ -16,34 +12,13 @@ import { controllerOn } from '../support/race.js';
  */
 describe('pause-hook mode: a CONTINUE given at once whose invocation died before recording it', () => {
   it('is recorded by the retried hook event, once', async () => {
-    const world = modelPorts(new FaultPlan());
-    const events: Record<string, unknown>[] = [];
-    let clock = Date.parse('2026-11-25T09:00:00Z');
-    const owners = new ModelServiceDeployments((raw) => events.push(raw));
-    const cfg = config({ ROLLOUT_MODE: 'pause-hook', SERVICE: undefined, SERVICES: 'shop-api,shop-worker' });
-    const handle = (raw: Record<string, unknown>, store: Partial<Store> = {}) => {
-      clock += 60_000;
-      return controllerOn(world.ports, cfg, new Date(clock).toISOString(), {
-        ecs: {
-          describeServiceDeployment: (arn) => owners.describeServiceDeployment(arn),
-          describeServiceRevision: (arn) => owners.describeServiceRevision(arn),
-          answerHook: (answer) => owners.answerHook(answer, clock),
-        },
-        store,
-      }).handle(raw);
-    };
+    const { world, events, owners, clock, handle, migrated } = pauseHookWorld();
 
     // shop-api's deployment of image 1 waits for its migration, which succeeds.
-    owners.pause('shop-api', 1, clock, 120);
-    await handle(events.pop() as Record<string, unknown>);
-    const [task] = world.ecs.tasks;
-    if (task === undefined) throw new Error('expected the migration task');
-    world.ecs.start(task);
-    world.ecs.stop(task, 0);
-    await handle(world.ecs.emitted.at(-1) as Record<string, unknown>);
+    await migrated('shop-api', 1);
 
     // shop-worker deploys the same image: CONTINUE at once; the invocation dies at the commit that would record it.
-    const worker = owners.pause('shop-worker', 1, clock, 120);
+    const worker = owners.pause('shop-worker', 1, clock.now, 120);
     const hookEvent = events.at(-1) as Record<string, unknown>;
     const dies = {
       commit: async () => {

@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Ended } from '../../src/core/deployment.js';
 import { TransientAwsError } from '../../src/errors.js';
-import type { Ports } from '../../src/ports.js';
-import { cancelRequest, config } from '../support/fixtures.js';
-import { FaultPlan, modelPorts } from '../support/model-ports.js';
-import { ModelServiceDeployments } from '../support/model-service-deployments.js';
+import { cancelRequest } from '../support/fixtures.js';
+import { pauseHookWorld } from '../support/pause-hook-world.js';
 import { controllerOn } from '../support/race.js';
 
 /**
@@ -18,17 +16,8 @@ import { controllerOn } from '../support/race.js';
  */
 describe('pause-hook mode: a cancel whose invocation dies after the end was committed', () => {
   it('records the ROLLBACK it answered once the cancel is retried', async () => {
-    const world = modelPorts(new FaultPlan());
-    const events: Record<string, unknown>[] = [];
-    const clock = Date.parse('2026-11-25T09:00:00Z');
-    const owners = new ModelServiceDeployments((raw) => events.push(raw));
-    const cfg = config({ ROLLOUT_MODE: 'pause-hook', SERVICE: undefined, SERVICES: 'shop-api,shop-worker' });
-    const ecs: Partial<Ports['ecs']> = {
-      describeServiceDeployment: (arn) => owners.describeServiceDeployment(arn),
-      describeServiceRevision: (arn) => owners.describeServiceRevision(arn),
-      answerHook: (answer) => owners.answerHook(answer, clock),
-    };
-    const paused = owners.pause('shop-api', 1, clock, 120);
+    const { world, events, owners, cfg, clock, ecs } = pauseHookWorld();
+    const paused = owners.pause('shop-api', 1, clock.now, 120);
     await controllerOn(world.ports, cfg, '2026-11-25T09:00:01.000Z', { ecs }).handle(events[0]);
     expect(world.store.all().map((d) => d.status)).toEqual(['running']);
 

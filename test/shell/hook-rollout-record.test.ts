@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Ended } from '../../src/core/deployment.js';
-import { config, sample, withEvent } from '../support/fixtures.js';
-import { FaultPlan, modelPorts } from '../support/model-ports.js';
-import { ModelServiceDeployments, serviceArnOf } from '../support/model-service-deployments.js';
-import { controllerOn } from '../support/race.js';
+import { sample, withEvent } from '../support/fixtures.js';
+import { serviceArnOf } from '../support/model-service-deployments.js';
+import { pauseHookWorld } from '../support/pause-hook-world.js';
 
 /**
  * Found by test/properties/pause-hook-concurrency.property.test.ts (FC_SEED=2, FC_RUNS=100): the owner deploys an
@@ -15,32 +14,12 @@ import { controllerOn } from '../support/race.js';
  */
 describe('pause-hook mode: two paused deployments of one service for an image migrated already', () => {
   it('keeps both answers in the deployment, and announces the first rollout failing', async () => {
-    const world = modelPorts(new FaultPlan());
-    const events: Record<string, unknown>[] = [];
-    let clock = Date.parse('2026-11-25T09:00:00Z');
-    const owners = new ModelServiceDeployments((raw) => events.push(raw));
-    const cfg = config({ ROLLOUT_MODE: 'pause-hook', SERVICE: undefined, SERVICES: 'shop-api,shop-worker' });
-    const handle = (raw: Record<string, unknown>) => {
-      clock += 60_000;
-      return controllerOn(world.ports, cfg, new Date(clock).toISOString(), {
-        ecs: {
-          describeServiceDeployment: (arn) => owners.describeServiceDeployment(arn),
-          describeServiceRevision: (arn) => owners.describeServiceRevision(arn),
-          answerHook: (answer) => owners.answerHook(answer, clock),
-        },
-      }).handle(raw);
-    };
+    const { world, events, owners, clock, handle, migrated } = pauseHookWorld();
 
-    const first = owners.pause('shop-api', 1, clock, 120);
-    await handle(events.pop() as Record<string, unknown>);
-    const [task] = world.ecs.tasks;
-    if (task === undefined) throw new Error('expected the migration task');
-    world.ecs.start(task);
-    world.ecs.stop(task, 0);
-    await handle(world.ecs.emitted.at(-1) as Record<string, unknown>);
+    const first = await migrated('shop-api', 1);
     expect(first.hook).toBe('SUCCEEDED');
 
-    const second = owners.pause('shop-api', 1, clock, 120);
+    const second = owners.pause('shop-api', 1, clock.now, 120);
     const steps = await handle(events.at(-1) as Record<string, unknown>);
     expect(steps[0]?.decision.reason).toMatch(/was migrated already/);
     expect(second.hook).toBe('SUCCEEDED');

@@ -2,16 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LocalStore } from '../../src/adapters/local/store.js';
 import type { TaskSnapshot } from '../../src/core/inputs.js';
 import { PermanentAwsError } from '../../src/errors.js';
-import { LocalLayout } from '../../src/local/layout.js';
-import type { OutgoingEvent, Ports } from '../../src/ports.js';
-import { createRoleController } from '../../src/shell/controller.js';
-import { silentLog } from '../../src/shell/logger.js';
-import { WATCH_FUNCTION } from '../../src/shell/watch-function.js';
-import { fakeEcs } from '../support/fake-ecs.js';
-import { activeState, config, runningDeployment, SAMPLE_DEPLOYMENT, SAMPLE_TASK, sample, TD, withEvent } from '../support/fixtures.js';
+import type { Ecs } from '../../src/ports.js';
+import { SAMPLE_TASK, sample, TD, withEvent } from '../support/fixtures.js';
+import { watcherOnRunning } from '../support/watch-harness.js';
 
 /**
  * The STOPPED event of a migration task was lost (EventBridge gave up on the watcher, or the invocation handling it
@@ -42,42 +37,23 @@ function stoppedTask(exitCode: number): TaskSnapshot {
   };
 }
 
-/** The running deployment in a local store; ECS describes the task as `described` (or throws it), and records calls. */
+/** The watcher on the running deployment; ECS describes its task as `described` (or throws it), and records calls. */
 async function harness(described: TaskSnapshot | Error | undefined) {
-  const store = new LocalStore(new LocalLayout(dir, 'staging'));
-  const running = runningDeployment();
-  const state = activeState(running);
-  await store.commit({ env: { state: state.env, expectedVersion: 0 }, deployments: [{ deployment: running, expectedRevision: 0 }] });
   const calls: string[] = [];
-  const events: OutgoingEvent[] = [];
-  const tails: unknown[] = [];
-  const ports: Ports = {
-    ecs: fakeEcs({
-      updateService: async (target, taskDefinitionArn) => {
-        calls.push(`updateService ${target.service} ${taskDefinitionArn}`);
-        return { ecsDeploymentId: 'ecs-svc/1' };
-      },
-      stopTask: async (_cluster, taskArn) => void calls.push(`stopTask ${taskArn}`),
-      describeTask: async (_cluster, taskArn) => {
-        calls.push(`describeTask ${taskArn}`);
-        if (described instanceof Error) throw described;
-        return described;
-      },
-    }),
-    store,
-    bus: { put: async (e) => void events.push(...e) },
-    logs: {
-      tail: async (ref) => {
-        tails.push(ref);
-        return LOG;
-      },
+  const ecs: Partial<Ecs> = {
+    updateService: async (target, taskDefinitionArn) => {
+      calls.push(`updateService ${target.service} ${taskDefinitionArn}`);
+      return { ecsDeploymentId: 'ecs-svc/1' };
     },
-    scheduler: { scheduleTimeout: async () => {} },
-    registry: { resolveDigest: async () => Promise.reject(new Error('not expected')) },
+    stopTask: async (_cluster, taskArn) => void calls.push(`stopTask ${taskArn}`),
+    describeTask: async (_cluster, taskArn) => {
+      calls.push(`describeTask ${taskArn}`);
+      if (described instanceof Error) throw described;
+      return described;
+    },
   };
-  const watch = createRoleController({ config: config(), ports, log: silentLog, now: () => AT_TIMEOUT }, WATCH_FUNCTION);
-  const stored = async () => (await store.loadDeployments([SAMPLE_DEPLOYMENT]))[SAMPLE_DEPLOYMENT];
-  return { watch, calls, events, tails, stored };
+  const h = await watcherOnRunning(dir, { ecs, now: AT_TIMEOUT, logLines: LOG });
+  return { ...h, calls };
 }
 
 describe('the timeout check of a deployment whose task stopped unseen', () => {

@@ -2,25 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LocalStore } from '../../src/adapters/local/store.js';
 import type { ContainerState } from '../../src/core/inputs.js';
-import { LocalLayout } from '../../src/local/layout.js';
-import type { OutgoingEvent, Ports } from '../../src/ports.js';
+import type { Ecs } from '../../src/ports.js';
 import { createRoleController } from '../../src/shell/controller.js';
 import { silentLog } from '../../src/shell/logger.js';
 import { WATCH_FUNCTION } from '../../src/shell/watch-function.js';
-import { fakeEcs } from '../support/fake-ecs.js';
-import {
-  activeState,
-  config,
-  runningDeployment,
-  SAMPLE_DEPLOYMENT,
-  SAMPLE_TASK,
-  sample,
-  service,
-  TD,
-  withEvent,
-} from '../support/fixtures.js';
+import { config, SAMPLE_DEPLOYMENT, SAMPLE_TASK, sample, service, TD, withEvent } from '../support/fixtures.js';
+import { watcherOnRunning } from '../support/watch-harness.js';
 
 /**
  * The migration container is not essential: an essential `web` container depends on it (condition SUCCESS) and
@@ -49,45 +37,24 @@ function exitedEvent(app: Record<string, unknown>): Record<string, unknown> {
   return withEvent(raw, { detail: { containers } });
 }
 
-/** The local store holding the running deployment; ECS, logs and bus record what they are asked. */
+/** The watcher on the running deployment; ECS records what it is asked, and DescribeTasks answers `described`. */
 async function harness(described?: ContainerState[]) {
-  const store = new LocalStore(new LocalLayout(dir, 'staging'));
-  const running = runningDeployment();
-  const state = activeState(running);
-  await store.commit({ env: { state: state.env, expectedVersion: 0 }, deployments: [{ deployment: running, expectedRevision: 0 }] });
   const calls: string[] = [];
-  const events: OutgoingEvent[] = [];
-  const tails: unknown[] = [];
-  const ports: Ports = {
-    ecs: fakeEcs({
-      describeService: async () => service,
-      updateService: async (target, taskDefinitionArn) => {
-        calls.push(`updateService ${target.service} ${taskDefinitionArn}`);
-        return { ecsDeploymentId: 'ecs-svc/1' };
-      },
-      stopTask: async (cluster, taskArn, reason) => void calls.push(`stopTask ${cluster} ${taskArn} ${reason}`),
-      describeTask: async (_cluster, taskArn) => {
-        calls.push(`describeTask ${taskArn}`);
-        return described !== undefined ? { lastStatus: 'STOPPED', containers: described } : undefined;
-      },
-    }),
-    store,
-    bus: { put: async (e) => void events.push(...e) },
-    logs: {
-      tail: async (ref) => {
-        tails.push(ref);
-        return LOG;
-      },
+  const ecs: Partial<Ecs> = {
+    describeService: async () => service,
+    updateService: async (target, taskDefinitionArn) => {
+      calls.push(`updateService ${target.service} ${taskDefinitionArn}`);
+      return { ecsDeploymentId: 'ecs-svc/1' };
     },
-    scheduler: { scheduleTimeout: async () => {} },
-    registry: { resolveDigest: async () => ({ digest: `sha256:${'c'.repeat(64)}`, pushedAt: '2026-11-25T09:00:00.000Z' }) },
+    stopTask: async (cluster, taskArn, reason) => void calls.push(`stopTask ${cluster} ${taskArn} ${reason}`),
+    describeTask: async (_cluster, taskArn) => {
+      calls.push(`describeTask ${taskArn}`);
+      // The task runs on (an essential container serves on): only its containers say what ran.
+      return described !== undefined ? { lastStatus: 'RUNNING', containers: described } : undefined;
+    },
   };
-  const watch = createRoleController(
-    { config: config(), ports, log: silentLog, now: () => new Date('2026-11-25T09:18:00Z') },
-    WATCH_FUNCTION,
-  );
-  const stored = async () => (await store.loadDeployments([SAMPLE_DEPLOYMENT]))[SAMPLE_DEPLOYMENT];
-  return { watch, calls, events, tails, stored, ports };
+  const h = await watcherOnRunning(dir, { ecs, now: new Date('2026-11-25T09:18:00Z'), logLines: LOG });
+  return { ...h, calls };
 }
 
 /** The STOPPED event our StopTask causes, as ECS sends it. */
