@@ -3,7 +3,7 @@ import { commitActions } from './commit.js';
 import { type DecideContext, lockExpiresAt } from './context.js';
 import { type Deployment, imageOf, type OpenDeployment, pushedAtOf, pushedBefore, type Queued, type Work } from './deployment.js';
 import { haltOf, launchRequest, stopTaskOf } from './launch-request.js';
-import { rolledOutUnrecorded } from './rolled-out.js';
+import { rolledOutUnrecorded, taskOfState } from './rolled-out.js';
 import { lastSucceededOf } from './settle.js';
 import { type ControllerState, type EnvironmentState, withAdmitted } from './state.js';
 import { end, startLaunch, supersede, type Transition } from './transitions.js';
@@ -103,8 +103,9 @@ function newerImage(d: Deployment, than: Queued): boolean {
 
 /**
  * The environment is free (or its lock expired with no result): the deployment takes it and launches. An open
- * deployment whose lock expired is ended as failed, its task stopped and its rollout halted. A deployment still
- * waiting in the queue is superseded by the new one, unless its image is the newer: then it launches instead.
+ * deployment whose lock expired is ended as failed, its task stopped and its rollout halted; unless the service shows
+ * its rollout (`rolledOutUnrecorded`, one gated service): then it is ended as succeeded. A deployment still waiting in
+ * the queue is superseded by the new one, unless its image is the newer: then it launches instead.
  */
 export function launchNow(queued: Queued, deliberate: boolean, state: ControllerState, ctx: DecideContext, what: string): Decision {
   const active = state.env.active !== undefined ? state.deployments[state.env.active.deploymentId] : undefined;
@@ -140,8 +141,12 @@ export function launchNow(queued: Queued, deliberate: boolean, state: Controller
     before.push(...superseded.before);
     reason += `; ${passed.id} is superseded`;
   }
-  const shown = expired !== undefined && rolledOutUnrecorded(expired, state.service) ? state.service : undefined;
-  if (expired !== undefined && shown !== undefined) {
+  const several = ctx.config.SERVICES.length > 1;
+  const shown =
+    expired !== undefined && rolledOutUnrecorded(expired, state.service, ctx.config.CONTAINER, taskOfState(expired, state))
+      ? state.service
+      : undefined;
+  if (expired !== undefined && shown !== undefined && !several) {
     // Its rollout happened: recorded as the success the service shows, not as a halt it contradicts.
     const why = `the environment lock expired at ${state.env.active?.lockExpiresAt} with no recorded result, but service ${shown.serviceName} runs its revision ${shown.taskDefinitionArn}: its migration succeeded (its task's end was never recorded); taken over by ${next.id}`;
     const ended = end(expired, { outcome: 'succeeded', reason: why, rollout: 'continued' }, ctx.now);
@@ -150,8 +155,17 @@ export function launchNow(queued: Queued, deliberate: boolean, state: Controller
     before.push(...stopTaskOf(expired, ctx, why));
     reason += `; ${why}`;
   } else if (expired !== undefined) {
-    const why = `the environment lock expired at ${state.env.active?.lockExpiresAt} with no result; taken over by ${next.id}`;
-    changes.unshift(end(expired, { outcome: 'failed', reason: why }, ctx.now));
+    // Several services: the first shows the rollout, the others may not have been moved (the watcher died between).
+    const found =
+      shown !== undefined
+        ? `; service ${shown.serviceName} runs its revision (its migration succeeded), the other services may not: roll them out with a deploy-request of its image`
+        : '';
+    const why = `the environment lock expired at ${state.env.active?.lockExpiresAt} with no result${found}; taken over by ${next.id}`;
+    const services =
+      shown !== undefined
+        ? { services: [{ service: shown.serviceName, result: 'continued' as const, reason: 'found on its revision at the takeover' }] }
+        : {};
+    changes.unshift(end(expired, { outcome: 'failed', reason: why, ...services }, ctx.now));
     before.push(...stopTaskOf(expired, ctx, why), ...haltOf(expired, ctx, why));
     reason += `; ${why}`;
   }

@@ -5,7 +5,7 @@ import type { Deployment } from './deployment.js';
 import type { CancelRequestInput, UnlockRequestInput } from './inputs.js';
 import { stopTaskOf } from './launch-request.js';
 import { resumeHandover } from './resume.js';
-import { rolledOutUnrecorded } from './rolled-out.js';
+import { rolledOutUnrecorded, taskOfState } from './rolled-out.js';
 import { handOver, settle } from './settle.js';
 import { type ControllerState, type EnvironmentState, operatedBefore, withOperatorRequest } from './state.js';
 
@@ -26,7 +26,7 @@ export function decideCancel(input: CancelRequestInput, state: ControllerState, 
   if (d === undefined) return refuse(`no deployment ${id} in environment ${ctx.config.ENVIRONMENT}`, input, ctx);
   // A retried cancel whose first delivery ended the deployment and handed the environment over, then died.
   if (d.status === 'ended') return resumeHandover(state, ctx, id) ?? ignore(`deployment ${id} has already ended (${d.outcome})`, id);
-  const done = leftToWatcher(d, state);
+  const done = leftToWatcher(d, state, ctx);
   if (done !== undefined) return refuse(`too late to cancel deployment ${id}: ${done}`, input, ctx);
   const reason = `cancelled by ${input.requestedBy}${input.reason !== undefined ? `: ${input.reason}` : ''}`;
   return {
@@ -73,7 +73,7 @@ export function decideUnlock(input: UnlockRequestInput, state: ControllerState, 
   const reason = `environment ${ctx.config.ENVIRONMENT} unlocked by ${input.requestedBy}: ${input.reason}`;
   const announce = { detailType: 'Environment Unlocked', detail: { environment: ctx.config.ENVIRONMENT, ...lastUnlock } };
   const d = state.deployments[active.deploymentId];
-  const done = d !== undefined ? leftToWatcher(d, state) : undefined;
+  const done = d !== undefined ? leftToWatcher(d, state, ctx) : undefined;
   if (done !== undefined)
     return refuse(`environment ${ctx.config.ENVIRONMENT} not unlocked: deployment ${active.deploymentId} ${done}`, input, ctx);
   if (d !== undefined && d.status !== 'ended') {
@@ -106,8 +106,8 @@ export function decideUnlock(input: UnlockRequestInput, state: ControllerState, 
 }
 
 /** Why an operator request leaves `d` to the watcher (`rolledOutUnrecorded`), or undefined. */
-function leftToWatcher(d: Deployment, state: ControllerState): string | undefined {
-  if (!rolledOutUnrecorded(d, state.service)) return undefined;
+function leftToWatcher(d: Deployment, state: ControllerState, ctx: DecideContext): string | undefined {
+  if (!rolledOutUnrecorded(d, state.service, ctx.config.CONTAINER, taskOfState(d, state))) return undefined;
   return `its migration succeeded and service ${state.service?.serviceName} runs its revision ${state.service?.taskDefinitionArn} already; the watcher records the result (from the task's STOPPED event, at the latest from its timeout check) and frees the environment`;
 }
 

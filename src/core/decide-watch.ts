@@ -20,6 +20,7 @@ import type { LaunchResultInput, TaskStateInput, TimeoutCheckInput } from './inp
 import { rolloutTarget, stopTaskNamed, stopTaskOf, stopTasksOf } from './launch-request.js';
 import { attemptField, earlierAttemptTask, onLaunchRefused, onScheduledCheck, onStartFailure } from './launch-retry.js';
 import { resumeHandover } from './resume.js';
+import { rolledOutUnrecorded } from './rolled-out.js';
 import { settle } from './settle.js';
 import type { ControllerState } from './state.js';
 import { compareRevisions } from './task-definition.js';
@@ -184,6 +185,11 @@ function judge(
     deploymentId: d.id,
     actions: settle(state, ctx, seen, { outcome: 'failed', reason, ...stopped }, { prior, before: leftover }),
   });
+  // Exit 0, then stopped by us (the rest of the task) before the end was recorded: the service shows the rollout.
+  if (!verdict.ok && rolledOutUnrecorded(d, state.service, ctx.config.CONTAINER, task)) {
+    const why = `${verdict.reason}, after its migration container exited 0 and service ${state.service?.serviceName} was moved to its revision`;
+    return continueRollout(seen, why, stopped, { prior, leftover }, state, ctx);
+  }
   if (!verdict.ok)
     return halt(
       d.kind === 'migration'
@@ -319,7 +325,10 @@ function severalServices(
   return { outcome: 'continued', how, update, serviceAfter: wanted };
 }
 
-/** The one-shot schedule set at launch: past TIMEOUT_MINUTES, stop the task and halt. */
+/**
+ * The one-shot schedule set at launch: a task found stopped is judged (`stoppedUnseen`); one still running past
+ * TIMEOUT_MINUTES is stopped and the rollout halted.
+ */
 export function decideTimeoutCheck(input: TimeoutCheckInput, state: ControllerState, ctx: DecideContext): Decision {
   if (input.environment !== ctx.config.ENVIRONMENT)
     return ignore(`timeout check for environment "${input.environment}", this is "${ctx.config.ENVIRONMENT}"`);

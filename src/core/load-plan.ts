@@ -25,21 +25,27 @@ export interface LoadPlan {
   serviceDeployment?: string;
   /** Also read the deployment that succeeded last (its image, and the rollouts it started). */
   lastSucceeded?: boolean;
+  /**
+   * Also read the task of the running deployment the input would end otherwise (`ControllerState.task`): the one it
+   * names or that holds the environment (`named`), or the one whose environment lock has expired (`expired-lock`).
+   */
+  openTask?: 'named' | 'expired-lock';
 }
 
 export function loadPlan(input: Input, config: Config): LoadPlan {
   switch (input.kind) {
+    // The service's revision with its tags, and the open deployment's task: a rollout the watcher did but did not
+    // record shows there (rolled-out.ts).
     case 'ecr-image-action':
     case 'deploy-request':
     case 'run-command':
-      return { deploymentId: deploymentIdOfTrigger(input.trigger, config.ENVIRONMENT), service: { image: true } };
-    // The service's revision with its tags: a rollout the watcher did but did not record shows there (rolled-out.ts).
+      return { deploymentId: deploymentIdOfTrigger(input.trigger, config.ENVIRONMENT), service: { image: true }, openTask: 'expired-lock' };
     case 'cancel-request':
       return input.deploymentId !== undefined
-        ? { deploymentId: input.deploymentId, service: { image: true } }
-        : { lastOperated: true, service: { image: true } };
+        ? { deploymentId: input.deploymentId, service: { image: true }, openTask: 'named' }
+        : { lastOperated: true, service: { image: true }, openTask: 'named' };
     case 'unlock-request':
-      return { lastOperated: true, service: { image: true } };
+      return { lastOperated: true, service: { image: true }, openTask: 'named' };
     case 'task-state': {
       // Every task event reads the service: any of them may resume a launch handed over by its ended deployment
       // (`resumeHandover`), and a resumed RunTask must send the service's network and launch settings again,

@@ -113,6 +113,11 @@ export interface ControllerState {
   serviceProblem?: string;
   /** Read for a hook event (pause-hook mode); absent when ECS does not know the deployment. */
   hook?: HookContext;
+  /**
+   * The task of the running deployment an operator request or a lock takeover would end (`LoadPlan.openTask`), as
+   * ECS describes it now: only its containers' exit codes, to tell a migration that exited 0 (`rolledOutUnrecorded`).
+   */
+  task?: { taskArn: string; containers: { name: string; exitCode?: number }[] };
 }
 
 export function emptyEnvironment(environment: string): EnvironmentState {

@@ -114,7 +114,7 @@ async function step(
   let state = known;
   if (state === undefined) {
     try {
-      state = await loadState(loadPlan(input, config), ports, config, log);
+      state = await loadState(loadPlan(input, config), ports, config, log, deps.now());
     } catch (error) {
       // A stored record that does not validate: refused with its key and field, not retried into a crash loop.
       if (!(error instanceof InvalidRecordError)) throw error;

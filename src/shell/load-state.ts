@@ -1,7 +1,7 @@
 import { lastLines } from '../adapters/last-lines.js';
 import type { OutboxRef } from '../core/actions.js';
 import type { Config } from '../core/config.js';
-import type { PendingEvent } from '../core/deployment.js';
+import type { PendingEvent, Running } from '../core/deployment.js';
 import { published } from '../core/evolve.js';
 import type { ContainerState, Input, TaskSnapshot } from '../core/inputs.js';
 import { containersToDescribe, type LoadPlan, logTailToRead, taskToCheck } from '../core/load-plan.js';
@@ -22,7 +22,7 @@ const REDACT_MARGIN = 8;
  * queued ones, and the service when asked. Events an earlier invocation committed but did not publish are
  * published first (the outbox), so nothing a committed state implies is lost.
  */
-export async function loadState(plan: LoadPlan, ports: Ports, config: Config, log: Log): Promise<ControllerState> {
+export async function loadState(plan: LoadPlan, ports: Ports, config: Config, log: Log, now: Date): Promise<ControllerState> {
   const own = plan.deploymentId;
   const { env, deployments } = await ports.store.loadEnvironmentWith(config.ENVIRONMENT, own !== undefined ? [own] : []);
   const operated = plan.lastOperated === true ? [env.lastCancel?.deploymentId, env.lastUnlock?.deploymentId] : [];
@@ -54,6 +54,14 @@ export async function loadState(plan: LoadPlan, ports: Ports, config: Config, lo
     const revision = revisionArn !== undefined ? await ports.ecs.describeServiceRevision(revisionArn) : undefined;
     if (deployment !== undefined) state.hook = { deployment, ...(revision !== undefined ? { revision } : {}) };
   }
+  const open = openDeployment(plan, state, now);
+  if (open !== undefined) {
+    const task = await describeTaskOf(ports, { cluster: config.CLUSTER, taskArn: open.taskArn }, log, open.id);
+    if (task !== undefined) {
+      const containers = task.containers.map(({ name, exitCode }) => (exitCode !== undefined ? { name, exitCode } : { name }));
+      state.task = { taskArn: open.taskArn, containers };
+    }
+  }
   if (plan.service === undefined) return state;
   try {
     state.service = await ports.ecs.describeService(plan.service);
@@ -62,6 +70,16 @@ export async function loadState(plan: LoadPlan, ports: Ports, config: Config, lo
     state.serviceProblem = error.message;
   }
   return state;
+}
+
+/** The running deployment whose task `plan.openTask` asks for, if any. */
+function openDeployment(plan: LoadPlan, state: ControllerState, now: Date): Running | undefined {
+  if (plan.openTask === undefined) return undefined;
+  const active = state.env.active;
+  if (plan.openTask === 'expired-lock' && (active === undefined || Date.parse(active.lockExpiresAt) > now.getTime())) return undefined;
+  const id = plan.openTask === 'named' ? (plan.deploymentId ?? active?.deploymentId) : active?.deploymentId;
+  const d = id !== undefined ? state.deployments[id] : undefined;
+  return d?.status === 'running' ? d : undefined;
 }
 
 /**
@@ -92,7 +110,7 @@ export const enrichWatchInput: Enrich = async (input, state, ports, config, log,
   }
   const check = taskToCheck(enriched, state, config);
   if (check !== undefined && enriched.kind === 'timeout-check') {
-    const task = await describeForCheck(ports, check, log, enriched.deploymentId);
+    const task = await describeTaskOf(ports, check, log, enriched.deploymentId);
     if (task !== undefined) enriched = redactEcsText({ ...enriched, task }, redact);
   }
   const read = logTailToRead(enriched, state, config);
@@ -102,10 +120,11 @@ export const enrichWatchInput: Enrich = async (input, state, ports, config, log,
 };
 
 /**
- * The running deployment's task for its timeout check. A refusal (DescribeTasks denied) must not keep the check
- * failing: the check goes on without it, as a timeout; a failure that can pass is thrown, so the check is retried.
+ * A running deployment's task, for its timeout check or a decision that would end it otherwise. A refusal
+ * (DescribeTasks denied) must not keep the input failing: it is decided without it (a timeout, a cancel as before); a
+ * failure that can pass is thrown, so the input is retried.
  */
-async function describeForCheck(
+async function describeTaskOf(
   ports: Ports,
   { cluster, taskArn }: { cluster: string; taskArn: string },
   log: Log,
@@ -115,7 +134,7 @@ async function describeForCheck(
     return await ports.ecs.describeTask(cluster, taskArn);
   } catch (error) {
     if (!(error instanceof PermanentAwsError)) throw error;
-    log.warn('task unreadable for the timeout check: judged as still running', { deploymentId, taskArn, error: error.message });
+    log.warn('task unreadable: decided as if it still ran', { deploymentId, taskArn, error: error.message });
     return undefined;
   }
 }

@@ -231,6 +231,7 @@ describe('one migration per environment', () => {
     const state = activeState(active, {
       env: { environment: 'staging', version: 7, active: { deploymentId: active.id, lockExpiresAt: '2026-11-25T09:00:00.000Z' } },
       service: { ...service, taskDefinitionArn: active.taskDefinitionArn },
+      task: { taskArn: active.taskArn, containers: [{ name: 'app', exitCode: 0 }] },
     });
     const d = decideOn(sample('ecr-push'), state);
     expect(d.decision).toBe('launch');
@@ -245,6 +246,21 @@ describe('one migration per environment', () => {
     expect(only(d, 'commit').env?.state.lastSucceeded).toMatchObject({
       deploymentId: active.id,
       taskDefinitionArn: active.taskDefinitionArn,
+    });
+  });
+
+  it('with several services only the first shows the rollout: ended failed as before, the first recorded as found moved', () => {
+    const state = activeState(active, {
+      env: { environment: 'staging', version: 7, active: { deploymentId: active.id, lockExpiresAt: '2026-11-25T09:00:00.000Z' } },
+      service: { ...service, taskDefinitionArn: active.taskDefinitionArn },
+      task: { taskArn: active.taskArn, containers: [{ name: 'app', exitCode: 0 }] },
+    });
+    const d = decideOn(sample('ecr-push'), state, ctx({ SERVICE: undefined, SERVICES: 'shop-api,shop-worker' }));
+    expect(committed(d, active.id)).toMatchObject({
+      status: 'ended',
+      outcome: 'failed',
+      reason: expect.stringContaining('service shop-api runs its revision (its migration succeeded), the other services may not'),
+      services: [{ service: 'shop-api', result: 'continued' }],
     });
   });
 });

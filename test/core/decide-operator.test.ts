@@ -107,7 +107,12 @@ describe('cancel-request', () => {
  * still `running` while the service runs its revision. An operator request must not record a halted rollout then.
  */
 describe('operator requests while the service runs a migration revision not recorded yet', () => {
-  const movedOn = activeState(runningDeployment(), { service: { ...service, taskDefinitionArn: TD(43) } });
+  /** Its task as DescribeTasks shows it (`LoadPlan.openTask`). */
+  const exited = (exitCode?: number) => ({
+    taskArn: SAMPLE_TASK,
+    containers: [{ name: 'app', ...(exitCode !== undefined ? { exitCode } : {}) }],
+  });
+  const movedOn = activeState(runningDeployment(), { service: { ...service, taskDefinitionArn: TD(43) }, task: exited(0) });
 
   it('a cancel is refused, the deployment left to the watcher', () => {
     given(movedOn)
@@ -126,8 +131,19 @@ describe('operator requests while the service runs a migration revision not reco
       .then({ decision: 'reject', reason: /not unlocked: deployment .* its migration succeeded/, events: ['Event Rejected'] });
   });
 
+  it('the service on its revision without a migration known to have exited 0 proves nothing: cancelled as before', () => {
+    // Someone updated the service by family while the migration runs: it picked up the migration's revision.
+    for (const task of [exited(), undefined]) {
+      given({ ...movedOn, ...(task !== undefined ? { task } : { task: undefined }) })
+        .when(request('cancel-request'))
+        .then({ decision: 'halt', events: ['Migration Cancelled', 'Rollout Halted'] });
+    }
+  });
+
   it('a launching deployment (its task recorded nowhere yet) is known by the deployment tag of the revision the service runs', () => {
-    const launching = launchingDeployment();
+    // A STOPPED event of its task, exit 0, kept before RunTask's answer was recorded.
+    const kept = { taskArn: SAMPLE_TASK, version: 5, lastStatus: 'STOPPED', containers: [{ name: 'app', exitCode: 0 }] };
+    const launching = launchingDeployment({ earlyTaskEvents: [kept] });
     given(activeState(launching, { service: { ...service, taskDefinitionArn: TD(43), migratedBy: launching.id } }))
       .when(request('cancel-request'))
       .then({ decision: 'reject', reason: /too late to cancel/, events: ['Event Rejected'] });

@@ -484,6 +484,29 @@ describe('the migration container exited while the rest of the task runs on (an 
   });
 });
 
+describe('a STOPPED event of our own leftover stop, the end not recorded', () => {
+  // The migration container exited 0 while the task ran on; the watcher moved the service, stopped the rest of the
+  // task (UserInitiated) and died before its commit. The STOPPED event comes before the retried one.
+  const stoppedByUs = (exitCode: number) =>
+    withEvent(sample('task-stopped-by-user'), { detail: { containers: [{ name: 'app', exitCode, lastStatus: 'STOPPED' }] } });
+
+  it('records the success the service shows instead of "stopped by someone"', () => {
+    const d = given(activeState(running, { service: { ...service, taskDefinitionArn: TD(43) } }))
+      .when(stoppedByUs(0))
+      .then({ decision: 'continue', reason: /after its migration container exited 0 and service shop-api was moved to its revision/ });
+    expect(d.actions.map((a) => a.type)).not.toContain('haltRollout');
+  });
+
+  it('halts as before when the service is not on its revision, or the migration did not exit 0', () => {
+    given(activeState(running))
+      .when(stoppedByUs(0))
+      .then({ decision: 'halt', reason: /stopped by someone/ });
+    given(activeState(running, { service: { ...service, taskDefinitionArn: TD(43) } }))
+      .when(stoppedByUs(1))
+      .then({ decision: 'halt', reason: /stopped by someone/ });
+  });
+});
+
 describe("an operator's end raced with the watcher's rollout", () => {
   // The cancel ran while the watcher (exit 0) was between its read of the service and UpdateService; the watcher
   // moved the service, then died before recording it. The service runs the cancelled deployment's own revision.

@@ -500,18 +500,23 @@ class Run extends InterleavedRun<Step> {
             d.status === 'ended' &&
             (d.services ?? []).some((s) => s.service === o.service && ids.includes(s.ecsDeploymentId ?? '') && results.includes(s.result)),
         );
-        // KNOWN DEFECT (docs/RELIABILITY.md, known gaps): a CONTINUE whose invocation loses the race to commit and
-        // decides again (the answer's result is dropped with the lost attempt) can be left unrecorded. Tolerated for
-        // CONTINUE when the invocation whose answer ECS took lost a race afterwards. One that died is recorded by its
-        // retried event (test/shell/hook-continue-record.test.ts); a ROLLBACK by the commit that ends the deployment
-        // (test/shell/hook-rollback-record.test.ts).
+        // KNOWN DEFECTS (docs/RELIABILITY.md, known gaps): a CONTINUE whose invocation loses the race to commit and
+        // decides again (the answer's result is dropped with the lost attempt) can be left unrecorded; and one whose
+        // invocation died before its commit, when a cancel, an unlock or a lock takeover ended the deployment the hook
+        // waited on before the retry (the halt's ROLLBACK is refused, and what ECS said of it is recorded only by a
+        // decision fed back after that end). Tolerated for CONTINUE in those cases only. A CONTINUE given at once whose
+        // invocation died is recorded by its retried event (test/shell/hook-continue-record.test.ts); a ROLLBACK by the
+        // commit that ends the deployment (test/shell/hook-rollback-record.test.ts).
+        const endedByOperator = waitedOn.some(
+          (d) => d.status === 'ended' && (d.outcome === 'cancelled' || LOCK_TAKEN_OVER.test(d.reason) || UNLOCKED.test(d.reason)),
+        );
         const lost = of.some(
           (a) =>
             answer === 'CONTINUE' &&
             a.hookWas === 'AWAITING_ACTION' &&
             a.action === answer &&
             a.by !== undefined &&
-            this.lostRace.has(a.by),
+            (this.lostRace.has(a.by) || (this.died.has(a.by) && endedByOperator)),
         );
         if (!recorded && lost && this.knownBugTolerated) stats.tolerated += 1;
         else if (!recorded) problems.push(`${o.id}'s ${answer} is recorded in no deployment`);

@@ -44,5 +44,7 @@ describe('pause-hook mode: a CONTINUE given at once whose invocation died before
     ]);
     expect(again.map((s) => s.decision.decision)).toEqual(['ignore']);
     expect(recorded()).toHaveLength(1);
+    // shop-api was moved for it: the deployment's rollout stays `continued` (not every service moved on).
+    expect((world.store.all() as Ended[])[0]?.rollout).toBe('continued');
   });
 });

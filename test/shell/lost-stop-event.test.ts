@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TaskSnapshot } from '../../src/core/inputs.js';
 import { PermanentAwsError } from '../../src/errors.js';
 import type { Ecs } from '../../src/ports.js';
-import { SAMPLE_TASK, sample, TD, withEvent } from '../support/fixtures.js';
+import { SAMPLE_TASK, sample, service, TD, withEvent } from '../support/fixtures.js';
 import { watcherOnRunning } from '../support/watch-harness.js';
 
 /**
@@ -38,9 +38,10 @@ function stoppedTask(exitCode: number): TaskSnapshot {
 }
 
 /** The watcher on the running deployment; ECS describes its task as `described` (or throws it), and records calls. */
-async function harness(described: TaskSnapshot | Error | undefined) {
+async function harness(described: TaskSnapshot | Error | undefined, serviceRevision = TD(42)) {
   const calls: string[] = [];
   const ecs: Partial<Ecs> = {
+    describeService: async () => ({ ...service, taskDefinitionArn: serviceRevision }),
     updateService: async (target, taskDefinitionArn) => {
       calls.push(`updateService ${target.service} ${taskDefinitionArn}`);
       return { ecsDeploymentId: 'ecs-svc/1' };
@@ -90,6 +91,23 @@ describe('the timeout check of a deployment whose task stopped unseen', () => {
     expect(h.tails).toEqual([expect.objectContaining({ taskArn: SAMPLE_TASK, container: 'app' })]);
     expect(await h.stored()).toMatchObject({ outcome: 'failed', stop: { exitCode: 3 }, logTail: LOG });
     expect(h.events.map((e) => e.detailType)).toEqual(['Migration Failed', 'Rollout Halted']);
+  });
+
+  it('a task we stopped after its migration exited 0, the service moved: the success, not "stopped by someone"', async () => {
+    // The migration container exited 0 while the task ran on; the watcher moved the service, stopped the rest of the
+    // task (UserInitiated) and died before its commit; its retries ran out.
+    const byUs: TaskSnapshot = {
+      ...stoppedTask(0),
+      stopCode: 'UserInitiated',
+      stoppedReason: 'ecs-migrate: the rest of the task is not needed',
+    };
+    const h = await harness(byUs, TD(43));
+
+    const steps = await h.watch.handle(sample('timeout-check'));
+
+    expect(steps[0]?.decision.decision).toBe('continue');
+    expect(await h.stored()).toMatchObject({ status: 'ended', outcome: 'succeeded', rollout: 'already-current' });
+    expect(h.events.map((e) => e.detailType)).not.toContain('Rollout Halted');
   });
 
   it('a task ECS describes as still running times out as before: stopped, halted, its log tail kept', async () => {

@@ -13,8 +13,9 @@ plain moto every task would look like a migration that exited 0. `PATCHES` make 
 And a control endpoint for what only the task itself does (POST, JSON body, JSON answer; region defaults to
 eu-west-1, account to moto's 123456789012):
 
-- /moto-api/x-ecs-migrate/task-exited {cluster, task, exitCode, reason?}: the task's (first) container exited with
-  `exitCode`; the task is STOPPED with stopCode `EssentialContainerExited`, as after a migration container ended.
+- /moto-api/x-ecs-migrate/task-exited {cluster, task, exitCode, reason?}: the task's containers (moto runs one per
+  task) exited with `exitCode`; the task is STOPPED with stopCode `EssentialContainerExited`, as after a migration
+  container ended.
   Answers {taskArn, lastStatus, exitCode}.
 """
 

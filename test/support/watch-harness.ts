@@ -1,17 +1,18 @@
 import { LocalStore } from '../../src/adapters/local/store.js';
 import { LocalLayout } from '../../src/local/layout.js';
 import type { Ecs, OutgoingEvent, Ports } from '../../src/ports.js';
-import { createRoleController } from '../../src/shell/controller.js';
+import { createRoleController, type LambdaFunction } from '../../src/shell/controller.js';
 import { silentLog } from '../../src/shell/logger.js';
 import { WATCH_FUNCTION } from '../../src/shell/watch-function.js';
 import { fakeEcs } from './fake-ecs.js';
 import { activeState, config, runningDeployment, SAMPLE_DEPLOYMENT } from './fixtures.js';
 
 /**
- * The watcher at `now`, on a local store under `dir` holding the running sample deployment (`runningDeployment()`):
- * ECS is `fakeEcs(ecs)`; the bus and the log tail record what they are given (the tail answers `logLines`).
+ * The watcher (or `options.fn`) at `now`, on a local store under `dir` holding the running sample deployment
+ * (`runningDeployment()`, its lock until 10:30): ECS is `fakeEcs(ecs)`; the bus and the log tail record what they
+ * are given (the tail answers `logLines`).
  */
-export async function watcherOnRunning(dir: string, options: { ecs: Partial<Ecs>; now: Date; logLines: string[] }) {
+export async function watcherOnRunning(dir: string, options: { ecs: Partial<Ecs>; now: Date; logLines: string[]; fn?: LambdaFunction }) {
   const store = new LocalStore(new LocalLayout(dir, 'staging'));
   const running = runningDeployment();
   await store.commit({
@@ -33,7 +34,7 @@ export async function watcherOnRunning(dir: string, options: { ecs: Partial<Ecs>
     scheduler: { scheduleTimeout: async () => {} },
     registry: { resolveDigest: async () => Promise.reject(new Error('the watcher resolves no image tags')) },
   };
-  const watch = createRoleController({ config: config(), ports, log: silentLog, now: () => options.now }, WATCH_FUNCTION);
+  const watch = createRoleController({ config: config(), ports, log: silentLog, now: () => options.now }, options.fn ?? WATCH_FUNCTION);
   const stored = async () => (await store.loadDeployments([SAMPLE_DEPLOYMENT]))[SAMPLE_DEPLOYMENT];
   return { watch, events, tails, stored, ports };
 }

@@ -1,0 +1,75 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { TaskSnapshot } from '../../src/core/inputs.js';
+import type { Ecs } from '../../src/ports.js';
+import { LAUNCH_FUNCTION } from '../../src/shell/launch-function.js';
+import { cancelRequest, SAMPLE_TASK, sample, service, TD } from '../support/fixtures.js';
+import { watcherOnRunning } from '../support/watch-harness.js';
+
+/**
+ * The launcher reads the task of the running deployment an input would end otherwise (`LoadPlan.openTask`): a cancel's
+ * or unlock's target, and the deployment whose lock a push takes over. A migration known to have exited 0 while the
+ * service runs its revision was rolled out by the watcher, which died before recording it (src/core/rolled-out.ts).
+ */
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ecs-migrate-open-task-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const exitedZero: TaskSnapshot = { lastStatus: 'STOPPED', stopCode: 'UserInitiated', containers: [{ name: 'app', exitCode: 0 }] };
+
+async function launcher(now: string, task: TaskSnapshot | undefined) {
+  const reads: string[] = [];
+  const ecs: Partial<Ecs> = {
+    // The watcher moved the service to the migration's revision.
+    describeService: async () => ({ ...service, taskDefinitionArn: TD(43) }),
+    describeTask: async (_cluster, taskArn) => {
+      reads.push(taskArn);
+      return task;
+    },
+  };
+  const h = await watcherOnRunning(dir, { ecs, now: new Date(now), logLines: [], fn: LAUNCH_FUNCTION });
+  return { ...h, reads };
+}
+
+describe("the launcher reads a running deployment's task only when an input would end it", () => {
+  it('a cancel reads it, and is refused when the migration exited 0 and the service runs its revision', async () => {
+    const h = await launcher('2026-11-25T09:20:00Z', exitedZero);
+
+    const steps = await h.watch.handle(cancelRequest('2026-11-25T09:20:00Z'));
+
+    expect(h.reads).toEqual([SAMPLE_TASK]);
+    expect(steps[0]?.decision).toMatchObject({ decision: 'reject', reason: expect.stringContaining('too late to cancel') });
+    expect(await h.stored()).toMatchObject({ status: 'running' });
+  });
+
+  it('a cancel whose task ECS has forgotten, or that still runs, cancels as before', async () => {
+    for (const task of [undefined, { lastStatus: 'RUNNING', containers: [{ name: 'app' }] }]) {
+      await rm(dir, { recursive: true, force: true });
+      const h = await launcher('2026-11-25T09:20:00Z', task);
+
+      const steps = await h.watch.handle(cancelRequest('2026-11-25T09:20:00Z'));
+
+      expect(steps[0]?.decision.decision).toBe('halt');
+      expect(await h.stored()).toMatchObject({ status: 'ended', outcome: 'cancelled' });
+    }
+  });
+
+  it('a push reads nothing while the lock holds, and reads the task of the deployment whose expired lock it takes over', async () => {
+    const queued = await launcher('2026-11-25T09:20:00Z', exitedZero);
+    await queued.watch.handle(sample('ecr-push'));
+    expect(queued.reads).toEqual([]);
+
+    await rm(dir, { recursive: true, force: true });
+    const takeover = await launcher('2026-11-25T10:31:00Z', exitedZero);
+    await takeover.watch.handle(sample('ecr-push'));
+    expect(takeover.reads).toEqual([SAMPLE_TASK]);
+    expect(await takeover.stored()).toMatchObject({ status: 'ended', outcome: 'succeeded', rollout: 'continued' });
+  });
+});
