@@ -1,5 +1,5 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { DescribeTaskDefinitionCommand, DescribeTasksCommand, type Task } from '@aws-sdk/client-ecs';
+import { DescribeTaskDefinitionCommand, DescribeTasksCommand, type Task, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { GetScheduleCommand } from '@aws-sdk/client-scheduler';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type * as LaunchModule from '../../handlers/launch.js';
@@ -25,6 +25,7 @@ import {
   pushEvent,
   SCHEDULER_DLQ_ARN,
   SCHEDULER_GROUP,
+  SERVICE,
   type Stack,
   sendOneAtATime,
   serviceTaskDefinition,
@@ -397,6 +398,38 @@ describe('launcher and watcher on AWS (moto)', () => {
       expect(late.decisions.map((d) => d.decision)).toEqual(['ignore']);
     },
   );
+
+  it("refuses a cancel once the migration exited 0 and the service runs its revision (the watcher's commit was lost); the retried event records the success", async () => {
+    // Prepare: the watcher moved the service after exit 0 and died before its commit (both done here by hand).
+    await launch(pushEvent({ id: 'a1b2c3d4-0000-4000-8000-000000000070', digest: digest(70), tag: 'v1.10.0' }), lambdaContext('launch'));
+    const { task, ref, deploymentId } = await onlyTask();
+    await taskExited(endpoint(), { cluster: CLUSTER, taskArn: task.taskArn ?? '', exitCode: 0 });
+    await c.ecs.send(new UpdateServiceCommand({ cluster: CLUSTER, service: SERVICE, taskDefinition: ref.taskDefinitionArn }));
+    await drainEvents(c, stack.queueUrl);
+    const cancel = {
+      version: '0',
+      id: 'c0000000-0000-4000-8000-0000000000c7',
+      'detail-type': 'cancel-request',
+      source: 'ecs-migrate',
+      account: '123456789012',
+      time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      region: process.env.AWS_REGION ?? 'us-east-1',
+      resources: [],
+      detail: { environment: ENVIRONMENT, requestId: 'cancel-c7', requestedBy: 'ops', reason: 'taking too long' },
+    };
+
+    // Act
+    const refused = await launch(cancel, lambdaContext('launch'));
+    const retried = await watch(taskStoppedEvent(ref, 0), lambdaContext('watch'));
+
+    // Assess: the revision's deployment tag and the task's exit code, read on moto, told the launcher.
+    expect(refused.decisions[0]).toMatchObject({ decision: 'reject', reason: expect.stringContaining('too late to cancel') });
+    expect(retried.decisions[0]?.decision).toBe('continue');
+    expect((await store().loadDeployments([deploymentId]))[deploymentId]).toMatchObject({ status: 'ended', outcome: 'succeeded' });
+    const events = await drainEvents(c, stack.queueUrl);
+    expect(named(events, 'Event Rejected')).toHaveLength(1);
+    expect(named(events, 'Migration Cancelled')).toHaveLength(0);
+  });
 
   it('rejects an invalid event without failing the invocation, and says so on the bus', async () => {
     // Prepare
