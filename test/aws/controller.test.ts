@@ -6,6 +6,7 @@ import type * as LaunchModule from '../../handlers/launch.js';
 import { DynamoDbHistoryStore } from '../../src/adapters/aws/history-store.js';
 import { deploymentIdFromStartedBy, statusOf } from '../../src/core/deployment.js';
 import type * as LambdaModule from '../../src/shell/lambda.js';
+import { cancelRequest } from '../support/fixtures.js';
 import { taskExited } from '../support/moto-control.js';
 import {
   CLUSTER,
@@ -406,18 +407,7 @@ describe('launcher and watcher on AWS (moto)', () => {
     await taskExited(endpoint(), { cluster: CLUSTER, taskArn: task.taskArn ?? '', exitCode: 0 });
     await c.ecs.send(new UpdateServiceCommand({ cluster: CLUSTER, service: SERVICE, taskDefinition: ref.taskDefinitionArn }));
     await drainEvents(c, stack.queueUrl);
-    const cancel = {
-      version: '0',
-      id: 'c0000000-0000-4000-8000-0000000000c7',
-      'detail-type': 'cancel-request',
-      source: 'ecs-migrate',
-      account: '123456789012',
-      time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      region: process.env.AWS_REGION ?? 'us-east-1',
-      resources: [],
-      detail: { environment: ENVIRONMENT, requestId: 'cancel-c7', requestedBy: 'ops', reason: 'taking too long' },
-    };
-
+    const cancel = cancelRequest(new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), { id: 'c0000000-0000-4000-8000-0000000000c7' });
     // Act
     const refused = await launch(cancel, lambdaContext('launch'));
     const retried = await watch(taskStoppedEvent(ref, 0), lambdaContext('watch'));
