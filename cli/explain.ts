@@ -85,7 +85,7 @@ export function describeAction(action: Decision['actions'][number]): string {
 }
 
 /**
- * A `--state FILE`: a JSON object `{ env, deployments, service }` whose environment and deployment records are
+ * A `--state FILE`: a JSON object `{ env, deployments, service, task }` whose environment and deployment records are
  * read through the stores' codec (src/core/records.ts), so a state the controller could not have is a usage
  * error naming the file and the key, never a crash inside decide. A deployment without `schemaVersion` is taken
  * in today's shape (a ControllerState as the controller holds it); one copied from a store keeps its own.
@@ -115,14 +115,30 @@ async function readState(path: string, environment: string, serviceName: string)
       deployments[id] = decoded.value;
     }
   }
+  const task = readTask(value.task, bad);
+  const read = { env, deployments, ...(task !== undefined ? { task } : {}) };
   // No service: the default one, as without --state; `null`: a service that could not be read (DescribeServices failed).
   const service = value.service;
-  if (service === undefined) return { env, deployments, service: defaultService(serviceName) };
-  if (service === null) return { env, deployments };
+  if (service === undefined) return { ...read, service: defaultService(serviceName) };
+  if (service === null) return read;
   if (!isJsonObject(service)) throw bad('service', `expected { serviceName, taskDefinitionArn } or null, got ${jsonKind(service)}`);
   for (const field of ['serviceName', 'taskDefinitionArn'])
     if (typeof service[field] !== 'string' || service[field] === '') throw bad(`service.${field}`, 'expected a non-empty string');
-  return { env, deployments, service: service as unknown as ServiceInfo };
+  return { ...read, service: service as unknown as ServiceInfo };
+}
+
+/** The open deployment's task as DescribeTasks read it (`ControllerState.task`): `{ taskArn, containers: [{ name, exitCode? }] }`. */
+function readTask(value: unknown, bad: (key: string, problem: string) => Error): ControllerState['task'] {
+  if (value === undefined) return undefined;
+  const shape = 'expected { taskArn, containers: [{ name, exitCode? }] }';
+  if (!isJsonObject(value) || typeof value.taskArn !== 'string' || value.taskArn === '' || !Array.isArray(value.containers))
+    throw bad('task', shape);
+  const containers = value.containers.map((c, i) => {
+    const ok = isJsonObject(c) && typeof c.name === 'string' && (c.exitCode === undefined || Number.isInteger(c.exitCode));
+    if (!ok) throw bad(`task.containers.${i}`, 'expected { name, exitCode? } (exitCode a whole number)');
+    return c.exitCode !== undefined ? { name: c.name as string, exitCode: c.exitCode as number } : { name: c.name as string };
+  });
+  return { taskArn: value.taskArn, containers };
 }
 
 /** `--now` as the controller's clock gives it (`toISOString()`): what it says is written into the records shown. */

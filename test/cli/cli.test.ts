@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeAction } from '../../cli/explain.js';
-import { activeState, runningDeployment, TD } from '../support/fixtures.js';
+import { activeState, cancelRequest, runningDeployment, SAMPLE_TASK, TD } from '../support/fixtures.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 /** tsx's loader by absolute URL, so the CLI also runs from another working directory. */
@@ -83,6 +83,24 @@ describe('ecs-migrate explain', () => {
 
     expect(await run(await write('no-service.json', noService))).toMatch(/^continue: container "app" exited with code 0/);
     expect(await run(await write('null-service.json', { ...noService, service: null }))).toMatch(/^halt: .*the service could not be read/);
+  });
+
+  it("takes the running deployment's task from the state file: a cancel after exit 0, the service on its revision, is refused", async () => {
+    const state = join(work, 'rolled-out.json');
+    const base = activeState(runningDeployment());
+    const task = { taskArn: SAMPLE_TASK, containers: [{ name: 'app', exitCode: 0 }] };
+    await writeFile(state, JSON.stringify({ ...base, service: { ...base.service, taskDefinitionArn: TD(43) }, task }));
+    const cancel = join(work, 'cancel.json');
+    await writeFile(cancel, JSON.stringify(cancelRequest('2026-11-25T09:20:00Z')));
+
+    const r = await cli(['explain', '--config', 'events/config.json', '--state', state, cancel]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^reject: too late to cancel deployment/);
+
+    await writeFile(state, JSON.stringify({ ...base, task: { taskArn: SAMPLE_TASK, containers: [{ name: 'app', exitCode: 'zero' }] } }));
+    const bad = await cli(['explain', '--config', 'events/config.json', '--state', state, cancel]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/state file .*: task\.containers\.0: expected \{ name, exitCode\? \}/);
   });
 
   it('exits 2 for a state file that is not a ControllerState, naming the file and the bad key', async () => {
