@@ -263,12 +263,12 @@ export function decideRolloutResult(input: RolloutResultInput, state: Controller
   if (services.length > 0 && services.every((s) => recordedAlready(d, s)))
     return ignore(`duplicate: rollout ${summary} is recorded in ${d.id} already`, d.id);
   const merged = mergeServices(d.services ?? [], services);
-  // The deployment's rollout is `moved-on` only when no service of it was moved, counting those recorded before.
-  const noneMoved = merged.length > 0 && merged.every((s) => s.result === 'moved-on');
+  // The deployment's rollout is `moved-on` only when every service of it moved on, counting those recorded before.
+  const allMergedMovedOn = merged.length > 0 && merged.every((s) => s.result === 'moved-on');
   const recorded: Ended = {
     ...d,
     services: merged,
-    ...(noneMoved && d.outcome === 'succeeded' ? { rollout: 'moved-on' as const } : {}),
+    ...(allMergedMovedOn && d.outcome === 'succeeded' ? { rollout: 'moved-on' as const } : {}),
     history: [...d.history, { at: ctx.now, status: d.outcome, note: `rollout: ${summary}` }],
   };
   return {

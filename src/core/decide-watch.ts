@@ -20,7 +20,7 @@ import type { LaunchResultInput, TaskStateInput, TimeoutCheckInput } from './inp
 import { rolloutTarget, stopTaskNamed, stopTaskOf, stopTasksOf } from './launch-request.js';
 import { attemptField, earlierAttemptTask, onLaunchRefused, onScheduledCheck, onStartFailure } from './launch-retry.js';
 import { resumeHandover } from './resume.js';
-import { rolledOutUnrecorded } from './rolled-out.js';
+import { LEFTOVER_STOP, rolledOutUnrecorded } from './rolled-out.js';
 import { settle } from './settle.js';
 import type { ControllerState } from './state.js';
 import { compareRevisions } from './task-definition.js';
@@ -175,10 +175,7 @@ function judge(
   const seen = observeTask(d, task, ctx.now);
   const retry = verdict.ok ? undefined : onStartFailure(d, task, { reason: verdict.reason, stop: verdict.report }, prior, state, ctx);
   if (retry !== undefined) return retry;
-  const leftover =
-    verdictDue(task, ctx.config.CONTAINER) === 'container-exited'
-      ? stopTaskOf(seen, ctx, 'the migration container exited; the rest of the task is not needed')
-      : [];
+  const leftover = verdictDue(task, ctx.config.CONTAINER) === 'container-exited' ? stopTaskOf(seen, ctx, LEFTOVER_STOP) : [];
   const halt = (reason: string): Decision => ({
     decision: 'halt',
     reason,
@@ -218,8 +215,8 @@ type Stopped = Pick<Ending, 'stop' | 'stoppedAt' | 'logTail'>;
  * (decideRolloutResult). If this invocation dies in between, the retry finds the deployment still open and goes
  * on again (idempotent) instead of finding it ended and skipping the rollout. A task still running (`leftover`) is
  * stopped after the rollout and before that commit: should the invocation die before the stop, the retried event
- * judges again; and the window in which the stopped task's STOPPED event (`UserInitiated`, judged a failure) could
- * find the deployment still open is as short as it can be.
+ * judges again. Its STOPPED event (`UserInitiated`, our `LEFTOVER_STOP` reason) that finds the deployment still open
+ * is judged a success once the service runs the revision (`rolledOutUnrecorded`), a failure before.
  */
 function continueRollout(
   seen: Running,
@@ -446,7 +443,7 @@ function lateLaunchResult(d: Exclude<Deployment, Launching>, input: LaunchResult
 
 /** An event kept before RunTask's answer, with what the shell read for it (the log tail of a failure). */
 function earlyObservationOf(input: TaskStateInput): TaskObservation {
-  const observation = observationOf(input);
+  const observation = { ...observationOf(input), taskDefinitionArn: input.taskDefinitionArn };
   return input.logTail !== undefined ? { ...observation, logTail: input.logTail } : observation;
 }
 

@@ -114,6 +114,8 @@ export interface TaskObservation {
   containers: { name: string; exitCode?: number; reason?: string }[];
   /** The migration's log tail, read when a failed task's event is kept before RunTask's answer (judged later). */
   logTail?: string[];
+  /** For an event kept before RunTask's answer: the task definition the task runs. */
+  taskDefinitionArn?: string;
 }
 
 /** An event a committed transition implies, kept in the record until it is known to be published (the outbox). */

@@ -64,7 +64,8 @@ export function stopTasksOf(d: Deployment, ctx: DecideContext, reason: string): 
   };
 }
 
-function stopReason(reason: string): string {
+/** The StopTask reason ecs-migrate gives (ECS reports it as the task's `stoppedReason`). */
+export function stopReason(reason: string): string {
   return `ecs-migrate: ${reason}`.slice(0, 1024);
 }
 

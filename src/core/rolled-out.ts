@@ -1,26 +1,40 @@
+import { classifyStop, type StoppedTask } from './classify-stop.js';
 import type { Deployment } from './deployment.js';
-import type { ContainerState } from './inputs.js';
+import { stopReason } from './launch-request.js';
 import type { ControllerState, ServiceInfo } from './state.js';
 
-/** What was read of a task: its containers, each with its exit code once it has one. */
-type TaskSeen = { containers: readonly Pick<ContainerState, 'name' | 'exitCode'>[] };
+/** Why ecs-migrate stops the rest of a task whose migration container exited (the watcher, `judge`). */
+export const LEFTOVER_STOP = 'the migration container exited; the rest of the task is not needed';
 
 /**
- * An open migration the watcher rolled out and died before recording: its migration container is known to have
- * exited 0 (in `task`, read with DescribeTasks, for a running deployment; in a task event kept before RunTask's
- * answer, for a launching one), and the service runs its own revision, registered for its image and tagged with its
- * id (`migratedBy`; for a running deployment, also the revision it recorded). Only the watcher moves a service there
- * after exit 0 (or the owner by hand, after it): either way the migration succeeded and its revision runs. Neither
- * alone proves it: a service updated by family while a migration runs picks up its revision before it ended. An
- * operator's request then leaves the deployment to the watcher; a lock takeover records the success, and so does the
- * watcher when it judges the task, stopped by us after the exit (`UserInitiated`), before its end was recorded.
+ * An open migration the watcher rolled out and died before recording. Two facts, neither enough alone (a service
+ * updated by family while a migration runs picks up its revision):
+ * - its migration container exited 0, by a task of its own: the task read with DescribeTasks for a running
+ *   deployment; for a launching one, a task event kept before RunTask's answer, of a task that ran the revision the
+ *   service runs. A task stopped by anyone but ecs-migrate (or reclaimed) proves nothing: a process may exit 0 on
+ *   SIGTERM halfway through; ecs-migrate stops only the rest of a task whose migration container had exited
+ *   (`LEFTOVER_STOP`);
+ * - the service runs the migration's own revision, registered for its image and tagged with its id (`migratedBy`;
+ *   for a running deployment, also the revision it recorded). Only the watcher moves a service there after exit 0.
+ * An operator's request then leaves the deployment to the watcher; a lock takeover records the success, and so does
+ * the watcher when it judges that task, stopped by it after the exit, before its end was recorded.
  */
-export function rolledOutUnrecorded(d: Deployment, service: ServiceInfo | undefined, container: string, task?: TaskSeen): boolean {
+export function rolledOutUnrecorded(d: Deployment, service: ServiceInfo | undefined, container: string, task?: StoppedTask): boolean {
   if ((d.status !== 'running' && d.status !== 'launching') || d.kind !== 'migration' || d.work.type !== 'image') return false;
   if (service === undefined) return false;
-  const exitedZero = (t: TaskSeen | undefined) => t?.containers.find((c) => c.name === container)?.exitCode === 0;
-  if (d.status === 'launching') return service.migratedBy === d.id && (d.earlyTaskEvents ?? []).some(exitedZero);
-  return (service.migratedBy === d.id || service.taskDefinitionArn === d.taskDefinitionArn) && exitedZero(task);
+  if (d.status === 'launching') {
+    const ran = (d.earlyTaskEvents ?? []).filter((e) => e.taskDefinitionArn === service.taskDefinitionArn);
+    return service.migratedBy === d.id && ran.some((e) => exitedZero(e, container));
+  }
+  const onItsRevision = service.migratedBy === d.id || service.taskDefinitionArn === d.taskDefinitionArn;
+  return onItsRevision && task !== undefined && exitedZero(task, container);
+}
+
+/** The migration container exited 0, and the task was not stopped by anyone else before the end. */
+function exitedZero(task: StoppedTask, container: string): boolean {
+  if (classifyStop(task, container).ok) return true;
+  const ours = task.stopCode === 'UserInitiated' && task.stoppedReason?.startsWith(stopReason(LEFTOVER_STOP)) === true;
+  return ours && task.containers.find((c) => c.name === container)?.exitCode === 0;
 }
 
 /** The task `state` holds for `d` (`LoadPlan.openTask`), if it is `d`'s own. */

@@ -115,9 +115,10 @@ export interface ControllerState {
   hook?: HookContext;
   /**
    * The task of the running deployment an operator request or a lock takeover would end (`LoadPlan.openTask`), as
-   * ECS describes it now: only its containers' exit codes, to tell a migration that exited 0 (`rolledOutUnrecorded`).
+   * ECS describes it now: its stop and its containers' exit codes, to tell a migration that exited 0
+   * (`rolledOutUnrecorded`). Never stored or emitted.
    */
-  task?: { taskArn: string; containers: { name: string; exitCode?: number }[] };
+  task?: { taskArn: string; stopCode?: string; stoppedReason?: string; containers: { name: string; exitCode?: number }[] };
 }
 
 export function emptyEnvironment(environment: string): EnvironmentState {

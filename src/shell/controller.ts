@@ -111,10 +111,12 @@ async function step(
   const refused = deps.role !== undefined ? misrouted(input, deps.role, config.ENVIRONMENT) : undefined;
   if (refused !== undefined)
     return carryOut(input, refused, known ?? { env: emptyEnvironment(config.ENVIRONMENT), deployments: {} }, deps, reported);
+  // One clock reading per decision: what the load read (an expired lock's task) and what is decided agree.
+  const now = deps.now();
   let state = known;
   if (state === undefined) {
     try {
-      state = await loadState(loadPlan(input, config), ports, config, log, deps.now());
+      state = await loadState(loadPlan(input, config), ports, config, log, now);
     } catch (error) {
       // A stored record that does not validate: refused with its key and field, not retried into a crash loop.
       if (!(error instanceof InvalidRecordError)) throw error;
@@ -126,7 +128,7 @@ async function step(
   const enriched = await deps.enrich(input, state, ports, config, log, deps.redact);
   return carryOut(
     enriched,
-    deps.core.decide(enriched, state, decideContext(config, deps.now().toISOString(), deps.redact)),
+    deps.core.decide(enriched, state, decideContext(config, now.toISOString(), deps.redact)),
     state,
     deps,
     reported,

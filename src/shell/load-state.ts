@@ -1,6 +1,7 @@
 import { lastLines } from '../adapters/last-lines.js';
 import type { OutboxRef } from '../core/actions.js';
 import type { Config } from '../core/config.js';
+import { definedFields } from '../core/defined-fields.js';
 import type { PendingEvent, Running } from '../core/deployment.js';
 import { published } from '../core/evolve.js';
 import type { ContainerState, Input, TaskSnapshot } from '../core/inputs.js';
@@ -59,7 +60,8 @@ export async function loadState(plan: LoadPlan, ports: Ports, config: Config, lo
     const task = await describeTaskOf(ports, { cluster: config.CLUSTER, taskArn: open.taskArn }, log, open.id);
     if (task !== undefined) {
       const containers = task.containers.map(({ name, exitCode }) => (exitCode !== undefined ? { name, exitCode } : { name }));
-      state.task = { taskArn: open.taskArn, containers };
+      const { stopCode, stoppedReason } = task;
+      state.task = definedFields({ taskArn: open.taskArn, stopCode, stoppedReason, containers });
     }
   }
   if (plan.service === undefined) return state;

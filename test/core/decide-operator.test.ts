@@ -142,11 +142,22 @@ describe('operator requests while the service runs a migration revision not reco
 
   it('a launching deployment (its task recorded nowhere yet) is known by the deployment tag of the revision the service runs', () => {
     // A STOPPED event of its task, exit 0, kept before RunTask's answer was recorded.
-    const kept = { taskArn: SAMPLE_TASK, version: 5, lastStatus: 'STOPPED', containers: [{ name: 'app', exitCode: 0 }] };
+    const kept = {
+      taskArn: SAMPLE_TASK,
+      taskDefinitionArn: TD(43),
+      version: 5,
+      lastStatus: 'STOPPED',
+      containers: [{ name: 'app', exitCode: 0 }],
+    };
     const launching = launchingDeployment({ earlyTaskEvents: [kept] });
     given(activeState(launching, { service: { ...service, taskDefinitionArn: TD(43), migratedBy: launching.id } }))
       .when(request('cancel-request'))
       .then({ decision: 'reject', reason: /too late to cancel/, events: ['Event Rejected'] });
+    // An exit 0 of a task that ran another revision (someone else's task with our startedBy) proves nothing.
+    const elsewhere = launchingDeployment({ earlyTaskEvents: [{ ...kept, taskDefinitionArn: TD(42) }] });
+    given(activeState(elsewhere, { service: { ...service, taskDefinitionArn: TD(43), migratedBy: launching.id } }))
+      .when(request('cancel-request'))
+      .then({ decision: 'halt', events: ['Migration Cancelled', 'Rollout Halted'] });
     // Another deployment's revision says nothing of this one.
     given(activeState(launching, { service: { ...service, taskDefinitionArn: TD(43), migratedBy: '20261125-090000-aaaaaaaa' } }))
       .when(request('cancel-request'))

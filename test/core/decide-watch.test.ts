@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Decision } from '../../src/core/actions.js';
 import type { Launching, ServiceRollout } from '../../src/core/deployment.js';
 import type { TaskStateInput } from '../../src/core/inputs.js';
+import { LEFTOVER_STOP } from '../../src/core/rolled-out.js';
 import {
   activeState,
   committed,
@@ -487,8 +488,11 @@ describe('the migration container exited while the rest of the task runs on (an 
 describe('a STOPPED event of our own leftover stop, the end not recorded', () => {
   // The migration container exited 0 while the task ran on; the watcher moved the service, stopped the rest of the
   // task (UserInitiated) and died before its commit. The STOPPED event comes before the retried one.
-  const stoppedByUs = (exitCode: number) =>
-    withEvent(sample('task-stopped-by-user'), { detail: { containers: [{ name: 'app', exitCode, lastStatus: 'STOPPED' }] } });
+  const stoppedBy = (stoppedReason: string, exitCode: number) =>
+    withEvent(sample('task-stopped-by-user'), {
+      detail: { stoppedReason, containers: [{ name: 'app', exitCode, lastStatus: 'STOPPED' }] },
+    });
+  const stoppedByUs = (exitCode: number) => stoppedBy(`ecs-migrate: ${LEFTOVER_STOP}`, exitCode);
 
   it('records the success the service shows instead of "stopped by someone"', () => {
     const d = given(activeState(running, { service: { ...service, taskDefinitionArn: TD(43) } }))
@@ -503,6 +507,13 @@ describe('a STOPPED event of our own leftover stop, the end not recorded', () =>
       .then({ decision: 'halt', reason: /stopped by someone/ });
     given(activeState(running, { service: { ...service, taskDefinitionArn: TD(43) } }))
       .when(stoppedByUs(1))
+      .then({ decision: 'halt', reason: /stopped by someone/ });
+  });
+
+  it('halts when someone else stopped the task, even with exit 0 and the service on its revision (updated by family)', () => {
+    // A process may exit 0 on SIGTERM halfway through its migration.
+    given(activeState(running, { service: { ...service, taskDefinitionArn: TD(43) } }))
+      .when(stoppedBy('Task stopped by user', 0))
       .then({ decision: 'halt', reason: /stopped by someone/ });
   });
 });

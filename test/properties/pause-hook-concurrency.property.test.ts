@@ -507,8 +507,12 @@ class Run extends InterleavedRun<Step> {
         // decision fed back after that end). Tolerated for CONTINUE in those cases only. A CONTINUE given at once whose
         // invocation died is recorded by its retried event (test/shell/hook-continue-record.test.ts); a ROLLBACK by the
         // commit that ends the deployment (test/shell/hook-rollback-record.test.ts).
+        // The end left its ROLLBACK recorded (what ECS said of it, a refusal, was not: that invocation died too).
         const endedByOperator = waitedOn.some(
-          (d) => d.status === 'ended' && (d.outcome === 'cancelled' || LOCK_TAKEN_OVER.test(d.reason) || UNLOCKED.test(d.reason)),
+          (d) =>
+            d.status === 'ended' &&
+            (d.outcome === 'cancelled' || LOCK_TAKEN_OVER.test(d.reason) || UNLOCKED.test(d.reason)) &&
+            (d.services ?? []).some((s) => s.service === o.service && s.result === 'rolled-back'),
         );
         const lost = of.some(
           (a) =>

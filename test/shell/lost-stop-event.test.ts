@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TaskSnapshot } from '../../src/core/inputs.js';
+import { LEFTOVER_STOP } from '../../src/core/rolled-out.js';
 import { PermanentAwsError } from '../../src/errors.js';
 import type { Ecs } from '../../src/ports.js';
 import { SAMPLE_TASK, sample, service, TD, withEvent } from '../support/fixtures.js';
@@ -99,7 +100,7 @@ describe('the timeout check of a deployment whose task stopped unseen', () => {
     const byUs: TaskSnapshot = {
       ...stoppedTask(0),
       stopCode: 'UserInitiated',
-      stoppedReason: 'ecs-migrate: the rest of the task is not needed',
+      stoppedReason: `ecs-migrate: ${LEFTOVER_STOP}`,
     };
     const h = await harness(byUs, TD(43));
 

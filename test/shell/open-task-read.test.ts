@@ -22,9 +22,14 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const exitedZero: TaskSnapshot = { lastStatus: 'STOPPED', stopCode: 'UserInitiated', containers: [{ name: 'app', exitCode: 0 }] };
+/** The migration container exited 0; the task stopped as it ends. */
+const exitedZero: TaskSnapshot = {
+  lastStatus: 'STOPPED',
+  stopCode: 'EssentialContainerExited',
+  containers: [{ name: 'app', exitCode: 0 }],
+};
 
-async function launcher(now: string, task: TaskSnapshot | undefined) {
+async function launcher(now: string | (() => Date), task: TaskSnapshot | undefined) {
   const reads: string[] = [];
   const ecs: Partial<Ecs> = {
     // The watcher moved the service to the migration's revision.
@@ -34,7 +39,8 @@ async function launcher(now: string, task: TaskSnapshot | undefined) {
       return task;
     },
   };
-  const h = await watcherOnRunning(dir, { ecs, now: new Date(now), logLines: [], fn: LAUNCH_FUNCTION });
+  const clock = typeof now === 'string' ? new Date(now) : now;
+  const h = await watcherOnRunning(dir, { ecs, now: clock, logLines: [], fn: LAUNCH_FUNCTION });
   return { ...h, reads };
 }
 
@@ -71,5 +77,20 @@ describe("the launcher reads a running deployment's task only when an input woul
     await takeover.watch.handle(sample('ecr-push'));
     expect(takeover.reads).toEqual([SAMPLE_TASK]);
     expect(await takeover.stored()).toMatchObject({ status: 'ended', outcome: 'succeeded', rollout: 'continued' });
+  });
+
+  it('reads the clock once per decision: a lock expiring between the load and the decision is not taken over unread', async () => {
+    // 10:29:59.9 at the first reading, 10:30:00.1 after: the lock (until 10:30) expires in between.
+    const readings = [Date.parse('2026-11-25T10:29:59.900Z'), Date.parse('2026-11-25T10:30:00.100Z')];
+    let calls = 0;
+    const clock = () => new Date(readings[Math.min(calls++, readings.length - 1)] ?? 0);
+    const h = await launcher(clock, exitedZero);
+
+    const steps = await h.watch.handle(sample('ecr-push'));
+
+    // Decided at the time the load used: the lock holds (the push of its own image is ignored), nothing is taken over.
+    expect(steps[0]?.decision.decision).toBe('ignore');
+    expect(h.reads).toEqual([]);
+    expect(await h.stored()).toMatchObject({ status: 'running' });
   });
 });

@@ -8,11 +8,14 @@ import { fakeEcs } from './fake-ecs.js';
 import { activeState, config, runningDeployment, SAMPLE_DEPLOYMENT } from './fixtures.js';
 
 /**
- * The watcher (or `options.fn`) at `now`, on a local store under `dir` holding the running sample deployment
+ * The watcher (or `options.fn`) at `now` (a time, or a clock read at each call), on a local store under `dir` holding the running sample deployment
  * (`runningDeployment()`, its lock until 10:30): ECS is `fakeEcs(ecs)`; the bus and the log tail record what they
  * are given (the tail answers `logLines`).
  */
-export async function watcherOnRunning(dir: string, options: { ecs: Partial<Ecs>; now: Date; logLines: string[]; fn?: LambdaFunction }) {
+export async function watcherOnRunning(
+  dir: string,
+  options: { ecs: Partial<Ecs>; now: Date | (() => Date); logLines: string[]; fn?: LambdaFunction },
+) {
   const store = new LocalStore(new LocalLayout(dir, 'staging'));
   const running = runningDeployment();
   await store.commit({
@@ -34,7 +37,9 @@ export async function watcherOnRunning(dir: string, options: { ecs: Partial<Ecs>
     scheduler: { scheduleTimeout: async () => {} },
     registry: { resolveDigest: async () => Promise.reject(new Error('the watcher resolves no image tags')) },
   };
-  const watch = createRoleController({ config: config(), ports, log: silentLog, now: () => options.now }, options.fn ?? WATCH_FUNCTION);
+  const now = options.now;
+  const clock = typeof now === 'function' ? now : () => now;
+  const watch = createRoleController({ config: config(), ports, log: silentLog, now: clock }, options.fn ?? WATCH_FUNCTION);
   const stored = async () => (await store.loadDeployments([SAMPLE_DEPLOYMENT]))[SAMPLE_DEPLOYMENT];
   return { watch, events, tails, stored, ports };
 }
