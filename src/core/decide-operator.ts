@@ -108,7 +108,8 @@ export function decideUnlock(input: UnlockRequestInput, state: ControllerState, 
 /** Why an operator request leaves `d` to the watcher (`rolledOutUnrecorded`), or undefined. */
 function leftToWatcher(d: Deployment, state: ControllerState, ctx: DecideContext): string | undefined {
   if (!rolledOutUnrecorded(d, state.service, ctx.config.CONTAINER, taskOfState(d, state))) return undefined;
-  return `its migration succeeded and service ${state.service?.serviceName} runs its revision ${state.service?.taskDefinitionArn} already; the watcher records the result (from the task's STOPPED event, at the latest from its timeout check) and frees the environment`;
+  const by = d.status === 'running' ? "the task's STOPPED event, at the latest its timeout check" : 'the retried event that launched it';
+  return `its migration succeeded and service ${state.service?.serviceName} runs its revision ${state.service?.taskDefinitionArn} already; its result is recorded, and the environment freed, by ${by}`;
 }
 
 function refuse(reason: string, input: { requestId: string; requestedBy: string }, ctx: DecideContext): Decision {

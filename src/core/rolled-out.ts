@@ -16,8 +16,9 @@ export const LEFTOVER_STOP = 'the migration container exited; the rest of the ta
  *   (`LEFTOVER_STOP`);
  * - the service runs the migration's own revision, registered for its image and tagged with its id (`migratedBy`;
  *   for a running deployment, also the revision it recorded). Only the watcher moves a service there after exit 0.
- * An operator's request then leaves the deployment to the watcher; a lock takeover records the success, and so does
- * the watcher when it judges that task, stopped by it after the exit, before its end was recorded.
+ * An operator's request then leaves the deployment to the retried event whose handling died (for a running one, at
+ * the latest its timeout check); a lock takeover records the success, and so does the watcher when it judges that
+ * task, stopped by it after the exit, before its end was recorded.
  */
 export function rolledOutUnrecorded(d: Deployment, service: ServiceInfo | undefined, container: string, task?: StoppedTask): boolean {
   if ((d.status !== 'running' && d.status !== 'launching') || d.kind !== 'migration' || d.work.type !== 'image') return false;
