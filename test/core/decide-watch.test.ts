@@ -539,6 +539,12 @@ describe("an operator's end raced with the watcher's rollout", () => {
       .then({ decision: 'ignore', reason: /has already ended \(cancelled\)/ });
   });
 
+  it('nothing is noted when its migration exited with another code (its revision deployed later as it is)', () => {
+    given(activeState(cancelled, { service: onItsRevision }))
+      .when(stopped('task-stopped-exit-1'))
+      .then({ decision: 'ignore', reason: /has already ended \(cancelled\)/ });
+  });
+
   it('nothing is noted when the service does not run its revision, or for a task definition run as it is', () => {
     given(activeState(cancelled))
       .when(stopped('task-stopped-success'))
