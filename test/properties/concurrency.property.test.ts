@@ -6,6 +6,7 @@ import { config } from '../support/fixtures.js';
 import { type Preempt as GenericPreempt, MODEL_PORT_CALLS } from '../support/interleaving.js';
 import type { Fault } from '../support/model-ports.js';
 import {
+  countRun,
   deployRequestOf,
   endedOnce,
   InterleavedRun,
@@ -212,21 +213,11 @@ class Run extends InterleavedRun<Step> {
       case 'cancel':
         return this.invoke(this.cancelOf(c.pick, ++this.cancels), c.faults, preempt);
       case 'start':
-        return this.startTask(c.pick);
       case 'stop':
-        return this.stopTask(c.pick, c.exitCode);
-      case 'deliver': {
-        const index = this.toDeliver(c.pick, c.latest, c.keep);
-        return index === undefined ? undefined : this.invoke(this.event(index, c.strip), c.faults, preempt);
-      }
-      case 'redeliver': {
-        const index = this.toRedeliver(c.pick);
-        return index === undefined ? undefined : this.invoke(this.event(index, c.strip), c.faults, preempt);
-      }
-      case 'retry': {
-        const raw = this.toRetry(c.pick);
-        return raw === undefined ? undefined : this.invoke(raw, c.faults, preempt);
-      }
+      case 'deliver':
+      case 'redeliver':
+      case 'retry':
+        return this.taskStep(c, preempt);
       case 'timeout': {
         const raw = this.timeoutPicked(c.pick);
         return raw === undefined ? undefined : this.invoke(raw, c.faults, preempt);
@@ -317,17 +308,13 @@ describe('the controller with invocations that overlap', () => {
         async (commands) => {
           const run = await runAll(commands);
           if (STATS) {
-            const ended = run.world.store.all();
-            stats.runs++;
-            stats.deployments += ended.length;
+            countRun(stats, run);
             stats.rollouts += run.rolledOut.length;
             stats.preemptions += run.preemptions;
             stats.planned += run.planned;
             stats.stripped += run.stripped;
             stats.conflicts += run.conflicts;
             stats.tokenConflicts += run.tokenConflicts.length;
-            stats.retries += run.log.filter((l) => l.includes('will be retried')).length;
-            stats.outcomes.push(...ended.map((d) => (d.status === 'ended' ? d.outcome : d.status)));
           }
         },
         numRuns,

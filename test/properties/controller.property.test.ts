@@ -4,7 +4,7 @@ import { createController } from '../../src/shell/controller.js';
 import { silentLog } from '../../src/shell/logger.js';
 import { config } from '../support/fixtures.js';
 import { type Fault, FaultPlan } from '../support/model-ports.js';
-import { deployRequestOf, endedOnce, ModelRun, pushOf, TIMEOUT_MINUTES } from '../support/model-run.js';
+import { countRun, deployRequestOf, endedOnce, ModelRun, pushOf, TIMEOUT_MINUTES } from '../support/model-run.js';
 import { imageRef } from '../support/model-service-deployments.js';
 import {
   assertProperty,
@@ -180,12 +180,8 @@ describe('the controller under random interleavings, duplicates, reordering and 
           const run = new Run();
           await run.runThrough(commands);
           if (STATS) {
-            const ended = run.world.store.all();
-            stats.runs++;
-            stats.deployments += ended.length;
+            countRun(stats, run);
             stats.rollouts += run.rolledOut.length;
-            stats.retries += run.log.filter((l) => l.includes('will be retried')).length;
-            stats.outcomes.push(...ended.map((d) => (d.status === 'ended' ? d.outcome : d.status)));
           }
         },
         numRuns,

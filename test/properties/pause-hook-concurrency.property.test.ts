@@ -6,11 +6,12 @@ import { createController, type StepRecord } from '../../src/shell/controller.js
 import { config, operatorEvent } from '../support/fixtures.js';
 import { current, type Preempt as GenericPreempt, MODEL_PORT_CALLS } from '../support/interleaving.js';
 import type { Fault, ModelTask } from '../support/model-ports.js';
-import { ENVIRONMENT, endedOnce, InterleavedRun, LOCK_MINUTES, LOCK_TAKEN_OVER, TIMEOUT_MINUTES } from '../support/model-run.js';
+import { countRun, ENVIRONMENT, endedOnce, InterleavedRun, LOCK_MINUTES, LOCK_TAKEN_OVER, TIMEOUT_MINUTES } from '../support/model-run.js';
 import { imageRef, iso, ModelSchedules, ModelServiceDeployments, type OwnerDeployment } from '../support/model-service-deployments.js';
 import {
   assertProperty,
   clockStep,
+  countOf,
   faultsOf,
   invoking,
   pick,
@@ -154,7 +155,7 @@ const stats = {
   preemptions: 0,
   conflicts: 0,
   retries: 0,
-  outcomes: {} as Record<string, number>,
+  outcomes: [] as string[],
   tolerated: 0,
 };
 
@@ -348,21 +349,11 @@ class Run extends InterleavedRun<Step> {
         return this.invoke(operatorEvent('run-command', `seed-${n}`, iso(this.now), detail), c.faults, preempt);
       }
       case 'start':
-        return this.startTask(c.pick);
       case 'stop':
-        return this.stopTask(c.pick, c.exitCode);
-      case 'deliver': {
-        const index = this.toDeliver(c.pick, c.latest, c.keep);
-        return index === undefined ? undefined : this.invoke(this.event(index, c.strip), c.faults, preempt);
-      }
-      case 'redeliver': {
-        const index = this.toRedeliver(c.pick);
-        return index === undefined ? undefined : this.invoke(this.event(index, c.strip), c.faults, preempt);
-      }
-      case 'retry': {
-        const raw = this.toRetry(c.pick);
-        return raw === undefined ? undefined : this.invoke(raw, c.faults, preempt);
-      }
+      case 'deliver':
+      case 'redeliver':
+      case 'retry':
+        return this.taskStep(c, preempt);
       case 'timeout': {
         const names = [...this.schedules.schedules.keys()];
         const name = names[c.pick % Math.max(1, names.length)];
@@ -561,17 +552,10 @@ describe('pause-hook mode with two services and invocations that overlap', () =>
         async (commands) => {
           const run = await runAll(commands);
           if (STATS) {
-            const ended = run.world.store.all();
-            stats.runs++;
-            stats.deployments += ended.length;
+            countRun(stats, run);
             stats.owners += run.owners.owners.length;
             stats.preemptions += run.preemptions;
             stats.conflicts += run.conflicts;
-            stats.retries += run.log.filter((l) => l.includes('will be retried')).length;
-            for (const d of ended) {
-              const k = d.status === 'ended' ? d.outcome : d.status;
-              stats.outcomes[k] = (stats.outcomes[k] ?? 0) + 1;
-            }
             for (const o of run.owners.owners) {
               const k = o.answers.find((a) => a.accepted)?.action ?? o.hook;
               stats.answers[k] = (stats.answers[k] ?? 0) + 1;
@@ -580,7 +564,7 @@ describe('pause-hook mode with two services and invocations that overlap', () =>
         },
         numRuns,
       );
-      if (STATS) console.log(JSON.stringify(stats));
+      if (STATS) console.log(JSON.stringify({ ...stats, outcomes: countOf(stats.outcomes) }));
     },
     30_000 + numRuns * 200,
   );

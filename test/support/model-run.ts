@@ -446,6 +446,24 @@ export abstract class ModelRun<Step, Plan extends FaultPlan = FaultPlan> {
 }
 
 /** Ended once: one step from an open status into an outcome, and every later entry keeps that outcome. */
+/** What every model run counts when FC_STATS asks: the runs, their deployments, retried invocations and outcomes. */
+export interface RunCounts {
+  runs: number;
+  deployments: number;
+  retries: number;
+  /** Each deployment's outcome, or its status while open (print with `countOf`). */
+  outcomes: string[];
+}
+
+/** Adds one settled run to `counts`. */
+export function countRun(counts: RunCounts, run: ModelRun<never>): void {
+  const records = run.world.store.all();
+  counts.runs++;
+  counts.deployments += records.length;
+  counts.retries += run.log.filter((l) => l.includes('will be retried')).length;
+  counts.outcomes.push(...records.map((d) => (d.status === 'ended' ? d.outcome : d.status)));
+}
+
 export function endedOnce(d: Ended): string[] {
   const ends = d.history.filter((h, i) => OUTCOMES.includes(h.status) && !OUTCOMES.includes(d.history[i - 1]?.status ?? ''));
   const outcomes = [...new Set(d.history.filter((h) => OUTCOMES.includes(h.status)).map((h) => h.status))];
@@ -468,6 +486,14 @@ export function cancelEvent(n: number, time: string, deploymentId: string | unde
  * A run of overlapping invocations (the preemption harness of test/support/interleaving.ts): an invocation may be
  * preempted at one of its port calls while the `meanwhile` steps run to completion, then goes on.
  */
+/** The task and delivery steps of `InterleavedRun.taskStep`. */
+export type TaskStep =
+  | { type: 'start'; pick: number }
+  | { type: 'stop'; pick: number; exitCode: number | undefined }
+  | { type: 'deliver'; pick: number; latest: boolean; keep: boolean; strip: boolean; faults: Fault[] }
+  | { type: 'redeliver'; pick: number; strip: boolean; faults: Fault[] }
+  | { type: 'retry'; pick: number; faults: Fault[] };
+
 export abstract class InterleavedRun<Step> extends ModelRun<Step, Interleaving<Step>> {
   /** How deep the preemption the current step runs in is (for the log's indentation). */
   private depth = 0;
@@ -508,6 +534,28 @@ export abstract class InterleavedRun<Step> extends ModelRun<Step, Interleaving<S
     const steps = await this.handled(raw, label, () => current.run(inv, () => this.controller.handle(raw)));
     if (steps === undefined) this.died.add(inv);
     else this.decided(steps);
+  }
+
+  /** The steps both interleaved property tests take alike: a task starts or stops; an event is delivered, again, or retried. */
+  protected async taskStep(c: TaskStep, preempt: Preempt<Step> | undefined): Promise<void> {
+    switch (c.type) {
+      case 'start':
+        return this.startTask(c.pick);
+      case 'stop':
+        return this.stopTask(c.pick, c.exitCode);
+      case 'deliver': {
+        const index = this.toDeliver(c.pick, c.latest, c.keep);
+        return index === undefined ? undefined : this.invoke(this.event(index, c.strip), c.faults, preempt);
+      }
+      case 'redeliver': {
+        const index = this.toRedeliver(c.pick);
+        return index === undefined ? undefined : this.invoke(this.event(index, c.strip), c.faults, preempt);
+      }
+      case 'retry': {
+        const raw = this.toRetry(c.pick);
+        return raw === undefined ? undefined : this.invoke(raw, c.faults, preempt);
+      }
+    }
   }
 
   /** Liveness, once the run settled: the clock past any lock's expiry, the environment launches at once. */
