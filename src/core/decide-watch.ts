@@ -20,7 +20,7 @@ import type { LaunchResultInput, TaskStateInput, TimeoutCheckInput } from './inp
 import { rolloutTarget, stopTaskNamed, stopTaskOf, stopTasksOf } from './launch-request.js';
 import { attemptField, earlierAttemptTask, onLaunchRefused, onScheduledCheck, onStartFailure } from './launch-retry.js';
 import { resumeHandover } from './resume.js';
-import { LEFTOVER_STOP, rolledOutUnrecorded } from './rolled-out.js';
+import { keptExitZero, LEFTOVER_STOP, rolledOutUnrecorded } from './rolled-out.js';
 import { settle } from './settle.js';
 import type { ControllerState } from './state.js';
 import { compareRevisions } from './task-definition.js';
@@ -345,6 +345,8 @@ export function decideTimeoutCheck(input: TimeoutCheckInput, state: ControllerSt
   if (d.status === 'queued') return ignore(`deployment ${d.id} is queued: it has no timeout yet`, d.id);
   const stopped = d.status === 'running' ? stoppedUnseen(d, input, state, ctx) : undefined;
   if (stopped !== undefined) return stopped;
+  const shown = d.status === 'launching' ? rolledOutLaunching(d, state, ctx) : undefined;
+  if (shown !== undefined) return shown;
   const minutes = ctx.config.TIMEOUT_MINUTES;
   const from = timeoutFrom(d);
   const due = migrationDeadline(from, d, ctx);
@@ -377,6 +379,26 @@ function stoppedUnseen(d: Running, input: TimeoutCheckInput, state: ControllerSt
   const observation = definedFields({ taskArn: d.taskArn, version, lastStatus, stopCode, stoppedReason, startedAt, stoppedAt, containers });
   const judged = judge(d, observation, input.logTail, [], state, ctx);
   return { ...judged, reason: `${judged.reason} (task ${shortTask(d.taskArn)} found ${lastStatus} by the timeout check)` };
+}
+
+/**
+ * A launching deployment whose rollout the service shows (`rolledOutUnrecorded`: a kept task event exited 0, and the
+ * service runs the revision tagged with its id): RunTask's answer judged that event and moved the service, then its
+ * invocation died before recording it, and the retried event never came. With one gated service, it ended as the
+ * success it is, not timed out; with several, the others may not have been moved.
+ */
+function rolledOutLaunching(d: Launching, state: ControllerState, ctx: DecideContext): Decision | undefined {
+  const service = state.service;
+  if (service === undefined || ctx.config.SERVICES.length > 1) return undefined;
+  const kept = keptExitZero(d, service, ctx.config.CONTAINER);
+  if (kept === undefined) return undefined;
+  // The task of that event is the deployment's own (it ran the revision registered for it): recorded, then ended.
+  const recorded = recordTask(d, { taskArn: kept.taskArn, taskDefinitionArn: service.taskDefinitionArn }, ctx.now);
+  const verdict = classifyStop(kept, ctx.config.CONTAINER);
+  const reason = `${verdict.reason}, and service ${service.serviceName} runs its revision ${service.taskDefinitionArn}: its migration succeeded (found by the timeout check; RunTask's answer was never recorded)`;
+  const ending = { outcome: 'succeeded' as const, reason, rollout: 'continued' as const, stop: verdict.report };
+  const options = { prior: recorded.events, before: stopTaskOf(d, ctx, reason), serviceTaskDefinitionArn: service.taskDefinitionArn };
+  return { decision: 'continue', reason, deploymentId: d.id, actions: settle(state, ctx, recorded.deployment, ending, options) };
 }
 
 /**

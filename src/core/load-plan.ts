@@ -18,9 +18,10 @@ export interface LoadPlan {
   lastOperated?: true;
   /**
    * Read the service; `image` also reads its task definition: the migration container's image (a trigger compares it)
-   * and the deployment the revision was registered for (`migratedBy`).
+   * and the deployment the revision was registered for (`migratedBy`); `if-launching`, only when the input's
+   * deployment is still launching (a timeout check: its rollout shows only by that tag, `rolledOutUnrecorded`).
    */
-  service?: { image: boolean };
+  service?: { image: boolean | 'if-launching' };
   /** pause-hook mode: read this service deployment and the revision it deploys. */
   serviceDeployment?: string;
   /** Also read the deployment that succeeded last (its image, and the rollouts it started). */
@@ -54,7 +55,7 @@ export function loadPlan(input: Input, config: Config): LoadPlan {
       return { ...(id !== undefined ? { deploymentId: id } : {}), service: { image: false } };
     }
     case 'timeout-check':
-      return { deploymentId: input.deploymentId, service: { image: false } };
+      return { deploymentId: input.deploymentId, service: { image: 'if-launching' } };
     case 'launch-result':
     case 'rollout-result':
       // Read only after a lost race (feedback first decides on the state its invocation committed, which has the

@@ -1,5 +1,5 @@
 import { classifyStop, type StoppedTask } from './classify-stop.js';
-import type { Deployment } from './deployment.js';
+import type { Deployment, Launching, TaskObservation } from './deployment.js';
 import { stopReason } from './launch-request.js';
 import type { ControllerState, ServiceInfo } from './state.js';
 
@@ -23,12 +23,18 @@ export const LEFTOVER_STOP = 'the migration container exited; the rest of the ta
 export function rolledOutUnrecorded(d: Deployment, service: ServiceInfo | undefined, container: string, task?: StoppedTask): boolean {
   if ((d.status !== 'running' && d.status !== 'launching') || d.kind !== 'migration' || d.work.type !== 'image') return false;
   if (service === undefined) return false;
-  if (d.status === 'launching') {
-    const ran = (d.earlyTaskEvents ?? []).filter((e) => e.taskDefinitionArn === service.taskDefinitionArn);
-    return service.migratedBy === d.id && ran.some((e) => exitedZero(e, container));
-  }
+  if (d.status === 'launching') return keptExitZero(d, service, container) !== undefined;
   const onItsRevision = service.migratedBy === d.id || service.taskDefinitionArn === d.taskDefinitionArn;
   return onItsRevision && task !== undefined && exitedZero(task, container);
+}
+
+/**
+ * A launching deployment's kept task event that shows its rollout: the service runs the revision tagged with its id,
+ * and the event is of a task that ran that revision and whose migration container exited 0.
+ */
+export function keptExitZero(d: Launching, service: ServiceInfo, container: string): TaskObservation | undefined {
+  if (service.migratedBy !== d.id) return undefined;
+  return (d.earlyTaskEvents ?? []).find((e) => e.taskDefinitionArn === service.taskDefinitionArn && exitedZero(e, container));
 }
 
 /** The migration container exited 0, and the task was not stopped by anyone else before the end. */

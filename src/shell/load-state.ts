@@ -65,8 +65,10 @@ export async function loadState(plan: LoadPlan, ports: Ports, config: Config, lo
     }
   }
   if (plan.service === undefined) return state;
+  const { image } = plan.service;
+  const launching = plan.deploymentId !== undefined && state.deployments[plan.deploymentId]?.status === 'launching';
   try {
-    state.service = await ports.ecs.describeService(plan.service);
+    state.service = await ports.ecs.describeService({ image: image === 'if-launching' ? launching : image });
   } catch (error) {
     if (!isServiceProblem(error)) throw error;
     state.serviceProblem = error.message;

@@ -700,6 +700,36 @@ describe('timeout check', () => {
       .when(sample('timeout-check'))
       .then({ decision: 'ignore' });
   });
+
+  it("records a launching deployment's success the service shows (RunTask's answer judged a kept exit 0, then died)", () => {
+    const kept = {
+      taskArn: SAMPLE_TASK,
+      taskDefinitionArn: TD(43),
+      version: 5,
+      lastStatus: 'STOPPED',
+      containers: [{ name: 'app', exitCode: 0 }],
+    };
+    const launching = launchingDeployment({ earlyTaskEvents: [kept] });
+    const moved = { service: { ...service, taskDefinitionArn: TD(43), migratedBy: launching.id } };
+    const d = given(activeState(launching, moved), ctx({}, '2026-11-25T10:15:24.000Z'))
+      .when(sample('timeout-check'))
+      .then({ decision: 'continue', reason: /exited with code 0, and service shop-api runs its revision .*:43: its migration succeeded/ });
+    expect(committed(d, SAMPLE_DEPLOYMENT)).toMatchObject({
+      status: 'ended',
+      outcome: 'succeeded',
+      taskArn: SAMPLE_TASK,
+      stop: { exitCode: 0 },
+    });
+    // Without the revision's deployment tag (or with several services) the service proves nothing: it times out.
+    for (const [state, config] of [
+      [activeState(launching, { service: { ...service, taskDefinitionArn: TD(43) } }), {}],
+      [activeState(launching, moved), { SERVICE: undefined, SERVICES: 'shop-api,shop-worker' }],
+    ] as const) {
+      given(state, ctx(config, '2026-11-25T10:15:24.000Z'))
+        .when(sample('timeout-check'))
+        .then({ decision: 'halt', reason: /no task started within/ });
+    }
+  });
 });
 
 describe('launch result', () => {
