@@ -3,7 +3,7 @@ import { commitActions } from './commit.js';
 import { type DecideContext, lockExpiresAt } from './context.js';
 import { type Deployment, imageOf, type OpenDeployment, pushedAtOf, pushedBefore, type Queued, type Work } from './deployment.js';
 import { haltOf, launchRequest, stopTaskOf } from './launch-request.js';
-import { rolledOutUnrecorded, taskOfState } from './rolled-out.js';
+import { rolledOutUnrecorded, taskOfState, withItsTask } from './rolled-out.js';
 import { lastSucceededOf } from './settle.js';
 import { type ControllerState, type EnvironmentState, withAdmitted } from './state.js';
 import { end, startLaunch, supersede, type Transition } from './transitions.js';
@@ -146,11 +146,12 @@ export function launchNow(queued: Queued, deliberate: boolean, state: Controller
     expired !== undefined && rolledOutUnrecorded(expired, state.service, ctx.config.CONTAINER, taskOfState(expired, state))
       ? state.service
       : undefined;
-  if (expired !== undefined && shown !== undefined && !several) {
+  if (expired !== undefined && expired.status !== 'queued' && shown !== undefined && !several) {
     // Its rollout happened: recorded as the success the service shows, not as a halt it contradicts.
     const why = `the environment lock expired at ${state.env.active?.lockExpiresAt} with no recorded result, but service ${shown.serviceName} runs its revision ${shown.taskDefinitionArn}: its migration succeeded (its task's end was never recorded); taken over by ${next.id}`;
-    const ended = end(expired, { outcome: 'succeeded', reason: why, rollout: 'continued' }, ctx.now);
-    changes.unshift(ended);
+    const own = withItsTask(expired, shown, ctx.config.CONTAINER, ctx.now);
+    const ended = end(own.deployment, { outcome: 'succeeded', reason: why, rollout: 'continued' }, ctx.now);
+    changes.unshift({ deployment: ended.deployment, events: [...own.events, ...ended.events] });
     env.lastSucceeded = { ...lastSucceededOf(expired, ended.deployment, ctx), taskDefinitionArn: shown.taskDefinitionArn };
     before.push(...stopTaskOf(expired, ctx, why));
     reason += `; ${why}`;

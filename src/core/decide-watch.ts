@@ -20,7 +20,7 @@ import type { LaunchResultInput, TaskStateInput, TimeoutCheckInput } from './inp
 import { rolloutTarget, stopTaskNamed, stopTaskOf, stopTasksOf } from './launch-request.js';
 import { attemptField, earlierAttemptTask, onLaunchRefused, onScheduledCheck, onStartFailure } from './launch-retry.js';
 import { resumeHandover } from './resume.js';
-import { keptExitZero, LEFTOVER_STOP, rolledOutUnrecorded } from './rolled-out.js';
+import { keptExitZero, LEFTOVER_STOP, rolledOutUnrecorded, withItsTask } from './rolled-out.js';
 import { settle } from './settle.js';
 import type { ControllerState } from './state.js';
 import { compareRevisions } from './task-definition.js';
@@ -392,8 +392,7 @@ function rolledOutLaunching(d: Launching, state: ControllerState, ctx: DecideCon
   if (service === undefined || ctx.config.SERVICES.length > 1) return undefined;
   const kept = keptExitZero(d, service, ctx.config.CONTAINER);
   if (kept === undefined) return undefined;
-  // The task of that event is the deployment's own (it ran the revision registered for it): recorded, then ended.
-  const recorded = recordTask(d, { taskArn: kept.taskArn, taskDefinitionArn: service.taskDefinitionArn }, ctx.now);
+  const recorded = withItsTask(d, service, ctx.config.CONTAINER, ctx.now);
   const verdict = classifyStop(kept, ctx.config.CONTAINER);
   const reason = `${verdict.reason}, and service ${service.serviceName} runs its revision ${service.taskDefinitionArn}: its migration succeeded (found by the timeout check; RunTask's answer was never recorded)`;
   const ending = { outcome: 'succeeded' as const, reason, rollout: 'continued' as const, stop: verdict.report };

@@ -1,7 +1,8 @@
 import { classifyStop, type StoppedTask } from './classify-stop.js';
-import type { Deployment, Launching, TaskObservation } from './deployment.js';
+import type { Deployment, Launching, Running, TaskObservation } from './deployment.js';
 import { stopReason } from './launch-request.js';
 import type { ControllerState, ServiceInfo } from './state.js';
+import { recordTask, type Transition } from './transitions.js';
 
 /** Why ecs-migrate stops the rest of a task whose migration container exited (the watcher, `judge`). */
 export const LEFTOVER_STOP = 'the migration container exited; the rest of the task is not needed';
@@ -35,6 +36,17 @@ export function rolledOutUnrecorded(d: Deployment, service: ServiceInfo | undefi
 export function keptExitZero(d: Launching, service: ServiceInfo, container: string): TaskObservation | undefined {
   if (service.migratedBy !== d.id) return undefined;
   return (d.earlyTaskEvents ?? []).find((e) => e.taskDefinitionArn === service.taskDefinitionArn && exitedZero(e, container));
+}
+
+/**
+ * The deployment a success the service shows ends: a running one as it is; a launching one with the task of its kept
+ * event recorded as its own first (it ran the revision registered for it), so the end names the task that exited 0.
+ */
+export function withItsTask(d: Launching | Running, service: ServiceInfo, container: string, now: string): Transition<Running> {
+  if (d.status === 'running') return { deployment: d, events: [] };
+  const kept = keptExitZero(d, service, container);
+  if (kept === undefined) throw new Error(`deployment ${d.id} shows no rollout: check rolledOutUnrecorded first`);
+  return recordTask(d, { taskArn: kept.taskArn, taskDefinitionArn: service.taskDefinitionArn }, now);
 }
 
 /** The migration container exited 0, and the task was not stopped by anyone else before the end. */
