@@ -8,6 +8,7 @@ import {
   eventTypes,
   given,
   idleState,
+  launchingDeployment,
   OLD_IMAGE,
   only,
   PUSHED_IMAGE,
@@ -15,6 +16,7 @@ import {
   queuedDeployment,
   queueState,
   runningDeployment,
+  SAMPLE_TASK,
   sample,
   service,
   TD,
@@ -247,6 +249,23 @@ describe('one migration per environment', () => {
       deploymentId: active.id,
       taskDefinitionArn: active.taskDefinitionArn,
     });
+  });
+
+  it('records a launching deployment taken over as succeeded with the task its kept exit 0 names', () => {
+    const kept = {
+      taskArn: SAMPLE_TASK,
+      taskDefinitionArn: TD(43),
+      version: 5,
+      lastStatus: 'STOPPED',
+      containers: [{ name: 'app', exitCode: 0 }],
+    };
+    const lost = launchingDeployment({ id: active.id, work: active.work, earlyTaskEvents: [kept] });
+    const state = activeState(lost, {
+      env: { environment: 'staging', version: 7, active: { deploymentId: lost.id, lockExpiresAt: '2026-11-25T09:00:00.000Z' } },
+      service: { ...service, taskDefinitionArn: TD(43), migratedBy: lost.id },
+    });
+    const d = decideOn(sample('ecr-push'), state);
+    expect(committed(d, lost.id)).toMatchObject({ status: 'ended', outcome: 'succeeded', taskArn: SAMPLE_TASK, taskDefinitionArn: TD(43) });
   });
 
   it('with several services only the first shows the rollout: ended failed as before, the first recorded as found moved', () => {
