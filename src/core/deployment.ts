@@ -171,7 +171,11 @@ export interface Queued extends Common {
 export interface Launching extends Common {
   status: 'launching';
   launchStartedAt: string;
-  /** The deployment whose end handed the environment to this one: its retried events resume this launch. */
+  /**
+   * The deployment whose end handed the environment to this one: its retried events resume this launch. Kept once
+   * the task runs and at the end, so a retried event of the deployment before it finds a launch handed on again
+   * (`resumeHandover`).
+   */
   handedOverBy?: string;
   /**
    * Task events that came before RunTask's answer was recorded: the newest of each task, for at most
@@ -185,6 +189,8 @@ export interface Launching extends Common {
 /** The task exists in ECS. */
 export interface Running extends Common {
   status: 'running';
+  /** Kept from its launch (`Launching.handedOverBy`). */
+  handedOverBy?: string;
   taskArn: string;
   /** The task definition the task runs (a registered revision, or the one given): the rollout target. */
   taskDefinitionArn: string;
@@ -204,6 +210,8 @@ export interface LogLocation {
 
 export interface Ended extends Common {
   status: 'ended';
+  /** Kept from its launch (`Launching.handedOverBy`). */
+  handedOverBy?: string;
   outcome: Outcome;
   /** One line saying why the deployment ended as it did. */
   reason: string;

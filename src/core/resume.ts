@@ -25,8 +25,15 @@ export function resumeLaunch(d: Launching, state: ControllerState, ctx: DecideCo
 export function resumeHandover(state: ControllerState, ctx: DecideContext, endedId: string): Decision | undefined {
   const active = state.env.active;
   const next = active !== undefined ? state.deployments[active.deploymentId] : undefined;
-  if (next?.status !== 'launching' || next.handedOverBy !== endedId) return undefined;
-  return resumeLaunch(next, state, ctx, `resuming the launch of ${next.id}, handed the environment by ${endedId} (retried delivery)`);
+  if (next?.status !== 'launching' || next.handedOverBy === undefined) return undefined;
+  if (next.handedOverBy === endedId)
+    return resumeLaunch(next, state, ctx, `resuming the launch of ${next.id}, handed the environment by ${endedId} (retried delivery)`);
+  // Handed on again in the same invocation: the launch it resumed ended at once (a kept task event judged), handing
+  // the environment to the next one, and the invocation died before that launch. (The loader reads the one between.)
+  const between = state.deployments[next.handedOverBy];
+  if (between?.status !== 'ended' || between.handedOverBy !== endedId) return undefined;
+  const why = `resuming the launch of ${next.id}, handed the environment by ${between.id}, itself handed it by ${endedId} (retried delivery)`;
+  return resumeLaunch(next, state, ctx, why);
 }
 
 /**

@@ -69,7 +69,7 @@ export function recordTask(
   task: { taskArn: string; taskDefinitionArn: string; log?: LogLocation },
   now: string,
 ): Transition<Running> {
-  const { status: _s, launchStartedAt: _l, handedOverBy: _h, earlyTaskEvents: _e, ...rest } = d;
+  const { status: _s, launchStartedAt: _l, earlyTaskEvents: _e, ...rest } = d;
   const running = step<Running>(
     {
       ...rest,
@@ -227,7 +227,7 @@ function openFields(d: OpenDeployment) {
     case 'queued':
       return common;
     case 'launching': {
-      const { launchStartedAt: _l, handedOverBy: _h, earlyTaskEvents: _e, ...rest } = common as Omit<Launching, 'status'>;
+      const { launchStartedAt: _l, earlyTaskEvents: _e, ...rest } = common as Omit<Launching, 'status'>;
       return rest;
     }
     case 'running': {

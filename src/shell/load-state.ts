@@ -30,6 +30,10 @@ export async function loadState(plan: LoadPlan, ports: Ports, config: Config, lo
   const last = plan.lastSucceeded === true ? [env.lastSucceeded?.deploymentId] : [];
   const others = [env.active?.deploymentId, env.queued, ...operated, ...last].filter((id): id is string => id !== undefined && id !== own);
   if (others.length > 0) Object.assign(deployments, await ports.store.loadDeployments([...new Set(others)]));
+  // A launch handed over by a deployment that was itself handed the environment (`resumeHandover`): read that one too.
+  const active = env.active !== undefined ? deployments[env.active.deploymentId] : undefined;
+  const between = active?.status === 'launching' ? active.handedOverBy : undefined;
+  if (between !== undefined && deployments[between] === undefined) Object.assign(deployments, await ports.store.loadDeployments([between]));
   let state: ControllerState = { env, deployments };
   const outboxes: { ref: OutboxRef; events: PendingEvent[] }[] = [
     ...(env.outbox !== undefined

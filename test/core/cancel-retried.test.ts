@@ -29,6 +29,24 @@ describe('a retried cancel-request', () => {
     detail: { environment: 'staging', requestId: 'op-1', requestedBy: 'ops', deploymentId: SAMPLE_DEPLOYMENT },
   };
 
+  it('resumes a launch handed on again in the same invocation (the launch it resumed ended at once)', () => {
+    const between = endedDeployment('failed', { id: '20261125-091600-bbbbbbbb', handedOverBy: SAMPLE_DEPLOYMENT });
+    const next = launchingDeployment({ id: '20261125-091700-cccccccc', handedOverBy: between.id });
+    const state = {
+      env: { environment: 'staging', version: 9, active: { deploymentId: next.id, lockExpiresAt: '2026-11-25T10:30:00.000Z' } },
+      deployments: { [SAMPLE_DEPLOYMENT]: endedDeployment('cancelled'), [between.id]: between, [next.id]: next },
+    };
+    given(state)
+      .when(cancel)
+      .then({ decision: 'launch', deploymentId: next.id, reason: /itself handed it by/, actions: ['launchTask'] });
+    // One handed over by someone else is not this request's to resume.
+    const other = {
+      ...state,
+      deployments: { ...state.deployments, [between.id]: { ...between, handedOverBy: '20261125-090000-aaaaaaaa' } },
+    };
+    given(other).when(cancel).then({ decision: 'ignore' });
+  });
+
   it('resumes the launch its first delivery handed over, with the same clientToken', () => {
     const next = launchingDeployment({ id: '20261125-091600-cccccccc', handedOverBy: SAMPLE_DEPLOYMENT });
     const state = {

@@ -329,6 +329,31 @@ describe('the controller with invocations that overlap', () => {
  * The defects this property found, fixed, replayed from their shrunk counterexamples with every invariant strict.
  */
 describe('defects of overlapping invocations, fixed', () => {
+  it('a launch handed on twice in one invocation (its resumed launch ended at once), then the invocation died, is resumed by the retry', async () => {
+    // Found by random property runs: the retried cancel resumed the queued deployment's launch, whose RunTask answer
+    // judged a kept exit 1 and handed the environment on to the next one; the invocation died before that launch.
+    // The cancel's retry found only its own handover ended; it now follows the chain one step.
+    const commands: Step[] = [
+      { type: 'cancel', pick: 0, faults: [{ call: 1, after: false }] },
+      { type: 'push', faults: [], preempt: { at: 1, nth: 1, after: false, meanwhile: [{ type: 'stop', pick: 0, exitCode: 0 }] } },
+      { type: 'timeout', pick: 0, faults: [] },
+      { type: 'burst', count: 2 },
+      {
+        type: 'retry',
+        pick: 0,
+        faults: [{ call: 10, after: false }],
+        preempt: { at: 1, nth: 1, after: false, meanwhile: [{ type: 'cancel', pick: 0, faults: [] }] },
+      },
+      { type: 'stop', pick: 0, exitCode: 1 },
+      { type: 'deliver', pick: 0, latest: true, keep: false, strip: false, faults: [] },
+      { type: 'deliver', pick: 0, latest: true, keep: false, strip: false, faults: [] },
+      { type: 'push', faults: [] },
+      { type: 'deliver', pick: 0, latest: true, keep: false, strip: false, faults: [] },
+      { type: 'deliver', pick: 2, latest: false, keep: false, strip: false, faults: [{ call: 6, after: false }] },
+    ];
+    await expect(runAll(commands, false)).resolves.toBeDefined();
+  });
+
   it("a launching deployment's rollout done but not recorded, its retry never coming, is recorded by the timeout check as the success it is", async () => {
     // Found in CI (FC_SEED=1779877261): RunTask started the task, which exited 0 and was kept while the push was
     // preempted; RunTask's answer judged it and moved the service, then the commit failed. The timeout check came
