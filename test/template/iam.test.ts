@@ -142,9 +142,12 @@ describe('IAM: least privilege of the functions', () => {
         expect(passRole.flatMap((s) => list(s.Resource))).toHaveLength(3);
       });
 
-      it('reads and stops tasks only in the cluster, reads only the one service', () => {
+      it('reads and stops tasks only in the cluster, reads and updates only the one service', () => {
         expect(resourcesOf(statements, 'ecs:StopTask')).toEqual([arn.tasks]);
         expect(resourcesOf(statements, 'ecs:DescribeServices')).toEqual([arn.service]);
+        // The launcher rolls out too: a launch-result it decides (src/core/decide-common.ts) judges an early STOPPED
+        // exit 0 the watcher kept while RunTask's answer was lost, and continues the rollout (test/shell/early-stop.test.ts).
+        expect(resourcesOf(statements, 'ecs:UpdateService')).toEqual([arn.service]);
       });
 
       it('lists tasks only in the cluster (to stop those of a launch whose RunTask answer was lost)', () => {
@@ -192,7 +195,7 @@ describe('IAM: least privilege of the functions', () => {
     });
   }
 
-  it("grants every call the controller's adapters make (launcher: launch and supersede; watcher: also roll out and read logs)", () => {
+  it("grants every call the controller's adapters make (both: launch, supersede and roll out; watcher: also read logs)", () => {
     const shared = [
       'ecs:DescribeServices',
       'ecs:DescribeTaskDefinition',
@@ -211,15 +214,14 @@ describe('IAM: least privilege of the functions', () => {
       'dynamodb:DeleteItem',
       'scheduler:CreateSchedule',
       'scheduler:DeleteSchedule',
+      'ecs:UpdateService', // the launcher too: a launch-result it decides can continue the rollout
     ];
     for (const action of shared) {
       expect(grants(launcher, action), `launcher: ${action}`).not.toHaveLength(0);
       expect(grants(watcher, action), `watcher: ${action}`).not.toHaveLength(0);
     }
-    for (const action of ['ecs:UpdateService', 'logs:GetLogEvents']) {
-      expect(grants(watcher, action), `watcher: ${action}`).not.toHaveLength(0);
-      expect(grants(launcher, action), `launcher must not: ${action}`).toHaveLength(0);
-    }
+    expect(grants(watcher, 'logs:GetLogEvents')).not.toHaveLength(0);
+    expect(grants(launcher, 'logs:GetLogEvents'), 'launcher must not: logs:GetLogEvents').toHaveLength(0);
     // Only requests name an image by tag, and only the launcher takes requests.
     expect(resourcesOf(launcher, 'ecr:DescribeImages')).toEqual([arn.repository(ACCOUNT)]);
     expect(grants(watcher, 'ecr:DescribeImages')).toHaveLength(0);
@@ -232,8 +234,7 @@ describe('IAM: least privilege of the functions', () => {
     expect(ecr).toEqual(['ecr:DescribeImages']);
   });
 
-  it('lets only the watcher update the one service, describe tasks of the cluster and read the task log group', () => {
-    expect(resourcesOf(watcher, 'ecs:UpdateService')).toEqual([arn.service]);
+  it('lets the watcher describe tasks of the cluster and only the watcher read the task log group', () => {
     expect(resourcesOf(watcher, 'ecs:DescribeTasks')).toEqual([arn.tasks]);
     expect(resourcesOf(watcher, 'logs:GetLogEvents')).toEqual([arn.taskLogStreams]);
   });
@@ -288,11 +289,12 @@ describe('IAM: rollout modes and several services (issue 11)', () => {
     watcher: functionStatements(cfn, 'WatchFunction', parameters),
   });
 
-  it('update-service mode with Services: reads and updates every listed service, runs tasks of their families', () => {
+  it('update-service mode with Services: both read and update every listed service, run tasks of their families', () => {
     const { launcher, watcher } = both(several);
-    expect(resourcesOf(watcher, 'ecs:UpdateService')).toEqual(services.map((s) => cluster('service', s)));
     for (const statements of [launcher, watcher]) {
       expect(resourcesOf(statements, 'ecs:DescribeServices')).toEqual(services.map((s) => cluster('service', s)));
+      // rollOutImage: the launcher continues a rollout too, for every gated service.
+      expect(resourcesOf(statements, 'ecs:UpdateService')).toEqual(services.map((s) => cluster('service', s)));
       expect(resourcesOf(statements, 'ecs:RunTask')).toEqual(services.map((s) => arn.family(s)));
       expect(grants(statements, 'ecs:RegisterTaskDefinition')).not.toHaveLength(0);
       for (const action of ['ecs:ContinueServiceDeployment', 'ecs:DescribeServiceDeployments', 'ecs:DescribeServiceRevisions']) {
@@ -319,10 +321,11 @@ describe('IAM: rollout modes and several services (issue 11)', () => {
         const acted = TriggerOnPush === 'true' && RolloutMode === 'update-service';
         expect(state, `${RolloutMode}, TriggerOnPush=${TriggerOnPush}`).toBe(acted ? 'ENABLED' : 'DISABLED');
         if (state !== 'ENABLED') continue;
-        // A push registers a revision with the image (launcher) and rolls it out with UpdateService (watcher).
+        // A push registers a revision with the image (launcher) and rolls it out with UpdateService (either function).
         const { launcher, watcher } = both(parameters);
         expect(grants(launcher, 'ecs:RegisterTaskDefinition'), RolloutMode).not.toHaveLength(0);
         expect(grants(watcher, 'ecs:UpdateService'), RolloutMode).not.toHaveLength(0);
+        expect(grants(launcher, 'ecs:UpdateService'), RolloutMode).not.toHaveLength(0);
       }
     }
   });
