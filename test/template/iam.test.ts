@@ -8,6 +8,7 @@ import {
   REGION,
   resolver,
   resource,
+  resourcesOfType,
   sampleParameters,
 } from './template.js';
 
@@ -361,4 +362,57 @@ describe('IAM: rollout modes and several services (issue 11)', () => {
     expect(resourcesOf(statements, 'ecs:DescribeServices')).toEqual(five.map((s) => cluster('service', s)));
     expect(resourcesOf(statements, 'ecs:DescribeServiceRevisions')).toHaveLength(10);
   });
+});
+
+describe('IAM: policy size limits', () => {
+  // IAM counts a policy's characters without whitespace: a customer managed policy may have 6,144 (CreatePolicy
+  // fails with LimitExceeded, and the stack with it), a role's inline policies together 10,240. Five gated services
+  // in either mode, with CDK-generated names as an IaC-owned service has them, in a region with a long name.
+  const { cloudformation: cfn } = loadTemplate();
+  const cdk = {
+    ...sampleParameters,
+    Environment: 'production-ap-southeast',
+    Cluster: 'ShopProd-ClusterEB0386A7-Ab12Cd34Ef56',
+    Service: '',
+    Services: [
+      'ShopProd-WebServiceC1D2E3F4-Gh78Ij90Kl12',
+      'ShopProd-WorkerServiceA1B2C3D4-Mn34Op56Qr78',
+      'ShopProd-SchedulerService9F8E7D6C-St90Uv12Wx34',
+      'ShopProd-WebhookServiceB5C6D7E8-Yz56Ab78Cd90',
+      'ShopProd-AdminService1A2B3C4D-Ef12Gh34Ij56',
+    ].join(','),
+    TaskFamily: [
+      'ShopProdWebTaskDef1A2B3C4D',
+      'ShopProdWorkerTaskDef5E6F7A8B',
+      'ShopProdSchedulerTaskDef9C0D1E2F',
+      'ShopProdWebhookTaskDef3A4B5C6D',
+      'ShopProdAdminTaskDef7E8F9A0B',
+    ].join(','),
+    TaskRoleArn: `arn:aws:iam::${ACCOUNT}:role/ShopProd-WebTaskDefTaskRole1A2B3C4D-Ab12Cd34Ef56Gh78`,
+    ExecutionRoleArn: `arn:aws:iam::${ACCOUNT}:role/ShopProd-WebTaskDefExecutionRole5E6F7A8B-Ij90Kl12Mn34`,
+    TaskLogGroup: 'ShopProd-WebTaskDefWebLogGroup9C0D1E2F-Op56Qr78St90',
+  };
+  const size = (document: Json) => JSON.stringify(document).replace(/\s/g, '').length;
+
+  for (const RolloutMode of ['update-service', 'pause-hook']) {
+    const { resolve } = resolver(cfn, { ...cdk, RolloutMode }, { 'AWS::Region': 'ap-southeast-2' });
+    const created = (type: string) =>
+      resourcesOfType(cfn, type).filter(([, r]) => r.Condition === undefined || resolve({ 'Fn::If': [r.Condition, true, false] }));
+
+    it(`${RolloutMode} mode: every managed policy of the stack has at most 6,144 characters`, () => {
+      const managed = created('AWS::IAM::ManagedPolicy');
+      expect(managed).not.toHaveLength(0);
+      for (const [id, policy] of managed) expect(size(resolve(policy.Properties?.PolicyDocument)), id).toBeLessThanOrEqual(6144);
+    });
+
+    it(`${RolloutMode} mode: each role's inline policies together have at most 10,240 characters`, () => {
+      for (const [id, role] of created('AWS::IAM::Role')) {
+        const policies = (resolve<JsonObject>(role.Properties).Policies ?? []) as { PolicyDocument: Json }[];
+        expect(
+          policies.reduce((sum, p) => sum + size(p.PolicyDocument), 0),
+          id,
+        ).toBeLessThanOrEqual(10240);
+      }
+    });
+  }
 });
