@@ -1,11 +1,5 @@
 import 'aws-sdk-client-mock-vitest/extend';
-import {
-  ConflictException,
-  CreateScheduleCommand,
-  DeleteScheduleCommand,
-  ResourceNotFoundException,
-  SchedulerClient,
-} from '@aws-sdk/client-scheduler';
+import { ConflictException, CreateScheduleCommand, ResourceNotFoundException, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { atExpression, EventBridgeScheduler } from '../../src/adapters/aws/scheduler.js';
@@ -138,25 +132,6 @@ describe('EventBridgeScheduler', () => {
     // Assess
     await expect(result).resolves.toBeUndefined();
     expect(scheduler).toHaveReceivedCommandTimes(CreateScheduleCommand, 1);
-  });
-
-  it('deletes the schedule, and a missing one is not an error', async () => {
-    // Prepare
-    scheduler
-      .on(DeleteScheduleCommand)
-      .resolvesOnce({})
-      .rejectsOnce(
-        new ResourceNotFoundException({ $metadata: { httpStatusCode: 404 }, message: 'Schedule not found', Message: 'Schedule not found' }),
-      );
-
-    // Act
-    await adapter.cancelTimeout(ID);
-    const second = adapter.cancelTimeout(ID);
-
-    // Assess
-    await expect(second).resolves.toBeUndefined();
-    expect(scheduler).toHaveReceivedCommandWith(DeleteScheduleCommand, { Name: `ecs-migrate-${ID}`, GroupName: 'ecs-migrate-staging' });
-    expect(scheduler).toHaveReceivedCommandTimes(DeleteScheduleCommand, 2);
   });
 
   it('says which group to create when the schedule group is missing', async () => {

@@ -1,4 +1,4 @@
-import { CreateScheduleCommand, DeleteScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
+import { CreateScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
 import { TIMEOUT_DETAIL_TYPE, TIMEOUT_SOURCE } from '../../core/events.js';
 import type { ScheduledCheck, Scheduler } from '../../ports.js';
 import { scheduleNameFor } from '../schedule-name.js';
@@ -97,16 +97,6 @@ export class EventBridgeScheduler implements Scheduler {
         'scheduler:CreateSchedule',
         `check that schedule group "${group}" (SCHEDULER_GROUP) exists and that the role may pass ${roleArn} (iam:PassRole)`,
       );
-    }
-  }
-
-  async cancelTimeout(deploymentId: string): Promise<void> {
-    try {
-      await this.client.send(new DeleteScheduleCommand({ Name: scheduleNameFor(deploymentId), GroupName: this.options.group }));
-    } catch (error) {
-      // Fired and deleted already, or never created: nothing left to cancel.
-      if (awsErrorInfo(error).name === 'ResourceNotFoundException') return;
-      throw awsFailure(error, 'scheduler:DeleteSchedule', `check SCHEDULER_GROUP ("${this.options.group}")`);
     }
   }
 }
