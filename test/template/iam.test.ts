@@ -163,10 +163,12 @@ describe('IAM: least privilege of the functions', () => {
         expect(stop[0]?.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/ecs-migrate:environment': 'staging' } });
       });
 
-      it('puts events only on the bus, uses only the two tables and its own schedule group', () => {
+      it('puts events only on the bus, uses only its tables and its own schedule group', () => {
         expect(resourcesOf(statements, 'events:PutEvents')).toEqual([arn.bus('default')]);
         const dynamodb = statements.filter((s) => list(s.Action).some((a) => a.startsWith('dynamodb:')));
-        expect(dynamodb.flatMap((s) => list(s.Resource)).sort()).toEqual(['<DeploymentsTable.Arn>', '<IdempotencyTable.Arn>']);
+        // Only the launcher is wrapped in Powertools' withIdempotency (handlers/launch.ts): the watcher has no use for its table.
+        const tables = name === 'launcher' ? ['<DeploymentsTable.Arn>', '<IdempotencyTable.Arn>'] : ['<DeploymentsTable.Arn>'];
+        expect(dynamodb.flatMap((s) => list(s.Resource)).sort()).toEqual(tables);
         // Reads by key only (BatchGetItem included: the environment record and a deployment in one read), no bulk writes.
         for (const a of dynamodb.flatMap((s) => list(s.Action)))
           expect(a).not.toMatch(/Scan|Table|BatchWrite|Export|Restore|Backup|Stream/);
@@ -210,9 +212,8 @@ describe('IAM: least privilege of the functions', () => {
       'iam:PassRole',
       'events:PutEvents',
       'dynamodb:BatchGetItem', // the environment record and the deployments in one read
-      'dynamodb:PutItem', // TransactWriteItems of Put items, Powertools idempotency
+      'dynamodb:PutItem', // TransactWriteItems of Put items
       'dynamodb:UpdateItem',
-      'dynamodb:DeleteItem',
       'scheduler:CreateSchedule',
       'ecs:UpdateService', // the launcher too: a launch-result it decides can continue the rollout
     ];
@@ -222,6 +223,9 @@ describe('IAM: least privilege of the functions', () => {
     }
     expect(grants(watcher, 'logs:GetLogEvents')).not.toHaveLength(0);
     expect(grants(launcher, 'logs:GetLogEvents'), 'launcher must not: logs:GetLogEvents').toHaveLength(0);
+    // Powertools idempotency (GetItem, PutItem, UpdateItem, DeleteItem) wraps the launcher only.
+    expect(resourcesOf(launcher, 'dynamodb:DeleteItem')).toEqual(['<IdempotencyTable.Arn>']);
+    expect(resourcesOf(launcher, 'dynamodb:GetItem')).toEqual(['<IdempotencyTable.Arn>']);
     // Only requests name an image by tag, and only the launcher takes requests.
     expect(resourcesOf(launcher, 'ecr:DescribeImages')).toEqual([arn.repository(ACCOUNT)]);
     expect(grants(watcher, 'ecr:DescribeImages')).toHaveLength(0);
