@@ -334,20 +334,21 @@ describe('IAM: rollout modes and several services (issue 11)', () => {
     }
   });
 
-  it('pause-hook mode: answers and reads deployments on service and service-deployment, revisions on service and service-revision, per service', () => {
+  it('pause-hook mode: both answer hooks on service and service-deployment; the launcher reads deployments and revisions, per service', () => {
     const { launcher, watcher } = both(pauseHook);
+    const serviceArns = services.map((s) => cluster('service', s));
+    const deployments = [...serviceArns, ...services.map((s) => cluster('service-deployment', s, '/*'))].sort();
     for (const statements of [launcher, watcher]) {
-      const serviceArns = services.map((s) => cluster('service', s));
-      for (const action of ['ecs:ContinueServiceDeployment', 'ecs:DescribeServiceDeployments']) {
-        expect(resourcesOf(statements, action), action).toEqual(
-          [...serviceArns, ...services.map((s) => cluster('service-deployment', s, '/*'))].sort(),
-        );
-      }
-      expect(resourcesOf(statements, 'ecs:DescribeServiceRevisions')).toEqual(
-        [...serviceArns, ...services.map((s) => cluster('service-revision', s, '/*'))].sort(),
-      );
+      expect(resourcesOf(statements, 'ecs:ContinueServiceDeployment')).toEqual(deployments);
       expect(resourcesOf(statements, 'ecs:RunTask')).toEqual(services.map((s) => arn.family(s)));
     }
+    expect(resourcesOf(launcher, 'ecs:DescribeServiceDeployments')).toEqual(deployments);
+    expect(resourcesOf(launcher, 'ecs:DescribeServiceRevisions')).toEqual(
+      [...serviceArns, ...services.map((s) => cluster('service-revision', s, '/*'))].sort(),
+    );
+    // handlers/watch.ts builds its runtime without serviceDeployments: the watcher never reads them from ECS.
+    for (const action of ['ecs:DescribeServiceDeployments', 'ecs:DescribeServiceRevisions'])
+      expect(grants(watcher, action), `watcher must not: ${action}`).toHaveLength(0);
   });
 
   it('one Service in pause-hook mode: everything scoped to it; TaskFamily lists the families when they differ from the names', () => {
