@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { list, type Statement, functionStatements as statementsOf } from './iam-statements.js';
 import {
   ACCOUNT,
   type CfnTemplate,
@@ -16,14 +17,6 @@ import {
  * The functions' permissions as CloudFormation will create them (after the SAM transform), resolved for the
  * sample parameters: least privilege, written out.
  */
-
-interface Statement {
-  Sid?: string;
-  Effect: 'Allow' | 'Deny';
-  Action: string | string[];
-  Resource: string | string[];
-  Condition?: Record<string, Record<string, string | string[]>>;
-}
 
 /** AWS managed policies a function role may carry, and why. */
 const MANAGED_POLICIES: Record<string, string> = {
@@ -54,30 +47,11 @@ const arn = {
   repository: (account: string) => `arn:aws:ecr:${REGION}:${account}:repository/shop-api`,
 };
 
-const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-
-/** Every statement of a function's role: inline policies and the stack's managed policies it attaches. */
+/** Every statement of a function's role; an AWS managed policy must be one of MANAGED_POLICIES. */
 function functionStatements(cfn: CfnTemplate, functionId: string, parameters = sampleParameters): Statement[] {
-  const { resolve } = resolver(cfn, parameters);
-  const roleRef = resolve(resource(cfn, functionId).Properties?.Role as Json) as string;
-  const roleId = /^<(.+)\.Arn>$/.exec(roleRef)?.[1];
-  if (roleId === undefined) throw new Error(`${functionId}: unexpected Role ${roleRef}`);
-  const role = resolve(resource(cfn, roleId).Properties as Json) as JsonObject;
-
-  const statements: Statement[] = [];
-  for (const policy of (role.Policies ?? []) as unknown as { PolicyDocument: { Statement: Statement[] } }[]) {
-    statements.push(...policy.PolicyDocument.Statement);
-  }
-  for (const managed of (role.ManagedPolicyArns ?? []) as string[]) {
-    const stackPolicy = /^<(.+)>$/.exec(managed)?.[1];
-    if (stackPolicy === undefined) {
-      expect(MANAGED_POLICIES, `${functionId} has AWS managed policy ${managed}`).toHaveProperty([managed]);
-      continue;
-    }
-    const doc = resolve<{ Statement: Statement[] }>(resource(cfn, stackPolicy).Properties?.PolicyDocument);
-    statements.push(...doc.Statement);
-  }
-  return statements;
+  return statementsOf(cfn, functionId, parameters, (managed) =>
+    expect(MANAGED_POLICIES, `${functionId} has AWS managed policy ${managed}`).toHaveProperty([managed]),
+  );
 }
 
 function grants(statements: Statement[], action: string): Statement[] {
