@@ -20,16 +20,4 @@ describe('LocalScheduler', () => {
       { at: '2026-11-25T10:00:00.000Z', detail: { environment: 'local', deploymentId: 'd1' } },
     ]);
   });
-
-  it("cancels every timer of a deployment, and only that deployment's", async () => {
-    vi.useFakeTimers({ now: Date.parse('2026-11-25T09:00:00Z') });
-    const fired: unknown[] = [];
-    const scheduler = new LocalScheduler((event) => fired.push((event.detail as { deploymentId: string }).deploymentId));
-    await scheduler.scheduleTimeout('d1', 'local', '2026-11-25T10:00:00Z');
-    await scheduler.scheduleTimeout('d1', 'local', '2026-11-25T09:05:00Z', { attempt: 2, purpose: 'retry' });
-    await scheduler.scheduleTimeout('d2', 'local', '2026-11-25T10:00:00Z');
-    await scheduler.cancelTimeout('d1');
-    await vi.runAllTimersAsync();
-    expect(fired).toEqual(['d2']);
-  });
 });

@@ -9,7 +9,7 @@ import { scheduleNameFor } from '../schedule-name.js';
  * a name kept, so a retry and a timeout brought forward never hide one another.
  */
 export class LocalScheduler implements Scheduler {
-  private readonly timers = new Map<string, { deploymentId: string; timer: NodeJS.Timeout }>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
 
   constructor(
     private readonly emit: (event: Record<string, unknown>) => void,
@@ -31,20 +31,12 @@ export class LocalScheduler implements Scheduler {
       },
       Math.max(0, Date.parse(at) - this.now().getTime()),
     );
-    this.timers.set(name, { deploymentId, timer });
-  }
-
-  async cancelTimeout(deploymentId: string): Promise<void> {
-    for (const [name, set] of this.timers) {
-      if (set.deploymentId !== deploymentId) continue;
-      clearTimeout(set.timer);
-      this.timers.delete(name);
-    }
+    this.timers.set(name, timer);
   }
 
   /** Clears every timer, so the process can exit. */
   dispose(): void {
-    for (const { timer } of this.timers.values()) clearTimeout(timer);
+    for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
   }
 }
