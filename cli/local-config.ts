@@ -1,12 +1,16 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { type Config, parseConfig } from '../src/core/config.js';
 import { isJsonObject } from '../src/core/json-value.js';
 import { ConfigError } from '../src/errors.js';
 
-/** Local mode's defaults: the same keys as on AWS, filled for one app on this machine. */
-export function localDefaults(app: string): Record<string, string> {
+/**
+ * Local mode's defaults: the same keys as on AWS, filled for one app on this machine. With `databaseUrl` (the
+ * user's own Postgres) the environment is that database's: see `localEnvironment`.
+ */
+export function localDefaults(app: string, databaseUrl?: string): Record<string, string> {
   return {
-    ENVIRONMENT: localEnvironment(app),
+    ENVIRONMENT: localEnvironment(app, databaseUrl),
     CLUSTER: 'local',
     SERVICE: app,
     CONTAINER: 'app',
@@ -18,12 +22,36 @@ export function localDefaults(app: string): Record<string, string> {
   };
 }
 
-/** Each app gets its own local environment, so two apps never share a service, lock or database. */
-function localEnvironment(app: string): string {
-  return `local-${app}`
+/** The longest an environment name may be (ENVIRONMENT_NAME in src/core/config.ts). */
+const ENVIRONMENT_MAX = 32;
+
+/**
+ * Each app gets its own local environment, so two apps never share a service, lock or database: `local-<app>`.
+ * What an environment records (the image migrated, the service's revision) is true of one database only, so a
+ * run against the user's own Postgres gets an environment of its own per database: `local-<app>-<hash>`, the hash
+ * 6 hex digits of its host, port and database name (never the user or password: the same database with other
+ * credentials is the same environment). The app's part is shortened to keep the name within 32 characters.
+ */
+function localEnvironment(app: string, databaseUrl?: string): string {
+  const suffix = databaseUrl !== undefined ? `-${databaseHash(databaseUrl)}` : '';
+  const base = `local-${app}`
     .replace(/[^a-z0-9-]/g, '-')
-    .slice(0, 32)
+    .slice(0, ENVIRONMENT_MAX - suffix.length)
     .replace(/-+$/, '');
+  return `${base}${suffix}`;
+}
+
+/** 6 hex digits of a SHA-256 of `host:port/database` (port 5432 when the URL names none). */
+function databaseHash(databaseUrl: string): string {
+  let key: string;
+  try {
+    const url = new URL(databaseUrl);
+    key = `${url.hostname.toLowerCase()}:${url.port === '' ? '5432' : url.port}/${decodeURIComponent(url.pathname.replace(/^\//, ''))}`;
+  } catch {
+    // Not quoted: it may hold a password.
+    throw new CliUsageError('--database-url: not a URL; expected postgres://USER:PASSWORD@HOST:PORT/DATABASE');
+  }
+  return createHash('sha256').update(key).digest('hex').slice(0, 6);
 }
 
 /** A file's text; an unreadable file is a CliUsageError saying which `what` ("event file") it was. */

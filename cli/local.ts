@@ -144,7 +144,8 @@ function hostEnvironment(): { host: HostEnvironment; cacheDir: string } {
 
 async function runLocal(options: LocalOptions): Promise<number> {
   const app = appName(options.app);
-  const config = validConfig({ ...localDefaults(app), ...options.overrides });
+  // Against --database-url, the environment is that database's (local-<app>-<hash>): what one records is true of it only.
+  const config = validConfig({ ...localDefaults(app, options.databaseUrl), ...options.overrides });
   if (config.ROLLOUT_MODE === 'pause-hook' && (options.run !== undefined || options.command !== undefined || options.rerun))
     throw new CliUsageError(
       "pause-hook mode simulates the service owner's deployment of the app's image: run it without --run, --command or --rerun",

@@ -14,8 +14,8 @@ export const LOCAL_USAGE = `ecs-migrate local --app DIR [--tag TAG] [--command "
   --stop-timeout  seconds between SIGTERM and SIGKILL when the task is stopped (default 30)
   --env-file      the task's variables from a dotenv file (repeatable); --env NAME=VALUE after them. Node.js 20
                   itself reads a missing one first ("node: FILE: not found", exit 9; nodejs/node#54232)
-  --database-url  the task migrates this Postgres; default: the environment's embedded database, served on
-                  a free loopback port
+  --database-url  the task migrates this Postgres, in an environment of its own (local-<app>-<hash of host,
+                  port and database name>); default: local-<app>'s embedded database, on a free loopback port
   --no-wait       exit 1 ("environment busy") instead of waiting while another run holds the environment
   --mode          pause-hook: instead of the push, the service owner's deployment of the app's image pauses
                   at HOOK_STAGE; the migration runs and the watcher answers CONTINUE (the service moves) or

@@ -146,3 +146,29 @@ describe('ecs-migrate local, one environment at a time', () => {
     expect(await readFile(join(state, 'local-orphan', 'events.jsonl'), 'utf8')).toContain('"detailType":"Rollout Halted"');
   });
 });
+
+describe('ecs-migrate local --database-url', () => {
+  it("runs in that database's own environment: the embedded database's deployments say nothing of it", async () => {
+    const app = await scriptApp(join(work, 'app'), 'echo "migrating in $ECS_MIGRATE_ENVIRONMENT"');
+    const state = join(work, 'state');
+    const embedded = await cli(['local', '--app', app, '--state-dir', state], work);
+    expect(embedded.code).toBe(0);
+    expect(embedded.stdout).toContain('migrating in local-app\n');
+
+    // A database nothing listens on: the app's migration is what would connect to it (this one only prints).
+    const url = 'postgres://u:p@127.0.0.1:1/db';
+    const own = await cli(['local', '--app', app, '--state-dir', state, '--database-url', url], work);
+    expect(own.stdout).not.toMatch(/nothing to do/);
+    const env = /environment (local-app-[0-9a-f]{6}) · app/.exec(own.stdout)?.[1];
+    expect(env).toBeDefined();
+    expect(own.stdout).toContain(`migrating in ${env}\n`);
+    expect(own.code).toBe(0);
+
+    // The same database with another user and password: the same environment, migrated already.
+    const again = await cli(['local', '--app', app, '--state-dir', state, '--database-url', 'postgres://v:q@127.0.0.1:1/db'], work);
+    expect(again.stdout).toContain(`environment ${env} · app`);
+    expect(again.stdout).toMatch(/nothing to do: .*already deployed/s);
+    const history = await cli(['history', '--state-dir', state, '--environment', env as string, '--json'], work);
+    expect(JSON.parse(history.stdout)).toHaveLength(1);
+  });
+});

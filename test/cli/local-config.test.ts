@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { CliUsageError, localDefaults, validConfig } from '../../cli/local-config.js';
+
+const environmentOf = (app: string, databaseUrl?: string) => validConfig(localDefaults(app, databaseUrl)).ENVIRONMENT;
+
+describe("local mode's environment", () => {
+  it('is local-<app> on the embedded database', () => {
+    expect(environmentOf('app')).toBe('local-app');
+  });
+
+  it("is the database's with --database-url: its host, port and name, never its user or password", () => {
+    const env = environmentOf('app', 'postgres://u:p@127.0.0.1:1/db');
+    expect(env).toMatch(/^local-app-[0-9a-f]{6}$/);
+    expect(env).not.toBe(environmentOf('app'));
+    // The same database with other credentials, or with the default port spelled out: the same environment.
+    expect(environmentOf('app', 'postgresql://other:secret@127.0.0.1:1/db?sslmode=disable')).toBe(env);
+    expect(environmentOf('app', 'postgres://u@db.example:5432/shop')).toBe(environmentOf('app', 'postgres://db.example/shop'));
+    // Another host, port or database: another environment.
+    for (const other of ['postgres://u:p@127.0.0.2:1/db', 'postgres://u:p@127.0.0.1:2/db', 'postgres://u:p@127.0.0.1:1/db2'])
+      expect(environmentOf('app', other)).not.toBe(env);
+  });
+
+  it('stays within the 32 characters of an environment name for a long app name', () => {
+    const app = 'a-very-long-application-directory-name';
+    expect(environmentOf(app)).toBe('local-a-very-long-application-di');
+    const env = environmentOf(app, 'postgres://u:p@127.0.0.1:1/db');
+    expect(env).toMatch(/^local-a-very-long-applica-[0-9a-f]{6}$/);
+    expect(env).toHaveLength(32);
+  });
+
+  it('is a usage error, without the password, for a --database-url that is not a URL', () => {
+    expect(() => localDefaults('app', 'postgres://u:secret@[bad/db')).toThrow(CliUsageError);
+    expect(() => localDefaults('app', 'postgres://u:secret@[bad/db')).not.toThrow(/secret/);
+  });
+});
