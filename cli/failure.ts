@@ -28,7 +28,7 @@ export function describeFailure(error: unknown): { line: string; exitCode: numbe
   if (error instanceof ConfigError) return { line: error.problems.join('; '), exitCode: EXIT.usage };
   if (error instanceof CliUsageError) return { line: error.message, exitCode: EXIT.usage };
   if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
-    return { line: `${error.message}; see --help`, exitCode: EXIT.usage };
+    return { line: parseArgsLine(String(error.code), error.message), exitCode: EXIT.usage };
   }
   const root = rootCause(error);
   const text = root instanceof Error ? `${root.name}: ${root.message}` : String(root);
@@ -55,6 +55,34 @@ export function describeFailure(error: unknown): { line: string; exitCode: numbe
     };
   }
   return { line: firstLine(error instanceof Error ? error.message || error.name : String(error)), exitCode: EXIT.failed };
+}
+
+/**
+ * node:util parseArgs' errors as one line: its own messages run over three lines ("argument is ambiguous…") or
+ * quote what they name unbalanced. The code says what went wrong; the message only names the option.
+ */
+function parseArgsLine(code: string, message: string): string {
+  const named = shorten(/^(?:Unknown option|Unexpected argument|Option) '(.*?)'(?:[. ]|$)/s.exec(message)?.[1] ?? '');
+  switch (code) {
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
+      // "Option '-a, --app <value>' argument missing", "Option '-a' argument is ambiguous… use '--app=-XYZ'…": the long name.
+      const flag = /--[A-Za-z0-9][\w-]*/.exec(message)?.[0] ?? named.split(/[ ,]/)[0] ?? named;
+      if (/does not take an argument/.test(message)) return `${flag} takes no value (see --help)`;
+      return `${flag} needs a value (to pass a value starting with "-", write ${flag}=-x)`;
+    }
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `unknown option ${named} (see --help)`;
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return `unexpected argument "${named}" (see --help)`;
+    default:
+      return `${firstLine(message)} (see --help)`;
+  }
+}
+
+/** A value as an error line quotes it: at most 80 characters, on one line. */
+function shorten(text: string): string {
+  const line = text.replace(/\s+/g, ' ');
+  return line.length > 80 ? `${line.slice(0, 77)}...` : line;
 }
 
 function rootCause(error: unknown): unknown {
