@@ -1,4 +1,4 @@
-import { quote } from './bounds.js';
+import { LIMITS, quote } from './bounds.js';
 import { splitCommand } from './config.js';
 import type { Redactor } from './redact.js';
 
@@ -25,8 +25,14 @@ export interface CommandRules {
 
 const SECRETS_ADVICE = `pass secrets to the task through the task definition's "secrets", never in a command, which is stored and emitted`;
 
-/** Whether `argv` may run under `rules`; the reason names the first offending word, quoted and bounded. */
+/**
+ * Whether `argv` may run under `rules`; the reason names the first offending word, quoted and bounded. The allowlist
+ * and the safe character set are checked first, so the redactor only ever reads a command that fits them (words of at
+ * most 256 characters), never the hostile words a request may carry (its patterns include REDACT_PATTERNS).
+ */
 export function checkCommand(argv: readonly string[], rules: CommandRules): CommandCheck {
+  const allowed = checkAllowed(argv, rules);
+  if (!allowed.ok) return allowed;
   const secret = argv.findIndex((word) => rules.redact(word) !== word);
   if (secret !== -1) {
     return {
@@ -42,41 +48,58 @@ export function checkCommand(argv: readonly string[], rules: CommandRules): Comm
       reason: `the command looks like it carries a secret across its words (${quote(rules.redact(line))}): ${SECRETS_ADVICE}`,
     };
   }
+  return { ok: true };
+}
+
+/** Whether `argv` fits MIGRATION_COMMAND or an ALLOWED_COMMANDS entry; a refusal echoes what it names redacted. */
+function checkAllowed(argv: readonly string[], rules: CommandRules): CommandCheck {
+  const echo = echoOf(rules.redact);
   const migration = rules.migrationCommand;
   if (migration !== undefined && sameArgv(argv, migration)) return { ok: true };
   const entries = [...(migration?.[0] !== undefined ? [migration[0]] : []), ...rules.allowed].map((e) => splitCommand(e));
   const candidates = entries.filter((words) => words[0] === argv[0]);
-  if (candidates.length === 0) return { ok: false, reason: notListed(argv[0] ?? '', rules) };
+  if (candidates.length === 0) return { ok: false, reason: notListed(echo(argv[0] ?? ''), rules) };
 
-  const problems = candidates.map((words) => matchEntry(argv, words));
+  const problems = candidates.map((words) => matchEntry(argv, words, echo));
   if (problems.some((p) => p === undefined)) return { ok: true };
-  return { ok: false, reason: `command ${quote(argv.join(' '))} is not allowed: ${problems.join('; or ')}` };
+  return { ok: false, reason: `command ${echo(argv.join(' '))} is not allowed: ${problems.join('; or ')}` };
 }
 
 /** Why argv does not fit one entry, or undefined when it does. */
-function matchEntry(argv: readonly string[], words: readonly string[]): string | undefined {
+function matchEntry(argv: readonly string[], words: readonly string[], echo: (s: string) => string): string | undefined {
   const args = argv.slice(1);
   if (words.length === 1) {
     const bad = args.findIndex((a) => !SAFE_ARGUMENT.test(a));
-    return bad === -1 ? undefined : `argument ${quote(args[bad])} has characters outside the safe set (letters, digits and _ . , : = + -)`;
+    return bad === -1
+      ? undefined
+      : `argument ${echo(args[bad] ?? '')} has characters outside the safe set (letters, digits and _ . , : = + -)`;
   }
   const pattern = words.join(' ');
   if (args.length !== words.length - 1) return `expected the form ${quote(pattern)}`;
   for (const [i, word] of words.slice(1).entries()) {
     const arg = args[i] ?? '';
     const re = new RegExp(`^${word.split('*').map(escapeRegExp).join(SAFE_RUN)}$`);
-    if (arg.length > 256 || !re.test(arg)) return `argument ${quote(arg)} does not fit ${quote(word)} of ${quote(pattern)}`;
+    if (arg.length > 256 || !re.test(arg)) return `argument ${echo(arg)} does not fit ${quote(word)} of ${quote(pattern)}`;
   }
   return undefined;
 }
 
+/** Why argv[0] is not listed; `argv0` quoted already. */
 function notListed(argv0: string, rules: CommandRules): string {
   if (rules.migrationCommand !== undefined) {
     const listed = [rules.migrationCommand[0], ...rules.allowed].join(', ');
-    return `command ${quote(argv0)} is neither MIGRATION_COMMAND nor in ALLOWED_COMMANDS (${listed})`;
+    return `command ${argv0} is neither MIGRATION_COMMAND nor in ALLOWED_COMMANDS (${listed})`;
   }
   const listed = rules.allowed.length > 0 ? rules.allowed.join(', ') : 'empty: no command may run';
-  return `command ${quote(argv0)} is not in ALLOWED_COMMANDS (${listed})`;
+  return `command ${argv0} is not in ALLOWED_COMMANDS (${listed})`;
+}
+
+/**
+ * A word of the request quoted as a refusal echoes it: redacted before it is cut (a cut can split a secret from its key,
+ * which the redactor then no longer sees), and cut to a window first, so the redactor never reads a huge word.
+ */
+function echoOf(redact: Redactor): (s: string) => string {
+  return (s) => quote(redact(s.slice(0, LIMITS.echoChars * 4)));
 }
 
 function sameArgv(a: readonly string[], b: readonly string[]): boolean {

@@ -13,12 +13,29 @@ interface Rule {
   replace: string | ((match: string, ...groups: string[]) => string);
 }
 
-/** Key names whose value is a secret: `password=…`, `DB_PASSWORD: …`, `"secretAccessKey":"…"`, `--token=…`. */
-const SECRET_KEY = String.raw`[\w.-]*(?:passw(?:or)?d|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?|auth(?:orization)?)[\w.-]*`;
+/**
+ * Key names whose value is a secret: `password=…`, `DB_PASSWORD: …`, `"secretAccessKey":"…"`, `--token=…`. A key name
+ * is a whole run of `[\w.-]` holding one of these words.
+ */
+const SECRET_WORD = '(?:passw(?:or)?d|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?|auth(?:orization)?)';
+/**
+ * A whole key name holding a secret word, in linear time: it starts only where a run of `[\w.-]` starts (the
+ * lookbehind), so each run is tried once, and the lookahead finds the word inside the run it then takes whole. Runs
+ * on both sides of the word instead (`[\w.-]*word[\w.-]*`) backtrack cubically on a long run of words with no `:`/`=`.
+ */
+const SECRET_KEY = String.raw`(?<![\w.-])(?=[\w.-]*?${SECRET_WORD})[\w.-]+`;
+
+/** The longest password a connection string is checked for. */
+const URL_PASSWORD_CHARS = 512;
 
 const BUILT_IN: readonly Rule[] = [
-  // scheme://user:password@host — the password only; user and host stay readable.
-  { pattern: /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)([^\s@]+)@/gi, replace: `$1${REDACTED}@` },
+  // scheme://user:password@host — the password only; user and host stay readable. Linear: a match starts only at `://`
+  // (the scheme is a lookbehind after it), and the password is bounded, so a `://` with no `@` after it costs at most
+  // that bound.
+  {
+    pattern: new RegExp(String.raw`(:\/\/(?<=\b[a-z][a-z0-9+.-]*:\/\/)[^\s:/@]*:)[^\s@]{1,${URL_PASSWORD_CHARS}}@`, 'gi'),
+    replace: `$1${REDACTED}@`,
+  },
   // AWS access key ids (long-term AKIA…, temporary ASIA…, and the other documented prefixes).
   { pattern: /\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA|ASCA)[A-Z0-9]{16}\b/g, replace: REDACTED },
   // Authorization headers; the scheme in any case for Bearer (RFC 7235), Basic only as written in headers (the word

@@ -17,6 +17,12 @@ import { resolveRequestImage } from './resolve-image.js';
 export const LOG_TAIL = { lines: 50, bytes: 8 * 1024 };
 /** The tail is read this many times larger than it is kept, then redacted, then cut to LOG_TAIL. */
 const REDACT_MARGIN = 8;
+/**
+ * A line is cut to its last this many characters before it is redacted, which bounds the redactor's work on one line
+ * (REDACT_PATTERNS included). Twice what is kept: a line this long keeps at most its last LOG_TAIL.bytes, so a cut
+ * leaves a secret's value without its key only for a secret longer than LOG_TAIL.bytes.
+ */
+export const REDACT_LINE_CHARS = LOG_TAIL.bytes * 2;
 
 /**
  * Reads what the core's load plan names: the environment record with the input's deployment, the active and
@@ -176,10 +182,21 @@ async function tail(
   try {
     // Read more than is kept and redact before cutting, so a long line is never cut through a secret.
     const lines = await ports.logs.tail(ref, { lines: LOG_TAIL.lines, bytes: LOG_TAIL.bytes * REDACT_MARGIN });
-    return lastLines(lines.map(redact), LOG_TAIL);
+    return keptTail(lines, redact);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     log.warn('log tail unavailable', { deploymentId, taskArn: ref.taskArn, error: redact(message) });
     return [redact(`(log tail unavailable: ${message})`)];
   }
+}
+
+/**
+ * What is kept of the lines read: each redacted, then cut to LOG_TAIL. A line is redacted in a window of its last
+ * REDACT_LINE_CHARS characters, so one hostile line of migration output cannot hold a decision up.
+ */
+export function keptTail(lines: readonly string[], redact: Redactor): string[] {
+  return lastLines(
+    lines.map((line) => redact(line.length > REDACT_LINE_CHARS ? line.slice(-REDACT_LINE_CHARS) : line)),
+    LOG_TAIL,
+  );
 }

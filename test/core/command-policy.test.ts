@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { LIMITS } from '../../src/core/bounds.js';
 import { checkCommand } from '../../src/core/command-policy.js';
 import { redact } from '../../src/core/redact.js';
 
@@ -62,11 +63,36 @@ describe('checkCommand', () => {
   it.each([
     ['a bearer token', ['db-seed', 'Bearer', 'eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXBheWxvYWQ'], 'eyJhbGciOiJIUzI1NiJ9'],
     ['"password:" then its value', ['db-seed', 'password:', 'hunter2hunter2'], 'hunter2'],
-    ['"--password=" then its value', ['db-seed', '--password=', 'hunter2hunter2', 'a b'], 'hunter2'],
+    ['"--password=" then its value', ['db-seed', '--password=', 'hunter2hunter2'], 'hunter2'],
   ])('refuses a secret spread over two words (%s), echoing the command redacted', (_what, argv, secret) => {
     // Each word alone is harmless; the command as stored and emitted is not.
     const result = checkCommand(argv, rules(['db-seed']));
     expect(result).toMatchObject({ ok: false, reason: expect.stringContaining('carries a secret across its words') });
     if (!result.ok) expect(result.reason).not.toContain(secret);
+  });
+
+  it('refuses a command outside the allowlist as such, echoing it redacted', () => {
+    // The allowlist is checked first: this command is refused for its "a b", not for the secret it spreads over two words.
+    const result = checkCommand(['db-seed', '--password=', 'hunter2hunter2', 'a b'], rules(['db-seed']));
+    expect(result).toMatchObject({ ok: false, reason: expect.stringContaining('"a b" has characters outside the safe set') });
+    const url = checkCommand(['db-rollback', '--to', 'postgres://app:hunter2hunter2@db'], rules(['db-rollback --to *']));
+    expect(url).toMatchObject({ ok: false, reason: expect.stringContaining('postgres://app:[REDACTED]@db') });
+    if (!url.ok) expect(url.reason).not.toContain('hunter2');
+  });
+
+  // The redactor runs REDACT_PATTERNS too, which the operator writes and which may backtrack: a request's words (64 of
+  // 4,096 characters) reach it only once the command fits the allowlist, where no word is longer than 256 characters.
+  it.each([
+    ['whose argv[0] is not allowed', ['not-allowed', ...Array.from({ length: 63 }, () => 'pwd'.repeat(1_365))]],
+    ['with words longer than an allowed one', ['db-seed', ...Array.from({ length: 63 }, () => 'pwd'.repeat(1_365))]],
+    ['with words outside the safe set', ['db-seed', ...Array.from({ length: 63 }, () => `${'pwd'.repeat(80)} x`)]],
+  ])('reads no more than an echo of a command %s before refusing it', (_what, argv) => {
+    let longest = 0;
+    const spy = (text: string) => {
+      longest = Math.max(longest, text.length);
+      return redact(text);
+    };
+    expect(checkCommand(argv, { allowed: ['db-seed'], redact: spy }).ok).toBe(false);
+    expect(longest).toBeLessThanOrEqual(LIMITS.echoChars * 4);
   });
 });

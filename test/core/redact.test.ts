@@ -38,6 +38,23 @@ describe('redact', () => {
     expect(redact(text)).toBe(text);
   });
 
+  // A rule that backtracks on a long run of key words with no ":" or "=" (`[\w.-]*pwd[\w.-]*` before "=") took about
+  // 4 s on 4 KB and minutes on 16 KB: one line of migration output, or one run-command word, held a decision up past
+  // the Lambda timeout. In linear time 256 KB takes milliseconds; the bound is generous for a slow shared machine.
+  it.each([
+    ['a run of key words', 'pwd'],
+    ['a run of longer key words', 'token'],
+    ['a run of scheme characters', 'a.'],
+    ['schemes with a user and no "@"', 'a://b:'],
+    ['keys with an unclosed quote', 'password="'],
+    ['base64 runs', 'A/b1='],
+  ])('redacts 256 KB of %s in linear time', (_what, unit) => {
+    const text = unit.repeat(Math.ceil((256 * 1024) / unit.length));
+    const started = performance.now();
+    redact(text);
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
   it('adds the configured patterns', () => {
     const r = redactor(['shop_live_[0-9a-f]{8}']);
     expect(r('key shop_live_0123abcd ok')).toBe(`key ${REDACTED} ok`);

@@ -5,9 +5,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { lastLines } from '../../src/adapters/last-lines.js';
 import { LocalStore } from '../../src/adapters/local/store.js';
 import type { Deployment } from '../../src/core/deployment.js';
+import { redact } from '../../src/core/redact.js';
 import { LocalLayout } from '../../src/local/layout.js';
 import type { Ecs, OutgoingEvent, Ports } from '../../src/ports.js';
 import { type ControllerDeps, createController } from '../../src/shell/controller.js';
+import { keptTail, LOG_TAIL, REDACT_LINE_CHARS } from '../../src/shell/load-state.js';
 import { silentLog } from '../../src/shell/logger.js';
 import { fakeEcs } from '../support/fake-ecs.js';
 
@@ -157,5 +159,34 @@ describe('a secret in a line longer than the kept tail (defect 5)', () => {
     expect(h.events.map((e) => e.detailType)).toEqual(['Migration Failed', 'Rollout Halted']);
     expect(JSON.stringify(h.events)).not.toContain(DB_PASSWORD.slice(-10));
     expect(await h.storedText()).not.toContain(DB_PASSWORD.slice(-10));
+  });
+});
+
+describe('one hostile line of migration output', () => {
+  // 64 KB (all the adapter reads) of secret-key words with no ":" or "=": the redactor backtracked on it for hours, so
+  // neither the STOPPED verdict nor the timeout check could end the deployment, and the environment stayed locked.
+  it('does not hold the STOPPED verdict up', async () => {
+    const h = await harness(['applying 0043', 'pwd'.repeat(21_846)]);
+    const started = performance.now();
+    const steps = await handleEvent(sample('task-stopped-exit-1'), h.deps);
+    const took = performance.now() - started;
+    expect(steps.map((s) => s.decision.decision)).toEqual(['halt']);
+    expect(took).toBeLessThan(2_000); // milliseconds in linear time; generous for a slow shared machine
+  });
+
+  it('is redacted in a window of its end, which bounds what any pattern (REDACT_PATTERNS too) reads', () => {
+    let longest = 0;
+    const spy = (text: string) => {
+      longest = Math.max(longest, text.length);
+      return redact(text);
+    };
+    const line = `${'x'.repeat(64 * 1024)} password=hunter2`;
+    const kept = keptTail(['applying 0043', line], spy);
+    expect(longest).toBe(REDACT_LINE_CHARS);
+    // What is kept is what redacting the whole line keeps: its end, redacted.
+    expect(kept).toEqual(lastLines(['applying 0043', line].map(redact), LOG_TAIL));
+    expect(kept).toHaveLength(1);
+    expect(kept[0]).toMatch(/ password=\[REDACTED\]$/);
+    expect(Buffer.byteLength(kept[0] ?? '')).toBeLessThanOrEqual(LOG_TAIL.bytes);
   });
 });
