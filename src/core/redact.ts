@@ -50,7 +50,9 @@ const BUILT_IN: readonly Rule[] = [
   },
   // A bare AWS secret access key: 40 characters of base64 with both cases (not a hex hash, not a word).
   {
-    pattern: /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g,
+    // Right after "=" too (`KEY=<secret>`, as env and dotenv files print it); "=" right after it is base64 padding of a
+    // longer value.
+    pattern: /(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g,
     replace: (m: string) => (/[a-z]/.test(m) && /[A-Z]/.test(m) && /[0-9/+]/.test(m) ? REDACTED : m),
   },
 ];

@@ -8,6 +8,8 @@ describe('redact', () => {
     ['an AWS access key id', 'key AKIAIOSFODNN7EXAMPLE used', `key ${REDACTED} used`],
     ['a temporary access key id', 'ASIAY34FZKBOKMUTVV7A', REDACTED],
     ['a bare AWS secret key', 'secret wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY end', `secret ${REDACTED} end`],
+    // As `env` and dotenv files print it, under a key the key=value rule does not know.
+    ['a bare AWS secret key after "="', 'S3_UPLOAD_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', `S3_UPLOAD_KEY=${REDACTED}`],
     ['password=', 'retry password=hunter2 now', `retry password=${REDACTED} now`],
     ['PGPASSWORD=', 'PGPASSWORD=hunter2', `PGPASSWORD=${REDACTED}`],
     ['token: ', 'token: abc.def.ghi', `token: ${REDACTED}`],
@@ -34,6 +36,7 @@ describe('redact', () => {
     'commit 3f05c6b25bd17fd921bedaa19354adf978dcb7f6',
     'sha256:3f05c6b25bd17fd921bedaa19354adf978dcb7f6d165a5d1c96097bdcf6a25f3',
     'https://example.com/path?page=2',
+    'GIT_COMMIT=3f05c6b25bd17fd921bedaa19354adf978dcb7f6',
   ])('leaves ordinary text alone: %s', (text) => {
     expect(redact(text)).toBe(text);
   });
