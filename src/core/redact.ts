@@ -25,15 +25,16 @@ const SECRET_WORD = '(?:passw(?:or)?d|pwd|secret|token|api[_-]?key|access[_-]?ke
  */
 const SECRET_KEY = String.raw`(?<![\w.-])(?=[\w.-]*?${SECRET_WORD})[\w.-]+`;
 
-/** The longest password a connection string is checked for. */
+/** The longest password, or part of one up to its first `@`, a connection string is checked for. */
 const URL_PASSWORD_CHARS = 512;
 
 const BUILT_IN: readonly Rule[] = [
-  // scheme://user:password@host — the password only; user and host stay readable. Linear: a match starts only at `://`
-  // (the scheme is a lookbehind after it), and the password is bounded, so a `://` with no `@` after it costs at most
-  // that bound.
+  // scheme://user:password@host — the password only; user and host stay readable. The password runs to the last `@`
+  // before the host (a raw `@` in it is read so by WHATWG URL, node-postgres and Prisma), the host ending at the first
+  // `/`, `?`, `#` or white space. Linear: a match starts only at `://` (the scheme is a lookbehind after it), and the
+  // part before the first `@` is bounded, so a `://` with no `@` after it costs at most that bound.
   {
-    pattern: new RegExp(String.raw`(:\/\/(?<=\b[a-z][a-z0-9+.-]*:\/\/)[^\s:/@]*:)[^\s@]{1,${URL_PASSWORD_CHARS}}@`, 'gi'),
+    pattern: new RegExp(String.raw`(:\/\/(?<=\b[a-z][a-z0-9+.-]*:\/\/)[^\s:/@]*:)[^\s@]{1,${URL_PASSWORD_CHARS}}(?:@[^\s/?#@]*)*@`, 'gi'),
     replace: `$1${REDACTED}@`,
   },
   // AWS access key ids (long-term AKIA…, temporary ASIA…, and the other documented prefixes).

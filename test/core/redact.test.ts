@@ -5,6 +5,17 @@ describe('redact', () => {
   it.each([
     ['a connection-string password', 'postgres://shop:S3cr3t@db.internal:5432/shop', `postgres://shop:${REDACTED}@db.internal:5432/shop`],
     ['a mysql URL', 'mysql://root:pa55@10.0.0.1/app', `mysql://root:${REDACTED}@10.0.0.1/app`],
+    // WHATWG URL, node-postgres and Prisma end the password at the last "@" before the host: the app connects with all of it.
+    [
+      'a connection-string password holding a raw "@"',
+      'DATABASE_URL=postgres://app:p@ss-w0rd@db.internal:5432/app',
+      `DATABASE_URL=postgres://app:${REDACTED}@db.internal:5432/app`,
+    ],
+    [
+      'a connection-string password, not an "@" of its path',
+      'https://bot:pw@git.internal/users/@me',
+      `https://bot:${REDACTED}@git.internal/users/@me`,
+    ],
     ['an AWS access key id', 'key AKIAIOSFODNN7EXAMPLE used', `key ${REDACTED} used`],
     ['a temporary access key id', 'ASIAY34FZKBOKMUTVV7A', REDACTED],
     ['a bare AWS secret key', 'secret wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY end', `secret ${REDACTED} end`],
@@ -49,6 +60,7 @@ describe('redact', () => {
     ['a run of longer key words', 'token'],
     ['a run of scheme characters', 'a.'],
     ['schemes with a user and no "@"', 'a://b:'],
+    ['passwords holding many "@"', 'a://b:c@@'],
     ['keys with an unclosed quote', 'password="'],
     ['base64 runs', 'A/b1='],
   ])('redacts 256 KB of %s in linear time', (_what, unit) => {
