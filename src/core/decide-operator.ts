@@ -28,7 +28,9 @@ export function decideCancel(input: CancelRequestInput, state: ControllerState, 
   if (d.status === 'ended') return resumeHandover(state, ctx, id) ?? ignore(`deployment ${id} has already ended (${d.outcome})`, id);
   const done = leftToWatcher(d, state, ctx);
   if (done !== undefined) return refuse(`too late to cancel deployment ${id}: ${done}`, input, ctx);
-  const reason = `cancelled by ${input.requestedBy}${input.reason !== undefined ? `: ${input.reason}` : ''}`;
+  // What the operator wrote is stored and emitted: redacted, as every decision's reason is.
+  const by = ctx.redact(input.requestedBy);
+  const reason = `cancelled by ${by}${input.reason !== undefined ? `: ${ctx.redact(input.reason)}` : ''}`;
   return {
     decision: 'halt',
     reason,
@@ -37,7 +39,7 @@ export function decideCancel(input: CancelRequestInput, state: ControllerState, 
       state,
       ctx,
       d,
-      { outcome: 'cancelled', reason, cancelledBy: input.requestedBy },
+      { outcome: 'cancelled', reason, cancelledBy: by },
       {
         before: stopTaskOf(d, ctx, reason),
         env: {
@@ -62,15 +64,16 @@ export function decideUnlock(input: UnlockRequestInput, state: ControllerState, 
   }
   const active = state.env.active;
   if (active === undefined) return refuse(`environment ${ctx.config.ENVIRONMENT} is not locked`, input, ctx);
+  // What the operator wrote is stored and emitted: redacted, as every decision's reason is.
   const lastUnlock = {
-    by: input.requestedBy,
+    by: ctx.redact(input.requestedBy),
     at: ctx.now,
-    reason: input.reason,
+    reason: ctx.redact(input.reason),
     deploymentId: active.deploymentId,
     requestId: input.requestId,
   };
   const operatorRequests = withOperatorRequest(state.env, input.requestId, active.deploymentId);
-  const reason = `environment ${ctx.config.ENVIRONMENT} unlocked by ${input.requestedBy}: ${input.reason}`;
+  const reason = `environment ${ctx.config.ENVIRONMENT} unlocked by ${lastUnlock.by}: ${lastUnlock.reason}`;
   const announce = { detailType: 'Environment Unlocked', detail: { environment: ctx.config.ENVIRONMENT, ...lastUnlock } };
   const d = state.deployments[active.deploymentId];
   const done = d !== undefined ? leftToWatcher(d, state, ctx) : undefined;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Decision } from '../../src/core/actions.js';
 import {
   activeState,
   committed,
@@ -199,6 +200,38 @@ describe('unlock-request', () => {
     given(idleState())
       .when(request('unlock-request', { reason: 'x' }))
       .then({ decision: 'reject', reason: /is not locked/ });
+  });
+});
+
+describe("what an operator writes is stored and emitted redacted, as every decision's reason is", () => {
+  const SECRET = 'hunter2secret';
+  /** Everything a decision stores, emits or sends to ECS. */
+  const everything = (d: Decision) => JSON.stringify(d.actions);
+
+  it('a cancel: its reason and requester, in the deployment record, its history, the events and the stop reason', () => {
+    const d = given(activeState(runningDeployment()))
+      .when(request('cancel-request', { reason: `rotating the leaked DB password=${SECRET}`, requestedBy: `ana token=${SECRET}` }))
+      .then({
+        decision: 'halt',
+        reason: 'cancelled by ana token=[REDACTED]: rotating the leaked DB password=[REDACTED]',
+        actions: ['stopTask', 'haltRollout', 'commit', 'publish'],
+      });
+    expect(committed(d, SAMPLE_DEPLOYMENT)).toMatchObject({ cancelledBy: 'ana token=[REDACTED]' });
+    expect(everything(d)).not.toContain(SECRET);
+  });
+
+  it.each([
+    ['holding the lock', activeState(runningDeployment())],
+    ['whose record is lost', activeState(runningDeployment(), { deployments: {} })],
+  ])('an unlock of a deployment %s: its reason and requester, in lastUnlock, the record and Environment Unlocked', (_what, state) => {
+    const d = given(state)
+      .when(request('unlock-request', { reason: `task lost; its password=${SECRET}`, requestedBy: `ana token=${SECRET}` }))
+      .then({ decision: 'record', reason: 'environment staging unlocked by ana token=[REDACTED]: task lost; its password=[REDACTED]' });
+    expect(only(d, 'commit').env?.state.lastUnlock).toMatchObject({
+      by: 'ana token=[REDACTED]',
+      reason: 'task lost; its password=[REDACTED]',
+    });
+    expect(everything(d)).not.toContain(SECRET);
   });
 });
 
