@@ -152,7 +152,14 @@ async function runLocal(options: LocalOptions): Promise<number> {
     );
   const started = Date.now();
   const print = options.json ? () => {} : (line: string) => process.stdout.write(`${line}\n`);
-  const progress = options.json ? () => {} : (line: string) => process.stderr.write(`${dim(line)}\n`);
+  // Progress (the database starting, ready) only before the verdict: a line after it would read as part of the
+  // result, and the database may say it is ready only once the run has decided (even while it closes).
+  let decided = false;
+  const progress = options.json
+    ? () => {}
+    : (line: string) => {
+        if (!decided) process.stderr.write(`${dim(redactPassword(line))}\n`);
+      };
   const { host, cacheDir } = hostEnvironment();
   await writableStateDir(options.stateDir);
 
@@ -227,6 +234,7 @@ async function runLocal(options: LocalOptions): Promise<number> {
         : triggerEvent(options, config.EVENT_SOURCE, config.ENVIRONMENT, config.REPOSITORY, session.image, session.digest);
     const result = await runToEnd(session.controller, event);
     await settle(session.controller);
+    decided = true;
     const service = await session.controller.ecs.describeService();
     const code = report(result, service.taskDefinitionArn, options.json, print, Date.now() - started, session.controller);
     return interruptedBy !== undefined ? 128 + signalNumber(interruptedBy) : code;
@@ -243,8 +251,9 @@ function signalNumber(signal: NodeJS.Signals): number {
   return constants.signals[signal] ?? constants.signals.SIGTERM;
 }
 
-function redactPassword(url: string): string {
-  return url.replace(/^(postgres(?:ql)?:\/\/[^:/@]*:)[^@]*@/, '$1***@');
+/** Every `postgres://user:password@` in a line with its password as `***`. */
+function redactPassword(line: string): string {
+  return line.replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/g, '$1***@');
 }
 
 /** Lets a stopped task's last events arrive before the summary, so nothing prints after it. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ensureTemplate } from '../../src/local/db-template.js';
-import { cli, isAlive, scriptApp, startCli, TEMPLATE_CACHE } from './helpers.js';
+import { cli, cliInterleaved, isAlive, ROOT, scriptApp, startCli, TEMPLATE_CACHE } from './helpers.js';
 
 /**
  * The CLI as a process: signals, the environment lock, concurrent runs. Each test starts real CLI processes
@@ -170,5 +170,32 @@ describe('ecs-migrate local --database-url', () => {
     expect(again.stdout).toMatch(/nothing to do: .*already deployed/s);
     const history = await cli(['history', '--state-dir', state, '--environment', env as string, '--json'], work);
     expect(JSON.parse(history.stdout)).toHaveLength(1);
+  });
+});
+
+describe('ecs-migrate local, its last line', () => {
+  it('is the verdict: the database says it is ready only before it, and never with its password', async () => {
+    // The migration connects, so the database is surely ready before the first run's verdict; the second run's
+    // verdict ("already deployed") comes before the database has started, then it closes.
+    const pg = join(ROOT, 'node_modules', 'pg');
+    const app = await scriptApp(
+      join(work, 'app'),
+      `node -e "const c = new (require('${pg}').Client)(process.env.DATABASE_URL); c.connect().then(() => c.query('select 1')).then(() => c.end())"`,
+    );
+    const args = ['local', '--app', app, '--state-dir', join(work, 'state')];
+    const first = await cliInterleaved(args, work, join(work, 'first.txt'));
+    expect(first.code).toBe(0);
+    expect(first.output).toMatch(/Postgres ready at postgresql:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\//);
+    const second = await cliInterleaved(args, work, join(work, 'second.txt'));
+    expect(second.code).toBe(0);
+
+    for (const [run, verdict] of [
+      [first.output, /✔ rollout continued/],
+      [second.output, /nothing to do: .*already deployed/],
+    ] as const) {
+      expect(run).not.toContain('postgres:postgres@');
+      const lines = run.trimEnd().split('\n');
+      expect(lines.at(-1), run).toMatch(verdict);
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { chmod, cp, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
@@ -109,6 +109,25 @@ export function cli(
       (error, stdout, stderr) => done({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr }),
     );
   });
+}
+
+/**
+ * The real CLI from source, its stdout and stderr into one file, so the lines are in the order it wrote them
+ * (two pipes would lose the order between the streams).
+ */
+export async function cliInterleaved(args: string[], cwd: string, outputFile: string): Promise<{ code: number | null; output: string }> {
+  const fd = openSync(outputFile, 'w');
+  try {
+    const child = spawn(process.execPath, ['--import', TSX, join(ROOT, 'cli', 'main.ts'), ...args], {
+      cwd,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', fd, fd],
+    });
+    const code = await new Promise<number | null>((done) => child.once('close', done));
+    return { code, output: readFileSync(outputFile, 'utf8') };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Whether a process still runs (a zombie, dead but not yet reaped by whoever adopted it, does not). */
