@@ -13,7 +13,7 @@ import { parseDuration } from './durations.js';
 import { CliError, EXIT } from './failure.js';
 import { CliUsageError } from './local-config.js';
 import { requestEntry } from './request-entry.js';
-import { resolveTarget, TARGET_OPTIONS, type Target, tableOf } from './stack.js';
+import { requireTarget, resolveTarget, TARGET_OPTIONS, type Target, tableOf } from './stack.js';
 import { type WaitDeps, waitForVerdict } from './wait.js';
 
 const REQUEST_OPTIONS = {
@@ -67,6 +67,9 @@ async function request(kind: 'deploy' | 'run-command', argv: string[], deps: Req
         ? splitCommand(values.command)
         : undefined;
 
+  // What the arguments lack is said before the region or the credentials the first AWS call needs.
+  requireTarget(values, { table: values.wait && !values['dry-run'] });
+  if (values.tag !== undefined && values.stack === undefined) throw new CliUsageError(TAG_NEEDS_STACK);
   const clients = deps.clients ?? awsClients(clientConfig(values));
   const offline = values['dry-run'] && values.stack === undefined;
   if (!offline) await clients.region();
@@ -160,9 +163,10 @@ function pauseHookRefusal(kind: 'deploy' | 'run-command', work: Work | undefined
   return `${reason}: the controller would refuse it; nothing was sent (the stack's RolloutMode is pause-hook: ${instead})`;
 }
 
+const TAG_NEEDS_STACK = '--tag needs --stack NAME (its RepositoryUri output); or pass --image URI';
+
 function imageOfTag(target: Target, tag: string): string {
-  if (target.repositoryUri === undefined)
-    throw new CliUsageError('--tag needs --stack NAME (its RepositoryUri output); or pass --image URI');
+  if (target.repositoryUri === undefined) throw new CliUsageError(TAG_NEEDS_STACK);
   if (!/^[\w][\w.-]{0,127}$/.test(tag)) throw new CliUsageError(`--tag ${tag}: not a valid image tag`);
   return `${target.repositoryUri}:${tag}`;
 }

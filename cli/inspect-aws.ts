@@ -6,7 +6,7 @@ import { type DeploymentView, failedServices, logLocationOf, viewOf } from './de
 import { formatDuration } from './durations.js';
 import { bold, dim, green, lastSuccessText, red, serviceLine, warnSkipped, yellow } from './format.js';
 import { CliUsageError } from './local-config.js';
-import { resolveTarget, type Target, type TargetValues, tableOf } from './stack.js';
+import { requireTarget, resolveTarget, type Target, type TargetValues, tableOf } from './stack.js';
 import { filterEvents, TaskLogFollower } from './task-logs.js';
 
 /** status, history and logs of a deployed stack: the deployments table, and the task's CloudWatch log. */
@@ -14,6 +14,7 @@ import { filterEvents, TaskLogFollower } from './task-logs.js';
 type Values = TargetValues & { profile?: string | undefined; region?: string | undefined; json: boolean; follow: boolean };
 
 async function open(values: Values): Promise<{ target: Target; store: DynamoDbHistoryStore; clients: AwsClients }> {
+  requireTarget(values, { table: true });
   const clients = awsClients(clientConfig(values));
   await clients.region();
   const target = await resolveTarget(values, () => clients.cloudFormation());

@@ -6,7 +6,7 @@ import { AWS_OPTIONS, clientConfig } from './aws-context.js';
 import { callerArn } from './caller.js';
 import { CliError, EXIT } from './failure.js';
 import { CliUsageError } from './local-config.js';
-import { resolveTarget, TARGET_OPTIONS } from './stack.js';
+import { requireTarget, resolveTarget, TARGET_OPTIONS } from './stack.js';
 
 /** Detail-types of the operator requests; the launcher's request rule matches them (template.yaml). */
 export const CANCEL_REQUEST = 'cancel-request';
@@ -50,14 +50,15 @@ async function send(
   given?: AwsClients,
 ): Promise<number> {
   const str = (v: string | boolean | undefined) => (typeof v === 'string' ? v : undefined);
+  requireTarget({ stack: str(values.stack), environment: str(values.environment) });
+  const reason = str(values.reason);
+  if (reason !== undefined && reason.length > 512) throw new CliUsageError('--reason: at most 512 characters');
   const clients = given ?? awsClients(clientConfig({ profile: str(values.profile), region: str(values.region) }));
   await clients.region();
   const target = await resolveTarget(
     { stack: str(values.stack), environment: str(values.environment), bus: str(values.bus), source: str(values.source) },
     () => clients.cloudFormation(),
   );
-  const reason = str(values.reason);
-  if (reason !== undefined && reason.length > 512) throw new CliUsageError('--reason: at most 512 characters');
   const requestId = str(values['request-id']) ?? `cli-${randomUUID()}`;
   const requestedBy = str(values['requested-by']) ?? (await callerArn(clients));
   const detail = { environment: target.environment, requestId, requestedBy, ...extra, ...(reason !== undefined ? { reason } : {}) };

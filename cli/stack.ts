@@ -65,6 +65,19 @@ export async function stackOutputs(name: string, client: CloudFormationClient): 
 }
 
 /**
+ * What a command needs said of its target, checked before any AWS call so a missing --stack is named as such, not
+ * as the missing region or credentials the first call would run into: --stack or --environment, and with `table`
+ * (the command reads the deployment records) --stack or --table.
+ */
+export function requireTarget(values: Pick<TargetValues, 'stack' | 'environment' | 'table'>, needs: { table?: boolean } = {}): void {
+  if (values.stack === undefined && values.environment === undefined) throw new CliError(WHICH_ENVIRONMENT, EXIT.usage);
+  if (needs.table === true && values.stack === undefined && values.table === undefined) throw new CliError(WHICH_TABLE, EXIT.usage);
+}
+
+const WHICH_ENVIRONMENT = 'which environment? pass --stack NAME (or --environment ENV)';
+const WHICH_TABLE = 'which deployments table? pass --stack NAME (or --table TABLE)';
+
+/**
  * The target of a command: the outputs of --stack (explicit options win), or the options alone. An
  * --environment the stack does not serve is refused here, before anything is sent.
  */
@@ -78,7 +91,7 @@ export async function resolveTarget(values: TargetValues, cloudFormation: () => 
     );
   }
   const environment = values.environment ?? served;
-  if (environment === undefined) throw new CliError('which environment? pass --stack NAME (or --environment ENV)', EXIT.usage);
+  if (environment === undefined) throw new CliError(WHICH_ENVIRONMENT, EXIT.usage);
   const pick = (flag: string | undefined, output: string) => flag ?? nonEmpty(outputs[output]);
   const target: Target = {
     environment,
@@ -118,7 +131,7 @@ export async function resolveTarget(values: TargetValues, cloudFormation: () => 
 
 /** The deployments table, or the usage error saying how to name it. */
 export function tableOf(target: Target): string {
-  if (target.table === undefined) throw new CliError('which deployments table? pass --stack NAME (or --table TABLE)', EXIT.usage);
+  if (target.table === undefined) throw new CliError(WHICH_TABLE, EXIT.usage);
   return target.table;
 }
 

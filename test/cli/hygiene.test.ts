@@ -59,6 +59,26 @@ describe('CLI hygiene', () => {
     expect(r.stderr).toBe('ecs-migrate: no AWS region: pass --region REGION, or set AWS_REGION (or a region in the --profile)\n');
   });
 
+  it('a missing --stack (or --environment, --table) is named before the missing region or credentials', async () => {
+    const cases: [string[], string][] = [
+      [['cancel'], 'which environment? pass --stack NAME (or --environment ENV)'],
+      [['unlock', '--reason', 'lost'], 'which environment? pass --stack NAME (or --environment ENV)'],
+      [['deploy', '--tag', 'v1'], 'which environment? pass --stack NAME (or --environment ENV)'],
+      [['deploy', '--tag', 'v1', '--environment', 'staging'], '--tag needs --stack NAME (its RepositoryUri output); or pass --image URI'],
+      [
+        ['run-command', '--environment', 'staging', '--tag', 'v1', '--', 'db-seed'],
+        '--tag needs --stack NAME (its RepositoryUri output); or pass --image URI',
+      ],
+      [
+        ['deploy', '--image', 'repo:v1', '--environment', 'staging', '--wait'],
+        'which deployments table? pass --stack NAME (or --table TABLE)',
+      ],
+      [['status', '--table', 'deployments'], 'which environment? pass --stack NAME (or --environment ENV)'],
+    ];
+    const results = await Promise.all(cases.map(([args]) => cli(args, NO_AWS)));
+    expect(results.map((r) => [r.code, r.stderr])).toEqual(cases.map(([, line]) => [2, `ecs-migrate: ${line}\n`]));
+  });
+
   it('an AWS failure is one line (exit 1); --debug adds the stack trace', async () => {
     const r = await cli(['status', '--stack', 'ecs-migrate-staging', '--region', 'eu-west-1'], NO_AWS);
     expect(r.code).toBe(1);
