@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { assertNever, type Decision } from '../src/core/actions.js';
+import type { Config } from '../src/core/config.js';
 import { decideContext } from '../src/core/context.js';
 import { decide } from '../src/core/decide.js';
 import { type Deployment, statusOf } from '../src/core/deployment.js';
@@ -24,8 +25,8 @@ export async function explainCommand(argv: string[]): Promise<number> {
   const text = await readTextFile(eventPath, 'event file');
   const state =
     values.state !== undefined
-      ? await readState(values.state, config.ENVIRONMENT, config.SERVICE)
-      : defaultState(config.ENVIRONMENT, config.SERVICE);
+      ? await readState(values.state, config.ENVIRONMENT, defaultService(config))
+      : defaultState(config.ENVIRONMENT, defaultService(config));
   const now = values.now !== undefined ? isoTime(values.now) : new Date().toISOString();
 
   let raw: unknown;
@@ -90,7 +91,7 @@ export function describeAction(action: Decision['actions'][number]): string {
  * error naming the file and the key, never a crash inside decide. A deployment without `schemaVersion` is taken
  * in today's shape (a ControllerState as the controller holds it); one copied from a store keeps its own.
  */
-async function readState(path: string, environment: string, serviceName: string): Promise<ControllerState> {
+async function readState(path: string, environment: string, fallbackService: ServiceInfo): Promise<ControllerState> {
   const value = await readJsonFile(path, 'state file');
   const bad = (key: string, problem: string) => new CliUsageError(`state file ${path}: ${key}: ${problem}`);
   if (!isJsonObject(value))
@@ -119,7 +120,7 @@ async function readState(path: string, environment: string, serviceName: string)
   const read = { env, deployments, ...(task !== undefined ? { task } : {}) };
   // No service: the default one, as without --state; `null`: a service that could not be read (DescribeServices failed).
   const service = value.service;
-  if (service === undefined) return { ...read, service: defaultService(serviceName) };
+  if (service === undefined) return { ...read, service: fallbackService };
   if (service === null) return read;
   if (!isJsonObject(service)) throw bad('service', `expected { serviceName, taskDefinitionArn } or null, got ${jsonKind(service)}`);
   for (const field of ['serviceName', 'taskDefinitionArn'])
@@ -149,10 +150,20 @@ function isoTime(text: string): string {
   return new Date(ms).toISOString();
 }
 
-function defaultState(environment: string, service: string): ControllerState {
-  return { env: emptyEnvironment(environment), deployments: {}, service: defaultService(service) };
+function defaultState(environment: string, service: ServiceInfo): ControllerState {
+  return { env: emptyEnvironment(environment), deployments: {}, service };
 }
 
-function defaultService(serviceName: string): ServiceInfo {
-  return { serviceName, taskDefinitionArn: "(the service's current task definition)" };
+/**
+ * The service of a state that names none: SERVICE, running revision 1 of the family of its name in REGISTRY's
+ * account and region when REGISTRY is an ECR registry (as the stack's is), so that a request naming a task
+ * definition can be checked against it; otherwise a task definition that is unknown.
+ */
+function defaultService(config: Config): ServiceInfo {
+  const ecr = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$/.exec(config.REGISTRY);
+  const taskDefinitionArn =
+    ecr === null
+      ? "(the service's current task definition)"
+      : `arn:${ecr[3] !== undefined ? 'aws-cn' : 'aws'}:ecs:${ecr[2]}:${ecr[1]}:task-definition/${config.SERVICE}:1`;
+  return { serviceName: config.SERVICE, taskDefinitionArn };
 }

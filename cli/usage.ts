@@ -24,8 +24,9 @@ export const LOCAL_USAGE = `ecs-migrate local --app DIR [--tag TAG] [--command "
 export const EXPLAIN_USAGE = `ecs-migrate explain --config FILE [--state FILE] [--now ISO-TIME] EVENT.json [--json]
   Dry run: what the controller would do with this event and why, without doing it.
   --state  a JSON ControllerState ({ env, deployments, service, task }), its records checked as the stores read
-           them (a bad one: exit 2, naming the key); default: an idle environment whose service runs
-           "(the service's current task definition)", also the service of a state without one
+           them (a bad one: exit 2, naming the key), e.g. events/states/running.json (the deployment of the
+           task-* samples running); default: an idle environment whose service runs revision 1 of the family
+           SERVICE in REGISTRY's account and region, also the service of a state without one
            ("service": null: a service that could not be read); "task": the running deployment's task as
            DescribeTasks reads it for a cancel, an unlock or a takeover ({ taskArn, containers: [{ name, exitCode }] })`;
 
