@@ -5,6 +5,7 @@ import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { type ClientConfig, regionOf } from './aws-context.js';
+import { noteFailedCall } from './failure.js';
 
 /** The AWS clients of one CLI run, created (and their SDK loaded) when first used, all with one configuration. */
 export interface AwsClients {
@@ -19,19 +20,50 @@ export interface AwsClients {
   region(): Promise<string>;
 }
 
+/** What every SDK v3 client offers: the middleware stack its commands run through. */
+interface WithMiddleware {
+  middlewareStack: {
+    add(
+      middleware: (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => (args: unknown) => Promise<unknown>,
+      options: { step: 'initialize'; name: string },
+    ): void;
+  };
+}
+
+/**
+ * Notes the call (`cloudformation:DescribeStacks`, the service spelled as IAM spells it) every failure of the client's
+ * commands came from, whatever the step (signing with missing credentials, the network, the service's answer), so
+ * the failure line names it (cli/failure.ts), also when an adapter wrapped the error.
+ */
+function namingFailedCalls<T extends object>(service: string, client: T): T {
+  (client as unknown as WithMiddleware).middlewareStack.add(
+    (next, context) => async (args) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        noteFailedCall(error, `${service}:${(context.commandName ?? 'unknown').replace(/Command$/, '')}`);
+        throw error;
+      }
+    },
+    { step: 'initialize', name: 'ecsMigrateFailedCall' },
+  );
+  return client;
+}
+
 export function awsClients(config: ClientConfig): AwsClients {
   const made = new Map<string, Promise<unknown>>();
-  const once = <T>(name: string, make: () => Promise<T>): Promise<T> => {
+  const once = <T extends object>(name: string, make: () => Promise<T>): Promise<T> => {
     let client = made.get(name) as Promise<T> | undefined;
     if (client === undefined) {
-      client = make();
+      client = make().then((c) => namingFailedCalls(name, c));
       made.set(name, client);
     }
     return client;
   };
   const clients: AwsClients = {
     config,
-    cloudFormation: () => once('cfn', async () => new (await import('@aws-sdk/client-cloudformation')).CloudFormationClient(config)),
+    cloudFormation: () =>
+      once('cloudformation', async () => new (await import('@aws-sdk/client-cloudformation')).CloudFormationClient(config)),
     eventBridge: () => once('events', async () => new (await import('@aws-sdk/client-eventbridge')).EventBridgeClient(config)),
     dynamodb: () => once('dynamodb', async () => new (await import('@aws-sdk/client-dynamodb')).DynamoDBClient(config)),
     logs: () => once('logs', async () => new (await import('@aws-sdk/client-cloudwatch-logs')).CloudWatchLogsClient(config)),

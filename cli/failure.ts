@@ -35,6 +35,12 @@ export function describeFailure(error: unknown): { line: string; exitCode: numbe
   if (/Region is missing/i.test(text)) {
     return { line: 'no AWS region: pass --region REGION, or set AWS_REGION (or a region in the --profile)', exitCode: EXIT.usage };
   }
+  const call = failedCallOf(error);
+  const failed = call !== undefined ? `${call} failed: ` : '';
+  // AWS could not be reached (refused, no such host, timed out): the same line whichever call, or adapter, ran into it.
+  if (isNetworkError(root)) {
+    return { line: `${failed}${firstLine((root as Error).message)}: check the region, credentials and network`, exitCode: EXIT.failed };
+  }
   if (/Could not load credentials|CredentialsProviderError|ExpiredToken|InvalidClientTokenId|UnrecognizedClient/i.test(text)) {
     return {
       line: `no usable AWS credentials (${firstLine(text)}): pass --profile NAME, set AWS_PROFILE, or log in (aws sso login)`,
@@ -42,7 +48,10 @@ export function describeFailure(error: unknown): { line: string; exitCode: numbe
     };
   }
   if (/AccessDenied|not authorized/i.test(text)) {
-    return { line: `${firstLine(text)}: the caller's role lacks this permission (docs/deploy.md lists what the CLI needs)`, exitCode: 1 };
+    return {
+      line: `${failed}${firstLine(text)}: the caller's role lacks this permission (docs/deploy.md lists what the CLI needs)`,
+      exitCode: 1,
+    };
   }
   const table = /DEPLOYMENTS_TABLE \("([^"]+)"\)/.exec(error instanceof Error ? error.message : '')?.[1];
   if (table !== undefined && root instanceof Error && root.name === 'ResourceNotFoundException') {
@@ -54,7 +63,53 @@ export function describeFailure(error: unknown): { line: string; exitCode: numbe
       exitCode: 1,
     };
   }
+  // An SDK error the CLI's own call ran into (cli/aws-clients.ts notes which call): named, as the adapters name theirs.
+  if (call !== undefined) return { line: `${failed}${firstLine(awsErrorText(root))}`, exitCode: EXIT.failed };
   return { line: firstLine(error instanceof Error ? error.message || error.name : String(error)), exitCode: EXIT.failed };
+}
+
+/** The AWS call (`cloudformation:DescribeStacks`) each failed SDK error came from, as cli/aws-clients.ts notes it. */
+const failedCalls = new WeakMap<object, string>();
+
+/** Notes that `error` is what the AWS call `call` (`cloudformation:DescribeStacks`) failed with: its line names the call. */
+export function noteFailedCall(error: unknown, call: string): void {
+  if (typeof error === 'object' && error !== null && !failedCalls.has(error)) failedCalls.set(error, call);
+}
+
+/** The call noted for the error or any of its causes (an adapter wraps the SDK's error). */
+function failedCallOf(error: unknown): string | undefined {
+  let e = error;
+  for (let i = 0; i < 6 && typeof e === 'object' && e !== null; i++) {
+    const call = failedCalls.get(e);
+    if (call !== undefined) return call;
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  return undefined;
+}
+
+/** Socket errors: what the network (or the endpoint, or DNS for a region that does not exist) said. */
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+]);
+
+function isNetworkError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return (typeof code === 'string' && NETWORK_CODES.has(code)) || error.name === 'TimeoutError';
+}
+
+/** `ThrottlingException: Rate exceeded`: the service's error code and what it said. */
+function awsErrorText(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  return error.message !== '' && error.message !== error.name ? `${error.name}: ${error.message}` : error.name;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { DescribeArchiveCommand, EventBridgeClient, StartReplayCommand } from '@aws-sdk/client-eventbridge';
+import { DescribeArchiveCommand, type EventBridgeClient, StartReplayCommand } from '@aws-sdk/client-eventbridge';
 import { awsClients } from './aws-clients.js';
 import { AWS_OPTIONS, clientConfig } from './aws-context.js';
 import { CliUsageError } from './local-config.js';
@@ -34,7 +34,7 @@ export async function replayCommand(argv: string[], given?: EventBridgeClient): 
   if (!/^[.\-_A-Za-z0-9]{1,64}$/.test(name)) throw new CliUsageError(`--name ${name}: 1–64 letters, digits, ".", "-" or "_"`);
 
   const clients = awsClients(clientConfig(values));
-  const client = given ?? new EventBridgeClient(clients.config);
+  const client = given ?? (await clients.eventBridge());
   if (given === undefined) await clients.region();
   // --stack replays the archived ECR pushes (output PushArchiveName); the deploy-requests' archive needs --archive.
   const archiveName = values.archive ?? (await stackOutputs(values.stack ?? '', await clients.cloudFormation())).PushArchiveName;

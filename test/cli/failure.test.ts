@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { describeFailure } from '../../cli/failure.js';
+import { describeFailure, noteFailedCall } from '../../cli/failure.js';
+import { TransientAwsError } from '../../src/errors.js';
 
 /** The failure line of what node:util parseArgs throws for these arguments. */
 function parseFailure(args: string[], allowPositionals = true): { line: string; exitCode: number } {
@@ -29,5 +30,35 @@ describe("parseArgs' errors as one line (exit 2)", () => {
     expect(parseFailure(["--it's"])).toEqual({ line: "unknown option --it's (see --help)", exitCode: 2 });
     expect(parseFailure(['stray'], false)).toEqual({ line: 'unexpected argument "stray" (see --help)', exitCode: 2 });
     expect(parseFailure([`x\n${'y'.repeat(200)}`], false).line).toMatch(/^unexpected argument "x y{75}\.\.\." \(see --help\)$/);
+  });
+});
+
+describe('an AWS call that failed is named in its line', () => {
+  /** An SDK error, noted as the CLI's clients note it (cli/aws-clients.ts). */
+  const sdkError = (call: string, name: string, message: string, extra: Record<string, unknown> = {}) => {
+    const error = Object.assign(new Error(message), { name, ...extra });
+    noteFailedCall(error, call);
+    return error;
+  };
+
+  it('a service error: the call, the code and what the service said', () => {
+    expect(describeFailure(sdkError('ecs:DescribeServices', 'ThrottlingException', 'Rate exceeded'))).toEqual({
+      line: 'ecs:DescribeServices failed: ThrottlingException: Rate exceeded',
+      exitCode: 1,
+    });
+    expect(describeFailure(sdkError('events:PutEvents', 'AccessDeniedException', 'not allowed')).line).toBe(
+      "events:PutEvents failed: AccessDeniedException: not allowed: the caller's role lacks this permission (docs/deploy.md lists what the CLI needs)",
+    );
+  });
+
+  it('AWS out of reach: the call and what to check, also when an adapter wrapped the error', () => {
+    const refused = () => sdkError('dynamodb:Query', 'Error', 'connect ECONNREFUSED 127.0.0.1:9', { code: 'ECONNREFUSED' });
+    const line = 'dynamodb:Query failed: connect ECONNREFUSED 127.0.0.1:9: check the region, credentials and network';
+    expect(describeFailure(refused())).toEqual({ line, exitCode: 1 });
+    const wrapped = new TransientAwsError(
+      "dynamodb:Query failed: ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:9 (after the SDK's retries; the event will be retried)",
+      { cause: refused() },
+    );
+    expect(describeFailure(wrapped)).toEqual({ line, exitCode: 1 });
   });
 });

@@ -93,6 +93,32 @@ describe('CLI hygiene', () => {
     expect(debug.stderr).toMatch(/\n\s+at /);
   });
 
+  it('an unreachable AWS endpoint is one line naming the call that failed and what to check, exit 1', async () => {
+    const unreachable = {
+      ...NO_AWS,
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'secret',
+      AWS_MAX_ATTEMPTS: '1',
+    };
+    const runs: [string[], string][] = [
+      [['status', '--stack', 's'], 'cloudformation:DescribeStacks'],
+      [['deploy', '--stack', 's', '--tag', 'v1'], 'cloudformation:DescribeStacks'],
+      [['cancel', '--stack', 's'], 'cloudformation:DescribeStacks'],
+      [['cancel', '--environment', 'staging'], 'sts:GetCallerIdentity'],
+      [['history', '--environment', 'staging', '--table', 't'], 'dynamodb:BatchGetItem'],
+      [['replay', '--archive', 'a', '--from', '2026-11-25T09:00:00Z', '--to', '2026-11-25T10:00:00Z'], 'events:DescribeArchive'],
+    ];
+    const results = await Promise.all(runs.map(([args]) => cli(args, unreachable)));
+    expect(results.map((r) => [r.code, r.stderr])).toEqual(
+      runs.map(([, call]) => [
+        1,
+        `ecs-migrate: ${call} failed: connect ECONNREFUSED 127.0.0.1:9: check the region, credentials and network\n`,
+      ]),
+    );
+  });
+
   it('wrong options are a one-line usage error, exit 2', async () => {
     const r = await cli(['deploy', '--imgae', 'x']);
     expect(r.code).toBe(2);
