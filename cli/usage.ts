@@ -19,7 +19,12 @@ export const LOCAL_USAGE = `ecs-migrate local --app DIR [--tag TAG] [--command "
   --no-wait       exit 1 ("environment busy") instead of waiting while another run holds the environment
   --mode          pause-hook: instead of the push, the service owner's deployment of the app's image pauses
                   at HOOK_STAGE; the migration runs and the watcher answers CONTINUE (the service moves) or
-                  ROLLBACK (it stays). Default update-service: ecs-migrate updates the service itself`;
+                  ROLLBACK (it stays). Default update-service: ecs-migrate updates the service itself
+  --config        a JSON object of configuration keys (as explain --config, e.g. {"ROLLOUT_MODE": "pause-hook",
+                  "ALLOWED_COMMANDS": "db-migrate,db-seed"}) over local mode's defaults (ENVIRONMENT local-<app>,
+                  MIGRATION_COMMAND db-migrate, ALLOWED_COMMANDS db-migrate,db-rollback, TIMEOUT_MINUTES 60);
+                  --timeout-minutes and --mode win over it. The CLI's environment variables are not read
+  --state-dir     where local state is kept (default .ecs-migrate in the current directory)`;
 
 export const EXPLAIN_USAGE = `ecs-migrate explain --config FILE [--state FILE] [--now ISO-TIME] EVENT.json [--json]
   Dry run: what the controller would do with this event and why, without doing it.

@@ -33,3 +33,13 @@ describe("local mode's environment", () => {
     expect(() => localDefaults('app', 'postgres://u:secret@[bad/db')).not.toThrow(/secret/);
   });
 });
+
+describe('local --help', () => {
+  it('says what --config does, over which defaults', async () => {
+    const { LOCAL_USAGE } = await import('../../cli/usage.js');
+    const option = /^ {2}--config +(.*(?:\n {18}.*)*)/m.exec(LOCAL_USAGE)?.[1] ?? '';
+    expect(option).toMatch(/JSON object of configuration keys/);
+    expect(option).toContain(`ALLOWED_COMMANDS ${localDefaults('app').ALLOWED_COMMANDS}`);
+    expect(option).toMatch(/environment variables are not read/);
+  });
+});

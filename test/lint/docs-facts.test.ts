@@ -39,3 +39,17 @@ describe('the Node.js version the docs ask for', () => {
     }
   });
 });
+
+describe("local mode's configuration", () => {
+  it('is stated in the README as localDefaults() fills it, with --config to change it and no environment variable', async () => {
+    const { localDefaults } = await import('../../cli/local-config.js');
+    const stated = await paragraph('README.md', '- **Configuration.** Local mode fills');
+    const fixed = Object.entries(localDefaults('app')).filter(([key]) => !['ENVIRONMENT', 'SERVICE', 'REPOSITORY'].includes(key));
+    expect(fixed.filter(([key, value]) => !stated.includes(`\`${key}=${value}\``))).toEqual([]);
+    expect(stated).toContain('`ENVIRONMENT`\n  `local-<app dir name>`');
+    expect(stated).toContain('`--config FILE`');
+    // The CLI reads no configuration from its environment: the README must not offer ROLLOUT_MODE=… as a way.
+    const text = await readFile(join(ROOT, 'README.md'), 'utf8');
+    expect(text).not.toContain('(`ROLLOUT_MODE=pause-hook`)');
+  });
+});
