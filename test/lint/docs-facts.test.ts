@@ -53,3 +53,23 @@ describe("local mode's configuration", () => {
     expect(text).not.toContain('(`ROLLOUT_MODE=pause-hook`)');
   });
 });
+
+describe("the README's commands", () => {
+  /** Every command line of the README's bash blocks and `$ ` lines of its console blocks, comments left out. */
+  async function commands(): Promise<string[]> {
+    const text = await readFile(join(ROOT, 'README.md'), 'utf8');
+    const bash = [...text.matchAll(/```bash\n([\s\S]*?)```/g)].flatMap((m) => (m[1] ?? '').split('\n'));
+    const console = [...text.matchAll(/```console\n([\s\S]*?)```/g)].flatMap((m) =>
+      (m[1] ?? '').split('\n').flatMap((line) => (line.startsWith('$ ') ? [line.slice(2)] : [])),
+    );
+    return [...bash, ...console].map((line) => line.replace(/(^|\s)#.*$/, '').trim()).filter((line) => line !== '');
+  }
+
+  it('paste into bash: no <placeholder>, which bash reads as a redirect', async () => {
+    expect((await commands()).filter((c) => /<[^>]*>/.test(c))).toEqual([]);
+  });
+
+  it('install the packed tarball into a project, never into the checkout that packed it', async () => {
+    expect((await commands()).filter((c) => /npm pack\b.*npm install|npm install\b.*\.\/ecs-migrate-[\d.]+\.tgz/.test(c))).toEqual([]);
+  });
+});
