@@ -73,3 +73,17 @@ describe("the README's commands", () => {
     expect((await commands()).filter((c) => /npm pack\b.*npm install|npm install\b.*\.\/ecs-migrate-[\d.]+\.tgz/.test(c))).toEqual([]);
   });
 });
+
+describe('what `npm test` needs', () => {
+  it('is the same wherever the README says it, and what .ci/run asks for', async () => {
+    const ci = await readFile(join(ROOT, '.ci/run'), 'utf8');
+    const packages = /pip install ('moto\[server\]'[^)]*)\)/.exec(ci)?.[1]?.split(/\s+/) ?? [];
+    expect(packages).toEqual(["'moto[server]'", 'cfn-lint', 'aws-sam-translator']);
+    const tools = ['moto_server', 'cfn-lint', 'aws-sam-translator'];
+    const text = await readFile(join(ROOT, 'README.md'), 'utf8');
+    const tryIt = text.split('\n').find((line) => line.startsWith('npm install && npm test')) ?? '';
+    const needs = await paragraph('README.md', 'The tests need ');
+    expect(tools.filter((t) => !tryIt.includes(t))).toEqual([]);
+    expect(tools.filter((t) => !needs.includes(`\`${t}\``))).toEqual([]);
+  });
+});
