@@ -87,3 +87,13 @@ describe('what `npm test` needs', () => {
     expect(tools.filter((t) => !needs.includes(`\`${t}\``))).toEqual([]);
   });
 });
+
+describe('where local mode keeps its state', () => {
+  it('is stated in the README: .ecs-migrate/ in the current directory (the CLI default), or --state-dir', async () => {
+    const local = await readFile(join(ROOT, 'cli/local.ts'), 'utf8');
+    expect(local).toMatch(/'state-dir': \{[^}]*default: '\.ecs-migrate'/);
+    const stated = await paragraph('README.md', '- **State.**');
+    expect(stated).toContain("`.ecs-migrate/` in the current directory (not the app's)");
+    expect(stated).toContain('`--state-dir DIR`');
+  });
+});
