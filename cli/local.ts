@@ -4,7 +4,7 @@ import { access, mkdir, stat } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs, parseEnv } from 'node:util';
-import { ROLLOUT_MODES, splitCommand } from '../src/core/config.js';
+import { parseConfig, ROLLOUT_MODES, splitCommand } from '../src/core/config.js';
 import type { Deployment, Ended } from '../src/core/deployment.js';
 import type { LocalController } from '../src/local/controller.js';
 import { describeOwner, EnvironmentBusyError, LockWaitAbortedError } from '../src/local/env-lock.js';
@@ -61,7 +61,8 @@ export async function localCommand(argv: string[]): Promise<number> {
   const info = await stat(values.app).catch(() => undefined);
   if (info?.isDirectory() !== true) throw new CliUsageError(`--app ${values.app}: not a directory`);
   const overrides: Record<string, unknown> = values.config !== undefined ? await readConfigFile(values.config) : {};
-  if (values['timeout-minutes'] !== undefined) overrides.TIMEOUT_MINUTES = values['timeout-minutes'];
+  if (values['timeout-minutes'] !== undefined)
+    overrides.TIMEOUT_MINUTES = configFlag('--timeout-minutes', 'TIMEOUT_MINUTES', values['timeout-minutes']);
   const stopTimeoutSeconds = Number(values['stop-timeout']);
   // A day at most: a timer longer than 2^31 ms fires at once, which would SIGKILL the task without its SIGTERM grace.
   if (!Number.isFinite(stopTimeoutSeconds) || stopTimeoutSeconds < 0 || stopTimeoutSeconds > 86_400)
@@ -102,6 +103,17 @@ function commandOf(flag: string, line: string, example: string): string[] {
   const argv = splitCommand(line);
   if (argv.length === 0 || argv[0] === '') throw new CliUsageError(`${flag} "${shorten(line)}": expected a command such as "${example}"`);
   return argv;
+}
+
+/**
+ * A flag's value for configuration key `key`, checked as the key is: its problem names the flag, not the key the user
+ * never wrote ("--timeout-minutes 0: expected …", not "TIMEOUT_MINUTES: expected …").
+ */
+function configFlag(flag: string, key: string, value: string): string {
+  const result = parseConfig({ ...localDefaults('app'), [key]: value });
+  const problem = result.ok ? undefined : result.problems.find((p) => p.startsWith(`${key}: `));
+  if (problem !== undefined) throw new CliUsageError(`${flag} ${shorten(value)}: ${problem.slice(key.length + 2)}`);
+  return value;
 }
 
 /** A value as an error line quotes it: at most 80 characters, on one line. */

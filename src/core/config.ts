@@ -70,7 +70,7 @@ const configFields = {
   ),
   TIMEOUT_MINUTES: optionalValue((v, fail) => {
     const n = Number(v ?? '60');
-    if (!Number.isFinite(n) || n <= 0 || n > 24 * 60) fail('expected a number of minutes between 0 and 1440 (default 60)');
+    if (!Number.isFinite(n) || n <= 0 || n > 24 * 60) fail('expected a number of minutes greater than 0 and at most 1440 (default 60)');
     return n;
   }),
   EVENT_SOURCE: optionalValue((v, fail) => {
@@ -228,7 +228,7 @@ function rolloutKeys() {
     /** Minutes a rollout is followed for an `ECS Deployment State Change` verdict before it is recorded as unconfirmed. */
     ROLLOUT_WATCH_MINUTES: optionalValue((v, fail) => {
       const n = Number(v ?? '30');
-      if (!Number.isFinite(n) || n <= 0 || n > 24 * 60) fail('expected a number of minutes between 0 and 1440 (default 30)');
+      if (!Number.isFinite(n) || n <= 0 || n > 24 * 60) fail('expected a number of minutes greater than 0 and at most 1440 (default 30)');
       return n;
     }),
   };

@@ -301,6 +301,26 @@ describe('ecs-migrate local', () => {
     expect(await readdir(work)).not.toContain('flag-state');
   });
 
+  it('names --timeout-minutes, not TIMEOUT_MINUTES, for a value it refuses, and says what it takes (0 is refused)', async () => {
+    const app = join(ROOT, 'examples', 'app');
+    for (const value of ['0', '1441', 'soon']) {
+      const r = await cli(['local', '--app', app, '--state-dir', join(work, 'timeout-state'), '--timeout-minutes', value]);
+      expect(r.code, value).toBe(2);
+      expect(r.stderr).toBe(
+        `ecs-migrate: --timeout-minutes ${value}: expected a number of minutes greater than 0 and at most 1440 (default 60)\n`,
+      );
+    }
+    // Set in a --config file, the key is what the user wrote.
+    const config = join(work, 'timeout-config.json');
+    await writeFile(config, JSON.stringify({ TIMEOUT_MINUTES: '0' }));
+    const fromFile = await cli(['local', '--app', app, '--state-dir', join(work, 'timeout-state'), '--config', config]);
+    expect(fromFile.code).toBe(2);
+    expect(fromFile.stderr).toBe(
+      'ecs-migrate: TIMEOUT_MINUTES: expected a number of minutes greater than 0 and at most 1440 (default 60)\n',
+    );
+    expect(await readdir(work)).not.toContain('timeout-state');
+  });
+
   it('explains its usage errors with exit code 2', async () => {
     const r = await cli(['local']);
     expect(r.code).toBe(2);
