@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { open as openFile, readdir, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { LocalService } from '../src/adapters/local/ecs.js';
@@ -8,6 +8,7 @@ import { DEPLOYMENT_ID, type Deployment, statusOf, taskOf } from '../src/core/de
 import { LocalLayout } from '../src/local/layout.js';
 import type { DeploymentHistory } from '../src/ports.js';
 import { AWS_OPTIONS } from './aws-context.js';
+import { viewOf } from './deployment-view.js';
 import { deploymentSummary, dim, lastSuccessText, logTailLines, statusText, warnSkipped } from './format.js';
 import { CliUsageError } from './local-config.js';
 import { TARGET_OPTIONS } from './stack.js';
@@ -100,7 +101,11 @@ export async function historyCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** `deps.pollMs`: how often `--follow` reads (tests make it short). */
+/**
+ * `deps.pollMs`: how often `--follow` reads (tests make it short). In local mode as on a stack: `--json` prints
+ * `{ deployment, log, lines }` (locally `log` is `{ file }` and a line has no time: the task's output file has none),
+ * `--follow` prints the task's output as it is written until the deployment ends, then how it ended.
+ */
 export async function logsCommand(argv: string[], deps: { pollMs?: number } = {}): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options: common, allowPositionals: true, strict: true });
   const id = positionals[0];
@@ -110,14 +115,80 @@ export async function logsCommand(argv: string[], deps: { pollMs?: number } = {}
     throw new CliUsageError(`logs "${shorten(id)}": not a deployment id (YYYYMMDD-HHMMSS-xxxxxxxx, as "ecs-migrate history" lists them)`);
   if (onAws(values)) return (await import('./inspect-aws.js')).stackLogs(values, id, deps.pollMs);
   const { environment, layout, store } = await open(values);
-  const d = (await store.loadDeployments([id]))[id];
+  const { env, deployments } = await store.loadEnvironmentWith(environment, [id]);
+  let d = deployments[id];
   if (d === undefined) throw new CliUsageError(`no deployment ${id} in environment ${environment}`);
-  for (const line of deploymentSummary(d)) process.stdout.write(`${line}\n`);
-  const taskId = taskOf(d)?.split('/').pop();
-  const text = taskId !== undefined ? await readFile(layout.taskLogFile(taskId), 'utf8').catch(() => undefined) : undefined;
-  if (text !== undefined) process.stdout.write(`  task log:\n${text.replace(/^/gm, '    │ ')}\n`);
-  else for (const line of logTailLines(d)) process.stdout.write(`${line}\n`);
+  const logFile = (of: Deployment) => {
+    const taskId = taskOf(of)?.split('/').pop();
+    return taskId !== undefined ? layout.taskLogFile(taskId) : undefined;
+  };
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  if (values.json) {
+    const file = logFile(d);
+    const text = file !== undefined ? await readFile(file, 'utf8').catch(() => undefined) : undefined;
+    const lines = text !== undefined ? text.replace(/\n$/, '').split('\n') : [];
+    out(
+      JSON.stringify(
+        { deployment: viewOf(d, env), log: text !== undefined ? { file } : undefined, lines: lines.map((message) => ({ message })) },
+        null,
+        2,
+      ),
+    );
+    return 0;
+  }
+  for (const line of deploymentSummary(d)) out(line);
+  if (!values.follow || d.status === 'ended') {
+    const file = logFile(d);
+    const text = file !== undefined ? await readFile(file, 'utf8').catch(() => undefined) : undefined;
+    if (text !== undefined) process.stdout.write(`  task log:\n${text.replace(/^/gm, '    │ ')}\n`);
+    else for (const line of logTailLines(d)) out(line);
+    return 0;
+  }
+  // --follow: the records and the task's output file, read again every pollMs until the deployment ends.
+  const pollMs = deps.pollMs ?? 1000;
+  const log = new OutputFile();
+  out('  task log:');
+  for (;;) {
+    const file = logFile(d);
+    const ended = d.status === 'ended';
+    if (file !== undefined) for (const line of await log.read(file, ended)) out(`    │ ${line}`);
+    if (ended) break;
+    await new Promise((r) => setTimeout(r, pollMs));
+    d = (await store.loadDeployments([id]))[id] ?? d;
+  }
+  if (!log.found) for (const line of logTailLines(d)) out(line);
+  out(`${statusText(d)}${d.status === 'ended' && d.reason !== undefined ? ` — ${d.reason}` : ''}`);
   return 0;
+}
+
+/** A task's output file as it grows: each read returns the whole lines written since the last one (all, at the end). */
+class OutputFile {
+  private offset = 0;
+  private path: string | undefined;
+  found = false;
+
+  async read(path: string, last: boolean): Promise<string[]> {
+    if (path !== this.path) {
+      this.path = path;
+      this.offset = 0;
+    }
+    const file = await openFile(path, 'r').catch(() => undefined);
+    if (file === undefined) return [];
+    this.found = true;
+    try {
+      const { size } = await file.stat();
+      if (size <= this.offset) return [];
+      const bytes = Buffer.alloc(size - this.offset);
+      const { bytesRead } = await file.read(bytes, 0, bytes.length, this.offset);
+      // Up to the last newline only, unless the task is done: a line being written is printed whole, later.
+      const end = last ? bytesRead : bytes.subarray(0, bytesRead).lastIndexOf(0x0a) + 1;
+      if (end === 0) return [];
+      this.offset += end;
+      return bytes.subarray(0, end).toString('utf8').replace(/\n$/, '').split('\n');
+    } finally {
+      await file.close();
+    }
+  }
 }
 
 function oneLine(d: Deployment): string {

@@ -51,7 +51,7 @@ ecs-migrate history [--environment ENV] [--state-dir DIR] [--limit N] [--json]  
 ${STACK_OPTIONS}`;
 
 export const LOGS_USAGE = `ecs-migrate logs DEPLOYMENT_ID (--stack NAME | --environment ENV --table TABLE) [--follow] [--json]
-ecs-migrate logs DEPLOYMENT_ID [--environment ENV] [--state-dir DIR]        (local mode)
+ecs-migrate logs DEPLOYMENT_ID [--environment ENV] [--state-dir DIR] [--follow] [--json]  (local mode)
   The deployment and the full CloudWatch log of its task (not only the stored tail); --follow keeps
   printing new lines until the deployment ends.
 ${STACK_OPTIONS}`;
