@@ -4,8 +4,10 @@ import { access, mkdir, stat } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs, parseEnv } from 'node:util';
-import { parseConfig, ROLLOUT_MODES, splitCommand } from '../src/core/config.js';
+import { checkCommand } from '../src/core/command-policy.js';
+import { type Config, parseConfig, ROLLOUT_MODES, splitCommand } from '../src/core/config.js';
 import type { Deployment, Ended } from '../src/core/deployment.js';
+import { redactor } from '../src/core/redact.js';
 import type { LocalController } from '../src/local/controller.js';
 import { describeOwner, EnvironmentBusyError, LockWaitAbortedError } from '../src/local/env-lock.js';
 import { hookStateEvent } from '../src/local/hook-event.js';
@@ -162,6 +164,9 @@ async function runLocal(options: LocalOptions): Promise<number> {
     throw new CliUsageError(
       "pause-hook mode simulates the service owner's deployment of the app's image: run it without --run, --command or --rerun",
     );
+  // What the controller would refuse is refused before the database starts, as a usage error (as run-command does).
+  const refused = commandRefusal(options, config);
+  if (refused !== undefined) throw new CliUsageError(`${refused}: the controller would refuse it; nothing was run`);
   const started = Date.now();
   const print = options.json ? () => {} : (line: string) => process.stdout.write(`${line}\n`);
   // Progress (the database starting, ready) only before the verdict: a line after it would read as part of the
@@ -257,6 +262,22 @@ async function runLocal(options: LocalOptions): Promise<number> {
     // The verdict is out and everything is closed: nothing (a stray socket, a timer) may keep the CLI alive.
     setTimeout(() => process.exit(), 2000).unref();
   }
+}
+
+/**
+ * Why the controller would refuse the command of --run (a run-command) or --command (a deploy-request), by its own
+ * policy and with the rules it applies (src/core/request-policy.ts): ALLOWED_COMMANDS, also MIGRATION_COMMAND for a
+ * deploy-request, and REDACT_PATTERNS. Undefined when it may run.
+ */
+function commandRefusal(options: LocalOptions, config: Config): string | undefined {
+  const command = options.run ?? options.command;
+  if (command === undefined) return undefined;
+  const check = checkCommand(command, {
+    allowed: config.ALLOWED_COMMANDS,
+    redact: redactor(config.REDACT_PATTERNS),
+    ...(options.run === undefined ? { migrationCommand: config.MIGRATION_COMMAND } : {}),
+  });
+  return check.ok ? undefined : check.reason;
 }
 
 function signalNumber(signal: NodeJS.Signals): number {

@@ -321,6 +321,23 @@ describe('ecs-migrate local', () => {
     expect(await readdir(work)).not.toContain('timeout-state');
   });
 
+  it('refuses a --run or --command the controller would refuse before the database starts, with its reason (exit 2)', async () => {
+    const app = join(ROOT, 'examples', 'app');
+    const state = join(work, 'refused-state');
+    for (const [flag, value, reason] of [
+      ['--run', 'db-drop', 'command "db-drop" is not in ALLOWED_COMMANDS (db-migrate, db-rollback)'],
+      ['--run', 'db-rollback password=hunter2hunter2', 'argument 1 of the command looks like a secret ("password=[REDACTED]")'],
+      ['--command', 'db-drop --all', 'command "db-drop" is neither MIGRATION_COMMAND nor in ALLOWED_COMMANDS'],
+    ] as const) {
+      const r = await cli(['local', '--app', app, '--state-dir', state, flag, value]);
+      expect(r.code, `${flag} ${value}`).toBe(2);
+      expect(r.stderr).toMatch(/^ecs-migrate: .*: the controller would refuse it; nothing was run\n$/);
+      expect(r.stderr).toContain(reason);
+      expect(r.stdout).toBe('');
+    }
+    expect(await readdir(work)).not.toContain('refused-state');
+  });
+
   it('explains its usage errors with exit code 2', async () => {
     const r = await cli(['local']);
     expect(r.code).toBe(2);
