@@ -182,12 +182,18 @@ async function runLocal(options: LocalOptions): Promise<number> {
 
   // Ctrl-C / SIGTERM / SIGHUP: stop the task the way ECS stops one (SIGTERM to its process group, SIGKILL after
   // --stop-timeout), let the watcher record it, print the verdict, release the environment, exit 128+n.
-  // Again: SIGKILL the task now. A third time: exit at once (the 'exit' hook still kills the group).
+  // Again: SIGKILL the task now. A third time: exit at once (the 'exit' hook still kills the group). The same signal
+  // again within REPEAT_MS is the same interrupt delivered twice, not a second one: GNU timeout and some process
+  // managers send it to the process and to its process group.
   const abort = new AbortController();
   let session: LocalSession | undefined;
   let interruptedBy: NodeJS.Signals | undefined;
   let signals = 0;
+  let last: { signal: NodeJS.Signals; at: number } | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
+    const now = Date.now();
+    if (last !== undefined && last.signal === signal && now - last.at < REPEAT_MS) return;
+    last = { signal, at: now };
     signals++;
     if (signals === 1) {
       interruptedBy = signal;
@@ -263,6 +269,9 @@ async function runLocal(options: LocalOptions): Promise<number> {
     setTimeout(() => process.exit(), 2000).unref();
   }
 }
+
+/** A signal repeated within this many milliseconds counts once: no human presses Ctrl-C twice that fast. */
+const REPEAT_MS = 250;
 
 /**
  * Why the controller would refuse the command of --run (a run-command) or --command (a deploy-request), by its own

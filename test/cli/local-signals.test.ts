@@ -1,0 +1,54 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ensureTemplate } from '../../src/local/db-template.js';
+import { isAlive, scriptApp, startCli, TEMPLATE_CACHE } from '../local/helpers.js';
+
+/** `ecs-migrate local` as a process, interrupted: how many interrupts it counts. */
+let work: string;
+beforeAll(async () => {
+  await ensureTemplate(TEMPLATE_CACHE);
+}, 120_000);
+beforeEach(async () => {
+  work = await mkdtemp(join(tmpdir(), 'ecs-migrate-signals-'));
+});
+afterEach(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+/** A migration that ignores SIGTERM (so only SIGKILL stops it): it prints its pid, then runs forever. */
+const STUBBORN = `trap '' TERM
+echo "pid $$"
+while :; do sleep 0.2; done`;
+
+async function interrupted(gapMs: number, stopTimeout: string) {
+  const app = await scriptApp(join(work, 'stubborn'), STUBBORN);
+  const run = startCli(['local', '--app', app, '--state-dir', join(work, 'state'), '--stop-timeout', stopTimeout], work);
+  const pid = Number((await run.waitFor(/pid (\d+)/))[1]);
+  run.child.kill('SIGINT');
+  await new Promise((r) => setTimeout(r, gapMs));
+  run.child.kill('SIGINT');
+  const exit = await run.exited;
+  return { exit, stdout: run.stdout(), pid };
+}
+
+describe('ecs-migrate local, interrupted twice', () => {
+  it('counts a SIGINT repeated within 250 ms once (GNU timeout sends it to the process and its group): the task gets its --stop-timeout', async () => {
+    const { exit, stdout, pid } = await interrupted(30, '2');
+    expect(exit.code).toBe(130);
+    expect(stdout).toContain('SIGINT: stopping the task (SIGTERM, SIGKILL after 2 s)');
+    expect(stdout).not.toContain('again: killing the task now');
+    expect(stdout).toMatch(/✘ rollout halted/);
+    expect(isAlive(pid)).toBe(false);
+  });
+
+  it("honours a human's second Ctrl-C: the task is killed now", async () => {
+    const started = Date.now();
+    const { exit, stdout, pid } = await interrupted(400, '60');
+    expect(exit.code).toBe(130);
+    expect(stdout).toContain('SIGINT again: killing the task now');
+    expect(Date.now() - started).toBeLessThan(50_000);
+    expect(isAlive(pid)).toBe(false);
+  });
+});
