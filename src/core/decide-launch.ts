@@ -22,8 +22,15 @@ interface Plan {
   deliberate: boolean;
 }
 
+/** Why a push is ignored in pause-hook mode. */
+export const PUSH_IN_PAUSE_HOOK_MODE =
+  "in pause-hook mode a push is not acted on: the services' owner deploys the image, and its deployment's hook starts the migration";
+
 export function decideEcrImageAction(input: EcrImageActionInput, state: ControllerState, ctx: DecideContext): Decision {
   const { config } = ctx;
+  // The stack's push rule is disabled in this mode (template.yaml ActOnPushes); a push that comes anyway is not a
+  // rollout ecs-migrate may start: it could register no revision and update no service.
+  if (config.ROLLOUT_MODE === 'pause-hook') return ignore(PUSH_IN_PAUSE_HOOK_MODE);
   if (input.actionType !== 'PUSH') return ignore(`ECR action "${input.actionType}" is not a push`);
   if (input.result !== 'SUCCESS') return ignore(`the push of ${input.repository} did not succeed (result ${input.result})`);
   if (input.repository !== config.REPOSITORY) {

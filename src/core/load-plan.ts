@@ -40,6 +40,8 @@ export function loadPlan(input: Input, config: Config): LoadPlan {
     case 'ecr-image-action':
     case 'deploy-request':
     case 'run-command':
+      // A push is ignored in pause-hook mode (decideEcrImageAction): nothing to read.
+      if (input.kind === 'ecr-image-action' && config.ROLLOUT_MODE === 'pause-hook') return {};
       return { deploymentId: deploymentIdOfTrigger(input.trigger, config.ENVIRONMENT), service: { image: true }, openTask: 'expired-lock' };
     case 'cancel-request':
       return input.deploymentId !== undefined

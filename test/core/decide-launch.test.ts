@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { PUSH_IN_PAUSE_HOOK_MODE } from '../../src/core/decide-launch.js';
 import { clientTokenFor, deploymentIdOfTrigger, startedByFor } from '../../src/core/deployment.js';
+import { loadPlan } from '../../src/core/load-plan.js';
 import {
   activeState,
   committed,
@@ -186,6 +188,13 @@ describe('ECR push', () => {
   it('does not call an image deployed when the service runs it but its migration never succeeded', () => {
     const d = decideOn(sample('ecr-push'), idleState({ service: { ...service, image: PUSHED_IMAGE } }));
     expect(d.decision).toBe('launch');
+  });
+  it('is ignored in pause-hook mode, where the owner deploys and its paused deployment starts the migration', () => {
+    // The stack disables the push rule in this mode; a push that comes anyway (the rule enabled by hand) must not
+    // launch a migration whose revision the stack may not register.
+    const d = decideOn(sample('ecr-push'), idleState(), ctx({ ROLLOUT_MODE: 'pause-hook', HOOK_STAGE: 'POST_SCALE_UP' }));
+    expect(d).toMatchObject({ decision: 'ignore', reason: PUSH_IN_PAUSE_HOOK_MODE, actions: [] });
+    expect(loadPlan(parse(sample('ecr-push')), ctx({ ROLLOUT_MODE: 'pause-hook', HOOK_STAGE: 'POST_SCALE_UP' }).config)).toEqual({});
   });
 });
 
