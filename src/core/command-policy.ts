@@ -87,7 +87,7 @@ function matchEntry(argv: readonly string[], words: readonly string[], echo: (s:
 /** Why argv[0] is not listed; `argv0` quoted already. */
 function notListed(argv0: string, rules: CommandRules): string {
   if (rules.migrationCommand !== undefined) {
-    const listed = [rules.migrationCommand[0], ...rules.allowed].join(', ');
+    const listed = [...new Set([rules.migrationCommand[0], ...rules.allowed])].join(', ');
     return `command ${argv0} is neither MIGRATION_COMMAND nor in ALLOWED_COMMANDS (${listed})`;
   }
   const listed = rules.allowed.length > 0 ? rules.allowed.join(', ') : 'empty: no command may run';

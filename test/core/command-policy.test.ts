@@ -52,6 +52,11 @@ describe('checkCommand', () => {
       ok: false,
       reason: 'command "sh" is neither MIGRATION_COMMAND nor in ALLOWED_COMMANDS (db-migrate, db-seed)',
     });
+    // MIGRATION_COMMAND listed in ALLOWED_COMMANDS too (local mode's defaults) is named once.
+    expect(checkCommand(['sh'], rules(['db-migrate', 'db-rollback'], ['db-migrate']))).toEqual({
+      ok: false,
+      reason: 'command "sh" is neither MIGRATION_COMMAND nor in ALLOWED_COMMANDS (db-migrate, db-rollback)',
+    });
   });
 
   it('refuses an argument that looks like a secret, echoing it redacted', () => {
