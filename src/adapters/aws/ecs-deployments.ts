@@ -24,6 +24,7 @@ import type {
 import { EcsMigrateError } from '../../errors.js';
 import { awsErrorInfo, awsFailure, classifyAwsError, describeAwsError } from './aws-error.js';
 import type { ServiceDeploymentReads } from './ecs.js';
+import { launchSettingsOf } from './launch-settings.js';
 import { registrationOf, revisionTags } from './tagged-revision.js';
 
 /**
@@ -122,25 +123,7 @@ export async function describeServiceRevision(client: ECSClient, arn: string): P
       ...(c.imageDigest !== undefined ? { imageDigest: c.imageDigest } : {}),
     })),
   };
-  const vpc = found.networkConfiguration?.awsvpcConfiguration;
-  if (vpc?.subnets !== undefined) {
-    info.network = {
-      subnets: vpc.subnets,
-      securityGroups: vpc.securityGroups ?? [],
-      assignPublicIp: vpc.assignPublicIp === 'ENABLED' ? 'ENABLED' : 'DISABLED',
-    };
-  }
-  const strategy = found.capacityProviderStrategy ?? [];
-  if (strategy.length > 0) {
-    info.capacityProviderStrategy = strategy.map((s) => ({
-      capacityProvider: s.capacityProvider ?? '',
-      ...(s.weight !== undefined ? { weight: s.weight } : {}),
-      ...(s.base !== undefined ? { base: s.base } : {}),
-    }));
-  } else if (found.launchType !== undefined) {
-    info.launchType = found.launchType;
-  }
-  if (found.platformVersion !== undefined) info.platformVersion = found.platformVersion;
+  Object.assign(info, launchSettingsOf(found));
   return info;
 }
 

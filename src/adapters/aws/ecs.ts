@@ -32,12 +32,13 @@ import {
   type ServiceRevisionInfo,
   type ServiceRolloutResult,
 } from '../../core/service-deployment.js';
-import type { NetworkConfig, ServiceInfo } from '../../core/state.js';
+import type { ServiceInfo } from '../../core/state.js';
 import { ContainerNotFoundError, PermanentAwsError, ServiceNotFoundError } from '../../errors.js';
 import type { Ecs, LaunchOutcome } from '../../ports.js';
 import { awsErrorInfo, awsFailure, classifyAwsError, describeAwsError } from './aws-error.js';
 import { awslogsLocation } from './awslogs.js';
 import { answerHook, rollOutImage } from './ecs-deployments.js';
+import { launchSettingsOf } from './launch-settings.js';
 import { familyOf, findTaggedRevision, registrationOf, revisionTags, type TaggedRevision } from './tagged-revision.js';
 
 export interface AwsEcsOptions {
@@ -148,26 +149,7 @@ export class AwsEcs implements Ecs {
       if (containerDefinition.image !== undefined) info.image = containerDefinition.image;
     }
     if (found.clusterArn !== undefined) info.clusterArn = found.clusterArn;
-    const vpc = found.networkConfiguration?.awsvpcConfiguration;
-    if (vpc?.subnets !== undefined) {
-      const network: NetworkConfig = {
-        subnets: vpc.subnets,
-        securityGroups: vpc.securityGroups ?? [],
-        assignPublicIp: vpc.assignPublicIp === 'ENABLED' ? 'ENABLED' : 'DISABLED',
-      };
-      info.network = network;
-    }
-    const strategy = found.capacityProviderStrategy ?? [];
-    if (strategy.length > 0) {
-      info.capacityProviderStrategy = strategy.map((s) => ({
-        capacityProvider: s.capacityProvider ?? '',
-        ...(s.weight !== undefined ? { weight: s.weight } : {}),
-        ...(s.base !== undefined ? { base: s.base } : {}),
-      }));
-    } else if (found.launchType !== undefined) {
-      info.launchType = found.launchType;
-    }
-    if (found.platformVersion !== undefined) info.platformVersion = found.platformVersion;
+    Object.assign(info, launchSettingsOf(found));
     return info;
   }
 
