@@ -60,7 +60,7 @@ export function decideDeployRequest(input: DeployRequestInput, state: Controller
   if (refused !== undefined) return refused;
   const command = input.command ?? config.MIGRATION_COMMAND;
   const plan: Plan = {
-    trigger: input.trigger,
+    trigger: senderRedacted(input.trigger, ctx),
     kind: 'migration',
     command,
     deliberate: input.trigger.replayName !== undefined || input.trigger.rerun === true,
@@ -75,7 +75,7 @@ export function decideRunCommand(input: RunCommandInput, state: ControllerState,
   const work = input.work;
   // A command is run every time it is requested; only a duplicate delivery of one request is dropped.
   const plan: Plan = {
-    trigger: input.trigger,
+    trigger: senderRedacted(input.trigger, ctx),
     kind: 'command',
     command: input.command,
     deliberate: true,
@@ -91,6 +91,11 @@ function refusal(input: DeployRequestInput | RunCommandInput, state: ControllerS
   }
   const refused = refuseRequest(input, state.service, ctx.config, ctx.redact);
   return refused !== undefined ? rejectRequest(refused, input.trigger, ctx) : undefined;
+}
+
+/** A request's trigger as it is stored and emitted: `requestedBy` is the sender's free text, so it is redacted. */
+function senderRedacted(trigger: Trigger, ctx: DecideContext): Trigger {
+  return trigger.requestedBy !== undefined ? { ...trigger, requestedBy: ctx.redact(trigger.requestedBy) } : trigger;
 }
 
 function rejectRequest(reason: string, trigger: Trigger, ctx: DecideContext): Decision {

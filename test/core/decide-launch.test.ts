@@ -311,6 +311,16 @@ describe('deploy-request', () => {
     expect(request.image).toBeUndefined();
   });
 
+  it("stores and emits the sender's requestedBy redacted, as an operator request's (free text a sender writes)", () => {
+    for (const name of ['deploy-request', 'run-command']) {
+      const d = decideOn(withEvent(sample(name), { detail: { requestedBy: 'ci token=hunter2secret' } }), idleState());
+      expect(d.decision).toBe('launch');
+      expect(JSON.stringify(only(d, 'commit')), name).toContain('ci token=[REDACTED]');
+      // Nothing the decision stores, emits or sends to ECS holds it.
+      expect(JSON.stringify(d.actions), name).not.toContain('hunter2secret');
+    }
+  });
+
   it('ignores a request for another environment', () => {
     expect(decideOn(sample('deploy-request-other-environment'), idleState())).toMatchObject({
       decision: 'ignore',
