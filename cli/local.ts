@@ -188,13 +188,10 @@ async function runLocal(options: LocalOptions): Promise<number> {
   const abort = new AbortController();
   let session: LocalSession | undefined;
   let interruptedBy: NodeJS.Signals | undefined;
-  let signals = 0;
-  let last: { signal: NodeJS.Signals; at: number } | undefined;
+  const interrupts = interruptCounter();
   const onSignal = (signal: NodeJS.Signals) => {
-    const now = Date.now();
-    if (last !== undefined && last.signal === signal && now - last.at < REPEAT_MS) return;
-    last = { signal, at: now };
-    signals++;
+    const signals = interrupts(signal, Date.now());
+    if (signals === undefined) return;
     if (signals === 1) {
       interruptedBy = signal;
       abort.abort();
@@ -272,6 +269,20 @@ async function runLocal(options: LocalOptions): Promise<number> {
 
 /** A signal repeated within this many milliseconds counts once: no human presses Ctrl-C twice that fast. */
 const REPEAT_MS = 250;
+
+/**
+ * Counts interrupts: the number of this one (1, 2, 3…), or undefined when it is the previous signal delivered again
+ * within REPEAT_MS (GNU timeout and some process managers send it to the process and to its process group).
+ */
+export function interruptCounter(repeatMs = REPEAT_MS): (signal: NodeJS.Signals, now: number) => number | undefined {
+  let count = 0;
+  let last: { signal: NodeJS.Signals; at: number } | undefined;
+  return (signal, now) => {
+    if (last !== undefined && last.signal === signal && now - last.at < repeatMs) return undefined;
+    last = { signal, at: now };
+    return ++count;
+  };
+}
 
 /**
  * Why the controller would refuse the command of --run (a run-command) or --command (a deploy-request), by its own
