@@ -123,9 +123,10 @@ async function request(kind: 'deploy' | 'run-command', argv: string[], deps: Req
     if (values.json) process.stdout.write(`${JSON.stringify({ requestId, environment: target.environment, sent: true }, null, 2)}\n`);
     return EXIT.ok;
   }
-  // A repeat is recognised by image for the stack's own migration command only (a --command or --rerun is new work).
-  const repeatable = kind === 'deploy' && !values.rerun && values.command === undefined ? image : undefined;
-  return waitForVerdict({ kind, requestId, image: repeatable, target, table, timeoutMs, json: values.json, print, clients, deps });
+  // A repeat is recognised by its work (image or task definition) for the stack's own migration command only (a
+  // --command or --rerun is new work).
+  const repeatable = kind === 'deploy' && !values.rerun && values.command === undefined ? work : undefined;
+  return waitForVerdict({ kind, requestId, work: repeatable, target, table, timeoutMs, json: values.json, print, clients, deps });
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { Work } from '../src/core/deployment.js';
 import type { DeploymentHistory } from '../src/ports.js';
 import { type DeploymentView, failedServices, failedServicesText, type LogLocation, viewOf } from './deployment-view.js';
 import { formatDuration } from './durations.js';
@@ -25,11 +26,12 @@ export interface FollowDeps {
   /** How long a request may stay unrecorded before waiting stops (default 5 minutes; the launcher records in seconds). */
   unrecordedAfterMs?: number;
   /**
-   * The image a deploy-request asks for. The controller records no deployment for a request that repeats work
-   * in progress or already done (it "ignores" it): a deployment of the same image that is active or queued is
-   * followed instead, and an image the last successful deployment deployed ends the wait as already deployed.
+   * What a deploy-request asks for (an image or a task definition). The controller records no deployment for a
+   * request that repeats work in progress or already done (it "ignores" it): a migration of the same work that is
+   * active or queued is followed instead, and work the last successful deployment deployed ends the wait as
+   * already deployed.
    */
-  image?: string;
+  work?: Work;
   /** How long an unrecorded request waits before it is taken as a repeat of work in progress or done (default 30 s). */
   repeatAfterMs?: number;
 }
@@ -73,9 +75,9 @@ export async function followRequest(deps: FollowDeps): Promise<FollowResult> {
           view = found.view;
           // Unrecorded for a while although the launcher records within seconds: a repeat it ignored.
           const repeat = view === undefined && deps.now() - started >= (deps.repeatAfterMs ?? 30_000);
-          if (repeat && found.sameImage !== undefined) {
-            view = found.sameImage;
-            deps.print(`${deps.image} is already being deployed by ${view.id} (a repeated request is not recorded): following it`);
+          if (repeat && found.sameWork !== undefined) {
+            view = found.sameWork;
+            deps.print(`${workName(deps.work)} is already being deployed by ${view.id} (a repeated request is not recorded): following it`);
           } else if (repeat && found.lastSucceeded !== undefined) {
             return { kind: 'already-deployed', ...found.lastSucceeded };
           }
@@ -120,7 +122,7 @@ export async function followRequest(deps: FollowDeps): Promise<FollowResult> {
 
 async function findByRequest(deps: FollowDeps): Promise<{
   view?: DeploymentView;
-  sameImage?: DeploymentView;
+  sameWork?: DeploymentView;
   lastSucceeded?: { deploymentId: string; at: string; notMoved?: string };
 }> {
   const [env, list] = await Promise.all([
@@ -129,16 +131,39 @@ async function findByRequest(deps: FollowDeps): Promise<{
   ]);
   const views = list.map((d) => viewOf(d, env));
   const view = views.find((v) => v.trigger.requestId === deps.requestId);
-  if (view !== undefined || deps.image === undefined) return view !== undefined ? { view } : {};
-  const image = deps.image;
-  const sameImage = views.find((v) => v.kind === 'migration' && v.status !== 'ended' && isSameImage(v, image));
-  if (sameImage !== undefined) return { sameImage };
+  const work = deps.work;
+  if (view !== undefined || work === undefined || work.type === 'revision') return view !== undefined ? { view } : {};
+  const sameWork = views.find((v) => v.kind === 'migration' && v.status !== 'ended' && isSameWork(v, work));
+  if (sameWork !== undefined) return { sameWork };
   const last = env.lastSucceeded;
   const lastView = views.find((v) => v.id === last?.deploymentId);
-  const deployed = last !== undefined && (last.image === image || (lastView !== undefined && isSameImage(lastView, image)));
+  // As the controller judges it (decide-launch.ts alreadyDeployed): the image, or the task definition, it recorded
+  // as last succeeded (for an image, the revision it registered; for a task definition, the one run as it is).
+  const deployed =
+    last !== undefined &&
+    (work.type === 'image'
+      ? last.image === work.image || (lastView !== undefined && isSameImage(lastView, work.image))
+      : last.taskDefinitionArn === work.taskDefinitionArn || lastView?.taskDefinitionArn === work.taskDefinitionArn);
   if (!deployed) return {};
   const notMoved = lastView !== undefined && failedServices(lastView).length > 0 ? failedServicesText(lastView) : undefined;
   return { lastSucceeded: { deploymentId: last.deploymentId, at: last.at, ...(notMoved !== undefined ? { notMoved } : {}) } };
+}
+
+/**
+ * Whether an open migration does what the repeated request asks, as the controller's `sameWork` judges it: the
+ * image (`isSameImage`), or the task definition run as it is (a view with no image: an image's deployment runs a
+ * revision registered for it, which is other work).
+ */
+function isSameWork(view: DeploymentView, work: Exclude<Work, { type: 'revision' }>): boolean {
+  return work.type === 'image'
+    ? isSameImage(view, work.image)
+    : view.image === undefined && view.taskDefinitionArn === work.taskDefinitionArn;
+}
+
+/** The work as a request names it: the image, or the task definition. */
+function workName(work: Work | undefined): string {
+  if (work === undefined) return 'it';
+  return work.type === 'task-definition' ? work.taskDefinitionArn : work.image;
 }
 
 /**

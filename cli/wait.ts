@@ -1,3 +1,4 @@
+import type { Work } from '../src/core/deployment.js';
 import type { AwsClients } from './aws-clients.js';
 import { callerIdentity } from './caller.js';
 import { type DeploymentView, failedServices, failedServicesText, logLocationOf, succeeded } from './deployment-view.js';
@@ -26,8 +27,8 @@ export interface WaitDeps {
 export async function waitForVerdict(o: {
   kind: 'deploy' | 'run-command';
   requestId: string;
-  /** The image of a deploy-request (not a rerun): a repeat of work in progress or done is recognised. */
-  image?: string | undefined;
+  /** What a deploy-request (not a rerun) asks for, an image or a task definition: a repeat of work in progress or done is recognised. */
+  work?: Work | undefined;
   target: Target;
   table: string;
   timeoutMs: number;
@@ -53,15 +54,16 @@ export async function waitForVerdict(o: {
     heartbeatMs: o.deps.heartbeatMs,
     ...(o.deps.unrecordedAfterMs !== undefined ? { unrecordedAfterMs: o.deps.unrecordedAfterMs } : {}),
     ...(o.deps.repeatAfterMs !== undefined ? { repeatAfterMs: o.deps.repeatAfterMs } : {}),
-    ...(o.image !== undefined ? { image: o.image } : {}),
+    ...(o.work !== undefined ? { work: o.work } : {}),
     deadline: started + o.timeoutMs,
     now: o.deps.now,
     print: (line) => o.print(dim(line)),
     onLogLine: (line) => o.print(`  │ ${line.message}`),
     followLog: (view, onLine) => followTaskLog(view, onLine, o.target, o.clients, o.deps.pollMs, o.print),
   }).finally(() => process.removeListener('SIGINT', interrupted));
+  const what = o.work?.type === 'task-definition' ? 'task definition' : 'image';
   if (result.kind === 'already-deployed' && result.notMoved !== undefined) {
-    // The controller ignores the repeat, but the rollout of this image left a gated service behind: not a success.
+    // The controller ignores the repeat, but the rollout of this work left a gated service behind: not a success.
     if (o.json)
       process.stdout.write(
         `${JSON.stringify({ requestId: o.requestId, result: 'failed', deploymentId: result.deploymentId, notMoved: result.notMoved }, null, 2)}\n`,
@@ -80,7 +82,7 @@ export async function waitForVerdict(o: {
       );
     o.print(
       green(
-        `✔ already deployed: ${result.deploymentId} migrated and rolled out this image at ${result.at}; nothing to do (--rerun runs it again)`,
+        `✔ already deployed: ${result.deploymentId} migrated and rolled out this ${what} at ${result.at}; nothing to do (--rerun runs it again)`,
       ),
     );
     return EXIT.ok;

@@ -91,7 +91,14 @@ describe('followRequest', () => {
       ],
     });
     const last = { ...env, lastSucceeded: { deploymentId: done.id, at: done.finishedAt, image } };
-    const repeat = { ...base, requestId: 'r-2', image, repeatAfterMs: 1, now: () => t++, print: () => {} };
+    const repeat = {
+      ...base,
+      requestId: 'r-2',
+      work: { type: 'image' as const, image },
+      repeatAfterMs: 1,
+      now: () => t++,
+      print: () => {},
+    };
     const result = await followRequest({ ...repeat, store: scriptedStore([{ env: last, deployments: [done] }]) });
     expect(result).toEqual({
       kind: 'already-deployed',

@@ -1,13 +1,21 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { BatchGetItemCommand, DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { DescribeArchiveCommand, EventBridgeClient, PutEventsCommand, StartReplayCommand } from '@aws-sdk/client-eventbridge';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { deployCommand, runCommandCommand } from '../../cli/deploy.js';
 import { describeFailure } from '../../cli/failure.js';
 import { replayCommand } from '../../cli/replay.js';
 import { requestCommand, requestEntry } from '../../cli/request.js';
+import { KEYS } from '../../src/adapters/aws/store.js';
+import type { Deployment } from '../../src/core/deployment.js';
 import { parseInput } from '../../src/core/parse.js';
+import { encodeDeployment, encodeEnvironment } from '../../src/core/records.js';
+import type { EnvironmentState } from '../../src/core/state.js';
+import { endedDeployment, runningDeployment, TD } from '../support/fixtures.js';
 
 const events = mockClient(EventBridgeClient);
 const sts = mockClient(STSClient);
@@ -119,6 +127,120 @@ describe('ecs-migrate request', () => {
       requestCommand(['deploy', '--region', 'eu-west-1', '--environment', 'staging', '--image', 'repo:v2', '--command', '']),
     ).rejects.toThrow(/detail\.command/);
     expect(events.commandCalls(PutEventsCommand)).toHaveLength(0);
+  });
+});
+
+describe('deploy --wait re-run by CI with a new request id: a repeat the controller ignores (records nothing for)', () => {
+  const dynamodb = mockClient(DynamoDBClient);
+  const ecs = mockClient(ECSClient);
+  const TASK_DEFINITION = TD(43);
+  const IMAGE =
+    '123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api@sha256:4c1ea0f2b7d93e5a6f80c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2';
+  const TARGET = ['--environment', 'staging', '--table', 'ecs-migrate-staging-DeploymentsTable-ABC123', '--region', 'eu-west-1'];
+  const WAIT = ['--requested-by', 'ci', '--wait', '--timeout', '30s', '--request-id', 'gh-9812-2-deploy'];
+  const FAST = { pollMs: 5, heartbeatMs: 3_600_000, repeatAfterMs: 30, unrecordedAfterMs: 400 };
+  // Attempt 1 of the CI job (its request id built from run_attempt); attempt 2 sends gh-9812-2-deploy.
+  const trigger = { type: 'deploy-request' as const, eventId: 'e-1', at: '2026-11-25T09:14:58Z', requestId: 'gh-9812-1-deploy' };
+  const work = { type: 'task-definition' as const, taskDefinitionArn: TASK_DEFINITION };
+  beforeEach(() => {
+    dynamodb.reset();
+    ecs.reset();
+    events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'ev-1' }] });
+    // The task's log location is unknown: --wait says so and goes on.
+    ecs.on(DescribeTaskDefinitionCommand).rejects(new Error('AccessDeniedException'));
+  });
+
+  /** The deployments table holds this environment record and these deployments (newest first). */
+  function table(env: EnvironmentState, deployments: Deployment[]): void {
+    const envItem = marshall({ ...encodeEnvironment(env), ...KEYS.environment('staging') }, { removeUndefinedValues: true });
+    const items = deployments.map((d) =>
+      marshall({ ...encodeDeployment(d), ...KEYS.deployment('staging', d.id) }, { removeUndefinedValues: true }),
+    );
+    dynamodb.on(BatchGetItemCommand).callsFake((input: { RequestItems: Record<string, { Keys: Record<string, { S: string }>[] }> }) => {
+      const [name, { Keys }] = Object.entries(input.RequestItems)[0] as [string, { Keys: Record<string, { S: string }>[] }];
+      const found = [envItem, ...items].filter((item) => Keys.some((k) => k.pk?.S === item.pk?.S && k.sk?.S === item.sk?.S));
+      return { Responses: { [name]: found } };
+    });
+    dynamodb.on(QueryCommand).resolves({ Items: items });
+  }
+
+  it('--image of the last successful deployment ends with 0, already deployed', async () => {
+    const done = endedDeployment('succeeded', { trigger, stop: { exitCode: 0 }, rollout: 'continued' });
+    table(
+      {
+        environment: 'staging',
+        version: 5,
+        lastSucceeded: { deploymentId: done.id, image: IMAGE, command: ['db-migrate'], at: '2026-11-25T09:17:59.000Z' },
+      },
+      [done],
+    );
+    expect(await deployCommand([...TARGET, ...WAIT, '--image', IMAGE], FAST)).toBe(0);
+    expect(out.join('')).toContain(`✔ already deployed: ${done.id} migrated and rolled out this image`);
+  });
+
+  it('--task-definition of the last successful deployment ends with 0, already deployed (decide-launch.ts alreadyDeployed)', async () => {
+    const done = endedDeployment('succeeded', {
+      trigger,
+      work,
+      taskDefinitionArn: TASK_DEFINITION,
+      stop: { exitCode: 0 },
+      rollout: 'continued',
+    });
+    table(
+      {
+        environment: 'staging',
+        version: 5,
+        lastSucceeded: {
+          deploymentId: done.id,
+          taskDefinitionArn: TASK_DEFINITION,
+          command: ['db-migrate'],
+          at: '2026-11-25T09:17:59.000Z',
+        },
+      },
+      [done],
+    );
+    const code = await deployCommand([...TARGET, ...WAIT, '--task-definition', TASK_DEFINITION], FAST);
+    expect(out.join(''), out.join('')).not.toMatch(/no deployment recorded request/);
+    expect(code).toBe(0);
+    expect(out.join('')).toContain(`✔ already deployed: ${done.id} migrated and rolled out this task definition`);
+  });
+
+  it('--task-definition of the migration in progress follows it (admission.ts "already in progress"), not "unrecorded"', async () => {
+    const running = runningDeployment({ trigger, work, taskDefinitionArn: TASK_DEFINITION });
+    table({ environment: 'staging', version: 4, active: { deploymentId: running.id, lockExpiresAt: '2099-01-01T00:00:00.000Z' } }, [
+      running,
+    ]);
+    const code = await deployCommand([...TARGET, ...WAIT, '--task-definition', TASK_DEFINITION, '--timeout', '1s'], FAST);
+    // Following the running deployment, the wait ends at --timeout (124), never as an unrecorded request (1).
+    expect(out.join(''), out.join('')).not.toMatch(/no deployment recorded request/);
+    expect(out.join('')).toContain(`${TASK_DEFINITION} is already being deployed by ${running.id}`);
+    expect(code).toBe(124);
+  });
+
+  it('--task-definition with --command, or --rerun, is new work: an unrecorded request still fails (exit 1)', async () => {
+    const done = endedDeployment('succeeded', {
+      trigger,
+      work,
+      taskDefinitionArn: TASK_DEFINITION,
+      stop: { exitCode: 0 },
+      rollout: 'continued',
+    });
+    table(
+      {
+        environment: 'staging',
+        version: 5,
+        lastSucceeded: {
+          deploymentId: done.id,
+          taskDefinitionArn: TASK_DEFINITION,
+          command: ['db-migrate'],
+          at: '2026-11-25T09:17:59.000Z',
+        },
+      },
+      [done],
+    );
+    expect(await deployCommand([...TARGET, ...WAIT, '--task-definition', TASK_DEFINITION, '--rerun'], FAST)).toBe(1);
+    expect(await deployCommand([...TARGET, ...WAIT, '--task-definition', TASK_DEFINITION, '--command', 'db-migrate --all'], FAST)).toBe(1);
+    expect(out.join('')).not.toMatch(/already deployed/);
   });
 });
 
