@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { CANCEL_REQUEST, UNLOCK_REQUEST } from '../src/core/events.js';
 import { type AwsClients, awsClients } from './aws-clients.js';
 import { AWS_OPTIONS, clientConfig } from './aws-context.js';
 import { callerArn } from './caller.js';
 import { CliError, EXIT } from './failure.js';
 import { CliUsageError } from './local-config.js';
+import { operatorEntry } from './request-entry.js';
 import { requireTarget, resolveTarget, TARGET_OPTIONS } from './stack.js';
 
 /** Detail-types of the operator requests; the launcher's request rule matches them (template.yaml). */
-export const CANCEL_REQUEST = 'cancel-request';
-export const UNLOCK_REQUEST = 'unlock-request';
+export { CANCEL_REQUEST, UNLOCK_REQUEST };
 
 const OPTIONS = {
   ...TARGET_OPTIONS,
@@ -44,9 +45,9 @@ export async function unlockCommand(argv: string[], clients?: AwsClients): Promi
 }
 
 async function send(
-  detailType: string,
+  detailType: typeof CANCEL_REQUEST | typeof UNLOCK_REQUEST,
   values: { [K in keyof typeof OPTIONS]?: string | boolean | undefined } & { json: boolean; 'dry-run': boolean },
-  extra: Record<string, string>,
+  extra: { deploymentId?: string },
   given?: AwsClients,
 ): Promise<number> {
   const str = (v: string | boolean | undefined) => (typeof v === 'string' ? v : undefined);
@@ -61,8 +62,20 @@ async function send(
   );
   const requestId = str(values['request-id']) ?? `cli-${randomUUID()}`;
   const requestedBy = str(values['requested-by']) ?? (await callerArn(clients));
-  const detail = { environment: target.environment, requestId, requestedBy, ...extra, ...(reason !== undefined ? { reason } : {}) };
-  const entry = { Source: target.source, DetailType: detailType, Detail: JSON.stringify(detail), EventBusName: target.requestBus };
+  // Checked with the launcher's own parser, as deploy and run-command are: what it would reject is not sent (exit 2).
+  const entry = {
+    ...operatorEntry({
+      detailType,
+      source: target.source,
+      environment: target.environment,
+      requestId,
+      requestedBy,
+      ...extra,
+      ...(reason !== undefined ? { reason } : {}),
+    }),
+    EventBusName: target.requestBus,
+  };
+  const detail: unknown = JSON.parse(entry.Detail);
   if (values['dry-run']) {
     process.stdout.write(`${JSON.stringify(entry, null, 2)}\n`);
     return EXIT.ok;

@@ -8,6 +8,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { deployCommand, runCommandCommand } from '../../cli/deploy.js';
 import { describeFailure } from '../../cli/failure.js';
+import { cancelCommand, unlockCommand } from '../../cli/operator-requests.js';
 import { replayCommand } from '../../cli/replay.js';
 import { requestCommand, requestEntry } from '../../cli/request.js';
 import { KEYS } from '../../src/adapters/aws/store.js';
@@ -127,6 +128,69 @@ describe('ecs-migrate request', () => {
       requestCommand(['deploy', '--region', 'eu-west-1', '--environment', 'staging', '--image', 'repo:v2', '--command', '']),
     ).rejects.toThrow(/detail\.command/);
     expect(events.commandCalls(PutEventsCommand)).toHaveLength(0);
+  });
+});
+
+describe('cancel and unlock refuse what the launcher would reject for its shape (exit 2, its reason), as deploy does', () => {
+  const TARGET = ['--environment', 'staging', '--region', 'eu-west-1'];
+  const failureOf = (p: Promise<unknown>) =>
+    p.then(
+      () => undefined,
+      (e: unknown) => describeFailure(e),
+    );
+  beforeEach(() => events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'ev-1' }] }));
+
+  it("refuses a request id, an empty reason or an over-long requested-by with the launcher's parser's reason, and sends nothing", async () => {
+    const cases: [() => Promise<number>, RegExp][] = [
+      [
+        () => cancelCommand([...TARGET, '--requested-by', 'ops', '--request-id', 'cancel because of outage']),
+        /^invalid "cancel-request" event: detail\.requestId: expected 1–128 letters, digits or \. _ : \/ @ -/,
+      ],
+      [() => cancelCommand([...TARGET, '--requested-by', 'ops', '--reason', '']), /^invalid "cancel-request" event: detail\.reason/],
+      [() => cancelCommand([...TARGET, '--requested-by', 'o'.repeat(257)]), /^invalid "cancel-request" event: detail\.requestedBy/],
+      [
+        () => unlockCommand([...TARGET, '--requested-by', 'ops', '--reason', 'task lost', '--request-id', 'unlock now!']),
+        /^invalid "unlock-request" event: detail\.requestId/,
+      ],
+      [
+        () => unlockCommand([...TARGET, '--requested-by', 'o'.repeat(257), '--reason', 'task lost']),
+        /^invalid "unlock-request" event: detail\.requestedBy/,
+      ],
+    ];
+    for (const [run, reason] of cases) {
+      const refused = await failureOf(run());
+      expect(refused?.exitCode, String(reason)).toBe(2);
+      expect(refused?.line).toMatch(reason);
+    }
+    expect(events.commandCalls(PutEventsCommand)).toHaveLength(0);
+  });
+
+  it('sends what the launcher parses as a cancel-request and an unlock-request', async () => {
+    expect(await cancelCommand([...TARGET, '--requested-by', 'ops', '--request-id', 'cancel-1', '--reason', 'outage'])).toBe(0);
+    expect(await unlockCommand([...TARGET, '--requested-by', 'ops', '--reason', 'the task is lost'])).toBe(0);
+    const sent = events.commandCalls(PutEventsCommand).map((c) => c.args[0].input.Entries?.[0]);
+    expect(sent.map((e) => e?.DetailType)).toEqual(['cancel-request', 'unlock-request']);
+    for (const entry of sent) {
+      const raw = {
+        version: '0',
+        id: 'x',
+        source: entry?.Source,
+        'detail-type': entry?.DetailType,
+        account: '123456789012',
+        region: 'eu-west-1',
+        time: '2026-11-25T10:00:00Z',
+        resources: [],
+        detail: JSON.parse(entry?.Detail ?? '{}'),
+      };
+      const parsed = parseInput(raw, { requestSource: 'ecs-migrate', registry: '123456789012.dkr.ecr.eu-west-1.amazonaws.com' });
+      expect(parsed.kind, entry?.DetailType).toBe(entry?.DetailType);
+    }
+    expect(JSON.parse(sent[0]?.Detail ?? '{}')).toEqual({
+      environment: 'staging',
+      requestId: 'cancel-1',
+      requestedBy: 'ops',
+      reason: 'outage',
+    });
   });
 });
 
