@@ -3,7 +3,7 @@ import { DescribeArchiveCommand, type EventBridgeClient, StartReplayCommand } fr
 import { awsClients } from './aws-clients.js';
 import { AWS_OPTIONS, clientConfig } from './aws-context.js';
 import { CliUsageError } from './local-config.js';
-import { stackOutputs } from './stack.js';
+import { resolveTarget, type Target } from './stack.js';
 
 export async function replayCommand(argv: string[], given?: EventBridgeClient): Promise<number> {
   const { values } = parseArgs({
@@ -36,9 +36,11 @@ export async function replayCommand(argv: string[], given?: EventBridgeClient): 
   const clients = awsClients(clientConfig(values));
   const client = given ?? (await clients.eventBridge());
   if (given === undefined) await clients.region();
-  // --stack replays the archived ECR pushes (output PushArchiveName); the deploy-requests' archive needs --archive.
-  const archiveName = values.archive ?? (await stackOutputs(values.stack ?? '', await clients.cloudFormation())).PushArchiveName;
-  if (archiveName === undefined) throw new CliUsageError(`stack ${values.stack} has no PushArchiveName output: pass --archive NAME`);
+  const replayed: { name: string; rule?: string } =
+    values.stack !== undefined
+      ? archiveOfStack(values.stack, await resolveTarget({ stack: values.stack }, () => clients.cloudFormation()), values.archive)
+      : { name: values.archive ?? '' };
+  const archiveName = replayed.name;
   const archive = await client.send(new DescribeArchiveCommand({ ArchiveName: archiveName }));
   if (archive.ArchiveArn === undefined || archive.EventSourceArn === undefined)
     throw new CliUsageError(`archive ${archiveName} has no ARN or source bus`);
@@ -46,19 +48,42 @@ export async function replayCommand(argv: string[], given?: EventBridgeClient): 
     new StartReplayCommand({
       ReplayName: name,
       EventSourceArn: archive.ArchiveArn,
-      Destination: { Arn: archive.EventSourceArn },
+      Destination: { Arn: archive.EventSourceArn, ...(replayed.rule !== undefined ? { FilterArns: [replayed.rule] } : {}) },
       EventStartTime: from,
       EventEndTime: to,
     }),
   );
   if (values.json) {
     process.stdout.write(
-      `${JSON.stringify({ replay: name, state: started.State, archive: archiveName, from: from.toISOString(), to: to.toISOString(), destination: archive.EventSourceArn }, null, 2)}\n`,
+      `${JSON.stringify({ replay: name, state: started.State, archive: archiveName, from: from.toISOString(), to: to.toISOString(), destination: archive.EventSourceArn, ...(replayed.rule !== undefined ? { rule: replayed.rule } : {}) }, null, 2)}\n`,
     );
     return 0;
   }
   process.stdout.write(
-    `replay ${name} ${started.State ?? 'started'}: ${archiveName} ${from.toISOString()} → ${to.toISOString()} onto ${archive.EventSourceArn}\n`,
+    `replay ${name} ${started.State ?? 'started'}: ${archiveName} ${from.toISOString()} → ${to.toISOString()} onto ${archive.EventSourceArn}${replayed.rule !== undefined ? ` (rule ${replayed.rule} only)` : ' (every rule on it whose pattern matches)'}\n`,
   );
   return 0;
+}
+
+/**
+ * The archive `--stack` replays, and the one rule it is replayed to (StartReplay's FilterArns): without it EventBridge
+ * replays to every rule on the bus whose pattern matches, such as the push rule of another stack of the same
+ * repository, which would take the pushes as deliberate reruns. The push archive (PushArchiveName, the default)
+ * goes to the launcher's push rule (PushRuleArn), the request archive (RequestArchiveName) to its request rule
+ * (RequestRuleArn).
+ */
+function archiveOfStack(stack: string, target: Target, archive: string | undefined): { name: string; rule: string } {
+  const requests = archive !== undefined && archive === target.requestArchive;
+  if (archive !== undefined && !requests && archive !== target.archive)
+    throw new CliUsageError(
+      `--archive ${archive} is not an archive of stack ${stack} (PushArchiveName ${target.archive ?? '(none)'}, RequestArchiveName ${target.requestArchive ?? '(none)'}): pass one of them, or --archive without --stack`,
+    );
+  const [name, output] = requests ? [target.requestArchive, 'RequestArchiveName'] : [target.archive, 'PushArchiveName'];
+  if (name === undefined) throw new CliUsageError(`stack ${stack} has no ${output} output: pass --archive NAME without --stack`);
+  const [rule, ruleOutput] = requests ? [target.requestRule, 'RequestRuleArn'] : [target.pushRule, 'PushRuleArn'];
+  if (rule === undefined)
+    throw new CliUsageError(
+      `stack ${stack} has no ${ruleOutput} output (deployed from a template.yaml older than it): update the stack, so its ${output} is replayed to the launcher's rule alone`,
+    );
+  return { name, rule };
 }

@@ -39,7 +39,14 @@ export interface Target {
   services: string[];
   container?: string;
   repositoryUri?: string;
+  /** PushArchiveName: the archived ECR pushes `replay --stack` replays. */
   archive?: string;
+  /** RequestArchiveName: the archived deploy-requests (`replay --stack … --archive` it). */
+  requestArchive?: string;
+  /** PushRuleArn: the launcher's push rule, the only rule the push archive is replayed to. */
+  pushRule?: string;
+  /** RequestRuleArn: the launcher's request rule, the only rule the request archive is replayed to. */
+  requestRule?: string;
   /** AllowedCommands (its trimmed entries, as the controller reads ALLOWED_COMMANDS), when the stack says: a command the controller would refuse is refused before sending. */
   allowedCommands?: string[];
   migrationCommand?: string[];
@@ -110,6 +117,9 @@ export async function resolveTarget(values: TargetValues, cloudFormation: () => 
     ['container', 'Container'],
     ['repositoryUri', 'RepositoryUri'],
     ['archive', 'PushArchiveName'],
+    ['requestArchive', 'RequestArchiveName'],
+    ['pushRule', 'PushRuleArn'],
+    ['requestRule', 'RequestRuleArn'],
   ] as const) {
     const value = nonEmpty(outputs[output]);
     if (value !== undefined) target[key] = value;

@@ -102,9 +102,11 @@ export const UNLOCK_USAGE = `ecs-migrate unlock --reason TEXT (--stack NAME | --
   unlock-request event; needs only events:PutEvents. The reason is kept in the history.
 ${STACK_OPTIONS}`;
 
-export const REPLAY_USAGE = `ecs-migrate replay (--stack NAME | --archive NAME) --from ISO-TIME --to ISO-TIME [--name REPLAY_NAME] [--json]
+export const REPLAY_USAGE = `ecs-migrate replay (--stack NAME [--archive NAME] | --archive NAME) --from ISO-TIME --to ISO-TIME [--name REPLAY_NAME] [--json]
   Replays the stack's archived trigger events (ECR pushes, deploy-requests) of that window onto the bus they
   came from. Each replayed event carries "replay-name", so the controller runs it again as a deliberate rerun,
-  even for an image it has already migrated. The archive is either stack output: PushArchiveName (pushes, default bus) or
-  RequestArchiveName (deploy-requests, request bus).
+  even for an image it has already migrated. The archive is either stack output: PushArchiveName (pushes, default bus;
+  the default with --stack) or RequestArchiveName (deploy-requests, request bus). With --stack the archive is replayed to
+  the stack's launcher rule alone (outputs PushRuleArn, RequestRuleArn); --archive without --stack replays to every rule
+  on the bus whose pattern matches (another stack's push rule, for one).
   --profile, --region  as for the AWS CLI (or AWS_PROFILE, AWS_REGION)`;

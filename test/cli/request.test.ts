@@ -473,30 +473,80 @@ describe('ecs-migrate replay', () => {
     });
   });
 
-  it("--stack replays the stack's push archive (its PushArchiveName output, as template.yaml names it)", async () => {
-    const cloudFormation = mockClient(CloudFormationClient);
-    stagingStackWith(cloudFormation, {
+  describe('--stack', () => {
+    const PUSH_RULE = 'arn:aws:events:eu-west-1:123456789012:rule/ecs-migrate-staging-LaunchFunctionEcrPush-1A2B3C';
+    const REQUEST_RULE =
+      'arn:aws:events:eu-west-1:123456789012:rule/ecs-migrate-staging-requests/ecs-migrate-staging-LaunchFunctionDeployRequest-4D5E6F';
+    const OUTPUTS = {
       PushArchiveName: 'ecs-migrate-staging-pushes',
       RequestArchiveName: 'ecs-migrate-staging-requests',
+      PushRuleArn: PUSH_RULE,
+      RequestRuleArn: REQUEST_RULE,
+    };
+    const WINDOW = [
+      '--stack',
+      'ecs-migrate-staging',
+      '--region',
+      'eu-west-1',
+      '--from',
+      '2026-11-25T09:00:00Z',
+      '--to',
+      '2026-11-25T10:00:00Z',
+    ];
+    let cloudFormation: ReturnType<typeof mockClient>;
+    beforeEach(() => {
+      cloudFormation = mockClient(CloudFormationClient);
+      events.on(DescribeArchiveCommand).callsFake((input: { ArchiveName: string }) => ({
+        ArchiveArn: `arn:aws:events:eu-west-1:123456789012:archive/${input.ArchiveName}`,
+        EventSourceArn:
+          input.ArchiveName === 'ecs-migrate-staging-requests'
+            ? 'arn:aws:events:eu-west-1:123456789012:event-bus/ecs-migrate-staging-requests'
+            : 'arn:aws:events:eu-west-1:123456789012:event-bus/default',
+      }));
+      events.on(StartReplayCommand).resolves({ State: 'STARTING' });
     });
-    events.on(DescribeArchiveCommand).resolves({
-      ArchiveArn: 'arn:aws:events:eu-west-1:123456789012:archive/ecs-migrate-staging-pushes',
-      EventSourceArn: 'arn:aws:events:eu-west-1:123456789012:event-bus/default',
-    });
-    events.on(StartReplayCommand).resolves({ State: 'STARTING' });
-    try {
-      const code = await replayCommand(
-        ['--stack', 'ecs-migrate-staging', '--region', 'eu-west-1', '--from', '2026-11-25T09:00:00Z', '--to', '2026-11-25T10:00:00Z'],
-        new EventBridgeClient({ region: 'eu-west-1' }),
-      );
-      expect(code).toBe(0);
+    afterEach(() => cloudFormation.restore());
+
+    it("replays the stack's push archive (PushArchiveName) to the launcher's push rule alone (PushRuleArn), not to every rule on the default bus", async () => {
+      stagingStackWith(cloudFormation, OUTPUTS);
+      expect(await replayCommand(WINDOW, new EventBridgeClient({ region: 'eu-west-1' }))).toBe(0);
       expect(events.commandCalls(DescribeArchiveCommand)[0]?.args[0].input).toEqual({ ArchiveName: 'ecs-migrate-staging-pushes' });
+      // Without FilterArns EventBridge replays the archived ECR pushes to every rule on the default bus: another
+      // ecs-migrate stack of the same repository (TriggerOnPush=true) would take them as deliberate reruns too.
       expect(events.commandCalls(StartReplayCommand)[0]?.args[0].input.Destination).toEqual({
         Arn: 'arn:aws:events:eu-west-1:123456789012:event-bus/default',
+        FilterArns: [PUSH_RULE],
       });
-    } finally {
-      cloudFormation.restore();
-    }
+      expect(out.join('')).toContain(`(rule ${PUSH_RULE} only)`);
+    });
+
+    it("replays its request archive (--archive RequestArchiveName) to the launcher's request rule alone (RequestRuleArn)", async () => {
+      stagingStackWith(cloudFormation, OUTPUTS);
+      expect(
+        await replayCommand([...WINDOW, '--archive', 'ecs-migrate-staging-requests'], new EventBridgeClient({ region: 'eu-west-1' })),
+      ).toBe(0);
+      expect(events.commandCalls(StartReplayCommand)[0]?.args[0].input.Destination).toEqual({
+        Arn: 'arn:aws:events:eu-west-1:123456789012:event-bus/ecs-migrate-staging-requests',
+        FilterArns: [REQUEST_RULE],
+      });
+    });
+
+    it("refuses (exit 2) an archive not the stack's, and a stack without the rule's output, naming it; replays nothing", async () => {
+      stagingStackWith(cloudFormation, OUTPUTS);
+      const client = new EventBridgeClient({ region: 'eu-west-1' });
+      const other = describeFailure(await replayCommand([...WINDOW, '--archive', 'triggers'], client).catch((e: unknown) => e));
+      expect(other?.exitCode).toBe(2);
+      expect(other?.line).toMatch(/^--archive triggers is not an archive of stack ecs-migrate-staging/);
+      const { PushRuleArn: _p, ...older } = OUTPUTS;
+      cloudFormation.reset();
+      stagingStackWith(cloudFormation, older);
+      const missing = describeFailure(await replayCommand(WINDOW, client).catch((e: unknown) => e));
+      expect(missing).toEqual({
+        line: "stack ecs-migrate-staging has no PushRuleArn output (deployed from a template.yaml older than it): update the stack, so its PushArchiveName is replayed to the launcher's rule alone",
+        exitCode: 2,
+      });
+      expect(events.commandCalls(StartReplayCommand)).toHaveLength(0);
+    });
   });
 
   it('refuses an empty or reversed window', async () => {

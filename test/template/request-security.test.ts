@@ -101,6 +101,20 @@ describe('pushes and the registry (defects 1 and 3)', () => {
     const outputs = resolver(cfn).resolve<Record<string, { Value: Json }>>(cfn.Outputs);
     expect([outputs.PushArchiveName?.Value, outputs.RequestArchiveName?.Value]).toEqual(['<PushArchive>', '<RequestArchive>']);
   });
+
+  it("outputs the launcher's rule of each archive's bus, which `replay --stack` replays it to alone (FilterArns)", () => {
+    const outputs = resolver(cfn).resolve<Record<string, { Value: Json }>>(cfn.Outputs);
+    // The rules SAM generates from LaunchFunction's events EcrPush and DeployRequest.
+    expect([outputs.PushRuleArn?.Value, outputs.RequestRuleArn?.Value]).toEqual([
+      '<LaunchFunctionEcrPush.Arn>',
+      '<LaunchFunctionDeployRequest.Arn>',
+    ]);
+    expect(resource(cfn, 'LaunchFunctionEcrPush').Type).toBe('AWS::Events::Rule');
+    expect(resource(cfn, 'LaunchFunctionDeployRequest').Type).toBe('AWS::Events::Rule');
+    // Each rule is on the bus its archive replays onto.
+    expect(props('LaunchFunctionEcrPush').EventBusName).toBe('default');
+    expect(props('LaunchFunctionDeployRequest').EventBusName).toBe('<RequestBus>');
+  });
 });
 
 describe('docs/deploy.md: the identity policies of request senders', () => {
