@@ -94,12 +94,14 @@ ecs-migrate request run-command …   same as "ecs-migrate run-command …" (als
 
 export const CANCEL_USAGE = `ecs-migrate cancel [DEPLOYMENT_ID] (--stack NAME | --environment ENV) [--reason TEXT] [--json]
   Asks the controller to cancel a deployment (default: the active one): it stops the task and ends the
-  deployment as cancelled, the rollout halted. Sends a cancel-request event; needs only events:PutEvents.
+  deployment as cancelled, the rollout halted. Sends a cancel-request event; needs events:PutEvents (and
+  cloudformation:DescribeStacks with --stack).
 ${STACK_OPTIONS}`;
 
 export const UNLOCK_USAGE = `ecs-migrate unlock --reason TEXT (--stack NAME | --environment ENV) [--json]
   Asks the controller to release the environment lock held by a deployment that is lost. Sends an
-  unlock-request event; needs only events:PutEvents. The reason is kept in the history.
+  unlock-request event; needs events:PutEvents (and cloudformation:DescribeStacks with --stack). The reason is
+  kept in the history.
 ${STACK_OPTIONS}`;
 
 export const REPLAY_USAGE = `ecs-migrate replay (--stack NAME [--archive NAME] | --archive NAME) --from ISO-TIME --to ISO-TIME [--name REPLAY_NAME] [--json]

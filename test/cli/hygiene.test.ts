@@ -1,8 +1,10 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { CANCEL_USAGE, UNLOCK_USAGE } from '../../cli/usage.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm')).href;
@@ -117,6 +119,21 @@ describe('CLI hygiene', () => {
         `ecs-migrate: ${call} failed: connect ECONNREFUSED 127.0.0.1:9: check the region, credentials and network\n`,
       ]),
     );
+  });
+
+  it('what cancel and unlock say they need names cloudformation:DescribeStacks, their first call with --stack (above)', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const deployDoc = readFileSync(join(ROOT, 'docs', 'deploy.md'), 'utf8');
+    const said: [string, string][] = [
+      ['cancel --help', CANCEL_USAGE],
+      ['unlock --help', UNLOCK_USAGE],
+      ['README.md', readme.split('\n').find((l) => l.startsWith('| `cancel [ID]`')) ?? ''],
+      ['docs/deploy.md', /\(`ecs-migrate cancel`, `ecs-migrate unlock`:[^)]*\)/.exec(deployDoc)?.[0] ?? ''],
+    ];
+    for (const [where, text] of said) {
+      expect(text, where).toContain('PutEvents');
+      expect(text.replace(/\s+/g, ' '), where).toContain('cloudformation:DescribeStacks');
+    }
   });
 
   it('wrong options are a one-line usage error, exit 2', async () => {

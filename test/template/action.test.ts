@@ -115,4 +115,14 @@ describe('action.yml: deploy --wait as a GitHub Action', () => {
     expect(steps[credentials]?.with).toHaveProperty('role-to-assume');
     expect(Object.keys(steps[deploy]?.with ?? {})).toEqual(expect.arrayContaining(['stack', 'tag', 'timeout']));
   });
+
+  it("names the role samconfig.toml's RequestPrincipalArns and docs/deploy.md name (the bus denies any other)", () => {
+    const workflow = readFileSync(join(repoRoot, 'infra', 'github-actions-deploy-request.yml'), 'utf8');
+    const role = /ECS_MIGRATE_REQUEST_ROLE_ARN .*e\.g\. (arn:aws:iam::\d{12}:role\/[\w+=,.@-]+)$/m.exec(workflow)?.[1];
+    expect(role).toBeDefined();
+    const principals = [...readFileSync(join(repoRoot, 'samconfig.toml'), 'utf8').matchAll(/"RequestPrincipalArns=([^"]*)"/g)];
+    expect(principals.length).toBeGreaterThan(0);
+    for (const [, arns] of principals) expect(arns?.split(',')).toContain(role);
+    expect(readFileSync(join(repoRoot, 'docs', 'deploy.md'), 'utf8')).toContain(`RequestPrincipalArns=${role}`);
+  });
 });
