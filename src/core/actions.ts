@@ -82,9 +82,11 @@ export type Action =
    * It fails as a whole when any record changed since it was read: the shell then reloads and decides again.
    * `reportFirst`: its events report what AWS already did (RunTask answered; the rollout was carried out). They are
    * published before the commit, which then stores no outbox; only if publishing fails are they stored with it and
-   * published after it, as other events are.
+   * published after it, as other events are. `unreported`: that many events at the end of the environment record's
+   * outbox are a decision taken with the report (a queued deployment ended as the environment was handed over): they
+   * are always stored, and published after the commit.
    */
-  | { type: 'commit'; env?: EnvironmentCommit; deployments: DeploymentCommit[]; reportFirst?: true }
+  | { type: 'commit'; env?: EnvironmentCommit; deployments: DeploymentCommit[]; reportFirst?: true; unreported?: number }
   /**
    * Publishes the events a commit stored in a deployment's outbox, then clears the outbox (if the record is still at
    * `revision`). Published at least once: a failure leaves them in the outbox for the next invocation that reads it.

@@ -23,13 +23,15 @@ export function commitActions(
   const reportFirst = options.reportFirst === true ? ({ reportFirst: true } as const) : {};
   const onEnv = env !== undefined;
   const envEvents: PendingEvent[] = [];
+  // Events of a transition that is a decision, not a report (`Transition.unreported`): stored, never reported first.
+  const decided: PendingEvent[] = [];
   const written = changes.map((change) => {
     const { deployment, events } = 'deployment' in change ? change : { deployment: change, events: [] };
     const expectedRevision = state.deployments[deployment.id]?.revision ?? 0;
     const { outbox: _published, ...rest } = deployment;
     // Bounded here, so no event goes over EventBridge's 256 KB and no record over DynamoDB's 400 KB (bounds.ts).
     const outbox = events.map((e) => ({ ...e, detail: boundDetail(e.detail) }));
-    if (onEnv) envEvents.push(...outbox);
+    if (onEnv) ('deployment' in change && change.unreported === true ? decided : envEvents).push(...outbox);
     const keep = !onEnv && outbox.length > 0 ? { outbox } : {};
     const record: Deployment = boundJson({ ...rest, revision: expectedRevision + 1, ...keep }, LIMITS.recordBytes);
     return { deployment: record, expectedRevision };
@@ -50,30 +52,32 @@ export function commitActions(
   }
   const { outbox: _old, ...envRest } = env;
   const version = state.env.version + 1;
-  const next: EnvironmentState = { ...envRest, version, ...(envEvents.length > 0 ? { outbox: envEvents } : {}) };
-  const commit: Action = {
-    type: 'commit',
-    env: { state: next, expectedVersion: state.env.version },
-    deployments: written,
-    ...(envEvents.length > 0 ? reportFirst : {}),
-  };
-  if (envEvents.length === 0) return [commit];
-  return [commit, { type: 'publish', outbox: { record: 'environment', environment: env.environment, version }, events: envEvents }];
+  const stored = [...envEvents, ...decided];
+  const next: EnvironmentState = { ...envRest, version, ...(stored.length > 0 ? { outbox: stored } : {}) };
+  const reported = envEvents.length > 0 ? { ...reportFirst, ...(decided.length > 0 ? { unreported: decided.length } : {}) } : {};
+  const commit: Action = { type: 'commit', env: { state: next, expectedVersion: state.env.version }, deployments: written, ...reported };
+  if (stored.length === 0) return [commit];
+  return [commit, { type: 'publish', outbox: { record: 'environment', environment: env.environment, version }, events: stored }];
 }
 
-/** The commit as written when its events were reported before it: the same records, no outbox. */
+/**
+ * The commit as written when its events were reported before it: the same records, and no outbox but for the events
+ * it does not report (`unreported`, the last of the environment record's), which it stores to publish after it.
+ */
 export function withoutOutbox(commit: Extract<Action, { type: 'commit' }>): Extract<Action, { type: 'commit' }> {
-  const { reportFirst: _reported, ...rest } = commit;
+  const { reportFirst: _reported, unreported, ...rest } = commit;
   const deployments = commit.deployments.map(({ deployment, expectedRevision }) => {
     const { outbox: _events, ...record } = deployment;
     return { deployment: record, expectedRevision };
   });
   if (commit.env === undefined) return { ...rest, deployments };
-  const { outbox: _events, ...state } = commit.env.state;
-  return { ...rest, env: { ...commit.env, state }, deployments };
+  const { outbox, ...state } = commit.env.state;
+  const kept = unreported !== undefined && outbox !== undefined ? outbox.slice(-unreported) : [];
+  return { ...rest, env: { ...commit.env, state: kept.length > 0 ? { ...state, outbox: kept } : state }, deployments };
 }
 
-/** The events a commit stores in its outboxes (the environment record's, else each deployment's). */
+/** The events a `reportFirst` commit reports before it is written: its outboxes' events, less the `unreported` ones. */
 export function outboxEvents(commit: Extract<Action, { type: 'commit' }>): PendingEvent[] {
-  return commit.env?.state.outbox ?? commit.deployments.flatMap(({ deployment }) => deployment.outbox ?? []);
+  const all = commit.env?.state.outbox ?? commit.deployments.flatMap(({ deployment }) => deployment.outbox ?? []);
+  return commit.unreported !== undefined ? all.slice(0, all.length - commit.unreported) : all;
 }

@@ -1,6 +1,6 @@
 import type { Action } from './actions.js';
 import { addMinutes, type DecideContext } from './context.js';
-import { attemptOf, type Deployment, type Launching, type Running } from './deployment.js';
+import { attemptOf, type Deployment, type Launching, type Running, type Waiter } from './deployment.js';
 
 /** How long before a paused deployment's own timeout the migration is stopped, so there is time to answer. */
 export const HOOK_MARGIN_MINUTES = 5;
@@ -11,8 +11,33 @@ export const HOOK_MARGIN_MINUTES = 5;
  */
 export function migrationDeadline(from: string, d: Pick<Deployment, 'waiters'>, ctx: DecideContext): string {
   const candidates = [addMinutes(from, ctx.config.TIMEOUT_MINUTES)];
-  for (const w of d.waiters ?? []) if (w.expiresAt !== undefined) candidates.push(addMinutes(w.expiresAt, -HOOK_MARGIN_MINUTES));
+  // A waiter whose deadline had passed when this attempt started is ECS's to time out already: it cannot cut short
+  // the migration the others wait for.
+  for (const w of d.waiters ?? []) {
+    const due = waiterDeadline(w);
+    if (due !== undefined && Date.parse(due) > Date.parse(from)) candidates.push(due);
+  }
   return candidates.reduce((a, b) => (Date.parse(b) < Date.parse(a) ? b : a));
+}
+
+/** When ecs-migrate answers a paused deployment at the latest: its hook's expiry less the margin (unknown: none). */
+export function waiterDeadline(w: Waiter): string | undefined {
+  return w.expiresAt !== undefined ? addMinutes(w.expiresAt, -HOOK_MARGIN_MINUTES) : undefined;
+}
+
+/**
+ * Whether every paused deployment waiting for `d` is past its deadline at `now`: ECS applies (or has applied) their
+ * hooks' timeout action, so a migration launched for them now would gate nothing and be stopped at once.
+ */
+export function waitersAllExpired(d: Pick<Deployment, 'waiters'>, now: string): boolean {
+  const waiters = d.waiters ?? [];
+  return (
+    waiters.length > 0 &&
+    waiters.every((w) => {
+      const due = waiterDeadline(w);
+      return due !== undefined && Date.parse(due) <= Date.parse(now);
+    })
+  );
 }
 
 /** When the current launch attempt of an open deployment started: the time its timeout counts from. */

@@ -101,6 +101,7 @@ export function decideUnlock(input: UnlockRequestInput, state: ControllerState, 
     reason,
     deploymentId: active.deploymentId,
     actions: [
+      ...next.before,
       ...commitActions(state, env, next.changes),
       { type: 'putEvent', detailType: 'Environment Unlocked', detail: announce.detail },
       ...next.after,

@@ -1,4 +1,5 @@
 import type { Action, OutboxRef } from './actions.js';
+import type { PendingEvent } from './deployment.js';
 import type { ControllerState } from './state.js';
 
 /** The state as it is after a successful commit, so feedback decisions need no reload. */
@@ -10,7 +11,7 @@ export function evolve(state: ControllerState, commit: Extract<Action, { type: '
 
 /** The state once an outbox is published and cleared. */
 export function published(state: ControllerState, ref: OutboxRef): ControllerState {
-  if (!hasOutbox(state, ref)) return state;
+  if (outboxAt(state, ref) === undefined) return state;
   if (ref.record === 'environment') {
     const { outbox: _done, ...env } = state.env;
     return { ...state, env };
@@ -21,9 +22,12 @@ export function published(state: ControllerState, ref: OutboxRef): ControllerSta
   return { ...state, deployments: { ...state.deployments, [ref.deploymentId]: rest } };
 }
 
-/** Whether the record an outbox reference names still holds that outbox (not when its events were reported before the commit). */
-export function hasOutbox(state: ControllerState, ref: OutboxRef): boolean {
-  if (ref.record === 'environment') return state.env.version === ref.version && state.env.outbox !== undefined;
+/**
+ * The events the record an outbox reference names still holds in that outbox, if it does (not when they were
+ * reported before the commit).
+ */
+export function outboxAt(state: ControllerState, ref: OutboxRef): PendingEvent[] | undefined {
+  if (ref.record === 'environment') return state.env.version === ref.version ? state.env.outbox : undefined;
   const d = state.deployments[ref.deploymentId];
-  return d !== undefined && d.revision === ref.revision && d.outbox !== undefined;
+  return d !== undefined && d.revision === ref.revision ? d.outbox : undefined;
 }

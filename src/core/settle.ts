@@ -1,6 +1,7 @@
 import type { Action } from './actions.js';
 import { commitActions } from './commit.js';
 import { type DecideContext, lockExpiresAt } from './context.js';
+import { HOOK_MARGIN_MINUTES, waitersAllExpired } from './deadline.js';
 import { definedFields } from './defined-fields.js';
 import { type Deployment, imageOf, type OpenDeployment, type PendingEvent, pushedAtOf, taskDefinitionOf } from './deployment.js';
 import { haltOf, launchRequest } from './launch-request.js';
@@ -45,7 +46,7 @@ export function settle(
   if (env.queued === d.id) delete env.queued;
   if (succeeded) env.lastSucceeded = lastSucceededOf(d, ended.deployment, ctx);
   const next = handOver(state, env, ctx, d.id, options.serviceTaskDefinitionArn);
-  return [...before, ...commitActions(state, env, [change, ...next.changes], commitOptions), ...next.after];
+  return [...before, ...next.before, ...commitActions(state, env, [change, ...next.changes], commitOptions), ...next.after];
 }
 
 /** The environment record's `lastSucceeded` for a migration that ended succeeded now. */
@@ -62,7 +63,10 @@ export function lastSucceededOf(d: OpenDeployment, ended: Deployment, ctx: Decid
 
 /**
  * Gives a freed environment (`env`, changed in place) to the queued deployment: it starts launching on the
- * revision the service runs now. Returns the record to write and the launch that follows the commit.
+ * revision the service runs now. Returns the record to write, what comes before the commit and the launch that
+ * follows it. A queued pause-hook migration whose paused deployments are all past their deadline is not launched:
+ * it ends timed out (their hooks answered ROLLBACK, which ECS may refuse once it applied its own timeout action),
+ * and the environment stays free.
  */
 export function handOver(
   state: ControllerState,
@@ -70,10 +74,15 @@ export function handOver(
   ctx: DecideContext,
   fromId: string | undefined,
   serviceTaskDefinitionArn?: string,
-): { changes: Deployment[]; after: Action[] } {
+): { changes: (Transition | Deployment)[]; before: Action[]; after: Action[] } {
   const next = env.active === undefined && env.queued !== undefined ? state.deployments[env.queued] : undefined;
-  if (next === undefined || next.status !== 'queued') return { changes: [], after: [] };
+  if (next === undefined || next.status !== 'queued') return { changes: [], before: [], after: [] };
   delete env.queued;
+  if (waitersAllExpired(next, ctx.now)) {
+    const reason = `every paused deployment waiting for it was past its hook's expiry (less ${HOOK_MARGIN_MINUTES} minutes) when the environment was free: the migration was not run, rollout halted`;
+    const ended = end(next, { outcome: 'timed_out', reason }, ctx.now);
+    return { changes: [{ ...ended, unreported: true }], before: haltOf(next, ctx, reason), after: [] };
+  }
   env.active = { deploymentId: next.id, lockExpiresAt: lockExpiresAt(ctx) };
   const base = serviceTaskDefinitionArn ?? state.service?.taskDefinitionArn;
   const launching = startLaunch(
@@ -84,5 +93,9 @@ export function handOver(
     fromId,
   );
   const service = state.service !== undefined && base !== undefined ? { ...state.service, taskDefinitionArn: base } : state.service;
-  return { changes: [launching], after: [{ type: 'launchTask', deploymentId: next.id, request: launchRequest(launching, service, ctx) }] };
+  return {
+    changes: [launching],
+    before: [],
+    after: [{ type: 'launchTask', deploymentId: next.id, request: launchRequest(launching, service, ctx) }],
+  };
 }

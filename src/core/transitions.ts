@@ -29,6 +29,11 @@ export interface Transition<D extends Deployment = Deployment> {
   deployment: D;
   /** Stored in the record's outbox with the commit, then published. */
   events: PendingEvent[];
+  /**
+   * Its events are a decision, not a report of what AWS did: a commit that reports its events before it is written
+   * (`reportFirst`) stores these and publishes them after it (`commit.unreported`).
+   */
+  unreported?: true;
 }
 
 export interface NewDeployment {

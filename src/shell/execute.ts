@@ -2,7 +2,7 @@ import { type Action, assertNever, type OutboxRef, type ServiceUpdateTarget } fr
 import { boundDetail, clip, LIMITS } from '../core/bounds.js';
 import { outboxEvents, withoutOutbox } from '../core/commit.js';
 import type { PendingEvent, ServiceRollout, Waiter } from '../core/deployment.js';
-import { evolve, hasOutbox, published } from '../core/evolve.js';
+import { evolve, outboxAt, published } from '../core/evolve.js';
 import type { LaunchResultInput, RolloutResultInput } from '../core/inputs.js';
 import type { ControllerState } from '../core/state.js';
 import { PermanentAwsError } from '../errors.js';
@@ -49,12 +49,14 @@ export async function execute(
         state = evolve(state, written);
         break;
       }
-      case 'publish':
-        // Reported before its commit, which then stored no outbox.
-        if (!hasOutbox(state, action.outbox)) break;
-        await publishOutbox(ports, action.outbox, action.events);
+      case 'publish': {
+        // What the commit stored: nothing when its events were reported before it, only its `unreported` ones then.
+        const stored = outboxAt(state, action.outbox);
+        if (stored === undefined) break;
+        await publishOutbox(ports, action.outbox, stored);
         state = published(state, action.outbox);
         break;
+      }
       case 'launchTask': {
         const outcome = await ports.ecs.launch(action.request);
         log.info(outcome.ok ? 'task launched' : 'task not launched', { deploymentId: action.deploymentId, ...outcome });

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type Deployment, type Ended, imageOf, type Outcome } from '../../src/core/deployment.js';
 import type { CommitRequest, Ports } from '../../src/ports.js';
 import { createController, type StepRecord } from '../../src/shell/controller.js';
@@ -571,4 +571,23 @@ describe('pause-hook mode with two services and invocations that overlap', () =>
     },
     30_000 + numRuns * 200,
   );
+});
+
+describe('pause-hook runs replayed strictly', () => {
+  it('a queued migration whose paused deployments all expired is not launched when the environment frees: it ends timed out, its events stored and published after the commit', async () => {
+    // Two images, each awaited by both services; every hook then expires while the first migration runs. Its exit 0
+    // (a CONTINUE ECS refuses) frees the environment with a commit that reports the rollout first; the queued one
+    // ends in that commit (never launched), and its own events are not reported before it (found while fixing this,
+    // FC_SEED=1672109916).
+    const commands: Step[] = [
+      { type: 'burst', count: 2, fresh: true },
+      { type: 'burst', count: 2, fresh: true },
+      { type: 'expire', pick: 0 },
+      { type: 'deliver', pick: 0, latest: false, keep: false, strip: false, faults: [] },
+    ];
+    const run = await runAll(commands, false);
+    const ended = run.world.store.all().filter((d): d is Ended => d.status === 'ended' && d.outcome === 'timed_out');
+    expect(ended.map((d) => d.reason)).toEqual([expect.stringContaining('the migration was not run')]);
+    expect(run.world.ecs.tasks.filter((t) => t.deploymentId === ended[0]?.id)).toEqual([]);
+  });
 });

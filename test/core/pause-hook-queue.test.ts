@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { migrationDeadline } from '../../src/core/deadline.js';
+import type { Queued, Running, Waiter } from '../../src/core/deployment.js';
+import {
+  actionsOf,
+  committed,
+  ctx,
+  DIGEST,
+  given,
+  OLD_IMAGE,
+  only,
+  parse,
+  queuedDeployment,
+  queueState,
+  runningDeployment,
+  SAMPLE_DEPLOYMENT,
+  sample,
+  TD,
+} from '../support/fixtures.js';
+
+/**
+ * pause-hook mode: a paused deployment whose migration waits in the queue behind another one, and whose hook may
+ * expire meanwhile (ECS then applies the hook's timeout action itself).
+ */
+
+const REGISTRY = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
+const X_IMAGE = `${REGISTRY}/shop-api@sha256:${'a'.repeat(64)}`;
+const Y_DIGEST = DIGEST;
+const Y_IMAGE = `${REGISTRY}/shop-api@${Y_DIGEST}`;
+const WORKER_SD = 'arn:aws:ecs:eu-west-1:123456789012:service-deployment/shop-staging/shop-worker/WORKERSD';
+const API_SD = 'arn:aws:ecs:eu-west-1:123456789012:service-deployment/shop-staging/shop-api/NCWGC2ZR-taawPAYrIaU5';
+const WORKER_HOOK = 'ecs-pause-worker-y';
+const hookMode = (now?: string) => {
+  const c = ctx({ ROLLOUT_MODE: 'pause-hook', SERVICE: undefined, SERVICES: 'shop-api,shop-worker' });
+  return now !== undefined ? { ...c, now } : c;
+};
+
+/** The migration of image X, for shop-api's paused deployment (its hook expires in a day): it runs until 10:15:01 at most. */
+const xRunning = (): Running =>
+  runningDeployment({
+    work: { type: 'revision', taskDefinitionArn: TD(43), image: X_IMAGE, launch: {} },
+    waiters: [{ service: 'shop-api', serviceDeploymentArn: API_SD, hookId: 'ecs-pause-api-x', expiresAt: '2026-11-26T09:15:00Z' }],
+  });
+
+/** shop-worker's owner deploys image Y; its PAUSE hook (timeout 22 minutes) expires at 09:40. */
+const WORKER_EXPIRES = '2026-11-25T09:40:00.000Z';
+describe('pause-hook mode: a paused deployment whose migration waits in the queue', () => {
+  it('is not launched once every hook waiting for it has expired (ECS applied its timeout action): no migration for a rolled-back deployment', () => {
+    // X's task stops at 10:10 with exit 1. The environment goes to Y's queued migration, whose only waiter expired at
+    // 09:40 (ECS rolled shop-worker's deployment back then). The migration of Y is launched all the same, and its
+    // launch result schedules its timeout check at 09:35, in the past: the task is then stopped mid-migration.
+    const workerWaiter: Waiter = {
+      service: 'shop-worker',
+      serviceDeploymentArn: WORKER_SD,
+      hookId: WORKER_HOOK,
+      expiresAt: WORKER_EXPIRES,
+    };
+    const queued: Queued = {
+      ...queuedDeployment('20261125-091800-0badc0de', OLD_IMAGE),
+      trigger: { type: 'pause-hook', eventId: 'worker-hook-y', at: '2026-11-25T09:18:00Z' },
+      work: { type: 'revision', taskDefinitionArn: TD(44), image: Y_IMAGE, launch: {} },
+      waiters: [workerWaiter],
+    };
+    const state = queueState(xRunning(), queued);
+    const stopped = parse(sample('task-stopped-exit-1'));
+    if (stopped.kind !== 'task-state') throw new Error('not a task event');
+    const d = given(state, hookMode('2026-11-25T10:10:00.000Z'))
+      .when({ ...stopped, logTail: ['error'] })
+      .then({ decision: 'halt' });
+    expect(committed(d, SAMPLE_DEPLOYMENT)).toMatchObject({ status: 'ended', outcome: 'failed' });
+    const launches = actionsOf(d, 'launchTask').filter((a) => a.deploymentId === queued.id);
+    expect(launches).toEqual([]);
+    // It ends timed out, its paused deployment answered ROLLBACK (ECS may refuse it, having applied its own timeout
+    // action), and the environment is free.
+    expect(committed(d, queued.id)).toMatchObject({
+      status: 'ended',
+      outcome: 'timed_out',
+      reason: expect.stringContaining('was not run'),
+    });
+    expect(actionsOf(d, 'haltRollout').map((a) => a.deploymentId)).toContain(queued.id);
+    expect(only(d, 'commit').env?.state).not.toHaveProperty('active');
+    expect(only(d, 'commit').env?.state).not.toHaveProperty('queued');
+  });
+
+  it('is launched for the waiters still in time, with its timeout at their deadline: an expired one does not cut it short', () => {
+    const workerWaiter: Waiter = {
+      service: 'shop-worker',
+      serviceDeploymentArn: WORKER_SD,
+      hookId: WORKER_HOOK,
+      expiresAt: WORKER_EXPIRES,
+    };
+    // shop-api's paused deployment for the same image came later, and its hook expires at 11:30.
+    const apiWaiter: Waiter = {
+      service: 'shop-api',
+      serviceDeploymentArn: API_SD,
+      hookId: 'ecs-pause-api-y',
+      expiresAt: '2026-11-25T11:30:00.000Z',
+    };
+    const queued: Queued = {
+      ...queuedDeployment('20261125-091800-0badc0de', OLD_IMAGE),
+      trigger: { type: 'pause-hook', eventId: 'worker-hook-y', at: '2026-11-25T09:18:00Z' },
+      work: { type: 'revision', taskDefinitionArn: TD(44), image: Y_IMAGE, launch: {} },
+      waiters: [workerWaiter, apiWaiter],
+    };
+    const stopped = parse(sample('task-stopped-exit-1'));
+    if (stopped.kind !== 'task-state') throw new Error('not a task event');
+    const d = given(queueState(xRunning(), queued), hookMode('2026-11-25T10:10:00.000Z'))
+      .when({ ...stopped, logTail: ['error'] })
+      .then({ decision: 'halt' });
+    expect(actionsOf(d, 'launchTask').map((a) => a.deploymentId)).toEqual([queued.id]);
+    // Its timeout counts from the launch: shop-api's deadline (11:25), not shop-worker's, gone at 09:35.
+    expect(migrationDeadline('2026-11-25T10:10:00.000Z', queued, hookMode())).toBe('2026-11-25T11:10:00.000Z');
+    expect(migrationDeadline('2026-11-25T10:30:00.000Z', queued, hookMode())).toBe('2026-11-25T11:25:00.000Z');
+  });
+});
