@@ -36,6 +36,10 @@ describe('awsFailure', () => {
         message: 'Too many concurrent attempts to create a new revision of the specified family.',
       }),
     ],
+    [
+      "DynamoDB's write to an item a transaction is writing (TransactionConflictException, a 400)",
+      serviceError('TransactionConflictException', 400),
+    ],
   ])('classifies %s as transient, keeping the cause', (_, error) => {
     // Act
     const failure = awsFailure(error, OPERATION, FIX);

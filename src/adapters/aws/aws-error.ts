@@ -23,9 +23,13 @@ const ACCESS_DENIED = new Set(['AccessDeniedException', 'AccessDenied', 'Unautho
 /**
  * Client errors that pass when tried again, which the SDK does not know: ECS refuses a RegisterTaskDefinition that
  * races another registration of the family ("Too many concurrent attempts to create a new revision of the
- * specified family", a 400 ClientException).
+ * specified family", a 400 ClientException); DynamoDB refuses a write to an item a transaction is writing
+ * (TransactionConflictException, a 400).
  */
-const PASSING_CLIENT_ERRORS: readonly [name: string, message: RegExp][] = [['ClientException', /too many concurrent attempts/i]];
+const PASSING_CLIENT_ERRORS: readonly [name: string, message: RegExp][] = [
+  ['ClientException', /too many concurrent attempts/i],
+  ['TransactionConflictException', /./],
+];
 
 type SdkError = Parameters<typeof isTransientError>[0];
 

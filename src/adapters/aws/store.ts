@@ -50,6 +50,9 @@ export interface AwsStoreOptions {
  * is one BatchGetItem, however many records; the CLI's history listing (a Query) is `DynamoDbHistoryStore`'s, so the
  * Lambda bundles, which import only this class, carry neither the listing nor the Query command.
  */
+/** Why clearing an outbox may find nothing to do: the record was written again, or is being written now. */
+const CLEARED_BY_ANOTHER_WRITE = new Set(['ConditionalCheckFailedException', 'TransactionConflictException']);
+
 export class DynamoDbStore implements Store {
   constructor(
     protected readonly client: DynamoDBClient,
@@ -135,8 +138,10 @@ export class DynamoDbStore implements Store {
         }),
       );
     } catch (error) {
-      // A newer write replaced the record (and its outbox): nothing of ours is left to clear.
-      if (awsErrorInfo(error).name === 'ConditionalCheckFailedException') return;
+      // A newer write replaced the record (and its outbox): nothing of ours is left to clear. Or a transaction is
+      // writing it now: every commit writes its records without our outbox, and if that one fails, the outbox stays
+      // for the next reader to publish again (at least once, as the outbox promises).
+      if (CLEARED_BY_ANOTHER_WRITE.has(awsErrorInfo(error).name)) return;
       throw awsFailure(error, 'dynamodb:UpdateItem', this.tableHint());
     }
   }
