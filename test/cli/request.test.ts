@@ -242,7 +242,8 @@ describe('deploy --wait re-run by CI with a new request id: a repeat the control
     expect(out.join('')).toContain(`✔ already deployed: ${done.id} migrated and rolled out this image`);
   });
 
-  it('--task-definition of the last successful deployment ends with 0, already deployed (decide-launch.ts alreadyDeployed)', async () => {
+  /** The table with a successful deployment of TASK_DEFINITION as the environment's last success. */
+  function lastSucceededTaskDefinition() {
     const done = endedDeployment('succeeded', {
       trigger,
       work,
@@ -250,19 +251,14 @@ describe('deploy --wait re-run by CI with a new request id: a repeat the control
       stop: { exitCode: 0 },
       rollout: 'continued',
     });
-    table(
-      {
-        environment: 'staging',
-        version: 5,
-        lastSucceeded: {
-          deploymentId: done.id,
-          taskDefinitionArn: TASK_DEFINITION,
-          command: ['db-migrate'],
-          at: '2026-11-25T09:17:59.000Z',
-        },
-      },
-      [done],
-    );
+    const at = '2026-11-25T09:17:59.000Z';
+    const lastSucceeded = { deploymentId: done.id, taskDefinitionArn: TASK_DEFINITION, command: ['db-migrate'], at };
+    table({ environment: 'staging', version: 5, lastSucceeded }, [done]);
+    return done;
+  }
+
+  it('--task-definition of the last successful deployment ends with 0, already deployed (decide-launch.ts alreadyDeployed)', async () => {
+    const done = lastSucceededTaskDefinition();
     const code = await deployCommand([...TARGET, ...WAIT, '--task-definition', TASK_DEFINITION], FAST);
     expect(out.join(''), out.join('')).not.toMatch(/no deployment recorded request/);
     expect(code).toBe(0);
@@ -282,26 +278,7 @@ describe('deploy --wait re-run by CI with a new request id: a repeat the control
   });
 
   it('--task-definition with --command, or --rerun, is new work: an unrecorded request still fails (exit 1)', async () => {
-    const done = endedDeployment('succeeded', {
-      trigger,
-      work,
-      taskDefinitionArn: TASK_DEFINITION,
-      stop: { exitCode: 0 },
-      rollout: 'continued',
-    });
-    table(
-      {
-        environment: 'staging',
-        version: 5,
-        lastSucceeded: {
-          deploymentId: done.id,
-          taskDefinitionArn: TASK_DEFINITION,
-          command: ['db-migrate'],
-          at: '2026-11-25T09:17:59.000Z',
-        },
-      },
-      [done],
-    );
+    lastSucceededTaskDefinition();
     expect(await deployCommand([...TARGET, ...WAIT, '--task-definition', TASK_DEFINITION, '--rerun'], FAST)).toBe(1);
     expect(await deployCommand([...TARGET, ...WAIT, '--task-definition', TASK_DEFINITION, '--command', 'db-migrate --all'], FAST)).toBe(1);
     expect(out.join('')).not.toMatch(/already deployed/);

@@ -44,32 +44,34 @@ const xRunning = (): Running =>
 
 /** shop-worker's owner deploys image Y; its PAUSE hook (timeout 22 minutes) expires at 09:40. */
 const WORKER_EXPIRES = '2026-11-25T09:40:00.000Z';
+const workerWaiter: Waiter = { service: 'shop-worker', serviceDeploymentArn: WORKER_SD, hookId: WORKER_HOOK, expiresAt: WORKER_EXPIRES };
+
+/** The migration of Y, queued behind X for `waiters`. */
+const queuedFor = (waiters: Waiter[]): Queued => ({
+  ...queuedDeployment('20261125-091800-0badc0de', OLD_IMAGE),
+  trigger: { type: 'pause-hook', eventId: 'worker-hook-y', at: '2026-11-25T09:18:00Z' },
+  work: { type: 'revision', taskDefinitionArn: TD(44), image: Y_IMAGE, launch: {} },
+  waiters,
+});
+
+/** X's task stops at 10:10 with exit 1, freeing the environment for `queued`. */
+function xFailsAt1010(queued: Queued) {
+  const stopped = parse(sample('task-stopped-exit-1'));
+  if (stopped.kind !== 'task-state') throw new Error('not a task event');
+  return given(queueState(xRunning(), queued), hookMode('2026-11-25T10:10:00.000Z'))
+    .when({ ...stopped, logTail: ['error'] })
+    .then({ decision: 'halt' });
+}
+
 describe('pause-hook mode: a paused deployment whose migration waits in the queue', () => {
   it('is not launched once every hook waiting for it has expired (ECS applied its timeout action): no migration for a rolled-back deployment', () => {
-    // X's task stops at 10:10 with exit 1. The environment goes to Y's queued migration, whose only waiter expired at
-    // 09:40 (ECS rolled shop-worker's deployment back then). The migration of Y is launched all the same, and its
-    // launch result schedules its timeout check at 09:35, in the past: the task is then stopped mid-migration.
-    const workerWaiter: Waiter = {
-      service: 'shop-worker',
-      serviceDeploymentArn: WORKER_SD,
-      hookId: WORKER_HOOK,
-      expiresAt: WORKER_EXPIRES,
-    };
-    const queued: Queued = {
-      ...queuedDeployment('20261125-091800-0badc0de', OLD_IMAGE),
-      trigger: { type: 'pause-hook', eventId: 'worker-hook-y', at: '2026-11-25T09:18:00Z' },
-      work: { type: 'revision', taskDefinitionArn: TD(44), image: Y_IMAGE, launch: {} },
-      waiters: [workerWaiter],
-    };
-    const state = queueState(xRunning(), queued);
-    const stopped = parse(sample('task-stopped-exit-1'));
-    if (stopped.kind !== 'task-state') throw new Error('not a task event');
-    const d = given(state, hookMode('2026-11-25T10:10:00.000Z'))
-      .when({ ...stopped, logTail: ['error'] })
-      .then({ decision: 'halt' });
+    // The environment goes to Y's queued migration, whose only waiter expired at 09:40 (ECS rolled shop-worker's
+    // deployment back then). It used to be launched all the same, its timeout check due at 09:35, in the past: the
+    // task was then stopped mid-migration.
+    const queued = queuedFor([workerWaiter]);
+    const d = xFailsAt1010(queued);
     expect(committed(d, SAMPLE_DEPLOYMENT)).toMatchObject({ status: 'ended', outcome: 'failed' });
-    const launches = actionsOf(d, 'launchTask').filter((a) => a.deploymentId === queued.id);
-    expect(launches).toEqual([]);
+    expect(actionsOf(d, 'launchTask').filter((a) => a.deploymentId === queued.id)).toEqual([]);
     // It ends timed out, its paused deployment answered ROLLBACK (ECS may refuse it, having applied its own timeout
     // action), and the environment is free.
     expect(committed(d, queued.id)).toMatchObject({
@@ -83,12 +85,6 @@ describe('pause-hook mode: a paused deployment whose migration waits in the queu
   });
 
   it('is launched for the waiters still in time, with its timeout at their deadline: an expired one does not cut it short', () => {
-    const workerWaiter: Waiter = {
-      service: 'shop-worker',
-      serviceDeploymentArn: WORKER_SD,
-      hookId: WORKER_HOOK,
-      expiresAt: WORKER_EXPIRES,
-    };
     // shop-api's paused deployment for the same image came later, and its hook expires at 11:30.
     const apiWaiter: Waiter = {
       service: 'shop-api',
@@ -96,18 +92,8 @@ describe('pause-hook mode: a paused deployment whose migration waits in the queu
       hookId: 'ecs-pause-api-y',
       expiresAt: '2026-11-25T11:30:00.000Z',
     };
-    const queued: Queued = {
-      ...queuedDeployment('20261125-091800-0badc0de', OLD_IMAGE),
-      trigger: { type: 'pause-hook', eventId: 'worker-hook-y', at: '2026-11-25T09:18:00Z' },
-      work: { type: 'revision', taskDefinitionArn: TD(44), image: Y_IMAGE, launch: {} },
-      waiters: [workerWaiter, apiWaiter],
-    };
-    const stopped = parse(sample('task-stopped-exit-1'));
-    if (stopped.kind !== 'task-state') throw new Error('not a task event');
-    const d = given(queueState(xRunning(), queued), hookMode('2026-11-25T10:10:00.000Z'))
-      .when({ ...stopped, logTail: ['error'] })
-      .then({ decision: 'halt' });
-    expect(actionsOf(d, 'launchTask').map((a) => a.deploymentId)).toEqual([queued.id]);
+    const queued = queuedFor([workerWaiter, apiWaiter]);
+    expect(actionsOf(xFailsAt1010(queued), 'launchTask').map((a) => a.deploymentId)).toEqual([queued.id]);
     // Its timeout counts from the launch: shop-api's deadline (11:25), not shop-worker's, gone at 09:35.
     expect(migrationDeadline('2026-11-25T10:10:00.000Z', queued, hookMode())).toBe('2026-11-25T11:10:00.000Z');
     expect(migrationDeadline('2026-11-25T10:30:00.000Z', queued, hookMode())).toBe('2026-11-25T11:25:00.000Z');
