@@ -46,6 +46,21 @@ export function timeoutFrom(d: Launching | Running): string {
 }
 
 /**
+ * The check of a queued migration's paused deployments (pause-hook mode): at the next deadline of its waiters, or at
+ * once when all are past theirs; none when no waiter has a known expiry. While it waits in the queue nothing else
+ * would answer a hook about to expire: the check ends it, answering ROLLBACK, once all are past (decide-watch.ts).
+ */
+export function queuedCheck(d: Deployment, now: string): Extract<Action, { type: 'scheduleTimeout' }> | undefined {
+  const upcoming = (d.waiters ?? [])
+    .map(waiterDeadline)
+    .filter((due): due is string => due !== undefined && Date.parse(due) > Date.parse(now));
+  const next = upcoming.reduce<string | undefined>((a, b) => (a === undefined || Date.parse(b) < Date.parse(a) ? b : a), undefined);
+  const at = waitersAllExpired(d, now) ? now : next;
+  if (at === undefined) return undefined;
+  return { type: 'scheduleTimeout', deploymentId: d.id, environment: d.environment, at, attempt: attemptOf(d), purpose: 'deadline' };
+}
+
+/**
  * A timeout check of the current attempt at `at` other than the one set at launch (brought forward by a paused
  * deployment, or set again at the due time): a `deadline` schedule, named with its time so the launch's does not hide it.
  */

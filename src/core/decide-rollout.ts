@@ -2,7 +2,7 @@ import { type Action, type Decision, ignore, type RolloutCompletion } from './ac
 import { enqueue, launchNow, lockHolder } from './admission.js';
 import { commitActions } from './commit.js';
 import type { DecideContext } from './context.js';
-import { deadlineCheck, HOOK_MARGIN_MINUTES, migrationDeadline, timeoutFrom } from './deadline.js';
+import { deadlineCheck, HOOK_MARGIN_MINUTES, migrationDeadline, queuedCheck, timeoutFrom } from './deadline.js';
 import { definedFields } from './defined-fields.js';
 import {
   type Deployment,
@@ -134,7 +134,10 @@ function joinOrCreate(paused: Paused, state: ControllerState, ctx: DecideContext
     .find((d): d is Deployment => d !== undefined && d.kind === 'migration' && d.status !== 'ended' && imageOf(d) === image);
   if (open !== undefined) {
     if (open.waiters?.some((w) => w.hookId === waiter.hookId)) return ignore(`hook ${waiter.hookId} waits on ${open.id} already`, open.id);
-    const check = earlierCheck(open, { waiters: [...(open.waiters ?? []), waiter] }, ctx);
+    const check =
+      open.status === 'queued'
+        ? queuedCheckEarlier(open, { ...open, waiters: [...(open.waiters ?? []), waiter] }, ctx)
+        : earlierCheck(open, { waiters: [...(open.waiters ?? []), waiter] }, ctx);
     const timeout =
       check !== undefined
         ? `; its timeout check comes forward to ${check.at}: the hook expires at ${waiter.expiresAt} (less a margin of ${HOOK_MARGIN_MINUTES} minutes)`
@@ -182,6 +185,20 @@ function earlierCheck(
   return deadlineCheck(open, at);
 }
 
+/**
+ * A hook joining a queued migration that expires before the next check of its waiters: a check of its own (a queued
+ * migration's checks are `deadline` schedules, one per time).
+ */
+function queuedCheckEarlier(
+  open: Deployment,
+  joined: Deployment,
+  ctx: DecideContext,
+): Extract<Action, { type: 'scheduleTimeout' }> | undefined {
+  const after = queuedCheck(joined, ctx.now);
+  const before = queuedCheck(open, ctx.now);
+  return after !== undefined && (before === undefined || Date.parse(after.at) < Date.parse(before.at)) ? after : undefined;
+}
+
 /** A new deployment for a paused deployment's image: the target revision run as it is, where that revision runs. */
 function createHookDeployment({ id, waiter, image, revision, input }: Paused, state: ControllerState, ctx: DecideContext): Decision {
   const { network, launchType, capacityProviderStrategy, platformVersion } = revision;
@@ -199,7 +216,12 @@ function createHookDeployment({ id, waiter, image, revision, input }: Paused, st
   const what = `migration of ${image} for ${waiter.service}'s paused deployment`;
   const holder = lockHolder(state, ctx.now);
   const created = { ...create(spec, ctx.now, holder !== undefined ? `waiting for ${holder.id}` : 'requested'), waiters: [waiter] };
-  return holder !== undefined ? enqueue(created, false, holder, state, ctx, what) : launchNow(created, false, state, ctx, what);
+  if (holder === undefined) return launchNow(created, false, state, ctx, what);
+  const queued = enqueue(created, false, holder, state, ctx, what);
+  // Queued: its paused deployment is answered by a check of its own should its hook be about to expire before the
+  // migration runs. The schedule comes first (a retried hook event finds the deployment and schedules nothing).
+  const check = queued.decision === 'queue' && queued.deploymentId === created.id ? queuedCheck(created, ctx.now) : undefined;
+  return check !== undefined ? { ...queued, actions: [check, ...queued.actions] } : queued;
 }
 
 /** CONTINUE to paused deployments waiting for the migration `deploymentId` (of `taskDefinitionArn`). */

@@ -2,7 +2,7 @@ import { type Action, type Decision, ignore } from './actions.js';
 import { classifyStop, verdictDue } from './classify-stop.js';
 import { commitActions } from './commit.js';
 import { addMinutes, type DecideContext } from './context.js';
-import { deadlineCheck, HOOK_MARGIN_MINUTES, migrationDeadline, timeoutFrom } from './deadline.js';
+import { deadlineCheck, HOOK_MARGIN_MINUTES, migrationDeadline, timeoutFrom, waitersAllExpired } from './deadline.js';
 import { definedFields } from './defined-fields.js';
 import {
   type Deployment,
@@ -11,6 +11,7 @@ import {
   imageOf,
   type Launching,
   type PendingEvent,
+  type Queued,
   type RolloutOutcome,
   type Running,
   type TaskObservation,
@@ -342,7 +343,7 @@ export function decideTimeoutCheck(input: TimeoutCheckInput, state: ControllerSt
       watchRollouts(d, state, ctx) ??
       ignore(`deployment ${d.id} has already ended (${d.outcome})`, d.id)
     );
-  if (d.status === 'queued') return ignore(`deployment ${d.id} is queued: it has no timeout yet`, d.id);
+  if (d.status === 'queued') return queuedDeadline(d, state, ctx);
   const stopped = d.status === 'running' ? stoppedUnseen(d, input, state, ctx) : undefined;
   if (stopped !== undefined) return stopped;
   const shown = d.status === 'launching' ? rolledOutLaunching(d, state, ctx) : undefined;
@@ -412,6 +413,17 @@ function notDueYet(d: Launching | Running, due: string): Decision {
     deploymentId: d.id,
     actions: [check],
   };
+}
+
+/**
+ * The check of a queued migration's paused deployments (pause-hook mode, `queuedCheck`): once every one is past its
+ * deadline (its hook's expiry less the margin), the migration will gate nothing: it ends timed out, answering them
+ * ROLLBACK before ECS applies their hooks' timeout action, and leaves the queue. Before that, nothing is due.
+ */
+function queuedDeadline(d: Queued, state: ControllerState, ctx: DecideContext): Decision {
+  if (!waitersAllExpired(d, ctx.now)) return ignore(`deployment ${d.id} is queued: no paused deployment waiting for it is due yet`, d.id);
+  const reason = `every paused deployment waiting for it reached its hook's expiry (less ${HOOK_MARGIN_MINUTES} minutes) while it was queued: the migration was not run, rollout halted`;
+  return { decision: 'halt', reason, deploymentId: d.id, actions: settle(state, ctx, d, { outcome: 'timed_out', reason }) };
 }
 
 /** What RunTask said: record the task as the deployment's own and start its timeout clock, or end the deployment. */

@@ -31,7 +31,10 @@ const SD = 'arn:aws:ecs:eu-west-1:123456789012:service-deployment/shop-staging/s
 const HOOK = 'ecs-pause-7f3e9a1c2b4d4e5f8a6b7c8d9e0f1a2b';
 const REV = 'arn:aws:ecs:eu-west-1:123456789012:service-revision/shop-staging/shop-api/4980306466373577095';
 const APP_IMAGE = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api@${DIGEST}`;
-const hookMode = () => ctx({ ROLLOUT_MODE: 'pause-hook', SERVICE: undefined, SERVICES: 'shop-api,shop-worker' });
+const hookMode = (now?: string) => {
+  const c = ctx({ ROLLOUT_MODE: 'pause-hook', SERVICE: undefined, SERVICES: 'shop-api,shop-worker' });
+  return now !== undefined ? { ...c, now } : c;
+};
 
 const paused = (overrides: Partial<ServiceDeploymentInfo> = {}): ServiceDeploymentInfo => ({
   serviceDeploymentArn: SD,
@@ -110,8 +113,11 @@ describe('pause-hook mode: a gated service paused at HOOK_STAGE', () => {
     });
     const d = given(withHook(activeState(command)), hookMode())
       .when(sample('hook-awaiting-action'))
-      .then({ decision: 'queue', actions: ['commit'] });
+      .then({ decision: 'queue', actions: ['scheduleTimeout', 'commit'] });
     expect(d.deploymentId).not.toBe(command.id);
+    // Queued, its paused deployment is answered by a check of its own at the hook's expiry less the margin, should
+    // the migration not have run by then.
+    expect(only(d, 'scheduleTimeout')).toMatchObject({ deploymentId: d.deploymentId, at: '2026-11-26T09:15:02.000Z', purpose: 'deadline' });
     expect(actionsOf(d, 'commit').flatMap((c) => c.deployments.map((w) => w.deployment.id))).not.toContain(command.id);
     expect(committed(d, d.deploymentId as string)).toMatchObject({
       status: 'queued',
@@ -132,7 +138,7 @@ describe('pause-hook mode: a gated service paused at HOOK_STAGE', () => {
     const queued = { ...queuedDeployment('20261125-091000-bbbbbbbb', OLD_IMAGE), waiters: [worker] };
     const d = given(withHook(queueState(active, queued)), hookMode())
       .when(sample('hook-awaiting-action'))
-      .then({ decision: 'queue', actions: ['haltRollout', 'commit', 'publish'], events: ['Migration Superseded'] });
+      .then({ decision: 'queue', actions: ['scheduleTimeout', 'haltRollout', 'commit', 'publish'], events: ['Migration Superseded'] });
     // Nothing else would answer it: its owner's deployment would stay paused until the hook's own timeout.
     expect(only(d, 'haltRollout').target).toEqual({ mode: 'pause-hook', waiters: [worker] });
     expect(committed(d, queued.id)).toMatchObject({
@@ -264,13 +270,45 @@ describe('pause-hook mode: a hook that joins an open migration and expires first
     expect(only(d, 'scheduleTimeout')).toMatchObject({ at: '2026-11-25T09:33:00.000Z', attempt: 2, purpose: 'deadline' });
   });
 
-  it('schedules nothing when the hook expires after the check already set, or the migration is only queued', () => {
+  it('schedules nothing when the hook expires after the check already set; a queued migration gets a check of its own', () => {
     workerJoins(activeState(hookRunning()), '2026-11-25T11:00:00.000Z').then({ decision: 'record', actions: ['commit'] });
-    // Queued: no check yet; its launch sets one from all its waiters.
+    // Queued: a check at the joining hook's deadline, earlier than its other waiter's (its launch sets one from all).
     const queued = { ...queuedDeployment('20261125-091700-0badc0de', APP_IMAGE), waiters: [waiter] };
     const state = queueState(runningDeployment({ work: { type: 'image', image: OLD_IMAGE } }), queued);
-    const d = workerJoins(state, '2026-11-25T09:38:00.000Z').then({ decision: 'record', actions: ['commit'] });
+    const d = workerJoins(state, '2026-11-25T09:38:00.000Z').then({ decision: 'record', actions: ['scheduleTimeout', 'commit'] });
     expect(committed(d, queued.id).waiters?.map((w) => w.hookId)).toEqual([HOOK, WORKER_HOOK]);
+    expect(only(d, 'scheduleTimeout')).toMatchObject({ deploymentId: queued.id, at: '2026-11-25T09:33:00.000Z', purpose: 'deadline' });
+    // A hook expiring after the queued migration's next check adds none.
+    const later = queueState(runningDeployment({ work: { type: 'image', image: OLD_IMAGE } }), queued);
+    workerJoins(later, '2026-11-27T00:00:00.000Z').then({ decision: 'record', actions: ['commit'] });
+  });
+
+  it("a queued migration's check ends it once every paused deployment waiting for it is past its deadline, ROLLBACK answered; not before", () => {
+    const soon: Waiter = { ...waiter, expiresAt: '2026-11-25T09:30:00.000Z' };
+    const queued = { ...queuedDeployment('20261125-091700-0badc0de', APP_IMAGE), waiters: [soon] };
+    const state = queueState(runningDeployment({ work: { type: 'image', image: OLD_IMAGE } }), queued);
+    const check = {
+      kind: 'timeout-check' as const,
+      eventId: 'check-1',
+      environment: 'staging',
+      deploymentId: queued.id,
+      attempt: 1,
+      purpose: 'deadline' as const,
+    };
+    // 09:24: its deadline (09:25) has not come.
+    given(state, hookMode('2026-11-25T09:24:00.000Z')).when(check).then({ decision: 'ignore' });
+    const d = given(state, hookMode('2026-11-25T09:25:00.000Z'))
+      .when(check)
+      .then({ decision: 'halt', actions: ['haltRollout', 'commit', 'publish'], events: ['Migration Timed Out', 'Rollout Halted'] });
+    expect(only(d, 'haltRollout').target).toEqual({ mode: 'pause-hook', waiters: [soon] });
+    expect(committed(d, queued.id)).toMatchObject({
+      status: 'ended',
+      outcome: 'timed_out',
+      reason: expect.stringContaining('while it was queued'),
+    });
+    // It leaves the queue; the running migration keeps the environment.
+    expect(only(d, 'commit').env?.state).toMatchObject({ active: { deploymentId: SAMPLE_DEPLOYMENT } });
+    expect(only(d, 'commit').env?.state).not.toHaveProperty('queued');
   });
 });
 
