@@ -163,8 +163,8 @@ function joinOrCreate(paused: Paused, state: ControllerState, ctx: DecideContext
 /**
  * A joining hook that expires before the open migration would time out brings its timeout check forward: the answer
  * must be ours (ROLLBACK to every waiter), not the hook's own timeout action while the others are CONTINUEd later. A
- * queued deployment has no check yet: its launch schedules one from all its waiters. The check recomputes when it
- * is due from all the waiters, so one that comes early changes nothing.
+ * queued deployment has checks of its own (`queuedCheckEarlier`); its launch schedules one from all its waiters. The
+ * check recomputes when it is due from all the waiters, so one that comes early changes nothing.
  *
  * The check set at launch keeps its schedule's name, and a scheduler keeps the first schedule of a name (a second
  * with that name is taken for a retried one), so this one is a `deadline` check: a schedule of its own per time,
