@@ -516,7 +516,16 @@ class Run extends InterleavedRun<Step> {
             a.by !== undefined &&
             (this.lostRace.has(a.by) || (this.died.has(a.by) && endedByOperator)),
         );
-        if (!recorded && lost && this.knownBugTolerated) stats.tolerated += 1;
+        // KNOWN DEFECT (docs/RELIABILITY.md): a CONTINUE given at once (the image was migrated already; no deployment
+        // waits on the hook) whose invocation died before recording it is recorded by the retry in the deployment of
+        // the last success; when a later migration succeeded before the retry, that deployment is another image's,
+        // and the answer is left unrecorded (FC_SEED=-190622515, replayed strictly below).
+        const atOnceDied =
+          answer === 'CONTINUE' &&
+          waitedOn.length === 0 &&
+          of.some((a) => a.action === 'CONTINUE' && a.by !== undefined && this.died.has(a.by)) &&
+          this.world.store.environment()?.lastSucceeded?.image !== imageRef(o.image);
+        if (!recorded && (lost || atOnceDied) && this.knownBugTolerated) stats.tolerated += 1;
         else if (!recorded) problems.push(`${o.id}'s ${answer} is recorded in no deployment`);
       }
     }
@@ -574,6 +583,53 @@ describe('pause-hook mode with two services and invocations that overlap', () =>
 });
 
 describe('pause-hook runs replayed strictly', () => {
+  it('KNOWN DEFECT: a CONTINUE given at once, its invocation dead, is left unrecorded when a later migration succeeded before the retry', async () => {
+    // Found by random property runs (FC_SEED=-190622515): OD0002's hook was answered CONTINUE at once (its image
+    // migrated already) and the invocation died; another image's migration then succeeded, so the retry finds the
+    // deployment SUCCESSFUL and the last success another image's: no record of the answer.
+    const commands: Step[] = [
+      { type: 'deploy', service: 0, image: 1, timeout: 30, now: false, faults: [] },
+      {
+        type: 'unlock',
+        faults: [],
+        preempt: {
+          at: 1,
+          nth: 1,
+          after: true,
+          meanwhile: [
+            { type: 'deliver', pick: 0, latest: false, keep: false, strip: false, faults: [] },
+            { type: 'stop', pick: 0, exitCode: 0 },
+          ],
+        },
+      },
+      { type: 'deliver', pick: 0, latest: true, keep: false, strip: false, faults: [] },
+      { type: 'deploy', service: 0, image: 1, timeout: 30, now: false, faults: [] },
+      {
+        type: 'deliver',
+        pick: 0,
+        latest: true,
+        keep: false,
+        strip: false,
+        faults: [{ call: 6, after: true }],
+        preempt: {
+          at: 1,
+          nth: 1,
+          after: false,
+          meanwhile: [
+            { type: 'command', faults: [] },
+            { type: 'deliver', pick: 0, latest: false, keep: false, strip: false, faults: [] },
+          ],
+        },
+      },
+      { type: 'deploy', service: 0, image: 0, timeout: 30, now: true, faults: [] },
+      { type: 'unlock', faults: [] },
+      { type: 'stop', pick: 0, exitCode: 0 },
+      { type: 'deliver', pick: 9, latest: false, keep: false, strip: false, faults: [] },
+      { type: 'deploy', service: 0, image: 0, timeout: 30, now: false, faults: [] },
+    ];
+    await expect(runAll(commands, false)).rejects.toThrow(/OD0002-shop-api's CONTINUE is recorded in no deployment/);
+  });
+
   it('a queued migration whose paused deployments all expired is not launched when the environment frees: it ends timed out, its events stored and published after the commit', async () => {
     // Two images, each awaited by both services; every hook then expires while the first migration runs. Its exit 0
     // (a CONTINUE ECS refuses) frees the environment with a commit that reports the rollout first; the queued one
