@@ -8,6 +8,7 @@ import { isJsonObject, jsonKind } from '../src/core/json-value.js';
 import { parseInput } from '../src/core/parse.js';
 import { decodeDeployment, decodeEnvironment, SCHEMA_VERSION } from '../src/core/records.js';
 import { type ControllerState, emptyEnvironment, type ServiceInfo } from '../src/core/state.js';
+import { readHook } from './explain-hook.js';
 import { CliUsageError, readConfigFile, readJsonFile, readTextFile, validConfig } from './local-config.js';
 
 /** Parse + decide, never execute. Any file content gets an answer; only an unreadable file is an error (exit 2). */
@@ -86,7 +87,7 @@ export function describeAction(action: Decision['actions'][number]): string {
 }
 
 /**
- * A `--state FILE`: a JSON object `{ env, deployments, service, task }` whose environment and deployment records are
+ * A `--state FILE`: a JSON object `{ env, deployments, service, task, hook }` whose environment and deployment records are
  * read through the stores' codec (src/core/records.ts), so a state the controller could not have is a usage
  * error naming the file and the key, never a crash inside decide. A deployment without `schemaVersion` is taken
  * in today's shape (a ControllerState as the controller holds it); one copied from a store keeps its own.
@@ -117,7 +118,8 @@ async function readState(path: string, environment: string, fallbackService: Ser
     }
   }
   const task = readTask(value.task, bad);
-  const read = { env, deployments, ...(task !== undefined ? { task } : {}) };
+  const hook = readHook(value.hook, bad);
+  const read = { env, deployments, ...(task !== undefined ? { task } : {}), ...(hook !== undefined ? { hook } : {}) };
   // No service: the default one, as without --state; `null`: a service that could not be read (DescribeServices failed).
   const service = value.service;
   if (service === undefined) return { ...read, service: fallbackService };

@@ -1,4 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { explainCommand } from '../../cli/explain.js';
@@ -31,8 +33,8 @@ const UNKNOWN = /no deployment|is not a rollout a deployment here started|no dep
 
 /**
  * Samples whose answer says nothing is to be done whatever the state, by design: the hook events are for
- * ROLLOUT_MODE=pause-hook (events/config.json is update-service, and explain cannot give a paused service
- * deployment as ECS would describe it), and the others are not ecs-migrate's or not valid.
+ * ROLLOUT_MODE=pause-hook (events/config.json is update-service; see events/states/paused.json below), and the
+ * others are not ecs-migrate's or not valid.
  */
 const STATE_INDEPENDENT: Record<string, RegExp> = {
   'config.json': /^not an EventBridge event/,
@@ -86,5 +88,33 @@ describe('explain without --state', () => {
       join(EVENTS, 'deploy-request-task-definition.json'),
     ]);
     expect(answer).toMatchObject({ decision: 'launch', reason: expect.stringContaining('task-definition/shop-api:44') });
+  });
+});
+
+describe('explain a pause-hook event: --state events/states/paused.json', () => {
+  const PAUSE_HOOK = join(EVENTS, 'configs', 'pause-hook.json');
+  const PAUSED = join(EVENTS, 'states', 'paused.json');
+  const hookEvent = join(EVENTS, 'hook-awaiting-action.json');
+
+  it("launches the migration of the paused deployment's image, the revision it deploys run as it is", async () => {
+    const answer = await explain(['--config', PAUSE_HOOK, '--state', PAUSED, '--now', '2026-11-25T09:20:05Z', hookEvent]);
+    expect(answer).toMatchObject({ decision: 'launch', reason: expect.stringContaining("for shop-api's paused deployment") });
+  });
+
+  it('answers as ECS describes the deployment: a hook answered meanwhile is not acted on', async () => {
+    const state = JSON.parse(readFileSync(PAUSED, 'utf8'));
+    state.hook.deployment.hooks[0].status = 'SUCCEEDED';
+    const file = join(await mkdtemp(join(tmpdir(), 'explain-hook-')), 'state.json');
+    await writeFile(file, JSON.stringify(state));
+    const answer = await explain(['--config', PAUSE_HOOK, '--state', file, hookEvent]);
+    expect(answer).toMatchObject({ decision: 'ignore', reason: expect.stringContaining('is SUCCEEDED, not AWAITING_ACTION') });
+  });
+
+  it('refuses a malformed hook, naming the key', async () => {
+    const state = JSON.parse(readFileSync(PAUSED, 'utf8'));
+    delete state.hook.revision.taskDefinitionArn;
+    const file = join(await mkdtemp(join(tmpdir(), 'explain-hook-')), 'state.json');
+    await writeFile(file, JSON.stringify(state));
+    await expect(explainCommand(['--config', PAUSE_HOOK, '--state', file, hookEvent])).rejects.toThrow(/hook\.revision\.taskDefinitionArn/);
   });
 });
