@@ -67,14 +67,13 @@ export function classifyStop(task: StoppedTask, containerName: string): StopClas
   if (task.stopCode === 'TaskFailedToStart') {
     return { ok: false, cause: 'failed-to-start', report, reason: `the task failed to start${detail}` };
   }
-  if (container.reason?.startsWith('OutOfMemoryError') || (container.exitCode === OOM_EXIT && task.stopCode !== 'UserInitiated')) {
-    return {
-      ok: false,
-      cause: 'out-of-memory',
-      report,
-      reason: `container "${containerName}" ran out of memory (exit code ${container.exitCode ?? 'none'})${detail}`,
-    };
-  }
+  const outOfMemory: StopClassification = {
+    ok: false,
+    cause: 'out-of-memory',
+    report,
+    reason: `container "${containerName}" ran out of memory (exit code ${container.exitCode ?? 'none'})${detail}`,
+  };
+  if (container.reason?.startsWith('OutOfMemoryError')) return outOfMemory;
   if (task.stopCode === 'UserInitiated') {
     return {
       ok: false,
@@ -91,6 +90,9 @@ export function classifyStop(task: StoppedTask, containerName: string): StopClas
       reason: `the task was interrupted by capacity reclaim (${task.stopCode})${detail}`,
     };
   }
+  // SIGKILLed with no reason given: most often the kernel's OOM killer. Not after a stop by someone or a capacity
+  // reclaim, whose SIGTERM is followed by a SIGKILL (137) once stopTimeout passes.
+  if (container.exitCode === OOM_EXIT) return outOfMemory;
   if (container.exitCode === undefined) {
     return { ok: false, cause: 'no-exit-code', report, reason: `container "${containerName}" stopped without an exit code${detail}` };
   }

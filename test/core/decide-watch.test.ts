@@ -7,6 +7,7 @@ import {
   activeState,
   committed,
   ctx,
+  decideOn,
   emitted,
   endedDeployment,
   given,
@@ -240,6 +241,25 @@ describe('task STOPPED, exit 0, several services (SERVICES) in update-service mo
 });
 
 describe('task STOPPED, anything else halts', () => {
+  it('reports a capacity reclaim whose SIGKILL after stopTimeout gave exit 137 as the reclaim, not as out of memory', () => {
+    // Fargate Spot: a SIGTERM with the task state change, then SIGKILL once stopTimeout passes (exit 137, no
+    // OutOfMemoryError reason). Exit 137 with no reason still counts as out of memory when ECS says the container exited.
+    const reclaimed = (stopCode: string) => {
+      const event = sample('task-stopped-by-user');
+      const containers = (event.detail as { containers: Record<string, unknown>[] }).containers.map((c) =>
+        c.name === 'app' ? { ...c, exitCode: 137 } : c,
+      );
+      return withEvent(event, { detail: { stopCode, stoppedReason: 'Your Spot Task was interrupted.', containers } });
+    };
+    for (const stopCode of ['SpotInterruption', 'TerminationNotice']) {
+      const d = decideOn(reclaimed(stopCode), activeState(running));
+      expect(d.decision, stopCode).toBe('halt');
+      expect(d.reason, stopCode).toMatch(new RegExp(`interrupted by capacity reclaim \\(${stopCode}\\)`));
+      expect(d.reason, stopCode).not.toMatch(/ran out of memory/);
+    }
+    expect(decideOn(reclaimed('EssentialContainerExited'), activeState(running)).reason).toMatch(/ran out of memory \(exit code 137\)/);
+  });
+
   it.each([
     ['task-stopped-exit-1', /container "app" exited with code 1/, { exitCode: 1, stopCode: 'EssentialContainerExited' }],
     ['task-stopped-sidecar-first', /container "app" exited with code 3/, { exitCode: 3 }],
