@@ -55,6 +55,10 @@ export function classifyStop(task: StoppedTask, containerName: string): StopClas
   const why = [...new Set([task.stoppedReason, container?.reason])].filter((s): s is string => s !== undefined && s !== '').join('; ');
   const detail = why === '' ? '' : ` (${why})`;
 
+  // A task that never started may list no containers at all: it failed to start, whatever it lists.
+  if (task.stopCode === 'TaskFailedToStart') {
+    return { ok: false, cause: 'failed-to-start', report, reason: `the task failed to start${detail}` };
+  }
   if (container === undefined) {
     const names = task.containers.map((c) => c.name).join(', ') || 'none';
     return {
@@ -63,9 +67,6 @@ export function classifyStop(task: StoppedTask, containerName: string): StopClas
       report,
       reason: `the task has no container named "${containerName}" (containers: ${names})`,
     };
-  }
-  if (task.stopCode === 'TaskFailedToStart') {
-    return { ok: false, cause: 'failed-to-start', report, reason: `the task failed to start${detail}` };
   }
   const outOfMemory: StopClassification = {
     ok: false,

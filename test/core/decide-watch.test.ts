@@ -241,6 +241,13 @@ describe('task STOPPED, exit 0, several services (SERVICES) in update-service mo
 });
 
 describe('task STOPPED, anything else halts', () => {
+  it('reports a task that failed to start and lists no containers as failed to start, not as missing the container', () => {
+    const event = withEvent(sample('task-stopped-failed-to-start'), { detail: { containers: [] } });
+    const d = decideOn(event, activeState(running));
+    expect(d.decision).toBe('halt');
+    expect(d.reason).toMatch(/^the task failed to start \(CannotPullContainerError/);
+  });
+
   it('reports a capacity reclaim whose SIGKILL after stopTimeout gave exit 137 as the reclaim, not as out of memory', () => {
     // Fargate Spot: a SIGTERM with the task state change, then SIGKILL once stopTimeout passes (exit 137, no
     // OutOfMemoryError reason). Exit 137 with no reason still counts as out of memory when ECS says the container exited.
