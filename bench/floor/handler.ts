@@ -1,9 +1,9 @@
 /**
- * The floor: what any Lambda handler doing this job pays before it does anything. It imports and constructs
- * the same SDK clients and Powertools utilities as the real handlers, the union of both (ECS, EventBridge, DynamoDB,
- * CloudWatch Logs, Scheduler and ECR clients, Logger, Idempotency with the DynamoDB persistence layer), and does
- * nothing. ECR joined when the launcher began resolving requested tags with it (issue 10); without it the floor
- * would no longer be what it says it is, the cost of the clients the handlers use.
+ * The floor: what any Lambda handler doing this job pays before it does anything. It imports the same SDK clients and
+ * Powertools utilities as the real handlers, the union of both (ECS, EventBridge, DynamoDB, Scheduler, CloudWatch Logs
+ * and ECR clients, Logger, Idempotency with the DynamoDB persistence layer), constructs at import what the handlers
+ * construct at import (src/shell/lambda.ts createClients: ECS, DynamoDB, EventBridge, Scheduler; the log tail's and the
+ * registry's clients are made on first use, here as there), and does nothing.
  * Bundled with the same esbuild settings as dist/launch and dist/watch (see bench/bundle.ts).
  */
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
@@ -20,10 +20,10 @@ const clients = {
   ecs: new ECSClient({}),
   dynamodb: new DynamoDBClient({}),
   eventbridge: new EventBridgeClient({}),
-  logs: new CloudWatchLogsClient({}),
   scheduler: new SchedulerClient({}),
-  ecr: new ECRClient({}),
 };
+/** Made on first use, as the handlers make theirs (src/adapters/aws/logs.ts, registry.ts). */
+let onFirstUse: { logs: CloudWatchLogsClient; ecr: ECRClient } | undefined;
 const logger = new Logger({ serviceName: 'ecs-migrate-floor' });
 const persistenceStore = new DynamoDBPersistenceLayer({
   tableName: process.env.IDEMPOTENCY_TABLE ?? 'floor-idempotency',
@@ -31,9 +31,10 @@ const persistenceStore = new DynamoDBPersistenceLayer({
 });
 const config = new IdempotencyConfig({ eventKeyJmesPath: 'id', expiresAfterSeconds: 3600 });
 
-async function nothing(_event: unknown): Promise<{ clients: number }> {
+async function nothing(event: unknown): Promise<{ clients: number }> {
   logger.debug('floor handler: nothing to do');
-  return { clients: Object.keys(clients).length };
+  if (event === 'first use') onFirstUse ??= { logs: new CloudWatchLogsClient({}), ecr: new ECRClient({}) };
+  return { clients: Object.keys(clients).length + (onFirstUse !== undefined ? 2 : 0) };
 }
 
 export const handler = makeIdempotent(nothing, { persistenceStore, config });
