@@ -5,7 +5,8 @@
  * controller's own, Powertools idempotency's, the log tail's, and retries.
  *
  * One push that succeeds: the ECR push event through the launcher, then the STOPPED exit-0 event of the task
- * it started through the watcher, in `update-service` mode with one service (bench/fixtures/world.ts).
+ * it started through the watcher, in `update-service` mode with one service (bench/fixtures/world.ts). Then, counted
+ * apart (they come after the rollout): ECS's rollout-completed event and the one-shot timeout check when it fires.
  *
  * Run: npx tsx bench/aws-calls.ts <launch bundle> <watch bundle>. Prints one JSON line.
  */
@@ -14,9 +15,12 @@ import { pathToFileURL } from 'node:url';
 import {
   clients,
   createStack,
+  deploymentCompletedEvent,
   HANDLER_ENV,
   lambdaContext,
+  primaryDeployment,
   pushEvent,
+  scheduledEvents,
   serviceTaskDefinition,
   startedTask,
   TABLES,
@@ -29,6 +33,11 @@ import { startMoto } from './lib/moto.js';
 
 export interface AwsCallsResult {
   rolledOut: boolean;
+  /**
+   * After the rollout, apart from the success path: the rollout's `ECS Deployment State Change` (completed) and the
+   * one-shot timeout check when it fires, each through the watcher, with its decisions and requests.
+   */
+  later?: { completed: { decisions: string[]; calls: AwsCall[] }; timeoutCheck: { decisions: string[]; calls: AwsCall[] } };
   /** The decisions each handler returned, when its result lists them. */
   decisions: { launcher: string[]; watcher: string[] };
   /** Requests sent while the bundles were imported (module scope): none expected. */
@@ -76,12 +85,28 @@ export async function countAwsCalls(launchBundle: string, watchBundle: string): 
 
     proxy.phase('check');
     const rolledOut = (await serviceTaskDefinition(direct)) === task.taskDefinitionArn;
+    const rollout = await primaryDeployment(direct);
+    const checks = await scheduledEvents(direct);
+
+    // Later, off the success path, in the order they come: ECS says the rollout completed (minutes), then the
+    // timeout check fires (TIMEOUT_MINUTES after the launch) and deletes its schedule itself.
+    proxy.phase('completed');
+    const completed =
+      rollout !== undefined ? await watch(deploymentCompletedEvent(rollout), lambdaContext('ecs-migrate-staging-watch')) : undefined;
+    proxy.phase('timeout-check');
+    const checked = [];
+    for (const event of checks) checked.push(...decisionsOf(await watch(event, lambdaContext('ecs-migrate-staging-watch'))));
+
     const calls = proxy.requests.map((r) => identify(r, TABLES));
     return {
       rolledOut,
       decisions: { launcher: decisionsOf(launched), watcher: decisionsOf(watched) },
       initRequests: calls.filter((c) => c.role === 'init').length,
       calls: calls.filter((c) => c.role === 'launcher' || c.role === 'watcher'),
+      later: {
+        completed: { decisions: decisionsOf(completed), calls: calls.filter((c) => c.role === 'completed') },
+        timeoutCheck: { decisions: checked, calls: calls.filter((c) => c.role === 'timeout-check') },
+      },
     };
   } finally {
     await proxy.close();

@@ -193,6 +193,17 @@ function tableRows(r: Results): Row[] {
       verdict(watcher.calls.length <= TARGETS.awsCallsWatcher && a.rolledOut),
     ]);
     rows.push(['AWS requests of the launcher', `${launcher.calls.length} (of which ${parts(launcher)})`, '—', '—', '(informative)', '—']);
+    if (a.later !== undefined) {
+      const { completed, timeoutCheck } = a.later;
+      rows.push([
+        "AWS requests after the rollout, apart from the success path: ECS's rollout-completed event, then the one-shot timeout check when it fires (both through the watcher)",
+        `${completed.calls.length + timeoutCheck.calls.length} (completed: ${completed.calls.length}, ${decisionsText(completed.decisions)}; timeout check: ${timeoutCheck.calls.length}, ${decisionsText(timeoutCheck.decisions)})`,
+        '—',
+        '—',
+        '(informative)',
+        '—',
+      ]);
+    }
   } else rows.push(['AWS requests per successful migration', why(a), '', '', `≤ ${TARGETS.awsCallsTotal}`, '—']);
 
   const re = r.reaction;
@@ -323,10 +334,15 @@ function notes(r: Results): string[] {
   return out;
 }
 
+/** A handler's decisions, in order. */
+function decisionsText(list: string[]): string {
+  return list.length > 0 ? list.join(' → ') : 'not reported';
+}
+
 function awsDetails(r: Results): string[] {
   const a = r.awsCalls;
   if (!measured(a)) return [];
-  const decisions = (list: string[]) => (list.length > 0 ? list.join(' → ') : 'not reported');
+  const decisions = decisionsText;
   const lines = [
     '## AWS requests of one successful migration',
     '',
@@ -339,6 +355,17 @@ function awsDetails(r: Results): string[] {
     lines.push(`| ${i + 1} | ${c.role} | ${c.api} | ${c.detail} | ${c.purpose} | ${c.status} |`);
   });
   lines.push('');
+  if (a.later !== undefined) {
+    const later = [...a.later.completed.calls, ...a.later.timeoutCheck.calls];
+    lines.push(
+      `After the rollout, apart from the success path and its target: ECS's \`ECS Deployment State Change\` (SERVICE_DEPLOYMENT_COMPLETED) through the watcher (${decisions(a.later.completed.decisions)}), then the one-shot timeout check when it fires (${decisions(a.later.timeoutCheck.decisions)}; its schedule deletes itself):`,
+      '',
+      '| # | event | API | about | purpose | HTTP status |',
+      '|---:|---|---|---|---|---:|',
+      ...later.map((c, i) => `| ${i + 1} | ${c.role} | ${c.api} | ${c.detail} | ${c.purpose} | ${c.status} |`),
+      '',
+    );
+  }
   return lines;
 }
 
@@ -411,7 +438,7 @@ export function renderMarkdown(r: Results): string {
     "- **Bundle size**: the handlers are built by `buildAll` of `infra/build.mjs` (what `npm run build` runs) into `bench/.work/dist/`, the floor in the same run with the same `lambdaOptions`; gzip is Node's zlib at its default level.",
     "- **Cold init**: a fresh `node` process (no `NODE_OPTIONS`, no TypeScript loader: `bench/lib/import-once.ts` is compiled to JavaScript first) imports one bundle and reports the wall time and the CPU time of that `import()`, i.e. module evaluation, with the handlers' configuration in the environment. The floor, the floor with the event parser in its bundle (`bench/floor/with-parser.ts`), that plus the handlers' configuration check at import (`bench/floor/with-validation.ts`) and the handlers take turns, after one uncounted round. Then the floor and the handlers take turns again under `node --cpu-prof` for the profile table (`bench/lib/cpu-profile.ts` splits each profile's self time).",
     '- **Decision cost**: `bench/decide.ts` cycles through a weighted mix of the samples in `events/`, each against the state it would meet (`bench/fixtures/states.ts`); 20 batches per process after a warm-up.',
-    '- **AWS requests**: `bench/aws-calls.ts` starts `moto_server` and a counting HTTP proxy in front of it (`bench/lib/counting-proxy.ts`), sets up one environment directly on moto (`bench/fixtures/world.ts`, not counted), then imports the built bundles with `AWS_ENDPOINT_URL` pointing at the proxy and runs one push through the launcher and the STOPPED exit-0 event through the watcher. Each request is identified by its SigV4 service and `X-Amz-Target` (or REST route); its purpose comes from the catalogue in `bench/lib/aws-requests.ts`.',
+    '- **AWS requests**: `bench/aws-calls.ts` starts `moto_server` and a counting HTTP proxy in front of it (`bench/lib/counting-proxy.ts`), sets up one environment directly on moto (`bench/fixtures/world.ts`, not counted), then imports the built bundles with `AWS_ENDPOINT_URL` pointing at the proxy and runs one push through the launcher and the STOPPED exit-0 event through the watcher; then, counted apart, an `ECS Deployment State Change` (completed) for the PRIMARY deployment of the service and the Input of each schedule the launcher created (as Scheduler would invoke the watcher; moto never fires them). Each request is identified by its SigV4 service and `X-Amz-Target` (or REST route); its purpose comes from the catalogue in `bench/lib/aws-requests.ts`.',
     "- **Reaction latency**: `bench/reaction.ts` runs the local controller in-process on the app of `npm start` (its `--app` in package.json), on a fresh state directory per migration, and takes the time from the migration's last output line (as the controller receives it) to the end of the STOPPED event's handling. A preload given to the migration process through `NODE_OPTIONS` records its `exit` event. The floor: the same migration command spawned directly as the local ECS adapter spawns it (fresh database), from its last output line to its process closing.",
     "- **`npm start`**: `npm start -- --state-dir <fresh dir>` in a child process; the first migration output line is the first line of the CLI's task-output prefix (`│`).",
     '',

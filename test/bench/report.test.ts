@@ -59,6 +59,21 @@ describe('BENCHMARKS.md from results', () => {
     expect(md.split('\n').filter((line) => /^\| \d+ \| (launcher|watcher) \|/.test(line))).toHaveLength(5);
   });
 
+  it("lists the requests after the rollout (the completed event, the timeout check) apart from the success path's target", () => {
+    const later = (role: string, n: number, decisions: string[]) => ({
+      decisions,
+      calls: calls(n, 0).map((c) => ({ ...c, role })),
+    });
+    const a = {
+      ...awsCalls(11, 5),
+      later: { completed: later('completed', 5, ['record']), timeoutCheck: later('timeout-check', 2, ['ignore']) },
+    };
+    const md = renderMarkdown({ machine, awsCalls: a });
+    expect(row(md, 'AWS requests per successful migration')).toContain('16 (launcher 11 + watcher 5)');
+    expect(row(md, 'AWS requests after the rollout')).toContain('7 (completed: 5, record; timeout check: 2, ignore)');
+    expect(md.split('\n').filter((line) => /^\| \d+ \| (completed|timeout-check) \|/.test(line))).toHaveLength(7);
+  });
+
   it('says why a section was not measured', () => {
     const results: Results = { machine, reaction: { notMeasured: 'moto_server is not on PATH' } };
     expect(row(renderMarkdown(results), 'Reaction latency')).toContain('not measured: moto_server is not on PATH');
