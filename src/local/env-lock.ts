@@ -101,7 +101,7 @@ export class EnvironmentLock {
       const owner = read;
       if (!isAlive(owner)) {
         if (await takeOverStale(file, owner)) {
-          const killedTask = owner.task !== undefined && isAlive({ ...owner.task, host: owner.host }) && killGroup(owner.task.pid);
+          const killedTask = owner.task !== undefined && owner.host === hostname() && killOrphanedGroup(owner.task);
           options.onStale?.(owner, killedTask);
         }
         continue;
@@ -230,12 +230,20 @@ function isAlive(owner: { pid: number; startTime?: string; host: string }): bool
   return owner.startTime === undefined || startTime === undefined || startTime === owner.startTime;
 }
 
-function killGroup(pid: number): boolean {
+/**
+ * Kills what is left of a dead run's task group (its pgid is the task's pid), whether or not its leader still runs:
+ * a leader that exited may have left processes in its group. While any of them lives, Linux does not give the pgid
+ * to a new process, so the group is the task's own; true if it had processes left. A leader pid that runs with
+ * another start time was reused, which means the group was gone: nothing is killed.
+ */
+function killOrphanedGroup(task: { pid: number; startTime?: string }): boolean {
+  const startTime = processStartTime(task.pid);
+  if (task.startTime !== undefined && startTime !== undefined && startTime !== task.startTime) return false;
   try {
-    process.kill(-pid, 'SIGKILL');
+    process.kill(-task.pid, 'SIGKILL');
     return true;
   } catch {
-    return false;
+    return false; // ESRCH: no process is left in the group (EPERM: a group not ours)
   }
 }
 

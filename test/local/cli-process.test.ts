@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -144,6 +145,39 @@ describe('ecs-migrate local, one environment at a time', () => {
     expect(second.code).toBe(0);
     await expect.poll(() => isAlive(leader)).toBe(false);
     expect(await readFile(join(state, 'local-orphan', 'events.jsonl'), 'utf8')).toContain('"detailType":"Rollout Halted"');
+  });
+
+  it("after a run was SIGKILLed, kills what is left of its task group even when the group's leader has exited since", async () => {
+    const gate = join(work, 'gate');
+    // The leader starts a helper in its process group, then exits once the test opens the gate; the helper stays.
+    const app = await scriptApp(
+      join(work, 'leftover'),
+      `sh -c 'trap "" TERM; while :; do sleep 0.2; done' &\necho "pids $$ $!"\nwhile [ ! -e ${gate} ]; do sleep 0.1; done`,
+    );
+    const state = join(work, 'state');
+    const first = startCli(['local', '--app', app, '--state-dir', state], work);
+    const [, leader, helper] = (await first.waitFor(/pids (\d+) (\d+)/)).map(Number) as [number, number, number];
+    try {
+      first.child.kill('SIGKILL');
+      await first.exited;
+      await writeFile(gate, '');
+      // Exited and reaped (by init, which adopted it): its pid is gone, its group lives on in the helper.
+      await expect.poll(() => existsSync(`/proc/${leader}`), { timeout: 10_000 }).toBe(false);
+      expect(isAlive(helper)).toBe(true);
+
+      await writeFile(join(app, 'bin', 'db-migrate'), '#!/bin/sh\necho fixed\n');
+      const second = await cli(['local', '--app', app, '--state-dir', state], work);
+      expect(second.stdout).toMatch(
+        /taking over environment local-leftover from pid \d+ .*which is gone; its task was still running and is killed/,
+      );
+      expect(second.code).toBe(0);
+      // README: "if that run's task still runs, it is killed first"; the helper is that task.
+      await expect.poll(() => isAlive(helper), { timeout: 3000 }).toBe(false);
+    } finally {
+      try {
+        process.kill(helper, 'SIGKILL');
+      } catch {}
+    }
   });
 });
 
