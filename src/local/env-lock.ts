@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 
 /** Who holds an environment: a live `ecs-migrate local` process, and the task process group it runs, if any. */
 export interface LockOwner {
@@ -137,6 +137,61 @@ export class EnvironmentLock {
     } catch {
       // Gone already, or not ours any more: nothing to release.
     }
+  }
+}
+
+/** A file lock held by a live process for longer than a read-modify-write of its file could take. */
+export class FileLockTimeoutError extends Error {
+  override name = 'FileLockTimeoutError';
+}
+
+export interface FileLockOptions {
+  /** How long to wait for a lock that a live process holds before failing; 30 s by default. */
+  timeoutMs?: number;
+  pollMs?: number;
+}
+
+/**
+ * Runs `body` (a read, change and write of `file`) while holding `<file>.lock`, for files that every environment
+ * of a state directory shares (images.json, tags.json): two runs changing one at once would each write back what
+ * it read, losing the other's entry. The lock is made as the environment lock is (an owner file linked into
+ * place), a lock whose owner is gone is taken over, and a wait is bounded: a lock held by a live process (or
+ * unreadable) for longer than `timeoutMs` fails with FileLockTimeoutError naming it.
+ */
+export async function withFileLock<T>(file: string, body: () => Promise<T>, options: FileLockOptions = {}): Promise<T> {
+  const lockFile = `${file}.lock`;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const deadline = Date.now() + timeoutMs;
+  await mkdir(dirname(lockFile), { recursive: true });
+  const mine: LockOwner = {
+    pid: process.pid,
+    ...optional('startTime', processStartTime(process.pid)),
+    host: hostname(),
+    since: new Date().toISOString(),
+    what: `updating ${basename(file)}`,
+  };
+  for (;;) {
+    if (await createExclusive(lockFile, mine)) break;
+    const read = await readLock(lockFile);
+    if (read === undefined) continue; // released meanwhile: try again
+    if (typeof read !== 'string' && !isAlive(read)) {
+      await takeOverStale(lockFile, read);
+      continue;
+    }
+    if (Date.now() >= deadline) {
+      const holder = typeof read === 'string' ? `an unreadable lock (${read})` : describeOwner(read);
+      throw new FileLockTimeoutError(
+        `${file} is locked by ${holder} for more than ${timeoutMs / 1000} s; if no "ecs-migrate local" runs with this state directory, delete ${lockFile} and run again`,
+      );
+    }
+    const pollMs = options.pollMs ?? 10;
+    await sleep(pollMs / 2 + Math.random() * pollMs, undefined);
+  }
+  try {
+    return await body();
+  } finally {
+    // Still this call's own: no other run takes over a lock whose owner lives, and none is taken from it on a timeout.
+    await unlink(lockFile).catch(() => undefined);
   }
 }
 

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { basename, resolve } from 'node:path';
 import { readJson, writeJson } from '../adapters/local/json-file.js';
 import { appFiles } from './app-files.js';
+import { withFileLock } from './env-lock.js';
 import { localImage } from './task-event.js';
 
 /**
@@ -22,9 +23,14 @@ export class LocalImages {
     }
     const digest = `sha256:${hash.digest('hex')}`;
     const image = localImage(repository, `@${digest}`);
-    const known = (await readJson<Record<string, string>>(this.file)) ?? {};
-    known[image] = dir;
-    await writeJson(this.file, known);
+    // Every environment of the state directory records its images here: the change is made under a lock, or one
+    // run's write could drop another's image (whose launch would then fail, CannotPullContainerError).
+    await withFileLock(this.file, async () => {
+      const known = (await readJson<Record<string, string>>(this.file)) ?? {};
+      if (known[image] === dir) return;
+      known[image] = dir;
+      await writeJson(this.file, known);
+    });
     return { image, digest };
   }
 

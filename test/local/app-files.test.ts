@@ -1,8 +1,10 @@
-import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LocalRegistry } from '../../src/adapters/local/registry.js';
 import { appFiles } from '../../src/local/app-files.js';
+import { LocalImages } from '../../src/local/images.js';
 
 let app: string;
 beforeEach(async () => {
@@ -59,5 +61,39 @@ describe('the files of a local image', () => {
     await mkdir(join(app, '.ecs-migrate', 'local-app'), { recursive: true });
     await writeFile(join(app, '.ecs-migrate', 'local-app', 'environment.json'), '{}');
     expect(await paths([join(app, '.ecs-migrate')])).not.toContain('.ecs-migrate/local-app/environment.json');
+  });
+});
+
+describe('the images of a state directory (images.json and tags.json, shared by every environment)', () => {
+  it('are all kept when many runs build and tag at once', async () => {
+    // Each run has its own LocalImages and LocalRegistry, and each build or tag reads, changes and writes the file:
+    // unless that is exclusive, a run writes back what it read before another's write, and that image is lost
+    // (its launch fails with CannotPullContainerError). In one process, as here, unlocked writes also share a temporary
+    // file, and some fail: the images that survive are checked first.
+    const state = join(app, 'state');
+    const apps = await Promise.all(
+      Array.from({ length: 24 }, async (_, i) => {
+        const dir = join(app, 'apps', `app-${i}`);
+        await mkdir(dir, { recursive: true });
+        await writeFile(join(dir, 'f'), `app ${i}`);
+        return dir;
+      }),
+    );
+    const imagesFile = join(state, 'images.json');
+    const builds = await Promise.allSettled(apps.map((dir, i) => new LocalImages(imagesFile).build(dir, `app-${i}`)));
+    const known = JSON.parse(await readFile(imagesFile, 'utf8')) as Record<string, string>;
+    expect(Object.values(known).sort()).toEqual([...apps].sort());
+    expect(builds.filter((b) => b.status === 'rejected')).toEqual([]);
+    const built = builds.flatMap((b) => (b.status === 'fulfilled' ? [b.value] : []));
+    const images = new LocalImages(imagesFile);
+    expect(await Promise.all(built.map(({ image }) => images.resolve(image)))).toEqual(apps);
+
+    const tagsFile = join(state, 'tags.json');
+    const tagged = await Promise.allSettled(
+      built.map(({ digest }, i) => new LocalRegistry(tagsFile).tag(`app-${i}`, 'latest', { digest, pushedAt: '2024-01-01T00:00:00.000Z' })),
+    );
+    const tags = JSON.parse(await readFile(tagsFile, 'utf8')) as Record<string, unknown>;
+    expect(Object.keys(tags).sort()).toEqual(apps.map((_, i) => `app-${i}:latest`).sort());
+    expect(tagged.filter((t) => t.status === 'rejected')).toEqual([]);
   });
 });

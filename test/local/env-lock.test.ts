@@ -6,9 +6,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   EnvironmentBusyError,
   EnvironmentLock,
+  FileLockTimeoutError,
   type LockOwner,
   LockWaitAbortedError,
   UnreadableLockError,
+  withFileLock,
 } from '../../src/local/env-lock.js';
 
 let dir: string;
@@ -117,5 +119,39 @@ describe('the environment lock', () => {
     await rm(file);
     await mkdir(file);
     await expect(acquire({ wait: true })).rejects.toBeInstanceOf(UnreadableLockError);
+  });
+});
+
+describe('the lock of a shared file (withFileLock)', () => {
+  const shared = () => join(dir, 'images.json');
+  const lockOf = () => `${shared()}.lock`;
+
+  it('runs one change at a time, and is free afterwards, also when the change throws', async () => {
+    let running = 0;
+    let most = 0;
+    const change = async () => {
+      most = Math.max(most, ++running);
+      await new Promise((r) => setTimeout(r, 5));
+      running--;
+    };
+    await Promise.all(Array.from({ length: 8 }, () => withFileLock(shared(), change)));
+    expect(most).toBe(1);
+    await expect(withFileLock(shared(), () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    await expect(readFile(lockOf(), 'utf8')).rejects.toThrow(/ENOENT/);
+  });
+
+  it('takes over a lock whose owner is gone', async () => {
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    await writeFile(lockOf(), JSON.stringify({ pid: Number(dead.stdout), host: hostname(), since: 'then', what: 'dead run' }));
+    expect(await withFileLock(shared(), async () => 'changed', { timeoutMs: 500 })).toBe('changed');
+    await expect(readFile(lockOf(), 'utf8')).rejects.toThrow(/ENOENT/);
+  });
+
+  it('waits a bounded time for a live owner, then fails naming the lock file and the way out', async () => {
+    await writeFile(lockOf(), JSON.stringify({ pid: process.pid, host: hostname(), since: 'now', what: 'updating images.json' }));
+    const failed = withFileLock(shared(), async () => 'changed', { timeoutMs: 100 });
+    await expect(failed).rejects.toBeInstanceOf(FileLockTimeoutError);
+    await expect(failed).rejects.toThrow(`delete ${lockOf()} and run again`);
+    expect(JSON.parse(await readFile(lockOf(), 'utf8'))).toMatchObject({ since: 'now' });
   });
 });

@@ -1,4 +1,5 @@
 import { ImageNotFoundError } from '../../errors.js';
+import { withFileLock } from '../../local/env-lock.js';
 import type { Registry, ResolvedImage } from '../../ports.js';
 import { readJson, writeJson } from './json-file.js';
 
@@ -12,9 +13,12 @@ export class LocalRegistry implements Registry {
   constructor(private readonly file: string) {}
 
   async tag(repository: string, tag: string, image: ResolvedImage): Promise<void> {
-    const tags = (await readJson<Tags>(this.file)) ?? {};
-    tags[`${repository}:${tag}`] = image;
-    await writeJson(this.file, tags);
+    // Shared by every environment of the state directory: changed under a lock, so no run drops another's tag.
+    await withFileLock(this.file, async () => {
+      const tags = (await readJson<Tags>(this.file)) ?? {};
+      tags[`${repository}:${tag}`] = image;
+      await writeJson(this.file, tags);
+    });
   }
 
   async resolveDigest(repository: string, tag: string): Promise<ResolvedImage> {
