@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import type { WriteStream } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, type WriteStream } from 'node:fs';
 
 export interface TaskProcessOptions {
   command: string;
@@ -15,17 +15,26 @@ export interface TaskProcessOptions {
 
 export type TaskExit = { code: number | null; signal: NodeJS.Signals | null };
 
+/** How long the output of an exited leader may still drain before the task ends without the rest. */
+const DRAIN_MS = 200;
+
 /**
  * A local task: the command as the leader of its own process group, the way a container holds every process
  * it starts. Stopping it signals the whole group (SIGTERM, then SIGKILL after the grace period, as ECS does),
- * and when the leader exits the rest of the group is killed, as a container's processes die with its PID 1.
+ * and when the leader exits what it left running is killed, as a container's processes die with its PID 1:
+ * the group and, on Linux, what left the group but not the task (its session, or a session of its own that
+ * still holds the task's output, as `setsid` and `ssh -f` leave). The task ends once the leader has exited and
+ * its output has drained, or DRAIN_MS after, whatever still holds its output.
  */
 export class TaskProcess {
   private readonly child: ChildProcess;
+  /** What finds the task's processes outside its group (Linux only). */
+  private readonly origin: TaskOrigin | undefined;
   private killTimer: NodeJS.Timeout | undefined;
+  private drainTimer: NodeJS.Timeout | undefined;
   private leaderExited = false;
-  private closed = false;
-  /** Settles once the leader has exited and its output is drained. */
+  private ended = false;
+  /** Settles once the leader has exited and its output is drained (or has had DRAIN_MS to). */
   readonly exited: Promise<TaskExit>;
   /** Settles when the process has started, or with the spawn error (ENOENT: no such command). */
   readonly started: Promise<{ ok: true; pid: number } | { ok: false; error: NodeJS.ErrnoException }>;
@@ -37,22 +46,33 @@ export class TaskProcess {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    pipeLines(this.child, options.log, options.onLine);
+    // Read at once: spawn returns once the command is exec'd, and the leader cannot be reaped before the event loop runs.
+    this.origin = process.platform === 'linux' && this.child.pid !== undefined ? taskOrigin(this.child.pid) : undefined;
+    const flush = pipeLines(this.child, options.log, options.onLine);
     this.started = new Promise((resolve) => {
       this.child.once('spawn', () => resolve({ ok: true, pid: this.child.pid as number }));
       this.child.once('error', (error: NodeJS.ErrnoException) => resolve({ ok: false, error }));
     });
-    this.child.once('exit', () => {
-      this.leaderExited = true;
-      // What the leader left behind dies with it, so no pipe stays open and nothing outlives the task.
-      this.signalGroup('SIGKILL');
-    });
     this.exited = new Promise((resolve) => {
-      this.child.once('close', (code, signal) => {
-        this.closed = true;
+      const end = (exit: TaskExit) => {
+        if (this.ended) return;
+        this.ended = true;
         clearTimeout(this.killTimer);
-        resolve({ code, signal });
+        clearTimeout(this.drainTimer);
+        if (this.leaderExited) this.killLeftovers();
+        // Whatever still holds the output (nothing killable is left) no longer keeps the task, or the CLI, alive.
+        this.child.stdout?.destroy();
+        this.child.stderr?.destroy();
+        flush();
+        resolve(exit);
+      };
+      this.child.once('exit', (code, signal) => {
+        this.leaderExited = true;
+        // What the leader left behind dies with it, so no pipe stays open and nothing outlives the task.
+        this.killLeftovers();
+        this.drainTimer = setTimeout(() => end({ code, signal }), DRAIN_MS);
       });
+      this.child.once('close', (code, signal) => end({ code, signal }));
     });
   }
 
@@ -61,19 +81,30 @@ export class TaskProcess {
   }
 
   get running(): boolean {
-    return this.child.pid !== undefined && !this.closed;
+    return this.child.pid !== undefined && !this.ended;
   }
 
   /** SIGTERM to the group now, SIGKILL to the group after `graceMs` unless it has ended. Idempotent. */
   stop(graceMs: number): void {
     if (!this.running) return;
     this.signalGroup('SIGTERM');
-    if (this.killTimer === undefined) this.killTimer = setTimeout(() => this.signalGroup('SIGKILL'), graceMs);
+    if (this.killTimer === undefined) this.killTimer = setTimeout(() => this.killLeftovers(), graceMs);
   }
 
-  /** SIGKILL to the group now. Synchronous, so it can run in a process 'exit' handler. */
+  /** SIGKILL to the group, and to what left it, now. Synchronous, so it can run in a process 'exit' handler. */
   kill(): void {
-    if (this.running) this.signalGroup('SIGKILL');
+    if (this.running) this.killLeftovers();
+  }
+
+  private killLeftovers(): void {
+    this.signalGroup('SIGKILL');
+    if (this.origin === undefined) return;
+    for (const pid of strays(this.origin))
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // ESRCH: gone since the scan.
+      }
   }
 
   private signalGroup(signal: NodeJS.Signals): void {
@@ -88,18 +119,114 @@ export class TaskProcess {
   }
 }
 
-function pipeLines(child: ChildProcess, log: WriteStream, onLine: (line: string) => void): void {
+/** The leader as /proc shows it at its start: its pid (its session's and group's id), start time and output. */
+interface TaskOrigin {
+  leader: number;
+  startTime: number;
+  /** The leader's stdout and stderr as /proc/PID/fd links them ('socket:[inode]'). */
+  outputs: Set<string>;
+}
+
+/** At most this many descriptors of a process are looked at for the task's output. */
+const MAX_FDS = 256;
+
+function taskOrigin(leader: number): TaskOrigin | undefined {
+  const stat = procStat(leader);
+  if (stat === undefined) return undefined;
+  const outputs = new Set<string>();
+  for (const fd of [1, 2]) {
+    const link = fdLink(leader, String(fd));
+    if (link !== undefined && /^(socket|pipe):\[\d+\]$/.test(link)) outputs.add(link);
+  }
+  return { leader, startTime: stat.startTime, outputs };
+}
+
+/**
+ * The task's processes outside its group: started no earlier than the leader, and in its session or holding its
+ * output. Never this process or one of its ancestors. One pass over /proc, reading descriptors only of processes
+ * younger than the leader.
+ */
+function strays(origin: TaskOrigin): number[] {
+  const spared = new Set<number>();
+  for (let pid: number | undefined = process.pid; pid !== undefined && pid > 1 && !spared.has(pid); pid = procStat(pid)?.ppid)
+    spared.add(pid);
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const found: number[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    if (pid <= 1 || spared.has(pid)) continue;
+    const stat = procStat(pid);
+    if (stat === undefined || stat.startTime < origin.startTime) continue;
+    if (stat.session === origin.leader || stat.group === origin.leader || holdsAny(pid, origin.outputs)) found.push(pid);
+  }
+  return found;
+}
+
+function holdsAny(pid: number, links: Set<string>): boolean {
+  if (links.size === 0) return false;
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return false;
+  }
+  for (const fd of fds.slice(0, MAX_FDS)) {
+    const link = fdLink(pid, fd);
+    if (link !== undefined && links.has(link)) return true;
+  }
+  return false;
+}
+
+function fdLink(pid: number, fd: string): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/fd/${fd}`);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Fields of /proc/PID/stat: after the command name, in parentheses and free to hold spaces or ')', field 3 on. */
+function procStat(pid: number): { ppid: number; group: number; session: number; startTime: number } | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  // fields[0] is field 3 (state): ppid 4, pgrp 5, session 6, starttime 22.
+  const [ppid, group, session, startTime] = [fields[1], fields[2], fields[3], fields[19]].map(Number);
+  if ([ppid, group, session, startTime].some((n) => n === undefined || !Number.isFinite(n))) return undefined;
+  return { ppid: ppid as number, group: group as number, session: session as number, startTime: startTime as number };
+}
+
+/** Feeds the output to the log and `onLine`; the returned flush hands on each stream's unterminated last line, once. */
+function pipeLines(child: ChildProcess, log: WriteStream, onLine: (line: string) => void): () => void {
+  const flushes: (() => void)[] = [];
   for (const stream of [child.stdout, child.stderr]) {
+    if (stream === null) continue;
     let rest = '';
-    stream?.setEncoding('utf8');
-    stream?.on('data', (chunk: string) => {
+    const flush = () => {
+      if (rest !== '') onLine(rest);
+      rest = '';
+    };
+    flushes.push(flush);
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
       log.write(chunk);
       const lines = (rest + chunk).split('\n');
       rest = lines.pop() ?? '';
       for (const line of lines) onLine(line);
     });
-    stream?.on('end', () => {
-      if (rest !== '') onLine(rest);
-    });
+    stream.on('end', flush);
   }
+  return () => {
+    for (const flush of flushes) flush();
+  };
 }

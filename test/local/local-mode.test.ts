@@ -7,10 +7,12 @@ import { ensureTemplate } from '../../src/local/db-template.js';
 import { openPostgres, startPostgres } from '../../src/local/postgres.js';
 import { runToEnd } from '../../src/local/run-to-end.js';
 import { localEnvelope } from '../../src/local/task-event.js';
-import { copyExample, openSession, scriptApp, TEMPLATE_CACHE } from './helpers.js';
+import { copyExample, isAlive, openSession, scriptApp, TEMPLATE_CACHE } from './helpers.js';
 
 let root: string;
 const sessions: { close(): Promise<void> }[] = [];
+/** Processes a test started outside the task's group, killed after it whatever it asserted. */
+const strays: number[] = [];
 
 beforeAll(async () => {
   await ensureTemplate(TEMPLATE_CACHE);
@@ -19,6 +21,10 @@ beforeEach(async () => {
   root = await mkdtemp(join(tmpdir(), 'ecs-migrate-local-'));
 });
 afterEach(async () => {
+  for (const pid of strays.splice(0))
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {}
   for (const s of sessions.splice(0)) await s.close();
   await rm(root, { recursive: true, force: true });
 });
@@ -27,6 +33,11 @@ async function open(...args: Parameters<typeof openSession>) {
   const session = await openSession(...args);
   sessions.push(session);
   return session;
+}
+
+/** Settles with the promise, or with `late` after `ms`. */
+function within<T>(promise: Promise<T>, ms: number, late: string): Promise<T | string> {
+  return Promise.race([promise, new Promise<string>((done) => setTimeout(() => done(late), ms).unref())]);
 }
 
 async function query(url: string, sql: string): Promise<unknown[]> {
@@ -181,6 +192,22 @@ describe('local mode', () => {
     // Nothing of the backfill was committed.
     expect(await query(s.databaseUrl, "select to_regclass('backfill_progress') as t")).toEqual([{ t: null }]);
   });
+
+  it('ends when its main process exits, even if it left a process in a session of its own (setsid), which dies with it', async () => {
+    const pidFile = join(root, 'daemon.pid');
+    // A migration that starts a helper with setsid (as `ssh -f`, a daemonising tool does) and exits 0 at once.
+    const app = await scriptApp(join(root, 'setsid-app'), `setsid sh -c 'echo $$ > ${pidFile}; exec sleep 60' &\nsleep 0.5\necho migrated`);
+    const s = await open(root, app);
+    const outcome = await within(
+      runToEnd(s.controller, s.push('push-1')).then((run) => run.deployment?.outcome),
+      10_000,
+      'the run had not ended 10 s after the main process exited',
+    );
+    const daemon = Number(await readFile(pidFile, 'utf8'));
+    strays.push(daemon);
+    expect(outcome).toBe('succeeded');
+    expect(isAlive(daemon)).toBe(false);
+  }, 30_000);
 
   it('runs an allowed command (db-rollback) without touching the service', async () => {
     const app = await copyExample('app', join(root, 'app'));
