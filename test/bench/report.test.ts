@@ -138,3 +138,31 @@ describe('BENCHMARKS.md: where the import time goes', () => {
 });
 
 type ColdInit = Exclude<Results['coldInit'], { notMeasured: string }>;
+
+describe('the missed-bundle note splits the difference into parts that add up', () => {
+  const KB = 1024;
+  // launch is 100 KB larger than the floor: +90 own code, +30 zod, and −20 of a client only the floor carries.
+  const bundle: BundleResult = {
+    settingsFrom: 'infra/esbuild-settings.mjs',
+    settingsSummary: 'minify: true',
+    files: { floor: 'f', floorWithParser: 'p', floorWithValidation: 'v', launch: 'l', watch: 'w' },
+    sizes: { floor: { raw: 400 * KB, gzip: 1 }, launch: { raw: 500 * KB, gzip: 1 }, watch: { raw: 400 * KB, gzip: 1 } },
+    composition: [
+      { package: 'ecs-migrate (src, handlers)', floor: 0, launch: 90 * KB, watch: 0 },
+      { package: 'zod', floor: 0, launch: 30 * KB, watch: 0 },
+      { package: '@aws-sdk/client-cloudwatch-logs', floor: 20 * KB, launch: 0, watch: 20 * KB },
+      { package: '@smithy/core', floor: 310 * KB, launch: 310 * KB, watch: 310 * KB },
+    ],
+  };
+
+  it('lists what the handler carries more and what only the floor carries, adding up to the difference', () => {
+    const md = renderMarkdown({ machine, bundle } as Results);
+    const note = md.split('\n').find((line) => line.startsWith('- **Bundle `launch`**')) ?? '';
+    // It said "153.3 KB more, of which … 109.6 KB, zod 29.5 KB, … 26.2 KB, … 1.9 KB, … 1.8 KB" (169.0 KB), leaving
+    // out what the floor carries and the handler does not (CloudWatch Logs, −17.4 KB).
+    const match = /: ([\d.]+) KB more: (.*?) more, less what only the floor carries: (.*?) \(/.exec(note);
+    expect(match, note).not.toBeNull();
+    const sum = (text: string) => [...text.matchAll(/ ([\d.]+) KB/g)].reduce((a, m) => a + Number(m[1]), 0);
+    expect(sum(match?.[2] ?? '') - sum(match?.[3] ?? '')).toBeCloseTo(Number(match?.[1]), 1);
+  });
+});
