@@ -10,6 +10,7 @@ import {
   eventTypes,
   given,
   idleState,
+  KEPT_EXIT_0,
   launchingDeployment,
   OLD_IMAGE,
   only,
@@ -21,6 +22,7 @@ import {
   SAMPLE_TASK,
   sample,
   service,
+  serviceMigratedBy,
   TD,
   withEvent,
 } from '../support/fixtures.js';
@@ -261,17 +263,10 @@ describe('one migration per environment', () => {
   });
 
   it('records a launching deployment taken over as succeeded with the task its kept exit 0 names', () => {
-    const kept = {
-      taskArn: SAMPLE_TASK,
-      taskDefinitionArn: TD(43),
-      version: 5,
-      lastStatus: 'STOPPED',
-      containers: [{ name: 'app', exitCode: 0 }],
-    };
-    const lost = launchingDeployment({ id: active.id, work: active.work, earlyTaskEvents: [kept] });
+    const lost = launchingDeployment({ id: active.id, work: active.work, earlyTaskEvents: [KEPT_EXIT_0] });
     const state = activeState(lost, {
       env: { environment: 'staging', version: 7, active: { deploymentId: lost.id, lockExpiresAt: '2026-11-25T09:00:00.000Z' } },
-      service: { ...service, taskDefinitionArn: TD(43), migratedBy: lost.id },
+      service: serviceMigratedBy(lost.id),
     });
     const d = decideOn(sample('ecr-push'), state);
     expect(committed(d, lost.id)).toMatchObject({ status: 'ended', outcome: 'succeeded', taskArn: SAMPLE_TASK, taskDefinitionArn: TD(43) });

@@ -6,6 +6,7 @@ import {
   endedDeployment,
   given,
   idleState,
+  KEPT_EXIT_0,
   launchingDeployment,
   only,
   queuedDeployment,
@@ -14,6 +15,7 @@ import {
   SAMPLE_DEPLOYMENT,
   SAMPLE_TASK,
   service,
+  serviceMigratedBy,
   TD,
 } from '../support/fixtures.js';
 
@@ -143,24 +145,17 @@ describe('operator requests while the service runs a migration revision not reco
 
   it('a launching deployment (its task recorded nowhere yet) is known by the deployment tag of the revision the service runs', () => {
     // A STOPPED event of its task, exit 0, kept before RunTask's answer was recorded.
-    const kept = {
-      taskArn: SAMPLE_TASK,
-      taskDefinitionArn: TD(43),
-      version: 5,
-      lastStatus: 'STOPPED',
-      containers: [{ name: 'app', exitCode: 0 }],
-    };
-    const launching = launchingDeployment({ earlyTaskEvents: [kept] });
-    given(activeState(launching, { service: { ...service, taskDefinitionArn: TD(43), migratedBy: launching.id } }))
+    const launching = launchingDeployment({ earlyTaskEvents: [KEPT_EXIT_0] });
+    given(activeState(launching, { service: serviceMigratedBy(launching.id) }))
       .when(request('cancel-request'))
       .then({ decision: 'reject', reason: /too late to cancel/, events: ['Event Rejected'] });
     // An exit 0 of a task that ran another revision (someone else's task with our startedBy) proves nothing.
-    const elsewhere = launchingDeployment({ earlyTaskEvents: [{ ...kept, taskDefinitionArn: TD(42) }] });
-    given(activeState(elsewhere, { service: { ...service, taskDefinitionArn: TD(43), migratedBy: launching.id } }))
+    const elsewhere = launchingDeployment({ earlyTaskEvents: [{ ...KEPT_EXIT_0, taskDefinitionArn: TD(42) }] });
+    given(activeState(elsewhere, { service: serviceMigratedBy(launching.id) }))
       .when(request('cancel-request'))
       .then({ decision: 'halt', events: ['Migration Cancelled', 'Rollout Halted'] });
     // Another deployment's revision says nothing of this one.
-    given(activeState(launching, { service: { ...service, taskDefinitionArn: TD(43), migratedBy: '20261125-090000-aaaaaaaa' } }))
+    given(activeState(launching, { service: serviceMigratedBy('20261125-090000-aaaaaaaa') }))
       .when(request('cancel-request'))
       .then({ decision: 'halt', events: ['Migration Cancelled', 'Rollout Halted'] });
   });

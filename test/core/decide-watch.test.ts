@@ -12,6 +12,7 @@ import {
   endedDeployment,
   given,
   idleState,
+  KEPT_EXIT_0,
   launchingDeployment,
   NOW,
   only,
@@ -24,6 +25,7 @@ import {
   SAMPLE_TASK,
   sample,
   service,
+  serviceMigratedBy,
   TD,
   withEvent,
 } from '../support/fixtures.js';
@@ -729,15 +731,8 @@ describe('timeout check', () => {
   });
 
   it("records a launching deployment's success the service shows (RunTask's answer judged a kept exit 0, then died)", () => {
-    const kept = {
-      taskArn: SAMPLE_TASK,
-      taskDefinitionArn: TD(43),
-      version: 5,
-      lastStatus: 'STOPPED',
-      containers: [{ name: 'app', exitCode: 0 }],
-    };
-    const launching = launchingDeployment({ earlyTaskEvents: [kept] });
-    const moved = { service: { ...service, taskDefinitionArn: TD(43), migratedBy: launching.id } };
+    const launching = launchingDeployment({ earlyTaskEvents: [KEPT_EXIT_0] });
+    const moved = { service: serviceMigratedBy(launching.id) };
     const d = given(activeState(launching, moved), ctx({}, '2026-11-25T10:15:24.000Z'))
       .when(sample('timeout-check'))
       .then({ decision: 'continue', reason: /exited with code 0, and service shop-api runs its revision .*:43: its migration succeeded/ });

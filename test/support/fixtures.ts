@@ -4,7 +4,7 @@ import type { Action, Decision } from '../../src/core/actions.js';
 import { type Config, parseConfig } from '../../src/core/config.js';
 import { type DecideContext, decideContext } from '../../src/core/context.js';
 import { decide } from '../../src/core/decide.js';
-import type { Deployment, Ended, Launching, Outcome, Queued, Running } from '../../src/core/deployment.js';
+import type { Deployment, Ended, Launching, Outcome, Queued, Running, TaskObservation } from '../../src/core/deployment.js';
 import type { Input } from '../../src/core/inputs.js';
 import { parseInput } from '../../src/core/parse.js';
 import type { ControllerState, ServiceInfo } from '../../src/core/state.js';
@@ -78,6 +78,20 @@ export function runningDeployment(overrides: Partial<Running> = {}): Running {
 export function launchingDeployment(overrides: Partial<Launching> = {}): Launching {
   const { taskArn: _t, taskDefinitionArn: _d, launchedAt: _l, taskVersion: _v, status: _s, ...rest } = runningDeployment();
   return { ...rest, status: 'launching', launchStartedAt: '2026-11-25T09:15:00.500Z', ...overrides };
+}
+
+/** A STOPPED event of the sample task on revision 43, its migration container exited 0, kept before RunTask's answer. */
+export const KEPT_EXIT_0: TaskObservation = {
+  taskArn: SAMPLE_TASK,
+  taskDefinitionArn: TD(43),
+  version: 5,
+  lastStatus: 'STOPPED',
+  containers: [{ name: 'app', exitCode: 0 }],
+};
+
+/** The service on revision 43, the migration revision of deployment `id` (its `ecs-migrate:deployment` tag). */
+export function serviceMigratedBy(id: string): ServiceInfo {
+  return { ...service, taskDefinitionArn: TD(43), migratedBy: id };
 }
 
 /** The same deployment once it has ended with `outcome`. */
