@@ -10,14 +10,20 @@ export const HOOK_MARGIN_MINUTES = 5;
  * it would time out first (its expiry less a margin), so the answer is ours, not ECS's default.
  */
 export function migrationDeadline(from: string, d: Pick<Deployment, 'waiters'>, ctx: DecideContext): string {
-  const candidates = [addMinutes(from, ctx.config.TIMEOUT_MINUTES)];
+  const timeout = addMinutes(from, ctx.config.TIMEOUT_MINUTES);
   // A waiter whose deadline had passed when this attempt started is ECS's to time out already: it cannot cut short
   // the migration the others wait for.
-  for (const w of d.waiters ?? []) {
-    const due = waiterDeadline(w);
-    if (due !== undefined && Date.parse(due) > Date.parse(from)) candidates.push(due);
-  }
-  return candidates.reduce((a, b) => (Date.parse(b) < Date.parse(a) ? b : a));
+  return earliest([timeout, ...deadlinesAfter(d, from)]) ?? timeout;
+}
+
+/** The deadlines of the paused deployments waiting for `d` that come after `time`. */
+function deadlinesAfter(d: Pick<Deployment, 'waiters'>, time: string): string[] {
+  return (d.waiters ?? []).map(waiterDeadline).filter((due): due is string => due !== undefined && Date.parse(due) > Date.parse(time));
+}
+
+/** The earliest of ISO times, if any. */
+function earliest(times: string[]): string | undefined {
+  return times.reduce<string | undefined>((a, b) => (a === undefined || Date.parse(b) < Date.parse(a) ? b : a), undefined);
 }
 
 /** When ecs-migrate answers a paused deployment at the latest: its hook's expiry less the margin (unknown: none). */
@@ -51,19 +57,18 @@ export function timeoutFrom(d: Launching | Running): string {
  * would answer a hook about to expire: the check ends it, answering ROLLBACK, once all are past (decide-watch.ts).
  */
 export function queuedCheck(d: Deployment, now: string): Extract<Action, { type: 'scheduleTimeout' }> | undefined {
-  const upcoming = (d.waiters ?? [])
-    .map(waiterDeadline)
-    .filter((due): due is string => due !== undefined && Date.parse(due) > Date.parse(now));
-  const next = upcoming.reduce<string | undefined>((a, b) => (a === undefined || Date.parse(b) < Date.parse(a) ? b : a), undefined);
-  const at = waitersAllExpired(d, now) ? now : next;
-  if (at === undefined) return undefined;
-  return { type: 'scheduleTimeout', deploymentId: d.id, environment: d.environment, at, attempt: attemptOf(d), purpose: 'deadline' };
+  const at = waitersAllExpired(d, now) ? now : earliest(deadlinesAfter(d, now));
+  return at !== undefined ? deadlineCheck(d, at) : undefined;
 }
 
 /**
  * A timeout check of the current attempt at `at` other than the one set at launch (brought forward by a paused
- * deployment, or set again at the due time): a `deadline` schedule, named with its time so the launch's does not hide it.
+ * deployment, or set again at the due time; a queued migration's): a `deadline` schedule, named with its time so the
+ * launch's does not hide it.
  */
-export function deadlineCheck(d: Launching | Running, at: string): Extract<Action, { type: 'scheduleTimeout' }> {
+export function deadlineCheck(
+  d: Pick<Deployment, 'id' | 'environment' | 'attempt'>,
+  at: string,
+): Extract<Action, { type: 'scheduleTimeout' }> {
   return { type: 'scheduleTimeout', deploymentId: d.id, environment: d.environment, at, attempt: attemptOf(d), purpose: 'deadline' };
 }

@@ -134,10 +134,8 @@ function joinOrCreate(paused: Paused, state: ControllerState, ctx: DecideContext
     .find((d): d is Deployment => d !== undefined && d.kind === 'migration' && d.status !== 'ended' && imageOf(d) === image);
   if (open !== undefined) {
     if (open.waiters?.some((w) => w.hookId === waiter.hookId)) return ignore(`hook ${waiter.hookId} waits on ${open.id} already`, open.id);
-    const check =
-      open.status === 'queued'
-        ? queuedCheckEarlier(open, { ...open, waiters: [...(open.waiters ?? []), waiter] }, ctx)
-        : earlierCheck(open, { waiters: [...(open.waiters ?? []), waiter] }, ctx);
+    const waiters = [...(open.waiters ?? []), waiter];
+    const check = open.status === 'queued' ? queuedCheckEarlier(open, waiters, ctx) : earlierCheck(open, { waiters }, ctx);
     const timeout =
       check !== undefined
         ? `; its timeout check comes forward to ${check.at}: the hook expires at ${waiter.expiresAt} (less a margin of ${HOOK_MARGIN_MINUTES} minutes)`
@@ -145,7 +143,7 @@ function joinOrCreate(paused: Paused, state: ControllerState, ctx: DecideContext
     const note = `${waiter.service}'s paused deployment waits for it too${timeout}`;
     const joined = {
       ...open,
-      waiters: [...(open.waiters ?? []), waiter],
+      waiters,
       history: [...open.history, { at: ctx.now, status: open.status, note }],
     };
     return {
@@ -191,10 +189,10 @@ function earlierCheck(
  */
 function queuedCheckEarlier(
   open: Deployment,
-  joined: Deployment,
+  waiters: Waiter[],
   ctx: DecideContext,
 ): Extract<Action, { type: 'scheduleTimeout' }> | undefined {
-  const after = queuedCheck(joined, ctx.now);
+  const after = queuedCheck({ ...open, waiters }, ctx.now);
   const before = queuedCheck(open, ctx.now);
   return after !== undefined && (before === undefined || Date.parse(after.at) < Date.parse(before.at)) ? after : undefined;
 }
