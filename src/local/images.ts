@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { basename, resolve } from 'node:path';
-import { readJson, writeJson } from '../adapters/local/json-file.js';
+import { readJson, setSharedEntry } from '../adapters/local/json-file.js';
 import { appFiles } from './app-files.js';
-import { withFileLock } from './env-lock.js';
 import { localImage } from './task-event.js';
 
 /**
@@ -23,14 +22,8 @@ export class LocalImages {
     }
     const digest = `sha256:${hash.digest('hex')}`;
     const image = localImage(repository, `@${digest}`);
-    // Every environment of the state directory records its images here: the change is made under a lock, or one
-    // run's write could drop another's image (whose launch would then fail, CannotPullContainerError).
-    await withFileLock(this.file, async () => {
-      const known = (await readJson<Record<string, string>>(this.file)) ?? {};
-      if (known[image] === dir) return;
-      known[image] = dir;
-      await writeJson(this.file, known);
-    });
+    // Every environment of the state directory records its images here; a dropped one would fail its launch.
+    await setSharedEntry(this.file, image, dir);
     return { image, digest };
   }
 

@@ -2,6 +2,7 @@ import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { isJsonObject, jsonKind } from '../../core/json-value.js';
 import { InvalidRecordError } from '../../errors.js';
+import { withFileLock } from '../../local/env-lock.js';
 
 /**
  * Reads a JSON file, or returns undefined when it does not exist. Every file local mode keeps holds a JSON object:
@@ -80,3 +81,17 @@ async function syncDirectory(dir: string): Promise<void> {
 }
 
 const UNSUPPORTED = new Set(['EISDIR', 'EPERM', 'EINVAL', 'ENOTSUP']);
+
+/**
+ * Sets `key` of the JSON object in `file` (a file every environment of a state directory shares: images.json,
+ * tags.json) under its file lock, so two runs changing it at once never write back what they read and drop the
+ * other's entry. An entry already set to `value` is not written again.
+ */
+export async function setSharedEntry(file: string, key: string, value: unknown): Promise<void> {
+  await withFileLock(file, async () => {
+    const entries = (await readJson<Record<string, unknown>>(file)) ?? {};
+    if (JSON.stringify(entries[key]) === JSON.stringify(value)) return;
+    entries[key] = value;
+    await writeJson(file, entries);
+  });
+}

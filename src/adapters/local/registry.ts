@@ -1,7 +1,6 @@
 import { ImageNotFoundError } from '../../errors.js';
-import { withFileLock } from '../../local/env-lock.js';
 import type { Registry, ResolvedImage } from '../../ports.js';
-import { readJson, writeJson } from './json-file.js';
+import { readJson, setSharedEntry } from './json-file.js';
 
 type Tags = Record<string, ResolvedImage>;
 
@@ -13,12 +12,8 @@ export class LocalRegistry implements Registry {
   constructor(private readonly file: string) {}
 
   async tag(repository: string, tag: string, image: ResolvedImage): Promise<void> {
-    // Shared by every environment of the state directory: changed under a lock, so no run drops another's tag.
-    await withFileLock(this.file, async () => {
-      const tags = (await readJson<Tags>(this.file)) ?? {};
-      tags[`${repository}:${tag}`] = image;
-      await writeJson(this.file, tags);
-    });
+    // Shared by every environment of the state directory.
+    await setSharedEntry(this.file, `${repository}:${tag}`, image);
   }
 
   async resolveDigest(repository: string, tag: string): Promise<ResolvedImage> {
