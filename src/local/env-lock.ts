@@ -3,6 +3,7 @@ import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname } from 'node:path';
+import { procStat } from './proc-stat.js';
 
 /** Who holds an environment: a live `ecs-migrate local` process, and the task process group it runs, if any. */
 export interface LockOwner {
@@ -304,12 +305,8 @@ function killOrphanedGroup(task: { pid: number; startTime?: string }): boolean {
 
 /** A process's start time in clock ticks since boot (field 22 of /proc/PID/stat); undefined where there is no /proc. */
 export function processStartTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
+  const stat = procStat(pid);
+  return stat !== undefined ? String(stat.startTime) : undefined;
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [k in K]?: V } {

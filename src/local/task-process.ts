@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync, type WriteStream } from 'node:fs';
+import { readdirSync, readlinkSync, type WriteStream } from 'node:fs';
+import { procStat } from './proc-stat.js';
 
 export interface TaskProcessOptions {
   command: string;
@@ -189,21 +190,6 @@ function fdLink(pid: number, fd: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Fields of /proc/PID/stat: after the command name, in parentheses and free to hold spaces or ')', field 3 on. */
-function procStat(pid: number): { ppid: number; group: number; session: number; startTime: number } | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  // fields[0] is field 3 (state): ppid 4, pgrp 5, session 6, starttime 22.
-  const [ppid, group, session, startTime] = [fields[1], fields[2], fields[3], fields[19]].map(Number);
-  if ([ppid, group, session, startTime].some((n) => n === undefined || !Number.isFinite(n))) return undefined;
-  return { ppid: ppid as number, group: group as number, session: session as number, startTime: startTime as number };
 }
 
 /** Feeds the output to the log and `onLine`; the returned flush hands on each stream's unterminated last line, once. */
