@@ -1,3 +1,4 @@
+import { describeAwsError } from '../src/adapters/aws/aws-error.js';
 import { ConfigError, EcsMigrateError } from '../src/errors.js';
 import { CliUsageError } from './local-config.js';
 
@@ -64,7 +65,7 @@ export function describeFailure(error: unknown): { line: string; exitCode: numbe
     };
   }
   // An SDK error the CLI's own call ran into (cli/aws-clients.ts notes which call): named, as the adapters name theirs.
-  if (call !== undefined) return { line: `${failed}${firstLine(awsErrorText(root))}`, exitCode: EXIT.failed };
+  if (call !== undefined) return { line: `${failed}${firstLine(describeAwsError(root))}`, exitCode: EXIT.failed };
   return { line: firstLine(error instanceof Error ? error.message || error.name : String(error)), exitCode: EXIT.failed };
 }
 
@@ -104,12 +105,6 @@ function isNetworkError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
   return (typeof code === 'string' && NETWORK_CODES.has(code)) || error.name === 'TimeoutError';
-}
-
-/** `ThrottlingException: Rate exceeded`: the service's error code and what it said. */
-function awsErrorText(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  return error.message !== '' && error.message !== error.name ? `${error.name}: ${error.message}` : error.name;
 }
 
 /**
