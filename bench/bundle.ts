@@ -2,12 +2,14 @@
  * Bundle size: the handlers as `npm run build` makes them (infra/build.mjs's buildAll, into bench/.work/ so the
  * shared dist/ is left alone; byte for byte dist/launch/index.mjs and dist/watch/index.mjs) against a floor
  * handler (bench/floor/handler.ts) bundled in the same run with the same options (infra/esbuild-settings.mjs
- * `lambdaOptions`). The esbuild metafile of each says which packages the bytes come from.
+ * `lambdaOptions`). The esbuild metafile of each says which packages the bytes come from. Per handler, two more floors
+ * are built with the same options, only for the cold-init breakdown (not sized): the floor plus that handler's own
+ * event parser, and that plus the configuration check at import (FLOOR_VARIANTS).
  *
  * Run alone: npx tsx bench/bundle.ts (prints the result as JSON).
  */
 import { readFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 import { buildAll } from '../infra/build.mjs';
@@ -15,15 +17,27 @@ import { lambdaFunctions, lambdaOptions } from '../infra/esbuild-settings.mjs';
 
 const root = join(import.meta.dirname, '..');
 const FLOOR_ENTRY = 'bench/floor/handler.ts';
-/** The floor plus the event parser, then plus the configuration check too: only timed, for the init breakdown. */
-const FLOOR_WITH_PARSER_ENTRY = 'bench/floor/with-parser.ts';
-const FLOOR_WITH_VALIDATION_ENTRY = 'bench/floor/with-validation.ts';
 
 export const HANDLERS = ['launch', 'watch'] as const;
 export type HandlerName = (typeof HANDLERS)[number];
 export type BundleName = HandlerName | 'floor';
+
+/**
+ * Per handler, the floor plus only that handler's event parser (`<handler>Parser`), then that plus the configuration
+ * check at import (`<handler>Validation`): only timed, for the split of that handler's cold-init difference from the
+ * floor. One parser floor for both would carry both functions' event schemas, which neither handler does.
+ */
+export const FLOOR_VARIANTS = {
+  launchParser: 'bench/floor/launch-parser.ts',
+  launchValidation: 'bench/floor/launch-validation.ts',
+  watchParser: 'bench/floor/watch-parser.ts',
+  watchValidation: 'bench/floor/watch-validation.ts',
+} as const satisfies Record<`${HandlerName}${'Parser' | 'Validation'}`, string>;
+export type FloorVariant = keyof typeof FLOOR_VARIANTS;
+/** The floor variants of one handler: with its parser, and with its parser and the configuration check. */
+export const floorVariantsOf = (name: HandlerName) => ({ parser: `${name}Parser`, validation: `${name}Validation` }) as const;
 /** Every bundle the cold-init section imports. */
-export type TimedBundle = BundleName | 'floorWithParser' | 'floorWithValidation';
+export type TimedBundle = BundleName | FloorVariant;
 
 export interface Size {
   raw: number;
@@ -95,15 +109,12 @@ export async function buildBundles(workDir: string): Promise<BundleResult> {
     return { file, metafile: built.metafile };
   };
   outputs.floor = await bundleFloor(FLOOR_ENTRY, 'floor');
-  const withParser = await bundleFloor(FLOOR_WITH_PARSER_ENTRY, 'floor-with-parser');
-  const withValidation = await bundleFloor(FLOOR_WITH_VALIDATION_ENTRY, 'floor-with-validation');
+  const files = {} as Record<TimedBundle, string>;
+  for (const [variant, entry] of Object.entries(FLOOR_VARIANTS) as [FloorVariant, string][])
+    files[variant] = relative(root, (await bundleFloor(entry, `floor-${basename(entry, '.ts')}`)).file);
 
   const names: BundleName[] = ['floor', ...HANDLERS];
   const sizes = {} as Record<BundleName, Size>;
-  const files = { floorWithParser: relative(root, withParser.file), floorWithValidation: relative(root, withValidation.file) } as Record<
-    TimedBundle,
-    string
-  >;
   const perPackage = {} as Record<BundleName, Record<string, number>>;
   for (const name of names) {
     sizes[name] = await sizeOf(outputs[name].file);

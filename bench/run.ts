@@ -12,7 +12,15 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
 import type { AwsCallsResult } from './aws-calls.js';
-import { type BundleName, type BundleResult, buildBundles, HANDLERS, type TimedBundle } from './bundle.js';
+import {
+  type BundleName,
+  type BundleResult,
+  buildBundles,
+  FLOOR_VARIANTS,
+  type FloorVariant,
+  HANDLERS,
+  type TimedBundle,
+} from './bundle.js';
 import { HANDLER_ENV } from './fixtures/world.js';
 import { type CpuProfile, IMPORT_PARTS, type ImportPart, importParts } from './lib/cpu-profile.js';
 import {
@@ -70,7 +78,10 @@ async function runScript<T>(script: string, args: string[] = []): Promise<T> {
   return out as T;
 }
 
-/** Imports each bundle in a fresh Node process, interleaved so drift on the machine hits every bundle alike. */
+/**
+ * Imports each bundle in a fresh Node process, interleaved so drift on the machine hits every bundle alike: the
+ * floor, each handler's floor variants (its own event parser; that plus the configuration check) and the handlers.
+ */
 async function coldInit(bundles: BundleResult): Promise<ColdInitResult> {
   // The child as plain JavaScript: no TypeScript loader in the measured process.
   const child = join(workDir, 'import-once.mjs');
@@ -83,7 +94,8 @@ async function coldInit(bundles: BundleResult): Promise<ColdInitResult> {
   });
   // No inherited NODE_OPTIONS (e.g. --enable-source-maps): the bundles start as Lambda starts them.
   const env = { ...process.env, ...HANDLER_ENV, POWERTOOLS_LOG_LEVEL: 'WARN', NODE_OPTIONS: '' };
-  const names: TimedBundle[] = ['floor', 'floorWithParser', 'floorWithValidation', ...HANDLERS];
+  const variants = Object.keys(FLOOR_VARIANTS) as FloorVariant[];
+  const names: TimedBundle[] = ['floor', ...variants, ...HANDLERS];
   const times = Object.fromEntries(names.map((n) => [n, { importMs: [] as number[], cpuMs: [] as number[], processMs: [] as number[] }]));
   for (let i = -1; i < COLD_INIT_RUNS; i++) {
     for (const name of names) {
@@ -105,8 +117,10 @@ async function coldInit(bundles: BundleResult): Promise<ColdInitResult> {
     runs: COLD_INIT_RUNS,
     bundles: {
       floor: summarise('floor'),
-      floorWithParser: summarise('floorWithParser'),
-      floorWithValidation: summarise('floorWithValidation'),
+      launchParser: summarise('launchParser'),
+      launchValidation: summarise('launchValidation'),
+      watchParser: summarise('watchParser'),
+      watchValidation: summarise('watchValidation'),
       launch: summarise('launch'),
       watch: summarise('watch'),
     },

@@ -1,11 +1,13 @@
 /**
  * Renders bench/results.json as BENCHMARKS.md: one table with every measure next to its floor, target and
  * verdict, then the details (AWS calls one by one, bundle composition). Every sentence that says something
- * about the numbers is computed from the results of the same run; the rest only says how they were taken.
+ * about the numbers is computed from the results of the same run; the rest only says how they were taken. A handler's
+ * cold-init difference from the floor is split with that handler's own floor variants (bench/bundle.ts FLOOR_VARIANTS:
+ * the floor plus its event parser only, then plus the configuration check), never with the other function's parser.
  */
 import type { AwsCallsResult } from '../aws-calls.js';
-import type { BundleName, BundleResult, TimedBundle } from '../bundle.js';
-import { HANDLERS, OWN_CODE } from '../bundle.js';
+import type { BundleName, BundleResult, FloorVariant, HandlerName } from '../bundle.js';
+import { FLOOR_VARIANTS, floorVariantsOf, HANDLERS, OWN_CODE } from '../bundle.js';
 import { IMPORT_PARTS, type ImportPart } from './cpu-profile.js';
 import type { Machine, Summary } from './stats.js';
 
@@ -25,9 +27,19 @@ export interface NotMeasured {
 }
 type Section<T> = T | NotMeasured | undefined;
 
+/** One bundle's timed imports. */
+export interface Timed {
+  importMs: Summary;
+  cpuMs: Summary;
+  processMs: Summary;
+}
 export interface ColdInitResult {
   runs: number;
-  bundles: Record<TimedBundle, { importMs: Summary; cpuMs: Summary; processMs: Summary }>;
+  /**
+   * The floor, the handlers and each handler's floor variants. Results written before the per-handler variants
+   * existed (bench/results.json re-rendered by bench/render.ts) have none of them: their rows say "not measured".
+   */
+  bundles: Record<BundleName, Timed> & Partial<Record<FloorVariant, Timed>>;
   /** Profiled imports (bench/lib/cpu-profile.ts): milliseconds of each part of the process, per bundle. */
   profile?: { runs: number; intervalUs: number; bundles: Record<BundleName, Record<ImportPart, Summary>> };
 }
@@ -102,6 +114,22 @@ function callsOf(a: AwsCallsResult, role: string) {
 
 type Row = [measure: string, value: string, floor: string, ratio: string, target: string, result: string];
 
+/** How the report names each function and its event parser (src/core/launcher.ts, src/core/watcher.ts). */
+const ROLE: Record<HandlerName, { who: string; parser: string }> = {
+  launch: { who: 'the launcher', parser: 'parseLauncherInput' },
+  watch: { who: 'the watcher', parser: 'parseWatcherInput' },
+};
+
+/** The table's name of a handler's floor variant. */
+function variantLabel(name: HandlerName, kind: 'parser' | 'validation'): string {
+  const entry = FLOOR_VARIANTS[floorVariantsOf(name)[kind]];
+  const what = kind === 'parser' ? 'event parser only' : 'event parser and the configuration check at import';
+  return `the floor plus ${ROLE[name].who}'s ${what} (\`${entry}\`)`;
+}
+
+/** Why a floor variant has no numbers: the results predate it (bench/render.ts on an older bench/results.json). */
+const NO_VARIANT = 'not measured: these results have no timings of it (written before it was added)';
+
 function tableRows(r: Results): Row[] {
   const rows: Row[] = [];
   const b = r.bundle;
@@ -139,21 +167,23 @@ function tableRows(r: Results): Row[] {
           verdict(ok),
         ]);
       }
-      const variants = [
-        ['floorWithParser', 'the floor plus the event parser (`bench/floor/with-parser.ts`)'],
-        ['floorWithValidation', 'that plus the configuration check at import (`bench/floor/with-validation.ts`)'],
-      ] as const;
-      for (const [variant, label] of variants) {
-        const v = c.bundles[variant][measure];
-        rows.push([
-          `Cold init of ${label}: ${what.split(' (')[0]}`,
-          mmm(v, ms),
-          mmm(floor, ms),
-          `median ${x(v.median / floor.median)}, min ${x(v.min / floor.min)}`,
-          '(informative)',
-          '—',
-        ]);
-      }
+      for (const name of HANDLERS)
+        for (const kind of ['parser', 'validation'] as const) {
+          const label = `Cold init of ${variantLabel(name, kind)}: ${what.split(' (')[0]}`;
+          const v = c.bundles[floorVariantsOf(name)[kind]]?.[measure];
+          if (v === undefined) {
+            rows.push([label, NO_VARIANT, '', '', '(informative)', '—']);
+            continue;
+          }
+          rows.push([
+            label,
+            mmm(v, ms),
+            mmm(floor, ms),
+            `median ${x(v.median / floor.median)}, min ${x(v.min / floor.min)}`,
+            '(informative)',
+            '—',
+          ]);
+        }
     }
   } else rows.push(['Cold init', why(c), '', '', `≤ ${TARGETS.initRatio}× floor`, '—']);
 
@@ -263,6 +293,22 @@ function profileNote(c: ColdInitResult, b: Section<BundleResult>, name: (typeof 
   return `In CPU profiles of ${p.runs} imports each (medians), compiling the module takes ${ms(t.compile.median)} against the floor's ${ms(floor.compile.median)}: ${signedMs(compileGap)}${perKb}; running the bundle's code takes ${ms(t.run.median)} against ${ms(floor.run.median)}: ${signedMs(t.run.median - floor.run.median)}. `;
 }
 
+/**
+ * A handler's CPU-time difference from the floor, split with that handler's own floor variants: its event parser
+ * alone, then the configuration check, then the rest of its code (what is left of the difference).
+ */
+function initSplit(c: ColdInitResult, name: HandlerName): string {
+  const { who, parser: parse } = ROLE[name];
+  const variants = floorVariantsOf(name);
+  const [withParser, withCheck] = [c.bundles[variants.parser], c.bundles[variants.validation]];
+  const files = `\`${FLOOR_VARIANTS[variants.parser]}\` and \`${FLOOR_VARIANTS[variants.validation]}\``;
+  if (withParser === undefined || withCheck === undefined)
+    return `How that splits between ${who}'s event parser, the configuration check and the rest of its code is not measured in these results (no timings of ${files}). `;
+  const floor = c.bundles.floor.cpuMs.median;
+  const [gap, parser, validation] = [c.bundles[name].cpuMs.median - floor, withParser.cpuMs.median - floor, withCheck.cpuMs.median - floor];
+  return `In CPU time (differences of medians; floors ${files}), loading only ${who}'s event parser (\`${parse}\` and what it pulls into the bundle, such as zod/mini and ${who}'s event schemas; not the other function's) adds ${signedMs(parser)} to the floor, checking the configuration at import ${signedMs(validation - parser)} more, which leaves ${signedMs(gap - validation)} to the rest of ${who}'s code. `;
+}
+
 /** The project's own bytes in a bundle (its source and handlers), against what the target leaves for them. */
 function ownCodeNote(b: BundleResult, name: (typeof HANDLERS)[number]): string {
   const own = b.composition.find((p) => p.package === OWN_CODE)?.[name];
@@ -303,10 +349,8 @@ function notes(r: Results): string[] {
       const missed = (['importMs', 'cpuMs'] as const).some((m) => initRatios(t[m], floor[m]).some((ratio) => ratio > TARGETS.initRatio));
       if (!missed) continue;
       const cpuGap = t.cpuMs.median - floor.cpuMs.median;
-      const parser = c.bundles.floorWithParser.cpuMs.median - floor.cpuMs.median;
-      const validation = c.bundles.floorWithValidation.cpuMs.median - floor.cpuMs.median;
       out.push(
-        `- **Cold init \`${name}\`**: the median import differs from the floor's by ${signedMs(t.importMs.median - floor.importMs.median)} of wall time and ${signedMs(cpuGap)} of CPU time; within ${x(TARGETS.initRatio)} would be ${ms(TARGETS.initRatio * floor.importMs.median)} and ${ms(TARGETS.initRatio * floor.cpuMs.median)}. ${sizeNote(name)}In CPU time (differences of medians), loading the event parser of both functions (zod/mini, every event schema, \`parseInput\`; each handler carries only its own part) adds ${signedMs(parser)} to the floor, checking the configuration at import ${signedMs(validation - parser)} more, which leaves ${signedMs(cpuGap - validation)} to the rest of the handler's code. ${profileNote(c, b, name)}The floor's own wall-time imports spread over ${ms(floor.importMs.max - floor.importMs.min)} (min to max) in this run, its CPU times over ${ms(floor.cpuMs.max - floor.cpuMs.min)}.`,
+        `- **Cold init \`${name}\`**: the median import differs from the floor's by ${signedMs(t.importMs.median - floor.importMs.median)} of wall time and ${signedMs(cpuGap)} of CPU time; within ${x(TARGETS.initRatio)} would be ${ms(TARGETS.initRatio * floor.importMs.median)} and ${ms(TARGETS.initRatio * floor.cpuMs.median)}. ${sizeNote(name)}${initSplit(c, name)}${profileNote(c, b, name)}The floor's own wall-time imports spread over ${ms(floor.importMs.max - floor.importMs.min)} (min to max) in this run, its CPU times over ${ms(floor.cpuMs.max - floor.cpuMs.min)}.`,
       );
     }
   }
@@ -436,7 +480,7 @@ export function renderMarkdown(r: Results): string {
     '## How each number is taken',
     '',
     "- **Bundle size**: the handlers are built by `buildAll` of `infra/build.mjs` (what `npm run build` runs) into `bench/.work/dist/`, the floor in the same run with the same `lambdaOptions`; gzip is Node's zlib at its default level.",
-    "- **Cold init**: a fresh `node` process (no `NODE_OPTIONS`, no TypeScript loader: `bench/lib/import-once.ts` is compiled to JavaScript first) imports one bundle and reports the wall time and the CPU time of that `import()`, i.e. module evaluation, with the handlers' configuration in the environment. The floor, the floor with the event parser in its bundle (`bench/floor/with-parser.ts`), that plus the handlers' configuration check at import (`bench/floor/with-validation.ts`) and the handlers take turns, after one uncounted round. Then the floor and the handlers take turns again under `node --cpu-prof` for the profile table (`bench/lib/cpu-profile.ts` splits each profile's self time).",
+    "- **Cold init**: a fresh `node` process (no `NODE_OPTIONS`, no TypeScript loader: `bench/lib/import-once.ts` is compiled to JavaScript first) imports one bundle and reports the wall time and the CPU time of that `import()`, i.e. module evaluation, with the handlers' configuration in the environment. The floor, for each handler the floor with only that handler's event parser in its bundle (`bench/floor/launch-parser.ts`, `bench/floor/watch-parser.ts`: called in the handler, never at import, so esbuild keeps it and leaves the other function's event schemas out, as in the handler bundles) and that plus the configuration check the handlers run at cold start, here at import (`bench/floor/launch-validation.ts`, `bench/floor/watch-validation.ts`), and the handlers take turns, after one uncounted round. Then the floor and the handlers take turns again under `node --cpu-prof` for the profile table (`bench/lib/cpu-profile.ts` splits each profile's self time).",
     '- **Decision cost**: `bench/decide.ts` cycles through a weighted mix of the samples in `events/`, each against the state it would meet (`bench/fixtures/states.ts`); 20 batches per process after a warm-up.',
     '- **AWS requests**: `bench/aws-calls.ts` starts `moto_server` and a counting HTTP proxy in front of it (`bench/lib/counting-proxy.ts`), sets up one environment directly on moto (`bench/fixtures/world.ts`, not counted), then imports the built bundles with `AWS_ENDPOINT_URL` pointing at the proxy and runs one push through the launcher and the STOPPED exit-0 event through the watcher; then, counted apart, an `ECS Deployment State Change` (completed) for the PRIMARY deployment of the service and the Input of each schedule the launcher created (as Scheduler would invoke the watcher; moto never fires them). Each request is identified by its SigV4 service and `X-Amz-Target` (or REST route); its purpose comes from the catalogue in `bench/lib/aws-requests.ts`.',
     "- **Reaction latency**: `bench/reaction.ts` runs the local controller in-process on the app of `npm start` (its `--app` in package.json), on a fresh state directory per migration, and takes the time from the migration's last output line (as the controller receives it) to the end of the STOPPED event's handling. A preload given to the migration process through `NODE_OPTIONS` records its `exit` event. The floor: the same migration command spawned directly as the local ECS adapter spawns it (fresh database), from its last output line to its process closing.",
