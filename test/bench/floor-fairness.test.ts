@@ -1,5 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+/**
+ * The floors are fair: the floor constructs at import no more than the handlers do, and each handler's floor
+ * variants (bench/bundle.ts FLOOR_VARIANTS) carry that handler's own event parser and nothing of the parse code
+ * the handler's bundle does not carry, so a handler's cold-init split is taken against code it really loads.
+ */
+import { join } from 'node:path';
+import * as esbuild from 'esbuild';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { FLOOR_VARIANTS, floorVariantsOf, HANDLERS, type HandlerName } from '../../bench/bundle.js';
 import { HANDLER_ENV } from '../../bench/fixtures/world.js';
+import { lambdaFunctions, lambdaOptions } from '../../infra/esbuild-settings.mjs';
 
 /** Every SDK client class constructed, by name, in order (the module-scope work the cold-init rows time). */
 const { constructed, wrap } = vi.hoisted(() => {
@@ -51,5 +60,95 @@ describe('the floor constructs at import what the handlers construct at import',
     // The handlers build ECRClient (src/adapters/aws/registry.ts) and CloudWatchLogsClient (src/adapters/aws/logs.ts)
     // on first use; the floor builds both at module scope, so its init carries work neither handler's init does.
     expect(floor.filter((client) => !handlers.has(client))).toEqual([]);
+  });
+
+  it("each handler's floor variants construct at import what the floor does (the configuration check passes with the handlers' environment)", async () => {
+    const floor = await clientsConstructedByImporting(() => import('../../bench/floor/handler.js'));
+    expect(await clientsConstructedByImporting(() => import('../../bench/floor/launch-parser.js'))).toEqual(floor);
+    expect(await clientsConstructedByImporting(() => import('../../bench/floor/launch-validation.js'))).toEqual(floor);
+    expect(await clientsConstructedByImporting(() => import('../../bench/floor/watch-parser.js'))).toEqual(floor);
+    expect(await clientsConstructedByImporting(() => import('../../bench/floor/watch-validation.js'))).toEqual(floor);
+  });
+});
+
+const root = join(import.meta.dirname, '..', '..');
+
+/**
+ * Bytes in the output of each `src/` module and of zod (summed as `zod`) in a bundle built with the handlers' settings
+ * (infra/esbuild-settings.mjs lambdaOptions), from its esbuild metafile; modules tree-shaken away are left out.
+ */
+async function parseCodeBytes(entry: string): Promise<Map<string, number>> {
+  const { metafile } = await esbuild.build({
+    ...lambdaOptions,
+    absWorkingDir: root,
+    entryPoints: [join(root, entry)],
+    outfile: join(root, 'out', 'index.mjs'),
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const bytes = new Map<string, number>();
+  for (const output of Object.values(metafile.outputs))
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const name = input.startsWith('src/') ? input : input.includes('node_modules/zod/') ? 'zod' : undefined;
+      if (name !== undefined && bytesInOutput > 0) bytes.set(name, (bytes.get(name) ?? 0) + bytesInOutput);
+    }
+  return bytes;
+}
+
+/**
+ * What `floor` carries that `handler` does not, or carries more of: minified identifiers differ from one bundle to
+ * another, so a module may be a few bytes longer in one; the other function's parser is hundreds of bytes more.
+ */
+function beyond(floor: Map<string, number>, handler: Map<string, number>): string[] {
+  return [...floor].flatMap(([input, bytes]) => {
+    const own = handler.get(input) ?? 0;
+    return bytes > own * 1.05 + 16 ? [`${input}: ${bytes} bytes, ${own} in the handler`] : [];
+  });
+}
+
+/** The modules that read events (src/core/parse-event.ts says which): every handler carries them, in part or in full. */
+const PARSE_MODULES = ['src/core/parse-event.ts', 'src/core/parse-launch-event.ts', 'src/core/parse-watch-event.ts', 'src/core/events.ts'];
+
+describe("each handler's floor variants carry that handler's own event parser, not the other function's", () => {
+  const entryOf = (name: HandlerName) => lambdaFunctions.find((f) => f.outfile === `dist/${name}/index.mjs`)?.entryPoint ?? '';
+  type Bytes = Map<string, number>;
+  const built = new Map<HandlerName, { handler: Bytes; parser: Bytes; validation: Bytes }>();
+  beforeAll(async () => {
+    for (const name of HANDLERS) {
+      const variants = floorVariantsOf(name);
+      const [handler, parser, validation] = await Promise.all([
+        parseCodeBytes(entryOf(name)),
+        parseCodeBytes(FLOOR_VARIANTS[variants.parser]),
+        parseCodeBytes(FLOOR_VARIANTS[variants.validation]),
+      ]);
+      built.set(name, { handler, parser, validation });
+    }
+  }, 60_000);
+
+  it.each(HANDLERS)("%s: the parser floor and the validation floor carry no parse code (src/, zod) beyond the handler's bundle", (name) => {
+    const bundles = built.get(name);
+    if (bundles === undefined) throw new Error(`no bundles of ${name}`);
+    // A floor with parseInput (src/core/parse.ts) carried both functions' event schemas: the launcher's carries only
+    // watchEventKind of parse-watch-event.ts, the watcher's only launchEventKind of parse-launch-event.ts.
+    expect(beyond(bundles.parser, bundles.handler)).toEqual([]);
+    expect(beyond(bundles.validation, bundles.handler)).toEqual([]);
+    expect(bundles.parser.has('src/core/parse.ts')).toBe(false);
+  });
+
+  it.each(HANDLERS)("%s: the parser floor carries the handler's parse code in full (its role's parser, zod)", (name) => {
+    const bundles = built.get(name);
+    if (bundles === undefined) throw new Error(`no bundles of ${name}`);
+    expect(bundles.parser.has(name === 'launch' ? 'src/core/launcher.ts' : 'src/core/watcher.ts')).toBe(true);
+    expect(bundles.parser.has(name === 'launch' ? 'src/core/watcher.ts' : 'src/core/launcher.ts')).toBe(false);
+    for (const input of PARSE_MODULES) {
+      const own = bundles.handler.get(input) ?? 0;
+      expect(own, `${input} in dist/${name}`).toBeGreaterThan(0);
+      expect(bundles.parser.get(input) ?? 0, `${input} in the parser floor of ${name}`).toBeGreaterThanOrEqual(own * 0.95 - 16);
+    }
+    expect(bundles.parser.get('zod') ?? 0).toBeGreaterThan(0);
+    // The configuration check is only in the validation floor.
+    expect(bundles.parser.has('src/shell/config.ts')).toBe(false);
+    expect(bundles.validation.has('src/shell/config.ts')).toBe(true);
   });
 });
