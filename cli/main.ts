@@ -3,6 +3,7 @@
 // output (and in CI logs). Set before any client exists; a user who sets the variable (to anything) decides.
 if (!process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED) process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
+import { handleClosedStdout, type OnClosedStdout } from './epipe.js';
 import { describeFailure, EXIT } from './failure.js';
 import { CliUsageError } from './local-config.js';
 import {
@@ -23,18 +24,24 @@ import { VERSION } from './version.js';
 interface Command {
   usage: string;
   run: (argv: string[]) => Promise<number>;
+  /** When stdout's reader goes away: `run-on` for a command whose exit code is a verdict (cli/epipe.ts). */
+  onClosedStdout?: OnClosedStdout;
 }
 
 /** Each command is loaded when it is used: `local`, `explain` and `--help` never load the AWS SDK. */
 const commands: Record<string, Command> = {
-  deploy: { usage: DEPLOY_USAGE, run: async (argv) => (await import('./deploy.js')).deployCommand(argv) },
-  'run-command': { usage: RUN_COMMAND_USAGE, run: async (argv) => (await import('./deploy.js')).runCommandCommand(argv) },
+  deploy: { usage: DEPLOY_USAGE, run: async (argv) => (await import('./deploy.js')).deployCommand(argv), onClosedStdout: 'run-on' },
+  'run-command': {
+    usage: RUN_COMMAND_USAGE,
+    run: async (argv) => (await import('./deploy.js')).runCommandCommand(argv),
+    onClosedStdout: 'run-on',
+  },
   status: { usage: STATUS_USAGE, run: async (argv) => (await import('./inspect.js')).statusCommand(argv) },
   history: { usage: HISTORY_USAGE, run: async (argv) => (await import('./inspect.js')).historyCommand(argv) },
   logs: { usage: LOGS_USAGE, run: async (argv) => (await import('./inspect.js')).logsCommand(argv) },
   cancel: { usage: CANCEL_USAGE, run: async (argv) => (await import('./operator-requests.js')).cancelCommand(argv) },
   unlock: { usage: UNLOCK_USAGE, run: async (argv) => (await import('./operator-requests.js')).unlockCommand(argv) },
-  local: { usage: LOCAL_USAGE, run: async (argv) => (await import('./local.js')).localCommand(argv) },
+  local: { usage: LOCAL_USAGE, run: async (argv) => (await import('./local.js')).localCommand(argv), onClosedStdout: 'run-on' },
   explain: { usage: EXPLAIN_USAGE, run: async (argv) => (await import('./explain.js')).explainCommand(argv) },
   replay: { usage: REPLAY_USAGE, run: async (argv) => (await import('./replay.js')).replayCommand(argv) },
   request: { usage: REQUEST_USAGE, run: async (argv) => (await import('./request.js')).requestCommand(argv) },
@@ -88,13 +95,9 @@ async function main(argv: string[]): Promise<number> {
   return command.run(rest);
 }
 
-// `ecs-migrate history | head`: a closed pipe ends the output, not the process with a stack trace.
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw error;
-});
-
 const args = process.argv.slice(2);
+// `ecs-migrate history | head` ends quietly; `local … | head` runs on to its verdict (cli/epipe.ts).
+handleClosedStdout(() => commands[args[0] ?? '']?.onClosedStdout ?? 'end');
 const debugAt = args.indexOf('--debug');
 const debug = (debugAt !== -1 && (args.indexOf('--') === -1 || debugAt < args.indexOf('--'))) || process.env.ECS_MIGRATE_DEBUG === '1';
 if (debugAt !== -1 && debug) args.splice(debugAt, 1);

@@ -1,8 +1,13 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ensureTemplate } from '../../src/local/db-template.js';
+import { scriptApp, startCli, TEMPLATE_CACHE } from '../local/helpers.js';
 
 /**
  * Issue 10, defect 11: `ecs-migrate explain … | head -1` must not die with EPIPE when the reader goes away.
@@ -37,4 +42,43 @@ describe('explain into a closed pipe', () => {
     expect(stderr).not.toMatch(/EPIPE/);
     expect(code).toBe(0);
   });
+});
+
+/**
+ * `ecs-migrate local … | head`: the reader goes away while the migration runs. The run's exit code is its verdict,
+ * so it runs on to the verdict with its output discarded: ending at once (exit 0) abandoned the migration halfway and
+ * left its deployment `launching`, and said 0, which means "rollout continued".
+ */
+describe('local into a pipe closed while the migration runs', () => {
+  let work: string;
+  beforeAll(async () => {
+    await ensureTemplate(TEMPLATE_CACHE);
+  }, 120_000);
+  beforeEach(async () => {
+    work = await mkdtemp(join(tmpdir(), 'ecs-migrate-epipe-'));
+  });
+  afterEach(async () => {
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['succeeds', 0, 0],
+    ['fails', 3, 1],
+  ])(
+    'runs on to the verdict when the migration %s, and exits with its code',
+    async (_what, migrationExit, cliExit) => {
+      const marker = join(work, 'finished');
+      const script = `echo "step 1"\nsleep 1\necho "step 2"\nsleep 0.5\necho finished > '${marker}'\nexit ${migrationExit}`;
+      const app = await scriptApp(join(work, 'app'), script);
+      const run = startCli(['local', '--app', app, '--state-dir', join(work, 'state')], work);
+      await run.waitFor(/step 1/, 60_000);
+      run.child.stdout.destroy();
+      const exit = await run.exited;
+      expect(existsSync(marker)).toBe(true);
+      expect(exit.code).toBe(cliExit);
+      expect(run.stderr()).toMatch(/stdout closed/);
+      expect(run.stderr()).not.toMatch(/EPIPE/);
+    },
+    90_000,
+  );
 });
