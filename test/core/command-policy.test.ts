@@ -27,6 +27,14 @@ describe('checkCommand', () => {
     });
   });
 
+  // Pins "at most 256 characters each" for a pattern's "*" too (dropping `arg.length > 256 ||` in matchEntry,
+  // src/core/command-policy.ts, went unnoticed before: only bare entries were held to 256 characters).
+  it('refuses a pattern argument longer than 256 characters', () => {
+    const r = rules(['db-rollback --to *']);
+    expect(checkCommand(['db-rollback', '--to', '1'.repeat(256)], r)).toEqual({ ok: true });
+    expect(checkCommand(['db-rollback', '--to', '1'.repeat(257)], r).ok).toBe(false);
+  });
+
   it('treats regular-expression characters of an entry literally', () => {
     expect(checkCommand(['db-seed', '--only', 'a.b'], rules(['db-seed --only a.b'])).ok).toBe(true);
     expect(checkCommand(['db-seed', '--only', 'axb'], rules(['db-seed --only a.b'])).ok).toBe(false);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PUSH_IN_PAUSE_HOOK_MODE } from '../../src/core/decide-launch.js';
 import { clientTokenFor, deploymentIdOfTrigger, startedByFor } from '../../src/core/deployment.js';
 import { loadPlan } from '../../src/core/load-plan.js';
+import type { EnvironmentState } from '../../src/core/state.js';
 import {
   activeState,
   committed,
@@ -185,6 +186,34 @@ describe('ECR push', () => {
     given({ ...state, env: forgetting })
       .when(retag)
       .then({ decision: 'launch' });
+  });
+
+  // Pins "the environment record keeps the last 20" images (a mutation of SEEN_IMAGES_KEPT to 1 in
+  // src/core/state.ts went unnoticed before).
+  it('an old image tagged again after another image was pushed is as old as when first seen: superseded on arrival', () => {
+    const registry = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api';
+    const A = `${registry}@sha256:${'a'.repeat(64)}`;
+    const seenImages = [
+      { image: A, pushedAt: '2026-11-25T08:00:00Z' },
+      ...Array.from({ length: 18 }, (_, i) => ({
+        image: `${registry}@sha256:${String(i + 1).padStart(64, 'f')}`,
+        pushedAt: '2026-11-25T08:30:00Z',
+      })),
+    ];
+    const env: EnvironmentState = { environment: 'staging', version: 3, seenImages };
+    // Image B (the sample push, 09:14:58) launches; A is one of the last 20 images seen still.
+    const launched = given(idleState({ env })).when(sample('ecr-push')).then({ decision: 'launch' });
+    const after = only(launched, 'commit').env?.state;
+    expect(after?.seenImages).toHaveLength(20);
+    // ECR sends a push when a tag is added to A, at 09:30: A was pushed before B, which runs.
+    const retag = withEvent(sample('ecr-push'), {
+      top: { id: 'retag-a', time: '2026-11-25T09:30:00Z' },
+      detail: { 'image-digest': `sha256:${'a'.repeat(64)}`, 'image-tag': 'v1.3.9' },
+    });
+    const state = { ...activeState(committed(launched, launched.deploymentId as string)), env: after ?? env };
+    given(state)
+      .when(retag)
+      .then({ decision: 'record', reason: /superseded on arrival: .* runs an image pushed later/ });
   });
 
   it('does not call an image deployed when the service runs it but its migration never succeeded', () => {
@@ -395,6 +424,28 @@ describe('run-command', () => {
     given(state)
       .when(again)
       .then({ decision: 'ignore', deploymentId: first.deploymentId, reason: /^duplicate request: .* created deployment .* already/ });
+  });
+
+  // Pins "the environment record remembers its requestId among the last 20" (a mutation of SEEN_REQUESTS_KEPT to 1
+  // in src/core/state.ts went unnoticed before).
+  it('a request put on the bus again after other requests were admitted is still a duplicate', () => {
+    const resent = withEvent(sample('run-command'), { top: { id: 'resent-a', time: '2026-11-25T11:00:00Z' } });
+    // Request A (the sample's requestId) was admitted first; 18 others came after it: 19 remembered.
+    const filler = (n: number) => `20261125-08${String(n).padStart(2, '0')}00-${String(n).padStart(8, '0')}`;
+    const seenRequests = [
+      { requestId: 'rollback-4711', deploymentId: '20261125-080000-aaaaaaaa' },
+      ...Array.from({ length: 18 }, (_, i) => ({ requestId: `other-${i + 1}`, deploymentId: filler(i + 1) })),
+    ];
+    const env: EnvironmentState = { environment: 'staging', version: 3, seenRequests };
+    // Request B is admitted: A is one of the last 20 requests still.
+    const b = withEvent(sample('run-command'), { top: { id: 'request-b', time: '2026-11-25T10:30:00Z' }, detail: { requestId: 'b-1' } });
+    const launched = given(idleState({ env })).when(b).then({ decision: 'launch' });
+    const after = only(launched, 'commit').env?.state;
+    expect(after?.seenRequests).toHaveLength(20);
+    const state = { ...activeState(committed(launched, launched.deploymentId as string)), env: after ?? env };
+    given(state)
+      .when(resent)
+      .then({ decision: 'ignore', deploymentId: '20261125-080000-aaaaaaaa', reason: /^duplicate request: rollback-4711/ });
   });
 
   it('never takes the place of a migration waiting in the queue: the command gives way, and its requester hears it', () => {

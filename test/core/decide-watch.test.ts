@@ -606,6 +606,23 @@ describe('a task event counts only for the task the deployment recorded', () => 
     expect(committed(d, SAMPLE_DEPLOYMENT)).toMatchObject({ status: 'ended', outcome: 'failed', taskArn: SAMPLE_TASK });
   });
 
+  // Pins "the newest of each task" is kept (a mutation of keepsEarlyTaskEvent's `same.version < event.version` to
+  // `!==` in src/core/transitions.ts, letting an older event replace the kept STOPPED, went unnoticed before).
+  it('an older event of a kept task is dropped, and the kept STOPPED is judged when RunTask answers', () => {
+    const kept = committed(
+      given(activeState(launchingDeployment()))
+        .when(stopped('task-stopped-exit-1')) // version 6
+        .then({ decision: 'record', reason: /before RunTask's answer was recorded/ }),
+      SAMPLE_DEPLOYMENT,
+    );
+    given(activeState(kept))
+      .when(sample('task-running')) // version 3 of the same task, delivered late
+      .then({ decision: 'ignore', reason: /stale event: task version 3 is not newer/ });
+    given(activeState(kept))
+      .when(launchResult)
+      .then({ decision: 'halt', reason: /exited with code 1/ });
+  });
+
   it("judges its own task's early STOPPED even when a task someone else started with our startedBy sent a higher version", () => {
     const forged = withEvent(sample('task-stopped-exit-1'), {
       detail: { taskArn: 'arn:aws:ecs:eu-west-1:123456789012:task/shop-staging/forged', version: 9 },

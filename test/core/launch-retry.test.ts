@@ -135,6 +135,17 @@ describe('a launch that never started for a reason that can pass is retried', ()
     expect(only(d, 'scheduleTimeout')).toMatchObject({ at: '2026-11-25T09:22:00.000Z', attempt: 3, purpose: 'retry' });
   });
 
+  // Pins "16 at most" (a mutation of retryDelayMinutes' cap from 16 to 64 in src/core/launch-retry.ts went unnoticed
+  // before: only retries 1 to 3 were checked).
+  it('waits 16 minutes at most, also before the fifth and sixth attempts', () => {
+    expect([1, 2, 3, 4, 5].map(retryDelayMinutes)).toEqual([1, 4, 16, 16, 16]);
+    const fourth = runningDeployment({ attempt: 4, taskArn: `${SAMPLE_TASK}4` });
+    const d = given(activeState(fourth), ctx({ LAUNCH_RETRIES: '5' }))
+      .when(failedToStart(RESOURCE_INIT, `${SAMPLE_TASK}4`))
+      .then({ decision: 'record', events: ['Launch Retry Scheduled'] });
+    expect(only(d, 'scheduleTimeout')).toMatchObject({ at: '2026-11-25T09:34:00.000Z', attempt: 5, purpose: 'retry' });
+  });
+
   it('launches the due attempt with its own clientToken, reusing the revision an earlier attempt registered', () => {
     const check = ctx({}, '2026-11-25T09:20:00.000Z');
     const d = given(activeState(waitingForRetry()), check)

@@ -141,6 +141,28 @@ describe("the watcher redacts ECS's free text before it decides", () => {
     expect(JSON.stringify([h.events, await h.stored(), steps])).not.toMatch(/Sup3rS3cret/);
     expect(JSON.stringify(await h.stored())).toContain('postgres://app:[REDACTED]@db.internal/app');
   });
+
+  // Pins the redaction of what DescribeTasks answers (taking its containers without `redactEcsText` in
+  // enrichWatchInput, src/shell/load-state.ts, went unnoticed before).
+  it("a container reason read with DescribeTasks (the event had no exit code) is redacted like the event's", async () => {
+    const h = await harness([
+      {
+        name: 'app',
+        lastStatus: 'STOPPED',
+        exitCode: 1,
+        reason: 'exec: "db-migrate --url postgres://app:Sup3rS3cretPassw0rd@db.internal/app": exit status 1',
+      },
+      { name: 'web', lastStatus: 'RUNNING' },
+    ]);
+
+    const steps = await h.watch.handle(exitedEvent({ lastStatus: 'STOPPED' }));
+
+    expect(steps.map((s) => s.decision.decision)).toEqual(['halt']);
+    const stored = await h.stored();
+    expect(stored).toMatchObject({ status: 'ended', outcome: 'failed', stop: { exitCode: 1 } });
+    expect(JSON.stringify([h.events, stored, steps])).not.toMatch(/Sup3rS3cret/);
+    expect(JSON.stringify(stored)).toContain('postgres://app:[REDACTED]@db.internal/app');
+  });
 });
 
 describe('the log tail of a failure', () => {
@@ -163,5 +185,27 @@ describe('the log tail of a failure', () => {
     const line = warnings.find((w) => w.message === 'log tail unavailable');
     expect(line?.fields).toMatchObject({ deploymentId: SAMPLE_DEPLOYMENT, taskArn: SAMPLE_TASK });
     expect(JSON.stringify(warnings)).not.toContain('Sup3rS3cret');
+  });
+
+  // Pins the redaction of the line stored and emitted in its place (the "(log tail unavailable: …)" line returned
+  // unredacted by tail, src/shell/load-state.ts, went unnoticed before: only the warning logged was checked).
+  it('the line that stands for a log tail that could not be read is stored and emitted redacted', async () => {
+    const h = await harness();
+    const watch = createRoleController(
+      {
+        config: config(),
+        ports: { ...h.ports, logs: { tail: async () => Promise.reject(new Error('denied for token=Sup3rS3cretT0ken')) } },
+        log: silentLog,
+        now: () => new Date('2026-11-25T09:18:00Z'),
+      },
+      WATCH_FUNCTION,
+    );
+
+    const steps = await watch.handle(sample('task-stopped-exit-1'));
+
+    expect(steps[0]?.decision.decision).toBe('halt');
+    const stored = await h.stored();
+    expect(stored).toMatchObject({ status: 'ended', outcome: 'failed', logTail: [expect.stringContaining('log tail unavailable')] });
+    expect(JSON.stringify([h.events, stored, steps])).not.toMatch(/Sup3rS3cret/);
   });
 });
