@@ -1,16 +1,19 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
 import { type Config, parseConfig } from '../src/core/config.js';
 import { isJsonObject } from '../src/core/json-value.js';
 import { ConfigError } from '../src/errors.js';
+import { appName } from '../src/local/images.js';
 
 /**
- * Local mode's defaults: the same keys as on AWS, filled for one app on this machine. With `databaseUrl` (the
- * user's own Postgres) the environment is that database's: see `localEnvironment`.
+ * Local mode's defaults for the app in `appDir`: the same keys as on AWS, filled for one app on this machine. With
+ * `databaseUrl` (the user's own Postgres) the environment is that database's: see `localEnvironment`.
  */
-export function localDefaults(app: string, databaseUrl?: string): Record<string, string> {
+export function localDefaults(appDir: string, databaseUrl?: string): Record<string, string> {
+  const app = appName(appDir);
   return {
-    ENVIRONMENT: localEnvironment(app, databaseUrl),
+    ENVIRONMENT: localEnvironment(basename(resolve(appDir)), databaseUrl),
     CLUSTER: 'local',
     SERVICE: app,
     CONTAINER: 'app',
@@ -25,33 +28,51 @@ export function localDefaults(app: string, databaseUrl?: string): Record<string,
 /** The longest an environment name may be (ENVIRONMENT_NAME in src/core/config.ts). */
 const ENVIRONMENT_MAX = 32;
 
+/** A directory name an environment name holds as it is: lower-case letters, digits and inner "-". */
+const VERBATIM_NAME = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
+
 /**
- * Each app gets its own local environment, so two apps never share a service, lock or database: `local-<app>`.
- * What an environment records (the image migrated, the service's revision) is true of one database only, so a
- * run against the user's own Postgres gets an environment of its own per database: `local-<app>-<hash>`, the hash
- * 6 hex digits of its host, port and database name (never the user or password: the same database with other
- * credentials is the same environment). The app's part is shortened to keep the name within 32 characters.
+ * Each app gets its own local environment, so two apps never share a service, lock or database: `local-<dir>`,
+ * `<dir>` the app directory's name. What an environment records (the image migrated, the service's revision) is
+ * true of one database only, so a run against the user's own Postgres gets an environment of its own per database:
+ * `local-<dir>-<hash>`, the hash 6 hex digits of its host, port and database name (never the user or password: the
+ * same database with other credentials is the same environment).
+ *
+ * An environment name is at most 32 lower-case letters, digits and "-". A directory name that does not fit as it is
+ * (too long, or with other characters) would otherwise be cut or changed into another's (`…-migrations-one` and
+ * `…-migrations-two` cut to one name; `My App_v2` and `my-app-v2`): it becomes `local-<dir, changed and cut>-<hash>`,
+ * the hash 6 hex digits of the directory's name as written (and of the database, with `databaseUrl`), so distinct
+ * names give distinct environments. A name that fits keeps its environment as before.
  */
-function localEnvironment(app: string, databaseUrl?: string): string {
-  const suffix = databaseUrl !== undefined ? `-${databaseHash(databaseUrl)}` : '';
-  const base = `local-${app}`
-    .replace(/[^a-z0-9-]/g, '-')
-    .slice(0, ENVIRONMENT_MAX - suffix.length)
-    .replace(/-+$/, '');
+function localEnvironment(dirName: string, databaseUrl?: string): string {
+  const database = databaseUrl !== undefined ? databaseKey(databaseUrl) : undefined;
+  const exact = `local-${dirName}${database !== undefined ? `-${shortHash(database)}` : ''}`;
+  if (VERBATIM_NAME.test(dirName) && exact.length <= ENVIRONMENT_MAX) return exact;
+  // NFC: the same name typed composed or decomposed (macOS) is the same directory, so the same environment.
+  const name = dirName.normalize('NFC');
+  const suffix = `-${shortHash(database !== undefined ? `${name}\0${database}` : name)}`;
+  const slug = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+/, '');
+  const base = `local-${slug}`.slice(0, ENVIRONMENT_MAX - suffix.length).replace(/-+$/, '');
   return `${base}${suffix}`;
 }
 
-/** 6 hex digits of a SHA-256 of `host:port/database` (port 5432 when the URL names none). */
-function databaseHash(databaseUrl: string): string {
-  let key: string;
+/** What identifies a `--database-url`'s database: `host:port/database` (port 5432 when the URL names none). */
+function databaseKey(databaseUrl: string): string {
   try {
     const url = new URL(databaseUrl);
-    key = `${url.hostname.toLowerCase()}:${url.port === '' ? '5432' : url.port}/${decodeURIComponent(url.pathname.replace(/^\//, ''))}`;
+    return `${url.hostname.toLowerCase()}:${url.port === '' ? '5432' : url.port}/${decodeURIComponent(url.pathname.replace(/^\//, ''))}`;
   } catch {
     // Not quoted: it may hold a password.
     throw new CliUsageError('--database-url: not a URL; expected postgres://USER:PASSWORD@HOST:PORT/DATABASE');
   }
-  return createHash('sha256').update(key).digest('hex').slice(0, 6);
+}
+
+/** 6 hex digits of a SHA-256 of `text`. */
+function shortHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 6);
 }
 
 /** A file's text; an unreadable file is a CliUsageError saying which `what` ("event file") it was. */

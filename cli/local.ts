@@ -11,7 +11,6 @@ import { redactor } from '../src/core/redact.js';
 import type { LocalController } from '../src/local/controller.js';
 import { describeOwner, EnvironmentBusyError, LockWaitAbortedError } from '../src/local/env-lock.js';
 import { hookStateEvent } from '../src/local/hook-event.js';
-import { appName } from '../src/local/images.js';
 import { type LocalRun, runToEnd } from '../src/local/run-to-end.js';
 import { type LocalSession, openLocalSession } from '../src/local/session.js';
 import type { HostEnvironment } from '../src/local/task-env.js';
@@ -157,9 +156,8 @@ function hostEnvironment(): { host: HostEnvironment; cacheDir: string } {
 }
 
 async function runLocal(options: LocalOptions): Promise<number> {
-  const app = appName(options.app);
   // Against --database-url, the environment is that database's (local-<app>-<hash>): what one records is true of it only.
-  const config = validConfig({ ...localDefaults(app, options.databaseUrl), ...options.overrides });
+  const config = validConfig({ ...localDefaults(options.app, options.databaseUrl), ...options.overrides });
   if (config.ROLLOUT_MODE === 'pause-hook' && (options.run !== undefined || options.command !== undefined || options.rerun))
     throw new CliUsageError(
       "pause-hook mode simulates the service owner's deployment of the app's image: run it without --run, --command or --rerun",

@@ -20,12 +20,40 @@ describe("local mode's environment", () => {
       expect(environmentOf('app', other)).not.toBe(env);
   });
 
-  it('stays within the 32 characters of an environment name for a long app name', () => {
+  it('stays within the 32 characters of an environment name for a long app name, with a hash of the name', () => {
     const app = 'a-very-long-application-directory-name';
-    expect(environmentOf(app)).toBe('local-a-very-long-application-di');
+    expect(environmentOf(app)).toMatch(/^local-a-very-long-applica-[0-9a-f]{6}$/);
+    expect(environmentOf(app)).toHaveLength(32);
     const env = environmentOf(app, 'postgres://u:p@127.0.0.1:1/db');
     expect(env).toMatch(/^local-a-very-long-applica-[0-9a-f]{6}$/);
     expect(env).toHaveLength(32);
+    expect(env).not.toBe(environmentOf(app));
+  });
+
+  it('is local-<dir name> for a name that fits as it is, so a run keeps the state of the runs before', () => {
+    expect(environmentOf('/srv/apps/shop-api')).toBe('local-shop-api');
+    expect(environmentOf('customer-service-migrat')).toBe('local-customer-service-migrat');
+    expect(environmentOf('shop-api', 'postgres://u:p@127.0.0.1:1/db')).toMatch(/^local-shop-api-[0-9a-f]{6}$/);
+  });
+
+  it('differs for distinct directory names that would be cut or changed into one (two apps never share a database)', () => {
+    for (const databaseUrl of [undefined, 'postgres://u:p@127.0.0.1:1/db']) {
+      for (const names of [
+        ['/tmp/customer-service-migrations-one', '/tmp/customer-service-migrations-two', 'customer-service-migration'],
+        ['My App_v2', 'my-app-v2', 'my_app_v2', 'MY-APP-V2'],
+        ['ünïcode', 'n-code', 'uenicode'],
+        ['app-', '-app', 'app'],
+      ]) {
+        const environments = names.map((name) => environmentOf(name, databaseUrl));
+        expect(new Set(environments).size, `${names.join(', ')} → ${environments.join(', ')}`).toBe(names.length);
+        for (const env of environments) expect(env.length).toBeLessThanOrEqual(32);
+      }
+    }
+    expect(environmentOf('My App_v2')).toMatch(/^local-my-app-v2-[0-9a-f]{6}$/);
+    expect(environmentOf('ünïcode')).toMatch(/^local-n-code-[0-9a-f]{6}$/);
+    // The same name composed or decomposed (as macOS may hand it over) is the same directory.
+    expect(environmentOf('ünïcode'.normalize('NFD'))).toBe(environmentOf('ünïcode'.normalize('NFC')));
+    expect(environmentOf('!!!')).toMatch(/^local-[0-9a-f]{6}$/);
   });
 
   it('is a usage error, without the password, for a --database-url that is not a URL', () => {

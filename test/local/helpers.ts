@@ -6,7 +6,6 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { localDefaults, validConfig } from '../../cli/local-config.js';
-import { appName } from '../../src/local/images.js';
 import { type LocalSession, type LocalSessionOptions, openLocalSession } from '../../src/local/session.js';
 import { localPushEvent } from '../../src/local/trigger-events.js';
 import { silentLog } from '../../src/shell/logger.js';
@@ -37,7 +36,7 @@ export async function openSession(
   options: { overrides?: Record<string, string>; declaredEnv?: Record<string, string> } & Partial<LocalSessionOptions> = {},
 ): Promise<LocalSession & { push: (id: string, extra?: Record<string, unknown>) => Record<string, unknown> }> {
   const { overrides = {}, declaredEnv = {}, ...rest } = options;
-  const config = validConfig({ ...localDefaults(appName(appDir)), ...overrides });
+  const config = validConfig({ ...localDefaults(appDir), ...overrides });
   const session = await openLocalSession({
     root: join(root, '.ecs-migrate'),
     appDir,
