@@ -19,10 +19,10 @@ export interface AppFile {
 }
 
 /**
- * The files an image of the app would hold, as `docker build` would send them: every file of the directory,
- * less what its `.dockerignore` excludes (Docker's own rules), or, without one, what its top-level `.gitignore`
- * excludes; `.git/`, `node_modules/` and `excludeDirs` (local mode's state directory) are always left out.
- * Sorted by path, so the same app lists the same way everywhere.
+ * The files an image of the app would hold, as `docker build` would send them: every regular file and symbolic link
+ * of the directory (no FIFO, socket or device), less what its `.dockerignore` excludes (Docker's own rules), or,
+ * without one, what its top-level `.gitignore` excludes; `.git/`, `node_modules/` and `excludeDirs` (local mode's
+ * state directory) are always left out. Sorted by path, so the same app lists the same way everywhere.
  */
 export async function appFiles(appDir: string, excludeDirs: string[] = []): Promise<AppFile[]> {
   const root = resolve(appDir);
@@ -38,6 +38,9 @@ export async function appFiles(appDir: string, excludeDirs: string[] = []): Prom
         await walk(full);
       } else if (!ignored(path, false)) {
         const info = await lstat(full);
+        // Only what an image holds as bytes: a FIFO would block the read forever (and a socket or device fails
+        // it), so anything but a regular file or a link is left out. A link is its target's path, never opened.
+        if (!info.isFile() && !info.isSymbolicLink()) continue;
         const content = info.isSymbolicLink() ? Buffer.from(await readlink(full)) : await readFile(full);
         files.push({ path, content, executable: (info.mode & 0o111) !== 0 });
       }

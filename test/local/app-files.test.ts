@@ -1,4 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, openSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -29,6 +32,28 @@ afterEach(async () => {
 
 const paths = async (exclude: string[] = []) => (await appFiles(app, exclude)).map((f) => f.path);
 
+/** `promise`, or a rejection naming `what` after `ms`: a read that blocks fails the test instead of hanging it. */
+async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, fail) => {
+    timer = setTimeout(() => fail(new Error(`${what} did not return within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Opens and closes a FIFO's writing end, so a reader blocked on it gets end-of-file (none waiting: nothing to do). */
+function releaseReaders(fifo: string): void {
+  try {
+    closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+  } catch {
+    // ENXIO: no reader.
+  }
+}
+
 describe('the files of a local image', () => {
   it('are every file but .git/ and node_modules/, with executable bits and links as links', async () => {
     expect(await paths()).toEqual(['bin/db-migrate', 'db/migrations/001.sql', 'db/migrations/notes.tmp', 'latest.sql', 'logs/today.log']);
@@ -55,6 +80,37 @@ describe('the files of a local image', () => {
       'latest.sql',
       'logs/today.log',
     ]);
+  });
+
+  it('leave out a FIFO, whose read would wait forever for a writer', async () => {
+    const fifo = join(app, 'db', 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    try {
+      expect(await within(paths(), 5000, 'appFiles with a FIFO')).not.toContain('db/pipe');
+    } finally {
+      releaseReaders(fifo);
+    }
+  });
+
+  it('leave out a socket, which cannot be read (ENXIO)', async () => {
+    const server = createServer();
+    await new Promise<void>((listening) => server.listen(join(app, 'app.sock'), listening));
+    try {
+      expect(await paths()).toEqual(['bin/db-migrate', 'db/migrations/001.sql', 'db/migrations/notes.tmp', 'latest.sql', 'logs/today.log']);
+    } finally {
+      await new Promise((closed) => server.close(closed));
+    }
+  });
+
+  it('keep a link to a FIFO as the link (its target is never opened)', async () => {
+    execFileSync('mkfifo', [join(app, 'pipe')]);
+    await symlink('pipe', join(app, 'to-pipe'));
+    try {
+      const files = await within(appFiles(app), 5000, 'appFiles with a link to a FIFO');
+      expect(files.find((f) => f.path === 'to-pipe')?.content.toString()).toBe('pipe');
+    } finally {
+      releaseReaders(join(app, 'pipe'));
+    }
   });
 
   it('leave out the state directory', async () => {

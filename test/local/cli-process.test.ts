@@ -1,5 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -72,6 +74,26 @@ describe('ecs-migrate local, on a timeout', () => {
     expect(isAlive(leader)).toBe(false);
     expect(isAlive(child)).toBe(false);
     expect(await absent(lockFile(state, 'local-stubborn'))).toBe(true);
+  });
+});
+
+describe('ecs-migrate local, an app directory holding a FIFO and a socket', () => {
+  it('runs to its verdict: neither is part of the image, so neither is opened', async () => {
+    const app = await scriptApp(join(work, 'odd'), 'echo migrated');
+    execFileSync('mkfifo', [join(app, 'app.fifo')]);
+    const server = createServer();
+    await new Promise<void>((listening) => server.listen(join(app, 'app.sock'), listening));
+    const state = join(work, 'state');
+    const run = startCli(['local', '--app', app, '--state-dir', state], work);
+    try {
+      const hung = new Promise<'hung'>((r) => setTimeout(() => r('hung'), 20_000).unref());
+      expect(await Promise.race([run.exited, hung]), run.stderr()).toEqual({ code: 0, signal: null });
+      expect(run.stdout()).toContain('│ migrated');
+      expect(await absent(lockFile(state, 'local-odd'))).toBe(true);
+    } finally {
+      run.child.kill('SIGKILL');
+      await new Promise((closed) => server.close(closed));
+    }
   });
 });
 
