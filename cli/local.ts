@@ -16,6 +16,7 @@ import { type LocalSession, openLocalSession } from '../src/local/session.js';
 import type { HostEnvironment } from '../src/local/task-env.js';
 import { defaultRequestedBy, localPushEvent, requestEvent } from '../src/local/trigger-events.js';
 import { silentLog } from '../src/shell/logger.js';
+import { checkLocalConfigKeys } from './config-keys.js';
 import { bold, decisionLine, deploymentSummary, dim, eventLine, green, logTailLines, red, yellow } from './format.js';
 import { CliUsageError, localDefaults, readConfigFile, readTextFile, validConfig } from './local-config.js';
 import { templateCacheDir } from './local-template.js';
@@ -62,6 +63,7 @@ export async function localCommand(argv: string[]): Promise<number> {
   const info = await stat(values.app).catch(() => undefined);
   if (info?.isDirectory() !== true) throw new CliUsageError(`--app ${values.app}: not a directory`);
   const overrides: Record<string, unknown> = values.config !== undefined ? await readConfigFile(values.config) : {};
+  if (values.config !== undefined) checkLocalConfigKeys(overrides, values.config);
   if (values['timeout-minutes'] !== undefined)
     overrides.TIMEOUT_MINUTES = configFlag('--timeout-minutes', 'TIMEOUT_MINUTES', values['timeout-minutes']);
   const stopTimeoutSeconds = Number(values['stop-timeout']);

@@ -23,7 +23,8 @@ export const LOCAL_USAGE = `ecs-migrate local --app DIR [--tag TAG] [--command "
   --config        a JSON object of configuration keys (as explain --config, e.g. {"ROLLOUT_MODE": "pause-hook",
                   "ALLOWED_COMMANDS": "db-migrate,db-seed"}) over local mode's defaults (ENVIRONMENT local-<app>,
                   MIGRATION_COMMAND db-migrate, ALLOWED_COMMANDS db-migrate,db-rollback, TIMEOUT_MINUTES 60);
-                  --timeout-minutes and --mode win over it. The CLI's environment variables are not read
+                  --timeout-minutes and --mode win over it; any other key is refused. The CLI's
+                  environment variables are not read
   --state-dir     where local state is kept (default .ecs-migrate in the current directory)`;
 
 export const EXPLAIN_USAGE = `ecs-migrate explain --config FILE [--state FILE] [--now ISO-TIME] EVENT.json [--json]

@@ -321,6 +321,17 @@ describe('ecs-migrate local', () => {
     expect(await readdir(work)).not.toContain('timeout-state');
   });
 
+  it('refuses a --config key it does not know (a typo would run with the default), naming the key it meant (exit 2)', async () => {
+    const app = join(ROOT, 'examples', 'app');
+    const config = join(work, 'typo.json');
+    await writeFile(config, JSON.stringify({ TIMEOUT_MINUTE: 0.05 }));
+    const r = await cli(['local', '--app', app, '--state-dir', join(work, 'typo-state'), '--config', config]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`ecs-migrate: unknown key TIMEOUT_MINUTE in ${config}; did you mean TIMEOUT_MINUTES?\n`);
+    expect(r.stdout).toBe('');
+    expect(await readdir(work)).not.toContain('typo-state');
+  });
+
   it('refuses a --run or --command the controller would refuse before the database starts, with its reason (exit 2)', async () => {
     const app = join(ROOT, 'examples', 'app');
     const state = join(work, 'refused-state');

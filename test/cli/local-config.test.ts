@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { checkLocalConfigKeys, closestKey } from '../../cli/config-keys.js';
 import { CliUsageError, localDefaults, validConfig } from '../../cli/local-config.js';
+import { CONFIG_KEYS } from '../../src/core/config.js';
 
 const environmentOf = (app: string, databaseUrl?: string) => validConfig(localDefaults(app, databaseUrl)).ENVIRONMENT;
 
@@ -59,6 +61,42 @@ describe("local mode's environment", () => {
   it('is a usage error, without the password, for a --database-url that is not a URL', () => {
     expect(() => localDefaults('app', 'postgres://u:secret@[bad/db')).toThrow(CliUsageError);
     expect(() => localDefaults('app', 'postgres://u:secret@[bad/db')).not.toThrow(/secret/);
+  });
+});
+
+describe("local --config's keys", () => {
+  const problem = (values: Record<string, unknown>) => {
+    try {
+      checkLocalConfigKeys(values, 'cfg.json');
+    } catch (error) {
+      expect(error).toBeInstanceOf(CliUsageError);
+      return (error as Error).message;
+    }
+    return undefined;
+  };
+
+  it('are the keys of the configuration: any other is refused, naming it and the key it is a typo of', () => {
+    expect(problem(Object.fromEntries(CONFIG_KEYS.map((k) => [k, '1'])))).toBeUndefined();
+    expect(problem({ TIMEOUT_MINUTE: '1' })).toBe('unknown key TIMEOUT_MINUTE in cfg.json; did you mean TIMEOUT_MINUTES?');
+    expect(problem({ ROLLOUT_MODE: 'pause-hook', alowed_commands: 'x', FOO: '1' })).toBe(
+      'unknown key alowed_commands in cfg.json (and 1 more: FOO); did you mean ALLOWED_COMMANDS?',
+    );
+    expect(problem({ COLOUR: 'blue' })).toBe(`unknown key COLOUR in cfg.json; expected keys: ${CONFIG_KEYS.join(', ')}`);
+    expect(problem({ [`A\n${'B'.repeat(100)}`]: 1 })).toMatch(/^unknown key A B{35}\.\.\. in cfg\.json; expected keys: /);
+  });
+
+  it("refuse a deployed stack's settings, which local mode does not use", () => {
+    expect(problem({ DEPLOYMENTS_TABLE: 't' })).toBe(
+      "key DEPLOYMENTS_TABLE in cfg.json is a deployed stack's setting, which local mode does not use; remove it",
+    );
+  });
+
+  it('suggest only a key close enough to be a typo of it', () => {
+    expect(closestKey('timeout_minutes', CONFIG_KEYS)).toBe('TIMEOUT_MINUTES');
+    expect(closestKey('HOOK_STAGES', CONFIG_KEYS)).toBe('HOOK_STAGE');
+    expect(closestKey('SERVICESS', CONFIG_KEYS)).toBe('SERVICES');
+    expect(closestKey('TIMEOUT', CONFIG_KEYS)).toBeUndefined();
+    expect(closestKey('X', CONFIG_KEYS)).toBeUndefined();
   });
 });
 
