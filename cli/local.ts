@@ -7,7 +7,7 @@ import { parseArgs, parseEnv } from 'node:util';
 import { checkCommand } from '../src/core/command-policy.js';
 import { type Config, parseConfig, ROLLOUT_MODES, splitCommand } from '../src/core/config.js';
 import type { Deployment, Ended } from '../src/core/deployment.js';
-import { redactor } from '../src/core/redact.js';
+import { REDACTED, redact, redactor } from '../src/core/redact.js';
 import type { LocalController } from '../src/local/controller.js';
 import { describeOwner, EnvironmentBusyError, LockWaitAbortedError } from '../src/local/env-lock.js';
 import { hookStateEvent } from '../src/local/hook-event.js';
@@ -73,7 +73,7 @@ export async function localCommand(argv: string[]): Promise<number> {
       `--stop-timeout ${values['stop-timeout']}: expected a number of seconds from 0 to 86400 (SIGTERM, then SIGKILL after it)`,
     );
   if (values['database-url'] !== undefined && !/^postgres(ql)?:\/\//.test(values['database-url']))
-    throw new CliUsageError(`--database-url ${values['database-url']}: expected postgres://USER:PASSWORD@HOST:PORT/DATABASE`);
+    throw new CliUsageError(`--database-url ${echoedUrl(values['database-url'])}: expected postgres://USER:PASSWORD@HOST:PORT/DATABASE`);
   if (values.mode !== undefined) {
     if (!(ROLLOUT_MODES as readonly string[]).includes(values.mode))
       throw new CliUsageError(`--mode ${values.mode}: expected ${ROLLOUT_MODES.join(' or ')}`);
@@ -123,6 +123,21 @@ function configFlag(flag: string, key: string, value: string): string {
 function shorten(text: string): string {
   const line = text.replace(/\s+/g, ' ');
   return line.length > 80 ? `${line.slice(0, 77)}...` : line;
+}
+
+/**
+ * A URL as an error line quotes it, shortened, with its password redacted as the controller redacts what it echoes
+ * (`redact`). That rule takes only `scheme://` for a URL; in a mistyped one (`postgres:/u:p@h`, `u:p@h`) the user
+ * ends at the first ":" after the scheme and the password runs to the last "@" (too much redacted, never too little).
+ */
+function echoedUrl(url: string): string {
+  const redacted = redact(url);
+  if (redacted !== url) return shorten(redacted);
+  const scheme = /^[a-z][a-z0-9+.-]*:\/+/i.exec(url)?.[0] ?? '';
+  const rest = url.slice(scheme.length);
+  const colon = rest.indexOf(':');
+  const at = rest.lastIndexOf('@');
+  return shorten(colon >= 0 && at > colon ? `${scheme}${rest.slice(0, colon + 1)}${REDACTED}${rest.slice(at)}` : url);
 }
 
 /** The state directory, created if need be; one this user cannot write is a usage error, before anything runs. */

@@ -286,6 +286,22 @@ describe('ecs-migrate local', () => {
     }
   });
 
+  it('refuses a --database-url that is not Postgres (exit 2) without echoing its password', async () => {
+    const app = join(ROOT, 'examples', 'app');
+    for (const [url, echoed] of [
+      ['mysql://user:hunter2@db/x', 'mysql://user:[REDACTED]@db/x'],
+      ['postgres:/user:hunter2@db/x', 'postgres:/user:[REDACTED]@db/x'],
+      ['user:hunter2@db/x', 'user:[REDACTED]@db/x'],
+      ['mysql://user:hun/ter@2@db/x', 'mysql://user:[REDACTED]@db/x'],
+      ['postgresql//user:hun/ter@2@db/x', 'postgresql//user:[REDACTED]@db/x'],
+    ] as const) {
+      const r = await cli(['local', '--app', app, '--state-dir', join(work, 'url-state'), '--database-url', url]);
+      expect(r.code, url).toBe(2);
+      expect(r.stderr).toBe(`ecs-migrate: --database-url ${echoed}: expected postgres://USER:PASSWORD@HOST:PORT/DATABASE\n`);
+    }
+    expect(await readdir(work)).not.toContain('url-state');
+  });
+
   it('refuses an empty --command or --run and a --tag no registry takes as usage errors (exit 2), before anything runs', async () => {
     const app = join(ROOT, 'examples', 'app');
     for (const [flag, value, message] of [
