@@ -207,13 +207,22 @@ async function runLocal(options: LocalOptions): Promise<number> {
   const onSignal = (signal: NodeJS.Signals) => {
     const signals = interrupts(signal, Date.now());
     if (signals === undefined) return;
+    // Waiting for the environment, or before the launch: there is no task to stop, and saying so is the truth.
+    const task = (session?.controller.ecs.runningTasks().length ?? 0) > 0;
     if (signals === 1) {
       interruptedBy = signal;
       abort.abort();
-      print(red(`${signal}: stopping the task (SIGTERM, SIGKILL after ${options.stopTimeoutSeconds} s); again to kill it now`));
+      print(
+        red(
+          task
+            ? `${signal}: stopping the task (SIGTERM, SIGKILL after ${options.stopTimeoutSeconds} s); again to kill it now`
+            : `${signal}: no task started; stopping`,
+        ),
+      );
+      // Also a task launched from now on is stopped at once.
       session?.controller.ecs.stopAll(`ecs-migrate local: interrupted (${signal})`);
     } else if (signals === 2) {
-      print(red(`${signal} again: killing the task now`));
+      print(red(task ? `${signal} again: killing the task now` : `${signal} again: no task started; again to exit at once`));
       session?.controller.ecs.killAll();
     } else {
       process.exit(128 + signalNumber(signal));

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -55,5 +55,26 @@ describe('ecs-migrate local, interrupted twice', () => {
     expect(stdout).toContain('SIGINT again: killing the task now');
     expect(Date.now() - started).toBeLessThan(50_000);
     expect(isAlive(pid)).toBe(false);
+  });
+});
+
+describe('ecs-migrate local, interrupted before it has a task', () => {
+  it('says that no task was started (not that it stops one) when interrupted waiting for the environment, and exits 130', async () => {
+    const gate = join(work, 'gate');
+    const app = await scriptApp(join(work, 'busy'), `echo migrating; while [ ! -e ${gate} ]; do sleep 0.1; done`);
+    const state = join(work, 'state');
+    const first = startCli(['local', '--app', app, '--state-dir', state], work);
+    try {
+      await first.waitFor(/migrating/);
+      const second = startCli(['local', '--app', app, '--state-dir', state], work);
+      await second.waitFor(/waiting for environment local-busy/);
+      second.child.kill('SIGINT');
+      expect((await second.exited).code).toBe(130);
+      expect(second.stdout()).toContain('SIGINT: no task started; stopping');
+      expect(second.stdout()).not.toContain('stopping the task');
+    } finally {
+      await writeFile(gate, '');
+      await first.exited;
+    }
   });
 });
