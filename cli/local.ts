@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { parseArgs, parseEnv } from 'node:util';
 import { checkCommand } from '../src/core/command-policy.js';
 import { type Config, parseConfig, ROLLOUT_MODES, splitCommand } from '../src/core/config.js';
+import { RERUN_ADVICE } from '../src/core/decide-launch.js';
 import type { Deployment, Ended } from '../src/core/deployment.js';
 import { REDACTED, redact, redactor } from '../src/core/redact.js';
 import type { LocalController } from '../src/local/controller.js';
@@ -256,7 +257,7 @@ async function runLocal(options: LocalOptions): Promise<number> {
           ),
         onOutput: (_task, line) => print(dim(`        │ ${line}`)),
         onEvent: (e) => print(eventLine(e)),
-        onDecision: (_input, decision) => print(decisionLine(decision, Date.now() - started)),
+        onDecision: (_input, decision) => print(decisionLine({ ...decision, reason: localReason(decision.reason) }, Date.now() - started)),
         ...(options.databaseUrl !== undefined ? { databaseUrl: options.databaseUrl } : {}),
       });
     } catch (error) {
@@ -333,6 +334,16 @@ function redactPassword(line: string): string {
   return line.replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/g, '$1***@');
 }
 
+/**
+ * A decision's reason as local mode says it: the core tells a deployed stack's user to send a rerun request, and
+ * here that is `--rerun`.
+ */
+export function localReason(reason: string): string {
+  return reason
+    .replace(RERUN_ADVICE.again, 'run it again with --rerun')
+    .replace(RERUN_ADVICE.rollBack, 'run it with --rerun to roll back to it deliberately');
+}
+
 /** Lets a stopped task's last events arrive before the summary, so nothing prints after it. */
 async function settle(controller: LocalController, limitMs = 15_000): Promise<void> {
   const until = Date.now() + limitMs;
@@ -405,7 +416,7 @@ function report(
               ? 'halted'
               : 'continued',
       decision: run.decision.decision,
-      reason: ended?.reason ?? run.decision.reason,
+      reason: ended?.reason ?? localReason(run.decision.reason),
       deployment: d,
       service: { taskDefinitionArn: serviceTaskDefinition },
       events: run.events.map((e) => e.detailType),
@@ -417,7 +428,8 @@ function report(
   }
   print('');
   if (d === undefined) {
-    print(run.decision.decision === 'ignore' ? green(`nothing to do: ${run.decision.reason}`) : red(`rejected: ${run.decision.reason}`));
+    const reason = localReason(run.decision.reason);
+    print(run.decision.decision === 'ignore' ? green(`nothing to do: ${reason}`) : red(`rejected: ${reason}`));
     return code;
   }
   for (const line of deploymentSummary(d)) print(line);

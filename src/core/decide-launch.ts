@@ -26,6 +26,17 @@ interface Plan {
 export const PUSH_IN_PAUSE_HOOK_MODE =
   "in pause-hook mode a push is not acted on: the services' owner deploys the image, and its deployment's hook starts the migration";
 
+/**
+ * How a reason tells its reader to run an image again deliberately: by a rerun request, as on a deployed stack. A CLI
+ * with a flag for it says that instead (`ecs-migrate local --rerun`), finding these in the reason.
+ */
+export const RERUN_ADVICE = {
+  /** After "already deployed". */
+  again: 'send a rerun request to run it again',
+  /** After an image pushed before the one rolled out. */
+  rollBack: 'send it with "rerun": true to roll back to it deliberately',
+} as const;
+
 export function decideEcrImageAction(input: EcrImageActionInput, state: ControllerState, ctx: DecideContext): Decision {
   const { config } = ctx;
   // The stack's push rule is disabled in this mode (template.yaml ActOnPushes); a push that comes anyway is not a
@@ -139,12 +150,12 @@ function admit(plan: Plan, state: ControllerState, ctx: DecideContext): Decision
   }
   if (plan.kind === 'migration' && !plan.deliberate && alreadyDeployed(work, plan.command, state, ctx)) {
     return ignore(
-      `already deployed: the service runs ${describeWork(work)} and its migration succeeded (${state.env.lastSucceeded?.deploymentId}); send a rerun request to run it again`,
+      `already deployed: the service runs ${describeWork(work)} and its migration succeeded (${state.env.lastSucceeded?.deploymentId}); ${RERUN_ADVICE.again}`,
     );
   }
   const older = plan.kind === 'migration' ? olderThanRolledOut(work, state) : undefined;
   if (older !== undefined && !plan.deliberate) {
-    const reason = `${describeWork(work)} was pushed before ${older}, which is rolled out already; send it with "rerun": true to roll back to it deliberately`;
+    const reason = `${describeWork(work)} was pushed before ${older}, which is rolled out already; ${RERUN_ADVICE.rollBack}`;
     return plan.trigger.type === 'ecr-push' ? ignore(reason) : rejectRequest(reason, plan.trigger, ctx);
   }
   const what = describePlan(plan, work) + (older !== undefined ? `: a deliberate roll back to an image pushed before ${older}` : '');

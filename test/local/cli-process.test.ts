@@ -230,7 +230,7 @@ describe('ecs-migrate local --database-url', () => {
 });
 
 describe('ecs-migrate local, its last line', () => {
-  it('is the verdict: the database says it is ready only before it, and never with its password', async () => {
+  it('is the verdict: the database says it is ready only before it, never with its password; "already deployed" names --rerun', async () => {
     // The migration connects, so the database is surely ready before the first run's verdict; the second run's
     // verdict ("already deployed") comes before the database has started, then it closes.
     const pg = join(ROOT, 'node_modules', 'pg');
@@ -244,6 +244,9 @@ describe('ecs-migrate local, its last line', () => {
     expect(first.output).toMatch(/Postgres ready at postgresql:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\//);
     const second = await cliInterleaved(args, work, join(work, 'second.txt'));
     expect(second.code).toBe(0);
+    // Local mode's way to run it again is --rerun (the decision line and the verdict both say so), not a request.
+    expect(second.output.match(/already deployed: .*; run it again with --rerun$/gm)).toHaveLength(2);
+    expect(second.output).not.toContain('rerun request');
 
     for (const [run, verdict] of [
       [first.output, /✔ rollout continued/],
