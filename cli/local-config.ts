@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { type Config, parseConfig } from '../src/core/config.js';
 import { isJsonObject } from '../src/core/json-value.js';
@@ -80,6 +80,24 @@ export async function readTextFile(path: string, what: string): Promise<string> 
   return readFile(path, 'utf8').catch((error: Error) => {
     throw new CliUsageError(`cannot read ${what} ${path}: ${error.message}`);
   });
+}
+
+/**
+ * Refuses an `--env-file` that is not a readable regular file, before anything starts: a FIFO would block the read
+ * forever, and a directory or a missing file is a mistyped path. (Node.js itself reads a missing or unusable
+ * `--env-file` given after the script first, nodejs/node#54232; this is what says it when Node.js does not.)
+ */
+export async function checkEnvFile(path: string): Promise<void> {
+  const info = await stat(path).catch((error: NodeJS.ErrnoException) => error);
+  const fix = 'pass a readable dotenv file (NAME=VALUE lines)';
+  if (info instanceof Error)
+    throw new CliUsageError(
+      `--env-file ${path}: ${info.code === 'ENOENT' ? 'not found' : `cannot read it (${info.code ?? info.message})`}; ${fix}`,
+    );
+  if (!info.isFile())
+    throw new CliUsageError(
+      `--env-file ${path}: not a regular file (${info.isDirectory() ? 'a directory' : 'a FIFO, socket or device'}); ${fix}`,
+    );
 }
 
 /** A file's JSON; unreadable or not JSON is a CliUsageError saying which `what` ("state file") it was. */

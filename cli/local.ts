@@ -19,7 +19,7 @@ import { defaultRequestedBy, localPushEvent, requestEvent } from '../src/local/t
 import { silentLog } from '../src/shell/logger.js';
 import { checkLocalConfigKeys } from './config-keys.js';
 import { bold, decisionLine, deploymentSummary, dim, eventLine, green, logTailLines, red, yellow } from './format.js';
-import { CliUsageError, localDefaults, readConfigFile, readTextFile, validConfig } from './local-config.js';
+import { CliUsageError, checkEnvFile, localDefaults, readConfigFile, readTextFile, validConfig } from './local-config.js';
 import { templateCacheDir } from './local-template.js';
 import { LOCAL_USAGE } from './usage.js';
 
@@ -155,6 +155,7 @@ async function writableStateDir(dir: string): Promise<void> {
 /** `--env-file` files in order (dotenv syntax), then `--env K=V`: later ones win, as in a task definition. */
 async function declaredEnvironment(files: string[], pairs: string[]): Promise<Record<string, string>> {
   const env: Record<string, string> = {};
+  for (const file of files) await checkEnvFile(file);
   for (const file of files) Object.assign(env, parseEnv(await readTextFile(file, 'env file')));
   for (const pair of pairs) {
     const at = pair.indexOf('=');

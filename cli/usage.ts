@@ -12,8 +12,9 @@ export const LOCAL_USAGE = `ecs-migrate local --app DIR [--tag TAG] [--command "
   --rerun         run again even if this image has already been migrated (a rerun request)
   --run           run a command from ALLOWED_COMMANDS (run-command), e.g. --run db-rollback
   --stop-timeout  seconds between SIGTERM and SIGKILL when the task is stopped (default 30)
-  --env-file      the task's variables from a dotenv file (repeatable); --env NAME=VALUE after them. Node.js 20
-                  itself reads a missing one first ("node: FILE: not found", exit 9; nodejs/node#54232)
+  --env-file      the task's variables from a dotenv file (repeatable); --env NAME=VALUE after them. Node.js
+                  itself opens one first and ends on a missing one ("node: FILE: not found", exit 9;
+                  nodejs/node#54232); the CLI refuses one that is not a regular file (exit 2)
   --database-url  the task migrates this Postgres, in an environment of its own (local-<app>-<hash of host,
                   port and database name>); default: local-<app>'s embedded database, on a free loopback port
   --no-wait       exit 1 ("environment busy") instead of waiting while another run holds the environment

@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { closeSync, constants, openSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -18,12 +19,15 @@ interface Result {
   stderr: string;
 }
 
-/** Runs the real CLI from source, as `npm start` does. */
-function cli(args: string[], cwd = ROOT): Promise<Result> {
+/**
+ * Runs the real CLI from source, as `npm start` does. `endOfNodeOptions`: `node … -- main.ts ARGS`, so Node.js does
+ * not take an `--env-file` among ARGS for its own (nodejs/node#54232: without it, Node.js reads that file first).
+ */
+function cli(args: string[], cwd = ROOT, endOfNodeOptions = false): Promise<Result> {
   return new Promise((done) => {
     execFile(
       process.execPath,
-      ['--import', TSX, join(ROOT, 'cli', 'main.ts'), ...args],
+      ['--import', TSX, ...(endOfNodeOptions ? ['--'] : []), join(ROOT, 'cli', 'main.ts'), ...args],
       { cwd, env: { ...process.env, NO_COLOR: '1' } },
       (error, stdout, stderr) => {
         done({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr });
@@ -372,6 +376,36 @@ describe('ecs-migrate local', () => {
     const unknown = await cli(['deploy-everything']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('unknown command "deploy-everything"');
+  });
+
+  it('refuses an --env-file that is not a readable regular file, in one line with exit 2, before anything runs', async () => {
+    const app = join(ROOT, 'examples', 'app');
+    const fifo = join(work, 'fifo.env');
+    execFileSync('mkfifo', [fifo]);
+    try {
+      for (const [file, problem] of [
+        [join(work, 'missing.env'), 'not found'],
+        [work, 'not a regular file (a directory)'],
+        // Read, it would wait forever for a writer.
+        [fifo, 'not a regular file (a FIFO, socket or device)'],
+      ] as const) {
+        const r = await Promise.race([
+          cli(['local', '--app', app, '--state-dir', join(work, 'env-state'), '--env-file', file], work, true),
+          new Promise<undefined>((late) => setTimeout(() => late(undefined), 15_000).unref()),
+        ]);
+        expect(r, `--env-file ${file}`).toEqual({
+          code: 2,
+          stdout: '',
+          stderr: `ecs-migrate: --env-file ${file}: ${problem}; pass a readable dotenv file (NAME=VALUE lines)\n`,
+        });
+      }
+    } finally {
+      // A reader still blocked on the FIFO (the CLI before this check) gets end-of-file.
+      try {
+        closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+      } catch {}
+    }
+    expect(await readdir(work)).not.toContain('env-state');
   });
 
   it('refuses a --state-dir it cannot write, saying so, with exit 2 and before anything runs', async () => {
