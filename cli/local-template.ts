@@ -9,10 +9,11 @@ export function templateCacheDir(env: NodeJS.ProcessEnv): string {
 }
 
 /**
- * `npm install` runs this (postinstall), so the first `ecs-migrate local` copies a database instead of running
- * initdb. It never fails the install: without it the first run builds the template itself.
+ * `npm install` in a checkout runs this (postinstall, through infra/postinstall.mjs), so the first `ecs-migrate local`
+ * copies a database instead of running initdb. It never fails the install: without it the first run builds the
+ * template itself.
  */
-async function main(): Promise<void> {
+export async function prebuildTemplate(): Promise<void> {
   const started = Date.now();
   try {
     const dir = await ensureTemplate(templateCacheDir(process.env));
@@ -21,5 +22,3 @@ async function main(): Promise<void> {
     process.stdout.write(`ecs-migrate: no local database template (${(error as Error).message}); the first local run will build it\n`);
   }
 }
-
-if (process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'))) await main();

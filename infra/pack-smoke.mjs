@@ -1,8 +1,9 @@
 // CI smoke test of the package as users install it: `npm pack` (prepack builds dist/cli), install the
-// tarball into an empty directory, then run the installed `ecs-migrate`: --version, --help, a command's
-// --help, explain, and an AWS command's usage error (which must not need tsx, a checkout or AWS access).
+// tarball into an empty directory, then run its postinstall (which must do nothing, quietly) and the installed
+// `ecs-migrate`: --version, --help, a command's --help, explain, and an AWS command's usage error (which must not
+// need tsx, a checkout or AWS access).
 // Exit code 0 when all of them behave; otherwise the failing step and its output.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -12,14 +13,10 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const work = mkdtempSync(join(tmpdir(), 'ecs-migrate-pack-'));
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
-/** Runs a command; returns { code, stdout, stderr } without throwing. */
+/** Runs a command; returns { code, stdout, stderr } without throwing (stderr also when it exits 0). */
 function run(file, args, options = {}) {
-  try {
-    const stdout = execFileSync(file, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...options });
-    return { code: 0, stdout, stderr: '' };
-  } catch (error) {
-    return { code: error.status ?? 1, stdout: String(error.stdout ?? ''), stderr: String(error.stderr ?? '') };
-  }
+  const result = spawnSync(file, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...options });
+  return { code: result.status ?? 1, stdout: result.stdout ?? '', stderr: result.stderr ?? String(result.error ?? '') };
 }
 
 function check(name, result, expected) {
@@ -45,6 +42,11 @@ try {
   // The dependencies come from npm's cache when `npm ci` ran before (CI), from the registry otherwise.
   const installed = run(npm, ['install', '--no-audit', '--no-fund', '--loglevel=error', '--prefer-offline', tarball], { cwd: app });
   if (installed.code !== 0) throw new Error(`npm install of the tarball failed:\n${installed.stderr}`);
+
+  // npm runs an installed package's postinstall in the background and hides its output: run it again to see it.
+  // It must do nothing, quietly: the package ships no TypeScript and no tsx.
+  const postinstall = run(npm, ['run', '--silent', 'postinstall'], { cwd: join(app, 'node_modules', 'ecs-migrate') });
+  check('postinstall of the installed package: nothing, quietly', postinstall, { code: 0, match: { stdout: /^$/, stderr: /^$/ } });
 
   const bin = join(app, 'node_modules', '.bin', 'ecs-migrate');
   const cli = (args, env = {}) => run(bin, args, { cwd: app, env: { ...process.env, NO_COLOR: '1', ...env } });

@@ -1,8 +1,10 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import ignore from 'ignore';
 import { describe, expect, it } from 'vitest';
 import { CANCEL_USAGE, UNLOCK_USAGE } from '../../cli/usage.js';
 
@@ -166,5 +168,39 @@ describe('CLI hygiene', () => {
     ]);
     const timeout = await cli(['deploy', '--environment', 'staging', '--image', 'x:1', '--timeout', 'soon']);
     expect(timeout).toMatchObject({ code: 2, stderr: 'ecs-migrate: --timeout soon: expected a duration such as 45m, 2h or 90s\n' });
+  });
+});
+
+describe('the package', () => {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    name: string;
+    version: string;
+    scripts: Record<string, string>;
+    files: string[];
+  };
+
+  it("runs a postinstall the package ships (the checkout's TypeScript and tsx are not), which says nothing without them", async () => {
+    const script = /^node (\S+)$/.exec(pkg.scripts.postinstall ?? '')?.[1];
+    expect(script, `postinstall "${pkg.scripts.postinstall}" runs one shipped script with node`).toBeDefined();
+    expect(pkg.files).toContain(script);
+    // Alone in a directory, as in an installed package: nothing to prebuild, nothing printed, exit 0.
+    const dir = mkdtempSync(join(tmpdir(), 'ecs-migrate-postinstall-'));
+    try {
+      mkdirSync(join(dir, dirname(script as string)), { recursive: true });
+      copyFileSync(join(ROOT, script as string), join(dir, script as string));
+      const r = await new Promise<{ code: number; output: string }>((done) =>
+        execFile(process.execPath, [script as string], { cwd: dir }, (error, stdout, stderr) =>
+          done({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, output: stdout + stderr }),
+        ),
+      );
+      expect(r).toEqual({ code: 0, output: '' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("leaves what npm pack writes out of git (it packs into the checkout's directory)", () => {
+    const rules = ignore().add(readFileSync(join(ROOT, '.gitignore'), 'utf8'));
+    expect(rules.ignores(`${pkg.name}-${pkg.version}.tgz`)).toBe(true);
   });
 });
