@@ -110,7 +110,7 @@ export function failedServices(view: { services?: readonly ServiceRollout[] | un
 }
 
 /** The services the rollout could not move, each with its reason: `shop-worker (AccessDenied)`. */
-export function failedServicesText(view: Pick<DeploymentView, 'services'>): string {
+export function failedServicesText(view: { services?: readonly ServiceRollout[] | undefined }): string {
   return failedServices(view)
     .map((s) => (s.reason !== undefined ? `${s.service} (${s.reason})` : s.service))
     .join(', ');

@@ -123,6 +123,23 @@ export function validConfig(values: Record<string, unknown>): Config {
   return result.config;
 }
 
+/**
+ * Local mode's configuration: its defaults, then a `--config` file's keys. A file that names SERVICES (and not
+ * SERVICE) replaces the default SERVICE. Local mode simulates one service, so SERVICES naming several is refused: the
+ * run would report the others not moved, or never paused.
+ */
+export function localConfig(defaults: Record<string, string>, overrides: Record<string, unknown>): Config {
+  const { SERVICE: _app, ...rest } = defaults;
+  const config = validConfig(
+    'SERVICES' in overrides && !('SERVICE' in overrides) ? { ...rest, ...overrides } : { ...defaults, ...overrides },
+  );
+  if (config.SERVICES.length > 1)
+    throw new CliUsageError(
+      `SERVICES ${config.SERVICES.join(', ')}: local mode simulates one service; name one (SERVICE), or gate several on a deployed stack`,
+    );
+  return config;
+}
+
 /** Wrong arguments, or a file that cannot be read: exit code 2. */
 export class CliUsageError extends Error {
   override name = 'CliUsageError';

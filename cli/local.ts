@@ -18,8 +18,9 @@ import type { HostEnvironment } from '../src/local/task-env.js';
 import { defaultRequestedBy, localPushEvent, requestEvent } from '../src/local/trigger-events.js';
 import { silentLog } from '../src/shell/logger.js';
 import { checkLocalConfigKeys } from './config-keys.js';
+import { failedServices, failedServicesText } from './deployment-view.js';
 import { bold, decisionLine, deploymentSummary, dim, eventLine, green, logTailLines, red, yellow } from './format.js';
-import { CliUsageError, checkEnvFile, localDefaults, readConfigFile, readTextFile, validConfig } from './local-config.js';
+import { CliUsageError, checkEnvFile, localConfig, localDefaults, readConfigFile, readTextFile } from './local-config.js';
 import { templateCacheDir } from './local-template.js';
 import { LOCAL_USAGE } from './usage.js';
 
@@ -176,7 +177,7 @@ function hostEnvironment(): { host: HostEnvironment; cacheDir: string } {
 
 async function runLocal(options: LocalOptions): Promise<number> {
   // Against --database-url, the environment is that database's (local-<app>-<hash>): what one records is true of it only.
-  const config = validConfig({ ...localDefaults(options.app, options.databaseUrl), ...options.overrides });
+  const config = localConfig(localDefaults(options.app, options.databaseUrl), options.overrides);
   if (config.ROLLOUT_MODE === 'pause-hook' && (options.run !== undefined || options.command !== undefined || options.rerun))
     throw new CliUsageError(
       "pause-hook mode simulates the service owner's deployment of the app's image: run it without --run, --command or --rerun",
@@ -404,7 +405,11 @@ function report(
 ): number {
   const d: Deployment | undefined = run.deployment;
   const ended = d?.status === 'ended' ? d : undefined;
-  const ok = ended === undefined ? run.decision.decision === 'ignore' : ended.outcome === 'succeeded' && ended.rollout !== 'halted';
+  const notMoved = ended !== undefined && ended.kind === 'migration' ? failedServices(ended) : [];
+  const ok =
+    ended === undefined
+      ? run.decision.decision === 'ignore'
+      : ended.outcome === 'succeeded' && ended.rollout !== 'halted' && notMoved.length === 0;
   const code = ok ? 0 : 1;
   if (json) {
     const summary = {
@@ -415,7 +420,9 @@ function report(
             ? ended.outcome
             : ended.rollout === 'halted'
               ? 'halted'
-              : 'continued',
+              : notMoved.length > 0
+                ? 'rollout-failed'
+                : 'continued',
       decision: run.decision.decision,
       reason: ended?.reason ?? localReason(run.decision.reason),
       deployment: d,
@@ -445,7 +452,9 @@ function report(
         ? hookVerdict(ended, ok)
         : ok
           ? green(ended?.rollout === 'continued' ? '✔ rollout continued' : `✔ migration succeeded; rollout ${ended?.rollout}`)
-          : red('✘ rollout halted: the service stays on its current revision');
+          : notMoved.length > 0 && ended?.outcome === 'succeeded'
+            ? red(`✘ migration succeeded, but the rollout failed: ${failedServicesText(ended)} not moved`)
+            : red('✘ rollout halted: the service stays on its current revision');
   print(`${verdict} ${dim(`in ${(elapsedMs / 1000).toFixed(1)} s · state in ${controller.layout.envDir}`)}`);
   return code;
 }

@@ -352,6 +352,18 @@ describe('ecs-migrate local', () => {
     expect(await readdir(work)).not.toContain('typo-state');
   });
 
+  it('refuses several SERVICES before anything runs (exit 2): it ended "rollout continued", exit 0, with a service not moved', async () => {
+    const app = join(ROOT, 'examples', 'app');
+    const config = join(work, 'services.json');
+    await writeFile(config, JSON.stringify({ SERVICE: '', SERVICES: 'web,worker' }));
+    const r = await cli(['local', '--app', app, '--state-dir', join(work, 'services-state'), '--config', config]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      'ecs-migrate: SERVICES web, worker: local mode simulates one service; name one (SERVICE), or gate several on a deployed stack\n',
+    );
+    expect(r.stdout).toBe('');
+  });
+
   it('refuses a --run or --command the controller would refuse before the database starts, with its reason (exit 2)', async () => {
     const app = join(ROOT, 'examples', 'app');
     const state = join(work, 'refused-state');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkLocalConfigKeys, closestKey } from '../../cli/config-keys.js';
-import { CliUsageError, localDefaults, validConfig } from '../../cli/local-config.js';
+import { CliUsageError, localConfig, localDefaults, validConfig } from '../../cli/local-config.js';
 import { CONFIG_KEYS } from '../../src/core/config.js';
 
 const environmentOf = (app: string, databaseUrl?: string) => validConfig(localDefaults(app, databaseUrl)).ENVIRONMENT;
@@ -107,5 +107,29 @@ describe('local --help', () => {
     expect(option).toMatch(/JSON object of configuration keys/);
     expect(option).toContain(`ALLOWED_COMMANDS ${localDefaults('app').ALLOWED_COMMANDS}`);
     expect(option).toMatch(/environment variables are not read/);
+  });
+});
+
+describe("local mode's gated service", () => {
+  const defaults = localDefaults('/apps/shop');
+
+  it('is the app by default, or the one service a --config names, as SERVICE or as SERVICES', () => {
+    expect(localConfig(defaults, {}).SERVICES).toEqual(['shop']);
+    expect(localConfig(defaults, { SERVICE: 'web' }).SERVICES).toEqual(['web']);
+    // SERVICES replaces the default SERVICE: "set SERVICE or SERVICES, not both" named a key the user never set.
+    expect(localConfig(defaults, { SERVICES: 'web' }).SERVICES).toEqual(['web']);
+  });
+
+  it('is one: several SERVICES are refused (exit 2), since local mode simulates one service and would report the others not moved', () => {
+    for (const overrides of [{ SERVICES: 'web,worker' }, { SERVICE: '', SERVICES: 'web,worker' }]) {
+      expect(() => localConfig(defaults, overrides)).toThrow(CliUsageError);
+      expect(() => localConfig(defaults, overrides)).toThrow(
+        'SERVICES web, worker: local mode simulates one service; name one (SERVICE), or gate several on a deployed stack',
+      );
+    }
+  });
+
+  it('is still checked like any key: SERVICE and SERVICES both set is a configuration error', () => {
+    expect(() => localConfig(defaults, { SERVICE: 'web', SERVICES: 'web' })).toThrow(/not both/);
   });
 });
