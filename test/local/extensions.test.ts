@@ -40,6 +40,7 @@ const uses: Record<string, string> = {
   citext: "select 'Ada@Example.com'::citext = 'ada@example.com'::citext as v",
   pg_trgm: "select similarity('Lovelace', 'Lovelac') > 0.5 as v",
   hstore: "select 'plan=>pro'::hstore -> 'plan' as v",
+  pgcrypto: "select encode(digest('abc', 'sha256'), 'hex') as v",
 };
 const answers: Record<string, unknown> = {
   // Python's uuid.uuid5(uuid.NAMESPACE_URL, 'https://example.com')
@@ -47,6 +48,8 @@ const answers: Record<string, unknown> = {
   citext: true,
   pg_trgm: true,
   hstore: 'pro',
+  // sha256("abc"), FIPS 180-2's example
+  pgcrypto: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
 };
 
 /**
@@ -86,7 +89,8 @@ describe('contrib extensions in local mode', () => {
 CREATE EXTENSION IF NOT EXISTS citext;
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 CREATE EXTENSION IF NOT EXISTS hstore;
-SELECT uuid_generate_v4(), 'A'::citext = 'a', similarity('word', 'words'), 'a=>1'::hstore -> 'a';
+CREATE EXTENSION IF NOT EXISTS pgcrypto;
+SELECT gen_random_bytes(4), uuid_generate_v4(), 'A'::citext = 'a', similarity('word', 'words'), 'a=>1'::hstore -> 'a';
 CREATE TABLE customers (
   id uuid PRIMARY KEY DEFAULT uuid_generate_v4(),
   email citext UNIQUE NOT NULL,
@@ -118,7 +122,7 @@ INSERT INTO customers (email, name, attributes) VALUES ('Ada@Example.com', 'Ada 
     const first = await startPostgres({ dataDir, templateCacheDir: TEMPLATE_CACHE });
     open.push(first);
     expect(await query(first.url, 'select name from pg_available_extensions order by name')).toEqual(
-      ['citext', 'hstore', 'pg_trgm', 'plpgsql', 'uuid-ossp'].map((name) => ({ name })),
+      ['citext', 'hstore', 'pg_trgm', 'pgcrypto', 'plpgsql', 'uuid-ossp'].map((name) => ({ name })),
     );
     for (const [name, use] of Object.entries(uses)) {
       await query(first.url, `create extension if not exists "${name}"`);
