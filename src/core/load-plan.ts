@@ -21,7 +21,14 @@ export interface LoadPlan {
    * and the deployment the revision was registered for (`migratedBy`); `if-launching`, only when the input's
    * deployment is still launching (a timeout check: its rollout shows only by that tag, `rolledOutUnrecorded`).
    */
-  service?: { image: boolean | 'if-launching' };
+  service?: {
+    image: boolean | 'if-launching';
+    /**
+     * Only while the input's deployment is open, or when its end may resume a launch it handed over
+     * (`readsService`): a timeout check of an ended deployment decides on the records alone.
+     */
+    whileOpen?: true;
+  };
   /** pause-hook mode: read this service deployment and the revision it deploys. */
   serviceDeployment?: string;
   /** Also read the deployment that succeeded last (its image, and the rollouts it started). */
@@ -57,7 +64,7 @@ export function loadPlan(input: Input, config: Config): LoadPlan {
       return { ...(id !== undefined ? { deploymentId: id } : {}), service: { image: false } };
     }
     case 'timeout-check':
-      return { deploymentId: input.deploymentId, service: { image: 'if-launching' } };
+      return { deploymentId: input.deploymentId, service: { image: 'if-launching', whileOpen: true } };
     case 'launch-result':
     case 'rollout-result':
       // Read only after a lost race (feedback first decides on the state its invocation committed, which has the
@@ -82,6 +89,21 @@ export function loadPlan(input: Input, config: Config): LoadPlan {
     default:
       return assertNever(input);
   }
+}
+
+/**
+ * Whether the shell reads the service, once the records are read. A plan `whileOpen` skips it for a deployment that
+ * has ended (or is unknown), unless the environment's active deployment is a launch handed over by an end, which
+ * `resumeHandover` may resume (its RunTask sends the service's network again).
+ */
+export function readsService(plan: LoadPlan, state: ControllerState): boolean {
+  if (plan.service === undefined) return false;
+  if (plan.service.whileOpen !== true) return true;
+  const d = plan.deploymentId !== undefined ? state.deployments[plan.deploymentId] : undefined;
+  if (d === undefined) return false;
+  if (d.status !== 'ended') return true;
+  const active = state.env.active !== undefined ? state.deployments[state.env.active.deploymentId] : undefined;
+  return active?.status === 'launching' && active.handedOverBy !== undefined;
 }
 
 /**

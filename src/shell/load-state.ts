@@ -5,7 +5,7 @@ import { definedFields } from '../core/defined-fields.js';
 import type { PendingEvent, Running } from '../core/deployment.js';
 import { published } from '../core/evolve.js';
 import type { ContainerState, Input, TaskSnapshot } from '../core/inputs.js';
-import { containersToDescribe, type LoadPlan, logTailToRead, taskToCheck } from '../core/load-plan.js';
+import { containersToDescribe, type LoadPlan, logTailToRead, readsService, taskToCheck } from '../core/load-plan.js';
 import type { Redactor } from '../core/redact.js';
 import type { ControllerState } from '../core/state.js';
 import { isServiceProblem, PermanentAwsError } from '../errors.js';
@@ -74,7 +74,7 @@ export async function loadState(plan: LoadPlan, ports: Ports, config: Config, lo
       state.task = definedFields({ taskArn: open.taskArn, stopCode, stoppedReason, containers });
     }
   }
-  if (plan.service === undefined) return state;
+  if (plan.service === undefined || !readsService(plan, state)) return state;
   const { image } = plan.service;
   const launching = plan.deploymentId !== undefined && state.deployments[plan.deploymentId]?.status === 'launching';
   try {

@@ -11,8 +11,9 @@ import { FaultPlan, modelPorts } from '../support/model-ports.js';
  * not read the service, so the resumed RunTask went out without the service's network and launch settings; ECS
  * refused the reused clientToken (ConflictException) and the deployment was marked failed while its task ran.
  */
-describe('a launch handed over and resumed by a late, non-STOPPED task event', () => {
-  it('sends the same RunTask parameters and records the first task', async () => {
+describe("a launch handed over and resumed by a late, non-STOPPED task event, or by the ended deployment's timeout check", () => {
+  // The timeout check of an ended deployment reads the service only when it may resume a handover (readsService).
+  it.each(['pending', 'timeout-check'] as const)('sends the same RunTask parameters and records the first task (%s)', async (resumer) => {
     const plan = new FaultPlan();
     const world = modelPorts(plan);
     const controller = createController({
@@ -24,7 +25,7 @@ describe('a launch handed over and resumed by a late, non-STOPPED task event', (
     const push = (n: number) =>
       withEvent(sample('ecr-push'), { top: { id: `push-${n}` }, detail: { 'image-digest': `sha256:${String(n).repeat(64)}` } });
 
-    await controller.handle(push(1));
+    const firstId = (await controller.handle(push(1)))[0]?.decision.deploymentId as string;
     const queuedId = (await controller.handle(push(2)))[0]?.decision.deploymentId as string;
     const first = world.ecs.tasks[0];
     if (first === undefined) throw new Error('no task');
@@ -43,8 +44,9 @@ describe('a launch handed over and resumed by a late, non-STOPPED task event', (
     };
     await expect(controller.handle(stopped)).rejects.toThrow('timed out after RunTask');
 
-    // The first task's late PENDING event (not the retried STOPPED one) resumes the launch.
-    const steps = await controller.handle(pending);
+    // The first task's late PENDING event (not the retried STOPPED one), or its timeout check, resumes the launch.
+    const check = withEvent(sample('timeout-check'), { detail: { deploymentId: firstId } });
+    const steps = await controller.handle(resumer === 'pending' ? pending : check);
     expect(steps.map((s) => s.decision.decision)).toEqual(['launch', 'record']);
     expect(world.ecs.conflicts).toEqual([]);
     const queued = (await world.store.loadDeployments([queuedId]))[queuedId];
