@@ -360,8 +360,7 @@ export function decideDeploymentState(input: DeploymentStateInput, state: Contro
     decision: 'record',
     reason,
     deploymentId: match.d.id,
-    // ECS's own report of what it did: it goes out before the commit records it (no outbox left to clear).
-    actions: commitActions(state, undefined, [{ deployment: recorded, events: [event] }], { reportFirst: true }),
+    actions: commitActions(state, undefined, [{ deployment: recorded, events: [event] }]),
   };
 }
 

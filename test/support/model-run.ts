@@ -382,8 +382,7 @@ export abstract class ModelRun<Step, Plan extends FaultPlan = FaultPlan> {
    * Why an event published before its commit (`reportFirst`) is not a true report of what happened in the world, or
    * undefined when it is: a start names a task RunTask started for that deployment; a success names that deployment's
    * task, which exited 0 (and, with `successRollsOut`, rolled out); a rollout continued only when `notRolledOut` finds
-   * nothing missing; a rollout failed only when a service of the ended deployment failed to move or ECS reported its
-   * rollout failed; a rollout completed only when ECS reported it completed.
+   * nothing missing; a rollout failed only when a service of the ended deployment failed to move.
    */
   protected untrueReport(
     e: { detailType: string; detail: Record<string, unknown> },
@@ -404,33 +403,11 @@ export abstract class ModelRun<Step, Plan extends FaultPlan = FaultPlan> {
       case 'Rollout Failed': {
         const record = this.world.store.all().find((d) => d.id === deploymentId);
         const failed = record?.status === 'ended' && (record.services ?? []).some((s) => s.result === 'failed');
-        return failed || this.ecsReportedEnd(deploymentId, 'failed') ? undefined : `no service of ${String(deploymentId)} failed to move`;
+        return failed ? undefined : `no service of ${String(deploymentId)} failed to move`;
       }
-      case 'Rollout Completed':
-        return this.ecsReportedEnd(deploymentId, 'completed') ? undefined : `ECS reported no completed rollout of ${String(deploymentId)}`;
       default:
         return 'it is no report of what AWS did';
     }
-  }
-
-  /**
-   * Whether the modelled ECS sent an `ECS Deployment State Change` saying a rollout this deployment started ended so:
-   * completed, or failed (the models never roll back). Matched as the core matches it, by the id at the end of the ARN.
-   */
-  private ecsReportedEnd(deploymentId: unknown, how: 'completed' | 'failed'): boolean {
-    const record = this.world.store.all().find((d) => d.id === deploymentId);
-    const ids = new Set(
-      (record?.status === 'ended' ? (record.services ?? []) : []).flatMap((s) =>
-        s.ecsDeploymentId !== undefined ? [s.ecsDeploymentId.split('/').pop()] : [],
-      ),
-    );
-    return this.world.ecs.emitted.some((raw) => {
-      const e = raw as { 'detail-type'?: unknown; detail?: { eventName?: unknown; deploymentId?: unknown; rollback?: unknown } };
-      if (e['detail-type'] !== 'ECS Deployment State Change' || typeof e.detail?.deploymentId !== 'string') return false;
-      const ended =
-        how === 'completed' ? e.detail.eventName === 'SERVICE_DEPLOYMENT_COMPLETED' : e.detail.eventName === 'SERVICE_DEPLOYMENT_FAILED';
-      return ended && ids.has(e.detail.deploymentId.split('/').pop());
-    });
   }
 
   /** Why the service was not moved for a deployment, or undefined when it was. */
