@@ -1,4 +1,4 @@
-/** What the CLI does when the reader of its stdout goes away (`… | head`): a write then fails with EPIPE. */
+/** What the CLI does when the reader of its output goes away (`… | head`, `… 2>&1 | head`): a write fails with EPIPE. */
 export type OnClosedStdout =
   /** End now, as a tool ends on SIGPIPE: the reader has all it wanted (`explain`, `history`, `logs --follow`). */
   | 'end'
@@ -9,20 +9,24 @@ export type OnClosedStdout =
   | 'run-on';
 
 /**
- * Handles EPIPE on `stream` by `policy()`, read when it happens (the command is known only once it is parsed). Node
- * raises EPIPE as an unhandled 'error' event (a stack trace, exit code 1); any other stream error is raised as before.
- * Running on, the stream's writes become no-ops and `note` says once, on stderr, that the output stops there.
+ * Handles EPIPE on stdout and stderr by `policy()`, read when it happens (the command is known only once it is parsed).
+ * Node raises EPIPE as an unhandled 'error' event (a stack trace, exit code 1); any other stream error is raised as
+ * before. Running on, the closed stream's writes become no-ops, and a closed stdout is said once on stderr (itself
+ * discarded if it is the same closed pipe).
  */
-export function handleClosedStdout(policy: () => OnClosedStdout, stream: NodeJS.WriteStream = process.stdout): void {
-  let discarding = false;
-  stream.on('error', (error: NodeJS.ErrnoException) => {
+export function handleClosedStdout(policy: () => OnClosedStdout): void {
+  const discarding = new Set<NodeJS.WriteStream>();
+  const onError = (stream: NodeJS.WriteStream) => (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE') throw error;
     if (policy() === 'end') process.exit(process.exitCode ?? 0);
-    if (discarding) return;
-    discarding = true;
+    if (discarding.has(stream)) return;
+    discarding.add(stream);
     stream.write = discard as typeof stream.write;
-    process.stderr.write('ecs-migrate: stdout closed: output stops here; the run goes on to its verdict, which the exit code gives\n');
-  });
+    if (stream === process.stdout)
+      process.stderr.write('ecs-migrate: stdout closed: output stops here; the run goes on to its verdict, which the exit code gives\n');
+  };
+  process.stdout.on('error', onError(process.stdout));
+  process.stderr.on('error', onError(process.stderr));
 }
 
 function discard(_chunk: unknown, encoding?: unknown, callback?: unknown): boolean {

@@ -1,0 +1,70 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Ecs, Store } from '../../src/ports.js';
+import { createRoleController } from '../../src/shell/controller.js';
+import { silentLog } from '../../src/shell/logger.js';
+import { WATCH_FUNCTION } from '../../src/shell/watch-function.js';
+import { config, sample, service, TD } from '../support/fixtures.js';
+import { watcherOnRunning } from '../support/watch-harness.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ecs-migrate-rollout-end-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/**
+ * A circuit breaker's rollback: ECS sends SERVICE_DEPLOYMENT_FAILED and SERVICE_DEPLOYMENT_IN_PROGRESS ("rolling
+ * back") for the same ECS deployment at the same moment (events/deployment-failed.json, deployment-rolling-back.json),
+ * and EventBridge may deliver either twice. Two watcher invocations then race. Its events go in an outbox, published
+ * after the commit: the loser's are never published (its retry ignores "recorded as failed already"), so one Rollout
+ * Failed, one SNS message. Published before the commit (reportFirst, tried in d31bcd9 and reverted), the loser's Rollout
+ * Failed was on the bus before its commit lost.
+ */
+describe('ECS Deployment State Change delivered twice at once (circuit breaker: FAILED and rolling back)', () => {
+  it('puts one Rollout Failed on the bus for the one failed rollout', async () => {
+    const ecsDeploymentId = 'ecs-svc/5169280574093855189';
+    const ecs: Partial<Ecs> = {
+      describeService: async () => ({ ...service, taskDefinitionArn: TD(42) }),
+      updateService: async () => ({ ecsDeploymentId }),
+    };
+    const h = await watcherOnRunning(dir, { ecs, now: new Date('2026-11-25T09:30:00Z'), logLines: [] });
+    await h.watch.handle(sample('task-stopped-success'));
+    expect(await h.stored()).toMatchObject({ status: 'ended', services: [{ ecsDeploymentId }] });
+    h.events.length = 0;
+
+    // Invocation A (FAILED) decides, and the other (rolling back) runs to its end just before A's commit.
+    const store = h.ports.store;
+    let other: Promise<unknown> | undefined;
+    const racing = new Proxy(store, {
+      get(target, key) {
+        if (key === 'commit')
+          return async (request: Parameters<Store['commit']>[0]) => {
+            other ??= h.watch.handle(sample('deployment-rolling-back'));
+            await other;
+            return store.commit(request);
+          };
+        const value = Reflect.get(target, key);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const a = createRoleController(
+      {
+        config: config(),
+        ports: { ...h.ports, store: racing },
+        log: silentLog,
+        now: () => new Date('2026-11-25T09:38:48Z'),
+        sleep: async () => {},
+      },
+      WATCH_FUNCTION,
+    );
+    await a.handle(sample('deployment-failed'));
+
+    expect(await h.stored()).toMatchObject({ services: [{ completion: 'failed' }] });
+    expect(h.events.filter((e) => e.detailType === 'Rollout Failed')).toHaveLength(1);
+  });
+});
