@@ -3,12 +3,22 @@ import { assertNever, type Decision } from '../src/core/actions.js';
 import { type Deployment, imageOf, type ServiceRollout, taskDefinitionOf } from '../src/core/deployment.js';
 import { secondsBetween } from '../src/core/event-detail.js';
 import type { RecordProblem } from '../src/core/records.js';
+import { redact as builtInRedact, type Redactor } from '../src/core/redact.js';
 import type { EnvironmentState } from '../src/core/state.js';
 import { failedServices } from './deployment-view.js';
 
 const useColor = process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
 const paint = (code: number) => (s: string) => (useColor ? `\x1b[${code}m${s}\x1b[0m` : s);
 export const dim = paint(2);
+
+/**
+ * A line of a task's output as the CLI prints it: redacted as the controller redacts the tail it stores (with the
+ * built-in rules, and local mode's REDACT_PATTERNS too), so a CI log that follows a migration holds no more than its
+ * records do. The log group (or local mode's task log file) keeps the output as written.
+ */
+export function taskOutput(line: string, redact: Redactor = builtInRedact): string {
+  return redact(line);
+}
 export const green = paint(32);
 export const red = paint(31);
 export const yellow = paint(33);

@@ -4,7 +4,7 @@ import { type AwsClients, awsClients } from './aws-clients.js';
 import { clientConfig } from './aws-context.js';
 import { type DeploymentView, failedServices, logLocationOf, viewOf } from './deployment-view.js';
 import { formatDuration } from './durations.js';
-import { bold, dim, green, lastSuccessText, red, serviceLine, warnSkipped, yellow } from './format.js';
+import { bold, dim, green, lastSuccessText, red, serviceLine, taskOutput, warnSkipped, yellow } from './format.js';
 import { CliUsageError } from './local-config.js';
 import { requireTarget, resolveTarget, type Target, type TargetValues, tableOf } from './stack.js';
 import { filterEvents, TaskLogFollower } from './task-logs.js';
@@ -107,7 +107,11 @@ export async function stackLogs(values: Values, id: string, pollMs = 2000): Prom
   const logs = await clients.logs();
   if (values.json) {
     const lines = location !== undefined ? await collect(filterEvents(logs, location)) : [];
-    json({ deployment: view, log: location, lines: lines.map((l) => ({ at: new Date(l.timestamp).toISOString(), message: l.message })) });
+    json({
+      deployment: view,
+      log: location,
+      lines: lines.map((l) => ({ at: new Date(l.timestamp).toISOString(), message: taskOutput(l.message) })),
+    });
     return 0;
   }
   for (const line of summary(view)) out(line);
@@ -118,13 +122,13 @@ export async function stackLogs(values: Values, id: string, pollMs = 2000): Prom
   }
   out(dim(`  log ${location.group} ${location.stream}`));
   if (!values.follow || view.status === 'ended') {
-    for await (const line of filterEvents(logs, location)) out(`  │ ${line.message}`);
+    for await (const line of filterEvents(logs, location)) out(`  │ ${taskOutput(line.message)}`);
     return 0;
   }
   const follower = new TaskLogFollower(logs, location, {
     startTime: 0,
     pollMs,
-    onLine: (l) => out(`  │ ${l.message}`),
+    onLine: (l) => out(`  │ ${taskOutput(l.message)}`),
     onReadError: (reason) => out(dim(`  (cannot read the log: ${reason})`)),
   });
   follower.start();

@@ -9,7 +9,7 @@ import { LocalLayout } from '../src/local/layout.js';
 import type { DeploymentHistory } from '../src/ports.js';
 import { AWS_OPTIONS } from './aws-context.js';
 import { viewOf } from './deployment-view.js';
-import { deploymentSummary, dim, lastSuccessText, logTailLines, statusText, warnSkipped } from './format.js';
+import { deploymentSummary, dim, lastSuccessText, logTailLines, statusText, taskOutput, warnSkipped } from './format.js';
 import { CliUsageError } from './local-config.js';
 import { TARGET_OPTIONS } from './stack.js';
 
@@ -129,7 +129,11 @@ export async function logsCommand(argv: string[], deps: { pollMs?: number } = {}
     const lines = text !== undefined ? text.replace(/\n$/, '').split('\n') : [];
     out(
       JSON.stringify(
-        { deployment: viewOf(d, env), log: text !== undefined ? { file } : undefined, lines: lines.map((message) => ({ message })) },
+        {
+          deployment: viewOf(d, env),
+          log: text !== undefined ? { file } : undefined,
+          lines: lines.map((message) => ({ message: taskOutput(message) })),
+        },
         null,
         2,
       ),
@@ -140,7 +144,14 @@ export async function logsCommand(argv: string[], deps: { pollMs?: number } = {}
   if (!values.follow || d.status === 'ended') {
     const file = logFile(d);
     const text = file !== undefined ? await readFile(file, 'utf8').catch(() => undefined) : undefined;
-    if (text !== undefined) process.stdout.write(`  task log:\n${text.replace(/^/gm, '    │ ')}\n`);
+    if (text !== undefined)
+      process.stdout.write(
+        `  task log:\n${text
+          .replace(/\n$/, '')
+          .split('\n')
+          .map((l) => `    │ ${taskOutput(l)}`)
+          .join('\n')}\n`,
+      );
     else for (const line of logTailLines(d)) out(line);
     return 0;
   }
@@ -151,7 +162,7 @@ export async function logsCommand(argv: string[], deps: { pollMs?: number } = {}
   for (;;) {
     const file = logFile(d);
     const ended = d.status === 'ended';
-    if (file !== undefined) for (const line of await log.read(file, ended)) out(`    │ ${line}`);
+    if (file !== undefined) for (const line of await log.read(file, ended)) out(`    │ ${taskOutput(line)}`);
     if (ended) break;
     await new Promise((r) => setTimeout(r, pollMs));
     d = (await store.loadDeployments([id]))[id] ?? d;

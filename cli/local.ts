@@ -16,10 +16,11 @@ import { type LocalRun, runToEnd } from '../src/local/run-to-end.js';
 import { type LocalSession, openLocalSession } from '../src/local/session.js';
 import type { HostEnvironment } from '../src/local/task-env.js';
 import { defaultRequestedBy, localPushEvent, requestEvent } from '../src/local/trigger-events.js';
+import { REDACT_LINE_CHARS } from '../src/shell/load-state.js';
 import { silentLog } from '../src/shell/logger.js';
 import { checkLocalConfigKeys } from './config-keys.js';
 import { failedServices, failedServicesText } from './deployment-view.js';
-import { bold, decisionLine, deploymentSummary, dim, eventLine, green, logTailLines, red, yellow } from './format.js';
+import { bold, decisionLine, deploymentSummary, dim, eventLine, green, logTailLines, red, taskOutput, yellow } from './format.js';
 import { CliUsageError, checkEnvFile, localConfig, localDefaults, readConfigFile, readTextFile } from './local-config.js';
 import { templateCacheDir } from './local-template.js';
 import { LOCAL_USAGE } from './usage.js';
@@ -178,6 +179,10 @@ function hostEnvironment(): { host: HostEnvironment; cacheDir: string } {
 async function runLocal(options: LocalOptions): Promise<number> {
   // Against --database-url, the environment is that database's (local-<app>-<hash>): what one records is true of it only.
   const config = localConfig(localDefaults(options.app, options.databaseUrl), options.overrides);
+  // The task's output as printed: the configured patterns too, on a line short enough for them (REDACT_LINE_CHARS, as
+  // the controller bounds its tail's), the built-in linear rules on any line.
+  const configured = redactor(config.REDACT_PATTERNS);
+  const redactOutput = (line: string) => (line.length <= REDACT_LINE_CHARS ? configured(line) : redact(line));
   if (config.ROLLOUT_MODE === 'pause-hook' && (options.run !== undefined || options.command !== undefined || options.rerun))
     throw new CliUsageError(
       "pause-hook mode simulates the service owner's deployment of the app's image: run it without --run, --command or --rerun",
@@ -257,7 +262,7 @@ async function runLocal(options: LocalOptions): Promise<number> {
               `taking over environment ${config.ENVIRONMENT} from ${describeOwner(owner)}, which is gone${killed ? '; its task was still running and is killed' : ''}`,
             ),
           ),
-        onOutput: (_task, line) => print(dim(`        │ ${line}`)),
+        onOutput: (_task, line) => print(dim(`        │ ${taskOutput(line, redactOutput)}`)),
         onEvent: (e) => print(eventLine(e)),
         onDecision: (_input, decision) => print(decisionLine({ ...decision, reason: localReason(decision.reason) }, Date.now() - started)),
         ...(options.databaseUrl !== undefined ? { databaseUrl: options.databaseUrl } : {}),

@@ -5,7 +5,7 @@ import { type DeploymentView, failedServices, failedServicesText, logLocationOf,
 import { formatDuration } from './durations.js';
 import { EXIT } from './failure.js';
 import { followRequest } from './follow.js';
-import { bold, dim, green, red, yellow } from './format.js';
+import { bold, dim, green, red, taskOutput, yellow } from './format.js';
 import type { Target } from './stack.js';
 import { TaskLogFollower } from './task-logs.js';
 
@@ -58,7 +58,7 @@ export async function waitForVerdict(o: {
     deadline: started + o.timeoutMs,
     now: o.deps.now,
     print: (line) => o.print(dim(line)),
-    onLogLine: (line) => o.print(`  │ ${line.message}`),
+    onLogLine: (line) => o.print(`  │ ${taskOutput(line.message)}`),
     followLog: (view, onLine) => followTaskLog(view, onLine, o.target, o.clients, o.deps.pollMs, o.print),
   }).finally(() => process.removeListener('SIGINT', interrupted));
   const what = o.work?.type === 'task-definition' ? 'task definition' : 'image';

@@ -69,7 +69,7 @@ describe('ecs-migrate on a deployed stack (moto)', () => {
     // The tags the tests deploy: the launcher resolves each to its digest in ECR (moto's).
     const ecr = new ECRClient({ region: REGION, maxAttempts: 1 });
     await ecr.send(new CreateRepositoryCommand({ repositoryName: REPOSITORY }));
-    const tags = ['v1.4.0', 'v1.5.0', 'v1.6.0', 'v1.7.0', 'v1.8.0', 'v1.9.0', 'v2.0.0', 'v2.1.0', 'v2.2.0', 'v3.0.0'];
+    const tags = ['v1.4.0', 'v1.5.0', 'v1.6.0', 'v1.7.0', 'v1.8.0', 'v1.9.0', 'v2.0.0', 'v2.1.0', 'v2.2.0', 'v3.0.0', 'v2.0.9'];
     for (const [i, tag] of tags.entries()) await pushImage(ecr, tag, '0123456789abcdef'.charAt(i));
     out = [];
     err = [];
@@ -294,6 +294,26 @@ describe('ecs-migrate on a deployed stack (moto)', () => {
     );
     await expect(deployCommand(['--stack', 'no-such-stack', '--tag', 'v1'], FAST)).rejects.toThrow(/no stack "no-such-stack"/);
     expect(await drainEvents(c, requestsUrl)).toEqual([]);
+  });
+
+  it('deploy --wait and logs print the task log redacted, as the controller stores its tail (a CI log is no place for it)', async () => {
+    const lines = [
+      'connecting to postgres://app:Sup3rS3cretPw@db.internal/app',
+      'AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLE',
+      'failed',
+    ];
+    const waiting = deployCommand(['--stack', STACK, '--tag', 'v2.0.9', '--wait'], FAST);
+    await runTask(lines, 1);
+    expect(await waiting).toBe(1);
+    expect(printed()).toContain('│ connecting to postgres://app:[REDACTED]@db.internal/app');
+    const id = /(\d{8}-\d{6}-[0-9a-f]{8})/.exec(printed())?.[1] ?? '';
+    out.length = 0;
+    expect(await logsCommand([id, '--stack', STACK])).toBe(0);
+    expect(printed()).toContain('│ connecting to postgres://app:[REDACTED]@db.internal/app');
+    out.length = 0;
+    expect(await logsCommand([id, '--stack', STACK, '--json'])).toBe(0);
+    expect(printed()).toContain('[REDACTED]');
+    expect(printed()).not.toMatch(/Sup3rS3cretPw|wJalrXUtnFEMI/);
   });
 
   it('status, history and logs read the stack; logs prints the full task log', async () => {

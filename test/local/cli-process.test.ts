@@ -258,3 +258,21 @@ describe('ecs-migrate local, its last line', () => {
     }
   });
 });
+
+describe('ecs-migrate local, what it prints of the task output', () => {
+  it('is redacted as the controller redacts the tail it stores, live and in logs; the task log file keeps the output as written', async () => {
+    const script = `echo "connecting to postgres://app:Sup3rS3cretPw@localhost/app"\necho "token=abcdefghijklmnop1234"\nexit 1`;
+    const app = await scriptApp(join(work, 'leaky'), script);
+    const state = join(work, 'state');
+    const run = await cli(['local', '--app', app, '--state-dir', state], work);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('│ connecting to postgres://app:[REDACTED]@localhost/app');
+    const id = /deployment (\d{8}-\d{6}-[0-9a-f]{8})/.exec(run.stdout)?.[1] ?? '';
+    for (const args of [[], ['--json']]) {
+      const logs = await cli(['logs', id, '--state-dir', state, ...args], work);
+      expect(logs.code).toBe(0);
+      expect(logs.stdout).toContain('[REDACTED]');
+      expect(`${run.stdout}${logs.stdout}`).not.toMatch(/Sup3rS3cretPw|abcdefghijklmnop1234/);
+    }
+  }, 60_000);
+});
