@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -109,7 +109,11 @@ describe('ecs-migrate local, the task environment', () => {
     expect(r.code).toBe(0);
     const env = Object.fromEntries([...r.stdout.matchAll(/│ ENV ([A-Z_0-9]+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
     expect(env).toMatchObject({ LOG_LEVEL: 'info', FEATURE: 'on', PGSSLMODE: 'disable', ECS_MIGRATE_ENVIRONMENT: 'local-env-app' });
-    expect(env.DATABASE_URL).toMatch(/^postgresql:\/\/postgres:postgres@127\.0\.0\.1:\d+\/postgres\?sslmode=disable$/);
+    // Printed redacted, as every line of task output the CLI prints; the task log file has it as the task saw it.
+    expect(env.DATABASE_URL).toMatch(/^postgresql:\/\/postgres:\[REDACTED\]@127\.0\.0\.1:\d+\/postgres\?sslmode=disable$/);
+    const logs = join(work, 'state', 'local-env-app', 'logs');
+    const written = await Promise.all((await readdir(logs)).map((f) => readFile(join(logs, f), 'utf8')));
+    expect(written.join('')).toMatch(/^ENV DATABASE_URL=postgresql:\/\/postgres:postgres@127\.0\.0\.1:\d+\/postgres\?sslmode=disable$/m);
     expect(Object.keys(env)).not.toContain('AWS_SECRET_ACCESS_KEY');
     expect(Object.keys(env)).not.toContain('SOME_HOST_SETTING');
   });
