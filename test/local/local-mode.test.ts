@@ -182,6 +182,18 @@ describe('local mode', () => {
     expect(run.deployment?.reason).toContain('executable file not found in $PATH');
   });
 
+  it('names the missing interpreter of a command that is in the image (its "#!" line), not "not found in $PATH"', async () => {
+    const app = join(root, 'bad-shebang-app');
+    await mkdir(join(app, 'bin'), { recursive: true });
+    await writeFile(join(app, 'bin', 'db-migrate'), '#!/usr/bin/nonexistent-interpreter\necho migrating\n', { mode: 0o755 });
+    const s = await open(root, app);
+    const run = await runToEnd(s.controller, s.push('push-1'));
+    expect(run.deployment).toMatchObject({ outcome: 'failed', rollout: 'halted', stop: { stopCode: 'TaskFailedToStart' } });
+    expect(run.deployment?.reason).toContain(
+      'CannotStartContainerError: exec: "db-migrate": its interpreter "/usr/bin/nonexistent-interpreter" (the #! line of bin/db-migrate) was not found',
+    );
+  });
+
   it('stops a migration that outlives TIMEOUT_MINUTES and halts', async () => {
     const app = await copyExample('slow-app', join(root, 'slow-app'));
     const s = await open(root, app, { overrides: { TIMEOUT_MINUTES: '0.1' }, declaredEnv: { SLOW_MIGRATION_SECONDS: '60' } });

@@ -21,6 +21,7 @@ import { ServiceNotFoundError } from '../../errors.js';
 import { hookStateEvent } from '../../local/hook-event.js';
 import type { LocalImages } from '../../local/images.js';
 import type { LocalLayout } from '../../local/layout.js';
+import { shebangOf } from '../../local/shebang.js';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalTaskView, taskStateEvent } from '../../local/task-event.js';
 import { TaskProcess } from '../../local/task-process.js';
 import type { Ecs, LaunchOutcome } from '../../ports.js';
@@ -345,10 +346,13 @@ export class LocalEcs implements Ecs {
     task.process = child;
     const started = await child.started;
     if (!started.ok) {
+      const shebang = started.error.code === 'ENOENT' ? await shebangOf(command, env.PATH, appDir) : undefined;
       const reason =
-        started.error.code === 'ENOENT'
-          ? `CannotStartContainerError: exec: "${command}": executable file not found in $PATH`
-          : `CannotStartContainerError: ${started.error.message}`;
+        shebang !== undefined
+          ? `CannotStartContainerError: exec: "${command}": its interpreter "${shebang.interpreter}" (the #! line of ${shebang.file}) was not found`
+          : started.error.code === 'ENOENT'
+            ? `CannotStartContainerError: exec: "${command}": executable file not found in $PATH`
+            : `CannotStartContainerError: ${started.error.message}`;
       task.view = { ...task.view, lastStatus: 'STOPPED' };
       log.end(`${reason}\n`, () => this.stopped(task, { stopCode: 'TaskFailedToStart', stoppedReason: reason, containerReason: reason }));
       return;
