@@ -20,6 +20,15 @@ export const LIMITS = {
   depth: 32,
 } as const;
 
+/**
+ * A value of input as an echo of it begins: redacted before anything cuts it (a cut can split a secret from its key,
+ * which the redactor then no longer sees), within a window of 4 × `LIMITS.echoChars` taken first, so the redactor's
+ * patterns never scan a huge value. The caller then clips or quotes it.
+ */
+export function redactForEcho(s: string, redact: (s: string) => string): string {
+  return redact(s.slice(0, LIMITS.echoChars * 4));
+}
+
 /** `s` made well-formed and cut to at most `max` UTF-16 units, saying how much was cut. */
 export function clip(s: string, max: number = LIMITS.echoChars): string {
   const text = s.toWellFormed();

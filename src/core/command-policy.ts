@@ -1,4 +1,4 @@
-import { LIMITS, quote } from './bounds.js';
+import { quote, redactForEcho } from './bounds.js';
 import { splitCommand } from './config.js';
 import type { Redactor } from './redact.js';
 
@@ -94,12 +94,9 @@ function notListed(argv0: string, rules: CommandRules): string {
   return `command ${argv0} is not in ALLOWED_COMMANDS (${listed})`;
 }
 
-/**
- * A word of the request quoted as a refusal echoes it: redacted before it is cut (a cut can split a secret from its key,
- * which the redactor then no longer sees), and cut to a window first, so the redactor never reads a huge word.
- */
+/** A word of the request quoted as a refusal echoes it: redacted (`redactForEcho`), then quoted and cut. */
 function echoOf(redact: Redactor): (s: string) => string {
-  return (s) => quote(redact(s.slice(0, LIMITS.echoChars * 4)));
+  return (s) => quote(redactForEcho(s, redact));
 }
 
 function sameArgv(a: readonly string[], b: readonly string[]): boolean {

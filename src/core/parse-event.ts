@@ -1,6 +1,6 @@
 import type * as z from 'zod/mini';
 import type { $ZodError } from 'zod/v4/core';
-import { clip, LIMITS, quote, wellFormed } from './bounds.js';
+import { clip, LIMITS, quote, redactForEcho, wellFormed } from './bounds.js';
 import {
   CANCEL_REQUEST,
   DEPLOY_REQUEST,
@@ -54,14 +54,10 @@ export function parseEvent(untrusted: unknown, options: ParseOptions, read: Read
   return read(e, ids, options) ?? unsupported(ids, options);
 }
 
-/**
- * How a value of the event is echoed: redacted, then cut to `LIMITS.echoChars` (a cut can split a secret from its key,
- * which the redactor then no longer sees). Cut to a window first, so the redactor's patterns never scan a huge value.
- */
+/** How a value of the event is echoed: redacted (`redactForEcho`), then cut to `LIMITS.echoChars`. */
 function echoOf(redact: Redactor): (s: string) => string {
-  return (s) => clip(redact(s.slice(0, ECHO_WINDOW)));
+  return (s) => clip(redactForEcho(s, redact));
 }
-const ECHO_WINDOW = LIMITS.echoChars * 4;
 
 /** The `replay-name` of an EventBridge archive replay, as the trigger keeps it. */
 export function replayOf(e: Envelope): { replayName?: string } {
