@@ -1,5 +1,5 @@
 /** What the CLI does when the reader of its output goes away (`… | head`, `… 2>&1 | head`): a write fails with EPIPE. */
-export type OnClosedStdout =
+export type OnClosedOutput =
   /** End now, as a tool ends on SIGPIPE: the reader has all it wanted (`explain`, `history`, `logs --follow`). */
   | 'end'
   /**
@@ -14,7 +14,7 @@ export type OnClosedStdout =
  * before. Running on, the closed stream's writes become no-ops, and a closed stdout is said once on stderr (itself
  * discarded if it is the same closed pipe).
  */
-export function handleClosedStdout(policy: () => OnClosedStdout): void {
+export function handleClosedOutput(policy: () => OnClosedOutput): void {
   const discarding = new Set<NodeJS.WriteStream>();
   const onError = (stream: NodeJS.WriteStream) => (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE') throw error;

@@ -3,7 +3,7 @@
 // output (and in CI logs). Set before any client exists; a user who sets the variable (to anything) decides.
 if (!process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED) process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
-import { handleClosedStdout, type OnClosedStdout } from './epipe.js';
+import { handleClosedOutput, type OnClosedOutput } from './epipe.js';
 import { describeFailure, EXIT } from './failure.js';
 import { CliUsageError } from './local-config.js';
 import {
@@ -24,24 +24,24 @@ import { VERSION } from './version.js';
 interface Command {
   usage: string;
   run: (argv: string[]) => Promise<number>;
-  /** When stdout's reader goes away: `run-on` for a command whose exit code is a verdict (cli/epipe.ts). */
-  onClosedStdout?: OnClosedStdout;
+  /** When the reader of its output (stdout, stderr) goes away: `run-on` for a command whose exit code is a verdict (cli/epipe.ts). */
+  onClosedOutput?: OnClosedOutput;
 }
 
 /** Each command is loaded when it is used: `local`, `explain` and `--help` never load the AWS SDK. */
 const commands: Record<string, Command> = {
-  deploy: { usage: DEPLOY_USAGE, run: async (argv) => (await import('./deploy.js')).deployCommand(argv), onClosedStdout: 'run-on' },
+  deploy: { usage: DEPLOY_USAGE, run: async (argv) => (await import('./deploy.js')).deployCommand(argv), onClosedOutput: 'run-on' },
   'run-command': {
     usage: RUN_COMMAND_USAGE,
     run: async (argv) => (await import('./deploy.js')).runCommandCommand(argv),
-    onClosedStdout: 'run-on',
+    onClosedOutput: 'run-on',
   },
   status: { usage: STATUS_USAGE, run: async (argv) => (await import('./inspect.js')).statusCommand(argv) },
   history: { usage: HISTORY_USAGE, run: async (argv) => (await import('./inspect.js')).historyCommand(argv) },
   logs: { usage: LOGS_USAGE, run: async (argv) => (await import('./inspect.js')).logsCommand(argv) },
   cancel: { usage: CANCEL_USAGE, run: async (argv) => (await import('./operator-requests.js')).cancelCommand(argv) },
   unlock: { usage: UNLOCK_USAGE, run: async (argv) => (await import('./operator-requests.js')).unlockCommand(argv) },
-  local: { usage: LOCAL_USAGE, run: async (argv) => (await import('./local.js')).localCommand(argv), onClosedStdout: 'run-on' },
+  local: { usage: LOCAL_USAGE, run: async (argv) => (await import('./local.js')).localCommand(argv), onClosedOutput: 'run-on' },
   explain: { usage: EXPLAIN_USAGE, run: async (argv) => (await import('./explain.js')).explainCommand(argv) },
   replay: { usage: REPLAY_USAGE, run: async (argv) => (await import('./replay.js')).replayCommand(argv) },
   request: { usage: REQUEST_USAGE, run: async (argv) => (await import('./request.js')).requestCommand(argv) },
@@ -97,7 +97,7 @@ async function main(argv: string[]): Promise<number> {
 
 const args = process.argv.slice(2);
 // `ecs-migrate history | head` ends quietly; `local … | head` runs on to its verdict (cli/epipe.ts).
-handleClosedStdout(() => commands[args[0] ?? '']?.onClosedStdout ?? 'end');
+handleClosedOutput(() => commands[args[0] ?? '']?.onClosedOutput ?? 'end');
 const debugAt = args.indexOf('--debug');
 const debug = (debugAt !== -1 && (args.indexOf('--') === -1 || debugAt < args.indexOf('--'))) || process.env.ECS_MIGRATE_DEBUG === '1';
 if (debugAt !== -1 && debug) args.splice(debugAt, 1);

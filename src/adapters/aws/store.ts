@@ -45,14 +45,14 @@ export interface AwsStoreOptions {
   onInvalid?: (problem: RecordProblem) => void;
 }
 
+/** Why clearing an outbox may find nothing to do: the record was written again, or is being written now. */
+const CLEARED_BY_ANOTHER_WRITE = new Set(['ConditionalCheckFailedException', 'TransactionConflictException']);
+
 /**
  * The `Store` port on one DynamoDB table: every write is conditional, every read is strongly consistent. Every read
  * is one BatchGetItem, however many records; the CLI's history listing (a Query) is `DynamoDbHistoryStore`'s, so the
  * Lambda bundles, which import only this class, carry neither the listing nor the Query command.
  */
-/** Why clearing an outbox may find nothing to do: the record was written again, or is being written now. */
-const CLEARED_BY_ANOTHER_WRITE = new Set(['ConditionalCheckFailedException', 'TransactionConflictException']);
-
 export class DynamoDbStore implements Store {
   constructor(
     protected readonly client: DynamoDBClient,
