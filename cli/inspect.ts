@@ -122,36 +122,31 @@ export async function logsCommand(argv: string[], deps: { pollMs?: number } = {}
     const taskId = taskOf(of)?.split('/').pop();
     return taskId !== undefined ? layout.taskLogFile(taskId) : undefined;
   };
+  /** The task's whole output, as printed (redacted), with the file it is in; undefined when there is none. */
+  const taskLog = async (of: Deployment) => {
+    const file = logFile(of);
+    const text = file !== undefined ? await readFile(file, 'utf8').catch(() => undefined) : undefined;
+    return file !== undefined && text !== undefined
+      ? {
+          file,
+          lines: text
+            .replace(/\n$/, '')
+            .split('\n')
+            .map((line) => taskOutput(line)),
+        }
+      : undefined;
+  };
   const out = (line: string) => process.stdout.write(`${line}\n`);
   if (values.json) {
-    const file = logFile(d);
-    const text = file !== undefined ? await readFile(file, 'utf8').catch(() => undefined) : undefined;
-    const lines = text !== undefined ? text.replace(/\n$/, '').split('\n') : [];
-    out(
-      JSON.stringify(
-        {
-          deployment: viewOf(d, env),
-          log: text !== undefined ? { file } : undefined,
-          lines: lines.map((message) => ({ message: taskOutput(message) })),
-        },
-        null,
-        2,
-      ),
-    );
+    const log = await taskLog(d);
+    const lines = (log?.lines ?? []).map((message) => ({ message }));
+    out(JSON.stringify({ deployment: viewOf(d, env), log: log !== undefined ? { file: log.file } : undefined, lines }, null, 2));
     return 0;
   }
   for (const line of deploymentSummary(d)) out(line);
   if (!values.follow || d.status === 'ended') {
-    const file = logFile(d);
-    const text = file !== undefined ? await readFile(file, 'utf8').catch(() => undefined) : undefined;
-    if (text !== undefined)
-      process.stdout.write(
-        `  task log:\n${text
-          .replace(/\n$/, '')
-          .split('\n')
-          .map((l) => `    │ ${taskOutput(l)}`)
-          .join('\n')}\n`,
-      );
+    const log = await taskLog(d);
+    if (log !== undefined) for (const line of ['  task log:', ...log.lines.map((l) => `    │ ${l}`)]) out(line);
     else for (const line of logTailLines(d)) out(line);
     return 0;
   }
