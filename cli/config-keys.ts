@@ -1,5 +1,5 @@
 import { AWS_CONFIG_KEYS, CONFIG_KEYS } from '../src/core/config.js';
-import { CliUsageError } from './local-config.js';
+import { CliUsageError, shorten } from './local-config.js';
 
 /**
  * Refuses a key of a `local --config FILE` that local mode does not read: ignored, a typo (`TIMEOUT_MINUTE`) would
@@ -24,8 +24,7 @@ export function checkLocalConfigKeys(values: Record<string, unknown>, path: stri
 
 /** A key as an error line names it: on one line, at most 40 characters (a file's key may be anything). */
 function keyName(key: string): string {
-  const line = key.replace(/\s+/g, ' ');
-  return line.length > 40 ? `${line.slice(0, 37)}...` : line;
+  return shorten(key, 40);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describeAwsError } from '../src/adapters/aws/aws-error.js';
 import { ConfigError, EcsMigrateError } from '../src/errors.js';
-import { CliUsageError } from './local-config.js';
+import { CliUsageError, shorten } from './local-config.js';
 
 /**
  * Documented exit codes: 0 done (rollout continued, command exited 0), 1 halted or failed (a gated service not
@@ -127,12 +127,6 @@ function parseArgsLine(code: string, message: string): string {
     default:
       return `${firstLine(message)} (see --help)`;
   }
-}
-
-/** A value as an error line quotes it: at most 80 characters, on one line. */
-function shorten(text: string): string {
-  const line = text.replace(/\s+/g, ' ');
-  return line.length > 80 ? `${line.slice(0, 77)}...` : line;
 }
 
 function rootCause(error: unknown): unknown {

@@ -10,7 +10,7 @@ import type { DeploymentHistory } from '../src/ports.js';
 import { AWS_OPTIONS } from './aws-context.js';
 import { viewOf } from './deployment-view.js';
 import { deploymentSummary, dim, lastSuccessText, logTailLines, statusText, taskOutput, warnSkipped } from './format.js';
-import { CliUsageError } from './local-config.js';
+import { CliUsageError, shorten } from './local-config.js';
 import { TARGET_OPTIONS } from './stack.js';
 
 const common = {
@@ -199,10 +199,4 @@ class OutputFile {
 
 function oneLine(d: Deployment): string {
   return (d.status === 'ended' ? d.reason : undefined) ?? d.history.at(-1)?.note ?? '';
-}
-
-/** A value as an error line quotes it: at most 80 characters, on one line. */
-function shorten(text: string): string {
-  const line = text.replace(/\s+/g, ' ');
-  return line.length > 80 ? `${line.slice(0, 77)}...` : line;
 }

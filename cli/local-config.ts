@@ -140,6 +140,12 @@ export function localConfig(defaults: Record<string, string>, overrides: Record<
   return config;
 }
 
+/** A value as an error line quotes it: on one line, at most `max` characters. */
+export function shorten(text: string, max = 80): string {
+  const line = text.replace(/\s+/g, ' ');
+  return line.length > max ? `${line.slice(0, max - 3)}...` : line;
+}
+
 /** Wrong arguments, or a file that cannot be read: exit code 2. */
 export class CliUsageError extends Error {
   override name = 'CliUsageError';

@@ -21,7 +21,7 @@ import { silentLog } from '../src/shell/logger.js';
 import { checkLocalConfigKeys } from './config-keys.js';
 import { failedServices, failedServicesText } from './deployment-view.js';
 import { bold, decisionLine, deploymentSummary, dim, eventLine, green, logTailLines, red, taskOutput, yellow } from './format.js';
-import { CliUsageError, checkEnvFile, localConfig, localDefaults, readConfigFile, readTextFile } from './local-config.js';
+import { CliUsageError, checkEnvFile, localConfig, localDefaults, readConfigFile, readTextFile, shorten } from './local-config.js';
 import { templateCacheDir } from './local-template.js';
 import { LOCAL_USAGE } from './usage.js';
 
@@ -120,12 +120,6 @@ function configFlag(flag: string, key: string, value: string): string {
   const problem = result.ok ? undefined : result.problems.find((p) => p.startsWith(`${key}: `));
   if (problem !== undefined) throw new CliUsageError(`${flag} ${shorten(value)}: ${problem.slice(key.length + 2)}`);
   return value;
-}
-
-/** A value as an error line quotes it: at most 80 characters, on one line. */
-function shorten(text: string): string {
-  const line = text.replace(/\s+/g, ' ');
-  return line.length > 80 ? `${line.slice(0, 77)}...` : line;
 }
 
 /**
