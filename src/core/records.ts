@@ -121,6 +121,9 @@ function buildSchemas() {
     z.looseObject({ type: z.literal('task-definition'), taskDefinitionArn: text }),
     z.looseObject({ type: z.literal('revision'), taskDefinitionArn: text, image: text, launch: z.looseObject({}) }),
   ]);
+  // A detail is an object of any keys: z.looseObject({}) checks that as z.record(z.string(), z.unknown()) would,
+  // without a schema type of its own in the Lambda bundles (2.8 KB each).
+  const outbox = z.optional(z.array(z.looseObject({ detailType: text, detail: z.looseObject({}) })));
   const common = {
     schemaVersion: z.literal(SCHEMA_VERSION),
     id: text,
@@ -133,9 +136,7 @@ function buildSchemas() {
     command: z.array(z.string()),
     createdAt: time,
     history: z.array(z.looseObject({ at: time, status: z.string(), note: z.string() })),
-    // A detail is an object of any keys: z.looseObject({}) checks that as z.record(z.string(), z.unknown()) would,
-    // without a schema type of its own in the Lambda bundles (2.8 KB each).
-    outbox: z.optional(z.array(z.looseObject({ detailType: text, detail: z.looseObject({}) }))),
+    outbox,
   };
   const deployment = z.discriminatedUnion('status', [
     z.looseObject({ ...common, status: z.literal('queued') }),
@@ -151,6 +152,7 @@ function buildSchemas() {
     }),
   ]);
   const lock = z.looseObject({ deploymentId: text, lockExpiresAt: time });
+  const requestSeen = z.looseObject({ requestId: text, deploymentId: text });
   const environment = z.looseObject({
     environment: text,
     version: z.int().check(z.gte(0)),
@@ -158,6 +160,12 @@ function buildSchemas() {
     queued: z.optional(text),
     lastSucceeded: z.optional(z.looseObject({ deploymentId: text, at: time })),
     lastCancel: z.optional(z.looseObject({ requestId: text, deploymentId: text, at: time })),
+    // The lists the decisions walk: a damaged one is refused here, not met as a TypeError by every event.
+    outbox,
+    lastUnlock: z.optional(z.looseObject({ by: z.string(), at: time, reason: z.string() })),
+    operatorRequests: z.optional(z.array(requestSeen)),
+    seenImages: z.optional(z.array(z.looseObject({ image: text, pushedAt: time }))),
+    seenRequests: z.optional(z.array(requestSeen)),
   });
   return { deployment, environment };
 }
