@@ -114,12 +114,13 @@ export function containersToDescribe(
   input: Input,
   state: ControllerState,
   config: Config,
-): { cluster: string; taskArn: string } | undefined {
-  if (input.kind !== 'task-state' || taskToJudge(input, state) === undefined) return undefined;
+): { cluster: string; taskArn: string; deploymentId: string } | undefined {
+  const judged = input.kind === 'task-state' ? taskToJudge(input, state) : undefined;
+  if (input.kind !== 'task-state' || judged === undefined) return undefined;
   const mine = input.containers.find((c) => c.name === config.CONTAINER);
   if (mine === undefined || mine.exitCode !== undefined || input.stopCode === 'TaskFailedToStart') return undefined;
   if (input.lastStatus !== 'STOPPED' && mine.lastStatus !== 'STOPPED') return undefined;
-  return { cluster: input.clusterArn, taskArn: input.taskArn };
+  return { cluster: input.clusterArn, taskArn: input.taskArn, deploymentId: judged.deploymentId };
 }
 
 /** A timeout check of a running deployment reads its task: one that stopped unseen is judged, not timed out. */

@@ -119,7 +119,7 @@ export const enrichWatchInput: Enrich = async (input, state, ports, config, log,
   let enriched = redactEcsText(input, redact);
   const describe = containersToDescribe(input, state, config);
   if (describe !== undefined && enriched.kind === 'task-state') {
-    const described = await ports.ecs.describeTask(describe.cluster, describe.taskArn);
+    const described = await describeTaskOf(ports, describe, log, describe.deploymentId);
     if (described !== undefined) enriched = redactEcsText({ ...enriched, containers: described.containers }, redact);
   }
   const check = taskToCheck(enriched, state, config);
@@ -134,9 +134,9 @@ export const enrichWatchInput: Enrich = async (input, state, ports, config, log,
 };
 
 /**
- * A running deployment's task, for its timeout check or a decision that would end it otherwise. A refusal
- * (DescribeTasks denied) must not keep the input failing: it is decided without it (a timeout, a cancel as before); a
- * failure that can pass is thrown, so the input is retried.
+ * A deployment's task: for a STOPPED event without the migration's exit code, its timeout check, or a decision that
+ * would end it otherwise. A refusal (DescribeTasks denied) must not keep the input failing: it is decided without it
+ * (no exit code: halted; a timeout, a cancel as before); a failure that can pass is thrown, so the input is retried.
  */
 async function describeTaskOf(
   ports: Ports,
