@@ -127,17 +127,24 @@ export interface ScheduledCheck {
 export interface ResolvedImage {
   /** `sha256:…` */
   digest: string;
-  /** ISO-8601 time the image was pushed (ECR `imagePushedAt`). */
-  pushedAt: string;
+  /**
+   * ISO-8601 time the image was pushed (ECR `imagePushedAt`); absent when the registry cannot say (local mode: an
+   * image built here but never tagged).
+   */
+  pushedAt?: string;
 }
+
+/** An image of a repository, named by tag or by digest. */
+export type ImageId = { tag: string } | { digest: string };
 
 export interface Registry {
   /**
-   * The digest `tag` points to in `repository` of the configured registry, and when that image was pushed.
-   * Read-only, so safe to repeat. Throws `ImageNotFoundError` when there is no such tag or repository,
-   * `TransientAwsError` when retrying may help.
+   * The image `id` names in `repository` of the configured registry: its digest, and when it was pushed (a request
+   * pinned by digest gets its age from here too, so it is never taken for a newer image). Read-only, so safe to
+   * repeat. Throws `ImageNotFoundError` when there is no such tag, digest or repository, `TransientAwsError` when
+   * retrying may help.
    */
-  resolveDigest(repository: string, tag: string): Promise<ResolvedImage>;
+  describeImage(repository: string, id: ImageId): Promise<ResolvedImage>;
 }
 
 export interface Ports {

@@ -75,9 +75,19 @@ export function decideDeployRequest(input: DeployRequestInput, state: Controller
     kind: 'migration',
     command,
     deliberate: input.trigger.replayName !== undefined || input.trigger.rerun === true,
-    work: input.work,
+    work: datedWork(input.work, state),
   };
   return admit(plan, state, ctx);
+}
+
+/**
+ * A requested image the registry could not date (local mode: built, never tagged) takes the push time the environment
+ * saw it with, if it did: it is then ordered as that push was, never taken for a newer image.
+ */
+function datedWork(work: Work | undefined, state: ControllerState): Work | undefined {
+  if (work?.type !== 'image' || work.pushedAt !== undefined) return work;
+  const seen = state.env.seenImages?.find((s) => s.image === work.image)?.pushedAt;
+  return seen !== undefined ? { ...work, pushedAt: seen } : work;
 }
 
 export function decideRunCommand(input: RunCommandInput, state: ControllerState, ctx: DecideContext): Decision {

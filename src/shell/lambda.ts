@@ -50,7 +50,7 @@ export const NO_LOG_TAIL: Logs = {
  * bundle carries no ECR client. Asked anyway, it says why.
  */
 export const NO_REGISTRY: Registry = {
-  resolveDigest: () => Promise.reject(new Error('this function resolves no image tags: requests belong to the launcher')),
+  describeImage: () => Promise.reject(new Error('this function resolves no images: requests belong to the launcher')),
 };
 
 /** The ports that differ between the two functions, each built from the clients (so each bundle carries only its own SDK clients). */

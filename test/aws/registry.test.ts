@@ -56,15 +56,23 @@ describe('Registry on AWS (moto)', () => {
   it('resolves a tag to the digest and push time ECR reports', async () => {
     const digest = await pushImage(ecr, 'v2.0.0', 'a');
     const registry = new EcrRegistry({ registry: REGISTRY, client: ecr });
-    const resolved = await registry.resolveDigest(REPOSITORY, 'v2.0.0');
+    const resolved = await registry.describeImage(REPOSITORY, { tag: 'v2.0.0' });
     expect(resolved.digest).toBe(digest);
-    expect(Date.parse(resolved.pushedAt)).toBeGreaterThan(Date.parse('2020-01-01T00:00:00Z'));
+    expect(Date.parse(resolved.pushedAt ?? '')).toBeGreaterThan(Date.parse('2020-01-01T00:00:00Z'));
+  });
+
+  it('dates an image named by digest, and says a digest it does not have is not found', async () => {
+    const digest = await pushImage(ecr, 'v2.0.0', 'c');
+    const registry = new EcrRegistry({ registry: REGISTRY, client: ecr });
+    const byTag = await registry.describeImage(REPOSITORY, { tag: 'v2.0.0' });
+    await expect(registry.describeImage(REPOSITORY, { digest })).resolves.toEqual(byTag);
+    await expect(registry.describeImage(REPOSITORY, { digest: `sha256:${'0'.repeat(64)}` })).rejects.toThrow(ImageNotFoundError);
   });
 
   it('says a missing tag or repository is not found (not a transient failure)', async () => {
     const registry = new EcrRegistry({ registry: REGISTRY, client: ecr });
-    await expect(registry.resolveDigest(REPOSITORY, 'nope')).rejects.toThrow(ImageNotFoundError);
-    await expect(registry.resolveDigest('other-repository', 'v1')).rejects.toThrow(ImageNotFoundError);
+    await expect(registry.describeImage(REPOSITORY, { tag: 'nope' })).rejects.toThrow(ImageNotFoundError);
+    await expect(registry.describeImage('other-repository', { tag: 'v1' })).rejects.toThrow(ImageNotFoundError);
   });
 
   it('launches a deploy-request by tag with the digest the tag points to, and records that digest', async () => {

@@ -619,4 +619,26 @@ describe('the queue keeps the newest image, whatever order the pushes arrive in'
       .when(withEvent(pushAt('2026-11-25T09:05:00Z', 1), { top: { 'replay-name': 'roll-back' } }))
       .then({ decision: 'launch', reason: /a deliberate roll back to an image pushed before/ });
   });
+
+  it('dates a requested image the registry could not date by the push the environment saw it with', () => {
+    const deployed = idleState({
+      env: {
+        environment: 'staging',
+        version: 9,
+        lastSucceeded: { deploymentId: 'x', image: imageN(2), pushedAt: '2026-11-25T09:10:00Z', at: '2026-11-25T09:12:00Z' },
+        seenImages: [
+          { image: imageN(1), pushedAt: '2026-11-25T09:05:00Z' },
+          { image: imageN(2), pushedAt: '2026-11-25T09:10:00Z' },
+        ],
+      },
+    });
+    // Pinned by digest and not enriched: no push time of its own, as local mode's registry leaves a build never tagged.
+    const request = (rerun: boolean) => withEvent(sample('deploy-request'), { detail: { image: imageN(1), ...(rerun ? { rerun } : {}) } });
+    given(deployed)
+      .when(request(false))
+      .then({ decision: 'reject', reason: /was pushed before .* rolled out already/ });
+    given(deployed)
+      .when(request(true))
+      .then({ decision: 'launch', reason: /a deliberate roll back to an image pushed before/ });
+  });
 });

@@ -199,7 +199,7 @@ describe(`fuzz: parse and decide on mutated real events (FUZZ_SEED=${SEED})`, ()
           bus: { put: async (e) => void events.push(...e) },
           logs: { tail: async () => ['password=hunter2', 'x'.repeat(20_000), 'end \uD800'] },
           scheduler: { scheduleTimeout: async () => {} },
-          registry: { resolveDigest: async () => ({ digest: `sha256:${'a'.repeat(64)}`, pushedAt: NOW }) },
+          registry: { describeImage: async () => ({ digest: `sha256:${'a'.repeat(64)}`, pushedAt: NOW }) },
         };
         await handleEvent(raw, { config: config(), ports, log: silentLog, now: () => new Date(NOW) });
         for (const e of events) {

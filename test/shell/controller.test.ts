@@ -51,7 +51,7 @@ function harness(launch: (r: LaunchRequest) => Promise<LaunchOutcome> = launchOk
     bus: { put: async (e) => void events.push(...e) },
     logs: { tail: async () => [] },
     scheduler: { scheduleTimeout: async (id) => void schedules.push(id) },
-    registry: { resolveDigest: async () => ({ digest: `sha256:${'c'.repeat(64)}`, pushedAt: '2026-11-25T09:00:00.000Z' }) },
+    registry: { describeImage: async () => ({ digest: `sha256:${'c'.repeat(64)}`, pushedAt: '2026-11-25T09:00:00.000Z' }) },
   };
   const deps: ControllerDeps = { config: config(), ports, log: silentLog, now: () => new Date('2026-11-25T09:15:00Z') };
   return { store, ports, deps, launched, events, schedules };

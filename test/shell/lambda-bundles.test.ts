@@ -114,7 +114,7 @@ describe('what each handler bundle carries', () => {
   });
 
   it("the watcher's registry, if asked, says why it resolves nothing", async () => {
-    await expect(NO_REGISTRY.resolveDigest('repo', 'v1')).rejects.toThrow(/resolves no image tags/);
+    await expect(NO_REGISTRY.describeImage('repo', { tag: 'v1' })).rejects.toThrow(/resolves no images/);
   });
 });
 

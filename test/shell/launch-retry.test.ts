@@ -43,7 +43,7 @@ function harness(ecs: Ecs) {
     scheduler: {
       scheduleTimeout: async (deploymentId, _env, at, check) => void schedules.push({ deploymentId, at, ...(check ? { check } : {}) }),
     },
-    registry: { resolveDigest: async () => ({ digest: `sha256:${'c'.repeat(64)}`, pushedAt: '2026-11-25T09:00:00.000Z' }) },
+    registry: { describeImage: async () => ({ digest: `sha256:${'c'.repeat(64)}`, pushedAt: '2026-11-25T09:00:00.000Z' }) },
   };
   const controller = createController({ config: config(), ports, log: silentLog, now: () => clock.now });
   return { store, events, schedules, clock, controller };

@@ -84,7 +84,7 @@ describe('an outbox cleared while a transaction writes its record', () => {
       bus: { put: async (e) => void events.push(...e) },
       logs: { tail: async () => ['migration failed'] },
       scheduler: { scheduleTimeout: async () => {} },
-      registry: { resolveDigest: async () => ({ digest: `sha256:${'c'.repeat(64)}`, pushedAt: '2026-11-25T09:00:00.000Z' }) },
+      registry: { describeImage: async () => ({ digest: `sha256:${'c'.repeat(64)}`, pushedAt: '2026-11-25T09:00:00.000Z' }) },
     };
     const deps: ControllerDeps = { config: config(), ports, log: silentLog, now: () => new Date('2026-11-25T09:15:00Z') };
     const handle = (raw: unknown) => createController(deps).handle(raw);

@@ -14,11 +14,11 @@ function requestFor(image: string): DeployRequestInput {
   return input;
 }
 
-function registry(answer: () => Promise<{ digest: string; pushedAt: string }>) {
+function registry(answer: () => Promise<{ digest: string; pushedAt?: string }>) {
   const asked: string[] = [];
   const port: Registry = {
-    resolveDigest: async (repository, tag) => {
-      asked.push(`${repository}:${tag}`);
+    describeImage: async (repository, id) => {
+      asked.push('tag' in id ? `${repository}:${id.tag}` : `${repository}@${id.digest}`);
       return answer();
     },
   };
@@ -37,20 +37,36 @@ describe('resolveRequestImage', () => {
     });
   });
 
-  it('never asks about an image pinned by digest or of another repository', async () => {
+  it('never asks about an image of another repository', async () => {
     const r = registry(async () => ({ digest: DIGEST, pushedAt: '2026-11-25T08:00:00.000Z' }));
-    for (const image of [`${REGISTRY}/shop-api@${DIGEST}`, 'evil.example.com/backdoor:latest', `${REGISTRY}/other:v1`]) {
+    for (const image of ['evil.example.com/backdoor:latest', `${REGISTRY}/other:v1`, `${REGISTRY}/other@${DIGEST}`]) {
       const input = requestFor(image);
       expect(await resolveRequestImage(input, r.port, config())).toBe(input);
     }
     expect(r.asked).toEqual([]);
   });
 
+  it('asks the registry for the push time of an image pinned by digest: its age orders it as a tag would', async () => {
+    const r = registry(async () => ({ digest: DIGEST, pushedAt: '2026-11-25T08:00:00.000Z' }));
+    const resolved = await resolveRequestImage(requestFor(`${REGISTRY}/shop-api@${DIGEST}`), r.port, config());
+    expect(r.asked).toEqual([`shop-api@${DIGEST}`]);
+    expect(resolved).toMatchObject({
+      work: { type: 'image', image: `${REGISTRY}/shop-api@${DIGEST}`, pushedAt: '2026-11-25T08:00:00.000Z' },
+    });
+  });
+
   it('writes an image pinned by digest in one form, keeping a tag given with it as information', async () => {
     const r = registry(async () => ({ digest: DIGEST, pushedAt: '2026-11-25T08:00:00.000Z' }));
     const resolved = await resolveRequestImage(requestFor(`${REGISTRY.toUpperCase()}/shop-api:v1.5.0@${DIGEST}`), r.port, config());
     expect(resolved).toMatchObject({ work: { type: 'image', image: `${REGISTRY}/shop-api@${DIGEST}` }, trigger: { imageTag: 'v1.5.0' } });
-    expect(r.asked).toEqual([]);
+    expect(r.asked).toEqual([`shop-api@${DIGEST}`]);
+  });
+
+  it('leaves the age of a digest the registry cannot date unknown (local mode: built, never tagged)', async () => {
+    const r = registry(async () => ({ digest: DIGEST }));
+    const resolved = await resolveRequestImage(requestFor(`${REGISTRY}/shop-api@${DIGEST}`), r.port, config());
+    expect(resolved).toMatchObject({ work: { type: 'image', image: `${REGISTRY}/shop-api@${DIGEST}` } });
+    expect(resolved.kind === 'deploy-request' && resolved.work?.type === 'image' ? resolved.work.pushedAt : 'n/a').toBeUndefined();
   });
 
   it('makes a request for a tag the registry does not have invalid, and lets a transient failure through', async () => {
@@ -60,6 +76,10 @@ describe('resolveRequestImage', () => {
     expect(await resolveRequestImage(requestFor(`${REGISTRY}/shop-api:v9`), missing.port, config())).toMatchObject({
       kind: 'invalid',
       reason: expect.stringContaining('cannot be resolved to a digest: shop-api:v9 does not exist'),
+    });
+    expect(await resolveRequestImage(requestFor(`${REGISTRY}/shop-api@${DIGEST}`), missing.port, config())).toMatchObject({
+      kind: 'invalid',
+      reason: expect.stringMatching(/^image .* cannot be resolved: shop-api:v9 does not exist/),
     });
     const throttled = registry(async () => {
       throw new TransientAwsError('throttled');

@@ -44,7 +44,7 @@ function controllerWhereDescribeServiceThrows(failure: unknown) {
     bus: { put: async () => {} },
     logs: { tail: async () => [] },
     scheduler: { scheduleTimeout: async () => {} },
-    registry: { resolveDigest: async () => ({ digest: `sha256:${'c'.repeat(64)}`, pushedAt: '2026-11-25T09:00:00.000Z' }) },
+    registry: { describeImage: async () => ({ digest: `sha256:${'c'.repeat(64)}`, pushedAt: '2026-11-25T09:00:00.000Z' }) },
   };
   const deps: ControllerDeps = { config: config(), ports, log: silentLog, now: () => new Date('2026-11-25T09:15:00Z') };
   return { store, deps, launches: () => launches };

@@ -416,7 +416,7 @@ export function modelPorts(faults: FaultPlan) {
       answerHook: () => ecs.answerHook(),
       rollOutImage: () => ecs.rollOutImage(),
     },
-    registry: { resolveDigest: async () => ({ digest: `sha256:${'c'.repeat(64)}`, pushedAt: '2026-11-25T09:00:00.000Z' }) },
+    registry: { describeImage: async () => ({ digest: `sha256:${'c'.repeat(64)}`, pushedAt: '2026-11-25T09:00:00.000Z' }) },
     bus: { put: (events) => f('putEvents', () => bus.put(events)) },
     logs: { tail: (ref) => f('tail', async () => [`last line of ${ref.taskArn}`]) },
     scheduler: { scheduleTimeout: (id, e, at) => f('scheduleTimeout', () => scheduler.scheduleTimeout(id, e, at)) },

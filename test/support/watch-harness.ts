@@ -35,7 +35,7 @@ export async function watcherOnRunning(
       },
     },
     scheduler: { scheduleTimeout: async () => {} },
-    registry: { resolveDigest: async () => Promise.reject(new Error('the watcher resolves no image tags')) },
+    registry: { describeImage: async () => Promise.reject(new Error('the watcher resolves no image tags')) },
   };
   const now = options.now;
   const clock = typeof now === 'function' ? now : () => now;

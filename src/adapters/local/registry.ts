@@ -1,5 +1,5 @@
 import { ImageNotFoundError } from '../../errors.js';
-import type { Registry, ResolvedImage } from '../../ports.js';
+import type { ImageId, Registry, ResolvedImage } from '../../ports.js';
 import { readJson, setSharedEntry } from './json-file.js';
 
 type Tags = Record<string, ResolvedImage>;
@@ -16,9 +16,16 @@ export class LocalRegistry implements Registry {
     await setSharedEntry(this.file, `${repository}:${tag}`, image);
   }
 
-  async resolveDigest(repository: string, tag: string): Promise<ResolvedImage> {
-    const found = (await readJson<Tags>(this.file))?.[`${repository}:${tag}`];
-    if (found === undefined) throw new ImageNotFoundError(`${repository}:${tag} is not a tag of a local image: build and tag it first`);
+  async describeImage(repository: string, id: ImageId): Promise<ResolvedImage> {
+    const tags = (await readJson<Tags>(this.file)) ?? {};
+    if ('digest' in id) {
+      // The push time of a tag of it, when it has one; an image built here but never tagged has none (its age is
+      // unknown, as a request pinned by digest had before). Local mode's task fails to start an image never built.
+      const tagged = Object.entries(tags).find(([key, image]) => key.startsWith(`${repository}:`) && image.digest === id.digest);
+      return tagged !== undefined ? tagged[1] : { digest: id.digest };
+    }
+    const found = Object.hasOwn(tags, `${repository}:${id.tag}`) ? tags[`${repository}:${id.tag}`] : undefined;
+    if (found === undefined) throw new ImageNotFoundError(`${repository}:${id.tag} is not a tag of a local image: build and tag it first`);
     return found;
   }
 }
