@@ -22,11 +22,42 @@ export const LIMITS = {
 
 /**
  * A value of input as an echo of it begins: redacted before anything cuts it (a cut can split a secret from its key,
- * which the redactor then no longer sees), within a window of 4 × `LIMITS.echoChars` taken first, so the redactor's
- * patterns never scan a huge value. The caller then clips or quotes it.
+ * which the redactor then no longer sees), within a window of 4 × `LIMITS.echoChars` taken first (`headToRedact`), so
+ * the redactor's patterns never scan a huge value. The caller then clips or quotes it.
  */
 export function redactForEcho(s: string, redact: (s: string) => string): string {
-  return redact(s.slice(0, LIMITS.echoChars * 4));
+  return redact(headToRedact(s, LIMITS.echoChars * 4));
+}
+
+/**
+ * The word a cut splits, as the redactor delimits a value (`[^\s,;&"'}\]]`). Anchored and without nested
+ * quantifiers: linear in what it takes.
+ */
+const WORD_AT_END = /[^\s,;&"'}\]]+$/;
+/**
+ * What a cut at the start may have split from its key: the rest of the word it cuts (a key or a value), and when a
+ * separator follows, the value after it (`WORD = value` of `PASSWORD = value`, `WORD":"value"` of `"PASSWORD":"value"`).
+ */
+const PAIR_AT_START = /^[\s:="']*[^\s,;&"'}\]]*["']?\s*(?:[:=]\s*(?:"[^"]*"?|'[^']*'?|[^\s,;&"'}\]]*))?/;
+
+/**
+ * The first `max` characters of `s`, to be redacted: when the cut splits a word, that word is left out, so no part
+ * of a secret reaches the redactor without what makes it one (a connection string without its `@`). A quoted secret
+ * of several words cut between its words is the exception: its first words stay.
+ */
+export function headToRedact(s: string, max: number): string {
+  if (s.length <= max) return s;
+  const head = s.slice(0, max);
+  return /[\s,;&"'}\]]/.test(s.charAt(max)) ? head : head.replace(WORD_AT_END, '');
+}
+
+/**
+ * The last `max` characters of `s`, to be redacted, marked `…` as cut: the word the cut splits and the value of a
+ * key it splits are left out (see `headToRedact`), so the redactor never sees a secret's value without its key.
+ */
+export function tailToRedact(s: string, max: number): string {
+  if (s.length <= max) return s;
+  return `…${s.slice(-(max - 1)).replace(PAIR_AT_START, '')}`;
 }
 
 /** `s` made well-formed and cut to at most `max` UTF-16 units, saying how much was cut. */

@@ -1,6 +1,6 @@
 import { quote, redactForEcho } from './bounds.js';
 import { splitCommand } from './config.js';
-import type { Redactor } from './redact.js';
+import { REDACTED, type Redactor } from './redact.js';
 
 /**
  * Which argv a request may run. An ALLOWED_COMMANDS entry is either a bare command (`db-seed`: any arguments
@@ -40,6 +40,15 @@ export function checkCommand(argv: readonly string[], rules: CommandRules): Comm
       reason: `argument ${secret} of the command looks like a secret (${quote(rules.redact(argv[secret] ?? ''))}): ${SECRETS_ADVICE}`,
     };
   }
+  // An option whose name holds a secret word, and its value as the next word: `--password <value>`, the usual CLI
+  // spelling, which the redactor's key=value rule does not see as a pair.
+  const option = argv.findIndex((word, i) => i > 0 && word.startsWith('-') && !word.includes('=') && secretPair(word, argv[i + 1], rules));
+  if (option !== -1) {
+    return {
+      ok: false,
+      reason: `arguments ${option} and ${option + 1} of the command look like a secret option and its value (${quote(`${rules.redact(argv[option] ?? '')} ${REDACTED}`)}): ${SECRETS_ADVICE}`,
+    };
+  }
   // A secret can span words ("Bearer" "<token>", "--password=" "<value>"): the command as stored and echoed is checked too.
   const line = argv.join(' ');
   if (rules.redact(line) !== line) {
@@ -49,6 +58,13 @@ export function checkCommand(argv: readonly string[], rules: CommandRules): Comm
     };
   }
   return { ok: true };
+}
+
+/** Whether option `name` with `value` (the next word) would be redacted as `name=value`: a secret option. */
+function secretPair(name: string, value: string | undefined, rules: CommandRules): boolean {
+  if (value === undefined || value.startsWith('-')) return false;
+  const pair = `${name}=${value}`;
+  return rules.redact(pair) !== pair;
 }
 
 /** Whether `argv` fits MIGRATION_COMMAND or an ALLOWED_COMMANDS entry; a refusal echoes what it names redacted. */

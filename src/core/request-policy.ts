@@ -25,11 +25,11 @@ export function refuseRequest(
     if (refused !== undefined) return refused;
   }
   if (work?.type === 'image') {
-    const image = checkImage(work.image, { registry: config.REGISTRY, repository: config.REPOSITORY });
+    const image = checkImage(work.image, { registry: config.REGISTRY, repository: config.REPOSITORY }, redact);
     if (!image.ok) return image.reason;
   }
   if (work?.type === 'task-definition') {
-    const td = checkTaskDefinition(work.taskDefinitionArn, service?.taskDefinitionArn);
+    const td = checkTaskDefinition(work.taskDefinitionArn, service?.taskDefinitionArn, redact);
     if (!td.ok) return td.reason;
   }
   if (input.command !== undefined) {

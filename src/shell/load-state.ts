@@ -1,5 +1,6 @@
 import { lastLines } from '../adapters/last-lines.js';
 import type { OutboxRef } from '../core/actions.js';
+import { tailToRedact } from '../core/bounds.js';
 import type { Config } from '../core/config.js';
 import { definedFields } from '../core/defined-fields.js';
 import type { PendingEvent, Running } from '../core/deployment.js';
@@ -19,8 +20,8 @@ export const LOG_TAIL = { lines: 50, bytes: 8 * 1024 };
 const REDACT_MARGIN = 8;
 /**
  * A line is cut to its last this many characters before it is redacted, which bounds the redactor's work on one line
- * (REDACT_PATTERNS included). Twice what is kept: a line this long keeps at most its last LOG_TAIL.bytes, so a cut
- * leaves a secret's value without its key only for a secret longer than LOG_TAIL.bytes.
+ * (REDACT_PATTERNS included). Twice what is kept. The cut leaves out what it splits (`tailToRedact`: the word it cuts,
+ * and the value of a key it cuts), so the redactor never sees a secret's value without its key.
  */
 export const REDACT_LINE_CHARS = LOG_TAIL.bytes * 2;
 
@@ -196,7 +197,7 @@ async function tail(
  */
 export function keptTail(lines: readonly string[], redact: Redactor): string[] {
   return lastLines(
-    lines.map((line) => redact(line.length > REDACT_LINE_CHARS ? line.slice(-REDACT_LINE_CHARS) : line)),
+    lines.map((line) => redact(tailToRedact(line, REDACT_LINE_CHARS))),
     LOG_TAIL,
   );
 }

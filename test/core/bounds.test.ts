@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { boundDetail, boundJson, clip, jsonBytes, LIMITS, quote, wellFormed, wellFormedCopy } from '../../src/core/bounds.js';
+import {
+  boundDetail,
+  boundJson,
+  clip,
+  headToRedact,
+  jsonBytes,
+  LIMITS,
+  quote,
+  tailToRedact,
+  wellFormed,
+  wellFormedCopy,
+} from '../../src/core/bounds.js';
+import { redact } from '../../src/core/redact.js';
 
 describe('clip', () => {
   it('keeps short text and cuts long text, saying how much', () => {
@@ -82,5 +94,31 @@ describe('boundDetail', () => {
   it('keeps an event detail under the EventBridge limit', () => {
     const detail = boundDetail({ reason: 'x'.repeat(3_000_000), logTail: Array.from({ length: 50 }, () => 'y'.repeat(100_000)) });
     expect(jsonBytes(detail)).toBeLessThan(256 * 1024);
+  });
+});
+
+describe('a cut before redaction leaves out what it splits', () => {
+  const secret = 'hunter2-Sup3rS3cret';
+  // Each line cut 40 characters from its end, at every place a cut can split a key from its value.
+  it.each([
+    ['inside the key', `x DB_PASS|WORD=${secret} tail`],
+    ['inside a spaced key', `x DB_PASS|WORD = ${secret} tail`],
+    ['between key and separator', `x DB_PASSWORD| = ${secret} tail`],
+    ['after the separator', `x DB_PASSWORD =| ${secret} tail`],
+    ['inside a JSON key', `{"DB_PASS|WORD":"${secret}","next":1}`],
+    ['inside the value', `x DB_PASSWORD=hun|ter2-Sup3rS3cret tail`],
+  ])('at the start, %s', (_where, marked) => {
+    const line = marked.replace('|', '');
+    const cut = tailToRedact(`${'y '.repeat(100)}${line}`, line.length - marked.indexOf('|') + 1);
+    expect(cut.startsWith('…')).toBe(true);
+    expect(redact(cut)).not.toMatch(/Sup3r|ter2/);
+  });
+
+  it('at the end, a connection string cut before its @', () => {
+    const text = `postgres://admin:${secret}@db.internal:5432/shop`;
+    const head = headToRedact(`migrate ${text}`, 'migrate postgres://admin:hunter2'.length);
+    expect(head).toBe('migrate ');
+    expect(headToRedact('migrate --all now', 'migrate --all'.length)).toBe('migrate --all');
+    expect(tailToRedact('short', 10)).toBe('short');
   });
 });

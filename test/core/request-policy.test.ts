@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { actionsOf, ctx, decideOn, eventTypes, idleState, only, sample, service, TD, withEvent } from '../support/fixtures.js';
+import { checkCommand } from '../../src/core/command-policy.js';
+import { redact } from '../../src/core/redact.js';
+import { actionsOf, ctx, decideOn, emitted, eventTypes, idleState, only, sample, service, TD, withEvent } from '../support/fixtures.js';
 
 /**
  * Issue 10, defects 1 and 4: what a deploy-request or run-command may name. Each case here was accepted
@@ -175,5 +177,66 @@ describe('pause-hook mode: requests that would register a revision or update a s
   it('leaves update-service mode alone: the same requests launch there', () => {
     for (const raw of [sample('deploy-request'), withEvent(sample('run-command'), { detail: { image: `${REGISTRY}/shop-api:v1.5.0` } })])
       expect(decideOn(raw, idleState()).decision).toBe('launch');
+  });
+});
+
+describe('a rejected request echoes no secret a cut split from what makes it one', () => {
+  /**
+   * checkImage quoted the image cut to 200 characters, unredacted; the reason was redacted only afterwards (`reject`),
+   * when the `@` that makes `user:token@host` a credential was gone.
+   */
+  it('an image reference carrying registry credentials: the token does not reach the reason or Event Rejected', () => {
+    const token = 'glpat-R8x2Lq9Vt4Zm7Nc1Pw5Ks3Hd6Fj0Gb8Ya2Ue4Wq';
+    const image = `https://${'ci-deploy-bot-'.repeat(12)}:${token}@registry.example.com/shop-api:v1.5.0`;
+    // Sanity: redacted whole, the credential is hidden.
+    expect(redact(image)).not.toContain(token.slice(0, 16));
+
+    const decision = decideOn(withEvent(sample('deploy-request'), { detail: { image } }), idleState());
+    expect(decision.decision).toBe('reject');
+    expect(decision.reason).not.toContain(token.slice(0, 16));
+    expect(JSON.stringify(emitted(decision))).not.toContain(token.slice(0, 16));
+  });
+
+  /**
+   * The echo's window of 800 characters (`redactForEcho`) could end inside a connection string, before its `@`; a long
+   * first argument whose value redaction shrinks brought the cut part into the 200 characters echoed.
+   */
+  it('a refused command: a connection-string password cut by the echo window is not echoed', () => {
+    const password = 'hunter2-Sup3rS3cret-Pa55w0rd';
+    const command = ['db-seed', `password=${'x'.repeat(740)}`, `postgres://admin:${password}@db.internal:5432/shop`];
+    // Sanity: the password straddles the 800-character window, and redacted whole the command hides it.
+    const at = command.join(' ').indexOf(password);
+    expect(at).toBeLessThan(800);
+    expect(at + password.length).toBeGreaterThan(800);
+    expect(redact(command.join(' '))).not.toContain(password.slice(0, 12));
+
+    const decision = decideOn(withEvent(sample('run-command'), { detail: { command } }), idleState());
+    expect(decision.decision).toBe('reject');
+    expect(decision.reason).not.toContain(password.slice(0, 12));
+    expect(JSON.stringify(emitted(decision))).not.toContain(password.slice(0, 12));
+  });
+});
+
+describe('a secret option and its value as two words', () => {
+  /**
+   * `--password=` `<value>` and `password` `:` `<value>` were refused, but not the usual CLI spelling `--password
+   * <value>` (the redactor's key=value rule needs `:` or `=`): the password was stored and emitted with the command.
+   */
+  const rules = { allowed: ['db-seed'], redact, migrationCommand: ['db-migrate'] };
+
+  it('refuses `--password <value>`', () => {
+    const checked = checkCommand(['db-seed', '--password', 'hunter2-Sup3rS3cret'], rules);
+    expect(checked).toMatchObject({ ok: false, reason: expect.stringContaining('"--password [REDACTED]"') });
+    expect(JSON.stringify(checked)).not.toContain('hunter2');
+    // An option's value that is another option, and options without secret words, are left alone.
+    expect(checkCommand(['db-seed', '--password', '--verbose'], rules).ok).toBe(true);
+    expect(checkCommand(['db-seed', '--tenant', 'acme'], rules).ok).toBe(true);
+  });
+
+  it('a run-command with `--password <value>` is not launched and its password is not stored', () => {
+    const command = ['db-seed', '--password', 'hunter2-Sup3rS3cret'];
+    const decision = decideOn(withEvent(sample('run-command'), { detail: { command } }), idleState());
+    expect(decision.decision).toBe('reject');
+    expect(JSON.stringify(decision.actions)).not.toContain('hunter2-Sup3rS3cret');
   });
 });

@@ -14,6 +14,7 @@ import { silentLog } from '../../src/shell/logger.js';
 import { fakeEcs } from '../support/fake-ecs.js';
 
 import { config, runningDeployment, SAMPLE_DEPLOYMENT, sample, withEvent } from '../support/fixtures.js';
+import { watcherOnRunning } from '../support/watch-harness.js';
 
 const handleEvent = (raw: unknown, deps: ControllerDeps) => createController(deps).handle(raw);
 
@@ -56,7 +57,7 @@ async function harness(logTail: string[], overrides: Record<string, string> = {}
     // As the real adapters do: at most `limits`, a long line cut from its start.
     logs: { tail: async (_ref, limits) => lastLines(logTail, limits) },
     scheduler: { scheduleTimeout: async () => {} },
-    registry: { resolveDigest: async () => ({ digest: `sha256:${'c'.repeat(64)}`, pushedAt: '2026-11-25T09:00:00.000Z' }) },
+    registry: { describeImage: async () => ({ digest: `sha256:${'c'.repeat(64)}`, pushedAt: '2026-11-25T09:00:00.000Z' }) },
   };
   // The deployment the task-* samples belong to, running and holding the environment.
   const running: Deployment = { ...runningDeployment(), revision: 1 };
@@ -182,11 +183,56 @@ describe('one hostile line of migration output', () => {
     };
     const line = `${'x'.repeat(64 * 1024)} password=hunter2`;
     const kept = keptTail(['applying 0043', line], spy);
-    expect(longest).toBe(REDACT_LINE_CHARS);
-    // What is kept is what redacting the whole line keeps: its end, redacted.
-    expect(kept).toEqual(lastLines(['applying 0043', line].map(redact), LOG_TAIL));
-    expect(kept).toHaveLength(1);
-    expect(kept[0]).toMatch(/ password=\[REDACTED\]$/);
-    expect(Buffer.byteLength(kept[0] ?? '')).toBeLessThanOrEqual(LOG_TAIL.bytes);
+    expect(longest).toBeLessThanOrEqual(REDACT_LINE_CHARS);
+    // Its end, redacted; the word the window cut is left out, and the cut is marked.
+    expect(kept).toEqual(['applying 0043', '…password=[REDACTED]']);
+    const [words] = keptTail([`${'word '.repeat(16 * 1024)}password=hunter2`], redact);
+    expect(words).toMatch(/^…[a-z ]+ password=\[REDACTED\]$/);
+    expect(Buffer.byteLength(words ?? '')).toBeLessThanOrEqual(LOG_TAIL.bytes);
+  });
+});
+
+describe('a log line longer than the redaction window', () => {
+  /**
+   * The window (the last REDACT_LINE_CHARS characters of a line) starts inside a key: `DB_PASS|WORD=<secret>` was seen
+   * as `WORD=<secret>`, which no rule redacts. The rest of the window holds a long secret value that redaction shrinks
+   * to `[REDACTED]`, so the redacted window was shorter than LOG_TAIL.bytes and kept whole, its cut start included.
+   */
+  const SECRET = 'hunter2-Sup3rS3cret';
+  const start = `WORD=${SECRET} `;
+  const end = ` api_token=${'x'.repeat(12_000)}`;
+  const window = `${start}${'a'.repeat(REDACT_LINE_CHARS - start.length - end.length)}${end}`;
+  const line = `config: DB_PASS${window}`;
+
+  it('the whole line, redacted, holds no secret (sanity: the rules know this key)', () => {
+    expect(window).toHaveLength(REDACT_LINE_CHARS);
+    expect(redact(line)).not.toContain(SECRET);
+  });
+
+  it('keeps no secret whose key was cut off by the redaction window', () => {
+    const kept = keptTail(['applying 0043_drop_legacy.sql', line], redact);
+    expect(kept.join('\n')).not.toContain(SECRET);
+  });
+
+  describe('through the watcher, into the stored record and the emitted events', () => {
+    let dir: string;
+    beforeEach(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'ecs-migrate-window-'));
+    });
+    afterEach(async () => {
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    it('a failed migration that printed the line stores and emits no part of the secret', async () => {
+      const h = await watcherOnRunning(dir, {
+        ecs: {},
+        now: new Date('2026-11-25T09:18:00Z'),
+        logLines: ['applying 0043_drop_legacy.sql', line],
+      });
+      const steps = await h.watch.handle(sample('task-stopped-exit-1'));
+      expect(steps.map((s) => s.decision.decision)).toEqual(['halt']);
+      expect(JSON.stringify(await h.stored())).not.toContain(SECRET);
+      expect(JSON.stringify(h.events)).not.toContain(SECRET);
+    });
   });
 });
