@@ -18,6 +18,11 @@ export interface AwsClients {
   sts(): Promise<STSClient>;
   /** The region every client uses; a usage error naming the fix when there is none. */
   region(): Promise<string>;
+  /**
+   * Aborts every request still in flight (one the wait stopped waiting for at --timeout: the SDK sets no time limit
+   * on a request, so a stalled connection would hold the process open) and closes the clients' sockets.
+   */
+  destroy(): void;
 }
 
 /** What every SDK v3 client offers: the middleware stack its commands run through. */
@@ -50,12 +55,27 @@ function namingFailedCalls<T extends object>(service: string, client: T): T {
   return client;
 }
 
+/** An SDK client as far as `abortable` and `destroy` use it. */
+interface Sending {
+  send(command: unknown, options?: object): Promise<unknown>;
+  destroy(): void;
+}
+
+/** `client` sending every command with `signal` (a command's own options win): aborted, it fails at once, not retried. */
+function abortable<T extends object>(client: T, signal: AbortSignal): T {
+  const sending = client as unknown as Sending;
+  const send = sending.send.bind(client);
+  sending.send = (command, options) => send(command, { abortSignal: signal, ...options });
+  return client;
+}
+
 export function awsClients(config: ClientConfig): AwsClients {
+  const aborting = new AbortController();
   const made = new Map<string, Promise<unknown>>();
   const once = <T extends object>(name: string, make: () => Promise<T>): Promise<T> => {
     let client = made.get(name) as Promise<T> | undefined;
     if (client === undefined) {
-      client = make().then((c) => namingFailedCalls(name, c));
+      client = make().then((c) => abortable(namingFailedCalls(name, c), aborting.signal));
       made.set(name, client);
     }
     return client;
@@ -70,6 +90,10 @@ export function awsClients(config: ClientConfig): AwsClients {
     ecs: () => once('ecs', async () => new (await import('@aws-sdk/client-ecs')).ECSClient(config)),
     sts: () => once('sts', async () => new (await import('@aws-sdk/client-sts')).STSClient(config)),
     region: async () => regionOf(await clients.sts()),
+    destroy: () => {
+      aborting.abort();
+      for (const client of made.values()) void client.then((c) => (c as Sending).destroy()).catch(() => {});
+    },
   };
   return clients;
 }

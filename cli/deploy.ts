@@ -25,7 +25,7 @@ const REQUEST_OPTIONS = {
   command: { type: 'string' },
   rerun: { type: 'boolean', default: false },
   wait: { type: 'boolean', default: false },
-  timeout: { type: 'string', default: '45m' },
+  timeout: { type: 'string' },
   'request-id': { type: 'string' },
   'requested-by': { type: 'string' },
   'dry-run': { type: 'boolean', default: false },
@@ -51,7 +51,9 @@ export function runCommandCommand(argv: string[], deps: Partial<RequestDeps> = {
 
 async function request(kind: 'deploy' | 'run-command', argv: string[], deps: RequestDeps): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options: REQUEST_OPTIONS, allowPositionals: true, strict: true });
-  const timeoutMs = parseDuration(values.timeout, '--timeout');
+  const timeoutMs = parseDuration(values.timeout ?? '45m', '--timeout');
+  if (values.timeout !== undefined && !values.wait)
+    throw new CliUsageError('--timeout goes with --wait (how long to wait for the verdict)');
   const sources = [values.image, values.tag, values['task-definition']].filter((v) => v !== undefined);
   if (kind === 'deploy' && sources.length !== 1)
     throw new CliUsageError(`deploy needs exactly one of --image, --tag or --task-definition (see ecs-migrate ${kind} --help)`);
@@ -126,7 +128,12 @@ async function request(kind: 'deploy' | 'run-command', argv: string[], deps: Req
   // A repeat is recognised by its work (image or task definition) for the stack's own migration command only (a
   // --command or --rerun is new work).
   const repeatable = kind === 'deploy' && !values.rerun && values.command === undefined ? work : undefined;
-  return waitForVerdict({ kind, requestId, work: repeatable, target, table, timeoutMs, json: values.json, print, clients, deps });
+  try {
+    return await waitForVerdict({ kind, requestId, work: repeatable, target, table, timeoutMs, json: values.json, print, clients, deps });
+  } finally {
+    // Whatever the verdict (124 included), nothing of the wait keeps the process open.
+    clients.destroy();
+  }
 }
 
 /**

@@ -71,17 +71,29 @@ export async function followRequest(deps: FollowDeps): Promise<FollowResult> {
       let view: DeploymentView | undefined;
       try {
         if (id === undefined) {
-          const found = await findByRequest(deps);
+          const found = await beforeDeadline(findByRequest(deps), deps);
+          if (found === undefined) return timedOut(last);
           view = found.view;
           // Unrecorded for a while although the launcher records within seconds: a repeat it ignored.
           const repeat = view === undefined && deps.now() - started >= (deps.repeatAfterMs ?? 30_000);
           if (repeat && found.sameWork !== undefined) {
             view = found.sameWork;
-            deps.print(`${workName(deps.work)} is already being deployed by ${view.id} (a repeated request is not recorded): following it`);
+            deps.print(
+              view.status === 'ended'
+                ? `${workName(deps.work)} was last deployed by ${view.id} (a repeated request is not recorded): its verdict`
+                : `${workName(deps.work)} is already being deployed by ${view.id} (a repeated request is not recorded): following it`,
+            );
           } else if (repeat && found.lastSucceeded !== undefined) {
             return { kind: 'already-deployed', ...found.lastSucceeded };
           }
-        } else view = await load(deps, id);
+        } else {
+          const loaded = await beforeDeadline(
+            load(deps, id).then((found) => ({ view: found })),
+            deps,
+          );
+          if (loaded === undefined) return timedOut(last);
+          view = loaded.view;
+        }
         failures = 0;
       } catch (error) {
         // A long wait outlives a network blip or a throttled read: a few failed reads in a row are retried.
@@ -110,13 +122,34 @@ export async function followRequest(deps: FollowDeps): Promise<FollowResult> {
       } else {
         say('unrecorded', `waiting for the controller to record request ${deps.requestId}`);
       }
-      if (deps.now() >= deps.deadline) return last === undefined ? { kind: 'timeout' } : { kind: 'timeout', view: last };
+      if (deps.now() >= deps.deadline) return timedOut(last);
       const unrecordedAfterMs = deps.unrecordedAfterMs ?? 5 * 60_000;
       if (last === undefined && deps.now() - started >= unrecordedAfterMs) return { kind: 'unrecorded', afterMs: unrecordedAfterMs };
       await new Promise((r) => setTimeout(r, Math.min(deps.pollMs, Math.max(0, deps.deadline - deps.now()))));
     }
   } finally {
-    await stopLog?.();
+    if (stopLog !== undefined) await beforeDeadline(stopLog(), deps);
+  }
+}
+
+function timedOut(last: DeploymentView | undefined): FollowResult {
+  return last === undefined ? { kind: 'timeout' } : { kind: 'timeout', view: last };
+}
+
+/**
+ * What `read` gives, unless the deadline passes first (undefined): a read that never answers (a stalled connection;
+ * the SDK's own request timeout is longer) cannot hold the wait past --timeout. A late answer or failure is dropped.
+ */
+async function beforeDeadline<T>(read: Promise<T>, deps: Pick<FollowDeps, 'deadline' | 'now'>): Promise<T | undefined> {
+  read.catch(() => {});
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(resolve, Math.max(0, deps.deadline - deps.now()), undefined);
+  });
+  try {
+    return await Promise.race([read, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -133,9 +166,12 @@ async function findByRequest(deps: FollowDeps): Promise<{
   const view = views.find((v) => v.trigger.requestId === deps.requestId);
   const work = deps.work;
   if (view !== undefined || work === undefined || work.type === 'revision') return view !== undefined ? { view } : {};
-  const sameWork = views.find((v) => v.kind === 'migration' && v.status !== 'ended' && isSameWork(v, work));
-  if (sameWork !== undefined) return { sameWork };
   const last = env.lastSucceeded;
+  // The newest migration of the same work (listed newest first): one still open is what the repeat waits for; one
+  // that ended other than as the last success (a push of a moved tag that failed) is the verdict, not an older
+  // success of what the tag named before.
+  const sameWork = views.find((v) => v.kind === 'migration' && isSameWork(v, work));
+  if (sameWork !== undefined && (sameWork.status !== 'ended' || sameWork.id !== last?.deploymentId)) return { sameWork };
   const lastView = views.find((v) => v.id === last?.deploymentId);
   // As the controller judges it (decide-launch.ts alreadyDeployed): the image, or the task definition, it recorded
   // as last succeeded (for an image, the revision it registered; for a task definition, the one run as it is).

@@ -1,0 +1,220 @@
+import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BatchGetItemCommand, DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeImagesCommand, ECRClient } from '@aws-sdk/client-ecr';
+import { DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { deployCommand } from '../../cli/deploy.js';
+import { describeFailure } from '../../cli/failure.js';
+import { KEYS } from '../../src/adapters/aws/store.js';
+import type { Deployment } from '../../src/core/deployment.js';
+import { encodeDeployment, encodeEnvironment } from '../../src/core/records.js';
+import type { EnvironmentState } from '../../src/core/state.js';
+import { endedDeployment, OLD_IMAGE, PUSHED_IMAGE, TD } from '../support/fixtures.js';
+
+/** `deploy --wait` on a deployed stack: what a CI step is told, and that --timeout bounds it. */
+
+let out: string[];
+beforeEach(() => {
+  out = [];
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => out.push(String(chunk)) > 0);
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => out.push(String(chunk)) > 0);
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const REGISTRY = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
+const NEW_DIGEST = PUSHED_IMAGE.split('@')[1] as string;
+const TARGET = ['--environment', 'staging', '--table', 'ecs-migrate-staging-DeploymentsTable-ABC123', '--region', 'eu-west-1'];
+
+describe('deploy --wait of a mutable tag the controller took as a repeat', () => {
+  // Made per test and restored after it, so no other test of this file runs against stubs.
+  const makeMocks = () => ({
+    dynamodb: mockClient(DynamoDBClient),
+    events: mockClient(EventBridgeClient),
+    ecs: mockClient(ECSClient),
+    ecr: mockClient(ECRClient),
+  });
+  let mocks: ReturnType<typeof makeMocks>;
+  beforeEach(() => {
+    mocks = makeMocks();
+    const { events, ecs, ecr } = mocks;
+    events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'ev-1' }] });
+    ecs.on(DescribeTaskDefinitionCommand).rejects(new Error('AccessDeniedException'));
+    // What `main` names now: the digest of the push whose migration failed (for a CLI that resolves the tag).
+    ecr
+      .on(DescribeImagesCommand)
+      .resolves({ imageDetails: [{ imageDigest: NEW_DIGEST, imagePushedAt: new Date('2026-11-25T09:14:58Z') }] });
+  });
+  afterEach(() => {
+    for (const m of Object.values(mocks)) m.restore();
+  });
+
+  function table(env: EnvironmentState, deployments: Deployment[]): void {
+    const envItem = marshall({ ...encodeEnvironment(env), ...KEYS.environment('staging') }, { removeUndefinedValues: true });
+    const items = deployments.map((d) =>
+      marshall({ ...encodeDeployment(d), ...KEYS.deployment('staging', d.id) }, { removeUndefinedValues: true }),
+    );
+    const { dynamodb } = mocks;
+    dynamodb.on(BatchGetItemCommand).callsFake((input: { RequestItems: Record<string, { Keys: Record<string, { S: string }>[] }> }) => {
+      const [name, { Keys }] = Object.entries(input.RequestItems)[0] as [string, { Keys: Record<string, { S: string }>[] }];
+      const found = [envItem, ...items].filter((item) => Keys.some((k) => k.pk?.S === item.pk?.S && k.sk?.S === item.sk?.S));
+      return { Responses: { [name]: found } };
+    });
+    dynamodb.on(QueryCommand).resolves({ Items: items });
+  }
+
+  it('does not exit 0 "already deployed" when the migration of the digest the tag names now failed', async () => {
+    // Yesterday `main` named OLD_IMAGE's digest: migrated and rolled out (the environment's last success).
+    const yesterday = endedDeployment('succeeded', {
+      id: '20261124-100000-aaaaaaaa',
+      trigger: { type: 'ecr-push', eventId: 'e-0', at: '2026-11-24T10:00:00Z', imageTag: 'main' },
+      work: { type: 'image', image: OLD_IMAGE, baseTaskDefinitionArn: TD(41) },
+      taskDefinitionArn: TD(42),
+      stop: { exitCode: 0 },
+      rollout: 'continued',
+    });
+    // Today CI pushed a new `main` (the push started this migration), then ran `deploy --tag main --wait`: the
+    // controller ignored the request as "already in progress", and the push's migration then failed.
+    const today = endedDeployment('failed', {
+      trigger: { type: 'ecr-push', eventId: 'e-1', at: '2026-11-25T09:14:58Z', imageTag: 'main' },
+      work: { type: 'image', image: PUSHED_IMAGE, baseTaskDefinitionArn: TD(42) },
+      stop: { exitCode: 1, stopCode: 'EssentialContainerExited' },
+      rollout: 'halted',
+    });
+    table(
+      {
+        environment: 'staging',
+        version: 9,
+        lastSucceeded: { deploymentId: yesterday.id, image: OLD_IMAGE, command: ['db-migrate'], at: '2026-11-24T10:03:00.000Z' },
+      },
+      [today, yesterday],
+    );
+    const code = await deployCommand(
+      [...TARGET, '--requested-by', 'ci', '--wait', '--timeout', '30s', '--request-id', 'gh-77-1', '--image', `${REGISTRY}/shop-api:main`],
+      { pollMs: 5, heartbeatMs: 3_600_000, repeatAfterMs: 30, unrecordedAfterMs: 400 },
+    );
+    expect(out.join(''), out.join('')).not.toMatch(/already deployed/);
+    expect(code, 'the schema of what `main` names now was not migrated and the service was not moved').not.toBe(0);
+  });
+});
+
+describe('deploy --wait --timeout bounds the wait', () => {
+  let server: Server;
+  let targets: string[];
+  const saved: Record<string, string | undefined> = {};
+  const ENV = ['AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE'];
+
+  beforeEach(async () => {
+    // An endpoint that takes the request (PutEvents) and then never answers a read of the deployments table: a
+    // stalled connection, as a CI runner's network can leave one.
+    targets = [];
+    server = createServer((req, res) => {
+      targets.push(String(req.headers['x-amz-target'] ?? req.url));
+      req.resume();
+      req.on('end', () => {
+        const target = String(req.headers['x-amz-target'] ?? '');
+        if (target.startsWith('AWSEvents.')) {
+          res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+          res.end(JSON.stringify({ FailedEntryCount: 0, Entries: [{ EventId: 'ev-1' }] }));
+        }
+        // DynamoDB: no answer, ever.
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    for (const k of ENV) saved[k] = process.env[k];
+    process.env.AWS_ENDPOINT_URL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    process.env.AWS_ACCESS_KEY_ID = 'AKIDEXAMPLE';
+    process.env.AWS_SECRET_ACCESS_KEY = 'secret';
+    delete process.env.AWS_SESSION_TOKEN;
+    delete process.env.AWS_PROFILE;
+  });
+  afterEach(async () => {
+    for (const k of ENV) {
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+    }
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('exits 124 once --timeout has passed, also when a read of the deployment records never answers', async () => {
+    const run = deployCommand([...TARGET, '--requested-by', 'ci', '--wait', '--timeout', '2s', '--image', `${REGISTRY}/shop-api:v1.5.0`], {
+      pollMs: 50,
+      heartbeatMs: 3_600_000,
+    });
+    const settled = await Promise.race([
+      run.then(
+        (code) => ({ code }),
+        (error: unknown) => ({ error: String(error) }),
+      ),
+      new Promise<'still waiting'>((resolve) => setTimeout(() => resolve('still waiting'), 15_000)),
+    ]);
+    // The request went out, and the wait is stuck on a read of the table, not on anything before it.
+    expect(targets, out.join('')).toContain('AWSEvents.PutEvents');
+    expect(
+      targets.some((t) => t.startsWith('DynamoDB_')),
+      targets.join(', '),
+    ).toBe(true);
+    expect(settled, `--timeout 2s: still waiting 15 s later\n${out.join('')}`).toEqual({ code: 124 });
+  }, 25_000);
+
+  it('and the process exits then: no request left in flight holds it open', async () => {
+    const started = Date.now();
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(ROOT, 'cli', 'main.ts'),
+        'deploy',
+        ...TARGET,
+        '--requested-by',
+        'ci',
+        '--wait',
+        '--timeout',
+        '2s',
+        '--image',
+        `${REGISTRY}/shop-api:v1.5.0`,
+      ],
+      { cwd: ROOT, env: { ...process.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(124);
+    expect(Date.now() - started, 'seconds after --timeout 2s').toBeLessThan(12_000);
+  }, 25_000);
+});
+
+describe('deploy --timeout without --wait', () => {
+  const makeEvents = () => mockClient(EventBridgeClient);
+  let events: ReturnType<typeof makeEvents>;
+  beforeEach(() => {
+    events = makeEvents();
+    events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'ev-1' }] });
+  });
+  afterEach(() => events.restore());
+
+  it('is not taken and ignored: a CI step that meant to wait is not told "done" (exit 0) right after sending', async () => {
+    const code = await deployCommand([
+      '--environment',
+      'staging',
+      '--region',
+      'eu-west-1',
+      '--requested-by',
+      'ci',
+      '--image',
+      `${REGISTRY}/shop-api:v1.5.0`,
+      '--timeout',
+      '10m',
+    ]).catch((error: unknown) => describeFailure(error).exitCode);
+    expect(code, `--timeout 10m without --wait: ${out.join('')}`).not.toBe(0);
+  });
+});
