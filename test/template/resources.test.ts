@@ -537,7 +537,7 @@ describe('schedules and outputs', () => {
       logGroup: '/ecs/shop-api',
       cluster: 'shop-staging',
       container: 'app',
-      repositoryUri: '123456789012.dkr.ecr.eu-west-1.<AWS::URLSuffix>/shop-api',
+      repositoryUri: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api',
       archive: '<PushArchive>',
       requestArchive: '<RequestArchive>',
       pushRule: '<LaunchFunctionEcrPush.Arn>',

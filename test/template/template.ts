@@ -71,7 +71,7 @@ const NO_VALUE = Symbol('AWS::NoValue');
 export function resolver(
   template: CfnTemplate,
   parameters: Record<string, string> = sampleParameters,
-  pseudo: Partial<Record<'AWS::AccountId' | 'AWS::Region' | 'AWS::Partition' | 'AWS::StackName', string>> = {},
+  pseudo: Partial<Record<'AWS::AccountId' | 'AWS::Region' | 'AWS::Partition' | 'AWS::URLSuffix' | 'AWS::StackName', string>> = {},
 ): { resolve: <T = Json>(value: unknown) => T } {
   const values: Record<string, string> = {};
   const lists: Record<string, string[]> = {};
@@ -88,6 +88,7 @@ export function resolver(
       'AWS::AccountId': ACCOUNT,
       'AWS::Region': REGION,
       'AWS::Partition': 'aws',
+      'AWS::URLSuffix': 'amazonaws.com',
       'AWS::StackName': 'ecs-migrate-staging',
       ...pseudo,
     },
