@@ -3,8 +3,9 @@ import { assertNever, type Decision } from '../src/core/actions.js';
 import { type Deployment, imageOf, type ServiceRollout, taskDefinitionOf } from '../src/core/deployment.js';
 import { secondsBetween } from '../src/core/event-detail.js';
 import type { RecordProblem } from '../src/core/records.js';
-import { redact as builtInRedact, type Redactor } from '../src/core/redact.js';
+import { redact as builtInRedact, type Redactor, redactor } from '../src/core/redact.js';
 import type { EnvironmentState } from '../src/core/state.js';
+import { REDACT_LINE_CHARS } from '../src/shell/load-state.js';
 import { failedServices } from './deployment-view.js';
 
 const useColor = process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
@@ -18,6 +19,15 @@ export const dim = paint(2);
  */
 export function taskOutput(line: string, redact: Redactor = builtInRedact): string {
   return redact(line);
+}
+
+/**
+ * How local mode redacts a line of the task's output it prints: REDACT_PATTERNS too on a line short enough for them
+ * (REDACT_LINE_CHARS, as the controller bounds its tail's), the built-in linear rules on any line.
+ */
+export function outputRedactor(patterns: readonly string[]): Redactor {
+  const configured = redactor(patterns);
+  return (line) => (line.length <= REDACT_LINE_CHARS ? configured(line) : builtInRedact(line));
 }
 export const green = paint(32);
 export const red = paint(31);

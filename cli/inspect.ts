@@ -9,7 +9,7 @@ import { LocalLayout } from '../src/local/layout.js';
 import type { DeploymentHistory } from '../src/ports.js';
 import { AWS_OPTIONS } from './aws-context.js';
 import { viewOf } from './deployment-view.js';
-import { deploymentSummary, dim, lastSuccessText, logTailLines, statusText, taskOutput, warnSkipped } from './format.js';
+import { deploymentSummary, dim, lastSuccessText, logTailLines, outputRedactor, statusText, taskOutput, warnSkipped } from './format.js';
 import { CliUsageError, shorten } from './local-config.js';
 import { TARGET_OPTIONS } from './stack.js';
 
@@ -122,6 +122,8 @@ export async function logsCommand(argv: string[], deps: { pollMs?: number } = {}
     const taskId = taskOf(of)?.split('/').pop();
     return taskId !== undefined ? layout.taskLogFile(taskId) : undefined;
   };
+  // As the environment's last local run printed it: REDACT_PATTERNS too (cli/local.ts writes them).
+  const redactLine = outputRedactor(await localRedactPatterns(layout));
   /** The task's whole output, as printed (redacted), with the file it is in; undefined when there is none. */
   const taskLog = async (of: Deployment) => {
     const file = logFile(of);
@@ -132,7 +134,7 @@ export async function logsCommand(argv: string[], deps: { pollMs?: number } = {}
           lines: text
             .replace(/\n$/, '')
             .split('\n')
-            .map((line) => taskOutput(line)),
+            .map((line) => taskOutput(line, redactLine)),
         }
       : undefined;
   };
@@ -157,7 +159,7 @@ export async function logsCommand(argv: string[], deps: { pollMs?: number } = {}
   for (;;) {
     const file = logFile(d);
     const ended = d.status === 'ended';
-    if (file !== undefined) for (const line of await log.read(file, ended)) out(`    │ ${taskOutput(line)}`);
+    if (file !== undefined) for (const line of await log.read(file, ended)) out(`    │ ${taskOutput(line, redactLine)}`);
     if (ended) break;
     await new Promise((r) => setTimeout(r, pollMs));
     d = (await store.loadDeployments([id]))[id] ?? d;
@@ -199,4 +201,19 @@ class OutputFile {
 
 function oneLine(d: Deployment): string {
   return (d.status === 'ended' ? d.reason : undefined) ?? d.history.at(-1)?.note ?? '';
+}
+
+/**
+ * The REDACT_PATTERNS the environment's last local run used; none (the built-in rules alone) when there was no such
+ * run or the file does not hold patterns that compile (it is only ever written from a checked configuration).
+ */
+async function localRedactPatterns(layout: LocalLayout): Promise<string[]> {
+  const patterns = (await readJson<{ REDACT_PATTERNS?: unknown }>(layout.redactPatternsFile).catch(() => undefined))?.REDACT_PATTERNS;
+  if (!Array.isArray(patterns) || !patterns.every((p): p is string => typeof p === 'string')) return [];
+  try {
+    for (const p of patterns) new RegExp(p);
+    return patterns;
+  } catch {
+    return [];
+  }
 }

@@ -4,6 +4,7 @@ import { access, mkdir, stat } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs, parseEnv } from 'node:util';
+import { writeJson } from '../src/adapters/local/json-file.js';
 import { checkCommand } from '../src/core/command-policy.js';
 import { type Config, parseConfig, ROLLOUT_MODES, splitCommand } from '../src/core/config.js';
 import { RERUN_ADVICE } from '../src/core/decide-launch.js';
@@ -16,11 +17,22 @@ import { type LocalRun, runToEnd } from '../src/local/run-to-end.js';
 import { type LocalSession, openLocalSession } from '../src/local/session.js';
 import type { HostEnvironment } from '../src/local/task-env.js';
 import { defaultRequestedBy, localPushEvent, requestEvent } from '../src/local/trigger-events.js';
-import { REDACT_LINE_CHARS } from '../src/shell/load-state.js';
 import { silentLog } from '../src/shell/logger.js';
 import { checkLocalConfigKeys } from './config-keys.js';
 import { failedServices, failedServicesText } from './deployment-view.js';
-import { bold, decisionLine, deploymentSummary, dim, eventLine, green, logTailLines, red, taskOutput, yellow } from './format.js';
+import {
+  bold,
+  decisionLine,
+  deploymentSummary,
+  dim,
+  eventLine,
+  green,
+  logTailLines,
+  outputRedactor,
+  red,
+  taskOutput,
+  yellow,
+} from './format.js';
 import { CliUsageError, checkEnvFile, localConfig, localDefaults, readConfigFile, readTextFile, shorten } from './local-config.js';
 import { templateCacheDir } from './local-template.js';
 import { LOCAL_USAGE } from './usage.js';
@@ -173,10 +185,7 @@ function hostEnvironment(): { host: HostEnvironment; cacheDir: string } {
 async function runLocal(options: LocalOptions): Promise<number> {
   // Against --database-url, the environment is that database's (local-<app>-<hash>): what one records is true of it only.
   const config = localConfig(localDefaults(options.app, options.databaseUrl), options.overrides);
-  // The task's output as printed: the configured patterns too, on a line short enough for them (REDACT_LINE_CHARS, as
-  // the controller bounds its tail's), the built-in linear rules on any line.
-  const configured = redactor(config.REDACT_PATTERNS);
-  const redactOutput = (line: string) => (line.length <= REDACT_LINE_CHARS ? configured(line) : redact(line));
+  const redactOutput = outputRedactor(config.REDACT_PATTERNS);
   if (config.ROLLOUT_MODE === 'pause-hook' && (options.run !== undefined || options.command !== undefined || options.rerun))
     throw new CliUsageError(
       "pause-hook mode simulates the service owner's deployment of the app's image: run it without --run, --command or --rerun",
@@ -272,6 +281,8 @@ async function runLocal(options: LocalOptions): Promise<number> {
     if (session.interrupted !== undefined)
       print(red(`a previous run was interrupted: deployment ${session.interrupted.id} ended as failed`));
     if (interruptedBy !== undefined) return 128 + signalNumber(interruptedBy);
+    // `logs` prints this environment's task output redacted as this run prints it.
+    await writeJson(session.controller.layout.redactPatternsFile, { REDACT_PATTERNS: config.REDACT_PATTERNS });
     print(dim(`image ${session.image} (tag ${options.tag}) · database ${redactPassword(session.databaseUrl)}`));
 
     const event =

@@ -9,6 +9,10 @@ export class LocalLayout {
   get envDir(): string {
     return join(this.root, this.environment);
   }
+  /** The REDACT_PATTERNS of the environment's last local run: `logs` prints the task's output redacted as it did. */
+  get redactPatternsFile(): string {
+    return join(this.envDir, 'redact-patterns.json');
+  }
   get stateFile(): string {
     return join(this.envDir, 'environment.json');
   }
