@@ -4,7 +4,7 @@ import { type AwsClients, awsClients } from './aws-clients.js';
 import { clientConfig } from './aws-context.js';
 import { type DeploymentView, failedServices, logLocationOf, viewOf } from './deployment-view.js';
 import { formatDuration } from './durations.js';
-import { bold, dim, green, lastSuccessText, red, serviceLine, taskOutput, warnSkipped, yellow } from './format.js';
+import { bold, dim, green, lastSuccessText, outputRedactor, red, serviceLine, taskOutput, warnSkipped, yellow } from './format.js';
 import { CliUsageError } from './local-config.js';
 import { requireTarget, resolveTarget, type Target, type TargetValues, tableOf } from './stack.js';
 import { filterEvents, TaskLogFollower } from './task-logs.js';
@@ -92,6 +92,8 @@ export async function stackHistory(values: Values, limit: number): Promise<numbe
 
 export async function stackLogs(values: Values, id: string, pollMs = 2000): Promise<number> {
   const { target, store, clients } = await open(values);
+  // As the stored tail is: the stack's RedactPatterns too, when it says them (--stack).
+  const redactLine = outputRedactor(target.redactPatterns ?? []);
   const load = async () => {
     const { env, deployments } = await store.loadEnvironmentWith(target.environment, [id]);
     const record = deployments[id];
@@ -110,7 +112,7 @@ export async function stackLogs(values: Values, id: string, pollMs = 2000): Prom
     json({
       deployment: view,
       log: location,
-      lines: lines.map((l) => ({ at: new Date(l.timestamp).toISOString(), message: taskOutput(l.message) })),
+      lines: lines.map((l) => ({ at: new Date(l.timestamp).toISOString(), message: taskOutput(l.message, redactLine) })),
     });
     return 0;
   }
@@ -122,13 +124,13 @@ export async function stackLogs(values: Values, id: string, pollMs = 2000): Prom
   }
   out(dim(`  log ${location.group} ${location.stream}`));
   if (!values.follow || view.status === 'ended') {
-    for await (const line of filterEvents(logs, location)) out(`  │ ${taskOutput(line.message)}`);
+    for await (const line of filterEvents(logs, location)) out(`  │ ${taskOutput(line.message, redactLine)}`);
     return 0;
   }
   const follower = new TaskLogFollower(logs, location, {
     startTime: 0,
     pollMs,
-    onLine: (l) => out(`  │ ${taskOutput(l.message)}`),
+    onLine: (l) => out(`  │ ${taskOutput(l.message, redactLine)}`),
     onReadError: (reason) => out(dim(`  (cannot read the log: ${reason})`)),
   });
   follower.start();

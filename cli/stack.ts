@@ -1,5 +1,6 @@
 import { type CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
 import { ROLLOUT_MODES, type RolloutMode, splitCommand } from '../src/core/config.js';
+import { checkRedactPattern } from '../src/core/redact.js';
 import { regionOf } from './aws-context.js';
 import { CliError, EXIT } from './failure.js';
 
@@ -52,6 +53,8 @@ export interface Target {
   migrationCommand?: string[];
   /** RolloutMode, when the stack says (an older stack does not): a request pause-hook mode would refuse is refused before sending. */
   rolloutMode?: RolloutMode;
+  /** RedactPatterns, when the stack says: the task's log is printed redacted with them too, as the stored tail is. */
+  redactPatterns?: string[];
 }
 
 /** A stack's outputs as a record, read with DescribeStacks. */
@@ -133,6 +136,8 @@ export async function resolveTarget(values: TargetValues, cloudFormation: () => 
             .map((c) => c.trim())
             .filter((c) => c !== '');
   if (nonEmpty(outputs.MigrationCommand) !== undefined) target.migrationCommand = splitCommand(outputs.MigrationCommand ?? '');
+  const patterns = redactPatternsOf(outputs.RedactPatterns);
+  if (patterns !== undefined) target.redactPatterns = patterns;
   // A mode this CLI does not know (a newer stack's) refuses nothing: the controller judges.
   const mode = ROLLOUT_MODES.find((m) => m === outputs.RolloutMode);
   if (mode !== undefined) target.rolloutMode = mode;
@@ -147,4 +152,20 @@ export function tableOf(target: Target): string {
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
+}
+
+/**
+ * The RedactPatterns output as the controller reads REDACT_PATTERNS (a JSON array of regular expressions, or "none");
+ * undefined when the stack does not say or says something else (the built-in rules alone then).
+ */
+function redactPatternsOf(output: string | undefined): string[] | undefined {
+  if (output === undefined || output === 'none') return undefined;
+  let patterns: unknown = [output];
+  try {
+    if (output.startsWith('[')) patterns = JSON.parse(output);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(patterns) || !patterns.every((p): p is string => typeof p === 'string')) return undefined;
+  return patterns.every((p) => checkRedactPattern(p) === undefined) ? patterns : undefined;
 }

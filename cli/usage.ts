@@ -30,7 +30,7 @@ export const LOCAL_USAGE = `ecs-migrate local --app DIR [--tag TAG] [--command "
 
 export const EXPLAIN_USAGE = `ecs-migrate explain --config FILE [--state FILE] [--now ISO-TIME] EVENT.json [--json]
   Dry run: what the controller would do with this event and why, without doing it.
-  --state  a JSON ControllerState ({ env, deployments, service, task }), its records checked as the stores read
+  --state  a JSON ControllerState ({ env, deployments, service, task, hook }), its records checked as the stores read
            them (a bad one: exit 2, naming the key), e.g. events/states/running.json (the deployment of the
            task-* samples running); default: an idle environment whose service runs revision 1 of the family
            SERVICE in REGISTRY's account and region, also the service of a state without one

@@ -5,7 +5,7 @@ import { type DeploymentView, failedServices, failedServicesText, logLocationOf,
 import { formatDuration } from './durations.js';
 import { EXIT } from './failure.js';
 import { followRequest } from './follow.js';
-import { bold, dim, green, red, taskOutput, yellow } from './format.js';
+import { bold, dim, green, outputRedactor, red, taskOutput, yellow } from './format.js';
 import type { Target } from './stack.js';
 import { TaskLogFollower } from './task-logs.js';
 
@@ -40,6 +40,8 @@ export async function waitForVerdict(o: {
   const { DynamoDbHistoryStore } = await import('../src/adapters/aws/history-store.js');
   const store = new DynamoDbHistoryStore(await o.clients.dynamodb(), { table: o.table, environment: o.target.environment });
   const started = o.deps.now();
+  // As the stored tail is: the stack's RedactPatterns too, when it says them (--stack).
+  const redactLine = outputRedactor(o.target.redactPatterns ?? []);
   // Ctrl-C stops the waiting, not the deployment: say so, with the exit code of an interrupted command.
   const interrupted = () => {
     process.stderr.write(`\necs-migrate: stopped waiting; request ${o.requestId} goes on (see: ecs-migrate status)\n`);
@@ -58,7 +60,7 @@ export async function waitForVerdict(o: {
     deadline: started + o.timeoutMs,
     now: o.deps.now,
     print: (line) => o.print(dim(line)),
-    onLogLine: (line) => o.print(`  │ ${taskOutput(line.message)}`),
+    onLogLine: (line) => o.print(`  │ ${taskOutput(line.message, redactLine)}`),
     followLog: (view, onLine) => followTaskLog(view, onLine, o.target, o.clients, o.deps.pollMs, o.print),
   }).finally(() => process.removeListener('SIGINT', interrupted));
   const what = o.work?.type === 'task-definition' ? 'task definition' : 'image';

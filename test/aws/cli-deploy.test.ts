@@ -94,6 +94,7 @@ describe('ecs-migrate on a deployed stack (moto)', () => {
       Container: CONTAINER,
       RepositoryUri: REPOSITORY_URI,
       AllowedCommands: 'db-seed',
+      RedactPatterns: '["acme_live_[0-9]{8}"]',
     };
     const template = {
       Resources: { StandIn: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'stand-in' } } },
@@ -299,6 +300,8 @@ describe('ecs-migrate on a deployed stack (moto)', () => {
   it('deploy --wait and logs print the task log redacted, as the controller stores its tail (a CI log is no place for it)', async () => {
     const lines = [
       'connecting to postgres://app:Sup3rS3cretPw@db.internal/app',
+      // What the stack's RedactPatterns hide (its RedactPatterns output), besides the built-in rules.
+      'licence acme_live_12345678',
       'AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLE',
       'failed',
     ];
@@ -306,14 +309,19 @@ describe('ecs-migrate on a deployed stack (moto)', () => {
     await runTask(lines, 1);
     expect(await waiting).toBe(1);
     expect(printed()).toContain('│ connecting to postgres://app:[REDACTED]@db.internal/app');
+    expect(printed()).toContain('│ licence [REDACTED]');
     const id = /(\d{8}-\d{6}-[0-9a-f]{8})/.exec(printed())?.[1] ?? '';
     out.length = 0;
     expect(await logsCommand([id, '--stack', STACK])).toBe(0);
     expect(printed()).toContain('│ connecting to postgres://app:[REDACTED]@db.internal/app');
+    expect(printed()).toContain('│ licence [REDACTED]');
     out.length = 0;
     expect(await logsCommand([id, '--stack', STACK, '--json'])).toBe(0);
     expect(printed()).toContain('[REDACTED]');
     expect(printed()).not.toMatch(/Sup3rS3cretPw|wJalrXUtnFEMI/);
+    // The lines the CLI prints (the stored tail is the controller's: this stand-in controller has no REDACT_PATTERNS).
+    const { lines: json } = JSON.parse(printed()) as { lines: { message: string }[] };
+    expect(json.map((l) => l.message)).toContain('licence [REDACTED]');
   });
 
   it('status, history and logs read the stack; logs prints the full task log', async () => {

@@ -502,6 +502,7 @@ describe('schedules and outputs', () => {
       'RepositoryUri',
       'AllowedCommands',
       'MigrationCommand',
+      'RedactPatterns',
       'RolloutMode',
       'NotificationTopicArn',
       'ChatNotificationTopicArn',
@@ -546,6 +547,14 @@ describe('schedules and outputs', () => {
       migrationCommand: ['db-migrate'],
       rolloutMode: 'update-service',
     });
+  });
+
+  it("says the stack's RedactPatterns, so deploy --wait and logs print the task's log redacted as the stored tail is", async () => {
+    const patterns = resolver(cfn, { ...sampleParameters, RedactPatterns: '["shop_live_[0-9a-f]{32}"]' }).resolve;
+    expect((await targetOfStack(patterns)).redactPatterns).toEqual(['shop_live_[0-9a-f]{32}']);
+    const one = resolver(cfn, { ...sampleParameters, RedactPatterns: 'acme_[0-9]{8}' }).resolve;
+    expect((await targetOfStack(one)).redactPatterns).toEqual(['acme_[0-9]{8}']);
+    expect((await targetOfStack(resolve)).redactPatterns).toBeUndefined();
   });
 
   it("says the stack's RolloutMode, the functions' ROLLOUT_MODE (deploy refuses before sending what pause-hook mode would)", async () => {
