@@ -1,5 +1,5 @@
 import { assertNever } from './actions.js';
-import { clip, LIMITS } from './bounds.js';
+import { clip, headToRedact, LIMITS } from './bounds.js';
 import {
   deploymentStateDetail,
   ECS_DEPLOYMENT_DETAIL_TYPE,
@@ -51,9 +51,19 @@ function parseTaskState(e: Envelope, ids: EventIds): Input {
     kind: 'task-state',
     eventId: e.id,
     ...d.data,
-    ...(stoppedReason !== undefined ? { stoppedReason: clip(stoppedReason, LIMITS.textChars) } : {}),
-    containers: containers.map((c) => (c.reason !== undefined ? { ...c, reason: clip(c.reason, LIMITS.textChars) } : c)),
+    ...(stoppedReason !== undefined ? { stoppedReason: keptText(stoppedReason) } : {}),
+    containers: containers.map((c) => (c.reason !== undefined ? { ...c, reason: keptText(c.reason) } : c)),
   };
+}
+
+/**
+ * ECS's free text as kept, bounded: it is redacted later (`enrichWatchInput`), so a cut leaves out the word it splits
+ * (`headToRedact`: never a connection string without its `@`) and says it cut.
+ */
+function keptText(text: string): string {
+  return text.length <= LIMITS.textChars
+    ? clip(text, LIMITS.textChars)
+    : `${clip(headToRedact(text, LIMITS.textChars - 1), LIMITS.textChars - 1)}…`;
 }
 
 /** `ECS Deployment State Change`: how a service rollout ended (or is going); the service is one of the event's `resources`. */

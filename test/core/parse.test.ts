@@ -1,5 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { redact } from '../../src/core/redact.js';
 import { PUSHED_IMAGE, parse, sample, withEvent } from '../support/fixtures.js';
 
 const expectedKinds: Record<string, string> = {
@@ -102,5 +103,22 @@ describe('parseInput', () => {
     const input = parse(raw);
     expect(input.kind).toBe('invalid');
     if (input.kind === 'invalid') expect(input.reason).toMatch(reason);
+  });
+});
+
+describe("ECS's free text cut to its bound", () => {
+  // It is redacted after parsing (enrichWatchInput): a cut through a connection string before its `@` left a part of
+  // the password that no rule sees as one.
+  it('leaves out the word the cut splits, and says it cut', () => {
+    const password = 'Sup3rS3cret-Pa55w0rd';
+    const before = 'x'.repeat(2_000 - 'CannotStartContainerError: exec postgres://app:'.length - 8);
+    const reason = `${before} CannotStartContainerError: exec postgres://app:${password}@db.internal/app`;
+    expect(reason.indexOf(password)).toBeLessThan(2_000);
+    expect(reason.indexOf('@db.internal')).toBeGreaterThan(2_000);
+    const input = parse(withEvent(sample('task-stopped-exit-1'), { detail: { stoppedReason: reason } }));
+    const kept = input.kind === 'task-state' ? (input.stoppedReason ?? '') : '';
+    expect(kept.length).toBeLessThanOrEqual(2_000);
+    expect(kept.endsWith('exec …')).toBe(true);
+    expect(redact(kept)).not.toContain(password.slice(0, 8));
   });
 });
