@@ -13,7 +13,8 @@ export interface AwsClients {
   cloudFormation(): Promise<CloudFormationClient>;
   eventBridge(): Promise<EventBridgeClient>;
   dynamodb(): Promise<DynamoDBClient>;
-  logs(): Promise<CloudWatchLogsClient>;
+  /** CloudWatch Logs of the run's region, or of `region` (a task log the task definition sends to another region). */
+  logs(region?: string): Promise<CloudWatchLogsClient>;
   ecs(): Promise<ECSClient>;
   sts(): Promise<STSClient>;
   /** The region every client uses; a usage error naming the fix when there is none. */
@@ -72,11 +73,11 @@ function abortable<T extends object>(client: T, signal: AbortSignal): T {
 export function awsClients(config: ClientConfig): AwsClients {
   const aborting = new AbortController();
   const made = new Map<string, Promise<unknown>>();
-  const once = <T extends object>(name: string, make: () => Promise<T>): Promise<T> => {
-    let client = made.get(name) as Promise<T> | undefined;
+  const once = <T extends object>(name: string, make: () => Promise<T>, key = name): Promise<T> => {
+    let client = made.get(key) as Promise<T> | undefined;
     if (client === undefined) {
       client = make().then((c) => abortable(namingFailedCalls(name, c), aborting.signal));
-      made.set(name, client);
+      made.set(key, client);
     }
     return client;
   };
@@ -86,7 +87,13 @@ export function awsClients(config: ClientConfig): AwsClients {
       once('cloudformation', async () => new (await import('@aws-sdk/client-cloudformation')).CloudFormationClient(config)),
     eventBridge: () => once('events', async () => new (await import('@aws-sdk/client-eventbridge')).EventBridgeClient(config)),
     dynamodb: () => once('dynamodb', async () => new (await import('@aws-sdk/client-dynamodb')).DynamoDBClient(config)),
-    logs: () => once('logs', async () => new (await import('@aws-sdk/client-cloudwatch-logs')).CloudWatchLogsClient(config)),
+    logs: (region) =>
+      once(
+        'logs',
+        async () =>
+          new (await import('@aws-sdk/client-cloudwatch-logs')).CloudWatchLogsClient(region === undefined ? config : { ...config, region }),
+        `logs ${region ?? ''}`,
+      ),
     ecs: () => once('ecs', async () => new (await import('@aws-sdk/client-ecs')).ECSClient(config)),
     sts: () => once('sts', async () => new (await import('@aws-sdk/client-sts')).STSClient(config)),
     region: async () => regionOf(await clients.sts()),

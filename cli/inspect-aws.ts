@@ -106,7 +106,7 @@ export async function stackLogs(values: Values, id: string, pollMs = 2000): Prom
   const location = await logLocationOf(view, target.container, (input) => ecs.send(new DescribeTaskDefinitionCommand(input))).catch(
     () => undefined,
   );
-  const logs = await clients.logs();
+  const logs = await clients.logs(location?.region);
   if (values.json) {
     const lines = location !== undefined ? await collect(filterEvents(logs, location)) : [];
     json({

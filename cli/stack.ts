@@ -101,7 +101,13 @@ export async function resolveTarget(values: TargetValues, cloudFormation: () => 
     );
   }
   const environment = values.environment ?? served;
-  if (environment === undefined) throw new CliError(WHICH_ENVIRONMENT, EXIT.usage);
+  if (environment === undefined)
+    throw new CliError(
+      values.stack !== undefined
+        ? `stack ${values.stack} has no Environment output (is it an ecs-migrate stack?): pass --environment ENV, or the stack of the environment`
+        : WHICH_ENVIRONMENT,
+      EXIT.usage,
+    );
   const pick = (flag: string | undefined, output: string) => flag ?? nonEmpty(outputs[output]);
   const target: Target = {
     environment,

@@ -169,7 +169,7 @@ async function followTaskLog(
     print(dim('(the task log location is unknown: the verdict will show the log tail the controller kept)'));
     return undefined;
   }
-  const logs = await clients.logs();
+  const logs = await clients.logs(location.region);
   const identity = await callerIdentity(clients).catch(() => undefined);
   const region = location.region ?? (await clients.region());
   const partition = identity?.Arn?.split(':')[1] ?? 'aws';

@@ -549,6 +549,20 @@ describe('schedules and outputs', () => {
     });
   });
 
+  it('a stack without an Environment output is named as such, not as a missing --stack', async () => {
+    const cloudFormation = mockClient(CloudFormationClient);
+    cloudFormation
+      .on(DescribeStacksCommand)
+      .resolves({ Stacks: [{ StackName: 'other-app', CreationTime: new Date(), StackStatus: 'CREATE_COMPLETE', Outputs: [] }] });
+    try {
+      await expect(resolveTarget({ stack: 'other-app' }, async () => new CloudFormationClient({ region: REGION }))).rejects.toThrow(
+        'stack other-app has no Environment output (is it an ecs-migrate stack?): pass --environment ENV, or the stack of the environment',
+      );
+    } finally {
+      cloudFormation.restore();
+    }
+  });
+
   it("says the stack's RedactPatterns, so deploy --wait and logs print the task's log redacted as the stored tail is", async () => {
     const patterns = resolver(cfn, { ...sampleParameters, RedactPatterns: '["shop_live_[0-9a-f]{32}"]' }).resolve;
     expect((await targetOfStack(patterns)).redactPatterns).toEqual(['shop_live_[0-9a-f]{32}']);
