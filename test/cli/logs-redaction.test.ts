@@ -1,34 +1,8 @@
-import { execFile } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const ROOT = resolve(import.meta.dirname, '..', '..');
-/** tsx's loader by absolute URL, so the CLI also runs from another working directory. */
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm')).href;
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** The real CLI from source, as `./bin/ecs-migrate.mjs` runs it (`--` so Node.js leaves the CLI's options alone). */
-function cli(args: string[], cwd: string): Promise<Result> {
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      ['--import', TSX, '--', join(ROOT, 'cli', 'main.ts'), ...args],
-      { cwd, env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        done({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr });
-      },
-    );
-  });
-}
+import { cli } from '../local/helpers.js';
 
 let work: string;
 beforeAll(async () => {

@@ -9,6 +9,7 @@ import {
   KEPT_EXIT_0,
   launchingDeployment,
   only,
+  operatorRequest,
   queuedDeployment,
   queueState,
   runningDeployment,
@@ -19,17 +20,7 @@ import {
   TD,
 } from '../support/fixtures.js';
 
-const request = (kind: 'cancel-request' | 'unlock-request', fields: Record<string, unknown> = {}) => ({
-  version: '0',
-  id: `${kind}-1`,
-  source: 'ecs-migrate',
-  account: '123456789012',
-  time: '2026-11-25T09:18:00Z',
-  region: 'eu-west-1',
-  resources: [],
-  'detail-type': kind,
-  detail: { environment: 'staging', requestId: 'op-1', requestedBy: 'arn:aws:iam::123456789012:user/ana', ...fields },
-});
+const request = operatorRequest;
 
 describe('cancel-request', () => {
   it('stops the running task, ends the deployment as cancelled and halts the rollout', () => {

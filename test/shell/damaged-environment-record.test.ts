@@ -8,22 +8,9 @@ import type { OutgoingEvent, Ports } from '../../src/ports.js';
 import { createController } from '../../src/shell/controller.js';
 import { silentLog } from '../../src/shell/logger.js';
 import { fakeEcs } from '../support/fake-ecs.js';
-import { config, runningDeployment, SAMPLE_DEPLOYMENT, sample } from '../support/fixtures.js';
+import { config, operatorRequest, runningDeployment, SAMPLE_DEPLOYMENT, sample } from '../support/fixtures.js';
 
 const TABLE = 'ecs-migrate-deployments';
-
-/** An operator request on the request bus (as test/shell/operator-retry.test.ts builds one). */
-const operator = (kind: 'cancel-request' | 'unlock-request') => ({
-  version: '0',
-  id: `${kind}-damaged-1`,
-  source: 'ecs-migrate',
-  account: '123456789012',
-  time: '2026-11-25T09:18:00Z',
-  region: 'eu-west-1',
-  resources: [],
-  'detail-type': kind,
-  detail: { environment: 'staging', requestId: 'op-damaged-1', requestedBy: 'ops', reason: 'stuck' },
-});
 
 /**
  * The real DynamoDB store over a mocked client whose table holds exactly `envItem` as the environment record: what
@@ -71,7 +58,7 @@ describe('a damaged environment record is refused with its key and field, never 
       active: { deploymentId: SAMPLE_DEPLOYMENT, lockExpiresAt: '2026-11-25T10:30:00.000Z' },
       [field]: 'corrupt',
     });
-    const raw = input === 'ecr-push' ? sample('ecr-push') : operator(input);
+    const raw = input === 'ecr-push' ? sample('ecr-push') : operatorRequest(input, { requestedBy: 'ops', reason: 'stuck' });
 
     const run = controller.handle(raw);
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { TransientAwsError } from '../../src/errors.js';
 import { createController } from '../../src/shell/controller.js';
 import { silentLog } from '../../src/shell/logger.js';
-import { config, sample } from '../support/fixtures.js';
+import { config, operatorRequest, sample } from '../support/fixtures.js';
 import { FaultPlan, modelPorts } from '../support/model-ports.js';
 
 /**
@@ -12,17 +12,7 @@ import { FaultPlan, modelPorts } from '../support/model-ports.js';
  * in its outbox, were never published.
  */
 describe('a retried operator request that named no deployment', () => {
-  const operator = (kind: 'cancel-request' | 'unlock-request') => ({
-    version: '0',
-    id: `${kind}-1`,
-    source: 'ecs-migrate',
-    account: '123456789012',
-    time: '2026-11-25T09:18:00Z',
-    region: 'eu-west-1',
-    resources: [],
-    'detail-type': kind,
-    detail: { environment: 'staging', requestId: 'op-1', requestedBy: 'ops', reason: 'stuck' },
-  });
+  const operator = (kind: 'cancel-request' | 'unlock-request') => operatorRequest(kind, { requestedBy: 'ops', reason: 'stuck' });
 
   for (const [kind, outcome] of [
     ['cancel-request', ['Migration Cancelled', 'Rollout Halted']],

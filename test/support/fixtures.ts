@@ -253,3 +253,18 @@ export function cancelRequest(time: string, options: { id?: string; deploymentId
     ...(options.deploymentId !== undefined ? { deploymentId: options.deploymentId } : {}),
   });
 }
+
+/** A cancel- or unlock-request of environment staging on the request bus, as an operator's CLI puts it there. */
+export function operatorRequest(kind: 'cancel-request' | 'unlock-request', detail: Record<string, unknown> = {}) {
+  return {
+    version: '0',
+    id: `${kind}-1`,
+    source: 'ecs-migrate',
+    account: '123456789012',
+    time: '2026-11-25T09:18:00Z',
+    region: 'eu-west-1',
+    resources: [],
+    'detail-type': kind,
+    detail: { environment: 'staging', requestId: 'op-1', requestedBy: 'arn:aws:iam::123456789012:user/ana', ...detail },
+  };
+}
