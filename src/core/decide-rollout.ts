@@ -37,6 +37,9 @@ export function decideHookState(input: HookStateInput, state: ControllerState, c
   const { config } = ctx;
   if (config.ROLLOUT_MODE !== 'pause-hook') return ignore(`ROLLOUT_MODE is ${config.ROLLOUT_MODE}: hook events are not acted on`);
   const service = input.serviceArn.split('/').pop() ?? input.serviceArn;
+  // A service of the same name in another cluster is not ours (the stack's rule filters on the cluster too).
+  const cluster = input.clusterArn.split('/').pop();
+  if (cluster !== config.CLUSTER.split('/').pop()) return ignore(`cluster ${cluster} is not this stack's (CLUSTER: ${config.CLUSTER})`);
   if (!config.SERVICES.includes(service)) return ignore(`service ${service} is not gated here (SERVICES: ${config.SERVICES.join(', ')})`);
   if (input.eventName !== 'HOOK_AWAITING_ACTION') return recordHookEvent(input, state, ctx);
   if (input.hookType !== 'PAUSE' || input.lifecycleStage !== config.HOOK_STAGE) {
@@ -129,7 +132,10 @@ function joinOrCreate(paused: Paused, state: ControllerState, ctx: DecideContext
     };
   }
   // Only a migration answers its waiters: a command (run-command) of the same image ends without touching a rollout.
-  const open = [state.env.active?.deploymentId, state.env.queued]
+  // The active one only while its lock holds: one whose lock expired is lost (its timeout check never came), and
+  // joining it would leave this hook to ECS's own timeout; a new deployment takes the lock over instead.
+  const active = lockHolder(state, ctx.now)?.id;
+  const open = [active, state.env.queued]
     .map((d) => (d !== undefined ? state.deployments[d] : undefined))
     .find((d): d is Deployment => d !== undefined && d.kind === 'migration' && d.status !== 'ended' && imageOf(d) === image);
   if (open !== undefined) {

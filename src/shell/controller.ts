@@ -11,7 +11,7 @@ import { type ControllerState, emptyEnvironment } from '../core/state.js';
 import { aboutDeployment, InvalidRecordError } from '../errors.js';
 import type { Ports } from '../ports.js';
 import { retryOnConflict } from './conflict-retry.js';
-import { type Executed, execute } from './execute.js';
+import { type DoneBefore, type Executed, execute, nothingDone } from './execute.js';
 import { type Enrich, enrich, loadState } from './load-state.js';
 import type { Log } from './logger.js';
 
@@ -75,8 +75,9 @@ function wire(deps: Wired): Controller {
   const run = async (first: Input): Promise<StepRecord[]> => {
     const steps: StepRecord[] = [];
     const pending: Input[] = [first];
-    // Events this invocation reported before their commit: a decision taken again after a lost race skips them.
-    const reported = new Set<string>();
+    // What this invocation did (events reported before their commit, hooks answered): a decision taken again after a
+    // lost race does not do it twice.
+    const doneBefore = nothingDone();
     // Feedback continues from the state this invocation's commits left; a conflict forces a fresh read.
     let state: ControllerState | undefined;
     while (pending.length > 0) {
@@ -84,7 +85,7 @@ function wire(deps: Wired): Controller {
       const done = await retryOnConflict(
         input.kind,
         async (attempt) => {
-          const result = await step(input, attempt === 1 ? state : undefined, deps, reported);
+          const result = await step(input, attempt === 1 ? state : undefined, deps, doneBefore);
           steps.push({ input: input.kind, decision: result.decision });
           return result;
         },
@@ -105,12 +106,12 @@ async function step(
   input: Input,
   known: ControllerState | undefined,
   deps: Wired,
-  reported: Set<string>,
+  done: DoneBefore,
 ): Promise<Executed & { decision: Decision }> {
   const { config, ports, log } = deps;
   const refused = deps.role !== undefined ? misrouted(input, deps.role, config.ENVIRONMENT) : undefined;
   if (refused !== undefined)
-    return carryOut(input, refused, known ?? { env: emptyEnvironment(config.ENVIRONMENT), deployments: {} }, deps, reported);
+    return carryOut(input, refused, known ?? { env: emptyEnvironment(config.ENVIRONMENT), deployments: {} }, deps, done);
   // One clock reading per decision: what the load read (an expired lock's task) and what is decided agree.
   const now = deps.now();
   let state = known;
@@ -122,17 +123,11 @@ async function step(
       if (!(error instanceof InvalidRecordError)) throw error;
       const detail = { environment: config.ENVIRONMENT, reason: error.message, record: error.key };
       const refusal = reject(error.message, detail, deps.redact);
-      return carryOut(input, refusal, { env: emptyEnvironment(config.ENVIRONMENT), deployments: {} }, deps, reported);
+      return carryOut(input, refusal, { env: emptyEnvironment(config.ENVIRONMENT), deployments: {} }, deps, done);
     }
   }
   const enriched = await deps.enrich(input, state, ports, config, log, deps.redact);
-  return carryOut(
-    enriched,
-    deps.core.decide(enriched, state, decideContext(config, now.toISOString(), deps.redact)),
-    state,
-    deps,
-    reported,
-  );
+  return carryOut(enriched, deps.core.decide(enriched, state, decideContext(config, now.toISOString(), deps.redact)), state, deps, done);
 }
 
 async function carryOut(
@@ -140,7 +135,7 @@ async function carryOut(
   decision: Decision,
   state: ControllerState,
   deps: Wired,
-  reported: Set<string>,
+  done: DoneBefore,
 ): Promise<Executed & { decision: Decision }> {
   // The reason may echo input (an ignored request's fields): redacted before it is logged or returned.
   const told: Decision = { ...decision, reason: deps.redact(decision.reason) };
@@ -153,7 +148,7 @@ async function carryOut(
   });
   deps.onDecision?.(input, told);
   try {
-    return { decision: told, ...(await execute(told.actions, state, deps.ports, deps.log, reported)) };
+    return { decision: told, ...(await execute(told.actions, state, deps.ports, deps.log, done)) };
   } catch (error) {
     throw aboutDeployment(error, told.deploymentId);
   }

@@ -16,17 +16,28 @@ export interface Executed {
 }
 
 /**
- * Carries out a decision's actions in order, one case per action. Consecutive events go out in one PutEvents call.
- * `reported`: the events this invocation reported before their commit (`commit.reportFirst`), by type and
- * deployment, so a decision taken again after a lost race does not report them twice.
+ * What this invocation did already that a decision taken again after a lost race must not do twice: the events it
+ * reported before their commit (`commit.reportFirst`), by type and deployment, and the paused deployments it answered,
+ * by hook and answer (a second answer would be refused, and its refusal recorded over the first answer).
  */
+export interface DoneBefore {
+  reported: Set<string>;
+  answers: Map<string, ServiceRollout>;
+}
+
+export function nothingDone(): DoneBefore {
+  return { reported: new Set(), answers: new Map() };
+}
+
+/** Carries out a decision's actions in order, one case per action. Consecutive events go out in one PutEvents call. */
 export async function execute(
   actions: Action[],
   start: ControllerState,
   ports: Ports,
   log: Log,
-  reported: Set<string> = new Set(),
+  done: DoneBefore = nothingDone(),
 ): Promise<Executed> {
+  const { reported } = done;
   let state = start;
   const feedback: Executed['feedback'] = [];
   let events: OutgoingEvent[] = [];
@@ -73,13 +84,13 @@ export async function execute(
         feedback.push({
           kind: 'rollout-result',
           deploymentId: action.deploymentId,
-          services: await continueRollout(action, ports),
+          services: await continueRollout(action, ports, done.answers),
           ...(action.completion !== undefined ? { completion: action.completion } : {}),
         });
         break;
       case 'haltRollout':
         if (action.target.mode === 'pause-hook') {
-          const services = await answerWaiters(action.target.waiters, 'ROLLBACK', ports);
+          const services = await answerWaiters(action.target.waiters, 'ROLLBACK', ports, done.answers);
           feedback.push({ kind: 'rollout-result', deploymentId: action.deploymentId, services });
         } else {
           // update-service mode: halting means leaving the services alone.
@@ -147,9 +158,13 @@ export async function publishOutbox(ports: Ports, ref: OutboxRef, events: Outgoi
  * migration container runs (read by the adapter; each service it cannot move is reported `failed`, saying why).
  * pause-hook: CONTINUE to each waiter.
  */
-async function continueRollout(action: Extract<Action, { type: 'continueRollout' }>, ports: Ports): Promise<ServiceRollout[]> {
+async function continueRollout(
+  action: Extract<Action, { type: 'continueRollout' }>,
+  ports: Ports,
+  answers: DoneBefore['answers'],
+): Promise<ServiceRollout[]> {
   const { target } = action;
-  if (target.mode === 'pause-hook') return answerWaiters(target.waiters, 'CONTINUE', ports);
+  if (target.mode === 'pause-hook') return answerWaiters(target.waiters, 'CONTINUE', ports, answers);
   const first: ServiceRollout = action.firstService ?? (await updateFirst(target, action.taskDefinitionArn, ports));
   const others = (target.services ?? []).filter((s) => s !== target.service);
   if (others.length === 0) return [first];
@@ -188,25 +203,47 @@ async function updateFirst(target: ServiceUpdateTarget, taskDefinitionArn: strin
   }
 }
 
-/** Answers every paused deployment; one whose hook has moved on (timed out, answered by a person) is recorded, not an error. */
-async function answerWaiters(waiters: Waiter[], action: 'CONTINUE' | 'ROLLBACK', ports: Ports): Promise<ServiceRollout[]> {
+/**
+ * Answers every paused deployment; one whose hook has moved on (timed out, answered by a person) is recorded, not an
+ * error. So is an answer ECS refuses for good (an error the adapter does not map, access denied): `failed`, with how to
+ * answer it by hand, announced with `Rollout Failed`; the other waiters are answered and the end is committed, so one
+ * refused answer neither leaves them paused nor blocks the environment. A transient error is thrown (retried).
+ */
+async function answerWaiters(
+  waiters: Waiter[],
+  action: 'CONTINUE' | 'ROLLBACK',
+  ports: Ports,
+  answers: DoneBefore['answers'],
+): Promise<ServiceRollout[]> {
   const results: ServiceRollout[] = [];
   for (const w of waiters) {
-    const answered = await ports.ecs.answerHook({ serviceDeploymentArn: w.serviceDeploymentArn, hookId: w.hookId, action });
-    // The `ecs-svc/…` id when ECS gave it: `ECS Deployment State Change` names that, not the service deployment ARN.
-    const ecsDeploymentId = answered.ok && answered.ecsDeploymentId !== undefined ? answered.ecsDeploymentId : w.serviceDeploymentArn;
-    const base = {
-      service: w.service,
-      ecsDeploymentId,
-      ...(ecsDeploymentId !== w.serviceDeploymentArn ? { serviceDeploymentArn: w.serviceDeploymentArn } : {}),
-    };
-    results.push(
-      answered.ok
-        ? { ...base, result: action === 'CONTINUE' ? 'continued' : 'rolled-back' }
-        : { ...base, result: 'moved-on', reason: answered.reason },
-    );
+    // Answered by this invocation already, before a lost race: that result, not a second answer ECS would refuse.
+    const key = `${w.hookId} ${action}`;
+    const result = answers.get(key) ?? (await answerOne(w, action, ports));
+    answers.set(key, result);
+    results.push(result);
   }
   return results;
+}
+
+async function answerOne(w: Waiter, action: 'CONTINUE' | 'ROLLBACK', ports: Ports): Promise<ServiceRollout> {
+  let answered: Awaited<ReturnType<Ports['ecs']['answerHook']>>;
+  try {
+    answered = await ports.ecs.answerHook({ serviceDeploymentArn: w.serviceDeploymentArn, hookId: w.hookId, action });
+  } catch (error) {
+    if (!(error instanceof PermanentAwsError)) throw error;
+    return { service: w.service, ecsDeploymentId: w.serviceDeploymentArn, result: 'failed', reason: clip(error.message, LIMITS.textChars) };
+  }
+  // The `ecs-svc/…` id when ECS gave it: `ECS Deployment State Change` names that, not the service deployment ARN.
+  const ecsDeploymentId = answered.ok && answered.ecsDeploymentId !== undefined ? answered.ecsDeploymentId : w.serviceDeploymentArn;
+  const base = {
+    service: w.service,
+    ecsDeploymentId,
+    ...(ecsDeploymentId !== w.serviceDeploymentArn ? { serviceDeploymentArn: w.serviceDeploymentArn } : {}),
+  };
+  return answered.ok
+    ? { ...base, result: action === 'CONTINUE' ? 'continued' : 'rolled-back' }
+    : { ...base, result: 'moved-on', reason: answered.reason };
 }
 
 /** `<registry>/<repository>@sha256:…` → `<repository>`. */
