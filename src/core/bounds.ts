@@ -29,11 +29,8 @@ export function redactForEcho(s: string, redact: (s: string) => string): string 
   return redact(headToRedact(s, LIMITS.echoChars * 4));
 }
 
-/**
- * The word a cut splits, as the redactor delimits a value (`[^\s,;&"'}\]]`). Anchored and without nested
- * quantifiers: linear in what it takes.
- */
-const WORD_AT_END = /[^\s,;&"'}\]]+$/;
+/** What ends a word, as the redactor delimits a value (`[^\s,;&"'}\]]+`). */
+const WORD_END = /[\s,;&"'}\]]/;
 /**
  * What a cut at the start may have split from its key: the rest of the word it cuts (a key or a value), and when a
  * separator follows, the value after it (`WORD = value` of `PASSWORD = value`, `WORD":"value"` of `"PASSWORD":"value"`).
@@ -47,8 +44,11 @@ const PAIR_AT_START = /^[\s:="']*[^\s,;&"'}\]]*["']?\s*(?:[:=]\s*(?:"[^"]*"?|'[^
  */
 export function headToRedact(s: string, max: number): string {
   if (s.length <= max) return s;
-  const head = s.slice(0, max);
-  return /[\s,;&"'}\]]/.test(s.charAt(max)) ? head : head.replace(WORD_AT_END, '');
+  if (WORD_END.test(s.charAt(max))) return s.slice(0, max);
+  // Back to where the split word began (a loop: a regular expression anchored at the end retries every start).
+  let start = max;
+  while (start > 0 && !WORD_END.test(s.charAt(start - 1))) start--;
+  return s.slice(0, start);
 }
 
 /**
