@@ -22,7 +22,7 @@ import {
 } from '../support/fixtures.js';
 import { FaultPlan, modelPorts } from '../support/model-ports.js';
 import { pauseHookWorld } from '../support/pause-hook-world.js';
-import { controllerOn } from '../support/race.js';
+import { controllerOn, joinedBeforeFirstCommit } from '../support/race.js';
 
 /**
  * pause-hook mode under duplicated, reordered and concurrent events and refused answers: each paused deployment is
@@ -95,7 +95,6 @@ describe('a paused deployment that joins while the watcher answers ROLLBACK to t
     // ECS as documented: an answer is taken only while the hook is AWAITING_ACTION (a second one is refused).
     const answers: HookAnswer[] = [];
     const answered = new Set<string>();
-    let raced = false;
     const watcher = controllerOn(world.ports, cfg, NOW, {
       ecs: {
         answerHook: async (answer) => {
@@ -111,28 +110,12 @@ describe('a paused deployment that joins while the watcher answers ROLLBACK to t
           return { ok: true };
         },
       },
-      store: {
-        // While the watcher answers ROLLBACK, the launcher commits first: shop-worker's owner deployment of the same
-        // digest paused and joined the migration.
-        commit: async (request) => {
-          if (!raced) {
-            raced = true;
-            const [seen] = world.store.all();
-            if (seen?.status !== 'running') throw new Error('expected the running deployment');
-            await world.store.commit({
-              deployments: [
-                { deployment: { ...seen, revision: seen.revision + 1, waiters: [api, worker] }, expectedRevision: seen.revision },
-              ],
-            });
-          }
-          return world.ports.store.commit(request);
-        },
-      },
+      // The launcher commits first: shop-worker's owner deployment of the same digest paused and joined.
+      store: joinedBeforeFirstCommit(world.store, world.ports, [api, worker]),
     });
 
     await watcher.handle(sample('task-stopped-exit-1'));
 
-    expect(raced).toBe(true);
     // Each paused deployment is answered once. The halt decided again after the lost race answered ROLLBACK to every
     // waiter again, shop-api's a second time (the shell now remembers this invocation's answers: DoneBefore).
     expect(answers.map((a) => [a.hookId, a.action])).toEqual([

@@ -3,7 +3,7 @@ import type { Ended, Running, Waiter } from '../../src/core/deployment.js';
 import type { HookAnswer } from '../../src/core/service-deployment.js';
 import { config, DIGEST, NOW, runningDeployment, SAMPLE_DEPLOYMENT, sample, TD } from '../support/fixtures.js';
 import { FaultPlan, modelPorts } from '../support/model-ports.js';
-import { controllerOn } from '../support/race.js';
+import { controllerOn, joinedBeforeFirstCommit } from '../support/race.js';
 
 const sd = (service: string, id: string) => `arn:aws:ecs:eu-west-1:123456789012:service-deployment/shop-staging/${service}/${id}`;
 const api: Waiter = { service: 'shop-api', serviceDeploymentArn: sd('shop-api', 'AAAA'), hookId: 'ecs-pause-api' };
@@ -30,7 +30,6 @@ describe('pause-hook mode: a paused deployment that joins while the watcher answ
       deployments: [{ deployment: running, expectedRevision: 0 }],
     });
     const answers: HookAnswer[] = [];
-    let raced = false;
     const watcher = controllerOn(world.ports, cfg, NOW, {
       ecs: {
         answerHook: async (answer) => {
@@ -38,27 +37,12 @@ describe('pause-hook mode: a paused deployment that joins while the watcher answ
           return { ok: true };
         },
       },
-      store: {
-        // The launcher commits first: shop-worker's owner deployment of the same digest paused and joined.
-        commit: async (request) => {
-          if (!raced) {
-            raced = true;
-            const [seen] = world.store.all();
-            if (seen?.status !== 'running') throw new Error('expected the running deployment');
-            await world.store.commit({
-              deployments: [
-                { deployment: { ...seen, revision: seen.revision + 1, waiters: [api, worker] }, expectedRevision: seen.revision },
-              ],
-            });
-          }
-          return world.ports.store.commit(request);
-        },
-      },
+      // The launcher commits first: shop-worker's owner deployment of the same digest paused and joined.
+      store: joinedBeforeFirstCommit(world.store, world.ports, [api, worker]),
     });
 
     const steps = await watcher.handle(sample('task-stopped-success'));
 
-    expect(raced).toBe(true);
     expect(steps.map((s) => s.decision.decision)).toEqual(['continue', 'continue', 'record']);
     // Each paused deployment is answered once.
     expect(answers.map((a) => [a.hookId, a.action])).toEqual([

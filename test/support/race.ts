@@ -1,7 +1,9 @@
 import type { Config } from '../../src/core/config.js';
+import type { Waiter } from '../../src/core/deployment.js';
 import type { Ecs, Ports, Store } from '../../src/ports.js';
 import { type Controller, createController } from '../../src/shell/controller.js';
 import { silentLog } from '../../src/shell/logger.js';
+import type { ModelStore } from './model-ports.js';
 
 /**
  * A controller on `ports` (the model world's) with some calls replaced: how a test runs another invocation in the
@@ -21,4 +23,25 @@ export function controllerOn(
     now: typeof now === 'string' ? () => new Date(now) : () => new Date(now()),
     sleep: async () => {},
   });
+}
+
+/**
+ * A store whose first commit loses a race: just before it, the launcher commits the running deployment of `store` with
+ * `waiters` (an owner's deployment of the same digest paused and joined the migration).
+ */
+export function joinedBeforeFirstCommit(store: ModelStore, ports: Ports, waiters: Waiter[]): Partial<Store> {
+  let raced = false;
+  return {
+    commit: async (request) => {
+      if (!raced) {
+        raced = true;
+        const [seen] = store.all();
+        if (seen?.status !== 'running') throw new Error('expected the running deployment');
+        await store.commit({
+          deployments: [{ deployment: { ...seen, revision: seen.revision + 1, waiters }, expectedRevision: seen.revision }],
+        });
+      }
+      return ports.store.commit(request);
+    },
+  };
 }
