@@ -11,7 +11,7 @@ import { filterEvents, TaskLogFollower } from './task-logs.js';
 
 /** status, history and logs of a deployed stack: the deployments table, and the task's CloudWatch log. */
 
-type Values = TargetValues & { profile?: string | undefined; region?: string | undefined; json: boolean; follow: boolean };
+type Values = TargetValues & { profile?: string | undefined; region?: string | undefined; json: boolean; follow?: boolean };
 
 async function open(values: Values): Promise<{ target: Target; store: DynamoDbHistoryStore; clients: AwsClients }> {
   requireTarget(values, { table: true });

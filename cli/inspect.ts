@@ -18,9 +18,10 @@ const common = {
   ...AWS_OPTIONS,
   'state-dir': { type: 'string', default: '.ecs-migrate' },
   json: { type: 'boolean', default: false },
-  limit: { type: 'string', default: '20' },
-  follow: { type: 'boolean', default: false },
 } as const;
+// Each command takes only the options it uses: one it would ignore (status --follow) is a usage error.
+const HISTORY_OPTIONS = { ...common, limit: { type: 'string', default: '20' } } as const;
+const LOGS_OPTIONS = { ...common, follow: { type: 'boolean', default: false } } as const;
 
 /** A deployed stack (--stack or --table), else local mode's state directory. */
 const onAws = (values: { stack?: string | undefined; table?: string | undefined }) =>
@@ -85,7 +86,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
 }
 
 export async function historyCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: common, strict: true });
+  const { values } = parseArgs({ args: argv, options: HISTORY_OPTIONS, strict: true });
   const limit = Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1) throw new CliUsageError(`--limit ${values.limit}: expected a whole number ≥ 1`);
   if (onAws(values)) return (await import('./inspect-aws.js')).stackHistory(values, limit);
@@ -107,7 +108,7 @@ export async function historyCommand(argv: string[]): Promise<number> {
  * `--follow` prints the task's output as it is written until the deployment ends, then how it ended.
  */
 export async function logsCommand(argv: string[], deps: { pollMs?: number } = {}): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options: common, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({ args: argv, options: LOGS_OPTIONS, allowPositionals: true, strict: true });
   const id = positionals[0];
   if (id === undefined) throw new CliUsageError('logs needs a DEPLOYMENT_ID (see ecs-migrate history, and ecs-migrate logs --help)');
   // Also a file name in local mode: anything else could name another file of the state directory.

@@ -13,8 +13,11 @@ import { requireTarget, resolveTarget, TARGET_OPTIONS } from './stack.js';
 /** Detail-types of the operator requests; the launcher's request rule matches them (template.yaml). */
 export { CANCEL_REQUEST, UNLOCK_REQUEST };
 
+// The request goes on the bus: the table and the log group, which other commands read, are not options here.
+const { table: _table, 'log-group': _logGroup, ...REQUEST_TARGET } = TARGET_OPTIONS;
+
 const OPTIONS = {
-  ...TARGET_OPTIONS,
+  ...REQUEST_TARGET,
   ...AWS_OPTIONS,
   reason: { type: 'string' },
   'request-id': { type: 'string' },

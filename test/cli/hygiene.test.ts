@@ -169,6 +169,23 @@ describe('CLI hygiene', () => {
     const timeout = await cli(['deploy', '--environment', 'staging', '--image', 'x:1', '--timeout', 'soon']);
     expect(timeout).toMatchObject({ code: 2, stderr: 'ecs-migrate: --timeout soon: expected a duration such as 45m, 2h or 90s\n' });
   });
+
+  it('an option the command would ignore is refused, not taken silently', async () => {
+    const ignored = await Promise.all([
+      cli(['status', '--follow']),
+      cli(['status', '--limit', '5']),
+      cli(['history', '--follow']),
+      cli(['logs', '20261125-091500-3c1f2a9b', '--limit', '5']),
+      cli(['cancel', '--environment', 'staging', '--table', 'T']),
+      cli(['unlock', '--environment', 'staging', '--reason', 'x', '--log-group', '/ecs/x']),
+    ]);
+    expect(ignored.map((x) => [x.code, x.stderr])).toEqual(
+      ['--follow', '--limit', '--follow', '--limit', '--table', '--log-group'].map((o) => [
+        2,
+        `ecs-migrate: unknown option ${o} (see --help)\n`,
+      ]),
+    );
+  });
 });
 
 describe('the package', () => {
