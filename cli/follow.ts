@@ -47,12 +47,23 @@ export type FollowResult =
    */
   | { kind: 'already-deployed'; deploymentId: string; at: string; notMoved?: string };
 
+/** How far the controller's clock may be behind this machine's when a record's time is compared with the sending. */
+const CLOCK_SKEW_MS = 2 * 60_000;
+
+/** The longest delay `setTimeout` takes (2^31 − 1 ms, about 24.8 days): a longer one fires at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** How long the last read of the task log may take once the deadline passed: its lines are printed, not cut off. */
+const LAST_LOG_READ_MS = 5_000;
+
 /** Deployments looked at when searching the one a request created: newest first. */
 const SEARCH_DEPTH = 25;
 
 /** Follows the request's deployment from the records the controller writes, until it ends or the deadline. */
 export async function followRequest(deps: FollowDeps): Promise<FollowResult> {
   const started = deps.now();
+  // Migrations of the requested work seen open during this wait: one that ends meanwhile is the repeat's verdict.
+  const seenOpen = new Set<string>();
   let id: string | undefined;
   let last: DeploymentView | undefined;
   let lastSaid = '';
@@ -71,7 +82,7 @@ export async function followRequest(deps: FollowDeps): Promise<FollowResult> {
       let view: DeploymentView | undefined;
       try {
         if (id === undefined) {
-          const found = await beforeDeadline(findByRequest(deps), deps);
+          const found = await beforeDeadline(findByRequest(deps, started, seenOpen), deps);
           if (found === undefined) return timedOut(last);
           view = found.view;
           // Unrecorded for a while although the launcher records within seconds: a repeat it ignored.
@@ -128,7 +139,8 @@ export async function followRequest(deps: FollowDeps): Promise<FollowResult> {
       await new Promise((r) => setTimeout(r, Math.min(deps.pollMs, Math.max(0, deps.deadline - deps.now()))));
     }
   } finally {
-    if (stopLog !== undefined) await beforeDeadline(stopLog(), deps);
+    if (stopLog !== undefined)
+      await beforeDeadline(stopLog(), { deadline: Math.max(deps.deadline, deps.now() + LAST_LOG_READ_MS), now: deps.now });
   }
 }
 
@@ -141,6 +153,8 @@ function timedOut(last: DeploymentView | undefined): FollowResult {
  * the SDK's own request timeout is longer) cannot hold the wait past --timeout. A late answer or failure is dropped.
  */
 async function beforeDeadline<T>(read: Promise<T>, deps: Pick<FollowDeps, 'deadline' | 'now'>): Promise<T | undefined> {
+  // A deadline past what a timer can wait (--timeout 1000h): wait for the read itself.
+  if (deps.deadline - deps.now() > MAX_TIMER_MS) return read;
   read.catch(() => {});
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<undefined>((resolve) => {
@@ -153,7 +167,11 @@ async function beforeDeadline<T>(read: Promise<T>, deps: Pick<FollowDeps, 'deadl
   }
 }
 
-async function findByRequest(deps: FollowDeps): Promise<{
+async function findByRequest(
+  deps: FollowDeps,
+  sentAt: number,
+  seenOpen: Set<string>,
+): Promise<{
   view?: DeploymentView;
   sameWork?: DeploymentView;
   lastSucceeded?: { deploymentId: string; at: string; notMoved?: string };
@@ -168,10 +186,16 @@ async function findByRequest(deps: FollowDeps): Promise<{
   if (view !== undefined || work === undefined || work.type === 'revision') return view !== undefined ? { view } : {};
   const last = env.lastSucceeded;
   // The newest migration of the same work (listed newest first): one still open is what the repeat waits for; one
-  // that ended other than as the last success (a push of a moved tag that failed) is the verdict, not an older
-  // success of what the tag named before.
+  // that ended after the request was sent (it was open when the controller took the request for a repeat), other
+  // than as the last success, is the verdict (a push of a moved tag that failed), not an older success of what the
+  // tag named before. One that ended before the request says nothing of it (the controller rejected the request).
   const sameWork = views.find((v) => v.kind === 'migration' && isSameWork(v, work));
-  if (sameWork !== undefined && (sameWork.status !== 'ended' || sameWork.id !== last?.deploymentId)) return { sameWork };
+  if (sameWork !== undefined && sameWork.status !== 'ended') seenOpen.add(sameWork.id);
+  const endedAt = Date.parse(sameWork?.endedAt ?? '');
+  const endedAfterSending =
+    sameWork !== undefined && (seenOpen.has(sameWork.id) || (endedAt >= sentAt - CLOCK_SKEW_MS && endedAt <= deps.now() + CLOCK_SKEW_MS));
+  if (sameWork !== undefined && (sameWork.status !== 'ended' || (endedAfterSending && sameWork.id !== last?.deploymentId)))
+    return { sameWork };
   const lastView = views.find((v) => v.id === last?.deploymentId);
   // As the controller judges it (decide-launch.ts alreadyDeployed): the image, or the task definition, it recorded
   // as last succeeded (for an image, the revision it registered; for a task definition, the one run as it is).

@@ -81,6 +81,8 @@ export class TaskLogFollower {
   private readonly reported = new Set<string>();
 
   private readError(error: unknown): void {
+    // A read the command aborted as it ended (AwsClients.destroy once --wait gave up): not the log's problem.
+    if (error instanceof Error && error.name === 'AbortError') return;
     const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     if (this.reported.has(reason)) return;
     this.reported.add(reason);

@@ -89,6 +89,8 @@ describe('deploy --wait of a mutable tag the controller took as a repeat', () =>
       work: { type: 'image', image: PUSHED_IMAGE, baseTaskDefinitionArn: TD(42) },
       stop: { exitCode: 1, stopCode: 'EssentialContainerExited' },
       rollout: 'halted',
+      // It ended while the CLI waited (a clock this machine reads).
+      finishedAt: new Date(Date.now() + 1_000).toISOString(),
     });
     table(
       {

@@ -1,0 +1,220 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { deployCommand } from '../../cli/deploy.js';
+import { followRequest } from '../../cli/follow.js';
+import { KEYS } from '../../src/adapters/aws/store.js';
+import type { Deployment } from '../../src/core/deployment.js';
+import { encodeDeployment, encodeEnvironment } from '../../src/core/records.js';
+import type { EnvironmentState } from '../../src/core/state.js';
+import type { DeploymentHistory } from '../../src/ports.js';
+import { endedDeployment, runningDeployment, TD } from '../support/fixtures.js';
+
+/** A history store that always answers with the same records (the controller records nothing for the request). */
+function staticStore(env: EnvironmentState, deployments: Deployment[]): DeploymentHistory {
+  return {
+    async loadEnvironment() {
+      return env;
+    },
+    async listDeployments() {
+      return deployments;
+    },
+    async loadEnvironmentWith(_environment: string, ids: string[]) {
+      return { env, deployments: Object.fromEntries(deployments.filter((d) => ids.includes(d.id)).map((d) => [d.id, d])) };
+    },
+    async loadDeployments(ids: string[]) {
+      return Object.fromEntries(deployments.filter((d) => ids.includes(d.id)).map((d) => [d.id, d]));
+    },
+    async commit() {},
+    async clearOutbox() {},
+  } as unknown as DeploymentHistory;
+}
+
+const REGISTRY = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
+const IMAGE_X = `${REGISTRY}/shop-api@sha256:${'1'.repeat(64)}`;
+const IMAGE_Y = `${REGISTRY}/shop-api@sha256:${'2'.repeat(64)}`;
+
+describe('deploy --wait: a request the controller rejected is not judged by an older deployment', () => {
+  it('a deploy of an image pushed before the one rolled out (rejected, recorded nowhere) is not reported as a succeeded migration', async () => {
+    // Monday: X migrated and rolled out. Tuesday: Y (pushed later) migrated and rolled out: the last success.
+    const x = endedDeployment('succeeded', {
+      id: '20261123-100000-aaaaaaaa',
+      trigger: { type: 'ecr-push', eventId: 'e-x', at: '2026-11-23T10:00:00Z' },
+      work: { type: 'image', image: IMAGE_X, baseTaskDefinitionArn: TD(40), pushedAt: '2026-11-23T10:00:00Z' },
+      taskDefinitionArn: TD(41),
+      stop: { exitCode: 0 },
+      rollout: 'continued',
+    });
+    const y = endedDeployment('succeeded', {
+      id: '20261124-100000-bbbbbbbb',
+      trigger: { type: 'ecr-push', eventId: 'e-y', at: '2026-11-24T10:00:00Z' },
+      work: { type: 'image', image: IMAGE_Y, baseTaskDefinitionArn: TD(41), pushedAt: '2026-11-24T10:00:00Z' },
+      taskDefinitionArn: TD(42),
+      stop: { exitCode: 0 },
+      rollout: 'continued',
+    });
+    const env: EnvironmentState = {
+      environment: 'staging',
+      version: 12,
+      lastSucceeded: {
+        deploymentId: y.id,
+        image: IMAGE_Y,
+        command: ['db-migrate'],
+        at: '2026-11-24T10:03:00.000Z',
+        pushedAt: '2026-11-24T10:00:00Z',
+      },
+    };
+    // Wednesday: an old CI job re-runs `deploy --image X --wait` (no --rerun). The controller rejects it ("X was pushed
+    // before Y, which is rolled out already": decide-launch.ts olderThanRolledOut), so no deployment records the request.
+    let t = 0;
+    const lines: string[] = [];
+    const result = await followRequest({
+      store: staticStore(env, [y, x]),
+      environment: 'staging',
+      requestId: 'gh-1234-1',
+      work: { type: 'image', image: IMAGE_X },
+      pollMs: 1,
+      deadline: 1_000_000,
+      now: () => t++,
+      repeatAfterMs: 5,
+      unrecordedAfterMs: 50,
+      print: (l) => lines.push(l),
+    });
+    // { kind: 'unrecorded' } (exit 1, "the controller rejected it"). A first fix for moved tags took Monday's deployment
+    // X as this request's verdict: "✔ migration succeeded; rollout continued", exit 0, while the service runs Y.
+    const claimsSuccess = result.kind === 'ended' && result.view.outcome === 'succeeded';
+    expect(claimsSuccess, `${JSON.stringify(result.kind)}\n${lines.join('\n')}`).toBe(false);
+  });
+});
+
+describe('deploy --wait with a long --timeout', () => {
+  it('--timeout 1000h waits for the verdict: each read is not given up after 1 ms (setTimeout overflows past 2^31-1 ms)', async () => {
+    const ended = endedDeployment('succeeded', {
+      trigger: { type: 'deploy-request', eventId: 'ev-1', at: '2026-11-25T09:15:00Z', requestId: 'r-long-1', requestedBy: 'ci' },
+      stop: { exitCode: 0 },
+      rollout: 'continued',
+    });
+    const env: EnvironmentState = { environment: 'staging', version: 4 };
+    // Records read over a network: each read takes a few milliseconds.
+    const slow = <T>(value: T) => new Promise<T>((resolve) => setTimeout(() => resolve(value), 20));
+    const base = staticStore(env, [ended]);
+    const store = {
+      ...base,
+      loadEnvironment: () => slow(env),
+      listDeployments: () => slow([ended] as Deployment[]),
+      loadEnvironmentWith: (e: string, ids: string[]) => base.loadEnvironmentWith(e, ids).then(slow),
+    } as unknown as DeploymentHistory;
+    const started = Date.now();
+    const result = await followRequest({
+      store,
+      environment: 'staging',
+      requestId: 'r-long-1',
+      pollMs: 5,
+      // As cli/wait.ts sets it for --timeout 1000h: started + parseDuration('1000h').
+      deadline: started + 1000 * 3_600_000,
+      now: Date.now,
+      print: () => {},
+    });
+    // Was { kind: 'timeout' } at once (a timer past 2^31 - 1 ms fires after 1 ms: exit 124 a few ms after sending).
+    expect(result).toMatchObject({ kind: 'ended', view: { id: ended.id, outcome: 'succeeded' } });
+  });
+});
+
+describe('deploy --wait --timeout while the task log is followed', () => {
+  let server: Server;
+  let out: string[];
+  const saved: Record<string, string | undefined> = {};
+  const ENV = ['AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE'];
+  const TABLE = 'ecs-migrate-staging-DeploymentsTable-ABC123';
+
+  beforeEach(async () => {
+    out = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => out.push(String(chunk)) > 0);
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => out.push(String(chunk)) > 0);
+    // The request's deployment runs, and its task log answers every read (in 300 ms, as over a real network).
+    const running = runningDeployment({
+      trigger: { type: 'deploy-request', eventId: 'ev-1', at: '2026-11-25T09:15:00Z', requestId: 'r-timeout-1', requestedBy: 'ci' },
+      log: { group: '/ecs/shop-api', stream: 'app/app/9f3c2b1a4d5e46f7a8b9c0d1e2f3a4b5' },
+    });
+    const envItem = marshall(
+      {
+        ...encodeEnvironment({
+          environment: 'staging',
+          version: 3,
+          active: { deploymentId: running.id, lockExpiresAt: '2099-01-01T00:00:00.000Z' },
+        }),
+        ...KEYS.environment('staging'),
+      },
+      { removeUndefinedValues: true },
+    );
+    const depItem = marshall({ ...encodeDeployment(running), ...KEYS.deployment('staging', running.id) }, { removeUndefinedValues: true });
+    server = createServer((req, res) => {
+      const target = String(req.headers['x-amz-target'] ?? '');
+      req.resume();
+      req.on('end', () => {
+        const json = (body: unknown, type = 'application/x-amz-json-1.0') => {
+          res.writeHead(200, { 'content-type': type });
+          res.end(JSON.stringify(body));
+        };
+        if (target === 'AWSEvents.PutEvents')
+          return json({ FailedEntryCount: 0, Entries: [{ EventId: 'ev-1' }] }, 'application/x-amz-json-1.1');
+        if (target === 'DynamoDB_20120810.Query') return json({ Items: [depItem] });
+        if (target === 'DynamoDB_20120810.BatchGetItem') return json({ Responses: { [TABLE]: [envItem, depItem] } });
+        if (target === 'Logs_20140328.FilterLogEvents') {
+          setTimeout(() => json({ events: [] }, 'application/x-amz-json-1.1'), 300);
+          return;
+        }
+        // STS GetCallerIdentity and anything else: refused (the follower then polls FilterLogEvents).
+        res.writeHead(403, { 'content-type': 'text/xml' });
+        res.end('<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>no</Message></Error></ErrorResponse>');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    for (const k of ENV) saved[k] = process.env[k];
+    process.env.AWS_ENDPOINT_URL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    process.env.AWS_ACCESS_KEY_ID = 'AKIDEXAMPLE';
+    process.env.AWS_SECRET_ACCESS_KEY = 'secret';
+    delete process.env.AWS_SESSION_TOKEN;
+    delete process.env.AWS_PROFILE;
+  });
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    for (const k of ENV) {
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+    }
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('exits 124 without a spurious "cannot read the task log … AbortError" after "stopped waiting" (the last log read is aborted, not awaited)', async () => {
+    const code = await deployCommand(
+      [
+        '--environment',
+        'staging',
+        '--table',
+        TABLE,
+        '--region',
+        'eu-west-1',
+        '--requested-by',
+        'ci',
+        '--request-id',
+        'r-timeout-1',
+        '--wait',
+        '--timeout',
+        '1s',
+        '--image',
+        '123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api:v1.5.0',
+      ],
+      { pollMs: 50, heartbeatMs: 3_600_000 },
+    );
+    // What the aborted read prints comes a moment after the command returned.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const text = out.join('');
+    expect(code, text).toBe(124);
+    expect(text).toMatch(/stopped waiting after/);
+    const after = text.slice(text.indexOf('stopped waiting after'));
+    expect(after, text).not.toMatch(/cannot read the task log|AbortError|aborted/i);
+  }, 20_000);
+});
