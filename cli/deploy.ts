@@ -4,7 +4,7 @@ import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { checkCommand } from '../src/core/command-policy.js';
 import { splitCommand } from '../src/core/config.js';
 import type { Work } from '../src/core/deployment.js';
-import { redact } from '../src/core/redact.js';
+import { redactor } from '../src/core/redact.js';
 import { refuseInPauseHookMode } from '../src/core/request-policy.js';
 import { type AwsClients, awsClients } from './aws-clients.js';
 import { AWS_OPTIONS, clientConfig } from './aws-context.js';
@@ -140,8 +140,8 @@ async function request(kind: 'deploy' | 'run-command', argv: string[], deps: Req
  * Why the controller would refuse `command`, by its own policy (`checkCommand`) on what the stack says, or undefined
  * to send it. As the controller does, a run-command's command is checked against AllowedCommands alone, a deploy's
  * also against MigrationCommand (checked only when the stack names it: without it the controller's default applies).
- * The stack does not say its RedactPatterns: the built-in redaction rules, which the controller also applies, stand
- * in, so nothing the controller would accept is refused here.
+ * The secret check redacts as the controller does: the built-in rules and the stack's RedactPatterns when it says them
+ * (an older stack does not: the built-in rules alone, so nothing the controller would accept is refused here).
  */
 function refusal(kind: 'deploy' | 'run-command', command: string[], target: Target): string | undefined {
   if (target.allowedCommands === undefined) return undefined;
@@ -149,7 +149,7 @@ function refusal(kind: 'deploy' | 'run-command', command: string[], target: Targ
   if (kind === 'deploy' && migrationCommand === undefined) return undefined;
   const check = checkCommand(command, {
     allowed: target.allowedCommands,
-    redact,
+    redact: redactor(target.redactPatterns ?? []),
     ...(migrationCommand !== undefined ? { migrationCommand } : {}),
   });
   return check.ok ? undefined : check.reason;

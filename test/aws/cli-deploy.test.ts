@@ -293,6 +293,10 @@ describe('ecs-migrate on a deployed stack (moto)', () => {
     await expect(runCommandCommand(['--stack', STACK, '--', 'db-drop-everything'], FAST)).rejects.toThrow(
       /command "db-drop-everything" is not in ALLOWED_COMMANDS \(db-seed\): the controller would refuse it; nothing was sent/,
     );
+    // A secret by the stack's RedactPatterns (its output), as the controller would see it.
+    await expect(runCommandCommand(['--stack', STACK, '--', 'db-seed', 'acme_live_12345678'], FAST)).rejects.toThrow(
+      /argument 1 of the command looks like a secret \("\[REDACTED\]"\).*nothing was sent/,
+    );
     await expect(deployCommand(['--stack', 'no-such-stack', '--tag', 'v1'], FAST)).rejects.toThrow(/no stack "no-such-stack"/);
     expect(await drainEvents(c, requestsUrl)).toEqual([]);
   });
