@@ -38,17 +38,18 @@ const WORD_END = /[\s,;&"'}\]]/;
 const PAIR_AT_START = /^[\s:="']*[^\s,;&"'}\]]*["']?\s*(?:[:=]\s*(?:"[^"]*"?|'[^']*'?|[^\s,;&"'}\]]*))?/;
 
 /**
- * The first `max` characters of `s`, to be redacted: when the cut splits a word, that word is left out, so no part
- * of a secret reaches the redactor without what makes it one (a connection string without its `@`). A quoted secret
- * of several words cut between its words is the exception: its first words stay.
+ * The first `max` characters of `s`, to be redacted, marked `…` as cut (so a word longer than `max` shows as `…`, not
+ * as an empty value): when the cut splits a word, that word is left out, so no part of a secret reaches the redactor
+ * without what makes it one (a connection string without its `@`). A quoted secret of several words cut between its
+ * words is the exception: its first words stay.
  */
 export function headToRedact(s: string, max: number): string {
   if (s.length <= max) return s;
-  if (WORD_END.test(s.charAt(max))) return s.slice(0, max);
+  if (WORD_END.test(s.charAt(max))) return `${s.slice(0, max)}…`;
   // Back to where the split word began (a loop: a regular expression anchored at the end retries every start).
   let start = max;
   while (start > 0 && !WORD_END.test(s.charAt(start - 1))) start--;
-  return s.slice(0, start);
+  return `${s.slice(0, start)}…`;
 }
 
 /**

@@ -61,9 +61,7 @@ function parseTaskState(e: Envelope, ids: EventIds): Input {
  * (`headToRedact`: never a connection string without its `@`) and says it cut.
  */
 function keptText(text: string): string {
-  return text.length <= LIMITS.textChars
-    ? clip(text, LIMITS.textChars)
-    : `${clip(headToRedact(text, LIMITS.textChars - 1), LIMITS.textChars - 1)}…`;
+  return text.length <= LIMITS.textChars ? clip(text, LIMITS.textChars) : clip(headToRedact(text, LIMITS.textChars - 1), LIMITS.textChars);
 }
 
 /** `ECS Deployment State Change`: how a service rollout ended (or is going); the service is one of the event's `resources`. */

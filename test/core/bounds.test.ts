@@ -117,8 +117,10 @@ describe('a cut before redaction leaves out what it splits', () => {
   it('at the end, a connection string cut before its @', () => {
     const text = `postgres://admin:${secret}@db.internal:5432/shop`;
     const head = headToRedact(`migrate ${text}`, 'migrate postgres://admin:hunter2'.length);
-    expect(head).toBe('migrate ');
-    expect(headToRedact('migrate --all now', 'migrate --all'.length)).toBe('migrate --all');
+    expect(head).toBe('migrate …');
+    expect(headToRedact('migrate --all now', 'migrate --all'.length)).toBe('migrate --all…');
+    // One word longer than the window shows as cut, not as an empty value.
+    expect(headToRedact('x'.repeat(900), 800)).toBe('…');
     expect(tailToRedact('short', 10)).toBe('short');
   });
 });
