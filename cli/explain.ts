@@ -7,7 +7,9 @@ import { type Deployment, statusOf } from '../src/core/deployment.js';
 import { isJsonObject, jsonKind } from '../src/core/json-value.js';
 import { parseInput } from '../src/core/parse.js';
 import { decodeDeployment, decodeEnvironment, SCHEMA_VERSION } from '../src/core/records.js';
+import { redactor } from '../src/core/redact.js';
 import { type ControllerState, emptyEnvironment, type ServiceInfo } from '../src/core/state.js';
+import { isoTime } from './durations.js';
 import { readHook } from './explain-hook.js';
 import { CliUsageError, readConfigFile, readJsonFile, readTextFile, validConfig } from './local-config.js';
 
@@ -28,21 +30,25 @@ export async function explainCommand(argv: string[]): Promise<number> {
     values.state !== undefined
       ? await readState(values.state, config.ENVIRONMENT, defaultService(config))
       : defaultState(config.ENVIRONMENT, defaultService(config));
-  const now = values.now !== undefined ? isoTime(values.now) : new Date().toISOString();
+  // As the controller's clock gives it (`toISOString()`): what it says is written into the records shown.
+  const now = values.now !== undefined ? isoTime(values.now, '--now') : new Date().toISOString();
 
+  // As the controller parses, decides and says it: what a reason echoes is redacted (REDACT_PATTERNS too).
+  const redact = redactor(config.REDACT_PATTERNS);
   let raw: unknown;
-  let decision: Decision;
+  let decided: Decision;
   try {
     raw = JSON.parse(text);
-    decision = decide(
-      parseInput(raw, { requestSource: config.EVENT_SOURCE, registry: config.REGISTRY }),
+    decided = decide(
+      parseInput(raw, { requestSource: config.EVENT_SOURCE, registry: config.REGISTRY, redact }),
       state,
-      decideContext(config, now),
+      decideContext(config, now, redact),
     );
   } catch (error) {
     if (!(error instanceof SyntaxError)) throw error;
-    decision = decide({ kind: 'invalid', reason: `not JSON: ${error.message}` }, state, decideContext(config, now));
+    decided = decide({ kind: 'invalid', reason: `not JSON: ${error.message}` }, state, decideContext(config, now, redact));
   }
+  const decision = { ...decided, reason: redact(decided.reason) };
 
   if (values.json) {
     process.stdout.write(
@@ -142,14 +148,6 @@ function readTask(value: unknown, bad: (key: string, problem: string) => Error):
     return c.exitCode !== undefined ? { name: c.name as string, exitCode: c.exitCode as number } : { name: c.name as string };
   });
   return { taskArn: value.taskArn, containers };
-}
-
-/** `--now` as the controller's clock gives it (`toISOString()`): what it says is written into the records shown. */
-function isoTime(text: string): string {
-  const iso = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/;
-  const ms = iso.test(text) ? Date.parse(text) : Number.NaN;
-  if (Number.isNaN(ms)) throw new CliUsageError(`--now ${text.slice(0, 80)}: expected an ISO-8601 time such as 2026-11-25T09:15:00Z`);
-  return new Date(ms).toISOString();
 }
 
 function defaultState(environment: string, service: ServiceInfo): ControllerState {

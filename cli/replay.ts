@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { DescribeArchiveCommand, type EventBridgeClient, StartReplayCommand } from '@aws-sdk/client-eventbridge';
 import { awsClients } from './aws-clients.js';
 import { AWS_OPTIONS, clientConfig } from './aws-context.js';
+import { isoTime } from './durations.js';
 import { CliUsageError } from './local-config.js';
 import { resolveTarget, type Target } from './stack.js';
 
@@ -21,10 +22,10 @@ export async function replayCommand(argv: string[], given?: EventBridgeClient): 
   });
   if ((values.archive === undefined && values.stack === undefined) || values.from === undefined || values.to === undefined)
     throw new CliUsageError('replay needs --stack NAME (or --archive NAME), --from and --to (see ecs-migrate replay --help)');
-  const from = new Date(values.from);
-  const to = new Date(values.to);
-  if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()) || from >= to)
-    throw new CliUsageError('--from and --to must be ISO times with --from before --to');
+  // ISO times only (as explain --now): `new Date('0')` is the year 2000, a window over the whole archive.
+  const from = new Date(isoTime(values.from, '--from'));
+  const to = new Date(isoTime(values.to, '--to'));
+  if (from >= to) throw new CliUsageError('--from and --to must be ISO times with --from before --to');
   const name =
     values.name ??
     `ecs-migrate-${to
