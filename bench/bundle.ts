@@ -1,10 +1,11 @@
 /**
  * Bundle size: the handlers as `npm run build` makes them (infra/build.mjs's buildAll, into bench/.work/ so the
- * shared dist/ is left alone; byte for byte dist/launch/index.mjs and dist/watch/index.mjs) against a floor
- * handler (bench/floor/handler.ts) bundled in the same run with the same options (infra/esbuild-settings.mjs
- * `lambdaOptions`). The esbuild metafile of each says which packages the bytes come from. Per handler, two more floors
- * are built with the same options, only for the cold-init breakdown (not sized): the floor plus that handler's own
- * event parser, and that plus the configuration check at import (FLOOR_VARIANTS).
+ * shared dist/ is left alone; byte for byte dist/launch/index.mjs and dist/watch/index.mjs), each against its own
+ * floor (bench/floor/launch.ts, watch.ts: a handler importing that handler's dependencies and doing nothing) bundled
+ * in the same run with the same options (infra/esbuild-settings.mjs `lambdaOptions`). The esbuild metafile of each
+ * says which packages the bytes come from. Per handler, two more floors are built with the same options, only for the
+ * cold-init breakdown (not sized): its floor plus its own event parser, and that plus the configuration check at
+ * import (FLOOR_VARIANTS).
  *
  * Run alone: npx tsx bench/bundle.ts (prints the result as JSON).
  */
@@ -16,11 +17,17 @@ import { buildAll } from '../infra/build.mjs';
 import { lambdaFunctions, lambdaOptions } from '../infra/esbuild-settings.mjs';
 
 const root = join(import.meta.dirname, '..');
-const FLOOR_ENTRY = 'bench/floor/handler.ts';
-
 export const HANDLERS = ['launch', 'watch'] as const;
 export type HandlerName = (typeof HANDLERS)[number];
-export type BundleName = HandlerName | 'floor';
+/** A handler's own floor: its dependencies, nothing else (a floor of both functions' would flatter either). */
+export type FloorName = `${HandlerName}Floor`;
+export const floorOf = (name: HandlerName): FloorName => `${name}Floor`;
+export const FLOORS = { launchFloor: 'bench/floor/launch.ts', watchFloor: 'bench/floor/watch.ts' } as const satisfies Record<
+  FloorName,
+  string
+>;
+export type BundleName = HandlerName | FloorName;
+export const BUNDLES: readonly BundleName[] = ['launchFloor', 'launch', 'watchFloor', 'watch'];
 
 /**
  * Per handler, the floor plus only that handler's event parser (`<handler>Parser`), then that plus the configuration
@@ -43,12 +50,7 @@ export interface Size {
   raw: number;
   gzip: number;
 }
-export interface PackageBytes {
-  package: string;
-  floor: number;
-  launch: number;
-  watch: number;
-}
+export type PackageBytes = { package: string } & Record<BundleName, number>;
 export interface BundleResult {
   settingsFrom: string;
   settingsSummary: string;
@@ -108,12 +110,13 @@ export async function buildBundles(workDir: string): Promise<BundleResult> {
     });
     return { file, metafile: built.metafile };
   };
-  outputs.floor = await bundleFloor(FLOOR_ENTRY, 'floor');
+  for (const [floor, entry] of Object.entries(FLOORS) as [FloorName, string][])
+    outputs[floor] = await bundleFloor(entry, `floor-${basename(entry, '.ts')}`);
   const files = {} as Record<TimedBundle, string>;
   for (const [variant, entry] of Object.entries(FLOOR_VARIANTS) as [FloorVariant, string][])
     files[variant] = relative(root, (await bundleFloor(entry, `floor-${basename(entry, '.ts')}`)).file);
 
-  const names: BundleName[] = ['floor', ...HANDLERS];
+  const names = BUNDLES;
   const sizes = {} as Record<BundleName, Size>;
   const perPackage = {} as Record<BundleName, Record<string, number>>;
   for (const name of names) {
@@ -125,11 +128,9 @@ export async function buildBundles(workDir: string): Promise<BundleResult> {
   const table = [...packages]
     .map((name) => ({
       package: name,
-      floor: perPackage.floor[name] ?? 0,
-      launch: perPackage.launch[name] ?? 0,
-      watch: perPackage.watch[name] ?? 0,
+      ...(Object.fromEntries(names.map((n) => [n, perPackage[n][name] ?? 0])) as Record<BundleName, number>),
     }))
-    .sort((a, b) => Math.max(b.launch, b.watch, b.floor) - Math.max(a.launch, a.watch, a.floor));
+    .sort((a, b) => Math.max(...names.map((n) => b[n])) - Math.max(...names.map((n) => a[n])));
 
   const { entryPoints: _e, outfile: _o, banner: _b, ...shown } = lambdaOptions;
   return {

@@ -13,12 +13,12 @@ import { pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
 import type { AwsCallsResult } from './aws-calls.js';
 import {
+  BUNDLES,
   type BundleName,
   type BundleResult,
   buildBundles,
   FLOOR_VARIANTS,
   type FloorVariant,
-  HANDLERS,
   type TimedBundle,
 } from './bundle.js';
 import { HANDLER_ENV } from './fixtures/world.js';
@@ -79,8 +79,8 @@ async function runScript<T>(script: string, args: string[] = []): Promise<T> {
 }
 
 /**
- * Imports each bundle in a fresh Node process, interleaved so drift on the machine hits every bundle alike: the
- * floor, each handler's floor variants (its own event parser; that plus the configuration check) and the handlers.
+ * Imports each bundle in a fresh Node process, interleaved so drift on the machine hits every bundle alike: each
+ * handler's floor, its floor variants (its own event parser; that plus the configuration check) and the handler.
  */
 async function coldInit(bundles: BundleResult): Promise<ColdInitResult> {
   // The child as plain JavaScript: no TypeScript loader in the measured process.
@@ -95,7 +95,7 @@ async function coldInit(bundles: BundleResult): Promise<ColdInitResult> {
   // No inherited NODE_OPTIONS (e.g. --enable-source-maps): the bundles start as Lambda starts them.
   const env = { ...process.env, ...HANDLER_ENV, POWERTOOLS_LOG_LEVEL: 'WARN', NODE_OPTIONS: '' };
   const variants = Object.keys(FLOOR_VARIANTS) as FloorVariant[];
-  const names: TimedBundle[] = ['floor', ...variants, ...HANDLERS];
+  const names: TimedBundle[] = [...BUNDLES, ...variants];
   const times = Object.fromEntries(names.map((n) => [n, { importMs: [] as number[], cpuMs: [] as number[], processMs: [] as number[] }]));
   for (let i = -1; i < COLD_INIT_RUNS; i++) {
     for (const name of names) {
@@ -116,7 +116,8 @@ async function coldInit(bundles: BundleResult): Promise<ColdInitResult> {
   return {
     runs: COLD_INIT_RUNS,
     bundles: {
-      floor: summarise('floor'),
+      launchFloor: summarise('launchFloor'),
+      watchFloor: summarise('watchFloor'),
       launchParser: summarise('launchParser'),
       launchValidation: summarise('launchValidation'),
       watchParser: summarise('watchParser'),
@@ -129,7 +130,7 @@ async function coldInit(bundles: BundleResult): Promise<ColdInitResult> {
 }
 
 /**
- * Imports the floor and each handler under `node --cpu-prof`, interleaved, and splits each import's CPU time into
+ * Imports each handler and its floor under `node --cpu-prof`, interleaved, and splits each import's CPU time into
  * compiling the module, running the bundle's code, GC and the rest (bench/lib/cpu-profile.ts). Apart from the
  * timed imports: sampling slows a process down.
  */
@@ -137,7 +138,7 @@ async function profileImports(child: string, bundles: BundleResult, env: NodeJS.
   const dir = join(workDir, 'profiles');
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
-  const names: BundleName[] = ['floor', ...HANDLERS];
+  const names = BUNDLES;
   const parts = Object.fromEntries(names.map((n) => [n, Object.fromEntries(IMPORT_PARTS.map((p) => [p, [] as number[]]))]));
   for (let i = 0; i < PROFILE_RUNS; i++) {
     for (const name of names) {
@@ -157,7 +158,12 @@ async function profileImports(child: string, bundles: BundleResult, env: NodeJS.
   return {
     runs: PROFILE_RUNS,
     intervalUs: PROFILE_INTERVAL_US,
-    bundles: { floor: summarise('floor'), launch: summarise('launch'), watch: summarise('watch') },
+    bundles: {
+      launchFloor: summarise('launchFloor'),
+      launch: summarise('launch'),
+      watchFloor: summarise('watchFloor'),
+      watch: summarise('watch'),
+    },
   };
 }
 

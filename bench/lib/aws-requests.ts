@@ -135,10 +135,9 @@ const PURPOSES: Record<string, string> = {
   '*:ecs:DescribeTasks': "read the task's containers and exit codes",
   '*:ecs:UpdateService': 'roll the service out to the migrated revision',
   '*:ecs:StopTask': 'stop the migration task',
-  '*:scheduler:CreateSchedule': 'one-shot timeout check for the migration (deletes itself after it runs)',
+  '*:scheduler:CreateSchedule': 'one-shot timeout check for the migration',
   '*:scheduler:DeleteSchedule': 'cancel the timeout check',
-  '*:events:PutEvents':
-    'publish the outcome events (those reporting what AWS did go out just before the commit that records them, so no outbox is left to clear)',
+  '*:events:PutEvents': 'publish the outcome events',
   '*:logs:GetLogEvents': 'log tail: the last lines of the migration',
   '*:logs:FilterLogEvents': 'log tail: the last lines of the migration',
 };
@@ -149,8 +148,31 @@ export function identify(r: SeenRequest, tables: Tables): AwsCall {
   const body = bodyOf(r);
   const idempotency = service === 'dynamodb' && tablesIn(body).includes(tables.idempotency);
   const api = `${service}:${operation}`;
-  const purpose = idempotency
+  const catalogued = idempotency
     ? (PURPOSES[`idempotency:${operation}`] ?? 'Powertools idempotency')
     : (PURPOSES[`${r.phase}:${api}`] ?? PURPOSES[`*:${api}`] ?? 'not catalogued in bench/lib/aws-requests.ts');
+  // What the request itself says: whether the schedule it creates deletes itself once it has run.
+  const purpose =
+    api === 'scheduler:CreateSchedule'
+      ? `${catalogued} (${body.ActionAfterCompletion === 'DELETE' ? 'deletes itself after it runs: ActionAfterCompletion DELETE' : `kept after it runs: ActionAfterCompletion ${str(body.ActionAfterCompletion) || 'absent'}`})`
+      : catalogued;
   return { role: r.phase, api, detail: detailOf(operation, body, tables), purpose, idempotency, status: r.status };
+}
+
+/**
+ * The calls of one sequence (a table of BENCHMARKS.md) with each PutEvents said as the order shows it: before the
+ * commit of its handler's invocation (the events report what AWS did, so the commit stores no outbox), or after it
+ * (the commit stored them in an outbox, cleared once they are out).
+ */
+export function inOrder(calls: AwsCall[]): AwsCall[] {
+  return calls.map((c, i) => {
+    if (c.api !== 'events:PutEvents') return c;
+    const committed = calls.slice(0, i).some((b) => b.role === c.role && b.api === 'dynamodb:TransactWriteItems' && !b.idempotency);
+    return {
+      ...c,
+      purpose: committed
+        ? `${c.purpose} the commit before it stored in its outbox (cleared once they are out)`
+        : `${c.purpose}, just before the commit that records them (they report what AWS did: no outbox is stored)`,
+    };
+  });
 }

@@ -7,14 +7,15 @@
  */
 import type { AwsCallsResult } from '../aws-calls.js';
 import type { BundleName, BundleResult, FloorVariant, HandlerName } from '../bundle.js';
-import { FLOOR_VARIANTS, floorVariantsOf, HANDLERS, OWN_CODE } from '../bundle.js';
+import { FLOOR_VARIANTS, floorOf, floorVariantsOf, HANDLERS, OWN_CODE } from '../bundle.js';
+import { inOrder } from './aws-requests.js';
 import { IMPORT_PARTS, type ImportPart } from './cpu-profile.js';
 import type { Machine, Summary } from './stats.js';
 
 export const TARGETS = {
-  /** Each handler's bundle, raw bytes, against the floor's. */
+  /** Each handler's bundle, raw bytes, against its floor's. */
   bundleRatio: 1.2,
-  /** Each handler's import, median and minimum, against the floor's. */
+  /** Each handler's import, median and minimum, against its floor's. */
   initRatio: 1.08,
   decideUs: 50,
   awsCallsTotal: 16,
@@ -35,10 +36,7 @@ export interface Timed {
 }
 export interface ColdInitResult {
   runs: number;
-  /**
-   * The floor, the handlers and each handler's floor variants. Results written before the per-handler variants
-   * existed (bench/results.json re-rendered by bench/render.ts) have none of them: their rows say "not measured".
-   */
+  /** Each handler, its floor and its floor variants. */
   bundles: Record<BundleName, Timed> & Partial<Record<FloorVariant, Timed>>;
   /** Profiled imports (bench/lib/cpu-profile.ts): milliseconds of each part of the process, per bundle. */
   profile?: { runs: number; intervalUs: number; bundles: Record<BundleName, Record<ImportPart, Summary>> };
@@ -124,7 +122,7 @@ const ROLE: Record<HandlerName, { who: string; parser: string }> = {
 function variantLabel(name: HandlerName, kind: 'parser' | 'validation'): string {
   const entry = FLOOR_VARIANTS[floorVariantsOf(name)[kind]];
   const what = kind === 'parser' ? 'event parser only' : 'event parser and the configuration check at import';
-  return `the floor plus ${ROLE[name].who}'s ${what} (\`${entry}\`)`;
+  return `${ROLE[name].who}'s floor plus its ${what} (\`${entry}\`)`;
 }
 
 /** Why a floor variant has no numbers: the results predate it (bench/render.ts on an older bench/results.json). */
@@ -135,12 +133,13 @@ function tableRows(r: Results): Row[] {
   const b = r.bundle;
   if (measured(b)) {
     for (const name of HANDLERS) {
-      const ratio = b.sizes[name].raw / b.sizes.floor.raw;
+      const floor = b.sizes[floorOf(name)];
+      const ratio = b.sizes[name].raw / floor.raw;
       rows.push([
         `Bundle size, \`dist/${name}/index.mjs\` (raw / gzip)`,
         `${kb(b.sizes[name].raw)} / ${kb(b.sizes[name].gzip)}`,
-        `${kb(b.sizes.floor.raw)} / ${kb(b.sizes.floor.gzip)}`,
-        `${x(ratio)} / ${x(b.sizes[name].gzip / b.sizes.floor.gzip)}`,
+        `${kb(floor.raw)} / ${kb(floor.gzip)}`,
+        `${x(ratio)} / ${x(b.sizes[name].gzip / floor.gzip)}`,
         `≤ ${TARGETS.bundleRatio}× floor (raw)`,
         verdict(ratio <= TARGETS.bundleRatio),
       ]);
@@ -154,8 +153,8 @@ function tableRows(r: Results): Row[] {
       ['cpuMs', 'CPU time of the import (user + system; time spent waiting for a core excluded)'],
     ] as const;
     for (const [measure, what] of measures) {
-      const floor = c.bundles.floor[measure];
       for (const name of HANDLERS) {
+        const floor = c.bundles[floorOf(name)][measure];
         const t = c.bundles[name][measure];
         const ok = initRatios(t, floor).every((ratio) => ratio <= TARGETS.initRatio);
         rows.push([
@@ -169,6 +168,7 @@ function tableRows(r: Results): Row[] {
       }
       for (const name of HANDLERS)
         for (const kind of ['parser', 'validation'] as const) {
+          const floor = c.bundles[floorOf(name)][measure];
           const label = `Cold init of ${variantLabel(name, kind)}: ${what.split(' (')[0]}`;
           const v = c.bundles[floorVariantsOf(name)[kind]]?.[measure];
           if (v === undefined) {
@@ -285,11 +285,15 @@ const signedMs = (v: number) => `${v >= 0 ? '+' : '−'}${ms(Math.abs(v))}`;
 function profileNote(c: ColdInitResult, b: Section<BundleResult>, name: (typeof HANDLERS)[number]): string {
   const p = c.profile;
   if (p === undefined) return '';
-  const [t, floor] = [p.bundles[name], p.bundles.floor];
+  const [t, floor] = [p.bundles[name], p.bundles[floorOf(name)]];
   const compileGap = t.compile.median - floor.compile.median;
-  const perKb = measured(b)
-    ? ` (${us((compileGap * 1000) / ((b.sizes[name].raw - b.sizes.floor.raw) / 1024))} per KB the bundle has over the floor's; the floor's module compiles at ${us((floor.compile.median * 1000) / (b.sizes.floor.raw / 1024))} per KB)`
-    : '';
+  const floorBytes = measured(b) ? b.sizes[floorOf(name)].raw : 0;
+  const over = measured(b) ? b.sizes[name].raw - floorBytes : 0;
+  // Per KB over the floor only when there are some: a bundle smaller than the floor has none to divide by.
+  const perKb =
+    measured(b) && over > 0
+      ? ` (${us((compileGap * 1000) / (over / 1024))} per KB the bundle has over the floor's; the floor's module compiles at ${us((floor.compile.median * 1000) / (floorBytes / 1024))} per KB)`
+      : '';
   return `In CPU profiles of ${p.runs} imports each (medians), compiling the module takes ${ms(t.compile.median)} against the floor's ${ms(floor.compile.median)}: ${signedMs(compileGap)}${perKb}; running the bundle's code takes ${ms(t.run.median)} against ${ms(floor.run.median)}: ${signedMs(t.run.median - floor.run.median)}. `;
 }
 
@@ -304,7 +308,7 @@ function initSplit(c: ColdInitResult, name: HandlerName): string {
   const files = `\`${FLOOR_VARIANTS[variants.parser]}\` and \`${FLOOR_VARIANTS[variants.validation]}\``;
   if (withParser === undefined || withCheck === undefined)
     return `How that splits between ${who}'s event parser, the configuration check and the rest of its code is not measured in these results (no timings of ${files}). `;
-  const floor = c.bundles.floor.cpuMs.median;
+  const floor = c.bundles[floorOf(name)].cpuMs.median;
   const [gap, parser, validation] = [c.bundles[name].cpuMs.median - floor, withParser.cpuMs.median - floor, withCheck.cpuMs.median - floor];
   return `In CPU time (differences of medians; floors ${files}), loading only ${who}'s event parser (\`${parse}\` and what it pulls into the bundle, such as zod/mini and ${who}'s event schemas; not the other function's) adds ${signedMs(parser)} to the floor, checking the configuration at import ${signedMs(validation - parser)} more, which leaves ${signedMs(gap - validation)} to the rest of ${who}'s code. `;
 }
@@ -314,8 +318,9 @@ function ownCodeNote(b: BundleResult, name: (typeof HANDLERS)[number]): string {
   const own = b.composition.find((p) => p.package === OWN_CODE)?.[name];
   if (own === undefined) return '';
   const rest = b.sizes[name].raw - own;
-  const budget = TARGETS.bundleRatio * b.sizes.floor.raw - rest;
-  return ` Without ecs-migrate's own code (${kb(own)}) it would be ${kb(rest)}, ${x(rest / b.sizes.floor.raw)} the floor, so the target leaves ${budget > 0 ? kb(budget) : 'nothing'} for that code.`;
+  const floor = b.sizes[floorOf(name)].raw;
+  const budget = TARGETS.bundleRatio * floor - rest;
+  return ` Without ecs-migrate's own code (${kb(own)}) it would be ${kb(rest)}, ${x(rest / floor)} the floor, so the target leaves ${budget > 0 ? kb(budget) : 'nothing'} for that code.`;
 }
 
 /** Computed observations on the targets missed. */
@@ -324,27 +329,29 @@ function notes(r: Results): string[] {
   const b = r.bundle;
   if (measured(b)) {
     for (const name of HANDLERS) {
-      const ratio = b.sizes[name].raw / b.sizes.floor.raw;
+      const floor = b.sizes[floorOf(name)].raw;
+      const ratio = b.sizes[name].raw / floor;
       if (ratio <= TARGETS.bundleRatio) continue;
-      const diffs = b.composition.map((p) => ({ name: p.package, diff: p[name] - p.floor }));
+      const diffs = b.composition.map((p) => ({ name: p.package, diff: p[name] - p[floorOf(name)] }));
       const more = diffs.filter((p) => p.diff > 512).sort((p, q) => q.diff - p.diff);
       const less = diffs.filter((p) => p.diff < -512).sort((p, q) => p.diff - q.diff);
       const listed = (parts: typeof diffs) => parts.map((p) => `${p.name} ${kb(Math.abs(p.diff))}`).join(', ');
       const lessText = less.length > 0 ? `, less what only the floor carries: ${listed(less)}` : '';
       out.push(
-        `- **Bundle \`${name}\`** is ${x(ratio)} the floor: ${kb(b.sizes[name].raw - b.sizes.floor.raw)} more: ${listed(more)} more${lessText} (packages differing by more than 0.5 KB); ${kb(b.sizes[name].raw - TARGETS.bundleRatio * b.sizes.floor.raw)} over the target.${ownCodeNote(b, name)}`,
+        `- **Bundle \`${name}\`** is ${x(ratio)} its floor: ${kb(b.sizes[name].raw - floor)} more: ${listed(more)} more${lessText} (packages differing by more than 0.5 KB); ${kb(b.sizes[name].raw - TARGETS.bundleRatio * floor)} over the target.${ownCodeNote(b, name)}`,
       );
     }
   }
   const c = r.coldInit;
   // The bundle's bytes, when measured in the same run: compiling them is part of every import.
-  const sizeNote = (name: (typeof HANDLERS)[number]) =>
-    measured(b)
-      ? `Its bundle is ${kb(b.sizes[name].raw - b.sizes.floor.raw)} larger than the floor's (${x(b.sizes[name].raw / b.sizes.floor.raw)}). `
-      : '';
+  const sizeNote = (name: (typeof HANDLERS)[number]) => {
+    if (!measured(b)) return '';
+    const [size, floor] = [b.sizes[name].raw, b.sizes[floorOf(name)].raw];
+    return `Its bundle is ${kb(Math.abs(size - floor))} ${size >= floor ? 'larger' : 'smaller'} than its floor's (${x(size / floor)}). `;
+  };
   if (measured(c)) {
-    const floor = c.bundles.floor;
     for (const name of HANDLERS) {
+      const floor = c.bundles[floorOf(name)];
       const t = c.bundles[name];
       const missed = (['importMs', 'cpuMs'] as const).some((m) => initRatios(t[m], floor[m]).some((ratio) => ratio > TARGETS.initRatio));
       if (!missed) continue;
@@ -395,14 +402,22 @@ function awsDetails(r: Results): string[] {
     '| # | handler | API | about | purpose | HTTP status |',
     '|---:|---|---|---|---|---:|',
   ];
-  a.calls.forEach((c, i) => {
+  inOrder(a.calls).forEach((c, i) => {
     lines.push(`| ${i + 1} | ${c.role} | ${c.api} | ${c.detail} | ${c.purpose} | ${c.status} |`);
   });
   lines.push('');
   if (a.later !== undefined) {
-    const later = [...a.later.completed.calls, ...a.later.timeoutCheck.calls];
+    const later = [...inOrder(a.later.completed.calls), ...inOrder(a.later.timeoutCheck.calls)];
+    // How the schedule goes, as the run's own requests say: deleted by the check, or by itself once it ran.
+    const deleted = a.later.timeoutCheck.calls.some((c) => c.api === 'scheduler:DeleteSchedule');
+    const selfDeleting = a.calls.some((c) => c.api === 'scheduler:CreateSchedule' && c.purpose.includes('ActionAfterCompletion DELETE'));
+    const schedule = deleted
+      ? '; it deletes its schedule with DeleteSchedule'
+      : selfDeleting
+        ? '; its schedule deletes itself (CreateSchedule above: ActionAfterCompletion DELETE)'
+        : '';
     lines.push(
-      `After the rollout, apart from the success path and its target: ECS's \`ECS Deployment State Change\` (SERVICE_DEPLOYMENT_COMPLETED) through the watcher (${decisions(a.later.completed.decisions)}), then the one-shot timeout check when it fires (${decisions(a.later.timeoutCheck.decisions)}; its schedule deletes itself):`,
+      `After the rollout, apart from the success path and its target: ECS's \`ECS Deployment State Change\` (SERVICE_DEPLOYMENT_COMPLETED) through the watcher (${decisions(a.later.completed.decisions)}), then the one-shot timeout check when it fires (${decisions(a.later.timeoutCheck.decisions)}${schedule}):`,
       '',
       '| # | event | API | about | purpose | HTTP status |',
       '|---:|---|---|---|---|---:|',
@@ -429,15 +444,29 @@ function profileDetails(r: Results): string[] {
     '',
     `\`node --cpu-prof\` (sampling every ${c.profile.intervalUs} µs) on ${c.profile.runs} more imports of each bundle, apart from the timed ones above because sampling slows a process down; median milliseconds of self time per part of the process, from start to the end of the import:`,
     '',
-    '| part | floor | launch | watch | launch − floor | watch − floor |',
-    '|---|---:|---:|---:|---:|---:|',
+    '| part | launch floor | launch | launch − its floor | watch floor | watch | watch − its floor |',
+    '|---|---:|---:|---:|---:|---:|---:|',
   ];
-  for (const part of IMPORT_PARTS)
-    lines.push(
-      `| ${PART_LABELS[part]} | ${ms(p.floor[part].median)} | ${ms(p.launch[part].median)} | ${ms(p.watch[part].median)} | ${signedMs(p.launch[part].median - p.floor[part].median)} | ${signedMs(p.watch[part].median - p.floor[part].median)} |`,
-    );
+  for (const part of IMPORT_PARTS) {
+    const [lf, l, wf, w] = [p.launchFloor, p.launch, p.watchFloor, p.watch].map((b) => b[part].median) as [number, number, number, number];
+    lines.push(`| ${PART_LABELS[part]} | ${ms(lf)} | ${ms(l)} | ${signedMs(l - lf)} | ${ms(wf)} | ${ms(w)} | ${signedMs(w - wf)} |`);
+  }
   lines.push('');
   return lines;
+}
+
+/** The floors' definition, with the dependencies each carries as this run's bundles show them. */
+function floorParagraph(r: Results): string {
+  const b = r.bundle;
+  const carried = (name: HandlerName) =>
+    measured(b)
+      ? `: ${b.composition
+          .filter((p) => p[floorOf(name)] > 0 && /^@aws-sdk\/client-|^@aws-lambda-powertools\/(logger|idempotency)$/.test(p.package))
+          .map((p) => `\`${p.package}\``)
+          .sort()
+          .join(', ')}`
+      : '';
+  return `**Floors** (\`bench/floor/launch.ts\`, \`bench/floor/watch.ts\`): per handler, a handler that imports that handler's SDK clients and Powertools utilities and only those (the launcher's floor${carried('launch')}; the watcher's${carried('watch')}), constructs at import what the handler constructs at import (the ECR and CloudWatch Logs clients on first use, as the handlers make them), and does nothing, bundled with the same esbuild settings. Each handler's ratios are to its own floor.`;
 }
 
 function bundleDetails(r: Results): string[] {
@@ -446,14 +475,14 @@ function bundleDetails(r: Results): string[] {
   const lines = [
     '## Bundle composition',
     '',
-    `Settings (the same for the floor and the handlers, from \`${b.settingsFrom}\`): ${b.settingsSummary}. Bytes each package contributes to the output (esbuild metafile), the largest first:`,
+    `Settings (the same for the floors and the handlers, from \`${b.settingsFrom}\`): ${b.settingsSummary}. Bytes each package contributes to the output (esbuild metafile), the largest first:`,
     '',
-    '| package | floor | launch | watch | launch − floor | watch − floor |',
-    '|---|---:|---:|---:|---:|---:|',
+    '| package | launch floor | launch | launch − its floor | watch floor | watch | watch − its floor |',
+    '|---|---:|---:|---:|---:|---:|---:|',
   ];
   for (const p of b.composition.slice(0, 16))
     lines.push(
-      `| ${p.package} | ${kb(p.floor)} | ${kb(p.launch)} | ${kb(p.watch)} | ${kb(p.launch - p.floor)} | ${kb(p.watch - p.floor)} |`,
+      `| ${p.package} | ${kb(p.launchFloor)} | ${kb(p.launch)} | ${kb(p.launch - p.launchFloor)} | ${kb(p.watchFloor)} | ${kb(p.watch)} | ${kb(p.watch - p.watchFloor)} |`,
     );
   lines.push('');
   return lines;
@@ -470,7 +499,7 @@ export function renderMarkdown(r: Results): string {
     '|---|---|---|---|---|---|',
     ...tableRows(r).map((row) => `| ${row.join(' | ')} |`),
     '',
-    "**Floor** (`bench/floor/handler.ts`): a handler that imports the same SDK clients and Powertools utilities as the handlers, the union of both functions' (ECS, EventBridge, DynamoDB, Scheduler, CloudWatch Logs and ECR clients, Logger, Idempotency with `DynamoDBPersistenceLayer` and `makeIdempotent`), constructs at import what the handlers construct at import (the CloudWatch Logs and ECR clients on first use, as the handlers make them), and does nothing, bundled with the same esbuild settings.",
+    floorParagraph(r),
     '',
   ];
   const n = notes(r);
@@ -479,8 +508,8 @@ export function renderMarkdown(r: Results): string {
   lines.push(
     '## How each number is taken',
     '',
-    "- **Bundle size**: the handlers are built by `buildAll` of `infra/build.mjs` (what `npm run build` runs) into `bench/.work/dist/`, the floor in the same run with the same `lambdaOptions`; gzip is Node's zlib at its default level.",
-    "- **Cold init**: a fresh `node` process (no `NODE_OPTIONS`, no TypeScript loader: `bench/lib/import-once.ts` is compiled to JavaScript first) imports one bundle and reports the wall time and the CPU time of that `import()`, i.e. module evaluation, with the handlers' configuration in the environment. The floor, for each handler the floor with only that handler's event parser in its bundle (`bench/floor/launch-parser.ts`, `bench/floor/watch-parser.ts`: called in the handler, never at import, so esbuild keeps it and leaves the other function's event schemas out, as in the handler bundles) and that plus the configuration check the handlers run at cold start, here at import (`bench/floor/launch-validation.ts`, `bench/floor/watch-validation.ts`), and the handlers take turns, after one uncounted round. Then the floor and the handlers take turns again under `node --cpu-prof` for the profile table (`bench/lib/cpu-profile.ts` splits each profile's self time).",
+    "- **Bundle size**: the handlers are built by `buildAll` of `infra/build.mjs` (what `npm run build` runs) into `bench/.work/dist/`, each handler's floor in the same run with the same `lambdaOptions`; gzip is Node's zlib at its default level.",
+    "- **Cold init**: a fresh `node` process (no `NODE_OPTIONS`, no TypeScript loader: `bench/lib/import-once.ts` is compiled to JavaScript first) imports one bundle and reports the wall time and the CPU time of that `import()`, i.e. module evaluation, with the handlers' configuration in the environment. Each handler's floor, that floor with only that handler's event parser in its bundle (`bench/floor/launch-parser.ts`, `bench/floor/watch-parser.ts`: called in the handler, never at import, so esbuild keeps it and leaves the other function's event schemas out, as in the handler bundles) and that plus the configuration check the handlers run at cold start, here at import (`bench/floor/launch-validation.ts`, `bench/floor/watch-validation.ts`), and the handlers take turns, after one uncounted round. Then the floors and the handlers take turns again under `node --cpu-prof` for the profile table (`bench/lib/cpu-profile.ts` splits each profile's self time).",
     '- **Decision cost**: `bench/decide.ts` cycles through a weighted mix of the samples in `events/`, each against the state it would meet (`bench/fixtures/states.ts`); 20 batches per process after a warm-up.',
     '- **AWS requests**: `bench/aws-calls.ts` starts `moto_server` and a counting HTTP proxy in front of it (`bench/lib/counting-proxy.ts`), sets up one environment directly on moto (`bench/fixtures/world.ts`, not counted), then imports the built bundles with `AWS_ENDPOINT_URL` pointing at the proxy and runs one push through the launcher and the STOPPED exit-0 event through the watcher; then, counted apart, an `ECS Deployment State Change` (completed) for the PRIMARY deployment of the service and the Input of each schedule the launcher created (as Scheduler would invoke the watcher; moto never fires them). Each request is identified by its SigV4 service and `X-Amz-Target` (or REST route); its purpose comes from the catalogue in `bench/lib/aws-requests.ts`.',
     "- **Reaction latency**: `bench/reaction.ts` runs the local controller in-process on the app of `npm start` (its `--app` in package.json), on a fresh state directory per migration, and takes the time from the migration's last output line (as the controller receives it) to the end of the STOPPED event's handling. A preload given to the migration process through `NODE_OPTIONS` records its `exit` event. The floor: the same migration command spawned directly as the local ECS adapter spawns it (fresh database), from its last output line to its process closing.",

@@ -1,6 +1,6 @@
 /**
- * The floors are fair: the floor constructs at import no more than the handlers do, and each handler's floor
- * variants (bench/bundle.ts FLOOR_VARIANTS) carry that handler's own event parser and nothing of the parse code
+ * The floors are fair: each handler's floor carries that handler's dependencies and constructs at import what it
+ * does (no more, no less), and each handler's floor variants (bench/bundle.ts FLOOR_VARIANTS) carry that handler's own event parser and nothing of the parse code
  * the handler's bundle does not carry, so a handler's cold-init split is taken against code it really loads.
  */
 import { join } from 'node:path';
@@ -41,7 +41,23 @@ async function clientsConstructedByImporting(load: () => Promise<unknown>): Prom
   return [...new Set(constructed)].sort();
 }
 
-describe('the floor constructs at import what the handlers construct at import', () => {
+/** Each handler, its floor and its floor variants, as the test imports them (a literal path each, for Vite). */
+const MODULES = {
+  launch: {
+    handler: () => import('../../handlers/launch.js'),
+    floor: () => import('../../bench/floor/launch.js'),
+    parser: () => import('../../bench/floor/launch-parser.js'),
+    validation: () => import('../../bench/floor/launch-validation.js'),
+  },
+  watch: {
+    handler: () => import('../../handlers/watch.js'),
+    floor: () => import('../../bench/floor/watch.js'),
+    parser: () => import('../../bench/floor/watch-parser.js'),
+    validation: () => import('../../bench/floor/watch-validation.js'),
+  },
+} as const satisfies Record<HandlerName, Record<string, () => Promise<unknown>>>;
+
+describe("each handler's floor constructs at import what that handler constructs at import", () => {
   beforeEach(() => {
     for (const [key, value] of Object.entries({ ...HANDLER_ENV, POWERTOOLS_LOG_LEVEL: 'SILENT' })) vi.stubEnv(key, value);
   });
@@ -49,26 +65,23 @@ describe('the floor constructs at import what the handlers construct at import',
     vi.unstubAllEnvs();
   });
 
-  it('constructs no SDK client at import that neither handler constructs at import (BENCHMARKS.md: "constructs the same SDK clients … as the handlers")', async () => {
-    const launch = await clientsConstructedByImporting(() => import('../../handlers/launch.js'));
-    const watch = await clientsConstructedByImporting(() => import('../../handlers/watch.js'));
-    const floor = await clientsConstructedByImporting(() => import('../../bench/floor/handler.js'));
-    const handlers = new Set([...launch, ...watch]);
-    // What src/shell/lambda.ts createClients builds at cold start, for both functions.
-    expect(launch).toEqual(['DynamoDBClient', 'ECSClient', 'EventBridgeClient', 'SchedulerClient']);
-    expect(watch).toEqual(['DynamoDBClient', 'ECSClient', 'EventBridgeClient', 'SchedulerClient']);
-    // The handlers build ECRClient (src/adapters/aws/registry.ts) and CloudWatchLogsClient (src/adapters/aws/logs.ts)
-    // on first use; the floor builds both at module scope, so its init carries work neither handler's init does.
-    expect(floor.filter((client) => !handlers.has(client))).toEqual([]);
+  it.each(HANDLERS)('%s: its floor constructs the SDK clients the handler constructs at import, no more', async (name) => {
+    const handler = await clientsConstructedByImporting(MODULES[name].handler);
+    const floor = await clientsConstructedByImporting(MODULES[name].floor);
+    // What src/shell/lambda.ts createClients builds at cold start; ECRClient (src/adapters/aws/registry.ts) and
+    // CloudWatchLogsClient (src/adapters/aws/logs.ts) are made on first use, in the floors as in the handlers.
+    expect(handler).toEqual(['DynamoDBClient', 'ECSClient', 'EventBridgeClient', 'SchedulerClient']);
+    expect(floor).toEqual(handler);
   });
 
-  it("each handler's floor variants construct at import what the floor does (the configuration check passes with the handlers' environment)", async () => {
-    const floor = await clientsConstructedByImporting(() => import('../../bench/floor/handler.js'));
-    expect(await clientsConstructedByImporting(() => import('../../bench/floor/launch-parser.js'))).toEqual(floor);
-    expect(await clientsConstructedByImporting(() => import('../../bench/floor/launch-validation.js'))).toEqual(floor);
-    expect(await clientsConstructedByImporting(() => import('../../bench/floor/watch-parser.js'))).toEqual(floor);
-    expect(await clientsConstructedByImporting(() => import('../../bench/floor/watch-validation.js'))).toEqual(floor);
-  });
+  it.each(HANDLERS)(
+    "%s: its floor variants construct at import what its floor does (the configuration check passes with the handlers' environment)",
+    async (name) => {
+      const floor = await clientsConstructedByImporting(MODULES[name].floor);
+      expect(await clientsConstructedByImporting(MODULES[name].parser)).toEqual(floor);
+      expect(await clientsConstructedByImporting(MODULES[name].validation)).toEqual(floor);
+    },
+  );
 });
 
 const root = join(import.meta.dirname, '..', '..');

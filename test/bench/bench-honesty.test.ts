@@ -1,0 +1,265 @@
+/**
+ * The benchmark says what its numbers show: each handler against a floor of its own dependencies, wording that
+ * follows the sign of a difference, and request purposes read from the requests themselves and their order.
+ */
+import { join } from 'node:path';
+import * as esbuild from 'esbuild';
+import { describe, expect, it } from 'vitest';
+import type { AwsCallsResult } from '../../bench/aws-calls.js';
+import { FLOORS, floorOf, HANDLERS } from '../../bench/bundle.js';
+import { type AwsCall, identify } from '../../bench/lib/aws-requests.js';
+import type { SeenRequest } from '../../bench/lib/counting-proxy.js';
+import { type Results, renderMarkdown } from '../../bench/lib/report.js';
+import { lambdaFunctions, lambdaOptions } from '../../infra/esbuild-settings.mjs';
+
+const root = join(import.meta.dirname, '..', '..');
+
+const machine = {
+  cores: 2,
+  memoryGiB: 8,
+  cpu: 'test',
+  node: 'v20',
+  platform: 'linux-x64',
+  date: '2026-11-30T00:00:00Z',
+  loadAverageAtStart: 0,
+};
+
+/** The table row whose first cell starts with `measure`, split into its cells. */
+function cells(markdown: string, measure: string): string[] {
+  const line = markdown.split('\n').find((l) => l.startsWith(`| ${measure}`)) ?? '';
+  return line.split(' | ').map((c) => c.replace(/^\| |\s\|$/g, ''));
+}
+
+/** The node_modules packages (over 512 bytes) in an esbuild build of `entry` with the handlers' settings. */
+async function packagesOf(entry: string): Promise<Set<string>> {
+  const result = await esbuild.build({
+    ...lambdaOptions,
+    absWorkingDir: root,
+    entryPoints: [join(root, entry)],
+    outfile: join(root, 'out', 'index.mjs'),
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const bytes = new Map<string, number>();
+  for (const output of Object.values(result.metafile.outputs))
+    for (const [file, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const name = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1];
+      if (name !== undefined) bytes.set(name, (bytes.get(name) ?? 0) + bytesInOutput);
+    }
+  return new Set([...bytes].filter(([, n]) => n > 512).map(([name]) => name));
+}
+
+describe("each handler is divided by a floor of that handler's own dependencies", () => {
+  // One floor of both functions' dependencies divided the watcher by Powertools Idempotency, its JMESPath and the ECR
+  // client (~63 KB it never carries: 1.17× "met" where its own floor gives 1.38×), the launcher by CloudWatch Logs.
+  it.each(HANDLERS)(
+    "%s: its floor carries no package the handler's bundle lacks, and every SDK client it has",
+    async (name) => {
+      const entry = lambdaFunctions.find((f) => f.outfile === `dist/${name}/index.mjs`)?.entryPoint ?? '';
+      const [handler, floor] = await Promise.all([packagesOf(entry), packagesOf(FLOORS[floorOf(name)])]);
+      expect([...floor].filter((p) => !handler.has(p))).toEqual([]);
+      const clients = (set: Set<string>) => [...set].filter((p) => /^@aws-sdk\/client-|^@aws-lambda-powertools\//.test(p)).sort();
+      expect(clients(floor)).toEqual(clients(handler));
+    },
+    60_000,
+  );
+
+  it("divides each handler's bundle and import by its own floor's", () => {
+    const KB = 1024;
+    const s = (median: number) => ({ n: 30, min: median, median, max: median });
+    const timed = (ms: number) => ({ importMs: s(ms), cpuMs: s(ms), processMs: s(ms + 30) });
+    const md = renderMarkdown({
+      machine,
+      bundle: {
+        settingsFrom: 'infra/esbuild-settings.mjs lambdaOptions',
+        settingsSummary: 'minify: true',
+        files: {
+          launchFloor: 'lf',
+          watchFloor: 'wf',
+          launchParser: 'lp',
+          launchValidation: 'lv',
+          watchParser: 'wp',
+          watchValidation: 'wv',
+          launch: 'l',
+          watch: 'w',
+        },
+        sizes: {
+          launchFloor: { raw: 470 * KB, gzip: 1 },
+          watchFloor: { raw: 410 * KB, gzip: 1 },
+          launch: { raw: 640 * KB, gzip: 1 },
+          watch: { raw: 566 * KB, gzip: 1 },
+        },
+        composition: [],
+      },
+      coldInit: {
+        runs: 30,
+        bundles: { launchFloor: timed(40), watchFloor: timed(36), launch: timed(47), watch: timed(44) },
+      },
+    } as Results);
+    expect(cells(md, 'Bundle size, `dist/watch/index.mjs`')[3]).toMatch(/^1\.38× /);
+    expect(cells(md, 'Bundle size, `dist/launch/index.mjs`')[3]).toMatch(/^1\.36× /);
+    expect(cells(md, 'Cold init of `dist/watch` in a fresh process: import')[3]).toBe('median 1.22×, min 1.22×');
+  });
+});
+
+// The cold-init note said "Its bundle is X KB larger than the floor's" and "(µs per KB the bundle has over the floor's)"
+// whatever the sign: a handler whose bundle is smaller than its floor was "−10.0 KB larger".
+describe('the cold-init note follows the sign of the bundle difference', () => {
+  it('does not call a bundle smaller than the floor "larger", nor count "KB the bundle has over the floor\'s" when it has fewer', () => {
+    const KB = 1024;
+    const s = (median: number) => ({ n: 30, min: median, median, max: median });
+    const timed = (ms: number) => ({ importMs: s(ms), cpuMs: s(ms), processMs: s(ms + 30) });
+    const parts = (compile: number, run: number) => ({ compile: s(compile), run: s(run), gc: s(2), rest: s(25) });
+    const results: Results = {
+      machine,
+      bundle: {
+        settingsFrom: 'infra/esbuild-settings.mjs lambdaOptions',
+        settingsSummary: 'minify: true',
+        files: {
+          launchFloor: 'f',
+          watchFloor: 'f',
+          launchParser: 'lp',
+          launchValidation: 'lv',
+          watchParser: 'wp',
+          watchValidation: 'wv',
+          launch: 'l',
+          watch: 'w',
+        },
+        // The watcher's bundle is 10 KB smaller than the floor's; its import is still 1.10× the floor's.
+        sizes: {
+          launchFloor: { raw: 480 * KB, gzip: 1 },
+          watchFloor: { raw: 480 * KB, gzip: 1 },
+          launch: { raw: 500 * KB, gzip: 1 },
+          watch: { raw: 470 * KB, gzip: 1 },
+        },
+        composition: [],
+      },
+      coldInit: {
+        runs: 30,
+        bundles: {
+          launchFloor: timed(40),
+          watchFloor: timed(40),
+          launchParser: timed(41),
+          launchValidation: timed(41.5),
+          watchParser: timed(42),
+          watchValidation: timed(42.5),
+          launch: timed(42),
+          watch: timed(44),
+        },
+        profile: {
+          runs: 12,
+          intervalUs: 100,
+          bundles: { launchFloor: parts(16, 15), watchFloor: parts(16, 15), launch: parts(16.5, 15.5), watch: parts(17, 17) },
+        },
+      },
+    };
+    const md = renderMarkdown(results);
+    const note = md.split('\n').find((line) => line.startsWith('- **Cold init `watch`**')) ?? '';
+    expect(note).not.toBe('');
+    // Was: "Its bundle is -10.0 KB larger than the floor's (0.98×)" and "(-100.00 µs per KB the bundle has over the floor's".
+    expect(note).not.toMatch(/-[\d.]+ KB larger/);
+    expect(note).not.toMatch(/-[\d.]+ µs per KB the bundle has over/);
+  });
+});
+
+// Every PutEvents was said to go out "just before the commit that records them, so no outbox is left to clear",
+// whatever the order the proxy saw (the completed event's comes after its commit, then the outbox is cleared); every
+// CreateSchedule "deletes itself after it runs", and the timeout check's schedule too, without reading the request.
+
+const tables = { deployments: 'ecs-migrate-staging-deployments', idempotency: 'ecs-migrate-staging-idempotency' };
+
+/** A request as the counting proxy records it (SigV4 scope, X-Amz-Target or REST route, JSON body). */
+function seen(phase: string, service: string, op: { target?: string; method?: string; path?: string }, body: unknown): SeenRequest {
+  return {
+    phase,
+    method: op.method ?? 'POST',
+    path: op.path ?? '/',
+    headers: {
+      authorization: `AWS4-HMAC-SHA256 Credential=AKIA/20261130/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=0`,
+      ...(op.target !== undefined ? { 'x-amz-target': op.target } : {}),
+    },
+    body: JSON.stringify(body),
+    status: 200,
+  };
+}
+
+function withLater(completed: AwsCall[], timeoutCheck: AwsCall[]): AwsCallsResult {
+  return {
+    rolledOut: true,
+    decisions: { launcher: ['launch', 'record'], watcher: ['continue', 'record'] },
+    initRequests: 0,
+    calls: [],
+    later: { completed: { decisions: ['record'], calls: completed }, timeoutCheck: { decisions: ['ignore'], calls: timeoutCheck } },
+  };
+}
+
+describe('request purposes are what the run shows, not fixed claims', () => {
+  it('does not say a PutEvents sent after the commit (its outbox then cleared) went out before the commit with no outbox to clear', () => {
+    const dep = { pk: { S: 'ENV#staging' }, sk: { S: 'DEP#20261130-1' } };
+    // The rollout-completed event as the last run saw it: commit (outbox stored), publish, clear the outbox.
+    const completed = [
+      seen(
+        'completed',
+        'dynamodb',
+        { target: 'DynamoDB_20120810.TransactWriteItems' },
+        {
+          TransactItems: [{ Put: { TableName: tables.deployments, Item: { ...dep, outbox: { L: [] } } } }],
+        },
+      ),
+      seen('completed', 'events', { target: 'AWSEvents.PutEvents' }, { Entries: [{ DetailType: 'Rollout Completed' }] }),
+      seen(
+        'completed',
+        'dynamodb',
+        { target: 'DynamoDB_20120810.UpdateItem' },
+        {
+          TableName: tables.deployments,
+          Key: dep,
+          UpdateExpression: 'REMOVE outbox',
+        },
+      ),
+    ].map((r) => identify(r, tables));
+    const md = renderMarkdown({ machine, awsCalls: withLater(completed, []) });
+    const putEvents = md.split('\n').find((line) => /^\| \d+ \| completed \| events:PutEvents \|/.test(line)) ?? '';
+    expect(putEvents).not.toBe('');
+    expect(putEvents).not.toMatch(/before the commit|no outbox is left to clear/);
+  });
+
+  it('does not say a schedule deletes itself when its CreateSchedule asked for no deletion after completion', () => {
+    const call = identify(
+      seen(
+        'launcher',
+        'scheduler',
+        { method: 'POST', path: '/schedules/ecs-migrate-20261130-1' },
+        {
+          GroupName: 'ecs-migrate-staging',
+          ScheduleExpression: 'at(2026-11-30T10:00:00)',
+          FlexibleTimeWindow: { Mode: 'OFF' },
+          ActionAfterCompletion: 'NONE',
+          Target: { Arn: 'arn:aws:lambda:us-east-1:123456789012:function:w', RoleArn: 'r', Input: '{}' },
+        },
+      ),
+      tables,
+    );
+    expect(call.api).toBe('scheduler:CreateSchedule');
+    expect(call.purpose).not.toMatch(/deletes itself/);
+  });
+
+  it('does not say "its schedule deletes itself" when the timeout check deleted the schedule with DeleteSchedule', () => {
+    const timeoutCheck = [
+      seen(
+        'timeout-check',
+        'dynamodb',
+        { target: 'DynamoDB_20120810.BatchGetItem' },
+        {
+          RequestItems: { [tables.deployments]: { Keys: [{ pk: { S: 'ENV#staging' }, sk: { S: 'STATE' } }] } },
+        },
+      ),
+      seen('timeout-check', 'scheduler', { method: 'DELETE', path: '/schedules/ecs-migrate-20261130-1?groupName=g' }, {}),
+    ].map((r) => identify(r, tables));
+    expect(timeoutCheck.map((c) => c.api)).toEqual(['dynamodb:BatchGetItem', 'scheduler:DeleteSchedule']);
+    const md = renderMarkdown({ machine, awsCalls: withLater([], timeoutCheck) });
+    expect(md).toContain('| timeout-check | scheduler:DeleteSchedule |');
+    expect(md).not.toContain('its schedule deletes itself');
+  });
+});
