@@ -160,19 +160,21 @@ export function identify(r: SeenRequest, tables: Tables): AwsCall {
 }
 
 /**
- * The calls of one sequence (a table of BENCHMARKS.md) with each PutEvents said as the order shows it: before the
- * commit of its handler's invocation (the events report what AWS did, so the commit stores no outbox), or after it
- * (the commit stored them in an outbox, cleared once they are out).
+ * The calls of one sequence (a table of BENCHMARKS.md) with each PutEvents said as the order shows it, by what its
+ * handler sends next: a commit (TransactWriteItems) means the events went out just before the commit that records them
+ * (they report what AWS did, so the commit stores no outbox); a write that clears an outbox (UpdateItem of the
+ * deployments table) means a commit before them stored them in its outbox.
  */
 export function inOrder(calls: AwsCall[]): AwsCall[] {
   return calls.map((c, i) => {
     if (c.api !== 'events:PutEvents') return c;
-    const committed = calls.slice(0, i).some((b) => b.role === c.role && b.api === 'dynamodb:TransactWriteItems' && !b.idempotency);
-    return {
-      ...c,
-      purpose: committed
-        ? `${c.purpose} the commit before it stored in its outbox (cleared once they are out)`
-        : `${c.purpose}, just before the commit that records them (they report what AWS did: no outbox is stored)`,
-    };
+    const next = calls
+      .slice(i + 1)
+      .find((n) => n.role === c.role && !n.idempotency && (n.api === 'dynamodb:TransactWriteItems' || n.api === 'dynamodb:UpdateItem'));
+    if (next?.api === 'dynamodb:TransactWriteItems')
+      return { ...c, purpose: `${c.purpose}, just before the commit that records them (they report what AWS did: no outbox is stored)` };
+    if (next?.api === 'dynamodb:UpdateItem')
+      return { ...c, purpose: `${c.purpose} a commit before it stored in its outbox (cleared next)` };
+    return c;
   });
 }

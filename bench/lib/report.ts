@@ -414,7 +414,7 @@ function awsDetails(r: Results): string[] {
     const schedule = deleted
       ? '; it deletes its schedule with DeleteSchedule'
       : selfDeleting
-        ? '; its schedule deletes itself (CreateSchedule above: ActionAfterCompletion DELETE)'
+        ? '; its schedule deletes itself, as CreateSchedule above asked with ActionAfterCompletion DELETE'
         : '';
     lines.push(
       `After the rollout, apart from the success path and its target: ECS's \`ECS Deployment State Change\` (SERVICE_DEPLOYMENT_COMPLETED) through the watcher (${decisions(a.later.completed.decisions)}), then the one-shot timeout check when it fires (${decisions(a.later.timeoutCheck.decisions)}${schedule}):`,

@@ -7,7 +7,7 @@ import * as esbuild from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import type { AwsCallsResult } from '../../bench/aws-calls.js';
 import { FLOORS, floorOf, HANDLERS } from '../../bench/bundle.js';
-import { type AwsCall, identify } from '../../bench/lib/aws-requests.js';
+import { type AwsCall, identify, inOrder } from '../../bench/lib/aws-requests.js';
 import type { SeenRequest } from '../../bench/lib/counting-proxy.js';
 import { type Results, renderMarkdown } from '../../bench/lib/report.js';
 import { lambdaFunctions, lambdaOptions } from '../../infra/esbuild-settings.mjs';
@@ -195,6 +195,27 @@ function withLater(completed: AwsCall[], timeoutCheck: AwsCall[]): AwsCallsResul
 }
 
 describe('request purposes are what the run shows, not fixed claims', () => {
+  it('says a PutEvents followed by its commit went out before it, even after an earlier commit of the same invocation', () => {
+    const item = { pk: { S: 'ENV#staging' }, sk: { S: 'DEP#20261130-1' } };
+    const commit = (phase: string) =>
+      seen(
+        phase,
+        'dynamodb',
+        { target: 'DynamoDB_20120810.TransactWriteItems' },
+        { TransactItems: [{ Put: { TableName: tables.deployments, Item: item } }] },
+      );
+    // The launcher: commit the launch, RunTask, report Migration Started, commit RunTask's answer.
+    const calls = inOrder(
+      [
+        commit('launcher'),
+        seen('launcher', 'ecs', { target: 'AmazonEC2ContainerServiceV20141113.RunTask' }, {}),
+        seen('launcher', 'events', { target: 'AWSEvents.PutEvents' }, { Entries: [{ DetailType: 'Migration Started' }] }),
+        commit('launcher'),
+      ].map((r) => identify(r, tables)),
+    );
+    expect(calls[2]?.purpose).toContain('just before the commit that records them');
+  });
+
   it('does not say a PutEvents sent after the commit (its outbox then cleared) went out before the commit with no outbox to clear', () => {
     const dep = { pk: { S: 'ENV#staging' }, sk: { S: 'DEP#20261130-1' } };
     // The rollout-completed event as the last run saw it: commit (outbox stored), publish, clear the outbox.
