@@ -152,7 +152,10 @@ export function launchNow(queued: Queued, deliberate: boolean, state: Controller
     const own = withItsTask(expired, shown, ctx.config.CONTAINER, ctx.now);
     const ended = end(own.deployment, { outcome: 'succeeded', reason: why, rollout: 'continued' }, ctx.now);
     changes.unshift({ deployment: ended.deployment, events: [...own.events, ...ended.events] });
-    env.lastSucceeded = { ...lastSucceededOf(expired, ended.deployment, ctx), taskDefinitionArn: shown.taskDefinitionArn };
+    env.lastSucceeded = {
+      ...lastSucceededOf(expired, ended.deployment, ctx, state.env.lastSucceeded),
+      taskDefinitionArn: shown.taskDefinitionArn,
+    };
     before.push(...stopTaskOf(expired, ctx, why));
     reason += `; ${why}`;
   } else if (expired !== undefined) {

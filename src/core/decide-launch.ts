@@ -1,10 +1,23 @@
 import { type Decision, ignore, reject } from './actions.js';
 import { describeWork, enqueue, launchNow, lockHolder } from './admission.js';
 import type { DecideContext } from './context.js';
-import { type DeploymentKind, deploymentIdOfTrigger, pushedBefore, type Trigger, UNKNOWN_WORK, type Work } from './deployment.js';
+import {
+  type DeploymentKind,
+  deploymentIdOfTrigger,
+  imageOf,
+  type Launching,
+  pushedAtOf,
+  pushedBefore,
+  type Running,
+  type Trigger,
+  UNKNOWN_WORK,
+  type Work,
+} from './deployment.js';
 import type { DeployRequestInput, EcrImageActionInput, RunCommandInput } from './inputs.js';
+import { stopTaskOf } from './launch-request.js';
 import { refuseRequest } from './request-policy.js';
 import { revisit } from './resume.js';
+import { rolledOutUnrecorded, taskOfState, withItsTask } from './rolled-out.js';
 import { settle } from './settle.js';
 import type { ControllerState } from './state.js';
 import { withAdmitted } from './state.js';
@@ -163,10 +176,12 @@ function admit(plan: Plan, state: ControllerState, ctx: DecideContext): Decision
       `already deployed: the service runs ${describeWork(work)} and its migration succeeded (${state.env.lastSucceeded?.deploymentId}); ${RERUN_ADVICE.again}`,
     );
   }
-  const older = plan.kind === 'migration' ? olderThanRolledOut(work, state) : undefined;
-  if (older !== undefined && !plan.deliberate) {
+  const rolledOut = plan.kind === 'migration' ? olderThanRolledOut(work, state, ctx) : undefined;
+  const older = rolledOut?.what;
+  if (rolledOut !== undefined && !plan.deliberate) {
     const reason = `${describeWork(work)} was pushed before ${older}, which is rolled out already; ${RERUN_ADVICE.rollBack}`;
-    return plan.trigger.type === 'ecr-push' ? ignore(reason) : rejectRequest(reason, plan.trigger, ctx);
+    const refused = plan.trigger.type === 'ecr-push' ? ignore(reason) : rejectRequest(reason, plan.trigger, ctx);
+    return rolledOut.lost !== undefined ? withLostRolloutRecorded(refused, rolledOut.lost, state, ctx) : refused;
   }
   const what = describePlan(plan, work) + (older !== undefined ? `: a deliberate roll back to an image pushed before ${older}` : '');
   const holder = lockHolder(state, ctx.now);
@@ -175,11 +190,40 @@ function admit(plan: Plan, state: ControllerState, ctx: DecideContext): Decision
   return launchNow(create({ ...spec, work }, ctx.now, 'requested'), plan.deliberate, state, ctx, what);
 }
 
-/** The image rolled out last, when `work` is an image pushed before it. */
-function olderThanRolledOut(work: Work, state: ControllerState): string | undefined {
+/**
+ * The image rolled out last, when `work` is an image pushed before it: the last success recorded, or a migration whose
+ * lock expired with no result while the service shows its rollout (`lost`: a takeover would record it as succeeded,
+ * and the work must not then roll out over it).
+ */
+function olderThanRolledOut(
+  work: Work,
+  state: ControllerState,
+  ctx: DecideContext,
+): { what: string; lost?: Launching | Running } | undefined {
+  if (work.type !== 'image') return undefined;
   const last = state.env.lastSucceeded;
-  if (work.type !== 'image' || last === undefined || !pushedBefore(work.pushedAt, last.pushedAt)) return undefined;
-  return `${last.image ?? last.deploymentId} (pushed ${last.pushedAt})`;
+  if (last !== undefined && pushedBefore(work.pushedAt, last.pushedAt))
+    return { what: `${last.image ?? last.deploymentId} (pushed ${last.pushedAt})` };
+  const active = state.env.active !== undefined ? state.deployments[state.env.active.deploymentId] : undefined;
+  const lost =
+    (active?.status === 'launching' || active?.status === 'running') && lockHolder(state, ctx.now) === undefined ? active : undefined;
+  if (lost === undefined || !pushedBefore(work.pushedAt, pushedAtOf(lost))) return undefined;
+  if (!rolledOutUnrecorded(lost, state.service, ctx.config.CONTAINER, taskOfState(lost, state))) return undefined;
+  return { what: `${imageOf(lost) ?? lost.id} (pushed ${pushedAtOf(lost)}; the service runs its revision)`, lost };
+}
+
+/**
+ * A refusal that also records what the expired lock's migration did, as a takeover would: the service runs its
+ * revision, so it ended succeeded (one gated service; with several, the next takeover ends it, saying which moved).
+ */
+function withLostRolloutRecorded(refused: Decision, lost: Launching | Running, state: ControllerState, ctx: DecideContext): Decision {
+  const service = state.service;
+  if (service === undefined || ctx.config.SERVICES.length > 1) return refused;
+  const why = `the environment lock expired at ${state.env.active?.lockExpiresAt} with no recorded result, but service ${service.serviceName} runs its revision ${service.taskDefinitionArn}: its migration succeeded (its task's end was never recorded)`;
+  const own = withItsTask(lost, service, ctx.config.CONTAINER, ctx.now);
+  const ending = { outcome: 'succeeded' as const, reason: why, rollout: 'continued' as const };
+  const recorded = settle(state, ctx, own.deployment, ending, { prior: own.events, before: stopTaskOf(lost, ctx, why) });
+  return { ...refused, reason: `${refused.reason}; ${why}`, actions: [...recorded, ...refused.actions] };
 }
 
 /** The service runs `work` and its migration with `command` succeeded: a different command (`--command`) is new work. */

@@ -44,20 +44,29 @@ export function settle(
   const env: EnvironmentState = { ...state.env, ...options.env };
   if (env.active?.deploymentId === d.id) delete env.active;
   if (env.queued === d.id) delete env.queued;
-  if (succeeded) env.lastSucceeded = lastSucceededOf(d, ended.deployment, ctx);
+  if (succeeded) env.lastSucceeded = lastSucceededOf(d, ended.deployment, ctx, state.env.lastSucceeded);
   const next = handOver(state, env, ctx, d.id, options.serviceTaskDefinitionArn);
   return [...before, ...next.before, ...commitActions(state, env, [change, ...next.changes], commitOptions), ...next.after];
 }
 
-/** The environment record's `lastSucceeded` for a migration that ended succeeded now. */
-export function lastSucceededOf(d: OpenDeployment, ended: Deployment, ctx: DecideContext): NonNullable<EnvironmentState['lastSucceeded']> {
+/**
+ * The environment record's `lastSucceeded` for a migration that ended succeeded now. Its `pushedAt` is the age of what
+ * is rolled out: a deployment whose work has none (a task definition run as it is) keeps the one before (`before`), so
+ * an image pushed before the one rolled out still runs only as a deliberate rerun.
+ */
+export function lastSucceededOf(
+  d: OpenDeployment,
+  ended: Deployment,
+  ctx: DecideContext,
+  before?: EnvironmentState['lastSucceeded'],
+): NonNullable<EnvironmentState['lastSucceeded']> {
   return definedFields({
     deploymentId: d.id,
     at: ctx.now,
     image: imageOf(d),
     taskDefinitionArn: taskDefinitionOf(ended),
     command: d.command,
-    pushedAt: pushedAtOf(d),
+    pushedAt: pushedAtOf(d) ?? before?.pushedAt,
   });
 }
 
