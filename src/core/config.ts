@@ -58,8 +58,13 @@ const configFields = {
   REPOSITORY: required('the ECR repository name whose pushes trigger a migration'),
   TAG_PATTERN: optionalText,
   MIGRATION_COMMAND: optionalValue((v, fail) => {
+    // A value written as a JSON argv must be one: split into words, a typo in it would run as the command.
+    if (v?.trim().startsWith('[') && jsonArgv(v) === undefined) {
+      fail('expected a JSON array of non-empty strings, e.g. ["db-migrate","--verbose"], or a command line such as "db-migrate --verbose"');
+      return [];
+    }
     const argv = splitCommand(v ?? 'db-migrate');
-    if (argv.length === 0) fail('expected a command such as "db-migrate"');
+    if (argv.length === 0 || argv[0] === '') fail('expected a command such as "db-migrate"');
     return argv;
   }),
   ALLOWED_COMMANDS: optionalValue((v) =>
@@ -240,16 +245,20 @@ function rolloutKeys() {
  */
 export function splitCommand(line: string): string[] {
   const trimmed = line.trim();
-  if (trimmed.startsWith('[')) {
-    try {
-      const parsed: unknown = JSON.parse(trimmed);
-      if (Array.isArray(parsed) && parsed.every((p) => typeof p === 'string')) return parsed;
-    } catch {
-      // not JSON: split it as words below
-    }
-  }
+  const json = trimmed.startsWith('[') ? jsonArgv(trimmed) : undefined;
+  if (json !== undefined) return json;
   const argv: string[] = [];
   const word = /"([^"]*)"|'([^']*)'|(\S+)/g;
   for (const m of trimmed.matchAll(word)) argv.push(m[1] ?? m[2] ?? m[3] ?? '');
   return argv;
+}
+
+/** `text` as a JSON array of non-empty strings (an argv), or undefined when it is not one. */
+function jsonArgv(text: string): string[] | undefined {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return Array.isArray(parsed) && parsed.length > 0 && parsed.every((p) => typeof p === 'string' && p !== '') ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
 }
