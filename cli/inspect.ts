@@ -11,6 +11,7 @@ import { AWS_OPTIONS } from './aws-context.js';
 import { viewOf } from './deployment-view.js';
 import { deploymentSummary, dim, lastSuccessText, logTailLines, outputRedactor, statusText, taskOutput, warnSkipped } from './format.js';
 import { CliUsageError, shorten } from './local-config.js';
+import { localRedactPatterns } from './local-redaction.js';
 import { TARGET_OPTIONS } from './stack.js';
 
 const common = {
@@ -61,10 +62,20 @@ export async function statusCommand(argv: string[]): Promise<number> {
   // As the stack's status: the newest deployment that ended, among the last 20.
   const last = (await store.listDeployments(environment, 20)).find((d) => d.status === 'ended');
   if (values.json) {
-    const active = env.active && found[env.active.deploymentId];
-    process.stdout.write(
-      `${JSON.stringify({ environment: env, service, active, queued: env.queued && found[env.queued], last }, null, 2)}\n`,
-    );
+    // As the stack's status --json: deployments as views (cli/deployment-view.ts), the lock and the last success.
+    const view = (id: string | undefined) => (id !== undefined && found[id] !== undefined ? viewOf(found[id], env) : undefined);
+    const services = service !== undefined ? [{ service: service.serviceName, taskDefinition: service.taskDefinitionArn }] : [];
+    const status = {
+      environment,
+      stateDir: layout.envDir,
+      services,
+      active: view(env.active?.deploymentId),
+      queued: view(env.queued),
+      lock: env.active,
+      last: last !== undefined ? viewOf(last, env) : undefined,
+      lastSucceeded: env.lastSucceeded,
+    };
+    process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
     return 0;
   }
   const line = (label: string, value: string) => process.stdout.write(`${label.padEnd(15)}${value}\n`);
@@ -93,7 +104,15 @@ export async function historyCommand(argv: string[]): Promise<number> {
   const { environment, store } = await open(values);
   const list = await store.listDeployments(environment, limit);
   if (values.json) {
-    process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+    // As the stack's history --json and logs --json: each deployment as a view.
+    const env = await store.loadEnvironment(environment);
+    process.stdout.write(
+      `${JSON.stringify(
+        list.map((d) => viewOf(d, env)),
+        null,
+        2,
+      )}\n`,
+    );
     return 0;
   }
   if (list.length === 0) process.stdout.write('no deployments yet\n');
@@ -202,19 +221,4 @@ class OutputFile {
 
 function oneLine(d: Deployment): string {
   return (d.status === 'ended' ? d.reason : undefined) ?? d.history.at(-1)?.note ?? '';
-}
-
-/**
- * The REDACT_PATTERNS the environment's last local run used; none (the built-in rules alone) when there was no such
- * run or the file does not hold patterns that compile (it is only ever written from a checked configuration).
- */
-async function localRedactPatterns(layout: LocalLayout): Promise<string[]> {
-  const patterns = (await readJson<{ REDACT_PATTERNS?: unknown }>(layout.redactPatternsFile).catch(() => undefined))?.REDACT_PATTERNS;
-  if (!Array.isArray(patterns) || !patterns.every((p): p is string => typeof p === 'string')) return [];
-  try {
-    for (const p of patterns) new RegExp(p);
-    return patterns;
-  } catch {
-    return [];
-  }
 }

@@ -4,7 +4,6 @@ import { access, mkdir, stat } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs, parseEnv } from 'node:util';
-import { writeJson } from '../src/adapters/local/json-file.js';
 import { checkCommand } from '../src/core/command-policy.js';
 import { type Config, parseConfig, ROLLOUT_MODES, splitCommand } from '../src/core/config.js';
 import { RERUN_ADVICE } from '../src/core/decide-launch.js';
@@ -34,6 +33,7 @@ import {
   yellow,
 } from './format.js';
 import { CliUsageError, checkEnvFile, localConfig, localDefaults, readConfigFile, readTextFile, shorten } from './local-config.js';
+import { rememberLocalRedactPatterns } from './local-redaction.js';
 import { templateCacheDir } from './local-template.js';
 import { LOCAL_USAGE } from './usage.js';
 
@@ -281,8 +281,8 @@ async function runLocal(options: LocalOptions): Promise<number> {
     if (session.interrupted !== undefined)
       print(red(`a previous run was interrupted: deployment ${session.interrupted.id} ended as failed`));
     if (interruptedBy !== undefined) return 128 + signalNumber(interruptedBy);
-    // `logs` prints this environment's task output redacted as this run prints it.
-    await writeJson(session.controller.layout.redactPatternsFile, { REDACT_PATTERNS: config.REDACT_PATTERNS });
+    // `logs` prints this environment's task output redacted as this run prints it (and as every earlier run did).
+    await rememberLocalRedactPatterns(session.controller.layout, config.REDACT_PATTERNS);
     print(dim(`image ${session.image} (tag ${options.tag}) · database ${redactPassword(session.databaseUrl)}`));
 
     const event =

@@ -1,4 +1,4 @@
-import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
+import { lstat, readdir, readFile, readlink, realpath } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, relative, resolve, sep } from 'node:path';
 import type { Ignore as DockerIgnore } from '@balena/dockerignore';
@@ -25,8 +25,9 @@ export interface AppFile {
  * state directory) are always left out. Sorted by path, so the same app lists the same way everywhere.
  */
 export async function appFiles(appDir: string, excludeDirs: string[] = []): Promise<AppFile[]> {
-  const root = resolve(appDir);
-  const excluded = new Set(excludeDirs.map((d) => resolve(d)));
+  // Physical paths: an app reached through a symbolic link (macOS's /tmp) still finds the state directory inside it.
+  const root = await physical(appDir);
+  const excluded = new Set(await Promise.all(excludeDirs.map(physical)));
   const ignored = await ignoreRules(root);
   const files: AppFile[] = [];
   const walk = async (dir: string): Promise<void> => {
@@ -67,4 +68,9 @@ async function ignoreRules(root: string): Promise<IgnoreTest> {
     return (path) => rules.ignores(path);
   }
   return () => false;
+}
+
+/** `path` with its symbolic links resolved; as given (absolute) when it does not exist. */
+async function physical(path: string): Promise<string> {
+  return realpath(resolve(path)).catch(() => resolve(path));
 }

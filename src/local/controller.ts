@@ -94,6 +94,8 @@ export function createLocalController(options: LocalControllerOptions) {
     /** Builds the app's image and, the first time, creates the local service on a placeholder `:initial` image. */
     prepare: async (appDir: string) => {
       const built = await images.build(appDir, config.REPOSITORY, [layout.root]);
+      // Built is pushed: a request for it (--command, --rerun) is dated by it, as ECR dates an image by its push.
+      await registry.pushed(config.REPOSITORY, built.digest, now().toISOString());
       await ecs.ensureService(config.CONTAINER, localImage(config.REPOSITORY, ':initial'));
       return built;
     },

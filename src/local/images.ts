@@ -15,12 +15,7 @@ export class LocalImages {
   /** Hashes the app and records where its image lives. Returns the image pinned by digest. */
   async build(appDir: string, repository: string, excludeDirs: string[] = []): Promise<{ image: string; digest: string }> {
     const dir = resolve(appDir);
-    const hash = createHash('sha256');
-    for (const file of await appFiles(dir, excludeDirs)) {
-      hash.update(file.path).update(file.executable ? '\0x\0' : '\0-\0');
-      hash.update(file.content).update('\0');
-    }
-    const digest = `sha256:${hash.digest('hex')}`;
+    const digest = await appDigest(dir, excludeDirs);
     const image = localImage(repository, `@${digest}`);
     // Every environment of the state directory records its images here; a dropped one would fail its launch.
     await setSharedEntry(this.file, image, dir);
@@ -32,6 +27,16 @@ export class LocalImages {
     const known = (await readJson<Record<string, string>>(this.file)) ?? {};
     return known[image];
   }
+}
+
+/** The digest of an image of the app as it is now: a hash of every file it would hold (`appFiles`). */
+export async function appDigest(appDir: string, excludeDirs: string[] = []): Promise<string> {
+  const hash = createHash('sha256');
+  for (const file of await appFiles(resolve(appDir), excludeDirs)) {
+    hash.update(file.path).update(file.executable ? '\0x\0' : '\0-\0');
+    hash.update(file.content).update('\0');
+  }
+  return `sha256:${hash.digest('hex')}`;
 }
 
 /** A repository/family name from an app directory name. */

@@ -9,7 +9,7 @@ export class LocalLayout {
   get envDir(): string {
     return join(this.root, this.environment);
   }
-  /** The REDACT_PATTERNS of the environment's last local run: `logs` prints the task's output redacted as it did. */
+  /** Every REDACT_PATTERNS a local run of the environment used (cli/local-redaction.ts): `logs` redacts with them. */
   get redactPatternsFile(): string {
     return join(this.envDir, 'redact-patterns.json');
   }

@@ -192,23 +192,34 @@ function fdLink(pid: number, fd: string): string | undefined {
   }
 }
 
-/** Feeds the output to the log and `onLine`; the returned flush hands on each stream's unterminated last line, once. */
+/** A line longer than this with no end yet is handed on as it is (a progress bar redrawn with `\r` never ends one). */
+const MAX_PENDING_CHARS = 64 * 1024;
+
+/**
+ * Feeds the output to the log and `onLine`, line by line per stream, so a line of one stream never lands inside an
+ * unfinished line of the other in the log (as they print live); the returned flush hands on each stream's unterminated
+ * last line, once.
+ */
 function pipeLines(child: ChildProcess, log: WriteStream, onLine: (line: string) => void): () => void {
   const flushes: (() => void)[] = [];
+  const hand = (line: string) => {
+    log.write(`${line}\n`);
+    onLine(line);
+  };
   for (const stream of [child.stdout, child.stderr]) {
     if (stream === null) continue;
     let rest = '';
     const flush = () => {
-      if (rest !== '') onLine(rest);
+      if (rest !== '') hand(rest);
       rest = '';
     };
     flushes.push(flush);
     stream.setEncoding('utf8');
     stream.on('data', (chunk: string) => {
-      log.write(chunk);
       const lines = (rest + chunk).split('\n');
       rest = lines.pop() ?? '';
-      for (const line of lines) onLine(line);
+      for (const line of lines) hand(line);
+      if (rest.length > MAX_PENDING_CHARS) flush();
     });
     stream.on('end', flush);
   }

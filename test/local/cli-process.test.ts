@@ -145,11 +145,11 @@ describe('ecs-migrate local, one environment at a time', () => {
       status: string;
       outcome: string;
       createdAt: string;
-      finishedAt: string;
+      endedAt: string;
     }[];
     expect(history.map((d) => `${d.status}:${d.outcome}`)).toEqual(['ended:succeeded', 'ended:succeeded']);
     const [later, earlier] = history as [(typeof history)[0], (typeof history)[0]];
-    expect(Date.parse(later.createdAt)).toBeGreaterThanOrEqual(Date.parse(earlier.finishedAt));
+    expect(Date.parse(later.createdAt)).toBeGreaterThanOrEqual(Date.parse(earlier.endedAt));
     expect(await absent(lockFile(state, 'local-steady'))).toBe(true);
   });
 

@@ -19,7 +19,7 @@ import type { ServiceInfo } from '../../core/state.js';
 import { parseTaskDefinitionArn } from '../../core/task-definition.js';
 import { ServiceNotFoundError } from '../../errors.js';
 import { hookStateEvent } from '../../local/hook-event.js';
-import type { LocalImages } from '../../local/images.js';
+import { appDigest, type LocalImages } from '../../local/images.js';
 import type { LocalLayout } from '../../local/layout.js';
 import { shebangOf } from '../../local/shebang.js';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalTaskView, taskStateEvent } from '../../local/task-event.js';
@@ -326,11 +326,16 @@ export class LocalEcs implements Ecs {
     const log = createWriteStream(logPath, { flags: 'a' });
     const appDir = await this.options.images.resolve(image);
     const [command, ...args] = task.view.command;
-    if (appDir === undefined || command === undefined) {
+    // An image is its app directory's files when it was built: a directory edited since is another image.
+    const digest = image.slice(image.lastIndexOf('@') + 1);
+    const changed = appDir !== undefined && image.includes('@') && (await appDigest(appDir, [this.options.layout.root])) !== digest;
+    if (appDir === undefined || command === undefined || changed) {
       const reason =
         appDir === undefined
           ? `CannotPullContainerError: image ${image} is not known on this machine (build it with "ecs-migrate local --app DIR")`
-          : 'CannotStartContainerError: empty command';
+          : changed
+            ? `CannotPullContainerError: image ${image} not found: ${appDir}, which it was built from, has changed since (local mode runs an image from its app directory; build the one you want with "ecs-migrate local --app DIR")`
+            : 'CannotStartContainerError: empty command';
       log.end(`${reason}\n`, () => this.stopped(task, { stopCode: 'TaskFailedToStart', stoppedReason: reason, containerReason: reason }));
       return;
     }

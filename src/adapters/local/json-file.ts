@@ -87,10 +87,12 @@ const UNSUPPORTED = new Set(['EISDIR', 'EPERM', 'EINVAL', 'ENOTSUP']);
  * tags.json) under its file lock, so two runs changing it at once never write back what they read and drop the
  * other's entry. An entry already set to `value` is not written again.
  */
-export async function setSharedEntry(file: string, key: string, value: unknown): Promise<void> {
+export async function setSharedEntry(file: string, key: string, value: unknown, options: { keepFirst?: boolean } = {}): Promise<void> {
   await withFileLock(file, async () => {
     const entries = (await readJson<Record<string, unknown>>(file)) ?? {};
     if (JSON.stringify(entries[key]) === JSON.stringify(value)) return;
+    // keepFirst: an entry already there stays (a first-seen time).
+    if (options.keepFirst === true && Object.hasOwn(entries, key)) return;
     entries[key] = value;
     await writeJson(file, entries);
   });
