@@ -11,18 +11,9 @@ import { type AwsCall, identify, inOrder } from '../../bench/lib/aws-requests.js
 import type { SeenRequest } from '../../bench/lib/counting-proxy.js';
 import { type Results, renderMarkdown } from '../../bench/lib/report.js';
 import { lambdaFunctions, lambdaOptions } from '../../infra/esbuild-settings.mjs';
+import { bundleOf, machine, parts, timed } from './results-fixtures.js';
 
 const root = join(import.meta.dirname, '..', '..');
-
-const machine = {
-  cores: 2,
-  memoryGiB: 8,
-  cpu: 'test',
-  node: 'v20',
-  platform: 'linux-x64',
-  date: '2026-11-30T00:00:00Z',
-  loadAverageAtStart: 0,
-};
 
 /** The table row whose first cell starts with `measure`, split into its cells. */
 function cells(markdown: string, measure: string): string[] {
@@ -66,32 +57,9 @@ describe("each handler is divided by a floor of that handler's own dependencies"
   );
 
   it("divides each handler's bundle and import by its own floor's", () => {
-    const KB = 1024;
-    const s = (median: number) => ({ n: 30, min: median, median, max: median });
-    const timed = (ms: number) => ({ importMs: s(ms), cpuMs: s(ms), processMs: s(ms + 30) });
     const md = renderMarkdown({
       machine,
-      bundle: {
-        settingsFrom: 'infra/esbuild-settings.mjs lambdaOptions',
-        settingsSummary: 'minify: true',
-        files: {
-          launchFloor: 'lf',
-          watchFloor: 'wf',
-          launchParser: 'lp',
-          launchValidation: 'lv',
-          watchParser: 'wp',
-          watchValidation: 'wv',
-          launch: 'l',
-          watch: 'w',
-        },
-        sizes: {
-          launchFloor: { raw: 470 * KB, gzip: 1 },
-          watchFloor: { raw: 410 * KB, gzip: 1 },
-          launch: { raw: 640 * KB, gzip: 1 },
-          watch: { raw: 566 * KB, gzip: 1 },
-        },
-        composition: [],
-      },
+      bundle: bundleOf({ launchFloor: 470, watchFloor: 410, launch: 640, watch: 566 }),
       coldInit: {
         runs: 30,
         bundles: { launchFloor: timed(40), watchFloor: timed(36), launch: timed(47), watch: timed(44) },
@@ -107,34 +75,10 @@ describe("each handler is divided by a floor of that handler's own dependencies"
 // whatever the sign: a handler whose bundle is smaller than its floor was "−10.0 KB larger".
 describe('the cold-init note follows the sign of the bundle difference', () => {
   it('does not call a bundle smaller than the floor "larger", nor count "KB the bundle has over the floor\'s" when it has fewer', () => {
-    const KB = 1024;
-    const s = (median: number) => ({ n: 30, min: median, median, max: median });
-    const timed = (ms: number) => ({ importMs: s(ms), cpuMs: s(ms), processMs: s(ms + 30) });
-    const parts = (compile: number, run: number) => ({ compile: s(compile), run: s(run), gc: s(2), rest: s(25) });
     const results: Results = {
       machine,
-      bundle: {
-        settingsFrom: 'infra/esbuild-settings.mjs lambdaOptions',
-        settingsSummary: 'minify: true',
-        files: {
-          launchFloor: 'f',
-          watchFloor: 'f',
-          launchParser: 'lp',
-          launchValidation: 'lv',
-          watchParser: 'wp',
-          watchValidation: 'wv',
-          launch: 'l',
-          watch: 'w',
-        },
-        // The watcher's bundle is 10 KB smaller than the floor's; its import is still 1.10× the floor's.
-        sizes: {
-          launchFloor: { raw: 480 * KB, gzip: 1 },
-          watchFloor: { raw: 480 * KB, gzip: 1 },
-          launch: { raw: 500 * KB, gzip: 1 },
-          watch: { raw: 470 * KB, gzip: 1 },
-        },
-        composition: [],
-      },
+      // The watcher's bundle is 10 KB smaller than the floor's; its import is still 1.10× the floor's.
+      bundle: bundleOf({ launchFloor: 480, watchFloor: 480, launch: 500, watch: 470 }),
       coldInit: {
         runs: 30,
         bundles: {

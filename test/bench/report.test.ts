@@ -3,16 +3,7 @@ import type { AwsCallsResult } from '../../bench/aws-calls.js';
 import type { BundleResult } from '../../bench/bundle.js';
 import type { AwsCall } from '../../bench/lib/aws-requests.js';
 import { type Results, renderMarkdown, TARGETS } from '../../bench/lib/report.js';
-
-const machine = {
-  cores: 2,
-  memoryGiB: 8,
-  cpu: 'test',
-  node: 'v20',
-  platform: 'linux-x64',
-  date: '2026-11-30T00:00:00Z',
-  loadAverageAtStart: 0,
-};
+import { bundleOf, KB, machine, parts, timed } from './results-fixtures.js';
 
 function calls(launcher: number, watcher: number): AwsCall[] {
   const call = (role: string, i: number): AwsCall => ({
@@ -81,32 +72,9 @@ describe('BENCHMARKS.md from results', () => {
 });
 
 describe('BENCHMARKS.md: where the import time goes', () => {
-  const summary = (median: number) => ({ n: 12, min: median, median, max: median });
-  const timed = (cpu: number) => ({ importMs: summary(cpu), cpuMs: summary(cpu), processMs: summary(cpu + 30) });
-  const parts = (compile: number, run: number) => ({ compile: summary(compile), run: summary(run), gc: summary(2), rest: summary(25) });
   const results: Results = {
     machine,
-    bundle: {
-      settingsFrom: 'infra/esbuild-settings.mjs',
-      settingsSummary: 'minify: true',
-      files: {
-        launchFloor: 'f',
-        watchFloor: 'f',
-        launchParser: 'lp',
-        launchValidation: 'lv',
-        watchParser: 'wp',
-        watchValidation: 'wv',
-        launch: 'l',
-        watch: 'w',
-      },
-      sizes: {
-        launchFloor: { raw: 400 * 1024, gzip: 1 },
-        watchFloor: { raw: 400 * 1024, gzip: 1 },
-        launch: { raw: 500 * 1024, gzip: 1 },
-        watch: { raw: 440 * 1024, gzip: 1 },
-      },
-      composition: [],
-    },
+    bundle: bundleOf({ launchFloor: 400, watchFloor: 400, launch: 500, watch: 440 }),
     coldInit: {
       runs: 30,
       bundles: {
@@ -167,8 +135,6 @@ describe('BENCHMARKS.md: where the import time goes', () => {
 type ColdInit = Exclude<Results['coldInit'], { notMeasured: string }>;
 
 describe("each handler's cold-init difference is split with a floor carrying that handler's own event parser only", () => {
-  const summary = (median: number) => ({ n: 30, min: median, median, max: median });
-  const timed = (ms: number) => ({ importMs: summary(ms), cpuMs: summary(ms), processMs: summary(ms + 30) });
   // Both handlers miss the target (50 / 40, 47 / 40). The launcher's parser floor is 3 ms over the floor, the
   // watcher's 1 ms: a split taken from one shared parser floor gives both handlers the same parser cost.
   const coldInit: ColdInit = {
@@ -248,34 +214,13 @@ describe("each handler's cold-init difference is split with a floor carrying tha
 });
 
 describe('the missed-bundle note splits the difference into parts that add up', () => {
-  const KB = 1024;
   // launch is 100 KB larger than the floor: +90 own code, +30 zod, and −20 of a client only the floor carries.
-  const bundle: BundleResult = {
-    settingsFrom: 'infra/esbuild-settings.mjs',
-    settingsSummary: 'minify: true',
-    files: {
-      launchFloor: 'f',
-      watchFloor: 'f',
-      launchParser: 'lp',
-      launchValidation: 'lv',
-      watchParser: 'wp',
-      watchValidation: 'wv',
-      launch: 'l',
-      watch: 'w',
-    },
-    sizes: {
-      launchFloor: { raw: 400 * KB, gzip: 1 },
-      watchFloor: { raw: 400 * KB, gzip: 1 },
-      launch: { raw: 500 * KB, gzip: 1 },
-      watch: { raw: 400 * KB, gzip: 1 },
-    },
-    composition: [
-      { package: 'ecs-migrate (src, handlers)', launchFloor: 0, watchFloor: 0, launch: 90 * KB, watch: 0 },
-      { package: 'zod', launchFloor: 0, watchFloor: 0, launch: 30 * KB, watch: 0 },
-      { package: '@aws-sdk/client-cloudwatch-logs', launchFloor: 20 * KB, watchFloor: 20 * KB, launch: 0, watch: 20 * KB },
-      { package: '@smithy/core', launchFloor: 310 * KB, watchFloor: 310 * KB, launch: 310 * KB, watch: 310 * KB },
-    ],
-  };
+  const bundle: BundleResult = bundleOf({ launchFloor: 400, watchFloor: 400, launch: 500, watch: 400 }, [
+    { package: 'ecs-migrate (src, handlers)', launchFloor: 0, watchFloor: 0, launch: 90 * KB, watch: 0 },
+    { package: 'zod', launchFloor: 0, watchFloor: 0, launch: 30 * KB, watch: 0 },
+    { package: '@aws-sdk/client-cloudwatch-logs', launchFloor: 20 * KB, watchFloor: 20 * KB, launch: 0, watch: 20 * KB },
+    { package: '@smithy/core', launchFloor: 310 * KB, watchFloor: 310 * KB, launch: 310 * KB, watch: 310 * KB },
+  ]);
 
   it('lists what the handler carries more and what only the floor carries, adding up to the difference', () => {
     const md = renderMarkdown({ machine, bundle } as Results);
