@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { deployCommand } from '../../cli/deploy.js';
@@ -9,6 +7,7 @@ import type { Deployment } from '../../src/core/deployment.js';
 import { encodeDeployment, encodeEnvironment } from '../../src/core/records.js';
 import type { EnvironmentState } from '../../src/core/state.js';
 import type { DeploymentHistory } from '../../src/ports.js';
+import { startAwsEndpoint } from '../support/aws-endpoint.js';
 import { endedDeployment, runningDeployment, TD } from '../support/fixtures.js';
 
 /** A history store that always answers with the same records (the controller records nothing for the request). */
@@ -122,10 +121,8 @@ describe('deploy --wait with a long --timeout', () => {
 });
 
 describe('deploy --wait --timeout while the task log is followed', () => {
-  let server: Server;
+  let endpoint: { close: () => Promise<void> };
   let out: string[];
-  const saved: Record<string, string | undefined> = {};
-  const ENV = ['AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE'];
   const TABLE = 'ecs-migrate-staging-DeploymentsTable-ABC123';
 
   beforeEach(async () => {
@@ -149,7 +146,7 @@ describe('deploy --wait --timeout while the task log is followed', () => {
       { removeUndefinedValues: true },
     );
     const depItem = marshall({ ...encodeDeployment(running), ...KEYS.deployment('staging', running.id) }, { removeUndefinedValues: true });
-    server = createServer((req, res) => {
+    endpoint = await startAwsEndpoint((req, res) => {
       const target = String(req.headers['x-amz-target'] ?? '');
       req.resume();
       req.on('end', () => {
@@ -170,22 +167,10 @@ describe('deploy --wait --timeout while the task log is followed', () => {
         res.end('<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>no</Message></Error></ErrorResponse>');
       });
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    for (const k of ENV) saved[k] = process.env[k];
-    process.env.AWS_ENDPOINT_URL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    process.env.AWS_ACCESS_KEY_ID = 'AKIDEXAMPLE';
-    process.env.AWS_SECRET_ACCESS_KEY = 'secret';
-    delete process.env.AWS_SESSION_TOKEN;
-    delete process.env.AWS_PROFILE;
   });
   afterEach(async () => {
     vi.restoreAllMocks();
-    for (const k of ENV) {
-      if (saved[k] === undefined) delete process.env[k];
-      else process.env[k] = saved[k];
-    }
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    await endpoint.close();
   });
 
   it('exits 124 without a spurious "cannot read the task log … AbortError" after "stopped waiting" (the last log read is aborted, not awaited)', async () => {

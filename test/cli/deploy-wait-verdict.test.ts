@@ -1,6 +1,4 @@
 import { spawn } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BatchGetItemCommand, DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
@@ -16,6 +14,7 @@ import { KEYS } from '../../src/adapters/aws/store.js';
 import type { Deployment } from '../../src/core/deployment.js';
 import { encodeDeployment, encodeEnvironment } from '../../src/core/records.js';
 import type { EnvironmentState } from '../../src/core/state.js';
+import { startAwsEndpoint } from '../support/aws-endpoint.js';
 import { endedDeployment, OLD_IMAGE, PUSHED_IMAGE, TD } from '../support/fixtures.js';
 
 /** `deploy --wait` on a deployed stack: what a CI step is told, and that --timeout bounds it. */
@@ -110,16 +109,14 @@ describe('deploy --wait of a mutable tag the controller took as a repeat', () =>
 });
 
 describe('deploy --wait --timeout bounds the wait', () => {
-  let server: Server;
+  let endpoint: { close: () => Promise<void> };
   let targets: string[];
-  const saved: Record<string, string | undefined> = {};
-  const ENV = ['AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE'];
 
   beforeEach(async () => {
     // An endpoint that takes the request (PutEvents) and then never answers a read of the deployments table: a
     // stalled connection, as a CI runner's network can leave one.
     targets = [];
-    server = createServer((req, res) => {
+    endpoint = await startAwsEndpoint((req, res) => {
       targets.push(String(req.headers['x-amz-target'] ?? req.url));
       req.resume();
       req.on('end', () => {
@@ -131,21 +128,9 @@ describe('deploy --wait --timeout bounds the wait', () => {
         // DynamoDB: no answer, ever.
       });
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    for (const k of ENV) saved[k] = process.env[k];
-    process.env.AWS_ENDPOINT_URL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    process.env.AWS_ACCESS_KEY_ID = 'AKIDEXAMPLE';
-    process.env.AWS_SECRET_ACCESS_KEY = 'secret';
-    delete process.env.AWS_SESSION_TOKEN;
-    delete process.env.AWS_PROFILE;
   });
   afterEach(async () => {
-    for (const k of ENV) {
-      if (saved[k] === undefined) delete process.env[k];
-      else process.env[k] = saved[k];
-    }
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    await endpoint.close();
   });
 
   it('exits 124 once --timeout has passed, also when a read of the deployment records never answers', async () => {
