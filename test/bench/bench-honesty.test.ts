@@ -3,17 +3,17 @@
  * follows the sign of a difference, and request purposes read from the requests themselves and their order.
  */
 import { join } from 'node:path';
-import * as esbuild from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import type { AwsCallsResult } from '../../bench/aws-calls.js';
 import { FLOORS, floorOf, HANDLERS } from '../../bench/bundle.js';
 import { type AwsCall, identify, inOrder } from '../../bench/lib/aws-requests.js';
 import type { SeenRequest } from '../../bench/lib/counting-proxy.js';
 import { type Results, renderMarkdown } from '../../bench/lib/report.js';
-import { lambdaFunctions, lambdaOptions } from '../../infra/esbuild-settings.mjs';
+import { lambdaFunctions } from '../../infra/esbuild-settings.mjs';
+import { bundleInputs } from './bundle-inputs.js';
 import { bundleOf, machine, parts, timed } from './results-fixtures.js';
 
-const root = join(import.meta.dirname, '..', '..');
+const _root = join(import.meta.dirname, '..', '..');
 
 /** The table row whose first cell starts with `measure`, split into its cells. */
 function cells(markdown: string, measure: string): string[] {
@@ -23,21 +23,7 @@ function cells(markdown: string, measure: string): string[] {
 
 /** The node_modules packages (over 512 bytes) in an esbuild build of `entry` with the handlers' settings. */
 async function packagesOf(entry: string): Promise<Set<string>> {
-  const result = await esbuild.build({
-    ...lambdaOptions,
-    absWorkingDir: root,
-    entryPoints: [join(root, entry)],
-    outfile: join(root, 'out', 'index.mjs'),
-    write: false,
-    metafile: true,
-    logLevel: 'silent',
-  });
-  const bytes = new Map<string, number>();
-  for (const output of Object.values(result.metafile.outputs))
-    for (const [file, { bytesInOutput }] of Object.entries(output.inputs)) {
-      const name = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1];
-      if (name !== undefined) bytes.set(name, (bytes.get(name) ?? 0) + bytesInOutput);
-    }
+  const bytes = await bundleInputs(entry, (input) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1]);
   return new Set([...bytes].filter(([, n]) => n > 512).map(([name]) => name));
 }
 

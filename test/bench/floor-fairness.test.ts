@@ -1,14 +1,15 @@
 /**
  * The floors are fair: each handler's floor carries that handler's dependencies and constructs at import what it
- * does (no more, no less), and each handler's floor variants (bench/bundle.ts FLOOR_VARIANTS) carry that handler's own event parser and nothing of the parse code
- * the handler's bundle does not carry, so a handler's cold-init split is taken against code it really loads.
+ * does (no more, no less), and each handler's floor variants (bench/bundle.ts FLOOR_VARIANTS) carry that handler's
+ * own event parser and nothing of the parse code the handler's bundle does not carry, so a handler's cold-init split
+ * is taken against code it really loads.
  */
 import { join } from 'node:path';
-import * as esbuild from 'esbuild';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FLOOR_VARIANTS, floorVariantsOf, HANDLERS, type HandlerName } from '../../bench/bundle.js';
 import { HANDLER_ENV } from '../../bench/fixtures/world.js';
-import { lambdaFunctions, lambdaOptions } from '../../infra/esbuild-settings.mjs';
+import { lambdaFunctions } from '../../infra/esbuild-settings.mjs';
+import { bundleInputs } from './bundle-inputs.js';
 
 /** Every SDK client class constructed, by name, in order (the module-scope work the cold-init rows time). */
 const { constructed, wrap } = vi.hoisted(() => {
@@ -84,29 +85,14 @@ describe("each handler's floor constructs at import what that handler constructs
   );
 });
 
-const root = join(import.meta.dirname, '..', '..');
+const _root = join(import.meta.dirname, '..', '..');
 
 /**
  * Bytes in the output of each `src/` module and of zod (summed as `zod`) in a bundle built with the handlers' settings
  * (infra/esbuild-settings.mjs lambdaOptions), from its esbuild metafile; modules tree-shaken away are left out.
  */
 async function parseCodeBytes(entry: string): Promise<Map<string, number>> {
-  const { metafile } = await esbuild.build({
-    ...lambdaOptions,
-    absWorkingDir: root,
-    entryPoints: [join(root, entry)],
-    outfile: join(root, 'out', 'index.mjs'),
-    write: false,
-    metafile: true,
-    logLevel: 'silent',
-  });
-  const bytes = new Map<string, number>();
-  for (const output of Object.values(metafile.outputs))
-    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
-      const name = input.startsWith('src/') ? input : input.includes('node_modules/zod/') ? 'zod' : undefined;
-      if (name !== undefined && bytesInOutput > 0) bytes.set(name, (bytes.get(name) ?? 0) + bytesInOutput);
-    }
-  return bytes;
+  return bundleInputs(entry, (input) => (input.startsWith('src/') ? input : input.includes('node_modules/zod/') ? 'zod' : undefined));
 }
 
 /**
