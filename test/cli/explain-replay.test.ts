@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { explainCommand } from '../../cli/explain.js';
 import { replayCommand } from '../../cli/replay.js';
 import { LocalStore } from '../../src/adapters/local/store.js';
 import { parseConfig } from '../../src/core/config.js';
@@ -12,6 +11,7 @@ import { LocalLayout } from '../../src/local/layout.js';
 import type { Ports } from '../../src/ports.js';
 import { createController } from '../../src/shell/controller.js';
 import { silentLog } from '../../src/shell/logger.js';
+import { explainJson } from '../support/explain-json.js';
 import { fakeEcs } from '../support/fake-ecs.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -25,19 +25,6 @@ afterEach(async () => {
   vi.restoreAllMocks();
   await rm(work, { recursive: true, force: true });
 });
-
-/** `ecs-migrate explain ARGS --json`, in this process: what it prints. */
-async function explainJson(args: string[]): Promise<{ decision: string; reason: string }> {
-  let out = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  const code = await explainCommand([...args, '--json']);
-  vi.restoreAllMocks();
-  expect(code).toBe(0);
-  return JSON.parse(out) as { decision: string; reason: string };
-}
 
 /** The reason the real controller (local store, recording ports) decides for `raw` under `values`. */
 async function controllerReason(values: Record<string, string>, raw: unknown): Promise<string> {

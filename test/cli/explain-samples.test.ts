@@ -4,25 +4,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { explainCommand } from '../../cli/explain.js';
+import { explainJson as explain } from '../support/explain-json.js';
 import { runningDeployment, SAMPLE_TASK, service } from '../support/fixtures.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const EVENTS = join(ROOT, 'events');
 const STATE = join(EVENTS, 'states', 'running.json');
 const CONFIG = join(EVENTS, 'config.json');
-
-/** `ecs-migrate explain ARGS --json`, in this process: its decision and reason. */
-async function explain(args: string[]): Promise<{ decision: string; reason: string }> {
-  let out = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  const code = await explainCommand([...args, '--json']);
-  vi.restoreAllMocks();
-  expect(code).toBe(0);
-  return JSON.parse(out) as { decision: string; reason: string };
-}
 
 afterEach(() => {
   vi.restoreAllMocks();
