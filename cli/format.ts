@@ -22,6 +22,18 @@ export function taskOutput(line: string, redact: Redactor = builtInRedact): stri
 }
 
 /**
+ * A log event of the task's output as printed: redacted (`taskOutput`), every line of it after `prefix`. A CloudWatch
+ * event may hold several lines (a multi-line pattern): none starts a line of the CLI's output bare, so a task cannot
+ * print what a CI runner reads as its own command (GitHub Actions' `::add-mask::`, `::stop-commands::`).
+ */
+export function taskLines(prefix: string, message: string, redact?: Redactor): string {
+  return taskOutput(message, redact)
+    .split(/\r\n|\n|\r/)
+    .map((line) => `${prefix}${line}`)
+    .join('\n');
+}
+
+/**
  * How local mode redacts a line of the task's output it prints: REDACT_PATTERNS too on a line short enough for them
  * (REDACT_LINE_CHARS, as the controller bounds its tail's), the built-in linear rules on any line.
  */

@@ -4,7 +4,19 @@ import { type AwsClients, awsClients } from './aws-clients.js';
 import { clientConfig } from './aws-context.js';
 import { type DeploymentView, failedServices, logLocationOf, viewOf } from './deployment-view.js';
 import { formatDuration } from './durations.js';
-import { bold, dim, green, lastSuccessText, outputRedactor, red, serviceLine, taskOutput, warnSkipped, yellow } from './format.js';
+import {
+  bold,
+  dim,
+  green,
+  lastSuccessText,
+  outputRedactor,
+  red,
+  serviceLine,
+  taskLines,
+  taskOutput,
+  warnSkipped,
+  yellow,
+} from './format.js';
 import { CliUsageError } from './local-config.js';
 import { requireTarget, resolveTarget, type Target, type TargetValues, tableOf } from './stack.js';
 import { filterEvents, TaskLogFollower } from './task-logs.js';
@@ -124,13 +136,13 @@ export async function stackLogs(values: Values, id: string, pollMs = 2000): Prom
   }
   out(dim(`  log ${location.group} ${location.stream}`));
   if (!values.follow || view.status === 'ended') {
-    for await (const line of filterEvents(logs, location)) out(`  │ ${taskOutput(line.message, redactLine)}`);
+    for await (const line of filterEvents(logs, location)) out(taskLines('  │ ', line.message, redactLine));
     return 0;
   }
   const follower = new TaskLogFollower(logs, location, {
     startTime: 0,
     pollMs,
-    onLine: (l) => out(`  │ ${taskOutput(l.message, redactLine)}`),
+    onLine: (l) => out(taskLines('  │ ', l.message, redactLine)),
     onReadError: (reason) => out(dim(`  (cannot read the log: ${reason})`)),
   });
   follower.start();

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { DescribeArchiveCommand, type EventBridgeClient, StartReplayCommand } from '@aws-sdk/client-eventbridge';
 import { awsClients } from './aws-clients.js';
@@ -26,13 +27,9 @@ export async function replayCommand(argv: string[], given?: EventBridgeClient): 
   const from = new Date(isoTime(values.from, '--from'));
   const to = new Date(isoTime(values.to, '--to'));
   if (from >= to) throw new CliUsageError('--from and --to must be ISO times with --from before --to');
-  const name =
-    values.name ??
-    `ecs-migrate-${to
-      .toISOString()
-      .replace(/[^0-9]/g, '')
-      .slice(0, 14)}`;
-  if (!/^[.\-_A-Za-z0-9]{1,64}$/.test(name)) throw new CliUsageError(`--name ${name}: 1–64 letters, digits, ".", "-" or "_"`);
+  const NAME = /^[.\-_A-Za-z0-9]{1,64}$/;
+  if (values.name !== undefined && !NAME.test(values.name))
+    throw new CliUsageError(`--name ${values.name}: 1–64 letters, digits, ".", "-" or "_"`);
 
   const clients = awsClients(clientConfig(values));
   const client = given ?? (await clients.eventBridge());
@@ -42,6 +39,14 @@ export async function replayCommand(argv: string[], given?: EventBridgeClient): 
       ? archiveOfStack(values.stack, await resolveTarget({ stack: values.stack }, () => clients.cloudFormation()), values.archive)
       : { name: values.archive ?? '' };
   const archiveName = replayed.name;
+  // Names are unique per account and region: the archive's (one per stack), the window's end and a hash of the window,
+  // so two stacks, or two windows ending alike, never ask for the same name.
+  const window = createHash('sha256').update(`${from.toISOString()}|${to.toISOString()}`).digest('hex').slice(0, 6);
+  const stamp = to
+    .toISOString()
+    .replace(/[^0-9]/g, '')
+    .slice(0, 14);
+  const name = values.name ?? `${archiveName.replace(/[^.\-_A-Za-z0-9]/g, '-').slice(0, 40)}-${stamp}-${window}`;
   const archive = await client.send(new DescribeArchiveCommand({ ArchiveName: archiveName }));
   if (archive.ArchiveArn === undefined || archive.EventSourceArn === undefined)
     throw new CliUsageError(`archive ${archiveName} has no ARN or source bus`);

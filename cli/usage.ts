@@ -112,5 +112,7 @@ export const REPLAY_USAGE = `ecs-migrate replay (--stack NAME [--archive NAME] |
   even for an image it has already migrated. The archive is either stack output: PushArchiveName (pushes, default bus;
   the default with --stack) or RequestArchiveName (deploy-requests, request bus). With --stack the archive is replayed to
   the stack's launcher rule alone (outputs PushRuleArn, RequestRuleArn); --archive without --stack replays to every rule
-  on the bus whose pattern matches (another stack's push rule, for one).
+  on the bus whose pattern matches (another stack's push rule, for one). --from and --to: ISO-8601 with a zone (Z).
+  --name  the replay's name (unique in the account and region); default: the archive's, the window's end and a hash
+          of the window
   --profile, --region  as for the AWS CLI (or AWS_PROFILE, AWS_REGION)`;

@@ -5,7 +5,7 @@ import { type DeploymentView, failedServices, failedServicesText, logLocationOf,
 import { formatDuration } from './durations.js';
 import { EXIT } from './failure.js';
 import { followRequest } from './follow.js';
-import { bold, dim, green, outputRedactor, red, taskOutput, yellow } from './format.js';
+import { bold, dim, green, outputRedactor, red, taskLines, yellow } from './format.js';
 import type { Target } from './stack.js';
 import { TaskLogFollower } from './task-logs.js';
 
@@ -60,7 +60,7 @@ export async function waitForVerdict(o: {
     deadline: started + o.timeoutMs,
     now: o.deps.now,
     print: (line) => o.print(dim(line)),
-    onLogLine: (line) => o.print(`  │ ${taskOutput(line.message, redactLine)}`),
+    onLogLine: (line) => o.print(taskLines('  │ ', line.message, redactLine)),
     followLog: (view, onLine) => followTaskLog(view, onLine, o.target, o.clients, o.deps.pollMs, o.print),
   }).finally(() => process.removeListener('SIGINT', interrupted));
   const what = o.work?.type === 'task-definition' ? 'task definition' : 'image';

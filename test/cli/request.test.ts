@@ -450,6 +450,25 @@ describe('ecs-migrate replay', () => {
     });
   });
 
+  it("names a replay by its archive and window by default: two stacks' replays of one window never clash", async () => {
+    events.on(DescribeArchiveCommand).resolves({
+      ArchiveArn: 'arn:aws:events:eu-west-1:1:archive/x',
+      EventSourceArn: 'arn:aws:events:eu-west-1:1:event-bus/default',
+    });
+    events.on(StartReplayCommand).resolves({ State: 'STARTING' });
+    const window = ['--from', '2026-11-25T09:00:00Z', '--to', '2026-11-25T10:00:00Z'];
+    for (const archive of ['ecs-migrate-staging-pushes', 'ecs-migrate-prod-pushes'])
+      expect(await replayCommand(['--archive', archive, ...window], new EventBridgeClient({ region: 'eu-west-1' }))).toBe(0);
+    await replayCommand(
+      ['--archive', 'ecs-migrate-prod-pushes', '--from', '2026-11-25T08:00:00Z', '--to', '2026-11-25T10:00:00Z'],
+      new EventBridgeClient({ region: 'eu-west-1' }),
+    );
+    const names = events.commandCalls(StartReplayCommand).map((c) => c.args[0].input.ReplayName ?? '');
+    expect(names[0]).toMatch(/^ecs-migrate-staging-pushes-20261125100000-[0-9a-f]{6}$/);
+    expect(new Set(names).size).toBe(3);
+    expect(names.every((n) => n.length <= 64)).toBe(true);
+  });
+
   describe('--stack', () => {
     const PUSH_RULE = 'arn:aws:events:eu-west-1:123456789012:rule/ecs-migrate-staging-LaunchFunctionEcrPush-1A2B3C';
     const REQUEST_RULE =

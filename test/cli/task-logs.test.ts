@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { taskLines } from '../../cli/format.js';
 import { TaskLogFollower } from '../../cli/task-logs.js';
 
 const logs = mockClient(CloudWatchLogsClient);
@@ -125,5 +126,14 @@ describe('TaskLogFollower', () => {
     });
     await follower.catchUp();
     expect(lines).toEqual([]);
+  });
+});
+
+describe('a task log event of several lines, as the CLI prints it', () => {
+  it('prefixes every line, so none can start a line of the output bare (a CI runner reads `::…::` as its own command)', () => {
+    const message = 'migrating\n::add-mask::nothing\r\n::stop-commands::token\rpassword=hunter2';
+    const printed = taskLines('  │ ', message).split('\n');
+    expect(printed).toEqual(['  │ migrating', '  │ ::add-mask::nothing', '  │ ::stop-commands::token', '  │ password=[REDACTED]']);
+    expect(printed.every((line) => line.startsWith('  │ '))).toBe(true);
   });
 });
