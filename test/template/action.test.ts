@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -48,10 +48,12 @@ function runDeployStep(inputs: Record<string, string>, exitCode: number) {
       (_, input: string) => inputs[input] ?? action.inputs[input]?.default ?? '',
     );
   }
+  const runnerTemp = join(scratch, 'runner-temp');
+  mkdirSync(runnerTemp, { recursive: true });
   const result = spawnSync('bash', ['-c', step.run], {
     cwd: scratch,
     encoding: 'utf8',
-    env: { PATH: process.env.PATH ?? '', ...env, CLI: cli, GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: summary },
+    env: { PATH: process.env.PATH ?? '', ...env, CLI: cli, GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: summary, RUNNER_TEMP: runnerTemp },
   });
   return {
     code: result.status,
@@ -94,7 +96,11 @@ describe('action.yml: deploy --wait as a GitHub Action', () => {
     expect(halted.output).toBe('exit-code=1\n');
     expect(halted.summary).toContain('ecs-migrate deploy to stack `ecs-migrate-staging`');
 
+    // The workspace's own files are left alone: the step's log lives in the runner's temporary directory.
+    writeFileSync(join(scratch, 'ecs-migrate-deploy.log'), 'a file of the repository\n');
     const continued = runDeployStep({ stack: 'ecs-migrate-staging', image: 'repo:v2' }, 0);
+    expect(readFileSync(join(scratch, 'ecs-migrate-deploy.log'), 'utf8')).toBe('a file of the repository\n');
+    expect(readdirSync(join(scratch, 'runner-temp'))).toEqual([]);
     expect(continued.code).toBe(0);
     expect(continued.argv).toEqual(expect.arrayContaining(['--image', 'repo:v2', '--timeout', '45m']));
     expect(continued.argv).not.toContain('--environment');
