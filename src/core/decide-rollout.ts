@@ -351,7 +351,9 @@ export function decideDeploymentState(input: DeploymentStateInput, state: Contro
   );
   const match = found[0];
   if (match === undefined) return ignore(`${input.eventName}: ${input.deploymentId} is not a rollout a deployment here started`);
-  if (match.s.completion !== undefined)
+  // ECS's own verdict replaces `unconfirmed` (the rollout-watch check's, which published nothing): a COMPLETED that
+  // lost a commit race to the check, or came late, is still recorded and announced, once.
+  if (match.s.completion !== undefined && match.s.completion !== 'unconfirmed')
     return ignore(`the rollout of ${match.s.service} by ${match.d.id} is recorded as ${match.s.completion} already`, match.d.id);
   const reason = `rollout of ${match.s.service} by ${match.d.id} ${completion}${input.reason !== undefined ? `: ${input.reason}` : ''}`;
   const services = (match.d.services ?? []).map((s) =>

@@ -1,0 +1,105 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Ecs, OutgoingEvent, Store } from '../../src/ports.js';
+import { createRoleController } from '../../src/shell/controller.js';
+import { silentLog } from '../../src/shell/logger.js';
+import { WATCH_FUNCTION } from '../../src/shell/watch-function.js';
+import { config, SAMPLE_DEPLOYMENT, sample, service, TD, withEvent } from '../support/fixtures.js';
+import { watcherOnRunning } from '../support/watch-harness.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ecs-migrate-rollout-watch-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** ECS Deployment State Change for `deploymentId`, sent by ECS at `time`. */
+function deploymentEvent(
+  eventName: 'SERVICE_DEPLOYMENT_COMPLETED' | 'SERVICE_DEPLOYMENT_FAILED',
+  deploymentId: string,
+  time: string,
+  serviceName = 'shop-api',
+): Record<string, unknown> {
+  const raw = sample('deployment-completed');
+  return withEvent(raw, {
+    top: {
+      id: `dsc-${deploymentId}-${eventName}`,
+      time,
+      resources: [`arn:aws:ecs:eu-west-1:123456789012:service/shop-staging/${serviceName}`],
+    },
+    detail: { eventName, deploymentId, updatedAt: time, reason: `ECS deployment ${deploymentId} ${eventName}.` },
+  });
+}
+
+/** The deployment's own rollout-watch check (its one-shot schedule), delivered at `time`. */
+function rolloutWatch(deploymentId: string, time: string): Record<string, unknown> {
+  return withEvent(sample('timeout-check'), {
+    top: { id: `watch-${deploymentId}-${time}`, time },
+    detail: { deploymentId, attempt: 1, purpose: 'rollout-watch' },
+  });
+}
+
+const rolloutEvents = (events: OutgoingEvent[]) =>
+  events.filter((e) => e.detailType === 'Rollout Completed' || e.detailType === 'Rollout Failed' || e.detailType === 'Rollout Unconfirmed');
+
+describe('the rollout-watch check against ECS verdicts', () => {
+  /**
+   * ECS completes the rollout at 09:59:50, ten seconds before the watch is due (finishedAt 09:30 + 30 min). The
+   * watcher handling SERVICE_DEPLOYMENT_COMPLETED decides "completed"; the rollout-watch check (delivered at 10:00)
+   * commits "unconfirmed" first; the COMPLETED commit loses the race and reloads. It was then ignored ("recorded as
+   * unconfirmed already"): the record said unconfirmed for good and no Rollout Completed was published. ECS's own
+   * verdict now replaces `unconfirmed`.
+   */
+  it('a COMPLETED sent before the watch was due, whose commit races the rollout-watch check, still ends as completed', async () => {
+    const ecsDeploymentId = 'ecs-svc/5169280574093855189';
+    const ecs: Partial<Ecs> = {
+      describeService: async () => ({ ...service, taskDefinitionArn: TD(42) }),
+      updateService: async () => ({ ecsDeploymentId }),
+    };
+    const h = await watcherOnRunning(dir, { ecs, now: new Date('2026-11-25T09:30:00Z'), logLines: [] });
+    await h.watch.handle(sample('task-stopped-success'));
+    expect(await h.stored()).toMatchObject({ status: 'ended', services: [{ ecsDeploymentId, result: 'continued' }] });
+    h.events.length = 0;
+
+    const at = (time: string) =>
+      createRoleController(
+        { config: config(), ports: h.ports, log: silentLog, now: () => new Date(time), sleep: async () => {} },
+        WATCH_FUNCTION,
+      );
+    const check = at('2026-11-25T10:00:00Z');
+    // The COMPLETED invocation decides, and the rollout-watch check runs to its end just before its commit.
+    const store = h.ports.store;
+    let other: Promise<unknown> | undefined;
+    const racing = new Proxy(store, {
+      get(target, key) {
+        if (key === 'commit')
+          return async (request: Parameters<Store['commit']>[0]) => {
+            other ??= check.handle(rolloutWatch(SAMPLE_DEPLOYMENT, '2026-11-25T10:00:00Z'));
+            await other;
+            return store.commit(request);
+          };
+        const value = Reflect.get(target, key);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const completedHandler = createRoleController(
+      {
+        config: config(),
+        ports: { ...h.ports, store: racing },
+        log: silentLog,
+        now: () => new Date('2026-11-25T09:59:51Z'),
+        sleep: async () => {},
+      },
+      WATCH_FUNCTION,
+    );
+    await completedHandler.handle(deploymentEvent('SERVICE_DEPLOYMENT_COMPLETED', ecsDeploymentId, '2026-11-25T09:59:50Z'));
+
+    expect(other).toBeDefined();
+    expect(await h.stored()).toMatchObject({ services: [{ ecsDeploymentId, completion: 'completed' }] });
+    expect(rolloutEvents(h.events).map((e) => e.detailType)).toEqual(['Rollout Completed']);
+  });
+});
