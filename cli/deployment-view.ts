@@ -143,3 +143,12 @@ export async function logLocationOf(
 function defined<T extends Record<string, unknown>>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
 }
+
+/** The deployment that ended last (a replay is listed at its event's older time, so not necessarily the first). */
+export function lastEnded<T extends { status: string; endedAt?: string }>(views: T[]): T | undefined {
+  const ended = views.filter((v) => v.status === 'ended');
+  return ended.reduce<T | undefined>(
+    (last, v) => (last === undefined || Date.parse(v.endedAt ?? '') > Date.parse(last.endedAt ?? '') ? v : last),
+    undefined,
+  );
+}

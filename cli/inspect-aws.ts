@@ -1,8 +1,9 @@
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { DynamoDbHistoryStore } from '../src/adapters/aws/history-store.js';
+import { InvalidRecordError } from '../src/errors.js';
 import { type AwsClients, awsClients } from './aws-clients.js';
 import { clientConfig } from './aws-context.js';
-import { type DeploymentView, failedServices, logLocationOf, viewOf } from './deployment-view.js';
+import { type DeploymentView, failedServices, lastEnded, logLocationOf, viewOf } from './deployment-view.js';
 import { formatDuration } from './durations.js';
 import {
   bold,
@@ -49,7 +50,7 @@ export async function stackStatus(values: Values): Promise<number> {
   const view = (id: string | undefined) => (id !== undefined && found[id] !== undefined ? viewOf(found[id], env) : undefined);
   const active = view(env.active?.deploymentId);
   const queued = view(env.queued);
-  const last = (await store.listDeployments(target.environment, 20)).map((d) => viewOf(d, env)).find((v) => v.status === 'ended');
+  const last = lastEnded((await store.listDeployments(target.environment, 20)).map((d) => viewOf(d, env)));
   const services = await serviceRevisions(target, clients);
   if (values.json) {
     json({
@@ -86,7 +87,12 @@ export async function stackStatus(values: Values): Promise<number> {
 
 export async function stackHistory(values: Values, limit: number): Promise<number> {
   const { target, store } = await open(values);
-  const env = await store.loadEnvironment(target.environment);
+  // The environment record only says what a queued deployment waits behind: a damaged one does not hide the history.
+  const env = await store.loadEnvironment(target.environment).catch((error: unknown) => {
+    if (!(error instanceof InvalidRecordError)) throw error;
+    process.stderr.write(`ecs-migrate: ${error.message}; listing the deployments without it\n`);
+    return undefined;
+  });
   const list = (await store.listDeployments(target.environment, limit)).map((d) => viewOf(d, env));
   if (values.json) {
     json(list);
@@ -115,9 +121,17 @@ export async function stackLogs(values: Values, id: string, pollMs = 2000): Prom
   };
   let view = await load();
   const ecs = await clients.ecs();
-  const location = await logLocationOf(view, target.container, (input) => ecs.send(new DescribeTaskDefinitionCommand(input))).catch(
-    () => undefined,
-  );
+  const locate = () =>
+    logLocationOf(view, target.container, (input) => ecs.send(new DescribeTaskDefinitionCommand(input))).catch(() => undefined);
+  let location = await locate();
+  // --follow of a deployment with no task yet (queued, launching): its log has a place once its task runs.
+  if (values.follow === true && !values.json) {
+    while (location === undefined && view.status !== 'ended' && view.taskArn === undefined) {
+      await new Promise((r) => setTimeout(r, pollMs));
+      view = await load();
+      if (view.taskArn !== undefined) location = await locate();
+    }
+  }
   const logs = await clients.logs(location?.region);
   if (values.json) {
     const lines = location !== undefined ? await collect(filterEvents(logs, location)) : [];
@@ -136,7 +150,16 @@ export async function stackLogs(values: Values, id: string, pollMs = 2000): Prom
   }
   out(dim(`  log ${location.group} ${location.stream}`));
   if (!values.follow || view.status === 'ended') {
-    for await (const line of filterEvents(logs, location)) out(taskLines('  │ ', line.message, redactLine));
+    let printed = 0;
+    for await (const line of filterEvents(logs, location)) {
+      out(taskLines('  │ ', line.message, redactLine));
+      printed++;
+    }
+    // Past the log group's retention the log is gone: the tail the controller kept is what is left.
+    if (printed === 0 && view.logTail.length > 0) {
+      out(dim('  (no lines in the log any more; the log tail the controller kept:)'));
+      for (const line of view.logTail) out(`  │ ${line}`);
+    }
     return 0;
   }
   const follower = new TaskLogFollower(logs, location, {
@@ -181,8 +204,10 @@ function summary(v: DeploymentView): string[] {
     `  image      ${v.image ?? '-'}`,
     `  command    ${v.command.join(' ')}`,
   ];
-  if (v.endedAt !== undefined)
-    lines.push(`  took       ${formatDuration(Date.parse(v.endedAt) - Date.parse(v.startedAt ?? v.launchedAt ?? v.createdAt))}`);
+  // How long it ran: a deployment that never launched (superseded, cancelled while queued) took nothing.
+  const began = v.startedAt ?? v.launchedAt;
+  if (v.endedAt !== undefined && began !== undefined)
+    lines.push(`  took       ${formatDuration(Date.parse(v.endedAt) - Date.parse(began))}`);
   if (v.exitCode !== undefined || v.stopCode !== undefined)
     lines.push(`  exit code  ${v.exitCode ?? 'none'}   stop code ${v.stopCode ?? '-'}`);
   if (v.reason !== undefined) lines.push(`  reason     ${v.reason}`);

@@ -8,7 +8,7 @@ import { DEPLOYMENT_ID, type Deployment, statusOf, taskOf } from '../src/core/de
 import { LocalLayout } from '../src/local/layout.js';
 import type { DeploymentHistory } from '../src/ports.js';
 import { AWS_OPTIONS } from './aws-context.js';
-import { viewOf } from './deployment-view.js';
+import { lastEnded, viewOf } from './deployment-view.js';
 import { deploymentSummary, dim, lastSuccessText, logTailLines, outputRedactor, statusText, taskOutput, warnSkipped } from './format.js';
 import { CliUsageError, shorten } from './local-config.js';
 import { localRedactPatterns } from './local-redaction.js';
@@ -59,8 +59,10 @@ export async function statusCommand(argv: string[]): Promise<number> {
   const service = await readJson<LocalService>(layout.serviceFile);
   const ids = [env.active?.deploymentId, env.queued].filter((id): id is string => id !== undefined);
   const found = await store.loadDeployments(ids);
-  // As the stack's status: the newest deployment that ended, among the last 20.
-  const last = (await store.listDeployments(environment, 20)).find((d) => d.status === 'ended');
+  // As the stack's status: the deployment that ended last, among the last 20.
+  const recent = await store.listDeployments(environment, 20);
+  const lastId = lastEnded(recent.map((d) => viewOf(d, env)))?.id;
+  const last = recent.find((d): d is Extract<Deployment, { status: 'ended' }> => d.id === lastId && d.status === 'ended');
   if (values.json) {
     // As the stack's status --json: deployments as views (cli/deployment-view.ts), the lock and the last success.
     const view = (id: string | undefined) => (id !== undefined && found[id] !== undefined ? viewOf(found[id], env) : undefined);
