@@ -1,6 +1,5 @@
 import { type CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
-import { ROLLOUT_MODES, type RolloutMode, splitCommand } from '../src/core/config.js';
-import { checkRedactPattern } from '../src/core/redact.js';
+import { ROLLOUT_MODES, type RolloutMode, readRedactPatterns, splitCommand } from '../src/core/config.js';
 import { regionOf } from './aws-context.js';
 import { CliError, EXIT } from './failure.js';
 
@@ -166,12 +165,6 @@ function nonEmpty(value: string | undefined): string | undefined {
  */
 function redactPatternsOf(output: string | undefined): string[] | undefined {
   if (output === undefined || output === 'none') return undefined;
-  let patterns: unknown = [output];
-  try {
-    if (output.startsWith('[')) patterns = JSON.parse(output);
-  } catch {
-    return undefined;
-  }
-  if (!Array.isArray(patterns) || !patterns.every((p): p is string => typeof p === 'string')) return undefined;
-  return patterns.every((p) => checkRedactPattern(p) === undefined) ? patterns : undefined;
+  const read = readRedactPatterns(output);
+  return read.problems.length === 0 ? read.patterns : undefined;
 }

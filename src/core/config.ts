@@ -58,12 +58,13 @@ const configFields = {
   REPOSITORY: required('the ECR repository name whose pushes trigger a migration'),
   TAG_PATTERN: optionalText,
   MIGRATION_COMMAND: optionalValue((v, fail) => {
+    const text = (v ?? 'db-migrate').trim();
     // A value written as a JSON argv must be one: split into words, a typo in it would run as the command.
-    if (v?.trim().startsWith('[') && jsonArgv(v) === undefined) {
+    const argv = text.startsWith('[') ? jsonArgv(text) : splitCommand(text);
+    if (argv === undefined) {
       fail('expected a JSON array of non-empty strings, e.g. ["db-migrate","--verbose"], or a command line such as "db-migrate --verbose"');
       return [];
     }
-    const argv = splitCommand(v ?? 'db-migrate');
     if (argv.length === 0 || argv[0] === '') fail('expected a command such as "db-migrate"');
     return argv;
   }),
@@ -96,24 +97,9 @@ const configFields = {
   /** Extra regular expressions whose matches are redacted: a JSON array of strings, or one pattern. */
   REDACT_PATTERNS: optionalValue((v, fail) => {
     if (v === undefined) return [];
-    let patterns: unknown = [v];
-    if (v.startsWith('[')) {
-      try {
-        patterns = JSON.parse(v);
-      } catch {
-        fail('expected a JSON array of regular expressions, e.g. ["shop_live_[0-9a-f]{32}"], or one regular expression');
-        return [];
-      }
-    }
-    if (!Array.isArray(patterns) || !patterns.every((p): p is string => typeof p === 'string')) {
-      fail('expected a JSON array of strings');
-      return [];
-    }
-    for (const p of patterns) {
-      const problem = checkRedactPattern(p);
-      if (problem !== undefined) fail(`pattern ${JSON.stringify(p)}: ${problem}`);
-    }
-    return patterns;
+    const read = readRedactPatterns(v);
+    for (const problem of read.problems) fail(problem);
+    return read.problems.length === 0 ? read.patterns : [];
   }),
   /** Launches retried when the task never started for a reason that can pass (no capacity, image pull, resource init). */
   LAUNCH_RETRIES: optionalValue((v, fail) => {
@@ -261,4 +247,29 @@ function jsonArgv(text: string): string[] | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * REDACT_PATTERNS as written: a JSON array of regular expressions, or one regular expression; what is wrong with it,
+ * one problem per bad pattern (the stack CLI reads the stack's RedactPatterns output with it too).
+ */
+export function readRedactPatterns(text: string): { patterns: string[]; problems: string[] } {
+  let patterns: unknown = [text];
+  if (text.startsWith('[')) {
+    try {
+      patterns = JSON.parse(text);
+    } catch {
+      return {
+        patterns: [],
+        problems: ['expected a JSON array of regular expressions, e.g. ["shop_live_[0-9a-f]{32}"], or one regular expression'],
+      };
+    }
+  }
+  if (!Array.isArray(patterns) || !patterns.every((p): p is string => typeof p === 'string'))
+    return { patterns: [], problems: ['expected a JSON array of strings'] };
+  const problems = patterns.flatMap((p) => {
+    const problem = checkRedactPattern(p);
+    return problem !== undefined ? [`pattern ${JSON.stringify(p)}: ${problem}`] : [];
+  });
+  return { patterns, problems };
 }
