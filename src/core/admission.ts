@@ -5,7 +5,7 @@ import { type Deployment, imageOf, type OpenDeployment, pushedAtOf, pushedBefore
 import { haltOf, launchRequest, stopTaskOf } from './launch-request.js';
 import { rolledOutUnrecorded, taskOfState, withItsTask } from './rolled-out.js';
 import { lastSucceededOf } from './settle.js';
-import { type ControllerState, type EnvironmentState, withAdmitted } from './state.js';
+import { type ControllerState, type EnvironmentState, type ServiceInfo, withAdmitted } from './state.js';
 import { end, startLaunch, supersede, type Transition } from './transitions.js';
 
 /** The open deployment holding the environment, while its lock has not expired. */
@@ -148,7 +148,7 @@ export function launchNow(queued: Queued, deliberate: boolean, state: Controller
       : undefined;
   if (expired !== undefined && expired.status !== 'queued' && shown !== undefined && !several) {
     // Its rollout happened: recorded as the success the service shows, not as a halt it contradicts.
-    const why = `the environment lock expired at ${state.env.active?.lockExpiresAt} with no recorded result, but service ${shown.serviceName} runs its revision ${shown.taskDefinitionArn}: its migration succeeded (its task's end was never recorded); taken over by ${next.id}`;
+    const why = `${shownSucceeded(state, shown)}; taken over by ${next.id}`;
     const own = withItsTask(expired, shown, ctx.config.CONTAINER, ctx.now);
     const ended = end(own.deployment, { outcome: 'succeeded', reason: why, rollout: 'continued' }, ctx.now);
     changes.unshift({ deployment: ended.deployment, events: [...own.events, ...ended.events] });
@@ -183,6 +183,11 @@ export function launchNow(queued: Queued, deliberate: boolean, state: Controller
       { type: 'launchTask', deploymentId: next.id, request: launchRequest(launching, state.service, ctx) },
     ],
   };
+}
+
+/** Why the migration whose lock expired with no result is recorded as succeeded: the service runs its revision. */
+export function shownSucceeded(state: ControllerState, service: ServiceInfo): string {
+  return `the environment lock expired at ${state.env.active?.lockExpiresAt} with no recorded result, but service ${service.serviceName} runs its revision ${service.taskDefinitionArn}: its migration succeeded (its task's end was never recorded)`;
 }
 
 export function describeWork(work: Work): string {

@@ -1,5 +1,5 @@
 import { type Decision, ignore, reject } from './actions.js';
-import { describeWork, enqueue, launchNow, lockHolder } from './admission.js';
+import { describeWork, enqueue, launchNow, lockHolder, shownSucceeded } from './admission.js';
 import type { DecideContext } from './context.js';
 import {
   type DeploymentKind,
@@ -219,7 +219,7 @@ function olderThanRolledOut(
 function withLostRolloutRecorded(refused: Decision, lost: Launching | Running, state: ControllerState, ctx: DecideContext): Decision {
   const service = state.service;
   if (service === undefined || ctx.config.SERVICES.length > 1) return refused;
-  const why = `the environment lock expired at ${state.env.active?.lockExpiresAt} with no recorded result, but service ${service.serviceName} runs its revision ${service.taskDefinitionArn}: its migration succeeded (its task's end was never recorded)`;
+  const why = shownSucceeded(state, service);
   const own = withItsTask(lost, service, ctx.config.CONTAINER, ctx.now);
   const ending = { outcome: 'succeeded' as const, reason: why, rollout: 'continued' as const };
   const recorded = settle(state, ctx, own.deployment, ending, { prior: own.events, before: stopTaskOf(lost, ctx, why) });
