@@ -2,11 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Ecs, Store } from '../../src/ports.js';
-import { createRoleController } from '../../src/shell/controller.js';
-import { silentLog } from '../../src/shell/logger.js';
-import { WATCH_FUNCTION } from '../../src/shell/watch-function.js';
-import { config, sample, service, TD } from '../support/fixtures.js';
+import type { Ecs } from '../../src/ports.js';
+import { sample, service, TD } from '../support/fixtures.js';
+import { losingFirstCommit, watcherAt } from '../support/race.js';
 import { watcherOnRunning } from '../support/watch-harness.js';
 
 let dir: string;
@@ -38,30 +36,8 @@ describe('ECS Deployment State Change delivered twice at once (circuit breaker: 
     h.events.length = 0;
 
     // Invocation A (FAILED) decides, and the other (rolling back) runs to its end just before A's commit.
-    const store = h.ports.store;
-    let other: Promise<unknown> | undefined;
-    const racing = new Proxy(store, {
-      get(target, key) {
-        if (key === 'commit')
-          return async (request: Parameters<Store['commit']>[0]) => {
-            other ??= h.watch.handle(sample('deployment-rolling-back'));
-            await other;
-            return store.commit(request);
-          };
-        const value = Reflect.get(target, key);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
-    const a = createRoleController(
-      {
-        config: config(),
-        ports: { ...h.ports, store: racing },
-        log: silentLog,
-        now: () => new Date('2026-11-25T09:38:48Z'),
-        sleep: async () => {},
-      },
-      WATCH_FUNCTION,
-    );
+    const racing = losingFirstCommit(h.ports.store, () => h.watch.handle(sample('deployment-rolling-back')));
+    const a = watcherAt({ ...h.ports, store: racing }, '2026-11-25T09:38:48Z');
     await a.handle(sample('deployment-failed'));
 
     expect(await h.stored()).toMatchObject({ services: [{ completion: 'failed' }] });

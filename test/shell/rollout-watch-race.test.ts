@@ -2,11 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Ecs, OutgoingEvent, Store } from '../../src/ports.js';
-import { createRoleController } from '../../src/shell/controller.js';
-import { silentLog } from '../../src/shell/logger.js';
-import { WATCH_FUNCTION } from '../../src/shell/watch-function.js';
-import { config, SAMPLE_DEPLOYMENT, sample, service, TD, withEvent } from '../support/fixtures.js';
+import type { Ecs, OutgoingEvent } from '../../src/ports.js';
+import { SAMPLE_DEPLOYMENT, sample, service, TD, withEvent } from '../support/fixtures.js';
+import { losingFirstCommit, watcherAt } from '../support/race.js';
 import { watcherOnRunning } from '../support/watch-harness.js';
 
 let dir: string;
@@ -65,40 +63,17 @@ describe('the rollout-watch check against ECS verdicts', () => {
     expect(await h.stored()).toMatchObject({ status: 'ended', services: [{ ecsDeploymentId, result: 'continued' }] });
     h.events.length = 0;
 
-    const at = (time: string) =>
-      createRoleController(
-        { config: config(), ports: h.ports, log: silentLog, now: () => new Date(time), sleep: async () => {} },
-        WATCH_FUNCTION,
-      );
-    const check = at('2026-11-25T10:00:00Z');
+    const check = watcherAt(h.ports, '2026-11-25T10:00:00Z');
     // The COMPLETED invocation decides, and the rollout-watch check runs to its end just before its commit.
-    const store = h.ports.store;
-    let other: Promise<unknown> | undefined;
-    const racing = new Proxy(store, {
-      get(target, key) {
-        if (key === 'commit')
-          return async (request: Parameters<Store['commit']>[0]) => {
-            other ??= check.handle(rolloutWatch(SAMPLE_DEPLOYMENT, '2026-11-25T10:00:00Z'));
-            await other;
-            return store.commit(request);
-          };
-        const value = Reflect.get(target, key);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
+    let raced = false;
+    const racing = losingFirstCommit(h.ports.store, () => {
+      raced = true;
+      return check.handle(rolloutWatch(SAMPLE_DEPLOYMENT, '2026-11-25T10:00:00Z'));
     });
-    const completedHandler = createRoleController(
-      {
-        config: config(),
-        ports: { ...h.ports, store: racing },
-        log: silentLog,
-        now: () => new Date('2026-11-25T09:59:51Z'),
-        sleep: async () => {},
-      },
-      WATCH_FUNCTION,
-    );
+    const completedHandler = watcherAt({ ...h.ports, store: racing }, '2026-11-25T09:59:51Z');
     await completedHandler.handle(deploymentEvent('SERVICE_DEPLOYMENT_COMPLETED', ecsDeploymentId, '2026-11-25T09:59:50Z'));
 
-    expect(other).toBeDefined();
+    expect(raced).toBe(true);
     expect(await h.stored()).toMatchObject({ services: [{ ecsDeploymentId, completion: 'completed' }] });
     expect(rolloutEvents(h.events).map((e) => e.detailType)).toEqual(['Rollout Completed']);
   });

@@ -1,8 +1,10 @@
 import type { Config } from '../../src/core/config.js';
 import type { Waiter } from '../../src/core/deployment.js';
 import type { Ecs, Ports, Store } from '../../src/ports.js';
-import { type Controller, createController } from '../../src/shell/controller.js';
+import { type Controller, createController, createRoleController } from '../../src/shell/controller.js';
 import { silentLog } from '../../src/shell/logger.js';
+import { WATCH_FUNCTION } from '../../src/shell/watch-function.js';
+import { config } from './fixtures.js';
 import type { ModelStore } from './model-ports.js';
 
 /**
@@ -44,4 +46,32 @@ export function joinedBeforeFirstCommit(store: ModelStore, ports: Ports, waiters
       return ports.store.commit(request);
     },
   };
+}
+
+/** The watcher on `ports` (the test's config), its clock at `time`, retrying a lost race at once. */
+export function watcherAt(ports: Ports, time: string): Controller {
+  return createRoleController(
+    { config: config(), ports, log: silentLog, now: () => new Date(time), sleep: async () => {} },
+    WATCH_FUNCTION,
+  );
+}
+
+/**
+ * `store`, whose commits wait for `other` (started at the first commit) to run to its end first: how a test makes
+ * another invocation win the race between this one's decision and its commit.
+ */
+export function losingFirstCommit(store: Store, other: () => Promise<unknown>): Store {
+  let running: Promise<unknown> | undefined;
+  return new Proxy(store, {
+    get(target, key) {
+      if (key === 'commit')
+        return async (request: Parameters<Store['commit']>[0]) => {
+          running ??= other();
+          await running;
+          return store.commit(request);
+        };
+      const value = Reflect.get(target, key);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
