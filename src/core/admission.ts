@@ -3,7 +3,7 @@ import { commitActions } from './commit.js';
 import { type DecideContext, lockExpiresAt } from './context.js';
 import { type Deployment, imageOf, type OpenDeployment, pushedAtOf, pushedBefore, type Queued, type Work } from './deployment.js';
 import { haltOf, launchRequest, stopTaskOf } from './launch-request.js';
-import { rolledOutUnrecorded, taskOfState, withItsTask } from './rolled-out.js';
+import { followedOn, foundOnRevision, rolledOutUnrecorded, taskOfState, withItsTask } from './rolled-out.js';
 import { lastSucceededOf } from './settle.js';
 import { type ControllerState, type EnvironmentState, type ServiceInfo, withAdmitted } from './state.js';
 import { end, startLaunch, supersede, type Transition } from './transitions.js';
@@ -150,7 +150,7 @@ export function launchNow(queued: Queued, deliberate: boolean, state: Controller
     // Its rollout happened: recorded as the success the service shows, not as a halt it contradicts.
     const why = `${shownSucceeded(state, shown)}; taken over by ${next.id}`;
     const own = withItsTask(expired, shown, ctx.config.CONTAINER, ctx.now);
-    const ended = end(own.deployment, { outcome: 'succeeded', reason: why, rollout: 'continued' }, ctx.now);
+    const ended = end(own.deployment, { outcome: 'succeeded', reason: why, rollout: 'continued', ...followedOn(shown) }, ctx.now);
     changes.unshift({ deployment: ended.deployment, events: [...own.events, ...ended.events] });
     env.lastSucceeded = {
       ...lastSucceededOf(expired, ended.deployment, ctx, state.env.lastSucceeded),
@@ -167,7 +167,15 @@ export function launchNow(queued: Queued, deliberate: boolean, state: Controller
     const why = `the environment lock expired at ${state.env.active?.lockExpiresAt} with no result${found}; taken over by ${next.id}`;
     const services =
       shown !== undefined
-        ? { services: [{ service: shown.serviceName, result: 'continued' as const, reason: 'found on its revision at the takeover' }] }
+        ? {
+            services: [
+              foundOnRevision(shown, shown.taskDefinitionArn, {
+                service: shown.serviceName,
+                result: 'continued',
+                reason: 'found on its revision at the takeover',
+              }),
+            ],
+          }
         : {};
     changes.unshift(end(expired, { outcome: 'failed', reason: why, ...services }, ctx.now));
     before.push(...stopTaskOf(expired, ctx, why), ...haltOf(expired, ctx, why));

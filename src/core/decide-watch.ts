@@ -14,6 +14,7 @@ import {
   type Queued,
   type RolloutOutcome,
   type Running,
+  type ServiceRollout,
   type TaskObservation,
   taskOf,
 } from './deployment.js';
@@ -21,9 +22,9 @@ import type { LaunchResultInput, TaskStateInput, TimeoutCheckInput } from './inp
 import { rolloutTarget, stopTaskNamed, stopTaskOf, stopTasksOf } from './launch-request.js';
 import { attemptField, earlierAttemptTask, onLaunchRefused, onScheduledCheck, onStartFailure } from './launch-retry.js';
 import { resumeHandover } from './resume.js';
-import { keptExitZero, LEFTOVER_STOP, rolledOutUnrecorded, withItsTask } from './rolled-out.js';
+import { followedOn, foundOnRevision, keptExitZero, LEFTOVER_STOP, rolledOutUnrecorded, withItsTask } from './rolled-out.js';
 import { settle } from './settle.js';
-import type { ControllerState } from './state.js';
+import type { ControllerState, ServiceInfo } from './state.js';
 import { compareRevisions } from './task-definition.js';
 import { EARLY_TASKS_KEPT, type Ending, keepEarlyTaskEvent, observeTask, recordTask, shortTask } from './transitions.js';
 
@@ -230,9 +231,10 @@ function continueRollout(
   state: ControllerState,
   ctx: DecideContext,
 ): Decision {
-  const rollout = rolloutOf(seen, state.service?.taskDefinitionArn, ctx);
+  const rollout = rolloutOf(seen, state.service, ctx);
   const reason = `${verdict}: ${rollout.how}`;
-  const ending = { outcome: 'succeeded' as const, reason, rollout: rollout.outcome, ...stopped };
+  const services = rollout.services !== undefined ? { services: rollout.services } : {};
+  const ending = { outcome: 'succeeded' as const, reason, rollout: rollout.outcome, ...stopped, ...services };
   const serviceAfter = rollout.serviceAfter !== undefined ? { serviceTaskDefinitionArn: rollout.serviceAfter } : {};
   const actions: Action[] =
     rollout.update === undefined
@@ -251,9 +253,12 @@ interface RolloutPlan {
   /** The update or answer to make; none when the service runs this revision, or a newer one, already. */
   update?: Extract<Action, { type: 'continueRollout' }>;
   serviceAfter?: string;
+  /** With no update: the service found on the revision, and the rollout of it ECS has in progress (followed). */
+  services?: ServiceRollout[];
 }
 
-function rolloutOf(d: Running, current: string | undefined, ctx: DecideContext): RolloutPlan {
+function rolloutOf(d: Running, info: ServiceInfo | undefined, ctx: DecideContext): RolloutPlan {
+  const current = info?.taskDefinitionArn;
   const target = rolloutTarget(d, ctx);
   const wanted = d.taskDefinitionArn;
   const image = imageOf(d);
@@ -275,9 +280,16 @@ function rolloutOf(d: Running, current: string | undefined, ctx: DecideContext):
   }
   const order = current === undefined ? 'older' : compareRevisions(current, wanted);
   const others = (target.services ?? []).filter((s) => s !== target.service);
-  if (others.length > 0) return severalServices(target.service, others, order, current, update, ctx);
+  if (others.length > 0) return severalServices(target.service, others, order, info, update, ctx);
   const service = target.service;
-  if (order === 'same') return { outcome: 'already-current', how: `service ${service} already runs ${wanted}`, serviceAfter: wanted };
+  if (order === 'same' && info !== undefined) {
+    // As after an update whose answer was never recorded (this event retried): the rollout ECS has in progress to the
+    // revision is followed, as the update's would have been.
+    const found = foundOnRevision(info, wanted, { service, result: 'unchanged', reason: `already ran ${wanted}` });
+    const followed = found.ecsDeploymentId !== undefined ? `; its rollout ${found.ecsDeploymentId} is in progress: followed` : '';
+    const services = followed !== '' ? { services: [found] } : {};
+    return { outcome: 'already-current', how: `service ${service} already runs ${wanted}${followed}`, serviceAfter: wanted, ...services };
+  }
   if (order === 'newer' && current !== undefined) {
     return {
       outcome: 'moved-on',
@@ -298,18 +310,19 @@ function severalServices(
   first: string,
   others: string[],
   order: ReturnType<typeof compareRevisions>,
-  current: string | undefined,
+  info: ServiceInfo | undefined,
   update: NonNullable<RolloutPlan['update']>,
   ctx: DecideContext,
 ): RolloutPlan {
+  const current = info?.taskDefinitionArn;
   const wanted = update.taskDefinitionArn;
   const image = update.image ?? `the image container "${ctx.config.CONTAINER}" runs in ${wanted}`;
   const rest = `${others.join(', ')} updated to ${image}`;
-  if (order === 'same') {
+  if (order === 'same' && info !== undefined) {
     return {
       outcome: 'continued',
       how: `service ${first} already runs ${wanted}; ${rest}`,
-      update: { ...update, firstService: { service: first, result: 'unchanged' } },
+      update: { ...update, firstService: foundOnRevision(info, wanted, { service: first, result: 'unchanged' }) },
       serviceAfter: wanted,
     };
   }
@@ -396,7 +409,7 @@ function rolledOutLaunching(d: Launching, state: ControllerState, ctx: DecideCon
   const recorded = withItsTask(d, service, ctx.config.CONTAINER, ctx.now);
   const verdict = classifyStop(kept, ctx.config.CONTAINER);
   const reason = `${verdict.reason}, and service ${service.serviceName} runs its revision ${service.taskDefinitionArn}: its migration succeeded (found by the timeout check; RunTask's answer was never recorded)`;
-  const ending = { outcome: 'succeeded' as const, reason, rollout: 'continued' as const, stop: verdict.report };
+  const ending = { outcome: 'succeeded' as const, reason, rollout: 'continued' as const, stop: verdict.report, ...followedOn(service) };
   const options = { prior: recorded.events, before: stopTaskOf(d, ctx, reason), serviceTaskDefinitionArn: service.taskDefinitionArn };
   return { decision: 'continue', reason, deploymentId: d.id, actions: settle(state, ctx, recorded.deployment, ending, options) };
 }
@@ -496,7 +509,10 @@ function observationOf(input: TaskStateInput): TaskObservation {
  */
 function watchRollouts(d: Ended, state: ControllerState, ctx: DecideContext): Decision | undefined {
   // Only rollouts that went on are followed: a ROLLBACK answered is not a rollout of this deployment's revision.
-  const open = (d.services ?? []).filter((s) => s.result === 'continued' && s.ecsDeploymentId !== undefined && s.completion === undefined);
+  // A service found on the revision already is followed when ECS had its rollout in progress (`foundOnRevision`).
+  const open = (d.services ?? []).filter(
+    (s) => (s.result === 'continued' || s.result === 'unchanged') && s.ecsDeploymentId !== undefined && s.completion === undefined,
+  );
   if (open.length === 0) return undefined;
   const due = addMinutes(d.finishedAt, ctx.config.ROLLOUT_WATCH_MINUTES);
   if (Date.parse(ctx.now) < Date.parse(due)) {

@@ -1,5 +1,5 @@
 import { classifyStop, type StoppedTask } from './classify-stop.js';
-import type { Deployment, Launching, Running, TaskObservation } from './deployment.js';
+import type { Deployment, Launching, Running, ServiceRollout, TaskObservation } from './deployment.js';
 import { stopReason } from './launch-request.js';
 import type { ControllerState, ServiceInfo } from './state.js';
 import { recordTask, type Transition } from './transitions.js';
@@ -59,4 +59,31 @@ function exitedZero(task: StoppedTask, container: string): boolean {
 /** The task `state` holds for `d` (`LoadPlan.openTask`), if it is `d`'s own. */
 export function taskOfState(d: Deployment, state: ControllerState): ControllerState['task'] {
   return d.status === 'running' && state.task?.taskArn === d.taskArn ? state.task : undefined;
+}
+
+/**
+ * A service found on the revision `taskDefinitionArn` already, recorded as what the rollout did to it, with the rollout
+ * ECS has in progress to that revision (ServiceInfo.rolloutInProgress) when it has one, so the deployment still follows
+ * it to ECS's verdict: the invocation that updated the service may have died before recording its answer.
+ */
+export function foundOnRevision(
+  service: ServiceInfo,
+  taskDefinitionArn: string,
+  rollout: Pick<ServiceRollout, 'service' | 'result' | 'reason'>,
+): ServiceRollout {
+  const inProgress = service.rolloutInProgress;
+  return inProgress?.taskDefinitionArn === taskDefinitionArn ? { ...rollout, ecsDeploymentId: inProgress.ecsDeploymentId } : rollout;
+}
+
+/**
+ * The `services` of a deployment ended as the success the service shows (its revision found running, by a timeout
+ * check or a lock takeover): the rollout ECS has in progress to that revision, followed; none when there is none.
+ */
+export function followedOn(service: ServiceInfo): { services?: ServiceRollout[] } {
+  const found = foundOnRevision(service, service.taskDefinitionArn, {
+    service: service.serviceName,
+    result: 'continued',
+    reason: 'found on its revision',
+  });
+  return found.ecsDeploymentId !== undefined ? { services: [found] } : {};
 }

@@ -112,7 +112,10 @@ export type ServiceRolloutResult =
       containers: string[];
       /** Already on the image: no revision registered, no UpdateService. */
       unchanged: boolean;
-      /** The PRIMARY deployment UpdateService started (`ecs-svc/…`), to follow the rollout to completion. */
+      /**
+       * The PRIMARY deployment UpdateService started (`ecs-svc/…`), to follow the rollout to completion; for a service
+       * `unchanged`, the one rolling its revision out when it is still in progress.
+       */
       ecsDeploymentId?: string;
     }
   | { service: string; ok: false; reason: string };

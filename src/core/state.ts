@@ -13,6 +13,12 @@ export interface ServiceInfo extends LaunchSettings {
    * the image: only the watcher moves a service to such a revision, after its migration exited 0.
    */
   migratedBy?: string;
+  /**
+   * The service's PRIMARY deployment while ECS rolls it out (`rolloutState` IN_PROGRESS): a deployment that finds the
+   * service on its revision already (an update whose answer was never recorded) still follows that rollout to
+   * ECS's verdict. Absent when no rollout is in progress, or ECS does not say (no `rolloutState`).
+   */
+  rolloutInProgress?: { ecsDeploymentId: string; taskDefinitionArn: string };
 }
 
 export type NetworkConfig = NonNullable<LaunchSettings['network']>;

@@ -428,6 +428,34 @@ describe('AwsEcs service deployments (pause-hook mode)', () => {
       expect(ecs).toHaveReceivedCommandWith(UpdateServiceCommand, { cluster: CLUSTER, service: 'shop-worker', taskDefinition: TD(43) });
     });
 
+    it('follows the rollout in progress of a service already on the image (a retried event whose first try moved it)', async () => {
+      // Prepare
+      const onImage = TD(50);
+      ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: onImage }).resolves({
+        taskDefinition: { ...webDefinition, taskDefinitionArn: onImage, containerDefinitions: [{ name: 'app', image: NEW_IMAGE }] },
+      });
+      const deployments = [{ id: 'ecs-svc/2222', status: 'PRIMARY', taskDefinition: onImage, rolloutState: 'IN_PROGRESS' as const }];
+      ecs
+        .on(DescribeServicesCommand)
+        .resolves({ services: [{ serviceName: 'shop-api', status: 'ACTIVE', taskDefinition: onImage, deployments }] });
+
+      // Act
+      const results = await adapter.rollOutImage(rollout(['shop-api']));
+
+      // Assess
+      expect(results).toEqual([
+        {
+          service: 'shop-api',
+          ok: true,
+          taskDefinitionArn: onImage,
+          containers: ['app'],
+          unchanged: true,
+          ecsDeploymentId: 'ecs-svc/2222',
+        },
+      ]);
+      expect(ecs).not.toHaveReceivedCommand(UpdateServiceCommand);
+    });
+
     it('leaves a service already on the image alone, and reports a missing service and one without a repository container', async () => {
       // Prepare
       const onImage = TD(50);

@@ -150,6 +150,44 @@ describe('AwsEcs', () => {
       expect(ecs).not.toHaveReceivedCommand(DescribeTaskDefinitionCommand);
     });
 
+    it('names the rollout ECS has in progress (the PRIMARY deployment, IN_PROGRESS) and the revision it rolls out', async () => {
+      // Prepare
+      const deployments = [
+        { id: 'ecs-svc/1111', status: 'PRIMARY', taskDefinition: TD(43), rolloutState: 'IN_PROGRESS' as const },
+        { id: 'ecs-svc/0000', status: 'ACTIVE', taskDefinition: TD(42), rolloutState: 'COMPLETED' as const },
+      ];
+      ecs
+        .on(DescribeServicesCommand)
+        .resolves({ services: [{ serviceName: 'shop-api', status: 'ACTIVE', taskDefinition: TD(43), deployments }] });
+
+      // Act
+      const info = await adapter.describeService({ image: false });
+
+      // Assess
+      expect(info.rolloutInProgress).toEqual({ ecsDeploymentId: 'ecs-svc/1111', taskDefinitionArn: TD(43) });
+    });
+
+    it('names no rollout once the PRIMARY deployment has completed, or when ECS gives no rollout state', async () => {
+      for (const rolloutState of ['COMPLETED' as const, undefined]) {
+        // Prepare
+        const primary = {
+          id: 'ecs-svc/1111',
+          status: 'PRIMARY',
+          taskDefinition: TD(43),
+          ...(rolloutState !== undefined ? { rolloutState } : {}),
+        };
+        ecs
+          .on(DescribeServicesCommand)
+          .resolves({ services: [{ serviceName: 'shop-api', status: 'ACTIVE', taskDefinition: TD(43), deployments: [primary] }] });
+
+        // Act
+        const info = await adapter.describeService({ image: false });
+
+        // Assess
+        expect(info).not.toHaveProperty('rolloutInProgress');
+      }
+    });
+
     it('names the deployment whose migration revision the service runs, from its ecs-migrate:deployment tag', async () => {
       // Prepare: the service runs a revision the controller registered for a deployment (the watcher moved it there).
       ecs.on(DescribeServicesCommand).resolves({ services: [{ serviceName: 'shop-api', status: 'ACTIVE', taskDefinition: TD(43) }] });

@@ -291,6 +291,20 @@ describe('one migration per environment', () => {
     });
   });
 
+  it("follows the rollout ECS still has in progress to the lost deployment's revision, found at the takeover", () => {
+    const rolloutInProgress = { ecsDeploymentId: 'ecs-svc/9', taskDefinitionArn: active.taskDefinitionArn };
+    const state = activeState(active, {
+      env: { environment: 'staging', version: 7, active: { deploymentId: active.id, lockExpiresAt: '2026-11-25T09:00:00.000Z' } },
+      service: { ...service, taskDefinitionArn: active.taskDefinitionArn, rolloutInProgress },
+      task: { taskArn: active.taskArn, containers: [{ name: 'app', exitCode: 0 }] },
+    });
+    const d = decideOn(sample('ecr-push'), state);
+    expect(committed(d, active.id)).toMatchObject({
+      outcome: 'succeeded',
+      services: [{ service: 'shop-api', result: 'continued', reason: 'found on its revision', ecsDeploymentId: 'ecs-svc/9' }],
+    });
+  });
+
   it('records a launching deployment taken over as succeeded with the task its kept exit 0 names', () => {
     const lost = launchingDeployment({ id: active.id, work: active.work, earlyTaskEvents: [KEPT_EXIT_0] });
     const state = activeState(lost, {

@@ -226,6 +226,14 @@ describe('task STOPPED, exit 0, several services (SERVICES) in update-service mo
     expect(committed(r, SAMPLE_DEPLOYMENT)).toMatchObject({ outcome: 'succeeded', rollout: 'continued', services });
   });
 
+  it('a retried event that finds the first service on the revision follows the rollout ECS has in progress there', () => {
+    // The first try's UpdateService started ecs-svc/1 and its answer was never recorded: that rollout is followed.
+    const rolloutInProgress = { ecsDeploymentId: 'ecs-svc/1', taskDefinitionArn: TD(43) };
+    const state = activeState(running, { service: { ...service, taskDefinitionArn: TD(43), rolloutInProgress } });
+    const d = decideOn(sample('task-stopped-success'), state, two());
+    expect(only(d, 'continueRollout').firstService).toEqual({ service: 'shop-api', result: 'unchanged', ecsDeploymentId: 'ecs-svc/1' });
+  });
+
   it('never moves the first service back when it has moved on, and still rolls out the others', () => {
     const d = given(activeState(running, { service: { ...service, taskDefinitionArn: TD(45) } }), two())
       .when(stoppedOk())

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Ecs, OutgoingEvent } from '../../src/ports.js';
-import { SAMPLE_DEPLOYMENT, sample, service, TD, withEvent } from '../support/fixtures.js';
+import { SAMPLE_DEPLOYMENT, sample, service, TD } from '../support/fixtures.js';
 import { losingFirstCommit, watcherAt } from '../support/race.js';
+import { deploymentEvent, rolloutWatch } from '../support/rollout-events.js';
 import { watcherOnRunning } from '../support/watch-harness.js';
 
 let dir: string;
@@ -14,32 +15,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-/** ECS Deployment State Change for `deploymentId`, sent by ECS at `time`. */
-function deploymentEvent(
-  eventName: 'SERVICE_DEPLOYMENT_COMPLETED' | 'SERVICE_DEPLOYMENT_FAILED',
-  deploymentId: string,
-  time: string,
-  serviceName = 'shop-api',
-): Record<string, unknown> {
-  const raw = sample('deployment-completed');
-  return withEvent(raw, {
-    top: {
-      id: `dsc-${deploymentId}-${eventName}`,
-      time,
-      resources: [`arn:aws:ecs:eu-west-1:123456789012:service/shop-staging/${serviceName}`],
-    },
-    detail: { eventName, deploymentId, updatedAt: time, reason: `ECS deployment ${deploymentId} ${eventName}.` },
-  });
-}
-
-/** The deployment's own rollout-watch check (its one-shot schedule), delivered at `time`. */
-function rolloutWatch(deploymentId: string, time: string): Record<string, unknown> {
-  return withEvent(sample('timeout-check'), {
-    top: { id: `watch-${deploymentId}-${time}`, time },
-    detail: { deploymentId, attempt: 1, purpose: 'rollout-watch' },
-  });
-}
 
 const rolloutEvents = (events: OutgoingEvent[]) =>
   events.filter((e) => e.detailType === 'Rollout Completed' || e.detailType === 'Rollout Failed' || e.detailType === 'Rollout Unconfirmed');

@@ -35,6 +35,16 @@ import { registrationOf, revisionTags } from './tagged-revision.js';
 /** DescribeServices takes 10 services per call. */
 const SERVICES_PER_CALL = 10;
 
+/**
+ * The service's PRIMARY deployment while ECS rolls it out (`rolloutState` IN_PROGRESS), with the revision it rolls
+ * out: what a service found on a revision already is followed by (ServiceInfo.rolloutInProgress).
+ */
+export function rolloutInProgressOf(service: Service): { ecsDeploymentId: string; taskDefinitionArn: string } | undefined {
+  const primary = service.deployments?.find((d) => d.status === 'PRIMARY');
+  if (primary?.id === undefined || primary.taskDefinition === undefined || primary.rolloutState !== 'IN_PROGRESS') return undefined;
+  return { ecsDeploymentId: primary.id, taskDefinitionArn: primary.taskDefinition };
+}
+
 /** The reads of service deployments and revisions the launcher gives its `AwsEcs` (pause-hook mode's hook events). */
 export function serviceDeploymentReads(client: ECSClient): ServiceDeploymentReads {
   return {
@@ -196,8 +206,9 @@ export async function rollOutImage(client: ECSClient, request: ResolvedImageRoll
   const registered = new Map<string, { taskDefinitionArn: string; containers: string[]; unchanged: boolean }>();
   const results: ServiceRolloutResult[] = [];
   for (const service of services) {
-    const current = found.get(service)?.taskDefinition;
-    if (current === undefined) {
+    const described = found.get(service);
+    const current = described?.taskDefinition;
+    if (described === undefined || current === undefined) {
       results.push({ service, ok: false, reason: `service "${service}" not found in cluster "${cluster}" (or INACTIVE): check SERVICES` });
       continue;
     }
@@ -208,7 +219,10 @@ export async function rollOutImage(client: ECSClient, request: ResolvedImageRoll
         registered.set(current, revision);
       }
       if (revision.unchanged) {
-        results.push({ service, ok: true, taskDefinitionArn: current, containers: revision.containers, unchanged: true });
+        // Already on the image (e.g. a retried event whose first try moved it): its rollout in progress is followed.
+        const inProgress = rolloutInProgressOf(described);
+        const followed = inProgress?.taskDefinitionArn === current ? { ecsDeploymentId: inProgress.ecsDeploymentId } : {};
+        results.push({ service, ok: true, taskDefinitionArn: current, containers: revision.containers, unchanged: true, ...followed });
         continue;
       }
       const updated = await client.send(new UpdateServiceCommand({ cluster, service, taskDefinition: revision.taskDefinitionArn }));

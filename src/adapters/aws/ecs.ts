@@ -37,7 +37,7 @@ import { ContainerNotFoundError, PermanentAwsError, ServiceNotFoundError } from 
 import type { Ecs, LaunchOutcome } from '../../ports.js';
 import { awsErrorInfo, awsFailure, classifyAwsError, describeAwsError } from './aws-error.js';
 import { awslogsLocation } from './awslogs.js';
-import { answerHook, rollOutImage } from './ecs-deployments.js';
+import { answerHook, rollOutImage, rolloutInProgressOf } from './ecs-deployments.js';
 import { launchSettingsOf } from './launch-settings.js';
 import { familyOf, findTaggedRevision, registrationOf, revisionTags, type TaggedRevision } from './tagged-revision.js';
 
@@ -149,6 +149,8 @@ export class AwsEcs implements Ecs {
       if (containerDefinition.image !== undefined) info.image = containerDefinition.image;
     }
     if (found.clusterArn !== undefined) info.clusterArn = found.clusterArn;
+    const inProgress = rolloutInProgressOf(found);
+    if (inProgress !== undefined) info.rolloutInProgress = inProgress;
     Object.assign(info, launchSettingsOf(found));
     return info;
   }
