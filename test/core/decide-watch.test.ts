@@ -767,6 +767,17 @@ describe('timeout check', () => {
       taskArn: SAMPLE_TASK,
       stop: { exitCode: 0 },
     });
+    expect(committed(d, SAMPLE_DEPLOYMENT)).not.toHaveProperty('services');
+    // The rollout ECS still has in progress to that revision is followed.
+    const rolloutInProgress = { ecsDeploymentId: 'ecs-svc/3', taskDefinitionArn: TD(43) };
+    const inProgress = decideOn(
+      sample('timeout-check'),
+      activeState(launching, { service: { ...moved.service, rolloutInProgress } }),
+      ctx({}, '2026-11-25T10:15:24.000Z'),
+    );
+    expect(committed(inProgress, SAMPLE_DEPLOYMENT)).toMatchObject({
+      services: [{ service: 'shop-api', result: 'continued', ecsDeploymentId: 'ecs-svc/3' }],
+    });
     // Without the revision's deployment tag (or with several services) the service proves nothing: it times out.
     for (const [state, config] of [
       [activeState(launching, { service: { ...service, taskDefinitionArn: TD(43) } }), {}],
