@@ -1,7 +1,7 @@
 import type { Action } from './actions.js';
 import { boundDetail, boundJson, LIMITS } from './bounds.js';
 import type { Deployment, PendingEvent } from './deployment.js';
-import type { ControllerState, EnvironmentState } from './state.js';
+import { type ControllerState, type EnvironmentState, withRollouts } from './state.js';
 import type { Transition } from './transitions.js';
 
 export interface CommitOptions {
@@ -50,7 +50,11 @@ export function commitActions(
     );
     return [{ type: 'commit', deployments: written, ...(publish.length > 0 ? reportFirst : {}) }, ...publish];
   }
-  const { outbox: _old, ...envRest } = env;
+  // Every rollout a written deployment records is indexed, so a state change of it finds that deployment (`rollouts`).
+  const { outbox: _old, ...envRest } = withRollouts(
+    env,
+    written.map((w) => w.deployment),
+  );
   const version = state.env.version + 1;
   const stored = [...envEvents, ...decided];
   const next: EnvironmentState = { ...envRest, version, ...(stored.length > 0 ? { outbox: stored } : {}) };

@@ -19,7 +19,7 @@ import type { DeploymentStateInput, HookStateInput, RolloutResultInput } from '.
 import { revisit } from './resume.js';
 import { repositoryImageOf } from './service-deployment.js';
 import { settle } from './settle.js';
-import type { ControllerState } from './state.js';
+import { type ControllerState, sameEcsDeployment, unindexedRollouts } from './state.js';
 import { create } from './transitions.js';
 
 /** The deployment id of a paused deployment's hook: every delivery of one hook event finds the same one. */
@@ -297,11 +297,13 @@ export function decideRolloutResult(input: RolloutResultInput, state: Controller
     ...(allMergedMovedOn && d.outcome === 'succeeded' ? { rollout: 'moved-on' as const } : {}),
     history: [...d.history, { at: ctx.now, status: d.outcome, note: `rollout: ${summary}` }],
   };
+  // A rollout recorded after the end (a paused deployment answered for an image migrated already) is indexed too.
+  const env = unindexedRollouts(state.env, [recorded]).length > 0 ? state.env : undefined;
   return {
     decision: 'record',
     reason: `rollout: ${summary}`,
     deploymentId: d.id,
-    actions: commitActions(state, undefined, [{ deployment: recorded, events: failedEvents(recorded) }]),
+    actions: commitActions(state, env, [{ deployment: recorded, events: failedEvents(recorded) }]),
   };
 }
 
@@ -347,7 +349,11 @@ export function decideDeploymentState(input: DeploymentStateInput, state: Contro
         : undefined;
   if (completion === undefined) return ignore(`${input.eventName} of ${input.deploymentId}: still in progress`);
   const found = Object.values(state.deployments).flatMap((d) =>
-    d.status === 'ended' ? (d.services ?? []).filter((s) => sameEcsDeployment(s, input.deploymentId)).map((s) => ({ d, s })) : [],
+    d.status === 'ended'
+      ? (d.services ?? [])
+          .filter((s) => s.ecsDeploymentId !== undefined && sameEcsDeployment(s.ecsDeploymentId, input.deploymentId))
+          .map((s) => ({ d, s }))
+      : [],
   );
   const match = found[0];
   if (match === undefined) return ignore(`${input.eventName}: ${input.deploymentId} is not a rollout a deployment here started`);
@@ -370,15 +376,6 @@ export function decideDeploymentState(input: DeploymentStateInput, state: Contro
     deploymentId: match.d.id,
     actions: commitActions(state, undefined, [{ deployment: recorded, events: [event] }]),
   };
-}
-
-/**
- * The event names the `ecs-svc/…` deployment; a pause-hook waiter recorded the service deployment ARN, which ends
- * with the same id (an assumption not verified against AWS: both spellings are matched).
- */
-function sameEcsDeployment(s: ServiceRollout, deploymentId: string): boolean {
-  if (s.ecsDeploymentId === undefined) return false;
-  return s.ecsDeploymentId === deploymentId || s.ecsDeploymentId.split('/').pop() === deploymentId.split('/').pop();
 }
 
 /**

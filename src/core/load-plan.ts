@@ -33,6 +33,8 @@ export interface LoadPlan {
   serviceDeployment?: string;
   /** Also read the deployment that succeeded last (its image, and the rollouts it started). */
   lastSucceeded?: boolean;
+  /** Also read the deployment that recorded this rollout (`ecs-svc/…`), by the environment record's index. */
+  rollout?: string;
   /**
    * Also read the task of the running deployment the input would end otherwise (`ControllerState.task`): the one it
    * names or that holds the environment (`named`), or the one whose environment lock has expired (`expired-lock`).
@@ -82,7 +84,7 @@ export function loadPlan(input: Input, config: Config): LoadPlan {
           }
         : { lastSucceeded: true };
     case 'deployment-state':
-      return { lastSucceeded: true };
+      return { lastSucceeded: true, rollout: input.deploymentId };
     case 'invalid':
     case 'misrouted':
       return {};

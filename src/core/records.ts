@@ -166,6 +166,7 @@ function buildSchemas() {
     operatorRequests: z.optional(z.array(requestSeen)),
     seenImages: z.optional(z.array(z.looseObject({ image: text, pushedAt: time }))),
     seenRequests: z.optional(z.array(requestSeen)),
+    rollouts: z.optional(z.array(z.looseObject({ ecsDeploymentId: text, deploymentId: text }))),
   });
   return { deployment, environment };
 }

@@ -73,6 +73,51 @@ export interface EnvironmentState {
    * a new deployment id; this catches it as the duplicate it is.
    */
   seenRequests?: RequestSeen[];
+  /**
+   * The last `ROLLOUTS_INDEXED` rollouts deployments recorded (`ServiceRollout.ecsDeploymentId`), and whose each is:
+   * an `ECS Deployment State Change` finds its deployment here, also once a later deployment has succeeded (the
+   * records read with the environment are only the active, queued and last succeeded ones).
+   */
+  rollouts?: RolloutSeen[];
+}
+
+/** A rollout a deployment started or followed, and that deployment. */
+export interface RolloutSeen {
+  ecsDeploymentId: string;
+  deploymentId: string;
+}
+
+/** How many rollouts `EnvironmentState.rollouts` keeps: far more than are in flight at once. */
+export const ROLLOUTS_INDEXED = 20;
+
+/**
+ * Whether two spellings name one ECS service deployment: the event names the `ecs-svc/…` deployment; a pause-hook
+ * waiter recorded the service deployment ARN, which ends with the same id (an assumption not verified against AWS:
+ * both spellings are matched).
+ */
+export function sameEcsDeployment(a: string, b: string): boolean {
+  return a === b || a.split('/').pop() === b.split('/').pop();
+}
+
+/** The deployment that recorded rollout `ecsDeploymentId`, by the environment record's index. */
+export function rolloutOwner(env: EnvironmentState, ecsDeploymentId: string): string | undefined {
+  return env.rollouts?.findLast((r) => sameEcsDeployment(r.ecsDeploymentId, ecsDeploymentId))?.deploymentId;
+}
+
+/** The rollouts `deployments` record that the index lacks (none: `[]`). */
+export function unindexedRollouts(env: EnvironmentState, deployments: Deployment[]): RolloutSeen[] {
+  const known = new Set((env.rollouts ?? []).map((r) => `${r.deploymentId} ${r.ecsDeploymentId}`));
+  return deployments.flatMap((d) =>
+    (d.status === 'ended' ? (d.services ?? []) : []).flatMap(({ ecsDeploymentId }) =>
+      ecsDeploymentId !== undefined && !known.has(`${d.id} ${ecsDeploymentId}`) ? [{ ecsDeploymentId, deploymentId: d.id }] : [],
+    ),
+  );
+}
+
+/** `env` indexing the rollouts `deployments` record, the newest `ROLLOUTS_INDEXED` kept; `env` itself when none is new. */
+export function withRollouts(env: EnvironmentState, deployments: Deployment[]): EnvironmentState {
+  const added = unindexedRollouts(env, deployments);
+  return added.length === 0 ? env : { ...env, rollouts: [...(env.rollouts ?? []), ...added].slice(-ROLLOUTS_INDEXED) };
 }
 
 /** How many images `EnvironmentState.seenImages`, and requests `seenRequests`, keep. */

@@ -8,7 +8,7 @@ import { published } from '../core/evolve.js';
 import type { ContainerState, Input, TaskSnapshot } from '../core/inputs.js';
 import { containersToDescribe, type LoadPlan, logTailToRead, readsService, taskToCheck } from '../core/load-plan.js';
 import type { Redactor } from '../core/redact.js';
-import type { ControllerState } from '../core/state.js';
+import { type ControllerState, rolloutOwner } from '../core/state.js';
 import { isServiceProblem, PermanentAwsError } from '../errors.js';
 import type { Ports } from '../ports.js';
 import { publishOutbox } from './execute.js';
@@ -35,7 +35,10 @@ export async function loadState(plan: LoadPlan, ports: Ports, config: Config, lo
   const { env, deployments } = await ports.store.loadEnvironmentWith(config.ENVIRONMENT, own !== undefined ? [own] : []);
   const operated = plan.lastOperated === true ? [env.lastCancel?.deploymentId, env.lastUnlock?.deploymentId] : [];
   const last = plan.lastSucceeded === true ? [env.lastSucceeded?.deploymentId] : [];
-  const others = [env.active?.deploymentId, env.queued, ...operated, ...last].filter((id): id is string => id !== undefined && id !== own);
+  const rollout = plan.rollout !== undefined ? [rolloutOwner(env, plan.rollout)] : [];
+  const others = [env.active?.deploymentId, env.queued, ...operated, ...last, ...rollout].filter(
+    (id): id is string => id !== undefined && id !== own,
+  );
   if (others.length > 0) Object.assign(deployments, await ports.store.loadDeployments([...new Set(others)]));
   // A launch handed over by a deployment that was itself handed the environment (`resumeHandover`): read that one too.
   const active = env.active !== undefined ? deployments[env.active.deploymentId] : undefined;

@@ -517,6 +517,23 @@ describe('pause-hook mode: the watcher answers every waiter', () => {
     const services = (committed(d, SAMPLE_DEPLOYMENT) as Ended).services ?? [];
     expect(services.map((s) => s.ecsDeploymentId)).toEqual(Array.from({ length: 20 }, (_, n) => `ecs-svc/${n + 1}`));
   });
+
+  it('indexes a rollout answered after the end in the environment record, the newest 20 kept', () => {
+    const indexed = Array.from({ length: 20 }, (_, n) => ({
+      ecsDeploymentId: `ecs-svc/${n}`,
+      deploymentId: `20261125-0900${String(n).padStart(2, '0')}-aaaaaaaa`,
+    }));
+    const ended = endedDeployment('succeeded', { services: [] });
+    const state = activeState(ended, { env: { environment: 'staging', version: 9, rollouts: indexed } });
+    const answer = { service: 'shop-api', result: 'continued' as const, ecsDeploymentId: 'ecs-svc/20' };
+    const d = given(state, hookMode())
+      .when({ kind: 'rollout-result', deploymentId: SAMPLE_DEPLOYMENT, services: [answer] })
+      .then({ decision: 'record', actions: ['commit'] });
+    const rollouts = only(d, 'commit').env?.state.rollouts ?? [];
+    expect(rollouts).toHaveLength(20);
+    expect(rollouts.at(0)?.ecsDeploymentId).toBe('ecs-svc/1');
+    expect(rollouts.at(-1)).toEqual({ ecsDeploymentId: 'ecs-svc/20', deploymentId: SAMPLE_DEPLOYMENT });
+  });
 });
 
 describe('rollouts followed to completion', () => {

@@ -100,6 +100,8 @@ describe('task STOPPED, migration container exit 0', () => {
           expect.objectContaining({ detailType: 'Migration Succeeded' }),
           expect.objectContaining({ detailType: 'Rollout Continued' }),
         ],
+        // The rollout it started, indexed: ECS's verdict on it finds this deployment later too.
+        rollouts: [{ ecsDeploymentId: 'ecs-svc/1', deploymentId: SAMPLE_DEPLOYMENT }],
       },
     });
     expect(committed(r, SAMPLE_DEPLOYMENT)).toMatchObject({

@@ -50,6 +50,7 @@ describe('a damaged environment record is refused with its key and field, never 
     ['outbox', 'not a list of events', 'unlock-request'],
     ['operatorRequests', 'not a list of requests', 'unlock-request'],
     ['seenImages', 'not a list of images', 'ecr-push'],
+    ['rollouts', 'not a list of rollouts', 'ecr-push'],
   ] as const)('an environment record whose %s is %s: %s is rejected naming the record, not crashed on', async (field, _what, input) => {
     const { controller } = onStoredEnvironment({
       schemaVersion: 2,
