@@ -505,6 +505,23 @@ describe('AwsEcs service deployments (pause-hook mode)', () => {
       await expect(adapter.rollOutImage(rollout(['shop-api']))).rejects.toBeInstanceOf(TransientAwsError);
     });
 
+    it('reports services whose DescribeServices is refused for good as failed, each with the reason; throws when it is throttled', async () => {
+      // Prepare
+      ecs.on(DescribeServicesCommand).rejectsOnce(denied('ecs:DescribeServices')).rejectsOnce(throttled());
+
+      // Act / Assess
+      await expect(adapter.rollOutImage(rollout(['shop-api', 'shop-worker']))).resolves.toEqual([
+        { service: 'shop-api', ok: false, reason: expect.stringMatching(/service "shop-api" could not be read: .*ecs:DescribeServices/) },
+        {
+          service: 'shop-worker',
+          ok: false,
+          reason: expect.stringMatching(/service "shop-worker" could not be read: .*ecs:DescribeServices/),
+        },
+      ]);
+      expect(ecs).not.toHaveReceivedCommand(UpdateServiceCommand);
+      await expect(adapter.rollOutImage(rollout(['shop-api']))).rejects.toBeInstanceOf(TransientAwsError);
+    });
+
     describe('of a task definition run as it is (a deployment that names no image)', () => {
       const ran = TD(44);
       const ofTaskDefinition = (services: string[]) => ({ cluster: CLUSTER, services, imageOf: ran, tags });

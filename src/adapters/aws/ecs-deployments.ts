@@ -21,7 +21,7 @@ import type {
   ServiceRevisionInfo,
   ServiceRolloutResult,
 } from '../../core/service-deployment.js';
-import { EcsMigrateError } from '../../errors.js';
+import { AccessDeniedError, EcsMigrateError, PermanentAwsError } from '../../errors.js';
 import { awsErrorInfo, awsFailure, classifyAwsError, describeAwsError } from './aws-error.js';
 import type { ServiceDeploymentReads } from './ecs.js';
 import { launchSettingsOf } from './launch-settings.js';
@@ -194,18 +194,28 @@ async function primaryDeploymentOf(client: ECSClient, serviceDeploymentArn: stri
 export async function rollOutImage(client: ECSClient, request: ResolvedImageRollout): Promise<ServiceRolloutResult[]> {
   const { cluster, services, repository, image } = request;
   const found = new Map<string, Service>();
+  // Services whose DescribeServices was refused for good (access denied, a cluster not found): each recorded failed
+  // with the reason, as an UpdateService refused is, instead of failing the event on every delivery.
+  const unreadable = new Map<string, string>();
   for (let i = 0; i < services.length; i += SERVICES_PER_CALL) {
     const batch = services.slice(i, i + SERVICES_PER_CALL);
     try {
       const described = await client.send(new DescribeServicesCommand({ cluster, services: batch }));
       for (const s of described.services ?? []) if (s.serviceName !== undefined && s.status !== 'INACTIVE') found.set(s.serviceName, s);
     } catch (error) {
-      throw awsFailure(error, 'ecs:DescribeServices', `check CLUSTER ("${cluster}") and SERVICES (${batch.join(', ')})`);
+      const failure = awsFailure(error, 'ecs:DescribeServices', `check CLUSTER ("${cluster}") and SERVICES (${batch.join(', ')})`);
+      if (!(failure instanceof PermanentAwsError || failure instanceof AccessDeniedError)) throw failure;
+      for (const service of batch) unreadable.set(service, `service "${service}" could not be read: ${failure.message}`);
     }
   }
   const registered = new Map<string, { taskDefinitionArn: string; containers: string[]; unchanged: boolean }>();
   const results: ServiceRolloutResult[] = [];
   for (const service of services) {
+    const refused = unreadable.get(service);
+    if (refused !== undefined) {
+      results.push({ service, ok: false, reason: refused });
+      continue;
+    }
     const described = found.get(service);
     const current = described?.taskDefinition;
     if (described === undefined || current === undefined) {
