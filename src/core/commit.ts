@@ -1,7 +1,7 @@
 import type { Action } from './actions.js';
 import { boundDetail, boundJson, LIMITS } from './bounds.js';
 import type { Deployment, PendingEvent } from './deployment.js';
-import { type ControllerState, type EnvironmentState, withRollouts } from './state.js';
+import { type ControllerState, type EnvironmentState, rolloutIndexAfter } from './state.js';
 import type { Transition } from './transitions.js';
 
 export interface CommitOptions {
@@ -50,14 +50,22 @@ export function commitActions(
     );
     return [{ type: 'commit', deployments: written, ...(publish.length > 0 ? reportFirst : {}) }, ...publish];
   }
-  // Every rollout a written deployment records is indexed, so a state change of it finds that deployment (`rollouts`).
-  const { outbox: _old, ...envRest } = withRollouts(
+  // The rollouts the written deployments record for the first time are indexed, those ECS gave a verdict on dropped.
+  const rollouts = rolloutIndexAfter(
     env,
+    state.deployments,
     written.map((w) => w.deployment),
   );
+  const { outbox: _old, rollouts: _index, ...envRest } = env;
+  const index = rollouts ?? env.rollouts ?? [];
   const version = state.env.version + 1;
   const stored = [...envEvents, ...decided];
-  const next: EnvironmentState = { ...envRest, version, ...(stored.length > 0 ? { outbox: stored } : {}) };
+  const next: EnvironmentState = {
+    ...envRest,
+    version,
+    ...(index.length > 0 ? { rollouts: index } : {}),
+    ...(stored.length > 0 ? { outbox: stored } : {}),
+  };
   const reported = envEvents.length > 0 ? { ...reportFirst, ...(decided.length > 0 ? { unreported: decided.length } : {}) } : {};
   const commit: Action = { type: 'commit', env: { state: next, expectedVersion: state.env.version }, deployments: written, ...reported };
   if (stored.length === 0) return [commit];

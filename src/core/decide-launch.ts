@@ -17,7 +17,7 @@ import type { DeployRequestInput, EcrImageActionInput, RunCommandInput } from '.
 import { stopTaskOf } from './launch-request.js';
 import { refuseRequest } from './request-policy.js';
 import { revisit } from './resume.js';
-import { rolledOutUnrecorded, taskOfState, withItsTask } from './rolled-out.js';
+import { followedOn, rolledOutUnrecorded, taskOfState, withItsTask } from './rolled-out.js';
 import { settle } from './settle.js';
 import type { ControllerState } from './state.js';
 import { withAdmitted } from './state.js';
@@ -221,8 +221,8 @@ function withLostRolloutRecorded(refused: Decision, lost: Launching | Running, s
   if (service === undefined || ctx.config.SERVICES.length > 1) return refused;
   const why = shownSucceeded(state, service);
   const own = withItsTask(lost, service, ctx.config.CONTAINER, ctx.now);
-  const ending = { outcome: 'succeeded' as const, reason: why, rollout: 'continued' as const };
-  const recorded = settle(state, ctx, own.deployment, ending, { prior: own.events, before: stopTaskOf(lost, ctx, why) });
+  const ending = { outcome: 'succeeded' as const, reason: why, rollout: 'continued' as const, ...followedOn(service) };
+  const recorded = settle(state, ctx, own.deployment, ending, { prior: own.events, before: stopTaskOf(lost, ctx, why), noCheckLeft: true });
   return { ...refused, reason: `${refused.reason}; ${why}`, actions: [...recorded, ...refused.actions] };
 }
 

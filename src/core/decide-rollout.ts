@@ -19,7 +19,7 @@ import type { DeploymentStateInput, HookStateInput, RolloutResultInput } from '.
 import { revisit } from './resume.js';
 import { repositoryImageOf } from './service-deployment.js';
 import { settle } from './settle.js';
-import { type ControllerState, sameEcsDeployment, unindexedRollouts } from './state.js';
+import { type ControllerState, rolloutIndexAfter, sameEcsDeployment } from './state.js';
 import { create } from './transitions.js';
 
 /** The deployment id of a paused deployment's hook: every delivery of one hook event finds the same one. */
@@ -298,7 +298,7 @@ export function decideRolloutResult(input: RolloutResultInput, state: Controller
     history: [...d.history, { at: ctx.now, status: d.outcome, note: `rollout: ${summary}` }],
   };
   // A rollout recorded after the end (a paused deployment answered for an image migrated already) is indexed too.
-  const env = unindexedRollouts(state.env, [recorded]).length > 0 ? state.env : undefined;
+  const env = indexes(state, recorded);
   return {
     decision: 'record',
     reason: `rollout: ${summary}`,
@@ -338,7 +338,8 @@ function recordedAlready(d: Ended, s: ServiceRollout): boolean {
 
 /**
  * ECS Deployment State Change of a gated service: how the rollout a deployment started ended. Completed → `Rollout
- * Completed`; failed, or rolling back (circuit breaker) → `Rollout Failed`.
+ * Completed`; failed, or rolling back (circuit breaker) → `Rollout Failed`. Recorded in every deployment that follows
+ * that rollout (a rerun that found the service on its revision follows the rollout the deployment before it started).
  */
 export function decideDeploymentState(input: DeploymentStateInput, state: ControllerState, ctx: DecideContext): Decision {
   const completion: ServiceRollout['completion'] =
@@ -348,34 +349,41 @@ export function decideDeploymentState(input: DeploymentStateInput, state: Contro
         ? 'failed'
         : undefined;
   if (completion === undefined) return ignore(`${input.eventName} of ${input.deploymentId}: still in progress`);
-  const found = Object.values(state.deployments).flatMap((d) =>
-    d.status === 'ended'
-      ? (d.services ?? [])
-          .filter((s) => s.ecsDeploymentId !== undefined && sameEcsDeployment(s.ecsDeploymentId, input.deploymentId))
-          .map((s) => ({ d, s }))
-      : [],
-  );
-  const match = found[0];
-  if (match === undefined) return ignore(`${input.eventName}: ${input.deploymentId} is not a rollout a deployment here started`);
+  const followed = (s: ServiceRollout) => s.ecsDeploymentId !== undefined && sameEcsDeployment(s.ecsDeploymentId, input.deploymentId);
+  const found = Object.values(state.deployments).filter((d): d is Ended => d.status === 'ended' && (d.services ?? []).some(followed));
+  const first = found[0];
+  if (first === undefined) return ignore(`${input.eventName}: ${input.deploymentId} is not a rollout a deployment here started`);
   // ECS's own verdict replaces `unconfirmed` (the rollout-watch check's, which published nothing): a COMPLETED that
   // lost a commit race to the check, or came late, is still recorded and announced, once.
-  if (match.s.completion !== undefined && match.s.completion !== 'unconfirmed')
-    return ignore(`the rollout of ${match.s.service} by ${match.d.id} is recorded as ${match.s.completion} already`, match.d.id);
-  const reason = `rollout of ${match.s.service} by ${match.d.id} ${completion}${input.reason !== undefined ? `: ${input.reason}` : ''}`;
-  const services = (match.d.services ?? []).map((s) =>
-    s === match.s ? { ...s, completion, ...(input.reason !== undefined ? { completionReason: input.reason } : {}) } : s,
-  );
-  const recorded: Ended = { ...match.d, services, history: [...match.d.history, { at: ctx.now, status: match.d.outcome, note: reason }] };
-  const event = {
-    detailType: completion === 'completed' ? 'Rollout Completed' : 'Rollout Failed',
-    detail: { ...eventDetail(recorded), service: match.s.service, reason },
-  };
-  return {
-    decision: 'record',
-    reason,
-    deploymentId: match.d.id,
-    actions: commitActions(state, undefined, [{ deployment: recorded, events: [event] }]),
-  };
+  const open = (s: ServiceRollout) => followed(s) && (s.completion === undefined || s.completion === 'unconfirmed');
+  const toRecord = found.filter((d) => (d.services ?? []).some(open));
+  if (toRecord.length === 0) {
+    const s = (first.services ?? []).find(followed);
+    return ignore(`the rollout of ${s?.service} by ${first.id} is recorded as ${s?.completion} already`, first.id);
+  }
+  const because = input.reason !== undefined ? `: ${input.reason}` : '';
+  const changes = toRecord.map((d) => {
+    const s = (d.services ?? []).find(open);
+    const note = `rollout of ${s?.service} by ${d.id} ${completion}${because}`;
+    const services = (d.services ?? []).map((r) =>
+      open(r) ? { ...r, completion, ...(input.reason !== undefined ? { completionReason: input.reason } : {}) } : r,
+    );
+    const recorded: Ended = { ...d, services, history: [...d.history, { at: ctx.now, status: d.outcome, note }] };
+    const event = {
+      detailType: completion === 'completed' ? 'Rollout Completed' : 'Rollout Failed',
+      detail: { ...eventDetail(recorded), service: s?.service, reason: note },
+    };
+    return { deployment: recorded, events: [event] };
+  });
+  const reason = changes.map((c) => c.events[0]?.detail.reason).join('; ');
+  // The index drops the rollout once its verdict is recorded: the environment record is written with it.
+  const env = indexes(state, ...changes.map((c) => c.deployment));
+  return { decision: 'record', reason, deploymentId: toRecord[0]?.id ?? first.id, actions: commitActions(state, env, changes) };
+}
+
+/** The environment record to write with `recorded` when the rollout index changes with them, else undefined. */
+function indexes(state: ControllerState, ...recorded: Ended[]): ControllerState['env'] | undefined {
+  return rolloutIndexAfter(state.env, state.deployments, recorded) !== undefined ? state.env : undefined;
 }
 
 /**

@@ -23,6 +23,7 @@ import { rolloutTarget, stopTaskNamed, stopTaskOf, stopTasksOf } from './launch-
 import { attemptField, earlierAttemptTask, onLaunchRefused, onScheduledCheck, onStartFailure } from './launch-retry.js';
 import { resumeHandover } from './resume.js';
 import { followedOn, foundOnRevision, keptExitZero, LEFTOVER_STOP, rolledOutUnrecorded, withItsTask } from './rolled-out.js';
+import { awaitingVerdict, rolloutWatchCheck } from './rollout-watch.js';
 import { settle } from './settle.js';
 import type { ControllerState, ServiceInfo } from './state.js';
 import { compareRevisions } from './task-definition.js';
@@ -410,7 +411,12 @@ function rolledOutLaunching(d: Launching, state: ControllerState, ctx: DecideCon
   const verdict = classifyStop(kept, ctx.config.CONTAINER);
   const reason = `${verdict.reason}, and service ${service.serviceName} runs its revision ${service.taskDefinitionArn}: its migration succeeded (found by the timeout check; RunTask's answer was never recorded)`;
   const ending = { outcome: 'succeeded' as const, reason, rollout: 'continued' as const, stop: verdict.report, ...followedOn(service) };
-  const options = { prior: recorded.events, before: stopTaskOf(d, ctx, reason), serviceTaskDefinitionArn: service.taskDefinitionArn };
+  const options = {
+    prior: recorded.events,
+    before: stopTaskOf(d, ctx, reason),
+    serviceTaskDefinitionArn: service.taskDefinitionArn,
+    noCheckLeft: true,
+  };
   return { decision: 'continue', reason, deploymentId: d.id, actions: settle(state, ctx, recorded.deployment, ending, options) };
 }
 
@@ -508,24 +514,11 @@ function observationOf(input: TaskStateInput): TaskObservation {
  * breaker on). Checked again at that time when the check comes earlier (a migration that ran long).
  */
 function watchRollouts(d: Ended, state: ControllerState, ctx: DecideContext): Decision | undefined {
-  // Only rollouts that went on are followed: a ROLLBACK answered is not a rollout of this deployment's revision.
-  // A service found on the revision already is followed when ECS had its rollout in progress (`foundOnRevision`).
-  const open = (d.services ?? []).filter(
-    (s) => (s.result === 'continued' || s.result === 'unchanged') && s.ecsDeploymentId !== undefined && s.completion === undefined,
-  );
+  const open = awaitingVerdict(d.services);
   if (open.length === 0) return undefined;
-  const due = addMinutes(d.finishedAt, ctx.config.ROLLOUT_WATCH_MINUTES);
-  if (Date.parse(ctx.now) < Date.parse(due)) {
-    const check: Action = {
-      type: 'scheduleTimeout',
-      deploymentId: d.id,
-      environment: d.environment,
-      at: due,
-      attempt: 1,
-      purpose: 'rollout-watch',
-    };
-    return { decision: 'record', reason: `rollouts of ${d.id} followed until ${due}`, deploymentId: d.id, actions: [check] };
-  }
+  const check = rolloutWatchCheck(d, ctx);
+  if (Date.parse(ctx.now) < Date.parse(check.at))
+    return { decision: 'record', reason: `rollouts of ${d.id} followed until ${check.at}`, deploymentId: d.id, actions: [check] };
   const names = open.map((s) => s.service).join(', ');
   const note = `no rollout verdict from ECS for ${names} within ROLLOUT_WATCH_MINUTES (${ctx.config.ROLLOUT_WATCH_MINUTES}) of the end: unconfirmed`;
   const services = (d.services ?? []).map((s) => (open.includes(s) ? { ...s, completion: 'unconfirmed' as const } : s));

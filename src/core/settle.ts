@@ -5,6 +5,7 @@ import { HOOK_MARGIN_MINUTES, waitersAllExpired } from './deadline.js';
 import { definedFields } from './defined-fields.js';
 import { type Deployment, imageOf, type OpenDeployment, type PendingEvent, pushedAtOf, taskDefinitionOf } from './deployment.js';
 import { haltOf, launchRequest } from './launch-request.js';
+import { watchWhenNoCheckLeft } from './rollout-watch.js';
 import type { ControllerState, EnvironmentState } from './state.js';
 import { type Ending, end, startLaunch, type Transition } from './transitions.js';
 
@@ -19,6 +20,8 @@ export interface SettleOptions {
   env?: Partial<EnvironmentState>;
   /** The end's events report a rollout already carried out: published before the commit (`commit.reportFirst`). */
   reportFirst?: boolean;
+  /** Decided by the deployment's last check, or after it (a lock takeover): its rollouts get a check of their own. */
+  noCheckLeft?: boolean;
 }
 
 /**
@@ -35,7 +38,11 @@ export function settle(
 ): Action[] {
   const ended = end(d, ending, ctx.now);
   const change: Transition = { deployment: ended.deployment, events: [...(options.prior ?? []), ...ended.events] };
-  const before = [...(options.before ?? []), ...(ending.outcome !== 'succeeded' ? haltOf(d, ctx, ending.reason) : [])];
+  const before = [
+    ...(options.before ?? []),
+    ...(ending.outcome !== 'succeeded' ? haltOf(d, ctx, ending.reason) : []),
+    ...watchWhenNoCheckLeft(d, ended.deployment, ctx, options.noCheckLeft === true),
+  ];
   const succeeded = ending.outcome === 'succeeded' && d.kind === 'migration';
   const holds = state.env.active?.deploymentId === d.id || state.env.queued === d.id;
   const commitOptions = { reportFirst: options.reportFirst === true };

@@ -87,8 +87,11 @@ export interface RolloutSeen {
   deploymentId: string;
 }
 
-/** How many rollouts `EnvironmentState.rollouts` keeps: far more than are in flight at once. */
-export const ROLLOUTS_INDEXED = 20;
+/**
+ * How many rollouts `EnvironmentState.rollouts` keeps: only rollouts still waiting for ECS's verdict are kept (one is
+ * dropped once its COMPLETED or FAILED is recorded), so this bounds the record, far above what is in flight at once.
+ */
+export const ROLLOUTS_INDEXED = 100;
 
 /**
  * Whether two spellings name one ECS service deployment: the event names the `ecs-svc/…` deployment; a pause-hook
@@ -99,25 +102,41 @@ export function sameEcsDeployment(a: string, b: string): boolean {
   return a === b || a.split('/').pop() === b.split('/').pop();
 }
 
-/** The deployment that recorded rollout `ecsDeploymentId`, by the environment record's index. */
-export function rolloutOwner(env: EnvironmentState, ecsDeploymentId: string): string | undefined {
-  return env.rollouts?.findLast((r) => sameEcsDeployment(r.ecsDeploymentId, ecsDeploymentId))?.deploymentId;
+/** The deployments that recorded rollout `ecsDeploymentId` (a rerun may follow the rollout another started), by the index. */
+export function rolloutOwners(env: EnvironmentState, ecsDeploymentId: string): string[] {
+  return (env.rollouts ?? []).filter((r) => sameEcsDeployment(r.ecsDeploymentId, ecsDeploymentId)).map((r) => r.deploymentId);
 }
 
-/** The rollouts `deployments` record that the index lacks (none: `[]`). */
-export function unindexedRollouts(env: EnvironmentState, deployments: Deployment[]): RolloutSeen[] {
-  const known = new Set((env.rollouts ?? []).map((r) => `${r.deploymentId} ${r.ecsDeploymentId}`));
-  return deployments.flatMap((d) =>
-    (d.status === 'ended' ? (d.services ?? []) : []).flatMap(({ ecsDeploymentId }) =>
-      ecsDeploymentId !== undefined && !known.has(`${d.id} ${ecsDeploymentId}`) ? [{ ecsDeploymentId, deploymentId: d.id }] : [],
-    ),
-  );
-}
-
-/** `env` indexing the rollouts `deployments` record, the newest `ROLLOUTS_INDEXED` kept; `env` itself when none is new. */
-export function withRollouts(env: EnvironmentState, deployments: Deployment[]): EnvironmentState {
-  const added = unindexedRollouts(env, deployments);
-  return added.length === 0 ? env : { ...env, rollouts: [...(env.rollouts ?? []), ...added].slice(-ROLLOUTS_INDEXED) };
+/**
+ * The index once `written` are committed over `before` (the records as read): a rollout a deployment records for the
+ * first time is added, one whose COMPLETED or FAILED it records is dropped; the newest `ROLLOUTS_INDEXED` kept.
+ * Undefined when the commit changes nothing in it (a rollout dropped by the bound is never added again).
+ */
+export function rolloutIndexAfter(
+  env: EnvironmentState,
+  before: Record<string, Deployment>,
+  written: Deployment[],
+): RolloutSeen[] | undefined {
+  let index = env.rollouts ?? [];
+  let changed = false;
+  for (const d of written) {
+    if (d.status !== 'ended') continue;
+    const earlier = before[d.id];
+    const known = earlier?.status === 'ended' ? (earlier.services ?? []) : [];
+    for (const { ecsDeploymentId, completion } of d.services ?? []) {
+      if (ecsDeploymentId === undefined) continue;
+      const entry = (r: RolloutSeen) => r.deploymentId === d.id && r.ecsDeploymentId === ecsDeploymentId;
+      if (completion === 'completed' || completion === 'failed') {
+        if (!index.some(entry)) continue;
+        index = index.filter((r) => !entry(r));
+        changed = true;
+      } else if (!known.some((k) => k.ecsDeploymentId === ecsDeploymentId) && !index.some(entry)) {
+        index = [...index, { ecsDeploymentId, deploymentId: d.id }];
+        changed = true;
+      }
+    }
+  }
+  return changed ? index.slice(-ROLLOUTS_INDEXED) : undefined;
 }
 
 /** How many images `EnvironmentState.seenImages`, and requests `seenRequests`, keep. */

@@ -8,7 +8,7 @@ import { published } from '../core/evolve.js';
 import type { ContainerState, Input, TaskSnapshot } from '../core/inputs.js';
 import { containersToDescribe, type LoadPlan, logTailToRead, readsService, taskToCheck } from '../core/load-plan.js';
 import type { Redactor } from '../core/redact.js';
-import { type ControllerState, rolloutOwner } from '../core/state.js';
+import { type ControllerState, rolloutOwners } from '../core/state.js';
 import { isServiceProblem, PermanentAwsError } from '../errors.js';
 import type { Ports } from '../ports.js';
 import { publishOutbox } from './execute.js';
@@ -35,7 +35,7 @@ export async function loadState(plan: LoadPlan, ports: Ports, config: Config, lo
   const { env, deployments } = await ports.store.loadEnvironmentWith(config.ENVIRONMENT, own !== undefined ? [own] : []);
   const operated = plan.lastOperated === true ? [env.lastCancel?.deploymentId, env.lastUnlock?.deploymentId] : [];
   const last = plan.lastSucceeded === true ? [env.lastSucceeded?.deploymentId] : [];
-  const rollout = plan.rollout !== undefined ? [rolloutOwner(env, plan.rollout)] : [];
+  const rollout = plan.rollout !== undefined ? rolloutOwners(env, plan.rollout) : [];
   const others = [env.active?.deploymentId, env.queued, ...operated, ...last, ...rollout].filter(
     (id): id is string => id !== undefined && id !== own,
   );

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Ended, Launching, Running, ServiceRollout, Waiter } from '../../src/core/deployment.js';
 import type { ServiceDeploymentInfo, ServiceRevisionInfo } from '../../src/core/service-deployment.js';
 import type { ControllerState } from '../../src/core/state.js';
+import { ROLLOUTS_INDEXED } from '../../src/core/state.js';
 import {
   actionsOf,
   activeState,
@@ -518,21 +519,21 @@ describe('pause-hook mode: the watcher answers every waiter', () => {
     expect(services.map((s) => s.ecsDeploymentId)).toEqual(Array.from({ length: 20 }, (_, n) => `ecs-svc/${n + 1}`));
   });
 
-  it('indexes a rollout answered after the end in the environment record, the newest 20 kept', () => {
-    const indexed = Array.from({ length: 20 }, (_, n) => ({
+  it('indexes a rollout answered after the end in the environment record, the newest ROLLOUTS_INDEXED kept', () => {
+    const indexed = Array.from({ length: ROLLOUTS_INDEXED }, (_, n) => ({
       ecsDeploymentId: `ecs-svc/${n}`,
-      deploymentId: `20261125-0900${String(n).padStart(2, '0')}-aaaaaaaa`,
+      deploymentId: `20261125-0900${String(n % 60).padStart(2, '0')}-aaaaaaaa`,
     }));
     const ended = endedDeployment('succeeded', { services: [] });
     const state = activeState(ended, { env: { environment: 'staging', version: 9, rollouts: indexed } });
-    const answer = { service: 'shop-api', result: 'continued' as const, ecsDeploymentId: 'ecs-svc/20' };
+    const answer = { service: 'shop-api', result: 'continued' as const, ecsDeploymentId: `ecs-svc/${ROLLOUTS_INDEXED}` };
     const d = given(state, hookMode())
       .when({ kind: 'rollout-result', deploymentId: SAMPLE_DEPLOYMENT, services: [answer] })
       .then({ decision: 'record', actions: ['commit'] });
     const rollouts = only(d, 'commit').env?.state.rollouts ?? [];
-    expect(rollouts).toHaveLength(20);
+    expect(rollouts).toHaveLength(ROLLOUTS_INDEXED);
     expect(rollouts.at(0)?.ecsDeploymentId).toBe('ecs-svc/1');
-    expect(rollouts.at(-1)).toEqual({ ecsDeploymentId: 'ecs-svc/20', deploymentId: SAMPLE_DEPLOYMENT });
+    expect(rollouts.at(-1)).toEqual({ ecsDeploymentId: answer.ecsDeploymentId, deploymentId: SAMPLE_DEPLOYMENT });
   });
 });
 

@@ -78,5 +78,8 @@ describe("ECS's verdict on the rollout of a deployment that is no longer the las
     );
     expect(await h.stored()).toMatchObject({ services: [{ ecsDeploymentId: 'ecs-svc/1000', completion: 'completed' }] });
     expect(h.events).toMatchObject([{ detailType: 'Rollout Completed', detail: { deploymentId: SAMPLE_DEPLOYMENT } }]);
+    // Its verdict recorded, the rollout leaves the index; B's, still awaiting one, stays.
+    const { env: after } = await h.ports.store.loadEnvironmentWith('staging', []);
+    expect(after.rollouts).toEqual([{ ecsDeploymentId: 'ecs-svc/2000', deploymentId: LATER }]);
   });
 });

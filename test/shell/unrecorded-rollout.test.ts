@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ServiceInfo } from '../../src/core/state.js';
-import type { Ecs, Store } from '../../src/ports.js';
+import type { Ecs } from '../../src/ports.js';
 import { SAMPLE_DEPLOYMENT, sample, service, TD } from '../support/fixtures.js';
-import { watcherAt } from '../support/race.js';
+import { dyingAtFirstCommit, watcherAt } from '../support/race.js';
 import { deploymentEvent, rolloutWatch } from '../support/rollout-events.js';
 import { watcherOnRunning } from '../support/watch-harness.js';
 
@@ -35,25 +35,6 @@ function ecsWithRollouts() {
     },
   };
   return { ecs, updates };
-}
-
-/** A store whose first commit fails: the invocation dies after its UpdateService, before recording it. */
-function dyingAtFirstCommit(store: Store): Store {
-  let died = false;
-  return new Proxy(store, {
-    get(target, key) {
-      if (key === 'commit')
-        return async (request: Parameters<Store['commit']>[0]) => {
-          if (!died) {
-            died = true;
-            throw new Error('Task timed out after 30.00 seconds');
-          }
-          return store.commit(request);
-        };
-      const value = Reflect.get(target, key);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
 }
 
 describe('a rollout whose UpdateService went out but whose answer was never recorded', () => {

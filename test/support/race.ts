@@ -75,3 +75,22 @@ export function losingFirstCommit(store: Store, other: () => Promise<unknown>): 
     },
   });
 }
+
+/** `store`, whose first commit fails: the invocation dies after its actions (an UpdateService), before recording them. */
+export function dyingAtFirstCommit(store: Store): Store {
+  let died = false;
+  return new Proxy(store, {
+    get(target, key) {
+      if (key === 'commit')
+        return async (request: Parameters<Store['commit']>[0]) => {
+          if (!died) {
+            died = true;
+            throw new Error('Task timed out after 30.00 seconds');
+          }
+          return store.commit(request);
+        };
+      const value = Reflect.get(target, key);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
