@@ -216,7 +216,10 @@ function rolloutKeys() {
       if (bad.length > 0) fail(`expected service names of letters, digits, "-" and "_" (not ${bad.map((b) => `"${b}"`).join(', ')})`);
       return services;
     }),
-    /** Minutes a rollout is followed for an `ECS Deployment State Change` verdict before it is recorded as unconfirmed. */
+    /**
+     * Minutes at least that a rollout is followed after the end for an `ECS Deployment State Change` verdict: without
+     * one it is recorded as unconfirmed by the deployment's timeout check, or this long after the end when that is later.
+     */
     ROLLOUT_WATCH_MINUTES: optionalValue((v, fail) => {
       const n = Number(v ?? '30');
       if (!Number.isFinite(n) || n <= 0 || n > 24 * 60) fail('expected a number of minutes greater than 0 and at most 1440 (default 30)');
