@@ -127,6 +127,8 @@ const PURPOSES: Record<string, string> = {
     'commit: the records under "about" (environment STATE, deployments DEP#…), in one transaction, each conditional on its version',
   '*:dynamodb:PutItem': 'write a record of the deployments table',
   '*:dynamodb:UpdateItem': 'update a record of the deployments table (e.g. clear an outbox once its events are out)',
+  'launcher:ecr:DescribeImages':
+    "date the pushed image by ECR's push time (an image the environment has not seen: the event's time is its tag's)",
   '*:ecs:DescribeServices': 'read the service: its task definition, network and capacity settings',
   'launcher:ecs:DescribeTaskDefinition': "read the service's task definition, the base of the migration's revision",
   'watcher:ecs:DescribeTaskDefinition': "log tail: find the task's awslogs group and stream prefix",

@@ -65,9 +65,10 @@ export function decideEcrImageAction(input: EcrImageActionInput, state: Controll
     if (!matchesTagPattern(input.tag, config.TAG_PATTERN))
       return ignore(`tag "${input.tag}" does not match TAG_PATTERN "${config.TAG_PATTERN}"`);
   }
-  // A push event's time is the image's push time, which orders the queue; but ECR also sends a push when a tag is
-  // added to an image it has, so an image seen before keeps the time it was first seen.
-  const pushedAt = state.env.seenImages?.find((s) => s.image === input.image)?.pushedAt ?? input.trigger.at;
+  // The image's push time orders the queue and says whether it is older than what is rolled out. ECR also sends a
+  // push when a tag is added to an image it has, so the event's time is the tag's: an image seen before keeps the
+  // time it was first seen, another takes the push time ECR records (the event's only if ECR could not say).
+  const pushedAt = state.env.seenImages?.find((s) => s.image === input.image)?.pushedAt ?? input.pushedAt ?? input.trigger.at;
   const plan: Plan = {
     trigger: input.trigger,
     kind: 'migration',

@@ -13,6 +13,11 @@ export interface EcrImageActionInput {
   tag?: string;
   /** `<account>.dkr.ecr.<region>.amazonaws.com/<repository>@<digest>`: pinned by digest. */
   image: string;
+  /**
+   * When ECR says the image was pushed (`imagePushedAt`), read by the launcher for an image the environment has not
+   * seen (`pushToDate`): the event's time is the tag's, and ECR sends a push when a tag is added to an old image.
+   */
+  pushedAt?: string;
 }
 
 export interface DeployRequestInput {

@@ -6,10 +6,10 @@ import { definedFields } from '../core/defined-fields.js';
 import type { PendingEvent, Running } from '../core/deployment.js';
 import { published } from '../core/evolve.js';
 import type { ContainerState, Input, TaskSnapshot } from '../core/inputs.js';
-import { containersToDescribe, type LoadPlan, logTailToRead, readsService, taskToCheck } from '../core/load-plan.js';
+import { containersToDescribe, type LoadPlan, logTailToRead, pushToDate, readsService, taskToCheck } from '../core/load-plan.js';
 import type { Redactor } from '../core/redact.js';
 import { type ControllerState, rolloutOwners } from '../core/state.js';
-import { isServiceProblem, PermanentAwsError } from '../errors.js';
+import { ImageNotFoundError, isServiceProblem, PermanentAwsError } from '../errors.js';
 import type { Ports } from '../ports.js';
 import { publishOutbox } from './execute.js';
 import type { Log } from './logger.js';
@@ -110,9 +110,21 @@ export type Enrich = (input: Input, state: ControllerState, ports: Ports, config
 export const enrich: Enrich = async (input, state, ports, config, log, redact) =>
   enrichWatchInput(await enrichLaunchInput(input, state, ports, config, log, redact), state, ports, config, log, redact);
 
-/** The launcher's inputs: a request's image tag resolved to its digest and push time. */
-export const enrichLaunchInput: Enrich = async (input, _state, ports, config) =>
-  input.kind === 'deploy-request' || input.kind === 'run-command' ? resolveRequestImage(input, ports.registry, config) : input;
+/** The launcher's inputs: a request's image tag resolved to its digest and push time; a pushed image's push time. */
+export const enrichLaunchInput: Enrich = async (input, state, ports, config, log) => {
+  if (input.kind === 'deploy-request' || input.kind === 'run-command') return resolveRequestImage(input, ports.registry, config);
+  const push = pushToDate(input, state, config);
+  if (push === undefined || input.kind !== 'ecr-image-action') return input;
+  try {
+    const { pushedAt } = await ports.registry.describeImage(push.repository, { digest: push.digest });
+    return pushedAt !== undefined ? { ...input, pushedAt } : input;
+  } catch (error) {
+    // Deleted since it was pushed: dated by its event, as before (its task will not find it). Anything else, as thrown.
+    if (!(error instanceof ImageNotFoundError)) throw error;
+    log.warn('the pushed image is no longer in the registry: dated by its push event', { digest: push.digest, reason: error.message });
+    return input;
+  }
+};
 
 /**
  * The watcher's inputs: the migration container's exit code from DescribeTasks, and the log tail of a failure. ECS's

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalStore } from '../../src/adapters/local/store.js';
 import type { LaunchRequest } from '../../src/core/actions.js';
+import { ImageNotFoundError, TransientAwsError } from '../../src/errors.js';
 import { LocalLayout } from '../../src/local/layout.js';
 import type { Ports } from '../../src/ports.js';
 import { createController } from '../../src/shell/controller.js';
@@ -102,5 +103,63 @@ describe('a deploy-request pinned by the digest of an image older than the one r
 
     expect(steps[0]?.decision.decision).toBe('reject');
     expect(launched).toEqual([]);
+  });
+});
+
+describe('an ECR push of an image the environment has not seen', () => {
+  const push = (image: string, time: string) =>
+    withEvent(sample('ecr-push'), {
+      top: { id: `push-${time}`, time },
+      detail: { 'image-digest': image.split('@')[1], 'image-tag': 'v1.3.9' },
+    });
+
+  // ECR sends a push when a tag is added to an image it has: the event's time is the tag's. An old image never seen here
+  // (its first push filtered by TAG_PATTERN, or before the stack existed) passed as newer than the one rolled out.
+  it('is dated by ECR (imagePushedAt of its digest), not by the event: an old image tagged again is refused', async () => {
+    const asked: unknown[] = [];
+    const { controller, launched } = await launcherAfterNew([{ image: NEW, pushedAt: '2026-11-25T09:00:00Z' }], {
+      describeImage: async (repository, id) => {
+        asked.push({ repository, ...id });
+        return { digest: `sha256:${'a'.repeat(64)}`, pushedAt: '2026-11-25T08:00:00.000Z' };
+      },
+    });
+
+    const steps = await controller.handle(push(OLD, '2026-11-25T10:02:00Z'));
+
+    expect(asked).toEqual([{ repository: 'shop-api', digest: `sha256:${'a'.repeat(64)}` }]);
+    expect(steps[0]?.decision).toMatchObject({ decision: 'ignore', reason: expect.stringMatching(/pushed before/) });
+    expect(launched).toEqual([]);
+  });
+
+  it('an image seen before keeps the time it was first seen, with no registry read', async () => {
+    const { controller, launched } = await launcherAfterNew(
+      [
+        { image: OLD, pushedAt: '2026-11-25T08:00:00Z' },
+        { image: NEW, pushedAt: '2026-11-25T09:00:00Z' },
+      ],
+      { describeImage: async () => Promise.reject(new Error('not read for an image seen before')) },
+    );
+
+    const steps = await controller.handle(push(OLD, '2026-11-25T10:02:00Z'));
+
+    expect(steps[0]?.decision.decision).toBe('ignore');
+    expect(launched).toEqual([]);
+  });
+
+  it('an image ECR no longer has is dated by its event; a registry failure that may pass is thrown, so the event is retried', async () => {
+    const gone = await launcherAfterNew([], {
+      describeImage: async () => Promise.reject(new ImageNotFoundError('shop-api@sha256:b… does not exist')),
+    });
+    const steps = await gone.controller.handle(push(`${REPO}@sha256:${'d'.repeat(64)}`, '2026-11-25T10:02:00Z'));
+    expect(steps[0]?.decision.decision).toBe('launch');
+
+    await rm(dir, { recursive: true, force: true });
+    const throttled = await launcherAfterNew([], {
+      describeImage: async () => Promise.reject(new TransientAwsError('ecr:DescribeImages failed: ThrottlingException')),
+    });
+    await expect(throttled.controller.handle(push(`${REPO}@sha256:${'d'.repeat(64)}`, '2026-11-25T10:02:00Z'))).rejects.toThrow(
+      /ThrottlingException/,
+    );
+    expect(throttled.launched).toEqual([]);
   });
 });

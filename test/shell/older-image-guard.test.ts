@@ -123,4 +123,49 @@ describe('the service never moves to an older image', () => {
       ),
     ).toEqual([]);
   });
+
+  /**
+   * A review found that with TAG_PATTERN an image first pushed under a tag the pattern does not match is never seen
+   * (the stack's rule filters its push), so when a matching tag was added to it later ECR's push event dated it by
+   * the tag: the old image passed as newer than the one rolled out, and the service was moved back to it. A push of
+   * an image the environment has not seen is now dated by ECR's own push time (DescribeImages, `imagePushedAt`).
+   */
+  it('an old image first pushed under a tag TAG_PATTERN does not match, tagged later, does not roll the service back', async () => {
+    const world = modelPorts(new FaultPlan());
+    const digestA = `sha256:${'a'.repeat(64)}`;
+    const imageA = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api@${digestA}`;
+    let now = Date.parse('2026-11-25T08:00:00Z');
+    const controller = controllerOn(world.ports, config(), () => now);
+    const runAll = async () => {
+      const from = world.ecs.emitted.length;
+      for (const t of world.ecs.tasks.filter((t) => t.lastStatus !== 'STOPPED')) {
+        world.ecs.start(t);
+        world.ecs.stop(t, 0);
+      }
+      await deliver(world, from, controller);
+    };
+
+    // 08:00: image A is pushed as "sha-aaaaaaa": TAG_PATTERN "v*" does not match, so the launcher never sees it.
+    world.registry.pushed.set(digestA, '2026-11-25T08:00:00.000Z');
+
+    // 09:14:58: the sample push (v1.4.0) is migrated and rolled out.
+    now = Date.parse('2026-11-25T09:15:00Z');
+    await controller.handle(sample('ecr-push'));
+    await runAll();
+    expect((await world.ecs.describeService()).image).toBe(PUSHED_IMAGE);
+
+    // 09:30: tag v1.3.9 is added to A; ECR sends a push event for it.
+    now = Date.parse('2026-11-25T09:30:00Z');
+    const steps = await controller.handle(
+      withEvent(sample('ecr-push'), {
+        top: { id: 'retag-a-v139', time: '2026-11-25T09:30:00Z' },
+        detail: { 'image-digest': digestA, 'image-tag': 'v1.3.9' },
+      }),
+    );
+    await runAll();
+
+    expect(steps[0]?.decision).toMatchObject({ decision: 'ignore', reason: expect.stringContaining('pushed before') });
+    expect((await world.ecs.describeService()).image).not.toBe(imageA);
+    expect(world.ecs.rollouts).toEqual([TD(43)]);
+  });
 });

@@ -3,8 +3,8 @@ import { type Deployment, deploymentIdFromStartedBy, type PendingEvent } from '.
 import type { ContainerState, TaskSnapshot } from '../../src/core/inputs.js';
 import { decodeDeployment, decodeEnvironment, encodeDeployment, encodeEnvironment } from '../../src/core/records.js';
 import { type EnvironmentState, emptyEnvironment, type ServiceInfo } from '../../src/core/state.js';
-import { CommitConflictError, TransientAwsError } from '../../src/errors.js';
-import type { CommitRequest, Ecs, LaunchOutcome, OutgoingEvent, Ports } from '../../src/ports.js';
+import { CommitConflictError, ImageNotFoundError, TransientAwsError } from '../../src/errors.js';
+import type { CommitRequest, Ecs, ImageId, LaunchOutcome, OutgoingEvent, Ports, Registry, ResolvedImage } from '../../src/ports.js';
 import { ACCOUNT, CLUSTER_ARN, OLD_IMAGE, REGION, service as sampleService } from './fixtures.js';
 
 /**
@@ -390,11 +390,30 @@ export class ModelScheduler {
 }
 
 /** The model ports, each call going through `faults`. */
+/** The digest every tag resolves to in the model registry, pushed at 09:00:00 (before the sample push, 09:14:58). */
+export const TAGGED_DIGEST = `sha256:${'c'.repeat(64)}`;
+
+/**
+ * The model's ECR: every tag resolves to `TAGGED_DIGEST`; a digest is known only once a test says when it was pushed
+ * (`pushed`), else it is not found (a push is then dated by its event, as the launcher does for a deleted image).
+ */
+export class ModelRegistry implements Registry {
+  readonly pushed = new Map<string, string>([[TAGGED_DIGEST, '2026-11-25T09:00:00.000Z']]);
+
+  async describeImage(repository: string, id: ImageId): Promise<ResolvedImage> {
+    if ('tag' in id) return { digest: TAGGED_DIGEST, pushedAt: this.pushed.get(TAGGED_DIGEST) ?? '' };
+    const pushedAt = this.pushed.get(id.digest);
+    if (pushedAt === undefined) throw new ImageNotFoundError(`${repository}@${id.digest} does not exist`);
+    return { digest: id.digest, pushedAt };
+  }
+}
+
 export function modelPorts(faults: FaultPlan) {
   const store = new ModelStore();
   const ecs = new ModelEcs();
   const bus = new ModelBus();
   const scheduler = new ModelScheduler();
+  const registry = new ModelRegistry();
   const f = <T>(name: string, effect: () => Promise<T>) => faults.around(name, effect);
   const ports: Ports = {
     store: {
@@ -416,10 +435,10 @@ export function modelPorts(faults: FaultPlan) {
       answerHook: () => ecs.answerHook(),
       rollOutImage: () => ecs.rollOutImage(),
     },
-    registry: { describeImage: async () => ({ digest: `sha256:${'c'.repeat(64)}`, pushedAt: '2026-11-25T09:00:00.000Z' }) },
+    registry,
     bus: { put: (events) => f('putEvents', () => bus.put(events)) },
     logs: { tail: (ref) => f('tail', async () => [`last line of ${ref.taskArn}`]) },
     scheduler: { scheduleTimeout: (id, e, at) => f('scheduleTimeout', () => scheduler.scheduleTimeout(id, e, at)) },
   };
-  return { ports, store, ecs, bus, scheduler };
+  return { ports, store, ecs, bus, scheduler, registry };
 }

@@ -1,4 +1,5 @@
 import { LocalStore } from '../../src/adapters/local/store.js';
+import { ImageNotFoundError } from '../../src/errors.js';
 import { LocalLayout } from '../../src/local/layout.js';
 import type { Ecs, OutgoingEvent, Ports } from '../../src/ports.js';
 import { createRoleController, type LambdaFunction } from '../../src/shell/controller.js';
@@ -35,7 +36,10 @@ export async function watcherOnRunning(
       },
     },
     scheduler: { scheduleTimeout: async () => {} },
-    registry: { describeImage: async () => Promise.reject(new Error('the watcher resolves no image tags')) },
+    // An ECR that has no image: a push is dated by its event.
+    registry: {
+      describeImage: async (repository, id) => Promise.reject(new ImageNotFoundError(`${repository} has no image ${JSON.stringify(id)}`)),
+    },
   };
   const now = options.now;
   const clock = typeof now === 'function' ? now : () => now;
