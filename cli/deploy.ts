@@ -162,7 +162,8 @@ function refusal(kind: 'deploy' | 'run-command', command: string[], target: Targ
  */
 function pauseHookRefusal(kind: 'deploy' | 'run-command', work: Work | undefined, target: Target): string | undefined {
   if (target.rolloutMode !== 'pause-hook') return undefined;
-  const reason = refuseInPauseHookMode({ kind: kind === 'deploy' ? 'deploy-request' : 'run-command', work });
+  const redact = redactor(target.redactPatterns ?? []);
+  const reason = refuseInPauseHookMode({ kind: kind === 'deploy' ? 'deploy-request' : 'run-command', work }, redact);
   if (reason === undefined) return undefined;
   const instead =
     kind === 'deploy'

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { DEPLOYMENT_ID } from './deployment.js';
 import { lazy } from './lazy.js';
+import { redact } from './redact.js';
 import './zod-messages.js';
 
 /**
@@ -43,7 +44,11 @@ export const ecrImageActionDetail = /* @__PURE__ */ lazy(() =>
 
 const requestFields = () => ({
   environment: id(128),
-  requestId: z.string().check(z.regex(/^[A-Za-z0-9._:/@-]{1,128}$/, { error: 'expected 1–128 letters, digits or . _ : / @ -' })),
+  // Stored in records and emitted in every event as sent: one the redactor would change (`user:token@host`) is refused.
+  requestId: z.string().check(
+    z.regex(/^[A-Za-z0-9._:/@-]{1,128}$/, { error: 'expected 1–128 letters, digits or . _ : / @ -' }),
+    z.refine((v) => redact(v) === v, { error: 'looks like it holds a credential (as in user:token@host): use an id without one' }),
+  ),
   requestedBy: text().check(z.maxLength(256)),
   image: z.optional(text().check(z.maxLength(512))),
   taskDefinitionArn: z.optional(

@@ -39,13 +39,23 @@ const BUILT_IN: readonly Rule[] = [
   },
   // AWS access key ids (long-term AKIA…, temporary ASIA…, and the other documented prefixes).
   { pattern: /\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA|ASCA)[A-Z0-9]{16}\b/g, replace: REDACTED },
-  // Authorization headers; the scheme in any case for Bearer (RFC 7235), Basic only as written in headers (the word
-  // "basic" is common in logs).
+  // An Authorization header's credential, whatever its scheme (`token`, `basic`, a custom one; RFC 7235 schemes are
+  // case-insensitive): the scheme and the credential after it, so a scheme the rule below does not know hides nothing.
+  {
+    pattern: /\b((?:proxy-)?authorization["']?\s*[:=]\s*["']?)(?!\[REDACTED\])(?:[A-Za-z][A-Za-z0-9-]*\s+)?[^\s"',;}\]]+/gi,
+    replace: `$1${REDACTED}`,
+  },
+  // Bearer and Basic credentials elsewhere; the scheme in any case for Bearer (RFC 7235), Basic only as written in
+  // headers (the word "basic" is common in logs).
   { pattern: /\b([Bb][Ee][Aa][Rr][Ee][Rr]|Basic|BASIC)\s+[A-Za-z0-9._~+/=-]{8,}/g, replace: `$1 ${REDACTED}` },
   // key=value, key: value, "key": "value" with a secret-looking key.
   {
     // Not a value redacted already: redacting twice (an echo, then its event) changes nothing.
-    pattern: new RegExp(String.raw`(["']?${SECRET_KEY}["']?\s*[:=]\s*)(?!\[REDACTED\])("[^"]*"|'[^']*'|[^\s,;&"'}\]]+)`, 'gi'),
+    // A quoted value runs to its closing quote, past escaped ones (`"pass\"word"`, as JSON writes a quote in a string).
+    pattern: new RegExp(
+      String.raw`(["']?${SECRET_KEY}["']?\s*[:=]\s*)(?!\[REDACTED\])("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s,;&"'}\]]+)`,
+      'gi',
+    ),
     replace: (_m, key: string, value: string) =>
       `${key}${value.startsWith('"') ? `"${REDACTED}"` : value.startsWith("'") ? `'${REDACTED}'` : REDACTED}`,
   },

@@ -1,4 +1,4 @@
-import { quote } from './bounds.js';
+import { quote, redactForEcho } from './bounds.js';
 import { checkCommand } from './command-policy.js';
 import type { Config } from './config.js';
 import { checkImage, checkTaskDefinition } from './image-ref.js';
@@ -21,7 +21,7 @@ export function refuseRequest(
 ): string | undefined {
   const work = input.work;
   if (config.ROLLOUT_MODE === 'pause-hook') {
-    const refused = refuseInPauseHookMode(input);
+    const refused = refuseInPauseHookMode(input, redact);
     if (refused !== undefined) return refused;
   }
   if (work?.type === 'image') {
@@ -50,10 +50,13 @@ export function refuseRequest(
  * A run-command with no image, or with a taskDefinitionArn, runs a task definition as it is and may go on.
  * Also the CLI's check before sending to a stack whose RolloutMode output says pause-hook (cli/deploy.ts).
  */
-export function refuseInPauseHookMode(input: Pick<DeployRequestInput | RunCommandInput, 'kind' | 'work'>): string | undefined {
+export function refuseInPauseHookMode(
+  input: Pick<DeployRequestInput | RunCommandInput, 'kind' | 'work'>,
+  redact: Redactor,
+): string | undefined {
   if (input.kind === 'deploy-request')
     return "in pause-hook mode the services' owner deploys; ecs-migrate answers their paused deployments: deploy the service instead";
   if (input.work?.type === 'image')
-    return `in pause-hook mode a run-command cannot name an image (${quote(input.work.image)}): running it would register a task definition revision, which this mode does not do; name a taskDefinitionArn of the service's family, or none to run the service's task definition as it is`;
+    return `in pause-hook mode a run-command cannot name an image (${quote(redactForEcho(input.work.image, redact))}): running it would register a task definition revision, which this mode does not do; name a taskDefinitionArn of the service's family, or none to run the service's task definition as it is`;
   return undefined;
 }

@@ -173,14 +173,15 @@ export function repositoryImageOf(revision: ServiceRevisionInfo, repository: str
 /**
  * update-service mode, several services, a deployment that ran a task definition as it is (it names no image): the
  * other services move to the image its migration container (`container`) runs, when that is an image of
- * `repository` (REPOSITORY; without one, the image's own repository). Refused, saying why, otherwise: the other
- * services are then reported as not moved.
+ * `repository` (REPOSITORY; without one, the image's own repository) in `registry` (REGISTRY, when given). Refused,
+ * saying why, otherwise: the other services are then reported as not moved.
  */
 export function migrationImageOf(
   taskDefinitionArn: string,
   containers: { name?: string | undefined; image?: string | undefined }[],
   container: string,
   repository: string | undefined,
+  registry?: string,
 ): { ok: true; image: string; repository: string } | { ok: false; reason: string } {
   const image = containers.find((c) => c.name === container)?.image;
   if (image === undefined) {
@@ -191,10 +192,12 @@ export function migrationImageOf(
   }
   const parsed = parseImageRef(image);
   const own = parsed.ok ? parsed.value.repository : undefined;
-  if (own === undefined || (repository !== undefined && own !== repository)) {
+  const elsewhere = parsed.ok && registry !== undefined && parsed.value.registry !== registry.toLowerCase();
+  if (own === undefined || (repository !== undefined && own !== repository) || elsewhere) {
+    const of = registry !== undefined ? `${registry}/${repository ?? 'REPOSITORY'}` : `repository "${repository ?? 'REPOSITORY'}"`;
     return {
       ok: false,
-      reason: `container "${container}" of task definition ${taskDefinitionArn} runs ${image}, not an image of repository "${repository ?? 'REPOSITORY'}": no image to roll out to this service; move it by hand`,
+      reason: `container "${container}" of task definition ${taskDefinitionArn} runs ${image}, not an image of ${of}: no image to roll out to this service; move it by hand`,
     };
   }
   return { ok: true, image, repository: own };

@@ -401,9 +401,29 @@ describe('AwsEcs', () => {
         expect.arrayContaining([
           { key: 'team', value: 'shop' },
           { key: DEPLOYMENT_TAG, value: DEPLOYMENT },
-          { key: 'ecs-migrate:environment', value: 'staging' },
         ]),
       );
+      // The tag StopTask is scoped by goes on the task only: the service runs this revision next, and a service that
+      // propagates its task definition's tags would tag its own tasks with it (a review found they could be stopped).
+      expect(registered?.tags?.map((t) => t.key)).not.toContain('ecs-migrate:environment');
+    });
+
+    it('never copies the environment tag from a base revision that carries it (one registered before the fix)', async () => {
+      // Prepare
+      ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: TD(42) }).resolves({
+        taskDefinition: baseDefinition,
+        tags: [
+          { key: 'ecs-migrate:environment', value: 'staging' },
+          { key: 'team', value: 'shop' },
+        ],
+      });
+
+      // Act
+      await adapter.launch(request());
+
+      // Assess
+      const tags = ecs.commandCalls(RegisterTaskDefinitionCommand)[0]?.args[0].input.tags ?? [];
+      expect(tags.map((t) => t.key)).toEqual([DEPLOYMENT_TAG, 'ecs-migrate:trigger', 'team']);
     });
 
     it("keeps ecs-migrate's tags on a revision of a base that carries the 50 tags ECS allows: the deployment tag finds it again", async () => {
@@ -420,7 +440,7 @@ describe('AwsEcs', () => {
       // Assess: ours first, then the base's up to 50; a resumed launch finds the revision by the deployment tag.
       const tags = ecs.commandCalls(RegisterTaskDefinitionCommand)[0]?.args[0].input.tags ?? [];
       expect(tags).toHaveLength(50);
-      expect(tags.slice(0, 3).map((t) => t.key)).toEqual(['ecs-migrate:environment', DEPLOYMENT_TAG, 'ecs-migrate:trigger']);
+      expect(tags.slice(0, 2).map((t) => t.key)).toEqual([DEPLOYMENT_TAG, 'ecs-migrate:trigger']);
       expect(tags).toContainEqual({ key: DEPLOYMENT_TAG, value: DEPLOYMENT });
       expect(tags.some((t) => t.key?.startsWith('aws:'))).toBe(false);
     });

@@ -28,7 +28,7 @@ describe('redact', () => {
     ['aws_secret_access_key = ', 'aws_secret_access_key = abc', `aws_secret_access_key = ${REDACTED}`],
     ['a JSON secret', '{"secretAccessKey":"abc","user":"bob"}', `{"secretAccessKey":"${REDACTED}","user":"bob"}`],
     ['a single-quoted value', "api_key='k-123'", `api_key='${REDACTED}'`],
-    ['a bearer token', 'Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.x.y', `Authorization: ${REDACTED} ${REDACTED}`],
+    ['a bearer token', 'Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.x.y', `Authorization: ${REDACTED}`],
     ['a bearer token without the header name', 'curl -H "Bearer eyJhbGciOiJIUzI1NiJ9"', `curl -H "Bearer ${REDACTED}"`],
     // RFC 7235: the scheme is case-insensitive.
     ['a bearer token, the scheme in capitals', 'curl -H "BEARER eyJhbGciOiJIUzI1NiJ9"', `curl -H "BEARER ${REDACTED}"`],

@@ -39,7 +39,7 @@ import { awsErrorInfo, awsFailure, classifyAwsError, describeAwsError } from './
 import { awslogsLocation } from './awslogs.js';
 import { answerHook, rollOutImage, rolloutInProgressOf } from './ecs-deployments.js';
 import { launchSettingsOf } from './launch-settings.js';
-import { familyOf, findTaggedRevision, registrationOf, revisionTags, type TaggedRevision } from './tagged-revision.js';
+import { ENVIRONMENT_TAG, familyOf, findTaggedRevision, registrationOf, revisionTags, type TaggedRevision } from './tagged-revision.js';
 
 export interface AwsEcsOptions {
   cluster: string;
@@ -53,6 +53,11 @@ export interface AwsEcsOptions {
    * image is in it (web server and jobs from one image), not only CONTAINER. Without it, only CONTAINER moves.
    */
   repository?: string;
+  /**
+   * The registry of REPOSITORY (REGISTRY): the image a task definition run as it is rolls out to the other services
+   * must be of REGISTRY/REPOSITORY, as a request's image must, never a repository of that name in another registry.
+   */
+  registry?: string;
   /**
    * Reads of a paused ECS deployment and its target revision (pause-hook mode): only the launcher hears hook
    * events, so only it is given them (`serviceDeploymentReads`); without them those reads say whose they are.
@@ -73,7 +78,6 @@ const NO_SERVICE_DEPLOYMENT_READS: ServiceDeploymentReads = {
 
 /** Tag on every task definition revision ecs-migrate registers, naming the deployment that made it. */
 export const DEPLOYMENT_TAG = 'ecs-migrate:deployment';
-const ENVIRONMENT_TAG = 'ecs-migrate:environment';
 
 /** ECS caps the StopTask reason at 255 characters. */
 const STOP_REASON_MAX = 255;
@@ -359,7 +363,8 @@ export class AwsEcs implements Ecs {
       return notMoved(`reading task definition ${arn} (the image to roll out) failed: ${describeAwsError(error)}; ${failure.fix}`);
     }
     if (definition === undefined) return notMoved(`task definition ${arn} not found: no image to roll out to this service`);
-    const found = migrationImageOf(arn, definition.containerDefinitions ?? [], this.options.container, this.options.repository);
+    const { container, repository, registry } = this.options;
+    const found = migrationImageOf(arn, definition.containerDefinitions ?? [], container, repository, registry);
     if (!found.ok) return notMoved(found.reason);
     return rollOutImage(this.client, { ...scope, image: found.image, repository: found.repository });
   }

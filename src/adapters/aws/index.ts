@@ -43,6 +43,7 @@ export function createAwsPorts(config: Config, awsConfig: AwsConfig, clients: Aw
       service: config.SERVICE,
       container: config.CONTAINER,
       repository: config.REPOSITORY,
+      registry: config.REGISTRY,
       ...(serviceDeployments !== undefined ? { serviceDeployments } : {}),
     }),
     bus: new EventBridgeBus(clients.eventbridge, { bus: awsConfig.EVENT_BUS, source: config.EVENT_SOURCE }),

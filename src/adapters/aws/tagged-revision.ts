@@ -15,13 +15,25 @@ export const REVISION_LOOKBACK = 10;
 const TAGS_MAX = 50;
 
 /**
+ * The tag the functions' StopTask is scoped by (template.yaml StopMigrationTasks): on the migration tasks only, through
+ * RunTask's tags. Never on a revision: the service runs the migrated revision next, and a service that propagates its
+ * task definition's tags (`propagateTags: TASK_DEFINITION`) would tag its own tasks with it, and the functions could
+ * stop them.
+ */
+export const ENVIRONMENT_TAG = 'ecs-migrate:environment';
+
+/**
  * The tags of a revision registered from `base`: ecs-migrate's own first (`own`: the deployment tag a resumed launch
- * finds its revision by, which must never be the one cut), then the base's, up to ECS's limit of 50.
+ * finds its revision by, which must never be the one cut), then the base's, up to ECS's limit of 50; never
+ * `ENVIRONMENT_TAG`, also when a base registered before carries it.
  */
 export function revisionTags(base: readonly Tag[], own: Record<string, string>): Tag[] {
-  const inherited = base.filter((t) => t.key !== undefined && t.key !== '' && !t.key.startsWith('aws:') && !(t.key in own));
+  const kept = (key: string | undefined) => key !== undefined && key !== '' && key !== ENVIRONMENT_TAG;
+  const inherited = base.filter((t) => kept(t.key) && !t.key?.startsWith('aws:') && !(t.key !== undefined && t.key in own));
   return [
-    ...Object.entries(own).map(([key, value]): Tag => ({ key, value })),
+    ...Object.entries(own)
+      .filter(([key]) => kept(key))
+      .map(([key, value]): Tag => ({ key, value })),
     ...inherited.map(({ key, value }) => ({ key, value: value ?? '' })),
   ].slice(0, TAGS_MAX);
 }
