@@ -43,6 +43,8 @@ export interface RolloutCompletion {
   ending: Ending;
   prior: PendingEvent[];
   serviceTaskDefinitionArn?: string;
+  /** Decided with no check of the deployment still to come (`DecideContext.lastCheck`): the end schedules one. */
+  noCheckLeft?: true;
 }
 
 /**

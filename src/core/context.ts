@@ -11,6 +11,12 @@ export interface DecideContext {
    * a decision echoes (a rejection's detail).
    */
   redact: Redactor;
+  /**
+   * The decision is made with no check of the deployment still to come (a timeout check judging its task, RunTask's
+   * answer judging a kept event with no timeout check scheduled): a deployment it ends with rollouts awaiting ECS's
+   * verdict gets a rollout-watch check of its own (`watchWhenNoCheckLeft`).
+   */
+  lastCheck?: true;
 }
 
 /** A context for decisions at `now`; a controller passes the redactor it built once, others get one built here. */

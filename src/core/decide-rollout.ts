@@ -1,7 +1,7 @@
 import { type Action, type Decision, ignore, type RolloutCompletion } from './actions.js';
 import { enqueue, launchNow, lockHolder } from './admission.js';
 import { commitActions } from './commit.js';
-import type { DecideContext } from './context.js';
+import { addMinutes, type DecideContext } from './context.js';
 import { deadlineCheck, HOOK_MARGIN_MINUTES, migrationDeadline, queuedCheck, timeoutFrom } from './deadline.js';
 import { definedFields } from './defined-fields.js';
 import {
@@ -17,6 +17,7 @@ import {
 import { eventDetail } from './event-detail.js';
 import type { DeploymentStateInput, HookStateInput, RolloutResultInput } from './inputs.js';
 import { revisit } from './resume.js';
+import { awaitingVerdict, rolloutWatchCheck } from './rollout-watch.js';
 import { repositoryImageOf } from './service-deployment.js';
 import { settle } from './settle.js';
 import { type ControllerState, rolloutIndexAfter, sameEcsDeployment } from './state.js';
@@ -281,6 +282,7 @@ export function decideRolloutResult(input: RolloutResultInput, state: Controller
       ...(serviceTaskDefinitionArn !== undefined && moved ? { serviceTaskDefinitionArn } : {}),
       // The verdict and what the rollout did are facts by now: they go out before the commit records them.
       reportFirst: true,
+      ...(input.completion.noCheckLeft === true ? { noCheckLeft: true } : {}),
     };
     return { decision: 'record', reason, deploymentId: d.id, actions: settle(state, ctx, deployment, end, options) };
   }
@@ -288,7 +290,12 @@ export function decideRolloutResult(input: RolloutResultInput, state: Controller
     return ignore(`no ended deployment ${input.deploymentId} to record the rollout in`, input.deploymentId);
   if (services.length > 0 && services.every((s) => recordedAlready(d, s)))
     return ignore(`duplicate: rollout ${summary} is recorded in ${d.id} already`, d.id);
-  const merged = mergeServices(d.services ?? [], services);
+  // Followed from now (`since`): the deployment's own checks came long ago, so it gets a rollout-watch check of its own.
+  const followed = services.map((s) => (awaitingVerdict([s]).length > 0 ? { ...s, since: ctx.now } : s));
+  const merged = mergeServices(d.services ?? [], followed);
+  const watch = followed.some((s) => s.since !== undefined)
+    ? [rolloutWatchCheck(d, ctx, addMinutes(ctx.now, ctx.config.ROLLOUT_WATCH_MINUTES))]
+    : [];
   // The deployment's rollout is `moved-on` only when every service of it moved on, counting those recorded before.
   const allMergedMovedOn = merged.length > 0 && merged.every((s) => s.result === 'moved-on');
   const recorded: Ended = {
@@ -303,7 +310,7 @@ export function decideRolloutResult(input: RolloutResultInput, state: Controller
     decision: 'record',
     reason: `rollout: ${summary}`,
     deploymentId: d.id,
-    actions: commitActions(state, env, [{ deployment: recorded, events: failedEvents(recorded) }]),
+    actions: [...watch, ...commitActions(state, env, [{ deployment: recorded, events: failedEvents(recorded) }])],
   };
 }
 

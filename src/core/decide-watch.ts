@@ -23,7 +23,7 @@ import { rolloutTarget, stopTaskNamed, stopTaskOf, stopTasksOf } from './launch-
 import { attemptField, earlierAttemptTask, onLaunchRefused, onScheduledCheck, onStartFailure } from './launch-retry.js';
 import { resumeHandover } from './resume.js';
 import { followedOn, foundOnRevision, keptExitZero, LEFTOVER_STOP, rolledOutUnrecorded, withItsTask } from './rolled-out.js';
-import { awaitingVerdict, rolloutWatchCheck } from './rollout-watch.js';
+import { awaitingVerdict, rolloutDueAt, rolloutWatchCheck } from './rollout-watch.js';
 import { settle } from './settle.js';
 import type { ControllerState, ServiceInfo } from './state.js';
 import { compareRevisions } from './task-definition.js';
@@ -240,7 +240,13 @@ function continueRollout(
   const actions: Action[] =
     rollout.update === undefined
       ? settle(state, ctx, seen, ending, { prior, before: leftover, ...serviceAfter })
-      : [{ ...rollout.update, completion: { deployment: seen, ending, prior, ...serviceAfter } }, ...leftover];
+      : [
+          {
+            ...rollout.update,
+            completion: { deployment: seen, ending, prior, ...serviceAfter, ...(ctx.lastCheck ? { noCheckLeft: true as const } : {}) },
+          },
+          ...leftover,
+        ];
   return { decision: 'continue', reason, deploymentId: seen.id, actions };
 }
 
@@ -392,7 +398,8 @@ function stoppedUnseen(d: Running, input: TimeoutCheckInput, state: ControllerSt
   const version = task.version ?? d.taskVersion ?? 0;
   const containers = task.containers.map(({ name, exitCode, reason }) => definedFields({ name, exitCode, reason }));
   const observation = definedFields({ taskArn: d.taskArn, version, lastStatus, stopCode, stoppedReason, startedAt, stoppedAt, containers });
-  const judged = judge(d, observation, input.logTail, [], state, ctx);
+  // This check is the deployment's last: a success it finds follows its rollouts with a check of its own.
+  const judged = judge(d, observation, input.logTail, [], state, { ...ctx, lastCheck: true });
   return { ...judged, reason: `${judged.reason} (task ${shortTask(d.taskArn)} found ${lastStatus} by the timeout check)` };
 }
 
@@ -462,7 +469,8 @@ export function decideLaunchResult(input: LaunchResultInput, state: ControllerSt
   const recorded = recordTask(d, input, ctx.now);
   const early = d.earlyTaskEvents?.find((e) => e.taskArn === input.taskArn);
   if (early !== undefined && verdictDue(early, ctx.config.CONTAINER) !== undefined)
-    return judge(recorded.deployment, early, early.logTail, recorded.events, state, ctx);
+    // Judged at once: no timeout check is scheduled for this attempt, so none will follow its rollouts.
+    return judge(recorded.deployment, early, early.logTail, recorded.events, state, { ...ctx, lastCheck: true });
   const running = early !== undefined ? observeTask(recorded.deployment, early, ctx.now) : recorded.deployment;
   return {
     decision: 'record',
@@ -516,12 +524,20 @@ function observationOf(input: TaskStateInput): TaskObservation {
 function watchRollouts(d: Ended, state: ControllerState, ctx: DecideContext): Decision | undefined {
   const open = awaitingVerdict(d.services);
   if (open.length === 0) return undefined;
-  const check = rolloutWatchCheck(d, ctx);
-  if (Date.parse(ctx.now) < Date.parse(check.at))
-    return { decision: 'record', reason: `rollouts of ${d.id} followed until ${check.at}`, deploymentId: d.id, actions: [check] };
-  const names = open.map((s) => s.service).join(', ');
-  const note = `no rollout verdict from ECS for ${names} within ROLLOUT_WATCH_MINUTES (${ctx.config.ROLLOUT_WATCH_MINUTES}) of the end: unconfirmed`;
-  const services = (d.services ?? []).map((s) => (open.includes(s) ? { ...s, completion: 'unconfirmed' as const } : s));
+  const dueAt = (s: ServiceRollout) => rolloutDueAt(s, d.finishedAt, ctx);
+  const due = open.filter((s) => Date.parse(dueAt(s)) <= Date.parse(ctx.now));
+  // The rollouts not yet due (one followed after the end, `since`) are checked again when the first of them is.
+  const next = open
+    .filter((s) => !due.includes(s))
+    .map(dueAt)
+    .sort()
+    .at(0);
+  const again = next !== undefined ? [rolloutWatchCheck(d, ctx, next)] : [];
+  if (due.length === 0)
+    return { decision: 'record', reason: `rollouts of ${d.id} followed until ${next}`, deploymentId: d.id, actions: again };
+  const names = due.map((s) => s.service).join(', ');
+  const note = `no rollout verdict from ECS for ${names} within ROLLOUT_WATCH_MINUTES (${ctx.config.ROLLOUT_WATCH_MINUTES}): unconfirmed`;
+  const services = (d.services ?? []).map((s) => (due.includes(s) ? { ...s, completion: 'unconfirmed' as const } : s));
   const recorded: Ended = { ...d, services, history: [...d.history, { at: ctx.now, status: d.outcome, note }] };
-  return { decision: 'record', reason: note, deploymentId: d.id, actions: commitActions(state, undefined, [recorded]) };
+  return { decision: 'record', reason: note, deploymentId: d.id, actions: [...again, ...commitActions(state, undefined, [recorded])] };
 }

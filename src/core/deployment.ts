@@ -82,6 +82,11 @@ export interface ServiceRollout {
    */
   completion?: 'completed' | 'failed' | 'unconfirmed';
   completionReason?: string;
+  /**
+   * Recorded after the end (a paused deployment answered CONTINUE for an image migrated already): followed for a
+   * verdict from then, not from the end.
+   */
+  since?: string;
 }
 
 /** What the migration container reported when the task stopped. */

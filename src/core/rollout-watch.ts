@@ -13,12 +13,20 @@ export function awaitingVerdict(services: ServiceRollout[] | undefined): Service
   );
 }
 
-/** The deployment's rollout-watch check, due ROLLOUT_WATCH_MINUTES after its end. */
+/** When `s` of a deployment that ended at `finishedAt` is due a verdict: ROLLOUT_WATCH_MINUTES after it was followed. */
+export function rolloutDueAt(s: ServiceRollout, finishedAt: string, ctx: DecideContext): string {
+  return addMinutes(s.since ?? finishedAt, ctx.config.ROLLOUT_WATCH_MINUTES);
+}
+
+/**
+ * The deployment's rollout-watch check at `at` (by default ROLLOUT_WATCH_MINUTES after its end). Its schedule is
+ * named with its time, as a `deadline` check is: a later rollout of the deployment gets a check of its own.
+ */
 export function rolloutWatchCheck(
   d: Pick<Ended, 'id' | 'environment' | 'finishedAt'>,
   ctx: DecideContext,
+  at = addMinutes(d.finishedAt, ctx.config.ROLLOUT_WATCH_MINUTES),
 ): Extract<Action, { type: 'scheduleTimeout' }> {
-  const at = addMinutes(d.finishedAt, ctx.config.ROLLOUT_WATCH_MINUTES);
   return { type: 'scheduleTimeout', deploymentId: d.id, environment: d.environment, at, attempt: 1, purpose: 'rollout-watch' };
 }
 

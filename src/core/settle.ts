@@ -41,7 +41,7 @@ export function settle(
   const before = [
     ...(options.before ?? []),
     ...(ending.outcome !== 'succeeded' ? haltOf(d, ctx, ending.reason) : []),
-    ...watchWhenNoCheckLeft(d, ended.deployment, ctx, options.noCheckLeft === true),
+    ...watchWhenNoCheckLeft(d, ended.deployment, ctx, options.noCheckLeft === true || ctx.lastCheck === true),
   ];
   const succeeded = ending.outcome === 'succeeded' && d.kind === 'migration';
   const holds = state.env.active?.deploymentId === d.id || state.env.queued === d.id;

@@ -57,6 +57,12 @@ describe('EventBridgeScheduler', () => {
     ]);
     expect(deadlines.every((c) => (c.Name ?? '').length <= 64)).toBe(true);
     expect(JSON.parse(deadlines[0]?.Target?.Input ?? '{}')).toMatchObject({ detail: { attempt: 12, purpose: 'deadline' } });
+
+    // A rollout-watch check: one per time too, so a rollout followed after the end gets its own while another waits.
+    await adapter.scheduleTimeout(ID, 'staging', '2026-11-25T10:30:00.000Z', { attempt: 1, purpose: 'rollout-watch' });
+    const watch = scheduler.commandCalls(CreateScheduleCommand).at(-1)?.args[0].input;
+    expect(watch?.Name).toBe(`ecs-migrate-${ID}-watch-1-202611251030`);
+    expect((watch?.Name ?? '').length).toBeLessThanOrEqual(64);
   });
 
   it('creates a one-shot schedule named from the deployment, invoking the watcher with a timeout-check event', async () => {

@@ -9,6 +9,7 @@ import {
   committed,
   ctx,
   DIGEST,
+  decideOn,
   endedDeployment,
   given,
   idleState,
@@ -514,7 +515,7 @@ describe('pause-hook mode: the watcher answers every waiter', () => {
     const ended = { ...endedDeployment('succeeded'), services: Array.from({ length: 20 }, (_, n) => answered(n)) };
     const d = given(activeState(ended), hookMode())
       .when({ kind: 'rollout-result', deploymentId: SAMPLE_DEPLOYMENT, services: [answered(20)] })
-      .then({ decision: 'record', actions: ['commit'] });
+      .then({ decision: 'record', actions: ['scheduleTimeout', 'commit'] });
     const services = (committed(d, SAMPLE_DEPLOYMENT) as Ended).services ?? [];
     expect(services.map((s) => s.ecsDeploymentId)).toEqual(Array.from({ length: 20 }, (_, n) => `ecs-svc/${n + 1}`));
   });
@@ -529,7 +530,7 @@ describe('pause-hook mode: the watcher answers every waiter', () => {
     const answer = { service: 'shop-api', result: 'continued' as const, ecsDeploymentId: `ecs-svc/${ROLLOUTS_INDEXED}` };
     const d = given(state, hookMode())
       .when({ kind: 'rollout-result', deploymentId: SAMPLE_DEPLOYMENT, services: [answer] })
-      .then({ decision: 'record', actions: ['commit'] });
+      .then({ decision: 'record', actions: ['scheduleTimeout', 'commit'] });
     const rollouts = only(d, 'commit').env?.state.rollouts ?? [];
     expect(rollouts).toHaveLength(ROLLOUTS_INDEXED);
     expect(rollouts.at(0)?.ecsDeploymentId).toBe('ecs-svc/1');
@@ -582,6 +583,19 @@ describe('rollouts followed to completion', () => {
       .when(withEvent(sample('timeout-check'), { detail: { attempt: 1, purpose: 'rollout-watch' } }))
       .then({ decision: 'record', reason: /no rollout verdict from ECS for shop-api .*: unconfirmed/, actions: ['commit'] });
     expect(committed(d, SAMPLE_DEPLOYMENT)).toMatchObject({ services: [{ service: 'shop-api', completion: 'unconfirmed' }] });
+  });
+
+  it('a rollout followed after the end (`since`) is due from then: an earlier check leaves it open and comes back for it', () => {
+    const late = { service: 'shop-web', result: 'continued' as const, ecsDeploymentId: 'ecs-svc/late', since: '2026-11-25T09:50:00.000Z' };
+    const both = endedDeployment('succeeded', { services: [...(rolledOut.services ?? []), late] });
+    const watched = { ...state, deployments: { [SAMPLE_DEPLOYMENT]: both } };
+    const d = decideOn(sample('timeout-check'), watched, ctx({}, '2026-11-25T10:00:00.000Z'));
+    const services = (committed(d, SAMPLE_DEPLOYMENT) as Ended).services ?? [];
+    expect(services.map((s) => [s.service, s.completion])).toEqual([
+      ['shop-api', 'unconfirmed'],
+      ['shop-web', undefined],
+    ]);
+    expect(only(d, 'scheduleTimeout')).toMatchObject({ purpose: 'rollout-watch', at: '2026-11-25T10:20:00.000Z' });
   });
 
   it('a ROLLBACK answered is no rollout to watch: never recorded as unconfirmed', () => {
