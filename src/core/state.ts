@@ -109,7 +109,8 @@ export function rolloutOwners(env: EnvironmentState, ecsDeploymentId: string): s
 
 /**
  * The index once `written` are committed over `before` (the records as read): a rollout a deployment records for the
- * first time is added, one whose COMPLETED or FAILED it records is dropped; the newest `ROLLOUTS_INDEXED` kept.
+ * first time, awaiting ECS's verdict (`continued` or `unchanged`), is added; one whose COMPLETED or FAILED it records is
+ * dropped (an `unconfirmed` one stays: ECS's verdict still replaces it); the newest `ROLLOUTS_INDEXED` kept.
  * Undefined when the commit changes nothing in it (a rollout dropped by the bound is never added again).
  */
 export function rolloutIndexAfter(
@@ -123,14 +124,20 @@ export function rolloutIndexAfter(
     if (d.status !== 'ended') continue;
     const earlier = before[d.id];
     const known = earlier?.status === 'ended' ? (earlier.services ?? []) : [];
-    for (const { ecsDeploymentId, completion } of d.services ?? []) {
+    for (const { ecsDeploymentId, completion, result } of d.services ?? []) {
       if (ecsDeploymentId === undefined) continue;
       const entry = (r: RolloutSeen) => r.deploymentId === d.id && r.ecsDeploymentId === ecsDeploymentId;
       if (completion === 'completed' || completion === 'failed') {
         if (!index.some(entry)) continue;
         index = index.filter((r) => !entry(r));
         changed = true;
-      } else if (!known.some((k) => k.ecsDeploymentId === ecsDeploymentId) && !index.some(entry)) {
+      } else if (
+        // Only a rollout of the deployment's revision awaits a verdict: not a ROLLBACK answered, nor one moved on from.
+        (result === 'continued' || result === 'unchanged') &&
+        completion === undefined &&
+        !known.some((k) => k.ecsDeploymentId === ecsDeploymentId) &&
+        !index.some(entry)
+      ) {
         index = [...index, { ecsDeploymentId, deploymentId: d.id }];
         changed = true;
       }
