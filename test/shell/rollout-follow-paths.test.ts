@@ -12,7 +12,6 @@ import { silentLog } from '../../src/shell/logger.js';
 import { WATCH_FUNCTION } from '../../src/shell/watch-function.js';
 import { fakeEcs } from '../support/fake-ecs.js';
 import {
-  ACCOUNT,
   actionsOf,
   activeState,
   committed,
@@ -22,15 +21,14 @@ import {
   KEPT_EXIT_0,
   launchingDeployment,
   OLD_IMAGE,
-  REGION,
   runningDeployment,
   SAMPLE_DEPLOYMENT,
   sample,
   service,
   serviceMigratedBy,
   TD,
-  withEvent,
 } from '../support/fixtures.js';
+import { ecsStartingRollouts, LATER, laterRunning, laterStopped } from '../support/later-deployment.js';
 import { dyingAtFirstCommit, watcherAt } from '../support/race.js';
 import { deploymentEvent } from '../support/rollout-events.js';
 import { watcherOnRunning } from '../support/watch-harness.js';
@@ -43,18 +41,6 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const LATER = '20261125-093000-6a7b8c9d';
-const LATER_TASK = `arn:aws:ecs:${REGION}:${ACCOUNT}:task/shop-staging/0a1b2c3d4e5f46a7b8c9d0e1f2a3b4c5`;
-const LATER_IMAGE = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/shop-api@sha256:${'b'.repeat(64)}`;
-
-/** The STOPPED (exit 0) event of the later deployment's task. */
-function laterStopped(taskDefinitionArn: string): Record<string, unknown> {
-  return withEvent(sample('task-stopped-success'), {
-    top: { id: 'stopped-later', time: '2026-11-25T09:40:00Z', resources: [LATER_TASK] },
-    detail: { taskArn: LATER_TASK, startedBy: `ecs-migrate/${LATER}`, taskDefinitionArn, version: 5 },
-  });
-}
-
 /**
  * watchRollouts (which records a rollout with no ECS verdict as `unconfirmed`) runs from a timeout check of the ended
  * deployment, and only the launch schedules one. A decision that ends the deployment with a followed rollout and no
@@ -65,13 +51,8 @@ function laterStopped(taskDefinitionArn: string): Record<string, unknown> {
 describe('a rollout followed by the check that ended the deployment (or after it) gets a rollout-watch check of its own', () => {
   it('the timeout check that finds the task stopped unseen and follows the rollout in progress schedules the rollout-watch', async () => {
     const ROLLOUT = 'ecs-svc/7305942261843001217';
-    let current: ServiceInfo = { ...service, taskDefinitionArn: TD(42) };
     const ecs: Partial<Ecs> = {
-      describeService: async () => current,
-      updateService: async (_target, taskDefinitionArn) => {
-        current = { ...current, taskDefinitionArn, rolloutInProgress: { ecsDeploymentId: ROLLOUT, taskDefinitionArn } };
-        return { ecsDeploymentId: ROLLOUT };
-      },
+      ...ecsStartingRollouts([ROLLOUT]).ecs,
       describeTask: async () => ({
         lastStatus: 'STOPPED',
         stopCode: 'EssentialContainerExited',
@@ -163,31 +144,13 @@ describe('one ECS rollout followed by two deployments: both get the verdict', ()
    */
   it("ECS's COMPLETED for A's rollout is recorded in A too, though a rerun B followed the same rollout", async () => {
     const ROLLOUT = 'ecs-svc/1000';
-    let current: ServiceInfo = { ...service, taskDefinitionArn: TD(42) };
-    const ecs: Partial<Ecs> = {
-      describeService: async () => current,
-      updateService: async (_target, taskDefinitionArn) => {
-        current = { ...current, taskDefinitionArn, rolloutInProgress: { ecsDeploymentId: ROLLOUT, taskDefinitionArn } };
-        return { ecsDeploymentId: ROLLOUT };
-      },
-    };
+    const { ecs } = ecsStartingRollouts([ROLLOUT]);
     const h = await watcherOnRunning(dir, { ecs, now: new Date('2026-11-25T09:18:00Z'), logLines: [] });
     await h.watch.handle(sample('task-stopped-success'));
     expect(await h.stored()).toMatchObject({ status: 'ended', services: [{ result: 'continued', ecsDeploymentId: ROLLOUT }] });
 
     // B: a deliberate rerun of the revision the service runs (TD(43)), while ECS still rolls ecs-svc/1000 out.
-    const { env } = await h.ports.store.loadEnvironmentWith('staging', []);
-    const rerun = runningDeployment({
-      id: LATER,
-      revision: 1,
-      taskArn: LATER_TASK,
-      taskDefinitionArn: TD(43),
-      work: { type: 'task-definition', taskDefinitionArn: TD(43) },
-    });
-    await h.ports.store.commit({
-      env: { state: { ...env, active: { deploymentId: LATER, lockExpiresAt: '2026-11-25T11:00:00.000Z' } }, expectedVersion: env.version },
-      deployments: [{ deployment: rerun, expectedRevision: 0 }],
-    });
+    await laterRunning(h.ports.store, TD(43), 'task-definition');
     await watcherAt(h.ports, '2026-11-25T09:40:01Z').handle(laterStopped(TD(43)));
     const after = await h.ports.store.loadDeployments([LATER]);
     // B adopted A's rollout as its own: the index now names ecs-svc/1000 for A and for B.
@@ -268,18 +231,7 @@ describe('the rollout index keeps every rollout awaiting a verdict, whatever the
 
     // B, ten minutes later: a newer image, rolled out to the same 12 services.
     round = 'B';
-    const { env } = await store.loadEnvironmentWith('staging', []);
-    const later = runningDeployment({
-      id: LATER,
-      revision: 1,
-      taskArn: LATER_TASK,
-      taskDefinitionArn: TD(44),
-      work: { type: 'image', image: LATER_IMAGE, baseTaskDefinitionArn: TD(43) },
-    });
-    await store.commit({
-      env: { state: { ...env, active: { deploymentId: LATER, lockExpiresAt: '2026-11-25T11:00:00.000Z' } }, expectedVersion: env.version },
-      deployments: [{ deployment: later, expectedRevision: 0 }],
-    });
+    await laterRunning(store, TD(44));
     await watcher('2026-11-25T09:28:01Z').handle(laterStopped(TD(44)));
     expect((await store.loadDeployments([LATER]))[LATER]).toMatchObject({ status: 'ended', outcome: 'succeeded' });
 

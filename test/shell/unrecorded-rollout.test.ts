@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ServiceInfo } from '../../src/core/state.js';
 import type { Ecs } from '../../src/ports.js';
 import { SAMPLE_DEPLOYMENT, sample, service, TD } from '../support/fixtures.js';
+import { ecsStartingRollouts } from '../support/later-deployment.js';
 import { dyingAtFirstCommit, watcherAt } from '../support/race.js';
 import { deploymentEvent, rolloutWatch } from '../support/rollout-events.js';
 import { watcherOnRunning } from '../support/watch-harness.js';
@@ -19,24 +19,6 @@ afterEach(async () => {
 
 const ROLLOUT = 'ecs-svc/7305942261843001217';
 
-/**
- * ECS as UpdateService leaves it: the service on the revision, its PRIMARY deployment rolling it out (IN_PROGRESS)
- * until `complete` is called.
- */
-function ecsWithRollouts() {
-  let current: ServiceInfo = { ...service, taskDefinitionArn: TD(42) };
-  const updates: string[] = [];
-  const ecs: Partial<Ecs> = {
-    describeService: async () => current,
-    updateService: async (_target, taskDefinitionArn) => {
-      updates.push(taskDefinitionArn);
-      current = { ...current, taskDefinitionArn, rolloutInProgress: { ecsDeploymentId: ROLLOUT, taskDefinitionArn } };
-      return { ecsDeploymentId: ROLLOUT };
-    },
-  };
-  return { ecs, updates };
-}
-
 describe('a rollout whose UpdateService went out but whose answer was never recorded', () => {
   /**
    * The watcher updated the service, then died before its commit. The retried STOPPED event found the service on the
@@ -45,7 +27,7 @@ describe('a rollout whose UpdateService went out but whose answer was never reco
    * rollout ECS has in progress to the revision (the service's PRIMARY deployment) is now followed.
    */
   it('the retried event follows the rollout ECS has in progress: its COMPLETED is recorded and announced', async () => {
-    const { ecs, updates } = ecsWithRollouts();
+    const { ecs, updates } = ecsStartingRollouts([ROLLOUT]);
     const h = await watcherOnRunning(dir, { ecs, now: new Date('2026-11-25T09:18:00Z'), logLines: [] });
     const dying = watcherAt({ ...h.ports, store: dyingAtFirstCommit(h.ports.store) }, '2026-11-25T09:18:00Z');
     await expect(dying.handle(sample('task-stopped-success'))).rejects.toThrow(/timed out/);
@@ -69,7 +51,7 @@ describe('a rollout whose UpdateService went out but whose answer was never reco
   });
 
   it('with no verdict from ECS, the rollout-watch check records that followed rollout as unconfirmed', async () => {
-    const { ecs } = ecsWithRollouts();
+    const { ecs } = ecsStartingRollouts([ROLLOUT]);
     const h = await watcherOnRunning(dir, { ecs, now: new Date('2026-11-25T09:18:00Z'), logLines: [] });
     const dying = watcherAt({ ...h.ports, store: dyingAtFirstCommit(h.ports.store) }, '2026-11-25T09:18:00Z');
     await expect(dying.handle(sample('task-stopped-success'))).rejects.toThrow(/timed out/);
