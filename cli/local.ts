@@ -416,16 +416,21 @@ function report(
   const d: Deployment | undefined = run.deployment;
   const ended = d?.status === 'ended' ? d : undefined;
   const notMoved = ended !== undefined && ended.kind === 'migration' ? failedServices(ended) : [];
+  // An image older than the one rolled out is not "nothing to do": it did not run, and the service stays where it is
+  // (on a stack, `deploy --wait` ends 1 for it too).
+  const refusedAsOlder = run.decision.decision === 'ignore' && run.decision.reason.includes(RERUN_ADVICE.rollBack);
   const ok =
     ended === undefined
-      ? run.decision.decision === 'ignore'
+      ? run.decision.decision === 'ignore' && !refusedAsOlder
       : ended.outcome === 'succeeded' && ended.rollout !== 'halted' && notMoved.length === 0;
   const code = ok ? 0 : 1;
   if (json) {
     const summary = {
       outcome:
         ended === undefined
-          ? run.decision.decision
+          ? refusedAsOlder
+            ? 'refused-older'
+            : run.decision.decision
           : ended.kind === 'command'
             ? ended.outcome
             : ended.rollout === 'halted'
@@ -447,7 +452,13 @@ function report(
   print('');
   if (d === undefined) {
     const reason = localReason(run.decision.reason);
-    print(run.decision.decision === 'ignore' ? green(`nothing to do: ${reason}`) : red(`rejected: ${reason}`));
+    print(
+      refusedAsOlder
+        ? red(`not run: ${reason}`)
+        : run.decision.decision === 'ignore'
+          ? green(`nothing to do: ${reason}`)
+          : red(`rejected: ${reason}`),
+    );
     return code;
   }
   for (const line of deploymentSummary(d)) print(line);

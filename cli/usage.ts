@@ -6,8 +6,9 @@ export const LOCAL_USAGE = `ecs-migrate local --app DIR [--tag TAG] [--command "
                    [--mode update-service|pause-hook]
   Runs the whole flow on this machine: an ECR push of the app enters, the launcher decides, the app's
   bin/db-migrate runs as a local "task" (its own process group) against DATABASE_URL, the watcher decides,
-  the local service moves to the new image or stays. Exit code 0 when the rollout continued, 1 when it was
-  halted, 128+N when interrupted by signal N (the task is stopped first).
+  the local service moves to the new image or stays. Exit code 0 when the rollout continued (or there was nothing
+  to do), 1 when it was halted or the image was not run (older than the one rolled out: --rerun runs it),
+  128+N when interrupted by signal N (the task is stopped first).
   --command       the migration command for this deployment (a deploy-request with "command")
   --rerun         run again even if this image has already been migrated (a rerun request)
   --run           run a command from ALLOWED_COMMANDS (run-command), e.g. --run db-rollback

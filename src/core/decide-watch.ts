@@ -468,9 +468,12 @@ export function decideLaunchResult(input: LaunchResultInput, state: ControllerSt
   }
   const recorded = recordTask(d, input, ctx.now);
   const early = d.earlyTaskEvents?.find((e) => e.taskArn === input.taskArn);
-  if (early !== undefined && verdictDue(early, ctx.config.CONTAINER) !== undefined)
-    // Judged at once: no timeout check is scheduled for this attempt, so none will follow its rollouts.
-    return judge(recorded.deployment, early, early.logTail, recorded.events, state, { ...ctx, lastCheck: true });
+  if (early !== undefined && verdictDue(early, ctx.config.CONTAINER) !== undefined) {
+    // Judged at once: no timeout check is scheduled for this attempt. An earlier attempt that got a task has one still
+    // to come, which follows the rollouts once it finds the end; else none will.
+    const checkPending = (d.attempts ?? []).some((a) => a.taskArn !== undefined);
+    return judge(recorded.deployment, early, early.logTail, recorded.events, state, checkPending ? ctx : { ...ctx, lastCheck: true });
+  }
   const running = early !== undefined ? observeTask(recorded.deployment, early, ctx.now) : recorded.deployment;
   return {
     decision: 'record',

@@ -51,9 +51,10 @@ const BUILT_IN: readonly Rule[] = [
   // key=value, key: value, "key": "value" with a secret-looking key.
   {
     // Not a value redacted already: redacting twice (an echo, then its event) changes nothing.
-    // A quoted value runs to its closing quote, past escaped ones (`"pass\"word"`, as JSON writes a quote in a string).
+    // A quoted value runs to its closing quote, past escaped ones (`"pass\"word"`, as JSON writes a quote in a string);
+    // one whose last character is a backslash (`'s3cr3t\'` in bash, which has no escapes there) to the next quote.
     pattern: new RegExp(
-      String.raw`(["']?${SECRET_KEY}["']?\s*[:=]\s*)(?!\[REDACTED\])("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s,;&"'}\]]+)`,
+      String.raw`(["']?${SECRET_KEY}["']?\s*[:=]\s*)(?!\[REDACTED\])("(?:[^"\\]|\\.)*"|"[^"]*"|'(?:[^'\\]|\\.)*'|'[^']*'|[^\s,;&"'}\]]+)`,
       'gi',
     ),
     replace: (_m, key: string, value: string) =>

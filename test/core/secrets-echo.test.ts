@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { requestEntry } from '../../cli/request.js';
 import type { Decision } from '../../src/core/actions.js';
 import { redact } from '../../src/core/redact.js';
 import { activeState, ctx, decideOn, idleState, operatorEvent, runningDeployment, sample, withEvent } from '../support/fixtures.js';
@@ -81,5 +82,32 @@ describe('secrets never reach an event, a record or a log line', () => {
     // Now: the whole JSON string value is redacted.
     const line = JSON.stringify({ level: 'info', msg: 'connecting', password: 'hu"nter2-Secret-Rest' });
     expect(redact(line)).not.toContain('nter2-Secret-Rest');
+  });
+});
+
+describe('deploy --request-id: a requestId that looks like it holds a credential', () => {
+  it('refuses `user:token@host`, the form README says is rejected, before anything is sent', () => {
+    // Scenario: README (deploy request, `requestId`): "one that looks like it holds a credential, as `user:token@host`,
+    // is rejected: it is stored and emitted as sent"; events.ts says the same of `user:token@host`. The CLI checks a
+    // request with the controller's own parser before sending (requestEntry), so `ecs-migrate deploy --request-id
+    // ci:<token>@git.example.com/shop/run-4711` (test/core/secrets-echo.test.ts's attack, without its `https://`)
+    // should be refused as a usage error.
+    // Was: the refinement only refuses what the built-in redactor changes, and the redactor takes `user:password@`
+    //   only after a `scheme://`: `user:token@host` and `ci:<token>@host/…` pass, are sent, and the controller stores
+    //   them in the deployment record and emits them in every event's trigger as sent.
+    // Now: refused (CliUsageError naming the requestId), as the `https://user:token@host` form is.
+    const entry = (requestId: string) => () =>
+      requestEntry({
+        kind: 'deploy',
+        environment: 'staging',
+        image: 'repo:v2',
+        rerun: false,
+        source: 'ecs-migrate',
+        requestId,
+        requestedBy: 'ci',
+      });
+    expect(entry('https://ci:ghs0a1b2c3d4e5f6SECRETtoken@git.example.com/shop/run-4711')).toThrow(/requestId/);
+    expect(entry('user:token@host')).toThrow(/requestId/);
+    expect(entry('ci:ghs0a1b2c3d4e5f6SECRETtoken@git.example.com/shop/run-4711')).toThrow(/requestId/);
   });
 });

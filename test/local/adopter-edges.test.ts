@@ -138,4 +138,47 @@ describe('local mode, past the first run', () => {
     const rollback = await local(app, state, '--run', 'db-rollback');
     expect(rollback.stdout).not.toContain('rollback with unreleased-v2');
   }, 60_000);
+
+  it('a run whose image is refused as older than the one rolled out does not exit 0 "nothing to do"', async () => {
+    // Scenario: the state directory's registry (tags.json) is shared by its environments, and a push is now dated by
+    // the image's first build there (enrichLaunchInput → LocalRegistry.describeImage), not by its event.
+    //   1. app at X, run in environment "local-other" (here via --config ENVIRONMENT, as --database-url gives one):
+    //      X is built (first push time) and deployed there.
+    //   2. app at Y, run in local-app: Y deployed.
+    //   3. app at X again, run in local-app, where X was never deployed: X is dated by its build in step 1, so it
+    //      is "pushed before" Y and the push is ignored — its migration never runs on this database and the service
+    //      stays on Y .
+    // Was: exit 0 with a green "nothing to do: … was pushed before …" (report() takes every `ignore` as a success),
+    //   the same as "already deployed"; --json says outcome "ignore".
+    // Now: a non-zero exit (LOCAL_USAGE: "Exit code 0 when the rollout continued, 1 when it was halted"; on a
+    //   stack, deploy --wait of a request refused as older ends 1): the app as it is was neither migrated nor rolled
+    //   out, which a script or CI job running `ecs-migrate local` must be able to tell from success.
+    const app = await scriptApp(join(work, 'app'), 'echo migrated');
+    const state = join(work, 'state');
+    const other = join(work, 'other.json');
+    await writeFile(other, JSON.stringify({ ENVIRONMENT: 'local-other' }));
+
+    await writeFile(join(app, 'version.txt'), 'X\n');
+    const x = await local(app, state, '--config', other);
+    expect(x.code).toBe(0);
+    expect(x.stdout).toContain('rollout continued');
+
+    await writeFile(join(app, 'version.txt'), 'Y\n');
+    const y = await local(app, state);
+    expect(y.code).toBe(0);
+    expect(y.stdout).toContain('rollout continued');
+
+    await writeFile(join(app, 'version.txt'), 'X\n');
+    const again = await local(app, state);
+    expect(imageOf(again.stdout)).toBe(imageOf(x.stdout));
+    expect(again.stdout).toContain('was pushed before');
+    // The service of local-app still runs Y's revision: X was not migrated here.
+    const env = JSON.parse(await readFile(join(state, 'local-app', 'environment.json'), 'utf8')) as {
+      lastSucceeded?: { image?: string };
+    };
+    expect(env.lastSucceeded?.image).toBe(imageOf(y.stdout));
+
+    expect(again.stdout).not.toMatch(/^nothing to do: /m);
+    expect(again.code).toBe(1);
+  }, 90_000);
 });

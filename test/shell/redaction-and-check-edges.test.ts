@@ -1,0 +1,196 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LocalStore } from '../../src/adapters/local/store.js';
+import type { Deployment, Ended } from '../../src/core/deployment.js';
+import { redact } from '../../src/core/redact.js';
+import type { EnvironmentState, ServiceInfo } from '../../src/core/state.js';
+import { LocalLayout } from '../../src/local/layout.js';
+import type { Ecs, OutgoingEvent, Ports, ScheduledCheck } from '../../src/ports.js';
+import { createController } from '../../src/shell/controller.js';
+import { keptTail, REDACT_LINE_CHARS } from '../../src/shell/load-state.js';
+import { silentLog } from '../../src/shell/logger.js';
+import { fakeEcs } from '../support/fake-ecs.js';
+import {
+  activeState,
+  config,
+  decideOn,
+  idleState,
+  KEPT_EXIT_0,
+  launchingDeployment,
+  SAMPLE_DEPLOYMENT,
+  SAMPLE_TASK,
+  sample,
+  service,
+  TD,
+  withEvent,
+} from '../support/fixtures.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ecs-migrate-edges-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+interface Scheduled {
+  deploymentId: string;
+  at: string;
+  check?: ScheduledCheck;
+}
+
+/** A controller on a local store holding `env` and `deployments`, recording every schedule it creates. */
+async function world(env: EnvironmentState, deployments: Deployment[], ecs: Partial<Ecs>, now: string) {
+  const store = new LocalStore(new LocalLayout(dir, 'staging'));
+  await store.commit({
+    env: { state: env, expectedVersion: 0 },
+    deployments: deployments.map((deployment) => ({ deployment, expectedRevision: 0 })),
+  });
+  const scheduled: Scheduled[] = [];
+  const events: OutgoingEvent[] = [];
+  let clock = now;
+  const ports: Ports = {
+    ecs: fakeEcs(ecs),
+    store,
+    bus: { put: async (e) => void events.push(...e) },
+    logs: { tail: async () => [] },
+    scheduler: {
+      scheduleTimeout: async (deploymentId, _environment, at, check) =>
+        void scheduled.push({ deploymentId, at, ...(check !== undefined ? { check } : {}) }),
+    },
+    registry: { describeImage: async () => Promise.reject(new Error('no registry in this test')) },
+  };
+  const controller = createController({ config: config(), ports, log: silentLog, now: () => new Date(clock), sleep: async () => {} });
+  return {
+    controller,
+    store,
+    scheduled,
+    at: (t: string) => {
+      clock = t;
+    },
+  };
+}
+
+const watchChecks = (s: Scheduled[]) => s.filter((x) => x.check?.purpose === 'rollout-watch');
+
+describe('a quoted value ending in a backslash (no escapes in bash single quotes)', () => {
+  it('a quoted secret whose last character is a backslash is still redacted (bash `set` output, printf-style logs)', () => {
+    // Scenario: a migration's entrypoint dumps its shell variables for debugging (`set`), or logs
+    // `password="%s"`: bash prints DB_PASSWORD='s3cr3t\' (single quotes have no escapes in shell), a printf-style
+    // logger prints DB_PASSWORD="s3cr3t\" for a password ending in a backslash. These lines reach the log tail.
+    // Before d92f3eb the key=value rule took `"[^"]*"` / `'[^']*'` and redacted both. Now `\\.` consumes the closing
+    // quote, the quoted alternative finds no closing quote, the unquoted one cannot start at a quote: nothing is
+    // redacted and the whole password is kept in the tail (record, Rollout Halted, halted-migrations queue).
+    // Expected: the value is redacted, as it was before the commit.
+    const tail = keptTail(["DB_PASSWORD='s3cr3t\\'", 'connecting with password="Tr0ub4dor\\"'], redact);
+    expect(tail.join('\n')).not.toContain('s3cr3t');
+    expect(tail.join('\n')).not.toContain('Tr0ub4dor');
+  });
+
+  it('redacting twice changes nothing when a quoted value ends in a backslash before another key', () => {
+    // Scenario: `token="abc password=\"`. First pass: the quoted value of `token` never closes (its last quote is
+    // taken as escaped), so only `password=\` is redacted, giving `token="abc password=[REDACTED]"`, whose quote now
+    // closes: the second pass (an echo redacted, then the event carrying it) changes it to `token="[REDACTED]"`.
+    // Before d92f3eb the first pass gave `token="[REDACTED]"` at once (and `abc` never showed).
+    // Expected: redact(redact(x)) === redact(x) (test/core/redact.test.ts), and no part of the token kept.
+    const text = 'token="abc password=\\"';
+    const once = redact(text);
+    expect(redact(once)).toBe(once);
+    expect(once).not.toContain('abc');
+  });
+});
+
+describe('a requestId is refused only for a credential, not by the free-text redactor', () => {
+  it('a requestId naming a service whose name holds a secret word (password-reset-api:v1.2.0) is accepted', () => {
+    // Scenario: CI names its requests `<service>:<version>` (the id grammar allows ":" and "/"). For a service named
+    // password-reset-api, auth-service or token-exchange, the key=value rule reads `password-reset-api:v1.2.0` as a
+    // key and its value and would redact `v1.2.0`, so since d92f3eb every deploy-request of that service is rejected
+    // ("looks like it holds a credential (as in user:token@host)"), though the id holds no credential; such ids were
+    // accepted before the upgrade. (CLI, Action and local ids — cli-<uuid>, gh-<run>-<attempt>-<job>, uuids — pass.)
+    // Expected: only an id holding a credential (user:token@host, an access key) is refused.
+    for (const requestId of ['release/password-reset-api:v1.2.0', 'auth-service:1234']) {
+      const d = decideOn(withEvent(sample('deploy-request'), { detail: { requestId } }), idleState());
+      expect(d.decision, `${requestId}: ${d.reason}`).toBe('launch');
+    }
+  });
+});
+
+describe('the log tail cut drops a quoted value with escaped quotes whole', () => {
+  it('a log line cut inside the key of a JSON password holding an escaped quote keeps none of the password', () => {
+    // Scenario: a migration tool logs its configuration as one JSON line (pino/winston) longer than REDACT_LINE_CHARS:
+    // {"…","db":{"password":"hu\"nter2-Secret-Rest"},"tls":{"private_key":"<~16 KB>"}}. The tail window
+    // (tailToRedact) starts inside the key `password`. d92f3eb taught the redactor that a JSON string runs past `\"`
+    // (`"(?:[^"\\]|\\.)*"`), but bounds.ts PAIR_AT_START, which drops the value of a key the cut splits, still reads
+    // a quoted value as `"[^"]*"`: it drops only `sword":"hu\"` and hands `nter2-Secret-Rest"…` to the redactor with
+    // no key before it. The private key after it is redacted to `[REDACTED]`, so the line now fits LOG_TAIL and
+    // the rest of the password is kept in the tail (record, Rollout Halted, halted-migrations queue).
+    // Expected: as when the whole line is redacted (the commit's own fix), no part of the password is kept.
+    const fromCut = 'sword":"hu\\"nter2-Secret-Rest"},"tls":{"private_key":"';
+    const end = '"}}';
+    const privateKey = 'A'.repeat(REDACT_LINE_CHARS - 1 - fromCut.length - end.length);
+    const line = `{"level":"info","msg":"loaded configuration","db":{"pas${fromCut}${privateKey}${end}`;
+    expect((JSON.parse(line) as { db: { password: string } }).db.password).toBe('hu"nter2-Secret-Rest');
+    // The whole line redacted hides it (the commit's fix) ...
+    expect(redact(line)).not.toContain('Secret-Rest');
+    // ... the tail that is actually kept must too.
+    expect(keptTail([line], redact).join('\n')).not.toContain('Secret-Rest');
+  });
+});
+
+describe('no extra rollout-watch check where a check of the deployment is still to come', () => {
+  it('a retried attempt whose RunTask answer judges a kept exit-0 event schedules no rollout-watch: attempt 1’s timeout check is still to come', async () => {
+    // Scenario (update-service, LAUNCH_RETRIES default 2): attempt 1 was launched at 09:15:01; its RunTask answer
+    // scheduled the timeout check `ecs-migrate-<id>` for 10:15:01. Its task never started (CannotPullContainerError,
+    // transient) and attempt 2 was scheduled. Attempt 2's task ran the migration (exit 0) and its STOPPED event came
+    // before RunTask's answer (kept). At 09:17:00 RunTask's answer judges it at once (decideLaunchResult) with
+    // `lastCheck: true` ("no timeout check is scheduled for this attempt, so none will follow its rollouts"), so the
+    // end schedules a rollout-watch check, although attempt 1's check (10:15:01) is still to come and follows the
+    // rollout when it comes (watchRollouts on an ended deployment). Before 504d988 nothing was scheduled here.
+    // Expected: no extra schedule (one more CreateSchedule, then a conflicting one from attempt 1's check) — the
+    // rule of watchWhenNoCheckLeft: "None on the usual path: one more schedule would be one more request."
+    const T2 = `${SAMPLE_TASK.slice(0, -4)}0002`;
+    const launching = launchingDeployment({
+      revision: 3,
+      attempt: 2,
+      launchStartedAt: '2026-11-25T09:16:50.000Z',
+      attempts: [
+        {
+          attempt: 1,
+          failedAt: '2026-11-25T09:15:40.000Z',
+          reason: 'CannotPullContainerError: pull rate exceeded',
+          taskArn: SAMPLE_TASK,
+          taskDefinitionArn: TD(43),
+        },
+      ],
+      earlyTaskEvents: [{ ...KEPT_EXIT_0, taskArn: T2 }],
+    });
+    let current: ServiceInfo = { ...service, taskDefinitionArn: TD(42) };
+    const w = await world(
+      activeState(launching).env,
+      [launching],
+      {
+        describeService: async () => current,
+        updateService: async (_target, taskDefinitionArn) => {
+          current = { ...current, taskDefinitionArn };
+          return { ecsDeploymentId: 'ecs-svc/77' };
+        },
+      },
+      '2026-11-25T09:17:00Z',
+    );
+    await w.controller.run({ kind: 'launch-result', deploymentId: SAMPLE_DEPLOYMENT, ok: true, taskArn: T2, taskDefinitionArn: TD(43) });
+    const ended = (await w.store.loadDeployments([SAMPLE_DEPLOYMENT]))[SAMPLE_DEPLOYMENT] as Ended;
+    expect(ended).toMatchObject({ status: 'ended', outcome: 'succeeded', services: [{ ecsDeploymentId: 'ecs-svc/77' }] });
+
+    // Attempt 1's timeout check does come, and it is what follows the rollout:
+    w.at('2026-11-25T10:16:01Z');
+    const before = w.scheduled.length;
+    await w.controller.handle(withEvent(sample('timeout-check'), { top: { time: '2026-11-25T10:16:01Z' } }));
+    const followed = (await w.store.loadDeployments([SAMPLE_DEPLOYMENT]))[SAMPLE_DEPLOYMENT] as Ended;
+    expect(followed.services?.[0]?.completion).toBe('unconfirmed');
+
+    // So the launch result's decision needed no rollout-watch schedule of its own.
+    expect(watchChecks(w.scheduled.slice(0, before))).toEqual([]);
+  });
+});
