@@ -20,6 +20,7 @@ import {
   lambdaContext,
   primaryDeployment,
   pushEvent,
+  pushImage,
   scheduledEvents,
   serviceTaskDefinition,
   startedTask,
@@ -73,7 +74,7 @@ export async function countAwsCalls(launchBundle: string, watchBundle: string): 
     const watch = await handlerOf(watchBundle);
 
     proxy.phase('launcher');
-    const push = pushEvent('b3a1c2d4-1111-4000-8000-000000000001', `sha256:${'a1'.repeat(32)}`, 'v1.4.0');
+    const push = pushEvent('b3a1c2d4-1111-4000-8000-000000000001', await pushImage(direct, 'v1.4.0'), 'v1.4.0');
     const launched = await launch(push, lambdaContext('ecs-migrate-staging-launch'));
 
     proxy.phase('check');
