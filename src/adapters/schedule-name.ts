@@ -3,7 +3,8 @@ import type { ScheduledCheck } from '../ports.js';
 /**
  * `ecs-migrate-<id>` for the first attempt's timeout; `ecs-migrate-<id>-<purpose>-<attempt>` for every other check,
  * and a `deadline` or `rollout-watch` check also carries its time (`-YYYYMMDDHHmm`): each paused deployment that brings
- * the timeout further forward, and each rollout followed after the end, gets a schedule of its own. Scheduler keeps the first schedule of a name (a retry's is ignored).
+ * the timeout further forward, and each rollout followed after the end, gets a schedule of its own. Scheduler keeps
+ * the first schedule of a name (a retry's is ignored).
  */
 export function scheduleNameFor(deploymentId: string, check?: ScheduledCheck, at?: string): string {
   if (check === undefined || (check.purpose === 'timeout' && check.attempt === 1)) return `ecs-migrate-${deploymentId}`;

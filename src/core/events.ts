@@ -43,7 +43,7 @@ export const ecrImageActionDetail = /* @__PURE__ */ lazy(() =>
 
 const requestFields = () => ({
   environment: id(128),
-  // Stored in records and emitted in every event as sent: one the redactor would change (`user:token@host`) is refused.
+  // Stored in records and emitted in every event as sent: one that looks like it holds a credential is refused.
   requestId: z.string().check(
     z.regex(/^[A-Za-z0-9._:/@-]{1,128}$/, { error: 'expected 1–128 letters, digits or . _ : / @ -' }),
     // `user:secret@`, with or without a scheme before it. Not the free-text redactor: it reads `auth-service:42` as a
