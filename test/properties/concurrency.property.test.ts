@@ -240,7 +240,7 @@ class Run extends InterleavedRun<Step> {
     // flight (before ECS listed the task, so `stopTasksStartedBy` found none), and the launching invocation died before
     // it handled RunTask's answer (`lateLaunchResult` would stop the task). It runs until its first event reaches the
     // watcher, which stops it (test/shell/orphaned-launch.test.ts); `drain` checks that none outlives its events.
-    const running = this.world.ecs.running().filter((t) => !this.orphans.has(t.taskArn));
+    const running = this.notOrphaned(this.world.ecs.running());
     stats.orphansRunning += this.world.ecs.running().length - running.length;
     this.violations.push(...this.taskProblems(all, running));
     // A launch finds the revision its deployment registered and sends RunTask the same parameters: never refused.

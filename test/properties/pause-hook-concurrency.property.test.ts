@@ -385,7 +385,7 @@ class Run extends InterleavedRun<Step> {
     for (const d of all)
       if (d.kind === 'command' && ((d.waiters?.length ?? 0) > 0 || (d.status === 'ended' && (d.services?.length ?? 0) > 0)))
         this.violations.push(`command ${d.id} has paused deployments waiting for it, or answered them`);
-    const running = this.world.ecs.running().filter((t) => !this.orphans.has(t.taskArn));
+    const running = this.notOrphaned(this.world.ecs.running());
     this.violations.push(...this.taskProblems(all, running));
     if (this.tokenConflicts.length > 0) this.violations.push(`RunTask refused a launch's clientToken: ${this.tokenConflicts.join(', ')}`);
     if (this.violations.length > 0) this.fail(this.violations);

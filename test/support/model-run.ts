@@ -508,6 +508,22 @@ export abstract class InterleavedRun<Step> extends ModelRun<Step, Interleaving<S
   protected readonly lostRace = new WeakSet<object>();
   /** Tasks RunTask started after their deployment ended while it was `launching` (see `watchedLaunch`). */
   readonly orphans = new Set<string>();
+
+  /**
+   * The running tasks but orphans. Besides those `watchedLaunch` saw started for a deployment ended already: a task whose
+   * RunTask landed between the `stopTasksStartedBy` and the commit of the decision that ended its `launching`
+   * deployment (a timeout check or a cancel preempted there; found by random runs, FC_SEED=1926283495), its launching
+   * invocation dead before it handled the answer. Its deployment ended without recording it (no `taskArn`): it runs
+   * until its first event reaches the watcher, which stops it; `drain` checks that none outlives its events.
+   */
+  protected notOrphaned(running: ModelTask[]): ModelTask[] {
+    const all = this.world.store.all();
+    for (const t of running) {
+      const owner = all.find((d) => d.id === t.deploymentId);
+      if (owner?.status === 'ended' && owner.taskArn === undefined) this.orphans.add(t.taskArn);
+    }
+    return running.filter((t) => !this.orphans.has(t.taskArn));
+  }
   protected readonly controllerLog: Log = {
     info() {},
     error() {},
