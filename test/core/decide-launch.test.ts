@@ -4,6 +4,7 @@ import { clientTokenFor, deploymentIdOfTrigger, startedByFor } from '../../src/c
 import { loadPlan } from '../../src/core/load-plan.js';
 import type { EnvironmentState } from '../../src/core/state.js';
 import {
+  actionsOf,
   activeState,
   committed,
   ctx,
@@ -303,6 +304,8 @@ describe('one migration per environment', () => {
       outcome: 'succeeded',
       services: [{ service: 'shop-api', result: 'continued', reason: 'found on its revision', ecsDeploymentId: 'ecs-svc/9' }],
     });
+    // The lock outlives the deployment's own timeout check, so no check of it is left: it gets a rollout-watch check.
+    expect(actionsOf(d, 'scheduleTimeout')).toContainEqual(expect.objectContaining({ deploymentId: active.id, purpose: 'rollout-watch' }));
   });
 
   it('records a launching deployment taken over as succeeded with the task its kept exit 0 names', () => {

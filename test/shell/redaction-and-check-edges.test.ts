@@ -2,19 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LocalStore } from '../../src/adapters/local/store.js';
-import type { Deployment, Ended } from '../../src/core/deployment.js';
+import type { Ended } from '../../src/core/deployment.js';
 import { redact } from '../../src/core/redact.js';
-import type { EnvironmentState, ServiceInfo } from '../../src/core/state.js';
-import { LocalLayout } from '../../src/local/layout.js';
-import type { Ecs, OutgoingEvent, Ports, ScheduledCheck } from '../../src/ports.js';
-import { createController } from '../../src/shell/controller.js';
+import type { ServiceInfo } from '../../src/core/state.js';
 import { keptTail, REDACT_LINE_CHARS } from '../../src/shell/load-state.js';
-import { silentLog } from '../../src/shell/logger.js';
-import { fakeEcs } from '../support/fake-ecs.js';
 import {
   activeState,
-  config,
   decideOn,
   idleState,
   KEPT_EXIT_0,
@@ -27,6 +20,8 @@ import {
   withEvent,
 } from '../support/fixtures.js';
 
+import { schedulingWorld, watchChecks } from '../support/scheduling-world.js';
+
 let dir: string;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ecs-migrate-edges-'));
@@ -34,46 +29,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-interface Scheduled {
-  deploymentId: string;
-  at: string;
-  check?: ScheduledCheck;
-}
-
-/** A controller on a local store holding `env` and `deployments`, recording every schedule it creates. */
-async function world(env: EnvironmentState, deployments: Deployment[], ecs: Partial<Ecs>, now: string) {
-  const store = new LocalStore(new LocalLayout(dir, 'staging'));
-  await store.commit({
-    env: { state: env, expectedVersion: 0 },
-    deployments: deployments.map((deployment) => ({ deployment, expectedRevision: 0 })),
-  });
-  const scheduled: Scheduled[] = [];
-  const events: OutgoingEvent[] = [];
-  let clock = now;
-  const ports: Ports = {
-    ecs: fakeEcs(ecs),
-    store,
-    bus: { put: async (e) => void events.push(...e) },
-    logs: { tail: async () => [] },
-    scheduler: {
-      scheduleTimeout: async (deploymentId, _environment, at, check) =>
-        void scheduled.push({ deploymentId, at, ...(check !== undefined ? { check } : {}) }),
-    },
-    registry: { describeImage: async () => Promise.reject(new Error('no registry in this test')) },
-  };
-  const controller = createController({ config: config(), ports, log: silentLog, now: () => new Date(clock), sleep: async () => {} });
-  return {
-    controller,
-    store,
-    scheduled,
-    at: (t: string) => {
-      clock = t;
-    },
-  };
-}
-
-const watchChecks = (s: Scheduled[]) => s.filter((x) => x.check?.purpose === 'rollout-watch');
 
 describe('a quoted value ending in a backslash (no escapes in bash single quotes)', () => {
   it('a quoted secret whose last character is a backslash is still redacted (bash `set` output, printf-style logs)', () => {
@@ -167,7 +122,8 @@ describe('no extra rollout-watch check where a check of the deployment is still 
       earlyTaskEvents: [{ ...KEPT_EXIT_0, taskArn: T2 }],
     });
     let current: ServiceInfo = { ...service, taskDefinitionArn: TD(42) };
-    const w = await world(
+    const w = await schedulingWorld(
+      dir,
       activeState(launching).env,
       [launching],
       {

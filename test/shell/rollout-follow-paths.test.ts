@@ -45,7 +45,7 @@ afterEach(async () => {
  * watchRollouts (which records a rollout with no ECS verdict as `unconfirmed`) runs from a timeout check of the ended
  * deployment, and only the launch schedules one. A decision that ends the deployment with a followed rollout and no
  * check of it still to come (the timeout check that finds the task stopped unseen, the timeout check of a launching
- * deployment, a lock takeover: the lock outlives the deployment's own check) left that rollout open for good when ECS
+ * deployment, a lock takeover: test/core/decide-launch.test.ts) left that rollout open for good when ECS
  * gave no verdict. It now schedules the deployment's rollout-watch check (`watchWhenNoCheckLeft`).
  */
 describe('a rollout followed by the check that ended the deployment (or after it) gets a rollout-watch check of its own', () => {
@@ -94,19 +94,6 @@ describe('a rollout followed by the check that ended the deployment (or after it
     const d = decideOn(sample('timeout-check'), state, ctx({}, '2026-11-25T10:15:24.000Z'));
     expect(committed(d, SAMPLE_DEPLOYMENT)).toMatchObject({ status: 'ended', services: [{ ecsDeploymentId: 'ecs-svc/3' }] });
     expect(actionsOf(d, 'scheduleTimeout')).toContainEqual(expect.objectContaining({ deploymentId: SAMPLE_DEPLOYMENT }));
-  });
-
-  it('a lock takeover that records a followed rollout schedules the rollout-watch check of the deployment it ends', () => {
-    const active = runningDeployment({ id: '20261125-090000-aaaaaaaa', work: { type: 'image', image: OLD_IMAGE } });
-    const rolloutInProgress = { ecsDeploymentId: 'ecs-svc/9', taskDefinitionArn: active.taskDefinitionArn };
-    const state = activeState(active, {
-      env: { environment: 'staging', version: 7, active: { deploymentId: active.id, lockExpiresAt: '2026-11-25T09:00:00.000Z' } },
-      service: { ...service, taskDefinitionArn: active.taskDefinitionArn, rolloutInProgress },
-      task: { taskArn: active.taskArn, containers: [{ name: 'app', exitCode: 0 }] },
-    });
-    const d = decideOn(sample('ecr-push'), state);
-    expect(committed(d, active.id)).toMatchObject({ outcome: 'succeeded', services: [{ ecsDeploymentId: 'ecs-svc/9' }] });
-    expect(actionsOf(d, 'scheduleTimeout')).toContainEqual(expect.objectContaining({ deploymentId: active.id }));
   });
 });
 

@@ -2,20 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LocalStore } from '../../src/adapters/local/store.js';
 import { decide } from '../../src/core/decide.js';
-import type { Deployment, Ended } from '../../src/core/deployment.js';
-import type { EnvironmentState, ServiceInfo } from '../../src/core/state.js';
-import { LocalLayout } from '../../src/local/layout.js';
-import type { Ecs, OutgoingEvent, Ports, ScheduledCheck } from '../../src/ports.js';
-import { createController } from '../../src/shell/controller.js';
-import { silentLog } from '../../src/shell/logger.js';
-import { fakeEcs } from '../support/fake-ecs.js';
+import type { Ended } from '../../src/core/deployment.js';
+import type { ServiceInfo } from '../../src/core/state.js';
 import {
   actionsOf,
   activeState,
   committed,
-  config,
   ctx,
   endedDeployment,
   KEPT_EXIT_0,
@@ -29,6 +22,8 @@ import {
   withEvent,
 } from '../support/fixtures.js';
 
+import { schedulingWorld } from '../support/scheduling-world.js';
+
 let dir: string;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ecs-migrate-rollout-watch-checks-'));
@@ -36,59 +31,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-interface Scheduled {
-  deploymentId: string;
-  at: string;
-  check?: ScheduledCheck;
-}
-
-/** A controller (every input) on a local store holding `env` and `deployments`, recording schedules and events. */
-async function world(
-  env: EnvironmentState,
-  deployments: Deployment[],
-  ecs: Partial<Ecs>,
-  now: string,
-  overrides: Record<string, string | undefined> = {},
-  registry?: Ports['registry'],
-) {
-  const store = new LocalStore(new LocalLayout(dir, 'staging'));
-  await store.commit({
-    env: { state: env, expectedVersion: 0 },
-    deployments: deployments.map((deployment) => ({ deployment, expectedRevision: 0 })),
-  });
-  const scheduled: Scheduled[] = [];
-  const events: OutgoingEvent[] = [];
-  let clock = now;
-  const ports: Ports = {
-    ecs: fakeEcs(ecs),
-    store,
-    bus: { put: async (e) => void events.push(...e) },
-    logs: { tail: async () => [] },
-    scheduler: {
-      scheduleTimeout: async (deploymentId, _environment, at, check) =>
-        void scheduled.push({ deploymentId, at, ...(check !== undefined ? { check } : {}) }),
-    },
-    registry: registry ?? { describeImage: async () => Promise.reject(new Error('no registry in this test')) },
-  };
-  const controller = createController({
-    config: config(overrides),
-    ports,
-    log: silentLog,
-    now: () => new Date(clock),
-    sleep: async () => {},
-  });
-  return {
-    controller,
-    store,
-    scheduled,
-    events,
-    ports,
-    at: (t: string) => {
-      clock = t;
-    },
-  };
-}
 
 describe('a rollout awaiting a verdict gets a rollout-watch check when no check of its deployment is left', () => {
   /**
@@ -106,7 +48,8 @@ describe('a rollout awaiting a verdict gets a rollout-watch check when no check 
   it('RunTask answer that judges a kept STOPPED event (no timeout check ever scheduled) schedules the rollout-watch', async () => {
     const launching = launchingDeployment({ revision: 1, earlyTaskEvents: [KEPT_EXIT_0] });
     let current: ServiceInfo = { ...service, taskDefinitionArn: TD(42) };
-    const w = await world(
+    const w = await schedulingWorld(
+      dir,
       activeState(launching).env,
       [launching],
       {
@@ -154,7 +97,8 @@ describe('a rollout awaiting a verdict gets a rollout-watch check when no check 
   it('the kept first-try timeout check that finds the task stopped before the resumed launch is due schedules the rollout-watch', async () => {
     const running = runningDeployment({ revision: 1, launchedAt: '2026-11-25T09:20:00.000Z' });
     let current: ServiceInfo = { ...service, taskDefinitionArn: TD(42) };
-    const w = await world(
+    const w = await schedulingWorld(
+      dir,
       activeState(running).env,
       [running],
       {
