@@ -35,7 +35,7 @@ const WORD_END = /[\s,;&"'}\]]/;
  * What a cut at the start may have split from its key: the rest of the word it cuts (a key or a value), and when a
  * separator follows, the value after it (`WORD = value` of `PASSWORD = value`, `WORD":"value"` of `"PASSWORD":"value"`).
  */
-const PAIR_AT_START = /^[\s:="']*[^\s,;&"'}\]]*["']?\s*(?:[:=]\s*(?:"(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?|[^\s,;&"'}\]]*))?/;
+const PAIR_AT_START = /^[\s:="']*[^\s,;&"'}\]:=]*["']?\s*(?:[:=]\s*(?:"(?:[^"\\]|\\.)*"?|'[^']*'?|[^\s,;&"'}\]]*))?/;
 
 /**
  * The first `max` characters of `s`, to be redacted, marked `…` as cut (so a word longer than `max` shows as `…`, not

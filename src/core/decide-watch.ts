@@ -469,9 +469,11 @@ export function decideLaunchResult(input: LaunchResultInput, state: ControllerSt
   const recorded = recordTask(d, input, ctx.now);
   const early = d.earlyTaskEvents?.find((e) => e.taskArn === input.taskArn);
   if (early !== undefined && verdictDue(early, ctx.config.CONTAINER) !== undefined) {
-    // Judged at once: no timeout check is scheduled for this attempt. An earlier attempt that got a task has one still
-    // to come, which follows the rollouts once it finds the end; else none will.
-    const checkPending = (d.attempts ?? []).some((a) => a.taskArn !== undefined);
+    // Judged at once: no timeout check is scheduled for this attempt. An earlier attempt's check not yet due is still
+    // to come, and follows the rollouts once it finds the end; one due already came (and was taken as stale).
+    const checkPending = (d.attempts ?? []).some(
+      (a) => a.launchedAt !== undefined && Date.parse(ctx.now) < Date.parse(migrationDeadline(a.launchedAt, d, ctx)),
+    );
     return judge(recorded.deployment, early, early.logTail, recorded.events, state, checkPending ? ctx : { ...ctx, lastCheck: true });
   }
   const running = early !== undefined ? observeTask(recorded.deployment, early, ctx.now) : recorded.deployment;

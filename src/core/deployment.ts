@@ -164,6 +164,8 @@ export interface LaunchAttempt {
   reason: string;
   taskArn?: string;
   taskDefinitionArn?: string;
+  /** When its task was recorded: its timeout check is due a TIMEOUT_MINUTES later (`migrationDeadline`). */
+  launchedAt?: string;
   stop?: StopReport;
 }
 

@@ -46,10 +46,10 @@ const requestFields = () => ({
   // Stored in records and emitted in every event as sent: one that looks like it holds a credential is refused.
   requestId: z.string().check(
     z.regex(/^[A-Za-z0-9._:/@-]{1,128}$/, { error: 'expected 1–128 letters, digits or . _ : / @ -' }),
-    // `user:secret@`, with or without a scheme before it. Not the free-text redactor: it reads `auth-service:42` as a
-    // key and its value, and ids naming a service and a version are common.
-    // Linear: a match is tried only where a character precedes a `:` (a 1 MB id is refused by its length first).
-    z.refine((v) => v.length > 128 || !/[^:/@]:[^:/@]+@/.test(v), {
+    // `user:secret@` (with or without a scheme, the user empty, a `/` in the secret) or an AWS access key id. Not the
+    // free-text redactor: it reads `auth-service:42` as a key and its value, and ids naming a service and a version are
+    // common. Linear: a match starts only at a `:` (a 1 MB id is refused by its length first).
+    z.refine((v) => v.length > 128 || !(/:[^:@]+@/.test(v) || /(?:AKIA|ASIA)[A-Z0-9]{16}/.test(v)), {
       error: 'looks like it holds a credential (as in user:token@host): use an id without one',
     }),
   ),

@@ -51,10 +51,11 @@ const BUILT_IN: readonly Rule[] = [
   // key=value, key: value, "key": "value" with a secret-looking key.
   {
     // Not a value redacted already: redacting twice (an echo, then its event) changes nothing.
-    // A quoted value runs to its closing quote, past escaped ones (`"pass\"word"`, as JSON writes a quote in a string);
-    // one whose last character is a backslash (`'s3cr3t\'` in bash, which has no escapes there) to the next quote.
+    // A double-quoted value runs to its closing quote, past escaped ones (`"pass\"word"`, as JSON writes a quote in a
+    // string), when it holds no white space: `password="s3cr3t\" token="abc"` is two values, each to its next quote.
+    // A single-quoted one always runs to the next quote (`'s3cr3t\'`: bash has no escapes in single quotes).
     pattern: new RegExp(
-      String.raw`(["']?${SECRET_KEY}["']?\s*[:=]\s*)(?!\[REDACTED\])("(?:[^"\\]|\\.)*"|"[^"]*"|'(?:[^'\\]|\\.)*'|'[^']*'|[^\s,;&"'}\]]+)`,
+      String.raw`(["']?${SECRET_KEY}["']?\s*[:=]\s*)(?!\[REDACTED\])("(?:[^"\\\s]|\\\S)*"|"[^"]*"|'[^']*'|[^\s,;&"'}\]]+)`,
       'gi',
     ),
     replace: (_m, key: string, value: string) =>

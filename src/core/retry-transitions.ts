@@ -36,6 +36,7 @@ export function scheduleRetry(
     failedAt: now,
     reason: failure.reason,
     taskArn: d.status === 'running' ? d.taskArn : undefined,
+    launchedAt: d.status === 'running' ? d.launchedAt : undefined,
     taskDefinitionArn: d.status === 'running' ? d.taskDefinitionArn : undefined,
     stop: failure.stop,
   });

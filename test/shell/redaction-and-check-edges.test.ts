@@ -117,6 +117,7 @@ describe('no extra rollout-watch check where a check of the deployment is still 
           reason: 'CannotPullContainerError: pull rate exceeded',
           taskArn: SAMPLE_TASK,
           taskDefinitionArn: TD(43),
+          launchedAt: '2026-11-25T09:15:01.000Z',
         },
       ],
       earlyTaskEvents: [{ ...KEPT_EXIT_0, taskArn: T2 }],
