@@ -5,21 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tailToRedact } from '../../src/core/bounds.js';
 import type { Ended } from '../../src/core/deployment.js';
 import { redact } from '../../src/core/redact.js';
-import type { ServiceInfo } from '../../src/core/state.js';
-import {
-  activeState,
-  decideOn,
-  idleState,
-  KEPT_EXIT_0,
-  launchingDeployment,
-  SAMPLE_DEPLOYMENT,
-  SAMPLE_TASK,
-  sample,
-  service,
-  TD,
-  withEvent,
-} from '../support/fixtures.js';
-import { schedulingWorld, watchChecks } from '../support/scheduling-world.js';
+import { decideOn, idleState, SAMPLE_DEPLOYMENT, sample, TD, withEvent } from '../support/fixtures.js';
+import { SECOND_TASK, secondAttemptWorld, watchChecks } from '../support/scheduling-world.js';
 
 describe('a quoted value ending in a backslash followed by another secret', () => {
   it('bash xtrace of two single-quoted secrets keeps the second one', () => {
@@ -72,44 +59,24 @@ describe('lastCheck when the earlier attempt’s timeout check has already fired
     // 10:15:40 and is ignored as stale (checked 1 ≠ current 2). Attempt 2's STOPPED exit-0 event is kept; RunTask's
     // answer at 10:16:00 judges it at once. Attempt 1's check was due already, so no check of this deployment is left:
     // a rollout-watch check is scheduled (it was not while any earlier attempt with a task counted as pending).
-    const T2 = `${SAMPLE_TASK.slice(0, -4)}0002`;
-    const launching = launchingDeployment({
-      revision: 3,
-      attempt: 2,
+    const w = await secondAttemptWorld(dir, {
+      failedAt: '2026-11-25T10:14:30.000Z',
       launchStartedAt: '2026-11-25T10:15:30.000Z',
-      attempts: [
-        {
-          attempt: 1,
-          failedAt: '2026-11-25T10:14:30.000Z',
-          reason: 'CannotPullContainerError: pull timed out',
-          taskArn: SAMPLE_TASK,
-          taskDefinitionArn: TD(43),
-          launchedAt: '2026-11-25T09:15:01.000Z',
-        },
-      ],
-      earlyTaskEvents: [{ ...KEPT_EXIT_0, taskArn: T2 }],
+      now: '2026-11-25T10:15:40Z',
     });
-    let current: ServiceInfo = { ...service, taskDefinitionArn: TD(42) };
-    const w = await schedulingWorld(
-      dir,
-      activeState(launching).env,
-      [launching],
-      {
-        describeService: async () => current,
-        updateService: async (_t, taskDefinitionArn) => {
-          current = { ...current, taskDefinitionArn };
-          return { ecsDeploymentId: 'ecs-svc/77' };
-        },
-      },
-      '2026-11-25T10:15:40Z',
-    );
     // Attempt 1's timeout check arrives while attempt 2 launches: stale, ignored (consumed).
     await w.controller.handle(withEvent(sample('timeout-check'), { top: { time: '2026-11-25T10:15:40Z' } }));
     const still = (await w.store.loadDeployments([SAMPLE_DEPLOYMENT]))[SAMPLE_DEPLOYMENT];
     expect(still?.status).toBe('launching');
 
     w.at('2026-11-25T10:16:00Z');
-    await w.controller.run({ kind: 'launch-result', deploymentId: SAMPLE_DEPLOYMENT, ok: true, taskArn: T2, taskDefinitionArn: TD(43) });
+    await w.controller.run({
+      kind: 'launch-result',
+      deploymentId: SAMPLE_DEPLOYMENT,
+      ok: true,
+      taskArn: SECOND_TASK,
+      taskDefinitionArn: TD(43),
+    });
     const ended = (await w.store.loadDeployments([SAMPLE_DEPLOYMENT]))[SAMPLE_DEPLOYMENT] as Ended;
     expect(ended).toMatchObject({ status: 'ended', outcome: 'succeeded' });
     // No check of this deployment is still to come, so this end must schedule the rollout-watch itself.

@@ -4,23 +4,10 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Ended } from '../../src/core/deployment.js';
 import { redact } from '../../src/core/redact.js';
-import type { ServiceInfo } from '../../src/core/state.js';
 import { keptTail, REDACT_LINE_CHARS } from '../../src/shell/load-state.js';
-import {
-  activeState,
-  decideOn,
-  idleState,
-  KEPT_EXIT_0,
-  launchingDeployment,
-  SAMPLE_DEPLOYMENT,
-  SAMPLE_TASK,
-  sample,
-  service,
-  TD,
-  withEvent,
-} from '../support/fixtures.js';
+import { decideOn, idleState, SAMPLE_DEPLOYMENT, sample, TD, withEvent } from '../support/fixtures.js';
 
-import { schedulingWorld, watchChecks } from '../support/scheduling-world.js';
+import { SECOND_TASK, secondAttemptWorld, watchChecks } from '../support/scheduling-world.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -105,38 +92,18 @@ describe('no extra rollout-watch check where a check of the deployment is still 
     // rollout when it comes (watchRollouts on an ended deployment). Before 504d988 nothing was scheduled here.
     // Expected: no extra schedule (one more CreateSchedule, then a conflicting one from attempt 1's check) — the
     // rule of watchWhenNoCheckLeft: "None on the usual path: one more schedule would be one more request."
-    const T2 = `${SAMPLE_TASK.slice(0, -4)}0002`;
-    const launching = launchingDeployment({
-      revision: 3,
-      attempt: 2,
+    const w = await secondAttemptWorld(dir, {
+      failedAt: '2026-11-25T09:15:40.000Z',
       launchStartedAt: '2026-11-25T09:16:50.000Z',
-      attempts: [
-        {
-          attempt: 1,
-          failedAt: '2026-11-25T09:15:40.000Z',
-          reason: 'CannotPullContainerError: pull rate exceeded',
-          taskArn: SAMPLE_TASK,
-          taskDefinitionArn: TD(43),
-          launchedAt: '2026-11-25T09:15:01.000Z',
-        },
-      ],
-      earlyTaskEvents: [{ ...KEPT_EXIT_0, taskArn: T2 }],
+      now: '2026-11-25T09:17:00Z',
     });
-    let current: ServiceInfo = { ...service, taskDefinitionArn: TD(42) };
-    const w = await schedulingWorld(
-      dir,
-      activeState(launching).env,
-      [launching],
-      {
-        describeService: async () => current,
-        updateService: async (_target, taskDefinitionArn) => {
-          current = { ...current, taskDefinitionArn };
-          return { ecsDeploymentId: 'ecs-svc/77' };
-        },
-      },
-      '2026-11-25T09:17:00Z',
-    );
-    await w.controller.run({ kind: 'launch-result', deploymentId: SAMPLE_DEPLOYMENT, ok: true, taskArn: T2, taskDefinitionArn: TD(43) });
+    await w.controller.run({
+      kind: 'launch-result',
+      deploymentId: SAMPLE_DEPLOYMENT,
+      ok: true,
+      taskArn: SECOND_TASK,
+      taskDefinitionArn: TD(43),
+    });
     const ended = (await w.store.loadDeployments([SAMPLE_DEPLOYMENT]))[SAMPLE_DEPLOYMENT] as Ended;
     expect(ended).toMatchObject({ status: 'ended', outcome: 'succeeded', services: [{ ecsDeploymentId: 'ecs-svc/77' }] });
 
