@@ -4,7 +4,7 @@ import { type DecideContext, lockExpiresAt } from './context.js';
 import { type Deployment, imageOf, type OpenDeployment, pushedAtOf, pushedBefore, type Queued, type Work } from './deployment.js';
 import { haltOf, launchRequest, stopTaskOf } from './launch-request.js';
 import { followedOn, foundOnRevision, rolledOutUnrecorded, taskOfState, withItsTask } from './rolled-out.js';
-import { watchWhenNoCheckLeft } from './rollout-watch.js';
+import { noCheckLeft, watchWhenNoCheckLeft } from './rollout-watch.js';
 import { lastSucceededOf } from './settle.js';
 import { type ControllerState, type EnvironmentState, type ServiceInfo, withAdmitted } from './state.js';
 import { end, startLaunch, supersede, type Transition } from './transitions.js';
@@ -153,7 +153,7 @@ export function launchNow(queued: Queued, deliberate: boolean, state: Controller
     const own = withItsTask(expired, shown, ctx.config.CONTAINER, ctx.now);
     const ended = end(own.deployment, { outcome: 'succeeded', reason: why, rollout: 'continued', ...followedOn(shown) }, ctx.now);
     changes.unshift({ deployment: ended.deployment, events: [...own.events, ...ended.events] });
-    before.push(...watchWhenNoCheckLeft(expired, ended.deployment, ctx, true));
+    before.push(...watchWhenNoCheckLeft(expired, ended.deployment, noCheckLeft(ctx)));
     env.lastSucceeded = {
       ...lastSucceededOf(expired, ended.deployment, ctx, state.env.lastSucceeded),
       taskDefinitionArn: shown.taskDefinitionArn,
@@ -181,7 +181,7 @@ export function launchNow(queued: Queued, deliberate: boolean, state: Controller
         : {};
     const ended = end(expired, { outcome: 'failed', reason: why, ...services }, ctx.now);
     changes.unshift(ended);
-    before.push(...watchWhenNoCheckLeft(expired, ended.deployment, ctx, true));
+    before.push(...watchWhenNoCheckLeft(expired, ended.deployment, noCheckLeft(ctx)));
     before.push(...stopTaskOf(expired, ctx, why), ...haltOf(expired, ctx, why));
     reason += `; ${why}`;
   }

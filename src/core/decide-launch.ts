@@ -15,13 +15,14 @@ import {
 } from './deployment.js';
 import type { DeployRequestInput, EcrImageActionInput, RunCommandInput } from './inputs.js';
 import { stopTaskOf } from './launch-request.js';
+import { ignoredPush } from './push-policy.js';
 import { refuseRequest } from './request-policy.js';
 import { revisit } from './resume.js';
 import { followedOn, rolledOutUnrecorded, taskOfState, withItsTask } from './rolled-out.js';
+import { noCheckLeft } from './rollout-watch.js';
 import { settle } from './settle.js';
 import type { ControllerState } from './state.js';
 import { withAdmitted } from './state.js';
-import { matchesTagPattern } from './tag-pattern.js';
 import { create } from './transitions.js';
 
 /** What a trigger asks for, once it has passed the configuration's filters. */
@@ -35,9 +36,7 @@ interface Plan {
   deliberate: boolean;
 }
 
-/** Why a push is ignored in pause-hook mode. */
-export const PUSH_IN_PAUSE_HOOK_MODE =
-  "in pause-hook mode a push is not acted on: the services' owner deploys the image, and its deployment's hook starts the migration";
+export { PUSH_IN_PAUSE_HOOK_MODE } from './push-policy.js';
 
 /**
  * How a reason tells its reader to run an image again deliberately: by a rerun request, as on a deployed stack. A CLI
@@ -52,19 +51,8 @@ export const RERUN_ADVICE = {
 
 export function decideEcrImageAction(input: EcrImageActionInput, state: ControllerState, ctx: DecideContext): Decision {
   const { config } = ctx;
-  // The stack's push rule is disabled in this mode (template.yaml ActOnPushes); a push that comes anyway is not a
-  // rollout ecs-migrate may start: it could register no revision and update no service.
-  if (config.ROLLOUT_MODE === 'pause-hook') return ignore(PUSH_IN_PAUSE_HOOK_MODE);
-  if (input.actionType !== 'PUSH') return ignore(`ECR action "${input.actionType}" is not a push`);
-  if (input.result !== 'SUCCESS') return ignore(`the push of ${input.repository} did not succeed (result ${input.result})`);
-  if (input.repository !== config.REPOSITORY) {
-    return ignore(`repository "${input.repository}" is not the configured REPOSITORY "${config.REPOSITORY}"`);
-  }
-  if (config.TAG_PATTERN !== undefined) {
-    if (input.tag === undefined) return ignore(`a push by digest has no tag to match TAG_PATTERN "${config.TAG_PATTERN}"`);
-    if (!matchesTagPattern(input.tag, config.TAG_PATTERN))
-      return ignore(`tag "${input.tag}" does not match TAG_PATTERN "${config.TAG_PATTERN}"`);
-  }
+  const ignored = ignoredPush(input, config);
+  if (ignored !== undefined) return ignore(ignored);
   // The image's push time orders the queue and says whether it is older than what is rolled out. ECR also sends a
   // push when a tag is added to an image it has, so the event's time is the tag's: an image seen before keeps the
   // time it was first seen, another takes the push time ECR records (the event's only if ECR could not say).
@@ -223,7 +211,8 @@ function withLostRolloutRecorded(refused: Decision, lost: Launching | Running, s
   const why = shownSucceeded(state, service);
   const own = withItsTask(lost, service, ctx.config.CONTAINER, ctx.now);
   const ending = { outcome: 'succeeded' as const, reason: why, rollout: 'continued' as const, ...followedOn(service) };
-  const recorded = settle(state, ctx, own.deployment, ending, { prior: own.events, before: stopTaskOf(lost, ctx, why), noCheckLeft: true });
+  // The lock expired: the deployment's own checks came already.
+  const recorded = settle(state, noCheckLeft(ctx), own.deployment, ending, { prior: own.events, before: stopTaskOf(lost, ctx, why) });
   return { ...refused, reason: `${refused.reason}; ${why}`, actions: [...recorded, ...refused.actions] };
 }
 

@@ -17,7 +17,7 @@ import {
 import { eventDetail } from './event-detail.js';
 import type { DeploymentStateInput, HookStateInput, RolloutResultInput } from './inputs.js';
 import { revisit } from './resume.js';
-import { awaitingVerdict, rolloutWatchCheck } from './rollout-watch.js';
+import { awaitingVerdict, noCheckLeft, rolloutWatchCheck } from './rollout-watch.js';
 import { repositoryImageOf } from './service-deployment.js';
 import { settle } from './settle.js';
 import { type ControllerState, rolloutIndexAfter, sameEcsDeployment } from './state.js';
@@ -282,9 +282,10 @@ export function decideRolloutResult(input: RolloutResultInput, state: Controller
       ...(serviceTaskDefinitionArn !== undefined && moved ? { serviceTaskDefinitionArn } : {}),
       // The verdict and what the rollout did are facts by now: they go out before the commit records them.
       reportFirst: true,
-      ...(input.completion.noCheckLeft === true ? { noCheckLeft: true } : {}),
     };
-    return { decision: 'record', reason, deploymentId: d.id, actions: settle(state, ctx, deployment, end, options) };
+    // Decided with no check of the deployment still to come (the completion says so): the end schedules one.
+    const endCtx = input.completion.noCheckLeft === true ? noCheckLeft(ctx) : ctx;
+    return { decision: 'record', reason, deploymentId: d.id, actions: settle(state, endCtx, deployment, end, options) };
   }
   if (d === undefined || d.status !== 'ended')
     return ignore(`no ended deployment ${input.deploymentId} to record the rollout in`, input.deploymentId);

@@ -23,7 +23,7 @@ import { rolloutTarget, stopTaskNamed, stopTaskOf, stopTasksOf } from './launch-
 import { attemptField, earlierAttemptTask, onLaunchRefused, onScheduledCheck, onStartFailure } from './launch-retry.js';
 import { resumeHandover } from './resume.js';
 import { followedOn, foundOnRevision, keptExitZero, LEFTOVER_STOP, rolledOutUnrecorded, withItsTask } from './rolled-out.js';
-import { awaitingVerdict, rolloutDueAt, rolloutWatchCheck } from './rollout-watch.js';
+import { awaitingVerdict, noCheckLeft, rolloutDueAt, rolloutWatchCheck } from './rollout-watch.js';
 import { settle } from './settle.js';
 import type { ControllerState, ServiceInfo } from './state.js';
 import { compareRevisions } from './task-definition.js';
@@ -399,7 +399,7 @@ function stoppedUnseen(d: Running, input: TimeoutCheckInput, state: ControllerSt
   const containers = task.containers.map(({ name, exitCode, reason }) => definedFields({ name, exitCode, reason }));
   const observation = definedFields({ taskArn: d.taskArn, version, lastStatus, stopCode, stoppedReason, startedAt, stoppedAt, containers });
   // This check is the deployment's last: a success it finds follows its rollouts with a check of its own.
-  const judged = judge(d, observation, input.logTail, [], state, { ...ctx, lastCheck: true });
+  const judged = judge(d, observation, input.logTail, [], state, noCheckLeft(ctx));
   return { ...judged, reason: `${judged.reason} (task ${shortTask(d.taskArn)} found ${lastStatus} by the timeout check)` };
 }
 
@@ -422,9 +422,14 @@ function rolledOutLaunching(d: Launching, state: ControllerState, ctx: DecideCon
     prior: recorded.events,
     before: stopTaskOf(d, ctx, reason),
     serviceTaskDefinitionArn: service.taskDefinitionArn,
-    noCheckLeft: true,
   };
-  return { decision: 'continue', reason, deploymentId: d.id, actions: settle(state, ctx, recorded.deployment, ending, options) };
+  // Found by the timeout check, the deployment's last: its rollouts get a check of their own.
+  return {
+    decision: 'continue',
+    reason,
+    deploymentId: d.id,
+    actions: settle(state, noCheckLeft(ctx), recorded.deployment, ending, options),
+  };
 }
 
 /**
@@ -474,7 +479,7 @@ export function decideLaunchResult(input: LaunchResultInput, state: ControllerSt
     const checkPending = (d.attempts ?? []).some(
       (a) => a.launchedAt !== undefined && Date.parse(ctx.now) < Date.parse(migrationDeadline(a.launchedAt, d, ctx)),
     );
-    return judge(recorded.deployment, early, early.logTail, recorded.events, state, checkPending ? ctx : { ...ctx, lastCheck: true });
+    return judge(recorded.deployment, early, early.logTail, recorded.events, state, checkPending ? ctx : noCheckLeft(ctx));
   }
   const running = early !== undefined ? observeTask(recorded.deployment, early, ctx.now) : recorded.deployment;
   return {

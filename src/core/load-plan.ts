@@ -4,8 +4,8 @@ import type { Config } from './config.js';
 import { hookDeploymentId } from './decide-rollout.js';
 import { deploymentIdFromStartedBy, deploymentIdOfTrigger } from './deployment.js';
 import type { Input, TaskStateInput } from './inputs.js';
+import { ignoredPush } from './push-policy.js';
 import type { ControllerState } from './state.js';
-import { matchesTagPattern } from './tag-pattern.js';
 import { keepsEarlyTaskEvent } from './transitions.js';
 
 /** What the shell reads before deciding on an input: decided here, carried out by the shell. */
@@ -95,14 +95,12 @@ export function loadPlan(input: Input, config: Config): LoadPlan {
 }
 
 /**
- * The image of a push to date by ECR's own push time before the decision: a push the launcher would act on (of
- * REPOSITORY, a successful PUSH, its tag matching TAG_PATTERN, update-service mode) of an image the environment has
- * not seen. An image tagged again keeps the time it was first seen (`seenImages`) and needs no read.
+ * The image of a push to date by ECR's own push time before the decision: a push the launcher would act on
+ * (`ignoredPush`) of an image the environment has not seen. An image tagged again keeps the time it was first seen
+ * (`seenImages`) and needs no read.
  */
 export function pushToDate(input: Input, state: ControllerState, config: Config): { repository: string; digest: string } | undefined {
-  if (input.kind !== 'ecr-image-action' || config.ROLLOUT_MODE === 'pause-hook') return undefined;
-  if (input.actionType !== 'PUSH' || input.result !== 'SUCCESS' || input.repository !== config.REPOSITORY) return undefined;
-  if (config.TAG_PATTERN !== undefined && (input.tag === undefined || !matchesTagPattern(input.tag, config.TAG_PATTERN))) return undefined;
+  if (input.kind !== 'ecr-image-action' || ignoredPush(input, config) !== undefined) return undefined;
   if (state.env.seenImages?.some((s) => s.image === input.image) === true) return undefined;
   return { repository: input.repository, digest: input.digest };
 }

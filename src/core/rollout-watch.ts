@@ -33,12 +33,17 @@ export function rolloutWatchCheck(
 /**
  * The rollout-watch check of `d`, ending now as `ended` with rollouts awaiting ECS's verdict, when none of its checks is
  * still to come. The check set at launch follows the rollouts once it comes after the end (`watchRollouts`); a
- * deployment ended by that check (a task found stopped, a launch found rolled out) or after it (a lock takeover:
- * `noCheckLeft`, the caller knows) has no check left, so it gets its own. None on the usual path: one more schedule
- * would be one more request.
+ * deployment ended by that check (a task found stopped, a launch found rolled out) or after it (a lock takeover) has
+ * no check left (`DecideContext.lastCheck`, or its deadline passed), so it gets its own. None on the usual path: one
+ * more schedule would be one more request.
  */
-export function watchWhenNoCheckLeft(d: OpenDeployment, ended: Ended, ctx: DecideContext, noCheckLeft = false): Action[] {
+export function watchWhenNoCheckLeft(d: OpenDeployment, ended: Ended, ctx: DecideContext): Action[] {
   if (awaitingVerdict(ended.services).length === 0 || d.status === 'queued') return [];
-  const checkCame = noCheckLeft || Date.parse(ctx.now) >= Date.parse(migrationDeadline(timeoutFrom(d), d, ctx));
+  const checkCame = ctx.lastCheck === true || Date.parse(ctx.now) >= Date.parse(migrationDeadline(timeoutFrom(d), d, ctx));
   return checkCame ? [rolloutWatchCheck(ended, ctx)] : [];
+}
+
+/** `ctx` for a decision made with no check of the deployment still to come (`DecideContext.lastCheck`). */
+export function noCheckLeft(ctx: DecideContext): DecideContext {
+  return { ...ctx, lastCheck: true };
 }

@@ -20,8 +20,6 @@ export interface SettleOptions {
   env?: Partial<EnvironmentState>;
   /** The end's events report a rollout already carried out: published before the commit (`commit.reportFirst`). */
   reportFirst?: boolean;
-  /** Decided by the deployment's last check, or after it (a lock takeover): its rollouts get a check of their own. */
-  noCheckLeft?: boolean;
 }
 
 /**
@@ -41,7 +39,7 @@ export function settle(
   const before = [
     ...(options.before ?? []),
     ...(ending.outcome !== 'succeeded' ? haltOf(d, ctx, ending.reason) : []),
-    ...watchWhenNoCheckLeft(d, ended.deployment, ctx, options.noCheckLeft === true || ctx.lastCheck === true),
+    ...watchWhenNoCheckLeft(d, ended.deployment, ctx),
   ];
   const succeeded = ending.outcome === 'succeeded' && d.kind === 'migration';
   const holds = state.env.active?.deploymentId === d.id || state.env.queued === d.id;
