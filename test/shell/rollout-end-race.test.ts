@@ -2,10 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Ecs } from '../../src/ports.js';
-import { sample, service, TD } from '../support/fixtures.js';
+import { sample } from '../support/fixtures.js';
 import { losingFirstCommit, watcherAt } from '../support/race.js';
-import { watcherOnRunning } from '../support/watch-harness.js';
+import { watcherRolledOut } from '../support/watch-harness.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -26,12 +25,7 @@ afterEach(async () => {
 describe('ECS Deployment State Change delivered twice at once (circuit breaker: FAILED and rolling back)', () => {
   it('puts one Rollout Failed on the bus for the one failed rollout', async () => {
     const ecsDeploymentId = 'ecs-svc/5169280574093855189';
-    const ecs: Partial<Ecs> = {
-      describeService: async () => ({ ...service, taskDefinitionArn: TD(42) }),
-      updateService: async () => ({ ecsDeploymentId }),
-    };
-    const h = await watcherOnRunning(dir, { ecs, now: new Date('2026-11-25T09:30:00Z'), logLines: [] });
-    await h.watch.handle(sample('task-stopped-success'));
+    const h = await watcherRolledOut(dir, ecsDeploymentId);
     expect(await h.stored()).toMatchObject({ status: 'ended', services: [{ ecsDeploymentId }] });
     h.events.length = 0;
 

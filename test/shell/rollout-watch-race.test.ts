@@ -2,11 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Ecs, OutgoingEvent } from '../../src/ports.js';
-import { SAMPLE_DEPLOYMENT, sample, service, TD } from '../support/fixtures.js';
+import type { OutgoingEvent } from '../../src/ports.js';
+import { SAMPLE_DEPLOYMENT } from '../support/fixtures.js';
 import { losingFirstCommit, watcherAt } from '../support/race.js';
 import { deploymentEvent, rolloutWatch } from '../support/rollout-events.js';
-import { watcherOnRunning } from '../support/watch-harness.js';
+import { watcherRolledOut } from '../support/watch-harness.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -29,12 +29,7 @@ describe('the rollout-watch check against ECS verdicts', () => {
    */
   it('a COMPLETED sent before the watch was due, whose commit races the rollout-watch check, still ends as completed', async () => {
     const ecsDeploymentId = 'ecs-svc/5169280574093855189';
-    const ecs: Partial<Ecs> = {
-      describeService: async () => ({ ...service, taskDefinitionArn: TD(42) }),
-      updateService: async () => ({ ecsDeploymentId }),
-    };
-    const h = await watcherOnRunning(dir, { ecs, now: new Date('2026-11-25T09:30:00Z'), logLines: [] });
-    await h.watch.handle(sample('task-stopped-success'));
+    const h = await watcherRolledOut(dir, ecsDeploymentId);
     expect(await h.stored()).toMatchObject({ status: 'ended', services: [{ ecsDeploymentId, result: 'continued' }] });
     h.events.length = 0;
 

@@ -6,7 +6,7 @@ import { createRoleController, type LambdaFunction } from '../../src/shell/contr
 import { silentLog } from '../../src/shell/logger.js';
 import { WATCH_FUNCTION } from '../../src/shell/watch-function.js';
 import { fakeEcs } from './fake-ecs.js';
-import { activeState, config, runningDeployment, SAMPLE_DEPLOYMENT } from './fixtures.js';
+import { activeState, config, runningDeployment, SAMPLE_DEPLOYMENT, sample, service, TD } from './fixtures.js';
 
 /**
  * The watcher (or `options.fn`) at `now` (a time, or a clock read at each call), on a local store under `dir` holding the running sample deployment
@@ -46,4 +46,18 @@ export async function watcherOnRunning(
   const watch = createRoleController({ config: config(), ports, log: silentLog, now: clock }, options.fn ?? WATCH_FUNCTION);
   const stored = async () => (await store.loadDeployments([SAMPLE_DEPLOYMENT]))[SAMPLE_DEPLOYMENT];
   return { watch, events, tails, stored, ports };
+}
+
+/**
+ * `watcherOnRunning` at 09:30 once the sample deployment's task exited 0 and the watcher rolled the service out,
+ * UpdateService having started `ecsDeploymentId`: the deployment ended, following that rollout.
+ */
+export async function watcherRolledOut(dir: string, ecsDeploymentId: string) {
+  const ecs: Partial<Ecs> = {
+    describeService: async () => ({ ...service, taskDefinitionArn: TD(42) }),
+    updateService: async () => ({ ecsDeploymentId }),
+  };
+  const h = await watcherOnRunning(dir, { ecs, now: new Date('2026-11-25T09:30:00Z'), logLines: [] });
+  await h.watch.handle(sample('task-stopped-success'));
+  return h;
 }
