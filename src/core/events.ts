@@ -48,8 +48,9 @@ const requestFields = () => ({
     z.regex(/^[A-Za-z0-9._:/@-]{1,128}$/, { error: 'expected 1–128 letters, digits or . _ : / @ -' }),
     // `user:secret@` (with or without a scheme, the user empty, a `/` in the secret) or an AWS access key id. Not the
     // free-text redactor: it reads `auth-service:42` as a key and its value, and ids naming a service and a version are
-    // common. Linear: a match starts only at a `:` (a 1 MB id is refused by its length first).
-    z.refine((v) => v.length > 128 || !(/:[^:@]+@/.test(v) || /(?:AKIA|ASIA)[A-Z0-9]{16}/.test(v)), {
+    // common, as are image references (`shop-api:v42@sha256:<digest>` ending the id: no host follows that `@`). Linear: a match
+    // starts only at a `:` (a 1 MB id is refused by its length first).
+    z.refine((v) => v.length > 128 || !(/:[^:@]+@(?!sha256:[0-9a-f]{64}$)/.test(v) || /(?:AKIA|ASIA)[A-Z0-9]{16}/.test(v)), {
       error: 'looks like it holds a credential (as in user:token@host): use an id without one',
     }),
   ),

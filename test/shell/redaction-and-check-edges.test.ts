@@ -53,9 +53,20 @@ describe('a requestId is refused only for a credential, not by the free-text red
     // ("looks like it holds a credential (as in user:token@host)"), though the id holds no credential; such ids were
     // accepted before the upgrade. (CLI, Action and local ids — cli-<uuid>, gh-<run>-<attempt>-<job>, uuids — pass.)
     // Expected: only an id holding a credential (user:token@host, an access key) is refused.
-    for (const requestId of ['release/password-reset-api:v1.2.0', 'auth-service:1234']) {
+    // So is an image reference (`name:tag@sha256:<digest>`): nothing after that `@` is a host.
+    const digest = `sha256:${'ab12'.repeat(16)}`;
+    for (const requestId of ['release/password-reset-api:v1.2.0', 'auth-service:1234', `shop-api:v42@${digest}`]) {
       const d = decideOn(withEvent(sample('deploy-request'), { detail: { requestId } }), idleState());
       expect(d.decision, `${requestId}: ${d.reason}`).toBe('launch');
+    }
+  });
+
+  it('a credential before a digest-shaped host is still refused', () => {
+    // Only a whole digest ending the id is an image reference: `user:token@sha256:<64 hex>x.example.com` names a host.
+    const digest = `sha256:${'ab12'.repeat(16)}`;
+    for (const requestId of [`ci:s3cretT0ken@${digest}x.example.com/run-1`, `ci:s3cretT0ken@sha256:abc.example.com`]) {
+      const d = decideOn(withEvent(sample('deploy-request'), { detail: { requestId } }), idleState());
+      expect(d.decision, requestId).toBe('reject');
     }
   });
 });
