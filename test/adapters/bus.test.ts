@@ -1,8 +1,9 @@
 import 'aws-sdk-client-mock-vitest/extend';
-import { EventBridgeClient, EventBridgeServiceException, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient, EventBridgeServiceException, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { EventBridgeBus } from '../../src/adapters/aws/bus.js';
+import { boundDetail, LIMITS } from '../../src/core/bounds.js';
 import { AccessDeniedError, EventPublishError, TransientAwsError } from '../../src/errors.js';
 
 describe('EventBridgeBus', () => {
@@ -30,6 +31,31 @@ describe('EventBridgeBus', () => {
         },
       ],
     });
+  });
+
+  it('keeps each request under 256 KB: two events the core lets through go in two calls, in order', async () => {
+    // EventBridge limits the request, not only each entry ("The total entry size must be less than 256KB"; a larger
+    // one is a ValidationException, on every retry). The core bounds one event's detail to 200 KB: two such events in
+    // one commit were sent in one request AWS refuses, so the outbox was never published.
+    // Size as EventBridge counts it: Source + DetailType + Detail (+ Resources, + 14 for a Time: none are sent).
+    const size = (e: PutEventsRequestEntry) =>
+      Buffer.byteLength(e.Source ?? '') + Buffer.byteLength(e.DetailType ?? '') + Buffer.byteLength(e.Detail ?? '');
+    const detail = (n: number) => boundDetail({ environment: 'staging', deploymentId: `d${n}`, reason: 'x'.repeat(140 * 1024) });
+    expect(JSON.stringify(detail(1)).length).toBeLessThan(LIMITS.eventDetailBytes);
+    events.on(PutEventsCommand).resolves({ FailedEntryCount: 0 });
+
+    await bus.put([
+      { detailType: 'Migration Failed', detail: detail(1) },
+      { detailType: 'Rollout Halted', detail: detail(2) },
+      { detailType: 'Environment Unlocked', detail: { environment: 'staging', deploymentId: 'd3' } },
+    ]);
+
+    const requests = events.commandCalls(PutEventsCommand).map((c) => c.args[0].input.Entries ?? []);
+    for (const entries of requests) expect(entries.reduce((n, e) => n + size(e), 0)).toBeLessThan(256 * 1024);
+    expect(requests.map((entries) => entries.map((e) => e.DetailType))).toEqual([
+      ['Migration Failed'],
+      ['Rollout Halted', 'Environment Unlocked'],
+    ]);
   });
 
   it('sends at most 10 entries per call', async () => {

@@ -15,8 +15,34 @@ export interface EventBridgeBusOptions {
   source: string;
 }
 
-/** PutEvents accepts at most 10 entries per call. */
+/** PutEvents accepts at most 10 entries per call, */
 const BATCH = 10;
+/** and less than 256 KB of them (eb-putevent-size): the core bounds one event's detail to 200 KB, not a batch. */
+const BATCH_BYTES = 256 * 1024 - 1;
+
+/** An entry's size as EventBridge counts it: Source, DetailType and Detail in UTF-8 (no Time or Resources are sent). */
+function entryBytes(e: PutEventsRequestEntry): number {
+  return Buffer.byteLength(e.Source ?? '') + Buffer.byteLength(e.DetailType ?? '') + Buffer.byteLength(e.Detail ?? '');
+}
+
+/** Entries in batches within both PutEvents limits, in order (one entry is always within the size). */
+export function batches(entries: PutEventsRequestEntry[]): PutEventsRequestEntry[][] {
+  const out: PutEventsRequestEntry[][] = [];
+  let batch: PutEventsRequestEntry[] = [];
+  let bytes = 0;
+  for (const entry of entries) {
+    const size = entryBytes(entry);
+    if (batch.length > 0 && (batch.length === BATCH || bytes + size > BATCH_BYTES)) {
+      out.push(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(entry);
+    bytes += size;
+  }
+  if (batch.length > 0) out.push(batch);
+  return out;
+}
 
 /** The `Bus` port on EventBridge. PutEvents can answer 200 and still drop entries: every answer is checked. */
 export class EventBridgeBus implements Bus {
@@ -26,16 +52,18 @@ export class EventBridgeBus implements Bus {
   ) {}
 
   async put(events: OutgoingEvent[]): Promise<void> {
-    for (let i = 0; i < events.length; i += BATCH) await this.putBatch(events.slice(i, i + BATCH));
+    const entries = events.map(
+      (e): PutEventsRequestEntry => ({
+        EventBusName: this.options.bus,
+        Source: this.options.source,
+        DetailType: e.detailType,
+        Detail: JSON.stringify(e.detail),
+      }),
+    );
+    for (const batch of batches(entries)) await this.putBatch(batch);
   }
 
-  private async putBatch(events: OutgoingEvent[]): Promise<void> {
-    const entries: PutEventsRequestEntry[] = events.map((e) => ({
-      EventBusName: this.options.bus,
-      Source: this.options.source,
-      DetailType: e.detailType,
-      Detail: JSON.stringify(e.detail),
-    }));
+  private async putBatch(entries: PutEventsRequestEntry[]): Promise<void> {
     const { bus } = this.options;
     let response: PutEventsCommandOutput;
     try {
@@ -45,11 +73,11 @@ export class EventBridgeBus implements Bus {
     }
     if ((response.FailedEntryCount ?? 0) === 0) return;
     const failed = (response.Entries ?? [])
-      .map((entry, index) => ({ entry, event: events[index] }))
-      .filter(({ entry }) => entry.ErrorCode !== undefined)
-      .map(({ entry, event }) => `"${event?.detailType ?? '?'}" (${entry.ErrorCode}: ${entry.ErrorMessage ?? 'no message'})`);
+      .map((result, index) => ({ result, sent: entries[index] }))
+      .filter(({ result }) => result.ErrorCode !== undefined)
+      .map(({ result, sent }) => `"${sent?.DetailType ?? '?'}" (${result.ErrorCode}: ${result.ErrorMessage ?? 'no message'})`);
     throw new EventPublishError(
-      `EventBridge did not accept ${response.FailedEntryCount} of ${events.length} events on bus "${this.options.bus}": ${failed.join('; ')}; the invocation fails so the event is retried`,
+      `EventBridge did not accept ${response.FailedEntryCount} of ${entries.length} events on bus "${this.options.bus}": ${failed.join('; ')}; the invocation fails so the event is retried`,
     );
   }
 
