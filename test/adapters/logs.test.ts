@@ -65,6 +65,42 @@ describe('CloudWatchTaskLogs', () => {
     });
   });
 
+  it('follows the backward token past an empty or short newest page, to the start of the stream', async () => {
+    // GetLogEvents "can return empty results while there are more log events available through the token": a tail
+    // that read one page came back empty, and a failed migration was recorded with no log lines saying why.
+    logs
+      .on(GetLogEventsCommand)
+      .resolvesOnce({ events: [], nextBackwardToken: 'b/3' })
+      .resolvesOnce({
+        events: [{ timestamp: 2, message: 'ERROR: column "legacy_id" is referenced by view "report"' }],
+        nextBackwardToken: 'b/2',
+      })
+      .resolvesOnce({ events: [{ timestamp: 1, message: 'applying 0043_drop_legacy.sql' }], nextBackwardToken: 'b/1' })
+      .resolves({ events: [], nextBackwardToken: 'b/1' });
+
+    const tail = await adapter.tail(ref, LIMITS);
+
+    expect(tail).toEqual(['applying 0043_drop_legacy.sql', 'ERROR: column "legacy_id" is referenced by view "report"']);
+    expect(logs).toHaveReceivedCommandWith(GetLogEventsCommand, { nextToken: 'b/3', limit: 50 });
+    expect(logs).toHaveReceivedCommandWith(GetLogEventsCommand, { nextToken: 'b/2', limit: 49 });
+  });
+
+  it('reads at most 3 pages, and stops at the start of the stream (the same token back)', async () => {
+    let n = 0;
+    logs.on(GetLogEventsCommand).callsFake(() => ({ events: [], nextBackwardToken: `b/${++n}` }));
+    expect(await adapter.tail(ref, LIMITS)).toEqual([]);
+    expect(logs).toHaveReceivedCommandTimes(GetLogEventsCommand, 3);
+
+    logs.reset();
+    logs
+      .on(GetLogEventsCommand)
+      .resolvesOnce({ events: [{ timestamp: 1, message: 'only line' }], nextBackwardToken: 'b/1' })
+      .resolves({ events: [], nextBackwardToken: 'b/1' });
+    expect(await adapter.tail(ref, LIMITS)).toEqual(['only line']);
+    // The first answer's token, sent back, returns itself: the stream has nothing older.
+    expect(logs).toHaveReceivedCommandTimes(GetLogEventsCommand, 2);
+  });
+
   it('keeps at most the last N lines and at most the byte budget', async () => {
     // Prepare
     const events = Array.from({ length: 50 }, (_, i) => ({ timestamp: i, message: `${String(i).padStart(2, '0')} ${'x'.repeat(397)}` }));

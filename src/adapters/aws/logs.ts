@@ -6,6 +6,9 @@ import { lastLines } from '../last-lines.js';
 import { awsErrorInfo, awsFailure } from './aws-error.js';
 import { awslogsLocation } from './awslogs.js';
 
+/** How many GetLogEvents pages a tail reads at most (only a short or empty newest page needs a second). */
+const TAIL_PAGES = 3;
+
 export interface CloudWatchLogsOptions {
   /**
    * The client for a log group in another region than `logs`' own (awslogs-region). Without it, such a
@@ -32,10 +35,26 @@ export class CloudWatchTaskLogs implements Logs {
     const client = await this.clientFor(where.region);
     if (client === undefined) return [`(no log tail here: the log is in ${where.region}, ${group} ${stream})`];
     try {
-      const { events } = await client.send(
-        new GetLogEventsCommand({ logGroupName: group, logStreamName: stream, startFromHead: false, limit: limits.lines }),
-      );
-      const lines = (events ?? []).flatMap((e) => (e.message ?? '').replace(/\r?\n$/, '').split(/\r?\n/));
+      // Newest page first; GetLogEvents "can return empty results while there are more log events available through
+      // the token", so a short page is followed back, a few pages at most, until the tail has its lines.
+      let messages: string[] = [];
+      let token: string | undefined;
+      for (let page = 0; page < TAIL_PAGES && messages.length < limits.lines; page++) {
+        const { events, nextBackwardToken } = await client.send(
+          new GetLogEventsCommand({
+            logGroupName: group,
+            logStreamName: stream,
+            startFromHead: false,
+            limit: limits.lines - messages.length,
+            ...(token !== undefined ? { nextToken: token } : {}),
+          }),
+        );
+        messages = [...(events ?? []).map((e) => e.message ?? ''), ...messages];
+        // The same token back is the start of the stream.
+        if (nextBackwardToken === undefined || nextBackwardToken === token) break;
+        token = nextBackwardToken;
+      }
+      const lines = messages.flatMap((m) => m.replace(/\r?\n$/, '').split(/\r?\n/));
       return lastLines(lines, limits);
     } catch (error) {
       if (awsErrorInfo(error).name === 'ResourceNotFoundException') {
