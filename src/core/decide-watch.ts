@@ -93,8 +93,9 @@ function movedAfterEnd(d: Ended, input: TaskStateInput, state: ControllerState, 
   if (d.kind !== 'migration' || d.outcome === 'succeeded' || d.work.type !== 'image' || taskOf(d) !== input.taskArn) return undefined;
   if (service === undefined || d.taskDefinitionArn === undefined || service.taskDefinitionArn !== d.taskDefinitionArn) return undefined;
   if ((d.services ?? []).some((s) => s.service === service.serviceName && s.result === 'continued')) return undefined;
-  // A migration that did not exit 0 was never rolled out by the watcher (its revision may run by a later deploy-request).
-  const exitCode = input.containers.find((c) => c.name === ctx.config.CONTAINER)?.exitCode;
+  // A migration that did not exit 0 was never rolled out by the watcher (its revision may run by a later deploy-request):
+  // as the event says, or as the end recorded (a RUNNING event carries no exit code).
+  const exitCode = input.containers.find((c) => c.name === ctx.config.CONTAINER)?.exitCode ?? d.stop?.exitCode;
   if (exitCode !== undefined && exitCode !== 0) return undefined;
   const note = `service ${service.serviceName} runs this deployment's revision ${d.taskDefinitionArn}: updated by the watcher before the end (${d.outcome}) was known`;
   const recorded: Ended = {

@@ -584,6 +584,15 @@ describe("an operator's end raced with the watcher's rollout", () => {
       .then({ decision: 'ignore', reason: /has already ended \(cancelled\)/ });
   });
 
+  it('nothing is noted for a late RUNNING event (no exit code) of a migration whose end recorded exit code 1', () => {
+    // Was: only the event's exit code was read, so a retried RUNNING event of the failed migration's task, once a
+    // deploy-request had run its revision as it is, recorded the service `continued` by the watcher.
+    const failed = endedDeployment('failed', { stop: { exitCode: 1, stopCode: 'EssentialContainerExited' } });
+    given(activeState(failed, { service: onItsRevision }))
+      .when(withEvent(sample('task-running'), { detail: { version: 1 } }))
+      .then({ decision: 'ignore', actions: [] });
+  });
+
   it('nothing is noted when the service does not run its revision, or for a task definition run as it is', () => {
     given(activeState(cancelled))
       .when(stopped('task-stopped-success'))
