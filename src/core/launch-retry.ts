@@ -85,9 +85,9 @@ export function onScheduledCheck(input: TimeoutCheckInput, state: ControllerStat
   if (d.status !== 'launching' || checked !== current) {
     return ignore(`retry check of attempt ${checked}; ${d.id} is ${d.status} at attempt ${current}: duplicate or late`, d.id);
   }
-  if (d.retryAt !== undefined && Date.parse(ctx.now) < Date.parse(d.retryAt)) {
-    return ignore(`attempt ${current} of ${d.id} is not due until ${d.retryAt}`, d.id);
-  }
+  // A check before `retryAt` is due all the same: its schedule is kept from an earlier delivery of the failure, whose
+  // commit failed (Scheduler keeps the first schedule of a name, and the retried decision's later time was committed).
+  // Ignoring it would leave the attempt with no check at all; it is at most that retry of the failure's delivery early.
   if (state.env.active?.deploymentId !== d.id) return ignore(`${d.id} no longer holds environment ${d.environment}`, d.id);
   if (d.retryAt === undefined) {
     // Committed as launching by an earlier delivery of this check, whose RunTask may have been sent: same clientToken.

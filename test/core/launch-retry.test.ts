@@ -173,10 +173,13 @@ describe('a launch that never started for a reason that can pass is retried', ()
     expect(emitted(d)[0]?.detail).toMatchObject({ attempt: 2, taskArn: task });
   });
 
-  it('does not launch an attempt before it is due, nor one that is not the current attempt', () => {
+  it('launches the current attempt when its check comes before retryAt (an earlier delivery scheduled it), never another', () => {
+    // Was ignored ("not due until …") with nothing scheduled again: the retry is scheduled before its commit, so a
+    // failed commit and its retried delivery (a later retryAt, committed; Scheduler keeps the first schedule of the
+    // name) left a check that always came early, and the deployment held the environment with no attempt launched.
     given(activeState(waitingForRetry()), ctx({}, '2026-11-25T09:18:30.000Z'))
       .when(retryCheck(2))
-      .then({ decision: 'ignore', reason: /not due until 2026-11-25T09:19:00.000Z/, actions: [] });
+      .then({ decision: 'launch', reason: `launching attempt 2 of 3 of ${SAMPLE_DEPLOYMENT}`, actions: ['commit', 'launchTask'] });
     given(activeState(runningDeployment({ attempt: 3 })), ctx({}, '2026-11-25T09:30:00.000Z'))
       .when(retryCheck(2))
       .then({ decision: 'ignore', reason: /duplicate or late/, actions: [] });
