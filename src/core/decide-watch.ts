@@ -5,6 +5,9 @@ import { addMinutes, type DecideContext } from './context.js';
 import { deadlineCheck, HOOK_MARGIN_MINUTES, migrationDeadline, timeoutFrom, waitersAllExpired } from './deadline.js';
 import { definedFields } from './defined-fields.js';
 import {
+  attemptOf,
+  awaitingRetry,
+  clientTokenFor,
   type Deployment,
   deploymentIdFromStartedBy,
   type Ended,
@@ -463,6 +466,8 @@ export function decideLaunchResult(input: LaunchResultInput, state: ControllerSt
   const d = state.deployments[input.deploymentId];
   if (d === undefined) return ignore(`no deployment ${input.deploymentId}`, input.deploymentId);
   if (d.status !== 'launching') return lateLaunchResult(d, input, ctx);
+  const stale = otherAttemptResult(d, input, ctx);
+  if (stale !== undefined) return stale;
   if (!input.ok) {
     const retried = onLaunchRefused(d, input, state, ctx);
     if (retried !== undefined) return retried;
@@ -513,6 +518,19 @@ function lateLaunchResult(d: Exclude<Deployment, Launching>, input: LaunchResult
   const reason = `${already}: its task ${shortTask(input.taskArn)}, started meanwhile, is stopped`;
   const stop = stopTaskNamed(d, input.taskArn, ctx, `deployment ${d.id} ended before RunTask answered`);
   return { decision: 'record', reason, deploymentId: d.id, actions: [stop] };
+}
+
+/**
+ * RunTask's answer for another attempt than the one the deployment is at (or waits for): a duplicate of an attempt's
+ * retry check, whose race the other delivery won and recorded. A refusal is that attempt's, already counted, never the
+ * next one's; a task it names is of no attempt the deployment follows, so it is stopped before it migrates unwatched.
+ */
+function otherAttemptResult(d: Launching, input: LaunchResultInput, ctx: DecideContext): Decision | undefined {
+  if (input.clientToken === undefined || (input.clientToken === clientTokenFor(d.id, d.attempt) && !awaitingRetry(d))) return undefined;
+  const why = `RunTask's answer under ${input.clientToken} is not for attempt ${attemptOf(d)} of ${d.id}${awaitingRetry(d) ? `, due at ${d.retryAt}` : ''}`;
+  if (!input.ok) return ignore(`${why}: its refusal was counted by the invocation that recorded it`, d.id);
+  const reason = `${why}: its task ${shortTask(input.taskArn)} is stopped`;
+  return { decision: 'record', reason, deploymentId: d.id, actions: [stopTaskNamed(d, input.taskArn, ctx, reason)] };
 }
 
 /** An event kept before RunTask's answer, with what the shell read for it (the log tail of a failure). */

@@ -130,9 +130,14 @@ export interface InvalidInput {
 }
 
 /** The result of a `launchTask` action, fed back to the core. */
-export type LaunchResultInput =
-  | { kind: 'launch-result'; deploymentId: string; ok: true; taskArn: string; taskDefinitionArn: string; log?: LogLocation }
-  | { kind: 'launch-result'; deploymentId: string; ok: false; reason: string; failure?: LaunchFailure };
+/**
+ * RunTask's answer. `clientToken` names the attempt it answers: a concurrent invocation of the same deployment may have
+ * moved it to another attempt meanwhile (a duplicate retry check), and an answer for another attempt is not this one's.
+ */
+export type LaunchResultInput = { kind: 'launch-result'; deploymentId: string; clientToken?: string } & (
+  | { ok: true; taskArn: string; taskDefinitionArn: string; log?: LogLocation }
+  | { ok: false; reason: string; failure?: LaunchFailure }
+);
 
 export type TriggerInput = EcrImageActionInput | DeployRequestInput | RunCommandInput;
 

@@ -71,7 +71,7 @@ export async function execute(
       case 'launchTask': {
         const outcome = await ports.ecs.launch(action.request);
         log.info(outcome.ok ? 'task launched' : 'task not launched', { deploymentId: action.deploymentId, ...outcome });
-        feedback.push({ kind: 'launch-result', deploymentId: action.deploymentId, ...outcome });
+        feedback.push({ kind: 'launch-result', deploymentId: action.deploymentId, clientToken: action.request.clientToken, ...outcome });
         break;
       }
       case 'stopTask':

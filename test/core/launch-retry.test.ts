@@ -227,6 +227,44 @@ describe('a launch that never started for a reason that can pass is retried', ()
   });
 });
 
+describe("RunTask's answer for another attempt (a duplicate retry check, whose race the other delivery won)", () => {
+  // The watcher has no Powertools idempotency: a retry check delivered twice sends RunTask twice under attempt 2's
+  // token. Was: the loser's refusal, decided again after its lost race, counted against attempt 3, never launched
+  // (with LAUNCH_RETRIES 2 the deployment failed after two launches).
+  const token2 = `ecs-migrate-${SAMPLE_DEPLOYMENT}-2`;
+
+  it('ignores a refusal of attempt 2 while the deployment waits for attempt 3 or launches it', () => {
+    const waiting3 = waitingForRetry({ attempt: 3 });
+    given(activeState(waiting3))
+      .when({ ...capacity, clientToken: token2 })
+      .then({ decision: 'ignore', reason: /answer under .*-2 is not for attempt 3 .*due at .*: its refusal was counted/, actions: [] });
+    given(activeState(waitingForRetry({ attempt: 3, retryAt: undefined })))
+      .when({ ...capacity, clientToken: token2 })
+      .then({ decision: 'ignore', actions: [] });
+  });
+
+  it("stops a task another attempt's answer names: no attempt the deployment follows would watch it", () => {
+    const task = `${SAMPLE_TASK.slice(0, -1)}7`;
+    const d = given(activeState(waitingForRetry({ attempt: 3 })))
+      .when({
+        kind: 'launch-result',
+        deploymentId: SAMPLE_DEPLOYMENT,
+        clientToken: token2,
+        ok: true,
+        taskArn: task,
+        taskDefinitionArn: TD(43),
+      })
+      .then({ decision: 'record', actions: ['stopTask'] });
+    expect(only(d, 'stopTask')).toMatchObject({ taskArn: task });
+  });
+
+  it("decides the current attempt's own answer as before", () => {
+    given(activeState(waitingForRetry({ retryAt: undefined })))
+      .when({ ...capacity, clientToken: token2 })
+      .then({ decision: 'record', reason: /attempt 2 of 3 failed before the migration ran/ });
+  });
+});
+
 describe('what is never retried, and the last attempt', () => {
   it.each([
     ['a missing image (not found)', MISSING_IMAGE],
