@@ -21,6 +21,11 @@ function deadlinesAfter(d: Pick<Deployment, 'waiters'>, time: string): string[] 
   return (d.waiters ?? []).map(waiterDeadline).filter((due): due is string => due !== undefined && Date.parse(due) > Date.parse(time));
 }
 
+/** The first deadline of a paused deployment waiting for `d` that comes after `time`, if any. */
+export function firstWaiterDeadline(d: Pick<Deployment, 'waiters'>, time: string): string | undefined {
+  return earliest(deadlinesAfter(d, time));
+}
+
 /** The earliest of ISO times, if any. */
 function earliest(times: string[]): string | undefined {
   return times.reduce<string | undefined>((a, b) => (a === undefined || Date.parse(b) < Date.parse(a) ? b : a), undefined);

@@ -1,6 +1,7 @@
 import { assertNever, type Decision, ignore } from './actions.js';
 import { commitActions } from './commit.js';
 import { addMinutes, type DecideContext, LOCK_GRACE_MINUTES, lockExpiresAt } from './context.js';
+import { deadlineCheck, firstWaiterDeadline, HOOK_MARGIN_MINUTES, waitersAllExpired } from './deadline.js';
 import {
   attemptOf,
   type Deployment,
@@ -93,6 +94,11 @@ export function onScheduledCheck(input: TimeoutCheckInput, state: ControllerStat
     // Committed as launching by an earlier delivery of this check, whose RunTask may have been sent: same clientToken.
     return resumeLaunch(d, state, ctx, `resuming attempt ${current} of ${d.id} (retried delivery)`);
   }
+  if (waitersAllExpired(d, ctx.now)) {
+    // As for a queued migration freed too late (`handOver`): it would gate nothing, and ECS applies the hooks' timeout.
+    const reason = `every paused deployment waiting for it was past its hook's expiry (less ${HOOK_MARGIN_MINUTES} minutes) when attempt ${current} was due: the migration was not run, rollout halted`;
+    return { decision: 'halt', reason, deploymentId: d.id, actions: settle(state, ctx, d, { outcome: 'timed_out', reason }) };
+  }
   if (state.service === undefined) {
     const reason = `attempt ${current} could not be launched: the service could not be read (${state.serviceProblem ?? 'unknown error'})`;
     return { decision: 'halt', reason, deploymentId: d.id, actions: settle(state, ctx, d, { outcome: 'failed', reason }) };
@@ -144,12 +150,17 @@ function retryLater(
   const holdUntil = addMinutes(retryAt, ctx.config.TIMEOUT_MINUTES + LOCK_GRACE_MINUTES);
   const lockExpires = Date.parse(holdUntil) > Date.parse(active.lockExpiresAt) ? holdUntil : active.lockExpiresAt;
   const env: EnvironmentState = { ...state.env, active: { deploymentId: d.id, lockExpiresAt: lockExpires } };
+  // A paused deployment whose deadline comes before the retry is answered then (ROLLBACK, timed out), not after it.
+  const deadline = firstWaiterDeadline(d, ctx.now);
+  const guard =
+    deadline !== undefined && Date.parse(deadline) < Date.parse(retryAt) ? [deadlineCheck({ ...d, attempt: attempt + 1 }, deadline)] : [];
   return {
     decision: 'record',
     reason: `attempt ${attempt} of ${max} failed before the migration ran (${failure.reason}); attempt ${attempt + 1} at ${retryAt}`,
     deploymentId: d.id,
     actions: [
       { type: 'scheduleTimeout', deploymentId: d.id, environment: d.environment, at: retryAt, attempt: attempt + 1, purpose: 'retry' },
+      ...guard,
       ...commitActions(state, env, [{ deployment: change.deployment, events: [...prior, ...change.events] }]),
     ],
   };

@@ -4,6 +4,7 @@ import type { LaunchResultInput, TaskStateInput, TimeoutCheckInput } from '../..
 import { retryDelayMinutes } from '../../src/core/launch-retry.js';
 import { startFailure } from '../../src/core/start-failure.js';
 import {
+  actionsOf,
   activeState,
   committed,
   ctx,
@@ -262,6 +263,64 @@ describe("RunTask's answer for another attempt (a duplicate retry check, whose r
     given(activeState(waitingForRetry({ retryAt: undefined })))
       .when({ ...capacity, clientToken: token2 })
       .then({ decision: 'record', reason: /attempt 2 of 3 failed before the migration ran/ });
+  });
+});
+
+describe("pause-hook mode: the paused deployments' deadlines while a retry waits", () => {
+  // docs/deploy.md: once every hook waiting for a migration is past its deadline (its expiry less 5 minutes), it ends
+  // timed out answering ROLLBACK; "when the environment frees, such a migration is not run either". Was: the retry
+  // launched it anyway (gating nothing, ECS applying the hooks' timeout meanwhile), and no check answered the hooks
+  // during the wait (the earlier attempts' checks are stale; the next attempt has none before RunTask answers).
+  const hookCtx = (now: string) => ctx({ ROLLOUT_MODE: 'pause-hook' }, now);
+  const waiter = {
+    service: 'shop-api',
+    serviceDeploymentArn: 'arn:aws:ecs:eu-west-1:123456789012:service-deployment/shop-staging/shop-api/NCWGC2ZR-taawPAYrIaU5',
+    hookId: 'ecs-pause-api',
+    // Its deadline: 09:20.
+    expiresAt: '2026-11-25T09:25:00.000Z',
+  };
+  const hookWork = { type: 'revision' as const, taskDefinitionArn: TD(43), image: `shop-api@sha256:${'a'.repeat(64)}`, launch: {} };
+  const trigger = { type: 'pause-hook' as const, eventId: 'hook-event-1', at: '2026-11-25T09:15:00Z' };
+
+  it('a retry due after every deadline passed ends timed out, answering ROLLBACK, and launches nothing', () => {
+    const waiting = waitingForRetry({ trigger, work: hookWork, waiters: [waiter], attempt: 3, retryAt: '2026-11-25T09:21:00.000Z' });
+    given(activeState(waiting), hookCtx('2026-11-25T09:21:30.000Z'))
+      .when(retryCheck(3))
+      .then({
+        decision: 'halt',
+        reason: /every paused deployment waiting for it was past its hook's expiry .* when attempt 3 was due: the migration was not run/,
+        actions: ['haltRollout', 'commit', 'publish'],
+      });
+  });
+
+  it('a retry due after a deadline is guarded by a check at that deadline, which ends it then', () => {
+    const second = launchingDeployment({ trigger, work: hookWork, waiters: [waiter], attempt: 2, launchStartedAt: NOW });
+    const d = given(activeState(second), hookCtx(NOW))
+      .when(capacity)
+      .then({ decision: 'record', events: ['Launch Retry Scheduled'] });
+    expect(actionsOf(d, 'scheduleTimeout')).toEqual([
+      expect.objectContaining({ at: '2026-11-25T09:22:00.000Z', attempt: 3, purpose: 'retry' }),
+      expect.objectContaining({ at: '2026-11-25T09:20:00.000Z', attempt: 3, purpose: 'deadline' }),
+    ]);
+    const check: TimeoutCheckInput = { ...retryCheck(3), purpose: 'deadline' };
+    given(activeState(committed(d, SAMPLE_DEPLOYMENT)), hookCtx('2026-11-25T09:20:30.000Z'))
+      .when(check)
+      .then({
+        decision: 'halt',
+        reason: /no task started within the paused deployment's timeout less 5 minutes/,
+        actions: ['stopTasksStartedBy', 'haltRollout', 'commit', 'publish'],
+      });
+  });
+
+  it('no deadline check when the retry comes first', () => {
+    const second = launchingDeployment({
+      trigger,
+      work: hookWork,
+      waiters: [{ ...waiter, expiresAt: '2026-11-25T10:25:00.000Z' }],
+      attempt: 2,
+    });
+    const d = given(activeState(second), hookCtx(NOW)).when(capacity).then({ decision: 'record' });
+    expect(actionsOf(d, 'scheduleTimeout').map((a) => a.purpose)).toEqual(['retry']);
   });
 });
 
