@@ -201,7 +201,7 @@ async function runLocal(options: LocalOptions): Promise<number> {
   const progress = options.json
     ? () => {}
     : (line: string) => {
-        if (!decided) process.stderr.write(`${dim(redactPassword(line))}\n`);
+        if (!decided) process.stderr.write(`${dim(redact(line))}\n`);
       };
   const { host, cacheDir } = hostEnvironment();
   await writableStateDir(options.stateDir);
@@ -283,7 +283,7 @@ async function runLocal(options: LocalOptions): Promise<number> {
     if (interruptedBy !== undefined) return 128 + signalNumber(interruptedBy);
     // `logs` prints this environment's task output redacted as this run prints it (and as every earlier run did).
     await rememberLocalRedactPatterns(session.controller.layout, config.REDACT_PATTERNS);
-    print(dim(`image ${session.image} (tag ${options.tag}) · database ${redactPassword(session.databaseUrl)}`));
+    print(dim(`image ${session.image} (tag ${options.tag}) · database ${redact(session.databaseUrl)}`));
 
     const event =
       config.ROLLOUT_MODE === 'pause-hook'
@@ -339,11 +339,6 @@ function commandRefusal(options: LocalOptions, config: Config): string | undefin
 
 function signalNumber(signal: NodeJS.Signals): number {
   return constants.signals[signal] ?? constants.signals.SIGTERM;
-}
-
-/** Every `postgres://user:password@` in a line with its password as `***`. */
-function redactPassword(line: string): string {
-  return line.replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/g, '$1***@');
 }
 
 /**

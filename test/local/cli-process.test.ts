@@ -231,6 +231,16 @@ describe('ecs-migrate local --database-url', () => {
     const history = await cli(['history', '--state-dir', state, '--environment', env as string, '--json'], work);
     expect(JSON.parse(history.stdout)).toHaveLength(1);
   });
+
+  it('never prints any part of a password that holds an "@" (node-postgres reads the password up to the last "@")', async () => {
+    // Was: the header line cut the password at its first "@" (`bob:***@ret1XYZ@127.0.0.1`); the controller's own
+    // redaction (src/core/redact.ts) hides all of it, and now says the line too.
+    const app = await scriptApp(join(work, 'app'), 'echo migrating');
+    const url = 'postgres://bob:Sec@ret1XYZ@127.0.0.1:1/db';
+    const run = await cli(['local', '--app', app, '--state-dir', join(work, 'state'), '--database-url', url], work);
+    expect(run.stdout).toContain('· database postgres://bob:[REDACTED]@127.0.0.1:1/db');
+    expect(`${run.stdout}${run.stderr}`).not.toContain('ret1XYZ');
+  });
 });
 
 describe('ecs-migrate local, its last line', () => {
