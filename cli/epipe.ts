@@ -1,4 +1,7 @@
-/** What the CLI does when the reader of its output goes away (`… | head`, `… 2>&1 | head`): a write fails with EPIPE. */
+/**
+ * What the CLI does when the reader of its output goes away (`… | head`, `… 2>&1 | head`: a write fails with EPIPE;
+ * a terminal that hung up: EIO).
+ */
 export type OnClosedOutput =
   /** End now, as a tool ends on SIGPIPE: the reader has all it wanted (`explain`, `history`, `logs --follow`). */
   | 'end'
@@ -9,15 +12,16 @@ export type OnClosedOutput =
   | 'run-on';
 
 /**
- * Handles EPIPE on stdout and stderr by `policy()`, read when it happens (the command is known only once it is parsed).
- * Node raises EPIPE as an unhandled 'error' event (a stack trace, exit code 1); any other stream error is raised as
+ * Handles EPIPE and EIO on stdout and stderr by `policy()`, read when it happens (the command is known only once it is
+ * parsed). Node raises them as an unhandled 'error' event (a stack trace, exit code 1); any other stream error is raised as
  * before. Running on, the closed stream's writes become no-ops, and a closed stdout is said once on stderr (itself
  * discarded if it is the same closed pipe).
  */
 export function handleClosedOutput(policy: () => OnClosedOutput): void {
   const discarding = new Set<NodeJS.WriteStream>();
   const onError = (stream: NodeJS.WriteStream) => (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
+    // EIO: the terminal hung up (ssh dropped, window closed; SIGHUP comes with it): the reader is gone as with EPIPE.
+    if (error.code !== 'EPIPE' && error.code !== 'EIO') throw error;
     if (policy() === 'end') process.exit(process.exitCode ?? 0);
     if (discarding.has(stream)) return;
     discarding.add(stream);
