@@ -4,13 +4,16 @@ import { CliUsageError, shorten } from './local-config.js';
 /**
  * Refuses a key of a `local --config FILE` that local mode does not read: ignored, a typo (`TIMEOUT_MINUTE`) would
  * run with the default it meant to change. The keys are those of the configuration contract; a deployed stack's
- * own settings (DEPLOYMENTS_TABLE, …) are known but have no meaning here, and are refused saying so.
+ * own settings (DEPLOYMENTS_TABLE, …) are known but have no meaning here, and are refused saying so, as is REGISTRY.
  */
 export function checkLocalConfigKeys(values: Record<string, unknown>, path: string): void {
   const keys = Object.keys(values);
   const stack = keys.find((key) => (AWS_CONFIG_KEYS as readonly string[]).includes(key));
   if (stack !== undefined)
     throw new CliUsageError(`key ${stack} in ${path} is a deployed stack's setting, which local mode does not use; remove it`);
+  // Local images live in local mode's own registry (src/local/task-event.ts): a push named in another would never pull.
+  if (keys.includes('REGISTRY'))
+    throw new CliUsageError(`key REGISTRY in ${path}: local mode builds and pulls its images in its own registry; remove it`);
   const unknown = keys.filter((key) => !(CONFIG_KEYS as readonly string[]).includes(key));
   const [first, ...more] = unknown;
   if (first === undefined) return;

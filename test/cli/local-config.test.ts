@@ -76,7 +76,7 @@ describe("local --config's keys", () => {
   };
 
   it('are the keys of the configuration: any other is refused, naming it and the key it is a typo of', () => {
-    expect(problem(Object.fromEntries(CONFIG_KEYS.map((k) => [k, '1'])))).toBeUndefined();
+    expect(problem(Object.fromEntries(CONFIG_KEYS.filter((k) => k !== 'REGISTRY').map((k) => [k, '1'])))).toBeUndefined();
     expect(problem({ TIMEOUT_MINUTE: '1' })).toBe('unknown key TIMEOUT_MINUTE in cfg.json; did you mean TIMEOUT_MINUTES?');
     expect(problem({ ROLLOUT_MODE: 'pause-hook', alowed_commands: 'x', FOO: '1' })).toBe(
       'unknown key alowed_commands in cfg.json (and 1 more: FOO); did you mean ALLOWED_COMMANDS?',
@@ -88,6 +88,14 @@ describe("local --config's keys", () => {
   it("refuse a deployed stack's settings, which local mode does not use", () => {
     expect(problem({ DEPLOYMENTS_TABLE: 't' })).toBe(
       "key DEPLOYMENTS_TABLE in cfg.json is a deployed stack's setting, which local mode does not use; remove it",
+    );
+  });
+
+  it("refuse REGISTRY: local images live in local mode's own registry, so a push named in another never pulls", () => {
+    // Was: accepted, and every task of the run failed to start (CannotPullContainerError … build it with
+    // "ecs-migrate local --app DIR"), advice that repeats what was run.
+    expect(problem({ REGISTRY: '123456789012.dkr.ecr.eu-west-1.amazonaws.com' })).toBe(
+      'key REGISTRY in cfg.json: local mode builds and pulls its images in its own registry; remove it',
     );
   });
 
