@@ -15,6 +15,7 @@ import { hookStateEvent } from '../src/local/hook-event.js';
 import { type LocalRun, runToEnd } from '../src/local/run-to-end.js';
 import { type LocalSession, openLocalSession } from '../src/local/session.js';
 import type { HostEnvironment } from '../src/local/task-env.js';
+import { initialImage } from '../src/local/task-event.js';
 import { defaultRequestedBy, localPushEvent, requestEvent } from '../src/local/trigger-events.js';
 import { silentLog } from '../src/shell/logger.js';
 import { checkLocalConfigKeys } from './config-keys.js';
@@ -285,10 +286,15 @@ async function runLocal(options: LocalOptions): Promise<number> {
     await rememberLocalRedactPatterns(session.controller.layout, config.REDACT_PATTERNS);
     print(dim(`image ${session.image} (tag ${options.tag}) · database ${redact(session.databaseUrl)}`));
 
+    // `--run` takes the service's image; until a migration has been rolled out that is a placeholder no run builds,
+    // so the command runs the app as built (a rollback after a failed first migration is the case that needs it).
+    const runBuilt =
+      options.run !== undefined && (await session.controller.ecs.describeService()).image === initialImage(config.REPOSITORY);
+    if (runBuilt) print(dim('no migration has been rolled out here yet: the command runs the app as built'));
     const event =
       config.ROLLOUT_MODE === 'pause-hook'
         ? await pausedDeploymentEvent(session, config.CONTAINER, config.HOOK_STAGE, print)
-        : triggerEvent(options, config.EVENT_SOURCE, config.ENVIRONMENT, config.REPOSITORY, session.image, session.digest);
+        : triggerEvent(options, config.EVENT_SOURCE, config.ENVIRONMENT, config.REPOSITORY, session.image, session.digest, runBuilt);
     const result = await runToEnd(session.controller, event);
     await settle(session.controller);
     decided = true;
@@ -384,10 +390,12 @@ function triggerEvent(
   repository: string,
   image: string,
   digest: string,
+  runBuilt: boolean,
 ): Record<string, unknown> {
   const id = randomUUID();
   const request = { source, id, environment, requestId: id, requestedBy: defaultRequestedBy('local', process.env.USER) };
-  if (options.run !== undefined) return requestEvent({ ...request, kind: 'run-command', command: options.run });
+  if (options.run !== undefined)
+    return requestEvent({ ...request, kind: 'run-command', command: options.run, ...(runBuilt ? { image } : {}) });
   if (options.command !== undefined || options.rerun) {
     return requestEvent({
       ...request,

@@ -11,7 +11,7 @@ import type { Log } from '../shell/logger.js';
 import { LocalEventLoop } from './event-loop.js';
 import { LocalImages } from './images.js';
 import { LocalLayout } from './layout.js';
-import { localImage } from './task-event.js';
+import { initialImage } from './task-event.js';
 
 export interface LocalControllerOptions {
   /** The `.ecs-migrate` directory. */
@@ -96,7 +96,7 @@ export function createLocalController(options: LocalControllerOptions) {
       const built = await images.build(appDir, config.REPOSITORY, [layout.root]);
       // Built is pushed: a request for it (--command, --rerun) is dated by it, as ECR dates an image by its push.
       await registry.pushed(config.REPOSITORY, built.digest, now().toISOString());
-      await ecs.ensureService(config.CONTAINER, localImage(config.REPOSITORY, ':initial'));
+      await ecs.ensureService(config.CONTAINER, initialImage(config.REPOSITORY));
       return built;
     },
     idle: () => loop.idle(),

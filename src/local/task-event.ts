@@ -9,6 +9,11 @@ export function localImage(repository: string, ref: string): string {
   return `${LOCAL_ACCOUNT}.dkr.ecr.${LOCAL_REGION}.amazonaws.com/${repository}${ref}`;
 }
 
+/** The image the local service runs until a migration is rolled out: a placeholder, never built. */
+export function initialImage(repository: string): string {
+  return localImage(repository, ':initial');
+}
+
 /** The envelope of an event local mode makes, as EventBridge delivers it (this account and region, time to the second). */
 export function localEnvelope(id: string, at: Date | string = new Date(), resources: string[] = []) {
   const time = (typeof at === 'string' ? at : at.toISOString()).replace(/\.\d{3}Z$/, 'Z');
