@@ -9,9 +9,10 @@ import { parseInput } from '../src/core/parse.js';
 import { decodeDeployment, decodeEnvironment, SCHEMA_VERSION } from '../src/core/records.js';
 import { redactor } from '../src/core/redact.js';
 import { type ControllerState, emptyEnvironment, type ServiceInfo } from '../src/core/state.js';
+import { closestKey } from './config-keys.js';
 import { isoTime } from './durations.js';
 import { readHook } from './explain-hook.js';
-import { CliUsageError, readConfigFile, readJsonFile, readTextFile, validConfig } from './local-config.js';
+import { CliUsageError, readConfigFile, readJsonFile, readTextFile, shorten, validConfig } from './local-config.js';
 
 /** Parse + decide, never execute. Any file content gets an answer; only an unreadable file is an error (exit 2). */
 export async function explainCommand(argv: string[]): Promise<number> {
@@ -92,6 +93,13 @@ export function describeAction(action: Decision['actions'][number]): string {
   }
 }
 
+const STATE_KEYS = ['env', 'deployments', 'service', 'task', 'hook'];
+
+function closeTo(key: string): string {
+  const near = closestKey(key, STATE_KEYS);
+  return near !== undefined ? `; did you mean ${near}?` : '';
+}
+
 /**
  * A `--state FILE`: a JSON object `{ env, deployments, service, task, hook }` whose environment and deployment records are
  * read through the stores' codec (src/core/records.ts), so a state the controller could not have is a usage
@@ -103,6 +111,10 @@ async function readState(path: string, environment: string, fallbackService: Ser
   const bad = (key: string, problem: string) => new CliUsageError(`state file ${path}: ${key}: ${problem}`);
   if (!isJsonObject(value))
     throw new CliUsageError(`state file ${path}: expected a JSON object { env, deployments, service }, got ${jsonKind(value)}`);
+  // A typo (`deployment`, `environment`) would explain against an idle environment, as if the key were absent.
+  const unknown = Object.keys(value).find((key) => !STATE_KEYS.includes(key));
+  if (unknown !== undefined)
+    throw bad(shorten(unknown, 40), `not a key of a state file (expected ${STATE_KEYS.join(', ')}${closeTo(unknown)})`);
   let env = emptyEnvironment(environment);
   if (value.env !== undefined) {
     if (!isJsonObject(value.env)) throw bad('env', `expected an environment record (an object), got ${jsonKind(value.env)}`);

@@ -132,6 +132,7 @@ export async function logsCommand(argv: string[], deps: { pollMs?: number } = {}
   const { values, positionals } = parseArgs({ args: argv, options: LOGS_OPTIONS, allowPositionals: true, strict: true });
   const id = positionals[0];
   if (id === undefined) throw new CliUsageError('logs needs a DEPLOYMENT_ID (see ecs-migrate history, and ecs-migrate logs --help)');
+  if (positionals.length > 1) throw new CliUsageError(`logs takes one deployment id, not ${shorten(positionals.join(' '))}`);
   // Also a file name in local mode: anything else could name another file of the state directory.
   if (!DEPLOYMENT_ID.test(id))
     throw new CliUsageError(`logs "${shorten(id)}": not a deployment id (YYYYMMDD-HHMMSS-xxxxxxxx, as "ecs-migrate history" lists them)`);
