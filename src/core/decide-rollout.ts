@@ -13,15 +13,17 @@ import {
   type Running,
   type ServiceRollout,
   type Waiter,
+  type Work,
 } from './deployment.js';
 import { eventDetail } from './event-detail.js';
 import type { DeploymentStateInput, HookStateInput, RolloutResultInput } from './inputs.js';
+import { haltOf } from './launch-request.js';
 import { revisit } from './resume.js';
 import { awaitingVerdict, noCheckLeft, rolloutWatchCheck } from './rollout-watch.js';
 import { repositoryImageOf } from './service-deployment.js';
 import { settle } from './settle.js';
 import { type ControllerState, rolloutIndexAfter, sameEcsDeployment } from './state.js';
-import { create } from './transitions.js';
+import { create, end, type NewDeployment } from './transitions.js';
 
 /** The deployment id of a paused deployment's hook: every delivery of one hook event finds the same one. */
 export function hookDeploymentId(input: HookStateInput, environment: string): string {
@@ -62,15 +64,41 @@ export function decideHookState(input: HookStateInput, state: ControllerState, c
     ...(input.expiresAt !== undefined ? { expiresAt: input.expiresAt } : {}),
   };
   const image = repositoryImageOf(revision, config.REPOSITORY);
-  if (!image.ok) {
-    const reason = `${image.reason}: ROLLBACK of ${service}'s paused deployment`;
-    return {
-      decision: 'halt',
-      reason,
-      actions: [{ type: 'haltRollout', deploymentId: id, target: { mode: 'pause-hook', waiters: [waiter] }, reason }],
-    };
-  }
+  if (!image.ok) return refuseRevision(id, waiter, revision.taskDefinitionArn, image.reason, input, state, ctx);
   return joinOrCreate({ id, waiter, image: image.image, revision, input }, state, ctx);
+}
+
+/**
+ * A paused deployment whose target revision runs no single REPOSITORY image (another repository's, none, two): no
+ * migration can gate it. It is answered ROLLBACK, and recorded as a deployment that failed before it ran, with
+ * `Migration Failed` and `Rollout Halted` saying why, as a service an update cannot move is in update-service mode.
+ */
+function refuseRevision(
+  id: string,
+  waiter: Waiter,
+  taskDefinitionArn: string,
+  why: string,
+  input: HookStateInput,
+  state: ControllerState,
+  ctx: DecideContext,
+): Decision {
+  const reason = `${why}: ROLLBACK of ${waiter.service}'s paused deployment`;
+  const created = {
+    ...create(hookSpec(id, input, { type: 'task-definition', taskDefinitionArn }, ctx), ctx.now, 'requested'),
+    waiters: [waiter],
+  };
+  return {
+    decision: 'halt',
+    reason,
+    deploymentId: id,
+    actions: [...haltOf(created, ctx, reason), ...commitActions(state, undefined, [end(created, { outcome: 'failed', reason }, ctx.now)])],
+  };
+}
+
+/** A deployment for a paused deployment's hook: its migration, triggered by the hook event. */
+function hookSpec(id: string, input: HookStateInput, work: Work, ctx: DecideContext): NewDeployment {
+  const trigger = definedFields({ type: 'pause-hook' as const, eventId: input.eventId, at: input.at, replayName: input.replayName });
+  return { id, environment: ctx.config.ENVIRONMENT, kind: 'migration', trigger, work, command: ctx.config.MIGRATION_COMMAND };
 }
 
 /** Whether ECS still waits for an answer: the deployment IN_PROGRESS and this hook AWAITING_ACTION (else why not). */
@@ -208,16 +236,7 @@ function queuedCheckEarlier(
 function createHookDeployment({ id, waiter, image, revision, input }: Paused, state: ControllerState, ctx: DecideContext): Decision {
   const { network, launchType, capacityProviderStrategy, platformVersion } = revision;
   const launch = definedFields({ network, launchType, capacityProviderStrategy, platformVersion });
-  const trigger = definedFields({ type: 'pause-hook' as const, eventId: input.eventId, at: input.at, replayName: input.replayName });
-  const work = { type: 'revision' as const, taskDefinitionArn: revision.taskDefinitionArn, image, launch };
-  const spec = {
-    id,
-    environment: ctx.config.ENVIRONMENT,
-    kind: 'migration' as const,
-    trigger,
-    work,
-    command: ctx.config.MIGRATION_COMMAND,
-  };
+  const spec = hookSpec(id, input, { type: 'revision', taskDefinitionArn: revision.taskDefinitionArn, image, launch }, ctx);
   const what = `migration of ${image} for ${waiter.service}'s paused deployment`;
   const holder = lockHolder(state, ctx.now);
   const created = { ...create(spec, ctx.now, holder !== undefined ? `waiting for ${holder.id}` : 'requested'), waiters: [waiter] };
