@@ -212,7 +212,8 @@ function judge(
       actions: settle(state, ctx, seen, { outcome: 'succeeded', reason, ...stopped }, { prior, before: leftover }),
     };
   }
-  if (state.service === undefined && d.waiters === undefined) {
+  // With several services the others are rolled out all the same, the first recorded failed (`severalServices`).
+  if (state.service === undefined && d.waiters === undefined && ctx.config.SERVICES.length <= 1) {
     return halt(`${verdict.reason}, but the service could not be read (${state.serviceProblem ?? 'unknown error'}): rollout halted`);
   }
   return continueRollout(seen, `${verdict.reason}`, stopped, { prior, leftover }, state, ctx);
@@ -236,7 +237,7 @@ function continueRollout(
   state: ControllerState,
   ctx: DecideContext,
 ): Decision {
-  const rollout = rolloutOf(seen, state.service, ctx);
+  const rollout = rolloutOf(seen, state.service, ctx, state.serviceProblem);
   const reason = `${verdict}: ${rollout.how}`;
   const services = rollout.services !== undefined ? { services: rollout.services } : {};
   const ending = { outcome: 'succeeded' as const, reason, rollout: rollout.outcome, ...stopped, ...services };
@@ -268,7 +269,7 @@ interface RolloutPlan {
   services?: ServiceRollout[];
 }
 
-function rolloutOf(d: Running, info: ServiceInfo | undefined, ctx: DecideContext): RolloutPlan {
+function rolloutOf(d: Running, info: ServiceInfo | undefined, ctx: DecideContext, problem?: string): RolloutPlan {
   const current = info?.taskDefinitionArn;
   const target = rolloutTarget(d, ctx);
   const wanted = d.taskDefinitionArn;
@@ -291,7 +292,7 @@ function rolloutOf(d: Running, info: ServiceInfo | undefined, ctx: DecideContext
   }
   const order = current === undefined ? 'older' : compareRevisions(current, wanted);
   const others = (target.services ?? []).filter((s) => s !== target.service);
-  if (others.length > 0) return severalServices(target.service, others, order, info, update, ctx);
+  if (others.length > 0) return severalServices(target.service, others, order, info, update, ctx, problem);
   const service = target.service;
   if (order === 'same' && info !== undefined) {
     // As after an update whose answer was never recorded (this event retried): the rollout ECS has in progress to the
@@ -324,11 +325,21 @@ function severalServices(
   info: ServiceInfo | undefined,
   update: NonNullable<RolloutPlan['update']>,
   ctx: DecideContext,
+  problem?: string,
 ): RolloutPlan {
   const current = info?.taskDefinitionArn;
   const wanted = update.taskDefinitionArn;
   const image = update.image ?? `the image container "${ctx.config.CONTAINER}" runs in ${wanted}`;
   const rest = `${others.join(', ')} updated to ${image}`;
+  if (info === undefined) {
+    // Unreadable (deleted, INACTIVE, refused): recorded failed, as an update refused for good is; the others move.
+    const reason = `could not be read (${problem ?? 'unknown error'}): not updated`;
+    return {
+      outcome: 'continued',
+      how: `service ${first} ${reason}; ${rest}`,
+      update: { ...update, firstService: { service: first, result: 'failed', reason } },
+    };
+  }
   if (order === 'same' && info !== undefined) {
     return {
       outcome: 'continued',

@@ -10,6 +10,7 @@ import {
   decideOn,
   emitted,
   endedDeployment,
+  eventTypes,
   given,
   idleState,
   KEPT_EXIT_0,
@@ -249,6 +250,42 @@ describe('task STOPPED, exit 0, several services (SERVICES) in update-service mo
       result: 'moved-on',
       reason: `has moved on to ${TD(45)} meanwhile; not moved back to ${TD(43)}`,
     });
+  });
+});
+
+describe('task STOPPED, exit 0, several services, the first one unreadable', () => {
+  // README: "With several services every one is rolled out: … a service that cannot be moved (…) is recorded `failed`
+  // with the reason, and `Rollout Failed` names it". Was: a first service deleted or INACTIVE meanwhile (or
+  // DescribeServices refused for good) halted the whole deployment as failed, and the others were never rolled out.
+  const two = () => ctx({ SERVICE: undefined, SERVICES: 'shop-api,shop-worker' });
+  const problem = 'service "shop-api" not found in cluster "shop-staging" (it is INACTIVE): check SERVICE and CLUSTER';
+  const unreadable = { ...activeState(running), service: undefined, serviceProblem: problem };
+
+  it('rolls out the others and records the first failed, saying why; the migration succeeded', () => {
+    const d = given(unreadable, two())
+      .when(parse(sample('task-stopped-success'), two().config))
+      .then({
+        decision: 'continue',
+        reason: `container "app" exited with code 0: service shop-api could not be read (${problem}): not updated; shop-worker updated to ${PUSHED_IMAGE}`,
+        actions: ['continueRollout'],
+      });
+    const rollout = only(d, 'continueRollout');
+    expect(rollout).toMatchObject({ target: { services: ['shop-api', 'shop-worker'] }, image: PUSHED_IMAGE });
+    expect(rollout.firstService).toEqual({ service: 'shop-api', result: 'failed', reason: `could not be read (${problem}): not updated` });
+    const services: ServiceRollout[] = [
+      { service: 'shop-api', result: 'failed', reason: `could not be read (${problem}): not updated` },
+      { service: 'shop-worker', result: 'continued', ecsDeploymentId: 'ecs-svc/2' },
+    ];
+    const r = rolledOut(unreadable, d, services).then({ decision: 'record' });
+    expect(eventTypes(r)).toEqual(expect.arrayContaining(['Migration Succeeded', 'Rollout Failed']));
+    expect(eventTypes(r)).not.toContain('Migration Failed');
+    expect(committed(r, SAMPLE_DEPLOYMENT)).toMatchObject({ outcome: 'succeeded', services });
+  });
+
+  it('one gated service that cannot be read still halts, as before', () => {
+    given({ ...unreadable }, ctx())
+      .when(stopped('task-stopped-success'))
+      .then({ decision: 'halt', reason: /the service could not be read .*: rollout halted/ });
   });
 });
 
