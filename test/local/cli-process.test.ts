@@ -255,7 +255,7 @@ describe('ecs-migrate local, its last line', () => {
     const args = ['local', '--app', app, '--state-dir', join(work, 'state')];
     const first = await cliInterleaved(args, work, join(work, 'first.txt'));
     expect(first.code).toBe(0);
-    expect(first.output).toMatch(/Postgres ready at postgresql:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\//);
+    expect(first.output).toMatch(/Postgres ready at postgresql:\/\/postgres:\[REDACTED\]@127\.0\.0\.1:\d+\//);
     const second = await cliInterleaved(args, work, join(work, 'second.txt'));
     expect(second.code).toBe(0);
     // Local mode's way to run it again is --rerun (the decision line and the verdict both say so), not a request.
