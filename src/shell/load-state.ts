@@ -3,7 +3,7 @@ import type { OutboxRef } from '../core/actions.js';
 import { tailToRedact } from '../core/bounds.js';
 import type { Config } from '../core/config.js';
 import { definedFields } from '../core/defined-fields.js';
-import type { PendingEvent, Running } from '../core/deployment.js';
+import { deploymentIdOfTrigger, type PendingEvent, type Running } from '../core/deployment.js';
 import { published } from '../core/evolve.js';
 import type { ContainerState, Input, TaskSnapshot } from '../core/inputs.js';
 import { containersToDescribe, type LoadPlan, logTailToRead, pushToDate, readsService, taskToCheck } from '../core/load-plan.js';
@@ -112,7 +112,12 @@ export const enrich: Enrich = async (input, state, ports, config, log, redact) =
 
 /** The launcher's inputs: a request's image tag resolved to its digest and push time; a pushed image's push time. */
 export const enrichLaunchInput: Enrich = async (input, state, ports, config, log) => {
-  if (input.kind === 'deploy-request' || input.kind === 'run-command') return resolveRequestImage(input, ports.registry, config);
+  if (input.kind === 'deploy-request' || input.kind === 'run-command') {
+    // A retried delivery finds its deployment, which recorded what it runs: resumed (or dropped) as it is, even once
+    // its tag is gone from the registry.
+    if (state.deployments[deploymentIdOfTrigger(input.trigger, config.ENVIRONMENT)] !== undefined) return input;
+    return resolveRequestImage(input, ports.registry, config);
+  }
   const push = pushToDate(input, state, config);
   if (push === undefined || input.kind !== 'ecr-image-action') return input;
   try {
