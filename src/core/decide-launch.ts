@@ -22,7 +22,7 @@ import { followedOn, rolledOutUnrecorded, taskOfState, withItsTask } from './rol
 import { noCheckLeft } from './rollout-watch.js';
 import { settle } from './settle.js';
 import type { ControllerState } from './state.js';
-import { withAdmitted } from './state.js';
+import { sameRequest, withAdmitted } from './state.js';
 import { create } from './transitions.js';
 
 /** What a trigger asks for, once it has passed the configuration's filters. */
@@ -132,16 +132,13 @@ function admit(plan: Plan, state: ControllerState, ctx: DecideContext): Decision
   const id = deploymentIdOfTrigger(plan.trigger, ctx.config.ENVIRONMENT);
   const existing = state.deployments[id];
   if (existing !== undefined) return revisit(existing, state, ctx);
-  const { requestId } = plan.trigger;
-  const sent =
-    requestId !== undefined && plan.trigger.replayName === undefined
-      ? state.env.seenRequests?.find((r) => r.requestId === requestId)
-      : undefined;
+  const { requestId, replayName } = plan.trigger;
+  // A request put on the bus again (a retried PutEvents) is a new event: a duplicate of the first, as its copy in one
+  // archive replay is of the other copy that replay delivered.
+  const sent = requestId !== undefined ? state.env.seenRequests?.find((r) => sameRequest(r, requestId, replayName)) : undefined;
   if (sent !== undefined) {
-    return ignore(
-      `duplicate request: ${requestId} created deployment ${sent.deploymentId} already (it was put on the bus again)`,
-      sent.deploymentId,
-    );
+    const again = replayName !== undefined ? `replay ${replayName} delivered it twice` : 'it was put on the bus again';
+    return ignore(`duplicate request: ${requestId} created deployment ${sent.deploymentId} already (${again})`, sent.deploymentId);
   }
 
   // A command with no image or task definition runs in the task definition the service runs when it launches, as it is.

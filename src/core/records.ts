@@ -152,7 +152,7 @@ function buildSchemas() {
     }),
   ]);
   const lock = z.looseObject({ deploymentId: text, lockExpiresAt: time });
-  const requestSeen = z.looseObject({ requestId: text, deploymentId: text });
+  const requestSeen = z.looseObject({ requestId: text, deploymentId: text, replayName: z.optional(text) });
   const environment = z.looseObject({
     environment: text,
     version: z.int().check(z.gte(0)),

@@ -33,6 +33,8 @@ export interface HookContext {
 export interface RequestSeen {
   requestId: string;
   deploymentId: string;
+  /** The archive replay that delivered it: a replay is new work once, however many copies of the request it holds. */
+  replayName?: string;
 }
 
 /**
@@ -157,8 +159,14 @@ export function operatedBefore(env: EnvironmentState, requestId: string): string
 }
 
 /** `list` (requests and what each did) with `requestId` having done it to `deploymentId`, as its newest; the last few kept. */
-function rememberRequest(list: RequestSeen[] | undefined, requestId: string, deploymentId: string): RequestSeen[] {
-  return [...(list ?? []).filter((r) => r.requestId !== requestId), { requestId, deploymentId }].slice(-SEEN_REQUESTS_KEPT);
+function rememberRequest(list: RequestSeen[] | undefined, requestId: string, deploymentId: string, replayName?: string): RequestSeen[] {
+  const seen: RequestSeen = replayName !== undefined ? { requestId, deploymentId, replayName } : { requestId, deploymentId };
+  return [...(list ?? []).filter((r) => !sameRequest(r, requestId, replayName)), seen].slice(-SEEN_REQUESTS_KEPT);
+}
+
+/** Whether `r` is the request `requestId` as delivered by `replayName` (none: put on the bus, not replayed). */
+export function sameRequest(r: RequestSeen, requestId: string, replayName: string | undefined): boolean {
+  return r.requestId === requestId && r.replayName === replayName;
 }
 
 /** The `operatorRequests` of `env` with `requestId` having ended or released `deploymentId`. */
@@ -173,8 +181,8 @@ export function withAdmitted(env: EnvironmentState, d: Pick<Deployment, 'id' | '
   if (work.type === 'image' && work.pushedAt !== undefined && !(env.seenImages ?? []).some((s) => s.image === work.image)) {
     out = { ...out, seenImages: [...(env.seenImages ?? []), { image: work.image, pushedAt: work.pushedAt }].slice(-SEEN_IMAGES_KEPT) };
   }
-  if (trigger.requestId !== undefined && trigger.replayName === undefined) {
-    out = { ...out, seenRequests: rememberRequest(env.seenRequests, trigger.requestId, d.id) };
+  if (trigger.requestId !== undefined) {
+    out = { ...out, seenRequests: rememberRequest(env.seenRequests, trigger.requestId, d.id, trigger.replayName) };
   }
   return out;
 }
