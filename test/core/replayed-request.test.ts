@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { activeState, committed, given, idleState, only, sample, withEvent } from '../support/fixtures.js';
 
 /**
