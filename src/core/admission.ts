@@ -45,7 +45,9 @@ export function enqueue(
   if (!deliberate && waiting !== undefined && sameWork(queued, waiting)) {
     return ignore(`already queued: ${waiting.id} will run the same ${describeWork(queued.work)}`, waiting.id);
   }
-  const newer = [holder, waiting].find((d) => d !== undefined && d.status !== 'ended' && !deliberate && newerImage(d, queued));
+  const newer = [holder, waiting].find(
+    (d) => d !== undefined && d.status !== 'ended' && agesCompared(queued, d, deliberate) && newerImage(d, queued),
+  );
   const note =
     newer !== undefined
       ? `superseded on arrival: ${newer.id} runs an image pushed later (${pushedAtOf(newer)})`
@@ -97,6 +99,15 @@ function supersedeQueued(d: Queued, by: string, ctx: DecideContext, note?: strin
   return { change, before: (d.waiters?.length ?? 0) > 0 ? haltOf(d, ctx, change.deployment.reason) : [] };
 }
 
+/**
+ * Whether `queued` gives way to an image pushed after its own: unless it is a deliberate rerun (a rollback asked
+ * for); but the pushes one archive replay delivers, in no set order (StartReplay), keep the order they were pushed in.
+ */
+function agesCompared(queued: Queued, other: Deployment, deliberate: boolean): boolean {
+  const replay = queued.trigger.replayName;
+  return !deliberate || (replay !== undefined && other.trigger.replayName === replay);
+}
+
 /** Whether `d` is a migration of an image pushed after `than`'s image. */
 function newerImage(d: Deployment, than: Queued): boolean {
   return d.kind === 'migration' && than.kind === 'migration' && pushedBefore(pushedAtOf(than), pushedAtOf(d));
@@ -112,7 +123,9 @@ export function launchNow(queued: Queued, deliberate: boolean, state: Controller
   const active = state.env.active !== undefined ? state.deployments[state.env.active.deploymentId] : undefined;
   const expired = active !== undefined && active.status !== 'ended' ? active : undefined;
   const waiting = state.env.queued !== undefined ? state.deployments[state.env.queued] : undefined;
-  const waitingFirst = waiting?.status === 'queued' && ((!deliberate && newerImage(waiting, queued)) || !mayReplace(queued, waiting));
+  const waitingFirst =
+    waiting?.status === 'queued' &&
+    ((agesCompared(queued, waiting, deliberate) && newerImage(waiting, queued)) || !mayReplace(queued, waiting));
   const [next, passed] = waitingFirst ? [waiting, queued] : [queued, waiting?.status === 'queued' ? waiting : undefined];
   // When the waiting deployment launches instead, a retry of this trigger must resume it (resumeHandover).
   const launching = startLaunch(

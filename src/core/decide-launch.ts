@@ -164,8 +164,9 @@ function admit(plan: Plan, state: ControllerState, ctx: DecideContext): Decision
   }
   const rolledOut = plan.kind === 'migration' ? olderThanRolledOut(work, state, ctx) : undefined;
   const older = rolledOut?.what;
-  if (rolledOut !== undefined && !plan.deliberate) {
-    const reason = `${describeWork(work)} was pushed before ${older}, which is rolled out already; ${RERUN_ADVICE.rollBack}`;
+  if (rolledOut !== undefined && (!plan.deliberate || sameReplay(plan.trigger, rolledOut, state))) {
+    const how = plan.deliberate ? `by the same replay (${plan.trigger.replayName}), which keeps the order its pushes were pushed in` : '';
+    const reason = `${describeWork(work)} was pushed before ${older}, which is rolled out already${how !== '' ? ` ${how}` : ''}; ${RERUN_ADVICE.rollBack}`;
     const refused = plan.trigger.type === 'ecr-push' ? ignore(reason) : rejectRequest(reason, plan.trigger, ctx);
     return rolledOut.lost !== undefined ? withLostRolloutRecorded(refused, rolledOut.lost, state, ctx) : refused;
   }
@@ -174,6 +175,16 @@ function admit(plan: Plan, state: ControllerState, ctx: DecideContext): Decision
   if (holder !== undefined)
     return enqueue(create({ ...spec, work }, ctx.now, `waiting for ${holder.id}`), plan.deliberate, holder, state, ctx, what);
   return launchNow(create({ ...spec, work }, ctx.now, 'requested'), plan.deliberate, state, ctx, what);
+}
+
+/**
+ * Whether what is rolled out came from the archive replay delivering `trigger`: a replay runs its pushes in the order
+ * they were pushed, whatever order StartReplay delivers them in, so an older one of them never rolls the service back.
+ */
+function sameReplay(trigger: Trigger, rolledOut: { lost?: Launching | Running }, state: ControllerState): boolean {
+  const replay = trigger.replayName;
+  const by = rolledOut.lost !== undefined ? rolledOut.lost.trigger.replayName : state.env.lastSucceeded?.replayName;
+  return replay !== undefined && by === replay;
 }
 
 /**

@@ -158,7 +158,7 @@ function buildSchemas() {
     version: z.int().check(z.gte(0)),
     active: z.optional(lock),
     queued: z.optional(text),
-    lastSucceeded: z.optional(z.looseObject({ deploymentId: text, at: time })),
+    lastSucceeded: z.optional(z.looseObject({ deploymentId: text, at: time, replayName: z.optional(text) })),
     lastCancel: z.optional(z.looseObject({ requestId: text, deploymentId: text, at: time })),
     // The lists the decisions walk: a damaged one is refused here, not met as a TypeError by every event.
     outbox,

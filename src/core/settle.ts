@@ -72,6 +72,7 @@ export function lastSucceededOf(
     taskDefinitionArn: taskDefinitionOf(ended),
     command: d.command,
     pushedAt: pushedAtOf(d) ?? before?.pushedAt,
+    replayName: d.trigger.replayName,
   });
 }
 

@@ -47,7 +47,16 @@ export interface EnvironmentState {
   active?: { deploymentId: string; lockExpiresAt: string };
   queued?: string;
   /** The migration that succeeded last; `command` absent (records written before it was kept): MIGRATION_COMMAND. */
-  lastSucceeded?: { deploymentId: string; image?: string; taskDefinitionArn?: string; command?: string[]; at: string; pushedAt?: string };
+  lastSucceeded?: {
+    deploymentId: string;
+    image?: string;
+    taskDefinitionArn?: string;
+    command?: string[];
+    at: string;
+    pushedAt?: string;
+    /** The archive replay that ran it: the older pushes the same replay delivers after it are not rolled out over it. */
+    replayName?: string;
+  };
   /**
    * The last cancel-request that ended a deployment. A retried delivery of a request that named no deployment
    * finds its target here, instead of cancelling whichever deployment holds the environment by then.
