@@ -5,7 +5,7 @@ import { type Deployment, imageOf, type OpenDeployment, pushedAtOf, pushedBefore
 import { haltOf, launchRequest, stopTaskOf } from './launch-request.js';
 import { followedOn, foundOnRevision, rolledOutUnrecorded, taskOfState, withItsTask } from './rolled-out.js';
 import { noCheckLeft, watchWhenNoCheckLeft } from './rollout-watch.js';
-import { lastSucceededOf } from './settle.js';
+import { lastSucceededOf, stopsMigration, waitForStop } from './settle.js';
 import { type ControllerState, type EnvironmentState, type ServiceInfo, withAdmitted } from './state.js';
 import { end, startLaunch, supersede, type Transition } from './transitions.js';
 
@@ -197,6 +197,27 @@ export function launchNow(queued: Queued, deliberate: boolean, state: Controller
     before.push(...watchWhenNoCheckLeft(expired, ended.deployment, noCheckLeft(ctx)));
     before.push(...stopTaskOf(expired, ctx, why), ...haltOf(expired, ctx, why));
     reason += `; ${why}`;
+  }
+  // A lost migration whose task may still run is given its stop timeout first: two would migrate at once.
+  const exited =
+    expired !== undefined &&
+    taskOfState(expired, state)?.containers.some((c) => c.name === ctx.config.CONTAINER && c.exitCode !== undefined);
+  if (
+    expired !== undefined &&
+    expired.status !== 'queued' &&
+    shown === undefined &&
+    exited !== true &&
+    stopsMigration(before, expired, {})
+  ) {
+    const waiting = waitForStop(launching, ctx, expired.id);
+    const [deferred] = waiting.changes;
+    changes[changes.indexOf(launching)] = deferred;
+    return {
+      decision: 'launch',
+      reason: `${reason}; it launches once the lost migration's task has had its stop timeout (${deferred.retryAt})`,
+      deploymentId: next.id,
+      actions: [...before, ...waiting.before, ...commitActions(state, env, changes)],
+    };
   }
   return {
     decision: 'launch',

@@ -25,7 +25,8 @@ export function resumeLaunch(d: Launching, state: ControllerState, ctx: DecideCo
 export function resumeHandover(state: ControllerState, ctx: DecideContext, endedId: string): Decision | undefined {
   const active = state.env.active;
   const next = active !== undefined ? state.deployments[active.deploymentId] : undefined;
-  if (next?.status !== 'launching' || next.handedOverBy === undefined) return undefined;
+  // One that waits for the task its hand-over stopped (`waitForStop`) launches by its scheduled check, not earlier.
+  if (next?.status !== 'launching' || next.handedOverBy === undefined || awaitingRetry(next)) return undefined;
   if (next.handedOverBy === endedId)
     return resumeLaunch(next, state, ctx, `resuming the launch of ${next.id}, handed the environment by ${endedId} (retried delivery)`);
   // Handed on again in the same invocation: the launch it resumed ended at once (a kept task event judged), handing

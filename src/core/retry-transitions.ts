@@ -60,7 +60,8 @@ export function scheduleRetry(
 /** The scheduled retry is due: the attempt launches now (its RunTask follows the commit). */
 export function launchRetry(d: Launching, now: string): Launching {
   const { retryAt: _r, ...rest } = d;
-  return step({ ...rest, launchStartedAt: now }, now, `attempt ${attemptOf(d)}: launching again`);
+  const note = (d.attempts?.length ?? 0) > 0 ? `attempt ${attemptOf(d)}: launching again` : 'launching';
+  return step({ ...rest, launchStartedAt: now }, now, note);
 }
 
 /** A note in the history of a launching deployment (nothing else changes). */

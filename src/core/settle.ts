@@ -1,9 +1,18 @@
 import type { Action } from './actions.js';
 import { commitActions } from './commit.js';
-import { type DecideContext, lockExpiresAt } from './context.js';
+import { addMinutes, type DecideContext, lockExpiresAt } from './context.js';
 import { HOOK_MARGIN_MINUTES, waitersAllExpired } from './deadline.js';
 import { definedFields } from './defined-fields.js';
-import { type Deployment, imageOf, type OpenDeployment, type PendingEvent, pushedAtOf, taskDefinitionOf } from './deployment.js';
+import {
+  attemptOf,
+  type Deployment,
+  imageOf,
+  type Launching,
+  type OpenDeployment,
+  type PendingEvent,
+  pushedAtOf,
+  taskDefinitionOf,
+} from './deployment.js';
 import { haltOf, launchRequest } from './launch-request.js';
 import { watchWhenNoCheckLeft } from './rollout-watch.js';
 import type { ControllerState, EnvironmentState } from './state.js';
@@ -50,9 +59,25 @@ export function settle(
   if (env.active?.deploymentId === d.id) delete env.active;
   if (env.queued === d.id) delete env.queued;
   if (succeeded) env.lastSucceeded = lastSucceededOf(d, ended.deployment, ctx, state.env.lastSucceeded);
-  const next = handOver(state, env, ctx, d.id, options.serviceTaskDefinitionArn);
+  const next = handOver(state, env, ctx, d.id, options.serviceTaskDefinitionArn, stopsMigration(before, d, ending));
   return [...before, ...next.before, ...commitActions(state, env, [change, ...next.changes], commitOptions), ...next.after];
 }
+
+/**
+ * Whether the end stops a task of `d` whose migration may still run (a cancel, an unlock, a timeout, a takeover): not
+ * one whose migration container exited already (the rest of its task stopped after a verdict).
+ */
+export function stopsMigration(before: Action[], d: Deployment, ending: Pick<Ending, 'stop'>): boolean {
+  if (ending.stop?.exitCode !== undefined) return false;
+  return before.some((a) => (a.type === 'stopTask' || a.type === 'stopTasksStartedBy') && a.deploymentId === d.id);
+}
+
+/**
+ * How long a launch handed over by an end that stops a migration waits before its RunTask: StopTask sends SIGTERM,
+ * and ECS kills the container only after its stop timeout (30 s by default, 120 s at most on Fargate). Launching at
+ * once would run two migrations against the database meanwhile.
+ */
+export const STOP_WAIT_MINUTES = 3;
 
 /**
  * The environment record's `lastSucceeded` for a migration that ended succeeded now. Its `pushedAt` is the age of what
@@ -89,6 +114,7 @@ export function handOver(
   ctx: DecideContext,
   fromId: string | undefined,
   serviceTaskDefinitionArn?: string,
+  stopping = false,
 ): { changes: (Transition | Deployment)[]; before: Action[]; after: Action[] } {
   const next = env.active === undefined && env.queued !== undefined ? state.deployments[env.queued] : undefined;
   if (next === undefined || next.status !== 'queued') return { changes: [], before: [], after: [] };
@@ -107,10 +133,27 @@ export function handOver(
     base,
     fromId,
   );
+  if (stopping) return waitForStop(launching, ctx, fromId);
   const service = state.service !== undefined && base !== undefined ? { ...state.service, taskDefinitionArn: base } : state.service;
   return {
     changes: [launching],
     before: [],
     after: [{ type: 'launchTask', deploymentId: next.id, request: launchRequest(launching, service, ctx) }],
   };
+}
+
+/**
+ * A launch that waits `STOP_WAIT_MINUTES` for the task the end stopped: committed launching with `retryAt`, and
+ * launched by its scheduled check (`onScheduledCheck`, set before the commit) with the service as it is then.
+ */
+export function waitForStop(
+  launching: Launching,
+  ctx: DecideContext,
+  stoppedBy: string | undefined,
+): { changes: [Launching]; before: Action[]; after: Action[] } {
+  const retryAt = addMinutes(ctx.now, STOP_WAIT_MINUTES);
+  const note = `launches at ${retryAt}: ${stoppedBy ?? 'the deployment before it'}'s task is given its stop timeout to end first`;
+  const waiting: Launching = { ...launching, retryAt, history: [...launching.history, { at: ctx.now, status: 'launching', note }] };
+  const check = { type: 'scheduleTimeout' as const, deploymentId: waiting.id, environment: waiting.environment, at: retryAt };
+  return { changes: [waiting], before: [{ ...check, attempt: attemptOf(waiting), purpose: 'retry' }], after: [] };
 }

@@ -614,9 +614,15 @@ describe('the queue keeps the newest image, whatever order the pushes arrive in'
       deployments: { ...expired.deployments, [waiting.id]: handed },
     };
     for (const c of only(older, 'commit').deployments) retried.deployments[c.deployment.id] = c.deployment;
+    // The lost migration's task may still run: the launch waits for its stop timeout, and a retried push does not
+    // launch it earlier (its scheduled check does).
+    expect(handed).toMatchObject({ retryAt: '2026-11-25T09:21:00.000Z' });
+    expect(older.reason).toMatch(/it launches once the lost migration's task has had its stop timeout/);
+    expect(actionsOf(older, 'launchTask')).toEqual([]);
+    expect(actionsOf(older, 'scheduleTimeout')).toEqual([expect.objectContaining({ deploymentId: waiting.id, purpose: 'retry' })]);
     given(retried)
       .when(pushAt('2026-11-25T09:05:00Z', 1))
-      .then({ decision: 'launch', reason: /resuming the launch of 20261125-091100-33333333/ });
+      .then({ decision: 'ignore', reason: /duplicate delivery/ });
     const newerPush = given(expired).when(pushAt('2026-11-25T09:15:00Z', 5)).then({ decision: 'launch' });
     expect(committed(newerPush, waiting.id)).toMatchObject({ outcome: 'superseded' });
   });

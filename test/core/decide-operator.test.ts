@@ -3,6 +3,7 @@ import type { Decision } from '../../src/core/actions.js';
 import {
   activeState,
   committed,
+  ctx,
   endedDeployment,
   given,
   idleState,
@@ -49,11 +50,35 @@ describe('cancel-request', () => {
     expect(only(d, 'stopTasksStartedBy')).toMatchObject({ cluster: 'shop-staging', startedBy: `ecs-migrate/${SAMPLE_DEPLOYMENT}` });
   });
 
-  it('hands the environment to the queued deployment', () => {
+  it("hands the environment to the queued deployment, which launches once the stopped task's stop timeout has passed", () => {
+    // StopTask sends SIGTERM; ECS kills the container after its stop timeout (30 s by default, up to 120 s). Was: the
+    // queued migration launched at once, so two migrations could run against the database meanwhile.
     const queued = queuedDeployment('20261125-091600-cccccccc', 'repo@sha256:next');
-    given(queueState(runningDeployment(), queued))
+    const d = given(queueState(runningDeployment(), queued))
       .when(request('cancel-request'))
-      .then({ actions: ['stopTask', 'haltRollout', 'commit', 'publish', 'launchTask'] });
+      .then({ actions: ['stopTask', 'haltRollout', 'scheduleTimeout', 'commit', 'publish'] });
+    const launching = committed(d, queued.id);
+    expect(launching).toMatchObject({ status: 'launching', retryAt: '2026-11-25T09:21:00.000Z', handedOverBy: SAMPLE_DEPLOYMENT });
+    expect(only(d, 'scheduleTimeout')).toMatchObject({
+      deploymentId: queued.id,
+      at: '2026-11-25T09:21:00.000Z',
+      attempt: 1,
+      purpose: 'retry',
+    });
+    // Its check launches it then.
+    const after = { ...queueState(runningDeployment(), queued), env: only(d, 'commit').env?.state ?? idleState().env };
+    after.deployments = { ...after.deployments, [queued.id]: launching };
+    const check = {
+      kind: 'timeout-check' as const,
+      eventId: 'c',
+      environment: 'staging',
+      deploymentId: queued.id,
+      attempt: 1,
+      purpose: 'retry' as const,
+    };
+    given(after, ctx({}, '2026-11-25T09:21:30.000Z'))
+      .when(check)
+      .then({ decision: 'launch', actions: ['commit', 'launchTask'] });
   });
 
   it('launches a queued command that named no task definition in the one the service runs now', () => {
@@ -67,14 +92,14 @@ describe('cancel-request', () => {
     const state = { ...queueState(runningDeployment(), command), service: { ...service, taskDefinitionArn: TD(44) } };
     const d = given(state)
       .when(request('cancel-request'))
-      .then({ actions: ['stopTask', 'haltRollout', 'commit', 'publish', 'launchTask'] });
-    expect(only(d, 'launchTask').request).toMatchObject({ taskDefinitionArn: TD(44), command: ['db-seed'] });
+      .then({ actions: ['stopTask', 'haltRollout', 'scheduleTimeout', 'commit', 'publish'] });
+    expect(committed(d, command.id).work).toMatchObject({ taskDefinitionArn: TD(44) });
     // One that named its task definition runs that one.
     const named = { ...command, work: { type: 'task-definition' as const, taskDefinitionArn: TD(42) } };
     const e = given({ ...state, deployments: { ...state.deployments, [named.id]: named } })
       .when(request('cancel-request'))
       .then({ decision: 'halt' });
-    expect(only(e, 'launchTask').request.taskDefinitionArn).toBe(TD(42));
+    expect(committed(e, named.id).work).toMatchObject({ taskDefinitionArn: TD(42) });
   });
 
   it('takes a queued deployment out of the queue', () => {

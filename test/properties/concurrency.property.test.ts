@@ -380,34 +380,24 @@ describe('known races of overlapping invocations (the property tolerates them; t
   });
 
   it('KNOWN RACE: a retried launch held past its deadline resumes and rolls out the migration the timeout check ended', async () => {
-    // Found by random property runs (FC_SEED=-292580340): the push's retry read its deployment still `launching` (its
-    // first try started the task, which exited 0 and was kept, then failed to commit), and was held; the timeout check
-    // ended it "no task started within 60 minutes" and handed over; the retry then resumed the launch, RunTask's answer
-    // (the same task, by clientToken) judged the kept exit 0 and moved the service for a deployment ended timed_out.
+    // Found by random property runs (FC_SEED=-292580340), replayed here through the check that launches a takeover's
+    // migration once the lost one's task had its stop timeout: that check's invocation started the task (which exited
+    // 0 and was kept) and failed to commit; its retried delivery read the deployment still `launching` and was held;
+    // the timeout check ended it "no task started within 60 minutes"; the retry then resumed the launch, and RunTask's
+    // answer (the same task, by clientToken) judged the kept exit 0 and moved the service for a deployment ended
+    // timed_out.
     const commands: Step[] = [
       { type: 'push', faults: [] },
       { type: 'clock', minutes: 90 },
-      {
-        type: 'timeout',
-        pick: 0,
-        faults: [],
-        preempt: {
-          at: 1,
-          nth: 1,
-          after: false,
-          meanwhile: [
-            { type: 'push', faults: [{ call: 12, after: false }] },
-            { type: 'request', image: 0, rerun: false, faults: [] },
-          ],
-        },
-      },
+      { type: 'push', faults: [] },
+      { type: 'timeout', pick: 1, faults: [{ call: 7, after: false }] },
       { type: 'stop', pick: 0, exitCode: 0 },
       { type: 'deliver', pick: 0, latest: true, keep: false, strip: false, faults: [] },
       {
         type: 'retry',
         pick: 0,
         faults: [],
-        preempt: { at: 2, nth: 1, after: false, meanwhile: [{ type: 'timeout', pick: 13, faults: [] }] },
+        preempt: { at: 2, nth: 1, after: false, meanwhile: [{ type: 'timeout', pick: 1, faults: [] }] },
       },
       { type: 'burst', count: 2 },
     ];

@@ -623,6 +623,8 @@ describe('pause-hook runs replayed strictly', () => {
       },
       { type: 'deploy', service: 0, image: 0, timeout: 30, now: true, faults: [] },
       { type: 'unlock', faults: [] },
+      // The unlock's hand-over waits for the task it stopped: its scheduled check launches the next migration.
+      { type: 'timeout', pick: 3, faults: [] },
       { type: 'stop', pick: 0, exitCode: 0 },
       { type: 'deliver', pick: 9, latest: false, keep: false, strip: false, faults: [] },
       { type: 'deploy', service: 0, image: 0, timeout: 30, now: false, faults: [] },

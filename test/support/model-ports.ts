@@ -4,7 +4,17 @@ import type { ContainerState, TaskSnapshot } from '../../src/core/inputs.js';
 import { decodeDeployment, decodeEnvironment, encodeDeployment, encodeEnvironment } from '../../src/core/records.js';
 import { type EnvironmentState, emptyEnvironment, type ServiceInfo } from '../../src/core/state.js';
 import { CommitConflictError, ImageNotFoundError, TransientAwsError } from '../../src/errors.js';
-import type { CommitRequest, Ecs, ImageId, LaunchOutcome, OutgoingEvent, Ports, Registry, ResolvedImage } from '../../src/ports.js';
+import type {
+  CommitRequest,
+  Ecs,
+  ImageId,
+  LaunchOutcome,
+  OutgoingEvent,
+  Ports,
+  Registry,
+  ResolvedImage,
+  ScheduledCheck,
+} from '../../src/ports.js';
 import { ACCOUNT, CLUSTER_ARN, OLD_IMAGE, REGION, service as sampleService } from './fixtures.js';
 
 /**
@@ -383,9 +393,10 @@ export class ModelBus {
 
 /** Keeps the timeout checks the controller scheduled, for the test to fire. */
 export class ModelScheduler {
-  readonly schedules = new Map<string, { environment: string; at: string }>();
-  async scheduleTimeout(deploymentId: string, environment: string, at: string): Promise<void> {
-    this.schedules.set(deploymentId, { environment, at });
+  /** The last check scheduled per deployment, with its attempt and purpose (a retry's, a deadline's) to fire it with. */
+  readonly schedules = new Map<string, { environment: string; at: string; check?: ScheduledCheck }>();
+  async scheduleTimeout(deploymentId: string, environment: string, at: string, check?: ScheduledCheck): Promise<void> {
+    this.schedules.set(deploymentId, { environment, at, ...(check !== undefined ? { check } : {}) });
   }
 }
 
@@ -438,7 +449,7 @@ export function modelPorts(faults: FaultPlan) {
     registry,
     bus: { put: (events) => f('putEvents', () => bus.put(events)) },
     logs: { tail: (ref) => f('tail', async () => [`last line of ${ref.taskArn}`]) },
-    scheduler: { scheduleTimeout: (id, e, at) => f('scheduleTimeout', () => scheduler.scheduleTimeout(id, e, at)) },
+    scheduler: { scheduleTimeout: (id, e, at, check) => f('scheduleTimeout', () => scheduler.scheduleTimeout(id, e, at, check)) },
   };
   return { ports, store, ecs, bus, scheduler, registry };
 }

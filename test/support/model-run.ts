@@ -2,7 +2,7 @@ import type { LaunchRequest } from '../../src/core/actions.js';
 import { EMITTED_TYPES } from '../../src/core/actions.js';
 import { type Deployment, deploymentIdFromStartedBy, type Ended, type Outcome } from '../../src/core/deployment.js';
 import { TooManyConflictsError, TransientAwsError } from '../../src/errors.js';
-import type { Ecs } from '../../src/ports.js';
+import type { Ecs, ScheduledCheck } from '../../src/ports.js';
 import type { Controller, StepRecord } from '../../src/shell/controller.js';
 import type { Log } from '../../src/shell/logger.js';
 import { operatorEvent, sample, withEvent } from './fixtures.js';
@@ -64,9 +64,15 @@ export function deployRequestOf(n: number, image: number, rerun: boolean, time: 
   });
 }
 
-/** The scheduler's timeout check of a deployment. */
-export function timeoutCheckOf(id: string, time: string, detail: { environment: string; deploymentId: string }): Record<string, unknown> {
-  return operatorEvent('Migration Timeout Check', id, time, detail, 'ecs-migrate.scheduler');
+/** The scheduler's timeout check of a deployment (with the attempt and purpose its schedule was set with). */
+export function timeoutCheckOf(
+  id: string,
+  time: string,
+  detail: { environment: string; deploymentId: string },
+  check?: ScheduledCheck,
+): Record<string, unknown> {
+  const fields = check !== undefined ? { ...detail, attempt: check.attempt, purpose: check.purpose } : detail;
+  return operatorEvent('Migration Timeout Check', id, time, fields, 'ecs-migrate.scheduler');
 }
 
 /** One run: the world, the clock, the events to deliver and to retry, and what the invariants need to know. */
@@ -223,9 +229,9 @@ export abstract class ModelRun<Step, Plan extends FaultPlan = FaultPlan> {
     const schedules = [...this.world.scheduler.schedules.entries()];
     const chosen = schedules[pick % Math.max(1, schedules.length)];
     if (chosen === undefined) return undefined;
-    const [deploymentId, { environment, at }] = chosen;
+    const [deploymentId, { environment, at, check }] = chosen;
     this.now = Math.max(this.now, Date.parse(at) + 1000);
-    return timeoutCheckOf(`timeout-${deploymentId}`, this.time(), { environment, deploymentId });
+    return timeoutCheckOf(`timeout-${deploymentId}`, this.time(), { environment, deploymentId }, check);
   }
 
   /**
@@ -255,7 +261,7 @@ export abstract class ModelRun<Step, Plan extends FaultPlan = FaultPlan> {
       if (open === undefined || schedule === undefined) return false;
       this.now = Math.max(this.now, Date.parse(schedule.at) + 1000);
       await this.invoke(
-        timeoutCheckOf(`timeout-${open.id}`, this.time(), { environment: schedule.environment, deploymentId: open.id }),
+        timeoutCheckOf(`timeout-${open.id}`, this.time(), { environment: schedule.environment, deploymentId: open.id }, schedule.check),
         [],
       );
     }

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import {
+  activeState,
+  cancelRequest,
+  ctx,
+  given,
+  OLD_IMAGE,
+  operatorRequest,
+  PUSHED_IMAGE,
+  queuedDeployment,
+  queueState,
+  runningDeployment,
+  sample,
+  withEvent,
+} from '../support/fixtures.js';
+
+/**
+ * README, Guarantees: "One migration per environment at a time." StopTask does not stop a task: ECS sends SIGTERM
+ * and SIGKILLs the container only after its stopTimeout (30 s by default, up to 120 s on Fargate); a migration
+ * running as PID 1 without a SIGTERM handler ignores the SIGTERM altogether and runs on until then. Yet a cancel, an
+ * unlock, or a push taking over an expired lock hands the environment to the next migration in the same decision:
+ * `stopTask` of the old migration's task and `launchTask` of the next one went out back to back (was), so the next
+ * migration could run against the database while the old one still did (on EC2 with a cached image a task starts in
+ * seconds). Now the next one is committed launching and launched by a scheduled check once the stopped task has had
+ * its stop timeout (settle.ts `waitForStop`).
+ */
+const types = (d: { actions: { type: string }[] }) => d.actions.map((a) => a.type);
+
+describe('the environment is handed over while the stopped migration may still run', () => {
+  it('a cancel of the running migration does not launch the queued one before its task has stopped', () => {
+    const holder = runningDeployment({ id: '20261125-090000-aaaaaaaa', work: { type: 'image', image: OLD_IMAGE } });
+    const waiting = queuedDeployment('20261125-091000-bbbbbbbb', PUSHED_IMAGE);
+    const d = given(queueState(holder, waiting)).when(cancelRequest('2026-11-25T09:17:00Z')).then({ decision: 'halt' });
+    expect(types(d)).toContain('stopTask');
+    // Was: stopTask, haltRollout, commit, publish, launchTask — the queued migration started while the cancelled one ran.
+    expect(types(d)).not.toContain('launchTask');
+  });
+
+  it('a push taking over an expired lock does not launch while the lost migration task may still run', () => {
+    const lost = runningDeployment({ id: '20261125-080000-aaaaaaaa', work: { type: 'image', image: OLD_IMAGE } });
+    const state = activeState(lost);
+    state.env = { ...state.env, active: { deploymentId: lost.id, lockExpiresAt: '2026-11-25T09:10:00.000Z' } };
+    // DescribeTasks (read for the takeover) says the lost task is still RUNNING: no exit code.
+    state.task = { taskArn: lost.taskArn, containers: [{ name: 'app' }] };
+    const d = given(state)
+      .when(withEvent(sample('ecr-push'), {}))
+      .then({});
+    expect(types(d)).toContain('stopTask');
+    expect(types(d)).not.toContain('launchTask');
+  });
+
+  it('an unlock and a timeout wait as a cancel does', () => {
+    const holder = runningDeployment({ id: '20261125-090000-aaaaaaaa', work: { type: 'image', image: OLD_IMAGE } });
+    const waiting = queuedDeployment('20261125-091000-bbbbbbbb', PUSHED_IMAGE);
+    const unlock = given(queueState(holder, waiting))
+      .when(operatorRequest('unlock-request', { reason: 'stuck' }))
+      .then({ decision: 'record' });
+    expect(types(unlock)).toContain('stopTask');
+    expect(types(unlock)).not.toContain('launchTask');
+    const timeout = { kind: 'timeout-check' as const, eventId: 't', environment: 'staging', deploymentId: holder.id };
+    const timedOut = given(queueState(holder, waiting), ctx({}, '2026-11-25T23:00:00.000Z')).when(timeout).then({ decision: 'halt' });
+    expect(types(timedOut)).toEqual(expect.arrayContaining(['stopTask', 'scheduleTimeout']));
+    expect(types(timedOut)).not.toContain('launchTask');
+  });
+
+  it('a takeover launches at once when the lost migration exited already (only the rest of its task runs)', () => {
+    const lost = runningDeployment({ id: '20261125-080000-aaaaaaaa', work: { type: 'image', image: OLD_IMAGE } });
+    const state = activeState(lost);
+    state.env = { ...state.env, active: { deploymentId: lost.id, lockExpiresAt: '2026-11-25T09:10:00.000Z' } };
+    state.task = { taskArn: lost.taskArn, containers: [{ name: 'app', exitCode: 1 }] };
+    const d = given(state)
+      .when(withEvent(sample('ecr-push'), {}))
+      .then({ decision: 'launch' });
+    expect(types(d)).toContain('launchTask');
+  });
+});
