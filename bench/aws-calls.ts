@@ -4,9 +4,12 @@
  * counting proxy (bench/lib/counting-proxy.ts), so every request any SDK client sends is counted: the
  * controller's own, Powertools idempotency's, the log tail's, and retries.
  *
- * One push that succeeds: the ECR push event through the launcher, then the STOPPED exit-0 event of the task
- * it started through the watcher, in `update-service` mode with one service (bench/fixtures/world.ts). Then, counted
- * apart (they come after the rollout): ECS's rollout-completed event and the one-shot timeout check when it fires.
+ * One push that succeeds, with every event the stack routes for it (template.yaml): the ECR push event through the
+ * launcher, then the RUNNING event of the task it started through the watcher (the MigrationTaskStateChange rule
+ * sends a migration task's RUNNING and STOPPED events, and ECS emits a RUNNING event for every task that runs), then
+ * its STOPPED exit-0 event through the watcher, in `update-service` mode with one service (bench/fixtures/world.ts).
+ * The watcher's path (task exit → rollout) is the STOPPED event alone. Then, counted apart (they come after the
+ * rollout): ECS's rollout-completed event and the one-shot timeout check when it fires.
  *
  * Run: npx tsx bench/aws-calls.ts <launch bundle> <watch bundle>. Prints one JSON line.
  */
@@ -25,12 +28,19 @@ import {
   serviceTaskDefinition,
   startedTask,
   TABLES,
+  taskRunningEvent,
   taskStoppedEvent,
   writeTaskLog,
 } from './fixtures/world.js';
 import { type AwsCall, identify } from './lib/aws-requests.js';
 import { startCountingProxy } from './lib/counting-proxy.js';
 import { startMoto } from './lib/moto.js';
+
+/**
+ * The phases (and `AwsCall.role`s) of the success path, in order: the push through the launcher, the task's RUNNING
+ * event through the watcher, its STOPPED event through the watcher (the watcher's path, task exit → rollout).
+ */
+export const SUCCESS_PATH = ['launcher', 'watcher-running', 'watcher'] as const;
 
 export interface AwsCallsResult {
   rolledOut: boolean;
@@ -39,10 +49,15 @@ export interface AwsCallsResult {
    * one-shot timeout check when it fires, each through the watcher, with its decisions and requests.
    */
   later?: { completed: { decisions: string[]; calls: AwsCall[] }; timeoutCheck: { decisions: string[]; calls: AwsCall[] } };
-  /** The decisions each handler returned, when its result lists them. */
-  decisions: { launcher: string[]; watcher: string[] };
-  /** Requests sent while the bundles were imported (module scope): none expected. */
+  /**
+   * The decisions each handler returned, when its result lists them: the launcher's for the push, the watcher's for
+   * the task's STOPPED event and (`watcherRunning`) for its RUNNING event; absent in results written before the
+   * RUNNING event was sent.
+   */
+  decisions: { launcher: string[]; watcher: string[]; watcherRunning?: string[] };
+  /** Requests sent while the bundles were imported (module scope): none expected; counted in the total. */
   initRequests: number;
+  /** The success path's requests, in order; `role` is the phase (SUCCESS_PATH). */
   calls: AwsCall[];
 }
 
@@ -81,6 +96,10 @@ export async function countAwsCalls(launchBundle: string, watchBundle: string): 
     const task = await startedTask(direct);
     await writeTaskLog(direct, task, ['applying 0003_add_orders_status_index.sql', 'migrations: 1 applied, 0 pending']);
 
+    // ECS reports the task RUNNING (lower `version`) before it reports it STOPPED: both reach the watcher.
+    proxy.phase('watcher-running');
+    const running = await watch(taskRunningEvent(task), lambdaContext('ecs-migrate-staging-watch'));
+
     proxy.phase('watcher');
     const watched = await watch(taskStoppedEvent(task), lambdaContext('ecs-migrate-staging-watch'));
 
@@ -101,9 +120,9 @@ export async function countAwsCalls(launchBundle: string, watchBundle: string): 
     const calls = proxy.requests.map((r) => identify(r, TABLES));
     return {
       rolledOut,
-      decisions: { launcher: decisionsOf(launched), watcher: decisionsOf(watched) },
+      decisions: { launcher: decisionsOf(launched), watcher: decisionsOf(watched), watcherRunning: decisionsOf(running) },
       initRequests: calls.filter((c) => c.role === 'init').length,
-      calls: calls.filter((c) => c.role === 'launcher' || c.role === 'watcher'),
+      calls: calls.filter((c) => (SUCCESS_PATH as readonly string[]).includes(c.role)),
       later: {
         completed: { decisions: decisionsOf(completed), calls: calls.filter((c) => c.role === 'completed') },
         timeoutCheck: { decisions: checked, calls: calls.filter((c) => c.role === 'timeout-check') },

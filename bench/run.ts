@@ -45,6 +45,7 @@ const PROFILE_RUNS = 12;
 const PROFILE_INTERVAL_US = 100;
 const DECIDE_PROCESSES = 3;
 const DECIDE_EVENTS = 100_000;
+const DECIDE_BATCHES = 20;
 const REACTION_PROCESSES = 2;
 const REACTION_MIGRATIONS = 3;
 const DEMO_RUNS = 3;
@@ -170,21 +171,23 @@ async function profileImports(child: string, bundles: BundleResult, env: NodeJS.
 async function decideSection(): Promise<DecideResult> {
   const withParse: number[] = [];
   const decideOnly: number[] = [];
-  let info = { total: 0, kinds: 0, decisions: {} as Record<string, number> };
+  let info = { total: 0, batches: DECIDE_BATCHES, kinds: 0, decisions: {} as Record<string, number> };
   for (let p = 0; p < DECIDE_PROCESSES; p++) {
     const out = await runScript<{
       total: number;
+      batches: number;
       kinds: number;
       decisions: Record<string, number>;
       parseAndDecide: number[];
       decideAlone: number[];
-    }>('decide.ts', [String(DECIDE_EVENTS), '20']);
+    }>('decide.ts', [String(DECIDE_EVENTS), String(DECIDE_BATCHES)]);
     withParse.push(...out.parseAndDecide);
     decideOnly.push(...out.decideAlone);
     info = out;
   }
   return {
     processes: DECIDE_PROCESSES,
+    batches: info.batches,
     events: info.total,
     kinds: info.kinds,
     decisions: info.decisions,
@@ -199,9 +202,14 @@ async function reactionSection(): Promise<ReactionResult> {
   const exited: number[] = [];
   const alone: number[] = [];
   let app = '';
+  let spanStart: ReactionResult['spanStart'];
   for (let p = 0; p < REACTION_PROCESSES; p++) {
-    const out = await runScript<{ app: string; samples: ReactionSample[] }>('reaction.ts', [workDir, String(REACTION_MIGRATIONS)]);
+    const out = await runScript<{ app: string; spanStart?: 'last-write'; samples: ReactionSample[] }>('reaction.ts', [
+      workDir,
+      String(REACTION_MIGRATIONS),
+    ]);
     app = out.app;
+    spanStart = out.spanStart;
     for (const sample of out.samples) {
       decided.push(sample.decidedMs);
       recorded.push(sample.recordedMs);
@@ -213,6 +221,7 @@ async function reactionSection(): Promise<ReactionResult> {
     app,
     processes: REACTION_PROCESSES,
     migrationsPerProcess: REACTION_MIGRATIONS,
+    ...(spanStart !== undefined ? { spanStart } : {}),
     decidedMs: summary(decided),
     recordedMs: summary(recorded),
     exitedMs: summary(exited),

@@ -12,6 +12,11 @@ export interface AwsCall {
   /** Powertools idempotency records are counted apart from the controller's own calls. */
   idempotency: boolean;
   status: number;
+  /**
+   * A `TransactWriteItems` only: the detail types of the events its records store in an `outbox` attribute, as its
+   * body shows them (an empty list: an outbox with none listed); absent when no record of it writes an outbox.
+   */
+  outbox?: string[];
 }
 
 export interface Tables {
@@ -51,6 +56,26 @@ function bodyOf(r: SeenRequest): Json {
 
 const list = (value: unknown): Json[] => (Array.isArray(value) ? (value as Json[]) : []);
 const str = (value: unknown): string => (typeof value === 'string' ? value : '');
+
+/**
+ * What the records of a `TransactWriteItems` store in an `outbox` attribute (src/adapters/aws/store.ts writes each
+ * record whole with a Put; an Update that SETs `outbox` counts too): the detail types of its events, or undefined
+ * when no record of the transaction writes one.
+ */
+function outboxOf(body: Json): string[] | undefined {
+  let found: string[] | undefined;
+  for (const item of list(body.TransactItems)) {
+    const put = (item.Put ?? {}) as Json;
+    const update = (item.Update ?? {}) as Json;
+    const stored = ((put.Item ?? {}) as Json).outbox as { L?: unknown } | undefined;
+    const set = /\bSET\b[\s\S]*\boutbox\s*=/i.test(str(update.UpdateExpression));
+    if (stored === undefined && !set) continue;
+    found ??= [];
+    const events = list(stored?.L).map((e) => str(((e.M as Json | undefined)?.detailType as { S?: unknown } | undefined)?.S));
+    found.push(...events.filter(Boolean));
+  }
+  return found;
+}
 
 /** The sort key of a DynamoDB key, shortened to its kind (`DEP#…`, `STATE`, …), so ids do not vary the report. */
 function keyKind(key: unknown): string {
@@ -129,7 +154,8 @@ const PURPOSES: Record<string, string> = {
   '*:dynamodb:UpdateItem': 'update a record of the deployments table (e.g. clear an outbox once its events are out)',
   'launcher:ecr:DescribeImages':
     "date the pushed image by ECR's push time (an image the environment has not seen: the event's time is its tag's)",
-  '*:ecs:DescribeServices': 'read the service: its task definition, network and capacity settings',
+  'launcher:ecs:DescribeServices': 'read the service: its task definition, network and capacity settings',
+  'watcher:ecs:DescribeServices': 'read the service: its current revision before a rollout, and the network of a launch it may resume',
   'launcher:ecs:DescribeTaskDefinition': "read the service's task definition, the base of the migration's revision",
   'watcher:ecs:DescribeTaskDefinition': "log tail: find the task's awslogs group and stream prefix",
   '*:ecs:RegisterTaskDefinition': 'register the migration revision (the pushed image pinned by digest)',
@@ -144,6 +170,16 @@ const PURPOSES: Record<string, string> = {
   '*:logs:FilterLogEvents': 'log tail: the last lines of the migration',
 };
 
+/**
+ * The function that sends the requests of a phase of bench/aws-calls.ts: the launcher's (the push), or the watcher's
+ * (the task's RUNNING and STOPPED events, the rollout-completed event, the timeout check); any other phase is its own.
+ */
+export function handlerOf(phase: string): string {
+  if (phase === 'launcher' || phase.startsWith('launcher-')) return 'launcher';
+  if (phase === 'watcher' || phase.startsWith('watcher-') || phase === 'completed' || phase === 'timeout-check') return 'watcher';
+  return phase;
+}
+
 export function identify(r: SeenRequest, tables: Tables): AwsCall {
   const service = serviceOf(r);
   const operation = operationOf(r);
@@ -152,20 +188,37 @@ export function identify(r: SeenRequest, tables: Tables): AwsCall {
   const api = `${service}:${operation}`;
   const catalogued = idempotency
     ? (PURPOSES[`idempotency:${operation}`] ?? 'Powertools idempotency')
-    : (PURPOSES[`${r.phase}:${api}`] ?? PURPOSES[`*:${api}`] ?? 'not catalogued in bench/lib/aws-requests.ts');
+    : (PURPOSES[`${handlerOf(r.phase)}:${api}`] ?? PURPOSES[`*:${api}`] ?? 'not catalogued in bench/lib/aws-requests.ts');
   // What the request itself says: whether the schedule it creates deletes itself once it has run.
   const purpose =
     api === 'scheduler:CreateSchedule'
       ? `${catalogued} (${body.ActionAfterCompletion === 'DELETE' ? 'deletes itself after it runs: ActionAfterCompletion DELETE' : `kept after it runs: ActionAfterCompletion ${str(body.ActionAfterCompletion) || 'absent'}`})`
       : catalogued;
-  return { role: r.phase, api, detail: detailOf(operation, body, tables), purpose, idempotency, status: r.status };
+  const outbox = api === 'dynamodb:TransactWriteItems' && !idempotency ? outboxOf(body) : undefined;
+  return {
+    role: r.phase,
+    api,
+    detail: detailOf(operation, body, tables),
+    purpose,
+    idempotency,
+    status: r.status,
+    ...(outbox !== undefined ? { outbox } : {}),
+  };
+}
+
+/** What a commit stores in an outbox, as its body shows it (`AwsCall.outbox`). */
+function storedText(commit: AwsCall): string {
+  if (commit.outbox === undefined) return 'its request stores no outbox';
+  return commit.outbox.length > 0
+    ? `its request stores in an outbox, to publish after it: ${commit.outbox.join(', ')}`
+    : 'its request stores an outbox with no event listed';
 }
 
 /**
- * The calls of one sequence (a table of BENCHMARKS.md) with each PutEvents said as the order shows it, by what its
- * handler sends next: a commit (TransactWriteItems) means the events went out just before the commit that records them
- * (they report what AWS did, so the commit stores no outbox); a write that clears an outbox (UpdateItem of the
- * deployments table) means a commit before them stored them in its outbox.
+ * The calls of one sequence (a table of BENCHMARKS.md) with each PutEvents said as the order and the requests show
+ * it, by what its handler sends next: a commit (TransactWriteItems) means the events went out just before the commit
+ * that records them, and what that commit stores in an outbox is read from its body (`AwsCall.outbox`); a write that
+ * clears an outbox (UpdateItem of the deployments table) means a commit before them stored them in its outbox.
  */
 export function inOrder(calls: AwsCall[]): AwsCall[] {
   return calls.map((c, i) => {
@@ -174,7 +227,7 @@ export function inOrder(calls: AwsCall[]): AwsCall[] {
       .slice(i + 1)
       .find((n) => n.role === c.role && !n.idempotency && (n.api === 'dynamodb:TransactWriteItems' || n.api === 'dynamodb:UpdateItem'));
     if (next?.api === 'dynamodb:TransactWriteItems')
-      return { ...c, purpose: `${c.purpose}, just before the commit that records them (they report what AWS did: no outbox is stored)` };
+      return { ...c, purpose: `${c.purpose}, just before the commit that records them (${storedText(next)})` };
     if (next?.api === 'dynamodb:UpdateItem')
       return { ...c, purpose: `${c.purpose} a commit before it stored in its outbox (cleared next)` };
     return c;

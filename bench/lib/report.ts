@@ -8,7 +8,7 @@
 import type { AwsCallsResult } from '../aws-calls.js';
 import type { BundleName, BundleResult, FloorVariant, HandlerName } from '../bundle.js';
 import { FLOOR_VARIANTS, floorOf, floorVariantsOf, HANDLERS, OWN_CODE } from '../bundle.js';
-import { inOrder } from './aws-requests.js';
+import { type AwsCall, handlerOf, inOrder } from './aws-requests.js';
 import { IMPORT_PARTS, type ImportPart } from './cpu-profile.js';
 import type { Machine, Summary } from './stats.js';
 
@@ -43,6 +43,8 @@ export interface ColdInitResult {
 }
 export interface DecideResult {
   processes: number;
+  /** Timed batches per process (bench/decide.ts); absent in results written before it was kept. */
+  batches?: number;
   events: number;
   kinds: number;
   decisions: Record<string, number>;
@@ -53,6 +55,12 @@ export interface ReactionResult {
   app: string;
   processes: number;
   migrationsPerProcess: number;
+  /**
+   * Where each span starts: `'last-write'`, the migration process's own last write to stdout or stderr (recorded in
+   * that process, bench/reaction.ts); absent in results written when the span started at the controller's read of the
+   * last line, which can come after the process exited.
+   */
+  spanStart?: 'last-write';
   decidedMs: Summary;
   recordedMs: Summary;
   /** Last output line → the migration process's `exit` event. */
@@ -80,11 +88,21 @@ const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 const ms = (v: number) => `${v.toFixed(v < 10 ? 2 : 1)} ms`;
 const s = (v: number) => `${(v / 1000).toFixed(1)} s`;
 const us = (v: number) => `${v.toFixed(2)} µs`;
-/** A ratio with two decimals, or three when two would round it onto a target it misses or meets (1.202× is not 1.20×). */
+/**
+ * A ratio with two decimals, or as many more as it takes not to round it onto a target it misses or meets (1.202× is
+ * not 1.20×, 1.0804× not 1.080×). Past six decimals a ratio still on a target is rounded away from it (up when above),
+ * so a missed ratio never reads as its target.
+ */
 const x = (v: number) => {
-  const two = v.toFixed(2);
-  const onTarget = [TARGETS.bundleRatio, TARGETS.initRatio].some((t) => Number(two) === t && v !== t);
-  return `${onTarget ? v.toFixed(3) : two}×`;
+  const targets = [TARGETS.bundleRatio, TARGETS.initRatio].filter((t) => v !== t);
+  const onTarget = (text: string) => targets.some((t) => Number(text) === t);
+  for (let digits = 2; digits <= 6; digits++) {
+    const text = v.toFixed(digits);
+    if (!onTarget(text)) return `${text}×`;
+  }
+  const target = targets.find((t) => Number(v.toFixed(6)) === t) ?? v;
+  const micro = Math.round(target * 1e6);
+  return `${((v > target ? micro + 1 : micro - 1) / 1e6).toFixed(6)}×`;
 };
 const mmm = (v: Summary, fmt: (n: number) => string) => `${fmt(v.min)} / **${fmt(v.median)}** / ${fmt(v.max)}`;
 const verdict = (ok: boolean) => (ok ? '✅ met' : '❌ missed');
@@ -109,6 +127,46 @@ function callsOf(a: AwsCallsResult, role: string) {
     logTail: calls.filter((c) => c.purpose.startsWith('log tail')).length,
   };
 }
+
+/**
+ * The success path's requests by event (bench/aws-calls.ts SUCCESS_PATH) and their total, the requests sent while the
+ * bundles were imported included. `running` is undefined in results written before the task's RUNNING event was sent.
+ */
+function awsCounts(a: AwsCallsResult) {
+  const running = a.decisions.watcherRunning !== undefined || a.calls.some((c) => c.role === 'watcher-running');
+  return {
+    launcher: callsOf(a, 'launcher'),
+    running: running ? callsOf(a, 'watcher-running') : undefined,
+    watcher: callsOf(a, 'watcher'),
+    total: a.initRequests + a.calls.length,
+  };
+}
+
+/** A total and its parts: `at import n + launcher n + watcher n (n on the task's RUNNING event, n on its STOPPED event)`. */
+function awsTotalText(a: AwsCallsResult, without: 'running' | 'nothing' = 'nothing'): string {
+  const { launcher, running, watcher, total } = awsCounts(a);
+  const init = a.initRequests > 0 ? `at import ${a.initRequests} + ` : '';
+  const watcherText =
+    running !== undefined && without === 'nothing'
+      ? `watcher ${running.calls.length + watcher.calls.length}: ${running.calls.length} on the task's RUNNING event, ${watcher.calls.length} on its STOPPED event`
+      : `watcher ${watcher.calls.length}`;
+  const shown = without === 'running' ? total - (running?.calls.length ?? 0) : total;
+  return `${shown} (${init}launcher ${launcher.calls.length} + ${watcherText})`;
+}
+
+/** The APIs of some calls in order, a repeated one counted (`dynamodb:BatchGetItem ×2`). */
+function apisOf(calls: AwsCall[]): string {
+  const counts = new Map<string, number>();
+  for (const call of calls) counts.set(call.api, (counts.get(call.api) ?? 0) + 1);
+  return [...counts].map(([api, n]) => (n > 1 ? `${api} ×${n}` : api)).join(', ');
+}
+
+/** The event each phase of the success path handles (the per-request table's `event` column). */
+const EVENT_OF_PHASE: Record<string, string> = {
+  launcher: 'ECR push',
+  'watcher-running': 'task RUNNING',
+  watcher: 'task STOPPED (exit 0)',
+};
 
 type Row = [measure: string, value: string, floor: string, ratio: string, target: string, result: string];
 
@@ -202,20 +260,22 @@ function tableRows(r: Results): Row[] {
 
   const a = r.awsCalls;
   if (measured(a)) {
-    const launcher = callsOf(a, 'launcher');
-    const watcher = callsOf(a, 'watcher');
-    const total = a.calls.length;
+    const { launcher, running, watcher, total } = awsCounts(a);
     const parts = (p: ReturnType<typeof callsOf>) => `${p.idempotency} idempotency, ${p.logTail} log tail`;
+    const events =
+      running !== undefined
+        ? "the push through the launcher, the task's RUNNING and STOPPED events through the watcher"
+        : "launcher + watcher — **without the task's RUNNING event** (these results were written before it was sent)";
     rows.push([
-      `AWS requests per successful migration (HTTP, against moto): launcher + watcher${a.rolledOut ? '' : ' — **the service was not rolled out**'}`,
-      `${total} (launcher ${launcher.calls.length} + watcher ${watcher.calls.length})`,
+      `AWS requests per successful migration (HTTP, against moto, the requests at import included): ${events}${a.rolledOut ? '' : ' — **the service was not rolled out**'}`,
+      awsTotalText(a),
       '—',
       '—',
       `≤ ${TARGETS.awsCallsTotal}`,
       verdict(total <= TARGETS.awsCallsTotal && a.rolledOut),
     ]);
     rows.push([
-      "AWS requests on the watcher's path (task exit → rollout)",
+      "AWS requests on the watcher's path (task exit → rollout: the task's STOPPED event)",
       `${watcher.calls.length} (of which ${parts(watcher)})`,
       '—',
       '—',
@@ -223,6 +283,15 @@ function tableRows(r: Results): Row[] {
       verdict(watcher.calls.length <= TARGETS.awsCallsWatcher && a.rolledOut),
     ]);
     rows.push(['AWS requests of the launcher', `${launcher.calls.length} (of which ${parts(launcher)})`, '—', '—', '(informative)', '—']);
+    if (running !== undefined)
+      rows.push([
+        "AWS requests of the watcher on the task's RUNNING event",
+        `${running.calls.length} (of which ${parts(running)})`,
+        '—',
+        '—',
+        '(informative)',
+        '—',
+      ]);
     if (a.later !== undefined) {
       const { completed, timeoutCheck } = a.later;
       rows.push([
@@ -238,8 +307,13 @@ function tableRows(r: Results): Row[] {
 
   const re = r.reaction;
   if (measured(re)) {
+    // The span includes the process's teardown only when it starts in the process (its last write), not at our read.
+    const start =
+      re.spanStart === 'last-write'
+        ? "the migration's last output line (its process's own last write) → rollout decision recorded (its process's teardown included)"
+        : "the migration's last output line as the controller read it → rollout decision recorded (**the part of its process's teardown before that read is not included**: results written before the span started in the process)";
     rows.push([
-      `Reaction latency, local mode, \`${re.app}\`: the migration's last output line → rollout decision recorded (its process's teardown included), ${re.recordedMs.n} migrations (min / median / max)`,
+      `Reaction latency, local mode, \`${re.app}\`: ${start}, ${re.recordedMs.n} migrations (min / median / max)`,
       mmm(re.recordedMs, ms),
       mmm(re.aloneClosedMs, ms),
       `median ${x(re.recordedMs.median / re.aloneClosedMs.median)}`,
@@ -363,26 +437,38 @@ function notes(r: Results): string[] {
   }
   const a = r.awsCalls;
   if (measured(a)) {
-    const watcher = callsOf(a, 'watcher');
-    if (a.calls.length > TARGETS.awsCallsTotal || watcher.calls.length > TARGETS.awsCallsWatcher) {
-      const byPurpose = (calls: AwsCallsResult['calls']) => {
-        const counts = new Map<string, number>();
-        for (const call of calls) counts.set(call.api, (counts.get(call.api) ?? 0) + 1);
-        return [...counts].map(([api, n]) => (n > 1 ? `${api} ×${n}` : api)).join(', ');
-      };
+    const { running, watcher, total } = awsCounts(a);
+    if (total > TARGETS.awsCallsTotal || watcher.calls.length > TARGETS.awsCallsWatcher) {
+      const onRunning =
+        running !== undefined
+          ? ` On the task's RUNNING event it sends: ${running.calls.length > 0 ? apisOf(running.calls) : 'nothing'}.`
+          : '';
+      const atImport = a.initRequests > 0 ? ` ${a.initRequests} of the total were sent while the bundles were imported.` : '';
       out.push(
-        `- **AWS requests**: ${a.calls.length} in total (${a.calls.length - TARGETS.awsCallsTotal > 0 ? `${a.calls.length - TARGETS.awsCallsTotal} over` : 'within'} the target), ${watcher.calls.length} on the watcher's path (${watcher.calls.length - TARGETS.awsCallsWatcher > 0 ? `${watcher.calls.length - TARGETS.awsCallsWatcher} over` : 'within'} the target). The watcher sends: ${byPurpose(watcher.calls)}.`,
+        `- **AWS requests**: ${total} in total (${total - TARGETS.awsCallsTotal > 0 ? `${total - TARGETS.awsCallsTotal} over` : 'within'} the target), ${watcher.calls.length} on the watcher's path (${watcher.calls.length - TARGETS.awsCallsWatcher > 0 ? `${watcher.calls.length - TARGETS.awsCallsWatcher} over` : 'within'} the target). On the task's STOPPED event the watcher sends: ${watcher.calls.length > 0 ? apisOf(watcher.calls) : 'nothing'}.${onRunning}${atImport}`,
       );
     }
     if (!a.rolledOut)
       out.push('- **AWS requests**: the watcher did not roll the service out, so these counts are not those of a successful migration.');
   }
   const re = r.reaction;
-  if (measured(re) && re.recordedMs.median >= TARGETS.reactionMs)
+  if (measured(re) && re.recordedMs.median >= TARGETS.reactionMs) {
+    // Old results (the span started at the controller's read) can have the exit before the span's start.
+    const exited = re.exitedMs.median;
+    const alone = re.aloneClosedMs.median;
     out.push(
-      `- **Reaction latency**: median ${ms(re.recordedMs.median)} from the migration's last output line to the decision recorded. The migration process fires its \`exit\` event ${ms(re.exitedMs.median)} after its last line (median); run alone, with no controller, it closes ${ms(re.aloneClosedMs.median)} after its last line (median, the floor column). The decision's actions take ${ms(re.recordedMs.median - re.decidedMs.median)} (difference of the medians of recorded and decided).`,
+      `- **Reaction latency**: median ${ms(re.recordedMs.median)} from the migration's last output line to the decision recorded. The migration process fires its \`exit\` event ${ms(Math.abs(exited))} ${exited >= 0 ? 'after' : 'before'} its last line (median); run alone, with no controller, it closes ${ms(Math.abs(alone))} ${alone >= 0 ? 'after' : 'before'} its last line (median, the floor column). The decision's actions take ${ms(re.recordedMs.median - re.decidedMs.median)} (difference of the medians of recorded and decided).`,
     );
+  }
   return out;
+}
+
+/** The timed batches per process of the decision cost, as the results give them. */
+function decideBatches(r: Results): string {
+  const d = r.decide;
+  if (!measured(d)) return 'timed batches';
+  const batches = d.batches ?? d.parseAndDecideUs.n / d.processes;
+  return `${batches} batch${batches === 1 ? '' : 'es'}`;
 }
 
 /** A handler's decisions, in order. */
@@ -394,16 +480,28 @@ function awsDetails(r: Results): string[] {
   const a = r.awsCalls;
   if (!measured(a)) return [];
   const decisions = decisionsText;
+  const { running } = awsCounts(a);
+  const runningEvent =
+    a.decisions.watcherRunning !== undefined
+      ? `, then the RUNNING event of its task through the watcher (${decisions(a.decisions.watcherRunning)})`
+      : '';
+  // What the RUNNING event adds, and the count as issue 14's baseline took it (the push and the STOPPED event only).
+  const runningCount =
+    running !== undefined
+      ? ` The task's RUNNING event adds ${running.calls.length} request${running.calls.length === 1 ? '' : 's'} (event "task RUNNING" below); issue 14's baseline counted the push and the STOPPED event only, which in this run is ${awsTotalText(a, 'running')}.`
+      : " These results were written before the task's RUNNING event was sent: its requests are in no row.";
   const lines = [
     '## AWS requests of one successful migration',
     '',
-    `One ECR push through the launcher (decisions: ${decisions(a.decisions.launcher)}), then the STOPPED exit-0 event of its task through the watcher (${decisions(a.decisions.watcher)}); service moved to the new revision: ${a.rolledOut ? 'yes' : '**no**'}. Requests while the bundles were imported: ${a.initRequests}. Every HTTP request the handlers sent, in order:`,
+    `One ECR push through the launcher (decisions: ${decisions(a.decisions.launcher)})${runningEvent}, then ${runningEvent !== '' ? 'its' : 'the'} STOPPED exit-0 event${runningEvent !== '' ? '' : ' of its task'} through the watcher (${decisions(a.decisions.watcher)}); service moved to the new revision: ${a.rolledOut ? 'yes' : '**no**'}. Requests while the bundles were imported: ${a.initRequests}, counted in the total.${runningCount} Every HTTP request the handlers sent, in order:`,
     '',
-    '| # | handler | API | about | purpose | HTTP status |',
-    '|---:|---|---|---|---|---:|',
+    '| # | handler | event | API | about | purpose | HTTP status |',
+    '|---:|---|---|---|---|---|---:|',
   ];
   inOrder(a.calls).forEach((c, i) => {
-    lines.push(`| ${i + 1} | ${c.role} | ${c.api} | ${c.detail} | ${c.purpose} | ${c.status} |`);
+    lines.push(
+      `| ${i + 1} | ${handlerOf(c.role)} | ${EVENT_OF_PHASE[c.role] ?? c.role} | ${c.api} | ${c.detail} | ${c.purpose} | ${c.status} |`,
+    );
   });
   lines.push('');
   if (a.later !== undefined) {
@@ -510,9 +608,9 @@ export function renderMarkdown(r: Results): string {
     '',
     "- **Bundle size**: the handlers are built by `buildAll` of `infra/build.mjs` (what `npm run build` runs) into `bench/.work/dist/`, each handler's floor in the same run with the same `lambdaOptions`; gzip is Node's zlib at its default level.",
     "- **Cold init**: a fresh `node` process (no `NODE_OPTIONS`, no TypeScript loader: `bench/lib/import-once.ts` is compiled to JavaScript first) imports one bundle and reports the wall time and the CPU time of that `import()`, i.e. module evaluation, with the handlers' configuration in the environment. Each handler's floor, that floor with only that handler's event parser in its bundle (`bench/floor/launch-parser.ts`, `bench/floor/watch-parser.ts`: called in the handler, never at import, so esbuild keeps it and leaves the other function's event schemas out, as in the handler bundles) and that plus the configuration check the handlers run at cold start, here at import (`bench/floor/launch-validation.ts`, `bench/floor/watch-validation.ts`), and the handlers take turns, after one uncounted round. Then the floors and the handlers take turns again under `node --cpu-prof` for the profile table (`bench/lib/cpu-profile.ts` splits each profile's self time).",
-    '- **Decision cost**: `bench/decide.ts` cycles through a weighted mix of the samples in `events/`, each against the state it would meet (`bench/fixtures/states.ts`); 20 batches per process after a warm-up.',
-    '- **AWS requests**: `bench/aws-calls.ts` starts `moto_server` and a counting HTTP proxy in front of it (`bench/lib/counting-proxy.ts`), sets up one environment directly on moto (`bench/fixtures/world.ts`, not counted), then imports the built bundles with `AWS_ENDPOINT_URL` pointing at the proxy and runs one push through the launcher and the STOPPED exit-0 event through the watcher; then, counted apart, an `ECS Deployment State Change` (completed) for the PRIMARY deployment of the service and the Input of each schedule the launcher created (as Scheduler would invoke the watcher; moto never fires them). Each request is identified by its SigV4 service and `X-Amz-Target` (or REST route); its purpose comes from the catalogue in `bench/lib/aws-requests.ts`.',
-    "- **Reaction latency**: `bench/reaction.ts` runs the local controller in-process on the app of `npm start` (its `--app` in package.json), on a fresh state directory per migration, and takes the time from the migration's last output line (as the controller receives it) to the end of the STOPPED event's handling. A preload given to the migration process through `NODE_OPTIONS` records its `exit` event. The floor: the same migration command spawned directly as the local ECS adapter spawns it (fresh database), from its last output line to its process closing.",
+    `- **Decision cost**: \`bench/decide.ts\` cycles through a weighted mix of the samples in \`events/\`, each against the state it would meet (\`bench/fixtures/states.ts\`); ${decideBatches(r)} per process after a warm-up.`,
+    "- **AWS requests**: `bench/aws-calls.ts` starts `moto_server` and a counting HTTP proxy in front of it (`bench/lib/counting-proxy.ts`), sets up one environment directly on moto (`bench/fixtures/world.ts`, not counted), then imports the built bundles with `AWS_ENDPOINT_URL` pointing at the proxy (requests sent meanwhile are counted in the total) and runs every event the stack routes for one successful migration: one push through the launcher, then the task's RUNNING event (the stack's `MigrationTaskStateChange` rule sends a migration task's RUNNING and STOPPED events to the watcher, and ECS emits one for every task that runs) and its STOPPED exit-0 event through the watcher; the watcher's path is the STOPPED event's requests. Then, counted apart, an `ECS Deployment State Change` (completed) for the PRIMARY deployment of the service and the Input of each schedule the launcher created (as Scheduler would invoke the watcher; moto never fires them). Each request is identified by its SigV4 service and `X-Amz-Target` (or REST route); its purpose comes from the catalogue in `bench/lib/aws-requests.ts`, and what a commit stores in an outbox from its body.",
+    "- **Reaction latency**: `bench/reaction.ts` runs the local controller in-process on the app of `npm start` (its `--app` in package.json), on a fresh state directory per migration, and takes the time from the migration's last output line to the end of the STOPPED event's handling. The span starts in the migration process: a preload given to it through `NODE_OPTIONS` wraps `process.stdout.write` and `process.stderr.write`, and on its `exit` event writes the time of its last write and of the exit; both processes read the same clock, `performance.timeOrigin + performance.now()` (the wall clock at each process's start plus a monotonic clock, sub-millisecond). The floor: the same migration command, with the same preload, spawned directly as the local ECS adapter spawns it (fresh database), from its last write to its process closing as its parent sees it.",
     "- **`npm start`**: `npm start -- --state-dir <fresh dir>` in a child process; the first migration output line is the first line of the CLI's task-output prefix (`│`).",
     '',
   );

@@ -89,6 +89,30 @@ describe('AWS requests counted at the HTTP level (bench/lib)', () => {
     expect(calls.every((c) => c.status === 200)).toBe(true);
   });
 
+  // Was: the watcher's DescribeServices had the launcher's purpose ("network and capacity settings").
+  it("says the watcher's DescribeServices for what the watcher reads the service for, on each of its events", () => {
+    const describe = (phase: string) =>
+      identify(
+        {
+          phase,
+          method: 'POST',
+          path: '/',
+          headers: {
+            authorization: 'AWS4-HMAC-SHA256 Credential=test/20260101/eu-west-1/ecs/aws4_request, SignedHeaders=host, Signature=0',
+            'x-amz-target': 'AmazonEC2ContainerServiceV20141113.DescribeServices',
+          },
+          body: '{"services":["shop-api"]}',
+          status: 200,
+        },
+        tables,
+      ).purpose;
+    expect(describe('launcher')).toContain('network and capacity settings');
+    for (const phase of ['watcher', 'watcher-running', 'completed', 'timeout-check']) {
+      expect(describe(phase)).not.toContain('capacity');
+      expect(describe(phase)).toContain('its current revision before a rollout');
+    }
+  });
+
   it('reports a request it has no purpose for, instead of hiding it', () => {
     const call = identify(
       {

@@ -65,6 +65,28 @@ describe('BENCHMARKS.md from results', () => {
     expect(md.split('\n').filter((line) => /^\| \d+ \| (completed|timeout-check) \|/.test(line))).toHaveLength(7);
   });
 
+  // Was: the bench sent the push and the STOPPED event only; the RUNNING event's requests were in no row.
+  it("counts the task's RUNNING event in the total, not on the watcher's path, lists its requests and says how many it adds", () => {
+    const running = calls(0, 3).map((c) => ({ ...c, role: 'watcher-running' }));
+    const a: AwsCallsResult = {
+      ...awsCalls(11, 5),
+      decisions: { launcher: ['launch'], watcher: ['continue'], watcherRunning: ['record'] },
+      calls: [...calls(11, 0), ...running, ...calls(0, 5)],
+    };
+    const md = renderMarkdown({ machine, awsCalls: a });
+    expect(row(md, 'AWS requests per successful migration')).toContain(
+      "19 (launcher 11 + watcher 8: 3 on the task's RUNNING event, 5 on its STOPPED event)",
+    );
+    expect(row(md, 'AWS requests per successful migration')).toContain('❌ missed');
+    expect(row(md, "AWS requests on the watcher's path")).toContain('5 (of which');
+    expect(md.split('\n').filter((line) => /^\| \d+ \| watcher \| task RUNNING \|/.test(line))).toHaveLength(3);
+    expect(md.split('\n').filter((line) => /^\| \d+ \| watcher \| task STOPPED \(exit 0\) \|/.test(line))).toHaveLength(5);
+    expect(md).toContain("The task's RUNNING event adds 3 requests");
+    expect(md).toContain(
+      "issue 14's baseline counted the push and the STOPPED event only, which in this run is 16 (launcher 11 + watcher 5)",
+    );
+  });
+
   it('says why a section was not measured', () => {
     const results: Results = { machine, reaction: { notMeasured: 'moto_server is not on PATH' } };
     expect(row(renderMarkdown(results), 'Reaction latency')).toContain('not measured: moto_server is not on PATH');
