@@ -502,10 +502,12 @@ class Run extends InterleavedRun<Step> {
         // invocation died is recorded by its retried event (test/shell/hook-continue-record.test.ts); a ROLLBACK by the
         // commit that ends the deployment (test/shell/hook-rollback-record.test.ts).
         // The end left its ROLLBACK recorded (what ECS said of it, a refusal, was not: that invocation died too).
+        // A timeout check's end too (docs/RELIABILITY.md): of a deployment still `launching` whose CONTINUE a dead
+        // retried launch gave (FC_SEED=3706, found once the hand-over waits for the stopped task).
         const endedByOperator = waitedOn.some(
           (d) =>
             d.status === 'ended' &&
-            (d.outcome === 'cancelled' || LOCK_TAKEN_OVER.test(d.reason) || UNLOCKED.test(d.reason)) &&
+            (d.outcome === 'cancelled' || d.outcome === 'timed_out' || LOCK_TAKEN_OVER.test(d.reason) || UNLOCKED.test(d.reason)) &&
             (d.services ?? []).some((s) => s.service === o.service && s.result === 'rolled-back'),
         );
         const lost = of.some(
@@ -583,6 +585,63 @@ describe('pause-hook mode with two services and invocations that overlap', () =>
 });
 
 describe('pause-hook runs replayed strictly', () => {
+  it('KNOWN DEFECT: a CONTINUE a dead retried launch gave is left unrecorded when the timeout check ends the deployment before the retry', async () => {
+    // Found by random property runs (FC_SEED=3706): a retried hook event resumed the launch, judged the kept exit 0,
+    // answered CONTINUE and died before its commit; the timeout check then ended the deployment (still `launching`)
+    // timed out, its ROLLBACK refused by ECS and its invocation dead before recording that; the hook event's next
+    // retry finds the deployment ended. docs/RELIABILITY.md, known gaps.
+    const commands: Step[] = [
+      { type: 'deploy', service: 0, image: 1, timeout: 30, now: false, faults: [] },
+      { type: 'deploy', service: 0, image: 0, timeout: 30, now: false, faults: [] },
+      { type: 'deploy', service: 0, image: 0, timeout: 30, now: true, faults: [] },
+      {
+        type: 'deliver',
+        pick: 0,
+        latest: false,
+        keep: false,
+        strip: false,
+        faults: [{ call: 1, after: false }],
+        preempt: {
+          at: 1,
+          nth: 1,
+          after: false,
+          meanwhile: [
+            { type: 'timeout', pick: 0, faults: [] },
+            { type: 'retry', pick: 0, faults: [] },
+          ],
+        },
+      },
+      {
+        type: 'deploy',
+        service: 0,
+        image: 0,
+        timeout: 30,
+        now: true,
+        faults: [{ call: 7, after: true }],
+        preempt: { at: 'launch', nth: 1, after: true, meanwhile: [{ type: 'stop', pick: 0, exitCode: 0 }] },
+      },
+      { type: 'deliver', pick: 0, latest: false, keep: false, strip: false, faults: [] },
+      { type: 'deliver', pick: 0, latest: true, keep: false, strip: false, faults: [] },
+      {
+        type: 'deploy',
+        service: 0,
+        image: 2,
+        timeout: 30,
+        now: true,
+        faults: [],
+        preempt: { at: 1, nth: 1, after: false, meanwhile: [{ type: 'retry', pick: 13, faults: [{ call: 8, after: false }] }] },
+      },
+      {
+        type: 'timeout',
+        pick: 0,
+        faults: [{ call: 12, after: true }],
+        preempt: { at: 2, nth: 1, after: false, meanwhile: [{ type: 'deploy', service: 0, image: 0, timeout: 30, now: true, faults: [] }] },
+      },
+      { type: 'redeliver', pick: 0, strip: false, faults: [] },
+    ];
+    await expect(runAll(commands, false)).rejects.toThrow(/OD0004-shop-api's CONTINUE is recorded in no deployment/);
+  });
+
   it('KNOWN DEFECT: a CONTINUE given at once, its invocation dead, is left unrecorded when a later migration succeeded before the retry', async () => {
     // Found by random property runs (FC_SEED=-190622515): OD0002's hook was answered CONTINUE at once (its image
     // migrated already) and the invocation died; another image's migration then succeeded, so the retry finds the
