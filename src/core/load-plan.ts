@@ -29,6 +29,11 @@ export interface LoadPlan {
      * (`readsService`): a timeout check of an ended deployment decides on the records alone.
      */
     whileOpen?: true;
+    /**
+     * A task event that is progress only (no verdict due: `verdictDue`): the service only for an ended deployment (its
+     * stray task, a rollout its end missed) or a launch handed over that the event may resume (`readsService`).
+     */
+    unlessProgress?: true;
   };
   /** pause-hook mode: read this service deployment and the revision it deploys. */
   serviceDeployment?: string;
@@ -60,11 +65,15 @@ export function loadPlan(input: Input, config: Config): LoadPlan {
     case 'unlock-request':
       return { lastOperated: true, service: { image: true }, openTask: 'named' };
     case 'task-state': {
-      // Every task event reads the service: any of them may resume a launch handed over by its ended deployment
-      // (`resumeHandover`), and a resumed RunTask must send the service's network and launch settings again,
-      // byte for byte, or ECS refuses the reused clientToken (ConflictException) while the first task runs.
+      // A task event reads the service when it may judge the migration (and roll out), or resume a launch handed over
+      // by its ended deployment (`resumeHandover`): a resumed RunTask must send the service's network and launch
+      // settings again, byte for byte, or ECS refuses the reused clientToken (ConflictException) while the first task
+      // runs. The RUNNING event of an open deployment's task is progress only: no read (`readsService`).
       const id = deploymentIdFromStartedBy(input.startedBy);
-      return { ...(id !== undefined ? { deploymentId: id } : {}), service: { image: false } };
+      // (A migration container STOPPED without an exit code is read with DescribeTasks, and may be judged then.)
+      const stopping = input.containers.some((c) => c.name === config.CONTAINER && c.lastStatus === 'STOPPED');
+      const progress = verdictDue(input, config.CONTAINER) === undefined && !stopping ? { unlessProgress: true as const } : {};
+      return { ...(id !== undefined ? { deploymentId: id } : {}), service: { image: false, ...progress } };
     }
     case 'timeout-check':
       return { deploymentId: input.deploymentId, service: { image: 'if-launching', whileOpen: true } };
@@ -112,12 +121,14 @@ export function pushToDate(input: Input, state: ControllerState, config: Config)
  */
 export function readsService(plan: LoadPlan, state: ControllerState): boolean {
   if (plan.service === undefined) return false;
-  if (plan.service.whileOpen !== true) return true;
+  const { whileOpen, unlessProgress } = plan.service;
+  if (whileOpen !== true && unlessProgress !== true) return true;
   const d = plan.deploymentId !== undefined ? state.deployments[plan.deploymentId] : undefined;
   if (d === undefined) return false;
-  if (d.status !== 'ended') return true;
   const active = state.env.active !== undefined ? state.deployments[state.env.active.deploymentId] : undefined;
-  return active?.status === 'launching' && active.handedOverBy !== undefined;
+  const handedOver = active?.status === 'launching' && active.handedOverBy !== undefined;
+  if (unlessProgress === true) return d.status === 'ended' || handedOver;
+  return d.status !== 'ended' || handedOver;
 }
 
 /**
