@@ -34,7 +34,8 @@ export interface SettleOptions {
 /**
  * The one way a deployment ends. A migration that did not succeed halts its rollout first; then one commit
  * records the end, frees the environment and hands it to the queued deployment; then the outcome events are
- * published; then the next deployment launches.
+ * published; then the next deployment launches (after its scheduled check, when the end stopped a migration still
+ * running: `waitForStop`).
  */
 export function settle(
   state: ControllerState,
