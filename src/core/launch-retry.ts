@@ -1,7 +1,7 @@
 import { assertNever, type Decision, ignore } from './actions.js';
 import { commitActions } from './commit.js';
-import { addMinutes, type DecideContext, LOCK_GRACE_MINUTES, lockExpiresAt } from './context.js';
-import { deadlineCheck, firstWaiterDeadline, HOOK_MARGIN_MINUTES, waitersAllExpired } from './deadline.js';
+import { addMinutes, type DecideContext, LOCK_GRACE_MINUTES } from './context.js';
+import { deadlineCheck, firstWaiterDeadline } from './deadline.js';
 import {
   attemptOf,
   type Deployment,
@@ -12,10 +12,8 @@ import {
   type TaskObservation,
 } from './deployment.js';
 import type { LaunchResultInput, TimeoutCheckInput } from './inputs.js';
-import { launchRequest } from './launch-request.js';
-import { resumeLaunch } from './resume.js';
-import { launchRetry, noteLaunching, scheduleRetry } from './retry-transitions.js';
-import { settle } from './settle.js';
+import { launchWaiting, resumeLaunch } from './resume.js';
+import { noteLaunching, scheduleRetry } from './retry-transitions.js';
 import { type StartFailure, startFailure } from './start-failure.js';
 import type { ControllerState, EnvironmentState } from './state.js';
 
@@ -94,27 +92,7 @@ export function onScheduledCheck(input: TimeoutCheckInput, state: ControllerStat
     // Committed as launching by an earlier delivery of this check, whose RunTask may have been sent: same clientToken.
     return resumeLaunch(d, state, ctx, `resuming attempt ${current} of ${d.id} (retried delivery)`);
   }
-  if (waitersAllExpired(d, ctx.now)) {
-    // As for a queued migration freed too late (`handOver`): it would gate nothing, and ECS applies the hooks' timeout.
-    const reason = `every paused deployment waiting for it was past its hook's expiry (less ${HOOK_MARGIN_MINUTES} minutes) when attempt ${current} was due: the migration was not run, rollout halted`;
-    return { decision: 'halt', reason, deploymentId: d.id, actions: settle(state, ctx, d, { outcome: 'timed_out', reason }) };
-  }
-  if (state.service === undefined) {
-    const reason = `attempt ${current} could not be launched: the service could not be read (${state.serviceProblem ?? 'unknown error'})`;
-    return { decision: 'halt', reason, deploymentId: d.id, actions: settle(state, ctx, d, { outcome: 'failed', reason }) };
-  }
-  const launching = launchRetry(d, ctx.now);
-  const env: EnvironmentState = { ...state.env, active: { deploymentId: d.id, lockExpiresAt: lockExpiresAt(ctx) } };
-  return {
-    decision: 'launch',
-    reason: `launching attempt ${current} of ${maxAttempts(ctx)} of ${d.id}`,
-    deploymentId: d.id,
-    actions: [
-      ...commitActions(state, env, [launching]),
-      // Resumed: the revision an earlier attempt registered is found by the deployment's tag and run again.
-      { type: 'launchTask', deploymentId: d.id, request: launchRequest(launching, state.service, ctx, true) },
-    ],
-  };
+  return launchWaiting(d, state, ctx);
 }
 
 /** A task event of an earlier attempt's task, seen while a later attempt launches: that task is not the one judged. */

@@ -1,8 +1,12 @@
 import { type Decision, ignore } from './actions.js';
-import type { DecideContext } from './context.js';
-import { awaitingRetry, type Deployment, type Launching } from './deployment.js';
+import { commitActions } from './commit.js';
+import { type DecideContext, lockExpiresAt } from './context.js';
+import { HOOK_MARGIN_MINUTES, waitersAllExpired } from './deadline.js';
+import { attemptOf, awaitingRetry, type Deployment, type Launching } from './deployment.js';
 import { launchRequest } from './launch-request.js';
-import type { ControllerState } from './state.js';
+import { launchRetry } from './retry-transitions.js';
+import { settle } from './settle.js';
+import type { ControllerState, EnvironmentState } from './state.js';
 
 /**
  * Launches `d` again as it was committed, with the same RunTask `clientToken`: ECS answers with the task an earlier
@@ -25,8 +29,10 @@ export function resumeLaunch(d: Launching, state: ControllerState, ctx: DecideCo
 export function resumeHandover(state: ControllerState, ctx: DecideContext, endedId: string): Decision | undefined {
   const active = state.env.active;
   const next = active !== undefined ? state.deployments[active.deploymentId] : undefined;
-  // One that waits for the task its hand-over stopped (`waitForStop`) launches by its scheduled check, not earlier.
-  if (next?.status !== 'launching' || next.handedOverBy === undefined || awaitingRetry(next)) return undefined;
+  if (next?.status !== 'launching' || next.handedOverBy === undefined) return undefined;
+  // One that waits for the task its hand-over stopped (`waitForStop`) launches by its scheduled check, not earlier;
+  // once that is due, an event of the deployment that handed it over launches it too (should the check be lost).
+  if (awaitingRetry(next)) return waitIsOver(next, ctx) ? launchWaiting(next, state, ctx) : undefined;
   if (next.handedOverBy === endedId)
     return resumeLaunch(next, state, ctx, `resuming the launch of ${next.id}, handed the environment by ${endedId} (retried delivery)`);
   // Handed on again in the same invocation: the launch it resumed ended at once (a kept task event judged), handing
@@ -42,8 +48,9 @@ export function resumeHandover(state: ControllerState, ctx: DecideContext, ended
  * (the clientToken keeps it to one task); a duplicate is dropped.
  */
 export function revisit(existing: Deployment, state: ControllerState, ctx: DecideContext): Decision {
-  if (existing.status === 'launching' && state.env.active?.deploymentId === existing.id && !awaitingRetry(existing)) {
-    return resumeLaunch(existing, state, ctx, `resuming the launch of ${existing.id} (retried delivery)`);
+  if (existing.status === 'launching' && state.env.active?.deploymentId === existing.id) {
+    if (!awaitingRetry(existing)) return resumeLaunch(existing, state, ctx, `resuming the launch of ${existing.id} (retried delivery)`);
+    if (waitIsOver(existing, ctx)) return launchWaiting(existing, state, ctx);
   }
   return (
     resumeHandover(state, ctx, existing.id) ??
@@ -52,4 +59,38 @@ export function revisit(existing: Deployment, state: ControllerState, ctx: Decid
       existing.id,
     )
   );
+}
+
+/** Whether a launch that waits (`retryAt`: a launch retry, or the stop timeout of a task its hand-over stopped) is due. */
+function waitIsOver(d: Launching, ctx: DecideContext): boolean {
+  return d.retryAt !== undefined && Date.parse(ctx.now) >= Date.parse(d.retryAt);
+}
+
+/**
+ * Launches a deployment whose wait is over (its scheduled check, or any event that finds it due): committed launching
+ * again, with the lock taken anew, then RunTask. Not once every paused deployment it gates is past its deadline (it
+ * ends timed out, as a queued one freed too late does), nor without the service to launch it in (it ends failed).
+ */
+export function launchWaiting(d: Launching, state: ControllerState, ctx: DecideContext): Decision {
+  const attempt = attemptOf(d);
+  if (waitersAllExpired(d, ctx.now)) {
+    const reason = `every paused deployment waiting for it was past its hook's expiry (less ${HOOK_MARGIN_MINUTES} minutes) when attempt ${attempt} was due: the migration was not run, rollout halted`;
+    return { decision: 'halt', reason, deploymentId: d.id, actions: settle(state, ctx, d, { outcome: 'timed_out', reason }) };
+  }
+  if (state.service === undefined) {
+    const reason = `attempt ${attempt} could not be launched: the service could not be read (${state.serviceProblem ?? 'unknown error'})`;
+    return { decision: 'halt', reason, deploymentId: d.id, actions: settle(state, ctx, d, { outcome: 'failed', reason }) };
+  }
+  const launching = launchRetry(d, ctx.now);
+  const env: EnvironmentState = { ...state.env, active: { deploymentId: d.id, lockExpiresAt: lockExpiresAt(ctx) } };
+  return {
+    decision: 'launch',
+    reason: `launching attempt ${attempt} of ${1 + ctx.config.LAUNCH_RETRIES} of ${d.id}`,
+    deploymentId: d.id,
+    actions: [
+      ...commitActions(state, env, [launching]),
+      // Resumed: the revision an earlier attempt registered is found by the deployment's tag and run again.
+      { type: 'launchTask', deploymentId: d.id, request: launchRequest(launching, state.service, ctx, true) },
+    ],
+  };
 }
