@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { assertNever, type Decision } from '../src/core/actions.js';
+import { type Action, assertNever, type Decision } from '../src/core/actions.js';
 import type { Config } from '../src/core/config.js';
 import { decideContext } from '../src/core/context.js';
 import { decide } from '../src/core/decide.js';
@@ -85,11 +85,28 @@ export function describeAction(action: Decision['actions'][number]): string {
     case 'stopTasksStartedBy':
       return `stopTasksStartedBy ${action.startedBy}`;
     case 'scheduleTimeout':
-      return `scheduleTimeout at ${action.at}`;
+      return `scheduleTimeout ${action.deploymentId} at ${action.at} (${checkPurpose(action)})`;
     case 'publish':
       return `publish ${action.events.map((e) => `"${e.detailType}"`).join(', ')} (outbox of the ${action.outbox.record} record)`;
     default:
       return assertNever(action);
+  }
+}
+
+/** What a scheduled check does when it comes, as `explain` says it. */
+function checkPurpose(action: Extract<Action, { type: 'scheduleTimeout' }>): string {
+  const attempt = action.attempt ?? 1;
+  switch (action.purpose) {
+    case undefined:
+      return `timeout check of attempt ${attempt}`;
+    case 'retry':
+      return `launches attempt ${attempt}`;
+    case 'deadline':
+      return `timeout check of attempt ${attempt}, at a paused deployment's deadline`;
+    case 'rollout-watch':
+      return 'follows the rollouts to their verdict';
+    default:
+      return assertNever(action.purpose);
   }
 }
 
