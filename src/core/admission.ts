@@ -209,7 +209,7 @@ export function launchNow(queued: Queued, deliberate: boolean, state: Controller
     exited !== true &&
     stopsMigration(before, expired, {})
   ) {
-    const waiting = waitForStop(launching, ctx, expired.id);
+    const waiting = waitForStop(launching, ctx, expired);
     const [deferred] = waiting.changes;
     changes[changes.indexOf(launching)] = deferred;
     return {

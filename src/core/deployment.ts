@@ -191,6 +191,11 @@ export interface Launching extends Common {
   earlyTaskEvents?: TaskObservation[];
   /** Set while waiting to launch `attempt` again (a retry): no RunTask has been sent for it yet. */
   retryAt?: string;
+  /**
+   * The task of the migration whose end handed it the environment and stopped that task (`waitForStop`): launched once
+   * ECS describes it stopped (or no longer), not before.
+   */
+  waitsFor?: { deploymentId: string; taskArn: string };
 }
 
 /** The task exists in ECS. */

@@ -140,7 +140,12 @@ function buildSchemas() {
   };
   const deployment = z.discriminatedUnion('status', [
     z.looseObject({ ...common, status: z.literal('queued') }),
-    z.looseObject({ ...common, status: z.literal('launching'), launchStartedAt: time }),
+    z.looseObject({
+      ...common,
+      status: z.literal('launching'),
+      launchStartedAt: time,
+      waitsFor: z.optional(z.looseObject({ deploymentId: text, taskArn: text })),
+    }),
     z.looseObject({ ...common, status: z.literal('running'), taskArn: text, taskDefinitionArn: text, launchedAt: time }),
     z.looseObject({
       ...common,

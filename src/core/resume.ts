@@ -1,6 +1,6 @@
 import { type Decision, ignore } from './actions.js';
 import { commitActions } from './commit.js';
-import { type DecideContext, lockExpiresAt } from './context.js';
+import { addMinutes, type DecideContext, lockExpiresAt } from './context.js';
 import { HOOK_MARGIN_MINUTES, waitersAllExpired } from './deadline.js';
 import { attemptOf, awaitingRetry, type Deployment, type Launching } from './deployment.js';
 import { launchRequest } from './launch-request.js';
@@ -73,6 +73,8 @@ function waitIsOver(d: Launching, ctx: DecideContext): boolean {
  */
 export function launchWaiting(d: Launching, state: ControllerState, ctx: DecideContext): Decision {
   const attempt = attemptOf(d);
+  const stillRuns = stoppedTaskRuns(d, state);
+  if (stillRuns !== undefined) return waitOn(d, stillRuns, state, ctx);
   if (waitersAllExpired(d, ctx.now)) {
     const reason = `every paused deployment waiting for it was past its hook's expiry (less ${HOOK_MARGIN_MINUTES} minutes) when attempt ${attempt} was due: the migration was not run, rollout halted`;
     return { decision: 'halt', reason, deploymentId: d.id, actions: settle(state, ctx, d, { outcome: 'timed_out', reason }) };
@@ -91,6 +93,42 @@ export function launchWaiting(d: Launching, state: ControllerState, ctx: DecideC
       ...commitActions(state, env, [launching]),
       // Resumed: the revision an earlier attempt registered is found by the deployment's tag and run again.
       { type: 'launchTask', deploymentId: d.id, request: launchRequest(launching, state.service, ctx, true) },
+    ],
+  };
+}
+
+/** How often a launch waiting for a stopped task checks it again while ECS still describes it running. */
+export const STOP_RECHECK_MINUTES = 1;
+
+/** The task a launch waits for, when ECS still describes it as not stopped (or cannot say): its status. */
+function stoppedTaskRuns(d: Launching, state: ControllerState): string | undefined {
+  const read = state.waitedTask;
+  if (d.waitsFor === undefined || read === undefined || read.taskArn !== d.waitsFor.taskArn) return undefined;
+  return read.lastStatus === 'STOPPED' ? undefined : read.lastStatus;
+}
+
+/**
+ * The stopped task still runs (an EC2 agent's stop timeout over the wait, a disconnected agent): checked again a minute
+ * later, the lock kept; after TIMEOUT_MINUTES of that the launch ends failed rather than run a second migration beside it.
+ */
+function waitOn(d: Launching, status: string, state: ControllerState, ctx: DecideContext): Decision {
+  const task = d.waitsFor?.taskArn ?? '';
+  const waited = (Date.parse(ctx.now) - Date.parse(d.launchStartedAt)) / 60_000;
+  if (waited >= ctx.config.TIMEOUT_MINUTES) {
+    const reason = `task ${task} of ${d.waitsFor?.deploymentId}, stopped before this launch, is still ${status} after ${ctx.config.TIMEOUT_MINUTES} minutes (TIMEOUT_MINUTES): not launched, so two migrations never run at once; stop that task, then send the trigger again`;
+    return { decision: 'halt', reason, deploymentId: d.id, actions: settle(state, ctx, d, { outcome: 'failed', reason }) };
+  }
+  const retryAt = addMinutes(ctx.now, STOP_RECHECK_MINUTES);
+  const note = `task ${task} is still ${status}: checked again at ${retryAt}`;
+  const waiting: Launching = { ...d, retryAt, history: [...d.history, { at: ctx.now, status: 'launching', note }] };
+  const env: EnvironmentState = { ...state.env, active: { deploymentId: d.id, lockExpiresAt: lockExpiresAt(ctx) } };
+  return {
+    decision: 'record',
+    reason: `${d.id} waits: ${note}`,
+    deploymentId: d.id,
+    actions: [
+      { type: 'scheduleTimeout', deploymentId: d.id, environment: d.environment, at: retryAt, attempt: attemptOf(d), purpose: 'retry' },
+      ...commitActions(state, env, [waiting]),
     ],
   };
 }

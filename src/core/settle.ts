@@ -12,6 +12,7 @@ import {
   type PendingEvent,
   pushedAtOf,
   taskDefinitionOf,
+  taskOf,
 } from './deployment.js';
 import { haltOf, launchRequest } from './launch-request.js';
 import { watchWhenNoCheckLeft } from './rollout-watch.js';
@@ -60,7 +61,7 @@ export function settle(
   if (env.active?.deploymentId === d.id) delete env.active;
   if (env.queued === d.id) delete env.queued;
   if (succeeded) env.lastSucceeded = lastSucceededOf(d, ended.deployment, ctx, state.env.lastSucceeded);
-  const next = handOver(state, env, ctx, d.id, options.serviceTaskDefinitionArn, stopsMigration(before, d, ending));
+  const next = handOver(state, env, ctx, d.id, options.serviceTaskDefinitionArn, stopsMigration(before, d, ending) ? d : undefined);
   return [...before, ...next.before, ...commitActions(state, env, [change, ...next.changes], commitOptions), ...next.after];
 }
 
@@ -115,7 +116,7 @@ export function handOver(
   ctx: DecideContext,
   fromId: string | undefined,
   serviceTaskDefinitionArn?: string,
-  stopping = false,
+  stopped?: Deployment,
 ): { changes: (Transition | Deployment)[]; before: Action[]; after: Action[] } {
   const next = env.active === undefined && env.queued !== undefined ? state.deployments[env.queued] : undefined;
   if (next === undefined || next.status !== 'queued') return { changes: [], before: [], after: [] };
@@ -134,7 +135,7 @@ export function handOver(
     base,
     fromId,
   );
-  if (stopping) return waitForStop(launching, ctx, fromId);
+  if (stopped !== undefined) return waitForStop(launching, ctx, stopped);
   const service = state.service !== undefined && base !== undefined ? { ...state.service, taskDefinitionArn: base } : state.service;
   return {
     changes: [launching],
@@ -144,17 +145,24 @@ export function handOver(
 }
 
 /**
- * A launch that waits `STOP_WAIT_MINUTES` for the task the end stopped: committed launching with `retryAt`, and
- * launched by its scheduled check (`onScheduledCheck`, set before the commit) with the service as it is then.
+ * A launch that waits `STOP_WAIT_MINUTES` for the task the end stopped: committed launching with `retryAt` (and the
+ * task, when the stopped deployment recorded one: `waitsFor`), and launched by its scheduled check (`onScheduledCheck`,
+ * set before the commit) with the service as it is then, once ECS says that task stopped (`launchWaiting`).
  */
 export function waitForStop(
   launching: Launching,
   ctx: DecideContext,
-  stoppedBy: string | undefined,
+  stopped: Deployment,
 ): { changes: [Launching]; before: Action[]; after: Action[] } {
   const retryAt = addMinutes(ctx.now, STOP_WAIT_MINUTES);
-  const note = `launches at ${retryAt}: ${stoppedBy ?? 'the deployment before it'}'s task is given its stop timeout to end first`;
-  const waiting: Launching = { ...launching, retryAt, history: [...launching.history, { at: ctx.now, status: 'launching', note }] };
+  const taskArn = taskOf(stopped);
+  const note = `launches at ${retryAt} once ${stopped.id}'s task has stopped: StopTask gives it its stop timeout`;
+  const waiting: Launching = {
+    ...launching,
+    retryAt,
+    ...(taskArn !== undefined ? { waitsFor: { deploymentId: stopped.id, taskArn } } : {}),
+    history: [...launching.history, { at: ctx.now, status: 'launching', note }],
+  };
   const check = { type: 'scheduleTimeout' as const, deploymentId: waiting.id, environment: waiting.environment, at: retryAt };
   return { changes: [waiting], before: [{ ...check, attempt: attemptOf(waiting), purpose: 'retry' }], after: [] };
 }

@@ -213,6 +213,8 @@ export interface ControllerState {
    * (`rolledOutUnrecorded`). Never stored or emitted.
    */
   task?: { taskArn: string; stopCode?: string; stoppedReason?: string; containers: { name: string; exitCode?: number }[] };
+  /** The task a launch waits for (`Launching.waitsFor`) as DescribeTasks read it; absent when ECS no longer has it. */
+  waitedTask?: { taskArn: string; lastStatus: string };
 }
 
 export function emptyEnvironment(environment: string): EnvironmentState {

@@ -78,6 +78,12 @@ export async function loadState(plan: LoadPlan, ports: Ports, config: Config, lo
       state.task = definedFields({ taskArn: open.taskArn, stopCode, stoppedReason, containers });
     }
   }
+  // A launch that waits for a task its hand-over stopped, now due: whatever the input, it launches only once ECS says
+  // that task stopped (`launchWaiting`).
+  const waiting = env.active !== undefined ? state.deployments[env.active.deploymentId] : undefined;
+  if (waiting?.status === 'launching' && waiting.waitsFor !== undefined && waiting.retryAt !== undefined) {
+    if (Date.parse(waiting.retryAt) <= now.getTime()) state = await withWaitedTask(state, ports, config.CLUSTER, waiting.waitsFor, log);
+  }
   if (plan.service === undefined || !readsService(plan, state)) return state;
   const { image } = plan.service;
   const launching = plan.deploymentId !== undefined && state.deployments[plan.deploymentId]?.status === 'launching';
@@ -159,6 +165,27 @@ export const enrichWatchInput: Enrich = async (input, state, ports, config, log,
  * would end it otherwise. A refusal (DescribeTasks denied) must not keep the input failing: it is decided without it
  * (no exit code: halted; a timeout, a cancel as before); a failure that can pass is thrown, so the input is retried.
  */
+/**
+ * The task a launch waits for, as ECS describes it: absent when ECS no longer has it (stopped long ago); `UNKNOWN` when
+ * it cannot be read, so the launch waits on rather than start a second migration beside it.
+ */
+async function withWaitedTask(
+  state: ControllerState,
+  ports: Ports,
+  cluster: string,
+  { taskArn, deploymentId }: { taskArn: string; deploymentId: string },
+  log: Log,
+): Promise<ControllerState> {
+  try {
+    const task = await ports.ecs.describeTask(cluster, taskArn);
+    return task !== undefined ? { ...state, waitedTask: { taskArn, lastStatus: task.lastStatus } } : state;
+  } catch (error) {
+    if (!(error instanceof PermanentAwsError)) throw error;
+    log.warn('the task a launch waits for is unreadable: it waits on', { deploymentId, taskArn, error: error.message });
+    return { ...state, waitedTask: { taskArn, lastStatus: 'UNKNOWN' } };
+  }
+}
+
 async function describeTaskOf(
   ports: Ports,
   { cluster, taskArn }: { cluster: string; taskArn: string },

@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest';
 import {
   activeState,
   cancelRequest,
+  committed,
   ctx,
   given,
   OLD_IMAGE,
+  only,
   operatorRequest,
   PUSHED_IMAGE,
   queuedDeployment,
@@ -72,5 +74,62 @@ describe('the environment is handed over while the stopped migration may still r
       .when(withEvent(sample('ecr-push'), {}))
       .then({ decision: 'launch' });
     expect(types(d)).toContain('launchTask');
+  });
+});
+
+describe('the launch that waited checks the stopped task first (an EC2 agent stop timeout over the wait)', () => {
+  // Was: the wait was a timer only; the check launched whatever ECS said of the stopped task.
+  const holder = runningDeployment({ id: '20261125-090000-aaaaaaaa', work: { type: 'image', image: OLD_IMAGE } });
+  const queued = queuedDeployment('20261125-091000-bbbbbbbb', PUSHED_IMAGE);
+  const check = {
+    kind: 'timeout-check' as const,
+    eventId: 'c',
+    environment: 'staging',
+    deploymentId: queued.id,
+    attempt: 1,
+    purpose: 'retry' as const,
+  };
+
+  function waiting() {
+    const d = given(queueState(holder, queued)).when(cancelRequest('2026-11-25T09:17:00Z')).then({ decision: 'halt' });
+    const launching = committed(d, queued.id);
+    expect(launching).toMatchObject({ waitsFor: { deploymentId: holder.id, taskArn: holder.taskArn } });
+    const state = { ...queueState(holder, queued), env: only(d, 'commit').env?.state ?? queueState(holder, queued).env };
+    state.deployments = { ...state.deployments, [holder.id]: committed(d, holder.id), [queued.id]: launching };
+    return state;
+  }
+
+  it('while ECS describes it still running: checked again a minute later, the lock kept, nothing launched', () => {
+    const state = { ...waiting(), waitedTask: { taskArn: holder.taskArn, lastStatus: 'DEACTIVATING' } };
+    const d = given(state, ctx({}, '2026-11-25T09:21:10.000Z'))
+      .when(check)
+      .then({
+        decision: 'record',
+        reason: /is still DEACTIVATING: checked again at 2026-11-25T09:22:10.000Z/,
+        actions: ['scheduleTimeout', 'commit'],
+      });
+    expect(only(d, 'scheduleTimeout')).toMatchObject({
+      deploymentId: queued.id,
+      at: '2026-11-25T09:22:10.000Z',
+      attempt: 1,
+      purpose: 'retry',
+    });
+    expect(committed(d, queued.id)).toMatchObject({ status: 'launching', retryAt: '2026-11-25T09:22:10.000Z' });
+    expect(only(d, 'commit').env?.state.active).toEqual({ deploymentId: queued.id, lockExpiresAt: '2026-11-25T10:36:10.000Z' });
+  });
+
+  it('once it is STOPPED, or ECS no longer has it: launched', () => {
+    for (const state of [{ ...waiting(), waitedTask: { taskArn: holder.taskArn, lastStatus: 'STOPPED' } }, waiting()]) {
+      given(state, ctx({}, '2026-11-25T09:21:10.000Z'))
+        .when(check)
+        .then({ decision: 'launch', actions: ['commit', 'launchTask'] });
+    }
+  });
+
+  it('still running TIMEOUT_MINUTES after the hand-over: ends failed, launching nothing', () => {
+    const state = { ...waiting(), waitedTask: { taskArn: holder.taskArn, lastStatus: 'RUNNING' } };
+    given(state, ctx({}, '2026-11-25T10:18:30.000Z'))
+      .when(check)
+      .then({ decision: 'halt', reason: /is still RUNNING after 60 minutes \(TIMEOUT_MINUTES\): not launched/ });
   });
 });

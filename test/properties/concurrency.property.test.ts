@@ -390,7 +390,7 @@ describe('known races of overlapping invocations (the property tolerates them; t
       { type: 'push', faults: [] },
       { type: 'clock', minutes: 90 },
       { type: 'push', faults: [] },
-      { type: 'timeout', pick: 1, faults: [{ call: 7, after: false }] },
+      { type: 'timeout', pick: 1, faults: [{ call: 8, after: false }] },
       { type: 'stop', pick: 0, exitCode: 0 },
       { type: 'deliver', pick: 0, latest: true, keep: false, strip: false, faults: [] },
       {
