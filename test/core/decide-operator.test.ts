@@ -16,6 +16,7 @@ import {
   runningDeployment,
   SAMPLE_DEPLOYMENT,
   SAMPLE_TASK,
+  scheduledCheck,
   service,
   serviceMigratedBy,
   TD,
@@ -68,14 +69,7 @@ describe('cancel-request', () => {
     // Its check launches it then.
     const after = { ...queueState(runningDeployment(), queued), env: only(d, 'commit').env?.state ?? idleState().env };
     after.deployments = { ...after.deployments, [queued.id]: launching };
-    const check = {
-      kind: 'timeout-check' as const,
-      eventId: 'c',
-      environment: 'staging',
-      deploymentId: queued.id,
-      attempt: 1,
-      purpose: 'retry' as const,
-    };
+    const check = scheduledCheck(queued.id, 1, 'retry');
     given(after, ctx({}, '2026-11-25T09:21:30.000Z'))
       .when(check)
       .then({ decision: 'launch', actions: ['commit', 'launchTask'] });

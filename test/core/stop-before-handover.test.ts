@@ -13,6 +13,7 @@ import {
   queueState,
   runningDeployment,
   sample,
+  scheduledCheck,
   withEvent,
 } from '../support/fixtures.js';
 
@@ -81,14 +82,7 @@ describe('the launch that waited checks the stopped task first (an EC2 agent sto
   // Was: the wait was a timer only; the check launched whatever ECS said of the stopped task.
   const holder = runningDeployment({ id: '20261125-090000-aaaaaaaa', work: { type: 'image', image: OLD_IMAGE } });
   const queued = queuedDeployment('20261125-091000-bbbbbbbb', PUSHED_IMAGE);
-  const check = {
-    kind: 'timeout-check' as const,
-    eventId: 'c',
-    environment: 'staging',
-    deploymentId: queued.id,
-    attempt: 1,
-    purpose: 'retry' as const,
-  };
+  const check = scheduledCheck(queued.id, 1, 'retry');
 
   function waiting() {
     const d = given(queueState(holder, queued)).when(cancelRequest('2026-11-25T09:17:00Z')).then({ decision: 'halt' });

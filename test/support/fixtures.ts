@@ -243,6 +243,22 @@ export function operatorEvent(
   return { version: '0', id, 'detail-type': detailType, source, account: ACCOUNT, time, region: REGION, resources: [], detail };
 }
 
+/** A scheduled check as the watcher parses it (`purpose`: a launch retry or a wait's, a deadline, the rollout watch). */
+export function scheduledCheck(
+  deploymentId: string,
+  attempt: number,
+  purpose?: 'retry' | 'deadline' | 'rollout-watch',
+): Extract<Input, { kind: 'timeout-check' }> {
+  return {
+    kind: 'timeout-check',
+    eventId: `check-${attempt}`,
+    environment: 'staging',
+    deploymentId,
+    attempt,
+    ...(purpose !== undefined ? { purpose } : {}),
+  };
+}
+
 /** An operator's cancel-request in staging, of `deploymentId` when given (else of the deployment holding the lock). */
 export function cancelRequest(time: string, options: { id?: string; deploymentId?: string | undefined } = {}): Record<string, unknown> {
   const id = options.id ?? 'cancel-1';
