@@ -100,11 +100,15 @@ export function launchWaiting(d: Launching, state: ControllerState, ctx: DecideC
 /** How often a launch waiting for a stopped task checks it again while ECS still describes it running. */
 export const STOP_RECHECK_MINUTES = 1;
 
-/** The task a launch waits for, when ECS still describes it as not stopped (or cannot say): its status. */
+/**
+ * The task a launch waits for, unless ECS describes it stopped or no longer has it (`MISSING`): its status, or
+ * `NOT READ` when this decision has no reading of it (a check that came before the wait was due), which waits too.
+ */
 function stoppedTaskRuns(d: Launching, state: ControllerState): string | undefined {
+  if (d.waitsFor === undefined) return undefined;
   const read = state.waitedTask;
-  if (d.waitsFor === undefined || read === undefined || read.taskArn !== d.waitsFor.taskArn) return undefined;
-  return read.lastStatus === 'STOPPED' ? undefined : read.lastStatus;
+  if (read === undefined || read.taskArn !== d.waitsFor.taskArn) return 'NOT READ';
+  return read.lastStatus === 'STOPPED' || read.lastStatus === 'MISSING' ? undefined : read.lastStatus;
 }
 
 /**
@@ -115,11 +119,12 @@ function waitOn(d: Launching, status: string, state: ControllerState, ctx: Decid
   const task = d.waitsFor?.taskArn ?? '';
   const waited = (Date.parse(ctx.now) - Date.parse(d.launchStartedAt)) / 60_000;
   if (waited >= ctx.config.TIMEOUT_MINUTES) {
-    const reason = `task ${task} of ${d.waitsFor?.deploymentId}, stopped before this launch, is still ${status} after ${ctx.config.TIMEOUT_MINUTES} minutes (TIMEOUT_MINUTES): not launched, so two migrations never run at once; stop that task, then send the trigger again`;
+    const reason = `task ${task} of ${d.waitsFor?.deploymentId}, stopped before this launch, is still ${status === 'NOT READ' ? 'not known stopped' : status} after ${ctx.config.TIMEOUT_MINUTES} minutes (TIMEOUT_MINUTES): not launched, so two migrations never run at once; stop that task, then send the trigger again`;
     return { decision: 'halt', reason, deploymentId: d.id, actions: settle(state, ctx, d, { outcome: 'failed', reason }) };
   }
   const retryAt = addMinutes(ctx.now, STOP_RECHECK_MINUTES);
-  const note = `task ${task} is still ${status}: checked again at ${retryAt}`;
+  const seen = status === 'NOT READ' ? 'is not read yet' : `is still ${status}`;
+  const note = `task ${task} ${seen}: checked again at ${retryAt}`;
   const waiting: Launching = { ...d, retryAt, history: [...d.history, { at: ctx.now, status: 'launching', note }] };
   const env: EnvironmentState = { ...state.env, active: { deploymentId: d.id, lockExpiresAt: lockExpiresAt(ctx) } };
   return {

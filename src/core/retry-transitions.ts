@@ -59,7 +59,7 @@ export function scheduleRetry(
 
 /** The scheduled retry is due: the attempt launches now (its RunTask follows the commit). */
 export function launchRetry(d: Launching, now: string): Launching {
-  const { retryAt: _r, ...rest } = d;
+  const { retryAt: _r, waitsFor: _w, ...rest } = d;
   const note = (d.attempts?.length ?? 0) > 0 ? `attempt ${attemptOf(d)}: launching again` : 'launching';
   return step({ ...rest, launchStartedAt: now }, now, note);
 }

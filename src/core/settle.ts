@@ -61,7 +61,16 @@ export function settle(
   if (env.active?.deploymentId === d.id) delete env.active;
   if (env.queued === d.id) delete env.queued;
   if (succeeded) env.lastSucceeded = lastSucceededOf(d, ended.deployment, ctx, state.env.lastSucceeded);
-  const next = handOver(state, env, ctx, d.id, options.serviceTaskDefinitionArn, stopsMigration(before, d, ending) ? d : undefined);
+  // A launch that ends while it waits for a stopped task hands that wait on: the task may still run.
+  const waited = d.status === 'launching' && d.waitsFor !== undefined;
+  const next = handOver(
+    state,
+    env,
+    ctx,
+    d.id,
+    options.serviceTaskDefinitionArn,
+    stopsMigration(before, d, ending) || waited ? d : undefined,
+  );
   return [...before, ...next.before, ...commitActions(state, env, [change, ...next.changes], commitOptions), ...next.after];
 }
 
@@ -156,11 +165,14 @@ export function waitForStop(
 ): { changes: [Launching]; before: Action[]; after: Action[] } {
   const retryAt = addMinutes(ctx.now, STOP_WAIT_MINUTES);
   const taskArn = taskOf(stopped);
-  const note = `launches at ${retryAt} once ${stopped.id}'s task has stopped: StopTask gives it its stop timeout`;
+  // A launch that was itself waiting passes on the task it waited for.
+  const waitsFor =
+    taskArn !== undefined ? { deploymentId: stopped.id, taskArn } : stopped.status === 'launching' ? stopped.waitsFor : undefined;
+  const note = `launches at ${retryAt} once ${waitsFor?.deploymentId ?? stopped.id}'s task has stopped: StopTask gives it its stop timeout`;
   const waiting: Launching = {
     ...launching,
     retryAt,
-    ...(taskArn !== undefined ? { waitsFor: { deploymentId: stopped.id, taskArn } } : {}),
+    ...(waitsFor !== undefined ? { waitsFor } : {}),
     history: [...launching.history, { at: ctx.now, status: 'launching', note }],
   };
   const check = { type: 'scheduleTimeout' as const, deploymentId: waiting.id, environment: waiting.environment, at: retryAt };

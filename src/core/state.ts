@@ -213,7 +213,10 @@ export interface ControllerState {
    * (`rolledOutUnrecorded`). Never stored or emitted.
    */
   task?: { taskArn: string; stopCode?: string; stoppedReason?: string; containers: { name: string; exitCode?: number }[] };
-  /** The task a launch waits for (`Launching.waitsFor`) as DescribeTasks read it; absent when ECS no longer has it. */
+  /**
+   * The task a launch waits for (`Launching.waitsFor`) as DescribeTasks read it: `MISSING` when ECS no longer has it,
+   * `UNKNOWN` when it could not be read; absent when not read for this decision.
+   */
   waitedTask?: { taskArn: string; lastStatus: string };
 }
 

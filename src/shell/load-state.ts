@@ -82,7 +82,9 @@ export async function loadState(plan: LoadPlan, ports: Ports, config: Config, lo
   // that task stopped (`launchWaiting`).
   const waiting = env.active !== undefined ? state.deployments[env.active.deploymentId] : undefined;
   if (waiting?.status === 'launching' && waiting.waitsFor !== undefined && waiting.retryAt !== undefined) {
-    if (Date.parse(waiting.retryAt) <= now.getTime()) state = await withWaitedTask(state, ports, config.CLUSTER, waiting.waitsFor, log);
+    // Due, or the input is about that launch (its check may come before the `retryAt` a retried decision committed).
+    const due = Date.parse(waiting.retryAt) <= now.getTime() || plan.deploymentId === waiting.id;
+    if (due) state = await withWaitedTask(state, ports, config.CLUSTER, waiting.waitsFor, log);
   }
   if (plan.service === undefined || !readsService(plan, state)) return state;
   const { image } = plan.service;
@@ -166,8 +168,8 @@ export const enrichWatchInput: Enrich = async (input, state, ports, config, log,
  * (no exit code: halted; a timeout, a cancel as before); a failure that can pass is thrown, so the input is retried.
  */
 /**
- * The task a launch waits for, as ECS describes it: absent when ECS no longer has it (stopped long ago); `UNKNOWN` when
- * it cannot be read, so the launch waits on rather than start a second migration beside it.
+ * The task a launch waits for, as ECS describes it: `MISSING` when ECS no longer has it (stopped long ago); `UNKNOWN`
+ * when it cannot be read, so the launch waits on rather than start a second migration beside it.
  */
 async function withWaitedTask(
   state: ControllerState,
@@ -178,7 +180,7 @@ async function withWaitedTask(
 ): Promise<ControllerState> {
   try {
     const task = await ports.ecs.describeTask(cluster, taskArn);
-    return task !== undefined ? { ...state, waitedTask: { taskArn, lastStatus: task.lastStatus } } : state;
+    return { ...state, waitedTask: { taskArn, lastStatus: task?.lastStatus ?? 'MISSING' } };
   } catch (error) {
     if (!(error instanceof PermanentAwsError)) throw error;
     log.warn('the task a launch waits for is unreadable: it waits on', { deploymentId, taskArn, error: error.message });

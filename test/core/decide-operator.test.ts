@@ -70,7 +70,8 @@ describe('cancel-request', () => {
     const after = { ...queueState(runningDeployment(), queued), env: only(d, 'commit').env?.state ?? idleState().env };
     after.deployments = { ...after.deployments, [queued.id]: launching };
     const check = scheduledCheck(queued.id, 1, 'retry');
-    given(after, ctx({}, '2026-11-25T09:21:30.000Z'))
+    // (The shell reads the cancelled task when the wait is due: ECS no longer has it.)
+    given({ ...after, waitedTask: { taskArn: runningDeployment().taskArn, lastStatus: 'MISSING' } }, ctx({}, '2026-11-25T09:21:30.000Z'))
       .when(check)
       .then({ decision: 'launch', actions: ['commit', 'launchTask'] });
   });

@@ -113,11 +113,18 @@ describe('the launch that waited checks the stopped task first (an EC2 agent sto
   });
 
   it('once it is STOPPED, or ECS no longer has it: launched', () => {
-    for (const state of [{ ...waiting(), waitedTask: { taskArn: holder.taskArn, lastStatus: 'STOPPED' } }, waiting()]) {
+    for (const lastStatus of ['STOPPED', 'MISSING']) {
+      const state = { ...waiting(), waitedTask: { taskArn: holder.taskArn, lastStatus } };
       given(state, ctx({}, '2026-11-25T09:21:10.000Z'))
         .when(check)
         .then({ decision: 'launch', actions: ['commit', 'launchTask'] });
     }
+  });
+
+  it('with no reading of the task (a check before the wait was due, an input that did not read it): waits on', () => {
+    given(waiting(), ctx({}, '2026-11-25T09:21:10.000Z'))
+      .when(check)
+      .then({ decision: 'record', reason: /is not read yet: checked again at/, actions: ['scheduleTimeout', 'commit'] });
   });
 
   it('still running TIMEOUT_MINUTES after the hand-over: ends failed, launching nothing', () => {

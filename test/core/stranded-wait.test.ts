@@ -48,7 +48,8 @@ describe('a launch that waits for the stopped task, its one check lost', () => {
   function afterCancel(): ControllerState {
     const cancel = given(queueState(holder, waiting)).when(cancelRequest('2026-11-25T09:18:00Z')).then({ decision: 'halt' });
     expect(committed(cancel, waiting.id)).toMatchObject({ status: 'launching', retryAt: '2026-11-25T09:21:00.000Z' });
-    return applied(queueState(holder, waiting), cancel);
+    // The shell reads the cancelled task once the wait is due: ECS describes it STOPPED.
+    return { ...applied(queueState(holder, waiting), cancel), waitedTask: { taskArn: holder.taskArn, lastStatus: 'STOPPED' } };
   }
 
   it("the cancelled migration's own timeout check, long after the stop wait, launches the waiting deployment", () => {
