@@ -12,7 +12,7 @@ import type { SeenRequest } from '../../bench/lib/counting-proxy.js';
 import { type Results, renderMarkdown, TARGETS } from '../../bench/lib/report.js';
 import { lambdaFunctions } from '../../infra/esbuild-settings.mjs';
 import { bundleInputs } from './bundle-inputs.js';
-import { bundleOf, machine, parts, summary, timed } from './results-fixtures.js';
+import { bundleOf, calls, machine, parts, summary, timed } from './results-fixtures.js';
 
 const _root = join(import.meta.dirname, '..', '..');
 
@@ -156,19 +156,11 @@ describe('a ratio shown next to a missed target is not shown equal to the target
 // the details said how many, but the total and its verdict left them out.
 describe('the AWS request target counts every request the run saw', () => {
   it('a run that sent 2 requests at import and 15 in the handlers is not "met" for "≤ 16"', () => {
-    const call = (role: string, i: number): AwsCall => ({
-      role,
-      api: `ecs:Op${i}`,
-      detail: '',
-      purpose: 'p',
-      idempotency: false,
-      status: 200,
-    });
     const awsCalls: AwsCallsResult = {
       rolledOut: true,
       decisions: { launcher: ['launch', 'record'], watcher: ['continue', 'record'] },
       initRequests: 2,
-      calls: [...Array.from({ length: 10 }, (_, i) => call('launcher', i)), ...Array.from({ length: 5 }, (_, i) => call('watcher', i))],
+      calls: calls(10, 5),
     };
     const md = renderMarkdown({ machine, awsCalls });
     expect(md).toContain('Requests while the bundles were imported: 2');

@@ -3,22 +3,7 @@ import type { AwsCallsResult } from '../../bench/aws-calls.js';
 import type { BundleResult } from '../../bench/bundle.js';
 import type { AwsCall } from '../../bench/lib/aws-requests.js';
 import { type Results, renderMarkdown, TARGETS } from '../../bench/lib/report.js';
-import { bundleOf, KB, machine, parts, timed } from './results-fixtures.js';
-
-function calls(launcher: number, watcher: number): AwsCall[] {
-  const call = (role: string, i: number): AwsCall => ({
-    role,
-    api: `ecs:Op${i}`,
-    detail: '',
-    purpose: 'p',
-    idempotency: false,
-    status: 200,
-  });
-  return [
-    ...Array.from({ length: launcher }, (_, i) => call('launcher', i)),
-    ...Array.from({ length: watcher }, (_, i) => call('watcher', i)),
-  ];
-}
+import { bundleOf, calls, KB, machine, parts, timed } from './results-fixtures.js';
 
 function awsCalls(launcher: number, watcher: number, rolledOut = true): AwsCallsResult {
   return { rolledOut, decisions: { launcher: ['launch'], watcher: ['continue'] }, initRequests: 0, calls: calls(launcher, watcher) };

@@ -1,5 +1,6 @@
 /** Crafted benchmark results for the renderer's tests: one machine, summaries of constant runs, bundles by size. */
 import type { BundleName, BundleResult } from '../../bench/bundle.js';
+import type { AwsCall } from '../../bench/lib/aws-requests.js';
 import type { Summary } from '../../bench/lib/stats.js';
 
 export const KB = 1024;
@@ -46,4 +47,20 @@ export function bundleOf(sizesKb: Record<BundleName, number>, composition: Bundl
     sizes: Object.fromEntries(Object.entries(sizesKb).map(([name, kb]) => [name, { raw: kb * KB, gzip: 1 }])) as BundleResult['sizes'],
     composition,
   };
+}
+
+/** `launcher` requests of the launcher, then `watcher` of the watcher, each one of its own API. */
+export function calls(launcher: number, watcher: number): AwsCall[] {
+  const call = (role: string, i: number): AwsCall => ({
+    role,
+    api: `ecs:Op${i}`,
+    detail: '',
+    purpose: 'p',
+    idempotency: false,
+    status: 200,
+  });
+  return [
+    ...Array.from({ length: launcher }, (_, i) => call('launcher', i)),
+    ...Array.from({ length: watcher }, (_, i) => call('watcher', i)),
+  ];
 }
