@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AwsCallsResult } from '../../bench/aws-calls.js';
 import type { BundleResult } from '../../bench/bundle.js';
-import type { AwsCall } from '../../bench/lib/aws-requests.js';
 import { type Results, renderMarkdown, TARGETS } from '../../bench/lib/report.js';
 import { bundleOf, calls, KB, machine, parts, timed } from './results-fixtures.js';
 
