@@ -2,7 +2,7 @@ import { type Action, type Decision, ignore } from './actions.js';
 import { classifyStop, verdictDue } from './classify-stop.js';
 import { commitActions } from './commit.js';
 import { addMinutes, type DecideContext } from './context.js';
-import { deadlineCheck, HOOK_MARGIN_MINUTES, migrationDeadline, timeoutFrom, waitersAllExpired } from './deadline.js';
+import { deadlineCheck, HOOK_MARGIN_MINUTES, migrationDeadline, queuedCheck, timeoutFrom, waitersAllExpired } from './deadline.js';
 import { definedFields } from './defined-fields.js';
 import {
   attemptOf,
@@ -467,7 +467,14 @@ function notDueYet(d: Launching | Running, due: string): Decision {
  * ROLLBACK before ECS applies their hooks' timeout action, and leaves the queue. Before that, nothing is due.
  */
 function queuedDeadline(d: Queued, state: ControllerState, ctx: DecideContext): Decision {
-  if (!waitersAllExpired(d, ctx.now)) return ignore(`deployment ${d.id} is queued: no paused deployment waiting for it is due yet`, d.id);
+  if (!waitersAllExpired(d, ctx.now)) {
+    // Checked again at the next deadline: with several paused deployments, the first one's check finds the others
+    // not due, and only a check of their own answers them in time.
+    const next = queuedCheck(d, ctx.now);
+    if (next === undefined) return ignore(`deployment ${d.id} is queued: no paused deployment waiting for it is due yet`, d.id);
+    const reason = `deployment ${d.id} is queued: not every paused deployment waiting for it is due; checked again at ${next.at}`;
+    return { decision: 'record', reason, deploymentId: d.id, actions: [next] };
+  }
   const reason = `every paused deployment waiting for it reached its hook's expiry (less ${HOOK_MARGIN_MINUTES} minutes) while it was queued: the migration was not run, rollout halted`;
   return { decision: 'halt', reason, deploymentId: d.id, actions: settle(state, ctx, d, { outcome: 'timed_out', reason }) };
 }

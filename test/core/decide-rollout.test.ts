@@ -285,6 +285,30 @@ describe('pause-hook mode: a hook that joins an open migration and expires first
     workerJoins(later, '2026-11-27T00:00:00.000Z').then({ decision: 'record', actions: ['commit'] });
   });
 
+  it("a queued migration's check at the first of several deadlines sets one at the next: each paused deployment is answered in time", () => {
+    // Was: the check at the first waiter's deadline was ignored (not every waiter due), and none was set for the
+    // second's: its hook was left to ECS's own timeout action.
+    const first: Waiter = { ...waiter, expiresAt: '2026-11-25T09:30:00.000Z' };
+    const second: Waiter = { ...waiter, hookId: WORKER_HOOK, service: 'shop-worker', expiresAt: '2026-11-25T10:00:00.000Z' };
+    const queued = { ...queuedDeployment('20261125-091700-0badc0de', APP_IMAGE), waiters: [first, second] };
+    const state = queueState(runningDeployment({ work: { type: 'image', image: OLD_IMAGE } }), queued);
+    const check = {
+      kind: 'timeout-check' as const,
+      eventId: 'c',
+      environment: 'staging',
+      deploymentId: queued.id,
+      attempt: 1,
+      purpose: 'deadline' as const,
+    };
+    const d = given(state, hookMode('2026-11-25T09:25:30.000Z'))
+      .when(check)
+      .then({ decision: 'record', actions: ['scheduleTimeout'] });
+    expect(only(d, 'scheduleTimeout')).toMatchObject({ deploymentId: queued.id, at: '2026-11-25T09:55:00.000Z', purpose: 'deadline' });
+    given(state, hookMode('2026-11-25T09:55:30.000Z'))
+      .when(check)
+      .then({ decision: 'halt', actions: ['haltRollout', 'commit', 'publish'] });
+  });
+
   it("a queued migration's check ends it once every paused deployment waiting for it is past its deadline, ROLLBACK answered; not before", () => {
     const soon: Waiter = { ...waiter, expiresAt: '2026-11-25T09:30:00.000Z' };
     const queued = { ...queuedDeployment('20261125-091700-0badc0de', APP_IMAGE), waiters: [soon] };
@@ -297,8 +321,11 @@ describe('pause-hook mode: a hook that joins an open migration and expires first
       attempt: 1,
       purpose: 'deadline' as const,
     };
-    // 09:24: its deadline (09:25) has not come.
-    given(state, hookMode('2026-11-25T09:24:00.000Z')).when(check).then({ decision: 'ignore' });
+    // 09:24: its deadline (09:25) has not come: checked again then.
+    const early = given(state, hookMode('2026-11-25T09:24:00.000Z'))
+      .when(check)
+      .then({ decision: 'record', actions: ['scheduleTimeout'] });
+    expect(only(early, 'scheduleTimeout')).toMatchObject({ at: '2026-11-25T09:25:00.000Z', purpose: 'deadline' });
     const d = given(state, hookMode('2026-11-25T09:25:00.000Z'))
       .when(check)
       .then({ decision: 'halt', actions: ['haltRollout', 'commit', 'publish'], events: ['Migration Timed Out', 'Rollout Halted'] });
