@@ -8,6 +8,7 @@ export type StopCause =
   | 'out-of-memory'
   | 'stopped-by-user'
   | 'spot-interruption'
+  | 'stopped-by-ecs'
   | 'container-missing'
   | 'no-exit-code';
 
@@ -89,6 +90,16 @@ export function classifyStop(task: StoppedTask, containerName: string): StopClas
       cause: 'spot-interruption',
       report,
       reason: `the task was interrupted by capacity reclaim (${task.stopCode})${detail}`,
+    };
+  }
+  // Any other stop ECS made (InfrastructureHealth, ServiceSchedulerInitiated, a code added later) sent SIGTERM too: an
+  // exit 0 then proves nothing. Only an essential container's exit, or the migration container's own (no stop code yet).
+  if (task.stopCode !== undefined && task.stopCode !== 'EssentialContainerExited') {
+    return {
+      ok: false,
+      cause: 'stopped-by-ecs',
+      report,
+      reason: `the task was stopped by ECS (${task.stopCode}) before the migration was known to have finished${detail}`,
     };
   }
   // SIGKILLed with no reason given: most often the kernel's OOM killer. Not after a stop by someone or a capacity
