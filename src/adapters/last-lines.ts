@@ -15,13 +15,17 @@ export function lastLines(all: string[], limits: { lines: number; bytes: number 
       budget -= size;
       continue;
     }
-    if (out.length === 0 && budget > 4)
-      out.unshift(
-        `…${Buffer.from(line, 'utf8')
-          .subarray(-(budget - 4))
-          .toString('utf8')}`,
-      );
+    if (out.length === 0 && budget > 4) out.unshift(`…${endOf(line, budget - 4)}`);
     break;
   }
   return out;
+}
+
+/** The end of `line` in at most `bytes` UTF-8 bytes, cut at a character's start (never inside one). */
+function endOf(line: string, bytes: number): string {
+  const buf = Buffer.from(line, 'utf8');
+  let start = Math.max(0, buf.length - bytes);
+  // A continuation byte (10xxxxxx) would decode as U+FFFD, 3 bytes: start at the next character.
+  while (start < buf.length && ((buf[start] ?? 0) & 0xc0) === 0x80) start++;
+  return buf.subarray(start).toString('utf8');
 }
