@@ -52,7 +52,16 @@ export function scheduleRetry(
   const next = step(launching, now, note);
   const event: PendingEvent = {
     detailType: 'Launch Retry Scheduled',
-    detail: { ...eventDetail(next), failedAttempt: attempt, maxAttempts, retryAt, reason: failure.reason, ...stopFields(failure.stop) },
+    // The task the stop report is about: the failed attempt's (the deployment, launching again, has none).
+    detail: {
+      ...eventDetail(next),
+      ...(record.taskArn !== undefined ? { taskArn: record.taskArn } : {}),
+      failedAttempt: attempt,
+      maxAttempts,
+      retryAt,
+      reason: failure.reason,
+      ...stopFields(failure.stop),
+    },
   };
   return { deployment: next, events: [event] };
 }
