@@ -46,7 +46,9 @@ export class InvalidRecordError extends EcsMigrateError {
     readonly key: string,
     readonly problem: string,
   ) {
-    super(`stored record ${key} does not validate (${problem}): fix or delete the record; nothing was changed`);
+    super(
+      `stored record ${key} does not validate (${problem}): fix the field named (deleting an environment record drops its lock: stop any migration task of it first); nothing was changed`,
+    );
   }
 }
 

@@ -213,7 +213,7 @@ describe('ecs-migrate local', () => {
 
     const named = (file: string) =>
       new RegExp(
-        `^ecs-migrate: stored record ${file.replace(/[.]/g, '\\.')} does not validate \\((not JSON|expected a JSON object).*: fix or delete the record; nothing was changed$`,
+        `^ecs-migrate: stored record ${file.replace(/[.]/g, '\\.')} does not validate \\((not JSON|expected a JSON object).*: fix the field named \\(deleting an environment record drops its lock: stop any migration task of it first\\); nothing was changed$`,
       );
     for (const [file, content, command] of [
       [join(envDir, 'environment.json'), '', 'status'],
