@@ -24,6 +24,7 @@ import {
   SAMPLE_DEPLOYMENT,
   SAMPLE_TASK,
   sample,
+  scheduledCheck,
   service,
   TD,
   withEvent,
@@ -292,14 +293,7 @@ describe('pause-hook mode: a hook that joins an open migration and expires first
     const second: Waiter = { ...waiter, hookId: WORKER_HOOK, service: 'shop-worker', expiresAt: '2026-11-25T10:00:00.000Z' };
     const queued = { ...queuedDeployment('20261125-091700-0badc0de', APP_IMAGE), waiters: [first, second] };
     const state = queueState(runningDeployment({ work: { type: 'image', image: OLD_IMAGE } }), queued);
-    const check = {
-      kind: 'timeout-check' as const,
-      eventId: 'c',
-      environment: 'staging',
-      deploymentId: queued.id,
-      attempt: 1,
-      purpose: 'deadline' as const,
-    };
+    const check = scheduledCheck(queued.id, 1, 'deadline');
     const d = given(state, hookMode('2026-11-25T09:25:30.000Z'))
       .when(check)
       .then({ decision: 'record', actions: ['scheduleTimeout'] });
@@ -313,14 +307,7 @@ describe('pause-hook mode: a hook that joins an open migration and expires first
     const soon: Waiter = { ...waiter, expiresAt: '2026-11-25T09:30:00.000Z' };
     const queued = { ...queuedDeployment('20261125-091700-0badc0de', APP_IMAGE), waiters: [soon] };
     const state = queueState(runningDeployment({ work: { type: 'image', image: OLD_IMAGE } }), queued);
-    const check = {
-      kind: 'timeout-check' as const,
-      eventId: 'check-1',
-      environment: 'staging',
-      deploymentId: queued.id,
-      attempt: 1,
-      purpose: 'deadline' as const,
-    };
+    const check = scheduledCheck(queued.id, 1, 'deadline');
     // 09:24: its deadline (09:25) has not come: checked again then.
     const early = given(state, hookMode('2026-11-25T09:24:00.000Z'))
       .when(check)

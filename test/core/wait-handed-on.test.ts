@@ -11,6 +11,7 @@ import {
   queuedDeployment,
   queueState,
   runningDeployment,
+  scheduledCheck,
 } from '../support/fixtures.js';
 
 /**
@@ -26,14 +27,7 @@ const types = (d: { actions: { type: string }[] }) => d.actions.map((a) => a.typ
 const holder = runningDeployment({ id: '20261125-090000-aaaaaaaa', work: { type: 'image', image: OLD_IMAGE } });
 const queued = queuedDeployment('20261125-091000-bbbbbbbb', PUSHED_IMAGE);
 const third = queuedDeployment('20261125-092000-cccccccc', `${OLD_IMAGE.slice(0, -64)}${'c'.repeat(64)}`);
-const check = {
-  kind: 'timeout-check' as const,
-  eventId: 'c',
-  environment: 'staging',
-  deploymentId: queued.id,
-  attempt: 1,
-  purpose: 'retry' as const,
-};
+const check = scheduledCheck(queued.id, 1, 'retry');
 
 /** The holder cancelled: `queued` launching with `waitsFor` the holder's task; `third` queued behind it. */
 function waitingWithThirdQueued() {
