@@ -73,12 +73,13 @@ function waitIsOver(d: Launching, ctx: DecideContext): boolean {
  */
 export function launchWaiting(d: Launching, state: ControllerState, ctx: DecideContext): Decision {
   const attempt = attemptOf(d);
-  const stillRuns = stoppedTaskRuns(d, state);
-  if (stillRuns !== undefined) return waitOn(d, stillRuns, state, ctx);
+  // Gating nothing any more, it ends at once, whatever the task it waits for does (its end hands that wait on).
   if (waitersAllExpired(d, ctx.now)) {
     const reason = `every paused deployment waiting for it was past its hook's expiry (less ${HOOK_MARGIN_MINUTES} minutes) when attempt ${attempt} was due: the migration was not run, rollout halted`;
     return { decision: 'halt', reason, deploymentId: d.id, actions: settle(state, ctx, d, { outcome: 'timed_out', reason }) };
   }
+  const stillRuns = stoppedTaskRuns(d, state);
+  if (stillRuns !== undefined) return waitOn(d, stillRuns, state, ctx);
   if (state.service === undefined) {
     const reason = `attempt ${attempt} could not be launched: the service could not be read (${state.serviceProblem ?? 'unknown error'})`;
     return { decision: 'halt', reason, deploymentId: d.id, actions: settle(state, ctx, d, { outcome: 'failed', reason }) };

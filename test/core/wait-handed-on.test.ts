@@ -67,3 +67,25 @@ describe('the end of a launch that waits for a stopped task, a deployment queued
     expect(committed(d, third.id)).toMatchObject({ status: 'launching', waitsFor: { taskArn: holder.taskArn } });
   });
 });
+
+describe('a pause-hook launch that waits for a stopped task, every hook it gates past its deadline', () => {
+  it('ends timed out at its check, answering ROLLBACK, though the stopped task still runs', () => {
+    // Was: it checked the task again every minute while the hooks went unanswered (their deadline check came later).
+    const waiter = {
+      service: 'shop-api',
+      serviceDeploymentArn: 'arn:aws:ecs:eu-west-1:123456789012:service-deployment/shop-staging/shop-api/AAAA',
+      hookId: 'ecs-pause-api',
+      expiresAt: '2026-11-25T09:24:00.000Z',
+    };
+    const state = waitingWithThirdQueued();
+    const launching = state.deployments[queued.id] as Launching;
+    const withWaiter = {
+      ...state,
+      deployments: { ...state.deployments, [queued.id]: { ...launching, waiters: [waiter] } },
+      waitedTask: { taskArn: holder.taskArn, lastStatus: 'RUNNING' },
+    };
+    given(withWaiter, ctx({ ROLLOUT_MODE: 'pause-hook' }, '2026-11-25T09:21:30.000Z'))
+      .when(check)
+      .then({ decision: 'halt', reason: /past its hook's expiry .* the migration was not run/ });
+  });
+});
