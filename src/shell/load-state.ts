@@ -163,11 +163,6 @@ export const enrichWatchInput: Enrich = async (input, state, ports, config, log,
 };
 
 /**
- * A deployment's task: for a STOPPED event without the migration's exit code, its timeout check, or a decision that
- * would end it otherwise. A refusal (DescribeTasks denied) must not keep the input failing: it is decided without it
- * (no exit code: halted; a timeout, a cancel as before); a failure that can pass is thrown, so the input is retried.
- */
-/**
  * The task a launch waits for, as ECS describes it: `MISSING` when ECS no longer has it (stopped long ago); `UNKNOWN`
  * when it cannot be read, so the launch waits on rather than start a second migration beside it.
  */
@@ -178,28 +173,40 @@ async function withWaitedTask(
   { taskArn, deploymentId }: { taskArn: string; deploymentId: string },
   log: Log,
 ): Promise<ControllerState> {
-  try {
-    const task = await ports.ecs.describeTask(cluster, taskArn);
-    return { ...state, waitedTask: { taskArn, lastStatus: task?.lastStatus ?? 'MISSING' } };
-  } catch (error) {
-    if (!(error instanceof PermanentAwsError)) throw error;
-    log.warn('the task a launch waits for is unreadable: it waits on', { deploymentId, taskArn, error: error.message });
-    return { ...state, waitedTask: { taskArn, lastStatus: 'UNKNOWN' } };
-  }
+  const task = await readTask(ports, { cluster, taskArn }, log, deploymentId, 'the launch waiting for it waits on');
+  const lastStatus = task === 'refused' ? 'UNKNOWN' : (task?.lastStatus ?? 'MISSING');
+  return { ...state, waitedTask: { taskArn, lastStatus } };
 }
 
+/**
+ * A deployment's task: for a STOPPED event without the migration's exit code, its timeout check, or a decision that
+ * would end it otherwise. A refusal (DescribeTasks denied) must not keep the input failing: it is decided without it
+ * (no exit code: halted; a timeout, a cancel as before); a failure that can pass is thrown, so the input is retried.
+ */
 async function describeTaskOf(
+  ports: Ports,
+  ref: { cluster: string; taskArn: string },
+  log: Log,
+  deploymentId: string,
+): Promise<TaskSnapshot | undefined> {
+  const task = await readTask(ports, ref, log, deploymentId, 'decided as if it still ran');
+  return task === 'refused' ? undefined : task;
+}
+
+/** DescribeTasks of one task; `refused` (logged, saying what is done `instead`) when the role may not read it. */
+async function readTask(
   ports: Ports,
   { cluster, taskArn }: { cluster: string; taskArn: string },
   log: Log,
   deploymentId: string,
-): Promise<TaskSnapshot | undefined> {
+  instead: string,
+): Promise<TaskSnapshot | undefined | 'refused'> {
   try {
     return await ports.ecs.describeTask(cluster, taskArn);
   } catch (error) {
     if (!(error instanceof PermanentAwsError)) throw error;
-    log.warn('task unreadable: decided as if it still ran', { deploymentId, taskArn, error: error.message });
-    return undefined;
+    log.warn(`task unreadable: ${instead}`, { deploymentId, taskArn, error: error.message });
+    return 'refused';
   }
 }
 
