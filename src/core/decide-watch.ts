@@ -327,7 +327,6 @@ function severalServices(
   ctx: DecideContext,
   problem?: string,
 ): RolloutPlan {
-  const current = info?.taskDefinitionArn;
   const wanted = update.taskDefinitionArn;
   const image = update.image ?? `the image container "${ctx.config.CONTAINER}" runs in ${wanted}`;
   const rest = `${others.join(', ')} updated to ${image}`;
@@ -340,7 +339,8 @@ function severalServices(
       update: { ...update, firstService: { service: first, result: 'failed', reason } },
     };
   }
-  if (order === 'same' && info !== undefined) {
+  const current = info.taskDefinitionArn;
+  if (order === 'same') {
     return {
       outcome: 'continued',
       how: `service ${first} already runs ${wanted}; ${rest}`,
@@ -348,7 +348,7 @@ function severalServices(
       serviceAfter: wanted,
     };
   }
-  if (order === 'newer' && current !== undefined) {
+  if (order === 'newer') {
     const reason = `has moved on to ${current} meanwhile; not moved back to ${wanted}`;
     return {
       outcome: 'continued',
