@@ -13,7 +13,7 @@ import {
 } from './deployment.js';
 import type { LaunchResultInput, TimeoutCheckInput } from './inputs.js';
 import { launchWaiting, resumeLaunch } from './resume.js';
-import { noteLaunching, scheduleRetry } from './retry-transitions.js';
+import { maxAttempts, noteLaunching, scheduleRetry } from './retry-transitions.js';
 import { type StartFailure, startFailure } from './start-failure.js';
 import type { ControllerState, EnvironmentState } from './state.js';
 
@@ -29,10 +29,6 @@ import type { ControllerState, EnvironmentState } from './state.js';
 /** Minutes before retry `n` (1-based): 1, then 4, then 16 at most. */
 export function retryDelayMinutes(retry: number): number {
   return Math.min(4 ** (retry - 1), 16);
-}
-
-export function maxAttempts(ctx: DecideContext): number {
-  return 1 + ctx.config.LAUNCH_RETRIES;
 }
 
 /** RunTask did not start a task: no capacity is retried; our clientToken in conflict means a task of this launch may run. */

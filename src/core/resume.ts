@@ -4,7 +4,7 @@ import { addMinutes, type DecideContext, lockExpiresAt } from './context.js';
 import { HOOK_MARGIN_MINUTES, waitersAllExpired } from './deadline.js';
 import { attemptOf, awaitingRetry, type Deployment, type Launching } from './deployment.js';
 import { launchRequest } from './launch-request.js';
-import { launchRetry } from './retry-transitions.js';
+import { launchRetry, maxAttempts } from './retry-transitions.js';
 import { settle } from './settle.js';
 import type { ControllerState, EnvironmentState } from './state.js';
 
@@ -88,7 +88,7 @@ export function launchWaiting(d: Launching, state: ControllerState, ctx: DecideC
   const env: EnvironmentState = { ...state.env, active: { deploymentId: d.id, lockExpiresAt: lockExpiresAt(ctx) } };
   return {
     decision: 'launch',
-    reason: `launching attempt ${attempt} of ${1 + ctx.config.LAUNCH_RETRIES} of ${d.id}`,
+    reason: `launching attempt ${attempt} of ${maxAttempts(ctx)} of ${d.id}`,
     deploymentId: d.id,
     actions: [
       ...commitActions(state, env, [launching]),

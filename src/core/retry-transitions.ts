@@ -1,3 +1,4 @@
+import type { DecideContext } from './context.js';
 import { definedFields } from './defined-fields.js';
 import {
   attemptOf,
@@ -16,6 +17,11 @@ import type { Transition } from './transitions.js';
 export interface AttemptFailure {
   reason: string;
   stop?: StopReport;
+}
+
+/** How many times a deployment's task is launched at most: the first attempt and LAUNCH_RETRIES more. */
+export function maxAttempts(ctx: DecideContext): number {
+  return 1 + ctx.config.LAUNCH_RETRIES;
 }
 
 /**
