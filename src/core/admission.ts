@@ -1,6 +1,7 @@
 import { type Action, type Decision, ignore } from './actions.js';
 import { commitActions } from './commit.js';
 import { type DecideContext, lockExpiresAt } from './context.js';
+import { definedFields } from './defined-fields.js';
 import { type Deployment, imageOf, type OpenDeployment, pushedAtOf, pushedBefore, type Queued, type Work } from './deployment.js';
 import { haltOf, launchRequest, stopTaskOf } from './launch-request.js';
 import { followedOn, foundOnRevision, rolledOutUnrecorded, taskOfState, withItsTask } from './rolled-out.js';
@@ -198,17 +199,11 @@ export function launchNow(queued: Queued, deliberate: boolean, state: Controller
     before.push(...stopTaskOf(expired, ctx, why), ...haltOf(expired, ctx, why));
     reason += `; ${why}`;
   }
-  // A lost migration whose task may still run is given its stop timeout first: two would migrate at once.
-  const exited =
-    expired !== undefined &&
-    taskOfState(expired, state)?.containers.some((c) => c.name === ctx.config.CONTAINER && c.exitCode !== undefined);
-  if (
-    expired !== undefined &&
-    expired.status !== 'queued' &&
-    shown === undefined &&
-    exited !== true &&
-    stopsMigration(before, expired, {})
-  ) {
+  // A lost migration whose task may still run is given its stop timeout first: two would migrate at once. Not one the
+  // service shows succeeded, nor one whose migration container DescribeTasks found exited.
+  const exitCode =
+    expired !== undefined ? taskOfState(expired, state)?.containers.find((c) => c.name === ctx.config.CONTAINER)?.exitCode : undefined;
+  if (expired !== undefined && shown === undefined && stopsMigration(before, expired, { stop: definedFields({ exitCode }) })) {
     const waiting = waitForStop(launching, ctx, expired);
     const [deferred] = waiting.changes;
     changes[changes.indexOf(launching)] = deferred;
