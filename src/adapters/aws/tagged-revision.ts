@@ -28,13 +28,14 @@ export const ENVIRONMENT_TAG = 'ecs-migrate:environment';
  * `ENVIRONMENT_TAG`, also when a base registered before carries it.
  */
 export function revisionTags(base: readonly Tag[], own: Record<string, string>): Tag[] {
-  const kept = (key: string | undefined) => key !== undefined && key !== '' && key !== ENVIRONMENT_TAG;
-  const inherited = base.filter((t) => kept(t.key) && !t.key?.startsWith('aws:') && !(t.key !== undefined && t.key in own));
+  // `aws:` tags cannot be set, and ENVIRONMENT_TAG scopes StopTask to migration tasks.
+  const kept = (key: string | undefined): key is string =>
+    key !== undefined && key !== '' && key !== ENVIRONMENT_TAG && !key.startsWith('aws:');
   return [
     ...Object.entries(own)
       .filter(([key]) => kept(key))
       .map(([key, value]): Tag => ({ key, value })),
-    ...inherited.map(({ key, value }) => ({ key, value: value ?? '' })),
+    ...base.flatMap(({ key, value }) => (kept(key) && !(key in own) ? [{ key, value: value ?? '' }] : [])),
   ].slice(0, TAGS_MAX);
 }
 
