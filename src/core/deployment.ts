@@ -189,7 +189,10 @@ export interface Launching extends Common {
    * `EARLY_TASKS_KEPT` tasks. Per task, because a task someone else started with our `startedBy` must not hide ours.
    */
   earlyTaskEvents?: TaskObservation[];
-  /** Set while waiting to launch `attempt` again (a retry): no RunTask has been sent for it yet. */
+  /**
+   * Set while waiting to launch `attempt`: a retry, or a launch that waits for the task its hand-over stopped
+   * (`waitsFor`). No RunTask has been sent for it yet.
+   */
   retryAt?: string;
   /**
    * The task of the migration whose end handed it the environment and stopped that task (`waitForStop`): launched once
