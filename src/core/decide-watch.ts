@@ -154,12 +154,9 @@ function onOwnTask(d: Running, input: TaskStateInput, state: ControllerState, ct
   }
   const observation = observationOf(input);
   if (verdictDue(observation, ctx.config.CONTAINER) !== undefined) return judge(d, observation, input.logTail, [], state, ctx);
-  return {
-    decision: 'record',
-    reason: `task ${shortTask(input.taskArn)} is ${input.lastStatus}`,
-    deploymentId: d.id,
-    actions: commitActions(state, undefined, [observeTask(d, observation, ctx.now)]),
-  };
+  // Progress only: nothing to commit. The STOPPED event carries the task's start too, recorded with the end (a
+  // commit here cost every migration one DynamoDB write, issue 14).
+  return ignore(`task ${shortTask(input.taskArn)} is ${input.lastStatus}: progress only, recorded with the task's end`, d.id);
 }
 
 /**

@@ -113,14 +113,16 @@ export function keepsEarlyTaskEvent(d: Launching, event: { taskArn: string; vers
   return same === undefined ? kept.length < EARLY_TASKS_KEPT : same.version < event.version;
 }
 
-/** A newer task event of the running task: progress only. */
+/** A newer event of the running task, judged (or kept early and now its own): its version, and its start once known. */
 export function observeTask(d: Running, observation: TaskObservation, now: string): Running {
   const seen: Running = {
     ...d,
     taskVersion: observation.version,
     ...(observation.startedAt !== undefined ? { startedAt: observation.startedAt } : {}),
   };
-  return d.startedAt === undefined && observation.startedAt !== undefined ? step(seen, now, `task ${observation.lastStatus}`) : seen;
+  return d.startedAt === undefined && observation.startedAt !== undefined
+    ? step(seen, now, `task started at ${observation.startedAt}`)
+    : seen;
 }
 
 export interface Ending {

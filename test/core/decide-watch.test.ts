@@ -484,10 +484,9 @@ describe('the migration container exited while the rest of the task runs on (an 
   });
 
   it('is no verdict while the task runs when the migration container has no exit code (a reason alone): progress only', () => {
-    const d = given(activeState(running))
+    given(activeState(running))
       .when(exited(undefined, 'CannotStartContainerError: dependency failed'))
-      .then({ decision: 'record', reason: /is RUNNING$/, actions: ['commit'] });
-    expect(committed(d, SAMPLE_DEPLOYMENT)).toMatchObject({ status: 'running', taskVersion: 4 });
+      .then({ decision: 'ignore', reason: /is RUNNING: progress only/, actions: [] });
   });
 
   it('is judged only for its own task, and only when newer than the version seen', () => {
@@ -642,12 +641,20 @@ describe("an operator's end raced with the watcher's rollout", () => {
 });
 
 describe('a task event counts only for the task the deployment recorded', () => {
-  it('records progress of its own task', () => {
-    const d = given(activeState(runningDeployment({ taskVersion: 1, startedAt: undefined })))
+  it('commits nothing for progress of its own task: the STOPPED event carries the start, recorded with the end', () => {
+    // Was: every RUNNING event of the migration task was committed (taskVersion, startedAt, a history step): one
+    // DynamoDB write per migration that the task's STOPPED event makes redundant (issue 14).
+    given(activeState(runningDeployment({ taskVersion: 1, startedAt: undefined })))
       .when(sample('task-running'))
-      .then({ decision: 'record', actions: ['commit'] });
-    expect(committed(d, SAMPLE_DEPLOYMENT)).toMatchObject({ status: 'running', taskVersion: 3, startedAt: '2026-11-25T09:15:24.010Z' });
-    expect(only(d, 'commit').env).toBeUndefined();
+      .then({ decision: 'ignore', reason: /is RUNNING: progress only/, actions: [] });
+    const state = activeState(runningDeployment({ taskVersion: 1, startedAt: undefined }));
+    const verdict = given(state)
+      .when(stopped('task-stopped-success'))
+      .then({ decision: 'continue', actions: ['continueRollout'] });
+    const d = rolledOut(state, verdict, [{ service: 'shop-api', result: 'continued' }]).then({ decision: 'record' });
+    const ended = committed(d, SAMPLE_DEPLOYMENT);
+    expect(ended).toMatchObject({ status: 'ended', outcome: 'succeeded', startedAt: expect.any(String) });
+    expect(ended.history.map((h) => h.note)).toContainEqual(expect.stringMatching(/^task started at 20\d\d-/));
   });
 
   it('keeps an event that comes before RunTask answered, and judges it when the answer names that task', () => {
