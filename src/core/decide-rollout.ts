@@ -54,18 +54,32 @@ export function decideHookState(input: HookStateInput, state: ControllerState, c
   const existing = state.deployments[id];
   if (existing !== undefined) return revisit(existing, state, ctx);
   const why = stillWaiting(input, state);
-  if (why !== undefined) return passedUnrecorded(input, service, state, ctx) ?? ignore(why);
+  if (why !== undefined)
+    return passedUnrecorded(input, service, state, ctx) ?? refusedUnrecorded(id, service, input, state, ctx) ?? ignore(why);
   const revision = state.hook?.revision;
   if (revision === undefined) return ignore(`the target revision of ${input.serviceDeploymentArn} could not be read`);
-  const waiter: Waiter = {
+  const waiter = waiterOf(input, service);
+  const image = repositoryImageOf(revision, config.REPOSITORY);
+  if (!image.ok) {
+    const reason = `${image.reason}: ROLLBACK of ${service}'s paused deployment`;
+    const refused = refusal(id, waiter, revision.taskDefinitionArn, input, ctx);
+    return {
+      decision: 'halt',
+      reason,
+      deploymentId: id,
+      actions: [...haltOf(refused, ctx, reason), ...recordRefusal(refused, reason, state, ctx)],
+    };
+  }
+  return joinOrCreate({ id, waiter, image: image.image, revision, input }, state, ctx);
+}
+
+function waiterOf(input: HookStateInput, service: string): Waiter {
+  return {
     service,
     serviceDeploymentArn: input.serviceDeploymentArn,
     hookId: input.hookId,
     ...(input.expiresAt !== undefined ? { expiresAt: input.expiresAt } : {}),
   };
-  const image = repositoryImageOf(revision, config.REPOSITORY);
-  if (!image.ok) return refuseRevision(id, waiter, revision.taskDefinitionArn, image.reason, input, state, ctx);
-  return joinOrCreate({ id, waiter, image: image.image, revision, input }, state, ctx);
 }
 
 /**
@@ -73,26 +87,35 @@ export function decideHookState(input: HookStateInput, state: ControllerState, c
  * migration can gate it. It is answered ROLLBACK, and recorded as a deployment that failed before it ran, with
  * `Migration Failed` and `Rollout Halted` saying why, as a service an update cannot move is in update-service mode.
  */
-function refuseRevision(
+function refusal(id: string, waiter: Waiter, taskDefinitionArn: string, input: HookStateInput, ctx: DecideContext) {
+  return { ...create(hookSpec(id, input, { type: 'task-definition', taskDefinitionArn }, ctx), ctx.now, 'requested'), waiters: [waiter] };
+}
+
+function recordRefusal(refused: ReturnType<typeof refusal>, reason: string, state: ControllerState, ctx: DecideContext): Action[] {
+  return commitActions(state, undefined, [end(refused, { outcome: 'failed', reason }, ctx.now)]);
+}
+
+/**
+ * A retried delivery of a hook event whose first one answered ROLLBACK for its revision and died before the commit
+ * that records it (the answer goes first, so a failed commit never leaves the owner's deployment unanswered): ECS
+ * shows the hook FAILED. The refusal is recorded as that commit would have (ECS does not say who failed the hook; the
+ * refusal holds had its own timeout done it). Once recorded, later deliveries find the deployment.
+ */
+function refusedUnrecorded(
   id: string,
-  waiter: Waiter,
-  taskDefinitionArn: string,
-  why: string,
+  service: string,
   input: HookStateInput,
   state: ControllerState,
   ctx: DecideContext,
-): Decision {
-  const reason = `${why}: ROLLBACK of ${waiter.service}'s paused deployment`;
-  const created = {
-    ...create(hookSpec(id, input, { type: 'task-definition', taskDefinitionArn }, ctx), ctx.now, 'requested'),
-    waiters: [waiter],
-  };
-  return {
-    decision: 'halt',
-    reason,
-    deploymentId: id,
-    actions: [...haltOf(created, ctx, reason), ...commitActions(state, undefined, [end(created, { outcome: 'failed', reason }, ctx.now)])],
-  };
+): Decision | undefined {
+  const hook = state.hook?.deployment.hooks.find((h) => h.hookId === input.hookId);
+  const revision = state.hook?.revision;
+  if (hook?.status !== 'FAILED' || revision === undefined) return undefined;
+  const image = repositoryImageOf(revision, ctx.config.REPOSITORY);
+  if (image.ok) return undefined;
+  const reason = `${image.reason}: hook ${input.hookId} of ${service}'s paused deployment had FAILED when this delivery of its event came (answered ROLLBACK by an earlier delivery that died before recording it, or failed by ECS)`;
+  const refused = refusal(id, waiterOf(input, service), revision.taskDefinitionArn, input, ctx);
+  return { decision: 'record', reason, deploymentId: id, actions: recordRefusal(refused, reason, state, ctx) };
 }
 
 /** A deployment for a paused deployment's hook: its migration, triggered by the hook event. */
