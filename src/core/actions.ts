@@ -150,7 +150,8 @@ export interface DeploymentCommit {
   expectedRevision: number;
 }
 
-export type DecisionKind = 'launch' | 'queue' | 'continue' | 'halt' | 'record' | 'ignore' | 'reject';
+/** `progress`: an event of the deployment's own task that changes nothing to record (a RUNNING event); `ignore`: one that is not acted on. */
+export type DecisionKind = 'launch' | 'queue' | 'continue' | 'halt' | 'record' | 'progress' | 'ignore' | 'reject';
 
 export interface Decision {
   decision: DecisionKind;

@@ -30,7 +30,7 @@ import { awaitingVerdict, noCheckLeft, rolloutDueAt, rolloutWatchCheck } from '.
 import { settle } from './settle.js';
 import type { ControllerState, ServiceInfo } from './state.js';
 import { compareRevisions } from './task-definition.js';
-import { EARLY_TASKS_KEPT, type Ending, keepEarlyTaskEvent, observeTask, recordTask, shortTask } from './transitions.js';
+import { EARLY_TASKS_KEPT, type Ending, keepEarlyTaskEvent, observeTask, recordTask, shortTask, taskStarted } from './transitions.js';
 
 /**
  * ECS `Task State Change`. An event counts only for the task the deployment recorded as its own (RunTask's
@@ -156,7 +156,8 @@ function onOwnTask(d: Running, input: TaskStateInput, state: ControllerState, ct
   if (verdictDue(observation, ctx.config.CONTAINER) !== undefined) return judge(d, observation, input.logTail, [], state, ctx);
   // Progress only: nothing to commit. The STOPPED event carries the task's start too, recorded with the end (a
   // commit here cost every migration one DynamoDB write, issue 14).
-  return ignore(`task ${shortTask(input.taskArn)} is ${input.lastStatus}: progress only, recorded with the task's end`, d.id);
+  const reason = `task ${shortTask(input.taskArn)} is ${input.lastStatus}: nothing to record until its end`;
+  return { decision: 'progress', reason, deploymentId: d.id, actions: [] };
 }
 
 /**
@@ -394,7 +395,9 @@ export function decideTimeoutCheck(input: TimeoutCheckInput, state: ControllerSt
     d.kind === 'migration' ? `${what}: task stopped, rollout halted, service left on its current revision` : `${what}: task stopped`;
   const before = stopTaskOf(d, ctx, `timed out after ${minutes} minutes`);
   const ending = { outcome: 'timed_out' as const, reason, ...(input.logTail !== undefined ? { logTail: input.logTail } : {}) };
-  return { decision: 'halt', reason, deploymentId: d.id, actions: settle(state, ctx, d, ending, { before }) };
+  // Whether the task ever started (a hung migration, or a task stuck provisioning) is what the check read says.
+  const timedOut = d.status === 'running' ? taskStarted(d, input.task?.startedAt, ctx.now) : d;
+  return { decision: 'halt', reason, deploymentId: d.id, actions: settle(state, ctx, timedOut, ending, { before }) };
 }
 
 /**

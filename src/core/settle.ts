@@ -17,7 +17,7 @@ import {
 import { haltOf, launchRequest } from './launch-request.js';
 import { watchWhenNoCheckLeft } from './rollout-watch.js';
 import type { ControllerState, EnvironmentState } from './state.js';
-import { type Ending, end, startLaunch, type Transition } from './transitions.js';
+import { type Ending, end, startLaunch, type Transition, taskStarted } from './transitions.js';
 
 export interface SettleOptions {
   /** Actions that must come before the commit (a rollout update, stopping the task). */
@@ -45,7 +45,10 @@ export function settle(
   ending: Ending,
   options: SettleOptions = {},
 ): Action[] {
-  const ended = end(d, ending, ctx.now);
+  // The task's start, when this decision read the task (an operator's request, a takeover): its RUNNING event
+  // committed nothing, and its STOPPED event will find the deployment ended.
+  const read = d.status === 'running' && state.task?.taskArn === d.taskArn ? state.task.startedAt : undefined;
+  const ended = end(d.status === 'running' ? taskStarted(d, read, ctx.now) : d, ending, ctx.now);
   const change: Transition = { deployment: ended.deployment, events: [...(options.prior ?? []), ...ended.events] };
   const before = [
     ...(options.before ?? []),

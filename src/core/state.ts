@@ -212,7 +212,13 @@ export interface ControllerState {
    * ECS describes it now: its stop and its containers' exit codes, to tell a migration that exited 0
    * (`rolledOutUnrecorded`). Never stored or emitted.
    */
-  task?: { taskArn: string; stopCode?: string; stoppedReason?: string; containers: { name: string; exitCode?: number }[] };
+  task?: {
+    taskArn: string;
+    startedAt?: string;
+    stopCode?: string;
+    stoppedReason?: string;
+    containers: { name: string; exitCode?: number }[];
+  };
   /**
    * The task a launch waits for (`Launching.waitsFor`) as DescribeTasks read it: `MISSING` when ECS no longer has it,
    * `UNKNOWN` when it could not be read; absent when not read for this decision.

@@ -115,14 +115,16 @@ export function keepsEarlyTaskEvent(d: Launching, event: { taskArn: string; vers
 
 /** A newer event of the running task, judged (or kept early and now its own): its version, and its start once known. */
 export function observeTask(d: Running, observation: TaskObservation, now: string): Running {
-  const seen: Running = {
-    ...d,
-    taskVersion: observation.version,
-    ...(observation.startedAt !== undefined ? { startedAt: observation.startedAt } : {}),
-  };
-  return d.startedAt === undefined && observation.startedAt !== undefined
-    ? step(seen, now, `task started at ${observation.startedAt}`)
-    : seen;
+  return taskStarted({ ...d, taskVersion: observation.version }, observation.startedAt, now);
+}
+
+/**
+ * The task's start, once ECS says it (an event of the task, or a read of it by an end that does not come from its
+ * event: a timeout, a cancel, an unlock, a takeover), with a history step. A RUNNING event alone commits nothing.
+ */
+export function taskStarted(d: Running, startedAt: string | undefined, now: string): Running {
+  if (d.startedAt !== undefined || startedAt === undefined) return d;
+  return step({ ...d, startedAt }, now, `task started at ${startedAt}`);
 }
 
 export interface Ending {

@@ -74,8 +74,8 @@ export async function loadState(plan: LoadPlan, ports: Ports, config: Config, lo
     const task = await describeTaskOf(ports, { cluster: config.CLUSTER, taskArn: open.taskArn }, log, open.id);
     if (task !== undefined) {
       const containers = task.containers.map(({ name, exitCode }) => (exitCode !== undefined ? { name, exitCode } : { name }));
-      const { stopCode, stoppedReason } = task;
-      state.task = definedFields({ taskArn: open.taskArn, stopCode, stoppedReason, containers });
+      const { startedAt, stopCode, stoppedReason } = task;
+      state.task = definedFields({ taskArn: open.taskArn, startedAt, stopCode, stoppedReason, containers });
     }
   }
   // A launch that waits for a task its hand-over stopped, now due: whatever the input, it launches only once ECS says

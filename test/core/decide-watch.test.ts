@@ -486,7 +486,7 @@ describe('the migration container exited while the rest of the task runs on (an 
   it('is no verdict while the task runs when the migration container has no exit code (a reason alone): progress only', () => {
     given(activeState(running))
       .when(exited(undefined, 'CannotStartContainerError: dependency failed'))
-      .then({ decision: 'ignore', reason: /is RUNNING: progress only/, actions: [] });
+      .then({ decision: 'progress', reason: /is RUNNING: nothing to record until its end/, actions: [] });
   });
 
   it('is judged only for its own task, and only when newer than the version seen', () => {
@@ -646,7 +646,7 @@ describe('a task event counts only for the task the deployment recorded', () => 
     // DynamoDB write per migration that the task's STOPPED event makes redundant (issue 14).
     given(activeState(runningDeployment({ taskVersion: 1, startedAt: undefined })))
       .when(sample('task-running'))
-      .then({ decision: 'ignore', reason: /is RUNNING: progress only/, actions: [] });
+      .then({ decision: 'progress', reason: /is RUNNING: nothing to record until its end/, actions: [] });
     const state = activeState(runningDeployment({ taskVersion: 1, startedAt: undefined }));
     const verdict = given(state)
       .when(stopped('task-stopped-success'))

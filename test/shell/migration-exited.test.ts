@@ -117,7 +117,7 @@ describe('the watcher, when the migration container exited and the task runs on'
 
     const steps = await h.watch.handle(exitedEvent({ lastStatus: 'STOPPED', reason: 'CannotStartContainerError' }));
 
-    expect(steps.map((s) => s.decision.decision)).toEqual(['ignore']);
+    expect(steps.map((s) => s.decision.decision)).toEqual(['progress']);
     expect(h.calls).toEqual([`describeTask ${SAMPLE_TASK}`]);
     expect(h.tails).toEqual([]);
     const stored = await h.stored();
