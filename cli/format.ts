@@ -3,7 +3,7 @@ import { assertNever, type Decision } from '../src/core/actions.js';
 import { type Deployment, imageOf, type ServiceRollout, taskDefinitionOf } from '../src/core/deployment.js';
 import { secondsBetween } from '../src/core/event-detail.js';
 import type { RecordProblem } from '../src/core/records.js';
-import { redact as builtInRedact, type Redactor, redactor } from '../src/core/redact.js';
+import { redact as builtInRedact, REDACTED, type Redactor, redactor } from '../src/core/redact.js';
 import type { EnvironmentState } from '../src/core/state.js';
 import { REDACT_LINE_CHARS } from '../src/shell/load-state.js';
 import { failedServices } from './deployment-view.js';
@@ -34,12 +34,36 @@ export function taskLines(prefix: string, message: string, redact?: Redactor): s
 }
 
 /**
- * How local mode redacts a line of the task's output it prints: REDACT_PATTERNS too on a line short enough for them
- * (REDACT_LINE_CHARS, as the controller bounds its tail's), the built-in linear rules on any line.
+ * How the CLI redacts a line of the task's output it prints (`deploy --wait`, `logs`, local mode): the built-in
+ * linear rules on the whole line, and REDACT_PATTERNS (which may backtrack) on no more than REDACT_LINE_CHARS at a
+ * time, as the controller bounds its tail's: a longer line is read in windows of that size that overlap by half, so
+ * a match of up to half a window is found whole wherever it lies.
  */
 export function outputRedactor(patterns: readonly string[]): Redactor {
   const configured = redactor(patterns);
-  return (line) => (line.length <= REDACT_LINE_CHARS ? configured(line) : builtInRedact(line));
+  const expressions = patterns.map((p) => new RegExp(p, 'g'));
+  return (line) => (line.length <= REDACT_LINE_CHARS ? configured(line) : builtInRedact(redactInWindows(line, expressions)));
+}
+
+function redactInWindows(line: string, expressions: readonly RegExp[]): string {
+  const found: [number, number][] = [];
+  const step = REDACT_LINE_CHARS / 2;
+  for (let start = 0; start < line.length; start += step) {
+    const window = line.slice(start, start + REDACT_LINE_CHARS);
+    for (const re of expressions)
+      for (const m of window.matchAll(re)) if (m[0].length > 0) found.push([start + m.index, start + m.index + m[0].length]);
+    if (start + REDACT_LINE_CHARS >= line.length) break;
+  }
+  if (found.length === 0) return line;
+  found.sort((a, b) => a[0] - b[0]);
+  let out = '';
+  let at = 0;
+  for (const [from, to] of found) {
+    if (to <= at) continue;
+    out += `${line.slice(at, Math.max(at, from))}${from >= at ? REDACTED : ''}`;
+    at = to;
+  }
+  return out + line.slice(at);
 }
 export const green = paint(32);
 export const red = paint(31);
