@@ -29,12 +29,16 @@ const SECRET_KEY = String.raw`(?<![\w.-])(?=[\w.-]*?${SECRET_WORD})[\w.-]+`;
 const URL_PASSWORD_CHARS = 512;
 
 const BUILT_IN: readonly Rule[] = [
-  // scheme://user:password@host — the password only; user and host stay readable. The password runs to the last `@`
-  // before the host (a raw `@` in it is read so by WHATWG URL, node-postgres and Prisma), the host ending at the first
-  // `/`, `?`, `#` or white space. Linear: a match starts only at `://` (the scheme is a lookbehind after it), and the
-  // part before the first `@` is bounded, so a `://` with no `@` after it costs at most that bound.
+  // scheme://user:password@host — the password only; user and host stay readable. The user runs to the first `:` (it
+  // may hold a raw `@`: Azure's `user@servername`), the password from there to the last `@` before the host (a raw `@`
+  // in it is read so by WHATWG URL, node-postgres and Prisma), the host ending at the first `/`, `?`, `#` or white
+  // space. Linear: a match starts only at `://` (the scheme is a lookbehind after it), and the user and the part of
+  // the password before its first `@` are bounded, so a `://` with no `@` after it costs at most those bounds.
   {
-    pattern: new RegExp(String.raw`(:\/\/(?<=\b[a-z][a-z0-9+.-]*:\/\/)[^\s:/@]*:)[^\s@]{1,${URL_PASSWORD_CHARS}}(?:@[^\s/?#@]*)*@`, 'gi'),
+    pattern: new RegExp(
+      String.raw`(:\/\/(?<=\b[a-z][a-z0-9+.-]*:\/\/)[^\s:/]{0,${URL_PASSWORD_CHARS}}:)[^\s@]{1,${URL_PASSWORD_CHARS}}(?:@[^\s/?#@]*)*@`,
+      'gi',
+    ),
     replace: `$1${REDACTED}@`,
   },
   // AWS access key ids (long-term AKIA…, temporary ASIA…, and the other documented prefixes).
@@ -48,18 +52,19 @@ const BUILT_IN: readonly Rule[] = [
   // Bearer and Basic credentials elsewhere; the scheme in any case for Bearer (RFC 7235), Basic only as written in
   // headers (the word "basic" is common in logs).
   { pattern: /\b([Bb][Ee][Aa][Rr][Ee][Rr]|Basic|BASIC)\s+[A-Za-z0-9._~+/=-]{8,}/g, replace: `$1 ${REDACTED}` },
-  // key=value, key: value, "key": "value" with a secret-looking key.
+  // key=value, key: value, "key": "value" with a secret-looking key; also `"key"=>"value"` (Ruby, PHP, Perl), `key :=
+  // value` (Go), and JSON inside a JSON string, whose quotes are escaped (`{\"password\":\"…\"}`).
   {
     // Not a value redacted already: redacting twice (an echo, then its event) changes nothing.
     // A double-quoted value runs to its closing quote, past escaped ones (`"pass\"word"`, as JSON writes a quote in a
     // string), when it holds no white space: `password="s3cr3t\" token="abc"` is two values, each to its next quote.
     // A single-quoted one always runs to the next quote (`'s3cr3t\'`: bash has no escapes in single quotes).
     pattern: new RegExp(
-      String.raw`(["']?${SECRET_KEY}["']?\s*[:=]\s*)(?!\[REDACTED\])("(?:[^"\\\s]|\\\S)*"|"[^"]*"|'[^']*'|[^\s,;&"'}\]]+)`,
+      String.raw`(\\?["']?${SECRET_KEY}\\?["']?\s*(?:=>|:=|:(?!=)|=(?!>))\s*)(?!\\?["']?\[REDACTED\])(\\"(?:[^"\\]|\\(?!"))*\\"|"(?:[^"\\\s]|\\\S)*"|"[^"]*"|'[^']*'|[^\s,;&"'}\]]+)`,
       'gi',
     ),
     replace: (_m, key: string, value: string) =>
-      `${key}${value.startsWith('"') ? `"${REDACTED}"` : value.startsWith("'") ? `'${REDACTED}'` : REDACTED}`,
+      `${key}${value.startsWith('\\"') ? `\\"${REDACTED}\\"` : value.startsWith('"') ? `"${REDACTED}"` : value.startsWith("'") ? `'${REDACTED}'` : REDACTED}`,
   },
   // A bare AWS secret access key: 40 characters of base64 with both cases (not a hex hash, not a word).
   {

@@ -87,3 +87,45 @@ describe('redact', () => {
     expect(checkRedactPattern('shop_[a-z]+')).toBeUndefined();
   });
 });
+
+/**
+ * Was: the key=value rule took `=` as the separator and then "redacted" the `>` of `=>` alone (`"password"=[REDACTED]"hunter2"`,
+ * which looks redacted and is not); an escaped quote after the key (JSON inside a JSON string, as a structured logger
+ * writes a serialized config) matched nothing; and a connection string whose user holds a raw `@` (Azure single
+ * server's `user@servername`, which WHATWG URL and node-postgres read up to the last `@`) kept its whole password.
+ */
+describe('secrets in the forms other languages and loggers write them', () => {
+  it.each([
+    [
+      'a Ruby hash with string keys',
+      '{"adapter"=>"postgresql", "password"=>"hunter2", "host"=>"db"}',
+      `{"adapter"=>"postgresql", "password"=>"${REDACTED}", "host"=>"db"}`,
+    ],
+    [
+      'a Ruby hash with symbol keys',
+      '{:adapter=>"postgresql", :password=>"hunter2"}',
+      `{:adapter=>"postgresql", :password=>"${REDACTED}"}`,
+    ],
+    ['a PHP / Perl array', "    'password' => 'hunter2',", `    'password' => '${REDACTED}',`],
+    ['a token in a Ruby hash', '{"api_token"=>"hunter2"}', `{"api_token"=>"${REDACTED}"}`],
+    ['a Go assignment', 'password := hunter2', `password := ${REDACTED}`],
+    [
+      'JSON inside a JSON string',
+      String.raw`{"msg":"failed","config":"{\"user\":\"app\",\"password\":\"hunter2\"}"}`,
+      String.raw`{"msg":"failed","config":"{\"user\":\"app\",\"password\":\"` + REDACTED + String.raw`\"}"}`,
+    ],
+    [
+      'a connection string whose user holds a raw "@"',
+      'DATABASE_URL=postgres://app@myserver:hunter2@myserver.postgres.database.azure.com:5432/shop',
+      `DATABASE_URL=postgres://app@myserver:${REDACTED}@myserver.postgres.database.azure.com:5432/shop`,
+    ],
+  ])('%s', (_what, line, redacted) => {
+    expect(new URL('postgres://app@myserver:hunter2@myserver.postgres.database.azure.com:5432/shop').password).toBe('hunter2');
+    expect(redact(line)).toBe(redacted);
+    expect(redact(redact(line))).toBe(redacted);
+  });
+
+  it('a backslash in an unquoted value is redacted with the rest of it', () => {
+    expect(redact(String.raw`password=ab\cd next`)).toBe(`password=${REDACTED} next`);
+  });
+});
