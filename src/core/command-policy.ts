@@ -76,26 +76,39 @@ function checkAllowed(argv: readonly string[], rules: CommandRules): CommandChec
   const candidates = entries.filter((words) => words[0] === argv[0]);
   if (candidates.length === 0) return { ok: false, reason: notListed(echo(argv[0] ?? ''), rules) };
 
-  const problems = candidates.map((words) => matchEntry(argv, words, echo));
+  const shown = withOptionValuesMasked(argv, rules.redact);
+  const problems = candidates.map((words) => matchEntry(argv, words, (i) => echo(shown[i] ?? '')));
   if (problems.some((p) => p === undefined)) return { ok: true };
-  return { ok: false, reason: `command ${echo(argv.join(' '))} is not allowed: ${problems.join('; or ')}` };
+  return { ok: false, reason: `command ${echo(shown.join(' '))} is not allowed: ${problems.join('; or ')}` };
 }
 
-/** Why argv does not fit one entry, or undefined when it does. */
-function matchEntry(argv: readonly string[], words: readonly string[], echo: (s: string) => string): string | undefined {
+/**
+ * `argv` as a refusal may echo it: the word after an option whose name holds a secret word (`--password <value>`)
+ * masked, whatever its characters (a real password rarely fits the safe set, so the allowlist refuses it first). Only
+ * option names of at most 256 characters go through the redactor.
+ */
+function withOptionValuesMasked(argv: readonly string[], redact: Redactor): string[] {
+  const secretOption = (word: string | undefined): boolean => {
+    if (word === undefined || !word.startsWith('-') || word.includes('=') || word.length > 256) return false;
+    const probe = `${word}=x`;
+    return redact(probe) !== probe;
+  };
+  return argv.map((word, i) => (i > 1 && secretOption(argv[i - 1]) ? REDACTED : word));
+}
+
+/** Why argv does not fit one entry, or undefined when it does; `echo(i)` quotes argv[i] as a refusal may show it. */
+function matchEntry(argv: readonly string[], words: readonly string[], echo: (i: number) => string): string | undefined {
   const args = argv.slice(1);
   if (words.length === 1) {
     const bad = args.findIndex((a) => !SAFE_ARGUMENT.test(a));
-    return bad === -1
-      ? undefined
-      : `argument ${echo(args[bad] ?? '')} has characters outside the safe set (letters, digits and _ . , : = + -)`;
+    return bad === -1 ? undefined : `argument ${echo(bad + 1)} has characters outside the safe set (letters, digits and _ . , : = + -)`;
   }
   const pattern = words.join(' ');
   if (args.length !== words.length - 1) return `expected the form ${quote(pattern)}`;
   for (const [i, word] of words.slice(1).entries()) {
     const arg = args[i] ?? '';
     const re = new RegExp(`^${word.split('*').map(escapeRegExp).join(SAFE_RUN)}$`);
-    if (arg.length > 256 || !re.test(arg)) return `argument ${echo(arg)} does not fit ${quote(word)} of ${quote(pattern)}`;
+    if (arg.length > 256 || !re.test(arg)) return `argument ${echo(i + 1)} does not fit ${quote(word)} of ${quote(pattern)}`;
   }
   return undefined;
 }

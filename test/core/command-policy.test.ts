@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LIMITS } from '../../src/core/bounds.js';
 import { checkCommand } from '../../src/core/command-policy.js';
 import { redact } from '../../src/core/redact.js';
+import { decideOn, idleState, sample, withEvent } from '../support/fixtures.js';
 
 const rules = (allowed: string[], migrationCommand?: string[]) => ({ allowed, redact, ...(migrationCommand ? { migrationCommand } : {}) });
 
@@ -107,5 +108,44 @@ describe('checkCommand', () => {
     };
     expect(checkCommand(argv, { allowed: ['db-seed'], redact: spy }).ok).toBe(false);
     expect(longest).toBeLessThanOrEqual(LIMITS.echoChars * 4);
+  });
+});
+
+/*
+ * Was: README (Event contracts): "An argument that looks like a secret, or a secret spread over two words (`Bearer`
+ * `<token>`, `--password <value>`), is refused"; docs/RELIABILITY.md: "an option whose name holds a secret word
+ * followed by its value as the next word (`--password <value>`, `--api-key <value>`)" is refused, "a rejection echoes
+ * the command redacted". And "What the controller echoes of invalid input, and every decision's reason, is redacted".
+ *
+ * The `--password <value>` pair is recognised only after the allowlist and the safe character set passed
+ * (src/core/command-policy.ts `checkCommand`: `checkAllowed` first). A real password usually holds a character outside
+ * the safe set (`!`, `#`, `@`, `/`, `$`…), so `checkAllowed` refuses the command first and echoes both the whole
+ * command and the offending argument through the redactor alone, whose key=value rule needs `:` or `=`: the password
+ * is echoed in clear in the reason, the log line and the Event Rejected event.
+ */
+describe('a refused command echoes no `--password <value>` whose value has a character outside the safe set', () => {
+  const PASSWORD = 'Hunter2!Sup3rS3cret';
+  const seedRules = { allowed: ['db-seed'], redact, migrationCommand: ['db-migrate'] };
+
+  it('checkCommand refuses it without echoing the password', () => {
+    const checked = checkCommand(['db-seed', '--password', PASSWORD], seedRules);
+    expect(checked.ok).toBe(false);
+    expect(JSON.stringify(checked)).not.toContain('Sup3rS3cret');
+  });
+
+  it('a run-command with it is rejected, and neither the reason nor Event Rejected holds the password', () => {
+    const decision = decideOn(withEvent(sample('run-command'), { detail: { command: ['db-seed', '--password', PASSWORD] } }), idleState());
+    expect(decision.decision).toBe('reject');
+    expect(decision.reason).not.toContain('Sup3rS3cret');
+    expect(JSON.stringify(decision.actions)).not.toContain('Sup3rS3cret');
+  });
+
+  it('the same with `--api-key <value>` under a pattern entry', () => {
+    const checked = checkCommand(['db-sync', '--api-key', 'sk/live+Abc123Sup3rS3cret'], {
+      allowed: ['db-sync --api-key *'],
+      redact,
+    });
+    expect(checked.ok).toBe(false);
+    expect(JSON.stringify(checked)).not.toContain('Sup3rS3cret');
   });
 });
