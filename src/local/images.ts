@@ -39,11 +39,18 @@ export async function appDigest(appDir: string, excludeDirs: string[] = []): Pro
   return `sha256:${hash.digest('hex')}`;
 }
 
-/** A repository/family name from an app directory name. */
+/**
+ * A repository/family name from an app directory name: lower-cased, each run of other characters than letters,
+ * digits, `_` and `-` made one `-`. It must also be a repository path component (PATH_COMPONENT in
+ * src/core/image-ref.ts), or every request naming the app's image is rejected as malformed: a separator only between
+ * letters or digits, and only `_`, `__` or a run of `-` there. So a run of separators other than those (`_-`, `___`)
+ * is made one `-`, and separators at either end are dropped (`_My App_-v2_` is `my-app-v2`).
+ */
 export function appName(appDir: string): string {
   const name = basename(resolve(appDir))
     .toLowerCase()
     .replace(/[^a-z0-9_-]+/g, '-')
-    .replace(/^-+|-+$/g, '');
+    .replace(/[_-]+/g, (run) => (/^(?:-+|__?)$/.test(run) ? run : '-'))
+    .replace(/^[_-]+|[_-]+$/g, '');
   return name === '' ? 'app' : name;
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkLocalConfigKeys, closestKey } from '../../cli/config-keys.js';
 import { CliUsageError, localConfig, localDefaults, validConfig } from '../../cli/local-config.js';
 import { CONFIG_KEYS } from '../../src/core/config.js';
+import { parseImageRef } from '../../src/core/image-ref.js';
 
 const environmentOf = (app: string, databaseUrl?: string) => validConfig(localDefaults(app, databaseUrl)).ENVIRONMENT;
 
@@ -61,6 +62,29 @@ describe("local mode's environment", () => {
   it('is a usage error, without the password, for a --database-url that is not a URL', () => {
     expect(() => localDefaults('app', 'postgres://u:secret@[bad/db')).toThrow(CliUsageError);
     expect(() => localDefaults('app', 'postgres://u:secret@[bad/db')).not.toThrow(/secret/);
+  });
+});
+
+describe("local mode's SERVICE and REPOSITORY", () => {
+  it("are the app directory's name made a repository name the controller's image grammar accepts", () => {
+    // Was: `_app`, `worker_` and `a_-b` were kept as they are, and every request naming the app's image (`--rerun`,
+    // `--command`, a first `--run`) was rejected: "… has a malformed repository".
+    const cases = [
+      ['My App_v2', 'my-app_v2'],
+      ['shop-api', 'shop-api'],
+      ['a__b--c', 'a__b--c'],
+      ['_app', 'app'],
+      ['worker_', 'worker'],
+      ['a_-b', 'a-b'],
+      ['a___b', 'a-b'],
+      ['_My App_-v2_', 'my-app-v2'],
+      ['___', 'app'],
+    ] as const;
+    for (const [dir, name] of cases) {
+      const { SERVICE, REPOSITORY } = localDefaults(`/apps/${dir}`);
+      expect({ dir, SERVICE, REPOSITORY }).toEqual({ dir, SERVICE: name, REPOSITORY: name });
+      expect(parseImageRef(`local/${REPOSITORY}@sha256:${'0'.repeat(64)}`).ok, dir).toBe(true);
+    }
   });
 });
 

@@ -290,3 +290,22 @@ describe('ecs-migrate local, what it prints of the task output', () => {
     }
   }, 60_000);
 });
+
+describe('ecs-migrate local, an app directory named with a leading or trailing "_"', () => {
+  // Was: its REPOSITORY was the name as it is ("_app"), which the controller's own image grammar (PATH_COMPONENT in
+  // src/core/image-ref.ts) refuses, so every run whose request names the app's image (--rerun, --command, a first
+  // --run) exited 1, "rejected: … has a malformed repository "_app"; expected …/_app@sha256:<digest>".
+  it('--rerun runs the app (exit 0), instead of "rejected: … has a malformed repository"', async () => {
+    const app = await scriptApp(join(work, '_app'), 'echo migrated');
+    const r = await cli(['local', '--app', app, '--rerun', '--state-dir', join(work, 'state')], work);
+    expect(r.stdout).not.toContain('malformed repository');
+    expect(r.code).toBe(0);
+  }, 60_000);
+
+  it('--run before any migration runs the command on the app as built (exit 0)', async () => {
+    const app = await scriptApp(join(work, 'worker_'), 'echo migrated');
+    const r = await cli(['local', '--app', app, '--run', 'db-migrate', '--state-dir', join(work, 'state')], work);
+    expect(r.stdout).not.toContain('malformed repository');
+    expect(r.code).toBe(0);
+  }, 60_000);
+});
