@@ -1,4 +1,5 @@
 import type { Work } from '../src/core/deployment.js';
+import { parseImageRef } from '../src/core/image-ref.js';
 import type { DeploymentHistory } from '../src/ports.js';
 import { type DeploymentView, failedServices, failedServicesText, type LogLocation, viewOf } from './deployment-view.js';
 import { formatDuration } from './durations.js';
@@ -227,15 +228,21 @@ function workName(work: Work | undefined): string {
 }
 
 /**
- * Whether a deployment runs the requested image: the same reference, or the digest the controller resolved the
- * requested tag to (it records `repository@digest` and keeps the tag in the trigger).
+ * Whether a deployment runs the requested image: the same reference, or what the controller resolved it to (it
+ * records `registry/repository@digest` and keeps a tag in the trigger). Pinned by digest, with or without a tag
+ * (`name:tag@sha256:…`), the digest is what runs; by tag alone, the tag the deployment was triggered for. Both are
+ * parsed with the controller's grammar: a split at the last `:` would cut inside `sha256:`.
  */
 function isSameImage(view: DeploymentView, requested: string): boolean {
   if (view.image === requested) return true;
-  const colon = requested.lastIndexOf(':');
-  if (colon <= requested.lastIndexOf('/')) return false;
-  const repository = requested.slice(0, colon);
-  return view.image?.startsWith(`${repository}@`) === true && view.trigger.imageTag === requested.slice(colon + 1);
+  if (view.image === undefined) return false;
+  const wanted = parseImageRef(requested);
+  const recorded = parseImageRef(view.image);
+  if (!wanted.ok || !recorded.ok || recorded.value.digest === undefined) return false;
+  const { registry, repository, tag, digest } = wanted.value;
+  if (registry !== recorded.value.registry || repository !== recorded.value.repository) return false;
+  if (digest !== undefined) return digest === recorded.value.digest;
+  return tag !== undefined && view.trigger.imageTag === tag;
 }
 
 async function load(deps: FollowDeps, id: string): Promise<DeploymentView | undefined> {

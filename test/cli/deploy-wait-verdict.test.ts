@@ -15,7 +15,7 @@ import type { Deployment } from '../../src/core/deployment.js';
 import { encodeDeployment, encodeEnvironment } from '../../src/core/records.js';
 import type { EnvironmentState } from '../../src/core/state.js';
 import { startAwsEndpoint } from '../support/aws-endpoint.js';
-import { endedDeployment, OLD_IMAGE, PUSHED_IMAGE, TD } from '../support/fixtures.js';
+import { DIGEST, endedDeployment, OLD_IMAGE, PUSHED_IMAGE, runningDeployment, TD } from '../support/fixtures.js';
 
 /** `deploy --wait` on a deployed stack: what a CI step is told, and that --timeout bounds it. */
 
@@ -105,6 +105,96 @@ describe('deploy --wait of a mutable tag the controller took as a repeat', () =>
     );
     expect(out.join(''), out.join('')).not.toMatch(/already deployed/);
     expect(code, 'the schema of what `main` names now was not migrated and the service was not moved').not.toBe(0);
+  });
+});
+
+describe('deploy --wait, re-run with an image named by tag and digest', () => {
+  // A CI job sends `--image REGISTRY/shop-api:v1.5.0@sha256:<digest>` (pinned by digest, the tag kept as information)
+  // and is re-run: the controller resolves it to `REGISTRY/shop-api@sha256:<digest>`, finds that deployed or in
+  // progress and records nothing, so the CLI must recognise the work as its own repeat.
+  // Was: cli/follow.ts isSameImage split the reference at its last ":", the one inside "sha256:", so it never
+  // recognised the work: the re-run waited and failed with exit 1, "the controller rejected it".
+  const TAG_AND_DIGEST = `${REGISTRY}/shop-api:v1.5.0@${DIGEST}`;
+  const makeMocks = () => ({ dynamodb: mockClient(DynamoDBClient), events: mockClient(EventBridgeClient), ecs: mockClient(ECSClient) });
+  let mocks: ReturnType<typeof makeMocks>;
+  beforeEach(() => {
+    mocks = makeMocks();
+    mocks.events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'ev-2' }] });
+    mocks.ecs.on(DescribeTaskDefinitionCommand).rejects(new Error('AccessDeniedException'));
+  });
+  afterEach(() => {
+    for (const m of Object.values(mocks)) m.restore();
+  });
+
+  function table(env: EnvironmentState, deployments: Deployment[]): void {
+    const envItem = marshall({ ...encodeEnvironment(env), ...KEYS.environment('staging') }, { removeUndefinedValues: true });
+    const items = deployments.map((d) =>
+      marshall({ ...encodeDeployment(d), ...KEYS.deployment('staging', d.id) }, { removeUndefinedValues: true }),
+    );
+    mocks.dynamodb
+      .on(BatchGetItemCommand)
+      .callsFake((input: { RequestItems: Record<string, { Keys: Record<string, { S: string }>[] }> }) => {
+        const [name, { Keys }] = Object.entries(input.RequestItems)[0] as [string, { Keys: Record<string, { S: string }>[] }];
+        const found = [envItem, ...items].filter((item) => Keys.some((k) => k.pk?.S === item.pk?.S && k.sk?.S === item.sk?.S));
+        return { Responses: { [name]: found } };
+      });
+    mocks.dynamodb.on(QueryCommand).resolves({ Items: items });
+  }
+
+  // The first run of the job: its deploy-request, resolved and recorded by the controller as it records any request.
+  const trigger = {
+    type: 'deploy-request' as const,
+    eventId: 'e-1',
+    at: '2026-11-25T09:15:00Z',
+    requestId: 'gh-9812-1-deploy',
+    requestedBy: 'ci',
+    imageTag: 'v1.5.0',
+  };
+
+  it('ends with 0 "already deployed" when the first run migrated and rolled out that image', async () => {
+    const first = endedDeployment('succeeded', {
+      trigger,
+      work: { type: 'image', image: PUSHED_IMAGE, baseTaskDefinitionArn: TD(42) },
+      taskDefinitionArn: TD(43),
+      stop: { exitCode: 0, stopCode: 'EssentialContainerExited' },
+      rollout: 'continued',
+    });
+    table(
+      {
+        environment: 'staging',
+        version: 9,
+        lastSucceeded: {
+          deploymentId: first.id,
+          image: PUSHED_IMAGE,
+          taskDefinitionArn: TD(43),
+          command: ['db-migrate'],
+          at: '2026-11-25T09:17:00.000Z',
+        },
+      },
+      [first],
+    );
+    const code = await deployCommand(
+      [...TARGET, '--requested-by', 'ci', '--wait', '--timeout', '30s', '--request-id', 'gh-9812-2-deploy', '--image', TAG_AND_DIGEST],
+      { pollMs: 5, heartbeatMs: 3_600_000, repeatAfterMs: 30, unrecordedAfterMs: 400 },
+    );
+    const text = out.join('');
+    expect(text, text).toMatch(/already deployed/);
+    expect(code).toBe(0);
+  });
+
+  it('follows the deployment of that image still in progress instead of giving up as "rejected"', async () => {
+    const running = runningDeployment({ trigger, work: { type: 'image', image: PUSHED_IMAGE, baseTaskDefinitionArn: TD(42) } });
+    table({ environment: 'staging', version: 8, active: { deploymentId: running.id, lockExpiresAt: '2099-01-01T00:00:00.000Z' } }, [
+      running,
+    ]);
+    const code = await deployCommand(
+      [...TARGET, '--requested-by', 'ci', '--wait', '--timeout', '1s', '--request-id', 'gh-9812-2-deploy', '--image', TAG_AND_DIGEST],
+      { pollMs: 5, heartbeatMs: 3_600_000, repeatAfterMs: 30, unrecordedAfterMs: 400 },
+    );
+    const text = out.join('');
+    expect(text, text).toMatch(/already being deployed by/);
+    // Still running when --timeout passes: 124 (the deployment goes on), not 1 ("the controller rejected it").
+    expect(code).toBe(124);
   });
 });
 
