@@ -7,6 +7,9 @@ export function secondsBetween(from: string | undefined, to: string | undefined)
   return Math.round((Date.parse(to) - Date.parse(from)) / 100) / 10;
 }
 
+/** How many of the log tail's last lines `logTailEnd` repeats (the stack's failure notifications show them). */
+export const LOG_TAIL_END_LINES = 3;
+
 /** The detail of every event ecs-migrate emits about a deployment: enough to act on without looking anything up. */
 export function eventDetail(d: Deployment): Record<string, unknown> {
   const task = d.status === 'running' || d.status === 'ended' ? d : undefined;
@@ -37,5 +40,7 @@ export function eventDetail(d: Deployment): Record<string, unknown> {
     cancelledBy: ended?.cancelledBy,
     attempt: d.attempt,
     logTail: ended?.logTail,
+    // An input transformer's path cannot index from the end: what a notification shows of the tail is its last lines.
+    logTailEnd: ended?.logTail?.slice(-LOG_TAIL_END_LINES),
   });
 }

@@ -393,7 +393,7 @@ describe('notifications', () => {
     expect(message.content.description).toContain('ecs-migrate logs value-of-deploymentId --stack ecs-migrate-staging');
   });
 
-  it('the message is short text: environment, image, exit code, reason, first log lines and the command to see it all', () => {
+  it('the message is short text: environment, image, exit code, reason, last log lines and the command to see it all', () => {
     const target = (
       props('DeploymentFailedRule') as { Targets: { InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: string } }[] }
     ).Targets[0];
@@ -403,7 +403,7 @@ describe('notifications', () => {
       image: '$.detail.image',
       exitCode: '$.detail.exitCode',
       reason: '$.detail.reason',
-      log1: '$.detail.logTail[0]',
+      log1: '$.detail.logTailEnd[0]',
     });
     const template = transformer?.InputTemplate ?? '';
     // Every placeholder is one of the paths (EventBridge rejects an unknown one at deploy time).
