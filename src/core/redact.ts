@@ -17,7 +17,8 @@ interface Rule {
  * Key names whose value is a secret: `password=…`, `DB_PASSWORD: …`, `"secretAccessKey":"…"`, `--token=…`. A key name
  * is a whole run of `[\w.-]` holding one of these words.
  */
-const SECRET_WORD = '(?:passw(?:or)?d|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?|auth(?:orization)?)';
+const SECRET_WORD =
+  '(?:passw(?:or)?d|passphrase|(?<![a-z])pass(?![a-z])|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?|auth(?:orization)?)';
 /**
  * A whole key name holding a secret word, in linear time: it starts only where a run of `[\w.-]` starts (the
  * lookbehind), so each run is tried once, and the lookahead finds the word inside the run it then takes whole. Runs
@@ -65,6 +66,12 @@ const BUILT_IN: readonly Rule[] = [
     ),
     replace: (_m, key: string, value: string) =>
       `${key}${value.startsWith('\\"') ? `\\"${REDACTED}\\"` : value.startsWith('"') ? `"${REDACTED}"` : value.startsWith("'") ? `'${REDACTED}'` : REDACTED}`,
+  },
+  // SQL that sets a password (`CREATE ROLE app LOGIN PASSWORD 'x'`, MySQL's `IDENTIFIED BY 'x'`), as a failed
+  // migration's error or a database's statement log echoes it; a quote in the string is doubled (`''`).
+  {
+    pattern: /\b((?:PASSWORD|IDENTIFIED(?:\s+WITH\s+\w+)?\s+BY)\s+)'(?:[^']|'')*'/gi,
+    replace: `$1'${REDACTED}'`,
   },
   // A bare AWS secret access key: 40 characters of base64 with both cases (not a hex hash, not a word).
   {

@@ -129,3 +129,25 @@ describe('secrets in the forms other languages and loggers write them', () => {
     expect(redact(String.raw`password=ab\cd next`)).toBe(`password=${REDACTED} next`);
   });
 });
+
+/** Was: SQL that sets a password (a failed migration's error, a statement log) and `DB_PASS=`/`passphrase=` kept the secret. */
+describe('passwords set in SQL, and pass/passphrase keys', () => {
+  it.each([
+    ["CREATE ROLE app WITH LOGIN PASSWORD 'hun''ter2';", `CREATE ROLE app WITH LOGIN PASSWORD '${REDACTED}';`],
+    [
+      "ALTER USER 'app'@'%' IDENTIFIED WITH mysql_native_password BY 'hunter2';",
+      `ALTER USER 'app'@'%' IDENTIFIED WITH mysql_native_password BY '${REDACTED}';`,
+    ],
+    ["CREATE USER app IDENTIFIED BY 'hunter2'", `CREATE USER app IDENTIFIED BY '${REDACTED}'`],
+    ['DB_PASS=hunter2', `DB_PASS=${REDACTED}`],
+    ['smtp.pass: hunter2', `smtp.pass: ${REDACTED}`],
+    ['passphrase=hunter2', `passphrase=${REDACTED}`],
+  ])('%s', (line, redacted) => {
+    expect(redact(line)).toBe(redacted);
+    expect(redact(redacted)).toBe(redacted);
+  });
+
+  it.each(['bypass_cache=true tests_passed=3 compass=north', 'ALTER ROLE app PASSWORD NULL'])('leaves %s as it is', (line) => {
+    expect(redact(line)).toBe(line);
+  });
+});
