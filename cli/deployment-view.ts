@@ -104,15 +104,21 @@ export function succeeded(view: DeploymentView): boolean {
   return view.kind === 'command' ? view.exitCode === 0 : view.rollout !== 'halted' && failedServices(view).length === 0;
 }
 
-/** The gated services the rollout could not move (they stay on their revision). */
+/**
+ * The gated services the rollout could not move: their update was refused, or ECS reported their deployment failed or
+ * rolled back afterwards (`completion` 'failed', announced with `Rollout Failed`): the schema moved, the service did not.
+ */
 export function failedServices(view: { services?: readonly ServiceRollout[] | undefined }): ServiceRollout[] {
-  return (view.services ?? []).filter((s) => s.result === 'failed');
+  return (view.services ?? []).filter((s) => s.result === 'failed' || s.completion === 'failed');
 }
 
 /** The services the rollout could not move, each with its reason: `shop-worker (AccessDenied)`. */
 export function failedServicesText(view: { services?: readonly ServiceRollout[] | undefined }): string {
   return failedServices(view)
-    .map((s) => (s.reason !== undefined ? `${s.service} (${s.reason})` : s.service))
+    .map((s) => {
+      const reason = s.result === 'failed' ? s.reason : (s.completionReason ?? 'its ECS deployment failed');
+      return reason !== undefined ? `${s.service} (${reason})` : s.service;
+    })
     .join(', ');
 }
 
