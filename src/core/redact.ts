@@ -18,7 +18,7 @@ interface Rule {
  * is a whole run of `[\w.-]` holding one of these words.
  */
 const SECRET_WORD =
-  '(?:passw(?:or)?d|passphrase|(?<![a-z])pass(?![a-z])|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?|auth(?:orization)?)';
+  '(?:passw(?:or)?d|passphrase|(?<=[_.])pass(?![a-z])|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?|auth(?:orization)?)';
 /**
  * A whole key name holding a secret word, in linear time: it starts only where a run of `[\w.-]` starts (the
  * lookbehind), so each run is tried once, and the lookahead finds the word inside the run it then takes whole. Runs
@@ -30,14 +30,20 @@ const SECRET_KEY = String.raw`(?<![\w.-])(?=[\w.-]*?${SECRET_WORD})[\w.-]+`;
 const URL_PASSWORD_CHARS = 512;
 
 const BUILT_IN: readonly Rule[] = [
-  // scheme://user:password@host — the password only; user and host stay readable. The user runs to the first `:` (it
-  // may hold a raw `@`: Azure's `user@servername`), the password from there to the last `@` before the host (a raw `@`
-  // in it is read so by WHATWG URL, node-postgres and Prisma), the host ending at the first `/`, `?`, `#` or white
-  // space. Linear: a match starts only at `://` (the scheme is a lookbehind after it), and the user and the part of
-  // the password before its first `@` are bounded, so a `://` with no `@` after it costs at most those bounds.
+  // scheme://user:password@host — the password only; user and host stay readable. The password runs to the last `@`
+  // before the host (a raw `@` in it is read so by WHATWG URL, node-postgres and Prisma), the host ending at the first
+  // `/`, `?`, `#` or white space. Linear: a match starts only at `://` (the scheme is a lookbehind after it), and the
+  // part before the first `@` is bounded, so a `://` with no `@` after it costs at most that bound.
+  {
+    pattern: new RegExp(String.raw`(:\/\/(?<=\b[a-z][a-z0-9+.-]*:\/\/)[^\s:/@]*:)[^\s@]{1,${URL_PASSWORD_CHARS}}(?:@[^\s/?#@]*)*@`, 'gi'),
+    replace: `$1${REDACTED}@`,
+  },
+  // The same with a raw `@` in the user (Azure's `user@servername`): WHATWG URL reads the user up to the first `:` of
+  // the user info, which ends at the first `/`, `?` or `#`, so neither the user nor the password holds one of those
+  // (`postgres://app@db:5432/shop` has no password: its port and path stay as they are).
   {
     pattern: new RegExp(
-      String.raw`(:\/\/(?<=\b[a-z][a-z0-9+.-]*:\/\/)[^\s:/]{0,${URL_PASSWORD_CHARS}}:)[^\s@]{1,${URL_PASSWORD_CHARS}}(?:@[^\s/?#@]*)*@`,
+      String.raw`(:\/\/(?<=\b[a-z][a-z0-9+.-]*:\/\/)[^\s:/?#@]{0,${URL_PASSWORD_CHARS}}@[^\s:/?#]{0,${URL_PASSWORD_CHARS}}:)[^\s@/?#"',;]{1,${URL_PASSWORD_CHARS}}(?:@[^\s/?#@]*)*@`,
       'gi',
     ),
     replace: `$1${REDACTED}@`,
@@ -61,7 +67,7 @@ const BUILT_IN: readonly Rule[] = [
     // string), when it holds no white space: `password="s3cr3t\" token="abc"` is two values, each to its next quote.
     // A single-quoted one always runs to the next quote (`'s3cr3t\'`: bash has no escapes in single quotes).
     pattern: new RegExp(
-      String.raw`(\\?["']?${SECRET_KEY}\\?["']?\s*(?:=>|:=|:(?!=)|=(?!>))\s*)(?!\\?["']?\[REDACTED\])(\\"(?:[^"\\]|\\(?!"))*\\"|"(?:[^"\\\s]|\\\S)*"|"[^"]*"|'[^']*'|[^\s,;&"'}\]]+)`,
+      String.raw`(\\?["']?${SECRET_KEY}\\?["']?\s*(?:=>|:=|:(?!=)|=(?!>))\s*)(?!\\?["']?\[REDACTED\])(\\"(?:\\\\\\\\|\\\\\\"|\\{0,2}[^"\\])*\\"|"(?:[^"\\\s]|\\\S)*"|"[^"]*"|'[^']*'|[^\s,;&"'}\]]+)`,
       'gi',
     ),
     replace: (_m, key: string, value: string) =>

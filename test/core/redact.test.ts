@@ -151,3 +151,45 @@ describe('passwords set in SQL, and pass/passphrase keys', () => {
     expect(redact(line)).toBe(line);
   });
 });
+
+/**
+ * Was (9728d6d, found by the review of it): letting the URL's user hold a raw `@` made a URL with a user and no
+ * password (`postgres://app@db:5432/shop`) match up to a later `@`: its port, path and the next JSON keys became
+ * `[REDACTED]`, and a `password` key eaten that way kept the rest of its value in clear. And a password holding a
+ * quote, in JSON inside a JSON string (`\\\"`), was hidden only up to that quote.
+ */
+describe('a user holding "@", and JSON in JSON, without eating what follows', () => {
+  it.each([
+    [
+      'a structured JSON log line',
+      '{"level":"info","msg":"connected","url":"postgres://app@db.internal:5432/shop","user":"ops@example.com"}',
+    ],
+    ['a query holding an e-mail address', 'sending via smtp://noreply@mail.example.com:587/?from=noreply@example.com'],
+    ['a git URL pinned to a ref', 'fetching ssh://git@github.com:22/acme/shop.git@v1.4.0'],
+  ])('a URL with a user and no password is left alone: %s', (_what, line) => {
+    const url = line.match(/[a-z]+:\/\/\S+/)?.[0]?.replace(/",".*$/, '') ?? '';
+    expect(new URL(url).password).toBe('');
+    expect(redact(line)).toBe(line);
+  });
+
+  it.each([
+    ['a password holding "@"', '{"db":{"url":"postgres://app@db.internal:5432/shop","password":"Xk9@vT2#qLm7"}}', 'vT2#qLm7'],
+    ['a token holding "@"', '{"url":"redis://default@cache:6379/0","token":"abc@def123456ghi"}', 'def123456ghi'],
+  ])('the key after such a URL is redacted whole: %s', (_what, line, tail) => {
+    expect(redact(line)).toContain(REDACTED);
+    expect(redact(line)).not.toContain(tail);
+  });
+
+  it('a password holding a quote, in JSON inside a JSON string, is hidden whole', () => {
+    const inner = JSON.stringify({ user: 'app', password: 'ab"cdSup3rS3cret' });
+    const line = JSON.stringify({ msg: 'failed', config: inner });
+    expect(redact(inner)).not.toContain('Sup3rS3cret');
+    expect(line).toContain(String.raw`\"password\":\"ab\\\"cdSup3rS3cret\"`);
+    expect(redact(line)).toBe(JSON.stringify({ msg: 'failed', config: `{"user":"app","password":"${REDACTED}"}` }));
+  });
+
+  it('a bare PASS key (test output) and --pass-through are not secrets; DB_PASS is', () => {
+    expect(redact('--- PASS: TestMigrate (0.00s) --pass-through=x')).toBe('--- PASS: TestMigrate (0.00s) --pass-through=x');
+    expect(redact('DB_PASS=hunter2')).toBe(`DB_PASS=${REDACTED}`);
+  });
+});
