@@ -6,7 +6,7 @@ import { type Deployment, imageOf, type OpenDeployment, pushedAtOf, pushedBefore
 import { haltOf, launchRequest, stopTaskOf } from './launch-request.js';
 import { followedOn, foundOnRevision, rolledOutUnrecorded, taskOfState, withItsTask } from './rolled-out.js';
 import { noCheckLeft, watchWhenNoCheckLeft } from './rollout-watch.js';
-import { lastSucceededOf, stopsMigration, waitForStop } from './settle.js';
+import { lastSucceededOf, stopsMigration, waitForStop, withStartRead } from './settle.js';
 import { type ControllerState, type EnvironmentState, type ServiceInfo, withAdmitted } from './state.js';
 import { end, startLaunch, supersede, type Transition } from './transitions.js';
 
@@ -165,7 +165,11 @@ export function launchNow(queued: Queued, deliberate: boolean, state: Controller
     // Its rollout happened: recorded as the success the service shows, not as a halt it contradicts.
     const why = `${shownSucceeded(state, shown)}; taken over by ${next.id}`;
     const own = withItsTask(expired, shown, ctx.config.CONTAINER, ctx.now);
-    const ended = end(own.deployment, { outcome: 'succeeded', reason: why, rollout: 'continued', ...followedOn(shown) }, ctx.now);
+    const ended = end(
+      withStartRead(own.deployment, state, ctx.now),
+      { outcome: 'succeeded', reason: why, rollout: 'continued', ...followedOn(shown) },
+      ctx.now,
+    );
     changes.unshift({ deployment: ended.deployment, events: [...own.events, ...ended.events] });
     before.push(...watchWhenNoCheckLeft(expired, ended.deployment, noCheckLeft(ctx)));
     env.lastSucceeded = {
@@ -193,7 +197,7 @@ export function launchNow(queued: Queued, deliberate: boolean, state: Controller
             ],
           }
         : {};
-    const ended = end(expired, { outcome: 'failed', reason: why, ...services }, ctx.now);
+    const ended = end(withStartRead(expired, state, ctx.now), { outcome: 'failed', reason: why, ...services }, ctx.now);
     changes.unshift(ended);
     before.push(...watchWhenNoCheckLeft(expired, ended.deployment, noCheckLeft(ctx)));
     before.push(...stopTaskOf(expired, ctx, why), ...haltOf(expired, ctx, why));

@@ -45,10 +45,7 @@ export function settle(
   ending: Ending,
   options: SettleOptions = {},
 ): Action[] {
-  // The task's start, when this decision read the task (an operator's request, a takeover): its RUNNING event
-  // committed nothing, and its STOPPED event will find the deployment ended.
-  const read = d.status === 'running' && state.task?.taskArn === d.taskArn ? state.task.startedAt : undefined;
-  const ended = end(d.status === 'running' ? taskStarted(d, read, ctx.now) : d, ending, ctx.now);
+  const ended = end(withStartRead(d, state, ctx.now), ending, ctx.now);
   const change: Transition = { deployment: ended.deployment, events: [...(options.prior ?? []), ...ended.events] };
   const before = [
     ...(options.before ?? []),
@@ -75,6 +72,16 @@ export function settle(
     stopsMigration(before, d, ending) || waited ? d : undefined,
   );
   return [...before, ...next.before, ...commitActions(state, env, [change, ...next.changes], commitOptions), ...next.after];
+}
+
+/**
+ * `d` with its task's start, when this decision read the task (`state.task`: an operator's request, a takeover) and
+ * the record lacks it: a RUNNING event commits nothing, and the STOPPED event of a deployment ended otherwise finds
+ * it ended.
+ */
+export function withStartRead<D extends OpenDeployment>(d: D, state: ControllerState, now: string): D {
+  if (d.status !== 'running' || state.task?.taskArn !== d.taskArn) return d;
+  return taskStarted(d, state.task.startedAt, now) as D;
 }
 
 /**
