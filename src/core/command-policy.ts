@@ -83,17 +83,24 @@ function checkAllowed(argv: readonly string[], rules: CommandRules): CommandChec
 }
 
 /**
- * `argv` as a refusal may echo it: the word after an option whose name holds a secret word (`--password <value>`)
- * masked, whatever its characters (a real password rarely fits the safe set, so the allowlist refuses it first). Only
- * option names of at most 256 characters go through the redactor.
+ * `argv` as a refusal may echo it, whatever its characters (a real password rarely fits the safe set, so the allowlist
+ * refuses it first and names it): masked, a word after an option whose name holds a secret word (`--password
+ * <value>`), and a word the redactor changes when it reads it after the two words before it (`--password=` `<value>`,
+ * `Bearer` `<token>`) and not alone. The redactor reads at most 256 characters of a word.
  */
 function withOptionValuesMasked(argv: readonly string[], redact: Redactor): string[] {
+  const cut = (word: string): string => word.slice(0, 256);
   const secretOption = (word: string | undefined): boolean => {
     if (word === undefined || !word.startsWith('-') || word.includes('=') || word.length > 256) return false;
     const probe = `${word}=x`;
     return redact(probe) !== probe;
   };
-  return argv.map((word, i) => (i > 1 && secretOption(argv[i - 1]) ? REDACTED : word));
+  const spreadSecret = (i: number): boolean => {
+    const word = cut(argv[i] ?? '');
+    // A word the redactor changes alone is echoed redacted anyway (a URL keeps its host readable).
+    return redact(word) === word && !redact([...argv.slice(Math.max(1, i - 2), i).map(cut), word].join(' ')).endsWith(word);
+  };
+  return argv.map((word, i) => (i > 1 && (secretOption(argv[i - 1]) || spreadSecret(i)) ? REDACTED : word));
 }
 
 /** Why argv does not fit one entry, or undefined when it does; `echo(i)` quotes argv[i] as a refusal may show it. */

@@ -149,3 +149,37 @@ describe('a refused command echoes no `--password <value>` whose value has a cha
     expect(JSON.stringify(checked)).not.toContain('Sup3rS3cret');
   });
 });
+
+/**
+ * Was: 9489c52 masked, in a refused command's echo, the word after an option whose name holds a secret word
+ * (`--password <value>`, `withOptionValuesMasked`). The other secrets spread over two words that the policy knows
+ * are not masked: `--password=` `<value>` and `Bearer` `<token>` (docs/RELIABILITY.md: "a secret spread over two
+ * words (`Bearer` `<token>`, `--password=` `<value>`)"). With a value outside the safe set (a real password or a
+ * standard-base64 token: `!`, `@`, `/`…), `checkAllowed` refuses first and names the offending argument: the whole
+ * command's echo is redacted (the joined line shows the pair), but `argument "<value>" has characters outside the
+ * safe set` quotes the word alone, which the redactor cannot recognise. The password reaches the reason, the log
+ * line, the invocation's result and the `Event Rejected` event.
+ *
+ * docs/RELIABILITY.md: "a rejection echoes the command redacted"; "What the controller echoes of invalid input, and
+ * every decision's reason, is redacted too".
+ */
+const splitRules = { allowed: ['db-seed'], redact, migrationCommand: ['db-migrate'] };
+
+describe('a refused command echoes no secret spread over two words', () => {
+  it.each([
+    ['--password= <value>', ['db-seed', '--password=', 'Hunter2!Sup3rS3cret']],
+    ['Bearer <token>', ['db-seed', '--header', 'Authorization:', 'Bearer', 'eyJhbGci/Sup3rS3cret+abc']],
+  ])('checkCommand: %s', (_what, argv) => {
+    const checked = checkCommand(argv, splitRules);
+    expect(checked.ok).toBe(false);
+    expect(JSON.stringify(checked)).not.toContain('Sup3rS3cret');
+  });
+
+  it('a run-command with `--password= <value>` is rejected without the password in its reason or Event Rejected', () => {
+    const command = ['db-seed', '--password=', 'Hunter2!Sup3rS3cret'];
+    const decision = decideOn(withEvent(sample('run-command'), { detail: { command } }), idleState());
+    expect(decision.decision).toBe('reject');
+    expect(decision.reason).not.toContain('Sup3rS3cret');
+    expect(JSON.stringify(decision.actions)).not.toContain('Sup3rS3cret');
+  });
+});
