@@ -144,8 +144,16 @@ export async function stackLogs(values: Values, id: string, pollMs = 2000): Prom
   }
   for (const line of summary(view)) out(line);
   if (location === undefined) {
+    // --follow still waits for the end: the tail the controller keeps then is what there is to see, and how it ended.
+    const following = values.follow === true && view.status !== 'ended';
+    if (following) out(dim('  (the task log location is unknown: waiting for the end, then the log tail the controller kept)'));
+    while (following && view.status !== 'ended') {
+      await new Promise((r) => setTimeout(r, pollMs));
+      view = await load();
+    }
     out(dim('  (the task log location is unknown; the log tail the controller kept:)'));
     for (const line of view.logTail) out(`  │ ${line}`);
+    if (following) out(`${outcomeText(view)}${view.reason !== undefined ? ` — ${view.reason}` : ''}`);
     return 0;
   }
   out(dim(`  log ${location.group} ${location.stream}`));
