@@ -9,6 +9,8 @@ import type { LogLocation } from './deployment-view.js';
 export interface LogLine {
   timestamp: number;
   message: string;
+  /** FilterLogEvents' id of the event; live tail gives none. */
+  eventId?: string;
 }
 
 export interface FollowOptions {
@@ -29,10 +31,14 @@ export interface FollowOptions {
  * Streams one task's CloudWatch log: FilterLogEvents from the task's start first (nothing is missed), then
  * StartLiveTail, a new session whenever one ends (sessions last at most three hours), and FilterLogEvents
  * polling from the first live-tail error on. `stop()` reads once more, so the lines written just before the
- * task stopped are printed too. Each line is printed once: a line is known by its timestamp and text.
+ * task stopped are printed too. Each event is printed once, yet two alike (same millisecond, same text) are two
+ * lines: see {@link TaskLogFollower.emit}.
  */
 export class TaskLogFollower {
-  private readonly seen = new Set<string>();
+  /** How many lines of each `${timestamp} ${message}` were printed. */
+  private readonly printed = new Map<string, number>();
+  /** The FilterLogEvents ids of each `${timestamp} ${message}` read so far. */
+  private readonly ids = new Map<string, Set<string>>();
   private from: number;
   private stopped = false;
   private readonly abort = new AbortController();
@@ -100,21 +106,43 @@ export class TaskLogFollower {
       if (event.SessionStreamingException !== undefined)
         throw new Error(event.SessionStreamingException.message ?? 'SessionStreamingException');
       if (event.SessionTimeoutException !== undefined) return;
-      for (const e of event.sessionUpdate?.sessionResults ?? []) this.emit(e.timestamp ?? 0, e.message ?? '');
+      const window = new Map<string, number>();
+      for (const e of event.sessionUpdate?.sessionResults ?? [])
+        this.emit({ timestamp: e.timestamp ?? 0, message: e.message ?? '' }, window);
     }
   }
 
   /** FilterLogEvents from the newest line seen, every page. A stream that does not exist yet has no lines. */
   async catchUp(): Promise<void> {
-    for await (const e of filterEvents(this.client, this.location, this.from)) this.emit(e.timestamp, e.message);
+    const window = new Map<string, number>();
+    for await (const e of filterEvents(this.client, this.location, this.from)) this.emit(e, window);
   }
 
-  private emit(timestamp: number, message: string): void {
+  /**
+   * Prints an event unless it was printed already: reads overlap (a poll reads again from the newest timestamp seen,
+   * live tail repeats what the first read printed, `stop()` reads again what live tail printed), yet two events alike
+   * (same millisecond, same text) are two lines. An event with an id (FilterLogEvents) is known by it; a new id for a
+   * line live tail printed (it gives no ids) is matched to that line, not printed again. Without an id, the n-th event
+   * alike of one read (`window`: one FilterLogEvents pass, one live-tail update) is printed only if fewer than n were.
+   */
+  private emit({ timestamp, message: raw, eventId }: LogLine, window: Map<string, number>): void {
+    const message = raw.replace(/\r?\n$/, '');
     const key = `${timestamp} ${message}`;
-    if (this.seen.has(key)) return;
-    this.seen.add(key);
+    const printed = this.printed.get(key) ?? 0;
+    if (eventId !== undefined) {
+      const ids = this.ids.get(key) ?? new Set<string>();
+      this.ids.set(key, ids);
+      if (ids.has(eventId)) return;
+      ids.add(eventId);
+      if (ids.size <= printed) return;
+    } else {
+      const nth = (window.get(key) ?? 0) + 1;
+      window.set(key, nth);
+      if (nth <= printed) return;
+    }
+    this.printed.set(key, printed + 1);
     if (timestamp > this.from) this.from = timestamp;
-    this.options.onLine({ timestamp, message: message.replace(/\r?\n$/, '') });
+    this.options.onLine({ timestamp, message });
   }
 }
 
@@ -136,7 +164,12 @@ export async function* filterEvents(client: CloudWatchLogsClient, location: LogL
       if (error instanceof Error && error.name === 'ResourceNotFoundException') return;
       throw error;
     }
-    for (const e of page.events ?? []) yield { timestamp: e.timestamp ?? 0, message: (e.message ?? '').replace(/\r?\n$/, '') };
+    for (const e of page.events ?? [])
+      yield {
+        timestamp: e.timestamp ?? 0,
+        message: (e.message ?? '').replace(/\r?\n$/, ''),
+        ...(e.eventId !== undefined ? { eventId: e.eventId } : {}),
+      };
     nextToken = page.nextToken;
   } while (nextToken !== undefined);
 }

@@ -7,7 +7,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { taskLines } from '../../cli/format.js';
-import { TaskLogFollower } from '../../cli/task-logs.js';
+import { filterEvents, TaskLogFollower } from '../../cli/task-logs.js';
 
 const logs = mockClient(CloudWatchLogsClient);
 const location = { group: '/ecs/shop-api', stream: 'ecs/app/abc' };
@@ -135,5 +135,77 @@ describe('a task log event of several lines, as the CLI prints it', () => {
     const printed = taskLines('  │ ', message).split('\n');
     expect(printed).toEqual(['  │ migrating', '  │ ::add-mask::nothing', '  │ ::stop-commands::token', '  │ password=[REDACTED]']);
     expect(printed.every((line) => line.startsWith('  │ '))).toBe(true);
+  });
+});
+
+describe('TaskLogFollower: lines alike written in the same millisecond', () => {
+  // Was: a line was known by `${timestamp} ${message}` across the whole stream, so of two events alike (a blank
+  // line, a repeated "OK") written in one millisecond only the first was printed: --wait's log differed from `logs ID`.
+  const T = 1_764_062_100_123;
+  const BURST = [
+    { eventId: 'e1', timestamp: T, message: 'applying 0041_orders.sql' },
+    { eventId: 'e2', timestamp: T, message: 'OK' },
+    { eventId: 'e3', timestamp: T, message: '' },
+    { eventId: 'e4', timestamp: T, message: 'applying 0042_order_items.sql' },
+    { eventId: 'e5', timestamp: T, message: 'OK' },
+    { eventId: 'e6', timestamp: T, message: '' },
+  ];
+
+  it('prints every event of the task log, also two alike written in the same millisecond (as `logs ID` does)', async () => {
+    logs.on(FilterLogEventsCommand).resolves({ events: BURST });
+    const client = new CloudWatchLogsClient({ region: 'eu-west-1' });
+    const all: string[] = [];
+    for await (const l of filterEvents(client, location)) all.push(l.message);
+    expect(all).toHaveLength(6);
+
+    // Every poll reads the burst again (from its timestamp, the newest seen): each event is still printed once.
+    const followed: string[] = [];
+    const follower = new TaskLogFollower(client, location, { startTime: 0, pollMs: 5, onLine: (l) => followed.push(l.message) });
+    follower.start();
+    await until(() => logs.commandCalls(FilterLogEventsCommand).length >= 4);
+    await follower.stop();
+    expect(followed).toEqual(all);
+  });
+
+  it('without event ids, prints the second alike of one read but nothing of a read again', async () => {
+    logs.on(FilterLogEventsCommand).resolves({ events: BURST.map(({ eventId: _id, ...e }) => e) });
+    const followed: string[] = [];
+    const follower = new TaskLogFollower(new CloudWatchLogsClient({ region: 'eu-west-1' }), location, {
+      startTime: 0,
+      pollMs: 5,
+      onLine: (l) => followed.push(l.message),
+    });
+    follower.start();
+    await until(() => logs.commandCalls(FilterLogEventsCommand).length >= 4);
+    await follower.stop();
+    expect(followed).toEqual(BURST.map((e) => e.message));
+  });
+
+  it('does not print again, when read with their ids, the lines live tail printed (without ids); prints one more alike', async () => {
+    logs
+      .on(FilterLogEventsCommand)
+      .resolvesOnce({ events: [] })
+      .resolves({
+        events: [
+          { eventId: 'e1', timestamp: T, message: 'OK' },
+          { eventId: 'e2', timestamp: T, message: 'OK' },
+          { eventId: 'e3', timestamp: T, message: 'OK' },
+        ],
+      });
+    logs
+      .on(StartLiveTailCommand)
+      .resolvesOnce({ responseStream: session([update([T, 'OK'], [T, 'OK'])]) })
+      .resolves({ responseStream: session([]) });
+    const followed: string[] = [];
+    const follower = new TaskLogFollower(new CloudWatchLogsClient({ region: 'eu-west-1' }), location, {
+      startTime: 0,
+      pollMs: 5,
+      logGroupArn: ARN,
+      onLine: (l) => followed.push(l.message),
+    });
+    follower.start();
+    await until(() => followed.length >= 2);
+    await follower.stop();
+    expect(followed).toEqual(['OK', 'OK', 'OK']);
   });
 });
