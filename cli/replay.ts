@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { DescribeArchiveCommand, type EventBridgeClient, StartReplayCommand } from '@aws-sdk/client-eventbridge';
+import { DescribeArchiveCommand, DescribeRuleCommand, type EventBridgeClient, StartReplayCommand } from '@aws-sdk/client-eventbridge';
 import { awsClients } from './aws-clients.js';
 import { AWS_OPTIONS, clientConfig } from './aws-context.js';
 import { isoTime } from './durations.js';
+import { CliError, EXIT } from './failure.js';
 import { CliUsageError } from './local-config.js';
 import { resolveTarget, type Target } from './stack.js';
 
@@ -34,10 +35,13 @@ export async function replayCommand(argv: string[], given?: EventBridgeClient): 
   const clients = awsClients(clientConfig(values));
   const client = given ?? (await clients.eventBridge());
   if (given === undefined) await clients.region();
-  const replayed: { name: string; rule?: string } =
-    values.stack !== undefined
-      ? archiveOfStack(values.stack, await resolveTarget({ stack: values.stack }, () => clients.cloudFormation()), values.archive)
-      : { name: values.archive ?? '' };
+  let replayed: { name: string; rule?: string } = { name: values.archive ?? '' };
+  if (values.stack !== undefined) {
+    const target = await resolveTarget({ stack: values.stack }, () => clients.cloudFormation());
+    const ofStack = archiveOfStack(values.stack, target, values.archive);
+    if (ofStack.pushes) await refuseDisabledPushRule(values.stack, target, ofStack.rule, client);
+    replayed = ofStack;
+  }
   const archiveName = replayed.name;
   // Names are unique per account and region: the archive's (one per stack), the window's end and a hash of the window,
   // so two stacks, or two windows ending alike, never ask for the same name.
@@ -78,7 +82,7 @@ export async function replayCommand(argv: string[], given?: EventBridgeClient): 
  * goes to the launcher's push rule (PushRuleArn), the request archive (RequestArchiveName) to its request rule
  * (RequestRuleArn).
  */
-function archiveOfStack(stack: string, target: Target, archive: string | undefined): { name: string; rule: string } {
+function archiveOfStack(stack: string, target: Target, archive: string | undefined): { name: string; rule: string; pushes: boolean } {
   const requests = archive !== undefined && archive === target.requestArchive;
   if (archive !== undefined && !requests && archive !== target.archive)
     throw new CliUsageError(
@@ -91,5 +95,38 @@ function archiveOfStack(stack: string, target: Target, archive: string | undefin
     throw new CliUsageError(
       `stack ${stack} has no ${ruleOutput} output (deployed from a template.yaml older than it): update the stack, so its ${output} is replayed to the launcher's rule alone`,
     );
-  return { name, rule };
+  return { name, rule, pushes: !requests };
+}
+
+/**
+ * Refuses (exit 2) to replay pushes to a push rule that is DISABLED: EventBridge would deliver them to nothing, yet
+ * report the replay as started. It is disabled in pause-hook mode (RolloutMode output) and with TriggerOnPush=false,
+ * which no output says: DescribeRule reads the rule's state. A caller denied events:DescribeRule replays as before.
+ */
+async function refuseDisabledPushRule(stack: string, target: Target, rule: string, client: EventBridgeClient): Promise<void> {
+  if (target.rolloutMode === 'pause-hook')
+    throw new CliError(
+      `stack ${stack}'s RolloutMode is pause-hook: its push rule is disabled (the services' owner deploys), so replayed pushes would start nothing; nothing was replayed (deploy the service: its paused deployment starts the migration)`,
+      EXIT.usage,
+    );
+  let state: string | undefined;
+  try {
+    state = (await client.send(new DescribeRuleCommand(ruleOfArn(rule)))).State;
+  } catch (error) {
+    if (error instanceof Error && /AccessDenied|not authorized/i.test(`${error.name}: ${error.message}`)) return;
+    throw error;
+  }
+  if (state === 'DISABLED')
+    throw new CliError(
+      `the push rule of stack ${stack} (${rule}) is DISABLED (TriggerOnPush=false): replayed pushes would start nothing; nothing was replayed (send a deploy-request instead: ecs-migrate deploy --stack ${stack} --tag TAG --rerun)`,
+      EXIT.usage,
+    );
+}
+
+/** DescribeRule's input for a rule ARN: `…:rule/NAME` on the default bus, `…:rule/BUS/NAME` on another. */
+function ruleOfArn(arn: string): { Name: string; EventBusName?: string } {
+  const at = arn.indexOf(':rule/');
+  const path = at < 0 ? arn : arn.slice(at + ':rule/'.length);
+  const slash = path.lastIndexOf('/');
+  return slash < 0 ? { Name: path } : { Name: path.slice(slash + 1), EventBusName: path.slice(0, slash) };
 }

@@ -83,12 +83,18 @@ export const DEPLOY_USAGE = `ecs-migrate deploy (--image URI | --tag TAG | --tas
 ${WAIT_OPTIONS}
 ${STACK_OPTIONS}`;
 
-export const RUN_COMMAND_USAGE = `ecs-migrate run-command (--stack NAME | --environment ENV) [--wait] [--timeout 45m] [--image URI | --tag TAG] -- CMD ARGS…
+export const RUN_COMMAND_USAGE = `ecs-migrate run-command (--stack NAME | --environment ENV) [--wait] [--timeout 45m]
+    [--image URI | --tag TAG | --task-definition ARN] -- CMD ARGS…
   Sends a run-command request: runs CMD as a task when the stack's AllowedCommands allow it (a bare entry
   such as db-seed, or a pattern such as "db-rollback --to *"); never touches the service. With --wait it
   prints the task's log and "exit code N", and exits 0 only when the command exited 0. A command the
   controller would refuse is refused before anything is sent, with the controller's reason (exit 2), as is
   --image or --tag when the stack's RolloutMode is pause-hook (it would register a revision).
+  --image URI        run CMD on that image, in a revision of the service's task definition registered for it
+  --tag TAG          the same with the stack's repository (output RepositoryUri) at TAG
+  --task-definition ARN
+                     run CMD in that task definition as it is (also on a pause-hook stack); with none of the
+                     three, in the one the service runs when the task launches
 ${WAIT_OPTIONS}
 ${STACK_OPTIONS}`;
 
@@ -114,6 +120,8 @@ export const REPLAY_USAGE = `ecs-migrate replay (--stack NAME [--archive NAME] |
   the default with --stack) or RequestArchiveName (deploy-requests, request bus). With --stack the archive is replayed to
   the stack's launcher rule alone (outputs PushRuleArn, RequestRuleArn); --archive without --stack replays to every rule
   on the bus whose pattern matches (another stack's push rule, for one). --from and --to: ISO-8601 with a zone (Z).
+  With --stack, pushes are not replayed (exit 2) when its push rule is disabled: RolloutMode pause-hook, or
+  TriggerOnPush=false (read with events:DescribeRule; without that permission they are replayed as before).
   --name  the replay's name (unique in the account and region); default: the archive's, the window's end and a hash
           of the window
   --profile, --region  as for the AWS CLI (or AWS_PROFILE, AWS_REGION)`;

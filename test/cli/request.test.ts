@@ -1,7 +1,14 @@
+import { readFileSync } from 'node:fs';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { BatchGetItemCommand, DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
-import { DescribeArchiveCommand, EventBridgeClient, PutEventsCommand, StartReplayCommand } from '@aws-sdk/client-eventbridge';
+import {
+  DescribeArchiveCommand,
+  DescribeRuleCommand,
+  EventBridgeClient,
+  PutEventsCommand,
+  StartReplayCommand,
+} from '@aws-sdk/client-eventbridge';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -11,6 +18,7 @@ import { describeFailure } from '../../cli/failure.js';
 import { cancelCommand, unlockCommand } from '../../cli/operator-requests.js';
 import { replayCommand } from '../../cli/replay.js';
 import { requestCommand, requestEntry } from '../../cli/request.js';
+import { RUN_COMMAND_USAGE } from '../../cli/usage.js';
 import { KEYS } from '../../src/adapters/aws/store.js';
 import type { Deployment } from '../../src/core/deployment.js';
 import { parseInput } from '../../src/core/parse.js';
@@ -411,6 +419,15 @@ describe("deploy and run-command refuse before sending what a pause-hook stack's
     expect(events.commandCalls(PutEventsCommand)).toHaveLength(0);
   });
 
+  it('run-command --help and the README name --task-definition, which run-command accepts and the refusal above tells to pass', () => {
+    // Was: run-command --help and the README's CLI table named only --image and --tag.
+    expect(RUN_COMMAND_USAGE).toContain('--task-definition ARN');
+    const row = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('| `run-command'));
+    expect(row).toContain('--task-definition ARN');
+  });
+
   it('sends what the controller accepts in pause-hook mode: a run-command with no image, or with a task definition', async () => {
     stack('pause-hook');
     expect(await runCommandCommand([...STACK, '--', 'db-seed'])).toBe(0);
@@ -500,6 +517,8 @@ describe('ecs-migrate replay', () => {
             : 'arn:aws:events:eu-west-1:123456789012:event-bus/default',
       }));
       events.on(StartReplayCommand).resolves({ State: 'STARTING' });
+      // The push rule acts on pushes (TriggerOnPush=true): `replay --stack` of the pushes reads its state first.
+      events.on(DescribeRuleCommand).resolves({ Name: 'ecs-migrate-staging-LaunchFunctionEcrPush-1A2B3C', State: 'ENABLED' });
     });
     afterEach(() => cloudFormation.restore());
 
@@ -542,6 +561,45 @@ describe('ecs-migrate replay', () => {
         exitCode: 2,
       });
       expect(events.commandCalls(StartReplayCommand)).toHaveLength(0);
+    });
+
+    // Was: the push archive was replayed to the push rule even when that rule is DISABLED (pause-hook mode, or
+    // TriggerOnPush=false): "replay … STARTING … (rule … only)", exit 0, and nothing ever ran.
+    describe('a push rule that does not act on pushes', () => {
+      const client = () => new EventBridgeClient({ region: 'eu-west-1' });
+
+      it('pause-hook stack (RolloutMode output): refused (exit 2), no replay started', async () => {
+        stagingStackWith(cloudFormation, { ...OUTPUTS, RolloutMode: 'pause-hook' });
+        const refused = describeFailure(await replayCommand(WINDOW, client()).catch((e: unknown) => e));
+        expect(refused?.exitCode).toBe(2);
+        expect(refused?.line).toMatch(/^stack ecs-migrate-staging's RolloutMode is pause-hook: its push rule is disabled/);
+        expect(out.join('')).not.toMatch(/STARTING/);
+        expect(events.commandCalls(StartReplayCommand)).toHaveLength(0);
+      });
+
+      it('TriggerOnPush=false stack (DescribeRule: DISABLED): refused (exit 2), no replay started', async () => {
+        stagingStackWith(cloudFormation, { ...OUTPUTS, RolloutMode: 'update-service' });
+        events.on(DescribeRuleCommand).resolves({ Name: 'ecs-migrate-staging-LaunchFunctionEcrPush-1A2B3C', State: 'DISABLED' });
+        const refused = describeFailure(await replayCommand(WINDOW, client()).catch((e: unknown) => e));
+        expect(refused?.exitCode).toBe(2);
+        expect(refused?.line).toMatch(/^the push rule of stack ecs-migrate-staging \(.*\) is DISABLED \(TriggerOnPush=false\)/);
+        expect(events.commandCalls(DescribeRuleCommand)[0]?.args[0].input).toEqual({
+          Name: 'ecs-migrate-staging-LaunchFunctionEcrPush-1A2B3C',
+        });
+        expect(out.join('')).not.toMatch(/STARTING/);
+        expect(events.commandCalls(StartReplayCommand)).toHaveLength(0);
+      });
+
+      it('a caller denied events:DescribeRule replays as before, saying nothing of it', async () => {
+        stagingStackWith(cloudFormation, { ...OUTPUTS, RolloutMode: 'update-service' });
+        events
+          .on(DescribeRuleCommand)
+          .rejects(Object.assign(new Error('not authorized to perform: events:DescribeRule'), { name: 'AccessDeniedException' }));
+        expect(await replayCommand(WINDOW, client())).toBe(0);
+        expect(events.commandCalls(StartReplayCommand)).toHaveLength(1);
+        expect(out.join('')).toMatch(/^replay \S+ STARTING: /);
+        expect(out.join('')).not.toMatch(/DescribeRule|denied|authorized/i);
+      });
     });
   });
 
