@@ -10,6 +10,7 @@ import {
   type Ended,
   imageOf,
   type OpenDeployment,
+  type Queued,
   type Running,
   type ServiceRollout,
   type Waiter,
@@ -193,6 +194,14 @@ function joinOrCreate(paused: Paused, state: ControllerState, ctx: DecideContext
   if (open !== undefined) {
     if (open.waiters?.some((w) => w.hookId === waiter.hookId)) return ignore(`hook ${waiter.hookId} waits on ${open.id} already`, open.id);
     const waiters = [...(open.waiters ?? []), waiter];
+    if (open.status === 'queued' && active === undefined) {
+      // Queued behind a lock that expired: nothing would launch it before its waiters' deadlines. The hook takes the
+      // lock over for it, as a new deployment would (`launchNow` ends the lost one).
+      const note = `${waiter.service}'s paused deployment waits for it too; the lock it waited for expired`;
+      const joined: Queued = { ...open, waiters, history: [...open.history, { at: ctx.now, status: 'queued', note }] };
+      const { queued: _queued, ...env } = state.env;
+      return launchNow(joined, false, { ...state, env }, ctx, `${open.id}, queued, for ${waiter.service}'s paused deployment too`);
+    }
     const check = open.status === 'queued' ? queuedCheckEarlier(open, waiters, ctx) : earlierCheck(open, { waiters }, ctx);
     const timeout =
       check !== undefined
