@@ -9,11 +9,13 @@ import { SAMPLE_DEPLOYMENT } from '../support/fixtures.js';
 const WATCHER = 'arn:aws:lambda:eu-west-1:123456789012:function:ecs-migrate-staging-watch';
 const ROLE = 'arn:aws:iam::123456789012:role/ecs-migrate-staging-scheduler';
 const ID = SAMPLE_DEPLOYMENT;
+/** The adapter's clock in these tests: before every time they ask for, so each is scheduled as asked. */
+const NOW = new Date('2026-11-25T09:00:00Z');
 
 describe('EventBridgeScheduler', () => {
   const client = new SchedulerClient({ region: 'eu-west-1' });
   const scheduler = mockClient(client);
-  const adapter = new EventBridgeScheduler(client, { group: 'ecs-migrate-staging', targetArn: WATCHER, roleArn: ROLE });
+  const adapter = new EventBridgeScheduler(client, { group: 'ecs-migrate-staging', targetArn: WATCHER, roleArn: ROLE }, () => NOW);
 
   beforeEach(() => scheduler.reset());
 
@@ -103,6 +105,26 @@ describe('EventBridgeScheduler', () => {
     );
   });
 
+  it('schedules a check asked for a time already past at now plus the margin, and a future one as asked', async () => {
+    // Prepare: a resumed launch reaches `launchStartedAt + TIMEOUT` late; Scheduler's handling of a past `at()` is
+    // undocumented (refused, or never fired).
+    const now = new Date('2026-11-25T10:00:00.400Z');
+    const clocked = new EventBridgeScheduler(client, { group: 'ecs-migrate-staging', targetArn: WATCHER, roleArn: ROLE }, () => now);
+    scheduler.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn:aws:scheduler:eu-west-1:123456789012:schedule/x/y' });
+
+    // Act
+    await clocked.scheduleTimeout(ID, 'staging', '2026-11-25T09:45:00.000Z', { attempt: 2, purpose: 'timeout' });
+    await clocked.scheduleTimeout(ID, 'staging', '2026-11-25T10:15:24.250Z');
+
+    // Assess: the past one fires a minute from now; the future one as before. Name and event keep the time asked
+    // for, so a retried invocation still finds its schedule by name.
+    const [past, future] = scheduler.commandCalls(CreateScheduleCommand).map((c) => c.args[0].input);
+    expect(past?.ScheduleExpression).toBe('at(2026-11-25T10:01:01)');
+    expect(past?.Name).toBe(`ecs-migrate-${ID}-timeout-2`);
+    expect(JSON.parse(past?.Target?.Input ?? '{}')).toMatchObject({ time: '2026-11-25T09:45:00.000Z' });
+    expect(future?.ScheduleExpression).toBe('at(2026-11-25T10:16:25)');
+  });
+
   it('gives the schedule a dead-letter queue when one is configured (SCHEDULER_DLQ_ARN)', async () => {
     // Prepare
     const queue = 'arn:aws:sqs:eu-west-1:123456789012:ecs-migrate-staging-failed';
@@ -163,5 +185,11 @@ describe('atExpression', () => {
     expect(atExpression('2026-11-25T10:15:24.000Z', 0)).toBe('at(2026-11-25T10:15:24)');
     expect(atExpression('2026-11-25T10:15:24.001Z', 0)).toBe('at(2026-11-25T10:15:25)');
     expect(atExpression('2026-11-25T23:59:30Z')).toBe('at(2026-11-26T00:00:30)');
+  });
+
+  it('never fires before now: a time already past is taken as now, plus the margin', () => {
+    const now = new Date('2026-11-25T10:00:00.000Z');
+    expect(atExpression('2026-11-25T09:00:00Z', 60_000, now)).toBe('at(2026-11-25T10:01:00)');
+    expect(atExpression('2026-11-25T10:05:00Z', 60_000, now)).toBe('at(2026-11-25T10:06:00)');
   });
 });

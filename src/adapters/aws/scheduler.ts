@@ -22,9 +22,16 @@ export interface EventBridgeSchedulerOptions {
  */
 const MARGIN_MS = 60_000;
 
-/** `at(2026-11-25T10:16:25)`, in UTC, never before `iso`. */
-export function atExpression(iso: string, marginMs = MARGIN_MS): string {
-  const due = Math.ceil((Date.parse(iso) + marginMs) / 1000) * 1000;
+/**
+ * `at(2026-11-25T10:16:25)`, in UTC, never before `iso` nor before `now`.
+ *
+ * The core may ask for a time already past (a resumed launch that reaches `launchStartedAt + TIMEOUT` late).
+ * What Scheduler does with a one-time `at()` in the past is undocumented: it may refuse it (failing the invocation
+ * every time) or never fire it. So such a check is scheduled from `now`, with the same margin.
+ */
+export function atExpression(iso: string, marginMs = MARGIN_MS, now?: Date): string {
+  const from = Math.max(Date.parse(iso), now?.getTime() ?? Number.NEGATIVE_INFINITY);
+  const due = Math.ceil((from + marginMs) / 1000) * 1000;
   return `at(${new Date(due).toISOString().slice(0, 19)})`;
 }
 
@@ -58,6 +65,8 @@ export class EventBridgeScheduler implements Scheduler {
   constructor(
     private readonly client: SchedulerClient,
     private readonly options: EventBridgeSchedulerOptions,
+    /** The clock a time already past is moved up to (see `atExpression`). */
+    private readonly now: () => Date = () => new Date(),
   ) {}
 
   async scheduleTimeout(deploymentId: string, environment: string, at: string, check?: ScheduledCheck): Promise<void> {
@@ -67,7 +76,8 @@ export class EventBridgeScheduler implements Scheduler {
         new CreateScheduleCommand({
           Name: scheduleNameFor(deploymentId, check, at),
           GroupName: group,
-          ScheduleExpression: atExpression(at),
+          // The name and the event keep the time asked for: a retried invocation must find the same schedule.
+          ScheduleExpression: atExpression(at, MARGIN_MS, this.now()),
           ScheduleExpressionTimezone: 'UTC',
           FlexibleTimeWindow: { Mode: 'OFF' },
           ActionAfterCompletion: 'DELETE',
