@@ -686,17 +686,26 @@ describe('AwsEcs', () => {
       await scoped.stopTasksStartedBy(CLUSTER, `ecs-migrate/${id}`, 'ecs-migrate: cancelled');
 
       // Assess: the forged one (not tagged with this environment: the role may not stop it) is left alone, no error.
-      expect(ecs.commandCalls(ListTasksCommand)[0]?.args[0].input).toEqual({
-        cluster: CLUSTER,
-        startedBy: `ecs-migrate/${id}`,
-        desiredStatus: 'RUNNING',
-      });
+      expect(ecs.commandCalls(ListTasksCommand)[0]?.args[0].input).toEqual({ cluster: CLUSTER, startedBy: `ecs-migrate/${id}` });
       expect(ecs.commandCalls(DescribeTasksCommand)[0]?.args[0].input).toEqual({
         cluster: CLUSTER,
         tasks: [TASK, other, forged],
         include: ['TAGS'],
       });
       expect(ecs.commandCalls(StopTaskCommand).map((c) => c.args[0].input.task)).toEqual([TASK, other]);
+    });
+
+    it('lists by startedBy alone, with no desiredStatus: ECS wants startedBy to be the only filter', async () => {
+      // Prepare
+      ecs.on(ListTasksCommand).resolves({ taskArns: [] });
+
+      // Act
+      await adapter.stopTasksStartedBy(CLUSTER, 'ecs-migrate/20261125-091500-5f2c1a9e', 'ecs-migrate: cancelled');
+
+      // Assess
+      const input = ecs.commandCalls(ListTasksCommand)[0]?.args[0].input;
+      expect(input).toEqual({ cluster: CLUSTER, startedBy: 'ecs-migrate/20261125-091500-5f2c1a9e' });
+      expect(input).not.toHaveProperty('desiredStatus');
     });
 
     it('sends no DescribeTasks when no task runs for the deployment', async () => {

@@ -273,7 +273,9 @@ export class AwsEcs implements Ecs {
   async stopTasksStartedBy(cluster: string, startedBy: string, reason: string): Promise<void> {
     let taskArns: string[];
     try {
-      const listed = await this.client.send(new ListTasksCommand({ cluster, startedBy, desiredStatus: 'RUNNING' }));
+      // startedBy alone: "When you specify startedBy as the filter, it must be the only filter that you use" (ECS
+      // API reference, ListTasks). desiredStatus defaults to RUNNING anyway.
+      const listed = await this.client.send(new ListTasksCommand({ cluster, startedBy }));
       taskArns = listed.taskArns ?? [];
     } catch (error) {
       throw awsFailure(error, 'ecs:ListTasks', `check CLUSTER ("${cluster}")`);
