@@ -112,9 +112,11 @@ function refusedUnrecorded(
   const hook = state.hook?.deployment.hooks.find((h) => h.hookId === input.hookId);
   const revision = state.hook?.revision;
   if (hook?.status !== 'FAILED' || revision === undefined) return undefined;
+  if (Object.values(state.deployments).some((x) => x.waiters?.some((w) => w.hookId === input.hookId))) return undefined;
   const image = repositoryImageOf(revision, ctx.config.REPOSITORY);
-  if (image.ok) return undefined;
-  const reason = `${image.reason}: hook ${input.hookId} of ${service}'s paused deployment had FAILED when this delivery of its event came (answered ROLLBACK by an earlier delivery that died before recording it, or failed by ECS)`;
+  const why = !image.ok ? image.reason : state.env.lastSucceeded?.image !== image.image ? noContainer(revision, ctx) : undefined;
+  if (why === undefined) return undefined;
+  const reason = `${why}: hook ${input.hookId} of ${service}'s paused deployment had FAILED when this delivery of its event came (answered ROLLBACK by an earlier delivery that died before recording it, or failed by ECS)`;
   const refused = refusal(id, waiterOf(input, service), revision.taskDefinitionArn, input, ctx);
   return { decision: 'record', reason, deploymentId: id, actions: recordRefusal(refused, reason, state, ctx) };
 }
@@ -222,7 +224,31 @@ function joinOrCreate(paused: Paused, state: ControllerState, ctx: DecideContext
       actions: [...(check !== undefined ? [check] : []), ...commitActions(state, undefined, [joined])],
     };
   }
+  const why = noContainer(revision, ctx);
+  if (why !== undefined) {
+    const reason = `${why}, and no migration of ${image} is open to wait for: ROLLBACK of ${waiter.service}'s paused deployment`;
+    const refused = refusal(paused.id, waiter, revision.taskDefinitionArn, paused.input, ctx);
+    return {
+      decision: 'halt',
+      reason,
+      deploymentId: paused.id,
+      actions: [...haltOf(refused, ctx, reason), ...recordRefusal(refused, reason, state, ctx)],
+    };
+  }
   return createHookDeployment(paused, state, ctx);
+}
+
+/**
+ * Why a migration cannot run in `revision`: it has no container CONTAINER to run the command in (several gated
+ * services, one of whose task definitions names its container otherwise). Such a paused deployment may wait for a
+ * migration of its image that is open, or be answered CONTINUE once one succeeded, but cannot start one: RunTask would
+ * refuse the command override.
+ */
+function noContainer(revision: Paused['revision'], ctx: DecideContext): string | undefined {
+  const container = ctx.config.CONTAINER;
+  if (revision.containerImages.some((c) => c.containerName === container)) return undefined;
+  const names = revision.containerImages.map((c) => c.containerName).join(', ') || 'none';
+  return `service revision ${revision.serviceRevisionArn} has no container "${container}" (CONTAINER) to run the migration in (its containers: ${names}); give that task definition a container "${container}"`;
 }
 
 /**
