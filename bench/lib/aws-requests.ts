@@ -171,12 +171,14 @@ const PURPOSES: Record<string, string> = {
 };
 
 /**
- * The function that sends the requests of a phase of bench/aws-calls.ts: the launcher's (the push), or the watcher's
- * (the task's RUNNING and STOPPED events, the rollout-completed event, the timeout check); any other phase is its own.
+ * The function that sends the requests of a phase of bench/aws-calls.ts: the launcher's (its import, the push), or the
+ * watcher's (its import, the task's RUNNING and STOPPED events, the rollout's IN_PROGRESS and completed events, the
+ * timeout check); any other phase is its own.
  */
 export function handlerOf(phase: string): string {
   if (phase === 'launcher' || phase.startsWith('launcher-')) return 'launcher';
-  if (phase === 'watcher' || phase.startsWith('watcher-') || phase === 'completed' || phase === 'timeout-check') return 'watcher';
+  if (phase === 'watcher' || phase.startsWith('watcher-') || ['in-progress', 'completed', 'timeout-check'].includes(phase))
+    return 'watcher';
   return phase;
 }
 

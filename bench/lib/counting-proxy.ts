@@ -9,8 +9,13 @@ export interface SeenRequest {
   path: string;
   headers: IncomingHttpHeaders;
   body: string;
-  /** The status moto answered with. */
+  /**
+   * The status moto answered with; 502 when the proxy could not forward the request (moto refused or dropped the
+   * connection); 0 while no answer has come, or if none ever came (the client gave up first).
+   */
   status: number;
+  /** Why forwarding failed, when it did (status 502). */
+  error?: string;
 }
 
 export interface CountingProxy {
@@ -32,11 +37,22 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
   const requests: SeenRequest[] = [];
   let phase = 'setup';
   const server = createServer((incoming, outgoing) => {
+    // Recorded on arrival, before any answer: a request whose forwarding fails is still one the SDK sent, and
+    // requests in flight together keep the order they came in (inOrder() reads meaning into that order).
+    const seen: SeenRequest = {
+      phase,
+      method: incoming.method ?? 'GET',
+      path: incoming.url ?? '/',
+      headers: incoming.headers,
+      body: '',
+      status: 0,
+    };
+    requests.push(seen);
     const chunks: Buffer[] = [];
-    const seenPhase = phase;
     incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
     incoming.on('end', () => {
       const body = Buffer.concat(chunks);
+      seen.body = body.toString('utf8');
       const forward = httpRequest(
         {
           host: upstream.hostname,
@@ -46,21 +62,20 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
           headers: { ...incoming.headers, host: upstream.host },
         },
         (answer) => {
-          requests.push({
-            phase: seenPhase,
-            method: incoming.method ?? 'GET',
-            path: incoming.url ?? '/',
-            headers: incoming.headers,
-            body: body.toString('utf8'),
-            status: answer.statusCode ?? 0,
-          });
+          seen.status = answer.statusCode ?? 0;
           outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(outgoing);
         },
       );
       forward.on('error', (error) => {
-        outgoing.writeHead(502);
-        outgoing.end(String(error));
+        seen.status = 502;
+        seen.error = String(error);
+        // An answer already under way (headers sent) can only be cut short.
+        if (outgoing.headersSent) outgoing.destroy(error);
+        else {
+          outgoing.writeHead(502);
+          outgoing.end(String(error));
+        }
       });
       forward.end(body);
     });

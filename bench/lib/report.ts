@@ -5,7 +5,7 @@
  * cold-init difference from the floor is split with that handler's own floor variants (bench/bundle.ts FLOOR_VARIANTS:
  * the floor plus its event parser only, then plus the configuration check), never with the other function's parser.
  */
-import type { AwsCallsResult } from '../aws-calls.js';
+import type { AwsCallsResult, LaterEvent } from '../aws-calls.js';
 import type { BundleName, BundleResult, FloorVariant, HandlerName } from '../bundle.js';
 import { FLOOR_VARIANTS, floorOf, floorVariantsOf, HANDLERS, OWN_CODE } from '../bundle.js';
 import { type AwsCall, handlerOf, inOrder } from './aws-requests.js';
@@ -130,28 +130,36 @@ function callsOf(a: AwsCallsResult, role: string) {
 
 /**
  * The success path's requests by event (bench/aws-calls.ts SUCCESS_PATH) and their total, the requests sent while the
- * bundles were imported included. `running` is undefined in results written before the task's RUNNING event was sent.
+ * bundles were imported and those sent after a handler had returned (`strays`) included: the proxy cannot tell which
+ * handler sent a stray, so it counts against the total rather than nowhere. `running` is undefined in results written
+ * before the task's RUNNING event was sent.
  */
 function awsCounts(a: AwsCallsResult) {
   const running = a.decisions.watcherRunning !== undefined || a.calls.some((c) => c.role === 'watcher-running');
+  const strays = a.strays ?? [];
   return {
     launcher: callsOf(a, 'launcher'),
     running: running ? callsOf(a, 'watcher-running') : undefined,
     watcher: callsOf(a, 'watcher'),
-    total: a.initRequests + a.calls.length,
+    strays,
+    total: a.initRequests + a.calls.length + strays.length,
   };
 }
 
-/** A total and its parts: `at import n + launcher n + watcher n (n on the task's RUNNING event, n on its STOPPED event)`. */
+/**
+ * A total and its parts: `at import n + launcher n + after a handler returned n + watcher n: n on the task's RUNNING
+ * event, n on its STOPPED event` (the strays before the watcher, so they do not read as part of its breakdown).
+ */
 function awsTotalText(a: AwsCallsResult, without: 'running' | 'nothing' = 'nothing'): string {
-  const { launcher, running, watcher, total } = awsCounts(a);
+  const { launcher, running, watcher, strays, total } = awsCounts(a);
   const init = a.initRequests > 0 ? `at import ${a.initRequests} + ` : '';
   const watcherText =
     running !== undefined && without === 'nothing'
       ? `watcher ${running.calls.length + watcher.calls.length}: ${running.calls.length} on the task's RUNNING event, ${watcher.calls.length} on its STOPPED event`
       : `watcher ${watcher.calls.length}`;
+  const after = strays.length > 0 ? `after a handler returned ${strays.length} + ` : '';
   const shown = without === 'running' ? total - (running?.calls.length ?? 0) : total;
-  return `${shown} (${init}launcher ${launcher.calls.length} + ${watcherText})`;
+  return `${shown} (${init}launcher ${launcher.calls.length} + ${after}${watcherText})`;
 }
 
 /** The APIs of some calls in order, a repeated one counted (`dynamodb:BatchGetItem ×2`). */
@@ -161,8 +169,10 @@ function apisOf(calls: AwsCall[]): string {
   return [...counts].map(([api, n]) => (n > 1 ? `${api} ×${n}` : api)).join(', ');
 }
 
-/** The event each phase of the success path handles (the per-request table's `event` column). */
+/** The event each phase of the success path handles, or the import (the per-request table's `event` column). */
 const EVENT_OF_PHASE: Record<string, string> = {
+  'launcher-init': 'import of its bundle (module scope)',
+  'watcher-init': 'import of its bundle (module scope)',
   launcher: 'ECR push',
   'watcher-running': 'task RUNNING',
   watcher: 'task STOPPED (exit 0)',
@@ -293,10 +303,21 @@ function tableRows(r: Results): Row[] {
         '—',
       ]);
     if (a.later !== undefined) {
-      const { completed, timeoutCheck } = a.later;
+      const { inProgress, completed, timeoutCheck } = a.later;
+      const counted = (label: string, e: LaterEvent) => `${label}: ${e.calls.length}, ${decisionsText(e.decisions)}`;
+      const [events, started] =
+        inProgress !== undefined
+          ? [
+              "ECS's rollout-started (SERVICE_DEPLOYMENT_IN_PROGRESS) and rollout-completed events of the deployment the rollout started, then the one-shot timeout check when it fires (all through the watcher)",
+              `${counted('in progress', inProgress)}; `,
+            ]
+          : [
+              "ECS's rollout-completed event, then the one-shot timeout check when it fires (both through the watcher) — **without ECS's rollout-started (SERVICE_DEPLOYMENT_IN_PROGRESS) event** (these results were written before it was sent)",
+              '',
+            ];
       rows.push([
-        "AWS requests after the rollout, apart from the success path: ECS's rollout-completed event, then the one-shot timeout check when it fires (both through the watcher)",
-        `${completed.calls.length + timeoutCheck.calls.length} (completed: ${completed.calls.length}, ${decisionsText(completed.decisions)}; timeout check: ${timeoutCheck.calls.length}, ${decisionsText(timeoutCheck.decisions)})`,
+        `AWS requests after the rollout, apart from the success path: ${events}`,
+        `${(inProgress?.calls.length ?? 0) + completed.calls.length + timeoutCheck.calls.length} (${started}${counted('completed', completed)}; ${counted('timeout check', timeoutCheck)})`,
         '—',
         '—',
         '(informative)',
@@ -384,7 +405,26 @@ function initSplit(c: ColdInitResult, name: HandlerName): string {
     return `How that splits between ${who}'s event parser, the configuration check and the rest of its code is not measured in these results (no timings of ${files}). `;
   const floor = c.bundles[floorOf(name)].cpuMs.median;
   const [gap, parser, validation] = [c.bundles[name].cpuMs.median - floor, withParser.cpuMs.median - floor, withCheck.cpuMs.median - floor];
-  return `In CPU time (differences of medians; floors ${files}), loading only ${who}'s event parser (\`${parse}\` and what it pulls into the bundle, such as zod/mini and ${who}'s event schemas; not the other function's) adds ${signedMs(parser)} to the floor, checking the configuration at import ${signedMs(validation - parser)} more, which leaves ${signedMs(gap - validation)} to the rest of ${who}'s code. `;
+  // The words follow the sign of each part: a variant can measure under the floor (or the handler under a variant).
+  const check = validation - parser;
+  const rest = gap - validation;
+  const parserText = parser >= 0 ? `adds ${signedMs(parser)} to the floor` : `measures ${ms(-parser)} less than the floor`;
+  const checkText = check >= 0 ? `${signedMs(check)} more` : `${ms(-check)} less`;
+  const restText =
+    rest >= 0
+      ? `which leaves ${signedMs(rest)} to the rest of ${who}'s code`
+      : `and ${who} itself measures ${ms(-rest)} less than that floor, which leaves nothing to the rest of its code`;
+  return `In CPU time (differences of medians; floors ${files}), loading only ${who}'s event parser (\`${parse}\` and what it pulls into the bundle, such as zod/mini and ${who}'s event schemas; not the other function's) ${parserText}, checking the configuration at import ${checkText}, ${restText}. `;
+}
+
+/**
+ * When a handler's minimum import misses the target (the target bounds the minimum too), the minimums in numbers: the
+ * median sentence alone would explain the miss with numbers that may all meet it. Empty when the minimums meet it.
+ */
+function minimumNote(t: Timed, floor: Timed): string {
+  const [wall, cpu] = [t.importMs.min / floor.importMs.min, t.cpuMs.min / floor.cpuMs.min];
+  if (wall <= TARGETS.initRatio && cpu <= TARGETS.initRatio) return '';
+  return `The minimum import takes ${ms(t.importMs.min)} of wall time and ${ms(t.cpuMs.min)} of CPU time against the floor's minimum ${ms(floor.importMs.min)} and ${ms(floor.cpuMs.min)} (${x(wall)} and ${x(cpu)}: ${signedMs(t.importMs.min - floor.importMs.min)} and ${signedMs(t.cpuMs.min - floor.cpuMs.min)}); within ${x(TARGETS.initRatio)} would be ${ms(TARGETS.initRatio * floor.importMs.min)} and ${ms(TARGETS.initRatio * floor.cpuMs.min)}. `;
 }
 
 /** The project's own bytes in a bundle (its source and handlers), against what the target leaves for them. */
@@ -431,19 +471,23 @@ function notes(r: Results): string[] {
       if (!missed) continue;
       const cpuGap = t.cpuMs.median - floor.cpuMs.median;
       out.push(
-        `- **Cold init \`${name}\`**: the median import differs from the floor's by ${signedMs(t.importMs.median - floor.importMs.median)} of wall time and ${signedMs(cpuGap)} of CPU time; within ${x(TARGETS.initRatio)} would be ${ms(TARGETS.initRatio * floor.importMs.median)} and ${ms(TARGETS.initRatio * floor.cpuMs.median)}. ${sizeNote(name)}${initSplit(c, name)}${profileNote(c, b, name)}The floor's own wall-time imports spread over ${ms(floor.importMs.max - floor.importMs.min)} (min to max) in this run, its CPU times over ${ms(floor.cpuMs.max - floor.cpuMs.min)}.`,
+        `- **Cold init \`${name}\`**: the median import differs from the floor's by ${signedMs(t.importMs.median - floor.importMs.median)} of wall time and ${signedMs(cpuGap)} of CPU time; within ${x(TARGETS.initRatio)} would be ${ms(TARGETS.initRatio * floor.importMs.median)} and ${ms(TARGETS.initRatio * floor.cpuMs.median)}. ${minimumNote(t, floor)}${sizeNote(name)}${initSplit(c, name)}${profileNote(c, b, name)}The floor's own wall-time imports spread over ${ms(floor.importMs.max - floor.importMs.min)} (min to max) in this run, its CPU times over ${ms(floor.cpuMs.max - floor.cpuMs.min)}.`,
       );
     }
   }
   const a = r.awsCalls;
   if (measured(a)) {
-    const { running, watcher, total } = awsCounts(a);
+    const { running, watcher, strays, total } = awsCounts(a);
     if (total > TARGETS.awsCallsTotal || watcher.calls.length > TARGETS.awsCallsWatcher) {
       const onRunning =
         running !== undefined
           ? ` On the task's RUNNING event it sends: ${running.calls.length > 0 ? apisOf(running.calls) : 'nothing'}.`
           : '';
-      const atImport = a.initRequests > 0 ? ` ${a.initRequests} of the total were sent while the bundles were imported.` : '';
+      const imported = a.initCalls !== undefined && a.initCalls.length > 0 ? `: ${apisOf(a.initCalls)}` : '';
+      const were = (n: number) => (n === 1 ? 'was' : 'were');
+      const afterReturn =
+        strays.length > 0 ? ` ${strays.length} ${were(strays.length)} sent after a handler had returned: ${apisOf(strays)}.` : '';
+      const atImport = `${a.initRequests > 0 ? ` ${a.initRequests} of the total ${were(a.initRequests)} sent while the bundles were imported${imported}.` : ''}${afterReturn}`;
       out.push(
         `- **AWS requests**: ${total} in total (${total - TARGETS.awsCallsTotal > 0 ? `${total - TARGETS.awsCallsTotal} over` : 'within'} the target), ${watcher.calls.length} on the watcher's path (${watcher.calls.length - TARGETS.awsCallsWatcher > 0 ? `${watcher.calls.length - TARGETS.awsCallsWatcher} over` : 'within'} the target). On the task's STOPPED event the watcher sends: ${watcher.calls.length > 0 ? apisOf(watcher.calls) : 'nothing'}.${onRunning}${atImport}`,
       );
@@ -471,6 +515,13 @@ function decideBatches(r: Results): string {
   return `${batches} batch${batches === 1 ? '' : 'es'}`;
 }
 
+/** When a request sent after its handler returned arrived (bench/aws-calls.ts: the bench's own steps). */
+const STRAY_STEP: Record<string, string> = {
+  setup: 'before the bundles were imported',
+  'after-launcher': "after the launcher returned, before the task's RUNNING event",
+  'after-rollout': "after the watcher returned from the task's STOPPED event, before the rollout's IN_PROGRESS event",
+};
+
 /** A handler's decisions, in order. */
 function decisionsText(list: string[]): string {
   return list.length > 0 ? list.join(' → ') : 'not reported';
@@ -480,7 +531,7 @@ function awsDetails(r: Results): string[] {
   const a = r.awsCalls;
   if (!measured(a)) return [];
   const decisions = decisionsText;
-  const { running } = awsCounts(a);
+  const { running, strays } = awsCounts(a);
   const runningEvent =
     a.decisions.watcherRunning !== undefined
       ? `, then the RUNNING event of its task through the watcher (${decisions(a.decisions.watcherRunning)})`
@@ -490,22 +541,38 @@ function awsDetails(r: Results): string[] {
     running !== undefined
       ? ` The task's RUNNING event adds ${running.calls.length} request${running.calls.length === 1 ? '' : 's'} (event "task RUNNING" below); issue 14's baseline counted the push and the STOPPED event only, which in this run is ${awsTotalText(a, 'running')}.`
       : " These results were written before the task's RUNNING event was sent: its requests are in no row.";
+  const sent = strays.length > 0 ? 'Every HTTP request the handlers sent while one of them ran' : 'Every HTTP request the handlers sent';
+  // Results written before the import's requests were kept have only their number.
+  const initListed =
+    a.initRequests === 0
+      ? ''
+      : a.initCalls !== undefined
+        ? ', listed first below'
+        : ' (not listed: these results were written before they were kept)';
+  const row = (c: AwsCall, i: number, handler: string, event: string) =>
+    `| ${i + 1} | ${handler} | ${event} | ${c.api} | ${c.detail} | ${c.purpose} | ${c.status} |`;
   const lines = [
     '## AWS requests of one successful migration',
     '',
-    `One ECR push through the launcher (decisions: ${decisions(a.decisions.launcher)})${runningEvent}, then ${runningEvent !== '' ? 'its' : 'the'} STOPPED exit-0 event${runningEvent !== '' ? '' : ' of its task'} through the watcher (${decisions(a.decisions.watcher)}); service moved to the new revision: ${a.rolledOut ? 'yes' : '**no**'}. Requests while the bundles were imported: ${a.initRequests}, counted in the total.${runningCount} Every HTTP request the handlers sent, in order:`,
+    `One ECR push through the launcher (decisions: ${decisions(a.decisions.launcher)})${runningEvent}, then ${runningEvent !== '' ? 'its' : 'the'} STOPPED exit-0 event${runningEvent !== '' ? '' : ' of its task'} through the watcher (${decisions(a.decisions.watcher)}); service moved to the new revision: ${a.rolledOut ? 'yes' : '**no**'}. Requests while the bundles were imported: ${a.initRequests}, counted in the total${initListed}.${runningCount} ${sent}, in order:`,
     '',
     '| # | handler | event | API | about | purpose | HTTP status |',
     '|---:|---|---|---|---|---|---:|',
+    ...inOrder([...(a.initCalls ?? []), ...a.calls]).map((c, i) => row(c, i, handlerOf(c.role), EVENT_OF_PHASE[c.role] ?? c.role)),
+    '',
   ];
-  inOrder(a.calls).forEach((c, i) => {
+  if (strays.length > 0)
     lines.push(
-      `| ${i + 1} | ${handlerOf(c.role)} | ${EVENT_OF_PHASE[c.role] ?? c.role} | ${c.api} | ${c.detail} | ${c.purpose} | ${c.status} |`,
+      `${strays.length} more request${strays.length === 1 ? '' : 's'} arrived while no handler ran, between the benchmark's own steps: sent by a handler after it had returned, without awaiting ${strays.length === 1 ? 'it' : 'them'} (in Lambda the execution environment may be frozen before such a request goes out). The proxy cannot tell which handler sent ${strays.length === 1 ? 'it' : 'them'}; counted in the total above:`,
+      '',
+      '| # | handler | event | API | about | purpose | HTTP status |',
+      '|---:|---|---|---|---|---|---:|',
+      ...strays.map((c, i) => row(c, i, 'not known', `none: arrived ${STRAY_STEP[c.role] ?? `in the benchmark's step \`${c.role}\``}`)),
+      '',
     );
-  });
-  lines.push('');
   if (a.later !== undefined) {
-    const later = [...inOrder(a.later.completed.calls), ...inOrder(a.later.timeoutCheck.calls)];
+    const { inProgress } = a.later;
+    const later = [...inOrder(inProgress?.calls ?? []), ...inOrder(a.later.completed.calls), ...inOrder(a.later.timeoutCheck.calls)];
     // How the schedule goes, as the run's own requests say: deleted by the check, or by itself once it ran.
     const deleted = a.later.timeoutCheck.calls.some((c) => c.api === 'scheduler:DeleteSchedule');
     const selfDeleting = a.calls.some((c) => c.api === 'scheduler:CreateSchedule' && c.purpose.includes('ActionAfterCompletion DELETE'));
@@ -514,8 +581,12 @@ function awsDetails(r: Results): string[] {
       : selfDeleting
         ? '; its schedule deletes itself, as CreateSchedule above asked with ActionAfterCompletion DELETE'
         : '';
+    const deployment =
+      inProgress !== undefined
+        ? `ECS's \`ECS Deployment State Change\` events of the deployment the rollout started, SERVICE_DEPLOYMENT_IN_PROGRESS (${decisions(inProgress.decisions)}) then SERVICE_DEPLOYMENT_COMPLETED (${decisions(a.later.completed.decisions)}), each through the watcher`
+        : `ECS's \`ECS Deployment State Change\` (SERVICE_DEPLOYMENT_COMPLETED) through the watcher (${decisions(a.later.completed.decisions)}; these results were written before the rollout's SERVICE_DEPLOYMENT_IN_PROGRESS event was sent: its requests are in no row)`;
     lines.push(
-      `After the rollout, apart from the success path and its target: ECS's \`ECS Deployment State Change\` (SERVICE_DEPLOYMENT_COMPLETED) through the watcher (${decisions(a.later.completed.decisions)}), then the one-shot timeout check when it fires (${decisions(a.later.timeoutCheck.decisions)}${schedule}):`,
+      `After the rollout, apart from the success path and its target: ${deployment}, then the one-shot timeout check when it fires (${decisions(a.later.timeoutCheck.decisions)}${schedule}):`,
       '',
       '| # | event | API | about | purpose | HTTP status |',
       '|---:|---|---|---|---|---:|',
@@ -591,7 +662,7 @@ export function renderMarkdown(r: Results): string {
   const lines = [
     '# Benchmarks',
     '',
-    `Measured by \`npm run bench\` on ${m.date.slice(0, 10)}: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB memory, Node ${m.node} (${m.platform}); the run took ${m.benchSeconds ?? '?'} s, with a 1-minute load average of ${m.loadAverageAtStart.toFixed(1)} at the start and ${(m.loadAverageAtEnd ?? 0).toFixed(1)} at the end. Timings are min / **median** / max of repeated runs in fresh processes; every ratio is to a floor measured in the same run. Regenerate with \`npm run bench\` (writes this file and \`bench/results.json\`).`,
+    `Measured by \`npm run bench\` on ${m.date.slice(0, 10)}: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB memory, Node ${m.node} (${m.platform}); the run took ${m.benchSeconds ?? '?'} s, with a 1-minute load average of ${m.loadAverageAtStart.toFixed(1)} at the start and ${m.loadAverageAtEnd?.toFixed(1) ?? '?'} at the end. Timings are min / **median** / max of repeated runs in fresh processes; every ratio is to a floor measured in the same run. Regenerate with \`npm run bench\` (writes this file and \`bench/results.json\`).`,
     '',
     '| measure | ecs-migrate | floor | ratio | target | result |',
     '|---|---|---|---|---|---|',
@@ -609,7 +680,7 @@ export function renderMarkdown(r: Results): string {
     "- **Bundle size**: the handlers are built by `buildAll` of `infra/build.mjs` (what `npm run build` runs) into `bench/.work/dist/`, each handler's floor in the same run with the same `lambdaOptions`; gzip is Node's zlib at its default level.",
     "- **Cold init**: a fresh `node` process (no `NODE_OPTIONS`, no TypeScript loader: `bench/lib/import-once.ts` is compiled to JavaScript first) imports one bundle and reports the wall time and the CPU time of that `import()`, i.e. module evaluation, with the handlers' configuration in the environment. Each handler's floor, that floor with only that handler's event parser in its bundle (`bench/floor/launch-parser.ts`, `bench/floor/watch-parser.ts`: called in the handler, never at import, so esbuild keeps it and leaves the other function's event schemas out, as in the handler bundles) and that plus the configuration check the handlers run at cold start, here at import (`bench/floor/launch-validation.ts`, `bench/floor/watch-validation.ts`), and the handlers take turns, after one uncounted round. Then the floors and the handlers take turns again under `node --cpu-prof` for the profile table (`bench/lib/cpu-profile.ts` splits each profile's self time).",
     `- **Decision cost**: \`bench/decide.ts\` cycles through a weighted mix of the samples in \`events/\`, each against the state it would meet (\`bench/fixtures/states.ts\`); ${decideBatches(r)} per process after a warm-up.`,
-    "- **AWS requests**: `bench/aws-calls.ts` starts `moto_server` and a counting HTTP proxy in front of it (`bench/lib/counting-proxy.ts`), sets up one environment directly on moto (`bench/fixtures/world.ts`, not counted), then imports the built bundles with `AWS_ENDPOINT_URL` pointing at the proxy (requests sent meanwhile are counted in the total) and runs every event the stack routes for one successful migration: one push through the launcher, then the task's RUNNING event (the stack's `MigrationTaskStateChange` rule sends a migration task's RUNNING and STOPPED events to the watcher, and ECS emits one for every task that runs) and its STOPPED exit-0 event through the watcher; the watcher's path is the STOPPED event's requests. Then, counted apart, an `ECS Deployment State Change` (completed) for the PRIMARY deployment of the service and the Input of each schedule the launcher created (as Scheduler would invoke the watcher; moto never fires them). Each request is identified by its SigV4 service and `X-Amz-Target` (or REST route); its purpose comes from the catalogue in `bench/lib/aws-requests.ts`, and what a commit stores in an outbox from its body.",
+    "- **AWS requests**: `bench/aws-calls.ts` starts `moto_server` and a counting HTTP proxy in front of it (`bench/lib/counting-proxy.ts`), sets up one environment directly on moto (`bench/fixtures/world.ts`, not counted), then imports the built bundles with `AWS_ENDPOINT_URL` pointing at the proxy (requests sent meanwhile are counted in the total and listed) and runs every event the stack routes for one successful migration: one push through the launcher, then the task's RUNNING event (the stack's `MigrationTaskStateChange` rule sends a migration task's RUNNING and STOPPED events to the watcher, and ECS emits one for every task that runs) and its STOPPED exit-0 event through the watcher; the watcher's path is the STOPPED event's requests. Then, counted apart, the `ECS Deployment State Change` events of the PRIMARY deployment of the service (the one the rollout started), SERVICE_DEPLOYMENT_IN_PROGRESS then SERVICE_DEPLOYMENT_COMPLETED (the stack's `DeploymentStateChange` rule sends every one of the service to the watcher), and the Input of each schedule the launcher created (as Scheduler would invoke the watcher; moto never fires them). The proxy records each request as it arrives, answered or not (a request it could not forward is listed with status 502); one that arrives while no handler runs (sent after its handler returned) is counted in the total and listed apart. Each request is identified by its SigV4 service and `X-Amz-Target` (or REST route); its purpose comes from the catalogue in `bench/lib/aws-requests.ts`, and what a commit stores in an outbox from its body.",
     "- **Reaction latency**: `bench/reaction.ts` runs the local controller in-process on the app of `npm start` (its `--app` in package.json), on a fresh state directory per migration, and takes the time from the migration's last output line to the end of the STOPPED event's handling. The span starts in the migration process: a preload given to it through `NODE_OPTIONS` wraps `process.stdout.write` and `process.stderr.write`, and on its `exit` event writes the time of its last write and of the exit; both processes read the same clock, `performance.timeOrigin + performance.now()` (the wall clock at each process's start plus a monotonic clock, sub-millisecond). The floor: the same migration command, with the same preload, spawned directly as the local ECS adapter spawns it (fresh database), from its last write to its process closing as its parent sees it.",
     "- **`npm start`**: `npm start -- --state-dir <fresh dir>` in a child process; the first migration output line is the first line of the CLI's task-output prefix (`│`).",
     '',

@@ -1,9 +1,9 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient, PutItemCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { identify } from '../../bench/lib/aws-requests.js';
 import { type CountingProxy, startCountingProxy } from '../../bench/lib/counting-proxy.js';
 
@@ -129,5 +129,82 @@ describe('AWS requests counted at the HTTP level (bench/lib)', () => {
       tables,
     );
     expect(call).toMatchObject({ api: 'sqs:SendMessage', purpose: 'not catalogued in bench/lib/aws-requests.ts', idempotency: false });
+  });
+});
+
+// Was: the proxy recorded a request in the upstream's response callback, so a request whose forwarding failed was never
+// recorded (the SDK's retry was, the attempt was not), and requests in flight together were recorded in the order their
+// answers came, where `requests` is "in arrival order" and inOrder() reads meaning into that order.
+describe('the counting proxy records every request it receives, on arrival', () => {
+  const opened: { close(): Promise<void> }[] = [];
+  afterEach(async () => {
+    for (const o of opened.splice(0)) await o.close();
+  });
+
+  async function upstreamOf(handle: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
+    const server: Server = createServer(handle);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    opened.push({
+      close: () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    });
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  async function proxyTo(target: string): Promise<CountingProxy> {
+    const counting = await startCountingProxy(target);
+    opened.push(counting);
+    return counting;
+  }
+
+  const send = (endpoint: string, target: string) =>
+    fetch(endpoint, { method: 'POST', headers: { 'x-amz-target': target }, body: '{}' })
+      .then((r) => r.status)
+      .catch(() => 0);
+
+  it('records a request whose upstream dropped the connection (the SDK sent it; it will retry), as failed', async () => {
+    let attempts = 0;
+    const target = await upstreamOf((req, res) => {
+      attempts++;
+      if (attempts === 1)
+        req.socket.destroy(); // the first attempt: connection reset, as a crashed or restarting emulator
+      else res.end('{}');
+    });
+    const counting = await proxyTo(target);
+    counting.phase('watcher');
+    const first = await send(counting.endpoint, 'DynamoDB_20120810.TransactWriteItems');
+    const retry = await send(counting.endpoint, 'DynamoDB_20120810.TransactWriteItems');
+    expect([first, retry]).toEqual([502, 200]);
+    expect(attempts).toBe(2);
+    // Was: 1, only the retry.
+    expect(counting.requests.map((r) => [r.phase, r.status])).toEqual([
+      ['watcher', 502],
+      ['watcher', 200],
+    ]);
+    expect(counting.requests[0]?.error).toBeDefined();
+    expect(counting.requests[0]?.body).toBe('{}');
+  });
+
+  it('keeps requests in the order they arrived, not the order their answers came', async () => {
+    const target = await upstreamOf((req, res) => {
+      // The first request's answer is slow, the second's immediate.
+      const slow = req.headers['x-amz-target'] === 'AWSEvents.PutEvents';
+      setTimeout(() => res.end('{}'), slow ? 100 : 0);
+    });
+    const counting = await proxyTo(target);
+    counting.phase('watcher');
+    const first = send(counting.endpoint, 'AWSEvents.PutEvents');
+    await new Promise((resolve) => setTimeout(resolve, 20)); // it has arrived
+    const second = send(counting.endpoint, 'DynamoDB_20120810.TransactWriteItems');
+    await Promise.all([first, second]);
+    // Was: ['DynamoDB_20120810.TransactWriteItems', 'AWSEvents.PutEvents'].
+    expect(counting.requests.map((r) => r.headers['x-amz-target'])).toEqual([
+      'AWSEvents.PutEvents',
+      'DynamoDB_20120810.TransactWriteItems',
+    ]);
+    expect(counting.requests.map((r) => r.status)).toEqual([200, 200]);
   });
 });
