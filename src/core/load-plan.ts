@@ -46,6 +46,11 @@ export interface LoadPlan {
    * names or that holds the environment (`named`), or the one whose environment lock has expired (`expired-lock`).
    */
   openTask?: 'named' | 'expired-lock';
+  /**
+   * Read nothing: the decision needs no record (an ECS deployment still in progress, not rolling back, is ignored by
+   * `decideDeploymentState` whatever the state). A leftover outbox is published by the next invocation that reads.
+   */
+  nothing?: true;
 }
 
 export function loadPlan(input: Input, config: Config): LoadPlan {
@@ -94,6 +99,8 @@ export function loadPlan(input: Input, config: Config): LoadPlan {
           }
         : { lastSucceeded: true };
     case 'deployment-state':
+      // ECS sends one for every deployment the rollout starts: two reads saved per migration.
+      if (input.eventName === 'SERVICE_DEPLOYMENT_IN_PROGRESS' && !input.rollingBack) return { nothing: true };
       return { lastSucceeded: true, rollout: input.deploymentId };
     case 'invalid':
     case 'misrouted':

@@ -8,7 +8,7 @@ import { published } from '../core/evolve.js';
 import type { ContainerState, Input, TaskSnapshot } from '../core/inputs.js';
 import { containersToDescribe, type LoadPlan, logTailToRead, pushToDate, readsService, taskToCheck } from '../core/load-plan.js';
 import type { Redactor } from '../core/redact.js';
-import { type ControllerState, rolloutOwners } from '../core/state.js';
+import { type ControllerState, emptyEnvironment, rolloutOwners } from '../core/state.js';
 import { ImageNotFoundError, isServiceProblem, PermanentAwsError } from '../errors.js';
 import type { Ports } from '../ports.js';
 import { publishOutbox } from './execute.js';
@@ -31,6 +31,7 @@ export const REDACT_LINE_CHARS = LOG_TAIL.bytes * 2;
  * published first (the outbox), so nothing a committed state implies is lost.
  */
 export async function loadState(plan: LoadPlan, ports: Ports, config: Config, log: Log, now: Date): Promise<ControllerState> {
+  if (plan.nothing === true) return { env: emptyEnvironment(config.ENVIRONMENT), deployments: {} };
   const own = plan.deploymentId;
   const { env, deployments } = await ports.store.loadEnvironmentWith(config.ENVIRONMENT, own !== undefined ? [own] : []);
   const operated = plan.lastOperated === true ? [env.lastCancel?.deploymentId, env.lastUnlock?.deploymentId] : [];
