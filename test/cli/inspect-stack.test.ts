@@ -167,3 +167,33 @@ describe('inspecting a long-lived stack', () => {
     expect(stdout()).not.toMatch(/took\s+30m/);
   });
 });
+
+/**
+ * `logs ID --follow` "keeps printing new lines until the deployment ends" (LOGS_USAGE). For a running deployment
+ * whose record has no log location (a task definition run as it is, e.g. `run-command --task-definition`, or a
+ * release 0.1.0 record) and a caller without ecs:DescribeTaskDefinition, the location stays unknown. Was: the command
+ * printed the (still empty) stored tail at once and exited 0 while the task ran, never saying how it ended. It waits
+ * for the end and prints the tail the controller keeps, as --wait does ("the verdict will show the log tail").
+ */
+describe('logs --follow of a running deployment whose log location is unknown', () => {
+  it('follows it to its end and prints how it ended, with the tail the controller kept', async () => {
+    const work = { type: 'task-definition' as const, taskDefinitionArn: TD(43) };
+    const running = runningDeployment({ kind: 'command', command: ['db-seed'], work, taskArn: SAMPLE_TASK, taskDefinitionArn: TD(43) });
+    const ended = endedDeployment('failed', {
+      kind: 'command',
+      command: ['db-seed'],
+      work,
+      taskArn: SAMPLE_TASK,
+      taskDefinitionArn: TD(43),
+      rollout: 'not-applicable',
+      stop: { exitCode: 3 },
+      reason: 'container "app" exited with code 3: command failed',
+      logTail: ['seeding orders', 'ERROR: duplicate key value violates unique constraint "orders_pkey"'],
+    });
+    let reads = 0;
+    table(() => [envItem(encodeEnvironment(ENV)), depItem(++reads <= 3 ? running : ended)]);
+    expect(await logsCommand([running.id, ...TARGET, '--follow'], { pollMs: 5 })).toBe(0);
+    expect(stdout(), stdout()).toContain('duplicate key value violates unique constraint');
+    expect(stdout(), stdout()).toMatch(/failed — container "app" exited with code 3/);
+  });
+});
