@@ -15,6 +15,7 @@ import {
   runningDeployment,
   SAMPLE_DEPLOYMENT,
   sample,
+  service,
   TD,
 } from '../support/fixtures.js';
 
@@ -97,5 +98,43 @@ describe('pause-hook mode: a paused deployment whose migration waits in the queu
     // Its timeout counts from the launch: shop-api's deadline (11:25), not shop-worker's, gone at 09:35.
     expect(migrationDeadline('2026-11-25T10:10:00.000Z', queued, hookMode())).toBe('2026-11-25T11:10:00.000Z');
     expect(migrationDeadline('2026-11-25T10:30:00.000Z', queued, hookMode())).toBe('2026-11-25T11:25:00.000Z');
+  });
+});
+
+/**
+ * ECS (and the project's own emulator, test/support/moto_pause_hooks.py: `service.task_definition =
+ * target["taskDefinition"]`) shows a paused service already naming the paused deployment's target revision 43 while
+ * its tasks still run 42. An operator's `run-command db-seed` (no image: "the task definition the service runs when the
+ * command launches, as it is") waits in the queue behind X's migration, which fails: the paused deployment is answered
+ * ROLLBACK and ECS moves the service back to 42 (README, run command: "one queued behind a migration runs the code that
+ * migration rolled out"; nothing was rolled out here). Was: the command was handed the environment and launched on
+ * revision 43, the new code against the schema its migration failed on. The revision the service rolls back to is not
+ * known here: the command is ended, saying to send it again.
+ */
+describe('a run-command queued behind a migration that fails', () => {
+  it('does not run in the paused revision whose ROLLBACK the failure answered', () => {
+    const x = xRunning();
+    const command: Queued = {
+      ...queuedDeployment('20261125-091700-c0ffee00', X_IMAGE),
+      kind: 'command',
+      command: ['db-seed'],
+      trigger: { type: 'run-command', eventId: 'run-1', at: '2026-11-25T09:17:00Z', requestId: 'seed-1', requestedBy: 'ops' },
+      // As decideRunCommand records it while the deployment is paused: the task definition the service names.
+      work: { type: 'task-definition', taskDefinitionArn: TD(43), ofService: true },
+    };
+    const c = ctx({ ROLLOUT_MODE: 'pause-hook', ALLOWED_COMMANDS: 'db-seed' });
+    const state = { ...queueState(x, command), service: { ...service, taskDefinitionArn: TD(43) } };
+    const stopped = parse(sample('task-stopped-exit-1'), c.config);
+    if (stopped.kind !== 'task-state') throw new Error('not a task event');
+    const d = given(state, c).when(stopped).then({ decision: 'halt' });
+
+    expect(committed(d, SAMPLE_DEPLOYMENT)).toMatchObject({ status: 'ended', outcome: 'failed' });
+    expect(actionsOf(d, 'haltRollout').map((a) => a.target)).toEqual([{ mode: 'pause-hook', waiters: x.waiters }]);
+    expect(actionsOf(d, 'launchTask').filter((a) => a.deploymentId === command.id)).toEqual([]);
+    expect(committed(d, command.id)).toMatchObject({
+      status: 'ended',
+      outcome: 'failed',
+      reason: expect.stringMatching(/answered ROLLBACK .*send the command again/),
+    });
   });
 });
