@@ -1,21 +1,19 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BatchGetItemCommand, DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeImagesCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { deployCommand } from '../../cli/deploy.js';
 import { describeFailure } from '../../cli/failure.js';
-import { KEYS } from '../../src/adapters/aws/store.js';
 import type { Deployment } from '../../src/core/deployment.js';
-import { encodeDeployment, encodeEnvironment } from '../../src/core/records.js';
 import type { EnvironmentState } from '../../src/core/state.js';
 import { startAwsEndpoint } from '../support/aws-endpoint.js';
 import { DIGEST, endedDeployment, OLD_IMAGE, PUSHED_IMAGE, runningDeployment, TD } from '../support/fixtures.js';
+import { mockTable } from '../support/stack-table.js';
 
 /** `deploy --wait` on a deployed stack: what a CI step is told, and that --timeout bounds it. */
 
@@ -58,17 +56,7 @@ describe('deploy --wait of a mutable tag the controller took as a repeat', () =>
   });
 
   function table(env: EnvironmentState, deployments: Deployment[]): void {
-    const envItem = marshall({ ...encodeEnvironment(env), ...KEYS.environment('staging') }, { removeUndefinedValues: true });
-    const items = deployments.map((d) =>
-      marshall({ ...encodeDeployment(d), ...KEYS.deployment('staging', d.id) }, { removeUndefinedValues: true }),
-    );
-    const { dynamodb } = mocks;
-    dynamodb.on(BatchGetItemCommand).callsFake((input: { RequestItems: Record<string, { Keys: Record<string, { S: string }>[] }> }) => {
-      const [name, { Keys }] = Object.entries(input.RequestItems)[0] as [string, { Keys: Record<string, { S: string }>[] }];
-      const found = [envItem, ...items].filter((item) => Keys.some((k) => k.pk?.S === item.pk?.S && k.sk?.S === item.sk?.S));
-      return { Responses: { [name]: found } };
-    });
-    dynamodb.on(QueryCommand).resolves({ Items: items });
+    mockTable(mocks.dynamodb, env, deployments);
   }
 
   it('does not exit 0 "already deployed" when the migration of the digest the tag names now failed', async () => {
@@ -127,18 +115,7 @@ describe('deploy --wait, re-run with an image named by tag and digest', () => {
   });
 
   function table(env: EnvironmentState, deployments: Deployment[]): void {
-    const envItem = marshall({ ...encodeEnvironment(env), ...KEYS.environment('staging') }, { removeUndefinedValues: true });
-    const items = deployments.map((d) =>
-      marshall({ ...encodeDeployment(d), ...KEYS.deployment('staging', d.id) }, { removeUndefinedValues: true }),
-    );
-    mocks.dynamodb
-      .on(BatchGetItemCommand)
-      .callsFake((input: { RequestItems: Record<string, { Keys: Record<string, { S: string }>[] }> }) => {
-        const [name, { Keys }] = Object.entries(input.RequestItems)[0] as [string, { Keys: Record<string, { S: string }>[] }];
-        const found = [envItem, ...items].filter((item) => Keys.some((k) => k.pk?.S === item.pk?.S && k.sk?.S === item.sk?.S));
-        return { Responses: { [name]: found } };
-      });
-    mocks.dynamodb.on(QueryCommand).resolves({ Items: items });
+    mockTable(mocks.dynamodb, env, deployments);
   }
 
   // The first run of the job: its deploy-request, resolved and recorded by the controller as it records any request.

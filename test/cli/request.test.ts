@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { BatchGetItemCommand, DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
 import {
   DescribeArchiveCommand,
@@ -10,7 +10,6 @@ import {
   StartReplayCommand,
 } from '@aws-sdk/client-eventbridge';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { deployCommand, runCommandCommand } from '../../cli/deploy.js';
@@ -19,12 +18,11 @@ import { cancelCommand, unlockCommand } from '../../cli/operator-requests.js';
 import { replayCommand } from '../../cli/replay.js';
 import { requestCommand, requestEntry } from '../../cli/request.js';
 import { RUN_COMMAND_USAGE } from '../../cli/usage.js';
-import { KEYS } from '../../src/adapters/aws/store.js';
 import type { Deployment } from '../../src/core/deployment.js';
 import { parseInput } from '../../src/core/parse.js';
-import { encodeDeployment, encodeEnvironment } from '../../src/core/records.js';
 import type { EnvironmentState } from '../../src/core/state.js';
 import { endedDeployment, runningDeployment, TD } from '../support/fixtures.js';
+import { mockTable } from '../support/stack-table.js';
 
 const events = mockClient(EventBridgeClient);
 const sts = mockClient(STSClient);
@@ -224,16 +222,7 @@ describe('deploy --wait re-run by CI with a new request id: a repeat the control
 
   /** The deployments table holds this environment record and these deployments (newest first). */
   function table(env: EnvironmentState, deployments: Deployment[]): void {
-    const envItem = marshall({ ...encodeEnvironment(env), ...KEYS.environment('staging') }, { removeUndefinedValues: true });
-    const items = deployments.map((d) =>
-      marshall({ ...encodeDeployment(d), ...KEYS.deployment('staging', d.id) }, { removeUndefinedValues: true }),
-    );
-    dynamodb.on(BatchGetItemCommand).callsFake((input: { RequestItems: Record<string, { Keys: Record<string, { S: string }>[] }> }) => {
-      const [name, { Keys }] = Object.entries(input.RequestItems)[0] as [string, { Keys: Record<string, { S: string }>[] }];
-      const found = [envItem, ...items].filter((item) => Keys.some((k) => k.pk?.S === item.pk?.S && k.sk?.S === item.sk?.S));
-      return { Responses: { [name]: found } };
-    });
-    dynamodb.on(QueryCommand).resolves({ Items: items });
+    mockTable(dynamodb, env, deployments);
   }
 
   it('--image of the last successful deployment ends with 0, already deployed', async () => {

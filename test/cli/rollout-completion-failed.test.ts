@@ -1,17 +1,15 @@
-import { type AttributeValue, BatchGetItemCommand, DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { deployCommand } from '../../cli/deploy.js';
 import { historyCommand, statusCommand } from '../../cli/inspect.js';
-import { KEYS } from '../../src/adapters/aws/store.js';
 import type { Deployment } from '../../src/core/deployment.js';
-import { encodeDeployment, encodeEnvironment } from '../../src/core/records.js';
 import type { EnvironmentState } from '../../src/core/state.js';
 import { endedDeployment, PUSHED_IMAGE, TD } from '../support/fixtures.js';
+import { mockTable } from '../support/stack-table.js';
 
 /**
  * A migration that succeeded, whose service UpdateService accepted (`result: 'continued'`), but whose ECS deployment
@@ -45,19 +43,7 @@ afterEach(() => {
   sts.reset();
 });
 
-type Item = Record<string, AttributeValue>;
-function table(env: EnvironmentState, deployments: Deployment[]): void {
-  const envItem: Item = marshall({ ...encodeEnvironment(env), ...KEYS.environment('staging') }, { removeUndefinedValues: true });
-  const items: Item[] = deployments.map((d) =>
-    marshall({ ...encodeDeployment(d), ...KEYS.deployment('staging', d.id) }, { removeUndefinedValues: true }),
-  );
-  ddb.on(BatchGetItemCommand).callsFake((input: { RequestItems: Record<string, { Keys: Item[] }> }) => {
-    const [name, { Keys }] = Object.entries(input.RequestItems)[0] as [string, { Keys: Item[] }];
-    const found = [envItem, ...items].filter((i) => Keys.some((k) => k.pk?.S === i.pk?.S && k.sk?.S === i.sk?.S));
-    return { Responses: { [name]: found } };
-  });
-  ddb.on(QueryCommand).resolves({ Items: items });
-}
+const table = (env: EnvironmentState, deployments: Deployment[]) => mockTable(ddb, env, deployments);
 
 // UpdateService accepted; then ECS said SERVICE_DEPLOYMENT_FAILED (circuit breaker): the service never ran the revision.
 const rolledBack = endedDeployment('succeeded', {
