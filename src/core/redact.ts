@@ -40,10 +40,11 @@ const BUILT_IN: readonly Rule[] = [
   },
   // The same with a raw `@` in the user (Azure's `user@servername`): WHATWG URL reads the user up to the first `:` of
   // the user info, which ends at the first `/`, `?` or `#`, so neither the user nor the password holds one of those
-  // (`postgres://app@db:5432/shop` has no password: its port and path stay as they are).
+  // (`postgres://app@db:5432/shop` has no password: its port and path stay as they are), and its host holds no quote,
+  // `,` or `;` (a URL with no password in a JSON line, the `@` of a later key's value taken for the host's).
   {
     pattern: new RegExp(
-      String.raw`(:\/\/(?<=\b[a-z][a-z0-9+.-]*:\/\/)[^\s:/?#@]{0,${URL_PASSWORD_CHARS}}@[^\s:/?#]{0,${URL_PASSWORD_CHARS}}:)[^\s@/?#"',;]{1,${URL_PASSWORD_CHARS}}(?:@[^\s/?#@]*)*@`,
+      String.raw`(:\/\/(?<=\b[a-z][a-z0-9+.-]*:\/\/)[^\s:/?#@]{0,${URL_PASSWORD_CHARS}}@[^\s:/?#]{0,${URL_PASSWORD_CHARS}}:)[^\s@/?#]{1,${URL_PASSWORD_CHARS}}(?:@[^\s/?#@]*)*@(?=[^\s/?#"',;@]*(?:[\s/?#]|$))`,
       'gi',
     ),
     replace: `$1${REDACTED}@`,
@@ -67,16 +68,17 @@ const BUILT_IN: readonly Rule[] = [
     // string), when it holds no white space: `password="s3cr3t\" token="abc"` is two values, each to its next quote.
     // A single-quoted one always runs to the next quote (`'s3cr3t\'`: bash has no escapes in single quotes).
     pattern: new RegExp(
-      String.raw`(\\?["']?${SECRET_KEY}\\?["']?\s*(?:=>|:=|:(?!=)|=(?!>))\s*)(?!\\?["']?\[REDACTED\])(\\"(?:\\\\\\\\|\\\\\\"|\\{0,2}[^"\\])*\\"|"(?:[^"\\\s]|\\\S)*"|"[^"]*"|'[^']*'|[^\s,;&"'}\]]+)`,
+      String.raw`(\\?["']?${SECRET_KEY}\\?["']?\s*(?:=>|:=|:(?!=)|=(?!>))\s*)(?!\\?["']?\[REDACTED\])(\\"(?:\\\\\\\\|\\\\\\"|\\{0,2}[^"\\])*\\"|"(?:[^"\\\s]|\\\S)*"|"[^"]*"|'[^']*'|[A-Za-z_]\w{0,31}\(?'(?:[^']|'')*'|[^\s,;&"'}\]]+)`,
       'gi',
     ),
     replace: (_m, key: string, value: string) =>
       `${key}${value.startsWith('\\"') ? `\\"${REDACTED}\\"` : value.startsWith('"') ? `"${REDACTED}"` : value.startsWith("'") ? `'${REDACTED}'` : REDACTED}`,
   },
-  // SQL that sets a password (`CREATE ROLE app LOGIN PASSWORD 'x'`, MySQL's `IDENTIFIED BY 'x'`), as a failed
+  // SQL that sets a password (`CREATE ROLE app LOGIN PASSWORD 'x'`, `PASSWORD = N'x'`, `PASSWORD E'x'`, MySQL's
+  // `IDENTIFIED BY 'x'` and `SET PASSWORD FOR u = 'x'`), as a failed
   // migration's error or a database's statement log echoes it; a quote in the string is doubled (`''`).
   {
-    pattern: /\b((?:PASSWORD|IDENTIFIED(?:\s+WITH\s+\w+)?\s+BY)\s+)'(?:[^']|'')*'/gi,
+    pattern: /\b((?:PASSWORD(?:\s+FOR\s+\S{1,256}?\s*=\s*|\s*=\s*|\s+)|IDENTIFIED(?:\s+WITH\s+\w+)?\s+BY\s+)[NE]?)'(?:[^']|'')*'/gi,
     replace: `$1'${REDACTED}'`,
   },
   // A bare AWS secret access key: 40 characters of base64 with both cases (not a hex hash, not a word).

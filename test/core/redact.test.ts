@@ -193,3 +193,32 @@ describe('a user holding "@", and JSON in JSON, without eating what follows', ()
     expect(redact('DB_PASS=hunter2')).toBe(`DB_PASS=${REDACTED}`);
   });
 });
+
+/**
+ * Was (found by the review of d4a6689 and 1623e60): a literal glued to a prefix or a function call (`N'x'`, `E'x'`,
+ * `crypt('x', …)`) after `password =` came out `[REDACTED]'hunter2'`, which looks redacted and is not; MySQL's `SET
+ * PASSWORD FOR u = 'x'` matched no rule; and a password holding `,`, `;` or a quote in a URL whose user holds `@` was
+ * not hidden at all.
+ */
+describe('SQL literals and punctuation in passwords', () => {
+  it.each([
+    ["SQL Server's N'' literal", "CREATE LOGIN app WITH PASSWORD = N'hunter2'"],
+    ["PostgreSQL's E'' literal", "ALTER ROLE app WITH PASSWORD E'hunter2'"],
+    ['a seed that hashes a literal', "UPDATE users SET password = crypt('hunter2', gen_salt('bf')) WHERE id = 1"],
+    ["MySQL's SET PASSWORD", "SET PASSWORD FOR 'app'@'%' = 'hunter2';"],
+    ['an Azure URL, a "," in the password', 'DATABASE_URL=postgres://app@myserver:hun,ter2@myserver.postgres.database.azure.com:5432/shop'],
+    ['an Azure URL, a ";" in the password', 'DATABASE_URL=postgres://app@myserver:hun;ter2@myserver.postgres.database.azure.com:5432/shop'],
+    [
+      'an Azure URL, a quote in the password',
+      "DATABASE_URL=postgres://app@myserver:hun'ter2@myserver.postgres.database.azure.com:5432/shop",
+    ],
+  ])('%s', (_what, line) => {
+    const redacted = redact(line);
+    expect(redacted).not.toMatch(/hunter2|ter2/);
+    expect(redact(redacted)).toBe(redacted);
+  });
+
+  it("keeps the user's quotes and the host of a MySQL SET PASSWORD", () => {
+    expect(redact("SET PASSWORD FOR 'app'@'%' = 'hunter2';")).toBe(`SET PASSWORD FOR 'app'@'%' = '${REDACTED}';`);
+  });
+});
