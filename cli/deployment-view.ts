@@ -107,9 +107,12 @@ export function succeeded(view: DeploymentView): boolean {
 /**
  * The gated services the rollout could not move: their update was refused, or ECS reported their deployment failed or
  * rolled back afterwards (`completion` 'failed', announced with `Rollout Failed`): the schema moved, the service did not.
+ * Each service by its last entry: a later rollout of the same migration (its owner deployed the image again) stands.
  */
 export function failedServices(view: { services?: readonly ServiceRollout[] | undefined }): ServiceRollout[] {
-  return (view.services ?? []).filter((s) => s.result === 'failed' || s.completion === 'failed');
+  const last = new Map<string, ServiceRollout>();
+  for (const s of view.services ?? []) last.set(s.service, s);
+  return [...last.values()].filter((s) => s.result === 'failed' || s.completion === 'failed');
 }
 
 /** The services the rollout could not move, each with its reason: `shop-worker (AccessDenied)`. */
