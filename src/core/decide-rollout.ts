@@ -113,9 +113,11 @@ function refusedUnrecorded(
   const revision = state.hook?.revision;
   if (hook?.status !== 'FAILED' || revision === undefined) return undefined;
   if (Object.values(state.deployments).some((x) => x.waiters?.some((w) => w.hookId === input.hookId))) return undefined;
+  // Only the refusal that comes before any join: one for a revision with no CONTAINER depends on whether a migration
+  // was open to wait for then, and a hook that joined one which then failed is FAILED too (recorded there).
   const image = repositoryImageOf(revision, ctx.config.REPOSITORY);
-  const why = !image.ok ? image.reason : state.env.lastSucceeded?.image !== image.image ? noContainer(revision, ctx) : undefined;
-  if (why === undefined) return undefined;
+  if (image.ok) return undefined;
+  const why = image.reason;
   const reason = `${why}: hook ${input.hookId} of ${service}'s paused deployment had FAILED when this delivery of its event came (answered ROLLBACK by an earlier delivery that died before recording it, or failed by ECS)`;
   const refused = refusal(id, waiterOf(input, service), revision.taskDefinitionArn, input, ctx);
   return { decision: 'record', reason, deploymentId: id, actions: recordRefusal(refused, reason, state, ctx) };

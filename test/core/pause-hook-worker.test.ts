@@ -125,3 +125,28 @@ describe('a paused deployment whose revision has no migration container', () => 
     ]);
   });
 });
+
+/**
+ * Was (0c95c55, found by its review): the worker's paused deployment (no CONTAINER) joined the open migration M of its
+ * image; that invocation committed and then failed, and Lambda retried the hook event. Meanwhile M failed and answered
+ * ROLLBACK: ECS shows the hook FAILED, and M, ended, is not read for the event. The retry took the FAILED hook for a
+ * refusal of ours that died before its commit and recorded a made-up failed deployment, with its own Migration Failed
+ * and Rollout Halted. Only the refusal that comes before any join (no REPOSITORY image) is inferred so now.
+ */
+describe('a retried hook event of a paused deployment that joined a migration which then failed', () => {
+  it("records no refusal of its own (the ROLLBACK was the failed migration's answer, recorded there)", () => {
+    const { hook } = workerPaused('worker');
+    const failed = {
+      deployment: {
+        ...hook.deployment,
+        status: 'ROLLBACK_IN_PROGRESS',
+        hooks: hook.deployment.hooks.map((h) => ({ ...h, status: 'FAILED' as const })),
+      },
+      revision: hook.revision,
+    };
+    const d = given({ ...idleState(), hook: failed }, { ...ctx(config), now: '2026-11-25T09:40:00.000Z' })
+      .when(workerHookEvent('2026-11-25T09:20:00Z'))
+      .then({ decision: 'ignore' });
+    expect(actionsOf(d, 'commit')).toEqual([]);
+  });
+});
