@@ -139,7 +139,7 @@ describe('a retried hook event of a paused deployment that joined a migration wh
     const failed = {
       deployment: {
         ...hook.deployment,
-        status: 'ROLLBACK_IN_PROGRESS',
+        status: 'ROLLBACK_IN_PROGRESS' as const,
         hooks: hook.deployment.hooks.map((h) => ({ ...h, status: 'FAILED' as const })),
       },
       revision: hook.revision,
