@@ -63,10 +63,9 @@ export function settle(
   if (succeeded) env.lastSucceeded = lastSucceededOf(d, ended.deployment, ctx, state.env.lastSucceeded);
   // A launch that ends while it waits for a stopped task hands that wait on: the task may still run.
   const waited = d.status === 'launching' && d.waitsFor !== undefined;
-  // pause-hook: a migration that did not succeed answers its paused deployments ROLLBACK: their target revision,
-  // which the service names while paused, is not what it will run.
-  const rolledBack =
-    ending.outcome !== 'succeeded' && d.work.type === 'revision' && (d.waiters?.length ?? 0) > 0 ? d.work.taskDefinitionArn : undefined;
+  // pause-hook: a migration that did not succeed answers its paused deployments ROLLBACK: their target revisions,
+  // which the services name while paused, are not what they will run.
+  const rolledBack = ending.outcome !== 'succeeded' && d.work.type === 'revision' && (d.waiters?.length ?? 0) > 0;
   const next = handOver(
     state,
     env,
@@ -141,7 +140,7 @@ export function handOver(
   fromId: string | undefined,
   serviceTaskDefinitionArn?: string,
   stopped?: Deployment,
-  rolledBack?: string,
+  rolledBack?: boolean,
 ): { changes: (Transition | Deployment)[]; before: Action[]; after: Action[] } {
   const next = env.active === undefined && env.queued !== undefined ? state.deployments[env.queued] : undefined;
   if (next === undefined || next.status !== 'queued') return { changes: [], before: [], after: [] };
@@ -152,13 +151,13 @@ export function handOver(
     return { changes: [{ ...ended, unreported: true }], before: haltOf(next, ctx, reason), after: [] };
   }
   const base = serviceTaskDefinitionArn ?? state.service?.taskDefinitionArn;
-  // A command of "the task definition the service runs" whose only known one is the revision the end rolled back: the
-  // service moves back to a revision not known here, and the new code must not run against the schema it failed on.
-  if (rolledBack !== undefined && next.work.type === 'task-definition' && next.work.ofService === true) {
-    if ((base ?? next.work.taskDefinitionArn) === rolledBack) {
-      const reason = `not run: the task definition the service ran when it was queued, ${rolledBack}, is the paused deployment's revision that ${fromId ?? 'the end'} answered ROLLBACK (its migration did not succeed); send the command again once the service has rolled back`;
-      return { changes: [end(next, { outcome: 'failed', reason }, ctx.now)], before: [], after: [] };
-    }
+  // A command of "the task definition the service runs" after an end that answered paused deployments ROLLBACK: the
+  // service names the paused revision until ECS rolls it back (to a revision not known here), and the new code must not
+  // run against the schema its migration failed on. With several services, the first one's paused revision may be
+  // another waiter's than the migration's own: whatever it names, the command is not run.
+  if (rolledBack === true && next.work.type === 'task-definition' && next.work.ofService === true) {
+    const reason = `not run: ${fromId ?? 'the end'} answered ROLLBACK to the paused deployments (its migration did not succeed), and the task definition the service runs, ${base ?? next.work.taskDefinitionArn}, may be one they roll back; send the command again once the service has rolled back`;
+    return { changes: [end(next, { outcome: 'failed', reason }, ctx.now)], before: [], after: [] };
   }
   env.active = { deploymentId: next.id, lockExpiresAt: lockExpiresAt(ctx) };
   const launching = startLaunch(

@@ -112,8 +112,30 @@ describe('pause-hook mode: a paused deployment whose migration waits in the queu
  * known here: the command is ended, saying to send it again.
  */
 describe('a run-command queued behind a migration that fails', () => {
-  it('does not run in the paused revision whose ROLLBACK the failure answered', () => {
+  // Several services: shop-worker's paused deployment started the migration (its revision shop-worker:7) and shop-api's
+  // joined it; the command recorded what SERVICES[0] = shop-api names while paused, shop-api:43, another waiter's
+  // revision than the migration's own (was: compared with the migration's own only, so it ran on shop-api:43).
+  const WORKER_TD = 'arn:aws:ecs:eu-west-1:123456789012:task-definition/shop-worker:7';
+  const several = (): Running => {
     const x = xRunning();
+    const worker: Waiter = {
+      service: 'shop-worker',
+      serviceDeploymentArn: WORKER_SD,
+      hookId: 'ecs-pause-worker-x',
+      expiresAt: '2026-11-26T09:15:00Z',
+    };
+    return {
+      ...x,
+      work: { type: 'revision', taskDefinitionArn: WORKER_TD, image: X_IMAGE, launch: {} },
+      taskDefinitionArn: WORKER_TD,
+      waiters: [worker, ...(x.waiters ?? [])],
+    };
+  };
+  it.each([
+    ["one service: the paused revision is the migration's own", xRunning, ''],
+    ["several services: the first one's paused revision is another waiter's", several, ',shop-worker'],
+  ])('does not run in the paused revision whose ROLLBACK the failure answered (%s)', (_what, migration, more) => {
+    const x = migration();
     const command: Queued = {
       ...queuedDeployment('20261125-091700-c0ffee00', X_IMAGE),
       kind: 'command',
@@ -122,7 +144,7 @@ describe('a run-command queued behind a migration that fails', () => {
       // As decideRunCommand records it while the deployment is paused: the task definition the service names.
       work: { type: 'task-definition', taskDefinitionArn: TD(43), ofService: true },
     };
-    const c = ctx({ ROLLOUT_MODE: 'pause-hook', ALLOWED_COMMANDS: 'db-seed' });
+    const c = ctx({ ROLLOUT_MODE: 'pause-hook', SERVICE: undefined, SERVICES: `shop-api${more}`, ALLOWED_COMMANDS: 'db-seed' });
     const state = { ...queueState(x, command), service: { ...service, taskDefinitionArn: TD(43) } };
     const stopped = parse(sample('task-stopped-exit-1'), c.config);
     if (stopped.kind !== 'task-state') throw new Error('not a task event');
