@@ -207,7 +207,18 @@ export function launchNow(queued: Queued, deliberate: boolean, state: Controller
   // service shows succeeded, nor one whose migration container DescribeTasks found exited.
   const exitCode =
     expired !== undefined ? taskOfState(expired, state)?.containers.find((c) => c.name === ctx.config.CONTAINER)?.exitCode : undefined;
-  if (expired !== undefined && shown === undefined && stopsMigration(before, expired, { stop: definedFields({ exitCode }) })) {
+  // So is a command of "the task definition the service runs" when this end answers a paused deployment ROLLBACK: the
+  // service names the paused revision until ECS moves it back, and the command runs what it names at launch.
+  const afterRollback =
+    expired?.work.type === 'revision' &&
+    (expired.waiters?.length ?? 0) > 0 &&
+    next.work.type === 'task-definition' &&
+    next.work.ofService === true;
+  if (
+    expired !== undefined &&
+    shown === undefined &&
+    (stopsMigration(before, expired, { stop: definedFields({ exitCode }) }) || afterRollback)
+  ) {
     const waiting = waitForStop(launching, ctx, expired);
     const [deferred] = waiting.changes;
     changes[changes.indexOf(launching)] = deferred;

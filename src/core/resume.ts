@@ -67,6 +67,16 @@ function waitIsOver(d: Launching, ctx: DecideContext): boolean {
 }
 
 /**
+ * A command of "the task definition the service runs when it launches" whose launch was deferred before any RunTask (a
+ * stop wait): the one the service runs now. A takeover that answered a paused deployment ROLLBACK deferred it while
+ * the service still named the paused revision. Once an attempt was sent, its retries keep what it ran.
+ */
+function onServiceRevision(d: Launching, serviceTaskDefinitionArn: string): Launching {
+  if (d.work.type !== 'task-definition' || d.work.ofService !== true || (d.attempts?.length ?? 0) > 0) return d;
+  return { ...d, work: { ...d.work, taskDefinitionArn: serviceTaskDefinitionArn } };
+}
+
+/**
  * Launches a deployment whose wait is over (its scheduled check, or any event that finds it due): committed launching
  * again, with the lock taken anew, then RunTask. Not once every paused deployment it gates is past its deadline (it
  * ends timed out, as a queued one freed too late does), nor without the service to launch it in (it ends failed).
@@ -84,7 +94,7 @@ export function launchWaiting(d: Launching, state: ControllerState, ctx: DecideC
     const reason = `attempt ${attempt} could not be launched: the service could not be read (${state.serviceProblem ?? 'unknown error'})`;
     return { decision: 'halt', reason, deploymentId: d.id, actions: settle(state, ctx, d, { outcome: 'failed', reason }) };
   }
-  const launching = launchRetry(d, ctx.now);
+  const launching = onServiceRevision(launchRetry(d, ctx.now), state.service.taskDefinitionArn);
   const env: EnvironmentState = { ...state.env, active: { deploymentId: d.id, lockExpiresAt: lockExpiresAt(ctx) } };
   return {
     decision: 'launch',

@@ -7,6 +7,7 @@ import {
   ctx,
   DIGEST,
   given,
+  idleState,
   OLD_IMAGE,
   only,
   parse,
@@ -15,8 +16,10 @@ import {
   runningDeployment,
   SAMPLE_DEPLOYMENT,
   sample,
+  scheduledCheck,
   service,
   TD,
+  withEvent,
 } from '../support/fixtures.js';
 
 /**
@@ -158,5 +161,64 @@ describe('a run-command queued behind a migration that fails', () => {
       outcome: 'failed',
       reason: expect.stringMatching(/answered ROLLBACK .*send the command again/),
     });
+  });
+});
+
+/**
+ * One service. X's migration is lost (its timeout check never came) and its lock expired at 10:30 while shop-api's
+ * paused deployment still waits; the service names the paused revision 43. At 10:45 an operator's `run-command
+ * db-seed` (no image: "the task definition the service runs when the command launches") takes the lock over: X is
+ * ended and its paused deployment answered ROLLBACK. Was: the command was committed launching on revision 43 at once,
+ * the new code against the schema X never migrated. Now it launches after the lost task's stop wait, on what the
+ * service names then (ECS moved it back to its previous revision on the ROLLBACK).
+ */
+describe('a run-command that takes the expired lock of a pause-hook migration over', () => {
+  it('runs the revision the service names when it launches, after the ROLLBACK, not the paused one', () => {
+    const x = xRunning();
+    const expired = { ...idleState(), deployments: { [x.id]: x } };
+    expired.env = { ...expired.env, active: { deploymentId: x.id, lockExpiresAt: '2026-11-25T10:30:00.000Z' } };
+    const c = (now: string) => ({ ...ctx({ ROLLOUT_MODE: 'pause-hook', ALLOWED_COMMANDS: 'db-seed' }), now });
+    const request = withEvent(sample('run-command'), { detail: { command: ['db-seed'] }, top: { time: '2026-11-25T10:45:00Z' } });
+    const taken = given({ ...expired, service: { ...service, taskDefinitionArn: TD(43) } }, c('2026-11-25T10:45:00.000Z'))
+      .when(request)
+      .then({ decision: 'launch' });
+    expect(actionsOf(taken, 'haltRollout').map((a) => a.target)).toEqual([{ mode: 'pause-hook', waiters: x.waiters }]);
+    expect(actionsOf(taken, 'launchTask')).toEqual([]);
+    const [check] = actionsOf(taken, 'scheduleTimeout');
+    expect(check).toMatchObject({ purpose: 'retry' });
+    const command = committed(taken, check?.deploymentId ?? '');
+    expect(command).toMatchObject({ kind: 'command', status: 'launching' });
+
+    // The check, once the service names its previous revision again (the lost task is known stopped).
+    const after = {
+      env: { environment: 'staging', version: 8, active: { deploymentId: command.id, lockExpiresAt: '2026-11-25T12:00:00.000Z' } },
+      deployments: { [command.id]: command, [x.id]: committed(taken, x.id) },
+      service: { ...service, taskDefinitionArn: TD(42) },
+      waitedTask: { taskArn: x.taskArn, lastStatus: 'STOPPED' },
+    };
+    const launched = given(after, c('2026-11-25T10:49:00.000Z'))
+      .when(scheduledCheck(command.id, 1, 'retry'))
+      .then({ decision: 'launch' });
+    expect(actionsOf(launched, 'launchTask').map((a) => a.request.taskDefinitionArn)).toEqual([TD(42)]);
+  });
+});
+
+describe('a run-command that takes over the expired lock of a pause-hook migration whose container exited', () => {
+  it('waits too (no task to stop), then runs what the service names', () => {
+    // The lost migration's task is known to have exited 1 (DescribeTasks): no stop timeout to give it.
+    const x = xRunning();
+    const expired = {
+      ...idleState(),
+      deployments: { [x.id]: x },
+      task: { taskArn: x.taskArn, containers: [{ name: 'app', exitCode: 1 }] },
+    };
+    expired.env = { ...expired.env, active: { deploymentId: x.id, lockExpiresAt: '2026-11-25T10:30:00.000Z' } };
+    const c = { ...ctx({ ROLLOUT_MODE: 'pause-hook', ALLOWED_COMMANDS: 'db-seed' }), now: '2026-11-25T10:45:00.000Z' };
+    const request = withEvent(sample('run-command'), { detail: { command: ['db-seed'] }, top: { time: '2026-11-25T10:45:00Z' } });
+    const taken = given({ ...expired, service: { ...service, taskDefinitionArn: TD(43) } }, c)
+      .when(request)
+      .then({ decision: 'launch' });
+    expect(actionsOf(taken, 'launchTask')).toEqual([]);
+    expect(actionsOf(taken, 'scheduleTimeout')).toMatchObject([{ purpose: 'retry' }]);
   });
 });
