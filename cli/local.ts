@@ -296,7 +296,7 @@ async function runLocal(options: LocalOptions): Promise<number> {
         ? await pausedDeploymentEvent(session, config.CONTAINER, config.HOOK_STAGE, print)
         : triggerEvent(options, config.EVENT_SOURCE, config.ENVIRONMENT, config.REPOSITORY, session.image, session.digest, runBuilt);
     const result = await runToEnd(session.controller, event);
-    await settle(session.controller);
+    await settle(session.controller, options.stopTimeoutSeconds * 1000 + SETTLE_MARGIN_MS);
     decided = true;
     const service = await session.controller.ecs.describeService();
     const code = report(result, service.taskDefinitionArn, options.json, print, Date.now() - started, session.controller);
@@ -357,8 +357,14 @@ export function localReason(reason: string): string {
     .replace(RERUN_ADVICE.rollBack, 'run it with --rerun to roll back to it deliberately');
 }
 
-/** Lets a stopped task's last events arrive before the summary, so nothing prints after it. */
-async function settle(controller: LocalController, limitMs = 15_000): Promise<void> {
+/** How long past the stop timeout (SIGKILL) `settle` waits for a stopped task's last events. */
+const SETTLE_MARGIN_MS = 5_000;
+
+/**
+ * Lets a stopped task's last events arrive before the summary, so nothing prints after it. A task stopped by a timeout
+ * gets its whole `--stop-timeout` (the deployment ended when StopTask went out): the local ECS kills it after that.
+ */
+async function settle(controller: LocalController, limitMs: number): Promise<void> {
   const until = Date.now() + limitMs;
   while (controller.ecs.runningTasks().length > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
   await controller.idle();

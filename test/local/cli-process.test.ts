@@ -75,6 +75,25 @@ describe('ecs-migrate local, on a timeout', () => {
     expect(isAlive(child)).toBe(false);
     expect(await absent(lockFile(state, 'local-stubborn'))).toBe(true);
   });
+
+  // README, Stopping: "SIGTERM to its whole process group, SIGKILL after `--stop-timeout SECONDS` (default 30)". Was:
+  // the deployment ends (timed_out) when StopTask goes out, so the run waited at most 15 s for the task before closing
+  // the session, which SIGKILLs what still runs: a cleanup on SIGTERM longer than that was killed, even with the default.
+  it('gives the task its whole --stop-timeout after SIGTERM (here 30 s, the default; its cleanup takes 16 s)', async () => {
+    const marker = join(work, 'cleanup-done');
+    const app = await scriptApp(
+      join(work, 'graceful'),
+      `trap 'echo "got TERM"; sleep 16; echo done > ${marker}; exit 1' TERM
+echo "pid $$"
+while :; do sleep 0.2; done`,
+    );
+    const run = startCli(['local', '--app', app, '--state-dir', join(work, 'state'), '--timeout-minutes', '0.05'], work);
+    const [, leader] = (await run.waitFor(/pid (\d+)/)).map(Number) as [number, number];
+    expect((await run.exited).code).toBe(1);
+    expect(run.stdout()).toMatch(/still running after 0.05 minutes \(TIMEOUT_MINUTES\)/);
+    expect((await readFile(marker, 'utf8').catch(() => 'killed before its cleanup ended')).trim()).toBe('done');
+    expect(isAlive(leader)).toBe(false);
+  }, 60_000);
 });
 
 describe('ecs-migrate local, an app directory holding a FIFO and a socket', () => {
