@@ -9,7 +9,17 @@ import { LocalLayout } from '../src/local/layout.js';
 import type { DeploymentHistory } from '../src/ports.js';
 import { AWS_OPTIONS } from './aws-context.js';
 import { lastEnded, viewOf } from './deployment-view.js';
-import { deploymentSummary, dim, lastSuccessText, logTailLines, outputRedactor, statusText, taskOutput, warnSkipped } from './format.js';
+import {
+  deploymentSummary,
+  dim,
+  lastSuccessText,
+  logTailLines,
+  outputRedactor,
+  statusText,
+  taskLines,
+  taskOutput,
+  warnSkipped,
+} from './format.js';
 import { CliUsageError, shorten } from './local-config.js';
 import { localRedactPatterns } from './local-redaction.js';
 import { TARGET_OPTIONS } from './stack.js';
@@ -147,31 +157,24 @@ export async function logsCommand(argv: string[], deps: { pollMs?: number } = {}
   };
   // As the environment's last local run printed it: REDACT_PATTERNS too (cli/local.ts writes them).
   const redactLine = outputRedactor(await localRedactPatterns(layout));
-  /** The task's whole output, as printed (redacted), with the file it is in; undefined when there is none. */
+  /** The task's whole output, as written, with the file it is in; undefined when there is none. */
   const taskLog = async (of: Deployment) => {
     const file = logFile(of);
     const text = file !== undefined ? await readFile(file, 'utf8').catch(() => undefined) : undefined;
-    return file !== undefined && text !== undefined
-      ? {
-          file,
-          lines: text
-            .replace(/\n$/, '')
-            .split('\n')
-            .map((line) => taskOutput(line, redactLine)),
-        }
-      : undefined;
+    return file !== undefined && text !== undefined ? { file, lines: text.replace(/\n$/, '').split('\n') } : undefined;
   };
   const out = (line: string) => process.stdout.write(`${line}\n`);
   if (values.json) {
     const log = await taskLog(d);
-    const lines = (log?.lines ?? []).map((message) => ({ message }));
+    const lines = (log?.lines ?? []).map((line) => ({ message: taskOutput(line, redactLine) }));
     out(JSON.stringify({ deployment: viewOf(d, env), log: log !== undefined ? { file: log.file } : undefined, lines }, null, 2));
     return 0;
   }
   for (const line of deploymentSummary(d)) out(line);
   if (!values.follow || d.status === 'ended') {
     const log = await taskLog(d);
-    if (log !== undefined) for (const line of ['  task log:', ...log.lines.map((l) => `    │ ${l}`)]) out(line);
+    // Redacted, and no line of it bare (`taskLines`: a `\r` in it starts a prefixed line too).
+    if (log !== undefined) for (const line of ['  task log:', ...log.lines.map((l) => taskLines('    │ ', l, redactLine))]) out(line);
     else for (const line of logTailLines(d)) out(line);
     return 0;
   }
@@ -182,7 +185,7 @@ export async function logsCommand(argv: string[], deps: { pollMs?: number } = {}
   for (;;) {
     const file = logFile(d);
     const ended = d.status === 'ended';
-    if (file !== undefined) for (const line of await log.read(file, ended)) out(`    │ ${taskOutput(line, redactLine)}`);
+    if (file !== undefined) for (const line of await log.read(file, ended)) out(taskLines('    │ ', line, redactLine));
     if (ended) break;
     await new Promise((r) => setTimeout(r, pollMs));
     d = (await store.loadDeployments([id]))[id] ?? d;

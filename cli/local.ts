@@ -30,7 +30,7 @@ import {
   logTailLines,
   outputRedactor,
   red,
-  taskOutput,
+  taskLines,
   yellow,
 } from './format.js';
 import { CliUsageError, checkEnvFile, localConfig, localDefaults, readConfigFile, readTextFile, shorten } from './local-config.js';
@@ -266,7 +266,8 @@ async function runLocal(options: LocalOptions): Promise<number> {
               `taking over environment ${config.ENVIRONMENT} from ${describeOwner(owner)}, which is gone${killed ? '; its task was still running and is killed' : ''}`,
             ),
           ),
-        onOutput: (_task, line) => print(dim(`        │ ${taskOutput(line, redactOutput)}`)),
+        // No line of it bare: a `\r` in it starts a prefixed line too (`taskLines`).
+        onOutput: (_task, line) => print(taskLines('        │ ', line, redactOutput).split('\n').map(dim).join('\n')),
         onEvent: (e) => print(eventLine(e)),
         onDecision: (_input, decision) => print(decisionLine({ ...decision, reason: localReason(decision.reason) }, Date.now() - started)),
         ...(options.databaseUrl !== undefined ? { databaseUrl: options.databaseUrl } : {}),

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ensureTemplate } from '../../src/local/db-template.js';
-import { cli, cliInterleaved, isAlive, ROOT, scriptApp, startCli, TEMPLATE_CACHE } from './helpers.js';
+import { cli, cliInterleaved, cliWithFileLimit, isAlive, ROOT, scriptApp, startCli, TEMPLATE_CACHE } from './helpers.js';
 
 /**
  * The CLI as a process: signals, the environment lock, concurrent runs. Each test starts real CLI processes
@@ -307,6 +307,54 @@ describe('ecs-migrate local, what it prints of the task output', () => {
       expect(logs.stdout).toContain('[REDACTED]');
       expect(`${run.stdout}${logs.stdout}`).not.toMatch(/Sup3rS3cretPw|abcdefghijklmnop1234/);
     }
+  }, 60_000);
+
+  // cli/format.ts taskLines: "none starts a line of the CLI's output bare, so a task cannot print what a CI runner
+  // reads as its own command". Was: local mode's live output and `logs` printed a line holding "\r" as it is, so what
+  // followed the \r started a line bare for a runner that reads \r as a line end (.NET's ReadLine does).
+  it('never starts a line bare, a carriage return in it included (live and in logs)', async () => {
+    const bareCommands = (output: string) => output.split(/\r\n|\n|\r/).filter((line) => line.startsWith('::'));
+    const app = await scriptApp(join(work, 'cr-app'), `printf 'migrating 10%%\\r::stop-commands::token\\n'\necho done`);
+    const state = join(work, 'state');
+    const run = await cli(['local', '--app', app, '--state-dir', state, '--database-url', 'postgres://u:p@127.0.0.1:1/db'], work);
+    expect(run.stdout).toContain('done');
+    expect(bareCommands(run.stdout)).toEqual([]);
+    const id = (await cli(['history', '--state-dir', state], work)).stdout.split(/\s+/)[0] as string;
+    const logs = await cli(['logs', id, '--state-dir', state], work);
+    expect(logs.stdout).toContain('stop-commands');
+    expect(bareCommands(logs.stdout)).toEqual([]);
+  }, 60_000);
+});
+
+describe('ecs-migrate local, when the task log file cannot be written (a full disk)', () => {
+  // Was: the log's WriteStream had no 'error' listener, so a failed write (ENOSPC; EFBIG here, `ulimit -f` standing in
+  // for a full disk) killed the CLI with Node's "Unhandled 'error' event" stack trace: no verdict, and the deployment
+  // stayed "running" until a later run recovered it as interrupted.
+  it('runs the task to its verdict, says once why the file stops short, and keeps the stored tail and logs', async () => {
+    // About 1 MB of output, more than the 256 KiB the log file may hold. No database needed: --database-url, unused.
+    const script = `yes 'applying batch: some log line of migration output' | head -n 20000\necho 'last line: boom'\nexit 1`;
+    const app = await scriptApp(join(work, 'chatty'), script);
+    const state = join(work, 'state');
+    const run = await cliWithFileLimit(
+      ['local', '--app', app, '--state-dir', state, '--database-url', 'postgres://u:p@127.0.0.1:1/db'],
+      work,
+      256,
+    );
+    expect(run.stderr).not.toContain("Unhandled 'error' event");
+    expect(run.code).toBe(1);
+    expect(run.stdout.match(/cannot write the task log .*\(EFBIG: file too large, write\).*raise the file size limit/g)).toHaveLength(1);
+    // The output goes on past the failure, live and into the tail the deployment keeps (not the file's stale end).
+    expect(run.stdout).toContain('│ last line: boom');
+    expect(run.stdout).toMatch(/✘ rollout halted/);
+
+    const history = await cli(['history', '--state-dir', state, '--json'], work);
+    const [deployment] = JSON.parse(history.stdout);
+    expect(deployment).toMatchObject({ status: 'ended', outcome: 'failed' });
+    expect(deployment.logTail.at(-1)).toBe('last line: boom');
+    // The file holds what was written before the failure; `logs` prints that.
+    const logs = await cli(['logs', deployment.id, '--state-dir', state], work);
+    expect(logs.code).toBe(0);
+    expect(logs.stdout).toContain('│ applying batch: some log line of migration output');
   }, 60_000);
 });
 
