@@ -62,7 +62,7 @@ export function createLocalController(options: LocalControllerOptions) {
   const scheduler = new LocalScheduler(publish, now);
   const store = new LocalStore(layout);
   const registry = new LocalRegistry(layout.tagsFile);
-  const ports: Ports = { ecs, bus, store, logs: new LocalLogs(layout), scheduler, registry };
+  const ports: Ports = { ecs, bus, store, logs: new LocalLogs(layout, (taskArn) => ecs.logTailInMemory(taskArn)), scheduler, registry };
   const controller = createController({
     config,
     ports,

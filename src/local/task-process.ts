@@ -8,7 +8,7 @@ export interface TaskProcessOptions {
   cwd: string;
   /** The whole environment of the task: nothing of the CLI's own environment is added. */
   env: Record<string, string>;
-  /** Where the output goes, as written (the task log). */
+  /** Where the output goes, as written (the task log), while it can: not once a write failed (a full disk). */
   log: WriteStream;
   /** Each complete line of output, stdout and stderr alike. */
   onLine: (line: string) => void;
@@ -203,7 +203,8 @@ const MAX_PENDING_CHARS = 64 * 1024;
 function pipeLines(child: ChildProcess, log: WriteStream, onLine: (line: string) => void): () => void {
   const flushes: (() => void)[] = [];
   const hand = (line: string) => {
-    log.write(`${line}\n`);
+    // Not writable once a write failed: the output still goes to `onLine`, only the file stops.
+    if (log.writable) log.write(`${line}\n`);
     onLine(line);
   };
   for (const stream of [child.stdout, child.stderr]) {

@@ -111,6 +111,30 @@ export function cli(
 }
 
 /**
+ * The real CLI with a file size limit of `kib` KiB (`ulimit -f`; SIGXFSZ ignored, so a write beyond it fails with
+ * EFBIG, as one on a full disk fails with ENOSPC). Its stdout and stderr are pipes, so only its files are limited.
+ */
+export function cliWithFileLimit(args: string[], cwd: string, kib: number): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(
+      'sh',
+      [
+        '-c',
+        `trap '' XFSZ; ulimit -f ${kib * 2}; exec "$@"`,
+        'sh',
+        process.execPath,
+        '--import',
+        TSX,
+        join(ROOT, 'cli', 'main.ts'),
+        ...args,
+      ],
+      { cwd, env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => done({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr }),
+    );
+  });
+}
+
+/**
  * The real CLI from source, its stdout and stderr into one file, so the lines are in the order it wrote them
  * (two pipes would lose the order between the streams).
  */

@@ -26,6 +26,7 @@ import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalTaskView, taskStateEvent } from 
 import { TaskProcess } from '../../local/task-process.js';
 import type { Ecs, LaunchOutcome } from '../../ports.js';
 import { readJson, writeJson } from './json-file.js';
+import { RecentLines } from './recent-lines.js';
 import { answer as answerPausedHook, type LocalServiceDeployment, localDeploymentId, pausedDeployment } from './service-deployments.js';
 
 export interface LocalTaskDefinition {
@@ -67,7 +68,17 @@ interface RunningTask {
   view: LocalTaskView;
   process?: TaskProcess;
   stopReason?: string;
+  /** Its last lines of output, until its log file has them all: the log tail if the file cannot be written. */
+  output?: RecentLines;
+  /** Set once its log file could not be written (a full disk): the file stops there, `output` has the tail. */
+  logFailed?: boolean;
 }
+
+/**
+ * How much of a task's output is kept in memory for its log tail: more than the controller reads (50 lines, 64 KiB),
+ * which is not the adapter's to know.
+ */
+const OUTPUT_KEPT = { lines: 200, chars: 256 * 1024 };
 
 /**
  * ECS on this machine: a task is the app's command run from the app directory in its own process group
@@ -288,6 +299,15 @@ export class LocalEcs implements Ecs {
     }));
   }
 
+  /**
+   * The last lines of a task's output, when its log file could not be written (a full disk): the file stops where a
+   * write failed, and this process kept the rest. Undefined when the file has the whole output (read that).
+   */
+  logTailInMemory(taskArn: string): string[] | undefined {
+    const task = this.tasks.get(taskArn);
+    return task?.logFailed === true ? task.output?.lines() : undefined;
+  }
+
   /** Tasks still running, so the CLI can wait for or stop them. */
   runningTasks(): string[] {
     return [...this.tasks.values()].filter((t) => t.view.lastStatus !== 'STOPPED').map((t) => t.view.taskArn);
@@ -324,6 +344,9 @@ export class LocalEcs implements Ecs {
     const logPath = this.options.layout.taskLogFile(taskId);
     await mkdir(dirname(logPath), { recursive: true });
     const log = createWriteStream(logPath, { flags: 'a' });
+    task.output = new RecentLines(OUTPUT_KEPT);
+    // A failed write (ENOSPC, EFBIG) must not crash the CLI: the task runs on, its output only leaves the file.
+    log.on('error', (error) => this.logFailed(task, logPath, error));
     const appDir = await this.options.images.resolve(image);
     const [command, ...args] = task.view.command;
     // An image is its app directory's files when it was built: a directory edited since is another image.
@@ -336,7 +359,10 @@ export class LocalEcs implements Ecs {
           : changed
             ? `CannotPullContainerError: image ${image} not found: ${appDir}, which it was built from, has changed since (local mode runs an image from its app directory; build the one you want with "ecs-migrate local --app DIR")`
             : 'CannotStartContainerError: empty command';
-      log.end(`${reason}\n`, () => this.stopped(task, { stopCode: 'TaskFailedToStart', stoppedReason: reason, containerReason: reason }));
+      task.output.push(reason);
+      this.endLog(task, log, logPath, `${reason}\n`, () =>
+        this.stopped(task, { stopCode: 'TaskFailedToStart', stoppedReason: reason, containerReason: reason }),
+      );
       return;
     }
     const env = this.options.taskEnvironment(appDir, { deploymentId: deploymentIdFromStartedBy(task.view.startedBy) });
@@ -346,7 +372,10 @@ export class LocalEcs implements Ecs {
       cwd: appDir,
       env,
       log,
-      onLine: (line) => this.options.onOutput?.(task.view.taskArn, line),
+      onLine: (line) => {
+        task.output?.push(line);
+        this.options.onOutput?.(task.view.taskArn, line);
+      },
     });
     task.process = child;
     const started = await child.started;
@@ -359,7 +388,10 @@ export class LocalEcs implements Ecs {
             ? `CannotStartContainerError: exec: "${command}": executable file not found in $PATH`
             : `CannotStartContainerError: ${started.error.message}`;
       task.view = { ...task.view, lastStatus: 'STOPPED' };
-      log.end(`${reason}\n`, () => this.stopped(task, { stopCode: 'TaskFailedToStart', stoppedReason: reason, containerReason: reason }));
+      task.output.push(reason);
+      this.endLog(task, log, logPath, `${reason}\n`, () =>
+        this.stopped(task, { stopCode: 'TaskFailedToStart', stoppedReason: reason, containerReason: reason }),
+      );
       return;
     }
     this.options.onTaskProcess?.(started.pid);
@@ -373,21 +405,43 @@ export class LocalEcs implements Ecs {
     this.options.emit(taskStateEvent(task.view, this.now().toISOString()));
     if (this.stopAllReason !== undefined) task.stopReason ??= this.stopAllReason;
     if (task.stopReason !== undefined) child.stop(this.options.stopTimeoutMs ?? 30_000);
-    void child.exited.then(({ code, signal }) => this.exited(task, log, code, signal));
+    void child.exited.then(({ code, signal }) => this.exited(task, log, logPath, code, signal));
   }
 
-  private exited(task: RunningTask, log: WriteStream, code: number | null, signal: NodeJS.Signals | null): void {
+  private exited(task: RunningTask, log: WriteStream, logPath: string, code: number | null, signal: NodeJS.Signals | null): void {
     this.options.onTaskProcess?.(undefined);
     const exitCode = code ?? (signal !== null ? 128 + signalNumber(signal) : undefined);
     const byUser = task.stopReason !== undefined;
     // The STOPPED event goes out once the log is on disk, so the watcher's log tail sees every line.
-    log.end(() =>
+    this.endLog(task, log, logPath, undefined, () =>
       this.stopped(task, {
         ...(exitCode !== undefined ? { exitCode } : {}),
         stopCode: byUser ? 'UserInitiated' : 'EssentialContainerExited',
         stoppedReason: task.stopReason ?? 'Essential container in task exited',
       }),
     );
+  }
+
+  /**
+   * Ends the task log with `last`, then `then()`, whether the file took it all or not. A write that fails while
+   * the log ends calls back before the stream's 'error' event: the failure is noted here, before `then()`.
+   */
+  private endLog(task: RunningTask, log: WriteStream, logPath: string, last: string | undefined, then: () => void): void {
+    const done = () => {
+      if (log.errored !== null) this.logFailed(task, logPath, log.errored);
+      // The file has the whole output: the tail is read from it.
+      else task.output = undefined;
+      then();
+    };
+    if (last !== undefined && log.writable) log.end(last, done);
+    else log.end(done);
+  }
+
+  /** Once per task: its output no longer goes to the file, and the run's output says why. */
+  private logFailed(task: RunningTask, logPath: string, error: Error): void {
+    if (task.logFailed === true) return;
+    task.logFailed = true;
+    this.options.onOutput?.(task.view.taskArn, `(ecs-migrate: ${logWriteFailure(logPath, error)})`);
   }
 
   private stopped(task: RunningTask, how: { exitCode?: number; stopCode: string; stoppedReason: string; containerReason?: string }): void {
@@ -412,6 +466,19 @@ export class LocalEcs implements Ecs {
     };
     this.options.emit(taskStateEvent(task.view, at));
   }
+}
+
+/** Why the task log stops short, and the fix, in one line. */
+function logWriteFailure(logPath: string, error: NodeJS.ErrnoException): string {
+  const fix =
+    error.code === 'ENOSPC'
+      ? 'free space on its disk'
+      : error.code === 'EDQUOT'
+        ? 'free space within your disk quota'
+        : error.code === 'EFBIG'
+          ? 'raise the file size limit (ulimit -f)'
+          : 'check that the state directory (--state-dir) is writable';
+  return `cannot write the task log ${logPath} (${error.message}): the output goes on here, but "ecs-migrate logs" shows it only up to the failed write; ${fix}`;
 }
 
 function signalNumber(signal: NodeJS.Signals): number {
