@@ -14,7 +14,7 @@ import { describeOwner, EnvironmentBusyError, LockWaitAbortedError } from '../sr
 import { hookStateEvent } from '../src/local/hook-event.js';
 import { type LocalRun, runToEnd } from '../src/local/run-to-end.js';
 import { type LocalSession, openLocalSession } from '../src/local/session.js';
-import type { HostEnvironment } from '../src/local/task-env.js';
+import { type HostEnvironment, postgresEnvironment } from '../src/local/task-env.js';
 import { initialImage } from '../src/local/task-event.js';
 import { defaultRequestedBy, localPushEvent, requestEvent } from '../src/local/trigger-events.js';
 import { silentLog } from '../src/shell/logger.js';
@@ -88,8 +88,9 @@ export async function localCommand(argv: string[]): Promise<number> {
     throw new CliUsageError(
       `--stop-timeout ${values['stop-timeout']}: expected a number of seconds from 0 to 86400 (SIGTERM, then SIGKILL after it)`,
     );
-  if (values['database-url'] !== undefined && !/^postgres(ql)?:\/\//.test(values['database-url']))
-    throw new CliUsageError(`--database-url ${echoedUrl(values['database-url'])}: expected postgres://USER:PASSWORD@HOST:PORT/DATABASE`);
+  const databaseUrlProblem = values['database-url'] !== undefined ? unreadableDatabaseUrl(values['database-url']) : undefined;
+  if (databaseUrlProblem !== undefined)
+    throw new CliUsageError(`--database-url ${echoedUrl(values['database-url'] ?? '')}: ${databaseUrlProblem}`);
   if (values.mode !== undefined) {
     if (!(ROLLOUT_MODES as readonly string[]).includes(values.mode))
       throw new CliUsageError(`--mode ${values.mode}: expected ${ROLLOUT_MODES.join(' or ')}`);
@@ -140,6 +141,20 @@ function configFlag(flag: string, key: string, value: string): string {
  * (`redact`). That rule takes only `scheme://` for a URL; in a mistyped one (`postgres:/u:p@h`, `u:p@h`) the user
  * ends at the first ":" after the scheme and the password runs to the last "@" (too much redacted, never too little).
  */
+/** What is wrong with a --database-url, read as the task's environment reads it (`postgresEnvironment`). */
+function unreadableDatabaseUrl(url: string): string | undefined {
+  const expected = 'expected postgres://USER:PASSWORD@HOST:PORT/DATABASE';
+  if (!/^postgres(ql)?:\/\//.test(url)) return expected;
+  try {
+    postgresEnvironment(url);
+    return undefined;
+  } catch (error) {
+    return error instanceof URIError
+      ? 'a "%" in it is not a percent-escape: write "%" as "%25" in the user, password and database name'
+      : `not a URL: ${expected}`;
+  }
+}
+
 function echoedUrl(url: string): string {
   const redacted = redact(url);
   if (redacted !== url) return shorten(redacted);

@@ -227,6 +227,22 @@ describe('ecs-migrate local, one environment at a time', () => {
 });
 
 describe('ecs-migrate local --database-url', () => {
+  // README: "**2** bad usage or unreadable input … Errors are one line naming the cause and the fix". Was: a "%" that
+  // is not a percent-escape (a generated password, "p%zz") passed the CLI's check, and the task's environment threw
+  // decodeURIComponent's bare URIError once the environment was locked: "ecs-migrate: URI malformed", exit 1.
+  it('with a "%" that is not a percent-escape is a usage error naming it and the fix (exit 2)', async () => {
+    const app = await scriptApp(join(work, 'app'), 'echo migrated');
+    const run = await cli(
+      ['local', '--app', app, '--state-dir', join(work, 'state'), '--database-url', 'postgres://app:p%zz@127.0.0.1:1/shop'],
+      work,
+    );
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /--database-url postgres:\/\/app:\[REDACTED\]@127\.0\.0\.1:1\/shop: a "%" in it is not a percent-escape: write "%" as "%25"/,
+    );
+    expect(run.stderr).not.toContain('p%zz');
+  });
+
   it("runs in that database's own environment: the embedded database's deployments say nothing of it", async () => {
     const app = await scriptApp(join(work, 'app'), 'echo "migrating in $ECS_MIGRATE_ENVIRONMENT"');
     const state = join(work, 'state');
