@@ -4,6 +4,7 @@ import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promis
 import { hostname } from 'node:os';
 import { basename, dirname } from 'node:path';
 import { procStat } from './proc-stat.js';
+import { processesOfTask } from './task-marker.js';
 
 /** Who holds an environment: a live `ecs-migrate local` process, and the task process group it runs, if any. */
 export interface LockOwner {
@@ -14,7 +15,11 @@ export interface LockOwner {
   since: string;
   /** What it is doing, for the message a waiting run prints. */
   what: string;
-  task?: { pid: number; startTime?: string };
+  /**
+   * The task it runs: its leader's pid (its process group's id) and start time, and its id, the ECS_MIGRATE_TASK_ID
+   * every process of the task inherits (absent from lock files written before it was recorded).
+   */
+  task?: { pid: number; startTime?: string; id?: string };
 }
 
 export class EnvironmentBusyError extends Error {
@@ -59,7 +64,7 @@ export interface AcquireOptions {
   wait: boolean;
   /** Told once when the run has to wait, and whenever the owner changes. */
   onWait?: (owner: LockOwner) => void;
-  /** Told when a stale lock is taken over; `killedTask` when its orphaned task group was still running. */
+  /** Told when a stale lock is taken over; `killedTask` when processes of its orphaned task were still running. */
   onStale?: (owner: LockOwner, killedTask: boolean) => void;
   signal?: AbortSignal;
   pollMs?: number;
@@ -69,7 +74,8 @@ export interface AcquireOptions {
 /**
  * One environment, one migration: a lock file held by a live `ecs-migrate local` process. A second run waits
  * for it (or fails with `EnvironmentBusyError`); a lock whose owner is gone is taken over, and the owner's task
- * group, if it outlived the owner (SIGKILL of the CLI), is killed first, so two migrations never overlap.
+ * (its group and the processes holding its task id), if it outlived the owner (SIGKILL of the CLI), is killed
+ * first, so two migrations never overlap.
  */
 export class EnvironmentLock {
   private owner: LockOwner;
@@ -102,7 +108,7 @@ export class EnvironmentLock {
       const owner = read;
       if (!isAlive(owner)) {
         if (await takeOverStale(file, owner)) {
-          const killedTask = owner.task !== undefined && owner.host === hostname() && killOrphanedGroup(owner.task);
+          const killedTask = owner.task !== undefined && owner.host === hostname() && killOrphanedTask(owner.task);
           options.onStale?.(owner, killedTask);
         }
         continue;
@@ -116,13 +122,15 @@ export class EnvironmentLock {
   }
 
   /**
-   * Records the task process group this run started (or that it ended), so a successor can stop an orphan.
-   * Synchronous, like `release()`, so a release can never come between its check and its write.
+   * Records the task process group this run started, and the task id its processes inherit (or that it ended), so a
+   * successor can stop an orphan. Synchronous, like `release()`, so a release can never come between its check and
+   * its write.
    */
-  setTask(pid: number | undefined): void {
+  setTask(pid: number | undefined, taskId?: string): void {
     if (this.released) return;
     const { task: _, ...rest } = this.owner;
-    this.owner = pid === undefined ? rest : { ...rest, task: { pid, ...optional('startTime', processStartTime(pid)) } };
+    this.owner =
+      pid === undefined ? rest : { ...rest, task: { pid, ...optional('startTime', processStartTime(pid)), ...optional('id', taskId) } };
     const tmp = `${this.file}.${process.pid}.${randomBytes(4).toString('hex')}`;
     writeFileSync(tmp, JSON.stringify(this.owner));
     renameSync(tmp, this.file);
@@ -249,7 +257,13 @@ function isOwner(value: unknown): value is LockOwner {
     typeof o.what === 'string' &&
     (o.startTime === undefined || typeof o.startTime === 'string') &&
     // A task's group is killed by -pid: 0 and 1 would be this process's group and every process.
-    (task === undefined || (typeof task === 'object' && task !== null && Number.isInteger(task.pid) && (task.pid as number) > 1))
+    (task === undefined ||
+      (typeof task === 'object' &&
+        task !== null &&
+        Number.isInteger(task.pid) &&
+        (task.pid as number) > 1 &&
+        // Processes are killed by it: an empty id would match every process whose variable is empty.
+        (task.id === undefined || (typeof task.id === 'string' && task.id !== ''))))
   );
 }
 
@@ -287,20 +301,34 @@ function isAlive(owner: { pid: number; startTime?: string; host: string }): bool
 }
 
 /**
- * Kills what is left of a dead run's task group (its pgid is the task's pid), whether or not its leader still runs:
- * a leader that exited may have left processes in its group. While any of them lives, Linux does not give the pgid
- * to a new process, so the group is the task's own; true if it had processes left. A leader pid that runs with
- * another start time was reused, which means the group was gone: nothing is killed.
+ * Kills what is left of a dead run's task; true if it had processes left. First its group (its pgid is the task's
+ * pid), whether or not its leader still runs: a leader that exited may have left processes in its group. While any
+ * of them lives, Linux does not give the pgid to a new process, so the group is the task's own. A leader pid that
+ * runs with another start time was reused, which means the group was gone. Then, when the lock recorded the task's
+ * id, every process holding it in its environment: those that left the group (`setsid`, daemons), which the dead
+ * run would have killed when the task ended.
  */
-function killOrphanedGroup(task: { pid: number; startTime?: string }): boolean {
+function killOrphanedTask(task: { pid: number; startTime?: string; id?: string }): boolean {
+  let killed = false;
   const startTime = processStartTime(task.pid);
-  if (task.startTime !== undefined && startTime !== undefined && startTime !== task.startTime) return false;
-  try {
-    process.kill(-task.pid, 'SIGKILL');
-    return true;
-  } catch {
-    return false; // ESRCH: no process is left in the group (EPERM: a group not ours)
-  }
+  if (task.startTime === undefined || startTime === undefined || startTime === task.startTime)
+    try {
+      process.kill(-task.pid, 'SIGKILL');
+      killed = true;
+    } catch {
+      // ESRCH: no process is left in the group (EPERM: a group not ours)
+    }
+  if (task.id === undefined) return killed;
+  // The id is random, so only the task's processes hold it; its start time only spares reading older ones.
+  const since = task.startTime !== undefined ? Number(task.startTime) : undefined;
+  for (const pid of processesOfTask(task.id, since !== undefined && Number.isFinite(since) ? since : undefined))
+    try {
+      process.kill(pid, 'SIGKILL');
+      killed = true;
+    } catch {
+      // ESRCH: gone since the scan (EPERM: not ours)
+    }
+  return killed;
 }
 
 /** A process's start time in clock ticks since boot (field 22 of /proc/PID/stat); undefined where there is no /proc. */

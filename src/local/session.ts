@@ -80,9 +80,9 @@ export async function openLocalSession(o: LocalSessionOptions): Promise<LocalSes
       stopTimeoutMs: o.stopTimeoutMs,
       taskEnvironment: (appDir, task) =>
         taskEnvironment({ host: o.host, environment: o.config.ENVIRONMENT, database, declared: o.declaredEnv }, appDir, task),
-      onTaskProcess: (pid) => {
+      onTaskProcess: (task) => {
         try {
-          lock.setTask(pid);
+          lock.setTask(task?.pid, task?.taskId);
         } catch {
           // Only an orphan's cleanup by a later run depends on it: not worth failing the task over.
         }

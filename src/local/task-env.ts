@@ -1,4 +1,5 @@
 import { delimiter, join } from 'node:path';
+import { TASK_ID_VARIABLE } from './task-marker.js';
 
 /** What the CLI hands down from its own environment: nothing else of it reaches a task. */
 export interface HostEnvironment {
@@ -18,13 +19,14 @@ export interface TaskEnvironmentInput {
 /**
  * The whole environment of a local task, as a task definition would give it: the app's `bin/` first on the
  * host's PATH (the image's PATH), HOME, the database variables, what the user declared (which may override
- * those), and ECS_MIGRATE_DEPLOYMENT_ID / ECS_MIGRATE_ENVIRONMENT, which nothing overrides. The CLI's own
- * environment (AWS credentials included) is not passed through.
+ * those), and ECS_MIGRATE_DEPLOYMENT_ID / ECS_MIGRATE_ENVIRONMENT / ECS_MIGRATE_TASK_ID, which nothing overrides
+ * (the task id is what finds the task's daemons: see `TASK_ID_VARIABLE`). The CLI's own environment (AWS
+ * credentials included) is not passed through.
  */
 export function taskEnvironment(
   input: TaskEnvironmentInput,
   appDir: string,
-  task: { deploymentId: string | undefined },
+  task: { deploymentId: string | undefined; taskId: string },
 ): Record<string, string> {
   return {
     PATH: [join(appDir, 'bin'), input.host.PATH].join(delimiter),
@@ -33,6 +35,7 @@ export function taskEnvironment(
     ...input.declared,
     ...(task.deploymentId !== undefined ? { ECS_MIGRATE_DEPLOYMENT_ID: task.deploymentId } : {}),
     ECS_MIGRATE_ENVIRONMENT: input.environment,
+    [TASK_ID_VARIABLE]: task.taskId,
   };
 }
 

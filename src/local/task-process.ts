@@ -1,12 +1,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readlinkSync, type WriteStream } from 'node:fs';
 import { procStat } from './proc-stat.js';
+import { holdsTaskId, selfAndAncestors, TASK_ID_VARIABLE } from './task-marker.js';
 
 export interface TaskProcessOptions {
   command: string;
   args: string[];
   cwd: string;
-  /** The whole environment of the task: nothing of the CLI's own environment is added. */
+  /**
+   * The whole environment of the task: nothing of the CLI's own environment is added. Its ECS_MIGRATE_TASK_ID, if
+   * set, is what finds the task's processes that left it every other way (daemons).
+   */
   env: Record<string, string>;
   /** Where the output goes, as written (the task log), while it can: not once a write failed (a full disk). */
   log: WriteStream;
@@ -23,8 +27,9 @@ const DRAIN_MS = 200;
  * A local task: the command as the leader of its own process group, the way a container holds every process
  * it starts. Stopping it signals the whole group (SIGTERM, then SIGKILL after the grace period, as ECS does),
  * and when the leader exits what it left running is killed, as a container's processes die with its PID 1:
- * the group and, on Linux, what left the group but not the task (its session, or a session of its own that
- * still holds the task's output, as `setsid` and `ssh -f` leave). The task ends once the leader has exited and
+ * the group and, on Linux, what left the group but not the task (its session, a session of its own that
+ * still holds the task's output, as `setsid` and `ssh -f` leave, or a daemon that holds neither but inherited
+ * the task's ECS_MIGRATE_TASK_ID). The task ends once the leader has exited and
  * its output has drained, or DRAIN_MS after, whatever still holds its output.
  */
 export class TaskProcess {
@@ -48,7 +53,8 @@ export class TaskProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     // Read at once: spawn returns once the command is exec'd, and the leader cannot be reaped before the event loop runs.
-    this.origin = process.platform === 'linux' && this.child.pid !== undefined ? taskOrigin(this.child.pid) : undefined;
+    this.origin =
+      process.platform === 'linux' && this.child.pid !== undefined ? taskOrigin(this.child.pid, options.env[TASK_ID_VARIABLE]) : undefined;
     const flush = pipeLines(this.child, options.log, options.onLine);
     this.started = new Promise((resolve) => {
       this.child.once('spawn', () => resolve({ ok: true, pid: this.child.pid as number }));
@@ -126,12 +132,14 @@ interface TaskOrigin {
   startTime: number;
   /** The leader's stdout and stderr as /proc/PID/fd links them ('socket:[inode]'). */
   outputs: Set<string>;
+  /** The task's ECS_MIGRATE_TASK_ID, which its processes inherit. */
+  taskId: string | undefined;
 }
 
 /** At most this many descriptors of a process are looked at for the task's output. */
 const MAX_FDS = 256;
 
-function taskOrigin(leader: number): TaskOrigin | undefined {
+function taskOrigin(leader: number, taskId: string | undefined): TaskOrigin | undefined {
   const stat = procStat(leader);
   if (stat === undefined) return undefined;
   const outputs = new Set<string>();
@@ -139,18 +147,16 @@ function taskOrigin(leader: number): TaskOrigin | undefined {
     const link = fdLink(leader, String(fd));
     if (link !== undefined && /^(socket|pipe):\[\d+\]$/.test(link)) outputs.add(link);
   }
-  return { leader, startTime: stat.startTime, outputs };
+  return { leader, startTime: stat.startTime, outputs, taskId };
 }
 
 /**
- * The task's processes outside its group: started no earlier than the leader, and in its session or holding its
- * output. Never this process or one of its ancestors. One pass over /proc, reading descriptors only of processes
- * younger than the leader.
+ * The task's processes outside its group: started no earlier than the leader, and in its session, holding its
+ * output or holding its task id in their environment. Never this process or one of its ancestors. One pass over
+ * /proc, reading descriptors and environments only of processes younger than the leader.
  */
 function strays(origin: TaskOrigin): number[] {
-  const spared = new Set<number>();
-  for (let pid: number | undefined = process.pid; pid !== undefined && pid > 1 && !spared.has(pid); pid = procStat(pid)?.ppid)
-    spared.add(pid);
+  const spared = selfAndAncestors();
   let entries: string[];
   try {
     entries = readdirSync('/proc');
@@ -164,7 +170,13 @@ function strays(origin: TaskOrigin): number[] {
     if (pid <= 1 || spared.has(pid)) continue;
     const stat = procStat(pid);
     if (stat === undefined || stat.startTime < origin.startTime) continue;
-    if (stat.session === origin.leader || stat.group === origin.leader || holdsAny(pid, origin.outputs)) found.push(pid);
+    if (
+      stat.session === origin.leader ||
+      stat.group === origin.leader ||
+      holdsAny(pid, origin.outputs) ||
+      (origin.taskId !== undefined && holdsTaskId(pid, origin.taskId))
+    )
+      found.push(pid);
   }
   return found;
 }

@@ -224,6 +224,37 @@ describe('ecs-migrate local, one environment at a time', () => {
       } catch {}
     }
   });
+
+  // README, One run per environment: "if that run's task still runs, it is killed first". Was: the successor killed
+  // only the dead run's task group, so a process of the task in a session of its own (one the live run would have
+  // killed, as it holds the task's output) survived the takeover and ran beside the new run's migration; now the lock
+  // records the task's ECS_MIGRATE_TASK_ID and the successor kills every process holding it.
+  it("after a run was SIGKILLed, kills its task's processes that left the group (setsid, still holding the task's output)", async () => {
+    const pidFile = join(work, 'helper.pid');
+    // The helper keeps the task's stdout (no redirection): the live CLI would find and kill it by that.
+    const app = await scriptApp(
+      join(work, 'helper-app'),
+      `setsid sh -c 'echo $$ > ${pidFile}; exec sleep 60' &\necho "leader $$"\nwhile :; do sleep 0.2; done`,
+    );
+    const state = join(work, 'state');
+    const first = startCli(['local', '--app', app, '--state-dir', state], work);
+    await first.waitFor(/leader (\d+)/);
+    await new Promise((r) => setTimeout(r, 500));
+    const helper = Number(await readFile(pidFile, 'utf8'));
+    try {
+      first.child.kill('SIGKILL');
+      await first.exited;
+      expect(isAlive(helper)).toBe(true);
+      // A new run takes the environment over: every process of the dead run's task must be gone first.
+      const second = await cli(['local', '--app', app, '--state-dir', state, '--timeout-minutes', '0.02', '--stop-timeout', '1'], work);
+      expect(second.stdout).toMatch(/taking over environment/);
+      expect(isAlive(helper)).toBe(false);
+    } finally {
+      try {
+        process.kill(helper, 'SIGKILL');
+      } catch {}
+    }
+  }, 60_000);
 });
 
 describe('ecs-migrate local --database-url', () => {

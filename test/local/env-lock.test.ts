@@ -74,8 +74,9 @@ describe('the environment lock', () => {
 
   it('records the task group, and a task that ends after the release does not bring the lock back', async () => {
     const lock = await acquire();
-    lock.setTask(process.pid);
-    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ pid: process.pid, task: { pid: process.pid } });
+    lock.setTask(process.pid, 'a1b2');
+    // The task id, which every process of the task inherits, lets a successor kill those that left the group.
+    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ pid: process.pid, task: { pid: process.pid, id: 'a1b2' } });
     lock.release();
     lock.setTask(undefined);
     await expect(readFile(file, 'utf8')).rejects.toThrow(/ENOENT/);
@@ -98,6 +99,8 @@ describe('the environment lock', () => {
       '{"pid":"1","host":"h","since":"s","what":"w"}',
       // A task group of 1 would be killed as -1: every process.
       '{"pid":5,"host":"elsewhere","since":"s","what":"w","task":{"pid":1}}',
+      // An empty task id would match every process whose ECS_MIGRATE_TASK_ID is empty.
+      '{"pid":5,"host":"elsewhere","since":"s","what":"w","task":{"pid":7,"id":""}}',
     ]) {
       await writeFile(file, content);
       const result = await Promise.race([

@@ -143,6 +143,7 @@ describe('local mode', () => {
       PGSSLMODE: 'disable',
       ECS_MIGRATE_DEPLOYMENT_ID: run.deployment?.id,
       ECS_MIGRATE_ENVIRONMENT: 'local-env-app',
+      ECS_MIGRATE_TASK_ID: taskId,
       FROM_FILE: '1',
       OVERRIDDEN: 'flag',
       EXTRA: 'x=y',
@@ -150,7 +151,17 @@ describe('local mode', () => {
     expect(env.PATH?.split(':')[0]).toBe(join(app, 'bin'));
     // sh itself adds PWD (and SHLVL); nothing else of the host's environment reaches the task.
     const expected = ['PATH', 'HOME', 'DATABASE_URL', 'PGHOST', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'PGDATABASE', 'PGSSLMODE'];
-    expected.push('ECS_MIGRATE_DEPLOYMENT_ID', 'ECS_MIGRATE_ENVIRONMENT', 'FROM_FILE', 'OVERRIDDEN', 'EXTRA', 'PWD', 'SHLVL', '_');
+    expected.push(
+      'ECS_MIGRATE_DEPLOYMENT_ID',
+      'ECS_MIGRATE_ENVIRONMENT',
+      'ECS_MIGRATE_TASK_ID',
+      'FROM_FILE',
+      'OVERRIDDEN',
+      'EXTRA',
+      'PWD',
+      'SHLVL',
+      '_',
+    );
     expect(Object.keys(env).filter((k) => !expected.includes(k))).toEqual([]);
   });
 
@@ -218,6 +229,27 @@ describe('local mode', () => {
     const daemon = Number(await readFile(pidFile, 'utf8'));
     strays.push(daemon);
     expect(outcome).toBe('succeeded');
+    expect(isAlive(daemon)).toBe(false);
+  }, 30_000);
+
+  // README, Stopping: "When the task's main process exits, whatever it left running is killed, as in a container".
+  // Was: a helper daemonised the usual way (a session of its own, stdio on /dev/null: daemon(3), `setsid -f`,
+  // `start-stop-daemon --background`) was neither in the task's session nor holding its output, so it outlived the
+  // task and the session; now it is found by the ECS_MIGRATE_TASK_ID it inherited.
+  it('kills with the task a helper it daemonised (its own session, stdio on /dev/null), as in a container', async () => {
+    const pidFile = join(root, 'daemon.pid');
+    const app = await scriptApp(
+      join(root, 'daemon-app'),
+      `setsid sh -c 'echo $$ > ${pidFile}; exec sleep 60' </dev/null >/dev/null 2>&1 &\nsleep 0.5\necho migrated`,
+    );
+    const s = await open(root, app);
+    const run = await runToEnd(s.controller, s.push('push-1'));
+    expect(run.deployment?.outcome).toBe('succeeded');
+    const daemon = Number(await readFile(pidFile, 'utf8'));
+    strays.push(daemon);
+    // The run is over and its session closed: nothing of the task may still run.
+    await s.close();
+    await new Promise((r) => setTimeout(r, 300));
     expect(isAlive(daemon)).toBe(false);
   }, 30_000);
 

@@ -57,11 +57,15 @@ export interface LocalEcsOptions {
   stopTimeoutMs?: number;
   /**
    * The environment of a task started from `appDir` (PATH, database, declared variables): the whole of it,
-   * nothing is inherited. `deploymentId` is undefined for a task not started by the controller.
+   * nothing is inherited. `deploymentId` is undefined for a task not started by the controller; `taskId` is the
+   * task's (random) id, as in its ARN.
    */
-  taskEnvironment: (appDir: string, task: { deploymentId: string | undefined }) => Record<string, string>;
-  /** Told when a task's process group starts and ends (the environment lock records it). */
-  onTaskProcess?: (pid: number | undefined) => void;
+  taskEnvironment: (appDir: string, task: { deploymentId: string | undefined; taskId: string }) => Record<string, string>;
+  /**
+   * Told when a task's process group starts (its leader's pid and the task id its processes inherit) and ends: the
+   * environment lock records it.
+   */
+  onTaskProcess?: (task: { pid: number; taskId: string } | undefined) => void;
 }
 
 interface RunningTask {
@@ -365,7 +369,7 @@ export class LocalEcs implements Ecs {
       );
       return;
     }
-    const env = this.options.taskEnvironment(appDir, { deploymentId: deploymentIdFromStartedBy(task.view.startedBy) });
+    const env = this.options.taskEnvironment(appDir, { deploymentId: deploymentIdFromStartedBy(task.view.startedBy), taskId });
     const child = new TaskProcess({
       command,
       args,
@@ -394,7 +398,7 @@ export class LocalEcs implements Ecs {
       );
       return;
     }
-    this.options.onTaskProcess?.(started.pid);
+    this.options.onTaskProcess?.({ pid: started.pid, taskId });
     task.view = {
       ...task.view,
       lastStatus: 'RUNNING',
