@@ -28,6 +28,17 @@ export function holdsTaskId(pid: number, taskId: string): boolean {
  * if known. Never this process or one of its ancestors. Linux only: [] where there is no /proc.
  */
 export function processesOfTask(taskId: string, since: number | undefined): number[] {
+  return scanProcesses((pid) => {
+    if (since !== undefined) {
+      const stat = procStat(pid);
+      if (stat === undefined || stat.startTime < since) return false;
+    }
+    return holdsTaskId(pid, taskId);
+  });
+}
+
+/** The processes `matches`, never init, this process or one of its ancestors. Linux only: [] where there is no /proc. */
+export function scanProcesses(matches: (pid: number) => boolean): number[] {
   const spared = selfAndAncestors();
   let entries: string[];
   try {
@@ -35,18 +46,10 @@ export function processesOfTask(taskId: string, since: number | undefined): numb
   } catch {
     return [];
   }
-  const found: number[] = [];
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    const pid = Number(entry);
-    if (pid <= 1 || spared.has(pid)) continue;
-    if (since !== undefined) {
-      const stat = procStat(pid);
-      if (stat === undefined || stat.startTime < since) continue;
-    }
-    if (holdsTaskId(pid, taskId)) found.push(pid);
-  }
-  return found;
+  return entries
+    .filter((e) => /^\d+$/.test(e))
+    .map(Number)
+    .filter((pid) => pid > 1 && !spared.has(pid) && matches(pid));
 }
 
 /** This process and its ancestors (below init): what a scan of the task's processes must never kill. */

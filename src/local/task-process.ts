@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readlinkSync, type WriteStream } from 'node:fs';
 import { procStat } from './proc-stat.js';
-import { holdsTaskId, selfAndAncestors, TASK_ID_VARIABLE } from './task-marker.js';
+import { holdsTaskId, scanProcesses, TASK_ID_VARIABLE } from './task-marker.js';
 
 export interface TaskProcessOptions {
   command: string;
@@ -156,29 +156,16 @@ function taskOrigin(leader: number, taskId: string | undefined): TaskOrigin | un
  * /proc, reading descriptors and environments only of processes younger than the leader.
  */
 function strays(origin: TaskOrigin): number[] {
-  const spared = selfAndAncestors();
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return [];
-  }
-  const found: number[] = [];
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    const pid = Number(entry);
-    if (pid <= 1 || spared.has(pid)) continue;
+  return scanProcesses((pid) => {
     const stat = procStat(pid);
-    if (stat === undefined || stat.startTime < origin.startTime) continue;
-    if (
+    if (stat === undefined || stat.startTime < origin.startTime) return false;
+    return (
       stat.session === origin.leader ||
       stat.group === origin.leader ||
       holdsAny(pid, origin.outputs) ||
       (origin.taskId !== undefined && holdsTaskId(pid, origin.taskId))
-    )
-      found.push(pid);
-  }
-  return found;
+    );
+  });
 }
 
 function holdsAny(pid: number, links: Set<string>): boolean {
