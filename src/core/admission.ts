@@ -2,7 +2,16 @@ import { type Action, type Decision, ignore } from './actions.js';
 import { commitActions } from './commit.js';
 import { type DecideContext, lockExpiresAt } from './context.js';
 import { definedFields } from './defined-fields.js';
-import { type Deployment, imageOf, type OpenDeployment, pushedAtOf, pushedBefore, type Queued, type Work } from './deployment.js';
+import {
+  type Deployment,
+  imageOf,
+  type Launching,
+  type OpenDeployment,
+  pushedAtOf,
+  pushedBefore,
+  type Queued,
+  type Work,
+} from './deployment.js';
 import { haltOf, launchRequest, stopTaskOf } from './launch-request.js';
 import { followedOn, foundOnRevision, rolledOutUnrecorded, taskOfState, withItsTask } from './rolled-out.js';
 import { noCheckLeft, watchWhenNoCheckLeft } from './rollout-watch.js';
@@ -209,17 +218,23 @@ export function launchNow(queued: Queued, deliberate: boolean, state: Controller
     expired !== undefined ? taskOfState(expired, state)?.containers.find((c) => c.name === ctx.config.CONTAINER)?.exitCode : undefined;
   // So is a command of "the task definition the service runs" when this end answers a paused deployment ROLLBACK: the
   // service names the paused revision until ECS moves it back, and the command runs what it names at launch.
-  const afterRollback =
+  const rolledBack =
     expired?.work.type === 'revision' &&
     (expired.waiters?.length ?? 0) > 0 &&
-    next.work.type === 'task-definition' &&
-    next.work.ofService === true;
+    launching.work.type === 'task-definition' &&
+    launching.work.ofService === true
+      ? expired.work.taskDefinitionArn
+      : undefined;
   if (
     expired !== undefined &&
     shown === undefined &&
-    (stopsMigration(before, expired, { stop: definedFields({ exitCode }) }) || afterRollback)
+    (stopsMigration(before, expired, { stop: definedFields({ exitCode }) }) || rolledBack !== undefined)
   ) {
-    const waiting = waitForStop(launching, ctx, expired);
+    const marked: Launching =
+      rolledBack !== undefined && launching.work.type === 'task-definition'
+        ? { ...launching, work: { ...launching.work, afterRollbackOf: rolledBack } }
+        : launching;
+    const waiting = waitForStop(marked, ctx, expired);
     const [deferred] = waiting.changes;
     changes[changes.indexOf(launching)] = deferred;
     return {

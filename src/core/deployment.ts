@@ -40,6 +40,12 @@ export type Work =
        * it launches, so one queued behind a migration runs the code that migration rolled out.
        */
       ofService?: true;
+      /**
+       * Set on such a command whose launch a takeover deferred while the service named the paused revision it answered
+       * ROLLBACK (this one): the launch takes what the service names then, unless that is still this revision or one
+       * queued for its migration (`resume.ts`, `onServiceRevision`).
+       */
+      afterRollbackOf?: string;
     }
   /**
    * pause-hook mode: the target revision of the owner's paused deployment, run as it is (its images are the ones

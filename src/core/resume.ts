@@ -67,13 +67,19 @@ function waitIsOver(d: Launching, ctx: DecideContext): boolean {
 }
 
 /**
- * A command of "the task definition the service runs when it launches" whose launch was deferred before any RunTask (a
- * stop wait): the one the service runs now. A takeover that answered a paused deployment ROLLBACK deferred it while
- * the service still named the paused revision. Once an attempt was sent, its retries keep what it ran.
+ * A command of "the task definition the service runs" whose launch a takeover deferred while the service named the
+ * paused revision it answered ROLLBACK (`afterRollbackOf`): the one the service names now, once ECS moved it back. Not
+ * that revision still, nor one a queued migration has yet to migrate (a deployment paused meanwhile): the new code
+ * must not run before its migration; the command then ends, saying why (a string). Any other launch keeps its work.
  */
-function onServiceRevision(d: Launching, serviceTaskDefinitionArn: string): Launching {
-  if (d.work.type !== 'task-definition' || d.work.ofService !== true || (d.attempts?.length ?? 0) > 0) return d;
-  return { ...d, work: { ...d.work, taskDefinitionArn: serviceTaskDefinitionArn } };
+function onServiceRevision(d: Launching, state: ControllerState, serviceTaskDefinitionArn: string): Launching | string {
+  if (d.work.type !== 'task-definition' || d.work.afterRollbackOf === undefined) return d;
+  const queued = state.env.queued !== undefined ? state.deployments[state.env.queued] : undefined;
+  const unmigrated = queued?.work.type === 'revision' && queued.work.taskDefinitionArn === serviceTaskDefinitionArn;
+  if (serviceTaskDefinitionArn === d.work.afterRollbackOf || unmigrated)
+    return `not run: the service names ${serviceTaskDefinitionArn}, ${unmigrated ? `the revision of a paused deployment whose migration ${queued.id} has not run` : 'the paused revision the takeover answered ROLLBACK (ECS has not moved it back yet)'}; send the command again once the service runs a migrated revision`;
+  const { afterRollbackOf: _a, ...work } = d.work;
+  return { ...d, work: { ...work, taskDefinitionArn: serviceTaskDefinitionArn } };
 }
 
 /**
@@ -94,7 +100,14 @@ export function launchWaiting(d: Launching, state: ControllerState, ctx: DecideC
     const reason = `attempt ${attempt} could not be launched: the service could not be read (${state.serviceProblem ?? 'unknown error'})`;
     return { decision: 'halt', reason, deploymentId: d.id, actions: settle(state, ctx, d, { outcome: 'failed', reason }) };
   }
-  const launching = onServiceRevision(launchRetry(d, ctx.now), state.service.taskDefinitionArn);
+  const launching = onServiceRevision(launchRetry(d, ctx.now), state, state.service.taskDefinitionArn);
+  if (typeof launching === 'string')
+    return {
+      decision: 'halt',
+      reason: launching,
+      deploymentId: d.id,
+      actions: settle(state, ctx, d, { outcome: 'failed', reason: launching }),
+    };
   const env: EnvironmentState = { ...state.env, active: { deploymentId: d.id, lockExpiresAt: lockExpiresAt(ctx) } };
   return {
     decision: 'launch',

@@ -200,6 +200,13 @@ describe('a run-command that takes the expired lock of a pause-hook migration ov
       .when(scheduledCheck(command.id, 1, 'retry'))
       .then({ decision: 'launch' });
     expect(actionsOf(launched, 'launchTask').map((a) => a.request.taskDefinitionArn)).toEqual([TD(42)]);
+
+    // Had ECS not moved the service back yet, the command would not run the rolled-back revision: it ends, saying so.
+    const early = given({ ...after, service: { ...service, taskDefinitionArn: TD(43) } }, c('2026-11-25T10:49:00.000Z'))
+      .when(scheduledCheck(command.id, 1, 'retry'))
+      .then({ decision: 'halt', reason: /not run: the service names .*shop-api:43, the paused revision the takeover answered ROLLBACK/ });
+    expect(actionsOf(early, 'launchTask')).toEqual([]);
+    expect(committed(early, command.id)).toMatchObject({ status: 'ended', outcome: 'failed' });
   });
 });
 
