@@ -4,12 +4,14 @@ import { type DecideContext, lockExpiresAt } from './context.js';
 import { definedFields } from './defined-fields.js';
 import {
   type Deployment,
+  gatedPausedRevision,
   imageOf,
   type Launching,
   type OpenDeployment,
   pushedAtOf,
   pushedBefore,
   type Queued,
+  runsServiceRevision,
   type Work,
 } from './deployment.js';
 import { haltOf, launchRequest, stopTaskOf } from './launch-request.js';
@@ -218,23 +220,17 @@ export function launchNow(queued: Queued, deliberate: boolean, state: Controller
     expired !== undefined ? taskOfState(expired, state)?.containers.find((c) => c.name === ctx.config.CONTAINER)?.exitCode : undefined;
   // So is a command of "the task definition the service runs" when this end answers a paused deployment ROLLBACK: the
   // service names the paused revision until ECS moves it back, and the command runs what it names at launch.
-  const rolledBack =
-    expired?.work.type === 'revision' &&
-    (expired.waiters?.length ?? 0) > 0 &&
-    launching.work.type === 'task-definition' &&
-    launching.work.ofService === true
-      ? expired.work.taskDefinitionArn
+  const rolledBack = expired !== undefined ? gatedPausedRevision(expired) : undefined;
+  const afterRollback: Launching | undefined =
+    rolledBack !== undefined && runsServiceRevision(launching.work)
+      ? { ...launching, work: { ...launching.work, afterRollbackOf: rolledBack } }
       : undefined;
   if (
     expired !== undefined &&
     shown === undefined &&
-    (stopsMigration(before, expired, { stop: definedFields({ exitCode }) }) || rolledBack !== undefined)
+    (stopsMigration(before, expired, { stop: definedFields({ exitCode }) }) || afterRollback !== undefined)
   ) {
-    const marked: Launching =
-      rolledBack !== undefined && launching.work.type === 'task-definition'
-        ? { ...launching, work: { ...launching.work, afterRollbackOf: rolledBack } }
-        : launching;
-    const waiting = waitForStop(marked, ctx, expired);
+    const waiting = waitForStop(afterRollback ?? launching, ctx, expired);
     const [deferred] = waiting.changes;
     changes[changes.indexOf(launching)] = deferred;
     return {

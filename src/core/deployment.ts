@@ -272,6 +272,21 @@ export function imageOf(d: Pick<Deployment, 'work'>): string | undefined {
   return d.work.type === 'task-definition' ? undefined : d.work.image;
 }
 
+/** The work of a command of "the task definition the service runs" (it named neither image nor task definition). */
+export type ServiceRevisionWork = Extract<Work, { type: 'task-definition' }> & { ofService: true };
+
+export function runsServiceRevision(work: Work): work is ServiceRevisionWork {
+  return work.type === 'task-definition' && work.ofService === true;
+}
+
+/**
+ * pause-hook mode: the paused revision whose deployments `d` gates (they wait on it), which an end that is not a
+ * success answers ROLLBACK; undefined for any other deployment.
+ */
+export function gatedPausedRevision(d: Pick<Deployment, 'work' | 'waiters'>): string | undefined {
+  return d.work.type === 'revision' && (d.waiters?.length ?? 0) > 0 ? d.work.taskDefinitionArn : undefined;
+}
+
 /** When a deployment's image was pushed, if known. */
 export function pushedAtOf(d: Pick<Deployment, 'work'>): string | undefined {
   return d.work.type === 'image' ? d.work.pushedAt : undefined;

@@ -92,22 +92,16 @@ export function launchWaiting(d: Launching, state: ControllerState, ctx: DecideC
   // Gating nothing any more, it ends at once, whatever the task it waits for does (its end hands that wait on).
   if (waitersAllExpired(d, ctx.now)) {
     const reason = `every paused deployment waiting for it was past its hook's expiry (less ${HOOK_MARGIN_MINUTES} minutes) when attempt ${attempt} was due: the migration was not run, rollout halted`;
-    return { decision: 'halt', reason, deploymentId: d.id, actions: settle(state, ctx, d, { outcome: 'timed_out', reason }) };
+    return notLaunched(d, 'timed_out', reason, state, ctx);
   }
   const stillRuns = stoppedTaskRuns(d, state);
   if (stillRuns !== undefined) return waitOn(d, stillRuns, state, ctx);
   if (state.service === undefined) {
     const reason = `attempt ${attempt} could not be launched: the service could not be read (${state.serviceProblem ?? 'unknown error'})`;
-    return { decision: 'halt', reason, deploymentId: d.id, actions: settle(state, ctx, d, { outcome: 'failed', reason }) };
+    return notLaunched(d, 'failed', reason, state, ctx);
   }
   const launching = onServiceRevision(launchRetry(d, ctx.now), state, state.service.taskDefinitionArn);
-  if (typeof launching === 'string')
-    return {
-      decision: 'halt',
-      reason: launching,
-      deploymentId: d.id,
-      actions: settle(state, ctx, d, { outcome: 'failed', reason: launching }),
-    };
+  if (typeof launching === 'string') return notLaunched(d, 'failed', launching, state, ctx);
   const env: EnvironmentState = { ...state.env, active: { deploymentId: d.id, lockExpiresAt: lockExpiresAt(ctx) } };
   return {
     decision: 'launch',
@@ -119,6 +113,11 @@ export function launchWaiting(d: Launching, state: ControllerState, ctx: DecideC
       { type: 'launchTask', deploymentId: d.id, request: launchRequest(launching, state.service, ctx, true) },
     ],
   };
+}
+
+/** A waiting launch that ends instead of launching, `reason` saying why. */
+function notLaunched(d: Launching, outcome: 'failed' | 'timed_out', reason: string, state: ControllerState, ctx: DecideContext): Decision {
+  return { decision: 'halt', reason, deploymentId: d.id, actions: settle(state, ctx, d, { outcome, reason }) };
 }
 
 /** How often a launch waiting for a stopped task checks it again while ECS still describes it running. */
@@ -144,7 +143,7 @@ function waitOn(d: Launching, status: string, state: ControllerState, ctx: Decid
   const waited = (Date.parse(ctx.now) - Date.parse(d.launchStartedAt)) / 60_000;
   if (waited >= ctx.config.TIMEOUT_MINUTES) {
     const reason = `task ${task} of ${d.waitsFor?.deploymentId}, stopped before this launch, is still ${status === 'NOT READ' ? 'not known stopped' : status} after ${ctx.config.TIMEOUT_MINUTES} minutes (TIMEOUT_MINUTES): not launched, so two migrations never run at once; stop that task, then send the trigger again`;
-    return { decision: 'halt', reason, deploymentId: d.id, actions: settle(state, ctx, d, { outcome: 'failed', reason }) };
+    return notLaunched(d, 'failed', reason, state, ctx);
   }
   const retryAt = addMinutes(ctx.now, STOP_RECHECK_MINUTES);
   const seen = status === 'NOT READ' ? 'is not read yet' : `is still ${status}`;

@@ -6,11 +6,13 @@ import { definedFields } from './defined-fields.js';
 import {
   attemptOf,
   type Deployment,
+  gatedPausedRevision,
   imageOf,
   type Launching,
   type OpenDeployment,
   type PendingEvent,
   pushedAtOf,
+  runsServiceRevision,
   taskDefinitionOf,
   taskOf,
 } from './deployment.js';
@@ -65,7 +67,7 @@ export function settle(
   const waited = d.status === 'launching' && d.waitsFor !== undefined;
   // pause-hook: a migration that did not succeed answers its paused deployments ROLLBACK: their target revisions,
   // which the services name while paused, are not what they will run.
-  const rolledBack = ending.outcome !== 'succeeded' && d.work.type === 'revision' && (d.waiters?.length ?? 0) > 0;
+  const rolledBack = ending.outcome !== 'succeeded' && gatedPausedRevision(d) !== undefined;
   const next = handOver(
     state,
     env,
@@ -155,7 +157,7 @@ export function handOver(
   // service names the paused revision until ECS rolls it back (to a revision not known here), and the new code must not
   // run against the schema its migration failed on. With several services, the first one's paused revision may be
   // another waiter's than the migration's own: whatever it names, the command is not run.
-  if (rolledBack === true && next.work.type === 'task-definition' && next.work.ofService === true) {
+  if (rolledBack === true && runsServiceRevision(next.work)) {
     const reason = `not run: ${fromId ?? 'the end'} answered ROLLBACK to the paused deployments (its migration did not succeed), and the task definition the service runs, ${base ?? next.work.taskDefinitionArn}, may be one they roll back; send the command again once the service has rolled back`;
     return { changes: [end(next, { outcome: 'failed', reason }, ctx.now)], before: [], after: [] };
   }

@@ -12,6 +12,7 @@ import {
   type Queued,
   type RolloutOutcome,
   type Running,
+  runsServiceRevision,
   type ServiceRollout,
   type StopReport,
   statusOf,
@@ -57,7 +58,7 @@ export function startLaunch(d: Queued, now: string, note: string, base: string |
       ? d.work
       : d.work.type === 'image'
         ? { ...d.work, baseTaskDefinitionArn: base }
-        : d.work.type === 'task-definition' && d.work.ofService === true
+        : runsServiceRevision(d.work)
           ? { ...d.work, taskDefinitionArn: base }
           : d.work;
   const { status: _status, ...rest } = d;
