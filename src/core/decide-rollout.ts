@@ -62,14 +62,8 @@ export function decideHookState(input: HookStateInput, state: ControllerState, c
   const waiter = waiterOf(input, service);
   const image = repositoryImageOf(revision, config.REPOSITORY);
   if (!image.ok) {
-    const reason = `${image.reason}: ROLLBACK of ${service}'s paused deployment`;
-    const refused = refusal(id, waiter, revision.taskDefinitionArn, input, ctx);
-    return {
-      decision: 'halt',
-      reason,
-      deploymentId: id,
-      actions: [...haltOf(refused, ctx, reason), ...recordRefusal(refused, reason, state, ctx)],
-    };
+    const paused = { id, waiter, input, taskDefinitionArn: revision.taskDefinitionArn };
+    return refuse(paused, `${image.reason}: ROLLBACK of ${service}'s paused deployment`, 'answer', state, ctx);
   }
   return joinOrCreate({ id, waiter, image: image.image, revision, input }, state, ctx);
 }
@@ -84,16 +78,27 @@ function waiterOf(input: HookStateInput, service: string): Waiter {
 }
 
 /**
- * A paused deployment whose target revision runs no single REPOSITORY image (another repository's, none, two): no
- * migration can gate it. It is answered ROLLBACK, and recorded as a deployment that failed before it ran, with
+ * A paused deployment no migration can gate (its target revision runs no single REPOSITORY image, or it cannot start
+ * one: `noContainer`): answered ROLLBACK (`answer`), and recorded as a deployment that failed before it ran, with
  * `Migration Failed` and `Rollout Halted` saying why, as a service an update cannot move is in update-service mode.
+ * `record` only: a retried delivery that finds the hook answered already (`refusedUnrecorded`).
  */
-function refusal(id: string, waiter: Waiter, taskDefinitionArn: string, input: HookStateInput, ctx: DecideContext) {
-  return { ...create(hookSpec(id, input, { type: 'task-definition', taskDefinitionArn }, ctx), ctx.now, 'requested'), waiters: [waiter] };
-}
-
-function recordRefusal(refused: ReturnType<typeof refusal>, reason: string, state: ControllerState, ctx: DecideContext): Action[] {
-  return commitActions(state, undefined, [end(refused, { outcome: 'failed', reason }, ctx.now)]);
+function refuse(
+  paused: { id: string; waiter: Waiter; input: HookStateInput; taskDefinitionArn: string },
+  reason: string,
+  how: 'answer' | 'record',
+  state: ControllerState,
+  ctx: DecideContext,
+): Decision {
+  const { id, waiter, input, taskDefinitionArn } = paused;
+  const refused = {
+    ...create(hookSpec(id, input, { type: 'task-definition', taskDefinitionArn }, ctx), ctx.now, 'requested'),
+    waiters: [waiter],
+  };
+  const record = commitActions(state, undefined, [end(refused, { outcome: 'failed', reason }, ctx.now)]);
+  return how === 'answer'
+    ? { decision: 'halt', reason, deploymentId: id, actions: [...haltOf(refused, ctx, reason), ...record] }
+    : { decision: 'record', reason, deploymentId: id, actions: record };
 }
 
 /**
@@ -119,8 +124,13 @@ function refusedUnrecorded(
   if (image.ok) return undefined;
   const why = image.reason;
   const reason = `${why}: hook ${input.hookId} of ${service}'s paused deployment had FAILED when this delivery of its event came (answered ROLLBACK by an earlier delivery that died before recording it, or failed by ECS)`;
-  const refused = refusal(id, waiterOf(input, service), revision.taskDefinitionArn, input, ctx);
-  return { decision: 'record', reason, deploymentId: id, actions: recordRefusal(refused, reason, state, ctx) };
+  return refuse(
+    { id, waiter: waiterOf(input, service), input, taskDefinitionArn: revision.taskDefinitionArn },
+    reason,
+    'record',
+    state,
+    ctx,
+  );
 }
 
 /** A deployment for a paused deployment's hook: its migration, triggered by the hook event. */
@@ -229,13 +239,7 @@ function joinOrCreate(paused: Paused, state: ControllerState, ctx: DecideContext
   const why = noContainer(revision, ctx);
   if (why !== undefined) {
     const reason = `${why}, and no migration of ${image} is open to wait for: ROLLBACK of ${waiter.service}'s paused deployment`;
-    const refused = refusal(paused.id, waiter, revision.taskDefinitionArn, paused.input, ctx);
-    return {
-      decision: 'halt',
-      reason,
-      deploymentId: paused.id,
-      actions: [...haltOf(refused, ctx, reason), ...recordRefusal(refused, reason, state, ctx)],
-    };
+    return refuse({ ...paused, taskDefinitionArn: revision.taskDefinitionArn }, reason, 'answer', state, ctx);
   }
   return createHookDeployment(paused, state, ctx);
 }
