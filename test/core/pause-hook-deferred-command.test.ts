@@ -1,23 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import type { Deployment, Queued, Running } from '../../src/core/deployment.js';
-import type { ServiceDeploymentInfo, ServiceRevisionInfo } from '../../src/core/service-deployment.js';
 import type { ControllerState } from '../../src/core/state.js';
 import {
   actionsOf,
   cancelRequest,
   committed,
   ctx,
-  DIGEST,
   given,
   queuedDeployment,
   runningDeployment,
   SAMPLE_TASK,
-  sample,
   scheduledCheck,
   service,
   TD,
-  withEvent,
 } from '../support/fixtures.js';
+import { hookEventOf, pausedHook } from '../support/paused-hook.js';
 
 /**
  * pause-hook mode, one service (shop-api on revision 42). Command C1 (`run-command db-seed`, "the task definition the
@@ -33,36 +30,18 @@ import {
  * by Y; one queued behind Y runs after it, or ends when Y fails).
  */
 const COMMAND_TD = { type: 'task-definition' as const, taskDefinitionArn: TD(42), ofService: true as const };
-const REGISTRY = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
-const API_SD = 'arn:aws:ecs:eu-west-1:123456789012:service-deployment/shop-staging/shop-api/NEWDEPLOY44';
-const API_ARN = 'arn:aws:ecs:eu-west-1:123456789012:service/shop-staging/shop-api';
-const API_REV = 'arn:aws:ecs:eu-west-1:123456789012:service-revision/shop-staging/shop-api/44';
-const CLUSTER_ARN = 'arn:aws:ecs:eu-west-1:123456789012:cluster/shop-staging';
-const HOOK = 'ecs-pause-api-44';
-const EXPIRES = '2026-11-26T10:01:00.000Z';
 const c = (now: string) => ({ ...ctx({ ROLLOUT_MODE: 'pause-hook', ALLOWED_COMMANDS: 'db-seed' }), now });
 
-function pausedOn44(): { deployment: ServiceDeploymentInfo; revision: ServiceRevisionInfo } {
-  return {
-    deployment: {
-      serviceDeploymentArn: API_SD,
-      serviceArn: API_ARN,
-      clusterArn: CLUSTER_ARN,
-      status: 'IN_PROGRESS',
-      lifecycleStage: 'PRE_SCALE_UP',
-      targetServiceRevisionArn: API_REV,
-      sourceServiceRevisionArns: [],
-      hooks: [{ hookId: HOOK, targetType: 'PAUSE', status: 'AWAITING_ACTION', expiresAt: EXPIRES, timeoutAction: 'ROLLBACK' }],
-    },
-    revision: {
-      serviceRevisionArn: API_REV,
-      serviceArn: API_ARN,
-      clusterArn: CLUSTER_ARN,
-      taskDefinitionArn: TD(44),
-      containerImages: [{ containerName: 'app', image: `${REGISTRY}/shop-api:v1.6.0`, imageDigest: DIGEST }],
-    },
-  };
-}
+const pausedOn44 = () =>
+  pausedHook({
+    service: 'shop-api',
+    deploymentId: 'NEWDEPLOY44',
+    revisionNumber: 44,
+    taskDefinitionArn: TD(44),
+    hookId: 'ecs-pause-api-44',
+    expiresAt: '2026-11-26T10:01:00.000Z',
+    tag: 'v1.6.0',
+  });
 
 describe('pause-hook mode: a command handed the environment by a cancel, launched after the stop wait', () => {
   it('does not run the revision of a paused deployment whose migration is queued behind it (new code before its migration)', () => {
@@ -119,10 +98,7 @@ describe('pause-hook mode: a command handed the environment by a cancel, launche
       service: { ...service, taskDefinitionArn: TD(44) },
       hook: pausedOn44(),
     };
-    const hookEvent = withEvent(sample('hook-awaiting-action'), {
-      top: { id: 'hook-44', time: '2026-11-25T10:01:00Z', resources: [API_SD] },
-      detail: { hookId: HOOK, serviceArn: API_ARN, serviceDeploymentArn: API_SD, expiresAt: EXPIRES },
-    });
+    const hookEvent = hookEventOf(pausedOn44(), 'hook-44', '2026-11-25T10:01:00Z');
     const queued = given(afterCancel, c('2026-11-25T10:01:00.000Z')).when(hookEvent).then({ decision: 'queue' });
     const y = actionsOf(queued, 'commit')
       .flatMap((a) => a.deployments)

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import type { Queued, Waiter } from '../../src/core/deployment.js';
-import type { ServiceDeploymentInfo, ServiceRevisionInfo } from '../../src/core/service-deployment.js';
 import {
   actionsOf,
   committed,
@@ -13,53 +12,36 @@ import {
   queueState,
   runningDeployment,
   SAMPLE_DEPLOYMENT,
-  sample,
   TD,
-  withEvent,
 } from '../support/fixtures.js';
+import { hookEventOf, pausedHook } from '../support/paused-hook.js';
 
 /**
  * pause-hook mode, SERVICES=shop-api,shop-worker (a web service and its worker on one database, as docs/deploy.md
  * suggests for pause-hook mode): shop-worker's deployment of image X pauses and its HOOK_AWAITING_ACTION arrives.
  */
-const REGISTRY = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
-const X_IMAGE = `${REGISTRY}/shop-api@${DIGEST}`;
-const CLUSTER_ARN = 'arn:aws:ecs:eu-west-1:123456789012:cluster/shop-staging';
-const WORKER_SD = 'arn:aws:ecs:eu-west-1:123456789012:service-deployment/shop-staging/shop-worker/WORKERSD';
-const WORKER_ARN = 'arn:aws:ecs:eu-west-1:123456789012:service/shop-staging/shop-worker';
-const WORKER_REV = 'arn:aws:ecs:eu-west-1:123456789012:service-revision/shop-staging/shop-worker/7';
+const X_IMAGE = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api@${DIGEST}`;
 const WORKER_HOOK = 'ecs-pause-worker-x';
 const EXPIRES = '2026-11-26T10:44:00.000Z';
 const config = { ROLLOUT_MODE: 'pause-hook', SERVICE: undefined, SERVICES: 'shop-api,shop-worker' };
 
 /** shop-worker's paused deployment as ECS describes it, its revision's app image in container `container`. */
-function workerPaused(container: string): { hook: { deployment: ServiceDeploymentInfo; revision: ServiceRevisionInfo } } {
-  const deployment: ServiceDeploymentInfo = {
-    serviceDeploymentArn: WORKER_SD,
-    serviceArn: WORKER_ARN,
-    clusterArn: CLUSTER_ARN,
-    status: 'IN_PROGRESS',
-    lifecycleStage: 'PRE_SCALE_UP',
-    targetServiceRevisionArn: WORKER_REV,
-    sourceServiceRevisionArns: [],
-    hooks: [{ hookId: WORKER_HOOK, targetType: 'PAUSE', status: 'AWAITING_ACTION', expiresAt: EXPIRES, timeoutAction: 'ROLLBACK' }],
-  };
-  const revision: ServiceRevisionInfo = {
-    serviceRevisionArn: WORKER_REV,
-    serviceArn: WORKER_ARN,
-    clusterArn: CLUSTER_ARN,
+function workerPaused(container: string) {
+  const hook = pausedHook({
+    service: 'shop-worker',
+    deploymentId: 'WORKERSD',
+    revisionNumber: 7,
     taskDefinitionArn: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/shop-worker:7',
-    containerImages: [{ containerName: container, image: `${REGISTRY}/shop-api:v1.5.0`, imageDigest: DIGEST }],
-  };
-  return { hook: { deployment, revision } };
+    hookId: WORKER_HOOK,
+    expiresAt: EXPIRES,
+    container,
+  });
+  return { hook };
 }
 
 /** Its hook event, at `time`. */
 function workerHookEvent(time: string) {
-  return withEvent(sample('hook-awaiting-action'), {
-    top: { id: 'worker-hook-x', time, resources: [WORKER_SD] },
-    detail: { hookId: WORKER_HOOK, serviceArn: WORKER_ARN, serviceDeploymentArn: WORKER_SD, expiresAt: EXPIRES },
-  });
+  return hookEventOf(workerPaused('app').hook, 'worker-hook-x', time);
 }
 
 /**
