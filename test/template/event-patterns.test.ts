@@ -231,10 +231,10 @@ function ecsDeploymentCases(): Case[] {
 function emitted(): Case[] {
   // Every type the core can emit, so a new one is covered the day it is added.
   const types = [...EMITTED_TYPES];
-  const event = (detailType: string, environment: string): Sample => ({
+  const event = (detailType: string, environment: string, status = 'failed'): Sample => ({
     source: 'ecs-migrate',
     'detail-type': detailType,
-    detail: { environment, deploymentId: '20261125-091500-5f2c1a9e', reason: 'exit code 1' },
+    detail: { environment, deploymentId: '20261125-091500-5f2c1a9e', status, reason: 'exit code 1' },
   });
   return [
     // The notification rule takes every deployment that ended badly: a halted rollout, a service that could not be
@@ -247,6 +247,10 @@ function emitted(): Case[] {
       ],
     ),
     ['emitted: Command Failed of another environment', () => event('Command Failed', 'production'), []],
+    // Was: a command that gave way to a migration (outcome superseded) never ran and failed nothing, yet it was
+    // notified as a failure and raised MigrationHaltedAlarm. Its requester hears it from the event itself.
+    ['emitted: Command Failed of a superseded command', () => event('Command Failed', 'staging', 'superseded'), []],
+    ['emitted: Command Failed of a cancelled command', () => event('Command Failed', 'staging', 'cancelled'), ['notify']],
     ['emitted: Rollout Halted of another environment', () => event('Rollout Halted', 'production'), []],
   ];
 }
