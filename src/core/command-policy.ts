@@ -40,13 +40,13 @@ export function checkCommand(argv: readonly string[], rules: CommandRules): Comm
       reason: `argument ${secret} of the command looks like a secret (${quote(rules.redact(argv[secret] ?? ''))}): ${SECRETS_ADVICE}`,
     };
   }
-  // An option whose name holds a secret word, and its value as the next word: `--password <value>`, the usual CLI
-  // spelling, which the redactor's key=value rule does not see as a pair.
-  const option = argv.findIndex((word, i) => i > 0 && word.startsWith('-') && !word.includes('=') && secretPair(word, argv[i + 1], rules));
+  // An option or key word whose name holds a secret word, and its value as the next word: `--password <value>`, the
+  // usual CLI spelling, or `DB_PASSWORD <value>`, which the redactor's key=value rule does not see as a pair.
+  const option = argv.findIndex((word, i) => i > 0 && KEY_WORD.test(word) && secretPair(word, argv[i + 1], rules));
   if (option !== -1) {
     return {
       ok: false,
-      reason: `arguments ${option} and ${option + 1} of the command look like a secret option and its value (${quote(`${rules.redact(argv[option] ?? '')} ${REDACTED}`)}): ${SECRETS_ADVICE}`,
+      reason: `arguments ${option} and ${option + 1} of the command look like a secret option or key and its value (${quote(`${rules.redact(argv[option] ?? '')} ${REDACTED}`)}): ${SECRETS_ADVICE}`,
     };
   }
   // A secret can span words ("Bearer" "<token>", "--password=" "<value>"): the command as stored and echoed is checked too.
@@ -59,6 +59,9 @@ export function checkCommand(argv: readonly string[], rules: CommandRules): Comm
   }
   return { ok: true };
 }
+
+/** A word that may name a key, with or without dashes (`--password`, `DB_PASSWORD`): what the redactor reads before `=`. */
+const KEY_WORD = /^[\w.-]{1,256}$/;
 
 /** Whether option `name` with `value` (the next word) would be redacted as `name=value`: a secret option. */
 function secretPair(name: string, value: string | undefined, rules: CommandRules): boolean {
@@ -84,14 +87,14 @@ function checkAllowed(argv: readonly string[], rules: CommandRules): CommandChec
 
 /**
  * `argv` as a refusal may echo it, whatever its characters (a real password rarely fits the safe set, so the allowlist
- * refuses it first and names it): masked, a word after an option whose name holds a secret word (`--password
- * <value>`), and a word the redactor changes when it reads it after the two words before it (`--password=` `<value>`,
- * `Bearer` `<token>`) and not alone. The redactor reads at most 256 characters of a word.
+ * refuses it first and names it): masked, a word after an option or key word whose name holds a secret word
+ * (`--password <value>`, `DB_PASSWORD <value>`), and a word the redactor changes when it reads it after the two words
+ * before it (`--password=` `<value>`, `Bearer` `<token>`) and not alone. The redactor reads at most 256 characters of a word.
  */
 function withOptionValuesMasked(argv: readonly string[], redact: Redactor): string[] {
   const cut = (word: string): string => word.slice(0, 256);
   const secretOption = (word: string | undefined): boolean => {
-    if (word === undefined || !word.startsWith('-') || word.includes('=') || word.length > 256) return false;
+    if (word === undefined || !KEY_WORD.test(word)) return false;
     const probe = `${word}=x`;
     return redact(probe) !== probe;
   };

@@ -169,6 +169,9 @@ describe('a refused command echoes no secret spread over two words', () => {
   it.each([
     ['--password= <value>', ['db-seed', '--password=', 'Hunter2!Sup3rS3cret']],
     ['Bearer <token>', ['db-seed', '--header', 'Authorization:', 'Bearer', 'eyJhbGci/Sup3rS3cret+abc']],
+    // Was: only a word after an option (`-…`) was read as a key; a key word alone (a positional key, then its value) echoed the value.
+    ['DB_PASSWORD <value>', ['db-seed', 'DB_PASSWORD', 'Hunter2!Sup3rS3cret']],
+    ['set api_token <value>', ['db-seed', 'set', 'api_token', 'Hunter2!Sup3rS3cret']],
   ])('checkCommand: %s', (_what, argv) => {
     const checked = checkCommand(argv, splitRules);
     expect(checked.ok).toBe(false);

@@ -233,6 +233,19 @@ describe('a secret option and its value as two words', () => {
     expect(checkCommand(['db-seed', '--tenant', 'acme'], rules).ok).toBe(true);
   });
 
+  // Was: only a word starting with `-` was read as an option; a key word alone (`DB_PASSWORD <value>`, `set api_token
+  // <value>`) and its value were launched, stored and emitted.
+  it.each([
+    ['DB_PASSWORD <value>', ['db-seed', 'DB_PASSWORD', 'hunter2-Sup3rS3cret']],
+    ['set api_token <value>', ['db-seed', 'set', 'api_token', 'hunter2-Sup3rS3cret']],
+  ])('refuses a secret key word and its value: %s', (_what, argv) => {
+    const checked = checkCommand(argv, rules);
+    expect(checked).toMatchObject({ ok: false, reason: expect.stringContaining('[REDACTED]') });
+    expect(JSON.stringify(checked)).not.toContain('hunter2');
+    // Words without secret words are left alone.
+    expect(checkCommand(['db-seed', 'set', 'tenant', 'acme'], rules).ok).toBe(true);
+  });
+
   it('a run-command with `--password <value>` is not launched and its password is not stored', () => {
     const command = ['db-seed', '--password', 'hunter2-Sup3rS3cret'];
     const decision = decideOn(withEvent(sample('run-command'), { detail: { command } }), idleState());
