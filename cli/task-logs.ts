@@ -11,6 +11,8 @@ export interface LogLine {
   message: string;
   /** FilterLogEvents' id of the event; live tail gives none. */
   eventId?: string;
+  /** When CloudWatch ingested the event (both reads give it): two alike lines of one millisecond differ by it, a repeat does not. */
+  ingestionTime?: number;
 }
 
 export interface FollowOptions {
@@ -35,9 +37,9 @@ export interface FollowOptions {
  * lines: see {@link TaskLogFollower.emit}.
  */
 export class TaskLogFollower {
-  /** How many lines of each `${timestamp} ${message}` were printed. */
+  /** How many lines of each `${timestamp} ${ingestionTime} ${message}` were printed. */
   private readonly printed = new Map<string, number>();
-  /** The FilterLogEvents ids of each `${timestamp} ${message}` read so far. */
+  /** The FilterLogEvents ids of each such key read so far. */
   private readonly ids = new Map<string, Set<string>>();
   private from: number;
   private stopped = false;
@@ -108,7 +110,14 @@ export class TaskLogFollower {
       if (event.SessionTimeoutException !== undefined) return;
       const window = new Map<string, number>();
       for (const e of event.sessionUpdate?.sessionResults ?? [])
-        this.emit({ timestamp: e.timestamp ?? 0, message: e.message ?? '' }, window);
+        this.emit(
+          {
+            timestamp: e.timestamp ?? 0,
+            message: e.message ?? '',
+            ...(e.ingestionTime !== undefined ? { ingestionTime: e.ingestionTime } : {}),
+          },
+          window,
+        );
     }
   }
 
@@ -121,13 +130,14 @@ export class TaskLogFollower {
   /**
    * Prints an event unless it was printed already: reads overlap (a poll reads again from the newest timestamp seen,
    * live tail repeats what the first read printed, `stop()` reads again what live tail printed), yet two events alike
-   * (same millisecond, same text) are two lines. An event with an id (FilterLogEvents) is known by it; a new id for a
-   * line live tail printed (it gives no ids) is matched to that line, not printed again. Without an id, the n-th event
-   * alike of one read (`window`: one FilterLogEvents pass, one live-tail update) is printed only if fewer than n were.
+   * (same millisecond, same text) are two lines. Events are alike when their time, ingestion time and text are; an
+   * event with an id (FilterLogEvents) is known by it; a new id for a line live tail printed (it gives no ids) is
+   * matched to that line, not printed again. Without an id, the n-th event alike of one read (`window`: one
+   * FilterLogEvents pass, one live-tail update) is printed only if fewer than n were.
    */
-  private emit({ timestamp, message: raw, eventId }: LogLine, window: Map<string, number>): void {
+  private emit({ timestamp, message: raw, eventId, ingestionTime }: LogLine, window: Map<string, number>): void {
     const message = raw.replace(/\r?\n$/, '');
-    const key = `${timestamp} ${message}`;
+    const key = `${timestamp} ${ingestionTime ?? ''} ${message}`;
     const printed = this.printed.get(key) ?? 0;
     if (eventId !== undefined) {
       const ids = this.ids.get(key) ?? new Set<string>();
@@ -169,6 +179,7 @@ export async function* filterEvents(client: CloudWatchLogsClient, location: LogL
         timestamp: e.timestamp ?? 0,
         message: (e.message ?? '').replace(/\r?\n$/, ''),
         ...(e.eventId !== undefined ? { eventId: e.eventId } : {}),
+        ...(e.ingestionTime !== undefined ? { ingestionTime: e.ingestionTime } : {}),
       };
     nextToken = page.nextToken;
   } while (nextToken !== undefined);

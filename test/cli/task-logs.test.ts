@@ -181,6 +181,37 @@ describe('TaskLogFollower: lines alike written in the same millisecond', () => {
     expect(followed).toEqual(BURST.map((e) => e.message));
   });
 
+  // Was: without ids, a line of a live-tail update was dropped when an alike one was printed before, so of two alike
+  // lines that came in two updates only the first was printed. The time CloudWatch ingested each tells them apart.
+  it('prints two alike lines that came in two live-tail updates, but not a live-tail repeat of a line read before', async () => {
+    const withIngestion = (...lines: [number, string, number][]): StartLiveTailResponseStream => ({
+      sessionUpdate: {
+        sessionResults: lines.map(([timestamp, message, ingestionTime]) => ({
+          timestamp,
+          message,
+          ingestionTime,
+          logStreamName: location.stream,
+        })),
+      },
+    });
+    logs.on(FilterLogEventsCommand).resolves({ events: [{ eventId: 'e1', timestamp: T, message: 'OK', ingestionTime: T + 40 }] });
+    logs
+      .on(StartLiveTailCommand)
+      .resolvesOnce({ responseStream: session([withIngestion([T, 'OK', T + 40]), withIngestion([T, 'OK', T + 90])]) })
+      .resolves({ responseStream: session([]) });
+    const followed: string[] = [];
+    const follower = new TaskLogFollower(new CloudWatchLogsClient({ region: 'eu-west-1' }), location, {
+      startTime: 0,
+      pollMs: 5,
+      logGroupArn: ARN,
+      onLine: (l) => followed.push(l.message),
+    });
+    follower.start();
+    await until(() => logs.commandCalls(StartLiveTailCommand).length >= 2);
+    await follower.stop();
+    expect(followed).toEqual(['OK', 'OK']);
+  });
+
   it('does not print again, when read with their ids, the lines live tail printed (without ids); prints one more alike', async () => {
     logs
       .on(FilterLogEventsCommand)
