@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   type CloudWatchLogsClient,
   FilterLogEventsCommand,
@@ -185,13 +186,7 @@ export async function* filterEvents(client: CloudWatchLogsClient, location: LogL
   } while (nextToken !== undefined);
 }
 
+/** A pause that ends early when `signal` aborts; its abort listener goes with it (a follow polls for hours). */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
+  return delay(ms, undefined, { signal }).catch(() => undefined);
 }

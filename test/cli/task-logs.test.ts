@@ -114,6 +114,29 @@ describe('TaskLogFollower', () => {
     expect(problems).toEqual(['AccessDeniedException: not authorized to perform logs:FilterLogEvents']);
   });
 
+  // Was: each poll's pause added an abort listener it never removed: after 11 polls Node printed a
+  // MaxListenersExceededWarning into the CLI's output, and a long wait kept every listener.
+  it('polls as long as the task runs without piling up listeners (no MaxListenersExceededWarning)', async () => {
+    logs.on(FilterLogEventsCommand).resolves({ events: [] });
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const follower = new TaskLogFollower(new CloudWatchLogsClient({ region: 'eu-west-1' }), location, {
+        startTime: 0,
+        pollMs: 1,
+        onLine: () => {},
+      });
+      follower.start();
+      await until(() => logs.commandCalls(FilterLogEventsCommand).length >= 20);
+      await follower.stop();
+      await new Promise((r) => setTimeout(r, 10));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).toEqual([]);
+  });
+
   it('a stream that does not exist yet has no lines (the task has not written)', async () => {
     logs
       .on(FilterLogEventsCommand)
