@@ -140,6 +140,16 @@ export function checkTaskDefinition(
   return { ok: true, value: arn };
 }
 
+/**
+ * Whether `image` is an image of the registry and repository of `like` (by tag or digest): the containers a new image
+ * replaces, never another registry's repository of the same name.
+ */
+export function isSameRepository(image: string, like: string): boolean {
+  const a = parseImageRef(image);
+  const b = parseImageRef(like);
+  return a.ok && b.ok && a.value.repository === b.value.repository && a.value.registry === b.value.registry;
+}
+
 /** Whether `image` is an image of `repository` (in any registry, by tag or digest). */
 export function isImageOfRepository(image: string, repository: string): boolean {
   const ref = parseImageRef(image);

@@ -464,7 +464,15 @@ describe('AwsEcs service deployments (pause-hook mode)', () => {
         taskDefinition: { ...webDefinition, taskDefinitionArn: onImage, containerDefinitions: [{ name: 'app', image: NEW_IMAGE }] },
       });
       ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: noApp }).resolves({
-        taskDefinition: { ...webDefinition, taskDefinitionArn: noApp, containerDefinitions: [{ name: 'proxy', image: 'nginx:1.27' }] },
+        taskDefinition: {
+          ...webDefinition,
+          taskDefinitionArn: noApp,
+          // Was: a container was matched by repository name alone: another registry's `shop-api` got our image.
+          containerDefinitions: [
+            { name: 'proxy', image: 'nginx:1.27' },
+            { name: 'vendor', image: '999999999999.dkr.ecr.eu-west-1.amazonaws.com/shop-api:2.0' },
+          ],
+        },
       });
       ecs.on(DescribeServicesCommand).resolves({
         services: [
@@ -484,7 +492,7 @@ describe('AwsEcs service deployments (pause-hook mode)', () => {
           service: 'shop-proxy',
           ok: false,
           reason: expect.stringMatching(
-            /no container with an image in repository "shop-api" \(it has proxy=nginx:1.27\): check REPOSITORY/,
+            /no container with an image in repository "shop-api" of 123456789012\.dkr\.ecr\.eu-west-1\.amazonaws\.com \(it has proxy=nginx:1.27, vendor=999999999999\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/shop-api:2\.0\): check REPOSITORY/,
           ),
         },
         { service: 'shop-gone', ok: false, reason: expect.stringMatching(/service "shop-gone" not found in cluster "shop-staging"/) },

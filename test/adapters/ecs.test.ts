@@ -342,6 +342,9 @@ describe('AwsEcs', () => {
         containerDefinitions: [
           ...(baseDefinition.containerDefinitions ?? []),
           { name: 'jobs', image: OLD_IMAGE, essential: false, command: ['bin/jobs'] },
+          // Was: a container was matched by repository name alone, so another registry's `shop-api` got our image.
+          { name: 'vendor', image: '999999999999.dkr.ecr.eu-west-1.amazonaws.com/shop-api:2.0', essential: false },
+          { name: 'hub', image: 'shop-api:1.0', essential: false },
         ],
       };
       ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: TD(50) }).resolves({ taskDefinition: twoApps, tags: [] });
@@ -357,6 +360,8 @@ describe('AwsEcs', () => {
         ['log-router', 'public.ecr.aws/aws-observability/aws-for-fluent-bit:stable'],
         ['app', NEW_IMAGE],
         ['jobs', NEW_IMAGE],
+        ['vendor', '999999999999.dkr.ecr.eu-west-1.amazonaws.com/shop-api:2.0'],
+        ['hub', 'shop-api:1.0'],
       ]);
       expect(registered?.containerDefinitions?.[2]?.command).toEqual(['bin/jobs']);
     });

@@ -20,7 +20,7 @@ import {
 import type { LaunchRequest, ServiceUpdateTarget } from '../../core/actions.js';
 import { definedFields } from '../../core/defined-fields.js';
 import { STARTED_BY_PREFIX } from '../../core/deployment.js';
-import { isImageOfRepository } from '../../core/image-ref.js';
+import { isImageOfRepository, isSameRepository } from '../../core/image-ref.js';
 import type { TaskSnapshot } from '../../core/inputs.js';
 import { isCapacityReason } from '../../core/launch-failure.js';
 import {
@@ -417,7 +417,7 @@ export class AwsEcs implements Ecs {
     }
     const input = registrationOf(
       definition,
-      containers.map((c): ContainerDefinition => (this.moves(c, container) ? { ...c, image } : c)),
+      containers.map((c): ContainerDefinition => (this.moves(c, container, image) ? { ...c, image } : c)),
       revisionTags(baseTags, request.tags),
     );
     try {
@@ -433,11 +433,19 @@ export class AwsEcs implements Ecs {
     }
   }
 
-  /** Whether a container of the base definition gets the new image: the migration container, and every app container. */
-  private moves(definition: ContainerDefinition, container: string): boolean {
+  /**
+   * Whether a container of the base definition gets the new image: the migration container, and every app container
+   * (an image of the new image's registry and REPOSITORY).
+   */
+  private moves(definition: ContainerDefinition, container: string, image: string): boolean {
     if (definition.name === container) return true;
     const { repository } = this.options;
-    return repository !== undefined && definition.image !== undefined && isImageOfRepository(definition.image, repository);
+    return (
+      repository !== undefined &&
+      definition.image !== undefined &&
+      isImageOfRepository(definition.image, repository) &&
+      isSameRepository(definition.image, image)
+    );
   }
 
   private async readTaskDefinition(arn: string): Promise<{ taskDefinition: TaskDefinition; tags: Tag[] }> {
