@@ -109,7 +109,8 @@ export const STOP_WAIT_MINUTES = 3;
 /**
  * The environment record's `lastSucceeded` for a migration that ended succeeded now. Its `pushedAt` is the age of what
  * is rolled out: a deployment whose work has none (a task definition run as it is) keeps the one before (`before`), so
- * an image pushed before the one rolled out still runs only as a deliberate rerun.
+ * an image pushed before the one rolled out still runs only as a deliberate rerun. It keeps that age's `replayName`
+ * with it: the replay that pushed what is rolled out still keeps its older pushes from rolling out over it.
  */
 export function lastSucceededOf(
   d: OpenDeployment,
@@ -117,14 +118,16 @@ export function lastSucceededOf(
   ctx: DecideContext,
   before?: EnvironmentState['lastSucceeded'],
 ): NonNullable<EnvironmentState['lastSucceeded']> {
+  const pushedAt = pushedAtOf(d);
+  const age = pushedAt !== undefined ? { pushedAt, replayName: d.trigger.replayName } : before;
   return definedFields({
     deploymentId: d.id,
     at: ctx.now,
     image: imageOf(d),
     taskDefinitionArn: taskDefinitionOf(ended),
     command: d.command,
-    pushedAt: pushedAtOf(d) ?? before?.pushedAt,
-    replayName: d.trigger.replayName,
+    pushedAt: age?.pushedAt,
+    replayName: age?.replayName,
   });
 }
 

@@ -4,10 +4,13 @@ import {
   committed,
   given,
   idleState,
+  only,
   queuedDeployment,
   queueState,
   runningDeployment,
   sample,
+  service,
+  TD,
   withEvent,
 } from '../support/fixtures.js';
 
@@ -76,5 +79,32 @@ describe('a replayed window of pushes, delivered out of order', () => {
     given({ ...idleState(), env })
       .when(other)
       .then({ decision: 'launch' });
+  });
+
+  it('keeps the replay with the age a migration by taskDefinitionArn carries over: its older pushes still do not roll out', () => {
+    // Was: a migration of a task definition run as it is (no push time) kept the age of what is rolled out but dropped
+    // the replay that pushed it, so the replay's older push was a deliberate rollback and moved the service back.
+    const newer = {
+      deploymentId: '20261125-091000-22222222',
+      at: '2026-11-25T09:12:00Z',
+      image: imageN(2),
+      pushedAt: '2026-11-25T09:10:00Z',
+      replayName: REPLAY,
+    };
+    const rerun = runningDeployment({
+      trigger: { type: 'deploy-request', eventId: 'evt-td-rerun', at: '2026-11-25T09:14:58Z', requestId: 'td-rerun', rerun: true },
+      work: { type: 'task-definition', taskDefinitionArn: TD(43) },
+    });
+    // A rerun on the revision the service runs: nothing to roll out, so the end is committed at once.
+    const state = activeState(rerun, { service: { ...service, taskDefinitionArn: TD(43) } });
+    const ended = given({ ...state, env: { ...state.env, lastSucceeded: newer } })
+      .when(sample('task-stopped-success'))
+      .then({});
+    const lastSucceeded = only(ended, 'commit').env?.state.lastSucceeded;
+    expect(lastSucceeded).toMatchObject({ deploymentId: rerun.id, pushedAt: newer.pushedAt, replayName: REPLAY });
+
+    given({ ...idleState(), env: { ...idleState().env, lastSucceeded } })
+      .when(replayedPush(1, '2026-11-25T09:05:00Z'))
+      .then({ decision: 'ignore', reason: /which is rolled out already by the same replay \(rerun-window-0900-0915\)/ });
   });
 });
