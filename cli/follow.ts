@@ -1,5 +1,6 @@
 import type { Work } from '../src/core/deployment.js';
 import { parseImageRef } from '../src/core/image-ref.js';
+import type { EnvironmentState } from '../src/core/state.js';
 import type { DeploymentHistory } from '../src/ports.js';
 import { type DeploymentView, failedServices, failedServicesText, type LogLocation, viewOf } from './deployment-view.js';
 import { formatDuration } from './durations.js';
@@ -197,7 +198,10 @@ async function findByRequest(
     sameWork !== undefined && (seenOpen.has(sameWork.id) || (endedAt >= sentAt - CLOCK_SKEW_MS && endedAt <= deps.now() + CLOCK_SKEW_MS));
   if (sameWork !== undefined && (sameWork.status !== 'ended' || (endedAfterSending && sameWork.id !== last?.deploymentId)))
     return { sameWork };
-  const lastView = views.find((v) => v.id === last?.deploymentId);
+  // The last success may be older than the listing (a scheduled run-command pushes it out within a day): then it is
+  // read by id, as its tag and the services its rollout left unmoved are in its record only.
+  const lastView =
+    views.find((v) => v.id === last?.deploymentId) ?? (last !== undefined ? await loadOne(deps, last.deploymentId, env) : undefined);
   // As the controller judges it (decide-launch.ts alreadyDeployed): the image, or the task definition, it recorded
   // as last succeeded (for an image, the revision it registered; for a task definition, the one run as it is).
   const deployed =
@@ -243,6 +247,12 @@ function isSameImage(view: DeploymentView, requested: string): boolean {
   if (registry !== recorded.value.registry || repository !== recorded.value.repository) return false;
   if (digest !== undefined) return digest === recorded.value.digest;
   return tag !== undefined && view.trigger.imageTag === tag;
+}
+
+/** One deployment by id, viewed with an environment record already read. */
+async function loadOne(deps: FollowDeps, id: string, env: EnvironmentState): Promise<DeploymentView | undefined> {
+  const record = (await deps.store.loadDeployments([id]))[id];
+  return record === undefined ? undefined : viewOf(record, env);
 }
 
 async function load(deps: FollowDeps, id: string): Promise<DeploymentView | undefined> {

@@ -1,15 +1,18 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeImagesCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { deployCommand } from '../../cli/deploy.js';
 import { describeFailure } from '../../cli/failure.js';
-import type { Deployment } from '../../src/core/deployment.js';
+import { KEYS } from '../../src/adapters/aws/store.js';
+import type { Deployment, Ended, ServiceRollout } from '../../src/core/deployment.js';
+import { encodeDeployment } from '../../src/core/records.js';
 import type { EnvironmentState } from '../../src/core/state.js';
 import { startAwsEndpoint } from '../support/aws-endpoint.js';
 import { DIGEST, endedDeployment, OLD_IMAGE, PUSHED_IMAGE, runningDeployment, TD } from '../support/fixtures.js';
@@ -172,6 +175,100 @@ describe('deploy --wait, re-run with an image named by tag and digest', () => {
     expect(text, text).toMatch(/already being deployed by/);
     // Still running when --timeout passes: 124 (the deployment goes on), not 1 ("the controller rejected it").
     expect(code).toBe(124);
+  });
+});
+
+describe('deploy --wait, re-run once 25 deployments came after the last success', () => {
+  // README: a re-run job ends 0 "✔ already deployed" for the image the last successful deployment rolled out (1 when
+  // that rollout left a gated service unmoved). An environment with a scheduled run-command lists 25 newer
+  // deployments within a day.
+  // Was: cli/follow.ts looked for the last success only among the 25 newest deployments, so with it out of that
+  // listing a re-run of `--tag v1.4.0` (the tag is only in the record's trigger) waited 5 minutes and failed as
+  // "the controller rejected it", and a re-run by digest ended 0 although that rollout left shop-worker unmoved.
+  const makeMocks = () => ({ dynamodb: mockClient(DynamoDBClient), events: mockClient(EventBridgeClient), ecs: mockClient(ECSClient) });
+  let mocks: ReturnType<typeof makeMocks>;
+  beforeEach(() => {
+    mocks = makeMocks();
+    mocks.events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'ev-3' }] });
+    mocks.ecs.on(DescribeTaskDefinitionCommand).rejects(new Error('AccessDeniedException'));
+  });
+  afterEach(() => {
+    for (const m of Object.values(mocks)) m.restore();
+  });
+
+  /** The table, its Query honouring `Limit` as DynamoDB does (`deployments` newest first, as the store asks). */
+  function table(last: Deployment, since: Deployment[]): void {
+    const env: EnvironmentState = {
+      environment: 'staging',
+      version: 40,
+      lastSucceeded: {
+        deploymentId: last.id,
+        image: PUSHED_IMAGE,
+        taskDefinitionArn: TD(43),
+        command: ['db-migrate'],
+        at: '2026-11-24T10:03:00.000Z',
+      },
+    };
+    const deployments = [...since, last];
+    mockTable(mocks.dynamodb, env, deployments);
+    const items = deployments.map((d) =>
+      marshall({ ...encodeDeployment(d), ...KEYS.deployment('staging', d.id) }, { removeUndefinedValues: true }),
+    );
+    mocks.dynamodb.on(QueryCommand).callsFake((input: { Limit?: number }) => ({ Items: items.slice(0, input.Limit ?? items.length) }));
+  }
+
+  /** v1.4.0, pushed and migrated yesterday: the environment's last success. */
+  const lastSuccess = (overrides: Partial<Ended> = {}): Ended =>
+    endedDeployment('succeeded', {
+      id: '20261124-100000-aaaaaaaa',
+      trigger: { type: 'ecr-push', eventId: 'e-0', at: '2026-11-24T10:00:00Z', imageTag: 'v1.4.0' },
+      work: { type: 'image', image: PUSHED_IMAGE, baseTaskDefinitionArn: TD(42) },
+      taskDefinitionArn: TD(43),
+      stop: { exitCode: 0, stopCode: 'EssentialContainerExited' },
+      rollout: 'continued',
+      ...overrides,
+    });
+
+  /** 30 half-hourly `run-command -- db-vacuum` since, newest first, each succeeded. */
+  const commandsSince = (): Ended[] =>
+    Array.from({ length: 30 }, (_, n) => {
+      const i = 29 - n;
+      const at = `2026-11-25T${String(Math.floor(i / 2)).padStart(2, '0')}:${i % 2 === 0 ? '00' : '30'}:00Z`;
+      return endedDeployment('succeeded', {
+        id: `20261125-${at.slice(11, 13)}${at.slice(14, 16)}00-${i.toString(16).padStart(8, 'c')}`,
+        kind: 'command',
+        trigger: { type: 'run-command', eventId: `c-${i}`, at, requestId: `cron-${i}`, requestedBy: 'cron' },
+        work: { type: 'task-definition', taskDefinitionArn: TD(43), ofService: true },
+        command: ['db-vacuum'],
+        taskDefinitionArn: TD(43),
+        stop: { exitCode: 0 },
+        rollout: 'not-applicable',
+      });
+    });
+
+  const WAIT = ['--requested-by', 'ci', '--wait', '--timeout', '30s', '--request-id', 'gh-1-2-deploy'];
+  const DEPS = { pollMs: 5, heartbeatMs: 3_600_000, repeatAfterMs: 30, unrecordedAfterMs: 400 };
+
+  it('--tag v1.4.0 (as action.yml passes it) ends 0 "already deployed", not 1 "the controller rejected it"', async () => {
+    table(lastSuccess(), commandsSince());
+    // The controller resolves v1.4.0 to PUSHED_IMAGE's digest, finds it deployed and records nothing.
+    const code = await deployCommand([...TARGET, ...WAIT, '--image', `${REGISTRY}/shop-api:v1.4.0`], DEPS);
+    const text = out.join('');
+    expect(text, text).not.toMatch(/rejected it/);
+    expect(text, text).toMatch(/already deployed/);
+    expect(code).toBe(0);
+  });
+
+  it('ends 1 naming the gated service that rollout left unmoved, not 0 "already deployed"', async () => {
+    const services: ServiceRollout[] = [
+      { service: 'shop-api', result: 'continued', ecsDeploymentId: 'ecs-svc/1' },
+      { service: 'shop-worker', result: 'failed', reason: 'AccessDeniedException' },
+    ];
+    table(lastSuccess({ services }), commandsSince());
+    const code = await deployCommand([...TARGET, ...WAIT, '--image', PUSHED_IMAGE], DEPS);
+    const text = out.join('');
+    expect(code, text).toBe(1);
+    expect(text).toMatch(/shop-worker \(AccessDeniedException\) not moved/);
   });
 });
 
