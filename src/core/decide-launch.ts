@@ -1,5 +1,5 @@
 import { type Decision, ignore, reject } from './actions.js';
-import { describeWork, enqueue, launchNow, lockHolder, shownSucceeded } from './admission.js';
+import { describeWork, enqueue, launchNow, lockHolder, sameWork, shownSucceeded } from './admission.js';
 import type { DecideContext } from './context.js';
 import {
   type DeploymentKind,
@@ -162,7 +162,13 @@ function admit(plan: Plan, state: ControllerState, ctx: DecideContext): Decision
       `already deployed: the service runs ${describeWork(work)} and its migration succeeded (${state.env.lastSucceeded?.deploymentId}); ${RERUN_ADVICE.again}`,
     );
   }
-  const rolledOut = plan.kind === 'migration' ? olderThanRolledOut(work, state, ctx) : undefined;
+  const lost = plan.kind === 'migration' ? lostRollout(state, ctx) : undefined;
+  if (lost !== undefined && !plan.deliberate && ctx.config.SERVICES.length <= 1 && sameWork({ ...plan, work }, lost)) {
+    // Taking its lock over would record its success and then migrate the image it rolled out once more.
+    const reason = `already deployed: the service runs ${describeWork(work)}, rolled out by ${lost.id}; ${RERUN_ADVICE.again}`;
+    return withLostRolloutRecorded(ignore(reason), lost, state, ctx);
+  }
+  const rolledOut = plan.kind === 'migration' ? olderThanRolledOut(work, lost, state) : undefined;
   const older = rolledOut?.what;
   if (rolledOut !== undefined && (!plan.deliberate || sameReplay(plan.trigger, rolledOut, state))) {
     const how = plan.deliberate ? `by the same replay (${plan.trigger.replayName}), which keeps the order its pushes were pushed in` : '';
@@ -188,24 +194,29 @@ function sameReplay(trigger: Trigger, rolledOut: { lost?: Launching | Running },
 }
 
 /**
- * The image rolled out last, when `work` is an image pushed before it: the last success recorded, or a migration whose
- * lock expired with no result while the service shows its rollout (`lost`: a takeover would record it as succeeded,
- * and the work must not then roll out over it).
+ * A migration whose lock expired with no result while the service shows its rollout (`rolledOutUnrecorded`): a
+ * takeover would record it as succeeded, so what it rolled out counts as rolled out.
+ */
+function lostRollout(state: ControllerState, ctx: DecideContext): Launching | Running | undefined {
+  const active = state.env.active !== undefined ? state.deployments[state.env.active.deploymentId] : undefined;
+  if ((active?.status !== 'launching' && active?.status !== 'running') || lockHolder(state, ctx.now) !== undefined) return undefined;
+  return rolledOutUnrecorded(active, state.service, ctx.config.CONTAINER, taskOfState(active, state)) ? active : undefined;
+}
+
+/**
+ * The image rolled out last, when `work` is an image pushed before it: the last success recorded, or the `lost`
+ * migration's (`lostRollout`: the work must not then roll out over it).
  */
 function olderThanRolledOut(
   work: Work,
+  lost: Launching | Running | undefined,
   state: ControllerState,
-  ctx: DecideContext,
 ): { what: string; lost?: Launching | Running } | undefined {
   if (work.type !== 'image') return undefined;
   const last = state.env.lastSucceeded;
   if (last !== undefined && pushedBefore(work.pushedAt, last.pushedAt))
     return { what: `${last.image ?? last.deploymentId} (pushed ${last.pushedAt})` };
-  const active = state.env.active !== undefined ? state.deployments[state.env.active.deploymentId] : undefined;
-  const lost =
-    (active?.status === 'launching' || active?.status === 'running') && lockHolder(state, ctx.now) === undefined ? active : undefined;
   if (lost === undefined || !pushedBefore(work.pushedAt, pushedAtOf(lost))) return undefined;
-  if (!rolledOutUnrecorded(lost, state.service, ctx.config.CONTAINER, taskOfState(lost, state))) return undefined;
   return { what: `${imageOf(lost) ?? lost.id} (pushed ${pushedAtOf(lost)}; the service runs its revision)`, lost };
 }
 

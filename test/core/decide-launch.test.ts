@@ -318,6 +318,35 @@ describe('one migration per environment', () => {
     expect(committed(d, lost.id)).toMatchObject({ status: 'ended', outcome: 'succeeded', taskArn: SAMPLE_TASK, taskDefinitionArn: TD(43) });
   });
 
+  it('ignores another tag of the image a lost migration rolled out as already deployed, recording its success', () => {
+    // Was: the takeover recorded the lost migration's success and, in the same decision, launched a second migration
+    // of the image it had rolled out (README: "Run it twice: the second run says already deployed").
+    const lost = runningDeployment({ id: active.id });
+    const state = activeState(lost, {
+      env: { environment: 'staging', version: 7, active: { deploymentId: lost.id, lockExpiresAt: '2026-11-25T09:00:00.000Z' } },
+      service: { ...service, taskDefinitionArn: lost.taskDefinitionArn, image: PUSHED_IMAGE, migratedBy: lost.id },
+      task: { taskArn: lost.taskArn, containers: [{ name: 'app', exitCode: 0 }] },
+    });
+    const retag = withEvent(sample('ecr-push'), { detail: { 'image-tag': 'v1.4' } });
+    const d = given(state)
+      .when(retag)
+      .then({
+        decision: 'ignore',
+        reason: new RegExp(
+          `^already deployed: the service runs .*, rolled out by ${lost.id}; send a rerun request .*: its migration succeeded`,
+        ),
+        events: ['Migration Succeeded', 'Rollout Continued'],
+      });
+    expect(committed(d, lost.id)).toMatchObject({ status: 'ended', outcome: 'succeeded', rollout: 'continued' });
+    expect(only(d, 'commit').env?.state).toMatchObject({ lastSucceeded: { deploymentId: lost.id, image: PUSHED_IMAGE } });
+    expect(only(d, 'commit').env?.state.active).toBeUndefined();
+    expect(actionsOf(d, 'launchTask')).toEqual([]);
+    // A replay of it is a deliberate rerun: it takes the lock over and runs.
+    given(state)
+      .when(withEvent(retag, { top: { 'replay-name': 'rerun-0900' } }))
+      .then({ decision: 'launch' });
+  });
+
   it('with several services only the first shows the rollout: ended failed as before, the first recorded as found moved', () => {
     const state = activeState(active, {
       env: { environment: 'staging', version: 7, active: { deploymentId: active.id, lockExpiresAt: '2026-11-25T09:00:00.000Z' } },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { activeState, committed, decideOn, emitted, runningDeployment, sample, service } from '../support/fixtures.js';
+import { activeState, committed, decideOn, emitted, OLD_IMAGE, runningDeployment, sample, service } from '../support/fixtures.js';
 
 /**
  * A RUNNING event of a deployment's own task commits nothing (decision `progress`): the task's start is recorded by
@@ -39,8 +39,10 @@ describe('a lock takeover ends a running deployment whose task the takeover read
   });
 
   it("records the task's start when the takeover finds the lost migration succeeded (service on its revision)", () => {
-    const lost = runningDeployment({ startedAt: undefined });
+    // Of another image than the push's: a push of the image it rolled out is already deployed, and launches nothing.
+    const lost = runningDeployment({ startedAt: undefined, work: { type: 'image', image: OLD_IMAGE } });
     const { state } = expiredState({
+      deployments: { [lost.id]: lost },
       service: { ...service, taskDefinitionArn: lost.taskDefinitionArn },
       task: { taskArn: lost.taskArn, startedAt: STARTED, containers: [{ name: 'app', exitCode: 0 }] },
     });
