@@ -1,4 +1,5 @@
 import { type Decision, ignore, reject } from './actions.js';
+import { classifyStop } from './classify-stop.js';
 import { commitActions } from './commit.js';
 import type { DecideContext } from './context.js';
 import type { Deployment } from './deployment.js';
@@ -7,6 +8,7 @@ import { stopTaskOf } from './launch-request.js';
 import { resumeHandover } from './resume.js';
 import { rolledOutUnrecorded, taskOfState } from './rolled-out.js';
 import { handOver, settle } from './settle.js';
+import { startFailure } from './start-failure.js';
 import { type ControllerState, type EnvironmentState, operatedBefore, withOperatorRequest } from './state.js';
 
 /** An operator stops a deployment: its task is stopped, it ends as `cancelled` and a migration's rollout halts. */
@@ -109,11 +111,32 @@ export function decideUnlock(input: UnlockRequestInput, state: ControllerState, 
   };
 }
 
-/** Why an operator request leaves `d` to the watcher (`rolledOutUnrecorded`), or undefined. */
+/**
+ * Why an operator request leaves `d` to the watcher, or undefined: its rollout the service shows
+ * (`rolledOutUnrecorded`), or its task, read for the request, already failed for good (`failedUnseen`).
+ */
 function leftToWatcher(d: Deployment, state: ControllerState, ctx: DecideContext): string | undefined {
-  if (!rolledOutUnrecorded(d, state.service, ctx.config.CONTAINER, taskOfState(d, state))) return undefined;
+  const task = taskOfState(d, state);
   const by = d.status === 'running' ? "the task's STOPPED event, at the latest its timeout check" : 'the retried event that launched it';
-  return `its migration succeeded and service ${state.service?.serviceName} runs its revision ${state.service?.taskDefinitionArn} already; its result is recorded, and the environment freed, by ${by}`;
+  if (rolledOutUnrecorded(d, state.service, ctx.config.CONTAINER, task))
+    return `its migration succeeded and service ${state.service?.serviceName} runs its revision ${state.service?.taskDefinitionArn} already; its result is recorded, and the environment freed, by ${by}`;
+  const failed = task !== undefined ? failedUnseen(task, ctx.config.CONTAINER) : undefined;
+  if (failed === undefined) return undefined;
+  return `its ${d.kind} failed (${failed}); that failure is recorded with its stop report and log tail, and the environment freed, by ${by}`;
+}
+
+/**
+ * Why the task an operator request read (`LoadPlan.openTask`) failed, when the watcher, which has not handled that yet,
+ * will end the deployment failed whatever comes: the migration container ran and did not succeed (a migration that
+ * ran is never launched again), or the task will never start (`startFailure`). Ended by the request instead, the
+ * deployment would lose what the watcher records (exit code, stop code, stopped reason, log tail), its event then
+ * dropped as late. A start failure that can pass is not one: the watcher would launch it again, undoing the request.
+ */
+function failedUnseen(task: NonNullable<ControllerState['task']>, container: string): string | undefined {
+  const kind = startFailure(task, container);
+  if (kind !== 'ran' && kind !== 'permanent') return undefined;
+  const verdict = classifyStop(task, container);
+  return verdict.ok ? undefined : verdict.reason;
 }
 
 function refuse(reason: string, input: { requestId: string; requestedBy: string }, ctx: DecideContext): Decision {

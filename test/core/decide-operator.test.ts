@@ -179,6 +179,62 @@ describe('operator requests while the service runs a migration revision not reco
   });
 });
 
+/**
+ * The task an operator request reads (`LoadPlan.openTask`) failed for good, and the watcher has not handled it yet:
+ * the watcher ends the deployment failed whatever comes, saying why. Was: the request ended it first, with no stop
+ * report and no log tail, and the task's STOPPED event was dropped as late.
+ */
+describe('operator requests whose task already failed, before the watcher handled it', () => {
+  const task = (t: { stopCode?: string; stoppedReason?: string; exitCode?: number }) => ({
+    taskArn: SAMPLE_TASK,
+    ...(t.stopCode !== undefined ? { stopCode: t.stopCode } : {}),
+    ...(t.stoppedReason !== undefined ? { stoppedReason: t.stoppedReason } : {}),
+    containers: [{ name: 'app', ...(t.exitCode !== undefined ? { exitCode: t.exitCode } : {}) }],
+  });
+  const withTask = (t: Parameters<typeof task>[0]) => activeState(runningDeployment(), { service, task: task(t) });
+
+  it('a cancel and an unlock are refused when the migration exited non-zero: the watcher records it', () => {
+    const failed = withTask({ stopCode: 'EssentialContainerExited', exitCode: 1 });
+    given(failed)
+      .when(request('cancel-request'))
+      .then({
+        decision: 'reject',
+        reason:
+          /too late to cancel deployment .*: its migration failed \(container "app" exited with code 1\); that failure is recorded with its stop report and log tail, and the environment freed, by the task's STOPPED event/,
+        actions: ['putEvent'],
+        events: ['Event Rejected'],
+      });
+    given(failed)
+      .when(request('unlock-request', { reason: 'stuck?' }))
+      .then({
+        decision: 'reject',
+        reason: /not unlocked: deployment .* its migration failed \(container "app" exited/,
+        events: ['Event Rejected'],
+      });
+    // Stopped by someone after it ran (an exit 0 on SIGTERM proves nothing): failed all the same.
+    given(withTask({ stopCode: 'UserInitiated', stoppedReason: 'by hand', exitCode: 0 }))
+      .when(request('cancel-request'))
+      .then({ decision: 'reject', reason: /its migration failed \(the task was stopped by someone/ });
+  });
+
+  it('a task that will never start is refused too; one whose start failure can pass is cancelled (the watcher would launch it again)', () => {
+    given(withTask({ stopCode: 'TaskFailedToStart', stoppedReason: 'CannotPullContainerError: manifest unknown' }))
+      .when(request('cancel-request'))
+      .then({ decision: 'reject', reason: /its migration failed \(the task failed to start/ });
+    given(withTask({ stopCode: 'TaskFailedToStart', stoppedReason: 'ResourceInitializationError: unable to pull secrets' }))
+      .when(request('cancel-request'))
+      .then({ decision: 'halt', events: ['Migration Cancelled', 'Rollout Halted'] });
+  });
+
+  it('an exit 0 not rolled out yet, or a task still running, is cancelled as before', () => {
+    for (const t of [{ stopCode: 'EssentialContainerExited', exitCode: 0 }, {}]) {
+      given(withTask(t))
+        .when(request('cancel-request'))
+        .then({ decision: 'halt', events: ['Migration Cancelled', 'Rollout Halted'] });
+    }
+  });
+});
+
 describe('unlock-request', () => {
   it('ends the deployment holding the lock, frees the environment and says who and why', () => {
     const d = given(activeState(runningDeployment()))

@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TaskSnapshot } from '../../src/core/inputs.js';
 import type { Ecs } from '../../src/ports.js';
+import { createRoleController } from '../../src/shell/controller.js';
 import { LAUNCH_FUNCTION } from '../../src/shell/launch-function.js';
-import { cancelRequest, SAMPLE_TASK, sample, service, TD } from '../support/fixtures.js';
+import { silentLog } from '../../src/shell/logger.js';
+import { cancelRequest, config, operatorRequest, SAMPLE_TASK, sample, service, TD } from '../support/fixtures.js';
 import { watcherOnRunning } from '../support/watch-harness.js';
 
 /**
@@ -93,4 +95,51 @@ describe("the launcher reads a running deployment's task only when an input woul
     expect(h.reads).toEqual([]);
     expect(await h.stored()).toMatchObject({ status: 'running' });
   });
+});
+
+describe('an operator request whose task already failed, before the watcher handled it', () => {
+  /** The migration exited 1 (an SQL error): the task stopped as it ends. */
+  const exitedOne: TaskSnapshot = {
+    lastStatus: 'STOPPED',
+    stopCode: 'EssentialContainerExited',
+    stoppedReason: 'Essential container in task exited',
+    containers: [{ name: 'app', exitCode: 1 }],
+  };
+  const LOG = ['Migrating files:', '> Migrating 042_add_index.sql', 'error: relation "orders" does not exist'];
+
+  for (const [what, request] of [
+    ['a cancel', cancelRequest('2026-11-25T09:18:10Z')],
+    ['an unlock', operatorRequest('unlock-request', { reason: 'stuck?' })],
+  ] as const) {
+    it(`${what} is refused; the task's STOPPED event records exit code 1 and the log tail`, async () => {
+      // Was: the request, which read the task exited 1, ended the deployment cancelled (or failed) with no stop report
+      // and no log tail, and the STOPPED event that followed was dropped as late: the README's "says why" was lost.
+      const ecs: Partial<Ecs> = { describeService: async () => service, describeTask: async () => exitedOne };
+      const h = await watcherOnRunning(dir, { ecs, now: new Date('2026-11-25T09:18:30Z'), logLines: LOG });
+      const launch = createRoleController(
+        { config: config(), ports: h.ports, log: silentLog, now: () => new Date('2026-11-25T09:18:10Z') },
+        LAUNCH_FUNCTION,
+      );
+
+      const refused = await launch.handle(request);
+      expect(refused[0]?.decision).toMatchObject({
+        decision: 'reject',
+        reason: expect.stringMatching(
+          /its migration failed \(container "app" exited with code 1.*recorded with its stop report and log tail/,
+        ),
+      });
+      expect(await h.stored()).toMatchObject({ status: 'running' });
+      await h.watch.handle(sample('task-stopped-exit-1'));
+
+      const stored = await h.stored();
+      expect(stored).toMatchObject({
+        status: 'ended',
+        outcome: 'failed',
+        stop: { exitCode: 1 },
+        logTail: expect.arrayContaining([LOG[2]]),
+      });
+      const halted = h.events.filter((e) => e.detailType === 'Rollout Halted');
+      expect(halted.some((e) => e.detail.exitCode === 1 && e.detail.taskArn === SAMPLE_TASK)).toBe(true);
+    });
+  }
 });
