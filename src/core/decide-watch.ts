@@ -22,7 +22,7 @@ import {
   taskOf,
 } from './deployment.js';
 import type { LaunchResultInput, TaskStateInput, TimeoutCheckInput } from './inputs.js';
-import { rolloutTarget, stopTaskNamed, stopTaskOf, stopTasksOf } from './launch-request.js';
+import { rolloutTarget, stopReason, stopTaskNamed, stopTaskOf, stopTasksOf } from './launch-request.js';
 import { attemptField, earlierAttemptTask, onLaunchRefused, onScheduledCheck, onStartFailure } from './launch-retry.js';
 import { resumeHandover } from './resume.js';
 import { followedOn, foundOnRevision, keptExitZero, LEFTOVER_STOP, rolledOutUnrecorded, withItsTask } from './rolled-out.js';
@@ -164,7 +164,7 @@ function onOwnTask(d: Running, input: TaskStateInput, state: ControllerState, ct
  * The task stopped, or its migration container exited: exit 0 of the migration container continues the rollout to
  * the deployment's own revision; anything else halts it. A task that still runs (an essential container that depended
  * on the migration serves on) is stopped before the commit, so no stray copy of the app runs on; its STOPPED event
- * then finds the deployment ended.
+ * then finds the deployment ended. A task the deployment's own timeout stopped ends it timed out (`stoppedByTimeout`).
  */
 function judge(
   d: Running,
@@ -181,6 +181,16 @@ function judge(
     ...(logTail !== undefined ? { logTail } : {}),
   };
   const seen = observeTask(d, task, ctx.now);
+  if (stoppedByTimeout(d, task, ctx)) {
+    // As the timeout check ends it, with what ECS says of the stop; the task is stopping already: not stopped again.
+    const { reason } = timeoutOf(d, ctx);
+    return {
+      decision: 'halt',
+      reason,
+      deploymentId: d.id,
+      actions: settle(state, ctx, seen, { outcome: 'timed_out', reason, ...stopped }, { prior }),
+    };
+  }
   const retry = verdict.ok ? undefined : onStartFailure(d, task, { reason: verdict.reason, stop: verdict.report }, prior, state, ctx);
   if (retry !== undefined) return retry;
   const leftover = verdictDue(task, ctx.config.CONTAINER) === 'container-exited' ? stopTaskOf(seen, ctx, LEFTOVER_STOP) : [];
@@ -381,19 +391,10 @@ export function decideTimeoutCheck(input: TimeoutCheckInput, state: ControllerSt
   if (stopped !== undefined) return stopped;
   const shown = d.status === 'launching' ? rolledOutLaunching(d, state, ctx) : undefined;
   if (shown !== undefined) return shown;
-  const minutes = ctx.config.TIMEOUT_MINUTES;
-  const from = timeoutFrom(d);
-  const due = migrationDeadline(from, d, ctx);
+  const { due, reason } = timeoutOf(d, ctx);
   if (Date.parse(ctx.now) < Date.parse(due)) return notDueYet(d, due);
 
-  const limit =
-    due === addMinutes(from, minutes)
-      ? `${minutes} minutes (TIMEOUT_MINUTES)`
-      : `the paused deployment's timeout less ${HOOK_MARGIN_MINUTES} minutes`;
-  const what = d.status === 'running' ? `still running after ${limit}` : `no task started within ${limit}`;
-  const reason =
-    d.kind === 'migration' ? `${what}: task stopped, rollout halted, service left on its current revision` : `${what}: task stopped`;
-  const before = stopTaskOf(d, ctx, `timed out after ${minutes} minutes`);
+  const before = stopTaskOf(d, ctx, timeoutStop(ctx));
   const ending = { outcome: 'timed_out' as const, reason, ...(input.logTail !== undefined ? { logTail: input.logTail } : {}) };
   // Whether the task ever started (a hung migration, or a task stuck provisioning) is what the check read says.
   const timedOut = d.status === 'running' ? taskStarted(d, input.task?.startedAt, ctx.now) : d;
@@ -445,6 +446,39 @@ function rolledOutLaunching(d: Launching, state: ControllerState, ctx: DecideCon
     deploymentId: d.id,
     actions: settle(state, noCheckLeft(ctx), recorded.deployment, ending, options),
   };
+}
+
+/** When `d` is due to time out, and the reason its end then gives. */
+function timeoutOf(d: Launching | Running, ctx: DecideContext): { due: string; reason: string } {
+  const minutes = ctx.config.TIMEOUT_MINUTES;
+  const from = timeoutFrom(d);
+  const due = migrationDeadline(from, d, ctx);
+  const limit =
+    due === addMinutes(from, minutes)
+      ? `${minutes} minutes (TIMEOUT_MINUTES)`
+      : `the paused deployment's timeout less ${HOOK_MARGIN_MINUTES} minutes`;
+  const what = d.status === 'running' ? `still running after ${limit}` : `no task started within ${limit}`;
+  const reason =
+    d.kind === 'migration' ? `${what}: task stopped, rollout halted, service left on its current revision` : `${what}: task stopped`;
+  return { due, reason };
+}
+
+/** The StopTask reason of a timeout; ECS reports it (`stopReason`) as the task's `stoppedReason`. */
+const TIMEOUT_STOP = 'timed out after';
+
+function timeoutStop(ctx: DecideContext): string {
+  return `${TIMEOUT_STOP} ${ctx.config.TIMEOUT_MINUTES} minutes`;
+}
+
+/**
+ * The task was stopped by the deployment's own timeout (`UserInitiated`, our reason, the deadline passed): the check
+ * stops it before its commit, so a decision that judges it before that end is recorded (the check decided again after
+ * its commit lost a race, or after its invocation died; the task's STOPPED event first) keeps the timeout, not "stopped
+ * by someone". By any TIMEOUT_MINUTES: it may have changed since.
+ */
+function stoppedByTimeout(d: Running, task: TaskObservation, ctx: DecideContext): boolean {
+  if (task.stopCode !== 'UserInitiated' || task.stoppedReason?.startsWith(stopReason(TIMEOUT_STOP)) !== true) return false;
+  return Date.parse(ctx.now) >= Date.parse(timeoutOf(d, ctx).due);
 }
 
 /**

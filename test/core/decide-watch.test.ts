@@ -804,6 +804,37 @@ describe('timeout check', () => {
     expect(committed(d, SAMPLE_DEPLOYMENT)).toMatchObject({ outcome: 'timed_out', rollout: 'halted', logTail: ['still waiting for lock'] });
   });
 
+  it('a task its own timeout stopped ends timed_out, however it is judged before that end is recorded', () => {
+    // Was: the check stops the task before its commit; decided again after that commit lost a race (or its task's
+    // STOPPED event first), it found the task stopped UserInitiated and ended the deployment failed, "stopped by
+    // someone", stopping it again.
+    const TIMEOUT_STOP = 'ecs-migrate: timed out after 60 minutes';
+    const check = parse(sample('timeout-check'));
+    if (check.kind !== 'timeout-check') throw new Error('not a timeout check');
+    const task = {
+      lastStatus: 'STOPPED',
+      stopCode: 'UserInitiated',
+      stoppedReason: TIMEOUT_STOP,
+      containers: [{ name: 'app', exitCode: 143 }],
+    };
+    const byItsStop = withEvent(sample('task-stopped-by-user'), { detail: { stoppedReason: TIMEOUT_STOP } });
+    for (const input of [{ ...check, task, logTail: ['still waiting for lock'] }, byItsStop]) {
+      const d = given(activeState(running), ctx({}, '2026-11-25T10:15:30.000Z'))
+        .when(input)
+        .then({
+          decision: 'halt',
+          reason: /^still running after 60 minutes \(TIMEOUT_MINUTES\): task stopped, rollout halted/,
+          actions: ['haltRollout', 'commit', 'publish'],
+          events: ['Migration Timed Out', 'Rollout Halted'],
+        });
+      expect(committed(d, SAMPLE_DEPLOYMENT)).toMatchObject({ outcome: 'timed_out', stop: { exitCode: 143, stopCode: 'UserInitiated' } });
+    }
+    // Before the deadline that reason is not the timeout's: stopped by someone.
+    given(activeState(running), ctx({}, '2026-11-25T09:40:00.000Z'))
+      .when(byItsStop)
+      .then({ decision: 'halt', reason: /stopped by someone/, events: ['Migration Failed', 'Rollout Halted'] });
+  });
+
   it('is ignored for a deployment that has ended', () => {
     given(activeState(endedDeployment('failed')), ctx({}, '2026-11-25T11:00:00.000Z'))
       .when(sample('timeout-check'))
