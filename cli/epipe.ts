@@ -6,7 +6,7 @@ export type OnClosedOutput =
   /** End now, as a tool ends on SIGPIPE: the reader has all it wanted (`explain`, `history`, `logs --follow`). */
   | 'end'
   /**
-   * Run on with the output discarded, to the verdict its exit code gives (`local`, `deploy`, `run-command`): ending
+   * Run on with the output discarded, to the verdict its exit code gives (`local`, `deploy`, `run-command`, `request`): ending
    * would abandon a local migration halfway, or tell CI a `--wait` ended well when it was never seen to end.
    */
   | 'run-on';

@@ -44,7 +44,8 @@ const commands: Record<string, Command> = {
   local: { usage: LOCAL_USAGE, run: async (argv) => (await import('./local.js')).localCommand(argv), onClosedOutput: 'run-on' },
   explain: { usage: EXPLAIN_USAGE, run: async (argv) => (await import('./explain.js')).explainCommand(argv) },
   replay: { usage: REPLAY_USAGE, run: async (argv) => (await import('./replay.js')).replayCommand(argv) },
-  request: { usage: REQUEST_USAGE, run: async (argv) => (await import('./request.js')).requestCommand(argv) },
+  // The earlier spellings of `deploy` and `run-command` (`request deploy …`): their exit code is a verdict too.
+  request: { usage: REQUEST_USAGE, run: async (argv) => (await import('./request.js')).requestCommand(argv), onClosedOutput: 'run-on' },
 };
 
 const USAGE = `ecs-migrate ${VERSION} — run database migrations as an ECS task; roll the service out only when they succeed.
