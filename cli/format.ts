@@ -34,6 +34,15 @@ export function taskLines(prefix: string, message: string, redact?: Redactor): s
 }
 
 /**
+ * The log tail a deployment record keeps, as printed: each line after `prefix` as `taskLines` prints a task's line, so
+ * a `\r` the controller kept (it splits on `\n` only: progress output, `50%\r100%`) starts no bare line either. Not
+ * redacted again: the controller stored it redacted.
+ */
+export function storedTailLines(prefix: string, tail: readonly string[]): string[] {
+  return tail.flatMap((line) => taskLines(prefix, line, (l) => l).split('\n'));
+}
+
+/**
  * How the CLI redacts a line of the task's output it prints (`deploy --wait`, `logs`, local mode): the built-in
  * linear rules on the whole line, and REDACT_PATTERNS (which may backtrack) on no more than REDACT_LINE_CHARS at a
  * time, as the controller bounds its tail's: a longer line is read in windows of that size that overlap by half, so
@@ -134,7 +143,7 @@ export function statusText(d: Deployment): string {
 
 export function logTailLines(d: Deployment): string[] {
   if (d.status !== 'ended' || d.logTail === undefined || d.logTail.length === 0) return [];
-  return [`  log tail (last ${d.logTail.length} lines):`, ...d.logTail.map((l) => dim(`    │ ${l}`))];
+  return [`  log tail (last ${d.logTail.length} lines):`, ...storedTailLines('    │ ', d.logTail).map(dim)];
 }
 
 /** The environment's last successful deployment for `status`, locally and on a stack. */

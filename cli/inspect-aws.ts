@@ -13,6 +13,7 @@ import {
   outputRedactor,
   red,
   serviceLine,
+  storedTailLines,
   taskLines,
   taskOutput,
   warnSkipped,
@@ -152,7 +153,7 @@ export async function stackLogs(values: Values, id: string, pollMs = 2000): Prom
       view = await load();
     }
     out(dim('  (the task log location is unknown; the log tail the controller kept:)'));
-    for (const line of view.logTail) out(`  │ ${line}`);
+    for (const line of storedTailLines('  │ ', view.logTail)) out(line);
     if (following) out(`${outcomeText(view)}${view.reason !== undefined ? ` — ${view.reason}` : ''}`);
     return 0;
   }
@@ -166,7 +167,7 @@ export async function stackLogs(values: Values, id: string, pollMs = 2000): Prom
     // Past the log group's retention the log is gone: the tail the controller kept is what is left.
     if (printed === 0 && view.logTail.length > 0) {
       out(dim('  (no lines in the log any more; the log tail the controller kept:)'));
-      for (const line of view.logTail) out(`  │ ${line}`);
+      for (const line of storedTailLines('  │ ', view.logTail)) out(line);
     }
     return 0;
   }

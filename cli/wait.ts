@@ -5,7 +5,7 @@ import { type DeploymentView, failedServices, failedServicesText, logLocationOf,
 import { formatDuration } from './durations.js';
 import { EXIT } from './failure.js';
 import { followRequest } from './follow.js';
-import { bold, dim, green, outputRedactor, red, taskLines, yellow } from './format.js';
+import { bold, dim, green, outputRedactor, red, storedTailLines, taskLines, yellow } from './format.js';
 import type { Target } from './stack.js';
 import { TaskLogFollower } from './task-logs.js';
 
@@ -117,7 +117,7 @@ export async function waitForVerdict(o: {
   }
   if (result.logLines === 0 && view.logTail.length > 0) {
     o.print(`  log tail (last ${view.logTail.length} lines, from the record):`);
-    for (const line of view.logTail) o.print(`  │ ${line}`);
+    for (const line of storedTailLines('  │ ', view.logTail)) o.print(line);
   }
   for (const line of verdictLines(view)) o.print(line);
   return ok ? EXIT.ok : EXIT.failed;
