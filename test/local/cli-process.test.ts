@@ -423,3 +423,15 @@ describe('ecs-migrate local, an app directory named with a leading or trailing "
     expect(r.code).toBe(0);
   }, 60_000);
 });
+
+describe('ecs-migrate local, an app directory whose path holds a ":"', () => {
+  // Was: the app's bin/ went on the task's PATH split at its ":" (release-10 and 30/bin), so its own db-migrate was
+  // never found: exit 1, "CannotStartContainerError: exec: "db-migrate": executable file not found in $PATH".
+  it("runs the app's own bin/db-migrate", async () => {
+    const app = await scriptApp(join(work, 'release-10:30'), 'echo "migrated by the app"');
+    const r = await cli(['local', '--app', app, '--state-dir', join(work, 'state')], work);
+    expect(r.stdout).not.toContain('executable file not found in $PATH');
+    expect(r.stdout).toContain('│ migrated by the app');
+    expect(r.code).toBe(0);
+  }, 60_000);
+});

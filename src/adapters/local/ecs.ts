@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { createWriteStream, constants as fsConstants, type WriteStream } from 'node:fs';
+import { access, mkdir, stat } from 'node:fs/promises';
 import { constants } from 'node:os';
-import { dirname } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import type { LaunchRequest, ServiceUpdateTarget } from '../../core/actions.js';
 import { definedFields } from '../../core/defined-fields.js';
 import { deploymentIdFromStartedBy } from '../../core/deployment.js';
@@ -370,8 +370,9 @@ export class LocalEcs implements Ecs {
       return;
     }
     const env = this.options.taskEnvironment(appDir, { deploymentId: deploymentIdFromStartedBy(task.view.startedBy), taskId });
+    const executable = (await appCommand(appDir, command, env.PATH)) ?? command;
     const child = new TaskProcess({
-      command,
+      command: executable,
       args,
       cwd: appDir,
       env,
@@ -384,7 +385,7 @@ export class LocalEcs implements Ecs {
     task.process = child;
     const started = await child.started;
     if (!started.ok) {
-      const shebang = started.error.code === 'ENOENT' ? await shebangOf(command, env.PATH, appDir) : undefined;
+      const shebang = started.error.code === 'ENOENT' ? await shebangOf(executable, env.PATH, appDir) : undefined;
       const reason =
         shebang !== undefined
           ? `CannotStartContainerError: exec: "${command}": its interpreter "${shebang.interpreter}" (the #! line of ${shebang.file}) was not found`
@@ -470,6 +471,22 @@ export class LocalEcs implements Ecs {
     };
     this.options.emit(taskStateEvent(task.view, at));
   }
+}
+
+/**
+ * The app's own `bin/<command>`, by its absolute path, when it is an executable file and the task's PATH starts with
+ * the app's `bin/` (unless a declared PATH replaced it): what the PATH lookup would find first. The lookup itself
+ * cannot be trusted with it: an app directory whose path holds a ":" is split into other entries there.
+ */
+async function appCommand(appDir: string, command: string, path: string | undefined): Promise<string | undefined> {
+  const bin = join(appDir, 'bin');
+  if (command.includes('/') || (path !== bin && path?.startsWith(`${bin}${delimiter}`) !== true)) return undefined;
+  const file = join(bin, command);
+  if ((await stat(file).catch(() => undefined))?.isFile() !== true) return undefined;
+  return access(file, fsConstants.X_OK).then(
+    () => file,
+    () => undefined,
+  );
 }
 
 /** Why the task log stops short, and the fix, in one line. */
