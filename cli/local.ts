@@ -274,7 +274,13 @@ async function runLocal(options: LocalOptions): Promise<number> {
         signal: abort.signal,
         log: silentLog,
         onProgress: progress,
-        onWait: (owner) => print(yellow(`waiting for environment ${config.ENVIRONMENT}: it is busy with ${describeOwner(owner)}`)),
+        // With how to free it, once, when its owner is on another host (which cannot be checked from here).
+        onWait: (owner, hint) =>
+          print(
+            yellow(
+              `waiting for environment ${config.ENVIRONMENT}: it is busy with ${describeOwner(owner)}${hint !== undefined ? `; ${hint}` : ''}`,
+            ),
+          ),
         onStale: (owner, killed) =>
           print(
             red(

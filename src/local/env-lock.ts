@@ -27,8 +27,11 @@ export class EnvironmentBusyError extends Error {
   constructor(
     readonly environment: string,
     readonly owner: LockOwner,
+    readonly file: string,
   ) {
-    super(`environment busy: ${environment} is held by ${describeOwner(owner)}; try again when it has finished`);
+    super(
+      `environment busy: ${environment} is held by ${describeOwner(owner)}; ${foreignOwnerHint(owner, file) ?? 'try again when it has finished'}`,
+    );
   }
 }
 
@@ -57,13 +60,26 @@ export function describeOwner(owner: LockOwner): string {
   return `pid ${owner.pid}${owner.host !== hostname() ? ` on ${owner.host}` : ''} (${owner.what}, since ${owner.since})`;
 }
 
+/**
+ * How to free an environment whose lock was written on another host: whether that run still lives cannot be checked
+ * from here, so the lock is never taken over; undefined for an owner on this host. The host may be gone for good: a
+ * dev container or `docker run` gets a new host name each time, while the state directory is kept.
+ */
+export function foreignOwnerHint(owner: LockOwner, file: string): string | undefined {
+  if (owner.host === hostname()) return undefined;
+  return `a run on ${owner.host} cannot be checked from ${hostname()} (another machine, or a container since recreated); if no run is active on ${owner.host}, delete ${file}`;
+}
+
 export interface AcquireOptions {
   environment: string;
   what: string;
   /** false: throw EnvironmentBusyError instead of waiting (`--no-wait`). */
   wait: boolean;
-  /** Told once when the run has to wait, and whenever the owner changes. */
-  onWait?: (owner: LockOwner) => void;
+  /**
+   * Told once when the run has to wait, and whenever the owner changes; `hint` is `foreignOwnerHint` for an owner on
+   * another host.
+   */
+  onWait?: (owner: LockOwner, hint: string | undefined) => void;
   /** Told when a stale lock is taken over; `killedTask` when processes of its orphaned task were still running. */
   onStale?: (owner: LockOwner, killedTask: boolean) => void;
   signal?: AbortSignal;
@@ -113,9 +129,9 @@ export class EnvironmentLock {
         }
         continue;
       }
-      if (!options.wait) throw new EnvironmentBusyError(options.environment, owner);
+      if (!options.wait) throw new EnvironmentBusyError(options.environment, owner, file);
       const key = `${owner.pid}/${owner.since}`;
-      if (key !== lastWaitedFor) options.onWait?.(owner);
+      if (key !== lastWaitedFor) options.onWait?.(owner, foreignOwnerHint(owner, file));
       lastWaitedFor = key;
       await sleep(options.pollMs ?? 200, options.signal);
     }

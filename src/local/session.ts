@@ -29,7 +29,7 @@ export interface LocalSessionOptions {
   signal?: AbortSignal;
   log: Log;
   onProgress?: (line: string) => void;
-  onWait?: (owner: LockOwner) => void;
+  onWait?: (owner: LockOwner, hint: string | undefined) => void;
   onStale?: (owner: LockOwner, killedTask: boolean) => void;
   onOutput?: LocalControllerOptions['onOutput'];
   onEvent?: LocalControllerOptions['onEvent'];

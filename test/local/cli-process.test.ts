@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -433,5 +433,28 @@ describe('ecs-migrate local, an app directory whose path holds a ":"', () => {
     expect(r.stdout).not.toContain('executable file not found in $PATH');
     expect(r.stdout).toContain('│ migrated by the app');
     expect(r.code).toBe(0);
+  }, 60_000);
+});
+
+describe('ecs-migrate local, an environment locked by a run on another host name (a dev container since recreated)', () => {
+  // Was: exit 1, "environment busy: … held by pid 4000000 on f3a9c2d1e0b7 (…); try again when it has finished", which
+  // never comes, naming neither lock.json nor how to free it.
+  it('--no-wait names the host, the lock file and the way out, and leaves the lock', async () => {
+    const app = await scriptApp(join(work, 'app'), 'echo migrated');
+    const state = join(work, 'state');
+    const lock = lockFile(state, 'local-app');
+    await mkdir(join(state, 'local-app'), { recursive: true });
+    const owner = JSON.stringify({
+      pid: 4_000_000,
+      host: 'f3a9c2d1e0b7',
+      since: '2026-01-01T00:00:00.000Z',
+      what: 'ecs-migrate local --app .',
+    });
+    await writeFile(lock, owner);
+    const r = await cli(['local', '--app', app, '--state-dir', state, '--no-wait'], work);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`if no run is active on f3a9c2d1e0b7, delete ${lock}`);
+    expect(r.stderr).not.toContain('try again when it has finished');
+    expect(await readFile(lock, 'utf8')).toBe(owner);
   }, 60_000);
 });

@@ -72,6 +72,26 @@ describe('the environment lock', () => {
     (await acquire({ wait: false })).release();
   });
 
+  // Was: a lock written on another host name (a dev container since recreated, its state directory kept) failed
+  // --no-wait with "try again when it has finished", which never comes, naming neither the file nor how to free it.
+  it('keeps a lock of another host, which it cannot check, and names the host, the file and the way out', async () => {
+    const owner = { pid: 4_000_000, host: 'f3a9c2d1e0b7', since: '2026-01-01T00:00:00.000Z', what: 'ecs-migrate local --app .' };
+    await writeFile(file, JSON.stringify(owner));
+    const busy = await acquire({ wait: false }).catch((error: unknown) => error);
+    expect(busy).toBeInstanceOf(EnvironmentBusyError);
+    expect(String(busy)).toContain('is held by pid 4000000 on f3a9c2d1e0b7');
+    expect(String(busy)).toContain(`if no run is active on f3a9c2d1e0b7, delete ${file}`);
+    expect(String(busy)).not.toContain('try again when it has finished');
+
+    const hints: (string | undefined)[] = [];
+    const waiting = acquire({ onWait: (_owner, hint) => hints.push(hint) });
+    await new Promise((r) => setTimeout(r, 150));
+    expect(hints).toEqual([expect.stringContaining(`if no run is active on f3a9c2d1e0b7, delete ${file}`)]);
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual(owner);
+    await rm(file);
+    (await waiting).release();
+  });
+
   it('records the task group, and a task that ends after the release does not bring the lock back', async () => {
     const lock = await acquire();
     lock.setTask(process.pid, 'a1b2');
