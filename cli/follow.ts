@@ -71,6 +71,8 @@ export async function followRequest(deps: FollowDeps): Promise<FollowResult> {
   let lastSaid = '';
   let lastHeartbeat = deps.now();
   let stopLog: (() => Promise<void>) | undefined;
+  /** The task (and log stream) whose log `stopLog` stops. */
+  let followedTask: string | undefined;
   let logLines = 0;
   /** Says a line once per state (queued behind X, launching, running), not once per poll. */
   const say = (key: string, line: string) => {
@@ -122,7 +124,13 @@ export async function followRequest(deps: FollowDeps): Promise<FollowResult> {
           return { kind: 'ended', view, logLines };
         }
         say(`${view.status} ${view.queuedBehind ?? ''}`, progressLine(view, deps.now()));
-        if (view.status === 'running' && stopLog === undefined && deps.followLog !== undefined) {
+        // A retried launch (the first task never started) runs another task, with its own log stream: that one is
+        // followed from then on, after a last read of the one before.
+        const task = `${view.taskArn ?? ''} ${view.log?.stream ?? ''}`;
+        if (view.status === 'running' && task !== followedTask && deps.followLog !== undefined) {
+          await stopLog?.();
+          stopLog = undefined;
+          followedTask = task;
           stopLog = await deps.followLog(view, (line) => {
             logLines++;
             deps.onLogLine?.(line);

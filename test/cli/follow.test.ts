@@ -3,7 +3,7 @@ import { followRequest } from '../../cli/follow.js';
 import type { Deployment } from '../../src/core/deployment.js';
 import { type EnvironmentState, emptyEnvironment } from '../../src/core/state.js';
 import type { DeploymentHistory } from '../../src/ports.js';
-import { endedDeployment, runningDeployment } from '../support/fixtures.js';
+import { endedDeployment, launchingDeployment, runningDeployment } from '../support/fixtures.js';
 
 /**
  * A store whose reads answer from a script: each poll (loadEnvironment, or loadEnvironmentWith) takes the next
@@ -111,6 +111,46 @@ describe('followRequest', () => {
     t = 0;
     const ok = await followRequest({ ...repeat, store: scriptedStore([{ env: last, deployments: [moved] }]) });
     expect(ok).toEqual({ kind: 'already-deployed', deploymentId: done.id, at: done.finishedAt });
+  });
+
+  it('follows the log of the task a retried launch runs, after a last read of the first one', async () => {
+    // Was: the log follower was started once, on the first `running` view: a launch retried because its task never
+    // started (running task A → launching attempt 2 → running task B) kept following A's empty stream, and nothing
+    // B, the migration that ran, wrote was streamed (README: --wait follows "streaming the task's log").
+    const TASK = (id: string) => `arn:aws:ecs:eu-west-1:123456789012:task/shop-staging/${id}`;
+    const trigger = running.trigger;
+    const taskA = runningDeployment({ trigger, taskArn: TASK('a'), log: { group: '/ecs/shop-api', stream: 'ecs/app/a' } });
+    const retrying = launchingDeployment({ trigger, revision: 3, attempt: 2 });
+    const logB = { group: '/ecs/shop-api', stream: 'ecs/app/b' };
+    const taskB = runningDeployment({ trigger, revision: 4, attempt: 2, taskArn: TASK('b'), log: logB });
+    const endedB = endedDeployment('succeeded', { trigger, taskArn: TASK('b'), log: logB, stop: { exitCode: 0 }, rollout: 'continued' });
+    const store = scriptedStore([
+      { env, deployments: [taskA] },
+      { env, deployments: [taskA] },
+      { env, deployments: [retrying] },
+      { env, deployments: [taskB] },
+      { env, deployments: [taskB] },
+      { env, deployments: [endedB] },
+    ]);
+    const followed: string[] = [];
+    const printed: string[] = [];
+    const result = await followRequest({
+      ...base,
+      store,
+      print: () => {},
+      onLogLine: (line) => printed.push(line.message),
+      followLog: async (view, onLine) => {
+        const stream = view.log?.stream ?? '?';
+        followed.push(`start ${stream}`);
+        if (stream === 'ecs/app/b') onLine({ timestamp: 1, message: 'applying 0043_drop_legacy.sql' });
+        return async () => {
+          followed.push(`stop ${stream}`);
+        };
+      },
+    });
+    expect(followed).toEqual(['start ecs/app/a', 'stop ecs/app/a', 'start ecs/app/b', 'stop ecs/app/b']);
+    expect(printed).toEqual(['applying 0043_drop_legacy.sql']);
+    expect(result).toMatchObject({ kind: 'ended', logLines: 1 });
   });
 
   it('returns at the deadline with what it last saw', async () => {
