@@ -5,6 +5,7 @@ import type { LocalService } from '../src/adapters/local/ecs.js';
 import { readJson } from '../src/adapters/local/json-file.js';
 import { LocalStore } from '../src/adapters/local/store.js';
 import { DEPLOYMENT_ID, type Deployment, statusOf, taskOf } from '../src/core/deployment.js';
+import { lockHolder } from '../src/local/env-lock.js';
 import { LocalLayout } from '../src/local/layout.js';
 import type { DeploymentHistory } from '../src/ports.js';
 import { AWS_OPTIONS } from './aws-context.js';
@@ -65,6 +66,8 @@ export async function statusCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: common, strict: true });
   if (onAws(values)) return (await import('./inspect-aws.js')).stackStatus(values);
   const { environment, layout, store } = await open(values);
+  // Before the records: a run ends its deployment before it releases the environment.
+  const holder = await lockHolder(layout.lockFile);
   const env = await store.loadEnvironment(environment);
   const service = await readJson<LocalService>(layout.serviceFile);
   const ids = [env.active?.deploymentId, env.queued].filter((id): id is string => id !== undefined);
@@ -93,10 +96,11 @@ export async function statusCommand(argv: string[]): Promise<number> {
   const line = (label: string, value: string) => process.stdout.write(`${label.padEnd(15)}${value}\n`);
   line('environment', `${environment} ${dim(`(${layout.envDir})`)}`);
   line('service', service?.taskDefinitionArn ?? 'not created yet: run "ecs-migrate local --app DIR"');
+  const orphaned = env.active !== undefined && (holder.state === 'free' || holder.state === 'gone');
   line(
     'running',
     env.active !== undefined
-      ? `${env.active.deploymentId} ${found[env.active.deploymentId] !== undefined ? statusOf(found[env.active.deploymentId] as Deployment) : ''}`
+      ? `${env.active.deploymentId} ${found[env.active.deploymentId] !== undefined ? statusOf(found[env.active.deploymentId] as Deployment) : ''}${orphaned ? ` — ${runGone(environment)}` : ''}`
       : 'nothing',
   );
   line('queued', env.queued ?? 'nothing');
@@ -178,21 +182,35 @@ export async function logsCommand(argv: string[], deps: { pollMs?: number } = {}
     else for (const line of logTailLines(d)) out(line);
     return 0;
   }
-  // --follow: the records and the task's output file, read again every pollMs until the deployment ends.
+  // --follow: the records and the task's output file, read again every pollMs until the deployment ends, or until
+  // no live run holds the environment: only the run that owns a deployment ends it (or the next run's recovery).
   const pollMs = deps.pollMs ?? 1000;
   const log = new OutputFile();
   out('  task log:');
+  let orphaned = false;
   for (;;) {
     const file = logFile(d);
-    const ended = d.status === 'ended';
-    if (file !== undefined) for (const line of await log.read(file, ended)) out(taskLines('    │ ', line, redactLine));
-    if (ended) break;
+    const done = d.status === 'ended' || orphaned;
+    if (file !== undefined) for (const line of await log.read(file, done)) out(taskLines('    │ ', line, redactLine));
+    if (done) break;
     await new Promise((r) => setTimeout(r, pollMs));
+    // The lock before the deployment: a run ends its deployment before it releases the environment.
+    const holder = await lockHolder(layout.lockFile);
     d = (await store.loadDeployments([id]))[id] ?? d;
+    orphaned = d.status !== 'ended' && (holder.state === 'free' || holder.state === 'gone');
   }
   if (!log.found) for (const line of logTailLines(d)) out(line);
+  if (orphaned) {
+    out(`${statusText(d)} — ${runGone(environment)}`);
+    return 1;
+  }
   out(`${statusText(d)}${d.status === 'ended' && d.reason !== undefined ? ` — ${d.reason}` : ''}`);
   return 0;
+}
+
+/** What a deployment left active by a run that died (SIGKILL, a crash) is waiting for. */
+function runGone(environment: string): string {
+  return `the "ecs-migrate local" run of it is gone (killed or crashed), so it was interrupted: the next "ecs-migrate local" run for ${environment} ends it`;
 }
 
 /** A task's output file as it grows: each read returns the whole lines written since the last one (all, at the end). */

@@ -165,6 +165,24 @@ export class EnvironmentLock {
   }
 }
 
+/**
+ * Who holds an environment now, as a run that wants it would find: `live` also for an owner on another host (which
+ * cannot be checked from here), `gone` for an owner that died (the next run takes the lock over).
+ */
+export type LockHolder =
+  | { state: 'free' }
+  | { state: 'live'; owner: LockOwner }
+  | { state: 'gone'; owner: LockOwner }
+  | { state: 'unreadable'; problem: string };
+
+/** Who holds the environment of `file` (its lock.json), without waiting for or taking it. */
+export async function lockHolder(file: string): Promise<LockHolder> {
+  const read = await readLock(file);
+  if (read === undefined) return { state: 'free' };
+  if (typeof read === 'string') return { state: 'unreadable', problem: read };
+  return isAlive(read) ? { state: 'live', owner: read } : { state: 'gone', owner: read };
+}
+
 /** A file lock held by a live process for longer than a read-modify-write of its file could take. */
 export class FileLockTimeoutError extends Error {
   override name = 'FileLockTimeoutError';

@@ -1,9 +1,11 @@
-import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { logsCommand } from '../../cli/inspect.js';
+import { logsCommand, statusCommand } from '../../cli/inspect.js';
 import { LocalStore } from '../../src/adapters/local/store.js';
+import { EnvironmentLock } from '../../src/local/env-lock.js';
 import { LocalLayout } from '../../src/local/layout.js';
 import { endedDeployment, runningDeployment, SAMPLE_DEPLOYMENT, SAMPLE_TASK } from '../support/fixtures.js';
 
@@ -16,12 +18,20 @@ const ENVIRONMENT = 'local-app';
 const running = runningDeployment({ environment: ENVIRONMENT });
 const taskLog = () => layout.taskLogFile(SAMPLE_TASK.split('/').pop() ?? '');
 const printed = () => out.join('');
+/** The environment held as the `ecs-migrate local` run of `running` holds it (this live process as its owner). */
+const holdEnvironment = () => EnvironmentLock.acquire(layout.lockFile, { environment: ENVIRONMENT, what: 'test', wait: false });
 
 beforeEach(async () => {
   root = await mkdtemp(join(tmpdir(), 'ecs-migrate-logs-'));
   layout = new LocalLayout(root, ENVIRONMENT);
   store = new LocalStore(layout);
-  await store.commit({ deployments: [{ deployment: running, expectedRevision: 0 }] });
+  await store.commit({
+    env: {
+      state: { environment: ENVIRONMENT, version: 1, active: { deploymentId: running.id, lockExpiresAt: '2026-11-25T10:30:00.000Z' } },
+      expectedVersion: 0,
+    },
+    deployments: [{ deployment: running, expectedRevision: 0 }],
+  });
   await mkdir(dirname(taskLog()), { recursive: true });
   await writeFile(taskLog(), 'applying 0001_init.sql\napplying 0002_ord');
   out = [];
@@ -34,6 +44,7 @@ afterEach(async () => {
 
 describe('ecs-migrate logs ID in local mode', () => {
   it('--follow prints the task output as it is written, each line once and whole, until the deployment ends', async () => {
+    const lock = await holdEnvironment();
     let returned = false;
     const follow = logsCommand([SAMPLE_DEPLOYMENT, '--state-dir', root, '--follow'], { pollMs: 5 }).finally(() => {
       returned = true;
@@ -60,6 +71,32 @@ describe('ecs-migrate logs ID in local mode', () => {
       '    │ bye',
     ]);
     expect(lines.at(-2)).toBe('succeeded — migrated');
+    lock.release();
+  });
+
+  // Was: it polled forever: a local deployment ends only in the run that owns it (or in the next run's recovery), and
+  // that run had died (SIGKILL, a crash), leaving the deployment running on disk and the environment's lock free.
+  it('--follow ends (exit 1) once no live run holds the environment, saying the next run ends the deployment', async () => {
+    const lock = await holdEnvironment();
+    let returned = false;
+    const follow = logsCommand([SAMPLE_DEPLOYMENT, '--state-dir', root, '--follow'], { pollMs: 5 }).finally(() => {
+      returned = true;
+    });
+    await vi.waitFor(() => expect(printed()).toContain('    │ applying 0001_init.sql\n'));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(returned).toBe(false);
+    // The run dies (SIGKILL): its lock stays, its owner gone.
+    const owner = await readFile(layout.lockFile, 'utf8');
+    lock.release();
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    await writeFile(layout.lockFile, JSON.stringify({ ...JSON.parse(owner), pid: Number(dead.stdout) }));
+
+    expect(await follow).toBe(1);
+    // The line being written when the run died is printed too: nothing more will come.
+    expect(printed()).toContain('    │ applying 0002_ord\n');
+    expect(printed().split('\n').at(-2)).toBe(
+      `running — the "ecs-migrate local" run of it is gone (killed or crashed), so it was interrupted: the next "ecs-migrate local" run for ${ENVIRONMENT} ends it`,
+    );
   });
 
   it('--json prints { deployment, log, lines } as on a stack, not text', async () => {
@@ -70,5 +107,20 @@ describe('ecs-migrate logs ID in local mode', () => {
       log: { file: taskLog() },
       lines: [{ message: 'applying 0001_init.sql' }, { message: 'applying 0002_ord' }],
     });
+  });
+});
+
+describe('ecs-migrate status in local mode', () => {
+  it('says of a running deployment whose run is gone that the next run ends it, and nothing of one whose run lives', async () => {
+    expect(await statusCommand(['--state-dir', root])).toBe(0);
+    expect(printed()).toMatch(
+      /^running +\S+ running — the "ecs-migrate local" run of it is gone .*the next "ecs-migrate local" run for local-app ends it$/m,
+    );
+
+    const lock = await holdEnvironment();
+    out = [];
+    expect(await statusCommand(['--state-dir', root])).toBe(0);
+    expect(printed()).toMatch(new RegExp(`^running +${SAMPLE_DEPLOYMENT} running$`, 'm'));
+    lock.release();
   });
 });

@@ -9,6 +9,7 @@ import {
   FileLockTimeoutError,
   type LockOwner,
   LockWaitAbortedError,
+  lockHolder,
   UnreadableLockError,
   withFileLock,
 } from '../../src/local/env-lock.js';
@@ -142,6 +143,22 @@ describe('the environment lock', () => {
     await rm(file);
     await mkdir(file);
     await expect(acquire({ wait: true })).rejects.toBeInstanceOf(UnreadableLockError);
+  });
+});
+
+describe('who holds an environment (lockHolder), as `logs --follow` and `status` ask', () => {
+  it('is free, live (also another host, which cannot be checked), gone (a dead owner) or unreadable', async () => {
+    expect(await lockHolder(file)).toEqual({ state: 'free' });
+    const lock = await acquire();
+    expect(await lockHolder(file)).toMatchObject({ state: 'live', owner: { pid: process.pid } });
+    lock.release();
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    await writeFile(file, JSON.stringify({ pid: Number(dead.stdout), host: hostname(), since: 'then', what: 'dead run' }));
+    expect(await lockHolder(file)).toMatchObject({ state: 'gone', owner: { what: 'dead run' } });
+    await writeFile(file, JSON.stringify({ pid: Number(dead.stdout), host: 'elsewhere', since: 'then', what: 'far run' }));
+    expect(await lockHolder(file)).toMatchObject({ state: 'live', owner: { what: 'far run' } });
+    await writeFile(file, 'garbage');
+    expect(await lockHolder(file)).toMatchObject({ state: 'unreadable' });
   });
 });
 
