@@ -25,7 +25,15 @@ import type { LaunchResultInput, TaskStateInput, TimeoutCheckInput } from './inp
 import { rolloutTarget, stopReason, stopTaskNamed, stopTaskOf, stopTasksOf } from './launch-request.js';
 import { attemptField, earlierAttemptTask, onLaunchRefused, onScheduledCheck, onStartFailure } from './launch-retry.js';
 import { resumeHandover } from './resume.js';
-import { followedOn, foundOnRevision, keptExitZero, LEFTOVER_STOP, rolledOutUnrecorded, withItsTask } from './rolled-out.js';
+import {
+  followedOn,
+  foundOnRevision,
+  hookContinuedUnrecorded,
+  keptExitZero,
+  LEFTOVER_STOP,
+  rolledOutUnrecorded,
+  withItsTask,
+} from './rolled-out.js';
 import { awaitingVerdict, noCheckLeft, rolloutDueAt, rolloutWatchCheck } from './rollout-watch.js';
 import { settle } from './settle.js';
 import type { ControllerState, ServiceInfo } from './state.js';
@@ -205,6 +213,11 @@ function judge(
     const why = `${verdict.reason}, after its migration container exited 0 and service ${state.service?.serviceName} was moved to its revision`;
     return continueRollout(seen, why, stopped, { prior, leftover }, state, ctx);
   }
+  // pause-hook: the hooks were answered CONTINUE before that stop; answered again (ECS refuses a second answer).
+  if (!verdict.ok && hookContinuedUnrecorded(d, ctx.config.CONTAINER, task)) {
+    const why = `container "${ctx.config.CONTAINER}" exited with code 0, then its paused deployments were answered CONTINUE and ecs-migrate stopped the rest of the task, before the end was recorded`;
+    return continueRollout(seen, why, stopped, { prior, leftover }, state, ctx);
+  }
   if (!verdict.ok)
     return halt(
       d.kind === 'migration'
@@ -235,7 +248,9 @@ type Stopped = Pick<Ending, 'stop' | 'stoppedAt' | 'logTail'>;
  * on again (idempotent) instead of finding it ended and skipping the rollout. A task still running (`leftover`) is
  * stopped after the rollout and before that commit: should the invocation die before the stop, the retried event
  * judges again. Its STOPPED event (`UserInitiated`, our `LEFTOVER_STOP` reason) that finds the deployment still open
- * is judged a success once the service runs the revision (`rolledOutUnrecorded`), a failure before.
+ * is judged a success once the service runs the revision (`rolledOutUnrecorded`), a failure before; in pause-hook
+ * mode, where the service shows no answer, by that reason and the migration container's exit 0
+ * (`hookContinuedUnrecorded`), and the hooks are answered again.
  */
 function continueRollout(
   seen: Running,

@@ -30,6 +30,18 @@ export function rolledOutUnrecorded(d: Deployment, service: ServiceInfo | undefi
 }
 
 /**
+ * A paused deployment's migration (pause-hook, `revision` work) whose task ecs-migrate stopped (`LEFTOVER_STOP`) after
+ * its migration container exited 0, the end not recorded: the watcher answered CONTINUE to its hooks before that stop
+ * (`continueRollout`), and died before the commit. Nothing the service shows proves that answer (a paused service
+ * names its target revision already), so the stop reason alone tells our stop from another's, and only of a
+ * migration container that exited 0: anyone allowed `ecs:StopTask` can give that reason, and a migration that exits 0
+ * on SIGTERM halfway through would then count as a success (docs/RELIABILITY.md, who can do what).
+ */
+export function hookContinuedUnrecorded(d: Running, container: string, task: StoppedTask): boolean {
+  return d.kind === 'migration' && d.work.type === 'revision' && d.waiters !== undefined && exitedZero(task, container);
+}
+
+/**
  * A launching deployment's kept task event that shows its rollout: the service runs the revision tagged with its id,
  * and the event is of a task that ran that revision and whose migration container exited 0.
  */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Decision } from '../../src/core/actions.js';
-import type { Launching, ServiceRollout } from '../../src/core/deployment.js';
+import type { Launching, ServiceRollout, Waiter } from '../../src/core/deployment.js';
 import type { TaskStateInput } from '../../src/core/inputs.js';
 import { LEFTOVER_STOP } from '../../src/core/rolled-out.js';
 import {
@@ -590,6 +590,62 @@ describe('a STOPPED event of our own leftover stop, the end not recorded', () =>
     given(activeState(running, { service: { ...service, taskDefinitionArn: TD(43) } }))
       .when(stoppedBy('Task stopped by user', 0))
       .then({ decision: 'halt', reason: /stopped by someone/ });
+  });
+
+  describe('pause-hook mode (a paused revision): the hooks were answered CONTINUE before that stop', () => {
+    // Was: `rolledOutUnrecorded` knows only image work, and a paused service names the target revision already, so
+    // the event was judged "stopped by someone": Migration Failed, ROLLBACK to hooks answered CONTINUE, no lastSucceeded.
+    const hookCtx = ctx({ ROLLOUT_MODE: 'pause-hook' });
+    const waiter: Waiter = {
+      service: 'shop-api',
+      serviceDeploymentArn: 'arn:aws:ecs:eu-west-1:123456789012:service-deployment/shop-staging/shop-api/APISD',
+      hookId: 'ecs-pause-api-x',
+      expiresAt: '2026-11-26T09:00:00.000Z',
+    };
+    const hookMigration = runningDeployment({
+      trigger: { type: 'pause-hook', eventId: 'api-hook-x', at: '2026-11-25T09:14:58Z' },
+      work: { type: 'revision', taskDefinitionArn: TD(43), image: PUSHED_IMAGE, launch: {} },
+      taskDefinitionArn: TD(43),
+      waiters: [waiter],
+    });
+    const paused = activeState(hookMigration, { service: { ...service, taskDefinitionArn: TD(43) } });
+
+    it('answers CONTINUE (before the stop) on the exit-0 event, so the hooks are answered already', () => {
+      const d = given(paused, hookCtx)
+        .when(sample('task-running-migration-exited'))
+        .then({ decision: 'continue', actions: ['continueRollout', 'stopTask'] });
+      expect(only(d, 'continueRollout').target).toEqual({ mode: 'pause-hook', waiters: [waiter] });
+    });
+
+    it('records the success: CONTINUE again (ECS refuses it: moved-on), Migration Succeeded, lastSucceeded set', () => {
+      const d = given(paused, hookCtx)
+        .when(stoppedByUs(0))
+        .then({ decision: 'continue', reason: /exited with code 0, then its paused deployments were answered CONTINUE/ });
+      const update = only(d, 'continueRollout');
+      expect(update.target).toEqual({ mode: 'pause-hook', waiters: [waiter] });
+      const r = given(paused, hookCtx)
+        .when({
+          kind: 'rollout-result',
+          deploymentId: update.deploymentId,
+          services: [{ service: 'shop-api', ecsDeploymentId: waiter.serviceDeploymentArn, result: 'moved-on', reason: 'already answered' }],
+          ...(update.completion !== undefined ? { completion: update.completion } : {}),
+        })
+        .then({ decision: 'record' });
+      expect(eventTypes(r)).toContain('Migration Succeeded');
+      expect(eventTypes(r)).not.toContain('Migration Failed');
+      expect(committed(r, SAMPLE_DEPLOYMENT)).toMatchObject({ status: 'ended', outcome: 'succeeded' });
+      expect(only(r, 'commit').env?.state.lastSucceeded).toMatchObject({ deploymentId: SAMPLE_DEPLOYMENT, image: PUSHED_IMAGE });
+    });
+
+    it('halts as before when someone else stopped the task, or the migration did not exit 0', () => {
+      // Only the reason tells our stop from another's here; it decides only of an exit 0 (see hookContinuedUnrecorded).
+      for (const event of [stoppedBy('Task stopped by user', 0), stoppedByUs(1)]) {
+        const d = given(paused, hookCtx)
+          .when(event)
+          .then({ decision: 'halt', reason: /stopped by someone/ });
+        expect(only(d, 'haltRollout').target).toEqual({ mode: 'pause-hook', waiters: [waiter] });
+      }
+    });
   });
 });
 
