@@ -234,7 +234,13 @@ function emitted(): Case[] {
   const event = (detailType: string, environment: string, status = 'failed'): Sample => ({
     source: 'ecs-migrate',
     'detail-type': detailType,
-    detail: { environment, deploymentId: '20261125-091500-5f2c1a9e', status, reason: 'exit code 1' },
+    detail: {
+      environment,
+      deploymentId: '20261125-091500-5f2c1a9e',
+      kind: detailType.startsWith('Command') ? 'command' : 'migration',
+      status,
+      reason: 'exit code 1',
+    },
   });
   return [
     // The notification rule takes every deployment that ended badly: a halted rollout, a service that could not be
@@ -251,6 +257,9 @@ function emitted(): Case[] {
     // notified as a failure and raised MigrationHaltedAlarm. Its requester hears it from the event itself.
     ['emitted: Command Failed of a superseded command', () => event('Command Failed', 'staging', 'superseded'), []],
     ['emitted: Command Failed of a cancelled command', () => event('Command Failed', 'staging', 'cancelled'), ['notify']],
+    // Was: the filter for a superseded command also took the Rollout Failed of a superseded pause-hook migration whose
+    // ROLLBACK ECS refused: the paused deployment waits for someone to answer it by hand, and nobody was told.
+    ['emitted: Rollout Failed of a superseded migration', () => event('Rollout Failed', 'staging', 'superseded'), ['notify']],
     ['emitted: Rollout Halted of another environment', () => event('Rollout Halted', 'production'), []],
   ];
 }

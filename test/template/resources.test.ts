@@ -372,7 +372,7 @@ describe('notifications', () => {
       source: ['ecs-migrate'],
       'detail-type': ['Rollout Halted', 'Rollout Failed', 'Command Failed'],
       // A command that gave way before it ran is no failure to notify (test/template/event-patterns.test.ts runs it).
-      detail: { environment: ['staging'], status: [{ 'anything-but': 'superseded' }] },
+      detail: { environment: ['staging'], $or: [{ kind: ['migration'] }, { status: [{ 'anything-but': 'superseded' }] }] },
     });
     expect(rule.Targets.map((t) => [t.Id, t.Arn])).toEqual([
       ['notification-topic', '<NotificationTopic>'],
