@@ -40,9 +40,9 @@ export function checkCommand(argv: readonly string[], rules: CommandRules): Comm
       reason: `argument ${secret} of the command looks like a secret (${quote(rules.redact(argv[secret] ?? ''))}): ${SECRETS_ADVICE}`,
     };
   }
-  // An option or key word whose name holds a secret word, and its value as the next word: `--password <value>`, the
-  // usual CLI spelling, or `DB_PASSWORD <value>`, which the redactor's key=value rule does not see as a pair.
-  const option = argv.findIndex((word, i) => i > 0 && KEY_WORD.test(word) && secretPair(word, argv[i + 1], rules));
+  // An option or key word (`keyOfValue`) whose name holds a secret word, and its value as the next word: `--password
+  // <value>`, the usual CLI spelling, or `DB_PASSWORD <value>`, which the redactor's key=value rule does not see as a pair.
+  const option = argv.findIndex((word, i) => i > 0 && keyOfValue(word) && secretPair(word, argv[i + 1], rules));
   if (option !== -1) {
     return {
       ok: false,
@@ -63,10 +63,25 @@ export function checkCommand(argv: readonly string[], rules: CommandRules): Comm
 /** A word that may name a key, with or without dashes (`--password`, `DB_PASSWORD`): what the redactor reads before `=`. */
 const KEY_WORD = /^[\w.-]{1,256}$/;
 
-/** Whether option `name` with `value` (the next word) would be redacted as `name=value`: a secret option. */
+/**
+ * Whether `word` names a key whose value may be the next word: an option (`--password`), or a bare key written as an
+ * environment variable (`DB_PASSWORD`). A bare lowercase word is an argument (`manage.py migrate auth 0012`: the app
+ * `auth`), not a key: refusing those would refuse ordinary rollback commands.
+ */
+function keyOfValue(word: string): boolean {
+  return KEY_WORD.test(word) && (word.startsWith('-') || /^[A-Z][A-Z0-9_.]*$/.test(word));
+}
+
+/**
+ * Whether option `name` with `value` (the next word) would be redacted as `name=value`: a secret option. A value that
+ * starts with `--` is the next option; any other, whatever safe-set punctuation it starts with (`-x`, `,x`), is read
+ * without that punctuation, which the redactor's value would not take.
+ */
 function secretPair(name: string, value: string | undefined, rules: CommandRules): boolean {
-  if (value === undefined || value.startsWith('-')) return false;
-  const pair = `${name}=${value}`;
+  if (value === undefined || value.startsWith('--')) return false;
+  const bare = value.replace(/^[-,]+/, '');
+  if (bare === '') return false;
+  const pair = `${name}=${bare}`;
   return rules.redact(pair) !== pair;
 }
 

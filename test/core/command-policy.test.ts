@@ -172,6 +172,7 @@ describe('a refused command echoes no secret spread over two words', () => {
     // Was: only a word after an option (`-…`) was read as a key; a key word alone (a positional key, then its value) echoed the value.
     ['DB_PASSWORD <value>', ['db-seed', 'DB_PASSWORD', 'Hunter2!Sup3rS3cret']],
     ['set api_token <value>', ['db-seed', 'set', 'api_token', 'Hunter2!Sup3rS3cret']],
+    ['DB_PASSWORD ,<value>', ['db-seed', 'DB_PASSWORD', ',Hunter2!Sup3rS3cret']],
   ])('checkCommand: %s', (_what, argv) => {
     const checked = checkCommand(argv, splitRules);
     expect(checked.ok).toBe(false);

@@ -233,17 +233,26 @@ describe('a secret option and its value as two words', () => {
     expect(checkCommand(['db-seed', '--tenant', 'acme'], rules).ok).toBe(true);
   });
 
-  // Was: only a word starting with `-` was read as an option; a key word alone (`DB_PASSWORD <value>`, `set api_token
-  // <value>`) and its value were launched, stored and emitted.
+  // Was: only a word starting with `-` was read as an option; a key word alone (`DB_PASSWORD <value>`) and its value
+  // were launched, stored and emitted. So was a value starting with `-` or `,` (safe-set characters a password may start with).
   it.each([
     ['DB_PASSWORD <value>', ['db-seed', 'DB_PASSWORD', 'hunter2-Sup3rS3cret']],
-    ['set api_token <value>', ['db-seed', 'set', 'api_token', 'hunter2-Sup3rS3cret']],
+    ['set API_TOKEN <value>', ['db-seed', 'set', 'API_TOKEN', 'hunter2-Sup3rS3cret']],
+    ['DB_PASSWORD -<value>', ['db-seed', 'DB_PASSWORD', '-hunter2Sup3rS3cret']],
+    ['DB_PASSWORD ,<value>', ['db-seed', 'DB_PASSWORD', ',hunter2Sup3rS3cret']],
+    ['--password -<value>', ['db-seed', '--password', '-hunter2Sup3rS3cret']],
   ])('refuses a secret key word and its value: %s', (_what, argv) => {
     const checked = checkCommand(argv, rules);
     expect(checked).toMatchObject({ ok: false, reason: expect.stringContaining('[REDACTED]') });
     expect(JSON.stringify(checked)).not.toContain('hunter2');
-    // Words without secret words are left alone.
+  });
+
+  it('leaves words without secret words, and lowercase arguments that merely hold one, alone', () => {
     expect(checkCommand(['db-seed', 'set', 'tenant', 'acme'], rules).ok).toBe(true);
+    // A rollback of Django's `auth` app (and `oauth2_provider`'s): arguments, not a key and its value.
+    const django = { allowed: ['manage.py migrate * *'], redact };
+    expect(checkCommand(['manage.py', 'migrate', 'auth', '0012'], django).ok).toBe(true);
+    expect(checkCommand(['manage.py', 'migrate', 'oauth2_provider', '0005'], django).ok).toBe(true);
   });
 
   it('a run-command with `--password <value>` is not launched and its password is not stored', () => {
