@@ -1,8 +1,9 @@
 import { type Decision, ignore, reject } from './actions.js';
+import { lockHolder } from './admission.js';
 import { classifyStop } from './classify-stop.js';
 import { commitActions } from './commit.js';
 import type { DecideContext } from './context.js';
-import type { Deployment } from './deployment.js';
+import type { Deployment, StopReport } from './deployment.js';
 import type { CancelRequestInput, UnlockRequestInput } from './inputs.js';
 import { stopTaskOf } from './launch-request.js';
 import { resumeHandover } from './resume.js';
@@ -33,6 +34,7 @@ export function decideCancel(input: CancelRequestInput, state: ControllerState, 
   // What the operator wrote is stored and emitted: redacted, as every decision's reason is.
   const by = ctx.redact(input.requestedBy);
   const reason = `cancelled by ${by}${input.reason !== undefined ? `: ${ctx.redact(input.reason)}` : ''}`;
+  const failed = failedRead(d, state, ctx);
   return {
     decision: 'halt',
     reason,
@@ -41,7 +43,7 @@ export function decideCancel(input: CancelRequestInput, state: ControllerState, 
       state,
       ctx,
       d,
-      { outcome: 'cancelled', reason, cancelledBy: by },
+      { outcome: 'cancelled', reason, cancelledBy: by, ...(failed !== undefined ? { stop: failed.stop } : {}) },
       {
         before: stopTaskOf(d, ctx, reason),
         env: {
@@ -82,7 +84,13 @@ export function decideUnlock(input: UnlockRequestInput, state: ControllerState, 
   if (done !== undefined)
     return refuse(`environment ${ctx.config.ENVIRONMENT} not unlocked: deployment ${active.deploymentId} ${done}`, input, ctx);
   if (d !== undefined && d.status !== 'ended') {
-    const ending = { outcome: 'failed' as const, reason: `${reason} (the deployment held the lock)` };
+    // A lost deployment whose task failed (its lock expired): the end keeps what the task read says.
+    const failed = failedRead(d, state, ctx);
+    const ending = {
+      outcome: 'failed' as const,
+      reason: `${reason} (the deployment held the lock${failed !== undefined ? `; ${failed.reason}` : ''})`,
+      ...(failed !== undefined ? { stop: failed.stop } : {}),
+    };
     return {
       decision: 'record',
       reason,
@@ -113,16 +121,24 @@ export function decideUnlock(input: UnlockRequestInput, state: ControllerState, 
 
 /**
  * Why an operator request leaves `d` to the watcher, or undefined: its rollout the service shows
- * (`rolledOutUnrecorded`), or its task, read for the request, already failed for good (`failedUnseen`).
+ * (`rolledOutUnrecorded`), or its task, read for the request, already failed for good (`failedUnseen`) while its lock
+ * holds: once the lock expired, the watcher's event and check may be lost, and the request ends it (`failedRead`).
  */
 function leftToWatcher(d: Deployment, state: ControllerState, ctx: DecideContext): string | undefined {
   const task = taskOfState(d, state);
   const by = d.status === 'running' ? "the task's STOPPED event, at the latest its timeout check" : 'the retried event that launched it';
   if (rolledOutUnrecorded(d, state.service, ctx.config.CONTAINER, task))
     return `its migration succeeded and service ${state.service?.serviceName} runs its revision ${state.service?.taskDefinitionArn} already; its result is recorded, and the environment freed, by ${by}`;
-  const failed = task !== undefined ? failedUnseen(task, ctx.config.CONTAINER) : undefined;
+  if (lockHolder(state, ctx.now) === undefined) return undefined;
+  const failed = failedRead(d, state, ctx);
   if (failed === undefined) return undefined;
-  return `its ${d.kind} failed (${failed}); that failure is recorded with its stop report and log tail, and the environment freed, by ${by}`;
+  return `its ${d.kind} failed (${failed.reason}); that failure is recorded with its stop report and log tail, and the environment freed, by ${by}`;
+}
+
+/** The failure the task read for the request shows (`failedUnseen`): its reason, and the stop report an end keeps. */
+function failedRead(d: Deployment, state: ControllerState, ctx: DecideContext): { reason: string; stop: StopReport } | undefined {
+  const task = taskOfState(d, state);
+  return task !== undefined ? failedUnseen(task, ctx.config.CONTAINER) : undefined;
 }
 
 /**
@@ -132,11 +148,11 @@ function leftToWatcher(d: Deployment, state: ControllerState, ctx: DecideContext
  * deployment would lose what the watcher records (exit code, stop code, stopped reason, log tail), its event then
  * dropped as late. A start failure that can pass is not one: the watcher would launch it again, undoing the request.
  */
-function failedUnseen(task: NonNullable<ControllerState['task']>, container: string): string | undefined {
+function failedUnseen(task: NonNullable<ControllerState['task']>, container: string): { reason: string; stop: StopReport } | undefined {
   const kind = startFailure(task, container);
   if (kind !== 'ran' && kind !== 'permanent') return undefined;
   const verdict = classifyStop(task, container);
-  return verdict.ok ? undefined : verdict.reason;
+  return verdict.ok ? undefined : { reason: verdict.reason, stop: verdict.report };
 }
 
 function refuse(reason: string, input: { requestId: string; requestedBy: string }, ctx: DecideContext): Decision {

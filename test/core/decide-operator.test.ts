@@ -226,6 +226,25 @@ describe('operator requests whose task already failed, before the watcher handle
       .then({ decision: 'halt', events: ['Migration Cancelled', 'Rollout Halted'] });
   });
 
+  // Was (3f79cc6): refused however late: with the watcher's event and its timeout check both lost (their DLQs), the
+  // lock long expired, the unlock meant for a lost deployment was refused with a promise nothing would keep.
+  it('once the lock expired, an unlock and a cancel end the deployment, keeping the stop report the task read shows', () => {
+    const lost = withTask({ stopCode: 'EssentialContainerExited', exitCode: 1 });
+    expect(lost.env.active?.lockExpiresAt).toBe('2026-11-25T10:30:00.000Z');
+    const late = { ...ctx(), now: '2026-11-25T11:00:00.000Z' };
+    const unlocked = given(lost, late)
+      .when(request('unlock-request', { reason: 'watcher was down' }))
+      .then({ decision: 'record', events: ['Environment Unlocked', 'Migration Failed', 'Rollout Halted'] });
+    expect(committed(unlocked, SAMPLE_DEPLOYMENT)).toMatchObject({
+      status: 'ended',
+      outcome: 'failed',
+      reason: expect.stringMatching(/the deployment held the lock; container "app" exited with code 1/),
+      stop: { exitCode: 1, stopCode: 'EssentialContainerExited' },
+    });
+    const cancelled = given(lost, late).when(request('cancel-request')).then({ decision: 'halt' });
+    expect(committed(cancelled, SAMPLE_DEPLOYMENT)).toMatchObject({ outcome: 'cancelled', stop: { exitCode: 1 } });
+  });
+
   it('an exit 0 not rolled out yet, or a task still running, is cancelled as before', () => {
     for (const t of [{ stopCode: 'EssentialContainerExited', exitCode: 0 }, {}]) {
       given(withTask(t))
