@@ -60,7 +60,7 @@ export function decideHookState(input: HookStateInput, state: ControllerState, c
   const revision = state.hook?.revision;
   if (revision === undefined) return ignore(`the target revision of ${input.serviceDeploymentArn} could not be read`);
   const waiter = waiterOf(input, service);
-  const image = repositoryImageOf(revision, config.REPOSITORY);
+  const image = repositoryImageOf(revision, config.REPOSITORY, config.REGISTRY);
   if (!image.ok) {
     const paused = { id, waiter, input, taskDefinitionArn: revision.taskDefinitionArn };
     return refuse(paused, `${image.reason}: ROLLBACK of ${service}'s paused deployment`, 'answer', state, ctx);
@@ -120,7 +120,7 @@ function refusedUnrecorded(
   if (Object.values(state.deployments).some((x) => x.waiters?.some((w) => w.hookId === input.hookId))) return undefined;
   // Only the refusal that comes before any join: one for a revision with no CONTAINER depends on whether a migration
   // was open to wait for then, and a hook that joined one which then failed is FAILED too (recorded there).
-  const image = repositoryImageOf(revision, ctx.config.REPOSITORY);
+  const image = repositoryImageOf(revision, ctx.config.REPOSITORY, ctx.config.REGISTRY);
   if (image.ok) return undefined;
   const why = image.reason;
   const reason = `${why}: hook ${input.hookId} of ${service}'s paused deployment had FAILED when this delivery of its event came (answered ROLLBACK by an earlier delivery that died before recording it, or failed by ECS)`;
@@ -162,7 +162,7 @@ function passedUnrecorded(input: HookStateInput, service: string, state: Control
   const last = state.env.lastSucceeded;
   const d = last !== undefined ? state.deployments[last.deploymentId] : undefined;
   if (hook?.status !== 'SUCCEEDED' || revision === undefined || d?.status !== 'ended') return undefined;
-  const image = repositoryImageOf(revision, ctx.config.REPOSITORY);
+  const image = repositoryImageOf(revision, ctx.config.REPOSITORY, ctx.config.REGISTRY);
   if (!image.ok || image.image !== last?.image) return undefined;
   if (Object.values(state.deployments).some((x) => x.waiters?.some((w) => w.hookId === input.hookId))) return undefined;
   const arn = input.serviceDeploymentArn;

@@ -134,15 +134,22 @@ export type RepositoryImage =
 
 /**
  * The `repository` image of a service revision, by the digest ECS resolved it to. Refused when no container
- * runs an image of `repository`, when ECS gave no digest, or when containers run different digests of it.
+ * runs an image of `repository`, when ECS gave no digest, or when containers run different digests of it. With
+ * `registry` (REGISTRY), only that registry's `repository` counts, as only it gets the new image in update-service
+ * mode (`isSameRepository`): a container of a repository of that name in another registry is not the app's image.
  */
-export function repositoryImageOf(revision: ServiceRevisionInfo, repository: string): RepositoryImage {
-  const matching = revision.containerImages.filter((c) => isImageOfRepository(c.image, repository));
+export function repositoryImageOf(revision: ServiceRevisionInfo, repository: string, registry?: string): RepositoryImage {
+  const ofRegistry = (image: string) => {
+    const ref = parseImageRef(image);
+    return registry === undefined || (ref.ok && ref.value.registry === registry.toLowerCase());
+  };
+  const matching = revision.containerImages.filter((c) => isImageOfRepository(c.image, repository) && ofRegistry(c.image));
   if (matching.length === 0) {
     const all = revision.containerImages.map((c) => `${c.containerName}=${c.image}`).join(', ') || 'no container images';
+    const of = `repository "${repository}"${registry !== undefined ? ` of registry ${registry}` : ''}`;
     return {
       ok: false,
-      reason: `service revision ${revision.serviceRevisionArn} runs no image of repository "${repository}" (${all}): check REPOSITORY`,
+      reason: `service revision ${revision.serviceRevisionArn} runs no image of ${of} (${all}): check ${registry !== undefined ? 'REGISTRY and ' : ''}REPOSITORY`,
     };
   }
   const undigested = matching.filter((c) => c.imageDigest === undefined).map((c) => c.containerName);
@@ -161,11 +168,11 @@ export function repositoryImageOf(revision: ServiceRevisionInfo, repository: str
   }
   const digest = digests[0] as string;
   const parsed = parseImageRef(matching[0]?.image ?? '');
-  const registry = parsed.ok ? parsed.value.registry : undefined;
+  const host = parsed.ok ? parsed.value.registry : undefined;
   return {
     ok: true,
     digest,
-    image: `${registry !== undefined ? `${registry}/` : ''}${repository}@${digest}`,
+    image: `${host !== undefined ? `${host}/` : ''}${repository}@${digest}`,
     containers: matching.map((c) => c.containerName),
   };
 }

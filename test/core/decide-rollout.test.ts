@@ -34,6 +34,7 @@ const SD = 'arn:aws:ecs:eu-west-1:123456789012:service-deployment/shop-staging/s
 const HOOK = 'ecs-pause-7f3e9a1c2b4d4e5f8a6b7c8d9e0f1a2b';
 const REV = 'arn:aws:ecs:eu-west-1:123456789012:service-revision/shop-staging/shop-api/4980306466373577095';
 const APP_IMAGE = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api@${DIGEST}`;
+const OLD_DIGEST = `sha256:${'9'.repeat(64)}`;
 const hookMode = (now?: string) => {
   const c = ctx({ ROLLOUT_MODE: 'pause-hook', SERVICE: undefined, SERVICES: 'shop-api,shop-worker' });
   return now !== undefined ? { ...c, now } : c;
@@ -210,6 +211,18 @@ describe('pause-hook mode: a gated service paused at HOOK_STAGE', () => {
     given(withHook(idleState()))
       .when(sample('hook-awaiting-action'))
       .then({ decision: 'ignore', reason: /ROLLOUT_MODE is update-service/ });
+  });
+
+  it("gates REGISTRY/REPOSITORY only: a container of another registry's repository of the same name is not the app's", () => {
+    // Was: the gated image was read by repository name in any registry, so this revision (two digests of "shop-api")
+    // was answered ROLLBACK, though update-service mode gives the new image to REGISTRY/REPOSITORY's containers only.
+    const vendor = { containerName: 'vendor', image: '999999999999.dkr.ecr.eu-west-1.amazonaws.com/shop-api:2.0', imageDigest: OLD_DIGEST };
+    const withVendor = { ...revision, containerImages: [vendor, ...revision.containerImages] };
+    const d = given({ ...idleState(), hook: { deployment: paused(), revision: withVendor } }, hookMode())
+      .when(sample('hook-awaiting-action'))
+      .then({ decision: 'launch', actions: ['commit', 'launchTask'] });
+    // Listed first, its registry is not the one the deployment is keyed by either.
+    expect(committed(d, d.deploymentId as string)).toMatchObject({ work: { type: 'revision', image: APP_IMAGE } });
   });
 
   it('records HOOK_TIMED_OUT in the history of the deployment the hook waits on', () => {

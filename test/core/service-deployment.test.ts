@@ -39,4 +39,20 @@ describe('repositoryImageOf (the digest a pause-hook deployment is keyed by)', (
     ]);
     expect(repositoryImageOf(two, 'shop-api')).toMatchObject({ ok: false, reason: expect.stringContaining('2 different digests') });
   });
+
+  it("with REGISTRY, counts only that registry's repository, as update-service mode moves only it", () => {
+    // Was: any registry's "shop-api" counted: two digests refused, and the first one's registry pinned the image.
+    const r = revision([
+      { containerName: 'vendor', image: '999999999999.dkr.ecr.eu-west-1.amazonaws.com/shop-api:2.0', imageDigest: B },
+      { containerName: 'app', image: `${ECR}/shop-api:v1.4.0`, imageDigest: A },
+    ]);
+    expect(repositoryImageOf(r, 'shop-api', ECR)).toEqual({ ok: true, digest: A, image: `${ECR}/shop-api@${A}`, containers: ['app'] });
+    const vendorOnly = revision([
+      { containerName: 'vendor', image: '999999999999.dkr.ecr.eu-west-1.amazonaws.com/shop-api:2.0', imageDigest: B },
+    ]);
+    expect(repositoryImageOf(vendorOnly, 'shop-api', ECR)).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining(`runs no image of repository "shop-api" of registry ${ECR}`),
+    });
+  });
 });
