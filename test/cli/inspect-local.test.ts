@@ -42,22 +42,28 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
+/** `logs ID --follow` while a run holds the environment, once it printed the first line and is still following. */
+async function followWhileHeld() {
+  const lock = await holdEnvironment();
+  let done = false;
+  const follow = logsCommand([SAMPLE_DEPLOYMENT, '--state-dir', root, '--follow'], { pollMs: 5 }).finally(() => {
+    done = true;
+  });
+  await vi.waitFor(() => expect(printed()).toContain('    │ applying 0001_init.sql\n'));
+  await new Promise((r) => setTimeout(r, 30));
+  expect(done).toBe(false);
+  return { lock, follow, returned: () => done };
+}
+
 describe('ecs-migrate logs ID in local mode', () => {
   it('--follow prints the task output as it is written, each line once and whole, until the deployment ends', async () => {
-    const lock = await holdEnvironment();
-    let returned = false;
-    const follow = logsCommand([SAMPLE_DEPLOYMENT, '--state-dir', root, '--follow'], { pollMs: 5 }).finally(() => {
-      returned = true;
-    });
-    await vi.waitFor(() => expect(printed()).toContain('    │ applying 0001_init.sql\n'));
-    await new Promise((r) => setTimeout(r, 30));
-    expect(returned).toBe(false);
+    const { lock, follow, returned } = await followWhileHeld();
     // A line being written is not printed in pieces.
     expect(printed()).not.toContain('0002_ord\n');
 
     await appendFile(taskLog(), 'ers.sql\ndone: 2 applied\n');
     await vi.waitFor(() => expect(printed()).toContain('    │ done: 2 applied\n'));
-    expect(returned).toBe(false);
+    expect(returned()).toBe(false);
     await appendFile(taskLog(), 'bye');
     const ended = endedDeployment('succeeded', { environment: ENVIRONMENT, revision: 3, reason: 'migrated' });
     await store.commit({ deployments: [{ deployment: ended, expectedRevision: running.revision }] });
@@ -77,14 +83,7 @@ describe('ecs-migrate logs ID in local mode', () => {
   // Was: it polled forever: a local deployment ends only in the run that owns it (or in the next run's recovery), and
   // that run had died (SIGKILL, a crash), leaving the deployment running on disk and the environment's lock free.
   it('--follow ends (exit 1) once no live run holds the environment, saying the next run ends the deployment', async () => {
-    const lock = await holdEnvironment();
-    let returned = false;
-    const follow = logsCommand([SAMPLE_DEPLOYMENT, '--state-dir', root, '--follow'], { pollMs: 5 }).finally(() => {
-      returned = true;
-    });
-    await vi.waitFor(() => expect(printed()).toContain('    │ applying 0001_init.sql\n'));
-    await new Promise((r) => setTimeout(r, 30));
-    expect(returned).toBe(false);
+    const { lock, follow } = await followWhileHeld();
     // The run dies (SIGKILL): its lock stays, its owner gone.
     const owner = await readFile(layout.lockFile, 'utf8');
     lock.release();

@@ -174,6 +174,21 @@ describe('TaskLogFollower: lines alike written in the same millisecond', () => {
     { eventId: 'e6', timestamp: T, message: '' },
   ];
 
+  /** The lines a follower prints (live-tailing when `liveTail`) until `done` holds; then it stops. */
+  async function followUntil(liveTail: boolean, done: (followed: string[]) => boolean): Promise<string[]> {
+    const followed: string[] = [];
+    const follower = new TaskLogFollower(new CloudWatchLogsClient({ region: 'eu-west-1' }), location, {
+      startTime: 0,
+      pollMs: 5,
+      ...(liveTail ? { logGroupArn: ARN } : {}),
+      onLine: (l) => followed.push(l.message),
+    });
+    follower.start();
+    await until(() => done(followed));
+    await follower.stop();
+    return followed;
+  }
+
   it('prints every event of the task log, also two alike written in the same millisecond (as `logs ID` does)', async () => {
     logs.on(FilterLogEventsCommand).resolves({ events: BURST });
     const client = new CloudWatchLogsClient({ region: 'eu-west-1' });
@@ -192,15 +207,7 @@ describe('TaskLogFollower: lines alike written in the same millisecond', () => {
 
   it('without event ids, prints the second alike of one read but nothing of a read again', async () => {
     logs.on(FilterLogEventsCommand).resolves({ events: BURST.map(({ eventId: _id, ...e }) => e) });
-    const followed: string[] = [];
-    const follower = new TaskLogFollower(new CloudWatchLogsClient({ region: 'eu-west-1' }), location, {
-      startTime: 0,
-      pollMs: 5,
-      onLine: (l) => followed.push(l.message),
-    });
-    follower.start();
-    await until(() => logs.commandCalls(FilterLogEventsCommand).length >= 4);
-    await follower.stop();
+    const followed = await followUntil(false, () => logs.commandCalls(FilterLogEventsCommand).length >= 4);
     expect(followed).toEqual(BURST.map((e) => e.message));
   });
 
@@ -222,16 +229,7 @@ describe('TaskLogFollower: lines alike written in the same millisecond', () => {
       .on(StartLiveTailCommand)
       .resolvesOnce({ responseStream: session([withIngestion([T, 'OK', T + 40]), withIngestion([T, 'OK', T + 90])]) })
       .resolves({ responseStream: session([]) });
-    const followed: string[] = [];
-    const follower = new TaskLogFollower(new CloudWatchLogsClient({ region: 'eu-west-1' }), location, {
-      startTime: 0,
-      pollMs: 5,
-      logGroupArn: ARN,
-      onLine: (l) => followed.push(l.message),
-    });
-    follower.start();
-    await until(() => logs.commandCalls(StartLiveTailCommand).length >= 2);
-    await follower.stop();
+    const followed = await followUntil(true, () => logs.commandCalls(StartLiveTailCommand).length >= 2);
     expect(followed).toEqual(['OK', 'OK']);
   });
 
@@ -250,16 +248,7 @@ describe('TaskLogFollower: lines alike written in the same millisecond', () => {
       .on(StartLiveTailCommand)
       .resolvesOnce({ responseStream: session([update([T, 'OK'], [T, 'OK'])]) })
       .resolves({ responseStream: session([]) });
-    const followed: string[] = [];
-    const follower = new TaskLogFollower(new CloudWatchLogsClient({ region: 'eu-west-1' }), location, {
-      startTime: 0,
-      pollMs: 5,
-      logGroupArn: ARN,
-      onLine: (l) => followed.push(l.message),
-    });
-    follower.start();
-    await until(() => followed.length >= 2);
-    await follower.stop();
+    const followed = await followUntil(true, (lines) => lines.length >= 2);
     expect(followed).toEqual(['OK', 'OK', 'OK']);
   });
 });
