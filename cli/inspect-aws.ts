@@ -109,6 +109,9 @@ export async function stackHistory(values: Values, limit: number): Promise<numbe
   return 0;
 }
 
+/** Failed reads in a row of the record that end `logs --follow` (as `deploy --wait`'s default). */
+const FOLLOW_READ_ATTEMPTS = 5;
+
 export async function stackLogs(values: Values, id: string, pollMs = 2000): Promise<number> {
   const { target, store, clients } = await open(values);
   // As the stored tail is: the stack's RedactPatterns too, when it says them (--stack).
@@ -121,6 +124,19 @@ export async function stackLogs(values: Values, id: string, pollMs = 2000): Prom
     return viewOf(record, env);
   };
   let view = await load();
+  // A follow lasts as long as the task runs: like --wait, it outlives a few failed reads in a row (a throttled table,
+  // a network blip) and keeps the view it had; an unknown deployment, or a failure that lasts, ends it.
+  let failures = 0;
+  const reload = async (): Promise<DeploymentView> => {
+    try {
+      const next = await load();
+      failures = 0;
+      return next;
+    } catch (error) {
+      if (error instanceof CliUsageError || ++failures >= FOLLOW_READ_ATTEMPTS) throw error;
+      return view;
+    }
+  };
   const ecs = await clients.ecs();
   const locate = () =>
     logLocationOf(view, target.container, (input) => ecs.send(new DescribeTaskDefinitionCommand(input))).catch(() => undefined);
@@ -129,7 +145,7 @@ export async function stackLogs(values: Values, id: string, pollMs = 2000): Prom
   if (values.follow === true && !values.json) {
     while (location === undefined && view.status !== 'ended' && view.taskArn === undefined) {
       await new Promise((r) => setTimeout(r, pollMs));
-      view = await load();
+      view = await reload();
       if (view.taskArn !== undefined) location = await locate();
     }
   }
@@ -150,7 +166,7 @@ export async function stackLogs(values: Values, id: string, pollMs = 2000): Prom
     if (following) out(dim('  (the task log location is unknown: waiting for the end, then the log tail the controller kept)'));
     while (following && view.status !== 'ended') {
       await new Promise((r) => setTimeout(r, pollMs));
-      view = await load();
+      view = await reload();
     }
     out(dim('  (the task log location is unknown; the log tail the controller kept:)'));
     for (const line of storedTailLines('  │ ', view.logTail)) out(line);
@@ -180,7 +196,7 @@ export async function stackLogs(values: Values, id: string, pollMs = 2000): Prom
   follower.start();
   while (view.status !== 'ended') {
     await new Promise((r) => setTimeout(r, pollMs));
-    view = await load();
+    view = await reload();
   }
   await follower.stop();
   out(`${outcomeText(view)}${view.reason !== undefined ? ` — ${view.reason}` : ''}`);

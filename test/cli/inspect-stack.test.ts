@@ -150,6 +150,25 @@ describe('inspecting a long-lived stack', () => {
     expect(stdout()).toMatch(/succeeded — container "app" exited with code 0: done/);
   });
 
+  // Was: one read of the record that failed (after the SDK's own retries: a throttled table, a network blip) ended a
+  // follow of hours with exit 1 while the deployment went on; --wait retries a few failed reads in a row.
+  it('logs --follow outlives a few failed reads of the record, as --wait does', async () => {
+    const running = runningDeployment({ log: LOG, taskArn: SAMPLE_TASK, taskDefinitionArn: TD(43) });
+    const ended = endedDeployment('succeeded', { log: LOG, stop: { exitCode: 0 }, reason: 'container "app" exited with code 0: done' });
+    let reads = 0;
+    table(() => {
+      reads++;
+      if (reads === 3 || reads === 4)
+        throw Object.assign(new Error('Rate of requests exceeds the allowed throughput'), { name: 'ThrottlingException' });
+      return [envItem(encodeEnvironment(ENV)), depItem(reads <= 5 ? running : ended)];
+    });
+    logs
+      .on(FilterLogEventsCommand)
+      .resolves({ events: [{ timestamp: Date.parse('2026-11-25T09:15:05Z'), message: 'applying 0041_orders.sql' }] });
+    expect(await logsCommand([running.id, ...TARGET, '--follow'], { pollMs: 5 })).toBe(0);
+    expect(stdout()).toMatch(/succeeded — container "app" exited with code 0: done/);
+  });
+
   it('logs of a deployment superseded before it ran does not say it "took" the time it waited in the queue', async () => {
     const superseded = endedDeployment('superseded', {
       id: '20261125-091500-5f2c1a9e',
