@@ -141,17 +141,16 @@ export function checkTaskDefinition(
 }
 
 /**
- * Whether `image` is an image of the registry and repository of `like` (by tag or digest): the containers a new image
- * replaces, never another registry's repository of the same name.
+ * Whether `image` is an image of `repository` (by tag or digest): in `registry` when given (the containers a new image
+ * replaces, never another registry's repository of the same name), else in any registry.
  */
-export function isSameRepository(image: string, like: string): boolean {
-  const a = parseImageRef(image);
-  const b = parseImageRef(like);
-  return a.ok && b.ok && a.value.repository === b.value.repository && a.value.registry === b.value.registry;
+export function isImageOfRepository(image: string, repository: string, registry?: string): boolean {
+  const ref = parseImageRef(image);
+  return ref.ok && ref.value.repository === repository && (registry === undefined || ref.value.registry === registry.toLowerCase());
 }
 
-/** Whether `image` is an image of `repository` (in any registry, by tag or digest). */
-export function isImageOfRepository(image: string, repository: string): boolean {
+/** The registry `image` names, or undefined when it is no image reference. */
+export function registryOf(image: string): string | undefined {
   const ref = parseImageRef(image);
-  return ref.ok && ref.value.repository === repository;
+  return ref.ok ? ref.value.registry : undefined;
 }

@@ -136,14 +136,10 @@ export type RepositoryImage =
  * The `repository` image of a service revision, by the digest ECS resolved it to. Refused when no container
  * runs an image of `repository`, when ECS gave no digest, or when containers run different digests of it. With
  * `registry` (REGISTRY), only that registry's `repository` counts, as only it gets the new image in update-service
- * mode (`isSameRepository`): a container of a repository of that name in another registry is not the app's image.
+ * mode: a container of a repository of that name in another registry is not the app's image.
  */
 export function repositoryImageOf(revision: ServiceRevisionInfo, repository: string, registry?: string): RepositoryImage {
-  const ofRegistry = (image: string) => {
-    const ref = parseImageRef(image);
-    return registry === undefined || (ref.ok && ref.value.registry === registry.toLowerCase());
-  };
-  const matching = revision.containerImages.filter((c) => isImageOfRepository(c.image, repository) && ofRegistry(c.image));
+  const matching = revision.containerImages.filter((c) => isImageOfRepository(c.image, repository, registry));
   if (matching.length === 0) {
     const all = revision.containerImages.map((c) => `${c.containerName}=${c.image}`).join(', ') || 'no container images';
     const of = `repository "${repository}"${registry !== undefined ? ` of registry ${registry}` : ''}`;

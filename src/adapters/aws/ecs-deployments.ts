@@ -12,7 +12,7 @@ import {
   type ServiceRevision,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
-import { isImageOfRepository, isSameRepository, parseImageRef } from '../../core/image-ref.js';
+import { isImageOfRepository, registryOf } from '../../core/image-ref.js';
 import type {
   HookAnswer,
   HookAnswerOutcome,
@@ -268,12 +268,6 @@ class RolloutRefusal extends EcsMigrateError {
   override name = 'RolloutRefusal';
 }
 
-/** The registry `image` names (the new image's: always parsed by now), for a refusal to name. */
-function registryOf(image: string): string {
-  const ref = parseImageRef(image);
-  return ref.ok ? ref.value.registry : image;
-}
-
 async function registerWithImage(
   client: ECSClient,
   base: string,
@@ -285,14 +279,15 @@ async function registerWithImage(
   const definition = described.taskDefinition;
   if (definition === undefined) throw new RolloutRefusal(`task definition ${base} not found`);
   // The containers of REPOSITORY in the new image's registry: another registry's repository of that name keeps its image.
+  const registry = registryOf(image);
   const moves = (c: ContainerDefinition): boolean =>
-    c.image !== undefined && isImageOfRepository(c.image, repository) && isSameRepository(c.image, image);
+    c.image !== undefined && registry !== undefined && isImageOfRepository(c.image, repository, registry);
   const containers = (definition.containerDefinitions ?? []).filter(moves);
   const names = containers.map((c) => c.name ?? '');
   if (containers.length === 0) {
     const all = (definition.containerDefinitions ?? []).map((c) => `${c.name}=${c.image}`).join(', ');
     throw new RolloutRefusal(
-      `task definition ${base} has no container with an image in repository "${repository}" of ${registryOf(image)} (it has ${all || 'no containers'}): check REPOSITORY`,
+      `task definition ${base} has no container with an image in repository "${repository}" of ${registry ?? image} (it has ${all || 'no containers'}): check REPOSITORY`,
     );
   }
   if (containers.every((c) => c.image === image)) return { taskDefinitionArn: base, containers: names, unchanged: true };

@@ -20,7 +20,7 @@ import {
 import type { LaunchRequest, ServiceUpdateTarget } from '../../core/actions.js';
 import { definedFields } from '../../core/defined-fields.js';
 import { STARTED_BY_PREFIX } from '../../core/deployment.js';
-import { isImageOfRepository, isSameRepository } from '../../core/image-ref.js';
+import { isImageOfRepository, registryOf } from '../../core/image-ref.js';
 import type { TaskSnapshot } from '../../core/inputs.js';
 import { isCapacityReason } from '../../core/launch-failure.js';
 import {
@@ -415,9 +415,10 @@ export class AwsEcs implements Ecs {
         reason: `task definition ${base} has no container named "${container}" (it has ${containerNames(definition)}): set CONTAINER to the migration container's name`,
       };
     }
+    const registry = registryOf(image);
     const input = registrationOf(
       definition,
-      containers.map((c): ContainerDefinition => (this.moves(c, container, image) ? { ...c, image } : c)),
+      containers.map((c): ContainerDefinition => (this.moves(c, container, registry) ? { ...c, image } : c)),
       revisionTags(baseTags, request.tags),
     );
     try {
@@ -435,16 +436,16 @@ export class AwsEcs implements Ecs {
 
   /**
    * Whether a container of the base definition gets the new image: the migration container, and every app container
-   * (an image of the new image's registry and REPOSITORY).
+   * (an image of REPOSITORY in `registry`, the new image's).
    */
-  private moves(definition: ContainerDefinition, container: string, image: string): boolean {
+  private moves(definition: ContainerDefinition, container: string, registry: string | undefined): boolean {
     if (definition.name === container) return true;
     const { repository } = this.options;
     return (
       repository !== undefined &&
+      registry !== undefined &&
       definition.image !== undefined &&
-      isImageOfRepository(definition.image, repository) &&
-      isSameRepository(definition.image, image)
+      isImageOfRepository(definition.image, repository, registry)
     );
   }
 
