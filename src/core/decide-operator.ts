@@ -29,12 +29,12 @@ export function decideCancel(input: CancelRequestInput, state: ControllerState, 
   if (d === undefined) return refuse(`no deployment ${id} in environment ${ctx.config.ENVIRONMENT}`, input, ctx);
   // A retried cancel whose first delivery ended the deployment and handed the environment over, then died.
   if (d.status === 'ended') return resumeHandover(state, ctx, id) ?? ignore(`deployment ${id} has already ended (${d.outcome})`, id);
-  const done = leftToWatcher(d, state, ctx);
+  const failed = failedRead(d, state, ctx);
+  const done = leftToWatcher(d, failed, state, ctx);
   if (done !== undefined) return refuse(`too late to cancel deployment ${id}: ${done}`, input, ctx);
   // What the operator wrote is stored and emitted: redacted, as every decision's reason is.
   const by = ctx.redact(input.requestedBy);
   const reason = `cancelled by ${by}${input.reason !== undefined ? `: ${ctx.redact(input.reason)}` : ''}`;
-  const failed = failedRead(d, state, ctx);
   return {
     decision: 'halt',
     reason,
@@ -80,12 +80,12 @@ export function decideUnlock(input: UnlockRequestInput, state: ControllerState, 
   const reason = `environment ${ctx.config.ENVIRONMENT} unlocked by ${lastUnlock.by}: ${lastUnlock.reason}`;
   const announce = { detailType: 'Environment Unlocked', detail: { environment: ctx.config.ENVIRONMENT, ...lastUnlock } };
   const d = state.deployments[active.deploymentId];
-  const done = d !== undefined ? leftToWatcher(d, state, ctx) : undefined;
+  const failed = d !== undefined ? failedRead(d, state, ctx) : undefined;
+  const done = d !== undefined ? leftToWatcher(d, failed, state, ctx) : undefined;
   if (done !== undefined)
     return refuse(`environment ${ctx.config.ENVIRONMENT} not unlocked: deployment ${active.deploymentId} ${done}`, input, ctx);
   if (d !== undefined && d.status !== 'ended') {
     // A lost deployment whose task failed (its lock expired): the end keeps what the task read says.
-    const failed = failedRead(d, state, ctx);
     const ending = {
       outcome: 'failed' as const,
       reason: `${reason} (the deployment held the lock${failed !== undefined ? `; ${failed.reason}` : ''})`,
@@ -124,19 +124,19 @@ export function decideUnlock(input: UnlockRequestInput, state: ControllerState, 
  * (`rolledOutUnrecorded`), or its task, read for the request, already failed for good (`failedUnseen`) while its lock
  * holds: once the lock expired, the watcher's event and check may be lost, and the request ends it (`failedRead`).
  */
-function leftToWatcher(d: Deployment, state: ControllerState, ctx: DecideContext): string | undefined {
+function leftToWatcher(d: Deployment, failed: FailedRead | undefined, state: ControllerState, ctx: DecideContext): string | undefined {
   const task = taskOfState(d, state);
   const by = d.status === 'running' ? "the task's STOPPED event, at the latest its timeout check" : 'the retried event that launched it';
   if (rolledOutUnrecorded(d, state.service, ctx.config.CONTAINER, task))
     return `its migration succeeded and service ${state.service?.serviceName} runs its revision ${state.service?.taskDefinitionArn} already; its result is recorded, and the environment freed, by ${by}`;
-  if (lockHolder(state, ctx.now) === undefined) return undefined;
-  const failed = failedRead(d, state, ctx);
-  if (failed === undefined) return undefined;
+  if (failed === undefined || lockHolder(state, ctx.now) === undefined) return undefined;
   return `its ${d.kind} failed (${failed.reason}); that failure is recorded with its stop report and log tail, and the environment freed, by ${by}`;
 }
 
 /** The failure the task read for the request shows (`failedUnseen`): its reason, and the stop report an end keeps. */
-function failedRead(d: Deployment, state: ControllerState, ctx: DecideContext): { reason: string; stop: StopReport } | undefined {
+type FailedRead = { reason: string; stop: StopReport };
+
+function failedRead(d: Deployment, state: ControllerState, ctx: DecideContext): FailedRead | undefined {
   const task = taskOfState(d, state);
   return task !== undefined ? failedUnseen(task, ctx.config.CONTAINER) : undefined;
 }
@@ -148,7 +148,7 @@ function failedRead(d: Deployment, state: ControllerState, ctx: DecideContext): 
  * deployment would lose what the watcher records (exit code, stop code, stopped reason, log tail), its event then
  * dropped as late. A start failure that can pass is not one: the watcher would launch it again, undoing the request.
  */
-function failedUnseen(task: NonNullable<ControllerState['task']>, container: string): { reason: string; stop: StopReport } | undefined {
+function failedUnseen(task: NonNullable<ControllerState['task']>, container: string): FailedRead | undefined {
   const kind = startFailure(task, container);
   if (kind !== 'ran' && kind !== 'permanent') return undefined;
   const verdict = classifyStop(task, container);
