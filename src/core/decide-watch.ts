@@ -172,7 +172,7 @@ function onOwnTask(d: Running, input: TaskStateInput, state: ControllerState, ct
  * The task stopped, or its migration container exited: exit 0 of the migration container continues the rollout to
  * the deployment's own revision; anything else halts it. A task that still runs (an essential container that depended
  * on the migration serves on) is stopped before the commit, so no stray copy of the app runs on; its STOPPED event
- * then finds the deployment ended. A task the deployment's own timeout stopped ends it timed out (`stoppedByTimeout`).
+ * then finds the deployment ended. A task the deployment's own timeout stopped ends it timed out (`timedOutReason`).
  */
 function judge(
   d: Running,
@@ -189,9 +189,9 @@ function judge(
     ...(logTail !== undefined ? { logTail } : {}),
   };
   const seen = observeTask(d, task, ctx.now);
-  if (stoppedByTimeout(d, task, ctx)) {
+  const reason = timedOutReason(d, task, ctx);
+  if (reason !== undefined) {
     // As the timeout check ends it, with what ECS says of the stop; the task is stopping already: not stopped again.
-    const { reason } = timeoutOf(d, ctx);
     return {
       decision: 'halt',
       reason,
@@ -486,14 +486,16 @@ function timeoutStop(ctx: DecideContext): string {
 }
 
 /**
- * The task was stopped by the deployment's own timeout (`UserInitiated`, our reason, the deadline passed): the check
+ * The reason the timeout check ends `d` with, when the task was stopped by the deployment's own timeout
+ * (`UserInitiated`, our reason, the deadline passed); undefined otherwise. The check
  * stops it before its commit, so a decision that judges it before that end is recorded (the check decided again after
  * its commit lost a race, or after its invocation died; the task's STOPPED event first) keeps the timeout, not "stopped
  * by someone". By any TIMEOUT_MINUTES: it may have changed since.
  */
-function stoppedByTimeout(d: Running, task: TaskObservation, ctx: DecideContext): boolean {
-  if (task.stopCode !== 'UserInitiated' || task.stoppedReason?.startsWith(stopReason(TIMEOUT_STOP)) !== true) return false;
-  return Date.parse(ctx.now) >= Date.parse(timeoutOf(d, ctx).due);
+function timedOutReason(d: Running, task: TaskObservation, ctx: DecideContext): string | undefined {
+  if (task.stopCode !== 'UserInitiated' || task.stoppedReason?.startsWith(stopReason(TIMEOUT_STOP)) !== true) return undefined;
+  const { due, reason } = timeoutOf(d, ctx);
+  return Date.parse(ctx.now) >= Date.parse(due) ? reason : undefined;
 }
 
 /**
