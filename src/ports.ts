@@ -15,7 +15,7 @@ import type { EnvironmentState, ServiceInfo } from './core/state.js';
 /** The small interfaces the shell drives. One AWS and one local implementation each; our own types in and out. */
 
 export type LaunchOutcome =
-  | { ok: true; taskArn: string; taskDefinitionArn: string; log?: LogLocation }
+  | { ok: true; taskArn: string; taskDefinitionArn: string; log?: LogLocation; essentialSidecars?: string[] }
   /** `failure` absent: `refused` (see `LaunchFailure`). */
   | { ok: false; reason: string; failure?: LaunchFailure };
 

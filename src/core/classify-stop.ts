@@ -40,12 +40,17 @@ export function verdictDue(
 
 const OOM_EXIT = 137;
 
+/** Exit codes of a container ended by its task's stop: SIGTERM (143), SIGKILL after the stop timeout (137), or its own clean exit. */
+const STOPPED_EXITS: ReadonlySet<number> = new Set([0, 137, 143]);
+
 /**
  * Judges a task by the migration container, found by name — never by position, so a sidecar's exit 0 cannot hide
  * a failed migration. Only exit code 0 of that container is a success. The task is STOPPED, or still running with
- * the migration container exited (`verdictDue`): then it has no stop code, and the report claims none.
+ * the migration container exited (`verdictDue`): then it has no stop code, and the report claims none. `sidecars`: the
+ * essential containers beside the migration (`essentialSidecars`, kept by the launch); one that failed on its own may
+ * be what stopped the task, so the migration's exit 0 then proves nothing. Unknown (an older record), not looked at.
  */
-export function classifyStop(task: StoppedTask, containerName: string): StopClassification {
+export function classifyStop(task: StoppedTask, containerName: string, sidecars?: readonly string[]): StopClassification {
   const container = task.containers.find((c) => c.name === containerName);
   const report: StopReport = definedFields({
     exitCode: container?.exitCode,
@@ -116,5 +121,27 @@ export function classifyStop(task: StoppedTask, containerName: string): StopClas
       reason: `container "${containerName}" exited with code ${container.exitCode}${detail}`,
     };
   }
+  const crashed = task.stopCode === 'EssentialContainerExited' ? crashedSidecar(task, sidecars) : undefined;
+  if (crashed !== undefined) {
+    return {
+      ok: false,
+      cause: 'stopped-by-ecs',
+      report,
+      reason: `essential container "${crashed}" failed while the migration could still run, and ECS stopped the task (EssentialContainerExited): container "${containerName}"'s exit code 0 may be its answer to SIGTERM, not the migration's end${detail}`,
+    };
+  }
   return { ok: true, report, reason: `container "${containerName}" exited with code 0` };
+}
+
+/**
+ * An essential container beside the migration (`essentialSidecars`) that ended as a failure of its own (an exit code a
+ * stop does not give, or out of memory), not as the task's stop ends it: it may be what stopped the task.
+ */
+function crashedSidecar(task: StoppedTask, sidecars: readonly string[] | undefined): string | undefined {
+  if (sidecars === undefined || sidecars.length === 0) return undefined;
+  return task.containers.find(
+    (c) =>
+      sidecars.includes(c.name) &&
+      (c.reason?.startsWith('OutOfMemoryError') === true || (c.exitCode !== undefined && !STOPPED_EXITS.has(c.exitCode))),
+  )?.name;
 }

@@ -138,7 +138,9 @@ type FailedRead = { reason: string; stop: StopReport };
 
 function failedRead(d: Deployment, state: ControllerState, ctx: DecideContext): FailedRead | undefined {
   const task = taskOfState(d, state);
-  return task !== undefined ? failedUnseen(task, ctx.config.CONTAINER) : undefined;
+  return task !== undefined
+    ? failedUnseen(task, ctx.config.CONTAINER, d.status === 'running' ? d.essentialSidecars : undefined)
+    : undefined;
 }
 
 /**
@@ -148,10 +150,14 @@ function failedRead(d: Deployment, state: ControllerState, ctx: DecideContext): 
  * deployment would lose what the watcher records (exit code, stop code, stopped reason, log tail), its event then
  * dropped as late. A start failure that can pass is not one: the watcher would launch it again, undoing the request.
  */
-function failedUnseen(task: NonNullable<ControllerState['task']>, container: string): FailedRead | undefined {
+function failedUnseen(
+  task: NonNullable<ControllerState['task']>,
+  container: string,
+  sidecars: readonly string[] | undefined,
+): FailedRead | undefined {
   const kind = startFailure(task, container);
   if (kind !== 'ran' && kind !== 'permanent') return undefined;
-  const verdict = classifyStop(task, container);
+  const verdict = classifyStop(task, container, sidecars);
   return verdict.ok ? undefined : { reason: verdict.reason, stop: verdict.report };
 }
 

@@ -129,7 +129,7 @@ function lateTaskNote(d: Ended, input: TaskStateInput, state: ControllerState, c
   const marker = `task ${shortTask(input.taskArn)} started after the end`;
   const noted = d.history.filter((h) => h.note.includes('started after the end'));
   if (noted.some((h) => h.note.startsWith(marker)) || noted.length >= LATE_TASKS_NOTED) return undefined;
-  const verdict = classifyStop(observationOf(input), ctx.config.CONTAINER);
+  const verdict = classifyStop(observationOf(input), ctx.config.CONTAINER, d.essentialSidecars);
   const note = `${marker} stopped: ${verdict.reason}; it may have changed the database`;
   const recorded: Ended = { ...d, history: [...d.history, { at: ctx.now, status: d.outcome, note }] };
   return { decision: 'record', reason: note, deploymentId: d.id, actions: commitActions(state, undefined, [recorded]) };
@@ -182,7 +182,7 @@ function judge(
   state: ControllerState,
   ctx: DecideContext,
 ): Decision {
-  const verdict = classifyStop(task, ctx.config.CONTAINER);
+  const verdict = classifyStop(task, ctx.config.CONTAINER, d.essentialSidecars);
   const stopped: Stopped = {
     stop: verdict.report,
     ...(task.stoppedAt !== undefined ? { stoppedAt: task.stoppedAt } : {}),

@@ -221,6 +221,11 @@ export interface Running extends Common {
   taskVersion?: number;
   /** Where the task's log goes, when the task definition says so (for `logs` and `deploy --wait`). */
   log?: LogLocation;
+  /**
+   * The task definition's essential containers that run beside the migration container (`essentialSidecars`), when
+   * the launch knew the definition: one that fails stops the task, and the migration's exit 0 then proves nothing.
+   */
+  essentialSidecars?: string[];
 }
 
 export interface LogLocation {
@@ -244,6 +249,8 @@ export interface Ended extends Common {
   startedAt?: string;
   stoppedAt?: string;
   log?: LogLocation;
+  /** Kept from its task (`Running.essentialSidecars`). */
+  essentialSidecars?: string[];
   /** The migration container's report, when there was a task. */
   stop?: StopReport;
   logTail?: string[];

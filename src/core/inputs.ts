@@ -135,7 +135,7 @@ export interface InvalidInput {
  * moved it to another attempt meanwhile (a duplicate retry check), and an answer for another attempt is not this one's.
  */
 export type LaunchResultInput = { kind: 'launch-result'; deploymentId: string; clientToken?: string } & (
-  | { ok: true; taskArn: string; taskDefinitionArn: string; log?: LogLocation }
+  | { ok: true; taskArn: string; taskDefinitionArn: string; log?: LogLocation; essentialSidecars?: string[] }
   | { ok: false; reason: string; failure?: LaunchFailure }
 );
 

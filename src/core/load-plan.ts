@@ -2,7 +2,7 @@ import { assertNever } from './actions.js';
 import { classifyStop, verdictDue } from './classify-stop.js';
 import type { Config } from './config.js';
 import { hookDeploymentId } from './decide-rollout.js';
-import { deploymentIdFromStartedBy, deploymentIdOfTrigger } from './deployment.js';
+import { type Deployment, deploymentIdFromStartedBy, deploymentIdOfTrigger } from './deployment.js';
 import type { Input, TaskStateInput } from './inputs.js';
 import { ignoredPush } from './push-policy.js';
 import type { ControllerState } from './state.js';
@@ -173,14 +173,14 @@ export function logTailToRead(
 ): { deploymentId: string; taskArn: string; taskDefinitionArn: string } | undefined {
   if (input.kind === 'task-state' && verdictDue(input, config.CONTAINER) !== undefined) {
     const task = taskToJudge(input, state);
-    if (task === undefined || classifyStop(input, config.CONTAINER).ok) return undefined;
+    if (task === undefined || classifyStop(input, config.CONTAINER, sidecarsOf(state.deployments[task.deploymentId])).ok) return undefined;
     return task;
   }
   if (input.kind === 'timeout-check') {
     const d = state.deployments[input.deploymentId];
     // A task found stopped is judged: a success needs no evidence; still running, the tail says where it stood.
-    if (input.task !== undefined && verdictDue(input.task, config.CONTAINER) !== undefined && classifyStop(input.task, config.CONTAINER).ok)
-      return undefined;
+    const judged = input.task !== undefined && verdictDue(input.task, config.CONTAINER) !== undefined;
+    if (judged && input.task !== undefined && classifyStop(input.task, config.CONTAINER, sidecarsOf(d)).ok) return undefined;
     if (d?.status === 'running') return { deploymentId: d.id, taskArn: d.taskArn, taskDefinitionArn: d.taskDefinitionArn };
   }
   return undefined;
@@ -200,4 +200,9 @@ function taskToJudge(
   if (d?.status === 'launching' && !d.attempts?.some((a) => a.taskArn === input.taskArn) && keepsEarlyTaskEvent(d, input))
     return { deploymentId: d.id, taskArn: input.taskArn, taskDefinitionArn: input.taskDefinitionArn };
   return undefined;
+}
+
+/** The essential containers beside the migration of a deployment's recorded task (`Running.essentialSidecars`), if known. */
+function sidecarsOf(d: Deployment | undefined): readonly string[] | undefined {
+  return d?.status === 'running' ? d.essentialSidecars : undefined;
 }

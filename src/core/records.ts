@@ -123,6 +123,8 @@ function buildSchemas() {
   ]);
   // A detail is an object of any keys: z.looseObject({}) checks that as z.record(z.string(), z.unknown()) would,
   // without a schema type of its own in the Lambda bundles (2.8 KB each).
+  // Judged against by every stop of the task (classifyStop): a damaged list is refused here.
+  const essentialSidecars = z.optional(z.array(z.string()));
   const outbox = z.optional(z.array(z.looseObject({ detailType: text, detail: z.looseObject({}) })));
   const common = {
     schemaVersion: z.literal(SCHEMA_VERSION),
@@ -146,7 +148,7 @@ function buildSchemas() {
       launchStartedAt: time,
       waitsFor: z.optional(z.looseObject({ deploymentId: text, taskArn: text })),
     }),
-    z.looseObject({ ...common, status: z.literal('running'), taskArn: text, taskDefinitionArn: text, launchedAt: time }),
+    z.looseObject({ ...common, status: z.literal('running'), taskArn: text, taskDefinitionArn: text, launchedAt: time, essentialSidecars }),
     z.looseObject({
       ...common,
       status: z.literal('ended'),
@@ -154,6 +156,7 @@ function buildSchemas() {
       reason: z.string(),
       finishedAt: time,
       rollout: z.enum(['continued', 'already-current', 'moved-on', 'halted', 'not-applicable']),
+      essentialSidecars,
     }),
   ]);
   const lock = z.looseObject({ deploymentId: text, lockExpiresAt: time });

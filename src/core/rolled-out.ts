@@ -26,7 +26,7 @@ export function rolledOutUnrecorded(d: Deployment, service: ServiceInfo | undefi
   if (service === undefined) return false;
   if (d.status === 'launching') return keptExitZero(d, service, container) !== undefined;
   const onItsRevision = service.migratedBy === d.id || service.taskDefinitionArn === d.taskDefinitionArn;
-  return onItsRevision && task !== undefined && exitedZero(task, container);
+  return onItsRevision && task !== undefined && exitedZero(task, container, d.essentialSidecars);
 }
 
 /**
@@ -38,7 +38,9 @@ export function rolledOutUnrecorded(d: Deployment, service: ServiceInfo | undefi
  * on SIGTERM halfway through would then count as a success (docs/RELIABILITY.md, who can do what).
  */
 export function hookContinuedUnrecorded(d: Running, container: string, task: StoppedTask): boolean {
-  return d.kind === 'migration' && d.work.type === 'revision' && d.waiters !== undefined && exitedZero(task, container);
+  return (
+    d.kind === 'migration' && d.work.type === 'revision' && d.waiters !== undefined && exitedZero(task, container, d.essentialSidecars)
+  );
 }
 
 /**
@@ -62,8 +64,8 @@ export function withItsTask(d: Launching | Running, service: ServiceInfo, contai
 }
 
 /** The migration container exited 0, and the task was not stopped by anyone else before the end. */
-function exitedZero(task: StoppedTask, container: string): boolean {
-  if (classifyStop(task, container).ok) return true;
+function exitedZero(task: StoppedTask, container: string, sidecars?: readonly string[]): boolean {
+  if (classifyStop(task, container, sidecars).ok) return true;
   const ours = task.stopCode === 'UserInitiated' && task.stoppedReason?.startsWith(stopReason(LEFTOVER_STOP)) === true;
   return ours && task.containers.find((c) => c.name === container)?.exitCode === 0;
 }

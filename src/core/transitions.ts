@@ -72,7 +72,7 @@ export function startLaunch(d: Queued, now: string, note: string, base: string |
 /** RunTask answered: the task is the deployment's own from now on. */
 export function recordTask(
   d: Launching,
-  task: { taskArn: string; taskDefinitionArn: string; log?: LogLocation },
+  task: { taskArn: string; taskDefinitionArn: string; log?: LogLocation; essentialSidecars?: string[] },
   now: string,
 ): Transition<Running> {
   const { status: _s, launchStartedAt: _l, earlyTaskEvents: _e, ...rest } = d;
@@ -84,6 +84,7 @@ export function recordTask(
       taskDefinitionArn: task.taskDefinitionArn,
       launchedAt: now,
       ...(task.log !== undefined ? { log: task.log } : {}),
+      ...(task.essentialSidecars !== undefined ? { essentialSidecars: task.essentialSidecars } : {}),
     },
     now,
     `task ${shortTask(task.taskArn)} started`,

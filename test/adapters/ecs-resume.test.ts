@@ -57,7 +57,7 @@ describe('AwsEcs: a resumed launch (defect 10)', () => {
 
     // Assess: one revision of ours, one task, and byte-identical RunTask parameters.
     expect(first).toMatchObject({ ok: true, taskDefinitionArn: TD(43) });
-    expect(retry).toEqual({ ok: true, taskArn: first.ok ? first.taskArn : '', taskDefinitionArn: TD(43) });
+    expect(retry).toEqual({ ok: true, taskArn: first.ok ? first.taskArn : '', taskDefinitionArn: TD(43), essentialSidecars: [] });
     expect(model.runs).toHaveLength(2);
     expect(JSON.stringify(model.runs[1])).toBe(JSON.stringify(model.runs[0]));
     expect(ecs).toHaveReceivedCommandTimes(RegisterTaskDefinitionCommand, 1);

@@ -376,6 +376,8 @@ describe('AwsEcs', () => {
         taskArn: TASK,
         taskDefinitionArn: TD(43),
         log: { group: '/ecs/shop-api', stream: `ecs/app/${TASK.split('/').pop()}` },
+        // The log router is not essential: nothing beside the migration can stop the task.
+        essentialSidecars: [],
       });
       const registered = ecs.commandCalls(RegisterTaskDefinitionCommand)[0]?.args[0].input;
       expect(registered).toBeDefined();
@@ -520,8 +522,27 @@ describe('AwsEcs', () => {
         taskArn: TASK,
         taskDefinitionArn: TD(43),
         log: { group: '/ecs/shop-api', stream: `ecs/app/${TASK.split('/').pop()}` },
+        // The log router is not essential: nothing beside the migration can stop the task.
+        essentialSidecars: [],
       });
       expect(ecs).not.toHaveReceivedCommand(RegisterTaskDefinitionCommand);
+    });
+
+    it('names the essential containers beside the migration container, from the definition it registered (no extra call)', async () => {
+      // Prepare: an essential log router. Was: the launch kept nothing of it, so the watcher took the migration's exit 0 on
+      // the SIGTERM of the router's crash (EssentialContainerExited) for a finished migration.
+      const routed = {
+        ...baseDefinition,
+        containerDefinitions: baseDefinition.containerDefinitions?.map((c) => (c.name === 'log-router' ? { ...c, essential: true } : c)),
+      };
+      ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: TD(42) }).resolves({ taskDefinition: routed, tags: [] });
+      ecs.on(RegisterTaskDefinitionCommand).resolves({ taskDefinition: { ...routed, taskDefinitionArn: TD(43), revision: 43 } });
+
+      // Act
+      const outcome = await adapter.launch(request());
+
+      // Assess
+      expect(outcome).toMatchObject({ ok: true, taskArn: TASK, essentialSidecars: ['log-router'] });
     });
 
     it('registers without looking up the family on a first launch, and reads a revision once per warm function', async () => {

@@ -20,6 +20,7 @@ import {
 import type { LaunchRequest, ServiceUpdateTarget } from '../../core/actions.js';
 import { definedFields } from '../../core/defined-fields.js';
 import { STARTED_BY_PREFIX } from '../../core/deployment.js';
+import { essentialSidecars } from '../../core/essential-sidecars.js';
 import { isImageOfRepository, registryOf } from '../../core/image-ref.js';
 import type { TaskSnapshot } from '../../core/inputs.js';
 import { isCapacityReason } from '../../core/launch-failure.js';
@@ -252,7 +253,13 @@ export class AwsEcs implements Ecs {
     const definition = this.definitions.get(taskDefinitionArn)?.taskDefinition;
     const found = definition?.containerDefinitions?.find((c) => c.name === container);
     const log = definition !== undefined ? awslogsLocation(found, container, taskArn) : undefined;
-    return { ok: true, taskArn, taskDefinitionArn, ...(log !== undefined && !('none' in log) ? { log } : {}) };
+    return {
+      ok: true,
+      taskArn,
+      taskDefinitionArn,
+      ...(log !== undefined && !('none' in log) ? { log } : {}),
+      ...(definition !== undefined ? { essentialSidecars: essentialSidecars(definition.containerDefinitions ?? [], container) } : {}),
+    };
   }
 
   async stopTask(cluster: string, taskArn: string, reason: string): Promise<void> {
