@@ -90,12 +90,15 @@ export function loadPlan(input: Input, config: Config): LoadPlan {
       return { deploymentId: input.deploymentId, service: { image: false } };
     case 'hook-state':
       if (config.ROLLOUT_MODE !== 'pause-hook') return {};
+      // A paused deployment's migration may take over an expired lock, as a push does: the lost deployment's task is
+      // read, so one that stopped long ago is judged on what it did, not waited on as still running.
       return input.eventName === 'HOOK_AWAITING_ACTION'
         ? {
             deploymentId: hookDeploymentId(input, config.ENVIRONMENT),
             serviceDeployment: input.serviceDeploymentArn,
             lastSucceeded: true,
             service: { image: false },
+            openTask: 'expired-lock',
           }
         : { lastSucceeded: true };
     case 'deployment-state':

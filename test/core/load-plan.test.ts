@@ -39,3 +39,16 @@ describe('readsService: which task events read the service', () => {
     expect(readsService(plan(running), activeState(endedDeployment('cancelled')))).toBe(true);
   });
 });
+
+/**
+ * Was: a paused deployment's HOOK_AWAITING_ACTION read no lost deployment's task, though it takes over an expired lock
+ * as a push does: a task stopped long ago was waited on as still running (test/shell/hook-takeover-task-read.test.ts).
+ */
+describe('loadPlan: the inputs that may take over an expired lock read its task', () => {
+  it("a paused deployment's hook event, as a push, a deploy request and a run command do", () => {
+    const cfg = config({ ROLLOUT_MODE: 'pause-hook', SERVICE: undefined, SERVICES: 'shop-api,shop-worker' });
+    const hook = parse(sample('hook-awaiting-action'), cfg);
+    expect(hook.kind).toBe('hook-state');
+    expect(loadPlan(hook, cfg).openTask).toBe('expired-lock');
+  });
+});
