@@ -75,11 +75,15 @@ const BUILT_IN: readonly Rule[] = [
       `${key}${value.startsWith('\\"') ? `\\"${REDACTED}\\"` : value.startsWith('"') ? `"${REDACTED}"` : value.startsWith("'") ? `'${REDACTED}'` : REDACTED}`,
   },
   // SQL that sets a password (`CREATE ROLE app LOGIN PASSWORD 'x'`, `PASSWORD = N'x'`, `PASSWORD E'x'`, MySQL's
-  // `IDENTIFIED BY 'x'` and `SET PASSWORD FOR u = 'x'`), as a failed
-  // migration's error or a database's statement log echoes it; a quote in the string is doubled (`''`).
+  // `IDENTIFIED BY 'x'` or `"x"` and `SET PASSWORD FOR u = 'x'`), as a failed migration's error or a database's
+  // statement log echoes it. A quote in the string is doubled (`''`), or escaped with a backslash where the dialect
+  // reads escapes: in PostgreSQL's `E'…'` and MySQL's `"…"` (`E'it\'s'` is one literal). An escaped reading that
+  // finds no closing quote falls back to the plain one. Linear: an opening quote follows white space, `=` or a prefix
+  // letter, never a backslash, so an escaped reading runs at most up to the next literal the rule opens with that quote.
   {
-    pattern: /\b((?:PASSWORD(?:\s+FOR\s+\S{1,256}?\s*=\s*|\s*=\s*|\s+)|IDENTIFIED(?:\s+WITH\s+\w+)?\s+BY\s+)[NE]?)'(?:[^']|'')*'/gi,
-    replace: `$1'${REDACTED}'`,
+    pattern:
+      /\b((?:PASSWORD(?:\s+FOR\s+\S{1,256}?\s*=\s*|\s*=\s*|\s+)|IDENTIFIED(?:\s+WITH\s+\w+)?\s+BY\s+)[NE]?)(?:(?<=E)'(?:[^'\\]|''|\\[\s\S])*'|'(?:[^']|'')*'|"(?:[^"\\]|""|\\[\s\S])*"|"(?:[^"]|"")*")/gi,
+    replace: (m: string, prefix: string) => `${prefix}${m.charAt(prefix.length)}${REDACTED}${m.charAt(prefix.length)}`,
   },
   // A bare AWS secret access key: 40 characters of base64 with both cases (not a hex hash, not a word).
   {

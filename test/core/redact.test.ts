@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkRedactPattern, REDACTED, redact, redactor } from '../../src/core/redact.js';
+import { keptTail } from '../../src/shell/load-state.js';
 
 describe('redact', () => {
   it.each([
@@ -63,6 +64,8 @@ describe('redact', () => {
     ['passwords holding many "@"', 'a://b:c@@'],
     ['keys with an unclosed quote', 'password="'],
     ['base64 runs', 'A/b1='],
+    ['SQL escape strings that never close', "PASSWORD E'\\'"],
+    ['SQL double-quoted strings that never close', 'IDENTIFIED BY "\\"'],
   ])('redacts 256 KB of %s in linear time', (_what, unit) => {
     const text = unit.repeat(Math.ceil((256 * 1024) / unit.length));
     const started = performance.now();
@@ -220,5 +223,50 @@ describe('SQL literals and punctuation in passwords', () => {
 
   it("keeps the user's quotes and the host of a MySQL SET PASSWORD", () => {
     expect(redact("SET PASSWORD FOR 'app'@'%' = 'hunter2';")).toBe(`SET PASSWORD FOR 'app'@'%' = '${REDACTED}';`);
+  });
+});
+
+/**
+ * Was: the SQL rule knew only single-quoted literals read without escapes: MySQL's `IDENTIFIED BY "x"` (double quotes,
+ * valid unless ANSI_QUOTES) kept the whole password, and PostgreSQL's `E'it\'s-x'` came out `E'[REDACTED]'s-x'`, the
+ * literal taken to end at its escaped quote; the watcher stores that tail (`keptTail`) and emits it.
+ */
+describe('SQL literals in double quotes and with backslash escapes', () => {
+  it.each([
+    [
+      "MySQL's IDENTIFIED BY with a double-quoted string",
+      `CREATE USER 'app'@'%' IDENTIFIED BY "Sup3rS3cret";`,
+      `CREATE USER 'app'@'%' IDENTIFIED BY "${REDACTED}";`,
+    ],
+    [
+      'a double-quoted string holding an escaped quote',
+      String.raw`CREATE USER 'app'@'%' IDENTIFIED BY "it\"s-Sup3rS3cret";`,
+      `CREATE USER 'app'@'%' IDENTIFIED BY "${REDACTED}";`,
+    ],
+    [
+      "MySQL's SET PASSWORD with a double-quoted string",
+      `SET PASSWORD FOR 'app'@'%' = "Sup3rS3cret";`,
+      `SET PASSWORD FOR 'app'@'%' = "${REDACTED}";`,
+    ],
+    [
+      "PostgreSQL's E'' literal holding an escaped quote",
+      String.raw`ALTER ROLE app WITH PASSWORD E'it\'s-Sup3rS3cret'`,
+      `ALTER ROLE app WITH PASSWORD E'${REDACTED}'`,
+    ],
+    [
+      "an e'' literal ending in an escaped backslash",
+      String.raw`ALTER ROLE app PASSWORD e'Sup3rS3cret\\' VALID UNTIL 'infinity'`,
+      `ALTER ROLE app PASSWORD e'${REDACTED}' VALID UNTIL 'infinity'`,
+    ],
+    // Read with escapes it never closes: read as a plain literal, as before.
+    ["an E'' literal ending in a backslash", String.raw`ALTER ROLE app PASSWORD E'Sup3rS3cret\'`, `ALTER ROLE app PASSWORD E'${REDACTED}'`],
+  ])('%s', (_what, line, redacted) => {
+    expect(redact(line)).toBe(redacted);
+    expect(redact(redacted)).toBe(redacted);
+  });
+
+  it('hides the password in the tail the watcher keeps', () => {
+    const line = String.raw`STATEMENT:  ALTER ROLE app WITH PASSWORD E'it\'s-Sup3rS3cret'`;
+    expect(keptTail([line], redact).join('\n')).not.toContain('Sup3rS3cret');
   });
 });
