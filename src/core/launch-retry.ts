@@ -1,7 +1,7 @@
 import { assertNever, type Decision, ignore } from './actions.js';
 import { commitActions } from './commit.js';
 import { addMinutes, type DecideContext, LOCK_GRACE_MINUTES } from './context.js';
-import { deadlineCheck, firstWaiterDeadline } from './deadline.js';
+import { deadlineCheck, firstWaiterDeadline, migrationDeadline } from './deadline.js';
 import {
   attemptOf,
   type Deployment,
@@ -145,18 +145,22 @@ function retryLater(
  * this launch reached RunTask, and its task may run. Recording a task found by its `startedBy` instead would trust
  * what anyone allowed RunTask can forge (a task counts only as RunTask's answer), and failing the deployment would
  * free the environment while that task migrates. So it stays `launching`, holding the environment; its task events
- * are kept, and a scheduled check times it out (stopping that task if one was seen) at TIMEOUT_MINUTES.
+ * are kept, and a scheduled check times it out (stopping that task if one was seen) at TIMEOUT_MINUTES, or at the
+ * deadline of a paused deployment waiting for it when that comes first (`migrationDeadline`), so ecs-migrate answers
+ * it before ECS applies its hook's timeout action: no other check of this attempt is set (RunTask's answer never came).
  */
 function keepLaunching(d: Launching, reason: string, state: ControllerState, ctx: DecideContext): Decision {
-  const due = addMinutes(d.launchStartedAt, ctx.config.TIMEOUT_MINUTES);
+  const due = migrationDeadline(d.launchStartedAt, d, ctx);
+  // Brought forward by a paused deployment, it is a `deadline` check, as `notDueYet` sets one (named with its time).
+  const check =
+    due === addMinutes(d.launchStartedAt, ctx.config.TIMEOUT_MINUTES)
+      ? { type: 'scheduleTimeout' as const, deploymentId: d.id, environment: d.environment, at: due, ...attemptField(d) }
+      : deadlineCheck(d, due);
   const note = `RunTask refused this launch's clientToken (${reason}): a task of an earlier try may run, so the deployment is not failed; it is timed out at ${due} unless its task is recorded`;
   return {
     decision: 'record',
     reason: note,
     deploymentId: d.id,
-    actions: [
-      { type: 'scheduleTimeout', deploymentId: d.id, environment: d.environment, at: due, ...attemptField(d) },
-      ...commitActions(state, undefined, [noteLaunching(d, ctx.now, note)]),
-    ],
+    actions: [check, ...commitActions(state, undefined, [noteLaunching(d, ctx.now, note)])],
   };
 }

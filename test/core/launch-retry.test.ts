@@ -403,6 +403,43 @@ describe('RunTask refuses our clientToken (ConflictException): a task of this la
     expect(only(d, 'scheduleTimeout')).toMatchObject({ attempt: 2, at: '2026-11-25T10:18:00.000Z' });
   });
 
+  // Was: in pause-hook mode too, its only check was at launchStartedAt + TIMEOUT_MINUTES (10:15), 40 minutes after the
+  // waiting hook expired (09:40): ECS applied the hook's timeout action and ecs-migrate never answered it.
+  it("in pause-hook mode, checks it at the waiting hook's deadline when that comes first, and times it out then", () => {
+    const waiter = {
+      service: 'shop-api',
+      serviceDeploymentArn: 'arn:aws:ecs:eu-west-1:123456789012:service-deployment/shop-staging/shop-api/SD1',
+      hookId: 'ecs-pause-1',
+      // Its deadline: 09:35.
+      expiresAt: '2026-11-25T09:40:00.000Z',
+    };
+    const launching = launchingDeployment({
+      trigger: { type: 'pause-hook', eventId: 'hook-1', at: '2026-11-25T09:15:00Z' },
+      work: { type: 'revision', taskDefinitionArn: TD(43), image: `shop-api@sha256:${'a'.repeat(64)}`, launch: {} },
+      waiters: [waiter],
+    });
+    const hookCtx = (now: string) => ctx({ ROLLOUT_MODE: 'pause-hook' }, now);
+    const d = given(activeState(launching), hookCtx('2026-11-25T09:16:00.000Z'))
+      .when({ ...capacity, failure: 'token-conflict', reason: 'ConflictException' })
+      .then({ decision: 'record', actions: ['scheduleTimeout', 'commit'] });
+    const check = only(d, 'scheduleTimeout');
+    expect(check).toMatchObject({ at: '2026-11-25T09:35:00.000Z', attempt: 1, purpose: 'deadline' });
+    given(activeState(committed(d, SAMPLE_DEPLOYMENT)), hookCtx('2026-11-25T09:35:30.000Z'))
+      .when({
+        kind: 'timeout-check',
+        eventId: 'deadline-1',
+        environment: 'staging',
+        deploymentId: SAMPLE_DEPLOYMENT,
+        attempt: 1,
+        purpose: 'deadline',
+      })
+      .then({
+        decision: 'halt',
+        reason: /no task started within the paused deployment's timeout less 5 minutes/,
+        actions: ['stopTasksStartedBy', 'haltRollout', 'commit', 'publish'],
+      });
+  });
+
   it("times it out at TIMEOUT_MINUTES, stopping every task started for it (the kept event may be someone else's)", () => {
     const early = { taskArn: SAMPLE_TASK, version: 2, lastStatus: 'RUNNING', containers: [{ name: 'app' }] };
     given(activeState(launchingDeployment({ earlyTaskEvents: [early] })), ctx({}, '2026-11-25T10:16:00.000Z'))
