@@ -14,6 +14,8 @@ import {
   imageOf,
   type Launching,
   type PendingEvent,
+  pushedAtOf,
+  pushedBefore,
   type Queued,
   type RolloutOutcome,
   type Running,
@@ -35,7 +37,7 @@ import {
   withItsTask,
 } from './rolled-out.js';
 import { awaitingVerdict, noCheckLeft, rolloutDueAt, rolloutWatchCheck } from './rollout-watch.js';
-import { settle } from './settle.js';
+import { lastSucceededOf, settle } from './settle.js';
 import type { ControllerState, ServiceInfo } from './state.js';
 import { compareRevisions } from './task-definition.js';
 import { EARLY_TASKS_KEPT, type Ending, keepEarlyTaskEvent, observeTask, recordTask, shortTask, taskStarted } from './transitions.js';
@@ -97,7 +99,9 @@ function strayTask(
  * service and UpdateService: the update went through after the end, and the watcher died before recording it. The
  * end's outcome stands (a deployment ends once), but the first event of its task that finds the service on the
  * deployment's own revision (registered for it: only the watcher moves a service there, after exit 0) records that
- * rollout in it (`services`, a history note), so the record says what the service runs.
+ * rollout in it (`services`, a history note), so the record says what the service runs. What the service runs is
+ * what is rolled out: the environment record's `lastSucceeded` names it too (conditional on the record's version, as
+ * every commit), unless it names an image pushed after it, so an image pushed before it is not taken for a newer one.
  */
 function movedAfterEnd(d: Ended, input: TaskStateInput, state: ControllerState, ctx: DecideContext): Decision | undefined {
   const service = state.service;
@@ -114,7 +118,12 @@ function movedAfterEnd(d: Ended, input: TaskStateInput, state: ControllerState, 
     services: [...(d.services ?? []), { service: service.serviceName, result: 'continued', reason: 'updated before the end was known' }],
     history: [...d.history, { at: ctx.now, status: d.outcome, note }],
   };
-  return { decision: 'record', reason: note, deploymentId: d.id, actions: commitActions(state, undefined, [recorded]) };
+  const last = state.env.lastSucceeded;
+  const env =
+    last === undefined || !pushedBefore(pushedAtOf(d), last.pushedAt)
+      ? { ...state.env, lastSucceeded: lastSucceededOf(recorded, recorded, ctx, last) }
+      : undefined;
+  return { decision: 'record', reason: note, deploymentId: d.id, actions: commitActions(state, env, [recorded]) };
 }
 
 /** How many tasks started after its end a deployment's history notes: one is RunTask's lost answer; more are forged. */

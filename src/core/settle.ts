@@ -113,7 +113,7 @@ export const STOP_WAIT_MINUTES = 3;
  * with it: the replay that pushed what is rolled out still keeps its older pushes from rolling out over it.
  */
 export function lastSucceededOf(
-  d: OpenDeployment,
+  d: Deployment,
   ended: Deployment,
   ctx: DecideContext,
   before?: EnvironmentState['lastSucceeded'],

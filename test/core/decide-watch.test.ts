@@ -16,6 +16,7 @@ import {
   KEPT_EXIT_0,
   launchingDeployment,
   NOW,
+  OLD_IMAGE,
   only,
   PUSHED_IMAGE,
   parse,
@@ -668,6 +669,51 @@ describe("an operator's end raced with the watcher's rollout", () => {
     given(activeState(recorded, { service: onItsRevision }))
       .when(stopped('task-stopped-success'))
       .then({ decision: 'ignore', reason: /has already ended \(cancelled\)/ });
+  });
+
+  it('counts as rolled out: an image pushed before its image, tagged again afterwards, does not move the service back', () => {
+    // Was: the environment record kept the image rolled out before (W) as the last one, so a retag of V (pushed
+    // between W and the cancelled deployment's X) was migrated and its exit 0 moved the service from X back to V.
+    const repo = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api';
+    const w = `${repo}@sha256:${'1'.repeat(64)}`;
+    const ofX = endedDeployment('cancelled', {
+      work: { type: 'image', image: PUSHED_IMAGE, pushedAt: '2026-11-25T09:10:00Z', baseTaskDefinitionArn: TD(42) },
+    });
+    const env = {
+      environment: 'staging',
+      version: 11,
+      lastSucceeded: { deploymentId: '20261125-080100-11111111', image: w, pushedAt: '2026-11-25T08:00:00Z', at: '2026-11-25T08:05:00Z' },
+    };
+    const state = { env, deployments: { [ofX.id]: ofX }, service: onItsRevision };
+    const d = given(state)
+      .when(stopped('task-stopped-success'))
+      .then({ decision: 'record', actions: ['commit'] });
+    const commit = only(d, 'commit');
+    expect(commit.env?.expectedVersion).toBe(11);
+    expect(commit.env?.state.lastSucceeded).toMatchObject({ deploymentId: ofX.id, image: PUSHED_IMAGE, pushedAt: '2026-11-25T09:10:00Z' });
+    expect(committed(d, ofX.id)).toMatchObject({ outcome: 'cancelled' });
+
+    // V (pushed 09:00, never rolled out) tagged again: dated by ECR, as the launcher does.
+    const retagOfV = parse(withEvent(sample('ecr-push'), { detail: { 'image-digest': `sha256:${'2'.repeat(64)}` } }));
+    if (retagOfV.kind !== 'ecr-image-action') throw new Error('not a push');
+    given(idleState({ env: commit.env?.state ?? env, service: onItsRevision }))
+      .when({ ...retagOfV, pushedAt: '2026-11-25T09:00:00Z' })
+      .then({ decision: 'ignore', reason: /was pushed before .* rolled out already/ });
+  });
+
+  it('leaves a later image recorded as rolled out where it is (only ever advanced)', () => {
+    const newer = {
+      environment: 'staging',
+      version: 11,
+      lastSucceeded: { deploymentId: 'later', image: OLD_IMAGE, pushedAt: '2026-11-25T09:30:00Z', at: '2026-11-25T09:35:00Z' },
+    };
+    const ofX = endedDeployment('cancelled', {
+      work: { type: 'image', image: PUSHED_IMAGE, pushedAt: '2026-11-25T09:10:00Z', baseTaskDefinitionArn: TD(42) },
+    });
+    const d = given({ env: newer, deployments: { [ofX.id]: ofX }, service: onItsRevision })
+      .when(stopped('task-stopped-success'))
+      .then({ decision: 'record' });
+    expect(only(d, 'commit').env).toBeUndefined();
   });
 
   it('nothing is noted when its migration exited with another code (its revision deployed later as it is)', () => {
