@@ -75,7 +75,7 @@ function keyOfValue(word: string): boolean {
 /**
  * Whether option `name` with `value` (the next word) would be redacted as `name=value`: a secret option. A value that
  * starts with `--` is the next option; any other, whatever safe-set punctuation it starts with (`-x`, `,x`), is read
- * without that punctuation, which the redactor's value would not take.
+ * without that punctuation.
  */
 function secretPair(name: string, value: string | undefined, rules: CommandRules): boolean {
   if (value === undefined || value.startsWith('--')) return false;

@@ -67,8 +67,9 @@ const BUILT_IN: readonly Rule[] = [
     // A double-quoted value runs to its closing quote, past escaped ones (`"pass\"word"`, as JSON writes a quote in a
     // string), when it holds no white space: `password="s3cr3t\" token="abc"` is two values, each to its next quote.
     // A single-quoted one always runs to the next quote (`'s3cr3t\'`: bash has no escapes in single quotes).
+    // An unquoted one may start with the punctuation that ends one (`password=,s3cr3t`): a random password does.
     pattern: new RegExp(
-      String.raw`(\\?["']?${SECRET_KEY}\\?["']?\s*(?:=>|:=|:(?!=)|=(?!>))\s*)(?!\\?["']?\[REDACTED\])(\\"(?:\\\\\\\\|\\\\\\"|\\{0,2}[^"\\])*\\"|"(?:[^"\\\s]|\\\S)*"|"[^"]*"|'[^']*'|[A-Za-z_]\w{0,31}\(?'(?:[^']|'')*'|[^\s,;&"'}\]]+)`,
+      String.raw`(\\?["']?${SECRET_KEY}\\?["']?\s*(?:=>|:=|:(?!=)|=(?!>))\s*)(?!\\?["']?\[REDACTED\])(\\"(?:\\\\\\\\|\\\\\\"|\\{0,2}[^"\\])*\\"|"(?:[^"\\\s]|\\\S)*"|"[^"]*"|'[^']*'|[A-Za-z_]\w{0,31}\(?'(?:[^']|'')*'|[,;&}\]]*[^\s,;&"'}\]]+)`,
       'gi',
     ),
     replace: (_m, key: string, value: string) =>

@@ -187,3 +187,20 @@ describe('a refused command echoes no secret spread over two words', () => {
     expect(JSON.stringify(decision.actions)).not.toContain('Sup3rS3cret');
   });
 });
+
+/**
+ * Was: the redactor's unquoted value could not start with `,` (nor `;`, `&`, `}` or `]`), so `--password=,<value>` was
+ * not a secret to it and checkCommand, which refuses what the redactor changes, accepted it: the command, password and
+ * all, was stored in the deployment record and emitted in every event, while `--password ,<value>` was refused.
+ */
+describe('a secret value that starts with punctuation, in one word', () => {
+  it.each([
+    ['--password=,<value>', ['db-seed', '--password=,Sup3rS3cret']],
+    ['DB_PASSWORD=,<value>', ['db-seed', 'DB_PASSWORD=,Sup3rS3cret']],
+    ['--password ,<value>', ['db-seed', '--password', ',Sup3rS3cret']],
+  ])('is refused, and not echoed: %s', (_what, argv) => {
+    const checked = checkCommand(argv, rules(['db-seed']));
+    expect(checked.ok).toBe(false);
+    expect(JSON.stringify(checked)).not.toContain('Sup3rS3cret');
+  });
+});

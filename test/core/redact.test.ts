@@ -270,3 +270,19 @@ describe('SQL literals in double quotes and with backslash escapes', () => {
     expect(keptTail([line], redact).join('\n')).not.toContain('Sup3rS3cret');
   });
 });
+
+/** Was: an unquoted value starting with `,`, `;`, `&`, `}` or `]` (a random password may) was not redacted. */
+describe('a secret value that starts with punctuation', () => {
+  it.each([
+    ['password=,Sup3rS3cret', `password=${REDACTED}`],
+    ['DB_PASSWORD=;Sup3rS3cret next', `DB_PASSWORD=${REDACTED} next`],
+    ['token: &}]Sup3rS3cret', `token: ${REDACTED}`],
+  ])('%s', (line, redacted) => {
+    expect(redact(line)).toBe(redacted);
+    expect(redact(redacted)).toBe(redacted);
+  });
+
+  it.each(['Config{user=app, password=}', 'export DB_PASSWORD=; run'])('leaves an empty value as it is: %s', (line) => {
+    expect(redact(line)).toBe(line);
+  });
+});
