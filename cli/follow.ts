@@ -74,6 +74,16 @@ export async function followRequest(deps: FollowDeps): Promise<FollowResult> {
   /** The task (and log stream) whose log `stopLog` stops. */
   let followedTask: string | undefined;
   let logLines = 0;
+  /**
+   * Stops the log followed, after its last read: a read that never answers (a stalled FilterLogEvents, which the
+   * follower cannot abort) holds neither the verdict nor the exit past the deadline plus {@link LAST_LOG_READ_MS}.
+   */
+  const stopFollowing = async () => {
+    const stop = stopLog;
+    stopLog = undefined;
+    if (stop !== undefined)
+      await beforeDeadline(stop(), { deadline: Math.max(deps.deadline, deps.now() + LAST_LOG_READ_MS), now: deps.now });
+  };
   /** Says a line once per state (queued behind X, launching, running), not once per poll. */
   const say = (key: string, line: string) => {
     if (key === lastSaid) return;
@@ -119,8 +129,7 @@ export async function followRequest(deps: FollowDeps): Promise<FollowResult> {
         id = view.id;
         last = view;
         if (view.status === 'ended') {
-          await stopLog?.();
-          stopLog = undefined;
+          await stopFollowing();
           return { kind: 'ended', view, logLines };
         }
         say(`${view.status} ${view.queuedBehind ?? ''}`, progressLine(view, deps.now()));
@@ -128,8 +137,7 @@ export async function followRequest(deps: FollowDeps): Promise<FollowResult> {
         // followed from then on, after a last read of the one before.
         const task = `${view.taskArn ?? ''} ${view.log?.stream ?? ''}`;
         if (view.status === 'running' && task !== followedTask && deps.followLog !== undefined) {
-          await stopLog?.();
-          stopLog = undefined;
+          await stopFollowing();
           followedTask = task;
           stopLog = await deps.followLog(view, (line) => {
             logLines++;
@@ -149,8 +157,7 @@ export async function followRequest(deps: FollowDeps): Promise<FollowResult> {
       await new Promise((r) => setTimeout(r, Math.min(deps.pollMs, Math.max(0, deps.deadline - deps.now()))));
     }
   } finally {
-    if (stopLog !== undefined)
-      await beforeDeadline(stopLog(), { deadline: Math.max(deps.deadline, deps.now() + LAST_LOG_READ_MS), now: deps.now });
+    await stopFollowing();
   }
 }
 

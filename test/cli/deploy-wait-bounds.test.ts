@@ -203,3 +203,103 @@ describe('deploy --wait --timeout while the task log is followed', () => {
     expect(after, text).not.toMatch(/cannot read the task log|AbortError|aborted/i);
   }, 20_000);
 });
+
+describe('deploy --wait: the deployment ends while a read of the task log is stalled', () => {
+  let endpoint: { close: () => Promise<void> };
+  let out: string[];
+  const TABLE = 'ecs-migrate-staging-DeploymentsTable-ABC123';
+  const trigger = {
+    type: 'deploy-request' as const,
+    eventId: 'ev-1',
+    at: '2026-11-25T09:15:00Z',
+    requestId: 'r-stall-1',
+    requestedBy: 'ci',
+  };
+
+  beforeEach(async () => {
+    out = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => out.push(String(chunk)) > 0);
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => out.push(String(chunk)) > 0);
+    // The deployment runs for 800 ms, then ends; the task log answers its first read, then never again (the SDK sets
+    // no request timeout on a stalled connection).
+    const log = { group: '/ecs/shop-api', stream: 'app/app/9f3c2b1a4d5e46f7a8b9c0d1e2f3a4b5' };
+    const running = runningDeployment({ trigger, log });
+    const ended = endedDeployment('succeeded', { trigger, log, stop: { exitCode: 0, stopCode: 'EssentialContainerExited' } });
+    const started = Date.now();
+    const current = (): Deployment => (Date.now() - started < 800 ? running : ended);
+    const item = (d: Deployment) =>
+      marshall({ ...encodeDeployment(d), ...KEYS.deployment('staging', d.id) }, { removeUndefinedValues: true });
+    const envItem = () =>
+      marshall(
+        {
+          ...encodeEnvironment(
+            current().status === 'ended'
+              ? { environment: 'staging', version: 4 }
+              : { environment: 'staging', version: 3, active: { deploymentId: running.id, lockExpiresAt: '2099-01-01T00:00:00.000Z' } },
+          ),
+          ...KEYS.environment('staging'),
+        },
+        { removeUndefinedValues: true },
+      );
+    let logReads = 0;
+    endpoint = await startAwsEndpoint((req, res) => {
+      const target = String(req.headers['x-amz-target'] ?? '');
+      req.resume();
+      req.on('end', () => {
+        const json = (body: unknown, type = 'application/x-amz-json-1.0') => {
+          res.writeHead(200, { 'content-type': type });
+          res.end(JSON.stringify(body));
+        };
+        if (target === 'AWSEvents.PutEvents')
+          return json({ FailedEntryCount: 0, Entries: [{ EventId: 'ev-1' }] }, 'application/x-amz-json-1.1');
+        if (target === 'DynamoDB_20120810.Query') return json({ Items: [item(current())] });
+        if (target === 'DynamoDB_20120810.BatchGetItem') return json({ Responses: { [TABLE]: [envItem(), item(current())] } });
+        if (target === 'Logs_20140328.FilterLogEvents') {
+          if (++logReads === 1)
+            return json(
+              { events: [{ timestamp: Date.now(), message: 'migrate: 1 pending', eventId: 'e1' }] },
+              'application/x-amz-json-1.1',
+            );
+          return; // stalled: never answered
+        }
+        res.writeHead(403, { 'content-type': 'text/xml' });
+        res.end('<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>no</Message></Error></ErrorResponse>');
+      });
+    });
+  });
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await endpoint.close();
+  });
+
+  // Was: the end of the deployment stopped the log follower with no time limit (the finally did bound it), and the
+  // follower's stop waits for its stalled read: the CLI printed no verdict and never exited, far past --timeout.
+  it('prints the verdict and exits within --timeout plus the last read allowance (5 s), instead of hanging', async () => {
+    const run = deployCommand(
+      [
+        '--environment',
+        'staging',
+        '--table',
+        TABLE,
+        '--region',
+        'eu-west-1',
+        '--requested-by',
+        'ci',
+        '--request-id',
+        'r-stall-1',
+        '--wait',
+        '--timeout',
+        '2s',
+        '--image',
+        '123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api:v1.5.0',
+      ],
+      { pollMs: 50, heartbeatMs: 3_600_000 },
+    );
+    const hung = Symbol('hung');
+    const code = await Promise.race([run, new Promise((resolve) => setTimeout(() => resolve(hung), 10_000))]);
+    const text = out.join('');
+    expect(code, `still waiting 10 s after a --timeout of 2s:\n${text}`).toBe(0);
+    expect(text).toContain('migrate: 1 pending');
+    expect(text).toMatch(/migration succeeded/);
+  }, 30_000);
+});
