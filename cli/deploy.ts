@@ -139,19 +139,23 @@ async function request(kind: 'deploy' | 'run-command', argv: string[], deps: Req
 /**
  * Why the controller would refuse `command`, by its own policy (`checkCommand`) on what the stack says, or undefined
  * to send it. As the controller does, a run-command's command is checked against AllowedCommands alone, a deploy's
- * also against MigrationCommand (checked only when the stack names it: without it the controller's default applies).
- * The secret check redacts as the controller does: the built-in rules and the stack's RedactPatterns when it says them
- * (an older stack does not: the built-in rules alone, so nothing the controller would accept is refused here).
+ * also against MigrationCommand. The secret check redacts as the controller does: the built-in rules and the stack's
+ * RedactPatterns when it says them (an older stack does not: the built-in rules alone, so nothing the controller would
+ * accept is refused here). It runs whatever the stack says: a command carrying a secret is never put on the bus, whose
+ * archive keeps it. Only the allowlist needs the stack's outputs (a deploy's, MigrationCommand too: without it the
+ * controller's default applies): when they are unknown, the command is taken as allowed and the controller judges.
  */
 function refusal(kind: 'deploy' | 'run-command', command: string[], target: Target): string | undefined {
-  if (target.allowedCommands === undefined) return undefined;
+  const redact = redactor(target.redactPatterns ?? []);
   const migrationCommand = kind === 'deploy' ? target.migrationCommand : undefined;
-  if (kind === 'deploy' && migrationCommand === undefined) return undefined;
-  const check = checkCommand(command, {
-    allowed: target.allowedCommands,
-    redact: redactor(target.redactPatterns ?? []),
-    ...(migrationCommand !== undefined ? { migrationCommand } : {}),
-  });
+  const allowlistKnown = target.allowedCommands !== undefined && (kind === 'run-command' || migrationCommand !== undefined);
+  const check = checkCommand(
+    command,
+    allowlistKnown
+      ? { allowed: target.allowedCommands ?? [], redact, ...(migrationCommand !== undefined ? { migrationCommand } : {}) }
+      : // The secret check alone: MIGRATION_COMMAND is allowed exactly as configured, so the command as its own passes the allowlist.
+        { allowed: [], migrationCommand: command, redact },
+  );
   return check.ok ? undefined : check.reason;
 }
 

@@ -349,6 +349,43 @@ describe("run-command and deploy --command refuse before sending what the stack'
   });
 });
 
+// Was: without --stack (or with a stack that does not say AllowedCommands, or for a deploy MigrationCommand), the
+// command was sent as written: the secret check, which needs neither output, was skipped with the allowlist, and a
+// password went onto the request bus and into its archive, although the controller refuses it for that very reason.
+describe('deploy --command and run-command refuse a command that carries a secret whatever the stack says', () => {
+  const ENVIRONMENT = ['--environment', 'staging', '--region', 'eu-west-1'];
+  const IMAGE = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api:v2';
+  const sent = () =>
+    events
+      .commandCalls(PutEventsCommand)
+      .map((c) => JSON.stringify(c.args[0].input))
+      .join('\n');
+  beforeEach(() => events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'ev-1' }] }));
+
+  it('refuses them with --environment (no stack outputs) before sending (exit 2)', async () => {
+    const deploy = await deployCommand([
+      ...ENVIRONMENT,
+      '--image',
+      IMAGE,
+      '--command',
+      'db-migrate --database-url=postgres://app:hunter2@db.internal/app',
+    ]).catch((e: unknown) => describeFailure(e));
+    expect(deploy).toMatchObject({ exitCode: 2, line: expect.stringMatching(/looks like a secret.*nothing was sent/) });
+    const run = await runCommandCommand([...ENVIRONMENT, '--', 'db-seed', '--password=hunter2']).catch((e: unknown) => describeFailure(e));
+    expect(run).toMatchObject({ exitCode: 2, line: expect.stringMatching(/looks like a secret/) });
+    expect(sent()).not.toContain('hunter2');
+    expect(events.commandCalls(PutEventsCommand)).toHaveLength(0);
+  });
+
+  it('still sends what only the unknown allowlist could refuse: the controller judges it', async () => {
+    expect(await deployCommand([...ENVIRONMENT, '--requested-by', 'ci', '--image', IMAGE, '--command', 'db-migrate --dir /app/sql'])).toBe(
+      0,
+    );
+    expect(await runCommandCommand([...ENVIRONMENT, '--requested-by', 'ci', '--', 'db-seed', '--count', '10'])).toBe(0);
+    expect(events.commandCalls(PutEventsCommand)).toHaveLength(2);
+  });
+});
+
 describe("deploy and run-command refuse before sending what a pause-hook stack's controller would refuse", () => {
   const cloudFormation = mockClient(CloudFormationClient);
   /** A stack whose RolloutMode output says `mode` (no such output when undefined: a stack older than it). */
