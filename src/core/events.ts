@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { DEPLOYMENT_ID } from './deployment.js';
 import { lazy } from './lazy.js';
+import { holdsSecretKey } from './redact.js';
 import './zod-messages.js';
 
 /**
@@ -46,13 +47,14 @@ const requestFields = () => ({
   // Stored in records and emitted in every event as sent: one that looks like it holds a credential is refused.
   requestId: z.string().check(
     z.regex(/^[A-Za-z0-9._:/@-]{1,128}$/, { error: 'expected 1–128 letters, digits or . _ : / @ -' }),
-    // `user:secret@` (with or without a scheme, the user empty, a `/` in the secret) or an AWS access key id. Not the
-    // free-text redactor: it reads `auth-service:42` as a key and its value, and ids naming a service and a version are
-    // common, as are image references (`shop-api:v42@sha256:<digest>` ending the id: no host follows that `@`). Linear: a match
-    // starts only at a `:` (a 1 MB id is refused by its length first).
-    z.refine((v) => v.length > 128 || !(/:[^:@]+@(?!sha256:[0-9a-f]{64}$)/.test(v) || /(?:AKIA|ASIA)[A-Z0-9]{16}/.test(v)), {
-      error: 'looks like it holds a credential (as in user:token@host): use an id without one',
-    }),
+    // `user:secret@` (with or without a scheme, the user empty, a `/` in the secret), an AWS access key id or a secret
+    // access key (the redactor's own test). Not the whole free-text redactor: it reads `auth-service:42` as a key and its
+    // value, and ids naming a service and a version are common, as are image references (`shop-api:v42@sha256:<digest>`
+    // ending the id: no host follows that `@`). Linear: a match starts only at a `:` (a 1 MB id is refused by its length first).
+    z.refine(
+      (v) => v.length > 128 || !(/:[^:@]+@(?!sha256:[0-9a-f]{64}$)/.test(v) || /(?:AKIA|ASIA)[A-Z0-9]{16}/.test(v) || holdsSecretKey(v)),
+      { error: 'looks like it holds a credential (as in user:token@host, or an AWS key): use an id without one' },
+    ),
   ),
   requestedBy: text().check(z.maxLength(256)),
   image: z.optional(text().check(z.maxLength(512))),

@@ -29,6 +29,14 @@ const SECRET_KEY = String.raw`(?<![\w.-])(?=[\w.-]*?${SECRET_WORD})[\w.-]+`;
 /** The longest password, or part of one up to its first `@`, a connection string is checked for. */
 const URL_PASSWORD_CHARS = 512;
 
+/**
+ * A run of 40 characters of base64 that may be a bare AWS secret access key: right after "=" too (`KEY=<secret>`, as
+ * env and dotenv files print it); "=" right after it is base64 padding of a longer value.
+ */
+const BARE_SECRET_KEY = /(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g;
+/** Such a run is a secret key when it holds both cases and a digit, `/` or `+`: not a hex hash, not a word. */
+const isSecretKey = (run: string): boolean => /[a-z]/.test(run) && /[A-Z]/.test(run) && /[0-9/+]/.test(run);
+
 const BUILT_IN: readonly Rule[] = [
   // scheme://user:password@host — the password only; user and host stay readable. The password runs to the last `@`
   // before the host (a raw `@` in it is read so by WHATWG URL, node-postgres and Prisma), the host ending at the first
@@ -86,14 +94,15 @@ const BUILT_IN: readonly Rule[] = [
       /\b((?:PASSWORD(?:\s+FOR\s+\S{1,256}?\s*=\s*|\s*=\s*|\s+)|IDENTIFIED(?:\s+WITH\s+\w+)?\s+BY\s+)[NE]?)(?:(?<=E)'(?:[^'\\]|''|\\[\s\S])*'|'(?:[^']|'')*'|"(?:[^"\\]|""|\\[\s\S])*"|"(?:[^"]|"")*")/gi,
     replace: (m: string, prefix: string) => `${prefix}${m.charAt(prefix.length)}${REDACTED}${m.charAt(prefix.length)}`,
   },
-  // A bare AWS secret access key: 40 characters of base64 with both cases (not a hex hash, not a word).
-  {
-    // Right after "=" too (`KEY=<secret>`, as env and dotenv files print it); "=" right after it is base64 padding of a
-    // longer value.
-    pattern: /(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g,
-    replace: (m: string) => (/[a-z]/.test(m) && /[A-Z]/.test(m) && /[0-9/+]/.test(m) ? REDACTED : m),
-  },
+  // A bare AWS secret access key (`isSecretKey`).
+  { pattern: BARE_SECRET_KEY, replace: (m: string) => (isSecretKey(m) ? REDACTED : m) },
 ];
+
+/** Whether `text` holds a bare AWS secret access key, as the redactor finds one: for ids stored as sent (`requestId`). */
+export function holdsSecretKey(text: string): boolean {
+  for (const [m] of text.matchAll(BARE_SECRET_KEY)) if (isSecretKey(m)) return true;
+  return false;
+}
 
 /**
  * A redactor with the built-in rules plus `extra` patterns (REDACT_PATTERNS: regular expressions whose

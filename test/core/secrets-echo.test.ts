@@ -111,3 +111,28 @@ describe('deploy --request-id: a requestId that looks like it holds a credential
     expect(entry('ci:ghs0a1b2c3d4e5f6SECRETtoken@git.example.com/shop/run-4711')).toThrow(/requestId/);
   });
 });
+
+/**
+ * Was: the requestId check refused `user:token@host` and an AWS access key id (AKIA…, not a secret) but accepted the
+ * secret access key itself: 40 characters of base64 fit the id's character set, and the id is stored in the
+ * deployment record and the environment's seenRequests and emitted in every event as sent (README: one "that looks
+ * like it holds a credential … is rejected"). The check now asks the redactor's own test for a bare secret key.
+ */
+describe('a requestId holding an AWS secret access key', () => {
+  const SECRET_KEY = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+
+  it.each([
+    ['the key alone', SECRET_KEY],
+    ['the key inside an id', `ci-${SECRET_KEY}-1`],
+  ])('is refused, and not echoed: %s', (_what, requestId) => {
+    const d = decideOn(withEvent(sample('deploy-request'), { detail: { requestId } }), idleState());
+    expect(d).toMatchObject({ decision: 'reject', reason: expect.stringContaining('requestId') });
+    expect(everything(d)).not.toContain(SECRET_KEY);
+  });
+
+  it('an id holding a git commit (40 hex digits, one case) is accepted', () => {
+    const requestId = 'gh-3f05c6b25bd17fd921bedaa19354adf978dcb7f6';
+    const d = decideOn(withEvent(sample('deploy-request'), { detail: { requestId } }), idleState());
+    expect(d.decision, d.reason).toBe('launch');
+  });
+});
