@@ -301,8 +301,18 @@ async function runLocal(options: LocalOptions): Promise<number> {
       if (error instanceof LockWaitAbortedError) return 128 + signalNumber(interruptedBy ?? 'SIGINT');
       throw error;
     }
-    if (session.interrupted !== undefined)
-      print(red(`a previous run was interrupted: deployment ${session.interrupted.id} ended as failed`));
+    const recovered = session.interrupted;
+    if (recovered !== undefined) {
+      const { deployment: left, decision } = recovered;
+      // Said ended only when the unlock ended it: a refused one leaves it active, and says why.
+      print(
+        red(
+          left.status === 'ended'
+            ? `a previous run was interrupted: deployment ${left.id} ended as ${left.outcome}`
+            : `a previous run was interrupted: deployment ${left.id} was not ended${decision !== undefined ? `: ${localReason(decision.reason)}` : ''}`,
+        ),
+      );
+    }
     if (interruptedBy !== undefined) return 128 + signalNumber(interruptedBy);
     // `logs` prints this environment's task output redacted as this run prints it (and as every earlier run did).
     await rememberLocalRedactPatterns(session.controller.layout, config.REDACT_PATTERNS);

@@ -1,12 +1,11 @@
 import type { Config } from '../core/config.js';
-import type { Deployment } from '../core/deployment.js';
 import type { Log } from '../shell/logger.js';
 import { createLocalController, type LocalController, type LocalControllerOptions } from './controller.js';
 import { ensureTemplate } from './db-template.js';
 import { EnvironmentLock, type LockOwner } from './env-lock.js';
 import { LocalLayout } from './layout.js';
 import { openPostgres, type PostgresEndpoint } from './postgres.js';
-import { recoverInterrupted } from './run-to-end.js';
+import { type Recovery, recoverInterrupted } from './run-to-end.js';
 import { type HostEnvironment, postgresEnvironment, taskEnvironment } from './task-env.js';
 
 export interface LocalSessionOptions {
@@ -25,7 +24,7 @@ export interface LocalSessionOptions {
   stopTimeoutMs: number;
   /** false: fail with EnvironmentBusyError instead of waiting for a run that holds the environment. */
   wait: boolean;
-  /** Aborts waiting for the environment. */
+  /** Aborts waiting for the environment, or for the end of a deployment an earlier run left active. */
   signal?: AbortSignal;
   log: Log;
   onProgress?: (line: string) => void;
@@ -44,8 +43,8 @@ export interface LocalSession {
   databaseUrl: string;
   /** Settles when the database accepts queries (at once for `--database-url`); rejects if it did not start. */
   databaseReady: Promise<void>;
-  /** The deployment a dead earlier run left active, now ended as failed. */
-  interrupted?: Deployment;
+  /** The deployment a dead earlier run left active, as the unlock that ends it left it (ended as failed, or refused). */
+  interrupted?: Recovery;
   /** Stops the database and releases the environment. Tasks must have ended (see `killTasks`). */
   close(): Promise<void>;
   /** SIGKILL to every task group and the lock released, synchronously: for a process 'exit' handler. */
@@ -116,7 +115,7 @@ export async function openLocalSession(o: LocalSessionOptions): Promise<LocalSes
     };
     const [databaseUrl, { image, digest }] = await Promise.all([startDatabase(), ctl.prepare(o.appDir)]);
     database = postgresEnvironment(databaseUrl);
-    const interrupted = await recoverInterrupted(ctl);
+    const interrupted = await recoverInterrupted(ctl, o.signal);
     let closed: Promise<void> | undefined;
     return {
       controller: ctl,

@@ -192,6 +192,32 @@ describe('ecs-migrate local, one environment at a time', () => {
     expect(await readFile(join(state, 'local-orphan', 'events.jsonl'), 'utf8')).toContain('"detailType":"Rollout Halted"');
   });
 
+  // Was: the recovery waited on a promise only the unlock's steps settled; its failed commit went to onError, which no
+  // one heard, so with --database-url the CLI exited 0 with no verdict (the deployment left running), and with the
+  // embedded Postgres it hung holding the environment. Now the failure ends the run: one error line, exit 1, lock freed.
+  it('after a run was SIGKILLed, fails (exit 1, one error line) when ending its deployment cannot be written (a full disk)', async () => {
+    const app = await scriptApp(join(work, 'recover'), 'echo started\nwhile :; do sleep 0.2; done');
+    const state = join(work, 'state');
+    const args = ['local', '--app', app, '--state-dir', state, '--database-url', 'postgres://u:p@127.0.0.1:1/db'];
+    const first = startCli(args, work);
+    await first.waitFor(/started/);
+    first.child.kill('SIGKILL');
+    await first.exited;
+
+    // `ulimit -f` (EFBIG) stands in for a full disk: the unlock's commit cannot be written.
+    const second = await cliWithFileLimit(args, work, 1);
+    expect(second.stdout).toMatch(/taking over environment/);
+    expect(second.stdout).not.toMatch(/ended as failed/);
+    expect(second.stderr).toMatch(/^ecs-migrate: could not end deployment \S+, left active by an interrupted run: .*run again\n$/);
+    expect(second.code).toBe(1);
+    expect(await absent(lockFile(state, 'local-recover'))).toBe(true);
+
+    // With space again, the next run ends it.
+    await writeFile(join(app, 'bin', 'db-migrate'), '#!/bin/sh\necho fixed\n');
+    const third = await cli(args, work);
+    expect(third.stdout).toMatch(/a previous run was interrupted: deployment \S+ ended as failed/);
+  }, 60_000);
+
   it("after a run was SIGKILLed, kills what is left of its task group even when the group's leader has exited since", async () => {
     const gate = join(work, 'gate');
     // The leader starts a helper in its process group, then exits once the test opens the gate; the helper stays.
