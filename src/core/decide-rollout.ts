@@ -317,9 +317,18 @@ function continueWaiters(deploymentId: string, waiters: Waiter[], taskDefinition
   return { type: 'continueRollout', deploymentId, target: { mode: 'pause-hook', waiters }, taskDefinitionArn };
 }
 
-/** HOOK_SUCCEEDED, HOOK_FAILED, HOOK_TIMED_OUT, HOOK_IN_PROGRESS: recorded in the history of the deployment the hook waits on. */
+/**
+ * HOOK_SUCCEEDED, HOOK_FAILED, HOOK_TIMED_OUT, HOOK_IN_PROGRESS: recorded in the history of the deployment the hook
+ * waits on, or of the ended one that answered it at once (its image migrated already: the answer is among its
+ * `services`, never its waiters).
+ */
 function recordHookEvent(input: HookStateInput, state: ControllerState, ctx: DecideContext): Decision {
-  const d = Object.values(state.deployments).find((x) => x.waiters?.some((w) => w.hookId === input.hookId));
+  const arn = input.serviceDeploymentArn;
+  const answered = (s: ServiceRollout) => s.serviceDeploymentArn === arn || s.ecsDeploymentId === arn;
+  const deployments = Object.values(state.deployments);
+  const d =
+    deployments.find((x) => x.waiters?.some((w) => w.hookId === input.hookId)) ??
+    deployments.find((x) => x.status === 'ended' && (x.services ?? []).some(answered));
   if (d === undefined) return ignore(`${input.eventName}: no deployment here waits on hook ${input.hookId}`);
   const note = `${input.eventName} for ${input.serviceArn.split('/').pop()}'s paused deployment (hook ${input.hookId})`;
   if (d.history.some((h) => h.note === note)) return ignore(`duplicate: ${note} is recorded already`, d.id);

@@ -48,3 +48,46 @@ describe('pause-hook mode: a CONTINUE given at once whose invocation died before
     expect((world.store.all() as Ended[])[0]?.rollout).toBe('continued');
   });
 });
+
+/**
+ * Was: ECS's HOOK_SUCCEEDED (HOOK_FAILED, HOOK_TIMED_OUT) after a CONTINUE given at once was dropped ("no deployment
+ * here waits on hook …"): that answer is recorded among the `services` of the deployment that migrated the image,
+ * never among its waiters, and `recordHookEvent` looked at waiters only. It is noted in that deployment's history now.
+ */
+describe('pause-hook mode: a hook event after a CONTINUE given at once', () => {
+  /** The last hook event `eventName` of `service`'s paused deployment that ECS put on the bus. */
+  const hookEvent = (events: Record<string, unknown>[], eventName: string, service: string) => {
+    const found = events.findLast((e) => {
+      const detail = e.detail as { eventName?: string; serviceArn?: string };
+      return detail.eventName === eventName && detail.serviceArn?.endsWith(`/${service}`) === true;
+    });
+    if (found === undefined) throw new Error(`no ${eventName} of ${service}`);
+    return found;
+  };
+
+  it('is noted in the history of the deployment whose migration answered it, once', async () => {
+    const { world, events, owners, clock, handle, migrated } = pauseHookWorld();
+    await migrated('shop-api', 1);
+    await handle(hookEvent(events, 'HOOK_SUCCEEDED', 'shop-api'));
+    const [migration] = world.store.all();
+
+    // shop-worker deploys the same image: CONTINUE at once, no second task.
+    owners.pause('shop-worker', 1, clock.now, 120);
+    const answered = await handle(events.at(-1) as Record<string, unknown>);
+    expect(answered[0]?.decision.decision).toBe('continue');
+    expect(world.ecs.tasks).toHaveLength(1);
+
+    const succeeded = hookEvent(events, 'HOOK_SUCCEEDED', 'shop-worker');
+    const steps = await handle(succeeded);
+    const again = await handle(succeeded);
+
+    expect(steps[0]?.decision.decision).toBe('record');
+    expect(again.map((s) => s.decision.decision)).toEqual(['ignore']);
+    const notes =
+      world.store
+        .all()
+        .find((d) => d.id === migration?.id)
+        ?.history.map((h) => h.note) ?? [];
+    expect(notes.filter((n) => /^HOOK_SUCCEEDED for shop-worker's paused deployment/.test(n))).toHaveLength(1);
+  });
+});
