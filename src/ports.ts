@@ -40,6 +40,12 @@ export interface Ecs {
   stopTasksStartedBy(cluster: string, startedBy: string, reason: string): Promise<void>;
   /** UpdateService; returns the deployment it started (`ecs-svc/…`) when ECS says which, to follow it to its end. */
   updateService(target: ServiceUpdateTarget, taskDefinitionArn: string): Promise<{ ecsDeploymentId?: string }>;
+  /**
+   * The image `container` runs in a task definition, as the definition names it (by tag or by digest): a deploy-request
+   * of a task definition is dated by it. Undefined when ECS has no such task definition, or it no such container.
+   * Throws `PermanentAwsError` when it may not be read, `TransientAwsError` when reading it may succeed later.
+   */
+  containerImage(taskDefinitionArn: string, container: string): Promise<string | undefined>;
   /** A task as ECS describes it now (an event without the exit code, a timeout check). Undefined once ECS has forgotten it. */
   describeTask(cluster: string, taskArn: string): Promise<TaskSnapshot | undefined>;
   /** A service deployment: status, target revision, lifecycle hooks. Undefined when ECS does not know it. */

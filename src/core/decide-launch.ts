@@ -84,11 +84,17 @@ export function decideDeployRequest(input: DeployRequestInput, state: Controller
 
 /**
  * A requested image the registry could not date (local mode: built, never tagged) takes the push time the environment
- * saw it with, if it did: it is then ordered as that push was, never taken for a newer image.
+ * saw it with, if it did: it is then ordered as that push was, never taken for a newer image. So does the image a
+ * requested task definition runs (`runs`), the age its success records.
  */
 function datedWork(work: Work | undefined, state: ControllerState): Work | undefined {
+  const seenAt = (image: string) => state.env.seenImages?.find((s) => s.image === image)?.pushedAt;
+  if (work?.type === 'task-definition' && work.runs !== undefined && work.runs.pushedAt === undefined) {
+    const seen = seenAt(work.runs.image);
+    return seen !== undefined ? { ...work, runs: { ...work.runs, pushedAt: seen } } : work;
+  }
   if (work?.type !== 'image' || work.pushedAt !== undefined) return work;
-  const seen = state.env.seenImages?.find((s) => s.image === work.image)?.pushedAt;
+  const seen = seenAt(work.image);
   return seen !== undefined ? { ...work, pushedAt: seen } : work;
 }
 

@@ -46,6 +46,12 @@ export type Work =
        * queued for its migration (`resume.ts`, `onServiceRevision`).
        */
       afterRollbackOf?: string;
+      /**
+       * A deploy-request's: the image of REPOSITORY its migration container (CONTAINER) runs, pinned by digest, with its
+       * push time, read when the request arrived (`src/shell/resolve-image.ts`). Its success records them as what is
+       * rolled out (`lastSucceededOf`), so an image pushed before it is not taken for a newer one.
+       */
+      runs?: { image: string; pushedAt?: string };
     }
   /**
    * pause-hook mode: the target revision of the owner's paused deployment, run as it is (its images are the ones

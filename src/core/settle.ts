@@ -107,10 +107,12 @@ export function stopsMigration(before: Action[], d: Deployment, ending: Pick<End
 export const STOP_WAIT_MINUTES = 3;
 
 /**
- * The environment record's `lastSucceeded` for a migration that ended succeeded now. Its `pushedAt` is the age of what
- * is rolled out: a deployment whose work has none (a task definition run as it is) keeps the one before (`before`), so
- * an image pushed before the one rolled out still runs only as a deliberate rerun. It keeps that age's `replayName`
- * with it: the replay that pushed what is rolled out still keeps its older pushes from rolling out over it.
+ * The environment record's `lastSucceeded` for a migration that ended succeeded now (or whose rollout is found after
+ * its end: `movedAfterEnd`). Its `pushedAt` is the age of what is rolled out: the image's, or for a task definition
+ * run as it is the one its migration container runs (`runs`, dated when the request came); a deployment whose work has
+ * none keeps the one before (`before`), so an image pushed before the one rolled out still runs only as a deliberate
+ * rerun. It keeps that age's `replayName` with it: the replay that pushed what is rolled out still keeps its older
+ * pushes from rolling out over it.
  */
 export function lastSucceededOf(
   d: Deployment,
@@ -118,12 +120,13 @@ export function lastSucceededOf(
   ctx: DecideContext,
   before?: EnvironmentState['lastSucceeded'],
 ): NonNullable<EnvironmentState['lastSucceeded']> {
-  const pushedAt = pushedAtOf(d);
+  const runs = d.work.type === 'task-definition' ? d.work.runs : undefined;
+  const pushedAt = pushedAtOf(d) ?? runs?.pushedAt;
   const age = pushedAt !== undefined ? { pushedAt, replayName: d.trigger.replayName } : before;
   return definedFields({
     deploymentId: d.id,
     at: ctx.now,
-    image: imageOf(d),
+    image: imageOf(d) ?? runs?.image,
     taskDefinitionArn: taskDefinitionOf(ended),
     command: d.command,
     pushedAt: age?.pushedAt,

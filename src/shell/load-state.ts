@@ -13,7 +13,7 @@ import { ImageNotFoundError, isServiceProblem, PermanentAwsError } from '../erro
 import type { Ports } from '../ports.js';
 import { publishOutbox } from './execute.js';
 import type { Log } from './logger.js';
-import { resolveRequestImage } from './resolve-image.js';
+import { dateRequestedRevision, resolveRequestImage } from './resolve-image.js';
 
 export const LOG_TAIL = { lines: 50, bytes: 8 * 1024 };
 /** The tail is read this many times larger than it is kept, then redacted, then cut to LOG_TAIL. */
@@ -119,12 +119,17 @@ export type Enrich = (input: Input, state: ControllerState, ports: Ports, config
 export const enrich: Enrich = async (input, state, ports, config, log, redact) =>
   enrichWatchInput(await enrichLaunchInput(input, state, ports, config, log, redact), state, ports, config, log, redact);
 
-/** The launcher's inputs: a request's image tag resolved to its digest and push time; a pushed image's push time. */
+/**
+ * The launcher's inputs: a request's image tag resolved to its digest and push time, and the image a requested task
+ * definition runs dated (`dateRequestedRevision`); a pushed image's push time.
+ */
 export const enrichLaunchInput: Enrich = async (input, state, ports, config, log) => {
   if (input.kind === 'deploy-request' || input.kind === 'run-command') {
     // A retried delivery finds its deployment, which recorded what it runs: resumed (or dropped) as it is, even once
     // its tag is gone from the registry.
     if (state.deployments[deploymentIdOfTrigger(input.trigger, config.ENVIRONMENT)] !== undefined) return input;
+    if (input.kind === 'deploy-request' && input.work.type === 'task-definition')
+      return dateRequestedRevision(input, state.service?.taskDefinitionArn, ports, config, log);
     return resolveRequestImage(input, ports.registry, config);
   }
   const push = pushToDate(input, state, config);

@@ -672,6 +672,63 @@ describe('the queue keeps the newest image, whatever order the pushes arrive in'
       .then({ decision: 'launch', reason: /a deliberate roll back to an image pushed before/ });
   });
 
+  it('a task definition run as it is rolls out the image its migration container runs: an older image after it is refused', () => {
+    // Was: its success kept the age of the image rolled out before it (X, 09:00), so a retag of Y (09:10) was migrated
+    // and its exit 0 moved the service from Z (09:20, which task definition :50 runs) back to Y.
+    const x = imageN(1);
+    const z = imageN(3);
+    const request = parse(withEvent(sample('deploy-request-task-definition'), { detail: { taskDefinitionArn: TD(50) } }));
+    if (request.kind !== 'deploy-request' || request.work.type !== 'task-definition') throw new Error('not a request of a revision');
+    const before = idleState({
+      env: {
+        environment: 'staging',
+        version: 9,
+        lastSucceeded: { deploymentId: 'x', image: x, pushedAt: '2026-11-25T09:00:00Z', at: '2026-11-25T09:05:00Z' },
+        seenImages: [{ image: z, pushedAt: '2026-11-25T09:20:00Z' }],
+      },
+      service: { ...service, image: x },
+    });
+    // The launcher dated the image :50 runs (dateRequestedRevision); one the registry could not date, by seenImages.
+    for (const runs of [{ image: z, pushedAt: '2026-11-25T09:20:00Z' }, { image: z }]) {
+      const launched = given(before)
+        .when({ ...request, work: { ...request.work, runs } })
+        .then({ decision: 'launch' });
+      expect(committed(launched, launched.deploymentId ?? '').work).toMatchObject({ runs: { image: z, pushedAt: '2026-11-25T09:20:00Z' } });
+    }
+
+    const ofZ = runningDeployment({
+      trigger: { type: 'deploy-request', eventId: 'evt-td', at: '2026-11-25T09:25:00Z', requestId: 'td-50' },
+      work: { type: 'task-definition', taskDefinitionArn: TD(50), runs: { image: z, pushedAt: '2026-11-25T09:20:00Z' } },
+      taskDefinitionArn: TD(50),
+    });
+    const running = activeState(ofZ, {
+      env: { ...before.env, active: { deploymentId: ofZ.id, lockExpiresAt: '2026-11-25T10:30:00.000Z' } },
+    });
+    const update = only(given(running).when(sample('task-stopped-success')).then({ decision: 'continue' }), 'continueRollout');
+    const ended = given(running)
+      .when({
+        kind: 'rollout-result',
+        deploymentId: ofZ.id,
+        services: [{ service: 'shop-api', result: 'continued', ecsDeploymentId: 'ecs-svc/50' }],
+        ...(update.completion !== undefined ? { completion: update.completion } : {}),
+      })
+      .then({ decision: 'record' });
+    const env = only(ended, 'commit').env?.state;
+    expect(env?.lastSucceeded).toMatchObject({
+      deploymentId: ofZ.id,
+      image: z,
+      pushedAt: '2026-11-25T09:20:00Z',
+      taskDefinitionArn: TD(50),
+    });
+
+    // Y (09:10) tagged again: dated by ECR, as the launcher does.
+    const retagOfY = parse(pushAt('2026-11-25T10:00:00Z', 2));
+    if (retagOfY.kind !== 'ecr-image-action') throw new Error('not a push');
+    given(idleState({ env: env ?? before.env, service: { ...service, taskDefinitionArn: TD(50), image: z } }))
+      .when({ ...retagOfY, pushedAt: '2026-11-25T09:10:00Z' })
+      .then({ decision: 'ignore', reason: /was pushed before .* rolled out already/ });
+  });
+
   it('dates a requested image the registry could not date by the push the environment saw it with', () => {
     const deployed = idleState({
       env: {

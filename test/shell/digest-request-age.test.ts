@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalStore } from '../../src/adapters/local/store.js';
 import type { LaunchRequest } from '../../src/core/actions.js';
-import { ImageNotFoundError, TransientAwsError } from '../../src/errors.js';
+import { ImageNotFoundError, PermanentAwsError, TransientAwsError } from '../../src/errors.js';
 import { LocalLayout } from '../../src/local/layout.js';
-import type { Ports } from '../../src/ports.js';
+import type { Ecs, Ports } from '../../src/ports.js';
 import { createController } from '../../src/shell/controller.js';
 import { silentLog } from '../../src/shell/logger.js';
 import { fakeEcs } from '../support/fake-ecs.js';
@@ -26,9 +26,9 @@ const NEW = `${REPO}@sha256:${'b'.repeat(64)}`;
 
 /**
  * The launcher of an environment that rolled out NEW (pushed 09:00), on a service running it; `seen` is what the
- * environment record remembers of pushes, `registry` dates the images it is asked about.
+ * environment record remembers of pushes, `registry` dates the images it is asked about, `ecs` answers the rest.
  */
-async function launcherAfterNew(seen: { image: string; pushedAt: string }[], registry: Ports['registry']) {
+async function launcherAfterNew(seen: { image: string; pushedAt: string }[], registry: Ports['registry'], ecs: Partial<Ecs> = {}) {
   const store = new LocalStore(new LocalLayout(dir, 'staging'));
   await store.commit({
     env: {
@@ -50,6 +50,7 @@ async function launcherAfterNew(seen: { image: string; pushedAt: string }[], reg
         launched.push(r);
         return { ok: true, taskArn: 'arn:aws:ecs:eu-west-1:123456789012:task/shop-staging/0ld', taskDefinitionArn: TD(44) };
       },
+      ...ecs,
     }),
     store,
     bus: { put: async () => {} },
@@ -58,7 +59,7 @@ async function launcherAfterNew(seen: { image: string; pushedAt: string }[], reg
     registry,
   };
   const controller = createController({ config: config(), ports, log: silentLog, now: () => new Date('2026-11-25T10:02:12Z') });
-  return { controller, launched };
+  return { controller, launched, store };
 }
 
 const request = (requestId: string, rerun = false) =>
@@ -160,6 +161,83 @@ describe('an ECR push of an image the environment has not seen', () => {
     await expect(throttled.controller.handle(push(`${REPO}@sha256:${'d'.repeat(64)}`, '2026-11-25T10:02:00Z'))).rejects.toThrow(
       /ThrottlingException/,
     );
+    expect(throttled.launched).toEqual([]);
+  });
+});
+
+describe('a deploy-request of a task definition, run as it is', () => {
+  // Was: it had no push time: its success kept the age of the image rolled out before it, so an image pushed between
+  // the two, tagged again, was migrated and rolled the service back from the image the revision ran.
+  const request = (taskDefinitionArn: string, requestId = 'td-request') =>
+    withEvent(sample('deploy-request-task-definition'), { detail: { taskDefinitionArn, requestId } });
+  const NEWER = `${REPO}@sha256:${'c'.repeat(64)}`;
+  const dating = (asked: unknown[]): Ports['registry'] => ({
+    describeImage: async (repository, id) => {
+      asked.push({ repository, ...id });
+      return { digest: `sha256:${'c'.repeat(64)}`, pushedAt: '2026-11-25T09:30:00.000Z' };
+    },
+  });
+
+  it('dates the image its migration container runs by the registry, kept with the work: two reads, on this path only', async () => {
+    const asked: unknown[] = [];
+    const read: unknown[] = [];
+    const containerImage = async (taskDefinitionArn: string, container: string) => {
+      read.push({ taskDefinitionArn, container });
+      return `${REPO}:v1.6.0`;
+    };
+    const { controller, launched, store } = await launcherAfterNew([], dating(asked), { containerImage });
+
+    const steps = await controller.handle(request(TD(44)));
+
+    expect(steps[0]?.decision.decision).toBe('launch');
+    expect(read).toEqual([{ taskDefinitionArn: TD(44), container: 'app' }]);
+    expect(asked).toEqual([{ repository: 'shop-api', tag: 'v1.6.0' }]);
+    expect(launched).toEqual([expect.objectContaining({ taskDefinitionArn: TD(44) })]);
+    const id = steps[0]?.decision.deploymentId ?? '';
+    expect((await store.loadDeployments([id]))[id]?.work).toEqual({
+      type: 'task-definition',
+      taskDefinitionArn: TD(44),
+      runs: { image: NEWER, pushedAt: '2026-11-25T09:30:00.000Z' },
+    });
+    // A push reads no task definition.
+    await controller.handle(
+      withEvent(sample('ecr-push'), { top: { id: 'push-later' }, detail: { 'image-digest': `sha256:${'e'.repeat(64)}` } }),
+    );
+    expect(read).toHaveLength(1);
+  });
+
+  it("reads nothing for a request the core refuses (another family's revision), nor dates an image of another repository", async () => {
+    const asked: unknown[] = [];
+    const read: string[] = [];
+    const containerImage = async (taskDefinitionArn: string) => {
+      read.push(taskDefinitionArn);
+      return 'docker.io/library/nginx:1.27';
+    };
+    const { controller } = await launcherAfterNew([], dating(asked), { containerImage });
+    const other = 'arn:aws:ecs:eu-west-1:123456789012:task-definition/billing:3';
+    expect((await controller.handle(request(other, 'other-family')))[0]?.decision.decision).toBe('reject');
+    expect(read).toEqual([]);
+
+    const steps = await controller.handle(request(TD(44)));
+    expect(steps[0]?.decision.decision).toBe('launch');
+    expect(read).toEqual([TD(44)]);
+    expect(asked).toEqual([]);
+  });
+
+  it('launches undated when the definition or its image cannot be read; a failure that may pass is thrown, so it is retried', async () => {
+    const denied = await launcherAfterNew([], dating([]), {
+      containerImage: async () => Promise.reject(new PermanentAwsError('ecs:DescribeTaskDefinition', 'grant it', 'AccessDenied')),
+    });
+    const steps = await denied.controller.handle(request(TD(44)));
+    expect(steps[0]?.decision.decision).toBe('launch');
+    const id = steps[0]?.decision.deploymentId ?? '';
+    expect((await denied.store.loadDeployments([id]))[id]?.work).toEqual({ type: 'task-definition', taskDefinitionArn: TD(44) });
+
+    await rm(dir, { recursive: true, force: true });
+    const throttled = await launcherAfterNew([], dating([]), {
+      containerImage: async () => Promise.reject(new TransientAwsError('ecs:DescribeTaskDefinition failed: ThrottlingException')),
+    });
+    await expect(throttled.controller.handle(request(TD(44)))).rejects.toThrow(/ThrottlingException/);
     expect(throttled.launched).toEqual([]);
   });
 });

@@ -34,6 +34,7 @@ function controllerWhereDescribeServiceThrows(failure: unknown) {
       stopTask: async () => {},
       stopTasksStartedBy: async () => {},
       updateService: async () => ({}),
+      containerImage: async () => undefined,
       describeTask: async () => undefined,
       describeServiceDeployment: async () => undefined,
       describeServiceRevision: async () => undefined,

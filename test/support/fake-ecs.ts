@@ -9,6 +9,7 @@ export function fakeEcs(overrides: Partial<Ecs> = {}): Ecs {
     stopTask: async () => {},
     stopTasksStartedBy: async () => {},
     updateService: async () => ({}),
+    containerImage: async () => undefined,
     describeTask: async () => undefined,
     describeServiceDeployment: async () => undefined,
     describeServiceRevision: async () => undefined,

@@ -259,6 +259,11 @@ export class ModelEcs implements Ecs {
     return {};
   }
 
+  /** The migration image of a revision registered here (the model has one container); the service's first one unknown. */
+  async containerImage(taskDefinitionArn: string): Promise<string | undefined> {
+    return this.revisions.find((r) => r.taskDefinitionArn === taskDefinitionArn)?.image;
+  }
+
   async describeTask(_cluster: string, taskArn: string): Promise<TaskSnapshot | undefined> {
     const task = this.tasks.find((t) => t.taskArn === taskArn);
     if (task === undefined) return undefined;
@@ -441,6 +446,7 @@ export function modelPorts(faults: FaultPlan) {
       stopTasksStartedBy: (c, sb) => f('stopTasksStartedBy', () => ecs.stopTasksStartedBy(c, sb)),
       updateService: (t, td) => f('updateService', () => ecs.updateService(t, td)),
       describeTask: (c, t) => f('describeTask', () => ecs.describeTask(c, t)),
+      containerImage: (td) => ecs.containerImage(td),
       describeServiceDeployment: () => ecs.describeServiceDeployment(),
       describeServiceRevision: () => ecs.describeServiceRevision(),
       answerHook: () => ecs.answerHook(),

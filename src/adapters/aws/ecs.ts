@@ -343,6 +343,17 @@ export class AwsEcs implements Ecs {
     });
   }
 
+  /** DescribeTaskDefinition, kept (`describeTaskDefinition`): RunTask of that revision then needs no second read. */
+  async containerImage(taskDefinitionArn: string, container: string): Promise<string | undefined> {
+    let described: { taskDefinition: TaskDefinition } | undefined;
+    try {
+      described = await this.describeTaskDefinition(taskDefinitionArn);
+    } catch (error) {
+      throw awsFailure(error, 'ecs:DescribeTaskDefinition', `check task definition ${taskDefinitionArn}`);
+    }
+    return described?.taskDefinition.containerDefinitions?.find((c) => c.name === container)?.image;
+  }
+
   describeServiceDeployment(serviceDeploymentArn: string): Promise<ServiceDeploymentInfo | undefined> {
     return (this.options.serviceDeployments ?? NO_SERVICE_DEPLOYMENT_READS).describeServiceDeployment(serviceDeploymentArn);
   }

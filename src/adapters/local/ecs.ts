@@ -211,6 +211,10 @@ export class LocalEcs implements Ecs {
     return {};
   }
 
+  async containerImage(taskDefinitionArn: string, container: string): Promise<string | undefined> {
+    return (await this.readTaskDefinition(taskDefinitionArn))?.containers.find((c) => c.name === container)?.image;
+  }
+
   async describeTask(_cluster: string, taskArn: string): Promise<TaskSnapshot | undefined> {
     const view = this.tasks.get(taskArn)?.view;
     if (view === undefined) return undefined;
