@@ -14,7 +14,7 @@ import { CliError, EXIT } from './failure.js';
 import { CliUsageError } from './local-config.js';
 import { requestEntry } from './request-entry.js';
 import { requireTarget, resolveTarget, TARGET_OPTIONS, type Target, tableOf } from './stack.js';
-import { type WaitDeps, waitForVerdict } from './wait.js';
+import { checkWaitTable, type WaitDeps, waitForVerdict } from './wait.js';
 
 const REQUEST_OPTIONS = {
   ...TARGET_OPTIONS,
@@ -107,8 +107,14 @@ async function request(kind: 'deploy' | 'run-command', argv: string[], deps: Req
     process.stdout.write(`${JSON.stringify(entry, null, 2)}\n`);
     return EXIT.ok;
   }
-  // The table is checked before sending, so --wait never sends a request it cannot follow.
+  // The table is read before sending, so --wait never sends a request it cannot follow.
   const table = values.wait ? tableOf(target) : undefined;
+  const startedAt = deps.now();
+  if (table !== undefined)
+    await checkWaitTable(clients, target, table, { deadline: startedAt + timeoutMs, now: deps.now }).catch((error: unknown) => {
+      clients.destroy(); // a read that never answered holds the process open
+      throw error;
+    });
   const events = await clients.eventBridge();
   const result = await events.send(new PutEventsCommand({ Entries: [entry] }));
   const failed = result.Entries?.find((e) => e.ErrorCode !== undefined);
@@ -129,7 +135,19 @@ async function request(kind: 'deploy' | 'run-command', argv: string[], deps: Req
   // --command or --rerun is new work).
   const repeatable = kind === 'deploy' && !values.rerun && values.command === undefined ? work : undefined;
   try {
-    return await waitForVerdict({ kind, requestId, work: repeatable, target, table, timeoutMs, json: values.json, print, clients, deps });
+    return await waitForVerdict({
+      kind,
+      requestId,
+      work: repeatable,
+      target,
+      table,
+      timeoutMs,
+      startedAt,
+      json: values.json,
+      print,
+      clients,
+      deps,
+    });
   } finally {
     // Whatever the verdict (124 included), nothing of the wait keeps the process open.
     clients.destroy();

@@ -169,7 +169,7 @@ function timedOut(last: DeploymentView | undefined): FollowResult {
  * What `read` gives, unless the deadline passes first (undefined): a read that never answers (a stalled connection;
  * the SDK's own request timeout is longer) cannot hold the wait past --timeout. A late answer or failure is dropped.
  */
-async function beforeDeadline<T>(read: Promise<T>, deps: Pick<FollowDeps, 'deadline' | 'now'>): Promise<T | undefined> {
+export async function beforeDeadline<T>(read: Promise<T>, deps: Pick<FollowDeps, 'deadline' | 'now'>): Promise<T | undefined> {
   // A deadline past what a timer can wait (--timeout 1000h): wait for the read itself.
   if (deps.deadline - deps.now() > MAX_TIMER_MS) return read;
   read.catch(() => {});

@@ -1,10 +1,11 @@
 import type { Work } from '../src/core/deployment.js';
+import type { EnvironmentState } from '../src/core/state.js';
 import type { AwsClients } from './aws-clients.js';
 import { callerIdentity } from './caller.js';
 import { type DeploymentView, failedServices, failedServicesText, logLocationOf, succeeded } from './deployment-view.js';
 import { formatDuration } from './durations.js';
-import { EXIT } from './failure.js';
-import { followRequest } from './follow.js';
+import { CliError, describeFailure, EXIT } from './failure.js';
+import { beforeDeadline, followRequest } from './follow.js';
 import { bold, dim, green, outputRedactor, red, storedTailLines, taskLines, yellow } from './format.js';
 import type { Target } from './stack.js';
 import { TaskLogFollower } from './task-logs.js';
@@ -18,6 +19,49 @@ export interface WaitDeps {
   unrecordedAfterMs?: number;
   /** How long an unrecorded request waits before it is taken as a repeat of work in progress or done (default 30 s). */
   repeatAfterMs?: number;
+}
+
+/**
+ * Reads the deployments table `--wait` follows the request in (the environment record, which the wait reads too)
+ * before the request is sent: a table that does not exist (a mistyped --table, another region or account) is a usage
+ * error, and no failure of this read, nor one that does not answer by `deadline` (the wait's), leaves a request behind
+ * that no one follows.
+ */
+export async function checkWaitTable(
+  clients: AwsClients,
+  target: Target,
+  table: string,
+  bound: { deadline: number; now: () => number },
+): Promise<void> {
+  const store = await historyStore(clients, target, table);
+  let read: EnvironmentState | undefined;
+  try {
+    read = await beforeDeadline(store.loadEnvironment(target.environment), bound);
+  } catch (error) {
+    if (causes(error).some((e) => e instanceof Error && e.name === 'ResourceNotFoundException'))
+      throw new CliError(
+        `no deployments table "${table}" in this account and region: check --stack (or --table) and --region; nothing was sent`,
+        EXIT.usage,
+        { cause: error },
+      );
+    const { line, exitCode } = describeFailure(error);
+    throw new CliError(`${line}; nothing was sent`, exitCode, { cause: error });
+  }
+  if (read === undefined)
+    throw new CliError(`the deployments table "${table}" did not answer before --timeout passed: check the network; nothing was sent`);
+}
+
+/** The deployment records of the target's environment in `table`, as the CLI reads them. */
+async function historyStore(clients: AwsClients, target: Target, table: string) {
+  const { DynamoDbHistoryStore } = await import('../src/adapters/aws/history-store.js');
+  return new DynamoDbHistoryStore(await clients.dynamodb(), { table, environment: target.environment });
+}
+
+/** `error` and the errors it wraps (an adapter keeps the SDK's error as its cause). */
+function causes(error: unknown): unknown[] {
+  const all: unknown[] = [];
+  for (let e = error; e !== undefined && all.length < 6; e = e instanceof Error ? e.cause : undefined) all.push(e);
+  return all;
 }
 
 /**
@@ -36,10 +80,11 @@ export async function waitForVerdict(o: {
   print: (line: string) => void;
   clients: AwsClients;
   deps: WaitDeps;
+  /** When waiting began (before the table was read): --timeout counts from then. */
+  startedAt?: number;
 }): Promise<number> {
-  const { DynamoDbHistoryStore } = await import('../src/adapters/aws/history-store.js');
-  const store = new DynamoDbHistoryStore(await o.clients.dynamodb(), { table: o.table, environment: o.target.environment });
-  const started = o.deps.now();
+  const store = await historyStore(o.clients, o.target, o.table);
+  const started = o.startedAt ?? o.deps.now();
   // As the stored tail is: the stack's RedactPatterns too, when it says them (--stack).
   const redactLine = outputRedactor(o.target.redactPatterns ?? []);
   // Ctrl-C stops the waiting, not the deployment: say so, with the exit code of an interrupted command.

@@ -275,11 +275,14 @@ describe('deploy --wait, re-run once 25 deployments came after the last success'
 describe('deploy --wait --timeout bounds the wait', () => {
   let endpoint: { close: () => Promise<void> };
   let targets: string[];
+  /** Reads of the deployments table answered before they stall: the one before sending (the table exists). */
+  let tableAnswers: number;
 
   beforeEach(async () => {
     // An endpoint that takes the request (PutEvents) and then never answers a read of the deployments table: a
     // stalled connection, as a CI runner's network can leave one.
     targets = [];
+    tableAnswers = 1;
     endpoint = await startAwsEndpoint((req, res) => {
       targets.push(String(req.headers['x-amz-target'] ?? req.url));
       req.resume();
@@ -289,7 +292,11 @@ describe('deploy --wait --timeout bounds the wait', () => {
           res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
           res.end(JSON.stringify({ FailedEntryCount: 0, Entries: [{ EventId: 'ev-1' }] }));
         }
-        // DynamoDB: no answer, ever.
+        if (target.startsWith('DynamoDB_') && tableAnswers-- > 0) {
+          res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
+          res.end(JSON.stringify({ Responses: {} }));
+        }
+        // DynamoDB after that: no answer, ever.
       });
     });
   });
@@ -316,6 +323,26 @@ describe('deploy --wait --timeout bounds the wait', () => {
       targets.join(', '),
     ).toBe(true);
     expect(settled, `--timeout 2s: still waiting 15 s later\n${out.join('')}`).toEqual({ code: 124 });
+  }, 25_000);
+
+  it('fails (exit 1) within --timeout, sending nothing, when the read of the table before sending never answers', async () => {
+    tableAnswers = 0;
+    const run = deployCommand([...TARGET, '--requested-by', 'ci', '--wait', '--timeout', '2s', '--image', `${REGISTRY}/shop-api:v1.5.0`], {
+      pollMs: 50,
+      heartbeatMs: 3_600_000,
+    });
+    const settled = await Promise.race([
+      run.then(
+        (code) => ({ code }),
+        (error: unknown) => describeFailure(error),
+      ),
+      new Promise<'still waiting'>((resolve) => setTimeout(() => resolve('still waiting'), 15_000)),
+    ]);
+    expect(settled).toEqual({
+      line: 'the deployments table "ecs-migrate-staging-DeploymentsTable-ABC123" did not answer before --timeout passed: check the network; nothing was sent',
+      exitCode: 1,
+    });
+    expect(targets).not.toContain('AWSEvents.PutEvents');
   }, 25_000);
 
   it('and the process exits then: no request left in flight holds it open', async () => {

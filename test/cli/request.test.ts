@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
 import {
   DescribeArchiveCommand,
@@ -279,6 +279,49 @@ describe('deploy --wait re-run by CI with a new request id: a repeat the control
     expect(await deployCommand([...TARGET, ...WAIT, '--task-definition', TASK_DEFINITION, '--rerun'], FAST)).toBe(1);
     expect(await deployCommand([...TARGET, ...WAIT, '--task-definition', TASK_DEFINITION, '--command', 'db-migrate --all'], FAST)).toBe(1);
     expect(out.join('')).not.toMatch(/already deployed/);
+  });
+});
+
+// Was: --wait only checked that a table was named; the deploy-request went on the bus first, and the wait's first read
+// of a mistyped --table (or one of another region or account) failed with exit 1: the migration it started ran on
+// unobserved, and a retry of the CI job sent a second request.
+describe('deploy --wait reads the deployments table before sending', () => {
+  const dynamodb = mockClient(DynamoDBClient);
+  const WAIT = ['--environment', 'staging', '--region', 'eu-west-1', '--requested-by', 'ci', '--wait', '--timeout', '10s'];
+  const IMAGE = ['--image', '123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api:v2'];
+  const FAST = { pollMs: 1, heartbeatMs: 3_600_000 };
+  beforeEach(() => {
+    dynamodb.reset();
+    events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'ev-1' }] });
+  });
+  /** Every read of the table fails with `error`. */
+  const refusedWith = (error: Error) => {
+    dynamodb.on(BatchGetItemCommand).rejects(error);
+    dynamodb.on(QueryCommand).rejects(error);
+  };
+
+  it('a table that does not exist (a mistyped --table) is a usage error (exit 2), and nothing is sent', async () => {
+    refusedWith(Object.assign(new Error('Requested resource not found'), { name: 'ResourceNotFoundException' }));
+    const failure = await deployCommand([...WAIT, '--table', 'ecs-migrate-staging-DeploymentsTabel-ABC123', ...IMAGE], FAST).then(
+      () => undefined,
+      (e: unknown) => describeFailure(e),
+    );
+    expect(failure).toEqual({
+      line: 'no deployments table "ecs-migrate-staging-DeploymentsTabel-ABC123" in this account and region: check --stack (or --table) and --region; nothing was sent',
+      exitCode: 2,
+    });
+    expect(events.commandCalls(PutEventsCommand)).toHaveLength(0);
+  });
+
+  it('a table the caller may not read fails (exit 1) saying so, and nothing is sent', async () => {
+    refusedWith(Object.assign(new Error('not authorized to perform: dynamodb:BatchGetItem'), { name: 'AccessDeniedException' }));
+    const failure = await deployCommand([...WAIT, '--table', 'ecs-migrate-staging-DeploymentsTable-ABC123', ...IMAGE], FAST).then(
+      () => undefined,
+      (e: unknown) => describeFailure(e),
+    );
+    expect(failure?.exitCode).toBe(1);
+    expect(failure?.line).toMatch(/lacks this permission.*; nothing was sent$/);
+    expect(events.commandCalls(PutEventsCommand)).toHaveLength(0);
   });
 });
 
