@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname } from 'node:path';
 import { procStat } from './proc-stat.js';
@@ -123,10 +123,11 @@ export class EnvironmentLock {
       if (typeof read === 'string') throw new UnreadableLockError(options.environment, file, read);
       const owner = read;
       if (!isAlive(owner)) {
-        if (await takeOverStale(file, owner)) {
-          const killedTask = owner.task !== undefined && owner.host === hostname() && killOrphanedTask(owner.task);
-          options.onStale?.(owner, killedTask);
-        }
+        let killedTask = false;
+        const killFirst = () => {
+          killedTask = owner.task !== undefined && owner.host === hostname() && killOrphanedTask(owner.task);
+        };
+        if (await takeOverStale(file, owner, killFirst)) options.onStale?.(owner, killedTask);
         continue;
       }
       if (!options.wait) throw new EnvironmentBusyError(options.environment, owner, file);
@@ -302,24 +303,44 @@ function isOwner(value: unknown): value is LockOwner {
 }
 
 /**
- * Moves a stale lock aside. Of several runs taking over the same stale lock only one moves it; one that moved
- * a fresh lock instead (taken by a faster run meanwhile) puts it back.
+ * Removes the lock file if it still holds `stale` (a dead owner), under a marker only one run can hold, and runs
+ * `beforeRemove` first (the orphaned task is killed while the lock still keeps every other run out); true if it did.
+ * The marker is named after that owner (`<file>.takeover-<hash>`), so of several runs taking over the same stale lock
+ * one removes it, and one that comes later finds another owner in the file and leaves it. While the marker is held
+ * nothing else can change the file (a new lock is only linked where there is none, and its dead owner writes nothing),
+ * so the lock file never goes missing while a live run holds it. A marker left by a taker that died is removed the
+ * same way, under a marker of its own.
  */
-async function takeOverStale(file: string, stale: LockOwner): Promise<boolean> {
-  const aside = `${file}.stale.${process.pid}.${randomBytes(4).toString('hex')}`;
+async function takeOverStale(file: string, stale: LockOwner, beforeRemove?: () => void): Promise<boolean> {
+  const marker = `${file}.takeover-${createHash('sha256').update(ownerKey(stale)).digest('hex').slice(0, 16)}`;
+  const mine: LockOwner = {
+    pid: process.pid,
+    ...optional('startTime', processStartTime(process.pid)),
+    host: hostname(),
+    since: new Date().toISOString(),
+    what: `taking over ${basename(file)}`,
+  };
+  if (!(await createExclusive(marker, mine))) {
+    const taker = await readOwner(marker);
+    // A taker that died (between its marker and its removal) holds the marker forever: its marker is stale too.
+    if (taker !== undefined && !isAlive(taker)) await takeOverStale(marker, taker);
+    else await sleep(5, undefined); // a live taker is at it: its removal takes a moment
+    return false;
+  }
   try {
-    await rename(file, aside);
-  } catch {
-    return false;
+    const current = await readOwner(file);
+    if (current === undefined || ownerKey(current) !== ownerKey(stale)) return false;
+    beforeRemove?.();
+    await unlink(file);
+    return true;
+  } finally {
+    await unlink(marker).catch(() => undefined);
   }
-  const moved = await readOwner(aside);
-  if (moved !== undefined && (moved.pid !== stale.pid || moved.since !== stale.since)) {
-    await link(aside, file).catch(() => undefined);
-    await unlink(aside).catch(() => undefined);
-    return false;
-  }
-  await unlink(aside).catch(() => undefined);
-  return true;
+}
+
+/** An owner's identity: its process (pid and start time), host and the time it took the lock. */
+function ownerKey(owner: LockOwner): string {
+  return JSON.stringify([owner.pid, owner.startTime ?? null, owner.host, owner.since]);
 }
 
 /** Whether the process still runs: a lock from another host is taken as alive (it cannot be checked from here). */
