@@ -1,5 +1,6 @@
-import { open as openFile, readdir, readFile } from 'node:fs/promises';
+import { type FileHandle, open as openFile, readdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { parseArgs } from 'node:util';
 import type { LocalService } from '../src/adapters/local/ecs.js';
 import { readJson } from '../src/adapters/local/json-file.js';
@@ -161,25 +162,57 @@ export async function logsCommand(argv: string[], deps: { pollMs?: number } = {}
   };
   // As the environment's last local run printed it: REDACT_PATTERNS too (cli/local.ts writes them).
   const redactLine = outputRedactor(await localRedactPatterns(layout));
-  /** The task's whole output, as written, with the file it is in; undefined when there is none. */
+  /**
+   * The task's output file, open; undefined when there is none. One that cannot be read is said (on stderr), not
+   * passed over: what is printed instead is the tail the deployment stored.
+   */
   const taskLog = async (of: Deployment) => {
     const file = logFile(of);
-    const text = file !== undefined ? await readFile(file, 'utf8').catch(() => undefined) : undefined;
-    return file !== undefined && text !== undefined ? { file, lines: text.replace(/\n$/, '').split('\n') } : undefined;
+    if (file === undefined) return undefined;
+    try {
+      return { file, handle: await openFile(file, 'r') };
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT')
+        process.stderr.write(
+          `ecs-migrate: cannot read the task log ${file} (${code ?? (error as Error).message}); printing the tail the deployment stored\n`,
+        );
+      return undefined;
+    }
   };
   const out = (line: string) => process.stdout.write(`${line}\n`);
   if (values.json) {
     const log = await taskLog(d);
-    const lines = (log?.lines ?? []).map((line) => ({ message: taskOutput(line, redactLine) }));
-    out(JSON.stringify({ deployment: viewOf(d, env), log: log !== undefined ? { file: log.file } : undefined, lines }, null, 2));
+    const head = JSON.stringify(
+      { deployment: viewOf(d, env), log: log !== undefined ? { file: log.file } : undefined, lines: [] },
+      null,
+      2,
+    );
+    if (log === undefined) {
+      out(head);
+      return 0;
+    }
+    // Streamed, as JSON.stringify(…, null, 2) prints it: the file may be too big for one string.
+    process.stdout.write(`${head.slice(0, head.lastIndexOf('[]'))}[`);
+    let first = true;
+    for await (const line of fileLines(log.handle)) {
+      const item = JSON.stringify({ message: taskOutput(line, redactLine) }, null, 2).replaceAll('\n', '\n    ');
+      await write(`${first ? '' : ','}\n    ${item}`);
+      first = false;
+    }
+    out(first ? ']\n}' : '\n  ]\n}');
     return 0;
   }
   for (const line of deploymentSummary(d)) out(line);
   if (!values.follow || d.status === 'ended') {
     const log = await taskLog(d);
+    if (log === undefined) {
+      for (const line of logTailLines(d)) out(line);
+      return 0;
+    }
+    out('  task log:');
     // Redacted, and no line of it bare (`taskLines`: a `\r` in it starts a prefixed line too).
-    if (log !== undefined) for (const line of ['  task log:', ...log.lines.map((l) => taskLines('    │ ', l, redactLine))]) out(line);
-    else for (const line of logTailLines(d)) out(line);
+    for await (const line of fileLines(log.handle)) await write(`${taskLines('    │ ', line, redactLine)}\n`);
     return 0;
   }
   // --follow: the records and the task's output file, read again every pollMs until the deployment ends, or until
@@ -191,7 +224,7 @@ export async function logsCommand(argv: string[], deps: { pollMs?: number } = {}
   for (;;) {
     const file = logFile(d);
     const done = d.status === 'ended' || orphaned;
-    if (file !== undefined) for (const line of await log.read(file, done)) out(taskLines('    │ ', line, redactLine));
+    if (file !== undefined) for await (const line of log.read(file, done)) await write(`${taskLines('    │ ', line, redactLine)}\n`);
     if (done) break;
     await new Promise((r) => setTimeout(r, pollMs));
     // The lock before the deployment: a run ends its deployment before it releases the environment.
@@ -213,35 +246,77 @@ function runGone(environment: string): string {
   return `the "ecs-migrate local" run of it is gone (killed or crashed), so it was interrupted: the next "ecs-migrate local" run for ${environment} ends it`;
 }
 
-/** A task's output file as it grows: each read returns the whole lines written since the last one (all, at the end). */
+/**
+ * The lines of an open file, read a chunk at a time (a task's output may be too big for one string), as
+ * `text.replace(/\n$/, '').split('\n')` gives them; the file is closed at the end.
+ */
+async function* fileLines(handle: FileHandle): AsyncGenerator<string> {
+  const decoder = new StringDecoder('utf8');
+  let rest = '';
+  let any = false;
+  try {
+    for await (const chunk of handle.createReadStream({ highWaterMark: 1024 ** 2 })) {
+      const lines = (rest + decoder.write(chunk as Buffer)).split('\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) {
+        any = true;
+        yield line;
+      }
+    }
+    rest += decoder.end();
+    if (rest !== '' || !any) yield rest;
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
+
+/** Writes to stdout, waiting for it to drain: a big log is not held in memory by a slow reader (a pipe to less). */
+function write(text: string): Promise<void> {
+  return process.stdout.write(text) ? Promise.resolve() : new Promise((r) => process.stdout.once('drain', r));
+}
+
+/**
+ * A task's output file as it grows: each read gives the whole lines written since the last one (all, at the end),
+ * a chunk at a time (a file that grew by gigabytes between two reads is never one buffer).
+ */
 class OutputFile {
   private offset = 0;
   private path: string | undefined;
   found = false;
 
-  async read(path: string, last: boolean): Promise<string[]> {
+  async *read(path: string, last: boolean): AsyncGenerator<string> {
     if (path !== this.path) {
       this.path = path;
       this.offset = 0;
     }
     const file = await openFile(path, 'r').catch(() => undefined);
-    if (file === undefined) return [];
+    if (file === undefined) return;
     this.found = true;
     try {
       const { size } = await file.stat();
-      if (size <= this.offset) return [];
-      const bytes = Buffer.alloc(size - this.offset);
-      const { bytesRead } = await file.read(bytes, 0, bytes.length, this.offset);
-      // Up to the last newline only, unless the task is done: a line being written is printed whole, later.
-      const end = last ? bytesRead : bytes.subarray(0, bytesRead).lastIndexOf(0x0a) + 1;
-      if (end === 0) return [];
-      this.offset += end;
-      return bytes.subarray(0, end).toString('utf8').replace(/\n$/, '').split('\n');
+      for (let chunk = FOLLOW_CHUNK; this.offset < size; ) {
+        const bytes = Buffer.alloc(Math.min(chunk, size - this.offset));
+        const { bytesRead } = await file.read(bytes, 0, bytes.length, this.offset);
+        const atEnd = this.offset + bytesRead >= size;
+        // Up to the last newline only, unless the task is done and this is the end: a line being written is
+        // printed whole, later; one longer than the chunk is read again with a bigger one.
+        const end = last && atEnd ? bytesRead : bytes.subarray(0, bytesRead).lastIndexOf(0x0a) + 1;
+        if (end === 0) {
+          if (atEnd || bytesRead === 0) return;
+          chunk *= 2;
+          continue;
+        }
+        this.offset += end;
+        yield* bytes.subarray(0, end).toString('utf8').replace(/\n$/, '').split('\n');
+      }
     } finally {
       await file.close();
     }
   }
 }
+
+/** How much of a followed task log is read at once. */
+const FOLLOW_CHUNK = 1024 ** 2;
 
 function oneLine(d: Deployment): string {
   return (d.status === 'ended' ? d.reason : undefined) ?? d.history.at(-1)?.note ?? '';

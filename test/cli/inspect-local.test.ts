@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -106,6 +106,29 @@ describe('ecs-migrate logs ID in local mode', () => {
       log: { file: taskLog() },
       lines: [{ message: 'applying 0001_init.sql' }, { message: 'applying 0002_ord' }],
     });
+    // Streamed line by line, yet printed exactly as JSON.stringify(…, null, 2) prints it.
+    expect(printed()).toBe(`${JSON.stringify(printedJson, null, 2)}\n`);
+  });
+
+  // Was: the whole task log was read into one string (too big past ~512 MiB), and a file that could not be read
+  // (any error) was passed over in silence for the stored tail. Now it is read a chunk at a time, and an unreadable
+  // one is said on stderr, naming the file and the error, before the stored tail.
+  it('prints a task log bigger than a read, lines and characters whole across reads', async () => {
+    const lines = Array.from({ length: 60_000 }, (_, i) => `row ${i} €€€ ${'x'.repeat(i % 97)}`);
+    await writeFile(taskLog(), `${lines.join('\n')}\n`);
+    expect(await logsCommand([SAMPLE_DEPLOYMENT, '--state-dir', root])).toBe(0);
+    const log = printed().split('  task log:\n')[1] ?? '';
+    expect(log).toBe(lines.map((line) => `    │ ${line}\n`).join(''));
+  });
+
+  it('says when the task log cannot be read, on stderr, and prints the stored tail instead', async () => {
+    const errors: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => errors.push(String(chunk)) > 0);
+    await unlink(taskLog());
+    await symlink(taskLog(), taskLog()); // ELOOP: there, but not readable
+    expect(await logsCommand([SAMPLE_DEPLOYMENT, '--state-dir', root])).toBe(0);
+    expect(errors.join('')).toBe(`ecs-migrate: cannot read the task log ${taskLog()} (ELOOP); printing the tail the deployment stored\n`);
+    expect(printed()).not.toContain('task log:');
   });
 });
 
