@@ -70,20 +70,19 @@ export async function followRequest(deps: FollowDeps): Promise<FollowResult> {
   let last: DeploymentView | undefined;
   let lastSaid = '';
   let lastHeartbeat = deps.now();
-  let stopLog: (() => Promise<void>) | undefined;
-  /** The task (and log stream) whose log `stopLog` stops. */
-  let followedTask: string | undefined;
   let logLines = 0;
-  /**
-   * Stops the log followed, after its last read: a read that never answers (a stalled FilterLogEvents, which the
-   * follower cannot abort) holds neither the verdict nor the exit past the deadline plus {@link LAST_LOG_READ_MS}.
-   */
-  const stopFollowing = async () => {
-    const stop = stopLog;
-    stopLog = undefined;
-    if (stop !== undefined)
-      await beforeDeadline(stop(), { deadline: Math.max(deps.deadline, deps.now() + LAST_LOG_READ_MS), now: deps.now });
-  };
+  const { followLog } = deps;
+  const taskLog =
+    followLog === undefined
+      ? undefined
+      : new TaskLogSwitch(
+          (view) =>
+            followLog(view, (line) => {
+              logLines++;
+              deps.onLogLine?.(line);
+            }),
+          deps,
+        );
   /** Says a line once per state (queued behind X, launching, running), not once per poll. */
   const say = (key: string, line: string) => {
     if (key === lastSaid) return;
@@ -129,21 +128,11 @@ export async function followRequest(deps: FollowDeps): Promise<FollowResult> {
         id = view.id;
         last = view;
         if (view.status === 'ended') {
-          await stopFollowing();
+          await taskLog?.stop();
           return { kind: 'ended', view, logLines };
         }
         say(`${view.status} ${view.queuedBehind ?? ''}`, progressLine(view, deps.now()));
-        // A retried launch (the first task never started) runs another task, with its own log stream: that one is
-        // followed from then on, after a last read of the one before.
-        const task = `${view.taskArn ?? ''} ${view.log?.stream ?? ''}`;
-        if (view.status === 'running' && task !== followedTask && deps.followLog !== undefined) {
-          await stopFollowing();
-          followedTask = task;
-          stopLog = await deps.followLog(view, (line) => {
-            logLines++;
-            deps.onLogLine?.(line);
-          });
-        }
+        await taskLog?.update(view);
         if (view.status === 'running' && deps.now() - lastHeartbeat >= (deps.heartbeatMs ?? 60_000)) {
           lastHeartbeat = deps.now();
           deps.print(`still running (${formatDuration(deps.now() - Date.parse(view.startedAt ?? view.launchedAt ?? view.createdAt))})`);
@@ -157,7 +146,45 @@ export async function followRequest(deps: FollowDeps): Promise<FollowResult> {
       await new Promise((r) => setTimeout(r, Math.min(deps.pollMs, Math.max(0, deps.deadline - deps.now()))));
     }
   } finally {
-    await stopFollowing();
+    await taskLog?.stop();
+  }
+}
+
+/**
+ * The task log a follow of one deployment streams (`deploy --wait`, `logs ID --follow`): its running task's. A retried
+ * launch (the first task never started) runs another task, with its own log stream: that one is followed from then
+ * on, after a last read of the one before. A stop waits for its last read until the deadline, or at least
+ * {@link LAST_LOG_READ_MS}: a read that never answers (a stalled FilterLogEvents, which the follower cannot abort)
+ * holds neither the verdict nor the exit.
+ */
+export class TaskLogSwitch {
+  private stopLog: (() => Promise<void>) | undefined;
+  /** The task (and log stream) whose log `stopLog` stops. */
+  private followed: string | undefined;
+
+  constructor(
+    /** Starts streaming the log of the view's task; returns the function that stops it (after a last read). */
+    private readonly start: (view: DeploymentView) => Promise<(() => Promise<void>) | undefined>,
+    /** `deadline`: epoch ms until which a last read may take (none: {@link LAST_LOG_READ_MS}). */
+    private readonly bound: { deadline?: number; now: () => number },
+  ) {}
+
+  /** Follows the log of the view's task when it runs one whose log is not followed yet. */
+  async update(view: DeploymentView): Promise<void> {
+    const task = `${view.taskArn ?? ''} ${view.log?.stream ?? ''}`;
+    if (view.status !== 'running' || task === this.followed) return;
+    await this.stop();
+    this.followed = task;
+    this.stopLog = await this.start(view);
+  }
+
+  /** Stops the log followed, after its last read. */
+  async stop(): Promise<void> {
+    const stop = this.stopLog;
+    this.stopLog = undefined;
+    if (stop === undefined) return;
+    const { now } = this.bound;
+    await beforeDeadline(stop(), { deadline: Math.max(this.bound.deadline ?? 0, now() + LAST_LOG_READ_MS), now });
   }
 }
 

@@ -5,6 +5,7 @@ import { type AwsClients, awsClients } from './aws-clients.js';
 import { clientConfig } from './aws-context.js';
 import { type DeploymentView, failedServices, lastEnded, logLocationOf, viewOf } from './deployment-view.js';
 import { formatDuration } from './durations.js';
+import { TaskLogSwitch } from './follow.js';
 import {
   bold,
   dim,
@@ -138,15 +139,15 @@ export async function stackLogs(values: Values, id: string, pollMs = 2000): Prom
     }
   };
   const ecs = await clients.ecs();
-  const locate = () =>
-    logLocationOf(view, target.container, (input) => ecs.send(new DescribeTaskDefinitionCommand(input))).catch(() => undefined);
-  let location = await locate();
+  const locate = (of: DeploymentView) =>
+    logLocationOf(of, target.container, (input) => ecs.send(new DescribeTaskDefinitionCommand(input))).catch(() => undefined);
+  let location = await locate(view);
   // --follow of a deployment with no task yet (queued, launching): its log has a place once its task runs.
   if (values.follow === true && !values.json) {
     while (location === undefined && view.status !== 'ended' && view.taskArn === undefined) {
       await new Promise((r) => setTimeout(r, pollMs));
       view = await reload();
-      if (view.taskArn !== undefined) location = await locate();
+      if (view.taskArn !== undefined) location = await locate(view);
     }
   }
   const logs = await clients.logs(location?.region);
@@ -187,18 +188,37 @@ export async function stackLogs(values: Values, id: string, pollMs = 2000): Prom
     }
     return 0;
   }
-  const follower = new TaskLogFollower(logs, location, {
-    startTime: 0,
-    pollMs,
-    onLine: (l) => out(taskLines('  │ ', l.message, redactLine)),
-    onReadError: (reason) => out(dim(`  (cannot read the log: ${reason})`)),
-  });
-  follower.start();
-  while (view.status !== 'ended') {
-    await new Promise((r) => setTimeout(r, pollMs));
-    view = await reload();
+  // As --wait does (follow.ts): a retried launch's task, with its own stream, is followed once it runs.
+  const first = { view, location };
+  const taskLog = new TaskLogSwitch(
+    async (of) => {
+      const at = of === first.view ? first.location : await locate(of);
+      if (at === undefined) {
+        out(dim(`  (the log location of task ${of.taskArn?.split('/').pop() ?? '?'} is unknown)`));
+        return undefined;
+      }
+      if (of !== first.view) out(dim(`  log ${at.group} ${at.stream}`));
+      const follower = new TaskLogFollower(await clients.logs(at.region), at, {
+        startTime: 0,
+        pollMs,
+        onLine: (l) => out(taskLines('  │ ', l.message, redactLine)),
+        onReadError: (reason) => out(dim(`  (cannot read the log: ${reason})`)),
+      });
+      follower.start();
+      return () => follower.stop();
+    },
+    { now: Date.now },
+  );
+  try {
+    await taskLog.update(view);
+    while (view.status !== 'ended') {
+      await new Promise((r) => setTimeout(r, pollMs));
+      view = await reload();
+      await taskLog.update(view);
+    }
+  } finally {
+    await taskLog.stop();
   }
-  await follower.stop();
   out(`${outcomeText(view)}${view.reason !== undefined ? ` — ${view.reason}` : ''}`);
   return 0;
 }

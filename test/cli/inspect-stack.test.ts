@@ -9,7 +9,7 @@ import { KEYS } from '../../src/adapters/aws/store.js';
 import type { Deployment } from '../../src/core/deployment.js';
 import { encodeDeployment, encodeEnvironment } from '../../src/core/records.js';
 import type { EnvironmentState } from '../../src/core/state.js';
-import { endedDeployment, queuedDeployment, runningDeployment, SAMPLE_TASK, TD } from '../support/fixtures.js';
+import { endedDeployment, launchingDeployment, queuedDeployment, runningDeployment, SAMPLE_TASK, TD } from '../support/fixtures.js';
 
 /** status, history and logs of a deployed stack (cli/inspect-aws.ts), over mocked DynamoDB, ECS and CloudWatch Logs. */
 
@@ -214,5 +214,56 @@ describe('logs --follow of a running deployment whose log location is unknown', 
     expect(await logsCommand([running.id, ...TARGET, '--follow'], { pollMs: 5 })).toBe(0);
     expect(stdout(), stdout()).toContain('duplicate key value violates unique constraint');
     expect(stdout(), stdout()).toMatch(/failed — container "app" exited with code 3/);
+  });
+});
+
+/**
+ * A launch retried after its first task failed to start (README: "Each attempt has its own … recorded task") runs the
+ * migration in a second task, with its own log stream. Was: `logs ID --follow` picked the stream once and kept polling
+ * the first task's (empty) one: none of the migration's output was printed, only "failed — …". It switches to the new
+ * task's stream, as --wait does (follow.ts TaskLogSwitch).
+ */
+describe('logs --follow of a deployment whose launch is retried', () => {
+  it("prints the log of the retry's task, which ran the migration, not only the first attempt's empty stream", async () => {
+    const TASK_A = 'arn:aws:ecs:eu-west-1:123456789012:task/shop-staging/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
+    const TASK_B = 'arn:aws:ecs:eu-west-1:123456789012:task/shop-staging/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';
+    const LOG_A = { group: '/ecs/shop-api', stream: 'ecs/app/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' };
+    const LOG_B = { group: '/ecs/shop-api', stream: 'ecs/app/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb' };
+    const attempts = [{ attempt: 1, failedAt: '2026-11-25T09:15:30.000Z', reason: 'ResourceInitializationError', taskArn: TASK_A }];
+    const first = runningDeployment({ taskArn: TASK_A, log: LOG_A, taskDefinitionArn: TD(43) });
+    const retrying = launchingDeployment({ attempt: 2, retryAt: '2026-11-25T09:16:00.000Z', attempts });
+    const second = runningDeployment({ attempt: 2, taskArn: TASK_B, log: LOG_B, taskDefinitionArn: TD(43), attempts });
+    const ended = endedDeployment('failed', {
+      attempt: 2,
+      taskArn: TASK_B,
+      log: LOG_B,
+      attempts,
+      stop: { exitCode: 1, stopCode: 'EssentialContainerExited' },
+      reason: 'container "app" exited with code 1: rollout halted',
+      logTail: [],
+    });
+    // The record as each read finds it.
+    const sequence: Deployment[] = [first, first, retrying, retrying, second, second, second, ended];
+    let reads = 0;
+    let read: Deployment = first;
+    table(() => {
+      read = sequence[Math.min(reads++, sequence.length - 1)] as Deployment;
+      return [envItem(encodeEnvironment(ENV)), depItem(read)];
+    });
+    // The first task never started: its stream does not exist. The second task's holds the migration's output.
+    logs.on(FilterLogEventsCommand).callsFake((input: { logStreamNames?: string[] }) => {
+      if (input.logStreamNames?.[0] === LOG_B.stream)
+        return {
+          events: [
+            { timestamp: 1_764_062_200_000, message: 'applying 0043_drop_legacy.sql', eventId: 'b1', ingestionTime: 1 },
+            { timestamp: 1_764_062_201_000, message: 'ERROR: cannot drop column legacy_id', eventId: 'b2', ingestionTime: 2 },
+          ],
+        };
+      throw Object.assign(new Error('The specified log stream does not exist.'), { name: 'ResourceNotFoundException' });
+    });
+    expect(await logsCommand([first.id, ...TARGET, '--follow'], { pollMs: 5 })).toBe(0);
+    expect(stdout(), stdout()).toContain(`log ${LOG_B.group} ${LOG_B.stream}`);
+    expect(stdout(), stdout()).toContain('ERROR: cannot drop column legacy_id');
+    expect(stdout(), stdout()).toMatch(/failed — container "app" exited with code 1/);
   });
 });
