@@ -4,7 +4,7 @@ import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname } from 'node:path';
 import { procStat } from './proc-stat.js';
-import { processesOfTask } from './task-marker.js';
+import { OUTPUT_LINK, strays } from './task-process.js';
 
 /** Who holds an environment: a live `ecs-migrate local` process, and the task process group it runs, if any. */
 export interface LockOwner {
@@ -15,11 +15,21 @@ export interface LockOwner {
   since: string;
   /** What it is doing, for the message a waiting run prints. */
   what: string;
-  /**
-   * The task it runs: its leader's pid (its process group's id) and start time, and its id, the ECS_MIGRATE_TASK_ID
-   * every process of the task inherits (absent from lock files written before it was recorded).
-   */
-  task?: { pid: number; startTime?: string; id?: string };
+  /** The task it runs, what a successor kills if the owner died and left it running. */
+  task?: LockTask;
+}
+
+/**
+ * A task as its lock records it: its leader's pid (its process group's and session's id) and start time, its id (the
+ * ECS_MIGRATE_TASK_ID every process of the task inherits) and its output as /proc links it ('socket:[inode]'), which
+ * processes that left the task's group and session may still hold. `id` and `outputs` are absent from lock files
+ * written before they were recorded.
+ */
+export interface LockTask {
+  pid: number;
+  startTime?: string;
+  id?: string;
+  outputs?: string[];
 }
 
 export class EnvironmentBusyError extends Error {
@@ -90,8 +100,8 @@ export interface AcquireOptions {
 /**
  * One environment, one migration: a lock file held by a live `ecs-migrate local` process. A second run waits
  * for it (or fails with `EnvironmentBusyError`); a lock whose owner is gone is taken over, and the owner's task
- * (its group and the processes holding its task id), if it outlived the owner (SIGKILL of the CLI), is killed
- * first, so two migrations never overlap.
+ * (its group, and the processes in its session, holding its output or its task id), if it outlived the owner
+ * (SIGKILL of the CLI), is killed first, so two migrations never overlap.
  */
 export class EnvironmentLock {
   private owner: LockOwner;
@@ -139,15 +149,26 @@ export class EnvironmentLock {
   }
 
   /**
-   * Records the task process group this run started, and the task id its processes inherit (or that it ended), so a
-   * successor can stop an orphan. Synchronous, like `release()`, so a release can never come between its check and
-   * its write.
+   * Records the task process group this run started, the task id its processes inherit and its output (or that it
+   * ended), so a successor can stop an orphan. Synchronous, like `release()`, so a release can never come between
+   * its check and its write.
    */
-  setTask(pid: number | undefined, taskId?: string): void {
+  setTask(pid: number | undefined, taskId?: string, outputs?: readonly string[]): void {
     if (this.released) return;
     const { task: _, ...rest } = this.owner;
+    const recorded = outputs?.filter((link) => OUTPUT_LINK.test(link));
     this.owner =
-      pid === undefined ? rest : { ...rest, task: { pid, ...optional('startTime', processStartTime(pid)), ...optional('id', taskId) } };
+      pid === undefined
+        ? rest
+        : {
+            ...rest,
+            task: {
+              pid,
+              ...optional('startTime', processStartTime(pid)),
+              ...optional('id', taskId),
+              ...optional('outputs', recorded !== undefined && recorded.length > 0 ? recorded : undefined),
+            },
+          };
     const tmp = `${this.file}.${process.pid}.${randomBytes(4).toString('hex')}`;
     writeFileSync(tmp, JSON.stringify(this.owner));
     renameSync(tmp, this.file);
@@ -298,7 +319,10 @@ function isOwner(value: unknown): value is LockOwner {
         Number.isInteger(task.pid) &&
         (task.pid as number) > 1 &&
         // Processes are killed by it: an empty id would match every process whose variable is empty.
-        (task.id === undefined || (typeof task.id === 'string' && task.id !== ''))))
+        (task.id === undefined || (typeof task.id === 'string' && task.id !== '')) &&
+        // And by these: a file (/dev/null) would match every process holding it.
+        (task.outputs === undefined ||
+          (Array.isArray(task.outputs) && task.outputs.every((link) => typeof link === 'string' && OUTPUT_LINK.test(link))))))
   );
 }
 
@@ -359,24 +383,31 @@ function isAlive(owner: { pid: number; startTime?: string; host: string }): bool
  * Kills what is left of a dead run's task; true if it had processes left. First its group (its pgid is the task's
  * pid), whether or not its leader still runs: a leader that exited may have left processes in its group. While any
  * of them lives, Linux does not give the pgid to a new process, so the group is the task's own. A leader pid that
- * runs with another start time was reused, which means the group was gone. Then, when the lock recorded the task's
- * id, every process holding it in its environment: those that left the group (`setsid`, daemons), which the dead
- * run would have killed when the task ended.
+ * runs with another start time was reused, which means the group (and the session) was gone. Then, on Linux, what
+ * the dead run would have killed when the task ended (`strays`): the processes started since the task that are in
+ * its session or group, hold its output or hold its task id (`setsid`, `env -i`, daemons), as far as the lock
+ * recorded them.
  */
-function killOrphanedTask(task: { pid: number; startTime?: string; id?: string }): boolean {
+function killOrphanedTask(task: LockTask): boolean {
   let killed = false;
   const startTime = processStartTime(task.pid);
-  if (task.startTime === undefined || startTime === undefined || startTime === task.startTime)
+  const leaderIsTask = task.startTime === undefined || startTime === undefined || startTime === task.startTime;
+  if (leaderIsTask)
     try {
       process.kill(-task.pid, 'SIGKILL');
       killed = true;
     } catch {
       // ESRCH: no process is left in the group (EPERM: a group not ours)
     }
-  if (task.id === undefined) return killed;
-  // The id is random, so only the task's processes hold it; its start time only spares reading older ones.
-  const since = task.startTime !== undefined ? Number(task.startTime) : undefined;
-  for (const pid of processesOfTask(task.id, since !== undefined && Number.isFinite(since) ? since : undefined))
+  // Its start time spares reading older processes; unknown (no /proc when it was recorded), every process is read.
+  const since = Number(task.startTime);
+  const origin = {
+    leader: leaderIsTask ? task.pid : undefined,
+    startTime: Number.isFinite(since) ? since : 0,
+    outputs: new Set(task.outputs),
+    taskId: task.id,
+  };
+  for (const pid of strays(origin))
     try {
       process.kill(pid, 'SIGKILL');
       killed = true;

@@ -81,7 +81,7 @@ export async function openLocalSession(o: LocalSessionOptions): Promise<LocalSes
         taskEnvironment({ host: o.host, environment: o.config.ENVIRONMENT, database, declared: o.declaredEnv }, appDir, task),
       onTaskProcess: (task) => {
         try {
-          lock.setTask(task?.pid, task?.taskId);
+          lock.setTask(task?.pid, task?.taskId, task?.outputs);
         } catch {
           // Only an orphan's cleanup by a later run depends on it: not worth failing the task over.
         }

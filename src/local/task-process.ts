@@ -87,6 +87,14 @@ export class TaskProcess {
     return this.child.pid;
   }
 
+  /**
+   * The leader's stdout and stderr as /proc links them at its start ('socket:[inode]'; [] where there is no /proc):
+   * recorded in the lock, so a run taking over from a dead one finds the task's processes holding them.
+   */
+  get outputs(): string[] {
+    return [...(this.origin?.outputs ?? [])];
+  }
+
   get running(): boolean {
     return this.child.pid !== undefined && !this.ended;
   }
@@ -127,14 +135,19 @@ export class TaskProcess {
 }
 
 /** The leader as /proc shows it at its start: its pid (its session's and group's id), start time and output. */
-interface TaskOrigin {
-  leader: number;
+export interface TaskOrigin {
+  /** Undefined when its pid is known to be another process's now: its session and group were gone. */
+  leader: number | undefined;
+  /** Clock ticks since boot: processes started before it are not the task's. */
   startTime: number;
   /** The leader's stdout and stderr as /proc/PID/fd links them ('socket:[inode]'). */
-  outputs: Set<string>;
+  outputs: ReadonlySet<string>;
   /** The task's ECS_MIGRATE_TASK_ID, which its processes inherit. */
   taskId: string | undefined;
 }
+
+/** A task output as /proc/PID/fd links it: a pipe or socket, never a file (/dev/null) other processes also hold. */
+export const OUTPUT_LINK = /^(socket|pipe):\[\d+\]$/;
 
 /** At most this many descriptors of a process are looked at for the task's output. */
 const MAX_FDS = 256;
@@ -145,7 +158,7 @@ function taskOrigin(leader: number, taskId: string | undefined): TaskOrigin | un
   const outputs = new Set<string>();
   for (const fd of [1, 2]) {
     const link = fdLink(leader, String(fd));
-    if (link !== undefined && /^(socket|pipe):\[\d+\]$/.test(link)) outputs.add(link);
+    if (link !== undefined && OUTPUT_LINK.test(link)) outputs.add(link);
   }
   return { leader, startTime: stat.startTime, outputs, taskId };
 }
@@ -153,22 +166,22 @@ function taskOrigin(leader: number, taskId: string | undefined): TaskOrigin | un
 /**
  * The task's processes outside its group: started no earlier than the leader, and in its session, holding its
  * output or holding its task id in their environment. Never this process or one of its ancestors. One pass over
- * /proc, reading descriptors and environments only of processes younger than the leader.
+ * /proc, reading descriptors and environments only of processes younger than the leader. Used by the live run when
+ * the task ends, and by a run taking over from a dead one, with what its lock recorded.
  */
-function strays(origin: TaskOrigin): number[] {
+export function strays(origin: TaskOrigin): number[] {
   return scanProcesses((pid) => {
     const stat = procStat(pid);
     if (stat === undefined || stat.startTime < origin.startTime) return false;
     return (
-      stat.session === origin.leader ||
-      stat.group === origin.leader ||
+      (origin.leader !== undefined && (stat.session === origin.leader || stat.group === origin.leader)) ||
       holdsAny(pid, origin.outputs) ||
       (origin.taskId !== undefined && holdsTaskId(pid, origin.taskId))
     );
   });
 }
 
-function holdsAny(pid: number, links: Set<string>): boolean {
+function holdsAny(pid: number, links: ReadonlySet<string>): boolean {
   if (links.size === 0) return false;
   let fds: string[];
   try {

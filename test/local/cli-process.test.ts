@@ -281,6 +281,36 @@ describe('ecs-migrate local, one environment at a time', () => {
       } catch {}
     }
   }, 60_000);
+
+  // README, Stopping and One run per environment: a task's processes include one that left its group and session
+  // but holds its output, and "if that run's task still runs, it is killed first". Was: the successor killed only
+  // the group and the holders of ECS_MIGRATE_TASK_ID, so a helper holding the task's output with a clean environment
+  // (`env -i`, as sudo, `su -` or systemd-run leave it), which the live run kills, survived the takeover and ran
+  // beside the new run's migration; now the lock records the task's output and the successor kills its holders too.
+  it("after a run was SIGKILLed, kills its task's processes that hold only its output (setsid env -i)", async () => {
+    const pidFile = join(work, 'helper.pid');
+    const app = await scriptApp(
+      join(work, 'clean-env-app'),
+      `setsid env -i /bin/sh -c 'echo $$ > ${pidFile}; exec sleep 60' &\necho "leader $$"\nwhile :; do sleep 0.2; done`,
+    );
+    const state = join(work, 'state');
+    const first = startCli(['local', '--app', app, '--state-dir', state], work);
+    await first.waitFor(/leader (\d+)/);
+    await new Promise((r) => setTimeout(r, 500));
+    const helper = Number(await readFile(pidFile, 'utf8'));
+    try {
+      first.child.kill('SIGKILL');
+      await first.exited;
+      expect(isAlive(helper)).toBe(true);
+      const second = await cli(['local', '--app', app, '--state-dir', state, '--timeout-minutes', '0.02', '--stop-timeout', '1'], work);
+      expect(second.stdout).toMatch(/taking over environment .*its task was still running and is killed/);
+      expect(isAlive(helper)).toBe(false);
+    } finally {
+      try {
+        process.kill(helper, 'SIGKILL');
+      } catch {}
+    }
+  }, 60_000);
 });
 
 describe('ecs-migrate local --database-url', () => {

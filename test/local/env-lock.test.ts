@@ -95,9 +95,13 @@ describe('the environment lock', () => {
 
   it('records the task group, and a task that ends after the release does not bring the lock back', async () => {
     const lock = await acquire();
-    lock.setTask(process.pid, 'a1b2');
-    // The task id, which every process of the task inherits, lets a successor kill those that left the group.
-    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ pid: process.pid, task: { pid: process.pid, id: 'a1b2' } });
+    lock.setTask(process.pid, 'a1b2', ['socket:[4242]', '/dev/null']);
+    // The task id, which every process of the task inherits, and its output let a successor kill those that left
+    // the group; a file is not recorded as output (every process holding it would be taken for the task's).
+    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({
+      pid: process.pid,
+      task: { pid: process.pid, id: 'a1b2', outputs: ['socket:[4242]'] },
+    });
     lock.release();
     lock.setTask(undefined);
     await expect(readFile(file, 'utf8')).rejects.toThrow(/ENOENT/);
@@ -122,6 +126,8 @@ describe('the environment lock', () => {
       '{"pid":5,"host":"elsewhere","since":"s","what":"w","task":{"pid":1}}',
       // An empty task id would match every process whose ECS_MIGRATE_TASK_ID is empty.
       '{"pid":5,"host":"elsewhere","since":"s","what":"w","task":{"pid":7,"id":""}}',
+      // An output that is a file would match every process holding it.
+      '{"pid":5,"host":"elsewhere","since":"s","what":"w","task":{"pid":7,"outputs":["/dev/null"]}}',
     ]) {
       await writeFile(file, content);
       const result = await Promise.race([

@@ -62,10 +62,10 @@ export interface LocalEcsOptions {
    */
   taskEnvironment: (appDir: string, task: { deploymentId: string | undefined; taskId: string }) => Record<string, string>;
   /**
-   * Told when a task's process group starts (its leader's pid and the task id its processes inherit) and ends: the
-   * environment lock records it.
+   * Told when a task's process group starts (its leader's pid, the task id its processes inherit and its output as
+   * /proc links it) and ends: the environment lock records it.
    */
-  onTaskProcess?: (task: { pid: number; taskId: string } | undefined) => void;
+  onTaskProcess?: (task: { pid: number; taskId: string; outputs: string[] } | undefined) => void;
 }
 
 interface RunningTask {
@@ -403,7 +403,7 @@ export class LocalEcs implements Ecs {
       );
       return;
     }
-    this.options.onTaskProcess?.({ pid: started.pid, taskId });
+    this.options.onTaskProcess?.({ pid: started.pid, taskId, outputs: child.outputs });
     task.view = {
       ...task.view,
       lastStatus: 'RUNNING',
