@@ -23,20 +23,6 @@ export function holdsTaskId(pid: number, taskId: string): boolean {
   return `\0${environ}`.includes(`\0${TASK_ID_VARIABLE}=${taskId}\0`);
 }
 
-/**
- * The processes holding `taskId` in their environment and started no earlier than `since` (clock ticks since boot),
- * if known. Never this process or one of its ancestors. Linux only: [] where there is no /proc.
- */
-export function processesOfTask(taskId: string, since: number | undefined): number[] {
-  return scanProcesses((pid) => {
-    if (since !== undefined) {
-      const stat = procStat(pid);
-      if (stat === undefined || stat.startTime < since) return false;
-    }
-    return holdsTaskId(pid, taskId);
-  });
-}
-
 /** The processes `matches`, never init, this process or one of its ancestors. Linux only: [] where there is no /proc. */
 export function scanProcesses(matches: (pid: number) => boolean): number[] {
   const spared = selfAndAncestors();
