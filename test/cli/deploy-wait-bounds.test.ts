@@ -1,3 +1,4 @@
+import type { RequestListener } from 'node:http';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { deployCommand } from '../../cli/deploy.js';
@@ -120,10 +121,37 @@ describe('deploy --wait with a long --timeout', () => {
   });
 });
 
+const TABLE = 'ecs-migrate-staging-DeploymentsTable-ABC123';
+type Item = Record<string, unknown>;
+
+/**
+ * A fake AWS endpoint for a `--wait` on TABLE: PutEvents accepted, the table read as `records` says, each task-log read
+ * answered (or not) by `logRead`, anything else (STS GetCallerIdentity) refused, so the follower polls FilterLogEvents.
+ */
+function waitEndpoint(records: () => { env: Item; deployment: Item }, logRead: (json: (body: unknown) => void) => void): RequestListener {
+  return (req, res) => {
+    const target = String(req.headers['x-amz-target'] ?? '');
+    req.resume();
+    req.on('end', () => {
+      const json = (body: unknown, type = 'application/x-amz-json-1.0') => {
+        res.writeHead(200, { 'content-type': type });
+        res.end(JSON.stringify(body));
+      };
+      if (target === 'AWSEvents.PutEvents')
+        return json({ FailedEntryCount: 0, Entries: [{ EventId: 'ev-1' }] }, 'application/x-amz-json-1.1');
+      const { env, deployment } = records();
+      if (target === 'DynamoDB_20120810.Query') return json({ Items: [deployment] });
+      if (target === 'DynamoDB_20120810.BatchGetItem') return json({ Responses: { [TABLE]: [env, deployment] } });
+      if (target === 'Logs_20140328.FilterLogEvents') return logRead((body) => json(body, 'application/x-amz-json-1.1'));
+      res.writeHead(403, { 'content-type': 'text/xml' });
+      res.end('<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>no</Message></Error></ErrorResponse>');
+    });
+  };
+}
+
 describe('deploy --wait --timeout while the task log is followed', () => {
   let endpoint: { close: () => Promise<void> };
   let out: string[];
-  const TABLE = 'ecs-migrate-staging-DeploymentsTable-ABC123';
 
   beforeEach(async () => {
     out = [];
@@ -146,27 +174,14 @@ describe('deploy --wait --timeout while the task log is followed', () => {
       { removeUndefinedValues: true },
     );
     const depItem = marshall({ ...encodeDeployment(running), ...KEYS.deployment('staging', running.id) }, { removeUndefinedValues: true });
-    endpoint = await startAwsEndpoint((req, res) => {
-      const target = String(req.headers['x-amz-target'] ?? '');
-      req.resume();
-      req.on('end', () => {
-        const json = (body: unknown, type = 'application/x-amz-json-1.0') => {
-          res.writeHead(200, { 'content-type': type });
-          res.end(JSON.stringify(body));
-        };
-        if (target === 'AWSEvents.PutEvents')
-          return json({ FailedEntryCount: 0, Entries: [{ EventId: 'ev-1' }] }, 'application/x-amz-json-1.1');
-        if (target === 'DynamoDB_20120810.Query') return json({ Items: [depItem] });
-        if (target === 'DynamoDB_20120810.BatchGetItem') return json({ Responses: { [TABLE]: [envItem, depItem] } });
-        if (target === 'Logs_20140328.FilterLogEvents') {
-          setTimeout(() => json({ events: [] }, 'application/x-amz-json-1.1'), 300);
-          return;
-        }
-        // STS GetCallerIdentity and anything else: refused (the follower then polls FilterLogEvents).
-        res.writeHead(403, { 'content-type': 'text/xml' });
-        res.end('<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>no</Message></Error></ErrorResponse>');
-      });
-    });
+    endpoint = await startAwsEndpoint(
+      waitEndpoint(
+        () => ({ env: envItem, deployment: depItem }),
+        (json) => {
+          setTimeout(() => json({ events: [] }), 300);
+        },
+      ),
+    );
   });
   afterEach(async () => {
     vi.restoreAllMocks();
@@ -207,7 +222,6 @@ describe('deploy --wait --timeout while the task log is followed', () => {
 describe('deploy --wait: the deployment ends while a read of the task log is stalled', () => {
   let endpoint: { close: () => Promise<void> };
   let out: string[];
-  const TABLE = 'ecs-migrate-staging-DeploymentsTable-ABC123';
   const trigger = {
     type: 'deploy-request' as const,
     eventId: 'ev-1',
@@ -242,30 +256,15 @@ describe('deploy --wait: the deployment ends while a read of the task log is sta
         { removeUndefinedValues: true },
       );
     let logReads = 0;
-    endpoint = await startAwsEndpoint((req, res) => {
-      const target = String(req.headers['x-amz-target'] ?? '');
-      req.resume();
-      req.on('end', () => {
-        const json = (body: unknown, type = 'application/x-amz-json-1.0') => {
-          res.writeHead(200, { 'content-type': type });
-          res.end(JSON.stringify(body));
-        };
-        if (target === 'AWSEvents.PutEvents')
-          return json({ FailedEntryCount: 0, Entries: [{ EventId: 'ev-1' }] }, 'application/x-amz-json-1.1');
-        if (target === 'DynamoDB_20120810.Query') return json({ Items: [item(current())] });
-        if (target === 'DynamoDB_20120810.BatchGetItem') return json({ Responses: { [TABLE]: [envItem(), item(current())] } });
-        if (target === 'Logs_20140328.FilterLogEvents') {
-          if (++logReads === 1)
-            return json(
-              { events: [{ timestamp: Date.now(), message: 'migrate: 1 pending', eventId: 'e1' }] },
-              'application/x-amz-json-1.1',
-            );
-          return; // stalled: never answered
-        }
-        res.writeHead(403, { 'content-type': 'text/xml' });
-        res.end('<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>no</Message></Error></ErrorResponse>');
-      });
-    });
+    endpoint = await startAwsEndpoint(
+      waitEndpoint(
+        () => ({ env: envItem(), deployment: item(current()) }),
+        (json) => {
+          // The first read answers; the others stall: never answered.
+          if (++logReads === 1) json({ events: [{ timestamp: Date.now(), message: 'migrate: 1 pending', eventId: 'e1' }] });
+        },
+      ),
+    );
   });
   afterEach(async () => {
     vi.restoreAllMocks();

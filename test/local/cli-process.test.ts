@@ -251,66 +251,49 @@ describe('ecs-migrate local, one environment at a time', () => {
     }
   });
 
-  // README, One run per environment: "if that run's task still runs, it is killed first". Was: the successor killed
-  // only the dead run's task group, so a process of the task in a session of its own (one the live run would have
-  // killed, as it holds the task's output) survived the takeover and ran beside the new run's migration; now the lock
-  // records the task's ECS_MIGRATE_TASK_ID and the successor kills every process holding it.
-  it("after a run was SIGKILLed, kills its task's processes that left the group (setsid, still holding the task's output)", async () => {
-    const pidFile = join(work, 'helper.pid');
+  // README, Stopping and One run per environment: a task's processes include one that left its group and session but
+  // holds its task id or its output, and "if that run's task still runs, it is killed first". Was: the successor killed
+  // only the dead run's task group (then also the holders of ECS_MIGRATE_TASK_ID), so a helper in a session of its own,
+  // or holding only the task's output with a clean environment (`env -i`, as sudo, `su -` or systemd-run leave it),
+  // which the live run kills, survived the takeover and ran beside the new run's migration; now the lock records the
+  // task's id and output, and the successor kills their holders too.
+  it.each([
     // The helper keeps the task's stdout (no redirection): the live CLI would find and kill it by that.
-    const app = await scriptApp(
-      join(work, 'helper-app'),
-      `setsid sh -c 'echo $$ > ${pidFile}; exec sleep 60' &\necho "leader $$"\nwhile :; do sleep 0.2; done`,
-    );
-    const state = join(work, 'state');
-    const first = startCli(['local', '--app', app, '--state-dir', state], work);
-    await first.waitFor(/leader (\d+)/);
-    await new Promise((r) => setTimeout(r, 500));
-    const helper = Number(await readFile(pidFile, 'utf8'));
-    try {
-      first.child.kill('SIGKILL');
-      await first.exited;
-      expect(isAlive(helper)).toBe(true);
-      // A new run takes the environment over: every process of the dead run's task must be gone first.
-      const second = await cli(['local', '--app', app, '--state-dir', state, '--timeout-minutes', '0.02', '--stop-timeout', '1'], work);
-      expect(second.stdout).toMatch(/taking over environment/);
-      expect(isAlive(helper)).toBe(false);
-    } finally {
+    { left: "the group (setsid, still holding the task's output)", helper: 'setsid sh -c', takeover: /taking over environment/ },
+    {
+      left: 'all but its output (setsid env -i)',
+      helper: 'setsid env -i /bin/sh -c',
+      takeover: /taking over environment .*its task was still running and is killed/,
+    },
+  ])(
+    "after a run was SIGKILLed, kills its task's processes that left $left",
+    async ({ helper: spawn, takeover }) => {
+      const pidFile = join(work, 'helper.pid');
+      const app = await scriptApp(
+        join(work, 'helper-app'),
+        `${spawn} 'echo $$ > ${pidFile}; exec sleep 60' &\necho "leader $$"\nwhile :; do sleep 0.2; done`,
+      );
+      const state = join(work, 'state');
+      const first = startCli(['local', '--app', app, '--state-dir', state], work);
+      await first.waitFor(/leader (\d+)/);
+      await new Promise((r) => setTimeout(r, 500));
+      const helper = Number(await readFile(pidFile, 'utf8'));
       try {
-        process.kill(helper, 'SIGKILL');
-      } catch {}
-    }
-  }, 60_000);
-
-  // README, Stopping and One run per environment: a task's processes include one that left its group and session
-  // but holds its output, and "if that run's task still runs, it is killed first". Was: the successor killed only
-  // the group and the holders of ECS_MIGRATE_TASK_ID, so a helper holding the task's output with a clean environment
-  // (`env -i`, as sudo, `su -` or systemd-run leave it), which the live run kills, survived the takeover and ran
-  // beside the new run's migration; now the lock records the task's output and the successor kills its holders too.
-  it("after a run was SIGKILLed, kills its task's processes that hold only its output (setsid env -i)", async () => {
-    const pidFile = join(work, 'helper.pid');
-    const app = await scriptApp(
-      join(work, 'clean-env-app'),
-      `setsid env -i /bin/sh -c 'echo $$ > ${pidFile}; exec sleep 60' &\necho "leader $$"\nwhile :; do sleep 0.2; done`,
-    );
-    const state = join(work, 'state');
-    const first = startCli(['local', '--app', app, '--state-dir', state], work);
-    await first.waitFor(/leader (\d+)/);
-    await new Promise((r) => setTimeout(r, 500));
-    const helper = Number(await readFile(pidFile, 'utf8'));
-    try {
-      first.child.kill('SIGKILL');
-      await first.exited;
-      expect(isAlive(helper)).toBe(true);
-      const second = await cli(['local', '--app', app, '--state-dir', state, '--timeout-minutes', '0.02', '--stop-timeout', '1'], work);
-      expect(second.stdout).toMatch(/taking over environment .*its task was still running and is killed/);
-      expect(isAlive(helper)).toBe(false);
-    } finally {
-      try {
-        process.kill(helper, 'SIGKILL');
-      } catch {}
-    }
-  }, 60_000);
+        first.child.kill('SIGKILL');
+        await first.exited;
+        expect(isAlive(helper)).toBe(true);
+        // A new run takes the environment over: every process of the dead run's task must be gone first.
+        const second = await cli(['local', '--app', app, '--state-dir', state, '--timeout-minutes', '0.02', '--stop-timeout', '1'], work);
+        expect(second.stdout).toMatch(takeover);
+        expect(isAlive(helper)).toBe(false);
+      } finally {
+        try {
+          process.kill(helper, 'SIGKILL');
+        } catch {}
+      }
+    },
+    60_000,
+  );
 });
 
 describe('ecs-migrate local --database-url', () => {
