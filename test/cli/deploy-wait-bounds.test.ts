@@ -149,6 +149,16 @@ function waitEndpoint(records: () => { env: Item; deployment: Item }, logRead: (
   };
 }
 
+/** `deploy --wait` of an image on TABLE, request `requestId`, with `timeout`: polls every 50 ms, no heartbeat. */
+function deployWaiting(requestId: string, timeout: string): Promise<number> {
+  const image = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api:v1.5.0';
+  const target = ['--environment', 'staging', '--table', TABLE, '--region', 'eu-west-1', '--requested-by', 'ci'];
+  return deployCommand([...target, '--request-id', requestId, '--wait', '--timeout', timeout, '--image', image], {
+    pollMs: 50,
+    heartbeatMs: 3_600_000,
+  });
+}
+
 describe('deploy --wait --timeout while the task log is followed', () => {
   let endpoint: { close: () => Promise<void> };
   let out: string[];
@@ -189,26 +199,7 @@ describe('deploy --wait --timeout while the task log is followed', () => {
   });
 
   it('exits 124 without a spurious "cannot read the task log … AbortError" after "stopped waiting" (the last log read is aborted, not awaited)', async () => {
-    const code = await deployCommand(
-      [
-        '--environment',
-        'staging',
-        '--table',
-        TABLE,
-        '--region',
-        'eu-west-1',
-        '--requested-by',
-        'ci',
-        '--request-id',
-        'r-timeout-1',
-        '--wait',
-        '--timeout',
-        '1s',
-        '--image',
-        '123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api:v1.5.0',
-      ],
-      { pollMs: 50, heartbeatMs: 3_600_000 },
-    );
+    const code = await deployWaiting('r-timeout-1', '1s');
     // What the aborted read prints comes a moment after the command returned.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const text = out.join('');
@@ -274,26 +265,7 @@ describe('deploy --wait: the deployment ends while a read of the task log is sta
   // Was: the end of the deployment stopped the log follower with no time limit (the finally did bound it), and the
   // follower's stop waits for its stalled read: the CLI printed no verdict and never exited, far past --timeout.
   it('prints the verdict and exits within --timeout plus the last read allowance (5 s), instead of hanging', async () => {
-    const run = deployCommand(
-      [
-        '--environment',
-        'staging',
-        '--table',
-        TABLE,
-        '--region',
-        'eu-west-1',
-        '--requested-by',
-        'ci',
-        '--request-id',
-        'r-stall-1',
-        '--wait',
-        '--timeout',
-        '2s',
-        '--image',
-        '123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api:v1.5.0',
-      ],
-      { pollMs: 50, heartbeatMs: 3_600_000 },
-    );
+    const run = deployWaiting('r-stall-1', '2s');
     const hung = Symbol('hung');
     const code = await Promise.race([run, new Promise((resolve) => setTimeout(() => resolve(hung), 10_000))]);
     const text = out.join('');

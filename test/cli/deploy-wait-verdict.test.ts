@@ -35,6 +35,14 @@ const REGISTRY = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
 const NEW_DIGEST = PUSHED_IMAGE.split('@')[1] as string;
 const TARGET = ['--environment', 'staging', '--table', 'ecs-migrate-staging-DeploymentsTable-ABC123', '--region', 'eu-west-1'];
 
+/** How a run of the CLI settled (its exit code, or what `failed` makes of its error), or 'still waiting' 15 s later. */
+function within15s<T>(run: Promise<number>, failed: (error: unknown) => T): Promise<{ code: number } | T | 'still waiting'> {
+  return Promise.race([
+    run.then((code) => ({ code }), failed),
+    new Promise<'still waiting'>((resolve) => setTimeout(() => resolve('still waiting'), 15_000)),
+  ]);
+}
+
 describe('deploy --wait of a mutable tag the controller took as a repeat', () => {
   // Made per test and restored after it, so no other test of this file runs against stubs.
   const makeMocks = () => ({
@@ -309,13 +317,7 @@ describe('deploy --wait --timeout bounds the wait', () => {
       pollMs: 50,
       heartbeatMs: 3_600_000,
     });
-    const settled = await Promise.race([
-      run.then(
-        (code) => ({ code }),
-        (error: unknown) => ({ error: String(error) }),
-      ),
-      new Promise<'still waiting'>((resolve) => setTimeout(() => resolve('still waiting'), 15_000)),
-    ]);
+    const settled = await within15s(run, (error) => ({ error: String(error) }));
     // The request went out, and the wait is stuck on a read of the table, not on anything before it.
     expect(targets, out.join('')).toContain('AWSEvents.PutEvents');
     expect(
@@ -331,13 +333,7 @@ describe('deploy --wait --timeout bounds the wait', () => {
       pollMs: 50,
       heartbeatMs: 3_600_000,
     });
-    const settled = await Promise.race([
-      run.then(
-        (code) => ({ code }),
-        (error: unknown) => describeFailure(error),
-      ),
-      new Promise<'still waiting'>((resolve) => setTimeout(() => resolve('still waiting'), 15_000)),
-    ]);
+    const settled = await within15s(run, describeFailure);
     expect(settled).toEqual({
       line: 'the deployments table "ecs-migrate-staging-DeploymentsTable-ABC123" did not answer before --timeout passed: check the network; nothing was sent',
       exitCode: 1,
