@@ -8,10 +8,10 @@ export const REDACTED = '[REDACTED]';
 
 export type Redactor = (text: string) => string;
 
-interface Rule {
-  pattern: RegExp;
-  replace: string | ((match: string, ...groups: string[]) => string);
-}
+type Rule =
+  | { pattern: RegExp; replace: string | ((match: string, ...groups: string[]) => string) }
+  /** A rule a single regular expression cannot say (`sqlPasswords`). */
+  | { apply: (text: string) => string };
 
 /**
  * Key names whose value is a secret: `password=…`, `DB_PASSWORD: …`, `"secretAccessKey":"…"`, `--token=…`. A key name
@@ -83,17 +83,7 @@ const BUILT_IN: readonly Rule[] = [
     replace: (_m, key: string, value: string) =>
       `${key}${value.startsWith('\\"') ? `\\"${REDACTED}\\"` : value.startsWith('"') ? `"${REDACTED}"` : value.startsWith("'") ? `'${REDACTED}'` : REDACTED}`,
   },
-  // SQL that sets a password (`CREATE ROLE app LOGIN PASSWORD 'x'`, `PASSWORD = N'x'`, `PASSWORD E'x'`, MySQL's
-  // `IDENTIFIED BY 'x'` or `"x"` and `SET PASSWORD FOR u = 'x'`), as a failed migration's error or a database's
-  // statement log echoes it. A quote in the string is doubled (`''`), or escaped with a backslash where the dialect
-  // reads escapes: in PostgreSQL's `E'…'` and MySQL's `"…"` (`E'it\'s'` is one literal). An escaped reading that
-  // finds no closing quote falls back to the plain one. Linear: an opening quote follows white space, `=` or a prefix
-  // letter, never a backslash, so an escaped reading runs at most up to the next literal the rule opens with that quote.
-  {
-    pattern:
-      /\b((?:PASSWORD(?:\s+FOR\s+\S{1,256}?\s*=\s*|\s*=\s*|\s+)|IDENTIFIED(?:\s+WITH\s+\w+)?\s+BY\s+)[NE]?)(?:(?<=E)'(?:[^'\\]|''|\\[\s\S])*'|'(?:[^']|'')*'|"(?:[^"\\]|""|\\[\s\S])*"|"(?:[^"]|"")*")/gi,
-    replace: (m: string, prefix: string) => `${prefix}${m.charAt(prefix.length)}${REDACTED}${m.charAt(prefix.length)}`,
-  },
+  { apply: sqlPasswords },
   // A bare AWS secret access key (`isSecretKey`).
   { pattern: BARE_SECRET_KEY, replace: (m: string) => (isSecretKey(m) ? REDACTED : m) },
 ];
@@ -105,6 +95,53 @@ export function holdsSecretKey(text: string): boolean {
 }
 
 /**
+ * Where SQL sets a password (`CREATE ROLE app LOGIN PASSWORD 'x'`, `PASSWORD = N'x'`, `PASSWORD E'x'`, MySQL's
+ * `IDENTIFIED BY 'x'` or `"x"` and `SET PASSWORD FOR u = 'x'`), as a failed migration's error or a database's statement
+ * log echoes it: up to the literal's opening quote.
+ */
+const SQL_PASSWORD = /\b((?:PASSWORD(?:\s+FOR\s+\S{1,256}?\s*=\s*|\s*=\s*|\s+)|IDENTIFIED(?:\s+WITH\s+\w+)?\s+BY\s+)[NE]?)(['"])/gi;
+/** The longest literal read to its closing quote; a longer one (or one that never closes) is hidden to the end of its line. */
+const LITERAL_CHARS = 1024;
+/** Each quote's two readings, sticky at the opening quote: a doubled quote (`''`) only, or backslash escapes too. */
+const LITERAL_READINGS: Record<string, readonly RegExp[]> = Object.fromEntries(
+  ["'", '"'].map((q) => [
+    q,
+    [
+      new RegExp(`${q}(?:[^${q}]|${q}${q}){0,${LITERAL_CHARS}}${q}`, 'y'),
+      new RegExp(`${q}(?:[^${q}\\\\]|${q}${q}|\\\\[\\s\\S]){0,${LITERAL_CHARS}}${q}`, 'y'),
+    ],
+  ]),
+);
+
+/**
+ * Hides the literal of each SQL password (`SQL_PASSWORD`). Whether a backslash escapes a quote depends on the dialect
+ * and its settings (MySQL reads `'it\'s'` as one literal by default, PostgreSQL's standard strings read `'a\'` as
+ * `a\`), which the log does not say: the literal is hidden to the farther of the two readings' ends, so no part of the
+ * password stays (at worst a little of what follows it goes too). Linear: each literal is read at most
+ * `LITERAL_CHARS` far, and the scan goes on after what it hid.
+ */
+function sqlPasswords(text: string): string {
+  let out = '';
+  let from = 0;
+  SQL_PASSWORD.lastIndex = 0;
+  for (let m = SQL_PASSWORD.exec(text); m !== null; m = SQL_PASSWORD.exec(text)) {
+    const quote = m[2] ?? "'";
+    const open = m.index + m[0].length - 1;
+    let close = -1;
+    for (const reading of LITERAL_READINGS[quote] ?? []) {
+      reading.lastIndex = open;
+      if (reading.test(text)) close = Math.max(close, reading.lastIndex);
+    }
+    const lineEnd = text.indexOf('\n', open);
+    const end = close >= 0 ? close : lineEnd >= 0 ? lineEnd : text.length;
+    out += `${text.slice(from, open + 1)}${REDACTED}${close >= 0 ? quote : ''}`;
+    from = end;
+    SQL_PASSWORD.lastIndex = Math.max(end, open + 1);
+  }
+  return from === 0 ? text : out + text.slice(from);
+}
+
+/**
  * A redactor with the built-in rules plus `extra` patterns (REDACT_PATTERNS: regular expressions whose
  * matches are replaced by `[REDACTED]`). The patterns are checked by the configuration (`checkRedactPattern`).
  */
@@ -113,6 +150,10 @@ export function redactor(extra: readonly string[] = []): Redactor {
   return (text) => {
     let out = text;
     for (const rule of rules) {
+      if ('apply' in rule) {
+        out = rule.apply(out);
+        continue;
+      }
       rule.pattern.lastIndex = 0;
       out = typeof rule.replace === 'string' ? out.replace(rule.pattern, rule.replace) : out.replace(rule.pattern, rule.replace);
     }

@@ -271,6 +271,32 @@ describe('SQL literals in double quotes and with backslash escapes', () => {
   });
 });
 
+/**
+ * Was: a single-quoted literal was read without backslash escapes, as PostgreSQL's standard strings are, so MySQL's
+ * `IDENTIFIED BY 'it\'s-x'` (one literal: MySQL reads escapes by default) came out `'[REDACTED]'s-x'`; and a literal
+ * that never closed on its line (a log line cut at its size limit) kept the whole password. Now a literal is hidden to
+ * the farther end of its two readings, and one that never closes to the end of its line.
+ */
+describe('SQL password literals whatever the dialect reads in them', () => {
+  it.each([
+    ["MySQL's single-quoted literal holding an escaped quote", String.raw`CREATE USER 'app'@'%' IDENTIFIED BY 'it\'s-Sup3rS3cret';`],
+    ["PostgreSQL's standard string holding a backslash before a doubled quote", String.raw`ALTER ROLE app PASSWORD 'ab\''cd-Sup3rS3cret'`],
+    ['a literal cut with its line', "ALTER ROLE app WITH LOGIN PASSWORD 'Sup3rS3cret"],
+    ['the second password of a line', "ALTER ROLE a PASSWORD 'x1'; ALTER ROLE b PASSWORD 'Sup3rS3cret'"],
+  ])('%s', (_what, line) => {
+    const redacted = redact(line);
+    expect(redacted).not.toContain('Sup3rS3cret');
+    expect(redact(redacted)).toBe(redacted);
+  });
+
+  it('keeps what follows a closed literal, and the next line after one that never closes', () => {
+    expect(redact("ALTER ROLE app PASSWORD 'hunter2' VALID UNTIL 'infinity'")).toBe(
+      `ALTER ROLE app PASSWORD '${REDACTED}' VALID UNTIL 'infinity'`,
+    );
+    expect(redact("PASSWORD 'hunter2\nnext line")).toBe(`PASSWORD '${REDACTED}\nnext line`);
+  });
+});
+
 /** Was: an unquoted value starting with `,`, `;`, `&`, `}` or `]` (a random password may) was not redacted. */
 describe('a secret value that starts with punctuation', () => {
   it.each([
