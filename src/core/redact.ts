@@ -59,6 +59,14 @@ const BUILT_IN: readonly Rule[] = [
   },
   // AWS access key ids (long-term AKIA…, temporary ASIA…, and the other documented prefixes).
   { pattern: /\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA|ASCA)[A-Z0-9]{16}\b/g, replace: REDACTED },
+  // Tokens whose format names them, with no key before them: GitHub (`ghp_…`, `github_pat_…`), GitLab (`glpat-…`),
+  // Slack (`xoxb-…`), Stripe secret and restricted keys (`sk_live_…`), npm (`npm_…`) and Google API keys (`AIza…`).
+  // Each prefix is rare in prose; the lengths are the formats' own.
+  {
+    pattern:
+      /\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255}|glpat-[A-Za-z0-9_-]{20,255}|xox[abposr]-[A-Za-z0-9-]{10,255}|[sr]k_(?:live|test)_[A-Za-z0-9]{16,255}|npm_[A-Za-z0-9]{36}|AIza[0-9A-Za-z_-]{35})\b/g,
+    replace: REDACTED,
+  },
   // An Authorization header's credential, whatever its scheme (`token`, `basic`, a custom one; RFC 7235 schemes are
   // case-insensitive): the scheme and the credential after it, so a scheme the rule below does not know hides nothing.
   {

@@ -66,6 +66,7 @@ describe('redact', () => {
     ['base64 runs', 'A/b1='],
     ['SQL escape strings that never close', "PASSWORD E'\\'"],
     ['SQL double-quoted strings that never close', 'IDENTIFIED BY "\\"'],
+    ['token prefixes', 'ghp_xoxb-glpat-'],
   ])('redacts 256 KB of %s in linear time', (_what, unit) => {
     const text = unit.repeat(Math.ceil((256 * 1024) / unit.length));
     const started = performance.now();
@@ -294,6 +295,28 @@ describe('SQL password literals whatever the dialect reads in them', () => {
       `ALTER ROLE app PASSWORD '${REDACTED}' VALID UNTIL 'infinity'`,
     );
     expect(redact("PASSWORD 'hunter2\nnext line")).toBe(`PASSWORD '${REDACTED}\nnext line`);
+  });
+});
+
+/** Was: a token whose format names it (no key before it: an error printing a URL or a command line) was kept. */
+describe('tokens known by their format', () => {
+  const alnum = (n: number) => 'aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC2dF4gH6jK8mN0pQ2sT4vW6xY8zA1cD3fG5hJ7k'.slice(0, n);
+  it.each([
+    ['a GitHub token', `git clone https://github.com/org/repo (token ghp_${alnum(36)})`],
+    ['a fine-grained GitHub token', `GITHUB_AUTH github_pat_${alnum(22)}_${alnum(30)} rejected`],
+    ['a GitLab token', `error: glpat-${alnum(20)} expired`],
+    ['a Slack token', `posting with xoxb-1234567890-${alnum(24)} failed`],
+    ['a Stripe key', `Stripe::AuthenticationError sk_live_${alnum(24)}`],
+    ['an npm token', `npm ERR! npm_${alnum(36)} invalid`],
+    ['a Google API key', `maps: AIza${alnum(35)} denied`],
+  ])('hides %s', (_what, line) => {
+    const redacted = redact(line);
+    expect(redacted).toContain(REDACTED);
+    expect(redacted).not.toContain(alnum(20));
+  });
+
+  it('keeps words that only start like one', () => {
+    for (const line of ['the gh_pages branch', 'sk_live is off', 'xoxb- prefix', 'npm_config_cache=/tmp']) expect(redact(line)).toBe(line);
   });
 });
 
