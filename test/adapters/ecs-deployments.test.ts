@@ -274,6 +274,8 @@ describe('AwsEcs service deployments (pause-hook mode)', () => {
       // Assess
       expect(outcome).toEqual({ ok: true });
       expect(ecs).toHaveReceivedCommandWith(ContinueServiceDeploymentCommand, { serviceDeploymentArn: SD_ARN, hookId: HOOK, action });
+      // Only a refused answer reads the deployment.
+      expect(ecs).toHaveReceivedCommandTimes(DescribeServiceDeploymentsCommand, 0);
     });
 
     it("after CONTINUE, reads the service's PRIMARY ecs-svc deployment (what ECS Deployment State Change names)", async () => {
@@ -325,6 +327,74 @@ describe('AwsEcs service deployments (pause-hook mode)', () => {
 
       // Assess
       expect(outcome).toEqual({ ok: false, cause: 'refused', reason: expect.stringContaining('TIMED_OUT') });
+    });
+
+    describe('a refused answer the hook shows taken already (a retried event answering again)', () => {
+      const refused = () =>
+        new InvalidParameterException({
+          $metadata: { httpStatusCode: 400 },
+          message: `The lifecycle hook ${HOOK} is not AWAITING_ACTION.`,
+        });
+      const hookIs = (status: string) =>
+        ecs.on(DescribeServiceDeploymentsCommand, { serviceDeploymentArns: [SD_ARN] }).resolves({
+          serviceDeployments: [
+            {
+              serviceDeploymentArn: SD_ARN,
+              serviceArn: SERVICE_ARN,
+              clusterArn: CLUSTER_ARN,
+              status: 'SUCCESSFUL',
+              lifecycleHookDetails: [{ hookId: HOOK, targetType: 'PAUSE', status: status as 'SUCCEEDED' }],
+            },
+          ],
+        });
+
+      // Was: recorded as refused (`moved-on`, as if someone else had answered), under the service deployment ARN
+      // instead of the `ecs-svc/…` id, so the rollout's `ECS Deployment State Change` matched nothing.
+      it('is the answer taken: CONTINUE to a SUCCEEDED hook, with the ecs-svc id; ROLLBACK to a FAILED one', async () => {
+        // Prepare
+        ecs.on(ContinueServiceDeploymentCommand).rejects(refused());
+        ecs
+          .on(DescribeServicesCommand, { cluster: CLUSTER, services: ['shop-api'] })
+          .resolves({ services: [{ deployments: [{ id: 'ecs-svc/4980306466373577095', status: 'PRIMARY' }] }] });
+        hookIs('SUCCEEDED');
+
+        // Act
+        const continued = await adapter.answerHook({ serviceDeploymentArn: SD_ARN, hookId: HOOK, action: 'CONTINUE' });
+        hookIs('FAILED');
+        const rolledBack = await adapter.answerHook({ serviceDeploymentArn: SD_ARN, hookId: HOOK, action: 'ROLLBACK' });
+
+        // Assess
+        expect(continued).toEqual({ ok: true, ecsDeploymentId: 'ecs-svc/4980306466373577095' });
+        expect(rolledBack).toEqual({ ok: true });
+      });
+
+      it.each([
+        ['CONTINUE', 'FAILED'],
+        ['ROLLBACK', 'SUCCEEDED'],
+        ['CONTINUE', 'TIMED_OUT'],
+      ] as const)('stays refused when the hook shows another answer: %s to a %s hook', async (action, status) => {
+        // Prepare
+        ecs.on(ContinueServiceDeploymentCommand).rejects(refused());
+        hookIs(status);
+
+        // Act
+        const outcome = await adapter.answerHook({ serviceDeploymentArn: SD_ARN, hookId: HOOK, action });
+
+        // Assess
+        expect(outcome).toEqual({ ok: false, cause: 'refused', reason: expect.stringContaining('not AWAITING_ACTION') });
+      });
+
+      it('stays refused, saying so, when the deployment cannot be read (best effort: no retry of the answer)', async () => {
+        // Prepare
+        ecs.on(ContinueServiceDeploymentCommand).rejects(refused());
+        ecs.on(DescribeServiceDeploymentsCommand).rejects(throttled());
+
+        // Act
+        const outcome = await adapter.answerHook({ serviceDeploymentArn: SD_ARN, hookId: HOOK, action: 'CONTINUE' });
+
+        // Assess
+        expect(outcome).toEqual({ ok: false, cause: 'refused', reason: expect.stringMatching(/could not be read: .*Rate exceeded/) });
+      });
     });
 
     it('reports an unknown deployment as not-found', async () => {

@@ -150,10 +150,12 @@ describe("each handler bundle holds only its own function's parsing and deciding
     expect(declared(text, LAUNCH_ONLY.names)).toEqual([]);
   });
 
-  it('only the launcher reads paused service deployments (hook events): the watcher has no such request or shape', async () => {
+  it('only the launcher reads target revisions (hook events); the watcher reads a deployment only after a refused answer', async () => {
     expect((await launcher).text).toMatch(/DescribeServiceDeployments/);
     expect((await launcher).text).toMatch(/DescribeServiceRevisions/);
-    expect((await watcher).text).not.toMatch(/DescribeServiceDeployments|DescribeServiceRevisions/);
+    // answerHook: whether ECS took the refused answer already (a retried event answering again).
+    expect((await watcher).text).toMatch(/DescribeServiceDeployments/);
+    expect((await watcher).text).not.toMatch(/DescribeServiceRevisions/);
   });
 
   it("neither lists deployment history (the CLI's DynamoDbHistoryStore) nor reads with GetItem or Query: BatchGetItem only", async () => {

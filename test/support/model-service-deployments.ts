@@ -16,7 +16,9 @@ import { ACCOUNT, CLUSTER_ARN, REGION, sample, service as sampleService, withEve
  * of a gated service to a revision running one image) pauses at its PAUSE hook and ECS emits `ECS Hook State Change`
  * HOOK_AWAITING_ACTION. ContinueServiceDeployment is taken only while the hook is AWAITING_ACTION and the deployment
  * IN_PROGRESS (as AWS documents; a late answer is refused, as the adapter reports InvalidParameterException), and
- * ECS applies the hook's timeout action (ROLLBACK) once it expires. Every answer is recorded, taken or refused.
+ * ECS applies the hook's timeout action (ROLLBACK) once it expires. Every answer is recorded, taken or refused. A
+ * refused answer whose hook shows that same answer taken (SUCCEEDED after CONTINUE, FAILED after ROLLBACK) is
+ * reported as taken, as the adapter reports it after reading the deployment (`answerTaken` in ecs-deployments.ts).
  * What a newer owner deployment does to a paused one is not documented: here the paused one is left waiting.
  */
 
@@ -161,12 +163,15 @@ export class ModelServiceDeployments {
     if (o === undefined) return { ok: false, cause: 'not-found', reason: `service deployment ${answer.serviceDeploymentArn} not found` };
     const accepted = o.hookId === answer.hookId && o.hook === 'AWAITING_ACTION' && o.status === 'IN_PROGRESS';
     o.answers.push({ action: answer.action, accepted, at: now });
-    if (!accepted)
+    if (!accepted) {
+      const taken = o.hookId === answer.hookId && o.hook === (answer.action === 'CONTINUE' ? 'SUCCEEDED' : 'FAILED');
+      if (taken) return answer.action === 'CONTINUE' ? { ok: true, ecsDeploymentId: o.ecsDeploymentId } : { ok: true };
       return {
         ok: false,
         cause: 'refused',
         reason: `ECS refused ${answer.action} for hook ${answer.hookId}: InvalidParameterException: the hook is ${o.hook}, the deployment ${o.status}`,
       };
+    }
     if (answer.action === 'CONTINUE') {
       o.hook = 'SUCCEEDED';
       o.status = 'SUCCESSFUL';

@@ -308,28 +308,28 @@ describe('IAM: rollout modes and several services (issue 11)', () => {
     }
   });
 
-  it('pause-hook mode: both answer hooks on service and service-deployment; the launcher reads deployments and revisions, per service', () => {
+  it('pause-hook mode: both answer hooks and read deployments on service and service-deployment; the launcher reads revisions, per service', () => {
     const { launcher, watcher } = both(pauseHook);
     const serviceArns = services.map((s) => cluster('service', s));
     const deployments = [...serviceArns, ...services.map((s) => cluster('service-deployment', s, '/*'))].sort();
     for (const statements of [launcher, watcher]) {
       expect(resourcesOf(statements, 'ecs:ContinueServiceDeployment')).toEqual(deployments);
+      // Was: the watcher could not read a deployment, so it recorded its own retried answer, refused by ECS, as
+      // `moved-on`. After a refusal either function reads whether ECS took that answer already (answerHook).
+      expect(resourcesOf(statements, 'ecs:DescribeServiceDeployments')).toEqual(deployments);
       expect(resourcesOf(statements, 'ecs:RunTask')).toEqual(services.map((s) => arn.family(s)));
     }
-    expect(resourcesOf(launcher, 'ecs:DescribeServiceDeployments')).toEqual(deployments);
     expect(resourcesOf(launcher, 'ecs:DescribeServiceRevisions')).toEqual(
       [...serviceArns, ...services.map((s) => cluster('service-revision', s, '/*'))].sort(),
     );
-    // handlers/watch.ts builds its runtime without serviceDeployments: the watcher never reads them from ECS.
-    for (const action of ['ecs:DescribeServiceDeployments', 'ecs:DescribeServiceRevisions'])
-      expect(grants(watcher, action), `watcher must not: ${action}`).toHaveLength(0);
+    // handlers/watch.ts builds its runtime without serviceDeployments: the watcher never reads a target revision.
+    expect(grants(watcher, 'ecs:DescribeServiceRevisions'), 'watcher must not: ecs:DescribeServiceRevisions').toHaveLength(0);
   });
 
   it('one Service in pause-hook mode: everything scoped to it; TaskFamily lists the families when they differ from the names', () => {
     const one = functionStatements(cfn, 'WatchFunction', { ...sampleParameters, RolloutMode: 'pause-hook' });
-    expect(resourcesOf(one, 'ecs:ContinueServiceDeployment')).toEqual(
-      [arn.service, cluster('service-deployment', 'shop-api', '/*')].sort(),
-    );
+    for (const action of ['ecs:ContinueServiceDeployment', 'ecs:DescribeServiceDeployments'])
+      expect(resourcesOf(one, action), action).toEqual([arn.service, cluster('service-deployment', 'shop-api', '/*')].sort());
     const families = functionStatements(cfn, 'LaunchFunction', { ...pauseHook, TaskFamily: 'web-app,worker-app' });
     expect(resourcesOf(families, 'ecs:RunTask')).toEqual([arn.family('web-app'), arn.family('worker-app')]);
   });

@@ -140,8 +140,8 @@ export async function describeServiceRevision(client: ECSClient, arn: string): P
 /**
  * ContinueServiceDeployment. ECS refusing the answer (the hook is not AWAITING_ACTION or the deployment not
  * IN_PROGRESS any more: assumed to be InvalidParameterException, which AWS does not document) and an unknown
- * deployment come back as `{ ok: false }`; throttling and 5xx are thrown as `TransientAwsError`, access denied
- * as an `EcsMigrateError` naming the permission.
+ * deployment come back as `{ ok: false }`, unless the hook shows this very answer taken (`answerTaken`); throttling
+ * and 5xx are thrown as `TransientAwsError`, access denied as an `EcsMigrateError` naming the permission.
  */
 export async function answerHook(client: ECSClient, answer: HookAnswer): Promise<HookAnswerOutcome> {
   const { serviceDeploymentArn, hookId, action } = answer;
@@ -150,7 +150,10 @@ export async function answerHook(client: ECSClient, answer: HookAnswer): Promise
   } catch (error) {
     const name = awsErrorInfo(error).name;
     if (name === 'InvalidParameterException') {
-      return { ok: false, cause: 'refused', reason: `ECS refused ${action} for hook ${hookId}: ${describeAwsError(error)}` };
+      const reason = `ECS refused ${action} for hook ${hookId}: ${describeAwsError(error)}`;
+      const taken = await answerTaken(client, answer);
+      if (taken === true) return tookAnswer(client, answer);
+      return { ok: false, cause: 'refused', reason: typeof taken === 'string' ? `${reason} (${taken})` : reason };
     }
     if (name === 'ServiceDeploymentNotFoundException') {
       return { ok: false, cause: 'not-found', reason: `service deployment ${serviceDeploymentArn} not found: ${describeAwsError(error)}` };
@@ -161,9 +164,32 @@ export async function answerHook(client: ECSClient, answer: HookAnswer): Promise
       `answer hook ${hookId} by hand (aws ecs continue-service-deployment --service-deployment-arn ${serviceDeploymentArn} --hook-id ${hookId} --action ${action}); the role needs ecs:ContinueServiceDeployment on both the service and service-deployment/<cluster>/<service>/*`,
     );
   }
+  return tookAnswer(client, answer);
+}
+
+/** ECS took `answer`: after CONTINUE, with the `ecs-svc/…` id of the rollout it started. */
+async function tookAnswer(client: ECSClient, { serviceDeploymentArn, action }: HookAnswer): Promise<HookAnswerOutcome> {
   if (action !== 'CONTINUE') return { ok: true };
   const primary = await primaryDeploymentOf(client, serviceDeploymentArn);
   return primary !== undefined ? { ok: true, ecsDeploymentId: primary } : { ok: true };
+}
+
+/**
+ * Whether ECS refused `answer` because it took the same answer already: the hook SUCCEEDED after a CONTINUE, FAILED
+ * after a ROLLBACK. A retried event answers every hook again (an invocation remembers its answers for itself only),
+ * and the hooks it answered on its first try refuse the second answer: recorded as a refusal, the answer taken would
+ * read as `moved-on` (someone else's, or ECS's timeout) and lose its `ecs-svc/…` id. A person's answer of the same
+ * kind reads the same, and had the same effect. Any other hook status is a refusal; a failed read is best effort
+ * (the refusal stands, as before this check), returned as the text to add to its reason.
+ */
+async function answerTaken(client: ECSClient, { serviceDeploymentArn, hookId, action }: HookAnswer): Promise<boolean | string> {
+  let hook: { status: string } | undefined;
+  try {
+    hook = (await describeServiceDeployment(client, serviceDeploymentArn))?.hooks.find((h) => h.hookId === hookId);
+  } catch (error) {
+    return `whether ECS took this answer already could not be read: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  return hook?.status === (action === 'CONTINUE' ? 'SUCCEEDED' : 'FAILED');
 }
 
 /**

@@ -62,7 +62,8 @@ export interface AwsEcsOptions {
   /**
    * Reads of a paused ECS deployment and its target revision (pause-hook mode): only the launcher hears hook
    * events, so only it is given them (`serviceDeploymentReads`); without them those reads say whose they are.
-   * Kept out of the watcher's bundle, with their SDK shapes.
+   * Kept out of the watcher's bundle: the watcher reads a deployment only inside `answerHook`, after ECS refuses an
+   * answer (whether it took that answer already), and never a revision.
    */
   serviceDeployments?: ServiceDeploymentReads;
 }
