@@ -18,7 +18,8 @@ export interface Executed {
 /**
  * What this invocation did already that a decision taken again after a lost race must not do twice: the events it
  * reported before their commit (`commit.reportFirst`), by type and deployment, and the paused deployments it answered,
- * by hook and answer (a second answer would be refused, and its refusal recorded over the first answer).
+ * by hook and answer (a second answer would be refused: the adapter would then read the hook to find it taken, one
+ * request more).
  */
 export interface DoneBefore {
   reported: Set<string>;

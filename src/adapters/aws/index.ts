@@ -32,7 +32,8 @@ export interface FunctionAdapters {
  * Every port on AWS, for one environment. The log tail, the registry and the service-deployment reads are given,
  * not built here: only the watcher reads task logs, only the launcher resolves tags and hears hook events, so each
  * bundle carries only its own client and SDK shapes (CloudWatch Logs: `cloudWatchLogTail` in ./logs.ts; ECR:
- * `ecrRegistry` in ./registry.ts; DescribeServiceDeployments/Revisions: `serviceDeploymentReads`).
+ * `ecrRegistry` in ./registry.ts; DescribeServiceRevisions and the hook reads: `serviceDeploymentReads`). The watcher
+ * reads a service deployment only to tell its own earlier answer from a refusal (`answerHook`).
  */
 export function createAwsPorts(config: Config, awsConfig: AwsConfig, clients: AwsClients, own: FunctionAdapters): Ports {
   const { logs, registry, serviceDeployments } = own;
