@@ -4,6 +4,7 @@ import { classifyStop } from './classify-stop.js';
 import { commitActions } from './commit.js';
 import type { DecideContext } from './context.js';
 import type { Deployment, StopReport } from './deployment.js';
+import { sidecarsOf } from './essential-sidecars.js';
 import type { CancelRequestInput, UnlockRequestInput } from './inputs.js';
 import { stopTaskOf } from './launch-request.js';
 import { resumeHandover } from './resume.js';
@@ -138,9 +139,7 @@ type FailedRead = { reason: string; stop: StopReport };
 
 function failedRead(d: Deployment, state: ControllerState, ctx: DecideContext): FailedRead | undefined {
   const task = taskOfState(d, state);
-  return task !== undefined
-    ? failedUnseen(task, ctx.config.CONTAINER, d.status === 'running' ? d.essentialSidecars : undefined)
-    : undefined;
+  return task !== undefined ? failedUnseen(task, ctx.config.CONTAINER, sidecarsOf(d)) : undefined;
 }
 
 /**

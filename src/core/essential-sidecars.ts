@@ -1,3 +1,5 @@
+import type { Deployment } from './deployment.js';
+
 /** What a task definition says of a container, as far as stopping its task goes (ECS's own field names). */
 export interface ContainerStartOrder {
   name?: string;
@@ -32,4 +34,9 @@ export function essentialSidecars(containers: readonly ContainerStartOrder[], mi
   return containers.flatMap((c) =>
     c.name !== undefined && c.name !== migration && c.essential !== false && !after.has(c.name) ? [c.name] : [],
   );
+}
+
+/** The essential containers beside the migration of a deployment's recorded task (`Running.essentialSidecars`), if known. */
+export function sidecarsOf(d: Deployment | undefined): readonly string[] | undefined {
+  return d?.status === 'running' ? d.essentialSidecars : undefined;
 }

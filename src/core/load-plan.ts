@@ -2,7 +2,8 @@ import { assertNever } from './actions.js';
 import { classifyStop, verdictDue } from './classify-stop.js';
 import type { Config } from './config.js';
 import { hookDeploymentId } from './decide-rollout.js';
-import { type Deployment, deploymentIdFromStartedBy, deploymentIdOfTrigger } from './deployment.js';
+import { deploymentIdFromStartedBy, deploymentIdOfTrigger } from './deployment.js';
+import { sidecarsOf } from './essential-sidecars.js';
 import type { Input, TaskStateInput } from './inputs.js';
 import { ignoredPush } from './push-policy.js';
 import type { ControllerState } from './state.js';
@@ -182,8 +183,9 @@ export function logTailToRead(
   if (input.kind === 'timeout-check') {
     const d = state.deployments[input.deploymentId];
     // A task found stopped is judged: a success needs no evidence; still running, the tail says where it stood.
-    const judged = input.task !== undefined && verdictDue(input.task, config.CONTAINER) !== undefined;
-    if (judged && input.task !== undefined && classifyStop(input.task, config.CONTAINER, sidecarsOf(d)).ok) return undefined;
+    const task = input.task;
+    if (task !== undefined && verdictDue(task, config.CONTAINER) !== undefined && classifyStop(task, config.CONTAINER, sidecarsOf(d)).ok)
+      return undefined;
     if (d?.status === 'running') return { deploymentId: d.id, taskArn: d.taskArn, taskDefinitionArn: d.taskDefinitionArn };
   }
   return undefined;
@@ -203,9 +205,4 @@ function taskToJudge(
   if (d?.status === 'launching' && !d.attempts?.some((a) => a.taskArn === input.taskArn) && keepsEarlyTaskEvent(d, input))
     return { deploymentId: d.id, taskArn: input.taskArn, taskDefinitionArn: input.taskDefinitionArn };
   return undefined;
-}
-
-/** The essential containers beside the migration of a deployment's recorded task (`Running.essentialSidecars`), if known. */
-function sidecarsOf(d: Deployment | undefined): readonly string[] | undefined {
-  return d?.status === 'running' ? d.essentialSidecars : undefined;
 }
